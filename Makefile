@@ -1,0 +1,51 @@
+# ocean-proxy: every target installs what it needs itself (Python 3.10+ and make are enough).
+PYTHON ?= python3
+VENV   := .venv
+TOOLS  := .tools
+BIN    := $(TOOLS)/bin
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check --quiet
+
+MITMPROXY_VERSION := 11.0.2
+SYSTEM_TOOLS := openssl curl unshare
+
+.PHONY: all demo test lint bench dist tools system-tools clean
+
+all: test
+
+$(VENV)/.installed: setup.cfg pyproject.toml requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements-dev.txt
+	$(PIP) install --no-deps -e .
+	touch $@
+
+$(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl: tools/install_helm.py
+	$(PYTHON) tools/install_helm.py $(BIN)
+
+$(BIN)/mitmdump:
+	$(PYTHON) -m venv $(TOOLS)/mitmproxy
+	$(TOOLS)/mitmproxy/bin/python -m pip --disable-pip-version-check --quiet install mitmproxy==$(MITMPROXY_VERSION)
+	mkdir -p $(BIN)
+	ln -sf ../mitmproxy/bin/mitmdump $(BIN)/mitmdump
+
+system-tools:
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl curl util-linux >/dev/null; \
+	fi
+
+tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(BIN)/mitmdump system-tools
+
+demo: $(VENV)/.installed $(BIN)/helm3
+	@PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(BIN):$$PATH" sh examples/demo.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check post_renderer tests tools bench
+
+test: tools lint
+	$(VENV)/bin/pytest -n 2 --timeout 900
+
+clean:
+	rm -rf $(VENV) $(TOOLS) build dist *.egg-info

@@ -1,0 +1,209 @@
+"""Command line: parses arguments, runs one command, turns errors into exit codes.
+
+Exit codes: 0 success, 1 bad input / refused bundle / failed check, 2 usage error.
+Heavy modules are imported by the command that needs them, so ``--help`` and the
+pass-through path of the post-renderer start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import OceanProxyError, UsageError
+from .report import Reporter, reporter_for_process
+
+AUTO_UPDATE_POLICIES = ("inject", "keep", "refuse")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage mistakes as UsageError instead of exiting by itself."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+
+def _add_render_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-f", "--filename", default="-", metavar="FILE",
+        help="read manifests from FILE instead of standard input",
+    )
+    settings = parser.add_argument_group(
+        "settings (flags > environment > --config file > what the chart rendered)"
+    )
+    settings.add_argument(
+        "--proxy-url", metavar="URL",
+        help="proxy for HTTPS and HTTP, e.g. http://proxy.corp:3128 [OCEAN_PROXY_URL]",
+    )
+    settings.add_argument(
+        "--ca-file", action="append", metavar="FILE",
+        help="CA certificate(s) the proxy re-signs with: PEM, DER or PKCS#7; repeatable "
+             "[OCEAN_PROXY_CA_FILE, several separated by ':']",
+    )
+    settings.add_argument(
+        "--no-proxy", action="append", metavar="LIST",
+        help="comma-separated hosts, domains or CIDRs to reach directly, added to the "
+             "in-cluster defaults; repeatable [OCEAN_PROXY_NO_PROXY]",
+    )
+    settings.add_argument(
+        "--config", metavar="FILE",
+        help="YAML file with the same settings (proxyUrl, caFiles, noProxy, workloads, "
+             "autoUpdate) [OCEAN_PROXY_CONFIG]",
+    )
+    settings.add_argument(
+        "--workload", action="append", metavar="KIND/NAME",
+        help="inject into this workload instead of the detected Ocean controller; repeatable",
+    )
+    settings.add_argument(
+        "--auto-update", choices=AUTO_UPDATE_POLICIES, default=None,
+        help="what to do with the chart's auto-update Job: inject (default) gives it the "
+             "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled "
+             "[OCEAN_PROXY_AUTO_UPDATE]",
+    )
+    review = parser.add_argument_group("review")
+    review.add_argument(
+        "--explain", action="store_true",
+        help="describe every change and why on stderr (helm's stderr when run by helm)",
+    )
+    review.add_argument(
+        "--plan", action="store_true",
+        help="print the planned changes as RFC 6902 JSON patches instead of the manifests",
+    )
+
+
+def _add_network_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--proxy", required=True, metavar="URL",
+        help="the proxy, http://[user:password@]host:port or https://...",
+    )
+    parser.add_argument(
+        "--target", default="api.spotinst.io:443", metavar="HOST:PORT",
+        help="where to connect through the proxy (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--servername", metavar="NAME", help="TLS server name (default: the target's host)",
+    )
+    parser.add_argument(
+        "--public-roots", metavar="FILE",
+        help="the public CA bundle the pods already trust (default: $SSL_CERT_FILE, "
+             "else this machine's default bundle)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, metavar="SECONDS",
+        help="timeout of each network step (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="print each network step on stderr",
+    )
+
+
+def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog,
+        description="Run the Spot Ocean Kubernetes Controller behind corporate HTTP proxies.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    render = commands.add_parser(
+        "render", help="post-render manifests: inject proxy and trust (what helm runs)",
+        description="Read rendered manifests, inject the proxy and the CA trust into the "
+                    "Ocean controller's workloads, and write them out.",
+    )
+    _add_render_options(render)
+    render.set_defaults(handler=_run_render)
+
+    check = commands.add_parser(
+        "check-bundle", help="validate CA bundle files and report on each certificate",
+        description="Validate CA files exactly as the post-renderer does, and report each "
+                    "certificate: subject, issuer, validity, CA or not, fingerprint, verdict.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="PEM, DER or PKCS#7 file; - for stdin")
+    check.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    check.set_defaults(handler=_run_check_bundle)
+
+    discover = commands.add_parser(
+        "discover-ca", help="find the CA a proxy re-signs TLS with",
+        description="Connect through the proxy, look at the certificates it presents and "
+                    "write the CA to trust (or say that none is needed).",
+    )
+    _add_network_options(discover)
+    discover.add_argument("-o", "--output", metavar="FILE", help="write the CA here, not stdout")
+    discover.set_defaults(handler=_run_discover_ca)
+
+    verify = commands.add_parser(
+        "verify", help="check a live TLS path through the proxy with the pod's trust",
+        description="Open a TLS connection through the proxy trusting exactly what the "
+                    "post-rendered pod trusts (the CA files plus the public roots).",
+    )
+    _add_network_options(verify)
+    verify.add_argument("--ca-file", action="append", default=[], metavar="FILE",
+                        help="CA file the pod will trust; repeatable")
+    verify.set_defaults(handler=_run_verify)
+    return parser
+
+
+def _run_render(args: argparse.Namespace, reporter: Reporter) -> int:
+    from .render import run
+
+    return run(args, reporter)
+
+
+def _run_check_bundle(args: argparse.Namespace, reporter: Reporter) -> int:
+    from .check_bundle import run
+
+    return run(args, reporter)
+
+
+def _run_discover_ca(args: argparse.Namespace, reporter: Reporter) -> int:
+    from .discover_ca import run
+
+    return run(args, reporter)
+
+
+def _run_verify(args: argparse.Namespace, reporter: Reporter) -> int:
+    from .verify_path import run
+
+    return run(args, reporter)
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "ocean-proxy") -> int:
+    reporter = reporter_for_process()
+    try:
+        args = build_parser(prog).parse_args(argv)
+        return args.handler(args, reporter)
+    except OceanProxyError as error:
+        reporter.error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except MemoryError:
+        reporter.error(OceanProxyError(
+            "out of memory", hint="the input is larger than this machine can hold"))
+        return 1
+    except RecursionError:
+        reporter.error(OceanProxyError(
+            "input is nested too deeply to process",
+            hint="Kubernetes manifests are never nested this deeply; check the input"))
+        return 1
+    except Exception as error:  # never a traceback: it could quote a secret from the input
+        reporter.error(OceanProxyError(
+            f"internal error ({type(error).__name__})",
+            hint="please report this with the command you ran (not its input)"))
+        return 1
+
+
+def post_renderer_main() -> int:
+    """``ocean-proxy-post-renderer [options]``: the same as ``ocean-proxy render [options]``."""
+    argv = sys.argv[1:]
+    if argv[:1] in (["--version"], ["-h"], ["--help"]):
+        return main(argv if argv[0] == "--version" else ["render", *argv],
+                    prog="ocean-proxy-post-renderer")
+    return main(["render", *argv])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""The mistakes a user can make, one exception type each, carrying what the user is told.
+
+Every message and hint is written for the person running ``helm``: what is wrong, where,
+and what to do about it. None of them may contain a secret (token, key, proxy password).
+"""
+
+from __future__ import annotations
+
+
+class OceanProxyError(Exception):
+    """Base class: a one-line message, an optional hint, and the process exit code."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(OceanProxyError):
+    """The command line itself is wrong (unknown flag, missing argument)."""
+
+    exit_code = 2
+
+
+class ConfigError(OceanProxyError):
+    """A setting from a flag, an environment variable or the config file is invalid."""
+
+
+class ProxyUrlError(ConfigError):
+    """The proxy URL cannot be used by the controller and the log-shipper."""
+
+
+class ManifestError(OceanProxyError):
+    """The manifests on standard input cannot be post-rendered safely."""
+
+
+class TargetError(OceanProxyError):
+    """The workload to inject into cannot be found, or is ambiguous."""
+
+
+class BundleError(OceanProxyError):
+    """A CA bundle is refused: it would not give the pods the trust they need."""
+
+
+class AutoUpdateError(OceanProxyError):
+    """The release's auto-update Job conflicts with the chosen auto-update policy."""
+
+
+class NetworkError(OceanProxyError):
+    """A network step of discover-ca or verify failed (proxy, tunnel or TLS)."""

@@ -1,0 +1,92 @@
+"""What the user reads on stderr: notices, warnings, the ``--explain`` text, and the one error.
+
+Helm runs a post-renderer with its stderr captured: Helm 3 shows it only when the
+post-renderer fails, and Helm 4 (plugin runtime) never shows it. A notice such as "auto-update
+will drop these settings" must not vanish, so when the parent process is helm, messages go to
+helm's own stderr (``/proc/<ppid>/fd/2``). The error line also goes to our own stderr, which
+Helm 3 quotes in its error. Set ``OCEAN_PROXY_MESSAGES=stderr`` to keep everything on our stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from .errors import OceanProxyError
+
+PROGRAM = "ocean-proxy"
+
+
+class Reporter:
+    """Writes prefixed, single-line messages to the user's streams."""
+
+    def __init__(self, messages: TextIO, errors: Iterable[TextIO] = ()) -> None:
+        self._messages = messages
+        self._errors = list(errors) or [messages]
+        self.warnings = 0
+
+    def notice(self, text: str) -> None:
+        self._write([self._messages], f"{PROGRAM}: {text}")
+
+    def warning(self, text: str) -> None:
+        self.warnings += 1
+        self._write([self._messages], f"{PROGRAM}: warning: {text}")
+
+    def detail(self, text: str) -> None:
+        """An indented line of a longer explanation (``--explain``, reports)."""
+        self._write([self._messages], text)
+
+    def error(self, error: OceanProxyError) -> None:
+        lines = [f"{PROGRAM}: error: {_one_line(error.message)}"]
+        if error.hint:
+            lines.append(f"{PROGRAM}: hint: {_one_line(error.hint)}")
+        self._write(self._errors, "\n".join(lines))
+
+    @staticmethod
+    def _write(streams: list[TextIO], text: str) -> None:
+        for stream in streams:
+            try:
+                stream.write(text + "\n")
+                stream.flush()
+            except (OSError, ValueError):
+                continue
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def reporter_for_process(environ: dict[str, str] | None = None) -> Reporter:
+    """The reporter for this process: straight to stderr, or to helm's stderr under helm."""
+    environ = os.environ if environ is None else environ
+    helm_stderr = None
+    if environ.get("OCEAN_PROXY_MESSAGES", "auto") == "auto" and not _isatty(sys.stderr):
+        helm_stderr = _open_helm_stderr()
+    if helm_stderr is None:
+        return Reporter(sys.stderr)
+    errors = [sys.stderr]
+    if environ.get("HELM_PLUGIN_NAME"):
+        errors.append(helm_stderr)  # Helm 4 discards the plugin's own stderr, even on failure
+    return Reporter(helm_stderr, errors)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _open_helm_stderr() -> TextIO | None:
+    parent = os.getppid()
+    try:
+        with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
+            if not comm.read().strip().startswith("helm"):
+                return None
+        return open(  # noqa: SIM115 - lives as long as the process
+            f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
+        )
+    except OSError:
+        return None
