@@ -1,0 +1,111 @@
+"""Shared test fixtures: where the project and its real tools are, and how to run the CLI.
+
+The tools (helm 3, helm 4, kubectl, mitmdump) are installed by ``make test``; a test never
+skips because one is missing, it fails and says how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TOOLS_BIN = REPO / ".tools" / "bin"
+VENV_BIN = Path(sys.executable).parent
+EXAMPLES = REPO / "examples"
+FIXTURE_CHART = EXAMPLES / "charts" / "ocean-kubernetes-controller"
+
+
+def tool(name: str) -> Path:
+    """A real binary the tests need; fail (never skip) when it is not installed."""
+    path = TOOLS_BIN / name
+    if path.exists():
+        return path
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    pytest.fail(f"{name} is not installed: run 'make tools' (make test does it)")
+
+
+@dataclass
+class Run:
+    """The outcome of running a command: exit code, stdout bytes, stderr text."""
+
+    returncode: int
+    stdout: bytes
+    stderr: str
+
+    @property
+    def text(self) -> str:
+        return self.stdout.decode("utf-8")
+
+
+def run_command(
+    argv: list[str | os.PathLike], *, stdin: bytes = b"", env: dict[str, str] | None = None,
+    cwd: Path | None = None, timeout: float = 120,
+) -> Run:
+    proc = subprocess.run(
+        [str(a) for a in argv], input=stdin, capture_output=True, env=env, cwd=cwd,
+        timeout=timeout, check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"))
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """An environment without any OCEAN_PROXY_* or proxy settings leaking in from outside."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith("OCEAN_PROXY_") and k.lower() not in
+        {"http_proxy", "https_proxy", "no_proxy", "all_proxy", "ssl_cert_file", "ssl_cert_dir"}
+        and not k.startswith("HELM_")
+    }
+    env["OCEAN_PROXY_MESSAGES"] = "stderr"
+    env.update(extra)
+    return env
+
+
+def ocean_proxy(*args: str | os.PathLike, stdin: bytes = b"", env: dict[str, str] | None = None,
+                cwd: Path | None = None) -> Run:
+    """Run the installed ``ocean-proxy`` console script."""
+    return run_command([VENV_BIN / "ocean-proxy", *args], stdin=stdin,
+                       env=env if env is not None else clean_env(), cwd=cwd)
+
+
+def post_renderer(*args: str | os.PathLike, stdin: bytes = b"",
+                  env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+    """Run the installed ``ocean-proxy-post-renderer`` console script."""
+    return run_command([VENV_BIN / "ocean-proxy-post-renderer", *args], stdin=stdin,
+                       env=env if env is not None else clean_env(), cwd=cwd)
+
+
+@pytest.fixture(scope="session")
+def helm3() -> Path:
+    return tool("helm3")
+
+
+@pytest.fixture(scope="session")
+def helm4() -> Path:
+    return tool("helm4")
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> Path:
+    return tool("kubectl")
+
+
+@pytest.fixture
+def helm_home(tmp_path: Path) -> dict[str, str]:
+    """Empty, private HELM_* directories, so no test sees the user's helm setup."""
+    dirs = {name: tmp_path / name.lower() for name in
+            ("HELM_DATA_HOME", "HELM_CONFIG_HOME", "HELM_CACHE_HOME")}
+    for path in dirs.values():
+        path.mkdir()
+    env = {name: str(path) for name, path in dirs.items()}
+    env["HELM_PLUGINS"] = str(dirs["HELM_DATA_HOME"] / "plugins")
+    return env
