@@ -7,9 +7,9 @@ expired or not-yet-valid certificates, truncated or damaged blocks, and anything
 certificate. Warned about: expiry within 30 days, SHA-1/MD5 signatures, small keys, and
 intermediates whose root is missing (OpenSSL-based clients such as fluent-bit need the root).
 
-    >>> report = inspect_bundle(open("corp-root.pem", "rb").read(), "corp-root.pem")
-    >>> bundle = report.trust_bundle()      # raises BundleError if anything was refused
-    >>> bundle.pem(), bundle.checksum()
+    report = inspect_bundle(Path("corp-root.pem").read_bytes(), "corp-root.pem")
+    bundle = report.trust_bundle()      # raises BundleError if anything was refused
+    bundle.pem(), bundle.checksum()
 
 The normalised bundle is deduplicated and sorted, and its checksum covers only the set of
 certificates, so whitespace, order and duplicates never change it.
