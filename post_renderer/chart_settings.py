@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ManifestError
-from .proxy_url import ProxyUrl, parse_proxy_url
+from .proxy_url import parse_proxy_url
 from .release import Release, Resource
 from .settings import Setting
 from .workloads import POD_SPEC_PATHS, containers, get_path
@@ -24,8 +24,7 @@ PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy")
 CA_ENV_NAME = "USER_ENV_CERTIFICATES"
 
 
-@dataclass(frozen=True)
-class KeyRef:
+class KeyRef(NamedTuple):
     """A key of a ConfigMap or Secret, as ``valueFrom`` refers to it."""
 
     kind: str
@@ -36,12 +35,11 @@ class KeyRef:
         return f"{self.kind} '{self.name}' key '{self.key}'"
 
 
-@dataclass(frozen=True)
-class ChartSettings:
-    proxy_url: Setting[ProxyUrl] | None = None
+class ChartSettings(NamedTuple):
+    proxy_url: Setting | None = None  # value: ProxyUrl
     proxy_ref: KeyRef | None = None
     ca_ref: KeyRef | None = None
-    ca_data: Setting[bytes] | None = None
+    ca_data: Setting | None = None  # value: the bundle bytes
     auto_update_jobs: tuple[KeyRef, ...] = ()
 
     @property

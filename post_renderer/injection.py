@@ -9,24 +9,24 @@ collected here too.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 from .chart_settings import ChartSettings, KeyRef
 from .errors import AutoUpdateError
 from .no_proxy import no_proxy_entries
-from .proxy_url import ProxyUrl
 from .release import Release
 from .settings import Setting, UserSettings
-from .trust_bundle import TrustBundle, load_trust_bundle
+
+if TYPE_CHECKING:
+    from .trust_bundle import TrustBundle
 
 BUNDLE_KEY = "userEnvCertificates.pem"
 
 
-@dataclass(frozen=True)
-class Injection:
+class Injection(NamedTuple):
     """What the target pods get, and where the supporting Secrets live."""
 
-    proxy: Setting[ProxyUrl] | None = None
+    proxy: Setting | None = None  # value: ProxyUrl
     no_proxy: tuple[str, ...] = ()
     trust: TrustBundle | None = None
     trust_source: str | None = None
@@ -35,8 +35,8 @@ class Injection:
     proxy_secret: str | None = None  # Secret holding a proxy URL with credentials
     proxy_configmap: KeyRef | None = None  # the chart's plain-text copy of the proxy URL
     auto_update_jobs: tuple[KeyRef, ...] = ()
-    notices: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    notices: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -53,6 +53,8 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
 
     trust, trust_source, ca_secret, repoint = None, None, None, False
     if user.ca_files:
+        from .trust_bundle import load_trust_bundle
+
         trust, bundle_warnings = load_trust_bundle(user.ca_files.value, now=now)
         warnings += bundle_warnings
         trust_source = user.ca_files.source
@@ -62,6 +64,8 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
                 f"USER_ENV_CERTIFICATES now reads Secret '{ca_secret.name}', made from "
                 f"{trust_source}, instead of {chart.ca_ref}")
     elif chart.ca_data is not None:
+        from .trust_bundle import load_trust_bundle
+
         trust, bundle_warnings = load_trust_bundle([(chart.ca_data.source, chart.ca_data.value)],
                                                    now=now)
         warnings += bundle_warnings
@@ -88,12 +92,11 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
         proxy_configmap=chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap"
         else None,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
-        notices=notices,
-        warnings=warnings,
+        notices=tuple(notices),
     )
     if chart.auto_update_jobs and not injection.empty:
         warnings.append(_auto_update_warning(user, chart, injection))
-    return injection
+    return injection._replace(warnings=tuple(warnings))
 
 
 def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,

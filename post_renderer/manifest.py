@@ -7,10 +7,10 @@ are quoted when a YAML 1.1 reader (Kubernetes, helm) would take them for a bool 
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ManifestError
 
@@ -27,8 +27,7 @@ _YAML11_NOT_STRING = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class DocumentStyle:
+class DocumentStyle(NamedTuple):
     """How a document was written, so that a changed one is written back the same way."""
 
     sequence_indent: int = 0  # columns between a key and its "- " items
@@ -66,6 +65,7 @@ def _previous_key(lines: list[str], number: int) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=4)
 def _yaml(style: DocumentStyle):
     from ruamel.yaml import YAML
 

@@ -8,7 +8,7 @@ the documents the plan names; they alone are re-serialised.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import auto_update, proxy_env, rollout, trust_mounts
 from .injection import Injection
@@ -20,20 +20,21 @@ from .workloads import POD_SPEC_PATHS, get_path
 NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"
 
 
-@dataclass
-class DocumentPlan:
+class DocumentPlan(NamedTuple):
     resource: Resource
-    changes: list[Change] = field(default_factory=list)
-    nested: dict[str, list[Change]] = field(default_factory=dict)  # e.g. the embedded Job
+    changes: list[Change]
+    nested: dict[str, list[Change]]  # changes inside a value, e.g. the embedded Job
 
     @property
     def new(self) -> bool:
         return self.resource.chunk is None
 
 
-@dataclass
 class Plan:
-    documents: list[DocumentPlan] = field(default_factory=list)
+    """The documents to change, each with its changes, in the order they were planned."""
+
+    def __init__(self) -> None:
+        self.documents: list[DocumentPlan] = []
 
     @property
     def empty(self) -> bool:
@@ -44,7 +45,7 @@ class Plan:
             if document.resource is resource:
                 document.changes.extend(changes)
                 return document
-        document = DocumentPlan(resource, list(changes))
+        document = DocumentPlan(resource, list(changes), {})
         self.documents.append(document)
         return document
 

@@ -14,14 +14,12 @@ post-renderer idempotent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .workloads import containers
 
 
-@dataclass(frozen=True)
-class Wanted:
+class Wanted(NamedTuple):
     """One list entry a pod should have, identified by ``key`` (a name or a mount path).
 
     ``merge`` builds the entry from an existing one (SSL_CERT_DIR keeps the image's dirs).
@@ -36,15 +34,13 @@ class Wanted:
         return self.merge(existing) if self.merge and existing is not None else self.manifest
 
 
-@dataclass(frozen=True)
-class PodWants:
+class PodWants(NamedTuple):
     env: tuple[Wanted, ...] = ()
     mounts: tuple[Wanted, ...] = ()
     volumes: tuple[Wanted, ...] = ()
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One RFC 6902 operation and the reason a reader is given for it."""
 
     op: dict

@@ -1,21 +1,21 @@
 """The parts of a release that matter: target workloads and the ConfigMaps/Secrets they use.
 
-Only documents that might be targets are parsed. A scan for a few byte strings (the chart's
-name, our own marker, the names a workload refers to) and for the top-level ``kind:`` picks
-them; every other document stays bytes.
+Only documents that might be targets are parsed. A scan of the bytes for a few lines (the
+controller's container name or pod label; then ``name: X`` for each object a target refers
+to) and for the top-level ``kind:`` picks them; every other document stays bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ManifestError, TargetError
 from .manifest import DocumentStyle, detect_style, load_document
-from .stream import Chunk, chunks_containing, document_end, top_level_kind
+from .stream import Chunk, chunks_matching, document_end, line_pattern, top_level_kind
 from .workloads import (
     CONTROLLER_CONTAINER,
+    CONTROLLER_LABEL,
     POD_SPEC_PATHS,
     WorkloadRef,
     containers,
@@ -23,20 +23,18 @@ from .workloads import (
     is_ocean_controller,
 )
 
-MARKER = b"ocean-proxy"
 CONFIG_KINDS = ("ConfigMap", "Secret")
 OWNED_SUFFIXES = ("-ca-bundle", "-ocean-proxy", "-ocean-proxy-ca")  # Secrets we may write
 
 
-@dataclass
-class Resource:
+class Resource(NamedTuple):
     """A parsed document of the stream (or one we are about to add, with ``chunk`` None)."""
 
     kind: str
     name: str
     document: Any
     chunk: Chunk | None = None
-    style: DocumentStyle = field(default_factory=DocumentStyle)
+    style: DocumentStyle = DocumentStyle()
     head: bytes = b""  # the '---' line, written back as it was
     tail: bytes = b""  # anything after a '...' end marker
 
@@ -54,8 +52,7 @@ class Resource:
         return f"{self.kind}/{self.name}{where}"
 
 
-@dataclass
-class Release:
+class Release(NamedTuple):
     """Target workloads and the configuration objects found next to them."""
 
     data: bytes
@@ -68,13 +65,17 @@ class Release:
 
 
 def find_release(data: bytes, chunks: list[Chunk], refs: Sequence[WorkloadRef]) -> Release:
-    needles = [CONTROLLER_CONTAINER.encode(), MARKER, *(r.name.encode() for r in refs)]
-    candidates = chunks_containing(data, chunks, needles)
+    if refs:
+        patterns = [line_pattern("name", r.name) for r in refs]
+    else:
+        patterns = [line_pattern("name", CONTROLLER_CONTAINER),
+                    line_pattern(CONTROLLER_LABEL[0], CONTROLLER_LABEL[1])]
+    candidates = chunks_matching(data, chunks, patterns)
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
     _check_refs_found(workloads, refs)
     names = set(_referenced_names(workloads))
     names.update(f"{w.name}{suffix}" for w in workloads for suffix in OWNED_SUFFIXES)
-    config_chunks = chunks_containing(data, chunks, (n.encode() for n in sorted(names)))
+    config_chunks = chunks_matching(data, chunks, (line_pattern("name", n) for n in sorted(names)))
     objects = {r.key: r for r in _parse(data, config_chunks, CONFIG_KINDS) if r.name in names}
     return Release(data, chunks, workloads, objects)
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .chart_settings import read_chart_settings
 from .errors import ManifestError, TargetError, UsageError
@@ -25,13 +24,12 @@ from .stream import join, split_documents
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 
 
-@dataclass
-class RenderResult:
+class RenderResult(NamedTuple):
     parts: list[bytes | memoryview]
     plan: Any = None
     injection: Injection | None = None
-    notices: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    notices: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -51,21 +49,21 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None)
                 hint="name the workload with --workload Deployment/NAME, or leave the "
                      "post-renderer out of this release",
             )
-        return RenderResult([data], notices=[
-            "no Ocean controller in these manifests: passed through unchanged"])
+        return RenderResult([data], notices=(
+            "no Ocean controller in these manifests: passed through unchanged",))
     injection = decide(user, read_chart_settings(release), release, now)
     if injection.empty:
-        return RenderResult([data], injection=injection, notices=[
+        return RenderResult([data], injection=injection, notices=(
             *injection.notices,
             "no proxy URL and no CA bundle configured: passed through unchanged "
-            "(set spotinst.proxyUrl, or pass --proxy-url / --ca-file)"],
+            "(set spotinst.proxyUrl, or pass --proxy-url / --ca-file)"),
             warnings=injection.warnings)
     from .planning import apply_plan, build_plan
 
     plan = build_plan(release, injection)
     replaced, appended = apply_plan(plan)
     return RenderResult(join(data, chunks, replaced, appended), plan, injection,
-                        list(injection.notices), list(injection.warnings))
+                        injection.notices, injection.warnings)
 
 
 def run(args: Any, reporter: Reporter) -> int:

@@ -19,37 +19,33 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, NamedTuple
 
 from .errors import ConfigError
 from .no_proxy import parse_no_proxy
-from .proxy_url import ProxyUrl, parse_proxy_url
+from .proxy_url import parse_proxy_url
 from .workloads import WorkloadRef, parse_workload_ref
 
-T = TypeVar("T")
 AUTO_UPDATE_POLICIES = ("inject", "keep", "refuse")
 CONFIG_KEYS = ("proxyUrl", "caFiles", "noProxy", "workloads", "autoUpdate")
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_CA_FILE_BYTES = 4 * 1024 * 1024 + 1
 
 
-@dataclass(frozen=True)
-class Setting(Generic[T]):
+class Setting(NamedTuple):
     """A value and where it came from, for messages such as 'from --proxy-url'."""
 
-    value: T
+    value: Any
     source: str
 
 
-@dataclass(frozen=True)
-class UserSettings:
-    proxy_url: Setting[ProxyUrl] | None = None
-    ca_files: Setting[tuple[tuple[str, bytes], ...]] | None = None
-    no_proxy: Setting[tuple[str, ...]] | None = None
+class UserSettings(NamedTuple):
+    proxy_url: Setting | None = None  # value: ProxyUrl
+    ca_files: Setting | None = None  # value: tuple of (path, contents)
+    no_proxy: Setting | None = None  # value: tuple of NO_PROXY entries
     workloads: tuple[WorkloadRef, ...] = ()
-    auto_update: Setting[str] = Setting("inject", "default")
+    auto_update: Setting = Setting("inject", "default")
 
     @property
     def explicit(self) -> bool:

@@ -20,7 +20,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _DOCUMENT_START = re.compile(rb"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _DOCUMENT_END = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)", re.MULTILINE)
@@ -28,8 +28,7 @@ _KIND = re.compile(rb"^kind:[ \t]*[\"']?([A-Za-z0-9]+)[\"']?[ \t]*(?:#.*)?\r?$",
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):
     """One document's bytes: ``start:end`` in the stream; its YAML begins at ``body``."""
 
     index: int
@@ -73,22 +72,28 @@ def document_end(data: bytes, chunk: Chunk) -> int:
     return match.start() if match else chunk.end
 
 
-def chunks_containing(
-    data: bytes, chunks: Sequence[Chunk], needles: Iterable[bytes],
+def chunks_matching(
+    data: bytes, chunks: Sequence[Chunk], patterns: Iterable[re.Pattern[bytes]],
 ) -> list[Chunk]:
-    """The chunks in which any needle occurs, found by scanning the whole buffer once each."""
+    """The chunks in which any pattern matches; one pass over the buffer per pattern."""
     starts = [c.start for c in chunks]
     hits: set[int] = set()
-    for needle in needles:
-        position = data.find(needle)
-        while position >= 0:
-            index = bisect.bisect_right(starts, position) - 1
-            if index >= 0:
-                hits.add(index)
-                position = data.find(needle, chunks[index].end)
-            else:
-                position = data.find(needle, position + 1)
+    for pattern in patterns:
+        match = pattern.search(data)
+        while match is not None:
+            index = max(bisect.bisect_right(starts, match.start()) - 1, 0)
+            hits.add(index)
+            match = pattern.search(data, max(chunks[index].end, match.end()))
     return [chunks[i] for i in sorted(hits)]
+
+
+def line_pattern(key: str, value: str) -> re.Pattern[bytes]:
+    """A line ``key: value`` at any indentation, in a list or not, quoted or not."""
+    return re.compile(
+        rb"^[ \t-]*" + re.escape(key.encode()) + rb":[ \t]*[\"']?" + re.escape(value.encode())
+        + rb"[\"']?[ \t]*(?:#.*)?\r?$",
+        re.MULTILINE,
+    )
 
 
 def join(data: bytes, chunks: Sequence[Chunk], replaced: dict[int, bytes],

@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import BundleError
 from .subject_hash import subject_hash
@@ -45,8 +45,7 @@ _PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
 _FORMAT_HINT = "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 certificates"
 
 
-@dataclass(frozen=True)
-class Certificate:
+class Certificate(NamedTuple):
     """One parsed certificate, with the facts the checks and the manifests need."""
 
     der: bytes
@@ -78,8 +77,7 @@ class Certificate:
         return text if len(text) <= _SUBJECT_DISPLAY else text[:_SUBJECT_DISPLAY] + "..."
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What the checks concluded about one certificate of one source."""
 
     source: str
@@ -98,8 +96,7 @@ class Verdict:
         return "warning" if self.warnings else "ok"
 
 
-@dataclass(frozen=True)
-class TrustBundle:
+class TrustBundle(NamedTuple):
     """The validated, deduplicated and sorted certificates the pods will trust."""
 
     certificates: tuple[Certificate, ...]
@@ -113,12 +110,12 @@ class TrustBundle:
         return hashlib.sha256(joined.encode("ascii")).hexdigest()
 
 
-@dataclass
 class BundleReport:
     """Every verdict and problem found in one or more sources."""
 
-    verdicts: list[Verdict] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # source-level (message, hint)
+    def __init__(self) -> None:
+        self.verdicts: list[Verdict] = []
+        self.problems: list[tuple[str, str]] = []  # source-level (message, hint)
 
     @property
     def refusals(self) -> list[str]:

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import TYPE_CHECKING
 
 from .injection import Injection
 from .owned_secrets import secret_changes
 from .pod_patch import Change, PodWants, Wanted, pointer
 from .release import Release, Resource
-from .trust_bundle import TrustBundle
 from .workloads import POD_SPEC_PATHS, containers, get_path
+
+if TYPE_CHECKING:
+    from .trust_bundle import TrustBundle
 
 VOLUME = "ocean-proxy-ca"
 CA_DIR = "/etc/ocean-proxy/ca"

@@ -10,8 +10,7 @@ The controller is the workload whose pod template runs a container named
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ConfigError
 
@@ -33,8 +32,7 @@ CONTAINER_LISTS = ("initContainers", "containers")
 _REF = re.compile(r"^([A-Za-z]+)/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$")
 
 
-@dataclass(frozen=True)
-class WorkloadRef:
+class WorkloadRef(NamedTuple):
     kind: str
     name: str
 
