@@ -130,6 +130,15 @@ class BundleReport:
         return [w for verdict in self.verdicts
                 for w in (*verdict.warnings, *chain.get(id(verdict), ()))]
 
+    def warnings_of(self, verdict: Verdict) -> tuple[str, ...]:
+        """The verdict's own warnings plus a missing root, which only the whole set shows."""
+        return (*verdict.warnings, *self.missing_roots().get(id(verdict), ()))
+
+    def state_of(self, verdict: Verdict) -> str:
+        if verdict.verdict == "ok" and self.warnings_of(verdict):
+            return "warning"
+        return verdict.verdict
+
     def missing_roots(self) -> dict[int, tuple[str]]:
         """Intermediates whose issuer is in none of the sources, by id() of their verdict."""
         accepted = [v for v in self.verdicts if v.certificate and v.verdict in ("ok", "warning")]
