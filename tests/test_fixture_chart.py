@@ -17,12 +17,13 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from conftest import FIXTURE_CHART, clean_env, run_command
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from ruamel.yaml import YAML
+
+from .conftest import FIXTURE_CHART, clean_env, run_command
 
 RELEASE = "ocean-controller"
 NAMESPACE = "spot-system"
