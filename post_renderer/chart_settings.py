@@ -14,6 +14,7 @@ import binascii
 from typing import NamedTuple
 
 from .errors import ManifestError
+from .no_proxy import DEFAULT_NO_PROXY
 from .proxy_url import parse_proxy_url
 from .release import Release, Resource
 from .settings import Setting
@@ -21,6 +22,7 @@ from .workloads import POD_SPEC_PATHS, containers, get_path
 
 AUTO_UPDATE_KEY = "auto-update.job"
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy")
+NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
 CA_ENV_NAME = "USER_ENV_CERTIFICATES"
 
 
@@ -41,6 +43,7 @@ class ChartSettings(NamedTuple):
     ca_ref: KeyRef | None = None
     ca_data: Setting | None = None  # value: the bundle bytes
     auto_update_jobs: tuple[KeyRef, ...] = ()
+    no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries beyond our defaults
 
     @property
     def ca_secret_rendered(self) -> bool:
@@ -68,7 +71,18 @@ def read_chart_settings(release: Release) -> ChartSettings:
         if resource.kind == "ConfigMap"
         and isinstance(get_path(resource.document, ("data", AUTO_UPDATE_KEY)), str)
     )
-    return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs)
+    return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs,
+                         _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)))
+
+
+def _no_proxy_entries(entry) -> tuple[str, ...]:
+    value = entry.get("value") if isinstance(entry, dict) else None
+    if not isinstance(value, str):
+        return ()
+    defaults = {d.lower() for d in DEFAULT_NO_PROXY}
+    entries = (e.strip() for e in value.split(","))
+    return tuple(e if "$(" in e else e.lower()  # a $(VAR) reference keeps its case
+                 for e in entries if e and e.lower() not in defaults)
 
 
 def _first_env(release: Release, names: tuple[str, ...]):

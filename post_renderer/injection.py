@@ -49,7 +49,7 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
     warnings: list[str] = []
     owner = release.workloads[0].name if release.workloads else "ocean-proxy"
     proxy = user.proxy_url or chart.proxy_url
-    additions = user.no_proxy.value if user.no_proxy else ()
+    additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
 
     trust, trust_source, ca_secret, repoint = None, None, None, False
     if user.ca_files:

@@ -42,7 +42,7 @@ def parse_no_proxy(values: Iterable[str], source: str) -> tuple[str, ...]:
 
 def no_proxy_entries(additions: Iterable[str]) -> tuple[str, ...]:
     """The defaults, then the additions that are not already defaults, sorted."""
-    extra = sorted(set(additions) - set(DEFAULT_NO_PROXY))
+    extra = sorted(set(additions) - {d.lower() for d in DEFAULT_NO_PROXY})
     return (*DEFAULT_NO_PROXY, *extra)
 
 

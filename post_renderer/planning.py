@@ -59,7 +59,8 @@ class Plan:
 def pod_wants(injection: Injection) -> PodWants:
     proxy, trust = proxy_env.pod_wants(injection), trust_mounts.pod_wants(injection)
     return PodWants(env=proxy.env + trust.env, mounts=proxy.mounts + trust.mounts,
-                    volumes=proxy.volumes + trust.volumes)
+                    volumes=proxy.volumes + trust.volumes,
+                    owned_volume=trust.owned_volume)
 
 
 def build_plan(release: Release, injection: Injection) -> Plan:

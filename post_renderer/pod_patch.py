@@ -38,6 +38,7 @@ class PodWants(NamedTuple):
     env: tuple[Wanted, ...] = ()
     mounts: tuple[Wanted, ...] = ()
     volumes: tuple[Wanted, ...] = ()
+    owned_volume: str | None = None  # mounts of it that are not wanted are ours, and stale
 
 
 class Change(NamedTuple):
@@ -58,15 +59,16 @@ def pod_spec_changes(pod_spec: Any, prefix: str, wants: PodWants) -> list[Change
         base = f"{prefix}{pointer(list_name, index)}"
         changes += list_changes(container.get("env"), f"{base}/env", wants.env, "name")
         changes += list_changes(container.get("volumeMounts"), f"{base}/volumeMounts",
-                                wants.mounts, "mountPath")
+                                wants.mounts, "mountPath", wants.owned_volume)
     if isinstance(pod_spec, dict):
         changes += list_changes(pod_spec.get("volumes"), f"{prefix}/volumes", wants.volumes,
                                 "name")
     return changes
 
 
-def list_changes(current: Any, path: str, wanted: Sequence[Wanted], field: str) -> list[Change]:
-    """Replace, remove duplicates, then append: indices stay valid in that order."""
+def list_changes(current: Any, path: str, wanted: Sequence[Wanted], field: str,
+                 owned_volume: str | None = None) -> list[Change]:
+    """Replace, remove duplicates and stale entries, then append: indices stay valid."""
     if not wanted:
         return []
     if not isinstance(current, list) or not current:
@@ -83,6 +85,8 @@ def list_changes(current: Any, path: str, wanted: Sequence[Wanted], field: str) 
                 duplicates.append(index)
             else:
                 first[key] = index
+        elif owned_volume and isinstance(entry, dict) and entry.get("name") == owned_volume:
+            duplicates.append(index)
     replaces, appends = [], []
     for item in wanted:
         if item.key in first:
@@ -95,7 +99,7 @@ def list_changes(current: Any, path: str, wanted: Sequence[Wanted], field: str) 
             appends.append(Change({"op": "add", "path": f"{path}/-",
                                    "value": item.desired(None)}, item.reason))
     removes = [Change({"op": "remove", "path": f"{path}/{index}"},
-                      f"duplicate {field} '{current[index].get(field)}'")
+                      f"duplicate or stale {field} '{current[index].get(field)}'")
                for index in sorted(duplicates, reverse=True)]
     return replaces + removes + appends
 

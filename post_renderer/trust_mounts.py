@@ -61,7 +61,7 @@ def pod_wants(injection: Injection) -> PodWants:
                       "Go reads the CA directory besides its public bundle",
                       merge=_merge_cert_dir)
     return PodWants(env=(cert_dir,), mounts=tuple(mounts),
-                    volumes=(Wanted(VOLUME, volume, reason),))
+                    volumes=(Wanted(VOLUME, volume, reason),), owned_volume=VOLUME)
 
 
 def _cert_dirs(existing: str | None) -> str:

@@ -1,0 +1,268 @@
+"""The post-renderer on rendered manifests: faithful, idempotent, deterministic, and restarting
+the pods exactly when the trusted CAs or the proxy settings change."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from . import certs
+from .chart_render import FULLNAME, NAMESPACE, PROXY_FLAGS, RELEASE, VENDOR_FLAGS, parse
+from .conftest import FIXTURE_CHART, clean_env, ocean_proxy, run_command, tool
+
+CA_ANNOTATION = "checksum/ca-bundle"
+PROXY_ANNOTATION = "checksum/proxy"
+
+
+@pytest.fixture(scope="session")
+def helm_render(tmp_path_factory):
+    """``helm template`` of the stand-in chart (helm 3), cached per set of flags."""
+    cache: dict[tuple[str, ...], bytes] = {}
+    home = tmp_path_factory.mktemp("helm-home")
+
+    def render(*flags: str) -> bytes:
+        if flags not in cache:
+            run = run_command([tool("helm3"), "template", RELEASE, FIXTURE_CHART,
+                               "--namespace", NAMESPACE, *flags],
+                              env=clean_env(HELM_DATA_HOME=str(home),
+                                            HELM_CONFIG_HOME=str(home),
+                                            HELM_CACHE_HOME=str(home)))
+            assert run.returncode == 0, run.stderr
+            cache[flags] = run.stdout
+        return cache[flags]
+
+    return render
+
+
+@pytest.fixture(scope="module")
+def corp_root():
+    return certs.root("Corp Proxy Root CA")
+
+
+@pytest.fixture(scope="module")
+def second_root():
+    return certs.root("Corp Second Root CA")
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def render(manifests: bytes, *args: str | Path, env: dict[str, str] | None = None):
+    run = ocean_proxy("render", *args, stdin=manifests, env=env)
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+def annotations(output: bytes) -> dict[str, str]:
+    pod = parse(output.decode()).pod()
+    return dict(pod["metadata"].get("annotations", {}))
+
+
+def test_post_rendering_its_own_output_changes_nothing(helm_render, corp_root, tmp_path):
+    ca = write(tmp_path, "ca.pem", corp_root.pem)
+    manifests = helm_render(*VENDOR_FLAGS, "--set", "spotinst.proxyUrl=http://u:pw@p.corp:3128")
+    once = render(manifests, "--ca-file", ca, "--no-proxy", ".corp").stdout
+    twice = render(once, "--ca-file", ca, "--no-proxy", ".corp")
+    assert twice.stdout == once
+    assert "nothing changed" in twice.stderr
+    assert render(once).stdout == once  # zero-config reads back what it wrote
+
+
+def test_same_input_gives_the_same_output(helm_render, corp_root, tmp_path):
+    ca = write(tmp_path, "ca.pem", corp_root.pem)
+    manifests = helm_render(*PROXY_FLAGS)
+    outputs = {render(manifests, "--ca-file", ca).stdout for _ in range(3)}
+    assert len(outputs) == 1
+
+
+def test_no_duplicate_env_names_volumes_or_mount_paths(helm_render, corp_root, second_root,
+                                                       tmp_path):
+    ca = write(tmp_path, "ca.pem", corp_root.pem + second_root.pem)
+    manifests = helm_render(*PROXY_FLAGS)
+    out = parse(render(render(manifests, "--ca-file", ca).stdout, "--ca-file", ca).stdout.decode())
+    pod = out.pod()["spec"]
+    names = [v["name"] for v in pod["volumes"]]
+    assert len(names) == len(set(names))
+    for container in pod["containers"]:
+        env = [e["name"] for e in container["env"]]
+        mounts = [m["mountPath"] for m in container["volumeMounts"]]
+        assert len(env) == len(set(env)), container["name"]
+        assert len(mounts) == len(set(mounts)), container["name"]
+
+
+def test_duplicated_proxy_entries_in_the_input_are_collapsed(helm_render):
+    manifests = helm_render(*PROXY_FLAGS).replace(
+        b"        - name: NO_PROXY\n",
+        b"        - name: HTTP_PROXY\n          value: http://old:1\n"
+        b"        - name: HTTP_PROXY\n          value: http://older:2\n"
+        b"        - name: NO_PROXY\n", 1)
+    assert manifests.count(b"name: HTTP_PROXY") == 2
+    out = parse(render(manifests).stdout.decode())
+    env = [e for e in out.container("ocean-kubernetes-controller")["env"]
+           if e["name"] == "HTTP_PROXY"]
+    assert env == [{"name": "HTTP_PROXY", "value": "http://proxy.corp:3128"}]
+
+
+def test_ca_checksum_ignores_whitespace_order_and_duplicates(helm_render, corp_root,
+                                                            second_root, tmp_path):
+    manifests = helm_render(*PROXY_FLAGS)
+    tidy = write(tmp_path, "tidy.pem", corp_root.pem + second_root.pem)
+    messy = write(tmp_path, "messy.pem", b"\n\n" + second_root.pem.replace(b"\n", b"\r\n")
+                  + b"\n" + corp_root.pem + second_root.pem)
+    a = render(manifests, "--ca-file", tidy).stdout
+    b = render(manifests, "--ca-file", messy).stdout
+    assert annotations(a)[CA_ANNOTATION] == annotations(b)[CA_ANNOTATION]
+    assert a == b  # the whole release, the Secret's bundle included, is the same
+
+
+def test_ca_checksum_changes_when_the_trusted_set_changes(helm_render, corp_root, second_root,
+                                                         tmp_path):
+    manifests = helm_render(*PROXY_FLAGS)
+    one = write(tmp_path, "one.pem", corp_root.pem)
+    two = write(tmp_path, "two.pem", corp_root.pem + second_root.pem)
+    other = write(tmp_path, "other.pem", second_root.pem)
+    checksums = {annotations(render(manifests, "--ca-file", f).stdout)[CA_ANNOTATION]
+                 for f in (one, two, other)}
+    assert len(checksums) == 3
+
+
+def test_proxy_checksum_ignores_no_proxy_order_and_duplicates(helm_render):
+    manifests = helm_render(*PROXY_FLAGS)
+    a = render(manifests, "--no-proxy", "b.corp,a.corp").stdout
+    b = render(manifests, "--no-proxy", "A.corp", "--no-proxy", "b.corp, a.corp").stdout
+    assert annotations(a)[PROXY_ANNOTATION] == annotations(b)[PROXY_ANNOTATION]
+    assert a == b
+
+
+@pytest.mark.parametrize("changed", [
+    ("--proxy-url", "http://other.corp:3128"),
+    ("--no-proxy", ".extra.corp"),
+    ("--proxy-url", "http://user:new-password@proxy.corp:3128"),
+], ids=["proxy", "no-proxy", "password"])
+def test_proxy_checksum_changes_when_the_proxy_settings_change(helm_render, changed):
+    manifests = helm_render(*VENDOR_FLAGS)
+    base = annotations(render(manifests, "--proxy-url",
+                              "http://user:old-password@proxy.corp:3128").stdout)
+    after = annotations(render(manifests, "--proxy-url",
+                               "http://user:old-password@proxy.corp:3128", *changed).stdout)
+    assert base[PROXY_ANNOTATION] != after[PROXY_ANNOTATION]
+
+
+def test_chart_annotations_are_kept(helm_render):
+    plain = annotations(helm_render(*PROXY_FLAGS))
+    out = annotations(render(helm_render(*PROXY_FLAGS)).stdout)
+    assert {k: out[k] for k in plain} == plain
+
+
+def test_custom_ca_secret_name_that_is_not_rendered_is_reported_plainly(helm_render):
+    manifests = helm_render(*PROXY_FLAGS, "--set", "caBundleSecret.name=corp-ca")
+    run = render(manifests)
+    assert "Secret 'corp-ca', which is not part of this release" in run.stderr
+    assert "--ca-file" in run.stderr
+    assert CA_ANNOTATION not in annotations(run.stdout)
+
+
+def test_ca_file_with_an_unrendered_custom_secret_gets_a_secret_of_its_own(
+    helm_render, corp_root, tmp_path,
+):
+    ca = write(tmp_path, "ca.pem", corp_root.pem)
+    manifests = helm_render(*PROXY_FLAGS, "--set", "caBundleSecret.name=corp-ca")
+    run = render(manifests, "--ca-file", ca)
+    out = parse(run.stdout.decode())
+    mine = out.one("Secret", f"{FULLNAME}-ocean-proxy-ca")
+    assert base64.b64decode(mine["data"]["userEnvCertificates.pem"]) == corp_root.pem
+    ref = out.env("ocean-kubernetes-controller")["USER_ENV_CERTIFICATES"]["valueFrom"]
+    assert ref["secretKeyRef"]["name"] == f"{FULLNAME}-ocean-proxy-ca"
+    assert "USER_ENV_CERTIFICATES now reads Secret" in run.stderr
+
+
+def test_a_changed_bundle_replaces_the_old_hash_keys(helm_render, corp_root, second_root,
+                                                     tmp_path):
+    first = render(helm_render(*PROXY_FLAGS), "--ca-file",
+                   write(tmp_path, "a.pem", corp_root.pem)).stdout
+    second = parse(render(first, "--ca-file",
+                          write(tmp_path, "b.pem", second_root.pem)).stdout.decode())
+    data = second.one("Secret", f"{FULLNAME}-ca-bundle")["data"]
+    hashed = [k for k in data if k != "userEnvCertificates.pem"]
+    assert len(hashed) == 1
+    assert base64.b64decode(data[hashed[0]]) == second_root.pem
+    mounts = [m["mountPath"] for m in second.container("log-shipper")["volumeMounts"]]
+    assert [m for m in mounts if m.startswith("/etc/ssl/certs/")] == [f"/etc/ssl/certs/{hashed[0]}"]
+
+
+def test_explain_says_what_changes_and_why_on_stderr(helm_render):
+    run = render(helm_render(*PROXY_FLAGS), "--explain")
+    assert f"Deployment/{FULLNAME}" in run.stderr
+    assert "replace /spec/template/spec/containers/0/env/4 = HTTPS_PROXY=http://proxy.corp:3128" \
+        in run.stderr
+    assert "# in-cluster traffic" in run.stderr
+    assert run.stdout.startswith(b"---\n# Source:")
+
+
+def test_plan_prints_rfc6902_patches_that_the_output_applies(helm_render):
+    import jsonpatch
+
+    manifests = helm_render(*PROXY_FLAGS)
+    plan = json.loads(ocean_proxy("render", "--plan", stdin=manifests).stdout)
+    before = parse(manifests.decode())
+    after = parse(render(manifests).stdout.decode())
+    for entry in plan["documents"]:
+        original = before.one(entry["kind"], entry["name"])
+        patched = jsonpatch.apply_patch(original, entry["patch"])
+        assert patched == after.one(entry["kind"], entry["name"]), entry["name"]
+
+
+def test_plan_never_shows_secret_data(helm_render):
+    manifests = helm_render(*VENDOR_FLAGS, "--set", "spotinst.proxyUrl=http://u:hunter2@p:3128")
+    run = ocean_proxy("render", "--plan", stdin=manifests)
+    assert b"hunter2" not in run.stdout
+    assert base64.b64encode(b"http://u:hunter2@p:3128") not in run.stdout
+
+
+def test_crlf_documents_stay_crlf_and_bom_is_kept(helm_render):
+    manifests = b"\xef\xbb\xbf" + helm_render(*PROXY_FLAGS).replace(b"\n", b"\r\n")
+    out = render(manifests).stdout
+    assert out.startswith(b"\xef\xbb\xbf---\r\n")
+    assert b"\n" not in out.replace(b"\r\n", b"")
+    assert b"HTTP_PROXY" in out
+
+
+def test_document_end_marker_and_what_follows_it_are_kept(helm_render):
+    manifests = helm_render(*PROXY_FLAGS).rstrip(b"\n") + b"\n...\n# trailing comment\n"
+    out = render(manifests).stdout
+    assert out.endswith(b"...\n# trailing comment\n")
+
+
+def test_without_a_controller_the_release_passes_through_with_a_notice():
+    manifests = b"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {a: b}\n"
+    run = render(manifests)
+    assert run.stdout == manifests
+    assert "no Ocean controller in these manifests" in run.stderr
+
+
+def test_workload_flag_injects_into_another_workload(helm_render):
+    manifests = helm_render(*VENDOR_FLAGS)
+    run = render(manifests, "--workload", "Deployment/ocean-controller-metrics-server",
+                 "--proxy-url", "http://p.corp:3128")
+    out = parse(run.stdout.decode())
+    metrics = out.pod("ocean-controller-metrics-server")["spec"]["containers"][0]
+    assert {e["name"]: e.get("value") for e in metrics["env"]}["HTTPS_PROXY"] == \
+        "http://p.corp:3128"
+    assert "HTTPS_PROXY" not in {e["name"] for e in out.container("log-shipper")["env"]}
+
+
+def test_untouched_yaml_parses_to_the_same_objects_except_the_targets(helm_render):
+    manifests = helm_render(*PROXY_FLAGS)
+    before = [d for d in YAML(typ="safe").load_all(manifests) if d]
+    after = [d for d in YAML(typ="safe").load_all(render(manifests).stdout) if d]
+    changed = {("Deployment", FULLNAME), ("ConfigMap", FULLNAME)}
+    keep = lambda docs: [d for d in docs  # noqa: E731
+                         if (d["kind"], d["metadata"]["name"]) not in changed]
+    assert keep(before) == keep(after)
