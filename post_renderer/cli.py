@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from . import __version__
 from .errors import OceanProxyError, UsageError
@@ -19,7 +19,15 @@ AUTO_UPDATE_POLICIES = ("inject", "keep", "refuse")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage mistakes as UsageError instead of exiting by itself."""
+    """argparse that reports usage mistakes as UsageError instead of exiting by itself.
+
+    Abbreviated options are off: '--proxy' must not silently mean '--proxy-url', and a
+    future option must not change what an existing abbreviation means.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
@@ -105,7 +113,7 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
         description="Run the Spot Ocean Kubernetes Controller behind corporate HTTP proxies.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     render = commands.add_parser(
@@ -172,16 +180,32 @@ def _run_verify(args: argparse.Namespace, reporter: Reporter) -> int:
     return run(args, reporter)
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "ocean-proxy") -> int:
+def build_post_renderer_parser(prog: str = "ocean-proxy-post-renderer") -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog,
+        description="Helm post-renderer: read rendered manifests on stdin, inject the proxy "
+                    "and the CA trust into the Ocean controller's workloads, write them to "
+                    "stdout. The same as 'ocean-proxy render'.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_render_options(parser)
+    parser.set_defaults(handler=_run_render)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None,
+         parser_factory: Callable[[], argparse.ArgumentParser] = build_parser) -> int:
     reporter = reporter_for_process()
     try:
-        args = build_parser(prog).parse_args(argv)
+        args = parser_factory().parse_args(argv)
         return args.handler(args, reporter)
     except OceanProxyError as error:
         reporter.error(error)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return 1
     except MemoryError:
         reporter.error(OceanProxyError(
             "out of memory", hint="the input is larger than this machine can hold"))
@@ -200,11 +224,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "ocean-proxy") -> int:
 
 def post_renderer_main() -> int:
     """``ocean-proxy-post-renderer [options]``: the same as ``ocean-proxy render [options]``."""
-    argv = sys.argv[1:]
-    if argv[:1] in (["--version"], ["-h"], ["--help"]):
-        return main(argv if argv[0] == "--version" else ["render", *argv],
-                    prog="ocean-proxy-post-renderer")
-    return main(["render", *argv])
+    return main(sys.argv[1:], build_post_renderer_parser)
 
 
 if __name__ == "__main__":

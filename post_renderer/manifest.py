@@ -79,14 +79,15 @@ def _yaml(style: DocumentStyle):
     return yaml
 
 
-def load_document(text: str, where: str) -> Any:
+def load_document(text: str, where: str, first_line: int = 1, lines_of: str = "the input") -> Any:
     """Parse one document; a ManifestError says where, never what the document contains."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
         return _yaml(DocumentStyle()).load(text.replace("\r\n", "\n"))
     except MarkedYAMLError as error:
-        line = f" at line {error.problem_mark.line + 1}" if error.problem_mark else ""
+        mark = error.problem_mark
+        line = f" at line {first_line + mark.line} of {lines_of}" if mark else ""
         raise ManifestError(
             f"{where} is not valid YAML ({error.problem or 'parse error'}{line})",
             hint="helm rendered YAML that cannot be read; run the same 'helm template' "
@@ -107,7 +108,7 @@ def dump_document(document: Any, style: DocumentStyle) -> str:
 
 def load_value(text: str) -> Any:
     """Parse a YAML value held in a string (the chart's embedded auto-update Job)."""
-    return load_document(text, "the embedded auto-update Job")
+    return load_document(text, "the embedded auto-update Job", lines_of="the Job")
 
 
 def kubernetes_safe(value: Any) -> Any:

@@ -104,7 +104,7 @@ def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:
             f"{where} is not valid UTF-8 (byte {chunk.body + error.start})",
             hint="Kubernetes manifests are UTF-8 text; check the chart's templates",
         ) from None
-    document = load_document(text, where)
+    document = load_document(text, where, first_line=data.count(b"\n", 0, chunk.body) + 1)
     name = get_path(document, ("metadata", "name"))
     kind = get_path(document, ("kind",))
     if not isinstance(name, str) or not isinstance(kind, str):

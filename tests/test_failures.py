@@ -1,0 +1,259 @@
+"""Every way the post-renderer and check-bundle refuse input: a one-line error and a hint on
+stderr, the right exit code, nothing on stdout, no traceback, and no secret in any message."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from . import certs
+from .certs import DAY, NOW
+from .conftest import VENV_BIN, clean_env, ocean_proxy
+
+TOKEN = "spot-token-7f3a9c"
+PASSWORD = "Pr0xy-Passw0rd"
+
+DEPLOYMENT = f"""---
+# Source: ocean-kubernetes-controller/templates/secret.yaml
+apiVersion: v1
+kind: Secret
+metadata:
+  name: oc-ocean-kubernetes-controller
+data:
+  token: {TOKEN}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: oc-ocean-kubernetes-controller
+spec:
+  template:
+    spec:
+      containers:
+      - name: ocean-kubernetes-controller
+        image: spotinst/ocean-kubernetes-controller:2
+        env:
+        - name: SPOTINST_TOKEN
+          value: {TOKEN}
+""".encode()
+
+
+def assert_refused(run, exit_code: int, *fragments: str) -> str:
+    lines = run.stderr.splitlines()
+    errors = [line for line in lines if line.startswith("ocean-proxy: error: ")]
+    hints = [line for line in lines if line.startswith("ocean-proxy: hint: ")]
+    assert run.returncode == exit_code, run.stderr
+    assert run.stdout == b""
+    assert len(errors) == 1, run.stderr
+    assert len(hints) == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    for secret in (TOKEN, PASSWORD):
+        assert secret not in run.stderr
+    for fragment in fragments:
+        assert fragment in errors[0] + hints[0], run.stderr
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def corp_root():
+    return certs.root("Corp Root")
+
+
+def test_unknown_flag_is_a_usage_error():
+    run = ocean_proxy("render", "--proxy", "x", stdin=DEPLOYMENT)
+    assert_refused(run, 2, "unrecognized arguments", "--help")
+
+
+def test_post_renderer_usage_errors_name_the_post_renderer():
+    run = subprocess.run([VENV_BIN / "ocean-proxy-post-renderer", "--bogus"],
+                         input=DEPLOYMENT, capture_output=True, env=clean_env())
+    assert run.returncode == 2
+    assert run.stdout == b""
+    assert "ocean-proxy-post-renderer --help" in run.stderr.decode()
+
+
+@pytest.mark.parametrize("url, fragment", [
+    ("socks5://proxy.corp:1080", "only http:// and https://"),
+    ("proxy.corp:3128", "has no scheme"),
+    (f"http://user:{PASSWORD}@proxy.corp:99999", "invalid port"),
+    (f"http://user:{PASSWORD}@proxy corp:3128", "spaces"),
+    ("http://proxy.corp:3128/some/path", "has a path"),
+    (f"http://:{PASSWORD}@proxy.corp:3128", "without a user name"),
+])
+def test_unusable_proxy_urls_are_refused_without_echoing_them(url, fragment):
+    run = ocean_proxy("render", "--proxy-url", url, stdin=DEPLOYMENT)
+    error = assert_refused(run, 1, "--proxy-url", fragment)
+    assert url not in error
+
+
+def test_proxy_url_from_the_environment_is_named_as_such():
+    env = clean_env(OCEAN_PROXY_URL="ftp://proxy")
+    assert_refused(ocean_proxy("render", stdin=DEPLOYMENT, env=env), 1, "OCEAN_PROXY_URL")
+
+
+def test_missing_ca_file():
+    assert_refused(ocean_proxy("render", "--ca-file", "/nonexistent/ca.pem", stdin=DEPLOYMENT),
+                   1, "/nonexistent/ca.pem does not exist")
+
+
+def test_ca_file_with_a_private_key_never_shows_the_key(corp_root, tmp_path):
+    path = tmp_path / "ca.pem"
+    path.write_bytes(corp_root.pem + corp_root.key_pem)
+    run = ocean_proxy("render", "--ca-file", path, stdin=DEPLOYMENT)
+    assert_refused(run, 1, "is a private key")
+    for line in corp_root.key_pem.decode().splitlines()[1:-1]:
+        assert line not in run.stderr
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda root: certs.root("Old", not_before=NOW - 90 * DAY, not_after=NOW - DAY).pem,
+     "expired on"),
+    (lambda root: certs.root("Later", not_before=NOW + 9 * DAY).pem, "is not valid before"),
+    (lambda root: certs.leaf(root).pem, "is a server certificate, not a CA"),
+    (lambda root: root.pem[:300], "is truncated"),
+    (lambda root: b"\x00\x01garbage", "no certificate found"),
+], ids=["expired", "not-yet-valid", "leaf", "truncated", "garbage"])
+def test_refused_bundles(corp_root, tmp_path, make, fragment):
+    path = tmp_path / "ca.pem"
+    path.write_bytes(make(corp_root))
+    assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", "--ca-file", path,
+                               stdin=DEPLOYMENT), 1, fragment)
+
+
+def test_refused_bundle_from_the_chart_secret_names_the_secret(corp_root):
+    import base64
+
+    leaf = base64.b64encode(certs.leaf(corp_root).pem).decode()
+    manifests = DEPLOYMENT + f"""
+        - name: USER_ENV_CERTIFICATES
+          valueFrom:
+            secretKeyRef: {{name: oc-ca, key: userEnvCertificates.pem, optional: true}}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: oc-ca
+data:
+  userEnvCertificates.pem: {leaf}
+""".encode()
+    assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", stdin=manifests), 1,
+                   "Secret 'oc-ca' key 'userEnvCertificates.pem': certificate 1")
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("proxyURL: http://p:3128\n", "did you mean 'proxyUrl'?"),
+    ("proxyUrl: [a, b]\n", "'proxyUrl' must be a string"),
+    ("proxyUrl: http://p:3128\n  bad: [\n", "is not valid YAML"),
+    ("- a\n- b\n", "must be a mapping"),
+    ("autoUpdate: sometimes\n", "auto-update policy 'sometimes' is unknown"),
+])
+def test_bad_config_files(tmp_path, content, fragment):
+    path = tmp_path / "ocean-proxy.yaml"
+    path.write_text(content)
+    assert_refused(ocean_proxy("render", "--config", path, stdin=DEPLOYMENT), 1, fragment)
+
+
+def test_missing_config_file():
+    assert_refused(ocean_proxy("render", "--config", "/nonexistent.yaml", stdin=DEPLOYMENT), 1,
+                   "config file /nonexistent.yaml does not exist")
+
+
+@pytest.mark.parametrize("entry, fragment", [
+    ("*", "would send nothing through the proxy"),
+    ("http://internal.corp", "is not a NO_PROXY entry"),
+    ("10.0.0.0/33", "is not a valid CIDR"),
+])
+def test_bad_no_proxy_entries(entry, fragment):
+    assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", "--no-proxy", entry,
+                               stdin=DEPLOYMENT), 1, fragment)
+
+
+def test_workload_that_is_not_in_the_manifests():
+    assert_refused(ocean_proxy("render", "--workload", "Deployment/nope", "--proxy-url",
+                               "http://p:3128", stdin=DEPLOYMENT), 1,
+                   "workload Deployment/nope is not in the manifests")
+
+
+def test_workload_that_is_not_kind_slash_name():
+    assert_refused(ocean_proxy("render", "--workload", "nope", stdin=DEPLOYMENT), 1,
+                   "is not KIND/NAME of a workload")
+
+
+def test_explicit_settings_without_a_controller_are_an_error():
+    manifests = b"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
+    assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", stdin=manifests), 1,
+                   "no Ocean controller workload", "--workload")
+
+
+def test_empty_input():
+    assert_refused(ocean_proxy("render", stdin=b"\n\n"), 1, "no manifests on standard input")
+
+
+def test_a_terminal_on_stdin_is_a_usage_error():
+    controller, terminal = pty.openpty()
+    try:
+        run = subprocess.run([VENV_BIN / "ocean-proxy", "render"], stdin=terminal,
+                             capture_output=True, env=clean_env(), timeout=30)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert run.returncode == 2
+    assert run.stdout == b""
+    assert "no manifests on standard input" in run.stderr.decode()
+
+
+def test_invalid_yaml_in_the_controller_document_names_the_document_not_its_content():
+    broken = DEPLOYMENT.replace(b"        env:\n", b"        env: [\n")
+    assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", stdin=broken), 1,
+                   "document 2 is not valid YAML", "at line 21 of the input")
+
+
+def test_invalid_utf8_in_the_controller_document():
+    broken = DEPLOYMENT.replace(b"image: spotinst", b"image: \xff\xfespotinst")
+    assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", stdin=broken), 1,
+                   "is not valid UTF-8")
+
+
+def test_explain_and_plan_together_are_a_usage_error():
+    assert_refused(ocean_proxy("render", "--explain", "--plan", stdin=DEPLOYMENT), 2,
+                   "--explain and --plan")
+
+
+def test_unreadable_input_file():
+    assert_refused(ocean_proxy("render", "-f", "/nonexistent/manifests.yaml"), 2,
+                   "cannot read /nonexistent/manifests.yaml")
+
+
+def test_check_bundle_of_a_missing_file():
+    assert_refused(ocean_proxy("check-bundle", "/nonexistent/ca.pem"), 1, "does not exist")
+
+
+def test_check_bundle_reports_and_fails_on_a_refused_certificate(corp_root, tmp_path):
+    path = tmp_path / "leaf.pem"
+    path.write_bytes(certs.leaf(corp_root).pem)
+    run = ocean_proxy("check-bundle", path)
+    assert run.returncode == 1
+    assert b"certificate 1: refused" in run.stdout  # the report is check-bundle's output
+    errors = [x for x in run.stderr.splitlines() if x.startswith("ocean-proxy: error:")]
+    assert len(errors) == 1
+    assert "Traceback" not in run.stderr
+
+
+def test_an_internal_error_is_one_line_without_a_traceback(tmp_path: Path):
+    run = subprocess.run(
+        [VENV_BIN / "python", "-c",
+         "import sys; from post_renderer import cli, render\n"
+         "def boom(*a): raise KeyError('secret-token-value')\n"
+         "render.post_render = boom\n"
+         "sys.exit(cli.main(['render', '--proxy-url', 'http://p:3128']))"],
+        input=DEPLOYMENT, capture_output=True, env=clean_env())
+    stderr = run.stderr.decode()
+    assert run.returncode == 1
+    assert run.stdout == b""
+    assert "ocean-proxy: error: internal error (KeyError)" in stderr
+    assert "secret-token-value" not in stderr
+    assert "Traceback" not in stderr
