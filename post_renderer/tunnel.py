@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import threading
 import time
 
 from .errors import (
@@ -70,14 +71,9 @@ def connect_proxy(settings: NetworkSettings, proxy_tls: ssl.SSLContext | None) -
     proxy = settings.proxy
     where = f"the proxy {proxy.netloc}"
     settings.log(f"connecting to {proxy.redacted} (timeout {settings.timeout:g}s)")
+    addresses = _resolve(proxy.host.strip("[]"), proxy.port, settings)
     try:
-        sock = socket.create_connection((proxy.host.strip("[]"), proxy.port),
-                                        timeout=settings.timeout)
-    except socket.gaierror:
-        raise ProxyUnreachableError(
-            f"cannot resolve the proxy's host name '{proxy.host}'",
-            hint="check the host in --proxy, and the DNS of this machine",
-        ) from None
+        sock = _connect_any(addresses, settings.timeout)
     except TimeoutError:
         raise ProxyUnreachableError(
             f"{where} did not accept a connection within {settings.timeout:g}s",
@@ -98,6 +94,48 @@ def connect_proxy(settings: NetworkSettings, proxy_tls: ssl.SSLContext | None) -
     if proxy_tls is None:
         return sock
     return _tls_to_proxy(sock, settings, proxy_tls)
+
+
+def _resolve(host: str, port: int, settings: NetworkSettings) -> list[tuple]:
+    """getaddrinfo has no timeout of its own: run it in a thread and stop waiting."""
+    answer: list = []
+
+    def lookup() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as error:
+            answer.append(error)
+
+    worker = threading.Thread(target=lookup, daemon=True)
+    worker.start()
+    worker.join(settings.timeout)
+    if not answer:
+        raise ProxyUnreachableError(
+            f"no answer from DNS for the proxy's host name '{host}' within "
+            f"{settings.timeout:g}s",
+            hint="check the host in --proxy, and the DNS of this machine",
+        )
+    if isinstance(answer[0], BaseException) or not answer[0]:
+        raise ProxyUnreachableError(
+            f"cannot resolve the proxy's host name '{host}'",
+            hint="check the host in --proxy, and the DNS of this machine",
+        )
+    return answer[0]
+
+
+def _connect_any(addresses: list[tuple], timeout: float) -> socket.socket:
+    """Try each address in turn, as socket.create_connection does; the last error if none."""
+    failure: OSError = OSError("no address")
+    for family, kind, protocol, _, address in addresses:
+        sock = socket.socket(family, kind, protocol)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            return sock
+        except OSError as error:
+            sock.close()
+            failure = error
+    raise failure
 
 
 def _tls_to_proxy(sock: socket.socket, settings: NetworkSettings,
@@ -188,6 +226,8 @@ def read_head(tunnel: Tunnel, deadline: float) -> tuple[bytes, bytes]:
             raise ProxyProtocolError("the proxy's answer stops before its end",
                                      hint="check that --proxy names an HTTP proxy")
         buffer += data
+        if not b"HTTP/".startswith(buffer[:5]):
+            return buffer, b""  # not HTTP: the parser says so now, without waiting for more
     return buffer[:end], buffer[end:]
 
 
