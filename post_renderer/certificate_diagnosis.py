@@ -67,6 +67,13 @@ def _unknown_issuer(chain: ChainAnalysis, route: str) -> UnknownIssuerError:
             f"root '{chain.root.subject}', which is not trusted",
             hint="add that root with --ca-file; 'ocean-proxy discover-ca' writes it",
         )
+    if not chain.issuers:
+        return UnknownIssuerError(
+            f"the certificate presented on {route} is issued by '{leaf.issuer}', which is not "
+            "trusted (and not presented)",
+            hint=f"add the CA certificate '{leaf.issuer}' (or its root) with --ca-file; "
+                 "'ocean-proxy discover-ca' finds it",
+        )
     return UnknownIssuerError(
         f"the certificate presented on {route} is issued by '{leaf.issuer}'; its issuer "
         f"'{chain.missing_issuer}' is not trusted",

@@ -123,16 +123,19 @@ def _to_offer(chain: ChainAnalysis, name: str, reporter: Reporter) -> list[Certi
         reporter.notice(f"the root CA is '{chain.root.subject}'")
         return [chain.root]
     missing = chain.missing_issuer
+    aia = ("its CA Issuers URL did not lead to it" if chain.top.aia_ca_issuers
+           else "the certificate names no CA Issuers URL to fetch it from")
     if not chain.issuers:
         raise DiscoveryError(
-            f"the proxy re-signs {name} with the CA '{missing}', but does not present that "
-            "CA certificate, and no CA Issuers URL led to it",
-            hint=f"ask the proxy's owners for the root CA certificate of '{missing}' (PEM), "
-                 "then check it with 'ocean-proxy check-bundle FILE'",
+            f"the proxy re-signs {name} with the CA '{missing}' but does not present that CA "
+            f"certificate, and {aia}",
+            hint=f"ask the proxy's owners for the CA certificate '{missing}' (or the root "
+                 "above it) as PEM, then check it with 'ocean-proxy check-bundle FILE'",
         )
     reporter.notice(
-        f"the proxy presents the CA '{chain.top.subject}' but not its issuer '{missing}': "
-        f"ask the proxy's owners for the root CA certificate '{missing}' (PEM) and add it")
+        f"the proxy presents the CA '{chain.top.subject}' but not its issuer '{missing}', and "
+        f"{aia}: ask the proxy's owners for the root CA certificate '{missing}' (PEM) and add "
+        "it to the file")
     return list(chain.issuers)
 
 

@@ -39,11 +39,11 @@ def run(args: argparse.Namespace, reporter: Reporter) -> int:
     reporter.notice(
         f"verified: {settings.route}: {result.session.version}, the certificate for "
         f"{settings.server_name} is issued by '{result.chain.leaf.issuer}' and trusted "
-        f"through {through}" + (f" (root '{anchor.subject}')" if anchor else ""))
+        f"through {through}" + (f"; trust anchor '{anchor.subject}'" if anchor else ""))
     return 0
 
 
 def _anchor_source(fingerprint: str | None, bundle: TrustBundle | None, public: str) -> str:
     if bundle and fingerprint in {cert.fingerprint for cert in bundle.certificates}:
         return "your --ca-file"
-    return f"the public roots ({public})"
+    return f"the public roots from {public}"
