@@ -126,9 +126,14 @@ def _flush(tunnel: Tunnel, outgoing: ssl.MemoryBIO, deadline: float) -> None:
 
 
 def _chain(tls: ssl.SSLObject, method: str) -> tuple[bytes, ...]:
-    """The chain as DER: public method from Python 3.13, private ``_sslobj`` before."""
-    public = getattr(tls, method, None)
-    certificates = public() if public is not None else getattr(tls._sslobj, method)()
+    """The chain as DER: public method from Python 3.13, private ``_sslobj`` from 3.10.
+
+    Without either (an unusual build), only the server's own certificate is known.
+    """
+    found = getattr(tls, method, None) or getattr(getattr(tls, "_sslobj", None), method, None)
+    if found is None:
+        leaf = tls.getpeercert(binary_form=True)
+        return (leaf,) if leaf else ()
     return tuple(c if isinstance(c, bytes) else c.public_bytes(_ENCODING_DER)
-                 for c in certificates or ())
+                 for c in found() or ())
 
