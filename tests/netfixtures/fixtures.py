@@ -21,8 +21,9 @@ Session-scoped, started on first use and stopped at the end (each xdist worker h
   ``passthrough_proxy``   ``--ignore-hosts .*``: plain CONNECT tunnels, the origin's own chain
   ``auth_proxy``          as intercepting_proxy, with ``--proxyauth`` (``credentials_url``)
 
-Per test: ``silent_server`` and ``ssh_server`` (RawServer: ``.url``, ``.port``) for proxies
-that never answer or are not proxies; ``raw_servers.closed_port()`` for nothing listening.
+Per test: ``silent_server``, ``ssh_server`` and ``stalling_tunnel_server`` (RawServer:
+``.url``, ``.port``) for proxies that never answer, are not proxies, or stall inside the
+tunnel; ``raw_servers.closed_port()`` for a port where nothing listens.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class ProxyPool:
         return self._running[name]
 
     def stop_all(self) -> None:
+        for proxy in self._running.values():
+            proxy.terminate()  # all at once: each takes a moment to shut down
         for proxy in self._running.values():
             proxy.stop()
         self._running.clear()
@@ -168,5 +171,13 @@ def silent_server() -> Iterator[RawServer]:
 def ssh_server() -> Iterator[RawServer]:
     """Answers like an SSH server: not a proxy at all."""
     server = RawServer(b"SSH-2.0-OpenSSH_9.6\r\n").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stalling_tunnel_server() -> Iterator[RawServer]:
+    """Says "200 Connection established" to anything, then nothing: TLS never starts."""
+    server = RawServer(b"HTTP/1.1 200 Connection established\r\n\r\n").start()
     yield server
     server.stop()

@@ -13,6 +13,7 @@ The port is chosen by the system (``--listen-port 0``) and read from mitmdump's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -71,16 +72,23 @@ class MitmProxy:
     def log(self) -> str:
         return self.log_file.read_text(errors="replace")
 
+    def terminate(self) -> None:
+        """Ask mitmdump's process group to exit, without waiting (see ``stop``)."""
+        self._signal(signal.SIGTERM)
+
     def stop(self) -> None:
+        """Terminate and wait; kill the process group if it does not exit in 5 s."""
+        self.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    def _signal(self, number: int) -> None:
         if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, number)
 
 
 def start_mitmdump(mitmdump: Path, spec: ProxySpec, workdir: Path, *, public_roots: Path,

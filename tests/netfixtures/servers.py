@@ -67,7 +67,8 @@ class LocalServer:
         self._server.owner = self
         if certificate is not None:
             self._server.tls = _server_context(certificate, key_directory)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     @property
     def port(self) -> int:
