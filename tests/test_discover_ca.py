@@ -255,3 +255,21 @@ def test_output_into_a_missing_directory_fails_cleanly(intercepting_proxy, net_p
 
     error, _ = failure(run)
     assert "cannot write" in error
+
+
+# -- usage ------------------------------------------------------------------------------
+
+
+def test_bad_target_is_a_usage_error(net_pki):
+    error, _ = failure(discover("http://127.0.0.1:3128", net_pki, "--target", "not a host"),
+                       exit_code=2)
+
+    assert "--target" in error
+
+
+def test_unusable_proxy_url_is_refused_without_echoing_it(net_pki):
+    run = discover("socks5://alice:Top-s3cret@proxy.corp:1080", net_pki)
+
+    error, _ = failure(run)
+    assert "socks5" in error
+    assert "Top-s3cret" not in run.stderr
