@@ -10,7 +10,6 @@ verifying) says *which* certificate and *which* issuer. Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from .chain_analysis import ChainAnalysis, subject_names
 from .errors import (
@@ -119,8 +118,3 @@ def _renew_hint(cert: Certificate, chain: ChainAnalysis) -> str:
                 "else the server's); no CA you add can fix this; check this machine's clock too")
     return "that CA must be renewed by its owners; check this machine's clock too"
 
-
-def presented_labels(certificates: Sequence[Certificate]) -> str:
-    """'subject <- issuer' lines for --debug output."""
-    return "; ".join(f"{i}: '{c.subject}' issued by '{c.issuer}'"
-                     for i, c in enumerate(certificates))

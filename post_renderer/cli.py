@@ -147,7 +147,9 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     verify = commands.add_parser(
         "verify", help="check a live TLS path through the proxy with the pod's trust",
         description="Open a TLS connection through the proxy trusting exactly what the "
-                    "post-rendered pod trusts (the CA files plus the public roots).",
+                    "post-rendered pod trusts (the CA files plus the public roots); like the "
+                    "log-shipper (OpenSSL), the chain must end at a root. Exit 0 when it "
+                    "verifies, 1 with the step that failed and why.",
     )
     _add_network_options(verify)
     verify.add_argument("--ca-file", action="append", default=[], metavar="FILE",

@@ -26,10 +26,6 @@ class Probe:
     rejected: CertificateRejected | None = None
 
     @property
-    def trusted(self) -> bool:
-        return self.rejected is None
-
-    @property
     def anchor(self) -> Certificate | None:
         """The trust anchor OpenSSL verified against (None when not verified)."""
         if not self.session.verified:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import ConfigError
@@ -43,10 +42,13 @@ class PublicRoots:
         return context.cert_store_stats()["x509_ca"] == 0 and not has_dir
 
 
-def resolve_public_roots(option: str | None,
-                         environ: Mapping[str, str] | None = None) -> PublicRoots:
-    """The public roots from ``--public-roots``, the environment, or the machine."""
-    environ = os.environ if environ is None else environ
+def resolve_public_roots(option: str | None) -> PublicRoots:
+    """The public roots from ``--public-roots``, the environment, or the machine.
+
+    OpenSSL reads SSL_CERT_FILE and SSL_CERT_DIR from the process environment itself, so
+    that is the environment described here too.
+    """
+    environ = os.environ
     if option:
         if not os.path.isfile(option):
             raise ConfigError(f"--public-roots {option}: no such file", hint=_HINT)
