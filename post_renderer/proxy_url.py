@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from .errors import ProxyUrlError
@@ -35,8 +35,7 @@ _HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,
 _HINT = "use the form http://[user:password@]proxy.example.com:3128"
 
 
-@dataclass(frozen=True)
-class ProxyUrl:
+class ProxyUrl(NamedTuple):
     scheme: str
     host: str
     port: int

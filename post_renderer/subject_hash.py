@@ -5,9 +5,8 @@ fluent-bit (the log-shipper) trusts ``/etc/ssl/certs/ca-certificates.crt`` plus 
 CA there under that name adds it to the image's trust without replacing the public roots.
 
     >>> from cryptography import x509
-    >>> name = x509.Name.from_rfc4514_string("CN=Example  Root,O=Example")
-    >>> subject_hash(name.public_bytes())  # openssl x509 -noout -subject_hash
-    '...'
+    >>> subject_hash(x509.Name.from_rfc4514_string("CN=Corp Root").public_bytes())
+    '5f241b44'
 
 The hash is the first four bytes (little-endian) of the SHA-1 of the name's canonical
 encoding: every string value converted to UTF-8, trimmed, inner whitespace collapsed, ASCII

@@ -7,9 +7,9 @@ expired or not-yet-valid certificates, truncated or damaged blocks, and anything
 certificate. Warned about: expiry within 30 days, SHA-1/MD5 signatures, small keys, and
 intermediates whose root is missing (OpenSSL-based clients such as fluent-bit need the root).
 
-    >>> report = inspect_bundle(open("corp-root.pem", "rb").read(), "corp-root.pem")
-    >>> bundle = report.trust_bundle()      # raises BundleError if anything was refused
-    >>> bundle.pem(), bundle.checksum()
+    report = inspect_bundle(Path("corp-root.pem").read_bytes(), "corp-root.pem")
+    bundle = report.trust_bundle()      # raises BundleError if anything was refused
+    bundle.pem(), bundle.checksum()
 
 The normalised bundle is deduplicated and sorted, and its checksum covers only the set of
 certificates, so whitespace, order and duplicates never change it.
@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import BundleError
 from .subject_hash import subject_hash
@@ -45,8 +45,7 @@ _PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
 _FORMAT_HINT = "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 certificates"
 
 
-@dataclass(frozen=True)
-class Certificate:
+class Certificate(NamedTuple):
     """One parsed certificate, with the facts the checks and the manifests need."""
 
     der: bytes
@@ -78,8 +77,7 @@ class Certificate:
         return text if len(text) <= _SUBJECT_DISPLAY else text[:_SUBJECT_DISPLAY] + "..."
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What the checks concluded about one certificate of one source."""
 
     source: str
@@ -98,8 +96,7 @@ class Verdict:
         return "warning" if self.warnings else "ok"
 
 
-@dataclass(frozen=True)
-class TrustBundle:
+class TrustBundle(NamedTuple):
     """The validated, deduplicated and sorted certificates the pods will trust."""
 
     certificates: tuple[Certificate, ...]
@@ -113,12 +110,12 @@ class TrustBundle:
         return hashlib.sha256(joined.encode("ascii")).hexdigest()
 
 
-@dataclass
 class BundleReport:
     """Every verdict and problem found in one or more sources."""
 
-    verdicts: list[Verdict] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # source-level (message, hint)
+    def __init__(self) -> None:
+        self.verdicts: list[Verdict] = []
+        self.problems: list[tuple[str, str]] = []  # source-level (message, hint)
 
     @property
     def refusals(self) -> list[str]:
@@ -132,6 +129,15 @@ class BundleReport:
         chain = self.missing_roots()
         return [w for verdict in self.verdicts
                 for w in (*verdict.warnings, *chain.get(id(verdict), ()))]
+
+    def warnings_of(self, verdict: Verdict) -> tuple[str, ...]:
+        """The verdict's own warnings plus a missing root, which only the whole set shows."""
+        return (*verdict.warnings, *self.missing_roots().get(id(verdict), ()))
+
+    def state_of(self, verdict: Verdict) -> str:
+        if verdict.verdict == "ok" and self.warnings_of(verdict):
+            return "warning"
+        return verdict.verdict
 
     def missing_roots(self) -> dict[int, tuple[str]]:
         """Intermediates whose issuer is in none of the sources, by id() of their verdict."""

@@ -1,0 +1,45 @@
+"""Auto-update filter: the Job manifest the chart embeds in its ConfigMap gets proxy and trust.
+
+The controller creates that Job from the ConfigMap key ``auto-update.job``; it runs
+``helm repo add spot https://charts.spot.io`` and ``helm upgrade``, both through the proxy.
+The embedded manifest is parsed on its own, given the same env, mounts and volumes as the
+controller's pod, and written back as a block string. (That its ``helm upgrade`` drops
+post-render changes is said on stderr when the injection is decided.)
+"""
+
+from __future__ import annotations
+
+from .injection import Injection
+from .manifest import detect_style, dump_document, kubernetes_safe_op, load_value
+from .pod_patch import Change, PodWants, pod_spec_changes, pointer
+from .release import Release, Resource
+from .workloads import POD_SPEC_PATHS, get_path
+
+
+def job_changes(release: Release, injection: Injection,
+                wants: PodWants) -> list[tuple[Resource, Change, list[Change]]]:
+    """(ConfigMap, the op replacing the Job text, the Job's own changes for --explain)."""
+    import jsonpatch
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    found = []
+    for ref in injection.auto_update_jobs:
+        configmap = release.get("ConfigMap", ref.name)
+        text = get_path(configmap.document, ("data", ref.key)) if configmap else None
+        if not isinstance(text, str):
+            continue
+        job = load_value(text)
+        kind = get_path(job, ("kind",))
+        if kind not in POD_SPEC_PATHS:
+            continue
+        spec_path = POD_SPEC_PATHS[kind]
+        inner = pod_spec_changes(get_path(job, spec_path), pointer(*spec_path), wants)
+        if not inner:
+            continue
+        jsonpatch.apply_patch(job, [kubernetes_safe_op(c.op) for c in inner], in_place=True)
+        new_text = dump_document(job, detect_style(text))
+        op = {"op": "replace", "path": pointer("data", ref.key),
+              "value": LiteralScalarString(new_text)}
+        found.append((configmap, Change(op, "the auto-update Job reaches charts.spot.io "
+                                            "through the proxy and trusts the CA"), inner))
+    return found

@@ -1,0 +1,68 @@
+"""Proxy filter: HTTPS_PROXY, HTTP_PROXY, NO_PROXY and their lower-case twins, everywhere.
+
+Go (the controller, the auto-updater's helm) reads ``HTTPS_PROXY`` for HTTPS; fluent-bit
+(the log-shipper) reads ``HTTP_PROXY`` and uses it for HTTPS too, by CONNECT. Both honour
+``NO_PROXY``. When the proxy URL carries credentials, every container reads it from a
+Secret of ours, and the chart's ConfigMap keeps only the URL without them:
+
+    env:
+    - name: HTTPS_PROXY
+      valueFrom: {secretKeyRef: {name: <controller>-ocean-proxy, key: proxy-url}}
+"""
+
+from __future__ import annotations
+
+import base64
+
+from .injection import Injection
+from .owned_secrets import secret_changes
+from .pod_patch import Change, PodWants, Wanted, pointer
+from .release import Release, Resource
+from .workloads import get_path
+
+PROXY_KEY = "proxy-url"
+URL_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+ORDER = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
+
+
+def pod_wants(injection: Injection) -> PodWants:
+    if injection.proxy is None:
+        return PodWants()
+    reason = f"proxy from {injection.proxy.source}"
+    if injection.proxy_secret:
+        reason += ", credentials read from a Secret"
+    no_proxy = ",".join(injection.no_proxy)
+    env = []
+    for name in ORDER:
+        if name in URL_VARS:
+            env.append(Wanted(name, _url_entry(name, injection), reason))
+        else:
+            env.append(Wanted(name, {"name": name, "value": no_proxy},
+                              "in-cluster traffic (API server, services, metadata) stays direct"))
+    return PodWants(env=tuple(env))
+
+
+def _url_entry(name: str, injection: Injection) -> dict:
+    if injection.proxy_secret:
+        return {"name": name, "valueFrom": {"secretKeyRef": {
+            "name": injection.proxy_secret, "key": PROXY_KEY}}}
+    return {"name": name, "value": injection.proxy.value.without_credentials}
+
+
+def resource_changes(release: Release, injection: Injection) -> list[tuple[Resource, Change]]:
+    changes: list[tuple[Resource, Change]] = []
+    if injection.proxy is None:
+        return changes
+    if injection.proxy_secret:
+        data = {PROXY_KEY: base64.b64encode(injection.proxy.value.full.encode()).decode()}
+        changes += secret_changes(release, injection.proxy_secret, data, {},
+                                  "the proxy URL with its credentials, out of plain sight")
+    ref = injection.proxy_configmap
+    configmap = release.get("ConfigMap", ref.name) if ref else None
+    current = get_path(configmap.document, ("data", ref.key)) if configmap else None
+    wanted = injection.proxy.value.without_credentials
+    if isinstance(current, str) and current != wanted:
+        changes.append((configmap, Change(
+            {"op": "replace", "path": pointer("data", ref.key), "value": wanted},
+            "the ConfigMap keeps the proxy URL without credentials")))
+    return changes

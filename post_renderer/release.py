@@ -1,0 +1,143 @@
+"""The parts of a release that matter: target workloads and the ConfigMaps/Secrets they use.
+
+Only documents that might be targets are parsed. A scan of the bytes for a few lines (the
+controller's container name or pod label; then ``name: X`` for each object a target refers
+to) and for the top-level ``kind:`` picks them; every other document stays bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+from .errors import ManifestError, TargetError
+from .manifest import DocumentStyle, detect_style, load_document
+from .stream import Chunk, chunks_matching, document_end, line_pattern, top_level_kind
+from .workloads import (
+    CONTROLLER_CONTAINER,
+    CONTROLLER_LABEL,
+    POD_SPEC_PATHS,
+    WorkloadRef,
+    containers,
+    get_path,
+    is_ocean_controller,
+)
+
+CONFIG_KINDS = ("ConfigMap", "Secret")
+OWNED_SUFFIXES = ("-ca-bundle", "-ocean-proxy", "-ocean-proxy-ca")  # Secrets we may write
+
+
+class Resource(NamedTuple):
+    """A parsed document of the stream (or one we are about to add, with ``chunk`` None)."""
+
+    kind: str
+    name: str
+    document: Any
+    chunk: Chunk | None = None
+    style: DocumentStyle = DocumentStyle()
+    head: bytes = b""  # the '---' line, written back as it was
+    tail: bytes = b""  # anything after a '...' end marker
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.name
+
+    @property
+    def namespace(self) -> str | None:
+        value = get_path(self.document, ("metadata", "namespace"))
+        return value if isinstance(value, str) else None
+
+    def describe(self) -> str:
+        where = f" (document {self.chunk.index + 1})" if self.chunk else " (new)"
+        return f"{self.kind}/{self.name}{where}"
+
+
+class Release(NamedTuple):
+    """Target workloads and the configuration objects found next to them."""
+
+    data: bytes
+    chunks: list[Chunk]
+    workloads: list[Resource]
+    objects: dict[tuple[str, str], Resource]
+
+    def get(self, kind: str, name: str) -> Resource | None:
+        return self.objects.get((kind, name))
+
+
+def find_release(data: bytes, chunks: list[Chunk], refs: Sequence[WorkloadRef]) -> Release:
+    if refs:
+        patterns = [line_pattern("name", r.name) for r in refs]
+    else:
+        patterns = [line_pattern("name", CONTROLLER_CONTAINER),
+                    line_pattern(CONTROLLER_LABEL[0], CONTROLLER_LABEL[1])]
+    candidates = chunks_matching(data, chunks, patterns)
+    workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
+    _check_refs_found(workloads, refs)
+    names = set(_referenced_names(workloads))
+    names.update(f"{w.name}{suffix}" for w in workloads for suffix in OWNED_SUFFIXES)
+    config_chunks = chunks_matching(data, chunks, (line_pattern("name", n) for n in sorted(names)))
+    objects = {r.key: r for r in _parse(data, config_chunks, CONFIG_KINDS) if r.name in names}
+    return Release(data, chunks, workloads, objects)
+
+
+def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[Resource]:
+    wanted = set(kinds)
+    found = []
+    for chunk in chunks:
+        kind = top_level_kind(data, chunk)
+        if kind not in wanted:
+            continue
+        resource = parse_chunk(data, chunk)
+        if resource is not None and resource.kind == kind:
+            found.append(resource)
+    return found
+
+
+def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:
+    """The resource in a chunk, or None if it is not a named Kubernetes object."""
+    end = document_end(data, chunk)
+    where = f"document {chunk.index + 1}"
+    try:
+        text = data[chunk.body:end].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ManifestError(
+            f"{where} is not valid UTF-8 (byte {chunk.body + error.start})",
+            hint="Kubernetes manifests are UTF-8 text; check the chart's templates",
+        ) from None
+    document = load_document(text, where)
+    name = get_path(document, ("metadata", "name"))
+    kind = get_path(document, ("kind",))
+    if not isinstance(name, str) or not isinstance(kind, str):
+        return None
+    return Resource(
+        kind=kind, name=name, document=document, chunk=chunk, style=detect_style(text),
+        head=data[chunk.start:chunk.body], tail=data[end:chunk.end],
+    )
+
+
+def _is_target(resource: Resource, refs: Sequence[WorkloadRef]) -> bool:
+    if refs:
+        return any(r.kind == resource.kind and r.name == resource.name for r in refs)
+    return is_ocean_controller(resource.document, resource.kind)
+
+
+def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) -> None:
+    found = {(w.kind, w.name) for w in workloads}
+    missing = [str(r) for r in refs if (r.kind, r.name) not in found]
+    if missing:
+        raise TargetError(
+            f"workload {', '.join(missing)} is not in the manifests",
+            hint="check the kind and name with 'helm template'; names are case-sensitive",
+        )
+
+
+def _referenced_names(workloads: Iterable[Resource]) -> Iterable[str]:
+    for workload in workloads:
+        pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
+        for _, _, container in containers(pod_spec):
+            for entry in container.get("env") or ():
+                ref = get_path(entry, ("valueFrom",))
+                for key in ("configMapKeyRef", "secretKeyRef"):
+                    name = get_path(ref, (key, "name"))
+                    if isinstance(name, str):
+                        yield name

@@ -1,0 +1,16 @@
+"""The examples in module docstrings are user documentation: they must stay true."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["no_proxy", "pod_patch", "proxy_url", "stream", "subject_hash"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_hold(name):
+    module = importlib.import_module(f"post_renderer.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -1,0 +1,303 @@
+"""The vendor's documented command plus ``--post-renderer ocean-proxy-post-renderer``, run by
+the real helm, gives a controller release that works behind the proxy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from . import certs
+from .chart_render import (
+    CA_KEY,
+    FULLNAME,
+    NAMESPACE,
+    PROXY_FLAGS,
+    PROXY_URL,
+    RELEASE,
+    VENDOR_FLAGS,
+    Rendered,
+    embedded_job,
+    parse,
+    validation_errors,
+)
+from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, run_command
+
+POST_RENDERER = ("--post-renderer", "ocean-proxy-post-renderer")
+DEFAULT_NO_PROXY = ["$(KUBERNETES_SERVICE_HOST)", ".svc", ".cluster.local", "localhost",
+                    "127.0.0.1", "169.254.169.254"]
+CONTAINERS = ("ocean-kubernetes-controller", "log-shipper")
+PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+
+
+@pytest.fixture(scope="module")
+def corp_root() -> certs.Issued:
+    return certs.root("Corp Proxy Root CA")
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path, corp_root: certs.Issued) -> Path:
+    path = tmp_path / "corp-root.pem"
+    path.write_bytes(corp_root.pem)
+    return path
+
+
+@pytest.fixture
+def helm_env(helm_home: dict[str, str]) -> dict[str, str]:
+    """What a Helm 3 user has: the post-renderer on PATH, messages routed to helm's stderr."""
+    return clean_env(**helm_home, PATH=f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
+                     OCEAN_PROXY_MESSAGES="auto")
+
+
+def helm_template(helm: Path, env: dict[str, str], *flags: str | Path, release: str = RELEASE):
+    return run_command([helm, "template", release, FIXTURE_CHART, "--namespace", NAMESPACE,
+                        *flags], env=env)
+
+
+def rendered(run) -> Rendered:
+    assert run.returncode == 0, run.stderr
+    return parse(run.text)
+
+
+def split_documents(text: str) -> list[str]:
+    """Each document as helm wrote it, from its '---' line to its last newline."""
+    pieces = text.removeprefix("---\n").split("\n---\n")
+    return ["---\n" + piece.strip("\n") + "\n" for piece in pieces]
+
+
+def openssl_subject_hash(pem: bytes) -> str:
+    return subprocess.run(["openssl", "x509", "-noout", "-subject_hash"], input=pem,
+                          capture_output=True, check=True).stdout.decode().strip()
+
+
+def assert_proxy_everywhere(out: Rendered, url: str, extra_no_proxy: list[str] = ()) -> None:
+    for name in CONTAINERS:
+        env = out.container(name).get("env", [])
+        names = [e["name"] for e in env]
+        assert len(names) == len(set(names)), f"{name}: duplicated env names {names}"
+        by_name = {e["name"]: e for e in env}
+        for var in PROXY_VARS:
+            assert by_name[var] == {"name": var, "value": url}, f"{name}: {var}"
+        for var in ("NO_PROXY", "no_proxy"):
+            entries = by_name[var]["value"].split(",")
+            assert entries[: len(DEFAULT_NO_PROXY)] == DEFAULT_NO_PROXY
+            assert entries[len(DEFAULT_NO_PROXY):] == sorted(extra_no_proxy)
+
+
+def test_vendor_proxy_command_gives_controller_and_log_shipper_the_proxy(helm3, helm_env):
+    plain = rendered(helm_template(helm3, helm_env, *PROXY_FLAGS))
+    assert "HTTP_PROXY" not in plain.env("log-shipper")  # what the chart alone gives
+
+    out = rendered(helm_template(helm3, helm_env, *PROXY_FLAGS, *POST_RENDERER))
+
+    assert_proxy_everywhere(out, PROXY_URL)
+    controller_env = [e["name"] for e in out.container("ocean-kubernetes-controller")["env"]]
+    plain_env = [e["name"] for e in plain.container("ocean-kubernetes-controller")["env"]]
+    assert controller_env[: len(plain_env)] == plain_env  # replaced in place, not moved
+    annotations = out.pod()["metadata"]["annotations"]
+    assert re.fullmatch(r"[0-9a-f]{64}", annotations["checksum/proxy"])
+    assert "checksum/ca-bundle" not in annotations
+
+
+def test_vendor_ca_command_is_validated_normalised_and_trusted_by_every_container(
+    helm3, helm_env, corp_root, tmp_path,
+):
+    messy = tmp_path / "pasted.pem"
+    messy.write_bytes(b"\r\n" + corp_root.pem.replace(b"\n", b"\r\n") + b"\r\n" + corp_root.pem)
+    out = rendered(helm_template(
+        helm3, helm_env, *PROXY_FLAGS, "--set", "caBundleSecret.create=true",
+        "--set-file", f"caBundleSecret.data={messy}", *POST_RENDERER))
+
+    secret = out.one("Secret", f"{FULLNAME}-ca-bundle")["data"]
+    hashed = f"{openssl_subject_hash(corp_root.pem)}.0"
+    assert base64.b64decode(secret[CA_KEY]) == corp_root.pem  # deduplicated, normalised
+    assert base64.b64decode(secret[hashed]) == corp_root.pem
+    volumes = {v["name"]: v for v in out.pod()["spec"]["volumes"]}
+    assert volumes["ocean-proxy-ca"]["secret"]["secretName"] == f"{FULLNAME}-ca-bundle"
+    for name in CONTAINERS:
+        mounts = {m["mountPath"]: m for m in out.container(name)["volumeMounts"]}
+        assert mounts[f"/etc/ssl/certs/{hashed}"] == {
+            "name": "ocean-proxy-ca", "mountPath": f"/etc/ssl/certs/{hashed}",
+            "subPath": hashed, "readOnly": True}
+        assert mounts["/etc/ocean-proxy/ca"]["name"] == "ocean-proxy-ca"
+        env = out.env(name)
+        assert env["SSL_CERT_DIR"]["value"].split(":") == [
+            "/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/ocean-proxy/ca"]
+        assert "SSL_CERT_FILE" not in env  # would hide the image's public roots from Go
+    assert out.env("ocean-kubernetes-controller")["USER_ENV_CERTIFICATES"]["valueFrom"] == {
+        "secretKeyRef": {"name": f"{FULLNAME}-ca-bundle", "key": CA_KEY, "optional": True}}
+    assert re.fullmatch(r"[0-9a-f]{64}", out.pod()["metadata"]["annotations"]["checksum/ca-bundle"])
+
+
+def test_ca_file_flag_creates_the_chart_secret_when_the_chart_did_not(
+    helm3, helm_env, corp_root, ca_file,
+):
+    out = rendered(helm_template(helm3, helm_env, *PROXY_FLAGS, *POST_RENDERER,
+                                 "--post-renderer-args", f"--ca-file={ca_file}"))
+    secret = out.one("Secret", f"{FULLNAME}-ca-bundle")
+    assert secret["metadata"]["namespace"] == NAMESPACE
+    assert base64.b64decode(secret["data"][CA_KEY]) == corp_root.pem
+
+
+def test_flags_override_what_the_chart_rendered(helm3, helm_env):
+    out = rendered(helm_template(
+        helm3, helm_env, *PROXY_FLAGS, *POST_RENDERER,
+        "--post-renderer-args", "--proxy-url=http://other-proxy.corp:8080",
+        "--post-renderer-args", "--no-proxy=.corp.example,10.0.0.0/8"))
+    assert_proxy_everywhere(out, "http://other-proxy.corp:8080", [".corp.example", "10.0.0.0/8"])
+    assert out.config()["proxy-url"] == "http://other-proxy.corp:8080"
+
+
+def test_environment_variables_configure_the_post_renderer(helm3, helm_env, ca_file, corp_root):
+    env = {**helm_env, "OCEAN_PROXY_URL": "http://env-proxy.corp:3128",
+           "OCEAN_PROXY_CA_FILE": str(ca_file), "OCEAN_PROXY_NO_PROXY": "internal.corp"}
+    out = rendered(helm_template(helm3, env, *VENDOR_FLAGS, *POST_RENDERER))
+    assert_proxy_everywhere(out, "http://env-proxy.corp:3128", ["internal.corp"])
+    secret = out.one("Secret", f"{FULLNAME}-ca-bundle")["data"]
+    assert base64.b64decode(secret[CA_KEY]) == corp_root.pem
+
+
+def test_config_file_configures_the_post_renderer_and_flags_beat_it(
+    helm3, helm_env, corp_root, tmp_path,
+):
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "root.pem").write_bytes(corp_root.pem)
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://config-proxy.corp:3128\ncaFiles: [certs/root.pem]\n"
+                      "noProxy: [.from-config.corp]\n")
+    out = rendered(helm_template(helm3, helm_env, *VENDOR_FLAGS, *POST_RENDERER,
+                                 "--post-renderer-args", f"--config={config}"))
+    assert_proxy_everywhere(out, "http://config-proxy.corp:3128", [".from-config.corp"])
+
+    env = {**helm_env, "OCEAN_PROXY_URL": "http://env-proxy.corp:3128"}
+    out = rendered(helm_template(helm3, env, *VENDOR_FLAGS, *POST_RENDERER,
+                                 "--post-renderer-args", f"--config={config}"))
+    assert_proxy_everywhere(out, "http://env-proxy.corp:3128", [".from-config.corp"])
+
+    out = rendered(helm_template(helm3, env, *VENDOR_FLAGS, *POST_RENDERER,
+                                 "--post-renderer-args", f"--config={config}",
+                                 "--post-renderer-args", "--proxy-url=http://flag.corp:1"))
+    assert_proxy_everywhere(out, "http://flag.corp:1", [".from-config.corp"])
+
+
+def test_nothing_configured_passes_the_release_through_byte_identical(helm3, helm_env):
+    plain = helm_template(helm3, helm_env, *VENDOR_FLAGS)
+    through = helm_template(helm3, helm_env, *VENDOR_FLAGS, *POST_RENDERER)
+    assert through.returncode == 0
+    assert through.stdout == plain.stdout
+    assert "ocean-proxy: no proxy URL and no CA bundle configured" in through.stderr
+
+
+def test_documents_without_changes_are_byte_identical(helm3, helm_env, ca_file):
+    plain = helm_template(helm3, helm_env, *PROXY_FLAGS).text
+    out = helm_template(helm3, helm_env, *PROXY_FLAGS, *POST_RENDERER,
+                        "--post-renderer-args", f"--ca-file={ca_file}").text
+    documents = split_documents(plain)
+    changed = [d for d in documents if d not in split_documents(out)]
+    assert len(documents) > 10
+    assert len(changed) == 2  # the ConfigMap (auto-update Job) and the Deployment
+    assert all(f"name: {FULLNAME}\n" in d for d in changed)
+    metrics = next(d for d in documents if "kind: Deployment" in d and "metrics-server" in d)
+    assert metrics in split_documents(out)
+
+
+def test_changed_documents_keep_their_comments(helm3, helm_env):
+    out = helm_template(helm3, helm_env, *PROXY_FLAGS, *POST_RENDERER).text
+    deployment = next(d for d in out.split("\n---\n") if "kind: Deployment" in d
+                      and f"name: {FULLNAME}\n" in d)
+    assert "# Source: ocean-kubernetes-controller/templates/deployment.yaml" in deployment
+    assert "# controller" in deployment
+    assert "# log shipper" in deployment
+
+
+def test_post_rendered_release_passes_kubernetes_schema_validation(helm3, helm_env, ca_file):
+    out = rendered(helm_template(
+        helm3, helm_env, *VENDOR_FLAGS, "--set", "spotinst.proxyUrl=http://u:p%40ss@proxy:3128",
+        *POST_RENDERER, "--post-renderer-args", f"--ca-file={ca_file}"))
+    assert validation_errors(out.docs) == []
+    job = embedded_job(out)
+    assert validation_errors([job]) == []
+
+
+def test_proxy_credentials_land_in_a_secret_and_nowhere_else(helm3, helm_env):
+    password = "S3cr3t-pa55"
+    run = helm_template(helm3, helm_env, *VENDOR_FLAGS, "--set",
+                        f"spotinst.proxyUrl=http://svc-ocean:{password}@proxy.corp:3128",
+                        *POST_RENDERER)
+    out = rendered(run)
+    assert password not in run.text
+    assert password not in run.stderr
+    assert out.config()["proxy-url"] == "http://proxy.corp:3128"
+    secret = out.one("Secret", f"{FULLNAME}-ocean-proxy")
+    assert base64.b64decode(secret["data"]["proxy-url"]).decode() == \
+        f"http://svc-ocean:{password}@proxy.corp:3128"
+    ref = {"secretKeyRef": {"name": f"{FULLNAME}-ocean-proxy", "key": "proxy-url"}}
+    for name in CONTAINERS:
+        for var in PROXY_VARS:
+            assert out.env(name)[var] == {"name": var, "valueFrom": ref}
+    job_env = {e["name"]: e for e in embedded_job(out)["spec"]["template"]["spec"]
+               ["containers"][0]["env"]}
+    assert job_env["HTTPS_PROXY"]["valueFrom"] == ref
+    annotation = out.pod()["metadata"]["annotations"]["checksum/proxy"]
+    for guess in (password, f"svc-ocean:{password}"):
+        assert hashlib.sha256(guess.encode()).hexdigest() != annotation
+
+
+def test_auto_update_job_gets_proxy_and_ca_and_the_loss_is_said(helm3, helm_env, ca_file):
+    run = helm_template(helm3, helm_env, *PROXY_FLAGS, *POST_RENDERER,
+                        "--post-renderer-args", f"--ca-file={ca_file}")
+    job = embedded_job(rendered(run))
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["HTTPS_PROXY"]["value"] == PROXY_URL
+    assert "/etc/ocean-proxy/ca" in env["SSL_CERT_DIR"]["value"]
+    assert job["spec"]["template"]["spec"]["volumes"][0]["name"] == "ocean-proxy-ca"
+    assert "auto-update is on" in run.stderr
+    assert "does not use this post-renderer" in run.stderr
+    assert "spotinst.disableAutoUpdate=true" in run.stderr
+
+
+def test_auto_update_refuse_policy_fails_the_release_while_auto_update_is_on(helm3, helm_env):
+    refused = helm_template(helm3, helm_env, *PROXY_FLAGS, *POST_RENDERER,
+                            "--post-renderer-args", "--auto-update=refuse")
+    assert refused.returncode != 0
+    assert "ocean-proxy: error: the release's auto-update Job is on" in refused.stderr
+    allowed = helm_template(helm3, helm_env, *PROXY_FLAGS, "--set",
+                            "spotinst.disableAutoUpdate=true", *POST_RENDERER,
+                            "--post-renderer-args", "--auto-update=refuse")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "auto-update is on" not in allowed.stderr
+
+
+@pytest.mark.parametrize("flags, fullname", [
+    (("--set", "nameOverride=spot"), "ocean-controller-spot"),
+    (("--set", "fullnameOverride=ocean"), "ocean"),
+    ((), "ocean-kubernetes-controller"),
+], ids=["nameOverride", "fullnameOverride", "release-named-like-the-chart"])
+def test_controller_is_found_by_what_it_is_whatever_its_name(helm3, helm_env, flags, fullname):
+    release = "ocean-kubernetes-controller" if not flags else RELEASE
+    out = rendered(helm_template(helm3, helm_env, *PROXY_FLAGS, *flags, *POST_RENDERER,
+                                 release=release))
+    env = {e["name"]: e for e in out.pod(fullname)["spec"]["containers"][1]["env"]}
+    assert env["HTTP_PROXY"]["value"] == PROXY_URL
+    metrics = next(d for d in out.docs if d["kind"] == "Deployment" and d is not
+                   out.one("Deployment", fullname))
+    assert all("env" not in c for c in metrics["spec"]["template"]["spec"]["containers"])
+
+
+def test_a_refused_bundle_stops_helm_with_our_one_line_error(helm3, helm_env, corp_root, tmp_path):
+    server = certs.leaf(corp_root)
+    pasted = tmp_path / "leaf.pem"
+    pasted.write_bytes(server.pem)
+    run = helm_template(helm3, helm_env, *PROXY_FLAGS, "--set", "caBundleSecret.create=true",
+                        "--set-file", f"caBundleSecret.data={pasted}", *POST_RENDERER)
+    assert run.returncode != 0
+    assert run.stdout == b""
+    errors = [line for line in run.stderr.splitlines() if line.startswith("ocean-proxy: error:")]
+    assert len(errors) == 1
+    assert "is a server certificate, not a CA" in errors[0]
+    assert "Traceback" not in run.stderr
