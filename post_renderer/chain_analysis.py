@@ -1,10 +1,7 @@
 """Which CA certificates a presented chain contains, and which issuer it is missing.
 
-    >>> analysis = analyse_chain([leaf_der, inspection_ca_der, corp_root_der])
-    >>> analysis.root.subject
-    'CN=Corp Root,O=Example Corp'
-    >>> analyse_chain([leaf_der]).missing_issuer
-    'CN=Corp Inspection,O=Example Corp'
+    analyse_chain([leaf, inspection_ca, corp_root]).root      # corp_root
+    analyse_chain([leaf]).missing_issuer                        # 'CN=Corp Inspection CA,...'
 
 Links are followed from the server's certificate upwards by name and signature, so
 certificates sent out of order or unrelated ones do not confuse it. Pure: no I/O.
