@@ -95,8 +95,9 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--public-roots", metavar="FILE",
-        help="the public CA bundle the pods already trust (default: $SSL_CERT_FILE, "
-             "else this machine's default bundle)",
+        help="PEM bundle of the public roots the pods already trust; a path that verifies "
+             "against them is not intercepted (default: $SSL_CERT_FILE and $SSL_CERT_DIR as "
+             "OpenSSL reads them, else this machine's default bundle)",
     )
     parser.add_argument(
         "--timeout", type=float, default=10.0, metavar="SECONDS",
@@ -138,16 +139,25 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     discover = commands.add_parser(
         "discover-ca", help="find the CA a proxy re-signs TLS with",
         description="Connect through the proxy, look at the certificates it presents and "
-                    "write the CA to trust (or say that none is needed).",
+                    "write the CA to trust (or say that none is needed). The verdict goes to "
+                    "stderr, the CA (PEM) to stdout or --output; exit 1 when no usable CA "
+                    "is found.",
     )
     _add_network_options(discover)
     discover.add_argument("-o", "--output", metavar="FILE", help="write the CA here, not stdout")
+    discover.add_argument(
+        "--proxy-ca-file", action="append", default=[], metavar="FILE",
+        help="for an https:// proxy whose own certificate is not publicly trusted: the CA "
+             "that issued it; repeatable",
+    )
     discover.set_defaults(handler=_run_discover_ca)
 
     verify = commands.add_parser(
         "verify", help="check a live TLS path through the proxy with the pod's trust",
         description="Open a TLS connection through the proxy trusting exactly what the "
-                    "post-rendered pod trusts (the CA files plus the public roots).",
+                    "post-rendered pod trusts (the CA files plus the public roots); like the "
+                    "log-shipper (OpenSSL), the chain must end at a root. Exit 0 when it "
+                    "verifies, 1 with the step that failed and why.",
     )
     _add_network_options(verify)
     verify.add_argument("--ca-file", action="append", default=[], metavar="FILE",

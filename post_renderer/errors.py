@@ -50,3 +50,47 @@ class AutoUpdateError(OceanProxyError):
 
 class NetworkError(OceanProxyError):
     """A network step of discover-ca or verify failed (proxy, tunnel or TLS)."""
+
+
+class ProxyUnreachableError(NetworkError):
+    """The proxy cannot be reached: unknown name, connection refused, or no answer in time."""
+
+
+class ProxyAuthError(NetworkError):
+    """The proxy answered 407: credentials are missing, wrong, or of a kind we cannot send."""
+
+
+class ConnectRefusedError(NetworkError):
+    """The proxy answered CONNECT with something other than success or 407."""
+
+
+class ProxyProtocolError(NetworkError):
+    """The proxy's answer is not HTTP, is too large, or stops half-way."""
+
+
+class TlsHandshakeError(NetworkError):
+    """TLS failed for a reason other than the certificate (protocol, reset, timeout)."""
+
+
+class CertificateVerifyError(NetworkError):
+    """The certificate presented through the proxy is not trusted for the target name."""
+
+
+class UnknownIssuerError(CertificateVerifyError):
+    """The chain ends at an issuer the given trust does not contain."""
+
+
+class NameMismatchError(CertificateVerifyError):
+    """The certificate is valid, but not for the name that was asked for."""
+
+
+class CertificateExpiredError(CertificateVerifyError):
+    """A certificate of the chain is expired (or not yet valid)."""
+
+
+class DiscoveryError(OceanProxyError):
+    """discover-ca found nothing it can offer as the CA to trust."""
+
+
+class AiaFetchError(NetworkError):
+    """A certificate's "CA Issuers" URL could not be fetched through the proxy."""

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# Real network parts (mitmproxy, local origins, a PKI), shared by every test that needs them.
+pytest_plugins = ["tests.netfixtures.fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 TOOLS_BIN = REPO / ".tools" / "bin"
 VENV_BIN = Path(sys.executable).parent

@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["no_proxy", "pod_patch", "proxy_url", "stream", "subject_hash"]
+MODULES = ["network_settings", "no_proxy", "pod_patch", "proxy_protocol", "proxy_url", "stream",
+           "subject_hash"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,275 @@
+"""discover-ca against a real TLS-intercepting proxy (mitmproxy) and a local stand-in Spot API."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from .cli_outcomes import failure
+from .conftest import clean_env, ocean_proxy
+from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
+from .netfixtures.pki import AIA_HOST, AIA_PATH
+from .netfixtures.raw_servers import closed_port
+
+
+def discover(proxy_url: str, pki, *args: str, env: dict[str, str] | None = None):
+    return ocean_proxy("discover-ca", "--proxy", proxy_url,
+                       "--public-roots", pki.public_roots_file, *args, env=env)
+
+
+def ders(pem: bytes) -> list[bytes]:
+    """Certificates as DER: what "the same certificate" means, whatever the PEM layout."""
+    return [cert.public_bytes(Encoding.DER) for cert in x509.load_pem_x509_certificates(pem)]
+
+
+# -- intercepted, root presented --------------------------------------------------------
+
+
+def test_root_presented_by_intercepting_proxy_is_written_to_stdout(intercepting_proxy, net_pki):
+    run = discover(intercepting_proxy.url, net_pki)
+
+    assert run.returncode == 0, run.stderr
+    assert ders(run.stdout) == [net_pki.corp_root.der]
+    assert "intercepted" in run.stderr
+    assert "Example Corp Offline Root CA" in run.stderr
+
+
+def test_root_presented_is_written_to_the_output_file_and_nothing_to_stdout(
+        intercepting_proxy, net_pki, tmp_path):
+    output = tmp_path / "corp-ca.pem"
+
+    run = discover(intercepting_proxy.url, net_pki, "-o", str(output))
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == b""
+    assert ders(output.read_bytes()) == [net_pki.corp_root.der]
+    assert str(output) in run.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["corp-ca.pem"]  # no temporary left over
+
+
+def test_written_ca_passes_check_bundle_unchanged(intercepting_proxy, net_pki):
+    from post_renderer.trust_bundle import inspect_bundle
+
+    run = discover(intercepting_proxy.url, net_pki)
+
+    report = inspect_bundle(run.stdout, "written")
+    assert report.refusals == [] and report.warnings == []
+    assert report.trust_bundle().pem() == run.stdout
+
+
+# -- not intercepted --------------------------------------------------------------------
+
+
+def test_passthrough_proxy_is_not_intercepted_and_no_file_is_written(
+        passthrough_proxy, net_pki, tmp_path):
+    output = tmp_path / "ca.pem"
+
+    run = discover(passthrough_proxy.url, net_pki, "-o", str(output))
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == b""
+    assert "not intercepted" in run.stderr
+    assert "no extra CA is needed" in run.stderr
+    assert not output.exists()
+
+
+def test_public_roots_come_from_ssl_cert_file_without_the_flag(passthrough_proxy, net_pki):
+    run = ocean_proxy("discover-ca", "--proxy", passthrough_proxy.url,
+                      env=clean_env(SSL_CERT_FILE=str(net_pki.public_roots_file)))
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == b""
+    assert "not intercepted" in run.stderr
+    assert f"SSL_CERT_FILE={net_pki.public_roots_file}" in run.stderr
+
+
+def test_ssl_cert_file_naming_a_missing_file_is_an_error(passthrough_proxy, tmp_path):
+    run = ocean_proxy("discover-ca", "--proxy", passthrough_proxy.url,
+                      env=clean_env(SSL_CERT_FILE=str(tmp_path / "missing.pem")))
+
+    error, _ = failure(run)
+    assert "SSL_CERT_FILE" in error
+
+
+def test_pass_through_with_a_broken_certificate_is_not_treated_as_interception(
+        passthrough_proxy, net_pki):
+    run = discover(passthrough_proxy.url, net_pki, "--target", "expired.spot.test:443")
+
+    error, _ = failure(run)
+    assert "expired" in error
+    assert "intercepted:" not in run.stderr
+
+
+# -- intercepted, root not presented ----------------------------------------------------
+
+
+def test_missing_root_is_fetched_through_the_proxy_from_the_aia_url(
+        aia_proxy, net_pki, aia_server):
+    run = discover(aia_proxy.url, net_pki)
+
+    assert run.returncode == 0, run.stderr
+    assert ders(run.stdout) == [net_pki.corp_root.der]
+    assert net_pki.aia_url in run.stderr
+    # pki.corp.example resolves nowhere but in the proxy's routes: it went through the proxy
+    assert (AIA_HOST, AIA_PATH) in aia_server.requests
+
+
+def test_intermediate_without_root_or_aia_is_written_and_the_root_named(
+        intermediate_only_proxy, net_pki):
+    run = discover(intermediate_only_proxy.url, net_pki)
+
+    assert run.returncode == 0, run.stderr
+    assert ders(run.stdout) == [net_pki.inspection.der]
+    assert "ask the proxy's owners for the root CA certificate" in run.stderr
+    assert net_pki.corp_root.subject in run.stderr
+
+
+def test_leaf_alone_fails_naming_its_issuer_and_writes_nothing(leaf_only_proxy, net_pki,
+                                                               tmp_path):
+    output = tmp_path / "ca.pem"
+
+    run = discover(leaf_only_proxy.url, net_pki, "-o", str(output))
+
+    error, hint = failure(run)
+    assert net_pki.proxy_ca.subject in error
+    assert "ask the proxy's owners" in hint
+    assert not output.exists()
+
+
+def test_failed_discovery_leaves_an_existing_output_file_alone(leaf_only_proxy, net_pki,
+                                                              tmp_path):
+    output = tmp_path / "ca.pem"
+    output.write_bytes(b"previous CA\n")
+
+    failure(discover(leaf_only_proxy.url, net_pki, "-o", str(output)))
+
+    assert output.read_bytes() == b"previous CA\n"
+
+
+# -- proxy authentication ---------------------------------------------------------------
+
+
+def secrets_of(password: str, user: str) -> list[bytes]:
+    from urllib.parse import quote
+
+    token = base64.b64encode(f"{user}:{password}".encode())
+    return [password.encode(), quote(password, safe="").encode(), token]
+
+
+def test_right_credentials_get_through_an_authenticating_proxy(auth_proxy, net_pki):
+    run = discover(auth_proxy.credentials_url, net_pki, "--debug")
+
+    assert run.returncode == 0, run.stderr
+    assert ders(run.stdout) == [net_pki.corp_root.der]
+    output = run.stdout + run.stderr.encode()
+    assert not any(secret in output for secret in secrets_of(PROXY_PASSWORD, PROXY_USER))
+    assert f"{PROXY_USER}:***@" in run.stderr
+
+
+def test_wrong_password_gets_the_407_message_and_is_never_printed(auth_proxy, net_pki):
+    wrong = "Wr0ng-p@ss"
+
+    run = discover(auth_proxy.url_with(PROXY_USER, wrong), net_pki, "--debug")
+
+    error, hint = failure(run)
+    assert "407" in error and f"rejected the credentials of user '{PROXY_USER}'" in error
+    assert "password" in hint
+    assert not any(secret in run.stderr.encode() for secret in secrets_of(wrong, PROXY_USER))
+
+
+def test_missing_credentials_get_the_407_message_saying_they_are_missing(auth_proxy, net_pki):
+    run = discover(auth_proxy.url, net_pki)
+
+    error, hint = failure(run)
+    assert "407" in error and "has no credentials" in error
+    assert "user:password@" in hint
+
+
+# -- https proxies ----------------------------------------------------------------------
+
+
+def test_https_proxy_is_spoken_to_over_tls_with_its_ca_given(intercepting_proxy, net_pki):
+    run = discover(intercepting_proxy.https_url, net_pki,
+                   "--proxy-ca-file", str(net_pki.corp_root_file), "--debug")
+
+    assert run.returncode == 0, run.stderr
+    assert ders(run.stdout) == [net_pki.corp_root.der]
+    assert "TLS handshake with the proxy itself" in run.stderr
+
+
+def test_https_proxy_with_an_untrusted_certificate_is_refused_before_any_credentials(
+        intercepting_proxy, net_pki):
+    run = discover(intercepting_proxy.https_url, net_pki)
+
+    error, hint = failure(run)
+    assert "https proxy" in error and "does not trust" in error
+    assert "--proxy-ca-file" in hint
+
+
+# -- proxy and network failures ---------------------------------------------------------
+
+
+def test_connect_refused_by_the_proxy_gives_its_status(intercepting_proxy, net_pki):
+    run = discover(intercepting_proxy.url, net_pki, "--target", f"{BLOCKED_HOST}:443")
+
+    error, hint = failure(run)
+    assert f"refused to CONNECT to {BLOCKED_HOST}:443: 403 Forbidden" in error
+    assert "allow" in hint
+
+
+def test_closed_proxy_port_is_reported_as_unreachable(net_pki):
+    run = discover(f"http://127.0.0.1:{closed_port()}", net_pki)
+
+    error, _ = failure(run)
+    assert "refused the connection" in error
+
+
+def test_unknown_proxy_host_is_reported_as_unresolvable(net_pki):
+    run = discover("http://no-such-proxy.invalid:3128", net_pki)
+
+    error, _ = failure(run)
+    assert "cannot resolve" in error and "no-such-proxy.invalid" in error
+
+
+def test_proxy_that_never_answers_times_out(silent_server, net_pki):
+    run = discover(silent_server.url, net_pki, "--timeout", "0.5")
+
+    error, hint = failure(run)
+    assert "did not answer CONNECT" in error and "0.5s" in error
+    assert "--timeout" in hint
+
+
+def test_something_that_is_not_a_proxy_is_named_as_such(ssh_server, net_pki):
+    run = discover(ssh_server.url, net_pki, "--timeout", "2")
+
+    error, _ = failure(run)
+    assert "not HTTP" in error
+
+
+def test_output_into_a_missing_directory_fails_cleanly(intercepting_proxy, net_pki,
+                                                       tmp_path: Path):
+    run = discover(intercepting_proxy.url, net_pki, "-o", str(tmp_path / "no" / "ca.pem"))
+
+    error, _ = failure(run)
+    assert "cannot write" in error
+
+
+# -- usage ------------------------------------------------------------------------------
+
+
+def test_bad_target_is_a_usage_error(net_pki):
+    error, _ = failure(discover("http://127.0.0.1:3128", net_pki, "--target", "not a host"),
+                       exit_code=2)
+
+    assert "--target" in error
+
+
+def test_unusable_proxy_url_is_refused_without_echoing_it(net_pki):
+    run = discover("socks5://alice:Top-s3cret@proxy.corp:1080", net_pki)
+
+    error, _ = failure(run)
+    assert "socks5" in error
+    assert "Top-s3cret" not in run.stderr

@@ -1,0 +1,61 @@
+"""The shared options of discover-ca and verify: target, server name, timeout."""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import pytest
+
+from post_renderer.errors import ProxyUrlError, UsageError
+from post_renderer.network_settings import Endpoint, parse_endpoint, settings_from_args
+from post_renderer.report import Reporter
+
+
+@pytest.mark.parametrize(("text", "endpoint"), [
+    ("api.spotinst.io:443", Endpoint("api.spotinst.io", 443)),
+    ("API.Spotinst.IO.", Endpoint("api.spotinst.io", 443)),
+    ("[::1]:8443", Endpoint("::1", 8443)),
+    ("10.0.0.1:3128", Endpoint("10.0.0.1", 3128)),
+])
+def test_target_is_host_and_port_with_443_by_default(text, endpoint):
+    assert parse_endpoint(text) == endpoint
+
+
+def test_ipv6_target_is_written_back_in_brackets():
+    assert str(parse_endpoint("[::1]:8443")) == "[::1]:8443"
+
+
+@pytest.mark.parametrize("text", ["api.spotinst.io:0", "api.spotinst.io:99999", "a b:443",
+                                  "[zz::1]:443", "host:port", ""])
+def test_bad_target_is_a_usage_error(text):
+    with pytest.raises(UsageError):
+        parse_endpoint(text)
+
+
+def arguments(**overrides) -> argparse.Namespace:
+    values = {"proxy": "http://alice:s3cret@proxy.corp:3128", "target": "api.spotinst.io:443",
+              "servername": None, "timeout": 10.0, "debug": False, **overrides}
+    return argparse.Namespace(**values)
+
+
+def test_server_name_defaults_to_the_target_host():
+    settings = settings_from_args(arguments(), Reporter(io.StringIO()))
+
+    assert settings.server_name == "api.spotinst.io"
+    assert settings.route == ("api.spotinst.io:443 through the proxy "
+                              "http://alice:***@proxy.corp:3128")
+
+
+@pytest.mark.parametrize("timeout", [0.0, -1.0, float("nan"), float("inf")])
+def test_timeout_must_be_a_positive_finite_number(timeout):
+    with pytest.raises(UsageError, match="--timeout"):
+        settings_from_args(arguments(timeout=timeout), Reporter(io.StringIO()))
+
+
+def test_bad_proxy_url_never_echoes_it():
+    with pytest.raises(ProxyUrlError) as raised:
+        settings_from_args(arguments(proxy="socks5://alice:s3cret@proxy.corp:1080"),
+                           Reporter(io.StringIO()))
+
+    assert "s3cret" not in raised.value.message

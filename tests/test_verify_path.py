@@ -1,0 +1,160 @@
+"""verify: a live TLS path through a real mitmproxy, trusting exactly what the pods trust."""
+
+from __future__ import annotations
+
+import pytest
+
+from .certs import pkcs7_bundle
+from .cli_outcomes import failure
+from .conftest import clean_env, ocean_proxy
+from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
+from .netfixtures.pki import EXPIRED_HOST
+from .netfixtures.raw_servers import closed_port
+
+
+def verify(proxy_url: str, pki, *args: str, env: dict[str, str] | None = None):
+    return ocean_proxy("verify", "--proxy", proxy_url,
+                       "--public-roots", pki.public_roots_file, *args, env=env)
+
+
+def test_succeeds_with_the_ca_that_discover_ca_wrote(intercepting_proxy, net_pki, tmp_path):
+    ca_file = tmp_path / "corp-ca.pem"
+    assert ocean_proxy("discover-ca", "--proxy", intercepting_proxy.url, "--public-roots",
+                       net_pki.public_roots_file, "-o", ca_file).returncode == 0
+
+    run = verify(intercepting_proxy.url, net_pki, "--ca-file", str(ca_file))
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == b""
+    assert "verified" in run.stderr and "TLSv1.3" in run.stderr
+    assert f"issued by '{net_pki.inspection.subject}'" in run.stderr
+    assert f"trust anchor '{net_pki.corp_root.subject}'" in run.stderr
+    assert "your --ca-file" in run.stderr
+
+
+def test_without_the_ca_fails_naming_the_unknown_issuer(intercepting_proxy, net_pki):
+    run = verify(intercepting_proxy.url, net_pki)
+
+    error, hint = failure(run)
+    assert net_pki.corp_root.subject in error and "not trusted" in error
+    assert "--ca-file" in hint and "discover-ca" in hint
+
+
+def test_leaf_alone_without_the_ca_names_its_issuer(leaf_only_proxy, net_pki):
+    error, _ = failure(verify(leaf_only_proxy.url, net_pki))
+
+    assert f"issued by '{net_pki.proxy_ca.subject}', which is not trusted" in error
+
+
+@pytest.mark.parametrize("form", ["der", "pkcs7"])
+def test_ca_files_in_der_and_pkcs7_are_trusted_too(intercepting_proxy, net_pki, tmp_path, form):
+    ca_file = tmp_path / f"corp-ca.{form}"
+    ca_file.write_bytes(net_pki.corp_root.der if form == "der"
+                        else pkcs7_bundle(net_pki.corp_root))
+
+    run = verify(intercepting_proxy.url, net_pki, "--ca-file", str(ca_file))
+
+    assert run.returncode == 0, run.stderr
+
+
+def test_an_intermediate_alone_is_not_enough_as_for_openssl_clients(
+        intermediate_only_proxy, net_pki, tmp_path):
+    ca_file = tmp_path / "inspection-ca.pem"
+    ca_file.write_bytes(net_pki.inspection.pem)
+
+    run = verify(intermediate_only_proxy.url, net_pki, "--ca-file", str(ca_file))
+
+    error, _ = failure(run)
+    assert f"its issuer '{net_pki.corp_root.subject}' is not trusted" in error
+    assert "log-shipper" in run.stderr  # check-bundle's warning, as the post-renderer gives it
+
+
+def test_ca_file_refused_by_the_bundle_checks_is_reported_before_connecting(net_pki, tmp_path):
+    leaf = tmp_path / "server.pem"
+    leaf.write_bytes(net_pki.origin.pem)
+
+    error, _ = failure(verify(f"http://127.0.0.1:{closed_port()}", net_pki,
+                              "--ca-file", str(leaf)))
+
+    assert "server certificate, not a CA" in error
+
+
+def test_pass_through_path_is_trusted_through_the_public_roots(passthrough_proxy, net_pki):
+    run = verify(passthrough_proxy.url, net_pki)
+
+    assert run.returncode == 0, run.stderr
+    assert "trusted through the public roots" in run.stderr
+
+
+def test_public_roots_come_from_ssl_cert_file(passthrough_proxy, net_pki):
+    run = ocean_proxy("verify", "--proxy", passthrough_proxy.url,
+                      env=clean_env(SSL_CERT_FILE=str(net_pki.public_roots_file)))
+
+    assert run.returncode == 0, run.stderr
+
+
+def test_name_mismatch_names_the_certificate_names(passthrough_proxy, net_pki):
+    run = verify(passthrough_proxy.url, net_pki, "--servername", "other.spot.test")
+
+    error, hint = failure(run)
+    assert "not for 'other.spot.test'" in error and "api.spotinst.io" in error
+    assert "--servername" in hint
+
+
+def test_expired_certificate_is_named_with_its_date(passthrough_proxy, net_pki):
+    run = verify(passthrough_proxy.url, net_pki, "--target", f"{EXPIRED_HOST}:443")
+
+    error, _ = failure(run)
+    expired = net_pki.expired_origin.cert.not_valid_after_utc
+    assert f"'{net_pki.expired_origin.subject}'" in error
+    assert f"expired on {expired:%Y-%m-%d}" in error
+
+
+def test_closed_proxy_port_is_reported_as_unreachable(net_pki):
+    error, hint = failure(verify(f"http://127.0.0.1:{closed_port()}", net_pki))
+
+    assert "refused the connection" in error
+    assert "port" in hint
+
+
+def test_connect_refused_by_the_proxy_gives_its_status(intercepting_proxy, net_pki):
+    error, _ = failure(verify(intercepting_proxy.url, net_pki, "--target",
+                              f"{BLOCKED_HOST}:443"))
+
+    assert "403 Forbidden" in error
+
+
+def test_wrong_credentials_get_the_407_message_without_the_password(auth_proxy, net_pki):
+    run = verify(auth_proxy.url_with(PROXY_USER, "not-" + PROXY_PASSWORD), net_pki,
+                 "--ca-file", str(net_pki.corp_root_file), "--debug")
+
+    error, _ = failure(run)
+    assert "407" in error
+    assert PROXY_PASSWORD not in run.stderr and "%40" not in run.stderr
+
+
+def test_right_credentials_verify(auth_proxy, net_pki):
+    run = verify(auth_proxy.credentials_url, net_pki, "--ca-file", str(net_pki.corp_root_file))
+
+    assert run.returncode == 0, run.stderr
+    assert PROXY_PASSWORD not in run.stderr
+
+
+def test_https_proxy_is_trusted_with_the_pods_ca_files(intercepting_proxy, net_pki):
+    run = verify(intercepting_proxy.https_url, net_pki, "--ca-file",
+                 str(net_pki.corp_root_file))
+
+    assert run.returncode == 0, run.stderr
+
+
+def test_proxy_that_never_answers_connect_times_out(silent_server, net_pki):
+    error, _ = failure(verify(silent_server.url, net_pki, "--timeout", "0.5"))
+
+    assert "did not answer CONNECT" in error and "within 0.5s" in error
+
+
+def test_tls_handshake_that_stalls_in_the_tunnel_times_out(stalling_tunnel_server, net_pki):
+    error, hint = failure(verify(stalling_tunnel_server.url, net_pki, "--timeout", "0.5"))
+
+    assert "no TLS answer" in error and "within 0.5s" in error
+    assert "--timeout" in hint
