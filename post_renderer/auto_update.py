@@ -10,7 +10,7 @@ post-render changes is said on stderr when the injection is decided.)
 from __future__ import annotations
 
 from .injection import Injection
-from .manifest import detect_style, dump_document, kubernetes_safe_op, load_value
+from .manifest import detect_style, edit_document, parse_document
 from .pod_patch import Change, PodWants, pod_spec_changes, pointer
 from .release import Release, Resource
 from .workloads import POD_SPEC_PATHS, get_path
@@ -19,7 +19,6 @@ from .workloads import POD_SPEC_PATHS, get_path
 def job_changes(release: Release, injection: Injection,
                 wants: PodWants) -> list[tuple[Resource, Change, list[Change]]]:
     """(ConfigMap, the op replacing the Job text, the Job's own changes for --explain)."""
-    import jsonpatch
     from ruamel.yaml.scalarstring import LiteralScalarString
 
     found = []
@@ -28,16 +27,15 @@ def job_changes(release: Release, injection: Injection,
         text = get_path(configmap.document, ("data", ref.key)) if configmap else None
         if not isinstance(text, str):
             continue
-        job = load_value(text)
-        kind = get_path(job, ("kind",))
+        job = parse_document(text, "the embedded auto-update Job", lines_of="the Job")
+        kind = get_path(job.data, ("kind",))
         if kind not in POD_SPEC_PATHS:
             continue
         spec_path = POD_SPEC_PATHS[kind]
-        inner = pod_spec_changes(get_path(job, spec_path), pointer(*spec_path), wants)
+        inner = pod_spec_changes(get_path(job.data, spec_path), pointer(*spec_path), wants)
         if not inner:
             continue
-        jsonpatch.apply_patch(job, [kubernetes_safe_op(c.op) for c in inner], in_place=True)
-        new_text = dump_document(job, detect_style(text))
+        new_text = edit_document(job, [c.op for c in inner], detect_style(text))
         op = {"op": "replace", "path": pointer("data", ref.key),
               "value": LiteralScalarString(new_text)}
         found.append((configmap, Change(op, "the auto-update Job reaches charts.spot.io "

@@ -67,9 +67,8 @@ def read_chart_settings(release: Release) -> ChartSettings:
                           str(ca_ref))
     jobs = tuple(
         KeyRef("ConfigMap", resource.name, AUTO_UPDATE_KEY)
-        for resource in release.objects.values()
-        if resource.kind == "ConfigMap"
-        and isinstance(get_path(resource.document, ("data", AUTO_UPDATE_KEY)), str)
+        for resource in release.referenced("ConfigMap")
+        if isinstance(get_path(resource.document, ("data", AUTO_UPDATE_KEY)), str)
     )
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs,
                          _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)))

@@ -1,8 +1,13 @@
-"""One YAML document in and out through ruamel.yaml's round-trip mode, in the style it came in.
+"""One YAML document: parsed fast, edited in place, and written back in the style it came in.
 
-Only documents that change pass through here. Comments, key order and quoting survive; list
-indentation follows what the document mostly used; CRLF documents stay CRLF. Values we add
-are quoted when a YAML 1.1 reader (Kubernetes, helm) would take them for a bool or number.
+Targets are parsed with ruamel.yaml's C parser (libyaml; pure Python where it is missing)
+into nodes that know their position in the text, and into plain data for planning. A
+changed document is edited in its text (see ``splice``): every byte the patch does not name
+stays, comments, quoting and indentation included. Where a text edit is not possible
+(flow collections, anchors), ruamel.yaml's round-trip loads, patches and dumps the
+document instead, keeping comments and key order. Either way the result is parsed again and
+must equal the patched data. Values we add are quoted when a YAML 1.1 reader (Kubernetes,
+helm) would take them for a bool or a number.
 """
 
 from __future__ import annotations
@@ -35,6 +40,14 @@ class DocumentStyle(NamedTuple):
     final_newline: bool = True
 
 
+class ParsedDocument(NamedTuple):
+    """A document's text (LF line ends), its node tree with positions, and its plain data."""
+
+    text: str
+    node: Any
+    data: Any
+
+
 def detect_style(text: str) -> DocumentStyle:
     lines = text.splitlines()
     flush = indented = 0
@@ -65,8 +78,15 @@ def _previous_key(lines: list[str], number: int) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _parser():
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=False)  # libyaml when ruamel.yaml.clib is installed
+
+
 @functools.lru_cache(maxsize=4)
-def _yaml(style: DocumentStyle):
+def _round_trip(style: DocumentStyle):
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt", pure=True)
@@ -79,36 +99,67 @@ def _yaml(style: DocumentStyle):
     return yaml
 
 
-def load_document(text: str, where: str, first_line: int = 1, lines_of: str = "the input") -> Any:
+def parse_document(text: str, where: str, first_line: int = 1,
+                   lines_of: str = "the input") -> ParsedDocument:
     """Parse one document; a ManifestError says where, never what the document contains."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    text = text.replace("\r\n", "\n")
+    parser = _parser()
     try:
-        return _yaml(DocumentStyle()).load(text.replace("\r\n", "\n"))
+        node = parser.compose(text)
+        data = parser.constructor.construct_document(node) if node is not None else None
     except MarkedYAMLError as error:
-        mark = error.problem_mark
+        mark = error.problem_mark or error.context_mark
         line = f" at line {first_line + mark.line} of {lines_of}" if mark else ""
+        problem = error.problem or error.context or "parse error"
         raise ManifestError(
-            f"{where} is not valid YAML ({error.problem or 'parse error'}{line})",
+            f"{where} is not valid YAML ({problem}{line})",
             hint="helm rendered YAML that cannot be read; run the same 'helm template' "
                  "without --post-renderer to see it",
         ) from None
     except YAMLError:
         raise ManifestError(f"{where} is not valid YAML", hint="check the chart's output") from None
+    return ParsedDocument(text, node, data)
 
 
-def dump_document(document: Any, style: DocumentStyle) -> str:
-    out = io.StringIO()
-    _yaml(style).dump(document, out)
-    text = out.getvalue()
+def edit_document(document: ParsedDocument, ops: list[dict], style: DocumentStyle) -> str:
+    """The document's text with ``ops`` applied, edited in place where possible."""
+    import jsonpatch
+
+    from .splice import Unsupported, dump_block_with, splice
+
+    ops = [kubernetes_safe_op(op) for op in ops]
+    text = None
+    try:
+        spliced = splice(document.text, document.node, ops, dump_block_with(_round_trip(style)))
+        expected = jsonpatch.apply_patch(document.data, ops)
+        if parse_document(spliced, "the edited document").data == expected:
+            text = spliced
+    except Unsupported:
+        pass
+    if text is None:
+        text = _round_trip_edit(document.text, ops, style)
     if not style.final_newline:
         text = text.rstrip("\n")
     return text.replace("\n", "\r\n") if style.crlf else text
 
 
-def load_value(text: str) -> Any:
-    """Parse a YAML value held in a string (the chart's embedded auto-update Job)."""
-    return load_document(text, "the embedded auto-update Job", lines_of="the Job")
+def _round_trip_edit(text: str, ops: list[dict], style: DocumentStyle) -> str:
+    import jsonpatch
+
+    yaml = _round_trip(style)
+    document = yaml.load(text)
+    jsonpatch.apply_patch(document, ops, in_place=True)
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+def dump_new_document(value: Any, style: DocumentStyle) -> str:
+    out = io.StringIO()
+    _round_trip(style).dump(kubernetes_safe(value), out)
+    return out.getvalue()
 
 
 def kubernetes_safe(value: Any) -> Any:
@@ -119,7 +170,8 @@ def kubernetes_safe(value: Any) -> Any:
         return {key: kubernetes_safe(item) for key, item in value.items()}
     if isinstance(value, list):
         return [kubernetes_safe(item) for item in value]
-    if isinstance(value, str) and (value == "" or _YAML11_NOT_STRING.match(value)):
+    if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) and (
+            value == "" or _YAML11_NOT_STRING.match(value)):
         return DoubleQuotedScalarString(value)
     return value
 

@@ -11,7 +11,6 @@ lower-cased, deduplicated and sorted, so reordering them never restarts the pods
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable
 
@@ -47,6 +46,8 @@ def no_proxy_entries(additions: Iterable[str]) -> tuple[str, ...]:
 
 
 def _check(entry: str, source: str) -> str:
+    import ipaddress  # only when the user lists entries: keep it off the start-up path
+
     if entry == "*":
         raise ConfigError(
             f"{source}: '*' would send nothing through the proxy, the Spot API included",

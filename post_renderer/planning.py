@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from . import auto_update, proxy_env, rollout, trust_mounts
 from .injection import Injection
-from .manifest import dump_document, kubernetes_safe, kubernetes_safe_op
+from .manifest import dump_new_document, edit_document
 from .pod_patch import Change, PodWants, pod_spec_changes, pointer
 from .release import Release, Resource
 from .workloads import POD_SPEC_PATHS, get_path
@@ -84,18 +84,15 @@ def build_plan(release: Release, injection: Injection) -> Plan:
 
 def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
     """(replacement bytes per changed chunk index, the bytes of new documents)."""
-    import jsonpatch
-
     replaced: dict[int, bytes] = {}
     appended: list[bytes] = []
     for document in plan.ordered():
         resource = document.resource
-        ops = [kubernetes_safe_op(change.op) for change in document.changes]
+        ops = [change.op for change in document.changes]
         if document.new:
-            text = dump_document(kubernetes_safe(ops[0]["value"]), resource.style)
+            text = dump_new_document(ops[0]["value"], resource.style)
             appended.append(b"---\n" + NEW_DOCUMENT_COMMENT.encode() + text.encode("utf-8"))
             continue
-        jsonpatch.apply_patch(resource.document, ops, in_place=True)
-        body = dump_document(resource.document, resource.style).encode("utf-8")
+        body = edit_document(resource.parsed, ops, resource.style).encode("utf-8")
         replaced[resource.chunk.index] = resource.head + body + resource.tail
     return replaced, appended

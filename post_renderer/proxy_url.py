@@ -13,10 +13,8 @@ never appears in ``redacted`` or in any error message.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import NamedTuple
-from urllib.parse import unquote
 
 from .errors import ProxyUrlError
 
@@ -71,6 +69,8 @@ class ProxyUrl(NamedTuple):
 
     def basic_credentials(self) -> tuple[str, str] | None:
         """Decoded user and password for a Proxy-Authorization: Basic header."""
+        from urllib.parse import unquote
+
         if not self.has_credentials:
             return None
         return unquote(self.username or ""), unquote(self.password or "")
@@ -114,6 +114,8 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
 
 def _check_host(host: str, source: str) -> str:
     if host.startswith("["):
+        import ipaddress
+
         try:
             ipaddress.IPv6Address(host[1:-1])
         except ValueError:

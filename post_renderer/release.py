@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from .errors import ManifestError, TargetError
-from .manifest import DocumentStyle, detect_style, load_document
+from .manifest import DocumentStyle, ParsedDocument, detect_style, parse_document
 from .stream import Chunk, chunks_matching, document_end, line_pattern, top_level_kind
 from .workloads import (
     CONTROLLER_CONTAINER,
@@ -23,7 +23,6 @@ from .workloads import (
     is_ocean_controller,
 )
 
-CONFIG_KINDS = ("ConfigMap", "Secret")
 OWNED_SUFFIXES = ("-ca-bundle", "-ocean-proxy", "-ocean-proxy-ca")  # Secrets we may write
 
 
@@ -37,6 +36,7 @@ class Resource(NamedTuple):
     style: DocumentStyle = DocumentStyle()
     head: bytes = b""  # the '---' line, written back as it was
     tail: bytes = b""  # anything after a '...' end marker
+    parsed: ParsedDocument | None = None  # text and node positions, for editing in place
 
     @property
     def key(self) -> tuple[str, str]:
@@ -52,16 +52,29 @@ class Resource(NamedTuple):
         return f"{self.kind}/{self.name}{where}"
 
 
-class Release(NamedTuple):
-    """Target workloads and the configuration objects found next to them."""
+class Release:
+    """Target workloads, and the ConfigMaps/Secrets next to them, parsed when first asked for."""
 
-    data: bytes
-    chunks: list[Chunk]
-    workloads: list[Resource]
-    objects: dict[tuple[str, str], Resource]
+    def __init__(self, data: bytes, chunks: list[Chunk], workloads: list[Resource],
+                 referenced: dict[tuple[str, str], list[Chunk]]) -> None:
+        self.data = data
+        self.chunks = chunks
+        self.workloads = workloads
+        self._candidates = referenced
+        self._parsed: dict[tuple[str, str], Resource | None] = {}
 
     def get(self, kind: str, name: str) -> Resource | None:
-        return self.objects.get((kind, name))
+        key = (kind, name)
+        if key not in self._parsed:
+            found = (r for r in _parse(self.data, self._candidates.get(key, ()), (kind,))
+                     if r.name == name)
+            self._parsed[key] = next(found, None)
+        return self._parsed[key]
+
+    def referenced(self, kind: str) -> list[Resource]:
+        """The objects of ``kind`` that the target workloads refer to and that are here."""
+        names = sorted(name for k, name in self._candidates if k == kind)
+        return [r for r in (self.get(kind, name) for name in names) if r is not None]
 
 
 def find_release(data: bytes, chunks: list[Chunk], refs: Sequence[WorkloadRef]) -> Release:
@@ -73,11 +86,12 @@ def find_release(data: bytes, chunks: list[Chunk], refs: Sequence[WorkloadRef]) 
     candidates = chunks_matching(data, chunks, patterns)
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
     _check_refs_found(workloads, refs)
-    names = set(_referenced_names(workloads))
-    names.update(f"{w.name}{suffix}" for w in workloads for suffix in OWNED_SUFFIXES)
-    config_chunks = chunks_matching(data, chunks, (line_pattern("name", n) for n in sorted(names)))
-    objects = {r.key: r for r in _parse(data, config_chunks, CONFIG_KINDS) if r.name in names}
-    return Release(data, chunks, workloads, objects)
+    keys = set(_referenced_keys(workloads))
+    keys.update(("Secret", f"{w.name}{suffix}") for w in workloads for suffix in OWNED_SUFFIXES)
+    by_name: dict[str, list[Chunk]] = {}
+    for name in sorted({name for _, name in keys}):
+        by_name[name] = chunks_matching(data, chunks, [line_pattern("name", name)])
+    return Release(data, chunks, workloads, {key: by_name[key[1]] for key in keys})
 
 
 def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[Resource]:
@@ -104,14 +118,15 @@ def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:
             f"{where} is not valid UTF-8 (byte {chunk.body + error.start})",
             hint="Kubernetes manifests are UTF-8 text; check the chart's templates",
         ) from None
-    document = load_document(text, where, first_line=data.count(b"\n", 0, chunk.body) + 1)
+    parsed = parse_document(text, where, first_line=data.count(b"\n", 0, chunk.body) + 1)
+    document = parsed.data
     name = get_path(document, ("metadata", "name"))
     kind = get_path(document, ("kind",))
     if not isinstance(name, str) or not isinstance(kind, str):
         return None
     return Resource(
         kind=kind, name=name, document=document, chunk=chunk, style=detect_style(text),
-        head=data[chunk.start:chunk.body], tail=data[end:chunk.end],
+        head=data[chunk.start:chunk.body], tail=data[end:chunk.end], parsed=parsed,
     )
 
 
@@ -131,13 +146,14 @@ def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) ->
         )
 
 
-def _referenced_names(workloads: Iterable[Resource]) -> Iterable[str]:
+def _referenced_keys(workloads: Iterable[Resource]) -> Iterable[tuple[str, str]]:
+    """(kind, name) of every ConfigMap and Secret the workloads' env refers to."""
     for workload in workloads:
         pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
         for _, _, container in containers(pod_spec):
             for entry in container.get("env") or ():
                 ref = get_path(entry, ("valueFrom",))
-                for key in ("configMapKeyRef", "secretKeyRef"):
-                    name = get_path(ref, (key, "name"))
+                for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                    name = get_path(ref, (field, "name"))
                     if isinstance(name, str):
-                        yield name
+                        yield kind, name
