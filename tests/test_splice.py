@@ -75,7 +75,8 @@ def test_appending_follows_the_list_indentation_and_keeps_comments():
     ops = [{"op": "add", "path": f"{ENV}/-", "value": {"name": "C", "value": "x"}},
            {"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": "--more"}]
     result = edited(DEPLOYMENT, ops)
-    appended = "        - name: A\n          value: duplicate\n        - name: C\n          value: x\n"
+    appended = ("        - name: A\n          value: duplicate\n"
+                "        - name: C\n          value: x\n")
     assert appended in result
     assert "          - --flag\n          - --more\n" in result
     assert result.count("# controller") == 1
