@@ -8,7 +8,6 @@ collected here too.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, NamedTuple
 
 from .chart_settings import ChartSettings, KeyRef
@@ -18,6 +17,8 @@ from .release import Release
 from .settings import Setting, UserSettings
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from .trust_bundle import TrustBundle
 
 BUNDLE_KEY = "userEnvCertificates.pem"

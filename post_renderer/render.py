@@ -8,10 +8,9 @@ stdout before all of that succeeded.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .chart_settings import read_chart_settings
 from .errors import ManifestError, TargetError, UsageError
@@ -20,6 +19,9 @@ from .release import find_release
 from .report import Reporter
 from .settings import UserSettings, read_settings
 from .stream import join, split_documents
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 

@@ -12,7 +12,6 @@ pods too, but only through scrypt, with a salt tied to the proxy, so the annotat
 from __future__ import annotations
 
 import hashlib
-import json
 
 from .injection import Injection
 from .pod_patch import Change, pointer
@@ -26,12 +25,13 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32, "maxmem": 64 * 1024 * 1024}
 
 
 def proxy_checksum(proxy: ProxyUrl, no_proxy: tuple[str, ...]) -> str:
-    material = {"proxy": proxy.without_credentials, "noProxy": sorted(set(no_proxy))}
+    lines = [f"proxy {proxy.without_credentials}"]
+    lines += (f"no-proxy {entry}" for entry in sorted(set(no_proxy)))
     if proxy.has_credentials:
         secret = f"{proxy.username}:{proxy.password or ''}".encode()
         salt = f"ocean-proxy/{PROXY_ANNOTATION}/{proxy.netloc}".encode()
-        material["credentials"] = hashlib.scrypt(secret, salt=salt, **SCRYPT).hex()
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+        lines.append(f"credentials {hashlib.scrypt(secret, salt=salt, **SCRYPT).hex()}")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def wanted_annotations(injection: Injection) -> dict[str, tuple[str, str]]:

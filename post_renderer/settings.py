@@ -16,10 +16,8 @@ OCEAN_PROXY_NO_PROXY, OCEAN_PROXY_AUTO_UPDATE, OCEAN_PROXY_CONFIG.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import ConfigError
@@ -56,7 +54,7 @@ class UserSettings(NamedTuple):
 def read_settings(flags: Any, environ: Mapping[str, str]) -> UserSettings:
     """Resolve every setting from the flags, the environment and the config file."""
     config_path = flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
-    config, config_dir = _read_config(Path(config_path)) if config_path else ({}, Path("."))
+    config, config_dir = _read_config(config_path) if config_path else ({}, ".")
     config_source = f"config file {config_path}"
 
     proxy = _first(
@@ -123,11 +121,11 @@ def _as_list(value: Any, source: str = "") -> list[str]:
                       hint="see 'ocean-proxy render --help' for the config file format")
 
 
-def _config_paths(value: Any, base: Path, source: str) -> list[str]:
-    return [str(base / p) for p in _as_list(value, f"{source}: caFiles")]
+def _config_paths(value: Any, base: str, source: str) -> list[str]:
+    return [os.path.join(base, p) for p in _as_list(value, f"{source}: caFiles")]
 
 
-def _read_config(path: Path) -> tuple[dict, Path]:
+def _read_config(path: str) -> tuple[dict, str]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -140,12 +138,14 @@ def _read_config(path: Path) -> tuple[dict, Path]:
         raise ConfigError(f"config file {path} is not valid YAML{line}",
                           hint="fix the YAML syntax of the config file") from None
     if data is None:
-        return {}, path.parent
+        return {}, os.path.dirname(path)
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must be a mapping of settings",
                           hint=f"known settings: {', '.join(CONFIG_KEYS)}")
     for key in data:
         if key not in CONFIG_KEYS:
+            import difflib
+
             close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
             raise ConfigError(
                 f"config file {path}: unknown setting '{key}'",
@@ -157,15 +157,15 @@ def _read_config(path: Path) -> tuple[dict, Path]:
             raise ConfigError(f"config file {path}: '{key}' must be a string",
                               hint=f"e.g. {key}: " + ("http://proxy.corp:3128"
                                                       if key == "proxyUrl" else "inject"))
-    return data, path.parent
+    return data, os.path.dirname(path)
 
 
 def _read_ca_file(path: str, source: str) -> tuple[str, bytes]:
-    data = _read_limited(Path(path), MAX_CA_FILE_BYTES, f"CA file (from {source})")
+    data = _read_limited(path, MAX_CA_FILE_BYTES, f"CA file (from {source})")
     return path, data
 
 
-def _read_limited(path: Path, limit: int, what: str) -> bytes:
+def _read_limited(path: str, limit: int, what: str) -> bytes:
     try:
         with open(path, "rb") as handle:
             return handle.read(limit)
