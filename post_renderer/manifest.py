@@ -81,8 +81,21 @@ def _previous_key(lines: list[str], number: int) -> int | None:
 @functools.lru_cache(maxsize=1)
 def _parser():
     from ruamel.yaml import YAML
+    from ruamel.yaml.resolver import VersionedResolver
 
-    return YAML(typ="safe", pure=False)  # libyaml when ruamel.yaml.clib is installed
+    class OneVersionResolver(VersionedResolver):
+        """ruamel.yaml works out the YAML version again for every scalar (raising and
+        catching an AttributeError each time); a document has one version."""
+
+        @property
+        def versioned_resolver(self):
+            if "_resolvers" not in self.__dict__:
+                self.__dict__["_resolvers"] = VersionedResolver.versioned_resolver.fget(self)
+            return self.__dict__["_resolvers"]
+
+    yaml = YAML(typ="safe", pure=False)  # libyaml when ruamel.yaml.clib is installed
+    yaml.Resolver = OneVersionResolver
+    return yaml
 
 
 @functools.lru_cache(maxsize=4)
