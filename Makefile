@@ -39,7 +39,7 @@ system-tools:
 tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(BIN)/mitmdump system-tools
 
 demo: $(VENV)/.installed $(BIN)/helm3
-	@PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(BIN):$$PATH" sh examples/demo.sh
+	@PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(BIN):$$PATH" sh examples/demo/demo.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check post_renderer tests tools bench

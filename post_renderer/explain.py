@@ -43,7 +43,7 @@ def explain_lines(plan: Plan) -> list[str]:
         for change in document.changes:
             lines.append(_line(change, secret))
             for inner in document.nested.get(change.op.get("path", ""), ()):
-                lines.append("    " + _line(inner, False).lstrip())
+                lines.append("      in it: " + _line(inner, False).lstrip())
     return lines
 
 

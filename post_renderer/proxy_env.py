@@ -28,9 +28,7 @@ ORDER = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "
 def pod_wants(injection: Injection) -> PodWants:
     if injection.proxy is None:
         return PodWants()
-    reason = f"proxy from {injection.proxy.source}"
-    if injection.proxy_secret:
-        reason += ", credentials read from a Secret"
+    reason = "the proxy, credentials read from a Secret" if injection.proxy_secret else "the proxy"
     no_proxy = ",".join(injection.no_proxy)
     env = []
     for name in ORDER:
@@ -38,7 +36,7 @@ def pod_wants(injection: Injection) -> PodWants:
             env.append(Wanted(name, _url_entry(name, injection), reason))
         else:
             env.append(Wanted(name, {"name": name, "value": no_proxy},
-                              "in-cluster traffic (API server, services, metadata) stays direct"))
+                              "in-cluster traffic stays direct"))
     return PodWants(env=tuple(env))
 
 

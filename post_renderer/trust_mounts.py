@@ -48,20 +48,21 @@ def hashed_names(bundle: TrustBundle) -> list[tuple[str, bytes]]:
 def pod_wants(injection: Injection) -> PodWants:
     if injection.trust is None or injection.ca_secret is None:
         return PodWants()
-    reason = f"trust the CA bundle from {injection.trust_source}"
-    mounts = [Wanted(CA_DIR, {"name": VOLUME, "mountPath": CA_DIR, "readOnly": True}, reason)]
+    mounts = [Wanted(CA_DIR, {"name": VOLUME, "mountPath": CA_DIR, "readOnly": True},
+                     "the CA bundle, where Go (SSL_CERT_DIR) reads it")]
     mounts += [
         Wanted(f"{OPENSSL_DIR}/{name}", {"name": VOLUME, "mountPath": f"{OPENSSL_DIR}/{name}",
                                           "subPath": name, "readOnly": True},
-               "OpenSSL (the log-shipper) finds the CA by its subject hash")
+               "the CA where OpenSSL (the log-shipper) looks it up")
         for name, _ in hashed_names(injection.trust)
     ]
     volume = {"name": VOLUME, "secret": {"secretName": injection.ca_secret.name}}
     cert_dir = Wanted("SSL_CERT_DIR", {"name": "SSL_CERT_DIR", "value": _cert_dirs(None)},
-                      "Go reads the CA directory besides its public bundle",
+                      "Go reads the CA directory besides the image's public roots",
                       merge=_merge_cert_dir)
     return PodWants(env=(cert_dir,), mounts=tuple(mounts),
-                    volumes=(Wanted(VOLUME, volume, reason),), owned_volume=VOLUME)
+                    volumes=(Wanted(VOLUME, volume, "the validated CA bundle"),),
+                    owned_volume=VOLUME)
 
 
 def _cert_dirs(existing: str | None) -> str:
@@ -85,7 +86,7 @@ def resource_changes(release: Release, injection: Injection) -> list[tuple[Resou
     stale = {key: "a CA no longer in the bundle" for key in (current or {})
              if isinstance(key, str) and HASH_KEY.match(key)}
     changes = secret_changes(release, injection.ca_secret.name, data, stale,
-                             f"the validated CA bundle from {injection.trust_source}")
+                             "the validated CA bundle, and each CA by its OpenSSL hash")
     if injection.repoint_ca_env:
         changes += _repoint_ca_env(release, injection)
     return changes
@@ -105,7 +106,7 @@ def _repoint_ca_env(release: Release, injection: Injection) -> list[tuple[Resour
                     path = pointer(*spec_path, list_name, index, "env", position)
                     changes.append((workload, Change(
                         {"op": "replace", "path": path, "value": wanted},
-                        f"USER_ENV_CERTIFICATES reads the bundle from {injection.trust_source}")))
+                        "USER_ENV_CERTIFICATES reads the validated bundle")))
     return changes
 
 
