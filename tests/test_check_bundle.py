@@ -1,0 +1,84 @@
+"""check-bundle tells a person, or a pipeline, what each certificate is and what it will get."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from . import certs
+from .certs import DAY, NOW
+from .conftest import ocean_proxy
+
+
+def openssl(*args: str, pem: bytes) -> str:
+    return subprocess.run(["openssl", "x509", "-noout", *args], input=pem, capture_output=True,
+                          check=True).stdout.decode().strip()
+
+
+def test_report_shows_subject_issuer_validity_ca_fingerprint_and_verdict(tmp_path):
+    root = certs.root("Corp Root CA")
+    path = tmp_path / "ca.pem"
+    path.write_bytes(root.pem)
+    run = ocean_proxy("check-bundle", path)
+    report = run.text
+    assert run.returncode == 0, run.stderr
+    assert f"{path}: certificate 1: ok" in report
+    assert "subject       CN=Corp Root CA,O=Example Corp" in report
+    assert "issuer        (self-signed)" in report
+    assert f"valid         {root.cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC to " in report
+    assert "CA            yes" in report
+    fingerprint = openssl("-fingerprint", "-sha256", pem=root.pem).split("=", 1)[1]
+    assert f"sha256        {fingerprint}" in report
+    assert f"openssl hash  {openssl('-subject_hash', pem=root.pem)}" in report
+    assert "1 certificate(s): 1 ok, 0 with warnings, 0 refused" in report
+
+
+def test_json_report_for_pipelines(tmp_path):
+    root = certs.root("Corp Root CA")
+    soon = certs.root("Soon Root", not_after=NOW + 5 * DAY)
+    path = tmp_path / "bundle.pem"
+    path.write_bytes(root.pem + soon.pem)
+    run = ocean_proxy("check-bundle", "--json", path)
+    assert run.returncode == 0
+    report = json.loads(run.stdout)
+    assert report["ok"] is True
+    assert report["counts"] == {"total": 2, "ok": 1, "warning": 1, "refused": 0, "skipped": 0}
+    first, second = report["certificates"]
+    assert first["subject"] == "CN=Corp Root CA,O=Example Corp"
+    assert first["is_ca"] is True and first["self_signed"] is True
+    assert first["fingerprint_sha256"] == root.fingerprint
+    assert second["verdict"] == "warning"
+    assert "under 30 days" in second["warnings"][0]
+
+
+def test_json_report_of_a_refused_bundle_says_why_and_fails(tmp_path):
+    root = certs.root("Corp Root CA")
+    path = tmp_path / "leaf.pem"
+    path.write_bytes(certs.leaf(root).pem + root.key_pem)
+    run = ocean_proxy("check-bundle", "--json", path)
+    assert run.returncode == 1
+    report = json.loads(run.stdout)
+    assert report["ok"] is False
+    assert report["certificates"][0]["verdict"] == "refused"
+    assert "server certificate" in report["certificates"][0]["refusals"][0]["message"]
+    assert "private key" in report["problems"][0]["message"]
+    assert root.key_pem.decode().splitlines()[1] not in run.text
+
+
+def test_several_files_are_judged_together(tmp_path):
+    root = certs.root("Corp Root CA")
+    inter = certs.intermediate(root)
+    (tmp_path / "int.pem").write_bytes(inter.pem)
+    (tmp_path / "root.pem").write_bytes(root.pem)
+    alone = ocean_proxy("check-bundle", tmp_path / "int.pem")
+    assert "intermediate CA" in alone.text
+    together = ocean_proxy("check-bundle", tmp_path / "int.pem", tmp_path / "root.pem")
+    assert "intermediate CA" not in together.text
+    assert "2 certificate(s): 2 ok" in together.text
+
+
+def test_stdin_is_read_with_a_dash():
+    root = certs.root("Corp Root CA")
+    run = ocean_proxy("check-bundle", "-", stdin=root.pem)
+    assert run.returncode == 0
+    assert "stdin: certificate 1: ok" in run.text
