@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from .errors import BundleError, ConfigError
+from .errors import BundleError
 from .report import Reporter
 from .settings import MAX_CA_FILE_BYTES
 from .trust_bundle import BundleReport, Verdict, inspect_bundle
+from .user_files import read_user_file
 
 
 def run(args: Any, reporter: Reporter) -> int:
@@ -47,16 +47,7 @@ def run(args: Any, reporter: Reporter) -> int:
 def _read(name: str) -> bytes:
     if name == "-":
         return sys.stdin.buffer.read(MAX_CA_FILE_BYTES)
-    try:
-        with open(Path(name), "rb") as handle:
-            return handle.read(MAX_CA_FILE_BYTES)
-    except FileNotFoundError:
-        raise ConfigError(f"CA file {name} does not exist", hint="check the path") from None
-    except IsADirectoryError:
-        raise ConfigError(f"CA file {name} is a directory", hint="name the file itself") from None
-    except OSError as error:
-        raise ConfigError(f"CA file {name} cannot be read ({error.strerror})",
-                          hint="check the file's permissions") from None
+    return read_user_file(name, MAX_CA_FILE_BYTES, "CA file")
 
 
 def _as_text(report: BundleReport) -> list[str]:

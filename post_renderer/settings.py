@@ -23,12 +23,13 @@ from typing import Any, NamedTuple
 from .errors import ConfigError
 from .no_proxy import parse_no_proxy
 from .proxy_url import parse_proxy_url
+from .user_files import read_user_file
 from .workloads import WorkloadRef, parse_workload_ref
 
 AUTO_UPDATE_POLICIES = ("inject", "keep", "refuse")
 CONFIG_KEYS = ("proxyUrl", "caFiles", "noProxy", "workloads", "autoUpdate")
 MAX_CONFIG_BYTES = 1024 * 1024
-MAX_CA_FILE_BYTES = 4 * 1024 * 1024 + 1
+MAX_CA_FILE_BYTES = 4 * 1024 * 1024 + 1  # one byte more than trust_bundle accepts
 
 
 class Setting(NamedTuple):
@@ -129,7 +130,7 @@ def _read_config(path: str) -> tuple[dict, str]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    text = _read_limited(path, MAX_CONFIG_BYTES, "config file").decode("utf-8", "replace")
+    text = read_user_file(path, MAX_CONFIG_BYTES, "config file").decode("utf-8", "replace")
     try:
         data = YAML(typ="safe", pure=True).load(text)
     except YAMLError as error:
@@ -161,23 +162,4 @@ def _read_config(path: str) -> tuple[dict, str]:
 
 
 def _read_ca_file(path: str, source: str) -> tuple[str, bytes]:
-    data = _read_limited(path, MAX_CA_FILE_BYTES, f"CA file (from {source})")
-    return path, data
-
-
-def _read_limited(path: str, limit: int, what: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(limit)
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {path} does not exist",
-                          hint="check the path; relative paths start from the current "
-                               "directory (config file entries: from the config file)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{what} {path} is a directory", hint="name the file itself") from None
-    except PermissionError:
-        raise ConfigError(f"{what} {path} cannot be read (permission denied)",
-                          hint="check the file's permissions") from None
-    except OSError as error:
-        raise ConfigError(f"{what} {path} cannot be read ({error.strerror})",
-                          hint="check the path") from None
+    return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})")

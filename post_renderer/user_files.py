@@ -1,0 +1,25 @@
+"""Files the user names (CA files, the config file): read with a size limit, and errors that
+say which file, from which option, and what to do."""
+
+from __future__ import annotations
+
+from .errors import ConfigError
+
+
+def read_user_file(path: str, limit: int, what: str) -> bytes:
+    """At most ``limit`` bytes of ``path``; ``what`` names it in errors ("CA file (--ca-file)")."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit)
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} does not exist",
+                          hint="check the path; relative paths start from the current "
+                               "directory (config file entries: from the config file)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{what} {path} is a directory", hint="name the file itself") from None
+    except PermissionError:
+        raise ConfigError(f"{what} {path} cannot be read (permission denied)",
+                          hint="check the file's permissions") from None
+    except OSError as error:
+        raise ConfigError(f"{what} {path} cannot be read ({error.strerror})",
+                          hint="check the path") from None
