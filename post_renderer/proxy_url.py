@@ -5,6 +5,10 @@
     'http://alice:***@proxy.corp:3128'
     >>> url.has_credentials, url.without_credentials
     (True, 'http://proxy.corp:3128')
+    >>> parse_proxy_url("http://alice:p%40ss@proxy.corp:3128").for_fluent_bit
+    'http://alice:p@ss@proxy.corp:3128'
+    >>> parse_proxy_url("http://alice@proxy.corp:3128").for_fluent_bit
+    'http://alice:@proxy.corp:3128'
 
 Only ``http://`` and ``https://`` proxies are accepted: the log-shipper (fluent-bit) speaks
 HTTP CONNECT only. The password is kept exactly as given (percent-encoding included), and
@@ -68,6 +72,16 @@ class ProxyUrl(NamedTuple):
             return self.without_credentials
         secret = self.username if self.password is None else f"{self.username}:{self.password}"
         return f"{self.scheme}://{secret}@{self.netloc}"
+
+    @property
+    def for_fluent_bit(self) -> str:
+        """The URL as fluent-bit must read it: it takes the credentials as written (user up
+        to the first ':', password up to the last '@', nothing percent-decoded) and needs
+        the ':' even without a password. Goes into a Secret, never into a message."""
+        credentials = self.basic_credentials()
+        if credentials is None:
+            return self.without_credentials
+        return f"{self.scheme}://{credentials[0]}:{credentials[1]}@{self.netloc}"
 
     def basic_credentials(self) -> tuple[str, str] | None:
         """Decoded user and password for a Proxy-Authorization: Basic header."""

@@ -218,11 +218,7 @@ def test_go_client_pulls_the_chart_through_the_proxy_with_the_post_rendered_spec
 
 
 def test_fluent_bit_client_gets_the_spot_api_answer_with_the_post_rendered_spec(
-        post_rendered, image, spot_origin, tmp_path, request):
-    if post_rendered.ask.credentials:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "fluent-bit takes proxy credentials as written, without percent-decoding: the "
-            "encoded password gets 407")))
+        post_rendered, image, spot_origin, tmp_path):
     with Traffic(post_rendered.proxy, spot_origin) as traffic:
         run = fluent_bit_get(post_rendered.view(LOG_SHIPPER), image, tmp_path)
 
