@@ -12,7 +12,9 @@
 
 Only ``http://`` and ``https://`` proxies are accepted: the log-shipper (fluent-bit) speaks
 HTTP CONNECT only. The password is kept exactly as given (percent-encoding included), and
-never appears in ``redacted`` or in any error message.
+never appears in ``redacted`` or in any error message. Credentials must be written as Go
+reads them (RFC 3986: ``%XX`` for anything else): Go drops or mangles a proxy URL it cannot
+parse, and the controller then goes without the proxy.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ _URL = re.compile(
     r"(?P<rest>[/?#].*)?$",
     re.DOTALL,
 )
+# What Go's net/url accepts in userinfo (validUserinfo, then unescape).
+_USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
 _HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
 _HINT = "use the form http://[user:password@]proxy.example.com:3128"
 
@@ -118,6 +122,14 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
             hint=_HINT,
         )
     username = password = None
+    if match["userinfo"] is not None and not _USERINFO.fullmatch(match["userinfo"]):
+        raise ProxyUrlError(
+            f"{source} has credentials with a character that must be percent-encoded, or a "
+            "'%' that is not %XX: Go cannot parse such a URL, and the controller and the "
+            "auto-updater would not use the proxy",
+            hint="percent-encode the user name and password ('%' as %25, '^' as %5E, ...); "
+                 "the log-shipper gets them decoded",
+        )
     if match["userinfo"] is not None:
         username, sep, pw = match["userinfo"].partition(":")
         password = pw if sep else None

@@ -337,3 +337,23 @@ def test_an_intermediate_alone_is_not_enough_for_openssl_as_check_bundle_warns(
     assert "tls: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get " \
            "issuer certificate" in run.stderr
     assert traffic.origin_requests == []
+
+
+# -- a proxy URL Go cannot read ---------------------------------------------------------
+
+
+def test_a_password_go_cannot_parse_makes_the_controller_skip_the_proxy_so_it_is_refused(
+        auth_proxy, helm3, image, spot_origin, tmp_path):
+    url = f"http://{PROXY_USER}:50%off@127.0.0.1:{auth_proxy.port}"  # '%' not written as %25
+    ask = Ask("unencoded-percent", "auth_proxy", credentials=True, post_renderer=None)
+    plain = Release(ask, helm_template(helm3, "--set", f"spotinst.proxyUrl={url}"), auth_proxy)
+    with Traffic(auth_proxy, spot_origin) as traffic:
+        run = go_pull(helm3, plain.view(CONTROLLER), image, tmp_path)
+
+    assert run.returncode == 1
+    assert f"lookup {SPOT_CHARTS}" in run.stderr  # Go dropped the proxy URL and went direct
+    assert traffic.proxy_connections == 0
+    refused = ocean_proxy("render", stdin=plain.rendered.text.encode())
+    assert refused.returncode == 1
+    assert "must be percent-encoded" in refused.stderr
+    assert "50%off" not in refused.stderr
