@@ -54,14 +54,17 @@ class Ask:
     post_renderer: str | None = "zero-config"
 
 
+WITH_CREDENTIALS = Ask("credentials", "auth_proxy", credentials=True)
 POST_RENDERED = (
     Ask("flags", "intercepting_proxy", post_renderer="flags"),
     Ask("zero-config", "intercepting_proxy"),
-    Ask("credentials", "auth_proxy", credentials=True),
+    WITH_CREDENTIALS,
 )
+VENDOR_WITH_CREDENTIALS = Ask("vendor-command-credentials", "auth_proxy", credentials=True,
+                              post_renderer=None)
 CHART_ONLY = (
     Ask("vendor-command", "intercepting_proxy", post_renderer=None),
-    Ask("vendor-command-credentials", "auth_proxy", credentials=True, post_renderer=None),
+    VENDOR_WITH_CREDENTIALS,
 )
 
 
@@ -164,7 +167,7 @@ def chart_only(request, discovered_ca, helm3) -> Release:
 
 @pytest.fixture(params=["helm3", "helm4"])
 def helm(request) -> Path:
-    """The Go client: both helm majors, as the auto-update image may carry either."""
+    """The Go client: helm 3 and helm 4, two builds of Go's TLS and proxy code."""
     return request.getfixturevalue(request.param)
 
 
@@ -276,7 +279,7 @@ def test_controller_keeps_the_charts_ca_variable_holding_the_discovered_ca(
 
 @pytest.fixture(scope="module")
 def credentials_release(auth_proxy, discovered_ca, helm3) -> Release:
-    return render(POST_RENDERED[2], auth_proxy, discovered_ca, helm3)
+    return render(WITH_CREDENTIALS, auth_proxy, discovered_ca, helm3)
 
 
 def test_proxy_credentials_come_from_the_added_secret_and_nowhere_else(credentials_release):
@@ -300,7 +303,7 @@ def test_proxy_credentials_come_from_the_added_secret_and_nowhere_else(credentia
 
 def test_the_vendor_command_alone_leaves_the_password_in_the_configmap(auth_proxy, discovered_ca,
                                                                        helm3):
-    release = render(CHART_ONLY[1], auth_proxy, discovered_ca, helm3)
+    release = render(VENDOR_WITH_CREDENTIALS, auth_proxy, discovered_ca, helm3)
 
     assert quote(PROXY_PASSWORD, safe="") in release.rendered.config()["proxy-url"]
 
