@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from .workloads import containers
+from .workloads import containers, is_fluent_bit
 
 
 class Wanted(NamedTuple):
@@ -39,6 +39,13 @@ class PodWants(NamedTuple):
     mounts: tuple[Wanted, ...] = ()
     volumes: tuple[Wanted, ...] = ()
     owned_volume: str | None = None  # mounts of it that are not wanted are ours, and stale
+    fluent_bit_env: tuple[Wanted, ...] = ()  # replace same-named env in fluent-bit containers
+
+    def env_for(self, container: dict) -> tuple[Wanted, ...]:
+        if not self.fluent_bit_env or not is_fluent_bit(container):
+            return self.env
+        own = {wanted.key: wanted for wanted in self.fluent_bit_env}
+        return tuple(own.get(wanted.key, wanted) for wanted in self.env)
 
 
 class Change(NamedTuple):
@@ -57,7 +64,8 @@ def pod_spec_changes(pod_spec: Any, prefix: str, wants: PodWants) -> list[Change
     changes: list[Change] = []
     for list_name, index, container in containers(pod_spec):
         base = f"{prefix}{pointer(list_name, index)}"
-        changes += list_changes(container.get("env"), f"{base}/env", wants.env, "name")
+        changes += list_changes(container.get("env"), f"{base}/env", wants.env_for(container),
+                                "name")
         changes += list_changes(container.get("volumeMounts"), f"{base}/volumeMounts",
                                 wants.mounts, "mountPath", wants.owned_volume)
     if isinstance(pod_spec, dict):

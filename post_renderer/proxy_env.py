@@ -8,6 +8,10 @@ Secret of ours, and the chart's ConfigMap keeps only the URL without them:
     env:
     - name: HTTPS_PROXY
       valueFrom: {secretKeyRef: {name: <controller>-ocean-proxy, key: proxy-url}}
+
+Go percent-decodes the credentials; fluent-bit sends them as written. When the two readings
+differ (``p%40ss``, or a user without a password), fluent-bit's ``HTTP_PROXY`` and
+``http_proxy`` come from a second key, ``fluent-bit-proxy-url``, holding them decoded.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from .release import Release, Resource
 from .workloads import get_path
 
 PROXY_KEY = "proxy-url"
+FLUENT_BIT_KEY = "fluent-bit-proxy-url"
+FLUENT_BIT_VARS = ("HTTP_PROXY", "http_proxy")
 URL_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 ORDER = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
 
@@ -37,14 +43,29 @@ def pod_wants(injection: Injection) -> PodWants:
         else:
             env.append(Wanted(name, {"name": name, "value": no_proxy},
                               "in-cluster traffic stays direct"))
-    return PodWants(env=tuple(env))
+    fluent_bit = ()
+    if _fluent_bit_url(injection) is not None:
+        fluent_bit = tuple(
+            Wanted(name, _url_entry(name, injection, FLUENT_BIT_KEY),
+                   f"{reason}; fluent-bit takes the credentials as written, so its copy has "
+                   "them percent-decoded")
+            for name in FLUENT_BIT_VARS)
+    return PodWants(env=tuple(env), fluent_bit_env=fluent_bit)
 
 
-def _url_entry(name: str, injection: Injection) -> dict:
+def _url_entry(name: str, injection: Injection, key: str = PROXY_KEY) -> dict:
     if injection.proxy_secret:
         return {"name": name, "valueFrom": {"secretKeyRef": {
-            "name": injection.proxy_secret, "key": PROXY_KEY}}}
+            "name": injection.proxy_secret, "key": key}}}
     return {"name": name, "value": injection.proxy.value.without_credentials}
+
+
+def _fluent_bit_url(injection: Injection) -> str | None:
+    """fluent-bit's own copy of the URL, when it must differ from Go's."""
+    if not injection.proxy_secret:
+        return None
+    url = injection.proxy.value
+    return url.for_fluent_bit if url.for_fluent_bit != url.full else None
 
 
 def resource_changes(release: Release, injection: Injection) -> list[tuple[Resource, Change]]:
@@ -52,8 +73,12 @@ def resource_changes(release: Release, injection: Injection) -> list[tuple[Resou
     if injection.proxy is None:
         return changes
     if injection.proxy_secret:
-        data = {PROXY_KEY: base64.b64encode(injection.proxy.value.full.encode()).decode()}
-        changes += secret_changes(release, injection.proxy_secret, data, {},
+        data = {PROXY_KEY: _b64(injection.proxy.value.full)}
+        fluent_bit = _fluent_bit_url(injection)
+        if fluent_bit is not None:
+            data[FLUENT_BIT_KEY] = _b64(fluent_bit)
+        stale = {FLUENT_BIT_KEY: "the log-shipper reads the proxy URL as Go does"}
+        changes += secret_changes(release, injection.proxy_secret, data, stale,
                                   "the proxy URL with its credentials, out of plain sight")
     ref = injection.proxy_configmap
     configmap = release.get("ConfigMap", ref.name) if ref else None
@@ -64,3 +89,7 @@ def resource_changes(release: Release, injection: Injection) -> list[tuple[Resou
             {"op": "replace", "path": pointer("data", ref.key), "value": wanted},
             "the ConfigMap keeps the proxy URL without credentials")))
     return changes
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()

@@ -5,10 +5,16 @@
     'http://alice:***@proxy.corp:3128'
     >>> url.has_credentials, url.without_credentials
     (True, 'http://proxy.corp:3128')
+    >>> parse_proxy_url("http://alice:p%40ss@proxy.corp:3128").for_fluent_bit
+    'http://alice:p@ss@proxy.corp:3128'
+    >>> parse_proxy_url("http://alice@proxy.corp:3128").for_fluent_bit
+    'http://alice:@proxy.corp:3128'
 
 Only ``http://`` and ``https://`` proxies are accepted: the log-shipper (fluent-bit) speaks
 HTTP CONNECT only. The password is kept exactly as given (percent-encoding included), and
-never appears in ``redacted`` or in any error message.
+never appears in ``redacted`` or in any error message. Credentials must be written as Go
+reads them (RFC 3986: ``%XX`` for anything else): Go drops or mangles a proxy URL it cannot
+parse, and the controller then goes without the proxy.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ _URL = re.compile(
     r"(?P<rest>[/?#].*)?$",
     re.DOTALL,
 )
+# What Go's net/url accepts in userinfo (validUserinfo, then unescape).
+_USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
 _HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
 _HINT = "use the form http://[user:password@]proxy.example.com:3128"
 
@@ -67,6 +75,16 @@ class ProxyUrl(NamedTuple):
         secret = self.username if self.password is None else f"{self.username}:{self.password}"
         return f"{self.scheme}://{secret}@{self.netloc}"
 
+    @property
+    def for_fluent_bit(self) -> str:
+        """The URL as fluent-bit must read it: it takes the credentials as written (user up
+        to the first ':', password up to the last '@', nothing percent-decoded) and needs
+        the ':' even without a password. Goes into a Secret, never into a message."""
+        credentials = self.basic_credentials()
+        if credentials is None:
+            return self.without_credentials
+        return f"{self.scheme}://{credentials[0]}:{credentials[1]}@{self.netloc}"
+
     def basic_credentials(self) -> tuple[str, str] | None:
         """Decoded user and password for a Proxy-Authorization: Basic header."""
         from urllib.parse import unquote
@@ -104,6 +122,14 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
             hint=_HINT,
         )
     username = password = None
+    if match["userinfo"] is not None and not _USERINFO.fullmatch(match["userinfo"]):
+        raise ProxyUrlError(
+            f"{source} has credentials with a character that must be percent-encoded, or a "
+            "'%' that is not %XX: Go cannot parse such a URL, and the controller and the "
+            "auto-updater would not use the proxy",
+            hint="percent-encode the user name and password ('%' as %25, '^' as %5E, ...); "
+                 "the log-shipper gets them decoded",
+        )
     if match["userinfo"] is not None:
         username, sep, pw = match["userinfo"].partition(":")
         password = pw if sep else None

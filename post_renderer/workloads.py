@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from .errors import ConfigError
 
 CONTROLLER_CONTAINER = "ocean-kubernetes-controller"
+LOG_SHIPPER_CONTAINER = "log-shipper"
 CONTROLLER_LABEL = ("app.kubernetes.io/name", "ocean-kubernetes-controller")
 
 # Where each workload kind keeps its pod spec.
@@ -88,3 +89,10 @@ def is_ocean_controller(document: Any, kind: str) -> bool:
     labels = get_path(document, (*pod_template_path(kind), "metadata", "labels"))
     key, value = CONTROLLER_LABEL
     return isinstance(labels, dict) and labels.get(key) == value
+
+
+def is_fluent_bit(container: dict) -> bool:
+    """The log-shipper, or any container running a fluent-bit image."""
+    image = container.get("image")
+    return container.get("name") == LOG_SHIPPER_CONTAINER or (
+        isinstance(image, str) and "fluent-bit" in image)

@@ -83,6 +83,8 @@ def test_post_renderer_usage_errors_name_the_post_renderer():
     (f"http://user:{PASSWORD}@proxy corp:3128", "spaces"),
     ("http://proxy.corp:3128/some/path", "has a path"),
     (f"http://:{PASSWORD}@proxy.corp:3128", "without a user name"),
+    (f"http://user:50%-{PASSWORD}@proxy.corp:3128", "must be percent-encoded"),
+    (f"http://user:^{PASSWORD}@proxy.corp:3128", "'^' as %5E"),
 ])
 def test_unusable_proxy_urls_are_refused_without_echoing_them(url, fragment):
     run = ocean_proxy("render", "--proxy-url", url, stdin=DEPLOYMENT)

@@ -75,6 +75,18 @@ def test_post_rendering_its_own_output_changes_nothing(helm_render, corp_root, t
     assert render(once).stdout == once  # zero-config reads back what it wrote
 
 
+def test_fluent_bit_copy_of_the_proxy_url_exists_only_while_the_readings_differ(helm_render):
+    manifests = helm_render(*VENDOR_FLAGS, "--set", "spotinst.proxyUrl=http://u:p%40ss@p.corp:3128")
+    encoded = render(manifests).stdout
+    assert render(encoded).stdout == encoded
+
+    plain = parse(render(encoded, "--proxy-url", "http://u:pass@p.corp:3128").stdout.decode())
+
+    assert set(plain.one("Secret", f"{FULLNAME}-ocean-proxy")["data"]) == {"proxy-url"}
+    assert plain.env("log-shipper")["HTTP_PROXY"]["valueFrom"]["secretKeyRef"]["key"] == \
+        "proxy-url"
+
+
 def test_same_input_gives_the_same_output(helm_render, corp_root, tmp_path):
     ca = write(tmp_path, "ca.pem", corp_root.pem)
     manifests = helm_render(*PROXY_FLAGS)

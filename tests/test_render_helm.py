@@ -247,6 +247,28 @@ def test_proxy_credentials_land_in_a_secret_and_nowhere_else(helm3, helm_env):
         assert hashlib.sha256(guess.encode()).hexdigest() != annotation
 
 
+def test_percent_encoded_credentials_go_to_fluent_bit_decoded_and_to_go_as_given(
+        helm3, helm_env):
+    url = "http://svc-ocean:p%40ss%3Aw0rd@proxy.corp:3128"
+    out = rendered(helm_template(helm3, helm_env, *VENDOR_FLAGS, "--set",
+                                 f"spotinst.proxyUrl={url}", *POST_RENDERER))
+
+    data = out.one("Secret", f"{FULLNAME}-ocean-proxy")["data"]
+    assert base64.b64decode(data["proxy-url"]).decode() == url
+    assert base64.b64decode(data["fluent-bit-proxy-url"]).decode() == \
+        "http://svc-ocean:p@ss:w0rd@proxy.corp:3128"  # as fluent-bit splits it: last @, first :
+    key = {name: {var: out.env(name)[var]["valueFrom"]["secretKeyRef"]["key"]
+                  for var in PROXY_VARS} for name in CONTAINERS}
+    assert key["ocean-kubernetes-controller"] == dict.fromkeys(PROXY_VARS, "proxy-url")
+    assert key["log-shipper"] == {"HTTPS_PROXY": "proxy-url", "https_proxy": "proxy-url",
+                                  "HTTP_PROXY": "fluent-bit-proxy-url",
+                                  "http_proxy": "fluent-bit-proxy-url"}
+    job_env = {e["name"]: e for e in embedded_job(out)["spec"]["template"]["spec"]
+               ["containers"][0]["env"]}
+    assert {job_env[var]["valueFrom"]["secretKeyRef"]["key"] for var in PROXY_VARS} == \
+        {"proxy-url"}
+
+
 def test_auto_update_job_gets_proxy_and_ca_and_the_loss_is_said(helm3, helm_env, ca_file):
     run = helm_template(helm3, helm_env, *PROXY_FLAGS, *POST_RENDERER,
                         "--post-renderer-args", f"--ca-file={ca_file}")
