@@ -82,6 +82,12 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
             "no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
             "'ocean-proxy discover-ca --proxy URL -o ca.pem' finds its CA")
 
+    if proxy is not None and proxy.value.scheme != "http":
+        warnings.append(
+            f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "
+            f"is {proxy.value.scheme}://: it gets no proxy and cannot ship its logs; if the "
+            "proxy also takes plain CONNECT requests, give its http:// URL (TLS to the Spot "
+            "API stays end to end)")
     injection = Injection(
         proxy=proxy,
         no_proxy=no_proxy_entries(additions) if proxy else (),

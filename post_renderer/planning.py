@@ -60,7 +60,8 @@ def pod_wants(injection: Injection) -> PodWants:
     proxy, trust = proxy_env.pod_wants(injection), trust_mounts.pod_wants(injection)
     return PodWants(env=proxy.env + trust.env, mounts=proxy.mounts + trust.mounts,
                     volumes=proxy.volumes + trust.volumes,
-                    owned_volume=trust.owned_volume, fluent_bit_env=proxy.fluent_bit_env)
+                    owned_volume=trust.owned_volume, fluent_bit_env=proxy.fluent_bit_env,
+                    fluent_bit_skip=proxy.fluent_bit_skip)
 
 
 def build_plan(release: Release, injection: Injection) -> Plan:

@@ -40,12 +40,14 @@ class PodWants(NamedTuple):
     volumes: tuple[Wanted, ...] = ()
     owned_volume: str | None = None  # mounts of it that are not wanted are ours, and stale
     fluent_bit_env: tuple[Wanted, ...] = ()  # replace same-named env in fluent-bit containers
+    fluent_bit_skip: frozenset[str] = frozenset()  # env fluent-bit containers must not get
 
     def env_for(self, container: dict) -> tuple[Wanted, ...]:
-        if not self.fluent_bit_env or not is_fluent_bit(container):
+        if not (self.fluent_bit_env or self.fluent_bit_skip) or not is_fluent_bit(container):
             return self.env
         own = {wanted.key: wanted for wanted in self.fluent_bit_env}
-        return tuple(own.get(wanted.key, wanted) for wanted in self.env)
+        return tuple(own.get(wanted.key, wanted) for wanted in self.env
+                     if wanted.key not in self.fluent_bit_skip)
 
 
 class Change(NamedTuple):

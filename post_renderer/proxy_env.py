@@ -50,7 +50,10 @@ def pod_wants(injection: Injection) -> PodWants:
                    f"{reason}; fluent-bit takes the credentials as written, so its copy has "
                    "them percent-decoded")
             for name in FLUENT_BIT_VARS)
-    return PodWants(env=tuple(env), fluent_bit_env=fluent_bit)
+    # fluent-bit refuses any proxy URL but http:// ("only HTTP proxy is supported"), and its
+    # output would not start; without the proxy it at least runs (injection warns).
+    skip = frozenset(URL_VARS) if injection.proxy.value.scheme != "http" else frozenset()
+    return PodWants(env=tuple(env), fluent_bit_env=fluent_bit, fluent_bit_skip=skip)
 
 
 def _url_entry(name: str, injection: Injection, key: str = PROXY_KEY) -> dict:

@@ -10,9 +10,9 @@
     >>> parse_proxy_url("http://alice@proxy.corp:3128").for_fluent_bit
     'http://alice:@proxy.corp:3128'
 
-Only ``http://`` and ``https://`` proxies are accepted: the log-shipper (fluent-bit) speaks
-HTTP CONNECT only. The password is kept exactly as given (percent-encoding included), and
-never appears in ``redacted`` or in any error message. Credentials must be written as Go
+Only ``http://`` and ``https://`` proxies are accepted (fluent-bit takes only ``http://``).
+The password is kept exactly as given (percent-encoding included), and never appears in
+``redacted`` or in any error message. Credentials must be written as Go
 reads them (RFC 3986: ``%XX`` for anything else): Go drops or mangles a proxy URL it cannot
 parse, and the controller then goes without the proxy.
 """
@@ -109,8 +109,8 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
     scheme = match["scheme"].lower()
     if scheme not in SCHEMES:
         raise ProxyUrlError(
-            f"{source} uses the scheme '{scheme}', but only http:// and https:// proxies work "
-            "for both the controller and the log-shipper",
+            f"{source} uses the scheme '{scheme}', but the controller and the log-shipper reach "
+            "the Spot API only through http:// (or, for the controller, https://) proxies",
             hint=_HINT,
         )
     host = _check_host(match["host"], source)

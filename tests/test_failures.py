@@ -77,7 +77,7 @@ def test_post_renderer_usage_errors_name_the_post_renderer():
 
 
 @pytest.mark.parametrize("url, fragment", [
-    ("socks5://proxy.corp:1080", "only http:// and https://"),
+    ("socks5://proxy.corp:1080", "uses the scheme 'socks5'"),
     ("proxy.corp:3128", "has no scheme"),
     (f"http://user:{PASSWORD}@proxy.corp:99999", "invalid port"),
     (f"http://user:{PASSWORD}@proxy corp:3128", "spaces"),

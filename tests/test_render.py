@@ -278,3 +278,14 @@ def test_untouched_yaml_parses_to_the_same_objects_except_the_targets(helm_rende
     keep = lambda docs: [d for d in docs  # noqa: E731
                          if (d["kind"], d["metadata"]["name"]) not in changed]
     assert keep(before) == keep(after)
+
+
+def test_an_https_proxy_is_given_to_go_but_not_to_fluent_bit_and_that_is_said(helm_render):
+    run = render(helm_render(*VENDOR_FLAGS), "--proxy-url", "https://proxy.corp:3129")
+    out = parse(run.stdout.decode())
+    controller = out.env("ocean-kubernetes-controller")
+    assert controller["HTTPS_PROXY"]["value"] == "https://proxy.corp:3129"
+    shipper = out.env("log-shipper")
+    assert not {"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"} & set(shipper)
+    assert "NO_PROXY" in shipper
+    assert "supports only http:// proxies" in run.stderr
