@@ -42,7 +42,7 @@ demo: $(VENV)/.installed $(BIN)/helm3
 	@PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(BIN):$$PATH" sh examples/demo.sh
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check post_renderer tests tools bench
+	$(VENV)/bin/ruff check $(wildcard post_renderer tests tools bench libexec)
 
 test: tools lint
 	$(VENV)/bin/pytest -n 2 --timeout 900

@@ -121,7 +121,8 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
         description="Validate CA files exactly as the post-renderer does, and report each "
                     "certificate: subject, issuer, validity, CA or not, fingerprint, verdict.",
     )
-    check.add_argument("files", nargs="+", metavar="FILE", help="PEM, DER or PKCS#7 file; - for stdin")
+    check.add_argument("files", nargs="+", metavar="FILE",
+                       help="PEM, DER or PKCS#7 file; - for stdin")
     check.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     check.set_defaults(handler=_run_check_bundle)
 

@@ -85,7 +85,7 @@ def _open_helm_stderr() -> TextIO | None:
         with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
             if not comm.read().strip().startswith("helm"):
                 return None
-        return open(  # noqa: SIM115 - lives as long as the process
+        return open(  # lives as long as the process
             f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
         )
     except OSError:
