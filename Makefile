@@ -47,5 +47,10 @@ lint: $(VENV)/.installed
 test: tools lint
 	$(VENV)/bin/pytest -n 2 --timeout 900
 
+# The wheel, the sdist and the Helm plugin tarballs (with their wheelhouse) a release attaches.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) tools/build_dist.py dist
+
 clean:
 	rm -rf $(VENV) $(TOOLS) build dist *.egg-info
