@@ -5,11 +5,12 @@
 Each plugin tarball carries a ``wheelhouse/``: our wheel, its dependencies as manylinux x86_64
 wheels for CPython 3.10-3.13, and pip, so its install hook needs no network. The layouts are the
 ones each Helm major's installer takes, and each file name up to ``-<version>`` is the plugin's
-name, which helm uses as the directory it installs into:
+name helm gives the directory it installs into (Helm 4 wants the files under that directory
+name inside the tarball, Helm 3 at its root):
 
-    ocean-proxy-post-renderer-<v>-helm4.tgz  plugin.yaml       <name>/ inside (path or URL)
-    ocean-proxy-<v>-helm4.tgz                plugins/helm4/... <name>/ inside (path or URL)
-    ocean-proxy-<v>-helm3.tgz                plugins/helm3/... files at the root (URL only)
+    ocean-proxy-post-renderer-<v>-helm4.tgz  plugin.yaml                     (path or URL)
+    ocean-proxy-cli-<v>-helm4.tgz            plugins/helm4/ocean-proxy-cli/  (path or URL)
+    ocean-proxy-<v>-helm3.tgz                plugins/helm3/ocean-proxy/      (URL only)
 
 Needs the network only for PyPI (build isolation and the wheels). Tarballs are reproducible:
 sorted entries, fixed owner and times (SOURCE_DATE_EPOCH, else 1980-01-01).
@@ -46,14 +47,19 @@ class PluginTarball:
 
     manifest: str
     filename: str
-    top_dir: bool  # Helm 4 wants <name>/plugin.yaml; Helm 3 wants plugin.yaml at the root
+    top_dir: bool  # Helm 4 wants <dir>/plugin.yaml; Helm 3 wants plugin.yaml at the root
+
+    @property
+    def directory(self) -> str:
+        """The directory helm installs into: the file name up to -<version>, as helm cuts it."""
+        return re.sub(r"(.*)-[0-9]+\..*", r"\1", self.filename.removesuffix(".tgz"))
 
 
 def tarballs(version: str) -> list[PluginTarball]:
     return [
         PluginTarball("plugin.yaml", f"ocean-proxy-post-renderer-{version}-helm4.tgz", True),
-        PluginTarball("plugins/helm4/ocean-proxy/plugin.yaml", f"ocean-proxy-{version}-helm4.tgz",
-                      True),
+        PluginTarball("plugins/helm4/ocean-proxy-cli/plugin.yaml",
+                      f"ocean-proxy-cli-{version}-helm4.tgz", True),
         PluginTarball("plugins/helm3/ocean-proxy/plugin.yaml", f"ocean-proxy-{version}-helm3.tgz",
                       False),
     ]
@@ -110,14 +116,12 @@ def _fill_wheelhouse(wheelhouse: Path, wheel: Path) -> None:
 
 
 def _write_tarball(path: Path, tarball: PluginTarball, wheelhouse: Path) -> None:
-    name = re.search(r"^name: (\S+)$", (REPO / tarball.manifest).read_text(encoding="utf-8"),
-                     re.MULTILINE).group(1)
-    prefix = f"{name}/" if tarball.top_dir else ""
+    prefix = f"{tarball.directory}/" if tarball.top_dir else ""
     files = {"plugin.yaml": REPO / tarball.manifest, "README.md": REPO / "plugins" / "README.md"}
     files.update({member: REPO / member for member in PAYLOAD})
     files.update({f"wheelhouse/{whl.name}": whl for whl in sorted(wheelhouse.glob("*.whl"))})
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         for directory in _directories(files, prefix):
             tar.addfile(_entry(directory, tarfile.DIRTYPE, 0o755))
         for member in sorted(files):

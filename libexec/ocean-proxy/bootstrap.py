@@ -200,13 +200,15 @@ def _link_source(venv_dir: Path, checkout: Path) -> None:
 def _pip(venv_dir: Path, wheels: list[Path]) -> list[str]:
     """pip, run from a wheel by the venv's python: no copy of pip in the venv, and no ensurepip.
 
-    The wheelhouse brings its own pip; otherwise the one this Python bundles for ensurepip.
+    The wheelhouse brings its own pip; otherwise the one this Python keeps for ensurepip (in
+    ensurepip/_bundled, or where Debian and Ubuntu's python3-venv put it).
     """
     candidates = [w for w in wheels if w.name.startswith("pip-")]
     with contextlib.suppress(ImportError):
         import ensurepip
 
         candidates += sorted(Path(ensurepip.__file__).parent.glob("_bundled/pip-*.whl"))
+    candidates += sorted(Path("/usr/share/python-wheels").glob("pip-*.whl"))
     if not candidates:
         raise BootstrapError(
             f"Python {sys.executable} has no pip to install with (no ensurepip)",
