@@ -28,8 +28,14 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.tags import compatible_tags, cpython_tags
+from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import Version
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
@@ -110,9 +116,43 @@ def _fill_wheelhouse(wheelhouse: Path, wheel: Path) -> None:
         download += ["--platform", platform]
     for python in PYTHONS:
         abi = "cp" + python.replace(".", "")
-        _run([*download, "--python-version", python, "--abi", abi, "--abi", "abi3",
-              "--abi", "none", str(wheel)])
+        for_python = [*download, "--python-version", python, "--abi", abi, "--abi", "abi3",
+                      "--abi", "none"]
+        _run([*for_python, str(wheel)])
+        while missing := _missing_requirements(wheelhouse, python):
+            _run([*for_python, *missing])
     _run([*download, "--no-deps", "pip"])
+
+
+def _missing_requirements(wheelhouse: Path, python: str) -> list[str]:
+    """What the target Python needs and the wheelhouse lacks.
+
+    pip download judges environment markers by the Python running it, not the target one, so
+    for 3.10 it leaves out cryptography's ``typing-extensions; python_full_version < '3.11'``.
+    """
+    major, minor = (int(part) for part in python.split("."))
+    tags = set(cpython_tags((major, minor), [f"cp{major}{minor}", "abi3", "none"], PLATFORMS))
+    tags |= set(compatible_tags((major, minor), f"cp{major}{minor}", PLATFORMS))
+    target = {"python_version": python, "python_full_version": f"{python}.0",
+              "implementation_name": "cpython", "platform_python_implementation": "CPython",
+              "sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64",
+              "os_name": "posix", "extra": ""}
+    present: dict[str, list[Version]] = {}
+    requirements: list[Requirement] = []
+    for path in sorted(wheelhouse.glob("*.whl")):
+        name, version, _, wheel_tags = parse_wheel_filename(path.name)
+        if not wheel_tags & tags:
+            continue
+        present.setdefault(canonicalize_name(name), []).append(version)
+        with zipfile.ZipFile(path) as archive:
+            metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+            text = archive.read(metadata).decode("utf-8")
+        requirements += [Requirement(line.split(":", 1)[1].strip()) for line in text.splitlines()
+                         if line.startswith("Requires-Dist:")]
+    return sorted({str(req).split(";")[0] for req in requirements
+                   if (req.marker is None or req.marker.evaluate(target))
+                   and not any(req.specifier.contains(v, prereleases=True)
+                               for v in present.get(canonicalize_name(req.name), []))})
 
 
 def _write_tarball(path: Path, tarball: PluginTarball, wheelhouse: Path) -> None:
