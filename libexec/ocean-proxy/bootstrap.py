@@ -28,6 +28,8 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import venv
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,8 +177,8 @@ def _install_wheels(venv_dir: Path, plan: _Plan) -> None:
     if "No matching distribution" not in result.stdout and "not a supported wheel" not in \
             result.stdout:
         raise _pip_failure(result.stdout, pip)
-    say(f"the bundled wheels do not fit this machine ({sys.platform}, Python "
-        f"{sys.version_info.major}.{sys.version_info.minor}): downloading from the package index")
+    say(f"the bundled wheels lack some for this machine ({sys.platform}, Python "
+        f"{sys.version_info.major}.{sys.version_info.minor}): getting them from the package index")
     online = [*pip, "install", "--find-links", str(plan.sources), str(package)]
     result = _run(online)
     if result.returncode != 0:
@@ -227,8 +229,8 @@ def _pip_failure(output: str, pip: list[str], requirements: list[str] | None = N
     wanted = ", ".join(_names(requirements)) if requirements else "the dependencies"
     lines = [line for line in output.splitlines() if line.startswith("ERROR:")]
     detail = lines[-1].removeprefix("ERROR:").strip() if lines else "pip failed"
-    index = _setting(output, pip)
-    if CONNECTION_TROUBLE.search(output):
+    index = _index(output, pip)
+    if index is not None and (CONNECTION_TROUBLE.search(output) or not _answers(index)):
         return BootstrapError(
             f"cannot reach the package index {index} to install {wanted} ({detail})",
             "install from the release tarball, which bundles every wheel and needs no network, "
@@ -247,7 +249,19 @@ def _names(requirements: list[str]) -> list[str]:
     return [re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0] for requirement in requirements]
 
 
-def _setting(output: str, pip: list[str]) -> str | None:
+def _answers(url: str) -> bool:
+    """Whether the index answers at all (pip does not say so when it is set not to retry)."""
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        urllib.request.urlopen(request, timeout=15).close()
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _index(output: str, pip: list[str]) -> str | None:
     """The index pip used, as the user knows it; None when pip is told to use none."""
     config = _run([*pip, "config", "list"]).stdout
     if os.environ.get("PIP_NO_INDEX", "").lower() in {"1", "true", "yes", "on"} or re.search(
