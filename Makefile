@@ -45,7 +45,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(wildcard post_renderer tests tools bench libexec)
 
 test: tools lint
-	$(VENV)/bin/pytest -n 2 --dist loadgroup --timeout 900
+	$(VENV)/bin/pytest -n 2 --dist loadscope --timeout 900
 
 # The wheel, the sdist and the Helm plugin tarballs (with their wheelhouse) a release attaches.
 dist: $(VENV)/.installed

@@ -25,9 +25,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from post_renderer import __version__
+
 # A shell's PATH without the project's virtualenv (nor pyenv, cargo, ...): python3 is the system's.
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
-VERSION = "0.1.0"
+VERSION = __version__
 CA_COMMON_NAME = "Example Corp TLS Inspection CA"
 
 

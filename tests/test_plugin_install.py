@@ -6,7 +6,7 @@ virtualenv (/usr/local/bin:/usr/bin:/bin, plus on Helm 3 the plugin's bin/ as th
 Uninstall must leave the helm directories, HOME and the checkout exactly as they were.
 
 A scenario is a class: its install is a class fixture, its last test uninstalls. ``make test``
-runs pytest with ``--dist loadgroup`` so that a class stays on one xdist worker, in order.
+runs pytest with ``--dist loadscope``, which keeps a class on one xdist worker, in order.
 """
 
 from __future__ import annotations
@@ -149,7 +149,6 @@ def _uninstall_leaves_nothing_behind(installed: Installed) -> None:
 
 # --- scenarios ---------------------------------------------------------------------------------
 
-@pytest.mark.xdist_group("plugin-checkout")
 class TestCheckoutInstall(UsedLikeAUser):
     """`helm plugin install <checkout dir>`: the dependencies come from the index, as pip is set."""
 
@@ -193,7 +192,6 @@ class TestCheckoutInstall(UsedLikeAUser):
         _uninstall_leaves_nothing_behind(installed)
 
 
-@pytest.mark.xdist_group("plugin-tarball")
 class TestTarballInstall(UsedLikeAUser):
     """The release tarballs, in a HOME with helm's default directories: offline from the wheels.
 
