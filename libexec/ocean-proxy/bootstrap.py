@@ -65,6 +65,7 @@ def main(argv: list[str]) -> int:
             plan = _plan(sources)
             if not args.update and _stamp(venv_dir) == plan.fingerprint:
                 say(f"Python environment already set up in {venv_dir}")
+                _freshen(venv_dir / STAMP, sources / "setup.cfg")
             else:
                 _build(venv_dir, plan)
     except BootstrapError as error:
@@ -143,6 +144,13 @@ def _stamp(venv_dir: Path) -> str | None:
     except OSError:
         return None
     return stamp if os.access(python, os.X_OK) and python.resolve().exists() else None
+
+
+def _freshen(stamp: Path, setup_cfg: Path) -> None:
+    """A setup.cfg edit that changes no requirement: make the wrappers stop asking."""
+    with contextlib.suppress(OSError):
+        if setup_cfg.stat().st_mtime > stamp.stat().st_mtime:
+            os.utime(stamp)
 
 
 def _build(venv_dir: Path, plan: _Plan) -> None:
