@@ -42,10 +42,15 @@ demo: $(VENV)/.installed $(BIN)/helm3
 	@PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(BIN):$$PATH" sh examples/demo/demo.sh
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check post_renderer tests tools bench
+	$(VENV)/bin/ruff check $(wildcard post_renderer tests tools bench libexec)
 
 test: tools lint
-	$(VENV)/bin/pytest -n 2 --timeout 900
+	$(VENV)/bin/pytest -n 2 --dist loadscope --timeout 900
+
+# The wheel, the sdist and the Helm plugin tarballs (with their wheelhouse) a release attaches.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) tools/build_dist.py dist
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build dist *.egg-info

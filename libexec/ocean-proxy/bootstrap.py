@@ -1,0 +1,290 @@
+"""Build the Helm plugin's private Python environment: a venv with ocean-proxy and its dependencies.
+
+Started by ``libexec/ocean-proxy/bootstrap`` (helm's install and update hooks, and the wrappers
+in ``bin/`` when the environment is missing or stale) with a Python 3.10+, stdlib only:
+
+    bootstrap.py --venv DIR --sources DIR --plugin-dir DIR [--update] [--path-hint]
+
+``--sources`` is either a release tarball's ``wheelhouse/`` (installed offline, pip's own
+configuration ignored) or a source checkout, whose dependencies come from the package index as
+pip is configured (PIP_INDEX_URL, proxies, certificates) and whose code the venv runs in place
+through a ``.pth`` file, so nothing is built or written in the checkout.
+
+Re-running is a no-op while the environment matches its sources; ``--update`` rebuilds it.
+Everything is said on stderr in single lines: the wrappers run this where stdout carries
+manifests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+
+PROGRAM = "ocean-proxy"
+STAMP = "ocean-proxy.stamp"
+SOURCE_LINK = "ocean-proxy-source.pth"
+CONNECTION_TROUBLE = re.compile(
+    r"NewConnectionError|ConnectTimeout|ReadTimeout|ProxyError|SSLError|Max retries exceeded|"
+    r"Could not fetch URL|Temporary failure in name resolution|Name or service not known"
+)
+
+
+class BootstrapError(Exception):
+    """What went wrong, in one line, and what the user can do about it."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def say(text: str) -> None:
+    print(f"{PROGRAM}: {text}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str]) -> int:
+    args = _parse(argv)
+    venv_dir = Path(args.venv)
+    sources = Path(args.sources).resolve()
+    try:
+        with _locked(venv_dir.parent):
+            plan = _plan(sources)
+            if not args.update and _stamp(venv_dir) == plan.fingerprint:
+                say(f"Python environment already set up in {venv_dir}")
+                _freshen(venv_dir / STAMP, sources / "setup.cfg")
+            else:
+                _build(venv_dir, plan)
+    except BootstrapError as error:
+        say(f"error: {error.message}")
+        say(f"hint: {error.hint}")
+        return 1
+    if args.path_hint:
+        _say_path_hint(Path(args.plugin_dir) / "bin")
+    return 0
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bootstrap.py")
+    parser.add_argument("--venv", required=True)
+    parser.add_argument("--sources", required=True)
+    parser.add_argument("--plugin-dir", required=True)
+    parser.add_argument("--update", action="store_true", help="rebuild even if up to date")
+    parser.add_argument("--path-hint", action="store_true",
+                        help="tell how to put bin/ on PATH (Helm 3's --post-renderer needs it)")
+    return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Serialize bootstraps of one environment (two first runs at once, a hook during a run).
+
+    The lock is on the directory that holds the environment, so it leaves no file behind and
+    dies with the process.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+class _Plan:
+    """What goes into the environment, and a fingerprint that changes when that does."""
+
+    def __init__(self, sources: Path, wheels: list[Path], requirements: list[str]) -> None:
+        self.sources = sources
+        self.wheels = wheels
+        self.requirements = requirements
+        identity = [sys.version, os.path.realpath(sys.executable), str(sources),
+                    *(wheel.name for wheel in wheels), *requirements]
+        self.fingerprint = hashlib.sha256("\n".join(identity).encode()).hexdigest()
+
+    @property
+    def offline(self) -> bool:
+        return bool(self.wheels)
+
+
+def _plan(sources: Path) -> _Plan:
+    if sources.name == "wheelhouse":
+        wheels = sorted(sources.glob("*.whl"))
+        if not any(wheel.name.startswith("ocean_proxy-") for wheel in wheels):
+            raise BootstrapError(f"{sources} has no ocean_proxy wheel",
+                                 "the plugin tarball is incomplete: download it again")
+        return _Plan(sources, wheels, [])
+    setup_cfg = sources / "setup.cfg"
+    if not setup_cfg.is_file():
+        raise BootstrapError(f"{sources} is neither a wheelhouse nor an ocean-proxy checkout",
+                             "reinstall the plugin from a release tarball or a checkout")
+    config = configparser.ConfigParser()
+    config.read(setup_cfg, encoding="utf-8")
+    requirements = config.get("options", "install_requires", fallback="").split()
+    return _Plan(sources, [], [line for line in requirements if line])
+
+
+def _stamp(venv_dir: Path) -> str | None:
+    python = venv_dir / "bin" / "python"
+    try:
+        stamp = (venv_dir / STAMP).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return stamp if os.access(python, os.X_OK) and python.resolve().exists() else None
+
+
+def _freshen(stamp: Path, setup_cfg: Path) -> None:
+    """A setup.cfg edit that changes no requirement: make the wrappers stop asking."""
+    with contextlib.suppress(OSError):
+        if setup_cfg.stat().st_mtime > stamp.stat().st_mtime:
+            os.utime(stamp)
+
+
+def _build(venv_dir: Path, plan: _Plan) -> None:
+    started = time.monotonic()
+    origin = "the bundled wheels" if plan.offline else "the package index"
+    version = ".".join(map(str, sys.version_info[:3]))
+    say(f"setting up Python {version} environment in {venv_dir} from {origin}")
+    shutil.rmtree(venv_dir, ignore_errors=True)
+    try:
+        venv.EnvBuilder(with_pip=False, symlinks=True).create(venv_dir)
+        if plan.offline:
+            _install_wheels(venv_dir, plan)
+        else:
+            _install_requirements(venv_dir, plan.requirements)
+            _link_source(venv_dir, plan.sources)
+        (venv_dir / STAMP).write_text(plan.fingerprint + "\n", encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(venv_dir, ignore_errors=True)
+        raise
+    say(f"Python environment ready ({time.monotonic() - started:.1f}s)")
+
+
+def _install_wheels(venv_dir: Path, plan: _Plan) -> None:
+    """Offline from the wheelhouse; where none of its wheels fit, from the index instead."""
+    package = next(w for w in plan.wheels if w.name.startswith("ocean_proxy-"))
+    pip = _pip(venv_dir, plan.wheels)
+    offline = [*pip, "install", "--isolated", "--no-index", "--find-links", str(plan.sources),
+               str(package)]
+    result = _run(offline)
+    if result.returncode == 0:
+        return
+    if "No matching distribution" not in result.stdout and "not a supported wheel" not in \
+            result.stdout:
+        raise _pip_failure(result.stdout, pip)
+    say(f"the bundled wheels lack some for this machine ({sys.platform}, Python "
+        f"{sys.version_info.major}.{sys.version_info.minor}): getting them from the package index")
+    online = [*pip, "install", "--find-links", str(plan.sources), str(package)]
+    result = _run(online)
+    if result.returncode != 0:
+        raise _pip_failure(result.stdout, pip)
+
+
+def _install_requirements(venv_dir: Path, requirements: list[str]) -> None:
+    pip = _pip(venv_dir, [])
+    result = _run([*pip, "install", *requirements])
+    if result.returncode != 0:
+        raise _pip_failure(result.stdout, pip, requirements)
+
+
+def _link_source(venv_dir: Path, checkout: Path) -> None:
+    """Run the checkout's code in place: edits take effect, and the checkout gets no build files."""
+    purelib = venv_dir / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" \
+        / "site-packages"
+    (purelib / SOURCE_LINK).write_text(f"{checkout}\n", encoding="utf-8")
+
+
+def _pip(venv_dir: Path, wheels: list[Path]) -> list[str]:
+    """pip, run from a wheel by the venv's python: no copy of pip in the venv, and no ensurepip.
+
+    The wheelhouse brings its own pip; otherwise the one this Python keeps for ensurepip (in
+    ensurepip/_bundled, or where Debian and Ubuntu's python3-venv put it).
+    """
+    candidates = [w for w in wheels if w.name.startswith("pip-")]
+    with contextlib.suppress(ImportError):
+        import ensurepip
+
+        candidates += sorted(Path(ensurepip.__file__).parent.glob("_bundled/pip-*.whl"))
+    candidates += sorted(Path("/usr/share/python-wheels").glob("pip-*.whl"))
+    if not candidates:
+        raise BootstrapError(
+            f"Python {sys.executable} has no pip to install with (no ensurepip)",
+            "install your distribution's python3-venv package, or use the release tarball")
+    return [str(venv_dir / "bin" / "python"), f"{candidates[0]}/pip",
+            "--disable-pip-version-check", "--no-input"]
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, check=False)
+
+
+def _pip_failure(output: str, pip: list[str], requirements: list[str] | None = None
+                 ) -> BootstrapError:
+    wanted = ", ".join(_names(requirements)) if requirements else "the dependencies"
+    lines = [line for line in output.splitlines() if line.startswith("ERROR:")]
+    detail = lines[-1].removeprefix("ERROR:").strip() if lines else "pip failed"
+    index = _index(output, pip)
+    if index is not None and (CONNECTION_TROUBLE.search(output) or not _answers(index)):
+        return BootstrapError(
+            f"cannot reach the package index {index} to install {wanted} ({detail})",
+            "install from the release tarball, which bundles every wheel and needs no network, "
+            "or make the index reachable: PIP_INDEX_URL for a mirror, HTTPS_PROXY for a proxy")
+    if index is None:
+        return BootstrapError(
+            f"cannot install {wanted}: pip is configured to use no package index "
+            f"(PIP_NO_INDEX or no-index in pip.conf) ({detail})",
+            "install from the release tarball, which bundles every wheel, or let pip use an "
+            "index (unset PIP_NO_INDEX)")
+    return BootstrapError(f"pip could not install {wanted}: {detail}",
+                          "run the same pip install by hand to see the whole story")
+
+
+def _names(requirements: list[str]) -> list[str]:
+    return [re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0] for requirement in requirements]
+
+
+def _answers(url: str) -> bool:
+    """Whether the index answers at all (pip does not say so when it is set not to retry)."""
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        urllib.request.urlopen(request, timeout=15).close()
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _index(output: str, pip: list[str]) -> str | None:
+    """The index pip used, as the user knows it; None when pip is told to use none."""
+    config = _run([*pip, "config", "list"]).stdout
+    if os.environ.get("PIP_NO_INDEX", "").lower() in {"1", "true", "yes", "on"} or re.search(
+            r"no-index\s*=\s*'(1|true|yes|on)'", config, re.IGNORECASE):
+        return None
+    shown = re.search(r"^Looking in indexes: (\S+)", output, re.MULTILINE)
+    return shown.group(1).rstrip(",") if shown else "https://pypi.org/simple"
+
+
+def _say_path_hint(bin_dir: Path) -> None:
+    if str(bin_dir) in os.environ.get("PATH", "").split(os.pathsep):
+        return
+    say("Helm 3 runs --post-renderer ocean-proxy-post-renderer from PATH: add this to your "
+        f'shell profile: export PATH="{bin_dir}:$PATH"')
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,40 @@
+# Sourced by bin/ocean-proxy, bin/ocean-proxy-post-renderer and libexec/ocean-proxy/bootstrap.
+# Given $plugin_dir (the plugin directory as helm or PATH names it, symlinks not resolved), sets
+# $venv (the plugin's private Python environment) and $sources (what it is built from).
+#
+# A release tarball installs into a directory helm owns: the environment lives inside it and
+# helm plugin uninstall removes both. `helm plugin install <dir>` instead makes
+# $HELM_PLUGINS/<dir name> a symlink to the user's own directory, which must stay untouched: the
+# environment lives beside the symlink, as $HELM_PLUGINS/.<dir name>.venv, and the delete hook
+# in every plugin.yaml removes it (helm runs that hook after the plugin directory is gone).
+
+if [ -L "$plugin_dir" ]; then
+    venv=${plugin_dir%/*}/.${plugin_dir##*/}.venv
+else
+    venv=$plugin_dir/.venv
+fi
+if [ -d "$plugin_dir/wheelhouse" ]; then
+    sources=$plugin_dir/wheelhouse
+else
+    sources=$plugin_dir/libexec/..   # a source checkout: libexec may be a symlink into it
+fi
+
+# Makes sure $venv is ready, bootstrapping it on first use or after the checkout's setup.cfg
+# changed; the post-renderer's stderr is hidden by helm, so messages go to helm's stderr then.
+ensure_venv() {
+    if [ -x "$venv/bin/python" ] && [ -f "$venv/ocean-proxy.stamp" ] &&
+        ! [ "$sources/setup.cfg" -nt "$venv/ocean-proxy.stamp" ]; then
+        return 0
+    fi
+    if ! [ -L "$plugin_dir" ] && [ "$sources" != "$plugin_dir/wheelhouse" ] &&
+        [ "${HELM_PLUGIN_DIR:-}" != "$plugin_dir" ]; then
+        echo "ocean-proxy: error: $plugin_dir is a source checkout, not an installed plugin" >&2
+        echo "ocean-proxy: hint: helm plugin install it and use \$(helm env HELM_PLUGINS)/<plugin>/bin, or pip install it" >&2
+        return 1
+    fi
+    messages=/dev/stderr
+    case ${OCEAN_PROXY_MESSAGES:-auto}:$(cat "/proc/$PPID/comm" 2>/dev/null) in
+        auto:helm*) [ -w "/proc/$PPID/fd/2" ] && messages=/proc/$PPID/fd/2 ;;
+    esac
+    "$plugin_dir/libexec/ocean-proxy/bootstrap" >>"$messages" 2>&1
+}

@@ -1,0 +1,297 @@
+"""The Helm plugin as users get it: installed, used, updated and uninstalled with real Helm 3 and 4.
+
+Each scenario starts from empty helm directories, installs from a fresh clone of the checkout or
+from the tarballs ``make dist`` builds, and runs helm from a shell whose PATH holds no project
+virtualenv (/usr/local/bin:/usr/bin:/bin, plus on Helm 3 the plugin's bin/ as the README says).
+Uninstall must leave the helm directories, HOME and the checkout exactly as they were.
+
+A scenario is a class: its install is a class fixture, its last test uninstalls. ``make test``
+runs pytest with ``--dist loadscope``, which keeps a class on one xdist worker, in order.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import Run, run_command
+from plugin_harness import (
+    CA_COMMON_NAME,
+    SYSTEM_PATH,
+    VERSION,
+    build_release,
+    copy_checkout,
+    files_under,
+    git_status,
+    helm,
+    offline_pip,
+    ok,
+    serving,
+    unpacked_helm3_release,
+    user_env,
+    write_ca,
+    write_chart,
+)
+
+MAJORS = ["helm3", "helm4"]
+UNREACHABLE_INDEX = "http://127.0.0.1:9/"
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A directory all xdist workers of this session share (the release is built there once)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base if worker_id == "master" else base.parent) / "shared"
+
+
+@pytest.fixture(scope="session")
+def release(shared_dir: Path) -> Path:
+    return build_release(shared_dir)
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(shared_dir: Path) -> Path:
+    return unpacked_helm3_release(shared_dir) / "wheelhouse"
+
+
+@pytest.fixture(scope="session")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The user's clone, named as `git clone` names it."""
+    return copy_checkout(tmp_path_factory.mktemp("src") / "ocean-proxy")
+
+
+@pytest.fixture(scope="session")
+def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_ca(tmp_path_factory.mktemp("ca") / "ca.pem")
+
+
+@pytest.fixture(scope="session")
+def chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_chart(tmp_path_factory.mktemp("chart") / "tiny")
+
+
+@dataclass
+class Installed:
+    """A user's machine with the plugin installed, and how it looked before."""
+
+    helm: Path
+    env: dict[str, str]
+    roots: list[Path]
+    checkout: Path | None
+    before: dict[str, str] = field(default_factory=dict)
+    checkout_before: str = ""
+    install_runs: list[Run] = field(default_factory=list)
+    install_seconds: list[float] = field(default_factory=list)
+    plugins: list[str] = field(default_factory=list)
+
+    def helm_run(self, *args: str | Path) -> Run:
+        return helm(self.helm, *args, env=self.env)
+
+    def snapshot(self) -> None:
+        """Take 'before': after helm's first run (Helm 4 unpacks its wasm runtime then)."""
+        ok(self.helm_run("plugin", "list"))
+        self.before = files_under(*self.roots)
+        self.checkout_before = git_status(self.checkout) if self.checkout else ""
+
+    def install(self, source: str | Path, *flags: str) -> None:
+        started = time.monotonic()
+        run = ok(self.helm_run("plugin", "install", *flags, source))
+        self.install_seconds.append(time.monotonic() - started)
+        self.install_runs.append(run)
+
+
+def _helm_dirs(home: Path) -> dict[str, str]:
+    dirs = {"HELM_DATA_HOME": home / "data", "HELM_CONFIG_HOME": home / "config",
+            "HELM_CACHE_HOME": home / "cache"}
+    return {**{k: str(v) for k, v in dirs.items()}, "HELM_PLUGINS": str(home / "data" / "plugins")}
+
+
+def _helm3_path(plugins: Path) -> str:
+    """The PATH the README tells Helm 3 users to set: the plugin's bin/ added."""
+    return f"{SYSTEM_PATH}:{plugins / 'ocean-proxy' / 'bin'}"
+
+
+# --- what every installed plugin must do -----------------------------------------------------
+
+class UsedLikeAUser:
+    """What every install scenario checks first (pytest runs a base class's tests before the
+    subclass's own); each scenario's last test uninstalls."""
+
+    def test_helm_ocean_proxy_reports_its_version(self, installed: Installed) -> None:
+        assert ok(installed.helm_run("ocean-proxy", "--version")).text == f"ocean-proxy {VERSION}\n"
+
+    def test_helm_ocean_proxy_help_is_the_commands_own(self, installed: Installed) -> None:
+        for command in ("render", "check-bundle", "discover-ca", "verify"):
+            run = ok(installed.helm_run("ocean-proxy", command, "--help"))
+            assert run.text.startswith(f"usage: ocean-proxy {command} "), run.text
+
+    def test_check_bundle_accepts_a_real_ca(self, installed: Installed, ca_file: Path) -> None:
+        run = ok(installed.helm_run("ocean-proxy", "check-bundle", ca_file))
+        assert CA_COMMON_NAME in run.text
+
+    def test_post_renderer_passes_a_chart_without_controller_through(
+            self, installed: Installed, chart: Path) -> None:
+        plain = ok(installed.helm_run("template", "r", chart)).text
+        post_rendered = installed.helm_run("template", "r", chart,
+                                           "--post-renderer", "ocean-proxy-post-renderer")
+        assert ok(post_rendered).text == plain
+
+
+def _uninstall_leaves_nothing_behind(installed: Installed) -> None:
+    ok(installed.helm_run("plugin", "uninstall", *installed.plugins))
+    assert files_under(*installed.roots) == installed.before
+    if installed.checkout:
+        assert git_status(installed.checkout) == installed.checkout_before
+
+
+# --- scenarios ---------------------------------------------------------------------------------
+
+class TestCheckoutInstall(UsedLikeAUser):
+    """`helm plugin install <checkout dir>`: the dependencies come from the index, as pip is set."""
+
+    @pytest.fixture(scope="class", params=MAJORS)
+    @classmethod
+    def installed(cls, request: pytest.FixtureRequest, checkout: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> Installed:
+        major = request.param
+        home = tmp_path_factory.mktemp(f"{major}-checkout")
+        dirs = _helm_dirs(home)
+        plugins = Path(dirs["HELM_PLUGINS"])
+        path = _helm3_path(plugins) if major == "helm3" else SYSTEM_PATH
+        machine = Installed(helm=request.getfixturevalue(major), roots=[home],
+                            env=user_env(Path.home(), helm_dirs=dirs, path=path),
+                            checkout=checkout)
+        machine.snapshot()
+        if major == "helm3":
+            machine.install(checkout / "plugins" / "helm3" / "ocean-proxy")
+            machine.plugins = ["ocean-proxy"]
+        else:
+            machine.install(checkout)
+            machine.install(checkout / "plugins" / "helm4" / "ocean-proxy-cli")
+            machine.plugins = ["ocean-proxy", "ocean-proxy-post-renderer"]
+        return machine
+
+    def test_install_hook_builds_the_environment_from_the_index(self, installed: Installed,
+                                                                record_property) -> None:
+        for run in installed.install_runs:
+            assert "from the package index" in run.stderr
+            assert "Python environment ready" in run.stderr
+        record_property("install_seconds", installed.install_seconds)
+
+    def test_environment_lives_beside_the_symlink_not_in_the_checkout(
+            self, installed: Installed) -> None:
+        plugins = Path(installed.env["HELM_PLUGINS"])
+        links = [p.name for p in plugins.iterdir() if p.is_symlink()]
+        assert {p.name for p in plugins.glob(".*.venv")} == {f".{n}.venv" for n in links}
+        assert git_status(installed.checkout) == installed.checkout_before
+
+    def test_uninstall_leaves_nothing_behind(self, installed: Installed) -> None:
+        _uninstall_leaves_nothing_behind(installed)
+
+
+class TestTarballInstall(UsedLikeAUser):
+    """The release tarballs, in a HOME with helm's default directories: offline from the wheels.
+
+    Helm 3 takes them from a URL only; Helm 4 from a path (the command plugin here) or a URL
+    (the post-renderer here), with --verify=false as they are not signed.
+    """
+
+    @pytest.fixture(scope="class", params=MAJORS)
+    @classmethod
+    def installed(cls, request: pytest.FixtureRequest, release: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> Installed:
+        major = request.param
+        home = tmp_path_factory.mktemp(f"{major}-tarball")
+        plugins = home / ".local" / "share" / "helm" / "plugins"
+        path = _helm3_path(plugins) if major == "helm3" else SYSTEM_PATH
+        env = user_env(home, path=path, PIP_INDEX_URL=UNREACHABLE_INDEX)
+        machine = Installed(helm=request.getfixturevalue(major), env=env, roots=[home],
+                            checkout=None)
+        machine.snapshot()
+        with serving(release) as url:
+            if major == "helm3":
+                machine.install(f"{url}/ocean-proxy-{VERSION}-helm3.tgz")
+                machine.plugins = ["ocean-proxy"]
+            else:
+                machine.install(f"{url}/ocean-proxy-post-renderer-{VERSION}-helm4.tgz",
+                                "--verify=false")
+                machine.install(release / f"ocean-proxy-cli-{VERSION}-helm4.tgz",
+                                "--verify=false")
+                machine.plugins = ["ocean-proxy", "ocean-proxy-post-renderer"]
+        return machine
+
+    def test_install_hook_builds_the_environment_offline_from_the_wheelhouse(
+            self, installed: Installed, record_property) -> None:
+        for run in installed.install_runs:
+            assert "from the bundled wheels" in run.stderr
+            assert "Python environment ready" in run.stderr
+        record_property("install_seconds", installed.install_seconds)
+
+    def test_environment_lives_inside_the_plugin_directory(self, installed: Installed) -> None:
+        plugins = installed.roots[0] / ".local" / "share" / "helm" / "plugins"
+        assert not list(plugins.glob(".*.venv"))
+        for directory in (p for p in plugins.iterdir() if p.is_dir()):
+            assert (directory / ".venv" / "ocean-proxy.stamp").is_file()
+
+    def test_uninstall_leaves_nothing_behind(self, installed: Installed) -> None:
+        """Helm's download of the URL install goes too: the delete hook removes it."""
+        _uninstall_leaves_nothing_behind(installed)
+
+
+def test_helm3_installs_an_unpacked_release_tarball(helm3: Path, shared_dir: Path, tmp_path: Path,
+                                                    helm_home: dict[str, str]) -> None:
+    """Helm 3 takes no local .tgz: the README says to unpack it and install the directory."""
+    unpacked = tmp_path / "ocean-proxy"
+    shutil.copytree(unpacked_helm3_release(shared_dir), unpacked, symlinks=True)
+    plugins = Path(helm_home["HELM_PLUGINS"])
+    env = user_env(tmp_path, helm_dirs=helm_home, path=_helm3_path(plugins),
+                   PIP_INDEX_URL=UNREACHABLE_INDEX)
+    watched = [unpacked, *(Path(helm_home[name]) for name in
+                           ("HELM_DATA_HOME", "HELM_CONFIG_HOME", "HELM_CACHE_HOME"))]
+    before = files_under(*watched)
+
+    run = ok(helm(helm3, "plugin", "install", unpacked, env=env))
+    assert "from the bundled wheels" in run.stderr
+    assert (plugins / ".ocean-proxy.venv" / "ocean-proxy.stamp").is_file()
+    assert ok(helm(helm3, "ocean-proxy", "--version", env=env)).text == f"ocean-proxy {VERSION}\n"
+    ok(helm(helm3, "plugin", "uninstall", "ocean-proxy", env=env))
+    assert files_under(*watched) == before
+
+
+def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout: Path,
+                                                          wheelhouse: Path, tmp_path: Path,
+                                                          helm_home: dict[str, str]) -> None:
+    """`helm plugin update` works for git installs only; its hook rebuilds the environment.
+
+    Helm keeps its own clone in HELM_CACHE_HOME/plugins, as for every plugin from git.
+    """
+    origin = tmp_path / "ocean-proxy"  # helm finds git by the .git directory of a file:// URL
+    _git("clone", "-q", checkout, origin)
+    env = user_env(tmp_path, helm_dirs=helm_home, **offline_pip(wheelhouse))
+    data_home = Path(helm_home["HELM_DATA_HOME"])
+    venv = Path(helm_home["HELM_PLUGINS"]) / "ocean-proxy" / ".venv"
+    ok(helm(helm4, "plugin", "list", env=env))
+    before = files_under(data_home)
+
+    ok(helm(helm4, "plugin", "install", "--verify=false", f"file://{origin}", env=env))
+    stamp = (venv / "ocean-proxy.stamp").read_text()
+    assert list(venv.rglob("jsonpatch.py"))
+
+    setup_cfg = origin / "setup.cfg"
+    setup_cfg.write_text(setup_cfg.read_text().replace("    jsonpatch>=1.33\n", ""))
+    _git("-C", origin, "commit", "-q", "-am", "drop jsonpatch")
+
+    run = ok(helm(helm4, "plugin", "update", "ocean-proxy-post-renderer", env=env))
+    assert "setting up Python" in run.stderr
+    assert (venv / "ocean-proxy.stamp").read_text() != stamp
+    assert not list(venv.rglob("jsonpatch.py")), "the update kept a dropped dependency"
+    ok(helm(helm4, "plugin", "uninstall", "ocean-proxy-post-renderer", env=env))
+    assert files_under(data_home) == before
+
+
+def _git(*args: str | Path) -> Run:
+    return ok(run_command(["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid",
+                           *args]))

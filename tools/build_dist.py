@@ -1,0 +1,212 @@
+"""Build what a release attaches: the wheel, the sdist, and one Helm plugin tarball per manifest.
+
+    python tools/build_dist.py OUTDIR        (``make dist`` builds into dist/)
+
+Each plugin tarball carries a ``wheelhouse/``: our wheel, its dependencies as manylinux x86_64
+wheels for CPython 3.10-3.13, and pip, so its install hook needs no network. The layouts are the
+ones each Helm major's installer takes, and each file name up to ``-<version>`` is the plugin's
+name helm gives the directory it installs into (Helm 4 wants the files under that directory
+name inside the tarball, Helm 3 at its root):
+
+    ocean-proxy-post-renderer-<v>-helm4.tgz  plugin.yaml                     (path or URL)
+    ocean-proxy-cli-<v>-helm4.tgz            plugins/helm4/ocean-proxy-cli/  (path or URL)
+    ocean-proxy-<v>-helm3.tgz                plugins/helm3/ocean-proxy/      (URL only)
+
+Needs the network only for PyPI (build isolation and the wheels). Tarballs are reproducible:
+sorted entries, fixed owner and times (SOURCE_DATE_EPOCH, else 1980-01-01).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.tags import compatible_tags, cpython_tags
+from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import Version
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64")
+PAYLOAD = ("bin/ocean-proxy", "bin/ocean-proxy-post-renderer", "libexec/ocean-proxy/bootstrap",
+           "libexec/ocean-proxy/bootstrap.py", "libexec/ocean-proxy/plugin-env.sh")
+NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".tools", "dist", "build", "*.egg-info",
+                                    "__pycache__", ".*_cache", ".hypothesis", "bench")
+EPOCH = int(os.environ.get("SOURCE_DATE_EPOCH", "315532800"))
+
+
+@dataclass(frozen=True)
+class PluginTarball:
+    """One release asset: which manifest, under which file name, in which layout."""
+
+    manifest: str
+    filename: str
+    top_dir: bool  # Helm 4 wants <dir>/plugin.yaml; Helm 3 wants plugin.yaml at the root
+
+    @property
+    def directory(self) -> str:
+        """The directory helm installs into: the file name up to -<version>, as helm cuts it."""
+        return re.sub(r"(.*)-[0-9]+\..*", r"\1", self.filename.removesuffix(".tgz"))
+
+
+def tarballs(version: str) -> list[PluginTarball]:
+    return [
+        PluginTarball("plugin.yaml", f"ocean-proxy-post-renderer-{version}-helm4.tgz", True),
+        PluginTarball("plugins/helm4/ocean-proxy-cli/plugin.yaml",
+                      f"ocean-proxy-cli-{version}-helm4.tgz", True),
+        PluginTarball("plugins/helm3/ocean-proxy/plugin.yaml", f"ocean-proxy-{version}-helm3.tgz",
+                      False),
+    ]
+
+
+def main(outdir: Path) -> int:
+    version = _package_version()
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ocean-proxy-dist-") as scratch:
+        wheel = _build_python_dists(Path(scratch), outdir, version)
+        wheelhouse = Path(scratch) / "wheelhouse"
+        _fill_wheelhouse(wheelhouse, wheel)
+        for tarball in tarballs(version):
+            _check_manifest(tarball.manifest, version)
+            _write_tarball(outdir / tarball.filename, tarball, wheelhouse)
+    _write_sums(outdir)
+    for path in sorted(outdir.iterdir()):
+        print(f"{path.stat().st_size / 1e6:7.1f} MB  {path}")
+    return 0
+
+
+def _package_version() -> str:
+    init = (REPO / "post_renderer" / "__init__.py").read_text(encoding="utf-8")
+    return re.search(r'^__version__ = "([^"]+)"', init, re.MULTILINE).group(1)
+
+
+def _check_manifest(manifest: str, version: str) -> None:
+    text = (REPO / manifest).read_text(encoding="utf-8")
+    if not re.search(rf"^version: {re.escape(version)}$", text, re.MULTILINE):
+        sys.exit(f"build_dist: {manifest} does not say version: {version} (the package's version)")
+
+
+def _build_python_dists(scratch: Path, outdir: Path, version: str) -> Path:
+    """Build from a copy, so the checkout gets no build/ or egg-info from it."""
+    source = scratch / "source"
+    shutil.copytree(REPO, source, ignore=NOT_SOURCE, symlinks=True)
+    _run([sys.executable, "-m", "build", "--outdir", str(outdir), str(source)])
+    wheel = outdir / f"ocean_proxy-{version}-py3-none-any.whl"
+    if not wheel.is_file() or not (outdir / f"ocean_proxy-{version}.tar.gz").is_file():
+        sys.exit(f"build_dist: python -m build did not make {wheel.name} and the sdist")
+    return wheel
+
+
+def _fill_wheelhouse(wheelhouse: Path, wheel: Path) -> None:
+    download = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                "--only-binary=:all:", "--implementation", "cp", "--dest", str(wheelhouse)]
+    for platform in PLATFORMS:
+        download += ["--platform", platform]
+    for python in PYTHONS:
+        abi = "cp" + python.replace(".", "")
+        for_python = [*download, "--python-version", python, "--abi", abi, "--abi", "abi3",
+                      "--abi", "none"]
+        _run([*for_python, str(wheel)])
+        while missing := _missing_requirements(wheelhouse, python):
+            _run([*for_python, *missing])
+    _run([*download, "--no-deps", "pip"])
+
+
+def _missing_requirements(wheelhouse: Path, python: str) -> list[str]:
+    """What the target Python needs and the wheelhouse lacks.
+
+    pip download judges environment markers by the Python running it, not the target one, so
+    for 3.10 it leaves out cryptography's ``typing-extensions; python_full_version < '3.11'``.
+    """
+    major, minor = (int(part) for part in python.split("."))
+    tags = set(cpython_tags((major, minor), [f"cp{major}{minor}", "abi3", "none"], PLATFORMS))
+    tags |= set(compatible_tags((major, minor), f"cp{major}{minor}", PLATFORMS))
+    target = {"python_version": python, "python_full_version": f"{python}.0",
+              "implementation_name": "cpython", "platform_python_implementation": "CPython",
+              "sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64",
+              "os_name": "posix", "extra": ""}
+    present: dict[str, list[Version]] = {}
+    requirements: list[Requirement] = []
+    for path in sorted(wheelhouse.glob("*.whl")):
+        name, version, _, wheel_tags = parse_wheel_filename(path.name)
+        if not wheel_tags & tags:
+            continue
+        present.setdefault(canonicalize_name(name), []).append(version)
+        with zipfile.ZipFile(path) as archive:
+            metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+            text = archive.read(metadata).decode("utf-8")
+        requirements += [Requirement(line.split(":", 1)[1].strip()) for line in text.splitlines()
+                         if line.startswith("Requires-Dist:")]
+    return sorted({str(req).split(";")[0] for req in requirements
+                   if (req.marker is None or req.marker.evaluate(target))
+                   and not any(req.specifier.contains(v, prereleases=True)
+                               for v in present.get(canonicalize_name(req.name), []))})
+
+
+def _write_tarball(path: Path, tarball: PluginTarball, wheelhouse: Path) -> None:
+    prefix = f"{tarball.directory}/" if tarball.top_dir else ""
+    files = {"plugin.yaml": REPO / tarball.manifest, "README.md": REPO / "plugins" / "README.md"}
+    files.update({member: REPO / member for member in PAYLOAD})
+    files.update({f"wheelhouse/{whl.name}": whl for whl in sorted(wheelhouse.glob("*.whl"))})
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for directory in _directories(files, prefix):
+            tar.addfile(_entry(directory, tarfile.DIRTYPE, 0o755))
+        for member in sorted(files):
+            data = files[member].read_bytes()
+            mode = 0o755 if os.access(files[member], os.X_OK) else 0o644
+            info = _entry(prefix + member, tarfile.REGTYPE, mode)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=EPOCH,
+                                                filename="") as zipped:
+        zipped.write(buffer.getvalue())
+
+
+def _directories(files: dict[str, Path], prefix: str) -> list[str]:
+    """Every directory, parents first: Helm 3's extractor creates only what the archive lists."""
+    found = {prefix.rstrip("/")} if prefix else set()
+    for member in files:
+        parts = member.split("/")[:-1]
+        found.update(prefix + "/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return sorted(found)
+
+
+def _entry(name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.mtime = kind, mode, EPOCH
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _write_sums(outdir: Path) -> None:
+    lines = [f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n"
+             for path in sorted(outdir.iterdir()) if path.name != "SHA256SUMS"]
+    (outdir / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
+
+
+def _run(argv: list[str]) -> None:
+    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            check=False)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout)
+        sys.exit(f"build_dist: failed: {' '.join(argv[:6])} ...")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    sys.exit(main(Path(sys.argv[1]).resolve()))
