@@ -19,13 +19,14 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from conftest import REPO, Run, clean_env, run_command
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from post_renderer import __version__
+
+from .conftest import REPO, Run, clean_env, run_command
 
 # A shell's PATH without the project's virtualenv (nor pyenv, cargo, ...): python3 is the system's.
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"

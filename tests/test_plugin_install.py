@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import Run, run_command
-from plugin_harness import (
+
+from .conftest import Run, run_command
+from .plugin_harness import (
     CA_COMMON_NAME,
     SYSTEM_PATH,
     VERSION,

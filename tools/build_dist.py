@@ -161,7 +161,7 @@ def _write_tarball(path: Path, tarball: PluginTarball, wheelhouse: Path) -> None
     files.update({member: REPO / member for member in PAYLOAD})
     files.update({f"wheelhouse/{whl.name}": whl for whl in sorted(wheelhouse.glob("*.whl"))})
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for directory in _directories(files, prefix):
             tar.addfile(_entry(directory, tarfile.DIRTYPE, 0o755))
         for member in sorted(files):

@@ -133,8 +133,8 @@ def _plan(sources: Path) -> _Plan:
                              "reinstall the plugin from a release tarball or a checkout")
     config = configparser.ConfigParser()
     config.read(setup_cfg, encoding="utf-8")
-    requirements = config.get("options", "install_requires", fallback="").split()
-    return _Plan(sources, [], [line for line in requirements if line])
+    requirements = config.get("options", "install_requires", fallback="").splitlines()
+    return _Plan(sources, [], [line.strip() for line in requirements if line.strip()])
 
 
 def _stamp(venv_dir: Path) -> str | None:
