@@ -112,3 +112,18 @@ def helm_home(tmp_path: Path) -> dict[str, str]:
     env = {name: str(path) for name, path in dirs.items()}
     env["HELM_PLUGINS"] = str(dirs["HELM_DATA_HOME"] / "plugins")
     return env
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A directory all xdist workers of this session share (the release is built there once)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base if worker_id == "master" else base.parent) / "shared"
+
+
+@pytest.fixture(scope="session")
+def release(shared_dir: Path) -> Path:
+    """``make dist``'s wheel, sdist and plugin tarballs, built once per test session."""
+    from .plugin_harness import build_release
+
+    return build_release(shared_dir)

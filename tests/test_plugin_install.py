@@ -23,7 +23,6 @@ from .plugin_harness import (
     CA_COMMON_NAME,
     SYSTEM_PATH,
     VERSION,
-    build_release,
     copy_checkout,
     files_under,
     git_status,
@@ -39,18 +38,6 @@ from .plugin_harness import (
 
 MAJORS = ["helm3", "helm4"]
 UNREACHABLE_INDEX = "http://127.0.0.1:9/"
-
-
-@pytest.fixture(scope="session")
-def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """A directory all xdist workers of this session share (the release is built there once)."""
-    base = tmp_path_factory.getbasetemp()
-    return (base if worker_id == "master" else base.parent) / "shared"
-
-
-@pytest.fixture(scope="session")
-def release(shared_dir: Path) -> Path:
-    return build_release(shared_dir)
 
 
 @pytest.fixture(scope="session")
