@@ -8,6 +8,7 @@ pass-through path of the post-renderer start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -208,6 +209,8 @@ def main(argv: Sequence[str] | None = None,
     reporter = reporter_for_process()
     try:
         args = parser_factory().parse_args(argv)
+        if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
+            args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
         return args.handler(args, reporter)
     except OceanProxyError as error:
         reporter.error(error)

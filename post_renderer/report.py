@@ -10,6 +10,7 @@ Helm 3 quotes in its error. Set ``OCEAN_PROXY_MESSAGES=stderr`` to keep everythi
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterable
 from typing import TextIO
@@ -85,6 +86,8 @@ def _open_helm_stderr() -> TextIO | None:
         with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
             if not comm.read().strip().startswith("helm"):
                 return None
+        if stat.S_ISREG(os.stat(f"/proc/{parent}/fd/2").st_mode):
+            return None  # a file: helm's own writes, at its own offset, would overwrite ours
         return open(  # lives as long as the process
             f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
         )
