@@ -249,3 +249,34 @@ def read_path_file(path: Path) -> list[str]:
     """$GITHUB_PATH's lines, the latest first, as the runner prepends them to PATH."""
     lines = path.read_text().splitlines() if path.exists() else []
     return [line for line in reversed(lines) if line]
+
+
+# GitLab CI (a job, its `extends` and `rules`, before_script and script in one shell)
+
+GITLAB_RULE = re.compile(r'\$(\w+)\s*==\s*(?:"([^"]*)"|\$(\w+))')
+
+
+def gitlab_job(pipeline: dict, name: str) -> dict:
+    """The job with its `extends` template merged in, and every level's variables."""
+    job = pipeline[name]
+    template = pipeline[job["extends"]] if "extends" in job else {}
+    merged = {**template, **job}
+    merged["variables"] = {**pipeline.get("variables", {}), **template.get("variables", {}),
+                           **job.get("variables", {})}
+    return merged
+
+
+def gitlab_rule_matches(job: dict, variables: dict[str, str]) -> bool:
+    """Whether a job runs: its first `if` rule, `$A == "x"` or `$A == $B` only."""
+    condition = job["rules"][0]["if"]
+    match = GITLAB_RULE.fullmatch(condition.strip())
+    assert match, f"a rule the test does not evaluate: {condition}"
+    left = variables.get(match.group(1))
+    right = match.group(2) if match.group(2) is not None else variables.get(match.group(3))
+    return left is not None and left == right
+
+
+def gitlab_script(job: dict) -> str:
+    """before_script and script as the runner's bash runs them: in one shell, stopping at the
+    first failing line."""
+    return "\n".join(["set -eo pipefail", *job.get("before_script", []), *job["script"]]) + "\n"

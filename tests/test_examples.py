@@ -13,8 +13,10 @@ release ``make dist`` builds, the stand-in chart), and the CA is a real one made
 from __future__ import annotations
 
 import base64
+import hashlib
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,9 @@ from .example_tools import (
     container_env,
     dockerfile_args,
     dockerfile_runs,
+    gitlab_job,
+    gitlab_rule_matches,
+    gitlab_script,
     helmfile_repo_add_argv,
     helmfile_template_argv,
     job_steps,
@@ -538,9 +543,9 @@ def workflow_here(release_url, chart_repo) -> dict:
     return workflow
 
 
-def checkout(workspace: Path, ca: bytes) -> Path:
-    """The user's repository: the CA file the workflow names."""
-    ca_file = workspace / load_yaml(WORKFLOW)["env"]["CA_FILE"]
+def checkout(workspace: Path, ca: bytes, ca_path: str) -> Path:
+    """The user's repository: the CA file the pipeline names."""
+    ca_file = workspace / ca_path
     ca_file.parent.mkdir(parents=True)
     ca_file.write_bytes(ca)
     return workspace
@@ -549,7 +554,7 @@ def checkout(workspace: Path, ca: bytes) -> Path:
 def test_github_job_installs_the_plugin_checks_the_ca_and_renders_on_pull_requests(
         workflow_here, corp_ca, tmp_path):
     home = tmp_path / "runner"
-    workspace = checkout(tmp_path / "workspace", corp_ca)
+    workspace = checkout(tmp_path / "workspace", corp_ca, workflow_here["env"]["CA_FILE"])
     runs = run_job(workflow_here, home=home, workspace=workspace, event_name="pull_request")
 
     by_name = {step.name: step.run for step in runs}
@@ -574,7 +579,7 @@ def test_github_job_installs_the_plugin_checks_the_ca_and_renders_on_pull_reques
 def test_github_job_stops_at_the_ca_check_when_the_file_is_a_server_certificate(
         workflow_here, tmp_path):
     server = certs.leaf(certs.root("Corp Proxy Root CA"))
-    workspace = checkout(tmp_path / "workspace", server.pem)
+    workspace = checkout(tmp_path / "workspace", server.pem, workflow_here["env"]["CA_FILE"])
     runs = run_job(workflow_here, home=tmp_path / "runner", workspace=workspace,
                    event_name="pull_request")
 
@@ -582,3 +587,70 @@ def test_github_job_stops_at_the_ca_check_when_the_file_is_a_server_certificate(
     assert last.name == "Check the proxy's CA"
     assert last.run.returncode != 0
     assert "is a server certificate, not a CA" in last.run.stderr
+
+
+# examples/ci: a GitLab CI pipeline, on Helm 4
+
+GITLAB = EXAMPLES / "ci" / ".gitlab-ci.yml"
+MERGE_REQUEST = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_DEFAULT_BRANCH": "main",
+                 "CI_MERGE_REQUEST_IID": "7"}
+
+
+def test_gitlab_pipeline_is_valid_against_the_gitlab_ci_schema():
+    run = run_command([VENV_BIN / "check-jsonschema", "--builtin-schema", "vendor.gitlab-ci",
+                       GITLAB], env=clean_env())
+    assert run.returncode == 0, run.text + run.stderr
+    pipeline = load_yaml(GITLAB)
+    assert pipeline["variables"]["CHART"] == "spot/ocean-kubernetes-controller"
+    assert pipeline["variables"]["CHART_REPO"] == "https://charts.spot.io"
+    # Merge requests render, the default branch deploys, with the same script.
+    assert gitlab_rule_matches(gitlab_job(pipeline, "render"), MERGE_REQUEST)
+    assert not gitlab_rule_matches(gitlab_job(pipeline, "deploy"), MERGE_REQUEST)
+    assert gitlab_rule_matches(gitlab_job(pipeline, "deploy"),
+                               {"CI_COMMIT_BRANCH": "main", "CI_DEFAULT_BRANCH": "main"})
+    assert gitlab_script(gitlab_job(pipeline, "render")) == \
+        gitlab_script(gitlab_job(pipeline, "deploy"))
+
+
+@pytest.fixture
+def helm_download(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """get.helm.sh's stand-in: the local helm 4 in the release archive's layout, and its sha256."""
+    directory = tmp_path_factory.mktemp("get-helm")
+    archive = directory / f"helm-{helm_version('helm4')}-linux-amd64.tar.gz"
+    with tarfile.open(archive, "w:gz", compresslevel=1) as tar:
+        tar.add(tool("helm4"), arcname="linux-amd64/helm")
+    with serving(directory) as url:
+        yield f"{url}/{archive.name}", hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_and_renders(
+        helm_download, release_url, chart_repo, corp_ca, tmp_path):
+    pipeline = load_yaml(GITLAB)
+    job = gitlab_job(pipeline, "render")
+    download_url, sha256 = helm_download
+    variables = job["variables"]
+    assert Path(urlparse(variables["HELM_DOWNLOAD_URL"]).path).name == Path(download_url).name
+    install_dir = tmp_path / "image-path"
+    install_dir.mkdir()
+    # Downloads from 127.0.0.1, with the variables the pipeline already has for them.
+    variables.update(HELM_DOWNLOAD_URL=download_url, HELM_SHA256=sha256,
+                     HELM_INSTALL_DIR=str(install_dir), OCEAN_PROXY_RELEASE_URL=release_url,
+                     CHART_REPO=chart_repo)
+    workspace = checkout(tmp_path / "project", corp_ca, variables["CA_FILE"])
+    home = tmp_path / "home"
+    env = user_env(home, path=f"{install_dir}:{SYSTEM_PATH}", **variables, **MERGE_REQUEST,
+                   CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(workspace),
+                   **SPOTINST)  # the project's CI/CD variables
+    env.pop("OCEAN_PROXY_MESSAGES")
+    script = tmp_path / "job.sh"
+    script.write_text(gitlab_script(job))
+
+    run = run_command(["bash", script], env=env, cwd=workspace, timeout=600)
+
+    assert run.returncode == 0, run.text + run.stderr
+    assert installed_plugins(env) == PLUGINS["helm4"]
+    assert "certificate 1: ok" in run.text and f"CN={CA_COMMON_NAME}" in run.text
+    assert_proxy_and_ca(parse((workspace / "ocean-controller.out").read_text()), corp_ca)
+    assert "ocean-proxy: injected proxy" in run.stderr
+    assert TOKEN not in run.text + run.stderr
+    assert base64.b64encode(TOKEN.encode()).decode() not in run.text + run.stderr
