@@ -2,8 +2,8 @@
 real helm 3 and helm 4 and the plugins installed from the release, it gives the controller's
 containers the proxy and the validated CA.
 
-What cannot run here (helmfile, Terraform, Argo CD, the GitHub runner) is replaced by the helm
-command line, environment or shell steps that tool derives from the example's file
+What cannot run here (helmfile, Terraform, Argo CD, the GitHub and GitLab runners) is replaced
+by the helm command line, environment or shell steps that tool derives from the example's file
 (tests/example_tools.py), and the file is checked against the tool's published schema where
 one is to be had offline. Only the outside world is substituted, and each substitution is named
 where it is made: the release tarballs and charts.spot.io are served from 127.0.0.1 (the
