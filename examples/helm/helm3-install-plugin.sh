@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the ocean-proxy plugin into Helm 3: `helm ocean-proxy <command>`, and in the plugin's
+# bin/ the ocean-proxy-post-renderer executable that Helm 3's --post-renderer finds on PATH.
+# Its install hook sets up the plugin's own Python environment from the wheels in the tarball.
+set -eu
+
+HELM=${HELM:-helm}
+OCEAN_PROXY_VERSION=${OCEAN_PROXY_VERSION:-0.1.0}
+: "${OCEAN_PROXY_RELEASE_URL:?set it to where the ocean-proxy release tarballs are (a release page or your mirror)}"
+
+if "$HELM" plugin list | grep -q '^ocean-proxy[[:space:]]'; then
+    echo "ocean-proxy: the Helm 3 plugin is already installed"
+else
+    # Helm 3 installs a tarball only from a URL served as application/gzip (see plugins/README.md).
+    "$HELM" plugin install "$OCEAN_PROXY_RELEASE_URL/ocean-proxy-$OCEAN_PROXY_VERSION-helm3.tgz"
+fi
