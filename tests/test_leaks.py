@@ -170,6 +170,13 @@ SCENARIOS: dict[str, Callable[[dict], Case]] = {
     "config-not-a-mapping": lambda m: Case(
         ["render", "--config", "config.yaml"], release(),
         files={"config.yaml": f"proxyUrl={PROXY}\n".encode()}),
+    "flag-name-typo": lambda m: Case(["render", f"--proxy_url={PROXY}"], release(), exit_code=2),
+    "flag-name-forgotten": lambda m: Case(["render", PROXY], release(), exit_code=2),
+    "url-given-to-auto-update": lambda m: Case(
+        ["render", "--auto-update", PROXY], release(), exit_code=2),
+    "url-given-to-workload": lambda m: Case(["render", "--workload", PROXY], release()),
+    "url-given-to-no-proxy": lambda m: Case(
+        ["render", "--proxy-url", PROXY, "--no-proxy", PROXY], release()),
     "explain-and-plan": lambda m: Case(
         ["render", "--proxy-url", PROXY, "--explain", "--plan"], release(), exit_code=2),
     "ca-file-with-private-key": lambda m: Case(
