@@ -9,6 +9,7 @@ post-render changes is said on stderr when the injection is decided.)
 
 from __future__ import annotations
 
+from .aliases import unshare_pod
 from .injection import Injection
 from .manifest import detect_style, dump_document, kubernetes_safe_op, load_value
 from .pod_patch import Change, PodWants, pod_spec_changes, pointer
@@ -33,6 +34,7 @@ def job_changes(release: Release, injection: Injection,
         if kind not in POD_SPEC_PATHS:
             continue
         spec_path = POD_SPEC_PATHS[kind]
+        unshare_pod(job, spec_path)
         inner = pod_spec_changes(get_path(job, spec_path), pointer(*spec_path), wants)
         if not inner:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from .aliases import unshare_data, unshare_pod
 from .errors import ManifestError, TargetError
 from .manifest import DocumentStyle, detect_style, load_document
 from .stream import Chunk, chunks_matching, document_end, line_pattern, top_level_kind
@@ -89,6 +90,10 @@ def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[R
             continue
         resource = parse_chunk(data, chunk)
         if resource is not None and resource.kind == kind:
+            if kind in POD_SPEC_PATHS:
+                unshare_pod(resource.document, POD_SPEC_PATHS[kind])
+            else:
+                unshare_data(resource.document)
             found.append(resource)
     return found
 

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["no_proxy", "pod_patch", "proxy_url", "stream", "subject_hash"]
+MODULES = ["aliases", "no_proxy", "pod_patch", "proxy_url", "stream", "subject_hash"]
 
 
 @pytest.mark.parametrize("name", MODULES)
