@@ -25,6 +25,9 @@ from .workloads import (
 )
 
 CONFIG_KINDS = ("ConfigMap", "Secret")
+# Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
+# parsing it (pure-Python YAML, about 2 s per MiB) would make helm wait for minutes.
+MAX_PARSED_BYTES = 4 * 1024 * 1024
 OWNED_SUFFIXES = ("-ca-bundle", "-ocean-proxy", "-ocean-proxy-ca")  # Secrets we may write
 
 
@@ -102,6 +105,12 @@ def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:
     """The resource in a chunk, or None if it is not a named Kubernetes object."""
     end = document_end(data, chunk)
     where = f"document {chunk.index + 1}"
+    if end - chunk.body > MAX_PARSED_BYTES:
+        raise ManifestError(
+            f"{where} is {(end - chunk.body) / 2**20:.0f} MiB, larger than any Kubernetes "
+            "object can be",
+            hint="Kubernetes stores at most about 1.5 MiB per object; check the chart's output",
+        )
     try:
         text = data[chunk.body:end].decode("utf-8")
     except UnicodeDecodeError as error:

@@ -344,6 +344,15 @@ def test_a_100_mb_line_next_to_the_controller_is_kept_and_the_controller_injecte
         assert b"name: HTTP_PROXY" in output.read(1 << 16)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_100_mb_line_inside_the_controller_is_refused(tmp_path):
+    manifests = tmp_path / "manifests.yaml"
+    write_blocks(manifests, CONTROLLER.encode(), b"        args: [\"", (b"x" * 2**20, 100),
+                 b"\"]\n")
+    post_render(manifests, "--proxy-url", PROXY, tmp_path=tmp_path).assert_refused(
+        "document 1", "larger than any Kubernetes object")
+
 
 # -- binary garbage and invalid UTF-8 --------------------------------------------------------
 
@@ -459,6 +468,14 @@ def test_a_50_mb_ca_file_is_refused_without_reading_it_all(ca_key, tmp_path):
                           tmp_path=tmp_path)
     outcome.assert_refused("larger than 4 MiB")
     assert outcome.peak_kb < 100 * 1024
+
+
+@pytest.mark.timeout(120)
+def test_a_50_mb_ca_bundle_in_the_chart_secret_is_refused(ca_key, tmp_path):
+    cert = self_signed_ca(ca_key, common_name("Corp Root"))
+    manifests = ca_secret(cert * (50 * 2**20 // len(cert) + 1))
+    post_render(manifests, "--proxy-url", PROXY, tmp_path=tmp_path).assert_refused(
+        "larger than any Kubernetes object")
 
 
 @pytest.fixture(scope="module")
