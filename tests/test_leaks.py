@@ -324,3 +324,19 @@ def test_an_internal_error_quoting_a_secret_prints_only_its_type(material):
     assert result.stdout == b""
     assert "internal error (ValueError)" in result.stderr
     assert leaks(result, material) == []
+
+
+def test_library_warnings_never_reach_stderr(material, tmp_path):
+    """ruamel warns about a reused anchor by quoting the lines, secrets included, and
+    cryptography about BER in a PKCS#7 bundle; neither is for the person running helm."""
+    from cryptography.hazmat.primitives import serialization
+
+    manifests = release(env_extra=(f"        - name: A\n          value: &same {TOKEN}\n"
+                                   f"        - name: B\n          value: &same {PASSWORD}\n"))
+    ca = tmp_path / "ca.p7b"
+    ca.write_bytes(certs.pkcs7_bundle(material["root"], encoding=serialization.Encoding.DER)
+                   + b"\0\0")
+    run = ocean_proxy("render", "--ca-file", ca, stdin=manifests, env=clean_env())
+    assert run.returncode == 0, run.stderr
+    assert all(line.startswith("ocean-proxy: ") for line in run.stderr.splitlines()), run.stderr
+    assert leaks(run, material, stdout_too=False) == []
