@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for target in results["targets"]:
         print(f"{target['status']:<12} {target['target']}: {target['detail']}")
+    print()
+    print(profile_summary(results))
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     for name in (f"bench-{stamp}.json", "latest.json"):
         (args.results / name).write_text(json.dumps(results, indent=2) + "\n")
@@ -400,6 +402,28 @@ def cprofile(python: str, script: str, manifests: Path, env: dict[str, str]) -> 
         "top10_by_tottime": sorted(rows, key=lambda r: -r["tottime_s"])[:10],
         "top10_by_cumtime": sorted(rows, key=lambda r: -r["cumtime_s"])[:10],
     }
+
+
+def profile_summary(results: dict[str, Any]) -> str:
+    """Where our time went, in a few lines: what explains a miss."""
+    lines = []
+    fixture = next(i for i in results["inputs"] if i["name"] == "fixture")
+    python = fixture["tools"].get("python", {}).get("wall", {}).get("median")
+    ours = fixture["tools"]["ocean-proxy"].get("wall", {}).get("median")
+    imports = results["profile"]["fixture"]["importtime"]
+    if python and ours:
+        lines.append(f"profile, fixture: {ours * 1000:.0f} ms in all = interpreter start "
+                     f"{python * 1000:.0f} ms + imports {imports['total_ms']:.0f} ms "
+                     f"({imports['modules']} modules) + the work")
+    top = ", ".join(f"{r['module']} {r['cumulative_us'] / 1000:.0f} ms"
+                    for r in imports["top_level_by_cumulative"][:6])
+    lines.append(f"  slowest imports (cumulative): {top}")
+    for name, entry in results["profile"].items():
+        rows = entry["cprofile"]["top10_by_tottime"][:5]
+        lines.append(f"  cProfile, {name}, own time ({entry['cprofile']['total_s']:.2f} s "
+                     "profiled): " + ", ".join(f"{r['function']} {r['tottime_s']:.3f} s"
+                                               for r in rows))
+    return "\n".join(lines)
 
 
 def machine(load_before: tuple, load_after: tuple) -> dict[str, Any]:
