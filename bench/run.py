@@ -14,7 +14,9 @@ noise hits all of them alike:
 - ``python``: the bench interpreter starting and exiting (fixture only): the start-up floor
   of any Python tool.
 
-Every run is forked from ``bench/measure.py`` (wall time, user+system CPU, peak RSS). The
+Beside speed, the check of each tool's output counts the documents it kept byte for byte
+(fixture and 2 MB). Every run is forked from ``bench/measure.py`` (wall time, user+system
+CPU, peak RSS). The
 table gives the median and the min-max spread; the JSON in ``bench/results/`` every sample,
 the targets with PASS or MISS, and the profile of our run (``-X importtime`` and cProfile)
 that explains a miss. kustomize runs are capped (``--kustomize-timeout``); once it did not
@@ -29,6 +31,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -47,6 +50,7 @@ HELM_FLAGS = ("--namespace", "spot-system", "--set", "spotinst.account=act-bench
               "--set", "spotinst.clusterIdentifier=bench", "--set", "spotinst.token=T",
               "--set", "spotinst.proxyUrl=http://proxy.corp:3128")
 TOOLS = ("ocean-proxy", "kustomize", "cat")
+_MARKER = re.compile(rb"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 # The pipeline's stages, as cProfile names them: what a profile is summarised by.
 STAGES = ("(read_manifests)", "(split_documents)", "(chunks_matching)", "(load_document)",
           "(load_trust_bundle)", "(build_plan)", "(dump_document)", "(apply_plan)")
@@ -235,7 +239,7 @@ def run_input(item: dict[str, Any], args: argparse.Namespace, env: dict[str, str
         out = work / f"out-{tool}.yaml"
         argv, stdin = command_for(tool, item, args)
         sample = measure(work, argv, stdin, 600, out, env)
-        check_output(tool, sample, out, item, annotation)
+        runs[tool]["faithful"] = check_output(tool, sample, out, item, annotation)
     for rep in range(reps):
         order = tools[rep % len(tools):] + tools[:rep % len(tools)]  # nobody always first
         for tool in order:
@@ -250,23 +254,31 @@ def run_input(item: dict[str, Any], args: argparse.Namespace, env: dict[str, str
                 tools.remove(tool)
                 continue
             if first_kustomize:
-                check_output(tool, sample, out, item, annotation)
+                runs[tool]["faithful"] = check_output(tool, sample, out, item, annotation)
             runs[tool]["samples"].append(sample)
     return runs
 
 
-def check_output(tool: str, sample: dict, out: Path, item: dict, annotation: str) -> None:
-    """The run succeeded, and made the change (or, for cat, copied the bytes)."""
+def check_output(tool: str, sample: dict, out: Path, item: dict, annotation: str) -> dict:
+    """The run succeeded and made the change (cat: copied the bytes); how faithful it was."""
     if sample["exit"] != 0:
         raise SystemExit(f"bench: {tool} failed on {item['name']}: {sample.get('stderr')}")
-    if tool == "cat":
-        ok = out.stat().st_size == item["bytes"]
-    else:
-        with open(out, "rb") as handle:
-            ok = f"checksum/proxy: {annotation}".encode() in handle.read()
+    output = out.read_bytes()
+    out.unlink()
+    ok = len(output) == item["bytes"] if tool == "cat" \
+        else f"checksum/proxy: {annotation}".encode() in output
     if not ok:
         raise SystemExit(f"bench: the output of {tool} on {item['name']} lacks the change")
-    out.unlink()
+    if item["bytes"] > 4 * MB:
+        return {}
+    before = set(documents(item["path"].read_bytes()))
+    after = documents(output)
+    return {"documents": len(after), "byte_identical": sum(d in before for d in after)}
+
+
+def documents(data: bytes) -> list[bytes]:
+    """Documents without their '---' line, for counting the ones a tool kept as they were."""
+    return [d.strip(b"\n") for d in _MARKER.split(data) if d.strip()]
 
 
 def summarise(item: dict[str, Any]) -> dict[str, Any]:
@@ -486,6 +498,13 @@ def table(results: dict[str, Any]) -> str:
                 f"{wall['max']:.3f}) | {cpu['median']:.3f} s | {peak['median'] / 1024:.0f} MB "
                 f"| {versus} | {'' if tool == 'cat' or over_cat is None else f'{over_cat:.1f}x'} |")
     lines.append("")
+    for item in results["inputs"]:
+        kept = [f"{tool} {entry['faithful']['byte_identical']} of "
+                f"{entry['faithful']['documents']}" for tool, entry in item["tools"].items()
+                if entry.get("faithful") and tool != "cat"]
+        if kept:
+            lines.append(f"Documents byte-identical to the input, {item['name']}: "
+                         f"{', '.join(kept)}.")
     lines.append(f"Peak RSS includes a floor of {results['peak_memory_floor_kb'] / 1024:.1f} MB "
                  "(the measuring process, see bench/measure.py). "
                  f"Machine: {results['machine']['cpus']} CPUs, {results['machine']['cpu_model']}, "
