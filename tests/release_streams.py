@@ -187,7 +187,7 @@ def document(draw, body: list[str], *, marker: bool = True) -> bytes:
 @st.composite
 def ordinary_documents(draw, index: int) -> bytes:
     kind = draw(st.sampled_from(["ConfigMap", "Service", "Secret", "ServiceAccount",
-                                 "Deployment", "Empty", "Comments", "Decoy"]))
+                                 "Deployment", "Empty", "Comments", "Decoy", "Flow"]))
     seq = draw(st.sampled_from([0, 2]))
     styles = draw(st.lists(st.sampled_from(["plain", "double", "single"]), min_size=1,
                            max_size=3))
@@ -200,6 +200,9 @@ def ordinary_documents(draw, index: int) -> bytes:
     if draw(st.booleans()):
         metadata["annotations"] = {"note": draw(WORDS)}
     body: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": metadata}
+    if kind == "Flow":  # JSON is YAML too: one line, flow style
+        body.update(kind="ConfigMap", data={"words": draw(WORDS), "n": draw(st.integers())})
+        return document(draw, [json.dumps(body, ensure_ascii=False)])
     if kind in ("ConfigMap", "Decoy"):
         body["kind"] = "ConfigMap"
         body["data"] = {f"k{i}": draw(WORDS) for i in range(draw(st.integers(0, 3)))}
