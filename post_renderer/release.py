@@ -80,8 +80,21 @@ def find_release(data: bytes, chunks: list[Chunk], refs: Sequence[WorkloadRef]) 
     names = set(_referenced_names(workloads))
     names.update(f"{w.name}{suffix}" for w in workloads for suffix in OWNED_SUFFIXES)
     config_chunks = chunks_matching(data, chunks, (line_pattern("name", n) for n in sorted(names)))
-    objects = {r.key: r for r in _parse(data, config_chunks, CONFIG_KINDS) if r.name in names}
+    home = workloads[0].namespace if workloads else None
+    objects: dict[tuple[str, str], Resource] = {}
+    for resource in _parse(data, config_chunks, CONFIG_KINDS):
+        if resource.name not in names:
+            continue
+        seen = objects.get(resource.key)
+        if seen is None or (_beside(resource, home) and not _beside(seen, home)):
+            objects[resource.key] = resource
     return Release(data, chunks, workloads, objects)
+
+
+def _beside(resource: Resource, namespace: str | None) -> bool:
+    """In the workload's namespace, as far as the manifests say: a pod reads its own
+    namespace's ConfigMaps and Secrets, never a namesake's in another one."""
+    return namespace is None or resource.namespace in (None, namespace)
 
 
 def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[Resource]:

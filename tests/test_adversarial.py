@@ -354,6 +354,58 @@ def test_a_100_mb_line_inside_the_controller_is_refused(tmp_path):
         "document 1", "larger than any Kubernetes object")
 
 
+# -- namesakes in other namespaces -----------------------------------------------------------
+
+
+def namespaced(namespace: str, proxy: str, ca: bytes) -> bytes:
+    """The controller's ConfigMap and CA Secret, in ``namespace``."""
+    return f"""---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {FULLNAME}
+  namespace: {namespace}
+data:
+  proxy-url: {proxy}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {FULLNAME}-ca-bundle
+  namespace: {namespace}
+data:
+  userEnvCertificates.pem: {base64.b64encode(ca).decode()}
+""".encode()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("namesakes_first", [True, False], ids=["before", "after"])
+def test_namesakes_in_another_namespace_are_not_the_controllers_configuration(
+        namesakes_first, ca_key, tmp_path):
+    """A pod reads its own namespace's ConfigMap and Secret: the proxy and the CA must come
+    from those, and only those may change, wherever a namesake stands in the stream."""
+    controller = CONTROLLER.replace(
+        f"  name: {FULLNAME}\n", f"  name: {FULLNAME}\n  namespace: spot-system\n", 1).replace(
+        "        env:\n", f"""        env:
+        - name: HTTPS_PROXY
+          valueFrom:
+            configMapKeyRef: {{name: {FULLNAME}, key: proxy-url}}
+        - name: USER_ENV_CERTIFICATES
+          valueFrom:
+            secretKeyRef: {{name: {FULLNAME}-ca-bundle, key: userEnvCertificates.pem}}
+""").encode()
+    own = namespaced("spot-system", "http://own.proxy:3128",
+                     self_signed_ca(ca_key, common_name("Own Root")))
+    namesakes = namespaced("other-team", "http://other.proxy:3128",
+                           self_signed_ca(ca_key, common_name("Other Root")))
+    parts = [namesakes, own, controller] if namesakes_first else [own, controller, namesakes]
+    outcome = post_render(b"".join(parts), tmp_path=tmp_path)
+    output = outcome.assert_injected()
+    assert "proxy http://own.proxy:3128" in outcome.stderr
+    assert b"http://other.proxy" not in output.replace(namesakes, b"")
+    assert namesakes in output  # byte for byte
+
+
 # -- binary garbage and invalid UTF-8 --------------------------------------------------------
 
 
