@@ -9,6 +9,7 @@ post-render changes is said on stderr when the injection is decided.)
 
 from __future__ import annotations
 
+from .aliases import unshare_pod
 from .injection import Injection
 from .manifest import detect_style, edit_document, parse_document
 from .pod_patch import Change, PodWants, pod_spec_changes, pointer
@@ -32,6 +33,7 @@ def job_changes(release: Release, injection: Injection,
         if kind not in POD_SPEC_PATHS:
             continue
         spec_path = POD_SPEC_PATHS[kind]
+        unshare_pod(job.data, spec_path)
         inner = pod_spec_changes(get_path(job.data, spec_path), pointer(*spec_path), wants)
         if not inner:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 from . import __version__
@@ -206,6 +207,9 @@ def build_post_renderer_parser(prog: str = "ocean-proxy-post-renderer") -> argpa
 
 def main(argv: Sequence[str] | None = None,
          parser_factory: Callable[[], argparse.ArgumentParser] = build_parser) -> int:
+    # Library warnings (ruamel on a reused anchor, cryptography on BER) quote the input, which
+    # can hold secrets, in a form meant for developers: what users need, the reporter says.
+    warnings.simplefilter("ignore")
     reporter = reporter_for_process()
     try:
         args = parser_factory().parse_args(argv)

@@ -20,6 +20,11 @@ from typing import Any, NamedTuple
 from .errors import ManifestError
 
 _SEQUENCE_ITEM = re.compile(r"^( *)- ", re.MULTILINE)
+# ruamel quotes parts of the document in some problems (a duplicate key's values, an alias
+# name); a value can be a token or a password. Single characters and token names stay.
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+_HARMLESS_QUOTE = re.compile(
+    r"^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$", re.DOTALL)
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
 # Plain scalars a YAML 1.1 reader does not read as strings (booleans, null, numbers, times).
 _YAML11_NOT_STRING = re.compile(
@@ -115,6 +120,7 @@ def _round_trip(style: DocumentStyle):
 def parse_document(text: str, where: str, first_line: int = 1,
                    lines_of: str = "the input") -> ParsedDocument:
     """Parse one document; a ManifestError says where, never what the document contains."""
+    from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     text = text.replace("\r\n", "\n")
@@ -125,7 +131,8 @@ def parse_document(text: str, where: str, first_line: int = 1,
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f" at line {first_line + mark.line} of {lines_of}" if mark else ""
-        problem = error.problem or error.context or "parse error"
+        problem = ("a mapping has the same key twice" if isinstance(error, DuplicateKeyError)
+                   else _without_content(error.problem or error.context or "parse error"))
         raise ManifestError(
             f"{where} is not valid YAML ({problem}{line})",
             hint="helm rendered YAML that cannot be read; run the same 'helm template' "
@@ -134,6 +141,14 @@ def parse_document(text: str, where: str, first_line: int = 1,
     except YAMLError:
         raise ManifestError(f"{where} is not valid YAML", hint="check the chart's output") from None
     return ParsedDocument(text, node, data)
+
+
+def _without_content(problem: str) -> str:
+    def redact(match: re.Match[str]) -> str:
+        quoted = match.group(1) if match.group(1) is not None else match.group(2)
+        return match.group(0) if _HARMLESS_QUOTE.match(quoted) else "'...'"
+
+    return _QUOTED.sub(redact, problem)
 
 
 def edit_document(document: ParsedDocument, ops: list[dict], style: DocumentStyle) -> str:
@@ -161,8 +176,11 @@ def edit_document(document: ParsedDocument, ops: list[dict], style: DocumentStyl
 def _round_trip_edit(text: str, ops: list[dict], style: DocumentStyle) -> str:
     import jsonpatch
 
+    from .aliases import unshare_paths
+
     yaml = _round_trip(style)
     document = yaml.load(text)
+    unshare_paths(document, [op["path"] for op in ops])  # as the plan's data was
     jsonpatch.apply_patch(document, ops, in_place=True)
     out = io.StringIO()
     yaml.dump(document, out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from .aliases import unshare_data, unshare_pod
 from .errors import ManifestError, TargetError
 from .manifest import DocumentStyle, ParsedDocument, detect_style, parse_document
 from .stream import Chunk, chunks_matching, document_end, line_pattern, top_level_kind
@@ -23,6 +24,9 @@ from .workloads import (
     is_ocean_controller,
 )
 
+# Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
+# parsing it would make helm wait for minutes.
+MAX_PARSED_BYTES = 4 * 1024 * 1024
 OWNED_SUFFIXES = ("-ca-bundle", "-ocean-proxy", "-ocean-proxy-ca")  # Secrets we may write
 
 
@@ -64,11 +68,14 @@ class Release:
         self._parsed: dict[tuple[str, str], Resource | None] = {}
 
     def get(self, kind: str, name: str) -> Resource | None:
+        """The object of that kind and name; one in the workload's namespace wins."""
         key = (kind, name)
         if key not in self._parsed:
-            found = (r for r in _parse(self.data, self._candidates.get(key, ()), (kind,))
-                     if r.name == name)
-            self._parsed[key] = next(found, None)
+            found = [r for r in _parse(self.data, self._candidates.get(key, ()), (kind,))
+                     if r.name == name]
+            home = self.workloads[0].namespace if self.workloads else None
+            beside = [r for r in found if _beside(r, home)]
+            self._parsed[key] = (beside or found or [None])[0]
         return self._parsed[key]
 
     def referenced(self, kind: str) -> list[Resource]:
@@ -94,6 +101,12 @@ def find_release(data: bytes, chunks: list[Chunk], refs: Sequence[WorkloadRef]) 
     return Release(data, chunks, workloads, {key: by_name[key[1]] for key in keys})
 
 
+def _beside(resource: Resource, namespace: str | None) -> bool:
+    """In the workload's namespace, as far as the manifests say: a pod reads its own
+    namespace's ConfigMaps and Secrets, never a namesake's in another one."""
+    return namespace is None or resource.namespace in (None, namespace)
+
+
 def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[Resource]:
     wanted = set(kinds)
     found = []
@@ -103,6 +116,10 @@ def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[R
             continue
         resource = parse_chunk(data, chunk)
         if resource is not None and resource.kind == kind:
+            if kind in POD_SPEC_PATHS:
+                unshare_pod(resource.document, POD_SPEC_PATHS[kind])
+            else:
+                unshare_data(resource.document)
             found.append(resource)
     return found
 
@@ -111,6 +128,12 @@ def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:
     """The resource in a chunk, or None if it is not a named Kubernetes object."""
     end = document_end(data, chunk)
     where = f"document {chunk.index + 1}"
+    if end - chunk.body > MAX_PARSED_BYTES:
+        raise ManifestError(
+            f"{where} is {(end - chunk.body) / 2**20:.0f} MiB, larger than any Kubernetes "
+            "object can be",
+            hint="Kubernetes stores at most about 1.5 MiB per object; check the chart's output",
+        )
     try:
         text = data[chunk.body:end].decode("utf-8")
     except UnicodeDecodeError as error:

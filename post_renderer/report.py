@@ -10,6 +10,7 @@ Helm 3 quotes in its error. Set ``OCEAN_PROXY_MESSAGES=stderr`` to keep everythi
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable
@@ -18,6 +19,9 @@ from typing import TextIO
 from .errors import OceanProxyError
 
 PROGRAM = "ocean-proxy"
+# user:password@ in anything an error quotes back: a proxy URL given to the wrong flag, or
+# with a typo in the flag's name, is echoed by argparse and by the checks of other settings.
+_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?[^\s'\"=,@/:]*:[^\s'\"]*@")
 
 
 class Reporter:
@@ -40,9 +44,9 @@ class Reporter:
         self._write([self._messages], text)
 
     def error(self, error: OceanProxyError) -> None:
-        lines = [f"{PROGRAM}: error: {_one_line(error.message)}"]
+        lines = [f"{PROGRAM}: error: {_without_credentials(_one_line(error.message))}"]
         if error.hint:
-            lines.append(f"{PROGRAM}: hint: {_one_line(error.hint)}")
+            lines.append(f"{PROGRAM}: hint: {_without_credentials(_one_line(error.hint))}")
         self._write(self._errors, "\n".join(lines))
 
     @staticmethod
@@ -57,6 +61,10 @@ class Reporter:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _without_credentials(text: str) -> str:
+    return _CREDENTIALS.sub(lambda m: f"{m.group('scheme') or ''}***@", text)
 
 
 def reporter_for_process(environ: dict[str, str] | None = None) -> Reporter:

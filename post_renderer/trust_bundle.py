@@ -234,7 +234,11 @@ def certificate_from_der(der: bytes) -> Certificate:
     """Parse one DER certificate; ValueError when it is not a valid X.509 certificate."""
     from cryptography import x509
 
-    return _describe(x509.load_der_x509_certificate(der))
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except x509.InvalidVersion as error:  # not a ValueError: a damaged version field
+        raise ValueError(f"{error.parsed_version} is not a valid X.509 version") from None
+    return _describe(cert)
 
 
 # -- reading -----------------------------------------------------------------------------

@@ -5,8 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["network_settings", "no_proxy", "pod_patch", "proxy_protocol", "proxy_url", "stream",
-           "subject_hash"]
+MODULES = ["aliases", "network_settings", "no_proxy", "pod_patch", "proxy_protocol", "proxy_url",
+           "stream", "subject_hash"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,517 @@
+"""Benchmark: the post-renderer against ``kubectl kustomize`` and ``cat``, side by side.
+
+    make bench                       # or: .venv/bin/python bench/run.py --help
+
+Inputs: the fixture chart's render (helm 3, the vendor's flags with a proxy URL) and
+generated streams of about 2, 20 and 100 MB (``bench/streams.py``: many ordinary documents
+and that render in the middle). Tools, interleaved within every repetition so that machine
+noise hits all of them alike:
+
+- ``ocean-proxy``: the post-renderer's console script from a clean, non-editable install;
+- ``kustomize``: ``kubectl kustomize`` applying, as JSON 6902 patches, exactly the operations
+  our ``--plan`` prints for the same input (checked once: its output carries the change);
+- ``cat``: reading and writing the bytes, the floor;
+- ``python``: the bench interpreter starting and exiting (fixture only): the start-up floor
+  of any Python tool.
+
+Beside speed, the check of each tool's output counts the documents it kept byte for byte
+(fixture and 2 MB). Every run is forked from ``bench/measure.py`` (wall time, user+system
+CPU, peak RSS). The
+table gives the median and the min-max spread; the JSON in ``bench/results/`` every sample,
+the targets with PASS or MISS, and the profile of our run (``-X importtime`` and cProfile)
+that explains a miss. kustomize runs are capped (``--kustomize-timeout``); once it did not
+finish on one input, it is not started on bigger ones. A miss is reported, never an error:
+the exit code is 0 unless the benchmark itself could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from streams import MB, write_stream
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+MEASURE = HERE / "measure.py"
+CHART = REPO / "examples" / "charts" / "ocean-kubernetes-controller"
+HELM_FLAGS = ("--namespace", "spot-system", "--set", "spotinst.account=act-bench",
+              "--set", "spotinst.clusterIdentifier=bench", "--set", "spotinst.token=T",
+              "--set", "spotinst.proxyUrl=http://proxy.corp:3128")
+TOOLS = ("ocean-proxy", "kustomize", "cat")
+_MARKER = re.compile(rb"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+# The pipeline's stages, as cProfile names them: what a profile is summarised by.
+STAGES = ("(read_manifests)", "(split_documents)", "(chunks_matching)", "(load_document)",
+          "(load_trust_bundle)", "(build_plan)", "(dump_document)", "(apply_plan)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = args.results / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = bench_env(work)
+    fixture = render_fixture(args.helm, env)
+    inputs = prepare_inputs(work, fixture, args.sizes)
+    patches = plan_patches(args.post_renderer, inputs[0]["path"], env)
+    for item in inputs:
+        write_kustomization(item, patches)
+    floor = measure(work, ["/bin/true"], work / "empty", 60)["peak_kb"]
+    load_before = os.getloadavg()
+    skip_kustomize = None
+    for item in inputs:
+        print(f"measuring {item['name']} ({item['bytes'] / MB:.1f} MB, "
+              f"{item['documents']} documents) ...", file=sys.stderr, flush=True)
+        item["runs"] = run_input(item, args, env, patches, skip_kustomize)
+        kustomize = item["runs"]["kustomize"]
+        if kustomize.get("timed_out") or kustomize.get("not_run"):
+            skip_kustomize = skip_kustomize or item["name"]
+    load_after = os.getloadavg()
+    profiles = profile(args, inputs, env)
+    results = {
+        "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": machine(load_before, load_after),
+        "versions": versions(args, env),
+        "peak_memory_floor_kb": floor,
+        "inputs": [summarise(item) for item in inputs],
+        "kustomize_patch": patches,
+        "profile": profiles,
+    }
+    results["targets"] = check_targets(results["inputs"])
+    print(table(results))
+    print()
+    for target in results["targets"]:
+        print(f"{target['status']:<12} {target['target']}: {target['detail']}")
+    print()
+    print(profile_summary(results))
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for name in (f"bench-{stamp}.json", "latest.json"):
+        (args.results / name).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten: {args.results / f'bench-{stamp}.json'} (and latest.json)")
+    if not args.keep_inputs:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--post-renderer", type=Path, required=True,
+                        help="the ocean-proxy-post-renderer console script to measure")
+    parser.add_argument("--kubectl", type=Path, required=True)
+    parser.add_argument("--helm", type=Path, required=True, help="helm 3, to render the fixture")
+    parser.add_argument("--sizes", default="2,20,100",
+                        help="generated stream sizes in MB, comma-separated (default: %(default)s)")
+    parser.add_argument("--reps", type=int, default=5,
+                        help="repetitions per tool and stream; the fixture gets three times "
+                             "as many, the biggest stream two fewer (default: %(default)s)")
+    parser.add_argument("--kustomize-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="kill a kustomize run after this long (default: %(default)s)")
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--keep-inputs", action="store_true",
+                        help="keep the generated streams in RESULTS/work")
+    args = parser.parse_args(argv)
+    for name in ("post_renderer", "kubectl", "helm", "results"):
+        setattr(args, name, getattr(args, name).absolute())
+    args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    return args
+
+
+def bench_env(work: Path) -> dict[str, str]:
+    """No proxy or ocean-proxy settings from outside; helm with private, empty homes."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OCEAN_PROXY_", "HELM_", "KUBE"))
+           and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")}
+    home = work / "helm-home"
+    for name in ("HELM_DATA_HOME", "HELM_CONFIG_HOME", "HELM_CACHE_HOME"):
+        (home / name).mkdir(parents=True, exist_ok=True)
+        env[name] = str(home / name)
+    env["OCEAN_PROXY_MESSAGES"] = "stderr"
+    env["KUBECONFIG"] = str(work / "no-kubeconfig")
+    return env
+
+
+def render_fixture(helm: Path, env: dict[str, str]) -> bytes:
+    return subprocess.run([str(helm), "template", "ocean-controller", str(CHART), *HELM_FLAGS],
+                          capture_output=True, env=env, check=True).stdout
+
+
+def prepare_inputs(work: Path, fixture: bytes, sizes: list[int]) -> list[dict[str, Any]]:
+    (work / "empty").write_bytes(b"")
+    inputs = []
+    path = work / "fixture.yaml"
+    path.write_bytes(fixture)
+    inputs.append({"name": "fixture", "path": path, "bytes": len(fixture),
+                   "lines": fixture.count(b"\n"),
+                   "documents": fixture.count(b"\n---") + fixture.startswith(b"---")})
+    for size in sizes:
+        path = work / f"stream-{size}mb.yaml"
+        documents = write_stream(path, size * MB, fixture)
+        inputs.append({"name": f"{size} MB", "path": path, "bytes": path.stat().st_size,
+                       "documents": documents, "size_mb": size})
+    return inputs
+
+
+def plan_patches(post_renderer: Path, fixture: Path, env: dict[str, str]) -> list[dict]:
+    """What our post-renderer changes, per document, as RFC 6902 operations (its --plan)."""
+    with open(fixture, "rb") as stdin:
+        out = subprocess.run([str(post_renderer), "--plan"], stdin=stdin, capture_output=True,
+                             env=env, check=True).stdout
+    plan = json.loads(out)
+    patches = [{"kind": d["kind"], "name": d["name"], "ops": d["patch"]}
+               for d in plan["documents"] if d["document"] is not None]
+    if not any(p["kind"] == "Deployment" and len(p["ops"]) >= 4 for p in patches):
+        raise SystemExit(f"bench: unexpected plan for the fixture: {plan}")
+    return patches
+
+
+def write_kustomization(item: dict[str, Any], patches: list[dict]) -> None:
+    folder = item["path"].with_suffix(".kustomize")
+    folder.mkdir()
+    try:
+        os.link(item["path"], folder / "input.yaml")
+    except OSError:
+        shutil.copyfile(item["path"], folder / "input.yaml")
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": ["input.yaml"],
+        "patches": [{"target": {"kind": p["kind"], "name": p["name"]},
+                     "patch": json.dumps(p["ops"])} for p in patches],
+    }
+    (folder / "kustomization.yaml").write_text(json.dumps(kustomization, indent=2))
+    item["kustomize_dir"] = folder
+
+
+def command_for(tool: str, item: dict[str, Any], args: argparse.Namespace) -> tuple[list, Path]:
+    """(argv, stdin) of one tool on one input."""
+    if tool == "ocean-proxy":
+        return [str(args.post_renderer)], item["path"]
+    if tool == "kustomize":
+        return [str(args.kubectl), "kustomize", str(item["kustomize_dir"])], Path(os.devnull)
+    if tool == "cat":
+        return [shutil.which("cat") or "/bin/cat"], item["path"]
+    return [str(args.post_renderer.parent / "python"), "-c", "pass"], Path(os.devnull)
+
+
+def measure(work: Path, command: list[str], stdin: Path, timeout: float,
+            stdout: Path | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
+    err = work / "stderr.txt"
+    line = subprocess.run(
+        [sys.executable, "-I", "-S", str(MEASURE), str(timeout), str(stdin),
+         str(stdout or os.devnull), str(err), "--", *command],
+        capture_output=True, text=True, env=env, cwd=work, check=True).stdout.split()
+    code, wall, cpu, peak, expired = int(line[0]), float(line[1]), float(line[2]), \
+        int(line[3]), line[4] == "1"
+    sample = {"exit": code, "wall": wall, "cpu": cpu, "peak_kb": peak, "timed_out": expired}
+    if code != 0 and not expired:
+        sample["stderr"] = err.read_text(errors="replace")[-2000:]
+    return sample
+
+
+def run_input(item: dict[str, Any], args: argparse.Namespace, env: dict[str, str],
+              patches: list[dict], skip_kustomize: str | None) -> dict[str, dict]:
+    work = item["path"].parent
+    fixture = item["name"] == "fixture"
+    tools = [*TOOLS, "python"] if fixture else list(TOOLS)
+    reps = args.reps * 3 if fixture else args.reps
+    if item.get("size_mb") == max(args.sizes, default=0) and len(args.sizes) > 1:
+        reps = max(args.reps - 2, 1)
+    runs: dict[str, dict] = {tool: {"samples": []} for tool in tools}
+    if skip_kustomize:
+        runs["kustomize"] = {"samples": [], "not_run": True,
+                             "note": f"not run: did not finish on the {skip_kustomize} input"}
+        tools.remove("kustomize")
+    annotation = next(op["value"] for p in patches for op in p["ops"]
+                      if op["path"].endswith("checksum~1proxy"))
+    for tool in ("ocean-proxy", "cat"):  # untimed warm-up, and the output is checked
+        out = work / f"out-{tool}.yaml"
+        argv, stdin = command_for(tool, item, args)
+        sample = measure(work, argv, stdin, 600, out, env)
+        runs[tool]["faithful"] = check_output(tool, sample, out, item, annotation)
+    for rep in range(reps):
+        order = tools[rep % len(tools):] + tools[:rep % len(tools)]  # nobody always first
+        for tool in order:
+            argv, stdin = command_for(tool, item, args)
+            first_kustomize = tool == "kustomize" and not runs[tool]["samples"]
+            out = work / "out-kustomize.yaml" if first_kustomize else None
+            timeout = args.kustomize_timeout if tool == "kustomize" else 600
+            sample = measure(work, argv, stdin, timeout, out, env)
+            if sample["timed_out"]:
+                runs[tool].update(timed_out=True,
+                                  note=f"did not finish in {timeout:g} s (killed)")
+                tools.remove(tool)
+                continue
+            if first_kustomize:
+                runs[tool]["faithful"] = check_output(tool, sample, out, item, annotation)
+            runs[tool]["samples"].append(sample)
+    return runs
+
+
+def check_output(tool: str, sample: dict, out: Path, item: dict, annotation: str) -> dict:
+    """The run succeeded and made the change (cat: copied the bytes); how faithful it was."""
+    if sample["exit"] != 0:
+        raise SystemExit(f"bench: {tool} failed on {item['name']}: {sample.get('stderr')}")
+    output = out.read_bytes()
+    out.unlink()
+    ok = len(output) == item["bytes"] if tool == "cat" \
+        else f"checksum/proxy: {annotation}".encode() in output
+    if not ok:
+        raise SystemExit(f"bench: the output of {tool} on {item['name']} lacks the change")
+    if item["bytes"] > 4 * MB:
+        return {}
+    before = set(documents(item["path"].read_bytes()))
+    after = documents(output)
+    return {"documents": len(after), "byte_identical": sum(d in before for d in after)}
+
+
+def documents(data: bytes) -> list[bytes]:
+    """Documents without their '---' line, for counting the ones a tool kept as they were."""
+    return [d.strip(b"\n") for d in _MARKER.split(data) if d.strip()]
+
+
+def summarise(item: dict[str, Any]) -> dict[str, Any]:
+    summary = {k: v for k, v in item.items() if k not in ("path", "kustomize_dir", "runs")}
+    summary["tools"] = {}
+    for tool, run in item["runs"].items():
+        samples = run["samples"]
+        entry = {k: v for k, v in run.items() if k != "samples"}
+        entry["samples"] = samples
+        if samples:
+            for field in ("wall", "cpu", "peak_kb"):
+                values = [s[field] for s in samples]
+                entry[field] = {"median": statistics.median(values), "min": min(values),
+                                "max": max(values)}
+        summary["tools"][tool] = entry
+    kustomize = summary["tools"].get("kustomize", {}).get("wall", {}).get("median")
+    cat = summary["tools"].get("cat", {}).get("wall", {}).get("median")
+    for entry in summary["tools"].values():
+        if "wall" not in entry:
+            continue
+        entry["kustomize_over_this"] = kustomize / entry["wall"]["median"] if kustomize else None
+        entry["this_over_cat"] = entry["wall"]["median"] / cat if cat else None
+    return summary
+
+
+def check_targets(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_name = {item["name"]: item for item in inputs}
+    targets = []
+
+    def ours(name: str, field: str = "wall") -> float | None:
+        item = by_name.get(name)
+        return item and item["tools"]["ocean-proxy"].get(field, {}).get("median")
+
+    def kustomize(name: str) -> tuple[float | None, str | None]:
+        item = by_name.get(name)
+        entry = item and item["tools"].get("kustomize", {})
+        if not entry:
+            return None, "not measured"
+        return entry.get("wall", {}).get("median"), entry.get("note")
+
+    def add(target: str, ok: bool | None, detail: str) -> None:
+        status = "NOT MEASURED" if ok is None else ("PASS" if ok else "MISS")
+        targets.append({"target": target, "status": status, "detail": detail})
+
+    ours_fixture, (kust_fixture, note) = ours("fixture"), kustomize("fixture")
+    if ours_fixture and kust_fixture:
+        add("fixture render: no slower than kustomize", ours_fixture <= kust_fixture,
+            f"ocean-proxy {ours_fixture:.3f} s, kustomize {kust_fixture:.3f} s "
+            f"(ocean-proxy takes {ours_fixture / kust_fixture:.2f}x kustomize's time)")
+    else:
+        add("fixture render: no slower than kustomize", None, note or "not measured")
+
+    ours_2, (kust_2, note) = ours("2 MB"), kustomize("2 MB")
+    if ours_2 and kust_2:
+        add("2 MB: at least 50x faster than kustomize", kust_2 / ours_2 >= 50,
+            f"{kust_2 / ours_2:.1f}x (ocean-proxy {ours_2:.3f} s, kustomize {kust_2:.2f} s)")
+    elif ours_2 and note:
+        add("2 MB: at least 50x faster than kustomize", True,
+            f"kustomize {note}; ocean-proxy {ours_2:.3f} s")
+    else:
+        add("2 MB: at least 50x faster than kustomize", None, note or "not measured")
+
+    ours_20 = ours("20 MB")
+    add("20 MB in under 1 s", None if ours_20 is None else ours_20 < 1.0,
+        "not measured" if ours_20 is None else f"ocean-proxy {ours_20:.3f} s")
+    if ours_2 and ours_20:
+        add("linear: 20 MB time / 2 MB time at most 12", ours_20 / ours_2 <= 12,
+            f"{ours_20 / ours_2:.1f} ({ours_20:.3f} s / {ours_2:.3f} s)")
+    else:
+        add("linear: 20 MB time / 2 MB time at most 12", None, "not measured")
+
+    for item in inputs:
+        peak = ours(item["name"], "peak_kb")
+        if peak is None:
+            continue
+        limit = 2 * item["bytes"] / 1024 + 80 * 1024
+        add(f"{item['name']}: peak memory at most 2x input + 80 MB", peak <= limit,
+            f"{peak / 1024:.0f} MB (limit {limit / 1024:.0f} MB)")
+    return targets
+
+
+def profile(args: argparse.Namespace, inputs: list[dict], env: dict[str, str]) -> dict:
+    """Where our time goes: imports and functions on the fixture, functions on the biggest
+    stream of at most 20 MB (the sizes the targets are about)."""
+    python = str(args.post_renderer.parent / "python")
+    script = str(args.post_renderer)
+    fixture = inputs[0]
+    result = {"fixture": {"importtime": importtime(python, script, fixture["path"], env),
+                          "cprofile": cprofile(python, script, fixture["path"], env)}}
+    streams = [i for i in inputs if i.get("size_mb", 0) and i["size_mb"] <= 20]
+    if streams:
+        biggest = max(streams, key=lambda i: i["size_mb"])
+        result[biggest["name"]] = {"cprofile": cprofile(python, script, biggest["path"], env)}
+    return result
+
+
+def importtime(python: str, script: str, manifests: Path, env: dict[str, str]) -> dict:
+    with open(manifests, "rb") as stdin:
+        run = subprocess.run([python, "-X", "importtime", script], stdin=stdin,
+                             capture_output=True, text=True, env=env, cwd=manifests.parent,
+                             check=True)
+    rows = []
+    for line in run.stderr.splitlines():
+        if not line.startswith("import time:") or "[us]" in line:
+            continue
+        own, cumulative, name = line[len("import time:"):].split("|")
+        rows.append({"module": name.strip(), "depth": (len(name) - len(name.lstrip()) - 1) // 2,
+                     "self_us": int(own), "cumulative_us": int(cumulative)})
+    top_level = sorted((r for r in rows if r["depth"] == 0),
+                       key=lambda r: -r["cumulative_us"])
+    return {
+        "total_ms": sum(r["self_us"] for r in rows) / 1000,
+        "modules": len(rows),
+        "top_level_by_cumulative": top_level[:15],
+        "by_self": sorted(rows, key=lambda r: -r["self_us"])[:15],
+    }
+
+
+def cprofile(python: str, script: str, manifests: Path, env: dict[str, str]) -> dict:
+    import pstats
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "profile.out"
+        with open(manifests, "rb") as stdin:
+            # not from the repository: '-m' puts the current directory first on sys.path
+            subprocess.run([python, "-m", "cProfile", "-o", str(out), script], stdin=stdin,
+                           capture_output=True, env=env, cwd=tmp, check=True)
+        stats = pstats.Stats(str(out))
+    rows = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in stats.stats.items():
+        short = filename.split("site-packages/")[-1]
+        rows.append({"function": f"{short}:{line}({function})", "calls": calls,
+                     "tottime_s": round(own, 4), "cumtime_s": round(cumulative, 4)})
+    found = {stage: row["cumtime_s"] for row in rows for stage in STAGES
+             if row["function"].endswith(stage)}
+    stages = {stage: found[stage] for stage in STAGES if stage in found}
+    return {
+        "total_s": round(stats.total_tt, 4),
+        "stages_cumtime_s": stages,
+        "top10_by_tottime": sorted(rows, key=lambda r: -r["tottime_s"])[:10],
+        "top10_by_cumtime": sorted(rows, key=lambda r: -r["cumtime_s"])[:10],
+    }
+
+
+def profile_summary(results: dict[str, Any]) -> str:
+    """Where our time went, in a few lines: what explains a miss."""
+    lines = []
+    fixture = next(i for i in results["inputs"] if i["name"] == "fixture")
+    python = fixture["tools"].get("python", {}).get("wall", {}).get("median")
+    ours = fixture["tools"]["ocean-proxy"].get("wall", {}).get("median")
+    imports = results["profile"]["fixture"]["importtime"]
+    if python and ours:
+        lines.append(f"profile, fixture: {ours * 1000:.0f} ms in all = interpreter start "
+                     f"{python * 1000:.0f} ms + imports {imports['total_ms']:.0f} ms "
+                     f"({imports['modules']} modules) + the work")
+    top = ", ".join(f"{r['module']} {r['cumulative_us'] / 1000:.0f} ms"
+                    for r in imports["top_level_by_cumulative"][:6])
+    lines.append(f"  slowest imports (cumulative): {top}")
+    for name, entry in results["profile"].items():
+        profiled = entry["cprofile"]
+        stages = ", ".join(f"{stage.strip('()')} {seconds:.3f} s"
+                           for stage, seconds in profiled["stages_cumtime_s"].items())
+        lines.append(f"  cProfile, {name} ({profiled['total_s']:.2f} s under the profiler), "
+                     f"stages: {stages}")
+        lines.append("    most own time: " + ", ".join(
+            f"{r['function']} {r['tottime_s']:.3f} s" for r in profiled["top10_by_tottime"][:4]))
+    return "\n".join(lines)
+
+
+def machine(load_before: tuple, load_after: tuple) -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model, "platform": platform.platform(),
+            "loadavg_before": load_before, "loadavg_after": load_after}
+
+
+def versions(args: argparse.Namespace, env: dict[str, str]) -> dict[str, str]:
+    def output(*argv: str) -> str:
+        run = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        return " ".join(run.stdout.split()) or " ".join(run.stderr.split())
+
+    return {
+        "ocean-proxy": output(str(args.post_renderer), "--version"),
+        "python": output(str(args.post_renderer.parent / "python"), "--version"),
+        "kubectl": output(str(args.kubectl), "version", "--client"),
+        "helm": output(str(args.helm), "version", "--short"),
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        "| input | tool | wall median (min-max) | CPU median | peak RSS median | "
+        "vs kustomize | vs cat |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for item in results["inputs"]:
+        size = f"{item['bytes'] / MB:.1f} MB" if item["bytes"] >= MB \
+            else f"{item['bytes'] / 1024:.0f} KB"
+        label = f"{item['name']} ({size}, {item['documents']} docs)"
+        for tool, entry in item["tools"].items():
+            if "wall" not in entry:
+                lines.append(f"| {label} | {tool} | {entry.get('note', 'no sample')} | | | | |")
+                continue
+            wall, cpu, peak = entry["wall"], entry["cpu"], entry["peak_kb"]
+            faster = entry.get("kustomize_over_this")
+            versus = "" if tool == "kustomize" or faster is None else (
+                f"{faster:.1f}x faster" if faster >= 1 else f"{1 / faster:.2f}x slower")
+            over_cat = entry.get("this_over_cat")
+            lines.append(
+                f"| {label} | {tool} | {wall['median']:.3f} s ({wall['min']:.3f}-"
+                f"{wall['max']:.3f}) | {cpu['median']:.3f} s | {peak['median'] / 1024:.0f} MB "
+                f"| {versus} | {'' if tool == 'cat' or over_cat is None else f'{over_cat:.1f}x'} |")
+    lines.append("")
+    for item in results["inputs"]:
+        kept = [f"{tool} {entry['faithful']['byte_identical']} of "
+                f"{entry['faithful']['documents']}" for tool, entry in item["tools"].items()
+                if entry.get("faithful") and tool != "cat"]
+        if kept:
+            lines.append(f"Documents byte-identical to the input, {item['name']}: "
+                         f"{', '.join(kept)}.")
+    lines.append(f"Peak RSS includes a floor of {results['peak_memory_floor_kb'] / 1024:.1f} MB "
+                 "(the measuring process, see bench/measure.py). "
+                 f"Machine: {results['machine']['cpus']} CPUs, {results['machine']['cpu_model']}, "
+                 f"load {results['machine']['loadavg_before'][0]:.2f} before, "
+                 f"{results['machine']['loadavg_after'][0]:.2f} after.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

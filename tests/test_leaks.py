@@ -1,0 +1,342 @@
+"""Leak audit: no failure path prints a secret from its input.
+
+Each scenario runs the real command on a release that carries a Spot token (literally in
+the controller's env, base64 in the chart's Secret), a proxy password (in the URL from a
+flag, the environment, the config file or the chart's ConfigMap) and a private key (in a CA
+file or the chart's CA Secret), and makes it fail in one of the ways the tests know. Whatever
+the failure, stdout stays empty, stderr holds one error and one hint, and neither stream holds
+any form of any secret: plain, URL-encoded, hex, or base64 at any alignment (a secret inside
+a base64 blob), for the key also every line of its PEM body.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from . import certs
+from .certs import DAY, NOW
+from .conftest import VENV_BIN, Run, clean_env, ocean_proxy
+
+TOKEN = "spot-token-9c2e7d41aa"
+PASSWORD = "Pr0xy-S3cret-hunter2"
+PROXY = f"http://ocean:{PASSWORD}@proxy.corp:3128"
+FULLNAME = "oc-ocean-kubernetes-controller"
+
+
+@dataclass
+class Case:
+    """What to run: arguments, manifests, extra environment, files to write first."""
+
+    args: list[str]
+    manifests: bytes = b""
+    env: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    exit_code: int = 1
+    report_on_stdout: bool = False  # check-bundle's report is its output
+
+
+@pytest.fixture(scope="module")
+def material():
+    root = certs.root("Leak Audit Root CA")
+    return {"root": root, "key_pem": root.key_pem, "key_der": _key_der(root)}
+
+
+def _key_der(issued) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return issued.key.private_bytes(serialization.Encoding.DER,
+                                    serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+
+
+def b64(data: bytes | str) -> str:
+    return base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
+
+
+def release(*, proxy_url: str = PROXY, ca_data: bytes | None = None, env_extra: str = "",
+            job: str | None = None) -> bytes:
+    """A compact release shaped like the chart's: Secret, ConfigMap, CA Secret, Deployment."""
+    docs = [f"""---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {FULLNAME}
+data:
+  token: {b64(TOKEN)}
+stringData:
+  token-plain: {TOKEN}
+""", f"""---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {FULLNAME}
+data:
+  proxy-url: {proxy_url}
+"""]
+    if job is not None:
+        docs[-1] += "  auto-update.job: |\n" + "".join(f"    {line}\n"
+                                                     for line in job.splitlines())
+    if ca_data is not None:
+        docs.append(f"""---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {FULLNAME}-ca-bundle
+data:
+  userEnvCertificates.pem: {b64(ca_data)}
+""")
+    docs.append(f"""---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {FULLNAME}
+spec:
+  template:
+    spec:
+      containers:
+      - name: ocean-kubernetes-controller
+        image: spotinst/ocean-kubernetes-controller:2
+        env:
+        - name: SPOTINST_TOKEN
+          value: {TOKEN}
+        - name: HTTPS_PROXY
+          valueFrom:
+            configMapKeyRef: {{name: {FULLNAME}, key: proxy-url, optional: true}}
+        - name: USER_ENV_CERTIFICATES
+          valueFrom:
+            secretKeyRef: {{name: {FULLNAME}-ca-bundle, key: userEnvCertificates.pem}}
+{env_extra}""")
+    return "".join(docs).encode()
+
+
+JOB = f"""apiVersion: batch/v1
+kind: Job
+metadata:
+  name: auto-update
+spec:
+  template:
+    spec:
+      containers:
+        - name: auto-update
+          image: spotinst/auto-update:1
+          env:
+            - name: SPOTINST_TOKEN
+              value: {TOKEN}
+"""
+
+NO_CONTROLLER = f"""---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: other
+data:
+  token: {b64(TOKEN)}
+""".encode()
+
+# Every failure path the tests know, each fed all three secrets.
+SCENARIOS: dict[str, Callable[[dict], Case]] = {
+    "proxy-flag-bad-scheme": lambda m: Case(
+        ["render", "--proxy-url", f"socks5://ocean:{PASSWORD}@proxy.corp:1080"], release()),
+    "proxy-flag-bad-port": lambda m: Case(
+        ["render", "--proxy-url", f"http://ocean:{PASSWORD}@proxy.corp:99999"], release()),
+    "proxy-flag-path": lambda m: Case(["render", "--proxy-url", PROXY + "/path"], release()),
+    "proxy-flag-space": lambda m: Case(
+        ["render", "--proxy-url", f"http://ocean:{PASSWORD}@proxy corp:3128"], release()),
+    "proxy-flag-no-user": lambda m: Case(
+        ["render", "--proxy-url", f"http://:{PASSWORD}@proxy.corp:3128"], release()),
+    "proxy-env-bad-scheme": lambda m: Case(
+        ["render"], release(), env={"OCEAN_PROXY_URL": f"ftp://ocean:{PASSWORD}@proxy"}),
+    "proxy-config-bad-scheme": lambda m: Case(
+        ["render", "--config", "config.yaml"], release(),
+        files={"config.yaml": f"proxyUrl: socks5://ocean:{PASSWORD}@p:1080\n".encode()}),
+    "proxy-chart-configmap-bad-scheme": lambda m: Case(
+        ["render"], release(proxy_url=f"socks5://ocean:{PASSWORD}@proxy.corp:1080")),
+    "config-unknown-key": lambda m: Case(
+        ["render", "--config", "config.yaml"], release(),
+        files={"config.yaml": f"proxyUrl: {PROXY}\nnoproxy: [a]\n".encode()}),
+    "config-invalid-yaml": lambda m: Case(
+        ["render", "--config", "config.yaml"], release(),
+        files={"config.yaml": f'proxyUrl: "{PROXY}\nnoProxy: [\n'.encode()}),
+    "config-duplicate-key": lambda m: Case(
+        ["render", "--config", "config.yaml"], release(),
+        files={"config.yaml": f"proxyUrl: {PROXY}\nproxyUrl: {PROXY}x\n".encode()}),
+    "config-not-a-mapping": lambda m: Case(
+        ["render", "--config", "config.yaml"], release(),
+        files={"config.yaml": f"proxyUrl={PROXY}\n".encode()}),
+    "flag-name-typo": lambda m: Case(["render", f"--proxy_url={PROXY}"], release(), exit_code=2),
+    "flag-name-forgotten": lambda m: Case(["render", PROXY], release(), exit_code=2),
+    "url-given-to-auto-update": lambda m: Case(
+        ["render", "--auto-update", PROXY], release(), exit_code=2),
+    "url-given-to-workload": lambda m: Case(["render", "--workload", PROXY], release()),
+    "url-given-to-no-proxy": lambda m: Case(
+        ["render", "--proxy-url", PROXY, "--no-proxy", PROXY], release()),
+    "explain-and-plan": lambda m: Case(
+        ["render", "--proxy-url", PROXY, "--explain", "--plan"], release(), exit_code=2),
+    "ca-file-with-private-key": lambda m: Case(
+        ["render", "--ca-file", "ca.pem"], release(),
+        files={"ca.pem": m["root"].pem + m["key_pem"]}),
+    "ca-file-only-private-key": lambda m: Case(
+        ["render", "--ca-file", "ca.pem"], release(), files={"ca.pem": m["key_pem"]}),
+    "ca-file-expired-and-key": lambda m: Case(
+        ["render", "--ca-file", "ca.pem"], release(),
+        files={"ca.pem": certs.root("Old", not_after=NOW - DAY,
+                                    not_before=NOW - 9 * DAY).pem + m["key_pem"]}),
+    "ca-file-der-key": lambda m: Case(
+        ["render", "--ca-file", "ca.der"], release(), files={"ca.der": m["key_der"]}),
+    "chart-ca-secret-with-private-key": lambda m: Case(
+        ["render"], release(ca_data=m["root"].pem + m["key_pem"])),
+    "chart-ca-secret-not-base64": lambda m: Case(
+        ["render"], release().replace(b"token: " + b64(TOKEN).encode(),
+                                      f"token: {TOKEN}!".encode())
+        + f"""---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {FULLNAME}-ca-bundle
+data:
+  userEnvCertificates.pem: "{TOKEN}!{PASSWORD}"
+""".encode()),
+    "target-duplicate-key": lambda m: Case(
+        ["render", "--proxy-url", PROXY], release(env_extra=(
+            f"        - name: PASSWORD\n          value: {PASSWORD}\n"
+            f"          value: {TOKEN}\n"))),
+    "target-undefined-alias": lambda m: Case(
+        ["render", "--proxy-url", PROXY],
+        release(env_extra=f"        - name: X\n          value: *{TOKEN}\n")),
+    "target-bad-escape": lambda m: Case(
+        ["render", "--proxy-url", PROXY],
+        release(env_extra=f'        - name: X\n          value: "\\U{TOKEN}"\n')),
+    "target-unterminated-quote": lambda m: Case(
+        ["render", "--proxy-url", PROXY],
+        release(env_extra=f'        - name: X\n          value: "{PASSWORD}\n')),
+    "target-tab-indentation": lambda m: Case(
+        ["render", "--proxy-url", PROXY],
+        release(env_extra=f"        - name: X\n\t  value: {TOKEN}\n")),
+    "target-invalid-utf8": lambda m: Case(
+        ["render", "--proxy-url", PROXY],
+        release().replace(b"image: spotinst", b"image: \xff\xfe" + TOKEN.encode())),
+    "embedded-job-invalid-yaml": lambda m: Case(
+        ["render"], release(job=JOB.replace("      containers:",
+                                            f"      x: *{TOKEN}\n      containers:"))),
+    "workload-missing": lambda m: Case(
+        ["render", "--proxy-url", PROXY, "--workload", "Deployment/nope"], release()),
+    "explicit-settings-without-controller": lambda m: Case(
+        ["render", "--proxy-url", PROXY], NO_CONTROLLER),
+    "auto-update-refused": lambda m: Case(
+        ["render", "--auto-update", "refuse"], release(job=JOB)),
+    "empty-input": lambda m: Case(["render", "--proxy-url", PROXY], b"\n"),
+    "unreadable-input-file": lambda m: Case(
+        ["render", "--proxy-url", PROXY, "-f", "/nonexistent/release.yaml"], exit_code=2),
+    "check-bundle-private-key": lambda m: Case(
+        ["check-bundle", "ca.pem"], files={"ca.pem": m["root"].pem + m["key_pem"]},
+        report_on_stdout=True),
+    "check-bundle-json-private-key": lambda m: Case(
+        ["check-bundle", "--json", "ca.pem"], files={"ca.pem": m["key_pem"]},
+        report_on_stdout=True),
+}
+
+
+def needles(secret: bytes) -> list[bytes]:
+    """Every printable form of ``secret`` worth looking for, long ones also in 32-byte parts."""
+    forms = [secret, quote(secret).encode(), secret.hex().encode()]
+    for shift in range(3):  # base64 of the secret inside a larger blob, at each alignment
+        forms.append(base64.b64encode(b"\0" * shift + secret)[4:-4])
+    parts = []
+    for form in forms:
+        parts.append(form)
+        parts.extend(form[i:i + 32] for i in range(0, max(len(form) - 32, 0), 32))
+    return [p.lower() for p in parts if len(p) >= 12]
+
+
+def all_needles(material: dict) -> dict[str, list[bytes]]:
+    key_lines = [line.encode() for line in material["key_pem"].decode().splitlines()
+                 if not line.startswith("-----")]
+    return {
+        "token": needles(TOKEN.encode()),
+        "password": needles(PASSWORD.encode()),
+        "private key": [*needles(material["key_der"]), *needles(material["key_pem"]),
+                        *(line.lower() for line in key_lines if len(line) >= 12)],
+    }
+
+
+def leaks(run: Run, material: dict, *, stdout_too: bool = True) -> list[str]:
+    haystack = (run.stderr.encode() + (run.stdout if stdout_too else b"")).lower()
+    return [f"{what} ({needle[:16]!r}...)" for what, found in all_needles(material).items()
+            for needle in found if needle in haystack]
+
+
+def run_case(case: Case, tmp_path: Path) -> Run:
+    for name, data in case.files.items():
+        (tmp_path / name).write_bytes(data)
+    return ocean_proxy(*case.args, stdin=case.manifests, env=clean_env(**case.env), cwd=tmp_path)
+
+
+def test_the_audit_finds_each_secret_where_it_is(material):
+    """The needles are right: the inputs themselves are full of hits."""
+    inputs = Run(0, release(ca_data=material["key_pem"]) + PROXY.encode(), "")
+    assert {hit.split(" (")[0] for hit in leaks(inputs, material)} == \
+        {"token", "password", "private key"}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_no_failure_path_prints_a_secret(name, material, tmp_path):
+    case = SCENARIOS[name](material)
+    run = run_case(case, tmp_path)
+    assert run.returncode == case.exit_code, run.stderr
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("ocean-proxy: error:")]
+    assert len(errors) == 1, run.stderr
+    if not case.report_on_stdout:
+        assert run.stdout == b""
+    assert leaks(run, material) == [], run.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["--proxy-url", PROXY, "--explain"],
+    ["--proxy-url", PROXY, "--plan"],
+    ["--explain"],  # zero-config: the password comes from the chart's ConfigMap
+    ["--plan"],
+], ids=["explain", "plan", "zero-config-explain", "zero-config-plan"])
+def test_successful_runs_print_no_secret_beside_the_manifests(args, material):
+    run = ocean_proxy("render", *args, stdin=release(), env=clean_env())
+    assert run.returncode == 0, run.stderr
+    plan = "--plan" in args  # the plan is a report; the manifests legitimately hold secrets
+    assert leaks(run, material, stdout_too=plan) == [], run.stderr
+
+
+def test_an_internal_error_quoting_a_secret_prints_only_its_type(material):
+    run = subprocess.run(
+        [VENV_BIN / "python", "-c",
+         "import sys; from post_renderer import cli, render\n"
+         f"def boom(*a): raise ValueError({TOKEN!r} + {PASSWORD!r})\n"
+         "render.post_render = boom\n"
+         f"sys.exit(cli.main(['render', '--proxy-url', {PROXY!r}]))"],
+        input=release(), capture_output=True, env=clean_env())
+    result = Run(run.returncode, run.stdout, run.stderr.decode())
+    assert result.returncode == 1
+    assert result.stdout == b""
+    assert "internal error (ValueError)" in result.stderr
+    assert leaks(result, material) == []
+
+
+def test_library_warnings_never_reach_stderr(material, tmp_path):
+    """ruamel warns about a reused anchor by quoting the lines, secrets included, and
+    cryptography about BER in a PKCS#7 bundle; neither is for the person running helm."""
+    from cryptography.hazmat.primitives import serialization
+
+    manifests = release(env_extra=(f"        - name: A\n          value: &same {TOKEN}\n"
+                                   f"        - name: B\n          value: &same {PASSWORD}\n"))
+    ca = tmp_path / "ca.p7b"
+    ca.write_bytes(certs.pkcs7_bundle(material["root"], encoding=serialization.Encoding.DER)
+                   + b"\0\0")
+    run = ocean_proxy("render", "--ca-file", ca, stdin=manifests, env=clean_env())
+    assert run.returncode == 0, run.stderr
+    assert all(line.startswith("ocean-proxy: ") for line in run.stderr.splitlines()), run.stderr
+    assert leaks(run, material, stdout_too=False) == []
