@@ -20,6 +20,8 @@ from typing import Any, NamedTuple
 from .errors import ManifestError
 
 _SEQUENCE_ITEM = re.compile(r"^( *)- ", re.MULTILINE)
+_SAFE_FLOW_OPENERS = 1000
+_DEEP_INDENT = re.compile(r"^ {1000}", re.MULTILINE)
 # ruamel quotes parts of the document in some problems (a duplicate key's values, an alias
 # name); a value can be a token or a password. Single characters and token names stay.
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
@@ -83,8 +85,10 @@ def _previous_key(lines: list[str], number: int) -> int | None:
     return None
 
 
-@functools.lru_cache(maxsize=1)
-def _parser():
+@functools.lru_cache(maxsize=2)
+def _parser(pure: bool = False):
+    """libyaml when ruamel.yaml.clib is installed; ``pure`` for ruamel's own parser, which
+    also reads what libyaml refuses but YAML allows (a redefined anchor)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.resolver import VersionedResolver
 
@@ -98,7 +102,7 @@ def _parser():
                 self.__dict__["_resolvers"] = VersionedResolver.versioned_resolver.fget(self)
             return self.__dict__["_resolvers"]
 
-    yaml = YAML(typ="safe", pure=False)  # libyaml when ruamel.yaml.clib is installed
+    yaml = YAML(typ="safe", pure=pure)
     yaml.Resolver = OneVersionResolver
     return yaml
 
@@ -124,10 +128,11 @@ def parse_document(text: str, where: str, first_line: int = 1,
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     text = text.replace("\r\n", "\n")
-    parser = _parser()
     try:
-        node = parser.compose(text)
-        data = parser.constructor.construct_document(node) if node is not None else None
+        try:
+            node, data = _compose(_parser(pure=_maybe_deep(text)), text)
+        except MarkedYAMLError:
+            node, data = _compose(_parser(pure=True), text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f" at line {first_line + mark.line} of {lines_of}" if mark else ""
@@ -141,6 +146,19 @@ def parse_document(text: str, where: str, first_line: int = 1,
     except YAMLError:
         raise ManifestError(f"{where} is not valid YAML", hint="check the chart's output") from None
     return ParsedDocument(text, node, data)
+
+
+def _maybe_deep(text: str) -> bool:
+    """Could the document nest deeper than libyaml's composer can recurse? It would crash the
+    process; ruamel's own parser stops at Python's recursion limit instead. Helm output has
+    a handful of levels, so counting brackets is enough to tell."""
+    return text.count("[") + text.count("{") > _SAFE_FLOW_OPENERS or \
+        _DEEP_INDENT.search(text) is not None
+
+
+def _compose(parser, text: str) -> tuple[Any, Any]:
+    node = parser.compose(text)
+    return node, parser.constructor.construct_document(node) if node is not None else None
 
 
 def _without_content(problem: str) -> str:

@@ -63,8 +63,17 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_PLACEHOLDER = re.compile(r"\[?user:password@")  # the form our own hints show
+
+
 def _without_credentials(text: str) -> str:
-    return _CREDENTIALS.sub(lambda m: f"{m.group('scheme') or ''}***@", text)
+    def mask(match: re.Match[str]) -> str:
+        credentials = match.group(0)[len(match.group("scheme") or ""):]
+        if _PLACEHOLDER.fullmatch(credentials):
+            return match.group(0)
+        return f"{match.group('scheme') or ''}***@"
+
+    return _CREDENTIALS.sub(mask, text)
 
 
 def reporter_for_process(environ: dict[str, str] | None = None) -> Reporter:
