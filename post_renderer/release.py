@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from .aliases import unshare_data, unshare_pod
 from .errors import ManifestError, TargetError
 from .manifest import DocumentStyle, ParsedDocument, detect_style, parse_document
-from .stream import Chunk, chunks_matching, document_end, line_pattern, top_level_kind
+from .stream import Chunk, Chunks, chunks_matching, document_end, line_pattern, top_level_kind
 from .workloads import (
     CONTROLLER_CONTAINER,
     CONTROLLER_LABEL,
@@ -59,7 +59,7 @@ class Resource(NamedTuple):
 class Release:
     """Target workloads, and the ConfigMaps/Secrets next to them, parsed when first asked for."""
 
-    def __init__(self, data: bytes, chunks: list[Chunk], workloads: list[Resource],
+    def __init__(self, data: bytes, chunks: Chunks, workloads: list[Resource],
                  referenced: dict[tuple[str, str], list[Chunk]]) -> None:
         self.data = data
         self.chunks = chunks
@@ -84,7 +84,7 @@ class Release:
         return [r for r in (self.get(kind, name) for name in names) if r is not None]
 
 
-def find_release(data: bytes, chunks: list[Chunk], refs: Sequence[WorkloadRef]) -> Release:
+def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Release:
     if refs:
         patterns = [line_pattern("name", r.name) for r in refs]
     else:

@@ -1,14 +1,17 @@
 """The manifest stream as bytes: split into documents, find the few worth parsing, join back.
 
 Nothing here parses YAML. A document is the byte range from one ``---`` line to the next,
-so every document that is not changed is written out exactly as it came in. Candidates are
-found with substring and regular-expression scans over the whole buffer, which is what
-keeps a 100 MB release fast:
+so every document that is not changed is written out exactly as it came in. Boundaries are
+kept as two arrays of offsets (a million empty documents take a few MB, not hundreds), and
+candidates are found with ``bytes.find`` for a value and a check of that one line, which is
+what keeps a 100 MB release fast:
 
     >>> data = b"---\\nkind: ConfigMap\\n---\\nkind: Deployment\\nname: x\\n"
     >>> chunks = split_documents(data)
     >>> [top_level_kind(data, c) for c in chunks]
     ['ConfigMap', 'Deployment']
+    >>> [c.index for c in chunks_matching(data, chunks, [line_pattern("name", "x")])]
+    [1]
 
 By the YAML spec a ``---`` or ``...`` at the start of a line always ends a document, even
 inside what looks like a block scalar, so splitting on them is exact.
@@ -17,15 +20,15 @@ inside what looks like a block scalar, so splitting on them is exact.
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-_DOCUMENT_START = re.compile(rb"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _DOCUMENT_END = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _KIND = re.compile(rb"^kind:[ \t]*[\"']?([A-Za-z0-9]+)[\"']?[ \t]*(?:#.*)?\r?$", re.MULTILINE)
 _BOM = b"\xef\xbb\xbf"
+_MARKER_ENDS = (b" ", b"\t", b"\r", b"\n", b"")
 
 
 class Chunk(NamedTuple):
@@ -36,27 +39,61 @@ class Chunk(NamedTuple):
     end: int
     body: int  # after the '---' line (== start when the document has no marker)
 
-    @property
-    def marker(self) -> bool:
-        return self.body != self.start
+
+class Chunks:
+    """Every document's boundaries, as offsets; a ``Chunk`` is made only when asked for."""
+
+    def __init__(self, starts: array, bodies: array, end: int) -> None:
+        self._starts = starts
+        self._bodies = bodies
+        self._end = end
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, index: int) -> Chunk:
+        if index < 0:
+            index += len(self._starts)
+        end = self._starts[index + 1] if index + 1 < len(self._starts) else self._end
+        return Chunk(index, self._starts[index], end, self._bodies[index])
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (self[i] for i in range(len(self._starts)))
+
+    def index_at(self, position: int) -> int:
+        """The index of the chunk holding byte ``position``."""
+        return max(bisect.bisect_right(self._starts, position) - 1, 0)
 
 
-def split_documents(data: bytes) -> list[Chunk]:
+class LinePattern(NamedTuple):
+    """A line ``key: value`` at any indentation, in a list or not, quoted or not."""
+
+    value: bytes
+    line: re.Pattern[bytes]
+
+
+def split_documents(data: bytes) -> Chunks:
     """Cut the stream before every ``---`` line; chunk 0 is what precedes the first one."""
     first = len(_BOM) if data.startswith(_BOM) else 0
-    markers = {m.start() for m in _DOCUMENT_START.finditer(data)}
-    if data.startswith(b"---", first) and data[first + 3:first + 4] in (b"", b" ", b"\t",
-                                                                          b"\r", b"\n"):
-        markers.add(first)  # '^' does not match right after a BOM
-    bounds = [*sorted(markers | {first}), len(data)]
-    chunks = []
-    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
-        body = start
-        if start in markers:
+    starts = array("q", [first])
+    bodies = array("q")
+    position = data.find(b"\n---", first)
+    while position >= 0:
+        if _is_marker(data, position + 1):
+            starts.append(position + 1)
+        position = data.find(b"\n---", position + 1)
+    for index, start in enumerate(starts):
+        if _is_marker(data, start):
+            end = starts[index + 1] if index + 1 < len(starts) else len(data)
             newline = data.find(b"\n", start, end)
-            body = end if newline < 0 else newline + 1
-        chunks.append(Chunk(index, start, end, body))
-    return chunks
+            bodies.append(end if newline < 0 else newline + 1)
+        else:
+            bodies.append(start)
+    return Chunks(starts, bodies, len(data))
+
+
+def _is_marker(data: bytes, position: int) -> bool:
+    return data.startswith(b"---", position) and data[position + 3:position + 4] in _MARKER_ENDS
 
 
 def top_level_kind(data: bytes, chunk: Chunk) -> str | None:
@@ -72,42 +109,46 @@ def document_end(data: bytes, chunk: Chunk) -> int:
     return match.start() if match else chunk.end
 
 
-def chunks_matching(
-    data: bytes, chunks: Sequence[Chunk], patterns: Iterable[re.Pattern[bytes]],
-) -> list[Chunk]:
-    """The chunks in which any pattern matches; one pass over the buffer per pattern."""
-    starts = [c.start for c in chunks]
+def line_pattern(key: str, value: str) -> LinePattern:
+    line = re.compile(
+        rb"[ \t-]*" + re.escape(key.encode()) + rb":[ \t]*[\"']?" + re.escape(value.encode())
+        + rb"[\"']?[ \t]*(?:#.*)?\r?"
+    )
+    return LinePattern(value.encode(), line)
+
+
+def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]) -> list[Chunk]:
+    """The chunks holding a line that matches any pattern: find the value, check its line."""
     hits: set[int] = set()
     for pattern in patterns:
-        match = pattern.search(data)
-        while match is not None:
-            index = max(bisect.bisect_right(starts, match.start()) - 1, 0)
-            hits.add(index)
-            match = pattern.search(data, max(chunks[index].end, match.end()))
+        position = data.find(pattern.value)
+        while position >= 0:
+            line_start = data.rfind(b"\n", 0, position) + 1
+            line_end = data.find(b"\n", position)
+            line_end = len(data) if line_end < 0 else line_end
+            if pattern.line.fullmatch(data, line_start, line_end):
+                index = chunks.index_at(position)
+                hits.add(index)
+                position = data.find(pattern.value, max(chunks[index].end, line_end))
+            else:
+                position = data.find(pattern.value, line_end)
     return [chunks[i] for i in sorted(hits)]
 
 
-def line_pattern(key: str, value: str) -> re.Pattern[bytes]:
-    """A line ``key: value`` at any indentation, in a list or not, quoted or not."""
-    return re.compile(
-        rb"^[ \t-]*" + re.escape(key.encode()) + rb":[ \t]*[\"']?" + re.escape(value.encode())
-        + rb"[\"']?[ \t]*(?:#.*)?\r?$",
-        re.MULTILINE,
-    )
-
-
-def join(data: bytes, chunks: Sequence[Chunk], replaced: dict[int, bytes],
-         appended: Sequence[bytes]) -> list[bytes | memoryview]:
-    """The output as a list of parts: untouched chunks are views of the input, not copies."""
+def join(data: bytes, chunks: Chunks, replaced: dict[int, bytes],
+         appended: Iterable[bytes]) -> list[bytes | memoryview]:
+    """The output as parts: the unchanged stretches are views of the input, not copies."""
     view = memoryview(data)
     parts: list[bytes | memoryview] = []
-    if data.startswith(_BOM):
-        parts.append(view[: len(_BOM)])
-    for chunk in chunks:
-        parts.append(replaced[chunk.index] if chunk.index in replaced
-                     else view[chunk.start:chunk.end])
+    offset = 0
+    for index in sorted(replaced):
+        chunk = chunks[index]
+        parts += (view[offset:chunk.start], replaced[index])
+        offset = chunk.end
+    parts.append(view[offset:])
+    appended = list(appended)
     if appended:
         if data and not data.endswith(b"\n"):
             parts.append(b"\n")
         parts.extend(appended)
-    return parts
+    return [part for part in parts if len(part)]

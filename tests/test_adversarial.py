@@ -630,9 +630,6 @@ def test_an_expired_certificate_with_a_1_mb_name_is_refused_in_one_short_line(ca
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(strict=True, reason=(
-    "known limit, left to the core: stream.split_documents keeps a Chunk per document "
-    "(about 240 bytes each), so 4 MB of empty documents take about 250 MB"))
 def test_a_million_empty_documents_pass_through_in_bounded_memory(tmp_path):
     manifests = tmp_path / "empty.yaml"
     manifests.write_bytes(b"---\n" * 1_000_000)
