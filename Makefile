@@ -8,7 +8,6 @@ PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 
 BENCH_VENV := $(TOOLS)/bench-venv
 # The post-renderer's runtime dependencies, at the versions the tests use.
-RUNTIME_DEPS = $$(grep -E '^(ruamel\.yaml|cryptography|jsonpatch)==' requirements-dev.txt)
 
 MITMPROXY_VERSION := 11.0.2
 SYSTEM_TOOLS := openssl curl unshare
@@ -47,11 +46,11 @@ demo: $(VENV)/.installed $(BIN)/helm3
 
 # A clean, non-editable install: start-up is measured as users get it, without the
 # import hooks of the editable install in $(VENV).
-$(BENCH_VENV)/.installed: setup.cfg pyproject.toml requirements-dev.txt $(wildcard post_renderer/*.py)
+$(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt $(wildcard post_renderer/*.py)
 	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install $(RUNTIME_DEPS)
-	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps .
+	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install \
+		--constraint requirements-dev.txt .
 	touch $@
 
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed $(BIN)/helm3 $(BIN)/kubectl
