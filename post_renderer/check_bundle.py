@@ -23,7 +23,7 @@ from typing import Any
 from .errors import BundleError
 from .report import Reporter
 from .settings import MAX_CA_FILE_BYTES
-from .trust_bundle import BundleReport, Verdict, inspect_bundle
+from .trust_bundle import BundleReport, Verdict, inspect_bundle, shorten
 from .user_files import read_user_file
 
 
@@ -57,7 +57,7 @@ def _as_text(report: BundleReport) -> list[str]:
                      f"{report.state_of(verdict)}")
         cert = verdict.certificate
         if cert is not None:
-            issuer = "(self-signed)" if cert.self_signed else cert.issuer
+            issuer = "(self-signed)" if cert.self_signed else shorten(cert.issuer)
             lines += [
                 f"  subject       {cert.label}",
                 f"  issuer        {issuer}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from .chart_settings import ChartSettings, KeyRef
-from .errors import AutoUpdateError
+from .errors import AutoUpdateError, BundleError
 from .no_proxy import no_proxy_entries
 from .release import Release
 from .settings import Setting, UserSettings
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .trust_bundle import TrustBundle
 
 BUNDLE_KEY = "userEnvCertificates.pem"
+SECRET_LIMIT = 1024 * 1024  # what Kubernetes stores in one Secret
 
 
 class Injection(NamedTuple):
@@ -82,6 +83,14 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
             "no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
             "'ocean-proxy discover-ca --proxy URL -o ca.pem' finds its CA")
 
+    if trust is not None and 2 * len(trust.pem()) * 4 // 3 > SECRET_LIMIT:
+        # the Secret holds the bundle and each CA again (by hash), all base64-encoded
+        raise BundleError(
+            f"the CA bundle from {trust_source} ({len(trust.certificates)} certificates, "
+            f"{len(trust.pem()) // 1024} KiB) would not fit in a Kubernetes Secret (1 MiB)",
+            hint="pass only the CA certificates the proxy re-signs with; the pods keep "
+                 "trusting the public roots",
+        )
     if proxy is not None and proxy.value.scheme != "http":
         warnings.append(
             f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "

@@ -71,11 +71,11 @@ def read_settings(flags: Any, environ: Mapping[str, str]) -> UserSettings:
     no_proxy = _first(
         (flags.no_proxy, "--no-proxy"),
         (_as_list(environ.get("OCEAN_PROXY_NO_PROXY")), "OCEAN_PROXY_NO_PROXY"),
-        (_as_list(config.get("noProxy"), config_source), config_source),
+        (_as_list(config.get("noProxy"), f"{config_source}: noProxy"), config_source),
     )
     workloads = _first(
         (flags.workload, "--workload"),
-        (_as_list(config.get("workloads"), config_source), config_source),
+        (_as_list(config.get("workloads"), f"{config_source}: workloads"), config_source),
     )
     policy = _first(
         (flags.auto_update, "--auto-update"),

@@ -289,3 +289,24 @@ def test_an_https_proxy_is_given_to_go_but_not_to_fluent_bit_and_that_is_said(he
     assert not {"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"} & set(shipper)
     assert "NO_PROXY" in shipper
     assert "supports only http:// proxies" in run.stderr
+
+
+def test_a_bundle_too_big_for_a_secret_is_refused_before_anything_is_written(
+    helm_render, tmp_path,
+):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    huge = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "x" * 60)] * 3000)
+    root = certs.make_cert("Huge Root")
+    key = root.key
+    cert = (x509.CertificateBuilder().subject_name(huge).issuer_name(huge)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(certs.NOW - certs.DAY).not_valid_after(certs.NOW + 9 * certs.DAY)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, certs.hashes.SHA256()))
+    ca = write(tmp_path, "huge.pem", certs.Issued(cert, key).pem)
+    run = ocean_proxy("render", "--ca-file", ca, stdin=helm_render(*PROXY_FLAGS))
+    assert run.returncode == 1
+    assert run.stdout == b""
+    assert "would not fit in a Kubernetes Secret (1 MiB)" in run.stderr
