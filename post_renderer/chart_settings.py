@@ -45,10 +45,6 @@ class ChartSettings(NamedTuple):
     auto_update_jobs: tuple[KeyRef, ...] = ()
     no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries beyond our defaults
 
-    @property
-    def ca_secret_rendered(self) -> bool:
-        return self.ca_data is not None
-
 
 def read_chart_settings(release: Release) -> ChartSettings:
     proxy_entry = _first_env(release, PROXY_ENV_NAMES)
