@@ -97,14 +97,23 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+def _appends(pid: int) -> bool:
+    """Whether the process's stderr was opened for appending (``2>>file``)."""
+    with open(f"/proc/{pid}/fdinfo/2", encoding="ascii") as info:
+        for line in info:
+            if line.startswith("flags:"):
+                return bool(int(line.split()[1], 8) & os.O_APPEND)
+    return False
+
+
 def _open_helm_stderr() -> TextIO | None:
     parent = os.getppid()
     try:
         with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
             if not comm.read().strip().startswith("helm"):
                 return None
-        if stat.S_ISREG(os.stat(f"/proc/{parent}/fd/2").st_mode):
-            return None  # a file: helm's own writes, at its own offset, would overwrite ours
+        if stat.S_ISREG(os.stat(f"/proc/{parent}/fd/2").st_mode) and not _appends(parent):
+            return None  # a file helm writes at its own offset: its next write would overwrite ours
         return open(  # lives as long as the process
             f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
         )

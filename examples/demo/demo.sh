@@ -21,7 +21,7 @@ helm3 template ocean-controller "$here/../charts/ocean-kubernetes-controller" \
     --set-file caBundleSecret.data="$work/corp-ca.pem" \
     --post-renderer ocean-proxy-post-renderer \
     --post-renderer-args --explain \
-    >"$work/rendered.yaml" 2>"$work/summary.txt"
+    >"$work/rendered.yaml" 2>>"$work/summary.txt"  # >>: ocean-proxy appends to helm's stderr
 
 cat "$work/rendered.yaml"
 echo
