@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from post_renderer.render.kube import pointer_parts
+
 _CONTAINER_LISTS = ("initContainers", "containers")
 _STYLE_ATTRIBUTES = ("_yaml_comment", "_yaml_format")  # ruamel: comments, flow/block style
 
@@ -42,7 +44,7 @@ def unshare_paths(document: Any, pointers: list[str]) -> None:
     """Unshare every node on the way to each RFC 6901 pointer (the parents of the changes)."""
     counts = _reference_counts(document)
     for pointer in pointers:
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:-1]]
+        parts = pointer_parts(pointer)[:-1]
         _unshare(document, tuple(int(p) if p.isdigit() else p for p in parts), counts)
 
 

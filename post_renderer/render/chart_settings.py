@@ -16,14 +16,18 @@ from typing import NamedTuple
 from post_renderer.errors import ManifestError
 from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.render.kube import (
+    CA_ENV,
+    KEY_REF_KINDS,
+    env_entries,
+    get_path,
+)
 from post_renderer.render.release import Release, Resource
 from post_renderer.render.settings import Setting
-from post_renderer.render.workloads import POD_SPEC_PATHS, containers, get_path
 
 AUTO_UPDATE_KEY = "auto-update.job"
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
-CA_ENV_NAME = "USER_ENV_CERTIFICATES"
 
 
 class KeyRef(NamedTuple):
@@ -48,7 +52,7 @@ class ChartSettings(NamedTuple):
 
 def read_chart_settings(release: Release) -> ChartSettings:
     proxy_entry = _first_env(release, PROXY_ENV_NAMES)
-    ca_entry = _first_env(release, (CA_ENV_NAME,))
+    ca_entry = _first_env(release, (CA_ENV,))
     proxy_ref = _key_ref(proxy_entry)
     proxy_url = None
     if proxy_entry is not None:
@@ -82,16 +86,14 @@ def _no_proxy_entries(entry) -> tuple[str, ...]:
 
 def _first_env(release: Release, names: tuple[str, ...]):
     for workload in release.workloads:
-        pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
-        for _, _, container in containers(pod_spec):
-            for entry in container.get("env") or ():
-                if isinstance(entry, dict) and entry.get("name") in names:
-                    return entry
+        for found in env_entries(workload.document, workload.kind):
+            if found.entry.get("name") in names:
+                return found.entry
     return None
 
 
 def _key_ref(entry) -> KeyRef | None:
-    for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+    for field, kind in KEY_REF_KINDS:
         ref = get_path(entry, ("valueFrom", field))
         if isinstance(ref, dict) and isinstance(ref.get("name"), str):
             return KeyRef(kind, ref["name"], str(ref.get("key", "")))

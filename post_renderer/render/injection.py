@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from post_renderer.errors import AutoUpdateError, BundleError
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.render.chart_settings import ChartSettings, KeyRef
+from post_renderer.render.owned_names import OwnedNames
 from post_renderer.render.release import Release
 from post_renderer.render.settings import Setting, UserSettings
 
@@ -45,11 +46,11 @@ class Injection(NamedTuple):
         return self.proxy is None and self.trust is None
 
 
-def decide(user: UserSettings, chart: ChartSettings, release: Release,
+def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release,
            now: dt.datetime | None = None) -> Injection:
     notices: list[str] = []
     warnings: list[str] = []
-    owner = release.workloads[0].name if release.workloads else "ocean-proxy"
+    names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
     proxy = user.proxy_url or chart.proxy_url
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
 
@@ -60,7 +61,7 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
         trust, bundle_warnings = load_trust_bundle(user.ca_files.value, now=now)
         warnings += bundle_warnings
         trust_source = user.ca_files.source
-        ca_secret, repoint = _ca_secret_for_user_bundle(chart, release, owner)
+        ca_secret, repoint = _ca_secret_for_user_bundle(chart, release, names)
         if repoint:
             notices.append(
                 f"USER_ENV_CERTIFICATES now reads Secret '{ca_secret.name}', made from "
@@ -72,7 +73,7 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
                                                    now=now)
         warnings += bundle_warnings
         trust_source, ca_secret = chart.ca_data.source, chart.ca_ref
-    elif chart.ca_ref is not None and chart.ca_ref.name != f"{owner}-ca-bundle":
+    elif chart.ca_ref is not None and chart.ca_ref.name != names.chart_ca:
         warnings.append(
             f"the CA bundle is in Secret '{chart.ca_ref.name}', which is not part of this "
             "release: it cannot be validated, the pods will not restart when it changes, and "
@@ -104,7 +105,7 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
         trust_source=trust_source,
         ca_secret=ca_secret,
         repoint_ca_env=repoint,
-        proxy_secret=f"{owner}-ocean-proxy" if proxy and proxy.value.has_credentials else None,
+        proxy_secret=names.proxy if proxy and proxy.value.has_credentials else None,
         proxy_configmap=chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap"
         else None,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
@@ -116,14 +117,14 @@ def decide(user: UserSettings, chart: ChartSettings, release: Release,
 
 
 def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,
-                               owner: str) -> tuple[KeyRef, bool]:
+                               names: OwnedNames) -> tuple[KeyRef, bool]:
     """Write into the chart's own CA Secret when it is ours to write; else a Secret of ours."""
     ref = chart.ca_ref
     if ref is not None and ref.kind == "Secret" and (
-        release.get("Secret", ref.name) is not None or ref.name == f"{owner}-ca-bundle"
+        release.get("Secret", ref.name) is not None or ref.name == names.chart_ca
     ):
         return ref, False
-    mine = KeyRef("Secret", f"{owner}-ocean-proxy-ca", BUNDLE_KEY)
+    mine = KeyRef("Secret", names.ca, BUNDLE_KEY)
     return mine, ref is not None
 
 

@@ -7,9 +7,9 @@ the release like the chart's own objects.
 from __future__ import annotations
 
 from post_renderer.render.filters.protocol import Proposal
-from post_renderer.render.pod_patch import Change, pointer
+from post_renderer.render.kube import get_path, pointer
+from post_renderer.render.pod_patch import Change
 from post_renderer.render.release import Release, Resource
-from post_renderer.render.workloads import get_path
 
 
 def secret_changes(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import TargetError
 from post_renderer.render.chart_settings import read_chart_settings
-from post_renderer.render.injection import Injection, decide
+from post_renderer.render.injection import Injection, resolve_injection
 from post_renderer.render.release import find_release
 from post_renderer.render.settings import UserSettings
 from post_renderer.render.stream import join, split_documents
@@ -47,7 +47,7 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None)
             )
         return RenderResult([data], notices=(
             "no Ocean controller in these manifests: passed through unchanged",))
-    injection = decide(user, read_chart_settings(release), release, now)
+    injection = resolve_injection(user, read_chart_settings(release), release, now)
     if injection.empty:
         return RenderResult([data], injection=injection, notices=(
             *injection.notices,

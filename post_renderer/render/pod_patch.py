@@ -6,7 +6,7 @@ removed. When the pod already has everything, the patch is empty: that is what m
 post-renderer idempotent.
 
     >>> pod = {"containers": [{"name": "c", "env": [{"name": "A", "value": "x"}]}]}
-    >>> want = PodWants(env=(Wanted("A", {"name": "A", "value": "y"}, "why"),))
+    >>> want = PodWants(env=(PodEntry("A", {"name": "A", "value": "y"}, "why"),))
     >>> [change.op for change in pod_spec_changes(pod, "/spec", want)]
     [{'op': 'replace', 'path': '/spec/containers/0/env/0', 'value': {'name': 'A', 'value': 'y'}}]
 """
@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from post_renderer.render.workloads import containers, is_fluent_bit
+from post_renderer.render.kube import containers, pointer
+from post_renderer.render.workloads import is_fluent_bit
 
 
-class Wanted(NamedTuple):
+class PodEntry(NamedTuple):
     """One list entry a pod should have, identified by ``key`` (a name or a mount path).
 
     ``merge`` builds the entry from an existing one (SSL_CERT_DIR keeps the image's dirs).
@@ -35,14 +36,14 @@ class Wanted(NamedTuple):
 
 
 class PodWants(NamedTuple):
-    env: tuple[Wanted, ...] = ()
-    mounts: tuple[Wanted, ...] = ()
-    volumes: tuple[Wanted, ...] = ()
+    env: tuple[PodEntry, ...] = ()
+    mounts: tuple[PodEntry, ...] = ()
+    volumes: tuple[PodEntry, ...] = ()
     owned_volume: str | None = None  # mounts of it that are not wanted are ours, and stale
-    fluent_bit_env: tuple[Wanted, ...] = ()  # replace same-named env in fluent-bit containers
+    fluent_bit_env: tuple[PodEntry, ...] = ()  # replace same-named env in fluent-bit containers
     fluent_bit_skip: frozenset[str] = frozenset()  # env fluent-bit containers must not get
 
-    def env_for(self, container: dict) -> tuple[Wanted, ...]:
+    def env_for(self, container: dict) -> tuple[PodEntry, ...]:
         if not (self.fluent_bit_env or self.fluent_bit_skip) or not is_fluent_bit(container):
             return self.env
         own = {wanted.key: wanted for wanted in self.fluent_bit_env}
@@ -55,11 +56,6 @@ class Change(NamedTuple):
 
     op: dict
     reason: str
-
-
-def pointer(*parts: str | int) -> str:
-    """An RFC 6901 JSON pointer; keys with '/' or '~' (annotations) are escaped."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def pod_spec_changes(pod_spec: Any, prefix: str, wants: PodWants) -> list[Change]:
@@ -76,7 +72,7 @@ def pod_spec_changes(pod_spec: Any, prefix: str, wants: PodWants) -> list[Change
     return changes
 
 
-def list_changes(current: Any, path: str, wanted: Sequence[Wanted], field: str,
+def list_changes(current: Any, path: str, wanted: Sequence[PodEntry], field: str,
                  owned_volume: str | None = None) -> list[Change]:
     """Replace, remove duplicates and stale entries, then append: indices stay valid."""
     if not wanted:

@@ -12,12 +12,14 @@ from typing import Any, NamedTuple
 
 from post_renderer.errors import ManifestError, TargetError
 from post_renderer.render.aliases import unshare_data, unshare_pod
+from post_renderer.render.kube import KEY_REF_KINDS, POD_SPEC_PATHS, env_entries, get_path
 from post_renderer.render.manifest import (
     DocumentStyle,
     ParsedDocument,
     detect_style,
     parse_document,
 )
+from post_renderer.render.owned_names import OwnedNames
 from post_renderer.render.stream import (
     Chunk,
     Chunks,
@@ -29,17 +31,13 @@ from post_renderer.render.stream import (
 from post_renderer.render.workloads import (
     CONTROLLER_CONTAINER,
     CONTROLLER_LABEL,
-    POD_SPEC_PATHS,
     WorkloadRef,
-    containers,
-    get_path,
     is_ocean_controller,
 )
 
 # Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
 # parsing it would make helm wait for minutes.
 MAX_PARSED_BYTES = 4 * 1024 * 1024
-OWNED_SUFFIXES = ("-ca-bundle", "-ocean-proxy", "-ocean-proxy-ca")  # Secrets we may write
 
 
 class Resource(NamedTuple):
@@ -69,34 +67,26 @@ class Resource(NamedTuple):
 
 
 class Release:
-    """Target workloads, and the ConfigMaps/Secrets next to them, parsed when first asked for."""
+    """Target workloads, and the ConfigMaps/Secrets next to them, all parsed up front."""
 
     def __init__(self, data: bytes, chunks: Chunks, workloads: list[Resource],
-                 referenced: dict[tuple[str, str], list[Chunk]]) -> None:
+                 objects: dict[tuple[str, str], Resource]) -> None:
         self.data = data
         self.chunks = chunks
         self.workloads = workloads
-        self._candidates = referenced
-        self._parsed: dict[tuple[str, str], Resource | None] = {}
+        self._objects = objects
 
     def get(self, kind: str, name: str) -> Resource | None:
-        """The object of that kind and name; one in the workload's namespace wins."""
-        key = (kind, name)
-        if key not in self._parsed:
-            found = [r for r in _parse(self.data, self._candidates.get(key, ()), (kind,))
-                     if r.name == name]
-            home = self.workloads[0].namespace if self.workloads else None
-            beside = [r for r in found if _beside(r, home)]
-            self._parsed[key] = (beside or found or [None])[0]
-        return self._parsed[key]
+        """The object of that kind and name that the workloads can see, if it is here."""
+        return self._objects.get((kind, name))
 
     def referenced(self, kind: str) -> list[Resource]:
         """The objects of ``kind`` that the target workloads refer to and that are here."""
-        names = sorted(name for k, name in self._candidates if k == kind)
-        return [r for r in (self.get(kind, name) for name in names) if r is not None]
+        return [r for (k, _), r in sorted(self._objects.items()) if k == kind]
 
 
 def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Release:
+    """The targets and what they refer to, parsed now: after this, no YAML can fail."""
     if refs:
         patterns = [line_pattern("name", r.name) for r in refs]
     else:
@@ -106,11 +96,19 @@ def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Re
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
     _check_refs_found(workloads, refs)
     keys = set(_referenced_keys(workloads))
-    keys.update(("Secret", f"{w.name}{suffix}") for w in workloads for suffix in OWNED_SUFFIXES)
-    by_name: dict[str, list[Chunk]] = {}
+    keys.update(("Secret", name) for w in workloads for name in OwnedNames(w.name).all())
+    home = workloads[0].namespace if workloads else None
+    objects: dict[tuple[str, str], Resource] = {}
     for name in sorted({name for _, name in keys}):
-        by_name[name] = chunks_matching(data, chunks, [line_pattern("name", name)])
-    return Release(data, chunks, workloads, {key: by_name[key[1]] for key in keys})
+        matching = chunks_matching(data, chunks, [line_pattern("name", name)])
+        kinds = [kind for kind, wanted in keys if wanted == name]
+        for kind in kinds:
+            found = [r for r in _parse(data, matching, (kind,)) if r.name == name]
+            # one in the workload's namespace wins over a namesake elsewhere
+            chosen = [r for r in found if _beside(r, home)] or found
+            if chosen:
+                objects[(kind, name)] = chosen[0]
+    return Release(data, chunks, workloads, objects)
 
 
 def _beside(resource: Resource, namespace: str | None) -> bool:
@@ -184,11 +182,8 @@ def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) ->
 def _referenced_keys(workloads: Iterable[Resource]) -> Iterable[tuple[str, str]]:
     """(kind, name) of every ConfigMap and Secret the workloads' env refers to."""
     for workload in workloads:
-        pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
-        for _, _, container in containers(pod_spec):
-            for entry in container.get("env") or ():
-                ref = get_path(entry, ("valueFrom",))
-                for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
-                    name = get_path(ref, (field, "name"))
-                    if isinstance(name, str):
-                        yield kind, name
+        for found in env_entries(workload.document, workload.kind):
+            for field, kind in KEY_REF_KINDS:
+                name = get_path(found.entry, ("valueFrom", field, "name"))
+                if isinstance(name, str):
+                    yield kind, name

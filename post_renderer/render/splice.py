@@ -19,6 +19,8 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from post_renderer.render.kube import pointer_parts
+
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
 
@@ -48,7 +50,7 @@ def splice(text: str, root: Node, ops: list[dict], dump_block) -> str:
 
 
 def _edit(text: str, root: Node, op: dict, dump_block) -> tuple[int, int, str]:
-    parts = _parts(op["path"])
+    parts = pointer_parts(op["path"])
     if not parts:
         raise Unsupported("whole-document operation")
     parent = _resolve(root, parts[:-1])
@@ -170,10 +172,6 @@ def _check_plain_tree(root: Node) -> None:
             stack += node.value
 
 
-def _parts(path: str) -> list[str]:
-    if path == "":
-        return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
 
 
 def _resolve(root: Node, parts: list[str]) -> Node:

@@ -13,22 +13,11 @@ import re
 from typing import Any, NamedTuple
 
 from post_renderer.errors import ConfigError
+from post_renderer.render.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
 
 CONTROLLER_CONTAINER = "ocean-kubernetes-controller"
 LOG_SHIPPER_CONTAINER = "log-shipper"
 CONTROLLER_LABEL = ("app.kubernetes.io/name", "ocean-kubernetes-controller")
-
-# Where each workload kind keeps its pod spec.
-POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "Pod": ("spec",),
-}
-CONTAINER_LISTS = ("initContainers", "containers")
 
 _REF = re.compile(r"^([A-Za-z]+)/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$")
 
@@ -50,33 +39,6 @@ def parse_workload_ref(text: str, source: str) -> WorkloadRef:
             hint=f"use e.g. Deployment/my-controller; kinds: {', '.join(POD_SPEC_PATHS)}",
         )
     return WorkloadRef(kinds[match.group(1).lower()], match.group(2))
-
-
-def pod_template_path(kind: str) -> tuple[str, ...]:
-    """Path of the pod template (whose ``metadata`` holds the rollout annotations)."""
-    return POD_SPEC_PATHS[kind][:-1]
-
-
-def get_path(document: Any, path: tuple[str, ...]) -> Any:
-    node = document
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
-def containers(pod_spec: Any) -> list[tuple[str, int, dict]]:
-    """(list name, index, container) for every init and regular container with a name."""
-    found = []
-    if not isinstance(pod_spec, dict):
-        return found
-    for list_name in CONTAINER_LISTS:
-        items = pod_spec.get(list_name)
-        if isinstance(items, list):
-            found.extend((list_name, i, c) for i, c in enumerate(items)
-                         if isinstance(c, dict) and isinstance(c.get("name"), str))
-    return found
 
 
 def is_ocean_controller(document: Any, kind: str) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from post_renderer.render.aliases import unshare_pod
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
+from post_renderer.render.kube import POD_SPEC_PATHS, get_path, pointer
 from post_renderer.render.manifest import detect_style, edit_document, parse_document
-from post_renderer.render.pod_patch import Change, PodWants, pod_spec_changes, pointer
-from post_renderer.render.workloads import POD_SPEC_PATHS, get_path
+from post_renderer.render.pod_patch import Change, PodWants, pod_spec_changes
 
 
 def pod_wants(injection: Injection) -> PodWants:

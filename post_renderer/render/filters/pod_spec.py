@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
-from post_renderer.render.pod_patch import PodWants, pod_spec_changes, pointer
-from post_renderer.render.workloads import POD_SPEC_PATHS, get_path
+from post_renderer.render.kube import POD_SPEC_PATHS, get_path, pointer
+from post_renderer.render.pod_patch import PodWants, pod_spec_changes
 
 
 def pod_wants(injection: Injection) -> PodWants:

@@ -20,9 +20,9 @@ import base64
 
 from post_renderer.render.filters.protocol import PlanContext, Proposal
 from post_renderer.render.injection import Injection
+from post_renderer.render.kube import get_path, pointer
 from post_renderer.render.owned_secrets import secret_changes
-from post_renderer.render.pod_patch import Change, PodWants, Wanted, pointer
-from post_renderer.render.workloads import get_path
+from post_renderer.render.pod_patch import Change, PodEntry, PodWants
 
 PROXY_KEY = "proxy-url"
 FLUENT_BIT_KEY = "fluent-bit-proxy-url"
@@ -39,14 +39,14 @@ def pod_wants(injection: Injection) -> PodWants:
     env = []
     for name in ORDER:
         if name in URL_VARS:
-            env.append(Wanted(name, _url_entry(name, injection), reason))
+            env.append(PodEntry(name, _url_entry(name, injection), reason))
         else:
-            env.append(Wanted(name, {"name": name, "value": no_proxy},
+            env.append(PodEntry(name, {"name": name, "value": no_proxy},
                               "in-cluster traffic stays direct"))
     fluent_bit = ()
     if _fluent_bit_url(injection) is not None:
         fluent_bit = tuple(
-            Wanted(name, _url_entry(name, injection, FLUENT_BIT_KEY),
+            PodEntry(name, _url_entry(name, injection, FLUENT_BIT_KEY),
                    f"{reason}; fluent-bit takes the credentials as written, so its copy has "
                    "them percent-decoded")
             for name in FLUENT_BIT_VARS)

@@ -16,9 +16,9 @@ import hashlib
 from post_renderer.proxy_settings.proxy_url import ProxyUrl
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
-from post_renderer.render.pod_patch import Change, PodWants, pointer
+from post_renderer.render.kube import get_path, pod_template_path, pointer
+from post_renderer.render.pod_patch import Change, PodWants
 from post_renderer.render.release import Resource
-from post_renderer.render.workloads import get_path, pod_template_path
 
 CA_ANNOTATION = "checksum/ca-bundle"
 PROXY_ANNOTATION = "checksum/proxy"

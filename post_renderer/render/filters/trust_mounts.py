@@ -19,10 +19,14 @@ from typing import TYPE_CHECKING
 
 from post_renderer.render.filters.protocol import PlanContext, Proposal
 from post_renderer.render.injection import Injection
+from post_renderer.render.kube import (
+    CA_ENV,
+    env_entries,
+    get_path,
+)
 from post_renderer.render.owned_secrets import secret_changes
-from post_renderer.render.pod_patch import Change, PodWants, Wanted, pointer
+from post_renderer.render.pod_patch import Change, PodEntry, PodWants
 from post_renderer.render.release import Release
-from post_renderer.render.workloads import POD_SPEC_PATHS, containers, get_path
 
 if TYPE_CHECKING:
     from post_renderer.trust import TrustBundle
@@ -32,7 +36,6 @@ CA_DIR = "/etc/ocean-proxy/ca"
 OPENSSL_DIR = "/etc/ssl/certs"
 GO_DEFAULT_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs")
 HASH_KEY = re.compile(r"^[0-9a-f]{8}\.[0-9]+$")
-CA_ENV = "USER_ENV_CERTIFICATES"
 
 
 def hashed_names(bundle: TrustBundle) -> list[tuple[str, bytes]]:
@@ -49,20 +52,20 @@ def hashed_names(bundle: TrustBundle) -> list[tuple[str, bytes]]:
 def pod_wants(injection: Injection) -> PodWants:
     if injection.trust is None or injection.ca_secret is None:
         return PodWants()
-    mounts = [Wanted(CA_DIR, {"name": VOLUME, "mountPath": CA_DIR, "readOnly": True},
+    mounts = [PodEntry(CA_DIR, {"name": VOLUME, "mountPath": CA_DIR, "readOnly": True},
                      "the CA bundle, where Go (SSL_CERT_DIR) reads it")]
     mounts += [
-        Wanted(f"{OPENSSL_DIR}/{name}", {"name": VOLUME, "mountPath": f"{OPENSSL_DIR}/{name}",
+        PodEntry(f"{OPENSSL_DIR}/{name}", {"name": VOLUME, "mountPath": f"{OPENSSL_DIR}/{name}",
                                           "subPath": name, "readOnly": True},
                "the CA where OpenSSL (the log-shipper) looks it up")
         for name, _ in hashed_names(injection.trust)
     ]
     volume = {"name": VOLUME, "secret": {"secretName": injection.ca_secret.name}}
-    cert_dir = Wanted("SSL_CERT_DIR", {"name": "SSL_CERT_DIR", "value": _cert_dirs(None)},
+    cert_dir = PodEntry("SSL_CERT_DIR", {"name": "SSL_CERT_DIR", "value": _cert_dirs(None)},
                       "Go reads the CA directory besides the image's public roots",
                       merge=_merge_cert_dir)
     return PodWants(env=(cert_dir,), mounts=tuple(mounts),
-                    volumes=(Wanted(VOLUME, volume, "the validated CA bundle"),),
+                    volumes=(PodEntry(VOLUME, volume, "the validated CA bundle"),),
                     owned_volume=VOLUME)
 
 
@@ -98,18 +101,12 @@ def _repoint_ca_env(release: Release, injection: Injection) -> list[Proposal]:
     ref = injection.ca_secret
     wanted = {"name": CA_ENV, "valueFrom": {"secretKeyRef": {
         "name": ref.name, "key": ref.key, "optional": True}}}
-    changes = []
-    for workload in release.workloads:
-        spec_path = POD_SPEC_PATHS[workload.kind]
-        for list_name, index, container in containers(get_path(workload.document, spec_path)):
-            for position, entry in enumerate(container.get("env") or ()):
-                if isinstance(entry, dict) and entry.get("name") == CA_ENV and \
-                        get_path(entry, ("valueFrom", "secretKeyRef", "name")) != ref.name:
-                    path = pointer(*spec_path, list_name, index, "env", position)
-                    changes.append(Proposal(workload, Change(
-                        {"op": "replace", "path": path, "value": wanted},
-                        "USER_ENV_CERTIFICATES reads the validated bundle")))
-    return changes
+    return [Proposal(workload, Change({"op": "replace", "path": found.path, "value": wanted},
+                                      "USER_ENV_CERTIFICATES reads the validated bundle"))
+            for workload in release.workloads
+            for found in env_entries(workload.document, workload.kind)
+            if found.entry.get("name") == CA_ENV
+            and get_path(found.entry, ("valueFrom", "secretKeyRef", "name")) != ref.name]
 
 
 def _b64(data: bytes) -> str:
