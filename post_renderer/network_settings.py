@@ -81,7 +81,7 @@ def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
 
 def settings_from_args(args: argparse.Namespace, reporter: Reporter) -> NetworkSettings:
     """Check the shared network options of discover-ca and verify."""
-    proxy = parse_proxy_url(args.proxy, source="--proxy")
+    proxy = parse_proxy_url(args.proxy_url, source="--proxy-url")
     target = parse_endpoint(args.target)
     server_name = args.servername.strip().lower().rstrip(".") if args.servername else target.host
     if args.servername is not None and not _HOST.match(server_name):

@@ -34,7 +34,7 @@ def test_bad_target_is_a_usage_error(text):
 
 
 def arguments(**overrides) -> argparse.Namespace:
-    values = {"proxy": "http://alice:s3cret@proxy.corp:3128", "target": "api.spotinst.io:443",
+    values = {"proxy_url": "http://alice:s3cret@proxy.corp:3128", "target": "api.spotinst.io:443",
               "servername": None, "timeout": 10.0, "debug": False, **overrides}
     return argparse.Namespace(**values)
 
@@ -55,7 +55,7 @@ def test_timeout_must_be_a_positive_finite_number(timeout):
 
 def test_bad_proxy_url_never_echoes_it():
     with pytest.raises(ProxyUrlError) as raised:
-        settings_from_args(arguments(proxy="socks5://alice:s3cret@proxy.corp:1080"),
+        settings_from_args(arguments(proxy_url="socks5://alice:s3cret@proxy.corp:1080"),
                            Reporter(io.StringIO()))
 
     assert "s3cret" not in raised.value.message
