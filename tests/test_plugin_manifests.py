@@ -139,6 +139,16 @@ class TestEveryManifestInOneHelm:
             {m.path for m in repository_manifests()}
         assert {m.path for m in one_helm.ours} == expected
 
+    def test_the_command_plugins_install_says_what_the_post_renderer_needs_there(
+            self, one_helm: OneHelm) -> None:
+        """Helm 4 needs the other plugin (not yet installed then); this Helm 3 has bin/ on PATH."""
+        [root_install] = [run for manifest, run in zip(one_helm.ours, one_helm.install_runs,
+                                                       strict=True)
+                          if manifest.path == "plugin.yaml"]
+        helm4_hint = "Helm 4 runs --post-renderer ocean-proxy-post-renderer as a plugin of its own"
+        assert (helm4_hint in root_install.stderr) == (one_helm.major == "helm4")
+        assert "export PATH=" not in root_install.stderr
+
     def test_plugin_list_shows_each_plugin_once_without_complaint(self, one_helm: OneHelm) -> None:
         listing = one_helm.run("plugin", "list")
         assert _names(listing) == {"hello", *(m.name for m in one_helm.ours)}
