@@ -76,7 +76,7 @@ class _Parser(argparse.ArgumentParser):
     def _read_argument(self, argument: str) -> list[str]:
         if not argument.startswith("--"):
             return [argument]
-        written = re.match(r"--[^\s=]*", argument).group(0)
+        written = re.split(r"[\s=]", argument, maxsplit=1)[0]
         flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
         if flag not in self._option_string_actions:
             raise self.unknown_flag(argument)
@@ -84,7 +84,7 @@ class _Parser(argparse.ArgumentParser):
             return [flag + rest]
         value = rest.strip()
         if not re.search(r"\s", value):
-            return [flag, value]
+            return [flag, *self.read_arguments([value])]
         try:
             pieces = shlex.split(value)
         except ValueError:
@@ -94,7 +94,7 @@ class _Parser(argparse.ArgumentParser):
 
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""
-        flag = re.match(r"-*[^\s=]*", argument).group(0)
+        flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
         known = [option for option in self._option_string_actions if option.startswith("--")]
         completions = [option for option in known if option.startswith(flag)]
         close = completions if len(completions) == 1 else difflib.get_close_matches(flag, known, 1)
