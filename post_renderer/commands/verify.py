@@ -1,6 +1,6 @@
 """``ocean-proxy verify``: a live TLS path through the proxy, with exactly the pods' trust.
 
-    ocean-proxy verify --proxy http://proxy.corp:3128 --ca-file corp-ca.pem
+    ocean-proxy verify --proxy-url http://proxy.corp:3128 --ca-file corp-ca.pem
 
 The trust is what the post-renderer gives the pods: the CA files (validated as check-bundle
 does; PEM, DER or PKCS#7) plus the public roots. Like the log-shipper (OpenSSL), a chain must
@@ -22,7 +22,7 @@ from post_renderer.trust.diagnosis import diagnose
 
 
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
-    settings = network_settings(proxy_url=args.proxy, target=args.target,
+    settings = network_settings(proxy_url=args.proxy_url, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)
     bundle = load_ca_files(args.ca_file, "--ca-file", said)

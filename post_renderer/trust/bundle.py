@@ -112,7 +112,7 @@ class BundleReport:
             raise BundleError(
                 f"the pasted openssl output holds only the server's certificate; its issuer "
                 f"'{issuers[0]}' was not sent",
-                hint="run 'ocean-proxy discover-ca --proxy URL', or ask the proxy's owners for "
+                hint="run 'ocean-proxy discover-ca --proxy-url URL', or ask the proxy's owners for "
                      "that CA certificate",
             )
         if not unique:
