@@ -227,6 +227,13 @@ def cases() -> dict[str, Case]:
         edited = with_serial(plain, plain, serial)
         found.append(Case(name, (edited,), (leaf,), edited, reason))
 
+    root = ca("Serial Parent Root CA")
+    plain = ca("Negative Serial Intermediate CA", issuer=root)
+    leaf = server_leaf(plain)
+    inter = with_serial(plain, root, -4243)
+    found.append(Case("negative-serial-intermediate-served", (root,), (leaf, inter), None,
+                      "negative serial"))
+
     found.append(_root_case("critical-unknown-extension", "critical extension",
                             ca("Critical Extension Root CA", critical_unknown=True)))
     root = ca("Critical Extension Parent Root CA")
@@ -236,6 +243,10 @@ def cases() -> dict[str, Case]:
 
     found.append(_root_case("no-basic-constraints", "basic constraints",
                             ca("No Basic Constraints Root CA", basic_constraints=None)))
+    root = ca("Basic Constraints Parent Root CA")
+    inter = ca("No Basic Constraints Intermediate CA", issuer=root, basic_constraints=None)
+    found.append(Case("no-basic-constraints-intermediate-served", (root,),
+                      (server_leaf(inter), inter), None, "basic constraints"))
     found.append(_root_case("basic-constraints-not-ca", "CA",
                             ca("Not A CA Root", basic_constraints="not-ca")))
 
