@@ -134,9 +134,10 @@ def _critical(cert: x509.Certificate) -> list[Finding]:
             continue
         go, openssl = extension.oid not in _GO_CRITICAL, extension.oid not in _OPENSSL_CRITICAL
         if go or openssl:
-            found.append(Finding(go, openssl, f"has a critical extension {_oid(extension.oid)}: "
-                                              f"refused by {_who(go, openssl)} "
-                                              "(unhandled critical extension)"))
+            oid = extension.oid.dotted_string
+            found.append(Finding(go, openssl, f"has a critical extension {oid}: refused by "
+                                              f"{_who(go, openssl)} (unhandled critical "
+                                              "extension)"))
     return found
 
 
@@ -221,8 +222,3 @@ def _who(go: bool, openssl: bool) -> str:
     if go and openssl:
         return "the controller (Go) and the log-shipper (OpenSSL)"
     return "the controller (Go)" if go else "the log-shipper (OpenSSL)"
-
-
-def _oid(oid: x509.ObjectIdentifier) -> str:
-    name = getattr(oid, "_name", "Unknown OID")
-    return oid.dotted_string if name == "Unknown OID" else f"{name} ({oid.dotted_string})"
