@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from post_renderer.render.kube import pointer_parts
+from post_renderer.render.kube import YamlNode, pointer_parts
 
 _CONTAINER_LISTS = ("initContainers", "containers")
 _STYLE_ATTRIBUTES = ("_yaml_comment", "_yaml_format")  # ruamel: comments, flow/block style
@@ -76,7 +76,7 @@ def _reference_counts(document: Any) -> Counter[int]:
     return counts
 
 
-def _unshare(document: Any, path: tuple, counts: Counter[int]) -> Any:
+def _unshare(document: YamlNode, path: tuple[YamlNode, ...], counts: Counter[int]) -> YamlNode:
     """Walk ``path``, copying each shared node on the way; the node at its end, or None."""
     node = document
     for key in path:
@@ -97,9 +97,9 @@ def _unshare(document: Any, path: tuple, counts: Counter[int]) -> Any:
     return node
 
 
-def _copy(node: dict | list) -> dict | list:
+def _copy(node: dict[YamlNode, YamlNode] | list[YamlNode]) -> YamlNode:
     """A shallow copy with the node's comments and style, but not its anchor."""
-    fresh = type(node)()
+    fresh: YamlNode = type(node)()  # a ruamel CommentedMap or CommentedSeq stays one
     if isinstance(node, dict):
         fresh.update(node)
     else:

@@ -13,7 +13,13 @@ import re
 from typing import Any, NamedTuple
 
 from post_renderer.errors import ConfigError
-from post_renderer.render.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
+from post_renderer.render.kube import (
+    POD_SPEC_PATHS,
+    YamlNode,
+    containers,
+    get_path,
+    pod_template_path,
+)
 
 CONTROLLER_CONTAINER = "ocean-kubernetes-controller"
 LOG_SHIPPER_CONTAINER = "log-shipper"
@@ -53,7 +59,7 @@ def is_ocean_controller(document: Any, kind: str) -> bool:
     return isinstance(labels, dict) and labels.get(key) == value
 
 
-def is_fluent_bit(container: dict) -> bool:
+def is_fluent_bit(container: dict[str, YamlNode]) -> bool:
     """The log-shipper, or any container running a fluent-bit image."""
     image = container.get("image")
     return container.get("name") == LOG_SHIPPER_CONTAINER or (
