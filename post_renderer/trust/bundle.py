@@ -80,11 +80,11 @@ class BundleReport:
 
     def missing_roots(self) -> dict[int, tuple[str]]:
         """Intermediates whose issuer is in none of the sources, by id() of their verdict."""
-        accepted = [v for v in self.verdicts if v.certificate and v.verdict in ("ok", "warning")]
-        subjects = {v.certificate.subject_hash for v in accepted}
+        accepted = [(v, v.certificate) for v in self.verdicts
+                    if v.certificate and v.verdict in ("ok", "warning")]
+        subjects = {cert.subject_hash for _, cert in accepted}
         found: dict[int, tuple[str]] = {}
-        for verdict in accepted:
-            cert = verdict.certificate
+        for verdict, cert in accepted:
             if not cert.self_signed and cert.issuer_hash not in subjects:
                 found[id(verdict)] = (
                     f"{verdict.source}: certificate {verdict.position} '{cert.label}' is an "
@@ -108,7 +108,8 @@ class BundleReport:
         unique = {v.certificate.fingerprint: v.certificate for v in self.verdicts
                   if v.certificate is not None and not v.skipped}
         if not unique and self.notes:
-            issuers = sorted({shorten(v.certificate.issuer) for v in self.verdicts if v.skipped})
+            issuers = sorted({shorten(v.certificate.issuer) for v in self.verdicts
+                              if v.skipped and v.certificate})  # skipped ones have one
             raise BundleError(
                 f"the pasted openssl output holds only the server's certificate; its issuer "
                 f"'{issuers[0]}' was not sent",

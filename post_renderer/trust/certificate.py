@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.trust.subject_hash import subject_hash
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
@@ -60,7 +63,7 @@ def certificate_from_der(der: bytes) -> Certificate:
     return describe(cert)
 
 
-def describe(cert) -> Certificate:
+def describe(cert: x509.Certificate) -> Certificate:
     """The facts of a parsed cryptography certificate; ValueError when they cannot be read."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -115,7 +118,7 @@ def describe(cert) -> Certificate:
     )
 
 
-def _signed_by_itself(cert) -> bool:
+def _signed_by_itself(cert: x509.Certificate) -> bool:
     from cryptography.exceptions import UnsupportedAlgorithm
 
     try:
@@ -127,7 +130,7 @@ def _signed_by_itself(cert) -> bool:
     return True
 
 
-def _describe_key(cert) -> tuple[str, bool]:
+def _describe_key(cert: x509.Certificate) -> tuple[str, bool]:
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
     try:
