@@ -57,7 +57,7 @@ class ParsedDocument(NamedTuple):
 
     text: str
     node: Any
-    data: Any
+    data: YamlNode
 
 
 def detect_style(text: str) -> DocumentStyle:
@@ -210,13 +210,13 @@ def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str
     return out.getvalue()
 
 
-def dump_new_document(value: Any, style: DocumentStyle) -> str:
+def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:
     out = io.StringIO()
     _round_trip(style).dump(kubernetes_safe(value), out)
     return out.getvalue()
 
 
-def kubernetes_safe(value: Any) -> Any:
+def kubernetes_safe(value: YamlNode) -> YamlNode:
     """Plain data to insert, with strings quoted where YAML 1.1 would read them otherwise."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 

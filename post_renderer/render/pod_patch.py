@@ -14,7 +14,7 @@ post-renderer idempotent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from post_renderer.render.kube import PatchOp, YamlNode, containers, pointer
 from post_renderer.render.workloads import is_fluent_bit
@@ -58,7 +58,7 @@ class Change(NamedTuple):
     reason: str
 
 
-def pod_spec_changes(pod_spec: Any, prefix: str, wants: PodWants) -> list[Change]:
+def pod_spec_changes(pod_spec: YamlNode, prefix: str, wants: PodWants) -> list[Change]:
     changes: list[Change] = []
     for list_name, index, container in containers(pod_spec):
         base = f"{prefix}{pointer(list_name, index)}"
@@ -72,7 +72,7 @@ def pod_spec_changes(pod_spec: Any, prefix: str, wants: PodWants) -> list[Change
     return changes
 
 
-def list_changes(current: Any, path: str, wanted: Sequence[PodEntry], field: str,
+def list_changes(current: YamlNode, path: str, wanted: Sequence[PodEntry], field: str,
                  owned_volume: str | None = None) -> list[Change]:
     """Replace, remove duplicates and stale entries, then append: indices stay valid."""
     if not wanted:
@@ -124,7 +124,7 @@ _COMPARE_BUDGET = 10_000
 _TOO_LARGE = object()  # never equal to a desired value: the entry gets replaced
 
 
-def _plain(value: Any, budget: list[int]) -> Any:
+def _plain(value: YamlNode, budget: list[int]) -> YamlNode:
     budget[0] -= 1
     if budget[0] < 0:
         return _TOO_LARGE

@@ -115,7 +115,7 @@ def _split_paths(value: str | None) -> list[str]:
     return [p for p in (value or "").split(os.pathsep) if p]
 
 
-def _as_list(value: Any, source: str = "") -> list[str]:
+def _as_list(value: YamlNode, source: str = "") -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -126,7 +126,7 @@ def _as_list(value: Any, source: str = "") -> list[str]:
                       hint="see 'ocean-proxy render --help' for the config file format")
 
 
-def _config_paths(value: Any, base: str, source: str) -> list[str]:
+def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
     return [os.path.join(base, p) for p in _as_list(value, f"{source}: caFiles")]
 
 

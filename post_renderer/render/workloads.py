@@ -10,7 +10,7 @@ The controller is the workload whose pod template runs a container named
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from post_renderer.errors import ConfigError
 from post_renderer.render.kube import (
@@ -47,7 +47,7 @@ def parse_workload_ref(text: str, source: str) -> WorkloadRef:
     return WorkloadRef(kinds[match.group(1).lower()], match.group(2))
 
 
-def is_ocean_controller(document: Any, kind: str) -> bool:
+def is_ocean_controller(document: YamlNode, kind: str) -> bool:
     path = POD_SPEC_PATHS.get(kind)
     if path is None:
         return False
