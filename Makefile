@@ -59,6 +59,7 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed $(BIN)/helm3 $(BIN)/kubectl
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(wildcard post_renderer tests tools bench libexec)
+	$(VENV)/bin/mypy post_renderer
 
 test: tools lint
 	$(VENV)/bin/pytest -n 2 --dist loadscope --timeout 900

@@ -15,6 +15,7 @@ import shlex
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from post_renderer import __version__
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
@@ -35,12 +36,12 @@ class _Parser(argparse.ArgumentParser):
     password.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # ArgumentParser's, passed on
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
         self.hidden_aliases: dict[str, str] = {}
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
 
     def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
@@ -294,7 +295,8 @@ def main(argv: Sequence[str] | None = None,
             args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
         if getattr(args, "debug", False):
             said.live = lambda text: reporter.detail(f"ocean-proxy: debug: {text}")
-        said = args.handler(args, said)
+        handler: Callable[[argparse.Namespace, Outcome], Outcome] = args.handler
+        said = handler(args, said)
         _write_output(said)
     except OceanProxyError as error:
         _say(reporter, said.messages, only_warnings=isinstance(error, OutputError))

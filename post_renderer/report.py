@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 from post_renderer.errors import OceanProxyError
@@ -76,7 +76,7 @@ def _without_credentials(text: str) -> str:
     return _CREDENTIALS.sub(mask, text)
 
 
-def reporter_for_process(environ: dict[str, str] | None = None) -> Reporter:
+def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
     """The reporter for this process: straight to stderr, or to helm's stderr under helm."""
     environ = os.environ if environ is None else environ
     helm_stderr = None

@@ -16,9 +16,9 @@ or block is refused (the same ones the post-renderer would refuse), 0 otherwise:
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from typing import Any
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import BundleError
@@ -26,7 +26,7 @@ from post_renderer.trust import MAX_CA_FILE_BYTES, BundleReport, Verdict, inspec
 from post_renderer.user_files import read_user_file
 
 
-def run(args: Any, said: Outcome) -> Outcome:
+def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     report = BundleReport()
     for name in args.files:
         report.extend(inspect_bundle(_read(name), "stdin" if name == "-" else name))
@@ -75,11 +75,11 @@ def _as_text(report: BundleReport) -> list[str]:
     return lines
 
 
-def _as_json(report: BundleReport) -> dict:
+def _as_json(report: BundleReport) -> dict[str, object]:
     certificates = []
     for verdict in report.verdicts:
         cert = verdict.certificate
-        entry: dict[str, Any] = {
+        entry: dict[str, object] = {
             "source": verdict.source,
             "position": verdict.position,
             "verdict": report.state_of(verdict),
@@ -126,7 +126,7 @@ def _counts(report: BundleReport) -> dict[str, int]:
 
 
 def _ca_text(is_ca: bool | None) -> str:
-    return {True: "yes", False: "no"}.get(is_ca, "not stated (no basic constraints)")
+    return "not stated (no basic constraints)" if is_ca is None else "yes" if is_ca else "no"
 
 
 def _colons(hex_digest: str) -> str:

@@ -6,9 +6,9 @@ and returns the manifests, the ``--plan`` JSON, or the ``--explain`` lines to pr
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from typing import Any
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import ManifestError, UsageError
@@ -18,7 +18,7 @@ from post_renderer.render.settings import read_settings
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 
 
-def run(args: Any, said: Outcome) -> Outcome:
+def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if args.explain and args.plan:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
@@ -34,6 +34,7 @@ def run(args: Any, said: Outcome) -> Outcome:
         return said
     from post_renderer.render.explain import explain_lines, plan_json, summary
 
+    assert result.injection is not None  # a plan is made only for an injection
     said.notice(summary(result.plan, result.injection))
     if args.explain:
         for line in explain_lines(result.plan):

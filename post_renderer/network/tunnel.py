@@ -15,6 +15,8 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Sequence
+from typing import TypeAlias
 
 from post_renderer.errors import (
     ConnectRefusedError,
@@ -33,6 +35,9 @@ from post_renderer.network.proxy_protocol import (
 )
 from post_renderer.network.settings import NetworkSettings
 
+# One getaddrinfo() answer: family, type, protocol, canonical name, socket address.
+_AddressInfo: TypeAlias = tuple[socket.AddressFamily, socket.SocketKind, int, str,
+                                tuple[str | int | bytes, ...]]
 _AUTH_HINT = "put the proxy's user and password in the URL: http://user:password@host:port " \
              "(percent-encode @ : / and % in them)"
 
@@ -96,9 +101,9 @@ def connect_proxy(settings: NetworkSettings, proxy_tls: ssl.SSLContext | None) -
     return _tls_to_proxy(sock, settings, proxy_tls)
 
 
-def _resolve(host: str, port: int, settings: NetworkSettings) -> list[tuple]:
+def _resolve(host: str, port: int, settings: NetworkSettings) -> Sequence[_AddressInfo]:
     """getaddrinfo has no timeout of its own: run it in a thread and stop waiting."""
-    answer: list = []
+    answer: list[Sequence[_AddressInfo] | BaseException] = []
 
     def lookup() -> None:
         try:
@@ -123,7 +128,7 @@ def _resolve(host: str, port: int, settings: NetworkSettings) -> list[tuple]:
     return answer[0]
 
 
-def _connect_any(addresses: list[tuple], timeout: float) -> socket.socket:
+def _connect_any(addresses: Sequence[_AddressInfo], timeout: float) -> socket.socket:
     """Try each address in turn, as socket.create_connection does; the last error if none."""
     failure: OSError = OSError("no address")
     for family, kind, protocol, _, address in addresses:

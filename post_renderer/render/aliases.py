@@ -19,15 +19,14 @@ Nodes off those paths are left alone, so an alias bomb elsewhere stays as small 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
-from post_renderer.render.kube import pointer_parts
+from post_renderer.render.kube import YamlNode, pointer_parts
 
 _CONTAINER_LISTS = ("initContainers", "containers")
 _STYLE_ATTRIBUTES = ("_yaml_comment", "_yaml_format")  # ruamel: comments, flow/block style
 
 
-def unshare_pod(document: Any, pod_spec_path: tuple[str, ...]) -> None:
+def unshare_pod(document: YamlNode, pod_spec_path: tuple[str, ...]) -> None:
     """Unshare what the plan may change in a workload: annotations, volumes, containers."""
     counts = _reference_counts(document)
     template = pod_spec_path[:-1]
@@ -40,7 +39,7 @@ def unshare_pod(document: Any, pod_spec_path: tuple[str, ...]) -> None:
                 _unshare(document, (*pod_spec_path, list_name, index, field), counts)
 
 
-def unshare_paths(document: Any, pointers: list[str]) -> None:
+def unshare_paths(document: YamlNode, pointers: list[str]) -> None:
     """Unshare every node on the way to each RFC 6901 pointer (the parents of the changes)."""
     counts = _reference_counts(document)
     for pointer in pointers:
@@ -48,19 +47,19 @@ def unshare_paths(document: Any, pointers: list[str]) -> None:
         _unshare(document, tuple(int(p) if p.isdigit() else p for p in parts), counts)
 
 
-def unshare_data(document: Any) -> None:
+def unshare_data(document: YamlNode) -> None:
     """Unshare what the plan may change in a ConfigMap or Secret: its data maps."""
     counts = _reference_counts(document)
     for field in ("data", "stringData"):
         _unshare(document, (field,), counts)
 
 
-def _children(node: Any) -> list[Any]:
+def _children(node: YamlNode) -> list[YamlNode]:
     values = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
     return [v for v in values if isinstance(v, (dict, list))]
 
 
-def _reference_counts(document: Any) -> Counter[int]:
+def _reference_counts(document: YamlNode) -> Counter[int]:
     """How many places refer to each node: one visit per distinct node, never per alias."""
     counts: Counter[int] = Counter()
     visited: set[int] = set()
@@ -76,7 +75,7 @@ def _reference_counts(document: Any) -> Counter[int]:
     return counts
 
 
-def _unshare(document: Any, path: tuple, counts: Counter[int]) -> Any:
+def _unshare(document: YamlNode, path: tuple[YamlNode, ...], counts: Counter[int]) -> YamlNode:
     """Walk ``path``, copying each shared node on the way; the node at its end, or None."""
     node = document
     for key in path:
@@ -97,9 +96,9 @@ def _unshare(document: Any, path: tuple, counts: Counter[int]) -> Any:
     return node
 
 
-def _copy(node: dict | list) -> dict | list:
+def _copy(node: dict[YamlNode, YamlNode] | list[YamlNode]) -> YamlNode:
     """A shallow copy with the node's comments and style, but not its anchor."""
-    fresh = type(node)()
+    fresh: YamlNode = type(node)()  # a ruamel CommentedMap or CommentedSeq stays one
     if isinstance(node, dict):
         fresh.update(node)
     else:

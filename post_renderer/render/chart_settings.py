@@ -19,6 +19,7 @@ from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.kube import (
     CA_ENV,
     KEY_REF_KINDS,
+    YamlNode,
     env_entries,
     get_path,
 )
@@ -62,9 +63,8 @@ def read_chart_settings(release: Release) -> ChartSettings:
             proxy_url = Setting(parse_proxy_url(text, source=source), source)
     ca_ref = _key_ref(ca_entry)
     ca_data = None
-    if ca_ref is not None and release.get("Secret", ca_ref.name) is not None:
-        ca_data = Setting(_secret_bytes(release.get("Secret", ca_ref.name), ca_ref.key),
-                          str(ca_ref))
+    if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None:
+        ca_data = Setting(_secret_bytes(ca_secret, ca_ref.key), str(ca_ref))
     jobs = tuple(
         KeyRef("ConfigMap", resource.name, AUTO_UPDATE_KEY)
         for resource in release.referenced("ConfigMap")
@@ -74,7 +74,7 @@ def read_chart_settings(release: Release) -> ChartSettings:
                          _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)))
 
 
-def _no_proxy_entries(entry) -> tuple[str, ...]:
+def _no_proxy_entries(entry: YamlNode) -> tuple[str, ...]:
     value = entry.get("value") if isinstance(entry, dict) else None
     if not isinstance(value, str):
         return ()
@@ -84,7 +84,7 @@ def _no_proxy_entries(entry) -> tuple[str, ...]:
                  for e in entries if e and e.lower() not in defaults)
 
 
-def _first_env(release: Release, names: tuple[str, ...]):
+def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] | None:
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
             if found.entry.get("name") in names:
@@ -92,7 +92,7 @@ def _first_env(release: Release, names: tuple[str, ...]):
     return None
 
 
-def _key_ref(entry) -> KeyRef | None:
+def _key_ref(entry: YamlNode) -> KeyRef | None:
     for field, kind in KEY_REF_KINDS:
         ref = get_path(entry, ("valueFrom", field))
         if isinstance(ref, dict) and isinstance(ref.get("name"), str):
@@ -100,7 +100,7 @@ def _key_ref(entry) -> KeyRef | None:
     return None
 
 
-def _resolve(release: Release, entry, ref: KeyRef | None) -> str | None:
+def _resolve(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None) -> str | None:
     if ref is None:
         value = entry.get("value")
         return value if isinstance(value, str) else None

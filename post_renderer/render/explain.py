@@ -7,9 +7,9 @@ proxy URLs only in their redacted form.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from post_renderer.render.injection import Injection
+from post_renderer.render.kube import PatchOp, YamlNode
 from post_renderer.render.plan import Plan
 from post_renderer.render.pod_patch import Change
 
@@ -53,7 +53,7 @@ def plan_json(plan: Plan) -> str:
         resource = document.resource
         secret = resource.kind == "Secret"
         documents.append({
-            "document": None if document.new else resource.chunk.index + 1,
+            "document": None if resource.chunk is None else resource.chunk.index + 1,
             "kind": resource.kind,
             "name": resource.name,
             "patch": [_redact(change.op, secret) for change in document.changes],
@@ -72,11 +72,11 @@ def _line(change: Change, secret: bool) -> str:
     return f"{text}  # {change.reason}"
 
 
-def _describe(value: Any) -> str:
+def _describe(value: YamlNode) -> str:
     if isinstance(value, dict) and "name" in value and ("value" in value or "valueFrom" in value):
         if "value" in value:
             return f"{value['name']}={_short(str(value['value']))}"
-        ref = next(iter(value["valueFrom"].values()), {})
+        ref: YamlNode = next(iter(value["valueFrom"].values()), {})
         return f"{value['name']} from {ref.get('name')}[{ref.get('key')}]"
     if isinstance(value, dict) and "mountPath" in value:
         return f"mount {value.get('name')} at {value['mountPath']}"
@@ -85,7 +85,7 @@ def _describe(value: Any) -> str:
     return _short(json.dumps(value, default=str, sort_keys=False))
 
 
-def _redact(op: dict, secret: bool) -> dict:
+def _redact(op: PatchOp, secret: bool) -> PatchOp:
     if not secret or "value" not in op:
         return op
     path = op.get("path", "")
@@ -98,7 +98,7 @@ def _redact(op: dict, secret: bool) -> dict:
     return {**op, "value": value}
 
 
-def _size(value: Any) -> str:
+def _size(value: YamlNode) -> str:
     return f"<{len(str(value))} bytes of base64>"
 
 

@@ -8,7 +8,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
+
+# A node of a parsed YAML document (a dict, a list or a scalar): charts put anything anywhere,
+# so every walk checks the shape it needs with isinstance instead of trusting a declared type.
+YamlNode: TypeAlias = Any
+# One RFC 6902 operation: {"op": ..., "path": ..., "value": ...}.
+PatchOp: TypeAlias = dict[str, YamlNode]
 
 # Where each workload kind keeps its pod spec.
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -30,7 +36,7 @@ def pod_template_path(kind: str) -> tuple[str, ...]:
     return POD_SPEC_PATHS[kind][:-1]
 
 
-def get_path(document: Any, path: tuple[str, ...]) -> Any:
+def get_path(document: YamlNode, path: tuple[str, ...]) -> YamlNode:
     node = document
     for key in path:
         if not isinstance(node, dict) or key not in node:
@@ -39,9 +45,9 @@ def get_path(document: Any, path: tuple[str, ...]) -> Any:
     return node
 
 
-def containers(pod_spec: Any) -> list[tuple[str, int, dict]]:
+def containers(pod_spec: YamlNode) -> list[tuple[str, int, dict[str, YamlNode]]]:
     """(list name, index, container) for every init and regular container with a name."""
-    found: list[tuple[str, int, dict]] = []
+    found: list[tuple[str, int, dict[str, YamlNode]]] = []
     if not isinstance(pod_spec, dict):
         return found
     for list_name in CONTAINER_LISTS:
@@ -53,12 +59,12 @@ def containers(pod_spec: Any) -> list[tuple[str, int, dict]]:
 
 
 class EnvEntry(NamedTuple):
-    container: dict
-    entry: dict
+    container: dict[str, YamlNode]
+    entry: dict[str, YamlNode]
     path: str  # RFC 6901 pointer of the entry in its document
 
 
-def env_entries(document: Any, kind: str) -> Iterator[EnvEntry]:
+def env_entries(document: YamlNode, kind: str) -> Iterator[EnvEntry]:
     """Every env entry of every container of a workload, in document order."""
     spec_path = POD_SPEC_PATHS[kind]
     for list_name, index, container in containers(get_path(document, spec_path)):

@@ -15,9 +15,14 @@ from __future__ import annotations
 import functools
 import io
 import re
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ManifestError
+from post_renderer.render.kube import PatchOp, YamlNode
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import Node
 
 _SEQUENCE_ITEM = re.compile(r"^( *)- ", re.MULTILINE)
 _SAFE_FLOW_OPENERS = 1000
@@ -52,7 +57,7 @@ class ParsedDocument(NamedTuple):
 
     text: str
     node: Any
-    data: Any
+    data: YamlNode
 
 
 def detect_style(text: str) -> DocumentStyle:
@@ -86,7 +91,7 @@ def _previous_key(lines: list[str], number: int) -> int | None:
 
 
 @functools.lru_cache(maxsize=2)
-def _parser(pure: bool = False):
+def _parser(pure: bool = False) -> YAML:
     """libyaml when ruamel.yaml.clib is installed; ``pure`` for ruamel's own parser, which
     also reads what libyaml refuses but YAML allows (a redefined anchor)."""
     from ruamel.yaml import YAML
@@ -97,9 +102,9 @@ def _parser(pure: bool = False):
         catching an AttributeError each time); a document has one version."""
 
         @property
-        def versioned_resolver(self):
+        def versioned_resolver(self) -> Any:  # ruamel.yaml's own type for it
             if "_resolvers" not in self.__dict__:
-                self.__dict__["_resolvers"] = VersionedResolver.versioned_resolver.fget(self)
+                self.__dict__["_resolvers"] = super().versioned_resolver
             return self.__dict__["_resolvers"]
 
     yaml = YAML(typ="safe", pure=pure)
@@ -108,7 +113,7 @@ def _parser(pure: bool = False):
 
 
 @functools.lru_cache(maxsize=4)
-def _round_trip(style: DocumentStyle):
+def _round_trip(style: DocumentStyle) -> YAML:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt", pure=True)
@@ -156,7 +161,7 @@ def _maybe_deep(text: str) -> bool:
         _DEEP_INDENT.search(text) is not None
 
 
-def _compose(parser, text: str) -> tuple[Any, Any]:
+def _compose(parser: YAML, text: str) -> tuple[Node | None, YamlNode]:
     node = parser.compose(text)
     return node, parser.constructor.construct_document(node) if node is not None else None
 
@@ -169,7 +174,7 @@ def _without_content(problem: str) -> str:
     return _QUOTED.sub(redact, problem)
 
 
-def edit_document(document: ParsedDocument, ops: list[dict], style: DocumentStyle) -> str:
+def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentStyle) -> str:
     """The document's text with ``ops`` applied, edited in place where possible."""
     import jsonpatch
 
@@ -191,7 +196,7 @@ def edit_document(document: ParsedDocument, ops: list[dict], style: DocumentStyl
     return text.replace("\n", "\r\n") if style.crlf else text
 
 
-def _round_trip_edit(text: str, ops: list[dict], style: DocumentStyle) -> str:
+def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str:
     import jsonpatch
 
     from post_renderer.render.aliases import unshare_paths
@@ -205,13 +210,13 @@ def _round_trip_edit(text: str, ops: list[dict], style: DocumentStyle) -> str:
     return out.getvalue()
 
 
-def dump_new_document(value: Any, style: DocumentStyle) -> str:
+def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:
     out = io.StringIO()
     _round_trip(style).dump(kubernetes_safe(value), out)
     return out.getvalue()
 
 
-def kubernetes_safe(value: Any) -> Any:
+def kubernetes_safe(value: YamlNode) -> YamlNode:
     """Plain data to insert, with strings quoted where YAML 1.1 would read them otherwise."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
@@ -225,6 +230,6 @@ def kubernetes_safe(value: Any) -> Any:
     return value
 
 
-def kubernetes_safe_op(op: dict) -> dict:
+def kubernetes_safe_op(op: PatchOp) -> PatchOp:
     """An RFC 6902 operation whose value is ``kubernetes_safe``."""
     return {**op, "value": kubernetes_safe(op["value"])} if "value" in op else op

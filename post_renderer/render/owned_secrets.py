@@ -7,7 +7,7 @@ the release like the chart's own objects.
 from __future__ import annotations
 
 from post_renderer.render.filters.protocol import Proposal
-from post_renderer.render.kube import get_path, pointer
+from post_renderer.render.kube import YamlNode, get_path, pointer
 from post_renderer.render.pod_patch import Change
 from post_renderer.render.release import Release, Resource
 
@@ -50,8 +50,8 @@ def secret_changes(
     return changes
 
 
-def new_secret(name: str, data: dict[str, str], owner: Resource | None) -> dict:
-    metadata: dict = {"name": name}
+def new_secret(name: str, data: dict[str, str], owner: Resource | None) -> dict[str, YamlNode]:
+    metadata: dict[str, YamlNode] = {"name": name}
     if owner is not None:
         if owner.namespace:
             metadata["namespace"] = owner.namespace

@@ -7,7 +7,7 @@ changes are planned, then applied, and the bytes are joined again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import TargetError
 from post_renderer.render.chart_settings import read_chart_settings
@@ -19,10 +19,12 @@ from post_renderer.render.stream import join, split_documents
 if TYPE_CHECKING:
     import datetime as dt
 
+    from post_renderer.render.plan import Plan
+
 
 class RenderResult(NamedTuple):
     parts: list[bytes | memoryview]
-    plan: Any = None
+    plan: Plan | None = None
     injection: Injection | None = None
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()

@@ -55,8 +55,13 @@ class Plan:
     def ordered(self) -> list[DocumentPlan]:
         """Existing documents in stream order, then new ones in the order planned."""
         existing = sorted((d for d in self.documents if not d.new and d.changes),
-                          key=lambda d: d.resource.chunk.index)
+                          key=_stream_index)
         return existing + [d for d in self.documents if d.new and d.changes]
+
+
+def _stream_index(document: DocumentPlan) -> int:
+    assert document.resource.chunk is not None  # an existing document: it has its place
+    return document.resource.chunk.index
 
 
 def build_plan(release: Release, injection: Injection) -> Plan:
@@ -85,6 +90,7 @@ def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
             text = dump_new_document(ops[0]["value"], resource.style)
             appended.append(b"---\n" + NEW_DOCUMENT_COMMENT.encode() + text.encode("utf-8"))
             continue
+        assert resource.parsed is not None and resource.chunk is not None  # read from the stream
         body = edit_document(resource.parsed, ops, resource.style).encode("utf-8")
         replaced[resource.chunk.index] = resource.head + body + resource.tail
     return replaced, appended

@@ -14,9 +14,9 @@ post-renderer idempotent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from post_renderer.render.kube import containers, pointer
+from post_renderer.render.kube import PatchOp, YamlNode, containers, pointer
 from post_renderer.render.workloads import is_fluent_bit
 
 
@@ -27,11 +27,11 @@ class PodEntry(NamedTuple):
     """
 
     key: str
-    manifest: dict
+    manifest: dict[str, YamlNode]
     reason: str
-    merge: Callable[[Any], dict] | None = None
+    merge: Callable[[YamlNode], dict[str, YamlNode]] | None = None
 
-    def desired(self, existing: Any) -> dict:
+    def desired(self, existing: YamlNode) -> dict[str, YamlNode]:
         return self.merge(existing) if self.merge and existing is not None else self.manifest
 
 
@@ -43,7 +43,7 @@ class PodWants(NamedTuple):
     fluent_bit_env: tuple[PodEntry, ...] = ()  # replace same-named env in fluent-bit containers
     fluent_bit_skip: frozenset[str] = frozenset()  # env fluent-bit containers must not get
 
-    def env_for(self, container: dict) -> tuple[PodEntry, ...]:
+    def env_for(self, container: dict[str, YamlNode]) -> tuple[PodEntry, ...]:
         if not (self.fluent_bit_env or self.fluent_bit_skip) or not is_fluent_bit(container):
             return self.env
         own = {wanted.key: wanted for wanted in self.fluent_bit_env}
@@ -54,11 +54,11 @@ class PodWants(NamedTuple):
 class Change(NamedTuple):
     """One RFC 6902 operation and the reason a reader is given for it."""
 
-    op: dict
+    op: PatchOp
     reason: str
 
 
-def pod_spec_changes(pod_spec: Any, prefix: str, wants: PodWants) -> list[Change]:
+def pod_spec_changes(pod_spec: YamlNode, prefix: str, wants: PodWants) -> list[Change]:
     changes: list[Change] = []
     for list_name, index, container in containers(pod_spec):
         base = f"{prefix}{pointer(list_name, index)}"
@@ -72,7 +72,7 @@ def pod_spec_changes(pod_spec: Any, prefix: str, wants: PodWants) -> list[Change
     return changes
 
 
-def list_changes(current: Any, path: str, wanted: Sequence[PodEntry], field: str,
+def list_changes(current: YamlNode, path: str, wanted: Sequence[PodEntry], field: str,
                  owned_volume: str | None = None) -> list[Change]:
     """Replace, remove duplicates and stale entries, then append: indices stay valid."""
     if not wanted:
@@ -110,7 +110,7 @@ def list_changes(current: Any, path: str, wanted: Sequence[PodEntry], field: str
     return replaces + removes + appends
 
 
-def _same(existing: Any, desired: dict) -> bool:
+def _same(existing: YamlNode, desired: dict[str, YamlNode]) -> bool:
     """Equal as data. A bounded walk: user data could be a YAML alias bomb."""
     if not isinstance(existing, dict) or set(existing) != set(desired):
         return False
@@ -124,7 +124,7 @@ _COMPARE_BUDGET = 10_000
 _TOO_LARGE = object()  # never equal to a desired value: the entry gets replaced
 
 
-def _plain(value: Any, budget: list[int]) -> Any:
+def _plain(value: YamlNode, budget: list[int]) -> YamlNode:
     budget[0] -= 1
     if budget[0] < 0:
         return _TOO_LARGE

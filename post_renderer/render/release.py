@@ -8,11 +8,17 @@ to) and for the top-level ``kind:`` picks them; every other document stays bytes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from post_renderer.errors import ManifestError, TargetError
 from post_renderer.render.aliases import unshare_data, unshare_pod
-from post_renderer.render.kube import KEY_REF_KINDS, POD_SPEC_PATHS, env_entries, get_path
+from post_renderer.render.kube import (
+    KEY_REF_KINDS,
+    POD_SPEC_PATHS,
+    YamlNode,
+    env_entries,
+    get_path,
+)
 from post_renderer.render.manifest import (
     DocumentStyle,
     ParsedDocument,
@@ -45,7 +51,7 @@ class Resource(NamedTuple):
 
     kind: str
     name: str
-    document: Any
+    document: YamlNode
     chunk: Chunk | None = None
     style: DocumentStyle = DocumentStyle()
     head: bytes = b""  # the '---' line, written back as it was

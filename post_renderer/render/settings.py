@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ConfigError
 from post_renderer.proxy_settings.no_proxy import parse_no_proxy
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.render.kube import YamlNode
 from post_renderer.render.workloads import WorkloadRef, parse_workload_ref
 from post_renderer.trust import MAX_CA_FILE_BYTES
 from post_renderer.user_files import read_user_file
+
+if TYPE_CHECKING:
+    import argparse
 
 AUTO_UPDATE_POLICIES = ("inject", "keep", "refuse")
 CONFIG_KEYS = ("proxyUrl", "caFiles", "noProxy", "workloads", "autoUpdate")
@@ -52,7 +56,7 @@ class UserSettings(NamedTuple):
         return bool(self.proxy_url or self.ca_files or self.no_proxy or self.workloads)
 
 
-def read_settings(flags: Any, environ: Mapping[str, str]) -> UserSettings:
+def read_settings(flags: argparse.Namespace, environ: Mapping[str, str]) -> UserSettings:
     """Resolve every setting from the flags, the environment and the config file."""
     config_path = flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
     config, config_dir = _read_config(config_path) if config_path else ({}, ".")
@@ -111,7 +115,7 @@ def _split_paths(value: str | None) -> list[str]:
     return [p for p in (value or "").split(os.pathsep) if p]
 
 
-def _as_list(value: Any, source: str = "") -> list[str]:
+def _as_list(value: YamlNode, source: str = "") -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -122,11 +126,11 @@ def _as_list(value: Any, source: str = "") -> list[str]:
                       hint="see 'ocean-proxy render --help' for the config file format")
 
 
-def _config_paths(value: Any, base: str, source: str) -> list[str]:
+def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
     return [os.path.join(base, p) for p in _as_list(value, f"{source}: caFiles")]
 
 
-def _read_config(path: str) -> tuple[dict, str]:
+def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 

@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from post_renderer.render.kube import pointer_parts
+from post_renderer.render.kube import PatchOp, YamlNode, pointer_parts
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
+DumpBlock: TypeAlias = Callable[[YamlNode], str]
 
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
@@ -28,7 +34,7 @@ class Unsupported(Exception):
     """The operation cannot be done as a text edit; use the round-trip instead."""
 
 
-def splice(text: str, root: Node, ops: list[dict], dump_block) -> str:
+def splice(text: str, root: Node, ops: list[PatchOp], dump_block: DumpBlock) -> str:
     """Apply ``ops`` (all in the original document's coordinates) to ``text``.
 
     ``dump_block(value)`` writes a value as block YAML at column 0, ending with a newline.
@@ -49,7 +55,7 @@ def splice(text: str, root: Node, ops: list[dict], dump_block) -> str:
     return out
 
 
-def _edit(text: str, root: Node, op: dict, dump_block) -> tuple[int, int, str]:
+def _edit(text: str, root: Node, op: PatchOp, dump_block: DumpBlock) -> tuple[int, int, str]:
     parts = pointer_parts(op["path"])
     if not parts:
         raise Unsupported("whole-document operation")
@@ -79,13 +85,15 @@ def _edit(text: str, root: Node, op: dict, dump_block) -> tuple[int, int, str]:
     raise Unsupported(f"{kind} at {op['path']}")
 
 
-def _append_item(text: str, sequence: SequenceNode, value: Any, dump_block):
+def _append_item(text: str, sequence: SequenceNode, value: YamlNode,
+                 dump_block: DumpBlock) -> tuple[int, int, str]:
     column = _column(text, _dash(text, sequence.value[0]))
     at = _line_end(text, _content_end(sequence))
     return at, at, "\n" + " " * column + "- " + _block(value, column + 2, dump_block)
 
 
-def _add_key(text: str, mapping: MappingNode, key: str, value: Any, dump_block):
+def _add_key(text: str, mapping: MappingNode, key: str, value: YamlNode,
+             dump_block: DumpBlock) -> tuple[int, int, str]:
     if not _KEY_SAFE.match(key):
         raise Unsupported("key needs quoting")
     column = mapping.value[0][0].start_mark.column
@@ -94,7 +102,8 @@ def _add_key(text: str, mapping: MappingNode, key: str, value: Any, dump_block):
     return at, at, "\n" + " " * column + entry
 
 
-def _replace_node(text: str, node: Node, value: Any, dump_block):
+def _replace_node(text: str, node: Node, value: YamlNode,
+                  dump_block: DumpBlock) -> tuple[int, int, str]:
     start = node.start_mark.index
     column = node.start_mark.column
     if isinstance(node, ScalarNode):
@@ -112,7 +121,7 @@ def _replace_node(text: str, node: Node, value: Any, dump_block):
     return start, _line_end(text, _content_end(node)), _block(value, column, dump_block)
 
 
-def _remove_lines(text: str, first: int, last_node: Node):
+def _remove_lines(text: str, first: int, last_node: Node) -> tuple[int, int, str]:
     """From the end of the line before ``first`` to the end of ``last_node``'s last line."""
     line_start = text.rfind("\n", 0, first) + 1
     if line_start == 0:
@@ -122,7 +131,7 @@ def _remove_lines(text: str, first: int, last_node: Node):
     return line_start - 1, _line_end(text, _content_end(last_node)), ""
 
 
-def _block(value: Any, column: int, dump_block) -> str:
+def _block(value: YamlNode, column: int, dump_block: DumpBlock) -> str:
     """Block YAML for ``value`` whose first line continues the current one at ``column``."""
     if not isinstance(value, (dict, list)):
         return _scalar(value, dump_block)
@@ -131,7 +140,7 @@ def _block(value: Any, column: int, dump_block) -> str:
     return "\n".join([lines[0], *(pad + line if line else line for line in lines[1:])])
 
 
-def _scalar(value: Any, dump_block) -> str:
+def _scalar(value: YamlNode, dump_block: DumpBlock) -> str:
     if isinstance(value, str) and "\n" in value:
         raise Unsupported("multi-line value needs a block scalar here")
     rendered = dump_block([value]).rstrip("\n")
@@ -140,7 +149,7 @@ def _scalar(value: Any, dump_block) -> str:
     return rendered[2:]
 
 
-def _block_scalar(value: Any, indent: int) -> str:
+def _block_scalar(value: YamlNode, indent: int) -> str:
     if not isinstance(value, str) or value[:1] in (" ", "\t") or "\r" in value:
         raise Unsupported("block scalar needs an indentation indicator")
     body = value[:-1] if value.endswith("\n") else value
@@ -210,7 +219,8 @@ def _is_flow(node: Node) -> bool:
 def _content_end(node: Node) -> int:
     """Where the node's own text ends (before the newline that follows a block)."""
     if isinstance(node, ScalarNode) or _is_flow(node):
-        return node.end_mark.index
+        end: int = node.end_mark.index  # ruamel.yaml types a node's marks as Any
+        return end
     last = node.value[-1]
     return _content_end(last[1] if isinstance(node, MappingNode) else last)
 
@@ -225,7 +235,7 @@ def _line_end(text: str, position: int) -> int:
 
 def _dash(text: str, item: Node) -> int:
     """Position of the '-' that starts a block sequence item."""
-    position = item.start_mark.index - 1
+    position: int = item.start_mark.index - 1
     while position >= 0 and text[position] in " \t\n":
         position -= 1
     if position < 0 or text[position] != "-":
@@ -243,10 +253,10 @@ def _indent_of(text: str, position: int) -> int:
     return len(line) - len(line.lstrip(" -"))
 
 
-def dump_block_with(yaml) -> Any:
+def dump_block_with(yaml: YAML) -> DumpBlock:
     """``dump_block`` for :func:`splice`, writing with a configured ruamel YAML instance."""
 
-    def dump_block(value: Any) -> str:
+    def dump_block(value: YamlNode) -> str:
         out = io.StringIO()
         yaml.dump(value, out)
         return out.getvalue()

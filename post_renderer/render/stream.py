@@ -34,7 +34,8 @@ _MARKER_ENDS = (b" ", b"\t", b"\r", b"\n", b"")
 class Chunk(NamedTuple):
     """One document's bytes: ``start:end`` in the stream; its YAML begins at ``body``."""
 
-    index: int
+    # Shadows tuple.index(), which no caller uses; the name is what the rest of the code reads.
+    index: int  # type: ignore[assignment]
     start: int
     end: int
     body: int  # after the '---' line (== start when the document has no marker)
@@ -43,7 +44,7 @@ class Chunk(NamedTuple):
 class Chunks:
     """Every document's boundaries, as offsets; a ``Chunk`` is made only when asked for."""
 
-    def __init__(self, starts: array, bodies: array, end: int) -> None:
+    def __init__(self, starts: array[int], bodies: array[int], end: int) -> None:
         self._starts = starts
         self._bodies = bodies
         self._end = end

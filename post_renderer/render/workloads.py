@@ -10,10 +10,16 @@ The controller is the workload whose pod template runs a container named
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from post_renderer.errors import ConfigError
-from post_renderer.render.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
+from post_renderer.render.kube import (
+    POD_SPEC_PATHS,
+    YamlNode,
+    containers,
+    get_path,
+    pod_template_path,
+)
 
 CONTROLLER_CONTAINER = "ocean-kubernetes-controller"
 LOG_SHIPPER_CONTAINER = "log-shipper"
@@ -41,7 +47,7 @@ def parse_workload_ref(text: str, source: str) -> WorkloadRef:
     return WorkloadRef(kinds[match.group(1).lower()], match.group(2))
 
 
-def is_ocean_controller(document: Any, kind: str) -> bool:
+def is_ocean_controller(document: YamlNode, kind: str) -> bool:
     path = POD_SPEC_PATHS.get(kind)
     if path is None:
         return False
@@ -53,7 +59,7 @@ def is_ocean_controller(document: Any, kind: str) -> bool:
     return isinstance(labels, dict) and labels.get(key) == value
 
 
-def is_fluent_bit(container: dict) -> bool:
+def is_fluent_bit(container: dict[str, YamlNode]) -> bool:
     """The log-shipper, or any container running a fluent-bit image."""
     image = container.get("image")
     return container.get("name") == LOG_SHIPPER_CONTAINER or (

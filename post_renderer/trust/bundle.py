@@ -95,17 +95,21 @@ class BundleReport:
             return "warning"
         return verdict.verdict
 
+    def usable(self) -> list[tuple[Verdict, Certificate]]:
+        """The certificates that will be trusted, with their verdicts."""
+        return [(v, v.certificate) for v in self.verdicts
+                if v.usable and v.certificate is not None]
+
     def chain_warnings(self) -> dict[int, tuple[str, ...]]:
         """Intermediates whose root is missing or forbids them, by id() of their verdict.
 
         The controller (Go) anchors at any certificate in the bundle; the log-shipper
         (OpenSSL) follows issuers up to a self-signed root and checks each path length.
         """
-        accepted = [v for v in self.verdicts if v.usable]
-        by_subject = {v.certificate.subject_hash: v.certificate for v in accepted}
+        accepted = self.usable()
+        by_subject = {cert.subject_hash: cert for _, cert in accepted}
         found: dict[int, tuple[str, ...]] = {}
-        for verdict in accepted:
-            cert = verdict.certificate
+        for verdict, cert in accepted:
             where = f"{verdict.source}: certificate {verdict.position} '{cert.label}'"
             if cert.self_signed:
                 continue
@@ -138,7 +142,7 @@ class BundleReport:
                 message += f" (and {len(refusals) - 1} more problem(s))"
                 hint = f"{hint}; 'ocean-proxy check-bundle FILE' lists them all"
             raise BundleError(message, hint)
-        unique = {v.certificate.fingerprint: v.certificate for v in self.verdicts if v.usable}
+        unique = {cert.fingerprint: cert for _, cert in self.usable()}
         unusable = [u for v in self.verdicts for u in v.unusable]
         if not unique and unusable:
             message, hint = unusable[0]
@@ -146,7 +150,8 @@ class BundleReport:
                 message += f" (and {len(unusable) - 1} more unusable certificate(s))"
             raise BundleError(message, hint)
         if not unique and self.notes:
-            issuers = sorted({shorten(v.certificate.issuer) for v in self.verdicts if v.skipped})
+            issuers = sorted({shorten(v.certificate.issuer) for v in self.verdicts
+                              if v.skipped and v.certificate})  # skipped ones have one
             raise BundleError(
                 f"the pasted openssl output holds only the server's certificate; its issuer "
                 f"'{issuers[0]}' was not sent",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.trust.runtime_rules import (
     Finding,
@@ -17,6 +17,9 @@ from post_renderer.trust.runtime_rules import (
     signature_findings,
 )
 from post_renderer.trust.subject_hash import subject_hash
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 SUBJECT_DISPLAY = 160
 
@@ -64,7 +67,7 @@ def certificate_from_der(der: bytes) -> Certificate:
     return describe(cert)
 
 
-def describe(cert) -> Certificate:
+def describe(cert: x509.Certificate) -> Certificate:
     """The facts of a parsed cryptography certificate; ValueError when they cannot be read."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -116,7 +119,7 @@ def describe(cert) -> Certificate:
     )
 
 
-def _signed_by_itself(cert) -> bool:
+def _signed_by_itself(cert: x509.Certificate) -> bool:
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
     try:
@@ -128,13 +131,15 @@ def _signed_by_itself(cert) -> bool:
     return True
 
 
-def _weak_signature_by_itself(cert) -> bool:
+def _weak_signature_by_itself(cert: x509.Certificate) -> bool:
     """Check a SHA-1/MD5 self-signature by hand; when even that cannot, the names decide."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
     try:
         key, digest = cert.public_key(), cert.signature_hash_algorithm
+        if digest is None:  # e.g. Ed25519: no separate digest to check by hand
+            return True
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), digest)
         elif isinstance(key, ec.EllipticCurvePublicKey):
@@ -148,7 +153,7 @@ def _weak_signature_by_itself(cert) -> bool:
     return True
 
 
-def _describe_key(cert) -> str:
+def _describe_key(cert: x509.Certificate) -> str:
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
     try:

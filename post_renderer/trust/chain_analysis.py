@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from post_renderer.trust.bundle import Certificate
+from post_renderer.trust.certificate import Certificate
 
 MAX_DEPTH = 10
 

@@ -17,7 +17,7 @@ from post_renderer.errors import (
     NameMismatchError,
     UnknownIssuerError,
 )
-from post_renderer.trust.bundle import Certificate
+from post_renderer.trust.certificate import Certificate
 from post_renderer.trust.chain_analysis import ChainAnalysis, subject_names
 
 # OpenSSL X509_V_ERR_* codes

@@ -13,11 +13,13 @@ openssl). Neither runtime checks a trust anchor's own signature, so that is not 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID
+
+_E = TypeVar("_E", bound=x509.ExtensionType)
 
 SPOT_API = "api.spotinst.io"
 SPOT_CHARTS = "charts.spot.io"
@@ -197,7 +199,7 @@ def _name_constraints(cert: x509.Certificate) -> list[Finding]:
     return []
 
 
-def _extension(cert: x509.Certificate, kind: type) -> object | None:
+def _extension(cert: x509.Certificate, kind: type[_E]) -> _E | None:
     try:
         return cert.extensions.get_extension_for_class(kind).value
     except x509.ExtensionNotFound:

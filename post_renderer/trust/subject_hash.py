@@ -16,6 +16,7 @@ lower-cased, re-encoded as UTF8String; the outer SEQUENCE is left out (``x509_na
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 _SEQUENCE, _SET, _UTF8STRING = 0x30, 0x31, 0x0C
 # Tags OpenSSL canonicalises (ASN1_MASK_CANON), with the codec of their contents.
@@ -80,7 +81,7 @@ def _canonical_text(contents: bytes, codec: str) -> bytes:
     return bytes(out)
 
 
-def _children(data: bytes, raw: bool = False):
+def _children(data: bytes, raw: bool = False) -> Iterator[tuple[int, bytes]]:
     """(tag, contents) of each TLV in ``data``; with raw, the whole TLV instead of contents."""
     offset = 0
     while offset < len(data):

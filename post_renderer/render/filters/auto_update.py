@@ -31,7 +31,7 @@ def propose(context: PlanContext) -> list[Proposal]:
     for ref in injection.auto_update_jobs:
         configmap = release.get("ConfigMap", ref.name)
         text = get_path(configmap.document, ("data", ref.key)) if configmap else None
-        if not isinstance(text, str):
+        if configmap is None or not isinstance(text, str):
             continue
         job = parse_document(text, "the embedded auto-update Job", lines_of="the Job")
         kind = get_path(job.data, ("kind",))

@@ -20,7 +20,7 @@ import base64
 
 from post_renderer.render.filters.protocol import PlanContext, Proposal
 from post_renderer.render.injection import Injection
-from post_renderer.render.kube import get_path, pointer
+from post_renderer.render.kube import YamlNode, get_path, pointer
 from post_renderer.render.owned_secrets import secret_changes
 from post_renderer.render.pod_patch import Change, PodEntry, PodWants
 
@@ -43,7 +43,7 @@ def pod_wants(injection: Injection) -> PodWants:
         else:
             env.append(PodEntry(name, {"name": name, "value": no_proxy},
                               "in-cluster traffic stays direct"))
-    fluent_bit = ()
+    fluent_bit: tuple[PodEntry, ...] = ()
     if _fluent_bit_url(injection) is not None:
         fluent_bit = tuple(
             PodEntry(name, _url_entry(name, injection, FLUENT_BIT_KEY),
@@ -56,10 +56,11 @@ def pod_wants(injection: Injection) -> PodWants:
     return PodWants(env=tuple(env), fluent_bit_env=fluent_bit, fluent_bit_skip=skip)
 
 
-def _url_entry(name: str, injection: Injection, key: str = PROXY_KEY) -> dict:
+def _url_entry(name: str, injection: Injection, key: str = PROXY_KEY) -> dict[str, YamlNode]:
     if injection.proxy_secret:
         return {"name": name, "valueFrom": {"secretKeyRef": {
             "name": injection.proxy_secret, "key": key}}}
+    assert injection.proxy is not None  # only asked for when there is a proxy
     return {"name": name, "value": injection.proxy.value.without_credentials}
 
 
@@ -67,6 +68,7 @@ def _fluent_bit_url(injection: Injection) -> str | None:
     """fluent-bit's own copy of the URL, when it must differ from Go's."""
     if not injection.proxy_secret:
         return None
+    assert injection.proxy is not None  # a proxy Secret is made only for a proxy
     url = injection.proxy.value
     return url.for_fluent_bit if url.for_fluent_bit != url.full else None
 
@@ -86,9 +88,9 @@ def propose(context: PlanContext) -> list[Proposal]:
                                   "the proxy URL with its credentials, out of plain sight")
     ref = injection.proxy_configmap
     configmap = release.get("ConfigMap", ref.name) if ref else None
-    current = get_path(configmap.document, ("data", ref.key)) if configmap else None
+    current = get_path(configmap.document, ("data", ref.key)) if configmap and ref else None
     wanted = injection.proxy.value.without_credentials
-    if isinstance(current, str) and current != wanted:
+    if configmap and ref and isinstance(current, str) and current != wanted:
         changes.append(Proposal(configmap, Change(
             {"op": "replace", "path": pointer("data", ref.key), "value": wanted},
             "the ConfigMap keeps the proxy URL without credentials")))

@@ -16,7 +16,7 @@ import hashlib
 from post_renderer.proxy_settings.proxy_url import ProxyUrl
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
-from post_renderer.render.kube import get_path, pod_template_path, pointer
+from post_renderer.render.kube import YamlNode, get_path, pod_template_path, pointer
 from post_renderer.render.pod_patch import Change, PodWants
 from post_renderer.render.release import Resource
 
@@ -63,7 +63,7 @@ def annotation_changes(workload: Resource, injection: Injection) -> list[Change]
     metadata = get_path(workload.document, metadata_path)
     annotations = get_path(metadata, ("annotations",))
     if not isinstance(metadata, dict):
-        value = {"annotations": {k: v for k, (v, _) in wanted.items()}}
+        value: YamlNode = {"annotations": {k: v for k, (v, _) in wanted.items()}}
         return [Change({"op": "add", "path": pointer(*metadata_path), "value": value},
                        "; ".join(r for _, r in wanted.values()))]
     if not isinstance(annotations, dict):

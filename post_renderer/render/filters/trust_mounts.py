@@ -21,6 +21,7 @@ from post_renderer.render.filters.protocol import PlanContext, Proposal
 from post_renderer.render.injection import Injection
 from post_renderer.render.kube import (
     CA_ENV,
+    YamlNode,
     env_entries,
     get_path,
 )
@@ -74,7 +75,7 @@ def _cert_dirs(existing: str | None) -> str:
     return ":".join([*dirs, CA_DIR] if CA_DIR not in dirs else dirs)
 
 
-def _merge_cert_dir(existing) -> dict:
+def _merge_cert_dir(existing: YamlNode) -> dict[str, YamlNode]:
     value = existing.get("value") if isinstance(existing, dict) else None
     return {"name": "SSL_CERT_DIR", "value": _cert_dirs(value if isinstance(value, str) else None)}
 
@@ -99,6 +100,7 @@ def propose(context: PlanContext) -> list[Proposal]:
 
 def _repoint_ca_env(release: Release, injection: Injection) -> list[Proposal]:
     ref = injection.ca_secret
+    assert ref is not None  # checked by propose()
     wanted = {"name": CA_ENV, "valueFrom": {"secretKeyRef": {
         "name": ref.name, "key": ref.key, "optional": True}}}
     return [Proposal(workload, Change({"op": "replace", "path": found.path, "value": wanted},
