@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from post_renderer import __version__
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError
-from post_renderer.output_file import write_atomically
+from post_renderer.output_file import write_output as write_output_file
 from post_renderer.render.settings import AUTO_UPDATE_POLICIES
 from post_renderer.report import Reporter, reporter_for_process
 
@@ -328,7 +328,7 @@ def _write_output(said: Outcome) -> None:
     if not said.output:
         return
     if said.output_path is not None:
-        write_atomically(said.output_path, b"".join(said.output))
+        write_output_file(said.output_path, b"".join(said.output))
         return
     out = sys.stdout
     if out is None:
