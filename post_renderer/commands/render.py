@@ -47,7 +47,13 @@ def run(args: Any, said: Outcome) -> Outcome:
 
 def read_manifests(filename: str) -> bytes:
     if filename == "-":
-        if sys.stdin is None or sys.stdin.isatty():
+        if sys.stdin is None:
+            raise UsageError(
+                "standard input is closed",
+                hint="pipe 'helm template' into it, or give it to helm with "
+                     "--post-renderer ocean-proxy-post-renderer",
+            )
+        if sys.stdin.isatty():
             raise UsageError(
                 "no manifests on standard input",
                 hint="pipe 'helm template' into it, or give it to helm with "
