@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import ManifestError, UsageError
+from post_renderer.errors import ManifestError, UsageError, shown
 from post_renderer.render.pipeline import post_render
 from post_renderer.render.settings import read_settings
 
@@ -66,9 +66,9 @@ def read_manifests(filename: str) -> bytes:
             with open(filename, "rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
         except OSError as error:
-            raise UsageError(f"cannot read {filename} ({error.strerror})",
+            raise UsageError(f"cannot read {shown(filename, quoted=False)} ({error.strerror})",
                              hint="check the path given to --filename") from None
-        where = filename
+        where = shown(filename, quoted=False)
     if len(data) > MAX_INPUT_BYTES:
         raise ManifestError(f"{where} is larger than 2 GiB",
                             hint="a Helm release this large cannot be stored by Kubernetes")
