@@ -19,10 +19,10 @@ from typing import Any, NoReturn
 
 from post_renderer import __version__
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
-from post_renderer.errors import OceanProxyError, OutputError, UsageError
-from post_renderer.output_file import write_atomically
+from post_renderer.errors import OceanProxyError, OutputError, UsageError, shown
+from post_renderer.output_file import write_output as write_output_file
 from post_renderer.render.settings import AUTO_UPDATE_POLICIES
-from post_renderer.report import Reporter, reporter_for_process
+from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +57,23 @@ class _Parser(argparse.ArgumentParser):
             raise UsageError("unexpected argument with no flag before it (not shown: it may "
                              "hold a secret)", hint=f"run '{parser.prog} --help' for the options")
         return parsed
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        if action.choices is None or value in action.choices:
+            return
+        choices = [str(choice) for choice in action.choices]
+        close = difflib.get_close_matches(str(value), choices, 1) if "@" not in str(value) else []
+        raise argparse.ArgumentError(
+            action, f"invalid choice {shown(str(value))} (choose from {', '.join(choices)})"
+            + (f"; did you mean {close[0]}?" if close else ""))
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> object:
+        try:
+            return super()._get_value(action, arg_string)
+        except argparse.ArgumentError:  # argparse's own message quotes the value
+            kind = getattr(action.type, "__name__", "value")
+            raise argparse.ArgumentError(
+                action, f"invalid {kind} value {shown(arg_string)}") from None
 
     def _command_parser(self, arguments: list[str]) -> tuple[int, _Parser]:
         """Where the command's own arguments start, and the command's parser (else this one)."""
@@ -96,10 +113,15 @@ class _Parser(argparse.ArgumentParser):
 
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""
-        flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
+        # Only the flag's name: a flag glued to its value (--proxy-urlhttp://u:p@h) would
+        # otherwise print the value, whatever quotes or spaces it holds.
+        name = re.match(r"-*[A-Za-z0-9_-]{0,40}", argument)
+        flag = name.group(0) if name else ""
         known = [option for option in self._option_string_actions if option.startswith("--")]
         completions = [option for option in known if option.startswith(flag)]
-        close = completions if len(completions) == 1 else difflib.get_close_matches(flag, known, 1)
+        glued = sorted((option for option in known if flag.startswith(option)), key=len)[-1:]
+        close = (glued or completions if len(completions) == 1 or glued
+                 else difflib.get_close_matches(flag, known, 1))
         message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
         if re.search(r"\s", argument):
             return UsageError(message + " (read from one argument with a space)",
@@ -288,9 +310,12 @@ def main(argv: Sequence[str] | None = None,
     # can hold secrets, in a form meant for developers: what users need, the reporter says.
     warnings.simplefilter("ignore")
     reporter = reporter_for_process()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    reporter.hide(credentials_in([*arguments, *(value for name, value in os.environ.items()
+                                                if name.startswith("OCEAN_PROXY_"))]))
     said = Outcome()
     try:
-        args = parser_factory().parse_args(argv)
+        args = parser_factory().parse_args(arguments)
         if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
             args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
         if getattr(args, "debug", False):
@@ -330,7 +355,7 @@ def _write_output(said: Outcome) -> None:
     if not said.output:
         return
     if said.output_path is not None:
-        write_atomically(said.output_path, b"".join(said.output))
+        write_output_file(said.output_path, b"".join(said.output))
         return
     out = sys.stdout
     if out is None:

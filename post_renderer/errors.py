@@ -6,6 +6,20 @@ and what to do about it. None of them may contain a secret (token, key, proxy pa
 
 from __future__ import annotations
 
+_NOT_SHOWN = "(the value is not shown: it may hold a password)"
+
+
+def shown(value: str, *, quoted: bool = True) -> str:
+    """A value the user gave, for a message: itself, or a stand-in when it could hold
+    credentials (a URL, anything with an '@'), whatever characters those contain.
+
+        >>> shown("Deployment/x"), shown("http://u:p w@h", quoted=False)
+        ("'Deployment/x'", '(the value is not shown: it may hold a password)')
+    """
+    if "@" in value or "://" in value or len(value) > 200:
+        return _NOT_SHOWN
+    return f"'{value}'" if quoted else value
+
 
 class OceanProxyError(Exception):
     """Base class: a one-line message, an optional hint, and the process exit code."""

@@ -31,6 +31,11 @@ class Reporter:
         self._messages = messages
         self._errors = list(errors) or [messages]
         self.warnings = 0
+        self._hidden: list[str] = []
+
+    def hide(self, secrets: Iterable[str]) -> None:
+        """Never print these (the credentials the user passed), whatever quotes them."""
+        self._hidden = sorted({*self._hidden, *secrets}, key=len, reverse=True)
 
     def notice(self, text: str) -> None:
         self._write([self._messages], f"{PROGRAM}: {text}")
@@ -44,13 +49,21 @@ class Reporter:
         self._write([self._messages], text)
 
     def error(self, error: OceanProxyError) -> None:
-        lines = [f"{PROGRAM}: error: {_without_credentials(_one_line(error.message))}"]
+        lines = [f"{PROGRAM}: error: {self._safe_line(error.message)}"]
         if error.hint:
-            lines.append(f"{PROGRAM}: hint: {_without_credentials(_one_line(error.hint))}")
+            lines.append(f"{PROGRAM}: hint: {self._safe_line(error.hint)}")
         self._write(self._errors, "\n".join(lines))
 
-    @staticmethod
-    def _write(streams: list[TextIO], text: str) -> None:
+    def _safe_line(self, text: str) -> str:
+        return _without_credentials(_one_line(self._without_hidden(text)))
+
+    def _without_hidden(self, text: str) -> str:
+        for secret in self._hidden:
+            text = text.replace(secret, "***")
+        return text
+
+    def _write(self, streams: list[TextIO], text: str) -> None:
+        text = self._without_hidden(text)
         for stream in streams:
             try:
                 stream.write(text + "\n")
@@ -74,6 +87,31 @@ def _without_credentials(text: str) -> str:
         return f"{match.group('scheme') or ''}***@"
 
     return _CREDENTIALS.sub(mask, text)
+
+
+def credentials_in(texts: Iterable[str]) -> list[str]:
+    """The credentials of every URL in ``texts`` (arguments, environment), as written and
+    decoded. A user name and password run from '://' to the last '@', whatever they hold.
+
+        >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])
+        ["bob:it's a s3cret", "it's a s3cret"]
+    """
+    from urllib.parse import unquote
+
+    found: list[str] = []
+    for text in texts:
+        for scheme_end in (m.end() for m in re.finditer("://", text)):
+            userinfo, at, _ = text[scheme_end:].rpartition("@")
+            if not at:
+                continue
+            password = userinfo.partition(":")[2]
+            for secret in (userinfo, password, unquote(userinfo), unquote(password)):
+                if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
+                    found.append(secret)
+    return found
+
+
+_SHORTEST_HIDDEN = 4  # shorter ones would blank out ordinary words; the sources never echo them
 
 
 def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:

@@ -3,23 +3,24 @@ say which file, from which option, and what to do."""
 
 from __future__ import annotations
 
-from post_renderer.errors import ConfigError
+from post_renderer.errors import ConfigError, shown
 
 
 def read_user_file(path: str, limit: int, what: str) -> bytes:
     """At most ``limit`` bytes of ``path``; ``what`` names it in errors ("CA file (--ca-file)")."""
+    name = shown(path, quoted=False)
     try:
         with open(path, "rb") as handle:
             return handle.read(limit)
     except FileNotFoundError:
-        raise ConfigError(f"{what} {path} does not exist",
+        raise ConfigError(f"{what} {name} does not exist",
                           hint="check the path; relative paths start from the current "
                                "directory (config file entries: from the config file)") from None
     except IsADirectoryError:
-        raise ConfigError(f"{what} {path} is a directory", hint="name the file itself") from None
+        raise ConfigError(f"{what} {name} is a directory", hint="name the file itself") from None
     except PermissionError:
-        raise ConfigError(f"{what} {path} cannot be read (permission denied)",
+        raise ConfigError(f"{what} {name} cannot be read (permission denied)",
                           hint="check the file's permissions") from None
     except OSError as error:
-        raise ConfigError(f"{what} {path} cannot be read ({error.strerror})",
+        raise ConfigError(f"{what} {name} cannot be read ({error.strerror})",
                           hint="check the path") from None

@@ -19,3 +19,35 @@ def failure(run: Run, *, exit_code: int = 1) -> tuple[str, str]:
     assert len(errors) == 1 and len(hints) == 1, run.stderr
     assert "Traceback" not in run.stderr
     return errors[0], hints[0]
+
+
+def run_main(args: list[str], *, stdin: bytes = b"", env: dict[str, str] | None = None,
+             cwd: str | None = None, parser_factory=None) -> Run:
+    """``cli.main`` in this process (fast enough for hypothesis): stdin, stdout and stderr
+    swapped for buffers, the environment cleaned of OCEAN_PROXY_* and given ``env``."""
+    import contextlib
+    import io
+    import os
+    import sys
+    from unittest import mock
+
+    from post_renderer import cli
+
+    from .conftest import clean_env
+
+    out = io.BytesIO()
+    err = io.StringIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8")
+    environ = clean_env(**(env or {}))
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.dict(os.environ, environ, clear=True))
+        stack.enter_context(mock.patch.object(sys, "stdin",
+                                              io.TextIOWrapper(io.BytesIO(stdin))))
+        stack.enter_context(mock.patch.object(sys, "stdout", stdout))
+        stack.enter_context(mock.patch.object(sys, "stderr", err))
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        factory = {} if parser_factory is None else {"parser_factory": parser_factory}
+        code = cli.main(args, **factory)
+        stdout.flush()
+    return Run(code, out.getvalue(), err.getvalue())

@@ -296,3 +296,33 @@ def test_a_certificate_with_a_damaged_version_field_is_refused_by_name(tmp_path)
     assert run.returncode == 1
     assert "block 1 (line 1) is not a valid X.509 certificate" in run.stderr
     assert "internal error" not in run.stderr
+
+
+# -- passwords: any characters, every path a value reaches a message by ----------------------
+
+PASSWORD_CHARACTERS = st.one_of(
+    st.sampled_from(list("'\" @%:/?#\\\t=,;[]{}!$&*()~^`|<>")),
+    st.characters(min_codepoint=0x21, max_codepoint=0x7e),
+    st.characters(min_codepoint=0xa0, max_codepoint=0x2fff, blacklist_categories=("Cs",)),
+)
+
+
+@given(data=st.data())
+@fuzz_settings(400)
+def test_fuzzed_passwords_never_reach_any_output(data, tmp_path_factory):
+    """A password made of quotes, spaces, '@', '%', non-ASCII... between two markers, given on
+    every path (flag typo, wrong flag, environment, config file, chart ConfigMap, bad URL):
+    whatever the command says, no piece of the password is in it."""
+    from .test_leaks import AWKWARD_PATHS, awkward_url, marker_leaks, run_awkward
+
+    middle = data.draw(st.text(PASSWORD_CHARACTERS, min_size=1, max_size=12), label="middle")
+    password = f"Zq7{middle}Fx9{data.draw(st.sampled_from(['', '@', ' ', '%']))}Wv4"
+    path = data.draw(st.sampled_from(sorted(AWKWARD_PATHS)), label="path")
+    case = AWKWARD_PATHS[path](awkward_url(password))
+    run = run_awkward(case, tmp_path_factory.mktemp("password"))
+    assert "Traceback" not in run.stderr
+    assert marker_leaks(run) == [], run.stderr
+    if run.returncode != 0:
+        assert run.stdout == b""
+        assert [line.startswith("ocean-proxy: error:") for line in run.stderr.splitlines()
+                ].count(True) == 1, run.stderr

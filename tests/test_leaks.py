@@ -340,3 +340,143 @@ def test_library_warnings_never_reach_stderr(material, tmp_path):
     assert run.returncode == 0, run.stderr
     assert all(line.startswith("ocean-proxy: ") for line in run.stderr.splitlines()), run.stderr
     assert leaks(run, material, stdout_too=False) == []
+
+
+# -- passwords with quotes, spaces, '@', '%' and non-ASCII -----------------------------------
+# Each is made of three markers joined by the awkward characters, so a message that prints
+# any piece of it (cut at a quote, a space or an '@') still shows a marker.
+MARKERS = ("zq7", "fx9", "wv4")
+AWKWARD_PASSWORDS = {
+    "single-quote": "Zq7'Fx9%40Wv4",
+    "double-quote-space": 'Zq7"Fx9 Wv4',
+    "unencoded-at": "Zq7@Fx9@Wv4",
+    "non-ascii": "Zq7äöüß€Fx9ÆWv4",
+    "everything": "Zq7 'Fx9\" @Wv4%",
+    "tab-colon": "Zq7\tFx9:Wv4",
+}
+
+
+def awkward_url(password: str, *, host: str = "proxy.corp:3128") -> str:
+    return f"http://ocean:{password}@{host}"
+
+
+def marker_leaks(run: Run) -> list[str]:
+    haystack = (run.stderr + run.stdout.decode("utf-8", "replace")).lower()
+    return [marker for marker in MARKERS if marker in haystack]
+
+
+# Every path a value reaches a message by: arguments, environment, config file, URL checks.
+AWKWARD_PATHS: dict[str, Callable[[str], Case]] = {
+    "flag-typo-equals": lambda url: Case(["render", f"--proxy-ur={url}"], exit_code=2),
+    "flag-typo-underscore": lambda url: Case(["render", f"--proxy_url={url}"], exit_code=2),
+    "flag-missing-equals": lambda url: Case(["render", f"--proxy-url{url}"], exit_code=2),
+    "flag-typo-one-argument": lambda url: Case(["render", f"--proxy-ur {url}"], exit_code=2),
+    "flag-one-argument": lambda url: Case(["render", f"--proxy-url {url}"]),
+    "flag-forgotten": lambda url: Case(["render", url], exit_code=2),
+    "command-forgotten": lambda url: Case([url], exit_code=2),
+    "single-dash-typo": lambda url: Case(["render", f"-proxy-url={url}"], exit_code=2),
+    "url-to-auto-update": lambda url: Case(["render", "--auto-update", url], exit_code=2),
+    "url-to-timeout": lambda url: Case(
+        ["verify", "--proxy-url", "http://proxy.corp:3128", "--timeout", url], exit_code=2),
+    "url-to-target": lambda url: Case(
+        ["verify", "--proxy-url", "http://proxy.corp:3128", "--target", url], exit_code=2),
+    "url-to-workload": lambda url: Case(["render", "--workload", url]),
+    "url-to-no-proxy": lambda url: Case(["render", "--no-proxy", url]),
+    "url-to-ca-file": lambda url: Case(["render", "--ca-file", url]),
+    "url-to-filename": lambda url: Case(["render", "--proxy-url", "http://p:1", "-f", url],
+                                        exit_code=2),
+    "url-to-config": lambda url: Case(["render", "--config", url]),
+    "url-flag": lambda url: Case(["render", "--proxy-url", url]),
+    "url-flag-no-host": lambda url: Case(["render", "--proxy-url", url.rsplit("@", 1)[0] + "@"]),
+    "url-flag-bad-port": lambda url: Case(["render", "--proxy-url", url + "99"]),
+    "url-flag-bad-scheme": lambda url: Case(["render", "--proxy-url", "socks5" + url[4:]]),
+    "verify-url": lambda url: Case(["verify", "--proxy-url", url + "x:y"]),
+    "env-url": lambda url: Case(["render"], env={"OCEAN_PROXY_URL": url + "99"}),
+    "env-auto-update": lambda url: Case(["render"], env={"OCEAN_PROXY_AUTO_UPDATE": url}),
+    "env-no-proxy": lambda url: Case(["render"], env={"OCEAN_PROXY_NO_PROXY": url}),
+    "env-ca-file": lambda url: Case(["render"], env={"OCEAN_PROXY_CA_FILE": url}),
+    "env-config": lambda url: Case(["render"], env={"OCEAN_PROXY_CONFIG": url}),
+    "config-url": lambda url: Case(["render", "--config", "c.yaml"],
+                                   files={"c.yaml": _config("proxyUrl", url + "99")}),
+    "config-auto-update": lambda url: Case(["render", "--config", "c.yaml"],
+                                           files={"c.yaml": _config("autoUpdate", url)}),
+    "config-workloads": lambda url: Case(["render", "--config", "c.yaml"],
+                                         files={"c.yaml": _config("workloads", [url])}),
+    "config-no-proxy": lambda url: Case(["render", "--config", "c.yaml"],
+                                        files={"c.yaml": _config("noProxy", [url])}),
+    "config-ca-files": lambda url: Case(["render", "--config", "c.yaml"],
+                                        files={"c.yaml": _config("caFiles", [url])}),
+    "config-url-as-key": lambda url: Case(["render", "--config", "c.yaml"],
+                                          files={"c.yaml": _config(url, "x")}),
+    "config-typo-key": lambda url: Case(["render", "--config", "c.yaml"],
+                                        files={"c.yaml": _config("proxyurl", url)}),
+    "chart-configmap": lambda url: Case(["render"], release(proxy_url=_yaml_string(url))),
+}
+
+
+def _yaml_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
+
+
+def _config(key: str, value) -> bytes:
+    import json
+
+    return json.dumps({key: value}).encode()  # JSON is YAML, whatever the characters
+
+
+def run_awkward(case: Case, tmp_path: Path) -> Run:
+    from .cli_outcomes import run_main
+
+    for name, data in case.files.items():
+        (tmp_path / name).write_bytes(data)
+    return run_main(case.args, stdin=case.manifests or release(), env=case.env, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("password", AWKWARD_PASSWORDS.values(), ids=AWKWARD_PASSWORDS.keys())
+@pytest.mark.parametrize("path", sorted(AWKWARD_PATHS))
+def test_no_path_prints_a_password_whatever_its_characters(path, password, tmp_path):
+    case = AWKWARD_PATHS[path](awkward_url(password))
+    run = run_awkward(case, tmp_path)
+    assert "Traceback" not in run.stderr
+    assert marker_leaks(run) == [], run.stderr
+    if run.returncode == 0:  # a URL Go can read (the password percent-encoded): it is used
+        assert path in ("url-flag", "chart-configmap", "flag-one-argument"), run.stderr
+        return
+    assert run.returncode in (1, 2), run.stderr  # a usage error or a refused setting
+    assert run.stdout == b""
+    errors = [line for line in run.stderr.splitlines() if line.startswith("ocean-proxy: error:")]
+    assert len(errors) == 1, run.stderr
+
+
+def test_the_markers_find_the_password_where_it_is():
+    for password in AWKWARD_PASSWORDS.values():
+        assert marker_leaks(Run(1, b"", f"x {password[:5]} y")) == ["zq7"]
+
+
+@pytest.mark.parametrize("args", [
+    ["--post-renderer-args", "--proxy-ur={url}"],
+    ["--post-renderer-args", "--proxy-url {url}"],
+    ["--post-renderer-args", "--auto-update={url}"],
+    ["--post-renderer-args", "--workload={url}"],
+    ["--set-string", "spotinst.proxyUrl={url}"],
+], ids=["flag-typo", "one-argument", "auto-update", "workload", "chart-value"])
+@pytest.mark.parametrize("password", ["Zq7'Fx9 Wv4", 'Zq7"Fx9@Wv4', "Zq7äö€Fx9%Wv4"],
+                         ids=["quote-space", "double-quote-at", "non-ascii-percent"])
+def test_helm_3_quotes_our_error_without_the_password(args, password, tmp_path):
+    """Helm 3 shows the post-renderer's stderr in its own error: it must hold no password."""
+    from .chart_render import VENDOR_FLAGS
+    from .conftest import FIXTURE_CHART, tool
+
+    url = awkward_url(password).replace(",", "%2C")
+    flags = [arg.format(url=url.replace("\\", "\\\\").replace(",", "\\,")) for arg in args]
+    env = clean_env(PATH=f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
+                    OCEAN_PROXY_MESSAGES="auto", HOME=str(tmp_path))
+    done = subprocess.run([tool("helm3"), "template", "oc", FIXTURE_CHART, *VENDOR_FLAGS,
+                           "--post-renderer", "ocean-proxy-post-renderer", *flags],
+                          capture_output=True, env=env, timeout=120)
+    run = Run(done.returncode, done.stdout, done.stderr.decode("utf-8", "replace"))
+    assert run.returncode != 0
+    assert "ocean-proxy: error:" in run.stderr
+    assert marker_leaks(run) == [], run.stderr

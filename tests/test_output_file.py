@@ -1,37 +1,194 @@
-"""Result files are written whole or not at all."""
+"""``-o FILE`` the Unix way: a regular file is replaced whole or not at all, with the mode it
+had (or the umask's, when new); a symlink is written through and stays a link; a FIFO or a
+device is written into, never replaced; a missing directory is one clear error."""
 
 from __future__ import annotations
 
+import argparse
 import os
+import pty
+import stat
+import threading
 
 import pytest
 
-from post_renderer.errors import ConfigError
-from post_renderer.output_file import write_atomically
+from post_renderer.cli import main
+from post_renderer.commands import Outcome
+from post_renderer.errors import OutputError
+from post_renderer.output_file import write_output
 
 
-def test_file_is_written_readable_and_replaces_the_old_one(tmp_path):
+def test_file_is_written_and_replaces_the_old_one_leaving_no_temporary(tmp_path):
     target = tmp_path / "ca.pem"
     target.write_bytes(b"old")
 
-    write_atomically(str(target), b"new CA\n")
+    write_output(str(target), b"new CA\n")
 
     assert target.read_bytes() == b"new CA\n"
-    assert os.stat(target).st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["ca.pem"]
 
 
-def test_missing_directory_is_a_clear_error_and_leaves_nothing(tmp_path):
-    with pytest.raises(ConfigError, match="cannot write"):
-        write_atomically(str(tmp_path / "missing" / "ca.pem"), b"CA")
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_file_honours_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        write_output(str(tmp_path / "ca.pem"), b"CA")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "ca.pem").st_mode) == mode
 
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o755])
+def test_an_existing_file_keeps_its_mode(tmp_path, mode):
+    target = tmp_path / "ca.pem"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+
+    write_output(str(target), b"new")
+
+    assert stat.S_IMODE(os.stat(target).st_mode) == mode
+    assert target.read_bytes() == b"new"
+
+
+def test_a_symlink_is_written_through_and_stays_a_link(tmp_path):
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "ca.pem"
+    real.write_bytes(b"old")
+    real.chmod(0o640)
+    link = tmp_path / "ca.pem"
+    link.symlink_to(real)
+
+    write_output(str(link), b"new CA\n")
+
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == b"new CA\n"
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ca.pem", "real"]
+    assert [p.name for p in (tmp_path / "real").iterdir()] == ["ca.pem"]
+
+
+def test_a_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "ca.pem"
+    link.symlink_to(tmp_path / "target.pem")
+
+    write_output(str(link), b"CA")
+
+    assert link.is_symlink()
+    assert (tmp_path / "target.pem").read_bytes() == b"CA"
+
+
+def _read_all(fd: int, into: list[bytes]) -> None:
+    with os.fdopen(fd, "rb") as stream:
+        into.append(stream.read())
+
+
+def test_a_fifo_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "ca.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+
+    write_output(str(fifo), b"CA through a pipe\n")
+    reader.join(10)
+
+    assert got == [b"CA through a pipe\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["ca.fifo"]
+
+
+def test_a_link_to_standard_output_as_a_pipe_writes_into_the_pipe(tmp_path):
+    """What ``-o /dev/stdout`` is (a link to /proc/self/fd/1), with a pipe of our own as fd."""
+    read_end, write_end = os.pipe()
+    got: list[bytes] = []
+    reader = threading.Thread(target=_read_all, args=(read_end, got))
+    reader.start()
+    link = tmp_path / "stdout"
+    link.symlink_to(f"/proc/self/fd/{write_end}")
+
+    write_output(str(link), b"CA\n")
+    os.close(write_end)
+    reader.join(10)
+
+    assert got == [b"CA\n"]
+    assert os.readlink(link) == f"/proc/self/fd/{write_end}"
+    assert [p.name for p in tmp_path.iterdir()] == ["stdout"]
+
+
+def test_a_link_to_standard_output_as_a_terminal_writes_to_the_terminal(tmp_path):
+    controller, terminal = pty.openpty()
+    link = tmp_path / "stdout"
+    link.symlink_to(f"/proc/self/fd/{terminal}")
+    try:
+        write_output(str(link), b"CA\n")
+        assert os.read(controller, 100).replace(b"\r", b"") == b"CA\n"
+        assert stat.S_ISCHR(os.stat(link).st_mode)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+
+
+def test_a_link_to_standard_output_as_a_file_writes_into_that_file(tmp_path):
+    """``ocean-proxy ... -o /dev/stdout > out.pem``: the shell's file gets the CA, in place."""
+    out = tmp_path / "out.pem"
+    with open(out, "wb") as shell_redirect:
+        link = tmp_path / "stdout"
+        link.symlink_to(f"/proc/self/fd/{shell_redirect.fileno()}")
+        inode = os.stat(out).st_ino
+
+        write_output(str(link), b"CA\n")
+
+    assert out.read_bytes() == b"CA\n"
+    assert os.stat(out).st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pem", "stdout"]
+
+
+def test_dev_null_is_written_into():
+    write_output("/dev/null", b"CA")
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+
+
+def test_missing_directory_is_a_clear_error_and_leaves_nothing(tmp_path):
+    with pytest.raises(OutputError) as raised:
+        write_output(str(tmp_path / "missing" / "ca.pem"), b"CA")
+
+    assert "does not exist" in raised.value.message
+    assert raised.value.hint
     assert list(tmp_path.iterdir()) == []
 
 
 def test_target_that_is_a_directory_keeps_it_and_leaves_no_temporary(tmp_path):
     (tmp_path / "ca.pem").mkdir()
 
-    with pytest.raises(ConfigError, match="cannot write"):
-        write_atomically(str(tmp_path / "ca.pem"), b"CA")
+    with pytest.raises(OutputError, match="is a directory"):
+        write_output(str(tmp_path / "ca.pem"), b"CA")
 
     assert [p.name for p in tmp_path.iterdir()] == ["ca.pem"]
+
+
+def _writes_to(path: str):
+    def handler(args: argparse.Namespace, said: Outcome) -> Outcome:
+        said.notice("found the CA")
+        said.write(b"CA\n")
+        said.output_path = path
+        return said
+
+    def parser() -> argparse.ArgumentParser:
+        built = argparse.ArgumentParser()
+        built.set_defaults(handler=handler)
+        return built
+
+    return parser
+
+
+def test_the_command_line_says_a_missing_directory_in_one_line_and_exits_1(
+        tmp_path, capfd, monkeypatch):
+    monkeypatch.setenv("OCEAN_PROXY_MESSAGES", "stderr")
+    code = main([], _writes_to(str(tmp_path / "missing" / "ca.pem")))
+    out, err = capfd.readouterr()
+    assert code == 1
+    assert out == ""
+    assert err.splitlines()[0].startswith("ocean-proxy: error: cannot write")
+    assert "does not exist" in err.splitlines()[0]
+    assert err.splitlines()[1].startswith("ocean-proxy: hint: ")
+    assert len(err.splitlines()) == 2, err  # no "found the CA" before the failure

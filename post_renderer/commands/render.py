@@ -11,7 +11,7 @@ import os
 import sys
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import ManifestError, UsageError
+from post_renderer.errors import ManifestError, UsageError, shown
 from post_renderer.render.pipeline import post_render
 from post_renderer.render.settings import read_settings
 
@@ -48,7 +48,13 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
 
 def read_manifests(filename: str) -> bytes:
     if filename == "-":
-        if sys.stdin is None or sys.stdin.isatty():
+        if sys.stdin is None:
+            raise UsageError(
+                "standard input is closed",
+                hint="pipe 'helm template' into it, or give it to helm with "
+                     "--post-renderer ocean-proxy-post-renderer",
+            )
+        if sys.stdin.isatty():
             raise UsageError(
                 "no manifests on standard input",
                 hint="pipe 'helm template' into it, or give it to helm with "
@@ -61,9 +67,9 @@ def read_manifests(filename: str) -> bytes:
             with open(filename, "rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
         except OSError as error:
-            raise UsageError(f"cannot read {filename} ({error.strerror})",
+            raise UsageError(f"cannot read {shown(filename, quoted=False)} ({error.strerror})",
                              hint="check the path given to --filename") from None
-        where = filename
+        where = shown(filename, quoted=False)
     if len(data) > MAX_INPUT_BYTES:
         raise ManifestError(f"{where} is larger than 2 GiB",
                             hint="a Helm release this large cannot be stored by Kubernetes")

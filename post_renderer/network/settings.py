@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from post_renderer.errors import UsageError
+from post_renderer.errors import UsageError, shown
 from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
 
 StepLog = Callable[[str], None]
@@ -60,7 +60,7 @@ def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
     match = re.fullmatch(r"\[(?P<v6>[0-9A-Fa-f:.]+)\](?::(?P<v6port>\d+))?|"
                          r"(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?", value)
     if not match:
-        raise UsageError(f"{option} '{value}' is not HOST:PORT", hint=_ENDPOINT_HINT)
+        raise UsageError(f"{option} {shown(value)} is not HOST:PORT", hint=_ENDPOINT_HINT)
     port_text = match["v6port"] or match["port"] or "443"
     port = int(port_text)
     if not 0 < port < 65536:
@@ -73,7 +73,7 @@ def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
                              hint=_ENDPOINT_HINT) from None
     host = match["host"]
     if not _HOST.match(host):
-        raise UsageError(f"{option} has an invalid host name '{host}'", hint=_ENDPOINT_HINT)
+        raise UsageError(f"{option} has an invalid host name {shown(host)}", hint=_ENDPOINT_HINT)
     return Endpoint(host.lower().rstrip("."), port)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from post_renderer.errors import ConfigError
+from post_renderer.errors import ConfigError, shown
 
 DEFAULT_NO_PROXY = (
     "$(KUBERNETES_SERVICE_HOST)",
@@ -54,16 +54,16 @@ def _check(entry: str, source: str) -> str:
             hint="list only the hosts and networks to reach directly",
         )
     if "://" in entry or any(ch.isspace() for ch in entry):
-        raise ConfigError(f"{source}: '{entry}' is not a NO_PROXY entry", hint=_HINT)
+        raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry", hint=_HINT)
     if "/" in entry:
         try:
             return str(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            raise ConfigError(f"{source}: '{entry}' is not a valid CIDR", hint=_HINT) from None
+            raise ConfigError(f"{source}: {shown(entry)} is not a valid CIDR", hint=_HINT) from None
     try:
         return str(ipaddress.ip_address(entry.strip("[]")))
     except ValueError:
         pass
     if not _HOST.match(entry):
-        raise ConfigError(f"{source}: '{entry}' is not a NO_PROXY entry", hint=_HINT)
+        raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry", hint=_HINT)
     return entry

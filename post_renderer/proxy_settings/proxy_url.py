@@ -101,6 +101,7 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
         raise ProxyUrlError(f"{source} is empty", hint=_HINT)
     if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
         raise ProxyUrlError(f"{source} contains spaces or control characters", hint=_HINT)
+    _check_authority(value, source)
     match = _URL.match(value)
     if not match:
         if "://" not in value:
@@ -123,19 +124,43 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
         )
     username = password = None
     if match["userinfo"] is not None and not _USERINFO.fullmatch(match["userinfo"]):
-        raise ProxyUrlError(
-            f"{source} has credentials with a character that must be percent-encoded, or a "
-            "'%' that is not %XX: Go cannot parse such a URL, and the controller and the "
-            "auto-updater would not use the proxy",
-            hint="percent-encode the user name and password ('%' as %25, '^' as %5E, ...); "
-                 "the log-shipper gets them decoded",
-        )
+        raise _must_encode(source)
     if match["userinfo"] is not None:
         username, sep, pw = match["userinfo"].partition(":")
         password = pw if sep else None
         if not username:
             raise ProxyUrlError(f"{source} has credentials without a user name", hint=_HINT)
     return ProxyUrl(scheme, host, port, username, password)
+
+
+def _must_encode(source: str) -> ProxyUrlError:
+    return ProxyUrlError(
+        f"{source} has credentials with a character that must be percent-encoded, or a "
+        "'%' that is not %XX: Go cannot parse such a URL, and the controller and the "
+        "auto-updater would not use the proxy",
+        hint="percent-encode the user name and password ('%' as %25, '^' as %5E, '/' as "
+             "%2F, ...); the log-shipper gets them decoded",
+    )
+
+
+def _check_authority(value: str, source: str) -> None:
+    """Name the mistakes that would otherwise surface as "an invalid port": the host is the
+    part after the last '@', so an '@' or '/' left in a password shifts everything after it."""
+    _, separator, after = value.partition("://")
+    if not separator:
+        return
+    userinfo, at, host_and_port = after.rpartition("@")
+    if at and "@" in userinfo:
+        raise ProxyUrlError(
+            f"{source} has an '@' in its user name or password that is not percent-encoded",
+            hint="write each '@' inside the credentials as %40; only the '@' before the "
+                 "host stays as it is",
+        )
+    if at and any(ch in userinfo for ch in "/?#"):
+        raise _must_encode(source)
+    host = re.split(r"[/?#]", host_and_port, maxsplit=1)[0]
+    if not host or host.startswith(":"):
+        raise ProxyUrlError(f"{source} has no host", hint=_HINT)
 
 
 def _check_host(host: str, source: str) -> str:

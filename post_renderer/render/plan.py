@@ -1,7 +1,7 @@
 """The plan: every change as an RFC 6902 operation with its reason, grouped per document.
 
-The filters (``FILTERS``: proxy, trust, pod spec, rollout, auto-update) each propose
-changes; the plan collects them, can be shown (``--explain``, ``--plan``) and is then
+The filters (``FILTERS``: proxy, trust, pod spec, rollout, auto-update, config checksum)
+each propose changes; the plan collects them, can be shown (``--explain``, ``--plan``) and is then
 applied. Applying touches only the documents the plan names; they alone are re-serialised.
 """
 
@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from post_renderer.render.filters import auto_update, pod_spec, proxy_env, rollout, trust_mounts
+from post_renderer.render.filters import (
+    auto_update,
+    config_checksum,
+    pod_spec,
+    proxy_env,
+    rollout,
+    trust_mounts,
+)
 from post_renderer.render.filters.protocol import Filter, PlanContext, merge_wants
 from post_renderer.render.injection import Injection
 from post_renderer.render.manifest import dump_new_document, edit_document
@@ -18,8 +25,9 @@ from post_renderer.render.pod_patch import Change
 from post_renderer.render.release import Release, Resource
 
 # The order changes are planned in: Secrets and ConfigMaps first, then the pods, their
-# checksums, and the Job embedded in the ConfigMap.
-FILTERS: tuple[Filter, ...] = (proxy_env, trust_mounts, pod_spec, rollout, auto_update)
+# checksums, the Job embedded in the ConfigMap, and the checksum over that ConfigMap.
+FILTERS: tuple[Filter, ...] = (proxy_env, trust_mounts, pod_spec, rollout, auto_update,
+                               config_checksum)
 NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"
 
 

@@ -128,9 +128,13 @@ def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[R
     found = []
     for chunk in chunks:
         kind = top_level_kind(data, chunk)
+        if kind is None:  # JSON or flow style: the scan cannot tell, the parser can
+            resource = _parse_if_valid(data, chunk)
+            kind = resource.kind if resource is not None else None
+        elif kind in wanted:
+            resource = parse_chunk(data, chunk)
         if kind not in wanted:
             continue
-        resource = parse_chunk(data, chunk)
         if resource is not None and resource.kind == kind:
             if kind in POD_SPEC_PATHS:
                 unshare_pod(resource.document, POD_SPEC_PATHS[kind])
@@ -138,6 +142,14 @@ def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[R
                 unshare_data(resource.document)
             found.append(resource)
     return found
+
+
+def _parse_if_valid(data: bytes, chunk: Chunk) -> Resource | None:
+    """A candidate without a ``kind:`` line: an object Kubernetes would accept, or None."""
+    try:
+        return parse_chunk(data, chunk)
+    except ManifestError:
+        return None  # not a manifest any tool applies: passed through as it came
 
 
 def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:

@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from post_renderer.errors import ConfigError
+from post_renderer.errors import ConfigError, shown
 from post_renderer.proxy_settings.no_proxy import parse_no_proxy
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.kube import YamlNode
@@ -60,7 +60,7 @@ def read_settings(flags: argparse.Namespace, environ: Mapping[str, str]) -> User
     """Resolve every setting from the flags, the environment and the config file."""
     config_path = flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
     config, config_dir = _read_config(config_path) if config_path else ({}, ".")
-    config_source = f"config file {config_path}"
+    config_source = f"config file {shown(config_path, quoted=False)}" if config_path else ""
 
     proxy = _first(
         (flags.proxy_url, "--proxy-url"),
@@ -88,7 +88,7 @@ def read_settings(flags: argparse.Namespace, environ: Mapping[str, str]) -> User
     ) or Setting("inject", "default")
     if policy.value not in AUTO_UPDATE_POLICIES:
         raise ConfigError(
-            f"{policy.source}: auto-update policy '{policy.value}' is unknown",
+            f"{policy.source}: auto-update policy {shown(str(policy.value))} is unknown",
             hint=f"use one of {', '.join(AUTO_UPDATE_POLICIES)}",
         )
     return UserSettings(
@@ -134,18 +134,19 @@ def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    name = shown(path, quoted=False)
     text = read_user_file(path, MAX_CONFIG_BYTES, "config file").decode("utf-8", "replace")
     try:
         data = YAML(typ="safe", pure=True).load(text)
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"config file {path} is not valid YAML{line}",
+        raise ConfigError(f"config file {name} is not valid YAML{line}",
                           hint="fix the YAML syntax of the config file") from None
     if data is None:
         return {}, os.path.dirname(path)
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must be a mapping of settings",
+        raise ConfigError(f"config file {name} must be a mapping of settings",
                           hint=f"known settings: {', '.join(CONFIG_KEYS)}")
     for key in data:
         if key not in CONFIG_KEYS:
@@ -153,13 +154,13 @@ def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
 
             close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
             raise ConfigError(
-                f"config file {path}: unknown setting '{key}'",
+                f"config file {name}: unknown setting {shown(str(key))}",
                 hint=f"did you mean '{close[0]}'?" if close
                 else f"known settings: {', '.join(CONFIG_KEYS)}",
             )
     for key in ("proxyUrl", "autoUpdate"):
         if key in data and not isinstance(data[key], str):
-            raise ConfigError(f"config file {path}: '{key}' must be a string",
+            raise ConfigError(f"config file {name}: '{key}' must be a string",
                               hint=f"e.g. {key}: " + ("http://proxy.corp:3128"
                                                       if key == "proxyUrl" else "inject"))
     return data, os.path.dirname(path)

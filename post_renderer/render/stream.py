@@ -4,7 +4,8 @@ Nothing here parses YAML. A document is the byte range from one ``---`` line to 
 so every document that is not changed is written out exactly as it came in. Boundaries are
 kept as two arrays of offsets (a million empty documents take a few MB, not hundreds), and
 candidates are found with ``bytes.find`` for a value and a check of that one line, which is
-what keeps a 100 MB release fast:
+what keeps a 100 MB release fast. The check accepts the pair anywhere in the line too
+(``{"name": "x"}``, ``'name': 'x'``), so JSON and flow-style documents are candidates as well:
 
     >>> data = b"---\\nkind: ConfigMap\\n---\\nkind: Deployment\\nname: x\\n"
     >>> chunks = split_documents(data)
@@ -26,7 +27,8 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 _DOCUMENT_END = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)", re.MULTILINE)
-_KIND = re.compile(rb"^kind:[ \t]*[\"']?([A-Za-z0-9]+)[\"']?[ \t]*(?:#.*)?\r?$", re.MULTILINE)
+_KIND = re.compile(rb"^([\"']?)kind\1:[ \t]*[\"']?([A-Za-z0-9]+)[\"']?[ \t]*(?:#.*)?\r?$",
+                   re.MULTILINE)
 _BOM = b"\xef\xbb\xbf"
 _MARKER_ENDS = (b" ", b"\t", b"\r", b"\n", b"")
 
@@ -67,10 +69,12 @@ class Chunks:
 
 
 class LinePattern(NamedTuple):
-    """A line ``key: value`` at any indentation, in a list or not, quoted or not."""
+    """A line ``key: value`` at any indentation, in a list or not, quoted or not; and the same
+    pair anywhere in a line (``loose``): JSON, flow style, quoted keys."""
 
     value: bytes
     line: re.Pattern[bytes]
+    loose: re.Pattern[bytes]
 
 
 def split_documents(data: bytes) -> Chunks:
@@ -101,7 +105,7 @@ def top_level_kind(data: bytes, chunk: Chunk) -> str | None:
     """The ``kind:`` written at column 0 of the document, without parsing it."""
     end = document_end(data, chunk)
     match = _KIND.search(data, chunk.body, end)
-    return match.group(1).decode("ascii") if match else None
+    return match.group(2).decode("ascii") if match else None
 
 
 def document_end(data: bytes, chunk: Chunk) -> int:
@@ -111,11 +115,15 @@ def document_end(data: bytes, chunk: Chunk) -> int:
 
 
 def line_pattern(key: str, value: str) -> LinePattern:
+    key_bytes, value_bytes = re.escape(key.encode()), re.escape(value.encode())
     line = re.compile(
-        rb"[ \t-]*" + re.escape(key.encode()) + rb":[ \t]*[\"']?" + re.escape(value.encode())
-        + rb"[\"']?[ \t]*(?:#.*)?\r?"
+        rb"[ \t-]*" + key_bytes + rb":[ \t]*[\"']?" + value_bytes + rb"[\"']?[ \t]*(?:#.*)?\r?"
     )
-    return LinePattern(value.encode(), line)
+    loose = re.compile(
+        rb"(?:^|[\s{,\[-])([\"']?)" + key_bytes + rb"\1[ \t]*:[ \t]*([\"']?)" + value_bytes
+        + rb"\2(?=[ \t]*(?:[,}\]#\r]|$))"
+    )
+    return LinePattern(value.encode(), line, loose)
 
 
 def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]) -> list[Chunk]:
@@ -127,7 +135,8 @@ def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]
             line_start = data.rfind(b"\n", 0, position) + 1
             line_end = data.find(b"\n", position)
             line_end = len(data) if line_end < 0 else line_end
-            if pattern.line.fullmatch(data, line_start, line_end):
+            if pattern.line.fullmatch(data, line_start, line_end) or \
+                    pattern.loose.search(data[line_start:line_end]):
                 index = chunks.index_at(position)
                 hits.add(index)
                 position = data.find(pattern.value, max(chunks[index].end, line_end))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from post_renderer.errors import ConfigError
+from post_renderer.errors import ConfigError, shown
 from post_renderer.render.kube import (
     POD_SPEC_PATHS,
     YamlNode,
@@ -41,7 +41,7 @@ def parse_workload_ref(text: str, source: str) -> WorkloadRef:
     kinds = {k.lower(): k for k in POD_SPEC_PATHS}
     if not match or match.group(1).lower() not in kinds:
         raise ConfigError(
-            f"{source}: '{text}' is not KIND/NAME of a workload",
+            f"{source}: {shown(text)} is not KIND/NAME of a workload",
             hint=f"use e.g. Deployment/my-controller; kinds: {', '.join(POD_SPEC_PATHS)}",
         )
     return WorkloadRef(kinds[match.group(1).lower()], match.group(2))

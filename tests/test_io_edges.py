@@ -1,0 +1,88 @@
+"""Every I/O edge of the real command ends in one error line, one hint and a non-zero exit:
+standard output full, closed or closed early by its reader, standard input closed. A success
+summary never precedes the failure (the output is written before anything is said)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from .conftest import VENV_BIN, clean_env
+from .test_leaks import release
+
+ERROR, HINT = "ocean-proxy: error: ", "ocean-proxy: hint: "
+
+
+@pytest.fixture(scope="module")
+def manifests(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("io") / "release.yaml"
+    path.write_bytes(release(proxy_url="http://proxy.corp:3128"))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def large_manifests(tmp_path_factory) -> str:
+    """Larger than a pipe's buffer, so a reader that stops early breaks the write."""
+    path = tmp_path_factory.mktemp("io") / "large.yaml"
+    padding = b"".join(b"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pad%d\n"
+                       b"data:\n  x: %s\n" % (i, b"y" * 1000) for i in range(400))
+    path.write_bytes(padding + release(proxy_url="http://proxy.corp:3128"))
+    return str(path)
+
+
+def shell(script: str, **env: str) -> tuple[int, str]:
+    """Run ``script`` in bash (for redirections such as ``>&-``); exit code and stderr."""
+    done = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60,
+                          env=clean_env(PATH=f"{VENV_BIN}:{os.environ['PATH']}", **env))
+    return done.returncode, done.stderr.decode()
+
+
+def assert_one_error(code: int, stderr: str, fragment: str) -> None:
+    lines = stderr.splitlines()
+    assert code == 1, stderr
+    assert len(lines) == 2, stderr  # no summary, no notice, no "Exception ignored"
+    assert lines[0].startswith(ERROR) and fragment in lines[0], stderr
+    assert lines[1].startswith(HINT), stderr
+
+
+@pytest.mark.parametrize("command", [
+    "ocean-proxy render < {m}",
+    "ocean-proxy render --explain < {m}",
+    "ocean-proxy render --plan < {m}",
+    "ocean-proxy-post-renderer < {m}",
+])
+def test_full_standard_output_is_one_error_without_a_success_summary(command, manifests):
+    code, stderr = shell(command.format(m=manifests) + " > /dev/full")
+    assert_one_error(code, stderr, "cannot write to standard output (No space left on device)")
+
+
+@pytest.mark.parametrize("command", ["ocean-proxy render < {m}", "ocean-proxy render --plan < {m}"])
+def test_closed_standard_output_is_one_error(command, manifests):
+    code, stderr = shell(command.format(m=manifests) + " >&-")
+    assert_one_error(code, stderr, "standard output is closed")
+
+
+def test_a_reader_that_stops_early_is_one_error(large_manifests):
+    code, stderr = shell(f"ocean-proxy render < {large_manifests} | head -c 10 > /dev/null; "
+                         "exit ${PIPESTATUS[0]}")
+    assert_one_error(code, stderr, "standard output was closed before everything was written")
+
+
+def test_check_bundle_report_to_a_full_disk_is_one_error(tmp_path):
+    from . import certs
+
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(certs.root("IO Edge Root").pem)
+    code, stderr = shell(f"ocean-proxy check-bundle {ca} > /dev/full")
+    assert_one_error(code, stderr, "cannot write to standard output")
+
+
+@pytest.mark.parametrize("command", ["ocean-proxy render", "ocean-proxy-post-renderer"])
+def test_closed_standard_input_is_named_as_closed(command):
+    code, stderr = shell(f"{command} --proxy-url http://proxy.corp:3128 <&- > /dev/null")
+    lines = stderr.splitlines()
+    assert code == 2, stderr
+    assert len(lines) == 2 and lines[0] == ERROR + "standard input is closed", stderr
+    assert lines[1].startswith(HINT)

@@ -1,0 +1,108 @@
+"""Rollout annotations: none of them lets a reader of pods confirm a proxy password.
+
+The chart's ``checksum/config`` is a plain SHA-256 over the text of its ConfigMap, which holds
+the proxy URL with its credentials when they are in the chart's values. Anyone who can read
+pods could hash the template's text with a guessed password and compare. The post-renderer
+takes the credentials out of the ConfigMap and recomputes ``checksum/config`` over the
+ConfigMap as it emits it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+
+import pytest
+from ruamel.yaml import YAML
+
+from .chart_render import FULLNAME, NAMESPACE, RELEASE, VENDOR_FLAGS
+from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, tool
+
+PASSWORD = "Gu3ss-Me'Not"
+URL = f"http://svc-ocean:{PASSWORD}@proxy.corp:3128"
+TEMPLATE = "templates/configmap.yaml"
+
+
+def helm3(*flags: str) -> subprocess.CompletedProcess:
+    env = clean_env(PATH=f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin")
+    done = subprocess.run([tool("helm3"), "template", RELEASE, FIXTURE_CHART, "--namespace",
+                           NAMESPACE, *VENDOR_FLAGS, *flags], capture_output=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    return done
+
+
+def configmap_text(proxy_url: str) -> str:
+    """The ConfigMap template's text as ``include ... | sha256sum`` sees it."""
+    shown = helm3("--set-string", f"spotinst.proxyUrl={proxy_url}", "--show-only", TEMPLATE)
+    text = shown.stdout.decode()
+    return text.split("\n", 2)[2]  # without helm's '---' and '# Source:' lines
+
+
+def annotations(stream: bytes) -> dict[str, str]:
+    docs = [d for d in YAML(typ="safe").load_all(stream) if d]
+    deployment = next(d for d in docs if d["kind"] == "Deployment"
+                      and d["metadata"]["name"] == FULLNAME)
+    return deployment["spec"]["template"]["metadata"]["annotations"]
+
+
+def post_rendered(*extra: str) -> subprocess.CompletedProcess:
+    return helm3("--set-string", f"spotinst.proxyUrl={URL}",
+                 "--post-renderer", "ocean-proxy-post-renderer", *extra)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_chart_alone_lets_a_password_guess_be_confirmed():
+    """The oracle the post-renderer removes: hashing the template text with the right guess
+    gives the chart's own annotation."""
+    plain = helm3("--set-string", f"spotinst.proxyUrl={URL}")
+    assert annotations(plain.stdout)["checksum/config"] == sha256(configmap_text(URL))
+
+
+@pytest.mark.parametrize("guess", [PASSWORD, "wrong-guess"])
+def test_no_annotation_confirms_a_password_guess(guess):
+    out = post_rendered()
+    hashed = {sha256(configmap_text(URL.replace(PASSWORD, guess))),
+              sha256(guess), sha256(f"svc-ocean:{guess}"), sha256(URL.replace(PASSWORD, guess))}
+    found = annotations(out.stdout)
+    assert not hashed & set(found.values()), found
+    assert PASSWORD.encode() not in out.stdout
+
+
+def test_checksum_config_covers_the_configmap_as_emitted():
+    out = post_rendered()
+    docs = [d for d in YAML(typ="safe").load_all(out.stdout) if d]
+    configmap = next(d for d in docs if d["kind"] == "ConfigMap"
+                     and d["metadata"]["name"] == FULLNAME)
+    assert configmap["data"]["proxy-url"] == "http://proxy.corp:3128"
+    canonical = json.dumps(configmap, sort_keys=True, separators=(",", ":"), default=str)
+    assert annotations(out.stdout)["checksum/config"] == sha256(canonical)
+
+
+def test_checksum_config_follows_the_configmap_and_not_the_password():
+    before = annotations(post_rendered().stdout)["checksum/config"]
+    other_password = annotations(helm3(
+        "--set-string", f"spotinst.proxyUrl={URL.replace(PASSWORD, 'another-one')}",
+        "--post-renderer", "ocean-proxy-post-renderer").stdout)["checksum/config"]
+    other_config = annotations(post_rendered(
+        "--set", "spotinst.baseUrl=https://api.other.example").stdout)["checksum/config"]
+    assert other_password == before  # the password restarts pods through checksum/proxy
+    assert other_config != before
+
+
+def test_the_replacement_is_explained_and_a_second_post_render_keeps_it():
+    chart_output = helm3("--set-string", f"spotinst.proxyUrl={URL}").stdout
+    first = subprocess.run([VENV_BIN / "ocean-proxy-post-renderer", "--explain"],
+                           input=chart_output, capture_output=True, env=clean_env(), timeout=60)
+    assert first.returncode == 0, first.stderr.decode()
+    explained = [line for line in first.stderr.decode().splitlines() if "checksum/config" in line]
+    assert explained and "password" in " ".join(explained), first.stderr.decode()
+    assert PASSWORD not in first.stderr.decode()
+    again = subprocess.run([VENV_BIN / "ocean-proxy-post-renderer"], input=first.stdout,
+                           capture_output=True, env=clean_env(), timeout=60)
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout == first.stdout
