@@ -10,11 +10,58 @@ post-render changes is said on stderr when the injection is decided.)
 from __future__ import annotations
 
 from .aliases import unshare_pod
+from .chart_settings import KeyRef
 from .injection import Injection
 from .manifest import detect_style, edit_document, parse_document
-from .pod_patch import Change, PodWants, pod_spec_changes, pointer
+from .pod_patch import Change, PodWants, Wanted, pod_spec_changes, pointer
 from .release import Release, Resource
-from .workloads import POD_SPEC_PATHS, get_path
+from .workloads import POD_SPEC_PATHS, containers, get_path
+
+
+def job_script(release: Release, ref: KeyRef) -> str | None:
+    """The shell script of the embedded Job's container (the last of its args)."""
+    configmap = release.get("ConfigMap", ref.name)
+    text = get_path(configmap.document, ("data", ref.key)) if configmap else None
+    if not isinstance(text, str):
+        return None
+    job = parse_document(text, "the embedded auto-update Job", lines_of="the Job")
+    spec = get_path(job.data, POD_SPEC_PATHS.get(get_path(job.data, ("kind",)), ("spec",)))
+    for _, _, container in containers(spec):
+        args = container.get("args")
+        if isinstance(args, list) and args and isinstance(args[-1], str):
+            return args[-1]
+    return None
+
+
+def _overlay_wants(injection: Injection, wants: PodWants) -> PodWants:
+    from .overlay_job import OVERLAY_DIR, VOLUME, mount, volume
+
+    if injection.overlay_secret is None:
+        return wants
+    return wants._replace(
+        mounts=(*wants.mounts, Wanted(OVERLAY_DIR, mount(), "ocean-proxy's chart values")),
+        volumes=(*wants.volumes, Wanted(VOLUME, volume(injection.overlay_secret),
+                                        "ocean-proxy's chart values, for 'helm upgrade'")))
+
+
+def _script_changes(spec: dict, prefix: tuple) -> list[Change]:
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    from .overlay_job import extend_script
+
+    changes = []
+    for list_name, index, container in containers(spec):
+        args = container.get("args")
+        if not (isinstance(args, list) and args and isinstance(args[-1], str)):
+            continue
+        new = extend_script(args[-1])
+        if new is not None and new != args[-1]:
+            path = pointer(*prefix, list_name, index, "args", len(args) - 1)
+            changes.append(Change({"op": "replace", "path": path,
+                                   "value": LiteralScalarString(new)},
+                                  "'helm upgrade' also passes ocean-proxy's chart values, so "
+                                  "the upgraded release keeps the proxy and the CA"))
+    return changes
 
 
 def job_changes(release: Release, injection: Injection,
@@ -34,7 +81,10 @@ def job_changes(release: Release, injection: Injection,
             continue
         spec_path = POD_SPEC_PATHS[kind]
         unshare_pod(job.data, spec_path)
-        inner = pod_spec_changes(get_path(job.data, spec_path), pointer(*spec_path), wants)
+        pod_spec = get_path(job.data, spec_path)
+        inner = pod_spec_changes(pod_spec, pointer(*spec_path), _overlay_wants(injection, wants))
+        if injection.overlay_secret is not None:
+            inner += _script_changes(pod_spec, spec_path)
         if not inner:
             continue
         new_text = edit_document(job, [c.op for c in inner], detect_style(text))

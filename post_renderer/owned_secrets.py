@@ -10,18 +10,23 @@ from .pod_patch import Change, pointer
 from .release import Release, Resource
 from .workloads import get_path
 
+KEEP = {"helm.sh/resource-policy": "keep"}
+
 
 def secret_changes(
     release: Release, name: str, data: dict[str, str], stale: dict[str, str], reason: str,
+    keep: bool = False,
 ) -> list[tuple[Resource, Change]]:
     """Create the Secret ``name`` with ``data``, or bring an existing one up to date.
 
-    ``stale`` maps keys to remove (when present) to the reason for removing them.
+    ``stale`` maps keys to remove (when present) to the reason for removing them. A new
+    Secret made with ``keep`` survives an upgrade whose manifest no longer has it (the
+    vendor's auto-update renders the chart alone, and the pods still read it).
     """
     existing = release.get("Secret", name)
     if existing is None:
         owner = release.workloads[0] if release.workloads else None
-        resource = Resource("Secret", name, new_secret(name, data, owner))
+        resource = Resource("Secret", name, new_secret(name, data, owner, keep))
         return [(resource, Change({"op": "add", "path": "", "value": resource.document},
                                   reason))]
     changes = []
@@ -48,7 +53,8 @@ def secret_changes(
     return changes
 
 
-def new_secret(name: str, data: dict[str, str], owner: Resource | None) -> dict:
+def new_secret(name: str, data: dict[str, str], owner: Resource | None,
+               keep: bool = False) -> dict:
     metadata: dict = {"name": name}
     if owner is not None:
         if owner.namespace:
@@ -56,5 +62,7 @@ def new_secret(name: str, data: dict[str, str], owner: Resource | None) -> dict:
         labels = get_path(owner.document, ("metadata", "labels"))
         if isinstance(labels, dict):
             metadata["labels"] = {str(k): str(v) for k, v in labels.items()}
+    if keep:
+        metadata["annotations"] = dict(KEEP)
     return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque",
             "data": data}

@@ -71,6 +71,8 @@ def build_plan(release: Release, injection: Injection) -> Plan:
     for resource, change in (*proxy_env.resource_changes(release, injection),
                              *trust_mounts.resource_changes(release, injection)):
         plan.add(resource, [change])
+    for resource, change in overlay_secret_changes(release, injection):
+        plan.add(resource, [change])
     wants = pod_wants(injection)
     for workload in release.workloads:
         spec_path = POD_SPEC_PATHS[workload.kind]
@@ -81,6 +83,30 @@ def build_plan(release: Release, injection: Injection) -> Plan:
         document = plan.add(configmap, [change])
         document.nested[change.op["path"]] = inner
     return plan
+
+
+def overlay_secret_changes(release: Release, injection: Injection
+                           ) -> list[tuple[Resource, Change]]:
+    """The Secrets only the overlay reads (the CA files, the values for the Job's helm),
+    kept by helm when the auto-update's manifest no longer has them."""
+    from .overlay import ca_secret_name
+    from .overlay_job import overlay_secret_data
+    from .owned_secrets import secret_changes
+
+    if injection.overlay is None or injection.overlay_secret is None:
+        return []
+    changes = []
+    owner = release.workloads[0].name
+    ca_name = ca_secret_name(owner)
+    if ca_name in injection.overlay.secrets and ca_name != (
+            injection.ca_secret and injection.ca_secret.name):
+        changes += secret_changes(release, ca_name, injection.overlay.secrets[ca_name], {},
+                                  "the CA files the chart values mount", keep=True)
+    changes += secret_changes(release, injection.overlay_secret,
+                              overlay_secret_data(injection.overlay.values), {},
+                              "ocean-proxy's chart values, for the auto-update's helm",
+                              keep=True)
+    return changes
 
 
 def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
