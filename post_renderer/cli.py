@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
 
 
-def _add_render_options(parser: argparse.ArgumentParser) -> None:
+def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) -> None:
     parser.add_argument(
         "-f", "--filename", default="-", metavar="FILE",
         help="read manifests from FILE instead of standard input",
@@ -72,12 +72,14 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
              "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled "
              "[OCEAN_PROXY_AUTO_UPDATE]",
     )
-    review = parser.add_argument_group("review")
-    review.add_argument(
+    if not review:
+        return
+    review_group = parser.add_argument_group("review")
+    review_group.add_argument(
         "--explain", action="store_true",
         help="describe every change and why on stderr (helm's stderr when run by helm)",
     )
-    review.add_argument(
+    review_group.add_argument(
         "--plan", action="store_true",
         help="print the planned changes as RFC 6902 JSON patches instead of the manifests",
     )
@@ -165,6 +167,22 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     verify.add_argument("--ca-file", action="append", default=[], metavar="FILE",
                         help="CA file the pod will trust; repeatable")
     verify.set_defaults(handler=_run_verify)
+
+    values = commands.add_parser(
+        "values", help="write the injection as chart values, for installs without a "
+                       "post-renderer",
+        description="Read rendered manifests of the ocean-kubernetes-controller chart "
+                    "(0.1.53 or later) and write the proxy and trust injection as a values "
+                    "file for 'helm upgrade -f' to stdout, and the Secrets it refers to, to "
+                    "be applied with kubectl, to --secrets.",
+    )
+    _add_render_options(values, review=False)
+    values.add_argument("--values", action="append", default=[], metavar="FILE",
+                        help="your own values file: its extraEnv, extraVolumes... entries "
+                             "are kept next to ocean-proxy's; repeatable")
+    values.add_argument("--secrets", required=True, metavar="FILE",
+                        help="write the Secret manifests here")
+    values.set_defaults(handler=_run_values)
     return parser
 
 
@@ -184,6 +202,25 @@ def _run_discover_ca(args: argparse.Namespace, reporter: Reporter) -> int:
     from .discover_ca import run
 
     return run(args, reporter)
+
+
+def _run_values(args: argparse.Namespace, reporter: Reporter) -> int:
+    from .output_file import write_atomically
+    from .render import read_manifests
+    from .settings import read_settings
+    from .values_command import read_user_values, values_overlay
+
+    user = read_settings(args, os.environ)
+    result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values))
+    for notice in result.notices:
+        reporter.notice(notice)
+    for warning in result.warnings:
+        reporter.warning(warning)
+    # Secrets hold the proxy password: readable by their owner only
+    write_atomically(args.secrets, result.secrets.encode("utf-8"), mode=0o600)
+    sys.stdout.write(result.values)
+    sys.stdout.flush()
+    return 0
 
 
 def _run_verify(args: argparse.Namespace, reporter: Reporter) -> int:

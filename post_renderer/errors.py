@@ -94,3 +94,7 @@ class DiscoveryError(OceanProxyError):
 
 class AiaFetchError(NetworkError):
     """A certificate's "CA Issuers" URL could not be fetched through the proxy."""
+
+
+class OverlayError(OceanProxyError):
+    """The injection cannot be written as this chart's values."""
