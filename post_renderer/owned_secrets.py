@@ -6,6 +6,7 @@ the release like the chart's own objects.
 
 from __future__ import annotations
 
+from .manifest import DocumentStyle
 from .pod_patch import Change, pointer
 from .release import Release, Resource
 from .workloads import get_path
@@ -26,7 +27,9 @@ def secret_changes(
     existing = release.get("Secret", name)
     if existing is None:
         owner = release.workloads[0] if release.workloads else None
-        resource = Resource("Secret", name, new_secret(name, data, owner, keep))
+        # a new document is written in the stream's style (CRLF stays CRLF)
+        resource = Resource("Secret", name, new_secret(name, data, owner, keep),
+                            style=owner.style if owner else DocumentStyle())
         return [(resource, Change({"op": "add", "path": "", "value": resource.document},
                                   reason))]
     changes = []

@@ -117,8 +117,11 @@ def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
         resource = document.resource
         ops = [change.op for change in document.changes]
         if document.new:
-            text = dump_new_document(ops[0]["value"], resource.style)
-            appended.append(b"---\n" + NEW_DOCUMENT_COMMENT.encode() + text.encode("utf-8"))
+            text = "---\n" + NEW_DOCUMENT_COMMENT + dump_new_document(ops[0]["value"],
+                                                                    resource.style)
+            if resource.style.crlf:
+                text = text.replace("\n", "\r\n")
+            appended.append(text.encode("utf-8"))
             continue
         body = edit_document(resource.parsed, ops, resource.style).encode("utf-8")
         replaced[resource.chunk.index] = resource.head + body + resource.tail

@@ -27,7 +27,7 @@ from .workloads import (
 # Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
 # parsing it would make helm wait for minutes.
 MAX_PARSED_BYTES = 4 * 1024 * 1024
-OWNED_SUFFIXES = ("-ca-bundle", "-ocean-proxy", "-ocean-proxy-ca")  # Secrets we may write
+OWNED_SUFFIXES = ("-ca-bundle", "-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values")  # ours
 
 
 class Resource(NamedTuple):
