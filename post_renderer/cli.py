@@ -8,31 +8,106 @@ pass-through path of the post-renderer start fast.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
+import shlex
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from . import __version__
-from .errors import OceanProxyError, UsageError
-from .report import Reporter, reporter_for_process
-
-AUTO_UPDATE_POLICIES = ("inject", "keep", "refuse")
+from post_renderer import __version__
+from post_renderer.commands import NOTICE, WARNING, Message, Outcome
+from post_renderer.errors import OceanProxyError, OutputError, UsageError
+from post_renderer.output_file import write_atomically
+from post_renderer.render.settings import AUTO_UPDATE_POLICIES
+from post_renderer.report import Reporter, reporter_for_process
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage mistakes as UsageError instead of exiting by itself.
 
-    Abbreviated options are off: '--proxy' must not silently mean '--proxy-url', and a
-    future option must not change what an existing abbreviation means.
+    Abbreviated options are off: a future option must not change what an existing
+    abbreviation means. Before argparse, each argument is read as users and helm write them:
+    an old spelling (a hidden alias) becomes today's, one argument ``"--ca-file ca.pem"`` (as
+    one ``--post-renderer-args`` passes it) becomes a flag and its value, and an unknown flag is
+    refused with the closest known one. A message never repeats a value: it may hold a proxy
+    password.
     """
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
+        self.hidden_aliases: dict[str, str] = {}
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        arguments = list(sys.argv[1:] if args is None else args)
+        start, parser = self._command_parser(arguments)
+        read = self.read_arguments(arguments[:start]) + parser.read_arguments(arguments[start:])
+        parsed, extras = self.parse_known_args(read, namespace)
+        if extras:
+            flags = [extra for extra in extras if extra.startswith("-")]
+            if flags:
+                raise parser.unknown_flag(flags[0])
+            raise UsageError("unexpected argument with no flag before it (not shown: it may "
+                             "hold a secret)", hint=f"run '{parser.prog} --help' for the options")
+        return parsed
+
+    def _command_parser(self, arguments: list[str]) -> tuple[int, _Parser]:
+        """Where the command's own arguments start, and the command's parser (else this one)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for position, argument in enumerate(arguments):
+                    if argument in action.choices:
+                        return position + 1, action.choices[argument]
+        return len(arguments), self
+
+    def read_arguments(self, arguments: list[str]) -> list[str]:
+        read: list[str] = []
+        for position, argument in enumerate(arguments):
+            if argument == "--":
+                return read + arguments[position:]
+            read += self._read_argument(argument)
+        return read
+
+    def _read_argument(self, argument: str) -> list[str]:
+        if not argument.startswith("--"):
+            return [argument]
+        written = re.split(r"[\s=]", argument, maxsplit=1)[0]
+        flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
+        if flag not in self._option_string_actions:
+            raise self.unknown_flag(argument)
+        if not rest[:1].isspace():
+            return [flag + rest]
+        value = rest.strip()
+        if not re.search(r"\s", value):
+            return [flag, *self.read_arguments([value])]
+        try:
+            pieces = shlex.split(value)
+        except ValueError:
+            raise UsageError(f"cannot read the value of {flag} in one argument with spaces and "
+                             "an unbalanced quote", hint=_SEPARATE_ARGUMENTS) from None
+        return self._read_argument(flag) + self.read_arguments(pieces)
+
+    def unknown_flag(self, argument: str) -> UsageError:
+        """The flag as written (never its value), with the closest known flag if any."""
+        flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
+        known = [option for option in self._option_string_actions if option.startswith("--")]
+        completions = [option for option in known if option.startswith(flag)]
+        close = completions if len(completions) == 1 else difflib.get_close_matches(flag, known, 1)
+        message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
+        if re.search(r"\s", argument):
+            return UsageError(message + " (read from one argument with a space)",
+                              hint=_SEPARATE_ARGUMENTS)
+        return UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+
+_SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
+                       "--post-renderer-args --ca-file --post-renderer-args ca.pem")
 
 
 def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) -> None:
@@ -85,11 +160,12 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
     )
 
 
-def _add_network_options(parser: argparse.ArgumentParser) -> None:
+def _add_network_options(parser: _Parser) -> None:
     parser.add_argument(
-        "--proxy", required=True, metavar="URL",
+        "--proxy-url", required=True, metavar="URL",
         help="the proxy, http://[user:password@]host:port or https://...",
     )
+    parser.hidden_aliases["--proxy"] = "--proxy-url"  # what verify and discover-ca said first
     parser.add_argument(
         "--target", default="api.spotinst.io:443", metavar="HOST:PORT",
         help="where to connect through the proxy (default: %(default)s)",
@@ -186,47 +262,34 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     return parser
 
 
-def _run_render(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .render import run
+def _run_render(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.render import run
 
-    return run(args, reporter)
-
-
-def _run_check_bundle(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .check_bundle import run
-
-    return run(args, reporter)
+    return run(args, said)
 
 
-def _run_discover_ca(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .discover_ca import run
+def _run_check_bundle(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.check_bundle import run
 
-    return run(args, reporter)
-
-
-def _run_values(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .output_file import write_atomically
-    from .render import read_manifests
-    from .settings import read_settings
-    from .values_command import read_user_values, values_overlay
-
-    user = read_settings(args, os.environ)
-    result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values))
-    for notice in result.notices:
-        reporter.notice(notice)
-    for warning in result.warnings:
-        reporter.warning(warning)
-    # Secrets hold the proxy password: readable by their owner only
-    write_atomically(args.secrets, result.secrets.encode("utf-8"), mode=0o600)
-    sys.stdout.write(result.values)
-    sys.stdout.flush()
-    return 0
+    return run(args, said)
 
 
-def _run_verify(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .verify_path import run
+def _run_discover_ca(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.discover_ca import run
 
-    return run(args, reporter)
+    return run(args, said)
+
+
+def _run_values(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.values import run
+
+    return run(args, said)
+
+
+def _run_verify(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.verify import run
+
+    return run(args, said)
 
 
 def build_post_renderer_parser(prog: str = "ocean-proxy-post-renderer") -> argparse.ArgumentParser:
@@ -248,18 +311,21 @@ def main(argv: Sequence[str] | None = None,
     # can hold secrets, in a form meant for developers: what users need, the reporter says.
     warnings.simplefilter("ignore")
     reporter = reporter_for_process()
+    said = Outcome()
     try:
         args = parser_factory().parse_args(argv)
         if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
             args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
-        return args.handler(args, reporter)
+        if getattr(args, "debug", False):
+            said.live = lambda text: reporter.detail(f"ocean-proxy: debug: {text}")
+        said = args.handler(args, said)
+        _write_output(said)
     except OceanProxyError as error:
+        _say(reporter, said.messages, only_warnings=isinstance(error, OutputError))
         reporter.error(error)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 1
     except MemoryError:
         reporter.error(OceanProxyError(
             "out of memory", hint="the input is larger than this machine can hold"))
@@ -274,6 +340,47 @@ def main(argv: Sequence[str] | None = None,
             f"internal error ({type(error).__name__})",
             hint="please report this with the command you ran (not its input)"))
         return 1
+    _say(reporter, said.messages)
+    if said.error is not None:
+        reporter.error(said.error)
+        return said.error.exit_code
+    return said.exit_code
+
+
+def _write_output(said: Outcome) -> None:
+    """The command's bytes, to stdout or to its file; a failure is an OutputError."""
+    for path, data, mode in said.side_files:
+        write_atomically(path, data, mode=mode)
+    if not said.output:
+        return
+    if said.output_path is not None:
+        write_atomically(said.output_path, b"".join(said.output))
+        return
+    out = sys.stdout
+    if out is None:
+        raise OutputError("standard output is closed",
+                          hint="run it with standard output open, e.g. redirected to a file")
+    try:
+        out.buffer.writelines(said.output)
+        out.buffer.flush()
+    except BrokenPipeError:
+        raise OutputError("standard output was closed before everything was written",
+                          hint="the program reading the output stopped early") from None
+    except OSError as error:
+        raise OutputError(f"cannot write to standard output ({error.strerror or 'failed'})",
+                          hint="check the free space where the output is redirected") from None
+
+
+def _say(reporter: Reporter, messages: Sequence[Message], *, only_warnings: bool = False) -> None:
+    for message in messages:
+        if message.level == WARNING:
+            reporter.warning(message.text)
+        elif only_warnings:
+            continue
+        elif message.level == NOTICE:
+            reporter.notice(message.text)
+        else:
+            reporter.detail(message.text)
 
 
 def post_renderer_main() -> int:

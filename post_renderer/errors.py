@@ -96,5 +96,9 @@ class AiaFetchError(NetworkError):
     """A certificate's "CA Issuers" URL could not be fetched through the proxy."""
 
 
+class OutputError(OceanProxyError):
+    """The result could not be written: standard output or the output file failed."""
+
+
 class OverlayError(OceanProxyError):
     """The injection cannot be written as this chart's values."""

@@ -1,0 +1,82 @@
+"""The verdict on one certificate: refused, left out, warned about, skipped, or fine, and why.
+
+Refused (the whole bundle): server (leaf) certificates. Unusable, as the pod's runtimes judge
+them (runtime_rules): expired or not yet valid, or refused by the controller (Go) for its
+serial, extensions, key or name constraints; left out when the bundle holds usable ones.
+Warned about: expiry within 30 days, and what only the log-shipper (OpenSSL) refuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from post_renderer.trust.certificate import Certificate, shorten
+
+EXPIRY_WARNING = dt.timedelta(days=30)
+
+
+class Verdict(NamedTuple):
+    """What the checks concluded about one certificate of one source."""
+
+    source: str
+    position: int
+    certificate: Certificate | None
+    refusals: tuple[tuple[str, str], ...] = ()  # (message, hint): the bundle is refused
+    warnings: tuple[str, ...] = ()
+    skipped: str | None = None  # why a certificate is left out without refusing the bundle
+    unusable: tuple[tuple[str, str], ...] = ()  # (message, hint): left out, or refused alone
+
+    @property
+    def verdict(self) -> str:
+        if self.refusals:
+            return "refused"
+        if self.unusable:
+            return "left out"
+        if self.skipped:
+            return "skipped"
+        return "warning" if self.warnings else "ok"
+
+    @property
+    def usable(self) -> bool:
+        return self.certificate is not None and self.verdict in ("ok", "warning")
+
+
+def judge(
+    cert: Certificate, source: str, position: int, now: dt.datetime, from_s_client: bool,
+) -> Verdict:
+    where = f"{source}: certificate {position} '{cert.label}'"
+    if cert.is_ca is False or (cert.is_ca is None and not cert.self_signed):
+        if from_s_client:
+            return Verdict(source, position, cert, skipped=(
+                f"{where} is the server's own certificate from the pasted openssl output: "
+                "skipped, only CA certificates are trusted"))
+        issuer = shorten(cert.issuer)
+        return Verdict(source, position, cert, refusals=((
+            f"{where} is a server certificate, not a CA (issued by '{issuer}')",
+            f"trust its issuer '{issuer}' instead; 'ocean-proxy discover-ca' finds it",
+        ),))
+    unusable: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    if cert.not_after < now:
+        unusable.append((
+            f"{where} expired on {cert.not_after:%Y-%m-%d}",
+            "ask the proxy's owners for the current CA certificate",
+        ))
+    elif cert.not_after - now < EXPIRY_WARNING:
+        warnings.append(f"{where} expires on {cert.not_after:%Y-%m-%d}, in under 30 days")
+    if cert.not_before > now:
+        unusable.append((
+            f"{where} is not valid before {cert.not_before:%Y-%m-%d %H:%M} UTC",
+            "check this machine's clock, or wait until the certificate is valid",
+        ))
+    for finding in cert.findings:
+        if finding.go:
+            unusable.append((f"{where} {finding.reason}", finding.hint))
+        else:
+            warnings.append(f"{where} {finding.reason}")
+    return Verdict(source, position, cert, warnings=tuple(warnings), unusable=tuple(unusable))
+
+
+def add_warning(verdict: Verdict, warning: str) -> Verdict:
+    return verdict._replace(warnings=(*verdict.warnings, warning))
