@@ -133,7 +133,7 @@ _SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own;
                        "--post-renderer-args --ca-file --post-renderer-args ca.pem")
 
 
-def _add_render_options(parser: argparse.ArgumentParser) -> None:
+def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) -> None:
     parser.add_argument(
         "-f", "--filename", default="-", metavar="FILE",
         help="read manifests from FILE instead of standard input",
@@ -170,12 +170,14 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
              "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled "
              "[OCEAN_PROXY_AUTO_UPDATE]",
     )
-    review = parser.add_argument_group("review")
-    review.add_argument(
+    if not review:
+        return
+    review_group = parser.add_argument_group("review")
+    review_group.add_argument(
         "--explain", action="store_true",
         help="describe every change and why on stderr (helm's stderr when run by helm)",
     )
-    review.add_argument(
+    review_group.add_argument(
         "--plan", action="store_true",
         help="print the planned changes as RFC 6902 JSON patches instead of the manifests",
     )
@@ -264,6 +266,22 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     verify.add_argument("--ca-file", action="append", default=[], metavar="FILE",
                         help="CA file the pod will trust; repeatable")
     verify.set_defaults(handler=_run_verify)
+
+    values = commands.add_parser(
+        "values", help="write the injection as chart values, for installs without a "
+                       "post-renderer",
+        description="Read rendered manifests of the ocean-kubernetes-controller chart "
+                    "(0.1.53 or later) and write the proxy and trust injection as a values "
+                    "file for 'helm upgrade -f' to stdout, and the Secrets it refers to, to "
+                    "be applied with kubectl, to --secrets.",
+    )
+    _add_render_options(values, review=False)
+    values.add_argument("--values", action="append", default=[], metavar="FILE",
+                        help="your own values file: its extraEnv, extraVolumes... entries "
+                             "are kept next to ocean-proxy's; repeatable")
+    values.add_argument("--secrets", required=True, metavar="FILE",
+                        help="write the Secret manifests here")
+    values.set_defaults(handler=_run_values)
     return parser
 
 
@@ -281,6 +299,12 @@ def _run_check_bundle(args: argparse.Namespace, said: Outcome) -> Outcome:
 
 def _run_discover_ca(args: argparse.Namespace, said: Outcome) -> Outcome:
     from post_renderer.commands.discover_ca import run
+
+    return run(args, said)
+
+
+def _run_values(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.values import run
 
     return run(args, said)
 
@@ -352,6 +376,8 @@ def main(argv: Sequence[str] | None = None,
 
 def _write_output(said: Outcome) -> None:
     """The command's bytes, to stdout or to its file; a failure is an OutputError."""
+    for path, data, mode in said.side_files:
+        write_output_file(path, data, new_file_mode=mode)
     if not said.output:
         return
     if said.output_path is not None:

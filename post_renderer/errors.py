@@ -112,3 +112,7 @@ class AiaFetchError(NetworkError):
 
 class OutputError(OceanProxyError):
     """The result could not be written: standard output or the output file failed."""
+
+
+class OverlayError(OceanProxyError):
+    """The injection cannot be written as this chart's values."""

@@ -22,8 +22,11 @@ _NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for a shell's '>'
 _IN_PLACE_ROOTS = ("/proc/", "/dev/")
 
 
-def write_output(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path``: atomically for a regular file, in place for anything else."""
+def write_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE) -> None:
+    """Write ``data`` to ``path``: atomically for a regular file, in place for anything else.
+
+    A new file gets ``new_file_mode`` less the umask (0600 for files that hold secrets).
+    """
     try:
         status = os.stat(path)
     except FileNotFoundError:
@@ -41,7 +44,7 @@ def write_output(path: str, data: bytes) -> None:
     if not os.path.isdir(directory):
         raise OutputError(f"cannot write {path}: its directory {directory} does not exist",
                           hint="create the directory first, or name a file in an existing one")
-    _replace(path, target, data, status)
+    _replace(path, target, data, status, new_file_mode)
 
 
 def _names_an_open_file(path: str) -> bool:
@@ -64,12 +67,13 @@ def _write_in_place(path: str, data: bytes) -> None:
         raise _error(path, error) from None
 
 
-def _replace(path: str, target: str, data: bytes, status: os.stat_result | None) -> None:
+def _replace(path: str, target: str, data: bytes, status: os.stat_result | None,
+             new_file_mode: int) -> None:
     temporary = os.path.join(os.path.dirname(target),
                              f".{os.path.basename(target)}.ocean-proxy-{secrets.token_hex(4)}")
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
-                         _NEW_FILE_MODE if status is None else 0o600)
+                         new_file_mode if status is None else 0o600)
     except OSError as error:
         raise _error(path, error) from None
     try:

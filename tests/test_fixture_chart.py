@@ -353,12 +353,53 @@ def test_log_shipper_ships_to_the_spot_api_over_verified_tls(render: Render) -> 
 
 
 def test_log_shipper_can_be_turned_off(render: Render) -> None:
-    rendered = render(*PROXY_FLAGS, "--set", "logShipper.enabled=false")
+    rendered = render(*PROXY_FLAGS, "--set", "logShipping.enabled=false")
     spec = rendered.pod()["spec"]
 
     assert [c["name"] for c in spec["containers"]] == [CONTROLLER]
     assert [v["name"] for v in spec["volumes"]] == ["tmp", "logs"]
     assert rendered.find("ConfigMap", f"{FULLNAME}-log-shipper") is None
+
+
+def test_extra_values_append_to_the_controller_and_the_pod(render: Render) -> None:
+    """extraEnv, extraVolumeMounts (the controller's) and extraVolumes (the pod's): lists of
+    Kubernetes entries, appended after the chart's own, as in the vendor's chart."""
+    rendered = render(*PROXY_FLAGS, "--set", "extraEnv[0].name=EXTRA", "--set",
+                      "extraEnv[0].value=one", "--set", "extraVolumes[0].name=extra",
+                      "--set", "extraVolumes[0].secret.secretName=extra",
+                      "--set", "extraVolumeMounts[0].name=extra",
+                      "--set", "extraVolumeMounts[0].mountPath=/etc/extra")
+    controller, shipper = rendered.container(CONTROLLER), rendered.container("log-shipper")
+
+    assert controller["env"][-1] == {"name": "EXTRA", "value": "one"}
+    assert controller["volumeMounts"][-1] == {"name": "extra", "mountPath": "/etc/extra"}
+    assert {"name": "extra", "secret": {"secretName": "extra"}} in rendered.pod()["spec"]["volumes"]
+    assert "EXTRA" not in rendered.env("log-shipper")
+    assert "/etc/extra" not in {m["mountPath"] for m in shipper["volumeMounts"]}
+
+
+def test_log_shipping_extra_values_reach_only_the_log_shipper(render: Render) -> None:
+    rendered = render(*PROXY_FLAGS, "--set", "logShipping.extraEnv[0].name=EXTRA",
+                      "--set", "logShipping.extraEnv[0].value=x",
+                      "--set", "extraVolumes[0].name=extra",
+                      "--set", "extraVolumes[0].secret.secretName=extra",
+                      "--set", "logShipping.extraVolumeMounts[0].name=extra",
+                      "--set", "logShipping.extraVolumeMounts[0].mountPath=/etc/extra")
+    shipper = rendered.container("log-shipper")
+
+    assert shipper["env"][-1] == {"name": "EXTRA", "value": "x"}
+    assert shipper["volumeMounts"][-1] == {"name": "extra", "mountPath": "/etc/extra"}
+    assert "EXTRA" not in rendered.env(CONTROLLER)
+    assert validation_errors(rendered.docs) == []
+
+
+def test_chart_is_recent_enough_for_log_shipping_extra_values() -> None:
+    """logShipping.extraEnv/.extraVolumeMounts exist since the vendor's chart 0.1.53."""
+    chart = (FIXTURE_CHART / "Chart.yaml").read_text()
+    version = re.search(r"^version: (\d+)\.(\d+)\.(\d+)$", chart, re.M)
+
+    assert version and tuple(map(int, version.groups())) >= (0, 1, 53)
+    assert f"version: {CHART_LABEL.rsplit('-', 1)[1]}\n" in chart
 
 
 # Auto-update.
@@ -368,7 +409,7 @@ def test_auto_update_job_is_an_embedded_manifest_without_post_renderer(render: R
     job = embedded_job(rendered)
     pod = job["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    script = container["args"][0]
+    flag, script = container["args"]
 
     assert isinstance(rendered.config()["auto-update.job"], str)
     assert (job["apiVersion"], job["kind"]) == ("batch/v1", "Job")
@@ -376,13 +417,29 @@ def test_auto_update_job_is_an_embedded_manifest_without_post_renderer(render: R
     assert pod["serviceAccountName"] == FULLNAME
     assert pod["restartPolicy"] == "Never"
     assert container["name"] == "auto-update"
-    assert container["command"] == ["/bin/bash", "-c"]
-    assert "helm repo add spot https://charts.spot.io" in script
-    assert "helm upgrade ocean-controller spot/ocean-kubernetes-controller" in script
-    assert "--values <(helm get values ocean-controller --namespace spot-system" in script
+    assert (container["command"], flag) == (["/bin/bash"], "-c")
     assert "post-renderer" not in script
-    assert "env" not in container and "volumes" not in pod
     assert "app.kubernetes.io/name" not in job["spec"]["template"]["metadata"]["labels"]
+
+
+def test_auto_update_job_runs_the_vendors_script(render: Render) -> None:
+    """The vendor's three steps, their $(VAR) references expanded by the kubelet from the
+    Job's env (RELEASE_NAME) and what the controller adds (CHART_VERSION, WAIT_TIMEOUT)."""
+    container = embedded_job(render(*PROXY_FLAGS))["spec"]["template"]["spec"]["containers"][0]
+    steps = " ".join(container["args"][1].replace("\\\n", " ").split())
+
+    assert "helm repo add spot https://charts.spot.io && " \
+           "helm get values $(RELEASE_NAME) > /tmp/values.yaml && " \
+           "helm upgrade $(RELEASE_NAME) spot/ocean-kubernetes-controller " \
+           "--version $(CHART_VERSION) --debug --atomic --timeout=$(WAIT_TIMEOUT) " \
+           "--values /tmp/values.yaml" in steps
+    assert container["env"] == [{"name": "RELEASE_NAME", "value": RELEASE}]
+    assert container["volumeMounts"] == [{"name": "helm-data", "mountPath": "/tmp"}]
+    assert job_volumes(render(*PROXY_FLAGS)) == [{"name": "helm-data", "emptyDir": {}}]
+
+
+def job_volumes(rendered: Rendered) -> list:
+    return embedded_job(rendered)["spec"]["template"]["spec"]["volumes"]
 
 
 def test_auto_update_job_text_trips_naive_document_splitters(render: Render) -> None:
@@ -475,7 +532,7 @@ def test_metrics_server_can_be_turned_off(render: Render) -> None:
     pytest.param((*PROXY_FLAGS, "--set", "caBundleSecret.create=true",
                   "--set", "spotinst.insecureSkipTLSVerify=true",
                   "--set", "spotinst.baseUrl=https://api.example.test"), id="everything-on"),
-    pytest.param((*VENDOR_FLAGS, "--set", "logShipper.enabled=false",
+    pytest.param((*VENDOR_FLAGS, "--set", "logShipping.enabled=false",
                   "--set", "spotinst.disableAutoUpdate=true",
                   "--set", "metrics-server.deployChart=false",
                   "--set", "serviceAccount.create=false",

@@ -226,8 +226,10 @@ def test_documents_without_changes_stay_as_they_were(helm_user, ca_file):
     plain = helm_user.template(*PROXY_FLAGS).text
     out = helm_user.template(*PROXY_FLAGS, *POST_RENDERER,
                              "--post-renderer-args", f"--ca-file={ca_file}").text
+    # the documents ocean-proxy changes, and the Secrets it adds for the auto-update
     targets = {("ConfigMap", FULLNAME), ("Deployment", FULLNAME),
-               ("Secret", f"{FULLNAME}-ca-bundle")}
+               ("Secret", f"{FULLNAME}-ca-bundle"), ("Secret", f"{FULLNAME}-ocean-proxy-ca"),
+               ("Secret", f"{FULLNAME}-ocean-proxy-values")}
     before = [d for d in parse(plain).docs if (d["kind"], d["metadata"]["name"]) not in targets]
     after = [d for d in parse(out).docs if (d["kind"], d["metadata"]["name"]) not in targets]
     assert len(before) > 10
@@ -302,7 +304,7 @@ def test_percent_encoded_credentials_go_to_fluent_bit_decoded_and_to_go_as_given
         {"proxy-url"}
 
 
-def test_auto_update_job_gets_proxy_and_ca_and_the_loss_is_said(helm_user, ca_file):
+def test_auto_update_job_gets_proxy_ca_and_overlay_and_what_follows_is_said(helm_user, ca_file):
     run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER,
                         "--post-renderer-args", f"--ca-file={ca_file}")
     job = embedded_job(rendered(run))
@@ -310,10 +312,12 @@ def test_auto_update_job_gets_proxy_and_ca_and_the_loss_is_said(helm_user, ca_fi
     env = {e["name"]: e for e in container["env"]}
     assert env["HTTPS_PROXY"]["value"] == PROXY_URL
     assert "/etc/ocean-proxy/ca" in env["SSL_CERT_DIR"]["value"]
-    assert job["spec"]["template"]["spec"]["volumes"][0]["name"] == "ocean-proxy-ca"
-    assert "auto-update is on" in run.stderr
-    assert "does not use this post-renderer" in run.stderr
-    assert "spotinst.disableAutoUpdate=true" in run.stderr
+    volumes = {v["name"] for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert {"ocean-proxy-ca", "ocean-proxy-overlay"} <= volumes
+    assert "--values /tmp/ocean-proxy-values.yaml" in container["args"][-1]
+    assert "the proxy, the CA and the checksums survive it" in run.stderr
+    assert "the auto-updates after it stop at 'helm repo add'" in run.stderr
+    assert f"kubectl delete secret -n {NAMESPACE} {FULLNAME}-ocean-proxy-values" in run.stderr
 
 
 def test_auto_update_refuse_policy_fails_the_release_while_auto_update_is_on(helm_user):

@@ -27,6 +27,7 @@ class Outcome:
     def __init__(self, live: Callable[[str], None] = lambda text: None) -> None:
         self.output: list[bytes | memoryview] = []
         self.output_path: str | None = None  # None: standard output
+        self.side_files: list[tuple[str, bytes, int]] = []  # written first: (path, data, mode)
         self.messages: list[Message] = []
         self.exit_code = 0
         self.error: OceanProxyError | None = None  # said after the output, e.g. a refused bundle
@@ -40,6 +41,10 @@ class Outcome:
 
     def detail(self, text: str) -> None:
         self.messages.append(Message(DETAIL, text))
+
+    def side_file(self, path: str, data: bytes, mode: int = 0o666) -> None:
+        """A file written beside the output (before it), e.g. ``values --secrets``."""
+        self.side_files.append((path, data, mode))
 
     def write(self, *parts: bytes | memoryview) -> None:
         self.output.extend(parts)

@@ -8,7 +8,7 @@ collected here too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import AutoUpdateError, BundleError
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
@@ -38,6 +38,8 @@ class Injection(NamedTuple):
     proxy_secret: str | None = None  # Secret holding a proxy URL with credentials
     proxy_configmap: KeyRef | None = None  # the chart's plain-text copy of the proxy URL
     auto_update_jobs: tuple[KeyRef, ...] = ()
+    overlay: Any = None  # overlay.Overlay: the injection as chart values, for the Job
+    overlay_secret: str | None = None  # Secret holding it for the Job's helm
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -112,8 +114,42 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         notices=tuple(notices),
     )
     if chart.auto_update_jobs and not injection.empty:
-        warnings.append(_auto_update_warning(user, chart, injection))
+        injection, message = _auto_update(user, chart, injection, release, names)
+        warnings.append(message)
     return injection._replace(warnings=tuple(warnings))
+
+
+def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
+                 release: Release, names: OwnedNames) -> tuple[Injection, str]:
+    """With the policy 'inject', the overlay when the chart and its Job can carry it."""
+    from post_renderer.render.filters.auto_update import job_script
+    from post_renderer.render.overlay import build_overlay, why_not
+    from post_renderer.render.overlay_job import extend_script
+
+    reason = None
+    if user.auto_update.value == "inject":
+        reason = why_not(release)
+        scripts = [job_script(release, ref) for ref in chart.auto_update_jobs]
+        if reason is None and not all(s is not None and extend_script(s) for s in scripts):
+            reason = ("the auto-update Job's script does not save 'helm get values' to "
+                      "/tmp/values.yaml and pass it to 'helm upgrade' as the vendor's does")
+    if user.auto_update.value != "inject" or reason is not None:
+        return injection, _auto_update_warning(user, chart, injection, reason)
+    overlay = build_overlay(injection, release)
+    secret = names.values
+    kept = [name for name in (secret, injection.proxy_secret,
+                              injection.trust and names.ca) if name]
+    namespace = release.workloads[0].namespace or "<namespace>"
+    message = (
+        "auto-update is on: its next Job reaches charts.spot.io through the proxy and its "
+        "'helm upgrade' also passes ocean-proxy's chart values (Secret "
+        f"'{secret}'), so the proxy, the CA and the checksums survive it, and the release "
+        "keeps those values; the Job of the chart version it installs is the vendor's own "
+        "again, without the proxy, so the auto-updates after it stop at 'helm repo add' and "
+        "change nothing until the next 'helm upgrade' with ocean-proxy; helm keeps Secrets "
+        f"{', '.join(repr(k) for k in kept)} after such an upgrade: once ocean-proxy is "
+        f"removed, 'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes them")
+    return injection._replace(overlay=overlay, overlay_secret=secret), message
 
 
 def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,
@@ -128,7 +164,8 @@ def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,
     return mine, ref is not None
 
 
-def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: Injection) -> str:
+def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: Injection,
+                         reason: str | None = None) -> str:
     policy = user.auto_update
     if policy.value == "refuse":
         raise AutoUpdateError(
@@ -143,8 +180,9 @@ def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: In
         lost.insert(0, f"the controller's CA (it comes from {injection.trust_source})")
     given = ("its Job now gets the proxy and the CA to reach charts.spot.io, but"
              if policy.value == "inject" else "its Job is left as rendered, and")
+    because = f"{reason}: " if reason else ""
     return (
-        f"auto-update is on: {given} the 'helm upgrade' it runs does not use this "
+        f"auto-update is on: {because}{given} the 'helm upgrade' it runs does not use this "
         f"post-renderer, so an automatic upgrade drops {_words(lost)}; add "
         "--set spotinst.disableAutoUpdate=true to upgrade only from your pipeline, or "
         "--auto-update=refuse to make this an error"

@@ -26,5 +26,10 @@ class OwnedNames(NamedTuple):
         """Ours: the validated CA bundle, when the chart's Secret is not ours to write."""
         return f"{self.owner}-ocean-proxy-ca"
 
-    def all(self) -> tuple[str, str, str]:
-        return self.chart_ca, self.proxy, self.ca
+    @property
+    def values(self) -> str:
+        """Ours: the injection as chart values, for the auto-update's helm (kept)."""
+        return f"{self.owner}-ocean-proxy-values"
+
+    def all(self) -> tuple[str, str, str, str]:
+        return self.chart_ca, self.proxy, self.ca, self.values

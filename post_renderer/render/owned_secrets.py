@@ -8,21 +8,29 @@ from __future__ import annotations
 
 from post_renderer.render.filters.protocol import Proposal
 from post_renderer.render.kube import YamlNode, get_path, pointer
+from post_renderer.render.manifest import DocumentStyle
 from post_renderer.render.pod_patch import Change
 from post_renderer.render.release import Release, Resource
+
+KEEP = {"helm.sh/resource-policy": "keep"}
 
 
 def secret_changes(
     release: Release, name: str, data: dict[str, str], stale: dict[str, str], reason: str,
+    keep: bool = False,
 ) -> list[Proposal]:
     """Create the Secret ``name`` with ``data``, or bring an existing one up to date.
 
-    ``stale`` maps keys to remove (when present) to the reason for removing them.
+    ``stale`` maps keys to remove (when present) to the reason for removing them. A new
+    Secret made with ``keep`` survives an upgrade whose manifest no longer has it (the
+    vendor's auto-update renders the chart alone, and the pods still read it).
     """
     existing = release.get("Secret", name)
     if existing is None:
         owner = release.workloads[0] if release.workloads else None
-        resource = Resource("Secret", name, new_secret(name, data, owner))
+        # a new document is written in the stream's style (CRLF stays CRLF)
+        resource = Resource("Secret", name, new_secret(name, data, owner, keep),
+                            style=owner.style if owner else DocumentStyle())
         return [Proposal(resource, Change({"op": "add", "path": "", "value": resource.document},
                                   reason))]
     changes = []
@@ -50,7 +58,8 @@ def secret_changes(
     return changes
 
 
-def new_secret(name: str, data: dict[str, str], owner: Resource | None) -> dict[str, YamlNode]:
+def new_secret(name: str, data: dict[str, str], owner: Resource | None,
+               keep: bool = False) -> dict[str, YamlNode]:
     metadata: dict[str, YamlNode] = {"name": name}
     if owner is not None:
         if owner.namespace:
@@ -58,5 +67,7 @@ def new_secret(name: str, data: dict[str, str], owner: Resource | None) -> dict[
         labels = get_path(owner.document, ("metadata", "labels"))
         if isinstance(labels, dict):
             metadata["labels"] = {str(k): str(v) for k, v in labels.items()}
+    if keep:
+        metadata["annotations"] = dict(KEEP)
     return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque",
             "data": data}

@@ -1,8 +1,9 @@
 """The plan: every change as an RFC 6902 operation with its reason, grouped per document.
 
-The filters (``FILTERS``: proxy, trust, pod spec, rollout, auto-update, config checksum)
-each propose changes; the plan collects them, can be shown (``--explain``, ``--plan``) and is then
-applied. Applying touches only the documents the plan names; they alone are re-serialised.
+The filters (``FILTERS``: proxy, trust, overlay Secrets, pod spec, rollout, auto-update,
+config checksum) each propose changes; the plan collects them, can be shown (``--explain``,
+``--plan``) and is then applied. Applying touches only the documents the plan names; they
+alone are re-serialised.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import NamedTuple
 from post_renderer.render.filters import (
     auto_update,
     config_checksum,
+    overlay_secrets,
     pod_spec,
     proxy_env,
     rollout,
@@ -26,8 +28,8 @@ from post_renderer.render.release import Release, Resource
 
 # The order changes are planned in: Secrets and ConfigMaps first, then the pods, their
 # checksums, the Job embedded in the ConfigMap, and the checksum over that ConfigMap.
-FILTERS: tuple[Filter, ...] = (proxy_env, trust_mounts, pod_spec, rollout, auto_update,
-                               config_checksum)
+FILTERS: tuple[Filter, ...] = (proxy_env, trust_mounts, overlay_secrets, pod_spec, rollout,
+                               auto_update, config_checksum)
 NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"
 
 
@@ -95,8 +97,11 @@ def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
         resource = document.resource
         ops = [change.op for change in document.changes]
         if document.new:
-            text = dump_new_document(ops[0]["value"], resource.style)
-            appended.append(b"---\n" + NEW_DOCUMENT_COMMENT.encode() + text.encode("utf-8"))
+            text = "---\n" + NEW_DOCUMENT_COMMENT + dump_new_document(ops[0]["value"],
+                                                                    resource.style)
+            if resource.style.crlf:
+                text = text.replace("\n", "\r\n")
+            appended.append(text.encode("utf-8"))
             continue
         assert resource.parsed is not None and resource.chunk is not None  # read from the stream
         body = edit_document(resource.parsed, ops, resource.style).encode("utf-8")

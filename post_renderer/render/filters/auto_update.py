@@ -10,11 +10,59 @@ post-render changes is said on stderr when the injection is decided.)
 from __future__ import annotations
 
 from post_renderer.render.aliases import unshare_pod
+from post_renderer.render.chart_settings import KeyRef
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
-from post_renderer.render.kube import POD_SPEC_PATHS, get_path, pointer
+from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode, containers, get_path, pointer
 from post_renderer.render.manifest import detect_style, edit_document, parse_document
-from post_renderer.render.pod_patch import Change, PodWants, pod_spec_changes
+from post_renderer.render.pod_patch import Change, PodEntry, PodWants, pod_spec_changes
+from post_renderer.render.release import Release
+
+
+def job_script(release: Release, ref: KeyRef) -> str | None:
+    """The shell script of the embedded Job's container (the last of its args)."""
+    configmap = release.get("ConfigMap", ref.name)
+    text = get_path(configmap.document, ("data", ref.key)) if configmap else None
+    if not isinstance(text, str):
+        return None
+    job = parse_document(text, "the embedded auto-update Job", lines_of="the Job")
+    spec = get_path(job.data, POD_SPEC_PATHS.get(get_path(job.data, ("kind",)), ("spec",)))
+    for _, _, container in containers(spec):
+        args = container.get("args")
+        if isinstance(args, list) and args and isinstance(args[-1], str):
+            return args[-1]
+    return None
+
+
+def _overlay_wants(injection: Injection, wants: PodWants) -> PodWants:
+    from post_renderer.render.overlay_job import OVERLAY_DIR, VOLUME, mount, volume
+
+    if injection.overlay_secret is None:
+        return wants
+    return wants._replace(
+        mounts=(*wants.mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values")),
+        volumes=(*wants.volumes, PodEntry(VOLUME, volume(injection.overlay_secret),
+                                        "ocean-proxy's chart values, for 'helm upgrade'")))
+
+
+def _script_changes(spec: dict[str, YamlNode], prefix: tuple[str | int, ...]) -> list[Change]:
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    from post_renderer.render.overlay_job import extend_script
+
+    changes = []
+    for list_name, index, container in containers(spec):
+        args = container.get("args")
+        if not (isinstance(args, list) and args and isinstance(args[-1], str)):
+            continue
+        new = extend_script(args[-1])
+        if new is not None and new != args[-1]:
+            path = pointer(*prefix, list_name, index, "args", len(args) - 1)
+            changes.append(Change({"op": "replace", "path": path,
+                                   "value": LiteralScalarString(new)},
+                                  "'helm upgrade' also passes ocean-proxy's chart values, so "
+                                  "the upgraded release keeps the proxy and the CA"))
+    return changes
 
 
 def pod_wants(injection: Injection) -> PodWants:
@@ -39,7 +87,10 @@ def propose(context: PlanContext) -> list[Proposal]:
             continue
         spec_path = POD_SPEC_PATHS[kind]
         unshare_pod(job.data, spec_path)
-        inner = pod_spec_changes(get_path(job.data, spec_path), pointer(*spec_path), wants)
+        pod_spec = get_path(job.data, spec_path)
+        inner = pod_spec_changes(pod_spec, pointer(*spec_path), _overlay_wants(injection, wants))
+        if injection.overlay_secret is not None:
+            inner += _script_changes(pod_spec, spec_path)
         if not inner:
             continue
         new_text = edit_document(job, [c.op for c in inner], detect_style(text))

@@ -79,13 +79,11 @@ def propose(context: PlanContext) -> list[Proposal]:
     if injection.proxy is None:
         return changes
     if injection.proxy_secret:
-        data = {PROXY_KEY: _b64(injection.proxy.value.full)}
-        fluent_bit = _fluent_bit_url(injection)
-        if fluent_bit is not None:
-            data[FLUENT_BIT_KEY] = _b64(fluent_bit)
+        data = secret_data(injection)
         stale = {FLUENT_BIT_KEY: "the log-shipper reads the proxy URL as Go does"}
         changes += secret_changes(release, injection.proxy_secret, data, stale,
-                                  "the proxy URL with its credentials, out of plain sight")
+                                  "the proxy URL with its credentials, out of plain sight",
+                                  keep=injection.overlay is not None)
     ref = injection.proxy_configmap
     configmap = release.get("ConfigMap", ref.name) if ref else None
     current = get_path(configmap.document, ("data", ref.key)) if configmap and ref else None
@@ -95,6 +93,16 @@ def propose(context: PlanContext) -> list[Proposal]:
             {"op": "replace", "path": pointer("data", ref.key), "value": wanted},
             "the ConfigMap keeps the proxy URL without credentials")))
     return changes
+
+
+def secret_data(injection: Injection) -> dict[str, str]:
+    """The proxy Secret's data (base64): the URL with its credentials, for every reader."""
+    assert injection.proxy is not None  # only asked for when there is a proxy
+    data = {PROXY_KEY: _b64(injection.proxy.value.full)}
+    fluent_bit = _fluent_bit_url(injection)
+    if fluent_bit is not None:
+        data[FLUENT_BIT_KEY] = _b64(fluent_bit)
+    return data
 
 
 def _b64(text: str) -> str:

@@ -84,18 +84,24 @@ def propose(context: PlanContext) -> list[Proposal]:
     release, injection = context.release, context.injection
     if injection.trust is None or injection.ca_secret is None:
         return []
-    bundle = injection.trust
-    data = {injection.ca_secret.key: _b64(bundle.pem())}
-    data.update((name, _b64(pem)) for name, pem in hashed_names(bundle))
+    data = secret_data(injection.trust, injection.ca_secret.key)
     existing = release.get("Secret", injection.ca_secret.name)
     current = get_path(existing.document, ("data",)) if existing else None
     stale = {key: "a CA no longer in the bundle" for key in (current or {})
              if isinstance(key, str) and HASH_KEY.match(key)}
     changes = secret_changes(release, injection.ca_secret.name, data, stale,
-                             "the validated CA bundle, and each CA by its OpenSSL hash")
+                             "the validated CA bundle, and each CA by its OpenSSL hash",
+                             keep=injection.overlay is not None and injection.repoint_ca_env)
     if injection.repoint_ca_env:
         changes += _repoint_ca_env(release, injection)
     return changes
+
+
+def secret_data(bundle: TrustBundle, key: str) -> dict[str, str]:
+    """The CA Secret's data (base64): the bundle under ``key``, and each CA by its hash."""
+    data = {key: _b64(bundle.pem())}
+    data.update((name, _b64(pem)) for name, pem in hashed_names(bundle))
+    return data
 
 
 def _repoint_ca_env(release: Release, injection: Injection) -> list[Proposal]:

@@ -1,0 +1,139 @@
+"""``ocean-proxy values``: the injection as a chart values file, for installs that cannot run
+a post-renderer (Argo CD without a plugin, Terraform, Spot's console installer).
+
+    helm template ocean-controller spot/ocean-kubernetes-controller -f my-values.yaml \\
+      | ocean-proxy values --values my-values.yaml --secrets ocean-proxy-secrets.yaml \\
+      > ocean-proxy-values.yaml
+    kubectl apply -n spot-system -f ocean-proxy-secrets.yaml
+    helm upgrade --install ocean-controller spot/ocean-kubernetes-controller \\
+      -f my-values.yaml -f ocean-proxy-values.yaml
+
+The values are the overlay the post-renderer hands the auto-update Job (see ``overlay``), with
+the list entries of the ``--values`` files kept, since helm replaces a list given again. The
+Secrets they refer to (the proxy URL with its credentials, the CA files) are written apart,
+to be applied outside the release; the values hold no secret.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any, NamedTuple
+
+from post_renderer.commands import Outcome
+from post_renderer.errors import ConfigError, OverlayError, TargetError
+from post_renderer.render.settings import UserSettings
+
+# Strings helm (YAML 1.1) would read as something else: 'on' is true there, '1e3' a number.
+_YAML11_SPECIAL = re.compile(
+    r"^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|null|Null|NULL|~|[-+]?[0-9][0-9_:.eE+-]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB].*|)$")
+
+
+class ValuesResult(NamedTuple):
+    values: str  # the values file
+    secrets: str  # the Secret manifests, several YAML documents
+    notices: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def values_overlay(data: bytes, user: UserSettings, user_values: list[Any]) -> ValuesResult:
+    """Rendered manifests and settings in; the values file and its Secrets out."""
+    from post_renderer.render.chart_settings import read_chart_settings
+    from post_renderer.render.injection import resolve_injection
+    from post_renderer.render.overlay import build_overlay, merge_user_values, why_not
+    from post_renderer.render.owned_secrets import new_secret
+    from post_renderer.render.release import find_release
+    from post_renderer.render.stream import split_documents
+
+    release = find_release(data, split_documents(data), user.workloads)
+    if not release.workloads:
+        raise TargetError(
+            "no Ocean controller in the manifests (no Deployment of chart "
+            "ocean-kubernetes-controller)",
+            hint="pipe 'helm template' of the ocean-kubernetes-controller chart into it")
+    reason = why_not(release)
+    if reason is not None:
+        raise OverlayError(f"cannot write the injection as chart values: {reason}",
+                           hint="upgrade the chart to 0.1.53 or later, or use the "
+                                "post-renderer")
+    chart = read_chart_settings(release)._replace(auto_update_jobs=())
+    injection = resolve_injection(user, chart, release)
+    if injection.empty:
+        raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
+                           "to write", hint="pass --proxy-url and/or --ca-file")
+    overlay = build_overlay(injection, release)
+    values = overlay.values
+    for given in user_values:
+        values = merge_user_values(values, given)
+    owner = release.workloads[0]
+    secrets = [new_secret(name, data, owner) for name, data in overlay.secrets.items()]
+    notice = ("the chart's auto-update Job has no proxy of its own: after an upgrade with "
+              "these values, automatic upgrades stop at 'helm repo add' and change nothing; "
+              "the post-renderer gives the Job the proxy")
+    return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
+                        _dump(secrets, "apply with kubectl, outside the release"),
+                        (*injection.notices, notice), injection.warnings)
+
+
+def run(args: Any, said: Outcome) -> Outcome:
+    import os
+
+    from post_renderer.commands.render import read_manifests
+    from post_renderer.render.settings import read_settings
+
+    user = read_settings(args, os.environ)
+    result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values))
+    for notice in result.notices:
+        said.notice(notice)
+    for warning in result.warnings:
+        said.warning(warning)
+    # the Secrets hold the proxy password: readable by their owner only
+    said.side_file(args.secrets, result.secrets.encode("utf-8"), mode=0o600)
+    said.write(result.values.encode("utf-8"))
+    return said
+
+
+def read_user_values(paths: list[str]) -> list[Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    loaded = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = YAML(typ="safe").load(handle)
+        except OSError as error:
+            raise ConfigError(f"cannot read {path} ({error.strerror})",
+                              hint="check the path given to --values") from None
+        except YAMLError:
+            raise ConfigError(f"{path} is not a YAML values file",
+                              hint="give the values file you pass to helm with -f") from None
+        if document is not None and not isinstance(document, dict):
+            raise ConfigError(f"{path} is not a map of values",
+                              hint="give the values file you pass to helm with -f")
+        loaded.append(document or {})
+    return loaded
+
+
+def _dump(documents: list[Any], comment: str) -> str:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+    def literal(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: literal(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [literal(v) for v in value]
+        if isinstance(value, str) and "\n" in value:
+            return LiteralScalarString(value)
+        if isinstance(value, str) and _YAML11_SPECIAL.match(value):
+            return DoubleQuotedScalarString(value)
+        return value
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    out = io.StringIO()
+    out.write(f"# Written by ocean-proxy values: {comment}\n")
+    yaml.dump_all([literal(d) for d in documents], out)
+    return out.getvalue()
