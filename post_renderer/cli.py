@@ -147,6 +147,7 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
              "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled "
              "[OCEAN_PROXY_AUTO_UPDATE]",
     )
+    _add_cache_option(parser)
     review = parser.add_argument_group("review")
     review.add_argument(
         "--explain", action="store_true",
@@ -155,6 +156,15 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     review.add_argument(
         "--plan", action="store_true",
         help="print the planned changes as RFC 6902 JSON patches instead of the manifests",
+    )
+
+
+def _add_cache_option(parser: _Parser) -> None:
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="parse every CA certificate instead of reading its facts from the cache in "
+             "helm's cache directory ($OCEAN_PROXY_CACHE_DIR; off: OCEAN_PROXY_NO_CACHE=1); "
+             "the result is the same",
     )
 
 
@@ -212,6 +222,7 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
         "files", nargs="+", metavar="FILE", help="PEM, DER or PKCS#7 file; - for stdin",
     )
     check.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    _add_cache_option(check)
     check.set_defaults(handler=_run_check_bundle)
 
     discover = commands.add_parser(
