@@ -8,7 +8,6 @@ pass-through path of the post-renderer start fast.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import re
 import shlex
@@ -19,7 +18,6 @@ from collections.abc import Callable, Sequence
 from post_renderer import __version__
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError
-from post_renderer.output_file import write_atomically
 from post_renderer.render.settings import AUTO_UPDATE_POLICIES
 from post_renderer.report import Reporter, reporter_for_process
 
@@ -98,6 +96,8 @@ class _Parser(argparse.ArgumentParser):
         flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
         known = [option for option in self._option_string_actions if option.startswith("--")]
         completions = [option for option in known if option.startswith(flag)]
+        import difflib  # only for a mistake: not on every run
+
         close = completions if len(completions) == 1 else difflib.get_close_matches(flag, known, 1)
         message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
         if re.search(r"\s", argument):
@@ -339,6 +339,8 @@ def _write_output(said: Outcome) -> None:
     if not said.output:
         return
     if said.output_path is not None:
+        from post_renderer.output_file import write_atomically  # tempfile: only for -o
+
         write_atomically(said.output_path, b"".join(said.output))
         return
     out = sys.stdout
