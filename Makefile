@@ -53,9 +53,9 @@ $(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt
 		--constraint requirements-dev.txt .
 	touch $@
 
-bench: $(VENV)/.installed $(BENCH_VENV)/.installed $(BIN)/helm3 $(BIN)/kubectl
+bench: $(VENV)/.installed $(BENCH_VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl
 	$(PY) bench/run.py --post-renderer $(BENCH_VENV)/bin/ocean-proxy-post-renderer \
-		--kubectl $(BIN)/kubectl --helm $(BIN)/helm3 $(BENCH_ARGS)
+		--kubectl $(BIN)/kubectl --helm $(BIN)/helm3 --helm4 $(BIN)/helm4 $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(wildcard post_renderer tests tools bench libexec)

@@ -8,7 +8,6 @@ pass-through path of the post-renderer start fast.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import re
 import shlex
@@ -20,7 +19,6 @@ from typing import Any, NoReturn
 from post_renderer import __version__
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError, shown
-from post_renderer.output_file import write_output as write_output_file
 from post_renderer.render.settings import AUTO_UPDATE_POLICIES
 from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
@@ -61,6 +59,8 @@ class _Parser(argparse.ArgumentParser):
     def _check_value(self, action: argparse.Action, value: object) -> None:
         if action.choices is None or value in action.choices:
             return
+        import difflib  # only for a mistake: not on every run
+
         choices = [str(choice) for choice in action.choices]
         close = difflib.get_close_matches(str(value), choices, 1) if "@" not in str(value) else []
         raise argparse.ArgumentError(
@@ -119,6 +119,8 @@ class _Parser(argparse.ArgumentParser):
         flag = name.group(0) if name else ""
         known = [option for option in self._option_string_actions if option.startswith("--")]
         completions = [option for option in known if option.startswith(flag)]
+        import difflib  # only for a mistake: not on every run
+
         glued = sorted((option for option in known if flag.startswith(option)), key=len)[-1:]
         close = (glued or completions if len(completions) == 1 or glued
                  else difflib.get_close_matches(flag, known, 1))
@@ -170,6 +172,7 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
              "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled "
              "[OCEAN_PROXY_AUTO_UPDATE]",
     )
+    _add_cache_option(parser)
     if not review:
         return
     review_group = parser.add_argument_group("review")
@@ -180,6 +183,15 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
     review_group.add_argument(
         "--plan", action="store_true",
         help="print the planned changes as RFC 6902 JSON patches instead of the manifests",
+    )
+
+
+def _add_cache_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="parse every CA certificate instead of reading its facts from the cache in "
+             "helm's cache directory ($OCEAN_PROXY_CACHE_DIR; off: OCEAN_PROXY_NO_CACHE=1); "
+             "the result is the same",
     )
 
 
@@ -237,6 +249,7 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
         "files", nargs="+", metavar="FILE", help="PEM, DER or PKCS#7 file; - for stdin",
     )
     check.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    _add_cache_option(check)
     check.set_defaults(handler=_run_check_bundle)
 
     discover = commands.add_parser(
@@ -376,12 +389,16 @@ def main(argv: Sequence[str] | None = None,
 
 def _write_output(said: Outcome) -> None:
     """The command's bytes, to stdout or to its file; a failure is an OutputError."""
+    if said.side_files or said.output_path is not None:
+        from post_renderer.output_file import write_output  # only when a file is named
     for path, data, mode in said.side_files:
-        write_output_file(path, data, new_file_mode=mode)
+        write_output(path, data, new_file_mode=mode)
     if not said.output:
         return
     if said.output_path is not None:
-        write_output_file(said.output_path, b"".join(said.output))
+        from post_renderer.output_file import write_output  # only for -o
+
+        write_output(said.output_path, b"".join(said.output))
         return
     out = sys.stdout
     if out is None:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def run_command(
     return Run(proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"))
 
 
+FACT_CACHE = Path(tempfile.mkdtemp(prefix="ocean-proxy-facts-"))
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """An environment without any OCEAN_PROXY_* or proxy settings leaking in from outside."""
     env = {
@@ -69,6 +73,7 @@ def clean_env(**extra: str) -> dict[str, str]:
         and not k.startswith("HELM_")
     }
     env["OCEAN_PROXY_MESSAGES"] = "stderr"
+    env["OCEAN_PROXY_CACHE_DIR"] = str(FACT_CACHE)  # shared by the session: warm and cold runs
     env.update(extra)
     return env
 

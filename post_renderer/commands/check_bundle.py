@@ -18,18 +18,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import BundleError
-from post_renderer.trust import MAX_CA_FILE_BYTES, BundleReport, Verdict, inspect_bundle, shorten
+from post_renderer.trust import (
+    MAX_CA_FILE_BYTES,
+    BundleReport,
+    Verdict,
+    fact_cache_for,
+    inspect_bundle,
+    shorten,
+)
 from post_renderer.user_files import read_user_file
 
 
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     report = BundleReport()
+    facts = fact_cache_for(os.environ, disabled=args.no_cache)
     for name in args.files:
-        report.extend(inspect_bundle(_read(name), "stdin" if name == "-" else name))
+        report.extend(inspect_bundle(_read(name), "stdin" if name == "-" else name, facts=facts))
     text = json.dumps(_as_json(report), indent=2) if args.json else "\n".join(_as_text(report))
     said.write(text.encode("utf-8") + b"\n")
     try:

@@ -106,7 +106,7 @@ def _fetch_issuer(top: Certificate, settings: NetworkSettings,
         except NetworkError as error:
             said.warning(error.message)
             continue
-        issuer = find_issuer(top, candidates)
+        issuer: Certificate | None = find_issuer(top, candidates)
         if issuer is not None:
             said.notice(f"fetched '{issuer.subject}', the issuer of '{top.subject}', "
                             f"from its CA Issuers URL {url} through the proxy")

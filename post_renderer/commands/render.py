@@ -14,6 +14,7 @@ from post_renderer.commands import Outcome
 from post_renderer.errors import ManifestError, UsageError, shown
 from post_renderer.render.pipeline import post_render
 from post_renderer.render.settings import read_settings
+from post_renderer.trust import fact_cache_for
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -24,7 +25,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
     user = read_settings(args, os.environ)
     data = read_manifests(args.filename)
-    result = post_render(data, user)
+    facts = fact_cache_for(os.environ, disabled=args.no_cache)
+    result = post_render(data, user, facts=facts)
     for notice in result.notices:
         said.notice(notice)
     for warning in result.warnings:

@@ -20,7 +20,7 @@ from post_renderer.render.settings import Setting, UserSettings
 if TYPE_CHECKING:
     import datetime as dt
 
-    from post_renderer.trust import TrustBundle
+    from post_renderer.trust import FactCache, TrustBundle
 
 BUNDLE_KEY = "userEnvCertificates.pem"
 SECRET_LIMIT = 1024 * 1024  # what Kubernetes stores in one Secret
@@ -49,7 +49,9 @@ class Injection(NamedTuple):
 
 
 def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release,
-           now: dt.datetime | None = None) -> Injection:
+                      now: dt.datetime | None = None, facts: FactCache | None = None
+                      ) -> Injection:
+    """What to inject; ``facts`` (a certificate fact cache) saves parsing, nothing else."""
     notices: list[str] = []
     warnings: list[str] = []
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
@@ -60,7 +62,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if user.ca_files:
         from post_renderer.trust import load_trust_bundle
 
-        trust, bundle_warnings = load_trust_bundle(user.ca_files.value, now=now)
+        trust, bundle_warnings = load_trust_bundle(user.ca_files.value, now=now,
+                                                   facts=facts)
         warnings += bundle_warnings
         trust_source = user.ca_files.source
         ca_secret, repoint = _ca_secret_for_user_bundle(chart, release, names)
@@ -72,7 +75,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         from post_renderer.trust import load_trust_bundle
 
         trust, bundle_warnings = load_trust_bundle([(chart.ca_data.source, chart.ca_data.value)],
-                                                   now=now)
+                                                   now=now, facts=facts)
         warnings += bundle_warnings
         trust_source, ca_secret = chart.ca_data.source, chart.ca_ref
     elif chart.ca_ref is not None and chart.ca_ref.name != names.chart_ca:

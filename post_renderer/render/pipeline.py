@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from post_renderer.render.plan import Plan
+    from post_renderer.trust import FactCache
 
 
 class RenderResult(NamedTuple):
@@ -34,8 +35,12 @@ class RenderResult(NamedTuple):
         return self.plan is not None and not self.plan.empty
 
 
-def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None) -> RenderResult:
-    """The whole transformation, without I/O: bytes and settings in, parts and messages out."""
+def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None,
+                facts: FactCache | None = None) -> RenderResult:
+    """The whole transformation, without I/O: bytes and settings in, parts and messages out.
+
+    ``facts``, a certificate fact cache, only saves parsing: the result is the same without.
+    """
     chunks = split_documents(data)
     release = find_release(data, chunks, user.workloads)
     if not release.workloads:
@@ -49,7 +54,7 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None)
             )
         return RenderResult([data], notices=(
             "no Ocean controller in these manifests: passed through unchanged",))
-    injection = resolve_injection(user, read_chart_settings(release), release, now)
+    injection = resolve_injection(user, read_chart_settings(release), release, now, facts)
     if injection.empty:
         return RenderResult([data], injection=injection, notices=(
             *injection.notices,

@@ -7,6 +7,8 @@ The public face of the trust floor; the render and network floors import only fr
     bundle.pem(), bundle.checksum()
 """
 
+from typing import Any
+
 from post_renderer.trust.bundle import (
     MAX_INPUT_BYTES,
     BundleReport,
@@ -15,14 +17,31 @@ from post_renderer.trust.bundle import (
     load_trust_bundle,
 )
 from post_renderer.trust.certificate import Certificate, certificate_from_der, shorten
-from post_renderer.trust.chain_analysis import ChainAnalysis, analyse_chain, find_issuer
+from post_renderer.trust.fact_cache import FactCache, fact_cache_for
 from post_renderer.trust.policy import Verdict
-from post_renderer.trust.runtime_rules import go_chain_refusal
 
 MAX_CA_FILE_BYTES = MAX_INPUT_BYTES + 1  # one byte more, so that "too large" is seen as such
 
+# Loaded on first use: they import cryptography, which a render with a warm fact cache
+# never needs (fact_cache).
+_NEEDS_CRYPTOGRAPHY = {
+    "ChainAnalysis": "chain_analysis", "analyse_chain": "chain_analysis",
+    "find_issuer": "chain_analysis", "go_chain_refusal": "runtime_rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _NEEDS_CRYPTOGRAPHY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
 __all__ = [
     "MAX_CA_FILE_BYTES", "MAX_INPUT_BYTES", "BundleReport", "Certificate", "ChainAnalysis",
-    "TrustBundle", "Verdict", "analyse_chain", "certificate_from_der", "find_issuer",
-    "go_chain_refusal", "inspect_bundle", "load_trust_bundle", "shorten",
+    "FactCache", "TrustBundle", "Verdict", "analyse_chain", "certificate_from_der",
+    "fact_cache_for", "find_issuer", "go_chain_refusal", "inspect_bundle", "load_trust_bundle",
+    "shorten",
 ]

@@ -28,7 +28,8 @@ from typing import NamedTuple
 
 from post_renderer.errors import BundleError
 from post_renderer.trust.certificate import Certificate, shorten
-from post_renderer.trust.formats import FORMAT_HINT, read_certificates
+from post_renderer.trust.fact_cache import FactCache
+from post_renderer.trust.formats import FORMAT_HINT, NO_CACHE, read_certificates
 from post_renderer.trust.policy import Verdict, add_warning, judge
 
 MAX_INPUT_BYTES = 4 * 1024 * 1024
@@ -168,8 +169,12 @@ class BundleReport:
         self.problems.extend(other.problems)
 
 
-def inspect_bundle(data: bytes, source: str, *, now: dt.datetime | None = None) -> BundleReport:
-    """Judge every certificate in ``data``; never raises for bad content."""
+def inspect_bundle(data: bytes, source: str, *, now: dt.datetime | None = None,
+                   facts: FactCache | None = None) -> BundleReport:
+    """Judge every certificate in ``data``; never raises for bad content.
+
+    ``facts`` only saves parsing: the verdicts are the same with any cache or none.
+    """
     now = now or dt.datetime.now(dt.timezone.utc)
     report = BundleReport()
     if len(data) > MAX_INPUT_BYTES:
@@ -179,7 +184,8 @@ def inspect_bundle(data: bytes, source: str, *, now: dt.datetime | None = None) 
         ))
         return report
     blocks = data.count(b"-----BEGIN ")  # counted before parsing thousands of them
-    items = read_certificates(data.removeprefix(b"\xef\xbb\xbf"), source, report.problems) \
+    items = read_certificates(data.removeprefix(b"\xef\xbb\xbf"), source, report.problems,
+                              facts or NO_CACHE) \
         if blocks <= MAX_CERTIFICATES else []
     if max(len(items), blocks) > MAX_CERTIFICATES:
         report.problems.append((
@@ -221,10 +227,11 @@ def _path_length_exceeded(cert: Certificate, by_subject: dict[str, Certificate]
 
 def load_trust_bundle(
     sources: Sequence[tuple[str, bytes]], *, now: dt.datetime | None = None,
+    facts: FactCache | None = None,
 ) -> tuple[TrustBundle, list[str]]:
     """Validate several sources together; the bundle and the warnings, or BundleError."""
     report = BundleReport()
     for source, data in sources:
-        report.extend(inspect_bundle(data, source, now=now))
+        report.extend(inspect_bundle(data, source, now=now, facts=facts))
     bundle = report.trust_bundle()
     return bundle, report.warnings

@@ -10,12 +10,7 @@ import base64
 import datetime as dt
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.trust.runtime_rules import (
-    Finding,
-    anchor_findings,
-    path_length,
-    signature_findings,
-)
+from post_renderer.trust.finding import Finding
 from post_renderer.trust.subject_hash import subject_hash
 
 if TYPE_CHECKING:
@@ -72,6 +67,8 @@ def describe(cert: x509.Certificate) -> Certificate:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.x509.oid import AuthorityInformationAccessOID
+
+    from post_renderer.trust.runtime_rules import anchor_findings, path_length, signature_findings
 
     try:
         extensions = cert.extensions

@@ -10,7 +10,8 @@ import base64
 import binascii
 import re
 
-from post_renderer.trust.certificate import Certificate, certificate_from_der, describe, short_error
+from post_renderer.trust.certificate import Certificate, describe, short_error
+from post_renderer.trust.fact_cache import FactCache
 
 _BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 #]{1,40})-----")
 _BASE64 = re.compile(rb"[A-Za-z0-9+/=\s]*")
@@ -23,17 +24,22 @@ Problems = list[tuple[str, str]]  # (message, hint)
 Item = tuple[tuple[str, str], Certificate | None]
 
 
-def read_certificates(data: bytes, source: str, problems: Problems) -> list[Item]:
+NO_CACHE = FactCache(None)
+
+
+def read_certificates(data: bytes, source: str, problems: Problems,
+                      facts: FactCache = NO_CACHE) -> list[Item]:
     text = data.replace(b"\r\n", b"\n")
     if b"-----BEGIN " in text:
-        return _extract_pem(text, source, problems)
+        return _extract_pem(text, source, problems, facts)
     if text[:1] == b"\x30":
-        return _extract_der(data, source, problems)
+        return _extract_der(data, source, problems, facts)
     problems.append((f"{source}: no certificate found", FORMAT_HINT))
     return []
 
 
-def _extract_pem(text: bytes, source: str, problems: Problems) -> list[Item]:
+def _extract_pem(text: bytes, source: str, problems: Problems, facts: FactCache
+                 ) -> list[Item]:
     items: list[Item] = []
     offset = 0
     block = 0
@@ -62,7 +68,7 @@ def _extract_pem(text: bytes, source: str, problems: Problems) -> list[Item]:
             continue
         body = text[begin.end():end]
         if label in _CERT_LABELS or label in _PKCS7_LABELS:
-            items.extend(_decode_block(label, body, where, problems))
+            items.extend(_decode_block(label, body, where, problems, facts))
         else:
             problems.append((
                 f"{where} is a '{label}', not a certificate",
@@ -73,7 +79,8 @@ def _extract_pem(text: bytes, source: str, problems: Problems) -> list[Item]:
     return items
 
 
-def _decode_block(label: str, body: bytes, where: str, problems: Problems) -> list[Item]:
+def _decode_block(label: str, body: bytes, where: str, problems: Problems,
+                  facts: FactCache) -> list[Item]:
     if not _BASE64.fullmatch(body):
         problems.append((f"{where} is damaged: it is not base64", _copy_hint()))
         return []
@@ -86,11 +93,12 @@ def _decode_block(label: str, body: bytes, where: str, problems: Problems) -> li
         return _pkcs7_items(der, where, problems)
     if label == "TRUSTED CERTIFICATE":
         der = _first_tlv(der)  # OpenSSL's trusted form: the certificate, then trust settings
-    return [_parse_der(der, where)]
+    return [_parse_der(der, where, facts)]
 
 
-def _extract_der(data: bytes, source: str, problems: Problems) -> list[Item]:
-    item = _parse_der(data, f"{source}: DER data")
+def _extract_der(data: bytes, source: str, problems: Problems, facts: FactCache
+                 ) -> list[Item]:
+    item = _parse_der(data, f"{source}: DER data", facts)
     if item[1] is not None:
         return [item]
     items = _pkcs7_items(data, f"{source}: DER data", problems, quiet=True)
@@ -123,9 +131,9 @@ def _pkcs7_items(der: bytes, where: str, problems: Problems, quiet: bool = False
     return items
 
 
-def _parse_der(der: bytes, where: str) -> Item:
+def _parse_der(der: bytes, where: str, facts: FactCache) -> Item:
     try:
-        return ("", ""), certificate_from_der(der)
+        return ("", ""), facts.certificate(der)
     except ValueError as error:
         problem = f"{where} is not a valid X.509 certificate ({short_error(error)})"
         return (problem, _copy_hint()), None

@@ -13,11 +13,13 @@ openssl). Neither runtime checks a trust anchor's own signature, so that is not 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID
+
+from post_renderer.trust.finding import Finding
 
 _E = TypeVar("_E", bound=x509.ExtensionType)
 
@@ -43,16 +45,6 @@ _OPENSSL_CRITICAL = frozenset({
     ExtensionOID.POLICY_MAPPINGS, ExtensionOID.INHIBIT_ANY_POLICY,
     x509.ObjectIdentifier("2.16.840.1.113730.1.1"),  # Netscape certificate type
 })
-_NEW_CA_HINT = "ask the proxy's owners for a CA certificate without this problem"
-
-
-class Finding(NamedTuple):
-    """One rule a certificate breaks, and which runtimes refuse it for that."""
-
-    go: bool  # the controller and the auto-updater's helm refuse it
-    openssl: bool  # the log-shipper refuses it
-    reason: str  # completes "<certificate> ..."
-    hint: str = _NEW_CA_HINT
 
 
 def anchor_findings(cert: x509.Certificate) -> list[Finding]:

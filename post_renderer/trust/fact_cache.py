@@ -1,0 +1,158 @@
+"""Certificate facts remembered by the SHA-256 of their DER: a warm run needs no cryptography.
+
+Only facts are kept: names, the validity dates, flags, hashes and the runtime findings, none
+of which change while the DER and this version of ocean-proxy stay the same. Every
+judgement that depends on the clock (expired, not yet valid, expiring soon) is made again
+on every run from the cached dates (``policy.judge``), so a cached certificate is judged
+exactly as a freshly parsed one.
+
+    facts = fact_cache_for(os.environ)          # FactCache(None) when turned off
+    cert = facts.certificate(der)               # parsed with cryptography only on a miss
+
+Where: ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
+(``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``); one JSON file per
+certificate under ``facts-<version>/``, so an upgrade never reads an older version's
+findings. ``OCEAN_PROXY_NO_CACHE=1`` or ``--no-cache`` turns it off. The cache is only ever
+an optimisation: a missing, unreadable, corrupt or read-only cache is a miss, and a file is
+written to a private temporary name and renamed into place, so two runs at once never see
+half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from post_renderer import __version__
+from post_renderer.trust.certificate import Certificate, certificate_from_der
+from post_renderer.trust.finding import Finding
+
+SCHEMA = 1
+_FIELDS = {  # Certificate field -> the JSON types it may hold
+    "subject": (str,), "issuer": (str,), "is_ca": (bool, type(None)), "self_signed": (bool,),
+    "fingerprint": (str,), "subject_hash": (str,), "issuer_hash": (str,),
+    "signature_hash": (str, type(None)), "key_description": (str,),
+    "path_length": (int, type(None)),
+}
+
+
+class FactCache:
+    """Certificates by the SHA-256 of their DER; ``directory=None`` parses every time."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+
+    def certificate(self, der: bytes) -> Certificate:
+        """The facts of one DER certificate; ValueError when it is not a valid certificate."""
+        if self.directory is None:
+            return certificate_from_der(der)
+        key = hashlib.sha256(der).hexdigest()
+        path = self.directory / f"{key}.json"
+        cached = _read(path, der, key)
+        if cached is not None:
+            return cached
+        cert = certificate_from_der(der)
+        if cert.der == der:  # re-encoded input would be a different key: not worth keeping
+            _write(path, cert)
+        return cert
+
+
+def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> FactCache:
+    """The cache the environment asks for, or a disabled one."""
+    if disabled or environ.get("OCEAN_PROXY_NO_CACHE", "") not in ("", "0"):
+        return FactCache(None)
+    base = environ.get("OCEAN_PROXY_CACHE_DIR")
+    if not base:
+        helm = environ.get("HELM_CACHE_HOME") or (
+            os.path.join(environ["XDG_CACHE_HOME"], "helm") if environ.get("XDG_CACHE_HOME")
+            else os.path.join(os.path.expanduser("~"), ".cache", "helm"))
+        base = os.path.join(helm, "ocean-proxy")
+    return FactCache(Path(base) / f"facts-{__version__}")
+
+
+def facts_json(cert: Certificate) -> dict[str, Any]:
+    """What is stored for ``cert``: every field but the DER, which is the key."""
+    facts: dict[str, Any] = {"schema": SCHEMA}
+    facts.update({name: getattr(cert, name) for name in _FIELDS})
+    facts["not_before"] = cert.not_before.isoformat()
+    facts["not_after"] = cert.not_after.isoformat()
+    facts["aia_ca_issuers"] = list(cert.aia_ca_issuers)
+    facts["findings"] = [list(finding) for finding in cert.findings]
+    return facts
+
+
+def certificate_from_facts(facts: Any, der: bytes) -> Certificate:
+    """The certificate ``facts_json`` described; ValueError for anything it could not write."""
+    if not isinstance(facts, dict) or facts.get("schema") != SCHEMA:
+        raise ValueError("not a fact file of this schema")
+    fields = {}
+    for name, types in _FIELDS.items():
+        value = facts[name]
+        if type(value) not in types:  # type(), not isinstance(): True is no path length
+            raise ValueError(f"{name} has the wrong type")
+        fields[name] = value
+    return Certificate(
+        der=der,
+        not_before=_utc(facts["not_before"]),
+        not_after=_utc(facts["not_after"]),
+        aia_ca_issuers=tuple(_strings(facts["aia_ca_issuers"])),
+        findings=tuple(_finding(item) for item in _list(facts["findings"])),
+        **fields,
+    )
+
+
+def _read(path: Path, der: bytes, key: str) -> Certificate | None:
+    try:
+        with open(path, "rb") as handle:
+            cert = certificate_from_facts(json.loads(handle.read()), der)
+    except (OSError, ValueError, KeyError, TypeError):  # any damage is a miss
+        return None
+    return cert if cert.fingerprint == key else None
+
+
+def _write(path: Path, cert: Certificate) -> None:
+    data = json.dumps(facts_json(cert), sort_keys=True).encode("utf-8")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except OSError:  # read-only, full or raced: the next run parses again
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _utc(text: Any) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text) if isinstance(text, str) else None
+    if value is None or value.utcoffset() != dt.timedelta(0):
+        raise ValueError("not a UTC time")
+    return value.astimezone(dt.timezone.utc)
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError("not a list")
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    items = _list(value)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError("not a list of strings")
+    return [str(item) for item in items]
+
+
+def _finding(item: Any) -> Finding:
+    go, openssl, reason, hint = _list(item)
+    if type(go) is not bool or type(openssl) is not bool or \
+            not isinstance(reason, str) or not isinstance(hint, str):
+        raise ValueError("not a finding")
+    return Finding(go, openssl, reason, hint)

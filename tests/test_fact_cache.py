@@ -1,0 +1,236 @@
+"""The certificate fact cache: cold, warm or off, every verdict and every output byte is the
+same; a missing, corrupt, read-only or shared cache is only ever a miss."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from post_renderer.trust import certificate_from_der, inspect_bundle
+from post_renderer.trust.fact_cache import FactCache, fact_cache_for
+
+from . import certs
+from .chart_render import NAMESPACE, PROXY_FLAGS, RELEASE
+from .conftest import FIXTURE_CHART, clean_env, ocean_proxy, run_command, tool
+from .runtime_pki import cases
+
+CASES = sorted(cases())
+
+
+def bundle_of(name: str) -> bytes:
+    return cases()[name].bundle_pem
+
+
+def ders_of(name: str) -> list[bytes]:
+    return [issued.der for issued in cases()[name].bundle]
+
+
+def extra_bundles() -> dict[str, bytes]:
+    """Time-dependent verdicts and facts the runtime cases do not cover."""
+    root = certs.root("Cache Root CA")
+    return {
+        "expired": certs.root("Expired CA", not_before=certs.NOW - 400 * certs.DAY,
+                              not_after=certs.NOW - certs.DAY).pem,
+        "expires-soon": certs.root("Soon CA", not_after=certs.NOW + 5 * certs.DAY).pem,
+        "not-yet-valid": certs.root("Future CA", not_before=certs.NOW + 3 * certs.DAY).pem,
+        "intermediate-with-aia": certs.intermediate(root).pem,
+        "sha1": certs.resign_with_sha1(certs.root("RSA CA", key=certs.new_key("rsa"))).pem,
+        "leaf": certs.leaf(root).pem,
+    }
+
+
+EXTRA = extra_bundles()
+ALL_BUNDLES = {**{name: bundle_of(name) for name in CASES}, **EXTRA}
+
+
+def report_facts(data: bytes, facts: FactCache, now: dt.datetime) -> list:
+    report = inspect_bundle(data, "ca.pem", now=now, facts=facts)
+    return [(v.certificate, report.state_of(v), report.refusals_of(v), report.warnings_of(v))
+            for v in report.verdicts] + [report.problems]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_cached_facts_are_the_parsed_facts(name, tmp_path):
+    for der in ders_of(name):
+        parsed = certificate_from_der(der)
+        FactCache(tmp_path).certificate(der)
+        assert FactCache(tmp_path).certificate(der) == parsed
+
+
+@pytest.mark.parametrize("name", sorted(ALL_BUNDLES))
+@pytest.mark.parametrize("days_later", [0, 4, 30, 400])
+def test_verdicts_are_the_same_cold_warm_and_without_cache_at_any_time(name, days_later,
+                                                                      tmp_path):
+    now = certs.NOW + days_later * certs.DAY
+    data = ALL_BUNDLES[name]
+    without = report_facts(data, FactCache(None), now)
+    cold = report_facts(data, FactCache(tmp_path), now)
+    warm = report_facts(data, FactCache(tmp_path), now)
+    assert cold == without
+    assert warm == without
+
+
+def test_expiry_is_judged_on_each_run_not_remembered(tmp_path):
+    data = EXTRA["expires-soon"]
+    facts = FactCache(tmp_path)
+    assert report_facts(data, facts, certs.NOW)[0][1] == "warning"
+    assert report_facts(data, facts, certs.NOW + 6 * certs.DAY)[0][1] == "refused"
+
+
+def test_cache_files_hold_facts_only_keyed_by_the_der(tmp_path):
+    root = certs.root("Key Root CA")
+    FactCache(tmp_path).certificate(root.der)
+    (path,) = tmp_path.iterdir()
+    assert path.name == f"{root.fingerprint}.json"
+    facts = json.loads(path.read_text())
+    assert "der" not in facts and "expired" not in json.dumps(facts)
+
+
+@pytest.mark.parametrize("damage", [
+    b"", b"{", b"null", b"[]", b'{"schema": 1}', b"\xff\xfe",
+    b'{"schema": 99, "subject": "CN=x"}',
+])
+def test_a_corrupt_entry_is_a_miss_and_is_repaired(damage, tmp_path):
+    root = certs.root("Corrupt Root CA")
+    (tmp_path / f"{root.fingerprint}.json").write_bytes(damage)
+    assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
+    assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
+    assert json.loads((tmp_path / f"{root.fingerprint}.json").read_text())["schema"] == 1
+
+
+def test_wrong_types_in_an_entry_are_a_miss(tmp_path):
+    root = certs.root("Typed Root CA")
+    facts = FactCache(tmp_path)
+    facts.certificate(root.der)
+    path = tmp_path / f"{root.fingerprint}.json"
+    for field, value in (("is_ca", "yes"), ("path_length", True), ("findings", [[1, 2]]),
+                         ("not_after", "2030-01-01T00:00:00"), ("aia_ca_issuers", [3])):
+        entry = json.loads(path.read_text())
+        entry[field] = value
+        path.write_text(json.dumps(entry))
+        assert facts.certificate(root.der) == certificate_from_der(root.der), field
+
+
+def test_an_entry_under_another_certificates_key_is_a_miss(tmp_path):
+    first, second = certs.root("First Root CA"), certs.root("Second Root CA")
+    FactCache(tmp_path).certificate(first.der)
+    (tmp_path / f"{first.fingerprint}.json").rename(tmp_path / f"{second.fingerprint}.json")
+    assert FactCache(tmp_path).certificate(second.der).subject == second.subject
+
+
+def test_a_missing_directory_is_made(tmp_path):
+    root = certs.root("Missing Dir Root CA")
+    FactCache(tmp_path / "a" / "b").certificate(root.der)
+    assert (tmp_path / "a" / "b" / f"{root.fingerprint}.json").exists()
+
+
+def test_a_read_only_cache_is_used_without_writing(tmp_path, monkeypatch):
+    root = certs.root("Read Only Root CA")
+    tmp_path.chmod(0o555)
+    if os.geteuid() == 0:  # root writes into read-only directories: a read-only mount, then
+
+        def read_only(path, flags, *args):
+            if flags & (os.O_WRONLY | os.O_RDWR):
+                raise OSError(30, "Read-only file system", str(path))
+            return real_open(path, flags, *args)
+
+        real_open = os.open
+        monkeypatch.setattr(os, "open", read_only)
+    try:
+        assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_a_cache_path_that_is_a_file_is_a_miss(tmp_path):
+    root = certs.root("File Root CA")
+    (tmp_path / "file").write_bytes(b"x")
+    assert FactCache(tmp_path / "file").certificate(root.der) == certificate_from_der(root.der)
+
+
+def test_runs_writing_at_once_never_leave_half_a_file(tmp_path):
+    roots = [certs.root(f"Race Root CA {i}") for i in range(4)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: FactCache(tmp_path).certificate(roots[i % 4].der), range(64)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == \
+        sorted(f"{r.fingerprint}.json" for r in roots)
+    for root in roots:
+        assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
+
+
+def test_where_the_cache_lives(tmp_path):
+    home = str(tmp_path)
+    assert fact_cache_for({"OCEAN_PROXY_CACHE_DIR": "/c", "HELM_CACHE_HOME": "/h"}).directory \
+        .parent == Path("/c")
+    assert fact_cache_for({"HELM_CACHE_HOME": "/h", "XDG_CACHE_HOME": "/x"}).directory.parent \
+        == Path("/h/ocean-proxy")
+    assert fact_cache_for({"XDG_CACHE_HOME": "/x"}).directory.parent == Path("/x/helm/ocean-proxy")
+    assert fact_cache_for({"HOME": home}).directory is not None
+    assert fact_cache_for({"OCEAN_PROXY_NO_CACHE": "1"}).directory is None
+    assert fact_cache_for({}, disabled=True).directory is None
+
+
+# -- end to end: the commands, cold, warm and --no-cache -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def manifests(tmp_path_factory):
+    home = tmp_path_factory.mktemp("helm-home")
+    run = run_command([tool("helm3"), "template", RELEASE, FIXTURE_CHART, "--namespace",
+                       NAMESPACE, *PROXY_FLAGS],
+                      env=clean_env(HELM_DATA_HOME=str(home), HELM_CONFIG_HOME=str(home),
+                                    HELM_CACHE_HOME=str(home)))
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def three_ways(tmp_path: Path, *args: str | Path, stdin: bytes = b""):
+    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"))
+    cold = ocean_proxy(*args, stdin=stdin, env=env)
+    warm = ocean_proxy(*args, stdin=stdin, env=env)
+    off = ocean_proxy(*args, "--no-cache", stdin=stdin, env=env)
+    return cold, warm, off
+
+
+def test_the_environment_turns_the_cache_off(tmp_path):
+    path = tmp_path / "ca.pem"
+    path.write_bytes(certs.root("Env Root CA").pem)
+    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"), OCEAN_PROXY_NO_CACHE="1")
+    assert ocean_proxy("check-bundle", path, env=env).returncode == 0
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("name", sorted(ALL_BUNDLES))
+def test_check_bundle_reports_the_same_cold_warm_and_without_cache(name, tmp_path):
+    path = tmp_path / "ca.pem"
+    path.write_bytes(ALL_BUNDLES[name])
+    runs = three_ways(tmp_path, "check-bundle", "--json", path)
+    assert len({(r.returncode, r.stdout, r.stderr) for r in runs}) == 1
+
+
+@pytest.mark.parametrize("name", sorted(ALL_BUNDLES))
+def test_render_writes_the_same_bytes_cold_warm_and_without_cache(name, manifests, tmp_path):
+    path = tmp_path / "ca.pem"
+    path.write_bytes(ALL_BUNDLES[name])
+    runs = three_ways(tmp_path, "render", "--ca-file", path, stdin=manifests)
+    assert len({(r.returncode, r.stdout, r.stderr) for r in runs}) == 1
+
+
+def test_a_warm_render_does_not_import_cryptography(manifests, tmp_path):
+    path = tmp_path / "ca.pem"
+    path.write_bytes(certs.root("Warm Root CA").pem)
+    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"))
+    script = Path(sys.executable).parent / "ocean-proxy-post-renderer"
+    argv = [sys.executable, "-X", "importtime", str(script), "--ca-file", str(path)]
+    for run in ("cold", "warm"):
+        done = subprocess.run(argv, input=manifests, capture_output=True, env=env, check=True)
+        imported = "cryptography" in done.stderr.decode()
+        assert imported == (run == "cold"), run
