@@ -8,9 +8,10 @@ collected here too.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from post_renderer.errors import AutoUpdateError, BundleError
+from post_renderer.errors import AutoUpdateError, BundleError, ManifestError
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.render.chart_settings import ChartSettings, KeyRef
 from post_renderer.render.owned_names import OwnedNames
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 BUNDLE_KEY = "userEnvCertificates.pem"
 SECRET_LIMIT = 1024 * 1024  # what Kubernetes stores in one Secret
+# A Kubernetes object name (RFC 1123 subdomain), which is what a Secret may be called.
+_OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
+OBJECT_NAME_LIMIT = 253
 
 
 class Injection(NamedTuple):
@@ -119,6 +123,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if chart.auto_update_jobs and not injection.empty:
         injection, message = _auto_update(user, chart, injection, release, names)
         warnings.append(message)
+    _check_new_secret_names(injection, release)
     return injection._replace(warnings=tuple(warnings))
 
 
@@ -153,6 +158,36 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
         f"{', '.join(repr(k) for k in kept)} after such an upgrade: once ocean-proxy is "
         f"removed, 'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes them")
     return injection._replace(overlay=overlay, overlay_secret=secret), message
+
+
+def _check_new_secret_names(injection: Injection, release: Release) -> None:
+    """A Secret we add must have a name Kubernetes takes, and one the next run finds.
+
+    Its name comes from the workload's (or the chart's reference to it). A name that is no
+    Kubernetes name, e.g. with a tab in it, would be refused by the API server, and YAML
+    writes it escaped (``"a\\tb-ocean-proxy"``), where the line scan of the next post-render
+    cannot see it: that run would add the Secret a second time instead of reading it.
+    """
+    new = [name for name in (injection.proxy_secret,
+                             injection.ca_secret.name if injection.ca_secret else None,
+                             injection.overlay_secret)
+           if name is not None and release.get("Secret", name) is None]
+    for name in new:
+        if len(name) <= OBJECT_NAME_LIMIT and _OBJECT_NAME.fullmatch(name):
+            continue
+        owner = release.workloads[0] if release.workloads else None
+        named_after = f", named after {_printable(owner.describe())}," if owner else ""
+        raise ManifestError(
+            f"the Secret '{_printable(name)}' that would be added{named_after} is not a valid "
+            "Kubernetes name",
+            hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
+                 f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
+        )
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line, with tabs, line breaks and other invisible characters escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,
