@@ -136,6 +136,10 @@ class Block:
     indicator: str = "|"
 
 
+# A block scalar's header ends its line: '|', '>-', '|2', '|+2', '>2-' ... (YAML 1.2, 8.1.1)
+BLOCK_HEADER = re.compile(r"(?:^|[:\-]\s)[|>](?:[1-9][-+]?|[-+][1-9]?)?\s*$")
+
+
 def with_comments(draw, lines: list[str]) -> list[str]:
     """Full-line comments between lines, at the next line's indentation or at column 0, and
     comments after plain values; never inside a block scalar."""
@@ -145,7 +149,7 @@ def with_comments(draw, lines: list[str]) -> list[str]:
         if in_block and (not line or indent > block_indent):
             out.append(line)
             continue
-        in_block = line.rstrip().endswith(("|", "|-", "|+", ">", ">-"))
+        in_block = BLOCK_HEADER.search(line) is not None
         block_indent = indent
         if draw(st.integers(0, 9)) == 0:
             column = draw(st.sampled_from([0, indent]))
