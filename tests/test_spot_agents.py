@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from . import certs, test_render_helm
+from . import certs, test_pod_proof, test_render_helm
 from .agent_charts import (
     CONTROLLER_CHART,
     CONTROLLER_FULLNAME,
@@ -35,10 +35,14 @@ from .agent_charts import (
     view,
     workload,
 )
+from .chart_render import parse
 from .conftest import clean_env, post_renderer
 from .kubelet_view import ContainerView
+from .test_pod_proof import Traffic, assert_pulled_through_the_proxy, go_pull
 
 helm_user = test_render_helm.helm_user  # helm 3 with the script on PATH, helm 4 with the plugin
+image = test_pod_proof.image  # trusts the public roots alone
+discovered_ca = test_pod_proof.discovered_ca  # what 'ocean-proxy discover-ca' finds
 
 PASSWORD = "s3cret-Pw"
 PROXY = f"http://alice:{PASSWORD}@proxy.corp:3128"
@@ -199,3 +203,37 @@ def test_controller_render_that_strips_the_password_names_the_exporter_it_would_
     assert "ocean-metric-exporter" in run.stderr  # the render says who breaks
     assert "--post-renderer" in run.stderr  # and what to run
     assert auth_proxy.spec.password not in run.stderr
+
+
+# -- each agent's client, given only its post-rendered pod spec, through a real proxy -------
+
+
+def post_rendered_stream(helm3: Path, release: str, chart: Path, *flags, args=()) -> list:
+    chart_output = helm_template(helm3, clean_env(), release, chart, *flags)
+    assert chart_output.returncode == 0, chart_output.stderr
+    run = post_renderer(*args, stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    return parse(run.text).docs
+
+
+def test_network_client_pulls_through_the_intercepting_proxy_with_its_pod_spec(
+        helm3, intercepting_proxy, discovered_ca, image, spot_origin, tmp_path):
+    docs = post_rendered_stream(helm3, "network-client", NETWORK_CLIENT_CHART, args=(
+        f"--proxy-url={intercepting_proxy.url}", f"--ca-file={discovered_ca}"))
+    with Traffic(intercepting_proxy, spot_origin) as traffic:  # Go, like the network client
+        run = go_pull(helm3, view(docs, *NETWORK_CLIENT), image, tmp_path)
+
+    assert_pulled_through_the_proxy(run, traffic, spot_origin, tmp_path)
+
+
+def test_proxy_url_era_controller_pulls_through_the_authenticating_proxy_with_its_pod_spec(
+        helm3, auth_proxy, discovered_ca, image, spot_origin, tmp_path):
+    docs = post_rendered_stream(
+        helm3, CONTROLLER_RELEASE, LEGACY_CONTROLLER_CHART, *SPOT_FLAGS,
+        "--set", f"spotinst.proxyUrl={auth_proxy.credentials_url}",
+        args=(f"--ca-file={discovered_ca}",))  # 0.1.3 has no CA value: the flag brings it
+    controller = view(docs, "Deployment", CONTROLLER_FULLNAME, "ocean-kubernetes-controller")
+    with Traffic(auth_proxy, spot_origin) as traffic:
+        run = go_pull(helm3, controller, image, tmp_path)
+
+    assert_pulled_through_the_proxy(run, traffic, spot_origin, tmp_path)
