@@ -46,7 +46,7 @@ demo: $(VENV)/.installed $(BIN)/helm3
 
 # A clean, non-editable install: start-up is measured as users get it, without the
 # import hooks of the editable install in $(VENV).
-$(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt $(wildcard post_renderer/*.py)
+$(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt $(shell find post_renderer -name '*.py')
 	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install \

@@ -13,11 +13,12 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from . import __version__
-from .errors import OceanProxyError, UsageError
-from .report import Reporter, reporter_for_process
-
-AUTO_UPDATE_POLICIES = ("inject", "keep", "refuse")
+from post_renderer import __version__
+from post_renderer.commands import NOTICE, WARNING, Message, Outcome
+from post_renderer.errors import OceanProxyError, OutputError, UsageError
+from post_renderer.output_file import write_atomically
+from post_renderer.render.settings import AUTO_UPDATE_POLICIES
+from post_renderer.report import Reporter, reporter_for_process
 
 
 class _Parser(argparse.ArgumentParser):
@@ -168,28 +169,28 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     return parser
 
 
-def _run_render(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .render import run
+def _run_render(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.render import run
 
-    return run(args, reporter)
-
-
-def _run_check_bundle(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .check_bundle import run
-
-    return run(args, reporter)
+    return run(args, said)
 
 
-def _run_discover_ca(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .discover_ca import run
+def _run_check_bundle(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.check_bundle import run
 
-    return run(args, reporter)
+    return run(args, said)
 
 
-def _run_verify(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .verify_path import run
+def _run_discover_ca(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.discover_ca import run
 
-    return run(args, reporter)
+    return run(args, said)
+
+
+def _run_verify(args: argparse.Namespace, said: Outcome) -> Outcome:
+    from post_renderer.commands.verify import run
+
+    return run(args, said)
 
 
 def build_post_renderer_parser(prog: str = "ocean-proxy-post-renderer") -> argparse.ArgumentParser:
@@ -211,18 +212,21 @@ def main(argv: Sequence[str] | None = None,
     # can hold secrets, in a form meant for developers: what users need, the reporter says.
     warnings.simplefilter("ignore")
     reporter = reporter_for_process()
+    said = Outcome()
     try:
         args = parser_factory().parse_args(argv)
         if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
             args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
-        return args.handler(args, reporter)
+        if getattr(args, "debug", False):
+            said.live = lambda text: reporter.detail(f"ocean-proxy: debug: {text}")
+        said = args.handler(args, said)
+        _write_output(said)
     except OceanProxyError as error:
+        _say(reporter, said.messages, only_warnings=isinstance(error, OutputError))
         reporter.error(error)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 1
     except MemoryError:
         reporter.error(OceanProxyError(
             "out of memory", hint="the input is larger than this machine can hold"))
@@ -237,6 +241,45 @@ def main(argv: Sequence[str] | None = None,
             f"internal error ({type(error).__name__})",
             hint="please report this with the command you ran (not its input)"))
         return 1
+    _say(reporter, said.messages)
+    if said.error is not None:
+        reporter.error(said.error)
+        return said.error.exit_code
+    return said.exit_code
+
+
+def _write_output(said: Outcome) -> None:
+    """The command's bytes, to stdout or to its file; a failure is an OutputError."""
+    if not said.output:
+        return
+    if said.output_path is not None:
+        write_atomically(said.output_path, b"".join(said.output))
+        return
+    out = sys.stdout
+    if out is None:
+        raise OutputError("standard output is closed",
+                          hint="run it with standard output open, e.g. redirected to a file")
+    try:
+        out.buffer.writelines(said.output)
+        out.buffer.flush()
+    except BrokenPipeError:
+        raise OutputError("standard output was closed before everything was written",
+                          hint="the program reading the output stopped early") from None
+    except OSError as error:
+        raise OutputError(f"cannot write to standard output ({error.strerror or 'failed'})",
+                          hint="check the free space where the output is redirected") from None
+
+
+def _say(reporter: Reporter, messages: Sequence[Message], *, only_warnings: bool = False) -> None:
+    for message in messages:
+        if message.level == WARNING:
+            reporter.warning(message.text)
+        elif only_warnings:
+            continue
+        elif message.level == NOTICE:
+            reporter.notice(message.text)
+        else:
+            reporter.detail(message.text)
 
 
 def post_renderer_main() -> int:

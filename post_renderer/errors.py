@@ -94,3 +94,7 @@ class DiscoveryError(OceanProxyError):
 
 class AiaFetchError(NetworkError):
     """A certificate's "CA Issuers" URL could not be fetched through the proxy."""
+
+
+class OutputError(OceanProxyError):
+    """The result could not be written: standard output or the output file failed."""

@@ -6,7 +6,7 @@ import contextlib
 import os
 import tempfile
 
-from .errors import ConfigError
+from post_renderer.errors import ConfigError
 
 
 def write_atomically(path: str, data: bytes, *, mode: int = 0o644) -> None:

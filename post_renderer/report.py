@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from .errors import OceanProxyError
+from post_renderer.errors import OceanProxyError
 
 PROGRAM = "ocean-proxy"
 # user:password@ in anything an error quotes back: a proxy URL given to the wrong flag, or

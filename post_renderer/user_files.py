@@ -3,7 +3,7 @@ say which file, from which option, and what to do."""
 
 from __future__ import annotations
 
-from .errors import ConfigError
+from post_renderer.errors import ConfigError
 
 
 def read_user_file(path: str, limit: int, what: str) -> bytes:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from post_renderer.aia_fetch import certificates_in, fetch_issuer_certificates, usable_url
 from post_renderer.errors import AiaFetchError
-from post_renderer.network_settings import NetworkSettings, parse_endpoint
-from post_renderer.proxy_url import parse_proxy_url
+from post_renderer.network.aia_fetch import certificates_in, fetch_issuer_certificates, usable_url
+from post_renderer.network.settings import NetworkSettings, parse_endpoint
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 
 from . import certs
 from .netfixtures.fixtures import PROXY_PASSWORD, PROXY_USER

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from post_renderer.chain_analysis import analyse_chain, find_issuer, subject_names
-from post_renderer.trust_bundle import certificate_from_der
+from post_renderer.trust import certificate_from_der
+from post_renderer.trust.chain_analysis import analyse_chain, find_issuer, subject_names
 
 from . import certs
 

@@ -51,7 +51,7 @@ def test_root_presented_is_written_to_the_output_file_and_nothing_to_stdout(
 
 
 def test_written_ca_passes_check_bundle_unchanged(intercepting_proxy, net_pki):
-    from post_renderer.trust_bundle import inspect_bundle
+    from post_renderer.trust.bundle import inspect_bundle
 
     run = discover(intercepting_proxy.url, net_pki)
 

@@ -5,8 +5,9 @@ import importlib
 
 import pytest
 
-MODULES = ["aliases", "network_settings", "no_proxy", "pod_patch", "proxy_protocol", "proxy_url",
-           "stream", "subject_hash"]
+MODULES = ["render.aliases", "network.settings", "proxy_settings.no_proxy", "render.pod_patch",
+           "network.proxy_protocol", "proxy_settings.proxy_url", "render.stream",
+           "trust.subject_hash"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -248,7 +248,7 @@ def test_check_bundle_reports_and_fails_on_a_refused_certificate(corp_root, tmp_
 def test_an_internal_error_is_one_line_without_a_traceback(tmp_path: Path):
     run = subprocess.run(
         [VENV_BIN / "python", "-c",
-         "import sys; from post_renderer import cli, render\n"
+         "import sys; from post_renderer import cli; from post_renderer.commands import render\n"
          "def boom(*a): raise KeyError('secret-token-value')\n"
          "render.post_render = boom\n"
          "sys.exit(cli.main(['render', '--proxy-url', 'http://p:3128']))"],

@@ -26,10 +26,10 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from post_renderer.commands.render import post_render
 from post_renderer.errors import OceanProxyError
-from post_renderer.render import post_render
-from post_renderer.settings import Setting, UserSettings
-from post_renderer.trust_bundle import certificate_from_der, inspect_bundle
+from post_renderer.render.settings import Setting, UserSettings
+from post_renderer.trust import certificate_from_der, inspect_bundle
 
 from . import certs
 from .certs import DAY, NOW

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
-import io
-
 import pytest
 
 from post_renderer.errors import ProxyUrlError, UsageError
-from post_renderer.network_settings import Endpoint, parse_endpoint, settings_from_args
-from post_renderer.report import Reporter
+from post_renderer.network.settings import Endpoint, network_settings, parse_endpoint
 
 
 @pytest.mark.parametrize(("text", "endpoint"), [
@@ -33,29 +29,28 @@ def test_bad_target_is_a_usage_error(text):
         parse_endpoint(text)
 
 
-def arguments(**overrides) -> argparse.Namespace:
-    values = {"proxy": "http://alice:s3cret@proxy.corp:3128", "target": "api.spotinst.io:443",
-              "servername": None, "timeout": 10.0, "debug": False, **overrides}
-    return argparse.Namespace(**values)
+def settings(**overrides):
+    values = {"proxy_url": "http://alice:s3cret@proxy.corp:3128", "target": "api.spotinst.io:443",
+              "server_name": None, "timeout": 10.0, **overrides}
+    return network_settings(**values)
 
 
 def test_server_name_defaults_to_the_target_host():
-    settings = settings_from_args(arguments(), Reporter(io.StringIO()))
+    result = settings()
 
-    assert settings.server_name == "api.spotinst.io"
-    assert settings.route == ("api.spotinst.io:443 through the proxy "
+    assert result.server_name == "api.spotinst.io"
+    assert result.route == ("api.spotinst.io:443 through the proxy "
                               "http://alice:***@proxy.corp:3128")
 
 
 @pytest.mark.parametrize("timeout", [0.0, -1.0, float("nan"), float("inf")])
 def test_timeout_must_be_a_positive_finite_number(timeout):
     with pytest.raises(UsageError, match="--timeout"):
-        settings_from_args(arguments(timeout=timeout), Reporter(io.StringIO()))
+        settings(timeout=timeout)
 
 
 def test_bad_proxy_url_never_echoes_it():
     with pytest.raises(ProxyUrlError) as raised:
-        settings_from_args(arguments(proxy="socks5://alice:s3cret@proxy.corp:1080"),
-                           Reporter(io.StringIO()))
+        settings(proxy_url="socks5://alice:s3cret@proxy.corp:1080")
 
     assert "s3cret" not in raised.value.message

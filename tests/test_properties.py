@@ -27,8 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from post_renderer.render import post_render
-from post_renderer.workloads import POD_SPEC_PATHS, is_fluent_bit
+from post_renderer.commands.render import post_render
+from post_renderer.render.kube import POD_SPEC_PATHS
+from post_renderer.render.workloads import is_fluent_bit
 
 from . import certs
 from .conftest import clean_env, ocean_proxy

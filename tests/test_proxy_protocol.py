@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from post_renderer.errors import ProxyProtocolError
-from post_renderer.proxy_protocol import (
+from post_renderer.network.proxy_protocol import (
     connect_request,
     get_request,
     head_end,

@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 
-from post_renderer.subject_hash import subject_hash
+from post_renderer.trust.subject_hash import subject_hash
 
 from . import certs
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_pem_x509_certificate
 
 from post_renderer.errors import BundleError
-from post_renderer.trust_bundle import inspect_bundle, load_trust_bundle
+from post_renderer.trust.bundle import inspect_bundle, load_trust_bundle
 
 from . import certs
 from .certs import DAY, NOW

@@ -1,0 +1,132 @@
+"""``ocean-proxy check-bundle FILE...``: the post-renderer's CA checks, as a report.
+
+Like a linter, it prints its findings whatever they are, and exits 1 when any certificate
+or block is refused (the same ones the post-renderer would refuse), 0 otherwise:
+
+    $ ocean-proxy check-bundle corp-root.pem
+    corp-root.pem: certificate 1: ok
+      subject       CN=Corp Root CA,O=Corp
+      issuer        (self-signed)
+      valid         2024-01-01 00:00 UTC to 2034-01-01 00:00 UTC
+      CA            yes
+      ...
+
+``--json`` prints the same facts for pipelines.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from post_renderer.commands import Outcome
+from post_renderer.errors import BundleError
+from post_renderer.trust import MAX_CA_FILE_BYTES, BundleReport, Verdict, inspect_bundle, shorten
+from post_renderer.user_files import read_user_file
+
+
+def run(args: Any, said: Outcome) -> Outcome:
+    report = BundleReport()
+    for name in args.files:
+        report.extend(inspect_bundle(_read(name), "stdin" if name == "-" else name))
+    text = json.dumps(_as_json(report), indent=2) if args.json else "\n".join(_as_text(report))
+    said.write(text.encode("utf-8") + b"\n")
+    try:
+        report.trust_bundle()
+    except BundleError as error:
+        said.error = error  # the report is printed all the same, like a linter's
+    return said
+
+
+def _read(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read(MAX_CA_FILE_BYTES)
+    return read_user_file(name, MAX_CA_FILE_BYTES, "CA file")
+
+
+def _as_text(report: BundleReport) -> list[str]:
+    lines: list[str] = []
+    for verdict in report.verdicts:
+        lines.append(f"{verdict.source}: certificate {verdict.position}: "
+                     f"{report.state_of(verdict)}")
+        cert = verdict.certificate
+        if cert is not None:
+            issuer = "(self-signed)" if cert.self_signed else shorten(cert.issuer)
+            lines += [
+                f"  subject       {cert.label}",
+                f"  issuer        {issuer}",
+                f"  valid         {cert.not_before:%Y-%m-%d %H:%M} UTC to "
+                f"{cert.not_after:%Y-%m-%d %H:%M} UTC",
+                f"  CA            {_ca_text(cert.is_ca)}",
+                f"  key           {cert.key_description}, signed with "
+                f"{cert.signature_hash or 'unknown'}",
+                f"  sha256        {_colons(cert.fingerprint)}",
+                f"  openssl hash  {cert.subject_hash}",
+            ]
+        lines += [f"  {kind}: {text}" for kind, text in _findings(report, verdict)]
+    for message, hint in report.problems:
+        lines.append(f"{message}: refused")
+        lines.append(f"  hint: {hint}")
+    counts = _counts(report)
+    lines.append(f"{counts['total']} certificate(s): {counts['ok']} ok, {counts['warning']} "
+                 f"with warnings, {counts['refused']} refused"
+                 + (f"; {len(report.problems)} block(s) refused" if report.problems else ""))
+    return lines
+
+
+def _as_json(report: BundleReport) -> dict:
+    certificates = []
+    for verdict in report.verdicts:
+        cert = verdict.certificate
+        entry: dict[str, Any] = {
+            "source": verdict.source,
+            "position": verdict.position,
+            "verdict": report.state_of(verdict),
+            "refusals": [{"message": m, "hint": h} for m, h in verdict.refusals],
+            "warnings": list(report.warnings_of(verdict)),
+            "skipped": verdict.skipped,
+        }
+        if cert is not None:
+            entry.update({
+                "subject": cert.subject,
+                "issuer": cert.issuer,
+                "self_signed": cert.self_signed,
+                "not_before": cert.not_before.isoformat(),
+                "not_after": cert.not_after.isoformat(),
+                "is_ca": cert.is_ca,
+                "key": cert.key_description,
+                "signature_hash": cert.signature_hash,
+                "fingerprint_sha256": cert.fingerprint,
+                "subject_hash": cert.subject_hash,
+            })
+        certificates.append(entry)
+    return {
+        "ok": not report.refusals,
+        "certificates": certificates,
+        "problems": [{"message": m, "hint": h} for m, h in report.problems],
+        "counts": _counts(report),
+    }
+
+
+def _findings(report: BundleReport, verdict: Verdict) -> list[tuple[str, str]]:
+    found = [("refused", f"{m} (hint: {h})") for m, h in verdict.refusals]
+    found += [("warning", w) for w in report.warnings_of(verdict)]
+    if verdict.skipped:
+        found.append(("skipped", verdict.skipped))
+    return found
+
+
+def _counts(report: BundleReport) -> dict[str, int]:
+    counts = {"total": len(report.verdicts), "ok": 0, "warning": 0, "refused": 0, "skipped": 0}
+    for verdict in report.verdicts:
+        counts[report.state_of(verdict)] += 1
+    return counts
+
+
+def _ca_text(is_ca: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(is_ca, "not stated (no basic constraints)")
+
+
+def _colons(hex_digest: str) -> str:
+    return ":".join(hex_digest[i:i + 2] for i in range(0, len(hex_digest), 2)).upper()

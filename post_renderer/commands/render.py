@@ -1,0 +1,72 @@
+"""``ocean-proxy render`` and ``ocean-proxy-post-renderer``: the post-renderer as a command.
+
+Reads the manifests (stdin or ``--filename``) and the user's settings, runs the pipeline,
+and returns the manifests, the ``--plan`` JSON, or the ``--explain`` lines to print.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from post_renderer.commands import Outcome
+from post_renderer.errors import ManifestError, UsageError
+from post_renderer.render.pipeline import post_render
+from post_renderer.render.settings import read_settings
+
+MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
+
+
+def run(args: Any, said: Outcome) -> Outcome:
+    if args.explain and args.plan:
+        raise UsageError("--explain and --plan do not go together",
+                         hint="--plan prints the changes as JSON; --explain as text on stderr")
+    user = read_settings(args, os.environ)
+    data = read_manifests(args.filename)
+    result = post_render(data, user)
+    for notice in result.notices:
+        said.notice(notice)
+    for warning in result.warnings:
+        said.warning(warning)
+    if result.plan is None:
+        said.write(b'{"documents": []}\n' if args.plan else data)
+        return said
+    from post_renderer.render.explain import explain_lines, plan_json, summary
+
+    said.notice(summary(result.plan, result.injection))
+    if args.explain:
+        for line in explain_lines(result.plan):
+            said.detail(line)
+    if args.plan:
+        said.write(plan_json(result.plan).encode("utf-8"))
+    else:
+        said.write(*result.parts)
+    return said
+
+
+def read_manifests(filename: str) -> bytes:
+    if filename == "-":
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError(
+                "no manifests on standard input",
+                hint="pipe 'helm template' into it, or give it to helm with "
+                     "--post-renderer ocean-proxy-post-renderer",
+            )
+        data = sys.stdin.buffer.read()
+        where = "standard input"
+    else:
+        try:
+            with open(filename, "rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+        except OSError as error:
+            raise UsageError(f"cannot read {filename} ({error.strerror})",
+                             hint="check the path given to --filename") from None
+        where = filename
+    if len(data) > MAX_INPUT_BYTES:
+        raise ManifestError(f"{where} is larger than 2 GiB",
+                            hint="a Helm release this large cannot be stored by Kubernetes")
+    if not data.strip():
+        raise ManifestError(f"no manifests on {where}",
+                            hint="pipe the output of 'helm template' into it")
+    return data

@@ -1,0 +1,50 @@
+"""``ocean-proxy verify``: a live TLS path through the proxy, with exactly the pods' trust.
+
+    ocean-proxy verify --proxy http://proxy.corp:3128 --ca-file corp-ca.pem
+
+The trust is what the post-renderer gives the pods: the CA files (validated as check-bundle
+does; PEM, DER or PKCS#7) plus the public roots. Like the log-shipper (OpenSSL), a chain must
+end at a root: an intermediate CA alone is not enough. Success names the issuer, the anchor
+and the TLS version (exit 0); a failure says which step failed and why (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from post_renderer.commands import Outcome
+from post_renderer.commands.ca_files import load_ca_files
+from post_renderer.network.path_probe import probe
+from post_renderer.network.public_roots import resolve_public_roots
+from post_renderer.network.settings import network_settings
+from post_renderer.trust import TrustBundle
+from post_renderer.trust.diagnosis import diagnose
+
+
+def run(args: argparse.Namespace, said: Outcome) -> Outcome:
+    settings = network_settings(proxy_url=args.proxy, target=args.target,
+                                server_name=args.servername, timeout=args.timeout, log=said.live)
+    roots = resolve_public_roots(args.public_roots)
+    bundle = load_ca_files(args.ca_file, "--ca-file", said)
+    settings.log(f"trust: {len(bundle.certificates) if bundle else 0} certificate(s) from "
+                 f"--ca-file plus the public roots ({roots.description})")
+    context = roots.context(bundle.pem() if bundle else None)
+    proxy_tls = context if settings.proxy.scheme == "https" else None
+    result = probe(settings, proxy_tls, context)
+    if result.rejected is not None:
+        raise diagnose(result.rejected.code, result.rejected.reason, result.chain,
+                       settings.server_name, settings.route)
+    anchor = result.anchor
+    through = _anchor_source(anchor.fingerprint if anchor else None, bundle,
+                             roots.description)
+    said.notice(
+        f"verified: {settings.route}: {result.session.version}, the certificate for "
+        f"{settings.server_name} is issued by '{result.chain.leaf.issuer}' and trusted "
+        f"through {through}" + (f"; trust anchor '{anchor.subject}'" if anchor else ""))
+    return said
+
+
+def _anchor_source(fingerprint: str | None, bundle: TrustBundle | None, public: str) -> str:
+    if bundle and fingerprint in {cert.fingerprint for cert in bundle.certificates}:
+        return "your --ca-file"
+    return f"the public roots from {public}"

@@ -1,0 +1,1 @@
+"""Live probes through the proxy: CONNECT tunnel, TLS handshake, AIA fetch, public roots."""

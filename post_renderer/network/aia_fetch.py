@@ -1,0 +1,71 @@
+"""Fetch a missing issuer from a certificate's AIA "CA Issuers" URL, through the same proxy.
+
+The pods reach the internet only through the proxy, and so does this: an absolute-URI
+``GET http://...`` sent to the proxy with the same credentials. The answer may be DER, PEM
+or PKCS#7 (``.crt``, ``.cer``, ``.p7c``), as CAs publish them.
+
+    certificates = fetch_issuer_certificates("http://pki.corp.example/root.crt", settings, None)
+"""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+from urllib.parse import urlsplit
+
+from post_renderer.errors import AiaFetchError
+from post_renderer.network.proxy_protocol import get_request, printable
+from post_renderer.network.settings import NetworkSettings
+from post_renderer.network.tunnel import connect_proxy, failure_reason
+from post_renderer.trust import Certificate, inspect_bundle
+
+MAX_ANSWER_BYTES = 1024 * 1024
+_HINT = "ask the proxy's owners for the CA certificate instead"
+
+
+def usable_url(url: str) -> bool:
+    """Only plain http:// URLs with a host: what CAs publish, and what a proxy can GET."""
+    if not url.isascii() or any(ch.isspace() or not ch.isprintable() for ch in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "http" and bool(parts.hostname)
+
+
+def fetch_issuer_certificates(url: str, settings: NetworkSettings,
+                              proxy_tls: ssl.SSLContext | None) -> list[Certificate]:
+    """GET ``url`` through the proxy; the certificates in the answer, or AiaFetchError."""
+    shown = printable(url, 200)
+    if not usable_url(url):
+        raise AiaFetchError(f"the CA Issuers URL '{shown}' is not a plain http:// URL",
+                            hint=_HINT)
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    sock = connect_proxy(settings, proxy_tls)
+    settings.log(f"GET {shown} through the proxy")
+    try:
+        sock.settimeout(settings.timeout)
+        sock.sendall(get_request(url, host, settings.proxy.basic_credentials()))
+        response = http.client.HTTPResponse(sock, method="GET")
+        response.begin()
+        if response.status != 200:
+            raise AiaFetchError(
+                f"fetching '{shown}' through the proxy gave {response.status} "
+                f"{printable(response.reason)}", hint=_HINT)
+        body = response.read(MAX_ANSWER_BYTES + 1)
+    except TimeoutError:
+        raise AiaFetchError(f"no answer for '{shown}' within {settings.timeout:g}s",
+                            hint=_HINT) from None
+    except (OSError, http.client.HTTPException) as error:
+        raise AiaFetchError(f"fetching '{shown}' through the proxy failed "
+                            f"({failure_reason(error)})", hint=_HINT) from None
+    finally:
+        sock.close()
+    if len(body) > MAX_ANSWER_BYTES:
+        raise AiaFetchError(f"the answer for '{shown}' is larger than 1 MiB", hint=_HINT)
+    settings.log(f"got {len(body)} bytes from {shown}")
+    return certificates_in(body, shown)
+
+
+def certificates_in(data: bytes, source: str) -> list[Certificate]:
+    """Every certificate readable in ``data`` (DER, PEM or PKCS#7), judged or not."""
+    return [verdict.certificate for verdict in inspect_bundle(data, source).verdicts
+            if verdict.certificate is not None]

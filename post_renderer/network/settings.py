@@ -1,0 +1,91 @@
+"""What discover-ca and verify need to reach a target through the proxy, from the command line.
+
+    >>> parse_endpoint("api.spotinst.io:443")
+    Endpoint(host='api.spotinst.io', port=443)
+    >>> str(parse_endpoint("[::1]:8443"))
+    '[::1]:8443'
+
+Every network step gets ``timeout`` seconds of its own. ``log`` receives one line per step
+when ``--debug`` is given; the lines name the proxy by its redacted URL only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from post_renderer.errors import UsageError
+from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
+
+StepLog = Callable[[str], None]
+
+_HOST = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$")
+_ENDPOINT_HINT = "use HOST:PORT, for example api.spotinst.io:443"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A host and port to CONNECT to."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """The proxy, the target behind it, the TLS name to ask for, and the per-step timeout."""
+
+    proxy: ProxyUrl
+    target: Endpoint
+    server_name: str
+    timeout: float
+    log: StepLog
+
+    @property
+    def route(self) -> str:
+        """How messages name the path: the target and the proxy, never its password."""
+        return f"{self.target} through the proxy {self.proxy.redacted}"
+
+
+def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
+    """HOST:PORT, [IPv6]:PORT, or HOST alone (port 443)."""
+    value = text.strip()
+    match = re.fullmatch(r"\[(?P<v6>[0-9A-Fa-f:.]+)\](?::(?P<v6port>\d+))?|"
+                         r"(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?", value)
+    if not match:
+        raise UsageError(f"{option} '{value}' is not HOST:PORT", hint=_ENDPOINT_HINT)
+    port_text = match["v6port"] or match["port"] or "443"
+    port = int(port_text)
+    if not 0 < port < 65536:
+        raise UsageError(f"{option} has an invalid port {port_text}", hint=_ENDPOINT_HINT)
+    if match["v6"]:
+        try:
+            return Endpoint(str(ipaddress.IPv6Address(match["v6"])), port)
+        except ValueError:
+            raise UsageError(f"{option} has an invalid IPv6 address",
+                             hint=_ENDPOINT_HINT) from None
+    host = match["host"]
+    if not _HOST.match(host):
+        raise UsageError(f"{option} has an invalid host name '{host}'", hint=_ENDPOINT_HINT)
+    return Endpoint(host.lower().rstrip("."), port)
+
+
+def network_settings(*, proxy_url: str, target: str, server_name: str | None, timeout: float,
+                     log: StepLog = lambda text: None) -> NetworkSettings:
+    """Check the shared network options of discover-ca and verify."""
+    proxy = parse_proxy_url(proxy_url, source="--proxy")
+    endpoint = parse_endpoint(target)
+    name = server_name.strip().lower().rstrip(".") if server_name else endpoint.host
+    if server_name is not None and not _HOST.match(name):
+        raise UsageError("--servername is not a host name", hint="for example api.spotinst.io")
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise UsageError("--timeout must be a positive number of seconds",
+                         hint="for example --timeout 10")
+    return NetworkSettings(proxy, endpoint, name, float(timeout), log)

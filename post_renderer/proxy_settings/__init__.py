@@ -1,0 +1,1 @@
+"""The proxy settings both sides share: the proxy URL and NO_PROXY."""

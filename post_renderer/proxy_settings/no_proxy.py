@@ -1,0 +1,69 @@
+"""NO_PROXY: what the pods reach directly, never through the corporate proxy.
+
+The defaults keep in-cluster traffic direct: the API server (by the address the kubelet puts
+in ``KUBERNETES_SERVICE_HOST``), services (``.svc``, ``.cluster.local``), the pod itself
+and the cloud metadata address. User additions (``--no-proxy``) come after the defaults,
+lower-cased, deduplicated and sorted, so reordering them never restarts the pods:
+
+    >>> ",".join(no_proxy_entries(parse_no_proxy(["Corp.Example, 10.0.0.0/8", ".svc"], "x")))
+    '$(KUBERNETES_SERVICE_HOST),.svc,.cluster.local,localhost,127.0.0.1,169.254.169.254,10.0.0.0/8,corp.example'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from post_renderer.errors import ConfigError
+
+DEFAULT_NO_PROXY = (
+    "$(KUBERNETES_SERVICE_HOST)",
+    ".svc",
+    ".cluster.local",
+    "localhost",
+    "127.0.0.1",
+    "169.254.169.254",
+)
+_HOST = re.compile(r"^(?:\*\.|\.)?(?!-)[a-z0-9-]{1,63}(?:\.(?!-)[a-z0-9-]{1,63})*(?::\d{1,5})?$")
+_HINT = "use host names, .domain suffixes, IP addresses or CIDRs, separated by commas"
+
+
+def parse_no_proxy(values: Iterable[str], source: str) -> tuple[str, ...]:
+    """Split comma-separated values into checked, lower-cased entries (in given order)."""
+    entries: list[str] = []
+    for value in values:
+        for raw in value.split(","):
+            entry = raw.strip().lower()
+            if entry:
+                entries.append(_check(entry, source))
+    return tuple(entries)
+
+
+def no_proxy_entries(additions: Iterable[str]) -> tuple[str, ...]:
+    """The defaults, then the additions that are not already defaults, sorted."""
+    extra = sorted(set(additions) - {d.lower() for d in DEFAULT_NO_PROXY})
+    return (*DEFAULT_NO_PROXY, *extra)
+
+
+def _check(entry: str, source: str) -> str:
+    import ipaddress  # only when the user lists entries: keep it off the start-up path
+
+    if entry == "*":
+        raise ConfigError(
+            f"{source}: '*' would send nothing through the proxy, the Spot API included",
+            hint="list only the hosts and networks to reach directly",
+        )
+    if "://" in entry or any(ch.isspace() for ch in entry):
+        raise ConfigError(f"{source}: '{entry}' is not a NO_PROXY entry", hint=_HINT)
+    if "/" in entry:
+        try:
+            return str(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ConfigError(f"{source}: '{entry}' is not a valid CIDR", hint=_HINT) from None
+    try:
+        return str(ipaddress.ip_address(entry.strip("[]")))
+    except ValueError:
+        pass
+    if not _HOST.match(entry):
+        raise ConfigError(f"{source}: '{entry}' is not a NO_PROXY entry", hint=_HINT)
+    return entry

@@ -1,0 +1,160 @@
+"""The proxy URL: parsed, checked for what Go and fluent-bit can use, and printable safely.
+
+    >>> url = parse_proxy_url("http://alice:s3cret@Proxy.Corp:3128/")
+    >>> url.redacted
+    'http://alice:***@proxy.corp:3128'
+    >>> url.has_credentials, url.without_credentials
+    (True, 'http://proxy.corp:3128')
+    >>> parse_proxy_url("http://alice:p%40ss@proxy.corp:3128").for_fluent_bit
+    'http://alice:p@ss@proxy.corp:3128'
+    >>> parse_proxy_url("http://alice@proxy.corp:3128").for_fluent_bit
+    'http://alice:@proxy.corp:3128'
+
+Only ``http://`` and ``https://`` proxies are accepted (fluent-bit takes only ``http://``).
+The password is kept exactly as given (percent-encoding included), and never appears in
+``redacted`` or in any error message. Credentials must be written as Go
+reads them (RFC 3986: ``%XX`` for anything else): Go drops or mangles a proxy URL it cannot
+parse, and the controller then goes without the proxy.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from post_renderer.errors import ProxyUrlError
+
+SCHEMES = ("http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+_URL = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
+    r"(?:(?P<userinfo>[^@/?#]*)@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/?#\[\]@]+)"
+    r"(?::(?P<port>[^/?#]*))?"
+    r"(?P<rest>[/?#].*)?$",
+    re.DOTALL,
+)
+# What Go's net/url accepts in userinfo (validUserinfo, then unescape).
+_USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
+_HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
+_HINT = "use the form http://[user:password@]proxy.example.com:3128"
+
+
+class ProxyUrl(NamedTuple):
+    scheme: str
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.username is not None
+
+    @property
+    def netloc(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def without_credentials(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+    @property
+    def redacted(self) -> str:
+        if not self.has_credentials:
+            return self.without_credentials
+        user = self.username if self.password is None else f"{self.username}:***"
+        return f"{self.scheme}://{user}@{self.netloc}"
+
+    @property
+    def full(self) -> str:
+        """The URL with its credentials: goes into a Secret, never into a message."""
+        if not self.has_credentials:
+            return self.without_credentials
+        secret = self.username if self.password is None else f"{self.username}:{self.password}"
+        return f"{self.scheme}://{secret}@{self.netloc}"
+
+    @property
+    def for_fluent_bit(self) -> str:
+        """The URL as fluent-bit must read it: it takes the credentials as written (user up
+        to the first ':', password up to the last '@', nothing percent-decoded) and needs
+        the ':' even without a password. Goes into a Secret, never into a message."""
+        credentials = self.basic_credentials()
+        if credentials is None:
+            return self.without_credentials
+        return f"{self.scheme}://{credentials[0]}:{credentials[1]}@{self.netloc}"
+
+    def basic_credentials(self) -> tuple[str, str] | None:
+        """Decoded user and password for a Proxy-Authorization: Basic header."""
+        from urllib.parse import unquote
+
+        if not self.has_credentials:
+            return None
+        return unquote(self.username or ""), unquote(self.password or "")
+
+
+def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
+    """Parse and check a proxy URL; errors name the source but never echo the URL itself."""
+    value = text.strip()
+    if not value:
+        raise ProxyUrlError(f"{source} is empty", hint=_HINT)
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        raise ProxyUrlError(f"{source} contains spaces or control characters", hint=_HINT)
+    match = _URL.match(value)
+    if not match:
+        if "://" not in value:
+            raise ProxyUrlError(f"{source} has no scheme", hint=_HINT)
+        raise ProxyUrlError(f"{source} is not a valid URL", hint=_HINT)
+    scheme = match["scheme"].lower()
+    if scheme not in SCHEMES:
+        raise ProxyUrlError(
+            f"{source} uses the scheme '{scheme}', but the controller and the log-shipper reach "
+            "the Spot API only through http:// (or, for the controller, https://) proxies",
+            hint=_HINT,
+        )
+    host = _check_host(match["host"], source)
+    port = _check_port(match["port"], scheme, source)
+    rest = match["rest"] or ""
+    if rest not in ("", "/"):
+        raise ProxyUrlError(
+            f"{source} has a path, query or fragment; a proxy URL is only scheme, host and port",
+            hint=_HINT,
+        )
+    username = password = None
+    if match["userinfo"] is not None and not _USERINFO.fullmatch(match["userinfo"]):
+        raise ProxyUrlError(
+            f"{source} has credentials with a character that must be percent-encoded, or a "
+            "'%' that is not %XX: Go cannot parse such a URL, and the controller and the "
+            "auto-updater would not use the proxy",
+            hint="percent-encode the user name and password ('%' as %25, '^' as %5E, ...); "
+                 "the log-shipper gets them decoded",
+        )
+    if match["userinfo"] is not None:
+        username, sep, pw = match["userinfo"].partition(":")
+        password = pw if sep else None
+        if not username:
+            raise ProxyUrlError(f"{source} has credentials without a user name", hint=_HINT)
+    return ProxyUrl(scheme, host, port, username, password)
+
+
+def _check_host(host: str, source: str) -> str:
+    if host.startswith("["):
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise ProxyUrlError(f"{source} has an invalid IPv6 address", hint=_HINT) from None
+        return host.lower()
+    if not _HOSTNAME.match(host):
+        raise ProxyUrlError(f"{source} has an invalid host name", hint=_HINT)
+    return host.lower().rstrip(".")
+
+
+def _check_port(port: str | None, scheme: str, source: str) -> int:
+    if port is None or port == "":
+        return DEFAULT_PORTS[scheme]
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ProxyUrlError(f"{source} has an invalid port", hint=_HINT)
+    return int(port)

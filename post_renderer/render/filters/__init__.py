@@ -1,0 +1,1 @@
+"""The filters of the post-render pipeline: each proposes changes, with reasons."""

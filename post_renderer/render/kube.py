@@ -1,0 +1,83 @@
+"""Kubernetes shapes every part of the pipeline walks: pod specs, containers, env, pointers.
+
+    get_path(deployment, POD_SPEC_PATHS["Deployment"])      # the pod spec, or None
+    for entry in env_entries(deployment, "Deployment"): ...  # every env entry, with its path
+    pointer("spec", "template", "metadata")                 # "/spec/template/metadata"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+# Where each workload kind keeps its pod spec.
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Pod": ("spec",),
+}
+CONTAINER_LISTS = ("initContainers", "containers")
+CA_ENV = "USER_ENV_CERTIFICATES"  # the chart's own CA variable, read by the controller
+KEY_REF_KINDS = (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret"))
+
+
+def pod_template_path(kind: str) -> tuple[str, ...]:
+    """Path of the pod template (whose ``metadata`` holds the rollout annotations)."""
+    return POD_SPEC_PATHS[kind][:-1]
+
+
+def get_path(document: Any, path: tuple[str, ...]) -> Any:
+    node = document
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def containers(pod_spec: Any) -> list[tuple[str, int, dict]]:
+    """(list name, index, container) for every init and regular container with a name."""
+    found: list[tuple[str, int, dict]] = []
+    if not isinstance(pod_spec, dict):
+        return found
+    for list_name in CONTAINER_LISTS:
+        items = pod_spec.get(list_name)
+        if isinstance(items, list):
+            found.extend((list_name, i, c) for i, c in enumerate(items)
+                         if isinstance(c, dict) and isinstance(c.get("name"), str))
+    return found
+
+
+class EnvEntry(NamedTuple):
+    container: dict
+    entry: dict
+    path: str  # RFC 6901 pointer of the entry in its document
+
+
+def env_entries(document: Any, kind: str) -> Iterator[EnvEntry]:
+    """Every env entry of every container of a workload, in document order."""
+    spec_path = POD_SPEC_PATHS[kind]
+    for list_name, index, container in containers(get_path(document, spec_path)):
+        env = container.get("env")
+        if not isinstance(env, list):
+            continue
+        for position, entry in enumerate(env):
+            if isinstance(entry, dict):
+                yield EnvEntry(container, entry,
+                               pointer(*spec_path, list_name, index, "env", position))
+
+
+def pointer(*parts: str | int) -> str:
+    """An RFC 6901 JSON pointer."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def pointer_parts(path: str) -> list[str]:
+    """The reference tokens of an RFC 6901 pointer, unescaped."""
+    if path == "":
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]

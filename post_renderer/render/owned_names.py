@@ -1,0 +1,30 @@
+"""The names of the Secrets a release's workload may have written for it, built in one place.
+
+    OwnedNames("spot-ocean-kubernetes-controller").proxy  # ...-ocean-proxy
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class OwnedNames(NamedTuple):
+    owner: str  # the workload's name
+
+    @property
+    def chart_ca(self) -> str:
+        """The chart's own CA Secret (``caBundleSecret.create=true``)."""
+        return f"{self.owner}-ca-bundle"
+
+    @property
+    def proxy(self) -> str:
+        """Ours: the proxy URL with its credentials."""
+        return f"{self.owner}-ocean-proxy"
+
+    @property
+    def ca(self) -> str:
+        """Ours: the validated CA bundle, when the chart's Secret is not ours to write."""
+        return f"{self.owner}-ocean-proxy-ca"
+
+    def all(self) -> tuple[str, str, str]:
+        return self.chart_ca, self.proxy, self.ca

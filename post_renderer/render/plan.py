@@ -1,0 +1,90 @@
+"""The plan: every change as an RFC 6902 operation with its reason, grouped per document.
+
+The filters (``FILTERS``: proxy, trust, pod spec, rollout, auto-update) each propose
+changes; the plan collects them, can be shown (``--explain``, ``--plan``) and is then
+applied. Applying touches only the documents the plan names; they alone are re-serialised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from post_renderer.render.filters import auto_update, pod_spec, proxy_env, rollout, trust_mounts
+from post_renderer.render.filters.protocol import Filter, PlanContext, merge_wants
+from post_renderer.render.injection import Injection
+from post_renderer.render.manifest import dump_new_document, edit_document
+from post_renderer.render.pod_patch import Change
+from post_renderer.render.release import Release, Resource
+
+# The order changes are planned in: Secrets and ConfigMaps first, then the pods, their
+# checksums, and the Job embedded in the ConfigMap.
+FILTERS: tuple[Filter, ...] = (proxy_env, trust_mounts, pod_spec, rollout, auto_update)
+NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"
+
+
+class DocumentPlan(NamedTuple):
+    resource: Resource
+    changes: list[Change]
+    nested: dict[str, list[Change]]  # changes inside a value, e.g. the embedded Job
+
+    @property
+    def new(self) -> bool:
+        return self.resource.chunk is None
+
+
+class Plan:
+    """The documents to change, each with its changes, in the order they were planned."""
+
+    def __init__(self) -> None:
+        self.documents: list[DocumentPlan] = []
+
+    @property
+    def empty(self) -> bool:
+        return not any(d.changes for d in self.documents)
+
+    def add(self, resource: Resource, changes: Iterable[Change]) -> DocumentPlan:
+        for document in self.documents:
+            if document.resource is resource:
+                document.changes.extend(changes)
+                return document
+        document = DocumentPlan(resource, list(changes), {})
+        self.documents.append(document)
+        return document
+
+    def ordered(self) -> list[DocumentPlan]:
+        """Existing documents in stream order, then new ones in the order planned."""
+        existing = sorted((d for d in self.documents if not d.new and d.changes),
+                          key=lambda d: d.resource.chunk.index)
+        return existing + [d for d in self.documents if d.new and d.changes]
+
+
+def build_plan(release: Release, injection: Injection) -> Plan:
+    """Every filter's proposals, grouped per document, in filter order."""
+    plan = Plan()
+    if injection.empty:
+        return plan
+    wants = merge_wants(f.pod_wants(injection) for f in FILTERS)
+    context = PlanContext(release, injection, wants)
+    for pipeline_filter in FILTERS:
+        for proposal in pipeline_filter.propose(context):
+            document = plan.add(proposal.resource, [proposal.change])
+            if proposal.nested:
+                document.nested[proposal.change.op["path"]] = list(proposal.nested)
+    return plan
+
+
+def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
+    """(replacement bytes per changed chunk index, the bytes of new documents)."""
+    replaced: dict[int, bytes] = {}
+    appended: list[bytes] = []
+    for document in plan.ordered():
+        resource = document.resource
+        ops = [change.op for change in document.changes]
+        if document.new:
+            text = dump_new_document(ops[0]["value"], resource.style)
+            appended.append(b"---\n" + NEW_DOCUMENT_COMMENT.encode() + text.encode("utf-8"))
+            continue
+        body = edit_document(resource.parsed, ops, resource.style).encode("utf-8")
+        replaced[resource.chunk.index] = resource.head + body + resource.tail
+    return replaced, appended

@@ -1,0 +1,189 @@
+"""The parts of a release that matter: target workloads and the ConfigMaps/Secrets they use.
+
+Only documents that might be targets are parsed. A scan of the bytes for a few lines (the
+controller's container name or pod label; then ``name: X`` for each object a target refers
+to) and for the top-level ``kind:`` picks them; every other document stays bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+from post_renderer.errors import ManifestError, TargetError
+from post_renderer.render.aliases import unshare_data, unshare_pod
+from post_renderer.render.kube import KEY_REF_KINDS, POD_SPEC_PATHS, env_entries, get_path
+from post_renderer.render.manifest import (
+    DocumentStyle,
+    ParsedDocument,
+    detect_style,
+    parse_document,
+)
+from post_renderer.render.owned_names import OwnedNames
+from post_renderer.render.stream import (
+    Chunk,
+    Chunks,
+    chunks_matching,
+    document_end,
+    line_pattern,
+    top_level_kind,
+)
+from post_renderer.render.workloads import (
+    CONTROLLER_CONTAINER,
+    CONTROLLER_LABEL,
+    WorkloadRef,
+    is_ocean_controller,
+)
+
+# Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
+# parsing it would make helm wait for minutes.
+MAX_PARSED_BYTES = 4 * 1024 * 1024
+
+
+class Resource(NamedTuple):
+    """A parsed document of the stream (or one we are about to add, with ``chunk`` None)."""
+
+    kind: str
+    name: str
+    document: Any
+    chunk: Chunk | None = None
+    style: DocumentStyle = DocumentStyle()
+    head: bytes = b""  # the '---' line, written back as it was
+    tail: bytes = b""  # anything after a '...' end marker
+    parsed: ParsedDocument | None = None  # text and node positions, for editing in place
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.name
+
+    @property
+    def namespace(self) -> str | None:
+        value = get_path(self.document, ("metadata", "namespace"))
+        return value if isinstance(value, str) else None
+
+    def describe(self) -> str:
+        where = f" (document {self.chunk.index + 1})" if self.chunk else " (new)"
+        return f"{self.kind}/{self.name}{where}"
+
+
+class Release:
+    """Target workloads, and the ConfigMaps/Secrets next to them, all parsed up front."""
+
+    def __init__(self, data: bytes, chunks: Chunks, workloads: list[Resource],
+                 objects: dict[tuple[str, str], Resource]) -> None:
+        self.data = data
+        self.chunks = chunks
+        self.workloads = workloads
+        self._objects = objects
+
+    def get(self, kind: str, name: str) -> Resource | None:
+        """The object of that kind and name that the workloads can see, if it is here."""
+        return self._objects.get((kind, name))
+
+    def referenced(self, kind: str) -> list[Resource]:
+        """The objects of ``kind`` that the target workloads refer to and that are here."""
+        return [r for (k, _), r in sorted(self._objects.items()) if k == kind]
+
+
+def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Release:
+    """The targets and what they refer to, parsed now: after this, no YAML can fail."""
+    if refs:
+        patterns = [line_pattern("name", r.name) for r in refs]
+    else:
+        patterns = [line_pattern("name", CONTROLLER_CONTAINER),
+                    line_pattern(CONTROLLER_LABEL[0], CONTROLLER_LABEL[1])]
+    candidates = chunks_matching(data, chunks, patterns)
+    workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
+    _check_refs_found(workloads, refs)
+    keys = set(_referenced_keys(workloads))
+    keys.update(("Secret", name) for w in workloads for name in OwnedNames(w.name).all())
+    home = workloads[0].namespace if workloads else None
+    objects: dict[tuple[str, str], Resource] = {}
+    for name in sorted({name for _, name in keys}):
+        matching = chunks_matching(data, chunks, [line_pattern("name", name)])
+        kinds = [kind for kind, wanted in keys if wanted == name]
+        for kind in kinds:
+            found = [r for r in _parse(data, matching, (kind,)) if r.name == name]
+            # one in the workload's namespace wins over a namesake elsewhere
+            chosen = [r for r in found if _beside(r, home)] or found
+            if chosen:
+                objects[(kind, name)] = chosen[0]
+    return Release(data, chunks, workloads, objects)
+
+
+def _beside(resource: Resource, namespace: str | None) -> bool:
+    """In the workload's namespace, as far as the manifests say: a pod reads its own
+    namespace's ConfigMaps and Secrets, never a namesake's in another one."""
+    return namespace is None or resource.namespace in (None, namespace)
+
+
+def _parse(data: bytes, chunks: Iterable[Chunk], kinds: Iterable[str]) -> list[Resource]:
+    wanted = set(kinds)
+    found = []
+    for chunk in chunks:
+        kind = top_level_kind(data, chunk)
+        if kind not in wanted:
+            continue
+        resource = parse_chunk(data, chunk)
+        if resource is not None and resource.kind == kind:
+            if kind in POD_SPEC_PATHS:
+                unshare_pod(resource.document, POD_SPEC_PATHS[kind])
+            else:
+                unshare_data(resource.document)
+            found.append(resource)
+    return found
+
+
+def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:
+    """The resource in a chunk, or None if it is not a named Kubernetes object."""
+    end = document_end(data, chunk)
+    where = f"document {chunk.index + 1}"
+    if end - chunk.body > MAX_PARSED_BYTES:
+        raise ManifestError(
+            f"{where} is {(end - chunk.body) / 2**20:.0f} MiB, larger than any Kubernetes "
+            "object can be",
+            hint="Kubernetes stores at most about 1.5 MiB per object; check the chart's output",
+        )
+    try:
+        text = data[chunk.body:end].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ManifestError(
+            f"{where} is not valid UTF-8 (byte {chunk.body + error.start})",
+            hint="Kubernetes manifests are UTF-8 text; check the chart's templates",
+        ) from None
+    parsed = parse_document(text, where, first_line=data.count(b"\n", 0, chunk.body) + 1)
+    document = parsed.data
+    name = get_path(document, ("metadata", "name"))
+    kind = get_path(document, ("kind",))
+    if not isinstance(name, str) or not isinstance(kind, str):
+        return None
+    return Resource(
+        kind=kind, name=name, document=document, chunk=chunk, style=detect_style(text),
+        head=data[chunk.start:chunk.body], tail=data[end:chunk.end], parsed=parsed,
+    )
+
+
+def _is_target(resource: Resource, refs: Sequence[WorkloadRef]) -> bool:
+    if refs:
+        return any(r.kind == resource.kind and r.name == resource.name for r in refs)
+    return is_ocean_controller(resource.document, resource.kind)
+
+
+def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) -> None:
+    found = {(w.kind, w.name) for w in workloads}
+    missing = [str(r) for r in refs if (r.kind, r.name) not in found]
+    if missing:
+        raise TargetError(
+            f"workload {', '.join(missing)} is not in the manifests",
+            hint="check the kind and name with 'helm template'; names are case-sensitive",
+        )
+
+
+def _referenced_keys(workloads: Iterable[Resource]) -> Iterable[tuple[str, str]]:
+    """(kind, name) of every ConfigMap and Secret the workloads' env refers to."""
+    for workload in workloads:
+        for found in env_entries(workload.document, workload.kind):
+            for field, kind in KEY_REF_KINDS:
+                name = get_path(found.entry, ("valueFrom", field, "name"))
+                if isinstance(name, str):
+                    yield kind, name

@@ -1,0 +1,145 @@
+"""Reading what users paste: PEM (also ``openssl s_client -showcerts`` output), DER, PKCS#7.
+
+Each block becomes a certificate or a problem that names the block and what to do;
+nothing here judges whether a certificate should be trusted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from post_renderer.trust.certificate import Certificate, certificate_from_der, describe, short_error
+
+_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 #]{1,40})-----")
+_BASE64 = re.compile(rb"[A-Za-z0-9+/=\s]*")
+_KEY_LABELS = re.compile(r"PRIVATE KEY")
+_CERT_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
+_PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
+FORMAT_HINT = "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 certificates"
+
+Problems = list[tuple[str, str]]  # (message, hint)
+Item = tuple[tuple[str, str], Certificate | None]
+
+
+def read_certificates(data: bytes, source: str, problems: Problems) -> list[Item]:
+    text = data.replace(b"\r\n", b"\n")
+    if b"-----BEGIN " in text:
+        return _extract_pem(text, source, problems)
+    if text[:1] == b"\x30":
+        return _extract_der(data, source, problems)
+    problems.append((f"{source}: no certificate found", FORMAT_HINT))
+    return []
+
+
+def _extract_pem(text: bytes, source: str, problems: Problems) -> list[Item]:
+    items: list[Item] = []
+    offset = 0
+    block = 0
+    while (begin := _BEGIN.search(text, offset)) is not None:
+        block += 1
+        label = begin.group(1).decode("ascii")
+        line = text.count(b"\n", 0, begin.start()) + 1
+        where = f"{source}: block {block} (line {line})"
+        end_marker = b"-----END " + begin.group(1) + b"-----"
+        end = text.find(end_marker, begin.end())
+        next_begin = text.find(b"-----BEGIN ", begin.end())
+        if end < 0 or (0 <= next_begin < end):
+            problems.append((
+                f"{where} is truncated: it has no '-----END {label}-----' line",
+                "copy the whole block, from its -----BEGIN line to its -----END line",
+            ))
+            offset = begin.end()
+            continue
+        offset = end + len(end_marker)
+        if _KEY_LABELS.search(label):
+            problems.append((
+                f"{where} is a private key",
+                "a CA bundle holds only certificates: remove the key block, and treat the key "
+                "as exposed if this file was shared",
+            ))
+            continue
+        body = text[begin.end():end]
+        if label in _CERT_LABELS or label in _PKCS7_LABELS:
+            items.extend(_decode_block(label, body, where, problems))
+        else:
+            problems.append((
+                f"{where} is a '{label}', not a certificate",
+                "remove it; a CA bundle holds only CA certificates",
+            ))
+    if block == 0:
+        problems.append((f"{source}: no certificate found", FORMAT_HINT))
+    return items
+
+
+def _decode_block(label: str, body: bytes, where: str, problems: Problems) -> list[Item]:
+    if not _BASE64.fullmatch(body):
+        problems.append((f"{where} is damaged: it is not base64", _copy_hint()))
+        return []
+    try:
+        der = base64.b64decode(b"".join(body.split()), validate=True)
+    except (binascii.Error, ValueError):
+        problems.append((f"{where} is damaged: its base64 is incomplete", _copy_hint()))
+        return []
+    if label in _PKCS7_LABELS:
+        return _pkcs7_items(der, where, problems)
+    if label == "TRUSTED CERTIFICATE":
+        der = _first_tlv(der)  # OpenSSL's trusted form: the certificate, then trust settings
+    return [_parse_der(der, where)]
+
+
+def _extract_der(data: bytes, source: str, problems: Problems) -> list[Item]:
+    item = _parse_der(data, f"{source}: DER data")
+    if item[1] is not None:
+        return [item]
+    items = _pkcs7_items(data, f"{source}: DER data", problems, quiet=True)
+    if items:
+        return items
+    problems.append((
+        f"{source}: DER data is neither an X.509 certificate nor PKCS#7", FORMAT_HINT,
+    ))
+    return []
+
+
+def _pkcs7_items(der: bytes, where: str, problems: Problems, quiet: bool = False) -> list[Item]:
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    try:
+        certs = pkcs7.load_der_pkcs7_certificates(der)
+    except Exception as error:  # any parse failure is reported
+        if not quiet:
+            problems.append((
+                f"{where} is not a readable PKCS#7 bundle ({short_error(error)})", _copy_hint(),
+            ))
+        return []
+    items: list[Item] = []
+    for cert in certs:
+        try:
+            items.append((("", ""), describe(cert)))
+        except ValueError as error:
+            items.append(((f"{where}: a certificate in it is invalid ({short_error(error)})",
+                           _copy_hint()), None))
+    return items
+
+
+def _parse_der(der: bytes, where: str) -> Item:
+    try:
+        return ("", ""), certificate_from_der(der)
+    except ValueError as error:
+        problem = f"{where} is not a valid X.509 certificate ({short_error(error)})"
+        return (problem, _copy_hint()), None
+
+
+def _first_tlv(der: bytes) -> bytes:
+    if len(der) < 2:
+        return der
+    length = der[1]
+    if length < 0x80:
+        return der[: 2 + length]
+    size = length & 0x7F
+    return der[: 2 + size + int.from_bytes(der[2:2 + size], "big")]
+
+
+def _copy_hint() -> str:
+    return "copy the certificate again, from its -----BEGIN line to its -----END line"
