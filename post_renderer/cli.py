@@ -73,6 +73,12 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
              "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled "
              "[OCEAN_PROXY_AUTO_UPDATE]",
     )
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="make the lints errors: insecure TLS next to a CA, settings in objects the "
+             "release does not render, your own annotations or volumes ocean-proxy would "
+             "overwrite [OCEAN_PROXY_STRICT=true]",
+    )
     review = parser.add_argument_group("review")
     review.add_argument(
         "--explain", action="store_true",

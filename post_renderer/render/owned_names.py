@@ -26,5 +26,11 @@ class OwnedNames(NamedTuple):
         """Ours: the validated CA bundle, when the chart's Secret is not ours to write."""
         return f"{self.owner}-ocean-proxy-ca"
 
+    @staticmethod
+    def shared_proxy(configmap: str) -> str:
+        """Ours, next to a ConfigMap whose ``proxy-url`` we rewrite: the full proxy URL, for
+        the agents of other releases that read that ConfigMap (the metric exporter)."""
+        return f"{configmap}-ocean-proxy"
+
     def all(self) -> tuple[str, str, str]:
         return self.chart_ca, self.proxy, self.ca
