@@ -52,10 +52,10 @@ def _say_lints(lints: tuple[Lint, ...], *, strict: bool, said: Outcome) -> None:
     """Warnings; with --strict the first is the error, and nothing is written."""
     if not strict or not lints:
         for lint in lints:
-            said.warning(lint.message)
+            said.warning(f"{lint.message}; {lint.hint}")
         return
     for lint in lints[1:]:
-        said.warning(lint.message)
+        said.warning(f"{lint.message}; {lint.hint}")
     more = f" (and {len(lints) - 1} more, above)" if len(lints) > 1 else ""
     raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or drop --strict")
 

@@ -74,9 +74,9 @@ def _settings_out_of_sight(unit: Release, chart: ChartSettings,
     if ca is not None and injection.trust is None and _missing(unit, ca) \
             and not _owned_by_the_chart(unit, ca):
         lints.append(Lint(
-            f"{_name(unit.workloads[0])} reads its CA bundle from {ca}, which this release "
-            "does not render: it cannot be validated, the pods will not restart when it "
-            "changes, and the log-shipper cannot use it",
+            f"{_name(unit.workloads[0])}: the CA bundle is in Secret '{ca.name}', which is "
+            "not part of this release: it cannot be validated, the pods will not restart when "
+            "it changes, and the log-shipper cannot use it",
             "pass the same certificates with --ca-file to fix all three"))
     return lints
 

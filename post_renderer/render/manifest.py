@@ -208,7 +208,7 @@ def _round_trip_edit(text: str, ops: list[dict], style: DocumentStyle) -> str:
 def dump_new_document(value: Any, style: DocumentStyle) -> str:
     out = io.StringIO()
     _round_trip(style).dump(kubernetes_safe(value), out)
-    return out.getvalue()
+    return out.getvalue().replace("\n", "\r\n") if style.crlf else out.getvalue()
 
 
 def kubernetes_safe(value: Any) -> Any:

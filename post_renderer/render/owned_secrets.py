@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from post_renderer.render.filters.protocol import Proposal
 from post_renderer.render.kube import get_path, pointer
+from post_renderer.render.manifest import DocumentStyle
 from post_renderer.render.pod_patch import Change
 from post_renderer.render.release import Release, Resource
 
@@ -22,7 +23,9 @@ def secret_changes(
     existing = release.get("Secret", name)
     if existing is None:
         owner = release.workloads[0] if release.workloads else None
-        resource = Resource("Secret", name, new_secret(name, data, owner))
+        # written like the workload it serves: CRLF line ends and list indentation kept
+        resource = Resource("Secret", name, new_secret(name, data, owner),
+                            style=owner.style if owner else DocumentStyle())
         return [Proposal(resource, Change({"op": "add", "path": "", "value": resource.document},
                                   reason))]
     changes = []

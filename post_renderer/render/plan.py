@@ -122,7 +122,10 @@ def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
         ops = [change.op for change in document.changes]
         if document.new:
             text = dump_new_document(ops[0]["value"], resource.style)
-            appended.append(b"---\n" + NEW_DOCUMENT_COMMENT.encode() + text.encode("utf-8"))
+            head = "---\n" + NEW_DOCUMENT_COMMENT
+            if resource.style.crlf:
+                head = head.replace("\n", "\r\n")
+            appended.append(head.encode() + text.encode("utf-8"))
             continue
         body = edit_document(resource.parsed, ops, resource.style).encode("utf-8")
         replaced[resource.chunk.index] = resource.head + body + resource.tail
