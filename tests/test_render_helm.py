@@ -227,7 +227,8 @@ def test_documents_without_changes_stay_as_they_were(helm_user, ca_file):
     out = helm_user.template(*PROXY_FLAGS, *POST_RENDERER,
                              "--post-renderer-args", f"--ca-file={ca_file}").text
     targets = {("ConfigMap", FULLNAME), ("Deployment", FULLNAME),
-               ("Secret", f"{FULLNAME}-ca-bundle")}
+               ("Secret", f"{FULLNAME}-ca-bundle"),
+               ("Secret", f"{FULLNAME}-ocean-proxy")}  # added: the full URL, for the exporter
     before = [d for d in parse(plain).docs if (d["kind"], d["metadata"]["name"]) not in targets]
     after = [d for d in parse(out).docs if (d["kind"], d["metadata"]["name"]) not in targets]
     assert len(before) > 10
