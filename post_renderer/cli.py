@@ -65,7 +65,8 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     )
     settings.add_argument(
         "--workload", action="append", metavar="KIND/NAME",
-        help="inject into this workload instead of the detected Ocean controller; repeatable",
+        help="inject into this workload instead of the detected Spot agents (the Ocean "
+             "controller, the metric exporter, the network client); repeatable",
     )
     settings.add_argument(
         "--auto-update", choices=AUTO_UPDATE_POLICIES, default=None,
