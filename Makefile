@@ -63,7 +63,9 @@ lint: $(VENV)/.installed
 test: tools lint
 	$(VENV)/bin/pytest -n 2 --dist loadscope --timeout 900
 
-# The wheel, the sdist and the Helm plugin tarballs (with their wheelhouse) a release attaches.
+# The wheel, the sdist and the Helm plugin tarballs (each with its wheelhouse) a release attaches:
+# ocean-proxy-<v>-helm3.tgz and -helm4.tgz (the command plugin, the root plugin.yaml, in each
+# major's layout) and ocean-proxy-post-renderer-<v>-helm4.tgz (plugins/ocean-proxy-post-renderer).
 dist: $(VENV)/.installed
 	rm -rf dist
 	$(PY) tools/build_dist.py dist

@@ -8,7 +8,10 @@ pass-through path of the post-renderer start fast.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
+import shlex
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,16 +27,87 @@ from post_renderer.report import Reporter, reporter_for_process
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage mistakes as UsageError instead of exiting by itself.
 
-    Abbreviated options are off: '--proxy' must not silently mean '--proxy-url', and a
-    future option must not change what an existing abbreviation means.
+    Abbreviated options are off: a future option must not change what an existing
+    abbreviation means. Before argparse, each argument is read as users and helm write them:
+    an old spelling (a hidden alias) becomes today's, one argument ``"--ca-file ca.pem"`` (as
+    one ``--post-renderer-args`` passes it) becomes a flag and its value, and an unknown flag is
+    refused with the closest known one. A message never repeats a value: it may hold a proxy
+    password.
     """
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
+        self.hidden_aliases: dict[str, str] = {}
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        arguments = list(sys.argv[1:] if args is None else args)
+        start, parser = self._command_parser(arguments)
+        read = self.read_arguments(arguments[:start]) + parser.read_arguments(arguments[start:])
+        parsed, extras = self.parse_known_args(read, namespace)
+        if extras:
+            flags = [extra for extra in extras if extra.startswith("-")]
+            if flags:
+                raise parser.unknown_flag(flags[0])
+            raise UsageError("unexpected argument with no flag before it (not shown: it may "
+                             "hold a secret)", hint=f"run '{parser.prog} --help' for the options")
+        return parsed
+
+    def _command_parser(self, arguments: list[str]) -> tuple[int, _Parser]:
+        """Where the command's own arguments start, and the command's parser (else this one)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for position, argument in enumerate(arguments):
+                    if argument in action.choices:
+                        return position + 1, action.choices[argument]
+        return len(arguments), self
+
+    def read_arguments(self, arguments: list[str]) -> list[str]:
+        read: list[str] = []
+        for position, argument in enumerate(arguments):
+            if argument == "--":
+                return read + arguments[position:]
+            read += self._read_argument(argument)
+        return read
+
+    def _read_argument(self, argument: str) -> list[str]:
+        if not argument.startswith("--"):
+            return [argument]
+        written = re.split(r"[\s=]", argument, maxsplit=1)[0]
+        flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
+        if flag not in self._option_string_actions:
+            raise self.unknown_flag(argument)
+        if not rest[:1].isspace():
+            return [flag + rest]
+        value = rest.strip()
+        if not re.search(r"\s", value):
+            return [flag, *self.read_arguments([value])]
+        try:
+            pieces = shlex.split(value)
+        except ValueError:
+            raise UsageError(f"cannot read the value of {flag} in one argument with spaces and "
+                             "an unbalanced quote", hint=_SEPARATE_ARGUMENTS) from None
+        return self._read_argument(flag) + self.read_arguments(pieces)
+
+    def unknown_flag(self, argument: str) -> UsageError:
+        """The flag as written (never its value), with the closest known flag if any."""
+        flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
+        known = [option for option in self._option_string_actions if option.startswith("--")]
+        completions = [option for option in known if option.startswith(flag)]
+        close = completions if len(completions) == 1 else difflib.get_close_matches(flag, known, 1)
+        message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
+        if re.search(r"\s", argument):
+            return UsageError(message + " (read from one argument with a space)",
+                              hint=_SEPARATE_ARGUMENTS)
+        return UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+
+_SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
+                       "--post-renderer-args --ca-file --post-renderer-args ca.pem")
 
 
 def _add_render_options(parser: argparse.ArgumentParser) -> None:
@@ -91,11 +165,12 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_network_options(parser: argparse.ArgumentParser) -> None:
+def _add_network_options(parser: _Parser) -> None:
     parser.add_argument(
-        "--proxy", required=True, metavar="URL",
+        "--proxy-url", required=True, metavar="URL",
         help="the proxy, http://[user:password@]host:port or https://...",
     )
+    parser.hidden_aliases["--proxy"] = "--proxy-url"  # what verify and discover-ca said first
     parser.add_argument(
         "--target", default="api.spotinst.io:443", metavar="HOST:PORT",
         help="where to connect through the proxy (default: %(default)s)",

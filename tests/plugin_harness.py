@@ -17,12 +17,14 @@ import sys
 import tarfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from ruamel.yaml import YAML
 
 from post_renderer import __version__
 
@@ -95,6 +97,35 @@ def copy_checkout(destination: Path) -> Path:
     for argv in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "checkout"]):
         ok(run_command([*git, *argv], cwd=destination))
     return destination
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A Helm plugin manifest in the repository: where it is, what it names, who can read it."""
+
+    path: str  # relative to the repository, as git lists it
+    name: str
+    api_version: str | None  # None: Helm 3-style, which both majors load
+
+    @property
+    def directory(self) -> str:
+        return str(Path(self.path).parent)
+
+    @property
+    def helm3_loads_it(self) -> bool:
+        return self.api_version is None
+
+
+def repository_manifests() -> list[Manifest]:
+    """Every plugin.yaml git knows, so a manifest added later is tested without being listed."""
+    listed = ok(run_command(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], cwd=REPO)).stdout.decode().split("\0")
+    found = []
+    for path in sorted(n for n in listed if n == "plugin.yaml" or n.endswith("/plugin.yaml")):
+        if (REPO / path).is_file():
+            fields = YAML(typ="safe").load((REPO / path).read_text(encoding="utf-8"))
+            found.append(Manifest(path, fields["name"], fields.get("apiVersion")))
+    return found
 
 
 def build_release(shared: Path) -> Path:

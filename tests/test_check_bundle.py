@@ -30,7 +30,7 @@ def test_report_shows_subject_issuer_validity_ca_fingerprint_and_verdict(tmp_pat
     fingerprint = openssl("-fingerprint", "-sha256", pem=root.pem).split("=", 1)[1]
     assert f"sha256        {fingerprint}" in report
     assert f"openssl hash  {openssl('-subject_hash', pem=root.pem)}" in report
-    assert "1 certificate(s): 1 ok, 0 with warnings, 0 refused" in report
+    assert "1 certificate(s): 1 ok, 0 with warnings, 0 left out, 0 refused" in report
 
 
 def test_json_report_for_pipelines(tmp_path):
@@ -42,7 +42,8 @@ def test_json_report_for_pipelines(tmp_path):
     assert run.returncode == 0
     report = json.loads(run.stdout)
     assert report["ok"] is True
-    assert report["counts"] == {"total": 2, "ok": 1, "warning": 1, "refused": 0, "skipped": 0}
+    assert report["counts"] == {"total": 2, "ok": 1, "warning": 1, "refused": 0, "skipped": 0,
+                                "left_out": 0}
     first, second = report["certificates"]
     assert first["subject"] == "CN=Corp Root CA,O=Example Corp"
     assert first["is_ca"] is True and first["self_signed"] is True

@@ -16,7 +16,7 @@ from .netfixtures.raw_servers import closed_port
 
 
 def discover(proxy_url: str, pki, *args: str, env: dict[str, str] | None = None):
-    return ocean_proxy("discover-ca", "--proxy", proxy_url,
+    return ocean_proxy("discover-ca", "--proxy-url", proxy_url,
                        "--public-roots", pki.public_roots_file, *args, env=env)
 
 
@@ -77,7 +77,7 @@ def test_passthrough_proxy_is_not_intercepted_and_no_file_is_written(
 
 
 def test_public_roots_come_from_ssl_cert_file_without_the_flag(passthrough_proxy, net_pki):
-    run = ocean_proxy("discover-ca", "--proxy", passthrough_proxy.url,
+    run = ocean_proxy("discover-ca", "--proxy-url", passthrough_proxy.url,
                       env=clean_env(SSL_CERT_FILE=str(net_pki.public_roots_file)))
 
     assert run.returncode == 0, run.stderr
@@ -87,7 +87,7 @@ def test_public_roots_come_from_ssl_cert_file_without_the_flag(passthrough_proxy
 
 
 def test_ssl_cert_file_naming_a_missing_file_is_an_error(passthrough_proxy, tmp_path):
-    run = ocean_proxy("discover-ca", "--proxy", passthrough_proxy.url,
+    run = ocean_proxy("discover-ca", "--proxy-url", passthrough_proxy.url,
                       env=clean_env(SSL_CERT_FILE=str(tmp_path / "missing.pem")))
 
     error, _ = failure(run)

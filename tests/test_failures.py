@@ -65,7 +65,7 @@ def corp_root():
 
 def test_unknown_flag_is_a_usage_error():
     run = ocean_proxy("render", "--proxy", "x", stdin=DEPLOYMENT)
-    assert_refused(run, 2, "unrecognized arguments", "--help")
+    assert_refused(run, 2, "unknown flag --proxy; did you mean --proxy-url?", "--help")
 
 
 def test_post_renderer_usage_errors_name_the_post_renderer():

@@ -28,6 +28,7 @@ from .plugin_harness import (
     link_tools,
     ok,
     pyenv_python,
+    repository_manifests,
     unpacked_helm3_release,
     user_env,
 )
@@ -48,7 +49,8 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _plugin_source(checkout: Path, major: str) -> Path:
-    return checkout / "plugins" / "helm3" / "ocean-proxy" if major == "helm3" else checkout
+    """Helm 3's hooks are the command plugin's strings, Helm 4's the post-renderer's lists."""
+    return checkout if major == "helm3" else checkout / "plugins" / "ocean-proxy-post-renderer"
 
 
 def _plugin_name(major: str) -> str:
@@ -136,7 +138,7 @@ def helm4_tarball_install(helm4: Path, shared_dir: Path, tmp_path: Path,
     """The Helm 4 command and post-renderer plugins installed from their tarballs."""
     release = build_release(shared_dir)
     env = user_env(tmp_path, helm_dirs=helm_home, OCEAN_PROXY_MESSAGES="auto")
-    for name in ("ocean-proxy-cli", "ocean-proxy-post-renderer"):
+    for name in ("ocean-proxy", "ocean-proxy-post-renderer"):
         ok(helm(helm4, "plugin", "install", "--verify=false",
                 release / f"{name}-{VERSION}-helm4.tgz", env=env))
     return env, Path(helm_home["HELM_PLUGINS"])
@@ -148,7 +150,7 @@ class TestRepeatableAndSelfHealing:
     def test_rerunning_the_install_hook_is_a_no_op_and_update_rebuilds(
             self, helm4_tarball_install: tuple[dict[str, str], Path]) -> None:
         env, plugins = helm4_tarball_install
-        plugin_dir = plugins / "ocean-proxy-cli"
+        plugin_dir = plugins / "ocean-proxy"
         hook = [plugin_dir / "libexec" / "ocean-proxy" / "bootstrap"]
         hook_env = {**env, "HELM_PLUGIN_DIR": str(plugin_dir), "HELM_PLUGIN_NAME": "ocean-proxy"}
         stamp = plugin_dir / ".venv" / "ocean-proxy.stamp"
@@ -169,7 +171,7 @@ class TestRepeatableAndSelfHealing:
             tmp_path: Path) -> None:
         """Even under Helm 4's --post-renderer, which hides a plugin's stderr, the user is told."""
         env, plugins = helm4_tarball_install
-        for name in ("ocean-proxy-cli", "ocean-proxy-post-renderer"):
+        for name in ("ocean-proxy", "ocean-proxy-post-renderer"):
             shutil.rmtree(plugins / name / ".venv")
 
         run = ok(helm(helm4, "ocean-proxy", "--version", env=env))
@@ -199,7 +201,7 @@ class TestRepeatableAndSelfHealing:
 # --- what make dist ships ----------------------------------------------------------------------
 
 class TestWhatMakeDistShips:
-    """The Python dists and one plugin tarball per manifest, with wheels for every CPython."""
+    """The Python dists and the plugin tarballs, with wheels for every CPython."""
 
     @pytest.mark.parametrize("python", ["3.10", "3.11", "3.12", "3.13"])
     def test_the_wheelhouse_installs_offline_on_every_supported_python(
@@ -220,20 +222,19 @@ class TestWhatMakeDistShips:
                                 "import cryptography.x509, ruamel.yaml, jsonpatch"], env=env)
         assert ok(imported).stderr == ""
 
-    def test_the_release_has_the_python_dists_and_a_tarball_per_manifest(
+    def test_the_release_has_the_python_dists_and_a_tarball_per_plugin_and_major(
             self, shared_dir: Path) -> None:
         release = build_release(shared_dir)
         assert sorted(p.name for p in release.iterdir()) == sorted([
             "SHA256SUMS", f"ocean_proxy-{VERSION}-py3-none-any.whl",
             f"ocean_proxy-{VERSION}.tar.gz", f"ocean-proxy-{VERSION}-helm3.tgz",
-            f"ocean-proxy-cli-{VERSION}-helm4.tgz",
-            f"ocean-proxy-post-renderer-{VERSION}-helm4.tgz"])
+            f"ocean-proxy-{VERSION}-helm4.tgz", f"ocean-proxy-post-renderer-{VERSION}-helm4.tgz"])
 
     @pytest.mark.parametrize(("tarball", "manifest", "directory"), [
-        ("ocean-proxy-{v}-helm3.tgz", "plugins/helm3/ocean-proxy/plugin.yaml", ""),
-        ("ocean-proxy-cli-{v}-helm4.tgz", "plugins/helm4/ocean-proxy-cli/plugin.yaml",
-         "ocean-proxy-cli/"),
-        ("ocean-proxy-post-renderer-{v}-helm4.tgz", "plugin.yaml", "ocean-proxy-post-renderer/"),
+        ("ocean-proxy-{v}-helm3.tgz", "plugin.yaml", ""),
+        ("ocean-proxy-{v}-helm4.tgz", "plugin.yaml", "ocean-proxy/"),
+        ("ocean-proxy-post-renderer-{v}-helm4.tgz", "plugins/ocean-proxy-post-renderer/plugin.yaml",
+         "ocean-proxy-post-renderer/"),
     ])
     def test_each_tarball_has_the_layout_its_helm_installs(
             self, tarball: str, manifest: str, directory: str, shared_dir: Path) -> None:
@@ -253,6 +254,5 @@ class TestWhatMakeDistShips:
         assert any(re.match(r"cryptography-.*-cp3\d+-abi3-manylinux", w) for w in wheels)
 
     def test_every_manifest_has_the_package_version(self) -> None:
-        for manifest in ("plugin.yaml", "plugins/helm3/ocean-proxy/plugin.yaml",
-                         "plugins/helm4/ocean-proxy-cli/plugin.yaml"):
-            assert f"\nversion: {VERSION}\n" in (REPO / manifest).read_text(), manifest
+        for manifest in repository_manifests():
+            assert f"\nversion: {VERSION}\n" in (REPO / manifest.path).read_text(), manifest

@@ -153,13 +153,11 @@ class TestCheckoutInstall(UsedLikeAUser):
                             env=user_env(Path.home(), helm_dirs=dirs, path=path),
                             checkout=checkout)
         machine.snapshot()
-        if major == "helm3":
-            machine.install(checkout / "plugins" / "helm3" / "ocean-proxy")
-            machine.plugins = ["ocean-proxy"]
-        else:
-            machine.install(checkout)
-            machine.install(checkout / "plugins" / "helm4" / "ocean-proxy-cli")
-            machine.plugins = ["ocean-proxy", "ocean-proxy-post-renderer"]
+        machine.install(checkout)
+        machine.plugins = ["ocean-proxy"]
+        if major == "helm4":
+            machine.install(checkout / "plugins" / "ocean-proxy-post-renderer")
+            machine.plugins.append("ocean-proxy-post-renderer")
         return machine
 
     def test_install_hook_builds_the_environment_from_the_index(self, installed: Installed,
@@ -184,7 +182,8 @@ class TestTarballInstall(UsedLikeAUser):
     """The release tarballs, in a HOME with helm's default directories: offline from the wheels.
 
     Helm 3 takes them from a URL only; Helm 4 from a path (the command plugin here) or a URL
-    (the post-renderer here), with --verify=false as they are not signed.
+    (the post-renderer here), with --verify=false as they are not signed. The command plugin
+    has a tarball per major, from the one manifest: the majors want different layouts.
     """
 
     @pytest.fixture(scope="class", params=MAJORS)
@@ -206,8 +205,7 @@ class TestTarballInstall(UsedLikeAUser):
             else:
                 machine.install(f"{url}/ocean-proxy-post-renderer-{VERSION}-helm4.tgz",
                                 "--verify=false")
-                machine.install(release / f"ocean-proxy-cli-{VERSION}-helm4.tgz",
-                                "--verify=false")
+                machine.install(release / f"ocean-proxy-{VERSION}-helm4.tgz", "--verify=false")
                 machine.plugins = ["ocean-proxy", "ocean-proxy-post-renderer"]
         return machine
 
@@ -254,7 +252,8 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
                                                           helm_home: dict[str, str]) -> None:
     """`helm plugin update` works for git installs only; its hook rebuilds the environment.
 
-    Helm keeps its own clone in HELM_CACHE_HOME/plugins, as for every plugin from git.
+    A git URL installs the repository's root manifest: the command plugin, which Helm 4 loads
+    as cli/v1. Helm keeps its own clone in HELM_CACHE_HOME/plugins, as for every plugin from git.
     """
     origin = tmp_path / "ocean-proxy"  # helm finds git by the .git directory of a file:// URL
     _git("clone", "-q", checkout, origin)
@@ -272,11 +271,11 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
     setup_cfg.write_text(setup_cfg.read_text().replace("    jsonpatch>=1.33\n", ""))
     _git("-C", origin, "commit", "-q", "-am", "drop jsonpatch")
 
-    run = ok(helm(helm4, "plugin", "update", "ocean-proxy-post-renderer", env=env))
+    run = ok(helm(helm4, "plugin", "update", "ocean-proxy", env=env))
     assert "setting up Python" in run.stderr
     assert (venv / "ocean-proxy.stamp").read_text() != stamp
     assert not list(venv.rglob("jsonpatch.py")), "the update kept a dropped dependency"
-    ok(helm(helm4, "plugin", "uninstall", "ocean-proxy-post-renderer", env=env))
+    ok(helm(helm4, "plugin", "uninstall", "ocean-proxy", env=env))
     assert files_under(data_home) == before
 
 

@@ -117,7 +117,7 @@ class Traffic:
 
 def discover_ca(proxy: MitmProxy, net_pki, output: Path) -> Path:
     """The CA as a user gets it: ``ocean-proxy discover-ca`` through the proxy."""
-    run = ocean_proxy("discover-ca", "--proxy", proxy.url, "--target", f"{SPOT_API}:443",
+    run = ocean_proxy("discover-ca", "--proxy-url", proxy.url, "--target", f"{SPOT_API}:443",
                       "-o", output, "--public-roots", net_pki.public_roots_file)
     assert run.returncode == 0, run.stderr
     return output

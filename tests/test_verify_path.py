@@ -13,13 +13,13 @@ from .netfixtures.raw_servers import closed_port
 
 
 def verify(proxy_url: str, pki, *args: str, env: dict[str, str] | None = None):
-    return ocean_proxy("verify", "--proxy", proxy_url,
+    return ocean_proxy("verify", "--proxy-url", proxy_url,
                        "--public-roots", pki.public_roots_file, *args, env=env)
 
 
 def test_succeeds_with_the_ca_that_discover_ca_wrote(intercepting_proxy, net_pki, tmp_path):
     ca_file = tmp_path / "corp-ca.pem"
-    assert ocean_proxy("discover-ca", "--proxy", intercepting_proxy.url, "--public-roots",
+    assert ocean_proxy("discover-ca", "--proxy-url", intercepting_proxy.url, "--public-roots",
                        net_pki.public_roots_file, "-o", ca_file).returncode == 0
 
     run = verify(intercepting_proxy.url, net_pki, "--ca-file", str(ca_file))
@@ -87,7 +87,7 @@ def test_pass_through_path_is_trusted_through_the_public_roots(passthrough_proxy
 
 
 def test_public_roots_come_from_ssl_cert_file(passthrough_proxy, net_pki):
-    run = ocean_proxy("verify", "--proxy", passthrough_proxy.url,
+    run = ocean_proxy("verify", "--proxy-url", passthrough_proxy.url,
                       env=clean_env(SSL_CERT_FILE=str(net_pki.public_roots_file)))
 
     assert run.returncode == 0, run.stderr

@@ -1,4 +1,4 @@
-"""Build what a release attaches: the wheel, the sdist, and one Helm plugin tarball per manifest.
+"""Build what a release attaches: the wheel, the sdist, and the Helm plugin tarballs.
 
     python tools/build_dist.py OUTDIR        (``make dist`` builds into dist/)
 
@@ -8,9 +8,13 @@ ones each Helm major's installer takes, and each file name up to ``-<version>`` 
 name helm gives the directory it installs into (Helm 4 wants the files under that directory
 name inside the tarball, Helm 3 at its root):
 
-    ocean-proxy-post-renderer-<v>-helm4.tgz  plugin.yaml                     (path or URL)
-    ocean-proxy-cli-<v>-helm4.tgz            plugins/helm4/ocean-proxy-cli/  (path or URL)
-    ocean-proxy-<v>-helm3.tgz                plugins/helm3/ocean-proxy/      (URL only)
+    ocean-proxy-<v>-helm3.tgz                plugin.yaml                     (URL only)
+    ocean-proxy-<v>-helm4.tgz                plugin.yaml                     (path or URL)
+    ocean-proxy-post-renderer-<v>-helm4.tgz  plugins/ocean-proxy-post-renderer/plugin.yaml
+                                                                             (path or URL)
+
+The command plugin (the root manifest) serves both majors, but no one tarball does: Helm 3
+finds no plugin.yaml under a directory, Helm 4 none at the root.
 
 Needs the network only for PyPI (build isolation and the wheels). Tarballs are reproducible:
 sorted entries, fixed owner and times (SOURCE_DATE_EPOCH, else 1980-01-01).
@@ -63,11 +67,10 @@ class PluginTarball:
 
 def tarballs(version: str) -> list[PluginTarball]:
     return [
-        PluginTarball("plugin.yaml", f"ocean-proxy-post-renderer-{version}-helm4.tgz", True),
-        PluginTarball("plugins/helm4/ocean-proxy-cli/plugin.yaml",
-                      f"ocean-proxy-cli-{version}-helm4.tgz", True),
-        PluginTarball("plugins/helm3/ocean-proxy/plugin.yaml", f"ocean-proxy-{version}-helm3.tgz",
-                      False),
+        PluginTarball("plugin.yaml", f"ocean-proxy-{version}-helm3.tgz", False),
+        PluginTarball("plugin.yaml", f"ocean-proxy-{version}-helm4.tgz", True),
+        PluginTarball("plugins/ocean-proxy-post-renderer/plugin.yaml",
+                      f"ocean-proxy-post-renderer-{version}-helm4.tgz", True),
     ]
 
 
@@ -79,7 +82,7 @@ def main(outdir: Path) -> int:
         wheelhouse = Path(scratch) / "wheelhouse"
         _fill_wheelhouse(wheelhouse, wheel)
         for tarball in tarballs(version):
-            _check_manifest(tarball.manifest, version)
+            _check_manifest(tarball, version)
             _write_tarball(outdir / tarball.filename, tarball, wheelhouse)
     _write_sums(outdir)
     for path in sorted(outdir.iterdir()):
@@ -92,10 +95,14 @@ def _package_version() -> str:
     return re.search(r'^__version__ = "([^"]+)"', init, re.MULTILINE).group(1)
 
 
-def _check_manifest(manifest: str, version: str) -> None:
+def _check_manifest(tarball: PluginTarball, version: str) -> None:
+    """The version is the package's, and the name the one helm gives the directory."""
+    manifest = tarball.manifest
     text = (REPO / manifest).read_text(encoding="utf-8")
     if not re.search(rf"^version: {re.escape(version)}$", text, re.MULTILINE):
         sys.exit(f"build_dist: {manifest} does not say version: {version} (the package's version)")
+    if not re.search(rf"^name: {re.escape(tarball.directory)}$", text, re.MULTILINE):
+        sys.exit(f"build_dist: {manifest} is not named {tarball.directory} ({tarball.filename})")
 
 
 def _build_python_dists(scratch: Path, outdir: Path, version: str) -> Path:

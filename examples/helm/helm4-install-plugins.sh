@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs ocean-proxy into Helm 4 as its two plugins: the postrenderer/v1 plugin that
-# `--post-renderer ocean-proxy-post-renderer` names, and the cli/v1 plugin for
+# `--post-renderer ocean-proxy-post-renderer` names, and the command plugin for
 # `helm ocean-proxy <command>` (Helm 4 gives a plugin one type only).
 # Their install hooks set up the plugins' own Python environments from the wheels in the tarballs.
 set -eu
@@ -10,14 +10,12 @@ OCEAN_PROXY_VERSION=${OCEAN_PROXY_VERSION:-0.1.0}
 : "${OCEAN_PROXY_RELEASE_URL:?set it to where the ocean-proxy release tarballs are (a release page or your mirror)}"
 
 installed=$("$HELM" plugin list)
-for tarball in ocean-proxy-post-renderer ocean-proxy-cli; do
-    name=$tarball
-    [ "$tarball" = ocean-proxy-cli ] && name=ocean-proxy   # the command plugin is named ocean-proxy
+for name in ocean-proxy-post-renderer ocean-proxy; do
     if printf '%s\n' "$installed" | grep -q "^$name[[:space:]]"; then
         echo "ocean-proxy: the $name plugin is already installed"
         continue
     fi
     # The tarballs are not signed: without --verify=false Helm 4 asks for a .prov file.
     "$HELM" plugin install --verify=false \
-        "$OCEAN_PROXY_RELEASE_URL/$tarball-$OCEAN_PROXY_VERSION-helm4.tgz"
+        "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION-helm4.tgz"
 done

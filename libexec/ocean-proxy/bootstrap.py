@@ -3,7 +3,7 @@
 Started by ``libexec/ocean-proxy/bootstrap`` (helm's install and update hooks, and the wrappers
 in ``bin/`` when the environment is missing or stale) with a Python 3.10+, stdlib only:
 
-    bootstrap.py --venv DIR --sources DIR --plugin-dir DIR [--update] [--path-hint]
+    bootstrap.py --venv DIR --sources DIR --plugin-dir DIR [--update] [--post-renderer-hint]
 
 ``--sources`` is either a release tarball's ``wheelhouse/`` (installed offline, pip's own
 configuration ignored) or a source checkout, whose dependencies come from the package index as
@@ -37,6 +37,7 @@ from pathlib import Path
 PROGRAM = "ocean-proxy"
 STAMP = "ocean-proxy.stamp"
 SOURCE_LINK = "ocean-proxy-source.pth"
+POST_RENDERER = "ocean-proxy-post-renderer"
 CONNECTION_TROUBLE = re.compile(
     r"NewConnectionError|ConnectTimeout|ReadTimeout|ProxyError|SSLError|Max retries exceeded|"
     r"Could not fetch URL|Temporary failure in name resolution|Name or service not known"
@@ -72,8 +73,8 @@ def main(argv: list[str]) -> int:
         say(f"error: {error.message}")
         say(f"hint: {error.hint}")
         return 1
-    if args.path_hint:
-        _say_path_hint(Path(args.plugin_dir) / "bin")
+    if args.post_renderer_hint:
+        _say_post_renderer_hint(Path(args.plugin_dir))
     return 0
 
 
@@ -83,8 +84,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sources", required=True)
     parser.add_argument("--plugin-dir", required=True)
     parser.add_argument("--update", action="store_true", help="rebuild even if up to date")
-    parser.add_argument("--path-hint", action="store_true",
-                        help="tell how to put bin/ on PATH (Helm 3's --post-renderer needs it)")
+    parser.add_argument("--post-renderer-hint", "--path-hint", action="store_true",
+                        help="tell what --post-renderer needs: bin/ on PATH (Helm 3), the "
+                             "post-renderer plugin (Helm 4)")
     return parser.parse_args(argv)
 
 
@@ -279,10 +281,17 @@ def _index(output: str, pip: list[str]) -> str | None:
     return shown.group(1).rstrip(",") if shown else "https://pypi.org/simple"
 
 
-def _say_path_hint(bin_dir: Path) -> None:
+def _say_post_renderer_hint(plugin_dir: Path) -> None:
+    """The command plugin's hook: Helm 3 gives hooks HELM_BIN, Helm 4 only HELM_PLUGIN_*."""
+    if "HELM_BIN" not in os.environ:
+        if not (plugin_dir.parent / POST_RENDERER / "plugin.yaml").is_file():
+            say(f"Helm 4 runs --post-renderer {POST_RENDERER} as a plugin of its own: install "
+                f"{POST_RENDERER}-<version>-helm4.tgz, or a checkout's plugins/{POST_RENDERER}")
+        return
+    bin_dir = plugin_dir / "bin"
     if str(bin_dir) in os.environ.get("PATH", "").split(os.pathsep):
         return
-    say("Helm 3 runs --post-renderer ocean-proxy-post-renderer from PATH: add this to your "
+    say(f"Helm 3 runs --post-renderer {POST_RENDERER} from PATH: add this to your "
         f'shell profile: export PATH="{bin_dir}:$PATH"')
 
 

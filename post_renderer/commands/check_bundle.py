@@ -70,7 +70,7 @@ def _as_text(report: BundleReport) -> list[str]:
         lines.append(f"  hint: {hint}")
     counts = _counts(report)
     lines.append(f"{counts['total']} certificate(s): {counts['ok']} ok, {counts['warning']} "
-                 f"with warnings, {counts['refused']} refused"
+                 f"with warnings, {counts['left_out']} left out, {counts['refused']} refused"
                  + (f"; {len(report.problems)} block(s) refused" if report.problems else ""))
     return lines
 
@@ -83,7 +83,7 @@ def _as_json(report: BundleReport) -> dict:
             "source": verdict.source,
             "position": verdict.position,
             "verdict": report.state_of(verdict),
-            "refusals": [{"message": m, "hint": h} for m, h in verdict.refusals],
+            "refusals": [{"message": m, "hint": h} for m, h in report.refusals_of(verdict)],
             "warnings": list(report.warnings_of(verdict)),
             "skipped": verdict.skipped,
         }
@@ -110,7 +110,7 @@ def _as_json(report: BundleReport) -> dict:
 
 
 def _findings(report: BundleReport, verdict: Verdict) -> list[tuple[str, str]]:
-    found = [("refused", f"{m} (hint: {h})") for m, h in verdict.refusals]
+    found = [("refused", f"{m} (hint: {h})") for m, h in report.refusals_of(verdict)]
     found += [("warning", w) for w in report.warnings_of(verdict)]
     if verdict.skipped:
         found.append(("skipped", verdict.skipped))
@@ -118,9 +118,10 @@ def _findings(report: BundleReport, verdict: Verdict) -> list[tuple[str, str]]:
 
 
 def _counts(report: BundleReport) -> dict[str, int]:
-    counts = {"total": len(report.verdicts), "ok": 0, "warning": 0, "refused": 0, "skipped": 0}
+    counts = {"total": len(report.verdicts), "ok": 0, "warning": 0, "refused": 0, "skipped": 0,
+              "left_out": 0}
     for verdict in report.verdicts:
-        counts[report.state_of(verdict)] += 1
+        counts[report.state_of(verdict).replace(" ", "_")] += 1
     return counts
 
 

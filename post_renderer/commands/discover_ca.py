@@ -1,6 +1,6 @@
 """``ocean-proxy discover-ca``: find the CA a proxy re-signs TLS with, and write it out.
 
-    ocean-proxy discover-ca --proxy http://proxy.corp:3128 -o corp-ca.pem && helm upgrade ...
+    ocean-proxy discover-ca --proxy-url http://proxy.corp:3128 -o corp-ca.pem && helm upgrade ...
 
 1. A TLS handshake through the proxy, verified against the public roots: if it verifies,
    the path is not intercepted and no CA is needed (nothing is written, exit 0).
@@ -34,7 +34,7 @@ SOURCE = "the CA found through the proxy"
 
 
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
-    settings = network_settings(proxy_url=args.proxy, target=args.target,
+    settings = network_settings(proxy_url=args.proxy_url, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)
     settings.log(f"public roots: {roots.description}")

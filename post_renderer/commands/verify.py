@@ -1,28 +1,32 @@
 """``ocean-proxy verify``: a live TLS path through the proxy, with exactly the pods' trust.
 
-    ocean-proxy verify --proxy http://proxy.corp:3128 --ca-file corp-ca.pem
+    ocean-proxy verify --proxy-url http://proxy.corp:3128 --ca-file corp-ca.pem
 
 The trust is what the post-renderer gives the pods: the CA files (validated as check-bundle
 does; PEM, DER or PKCS#7) plus the public roots. Like the log-shipper (OpenSSL), a chain must
-end at a root: an intermediate CA alone is not enough. Success names the issuer, the anchor
-and the TLS version (exit 0); a failure says which step failed and why (exit 1).
+end at a root: an intermediate CA alone is not enough; and a chain OpenSSL accepts is then
+checked with the controller's (Go's) rules, which are stricter in places (SHA-1 below the
+anchor, negative serials, DSA keys). Success names the issuer, the anchor and the TLS
+version (exit 0); a failure says which step failed and why (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 
 from post_renderer.commands import Outcome
 from post_renderer.commands.ca_files import load_ca_files
+from post_renderer.errors import CertificateVerifyError
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import resolve_public_roots
 from post_renderer.network.settings import network_settings
-from post_renderer.trust import TrustBundle
+from post_renderer.trust import TrustBundle, go_chain_refusal
 from post_renderer.trust.diagnosis import diagnose
 
 
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
-    settings = network_settings(proxy_url=args.proxy, target=args.target,
+    settings = network_settings(proxy_url=args.proxy_url, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)
     bundle = load_ca_files(args.ca_file, "--ca-file", said)
@@ -34,6 +38,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if result.rejected is not None:
         raise diagnose(result.rejected.code, result.rejected.reason, result.chain,
                        settings.server_name, settings.route)
+    _refuse_what_go_refuses(result.session.verified, bundle, settings.server_name,
+                            settings.route)
     anchor = result.anchor
     through = _anchor_source(anchor.fingerprint if anchor else None, bundle,
                              roots.description)
@@ -42,6 +48,28 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         f"{settings.server_name} is issued by '{result.chain.leaf.issuer}' and trusted "
         f"through {through}" + (f"; trust anchor '{anchor.subject}'" if anchor else ""))
     return said
+
+
+def _refuse_what_go_refuses(verified: tuple[bytes, ...], bundle: TrustBundle | None,
+                            server_name: str, route: str) -> None:
+    """Go anchors at the first certificate of the chain it is given to trust, then applies
+    its own rules; raise when the controller would refuse what OpenSSL accepted."""
+    from cryptography import x509
+
+    given = {cert.fingerprint for cert in bundle.certificates} if bundle else set()
+    chain = []
+    for position, der in enumerate(verified):
+        chain.append(x509.load_der_x509_certificate(der))
+        if position and hashlib.sha256(der).hexdigest() in given:
+            break
+    reason = go_chain_refusal(chain, server_name)
+    if reason:
+        raise CertificateVerifyError(
+            f"the certificate presented on {route} verifies with OpenSSL (the log-shipper), "
+            f"but the controller (Go) refuses it: {reason}",
+            hint="ask the proxy's owners to re-sign with a CA chain Go accepts; "
+                 "'ocean-proxy check-bundle FILE' judges the CA files the same way",
+        )
 
 
 def _anchor_source(fingerprint: str | None, bundle: TrustBundle | None, public: str) -> str:

@@ -80,7 +80,7 @@ def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
 def network_settings(*, proxy_url: str, target: str, server_name: str | None, timeout: float,
                      log: StepLog = lambda text: None) -> NetworkSettings:
     """Check the shared network options of discover-ca and verify."""
-    proxy = parse_proxy_url(proxy_url, source="--proxy")
+    proxy = parse_proxy_url(proxy_url, source="--proxy-url")
     endpoint = parse_endpoint(target)
     name = server_name.strip().lower().rstrip(".") if server_name else endpoint.host
     if server_name is not None and not _HOST.match(name):

@@ -83,7 +83,7 @@ def connect_proxy(settings: NetworkSettings, proxy_tls: ssl.SSLContext | None) -
     except ConnectionRefusedError:
         raise ProxyUnreachableError(
             f"{where} refused the connection: nothing listens on that port",
-            hint="check the port in --proxy (3128 and 8080 are common)",
+            hint="check the port in --proxy-url (3128 and 8080 are common)",
         ) from None
     except OSError as error:
         raise ProxyUnreachableError(
@@ -196,7 +196,7 @@ def _exchange(tunnel: Tunnel, settings: NetworkSettings) -> bytes:
         raise ProxyProtocolError(
             f"the proxy {proxy.netloc} closed the connection instead of answering CONNECT "
             f"({failure_reason(error)})",
-            hint="check that --proxy names an HTTP proxy; for a proxy that expects TLS, use "
+            hint="check that --proxy-url names an HTTP proxy; for a proxy that expects TLS, use "
                  "https://",
         ) from None
     head = parse_response_head(raw)
@@ -218,13 +218,13 @@ def read_head(tunnel: Tunnel, deadline: float) -> tuple[bytes, bytes]:
     while (end := head_end(buffer)) < 0:
         if len(buffer) > MAX_HEAD_BYTES:
             raise ProxyProtocolError("the proxy's answer head is larger than 64 KiB",
-                                     hint="check that --proxy names an HTTP proxy")
+                                     hint="check that --proxy-url names an HTTP proxy")
         data = tunnel.recv(deadline)
         if not data:
             if not buffer:
                 raise ConnectionResetError(0, "no answer at all")
             raise ProxyProtocolError("the proxy's answer stops before its end",
-                                     hint="check that --proxy names an HTTP proxy")
+                                     hint="check that --proxy-url names an HTTP proxy")
         buffer += data
         if not b"HTTP/".startswith(buffer[:5]):
             return buffer, b""  # not HTTP: the parser says so now, without waiting for more
@@ -245,7 +245,7 @@ def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError
     if not proxy.has_credentials:
         return ProxyAuthError(
             f"the proxy {proxy.netloc} requires authentication ({head.status_text}), and "
-            "--proxy has no credentials",
+            "--proxy-url has no credentials",
             hint=_AUTH_HINT,
         )
     user = (proxy.basic_credentials() or ("", ""))[0]

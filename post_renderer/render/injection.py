@@ -82,7 +82,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
         notices.append(
             "no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
-            "'ocean-proxy discover-ca --proxy URL -o ca.pem' finds its CA")
+            "'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA")
 
     if trust is not None and 2 * len(trust.pem()) * 4 // 3 > SECRET_LIMIT:
         # the Secret holds the bundle and each CA again (by hash), all base64-encoded

@@ -17,11 +17,12 @@ from post_renderer.trust.bundle import (
 from post_renderer.trust.certificate import Certificate, certificate_from_der, shorten
 from post_renderer.trust.chain_analysis import ChainAnalysis, analyse_chain, find_issuer
 from post_renderer.trust.policy import Verdict
+from post_renderer.trust.runtime_rules import go_chain_refusal
 
 MAX_CA_FILE_BYTES = MAX_INPUT_BYTES + 1  # one byte more, so that "too large" is seen as such
 
 __all__ = [
     "MAX_CA_FILE_BYTES", "MAX_INPUT_BYTES", "BundleReport", "Certificate", "ChainAnalysis",
     "TrustBundle", "Verdict", "analyse_chain", "certificate_from_der", "find_issuer",
-    "inspect_bundle", "load_trust_bundle", "shorten",
+    "go_chain_refusal", "inspect_bundle", "load_trust_bundle", "shorten",
 ]

@@ -3,12 +3,15 @@
 Accepted input: PEM (also the whole output of ``openssl s_client -showcerts``, whose server
 certificates are skipped), DER, and PKCS#7 (PEM or DER); CRLF line ends and a UTF-8 BOM.
 Refused, with the certificate named and what to do: private keys, server (leaf) certificates,
-expired or not-yet-valid certificates, truncated or damaged blocks, and anything that is not a
-certificate. Warned about: expiry within 30 days, SHA-1/MD5 signatures, small keys, and
-intermediates whose root is missing (OpenSSL-based clients such as fluent-bit need the root).
+truncated or damaged blocks, and anything that is not a certificate. Judged as the pod's
+runtimes judge them (policy, runtime_rules): a certificate the controller (Go) will not use
+(expired, not yet valid, a negative serial, a DSA key, ...) is left out with a warning when
+the bundle holds usable ones, and refuses the bundle when it holds none; one only the
+log-shipper (OpenSSL) refuses is kept, with a warning naming it. Also warned about: expiry
+within 30 days, and intermediates whose root is missing or forbids them (path length).
 
     report = inspect_bundle(Path("corp-root.pem").read_bytes(), "corp-root.pem")
-    bundle = report.trust_bundle()      # raises BundleError if anything was refused
+    bundle = report.trust_bundle()      # raises BundleError if refused or nothing usable
     bundle.pem(), bundle.checksum()
 
 The normalised bundle is deduplicated and sorted, and its checksum covers only the set of
@@ -31,6 +34,7 @@ from post_renderer.trust.policy import Verdict, add_warning, judge
 MAX_INPUT_BYTES = 4 * 1024 * 1024
 MAX_CERTIFICATES = 500
 MANY_CERTIFICATES = 50
+MAX_DEPTH = 10
 
 _S_CLIENT = re.compile(rb"^(?:CONNECTED\(|Certificate chain|\s*\d+ s:)", re.MULTILINE)
 
@@ -60,36 +64,65 @@ class BundleReport:
     def refusals(self) -> list[str]:
         found = [message for message, _ in self.problems]
         for verdict in self.verdicts:
-            found.extend(message for message, _ in verdict.refusals)
+            found.extend(message for message, _ in self.refusals_of(verdict))
         return found
 
     @property
     def warnings(self) -> list[str]:
-        chain = self.missing_roots()
-        return [w for verdict in self.verdicts
-                for w in (*verdict.warnings, *chain.get(id(verdict), ()))]
+        return [w for verdict in self.verdicts for w in self.warnings_of(verdict)]
+
+    def any_usable(self) -> bool:
+        return any(verdict.usable for verdict in self.verdicts)
+
+    def refusals_of(self, verdict: Verdict) -> tuple[tuple[str, str], ...]:
+        """Its own refusals; what makes it unusable, too, when nothing else is usable."""
+        if verdict.unusable and not self.any_usable():
+            return (*verdict.refusals, *verdict.unusable)
+        return verdict.refusals
 
     def warnings_of(self, verdict: Verdict) -> tuple[str, ...]:
-        """The verdict's own warnings plus a missing root, which only the whole set shows."""
-        return (*verdict.warnings, *self.missing_roots().get(id(verdict), ()))
+        """Its own warnings, and those only the whole set shows: left out, missing root."""
+        left_out: tuple[str, ...] = ()
+        if verdict.unusable and not verdict.refusals and self.any_usable():
+            left_out = tuple(f"{message}: left out of the bundle, the other certificates "
+                             "are used" for message, _ in verdict.unusable)
+        return (*left_out, *verdict.warnings, *self.chain_warnings().get(id(verdict), ()))
 
     def state_of(self, verdict: Verdict) -> str:
+        if verdict.unusable and not verdict.refusals and not self.any_usable():
+            return "refused"
         if verdict.verdict == "ok" and self.warnings_of(verdict):
             return "warning"
         return verdict.verdict
 
-    def missing_roots(self) -> dict[int, tuple[str]]:
-        """Intermediates whose issuer is in none of the sources, by id() of their verdict."""
-        accepted = [v for v in self.verdicts if v.certificate and v.verdict in ("ok", "warning")]
-        subjects = {v.certificate.subject_hash for v in accepted}
-        found: dict[int, tuple[str]] = {}
+    def chain_warnings(self) -> dict[int, tuple[str, ...]]:
+        """Intermediates whose root is missing or forbids them, by id() of their verdict.
+
+        The controller (Go) anchors at any certificate in the bundle; the log-shipper
+        (OpenSSL) follows issuers up to a self-signed root and checks each path length.
+        """
+        accepted = [v for v in self.verdicts if v.usable]
+        by_subject = {v.certificate.subject_hash: v.certificate for v in accepted}
+        found: dict[int, tuple[str, ...]] = {}
         for verdict in accepted:
             cert = verdict.certificate
-            if not cert.self_signed and cert.issuer_hash not in subjects:
+            where = f"{verdict.source}: certificate {verdict.position} '{cert.label}'"
+            if cert.self_signed:
+                continue
+            if cert.issuer_hash not in by_subject:
                 found[id(verdict)] = (
-                    f"{verdict.source}: certificate {verdict.position} '{cert.label}' is an "
-                    f"intermediate CA: OpenSSL-based clients such as the log-shipper also need "
-                    f"its root '{shorten(cert.issuer)}'; add that root to the bundle",
+                    f"{where} is an intermediate CA: OpenSSL-based clients such as the "
+                    f"log-shipper also need its root '{shorten(cert.issuer)}'; add that root "
+                    "to the bundle",
+                )
+                continue
+            limit = _path_length_exceeded(cert, by_subject)
+            if limit is not None:
+                found[id(verdict)] = (
+                    f"{where} is an intermediate CA below '{shorten(limit.subject)}', whose "
+                    f"path length allows {limit.path_length} intermediate CA(s) below it: the "
+                    "log-shipper (OpenSSL) refuses chains through it (the controller (Go) "
+                    "trusts it as given)",
                 )
         return found
 
@@ -105,14 +138,19 @@ class BundleReport:
                 message += f" (and {len(refusals) - 1} more problem(s))"
                 hint = f"{hint}; 'ocean-proxy check-bundle FILE' lists them all"
             raise BundleError(message, hint)
-        unique = {v.certificate.fingerprint: v.certificate for v in self.verdicts
-                  if v.certificate is not None and not v.skipped}
+        unique = {v.certificate.fingerprint: v.certificate for v in self.verdicts if v.usable}
+        unusable = [u for v in self.verdicts for u in v.unusable]
+        if not unique and unusable:
+            message, hint = unusable[0]
+            if len(unusable) > 1:
+                message += f" (and {len(unusable) - 1} more unusable certificate(s))"
+            raise BundleError(message, hint)
         if not unique and self.notes:
             issuers = sorted({shorten(v.certificate.issuer) for v in self.verdicts if v.skipped})
             raise BundleError(
                 f"the pasted openssl output holds only the server's certificate; its issuer "
                 f"'{issuers[0]}' was not sent",
-                hint="run 'ocean-proxy discover-ca --proxy URL', or ask the proxy's owners for "
+                hint="run 'ocean-proxy discover-ca --proxy-url URL', or ask the proxy's owners for "
                      "that CA certificate",
             )
         if not unique:
@@ -159,6 +197,21 @@ def inspect_bundle(data: bytes, source: str, *, now: dt.datetime | None = None) 
             f"{source} holds {known} certificates: the pods already trust the public "
             "roots, so only your corporate CAs are needed"))
     return report
+
+
+def _path_length_exceeded(cert: Certificate, by_subject: dict[str, Certificate]
+                          ) -> Certificate | None:
+    """The first CA above ``cert`` (in the bundle) whose path length it exceeds, if any."""
+    current, below = cert, 0
+    while not current.self_signed and below < MAX_DEPTH:
+        issuer = by_subject.get(current.issuer_hash)
+        if issuer is None:
+            return None
+        below += 1
+        if issuer.path_length is not None and issuer.path_length < below:
+            return issuer
+        current = issuer
+    return None
 
 
 def load_trust_bundle(

@@ -10,10 +10,14 @@ import base64
 import datetime as dt
 from typing import NamedTuple
 
+from post_renderer.trust.runtime_rules import (
+    Finding,
+    anchor_findings,
+    path_length,
+    signature_findings,
+)
 from post_renderer.trust.subject_hash import subject_hash
 
-MIN_RSA_BITS = 2048
-MIN_EC_BITS = 256
 SUBJECT_DISPLAY = 160
 
 
@@ -33,8 +37,8 @@ class Certificate(NamedTuple):
     aia_ca_issuers: tuple[str, ...] = ()
     signature_hash: str | None = None
     key_description: str = ""
-    weak_key: bool = False
-    can_sign_certificates: bool = True
+    findings: tuple[Finding, ...] = ()  # what the runtimes refuse it for (runtime_rules)
+    path_length: int | None = None
 
     def pem(self) -> bytes:
         body = base64.encodebytes(self.der).replace(b"\n", b"")
@@ -75,14 +79,11 @@ def describe(cert) -> Certificate:
     except Exception as error:  # malformed names or extensions
         raise ValueError(short_error(error)) from None
     is_ca = None
-    can_sign = True
     aia: list[str] = []
     for extension in extensions:
         value = extension.value
         if isinstance(value, x509.BasicConstraints):
             is_ca = value.ca
-        elif isinstance(value, x509.KeyUsage):
-            can_sign = value.key_cert_sign
         elif isinstance(value, x509.AuthorityInformationAccess):
             aia.extend(
                 d.access_location.value for d in value
@@ -94,8 +95,8 @@ def describe(cert) -> Certificate:
         signature_name = signature_hash.name if signature_hash else None
     except Exception:  # unsupported algorithm: reported as unknown
         signature_name = "unknown"
-    key_description, weak_key = _describe_key(cert)
     der = cert.public_bytes(serialization.Encoding.DER)
+    self_signed = subject_der == issuer_der and _signed_by_itself(cert)
     return Certificate(
         der=der,
         subject=subject,
@@ -103,44 +104,64 @@ def describe(cert) -> Certificate:
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         is_ca=is_ca,
-        self_signed=subject_der == issuer_der and _signed_by_itself(cert),
+        self_signed=self_signed,
         fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
         subject_hash=subject_hash(subject_der),
         issuer_hash=subject_hash(issuer_der),
         aia_ca_issuers=tuple(aia),
         signature_hash=signature_name,
-        key_description=key_description,
-        weak_key=weak_key,
-        can_sign_certificates=can_sign,
+        key_description=_describe_key(cert),
+        findings=(*anchor_findings(cert), *signature_findings(cert, self_signed)),
+        path_length=path_length(cert),
     )
 
 
 def _signed_by_itself(cert) -> bool:
-    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
     try:
         cert.verify_directly_issued_by(cert)
-    except UnsupportedAlgorithm:
-        return True  # e.g. SHA-1: the names match and we cannot check further
-    except Exception:  # any other failure means "not self-signed"
+    except (UnsupportedAlgorithm, ValueError):  # e.g. SHA-1, which cryptography will not check
+        return _weak_signature_by_itself(cert)
+    except (InvalidSignature, TypeError):
         return False
     return True
 
 
-def _describe_key(cert) -> tuple[str, bool]:
+def _weak_signature_by_itself(cert) -> bool:
+    """Check a SHA-1/MD5 self-signature by hand; when even that cannot, the names decide."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
+
+    try:
+        key, digest = cert.public_key(), cert.signature_hash_algorithm
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), digest)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(digest))
+        elif isinstance(key, dsa.DSAPublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, digest)
+    except InvalidSignature:
+        return False
+    except Exception:  # an algorithm nothing here can check: the matching names decide
+        return True
+    return True
+
+
+def _describe_key(cert) -> str:
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
     try:
         key = cert.public_key()
     except Exception:  # unsupported key types are described, not fatal
-        return "unsupported key", False
+        return "unsupported key"
     if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA {key.key_size}", key.key_size < MIN_RSA_BITS
+        return f"RSA {key.key_size}"
     if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC {key.curve.name}", key.curve.key_size < MIN_EC_BITS
+        return f"EC {key.curve.name}"
     if isinstance(key, dsa.DSAPublicKey):
-        return f"DSA {key.key_size}", True
-    return type(key).__name__.replace("PublicKey", ""), False
+        return f"DSA {key.key_size}"
+    return type(key).__name__.replace("PublicKey", "")
 
 
 def shorten(text: str) -> str:

@@ -46,8 +46,8 @@ def diagnose(code: int, reason: str, chain: ChainAnalysis, server_name: str, rou
     if code in (EXPIRED, NOT_YET_VALID):
         return _expired(chain, route, now or dt.datetime.now(dt.timezone.utc))
     return CertificateVerifyError(
-        f"the certificate presented on {route} is refused: {reason} "
-        f"(OpenSSL code {code}; issued by '{chain.leaf.issuer}')",
+        f"the certificate presented on {route} is refused by OpenSSL, so the log-shipper "
+        f"will refuse it too: {reason} (OpenSSL code {code}; issued by '{chain.leaf.issuer}')",
         hint="check the certificates with 'openssl s_client -showcerts -proxy ...'",
     )
 

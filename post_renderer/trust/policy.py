@@ -1,8 +1,9 @@
-"""The verdict on one certificate: refused, warned about, skipped, or fine, and why.
+"""The verdict on one certificate: refused, left out, warned about, skipped, or fine, and why.
 
-Refused: server (leaf) certificates, expired or not-yet-valid certificates. Warned about:
-expiry within 30 days, SHA-1/MD5 signatures, small keys, CAs without basic constraints or
-without the right to sign certificates.
+Refused (the whole bundle): server (leaf) certificates. Unusable, as the pod's runtimes judge
+them (runtime_rules): expired or not yet valid, or refused by the controller (Go) for its
+serial, extensions, key or name constraints; left out when the bundle holds usable ones.
+Warned about: expiry within 30 days, and what only the log-shipper (OpenSSL) refuses.
 """
 
 from __future__ import annotations
@@ -21,60 +22,61 @@ class Verdict(NamedTuple):
     source: str
     position: int
     certificate: Certificate | None
-    refusals: tuple[tuple[str, str], ...] = ()  # (message, hint)
+    refusals: tuple[tuple[str, str], ...] = ()  # (message, hint): the bundle is refused
     warnings: tuple[str, ...] = ()
     skipped: str | None = None  # why a certificate is left out without refusing the bundle
+    unusable: tuple[tuple[str, str], ...] = ()  # (message, hint): left out, or refused alone
 
     @property
     def verdict(self) -> str:
         if self.refusals:
             return "refused"
+        if self.unusable:
+            return "left out"
         if self.skipped:
             return "skipped"
         return "warning" if self.warnings else "ok"
+
+    @property
+    def usable(self) -> bool:
+        return self.certificate is not None and self.verdict in ("ok", "warning")
 
 
 def judge(
     cert: Certificate, source: str, position: int, now: dt.datetime, from_s_client: bool,
 ) -> Verdict:
     where = f"{source}: certificate {position} '{cert.label}'"
-    refusals: list[tuple[str, str]] = []
-    warnings: list[str] = []
     if cert.is_ca is False or (cert.is_ca is None and not cert.self_signed):
         if from_s_client:
             return Verdict(source, position, cert, skipped=(
                 f"{where} is the server's own certificate from the pasted openssl output: "
                 "skipped, only CA certificates are trusted"))
         issuer = shorten(cert.issuer)
-        refusals.append((
+        return Verdict(source, position, cert, refusals=((
             f"{where} is a server certificate, not a CA (issued by '{issuer}')",
             f"trust its issuer '{issuer}' instead; 'ocean-proxy discover-ca' finds it",
-        ))
+        ),))
+    unusable: list[tuple[str, str]] = []
+    warnings: list[str] = []
     if cert.not_after < now:
-        refusals.append((
+        unusable.append((
             f"{where} expired on {cert.not_after:%Y-%m-%d}",
             "ask the proxy's owners for the current CA certificate",
         ))
     elif cert.not_after - now < EXPIRY_WARNING:
         warnings.append(f"{where} expires on {cert.not_after:%Y-%m-%d}, in under 30 days")
     if cert.not_before > now:
-        refusals.append((
+        unusable.append((
             f"{where} is not valid before {cert.not_before:%Y-%m-%d %H:%M} UTC",
             "check this machine's clock, or wait until the certificate is valid",
         ))
-    if refusals:
-        return Verdict(source, position, cert, refusals=tuple(refusals))
-    if cert.is_ca is None:
-        warnings.append(f"{where} has no CA basic constraint; some TLS clients reject it")
-    if not cert.can_sign_certificates:
-        warnings.append(f"{where} has a key usage that does not allow signing certificates")
-    if cert.signature_hash in ("sha1", "md5"):
-        warnings.append(f"{where} is signed with {cert.signature_hash.upper()}, a weak signature")
-    if cert.weak_key:
-        warnings.append(f"{where} has a small key ({cert.key_description})")
-    return Verdict(source, position, cert, warnings=tuple(warnings))
+    for finding in cert.findings:
+        if finding.go:
+            unusable.append((f"{where} {finding.reason}", finding.hint))
+        else:
+            warnings.append(f"{where} {finding.reason}")
+    return Verdict(source, position, cert, warnings=tuple(warnings), unusable=tuple(unusable))
 
 
 def add_warning(verdict: Verdict, warning: str) -> Verdict:
-    return Verdict(verdict.source, verdict.position, verdict.certificate, verdict.refusals,
-                   (*verdict.warnings, warning), verdict.skipped)
+    return verdict._replace(warnings=(*verdict.warnings, warning))

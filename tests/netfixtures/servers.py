@@ -60,13 +60,16 @@ class LocalServer:
     """An HTTP server (HTTPS when given a certificate) for a fixed set of paths."""
 
     def __init__(self, files: dict[str, bytes], *, certificate: certs.Issued | None = None,
-                 key_directory: Path | None = None) -> None:
+                 key_directory: Path | None = None, tls: ssl.SSLContext | None = None) -> None:
+        """HTTPS with ``certificate`` (its key written under ``key_directory``) or ``tls``."""
         self.files = dict(files)
         self.requests: list[tuple[str, str]] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
         if certificate is not None:
             self._server.tls = _server_context(certificate, key_directory)
+        elif tls is not None:
+            self._server.tls = tls
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
 

@@ -1,0 +1,103 @@
+"""The package's floors, read from its imports: render, trust and network stay apart.
+
+    proxy_settings, errors, user_files, output_file   shared ground every floor may use
+    trust                                             certificates; imports no other floor
+    network                                           live probes; sees trust only through its face
+    render                                            the pipeline; sees trust only through its face
+    commands                                          one module per command, over all floors
+    cli, report                                       the face: arguments, printing, exit codes
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "post_renderer"
+SHARED = {"errors", "proxy_settings", "user_files", "output_file", "__init__", "__version__"}
+# floor -> the floors it may import (besides itself and the shared ground)
+ALLOWED = {
+    "trust": set(),
+    "proxy_settings": set(),
+    "network": {"trust"},
+    "render": {"trust"},
+    "commands": {"render", "trust", "network"},
+}
+FACES = {"trust"}  # floors that other floors import only through their package face
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """(line, imported module) for every post_renderer import, lazy ones included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.split(".")[0] == "post_renderer":
+            if node.module == "post_renderer":
+                found += [(node.lineno, f"post_renderer.{alias.name}") for alias in node.names]
+            else:
+                found.append((node.lineno, node.module))
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            found.append((node.lineno, "." * node.level + (node.module or "")))
+    return found
+
+
+def floor_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def modules_of(floor: str) -> list[Path]:
+    return sorted((PACKAGE / floor).rglob("*.py"))
+
+
+@pytest.mark.parametrize("floor", sorted(ALLOWED))
+def test_each_floor_imports_only_the_floors_below_it(floor):
+    crossings = []
+    for path in modules_of(floor):
+        for line, module in imports_of(path):
+            if module.startswith("."):
+                crossings.append(f"{path.name}:{line} relative import {module}")
+                continue
+            target = floor_of(module)
+            if target in SHARED or target == floor:
+                continue
+            if target.removesuffix(".py") not in ALLOWED[floor]:
+                crossings.append(f"{path.relative_to(PACKAGE)}:{line} imports {module}")
+    assert crossings == []
+
+
+@pytest.mark.parametrize("floor", sorted(FACES))
+def test_other_floors_use_only_the_public_face(floor):
+    reaching_in = []
+    for other in ("network", "render"):
+        for path in modules_of(other):
+            for line, module in imports_of(path):
+                if module.startswith(f"post_renderer.{floor}."):
+                    reaching_in.append(f"{path.relative_to(PACKAGE)}:{line} imports {module}")
+    assert reaching_in == []
+
+
+def test_every_filter_has_the_filter_shape():
+    from post_renderer.render.plan import FILTERS
+
+    listed = {f.__name__.rsplit(".", 1)[1] for f in FILTERS}
+    on_disk = {p.stem for p in (PACKAGE / "render" / "filters").glob("*.py")} - {
+        "__init__", "protocol"}
+    assert listed == on_disk  # a filter module that is not in FILTERS would never run
+    for module in FILTERS:
+        assert callable(module.pod_wants) and callable(module.propose), module.__name__
+
+
+def test_only_cli_writes_to_standard_output():
+    writers = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "cli.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"\bsys\.stdout\b|\bprint\(", text):
+            writers.append(f"{path.relative_to(PACKAGE)}: {match.group(0)}")
+    assert writers == []

@@ -1,0 +1,152 @@
+"""One flag vocabulary, and usage mistakes told the way users make them: in-process, no helm.
+
+Every command says ``--proxy-url`` (``--proxy``, what verify and discover-ca said first, still
+works); a misspelt flag is named with the closest known one; one argument ``"--ca-file ca.pem"``,
+as one ``--post-renderer-args`` passes it, is read as the flag and its value. A usage mistake
+is one error line and a hint on stderr, nothing on stdout, exit 2, and never a flag's value:
+it may hold the proxy's password.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.cli import build_parser, build_post_renderer_parser, main
+
+SECRET = "S3cret'P%40ss"
+PROXY_URL = f"http://u:{SECRET}@proxy.corp:3128"
+
+
+@pytest.fixture(autouse=True)
+def _messages_to_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OCEAN_PROXY_MESSAGES", "stderr")
+    monkeypatch.delenv("HELM_DEBUG", raising=False)
+
+
+def _usage_error(capsys: pytest.CaptureFixture[str], *argv: str,
+                 post_renderer: bool = False) -> tuple[str, str]:
+    """Run the command line; return its error and hint after checking the usage-error contract."""
+    factory = build_post_renderer_parser if post_renderer else build_parser
+    code = main(list(argv), factory)
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert out == ""
+    assert "Traceback" not in err
+    assert "S3cret" not in err and "P%40ss" not in err, err
+    error, hint = err.splitlines()
+    assert error.startswith("ocean-proxy: error: ") and hint.startswith("ocean-proxy: hint: ")
+    return error.removeprefix("ocean-proxy: error: "), hint.removeprefix("ocean-proxy: hint: ")
+
+
+def _parse(*argv: str, post_renderer: bool = False):
+    parser = build_post_renderer_parser() if post_renderer else build_parser()
+    return parser.parse_args(list(argv))
+
+
+# --- one vocabulary ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["verify", "discover-ca"])
+@pytest.mark.parametrize("spelling", [["--proxy-url", PROXY_URL], [f"--proxy-url={PROXY_URL}"],
+                                      ["--proxy", PROXY_URL], [f"--proxy={PROXY_URL}"]],
+                         ids=["proxy-url", "proxy-url=", "old-proxy", "old-proxy="])
+def test_network_commands_take_proxy_url_and_still_the_old_proxy(command: str,
+                                                                 spelling: list[str]) -> None:
+    assert _parse(command, *spelling).proxy_url == PROXY_URL
+
+
+def test_render_and_the_post_renderer_take_proxy_url() -> None:
+    assert _parse("render", "--proxy-url", PROXY_URL).proxy_url == PROXY_URL
+    assert _parse("--proxy-url", PROXY_URL, post_renderer=True).proxy_url == PROXY_URL
+
+
+@pytest.mark.parametrize("command", ["verify", "discover-ca"])
+def test_help_shows_proxy_url_and_hides_the_old_spelling(command: str) -> None:
+    parser = build_parser()
+    help_text = parser._subparsers._group_actions[0].choices[command].format_help()
+    assert "--proxy-url URL" in help_text
+    assert "--proxy " not in help_text and "--proxy," not in help_text
+
+
+@pytest.mark.parametrize("command", ["verify", "discover-ca"])
+def test_a_missing_proxy_url_is_named_by_its_new_name(command: str, capsys) -> None:
+    error, hint = _usage_error(capsys, command, "--timeout", "1")
+    assert error == "the following arguments are required: --proxy-url"
+    assert hint == f"run 'ocean-proxy {command} --help' for the options"
+
+
+# --- did you mean -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [
+    ["render", "--proxy-ur", PROXY_URL],
+    ["render", f"--proxy-ur={PROXY_URL}"],
+    ["render", "--proxyurl", PROXY_URL],
+    ["render", "--proxy", PROXY_URL],  # never render's flag: refused, with the one it meant
+    ["verify", "--proxy-ur", PROXY_URL],  # a required flag misspelt: the misspelling is named
+    ["discover-ca", f"--proxy-ur={PROXY_URL}", "-o", "ca.pem"],
+], ids=["separate", "equals", "missing-dash", "render-proxy", "verify", "discover-ca"])
+def test_a_misspelt_flag_gets_the_flag_it_meant_and_its_value_stays_secret(
+        argv: list[str], capsys) -> None:
+    error, hint = _usage_error(capsys, *argv)
+    assert error == f"unknown flag {argv[1].split('=')[0]}; did you mean --proxy-url?"
+    assert hint == f"run 'ocean-proxy {argv[0]} --help' for the options"
+
+
+def test_the_post_renderer_suggests_from_its_own_flags(capsys) -> None:
+    error, hint = _usage_error(capsys, "--ca-fle", "ca.pem", post_renderer=True)
+    assert error == "unknown flag --ca-fle; did you mean --ca-file?"
+    assert hint == "run 'ocean-proxy-post-renderer --help' for the options"
+
+
+def test_a_flag_like_no_other_gets_no_guess(capsys) -> None:
+    error, _ = _usage_error(capsys, "render", "--zzz", SECRET)
+    assert error == "unknown flag --zzz"
+
+
+def test_a_stray_value_is_refused_without_being_shown(capsys) -> None:
+    error, _ = _usage_error(capsys, "render", PROXY_URL)
+    assert error.startswith("unexpected argument with no flag before it")
+
+
+def test_an_unknown_short_flag_is_named_without_its_value(capsys) -> None:
+    error, _ = _usage_error(capsys, "render", "-x", PROXY_URL)
+    assert error == "unknown flag -x"
+
+
+# --- one argument holding a flag and its value ------------------------------------------------
+
+def test_one_argument_flag_and_value_is_read_as_two() -> None:
+    args = _parse("--ca-file ca.pem", post_renderer=True)
+    assert args.ca_file == ["ca.pem"]
+
+
+def test_one_argument_with_several_flags_is_read_as_a_shell_would() -> None:
+    args = _parse("render", "--ca-file 'my ca.pem' --no-proxy .corp --explain")
+    assert (args.ca_file, args.no_proxy, args.explain) == (["my ca.pem"], [".corp"], True)
+
+
+def test_one_argument_with_a_quote_in_its_single_value_keeps_the_value_as_written() -> None:
+    assert _parse("verify", f"--proxy {PROXY_URL}").proxy_url == PROXY_URL
+
+
+def test_a_value_with_spaces_after_equals_is_left_to_the_flag() -> None:
+    assert _parse("render", "--ca-file=my ca.pem").ca_file == ["my ca.pem"]
+
+
+def test_one_argument_with_an_unknown_flag_says_why_and_how_to_pass_it(capsys) -> None:
+    error, hint = _usage_error(capsys, "--ca-fil ca.pem", post_renderer=True)
+    assert error == ("unknown flag --ca-fil; did you mean --ca-file? "
+                     "(read from one argument with a space)")
+    assert hint == ("pass each flag and each value as an argument of its own; under helm: "
+                    "--post-renderer-args --ca-file --post-renderer-args ca.pem")
+
+
+def test_one_argument_that_cannot_be_split_says_how_to_pass_it(capsys) -> None:
+    error, hint = _usage_error(capsys, f"--proxy-url {PROXY_URL} --explain", post_renderer=True)
+    assert error == ("cannot read the value of --proxy-url in one argument with spaces and an "
+                     "unbalanced quote")
+    assert hint.startswith("pass each flag and each value as an argument of its own")
+
+
+def test_values_after_a_double_dash_are_not_read_as_flags() -> None:
+    args = _parse("check-bundle", "--", "--ca-fil x.pem")
+    assert args.files == ["--ca-fil x.pem"]
