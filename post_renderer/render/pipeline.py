@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import TargetError, WorkloadConflictError
-from post_renderer.render.agents import CONTROLLER, recognise
+from post_renderer.render.agents import CONTROLLER, NETWORK_CLIENT, SpotAgent, recognise
 from post_renderer.render.chart_settings import ChartSettings, read_chart_settings
 from post_renderer.render.injection import Injection, resolve_injection
 from post_renderer.render.lints import Lint, find_lints
@@ -52,6 +52,11 @@ class Unit(NamedTuple):
         workload = self.release.workloads[0]
         return f"{workload.kind}/{workload.name}"
 
+    @property
+    def agent(self) -> SpotAgent | None:
+        workload = self.release.workloads[0]
+        return recognise(workload.document, workload.kind)
+
 
 def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None) -> RenderResult:
     """The whole transformation, without I/O: bytes and settings in, parts and messages out."""
@@ -78,11 +83,7 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None)
                              pod_wants(unit.injection)))
     notices = [n for unit in units for n in unit.injection.notices]
     warnings = [w for unit in units for w in unit.injection.warnings]
-    idle = [unit.name for unit in units if unit.injection.empty]
-    if idle:
-        notices.append(f"no proxy URL and no CA bundle configured for {', '.join(idle)}: "
-                       "passed through unchanged (set spotinst.proxyUrl, or pass --proxy-url "
-                       "/ --ca-file)")
+    notices += _nothing_configured([unit for unit in units if unit.injection.empty])
     active = [unit for unit in units if not unit.injection.empty]
     messages = {"notices": tuple(dict.fromkeys(notices)),
                 "warnings": tuple(dict.fromkeys(warnings)), "lints": lints}
@@ -112,6 +113,22 @@ def _units(release: Release, user: UserSettings, now: dt.datetime | None) -> lis
         chart = chart._replace(auto_update_jobs=jobs)
         by_workload[id(workload)] = Unit(unit, chart, resolve_injection(user, chart, unit, now))
     return [by_workload[id(w)] for w in release.workloads]
+
+
+def _nothing_configured(idle: list[Unit]) -> list[str]:
+    """What to do for the workloads left unchanged: their chart's proxy value, or flags
+    where the chart has none (the network client)."""
+    without_values = [u.name for u in idle if u.agent == NETWORK_CLIENT]
+    with_values = [u.name for u in idle if u.agent != NETWORK_CLIENT]
+    notices = []
+    if with_values:
+        notices.append(f"no proxy URL and no CA bundle configured for {', '.join(with_values)}"
+                       ": passed through unchanged (set spotinst.proxyUrl, or pass --proxy-url "
+                       "/ --ca-file)")
+    if without_values:
+        notices.append(f"{', '.join(without_values)}: its chart has no proxy or CA values, so "
+                       "it was passed through unchanged: pass --proxy-url and --ca-file")
+    return notices
 
 
 def _check_one_proxy(units: list[Unit]) -> None:
