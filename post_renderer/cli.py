@@ -164,13 +164,20 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
     )
     settings.add_argument(
         "--workload", action="append", metavar="KIND/NAME",
-        help="inject into this workload instead of the detected Ocean controller; repeatable",
+        help="inject into this workload instead of the detected Spot agents (the Ocean "
+             "controller, the metric exporter, the network client); repeatable",
     )
     settings.add_argument(
         "--auto-update", choices=AUTO_UPDATE_POLICIES, default=None,
         help="what to do with the chart's auto-update Job: inject (default) gives it the "
              "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled "
              "[OCEAN_PROXY_AUTO_UPDATE]",
+    )
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="make the lints errors: insecure TLS next to a CA, settings in objects the "
+             "release does not render, your own annotations or volumes ocean-proxy would "
+             "overwrite [OCEAN_PROXY_STRICT=true]",
     )
     _add_cache_option(parser)
     if not review:

@@ -54,6 +54,14 @@ class TargetError(OceanProxyError):
     """The workload to inject into cannot be found, or is ambiguous."""
 
 
+class WorkloadConflictError(ConfigError):
+    """Two target workloads' settings disagree where one post-render can give only one."""
+
+
+class LintError(OceanProxyError):
+    """With ``--strict``: something the post-renderer cannot make right (see render.lints)."""
+
+
 class BundleError(OceanProxyError):
     """A CA bundle is refused: it would not give the pods the trust they need."""
 

@@ -229,7 +229,8 @@ def test_documents_without_changes_stay_as_they_were(helm_user, ca_file):
     # the documents ocean-proxy changes, and the Secrets it adds for the auto-update
     targets = {("ConfigMap", FULLNAME), ("Deployment", FULLNAME),
                ("Secret", f"{FULLNAME}-ca-bundle"), ("Secret", f"{FULLNAME}-ocean-proxy-ca"),
-               ("Secret", f"{FULLNAME}-ocean-proxy-values")}
+               ("Secret", f"{FULLNAME}-ocean-proxy-values"),
+               ("Secret", f"{FULLNAME}-ocean-proxy")}  # added: the full URL, for the exporter
     before = [d for d in parse(plain).docs if (d["kind"], d["metadata"]["name"]) not in targets]
     after = [d for d in parse(out).docs if (d["kind"], d["metadata"]["name"]) not in targets]
     assert len(before) > 10

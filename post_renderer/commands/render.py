@@ -11,7 +11,8 @@ import os
 import sys
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import ManifestError, UsageError, shown
+from post_renderer.errors import LintError, ManifestError, UsageError, shown
+from post_renderer.render.lints import Lint
 from post_renderer.render.pipeline import post_render
 from post_renderer.render.settings import read_settings
 from post_renderer.trust import fact_cache_for
@@ -31,6 +32,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         said.notice(notice)
     for warning in result.warnings:
         said.warning(warning)
+    _say_lints(result.lints, strict=args.strict or os.environ.get("OCEAN_PROXY_STRICT") == "true",
+               said=said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
         return said
@@ -46,6 +49,18 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     else:
         said.write(*result.parts)
     return said
+
+
+def _say_lints(lints: tuple[Lint, ...], *, strict: bool, said: Outcome) -> None:
+    """Warnings; with --strict the first is the error, and nothing is written."""
+    if not strict or not lints:
+        for lint in lints:
+            said.warning(f"{lint.message}; {lint.hint}")
+        return
+    for lint in lints[1:]:
+        said.warning(f"{lint.message}; {lint.hint}")
+    more = f" (and {len(lints) - 1} more, above)" if len(lints) > 1 else ""
+    raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or drop --strict")
 
 
 def read_manifests(filename: str) -> bytes:

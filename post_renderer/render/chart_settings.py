@@ -1,7 +1,8 @@
 """What the chart itself rendered: the proxy URL, the CA bundle and the auto-update Job.
 
 This is what makes the vendor's own command work unchanged: ``--set spotinst.proxyUrl=...``
-lands in the controller's ConfigMap (``HTTPS_PROXY`` refers to it), and
+lands in the controller's ConfigMap (``HTTPS_PROXY`` refers to it; ``PROXY_URL`` in the
+metric exporter and in charts 0.1.0 to 0.1.3), and
 ``--set caBundleSecret.data=...`` in the Secret that ``USER_ENV_CERTIFICATES`` refers to.
 Our own output is read the same way (the proxy then comes from our Secret or a literal
 value), which is what makes a second post-render a no-op.
@@ -27,7 +28,9 @@ from post_renderer.render.release import Release, Resource
 from post_renderer.render.settings import Setting
 
 AUTO_UPDATE_KEY = "auto-update.job"
-PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy")
+PROXY_KEY = "proxy-url"  # in the chart's ConfigMap, and in the Secrets ocean-proxy writes
+# PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
+PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
 
 
@@ -59,7 +62,8 @@ def read_chart_settings(release: Release) -> ChartSettings:
     if proxy_entry is not None:
         text = _resolve(release, proxy_entry, proxy_ref)
         if text:
-            source = str(proxy_ref) if proxy_ref else "the rendered HTTPS_PROXY value"
+            source = str(proxy_ref) if proxy_ref else \
+                f"the rendered {proxy_entry.get('name')} value"
             proxy_url = Setting(parse_proxy_url(text, source=source), source)
     ca_ref = _key_ref(ca_entry)
     ca_data = None

@@ -20,6 +20,8 @@ def summary(plan: Plan, injection: Injection) -> str:
     parts = []
     if injection.proxy is not None:
         parts.append(f"proxy {injection.proxy.value.redacted} (from {injection.proxy.source})")
+    elif injection.proxy_from is not None:
+        parts.append(f"the proxy of another release (from {injection.proxy_from})")
     if injection.trust is not None:
         count = len(injection.trust.certificates)
         parts.append(f"{count} CA certificate{'s' if count != 1 else ''} "

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import AutoUpdateError, BundleError, ManifestError
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
-from post_renderer.render.chart_settings import ChartSettings, KeyRef
+from post_renderer.render.agents import recognise
+from post_renderer.render.chart_settings import PROXY_KEY, ChartSettings, KeyRef
 from post_renderer.render.owned_names import OwnedNames
 from post_renderer.render.release import Release
 from post_renderer.render.settings import Setting, UserSettings
@@ -41,6 +42,8 @@ class Injection(NamedTuple):
     repoint_ca_env: bool = False  # USER_ENV_CERTIFICATES must follow ca_secret
     proxy_secret: str | None = None  # Secret holding a proxy URL with credentials
     proxy_configmap: KeyRef | None = None  # the chart's plain-text copy of the proxy URL
+    shared_proxy_secret: str | None = None  # the full URL, for agents reading that ConfigMap
+    proxy_from: KeyRef | None = None  # the full URL, written by another release's render
     auto_update_jobs: tuple[KeyRef, ...] = ()
     overlay: Any = None  # overlay.Overlay: the injection as chart values, for the Job
     overlay_secret: str | None = None  # Secret holding it for the Job's helm
@@ -49,7 +52,7 @@ class Injection(NamedTuple):
 
     @property
     def empty(self) -> bool:
-        return self.proxy is None and self.trust is None
+        return self.proxy is None and self.trust is None and self.proxy_from is None
 
 
 def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release,
@@ -60,6 +63,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     warnings: list[str] = []
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
     proxy = user.proxy_url or chart.proxy_url
+    proxy_from = None if proxy else _proxy_of_another_release(chart, release)
+    if proxy_from is not None and chart.proxy_ref is not None:
+        notices.append(_contract_notice(release, chart.proxy_ref, proxy_from))
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
 
     trust, trust_source, ca_secret, repoint = None, None, None, False
@@ -82,13 +88,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
                                                    now=now, facts=facts)
         warnings += bundle_warnings
         trust_source, ca_secret = chart.ca_data.source, chart.ca_ref
-    elif chart.ca_ref is not None and chart.ca_ref.name != names.chart_ca:
-        warnings.append(
-            f"the CA bundle is in Secret '{chart.ca_ref.name}', which is not part of this "
-            "release: it cannot be validated, the pods will not restart when it changes, and "
-            "the log-shipper cannot use it; pass the same certificates with --ca-file to fix "
-            "all three")
-    elif proxy is not None:
+    elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
         notices.append(
             "no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
             "'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA")
@@ -107,16 +107,24 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
             f"is {proxy.value.scheme}://: it gets no proxy and cannot ship its logs; if the "
             "proxy also takes plain CONNECT requests, give its http:// URL (TLS to the Spot "
             "API stays end to end)")
+    configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
+        else None
+    proxy_secret = names.proxy if proxy and proxy.value.has_credentials else None
+    shared = _shared_proxy_secret(release, configmap) if proxy else None
+    if shared is not None and proxy is not None and proxy.value.has_credentials \
+            and configmap is not None:
+        warnings.append(_credentials_removed_warning(configmap, shared))
     injection = Injection(
         proxy=proxy,
-        no_proxy=no_proxy_entries(additions) if proxy else (),
+        no_proxy=no_proxy_entries(additions) if proxy or proxy_from else (),
         trust=trust,
         trust_source=trust_source,
         ca_secret=ca_secret,
         repoint_ca_env=repoint,
-        proxy_secret=names.proxy if proxy and proxy.value.has_credentials else None,
-        proxy_configmap=chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap"
-        else None,
+        proxy_secret=proxy_secret,
+        proxy_configmap=configmap,
+        shared_proxy_secret=shared,
+        proxy_from=proxy_from,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
         notices=tuple(notices),
     )
@@ -188,6 +196,44 @@ def _check_new_secret_names(injection: Injection, release: Release) -> None:
 def _printable(text: str) -> str:
     """``text`` on one line, with tabs, line breaks and other invisible characters escaped."""
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def _proxy_of_another_release(chart: ChartSettings, release: Release) -> KeyRef | None:
+    """Where an agent that reads the controller's ConfigMap from another release (the metric
+    exporter) finds the full proxy URL: the Secret that release's render wrote beside it."""
+    ref = chart.proxy_ref
+    agent = recognise(release.workloads[0].document, release.workloads[0].kind) \
+        if release.workloads else None
+    if ref is None or ref.kind != "ConfigMap" or ref.key != PROXY_KEY or agent is None or \
+            not agent.reads_controller_objects or release.get("ConfigMap", ref.name):
+        return None
+    return KeyRef("Secret", OwnedNames.shared_proxy(ref.name), PROXY_KEY)
+
+
+def _contract_notice(release: Release, configmap: KeyRef, secret: KeyRef) -> str:
+    workload = release.workloads[0]
+    return (f"{workload.kind}/{workload.name} reads its proxy from ConfigMap "
+            f"'{configmap.name}', which another release renders: its proxy variables now come "
+            f"from Secret '{secret.name}' key '{secret.key}', the full URL ocean-proxy writes "
+            "when it post-renders that release; post-render the controller's release first, "
+            "or this pod will not start")
+
+
+def _shared_proxy_secret(release: Release, configmap: KeyRef | None) -> str | None:
+    """The Secret beside a ConfigMap of this release whose proxy URL we rewrite."""
+    if configmap is None or configmap.key != PROXY_KEY or \
+            release.get("ConfigMap", configmap.name) is None:
+        return None
+    return OwnedNames.shared_proxy(configmap.name)
+
+
+def _credentials_removed_warning(configmap: KeyRef, shared: str) -> str:
+    return (f"ConfigMap '{configmap.name}' key '{configmap.key}' now holds the proxy URL "
+            f"without its credentials (the full URL is in Secret '{shared}'): a Spot agent of "
+            "another release that reads it, such as ocean-metric-exporter (PROXY_URL), gets "
+            "'407 Proxy Authentication Required' until its release is post-rendered too: "
+            "helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
+            "--post-renderer ocean-proxy-post-renderer")
 
 
 def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,

@@ -213,7 +213,7 @@ def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str
 def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:
     out = io.StringIO()
     _round_trip(style).dump(kubernetes_safe(value), out)
-    return out.getvalue()
+    return out.getvalue().replace("\n", "\r\n") if style.crlf else out.getvalue()
 
 
 def kubernetes_safe(value: YamlNode) -> YamlNode:

@@ -31,5 +31,11 @@ class OwnedNames(NamedTuple):
         """Ours: the injection as chart values, for the auto-update's helm (kept)."""
         return f"{self.owner}-ocean-proxy-values"
 
+    @staticmethod
+    def shared_proxy(configmap: str) -> str:
+        """Ours, next to a ConfigMap whose ``proxy-url`` we rewrite: the full proxy URL, for
+        the agents of other releases that read that ConfigMap (the metric exporter)."""
+        return f"{configmap}-ocean-proxy"
+
     def all(self) -> tuple[str, str, str, str]:
         return self.chart_ca, self.proxy, self.ca, self.values

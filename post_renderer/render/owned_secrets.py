@@ -28,7 +28,7 @@ def secret_changes(
     existing = release.get("Secret", name)
     if existing is None:
         owner = release.workloads[0] if release.workloads else None
-        # a new document is written in the stream's style (CRLF stays CRLF)
+        # written like the workload it serves: CRLF line ends and list indentation kept
         resource = Resource("Secret", name, new_secret(name, data, owner, keep),
                             style=owner.style if owner else DocumentStyle())
         return [Proposal(resource, Change({"op": "add", "path": "", "value": resource.document},

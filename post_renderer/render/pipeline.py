@@ -3,17 +3,24 @@
 Data flows one way: bytes are split into documents, the targets are picked and parsed,
 the settings are resolved against what the chart rendered, the CA bundle is validated, the
 changes are planned, then applied, and the bytes are joined again.
+
+Each target workload is a unit of its own: its settings are read from the objects of its
+own namespace, and what is added for it goes there. One post-render gives one proxy: two
+workloads whose charts name different proxies are refused, as are two plans that would
+write one document differently.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import TargetError
-from post_renderer.render.chart_settings import read_chart_settings
+from post_renderer.errors import TargetError, WorkloadConflictError
+from post_renderer.render.agents import CONTROLLER, NETWORK_CLIENT, SpotAgent, recognise
+from post_renderer.render.chart_settings import ChartSettings, KeyRef, read_chart_settings
 from post_renderer.render.injection import Injection, resolve_injection
-from post_renderer.render.release import find_release
-from post_renderer.render.settings import UserSettings
+from post_renderer.render.lints import Lint, find_lints
+from post_renderer.render.release import Release, find_release
+from post_renderer.render.settings import Setting, UserSettings
 from post_renderer.render.stream import join, split_documents
 
 if TYPE_CHECKING:
@@ -26,13 +33,32 @@ if TYPE_CHECKING:
 class RenderResult(NamedTuple):
     parts: list[bytes | memoryview]
     plan: Plan | None = None
-    injection: Injection | None = None
+    injection: Injection | None = None  # the first workload's: what the summary names
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    lints: tuple[Lint, ...] = ()
 
     @property
     def changed(self) -> bool:
         return self.plan is not None and not self.plan.empty
+
+
+class Unit(NamedTuple):
+    """One target workload: the release as it sees it, and what it gets."""
+
+    release: Release
+    chart: ChartSettings
+    injection: Injection
+
+    @property
+    def name(self) -> str:
+        workload = self.release.workloads[0]
+        return f"{workload.kind}/{workload.name}"
+
+    @property
+    def agent(self) -> SpotAgent | None:
+        workload = self.release.workloads[0]
+        return recognise(workload.document, workload.kind)
 
 
 def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None,
@@ -46,24 +72,84 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None,
     if not release.workloads:
         if user.explicit:
             raise TargetError(
-                "no Ocean controller workload in the manifests (no container "
-                "'ocean-kubernetes-controller', no label app.kubernetes.io/name="
-                "ocean-kubernetes-controller)",
+                "no Ocean controller workload in the manifests, nor another Spot agent (no "
+                "container 'ocean-kubernetes-controller', 'spot-ocean-metric-exporter' or "
+                "'ocean-network-client', none reading SPOTINST_TOKEN)",
                 hint="name the workload with --workload Deployment/NAME, or leave the "
                      "post-renderer out of this release",
             )
         return RenderResult([data], notices=(
-            "no Ocean controller in these manifests: passed through unchanged",))
-    injection = resolve_injection(user, read_chart_settings(release), release, now, facts)
-    if injection.empty:
-        return RenderResult([data], injection=injection, notices=(
-            *injection.notices,
-            "no proxy URL and no CA bundle configured: passed through unchanged "
-            "(set spotinst.proxyUrl, or pass --proxy-url / --ca-file)"),
-            warnings=injection.warnings)
-    from post_renderer.render.plan import apply_plan, build_plan
+            "no Ocean controller in these manifests, nor another Spot agent: passed through "
+            "unchanged",))
+    units = _units(release, user, now, facts)
+    _check_one_proxy(units)
+    from post_renderer.render.plan import Plan, apply_plan, build_plan, pod_wants
 
-    plan = build_plan(release, injection)
+    lints = tuple(lint for unit in units for lint in
+                  find_lints(unit.release, unit.chart, unit.injection,
+                             pod_wants(unit.injection)))
+    notices = [n for unit in units for n in unit.injection.notices]
+    warnings = [w for unit in units for w in unit.injection.warnings]
+    notices += _nothing_configured([unit for unit in units if unit.injection.empty])
+    active = [unit for unit in units if not unit.injection.empty]
+    said = (tuple(dict.fromkeys(notices)), tuple(dict.fromkeys(warnings)), lints)
+    if not active:
+        return RenderResult([data], None, units[0].injection, *said)
+    plan = Plan()
+    for index, unit in enumerate(active):
+        plan.absorb(build_plan(unit.release, unit.injection), unit.name,
+                    ", ".join(u.name for u in active[:index]))
     replaced, appended = apply_plan(plan)
-    return RenderResult(join(data, chunks, replaced, appended), plan, injection,
-                        injection.notices, injection.warnings)
+    return RenderResult(join(data, chunks, replaced, appended), plan, active[0].injection,
+                        *said)
+
+
+def _units(release: Release, user: UserSettings, now: dt.datetime | None,
+           facts: FactCache | None) -> list[Unit]:
+    """One unit per workload, in stream order. An auto-update Job belongs to one of them,
+    a controller's first: its ConfigMap may be read by other agents of the release too."""
+    controllers_first = sorted(release.workloads,
+                               key=lambda w: recognise(w.document, w.kind) != CONTROLLER)
+    claimed: set[KeyRef] = set()
+    by_workload = {}
+    for workload in controllers_first:
+        unit = release.unit(workload)
+        chart = read_chart_settings(unit)
+        jobs = tuple(job for job in chart.auto_update_jobs if job not in claimed)
+        claimed.update(jobs)
+        chart = chart._replace(auto_update_jobs=jobs)
+        injection = resolve_injection(user, chart, unit, now, facts)
+        by_workload[id(workload)] = Unit(unit, chart, injection)
+    return [by_workload[id(w)] for w in release.workloads]
+
+
+def _nothing_configured(idle: list[Unit]) -> list[str]:
+    """What to do for the workloads left unchanged: their chart's proxy value, or flags
+    where the chart has none (the network client)."""
+    without_values = [u.name for u in idle if u.agent == NETWORK_CLIENT]
+    with_values = [u.name for u in idle if u.agent != NETWORK_CLIENT]
+    notices = []
+    if with_values:
+        notices.append(f"no proxy URL and no CA bundle configured for {', '.join(with_values)}"
+                       ": passed through unchanged (set spotinst.proxyUrl, or pass --proxy-url "
+                       "/ --ca-file)")
+    if without_values:
+        notices.append(f"{', '.join(without_values)}: its chart has no proxy or CA values, so "
+                       "it was passed through unchanged: pass --proxy-url and --ca-file")
+    return notices
+
+
+def _check_one_proxy(units: list[Unit]) -> None:
+    proxies: dict[str, tuple[Setting, list[Unit]]] = {}
+    for unit in units:
+        if unit.injection.proxy is not None:
+            proxy = unit.injection.proxy
+            proxies.setdefault(proxy.value.full, (proxy, []))[1].append(unit)
+    if len(proxies) > 1:
+        said = "; ".join(
+            f"{', '.join(u.name for u in group)} the proxy {proxy.value.redacted} "
+            f"(from {proxy.source})" for proxy, group in proxies.values())
+        raise WorkloadConflictError(
+            f"the workloads' charts name different proxies: {said}",
+            hint="pass --proxy-url to give all of them one proxy, or post-render their "
+                 "releases one by one")

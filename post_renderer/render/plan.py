@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from post_renderer.errors import WorkloadConflictError
 from post_renderer.render.filters import (
     auto_update,
     config_checksum,
@@ -23,7 +24,7 @@ from post_renderer.render.filters import (
 from post_renderer.render.filters.protocol import Filter, PlanContext, merge_wants
 from post_renderer.render.injection import Injection
 from post_renderer.render.manifest import dump_new_document, edit_document
-from post_renderer.render.pod_patch import Change
+from post_renderer.render.pod_patch import Change, PodWants
 from post_renderer.render.release import Release, Resource
 
 # The order changes are planned in: Secrets and ConfigMaps first, then the pods, their
@@ -62,6 +63,39 @@ class Plan:
         self.documents.append(document)
         return document
 
+    def absorb(self, other: Plan, owner: str, others: str) -> None:
+        """Add another workload's plan. A change both propose is kept once; two different
+        changes at one place of one document are a conflict between ``owner`` and ``others``."""
+        for document in other.documents:
+            mine = self._same_document(document.resource)
+            if mine is None:
+                self.documents.append(document)
+                continue
+            for change in document.changes:
+                path = change.op.get("path")
+                same_place = [c for c in mine.changes if c.op.get("path") == path]
+                if any(c.op == change.op for c in same_place):
+                    continue
+                if same_place or mine.new:
+                    raise WorkloadConflictError(
+                        f"{others} and {owner} would write {document.resource.describe()} "
+                        f"differently (at '{path or '/'}')",
+                        hint="give the setting explicitly (--proxy-url, --ca-file) so they "
+                             "agree, or post-render their releases one by one")
+                mine.changes.append(change)
+            mine.nested.update(document.nested)
+
+    def _same_document(self, resource: Resource) -> DocumentPlan | None:
+        for document in self.documents:
+            other = document.resource
+            if resource.chunk is not None and other.chunk is not None:
+                if resource.chunk.index == other.chunk.index:
+                    return document
+            elif resource.chunk is None and other.chunk is None and \
+                    (resource.key, resource.namespace) == (other.key, other.namespace):
+                return document
+        return None
+
     def ordered(self) -> list[DocumentPlan]:
         """Existing documents in stream order, then new ones in the order planned."""
         existing = sorted((d for d in self.documents if not d.new and d.changes),
@@ -74,12 +108,17 @@ def _stream_index(document: DocumentPlan) -> int:
     return document.resource.chunk.index
 
 
+def pod_wants(injection: Injection) -> PodWants:
+    """What every target pod gets, merged from all filters."""
+    return merge_wants(f.pod_wants(injection) for f in FILTERS)
+
+
 def build_plan(release: Release, injection: Injection) -> Plan:
     """Every filter's proposals, grouped per document, in filter order."""
     plan = Plan()
     if injection.empty:
         return plan
-    wants = merge_wants(f.pod_wants(injection) for f in FILTERS)
+    wants = pod_wants(injection)
     context = PlanContext(release, injection, wants)
     for pipeline_filter in FILTERS:
         for proposal in pipeline_filter.propose(context):
@@ -97,11 +136,11 @@ def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
         resource = document.resource
         ops = [change.op for change in document.changes]
         if document.new:
-            text = "---\n" + NEW_DOCUMENT_COMMENT + dump_new_document(ops[0]["value"],
-                                                                    resource.style)
+            text = dump_new_document(ops[0]["value"], resource.style)
+            head = "---\n" + NEW_DOCUMENT_COMMENT
             if resource.style.crlf:
-                text = text.replace("\n", "\r\n")
-            appended.append(text.encode("utf-8"))
+                head = head.replace("\n", "\r\n")
+            appended.append(head.encode() + text.encode("utf-8"))
             continue
         assert resource.parsed is not None and resource.chunk is not None  # read from the stream
         body = edit_document(resource.parsed, ops, resource.style).encode("utf-8")

@@ -42,12 +42,15 @@ class PodWants(NamedTuple):
     owned_volume: str | None = None  # mounts of it that are not wanted are ours, and stale
     fluent_bit_env: tuple[PodEntry, ...] = ()  # replace same-named env in fluent-bit containers
     fluent_bit_skip: frozenset[str] = frozenset()  # env fluent-bit containers must not get
+    env_in_place: tuple[PodEntry, ...] = ()  # replaced where a container has it, never added
 
     def env_for(self, container: dict[str, YamlNode]) -> tuple[PodEntry, ...]:
+        present = {e.get("name") for e in container.get("env") or () if isinstance(e, dict)}
+        in_place = tuple(wanted for wanted in self.env_in_place if wanted.key in present)
         if not (self.fluent_bit_env or self.fluent_bit_skip) or not is_fluent_bit(container):
-            return self.env
+            return self.env + in_place
         own = {wanted.key: wanted for wanted in self.fluent_bit_env}
-        return tuple(own.get(wanted.key, wanted) for wanted in self.env
+        return tuple(own.get(wanted.key, wanted) for wanted in self.env + in_place
                      if wanted.key not in self.fluent_bit_skip)
 
 

@@ -1,7 +1,7 @@
 """The parts of a release that matter: target workloads and the ConfigMaps/Secrets they use.
 
-Only documents that might be targets are parsed. A scan of the bytes for a few lines (the
-controller's container name or pod label; then ``name: X`` for each object a target refers
+Only documents that might be targets are parsed. A scan of the bytes for a few lines (a
+Spot agent's container name or pod label; then ``name: X`` for each object a target refers
 to) and for the top-level ``kind:`` picks them; every other document stays bytes.
 """
 
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from post_renderer.errors import ManifestError, TargetError
+from post_renderer.render.agents import recognise, scan_patterns
 from post_renderer.render.aliases import unshare_data, unshare_pod
 from post_renderer.render.kube import (
     KEY_REF_KINDS,
@@ -34,12 +35,7 @@ from post_renderer.render.stream import (
     line_pattern,
     top_level_kind,
 )
-from post_renderer.render.workloads import (
-    CONTROLLER_CONTAINER,
-    CONTROLLER_LABEL,
-    WorkloadRef,
-    is_ocean_controller,
-)
+from post_renderer.render.workloads import WorkloadRef
 
 # Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
 # parsing it would make helm wait for minutes.
@@ -73,14 +69,21 @@ class Resource(NamedTuple):
 
 
 class Release:
-    """Target workloads, and the ConfigMaps/Secrets next to them, all parsed up front."""
+    """Target workloads, and the ConfigMaps/Secrets they can see, all parsed up front.
+
+    ``unit(workload)`` is the release as one workload sees it: its own namespace's objects,
+    which is what each workload's settings are read from and what is added for it.
+    """
 
     def __init__(self, data: bytes, chunks: Chunks, workloads: list[Resource],
-                 objects: dict[tuple[str, str], Resource]) -> None:
+                 candidates: dict[tuple[str, str], list[Resource]]) -> None:
         self.data = data
         self.chunks = chunks
         self.workloads = workloads
-        self._objects = objects
+        self._candidates = candidates
+        home = workloads[0].namespace if workloads else None
+        self._objects = {key: chosen[0] for key, found in candidates.items()
+                         if (chosen := [r for r in found if _beside(r, home)] or found)}
 
     def get(self, kind: str, name: str) -> Resource | None:
         """The object of that kind and name that the workloads can see, if it is here."""
@@ -88,33 +91,41 @@ class Release:
 
     def referenced(self, kind: str) -> list[Resource]:
         """The objects of ``kind`` that the target workloads refer to and that are here."""
-        return [r for (k, _), r in sorted(self._objects.items()) if k == kind]
+        keys = set(_object_keys(self.workloads))
+        return [r for (k, name), r in sorted(self._objects.items())
+                if k == kind and (k, name) in keys]
+
+    def unit(self, workload: Resource) -> Release:
+        """The release as ``workload`` alone sees it."""
+        return Release(self.data, self.chunks, [workload], self._candidates)
 
 
 def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Release:
     """The targets and what they refer to, parsed now: after this, no YAML can fail."""
-    if refs:
-        patterns = [line_pattern("name", r.name) for r in refs]
-    else:
-        patterns = [line_pattern("name", CONTROLLER_CONTAINER),
-                    line_pattern(CONTROLLER_LABEL[0], CONTROLLER_LABEL[1])]
+    patterns = [line_pattern("name", r.name) for r in refs] if refs else scan_patterns()
     candidates = chunks_matching(data, chunks, patterns)
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
     _check_refs_found(workloads, refs)
-    keys = set(_referenced_keys(workloads))
-    keys.update(("Secret", name) for w in workloads for name in OwnedNames(w.name).all())
-    home = workloads[0].namespace if workloads else None
-    objects: dict[tuple[str, str], Resource] = {}
+    keys = set(_object_keys(workloads))
+    objects: dict[tuple[str, str], list[Resource]] = {}
     for name in sorted({name for _, name in keys}):
         matching = chunks_matching(data, chunks, [line_pattern("name", name)])
         kinds = [kind for kind, wanted in keys if wanted == name]
         for kind in kinds:
             found = [r for r in _parse(data, matching, (kind,)) if r.name == name]
-            # one in the workload's namespace wins over a namesake elsewhere
-            chosen = [r for r in found if _beside(r, home)] or found
-            if chosen:
-                objects[(kind, name)] = chosen[0]
+            if found:
+                objects[(kind, name)] = found
     return Release(data, chunks, workloads, objects)
+
+
+def _object_keys(workloads: Iterable[Resource]) -> Iterable[tuple[str, str]]:
+    """What the workloads read, and the Secrets ocean-proxy may have written for them."""
+    for workload in workloads:
+        refs = list(_referenced_keys([workload]))
+        yield from refs
+        yield from (("Secret", name) for name in OwnedNames(workload.name).all())
+        yield from (("Secret", OwnedNames.shared_proxy(name))
+                    for kind, name in refs if kind == "ConfigMap")
 
 
 def _beside(resource: Resource, namespace: str | None) -> bool:
@@ -184,7 +195,7 @@ def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:
 def _is_target(resource: Resource, refs: Sequence[WorkloadRef]) -> bool:
     if refs:
         return any(r.kind == resource.kind and r.name == resource.name for r in refs)
-    return is_ocean_controller(resource.document, resource.kind)
+    return recognise(resource.document, resource.kind) is not None
 
 
 def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) -> None:

@@ -1,10 +1,6 @@
-"""Which workloads get the proxy and the trust: the Ocean controller, found by what it is.
+"""Workloads named by the user (``--workload Deployment/my-app``), and the log-shipper.
 
-The controller is the workload whose pod template runs a container named
-``ocean-kubernetes-controller`` or carries the label
-``app.kubernetes.io/name: ocean-kubernetes-controller``, whatever the release name or
-``nameOverride``. The metrics-server subchart's Deployment matches neither and is left alone.
-``--workload Deployment/my-app`` names other workloads instead.
+Without ``--workload``, the targets are the Spot agents :mod:`.agents` recognises.
 """
 
 from __future__ import annotations
@@ -13,17 +9,9 @@ import re
 from typing import NamedTuple
 
 from post_renderer.errors import ConfigError, shown
-from post_renderer.render.kube import (
-    POD_SPEC_PATHS,
-    YamlNode,
-    containers,
-    get_path,
-    pod_template_path,
-)
+from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode
 
-CONTROLLER_CONTAINER = "ocean-kubernetes-controller"
 LOG_SHIPPER_CONTAINER = "log-shipper"
-CONTROLLER_LABEL = ("app.kubernetes.io/name", "ocean-kubernetes-controller")
 
 _REF = re.compile(r"^([A-Za-z]+)/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$")
 
@@ -45,18 +33,6 @@ def parse_workload_ref(text: str, source: str) -> WorkloadRef:
             hint=f"use e.g. Deployment/my-controller; kinds: {', '.join(POD_SPEC_PATHS)}",
         )
     return WorkloadRef(kinds[match.group(1).lower()], match.group(2))
-
-
-def is_ocean_controller(document: YamlNode, kind: str) -> bool:
-    path = POD_SPEC_PATHS.get(kind)
-    if path is None:
-        return False
-    pod_spec = get_path(document, path)
-    if any(c.get("name") == CONTROLLER_CONTAINER for _, _, c in containers(pod_spec)):
-        return True
-    labels = get_path(document, (*pod_template_path(kind), "metadata", "labels"))
-    key, value = CONTROLLER_LABEL
-    return isinstance(labels, dict) and labels.get(key) == value
 
 
 def is_fluent_bit(container: dict[str, YamlNode]) -> bool:

@@ -50,5 +50,6 @@ def merge_wants(wants: Iterable[PodWants]) -> PodWants:
             volumes=merged.volumes + want.volumes,
             owned_volume=merged.owned_volume or want.owned_volume,
             fluent_bit_env=merged.fluent_bit_env + want.fluent_bit_env,
-            fluent_bit_skip=merged.fluent_bit_skip | want.fluent_bit_skip)
+            fluent_bit_skip=merged.fluent_bit_skip | want.fluent_bit_skip,
+            env_in_place=merged.env_in_place + want.env_in_place)
     return merged

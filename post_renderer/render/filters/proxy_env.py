@@ -12,26 +12,34 @@ Secret of ours, and the chart's ConfigMap keeps only the URL without them:
 Go percent-decodes the credentials; fluent-bit sends them as written. When the two readings
 differ (``p%40ss``, or a user without a password), fluent-bit's ``HTTP_PROXY`` and
 ``http_proxy`` come from a second key, ``fluent-bit-proxy-url``, holding them decoded.
+
+``PROXY_URL``, which the metric exporter and controllers of charts 0.1.0 to 0.1.3 read
+instead, is replaced where a container has it. The ConfigMap's full URL also goes to Secret
+``<configmap>-ocean-proxy``: a metric exporter of another release that reads that ConfigMap
+takes its proxy from there (``Injection.proxy_from``), credentials included.
 """
 
 from __future__ import annotations
 
 import base64
 
+from post_renderer.render.chart_settings import PROXY_KEY
 from post_renderer.render.filters.protocol import PlanContext, Proposal
 from post_renderer.render.injection import Injection
 from post_renderer.render.kube import YamlNode, get_path, pointer
 from post_renderer.render.owned_secrets import secret_changes
 from post_renderer.render.pod_patch import Change, PodEntry, PodWants
 
-PROXY_KEY = "proxy-url"
 FLUENT_BIT_KEY = "fluent-bit-proxy-url"
 FLUENT_BIT_VARS = ("HTTP_PROXY", "http_proxy")
 URL_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 ORDER = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
+IN_PLACE_VARS = ("PROXY_URL",)  # read by some agents; replaced, never added
 
 
 def pod_wants(injection: Injection) -> PodWants:
+    if injection.proxy_from is not None:
+        return _wants_from_another_release(injection)
     if injection.proxy is None:
         return PodWants()
     reason = "the proxy, credentials read from a Secret" if injection.proxy_secret else "the proxy"
@@ -53,7 +61,27 @@ def pod_wants(injection: Injection) -> PodWants:
     # fluent-bit refuses any proxy URL but http:// ("only HTTP proxy is supported"), and its
     # output would not start; without the proxy it at least runs (injection warns).
     skip = frozenset(URL_VARS) if injection.proxy.value.scheme != "http" else frozenset()
-    return PodWants(env=tuple(env), fluent_bit_env=fluent_bit, fluent_bit_skip=skip)
+    in_place = tuple(PodEntry(name, _url_entry(name, injection), reason)
+                     for name in IN_PLACE_VARS)
+    return PodWants(env=tuple(env), fluent_bit_env=fluent_bit, fluent_bit_skip=skip,
+                    env_in_place=in_place)
+
+
+def _wants_from_another_release(injection: Injection) -> PodWants:
+    ref = injection.proxy_from
+    assert ref is not None  # only called for a pod whose proxy another release writes
+    reason = (f"the proxy, credentials included, from Secret '{ref.name}' (written by the "
+              "post-render of the release whose ConfigMap this pod reads)")
+
+    def entry(name: str) -> dict[str, YamlNode]:
+        return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
+
+    no_proxy = ",".join(injection.no_proxy)
+    env = tuple(PodEntry(name, entry(name), reason) if name in URL_VARS else
+                PodEntry(name, {"name": name, "value": no_proxy}, "in-cluster traffic stays direct")
+                for name in ORDER)
+    return PodWants(env=env, env_in_place=tuple(PodEntry(name, entry(name), reason)
+                                                for name in IN_PLACE_VARS))
 
 
 def _url_entry(name: str, injection: Injection, key: str = PROXY_KEY) -> dict[str, YamlNode]:
@@ -84,6 +112,11 @@ def propose(context: PlanContext) -> list[Proposal]:
         changes += secret_changes(release, injection.proxy_secret, data, stale,
                                   "the proxy URL with its credentials, out of plain sight",
                                   keep=injection.overlay is not None)
+    shared = injection.shared_proxy_secret
+    if shared is not None and shared != injection.proxy_secret:
+        changes += secret_changes(release, shared, {PROXY_KEY: _b64(injection.proxy.value.full)},
+                                  {}, "the full proxy URL, for the Spot agents of other releases "
+                                  "that read this ConfigMap", keep=injection.overlay is not None)
     ref = injection.proxy_configmap
     configmap = release.get("ConfigMap", ref.name) if ref else None
     current = get_path(configmap.document, ("data", ref.key)) if configmap and ref else None

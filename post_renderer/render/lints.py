@@ -1,0 +1,128 @@
+"""What the post-renderer can see but cannot make right: warnings, or errors with ``--strict``.
+
+- ``--insecure`` (``spotinst.insecureSkipTLSVerify=true``) next to a CA bundle: the
+  controller then verifies no certificate, so the CA does nothing for it.
+- A ConfigMap or Secret the workload reads its proxy or CA from, which the release does not
+  render (``configMap``/``secret``/``caBundleSecret.name`` pointing at existing objects):
+  the settings in it cannot be read, validated or given to the log-shipper.
+- A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``) or volume
+  (``ocean-proxy-ca``) of the user's own that ocean-proxy would overwrite.
+
+    ocean-proxy: warning: Deployment/x: pod annotation 'checksum/proxy' is set by the chart
+    values, and ocean-proxy overwrites it with its own checksum
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from post_renderer.render.agents import recognise
+from post_renderer.render.chart_settings import ChartSettings, KeyRef
+from post_renderer.render.filters.rollout import wanted_annotations
+from post_renderer.render.injection import Injection
+from post_renderer.render.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
+from post_renderer.render.owned_names import OwnedNames
+from post_renderer.render.pod_patch import PodWants
+from post_renderer.render.release import Release, Resource
+
+INSECURE_ARG = "--insecure"
+
+
+class Lint(NamedTuple):
+    message: str
+    hint: str
+
+
+def find_lints(unit: Release, chart: ChartSettings, injection: Injection,
+               wants: PodWants) -> list[Lint]:
+    """Every lint of one workload and what it reads."""
+    workload = unit.workloads[0]
+    return [*_insecure_next_to_a_ca(workload, injection),
+            *_settings_out_of_sight(unit, chart, injection),
+            *_overwritten_annotations(workload, injection),
+            *_overwritten_volumes(workload, wants)]
+
+
+def _insecure_next_to_a_ca(workload: Resource, injection: Injection) -> list[Lint]:
+    if injection.trust is None:
+        return []
+    pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
+    for _, _, container in containers(pod_spec):
+        args = [*(container.get("command") or ()), *(container.get("args") or ())]
+        if INSECURE_ARG in args:
+            return [Lint(
+                f"{_name(workload)}: container '{container['name']}' runs with {INSECURE_ARG} "
+                "(spotinst.insecureSkipTLSVerify=true) next to a CA bundle: it verifies no "
+                "certificate at all, so the CA protects nothing",
+                "drop --set spotinst.insecureSkipTLSVerify=true: with the CA bundle the "
+                "controller verifies the proxy's certificates")]
+    return []
+
+
+def _settings_out_of_sight(unit: Release, chart: ChartSettings,
+                           injection: Injection) -> list[Lint]:
+    lints = []
+    proxy = chart.proxy_ref
+    if proxy is not None and injection.proxy is None and injection.proxy_from is None \
+            and _missing(unit, proxy):
+        lints.append(Lint(
+            f"{_name(unit.workloads[0])} reads its proxy from {proxy}, which this release "
+            "does not render: ocean-proxy cannot read the proxy from it, and the log-shipper "
+            "gets none",
+            "pass the proxy with --proxy-url (and its CA with --ca-file)"))
+    ca = chart.ca_ref
+    if ca is not None and injection.trust is None and _missing(unit, ca) \
+            and not _owned_by_the_chart(unit, ca):
+        lints.append(Lint(
+            f"{_name(unit.workloads[0])}: the CA bundle is in Secret '{ca.name}', which is "
+            "not part of this release: it cannot be validated, the pods will not restart when "
+            "it changes, and the log-shipper cannot use it",
+            "pass the same certificates with --ca-file to fix all three"))
+    return lints
+
+
+def _missing(unit: Release, ref: KeyRef) -> bool:
+    return unit.get(ref.kind, ref.name) is None
+
+
+def _owned_by_the_chart(unit: Release, ref: KeyRef) -> bool:
+    """The chart's own CA Secret (``caBundleSecret.create=false``: no CA given), or the
+    controller's, read by an agent of another release by design (the metric exporter)."""
+    workload = unit.workloads[0]
+    agent = recognise(workload.document, workload.kind)
+    return ref.name == OwnedNames(workload.name).chart_ca or \
+        (agent is not None and agent.reads_controller_objects)
+
+
+def _overwritten_annotations(workload: Resource, injection: Injection) -> list[Lint]:
+    annotations = get_path(workload.document,
+                           (*pod_template_path(workload.kind), "metadata", "annotations"))
+    if not isinstance(annotations, dict):
+        return []
+    return [Lint(f"{_name(workload)}: pod annotation '{key}' is set to a value of its own, "
+                 "and ocean-proxy overwrites it with its checksum",
+                 f"rename your annotation: ocean-proxy sets '{key}' to restart the pods when "
+                 "the proxy or the CA bundle changes")
+            for key, (value, _) in wanted_annotations(injection).items()
+            if key in annotations and str(annotations[key]) != value]
+
+
+def _overwritten_volumes(workload: Resource, wants: PodWants) -> list[Lint]:
+    volumes = get_path(workload.document, (*POD_SPEC_PATHS[workload.kind], "volumes"))
+    if not isinstance(volumes, list):
+        return []
+    lints = []
+    for wanted in wants.volumes:
+        for volume in volumes:
+            if isinstance(volume, dict) and volume.get("name") == wanted.key and \
+                    dict(volume) != wanted.desired(volume):
+                lints.append(Lint(
+                    f"{_name(workload)}: volume '{wanted.key}' is one of its own, and "
+                    "ocean-proxy replaces it with the CA bundle's",
+                    f"rename your volume: ocean-proxy mounts '{wanted.key}' to give the "
+                    "containers the CA bundle"))
+    return lints
+
+
+def _name(workload: Resource) -> str:
+    return f"{workload.kind}/{workload.name}"

@@ -1,0 +1,58 @@
+"""Spot agents are recognised by what they run, not by what the release calls them."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.render.agents import (
+    CONTROLLER,
+    METRIC_EXPORTER,
+    NETWORK_CLIENT,
+    UNNAMED_AGENT,
+    recognise,
+)
+
+
+def deployment(*containers: dict, labels: dict | None = None, kind: str = "Deployment") -> dict:
+    return {"kind": kind, "metadata": {"name": "renamed"},
+            "spec": {"template": {"metadata": {"labels": labels or {}},
+                                  "spec": {"containers": list(containers)}}}}
+
+
+@pytest.mark.parametrize(("container", "agent"), [
+    ({"name": "ocean-kubernetes-controller"}, CONTROLLER),
+    ({"name": "main", "image": "spotinst/ocean-kubernetes-controller:2.0.70"}, CONTROLLER),
+    ({"name": "spot-ocean-metric-exporter"}, METRIC_EXPORTER),
+    ({"name": "x", "image": "registry.corp:5000/mirror/spot-ocean-metric-exporter:1.0.5"},
+     METRIC_EXPORTER),
+    ({"name": "x", "image": "public.ecr.aws/spotinst/spot-network-client@sha256:abc"},
+     NETWORK_CLIENT),
+])
+def test_an_agent_is_recognised_by_its_container_or_its_image(container, agent):
+    assert recognise(deployment(container), "Deployment") == agent
+
+
+def test_an_agent_is_recognised_by_its_pod_label_whatever_its_container_is_called():
+    labels = {"app.kubernetes.io/name": "ocean-network-client"}
+    assert recognise(deployment({"name": "c"}, labels=labels, kind="DaemonSet"),
+                     "DaemonSet") == NETWORK_CLIENT
+
+
+def test_a_container_reading_the_spot_token_from_a_secret_is_a_spot_agent():
+    token = {"name": "SPOTINST_TOKEN",
+             "valueFrom": {"secretKeyRef": {"name": "spot", "key": "token"}}}
+    assert recognise(deployment({"name": "custom", "env": [token]}), "Deployment") == \
+        UNNAMED_AGENT
+
+
+@pytest.mark.parametrize("container", [
+    {"name": "metrics-server", "image": "registry.k8s.io/metrics-server/metrics-server:v0.7.2"},
+    {"name": "app", "image": "spotinst/ocean-kubernetes-controller-auto-update:1.4.2"},
+    {"name": "app", "env": [{"name": "SPOTINST_TOKEN", "value": "not-from-a-secret"}]},
+])
+def test_other_workloads_are_not_agents(container):
+    assert recognise(deployment(container), "Deployment") is None
+
+
+def test_a_document_that_is_not_a_workload_is_not_an_agent():
+    assert recognise({"kind": "ConfigMap"}, "ConfigMap") is None

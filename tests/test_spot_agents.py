@@ -1,0 +1,239 @@
+"""Every Spot agent behind the proxy, through the real helm 3 and 4 with
+``--post-renderer``: the metric exporter, the network client, the PROXY_URL-era controller,
+and the exporter installed beside a post-rendered controller. Each container is judged by
+what the kubelet would give it, across every release in its namespace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from . import certs, test_pod_proof, test_render_helm
+from .agent_charts import (
+    CONTROLLER_CHART,
+    CONTROLLER_FULLNAME,
+    CONTROLLER_RELEASE,
+    EXPORTER,
+    EXPORTER_CHART,
+    IN_CLUSTER,
+    LEGACY_CONTROLLER_CHART,
+    NAMESPACE,
+    NETWORK_CLIENT,
+    NETWORK_CLIENT_CHART,
+    NETWORK_CLIENT_NAMESPACE,
+    NO_CONTROLLER_EXTRAS,
+    POST_RENDERER,
+    PROXY_VARS,
+    SPOT_FLAGS,
+    connect_status,
+    exporter_beside_controller,
+    helm_template,
+    plain_texts,
+    post_renderer_args,
+    rendered,
+    view,
+    workload,
+)
+from .chart_render import parse
+from .conftest import clean_env, post_renderer
+from .kubelet_view import ContainerView
+from .test_pod_proof import Traffic, assert_pulled_through_the_proxy, go_pull
+
+helm_user = test_render_helm.helm_user  # helm 3 with the script on PATH, helm 4 with the plugin
+image = test_pod_proof.image  # trusts the public roots alone
+discovered_ca = test_pod_proof.discovered_ca  # what 'ocean-proxy discover-ca' finds
+
+PASSWORD = "s3cret-Pw"
+PROXY = f"http://alice:{PASSWORD}@proxy.corp:3128"
+
+
+@pytest.fixture(scope="module")
+def corp_root() -> certs.Issued:
+    return certs.root("Corp Proxy Root CA")
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path, corp_root: certs.Issued) -> Path:
+    path = tmp_path / "corp-root.pem"
+    path.write_bytes(corp_root.pem)
+    return path
+
+
+def template(user, release: str, chart: Path, *flags, namespace: str = NAMESPACE):
+    return helm_template(user.binary, user.env, release, chart, *flags, namespace=namespace)
+
+
+def assert_behind_the_proxy(container: ContainerView, url: str) -> None:
+    for name in PROXY_VARS:
+        assert container.env[name] == url, f"{container.name}: {name}"
+    for name in ("NO_PROXY", "no_proxy"):
+        entries = container.env[name].split(",")
+        assert all(host in entries for host in IN_CLUSTER), f"{container.name}: {entries}"
+
+
+def assert_rolls_on_changes(document: dict) -> None:
+    annotations = document["spec"]["template"]["metadata"]["annotations"]
+    assert {"checksum/proxy", "checksum/ca-bundle"} <= set(annotations)
+    assert PASSWORD not in repr(annotations)
+
+
+# -- the metric exporter ------------------------------------------------------------------
+
+
+def test_standalone_metric_exporter_gets_proxy_credentials_and_ca_from_the_flags(
+        helm_user, ca_file, corp_root):
+    out = rendered(template(helm_user, "exporter", EXPORTER_CHART, *SPOT_FLAGS, *POST_RENDERER,
+                            *post_renderer_args(f"--proxy-url={PROXY}", f"--ca-file={ca_file}")))
+    kind, name, container = EXPORTER
+    exporter = view(out.docs, kind, name, container)
+
+    assert exporter.env["PROXY_URL"] == PROXY  # what the exporter's own HTTP client reads
+    assert_behind_the_proxy(exporter, PROXY)
+    assert exporter.env["USER_ENV_CERTIFICATES"] == corp_root.pem.decode()
+    assert PASSWORD not in plain_texts(out.docs)
+    assert all(d["metadata"]["namespace"] == NAMESPACE for d in out.docs
+               if d["kind"] in ("Secret", "ConfigMap"))
+    assert_rolls_on_changes(workload(out.docs, kind, name))
+
+
+def test_post_rendering_the_exporter_twice_changes_nothing(helm3, ca_file):
+    once = helm_template(helm3, clean_env(), "exporter", EXPORTER_CHART, *SPOT_FLAGS)
+    args = (f"--proxy-url={PROXY}", f"--ca-file={ca_file}")
+    first = post_renderer(*args, stdin=once.stdout)
+    assert first.returncode == 0, first.stderr
+    second = post_renderer(*args, stdin=first.stdout)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+
+
+# -- the network client -------------------------------------------------------------------
+
+
+def test_network_client_gets_proxy_and_trust_in_its_own_namespace(helm_user, ca_file, corp_root):
+    out = rendered(template(helm_user, "network-client", NETWORK_CLIENT_CHART, *POST_RENDERER,
+                            *post_renderer_args(f"--proxy-url={PROXY}", f"--ca-file={ca_file}")))
+    kind, name, container = NETWORK_CLIENT
+    client = view(out.docs, kind, name, container)  # fails when a Secret is in another namespace
+
+    assert_behind_the_proxy(client, PROXY)
+    cert_dirs = client.env["SSL_CERT_DIR"].split(":")  # Go reads these besides its bundle
+    assert any(corp_root.pem in content for mount in client.secret_mounts
+               if mount.mount_path in cert_dirs for content in mount.files.values())
+    assert {d["metadata"]["namespace"] for d in out.docs
+            if d["kind"] == "Secret"} == {NETWORK_CLIENT_NAMESPACE}
+    assert PASSWORD not in plain_texts(out.docs)
+    assert_rolls_on_changes(workload(out.docs, kind, name))
+
+
+def test_network_client_without_flags_passes_through_and_says_which_flags_it_needs(helm3):
+    chart_output = helm_template(helm3, clean_env(), "network-client", NETWORK_CLIENT_CHART)
+    run = post_renderer(stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == chart_output.stdout
+    assert "ocean-network-client" in run.stderr
+    assert "--proxy-url" in run.stderr and "--ca-file" in run.stderr
+
+
+# -- the PROXY_URL-era controller (charts 0.1.0 to 0.1.3) ---------------------------------
+
+
+def test_proxy_url_era_controller_gets_the_proxy_of_the_vendor_command(helm_user):
+    out = rendered(template(helm_user, CONTROLLER_RELEASE, LEGACY_CONTROLLER_CHART, *SPOT_FLAGS,
+                            "--set", f"spotinst.proxyUrl={PROXY}", *POST_RENDERER))
+    controller = view(out.docs, "Deployment", CONTROLLER_FULLNAME, "ocean-kubernetes-controller")
+    log_shipper = view(out.docs, "Deployment", CONTROLLER_FULLNAME, "log-shipper")
+
+    assert controller.env["PROXY_URL"] == PROXY  # the one it reads, credentials kept
+    assert_behind_the_proxy(controller, PROXY)
+    assert_behind_the_proxy(log_shipper, PROXY)
+    assert PASSWORD not in plain_texts(out.docs)
+
+
+def test_proxy_url_era_controller_is_never_passed_through_silently(helm3):
+    chart_output = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, LEGACY_CONTROLLER_CHART,
+                                 *SPOT_FLAGS, "--set", f"spotinst.proxyUrl={PROXY}")
+    run = post_renderer(stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout != chart_output.stdout
+    assert "no proxy URL" not in run.stderr
+    assert PASSWORD not in run.stderr
+
+
+# -- the exporter beside a post-rendered controller ----------------------------------------
+
+
+@pytest.fixture
+def controller_with_credentials(helm_user, auth_proxy, ca_file):
+    """The controller's release: the vendor's command with a password in the proxy URL and
+    the CA, post-rendered (its ConfigMap then holds the URL without the password)."""
+    run = template(helm_user, CONTROLLER_RELEASE, CONTROLLER_CHART, *SPOT_FLAGS,
+                   *NO_CONTROLLER_EXTRAS,
+                   "--set", f"spotinst.proxyUrl={auth_proxy.credentials_url}",
+                   "--set", "caBundleSecret.create=true",
+                   "--set-file", f"caBundleSecret.data={ca_file}", *POST_RENDERER)
+    return run, rendered(run)
+
+
+def test_exporter_beside_a_post_rendered_controller_reaches_the_proxy_with_its_credentials(
+        helm_user, controller_with_credentials, auth_proxy, corp_root):
+    _, controller = controller_with_credentials
+    exporter = rendered(template(helm_user, "exporter", EXPORTER_CHART,
+                                 *exporter_beside_controller(), *POST_RENDERER))
+    docs = controller.docs + exporter.docs
+    kind, name, container = EXPORTER
+    seen = view(docs, kind, name, container)
+
+    assert seen.env["PROXY_URL"] == auth_proxy.credentials_url
+    assert connect_status(seen.env["PROXY_URL"]) == 200
+    assert seen.env["USER_ENV_CERTIFICATES"] == corp_root.pem.decode()
+    controller_seen = view(docs, "Deployment", CONTROLLER_FULLNAME, "ocean-kubernetes-controller")
+    assert connect_status(controller_seen.env["HTTPS_PROXY"]) == 200
+    assert auth_proxy.spec.password not in plain_texts(docs)
+
+
+def test_controller_render_that_strips_the_password_names_the_exporter_it_would_break(
+        helm_user, controller_with_credentials, auth_proxy):
+    run, controller = controller_with_credentials
+    exporter = rendered(template(helm_user, "exporter", EXPORTER_CHART,
+                                 *exporter_beside_controller()))  # installed as before
+    seen = view(controller.docs + exporter.docs, *EXPORTER)
+
+    assert connect_status(seen.env["PROXY_URL"]) == 407  # the regression, made visible:
+    assert "ocean-metric-exporter" in run.stderr  # the render says who breaks
+    assert "--post-renderer" in run.stderr  # and what to run
+    assert auth_proxy.spec.password not in run.stderr
+
+
+# -- each agent's client, given only its post-rendered pod spec, through a real proxy -------
+
+
+def post_rendered_stream(helm3: Path, release: str, chart: Path, *flags, args=()) -> list:
+    chart_output = helm_template(helm3, clean_env(), release, chart, *flags)
+    assert chart_output.returncode == 0, chart_output.stderr
+    run = post_renderer(*args, stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    return parse(run.text).docs
+
+
+def test_network_client_pulls_through_the_intercepting_proxy_with_its_pod_spec(
+        helm3, intercepting_proxy, discovered_ca, image, spot_origin, tmp_path):
+    docs = post_rendered_stream(helm3, "network-client", NETWORK_CLIENT_CHART, args=(
+        f"--proxy-url={intercepting_proxy.url}", f"--ca-file={discovered_ca}"))
+    with Traffic(intercepting_proxy, spot_origin) as traffic:  # Go, like the network client
+        run = go_pull(helm3, view(docs, *NETWORK_CLIENT), image, tmp_path)
+
+    assert_pulled_through_the_proxy(run, traffic, spot_origin, tmp_path)
+
+
+def test_proxy_url_era_controller_pulls_through_the_authenticating_proxy_with_its_pod_spec(
+        helm3, auth_proxy, discovered_ca, image, spot_origin, tmp_path):
+    docs = post_rendered_stream(
+        helm3, CONTROLLER_RELEASE, LEGACY_CONTROLLER_CHART, *SPOT_FLAGS,
+        "--set", f"spotinst.proxyUrl={auth_proxy.credentials_url}",
+        args=(f"--ca-file={discovered_ca}",))  # 0.1.3 has no CA value: the flag brings it
+    controller = view(docs, "Deployment", CONTROLLER_FULLNAME, "ocean-kubernetes-controller")
+    with Traffic(auth_proxy, spot_origin) as traffic:
+        run = go_pull(helm3, controller, image, tmp_path)
+
+    assert_pulled_through_the_proxy(run, traffic, spot_origin, tmp_path)
