@@ -249,7 +249,7 @@ def test_an_internal_error_is_one_line_without_a_traceback(tmp_path: Path):
     run = subprocess.run(
         [VENV_BIN / "python", "-c",
          "import sys; from post_renderer import cli; from post_renderer.commands import render\n"
-         "def boom(*a): raise KeyError('secret-token-value')\n"
+         "def boom(*a, **k): raise KeyError('secret-token-value')\n"
          "render.post_render = boom\n"
          "sys.exit(cli.main(['render', '--proxy-url', 'http://p:3128']))"],
         input=DEPLOYMENT, capture_output=True, env=clean_env())

@@ -315,7 +315,7 @@ def test_an_internal_error_quoting_a_secret_prints_only_its_type(material):
     run = subprocess.run(
         [VENV_BIN / "python", "-c",
          "import sys; from post_renderer import cli; from post_renderer.commands import render\n"
-         f"def boom(*a): raise ValueError({TOKEN!r} + {PASSWORD!r})\n"
+         f"def boom(*a, **k): raise ValueError({TOKEN!r} + {PASSWORD!r})\n"
          "render.post_render = boom\n"
          f"sys.exit(cli.main(['render', '--proxy-url', {PROXY!r}]))"],
         input=release(), capture_output=True, env=clean_env())
