@@ -100,3 +100,10 @@ def test_an_unexpected_failure_is_an_internal_error_without_a_traceback(
     assert code == 1 and out == b""
     assert b"internal error (KeyError)" in err
     assert b"a secret from the input" not in err and b"Traceback" not in err
+
+
+def test_a_password_with_a_quote_in_a_misspelt_flag_is_not_echoed(capsysbinary):
+    code = cli.main(["render", "--proxy", "http://alice:it's-s3cret@p:3128"])
+    _, err = capsysbinary.readouterr()
+    assert code == 2
+    assert b"s3cret" not in err
