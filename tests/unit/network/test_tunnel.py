@@ -1,15 +1,9 @@
-"""open_tunnel: CONNECT through a proxy, and a named error for each way it can fail.
-
-The proxy here is a few lines of socket code on 127.0.0.1 that each test starts and stops.
-"""
+"""open_tunnel: CONNECT through a proxy, and a named error for each way it can fail."""
 
 from __future__ import annotations
 
 import base64
 import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
@@ -22,51 +16,7 @@ from post_renderer.errors import (
 from post_renderer.network.settings import network_settings
 from post_renderer.network.tunnel import open_tunnel
 
-
-class FakeProxy:
-    """Answers one connection with ``answer``; then echoes what comes through the tunnel."""
-
-    def __init__(self, answer: bytes | None) -> None:
-        self.answer = answer  # None: accept, read, and never answer
-        self.request = b""
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        try:
-            conn, _ = self.server.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(5)
-            while b"\r\n\r\n" not in self.request:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                self.request += data
-            if self.answer is None:
-                self.done.wait(5)
-                return
-            conn.sendall(self.answer)
-            try:
-                while data := conn.recv(4096):
-                    conn.sendall(data)
-            except OSError:
-                pass
-
-
-@contextmanager
-def proxy(answer: bytes | None) -> Iterator[FakeProxy]:
-    fake = FakeProxy(answer)
-    fake.thread.start()
-    try:
-        yield fake
-    finally:
-        fake.done.set()
-        fake.server.close()
-        fake.thread.join(5)
+from .local_proxy import local_proxy as proxy
 
 
 def settings_for(port: int, userinfo: str = "", timeout: float = 2.0, log=None):
@@ -81,7 +31,7 @@ def test_an_open_tunnel_carries_bytes_both_ways_and_keeps_what_followed_the_answ
         assert tunnel.pending == b"early"
         tunnel.sock.sendall(b"ping")
         assert tunnel.sock.recv(4) == b"ping"
-    assert fake.request.startswith(b"CONNECT api.spotinst.io:443 HTTP/1.1\r\n")
+    assert fake.requests[0].startswith(b"CONNECT api.spotinst.io:443 HTTP/1.1\r\n")
 
 
 def test_credentials_go_decoded_into_basic_auth_and_never_into_the_step_log():
@@ -89,7 +39,7 @@ def test_credentials_go_decoded_into_basic_auth_and_never_into_the_step_log():
     with proxy(b"HTTP/1.1 200 OK\r\n\r\n") as fake:
         open_tunnel(settings_for(fake.port, "alice:p%40ss@", log=lines.append), None).close()
     token = base64.b64encode(b"alice:p@ss").decode()
-    assert f"Proxy-Authorization: Basic {token}\r\n".encode() in fake.request
+    assert f"Proxy-Authorization: Basic {token}\r\n".encode() in fake.requests[0]
     assert lines and not any("p@ss" in line or "p%40ss" in line for line in lines)
 
 
