@@ -21,7 +21,8 @@ from post_renderer.errors import OceanProxyError
 PROGRAM = "ocean-proxy"
 # user:password@ in anything an error quotes back: a proxy URL given to the wrong flag, or
 # with a typo in the flag's name, is echoed by argparse and by the checks of other settings.
-_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?[^\s'\"=,@/:]*:[^\s'\"]*@")
+# The password runs to the last '@' of its word: quotes are in it too (Go takes "'" as is).
+_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?[^\s'\"=,@/:]*:\S*@")
 
 
 class Reporter:

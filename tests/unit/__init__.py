@@ -1,0 +1,1 @@
+"""In-process tests per module: no helm, no network, seconds for the whole folder."""

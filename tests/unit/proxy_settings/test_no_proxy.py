@@ -1,0 +1,38 @@
+"""NO_PROXY: the in-cluster defaults first, then the user's entries, checked and sorted."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.errors import ConfigError
+from post_renderer.proxy_settings.no_proxy import (
+    DEFAULT_NO_PROXY,
+    no_proxy_entries,
+    parse_no_proxy,
+)
+
+
+def test_entries_are_split_trimmed_lower_cased_and_normalised():
+    assert parse_no_proxy(["Corp.Example, 10.1.2.3/8 ,", "[::1]", "*.svc.corp:8443"], "x") == \
+        ("corp.example", "10.0.0.0/8", "::1", "*.svc.corp:8443")
+
+
+def test_user_entries_follow_the_defaults_sorted_and_without_repeats():
+    entries = no_proxy_entries(["b.example", ".svc", "a.example", "b.example"])
+    assert entries == (*DEFAULT_NO_PROXY, "a.example", "b.example")
+
+
+def test_the_order_the_user_gives_does_not_matter():
+    assert no_proxy_entries(["b", "a"]) == no_proxy_entries(["a", "b"])
+
+
+@pytest.mark.parametrize("entry, words", [
+    ("*", "would send nothing through the proxy"),
+    ("http://corp.example", "is not a NO_PROXY entry"),
+    ("10.0.0.0/99", "is not a valid CIDR"),
+    ("bad_host!", "is not a NO_PROXY entry"),
+])
+def test_unusable_entries_are_refused_naming_the_source(entry, words):
+    with pytest.raises(ConfigError) as caught:
+        parse_no_proxy([entry], "--no-proxy")
+    assert caught.value.message.startswith("--no-proxy: ") and words in caught.value.message

@@ -1,0 +1,52 @@
+"""parse_proxy_url: what Go and fluent-bit can use, printed without the password."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.errors import ProxyUrlError
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+
+
+def test_scheme_and_host_are_lower_cased_and_the_default_port_filled_in():
+    url = parse_proxy_url("HTTP://Proxy.Corp.")
+    assert (url.scheme, url.host, url.port) == ("http", "proxy.corp", 80)
+    assert parse_proxy_url("https://proxy.corp/").port == 443
+
+
+def test_ipv6_hosts_keep_their_brackets():
+    assert parse_proxy_url("http://[FD00::1]:3128").netloc == "[fd00::1]:3128"
+
+
+def test_the_password_is_kept_as_written_and_shown_only_as_stars():
+    url = parse_proxy_url("http://alice:p%40ss@proxy.corp:3128")
+    assert url.full == "http://alice:p%40ss@proxy.corp:3128"
+    assert url.redacted == "http://alice:***@proxy.corp:3128"
+    assert url.without_credentials == "http://proxy.corp:3128"
+    assert url.basic_credentials() == ("alice", "p@ss")
+
+
+def test_a_user_without_a_password_is_shown_as_such():
+    url = parse_proxy_url("http://alice@proxy.corp:3128")
+    assert url.redacted == "http://alice@proxy.corp:3128"
+    assert url.for_fluent_bit == "http://alice:@proxy.corp:3128"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", "is empty"),
+    ("proxy.corp:3128", "has no scheme"),
+    ("socks5://proxy.corp:1080", "uses the scheme 'socks5'"),
+    ("http://proxy.corp:99999", "invalid port"),
+    ("http://proxy.corp:3128/path", "has a path"),
+    ("http://-bad-.corp:3128", "invalid host name"),
+    ("http://[fd00::1::2]:3128", "invalid IPv6"),
+    ("http://:s3cret@proxy.corp:3128", "without a user name"),
+    ("http://alice:s3cr^t@proxy.corp:3128", "must be percent-encoded"),
+    ("http://alice:s3 cret@proxy.corp:3128", "spaces or control characters"),
+])
+def test_unusable_urls_are_refused_naming_the_source_and_never_the_url(text, words):
+    with pytest.raises(ProxyUrlError) as caught:
+        parse_proxy_url(text, source="--proxy-url")
+    message = caught.value.message
+    assert message.startswith("--proxy-url ") and words in message
+    assert "s3cr" not in message + caught.value.hint

@@ -1,0 +1,9 @@
+"""The names of the Secrets written for a workload, built in one place."""
+
+from post_renderer.render.owned_names import OwnedNames
+
+
+def test_every_owned_secret_is_named_after_the_workload_and_distinct():
+    names = OwnedNames("spot-ctl")
+    assert names.all() == ("spot-ctl-ca-bundle", "spot-ctl-ocean-proxy", "spot-ctl-ocean-proxy-ca")
+    assert len(set(names.all())) == 3

@@ -1,0 +1,225 @@
+"""post_render: the whole transformation on manifest bytes, as helm hands them over."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.errors import AutoUpdateError, BundleError, TargetError
+from post_renderer.render.pipeline import post_render
+from post_renderer.render.workloads import WorkloadRef
+
+from ... import certs
+from ...certs import DAY, NOW
+from ..chart_manifests import (
+    CA_KEY,
+    CA_SECRET,
+    FULLNAME,
+    ca_secret,
+    configmap,
+    controller,
+    env_of,
+    find,
+    load_all,
+    metrics_server,
+    release,
+    secret_value,
+    service,
+)
+from ..user_settings import user_settings
+
+PROXY = "http://proxy.corp.example:3128"
+
+
+def output(result) -> bytes:
+    return b"".join(bytes(part) for part in result.parts)
+
+
+def test_zero_config_takes_the_proxy_the_chart_rendered_into_every_container():
+    data = release(controller(no_proxy="$(KUBERNETES_SERVICE_HOST)"),
+                   configmap(proxy_url=PROXY), service())
+
+    result = post_render(data, user_settings())
+
+    deployment = find(load_all(output(result)), "Deployment", FULLNAME)
+    for name in ("ocean-kubernetes-controller", "log-shipper"):
+        env = env_of(deployment, name)
+        assert env["HTTPS_PROXY"]["value"] == PROXY
+        assert env["HTTP_PROXY"]["value"] == PROXY  # fluent-bit's variable, for CONNECT too
+        assert env["https_proxy"]["value"] == PROXY
+        assert ".svc" in env["NO_PROXY"]["value"].split(",")
+        assert "$(KUBERNETES_SERVICE_HOST)" in env["no_proxy"]["value"].split(",")
+
+
+def test_controller_env_the_chart_had_keeps_its_place():
+    data = release(controller(), configmap(proxy_url=PROXY))
+
+    deployment = find(load_all(output(post_render(data, user_settings()))), "Deployment",
+                      FULLNAME)
+
+    names = list(env_of(deployment, "ocean-kubernetes-controller"))
+    assert names[:3] == ["SPOTINST_TOKEN", "HTTPS_PROXY", "USER_ENV_CERTIFICATES"]
+
+
+def test_a_release_without_the_controller_passes_through_byte_identical():
+    data = release(metrics_server(), service())
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    assert not result.changed
+    assert any("passed through unchanged" in n for n in result.notices)
+
+
+def test_settings_given_for_a_release_without_the_controller_are_an_error():
+    with pytest.raises(TargetError) as caught:
+        post_render(release(metrics_server()), user_settings(proxy_url=PROXY))
+    assert "--workload" in caught.value.hint
+
+
+def test_a_controller_with_no_proxy_and_no_ca_passes_through_and_says_how_to_configure():
+    data = release(controller(), configmap(), service())
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    assert any("--proxy-url" in n for n in result.notices)
+
+
+def test_documents_that_are_not_changed_are_written_as_they_came():
+    data = release(controller(), configmap(), service(), metrics_server())
+
+    result = post_render(data, user_settings(proxy_url=PROXY))
+
+    text = output(result).decode()
+    assert service() in text
+    assert metrics_server() in text  # the subchart keeps its own proxy, and no other
+
+
+def test_post_rendering_its_own_output_changes_nothing(corp_root):
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(corp_root.pem))
+    settings = user_settings(proxy_url="http://alice:s3cret@proxy.corp.example:3128",
+                             ca=[("corp.pem", corp_root.pem)], no_proxy=("corp.example",))
+
+    once = output(post_render(data, settings))
+    again = post_render(once, settings)
+
+    assert not again.changed
+    assert output(again) == once
+
+
+def test_the_same_input_gives_the_same_bytes(corp_root):
+    data = release(controller(), configmap(proxy_url=PROXY))
+    settings = user_settings(ca=[("corp.pem", corp_root.pem)])
+
+    assert output(post_render(data, settings)) == output(post_render(data, settings))
+
+
+def test_the_vendor_ca_secret_is_validated_and_normalised(corp_root):
+    pasted = b"\r\n".join(corp_root.pem.splitlines()) + b"\r\n" + corp_root.pem
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(pasted))
+
+    documents = load_all(output(post_render(data, user_settings())))
+
+    assert secret_value(find(documents, "Secret", CA_SECRET), CA_KEY) == corp_root.pem
+
+
+def test_an_expired_ca_from_the_chart_is_refused_with_its_subject():
+    expired = certs.root("Expired Corp CA", not_before=NOW - 400 * DAY,
+                         not_after=NOW - DAY)
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(expired.pem))
+
+    with pytest.raises(BundleError) as caught:
+        post_render(data, user_settings())
+    assert "Expired Corp CA" in caught.value.message
+    assert "expired" in caught.value.message
+
+
+def test_ca_file_pods_trust_it_and_restart_when_it_changes(corp_root, other_root):
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(corp_root.pem))
+
+    first = load_all(output(post_render(data, user_settings(ca=[("a.pem", corp_root.pem)]))))
+    second = load_all(output(post_render(data, user_settings(ca=[("b.pem", other_root.pem)]))))
+
+    def checksum(documents):
+        pod = find(documents, "Deployment", FULLNAME)["spec"]["template"]
+        return pod["metadata"]["annotations"]["checksum/ca-bundle"]
+
+    assert checksum(first) != checksum(second)
+    assert secret_value(find(second, "Secret", CA_SECRET), CA_KEY) == other_root.pem
+    env = env_of(find(second, "Deployment", FULLNAME), "log-shipper")
+    assert "/etc/ocean-proxy/ca" in env["SSL_CERT_DIR"]["value"].split(":")
+
+
+def test_proxy_credentials_live_only_in_a_secret():
+    data = release(controller(), configmap(proxy_url="http://alice:s3cret@proxy.corp:3128"))
+
+    text = output(post_render(data, user_settings())).decode()
+    documents = load_all(text.encode())
+
+    assert "s3cret" not in text
+    assert find(documents, "ConfigMap", FULLNAME)["data"]["proxy-url"] == \
+        "http://proxy.corp:3128"
+    secret = find(documents, "Secret", f"{FULLNAME}-ocean-proxy")
+    assert secret_value(secret, "proxy-url") == b"http://alice:s3cret@proxy.corp:3128"
+    env = env_of(find(documents, "Deployment", FULLNAME), "ocean-kubernetes-controller")
+    assert env["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["name"] == f"{FULLNAME}-ocean-proxy"
+
+
+def test_the_auto_update_job_gets_the_proxy_and_the_user_is_warned_it_loses_the_rest():
+    data = release(controller(), configmap(proxy_url=PROXY))
+
+    result = post_render(data, user_settings())
+
+    embedded = find(load_all(output(result)), "ConfigMap", FULLNAME)["data"]["auto-update.job"]
+    job = load_all(embedded.encode())[0]
+    env = {e["name"]: e for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["HTTPS_PROXY"]["value"] == PROXY
+    assert any("disableAutoUpdate=true" in w for w in result.warnings)
+
+
+def test_auto_update_keep_leaves_the_embedded_job_as_rendered():
+    data = release(controller(), configmap(proxy_url=PROXY))
+
+    result = post_render(data, user_settings(auto_update="keep"))
+
+    rendered = find(load_all(data), "ConfigMap", FULLNAME)["data"]["auto-update.job"]
+    assert find(load_all(output(result)), "ConfigMap", FULLNAME)["data"]["auto-update.job"] \
+        == rendered
+
+
+def test_auto_update_refuse_stops_while_the_chart_has_auto_update_on():
+    with pytest.raises(AutoUpdateError) as caught:
+        post_render(release(controller(), configmap(proxy_url=PROXY)),
+                    user_settings(auto_update="refuse"))
+    assert "disableAutoUpdate=true" in caught.value.hint
+
+
+def test_auto_update_refuse_is_fine_once_auto_update_is_off():
+    result = post_render(release(controller(), configmap(proxy_url=PROXY, auto_update=False)),
+                         user_settings(auto_update="refuse"))
+    assert result.changed
+
+
+def test_a_named_workload_is_the_only_target():
+    data = release(controller(), configmap(), metrics_server())
+
+    result = post_render(data, user_settings(
+        proxy_url=PROXY, workloads=(WorkloadRef("Deployment", "spot-metrics-server"),)))
+
+    documents = load_all(output(result))
+    assert env_of(find(documents, "Deployment", "spot-metrics-server"),
+                  "metrics-server")["HTTPS_PROXY"]["value"] == PROXY
+    assert "HTTP_PROXY" not in env_of(find(documents, "Deployment", FULLNAME),
+                                      "ocean-kubernetes-controller")
+
+
+def test_an_https_proxy_is_kept_from_the_log_shipper_with_a_warning():
+    data = release(controller(), configmap())
+
+    result = post_render(data, user_settings(proxy_url="https://proxy.corp:443"))
+
+    deployment = find(load_all(output(result)), "Deployment", FULLNAME)
+    assert "HTTPS_PROXY" in env_of(deployment, "ocean-kubernetes-controller")
+    assert "HTTP_PROXY" not in env_of(deployment, "log-shipper")
+    assert "NO_PROXY" in env_of(deployment, "log-shipper")
+    assert any("fluent-bit" in w for w in result.warnings)

@@ -1,0 +1,60 @@
+"""The manifest stream as bytes: split at document markers, picked by lines, joined back."""
+
+from __future__ import annotations
+
+from post_renderer.render.stream import (
+    chunks_matching,
+    join,
+    line_pattern,
+    split_documents,
+    top_level_kind,
+)
+
+STREAM = (b"---\n# Source: a.yaml\nkind: ConfigMap\nmetadata:\n  name: a\n"
+          b"--- # doc\nkind: \"Deployment\"  # quoted\nspec:\n  - name: target\n"
+          b"---\ndata: |\n  --- not a marker\n  kind: Secret\n...\n# after the end\n")
+
+
+def test_each_document_starts_at_its_marker_line():
+    chunks = split_documents(STREAM)
+    assert len(chunks) == 3
+    assert b"".join(STREAM[c.start:c.end] for c in chunks) == STREAM
+    assert STREAM[chunks[1].start:chunks[1].body] == b"--- # doc\n"
+
+
+def test_a_marker_inside_indented_text_does_not_split():
+    chunks = split_documents(STREAM)
+    assert b"--- not a marker" in STREAM[chunks[2].start:chunks[2].end]
+
+
+def test_the_kind_is_read_only_at_column_zero():
+    chunks = split_documents(STREAM)
+    assert [top_level_kind(STREAM, c) for c in chunks] == ["ConfigMap", "Deployment", None]
+
+
+def test_a_utf8_bom_is_not_part_of_the_first_document():
+    chunks = split_documents(b"\xef\xbb\xbf---\nkind: A\n")
+    assert chunks[0].start == 3 and top_level_kind(b"\xef\xbb\xbf---\nkind: A\n", chunks[0]) == "A"
+
+
+def test_a_line_pattern_matches_list_items_and_quotes_but_not_comments_or_prefixes():
+    data = (b"---\n  - name: target\n---\n# name: target\n---\nname: targets\n"
+            b"---\n    name: 'target'  # yes\n")
+    found = chunks_matching(data, split_documents(data), [line_pattern("name", "target")])
+    assert [c.index for c in found] == [0, 3]
+
+
+def test_join_without_changes_gives_back_the_input_bytes():
+    chunks = split_documents(STREAM)
+    parts = join(STREAM, chunks, {}, [])
+    assert b"".join(bytes(p) for p in parts) == STREAM
+    assert all(isinstance(p, memoryview) for p in parts)  # views, not copies
+
+
+def test_join_replaces_documents_in_place_and_appends_after_a_final_newline():
+    data = STREAM.rstrip(b"\n")
+    chunks = split_documents(data)
+    out = b"".join(bytes(p) for p in join(data, chunks, {1: b"---\nkind: New\n"},
+                                          [b"---\nkind: Added\n"]))
+    assert out == (data[:chunks[1].start] + b"---\nkind: New\n" + data[chunks[2].start:]
+                   + b"\n---\nkind: Added\n")

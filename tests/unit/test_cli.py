@@ -1,0 +1,109 @@
+"""cli.main in-process: exit codes, output only on success, one error line with its hint."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer import cli
+
+from .. import certs
+from ..certs import DAY, NOW
+from .chart_manifests import configmap, controller, release, service
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch):
+    """Messages on our own stderr, and no setting leaking in from the environment."""
+    monkeypatch.setenv("OCEAN_PROXY_MESSAGES", "stderr")
+    for name in ("OCEAN_PROXY_URL", "OCEAN_PROXY_CA_FILE", "OCEAN_PROXY_NO_PROXY",
+                 "OCEAN_PROXY_AUTO_UPDATE", "OCEAN_PROXY_CONFIG", "HELM_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def file(tmp_path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_render_writes_the_manifests_and_exits_0(tmp_path, capsysbinary):
+    data = release(controller(), configmap(proxy_url="http://proxy.corp:3128"))
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data)])
+    out, err = capsysbinary.readouterr()
+    assert code == 0
+    assert b"HTTP_PROXY" in out
+    assert b"ocean-proxy: injected proxy http://proxy.corp:3128" in err
+
+
+def test_the_post_renderer_entry_point_takes_the_same_options(tmp_path, capsysbinary):
+    data = release(service())
+    code = cli.main(["-f", file(tmp_path, "m.yaml", data)], cli.build_post_renderer_parser)
+    out, _ = capsysbinary.readouterr()
+    assert code == 0 and out == data
+
+
+def test_a_refused_bundle_exits_1_with_nothing_on_stdout(tmp_path, capsysbinary):
+    expired = certs.root("Expired Corp CA", not_before=NOW - 30 * DAY, not_after=NOW - DAY)
+    data = release(controller(), configmap())
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data),
+                     "--ca-file", file(tmp_path, "ca.pem", expired.pem)])
+    out, err = capsysbinary.readouterr()
+    assert code == 1
+    assert out == b""
+    lines = err.decode().splitlines()
+    assert lines[-2].startswith("ocean-proxy: error: ") and "Expired Corp CA" in lines[-2]
+    assert lines[-1].startswith("ocean-proxy: hint: ")
+
+
+def test_an_unknown_flag_is_a_usage_error_exiting_2(capsysbinary):
+    code = cli.main(["render", "--proxy", "http://alice:s3cret@p:3128"])
+    out, err = capsysbinary.readouterr()
+    assert code == 2 and out == b""
+    assert b"ocean-proxy: error: unrecognized arguments" in err
+    assert b"s3cret" not in err  # argparse echoes the argument; the reporter masks it
+
+
+def test_a_bad_proxy_url_never_reaches_stderr_in_clear(tmp_path, capsysbinary):
+    data = release(controller(), configmap())
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data),
+                     "--proxy-url", "ftp://alice:s3cret@proxy.corp:21"])
+    out, err = capsysbinary.readouterr()
+    assert code == 1 and out == b""
+    assert b"s3cret" not in err
+
+
+def test_check_bundle_prints_the_report_and_exits_1_when_something_is_refused(
+        tmp_path, capsysbinary, corp_root):
+    good = file(tmp_path, "good.pem", corp_root.pem)
+    leaf = file(tmp_path, "leaf.pem", certs.leaf(corp_root).pem)
+
+    assert cli.main(["check-bundle", good]) == 0
+    out, _ = capsysbinary.readouterr()
+    assert b"certificate 1: ok" in out
+
+    assert cli.main(["check-bundle", good, leaf]) == 1
+    out, err = capsysbinary.readouterr()
+    assert b"1 ok, 0 with warnings, 1 refused" in out  # the report, then the error
+    assert b"ocean-proxy: error: " in err and b"server certificate" in err
+
+
+def test_an_unexpected_failure_is_an_internal_error_without_a_traceback(
+        tmp_path, capsysbinary, monkeypatch):
+    from post_renderer.commands import render
+
+    def explode(*args):
+        raise KeyError("a secret from the input")
+
+    monkeypatch.setattr(render, "post_render", explode)
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", release(service()))])
+    out, err = capsysbinary.readouterr()
+    assert code == 1 and out == b""
+    assert b"internal error (KeyError)" in err
+    assert b"a secret from the input" not in err and b"Traceback" not in err
+
+
+def test_a_password_with_a_quote_in_a_misspelt_flag_is_not_echoed(capsysbinary):
+    code = cli.main(["render", "--proxy", "http://alice:it's-s3cret@p:3128"])
+    _, err = capsysbinary.readouterr()
+    assert code == 2
+    assert b"s3cret" not in err

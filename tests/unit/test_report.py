@@ -1,0 +1,49 @@
+"""Reporter: one prefixed line per message, and never a proxy password in an error."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from post_renderer.errors import OceanProxyError, UsageError
+from post_renderer.report import Reporter
+
+
+def said(error: OceanProxyError) -> str:
+    stream = io.StringIO()
+    Reporter(stream).error(error)
+    return stream.getvalue()
+
+
+def test_an_error_is_one_line_and_its_hint_another():
+    text = said(OceanProxyError("bad\n  thing", hint="do\tthis"))
+    assert text == "ocean-proxy: error: bad thing\nocean-proxy: hint: do this\n"
+
+
+def test_notices_warnings_and_details_go_to_the_message_stream_counted():
+    messages, errors = io.StringIO(), io.StringIO()
+    reporter = Reporter(messages, [errors])
+    reporter.notice("n")
+    reporter.warning("w")
+    reporter.detail("  d")
+    reporter.error(OceanProxyError("e"))
+    assert messages.getvalue() == "ocean-proxy: n\nocean-proxy: warning: w\n  d\n"
+    assert errors.getvalue() == "ocean-proxy: error: e\n"
+    assert reporter.warnings == 1
+
+
+# Every character Go accepts unencoded in a password (RFC 3986 sub-delims, unreserved),
+# and what users type raw before they learn to encode it.
+@pytest.mark.parametrize("password", ["s3cret", "pa'ss", "it's!", "p(a)ss", "a=b,c", "x;y&z",
+                                      'q"uote', "~tilde*"])
+def test_a_password_echoed_back_by_argparse_is_masked(password):
+    text = said(UsageError(f"unrecognized arguments: --proxy http://alice:{password}@p:3128",
+                           hint=f"or '--proxy-url=http://alice:{password}@p:3128'"))
+    assert password not in text
+    assert "http://***@p:3128" in text
+
+
+def test_the_placeholder_our_hints_show_is_not_masked():
+    text = said(UsageError("x", hint="use the form http://[user:password@]proxy.example.com"))
+    assert "http://[user:password@]proxy.example.com" in text

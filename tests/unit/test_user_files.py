@@ -1,0 +1,27 @@
+"""read_user_file: files the user names, read with a limit, errors naming file and option."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.errors import ConfigError
+from post_renderer.user_files import read_user_file
+
+
+def test_at_most_the_limit_is_read(tmp_path):
+    path = tmp_path / "big.pem"
+    path.write_bytes(b"x" * 100)
+    assert read_user_file(str(path), 10, "CA file") == b"x" * 10
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: None, "does not exist"),
+    (lambda p: p.mkdir(), "is a directory"),
+])
+def test_unreadable_files_are_named_with_what_they_are_for(tmp_path, make, words):
+    path = tmp_path / "ca.pem"
+    make(path)
+    with pytest.raises(ConfigError) as caught:
+        read_user_file(str(path), 10, "CA file (from --ca-file)")
+    assert caught.value.message == f"CA file (from --ca-file) {path} {words}"
+

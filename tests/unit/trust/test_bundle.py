@@ -1,0 +1,51 @@
+"""TrustBundle and BundleReport: what the pods trust, normalised, and what the report says."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.errors import BundleError
+from post_renderer.trust import inspect_bundle, load_trust_bundle
+
+from ... import certs
+
+
+def test_the_bundle_is_deduplicated_sorted_and_blind_to_order(corp_root, other_root):
+    a, _ = load_trust_bundle([("a.pem", corp_root.pem + other_root.pem + corp_root.pem)])
+    b, _ = load_trust_bundle([("b.pem", other_root.pem), ("c.pem", corp_root.pem)])
+    assert a == b
+    assert len(a.certificates) == 2
+    assert a.checksum() == b.checksum()
+    assert a.pem().count(b"BEGIN CERTIFICATE") == 2
+
+
+def test_the_checksum_changes_with_the_set(corp_root, other_root):
+    one, _ = load_trust_bundle([("a.pem", corp_root.pem)])
+    two, _ = load_trust_bundle([("a.pem", corp_root.pem + other_root.pem)])
+    assert one.checksum() != two.checksum()
+
+
+def test_an_intermediate_without_its_root_is_warned_about_not_refused(corp_intermediate):
+    bundle, warnings = load_trust_bundle([("mid.pem", corp_intermediate.pem)])
+    assert len(bundle.certificates) == 1
+    assert any("its root 'CN=Example Corp Root CA" in w for w in warnings)
+
+
+def test_the_first_refusal_is_the_error_and_the_others_are_counted(corp_root):
+    leaf = certs.leaf(corp_root)
+    with pytest.raises(BundleError) as caught:
+        load_trust_bundle([("a.pem", leaf.pem + corp_root.key_pem)])
+    assert "(and 1 more problem(s))" in caught.value.message
+    assert "check-bundle" in caught.value.hint
+
+
+def test_the_report_keeps_every_verdict_even_when_the_bundle_is_refused(corp_root):
+    report = inspect_bundle(corp_root.pem + certs.leaf(corp_root).pem, "mixed.pem")
+    assert [report.state_of(v) for v in report.verdicts] == ["ok", "refused"]
+    with pytest.raises(BundleError):
+        report.trust_bundle()
+
+
+def test_a_utf8_bom_is_ignored(corp_root):
+    bundle, _ = load_trust_bundle([("bom.pem", b"\xef\xbb\xbf" + corp_root.pem)])
+    assert bundle.certificates[0].fingerprint == corp_root.fingerprint

@@ -1,0 +1,80 @@
+"""read_certificates: PEM, DER, PKCS#7 and pasted openssl output, block by block."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import serialization
+
+from post_renderer.trust.formats import read_certificates
+
+from ... import certs
+
+
+def read(data: bytes, source: str = "ca.pem"):
+    problems: list[tuple[str, str]] = []
+    items = read_certificates(data, source, problems)
+    return [cert for _, cert in items], problems
+
+
+def test_every_pem_block_becomes_a_certificate_in_order(corp_root, corp_intermediate):
+    found, problems = read(b"junk before\n" + corp_root.pem + b"\n\n" + corp_intermediate.pem)
+    assert problems == []
+    assert [c.fingerprint for c in found] == [corp_root.fingerprint, corp_intermediate.fingerprint]
+
+
+def test_crlf_line_ends_are_read(corp_root):
+    found, _ = read(corp_root.pem.replace(b"\n", b"\r\n"))
+    assert [c.fingerprint for c in found] == [corp_root.fingerprint]
+
+
+def test_der_and_pkcs7_are_read(corp_root, corp_intermediate):
+    assert [c.fingerprint for c in read(corp_root.der)[0]] == [corp_root.fingerprint]
+    for encoding in (serialization.Encoding.PEM, serialization.Encoding.DER):
+        found, problems = read(certs.pkcs7_bundle(corp_root, corp_intermediate,
+                                                  encoding=encoding))
+        assert problems == []
+        assert {c.fingerprint for c in found} == {corp_root.fingerprint,
+                                                  corp_intermediate.fingerprint}
+
+
+def test_openssls_trusted_certificate_form_is_read(corp_root):
+    body = corp_root.pem.replace(b"BEGIN CERTIFICATE", b"BEGIN TRUSTED CERTIFICATE").replace(
+        b"END CERTIFICATE", b"END TRUSTED CERTIFICATE")
+    assert [c.fingerprint for c in read(body)[0]] == [corp_root.fingerprint]
+
+
+def test_a_private_key_is_a_problem_that_never_quotes_the_key(corp_root):
+    found, problems = read(corp_root.pem + corp_root.key_pem)
+    assert len(found) == 1
+    [(message, hint)] = problems
+    line = corp_root.pem.count(b"\n") + 1
+    assert message == f"ca.pem: block 2 (line {line}) is a private key"
+    key_body = corp_root.key_pem.splitlines()[1].decode()
+    assert key_body not in message + hint
+    assert "exposed" in hint
+
+
+def test_a_truncated_block_is_named_with_its_line(corp_root):
+    cut = corp_root.pem[: corp_root.pem.index(b"-----END")]
+    _, problems = read(b"\n\n" + cut)
+    [(message, _)] = problems
+    assert message == "ca.pem: block 1 (line 3) is truncated: it has no " \
+                      "'-----END CERTIFICATE-----' line"
+
+
+def test_damaged_base64_is_a_problem(corp_root):
+    lines = corp_root.pem.splitlines()
+    lines[2] = b"!!!" + lines[2][3:]
+    _, problems = read(b"\n".join(lines))
+    assert "is damaged: it is not base64" in problems[0][0]
+
+
+def test_other_pem_objects_are_refused_by_their_label():
+    _, problems = read(b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")
+    assert problems[0][0] == "ca.pem: block 1 (line 1) is a 'X509 CRL', not a certificate"
+
+
+def test_text_with_no_certificate_says_which_formats_are_accepted():
+    _, problems = read(b"hello", "notes.txt")
+    assert problems == [("notes.txt: no certificate found",
+                         "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 "
+                         "certificates")]
