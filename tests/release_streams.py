@@ -105,7 +105,8 @@ def mapping_lines(mapping: dict, indent: int, seq: int, styles: list[str]) -> li
             lines += sequence_lines(value, indent + seq, seq, styles)
         elif isinstance(value, Block):
             indicator = value.indicator
-            if value.text[:1] in (" ", "\t"):  # say the indentation: the text starts indented
+            first = next((line for line in value.text.split("\n") if line.strip()), "")
+            if first[:1] in (" ", "\t"):  # say the indentation: the text starts indented
                 indicator = indicator[0] + "2" + indicator[1:]
             lines.append(f"{pad}{key}: {indicator}")
             lines += [f"{pad}  {line}" if line else "" for line in value.text.split("\n")]
