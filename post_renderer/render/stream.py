@@ -136,13 +136,34 @@ def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]
             line_end = data.find(b"\n", position)
             line_end = len(data) if line_end < 0 else line_end
             if pattern.line.fullmatch(data, line_start, line_end) or \
-                    pattern.loose.search(data[line_start:line_end]):
+                    _loosely_matches(pattern, data[line_start:line_end]):
                 index = chunks.index_at(position)
                 hits.add(index)
                 position = data.find(pattern.value, max(chunks[index].end, line_end))
             else:
                 position = data.find(pattern.value, line_end)
     return [chunks[i] for i in sorted(hits)]
+
+
+def _loosely_matches(pattern: LinePattern, line: bytes) -> bool:
+    """A quoted or flow spelling of the pair on this line, before any comment."""
+    found = pattern.loose.search(line)
+    return found is not None and found.start() < _comment_start(line)
+
+
+def _comment_start(line: bytes) -> int:
+    """Where a YAML comment starts on the line ('#' at its start or after a blank, outside
+    quotes), or the line's length."""
+    quote = 0
+    for index, byte in enumerate(line):
+        if quote:
+            if byte == quote:
+                quote = 0
+        elif byte in b"\"'":
+            quote = byte
+        elif byte == 0x23 and (index == 0 or line[index - 1] in b" \t"):  # '#'
+            return index
+    return len(line)
 
 
 def join(data: bytes, chunks: Chunks, replaced: dict[int, bytes],

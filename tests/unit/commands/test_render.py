@@ -11,19 +11,19 @@ from post_renderer.commands import DETAIL, NOTICE, WARNING, Outcome
 from post_renderer.commands.render import read_manifests, run
 from post_renderer.errors import ManifestError, UsageError
 
-from ..chart_manifests import configmap, controller, release, service
+from ..chart_manifests import FULLNAME, configmap, controller, release, service
 
 
 def args(filename: str, **given) -> argparse.Namespace:
     defaults = dict(config=None, proxy_url=None, ca_file=None, no_proxy=None, workload=None,
-                    auto_update=None, explain=False, plan=False)
+                    auto_update=None, explain=False, plan=False, strict=False, no_cache=True)
     return argparse.Namespace(filename=filename, **{**defaults, **given})
 
 
 @pytest.fixture
 def manifests(tmp_path, monkeypatch):
     for name in ("OCEAN_PROXY_URL", "OCEAN_PROXY_CA_FILE", "OCEAN_PROXY_NO_PROXY",
-                 "OCEAN_PROXY_AUTO_UPDATE", "OCEAN_PROXY_CONFIG"):
+                 "OCEAN_PROXY_AUTO_UPDATE", "OCEAN_PROXY_CONFIG", "OCEAN_PROXY_STRICT"):
         monkeypatch.delenv(name, raising=False)
 
     def write(data: bytes) -> str:
@@ -53,7 +53,12 @@ def test_plan_prints_json_instead_of_the_manifests(manifests):
     data = release(controller(), configmap())
     said = run(args(manifests(data), proxy_url="http://proxy.corp:3128", plan=True), Outcome())
     plan = json.loads(b"".join(said.output))
-    assert {d["kind"] for d in plan["documents"]} == {"Deployment", "ConfigMap"}
+    assert {d["kind"] for d in plan["documents"]} == {"Deployment", "ConfigMap", "Secret"}
+    # the controller reads its proxy from the ConfigMap: the full URL is also added in
+    # Secret '<configmap>-ocean-proxy' for the metric exporter of another release
+    [secret] = [d for d in plan["documents"] if d["kind"] == "Secret"]
+    assert secret["document"] is None and secret["name"] == f"{FULLNAME}-ocean-proxy"
+    assert b"proxy.corp" not in json.dumps(secret).encode()  # the plan shows no Secret data
     assert json.loads(b"".join(run(args(manifests(release(service())), plan=True),
                                    Outcome()).output)) == {"documents": []}
 

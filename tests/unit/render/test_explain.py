@@ -88,8 +88,15 @@ def test_plan_json_patches_apply_to_the_documents_they_name(corp_root):
     plan = json.loads(plan_json(build_plan(release_, injection)))
 
     documents = load_all(data)
+    added = []
     for entry in plan["documents"]:
-        document = documents[entry["document"] - 1]
+        if entry["document"] is None:  # an added document: its patch adds it whole
+            document = jsonpatch.apply_patch({}, entry["patch"])
+            added.append(entry["name"])
+        else:
+            document = documents[entry["document"] - 1]
+            jsonpatch.apply_patch(document, entry["patch"])
         assert (document["kind"], document["metadata"]["name"]) == (entry["kind"], entry["name"])
-        jsonpatch.apply_patch(document, entry["patch"])
         assert len(entry["reasons"]) == len(entry["patch"])
+    # the controller reads its proxy from the ConfigMap: the full URL goes to a Secret beside it
+    assert added == [f"{FULLNAME}-ocean-proxy"]

@@ -6,6 +6,7 @@ import pytest
 
 from post_renderer.errors import AutoUpdateError, BundleError
 from post_renderer.render.chart_settings import KeyRef
+from post_renderer.render.pipeline import post_render
 
 from ... import certs
 from ..chart_manifests import CA_KEY, CA_SECRET, FULLNAME, ca_secret, configmap, controller, release
@@ -68,10 +69,12 @@ def test_a_user_bundle_for_a_secret_made_elsewhere_goes_into_ours_with_a_notice(
 
 
 def test_a_ca_secret_made_elsewhere_without_a_user_bundle_is_warned_about():
-    injection = resolve(release(controller(ca_secret="corp-trust"),
-                                configmap(proxy_url=CHART_PROXY)))
-    assert injection.trust is None
-    assert any("'corp-trust'" in w and "--ca-file" in w for w in injection.warnings)
+    data = release(controller(ca_secret="corp-trust"), configmap(proxy_url=CHART_PROXY))
+    assert resolve(data).trust is None
+    # a lint now (a warning, an error with --strict), said once per workload
+    lints = post_render(data, user_settings()).lints
+    assert any("'corp-trust'" in lint.message and "not part of this release" in lint.message
+               and "--ca-file" in lint.hint for lint in lints)
 
 
 def test_a_bundle_too_large_for_a_secret_is_refused(monkeypatch):

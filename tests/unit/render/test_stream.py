@@ -44,6 +44,15 @@ def test_a_line_pattern_matches_list_items_and_quotes_but_not_comments_or_prefix
     assert [c.index for c in found] == [0, 3]
 
 
+def test_a_quoted_or_flow_spelling_counts_only_outside_comments():
+    data = (b'---\n{"kind": "Deployment", "name": "target"}\n'  # JSON: found
+            b'---\nimage: x  # {"name": "target"}\n'  # in a trailing comment: not found
+            b'---\n    # - {"name": "target"}\n'  # a commented-out item: not found
+            b'---\n{"note": "a # b", "name": "target"}\n')  # '#' inside quotes: found
+    found = chunks_matching(data, split_documents(data), [line_pattern("name", "target")])
+    assert [c.index for c in found] == [0, 3]
+
+
 def test_join_without_changes_gives_back_the_input_bytes():
     chunks = split_documents(STREAM)
     parts = join(STREAM, chunks, {}, [])

@@ -5,12 +5,8 @@ from __future__ import annotations
 import pytest
 
 from post_renderer.errors import ConfigError
-from post_renderer.render.workloads import (
-    WorkloadRef,
-    is_fluent_bit,
-    is_ocean_controller,
-    parse_workload_ref,
-)
+from post_renderer.render.agents import CONTROLLER, recognise
+from post_renderer.render.workloads import WorkloadRef, is_fluent_bit, parse_workload_ref
 
 
 def deployment(containers: list[str], labels: dict | None = None) -> dict:
@@ -38,12 +34,12 @@ def test_a_bad_workload_ref_names_its_source_and_the_kinds(text):
 
 
 def test_the_controller_is_recognised_by_container_name_or_pod_label():
-    assert is_ocean_controller(deployment(["ocean-kubernetes-controller"]), "Deployment")
-    assert is_ocean_controller(
+    assert recognise(deployment(["ocean-kubernetes-controller"]), "Deployment") == CONTROLLER
+    assert recognise(
         deployment(["manager"], {"app.kubernetes.io/name": "ocean-kubernetes-controller"}),
-        "Deployment")
-    assert not is_ocean_controller(deployment(["metrics-server"]), "Deployment")
-    assert not is_ocean_controller(deployment(["ocean-kubernetes-controller"]), "Service")
+        "Deployment") == CONTROLLER
+    assert recognise(deployment(["metrics-server"]), "Deployment") is None
+    assert recognise(deployment(["ocean-kubernetes-controller"]), "Service") is None
 
 
 def test_fluent_bit_is_the_log_shipper_or_any_fluent_bit_image():

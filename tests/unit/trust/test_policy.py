@@ -11,6 +11,7 @@ from post_renderer.trust.policy import judge
 
 from ... import certs
 from ...certs import DAY, NOW
+from ...runtime_pki import with_signature_hash
 
 
 def verdict(issued: certs.Issued, *, now: dt.datetime = NOW, from_s_client: bool = False):
@@ -22,17 +23,22 @@ def test_a_valid_root_is_ok(corp_root):
     assert result.verdict == "ok" and result.warnings == () and result.refusals == ()
 
 
-def test_expired_ca_is_refused_with_its_subject_and_date():
+def test_expired_ca_is_left_out_with_its_subject_and_date():
+    # as Go and OpenSSL: unusable, but only the bundle decides whether that refuses it
     expired = certs.root("Old Corp CA", not_before=NOW - 90 * DAY, not_after=NOW - 2 * DAY)
-    [(message, hint)] = verdict(expired).refusals
+    result = verdict(expired)
+    assert result.verdict == "left out" and not result.usable and result.refusals == ()
+    [(message, hint)] = result.unusable
     assert "'CN=Old Corp CA,O=Example Corp'" in message
     assert f"expired on {(NOW - 2 * DAY):%Y-%m-%d}" in message
     assert "current CA certificate" in hint
 
 
-def test_not_yet_valid_ca_is_refused_and_the_clock_is_suspected():
+def test_not_yet_valid_ca_is_left_out_and_the_clock_is_suspected():
     future = certs.root("Future CA", not_before=NOW + 2 * DAY)
-    [(message, hint)] = verdict(future).refusals
+    result = verdict(future)
+    assert result.verdict == "left out" and not result.usable
+    [(message, hint)] = result.unusable
     assert "is not valid before" in message and "clock" in hint
 
 
@@ -55,11 +61,28 @@ def test_expiry_within_30_days_is_a_warning():
     assert verdict(certs.root("Later CA", not_after=NOW + 40 * DAY)).verdict == "ok"
 
 
-def test_sha1_small_keys_and_missing_constraints_are_warnings():
-    sha1 = certs.resign_with_sha1(certs.root("Sha1 CA", key=certs.new_key("rsa", 2048)))
-    assert any("SHA1" in w for w in verdict(sha1).warnings)
+def test_sha1_is_warned_about_below_the_anchor_only():
+    rsa_root = certs.root("Sha1 CA", key=certs.new_key("rsa", 2048))
+    # no client checks a trust anchor's own signature
+    assert verdict(certs.resign_with_sha1(rsa_root)).warnings == ()
+    below = with_signature_hash(certs.intermediate(rsa_root, "Sha1 Intermediate CA"),
+                                rsa_root, "sha1")
+    result = verdict(below)
+    assert result.usable
+    assert any("SHA-1" in w and "log-shipper (OpenSSL)" in w for w in result.warnings)
+
+
+def test_a_key_only_openssl_refuses_is_a_warning_naming_the_log_shipper():
     small = certs.root("Small CA", key=certs.new_key("rsa", 1024),
                        hash_algorithm=hashes.SHA256())
-    assert any("small key" in w for w in verdict(small).warnings)
+    result = verdict(small)
+    assert result.verdict == "warning" and result.usable
+    assert any("RSA 1024 key" in w and "log-shipper (OpenSSL" in w for w in result.warnings)
+
+
+def test_a_root_without_basic_constraints_is_left_out_as_go_refuses_it():
     v1_style = certs.root("Old Style CA", ca=None)
-    assert any("no CA basic constraint" in w for w in verdict(v1_style).warnings)
+    result = verdict(v1_style)
+    assert result.verdict == "left out" and not result.usable
+    assert any("no basic constraints extension" in m and "controller (Go)" in m
+               for m, _ in result.unusable)

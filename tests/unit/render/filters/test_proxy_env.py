@@ -104,7 +104,14 @@ def test_the_configmap_keeps_the_url_without_credentials():
 
 def test_a_configmap_already_without_credentials_is_left_alone():
     data = release(controller(), configmap(proxy_url=PLAIN))
-    assert proxy_env.propose(context_for(data, user_settings())) == []
+    proposals = proxy_env.propose(context_for(data, user_settings()))
+    assert not [p for p in proposals if p.resource.kind == "ConfigMap"]
+    # only the Secret beside it, with the full URL, for a metric exporter of another release
+    [shared] = proposals
+    assert (shared.resource.kind, shared.resource.name) == ("Secret", f"{FULLNAME}-ocean-proxy")
+    assert shared.resource.chunk is None  # a new document
+    data_ = shared.change.op["value"]["data"]
+    assert {k: base64.b64decode(v).decode() for k, v in data_.items()} == {"proxy-url": PLAIN}
 
 
 def test_a_decoded_copy_no_longer_needed_is_removed_from_our_secret():
