@@ -24,10 +24,9 @@ from post_renderer.render.kube import (
     env_entries,
     get_path,
 )
-from post_renderer.render.release import Release, Resource
+from post_renderer.render.release import EMBEDDED_JOB_KEY, Release, Resource
 from post_renderer.render.settings import Setting
 
-AUTO_UPDATE_KEY = "auto-update.job"
 PROXY_KEY = "proxy-url"  # in the chart's ConfigMap, and in the Secrets ocean-proxy writes
 # PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
@@ -70,9 +69,9 @@ def read_chart_settings(release: Release) -> ChartSettings:
     if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None:
         ca_data = Setting(_secret_bytes(ca_secret, ca_ref.key), str(ca_ref))
     jobs = tuple(
-        KeyRef("ConfigMap", resource.name, AUTO_UPDATE_KEY)
+        KeyRef("ConfigMap", resource.name, EMBEDDED_JOB_KEY)
         for resource in release.referenced("ConfigMap")
-        if isinstance(get_path(resource.document, ("data", AUTO_UPDATE_KEY)), str)
+        if isinstance(get_path(resource.document, ("data", EMBEDDED_JOB_KEY)), str)
     )
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs,
                          _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)))

@@ -39,6 +39,8 @@ from post_renderer.render.workloads import WorkloadRef
 
 # Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
 # parsing it would make helm wait for minutes.
+# The chart's ConfigMap key that holds the auto-update Job's manifest as text.
+EMBEDDED_JOB_KEY = "auto-update.job"
 MAX_PARSED_BYTES = 4 * 1024 * 1024
 
 
@@ -76,11 +78,13 @@ class Release:
     """
 
     def __init__(self, data: bytes, chunks: Chunks, workloads: list[Resource],
-                 candidates: dict[tuple[str, str], list[Resource]]) -> None:
+                 candidates: dict[tuple[str, str], list[Resource]],
+                 embedded: dict[tuple[int, str], ParsedDocument] | None = None) -> None:
         self.data = data
         self.chunks = chunks
         self.workloads = workloads
         self._candidates = candidates
+        self._embedded = embedded or {}
         home = workloads[0].namespace if workloads else None
         self._objects = {key: chosen[0] for key, found in candidates.items()
                          if (chosen := [r for r in found if _beside(r, home)] or found)}
@@ -97,7 +101,13 @@ class Release:
 
     def unit(self, workload: Resource) -> Release:
         """The release as ``workload`` alone sees it."""
-        return Release(self.data, self.chunks, [workload], self._candidates)
+        return Release(self.data, self.chunks, [workload], self._candidates, self._embedded)
+
+    def embedded(self, configmap: Resource, key: str) -> ParsedDocument | None:
+        """The manifest a ConfigMap holds as text under ``key`` (the auto-update Job)."""
+        if configmap.chunk is None:
+            return None
+        return self._embedded.get((configmap.chunk.index, key))
 
 
 def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Release:
@@ -115,7 +125,20 @@ def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Re
             found = [r for r in _parse(data, matching, (kind,)) if r.name == name]
             if found:
                 objects[(kind, name)] = found
-    return Release(data, chunks, workloads, objects)
+    return Release(data, chunks, workloads, objects, _embedded_manifests(objects))
+
+
+def _embedded_manifests(objects: dict[tuple[str, str], list[Resource]]
+                        ) -> dict[tuple[int, str], ParsedDocument]:
+    """The Job manifests the chart's ConfigMaps embed as text, parsed now like the rest."""
+    embedded = {}
+    for (kind, _), found in objects.items():
+        for resource in found:
+            text = get_path(resource.document, ("data", EMBEDDED_JOB_KEY))
+            if kind == "ConfigMap" and isinstance(text, str) and resource.chunk is not None:
+                embedded[(resource.chunk.index, EMBEDDED_JOB_KEY)] = parse_document(
+                    text, "the embedded auto-update Job", lines_of="the Job")
+    return embedded
 
 
 def _object_keys(workloads: Iterable[Resource]) -> Iterable[tuple[str, str]]:

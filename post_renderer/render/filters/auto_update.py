@@ -14,7 +14,7 @@ from post_renderer.render.chart_settings import KeyRef
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
 from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode, containers, get_path, pointer
-from post_renderer.render.manifest import detect_style, edit_document, parse_document
+from post_renderer.render.manifest import detect_style, edit_document
 from post_renderer.render.pod_patch import Change, PodEntry, PodWants, pod_spec_changes
 from post_renderer.render.release import Release
 
@@ -22,10 +22,9 @@ from post_renderer.render.release import Release
 def job_script(release: Release, ref: KeyRef) -> str | None:
     """The shell script of the embedded Job's container (the last of its args)."""
     configmap = release.get("ConfigMap", ref.name)
-    text = get_path(configmap.document, ("data", ref.key)) if configmap else None
-    if not isinstance(text, str):
+    job = release.embedded(configmap, ref.key) if configmap else None
+    if job is None:
         return None
-    job = parse_document(text, "the embedded auto-update Job", lines_of="the Job")
     spec = get_path(job.data, POD_SPEC_PATHS.get(get_path(job.data, ("kind",)), ("spec",)))
     for _, _, container in containers(spec):
         args = container.get("args")
@@ -78,10 +77,10 @@ def propose(context: PlanContext) -> list[Proposal]:
     found = []
     for ref in injection.auto_update_jobs:
         configmap = release.get("ConfigMap", ref.name)
+        job = release.embedded(configmap, ref.key) if configmap else None
         text = get_path(configmap.document, ("data", ref.key)) if configmap else None
-        if configmap is None or not isinstance(text, str):
+        if configmap is None or job is None or not isinstance(text, str):
             continue
-        job = parse_document(text, "the embedded auto-update Job", lines_of="the Job")
         kind = get_path(job.data, ("kind",))
         if kind not in POD_SPEC_PATHS:
             continue

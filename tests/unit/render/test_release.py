@@ -89,3 +89,17 @@ def test_referenced_lists_only_objects_that_are_here():
     found = release_of(release(controller(), configmap()))
     assert [r.name for r in found.referenced("ConfigMap")] == [FULLNAME]
     assert found.referenced("Secret") == []  # token and CA Secrets are not in this stream
+
+
+def test_the_embedded_auto_update_job_is_parsed_with_the_release():
+    found = release_of(release(controller(), configmap()))
+    cm = found.get("ConfigMap", FULLNAME)
+    job = found.embedded(cm, "auto-update.job")
+    assert job is not None and job.data["kind"] == "Job"
+
+
+def test_a_broken_embedded_job_fails_when_the_release_is_read_not_later():
+    broken = configmap().replace("    kind: Job", "    kind: [Job")
+    assert broken != configmap()
+    with pytest.raises(ManifestError, match="auto-update Job"):
+        release_of(release(controller(), broken))
