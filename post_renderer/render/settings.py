@@ -104,6 +104,14 @@ def read_settings(flags: argparse.Namespace, environ: Mapping[str, str]) -> User
     )
 
 
+def named_files(flags: argparse.Namespace, environ: Mapping[str, str]) -> list[str]:
+    """The files ``read_settings`` reads before it reads the config file: the config file and
+    the CA files the flags and the environment name (whether or not they are the ones used)."""
+    config = [flags.config or environ.get("OCEAN_PROXY_CONFIG") or ""]
+    return [p for p in (*config, *(flags.ca_file or ()),
+                        *_split_paths(environ.get("OCEAN_PROXY_CA_FILE"))) if p]
+
+
 def _first(*candidates: tuple[Any, str]) -> Setting | None:
     for value, source in candidates:
         if value not in (None, "", [], ()):
