@@ -152,8 +152,8 @@ def code_identity() -> bytes:
              for name in sorted(names) if name.endswith(".py")]
     for module in ("ruamel/yaml/__init__.py", "jsonpatch.py", "cryptography/__init__.py"):
         # found as the import system would, without importing even the namespace 'ruamel'
-        found = (os.path.join(entry or ".", module) for entry in sys.path)
-        files += [next((path for path in found if os.path.isfile(path)), module)]
+        places = (os.path.join(entry or ".", module) for entry in sys.path)
+        files += [next((path for path in places if os.path.isfile(path)), module)]
     stamps = []
     for path in sorted(files):
         with contextlib.suppress(OSError):

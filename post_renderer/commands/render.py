@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 from post_renderer import output_cache
 from post_renderer.commands import Message, Outcome
 from post_renderer.errors import ManifestError, OceanProxyError, UsageError, shown
-from post_renderer.render.settings import UserSettings, named_files, read_settings
+from post_renderer.render.setting_sources import named_files
 
 if TYPE_CHECKING:
     from post_renderer.render.pipeline import RenderResult
+    from post_renderer.render.settings import UserSettings
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -34,13 +35,13 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
     cache = output_cache.output_cache_for(os.environ, disabled=args.no_cache)
     if cache.directory is None:
-        user = read_settings(args, os.environ)
+        user = user_settings(args)
         render(args, user, read_manifests(args.filename), said)
         return said
     try:
         data = read_manifests(args.filename)
     except OceanProxyError:
-        read_settings(args, os.environ)  # its mistakes are said first, as without the cache
+        user_settings(args)  # its mistakes are said first, as without the cache
         raise
     key = run_key(args, os.environ, data)
     entry = cache.load(key) if key is not None else None
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         said.write(entry.output)
         return said
     started = output_cache.now()
-    user = read_settings(args, os.environ)
+    user = user_settings(args)
     said_before, written_before = len(said.messages), len(said.output)
     result = render(args, user, data, said, dt.datetime.fromtimestamp(started, dt.timezone.utc))
     entry = _entry(result, user, started, said.messages[said_before:],
@@ -57,6 +58,13 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if key is not None and entry is not None:
         cache.store(key, entry)
     return said
+
+
+def user_settings(args: argparse.Namespace) -> UserSettings:
+    """The settings, read and checked; imported here, since a hit never needs them."""
+    from post_renderer.render.settings import read_settings
+
+    return read_settings(args, os.environ)
 
 
 def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outcome,
