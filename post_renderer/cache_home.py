@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 
-def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> Path | None:
-    """The directory the caches go under, or None when they are turned off."""
+def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | None:
+    """The directory the caches go under, or None when they are turned off (a str: a hit of
+    the output cache does without pathlib)."""
     if disabled or environ.get("OCEAN_PROXY_NO_CACHE", "") not in ("", "0"):
         return None
     base = environ.get("OCEAN_PROXY_CACHE_DIR")
@@ -22,4 +22,4 @@ def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> Path | 
             os.path.join(environ["XDG_CACHE_HOME"], "helm") if environ.get("XDG_CACHE_HOME")
             else os.path.join(os.path.expanduser("~"), ".cache", "helm"))
         base = os.path.join(helm, "ocean-proxy")
-    return Path(base)
+    return base

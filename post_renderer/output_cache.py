@@ -29,7 +29,6 @@ import os
 import stat
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from post_renderer import __version__
@@ -63,7 +62,7 @@ class Entry(NamedTuple):
 class OutputCache:
     """Entries by key in ``directory``; ``directory=None`` remembers nothing."""
 
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: str | None) -> None:
         self.directory = directory
 
     def load(self, key: bytes) -> Entry | None:
@@ -71,7 +70,7 @@ class OutputCache:
         if self.directory is None:
             return None
         try:
-            with open(self.directory / _name(key), "rb") as handle:
+            with open(os.path.join(self.directory, _name(key)), "rb") as handle:
                 sealed = handle.read(len(_MAGIC) + _NONCE + MAX_META_BYTES + MAX_OUTPUT_BYTES
                                      + 4 + _TAG + 1)
             entry = _entry(_open(key, sealed))
@@ -95,10 +94,10 @@ class OutputCache:
         if len(plain) > MAX_META_BYTES:
             return
         sealed = _seal(key, len(plain).to_bytes(4, "big") + plain + entry.output)
-        path = self.directory / _name(key)
-        temporary = path.with_name(f".{os.getpid()}.{os.urandom(8).hex()}.tmp")
+        path = os.path.join(self.directory, _name(key))
+        temporary = os.path.join(self.directory, f".{os.getpid()}.{os.urandom(8).hex()}.tmp")
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(sealed)
@@ -128,7 +127,7 @@ class OutputCache:
 def output_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> OutputCache:
     """The cache the environment asks for, or a disabled one."""
     home = cache_home(environ, disabled=disabled)
-    return OutputCache(None if home is None else home / "outputs")
+    return OutputCache(None if home is None else os.path.join(home, "outputs"))
 
 
 def file_digest(path: str) -> str | None:

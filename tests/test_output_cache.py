@@ -243,7 +243,7 @@ def test_a_ca_file_that_is_a_pipe_is_read_once_and_not_cached(vendor_render, tmp
 
 def test_the_cache_keeps_only_recent_entries(tmp_path, monkeypatch):
     monkeypatch.setattr(output_cache, "MAX_ENTRIES", 3)
-    cache = output_cache.OutputCache(tmp_path / "outputs")
+    cache = output_cache.OutputCache(str(tmp_path / "outputs"))
     for number in range(5):
         cache.store(bytes([number]) * 32, output_cache.Entry(b"out", (), 0.0, None))
         written = tmp_path / "outputs" / output_cache._name(bytes([number]) * 32)
@@ -254,7 +254,7 @@ def test_the_cache_keeps_only_recent_entries(tmp_path, monkeypatch):
 
 
 def test_an_output_over_the_limit_is_not_kept(tmp_path):
-    cache = output_cache.OutputCache(tmp_path / "outputs")
+    cache = output_cache.OutputCache(str(tmp_path / "outputs"))
     big = b"x" * (output_cache.MAX_OUTPUT_BYTES + 1)
     cache.store(b"k" * 32, output_cache.Entry(big, (), 0.0, None))
     assert cache.load(b"k" * 32) is None

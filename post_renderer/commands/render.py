@@ -9,7 +9,6 @@ output cache (``output_cache``) without importing the pipeline.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
 import json
 import os
@@ -23,6 +22,8 @@ from post_renderer.errors import ManifestError, OceanProxyError, UsageError, sho
 from post_renderer.render.setting_sources import named_files
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from post_renderer.render.pipeline import RenderResult
     from post_renderer.render.settings import UserSettings
 
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         said.messages.extend(Message(level, text) for level, text in entry.messages)
         said.write(entry.output)
         return said
+    import datetime as dt  # a hit never needs the clock as a date
+
     started = output_cache.now()
     user = user_settings(args)
     said_before, written_before = len(said.messages), len(said.output)
@@ -121,6 +124,8 @@ def _entry(result: RenderResult, user: UserSettings, started: float,
     valid_until = None
     trust = result.injection.trust if result.injection is not None else None
     if trust is not None:
+        import datetime as dt
+
         from post_renderer.trust import verdicts_change_after
 
         change = verdicts_change_after((*trust.certificates, *trust.judged),

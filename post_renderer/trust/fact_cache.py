@@ -67,7 +67,7 @@ class FactCache:
 def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> FactCache:
     """The cache the environment asks for, or a disabled one."""
     home = cache_home(environ, disabled=disabled)
-    return FactCache(None if home is None else home / f"facts-{__version__}")
+    return FactCache(None if home is None else Path(home) / f"facts-{__version__}")
 
 
 def facts_json(cert: Certificate) -> dict[str, Any]:
