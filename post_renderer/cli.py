@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from post_renderer import __version__
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError, shown
-from post_renderer.render.settings import AUTO_UPDATE_POLICIES
+from post_renderer.render.setting_sources import AUTO_UPDATE_POLICIES
 from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
 

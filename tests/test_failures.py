@@ -250,9 +250,9 @@ def test_an_internal_error_is_one_line_without_a_traceback(tmp_path: Path):
         [VENV_BIN / "python", "-c",
          "import sys; from post_renderer import cli; from post_renderer.commands import render\n"
          "def boom(*a, **k): raise KeyError('secret-token-value')\n"
-         "render.post_render = boom\n"
+         "render.render = boom  # what a miss runs; the cache is off\n"
          "sys.exit(cli.main(['render', '--proxy-url', 'http://p:3128']))"],
-        input=DEPLOYMENT, capture_output=True, env=clean_env())
+        input=DEPLOYMENT, capture_output=True, env=clean_env(OCEAN_PROXY_NO_CACHE="1"))
     stderr = run.stderr.decode()
     assert run.returncode == 1
     assert run.stdout == b""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from post_renderer.commands.render import post_render
 from post_renderer.errors import ManifestError
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.render.pipeline import post_render
 from post_renderer.render.settings import Setting, UserSettings
 
 from . import certs

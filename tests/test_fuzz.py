@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from post_renderer.commands.render import post_render
 from post_renderer.errors import OceanProxyError
+from post_renderer.render.pipeline import post_render
 from post_renderer.render.settings import Setting, UserSettings
 from post_renderer.trust import certificate_from_der, inspect_bundle
 

@@ -27,8 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from post_renderer.commands.render import post_render
 from post_renderer.render.kube import POD_SPEC_PATHS
+from post_renderer.render.pipeline import post_render
 from post_renderer.render.workloads import is_fluent_bit
 
 from . import certs

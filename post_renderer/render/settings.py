@@ -24,6 +24,7 @@ from post_renderer.errors import ConfigError, shown
 from post_renderer.proxy_settings.no_proxy import parse_no_proxy
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.kube import YamlNode
+from post_renderer.render.setting_sources import AUTO_UPDATE_POLICIES, split_paths
 from post_renderer.render.workloads import WorkloadRef, parse_workload_ref
 from post_renderer.trust import MAX_CA_FILE_BYTES
 from post_renderer.user_files import read_user_file
@@ -31,7 +32,6 @@ from post_renderer.user_files import read_user_file
 if TYPE_CHECKING:
     import argparse
 
-AUTO_UPDATE_POLICIES = ("inject", "keep", "refuse")
 CONFIG_KEYS = ("proxyUrl", "caFiles", "noProxy", "workloads", "autoUpdate")
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -69,7 +69,7 @@ def read_settings(flags: argparse.Namespace, environ: Mapping[str, str]) -> User
     )
     ca_files = _first(
         (flags.ca_file, "--ca-file"),
-        (_split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),
+        (split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),
         (_config_paths(config.get("caFiles"), config_dir, config_source), config_source),
     )
     no_proxy = _first(
@@ -109,10 +109,6 @@ def _first(*candidates: tuple[Any, str]) -> Setting | None:
         if value not in (None, "", [], ()):
             return Setting(value, source)
     return None
-
-
-def _split_paths(value: str | None) -> list[str]:
-    return [p for p in (value or "").split(os.pathsep) if p]
 
 
 def _as_list(value: YamlNode, source: str = "") -> list[str]:

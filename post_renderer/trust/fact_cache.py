@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from post_renderer import __version__
+from post_renderer.cache_home import cache_home
 from post_renderer.trust.certificate import Certificate, certificate_from_der
 from post_renderer.trust.finding import Finding
 
@@ -65,15 +66,8 @@ class FactCache:
 
 def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> FactCache:
     """The cache the environment asks for, or a disabled one."""
-    if disabled or environ.get("OCEAN_PROXY_NO_CACHE", "") not in ("", "0"):
-        return FactCache(None)
-    base = environ.get("OCEAN_PROXY_CACHE_DIR")
-    if not base:
-        helm = environ.get("HELM_CACHE_HOME") or (
-            os.path.join(environ["XDG_CACHE_HOME"], "helm") if environ.get("XDG_CACHE_HOME")
-            else os.path.join(os.path.expanduser("~"), ".cache", "helm"))
-        base = os.path.join(helm, "ocean-proxy")
-    return FactCache(Path(base) / f"facts-{__version__}")
+    home = cache_home(environ, disabled=disabled)
+    return FactCache(None if home is None else Path(home) / f"facts-{__version__}")
 
 
 def facts_json(cert: Certificate) -> dict[str, Any]:

@@ -92,10 +92,11 @@ def test_an_unexpected_failure_is_an_internal_error_without_a_traceback(
         tmp_path, capsysbinary, monkeypatch):
     from post_renderer.commands import render
 
-    def explode(*args, **kwargs):  # post_render(data, user, facts=...)
+    def explode(*args, **kwargs):  # what a run without a cached answer does
         raise KeyError("a secret from the input")
 
-    monkeypatch.setattr(render, "post_render", explode)
+    monkeypatch.setattr(render, "render", explode)
+    monkeypatch.setenv("OCEAN_PROXY_NO_CACHE", "1")
     code = cli.main(["render", "-f", file(tmp_path, "m.yaml", release(service()))])
     out, err = capsysbinary.readouterr()
     assert code == 1 and out == b""

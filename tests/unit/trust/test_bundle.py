@@ -13,7 +13,7 @@ from ... import certs
 def test_the_bundle_is_deduplicated_sorted_and_blind_to_order(corp_root, other_root):
     a, _ = load_trust_bundle([("a.pem", corp_root.pem + other_root.pem + corp_root.pem)])
     b, _ = load_trust_bundle([("b.pem", other_root.pem), ("c.pem", corp_root.pem)])
-    assert a == b
+    assert a.certificates == b.certificates  # what the pods trust, whatever was judged
     assert len(a.certificates) == 2
     assert a.checksum() == b.checksum()
     assert a.pem().count(b"BEGIN CERTIFICATE") == 2

@@ -1,0 +1,25 @@
+"""Where ocean-proxy's caches live, and whether they are on at all.
+
+``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
+(``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``); ``--no-cache`` or
+``OCEAN_PROXY_NO_CACHE=1`` turns every cache off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+
+def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | None:
+    """The directory the caches go under, or None when they are turned off (a str: a hit of
+    the output cache does without pathlib)."""
+    if disabled or environ.get("OCEAN_PROXY_NO_CACHE", "") not in ("", "0"):
+        return None
+    base = environ.get("OCEAN_PROXY_CACHE_DIR")
+    if not base:
+        helm = environ.get("HELM_CACHE_HOME") or (
+            os.path.join(environ["XDG_CACHE_HOME"], "helm") if environ.get("XDG_CACHE_HOME")
+            else os.path.join(os.path.expanduser("~"), ".cache", "helm"))
+        base = os.path.join(helm, "ocean-proxy")
+    return base
