@@ -10,13 +10,16 @@ business: this version's code, the settings, the files they name, the input). An
 the output bytes and the messages, which contain proxy passwords and CA Secrets, so it is
 never kept in clear: it is encrypted with a keystream derived from ``key`` (SHAKE-256 over a
 key derived from it and a random nonce), authenticated with HMAC-SHA256 under another key
-derived from it, and named by yet another hash of it. Whoever lacks the input and the
-settings can neither find nor read an entry. An entry is used only between ``valid_from``
-and ``valid_until`` (the first moment a certificate verdict changes) and while the files it
-``depends`` on still hash the same. Files are 0600 in a 0700 ``outputs/`` directory under
-``cache_home``; damage of any kind, a read-only or missing directory, or two runs at once
-are only ever a miss. Outputs over 4 MiB are not kept; entries are dropped after 14 days
-and beyond the newest 200.
+derived from it, and named by yet another hash of it. Every key is first mixed with a random
+secret of this machine's user, kept outside the cache (``cache.key`` in helm's config
+directory, or ``$OCEAN_PROXY_CACHE_KEY_FILE``): a copy of the cache directory alone, e.g. a
+CI cache, can neither be read nor used to test password guesses. Whoever lacks the input,
+the settings or that secret can neither find nor read an entry. An entry is used only
+between ``valid_from`` and ``valid_until`` (the first moment a certificate verdict changes)
+and while the files it ``depends`` on still hash the same. Files are 0600 in a 0700
+``outputs/`` directory under ``cache_home``; damage of any kind, a read-only or missing
+directory, or two runs at once are only ever a miss. Outputs over 4 MiB are not kept;
+entries are dropped after 14 days and beyond the newest 200.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ MAX_ENTRIES = 200
 MAX_DEPENDENCY_BYTES = 64 * 1024 * 1024  # a CA or config file is refused far below this
 _MAGIC = b"ocean-proxy output 1\n"
 _NONCE = 16
+_SECRET = 32
 _TAG = 32
 
 
@@ -62,13 +66,18 @@ class Entry(NamedTuple):
 class OutputCache:
     """Entries by key in ``directory``; ``directory=None`` remembers nothing."""
 
-    def __init__(self, directory: str | None) -> None:
+    def __init__(self, directory: str | None, secret: bytes = b"") -> None:
         self.directory = directory
+        self._secret = secret
+
+    def _keyed(self, key: bytes) -> bytes:
+        return hmac.new(self._secret, key, hashlib.sha256).digest()
 
     def load(self, key: bytes) -> Entry | None:
         """The entry stored under ``key`` if it is intact and still true now; else None."""
         if self.directory is None:
             return None
+        key = self._keyed(key)
         try:
             with open(os.path.join(self.directory, _name(key)), "rb") as handle:
                 sealed = handle.read(len(_MAGIC) + _NONCE + MAX_META_BYTES + MAX_OUTPUT_BYTES
@@ -88,6 +97,7 @@ class OutputCache:
         """Keep ``entry`` under ``key``, if it is small enough and the directory writable."""
         if self.directory is None or len(entry.output) > MAX_OUTPUT_BYTES:
             return
+        key = self._keyed(key)
         meta = json.dumps({"messages": entry.messages, "valid_from": entry.valid_from,
                            "valid_until": entry.valid_until, "depends": entry.depends})
         plain = meta.encode("utf-8")
@@ -125,9 +135,48 @@ class OutputCache:
 
 
 def output_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> OutputCache:
-    """The cache the environment asks for, or a disabled one."""
+    """The cache the environment asks for, or a disabled one (also when there is no secret)."""
     home = cache_home(environ, disabled=disabled)
-    return OutputCache(None if home is None else os.path.join(home, "outputs"))
+    secret = machine_secret(environ) if home is not None else None
+    if home is None or secret is None:
+        return OutputCache(None)
+    return OutputCache(os.path.join(home, "outputs"), secret)
+
+
+def secret_path(environ: Mapping[str, str]) -> str:
+    """``$OCEAN_PROXY_CACHE_KEY_FILE``, else ``ocean-proxy/cache.key`` in helm's config
+    directory (``$HELM_CONFIG_HOME``, ``$XDG_CONFIG_HOME/helm``, ``~/.config/helm``)."""
+    if environ.get("OCEAN_PROXY_CACHE_KEY_FILE"):
+        return environ["OCEAN_PROXY_CACHE_KEY_FILE"]
+    helm = environ.get("HELM_CONFIG_HOME") or (
+        os.path.join(environ["XDG_CONFIG_HOME"], "helm") if environ.get("XDG_CONFIG_HOME")
+        else os.path.join(os.path.expanduser("~"), ".config", "helm"))
+    return os.path.join(helm, "ocean-proxy", "cache.key")
+
+
+def machine_secret(environ: Mapping[str, str]) -> bytes | None:
+    """The user's random cache secret, made on first use (0600); None when it can be neither
+    read nor made, and then nothing is cached."""
+    path = secret_path(environ)
+    for _ in range(2):
+        try:
+            with open(path, "rb") as handle:
+                secret = handle.read(_SECRET + 1)
+            return secret if len(secret) == _SECRET else None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
+        try:
+            os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(os.urandom(_SECRET))
+        except FileExistsError:  # another run made it first: read theirs
+            continue
+        except OSError:
+            return None
+    return None
 
 
 def file_digest(path: str) -> str | None:

@@ -74,6 +74,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     }
     env["OCEAN_PROXY_MESSAGES"] = "stderr"
     env["OCEAN_PROXY_CACHE_DIR"] = str(FACT_CACHE)  # shared by the session: warm and cold runs
+    env["OCEAN_PROXY_CACHE_KEY_FILE"] = str(FACT_CACHE.parent / f"{FACT_CACHE.name}.key")
     env.update(extra)
     return env
 

@@ -164,6 +164,7 @@ def test_a_run_after_the_first_verdict_change_misses(vendor_render, tmp_path, mo
         monkeypatch.delenv(name)
     monkeypatch.setenv("OCEAN_PROXY_MESSAGES", "stderr")
     monkeypatch.setenv("OCEAN_PROXY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("OCEAN_PROXY_CACHE_KEY_FILE", str(tmp_path / "cache.key"))
     renders = []
     real_render = render_command.render
     monkeypatch.setattr(render_command, "render",
@@ -246,7 +247,7 @@ def test_the_cache_keeps_only_recent_entries(tmp_path, monkeypatch):
     cache = output_cache.OutputCache(str(tmp_path / "outputs"))
     for number in range(5):
         cache.store(bytes([number]) * 32, output_cache.Entry(b"out", (), 0.0, None))
-        written = tmp_path / "outputs" / output_cache._name(bytes([number]) * 32)
+        written = tmp_path / "outputs" / output_cache._name(cache._keyed(bytes([number]) * 32))
         os.utime(written, (time.time() - 100 + number,) * 2)  # the first, oldest
     cache.store(b"k" * 32, output_cache.Entry(b"out", (), 0.0, None))
     assert len(entries(tmp_path)) == 3
@@ -275,3 +276,25 @@ def test_helm_post_renderer_output_is_the_same_cold_and_warm(tmp_path):
     assert (cold.returncode, cold.stdout, cold.stderr) == (warm.returncode, warm.stdout,
                                                           warm.stderr)
     assert len(entries(home / "ocean-proxy")) == 1
+
+
+def test_a_copy_of_the_cache_without_this_users_secret_is_useless(vendor_render, tmp_path):
+    """A CI cache of ~/.cache carries the entries but not the secret in helm's config dir:
+    with another secret nothing is found, and nothing stored can test a password guess."""
+    cache = tmp_path / "cache"
+    mine = clean_env(OCEAN_PROXY_CACHE_DIR=str(cache),
+                     OCEAN_PROXY_CACHE_KEY_FILE=str(tmp_path / "mine.key"))
+    args = ("--proxy-url", PROXY_WITH_CREDENTIALS)
+    first = post_renderer(*args, stdin=vendor_render, env=mine)
+    assert first.returncode == 0 and len(entries(cache)) == 1
+    assert (tmp_path / "mine.key").stat().st_mode & 0o777 == 0o600
+    before = {path.name: path.read_bytes() for path in entries(cache)}
+    theirs = dict(mine, OCEAN_PROXY_CACHE_KEY_FILE=str(tmp_path / "theirs.key"))
+    again = post_renderer(*args, stdin=vendor_render, env=theirs)
+    assert again.stdout == first.stdout
+    after = {path.name: path.read_bytes() for path in entries(cache)}
+    assert len(after) == 2 and set(before) < set(after)  # a miss: rendered and stored anew
+    (tmp_path / "unreadable").mkdir()
+    nowhere = dict(mine, OCEAN_PROXY_CACHE_KEY_FILE=str(tmp_path / "unreadable"))
+    third = post_renderer(*args, stdin=vendor_render, env=nowhere)
+    assert third.stdout == first.stdout and len(entries(cache)) == 2  # no secret: no cache
