@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 
@@ -23,3 +24,20 @@ def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | N
             else os.path.join(os.path.expanduser("~"), ".cache", "helm"))
         base = os.path.join(helm, "ocean-proxy")
     return base
+
+
+def store_file(directory: str, name: str, data: bytes, mode: int) -> bool:
+    """Put ``data`` in ``directory/name`` whole or not at all (a temporary file, renamed);
+    False when the directory is read-only, full or raced: a cache only misses then."""
+    temporary = os.path.join(directory, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, os.path.join(directory, name))
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        return False
+    return True

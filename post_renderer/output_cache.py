@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from post_renderer import __version__
-from post_renderer.cache_home import cache_home
+from post_renderer.cache_home import cache_home, store_file
 
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 MAX_META_BYTES = 1024 * 1024
@@ -104,18 +104,8 @@ class OutputCache:
         if len(plain) > MAX_META_BYTES:
             return
         sealed = _seal(key, len(plain).to_bytes(4, "big") + plain + entry.output)
-        path = os.path.join(self.directory, _name(key))
-        temporary = os.path.join(self.directory, f".{os.getpid()}.{os.urandom(8).hex()}.tmp")
-        try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(sealed)
-            os.replace(temporary, path)
-        except OSError:  # read-only, full or raced: the next run renders again
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            return
+        if not store_file(self.directory, _name(key), sealed, 0o600):
+            return  # read-only, full or raced: the next run renders again
         self._prune()
 
     def _prune(self) -> None:

@@ -20,17 +20,15 @@ half a file.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from post_renderer import __version__
-from post_renderer.cache_home import cache_home
+from post_renderer.cache_home import cache_home, store_file
 from post_renderer.trust.certificate import Certificate, certificate_from_der
 from post_renderer.trust.finding import Finding
 
@@ -112,16 +110,7 @@ def _read(path: Path, der: bytes, key: str) -> Certificate | None:
 
 def _write(path: Path, cert: Certificate) -> None:
     data = json.dumps(facts_json(cert), sort_keys=True).encode("utf-8")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except OSError:  # read-only, full or raced: the next run parses again
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    store_file(str(path.parent), path.name, data, 0o644)  # a failure: the next run parses again
 
 
 def _utc(text: Any) -> dt.datetime:
