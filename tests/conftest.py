@@ -133,3 +133,19 @@ def release(shared_dir: Path) -> Path:
     from .plugin_harness import build_release
 
     return build_release(shared_dir)
+
+
+@pytest.fixture(scope="module")
+def corp_root():
+    """The corporate proxy's root CA most tests inject (a module may define its own)."""
+    from . import certs
+
+    return certs.root("Corp Proxy Root CA")
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path, corp_root) -> Path:
+    """That root as a PEM file, as users pass it with --ca-file."""
+    path = tmp_path / "corp-root.pem"
+    path.write_bytes(corp_root.pem)
+    return path

@@ -9,7 +9,6 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
-import pytest
 from ruamel.yaml import YAML
 
 from . import certs
@@ -31,17 +30,6 @@ from .conftest import Run, clean_env, post_renderer
 PASSWORD = "s3cret-Pw"
 PROXY = f"http://alice:{PASSWORD}@proxy.corp:3128"
 
-
-@pytest.fixture(scope="module")
-def corp_root() -> certs.Issued:
-    return certs.root("Corp Proxy Root CA")
-
-
-@pytest.fixture
-def ca_file(tmp_path: Path, corp_root: certs.Issued) -> Path:
-    path = tmp_path / "corp-root.pem"
-    path.write_bytes(corp_root.pem)
-    return path
 
 
 def chart_output(helm3: Path, release: str, chart: Path, *flags, namespace=NAMESPACE) -> bytes:

@@ -37,17 +37,6 @@ CONTAINERS = ("ocean-kubernetes-controller", "log-shipper")
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 
 
-@pytest.fixture(scope="module")
-def corp_root() -> certs.Issued:
-    return certs.root("Corp Proxy Root CA")
-
-
-@pytest.fixture
-def ca_file(tmp_path: Path, corp_root: certs.Issued) -> Path:
-    path = tmp_path / "corp-root.pem"
-    path.write_bytes(corp_root.pem)
-    return path
-
 
 class HelmUser(NamedTuple):
     """A user's helm with the post-renderer installed the way that major needs it."""

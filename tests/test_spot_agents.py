@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from . import certs, test_pod_proof, test_render_helm
+from . import test_pod_proof, test_render_helm
 from .agent_charts import (
     CONTROLLER_CHART,
     CONTROLLER_FULLNAME,
@@ -47,17 +47,6 @@ discovered_ca = test_pod_proof.discovered_ca  # what 'ocean-proxy discover-ca' f
 PASSWORD = "s3cret-Pw"
 PROXY = f"http://alice:{PASSWORD}@proxy.corp:3128"
 
-
-@pytest.fixture(scope="module")
-def corp_root() -> certs.Issued:
-    return certs.root("Corp Proxy Root CA")
-
-
-@pytest.fixture
-def ca_file(tmp_path: Path, corp_root: certs.Issued) -> Path:
-    path = tmp_path / "corp-root.pem"
-    path.write_bytes(corp_root.pem)
-    return path
 
 
 def template(user, release: str, chart: Path, *flags, namespace: str = NAMESPACE):
