@@ -1,4 +1,4 @@
-"""Where ocean-proxy's caches live, and whether they are on at all.
+"""Where ocean-proxy's caches live, whether they are on at all, and the user's cache secret.
 
 ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
 (``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``); ``--no-cache`` or
@@ -11,19 +11,25 @@ import contextlib
 import os
 from collections.abc import Mapping
 
+_SECRET = 32  # bytes of the user's cache secret
+
 
 def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | None:
     """The directory the caches go under, or None when they are turned off (a str: a hit of
     the output cache does without pathlib)."""
     if disabled or environ.get("OCEAN_PROXY_NO_CACHE", "") not in ("", "0"):
         return None
-    base = environ.get("OCEAN_PROXY_CACHE_DIR")
-    if not base:
-        helm = environ.get("HELM_CACHE_HOME") or (
-            os.path.join(environ["XDG_CACHE_HOME"], "helm") if environ.get("XDG_CACHE_HOME")
-            else os.path.join(os.path.expanduser("~"), ".cache", "helm"))
-        base = os.path.join(helm, "ocean-proxy")
-    return base
+    return environ.get("OCEAN_PROXY_CACHE_DIR") or os.path.join(helm_home(environ, "CACHE"),
+                                                                "ocean-proxy")
+
+
+def helm_home(environ: Mapping[str, str], kind: str) -> str:
+    """Helm's own CACHE or CONFIG directory: ``$HELM_<kind>_HOME``, ``$XDG_<kind>_HOME/helm``,
+    else ``~/.cache/helm`` or ``~/.config/helm``."""
+    xdg = environ.get(f"XDG_{kind}_HOME")
+    return environ.get(f"HELM_{kind}_HOME") or (
+        os.path.join(xdg, "helm") if xdg
+        else os.path.join(os.path.expanduser("~"), f".{kind.lower()}", "helm"))
 
 
 def store_file(directory: str, name: str, data: bytes, mode: int) -> bool:
@@ -41,3 +47,36 @@ def store_file(directory: str, name: str, data: bytes, mode: int) -> bool:
             os.unlink(temporary)
         return False
     return True
+
+
+def secret_path(environ: Mapping[str, str]) -> str:
+    """``$OCEAN_PROXY_CACHE_KEY_FILE``, else ``ocean-proxy/cache.key`` in helm's config
+    directory (``$HELM_CONFIG_HOME``, ``$XDG_CONFIG_HOME/helm``, ``~/.config/helm``)."""
+    if environ.get("OCEAN_PROXY_CACHE_KEY_FILE"):
+        return environ["OCEAN_PROXY_CACHE_KEY_FILE"]
+    return os.path.join(helm_home(environ, "CONFIG"), "ocean-proxy", "cache.key")
+
+
+def machine_secret(environ: Mapping[str, str]) -> bytes | None:
+    """The user's random cache secret, made on first use (0600); None when it can be neither
+    read nor made, and then nothing is cached."""
+    path = secret_path(environ)
+    for _ in range(2):
+        try:
+            with open(path, "rb") as handle:
+                secret = handle.read(_SECRET + 1)
+            return secret if len(secret) == _SECRET else None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
+        try:
+            os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(os.urandom(_SECRET))
+        except FileExistsError:  # another run made it first: read theirs
+            continue
+        except OSError:
+            return None
+    return None

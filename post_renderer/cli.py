@@ -196,9 +196,9 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-cache", action="store_true",
-        help="parse every CA certificate instead of reading its facts from the cache in "
-             "helm's cache directory ($OCEAN_PROXY_CACHE_DIR; off: OCEAN_PROXY_NO_CACHE=1); "
-             "the result is the same",
+        help="turn off both caches in helm's cache directory (certificate facts and whole "
+             "runs; $OCEAN_PROXY_CACHE_DIR; also OCEAN_PROXY_NO_CACHE=1); the result is the "
+             "same",
     )
 
 

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from post_renderer import __version__
-from post_renderer.cache_home import cache_home, store_file
+from post_renderer.cache_home import cache_home, machine_secret, store_file
 
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 MAX_META_BYTES = 1024 * 1024
@@ -44,7 +44,6 @@ MAX_ENTRIES = 200
 MAX_DEPENDENCY_BYTES = 64 * 1024 * 1024  # a CA or config file is refused far below this
 _MAGIC = b"ocean-proxy output 1\n"
 _NONCE = 16
-_SECRET = 32
 _TAG = 32
 
 
@@ -131,42 +130,6 @@ def output_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> O
     if home is None or secret is None:
         return OutputCache(None)
     return OutputCache(os.path.join(home, "outputs"), secret)
-
-
-def secret_path(environ: Mapping[str, str]) -> str:
-    """``$OCEAN_PROXY_CACHE_KEY_FILE``, else ``ocean-proxy/cache.key`` in helm's config
-    directory (``$HELM_CONFIG_HOME``, ``$XDG_CONFIG_HOME/helm``, ``~/.config/helm``)."""
-    if environ.get("OCEAN_PROXY_CACHE_KEY_FILE"):
-        return environ["OCEAN_PROXY_CACHE_KEY_FILE"]
-    helm = environ.get("HELM_CONFIG_HOME") or (
-        os.path.join(environ["XDG_CONFIG_HOME"], "helm") if environ.get("XDG_CONFIG_HOME")
-        else os.path.join(os.path.expanduser("~"), ".config", "helm"))
-    return os.path.join(helm, "ocean-proxy", "cache.key")
-
-
-def machine_secret(environ: Mapping[str, str]) -> bytes | None:
-    """The user's random cache secret, made on first use (0600); None when it can be neither
-    read nor made, and then nothing is cached."""
-    path = secret_path(environ)
-    for _ in range(2):
-        try:
-            with open(path, "rb") as handle:
-                secret = handle.read(_SECRET + 1)
-            return secret if len(secret) == _SECRET else None
-        except FileNotFoundError:
-            pass
-        except OSError:
-            return None
-        try:
-            os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(os.urandom(_SECRET))
-        except FileExistsError:  # another run made it first: read theirs
-            continue
-        except OSError:
-            return None
-    return None
 
 
 def file_digest(path: str) -> str | None:

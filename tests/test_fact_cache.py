@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from post_renderer.trust import certificate_from_der, inspect_bundle
+from post_renderer.trust import certificate_from_der, fact_cache, inspect_bundle
 from post_renderer.trust.fact_cache import FactCache, fact_cache_for
 
 from . import certs
@@ -22,6 +22,8 @@ from .conftest import FIXTURE_CHART, clean_env, ocean_proxy, run_command, tool
 from .runtime_pki import cases
 
 CASES = sorted(cases())
+
+TAG = fact_cache._TAG  # each fact file starts with its HMAC
 
 
 def bundle_of(name: str) -> bytes:
@@ -89,7 +91,7 @@ def test_cache_files_hold_facts_only_keyed_by_the_der(tmp_path):
     FactCache(tmp_path).certificate(root.der)
     (path,) = tmp_path.iterdir()
     assert path.name == f"{root.fingerprint}.json"
-    facts = json.loads(path.read_text())
+    facts = json.loads(path.read_bytes()[TAG:])
     assert "der" not in facts and "expired" not in json.dumps(facts)
 
 
@@ -102,7 +104,7 @@ def test_a_corrupt_entry_is_a_miss_and_is_repaired(damage, tmp_path):
     (tmp_path / f"{root.fingerprint}.json").write_bytes(damage)
     assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
     assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
-    assert json.loads((tmp_path / f"{root.fingerprint}.json").read_text())["schema"] == 1
+    assert json.loads((tmp_path / f"{root.fingerprint}.json").read_bytes()[TAG:])["schema"] == 1
 
 
 def test_wrong_types_in_an_entry_are_a_miss(tmp_path):
@@ -112,10 +114,27 @@ def test_wrong_types_in_an_entry_are_a_miss(tmp_path):
     path = tmp_path / f"{root.fingerprint}.json"
     for field, value in (("is_ca", "yes"), ("path_length", True), ("findings", [[1, 2]]),
                          ("not_after", "2030-01-01T00:00:00"), ("aia_ca_issuers", [3])):
-        entry = json.loads(path.read_text())
+        entry = json.loads(path.read_bytes()[TAG:])
         entry[field] = value
-        path.write_text(json.dumps(entry))
+        data = json.dumps(entry).encode()
+        path.write_bytes(fact_cache._tag(b"", root.fingerprint, data) + data)  # signed, typed wrong
         assert facts.certificate(root.der) == certificate_from_der(root.der), field
+
+
+def test_forged_facts_without_the_users_secret_are_a_miss(tmp_path):
+    """Whoever can write the cache directory but lacks the secret in helm's config directory
+    cannot make a leaf pass for a CA: the forged file fails its HMAC and is parsed again."""
+    leaf = certs.leaf(certs.root("Forgery Root CA"), "api.spotinst.io")
+    secret = b"s" * 32
+    FactCache(tmp_path, secret).certificate(leaf.der)
+    path = tmp_path / f"{leaf.fingerprint}.json"
+    entry = json.loads(path.read_bytes()[TAG:])
+    assert entry["is_ca"] is False
+    entry.update(is_ca=True, findings=[])
+    forged = json.dumps(entry).encode()
+    for tag in (path.read_bytes()[:TAG], fact_cache._tag(b"guess", leaf.fingerprint, forged)):
+        path.write_bytes(tag + forged)
+        assert FactCache(tmp_path, secret).certificate(leaf.der).is_ca is False
 
 
 def test_an_entry_under_another_certificates_key_is_a_miss(tmp_path):
@@ -168,12 +187,15 @@ def test_runs_writing_at_once_never_leave_half_a_file(tmp_path):
 
 def test_where_the_cache_lives(tmp_path):
     home = str(tmp_path)
-    assert fact_cache_for({"OCEAN_PROXY_CACHE_DIR": "/c", "HELM_CACHE_HOME": "/h"}).directory \
-        .parent == Path("/c")
-    assert fact_cache_for({"HELM_CACHE_HOME": "/h", "XDG_CACHE_HOME": "/x"}).directory.parent \
-        == Path("/h/ocean-proxy")
-    assert fact_cache_for({"XDG_CACHE_HOME": "/x"}).directory.parent == Path("/x/helm/ocean-proxy")
-    assert fact_cache_for({"HOME": home}).directory is not None
+    key = {"OCEAN_PROXY_CACHE_KEY_FILE": str(tmp_path / "cache.key")}
+    def where(**environ: str) -> Path | None:
+        directory = fact_cache_for({**key, **environ}).directory
+        return directory.parent if directory else None
+
+    assert where(OCEAN_PROXY_CACHE_DIR="/c", HELM_CACHE_HOME="/h") == Path("/c")
+    assert where(HELM_CACHE_HOME="/h", XDG_CACHE_HOME="/x") == Path("/h/ocean-proxy")
+    assert where(XDG_CACHE_HOME="/x") == Path("/x/helm/ocean-proxy")
+    assert fact_cache_for({**key, "HOME": home}).directory is not None
     assert fact_cache_for({"OCEAN_PROXY_NO_CACHE": "1"}).directory is None
     assert fact_cache_for({}, disabled=True).directory is None
 

@@ -78,7 +78,6 @@ def test_post_renderer_usage_errors_name_the_post_renderer():
 
 @pytest.mark.parametrize("url, fragment", [
     ("socks5://proxy.corp:1080", "uses the scheme 'socks5'"),
-    ("proxy.corp:3128", "has no scheme"),
     (f"http://user:{PASSWORD}@proxy.corp:99999", "invalid port"),
     (f"http://user:{PASSWORD}@proxy corp:3128", "spaces"),
     ("http://proxy.corp:3128/some/path", "has a path"),

@@ -22,5 +22,7 @@ cert = (
     .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
     .sign(key, hashes.SHA256())
 )
+if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+    sys.exit("usage: make_ca.py OUTPUT.pem  (writes a self-signed CA certificate there)")
 with open(sys.argv[1], "wb") as out:
     out.write(cert.public_bytes(serialization.Encoding.PEM))

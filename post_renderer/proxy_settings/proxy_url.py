@@ -47,6 +47,7 @@ class ProxyUrl(NamedTuple):
     port: int
     username: str | None = None
     password: str | None = None
+    scheme_assumed: bool = False  # written without one: read as http://, as Go does
 
     @property
     def has_credentials(self) -> bool:
@@ -101,6 +102,11 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
         raise ProxyUrlError(f"{source} is empty", hint=_HINT)
     if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
         raise ProxyUrlError(f"{source} contains spaces or control characters", hint=_HINT)
+    # Go (the controller, helm) reads 'proxy.corp:3128' as http://proxy.corp:3128; fluent-bit
+    # needs the scheme written, so every container gets it written.
+    assumed = "://" not in value
+    if assumed:
+        value = "http://" + value
     _check_authority(value, source)
     match = _URL.match(value)
     if not match:
@@ -130,7 +136,7 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
         password = pw if sep else None
         if not username:
             raise ProxyUrlError(f"{source} has credentials without a user name", hint=_HINT)
-    return ProxyUrl(scheme, host, port, username, password)
+    return ProxyUrl(scheme, host, port, username, password, assumed)
 
 
 def _must_encode(source: str) -> ProxyUrlError:

@@ -67,6 +67,10 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if proxy_from is not None and chart.proxy_ref is not None:
         notices.append(_contract_notice(release, chart.proxy_ref, proxy_from))
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
+    if proxy is not None and proxy.value.scheme_assumed:
+        warnings.append(f"{proxy.source} has no scheme: read as {proxy.value.redacted}, as the "
+                        "controller (Go) reads it; every container gets it with the scheme "
+                        "written, which the log-shipper (fluent-bit) needs")
 
     trust, trust_source, ca_secret, repoint = None, None, None, False
     if user.ca_files:

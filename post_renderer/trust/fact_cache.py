@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from post_renderer import __version__
-from post_renderer.cache_home import cache_home, store_file
+from post_renderer.cache_home import cache_home, machine_secret, store_file
 from post_renderer.trust.certificate import Certificate, certificate_from_der
 from post_renderer.trust.finding import Finding
 
@@ -40,12 +41,15 @@ _FIELDS = {  # Certificate field -> the JSON types it may hold
     "path_length": (int, type(None)),
 }
 
+_TAG = 32  # bytes of HMAC-SHA256 before each fact file's JSON
+
 
 class FactCache:
     """Certificates by the SHA-256 of their DER; ``directory=None`` parses every time."""
 
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: Path | None, secret: bytes = b"") -> None:
         self.directory = directory
+        self._secret = secret  # files are authenticated with it: a forged fact is a miss
 
     def certificate(self, der: bytes) -> Certificate:
         """The facts of one DER certificate; ValueError when it is not a valid certificate."""
@@ -53,19 +57,22 @@ class FactCache:
             return certificate_from_der(der)
         key = hashlib.sha256(der).hexdigest()
         path = self.directory / f"{key}.json"
-        cached = _read(path, der, key)
+        cached = _read(path, der, key, self._secret)
         if cached is not None:
             return cached
         cert = certificate_from_der(der)
         if cert.der == der:  # re-encoded input would be a different key: not worth keeping
-            _write(path, cert)
+            _write(path, cert, self._secret)
         return cert
 
 
 def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> FactCache:
-    """The cache the environment asks for, or a disabled one."""
+    """The cache the environment asks for, or a disabled one (also when there is no secret)."""
     home = cache_home(environ, disabled=disabled)
-    return FactCache(None if home is None else Path(home) / f"facts-{__version__}")
+    secret = machine_secret(environ) if home is not None else None
+    if home is None or secret is None:
+        return FactCache(None)
+    return FactCache(Path(home) / f"facts-{__version__}", secret)
 
 
 def facts_json(cert: Certificate) -> dict[str, Any]:
@@ -99,18 +106,28 @@ def certificate_from_facts(facts: Any, der: bytes) -> Certificate:
     )
 
 
-def _read(path: Path, der: bytes, key: str) -> Certificate | None:
+def _read(path: Path, der: bytes, key: str, secret: bytes) -> Certificate | None:
     try:
         with open(path, "rb") as handle:
-            cert = certificate_from_facts(json.loads(handle.read()), der)
+            stored = handle.read()
+        tag, data = stored[:_TAG], stored[_TAG:]
+        if not hmac.compare_digest(tag, _tag(secret, key, data)):
+            return None  # written by someone without this user's secret, or damaged
+        cert = certificate_from_facts(json.loads(data), der)
     except (OSError, ValueError, KeyError, TypeError):  # any damage is a miss
         return None
     return cert if cert.fingerprint == key else None
 
 
-def _write(path: Path, cert: Certificate) -> None:
+def _write(path: Path, cert: Certificate, secret: bytes) -> None:
     data = json.dumps(facts_json(cert), sort_keys=True).encode("utf-8")
-    store_file(str(path.parent), path.name, data, 0o644)  # a failure: the next run parses again
+    tag = _tag(secret, cert.fingerprint, data)
+    store_file(str(path.parent), path.name, tag + data, 0o600)  # failed: the next run parses
+
+
+def _tag(secret: bytes, key: str, data: bytes) -> bytes:
+    """HMAC-SHA256 under the user's cache secret, over the file's key and its facts."""
+    return hmac.new(secret, key.encode("ascii") + b"\0" + data, hashlib.sha256).digest()
 
 
 def _utc(text: Any) -> dt.datetime:

@@ -32,9 +32,15 @@ def test_a_user_without_a_password_is_shown_as_such():
     assert url.for_fluent_bit == "http://alice:@proxy.corp:3128"
 
 
+def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
+    url = parse_proxy_url("alice:s3cret@proxy.corp:3128")
+    assert url.scheme_assumed and url.without_credentials == "http://proxy.corp:3128"
+    assert url.full == "http://alice:s3cret@proxy.corp:3128"
+    assert not parse_proxy_url("http://proxy.corp:3128").scheme_assumed
+
+
 @pytest.mark.parametrize("text, words", [
     ("", "is empty"),
-    ("proxy.corp:3128", "has no scheme"),
     ("socks5://proxy.corp:1080", "uses the scheme 'socks5'"),
     ("http://proxy.corp:99999", "invalid port"),
     ("http://proxy.corp:3128/path", "has a path"),

@@ -50,6 +50,20 @@ def test_zero_config_takes_the_proxy_the_chart_rendered_into_every_container():
         assert "$(KUBERNETES_SERVICE_HOST)" in env["no_proxy"]["value"].split(",")
 
 
+def test_a_chart_proxy_url_without_scheme_is_read_as_go_reads_it_and_written_with_it():
+    data = release(controller(), configmap(proxy_url="proxy.corp.example:3128"))
+
+    result = post_render(data, user_settings())
+
+    documents = load_all(output(result))
+    for name in ("ocean-kubernetes-controller", "log-shipper"):  # fluent-bit needs the scheme
+        assert env_of(find(documents, "Deployment", FULLNAME), name)["HTTP_PROXY"]["value"] \
+            == PROXY
+    assert find(documents, "ConfigMap", FULLNAME)["data"]["proxy-url"] == PROXY
+    assert any("has no scheme: read as http://proxy.corp.example:3128" in warning
+               for warning in result.warnings)
+
+
 def test_controller_env_the_chart_had_keeps_its_place():
     data = release(controller(), configmap(proxy_url=PROXY))
 
