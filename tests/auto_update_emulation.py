@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from .chart_render import FULLNAME, NAMESPACE, RELEASE
-from .conftest import VENV_BIN, Run
+from .conftest import REPO, VENV_BIN, Run
 from .kubelet_view import ContainerView, container_view, expand
 from .pod_sandbox import Image, run_in_pod
 
@@ -219,7 +219,9 @@ def run_auto_update(cluster: Cluster, *, helm: Path, charts: Mapping[str, Path],
     stand_in.chmod(0o755)
     image_view = ContainerView(view.name, {**view.env, "PATH": f"{bin_dir}:{view.env['PATH']}"},
                                view.secret_mounts)
-    mounts = _empty_dirs(container, pod["spec"], [workdir, *charts.values()])
+    # the stand-in's python and the real helm live in the checkout, which CI may clone
+    # under the very path the Job mounts an emptyDir on (/tmp)
+    mounts = _empty_dirs(container, pod["spec"], [workdir, *charts.values(), REPO])
     run = run_in_pod(image_view, [*mounts, argv], image=image, workdir=workdir / "pod", timeout=120)
     upgraded = (state / "upgraded.json").exists()
     if upgraded:
@@ -232,7 +234,8 @@ def run_auto_update(cluster: Cluster, *, helm: Path, charts: Mapping[str, Path],
 def _empty_dirs(container: dict[str, Any], spec: dict[str, Any],
                 visible: list[Path]) -> list[list[str]]:
     """A tmpfs per emptyDir mount. The test's own files under that path (pytest keeps them
-    in /tmp: the stand-in helm, the charts) are moved back on top, so they stay reachable."""
+    in /tmp: the stand-in helm, the charts; and a checkout cloned there, with its venv and
+    helm) are moved back on top, so they stay reachable."""
     empty = {v["name"] for v in spec.get("volumes") or [] if "emptyDir" in v}
     steps = []
     for mount in container.get("volumeMounts") or []:
