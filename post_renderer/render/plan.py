@@ -21,7 +21,7 @@ from post_renderer.render.filters import (
     rollout,
     trust_mounts,
 )
-from post_renderer.render.filters.protocol import Filter, PlanContext, merge_wants
+from post_renderer.render.filters.protocol import Filter, PlanContext, Proposal, merge_wants
 from post_renderer.render.injection import Injection
 from post_renderer.render.manifest import dump_new_document, edit_document
 from post_renderer.render.pod_patch import Change, PodWants
@@ -119,9 +119,11 @@ def build_plan(release: Release, injection: Injection) -> Plan:
     if injection.empty:
         return plan
     wants = pod_wants(injection)
-    context = PlanContext(release, injection, wants)
+    planned: list[Proposal] = []
     for pipeline_filter in FILTERS:
+        context = PlanContext(release, injection, wants, tuple(planned))
         for proposal in pipeline_filter.propose(context):
+            planned.append(proposal)
             document = plan.add(proposal.resource, [proposal.change])
             if proposal.nested:
                 document.nested[proposal.change.op["path"]] = list(proposal.nested)

@@ -9,6 +9,8 @@ says nothing about the password (a new password restarts the pods through ``chec
 
     checksum/config: sha256(json.dumps(emitted_configmap, sort_keys=True, separators=(",", ":")))
 
+It runs last, and reads the ConfigMap's changes from what the filters before it proposed.
+
 A ConfigMap that never held credentials keeps the chart's annotation as it is.
 """
 
@@ -18,7 +20,6 @@ import hashlib
 import json
 from typing import Any
 
-from post_renderer.render.filters import auto_update, proxy_env
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
 from post_renderer.render.kube import PatchOp, YamlNode, get_path, pod_template_path, pointer
@@ -42,8 +43,7 @@ def propose(context: PlanContext) -> list[Proposal]:
     if configmap is None or not _holds_credentials(get_path(configmap.document,
                                                             ("data", ref.key))):
         return []
-    ops = [p.change.op for f in (proxy_env, auto_update) for p in f.propose(context)
-           if p.resource is configmap]
+    ops = [p.change.op for p in context.planned if p.resource is configmap]
     checksum = emitted_checksum(configmap.document, ops)
     proposals = []
     for workload in context.release.workloads:

@@ -25,6 +25,7 @@ class PlanContext(NamedTuple):
     release: Release
     injection: Injection
     wants: PodWants  # what every target pod gets, merged from all filters
+    planned: tuple[Proposal, ...] = ()  # what the filters before this one proposed
 
 
 class Proposal(NamedTuple):
