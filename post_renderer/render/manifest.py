@@ -15,9 +15,11 @@ from __future__ import annotations
 import functools
 import io
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ManifestError
+from post_renderer.render.block_yaml import write_block
 from post_renderer.render.kube import PatchOp, YamlNode
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ _DEEP_INDENT = re.compile(r"^ {1000}", re.MULTILINE)
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 _HARMLESS_QUOTE = re.compile(
     r"^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$", re.DOTALL)
+_STR_TAG = "tag:yaml.org,2002:str"
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
 # Plain scalars a YAML 1.1 reader does not read as strings (booleans, null, numbers, times).
 _YAML11_NOT_STRING = re.compile(
@@ -178,12 +181,12 @@ def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentS
     """The document's text with ``ops`` applied, edited in place where possible."""
     import jsonpatch
 
-    from post_renderer.render.splice import Unsupported, dump_block_with, splice
+    from post_renderer.render.splice import Unsupported, splice
 
     ops = [kubernetes_safe_op(op) for op in ops]
     text = None
     try:
-        spliced = splice(document.text, document.node, ops, dump_block_with(_round_trip(style)))
+        spliced = splice(document.text, document.node, ops, _block_writer(style))
         expected = jsonpatch.apply_patch(document.data, ops)
         if parse_document(spliced, "the edited document").data == expected:
             text = spliced
@@ -211,9 +214,31 @@ def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str
 
 
 def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:
-    out = io.StringIO()
-    _round_trip(style).dump(kubernetes_safe(value), out)
-    return out.getvalue().replace("\n", "\r\n") if style.crlf else out.getvalue()
+    text = _block_writer(style)(kubernetes_safe(value))
+    return text.replace("\n", "\r\n") if style.crlf else text
+
+
+@functools.lru_cache(maxsize=4)
+def _block_writer(style: DocumentStyle) -> Callable[[YamlNode], str]:
+    """Block YAML at column 0 for a value we add: ``block_yaml`` where it can write it,
+    ruamel.yaml's round-trip dumper (the same bytes, slower) for the rest."""
+    from ruamel.yaml.nodes import ScalarNode
+
+    yaml = _round_trip(style)
+    resolver = yaml.resolver
+
+    def resolves_to_str(text: str) -> bool:
+        return str(resolver.resolve(ScalarNode, text, (True, False))) == _STR_TAG
+
+    def write(value: YamlNode) -> str:
+        text = write_block(value, style.sequence_indent, resolves_to_str)
+        if text is None:
+            out = io.StringIO()
+            yaml.dump(value, out)
+            text = out.getvalue()
+        return text
+
+    return write
 
 
 def kubernetes_safe(value: YamlNode) -> YamlNode:

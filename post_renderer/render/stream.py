@@ -21,6 +21,7 @@ inside what looks like a block scalar, so splitting on them is exact.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from array import array
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,8 @@ _KIND = re.compile(rb"^([\"']?)kind\1:[ \t]*[\"']?([A-Za-z0-9]+)[\"']?[ \t]*(?:#
                    re.MULTILINE)
 _BOM = b"\xef\xbb\xbf"
 _MARKER_ENDS = (b" ", b"\t", b"\r", b"\n", b"")
+_QUOTES = (b'"', b"'")
+_AMBIGUOUS_STARTS = (b"", b" ", b"\t", b"-", b'"', b"'")
 
 
 class Chunk(NamedTuple):
@@ -72,9 +75,30 @@ class LinePattern(NamedTuple):
     """A line ``key: value`` at any indentation, in a list or not, quoted or not; and the same
     pair anywhere in a line (``loose``): JSON, flow style, quoted keys."""
 
+    key: bytes
     value: bytes
-    line: re.Pattern[bytes]
-    loose: re.Pattern[bytes]
+
+    def in_line(self, line: bytes) -> bool:
+        return self._on_its_own_line(line) or _loosely_matches(self, line)
+
+    def _on_its_own_line(self, line: bytes) -> bool:
+        """``line`` fully matches ``[ \\t-]*KEY:[ \\t]*["']?VALUE["']?[ \\t]*(#.*)?\\r?``,
+        checked without a regular expression (compiling one per name costs more than the
+        whole check) when neither the key nor the value starts with a character that the
+        pattern's optional parts could also take."""
+        if self.key[:1] in _AMBIGUOUS_STARTS or self.value[:1] in _AMBIGUOUS_STARTS:
+            return _line_regex(self.key, self.value).fullmatch(line) is not None
+        rest = line.lstrip(b" \t-")
+        if not rest.startswith(self.key + b":"):
+            return False
+        rest = rest[len(self.key) + 1:].lstrip(b" \t")
+        rest = rest[1:] if rest[:1] in _QUOTES else rest
+        if not rest.startswith(self.value):
+            return False
+        rest = rest[len(self.value):]
+        rest = rest[1:] if rest[:1] in _QUOTES else rest
+        rest = rest.lstrip(b" \t")
+        return rest in (b"", b"\r") or rest.startswith(b"#")
 
 
 def split_documents(data: bytes) -> Chunks:
@@ -115,15 +139,20 @@ def document_end(data: bytes, chunk: Chunk) -> int:
 
 
 def line_pattern(key: str, value: str) -> LinePattern:
-    key_bytes, value_bytes = re.escape(key.encode()), re.escape(value.encode())
-    line = re.compile(
-        rb"[ \t-]*" + key_bytes + rb":[ \t]*[\"']?" + value_bytes + rb"[\"']?[ \t]*(?:#.*)?\r?"
-    )
-    loose = re.compile(
-        rb"(?:^|[\s{,\[-])([\"']?)" + key_bytes + rb"\1[ \t]*:[ \t]*([\"']?)" + value_bytes
-        + rb"\2(?=[ \t]*(?:[,}\]#\r]|$))"
-    )
-    return LinePattern(value.encode(), line, loose)
+    return LinePattern(key.encode(), value.encode())
+
+
+@functools.lru_cache(maxsize=64)
+def _line_regex(key: bytes, value: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"[ \t-]*" + re.escape(key) + rb":[ \t]*[\"']?" + re.escape(value)
+                      + rb"[\"']?[ \t]*(?:#.*)?\r?")
+
+
+@functools.lru_cache(maxsize=64)
+def _loose_regex(key: bytes, value: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"(?:^|[\s{,\[-])([\"']?)" + re.escape(key)
+                      + rb"\1[ \t]*:[ \t]*([\"']?)" + re.escape(value)
+                      + rb"\2(?=[ \t]*(?:[,}\]#\r]|$))")
 
 
 def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]) -> list[Chunk]:
@@ -135,8 +164,7 @@ def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]
             line_start = data.rfind(b"\n", 0, position) + 1
             line_end = data.find(b"\n", position)
             line_end = len(data) if line_end < 0 else line_end
-            if pattern.line.fullmatch(data, line_start, line_end) or \
-                    _loosely_matches(pattern, data[line_start:line_end]):
+            if pattern.in_line(data[line_start:line_end]):
                 index = chunks.index_at(position)
                 hits.add(index)
                 position = data.find(pattern.value, max(chunks[index].end, line_end))
@@ -147,7 +175,9 @@ def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]
 
 def _loosely_matches(pattern: LinePattern, line: bytes) -> bool:
     """A quoted or flow spelling of the pair on this line, before any comment."""
-    found = pattern.loose.search(line)
+    if b":" not in line:
+        return False
+    found = _loose_regex(pattern.key, pattern.value).search(line)
     return found is not None and found.start() < _comment_start(line)
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from post_renderer.render.stream import (
     chunks_matching,
     join,
@@ -67,3 +72,21 @@ def test_join_replaces_documents_in_place_and_appends_after_a_final_newline():
                                           [b"---\nkind: Added\n"]))
     assert out == (data[:chunks[1].start] + b"---\nkind: New\n" + data[chunks[2].start:]
                    + b"\n---\nkind: Added\n")
+
+
+LINE_TEXT = st.text(alphabet=st.sampled_from(list(" \t-\"'#:\rnamex.y/{},")), max_size=14)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(key=st.sampled_from(["name", "app.kubernetes.io/name", "-k", " k"]),
+       value=st.sampled_from(["x", "x.y", "ocean", "'q", "-v", "a#b", "x "]),
+       before=LINE_TEXT, between=LINE_TEXT, after=LINE_TEXT)
+def test_the_line_check_is_the_documented_pattern(key, value, before, between, after):
+    """The check without regular expressions accepts exactly what the pattern describes."""
+    documented = re.compile(rb"[ \t-]*" + re.escape(key.encode()) + rb":[ \t]*[\"']?"
+                            + re.escape(value.encode()) + rb"[\"']?[ \t]*(?:#.*)?\r?")
+    for line in (f"{before}{key}:{between}{value}{after}", f"{before}{key}: {value}{after}",
+                 f"- {key}: '{value}'{after}", f"{before}{key}:{between}"):
+        raw = line.encode()
+        assert line_pattern(key, value)._on_its_own_line(raw) == \
+            (documented.fullmatch(raw) is not None), line
