@@ -1,6 +1,6 @@
 """Whole post-renderer runs remembered, encrypted, by what they read: Argo CD and CI render
 the same input with the same settings again and again, and a hit replays the run without
-importing the render pipeline (ruamel.yaml, jsonpatch, cryptography).
+importing the render pipeline (ruamel.yaml, cryptography).
 
     cache = output_cache_for(os.environ)           # OutputCache(None) when turned off
     entry = cache.load(key)                        # None: run, then cache.store(key, entry)
@@ -151,7 +151,7 @@ def code_identity() -> bytes:
     files = [os.path.join(folder, name)
              for folder, _, names in os.walk(os.path.dirname(__file__))
              for name in sorted(names) if name.endswith(".py")]
-    for module in ("ruamel/yaml/__init__.py", "jsonpatch.py", "cryptography/__init__.py"):
+    for module in ("ruamel/yaml/__init__.py", "cryptography/__init__.py"):
         # found as the import system would, without importing even the namespace 'ruamel'
         places = (os.path.join(entry or ".", module) for entry in sys.path)
         files += [next((path for path in places if os.path.isfile(path)), module)]

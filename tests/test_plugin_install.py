@@ -265,16 +265,17 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
 
     ok(helm(helm4, "plugin", "install", "--verify=false", f"file://{origin}", env=env))
     stamp = (venv / "ocean-proxy.stamp").read_text()
-    assert list(venv.rglob("jsonpatch.py"))
+    assert list(venv.rglob("cryptography/__init__.py"))
 
     setup_cfg = origin / "setup.cfg"
-    setup_cfg.write_text(setup_cfg.read_text().replace("    jsonpatch>=1.33\n", ""))
-    _git("-C", origin, "commit", "-q", "-am", "drop jsonpatch")
+    setup_cfg.write_text(setup_cfg.read_text().replace("    cryptography>=42\n", ""))
+    _git("-C", origin, "commit", "-q", "-am", "drop cryptography")
 
     run = ok(helm(helm4, "plugin", "update", "ocean-proxy", env=env))
     assert "setting up Python" in run.stderr
     assert (venv / "ocean-proxy.stamp").read_text() != stamp
-    assert not list(venv.rglob("jsonpatch.py")), "the update kept a dropped dependency"
+    assert not list(venv.rglob("cryptography/__init__.py")), \
+        "the update kept a dropped dependency"
     ok(helm(helm4, "plugin", "uninstall", "ocean-proxy", env=env))
     assert files_under(data_home) == before
 

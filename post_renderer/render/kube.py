@@ -87,3 +87,79 @@ def pointer_parts(path: str) -> list[str]:
     if path == "":
         return []
     return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
+
+
+def apply_patch(document: YamlNode, ops: list[PatchOp], *, in_place: bool = False) -> YamlNode:
+    """``document`` with the RFC 6902 add, replace and remove operations ``ops`` applied (a
+    copy of its mappings and lists unless ``in_place``). ValueError for an operation that does
+    not fit the document, as RFC 6902 says: a missing parent, key or index."""
+    if not in_place:
+        document = _copy(document)
+    for op in ops:
+        parts = pointer_parts(op["path"])
+        if not parts:
+            if op["op"] == "remove":
+                raise ValueError("cannot remove the whole document")
+            document = _copy(op["value"]) if not in_place else op["value"]
+            continue
+        parent = document
+        for part in parts[:-1]:
+            parent = _child(parent, part)
+        _apply_one(parent, op["op"], parts[-1], op)
+    return document
+
+
+def _apply_one(parent: YamlNode, kind: str, last: str, op: PatchOp) -> None:
+    if isinstance(parent, dict):
+        if kind == "add":
+            parent[last] = op["value"]
+        elif last not in parent:
+            raise ValueError(f"no member {last!r} to {kind}")
+        elif kind == "replace":
+            parent[last] = op["value"]
+        elif kind == "remove":
+            del parent[last]
+        else:
+            raise ValueError(f"unsupported operation {kind!r}")
+        return
+    if not isinstance(parent, list):
+        raise ValueError(f"cannot {kind} inside a scalar")
+    if kind == "add" and last == "-":
+        parent.append(op["value"])
+        return
+    index = _list_index(last, len(parent) + (kind == "add"))
+    if kind == "add":
+        parent.insert(index, op["value"])
+    elif kind == "replace":
+        parent[index] = op["value"]
+    elif kind == "remove":
+        del parent[index]
+    else:
+        raise ValueError(f"unsupported operation {kind!r}")
+
+
+def _child(node: YamlNode, part: str) -> YamlNode:
+    if isinstance(node, dict):
+        if part not in node:
+            raise ValueError(f"no member {part!r}")
+        return node[part]
+    if isinstance(node, list):
+        return node[_list_index(part, len(node))]
+    raise ValueError("the path goes through a scalar")
+
+
+def _list_index(part: str, limit: int) -> int:
+    """An array index of RFC 6901: digits without a leading zero, below ``limit``."""
+    if not part.isdigit() or not part.isascii() or (part != "0" and part.startswith("0")) \
+            or int(part) >= limit:
+        raise ValueError(f"no index {part!r}")
+    return int(part)
+
+
+def _copy(node: YamlNode) -> YamlNode:
+    """The mappings and lists of ``node`` copied; the scalars (immutable) shared."""
+    if isinstance(node, dict):
+        return {key: _copy(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_copy(item) for item in node]
+    return node

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ManifestError
 from post_renderer.render.block_yaml import write_block
-from post_renderer.render.kube import PatchOp, YamlNode
+from post_renderer.render.kube import PatchOp, YamlNode, apply_patch
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -179,15 +179,13 @@ def _without_content(problem: str) -> str:
 
 def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentStyle) -> str:
     """The document's text with ``ops`` applied, edited in place where possible."""
-    import jsonpatch
-
     from post_renderer.render.splice import Unsupported, splice
 
     ops = [kubernetes_safe_op(op) for op in ops]
     text = None
     try:
         spliced = splice(document.text, document.node, ops, _block_writer(style))
-        expected = jsonpatch.apply_patch(document.data, ops)
+        expected = apply_patch(document.data, ops)
         if parse_document(spliced, "the edited document").data == expected:
             text = spliced
     except Unsupported:
@@ -200,14 +198,12 @@ def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentS
 
 
 def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str:
-    import jsonpatch
-
     from post_renderer.render.aliases import unshare_paths
 
     yaml = _round_trip(style)
     document = yaml.load(text)
     unshare_paths(document, [op["path"] for op in ops])  # as the plan's data was
-    jsonpatch.apply_patch(document, ops, in_place=True)
+    apply_patch(document, ops, in_place=True)
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()

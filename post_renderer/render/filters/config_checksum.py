@@ -22,7 +22,14 @@ from typing import Any
 
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
-from post_renderer.render.kube import PatchOp, YamlNode, get_path, pod_template_path, pointer
+from post_renderer.render.kube import (
+    PatchOp,
+    YamlNode,
+    apply_patch,
+    get_path,
+    pod_template_path,
+    pointer,
+)
 from post_renderer.render.pod_patch import Change, PodWants
 
 CONFIG_ANNOTATION = "checksum/config"
@@ -59,10 +66,8 @@ def propose(context: PlanContext) -> list[Proposal]:
 
 def emitted_checksum(document: YamlNode, ops: list[PatchOp]) -> str:
     """SHA-256 over the document with ``ops`` applied, as canonical JSON."""
-    import jsonpatch
-
     plain = json.loads(json.dumps(document, default=str))
-    emitted = jsonpatch.apply_patch(plain, ops) if ops else plain
+    emitted = apply_patch(plain, ops) if ops else plain
     canonical = json.dumps(emitted, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
