@@ -14,13 +14,17 @@ import shlex
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
 
 from post_renderer import __version__
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError, shown
 from post_renderer.render.setting_sources import AUTO_UPDATE_POLICIES
 from post_renderer.report import Reporter, credentials_in, reporter_for_process
+
+# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 
 class _HelpFormatter(argparse.HelpFormatter):

@@ -32,10 +32,14 @@ import os
 import stat
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple
 
 from post_renderer import __version__
 from post_renderer.cache_home import cache_home, machine_secret, store_file
+
+# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 MAX_META_BYTES = 1024 * 1024
@@ -52,14 +56,19 @@ def now() -> float:
     return time.time()
 
 
-class Entry(NamedTuple):
-    """One run: what it wrote and said, when that stays true, and the files it read."""
+class Entry:
+    """One run: what it wrote and said, when that stays true, and the files it read. (A
+    plain class, not a NamedTuple: a hit does not import typing.)"""
 
-    output: bytes
-    messages: tuple[tuple[str, str], ...]  # (level, text), in the order said
-    valid_from: float
-    valid_until: float | None  # None: no certificate verdict ever changes it
-    depends: tuple[tuple[str, str], ...] = ()  # (path, file_digest) of files the run read
+    __slots__ = ("depends", "messages", "output", "valid_from", "valid_until")
+
+    def __init__(self, output: bytes, messages: tuple[tuple[str, str], ...], valid_from: float,
+                 valid_until: float | None, depends: tuple[tuple[str, str], ...] = ()) -> None:
+        self.output = output
+        self.messages = messages  # (level, text), in the order said
+        self.valid_from = valid_from
+        self.valid_until = valid_until  # None: no certificate verdict ever changes it
+        self.depends = depends  # (path, file_digest) of files the run read
 
 
 class OutputCache:

@@ -14,9 +14,13 @@ import re
 import stat
 import sys
 from collections.abc import Iterable, Mapping
-from typing import TextIO
 
 from post_renderer.errors import OceanProxyError
+
+# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 PROGRAM = "ocean-proxy"
 # user:password@ in anything an error quotes back: a proxy URL given to the wrong flag, or

@@ -93,12 +93,13 @@ def test_a_hit_writes_and_says_what_a_fresh_run_does(case, vendor_render, chart_
     assert len(entries(tmp_path / "cache")) == 1  # the cold run stored, the others did not
 
 
-def test_a_warm_hit_imports_neither_ruamel_nor_cryptography(vendor_render, tmp_path):
+def test_a_warm_hit_imports_neither_ruamel_nor_cryptography_nor_typing(vendor_render,
+                                                                       tmp_path):
     (tmp_path / "ca.pem").write_bytes(CA.pem)
     env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"))
     argv = [sys.executable, "-X", "importtime", str(VENV_BIN / "ocean-proxy-post-renderer"),
             "--proxy-url", PROXY_WITH_CREDENTIALS, "--ca-file", str(tmp_path / "ca.pem")]
-    heavy = ("ruamel", "cryptography", "post_renderer.render.pipeline")
+    heavy = ("ruamel", "cryptography", "typing", "post_renderer.render.pipeline")
     for run in ("cold", "warm"):
         done = subprocess.run(argv, input=vendor_render, capture_output=True, env=env,
                               check=True)

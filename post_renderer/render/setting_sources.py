@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
