@@ -190,7 +190,7 @@ def test_where_the_cache_lives(tmp_path):
     key = {"OCEAN_PROXY_CACHE_KEY_FILE": str(tmp_path / "cache.key")}
     def where(**environ: str) -> Path | None:
         directory = fact_cache_for({**key, **environ}).directory
-        return directory.parent if directory else None
+        return Path(directory).parent if directory else None
 
     assert where(OCEAN_PROXY_CACHE_DIR="/c", HELM_CACHE_HOME="/h") == Path("/c")
     assert where(HELM_CACHE_HOME="/h", XDG_CACHE_HOME="/x") == Path("/h/ocean-proxy")
