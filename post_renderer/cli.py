@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shlex
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -132,6 +131,8 @@ class _Parser(argparse.ArgumentParser):
         value = rest.strip()
         if not re.search(r"\s", value):
             return [flag, *self.read_arguments([value])]
+        import shlex  # only for this rare spelling: every run would pay for its import
+
         try:
             pieces = shlex.split(value)
         except ValueError:
