@@ -175,10 +175,20 @@ def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]
 
 def _loosely_matches(pattern: LinePattern, line: bytes) -> bool:
     """A quoted or flow spelling of the pair on this line, before any comment."""
-    if b":" not in line:
-        return False
+    if not _value_after_a_colon(line, pattern.value):
+        return False  # what the pattern needs first, checked before compiling it
     found = _loose_regex(pattern.key, pattern.value).search(line)
     return found is not None and found.start() < _comment_start(line)
+
+
+def _value_after_a_colon(line: bytes, value: bytes) -> bool:
+    """Whether ``value`` follows a ':' somewhere in the line, past blanks and quotes."""
+    start = line.find(value)
+    while start >= 0:
+        if line[:start].rstrip(b"\"'").rstrip(b" \t").endswith(b":"):
+            return True
+        start = line.find(value, start + 1)
+    return False
 
 
 def _comment_start(line: bytes) -> int:

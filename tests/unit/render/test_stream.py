@@ -8,6 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from post_renderer.render.stream import (
+    _comment_start,
+    _loosely_matches,
     chunks_matching,
     join,
     line_pattern,
@@ -90,3 +92,20 @@ def test_the_line_check_is_the_documented_pattern(key, value, before, between, a
         raw = line.encode()
         assert line_pattern(key, value)._on_its_own_line(raw) == \
             (documented.fullmatch(raw) is not None), line
+
+
+@settings(max_examples=2000, deadline=None)
+@given(key=st.sampled_from(["name", "app.kubernetes.io/name"]),
+       value=st.sampled_from(["x", "x.y", "ocean"]),
+       before=LINE_TEXT, between=LINE_TEXT, after=LINE_TEXT)
+def test_the_loose_check_is_the_documented_pattern(key, value, before, between, after):
+    """Checking for a colon before the value first changes nothing the pattern decides."""
+    documented = re.compile(rb"(?:^|[\s{,\[-])([\"']?)" + re.escape(key.encode())
+                            + rb"\1[ \t]*:[ \t]*([\"']?)" + re.escape(value.encode())
+                            + rb"\2(?=[ \t]*(?:[,}\]#\r]|$))")
+    for line in (f"{before}{key}{between}{value}{after}", f"{{{before}'{key}':{between}{value}}}",
+                 f'"{key}": "{value}"{after}', f"{before}{value}:{key}{after}"):
+        raw = line.encode()
+        found = documented.search(raw)
+        assert _loosely_matches(line_pattern(key, value), raw) == \
+            (found is not None and found.start() < _comment_start(raw)), line
