@@ -55,7 +55,18 @@ class Certificate(NamedTuple):
 
 
 def certificate_from_der(der: bytes) -> Certificate:
-    """Parse one DER certificate; ValueError when it is not a valid X.509 certificate."""
+    """Parse one DER certificate; ValueError when it is not a valid X.509 certificate.
+
+    Ordinary certificates are read in pure Python (x509_der), so that a cold run need not
+    import cryptography; every other one, damaged ones included, is judged by cryptography.
+    """
+    from post_renderer.trust.der import NotHandled
+    from post_renderer.trust.x509_der import fields_from_der
+
+    try:
+        return certificate_from_fields(fields_from_der(der))
+    except NotHandled:
+        pass
     from cryptography import x509
 
     try:
