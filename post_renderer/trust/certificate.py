@@ -66,7 +66,11 @@ def certificate_from_der(der: bytes) -> Certificate:
     try:
         return certificate_from_fields(fields_from_der(der))
     except NotHandled:
-        pass
+        return certificate_with_cryptography(der)
+
+
+def certificate_with_cryptography(der: bytes) -> Certificate:
+    """``certificate_from_der`` as cryptography reads it: the reference for every case."""
     from cryptography import x509
 
     try:

@@ -93,11 +93,10 @@ def _read(der: bytes) -> X509Fields:
         found = read_extensions(wrapper.nested(SEQUENCE))
         wrapper.end()
     tbs.end()  # unique identifiers are left to cryptography
-    if key.kind != signer_kind:
-        raise NotHandled("signature algorithm of another key type")
 
     self_issued = subject_der == issuer_der
-    if self_issued and not _verifies(key, numbers, signature, hash_name, tbs_der):
+    if self_issued and (key.kind != signer_kind or
+                        not _verifies(key, numbers, signature, hash_name, tbs_der)):
         raise NotHandled("self-signature not verified here")  # cryptography decides
     return X509Fields(
         der=der,
