@@ -11,7 +11,8 @@ noise hits all of them alike:
 - ``ocean-proxy``: the post-renderer's console script from a clean, non-editable install,
   warm: its certificate fact cache filled by the untimed first run (the usual case: the CA
   rarely changes between runs);
-- ``ocean-proxy --no-cache`` (fixture only): cold, every certificate parsed with cryptography;
+- ``ocean-proxy --no-cache`` (fixture only): cold, every certificate parsed (the corporate CA
+  in pure Python, without importing cryptography);
 - ``helm3``/``helm4`` and ``... + ocean-proxy`` (fixture only): a real ``helm template`` of the
   chart, alone and with ``--post-renderer``: the latency the post-renderer adds to helm.
   Helm 3 runs the console script; Helm 4 runs it as a ``postrenderer/v1`` plugin whose
@@ -499,7 +500,7 @@ def by_package(rows: list[dict]) -> dict[str, float]:
         inherited = own == "standard library" and importer in ("cryptography", "ruamel.yaml")
         owner[index] = importer if inherited else own
     totals = dict.fromkeys([label for label, _ in HEAVY] + ["standard library"], 0.0)
-    for row, label in zip(rows, owner):
+    for row, label in zip(rows, owner, strict=True):
         totals[label] += row["self_us"] / 1000
     return {label: round(ms, 1) for label, ms in totals.items()}
 

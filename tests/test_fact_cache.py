@@ -246,7 +246,8 @@ def test_render_writes_the_same_bytes_cold_warm_and_without_cache(name, manifest
     assert len({(r.returncode, r.stdout, r.stderr) for r in runs}) == 1
 
 
-def test_a_warm_render_does_not_import_cryptography(manifests, tmp_path):
+def test_a_cold_render_of_an_ordinary_ca_needs_no_cryptography_and_a_warm_one_no_parsing(
+        manifests, tmp_path):
     path = tmp_path / "ca.pem"
     path.write_bytes(certs.root("Warm Root CA").pem)
     env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"))
@@ -254,5 +255,43 @@ def test_a_warm_render_does_not_import_cryptography(manifests, tmp_path):
     argv = [sys.executable, "-X", "importtime", str(script), "--ca-file", str(path)]
     for run in ("cold", "warm"):
         done = subprocess.run(argv, input=manifests, capture_output=True, env=env, check=True)
-        imported = "cryptography" in done.stderr.decode()
-        assert imported == (run == "cold"), run
+        imports = done.stderr.decode()
+        assert "cryptography" not in imports, run
+        assert ("post_renderer.trust.x509_der" in imports) == (run == "cold"), run
+
+
+# Runs the post-renderer with the pure-Python reader declining everything: every certificate
+# is then read by cryptography, as before the reader existed.
+_CRYPTOGRAPHY_ONLY = """
+import sys
+from post_renderer.trust import der, x509_der
+def decline(data):
+    raise der.NotHandled("forced")
+x509_der.fields_from_der = decline
+from post_renderer.cli import post_renderer_main
+sys.argv[0] = "ocean-proxy-post-renderer"
+sys.exit(post_renderer_main())
+"""
+
+
+def test_a_cold_chart_render_with_a_corporate_ca_skips_cryptography_and_writes_the_same_bytes(
+        tmp_path):
+    ca = tmp_path / "corp-root.pem"
+    ca.write_bytes(certs.root("Values Corp Root CA").pem)  # EC P-256, as corporate CAs
+    home = tmp_path / "helm-home"
+    rendered = run_command([tool("helm3"), "template", RELEASE, FIXTURE_CHART, "--namespace",
+                            NAMESPACE, *PROXY_FLAGS, "--set", "caBundleSecret.create=true",
+                            "--set-file", f"caBundleSecret.data={ca}"],
+                           env=clean_env(HELM_DATA_HOME=str(home), HELM_CONFIG_HOME=str(home),
+                                         HELM_CACHE_HOME=str(home)))
+    assert rendered.returncode == 0, rendered.stderr
+    script = Path(sys.executable).parent / "ocean-proxy-post-renderer"
+    env = clean_env()
+    pure, forced = (
+        subprocess.run([sys.executable, "-X", "importtime", *argv, "--no-cache"],
+                       input=rendered.stdout, capture_output=True, env=env, check=True)
+        for argv in ([str(script)], ["-c", _CRYPTOGRAPHY_ONLY]))
+    assert b"1 CA certificate" in pure.stderr
+    assert b"cryptography" not in pure.stderr
+    assert b"cryptography" in forced.stderr  # the comparison is with cryptography's reading
+    assert pure.stdout == forced.stdout

@@ -100,12 +100,13 @@ def test_a_warm_hit_imports_neither_ruamel_nor_cryptography_nor_typing(vendor_re
     argv = [sys.executable, "-X", "importtime", str(VENV_BIN / "ocean-proxy-post-renderer"),
             "--proxy-url", PROXY_WITH_CREDENTIALS, "--ca-file", str(tmp_path / "ca.pem")]
     heavy = ("ruamel", "cryptography", "typing", "post_renderer.render.pipeline")
+    cold = set(heavy) - {"cryptography"}  # an ordinary CA is read without it (x509_der)
     for run in ("cold", "warm"):
         done = subprocess.run(argv, input=vendor_render, capture_output=True, env=env,
                               check=True)
         imports = [line for line in done.stderr.decode().splitlines() if "import time" in line]
         imported = {name for name in heavy if any(name in line for line in imports)}
-        assert imported == (set(heavy) if run == "cold" else set()), run
+        assert imported == (cold if run == "cold" else set()), run
 
 
 def changed_run(tmp_path: Path, vendor_render: bytes, change: str):

@@ -21,7 +21,7 @@ from post_renderer.errors import CertificateVerifyError
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import resolve_public_roots
 from post_renderer.network.settings import network_settings
-from post_renderer.trust import TrustBundle, go_chain_refusal
+from post_renderer.trust import TrustBundle, fields_from_cryptography, go_chain_refusal
 from post_renderer.trust.diagnosis import diagnose
 
 
@@ -59,7 +59,7 @@ def _refuse_what_go_refuses(verified: tuple[bytes, ...], bundle: TrustBundle | N
     given = {cert.fingerprint for cert in bundle.certificates} if bundle else set()
     chain = []
     for position, der in enumerate(verified):
-        chain.append(x509.load_der_x509_certificate(der))
+        chain.append(fields_from_cryptography(x509.load_der_x509_certificate(der)))
         if position and hashlib.sha256(der).hexdigest() in given:
             break
     reason = go_chain_refusal(chain, server_name)

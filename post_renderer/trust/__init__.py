@@ -19,14 +19,15 @@ from post_renderer.trust.bundle import (
 from post_renderer.trust.certificate import Certificate, certificate_from_der, shorten
 from post_renderer.trust.fact_cache import FactCache, fact_cache_for
 from post_renderer.trust.policy import Verdict, verdicts_change_after
+from post_renderer.trust.runtime_rules import go_chain_refusal
 
 MAX_CA_FILE_BYTES = MAX_INPUT_BYTES + 1  # one byte more, so that "too large" is seen as such
 
-# Loaded on first use: they import cryptography, which a render with a warm fact cache
-# never needs (fact_cache).
+# Loaded on first use: they import cryptography, which a render never needs (fact_cache,
+# x509_der).
 _NEEDS_CRYPTOGRAPHY = {
     "ChainAnalysis": "chain_analysis", "analyse_chain": "chain_analysis",
-    "find_issuer": "chain_analysis", "go_chain_refusal": "runtime_rules",
+    "find_issuer": "chain_analysis", "fields_from_cryptography": "x509_cryptography",
 }
 
 
@@ -42,6 +43,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "MAX_CA_FILE_BYTES", "MAX_INPUT_BYTES", "BundleReport", "Certificate", "ChainAnalysis",
     "FactCache", "TrustBundle", "Verdict", "analyse_chain", "certificate_from_der",
-    "fact_cache_for", "find_issuer", "go_chain_refusal", "inspect_bundle", "load_trust_bundle",
-    "shorten", "verdicts_change_after",
+    "fact_cache_for", "fields_from_cryptography", "find_issuer", "go_chain_refusal",
+    "inspect_bundle", "load_trust_bundle", "shorten", "verdicts_change_after",
 ]

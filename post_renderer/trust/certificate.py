@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.trust.finding import Finding
+from post_renderer.trust.runtime_rules import anchor_findings, path_length, signature_findings
 from post_renderer.trust.subject_hash import subject_hash
+from post_renderer.trust.x509_fields import X509Fields
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -52,7 +55,22 @@ class Certificate(NamedTuple):
 
 
 def certificate_from_der(der: bytes) -> Certificate:
-    """Parse one DER certificate; ValueError when it is not a valid X.509 certificate."""
+    """Parse one DER certificate; ValueError when it is not a valid X.509 certificate.
+
+    Ordinary certificates are read in pure Python (x509_der), so that a cold run need not
+    import cryptography; every other one, damaged ones included, is judged by cryptography.
+    """
+    from post_renderer.trust.der import NotHandled
+    from post_renderer.trust.x509_der import fields_from_der
+
+    try:
+        return certificate_from_fields(fields_from_der(der))
+    except NotHandled:
+        return certificate_with_cryptography(der)
+
+
+def certificate_with_cryptography(der: bytes) -> Certificate:
+    """``certificate_from_der`` as cryptography reads it: the reference for every case."""
     from cryptography import x509
 
     try:
@@ -64,106 +82,30 @@ def certificate_from_der(der: bytes) -> Certificate:
 
 def describe(cert: x509.Certificate) -> Certificate:
     """The facts of a parsed cryptography certificate; ValueError when they cannot be read."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.x509.oid import AuthorityInformationAccessOID
+    from post_renderer.trust.x509_cryptography import fields_from_cryptography
 
-    from post_renderer.trust.runtime_rules import anchor_findings, path_length, signature_findings
+    return certificate_from_fields(fields_from_cryptography(cert))
 
-    try:
-        extensions = cert.extensions
-        subject = cert.subject.rfc4514_string()
-        issuer = cert.issuer.rfc4514_string()
-        subject_der = cert.subject.public_bytes()
-        issuer_der = cert.issuer.public_bytes()
-    except Exception as error:  # malformed names or extensions
-        raise ValueError(short_error(error)) from None
-    is_ca = None
-    aia: list[str] = []
-    for extension in extensions:
-        value = extension.value
-        if isinstance(value, x509.BasicConstraints):
-            is_ca = value.ca
-        elif isinstance(value, x509.AuthorityInformationAccess):
-            aia.extend(
-                d.access_location.value for d in value
-                if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
-                and isinstance(d.access_location, x509.UniformResourceIdentifier)
-            )
-    try:
-        signature_hash = cert.signature_hash_algorithm
-        signature_name = signature_hash.name if signature_hash else None
-    except Exception:  # unsupported algorithm: reported as unknown
-        signature_name = "unknown"
-    der = cert.public_bytes(serialization.Encoding.DER)
-    self_signed = subject_der == issuer_der and _signed_by_itself(cert)
+
+def certificate_from_fields(fields: X509Fields) -> Certificate:
+    """The facts of a certificate, from its fields, whichever parser read them."""
     return Certificate(
-        der=der,
-        subject=subject,
-        issuer=issuer,
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        is_ca=is_ca,
-        self_signed=self_signed,
-        fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
-        subject_hash=subject_hash(subject_der),
-        issuer_hash=subject_hash(issuer_der),
-        aia_ca_issuers=tuple(aia),
-        signature_hash=signature_name,
-        key_description=_describe_key(cert),
-        findings=(*anchor_findings(cert), *signature_findings(cert, self_signed)),
-        path_length=path_length(cert),
+        der=fields.der,
+        subject=fields.subject,
+        issuer=fields.issuer,
+        not_before=fields.not_before,
+        not_after=fields.not_after,
+        is_ca=fields.basic_constraints.ca if fields.basic_constraints else None,
+        self_signed=fields.self_signed,
+        fingerprint=hashlib.sha256(fields.der).hexdigest(),
+        subject_hash=subject_hash(fields.subject_der),
+        issuer_hash=subject_hash(fields.issuer_der),
+        aia_ca_issuers=fields.aia_ca_issuers,
+        signature_hash=fields.signature_hash,
+        key_description=fields.key.description,
+        findings=(*anchor_findings(fields), *signature_findings(fields, fields.self_signed)),
+        path_length=path_length(fields),
     )
-
-
-def _signed_by_itself(cert: x509.Certificate) -> bool:
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-
-    try:
-        cert.verify_directly_issued_by(cert)
-    except (UnsupportedAlgorithm, ValueError):  # e.g. SHA-1, which cryptography will not check
-        return _weak_signature_by_itself(cert)
-    except (InvalidSignature, TypeError):
-        return False
-    return True
-
-
-def _weak_signature_by_itself(cert: x509.Certificate) -> bool:
-    """Check a SHA-1/MD5 self-signature by hand; when even that cannot, the names decide."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
-
-    try:
-        key, digest = cert.public_key(), cert.signature_hash_algorithm
-        if digest is None:  # e.g. Ed25519: no separate digest to check by hand
-            return True
-        if isinstance(key, rsa.RSAPublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), digest)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(digest))
-        elif isinstance(key, dsa.DSAPublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, digest)
-    except InvalidSignature:
-        return False
-    except Exception:  # an algorithm nothing here can check: the matching names decide
-        return True
-    return True
-
-
-def _describe_key(cert: x509.Certificate) -> str:
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
-
-    try:
-        key = cert.public_key()
-    except Exception:  # unsupported key types are described, not fatal
-        return "unsupported key"
-    if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA {key.key_size}"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC {key.curve.name}"
-    if isinstance(key, dsa.DSAPublicKey):
-        return f"DSA {key.key_size}"
-    return type(key).__name__.replace("PublicKey", "")
 
 
 def shorten(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Certificate facts remembered by the SHA-256 of their DER: a warm run needs no cryptography.
+"""Certificate facts remembered by the SHA-256 of their DER: a warm run parses nothing.
 
 Only facts are kept: names, the validity dates, flags, hashes and the runtime findings, none
 of which change while the DER and this version of ocean-proxy stay the same. Every
@@ -7,7 +7,7 @@ on every run from the cached dates (``policy.judge``), so a cached certificate i
 exactly as a freshly parsed one.
 
     facts = fact_cache_for(os.environ)          # FactCache(None) when turned off
-    cert = facts.certificate(der)               # parsed with cryptography only on a miss
+    cert = facts.certificate(der)               # parsed only on a miss
 
 Where: ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
 (``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``); one JSON file per

@@ -5,7 +5,7 @@ Only rules some client really applies are here; each finding names the runtime t
 and what to ask for instead (tests/test_runtime_verdicts.py pins every rule against helm and
 openssl). Neither runtime checks a trust anchor's own signature, so that is not a finding.
 
-    for finding in anchor_findings(cert):      # cryptography x509.Certificate
+    for finding in anchor_findings(fields):    # x509_fields.X509Fields
         finding.go, finding.openssl, finding.reason, finding.hint
     go_chain_refusal([leaf, intermediate, anchor], "api.spotinst.io")   # None or the reason
 """
@@ -13,15 +13,9 @@ openssl). Neither runtime checks a trust anchor's own signature, so that is not 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
-
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
-from cryptography.x509.oid import ExtensionOID
 
 from post_renderer.trust.finding import Finding
-
-_E = TypeVar("_E", bound=x509.ExtensionType)
+from post_renderer.trust.x509_fields import X509Fields
 
 SPOT_API = "api.spotinst.io"
 SPOT_CHARTS = "charts.spot.io"
@@ -29,32 +23,39 @@ GO_MIN_RSA_BITS = 1024  # Go 1.24 and later
 OPENSSL_MIN_RSA_BITS = 2048  # security level 2: 112 bits
 GO_CURVES = frozenset({"secp224r1", "secp256r1", "secp384r1", "secp521r1"})
 WEAK_HASHES = {"sha1": "SHA-1", "md5": "MD5"}
+_SUPPORTED_KEYS = frozenset({"RSA", "EC", "Ed25519", "DSA"})
 
-_GO_CRITICAL = frozenset({
-    ExtensionOID.KEY_USAGE, ExtensionOID.BASIC_CONSTRAINTS, ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
-    ExtensionOID.NAME_CONSTRAINTS, ExtensionOID.EXTENDED_KEY_USAGE,
-    ExtensionOID.CERTIFICATE_POLICIES, ExtensionOID.POLICY_CONSTRAINTS,
-    ExtensionOID.POLICY_MAPPINGS, ExtensionOID.INHIBIT_ANY_POLICY,
-    ExtensionOID.AUTHORITY_KEY_IDENTIFIER, ExtensionOID.SUBJECT_KEY_IDENTIFIER,
-    ExtensionOID.CRL_DISTRIBUTION_POINTS, ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+# The extensions both runtimes process, and so accept marked critical (by dotted OID).
+_UNDERSTOOD = frozenset({
+    "2.5.29.15",  # key usage
+    "2.5.29.19",  # basic constraints
+    "2.5.29.17",  # subject alternative name
+    "2.5.29.30",  # name constraints
+    "2.5.29.37",  # extended key usage
+    "2.5.29.32",  # certificate policies
+    "2.5.29.36",  # policy constraints
+    "2.5.29.33",  # policy mappings
+    "2.5.29.54",  # inhibit any policy
 })
-_OPENSSL_CRITICAL = frozenset({
-    ExtensionOID.KEY_USAGE, ExtensionOID.BASIC_CONSTRAINTS, ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
-    ExtensionOID.NAME_CONSTRAINTS, ExtensionOID.EXTENDED_KEY_USAGE,
-    ExtensionOID.CERTIFICATE_POLICIES, ExtensionOID.POLICY_CONSTRAINTS,
-    ExtensionOID.POLICY_MAPPINGS, ExtensionOID.INHIBIT_ANY_POLICY,
-    x509.ObjectIdentifier("2.16.840.1.113730.1.1"),  # Netscape certificate type
-})
+_GO_CRITICAL = _UNDERSTOOD | {
+    "2.5.29.35",  # authority key identifier
+    "2.5.29.14",  # subject key identifier
+    "2.5.29.31",  # CRL distribution points
+    "1.3.6.1.5.5.7.1.1",  # authority information access
+}
+_OPENSSL_CRITICAL = _UNDERSTOOD | {
+    "2.16.840.1.113730.1.1",  # Netscape certificate type
+}
 
 
-def anchor_findings(cert: x509.Certificate) -> list[Finding]:
+def anchor_findings(cert: X509Fields) -> list[Finding]:
     """Why Go or OpenSSL would not use ``cert`` as a trust anchor for the Spot hosts."""
     return [*_parsed(cert), *_ca_flags(cert), *_name_constraints(cert)]
 
 
-def signature_findings(cert: x509.Certificate, self_signed: bool) -> list[Finding]:
+def signature_findings(cert: X509Fields, self_signed: bool) -> list[Finding]:
     """A weak signature counts only below an anchor: OpenSSL checks it on a chain's CAs."""
-    name = _hash_name(cert)
+    name = cert.signature_hash
     if self_signed or name not in WEAK_HASHES:
         return []
     return [Finding(False, True, f"is signed with {WEAK_HASHES[name]}: the log-shipper "
@@ -63,15 +64,15 @@ def signature_findings(cert: x509.Certificate, self_signed: bool) -> list[Findin
                     "ask the proxy's owners for the CA re-signed with SHA-256")]
 
 
-def go_chain_refusal(chain: Sequence[x509.Certificate], server_name: str) -> str | None:
+def go_chain_refusal(chain: Sequence[X509Fields], server_name: str) -> str | None:
     """Why Go would refuse ``chain`` (leaf first, trust anchor last), or None."""
     for position, cert in enumerate(chain):
-        subject = cert.subject.rfc4514_string()
+        subject = cert.subject
         findings = _parsed(cert) + (_ca_flags(cert) if position else [])
         refused = [f.reason for f in findings if f.go]
         if refused:
             return f"'{subject}' {refused[0]}"
-        weak = WEAK_HASHES.get(_hash_name(cert) or "")
+        weak = WEAK_HASHES.get(cert.signature_hash or "")
         if weak and position < len(chain) - 1:
             return (f"'{subject}' is signed with {weak}: the controller (Go) refuses SHA-1 and "
                     "MD5 signatures below the trust anchor")
@@ -84,19 +85,15 @@ def go_chain_refusal(chain: Sequence[x509.Certificate], server_name: str) -> str
     return None
 
 
-def name_allowed(cert: x509.Certificate, host: str) -> bool:
+def name_allowed(cert: X509Fields, host: str) -> bool:
     """Whether ``cert``'s DNS name constraints let it sign for ``host`` (as Go and OpenSSL)."""
-    try:
-        constraints = cert.extensions.get_extension_for_class(x509.NameConstraints).value
-    except x509.ExtensionNotFound:
+    constraints = cert.name_constraints
+    if constraints is None:
         return True
-    permitted = [n.value for n in constraints.permitted_subtrees or ()
-                 if isinstance(n, x509.DNSName)]
-    excluded = [n.value for n in constraints.excluded_subtrees or ()
-                if isinstance(n, x509.DNSName)]
-    if any(_dns_match(host, name) for name in excluded):
+    if any(_dns_match(host, name) for name in constraints.excluded):
         return False
-    return not permitted or any(_dns_match(host, name) for name in permitted)
+    return not constraints.permitted or any(_dns_match(host, name)
+                                            for name in constraints.permitted)
 
 
 def _dns_match(host: str, constraint: str) -> bool:
@@ -108,57 +105,54 @@ def _dns_match(host: str, constraint: str) -> bool:
     return host == constraint or host.endswith("." + constraint)
 
 
-def _parsed(cert: x509.Certificate) -> list[Finding]:
+def _parsed(cert: X509Fields) -> list[Finding]:
     """What Go and OpenSSL refuse in any certificate of a chain, its anchor included."""
     return [*_serial(cert), *_critical(cert), *_key(cert)]
 
 
-def _serial(cert: x509.Certificate) -> list[Finding]:
-    if cert.serial_number < 0:
+def _serial(cert: X509Fields) -> list[Finding]:
+    if cert.negative_serial:
         return [Finding(True, False, "has a negative serial number: the controller (Go) "
                                      "drops it when loading its trust (x509: negative serial "
                                      "number)")]
     return []
 
 
-def _critical(cert: x509.Certificate) -> list[Finding]:
+def _critical(cert: X509Fields) -> list[Finding]:
     found = []
-    for extension in cert.extensions:
-        if not extension.critical:
+    for oid, critical in cert.extensions:
+        if not critical:
             continue
-        go, openssl = extension.oid not in _GO_CRITICAL, extension.oid not in _OPENSSL_CRITICAL
+        go, openssl = oid not in _GO_CRITICAL, oid not in _OPENSSL_CRITICAL
         if go or openssl:
-            oid = extension.oid.dotted_string
             found.append(Finding(go, openssl, f"has a critical extension {oid}: refused by "
                                               f"{_who(go, openssl)} (unhandled critical "
                                               "extension)"))
     return found
 
 
-def _ca_flags(cert: x509.Certificate) -> list[Finding]:
-    basic = _extension(cert, x509.BasicConstraints)
-    usage = _extension(cert, x509.KeyUsage)
+def _ca_flags(cert: X509Fields) -> list[Finding]:
+    usage = cert.key_cert_sign
     found = []
-    if basic is None and cert.version == x509.Version.v3:
-        openssl = usage is None or not usage.key_cert_sign
+    if cert.basic_constraints is None and cert.version == 3:
+        openssl = not usage
         found.append(Finding(True, openssl, "has no basic constraints extension: refused as a "
                                             f"CA by {_who(True, openssl)}"))
-    if usage is not None and not usage.key_cert_sign:
+    if usage is False:
         found.append(Finding(True, True, "has a key usage without keyCertSign: refused as a CA "
                                          f"by {_who(True, True)}"))
     return found
 
 
-def _key(cert: x509.Certificate) -> list[Finding]:
-    try:
-        key = cert.public_key()
-    except Exception:  # a key type cryptography cannot load; Go cannot either
+def _key(cert: X509Fields) -> list[Finding]:
+    kind, bits, curve = cert.key
+    if kind is None:  # a key type cryptography cannot load; Go cannot either
         return [Finding(True, False, "has a public key of an unsupported type")]
-    if isinstance(key, dsa.DSAPublicKey):
-        return [Finding(True, key.key_size < OPENSSL_MIN_RSA_BITS,
+    if kind == "DSA":
+        return [Finding(True, (bits or 0) < OPENSSL_MIN_RSA_BITS,
                         "has a DSA key: the controller (Go) does not verify DSA signatures")]
-    if isinstance(key, rsa.RSAPublicKey):
-        bits = key.key_size
+    if kind == "RSA":
+        bits = bits or 0
         if bits < GO_MIN_RSA_BITS:
             return [Finding(True, True, f"has a {bits}-bit RSA key: the controller (Go 1.24 "
                                         f"and later) refuses RSA keys under {GO_MIN_RSA_BITS} "
@@ -169,18 +163,17 @@ def _key(cert: x509.Certificate) -> list[Finding]:
                                          "security level 2) refuses RSA keys under "
                                          f"{OPENSSL_MIN_RSA_BITS} bits",
                             "ask the proxy's owners for a CA with an RSA 2048 or EC key")]
-    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in GO_CURVES:
-        return [Finding(True, key.curve.key_size < 224,
-                        f"has an EC key on {key.curve.name}, a curve the controller (Go) does "
+    if kind == "EC" and curve not in GO_CURVES:
+        return [Finding(True, (bits or 0) < 224,
+                        f"has an EC key on {curve}, a curve the controller (Go) does "
                         "not support")]
-    if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey,
-                            ed25519.Ed25519PublicKey, dsa.DSAPublicKey)):
-        return [Finding(True, False, f"has a {type(key).__name__.removesuffix('PublicKey')} "
-                                     "key, which the controller (Go) does not support")]
+    if kind not in _SUPPORTED_KEYS:
+        return [Finding(True, False, f"has a {kind} key, which the controller (Go) does not "
+                                     "support")]
     return []
 
 
-def _name_constraints(cert: x509.Certificate) -> list[Finding]:
+def _name_constraints(cert: X509Fields) -> list[Finding]:
     if not name_allowed(cert, SPOT_API):
         return [Finding(True, True, f"has name constraints that do not allow {SPOT_API}: "
                                     "it cannot sign the proxy's certificate for the Spot API",
@@ -191,25 +184,10 @@ def _name_constraints(cert: x509.Certificate) -> list[Finding]:
     return []
 
 
-def _extension(cert: x509.Certificate, kind: type[_E]) -> _E | None:
-    try:
-        return cert.extensions.get_extension_for_class(kind).value
-    except x509.ExtensionNotFound:
-        return None
-
-
-def path_length(cert: x509.Certificate) -> int | None:
+def path_length(cert: X509Fields) -> int | None:
     """How many intermediate CAs ``cert`` allows below it (None: no limit, or not a CA)."""
-    basic = _extension(cert, x509.BasicConstraints)
+    basic = cert.basic_constraints
     return basic.path_length if basic is not None and basic.ca else None
-
-
-def _hash_name(cert: x509.Certificate) -> str | None:
-    try:
-        algorithm = cert.signature_hash_algorithm
-    except Exception:  # an algorithm cryptography does not know
-        return None
-    return algorithm.name if algorithm else None
 
 
 def _who(go: bool, openssl: bool) -> str:
