@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from post_renderer import cli, output_cache
+from post_renderer.arguments import build_post_renderer_parser
 from post_renderer.commands import render as render_command
 
 from . import certs
@@ -109,6 +110,23 @@ def test_a_warm_hit_imports_neither_ruamel_nor_cryptography_nor_typing(vendor_re
         assert imported == (cold if run == "cold" else set()), run
 
 
+def test_a_warm_hit_run_as_helm_runs_it_does_not_import_argparse(vendor_render, tmp_path):
+    """Helm passes no arguments: the settings come from the environment, and argparse (with
+    gettext and locale) is not needed to know that."""
+    (tmp_path / "ca.pem").write_bytes(CA.pem)
+    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"),
+                    OCEAN_PROXY_URL=PROXY_WITH_CREDENTIALS,
+                    OCEAN_PROXY_CA_FILE=str(tmp_path / "ca.pem"))
+    argv = [sys.executable, "-X", "importtime", str(VENV_BIN / "ocean-proxy-post-renderer")]
+    runs = [subprocess.run(argv, input=vendor_render, capture_output=True, env=env, check=True)
+            for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout and b"HTTPS_PROXY" in runs[1].stdout
+    for run in runs:
+        imported = [line.rpartition("|")[2].strip() for line in run.stderr.decode().splitlines()
+                    if line.startswith("import time:")]
+        assert "post_renderer.cli" in imported and "argparse" not in imported
+
+
 def changed_run(tmp_path: Path, vendor_render: bytes, change: str):
     """A warm run after ``change``, and the same run without the cache."""
     (tmp_path / "ca.pem").write_bytes(CA.pem)
@@ -149,7 +167,7 @@ def test_a_change_to_anything_the_run_reads_is_a_miss(change, vendor_render, tmp
 
 
 def in_process(argv: list[str], capfd) -> tuple[int, bytes, str]:
-    code = cli.main(argv, cli.build_post_renderer_parser)
+    code = cli.main(argv, build_post_renderer_parser)
     out, err = capfd.readouterr()
     return code, out.encode(), err
 

@@ -8,7 +8,6 @@ output cache (``output_cache``) without importing the pipeline.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -23,6 +22,7 @@ from post_renderer.render.setting_sources import named_files
 # typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     import datetime as dt
 
     from post_renderer.render.lints import Lint

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from post_renderer import cli
+from post_renderer.arguments import build_post_renderer_parser
 
 from .. import certs
 from ..certs import DAY, NOW
@@ -37,7 +38,7 @@ def test_render_writes_the_manifests_and_exits_0(tmp_path, capsysbinary):
 
 def test_the_post_renderer_entry_point_takes_the_same_options(tmp_path, capsysbinary):
     data = release(service())
-    code = cli.main(["-f", file(tmp_path, "m.yaml", data)], cli.build_post_renderer_parser)
+    code = cli.main(["-f", file(tmp_path, "m.yaml", data)], build_post_renderer_parser)
     out, _ = capsysbinary.readouterr()
     assert code == 0 and out == data
 
