@@ -14,12 +14,11 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 
+from post_renderer import TYPE_CHECKING
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError
 from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
-# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from typing import Protocol
@@ -30,7 +29,8 @@ if TYPE_CHECKING:
         def parse_args(self, args: list[str]) -> argparse.Namespace: ...
 
 # What ``ocean-proxy-post-renderer`` without arguments parses to (tests/test_cli.py holds it
-# to the parser): argparse and building the parser are a tenth of a cache hit's time.
+# to the parser): importing argparse and building the parser are a large part of a cache
+# hit's time.
 POST_RENDERER_DEFAULTS = {
     "filename": "-", "proxy_url": None, "ca_file": None, "no_proxy": None, "config": None,
     "workload": None, "auto_update": None, "strict": False, "no_cache": False,
@@ -150,8 +150,6 @@ class _NoArguments:
 
         from post_renderer.commands.render import run
 
-        if args:
-            raise ValueError("only for a run without arguments")
         # argparse.Namespace is a SimpleNamespace in all but name, and importing it is the cost
         return SimpleNamespace(**POST_RENDERER_DEFAULTS, handler=run)  # type: ignore[return-value]
 

@@ -21,6 +21,12 @@ def shown(value: str, *, quoted: bool = True) -> str:
     return f"'{value}'" if quoted else value
 
 
+def short_error(error: Exception) -> str:
+    """A library's error on one line, short enough for a message."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:120]
+
+
 class OceanProxyError(Exception):
     """Base class: a one-line message, an optional hint, and the process exit code."""
 

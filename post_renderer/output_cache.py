@@ -33,11 +33,9 @@ import stat
 import time
 from collections.abc import Mapping
 
-from post_renderer import __version__
+from post_renderer import TYPE_CHECKING, __version__
 from post_renderer.cache_home import cache_home, machine_secret, store_file
 
-# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -15,10 +15,9 @@ import stat
 import sys
 from collections.abc import Iterable, Mapping
 
+from post_renderer import TYPE_CHECKING
 from post_renderer.errors import OceanProxyError
 
-# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 

@@ -268,7 +268,7 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
     assert list(venv.rglob("cryptography/__init__.py"))
 
     setup_cfg = origin / "setup.cfg"
-    setup_cfg.write_text(setup_cfg.read_text().replace("    cryptography>=42\n", ""))
+    setup_cfg.write_text(setup_cfg.read_text().replace("    cryptography>=50\n", ""))
     _git("-C", origin, "commit", "-q", "-am", "drop cryptography")
 
     run = ok(helm(helm4, "plugin", "update", "ocean-proxy", env=env))

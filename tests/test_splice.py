@@ -8,7 +8,7 @@ import pytest
 
 from post_renderer.render.aliases import unshare_paths
 from post_renderer.render.manifest import detect_style, edit_document, parse_document
-from post_renderer.render.splice import Unsupported, dump_block_with, splice
+from post_renderer.render.splice import Unsupported, splice
 
 DEPLOYMENT = """\
 # Source: chart/templates/deployment.yaml
@@ -54,11 +54,11 @@ def edited(text: str, ops: list[dict]) -> str:
 
 def spliced(text: str, ops: list[dict]) -> str:
     """The text edit itself, without the round-trip fallback."""
-    from post_renderer.render.manifest import _round_trip
+    from post_renderer.render.manifest import _block_writer
 
     document = parse_document(text, "test")
     return splice(document.text, document.node, ops,
-                  dump_block_with(_round_trip(detect_style(text))))
+                  _block_writer(detect_style(text)))
 
 
 ENV = "/spec/template/spec/containers/0/env"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
-TYPE_CHECKING = False
+from post_renderer import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from post_renderer.errors import OceanProxyError
 
@@ -19,7 +19,7 @@ NOTICE, WARNING, DETAIL = "notice", "warning", "detail"
 
 class Message:
     """One thing to say. A plain class: a cache hit says its messages without importing
-    typing, which a NamedTuple needs (a tenth of a hit's time)."""
+    typing, which a NamedTuple needs."""
 
     __slots__ = ("level", "text")
 

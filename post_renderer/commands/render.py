@@ -14,13 +14,11 @@ import os
 import sys
 from collections.abc import Mapping
 
-from post_renderer import output_cache
+from post_renderer import TYPE_CHECKING, output_cache
 from post_renderer.commands import Message, Outcome
 from post_renderer.errors import LintError, ManifestError, OceanProxyError, UsageError, shown
 from post_renderer.render.setting_sources import named_files
 
-# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     import datetime as dt

@@ -35,8 +35,8 @@ def write_block(value: YamlNode, sequence_indent: int,
     ``resolves_to_str(text)`` says whether the dumper's resolver reads ``text`` written
     plain back as a string (else ruamel.yaml would quote it).
     """
-    writer = _Writer(sequence_indent, resolves_to_str)
     try:
+        writer = _Writer(sequence_indent, resolves_to_str)
         if isinstance(value, dict):
             lines = writer.mapping(value, 0)
         elif isinstance(value, list):

@@ -91,16 +91,18 @@ def pointer_parts(path: str) -> list[str]:
 
 def apply_patch(document: YamlNode, ops: list[PatchOp], *, in_place: bool = False) -> YamlNode:
     """``document`` with the RFC 6902 add, replace and remove operations ``ops`` applied (a
-    copy of its mappings and lists unless ``in_place``). ValueError for an operation that does
-    not fit the document, as RFC 6902 says: a missing parent, key or index."""
+    copy of its mappings and lists unless ``in_place``; the values are always copied in, as
+    jsonpatch does, so the document never shares them with ``ops``). ValueError for another
+    operation or one that does not fit the document, as RFC 6902 says: a missing parent, key
+    or index."""
     if not in_place:
         document = _copy(document)
     for op in ops:
         parts = pointer_parts(op["path"])
         if not parts:
-            if op["op"] == "remove":
-                raise ValueError("cannot remove the whole document")
-            document = _copy(op["value"]) if not in_place else op["value"]
+            if op["op"] not in ("add", "replace"):
+                raise ValueError(f"cannot {op['op']} the whole document")
+            document = _copy(op["value"])
             continue
         parent = document
         for part in parts[:-1]:
@@ -110,13 +112,14 @@ def apply_patch(document: YamlNode, ops: list[PatchOp], *, in_place: bool = Fals
 
 
 def _apply_one(parent: YamlNode, kind: str, last: str, op: PatchOp) -> None:
+    value = _copy(op["value"]) if kind in ("add", "replace") else None
     if isinstance(parent, dict):
         if kind == "add":
-            parent[last] = op["value"]
+            parent[last] = value
         elif last not in parent:
             raise ValueError(f"no member {last!r} to {kind}")
         elif kind == "replace":
-            parent[last] = op["value"]
+            parent[last] = value
         elif kind == "remove":
             del parent[last]
         else:
@@ -125,13 +128,13 @@ def _apply_one(parent: YamlNode, kind: str, last: str, op: PatchOp) -> None:
     if not isinstance(parent, list):
         raise ValueError(f"cannot {kind} inside a scalar")
     if kind == "add" and last == "-":
-        parent.append(op["value"])
+        parent.append(value)
         return
     index = _list_index(last, len(parent) + (kind == "add"))
     if kind == "add":
-        parent.insert(index, op["value"])
+        parent.insert(index, value)
     elif kind == "replace":
-        parent[index] = op["value"]
+        parent[index] = value
     elif kind == "remove":
         del parent[index]
     else:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-# typing.TYPE_CHECKING without importing typing: a cache hit runs without it.
-TYPE_CHECKING = False
+from post_renderer import TYPE_CHECKING
+
 if TYPE_CHECKING:
     import argparse
 

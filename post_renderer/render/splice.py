@@ -2,8 +2,9 @@
 
 The planner's RFC 6902 operations become text edits at the positions the YAML parser
 reports for each node: replacing a list item or a value, appending to a block list, adding
-a key to a block mapping, removing a list item or a key. Inserted values are written by
-ruamel.yaml, re-indented to where they go. So a changed Deployment keeps its comments, its
+a key to a block mapping, removing a list item or a key. Inserted values are written as
+ruamel.yaml writes them (``block_yaml``, else ruamel.yaml itself), re-indented to where they
+go. So a changed Deployment keeps its comments, its
 key order, its quoting and even its mixed list indentation, and is not re-serialised.
 
 Anything else (flow collections, anchors and aliases, merge keys, a value changing its
@@ -13,17 +14,13 @@ caller also parses every spliced result again and compares it with the patched d
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TypeAlias
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from post_renderer.render.kube import PatchOp, YamlNode, pointer_parts
-
-if TYPE_CHECKING:
-    from ruamel.yaml import YAML
 
 DumpBlock: TypeAlias = Callable[[YamlNode], str]
 
@@ -251,14 +248,3 @@ def _indent_of(text: str, position: int) -> int:
     line_start = text.rfind("\n", 0, position) + 1
     line = text[line_start:position]
     return len(line) - len(line.lstrip(" -"))
-
-
-def dump_block_with(yaml: YAML) -> DumpBlock:
-    """``dump_block`` for :func:`splice`, writing with a configured ruamel YAML instance."""
-
-    def dump_block(value: YamlNode) -> str:
-        out = io.StringIO()
-        yaml.dump(value, out)
-        return out.getvalue()
-
-    return dump_block

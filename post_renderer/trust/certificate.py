@@ -60,6 +60,7 @@ def certificate_from_der(der: bytes) -> Certificate:
     Ordinary certificates are read in pure Python (x509_der), so that a cold run need not
     import cryptography; every other one, damaged ones included, is judged by cryptography.
     """
+    # imported here: a run whose facts all come from the fact cache reads no certificate
     from post_renderer.trust.der import NotHandled
     from post_renderer.trust.x509_der import fields_from_der
 
@@ -112,8 +113,3 @@ def shorten(text: str) -> str:
     """A name as messages show it: cut after 160 characters."""
     return text if len(text) <= SUBJECT_DISPLAY else text[:SUBJECT_DISPLAY] + "..."
 
-
-def short_error(error: Exception) -> str:
-    """A library's error on one line, short enough for a message."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text[:120]

@@ -10,7 +10,8 @@ import base64
 import binascii
 import re
 
-from post_renderer.trust.certificate import Certificate, describe, short_error
+from post_renderer.errors import short_error
+from post_renderer.trust.certificate import Certificate, describe
 from post_renderer.trust.fact_cache import FactCache
 
 _BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 #]{1,40})-----")

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
+from post_renderer.errors import short_error
 from post_renderer.trust.x509_fields import (
     BasicConstraints,
     NameConstraints,
@@ -36,8 +37,6 @@ def fields_from_cryptography(cert: x509.Certificate) -> X509Fields:
         subject_der = cert.subject.public_bytes()
         issuer_der = cert.issuer.public_bytes()
     except Exception as error:  # malformed names or extensions
-        from post_renderer.trust.certificate import short_error
-
         raise ValueError(short_error(error)) from None
     basic, usage, constraints = _value(extensions, x509.BasicConstraints), \
         _value(extensions, x509.KeyUsage), _value(extensions, x509.NameConstraints)

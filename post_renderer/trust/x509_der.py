@@ -58,7 +58,9 @@ def fields_from_der(der: bytes) -> X509Fields:
     """The fields of one DER certificate, or NotHandled: cryptography must read it."""
     try:
         return _read(der)
-    except (ValueError, LookupError, OverflowError) as error:  # unforeseen: not ours to judge
+    except (ValueError, LookupError, OverflowError) as error:
+        # damage the checks did not foresee (a 13th month, say): cryptography judges it. The
+        # ordinary certificates never come here: tests hold them to the pure reader.
         raise NotHandled(f"unexpected: {error}") from None
 
 

@@ -44,15 +44,19 @@ def name_string(name: DerReader) -> str:
 
 def _rdn(rdn: DerReader) -> str:
     attributes, previous = [], b""
+    seen: set[tuple[str, str]] = set()
     while not rdn.at_end():
         encoded = rdn.raw(SEQUENCE)
-        if encoded <= previous:  # DER sorts a SET OF; a duplicate cryptography refuses
+        if encoded <= previous:  # DER sorts a SET OF
             raise NotHandled("unsorted or repeated attributes")
         previous = encoded
         attribute = DerReader(encoded).nested(SEQUENCE)
         kind = oid(attribute.element(OID))
         value = _string(attribute)
         attribute.end()
+        if (kind, value) in seen:  # cryptography refuses it, whatever the string types
+            raise NotHandled("duplicate attribute")
+        seen.add((kind, value))
         attributes.append(f"{_SHORT_NAMES.get(kind, kind)}={escape(value)}")
     if not attributes:
         raise NotHandled("empty RDN")

@@ -94,7 +94,7 @@ def test_apply_patch_does_what_rfc_6902_says_like_jsonpatch(document, data):
     for op in ops:
         if op["op"] == "remove":
             del op["value"]
-    original = copy.deepcopy(document)
+    original, written = copy.deepcopy(document), copy.deepcopy(ops)
     try:
         expected = jsonpatch.apply_patch(document, copy.deepcopy(ops))
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
@@ -104,3 +104,17 @@ def test_apply_patch_does_what_rfc_6902_says_like_jsonpatch(document, data):
     assert apply_patch(document, ops) == expected
     assert document == original  # not in place unless asked
     assert apply_patch(document, ops, in_place=True) == expected
+    assert ops == written  # values are copied in: later operations never change the patch
+
+
+def test_a_value_added_twice_is_two_values():
+    entry = {"name": "HTTPS_PROXY"}
+    patched = apply_patch({"env": []}, [{"op": "add", "path": "/env/-", "value": entry}] * 2)
+    patched["env"][0]["name"] = "changed"
+    assert patched["env"][1] == entry == {"name": "HTTPS_PROXY"}
+
+
+@pytest.mark.parametrize("kind", ["remove", "test", "move"])
+def test_only_add_and_replace_apply_to_the_whole_document(kind):
+    with pytest.raises(ValueError):
+        apply_patch({"a": 1}, [{"op": kind, "path": "", "value": {}, "from": "/a"}])

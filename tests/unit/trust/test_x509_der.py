@@ -403,3 +403,24 @@ def test_a_self_signed_certificate_with_a_bad_signature_is_left_to_cryptography(
     der[-5] ^= 0x01  # inside the signature's s
     assert pure_path(bytes(der)) is None
     agreed(bytes(der))
+
+
+def test_an_attribute_twice_in_one_rdn_is_declined_whatever_its_string_types():
+    """cryptography refuses CN=a next to CN=a in one RDN even when one is a UTF8String and the
+    other a PrintableString; the pure reader must not read it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    rdn = x509.RelativeDistinguishedName([
+        x509.NameAttribute(NameOID.COMMON_NAME, "a", _ASN1Type.UTF8String),
+        x509.NameAttribute(NameOID.COMMON_NAME, "b", _ASN1Type.PrintableString)])
+    name = x509.Name([rdn])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(7)
+            .not_valid_before(certs.NOW - certs.DAY).not_valid_after(certs.NOW + certs.DAY)
+            .sign(key, hashes.SHA256()))
+    der = cert.public_bytes(certs.serialization.Encoding.DER)
+    assert der.count(b"\x13\x01b") == 2  # the subject and the issuer
+    duplicated = edited(der.replace(b"\x13\x01b", b"\x13\x01a"), key, "", 0)
+    assert pure_path(duplicated) is None
+    agreed(duplicated)  # and cryptography refuses it (else this says the two disagree)
+    with pytest.raises(ValueError):
+        _ = x509.load_der_x509_certificate(duplicated).subject
