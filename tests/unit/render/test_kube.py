@@ -84,7 +84,7 @@ def paths_in(document, prefix=""):
             yield from paths_in(value, prefix + f"/{index}")
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(document=PATCH_DOCS, data=st.data())
 def test_apply_patch_does_what_rfc_6902_says_like_jsonpatch(document, data):
     paths = sorted(set(paths_in(document)))

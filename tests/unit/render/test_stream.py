@@ -79,7 +79,7 @@ def test_join_replaces_documents_in_place_and_appends_after_a_final_newline():
 LINE_TEXT = st.text(alphabet=st.sampled_from(list(" \t-\"'#:\rnamex.y/{},")), max_size=14)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(key=st.sampled_from(["name", "app.kubernetes.io/name", "-k", " k"]),
        value=st.sampled_from(["x", "x.y", "ocean", "'q", "-v", "a#b", "x "]),
        before=LINE_TEXT, between=LINE_TEXT, after=LINE_TEXT)
@@ -94,7 +94,7 @@ def test_the_line_check_is_the_documented_pattern(key, value, before, between, a
             (documented.fullmatch(raw) is not None), line
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(key=st.sampled_from(["name", "app.kubernetes.io/name"]),
        value=st.sampled_from(["x", "x.y", "ocean"]),
        before=LINE_TEXT, between=LINE_TEXT, after=LINE_TEXT)
