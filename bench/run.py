@@ -64,8 +64,9 @@ COLD = "ocean-proxy --no-cache"
 HELM_TOOLS = ("helm3", "helm3 + ocean-proxy", "helm4", "helm4 + ocean-proxy")
 _MARKER = re.compile(rb"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 # The pipeline's stages, as cProfile names them: what a profile is summarised by.
-STAGES = ("(read_manifests)", "(split_documents)", "(chunks_matching)", "(load_document)",
-          "(load_trust_bundle)", "(build_plan)", "(dump_document)", "(apply_plan)")
+STAGES = ("(read_manifests)", "(split_documents)", "(chunks_matching)", "(find_release)",
+          "(parse_document)", "(resolve_injection)", "(load_trust_bundle)", "(build_plan)",
+          "(apply_plan)", "(edit_document)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -451,7 +452,9 @@ def profile(args: argparse.Namespace, inputs: list[dict], env: dict[str, str]) -
     result = {"fixture": {"importtime": importtime(python, script, fixture["path"], env),
                           "importtime_cold": importtime(python, script, fixture["path"], env,
                                                         "--no-cache"),
-                          "cprofile": cprofile(python, script, fixture["path"], env)}}
+                          "cprofile": cprofile(python, script, fixture["path"], env)},
+              "fixture --no-cache": {"cprofile": cprofile(python, script, fixture["path"], env,
+                                                          "--no-cache")}}
     streams = [i for i in inputs if i.get("size_mb", 0) and i["size_mb"] <= 20]
     if streams:
         biggest = max(streams, key=lambda i: i["size_mb"])
@@ -505,14 +508,16 @@ def by_package(rows: list[dict]) -> dict[str, float]:
     return {label: round(ms, 1) for label, ms in totals.items()}
 
 
-def cprofile(python: str, script: str, manifests: Path, env: dict[str, str]) -> dict:
+def cprofile(python: str, script: str, manifests: Path, env: dict[str, str],
+             *options: str) -> dict:
     import pstats
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.out"
         with open(manifests, "rb") as stdin:
             # not from the repository: '-m' puts the current directory first on sys.path
-            subprocess.run([python, "-m", "cProfile", "-o", str(out), script], stdin=stdin,
+            subprocess.run([python, "-m", "cProfile", "-o", str(out), script, *options],
+                           stdin=stdin,
                            capture_output=True, env=env, cwd=tmp, check=True)
         stats = pstats.Stats(str(out))
     rows = []
@@ -539,15 +544,15 @@ def profile_summary(results: dict[str, Any]) -> str:
     ours = fixture["tools"]["ocean-proxy"].get("wall", {}).get("median")
     imports = results["profile"]["fixture"]["importtime"]
     if python and ours:
-        lines.append(f"profile, fixture: {ours * 1000:.0f} ms in all = interpreter start "
-                     f"{python * 1000:.0f} ms + imports {imports['total_ms']:.0f} ms "
-                     f"({imports['modules']} modules) + the work")
+        lines.append(f"profile, fixture: {ours * 1000:.0f} ms in all; interpreter start "
+                     f"{python * 1000:.0f} ms; imports {imports['total_ms']:.0f} ms as -X "
+                     f"importtime counts them, slowed by it ({imports['modules']} modules)")
     cold = fixture["tools"].get(COLD, {}).get("wall", {}).get("median")
     cold_imports = results["profile"]["fixture"]["importtime_cold"]
     if python and cold:
-        lines.append(f"profile, fixture --no-cache: {cold * 1000:.0f} ms in all = interpreter "
-                     f"start {python * 1000:.0f} ms + imports {cold_imports['total_ms']:.0f} ms "
-                     f"({cold_imports['modules']} modules) + the work")
+        lines.append(f"profile, fixture --no-cache: {cold * 1000:.0f} ms in all; interpreter "
+                     f"start {python * 1000:.0f} ms; imports {cold_imports['total_ms']:.0f} ms "
+                     f"as -X importtime counts them ({cold_imports['modules']} modules)")
     for label, found in (("warm", imports), ("cold", cold_imports)):
         packages = ", ".join(f"{name} {ms:.0f} ms" for name, ms in found["by_package_ms"].items())
         lines.append(f"  imports, {label}, by package: {packages}")
