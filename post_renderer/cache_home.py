@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Mapping
 
@@ -43,8 +42,10 @@ def store_file(directory: str, name: str, data: bytes, mode: int) -> bool:
             handle.write(data)
         os.replace(temporary, os.path.join(directory, name))
     except OSError:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - contextlib.suppress would be an import for every cache hit
             os.unlink(temporary)
+        except OSError:
+            pass
         return False
     return True
 

@@ -24,9 +24,6 @@ entries are dropped after 14 days and beyond the newest 200.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import hmac
 import json
 import os
 import stat
@@ -35,6 +32,7 @@ from collections.abc import Mapping
 
 from post_renderer import TYPE_CHECKING, __version__
 from post_renderer.cache_home import cache_home, machine_secret, store_file
+from post_renderer.digests import compare_digest, hmac_sha256, sha256, sha256_hex, shake_256
 
 if TYPE_CHECKING:
     from typing import Any
@@ -77,7 +75,7 @@ class OutputCache:
         self._secret = secret
 
     def _keyed(self, key: bytes) -> bytes:
-        return hmac.new(self._secret, key, hashlib.sha256).digest()
+        return hmac_sha256(self._secret, key)
 
     def load(self, key: bytes) -> Entry | None:
         """The entry stored under ``key`` if it is intact and still true now; else None."""
@@ -126,8 +124,10 @@ class OutputCache:
         oldest = now() - MAX_AGE_SECONDS
         for position, (mtime, path) in enumerate(entries):
             if position >= MAX_ENTRIES or mtime < oldest:
-                with contextlib.suppress(OSError):
+                try:  # noqa: SIM105 - contextlib.suppress: an import for every cache hit
                     os.unlink(path)
+                except OSError:
+                    pass
 
 
 def output_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> OutputCache:
@@ -145,7 +145,7 @@ def file_digest(path: str) -> str | None:
         with open(path, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return None
-            return hashlib.sha256(handle.read(MAX_DEPENDENCY_BYTES)).hexdigest()
+            return sha256_hex(handle.read(MAX_DEPENDENCY_BYTES))
     except OSError:
         return None
 
@@ -164,14 +164,16 @@ def code_identity() -> bytes:
         files += [next((path for path in places if os.path.isfile(path)), module)]
     stamps = []
     for path in sorted(files):
-        with contextlib.suppress(OSError):
+        try:
             found = os.stat(path)
-            stamps.append((path, found.st_size, found.st_mtime_ns))
+        except OSError:
+            continue
+        stamps.append((path, found.st_size, found.st_mtime_ns))
     return json.dumps([__version__, sys.version, stamps]).encode("utf-8")
 
 
 def _derived(key: bytes, purpose: bytes) -> bytes:
-    return hashlib.sha256(purpose + b"\0" + key).digest()
+    return sha256(purpose + b"\0" + key)
 
 
 def _name(key: bytes) -> str:
@@ -179,7 +181,7 @@ def _name(key: bytes) -> str:
 
 
 def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    return hashlib.shake_256(_derived(key, b"encrypt") + nonce).digest(length)
+    return shake_256(_derived(key, b"encrypt") + nonce, length)
 
 
 def _xor(data: bytes, stream: bytes) -> bytes:
@@ -190,14 +192,14 @@ def _xor(data: bytes, stream: bytes) -> bytes:
 def _seal(key: bytes, plain: bytes) -> bytes:
     nonce = os.urandom(_NONCE)
     body = _MAGIC + nonce + _xor(plain, _keystream(key, nonce, len(plain)))
-    return body + hmac.new(_derived(key, b"authenticate"), body, hashlib.sha256).digest()
+    return body + hmac_sha256(_derived(key, b"authenticate"), body)
 
 
 def _open(key: bytes, sealed: bytes) -> bytes:
     body, tag = sealed[:-_TAG], sealed[-_TAG:]
-    expected = hmac.new(_derived(key, b"authenticate"), body, hashlib.sha256).digest()
+    expected = hmac_sha256(_derived(key, b"authenticate"), body)
     if len(sealed) < len(_MAGIC) + _NONCE + _TAG or not body.startswith(_MAGIC) \
-            or not hmac.compare_digest(tag, expected):
+            or not compare_digest(tag, expected):
         raise ValueError("not an intact entry for this key")
     nonce, cipher = body[len(_MAGIC):len(_MAGIC) + _NONCE], body[len(_MAGIC) + _NONCE:]
     return _xor(cipher, _keystream(key, nonce, len(cipher)))

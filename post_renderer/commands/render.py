@@ -8,7 +8,6 @@ output cache (``output_cache``) without importing the pipeline.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -16,6 +15,7 @@ from collections.abc import Mapping
 
 from post_renderer import TYPE_CHECKING, output_cache
 from post_renderer.commands import Message, Outcome
+from post_renderer.digests import sha256, sha256_hex
 from post_renderer.errors import LintError, ManifestError, OceanProxyError, UsageError, shown
 from post_renderer.render.setting_sources import named_files
 
@@ -116,8 +116,7 @@ def run_key(args: argparse.Namespace, environ: Mapping[str, str], data: bytes) -
                       if name.startswith("OCEAN_PROXY_"))
     fingerprint = json.dumps([options, settings, files]).encode("utf-8")
     # JSON never holds a raw NUL, so where the fingerprint ends and the input starts is clear
-    return hashlib.sha256(output_cache.code_identity() + b"\0" + fingerprint + b"\0"
-                          + data).digest()
+    return sha256(output_cache.code_identity() + b"\0" + fingerprint + b"\0" + data)
 
 
 def _entry(result: RenderResult, user: UserSettings, started: float,
@@ -138,7 +137,7 @@ def _entry(result: RenderResult, user: UserSettings, started: float,
                 return None
     depends = []
     for path, contents in user.ca_files.value if user.ca_files else ():
-        digest = hashlib.sha256(contents).hexdigest()
+        digest = sha256_hex(contents)
         if output_cache.file_digest(path) != digest:  # a pipe, or changed while we read it
             return None
         depends.append((path, digest))
