@@ -1,15 +1,18 @@
-"""SHA-256, SHAKE-256 and HMAC-SHA256 for the output cache, without loading OpenSSL.
+"""SHA-256, SHAKE-256 and HMAC-SHA256 for the output cache, loading OpenSSL only for big data.
 
 ``import hashlib`` loads OpenSSL's libcrypto (``_hashlib``), the slowest import a cache hit
 would make. CPython also builds these hashes in (``_sha2``, before 3.12 ``_sha256``, and
-``_sha3``); they give the same digests (``tests/unit/test_digests.py``), and where a Python
-lacks them, hashlib is used after all.
+``_sha3``), with the same digests (``tests/unit/test_digests.py``) but about a seventh of
+OpenSSL's speed: they hash what is under a MiB, hashlib the rest (and everything once it is
+imported), and a Python without them uses hashlib throughout.
 
     hmac_sha256(key, message)     # == hmac.new(key, message, hashlib.sha256).digest()
     sha256(data), sha256_hex(data), shake_256(data, 64)
 """
 
 from __future__ import annotations
+
+import sys
 
 # the constant-time comparison hmac.compare_digest falls back to without OpenSSL
 from _operator import _compare_digest as compare_digest
@@ -26,22 +29,32 @@ try:
 except ImportError:
     from hashlib import shake_256 as _shake_256  # type: ignore[assignment,unused-ignore]
 
+from post_renderer import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["compare_digest", "hmac_sha256", "sha256", "sha256_hex", "shake_256"]
 
+_LARGE = 1 << 20  # from here on, OpenSSL's speed repays importing hashlib
 _BLOCK = 64  # SHA-256's block size, in bytes
 _INNER = bytes(byte ^ 0x36 for byte in range(256))
 _OUTER = bytes(byte ^ 0x5C for byte in range(256))
 
 
 def sha256(data: bytes) -> bytes:
-    return bytes(_sha256(data).digest())
+    return bytes(_sha256_for(len(data))(data).digest())
 
 
 def sha256_hex(data: bytes) -> str:
-    return str(_sha256(data).hexdigest())
+    return str(_sha256_for(len(data))(data).hexdigest())
 
 
 def shake_256(data: bytes, length: int) -> bytes:
+    if _large(length):
+        import hashlib
+
+        return hashlib.shake_256(data).digest(length)
     return bytes(_shake_256(data).digest(length))
 
 
@@ -51,3 +64,15 @@ def hmac_sha256(key: bytes, message: bytes) -> bytes:
         key = sha256(key)
     key = key.ljust(_BLOCK, b"\0")
     return sha256(key.translate(_OUTER) + sha256(key.translate(_INNER) + message))
+
+
+def _sha256_for(size: int) -> Any:
+    if _large(size):
+        import hashlib
+
+        return hashlib.sha256
+    return _sha256
+
+
+def _large(size: int) -> bool:
+    return size >= _LARGE or "hashlib" in sys.modules
