@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 
         def parse_args(self, args: list[str]) -> argparse.Namespace: ...
 
-# What ``ocean-proxy-post-renderer`` without arguments parses to (tests/test_cli.py holds it
-# to the parser): importing argparse and building the parser are a large part of a cache
-# hit's time.
+# What ``ocean-proxy-post-renderer`` without arguments parses to, and the switches that only
+# turn one of them on (tests/test_cli.py holds both to the parser): importing argparse and
+# building the parser are a large part of a cache hit's time.
+SWITCHES = {"--no-cache": "no_cache", "--strict": "strict", "--explain": "explain",
+            "--plan": "plan"}
 POST_RENDERER_DEFAULTS = {
     "filename": "-", "proxy_url": None, "ca_file": None, "no_proxy": None, "config": None,
     "workload": None, "auto_update": None, "strict": False, "no_cache": False,
@@ -135,23 +137,26 @@ def _parse(arguments: list[str],
 
 def post_renderer_main() -> int:
     """``ocean-proxy-post-renderer [options]``: the same as ``ocean-proxy render [options]``."""
-    if not sys.argv[1:]:
-        return main([], _NoArguments)
+    arguments = sys.argv[1:]
+    if all(argument in SWITCHES for argument in arguments):
+        return main(arguments, _SwitchesOnly)
     from post_renderer.arguments import build_post_renderer_parser
 
-    return main(sys.argv[1:], build_post_renderer_parser)
+    return main(arguments, build_post_renderer_parser)
 
 
-class _NoArguments:
-    """What stands in for the post-renderer's parser when there is nothing to parse."""
+class _SwitchesOnly:
+    """What stands in for the post-renderer's parser when there are only switches (or no
+    arguments at all, as helm runs it): each one turns its setting on."""
 
     def parse_args(self, args: list[str]) -> argparse.Namespace:
         from types import SimpleNamespace
 
         from post_renderer.commands.render import run
 
+        parsed = {**POST_RENDERER_DEFAULTS, **{SWITCHES[switch]: True for switch in args}}
         # argparse.Namespace is a SimpleNamespace in all but name, and importing it is the cost
-        return SimpleNamespace(**POST_RENDERER_DEFAULTS, handler=run)  # type: ignore[return-value]
+        return SimpleNamespace(**parsed, handler=run)  # type: ignore[return-value]
 
 
 if __name__ == "__main__":
