@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -54,6 +55,7 @@ class Certificate(NamedTuple):
         return shorten(text)
 
 
+@functools.lru_cache(maxsize=256)  # a bundle, a release or a test may hold one CA many times
 def certificate_from_der(der: bytes) -> Certificate:
     """Parse one DER certificate; ValueError when it is not a valid X.509 certificate.
 
