@@ -110,14 +110,17 @@ def test_a_warm_hit_imports_no_ruamel_cryptography_typing_or_openssl(vendor_rend
         assert imported == (cold if run == "cold" else set()), run
 
 
-def test_a_warm_hit_run_as_helm_runs_it_does_not_import_argparse(vendor_render, tmp_path):
-    """Helm passes no arguments: the settings come from the environment, and argparse (with
-    gettext and locale) is not needed to know that."""
+@pytest.mark.parametrize("switches", [[], ["--no-cache"]], ids=["as-helm-runs-it", "switch"])
+def test_a_run_without_arguments_or_with_switches_does_not_import_argparse(
+        switches, vendor_render, tmp_path):
+    """Helm passes no arguments (the settings come from the environment), CI may add a switch:
+    argparse (with gettext and locale) is not needed to read either."""
     (tmp_path / "ca.pem").write_bytes(CA.pem)
     env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"),
                     OCEAN_PROXY_URL=PROXY_WITH_CREDENTIALS,
                     OCEAN_PROXY_CA_FILE=str(tmp_path / "ca.pem"))
-    argv = [sys.executable, "-X", "importtime", str(VENV_BIN / "ocean-proxy-post-renderer")]
+    argv = [sys.executable, "-X", "importtime", str(VENV_BIN / "ocean-proxy-post-renderer"),
+            *switches]
     runs = [subprocess.run(argv, input=vendor_render, capture_output=True, env=env, check=True)
             for _ in range(2)]
     assert runs[0].stdout == runs[1].stdout and b"HTTPS_PROXY" in runs[1].stdout

@@ -142,14 +142,14 @@ def line_pattern(key: str, value: str) -> LinePattern:
     return LinePattern(key.encode(), value.encode())
 
 
-# one pattern per name a render looks for (a handful), kept for the run
-@functools.cache
+# one pattern per name a render looks for (a handful); bounded for a long-lived process
+@functools.lru_cache(maxsize=256)
 def _line_regex(key: bytes, value: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"[ \t-]*" + re.escape(key) + rb":[ \t]*[\"']?" + re.escape(value)
                       + rb"[\"']?[ \t]*(?:#.*)?\r?")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _loose_regex(key: bytes, value: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"(?:^|[\s{,\[-])([\"']?)" + re.escape(key)
                       + rb"\1[ \t]*:[ \t]*([\"']?)" + re.escape(value)
