@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from .chart_render import NAMESPACE, RELEASE
+
 # Real network parts (mitmproxy, local origins, a PKI), shared by every test that needs them.
 pytest_plugins = ["tests.netfixtures.fixtures"]
 
@@ -77,6 +79,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     env["OCEAN_PROXY_CACHE_KEY_FILE"] = str(FACT_CACHE.parent / f"{FACT_CACHE.name}.key")
     env.update(extra)
     return env
+
+
+def helm_template(home: Path, *flags: str) -> bytes:
+    """The fixture chart rendered by helm 3 as the release the tests use, with helm's homes
+    in ``home``; the test fails where helm does."""
+    run = run_command([tool("helm3"), "template", RELEASE, FIXTURE_CHART, "--namespace",
+                       NAMESPACE, *flags],
+                      env=clean_env(HELM_DATA_HOME=str(home), HELM_CONFIG_HOME=str(home),
+                                    HELM_CACHE_HOME=str(home)))
+    assert run.returncode == 0, run.stderr
+    return run.stdout
 
 
 def ocean_proxy(*args: str | os.PathLike, stdin: bytes = b"", env: dict[str, str] | None = None,

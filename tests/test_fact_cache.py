@@ -17,8 +17,8 @@ from post_renderer.trust import certificate_from_der, fact_cache, inspect_bundle
 from post_renderer.trust.fact_cache import FactCache, fact_cache_for
 
 from . import certs
-from .chart_render import NAMESPACE, PROXY_FLAGS, RELEASE
-from .conftest import FIXTURE_CHART, clean_env, ocean_proxy, run_command, tool
+from .chart_render import PROXY_FLAGS
+from .conftest import clean_env, helm_template, ocean_proxy
 from .runtime_pki import cases
 
 CASES = sorted(cases())
@@ -205,13 +205,7 @@ def test_where_the_cache_lives(tmp_path):
 
 @pytest.fixture(scope="module")
 def manifests(tmp_path_factory):
-    home = tmp_path_factory.mktemp("helm-home")
-    run = run_command([tool("helm3"), "template", RELEASE, FIXTURE_CHART, "--namespace",
-                       NAMESPACE, *PROXY_FLAGS],
-                      env=clean_env(HELM_DATA_HOME=str(home), HELM_CONFIG_HOME=str(home),
-                                    HELM_CACHE_HOME=str(home)))
-    assert run.returncode == 0, run.stderr
-    return run.stdout
+    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
 
 
 def three_ways(tmp_path: Path, *args: str | Path, stdin: bytes = b""):
@@ -278,18 +272,14 @@ def test_a_cold_chart_render_with_a_corporate_ca_skips_cryptography_and_writes_t
         tmp_path):
     ca = tmp_path / "corp-root.pem"
     ca.write_bytes(certs.root("Values Corp Root CA").pem)  # EC P-256, as corporate CAs
-    home = tmp_path / "helm-home"
-    rendered = run_command([tool("helm3"), "template", RELEASE, FIXTURE_CHART, "--namespace",
-                            NAMESPACE, *PROXY_FLAGS, "--set", "caBundleSecret.create=true",
-                            "--set-file", f"caBundleSecret.data={ca}"],
-                           env=clean_env(HELM_DATA_HOME=str(home), HELM_CONFIG_HOME=str(home),
-                                         HELM_CACHE_HOME=str(home)))
-    assert rendered.returncode == 0, rendered.stderr
+    rendered = helm_template(tmp_path / "helm-home", *PROXY_FLAGS, "--set",
+                             "caBundleSecret.create=true", "--set-file",
+                             f"caBundleSecret.data={ca}")
     script = Path(sys.executable).parent / "ocean-proxy-post-renderer"
     env = clean_env()
     pure, forced = (
         subprocess.run([sys.executable, "-X", "importtime", *argv, "--no-cache"],
-                       input=rendered.stdout, capture_output=True, env=env, check=True)
+                       input=rendered, capture_output=True, env=env, check=True)
         for argv in ([str(script)], ["-c", _CRYPTOGRAPHY_ONLY]))
     assert b"1 CA certificate" in pure.stderr
     assert b"cryptography" not in pure.stderr

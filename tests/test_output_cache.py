@@ -18,7 +18,15 @@ from post_renderer.commands import render as render_command
 
 from . import certs
 from .chart_render import NAMESPACE, PROXY_FLAGS, RELEASE, VENDOR_FLAGS
-from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, post_renderer, run_command, tool
+from .conftest import (
+    FIXTURE_CHART,
+    VENV_BIN,
+    clean_env,
+    helm_template,
+    post_renderer,
+    run_command,
+    tool,
+)
 
 PASSWORD = "Tr0ub4dor-and-3"
 PROXY_WITH_CREDENTIALS = f"http://ops:{PASSWORD}@proxy.corp:3128"
@@ -26,19 +34,9 @@ CA = certs.root("Output Cache Root CA")
 OTHER_CA = certs.root("Other Output Cache Root CA")
 
 
-def helm_template(tmp_path: Path, *flags: str) -> bytes:
-    home = tmp_path / "helm-home"
-    run = run_command([tool("helm3"), "template", RELEASE, FIXTURE_CHART, "--namespace",
-                       NAMESPACE, *flags],
-                      env=clean_env(HELM_DATA_HOME=str(home), HELM_CONFIG_HOME=str(home),
-                                    HELM_CACHE_HOME=str(home)))
-    assert run.returncode == 0, run.stderr
-    return run.stdout
-
-
 @pytest.fixture(scope="module")
 def vendor_render(tmp_path_factory) -> bytes:
-    return helm_template(tmp_path_factory.mktemp("vendor"), *PROXY_FLAGS)
+    return helm_template(tmp_path_factory.mktemp("vendor") / "helm-home", *PROXY_FLAGS)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +44,7 @@ def chart_ca_render(tmp_path_factory) -> bytes:
     """Zero config: the proxy and the CA come from the chart's values."""
     folder = tmp_path_factory.mktemp("chart-ca")
     (folder / "ca.pem").write_bytes(CA.pem)
-    return helm_template(folder, *PROXY_FLAGS, "--set", "caBundleSecret.create=true",
+    return helm_template(folder / "helm-home", *PROXY_FLAGS, "--set", "caBundleSecret.create=true",
                          "--set-file", f"caBundleSecret.data={folder / 'ca.pem'}")
 
 
