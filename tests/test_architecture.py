@@ -3,6 +3,8 @@
     proxy_settings, errors, user_files, output_file,
     cache_home, output_cache                          shared ground every floor may use
     trust                                             certificates; imports no other floor
+    job_renderer                                      the auto-update Job's own post-renderer
+                                                      (bash and helm files); imports nothing
     network                                           live probes; sees trust only through its face
     render                                            the pipeline; sees trust only through its face
     commands                                          one module per command, over all floors
@@ -24,8 +26,9 @@ SHARED = {"errors", "proxy_settings", "user_files", "output_file", "cache_home",
 ALLOWED = {
     "trust": set(),
     "proxy_settings": set(),
+    "job_renderer": set(),
     "network": {"trust"},
-    "render": {"trust"},
+    "render": {"trust", "job_renderer"},
     "commands": {"render", "trust", "network"},
 }
 FACES = {"trust"}  # floors that other floors import only through their package face

@@ -1,0 +1,72 @@
+"""The auto-update Job's own post-renderer: data files that ship in the wheel and go into the
+kept Secret ``<fullname>-ocean-proxy-values``, which the Job mounts at ``MOUNT``.
+
+The image that runs the Job has bash and helm, no Python, so ocean-proxy's edit of the next
+Job is made there by ``helm template`` of a small chart (``job/``) and spliced in by a bash
+wrapper (``ocean-proxy-job-renderer``); ``prepare.sh`` is the step the Job's script sources
+before its ``helm upgrade``; ``plugin.yaml`` makes the wrapper a Helm 4 postrenderer/v1
+plugin. See README, "What about the chart's auto-update?".
+
+    >>> [item.path for item in ITEMS][:2]
+    ['prepare.sh', 'job/Chart.yaml']
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from importlib import resources
+from typing import Any, NamedTuple
+
+MOUNT = "/etc/ocean-proxy/overlay"
+PLUGIN = "ocean-proxy-job-renderer"
+LOG = "/tmp/ocean-proxy-job.log"
+
+
+class Item(NamedTuple):
+    """One file of the Secret volume: its Secret key, its path in the volume, its mode."""
+
+    key: str
+    path: str
+    mode: int | None = None
+
+
+ITEMS = (
+    Item("prepare.sh", "prepare.sh"),
+    Item("job-Chart.yaml", "job/Chart.yaml"),
+    Item("job-values.yaml", "job/values.yaml"),
+    Item("job-edit.yaml", "job/templates/edit.yaml"),
+    Item("job-lines.tpl", "job/templates/_lines.tpl"),
+    Item("plugin.yaml", f"plugins/{PLUGIN}/plugin.yaml"),
+    Item(PLUGIN, f"plugins/{PLUGIN}/{PLUGIN}", 0o555),
+)
+_SOURCES = {"prepare.sh": "prepare.sh", "job-Chart.yaml": "job/Chart.yaml",
+            "job-edit.yaml": "job/templates/edit.yaml",
+            "job-lines.tpl": "job/templates/_lines.tpl", "plugin.yaml": "plugin.yaml",
+            PLUGIN: PLUGIN}
+
+
+def job_values(edit: dict[str, Any], strict: bool) -> str:
+    """The job chart's values.yaml: ``strict`` on the first line, where the wrapper reads it
+    without helm, then the edit (JSON is YAML)."""
+    return (f"strict: {'true' if strict else 'false'}\n"
+            f"edit: {json.dumps(edit, sort_keys=True)}\n")
+
+
+def files(edit: dict[str, Any], strict: bool) -> dict[str, bytes]:
+    """Secret key -> content, for every item."""
+    root = resources.files(__name__)
+    out = {key: root.joinpath(*source.split("/")).read_bytes()
+           for key, source in _SOURCES.items()}
+    out["job-values.yaml"] = job_values(edit, strict).encode("utf-8")
+    return out
+
+
+def secret_data(edit: dict[str, Any], strict: bool) -> dict[str, str]:
+    return {key: base64.b64encode(content).decode("ascii")
+            for key, content in files(edit, strict).items()}
+
+
+def volume_items() -> list[dict[str, Any]]:
+    return [{"key": item.key, "path": item.path, **({"mode": item.mode} if item.mode else {})}
+            for item in ITEMS]
