@@ -13,7 +13,8 @@ Emulated, as the kubelet does it:
 - Secret volumes: the files of each ``volumeMount`` of a ``secret`` volume (``items``,
   ``optional``, ``subPath``) in the kubelet's atomic-writer layout: a timestamped directory,
   a ``..data`` link to it, and one link per key (Go's CA-directory reader skips only links
-  that stay inside the directory, so the layout matters).
+  that stay inside the directory, so the layout matters). Each file has its item's
+  ``mode``, else the volume's ``defaultMode``, else 0644, as the kubelet sets them.
 
 Not emulated: other volume types (ConfigMaps, emptyDirs) are left out, and refused if they
 would land under ``/etc`` where trust lives; ``resourceFieldRef``; other namespaces.
@@ -43,6 +44,7 @@ SERVICE_ENV = {
 IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TRUST_ROOT = "/etc"  # where a dropped volume could change what a client trusts
 ATOMIC_DIR = "..2024_01_01_00_00_00.000000001"
+DEFAULT_MODE = 0o644  # the API server's default for a Secret volume's defaultMode
 
 
 class ContainerCannotStart(Exception):
@@ -62,6 +64,7 @@ class SecretMount:
     volume: str
     files: Mapping[str, bytes]  # path inside the volume -> content
     sub_path: str | None = None
+    modes: Mapping[str, int] = field(default_factory=dict)  # path -> mode, when not 0644
 
 
 @dataclass(frozen=True)
@@ -195,12 +198,21 @@ def _secret_mount(mount: dict[str, Any], volume: dict[str, Any] | None,
             raise NotEmulated(f"{mount['mountPath']}: only Secret volumes are materialised")
         return None
     files = _secret_files(volume["secret"], manifests)
+    modes = _secret_modes(volume["secret"], files)
     sub_path = mount.get("subPath") or None
     if sub_path is not None and not any(p == sub_path or p.startswith(sub_path + "/")
                                         for p in files):
         raise ContainerCannotStart(f"subPath {sub_path!r} is not in Secret volume "
                                    f"{mount['name']!r}")
-    return SecretMount(mount["mountPath"], mount["name"], files, sub_path)
+    return SecretMount(mount["mountPath"], mount["name"], files, sub_path, modes)
+
+
+def _secret_modes(source: dict[str, Any], files: Mapping[str, bytes]) -> dict[str, int]:
+    default = source.get("defaultMode", DEFAULT_MODE)
+    modes = {path: default for path in files}
+    modes.update((item["path"], item["mode"]) for item in source.get("items") or []
+                 if "mode" in item and item["path"] in files)
+    return {path: mode for path, mode in modes.items() if mode != DEFAULT_MODE}
 
 
 def _secret_files(source: dict[str, Any], manifests: Manifests) -> dict[str, bytes]:

@@ -40,7 +40,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .conftest import Run, run_command
-from .kubelet_view import ATOMIC_DIR, ContainerView, NotEmulated, SecretMount
+from .kubelet_view import ATOMIC_DIR, DEFAULT_MODE, ContainerView, NotEmulated, SecretMount
 
 IMAGE_CERTS = "/etc/ssl/certs"
 IMAGE_BUNDLE = f"{IMAGE_CERTS}/ca-certificates.crt"
@@ -75,7 +75,7 @@ def run_in_pod(view: ContainerView, commands: Sequence[Sequence[str | os.PathLik
         *_writable_etc(workdir / "layer"),
         *_image_trust(_image_certs(image, workdir / "image-certs")),
         *(line for mount in view.secret_mounts
-          for line in _secret_mount(mount, _volume_dir(mount, workdir / "volumes"))),
+          for line in _secret_mount(mount, volume_dir(mount, workdir / "volumes"))),
     ]
     script = [
         *(f"{{ {line}; }} || {{ echo {SETUP_FAILED}{shlex.quote(line)} >&2; exit 125; }}"
@@ -125,7 +125,7 @@ def _image_trust(image_certs: Path) -> list[str]:
     ]
 
 
-def _volume_dir(mount: SecretMount, root: Path) -> Path:
+def volume_dir(mount: SecretMount, root: Path) -> Path:
     """The Secret volume as the kubelet writes it: ``..<time>/`` with the files, ``..data``
     linking to it, and a link per top-level name into ``..data``."""
     volume = root / mount.volume
@@ -136,7 +136,7 @@ def _volume_dir(mount: SecretMount, root: Path) -> Path:
             target = payload / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-            target.chmod(0o644)
+            target.chmod(mount.modes.get(path, DEFAULT_MODE))
         (volume / "..data").symlink_to(ATOMIC_DIR)
         for name in {path.split("/", 1)[0] for path in mount.files}:
             (volume / name).symlink_to(f"..data/{name}")
