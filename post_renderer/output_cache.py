@@ -152,12 +152,14 @@ def file_digest(path: str) -> str | None:
 
 def code_identity() -> bytes:
     """This ocean-proxy and what it renders with: the version, Python, and the size and time
-    of every module file, so an edited checkout or an upgraded library is another program."""
+    of every module and data file (the auto-update Job's post-renderer is written into the
+    output), so an edited checkout or an upgraded library is another program."""
     import sys
 
     files = [os.path.join(folder, name)
              for folder, _, names in os.walk(os.path.dirname(__file__))
-             for name in sorted(names) if name.endswith(".py")]
+             if not folder.endswith("__pycache__")
+             for name in sorted(names) if not name.endswith(".pyc")]
     for module in ("ruamel/yaml/__init__.py", "cryptography/__init__.py"):
         # found as the import system would, without importing even the namespace 'ruamel'
         places = (os.path.join(entry or ".", module) for entry in sys.path)

@@ -9,13 +9,15 @@
   Secret files as kubelet_view resolves them, ``$(VAR)`` expanded in command and args, each
   emptyDir a fresh tmpfs at its mount path) and the image's (bash, and ``helm`` on PATH),
   in pod_sandbox.
-- The ``helm`` on the Job's PATH is a stand-in for the cluster side only: ``repo`` and
-  ``template`` run the real helm (so ``helm repo add spot https://charts.spot.io`` really
-  goes through the container's proxy and trust); ``get values`` prints the stored
-  user-supplied values as helm does (``USER-SUPPLIED VALUES:`` first, unless ``-o yaml``);
-  ``upgrade`` merges its ``--values`` files as helm does (maps deep, lists replaced) and
-  renders the requested chart version with the real ``helm template``. Anything else fails
-  loudly, so a Job script that changes shape is noticed.
+- The ``helm`` on the Job's PATH is a stand-in for the cluster side only: ``repo``,
+  ``template`` and ``version`` run the real helm (so ``helm repo add spot
+  https://charts.spot.io`` really goes through the container's proxy and trust); ``get
+  values`` prints the stored user-supplied values as helm does (``USER-SUPPLIED VALUES:``
+  first, unless ``-o yaml``); ``upgrade`` merges its ``--values`` files as helm does (maps
+  deep, lists replaced) and renders the requested chart version with the real ``helm
+  template``, which runs its ``--post-renderer`` (a path on Helm 3, a plugin on Helm 4) as
+  ``helm upgrade`` would, before anything is applied. Anything else fails loudly, so a Job
+  script that changes shape is noticed.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ def options(argv, known_flags, known_options):
 with open(os.path.join(STATE, "release.json")) as handle:
     release = json.load(handle)
 argv = sys.argv[1:]
-if argv[:1] in (["repo"], ["template"]):
+if argv[:1] in (["repo"], ["template"], ["version"]):
     os.execv(REAL, [REAL, *argv])
 if argv[:2] == ["get", "values"]:
     (name,), given = options(argv[2:], (), {{"--namespace": "ns", "-n": "ns",
@@ -155,7 +157,8 @@ if argv[:2] == ["get", "values"]:
 if argv[:1] == ["upgrade"]:
     (name, chart), given = options(argv[1:], ("--debug", "--atomic"), {{
         "--version": "version", "--timeout": "timeout", "--namespace": "ns", "-n": "ns",
-        "--values": "values", "-f": "values"}})
+        "--values": "values", "-f": "values", "--post-renderer": "post_renderer",
+        "--post-renderer-args": "post_renderer_args"}})
     if name != release["name"]:
         fail(f'UPGRADE FAILED: "{{name}}" has no deployed releases')
     repo, _, chart_name = chart.partition("/")
@@ -170,6 +173,10 @@ if argv[:1] == ["upgrade"]:
         with open(path) as handle:
             merge(values, yaml.safe_load(handle) or {{}})
     files = [arg for path in given.get("values", []) for arg in ("--values", path)]
+    files += [arg for renderer in given.get("post_renderer", [])
+              for arg in ("--post-renderer", renderer)]
+    files += [arg for value in given.get("post_renderer_args", [])
+              for arg in ("--post-renderer-args", value)]
     rendered = subprocess.run([REAL, "template", name, CHARTS[version], "--namespace",
                                release["namespace"], *files], capture_output=True, text=True)
     if rendered.returncode != 0:
@@ -193,9 +200,11 @@ class AutoUpdate:
 
 
 def run_auto_update(cluster: Cluster, *, helm: Path, charts: Mapping[str, Path],
-                    version: str, image: Image, workdir: Path) -> AutoUpdate:
-    """The controller creates the Job for chart ``version``; the kubelet runs it."""
-    job = cluster.job()
+                    version: str, image: Image, workdir: Path,
+                    job: dict[str, Any] | None = None) -> AutoUpdate:
+    """The controller creates the Job for chart ``version`` (from the ConfigMap, or ``job``,
+    one it created earlier); the kubelet runs it."""
+    job = copy.deepcopy(job) if job is not None else cluster.job()
     assert job is not None, "no auto-update Job in the ConfigMap"
     pod = job["spec"]["template"]
     (container,) = pod["spec"]["containers"]

@@ -2,15 +2,19 @@
 
 The release is rendered by the real helm (3 and 4) and post-rendered once, as a pipeline
 does. Then the controller's auto-update runs as the cluster would run it (see
-auto_update_emulation): the Job from the post-rendered ConfigMap, its env and Secret files
-as the kubelet gives them, its script in bash, its ``helm repo add`` through the real
-TLS-intercepting proxy, its ``helm upgrade`` a real ``helm template`` of the next chart
-version with no post-renderer. Afterwards every container still resolves the same proxy,
-NO_PROXY and trust, from objects that still exist, with no password in plain sight.
+auto_update_emulation), three times in a row: the Job from the ConfigMap, its env and Secret
+files (with their modes) as the kubelet gives them, its script in bash, its ``helm repo
+add`` through the real TLS-intercepting proxy with Basic auth (the only route out), its
+``helm upgrade`` a real ``helm template`` of the next chart version run through the Job's
+own post-renderer (ocean-proxy's bash-and-helm one, by path on Helm 3, as a plugin on Helm
+4). After each, every container still resolves the same proxy, NO_PROXY and trust, from
+objects that still exist, with no password in plain sight, and the next Job carries the
+same step.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +32,9 @@ from .netfixtures.pki import SPOT_CHARTS
 from .pod_sandbox import Image
 
 CONTROLLER, LOG_SHIPPER = "ocean-kubernetes-controller", "log-shipper"
+CHART = "ocean-kubernetes-controller"
 CHECKSUMS = ("checksum/ca-bundle", "checksum/proxy")
-CURRENT, NEXT, AFTER_NEXT, TOO_OLD = "0.1.60", "0.1.61", "0.1.62", "0.1.52"
+CURRENT, NEXT, AFTER_NEXT, TOO_OLD = "0.1.60", "0.1.64", "0.1.74", "0.1.52"
 API_SERVER = "10.96.0.1"  # kubelet_view's KUBERNETES_SERVICE_HOST
 # The user's own entries, in the vendor's value shapes: they must survive next to ours.
 USER_EXTRAS = {
@@ -83,10 +88,32 @@ def image(net_pki) -> Image:
 
 @pytest.fixture
 def charts(tmp_path: Path) -> dict[str, Path]:
-    """The chart as published now, and the two versions the auto-updates install."""
-    return {CURRENT: FIXTURE_CHART,
-            **{v: copy_chart(FIXTURE_CHART, tmp_path / "charts" / v, v)
-               for v in (NEXT, AFTER_NEXT)}}
+    """The chart as published now, and the two versions the auto-updates install; the later
+    one's Job writes its lists with unindented dashes, as another hand might."""
+    charts = {CURRENT: FIXTURE_CHART,
+              **{v: copy_chart(FIXTURE_CHART, tmp_path / "charts" / v, v)
+                 for v in (NEXT, AFTER_NEXT)}}
+    job = charts[AFTER_NEXT] / "templates" / "_auto-update-job.tpl"
+    text = job.read_text().replace("""          env:
+            - name: RELEASE_NAME
+              value: {{ .Release.Name }}
+          volumeMounts:
+            - name: helm-data
+              mountPath: /tmp
+      volumes:
+        - name: helm-data
+          emptyDir: {}""", """          env:
+          - name: RELEASE_NAME
+            value: {{ .Release.Name }}
+          volumeMounts:
+          - name: helm-data
+            mountPath: /tmp
+      volumes:
+      - name: helm-data
+        emptyDir: {}""")
+    assert "          env:\n          - name: RELEASE_NAME" in text  # the stand-in's shape held
+    job.write_text(text)
+    return charts
 
 
 def helm_template(helm: Path, chart: Path, *values_files: Path) -> str:
@@ -202,7 +229,7 @@ def snapshot(cluster: Cluster) -> dict[str, Any]:
 # -- the auto-update ------------------------------------------------------------------
 
 
-def test_release_keeps_proxy_and_trust_through_two_auto_updates(
+def test_release_keeps_proxy_and_trust_through_every_auto_update(
         helm, mode, charts, image, auth_proxy, spot_origin, net_pki, tmp_path):
     proxy_url = auth_proxy.credentials_url
     ca_file, ca_pem = net_pki.corp_root_file, net_pki.corp_root.pem
@@ -211,39 +238,32 @@ def test_release_keeps_proxy_and_trust_through_two_auto_updates(
     cluster = pipeline.cluster
     assert_injected(cluster, proxy_url, ca_pem)
     assert_no_password_in_plain_sight(cluster)
+    assert "every later auto-update keeps the proxy" in pipeline.stderr
     before = snapshot(cluster)
 
-    requests_before = len(spot_origin.requests)
-    first_update = run_auto_update(cluster, helm=helm, charts=charts, version=NEXT,
-                                   image=image, workdir=tmp_path / "auto-update-1")
+    states = []
+    for number, version in enumerate((NEXT, AFTER_NEXT, AFTER_NEXT), start=1):
+        requests_before = len(spot_origin.requests)
+        update = run_auto_update(cluster, helm=helm, charts=charts, version=version,
+                                 image=image, workdir=tmp_path / f"auto-update-{number}")
 
-    assert first_update.run.returncode == 0, first_update.run.stderr
-    assert first_update.upgraded and cluster.version == NEXT
-    # its helm reached charts.spot.io through the proxy, trusting the CA; the API server direct
-    assert (SPOT_CHARTS, "/index.yaml") in spot_origin.requests[requests_before:]
-    job_no_proxy = first(first_update.view.env, "NO_PROXY", "no_proxy") or ""
-    assert API_SERVER in job_no_proxy.split(",")
-    assert_unique_env(first_update.job["spec"]["template"]["spec"], "the auto-update Job")
-    assert_survived(cluster, before, proxy_url, ca_pem)
-    for entry in USER_EXTRAS["extraEnv"]:
-        assert entry in pod(cluster)["spec"]["containers"][0]["env"]
-    after_first = yaml.safe_dump(pod(cluster)["spec"])
+        assert update.run.returncode == 0, (number, update.run.stderr)
+        assert update.upgraded and cluster.version == version
+        # its helm reached charts.spot.io through the proxy, trusting the CA; the API
+        # server direct
+        assert (SPOT_CHARTS, "/index.yaml") in spot_origin.requests[requests_before:], number
+        job_no_proxy = first(update.view.env, "NO_PROXY", "no_proxy") or ""
+        assert API_SERVER in job_no_proxy.split(",")
+        assert_unique_env(update.job["spec"]["template"]["spec"], f"auto-update Job {number}")
+        assert_survived(cluster, before, proxy_url, ca_pem)
+        for entry in USER_EXTRAS["extraEnv"]:
+            assert entry in pod(cluster)["spec"]["containers"][0]["env"]
+        # the Job printed what its post-renderer did to the next one
+        assert f"({CHART}-{version}) now has ocean-proxy's proxy, CA and step" in update.run.text
+        states.append(copy.deepcopy(cluster.objects))
 
-    second_update = run_auto_update(cluster, helm=helm, charts=charts, version=AFTER_NEXT,
-                                    image=image, workdir=tmp_path / "auto-update-2")
-
-    assert_survived(cluster, before, proxy_url, ca_pem)
-    if second_update.upgraded:
-        assert second_update.run.returncode == 0
-        assert yaml.safe_dump(pod(cluster)["spec"]) == after_first  # stable: nothing more
-    else:
-        # where the next Job cannot reach charts.spot.io, it stops before 'helm upgrade',
-        # changes nothing, and the render said so
-        assert second_update.run.returncode != 0
-        assert f"lookup {SPOT_CHARTS}" in second_update.run.stderr  # direct: no proxy
-        assert "has been upgraded" not in second_update.run.text
-        assert cluster.history == [CURRENT, NEXT]
-        assert "the auto-updates after it stop at 'helm repo add'" in pipeline.stderr
+    assert cluster.history == [CURRENT, NEXT, AFTER_NEXT, AFTER_NEXT]
+    assert states[2] == states[1]  # the same chart again: nothing more, nothing less
 
 
 def assert_survived(cluster: Cluster, before: dict[str, Any], proxy_url: str,

@@ -266,7 +266,9 @@ def test_proxy_credentials_land_in_a_secret_and_nowhere_else(helm_user):
             assert out.env(name)[var] == {"name": var, "valueFrom": ref}
     job_env = {e["name"]: e for e in embedded_job(out)["spec"]["template"]["spec"]
                ["containers"][0]["env"]}
-    assert job_env["HTTPS_PROXY"]["valueFrom"] == ref
+    # optional in the Job: one the controller creates after the Secret was deleted still starts
+    assert job_env["HTTPS_PROXY"]["valueFrom"] == {
+        "secretKeyRef": {**ref["secretKeyRef"], "optional": True}}
     annotation = out.pod()["metadata"]["annotations"]["checksum/proxy"]
     for guess in (password, f"svc-ocean:{password}"):
         assert hashlib.sha256(guess.encode()).hexdigest() != annotation
@@ -304,9 +306,10 @@ def test_auto_update_job_gets_proxy_ca_and_overlay_and_what_follows_is_said(helm
     assert "/etc/ocean-proxy/ca" in env["SSL_CERT_DIR"]["value"]
     volumes = {v["name"] for v in job["spec"]["template"]["spec"]["volumes"]}
     assert {"ocean-proxy-ca", "ocean-proxy-overlay"} <= volumes
-    assert "--values /tmp/ocean-proxy-values.yaml" in container["args"][-1]
-    assert "the proxy, the CA and the checksums survive it" in run.stderr
-    assert "the auto-updates after it stop at 'helm repo add'" in run.stderr
+    assert container["args"][-1].endswith('--values /tmp/values.yaml "${OCEAN_PROXY_ARGS[@]}"\n')
+    assert ". /etc/ocean-proxy/overlay/prepare.sh" in container["args"][-1]
+    assert "every later auto-update keeps the proxy, the CA and the checksums" in run.stderr
+    assert "helm 3.1 or later" in run.stderr
     assert f"kubectl delete secret -n {NAMESPACE} {FULLNAME}-ocean-proxy-values" in run.stderr
 
 

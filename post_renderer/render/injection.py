@@ -47,6 +47,7 @@ class Injection(NamedTuple):
     auto_update_jobs: tuple[KeyRef, ...] = ()
     overlay: Any = None  # overlay.Overlay: the injection as chart values, for the Job
     overlay_secret: str | None = None  # Secret holding it for the Job's helm
+    strict_job: bool = False  # the Job's post-renderer fails the upgrade on a mismatch
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -160,16 +161,19 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     kept = [name for name in (secret, injection.proxy_secret,
                               injection.trust and names.ca) if name]
     namespace = release.workloads[0].namespace or "<namespace>"
+    strict = ("fails that upgrade before anything is applied (--strict)" if user.strict else
+              "leaves that release as rendered and says why in the Job's log")
     message = (
-        "auto-update is on: its next Job reaches charts.spot.io through the proxy and its "
-        "'helm upgrade' also passes ocean-proxy's chart values (Secret "
-        f"'{secret}'), so the proxy, the CA and the checksums survive it, and the release "
-        "keeps those values; the Job of the chart version it installs is the vendor's own "
-        "again, without the proxy, so the auto-updates after it stop at 'helm repo add' and "
-        "change nothing until the next 'helm upgrade' with ocean-proxy; helm keeps Secrets "
+        "auto-update is on: its next Job reaches charts.spot.io through the proxy, and its "
+        "'helm upgrade' also passes ocean-proxy's chart values and runs the post-renderer "
+        f"kept in Secret '{secret}' (bash and helm only; helm 3.1 or later, or 4), which gives "
+        "the Job of the chart version it installs the same proxy, CA and step: every later "
+        "auto-update keeps the proxy, the CA and the checksums too; on a Job it does not "
+        f"recognise, the post-renderer {strict}; helm keeps Secrets "
         f"{', '.join(repr(k) for k in kept)} after such an upgrade: once ocean-proxy is "
         f"removed, 'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes them")
-    return injection._replace(overlay=overlay, overlay_secret=secret), message
+    return injection._replace(overlay=overlay, overlay_secret=secret,
+                              strict_job=user.strict), message
 
 
 def _check_new_secret_names(injection: Injection, release: Release) -> None:

@@ -1,37 +1,45 @@
-"""Overlay in the auto-update Job: its ``helm upgrade`` also passes ocean-proxy's values.
+"""Overlay in the auto-update Job: its ``helm upgrade`` passes ocean-proxy's values, and
+gives the Job of the chart version it installs the same step.
 
 The vendor's script saves the release's values and passes them back::
 
     helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\
     helm upgrade ... --values /tmp/values.yaml
 
-One step is added between the two, and one ``--values`` to the upgrade::
+One line is added between the two, and the upgrade passes what it sets::
 
-    helm template ocean-proxy-overlay /etc/ocean-proxy/overlay --values /tmp/values.yaml \\
-      > /tmp/ocean-proxy-values.yaml && \\
-    helm upgrade ... --values /tmp/values.yaml --values /tmp/ocean-proxy-values.yaml
+    if [ -r /etc/ocean-proxy/overlay/prepare.sh ]; then . /etc/ocean-proxy/overlay/prepare.sh; fi && \\
+    helm upgrade ... --values /tmp/values.yaml "${OCEAN_PROXY_ARGS[@]}"
 
-The step runs the Job's own helm (the image has no Python) on a tiny chart kept in Secret
-``<fullname>-ocean-proxy-values``: it prints the overlay with the release's own list entries
-(``extraEnv``...) kept, because a later values file replaces a list instead of merging it.
-The upgraded release stores the result as its values, so the auto-updates after it pass the
-overlay on by themselves. A script that does not have the vendor's two lines is left alone.
+``prepare.sh`` (``post_renderer/job_renderer``) runs the Job's own helm (the image has no
+Python) on two small charts kept in Secret ``<fullname>-ocean-proxy-values`` and mounted at
+``/etc/ocean-proxy/overlay``: ``values/`` prints the overlay with the release's own list
+entries (``extraEnv``...) kept, because a later values file replaces a list instead of
+merging it; ``job/`` is the post-renderer ``--post-renderer`` then runs, which makes the
+same edit (``job_edit``) in the auto-update Job of the release being installed. So every
+Job carries the step that gives the next one its proxy, CA and step. Without the Secret
+(ocean-proxy removed), the volume is optional and the line does nothing.
 """
 
 from __future__ import annotations
 
 import json
 
+from post_renderer import job_renderer
+from post_renderer.job_renderer import MOUNT
 from post_renderer.render.kube import YamlNode
 from post_renderer.render.overlay import LIST_KEYS, LOG_SHIPPING_LIST_KEYS, b64
+from post_renderer.render.pod_patch import PodEntry, PodWants
 
-VALUES_STEP = "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\\n"
+VALUES_STEP = "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\"
 UPGRADE_VALUES = "--values /tmp/values.yaml"
-OVERLAY_OUTPUT = "/tmp/ocean-proxy-values.yaml"
-OVERLAY_DIR = "/etc/ocean-proxy/overlay"
+OVERLAY_DIR = MOUNT
 VOLUME = "ocean-proxy-overlay"
-TEMPLATE_STEP = (f"helm template ocean-proxy-overlay {OVERLAY_DIR} {UPGRADE_VALUES} "
-                 f"> {OVERLAY_OUTPUT} && \\\n")
+STEP = f"if [ -r {MOUNT}/prepare.sh ]; then . {MOUNT}/prepare.sh; fi && \\"
+UPGRADE_ARGS = ' "${OCEAN_PROXY_ARGS[@]}"'
+PATCHED = "OCEAN_PROXY_ARGS"  # in a script that already has the step
+VALUES_ITEMS = (("Chart.yaml", "values/Chart.yaml"), ("values.yaml", "values/values.yaml"),
+                ("overlay.yaml", "values/templates/overlay.yaml"))
 
 CHART_YAML = ("apiVersion: v2\nname: ocean-proxy-overlay\nversion: 1.0.0\n"
               "description: ocean-proxy's chart values, merged with the release's own\n")
@@ -76,34 +84,80 @@ def _pairs(keys: dict[str, str]) -> str:
 
 
 def extend_script(script: str) -> str | None:
-    """The script with the overlay step, or None when it is not the vendor's shape."""
-    if OVERLAY_OUTPUT in script:
+    """The script with the step, or None when it is not the vendor's shape.
+
+    Line by line, as ``job/templates/edit.yaml`` does it in the Job: the step after the one
+    ``helm get values`` line, the arguments at the end of the one ``--values`` line after it.
+    """
+    if PATCHED in script:
         return script
-    upgrade = script.find("helm upgrade ")
-    if script.count(VALUES_STEP) != 1 or upgrade < script.find(VALUES_STEP) or \
-            script.count(UPGRADE_VALUES, upgrade) != 1:
+    lines = script.split("\n")
+    steps = [i for i, line in enumerate(lines) if line.strip(" ") == VALUES_STEP]
+    upgrades = [i for i, line in enumerate(lines) if line.endswith(f" {UPGRADE_VALUES}")]
+    if len(steps) != 1 or len(upgrades) != 1 or upgrades[0] < steps[0]:
         return None
-    at = script.index(UPGRADE_VALUES, upgrade) + len(UPGRADE_VALUES)
-    script = f"{script[:at]} --values {OVERLAY_OUTPUT}{script[at:]}"
-    return script.replace(VALUES_STEP, VALUES_STEP + TEMPLATE_STEP)
+    out = []
+    for index, line in enumerate(lines):
+        out.append(line + UPGRADE_ARGS if index == upgrades[0] else line)
+        if index == steps[0]:
+            out.append(" " * (len(line) - len(line.lstrip(" "))) + STEP)
+    return "\n".join(out)
 
 
-def overlay_secret_data(values: dict[str, YamlNode]) -> dict[str, str]:
+def overlay_secret_data(values: dict[str, YamlNode], edit: dict[str, YamlNode],
+                        strict: bool = False) -> dict[str, str]:
+    """The Secret the Job mounts: the values chart, and the Job's post-renderer with
+    ``edit`` (what it gives the next Job)."""
     template = MERGE_TEMPLATE % {"lists": _pairs(LIST_KEYS),
                                  "shipping": _pairs(LOG_SHIPPING_LIST_KEYS)}
     if "podAnnotations" not in values:
         template = template.replace('(deepCopy $overlay.podAnnotations)', "dict")
     return {"Chart.yaml": b64(CHART_YAML),
             "values.yaml": b64(json.dumps({"oceanProxy": values}, indent=1) + "\n"),
-            "overlay.yaml": b64(template)}
+            "overlay.yaml": b64(template),
+            **job_renderer.secret_data(edit, strict)}
 
 
 def volume(secret: str) -> dict[str, YamlNode]:
-    items = [{"key": "Chart.yaml", "path": "Chart.yaml"},
-             {"key": "values.yaml", "path": "values.yaml"},
-             {"key": "overlay.yaml", "path": "templates/overlay.yaml"}]
-    return {"name": VOLUME, "secret": {"secretName": secret, "items": items}}
+    items: list[YamlNode] = [{"key": key, "path": path} for key, path in VALUES_ITEMS]
+    items += job_renderer.volume_items()
+    return {"name": VOLUME, "secret": {"secretName": secret, "items": items, "optional": True}}
 
 
 def mount() -> dict[str, YamlNode]:
     return {"name": VOLUME, "mountPath": OVERLAY_DIR, "readOnly": True}
+
+
+def job_wants(wants: PodWants, overlay_secret: str, ca_secret: str) -> PodWants:
+    """What the auto-update Job gets: the pods' proxy env and Go's CA directory (its helm
+    is Go: no OpenSSL hash files), from Secrets that outlive the upgrade (the kept CA
+    Secret, not the chart's), each optional so that a Job whose Secrets were deleted still
+    starts; and the overlay."""
+    env = tuple(entry._replace(manifest=_optional_refs(entry.manifest)) for entry in wants.env)
+    mounts = tuple(m for m in wants.mounts if "subPath" not in m.manifest)
+    volumes = tuple(entry._replace(manifest={**entry.manifest, "secret": {
+        **entry.manifest["secret"], "secretName": ca_secret, "optional": True}})  # type: ignore[dict-item]
+        if isinstance(entry.manifest.get("secret"), dict) else entry for entry in wants.volumes)
+    return PodWants(
+        env=env, owned_volume=wants.owned_volume,
+        mounts=(*mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values and step")),
+        volumes=(*volumes, PodEntry(VOLUME, volume(overlay_secret),
+                                    "ocean-proxy's chart values and step, for 'helm upgrade'")))
+
+
+def job_edit(wants: PodWants) -> dict[str, YamlNode]:
+    """What the Job's post-renderer appends to the next Job (``job_wants``), and the script
+    lines it looks for and adds."""
+    return {"env": [entry.desired(None) for entry in wants.env],
+            "volumeMounts": [entry.manifest for entry in wants.mounts],
+            "volumes": [entry.manifest for entry in wants.volumes],
+            "valuesStep": VALUES_STEP, "step": STEP, "upgradeValues": UPGRADE_VALUES,
+            "upgradeArgs": UPGRADE_ARGS, "patched": PATCHED}
+
+
+def _optional_refs(entry: dict[str, YamlNode]) -> dict[str, YamlNode]:
+    source = entry.get("valueFrom")
+    if isinstance(source, dict) and isinstance(source.get("secretKeyRef"), dict):
+        return {**entry, "valueFrom": {**source, "secretKeyRef": {
+            **source["secretKeyRef"], "optional": True}}}
+    return entry

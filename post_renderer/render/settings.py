@@ -49,6 +49,7 @@ class UserSettings(NamedTuple):
     no_proxy: Setting | None = None  # value: tuple of NO_PROXY entries
     workloads: tuple[WorkloadRef, ...] = ()
     auto_update: Setting = Setting("inject", "default")
+    strict: bool = False  # --strict: also the auto-update Job's post-renderer fails, not skips
 
     @property
     def explicit(self) -> bool:
@@ -101,6 +102,7 @@ def read_settings(flags: argparse.Namespace, environ: Mapping[str, str]) -> User
         workloads=tuple(parse_workload_ref(w, workloads.source)
                         for w in workloads.value) if workloads else (),
         auto_update=policy,
+        strict=bool(getattr(flags, "strict", False)) or environ.get("OCEAN_PROXY_STRICT") == "true",
     )
 
 

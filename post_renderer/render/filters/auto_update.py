@@ -3,8 +3,10 @@
 The controller creates that Job from the ConfigMap key ``auto-update.job``; it runs
 ``helm repo add spot https://charts.spot.io`` and ``helm upgrade``, both through the proxy.
 The embedded manifest is parsed on its own, given the same env, mounts and volumes as the
-controller's pod, and written back as a block string. (That its ``helm upgrade`` drops
-post-render changes is said on stderr when the injection is decided.)
+controller's pod, and written back as a block string. With the overlay (see
+``render.overlay_job``), its ``helm upgrade`` also passes ocean-proxy's values and runs a
+post-renderer of its own that gives the next Job the same; stderr says so when the
+injection is decided.
 """
 
 from __future__ import annotations
@@ -33,15 +35,15 @@ def job_script(release: Release, ref: KeyRef) -> str | None:
     return None
 
 
-def _overlay_wants(injection: Injection, wants: PodWants) -> PodWants:
-    from post_renderer.render.overlay_job import OVERLAY_DIR, VOLUME, mount, volume
+def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWants:
+    """The pods' wants, or with the overlay what the Job gets (``overlay_job.job_wants``)."""
+    from post_renderer.render.overlay import ca_secret_name
+    from post_renderer.render.overlay_job import job_wants as overlay_job_wants
 
-    if injection.overlay_secret is None:
+    if injection.overlay_secret is None or not release.workloads:
         return wants
-    return wants._replace(
-        mounts=(*wants.mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values")),
-        volumes=(*wants.volumes, PodEntry(VOLUME, volume(injection.overlay_secret),
-                                        "ocean-proxy's chart values, for 'helm upgrade'")))
+    return overlay_job_wants(wants, injection.overlay_secret,
+                             ca_secret_name(release.workloads[0].name))
 
 
 def _script_changes(spec: dict[str, YamlNode], prefix: tuple[str | int, ...]) -> list[Change]:
@@ -59,8 +61,9 @@ def _script_changes(spec: dict[str, YamlNode], prefix: tuple[str | int, ...]) ->
             path = pointer(*prefix, list_name, index, "args", len(args) - 1)
             changes.append(Change({"op": "replace", "path": path,
                                    "value": LiteralScalarString(new)},
-                                  "'helm upgrade' also passes ocean-proxy's chart values, so "
-                                  "the upgraded release keeps the proxy and the CA"))
+                                  "'helm upgrade' also passes ocean-proxy's chart values and "
+                                  "post-renderer, so the upgraded release and its next Job "
+                                  "keep the proxy and the CA"))
     return changes
 
 
@@ -87,7 +90,8 @@ def propose(context: PlanContext) -> list[Proposal]:
         spec_path = POD_SPEC_PATHS[kind]
         unshare_pod(job.data, spec_path)
         pod_spec = get_path(job.data, spec_path)
-        inner = pod_spec_changes(pod_spec, pointer(*spec_path), _overlay_wants(injection, wants))
+        inner = pod_spec_changes(pod_spec, pointer(*spec_path),
+                                 job_wants(injection, wants, release))
         if injection.overlay_secret is not None:
             inner += _script_changes(pod_spec, spec_path)
         if not inner:

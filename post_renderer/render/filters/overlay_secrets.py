@@ -7,15 +7,16 @@ the auto-update's ``helm upgrade``, whose manifest no longer has them, does not 
 - ``<fullname>-ocean-proxy-ca``: the validated bundle and each CA by its OpenSSL hash, which
   the values' ``extraVolumes`` mount (the chart's own CA Secret gets only the bundle back);
 - ``<fullname>-ocean-proxy-values``: the values and the small chart the Job's helm renders
-  them with (``render.overlay_job``).
+  them with, and the Job's own post-renderer (``render.overlay_job``).
 """
 
 from __future__ import annotations
 
+from post_renderer.render.filters.auto_update import job_wants
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
 from post_renderer.render.overlay import ca_secret_name
-from post_renderer.render.overlay_job import overlay_secret_data
+from post_renderer.render.overlay_job import job_edit, overlay_secret_data
 from post_renderer.render.owned_secrets import secret_changes
 from post_renderer.render.pod_patch import PodWants
 
@@ -34,8 +35,10 @@ def propose(context: PlanContext) -> list[Proposal]:
             injection.ca_secret and injection.ca_secret.name):
         proposals += secret_changes(release, ca_name, injection.overlay.secrets[ca_name], {},
                                     "the CA files the chart values mount", keep=True)
+    edit = job_edit(job_wants(injection, context.wants, release))
     proposals += secret_changes(release, injection.overlay_secret,
-                                overlay_secret_data(injection.overlay.values), {},
+                                overlay_secret_data(injection.overlay.values, edit,
+                                                    injection.strict_job), {},
                                 "ocean-proxy's chart values, for the auto-update's helm",
                                 keep=True)
     return proposals
