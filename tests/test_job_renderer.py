@@ -1,0 +1,353 @@
+"""The auto-update Job's own post-renderer, alone: bash builtins and the real helm 3 and 4.
+
+Its files are taken from the Secret ocean-proxy really writes, laid out as the kubelet
+mounts them (atomic-writer links, the wrapper's mode 0555). It is run with ``PATH`` holding
+nothing but ``helm``, on the release each helm really hands a post-renderer (helm 4
+re-serialises it), as the Job's ``helm upgrade`` runs it:
+
+- the next Job gets exactly the edit ocean-proxy gave the first one, and every other byte of
+  the release passes through;
+- whatever it does not recognise leaves the release byte-identical (exit 0) and says why in
+  the Job's log; with ``--strict`` it fails instead, so helm applies nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from post_renderer.job_renderer import MOUNT, PLUGIN
+from post_renderer.render.overlay_job import extend_script
+
+from . import certs
+from .auto_update_emulation import JOB_KEY, copy_chart, load_docs
+from .chart_render import FULLNAME, NAMESPACE, RELEASE
+from .conftest import FIXTURE_CHART, Run, clean_env, post_renderer, run_command
+from .kubelet_view import container_view
+from .pod_sandbox import volume_dir
+
+# the vendor's documented values: a proxy with credentials, and a CA
+VALUES = {"spotinst": {"account": "act-123", "clusterIdentifier": "c-1", "token": "TOKEN",
+                       "proxyUrl": "http://alice:s3cret@proxy.corp:3128"},
+          "caBundleSecret": {"create": True, "data": certs.root("Corp Proxy Root CA").pem.decode()}}
+NEXT = "0.1.64"
+CAPTURE = """#!/bin/bash
+IFS= read -r -d '' stream; printf '%s' "$stream" > "$CAPTURE_TO"; printf '%s' "$stream"
+"""
+CAPTURE_PLUGIN = """apiVersion: v1
+type: postrenderer/v1
+name: capture
+version: 1.0.0
+runtime: subprocess
+runtimeConfig:
+  platformCommand:
+    - command: ${HELM_PLUGIN_DIR}/capture
+"""
+
+
+@pytest.fixture(params=["helm3", "helm4"])
+def helm(request) -> Path:
+    return request.getfixturevalue(request.param)
+
+
+@dataclass
+class Job:
+    """Where the post-renderer runs: its volume, a PATH with only helm, its log."""
+
+    volume: Path
+    bin_dir: Path
+    work: Path
+
+    @property
+    def renderer(self) -> Path:
+        return self.volume / "plugins" / PLUGIN / PLUGIN
+
+    @property
+    def log(self) -> Path:
+        return self.work / "job.log"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {"PATH": str(self.bin_dir), "HOME": str(self.work),
+                "HELM_CACHE_HOME": str(self.work / ".helm"),
+                "HELM_CONFIG_HOME": str(self.work / ".helm"),
+                "HELM_DATA_HOME": str(self.work / ".helm"),
+                "OCEAN_PROXY_JOB_LOG": str(self.log), "OCEAN_PROXY_JOB_TMP": str(self.work),
+                **extra}
+
+    def run(self, stream: bytes) -> Run:
+        self.log.write_text("")
+        return run_command([self.renderer], stdin=stream, env=self.env())
+
+    def said(self) -> str:
+        return self.log.read_text()
+
+
+def helm_template(helm: Path, chart: Path, tmp: Path, *flags: str | Path,
+                  env: dict[str, str] | None = None) -> Run:
+    values = tmp / "values.yaml"
+    values.write_text(yaml.safe_dump(VALUES))
+    return run_command([helm, "template", RELEASE, chart, "--namespace", NAMESPACE,
+                        "--values", values, *flags], env=env or clean_env())
+
+
+def handed_stream(helm: Path, chart: Path, tmp: Path, *flags: str) -> bytes:
+    """The release exactly as this helm hands it to a post-renderer."""
+    plugin = tmp / "capture-plugins" / "capture"
+    plugin.mkdir(parents=True, exist_ok=True)
+    (plugin / "plugin.yaml").write_text(CAPTURE_PLUGIN)
+    (plugin / "capture").write_text(CAPTURE)
+    (plugin / "capture").chmod(0o755)
+    captured = tmp / "captured.yaml"
+    renderer = "capture" if helm.name == "helm4" else str(plugin / "capture")
+    run = helm_template(helm, chart, tmp, *flags, "--post-renderer", renderer,
+                        env=clean_env(HELM_PLUGINS=str(plugin.parent),
+                                      CAPTURE_TO=str(captured)))
+    assert run.returncode == 0, run.stderr
+    return captured.read_bytes()
+
+
+def ocean_proxy_release(helm: Path, tmp: Path, *flags: str) -> list[dict[str, Any]]:
+    """The release post-rendered once by ocean-proxy, as the pipeline does."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    rendered = helm_template(helm, FIXTURE_CHART, tmp)
+    assert rendered.returncode == 0, rendered.stderr
+    run = post_renderer(*flags, stdin=rendered.stdout)
+    assert run.returncode == 0, run.stderr
+    return load_docs(run.text)
+
+
+def embedded_job(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    (configmap,) = [d for d in docs if d["kind"] == "ConfigMap"
+                    and d["metadata"]["name"] == FULLNAME]
+    return yaml.safe_load(configmap["data"][JOB_KEY])
+
+
+def job_for(helm: Path, tmp: Path, *flags: str) -> Job:
+    """The Job's post-renderer as the first Job ocean-proxy wrote mounts it."""
+    docs = ocean_proxy_release(helm, tmp / "pipeline", *flags)
+    pod = embedded_job(docs)["spec"]["template"]
+    view = container_view(docs, pod, "auto-update", namespace=NAMESPACE)
+    (mount,) = [m for m in view.secret_mounts if m.mount_path == MOUNT]
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "helm").symlink_to(helm)
+    work = tmp / "work"
+    work.mkdir()
+    return Job(volume_dir(mount, tmp / "volumes"), bin_dir, work)
+
+
+@pytest.fixture
+def job(helm, tmp_path) -> Job:
+    return job_for(helm, tmp_path)
+
+
+@pytest.fixture
+def strict_job(helm, tmp_path) -> Job:
+    return job_for(helm, tmp_path / "strict", "--strict")
+
+
+@pytest.fixture
+def next_release(helm, tmp_path) -> bytes:
+    """The chart version the auto-update installs, as helm hands it to the post-renderer."""
+    chart = copy_chart(FIXTURE_CHART, tmp_path / "charts" / NEXT, NEXT)
+    return handed_stream(helm, chart, tmp_path / "next")
+
+
+def documents(stream: bytes) -> list[bytes]:
+    return stream.split(b"\n---\n")
+
+
+def the_edit(job: Job) -> dict[str, Any]:
+    values = yaml.safe_load((job.volume / "job" / "values.yaml").read_text())
+    return values["edit"]
+
+
+# -- the edit ---------------------------------------------------------------------------
+
+
+def test_the_next_job_gets_exactly_the_edit_and_every_other_byte_passes(job, next_release):
+    run = job.run(next_release)
+
+    assert run.returncode == 0, run.stderr
+    before, after = documents(next_release), documents(run.stdout)
+    changed = [index for index, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert len(changed) == 1
+    old_map, new_map = (yaml.safe_load(docs[changed[0]]) for docs in (before, after))
+    assert (new_map["kind"], new_map["metadata"]["name"]) == ("ConfigMap", FULLNAME)
+    assert {k: v for k, v in new_map["data"].items() if k != JOB_KEY} == \
+        {k: v for k, v in old_map["data"].items() if k != JOB_KEY}
+    old, new = yaml.safe_load(old_map["data"][JOB_KEY]), yaml.safe_load(new_map["data"][JOB_KEY])
+    edit = the_edit(job)
+    (container,) = old["spec"]["template"]["spec"]["containers"]
+    container["env"] += edit["env"]
+    container["volumeMounts"] += edit["volumeMounts"]
+    container["args"][-1] = extend_script(container["args"][-1])  # ocean-proxy's own edit
+    old["spec"]["template"]["spec"]["volumes"] += edit["volumes"]
+    assert new == old
+    assert {e["name"] for e in edit["env"]} >= {"HTTPS_PROXY", "NO_PROXY", "SSL_CERT_DIR"}
+    assert f"(ocean-kubernetes-controller-{NEXT}) now has ocean-proxy's proxy" in job.said()
+
+
+def test_the_next_job_is_the_job_ocean_proxy_gave_the_first_one(helm, job, tmp_path):
+    """The Job's post-renderer and ocean-proxy make the same edit of the same chart's Job."""
+    plain = handed_stream(helm, FIXTURE_CHART, tmp_path / "plain")
+    run = job.run(plain)
+    assert run.returncode == 0, run.stderr
+
+    by_ocean_proxy = embedded_job(ocean_proxy_release(helm, tmp_path / "again"))
+    assert embedded_job(load_docs(run.text)) == by_ocean_proxy
+
+
+def test_the_renderer_needs_only_bash_and_helm_and_a_mode_of_0555(job):
+    assert job.renderer.stat().st_mode & 0o777 == 0o555
+    assert sorted(p.name for p in job.bin_dir.iterdir()) == ["helm"]
+    assert job.renderer.read_text().startswith("#!/bin/bash\n")
+
+
+def test_an_edit_that_does_not_parse_as_intended_is_not_made(job, next_release):
+    """A comment at the Job's top level inside its env list ends the list for a line reader,
+    not for YAML: the lines would land in the middle of env, and the proof sees it."""
+    lines = next_release.decode().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip() == "value: ocean-controller"
+              and lines[i - 1].strip().endswith("name: RELEASE_NAME"))
+    block = len(next(line for line in lines if line.strip() == "apiVersion: batch/v1")) - \
+        len("apiVersion: batch/v1")
+    dash = len(lines[at]) - len(lines[at].lstrip()) - 2
+    lines[at + 1:at + 1] = [" " * block + "# a note at the Job's top level",
+                            " " * dash + "- name: CORP_EXTRA", " " * dash + "  value: on"]
+    stream = "\n".join(lines).encode()
+    assert yaml.safe_load(embedded_text(stream))["spec"]  # still a valid Job
+
+    run = job.run(stream)
+
+    assert (run.returncode, run.stdout) == (0, stream)
+    assert "did not parse to the Job plus exactly ocean-proxy's changes" in job.said()
+
+
+def embedded_text(stream: bytes) -> str:
+    for doc in load_docs(stream.decode()):
+        if doc["kind"] == "ConfigMap" and JOB_KEY in (doc.get("data") or {}):
+            return doc["data"][JOB_KEY]
+    raise AssertionError("no auto-update Job")
+
+
+# -- what it leaves alone ----------------------------------------------------------------
+
+
+def another_script(stream: bytes, job: Job) -> bytes:
+    return stream.replace(b"--values /tmp/values.yaml\n", b"--reuse-values\n")
+
+
+def already_patched(stream: bytes, job: Job) -> bytes:
+    run = job.run(stream)
+    assert run.returncode == 0 and run.stdout != stream
+    return run.stdout
+
+
+def strip_chomped(stream: bytes, job: Job) -> bytes:
+    return stream.replace(b"auto-update.job: |\n", b"auto-update.job: |-\n")
+
+
+def no_value(stream: bytes, job: Job) -> bytes:
+    return stream.replace(b'disable-auto-update: "false"', b'disable-auto-update: "<no value>"')
+
+
+def failing_helm(stream: bytes, job: Job) -> bytes:
+    values = job.volume / "job" / "values.yaml"
+    text = values.read_text()
+    values.resolve().chmod(0o644)
+    values.resolve().write_text(text + "oops: [\n")
+    return stream
+
+
+MISMATCHES = {
+    "another-script-shape": (another_script, "the Job's script is not the vendor's"),
+    "already-patched": (already_patched, "already carries ocean-proxy's step"),
+    "strip-chomped-block": (strip_chomped, "not a plain '|' block"),
+    "no-value": (no_value, "'<no value>'"),
+    "failing-inner-helm": (failing_helm, "the inner 'helm template' failed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISMATCHES))
+def test_unexpected_input_is_passed_on_byte_identical_and_logged(job, next_release, case):
+    change, reason = MISMATCHES[case]
+    stream = change(next_release, job)
+    assert stream != next_release or case == "failing-inner-helm"
+
+    run = job.run(stream)
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == stream
+    assert reason in job.said() and "left the release as rendered" in job.said()
+
+
+@pytest.mark.parametrize("case", sorted(MISMATCHES))
+def test_unexpected_input_fails_in_strict_mode(strict_job, next_release, case):
+    change, reason = MISMATCHES[case]
+    stream = change(next_release, strict_job)
+
+    run = strict_job.run(stream)
+
+    assert run.returncode != 0
+    assert run.stdout == b""
+    assert reason in run.stderr and "strict" in run.stderr
+    assert "failed the upgrade (strict)" in strict_job.said()
+
+
+def test_strict_mode_fails_the_upgrade_before_helm_applies_anything(helm, strict_job, tmp_path):
+    """helm runs the post-renderer before it applies anything: 'helm template' shows what an
+    upgrade would get, here nothing, and a failure naming the reason."""
+    chart = copy_chart(FIXTURE_CHART, tmp_path / "charts" / NEXT, NEXT)
+    template = chart / "templates" / "_auto-update-job.tpl"
+    template.write_text(template.read_text().replace("--values /tmp/values.yaml",
+                                                     "--reuse-values"))
+    renderer = PLUGIN if helm.name == "helm4" else str(strict_job.renderer)
+    env = strict_job.env(HELM_PLUGINS=str(strict_job.volume / "plugins"))
+
+    run = helm_template(helm, chart, tmp_path, "--post-renderer", renderer, env=env)
+
+    assert run.returncode != 0
+    assert b"kind:" not in run.stdout
+    assert "the Job's script is not the vendor's" in run.stderr
+
+
+def test_a_release_without_the_auto_update_job_passes_through(helm, job, tmp_path):
+    stream = handed_stream(helm, FIXTURE_CHART, tmp_path / "off",
+                           "--set", "spotinst.disableAutoUpdate=true")
+    run = job.run(stream)
+    assert (run.returncode, run.stdout) == (0, stream)
+    assert "nothing to do" in job.said()
+
+
+# -- its cost ------------------------------------------------------------------------------
+
+
+def test_the_renderer_adds_well_under_a_second(job, next_release, capsys):
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        run = job.run(next_release)
+        times.append(time.perf_counter() - started)
+        assert run.returncode == 0
+    with capsys.disabled():
+        print(f"\njob renderer: median {statistics.median(times) * 1000:.0f} ms per run")
+    assert statistics.median(times) < 1.0
+
+
+def test_the_kept_secret_stays_far_below_the_1_mib_limit(helm3, tmp_path, capsys):
+    docs = ocean_proxy_release(helm3, tmp_path)
+    (secret,) = [d for d in docs if d["kind"] == "Secret"
+                 and d["metadata"]["name"] == f"{FULLNAME}-ocean-proxy-values"]
+    size = sum(len(k) + len(v) for k, v in secret["data"].items())
+    decoded = {k: len(base64.b64decode(v)) for k, v in secret["data"].items()}
+    with capsys.disabled():
+        print(f"\nkept Secret {size} bytes of data; files: {decoded}")
+    assert size < 64 * 1024
