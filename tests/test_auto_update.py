@@ -15,6 +15,8 @@ same step.
 from __future__ import annotations
 
 import copy
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -264,6 +266,43 @@ def test_release_keeps_proxy_and_trust_through_every_auto_update(
 
     assert cluster.history == [CURRENT, NEXT, AFTER_NEXT, AFTER_NEXT]
     assert states[2] == states[1]  # the same chart again: nothing more, nothing less
+
+
+def test_removing_ocean_proxy_leaves_no_job_that_needs_its_secrets(
+        helm, charts, image, passthrough_proxy, spot_origin, net_pki, tmp_path):
+    """After an auto-update, the user upgrades without ocean-proxy and deletes the Secrets the
+    render named: the ConfigMap's Job is the vendor's again, and a Job the controller made
+    from the patched one before still starts (its Secrets are optional) and upgrades without
+    ocean-proxy's step. The proxy here passes TLS through, so the public roots suffice."""
+    proxy_url, ca_file = passthrough_proxy.url, net_pki.corp_root_file
+    values = MODES[1].user_values(proxy_url, ca_file)
+    pipeline = install(helm, FIXTURE_CHART, values, MODES[1].flags(proxy_url, ca_file), tmp_path)
+    cluster = pipeline.cluster
+    first_update = run_auto_update(cluster, helm=helm, charts=charts, version=NEXT,
+                                   image=image, workdir=tmp_path / "auto-update")
+    assert first_update.upgraded, first_update.run.stderr
+    patched = cluster.job()
+    assert patched is not None and "OCEAN_PROXY_ARGS" in job_script(patched)
+
+    user_file = tmp_path / "user-values.yaml"
+    cluster.apply_upgrade(load_docs(helm_template(helm, charts[NEXT], user_file)), values, NEXT)
+    namespace, names = re.search(r"'kubectl delete secret -n (\S+) ([^']+)'",
+                                 pipeline.stderr).groups()
+    assert namespace == NAMESPACE
+    for name in names.split():
+        del cluster.objects[("Secret", name)]
+
+    plain = cluster.job()
+    assert plain is not None and "ocean-proxy" not in json.dumps(plain)
+    late = run_auto_update(cluster, helm=helm, charts=charts, version=AFTER_NEXT, image=image,
+                           workdir=tmp_path / "late-auto-update", job=patched)
+    assert late.run.returncode == 0, late.run.stderr
+    assert late.upgraded and cluster.version == AFTER_NEXT
+    assert "ocean-proxy-job-renderer" not in late.run.text  # the step found nothing to do
+
+
+def job_script(job: dict[str, Any]) -> str:
+    return job["spec"]["template"]["spec"]["containers"][0]["args"][-1]
 
 
 def assert_survived(cluster: Cluster, before: dict[str, Any], proxy_url: str,
