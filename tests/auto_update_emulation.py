@@ -206,16 +206,6 @@ def run_auto_update(cluster: Cluster, *, helm: Path, charts: Mapping[str, Path],
     one it created earlier); the kubelet runs it."""
     job = copy.deepcopy(job) if job is not None else cluster.job()
     assert job is not None, "no auto-update Job in the ConfigMap"
-    pod = job["spec"]["template"]
-    (container,) = pod["spec"]["containers"]
-    container.setdefault("env", []).extend([
-        {"name": "CHART_VERSION", "value": version},
-        {"name": "WAIT_TIMEOUT", "value": WAIT_TIMEOUT},
-    ])
-    view = container_view(cluster.docs(), pod, container["name"], namespace=NAMESPACE)
-    argv = [expand(part, view.env) for part in
-            [*(container.get("command") or []), *(container.get("args") or [])]]
-
     state, bin_dir = workdir / "state", workdir / "bin"
     state.mkdir(parents=True)
     bin_dir.mkdir()
@@ -226,18 +216,40 @@ def run_auto_update(cluster: Cluster, *, helm: Path, charts: Mapping[str, Path],
                                         state=str(state),
                                         charts={v: str(p) for v, p in charts.items()}))
     stand_in.chmod(0o755)
-    image_view = ContainerView(view.name, {**view.env, "PATH": f"{bin_dir}:{view.env['PATH']}"},
-                               view.secret_mounts)
-    # the stand-in's python and the real helm live in the checkout, which CI may clone
-    # under the very path the Job mounts an emptyDir on (/tmp)
-    mounts = _empty_dirs(container, pod["spec"], [workdir, *charts.values(), REPO])
-    run = run_in_pod(image_view, [*mounts, argv], image=image, workdir=workdir / "pod", timeout=120)
+    run, view = run_job(job, cluster.docs(), version=version, bin_dir=bin_dir, image=image,
+                        workdir=workdir, namespace=NAMESPACE, visible=list(charts.values()))
     upgraded = (state / "upgraded.json").exists()
     if upgraded:
         result = json.loads((state / "upgraded.json").read_text())
         cluster.apply_upgrade(load_docs(result["manifest"]), result["values"],
                               result["version"])
     return AutoUpdate(run, job, view, upgraded)
+
+
+def run_job(job: dict[str, Any], docs: list[dict[str, Any]], *, version: str, bin_dir: Path,
+            image: Image, workdir: Path, namespace: str, visible: list[Path],
+            env: Mapping[str, str] | None = None) -> tuple[Run, ContainerView]:
+    """The controller's and the kubelet's part: ``job`` (changed in place) gets its
+    ``CHART_VERSION`` and ``WAIT_TIMEOUT``, its container the env and Secret files ``docs``
+    give it, ``bin_dir`` first on its PATH (and ``env``, for what stands in for the cluster's
+    service account), and runs."""
+    pod = job["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    container.setdefault("env", []).extend([
+        {"name": "CHART_VERSION", "value": version},
+        {"name": "WAIT_TIMEOUT", "value": WAIT_TIMEOUT},
+    ])
+    view = container_view(docs, pod, container["name"], namespace=namespace)
+    argv = [expand(part, view.env) for part in
+            [*(container.get("command") or []), *(container.get("args") or [])]]
+    image_view = ContainerView(view.name, {**view.env, **(env or {}),
+                                           "PATH": f"{bin_dir}:{view.env['PATH']}"},
+                               view.secret_mounts)
+    # the stand-in's python and the real helm live in the checkout, which CI may clone
+    # under the very path the Job mounts an emptyDir on (/tmp)
+    mounts = _empty_dirs(container, pod["spec"], [workdir, bin_dir, *visible, REPO])
+    run = run_in_pod(image_view, [*mounts, argv], image=image, workdir=workdir / "pod", timeout=180)
+    return run, view
 
 
 def _empty_dirs(container: dict[str, Any], spec: dict[str, Any],
