@@ -205,7 +205,8 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
         "--strict", action="store_true",
         help="make the lints errors: insecure TLS next to a CA, settings in objects the "
              "release does not render, your own annotations or volumes ocean-proxy would "
-             "overwrite [OCEAN_PROXY_STRICT=true]",
+             "overwrite; and have the auto-update Job's post-renderer fail the upgrade on a "
+             "Job it does not recognise [OCEAN_PROXY_STRICT=true]",
     )
     _add_cache_option(parser)
     if not review:

@@ -6,9 +6,10 @@ The vendor's script saves the release's values and passes them back::
     helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\
     helm upgrade ... --values /tmp/values.yaml
 
-One line is added between the two, and the upgrade passes what it sets::
+One line is added between the two (``$D`` is ``/etc/ocean-proxy/overlay``), and the
+upgrade passes what it sets::
 
-    if [ -r /etc/ocean-proxy/overlay/prepare.sh ]; then . /etc/ocean-proxy/overlay/prepare.sh; fi && \\
+    if [ -r $D/prepare.sh ]; then . $D/prepare.sh; fi && \\
     helm upgrade ... --values /tmp/values.yaml "${OCEAN_PROXY_ARGS[@]}"
 
 ``prepare.sh`` (``post_renderer/job_renderer``) runs the Job's own helm (the image has no
@@ -135,9 +136,8 @@ def job_wants(wants: PodWants, overlay_secret: str, ca_secret: str) -> PodWants:
     starts; and the overlay."""
     env = tuple(entry._replace(manifest=_optional_refs(entry.manifest)) for entry in wants.env)
     mounts = tuple(m for m in wants.mounts if "subPath" not in m.manifest)
-    volumes = tuple(entry._replace(manifest={**entry.manifest, "secret": {
-        **entry.manifest["secret"], "secretName": ca_secret, "optional": True}})  # type: ignore[dict-item]
-        if isinstance(entry.manifest.get("secret"), dict) else entry for entry in wants.volumes)
+    volumes = tuple(entry._replace(manifest=_kept_secret(entry.manifest, ca_secret))
+                    for entry in wants.volumes)
     return PodWants(
         env=env, owned_volume=wants.owned_volume,
         mounts=(*mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values and step")),
@@ -153,6 +153,14 @@ def job_edit(wants: PodWants) -> dict[str, YamlNode]:
             "volumes": [entry.manifest for entry in wants.volumes],
             "valuesStep": VALUES_STEP, "step": STEP, "upgradeValues": UPGRADE_VALUES,
             "upgradeArgs": UPGRADE_ARGS, "patched": PATCHED}
+
+
+def _kept_secret(volume: dict[str, YamlNode], name: str) -> dict[str, YamlNode]:
+    """A Secret volume reading the kept Secret ``name`` instead, optionally."""
+    source = volume.get("secret")
+    if not isinstance(source, dict):
+        return volume
+    return {**volume, "secret": {**source, "secretName": name, "optional": True}}
 
 
 def _optional_refs(entry: dict[str, YamlNode]) -> dict[str, YamlNode]:

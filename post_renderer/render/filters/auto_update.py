@@ -17,7 +17,7 @@ from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposa
 from post_renderer.render.injection import Injection
 from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode, containers, get_path, pointer
 from post_renderer.render.manifest import detect_style, edit_document
-from post_renderer.render.pod_patch import Change, PodEntry, PodWants, pod_spec_changes
+from post_renderer.render.pod_patch import Change, PodWants, pod_spec_changes
 from post_renderer.render.release import Release
 
 
