@@ -30,7 +30,6 @@ from post_renderer import job_renderer
 from post_renderer.job_renderer import MOUNT
 from post_renderer.render.kube import YamlNode
 from post_renderer.render.overlay import LIST_KEYS, LOG_SHIPPING_LIST_KEYS, b64
-from post_renderer.render.pod_patch import PodEntry, PodWants
 
 VALUES_STEP = "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\"
 UPGRADE_VALUES = "--values /tmp/values.yaml"
@@ -129,41 +128,25 @@ def mount() -> dict[str, YamlNode]:
     return {"name": VOLUME, "mountPath": OVERLAY_DIR, "readOnly": True}
 
 
-def job_wants(wants: PodWants, overlay_secret: str, ca_secret: str) -> PodWants:
-    """What the auto-update Job gets: the pods' proxy env and Go's CA directory (its helm
-    is Go: no OpenSSL hash files), from Secrets that outlive the upgrade (the kept CA
-    Secret, not the chart's), each optional so that a Job whose Secrets were deleted still
-    starts; and the overlay."""
-    env = tuple(entry._replace(manifest=_optional_refs(entry.manifest)) for entry in wants.env)
-    mounts = tuple(m for m in wants.mounts if "subPath" not in m.manifest)
-    volumes = tuple(entry._replace(manifest=_kept_secret(entry.manifest, ca_secret))
-                    for entry in wants.volumes)
-    return PodWants(
-        env=env, owned_volume=wants.owned_volume,
-        mounts=(*mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values and step")),
-        volumes=(*volumes, PodEntry(VOLUME, volume(overlay_secret),
-                                    "ocean-proxy's chart values and step, for 'helm upgrade'")))
-
-
-def job_edit(wants: PodWants) -> dict[str, YamlNode]:
-    """What the Job's post-renderer appends to the next Job (``job_wants``), and the script
-    lines it looks for and adds."""
-    return {"env": [entry.desired(None) for entry in wants.env],
-            "volumeMounts": [entry.manifest for entry in wants.mounts],
-            "volumes": [entry.manifest for entry in wants.volumes],
+def job_edit(env: list[YamlNode], mounts: list[YamlNode],
+             volumes: list[YamlNode]) -> dict[str, YamlNode]:
+    """What the Job's post-renderer appends to the next Job (what the first one got), and
+    the script lines it looks for and adds."""
+    return {"env": env, "volumeMounts": mounts, "volumes": volumes,
             "valuesStep": VALUES_STEP, "step": STEP, "upgradeValues": UPGRADE_VALUES,
             "upgradeArgs": UPGRADE_ARGS, "patched": PATCHED}
 
 
-def _kept_secret(volume: dict[str, YamlNode], name: str) -> dict[str, YamlNode]:
-    """A Secret volume reading the kept Secret ``name`` instead, optionally."""
+def kept_secret_volume(volume: dict[str, YamlNode], name: str) -> dict[str, YamlNode]:
+    """A Secret volume that reads the kept Secret ``name`` instead, and starts without it."""
     source = volume.get("secret")
     if not isinstance(source, dict):
         return volume
     return {**volume, "secret": {**source, "secretName": name, "optional": True}}
 
 
-def _optional_refs(entry: dict[str, YamlNode]) -> dict[str, YamlNode]:
+def optional_refs(entry: dict[str, YamlNode]) -> dict[str, YamlNode]:
+    """An env entry that, read from a Secret, is left out when the Secret is gone."""
     source = entry.get("valueFrom")
     if isinstance(source, dict) and isinstance(source.get("secretKeyRef"), dict):
         return {**entry, "valueFrom": {**source, "secretKeyRef": {

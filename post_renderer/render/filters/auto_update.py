@@ -17,7 +17,7 @@ from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposa
 from post_renderer.render.injection import Injection
 from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode, containers, get_path, pointer
 from post_renderer.render.manifest import detect_style, edit_document
-from post_renderer.render.pod_patch import Change, PodWants, pod_spec_changes
+from post_renderer.render.pod_patch import Change, PodEntry, PodWants, pod_spec_changes
 from post_renderer.render.release import Release
 
 
@@ -36,14 +36,42 @@ def job_script(release: Release, ref: KeyRef) -> str | None:
 
 
 def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWants:
-    """The pods' wants, or with the overlay what the Job gets (``overlay_job.job_wants``)."""
+    """The pods' wants; with the overlay, what the Job gets instead: the proxy env and Go's
+    CA directory (its helm is Go: no OpenSSL hash files), from Secrets that outlive the
+    upgrade (the kept CA Secret, not the chart's), each optional so that a Job whose Secrets
+    were deleted still starts; and the overlay's step."""
     from post_renderer.render.overlay import ca_secret_name
-    from post_renderer.render.overlay_job import job_wants as overlay_job_wants
+    from post_renderer.render.overlay_job import (
+        OVERLAY_DIR,
+        VOLUME,
+        kept_secret_volume,
+        mount,
+        optional_refs,
+        volume,
+    )
 
     if injection.overlay_secret is None or not release.workloads:
         return wants
-    return overlay_job_wants(wants, injection.overlay_secret,
-                             ca_secret_name(release.workloads[0].name))
+    ca_secret = ca_secret_name(release.workloads[0].name)
+    env = tuple(entry._replace(manifest=optional_refs(entry.manifest)) for entry in wants.env)
+    mounts = tuple(m for m in wants.mounts if "subPath" not in m.manifest)
+    volumes = tuple(entry._replace(manifest=kept_secret_volume(entry.manifest, ca_secret))
+                    for entry in wants.volumes)
+    return PodWants(
+        env=env, owned_volume=wants.owned_volume,
+        mounts=(*mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values and step")),
+        volumes=(*volumes, PodEntry(VOLUME, volume(injection.overlay_secret),
+                                    "ocean-proxy's chart values and step, for 'helm upgrade'")))
+
+
+def job_edit(injection: Injection, wants: PodWants, release: Release) -> dict[str, YamlNode]:
+    """What the Job's post-renderer gives the next Job: what ``job_wants`` gives this one."""
+    from post_renderer.render.overlay_job import job_edit as edit
+
+    job = job_wants(injection, wants, release)
+    return edit([entry.desired(None) for entry in job.env],
+                [entry.manifest for entry in job.mounts],
+                [entry.manifest for entry in job.volumes])
 
 
 def _script_changes(spec: dict[str, YamlNode], prefix: tuple[str | int, ...]) -> list[Change]:

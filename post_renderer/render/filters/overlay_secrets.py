@@ -12,11 +12,11 @@ the auto-update's ``helm upgrade``, whose manifest no longer has them, does not 
 
 from __future__ import annotations
 
-from post_renderer.render.filters.auto_update import job_wants
+from post_renderer.render.filters.auto_update import job_edit
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
 from post_renderer.render.overlay import ca_secret_name
-from post_renderer.render.overlay_job import job_edit, overlay_secret_data
+from post_renderer.render.overlay_job import overlay_secret_data
 from post_renderer.render.owned_secrets import secret_changes
 from post_renderer.render.pod_patch import PodWants
 
@@ -35,7 +35,7 @@ def propose(context: PlanContext) -> list[Proposal]:
             injection.ca_secret and injection.ca_secret.name):
         proposals += secret_changes(release, ca_name, injection.overlay.secrets[ca_name], {},
                                     "the CA files the chart values mount", keep=True)
-    edit = job_edit(job_wants(injection, context.wants, release))
+    edit = job_edit(injection, context.wants, release)
     proposals += secret_changes(release, injection.overlay_secret,
                                 overlay_secret_data(injection.overlay.values, edit,
                                                     injection.strict_job), {},

@@ -9,9 +9,10 @@ from post_renderer.render.overlay_job import (
     VOLUME,
     extend_script,
     job_edit,
-    job_wants,
+    kept_secret_volume,
+    optional_refs,
+    volume,
 )
-from post_renderer.render.pod_patch import PodEntry, PodWants
 
 VENDOR = """set -o pipefail
 helm repo add spot https://charts.spot.io && \\
@@ -21,17 +22,6 @@ helm upgrade $(RELEASE_NAME) spot/ocean-kubernetes-controller --version $(CHART_
 """
 PROXY_REF = {"name": "HTTPS_PROXY", "valueFrom": {"secretKeyRef": {"name": "oc-ocean-proxy",
                                                                    "key": "proxy-url"}}}
-WANTS = PodWants(
-    env=(PodEntry("HTTPS_PROXY", PROXY_REF, "the proxy"),
-         PodEntry("NO_PROXY", {"name": "NO_PROXY", "value": ".svc"}, "direct")),
-    mounts=(PodEntry("/etc/ocean-proxy/ca", {"name": "ocean-proxy-ca",
-                                             "mountPath": "/etc/ocean-proxy/ca"}, "Go"),
-            PodEntry("/etc/ssl/certs/5f241b44.0", {"name": "ocean-proxy-ca", "subPath": "x",
-                                                   "mountPath": "/etc/ssl/certs/5f241b44.0"},
-                     "OpenSSL")),
-    volumes=(PodEntry("ocean-proxy-ca", {"name": "ocean-proxy-ca",
-                                         "secret": {"secretName": "oc-ca-bundle"}}, "CAs"),),
-)
 
 
 def test_the_step_goes_after_get_values_and_its_arguments_to_the_upgrade():
@@ -55,34 +45,33 @@ def test_a_script_of_another_shape_gets_no_step():
     assert extend_script(upgrade_first) is None
 
 
-def test_the_job_reads_only_kept_secrets_and_each_optionally():
-    wants = job_wants(WANTS, "oc-ocean-proxy-values", "oc-ocean-proxy-ca")
-
-    env = {e.key: e.manifest for e in wants.env}
-    assert env["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["optional"] is True
-    assert env["NO_PROXY"] == {"name": "NO_PROXY", "value": ".svc"}
-    volumes = {v.key: v.manifest["secret"] for v in wants.volumes}
-    assert volumes["ocean-proxy-ca"] == {"secretName": "oc-ocean-proxy-ca", "optional": True}
-    assert volumes[VOLUME]["secretName"] == "oc-ocean-proxy-values"
-    assert volumes[VOLUME]["optional"] is True
-    # its helm is Go: the CA directory, no OpenSSL hash files
-    assert [m.key for m in wants.mounts] == ["/etc/ocean-proxy/ca", job_renderer.MOUNT]
+def test_the_job_reads_a_proxy_secret_optionally():
+    assert optional_refs(PROXY_REF)["valueFrom"]["secretKeyRef"] == {
+        "name": "oc-ocean-proxy", "key": "proxy-url", "optional": True}
+    plain = {"name": "NO_PROXY", "value": ".svc"}
+    assert optional_refs(plain) == plain
 
 
-def test_the_wrapper_is_mounted_executable_and_the_rest_readable():
-    wants = job_wants(WANTS, "oc-ocean-proxy-values", "oc-ocean-proxy-ca")
-    (overlay,) = [v.manifest for v in wants.volumes if v.key == VOLUME]
+def test_the_jobs_ca_volume_reads_the_kept_secret_optionally():
+    chart_ca = {"name": "ocean-proxy-ca", "secret": {"secretName": "oc-ca-bundle"}}
+    assert kept_secret_volume(chart_ca, "oc-ocean-proxy-ca") == {
+        "name": "ocean-proxy-ca",
+        "secret": {"secretName": "oc-ocean-proxy-ca", "optional": True}}
+
+
+def test_the_overlay_volume_is_optional_and_only_the_wrapper_executable():
+    overlay = volume("oc-ocean-proxy-values")
+    assert overlay["name"] == VOLUME and overlay["secret"]["optional"] is True
     modes = {item["path"]: item.get("mode") for item in overlay["secret"]["items"]}
     wrapper = f"plugins/{job_renderer.PLUGIN}/{job_renderer.PLUGIN}"
     assert modes.pop(wrapper) == 0o555
     assert set(modes.values()) == {None}  # the volume's default, 0644
+    assert {"prepare.sh", "values/Chart.yaml", "job/templates/edit.yaml"} <= set(modes)
 
 
-def test_the_edit_is_what_the_first_job_gets():
-    wants = job_wants(WANTS, "oc-ocean-proxy-values", "oc-ocean-proxy-ca")
-    edit = job_edit(wants)
-    assert edit["env"] == [e.manifest for e in wants.env]
-    assert edit["volumes"] == [v.manifest for v in wants.volumes]
+def test_the_edit_carries_the_entries_and_the_lines_of_the_step():
+    edit = job_edit([PROXY_REF], [], [])
+    assert edit["env"] == [PROXY_REF]
     assert edit["step"] == STEP and edit["upgradeArgs"] == UPGRADE_ARGS
 
 
