@@ -135,7 +135,10 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     )
     if chart.auto_update_jobs and not injection.empty:
         injection, message = _auto_update(user, chart, injection, release, names)
-        warnings.append(message)
+        if injection.overlay is not None:  # every auto-update keeps it: a notice, no warning
+            injection = injection._replace(notices=(*injection.notices, message))
+        else:
+            warnings.append(message)
     _check_new_secret_names(injection, release)
     return injection._replace(warnings=tuple(warnings))
 
