@@ -3,9 +3,10 @@ kept Secret ``<fullname>-ocean-proxy-values``, which the Job mounts at ``MOUNT``
 
 The image that runs the Job has bash and helm, no Python, so ocean-proxy's edit of the next
 Job is made there by ``helm template`` of a small chart (``job/``) and spliced in by a bash
-wrapper (``ocean-proxy-job-renderer``); ``prepare.sh`` is the step the Job's script sources
-before its ``helm upgrade``; ``plugin.yaml`` makes the wrapper a Helm 4 postrenderer/v1
-plugin. See README, "What about the chart's auto-update?".
+wrapper (``plugins/ocean-proxy-job-renderer/ocean-proxy-job-renderer``, whose
+``plugin.yaml`` makes it a Helm 4 postrenderer/v1 plugin); ``prepare.sh`` is the step the
+Job's script sources before its ``helm upgrade``. The files lie here as in the volume. See
+README, "What about the chart's auto-update?".
 
     >>> [item.path for item in ITEMS][:2]
     ['prepare.sh', 'job/Chart.yaml']
@@ -40,10 +41,8 @@ ITEMS = (
     Item("plugin.yaml", f"plugins/{PLUGIN}/plugin.yaml"),
     Item(PLUGIN, f"plugins/{PLUGIN}/{PLUGIN}", 0o555),
 )
-_SOURCES = {"prepare.sh": "prepare.sh", "job-Chart.yaml": "job/Chart.yaml",
-            "job-edit.yaml": "job/templates/edit.yaml",
-            "job-lines.tpl": "job/templates/_lines.tpl", "plugin.yaml": "plugin.yaml",
-            PLUGIN: PLUGIN}
+# the package's files lie as the volume does; job/values.yaml is written per release
+_SOURCES = {item.key: item.path for item in ITEMS if item.key != "job-values.yaml"}
 
 
 def job_values(edit: dict[str, Any], strict: bool) -> str:
