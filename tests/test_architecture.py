@@ -84,7 +84,7 @@ def test_other_floors_use_only_the_public_face(floor):
 
 
 def test_every_filter_has_the_filter_shape():
-    from post_renderer.render.plan import FILTERS
+    from post_renderer.render.filter_order import FILTERS
 
     listed = {f.__name__.rsplit(".", 1)[1] for f in FILTERS}
     on_disk = {p.stem for p in (PACKAGE / "render" / "filters").glob("*.py")} - {

@@ -41,7 +41,8 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any]) -> V
     """Rendered manifests and settings in; the values file and its Secrets out."""
     from post_renderer.render.chart_settings import read_chart_settings
     from post_renderer.render.injection import resolve_injection
-    from post_renderer.render.overlay import build_overlay, merge_user_values, why_not
+    from post_renderer.render.overlay import merge_user_values, why_not
+    from post_renderer.render.overlay_input import overlay_for
     from post_renderer.render.owned_secrets import new_secret
     from post_renderer.render.release import find_release
     from post_renderer.render.stream import split_documents
@@ -62,7 +63,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any]) -> V
     if injection.empty:
         raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
                            "to write", hint="pass --proxy-url and/or --ca-file")
-    overlay = build_overlay(injection, release)
+    overlay = overlay_for(injection, release)
     values = overlay.values
     for given in user_values:
         values = merge_user_values(values, given)

@@ -9,12 +9,14 @@ collected here too.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import AutoUpdateError, BundleError, ManifestError
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.render.agents import recognise
 from post_renderer.render.chart_settings import PROXY_KEY, ChartSettings, KeyRef
+from post_renderer.render.overlay import Overlay, why_not
+from post_renderer.render.overlay_job import extend_script, job_script
 from post_renderer.render.owned_names import OwnedNames
 from post_renderer.render.release import Release
 from post_renderer.render.settings import Setting, UserSettings
@@ -45,7 +47,7 @@ class Injection(NamedTuple):
     shared_proxy_secret: str | None = None  # the full URL, for agents reading that ConfigMap
     proxy_from: KeyRef | None = None  # the full URL, written by another release's render
     auto_update_jobs: tuple[KeyRef, ...] = ()
-    overlay: Any = None  # overlay.Overlay: the injection as chart values, for the Job
+    overlay: Overlay | None = None  # the injection as chart values, built by the plan
     overlay_secret: str | None = None  # Secret holding it for the Job's helm
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -142,10 +144,6 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
 def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
                  release: Release, names: OwnedNames) -> tuple[Injection, str]:
     """With the policy 'inject', the overlay when the chart and its Job can carry it."""
-    from post_renderer.render.filters.auto_update import job_script
-    from post_renderer.render.overlay import build_overlay, why_not
-    from post_renderer.render.overlay_job import extend_script
-
     reason = None
     if user.auto_update.value == "inject":
         reason = why_not(release)
@@ -155,7 +153,6 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
                       "/tmp/values.yaml and pass it to 'helm upgrade' as the vendor's does")
     if user.auto_update.value != "inject" or reason is not None:
         return injection, _auto_update_warning(user, chart, injection, reason)
-    overlay = build_overlay(injection, release)
     secret = names.values
     kept = [name for name in (secret, injection.proxy_secret,
                               injection.trust and names.ca) if name]
@@ -169,7 +166,7 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
         "change nothing until the next 'helm upgrade' with ocean-proxy; helm keeps Secrets "
         f"{', '.join(repr(k) for k in kept)} after such an upgrade: once ocean-proxy is "
         f"removed, 'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes them")
-    return injection._replace(overlay=overlay, overlay_secret=secret), message
+    return injection._replace(overlay_secret=secret), message
 
 
 def _check_new_secret_names(injection: Injection, release: Release) -> None:

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from post_renderer.render.filters import proxy_env, rollout, trust_mounts
-from post_renderer.render.injection import Injection
+from post_renderer.render.chart_settings import KeyRef
 from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode, containers, get_path
 from post_renderer.render.owned_names import OwnedNames
-from post_renderer.render.pod_patch import PodWants
 from post_renderer.render.release import Release, Resource
 from post_renderer.render.workloads import is_fluent_bit
 
@@ -75,37 +74,48 @@ def why_not(release: Release) -> str | None:
     return None
 
 
-def build_overlay(injection: Injection, release: Release) -> Overlay:
+class PodValues(NamedTuple):
+    """What the overlay is handed by the plan: the injection as manifests, named by nothing
+    above this module (the filters that decide them import the overlay, not the reverse)."""
+
+    proxy: bool  # a proxy is injected: the chart's own spotinst.proxyUrl steps aside
+    proxy_secret: tuple[str, dict[str, str]] | None  # name, data: the URL with credentials
+    ca_bundle: KeyRef | None  # where the chart's USER_ENV_CERTIFICATES reads the bundle
+    ca_pem: str  # the validated bundle
+    repoint_ca_env: bool  # the chart's CA Secret is not ours to create
+    ca_files: dict[str, str]  # the CA files' Secret data, by subject hash
+    volumes: list[dict[str, YamlNode]]  # the trust volumes, pointed at the CA files' Secret
+    env_for: Callable[[dict[str, YamlNode]], list[dict[str, YamlNode]]]  # a container's env
+    mounts: list[dict[str, YamlNode]]  # every injected container's mounts
+    annotations: dict[str, str]  # the checksums that roll the pods
+
+
+def build_overlay(pod: PodValues, release: Release) -> Overlay:
     owner = release.workloads[0]
     values: dict[str, Any] = {}
     secrets: dict[str, dict[str, str]] = {}
-    if injection.proxy is not None:
+    if pod.proxy:
         values["spotinst"] = {"proxyUrl": ""}
-        if injection.proxy_secret:
-            secrets[injection.proxy_secret] = proxy_env.secret_data(injection)
-    trust = trust_mounts.pod_wants(injection)
-    if injection.trust is not None and injection.ca_secret is not None:
+        if pod.proxy_secret:
+            secrets[pod.proxy_secret[0]] = pod.proxy_secret[1]
+    if pod.ca_bundle is not None:
         name = ca_secret_name(owner.name)
-        secrets[name] = trust_mounts.secret_data(injection.trust, injection.ca_secret.key)
-        ref = injection.ca_secret
+        secrets[name] = pod.ca_files
+        ref = pod.ca_bundle
         values["caBundleSecret"] = (
-            {"create": False, "name": ref.name, "key": ref.key} if injection.repoint_ca_env
-            else {"create": True, "name": ref.name, "key": ref.key,
-                  "data": injection.trust.pem().decode("ascii")})
-        values["extraVolumes"] = [dict(w.manifest, secret={"secretName": name})
-                                  for w in trust.volumes]
-    wants = _merged_wants(injection)
+            {"create": False, "name": ref.name, "key": ref.key} if pod.repoint_ca_env
+            else {"create": True, "name": ref.name, "key": ref.key, "data": pod.ca_pem})
+        values["extraVolumes"] = [dict(v, secret={"secretName": name}) for v in pod.volumes]
     for container in _containers(owner):
-        env = [dict(w.desired(None)) for w in wants.env_for(container)]
-        mounts = [dict(w.manifest) for w in wants.mounts]
+        env = pod.env_for(container)
+        mounts = [dict(m) for m in pod.mounts]
         if container.get("name") == CONTROLLER_CONTAINER:
             values["extraEnv"] = [e for e in env if e["name"] not in CHART_FIXED_ENV]
             values["extraVolumeMounts"] = mounts
         elif is_fluent_bit(container):
             values["logShipping"] = {"extraEnv": env, "extraVolumeMounts": mounts}
-    annotations = {k: v for k, (v, _) in rollout.wanted_annotations(injection).items()}
-    if annotations:
-        values["podAnnotations"] = annotations
+    if pod.annotations:
+        values["podAnnotations"] = dict(pod.annotations)
     return Overlay(_without_empty(values), secrets)
 
 
@@ -134,13 +144,6 @@ def _merge_list(theirs: YamlNode, ours: list[YamlNode], field: str) -> list[Yaml
     kept = [entry for entry in theirs or [] if not (
         isinstance(entry, dict) and entry.get(field) in names)]
     return kept + ours
-
-
-def _merged_wants(injection: Injection) -> PodWants:
-    from post_renderer.render.filters.protocol import merge_wants
-    from post_renderer.render.plan import FILTERS
-
-    return merge_wants(f.pod_wants(injection) for f in FILTERS)
 
 
 def _containers(workload: Resource) -> list[dict[str, YamlNode]]:

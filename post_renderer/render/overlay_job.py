@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import json
 
-from post_renderer.render.kube import YamlNode
+from post_renderer.render.chart_settings import KeyRef
+from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode, containers, get_path
 from post_renderer.render.overlay import LIST_KEYS, LOG_SHIPPING_LIST_KEYS, b64
+from post_renderer.render.release import Release
 
 VALUES_STEP = "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\\n"
 UPGRADE_VALUES = "--values /tmp/values.yaml"
@@ -73,6 +75,20 @@ MERGE_TEMPLATE = """\
 
 def _pairs(keys: dict[str, str]) -> str:
     return " ".join(f'"{key}" "{field}"' for key, field in keys.items())
+
+
+def job_script(release: Release, ref: KeyRef) -> str | None:
+    """The shell script of the embedded Job's container (the last of its args)."""
+    configmap = release.get("ConfigMap", ref.name)
+    job = release.embedded(configmap, ref.key) if configmap else None
+    if job is None:
+        return None
+    spec = get_path(job.data, POD_SPEC_PATHS.get(get_path(job.data, ("kind",)), ("spec",)))
+    for _, _, container in containers(spec):
+        args = container.get("args")
+        if isinstance(args, list) and args and isinstance(args[-1], str):
+            return args[-1]
+    return None
 
 
 def extend_script(script: str) -> str | None:

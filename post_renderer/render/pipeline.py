@@ -83,7 +83,8 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None,
             "unchanged",))
     units = _units(release, user, now, facts)
     _check_one_proxy(units)
-    from post_renderer.render.plan import Plan, apply_plan, build_plan, pod_wants
+    from post_renderer.render.filter_order import pod_wants
+    from post_renderer.render.plan import Plan, apply_plan, build_plan
 
     lints = tuple(lint for unit in units for lint in
                   find_lints(unit.release, unit.chart, unit.injection,

@@ -1,9 +1,9 @@
 """The plan: every change as an RFC 6902 operation with its reason, grouped per document.
 
-The filters (``FILTERS``: proxy, trust, overlay Secrets, pod spec, rollout, auto-update,
-config checksum) each propose changes; the plan collects them, can be shown (``--explain``,
-``--plan``) and is then applied. Applying touches only the documents the plan names; they
-alone are re-serialised.
+The filters (``filter_order.FILTERS``: proxy, trust, overlay Secrets, pod spec, rollout,
+auto-update, config checksum) each propose changes; the plan collects them, can be shown
+(``--explain``, ``--plan``) and is then applied. Applying touches only the documents the
+plan names; they alone are re-serialised.
 """
 
 from __future__ import annotations
@@ -12,25 +12,14 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from post_renderer.errors import WorkloadConflictError
-from post_renderer.render.filters import (
-    auto_update,
-    config_checksum,
-    overlay_secrets,
-    pod_spec,
-    proxy_env,
-    rollout,
-    trust_mounts,
-)
-from post_renderer.render.filters.protocol import Filter, PlanContext, Proposal, merge_wants
+from post_renderer.render.filter_order import FILTERS, pod_wants
+from post_renderer.render.filters.protocol import PlanContext, Proposal
 from post_renderer.render.injection import Injection
 from post_renderer.render.manifest import dump_new_document, edit_document
-from post_renderer.render.pod_patch import Change, PodWants
+from post_renderer.render.overlay_input import with_overlay
+from post_renderer.render.pod_patch import Change
 from post_renderer.render.release import Release, Resource
 
-# The order changes are planned in: Secrets and ConfigMaps first, then the pods, their
-# checksums, the Job embedded in the ConfigMap, and the checksum over that ConfigMap.
-FILTERS: tuple[Filter, ...] = (proxy_env, trust_mounts, overlay_secrets, pod_spec, rollout,
-                               auto_update, config_checksum)
 NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"
 
 
@@ -108,16 +97,12 @@ def _stream_index(document: DocumentPlan) -> int:
     return document.resource.chunk.index
 
 
-def pod_wants(injection: Injection) -> PodWants:
-    """What every target pod gets, merged from all filters."""
-    return merge_wants(f.pod_wants(injection) for f in FILTERS)
-
-
 def build_plan(release: Release, injection: Injection) -> Plan:
     """Every filter's proposals, grouped per document, in filter order."""
     plan = Plan()
     if injection.empty:
         return plan
+    injection = with_overlay(injection, release)
     wants = pod_wants(injection)
     planned: list[Proposal] = []
     for pipeline_filter in FILTERS:

@@ -10,32 +10,15 @@ post-render changes is said on stderr when the injection is decided.)
 from __future__ import annotations
 
 from post_renderer.render.aliases import unshare_pod
-from post_renderer.render.chart_settings import KeyRef
 from post_renderer.render.filters.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.injection import Injection
 from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode, containers, get_path, pointer
 from post_renderer.render.manifest import detect_style, edit_document
+from post_renderer.render.overlay_job import OVERLAY_DIR, VOLUME, extend_script, mount, volume
 from post_renderer.render.pod_patch import Change, PodEntry, PodWants, pod_spec_changes
-from post_renderer.render.release import Release
-
-
-def job_script(release: Release, ref: KeyRef) -> str | None:
-    """The shell script of the embedded Job's container (the last of its args)."""
-    configmap = release.get("ConfigMap", ref.name)
-    job = release.embedded(configmap, ref.key) if configmap else None
-    if job is None:
-        return None
-    spec = get_path(job.data, POD_SPEC_PATHS.get(get_path(job.data, ("kind",)), ("spec",)))
-    for _, _, container in containers(spec):
-        args = container.get("args")
-        if isinstance(args, list) and args and isinstance(args[-1], str):
-            return args[-1]
-    return None
 
 
 def _overlay_wants(injection: Injection, wants: PodWants) -> PodWants:
-    from post_renderer.render.overlay_job import OVERLAY_DIR, VOLUME, mount, volume
-
     if injection.overlay_secret is None:
         return wants
     return wants._replace(
@@ -46,8 +29,6 @@ def _overlay_wants(injection: Injection, wants: PodWants) -> PodWants:
 
 def _script_changes(spec: dict[str, YamlNode], prefix: tuple[str | int, ...]) -> list[Change]:
     from ruamel.yaml.scalarstring import LiteralScalarString
-
-    from post_renderer.render.overlay_job import extend_script
 
     changes = []
     for list_name, index, container in containers(spec):
