@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from post_renderer import TYPE_CHECKING, __version__
 from post_renderer.commands import Outcome
 from post_renderer.errors import UsageError, shown
-from post_renderer.render.setting_sources import AUTO_UPDATE_POLICIES
+from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES
 
 if TYPE_CHECKING:
     from typing import Any, NoReturn

@@ -84,10 +84,10 @@ def test_other_floors_use_only_the_public_face(floor):
 
 
 def test_every_filter_has_the_filter_shape():
-    from post_renderer.render.filter_order import FILTERS
+    from post_renderer.render.plan.filter_order import FILTERS
 
     listed = {f.__name__.rsplit(".", 1)[1] for f in FILTERS}
-    on_disk = {p.stem for p in (PACKAGE / "render" / "filters").glob("*.py")} - {
+    on_disk = {p.stem for p in (PACKAGE / "render" / "plan" / "filters").glob("*.py")} - {
         "__init__", "protocol"}
     assert listed == on_disk  # a filter module that is not in FILTERS would never run
     for module in FILTERS:
