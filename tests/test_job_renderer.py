@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from post_renderer.job_renderer import MOUNT, PLUGIN
-from post_renderer.render.overlay_job import extend_script
+from post_renderer.render.overlay.job import extend_script
 
 from . import certs
 from .auto_update_emulation import JOB_KEY, copy_chart, load_docs
