@@ -1,7 +1,7 @@
 """The package's floors, read from its imports: render, trust and network stay apart.
 
     proxy_settings, errors, user_files, output_file,
-    cache_home, output_cache                          shared ground every floor may use
+    cache_home, private_files                         shared ground every floor may use
     trust                                             certificates; imports no other floor
     network                                           live probes; sees trust only through its face
     render                                            the pipeline; sees trust only through its face
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "post_renderer"
-SHARED = {"errors", "proxy_settings", "user_files", "output_file", "cache_home", "output_cache",
-          "digests", "__init__", "__version__", "TYPE_CHECKING"}
+SHARED = {"errors", "proxy_settings", "user_files", "output_file", "cache_home", "private_files",
+          "__init__", "__version__", "TYPE_CHECKING"}
 # floor -> the floors it may import (besides itself and the shared ground)
 ALLOWED = {
     "trust": set(),
