@@ -106,3 +106,26 @@ def test_the_replacement_is_explained_and_a_second_post_render_keeps_it():
                            capture_output=True, env=clean_env(), timeout=60)
     assert again.returncode == 0, again.stderr.decode()
     assert again.stdout == first.stdout
+
+
+_COUNT_SCRYPT = """
+import hashlib, sys
+calls = []
+real = hashlib.scrypt
+hashlib.scrypt = lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs)
+from post_renderer.cli import main
+code = main(["render", "--no-cache"])
+sys.stderr.write(f"scrypt calls: {len(calls)}\\n")
+sys.exit(code)
+"""
+
+
+def test_a_proxy_password_costs_one_scrypt_per_run_however_many_ask():
+    """scrypt is the slowest step of a cold render: the controller, the auto-update Job's
+    overlay and the lints all want checksum/proxy, and the password is stretched once."""
+    rendered = helm3("--set-string", f"spotinst.proxyUrl={URL}").stdout
+    done = subprocess.run([str(VENV_BIN / "python"), "-c", _COUNT_SCRYPT], input=rendered,
+                          capture_output=True, env=clean_env(), timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"scrypt calls: 1\n" in done.stderr
+    assert b"checksum/proxy" in done.stdout

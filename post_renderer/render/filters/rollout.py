@@ -6,11 +6,14 @@ A changed CA or proxy therefore restarts the pods, which is what loads the new s
 
 The proxy credentials are part of the checksum, since a new password must restart the
 pods too, but only through scrypt, with a salt tied to the proxy, so the annotation
-(readable by anyone who can read pods) gives away nothing but the cost of guessing.
+(readable by anyone who can read pods) gives away nothing but the cost of guessing. scrypt
+is the slowest step of a render (about 50 ms), so it runs once per run, however many
+workloads, overlays and lints ask for the annotation.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from post_renderer.proxy_settings.proxy_url import ProxyUrl
@@ -40,8 +43,13 @@ def proxy_checksum(proxy: ProxyUrl, no_proxy: tuple[str, ...]) -> str:
     if proxy.has_credentials:
         secret = f"{proxy.username}:{proxy.password or ''}".encode()
         salt = f"ocean-proxy/{PROXY_ANNOTATION}/{proxy.netloc}".encode()
-        lines.append(f"credentials {hashlib.scrypt(secret, salt=salt, **SCRYPT).hex()}")
+        lines.append(f"credentials {_stretched(secret, salt)}")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _stretched(secret: bytes, salt: bytes) -> str:
+    return hashlib.scrypt(secret, salt=salt, **SCRYPT).hex()
 
 
 def wanted_annotations(injection: Injection) -> dict[str, tuple[str, str]]:
