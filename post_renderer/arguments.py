@@ -4,48 +4,24 @@
     args = build_parser().parse_args(["check-bundle", "ca.pem"])
     said = args.handler(args, Outcome())
 
-Kept apart from ``cli`` so that a post-renderer run without arguments (how helm runs it)
-needs neither argparse nor building a parser: ``cli`` knows what they would say.
+Kept apart from ``cli``, which only runs a parse and turns its errors into exit codes.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from post_renderer import TYPE_CHECKING, __version__
+from post_renderer import __version__
 from post_renderer.commands import Outcome
 from post_renderer.errors import UsageError, shown
 from post_renderer.render.setting_sources import AUTO_UPDATE_POLICIES
 
 if TYPE_CHECKING:
     from typing import Any, NoReturn
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, told the terminal's width: argparse asks shutil, an import every
-    run would pay (add_argument makes a formatter), though only --help needs the width."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         width if width is not None else _terminal_columns() - 2)
-
-
-def _terminal_columns() -> int:
-    """What shutil.get_terminal_size() says: $COLUMNS, else the terminal, else 80."""
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    stream = sys.__stdout__
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80 if stream else 80
-    except (ValueError, OSError):
-        return 80
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,7 +37,6 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # ArgumentParser's, passed on
         kwargs["allow_abbrev"] = False
-        kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
         self.hidden_aliases: dict[str, str] = {}
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from post_renderer import TYPE_CHECKING
 from post_renderer.commands import Outcome
 from post_renderer.errors import LintError, ManifestError, UsageError, shown
 
