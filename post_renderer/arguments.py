@@ -199,9 +199,8 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-cache", action="store_true",
-        help="turn off both caches in helm's cache directory (certificate facts and whole "
-             "runs; $OCEAN_PROXY_CACHE_DIR; also OCEAN_PROXY_NO_CACHE=1); the result is the "
-             "same",
+        help="turn off the certificate fact cache in helm's cache directory "
+             "($OCEAN_PROXY_CACHE_DIR; also OCEAN_PROXY_NO_CACHE=1); the result is the same",
     )
 
 
