@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import argparse
 
     from post_renderer.render.lints import Lint
-    from post_renderer.render.settings import UserSettings
+    from post_renderer.render.release.settings import UserSettings
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
 
 def user_settings(args: argparse.Namespace) -> UserSettings:
     """The settings, read and checked."""
-    from post_renderer.render.settings import read_settings
+    from post_renderer.render.release.settings import read_settings
 
     return read_settings(args, os.environ)
 
