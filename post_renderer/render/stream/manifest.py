@@ -116,8 +116,22 @@ def _parser(pure: bool = False) -> YAML:
 @functools.lru_cache(maxsize=4)
 def _round_trip(style: DocumentStyle) -> YAML:
     from ruamel.yaml import YAML
+    from ruamel.yaml.emitter import RoundTripEmitter
+
+    class Yaml11FlowEmitter(RoundTripEmitter):
+        """ruamel.yaml's emitter (YAML 1.2), but a scalar with a ':' is quoted inside a flow
+        collection: YAML 1.1 readers (older libyaml releases and the parsers ported from
+        them) end a plain scalar there, so ``{value: http://proxy.corp:3128}`` is an error
+        to them."""
+
+        def analyze_scalar(self, scalar: Any) -> Any:
+            analysis = super().analyze_scalar(scalar)
+            if ":" in scalar:
+                analysis.allow_flow_plain = False
+            return analysis
 
     yaml = YAML(typ="rt", pure=True)
+    yaml.Emitter = Yaml11FlowEmitter
     yaml.preserve_quotes = True
     yaml.width = 1 << 30
     if style.sequence_indent:
