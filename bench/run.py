@@ -397,9 +397,14 @@ def check_targets(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         status = status or ("NOT MEASURED" if ok is None else ("PASS" if ok else "MISS"))
         targets.append({"target": target, "status": status, "detail": detail})
 
-    def tool(name: str, which: str) -> float | None:
+    def tool(name: str, which: str, field: str = "wall") -> float | None:
         entry = by_name.get(name, {}).get("tools", {}).get(which, {})
-        return entry.get("wall", {}).get("median")
+        return entry.get(field, {}).get("median")
+
+    def cpu_ratio(which: str, base: str) -> str:
+        """The same ratio in CPU time, steadier than wall time on a busy machine."""
+        mine, theirs = tool("fixture", which, "cpu"), tool("fixture", base, "cpu")
+        return f"; CPU {mine / theirs:.2f}x" if mine and theirs else ""
 
     kust_fixture, note = kustomize("fixture")
     for which, label, limit in (("ocean-proxy", "warm", 1.25), (COLD, "cold", 2.0)):
@@ -408,7 +413,7 @@ def check_targets(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if mine and kust_fixture:
             add(target, mine <= limit * kust_fixture,
                 f"{which} {mine:.3f} s, kustomize {kust_fixture:.3f} s "
-                f"({mine / kust_fixture:.2f}x kustomize's time)")
+                f"({mine / kust_fixture:.2f}x kustomize's time{cpu_ratio(which, 'kustomize')})")
         else:
             add(target, None, note or "not measured")
     for helm in ("helm3", "helm4"):
@@ -419,8 +424,12 @@ def check_targets(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                       "template's own time" if limit else
                       f"{helm} template, {label}: added latency (reported, no target)")
             if alone and both:
+                cpu_alone = tool("fixture", helm, "cpu")
+                cpu_both = tool("fixture", f"{helm} + ocean-proxy{suffix}", "cpu")
+                cpu = (f"; CPU adds {(cpu_both - cpu_alone) / cpu_alone:.2f}x"
+                       if cpu_alone and cpu_both else "")
                 detail = (f"adds {(both - alone) * 1000:.0f} ms to {alone * 1000:.0f} ms "
-                          f"({(both - alone) / alone:.2f}x helm template's own time)")
+                          f"({(both - alone) / alone:.2f}x helm template's own time{cpu})")
                 add(target, both - alone <= limit * alone if limit else None, detail,
                     None if limit else "REPORTED")
             else:
