@@ -114,6 +114,15 @@ class ApiServer:
         run = self.kubectl("get", kinds, "-n", namespace, "-o", "json")
         return json.loads(run.text)["items"]
 
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                content_type: str = "application/json") -> dict[str, Any]:
+        """One REST call as the admin (for emulating what controllers would write)."""
+        data = json.dumps(body).encode() if body is not None else None
+        call = urllib.request.Request(f"{self.url}{path}", data=data, method=method,
+                                      headers={"Content-Type": content_type})
+        with urllib.request.urlopen(call, context=_admin_context(self.pki), timeout=30) as answer:
+            return json.loads(answer.read())
+
     def create_namespace(self, name: str) -> str:
         self.kubectl("create", "namespace", name)
         return name
@@ -157,11 +166,16 @@ def _apiserver_argv(binary: Path, pki: ClusterPki, etcd_url: str, port: int,
     ]
 
 
-def _ready(url: str, pki: ClusterPki) -> bool:
+def _admin_context(pki: ClusterPki) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(pki.ca_file))
     context.load_cert_chain(pki.admin_cert_file, pki.admin_key_file)
+    return context
+
+
+def _ready(url: str, pki: ClusterPki) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/readyz", context=context, timeout=5) as answer:
+        with urllib.request.urlopen(f"{url}/readyz", context=_admin_context(pki),
+                                    timeout=5) as answer:
             return answer.status == 200
     except (urllib.error.URLError, OSError):
         return False

@@ -33,6 +33,10 @@ _OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z
 OBJECT_NAME_LIMIT = 253
 
 
+# A Spot token is 64 hex digits; anything shorter is not trusted to key checksum/proxy.
+MIN_KEY_BYTES = 32
+
+
 class Injection(NamedTuple):
     """What the target pods get, and where the supporting Secrets live."""
 
@@ -47,6 +51,7 @@ class Injection(NamedTuple):
     shared_proxy_secret: str | None = None  # the full URL, for agents reading that ConfigMap
     proxy_from: KeyRef | None = None  # the full URL, written by another release's render
     auto_update_jobs: tuple[KeyRef, ...] = ()
+    checksum_key: bytes | None = None  # keys checksum/proxy's credentials (filters.rollout)
     overlay: Overlay | None = None  # the injection as chart values, built by the plan
     overlay_secret: str | None = None  # Secret holding it for the Job's helm
     strict_job: bool = False  # the Job's post-renderer fails the upgrade on a mismatch
@@ -133,6 +138,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         shared_proxy_secret=shared,
         proxy_from=proxy_from,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
+        checksum_key=chart.spot_token if len(chart.spot_token or b"") >= MIN_KEY_BYTES else None,
         notices=tuple(notices),
     )
     if chart.auto_update_jobs and not injection.empty:
