@@ -203,9 +203,9 @@ class TestTarballInstall(UsedLikeAUser):
                 machine.install(f"{url}/ocean-proxy-{VERSION}-helm3.tgz")
                 machine.plugins = ["ocean-proxy"]
             else:
-                machine.install(f"{url}/ocean-proxy-post-renderer-{VERSION}-helm4.tgz",
+                machine.install(f"{url}/ocean-proxy-post-renderer-{VERSION}.tgz",
                                 "--verify=false")
-                machine.install(release / f"ocean-proxy-{VERSION}-helm4.tgz", "--verify=false")
+                machine.install(release / f"ocean-proxy-{VERSION}.tgz", "--verify=false")
                 machine.plugins = ["ocean-proxy", "ocean-proxy-post-renderer"]
         return machine
 

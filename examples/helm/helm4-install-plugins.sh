@@ -17,5 +17,5 @@ for name in ocean-proxy-post-renderer ocean-proxy; do
     fi
     # The tarballs are not signed: without --verify=false Helm 4 asks for a .prov file.
     "$HELM" plugin install --verify=false \
-        "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION-helm4.tgz"
+        "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION.tgz"
 done
