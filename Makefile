@@ -67,11 +67,13 @@ test: tools lint
 # The wheel, the sdist and the Helm plugin tarballs (each with its wheelhouse) a release attaches:
 # ocean-proxy-<v>-helm3.tgz (the command plugin in Helm 3's layout), and made by helm plugin
 # package: ocean-proxy-<v>.tgz (the command plugin) and ocean-proxy-post-renderer-<v>.tgz.
-# SIGN_KEY=<key name> KEYRING=<secret keyring, legacy format> signs the Helm 4 ones (.prov);
-# PASSPHRASE_FILE=<file> if the key has a passphrase.
-dist: $(VENV)/.installed $(BIN)/helm4
-	rm -rf dist
-	$(PY) tools/build_dist.py dist --helm4 $(BIN)/helm4 \
+# SIGN_KEY=<key name> KEYRING=<secret keyring, legacy format> signs the Helm 4 ones (.prov) and
+# adds the public key (ocean-proxy-release.pubring.gpg); PASSPHRASE_FILE=<file> if the key has a
+# passphrase. DIST=<directory> builds elsewhere.
+DIST ?= dist
+dist: $(VENV)/.installed $(BIN)/helm4 $(if $(SIGN_KEY),system-tools)
+	rm -rf $(DIST)
+	$(PY) tools/build_dist.py $(DIST) --helm4 $(BIN)/helm4 \
 		$(if $(SIGN_KEY),--sign-key "$(SIGN_KEY)" --keyring "$(KEYRING)") \
 		$(if $(PASSPHRASE_FILE),--passphrase-file "$(PASSPHRASE_FILE)")
 

@@ -5,8 +5,8 @@
 
 ``make dist`` builds into dist/; ``make dist SIGN_KEY=<key name> KEYRING=<secret keyring>``
 signs the Helm 4 tarballs (a ``.prov`` beside each, which Helm 4's ``helm plugin install``
-verifies with the public keyring). The keyring is GnuPG's legacy format, as helm reads it:
-``gpg --export-secret-keys NAME > secring.gpg``.
+verifies) and adds the public key users verify with, ``ocean-proxy-release.pubring.gpg``. The
+keyring is GnuPG's legacy format, as helm reads it: ``gpg --export-secret-keys NAME > secring.gpg``.
 
 Each plugin tarball carries a ``wheelhouse/``: our wheel, its dependencies as manylinux x86_64
 wheels for CPython 3.10-3.13, and pip, so its install hook needs no network. The layouts are the
@@ -59,6 +59,7 @@ PAYLOAD = ("bin/ocean-proxy", "bin/ocean-proxy-post-renderer", "libexec/ocean-pr
 NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".tools", "dist", "build", "*.egg-info",
                                     "__pycache__", ".*_cache", ".hypothesis", "bench")
 EPOCH = int(os.environ.get("SOURCE_DATE_EPOCH", "315532800"))
+PUBLIC_KEY = "ocean-proxy-release.pubring.gpg"  # what users pass to helm plugin install --keyring
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ def main(outdir: Path, helm4: Path, signing: Signing | None) -> int:
                                    Path(scratch) / "stage")
             else:
                 _write_tarball(outdir / tarball.filename, tarball, wheelhouse)
+    if signing:
+        _export_public_key(signing, outdir / PUBLIC_KEY)
     _write_sums(outdir)
     for path in sorted(outdir.iterdir()):
         print(f"{path.stat().st_size / 1e6:7.1f} MB  {path}")
@@ -218,6 +221,22 @@ def _package_with_helm(outdir: Path, tarball: PluginTarball, wheelhouse: Path, h
     if not made.is_file() or (signing and not Path(f"{made}.prov").is_file()):
         sys.exit(f"build_dist: helm plugin package did not make {made.name}"
                  + (" and its .prov" if signing else ""))
+
+
+def _export_public_key(signing: Signing, path: Path) -> None:
+    """The signing key's public half, as a keyring helm reads: a signed release publishes it."""
+    with tempfile.TemporaryDirectory(prefix="ocean-proxy-gpg-") as home:
+        gpg = ["gpg", "--homedir", home, "--batch", "--quiet"]
+        try:
+            _run([*gpg, "--import", str(signing.keyring)])
+            exported = subprocess.run([*gpg, "--export", signing.key], capture_output=True,
+                                      check=True).stdout
+        finally:
+            subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], check=False,
+                           capture_output=True)
+    if not exported:
+        sys.exit(f"build_dist: no public key for {signing.key!r} in {signing.keyring}")
+    path.write_bytes(exported)
 
 
 def _write_tarball(path: Path, tarball: PluginTarball, wheelhouse: Path) -> None:
