@@ -33,7 +33,8 @@ PROGRAM = "ocean-proxy"
 # user:password@ in anything an error quotes back: a proxy URL given to the wrong flag, or
 # with a typo in the flag's name, is echoed by argparse and by the checks of other settings.
 # The password runs to the last '@' of its word: quotes are in it too (Go takes "'" as is).
-_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?[^\s'\"=,@/:]*:\S*@")
+_CREDENTIALS = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?(?P<user>[^\s'\"=,@/:]*):\S*@")
 
 
 class Reporter:
@@ -67,7 +68,7 @@ class Reporter:
         self._write(self._errors, "\n".join(lines))
 
     def _safe_line(self, text: str) -> str:
-        return _without_credentials(_one_line(self._without_hidden(text)))
+        return self._without_hidden(_without_credentials(_one_line(text)))
 
     def _without_hidden(self, text: str) -> str:
         for secret in self._hidden:
@@ -96,7 +97,7 @@ def _without_credentials(text: str) -> str:
         credentials = match.group(0)[len(match.group("scheme") or ""):]
         if _PLACEHOLDER.fullmatch(credentials):
             return match.group(0)
-        return f"{match.group('scheme') or ''}***@"
+        return f"{match.group('scheme') or ''}{match.group('user')}:***@"  # as ProxyUrl.redacted
 
     return _CREDENTIALS.sub(mask, text)
 
@@ -113,10 +114,12 @@ def percent_decoded(text: str) -> str:
 
 def credentials_in(texts: Iterable[str]) -> list[str]:
     """The credentials of every URL in ``texts`` (arguments, environment), as written and
-    decoded. A user name and password run from '://' to the last '@', whatever they hold.
+    decoded: the password, or a user name that has none (a token). A user name and password
+    run from '://' to the last '@', whatever they hold. The user name of a password stays
+    readable, so that every message masks as ``user:***``.
 
         >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])
-        ["bob:it's a s3cret", "it's a s3cret"]
+        ["it's a s3cret"]
     """
     found: list[str] = []
     for text in texts:
@@ -124,9 +127,9 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
             userinfo, at, _ = text[scheme_end:].rpartition("@")
             if not at:
                 continue
-            password = userinfo.partition(":")[2]
-            for secret in (userinfo, password, percent_decoded(userinfo),
-                           percent_decoded(password)):
+            _, colon, password = userinfo.partition(":")
+            hidden = password if colon else userinfo
+            for secret in (hidden, percent_decoded(hidden)):
                 if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
                     found.append(secret)
     return found
