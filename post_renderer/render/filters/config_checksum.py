@@ -79,9 +79,9 @@ def emitted_checksum(document: YamlNode, ops: list[PatchOp]) -> str:
 
 def _without_helm_transients(document: Any) -> Any:
     metadata = document.get("metadata") if isinstance(document, dict) else None
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    if not isinstance(annotations, dict):
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("annotations"), dict):
         return document
+    annotations = metadata["annotations"]
     kept = {k: v for k, v in annotations.items() if not str(k).startswith(HELM_TRANSIENT_PREFIX)}
     if len(kept) == len(annotations):
         return document  # Helm 3, or nothing of helm's: the checksum stays what it was
