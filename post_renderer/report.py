@@ -3,23 +3,15 @@
 Helm runs a post-renderer with its stderr captured: Helm 3 shows it only when the
 post-renderer fails, and Helm 4 (plugin runtime) never shows it. A notice such as "auto-update
 will drop these settings" must not vanish, so when the parent process is helm, messages go to
-helm's own stderr. The error line also goes to our own stderr, which Helm 3 quotes in its
-error. Set ``OCEAN_PROXY_MESSAGES=stderr`` to keep everything on our stderr.
-
-How helm's stderr is reached depends on what it is. A terminal, a pipe or a file opened for
-appending (``2>>``) is opened again through ``/proc/<ppid>/fd/2``. A file opened with ``>`` or
-``2>`` is written at one offset that helm's next write starts from: a second opening would be
-overwritten by it, so helm's own open file is borrowed instead (``pidfd_getfd``, Linux 5.6),
-and our lines move that offset on as helm's do. Where the kernel refuses that (a process that
-may not inspect its parent: Yama ``ptrace_scope`` 1 for a non-root user, or a container
-without ``CAP_SYS_PTRACE``), such a file is left alone.
+helm's own stderr (``helm_stderr``: a terminal, a pipe, or a log file however the shell opened
+it). The error line also goes to our own stderr, which Helm 3 quotes in its error. Set
+``OCEAN_PROXY_MESSAGES=stderr`` to keep everything on our stderr.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
 import sys
 from collections.abc import Iterable, Mapping
 
@@ -143,7 +135,9 @@ def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
     environ = os.environ if environ is None else environ
     helm_stderr = None
     if environ.get("OCEAN_PROXY_MESSAGES", "auto") == "auto" and not _isatty(sys.stderr):
-        helm_stderr = _open_helm_stderr()
+        from post_renderer.helm_stderr import open_helm_stderr
+
+        helm_stderr = open_helm_stderr()
     if helm_stderr is None:
         return Reporter(sys.stderr)
     errors = [sys.stderr]
@@ -157,44 +151,3 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _appends(pid: int) -> bool:
-    """Whether the process's stderr was opened for appending (``2>>file``)."""
-    with open(f"/proc/{pid}/fdinfo/2", encoding="ascii") as info:
-        for line in info:
-            if line.startswith("flags:"):
-                return bool(int(line.split()[1], 8) & os.O_APPEND)
-    return False
-
-
-def _open_helm_stderr() -> TextIO | None:
-    parent = os.getppid()
-    try:
-        with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
-            if not comm.read().strip().startswith("helm"):
-                return None
-        if stat.S_ISREG(os.stat(f"/proc/{parent}/fd/2").st_mode) and not _appends(parent):
-            fd = _borrow_stderr(parent)  # helm writes at its own offset: share it
-            return None if fd is None else open(fd, "w", encoding="utf-8", errors="replace")
-        return open(  # lives as long as the process
-            f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
-        )
-    except OSError:
-        return None
-
-
-_SYS_PIDFD_GETFD = 438  # the same number on every Linux architecture (since 5.6)
-
-
-def _borrow_stderr(pid: int) -> int | None:
-    """A descriptor for the very file ``pid`` has as stderr, sharing its offset, or None."""
-    import ctypes  # only here: most runs never write to a file helm holds
-
-    pidfd = os.pidfd_open(pid)
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = libc.syscall(_SYS_PIDFD_GETFD, pidfd, 2, 0)
-        return fd if fd >= 0 else None
-    finally:
-        os.close(pidfd)

@@ -8,10 +8,13 @@ opened by the shell with ``>``, ``2>`` or ``>>`` (the usual CI form is ``> deplo
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pty
 import shlex
+import struct
 import subprocess
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +40,35 @@ REDIRECTIONS = {
     "file opened with '>>'": "{helm} >> {log} 2>&1",
     "pipe": "{helm} 2>&1 > /dev/null | cat > {log}",
 }
+
+
+# Docker's default seccomp profile, in a container without CAP_SYS_PTRACE, refuses
+# pidfd_getfd with EPERM (so does Yama's ptrace_scope 1 for a non-root user): a classic BPF
+# filter doing just that, for x86-64 (the architecture of the helm binaries the tests use).
+_AUDIT_ARCH_X86_64, _SYS_PIDFD_GETFD = 0xC000003E, 438
+_SECCOMP_RET_ALLOW, _SECCOMP_RET_EPERM = 0x7FFF0000, 0x00050000 | 1
+_REFUSE_PIDFD_GETFD = [  # (code, jump if true, jump if false, k)
+    (0x20, 0, 0, 4),                    # load the architecture
+    (0x15, 1, 0, _AUDIT_ARCH_X86_64),   # x86-64: go on
+    (0x06, 0, 0, _SECCOMP_RET_ALLOW),
+    (0x20, 0, 0, 0),                    # load the system call's number
+    (0x15, 0, 1, _SYS_PIDFD_GETFD),
+    (0x06, 0, 0, _SECCOMP_RET_EPERM),
+    (0x06, 0, 0, _SECCOMP_RET_ALLOW),
+]
+
+
+def _refuse_pidfd_getfd() -> None:
+    """preexec_fn: this process and all it starts get EPERM from pidfd_getfd."""
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+    code = b"".join(struct.pack("HBBI", *op) for op in _REFUSE_PIDFD_GETFD)
+    libc = ctypes.CDLL(None, use_errno=True)
+    program = Program(len(_REFUSE_PIDFD_GETFD), code)
+    if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.byref(program), 0, 0):
+        raise OSError(ctypes.get_errno(), "cannot install the seccomp filter")
 
 
 class HelmUser(NamedTuple):
@@ -80,13 +112,26 @@ def user(request: pytest.FixtureRequest, users: dict[str, HelmUser]) -> HelmUser
 
 
 def _through_shell(user: HelmUser, redirection: str, flags: tuple[str, ...],
-                   log: Path) -> tuple[int, str]:
-    """Run helm as a shell line with that redirection; (exit status, what the log holds)."""
+                   log: Path, *, refused: bool = False) -> tuple[int, str]:
+    """Run helm as a shell line with that redirection; (exit status, what the log holds).
+    ``refused``: under a kernel that refuses pidfd_getfd."""
     helm = shlex.join(user.argv(*flags))
     line = redirection.format(helm=helm, log=shlex.quote(str(log)))
     run = subprocess.run(["bash", "-c", f"set -o pipefail; {line}"], env=user.env,
-                         capture_output=True, timeout=120, check=False)
+                         capture_output=True, timeout=120, check=False,
+                         preexec_fn=_refuse_pidfd_getfd if refused else None)
     return run.returncode, log.read_text(encoding="utf-8")
+
+
+def _settled(log: Path, seconds: float = 10) -> str:
+    """The log once what is appended after helm's exit is there (it comes a moment later)."""
+    deadline = time.monotonic() + seconds
+    text = log.read_text(encoding="utf-8")
+    while "ocean-proxy: " not in text and time.monotonic() < deadline:
+        time.sleep(0.05)
+        text = log.read_text(encoding="utf-8")
+    time.sleep(0.2)  # nothing more may come
+    return log.read_text(encoding="utf-8")
 
 
 def _on_a_terminal(user: HelmUser, flags: tuple[str, ...]) -> tuple[int, str]:
@@ -156,6 +201,41 @@ def test_notices_arrive_once_on_a_terminal(user: HelmUser) -> None:
     assert status == 0, shown
     for notice in NOTICES:
         assert len(_lines_starting(shown, notice)) == 1, shown
+
+
+# Where the kernel refuses pidfd_getfd (a container's seccomp profile, Yama), a file opened
+# with '>' or '2>' gets the lines once helm has exited, after helm's own.
+TRUNCATING = [name for name in REDIRECTIONS if "'>>'" not in name and "pipe" not in name]
+
+
+@pytest.mark.parametrize("redirection", TRUNCATING)
+def test_without_pidfd_getfd_a_refused_render_still_says_why_once_after_helm(
+        user: HelmUser, redirection: str, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    status, _ = _through_shell(user, REDIRECTIONS[redirection],
+                               (*WITH_PROXY, *POST_RENDERER, *REFUSED), log, refused=True)
+    assert status != 0
+    text = _settled(log)
+    assert len(_lines_starting(text, ERROR)) == 1, text
+    assert len(_lines_starting(text, HINT)) == 1, text
+    assert len(_lines_starting(text, "Error: ")) == 1, text
+    if user.major == "helm4":  # Helm 3 quotes our stderr in its own error line as well
+        assert text.index("Error: ") < text.index(ERROR)
+
+
+@pytest.mark.parametrize("redirection", TRUNCATING)
+def test_without_pidfd_getfd_notices_arrive_once_after_helms_output(
+        user: HelmUser, redirection: str, tmp_path: Path) -> None:
+    manifests = run_command(user.argv(*WITH_PROXY, *POST_RENDERER), env=user.env)
+    log = tmp_path / "log"
+    status, _ = _through_shell(user, REDIRECTIONS[redirection], (*WITH_PROXY, *POST_RENDERER),
+                               log, refused=True)
+    assert status == 0
+    text = _settled(log)
+    for notice in NOTICES:
+        assert len(_lines_starting(text, notice)) == 1, text
+    if "stdout too" in redirection:
+        assert text.startswith(manifests.text)  # whole, and our lines after it
 
 
 # --- one checksum across majors ------------------------------------------------------------
