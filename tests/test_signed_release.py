@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,9 +32,15 @@ class Keyrings(NamedTuple):
 
 def _throwaway_key(home: Path, name: str) -> Keyrings:
     """A new ed25519 signing key without passphrase, as legacy secret and public keyrings."""
-    gnupg = home / "gnupg"
-    gnupg.mkdir(mode=0o700, parents=True)
-    gpg = ["gpg", "--homedir", str(gnupg), "--batch", "--quiet"]
+    home.mkdir(parents=True, exist_ok=True)
+    # A short home of its own: gpg-agent's socket path must fit in 107 bytes, which pytest's
+    # temporary directories under xdist do not.
+    with tempfile.TemporaryDirectory(prefix="gpg-", dir="/tmp") as gnupg:
+        return _generate(gnupg, home, name)
+
+
+def _generate(gnupg: str, home: Path, name: str) -> Keyrings:
+    gpg = ["gpg", "--homedir", gnupg, "--batch", "--quiet"]
     try:
         subprocess.run([*gpg, "--pinentry-mode", "loopback", "--passphrase", "",
                         "--quick-gen-key", f"{name} <release@example.invalid>", "ed25519",
@@ -44,7 +51,7 @@ def _throwaway_key(home: Path, name: str) -> Keyrings:
         public.write_bytes(subprocess.run([*gpg, "--export", name], check=True,
                                           capture_output=True).stdout)
     finally:  # gpg started an agent for this home: stop it
-        subprocess.run(["gpgconf", "--homedir", str(gnupg), "--kill", "all"], check=False,
+        subprocess.run(["gpgconf", "--homedir", gnupg, "--kill", "all"], check=False,
                        capture_output=True)
     return Keyrings(secret, public)
 
