@@ -232,7 +232,7 @@ def helm_user(request, tmp_path_factory, release_url) -> HelmUser:
     if major == "helm3":
         env["PATH"] = f"{VENV_BIN}:{env['PATH']}"  # ocean-proxy-post-renderer, as pip installs it
     else:
-        tarball = f"{release_url}/ocean-proxy-post-renderer-{VERSION}-helm4.tgz"
+        tarball = f"{release_url}/ocean-proxy-post-renderer-{VERSION}.tgz"
         ok(run_command(["helm", "plugin", "install", "--verify=false", tarball], env=env,
                        timeout=300))
     return HelmUser(major, env)
@@ -417,7 +417,7 @@ def test_argocd_sidecar_image_uses_helm4_and_installs_the_post_renderer_plugin()
     assert tuple(map(int, argocd_version.split(".")[:2])) >= (3, 5)  # Argo CD 3.5: Helm 4
     assert "COPY --from=argocd /usr/local/bin/helm /usr/local/bin/helm" in dockerfile
     assert Path(urlparse(args["OCEAN_PROXY_PLUGIN_URL"]).path).name == \
-        f"ocean-proxy-post-renderer-{VERSION}-helm4.tgz"
+        f"ocean-proxy-post-renderer-{VERSION}.tgz"
     assert [run for run in dockerfile_runs(dockerfile) if "plugin install" in run] == \
         ['helm plugin install --verify=false "$OCEAN_PROXY_PLUGIN_URL"']
 

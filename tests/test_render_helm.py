@@ -65,7 +65,7 @@ def helm_user(request, tmp_path_factory, release) -> HelmUser:
     env = clean_env(**dirs, HOME=str(home), PATH=path, OCEAN_PROXY_MESSAGES="auto")
     user = HelmUser(major, tool(major), env)
     if major == "helm4":
-        tarball = release / f"ocean-proxy-post-renderer-{__version__}-helm4.tgz"
+        tarball = release / f"ocean-proxy-post-renderer-{__version__}.tgz"
         installed = run_command([user.binary, "plugin", "install", "--verify=false", tarball],
                                 env=env, timeout=300)
         assert installed.returncode == 0, installed.stderr
