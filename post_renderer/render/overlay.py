@@ -32,7 +32,8 @@ from post_renderer.render.pod_patch import PodWants
 from post_renderer.render.release import Release, Resource
 from post_renderer.render.workloads import is_fluent_bit
 
-MIN_VERSION = (0, 1, 53)
+MIN_VERSION = (0, 1, 53)  # logShipping.extraEnv/extraVolumeMounts, for a log-shipper
+HTTPS_PROXY_VERSION = (0, 1, 4)  # before it, the controller reads PROXY_URL
 CHART_NAME = "ocean-kubernetes-controller"
 CONTROLLER_CONTAINER = "ocean-kubernetes-controller"
 CHART_FIXED_ENV = frozenset({"HTTPS_PROXY", "USER_ENV_CERTIFICATES"})
@@ -63,16 +64,27 @@ def chart_version(release: Release) -> tuple[int, int, int] | None:
 
 
 def why_not(release: Release) -> str | None:
-    """Why this release cannot carry an overlay, or None when it can."""
+    """Why this release cannot carry an overlay, or None when it can.
+
+    Every chart version has ``extraEnv``, ``extraVolumes``, ``extraVolumeMounts`` and
+    ``podAnnotations``; charts 0.1.0 to 0.1.31 have no log-shipper, so they need nothing more.
+    """
     version = chart_version(release)
     if version is None:
         return (f"the manifests carry no '{CHART_NAME}-<version>' helm.sh/chart label on the "
                 "controller, so its chart values are unknown")
-    if version < MIN_VERSION:
-        shown = ".".join(map(str, version))
+    shown = ".".join(map(str, version))
+    if version < HTTPS_PROXY_VERSION:
+        return (f"chart {CHART_NAME} {shown} gives the controller PROXY_URL, which only "
+                "spotinst.proxyUrl fills (in plain text), and has no caBundleSecret")
+    if version < MIN_VERSION and _has_log_shipper(release):
         return (f"chart {CHART_NAME} {shown} is older than 0.1.53 and has no "
                 "logShipping.extraEnv/extraVolumeMounts for the log-shipper")
     return None
+
+
+def _has_log_shipper(release: Release) -> bool:
+    return any(is_fluent_bit(c) for w in release.workloads for c in _containers(w))
 
 
 def build_overlay(injection: Injection, release: Release) -> Overlay:
