@@ -319,9 +319,10 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
         "values", help="write the injection as chart values, for installs without a "
                        "post-renderer",
         description="Read rendered manifests of the ocean-kubernetes-controller chart "
-                    "(0.1.4 or later; 0.1.53 or later with a log-shipper) and write the proxy and trust injection as a values "
-                    "file for 'helm upgrade -f' to stdout, and the Secrets it refers to, to "
-                    "be applied with kubectl, to --secrets.",
+                    "(0.1.4 or later; 0.1.53 or later with a log-shipper) and write the "
+                    "proxy and trust injection as a values file for 'helm upgrade -f' to "
+                    "stdout, and the Secrets it refers to, to be applied with kubectl, to "
+                    "--secrets, owned by the release so that helm adopts them later.",
     )
     _add_render_options(values, review=False)
     values.add_argument("--values", action="append", default=[], metavar="FILE",

@@ -54,11 +54,11 @@ class Owner(NamedTuple):
 
 
 def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
-                   owner: Owner = Owner()) -> ValuesResult:
+                   owner: Owner | None = None) -> ValuesResult:
     """Rendered manifests and settings in; the values file and its Secrets out."""
-    from post_renderer.render.chart_settings import read_chart_settings
+    from post_renderer.render.chart_settings import PROXY_KEY, read_chart_settings
     from post_renderer.render.injection import resolve_injection
-    from post_renderer.render.overlay import build_overlay, merge_user_values, why_not
+    from post_renderer.render.overlay import b64, build_overlay, merge_user_values, why_not
     from post_renderer.render.owned_secrets import new_secret, owned_by_release
     from post_renderer.render.release import find_release
     from post_renderer.render.stream import split_documents
@@ -84,9 +84,14 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     for given in user_values:
         values = merge_user_values(values, given)
     workload = release.workloads[0]
-    name, namespace = _release_of(workload, owner)
+    name, namespace = _release_of(workload, owner or Owner())
+    wanted = dict(overlay.secrets)
+    shared = injection.shared_proxy_secret
+    if shared is not None and shared not in wanted and injection.proxy is not None:
+        # the full URL, for a metric exporter of another release: the ConfigMap has none now
+        wanted[shared] = {PROXY_KEY: b64(injection.proxy.value.full)}
     secrets = [owned_by_release(new_secret(secret, data, workload, keep=True), name, namespace)
-               for secret, data in overlay.secrets.items()]
+               for secret, data in wanted.items()]
     notices = [*injection.notices]
     if secrets:
         notices.append(f"the Secrets belong to release '{name}' in namespace '{namespace}' "

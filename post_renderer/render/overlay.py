@@ -30,12 +30,11 @@ from post_renderer.render.kube import POD_SPEC_PATHS, YamlNode, containers, get_
 from post_renderer.render.owned_names import OwnedNames
 from post_renderer.render.pod_patch import PodWants
 from post_renderer.render.release import Release, Resource
-from post_renderer.render.workloads import is_fluent_bit
+from post_renderer.render.workloads import CONTROLLER_CONTAINER, is_fluent_bit
 
 MIN_VERSION = (0, 1, 53)  # logShipping.extraEnv/extraVolumeMounts, for a log-shipper
 HTTPS_PROXY_VERSION = (0, 1, 4)  # before it, the controller reads PROXY_URL
 CHART_NAME = "ocean-kubernetes-controller"
-CONTROLLER_CONTAINER = "ocean-kubernetes-controller"
 CHART_FIXED_ENV = frozenset({"HTTPS_PROXY", "USER_ENV_CERTIFICATES"})
 LIST_KEYS = {"extraEnv": "name", "extraVolumes": "name", "extraVolumeMounts": "mountPath"}
 LOG_SHIPPING_LIST_KEYS = {"extraEnv": "name", "extraVolumeMounts": "mountPath"}
