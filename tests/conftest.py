@@ -18,8 +18,9 @@ import pytest
 
 from .chart_render import NAMESPACE, RELEASE
 
-# Real network parts (mitmproxy, local origins, a PKI), shared by every test that needs them.
-pytest_plugins = ["tests.netfixtures.fixtures"]
+# Real network parts (mitmproxy, local origins, a PKI) and a real API server (etcd and
+# kube-apiserver), shared by every test that needs them.
+pytest_plugins = ["tests.netfixtures.fixtures", "tests.cluster.fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 TOOLS_BIN = REPO / ".tools" / "bin"

@@ -1,0 +1,111 @@
+"""The vendor's auto-update Job run against the test cluster, nothing of it stood in for.
+
+- ``controller_chart_repository``: charts.spot.io as a chart repository of the stand-in chart's
+  later versions, packaged and indexed by the real helm, served over TLS by a certificate of
+  the stand-in public root, and reachable only through a TLS-intercepting mitmdump with Basic
+  auth (the corporate proxy); ``.proxy`` is that proxy, ``.origin.requests`` what reached it.
+- ``run_stored_job``: the controller's part (the Job from the ConfigMap key
+  ``auto-update.job`` as the API server stores it, ``CHART_VERSION`` and ``WAIT_TIMEOUT``
+  set) and the kubelet's (env and Secret files from the stored objects, each emptyDir a fresh
+  tmpfs, bash in pod_sandbox), with the real helm as the image's ``helm``: its ``repo add``,
+  ``get values`` and ``upgrade --atomic`` run for real. Standing in: an admin kubeconfig in the
+  release's namespace for the pod's service account (``KUBECONFIG``), and the Deployments'
+  rollouts (rollouts.py) for the nodes this cluster has not.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..auto_update_emulation import _empty_dirs, copy_chart
+from ..conftest import FIXTURE_CHART, REPO, Run, run_command
+from ..kubelet_view import ContainerView, container_view, expand
+from ..netfixtures.fixtures import proxy_specs
+from ..netfixtures.mitm import MitmProxy, start_mitmdump
+from ..netfixtures.pki import SPOT_API, SPOT_CHARTS, NetPki
+from ..netfixtures.servers import LocalServer
+from ..pod_sandbox import Image, run_in_pod
+from .pki import kubeconfig
+from .rollouts import rollouts
+from .server import ApiServer
+from .stored import JOB_KEY
+
+WAIT_TIMEOUT = "60s"
+
+
+@dataclass
+class ChartRepository:
+    origin: LocalServer
+    proxy: MitmProxy
+
+    def stop(self) -> None:
+        self.proxy.stop()
+        self.origin.stop()
+
+
+def repository_files(helm: Path, versions: tuple[str, ...], workdir: Path) -> dict[str, bytes]:
+    """``/index.yaml`` and ``/charts/<chart>-<version>.tgz``, as ``helm package`` and
+    ``helm repo index`` make them."""
+    packages = workdir / "charts"
+    packages.mkdir(parents=True)
+    for version in versions:
+        chart = copy_chart(FIXTURE_CHART, workdir / "sources" / version / FIXTURE_CHART.name,
+                           version)
+        packaged = run_command([helm, "package", chart, "--destination", packages])
+        assert packaged.returncode == 0, packaged.stderr
+    indexed = run_command([helm, "repo", "index", packages, "--url",
+                           f"https://{SPOT_CHARTS}/charts"])
+    assert indexed.returncode == 0, indexed.stderr
+    files = {f"/charts/{p.name}": p.read_bytes() for p in packages.glob("*.tgz")}
+    return {"/index.yaml": (packages / "index.yaml").read_bytes(), **files}
+
+
+def controller_chart_repository(helm: Path, mitmdump: Path, pki: NetPki,
+                                versions: tuple[str, ...], workdir: Path) -> ChartRepository:
+    origin = LocalServer(repository_files(helm, versions, workdir / "repository"),
+                         certificate=pki.origin, key_directory=workdir / "origin-keys").start()
+    routes = {host: ("127.0.0.1", origin.port) for host in (SPOT_CHARTS, SPOT_API)}
+    try:
+        proxy = start_mitmdump(mitmdump, proxy_specs(pki)["auth"], workdir / "mitm",
+                               public_roots=pki.public_roots_file, routes=routes)
+    except BaseException:
+        origin.stop()
+        raise
+    return ChartRepository(origin, proxy)
+
+
+def stored_job(api: ApiServer, namespace: str, configmap: str) -> dict[str, Any]:
+    stored = api.get("configmap", configmap, namespace)
+    assert stored is not None, f"ConfigMap {configmap} is not stored"
+    return yaml.safe_load(stored["data"][JOB_KEY])
+
+
+def run_stored_job(api: ApiServer, namespace: str, configmap: str, *, helm: Path,
+                   version: str, image: Image, workdir: Path) -> Run:
+    """The Job the controller would create now for chart ``version``, run to its end."""
+    job = copy.deepcopy(stored_job(api, namespace, configmap))
+    pod = job["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    container.setdefault("env", []).extend([{"name": "CHART_VERSION", "value": version},
+                                            {"name": "WAIT_TIMEOUT", "value": WAIT_TIMEOUT}])
+    docs = api.list("secrets,configmaps", namespace)
+    view = container_view(docs, pod, container["name"], namespace=namespace)
+    argv = [expand(part, view.env) for part in [*container.get("command", []),
+                                                *container.get("args", [])]]
+    workdir.mkdir(parents=True)
+    bin_dir = workdir / "bin"
+    bin_dir.mkdir()
+    shutil.copy(helm, bin_dir / "helm")  # the image's own helm, not a link out of the image
+    account = workdir / "service-account.kubeconfig"
+    account.write_text(kubeconfig(api.pki, api.url, namespace))
+    env = {**view.env, "KUBECONFIG": str(account), "PATH": f"{bin_dir}:{view.env['PATH']}"}
+    mounts = _empty_dirs(container, pod["spec"], [workdir, REPO])
+    with rollouts(api, namespace):
+        return run_in_pod(ContainerView(view.name, env, view.secret_mounts), [*mounts, argv],
+                          image=image, workdir=workdir / "pod", timeout=300)
