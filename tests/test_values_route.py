@@ -301,6 +301,7 @@ def test_the_secrets_carry_helms_ownership_of_the_release_and_keep(helm3, net_pk
 
     assert run.returncode == 0 and again.returncode == 0, run.stderr + again.stderr
     assert f"release '{RELEASE}' in namespace '{NAMESPACE}'" in run.stderr
+    assert "--set spotinst.proxyUrl" in run.stderr  # would beat the values file's blank one
     for secret, other in zip(secrets, moved, strict=True):
         assert secret["metadata"]["namespace"] == NAMESPACE
         assert secret["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "Helm"

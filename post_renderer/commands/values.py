@@ -97,6 +97,11 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
         notices.append(f"the Secrets belong to release '{name}' in namespace '{namespace}' "
                        "(helm adopts them when it is post-rendered later); apply them to that "
                        "namespace before 'helm upgrade'")
+    if "spotinst" in values:
+        notices.append("give helm your own settings as values files before this one "
+                       "(-f my-values.yaml -f ocean-proxy-values.yaml): a --set "
+                       "spotinst.proxyUrl=... on its command line beats every values file, "
+                       "and the chart would then render NO_PROXY twice")
     notices.append("the chart's auto-update Job has no proxy of its own: after an upgrade "
                    "with these values, automatic upgrades stop at 'helm repo add' and change "
                    "nothing; the post-renderer gives the Job the proxy")
@@ -120,9 +125,10 @@ def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
         raise TargetError(
             f"cannot tell which namespace {workload.describe()} is installed in",
             hint="pass --namespace, or 'helm template --namespace NS' the chart")
-    for value, flag in ((name, "--release"), (namespace, "--namespace")):
+    for value, what in ((name, "release name (--release)"),
+                        (namespace, "namespace (--namespace)")):
         if not _NAME.fullmatch(value):
-            raise ConfigError(f"{flag} {shown(value)} is not a Kubernetes name",
+            raise ConfigError(f"the {what} {shown(value)} is not a Kubernetes name",
                               hint="lower-case letters, digits and '-', as helm takes them")
     return name, namespace
 
