@@ -11,156 +11,14 @@ needs neither argparse nor building a parser: ``cli`` knows what they would say.
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import sys
-from collections.abc import Sequence
 
 from post_renderer import TYPE_CHECKING, __version__
+from post_renderer.argument_parser import Parser
 from post_renderer.commands import Outcome
-from post_renderer.errors import UsageError, shown
-from post_renderer.render.setting_sources import AUTO_UPDATE_POLICIES
+from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES
 
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, told the terminal's width: argparse asks shutil, an import every
-    run would pay (add_argument makes a formatter), though only --help needs the width."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         width if width is not None else _terminal_columns() - 2)
-
-
-def _terminal_columns() -> int:
-    """What shutil.get_terminal_size() says: $COLUMNS, else the terminal, else 80."""
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    stream = sys.__stdout__
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80 if stream else 80
-    except (ValueError, OSError):
-        return 80
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage mistakes as UsageError instead of exiting by itself.
-
-    Abbreviated options are off: a future option must not change what an existing
-    abbreviation means. Before argparse, each argument is read as users and helm write them:
-    an old spelling (a hidden alias) becomes today's, one argument ``"--ca-file ca.pem"`` (as
-    one ``--post-renderer-args`` passes it) becomes a flag and its value, and an unknown flag is
-    refused with the closest known one. A message never repeats a value: it may hold a proxy
-    password.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:  # ArgumentParser's, passed on
-        kwargs["allow_abbrev"] = False
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(*args, **kwargs)
-        self.hidden_aliases: dict[str, str] = {}
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
-
-    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
-                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
-        arguments = list(sys.argv[1:] if args is None else args)
-        start, parser = self._command_parser(arguments)
-        read = self.read_arguments(arguments[:start]) + parser.read_arguments(arguments[start:])
-        parsed, extras = self.parse_known_args(read, namespace)
-        if extras:
-            flags = [extra for extra in extras if extra.startswith("-")]
-            if flags:
-                raise parser.unknown_flag(flags[0])
-            raise UsageError("unexpected argument with no flag before it (not shown: it may "
-                             "hold a secret)", hint=f"run '{parser.prog} --help' for the options")
-        return parsed
-
-    def _check_value(self, action: argparse.Action, value: object) -> None:
-        if action.choices is None or value in action.choices:
-            return
-        import difflib  # only for a mistake: not on every run
-
-        choices = [str(choice) for choice in action.choices]
-        close = difflib.get_close_matches(str(value), choices, 1) if "@" not in str(value) else []
-        raise argparse.ArgumentError(
-            action, f"invalid choice {shown(str(value))} (choose from {', '.join(choices)})"
-            + (f"; did you mean {close[0]}?" if close else ""))
-
-    def _get_value(self, action: argparse.Action, arg_string: str) -> object:
-        try:
-            return super()._get_value(action, arg_string)
-        except argparse.ArgumentError:  # argparse's own message quotes the value
-            kind = getattr(action.type, "__name__", "value")
-            raise argparse.ArgumentError(
-                action, f"invalid {kind} value {shown(arg_string)}") from None
-
-    def _command_parser(self, arguments: list[str]) -> tuple[int, _Parser]:
-        """Where the command's own arguments start, and the command's parser (else this one)."""
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for position, argument in enumerate(arguments):
-                    if argument in action.choices:
-                        return position + 1, action.choices[argument]
-        return len(arguments), self
-
-    def read_arguments(self, arguments: list[str]) -> list[str]:
-        read: list[str] = []
-        for position, argument in enumerate(arguments):
-            if argument == "--":
-                return read + arguments[position:]
-            read += self._read_argument(argument)
-        return read
-
-    def _read_argument(self, argument: str) -> list[str]:
-        if not argument.startswith("--"):
-            return [argument]
-        written = re.split(r"[\s=]", argument, maxsplit=1)[0]
-        flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
-        if flag not in self._option_string_actions:
-            raise self.unknown_flag(argument)
-        if not rest[:1].isspace():
-            return [flag + rest]
-        value = rest.strip()
-        if not re.search(r"\s", value):
-            return [flag, *self.read_arguments([value])]
-        import shlex  # only for this rare spelling: every run would pay for its import
-
-        try:
-            pieces = shlex.split(value)
-        except ValueError:
-            raise UsageError(f"cannot read the value of {flag} in one argument with spaces and "
-                             "an unbalanced quote", hint=_SEPARATE_ARGUMENTS) from None
-        return self._read_argument(flag) + self.read_arguments(pieces)
-
-    def unknown_flag(self, argument: str) -> UsageError:
-        """The flag as written (never its value), with the closest known flag if any."""
-        # Only the flag's name: a flag glued to its value (--proxy-urlhttp://u:p@h) would
-        # otherwise print the value, whatever quotes or spaces it holds.
-        name = re.match(r"-*[A-Za-z0-9_-]{0,40}", argument)
-        flag = name.group(0) if name else ""
-        known = [option for option in self._option_string_actions if option.startswith("--")]
-        completions = [option for option in known if option.startswith(flag)]
-        import difflib  # only for a mistake: not on every run
-
-        glued = sorted((option for option in known if flag.startswith(option)), key=len)[-1:]
-        close = (glued or completions if len(completions) == 1 or glued
-                 else difflib.get_close_matches(flag, known, 1))
-        message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
-        if re.search(r"\s", argument):
-            return UsageError(message + " (read from one argument with a space)",
-                              hint=_SEPARATE_ARGUMENTS)
-        return UsageError(message, hint=f"run '{self.prog} --help' for the options")
-
-
-_SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
-                       "--post-renderer-args --ca-file --post-renderer-args ca.pem")
+    pass
 
 
 def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) -> None:
@@ -230,7 +88,7 @@ def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_network_options(parser: _Parser) -> None:
+def _add_network_options(parser: Parser) -> None:
     parser.add_argument(
         "--proxy-url", required=True, metavar="URL",
         help="the proxy, http://[user:password@]host:port or https://...",
@@ -259,7 +117,7 @@ def _add_network_options(parser: _Parser) -> None:
 
 
 def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=prog,
         description="Run the Spot Ocean Kubernetes Controller behind corporate HTTP proxies.",
     )
@@ -371,7 +229,7 @@ def _run_verify(args: argparse.Namespace, said: Outcome) -> Outcome:
 
 
 def build_post_renderer_parser(prog: str = "ocean-proxy-post-renderer") -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=prog,
         description="Helm post-renderer: read rendered manifests on stdin, inject the proxy "
                     "and the CA trust into the Ocean controller's workloads, write them to "

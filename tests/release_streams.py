@@ -21,7 +21,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from post_renderer.render.settings import UserSettings, read_settings
+from post_renderer.render.release.settings import UserSettings, read_settings
 
 CONTROLLER = "ocean-kubernetes-controller"
 LABEL = "app.kubernetes.io/name"

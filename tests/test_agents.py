@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from post_renderer.render.agents import (
+from post_renderer.render.release.agents import (
     CONTROLLER,
     METRIC_EXPORTER,
     NETWORK_CLIENT,

@@ -7,12 +7,25 @@
     render                                            the pipeline; sees trust only through its face
     commands                                          one module per command, over all floors
     cli, report                                       the face: arguments, printing, exit codes
+
+Inside render, rooms, one way through (bytes in, documents, release, injection, plan, bytes out):
+
+    stream     split into documents, splice, write       imports no other room
+    release    targets, agents, chart and user settings  stream
+    overlay    chart values, the auto-update Job's patch  release, stream
+    plan       injection, filters, the plan applied      overlay, release, stream
+    (top)      pipeline, explain, lints                  every room
+
+Every import counts, function-level and TYPE_CHECKING ones too: a lazy import hides a
+dependency from the reader, not from the graph. The package has no import cycle, no folder
+holds more than 20 modules, no module is over 350 lines.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
@@ -29,6 +42,15 @@ ALLOWED = {
     "commands": {"render", "trust", "network"},
 }
 FACES = {"trust"}  # floors that other floors import only through their package face
+# room of render -> the rooms it may import (besides itself); render's top may import all
+ROOMS = {
+    "stream": set(),
+    "release": {"stream"},
+    "overlay": {"release", "stream"},
+    "plan": {"overlay", "release", "stream"},
+}
+MAX_MODULES_PER_FOLDER = 20
+MAX_LINES = 350
 
 
 def imports_of(path: Path) -> list[tuple[int, str]]:
@@ -84,10 +106,10 @@ def test_other_floors_use_only_the_public_face(floor):
 
 
 def test_every_filter_has_the_filter_shape():
-    from post_renderer.render.plan import FILTERS
+    from post_renderer.render.plan.filter_order import FILTERS
 
     listed = {f.__name__.rsplit(".", 1)[1] for f in FILTERS}
-    on_disk = {p.stem for p in (PACKAGE / "render" / "filters").glob("*.py")} - {
+    on_disk = {p.stem for p in (PACKAGE / "render" / "plan" / "filters").glob("*.py")} - {
         "__init__", "protocol"}
     assert listed == on_disk  # a filter module that is not in FILTERS would never run
     for module in FILTERS:
@@ -103,3 +125,140 @@ def test_only_cli_writes_to_standard_output():
         for match in re.finditer(r"\bsys\.stdout\b|\bprint\(", text):
             writers.append(f"{path.relative_to(PACKAGE)}: {match.group(0)}")
     assert writers == []
+
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def resolve(importer: str, is_package: bool, node: ast.Import | ast.ImportFrom,
+            known: set[str]) -> set[str]:
+    """The package's modules one import statement depends on: ``from a.b import c`` is
+    ``a.b.c`` when that is a module, else ``a.b``; relative imports resolved."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names if alias.name in known}
+    base = node.module or ""
+    if node.level:
+        anchor = importer.split(".")
+        anchor = anchor if is_package else anchor[:-1]
+        anchor = anchor[:len(anchor) - node.level + 1]
+        base = ".".join(anchor + ([node.module] if node.module else []))
+    found = set()
+    for alias in node.names:
+        if f"{base}.{alias.name}" in known:
+            found.add(f"{base}.{alias.name}")
+        elif base in known:
+            found.add(base)
+    return found
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """module -> the package's modules it imports, every import in the file counted."""
+    paths = {module_name(p, package): p for p in package.rglob("*.py")}
+    graph = {}
+    for name, path in paths.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        edges: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                edges |= resolve(name, path.name == "__init__.py", node, set(paths))
+        graph[name] = edges - {name}
+    return graph
+
+
+def cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_cycle_finder_sees_a_function_level_import(tmp_path):
+    package = tmp_path / "post_renderer"
+    (package / "render").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "render" / "__init__.py").write_text("")
+    (package / "render" / "a.py").write_text("from post_renderer.render.b import B\n")
+    (package / "render" / "b.py").write_text(
+        "def late():\n    from post_renderer.render import a\n    return a\n")
+    assert cycles(import_graph(package)) == [["post_renderer.render.a", "post_renderer.render.b"]]
+
+
+def test_the_package_has_no_import_cycle():
+    assert cycles(import_graph()) == []
+
+
+def test_no_folder_holds_more_than_20_modules():
+    crowded = [f"{folder.relative_to(PACKAGE.parent)}: {count}" for folder in
+               [PACKAGE, *(p for p in PACKAGE.rglob("*") if p.is_dir())]
+               if (count := len(list(folder.glob("*.py")))) > MAX_MODULES_PER_FOLDER]
+    assert crowded == []
+
+
+def test_no_module_is_over_350_lines():
+    long = [f"{path.relative_to(PACKAGE.parent)}: {lines}" for path in PACKAGE.rglob("*.py")
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
+    assert long == []
+
+
+def room_of(module: str) -> str | None:
+    """The room of render a module lives in; None for render's top (pipeline, explain...)."""
+    parts = module.split(".")
+    if parts[:2] != ["post_renderer", "render"] or len(parts) < 4:
+        return None
+    return parts[2]
+
+
+def test_every_module_of_render_is_in_a_room_or_at_its_top():
+    render = PACKAGE / "render"
+    folders = {p.name for p in render.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == set(ROOMS)
+    for room in ROOMS:
+        face = (render / room / "__init__.py").read_text(encoding="utf-8")
+        # the room's docstring says what it is for and which rooms it may import
+        assert face.startswith('"""') and "imports" in face.lower(), room
+        assert all(f"render.{other}" in face for other in ROOMS[room]), room
+
+
+@pytest.mark.parametrize("room", sorted(ROOMS))
+def test_each_room_imports_only_the_rooms_below_it(room):
+    graph = import_graph()
+    crossings = []
+    for module, targets in sorted(graph.items()):
+        if room_of(module) != room:
+            continue
+        for target in sorted(targets):
+            if target.startswith("post_renderer.render") and target != "post_renderer.render":
+                other = room_of(target)
+                if other != room and other not in ROOMS[room]:
+                    crossings.append(f"{module} imports {target}")
+    assert crossings == []

@@ -5,9 +5,9 @@ import importlib
 
 import pytest
 
-MODULES = ["render.aliases", "network.settings", "proxy_settings.no_proxy", "render.pod_patch",
-           "network.proxy_protocol", "proxy_settings.proxy_url", "render.stream",
-           "trust.subject_hash"]
+MODULES = ["render.stream.aliases", "network.settings", "proxy_settings.no_proxy",
+           "render.plan.pod_patch", "network.proxy_protocol", "proxy_settings.proxy_url",
+           "render.stream.split", "trust.subject_hash"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -14,7 +14,7 @@ import pytest
 from post_renderer.errors import ManifestError
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.pipeline import post_render
-from post_renderer.render.settings import Setting, UserSettings
+from post_renderer.render.release.settings import Setting, UserSettings
 
 from . import certs
 from .certs import NOW

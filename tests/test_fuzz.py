@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from post_renderer.errors import OceanProxyError
 from post_renderer.render.pipeline import post_render
-from post_renderer.render.settings import Setting, UserSettings
+from post_renderer.render.release.settings import Setting, UserSettings
 from post_renderer.trust import certificate_from_der, inspect_bundle
 
 from . import certs

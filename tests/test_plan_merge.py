@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from post_renderer.errors import WorkloadConflictError
-from post_renderer.render.plan import Plan
-from post_renderer.render.pod_patch import Change
-from post_renderer.render.release import Resource
+from post_renderer.render.plan.plan import Plan
+from post_renderer.render.plan.pod_patch import Change
+from post_renderer.render.release.release import Resource
 
 
 def added_secret(namespace: str, data: dict) -> Resource:

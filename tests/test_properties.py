@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from post_renderer.render.kube import POD_SPEC_PATHS
 from post_renderer.render.pipeline import post_render
-from post_renderer.render.workloads import is_fluent_bit
+from post_renderer.render.release.workloads import is_fluent_bit
+from post_renderer.render.stream.kube import POD_SPEC_PATHS
 
 from . import certs
 from .conftest import clean_env, ocean_proxy

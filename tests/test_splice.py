@@ -6,9 +6,9 @@ from __future__ import annotations
 import jsonpatch
 import pytest
 
-from post_renderer.render.aliases import unshare_paths
-from post_renderer.render.manifest import detect_style, edit_document, parse_document
-from post_renderer.render.splice import Unsupported, splice
+from post_renderer.render.stream.aliases import unshare_paths
+from post_renderer.render.stream.manifest import detect_style, edit_document, parse_document
+from post_renderer.render.stream.splice import Unsupported, splice
 
 DEPLOYMENT = """\
 # Source: chart/templates/deployment.yaml
@@ -54,7 +54,7 @@ def edited(text: str, ops: list[dict]) -> str:
 
 def spliced(text: str, ops: list[dict]) -> str:
     """The text edit itself, without the round-trip fallback."""
-    from post_renderer.render.manifest import _block_writer
+    from post_renderer.render.stream.manifest import _block_writer
 
     document = parse_document(text, "test")
     return splice(document.text, document.node, ops,

@@ -17,7 +17,7 @@ from post_renderer import TYPE_CHECKING, output_cache
 from post_renderer.commands import Message, Outcome
 from post_renderer.digests import sha256, sha256_hex
 from post_renderer.errors import LintError, ManifestError, OceanProxyError, UsageError, shown
-from post_renderer.render.setting_sources import named_files
+from post_renderer.render.release.setting_sources import named_files
 
 if TYPE_CHECKING:
     import argparse
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from post_renderer.render.lints import Lint
     from post_renderer.render.pipeline import RenderResult
-    from post_renderer.render.settings import UserSettings
+    from post_renderer.render.release.settings import UserSettings
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
 
 def user_settings(args: argparse.Namespace) -> UserSettings:
     """The settings, read and checked; imported here, since a hit never needs them."""
-    from post_renderer.render.settings import read_settings
+    from post_renderer.render.release.settings import read_settings
 
     return read_settings(args, os.environ)
 

@@ -9,12 +9,13 @@ a post-renderer (Argo CD without a plugin, Terraform, Spot's console installer).
     helm upgrade --install ocean-controller spot/ocean-kubernetes-controller \\
       -f my-values.yaml -f ocean-proxy-values.yaml
 
-The values are the overlay the post-renderer hands the auto-update Job (see ``overlay``), with
-the list entries of the ``--values`` files kept, since helm replaces a list given again. The
-Secrets they refer to (the proxy URL with its credentials, the CA files) are written apart,
-to be applied outside the release; the values hold no secret. They carry helm's ownership
-metadata for the release (its name from the ``app.kubernetes.io/instance`` label, its
-namespace from the manifests, or ``--release``/``--namespace``) and
+The values are the overlay the post-renderer hands the auto-update Job (see
+``render.overlay``), with the list entries of the ``--values`` files kept, since helm replaces
+a list given again. The Secrets they refer to (the proxy URL with its credentials, the CA
+files) are written apart, to be applied outside the release; the values hold no secret.
+They carry helm's ownership metadata for the release (its name from the
+``app.kubernetes.io/instance`` label, its namespace from the manifests, or
+``--release``/``--namespace``) and
 ``helm.sh/resource-policy: keep``: a later upgrade through the post-renderer, whose manifest
 has them, adopts them, and one back to the values route leaves them in place.
 """
@@ -27,7 +28,7 @@ from typing import Any, NamedTuple
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import ConfigError, OverlayError, TargetError, shown
-from post_renderer.render.settings import UserSettings
+from post_renderer.render.release.settings import UserSettings
 
 # Strings helm (YAML 1.1) would read as something else: 'on' is true there, '1e3' a number.
 _YAML11_SPECIAL = re.compile(
@@ -56,12 +57,13 @@ class Owner(NamedTuple):
 def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                    owner: Owner | None = None) -> ValuesResult:
     """Rendered manifests and settings in; the values file and its Secrets out."""
-    from post_renderer.render.chart_settings import PROXY_KEY, read_chart_settings
-    from post_renderer.render.injection import resolve_injection
-    from post_renderer.render.overlay import b64, build_overlay, merge_user_values, why_not
-    from post_renderer.render.owned_secrets import new_secret, owned_by_release
-    from post_renderer.render.release import find_release
-    from post_renderer.render.stream import split_documents
+    from post_renderer.render.overlay.values import b64, merge_user_values, why_not
+    from post_renderer.render.plan.injection import resolve_injection
+    from post_renderer.render.plan.overlay_input import overlay_for
+    from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
+    from post_renderer.render.release.chart_settings import PROXY_KEY, read_chart_settings
+    from post_renderer.render.release.release import find_release
+    from post_renderer.render.stream.split import split_documents
 
     release = find_release(data, split_documents(data), user.workloads)
     if not release.workloads:
@@ -79,7 +81,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     if injection.empty:
         raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
                            "to write", hint="pass --proxy-url and/or --ca-file")
-    overlay = build_overlay(injection, release)
+    overlay = overlay_for(injection, release)
     values = overlay.values
     for given in user_values:
         values = merge_user_values(values, given)
@@ -112,7 +114,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
 
 def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
     """The release and namespace helm will check before adopting the Secrets."""
-    from post_renderer.render.kube import get_path
+    from post_renderer.render.stream.kube import get_path
 
     label = get_path(workload.document, ("metadata", "labels", RELEASE_LABEL))
     name = owner.release or (label if isinstance(label, str) and label else None)
@@ -137,7 +139,7 @@ def run(args: Any, said: Outcome) -> Outcome:
     import os
 
     from post_renderer.commands.render import read_manifests
-    from post_renderer.render.settings import read_settings
+    from post_renderer.render.release.settings import read_settings
 
     user = read_settings(args, os.environ)
     result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values),

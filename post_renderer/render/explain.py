@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-from post_renderer.render.injection import Injection
-from post_renderer.render.kube import PatchOp, YamlNode
-from post_renderer.render.plan import Plan
-from post_renderer.render.pod_patch import Change
+from post_renderer.render.plan.injection import Injection
+from post_renderer.render.plan.plan import Plan
+from post_renderer.render.plan.pod_patch import Change
+from post_renderer.render.stream.kube import PatchOp, YamlNode
 
 _WIDTH = 72
 

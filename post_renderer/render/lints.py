@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from post_renderer.render.agents import recognise
-from post_renderer.render.chart_settings import ChartSettings, KeyRef
-from post_renderer.render.filters.rollout import wanted_annotations
-from post_renderer.render.injection import Injection
-from post_renderer.render.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
-from post_renderer.render.owned_names import OwnedNames
-from post_renderer.render.pod_patch import PodWants
-from post_renderer.render.release import Release, Resource
+from post_renderer.render.plan.filters.rollout import wanted_annotations
+from post_renderer.render.plan.injection import Injection
+from post_renderer.render.plan.pod_patch import PodWants
+from post_renderer.render.release.agents import recognise
+from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
+from post_renderer.render.release.owned_names import OwnedNames
+from post_renderer.render.release.release import Release, Resource
+from post_renderer.render.stream.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
 
 INSECURE_ARG = "--insecure"
 

@@ -15,18 +15,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import TargetError, WorkloadConflictError
-from post_renderer.render.agents import CONTROLLER, NETWORK_CLIENT, SpotAgent, recognise
-from post_renderer.render.chart_settings import ChartSettings, KeyRef, read_chart_settings
-from post_renderer.render.injection import Injection, resolve_injection
 from post_renderer.render.lints import Lint, find_lints
-from post_renderer.render.release import Release, find_release
-from post_renderer.render.settings import Setting, UserSettings
-from post_renderer.render.stream import join, split_documents
+from post_renderer.render.plan.injection import Injection, resolve_injection
+from post_renderer.render.release.agents import CONTROLLER, NETWORK_CLIENT, SpotAgent, recognise
+from post_renderer.render.release.chart_settings import ChartSettings, KeyRef, read_chart_settings
+from post_renderer.render.release.release import Release, find_release
+from post_renderer.render.release.settings import Setting, UserSettings
+from post_renderer.render.stream.split import join, split_documents
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from post_renderer.render.plan import Plan
+    from post_renderer.render.plan.plan import Plan
     from post_renderer.trust import FactCache
 
 
@@ -83,7 +83,8 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None,
             "unchanged",))
     units = _units(release, user, now, facts)
     _check_one_proxy(units)
-    from post_renderer.render.plan import Plan, apply_plan, build_plan, pod_wants
+    from post_renderer.render.plan.filter_order import pod_wants
+    from post_renderer.render.plan.plan import Plan, apply_plan, build_plan
 
     lints = tuple(lint for unit in units for lint in
                   find_lints(unit.release, unit.chart, unit.injection,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
-from post_renderer.render.settings import Setting, UserSettings
+from post_renderer.render.release.settings import Setting, UserSettings
 
 
 def user_settings(proxy_url: str | None = None, ca: list[tuple[str, bytes]] | None = None,

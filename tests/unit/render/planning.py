@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from post_renderer.render.chart_settings import read_chart_settings
-from post_renderer.render.filters.protocol import PlanContext, merge_wants
-from post_renderer.render.injection import Injection, resolve_injection
-from post_renderer.render.plan import FILTERS
-from post_renderer.render.release import Release, find_release
-from post_renderer.render.settings import UserSettings
-from post_renderer.render.stream import split_documents
+from post_renderer.render.plan.filter_order import FILTERS
+from post_renderer.render.plan.injection import Injection, resolve_injection
+from post_renderer.render.plan.protocol import PlanContext, merge_wants
+from post_renderer.render.release.chart_settings import read_chart_settings
+from post_renderer.render.release.release import Release, find_release
+from post_renderer.render.release.settings import UserSettings
+from post_renderer.render.stream.split import split_documents
 
 
 def release_of(data: bytes, settings: UserSettings | None = None) -> Release:

@@ -8,7 +8,7 @@ import json
 import jsonpatch
 
 from post_renderer.render.explain import explain_lines, plan_json, summary
-from post_renderer.render.plan import build_plan
+from post_renderer.render.plan.plan import build_plan
 
 from ..chart_manifests import (
     CA_SECRET,

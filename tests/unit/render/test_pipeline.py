@@ -6,7 +6,7 @@ import pytest
 
 from post_renderer.errors import AutoUpdateError, BundleError, TargetError
 from post_renderer.render.pipeline import post_render
-from post_renderer.render.workloads import WorkloadRef
+from post_renderer.render.release.workloads import WorkloadRef
 
 from ... import certs
 from ...certs import DAY, NOW

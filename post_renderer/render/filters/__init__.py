@@ -1,1 +1,0 @@
-"""The filters of the post-render pipeline: each proposes changes, with reasons."""

@@ -1,0 +1,82 @@
+"""Auto-update filter: the Job manifest the chart embeds in its ConfigMap gets proxy and trust.
+
+The controller creates that Job from the ConfigMap key ``auto-update.job``; it runs
+``helm repo add spot https://charts.spot.io`` and ``helm upgrade``, both through the proxy.
+The embedded manifest is parsed on its own, given the same env, mounts and volumes as the
+controller's pod, and written back as a block string. (That its ``helm upgrade`` drops
+post-render changes is said on stderr when the injection is decided.)
+"""
+
+from __future__ import annotations
+
+from post_renderer.render.overlay.job import OVERLAY_DIR, VOLUME, extend_script, mount, volume
+from post_renderer.render.plan.injection import Injection
+from post_renderer.render.plan.pod_patch import Change, PodEntry, PodWants, pod_spec_changes
+from post_renderer.render.plan.protocol import NO_WANTS, PlanContext, Proposal
+from post_renderer.render.stream.aliases import unshare_pod
+from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, containers, get_path, pointer
+from post_renderer.render.stream.manifest import detect_style, edit_document
+
+
+def _overlay_wants(injection: Injection, wants: PodWants) -> PodWants:
+    if injection.overlay_secret is None:
+        return wants
+    return wants._replace(
+        mounts=(*wants.mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values")),
+        volumes=(*wants.volumes, PodEntry(VOLUME, volume(injection.overlay_secret),
+                                        "ocean-proxy's chart values, for 'helm upgrade'")))
+
+
+def _script_changes(spec: dict[str, YamlNode], prefix: tuple[str | int, ...]) -> list[Change]:
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    changes = []
+    for list_name, index, container in containers(spec):
+        args = container.get("args")
+        if not (isinstance(args, list) and args and isinstance(args[-1], str)):
+            continue
+        new = extend_script(args[-1])
+        if new is not None and new != args[-1]:
+            path = pointer(*prefix, list_name, index, "args", len(args) - 1)
+            changes.append(Change({"op": "replace", "path": path,
+                                   "value": LiteralScalarString(new)},
+                                  "'helm upgrade' also passes ocean-proxy's chart values, so "
+                                  "the upgraded release keeps the proxy and the CA"))
+    return changes
+
+
+def pod_wants(injection: Injection) -> PodWants:
+    return NO_WANTS
+
+
+def propose(context: PlanContext) -> list[Proposal]:
+    """The op replacing each Job's text, with the Job's own changes for --explain."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    release, injection, wants = context.release, context.injection, context.wants
+
+    found = []
+    for ref in injection.auto_update_jobs:
+        configmap = release.get("ConfigMap", ref.name)
+        job = release.embedded(configmap, ref.key) if configmap else None
+        text = get_path(configmap.document, ("data", ref.key)) if configmap else None
+        if configmap is None or job is None or not isinstance(text, str):
+            continue
+        kind = get_path(job.data, ("kind",))
+        if kind not in POD_SPEC_PATHS:
+            continue
+        spec_path = POD_SPEC_PATHS[kind]
+        unshare_pod(job.data, spec_path)
+        pod_spec = get_path(job.data, spec_path)
+        inner = pod_spec_changes(pod_spec, pointer(*spec_path), _overlay_wants(injection, wants))
+        if injection.overlay_secret is not None:
+            inner += _script_changes(pod_spec, spec_path)
+        if not inner:
+            continue
+        new_text = edit_document(job, [c.op for c in inner], detect_style(text))
+        op = {"op": "replace", "path": pointer("data", ref.key),
+              "value": LiteralScalarString(new_text)}
+        found.append(Proposal(configmap, Change(op, "the auto-update Job reaches charts.spot.io "
+                                                    "through the proxy and trusts the CA"),
+                              tuple(inner)))
+    return found

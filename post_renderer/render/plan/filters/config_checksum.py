@@ -1,0 +1,76 @@
+"""Config-checksum filter: the chart's ``checksum/config`` stops being a password oracle.
+
+The chart annotates the pod with ``sha256sum`` of its ConfigMap's text. When the proxy URL in
+the chart's values has credentials, that text held the password: whoever can read pods could
+hash the template with a guessed password and compare. The proxy filter takes the credentials
+out of the ConfigMap; this filter then recomputes the annotation over the ConfigMap as it is
+emitted (its JSON, keys sorted), so it still changes with every change to the ConfigMap and
+says nothing about the password (a new password restarts the pods through ``checksum/proxy``).
+
+    checksum/config: sha256(json.dumps(emitted_configmap, sort_keys=True, separators=(",", ":")))
+
+It runs last, and reads the ConfigMap's changes from what the filters before it proposed.
+
+A ConfigMap that never held credentials keeps the chart's annotation as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from post_renderer.render.plan.injection import Injection
+from post_renderer.render.plan.pod_patch import Change, PodWants
+from post_renderer.render.plan.protocol import NO_WANTS, PlanContext, Proposal
+from post_renderer.render.stream.kube import (
+    PatchOp,
+    YamlNode,
+    apply_patch,
+    get_path,
+    pod_template_path,
+    pointer,
+)
+
+CONFIG_ANNOTATION = "checksum/config"
+REASON = ("the chart's checksum/config hashed ConfigMap text that held the proxy password "
+          "(a way to confirm guesses): now a SHA-256 over the ConfigMap as emitted, "
+          "without credentials")
+
+
+def pod_wants(injection: Injection) -> PodWants:
+    return NO_WANTS
+
+
+def propose(context: PlanContext) -> list[Proposal]:
+    ref = context.injection.proxy_configmap
+    if ref is None:
+        return []
+    configmap = context.release.get("ConfigMap", ref.name)
+    if configmap is None or not _holds_credentials(get_path(configmap.document,
+                                                            ("data", ref.key))):
+        return []
+    ops = [p.change.op for p in context.planned if p.resource is configmap]
+    checksum = emitted_checksum(configmap.document, ops)
+    proposals = []
+    for workload in context.release.workloads:
+        path = (*pod_template_path(workload.kind), "metadata", "annotations")
+        annotations = get_path(workload.document, path)
+        if isinstance(annotations, dict) and CONFIG_ANNOTATION in annotations \
+                and annotations[CONFIG_ANNOTATION] != checksum:
+            proposals.append(Proposal(workload, Change(
+                {"op": "replace", "path": pointer(*path, CONFIG_ANNOTATION), "value": checksum},
+                REASON)))
+    return proposals
+
+
+def emitted_checksum(document: YamlNode, ops: list[PatchOp]) -> str:
+    """SHA-256 over the document with ``ops`` applied, as canonical JSON."""
+    plain = json.loads(json.dumps(document, default=str))
+    emitted = apply_patch(plain, ops) if ops else plain
+    canonical = json.dumps(emitted, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _holds_credentials(url: Any) -> bool:
+    return isinstance(url, str) and "@" in url.partition("://")[2]

@@ -1,0 +1,79 @@
+"""Rollout filter: pod-template checksums that change exactly when trust or proxy changes.
+
+``checksum/ca-bundle`` covers the set of trusted CA fingerprints (not their order,
+whitespace or duplicates); ``checksum/proxy`` covers the proxy URL and the NO_PROXY set.
+A changed CA or proxy therefore restarts the pods, which is what loads the new settings.
+
+The proxy credentials are part of the checksum, since a new password must restart the
+pods too, but only through scrypt, with a salt tied to the proxy, so the annotation
+(readable by anyone who can read pods) gives away nothing but the cost of guessing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from post_renderer.proxy_settings.proxy_url import ProxyUrl
+from post_renderer.render.plan.injection import Injection
+from post_renderer.render.plan.pod_patch import Change, PodWants
+from post_renderer.render.plan.protocol import NO_WANTS, PlanContext, Proposal
+from post_renderer.render.release.release import Resource
+from post_renderer.render.stream.kube import YamlNode, get_path, pod_template_path, pointer
+
+CA_ANNOTATION = "checksum/ca-bundle"
+PROXY_ANNOTATION = "checksum/proxy"
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32, "maxmem": 64 * 1024 * 1024}
+
+
+def pod_wants(injection: Injection) -> PodWants:
+    return NO_WANTS
+
+
+def propose(context: PlanContext) -> list[Proposal]:
+    return [Proposal(workload, change) for workload in context.release.workloads
+            for change in annotation_changes(workload, context.injection)]
+
+
+def proxy_checksum(proxy: ProxyUrl, no_proxy: tuple[str, ...]) -> str:
+    lines = [f"proxy {proxy.without_credentials}"]
+    lines += (f"no-proxy {entry}" for entry in sorted(set(no_proxy)))
+    if proxy.has_credentials:
+        secret = f"{proxy.username}:{proxy.password or ''}".encode()
+        salt = f"ocean-proxy/{PROXY_ANNOTATION}/{proxy.netloc}".encode()
+        lines.append(f"credentials {hashlib.scrypt(secret, salt=salt, **SCRYPT).hex()}")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def wanted_annotations(injection: Injection) -> dict[str, tuple[str, str]]:
+    wanted = {}
+    if injection.trust is not None:
+        wanted[CA_ANNOTATION] = (injection.trust.checksum(),
+                                 "restart the pods when the trusted CA set changes")
+    if injection.proxy is not None:
+        wanted[PROXY_ANNOTATION] = (proxy_checksum(injection.proxy.value, injection.no_proxy),
+                                    "restart the pods when the proxy settings change")
+    return wanted
+
+
+def annotation_changes(workload: Resource, injection: Injection) -> list[Change]:
+    wanted = wanted_annotations(injection)
+    if not wanted:
+        return []
+    metadata_path = (*pod_template_path(workload.kind), "metadata")
+    metadata = get_path(workload.document, metadata_path)
+    annotations = get_path(metadata, ("annotations",))
+    if not isinstance(metadata, dict):
+        value: YamlNode = {"annotations": {k: v for k, (v, _) in wanted.items()}}
+        return [Change({"op": "add", "path": pointer(*metadata_path), "value": value},
+                       "; ".join(r for _, r in wanted.values()))]
+    if not isinstance(annotations, dict):
+        value = {k: v for k, (v, _) in wanted.items()}
+        return [Change({"op": "add", "path": pointer(*metadata_path, "annotations"),
+                        "value": value}, "; ".join(r for _, r in wanted.values()))]
+    changes = []
+    for key, (value, reason) in wanted.items():
+        if annotations.get(key) != value:
+            op = "replace" if key in annotations else "add"
+            changes.append(Change({"op": op, "path": pointer(*metadata_path, "annotations", key),
+                                   "value": value}, reason))
+    return changes

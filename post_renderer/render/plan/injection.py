@@ -1,0 +1,324 @@
+"""Everything decided before a document is touched: which proxy, which CAs, which Secrets.
+
+User settings win over what the chart rendered. The CA bundle is validated here, so a
+refused bundle stops the post-renderer before anything is written. The notices and
+warnings a user must see (no CA configured, a CA Secret we cannot see, auto-update) are
+collected here too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, NamedTuple
+
+from post_renderer.errors import AutoUpdateError, BundleError, ManifestError
+from post_renderer.proxy_settings.no_proxy import no_proxy_entries
+from post_renderer.render.overlay.job import extend_script, job_script
+from post_renderer.render.overlay.values import Overlay, why_not
+from post_renderer.render.release.agents import recognise
+from post_renderer.render.release.chart_settings import PROXY_KEY, ChartSettings, KeyRef
+from post_renderer.render.release.owned_names import OwnedNames
+from post_renderer.render.release.release import Release
+from post_renderer.render.release.settings import Setting, UserSettings
+from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
+from post_renderer.render.stream.kube import env_entries, get_path
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from post_renderer.trust import FactCache, TrustBundle
+
+BUNDLE_KEY = "userEnvCertificates.pem"
+SECRET_LIMIT = 1024 * 1024  # what Kubernetes stores in one Secret
+# A Kubernetes object name (RFC 1123 subdomain), which is what a Secret may be called.
+_OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
+OBJECT_NAME_LIMIT = 253
+
+
+class Injection(NamedTuple):
+    """What the target pods get, and where the supporting Secrets live."""
+
+    proxy: Setting | None = None  # value: ProxyUrl
+    no_proxy: tuple[str, ...] = ()
+    trust: TrustBundle | None = None
+    trust_source: str | None = None
+    ca_secret: KeyRef | None = None  # where the validated bundle is written
+    repoint_ca_env: bool = False  # USER_ENV_CERTIFICATES must follow ca_secret
+    proxy_secret: str | None = None  # Secret holding a proxy URL with credentials
+    proxy_configmap: KeyRef | None = None  # the chart's plain-text copy of the proxy URL
+    shared_proxy_secret: str | None = None  # the full URL, for agents reading that ConfigMap
+    proxy_from: KeyRef | None = None  # the full URL, written by another release's render
+    auto_update_jobs: tuple[KeyRef, ...] = ()
+    values_shape: bool = False  # the pods as the chart's values give them (see overlay)
+    ca_volume_secret: str | None = None  # the kept Secret the CA volume mounts, if not ca_secret
+    chart_proxy_key: KeyRef | None = None  # the controller's HTTPS_PROXY, left to the chart
+    overlay: Overlay | None = None  # the injection as chart values, built by the plan
+    overlay_secret: str | None = None  # Secret holding it for the Job's helm
+    notices: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self.proxy is None and self.trust is None and self.proxy_from is None
+
+
+def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release,
+                      now: dt.datetime | None = None, facts: FactCache | None = None
+                      ) -> Injection:
+    """What to inject; ``facts`` (a certificate fact cache) saves parsing, nothing else."""
+    notices: list[str] = []
+    warnings: list[str] = []
+    names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
+    proxy = user.proxy_url or chart.proxy_url
+    proxy_from = None if proxy else _proxy_of_another_release(chart, release)
+    if proxy_from is not None and chart.proxy_ref is not None:
+        notices.append(_contract_notice(release, chart.proxy_ref, proxy_from))
+    additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
+    if proxy is not None and proxy.value.scheme_assumed:
+        warnings.append(f"{proxy.source} has no scheme: read as {proxy.value.redacted}, as the "
+                        "controller (Go) reads it; every container gets it with the scheme "
+                        "written, which the log-shipper (fluent-bit) needs")
+
+    trust, trust_source, ca_secret, repoint = None, None, None, False
+    if user.ca_files:
+        from post_renderer.trust import load_trust_bundle
+
+        trust, bundle_warnings = load_trust_bundle(user.ca_files.value, now=now,
+                                                   facts=facts)
+        warnings += bundle_warnings
+        trust_source = user.ca_files.source
+        ca_secret, repoint = _ca_secret_for_user_bundle(chart, release, names)
+        if repoint:
+            notices.append(
+                f"USER_ENV_CERTIFICATES now reads Secret '{ca_secret.name}', made from "
+                f"{trust_source}, instead of {chart.ca_ref}")
+    elif chart.ca_data is not None:
+        from post_renderer.trust import load_trust_bundle
+
+        trust, bundle_warnings = load_trust_bundle([(chart.ca_data.source, chart.ca_data.value)],
+                                                   now=now, facts=facts)
+        warnings += bundle_warnings
+        trust_source, ca_secret = chart.ca_data.source, chart.ca_ref
+    elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
+        notices.append(
+            "no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
+            "'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA")
+
+    if trust is not None and 2 * len(trust.pem()) * 4 // 3 > SECRET_LIMIT:
+        # the Secret holds the bundle and each CA again (by hash), all base64-encoded
+        raise BundleError(
+            f"the CA bundle from {trust_source} ({len(trust.certificates)} certificates, "
+            f"{len(trust.pem()) // 1024} KiB) would not fit in a Kubernetes Secret (1 MiB)",
+            hint="pass only the CA certificates the proxy re-signs with; the pods keep "
+                 "trusting the public roots",
+        )
+    if proxy is not None and proxy.value.scheme != "http":
+        warnings.append(
+            f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "
+            f"is {proxy.value.scheme}://: it gets no proxy and cannot ship its logs; if the "
+            "proxy also takes plain CONNECT requests, give its http:// URL (TLS to the Spot "
+            "API stays end to end)")
+    configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
+        else None
+    proxy_secret = names.proxy if proxy and proxy.value.has_credentials else None
+    shared = _shared_proxy_secret(release, configmap) if proxy else None
+    injection = Injection(
+        proxy=proxy,
+        no_proxy=no_proxy_entries(additions) if proxy or proxy_from else (),
+        trust=trust,
+        trust_source=trust_source,
+        ca_secret=ca_secret,
+        repoint_ca_env=repoint,
+        proxy_secret=proxy_secret,
+        proxy_configmap=configmap,
+        shared_proxy_secret=shared,
+        proxy_from=proxy_from,
+        auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
+        notices=tuple(notices),
+    )
+    if not injection.empty:
+        injection = _values_shape(injection, release, names)
+    if shared is not None and proxy is not None and configmap is not None:
+        if injection.chart_proxy_key == configmap and proxy.value.has_credentials:
+            warnings.append(_blanked_warning(configmap, shared))
+        elif injection.chart_proxy_key == configmap:  # an exporter without a password: said
+            injection = injection._replace(notices=(*injection.notices,
+                                                    _blanked_warning(configmap, shared)))
+        elif proxy.value.has_credentials:
+            warnings.append(_credentials_removed_warning(configmap, shared))
+    if chart.auto_update_jobs and not injection.empty:
+        injection, message = _auto_update(user, chart, injection, release, names)
+        warnings.append(message)
+    _check_new_secret_names(injection, release)
+    return injection._replace(warnings=tuple(warnings))
+
+
+def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
+                 release: Release, names: OwnedNames) -> tuple[Injection, str]:
+    """With the policy 'inject', the overlay when the chart and its Job can carry it."""
+    reason = None
+    if user.auto_update.value == "inject":
+        reason = why_not(release)
+        scripts = [job_script(release, ref) for ref in chart.auto_update_jobs]
+        if reason is None and not all(s is not None and extend_script(s) for s in scripts):
+            reason = ("the auto-update Job's script does not save 'helm get values' to "
+                      "/tmp/values.yaml and pass it to 'helm upgrade' as the vendor's does")
+    if user.auto_update.value != "inject" or reason is not None:
+        return injection, _auto_update_warning(user, chart, injection, reason)
+    secret = names.values
+    kept = [name for name in (secret, injection.proxy_secret,
+                              injection.trust and names.ca) if name]
+    namespace = release.workloads[0].namespace or "<namespace>"
+    message = (
+        "auto-update is on: its next Job reaches charts.spot.io through the proxy and its "
+        "'helm upgrade' also passes ocean-proxy's chart values (Secret "
+        f"'{secret}'), so the proxy, the CA and the checksums survive it, and the release "
+        "keeps those values; the Job of the chart version it installs is the vendor's own "
+        "again, without the proxy, so the auto-updates after it stop at 'helm repo add' and "
+        "change nothing until the next 'helm upgrade' with ocean-proxy; helm keeps Secrets "
+        f"{', '.join(repr(k) for k in kept)} after such an upgrade: once ocean-proxy is "
+        f"removed, 'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes them")
+    return injection._replace(overlay_secret=secret), message
+
+
+def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> Injection:
+    """Where the chart's values can carry the injection, the pods take the shape those values
+    give (``ocean-proxy values``, and what the auto-update renders with them), so that every
+    route stores the same pod template and switching routes restarts nothing of ours: the
+    CA volume mounts a kept Secret of ours, not the chart's, and the controller's
+    ``HTTPS_PROXY`` stays the chart's reference to a blanked ConfigMap key (Go then reads
+    ``https_proxy``)."""
+    if not release.workloads or why_not(release) is not None:
+        return injection
+    ca = names.ca if injection.trust is not None and injection.ca_secret is not None else None
+    key = _controller_proxy_key(release) if injection.proxy is not None else None
+    return injection._replace(values_shape=True, ca_volume_secret=ca, chart_proxy_key=key)
+
+
+def _controller_proxy_key(release: Release) -> KeyRef | None:
+    for workload in release.workloads:
+        for found in env_entries(workload.document, workload.kind):
+            ref = get_path(found.entry, ("valueFrom", "configMapKeyRef"))
+            if found.container.get("name") == CONTROLLER_CONTAINER and \
+                    found.entry.get("name") == "HTTPS_PROXY" and isinstance(ref, dict) and \
+                    release.get("ConfigMap", str(ref.get("name"))) is not None:
+                return KeyRef("ConfigMap", str(ref["name"]), str(ref.get("key", "")))
+    return None
+
+
+def _check_new_secret_names(injection: Injection, release: Release) -> None:
+    """A Secret we add must have a name Kubernetes takes, and one the next run finds.
+
+    Its name comes from the workload's (or the chart's reference to it). A name that is no
+    Kubernetes name, e.g. with a tab in it, would be refused by the API server, and YAML
+    writes it escaped (``"a\\tb-ocean-proxy"``), where the line scan of the next post-render
+    cannot see it: that run would add the Secret a second time instead of reading it.
+    """
+    new = [name for name in (injection.proxy_secret,
+                             injection.ca_secret.name if injection.ca_secret else None,
+                             injection.ca_volume_secret, injection.overlay_secret)
+           if name is not None and release.get("Secret", name) is None]
+    for name in new:
+        if len(name) <= OBJECT_NAME_LIMIT and _OBJECT_NAME.fullmatch(name):
+            continue
+        owner = release.workloads[0] if release.workloads else None
+        named_after = f", named after {_printable(owner.describe())}," if owner else ""
+        raise ManifestError(
+            f"the Secret '{_printable(name)}' that would be added{named_after} is not a valid "
+            "Kubernetes name",
+            hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
+                 f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
+        )
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line, with tabs, line breaks and other invisible characters escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def _proxy_of_another_release(chart: ChartSettings, release: Release) -> KeyRef | None:
+    """Where an agent that reads the controller's ConfigMap from another release (the metric
+    exporter) finds the full proxy URL: the Secret that release's render wrote beside it."""
+    ref = chart.proxy_ref
+    agent = recognise(release.workloads[0].document, release.workloads[0].kind) \
+        if release.workloads else None
+    if ref is None or ref.kind != "ConfigMap" or ref.key != PROXY_KEY or agent is None or \
+            not agent.reads_controller_objects or release.get("ConfigMap", ref.name):
+        return None
+    return KeyRef("Secret", OwnedNames.shared_proxy(ref.name), PROXY_KEY)
+
+
+def _contract_notice(release: Release, configmap: KeyRef, secret: KeyRef) -> str:
+    workload = release.workloads[0]
+    return (f"{workload.kind}/{workload.name} reads its proxy from ConfigMap "
+            f"'{configmap.name}', which another release renders: its proxy variables now come "
+            f"from Secret '{secret.name}' key '{secret.key}', the full URL ocean-proxy writes "
+            "when it post-renders that release; post-render the controller's release first, "
+            "or this pod will not start")
+
+
+def _shared_proxy_secret(release: Release, configmap: KeyRef | None) -> str | None:
+    """The Secret beside a ConfigMap of this release whose proxy URL we rewrite."""
+    if configmap is None or configmap.key != PROXY_KEY or \
+            release.get("ConfigMap", configmap.name) is None:
+        return None
+    return OwnedNames.shared_proxy(configmap.name)
+
+
+def _credentials_removed_warning(configmap: KeyRef, shared: str) -> str:
+    return (f"ConfigMap '{configmap.name}' key '{configmap.key}' now holds the proxy URL "
+            f"without its credentials (the full URL is in Secret '{shared}'): a Spot agent of "
+            "another release that reads it, such as ocean-metric-exporter (PROXY_URL), gets "
+            "'407 Proxy Authentication Required' until its release is post-rendered too: "
+            "helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
+            "--post-renderer ocean-proxy-post-renderer")
+
+
+def _blanked_warning(configmap: KeyRef, shared: str) -> str:
+    return (f"ConfigMap '{configmap.name}' key '{configmap.key}' is now blank, as the chart's "
+            "values leave it (the pods read the proxy from the variables ocean-proxy sets; the "
+            f"full URL is in Secret '{shared}'): a Spot agent of another release that reads "
+            "it, such as ocean-metric-exporter (PROXY_URL), goes without the proxy until its "
+            "release is post-rendered too: helm upgrade RELEASE spot/ocean-metric-exporter "
+            "--reuse-values --post-renderer ocean-proxy-post-renderer")
+
+
+def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,
+                               names: OwnedNames) -> tuple[KeyRef, bool]:
+    """Write into the chart's own CA Secret when it is ours to write; else a Secret of ours."""
+    ref = chart.ca_ref
+    if ref is not None and ref.kind == "Secret" and (
+        release.get("Secret", ref.name) is not None or ref.name == names.chart_ca
+    ):
+        return ref, False
+    mine = KeyRef("Secret", names.ca, BUNDLE_KEY)
+    return mine, ref is not None
+
+
+def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: Injection,
+                         reason: str | None = None) -> str:
+    policy = user.auto_update
+    if policy.value == "refuse":
+        raise AutoUpdateError(
+            "the release's auto-update Job is on, and its 'helm upgrade' runs without this "
+            f"post-renderer (auto-update policy 'refuse' from {policy.source})",
+            hint="add --set spotinst.disableAutoUpdate=true and upgrade from your pipeline",
+        )
+    lost = ["the log-shipper's proxy and CA", "the rollout checksums"]
+    if injection.proxy and injection.proxy.source != (chart.proxy_url and chart.proxy_url.source):
+        lost.insert(0, f"the controller's proxy (it comes from {injection.proxy.source})")
+    if injection.trust and injection.trust_source != (chart.ca_data and chart.ca_data.source):
+        lost.insert(0, f"the controller's CA (it comes from {injection.trust_source})")
+    given = ("its Job now gets the proxy and the CA to reach charts.spot.io, but"
+             if policy.value == "inject" else "its Job is left as rendered, and")
+    because = f"{reason}: " if reason else ""
+    return (
+        f"auto-update is on: {because}{given} the 'helm upgrade' it runs does not use this "
+        f"post-renderer, so an automatic upgrade drops {_words(lost)}; add "
+        "--set spotinst.disableAutoUpdate=true to upgrade only from your pipeline, or "
+        "--auto-update=refuse to make this an error"
+    )
+
+
+def _words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -1,0 +1,144 @@
+"""What the chart itself rendered: the proxy URL, the CA bundle and the auto-update Job.
+
+This is what makes the vendor's own command work unchanged: ``--set spotinst.proxyUrl=...``
+lands in the controller's ConfigMap (``HTTPS_PROXY`` refers to it; ``PROXY_URL`` in the
+metric exporter and in charts 0.1.0 to 0.1.3), and
+``--set caBundleSecret.data=...`` in the Secret that ``USER_ENV_CERTIFICATES`` refers to.
+Our own output is read the same way (the proxy then comes from our Secret or a literal
+value), which is what makes a second post-render a no-op.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import NamedTuple
+
+from post_renderer.errors import ManifestError
+from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
+from post_renderer.render.release.settings import Setting
+from post_renderer.render.stream.kube import (
+    CA_ENV,
+    KEY_REF_KINDS,
+    YamlNode,
+    env_entries,
+    get_path,
+)
+
+PROXY_KEY = "proxy-url"  # in the chart's ConfigMap, and in the Secrets ocean-proxy writes
+# PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
+PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
+NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
+
+
+class KeyRef(NamedTuple):
+    """A key of a ConfigMap or Secret, as ``valueFrom`` refers to it."""
+
+    kind: str
+    name: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} '{self.name}' key '{self.key}'"
+
+
+class ChartSettings(NamedTuple):
+    proxy_url: Setting | None = None  # value: ProxyUrl
+    proxy_ref: KeyRef | None = None
+    ca_ref: KeyRef | None = None
+    ca_data: Setting | None = None  # value: the bundle bytes
+    auto_update_jobs: tuple[KeyRef, ...] = ()
+    no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries beyond our defaults
+
+
+def read_chart_settings(release: Release) -> ChartSettings:
+    proxy_entry, text = _first_proxy(release)
+    ca_entry = _first_env(release, (CA_ENV,))
+    proxy_ref = _key_ref(proxy_entry)
+    proxy_url = None
+    if proxy_entry is not None and text:
+        source = str(proxy_ref) if proxy_ref else f"the rendered {proxy_entry.get('name')} value"
+        proxy_url = Setting(parse_proxy_url(text, source=source), source)
+    ca_ref = _key_ref(ca_entry)
+    ca_data = None
+    if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None:
+        ca_data = Setting(_secret_bytes(ca_secret, ca_ref.key), str(ca_ref))
+    jobs = tuple(
+        KeyRef("ConfigMap", resource.name, EMBEDDED_JOB_KEY)
+        for resource in release.referenced("ConfigMap")
+        if isinstance(get_path(resource.document, ("data", EMBEDDED_JOB_KEY)), str)
+    )
+    return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs,
+                         _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)))
+
+
+def _no_proxy_entries(entry: YamlNode) -> tuple[str, ...]:
+    value = entry.get("value") if isinstance(entry, dict) else None
+    if not isinstance(value, str):
+        return ()
+    defaults = {d.lower() for d in DEFAULT_NO_PROXY}
+    entries = (e.strip() for e in value.split(","))
+    return tuple(e if "$(" in e else e.lower()  # a $(VAR) reference keeps its case
+                 for e in entries if e and e.lower() not in defaults)
+
+
+def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | None]:
+    """The first proxy variable that holds a URL, and the URL. The chart's ``HTTPS_PROXY``
+    may read a blank ConfigMap key (chart values from ``ocean-proxy values``, or our own
+    output), and the URL then sits in the variables after it."""
+    first = None
+    for workload in release.workloads:
+        for found in env_entries(workload.document, workload.kind):
+            if found.entry.get("name") in PROXY_ENV_NAMES:
+                text = _resolve(release, found.entry, _key_ref(found.entry))
+                if text:
+                    return found.entry, text
+                first = first or found.entry
+    return first, None
+
+
+def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] | None:
+    for workload in release.workloads:
+        for found in env_entries(workload.document, workload.kind):
+            if found.entry.get("name") in names:
+                return found.entry
+    return None
+
+
+def _key_ref(entry: YamlNode) -> KeyRef | None:
+    for field, kind in KEY_REF_KINDS:
+        ref = get_path(entry, ("valueFrom", field))
+        if isinstance(ref, dict) and isinstance(ref.get("name"), str):
+            return KeyRef(kind, ref["name"], str(ref.get("key", "")))
+    return None
+
+
+def _resolve(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None) -> str | None:
+    if ref is None:
+        value = entry.get("value")
+        return value if isinstance(value, str) else None
+    resource = release.get(ref.kind, ref.name)
+    if resource is None:
+        return None
+    if ref.kind == "Secret":
+        return _secret_bytes(resource, ref.key).decode("utf-8", "replace") or None
+    value = get_path(resource.document, ("data", ref.key))
+    return value if isinstance(value, str) else None
+
+
+def _secret_bytes(secret: Resource, key: str) -> bytes:
+    plain = get_path(secret.document, ("stringData", key))
+    if isinstance(plain, str):
+        return plain.encode("utf-8")
+    encoded = get_path(secret.document, ("data", key))
+    if not isinstance(encoded, str):
+        return b""
+    try:
+        return base64.b64decode("".join(encoded.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ManifestError(
+            f"Secret '{secret.name}' key '{key}' is not valid base64",
+            hint="a Secret's data values are base64; check how the chart was given its value",
+        ) from None

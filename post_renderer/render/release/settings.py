@@ -1,0 +1,166 @@
+"""What the user asked for: flags, then environment variables, then the ``--config`` file.
+
+Each setting comes from the first of these that sets it (a list is never merged across
+sources); what the chart rendered is the fallback, read later from the manifests.
+
+    # ocean-proxy.yaml (--config, or OCEAN_PROXY_CONFIG)
+    proxyUrl: http://proxy.corp.example:3128
+    caFiles: [corp-root.pem]          # relative to this file
+    noProxy: [.corp.example, 10.0.0.0/8]
+    workloads: [Deployment/my-controller]
+    autoUpdate: inject                # inject | keep | refuse
+
+Environment: OCEAN_PROXY_URL, OCEAN_PROXY_CA_FILE (several separated by ':'),
+OCEAN_PROXY_NO_PROXY, OCEAN_PROXY_AUTO_UPDATE, OCEAN_PROXY_CONFIG.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from post_renderer.errors import ConfigError, shown
+from post_renderer.proxy_settings.no_proxy import parse_no_proxy
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES, split_paths
+from post_renderer.render.release.workloads import WorkloadRef, parse_workload_ref
+from post_renderer.render.stream.kube import YamlNode
+from post_renderer.trust import MAX_CA_FILE_BYTES
+from post_renderer.user_files import read_user_file
+
+if TYPE_CHECKING:
+    import argparse
+
+CONFIG_KEYS = ("proxyUrl", "caFiles", "noProxy", "workloads", "autoUpdate")
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+class Setting(NamedTuple):
+    """A value and where it came from, for messages such as 'from --proxy-url'."""
+
+    value: Any
+    source: str
+
+
+class UserSettings(NamedTuple):
+    proxy_url: Setting | None = None  # value: ProxyUrl
+    ca_files: Setting | None = None  # value: tuple of (path, contents)
+    no_proxy: Setting | None = None  # value: tuple of NO_PROXY entries
+    workloads: tuple[WorkloadRef, ...] = ()
+    auto_update: Setting = Setting("inject", "default")
+
+    @property
+    def explicit(self) -> bool:
+        """True when the user configured anything to inject (not only a policy)."""
+        return bool(self.proxy_url or self.ca_files or self.no_proxy or self.workloads)
+
+
+def read_settings(flags: argparse.Namespace, environ: Mapping[str, str]) -> UserSettings:
+    """Resolve every setting from the flags, the environment and the config file."""
+    config_path = flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
+    config, config_dir = _read_config(config_path) if config_path else ({}, ".")
+    config_source = f"config file {shown(config_path, quoted=False)}" if config_path else ""
+
+    proxy = _first(
+        (flags.proxy_url, "--proxy-url"),
+        (environ.get("OCEAN_PROXY_URL"), "OCEAN_PROXY_URL"),
+        (config.get("proxyUrl"), config_source),
+    )
+    ca_files = _first(
+        (flags.ca_file, "--ca-file"),
+        (split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),
+        (_config_paths(config.get("caFiles"), config_dir, config_source), config_source),
+    )
+    no_proxy = _first(
+        (flags.no_proxy, "--no-proxy"),
+        (_as_list(environ.get("OCEAN_PROXY_NO_PROXY")), "OCEAN_PROXY_NO_PROXY"),
+        (_as_list(config.get("noProxy"), f"{config_source}: noProxy"), config_source),
+    )
+    workloads = _first(
+        (flags.workload, "--workload"),
+        (_as_list(config.get("workloads"), f"{config_source}: workloads"), config_source),
+    )
+    policy = _first(
+        (flags.auto_update, "--auto-update"),
+        (environ.get("OCEAN_PROXY_AUTO_UPDATE"), "OCEAN_PROXY_AUTO_UPDATE"),
+        (config.get("autoUpdate"), config_source),
+    ) or Setting("inject", "default")
+    if policy.value not in AUTO_UPDATE_POLICIES:
+        raise ConfigError(
+            f"{policy.source}: auto-update policy {shown(str(policy.value))} is unknown",
+            hint=f"use one of {', '.join(AUTO_UPDATE_POLICIES)}",
+        )
+    return UserSettings(
+        proxy_url=proxy and Setting(parse_proxy_url(proxy.value, source=proxy.source),
+                                    proxy.source),
+        ca_files=ca_files and Setting(tuple(_read_ca_file(p, ca_files.source)
+                                            for p in ca_files.value), ca_files.source),
+        no_proxy=no_proxy and Setting(parse_no_proxy(no_proxy.value, no_proxy.source),
+                                      no_proxy.source),
+        workloads=tuple(parse_workload_ref(w, workloads.source)
+                        for w in workloads.value) if workloads else (),
+        auto_update=policy,
+    )
+
+
+def _first(*candidates: tuple[Any, str]) -> Setting | None:
+    for value, source in candidates:
+        if value not in (None, "", [], ()):
+            return Setting(value, source)
+    return None
+
+
+def _as_list(value: YamlNode, source: str = "") -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ConfigError(f"{source}: expected a string or a list of strings",
+                      hint="see 'ocean-proxy render --help' for the config file format")
+
+
+def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
+    return [os.path.join(base, p) for p in _as_list(value, f"{source}: caFiles")]
+
+
+def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    name = shown(path, quoted=False)
+    text = read_user_file(path, MAX_CONFIG_BYTES, "config file").decode("utf-8", "replace")
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config file {name} is not valid YAML{line}",
+                          hint="fix the YAML syntax of the config file") from None
+    if data is None:
+        return {}, os.path.dirname(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {name} must be a mapping of settings",
+                          hint=f"known settings: {', '.join(CONFIG_KEYS)}")
+    for key in data:
+        if key not in CONFIG_KEYS:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
+            raise ConfigError(
+                f"config file {name}: unknown setting {shown(str(key))}",
+                hint=f"did you mean '{close[0]}'?" if close
+                else f"known settings: {', '.join(CONFIG_KEYS)}",
+            )
+    for key in ("proxyUrl", "autoUpdate"):
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"config file {name}: '{key}' must be a string",
+                              hint=f"e.g. {key}: " + ("http://proxy.corp:3128"
+                                                      if key == "proxyUrl" else "inject"))
+    return data, os.path.dirname(path)
+
+
+def _read_ca_file(path: str, source: str) -> tuple[str, bytes]:
+    return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})")

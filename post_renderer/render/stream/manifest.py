@@ -1,0 +1,256 @@
+"""One YAML document: parsed fast, edited in place, and written back in the style it came in.
+
+Targets are parsed with ruamel.yaml's C parser (libyaml; pure Python where it is missing)
+into nodes that know their position in the text, and into plain data for planning. A
+changed document is edited in its text (see ``splice``): every byte the patch does not name
+stays, comments, quoting and indentation included. Where a text edit is not possible
+(flow collections, anchors), ruamel.yaml's round-trip loads, patches and dumps the
+document instead, keeping comments and key order. Either way the result is parsed again and
+must equal the patched data. Values we add are quoted when a YAML 1.1 reader (Kubernetes,
+helm) would take them for a bool or a number.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from post_renderer.errors import ManifestError
+from post_renderer.render.stream.block_yaml import write_block
+from post_renderer.render.stream.kube import PatchOp, YamlNode, apply_patch
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import Node
+
+_SEQUENCE_ITEM = re.compile(r"^( *)- ", re.MULTILINE)
+_SAFE_FLOW_OPENERS = 1000
+_DEEP_INDENT = re.compile(r"^ {1000}", re.MULTILINE)
+# ruamel quotes parts of the document in some problems (a duplicate key's values, an alias
+# name); a value can be a token or a password. Single characters and token names stay.
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+_HARMLESS_QUOTE = re.compile(
+    r"^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$", re.DOTALL)
+_STR_TAG = "tag:yaml.org,2002:str"
+_KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
+# Plain scalars a YAML 1.1 reader does not read as strings (booleans, null, numbers, times).
+_YAML11_NOT_STRING = re.compile(
+    r"""^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    |~|null|Null|NULL|
+    [-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+
+    |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$""",
+    re.VERBOSE,
+)
+
+
+class DocumentStyle(NamedTuple):
+    """How a document was written, so that a changed one is written back the same way."""
+
+    sequence_indent: int = 0  # columns between a key and its "- " items
+    crlf: bool = False
+    final_newline: bool = True
+
+
+class ParsedDocument(NamedTuple):
+    """A document's text (LF line ends), its node tree with positions, and its plain data."""
+
+    text: str
+    node: Any
+    data: YamlNode
+
+
+def detect_style(text: str) -> DocumentStyle:
+    lines = text.splitlines()
+    flush = indented = 0
+    for number, line in enumerate(lines):
+        item = _SEQUENCE_ITEM.match(line)
+        if not item or number == 0:
+            continue
+        parent = _previous_key(lines, number)
+        if parent is None:
+            continue
+        if len(item.group(1)) == parent:
+            flush += 1
+        elif len(item.group(1)) == parent + 2:
+            indented += 1
+    return DocumentStyle(
+        sequence_indent=2 if indented > flush else 0,
+        crlf="\r\n" in text,
+        final_newline=text.endswith("\n"),
+    )
+
+
+def _previous_key(lines: list[str], number: int) -> int | None:
+    for previous in reversed(lines[max(0, number - 3):number]):
+        if not previous.strip() or previous.lstrip().startswith("#"):
+            continue
+        key = _KEY_LINE.match(previous)
+        return len(key.group(1)) if key else None
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _parser(pure: bool = False) -> YAML:
+    """libyaml when ruamel.yaml.clib is installed; ``pure`` for ruamel's own parser, which
+    also reads what libyaml refuses but YAML allows (a redefined anchor)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.resolver import VersionedResolver
+
+    class OneVersionResolver(VersionedResolver):
+        """ruamel.yaml works out the YAML version again for every scalar (raising and
+        catching an AttributeError each time); a document has one version."""
+
+        @property
+        def versioned_resolver(self) -> Any:  # ruamel.yaml's own type for it
+            if "_resolvers" not in self.__dict__:
+                self.__dict__["_resolvers"] = super().versioned_resolver
+            return self.__dict__["_resolvers"]
+
+    yaml = YAML(typ="safe", pure=pure)
+    yaml.Resolver = OneVersionResolver
+    return yaml
+
+
+@functools.lru_cache(maxsize=4)
+def _round_trip(style: DocumentStyle) -> YAML:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 30
+    if style.sequence_indent:
+        yaml.indent(mapping=2, sequence=4, offset=2)
+    else:
+        yaml.indent(mapping=2, sequence=2, offset=0)
+    return yaml
+
+
+def parse_document(text: str, where: str, first_line: int = 1,
+                   lines_of: str = "the input") -> ParsedDocument:
+    """Parse one document; a ManifestError says where, never what the document contains."""
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    text = text.replace("\r\n", "\n")
+    try:
+        try:
+            node, data = _compose(_parser(pure=_maybe_deep(text)), text)
+        except MarkedYAMLError:
+            node, data = _compose(_parser(pure=True), text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f" at line {first_line + mark.line} of {lines_of}" if mark else ""
+        problem = ("a mapping has the same key twice" if isinstance(error, DuplicateKeyError)
+                   else _without_content(error.problem or error.context or "parse error"))
+        raise ManifestError(
+            f"{where} is not valid YAML ({problem}{line})",
+            hint="helm rendered YAML that cannot be read; run the same 'helm template' "
+                 "without --post-renderer to see it",
+        ) from None
+    except YAMLError:
+        raise ManifestError(f"{where} is not valid YAML", hint="check the chart's output") from None
+    return ParsedDocument(text, node, data)
+
+
+def _maybe_deep(text: str) -> bool:
+    """Could the document nest deeper than libyaml's composer can recurse? It would crash the
+    process; ruamel's own parser stops at Python's recursion limit instead. Helm output has
+    a handful of levels, so counting brackets is enough to tell."""
+    return text.count("[") + text.count("{") > _SAFE_FLOW_OPENERS or \
+        _DEEP_INDENT.search(text) is not None
+
+
+def _compose(parser: YAML, text: str) -> tuple[Node | None, YamlNode]:
+    node = parser.compose(text)
+    return node, parser.constructor.construct_document(node) if node is not None else None
+
+
+def _without_content(problem: str) -> str:
+    def redact(match: re.Match[str]) -> str:
+        quoted = match.group(1) if match.group(1) is not None else match.group(2)
+        return match.group(0) if _HARMLESS_QUOTE.match(quoted) else "'...'"
+
+    return _QUOTED.sub(redact, problem)
+
+
+def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentStyle) -> str:
+    """The document's text with ``ops`` applied, edited in place where possible."""
+    from post_renderer.render.stream.splice import Unsupported, splice
+
+    ops = [kubernetes_safe_op(op) for op in ops]
+    text = None
+    try:
+        spliced = splice(document.text, document.node, ops, _block_writer(style))
+        expected = apply_patch(document.data, ops)
+        if parse_document(spliced, "the edited document").data == expected:
+            text = spliced
+    except Unsupported:
+        pass
+    if text is None:
+        text = _round_trip_edit(document.text, ops, style)
+    if not style.final_newline:
+        text = text.rstrip("\n")
+    return text.replace("\n", "\r\n") if style.crlf else text
+
+
+def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str:
+    from post_renderer.render.stream.aliases import unshare_paths
+
+    yaml = _round_trip(style)
+    document = yaml.load(text)
+    unshare_paths(document, [op["path"] for op in ops])  # as the plan's data was
+    apply_patch(document, ops, in_place=True)
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:
+    text = _block_writer(style)(kubernetes_safe(value))
+    return text.replace("\n", "\r\n") if style.crlf else text
+
+
+@functools.lru_cache(maxsize=4)
+def _block_writer(style: DocumentStyle) -> Callable[[YamlNode], str]:
+    """Block YAML at column 0 for a value we add: ``block_yaml`` where it can write it,
+    ruamel.yaml's round-trip dumper (the same bytes, slower) for the rest."""
+    from ruamel.yaml.nodes import ScalarNode
+
+    yaml = _round_trip(style)
+    resolver = yaml.resolver
+
+    def resolves_to_str(text: str) -> bool:
+        return str(resolver.resolve(ScalarNode, text, (True, False))) == _STR_TAG
+
+    def write(value: YamlNode) -> str:
+        text = write_block(value, style.sequence_indent, resolves_to_str)
+        if text is None:
+            out = io.StringIO()
+            yaml.dump(value, out)
+            text = out.getvalue()
+        return text
+
+    return write
+
+
+def kubernetes_safe(value: YamlNode) -> YamlNode:
+    """Plain data to insert, with strings quoted where YAML 1.1 would read them otherwise."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, dict):
+        return {key: kubernetes_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [kubernetes_safe(item) for item in value]
+    if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) and (
+            value == "" or _YAML11_NOT_STRING.match(value)):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def kubernetes_safe_op(op: PatchOp) -> PatchOp:
+    """An RFC 6902 operation whose value is ``kubernetes_safe``."""
+    return {**op, "value": kubernetes_safe(op["value"])} if "value" in op else op

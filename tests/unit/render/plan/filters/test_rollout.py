@@ -1,0 +1,69 @@
+"""The rollout filter: pod-template checksums that change exactly when trust or proxy does."""
+
+from __future__ import annotations
+
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.render.plan.filters import rollout
+
+from ....chart_manifests import configmap, controller, release
+from ....user_settings import user_settings
+from ...planning import context_for
+
+DEFAULTS = ("$(KUBERNETES_SERVICE_HOST)", ".svc")
+
+
+def checksum(url: str, no_proxy=DEFAULTS) -> str:
+    return rollout.proxy_checksum(parse_proxy_url(url), no_proxy)
+
+
+def test_proxy_checksum_ignores_the_order_and_duplicates_of_no_proxy():
+    assert checksum("http://p:3128", (".svc", "a.example", ".svc")) == \
+        checksum("http://p:3128", ("a.example", ".svc"))
+
+
+def test_proxy_checksum_changes_with_the_proxy_the_no_proxy_set_and_the_password():
+    base = checksum("http://u:one@p:3128")
+    assert checksum("http://u:two@p:3128") != base
+    assert checksum("http://u:one@q:3128") != base
+    assert checksum("http://u:one@p:3128", (*DEFAULTS, "corp.example")) != base
+
+
+def test_proxy_checksum_is_not_a_plain_hash_of_the_credentials():
+    import hashlib
+
+    naive = hashlib.sha256(b"proxy http://p:3128\nno-proxy .svc\ncredentials u:s3cret")
+    assert checksum("http://u:s3cret@p:3128", (".svc",)) != naive.hexdigest()
+
+
+def test_both_annotations_are_added_beside_the_charts_own(corp_root):
+    data = release(controller(), configmap())
+    context = context_for(data, user_settings(proxy_url="http://p:3128",
+                                              ca=[("ca.pem", corp_root.pem)]))
+
+    changes = [p.change.op for p in rollout.propose(context)]
+
+    assert [(op["op"], op["path"]) for op in changes] == [
+        ("add", "/spec/template/metadata/annotations/checksum~1ca-bundle"),
+        ("add", "/spec/template/metadata/annotations/checksum~1proxy")]
+
+
+def test_a_pod_template_without_annotations_gets_them_in_one_change():
+    data = release(controller().replace(
+        "      annotations:\n        # Roll the pods when their configuration changes.\n"
+        "        checksum/config: 0f4c\n", ""), configmap())
+
+    [proposal] = rollout.propose(context_for(data, user_settings(proxy_url="http://p:3128")))
+
+    assert proposal.change.op["path"] == "/spec/template/metadata/annotations"
+    assert set(proposal.change.op["value"]) == {"checksum/proxy"}
+
+
+def test_up_to_date_annotations_propose_nothing():
+    context = context_for(release(controller(), configmap()),
+                          user_settings(proxy_url="http://p:3128"))
+    [proposal] = rollout.propose(context)
+    annotations = context.release.workloads[0].document["spec"]["template"]["metadata"][
+        "annotations"]
+    annotations["checksum/proxy"] = proposal.change.op["value"]
+
+    assert rollout.propose(context) == []

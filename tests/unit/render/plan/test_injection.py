@@ -1,0 +1,146 @@
+"""resolve_injection: which proxy, which CAs and which Secrets, decided before any edit."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.errors import AutoUpdateError, BundleError
+from post_renderer.render.pipeline import post_render
+from post_renderer.render.release.chart_settings import KeyRef
+
+from .... import certs
+from ...chart_manifests import (
+    CA_KEY,
+    CA_SECRET,
+    FULLNAME,
+    ca_secret,
+    configmap,
+    controller,
+    release,
+)
+from ...user_settings import user_settings
+from ..planning import injection_for
+
+CHART_PROXY = "http://chart-proxy.corp:3128"
+
+
+def resolve(data: bytes, **settings):
+    return injection_for(data, user_settings(**settings))[1]
+
+
+def test_the_users_proxy_wins_over_the_charts():
+    injection = resolve(release(controller(), configmap(proxy_url=CHART_PROXY)),
+                        proxy_url="http://mine.corp:8080")
+    assert injection.proxy.value.host == "mine.corp"
+    assert injection.proxy.source == "--proxy-url"
+
+
+def test_the_charts_proxy_is_used_and_named_by_where_it_was_found():
+    injection = resolve(release(controller(), configmap(proxy_url=CHART_PROXY)))
+    assert injection.proxy.value.without_credentials == CHART_PROXY
+    assert injection.proxy.source == f"ConfigMap '{FULLNAME}' key 'proxy-url'"
+    assert injection.proxy_configmap == KeyRef("ConfigMap", FULLNAME, "proxy-url")
+
+
+def test_a_proxy_without_a_ca_gets_a_notice_about_discover_ca():
+    injection = resolve(release(controller(), configmap(proxy_url=CHART_PROXY)))
+    assert any("discover-ca" in n for n in injection.notices)
+
+
+def test_no_proxy_and_no_ca_is_empty():
+    assert resolve(release(controller(), configmap())).empty
+
+
+def test_no_proxy_combines_the_defaults_the_chart_extras_and_the_users():
+    data = release(controller(no_proxy="$(KUBERNETES_SERVICE_HOST),Registry.Corp"),
+                   configmap(proxy_url=CHART_PROXY))
+    injection = resolve(data, no_proxy=("corp.example",))
+    assert injection.no_proxy[0] == "$(KUBERNETES_SERVICE_HOST)"
+    assert {"registry.corp", "corp.example"} <= set(injection.no_proxy)
+    assert injection.no_proxy.count("$(KUBERNETES_SERVICE_HOST)") == 1
+
+
+def test_a_user_bundle_goes_into_the_charts_own_secret_when_it_is_in_the_release(corp_root):
+    data = release(controller(), configmap(), ca_secret(b"old"))
+    injection = resolve(data, ca=[("corp.pem", corp_root.pem)])
+    assert injection.ca_secret == KeyRef("Secret", CA_SECRET, CA_KEY)
+    assert not injection.repoint_ca_env
+    assert injection.trust_source == "--ca-file"
+
+
+def test_a_user_bundle_for_a_secret_made_elsewhere_goes_into_ours_with_a_notice(corp_root):
+    data = release(controller(ca_secret="corp-trust"), configmap())
+    injection = resolve(data, ca=[("corp.pem", corp_root.pem)])
+    assert injection.ca_secret == KeyRef("Secret", f"{FULLNAME}-ocean-proxy-ca", CA_KEY)
+    assert injection.repoint_ca_env
+    assert any("corp-trust" in n for n in injection.notices)
+
+
+def test_a_ca_secret_made_elsewhere_without_a_user_bundle_is_warned_about():
+    data = release(controller(ca_secret="corp-trust"), configmap(proxy_url=CHART_PROXY))
+    assert resolve(data).trust is None
+    # a lint now (a warning, an error with --strict), said once per workload
+    lints = post_render(data, user_settings()).lints
+    assert any("'corp-trust'" in lint.message and "not part of this release" in lint.message
+               and "--ca-file" in lint.hint for lint in lints)
+
+
+def test_a_bundle_too_large_for_a_secret_is_refused(monkeypatch):
+    from post_renderer.render.plan import injection as module
+
+    cas = b"".join(certs.root(f"Corp CA {i}").pem for i in range(4))
+    monkeypatch.setattr(module, "SECRET_LIMIT", len(cas))  # bundle + one key per CA, base64
+    with pytest.raises(BundleError) as caught:
+        resolve(release(controller(), configmap()), ca=[("big.pem", cas)])
+    assert "would not fit in a Kubernetes Secret" in caught.value.message
+    assert "4 certificates" in caught.value.message
+
+
+def test_expired_user_ca_is_refused_naming_the_file():
+    expired = certs.root("Stale CA", not_before=certs.NOW - 50 * certs.DAY,
+                         not_after=certs.NOW - certs.DAY)
+    with pytest.raises(BundleError) as caught:
+        resolve(release(controller(), configmap()), ca=[("stale.pem", expired.pem)])
+    message = caught.value.message
+    assert message.startswith("stale.pem: certificate 1 ")
+    assert "CN=Stale CA" in message and "expired on" in message
+
+
+def test_credentials_in_the_proxy_url_mean_a_proxy_secret_of_ours():
+    injection = resolve(release(controller(), configmap()),
+                        proxy_url="http://alice:s3cret@proxy.corp:3128")
+    assert injection.proxy_secret == f"{FULLNAME}-ocean-proxy"
+    assert resolve(release(controller(), configmap()),
+                   proxy_url="http://proxy.corp:3128").proxy_secret is None
+
+
+def test_an_https_proxy_warns_that_the_log_shipper_goes_without():
+    injection = resolve(release(controller(), configmap()), proxy_url="https://proxy.corp")
+    assert any("only http:// proxies" in w for w in injection.warnings)
+
+
+def test_auto_update_warning_names_what_an_automatic_upgrade_drops(corp_root):
+    injection = resolve(release(controller(), configmap(proxy_url=CHART_PROXY)),
+                        ca=[("corp.pem", corp_root.pem)])
+    [warning] = [w for w in injection.warnings if w.startswith("auto-update is on")]
+    assert "the controller's CA (it comes from --ca-file)" in warning
+    assert "the controller's proxy" not in warning  # the chart's own proxy survives
+    assert injection.auto_update_jobs == (KeyRef("ConfigMap", FULLNAME, "auto-update.job"),)
+
+
+def test_auto_update_keep_leaves_the_job_but_still_warns():
+    injection = resolve(release(controller(), configmap(proxy_url=CHART_PROXY)),
+                        auto_update="keep")
+    assert injection.auto_update_jobs == ()
+    assert any("left as rendered" in w for w in injection.warnings)
+
+
+def test_auto_update_refuse_is_an_error_naming_the_policys_source():
+    with pytest.raises(AutoUpdateError) as caught:
+        resolve(release(controller(), configmap(proxy_url=CHART_PROXY)), auto_update="refuse")
+    assert "--auto-update" in caught.value.message
+
+
+def test_nothing_to_inject_is_not_an_auto_update_problem():
+    injection = resolve(release(controller(), configmap()), auto_update="refuse")
+    assert injection.empty and injection.warnings == ()

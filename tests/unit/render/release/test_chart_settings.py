@@ -1,0 +1,90 @@
+"""read_chart_settings: what the chart rendered, read back the way the controller reads it."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.errors import ManifestError, ProxyUrlError
+from post_renderer.render.release.chart_settings import KeyRef, read_chart_settings
+
+from ...chart_manifests import (
+    CA_KEY,
+    CA_SECRET,
+    FULLNAME,
+    ca_secret,
+    configmap,
+    controller,
+    release,
+)
+from ..planning import release_of
+
+
+def read(*documents: str):
+    return read_chart_settings(release_of(release(*documents)))
+
+
+def test_the_proxy_url_comes_from_the_configmap_https_proxy_refers_to():
+    chart = read(controller(), configmap(proxy_url="http://Proxy.Corp:3128"))
+    assert chart.proxy_url.value.without_credentials == "http://proxy.corp:3128"
+    assert chart.proxy_ref == KeyRef("ConfigMap", FULLNAME, "proxy-url")
+
+
+def test_no_proxy_url_key_means_no_proxy():
+    chart = read(controller(), configmap())
+    assert chart.proxy_url is None
+    assert chart.proxy_ref == KeyRef("ConfigMap", FULLNAME, "proxy-url")
+
+
+def test_a_literal_https_proxy_value_is_read_too():
+    deployment = controller(proxy_env=False).replace(
+        "        - name: USER_ENV_CERTIFICATES",
+        "        - name: HTTPS_PROXY\n          value: http://literal.corp:8080\n"
+        "        - name: USER_ENV_CERTIFICATES")
+    chart = read(deployment)
+    assert chart.proxy_url.value.host == "literal.corp"
+    assert chart.proxy_url.source == "the rendered HTTPS_PROXY value"
+
+
+def test_an_invalid_rendered_proxy_url_is_refused_naming_where_it_is():
+    with pytest.raises(ProxyUrlError) as caught:
+        read(controller(), configmap(proxy_url="socks5://proxy.corp:1080"))
+    assert f"ConfigMap '{FULLNAME}' key 'proxy-url'" in caught.value.message
+
+
+def test_the_ca_bundle_is_read_from_the_secret_user_env_certificates_refers_to(corp_root):
+    chart = read(controller(), configmap(), ca_secret(corp_root.pem))
+    assert chart.ca_ref == KeyRef("Secret", CA_SECRET, CA_KEY)
+    assert chart.ca_data.value == corp_root.pem
+
+
+def test_a_ca_secret_outside_the_release_is_a_reference_without_data():
+    chart = read(controller(ca_secret="corp-trust"), configmap())
+    assert chart.ca_ref.name == "corp-trust"
+    assert chart.ca_data is None
+
+
+def test_string_data_is_read_as_kubernetes_would_merge_it(corp_root):
+    secret = ca_secret(b"ignored").replace(
+        "\ndata:", "\nstringData:\n  " + CA_KEY + ": |\n" + "".join(
+            f"    {line}\n" for line in corp_root.pem.decode().splitlines()) + "data:", 1)
+    chart = read(controller(), secret)
+    assert chart.ca_data.value == corp_root.pem
+
+
+def test_secret_data_that_is_not_base64_is_a_manifest_error():
+    secret = ca_secret(b"x").replace('"eA=="', '"not base64!"')
+    with pytest.raises(ManifestError) as caught:
+        read(controller(), secret)
+    assert f"Secret '{CA_SECRET}' key '{CA_KEY}'" in caught.value.message
+
+
+def test_the_auto_update_job_is_found_in_the_referenced_configmap():
+    assert read(controller(), configmap()).auto_update_jobs == (
+        KeyRef("ConfigMap", FULLNAME, "auto-update.job"),)
+    assert read(controller(), configmap(auto_update=False)).auto_update_jobs == ()
+
+
+def test_rendered_no_proxy_extras_are_kept_beyond_the_defaults():
+    chart = read(controller(no_proxy="$(KUBERNETES_SERVICE_HOST), .SVC ,Registry.Corp,"
+                                     "$(MY_HOST)"), configmap())
+    assert chart.no_proxy == ("registry.corp", "$(MY_HOST)")

@@ -1,0 +1,105 @@
+"""find_release: the targets and the objects they refer to, parsed up front, nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.errors import ManifestError, TargetError
+from post_renderer.render.release.workloads import WorkloadRef
+
+from ...chart_manifests import (
+    CA_SECRET,
+    FULLNAME,
+    NAMESPACE,
+    ca_secret,
+    configmap,
+    controller,
+    metrics_server,
+    release,
+    service,
+)
+from ...user_settings import user_settings
+from ..planning import release_of
+
+BROKEN = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: broken\ndata: [\n"
+
+
+def test_the_controller_is_found_by_its_container_name_and_the_subchart_is_not():
+    found = release_of(release(metrics_server(), controller(), service()))
+    assert [(w.kind, w.name) for w in found.workloads] == [("Deployment", FULLNAME)]
+    assert found.workloads[0].chunk.index == 1
+
+
+def test_the_controller_is_found_by_its_pod_label_whatever_its_containers_are_called():
+    renamed = controller(log_shipper=False).replace("- name: ocean-kubernetes-controller",
+                                                    "- name: manager")
+    assert [w.name for w in release_of(release(renamed)).workloads] == [FULLNAME]
+
+
+def test_the_objects_its_env_refers_to_are_parsed_and_others_are_not(corp_root):
+    found = release_of(release(controller(), configmap(), ca_secret(corp_root.pem), BROKEN))
+    assert found.get("ConfigMap", FULLNAME) is not None
+    assert found.get("Secret", CA_SECRET) is not None
+    assert found.get("ConfigMap", "broken") is None  # never parsed: invalid YAML is harmless
+
+
+def test_invalid_yaml_in_a_target_is_a_manifest_error_with_its_document_number():
+    broken = controller() + "  extra: [unclosed\n"
+    with pytest.raises(ManifestError) as caught:
+        release_of(release(service(), broken))
+    assert "document 2" in caught.value.message
+
+
+def test_a_target_that_is_not_utf8_is_a_manifest_error():
+    data = release(controller()).replace(b"replicas: 1", b"replicas: \xff")
+    with pytest.raises(ManifestError) as caught:
+        release_of(data)
+    assert "not valid UTF-8" in caught.value.message
+
+
+def test_a_named_workload_replaces_detection():
+    settings = user_settings(workloads=(WorkloadRef("Deployment", "spot-metrics-server"),))
+    found = release_of(release(controller(), metrics_server()), settings)
+    assert [w.name for w in found.workloads] == ["spot-metrics-server"]
+
+
+def test_a_named_workload_that_is_missing_is_a_target_error_naming_it():
+    settings = user_settings(workloads=(WorkloadRef("Deployment", "nope"),))
+    with pytest.raises(TargetError) as caught:
+        release_of(release(controller()), settings)
+    assert "Deployment/nope" in caught.value.message
+
+
+def test_an_object_in_the_workloads_namespace_wins_over_a_namesake_elsewhere():
+    elsewhere = configmap(proxy_url="http://wrong:1").replace(
+        f"namespace: {NAMESPACE}", "namespace: other")
+    mine = configmap(proxy_url="http://right:1")
+    found = release_of(release(controller(), elsewhere, mine))
+    assert found.get("ConfigMap", FULLNAME).document["data"]["proxy-url"] == "http://right:1"
+
+
+def test_a_mention_in_a_comment_or_block_string_does_not_make_a_target():
+    decoy = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n"
+             "  text: |\n    name: ocean-kubernetes-controller\n"
+             "# name: ocean-kubernetes-controller\n")
+    assert release_of(release(decoy)).workloads == []
+
+
+def test_referenced_lists_only_objects_that_are_here():
+    found = release_of(release(controller(), configmap()))
+    assert [r.name for r in found.referenced("ConfigMap")] == [FULLNAME]
+    assert found.referenced("Secret") == []  # token and CA Secrets are not in this stream
+
+
+def test_the_embedded_auto_update_job_is_parsed_with_the_release():
+    found = release_of(release(controller(), configmap()))
+    cm = found.get("ConfigMap", FULLNAME)
+    job = found.embedded(cm, "auto-update.job")
+    assert job is not None and job.data["kind"] == "Job"
+
+
+def test_a_broken_embedded_job_fails_when_the_release_is_read_not_later():
+    broken = configmap().replace("    kind: Job", "    kind: [Job")
+    assert broken != configmap()
+    with pytest.raises(ManifestError, match="auto-update Job"):
+        release_of(release(controller(), broken))

@@ -1,0 +1,112 @@
+"""read_settings: flags, then environment variables, then the config file; never merged."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from post_renderer.errors import ConfigError, ProxyUrlError
+from post_renderer.render.release.settings import read_settings
+from post_renderer.render.release.workloads import WorkloadRef
+
+
+def flags(**given) -> argparse.Namespace:
+    names = ("config", "proxy_url", "ca_file", "no_proxy", "workload", "auto_update")
+    return argparse.Namespace(**{name: given.get(name) for name in names})
+
+
+@pytest.fixture
+def config(tmp_path):
+    def write(text: str) -> str:
+        path = tmp_path / "ocean-proxy.yaml"
+        path.write_text(text)
+        return str(path)
+    return write
+
+
+def test_nothing_given_is_nothing_explicit_and_the_inject_policy():
+    user = read_settings(flags(), {})
+    assert not user.explicit
+    assert (user.auto_update.value, user.auto_update.source) == ("inject", "default")
+
+
+def test_a_flag_wins_over_the_environment_which_wins_over_the_config_file(config):
+    path = config("proxyUrl: http://from-config:1\nautoUpdate: keep\n")
+    environ = {"OCEAN_PROXY_URL": "http://from-env:2", "OCEAN_PROXY_CONFIG": path}
+
+    assert read_settings(flags(proxy_url="http://from-flag:3"), environ).proxy_url.value.host \
+        == "from-flag"
+    from_env = read_settings(flags(), environ)
+    assert (from_env.proxy_url.value.host, from_env.proxy_url.source) == \
+        ("from-env", "OCEAN_PROXY_URL")
+    assert from_env.auto_update.source == f"config file {path}"
+    assert read_settings(flags(), {"OCEAN_PROXY_CONFIG": path}).proxy_url.value.host == \
+        "from-config"
+
+
+def test_lists_are_taken_from_one_source_not_merged(config):
+    path = config("noProxy: [a.example]\n")
+    user = read_settings(flags(config=path, no_proxy=["b.example"]), {})
+    assert user.no_proxy.value == ("b.example",)
+
+
+def test_ca_files_in_the_config_are_relative_to_it(config, corp_root, tmp_path):
+    (tmp_path / "corp.pem").write_bytes(corp_root.pem)
+    user = read_settings(flags(config=config("caFiles: [corp.pem]\n")), {})
+    [(path, contents)] = user.ca_files.value
+    assert path == str(tmp_path / "corp.pem") and contents == corp_root.pem
+
+
+def test_ca_files_from_the_environment_are_separated_by_colons(tmp_path, corp_root, other_root):
+    for name, issued in (("a.pem", corp_root), ("b.pem", other_root)):
+        (tmp_path / name).write_bytes(issued.pem)
+    environ = {"OCEAN_PROXY_CA_FILE": f"{tmp_path / 'a.pem'}:{tmp_path / 'b.pem'}"}
+    user = read_settings(flags(), environ)
+    assert [contents for _, contents in user.ca_files.value] == [corp_root.pem, other_root.pem]
+    assert user.ca_files.source == "OCEAN_PROXY_CA_FILE"
+
+
+def test_a_missing_ca_file_names_the_file_and_the_option(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(ca_file=[str(tmp_path / "nope.pem")]), {})
+    assert "nope.pem does not exist" in caught.value.message
+    assert "--ca-file" in caught.value.message
+
+
+def test_a_misspelt_config_key_gets_a_suggestion(config):
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(config=config("proxyURL: http://p:1\n")), {})
+    assert "unknown setting 'proxyURL'" in caught.value.message
+    assert caught.value.hint == "did you mean 'proxyUrl'?"
+
+
+def test_a_config_that_is_not_yaml_says_the_line_without_quoting_it(config):
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(config=config("proxyUrl: http://u:s3cret@p:1\nnoProxy: [\n")), {})
+    assert "not valid YAML at line" in caught.value.message
+    assert "s3cret" not in caught.value.message
+
+
+def test_an_unknown_auto_update_policy_lists_the_known_ones():
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(), {"OCEAN_PROXY_AUTO_UPDATE": "sometimes"})
+    assert caught.value.message.startswith("OCEAN_PROXY_AUTO_UPDATE: ")
+    assert caught.value.hint == "use one of inject, keep, refuse"
+
+
+def test_a_proxy_url_that_is_not_a_string_is_refused(config):
+    with pytest.raises(ConfigError, match="'proxyUrl' must be a string"):
+        read_settings(flags(config=config("proxyUrl: 3128\n")), {})
+
+
+def test_a_bad_proxy_url_is_refused_without_echoing_it():
+    with pytest.raises(ProxyUrlError) as caught:
+        read_settings(flags(proxy_url="ftp://u:s3cret@p:1"), {})
+    assert "s3cret" not in caught.value.message and "--proxy-url" in caught.value.message
+
+
+def test_workloads_from_flags_are_parsed_and_make_the_settings_explicit():
+    user = read_settings(flags(workload=["deployment/my-app"]), {})
+    assert user.workloads == (WorkloadRef("Deployment", "my-app"),)
+    assert user.explicit

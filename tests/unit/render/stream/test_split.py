@@ -1,0 +1,111 @@
+"""The manifest stream as bytes: split at document markers, picked by lines, joined back."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from post_renderer.render.stream.split import (
+    _comment_start,
+    _loosely_matches,
+    chunks_matching,
+    join,
+    line_pattern,
+    split_documents,
+    top_level_kind,
+)
+
+STREAM = (b"---\n# Source: a.yaml\nkind: ConfigMap\nmetadata:\n  name: a\n"
+          b"--- # doc\nkind: \"Deployment\"  # quoted\nspec:\n  - name: target\n"
+          b"---\ndata: |\n  --- not a marker\n  kind: Secret\n...\n# after the end\n")
+
+
+def test_each_document_starts_at_its_marker_line():
+    chunks = split_documents(STREAM)
+    assert len(chunks) == 3
+    assert b"".join(STREAM[c.start:c.end] for c in chunks) == STREAM
+    assert STREAM[chunks[1].start:chunks[1].body] == b"--- # doc\n"
+
+
+def test_a_marker_inside_indented_text_does_not_split():
+    chunks = split_documents(STREAM)
+    assert b"--- not a marker" in STREAM[chunks[2].start:chunks[2].end]
+
+
+def test_the_kind_is_read_only_at_column_zero():
+    chunks = split_documents(STREAM)
+    assert [top_level_kind(STREAM, c) for c in chunks] == ["ConfigMap", "Deployment", None]
+
+
+def test_a_utf8_bom_is_not_part_of_the_first_document():
+    chunks = split_documents(b"\xef\xbb\xbf---\nkind: A\n")
+    assert chunks[0].start == 3 and top_level_kind(b"\xef\xbb\xbf---\nkind: A\n", chunks[0]) == "A"
+
+
+def test_a_line_pattern_matches_list_items_and_quotes_but_not_comments_or_prefixes():
+    data = (b"---\n  - name: target\n---\n# name: target\n---\nname: targets\n"
+            b"---\n    name: 'target'  # yes\n")
+    found = chunks_matching(data, split_documents(data), [line_pattern("name", "target")])
+    assert [c.index for c in found] == [0, 3]
+
+
+def test_a_quoted_or_flow_spelling_counts_only_outside_comments():
+    data = (b'---\n{"kind": "Deployment", "name": "target"}\n'  # JSON: found
+            b'---\nimage: x  # {"name": "target"}\n'  # in a trailing comment: not found
+            b'---\n    # - {"name": "target"}\n'  # a commented-out item: not found
+            b'---\n{"note": "a # b", "name": "target"}\n')  # '#' inside quotes: found
+    found = chunks_matching(data, split_documents(data), [line_pattern("name", "target")])
+    assert [c.index for c in found] == [0, 3]
+
+
+def test_join_without_changes_gives_back_the_input_bytes():
+    chunks = split_documents(STREAM)
+    parts = join(STREAM, chunks, {}, [])
+    assert b"".join(bytes(p) for p in parts) == STREAM
+    assert all(isinstance(p, memoryview) for p in parts)  # views, not copies
+
+
+def test_join_replaces_documents_in_place_and_appends_after_a_final_newline():
+    data = STREAM.rstrip(b"\n")
+    chunks = split_documents(data)
+    out = b"".join(bytes(p) for p in join(data, chunks, {1: b"---\nkind: New\n"},
+                                          [b"---\nkind: Added\n"]))
+    assert out == (data[:chunks[1].start] + b"---\nkind: New\n" + data[chunks[2].start:]
+                   + b"\n---\nkind: Added\n")
+
+
+LINE_TEXT = st.text(alphabet=st.sampled_from(list(" \t-\"'#:\rnamex.y/{},")), max_size=14)
+
+
+@settings(max_examples=600, deadline=None)
+@given(key=st.sampled_from(["name", "app.kubernetes.io/name", "-k", " k"]),
+       value=st.sampled_from(["x", "x.y", "ocean", "'q", "-v", "a#b", "x "]),
+       before=LINE_TEXT, between=LINE_TEXT, after=LINE_TEXT)
+def test_the_line_check_is_the_documented_pattern(key, value, before, between, after):
+    """The check without regular expressions accepts exactly what the pattern describes."""
+    documented = re.compile(rb"[ \t-]*" + re.escape(key.encode()) + rb":[ \t]*[\"']?"
+                            + re.escape(value.encode()) + rb"[\"']?[ \t]*(?:#.*)?\r?")
+    for line in (f"{before}{key}:{between}{value}{after}", f"{before}{key}: {value}{after}",
+                 f"- {key}: '{value}'{after}", f"{before}{key}:{between}"):
+        raw = line.encode()
+        assert line_pattern(key, value)._on_its_own_line(raw) == \
+            (documented.fullmatch(raw) is not None), line
+
+
+@settings(max_examples=600, deadline=None)
+@given(key=st.sampled_from(["name", "app.kubernetes.io/name"]),
+       value=st.sampled_from(["x", "x.y", "ocean"]),
+       before=LINE_TEXT, between=LINE_TEXT, after=LINE_TEXT)
+def test_the_loose_check_is_the_documented_pattern(key, value, before, between, after):
+    """Checking for a colon before the value first changes nothing the pattern decides."""
+    documented = re.compile(rb"(?:^|[\s{,\[-])([\"']?)" + re.escape(key.encode())
+                            + rb"\1[ \t]*:[ \t]*([\"']?)" + re.escape(value.encode())
+                            + rb"\2(?=[ \t]*(?:[,}\]#\r]|$))")
+    for line in (f"{before}{key}{between}{value}{after}", f"{{{before}'{key}':{between}{value}}}",
+                 f'"{key}": "{value}"{after}', f"{before}{value}:{key}{after}"):
+        raw = line.encode()
+        found = documented.search(raw)
+        assert _loosely_matches(line_pattern(key, value), raw) == \
+            (found is not None and found.start() < _comment_start(raw)), line
