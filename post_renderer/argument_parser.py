@@ -5,39 +5,15 @@ value in the message: it may hold a proxy password), arguments read as users and
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from post_renderer import TYPE_CHECKING
 from post_renderer.errors import UsageError, shown
 
 if TYPE_CHECKING:
     from typing import Any, NoReturn
-
-
-class HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, told the terminal's width: argparse asks shutil, an import every
-    run would pay (add_argument makes a formatter), though only --help needs the width."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         width if width is not None else _terminal_columns() - 2)
-
-
-def _terminal_columns() -> int:
-    """What shutil.get_terminal_size() says: $COLUMNS, else the terminal, else 80."""
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    stream = sys.__stdout__
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80 if stream else 80
-    except (ValueError, OSError):
-        return 80
 
 
 class Parser(argparse.ArgumentParser):
@@ -53,7 +29,6 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # ArgumentParser's, passed on
         kwargs["allow_abbrev"] = False
-        kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
         self.hidden_aliases: dict[str, str] = {}
 

@@ -4,21 +4,17 @@
     args = build_parser().parse_args(["check-bundle", "ca.pem"])
     said = args.handler(args, Outcome())
 
-Kept apart from ``cli`` so that a post-renderer run without arguments (how helm runs it)
-needs neither argparse nor building a parser: ``cli`` knows what they would say.
+Kept apart from ``cli``, which only runs a parse and turns its errors into exit codes.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from post_renderer import TYPE_CHECKING, __version__
+from post_renderer import __version__
 from post_renderer.argument_parser import Parser
 from post_renderer.commands import Outcome
 from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES
-
-if TYPE_CHECKING:
-    pass
 
 
 def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) -> None:
@@ -82,9 +78,8 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-cache", action="store_true",
-        help="turn off both caches in helm's cache directory (certificate facts and whole "
-             "runs; $OCEAN_PROXY_CACHE_DIR; also OCEAN_PROXY_NO_CACHE=1); the result is the "
-             "same",
+        help="turn off the certificate fact cache in helm's cache directory "
+             "($OCEAN_PROXY_CACHE_DIR; also OCEAN_PROXY_NO_CACHE=1); the result is the same",
     )
 
 

@@ -1,21 +1,24 @@
-"""Where ocean-proxy's caches live, whether they are on at all, and the user's cache secret.
+"""Where ocean-proxy's certificate cache lives, whether it is on at all, and the user's cache
+secret.
 
 ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
 (``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``); ``--no-cache`` or
-``OCEAN_PROXY_NO_CACHE=1`` turns every cache off.
+``OCEAN_PROXY_NO_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
+
+from post_renderer.private_files import create_file, read_opened, refusal
 
 _SECRET = 32  # bytes of the user's cache secret
 
 
 def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | None:
-    """The directory the caches go under, or None when they are turned off (a str: a hit of
-    the output cache does without pathlib)."""
+    """The directory the cache goes under, or None when it is turned off."""
     if disabled or environ.get("OCEAN_PROXY_NO_CACHE", "") not in ("", "0"):
         return None
     return environ.get("OCEAN_PROXY_CACHE_DIR") or os.path.join(helm_home(environ, "CACHE"),
@@ -31,25 +34,6 @@ def helm_home(environ: Mapping[str, str], kind: str) -> str:
         else os.path.join(os.path.expanduser("~"), f".{kind.lower()}", "helm"))
 
 
-def store_file(directory: str, name: str, data: bytes, mode: int) -> bool:
-    """Put ``data`` in ``directory/name`` whole or not at all (a temporary file, renamed);
-    False when the directory is read-only, full or raced: a cache only misses then."""
-    temporary = os.path.join(directory, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, os.path.join(directory, name))
-    except OSError:
-        try:  # noqa: SIM105 - contextlib.suppress would be an import for every cache hit
-            os.unlink(temporary)
-        except OSError:
-            pass
-        return False
-    return True
-
-
 def secret_path(environ: Mapping[str, str]) -> str:
     """``$OCEAN_PROXY_CACHE_KEY_FILE``, else ``ocean-proxy/cache.key`` in helm's config
     directory (``$HELM_CONFIG_HOME``, ``$XDG_CONFIG_HOME/helm``, ``~/.config/helm``)."""
@@ -58,26 +42,23 @@ def secret_path(environ: Mapping[str, str]) -> str:
     return os.path.join(helm_home(environ, "CONFIG"), "ocean-proxy", "cache.key")
 
 
-def machine_secret(environ: Mapping[str, str]) -> bytes | None:
-    """The user's random cache secret, made on first use (0600); None when it can be neither
-    read nor made, and then nothing is cached."""
+def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
+    """The user's random cache secret, made on first use (0600), or None; and, when a key
+    file is there but must not be used (a link, another user's, readable by others), why."""
     path = secret_path(environ)
     for _ in range(2):
         try:
-            with open(path, "rb") as handle:
-                secret = handle.read(_SECRET + 1)
-            return secret if len(secret) == _SECRET else None
+            found = os.lstat(path)
         except FileNotFoundError:
-            pass
-        except OSError:
-            return None
-        try:
-            os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(os.urandom(_SECRET))
-        except FileExistsError:  # another run made it first: read theirs
+            create_file(path, os.urandom(_SECRET))  # or another run made it first: read theirs
             continue
         except OSError:
-            return None
-    return None
+            return None, None
+        if not stat.S_ISREG(found.st_mode):
+            return None, f"the cache key {path} is not a regular file"
+        why = refusal(found, f"the cache key {path}")
+        if why is not None:
+            return None, why
+        secret = read_opened(path, _SECRET)
+        return (secret if secret is not None and len(secret) == _SECRET else None), None
+    return None, None

@@ -2,9 +2,7 @@
 codes.
 
 Exit codes: 0 success, 1 bad input / refused bundle / failed check, 2 usage error.
-Heavy modules are imported by the command that needs them, so ``--help`` and the
-pass-through path of the post-renderer start fast; the post-renderer run as helm runs it,
-without arguments, does not even import argparse.
+Heavy modules are imported by the command that needs them, so ``--help`` starts fast.
 """
 
 from __future__ import annotations
@@ -13,35 +11,18 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from post_renderer import TYPE_CHECKING
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError
 from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
 if TYPE_CHECKING:
     import argparse
-    from typing import Protocol
-
-    class ArgumentReader(Protocol):
-        """An argparse parser, or what stands in for it."""
-
-        def parse_args(self, args: list[str]) -> argparse.Namespace: ...
-
-# What ``ocean-proxy-post-renderer`` without arguments parses to, and the switches that only
-# turn one of them on (tests/test_cli.py holds both to the parser): importing argparse and
-# building the parser are a large part of a cache hit's time.
-SWITCHES = {"--no-cache": "no_cache", "--strict": "strict", "--explain": "explain",
-            "--plan": "plan"}
-POST_RENDERER_DEFAULTS = {
-    "filename": "-", "proxy_url": None, "ca_file": None, "no_proxy": None, "config": None,
-    "workload": None, "auto_update": None, "strict": False, "no_cache": False,
-    "explain": False, "plan": False,
-}
 
 
 def main(argv: Sequence[str] | None = None,
-         parser_factory: Callable[[], ArgumentReader] | None = None) -> int:
+         parser_factory: Callable[[], argparse.ArgumentParser] | None = None) -> int:
     # Library warnings (ruamel on a reused anchor, cryptography on BER) quote the input, which
     # can hold secrets, in a form meant for developers: what users need, the reporter says.
     warnings.simplefilter("ignore")
@@ -127,7 +108,7 @@ def _say(reporter: Reporter, messages: Sequence[Message], *, only_warnings: bool
 
 
 def _parse(arguments: list[str],
-           parser_factory: Callable[[], ArgumentReader] | None) -> argparse.Namespace:
+           parser_factory: Callable[[], argparse.ArgumentParser] | None) -> argparse.Namespace:
     if parser_factory is None:
         from post_renderer.arguments import build_parser
 
@@ -137,26 +118,9 @@ def _parse(arguments: list[str],
 
 def post_renderer_main() -> int:
     """``ocean-proxy-post-renderer [options]``: the same as ``ocean-proxy render [options]``."""
-    arguments = sys.argv[1:]
-    if all(argument in SWITCHES for argument in arguments):
-        return main(arguments, _SwitchesOnly)
     from post_renderer.arguments import build_post_renderer_parser
 
-    return main(arguments, build_post_renderer_parser)
-
-
-class _SwitchesOnly:
-    """What stands in for the post-renderer's parser when there are only switches (or no
-    arguments at all, as helm runs it): each one turns its setting on."""
-
-    def parse_args(self, args: list[str]) -> argparse.Namespace:
-        from types import SimpleNamespace
-
-        from post_renderer.commands.render import run
-
-        parsed = {**POST_RENDERER_DEFAULTS, **{SWITCHES[switch]: True for switch in args}}
-        # argparse.Namespace is a SimpleNamespace in all but name, and importing it is the cost
-        return SimpleNamespace(**parsed, handler=run)  # type: ignore[return-value]
+    return main(sys.argv[1:], build_post_renderer_parser)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ import re
 import stat
 import sys
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from post_renderer import TYPE_CHECKING
 from post_renderer.errors import OceanProxyError
 
 if TYPE_CHECKING:
@@ -93,16 +93,6 @@ def _without_credentials(text: str) -> str:
     return _CREDENTIALS.sub(mask, text)
 
 
-def percent_decoded(text: str) -> str:
-    """``urllib.parse.unquote`` without importing urllib (every run calls this, a cache hit
-    too): %XX sequences as UTF-8, undecodable bytes replaced."""
-    if "%" not in text:
-        return text
-    raw = re.sub(rb"%([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]),
-                 text.encode("utf-8"))
-    return raw.decode("utf-8", "replace")
-
-
 def credentials_in(texts: Iterable[str]) -> list[str]:
     """The credentials of every URL in ``texts`` (arguments, environment), as written and
     decoded. A user name and password run from '://' to the last '@', whatever they hold.
@@ -110,6 +100,8 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
         >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])
         ["bob:it's a s3cret", "it's a s3cret"]
     """
+    from urllib.parse import unquote
+
     found: list[str] = []
     for text in texts:
         for scheme_end in (m.end() for m in re.finditer("://", text)):
@@ -117,8 +109,7 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
             if not at:
                 continue
             password = userinfo.partition(":")[2]
-            for secret in (userinfo, password, percent_decoded(userinfo),
-                           percent_decoded(password)):
+            for secret in (userinfo, password, unquote(userinfo), unquote(password)):
                 if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
                     found.append(secret)
     return found

@@ -1,7 +1,7 @@
 """The package's floors, read from its imports: render, trust and network stay apart.
 
     proxy_settings, errors, user_files, output_file,
-    cache_home, output_cache                          shared ground every floor may use
+    cache_home, private_files                         shared ground every floor may use
     trust                                             certificates; imports no other floor
     network                                           live probes; sees trust only through its face
     render                                            the pipeline; sees trust only through its face
@@ -31,8 +31,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "post_renderer"
-SHARED = {"errors", "proxy_settings", "user_files", "output_file", "cache_home", "output_cache",
-          "digests", "__init__", "__version__", "TYPE_CHECKING"}
+SHARED = {"errors", "proxy_settings", "user_files", "output_file", "cache_home", "private_files",
+          "__init__", "__version__"}
 # floor -> the floors it may import (besides itself and the shared ground)
 ALLOWED = {
     "trust": set(),
@@ -262,3 +262,51 @@ def test_each_room_imports_only_the_rooms_below_it(room):
                 if other != room and other not in ROOMS[room]:
                     crossings.append(f"{module} imports {target}")
     assert crossings == []
+
+
+# What the package leaves to its libraries (cryptography, hashlib and hmac, jsonpatch, argparse,
+# urllib.parse): a module that reaches for CPython's private hash modules, pads an HMAC key,
+# reads DER tags or does modular arithmetic on signatures is writing one of them again.
+HAND_WRITTEN = {
+    r"\b_sha(?:2|256|3|512|1)\b|\b_md5\b|\b_blake2\b": "a private hash module of CPython",
+    r"0x36\b.*0x5[cC]\b|0x5[cC]\b.*0x36\b": "HMAC's ipad/opad (RFC 2104)",
+    r"\bpow\([^)]*,[^)]*,[^)]*\)": "modular exponentiation (a signature check)",
+    r"\b_compare_digest\b": "the constant-time comparison under hmac",
+    r"\b(?:shake_256|shake_128)\b.*\^|\bkeystream\b": "a stream cipher",
+    r"&\s*0x7[fF]\b": "a DER length read by hand",
+    r"\bSEQUENCE\s*=\s*0x30|\b0x30\b.*\b0x02\b.*\b0x06\b": "DER tags read by hand",
+}
+# What no library does, each in one small function: OpenSSL's canonical form of a subject name
+# (the <hash>.0 file name), and where the certificate ends in OpenSSL's TRUSTED CERTIFICATE
+# form (the certificate, then its trust settings).
+DER_BY_HAND_ALLOWED = {"trust/subject_hash.py", "trust/formats.py"}
+
+
+def test_no_module_parses_der_checks_signatures_or_hashes_by_hand():
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for pattern, what in HAND_WRITTEN.items():
+            if "DER" in what and path.relative_to(PACKAGE).as_posix() in DER_BY_HAND_ALLOWED:
+                continue
+            for match in re.finditer(pattern, text):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(f"{path.relative_to(PACKAGE)}:{line}: {what}")
+    assert found == []
+
+
+def test_the_readers_the_libraries_replaced_stay_gone():
+    gone = {"der.py", "x509_der.py", "x509_names.py", "x509_extensions.py", "signatures.py",
+            "digests.py", "output_cache.py"}
+    assert {p.name for p in PACKAGE.rglob("*.py")} & gone == set()
+
+
+def test_certificates_are_read_by_cryptography_and_hashed_by_hashlib():
+    imports = {path.relative_to(PACKAGE).as_posix(): path.read_text(encoding="utf-8")
+               for path in PACKAGE.rglob("*.py")}
+    readers = [name for name, text in imports.items() if "load_der_x509_certificate" in text
+               or "load_pem_x509_certificate" in text]
+    assert readers and all("from cryptography" in imports[name] for name in readers)
+    hashing = [name for name, text in imports.items() if re.search(r"\bsha256\(", text)]
+    assert hashing and all(re.search(r"^\s*import hashlib", imports[name], re.M)
+                           for name in hashing), hashing

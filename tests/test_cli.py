@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from post_renderer import cli
 from post_renderer.arguments import build_parser, build_post_renderer_parser
-from post_renderer.cli import SWITCHES, main
+from post_renderer.cli import main
 
 SECRET = "S3cret'P%40ss"
 PROXY_URL = f"http://u:{SECRET}@proxy.corp:3128"
@@ -54,31 +53,6 @@ def _parse(*argv: str, post_renderer: bool = False):
 def test_network_commands_take_proxy_url_and_still_the_old_proxy(command: str,
                                                                  spelling: list[str]) -> None:
     assert _parse(command, *spelling).proxy_url == PROXY_URL
-
-
-def test_a_post_renderer_run_without_arguments_reads_what_its_parser_would() -> None:
-    """Without arguments (how helm runs it) the post-renderer skips argparse: what it reads
-    instead is what the parser says, and it runs the render command."""
-    from post_renderer import arguments
-    from post_renderer.commands import render
-
-    parsed = vars(_parse(post_renderer=True))
-    assert parsed.pop("handler") is arguments._run_render  # which runs render.run
-    assert parsed == cli.POST_RENDERER_DEFAULTS
-    stand_in = cli._SwitchesOnly().parse_args([])
-    assert stand_in.handler is render.run
-    assert {k: v for k, v in vars(stand_in).items() if k != "handler"} == parsed
-
-
-@pytest.mark.parametrize("switches", [[switch] for switch in SWITCHES] + [
-    list(SWITCHES), ["--strict", "--no-cache", "--strict"], ["--plan", "--explain"]])
-def test_a_post_renderer_run_with_only_switches_reads_what_its_parser_would(switches):
-    """The switches the post-renderer takes without argparse mean what the parser says."""
-    expected = vars(_parse(*switches, post_renderer=True))
-    expected.pop("handler")
-    read = vars(cli._SwitchesOnly().parse_args(switches))
-    read.pop("handler")
-    assert read == expected
 
 
 def test_render_and_the_post_renderer_take_proxy_url() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 
 import pytest
@@ -106,3 +107,44 @@ def test_the_replacement_is_explained_and_a_second_post_render_keeps_it():
                            capture_output=True, env=clean_env(), timeout=60)
     assert again.returncode == 0, again.stderr.decode()
     assert again.stdout == first.stdout
+
+
+_COUNT_SCRYPT = """
+import hashlib, sys
+calls = []
+real = hashlib.scrypt
+hashlib.scrypt = lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs)
+from post_renderer.cli import main
+code = main(["render", "--no-cache"])
+sys.stderr.write(f"scrypt calls: {len(calls)}\\n")
+sys.exit(code)
+"""
+
+
+SPOT_TOKEN = "6f1c0e4b9a7d2e3f5a8b1c4d7e0f3a6b9c2d5e8f1a4b7c0d3e6f9a2b5c8d1e4f"
+
+
+def scrypt_calls_and_annotation(*flags: str) -> tuple[int, str]:
+    rendered = helm3("--set-string", f"spotinst.proxyUrl={URL}", *flags).stdout
+    done = subprocess.run([str(VENV_BIN / "python"), "-c", _COUNT_SCRYPT], input=rendered,
+                          capture_output=True, env=clean_env(), timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    calls = int(done.stderr.decode().rsplit("scrypt calls: ", 1)[1])
+    return calls, re.search(r"checksum/proxy: (\w+)", done.stdout.decode()).group(1)
+
+
+def test_a_proxy_password_costs_one_scrypt_per_run_however_many_ask():
+    """Without a Spot token in a Secret to key it, checksum/proxy stretches the password with
+    scrypt, the slowest step of a render: the controller, the auto-update Job's overlay and
+    the lints all want it, and the password is stretched once."""
+    assert scrypt_calls_and_annotation()[0] == 1  # the vendor flags' token is a stand-in
+
+
+def test_with_the_spot_token_in_its_secret_no_scrypt_runs_and_the_password_still_counts():
+    calls, keyed = scrypt_calls_and_annotation("--set", f"spotinst.token={SPOT_TOKEN}")
+    assert calls == 0
+    _, other_password = scrypt_calls_and_annotation(
+        "--set", f"spotinst.token={SPOT_TOKEN}",
+        "--set-string", f"spotinst.proxyUrl={URL.replace(PASSWORD, 'An0ther')}")
+    _, other_token = scrypt_calls_and_annotation("--set", f"spotinst.token={SPOT_TOKEN[::-1]}")
+    assert len({keyed, other_password, other_token}) == 3

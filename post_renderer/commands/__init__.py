@@ -8,8 +8,7 @@ the output first, then the messages, so a failed write never follows a success s
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from post_renderer import TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from post_renderer.errors import OceanProxyError

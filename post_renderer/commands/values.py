@@ -29,6 +29,9 @@ from typing import Any, NamedTuple
 from post_renderer.commands import Outcome
 from post_renderer.errors import ConfigError, OverlayError, TargetError, shown
 from post_renderer.render.release.settings import UserSettings
+from post_renderer.user_files import read_user_file
+
+MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 
 # Strings helm (YAML 1.1) would read as something else: 'on' is true there, '1e3' a number.
 _YAML11_SPECIAL = re.compile(
@@ -160,17 +163,18 @@ def read_user_values(paths: list[str]) -> list[Any]:
 
     loaded = []
     for path in paths:
+        name = shown(path, quoted=False)
         try:
-            with open(path, encoding="utf-8") as handle:
-                document = YAML(typ="safe").load(handle)
-        except OSError as error:
-            raise ConfigError(f"cannot read {path} ({error.strerror})",
-                              hint="check the path given to --values") from None
+            text = read_user_file(path, MAX_VALUES_BYTES, "values file").decode("utf-8")
+            document = YAML(typ="safe").load(text)
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
+                              hint="give the values file you pass to helm with -f") from None
         except YAMLError:
-            raise ConfigError(f"{path} is not a YAML values file",
+            raise ConfigError(f"{name} is not a YAML values file",
                               hint="give the values file you pass to helm with -f") from None
         if document is not None and not isinstance(document, dict):
-            raise ConfigError(f"{path} is not a map of values",
+            raise ConfigError(f"{name} is not a map of values",
                               hint="give the values file you pass to helm with -f")
         loaded.append(document or {})
     return loaded

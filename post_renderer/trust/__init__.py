@@ -23,8 +23,8 @@ from post_renderer.trust.runtime_rules import go_chain_refusal
 
 MAX_CA_FILE_BYTES = MAX_INPUT_BYTES + 1  # one byte more, so that "too large" is seen as such
 
-# Loaded on first use: they import cryptography, which a render never needs (fact_cache,
-# x509_der).
+# Loaded on first use: they import cryptography at once, which a render whose certificate
+# facts are all in the fact cache never needs.
 _NEEDS_CRYPTOGRAPHY = {
     "ChainAnalysis": "chain_analysis", "analyse_chain": "chain_analysis",
     "find_issuer": "chain_analysis", "fields_from_cryptography": "x509_cryptography",

@@ -57,23 +57,9 @@ class Certificate(NamedTuple):
 
 @functools.lru_cache(maxsize=256)  # a bundle, a release or a test may hold one CA many times
 def certificate_from_der(der: bytes) -> Certificate:
-    """Parse one DER certificate; ValueError when it is not a valid X.509 certificate.
-
-    Ordinary certificates are read in pure Python (x509_der), so that a cold run need not
-    import cryptography; every other one, damaged ones included, is judged by cryptography.
-    """
+    """Parse one DER certificate with cryptography; ValueError when it is not a valid X.509
+    certificate."""
     # imported here: a run whose facts all come from the fact cache reads no certificate
-    from post_renderer.trust.der import NotHandled
-    from post_renderer.trust.x509_der import fields_from_der
-
-    try:
-        return certificate_from_fields(fields_from_der(der))
-    except NotHandled:
-        return certificate_with_cryptography(der)
-
-
-def certificate_with_cryptography(der: bytes) -> Certificate:
-    """``certificate_from_der`` as cryptography reads it: the reference for every case."""
     from cryptography import x509
 
     try:

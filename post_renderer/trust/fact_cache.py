@@ -10,12 +10,17 @@ exactly as a freshly parsed one.
     cert = facts.certificate(der)               # parsed only on a miss
 
 Where: ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
-(``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``); one JSON file per
-certificate under ``facts-<version>/``, so an upgrade never reads an older version's
-findings. ``OCEAN_PROXY_NO_CACHE=1`` or ``--no-cache`` turns it off. The cache is only ever
-an optimisation: a missing, unreadable, corrupt or read-only cache is a miss, and a file is
-written to a private temporary name and renamed into place, so two runs at once never see
-half a file.
+(``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``): one file per
+certificate, ``<sha256>.json``, at most 64 KiB each and the newest 512 kept.
+``OCEAN_PROXY_NO_CACHE=1`` or ``--no-cache`` turns it off.
+
+Each file starts with an HMAC-SHA256, under a random secret of the user's kept outside the
+cache (``cache_home.user_secret``), over this version of ocean-proxy, the key and the facts:
+a file forged without the secret, or written by another version, is a miss. Files are read
+and written as ``private_files`` does (no link or FIFO followed, 0600 in a 0700 directory):
+a cache directory or key that another user owns or may read or write is not used, and
+``unused_because`` says why. The cache is only ever an optimisation: a missing, unreadable,
+corrupt or read-only cache is a miss.
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from post_renderer import __version__
-from post_renderer.cache_home import cache_home, machine_secret, store_file
+from post_renderer.cache_home import cache_home, user_secret
+from post_renderer.private_files import directory_refusal, prune, read_file, write_file
 from post_renderer.trust.certificate import Certificate, certificate_from_der
 from post_renderer.trust.finding import Finding
 
@@ -42,38 +49,45 @@ _FIELDS = {  # Certificate field -> the JSON types it may hold
 }
 
 _TAG = 32  # bytes of HMAC-SHA256 before each fact file's JSON
+MAX_FILE_BYTES = 64 * 1024  # facts are a few hundred bytes; AIA URLs could add some
+MAX_ENTRIES = 512
+_NAME = re.compile(r"[0-9a-f]{64}\.json")  # the only names the cache writes, or prunes
 
 
 class FactCache:
     """Certificates by the SHA-256 of their DER; ``directory=None`` parses every time."""
 
-    def __init__(self, directory: str | os.PathLike[str] | None, secret: bytes = b"") -> None:
-        # a str, not a pathlib.Path: a cold run would import pathlib (and more) only for this
+    def __init__(self, directory: str | os.PathLike[str] | None, secret: bytes = b"",
+                 unused_because: str | None = None) -> None:
         self.directory = None if directory is None else os.fspath(directory)
         self._secret = secret  # files are authenticated with it: a forged fact is a miss
+        self.unused_because = unused_because  # why a configured cache is off, for a notice
 
     def certificate(self, der: bytes) -> Certificate:
         """The facts of one DER certificate; ValueError when it is not a valid certificate."""
         if self.directory is None:
             return certificate_from_der(der)
         key = hashlib.sha256(der).hexdigest()
-        path = os.path.join(self.directory, f"{key}.json")
-        cached = _read(path, der, key, self._secret)
+        cached = _read(self.directory, key, der, self._secret)
         if cached is not None:
             return cached
         cert = certificate_from_der(der)
         if cert.der == der:  # re-encoded input would be a different key: not worth keeping
-            _write(path, cert, self._secret)
+            _write(self.directory, cert, self._secret)
         return cert
 
 
 def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> FactCache:
-    """The cache the environment asks for, or a disabled one (also when there is no secret)."""
+    """The cache the environment asks for, or a disabled one: turned off, no secret, or a
+    directory or key others could steer (then ``unused_because`` says why)."""
     home = cache_home(environ, disabled=disabled)
-    secret = machine_secret(environ) if home is not None else None
-    if home is None or secret is None:
+    if home is None:
         return FactCache(None)
-    return FactCache(os.path.join(home, f"facts-{__version__}"), secret)
+    secret, why = user_secret(environ)
+    why = why or directory_refusal(home)
+    if why is not None:
+        return FactCache(None, unused_because=f"the certificate cache is not used: {why}")
+    return FactCache(home, secret) if secret is not None else FactCache(None)
 
 
 def facts_json(cert: Certificate) -> dict[str, Any]:
@@ -107,28 +121,31 @@ def certificate_from_facts(facts: Any, der: bytes) -> Certificate:
     )
 
 
-def _read(path: str, der: bytes, key: str, secret: bytes) -> Certificate | None:
+def _read(directory: str, key: str, der: bytes, secret: bytes) -> Certificate | None:
+    stored = read_file(directory, f"{key}.json", MAX_FILE_BYTES)
+    if stored is None:
+        return None
+    tag, data = stored[:_TAG], stored[_TAG:]
+    if not hmac.compare_digest(tag, _tag(secret, key, data)):
+        return None  # written by someone without this user's secret, another version, or damaged
     try:
-        with open(path, "rb") as handle:
-            stored = handle.read()
-        tag, data = stored[:_TAG], stored[_TAG:]
-        if not hmac.compare_digest(tag, _tag(secret, key, data)):
-            return None  # written by someone without this user's secret, or damaged
         cert = certificate_from_facts(json.loads(data), der)
-    except (OSError, ValueError, KeyError, TypeError):  # any damage is a miss
+    except (ValueError, KeyError, TypeError):  # any damage is a miss
         return None
     return cert if cert.fingerprint == key else None
 
 
-def _write(path: str, cert: Certificate, secret: bytes) -> None:
+def _write(directory: str, cert: Certificate, secret: bytes) -> None:
     data = json.dumps(facts_json(cert), sort_keys=True).encode("utf-8")
-    tag = _tag(secret, cert.fingerprint, data)
-    store_file(os.path.dirname(path), os.path.basename(path), tag + data, 0o600)  # failed: parse
+    if write_file(directory, f"{cert.fingerprint}.json", _tag(secret, cert.fingerprint, data)
+                  + data):  # a failed write: parsed again next time
+        prune(directory, _NAME, MAX_ENTRIES)
 
 
 def _tag(secret: bytes, key: str, data: bytes) -> bytes:
-    """HMAC-SHA256 under the user's cache secret, over the file's key and its facts."""
-    return hmac.new(secret, key.encode("ascii") + b"\0" + data, hashlib.sha256).digest()
+    """HMAC-SHA256 under the user's cache secret, over this version, the key and the facts."""
+    message = b"\0".join((__version__.encode(), str(SCHEMA).encode(), key.encode("ascii"), data))
+    return hmac.new(secret, message, hashlib.sha256).digest()
 
 
 def _utc(text: Any) -> dt.datetime:

@@ -1,7 +1,7 @@
 """The neutral fields (x509_fields) of a certificate parsed by cryptography.
 
-The reference every other parser is measured against: it reads any certificate cryptography
-can load, and its errors are what users see for a damaged one.
+cryptography reads every certificate ocean-proxy looks at, and its errors are what users see
+for a damaged one.
 
     fields = fields_from_cryptography(x509.load_der_x509_certificate(der))
     fields.subject, fields.self_signed
@@ -109,6 +109,8 @@ def _public_key(cert: x509.Certificate) -> PublicKey:
 
 
 def _signed_by_itself(cert: x509.Certificate) -> bool:
+    """Whether the certificate's own key verifies its signature; anything that cannot be
+    checked is not signed by itself (names alone never make a root)."""
     try:
         cert.verify_directly_issued_by(cert)
     except (UnsupportedAlgorithm, ValueError):  # e.g. SHA-1, which cryptography will not check
@@ -119,19 +121,23 @@ def _signed_by_itself(cert: x509.Certificate) -> bool:
 
 
 def _weak_signature_by_itself(cert: x509.Certificate) -> bool:
-    """Check a SHA-1/MD5 self-signature by hand; when even that cannot, the names decide."""
+    """A self-signature verify_directly_issued_by declines (SHA-1, MD5), checked with the
+    certificate's own key; an algorithm nothing here can check answers False."""
     try:
         key, digest = cert.public_key(), cert.signature_hash_algorithm
-        if digest is None:  # e.g. Ed25519: no separate digest to check by hand
-            return True
+        if digest is None:
+            return False
         if isinstance(key, rsa.RSAPublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), digest)
+            padding_ = cert.signature_algorithm_parameters
+            if not isinstance(padding_, (padding.PKCS1v15, padding.PSS)):
+                return False
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding_, digest)
         elif isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(digest))
         elif isinstance(key, dsa.DSAPublicKey):
             key.verify(cert.signature, cert.tbs_certificate_bytes, digest)
-    except InvalidSignature:
+        else:
+            return False
+    except Exception:  # InvalidSignature, or an algorithm or key nothing here can check
         return False
-    except Exception:  # an algorithm nothing here can check: the matching names decide
-        return True
     return True

@@ -1,9 +1,8 @@
 """What the checks read from one X.509 certificate, whoever parsed it.
 
-Two parsers fill it in: ``x509_der.fields_from_der`` (pure Python, for ordinary CAs, so a
-cold run needs no cryptography) and ``x509_cryptography.fields_from_cryptography`` (every
-other certificate, and the chains the network commands see). Both must give equal fields
-for the same DER; the rules (runtime_rules) and the facts (certificate) read only this.
+cryptography reads the certificate (``x509_cryptography.fields_from_cryptography``); the rules
+(runtime_rules) and the facts (certificate) read only this, so they can be tested on fields
+a certificate could not easily be made to have.
 
     fields.subject            # 'CN=Corp Root CA,O=Corp', as cryptography's rfc4514_string()
     fields.basic_constraints  # BasicConstraints(ca=True, path_length=0), or None: absent

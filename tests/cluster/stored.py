@@ -3,8 +3,10 @@
 ``Stored.read(api, namespace)`` takes the Deployments, Secrets and ConfigMaps as stored.
 ``pod_problems`` lists every reason a pod of theirs (and of the auto-update Job embedded in
 the chart's ConfigMap) could not start as meant: an env name twice in a container, a mount
-without its volume, a Secret or ConfigMap (or a key of it) that a non-optional reference, a
-volume or a ``subPath`` needs and the namespace lacks. ``leaks`` lists every place a secret
+without its volume, a Secret or ConfigMap (or a key of it) that a reference, a volume or a
+``subPath`` needs and the namespace lacks. An ``optional`` reference may miss, except to a
+Secret of ocean-proxy's (``*ocean-proxy*``): without it, a container would start quietly
+without the proxy or the CA. ``leaks`` lists every place a secret
 shows in plain sight: a ConfigMap, an annotation, a plain env value.
 """
 
@@ -21,6 +23,7 @@ from .server import ApiServer
 
 JOB_KEY = "auto-update.job"
 KEEP = ("helm.sh/resource-policy", "keep")
+OURS = "ocean-proxy"
 Object = dict[str, Any]
 
 
@@ -69,6 +72,10 @@ def _containers(spec: Object) -> Iterator[Object]:
     yield from spec.get("containers") or []
 
 
+def _required(ref: Object, name: str) -> bool:
+    return not ref.get("optional") or OURS in name
+
+
 def _missing(stored: Stored, kind: str, name: str, keys: Iterable[str]) -> list[str]:
     present = stored.keys(kind, name)
     if present is None:
@@ -84,13 +91,13 @@ def _env_problems(stored: Stored, container: Object) -> list[str]:
         source = entry.get("valueFrom") or {}
         for field, kind in (("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")):
             ref = source.get(field)
-            if ref and not ref.get("optional"):
+            if ref and _required(ref, ref["name"]):
                 problems += [f"env {entry['name']}: {p}"
                              for p in _missing(stored, kind, ref["name"], [ref["key"]])]
     for entry in container.get("envFrom") or []:
         for field, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
             ref = entry.get(field)
-            if ref and not ref.get("optional"):
+            if ref and _required(ref, ref["name"]):
                 problems += _missing(stored, kind, ref["name"], [])
     return problems
 
@@ -115,7 +122,7 @@ def _mount_problems(stored: Stored, container: Object, volumes: dict[str, Object
             problems.append(f"{where}: no volume {mount['name']!r}")
             continue
         source = _volume_source(volume)
-        if source is None or source[2]:
+        if source is None or (source[2] and OURS not in source[1]):
             continue
         kind, name, _, items = source
         sub_path = mount.get("subPath")

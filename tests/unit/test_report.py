@@ -47,12 +47,3 @@ def test_a_password_echoed_back_by_argparse_is_masked(password):
 def test_the_placeholder_our_hints_show_is_not_masked():
     text = said(UsageError("x", hint="use the form http://[user:password@]proxy.example.com"))
     assert "http://[user:password@]proxy.example.com" in text
-
-
-@pytest.mark.parametrize("text", ["p%40ss", "caf%C3%A9", "50%", "%zz%4", "plain", "%E2%82", ""])
-def test_percent_decoding_is_urllibs_unquote(text):
-    from urllib.parse import unquote
-
-    from post_renderer.report import percent_decoded
-
-    assert percent_decoded(text) == unquote(text)

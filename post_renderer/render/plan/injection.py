@@ -35,6 +35,10 @@ _OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z
 OBJECT_NAME_LIMIT = 253
 
 
+# A Spot token is 64 hex digits; anything shorter is not trusted to key checksum/proxy.
+MIN_KEY_BYTES = 32
+
+
 class Injection(NamedTuple):
     """What the target pods get, and where the supporting Secrets live."""
 
@@ -52,6 +56,7 @@ class Injection(NamedTuple):
     values_shape: bool = False  # the pods as the chart's values give them (see overlay)
     ca_volume_secret: str | None = None  # the kept Secret the CA volume mounts, if not ca_secret
     chart_proxy_key: KeyRef | None = None  # the controller's HTTPS_PROXY, left to the chart
+    checksum_key: bytes | None = None  # keys checksum/proxy's credentials (filters.rollout)
     overlay: Overlay | None = None  # the injection as chart values, built by the plan
     overlay_secret: str | None = None  # Secret holding it for the Job's helm
     notices: tuple[str, ...] = ()
@@ -134,6 +139,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         shared_proxy_secret=shared,
         proxy_from=proxy_from,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
+        checksum_key=chart.spot_token if len(chart.spot_token or b"") >= MIN_KEY_BYTES else None,
         notices=tuple(notices),
     )
     if not injection.empty:

@@ -31,6 +31,7 @@ PROXY_KEY = "proxy-url"  # in the chart's ConfigMap, and in the Secrets ocean-pr
 # PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
+TOKEN_ENV_NAME = "SPOTINST_TOKEN"  # the controller's Spot API token, from the chart's Secret
 
 
 class KeyRef(NamedTuple):
@@ -51,6 +52,7 @@ class ChartSettings(NamedTuple):
     ca_data: Setting | None = None  # value: the bundle bytes
     auto_update_jobs: tuple[KeyRef, ...] = ()
     no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries beyond our defaults
+    spot_token: bytes | None = None  # from a Secret only: a literal value is in the pod spec
 
 
 def read_chart_settings(release: Release) -> ChartSettings:
@@ -71,7 +73,21 @@ def read_chart_settings(release: Release) -> ChartSettings:
         if isinstance(get_path(resource.document, ("data", EMBEDDED_JOB_KEY)), str)
     )
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs,
-                         _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)))
+                         _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)),
+                         _spot_token(release))
+
+
+def _spot_token(release: Release) -> bytes | None:
+    token_ref = _key_ref(_first_env(release, (TOKEN_ENV_NAME,)))
+    if token_ref is None or token_ref.kind != "Secret":
+        return None
+    secret = release.get("Secret", token_ref.name)
+    if secret is None:
+        return None
+    try:
+        return _secret_bytes(secret, token_ref.key) or None
+    except ManifestError:  # not ours to judge here: without it, the checksum uses scrypt
+        return None
 
 
 def _no_proxy_entries(entry: YamlNode) -> tuple[str, ...]:

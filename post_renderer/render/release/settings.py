@@ -131,7 +131,11 @@ def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
     from ruamel.yaml.error import YAMLError
 
     name = shown(path, quoted=False)
-    text = read_user_file(path, MAX_CONFIG_BYTES, "config file").decode("utf-8", "replace")
+    try:
+        text = read_user_file(path, MAX_CONFIG_BYTES, "config file").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"config file {name} is not UTF-8 text (byte {error.start})",
+                          hint="save the config file as UTF-8") from None
     try:
         data = YAML(typ="safe", pure=True).load(text)
     except YAMLError as error:

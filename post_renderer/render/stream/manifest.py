@@ -19,8 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ManifestError
-from post_renderer.render.stream.block_yaml import write_block
-from post_renderer.render.stream.kube import PatchOp, YamlNode, apply_patch
+from post_renderer.render.stream.kube import PatchOp, YamlNode
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -34,7 +33,6 @@ _DEEP_INDENT = re.compile(r"^ {1000}", re.MULTILINE)
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 _HARMLESS_QUOTE = re.compile(
     r"^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$", re.DOTALL)
-_STR_TAG = "tag:yaml.org,2002:str"
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
 # Plain scalars a YAML 1.1 reader does not read as strings (booleans, null, numbers, times).
 _YAML11_NOT_STRING = re.compile(
@@ -118,8 +116,22 @@ def _parser(pure: bool = False) -> YAML:
 @functools.lru_cache(maxsize=4)
 def _round_trip(style: DocumentStyle) -> YAML:
     from ruamel.yaml import YAML
+    from ruamel.yaml.emitter import RoundTripEmitter
+
+    class Yaml11FlowEmitter(RoundTripEmitter):
+        """ruamel.yaml's emitter (YAML 1.2), but a scalar with a ':' is quoted inside a flow
+        collection: YAML 1.1 readers (older libyaml releases and the parsers ported from
+        them) end a plain scalar there, so ``{value: http://proxy.corp:3128}`` is an error
+        to them."""
+
+        def analyze_scalar(self, scalar: Any) -> Any:
+            analysis = super().analyze_scalar(scalar)
+            if ":" in scalar:
+                analysis.allow_flow_plain = False
+            return analysis
 
     yaml = YAML(typ="rt", pure=True)
+    yaml.Emitter = Yaml11FlowEmitter
     yaml.preserve_quotes = True
     yaml.width = 1 << 30
     if style.sequence_indent:
@@ -179,13 +191,15 @@ def _without_content(problem: str) -> str:
 
 def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentStyle) -> str:
     """The document's text with ``ops`` applied, edited in place where possible."""
+    import jsonpatch
+
     from post_renderer.render.stream.splice import Unsupported, splice
 
     ops = [kubernetes_safe_op(op) for op in ops]
     text = None
     try:
         spliced = splice(document.text, document.node, ops, _block_writer(style))
-        expected = apply_patch(document.data, ops)
+        expected = jsonpatch.apply_patch(document.data, ops)
         if parse_document(spliced, "the edited document").data == expected:
             text = spliced
     except Unsupported:
@@ -198,12 +212,14 @@ def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentS
 
 
 def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str:
+    import jsonpatch
+
     from post_renderer.render.stream.aliases import unshare_paths
 
     yaml = _round_trip(style)
     document = yaml.load(text)
     unshare_paths(document, [op["path"] for op in ops])  # as the plan's data was
-    apply_patch(document, ops, in_place=True)
+    jsonpatch.apply_patch(document, ops, in_place=True)
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
@@ -216,23 +232,14 @@ def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _block_writer(style: DocumentStyle) -> Callable[[YamlNode], str]:
-    """Block YAML at column 0 for a value we add: ``block_yaml`` where it can write it,
-    ruamel.yaml's round-trip dumper (the same bytes, slower) for the rest."""
-    from ruamel.yaml.nodes import ScalarNode
-
+    """Block YAML at column 0 for a value we add, as ruamel.yaml's round-trip dumper writes it
+    in this document's style."""
     yaml = _round_trip(style)
-    resolver = yaml.resolver
-
-    def resolves_to_str(text: str) -> bool:
-        return str(resolver.resolve(ScalarNode, text, (True, False))) == _STR_TAG
 
     def write(value: YamlNode) -> str:
-        text = write_block(value, style.sequence_indent, resolves_to_str)
-        if text is None:
-            out = io.StringIO()
-            yaml.dump(value, out)
-            text = out.getvalue()
-        return text
+        out = io.StringIO()
+        yaml.dump(value, out)
+        return out.getvalue()
 
     return write
 

@@ -2,10 +2,10 @@
 
 The planner's RFC 6902 operations become text edits at the positions the YAML parser
 reports for each node: replacing a list item or a value, appending to a block list, adding
-a key to a block mapping, removing a list item or a key. Inserted values are written as
-ruamel.yaml writes them (``block_yaml``, else ruamel.yaml itself), re-indented to where they
-go. So a changed Deployment keeps its comments, its
-key order, its quoting and even its mixed list indentation, and is not re-serialised.
+a key to a block mapping, removing a list item or a key. Inserted values are written by
+ruamel.yaml's dumper, re-indented to where they go. So a changed Deployment keeps its
+comments, its key order, its quoting and even its mixed list indentation, and is not
+re-serialised.
 
 Anything else (flow collections, anchors and aliases, merge keys, a value changing its
 kind) raises ``Unsupported``; the caller then uses ruamel.yaml's round-trip instead. The

@@ -26,7 +26,6 @@ from post_renderer.render.plan.protocol import NO_WANTS, PlanContext, Proposal
 from post_renderer.render.stream.kube import (
     PatchOp,
     YamlNode,
-    apply_patch,
     get_path,
     pod_template_path,
     pointer,
@@ -66,8 +65,10 @@ def propose(context: PlanContext) -> list[Proposal]:
 
 def emitted_checksum(document: YamlNode, ops: list[PatchOp]) -> str:
     """SHA-256 over the document with ``ops`` applied, as canonical JSON."""
+    import jsonpatch
+
     plain = json.loads(json.dumps(document, default=str))
-    emitted = apply_patch(plain, ops) if ops else plain
+    emitted = jsonpatch.apply_patch(plain, ops) if ops else plain
     canonical = json.dumps(emitted, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

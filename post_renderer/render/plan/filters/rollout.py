@@ -5,13 +5,21 @@ whitespace or duplicates); ``checksum/proxy`` covers the proxy URL and the NO_PR
 A changed CA or proxy therefore restarts the pods, which is what loads the new settings.
 
 The proxy credentials are part of the checksum, since a new password must restart the
-pods too, but only through scrypt, with a salt tied to the proxy, so the annotation
-(readable by anyone who can read pods) gives away nothing but the cost of guessing.
+pods too, but the annotation is readable by anyone who can read pods, and must not let them
+test password guesses. When the release renders the controller's Spot token in a Secret
+(``SPOTINST_TOKEN``; the usual install), the credentials enter as an HMAC-SHA256 keyed by
+that token: without the token, which only those who can read Secrets see (and they can read
+the proxy Secret itself), a guess cannot be checked at all. Otherwise they enter through
+scrypt, with a salt tied to the proxy, so a guess costs scrypt; that is the slowest step of
+a render (about 50 ms), so it runs once per run, however many workloads, overlays and lints
+ask for the annotation.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 
 from post_renderer.proxy_settings.proxy_url import ProxyUrl
 from post_renderer.render.plan.injection import Injection
@@ -34,14 +42,23 @@ def propose(context: PlanContext) -> list[Proposal]:
             for change in annotation_changes(workload, context.injection)]
 
 
-def proxy_checksum(proxy: ProxyUrl, no_proxy: tuple[str, ...]) -> str:
+def proxy_checksum(proxy: ProxyUrl, no_proxy: tuple[str, ...], key: bytes | None = None) -> str:
+    """The proxy settings' checksum; ``key``, a secret pod readers cannot see, keys the
+    credentials (else scrypt stretches them)."""
     lines = [f"proxy {proxy.without_credentials}"]
     lines += (f"no-proxy {entry}" for entry in sorted(set(no_proxy)))
     if proxy.has_credentials:
         secret = f"{proxy.username}:{proxy.password or ''}".encode()
         salt = f"ocean-proxy/{PROXY_ANNOTATION}/{proxy.netloc}".encode()
-        lines.append(f"credentials {hashlib.scrypt(secret, salt=salt, **SCRYPT).hex()}")
+        digest = hmac.new(key, salt + b"\0" + secret, hashlib.sha256).hexdigest() if key \
+            else _stretched(secret, salt)
+        lines.append(f"credentials {digest}")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _stretched(secret: bytes, salt: bytes) -> str:
+    return hashlib.scrypt(secret, salt=salt, **SCRYPT).hex()
 
 
 def wanted_annotations(injection: Injection) -> dict[str, tuple[str, str]]:
@@ -50,7 +67,8 @@ def wanted_annotations(injection: Injection) -> dict[str, tuple[str, str]]:
         wanted[CA_ANNOTATION] = (injection.trust.checksum(),
                                  "restart the pods when the trusted CA set changes")
     if injection.proxy is not None:
-        wanted[PROXY_ANNOTATION] = (proxy_checksum(injection.proxy.value, injection.no_proxy),
+        wanted[PROXY_ANNOTATION] = (proxy_checksum(injection.proxy.value, injection.no_proxy,
+                                                   injection.checksum_key),
                                     "restart the pods when the proxy settings change")
     return wanted
 

@@ -12,8 +12,11 @@ from ...planning import context_for
 DEFAULTS = ("$(KUBERNETES_SERVICE_HOST)", ".svc")
 
 
-def checksum(url: str, no_proxy=DEFAULTS) -> str:
-    return rollout.proxy_checksum(parse_proxy_url(url), no_proxy)
+TOKEN = b"6f1c0e4b9a7d2e3f5a8b1c4d7e0f3a6b9c2d5e8f1a4b7c0d3e6f9a2b5c8d1e4f"
+
+
+def checksum(url: str, no_proxy=DEFAULTS, key: bytes | None = None) -> str:
+    return rollout.proxy_checksum(parse_proxy_url(url), no_proxy, key)
 
 
 def test_proxy_checksum_ignores_the_order_and_duplicates_of_no_proxy():
@@ -33,6 +36,24 @@ def test_proxy_checksum_is_not_a_plain_hash_of_the_credentials():
 
     naive = hashlib.sha256(b"proxy http://p:3128\nno-proxy .svc\ncredentials u:s3cret")
     assert checksum("http://u:s3cret@p:3128", (".svc",)) != naive.hexdigest()
+
+
+def test_keyed_by_the_spot_token_the_checksum_needs_no_scrypt_and_still_follows_the_password(
+        monkeypatch):
+    import hashlib
+
+    monkeypatch.setattr(hashlib, "scrypt", None)  # a call would fail
+    base = checksum("http://u:one@p:3128", key=TOKEN)
+    assert checksum("http://u:two@p:3128", key=TOKEN) != base
+    assert checksum("http://u:one@p:3128", key=TOKEN[::-1]) != base
+    assert checksum("http://u:one@p:3128", key=TOKEN) == base
+
+
+def test_a_guess_cannot_be_checked_without_the_token():
+    """What a reader of pods can compute for a guessed password, without the key or with the
+    scrypt construction, is not the annotation."""
+    keyed = checksum("http://u:s3cret@p:3128", key=TOKEN)
+    assert keyed != checksum("http://u:s3cret@p:3128")
 
 
 def test_both_annotations_are_added_beside_the_charts_own(corp_root):

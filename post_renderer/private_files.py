@@ -1,0 +1,179 @@
+"""Small files in a directory only this user can reach: what the certificate fact cache and
+its key are kept in.
+
+Nothing here follows a symbolic link or opens anything but a regular file (``O_NOFOLLOW``,
+``O_NONBLOCK``, then ``fstat``): a link, a FIFO or a device planted where a file goes is a
+miss, never a hang and never a write elsewhere. A directory or file that is not this user's
+own, or that others may read or write, is refused with the reason, which the caller says
+once. Every file is read up to a size limit, written whole or not at all (a temporary name,
+renamed into place), and pruning removes only names the caller claims.
+
+    refusal = directory_refusal(path)           # None: missing, or private
+    data = read_file(path, "a.json", 64 << 10)  # None: missing, not private, or too big
+    write_file(path, "a.json", data)            # False: read-only, full or raced
+    prune(path, re.compile(r"[0-9a-f]{64}\\.json"), keep=512)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import time
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_OTHERS = 0o077  # any permission for the group or others
+_STALE_TEMPORARY = 3600  # seconds: a temporary file older than this was left by a crash
+_TEMPORARY = re.compile(r"\.(.+)\.[0-9]+\.[0-9a-f]{8}\.tmp")  # write_file's, for the name
+
+
+def refusal(found: os.stat_result, what: str) -> str | None:
+    """Why a file or directory with these attributes must not be trusted, or None."""
+    if found.st_uid != os.geteuid():
+        return f"{what} belongs to another user"
+    if found.st_mode & _OTHERS:
+        return f"{what} can be read or written by other users (chmod go= it)"
+    return None
+
+
+def directory_refusal(path: str) -> str | None:
+    """Why the directory ``path`` must not be used; None when it is private or missing (it is
+    then made private on first write)."""
+    try:
+        descriptor = os.open(path, _DIRECTORY)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return f"{path} is a symbolic link or not a directory"
+    try:
+        return refusal(os.fstat(descriptor), path)
+    finally:
+        os.close(descriptor)
+
+
+def _open_directory(path: str, *, make: bool = False) -> int | None:
+    """A descriptor of the private directory ``path``; None when it is anything else."""
+    if make:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+        except OSError:
+            return None
+    try:
+        descriptor = os.open(path, _DIRECTORY)
+    except OSError:
+        return None
+    if refusal(os.fstat(descriptor), path) is None:
+        return descriptor
+    os.close(descriptor)
+    return None
+
+
+def read_file(directory: str, name: str, limit: int) -> bytes | None:
+    """The bytes of ``directory/name`` if it is a private regular file of at most ``limit``
+    bytes in a private directory; else None."""
+    folder = _open_directory(directory)
+    if folder is None:
+        return None
+    try:
+        return read_opened(name, limit, folder)
+    finally:
+        os.close(folder)
+
+
+def read_opened(path: str, limit: int, folder: int | None = None) -> bytes | None:
+    """``read_file`` of ``path`` (relative to the directory descriptor ``folder``, if given)."""
+    try:
+        descriptor = os.open(path, _READ, dir_fd=folder)
+    except OSError:
+        return None
+    try:
+        found = os.fstat(descriptor)
+        if not stat.S_ISREG(found.st_mode) or refusal(found, path) or found.st_size > limit:
+            return None
+        data = os.read(descriptor, limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+    return data if len(data) <= limit else None
+
+
+def write_file(directory: str, name: str, data: bytes) -> bool:
+    """Put ``data`` in ``directory/name`` (0600; the directory made 0700 if missing), whole
+    or not at all; False when the directory is not private, read-only, full or raced."""
+    folder = _open_directory(directory, make=True)
+    if folder is None:
+        return False
+    temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        descriptor = os.open(temporary, _CREATE, 0o600, dir_fd=folder)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        # rename replaces whatever the name was (a link too), never what a link points at
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except OSError:
+        _unlink(temporary, folder)
+        return False
+    finally:
+        os.close(folder)
+    return True
+
+
+def create_file(path: str, data: bytes) -> bool:
+    """Make ``path`` (0600, its directory 0700 if missing) holding ``data``; False when it
+    already exists (or is anything at all: a link is not followed) or cannot be made."""
+    try:
+        os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+        descriptor = os.open(path, _CREATE, 0o600)
+    except OSError:
+        return False
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    return True
+
+
+def prune(directory: str, names: re.Pattern[str], keep: int) -> None:
+    """Keep the newest ``keep`` regular files whose whole name matches ``names``, and drop
+    the temporary files of such names a crashed run left; nothing else is touched."""
+    folder = _open_directory(directory)
+    if folder is None:
+        return
+    try:
+        files, temporaries = _claimed(folder, names)
+        stale = time.time() - _STALE_TEMPORARY
+        dropped = sorted(files, reverse=True)[keep:] + [t for t in temporaries if t[0] < stale]
+        for _, name in dropped:
+            _unlink(name, folder)
+    finally:
+        os.close(folder)
+
+
+def _claimed(folder: int, names: re.Pattern[str]
+             ) -> tuple[list[tuple[float, str]], list[tuple[float, str]]]:
+    """(mtime, name) of the regular files named as the caller names them, and of the
+    temporary files ``write_file`` makes for such names."""
+    files: list[tuple[float, str]] = []
+    temporaries: list[tuple[float, str]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            temporary = _TEMPORARY.fullmatch(entry.name)
+            if not names.fullmatch(temporary.group(1) if temporary else entry.name):
+                continue
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                mtime = entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
+            (temporaries if temporary else files).append((mtime, entry.name))
+    return files, temporaries
+
+
+def _unlink(name: str, folder: int) -> None:
+    try:  # noqa: SIM105 - contextlib only for this
+        os.unlink(name, dir_fd=folder)
+    except OSError:
+        pass

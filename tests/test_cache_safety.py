@@ -1,0 +1,210 @@
+"""The certificate fact cache cannot be steered by anyone else: no link or FIFO is followed, a
+directory or key others could read or write is not used (and the run says why, once), only
+the cache's own names are pruned, and an entry written by another version is a miss."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from post_renderer import private_files
+from post_renderer.trust import certificate_from_der, fact_cache
+from post_renderer.trust.fact_cache import FactCache, fact_cache_for
+
+from . import certs
+from .chart_render import PROXY_FLAGS
+from .conftest import clean_env, helm_template, post_renderer
+
+NOT_USED = "the certificate cache is not used"
+OLD = time.time() - 30 * 24 * 3600
+
+
+@pytest.fixture(scope="module")
+def manifests(tmp_path_factory):
+    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
+
+
+@pytest.fixture(scope="module")
+def ca_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ca") / "corp-root.pem"
+    path.write_bytes(certs.root("Safety Corp Root CA").pem)
+    return path
+
+
+def render(manifests: bytes, ca_file: Path, cache: Path, key: Path | None = None, *args: str):
+    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(cache),
+                    OCEAN_PROXY_CACHE_KEY_FILE=str(key or cache.parent / "cache.key"))
+    return post_renderer("--ca-file", ca_file, *args, stdin=manifests, env=env)
+
+
+def expected(manifests: bytes, ca_file: Path, tmp_path: Path) -> bytes:
+    run = render(manifests, ca_file, tmp_path / "unused", None, "--no-cache")
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def old_files(folder: Path, count: int = 3) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for index in range(count):
+        path = folder / f"{index:064x}.json"
+        path.write_bytes(b"someone else's file")
+        os.utime(path, (OLD, OLD))
+        made.append(path)
+    return made
+
+
+def fingerprint(ca_file: Path) -> str:
+    der = x509.load_pem_x509_certificate(ca_file.read_bytes()).public_bytes(Encoding.DER)
+    return certificate_from_der(der).fingerprint
+
+
+# -- links, FIFOs, pruning ----------------------------------------------------------------
+
+
+def test_a_planted_outputs_link_and_links_under_fact_names_are_never_followed(
+        manifests, ca_file, tmp_path):
+    victim = tmp_path / "victim"
+    victims = old_files(victim)
+    target = tmp_path / "target.txt"
+    target.write_bytes(b"not the cache's")
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    (cache / "outputs").symlink_to(victim)
+    (cache / "facts").symlink_to(victim)
+    name = f"{fingerprint(ca_file)}.json"
+    (cache / name).symlink_to(target)
+    for index in range(3):  # claimed names pointing outside, which pruning must not follow
+        (cache / f"{index + 10:064x}.json").symlink_to(victims[index])
+    want = expected(manifests, ca_file, tmp_path)
+    for _ in range(2):  # cold, then warm
+        run = render(manifests, ca_file, cache)
+        assert run.returncode == 0 and run.stdout == want, run.stderr
+    assert all(path.read_bytes() == b"someone else's file" for path in victims)
+    assert target.read_bytes() == b"not the cache's"
+    assert stat.S_ISREG((cache / name).lstat().st_mode)  # the link was replaced, not followed
+    assert (cache / "outputs").is_symlink() and (cache / "facts").is_symlink()
+
+
+def test_a_fifo_where_a_fact_file_goes_is_a_miss_not_a_hang(manifests, ca_file, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    os.mkfifo(cache / f"{fingerprint(ca_file)}.json", 0o600)
+    run = render(manifests, ca_file, cache)  # run_command's timeout fails a hang
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == expected(manifests, ca_file, tmp_path)
+
+
+def test_pruning_keeps_the_newest_entries_and_touches_nothing_it_did_not_name(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(fact_cache, "MAX_ENTRIES", 3)
+    victim = old_files(tmp_path / "victim", 1)[0]
+    others = [tmp_path / "notes.txt", tmp_path / "a.json", tmp_path / f"{'0' * 63}.json"]
+    for path in others:
+        path.write_bytes(b"mine")
+        os.utime(path, (OLD, OLD))
+    (tmp_path / f"{'e' * 64}.json").symlink_to(victim)
+    (tmp_path / "outputs").mkdir()
+    crashed = tmp_path / f".{'f' * 64}.json.123.0123abcd.tmp"
+    crashed.write_bytes(b"half")
+    os.utime(crashed, (OLD, OLD))
+    roots = [certs.root(f"Prune Root CA {index}") for index in range(5)]
+    for age, root in enumerate(roots):
+        FactCache(tmp_path).certificate(root.der)
+        written = tmp_path / f"{root.fingerprint}.json"
+        os.utime(written, (OLD + age, OLD + age))
+    kept = {p.name for p in tmp_path.iterdir() if p.name.endswith(".json") and
+            stat.S_ISREG(p.lstat().st_mode) and len(p.name) == 69}
+    assert kept == {f"{root.fingerprint}.json" for root in roots[2:]}
+    assert all(path.read_bytes() == b"mine" for path in others)
+    assert victim.read_bytes() == b"someone else's file"
+    assert (tmp_path / "outputs").is_dir() and not crashed.exists()
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path):
+    (tmp_path / "big").write_bytes(b"x" * 101)
+    (tmp_path / "big").chmod(0o600)
+    tmp_path.chmod(0o700)
+    assert private_files.read_file(str(tmp_path), "big", 100) is None
+    assert private_files.read_file(str(tmp_path), "big", 101) == b"x" * 101
+
+
+# -- whose cache it is ----------------------------------------------------------------------
+
+
+def test_directories_are_0700_and_files_0600(manifests, ca_file, tmp_path):
+    cache, key = tmp_path / "home" / "cache" / "ocean-proxy", tmp_path / "config" / "cache.key"
+    assert render(manifests, ca_file, cache, key).returncode == 0
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    files = [*cache.iterdir(), key]
+    assert files and {stat.S_IMODE(path.stat().st_mode) for path in files} == {0o600}
+
+
+def foreign(path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root (make test runs as root)")
+    os.chown(path, 65534, 65534)
+
+
+@pytest.mark.parametrize("case", ["group-readable key", "world-writable key", "foreign key",
+                                  "key is a link", "group-writable directory",
+                                  "foreign directory", "directory is a link"])
+def test_a_cache_others_could_steer_is_not_used_and_the_run_says_why_once(
+        case, manifests, ca_file, tmp_path):
+    cache, key = tmp_path / "cache", tmp_path / "cache.key"
+    assert render(manifests, ca_file, cache, key).returncode == 0  # a cache and key of our own
+    entry = f"{fingerprint(ca_file)}.json"
+    (cache / entry).write_bytes(b"forged")  # kept as it is only if the cache is not used
+    what = "key" if "key" in case else "directory"
+    path = key if what == "key" else cache
+    if case.startswith("group-readable"):
+        path.chmod(0o640)
+    elif "writable" in case:
+        path.chmod(0o602 if what == "key" else 0o770)
+    elif "foreign" in case:
+        foreign(path)
+    else:
+        path.symlink_to(path.rename(tmp_path / f"real-{what}"))
+    run = render(manifests, ca_file, cache, key)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == expected(manifests, ca_file, tmp_path)
+    said = [line for line in run.stderr.splitlines() if NOT_USED in line]
+    assert len(said) == 1, run.stderr
+    assert str(path) in said[0] and "Traceback" not in run.stderr
+    assert (cache / entry).read_bytes() == b"forged"
+
+
+def test_fact_cache_for_says_why_a_shared_directory_is_not_used(tmp_path):
+    cache = tmp_path / "shared"
+    cache.mkdir(mode=0o755)
+    cache.chmod(0o755)
+    facts = fact_cache_for({"OCEAN_PROXY_CACHE_DIR": str(cache),
+                            "OCEAN_PROXY_CACHE_KEY_FILE": str(tmp_path / "key")})
+    assert facts.directory is None
+    assert facts.unused_because == (f"{NOT_USED}: {cache} can be read or written by other "
+                                    "users (chmod go= it)")
+
+
+# -- what an entry is bound to ----------------------------------------------------------------
+
+
+def test_an_entry_written_by_another_version_is_a_miss(tmp_path, monkeypatch):
+    leaf = certs.leaf(certs.root("Version Root CA"), "api.spotinst.io")
+    monkeypatch.setattr(fact_cache, "__version__", "0.0.9")
+    FactCache(tmp_path, b"k" * 32).certificate(leaf.der)
+    path = tmp_path / f"{leaf.fingerprint}.json"
+    entry = json.loads(path.read_bytes()[fact_cache._TAG:])
+    entry.update(is_ca=True, findings=[])  # what the old version would say, if it were wrong
+    data = json.dumps(entry).encode()
+    path.write_bytes(fact_cache._tag(b"k" * 32, leaf.fingerprint, data) + data)
+    assert FactCache(tmp_path, b"k" * 32).certificate(leaf.der).is_ca is True  # same version
+    monkeypatch.setattr(fact_cache, "__version__", "0.1.0")
+    assert FactCache(tmp_path, b"k" * 32).certificate(leaf.der).is_ca is False

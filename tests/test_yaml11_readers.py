@@ -1,0 +1,97 @@
+"""YAML 1.1 readers read the output too: helm and Kubernetes (go-yaml) and libyaml (PyYAML's C
+loader) are YAML 1.1 parsers, ruamel.yaml is 1.2.
+
+A controller written in JSON or in flow style is edited by ruamel.yaml's round-trip, which
+keeps the flow style. A YAML 1.1 reader ends a plain scalar at a ':' inside ``{...}`` or
+``[...]``, so ``{value: http://proxy.corp:3128}`` must come out quoted. Every output is loaded
+with libyaml (``yaml.CSafeLoader``) and with ruamel.yaml, and both must read the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from ruamel.yaml import YAML
+
+from . import certs
+from .chart_render import PROXY_FLAGS
+from .conftest import clean_env, helm_template, post_renderer
+
+_MARKER = re.compile(rb"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+_TARGETS = (b"kind: Deployment", b"kind: ConfigMap")
+
+
+def documents(data: bytes) -> list[bytes]:
+    return [d for d in _MARKER.split(data) if d.strip()]
+
+
+def restyled(rendered: bytes, style: str) -> bytes:
+    """The render with the controller's Deployment and ConfigMap rewritten as JSON or as
+    YAML flow style (comments, such as helm's '# Source:' line, kept)."""
+    out = []
+    for document in documents(rendered):
+        if any(target in document for target in _TARGETS) and b"metrics-server" not in document:
+            comments = b"".join(line + b"\n" for line in document.strip(b"\n").split(b"\n")
+                                if line.startswith(b"#"))
+            data = YAML(typ="safe").load(document)
+            body = json.dumps(data) if style == "json" else \
+                yaml.safe_dump(data, default_flow_style=True, width=1 << 20)
+            document = comments + body.encode()
+        out.append(b"---\n" + document.strip(b"\n") + b"\n")
+    return b"".join(out)
+
+
+def plain_scalars_with_a_colon_in_flow(data: bytes) -> list[str]:
+    """Plain scalars holding ':' inside a flow collection, as libyaml's scanner sees them."""
+    found, depth = [], 0
+    for token in yaml.scan(data.decode(), Loader=yaml.CSafeLoader):
+        if isinstance(token, (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
+            depth += 1
+        elif isinstance(token, (yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
+            depth -= 1
+        elif isinstance(token, yaml.ScalarToken) and depth and token.plain and ":" in token.value:
+            found.append(token.value)
+    return found
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> bytes:
+    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
+
+
+@pytest.fixture(scope="module")
+def ca_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ca") / "corp-root.pem"
+    path.write_bytes(certs.root("YAML 1.1 Corp Root CA").pem)
+    return path
+
+
+@pytest.mark.parametrize("style", ["json", "flow"])
+def test_a_json_or_flow_controller_comes_out_readable_by_libyaml_and_ruamel(
+        style, rendered, ca_file):
+    source = restyled(rendered, style)
+    assert plain_scalars_with_a_colon_in_flow(source) == []  # the input itself is 1.1-clean
+    run = post_renderer("--ca-file", ca_file, "--proxy-url", "http://proxy.corp:3128",
+                        stdin=source, env=clean_env())
+    assert run.returncode == 0, run.stderr
+    assert b"http://proxy.corp:3128" in run.stdout and b"/etc/ocean-proxy/ca" in run.stdout
+    assert plain_scalars_with_a_colon_in_flow(run.stdout) == []
+    by_libyaml = list(yaml.load_all(run.stdout, Loader=yaml.CSafeLoader))
+    by_ruamel = list(YAML(typ="safe", pure=True).load_all(run.stdout))
+    assert by_libyaml == by_ruamel
+    controller = next(d for d in by_libyaml if d and d.get("kind") == "Deployment"
+                      and "metrics" not in d["metadata"]["name"])
+    env = {e["name"]: e.get("value") for c in controller["spec"]["template"]["spec"]["containers"]
+           for e in c.get("env", [])}
+    assert env["HTTPS_PROXY"] == "http://proxy.corp:3128"
+
+
+def test_the_block_style_render_is_read_alike_by_libyaml_and_ruamel(rendered, ca_file):
+    run = post_renderer("--ca-file", ca_file, "--proxy-url", "http://u:p%40ss@proxy.corp:3128",
+                        stdin=rendered, env=clean_env())
+    assert run.returncode == 0, run.stderr
+    assert list(yaml.load_all(run.stdout, Loader=yaml.CSafeLoader)) == \
+        list(YAML(typ="safe", pure=True).load_all(run.stdout))
