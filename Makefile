@@ -10,7 +10,7 @@ BENCH_VENV := $(TOOLS)/bench-venv
 # The post-renderer's runtime dependencies, at the versions the tests use.
 
 MITMPROXY_VERSION := 11.0.2
-SYSTEM_TOOLS := openssl curl unshare
+SYSTEM_TOOLS := openssl curl unshare gpg
 
 .PHONY: all demo test lint bench dist tools system-tools cluster-tools clean
 
@@ -42,7 +42,7 @@ system-tools:
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl curl util-linux >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl curl util-linux gnupg >/dev/null; \
 	fi
 
 tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(BIN)/mitmdump system-tools \
@@ -72,11 +72,17 @@ test: tools lint
 	$(VENV)/bin/pytest -n 2 --dist loadscope --timeout 900
 
 # The wheel, the sdist and the Helm plugin tarballs (each with its wheelhouse) a release attaches:
-# ocean-proxy-<v>-helm3.tgz and -helm4.tgz (the command plugin, the root plugin.yaml, in each
-# major's layout) and ocean-proxy-post-renderer-<v>-helm4.tgz (plugins/ocean-proxy-post-renderer).
-dist: $(VENV)/.installed
-	rm -rf dist
-	$(PY) tools/build_dist.py dist
+# ocean-proxy-<v>-helm3.tgz (the command plugin in Helm 3's layout), and made by helm plugin
+# package: ocean-proxy-<v>.tgz (the command plugin) and ocean-proxy-post-renderer-<v>.tgz.
+# SIGN_KEY=<key name> KEYRING=<secret keyring, legacy format> signs the Helm 4 ones (.prov) and
+# adds the public key (ocean-proxy-release.pubring.gpg); PASSPHRASE_FILE=<file> if the key has a
+# passphrase. DIST=<directory> builds elsewhere.
+DIST ?= dist
+dist: $(VENV)/.installed $(BIN)/helm4 $(if $(SIGN_KEY),system-tools)
+	rm -rf $(DIST)
+	$(PY) tools/build_dist.py $(DIST) --helm4 $(BIN)/helm4 \
+		$(if $(SIGN_KEY),--sign-key "$(SIGN_KEY)" --keyring "$(KEYRING)") \
+		$(if $(PASSPHRASE_FILE),--passphrase-file "$(PASSPHRASE_FILE)")
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build dist *.egg-info

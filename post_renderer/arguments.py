@@ -173,9 +173,10 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
         "values", help="write the injection as chart values, for installs without a "
                        "post-renderer",
         description="Read rendered manifests of the ocean-kubernetes-controller chart "
-                    "(0.1.53 or later) and write the proxy and trust injection as a values "
-                    "file for 'helm upgrade -f' to stdout, and the Secrets it refers to, to "
-                    "be applied with kubectl, to --secrets.",
+                    "(0.1.4 or later; 0.1.53 or later with a log-shipper) and write the "
+                    "proxy and trust injection as a values file for 'helm upgrade -f' to "
+                    "stdout, and the Secrets it refers to, to be applied with kubectl, to "
+                    "--secrets, owned by the release so that helm adopts them later.",
     )
     _add_render_options(values, review=False)
     values.add_argument("--values", action="append", default=[], metavar="FILE",
@@ -183,6 +184,12 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
                              "are kept next to ocean-proxy's; repeatable")
     values.add_argument("--secrets", required=True, metavar="FILE",
                         help="write the Secret manifests here")
+    values.add_argument("--release", metavar="NAME",
+                        help="the helm release the Secrets belong to (helm adopts them into "
+                             "it later); default: the manifests' app.kubernetes.io/instance")
+    values.add_argument("--namespace", metavar="NAMESPACE",
+                        help="the namespace the release is installed in; default: the "
+                             "manifests' (what 'helm template --namespace' rendered)")
     values.set_defaults(handler=_run_values)
     return parser
 

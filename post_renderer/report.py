@@ -3,15 +3,15 @@
 Helm runs a post-renderer with its stderr captured: Helm 3 shows it only when the
 post-renderer fails, and Helm 4 (plugin runtime) never shows it. A notice such as "auto-update
 will drop these settings" must not vanish, so when the parent process is helm, messages go to
-helm's own stderr (``/proc/<ppid>/fd/2``). The error line also goes to our own stderr, which
-Helm 3 quotes in its error. Set ``OCEAN_PROXY_MESSAGES=stderr`` to keep everything on our stderr.
+helm's own stderr (``helm_stderr``: a terminal, a pipe, or a log file however the shell opened
+it). The error line also goes to our own stderr, which Helm 3 quotes in its error. Set
+``OCEAN_PROXY_MESSAGES=stderr`` to keep everything on our stderr.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
 import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
@@ -25,7 +25,8 @@ PROGRAM = "ocean-proxy"
 # user:password@ in anything an error quotes back: a proxy URL given to the wrong flag, or
 # with a typo in the flag's name, is echoed by argparse and by the checks of other settings.
 # The password runs to the last '@' of its word: quotes are in it too (Go takes "'" as is).
-_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?[^\s'\"=,@/:]*:\S*@")
+_CREDENTIALS = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?(?P<user>[^\s'\"=,@/:]*):\S*@")
 
 
 class Reporter:
@@ -59,7 +60,7 @@ class Reporter:
         self._write(self._errors, "\n".join(lines))
 
     def _safe_line(self, text: str) -> str:
-        return _without_credentials(_one_line(self._without_hidden(text)))
+        return self._without_hidden(_without_credentials(_one_line(text)))
 
     def _without_hidden(self, text: str) -> str:
         for secret in self._hidden:
@@ -88,17 +89,19 @@ def _without_credentials(text: str) -> str:
         credentials = match.group(0)[len(match.group("scheme") or ""):]
         if _PLACEHOLDER.fullmatch(credentials):
             return match.group(0)
-        return f"{match.group('scheme') or ''}***@"
+        return f"{match.group('scheme') or ''}{match.group('user')}:***@"  # as ProxyUrl.redacted
 
     return _CREDENTIALS.sub(mask, text)
 
 
 def credentials_in(texts: Iterable[str]) -> list[str]:
     """The credentials of every URL in ``texts`` (arguments, environment), as written and
-    decoded. A user name and password run from '://' to the last '@', whatever they hold.
+    decoded: the password, or a user name that has none (a token). A user name and password
+    run from '://' to the last '@', whatever they hold. The user name of a password stays
+    readable, so that every message masks as ``user:***``.
 
         >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])
-        ["bob:it's a s3cret", "it's a s3cret"]
+        ["it's a s3cret"]
     """
     from urllib.parse import unquote
 
@@ -108,8 +111,9 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
             userinfo, at, _ = text[scheme_end:].rpartition("@")
             if not at:
                 continue
-            password = userinfo.partition(":")[2]
-            for secret in (userinfo, password, unquote(userinfo), unquote(password)):
+            _, colon, password = userinfo.partition(":")
+            hidden = password if colon else userinfo
+            for secret in (hidden, unquote(hidden)):
                 if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
                     found.append(secret)
     return found
@@ -123,7 +127,9 @@ def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
     environ = os.environ if environ is None else environ
     helm_stderr = None
     if environ.get("OCEAN_PROXY_MESSAGES", "auto") == "auto" and not _isatty(sys.stderr):
-        helm_stderr = _open_helm_stderr()
+        from post_renderer.helm_stderr import open_helm_stderr
+
+        helm_stderr = open_helm_stderr()
     if helm_stderr is None:
         return Reporter(sys.stderr)
     errors = [sys.stderr]
@@ -137,27 +143,3 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _appends(pid: int) -> bool:
-    """Whether the process's stderr was opened for appending (``2>>file``)."""
-    with open(f"/proc/{pid}/fdinfo/2", encoding="ascii") as info:
-        for line in info:
-            if line.startswith("flags:"):
-                return bool(int(line.split()[1], 8) & os.O_APPEND)
-    return False
-
-
-def _open_helm_stderr() -> TextIO | None:
-    parent = os.getppid()
-    try:
-        with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
-            if not comm.read().strip().startswith("helm"):
-                return None
-        if stat.S_ISREG(os.stat(f"/proc/{parent}/fd/2").st_mode) and not _appends(parent):
-            return None  # a file helm writes at its own offset: its next write would overwrite ours
-        return open(  # lives as long as the process
-            f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
-        )
-    except OSError:
-        return None

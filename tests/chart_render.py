@@ -71,6 +71,16 @@ class Rendered:
         return "\n---\n".join(chunks)
 
 
+def assert_chart_https_proxy(out: Rendered) -> None:
+    """The controller keeps the chart's HTTPS_PROXY, reading a ConfigMap key that is blank or
+    absent, as the chart's values leave it (the post-renderer and ``ocean-proxy values`` store
+    one pod template): Go takes the first of HTTPS_PROXY, https_proxy that is not empty."""
+    entry = out.env(CONTROLLER)["HTTPS_PROXY"]
+    assert entry["valueFrom"] == {"configMapKeyRef": {
+        "name": FULLNAME, "key": "proxy-url", "optional": True}}
+    assert not out.config().get("proxy-url")
+
+
 def parse(text: str) -> Rendered:
     docs = [doc for doc in YAML(typ="safe").load_all(text) if doc]
     return Rendered(text, docs)

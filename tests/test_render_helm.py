@@ -17,6 +17,7 @@ from post_renderer import __version__
 from . import certs
 from .chart_render import (
     CA_KEY,
+    CONTROLLER,
     FULLNAME,
     NAMESPACE,
     PROXY_FLAGS,
@@ -24,6 +25,7 @@ from .chart_render import (
     RELEASE,
     VENDOR_FLAGS,
     Rendered,
+    assert_chart_https_proxy,
     embedded_job,
     parse,
     validation_errors,
@@ -65,7 +67,7 @@ def helm_user(request, tmp_path_factory, release) -> HelmUser:
     env = clean_env(**dirs, HOME=str(home), PATH=path, OCEAN_PROXY_MESSAGES="auto")
     user = HelmUser(major, tool(major), env)
     if major == "helm4":
-        tarball = release / f"ocean-proxy-post-renderer-{__version__}-helm4.tgz"
+        tarball = release / f"ocean-proxy-post-renderer-{__version__}.tgz"
         installed = run_command([user.binary, "plugin", "install", "--verify=false", tarball],
                                 env=env, timeout=300)
         assert installed.returncode == 0, installed.stderr
@@ -95,11 +97,13 @@ def assert_proxy_everywhere(out: Rendered, url: str, extra_no_proxy: list[str] =
         assert len(names) == len(set(names)), f"{name}: duplicated env names {names}"
         by_name = {e["name"]: e for e in env}
         for var in PROXY_VARS:
-            assert by_name[var] == {"name": var, "value": url}, f"{name}: {var}"
+            if (name, var) != (CONTROLLER, "HTTPS_PROXY"):
+                assert by_name[var] == {"name": var, "value": url}, f"{name}: {var}"
         for var in ("NO_PROXY", "no_proxy"):
             entries = by_name[var]["value"].split(",")
             assert entries[: len(DEFAULT_NO_PROXY)] == DEFAULT_NO_PROXY
             assert entries[len(DEFAULT_NO_PROXY):] == sorted(extra_no_proxy)
+    assert_chart_https_proxy(out)
 
 
 def test_vendor_proxy_command_gives_controller_and_log_shipper_the_proxy(helm_user):
@@ -129,8 +133,12 @@ def test_vendor_ca_command_is_validated_normalised_and_trusted_by_every_containe
     hashed = f"{openssl_subject_hash(corp_root.pem)}.0"
     assert base64.b64decode(secret[CA_KEY]) == corp_root.pem  # deduplicated, normalised
     assert base64.b64decode(secret[hashed]) == corp_root.pem
+    # the pods mount the kept copy the chart values mount too (one pod template per route)
     volumes = {v["name"]: v for v in out.pod()["spec"]["volumes"]}
-    assert volumes["ocean-proxy-ca"]["secret"]["secretName"] == f"{FULLNAME}-ca-bundle"
+    assert volumes["ocean-proxy-ca"]["secret"]["secretName"] == f"{FULLNAME}-ocean-proxy-ca"
+    kept = out.one("Secret", f"{FULLNAME}-ocean-proxy-ca")
+    assert kept["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert base64.b64decode(kept["data"][hashed]) == corp_root.pem
     for name in CONTAINERS:
         mounts = {m["mountPath"]: m for m in out.container(name)["volumeMounts"]}
         assert mounts[f"/etc/ssl/certs/{hashed}"] == {
@@ -161,7 +169,6 @@ def test_flags_override_what_the_chart_rendered(helm_user):
         "--post-renderer-args", "--proxy-url=http://other-proxy.corp:8080",
         "--post-renderer-args", "--no-proxy=.corp.example,10.0.0.0/8"))
     assert_proxy_everywhere(out, "http://other-proxy.corp:8080", [".corp.example", "10.0.0.0/8"])
-    assert out.config()["proxy-url"] == "http://other-proxy.corp:8080"
 
 
 def test_environment_variables_configure_the_post_renderer(helm_user, ca_file, corp_root):
@@ -256,14 +263,16 @@ def test_proxy_credentials_land_in_a_secret_and_nowhere_else(helm_user):
     out = rendered(run)
     assert password not in run.text
     assert password not in run.stderr
-    assert out.config()["proxy-url"] == "http://proxy.corp:3128"
+    assert out.config()["proxy-url"] == ""
     secret = out.one("Secret", f"{FULLNAME}-ocean-proxy")
     assert base64.b64decode(secret["data"]["proxy-url"]).decode() == \
         f"http://svc-ocean:{password}@proxy.corp:3128"
     ref = {"secretKeyRef": {"name": f"{FULLNAME}-ocean-proxy", "key": "proxy-url"}}
     for name in CONTAINERS:
         for var in PROXY_VARS:
-            assert out.env(name)[var] == {"name": var, "valueFrom": ref}
+            if (name, var) != (CONTROLLER, "HTTPS_PROXY"):
+                assert out.env(name)[var] == {"name": var, "valueFrom": ref}
+    assert_chart_https_proxy(out)
     job_env = {e["name"]: e for e in embedded_job(out)["spec"]["template"]["spec"]
                ["containers"][0]["env"]}
     # optional in the Job: one the controller creates after the Secret was deleted still starts
@@ -285,8 +294,9 @@ def test_percent_encoded_credentials_go_to_fluent_bit_decoded_and_to_go_as_given
     assert base64.b64decode(data["fluent-bit-proxy-url"]).decode() == \
         "http://svc-ocean:p@ss:w0rd@proxy.corp:3128"  # as fluent-bit splits it: last @, first :
     key = {name: {var: out.env(name)[var]["valueFrom"]["secretKeyRef"]["key"]
-                  for var in PROXY_VARS} for name in CONTAINERS}
-    assert key["ocean-kubernetes-controller"] == dict.fromkeys(PROXY_VARS, "proxy-url")
+                  for var in PROXY_VARS if (name, var) != (CONTROLLER, "HTTPS_PROXY")}
+           for name in CONTAINERS}
+    assert key["ocean-kubernetes-controller"] == dict.fromkeys(PROXY_VARS[1:], "proxy-url")
     assert key["log-shipper"] == {"HTTPS_PROXY": "proxy-url", "https_proxy": "proxy-url",
                                   "HTTP_PROXY": "fluent-bit-proxy-url",
                                   "http_proxy": "fluent-bit-proxy-url"}

@@ -1,6 +1,12 @@
 """Build what a release attaches: the wheel, the sdist, and the Helm plugin tarballs.
 
-    python tools/build_dist.py OUTDIR        (``make dist`` builds into dist/)
+    python tools/build_dist.py OUTDIR [--helm4 HELM] [--sign-key NAME --keyring SECRING
+                                       [--passphrase-file FILE]]
+
+``make dist`` builds into dist/; ``make dist SIGN_KEY=<key name> KEYRING=<secret keyring>``
+signs the Helm 4 tarballs (a ``.prov`` beside each, which Helm 4's ``helm plugin install``
+verifies) and adds the public key users verify with, ``ocean-proxy-release.pubring.gpg``. The
+keyring is GnuPG's legacy format, as helm reads it: ``gpg --export-secret-keys NAME > secring.gpg``.
 
 Each plugin tarball carries a ``wheelhouse/``: our wheel, its dependencies as manylinux x86_64
 wheels for CPython 3.10-3.13, and pip, so its install hook needs no network. The layouts are the
@@ -9,19 +15,23 @@ name helm gives the directory it installs into (Helm 4 wants the files under tha
 name inside the tarball, Helm 3 at its root):
 
     ocean-proxy-<v>-helm3.tgz                plugin.yaml                     (URL only)
-    ocean-proxy-<v>-helm4.tgz                plugin.yaml                     (path or URL)
-    ocean-proxy-post-renderer-<v>-helm4.tgz  plugins/ocean-proxy-post-renderer/plugin.yaml
+    ocean-proxy-<v>.tgz                      plugin.yaml                     (path or URL)
+    ocean-proxy-post-renderer-<v>.tgz        plugins/ocean-proxy-post-renderer/plugin.yaml
                                                                              (path or URL)
 
 The command plugin (the root manifest) serves both majors, but no one tarball does: Helm 3
-finds no plugin.yaml under a directory, Helm 4 none at the root.
+finds no plugin.yaml under a directory, Helm 4 none at the root. The Helm 4 tarballs are made by
+``helm plugin package`` (signed or not), so their names are helm's ``<name>-<version>.tgz``:
+the ``.prov`` names the tarball it signs, and helm refuses any other name.
 
 Needs the network only for PyPI (build isolation and the wheels). Tarballs are reproducible:
-sorted entries, fixed owner and times (SOURCE_DATE_EPOCH, else 1980-01-01).
+sorted entries, fixed times (SOURCE_DATE_EPOCH, else 1980-01-01); the Helm 3 tarball also a
+fixed owner (helm packs the Helm 4 ones with the builder's uid).
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import io
@@ -49,6 +59,7 @@ PAYLOAD = ("bin/ocean-proxy", "bin/ocean-proxy-post-renderer", "libexec/ocean-pr
 NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".tools", "dist", "build", "*.egg-info",
                                     "__pycache__", ".*_cache", ".hypothesis", "bench")
 EPOCH = int(os.environ.get("SOURCE_DATE_EPOCH", "315532800"))
+PUBLIC_KEY = "ocean-proxy-release.pubring.gpg"  # what users pass to helm plugin install --keyring
 
 
 @dataclass(frozen=True)
@@ -68,13 +79,28 @@ class PluginTarball:
 def tarballs(version: str) -> list[PluginTarball]:
     return [
         PluginTarball("plugin.yaml", f"ocean-proxy-{version}-helm3.tgz", False),
-        PluginTarball("plugin.yaml", f"ocean-proxy-{version}-helm4.tgz", True),
+        PluginTarball("plugin.yaml", f"ocean-proxy-{version}.tgz", True),
         PluginTarball("plugins/ocean-proxy-post-renderer/plugin.yaml",
-                      f"ocean-proxy-post-renderer-{version}-helm4.tgz", True),
+                      f"ocean-proxy-post-renderer-{version}.tgz", True),
     ]
 
 
-def main(outdir: Path) -> int:
+@dataclass(frozen=True)
+class Signing:
+    """How ``helm plugin package`` signs: the key's name and the secret keyring holding it."""
+
+    key: str
+    keyring: Path
+    passphrase_file: Path | None = None
+
+    def flags(self) -> list[str]:
+        flags = ["--sign", "--key", self.key, "--keyring", str(self.keyring)]
+        if self.passphrase_file:
+            flags += ["--passphrase-file", str(self.passphrase_file)]
+        return flags
+
+
+def main(outdir: Path, helm4: Path, signing: Signing | None) -> int:
     version = _package_version()
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ocean-proxy-dist-") as scratch:
@@ -83,7 +109,13 @@ def main(outdir: Path) -> int:
         _fill_wheelhouse(wheelhouse, wheel)
         for tarball in tarballs(version):
             _check_manifest(tarball, version)
-            _write_tarball(outdir / tarball.filename, tarball, wheelhouse)
+            if tarball.top_dir:
+                _package_with_helm(outdir, tarball, wheelhouse, helm4, signing,
+                                   Path(scratch) / "stage")
+            else:
+                _write_tarball(outdir / tarball.filename, tarball, wheelhouse)
+    if signing:
+        _export_public_key(signing, outdir / PUBLIC_KEY)
     _write_sums(outdir)
     for path in sorted(outdir.iterdir()):
         print(f"{path.stat().st_size / 1e6:7.1f} MB  {path}")
@@ -162,11 +194,54 @@ def _missing_requirements(wheelhouse: Path, python: str) -> list[str]:
                                for v in present.get(canonicalize_name(req.name), []))})
 
 
-def _write_tarball(path: Path, tarball: PluginTarball, wheelhouse: Path) -> None:
-    prefix = f"{tarball.directory}/" if tarball.top_dir else ""
+def _plugin_files(tarball: PluginTarball, wheelhouse: Path) -> dict[str, Path]:
+    """What a plugin directory holds, by its path inside it."""
     files = {"plugin.yaml": REPO / tarball.manifest, "README.md": REPO / "plugins" / "README.md"}
     files.update({member: REPO / member for member in PAYLOAD})
     files.update({f"wheelhouse/{whl.name}": whl for whl in sorted(wheelhouse.glob("*.whl"))})
+    return files
+
+
+def _package_with_helm(outdir: Path, tarball: PluginTarball, wheelhouse: Path, helm4: Path,
+                       signing: Signing | None, stage: Path) -> None:
+    """``helm plugin package`` of the plugin directory, laid out in ``stage``: Helm 4's own
+    tarball, and with ``signing`` the ``.prov`` that ``helm plugin install`` verifies."""
+    directory = stage / tarball.directory
+    shutil.rmtree(directory, ignore_errors=True)
+    for member, source in _plugin_files(tarball, wheelhouse).items():
+        target = directory / member
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        target.chmod(0o755 if os.access(source, os.X_OK) else 0o644)
+    for path in [*directory.rglob("*"), directory]:
+        os.utime(path, (EPOCH, EPOCH))
+    sign = signing.flags() if signing else ["--sign=false"]
+    _run([str(helm4), "plugin", "package", *sign, "--destination", str(outdir), str(directory)])
+    made = outdir / tarball.filename
+    if not made.is_file() or (signing and not Path(f"{made}.prov").is_file()):
+        sys.exit(f"build_dist: helm plugin package did not make {made.name}"
+                 + (" and its .prov" if signing else ""))
+
+
+def _export_public_key(signing: Signing, path: Path) -> None:
+    """The signing key's public half, as a keyring helm reads: a signed release publishes it."""
+    with tempfile.TemporaryDirectory(prefix="ocean-proxy-gpg-") as home:
+        gpg = ["gpg", "--homedir", home, "--batch", "--quiet"]
+        try:
+            _run([*gpg, "--import", str(signing.keyring)])
+            exported = subprocess.run([*gpg, "--export", signing.key], capture_output=True,
+                                      check=True).stdout
+        finally:
+            subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], check=False,
+                           capture_output=True)
+    if not exported:
+        sys.exit(f"build_dist: no public key for {signing.key!r} in {signing.keyring}")
+    path.write_bytes(exported)
+
+
+def _write_tarball(path: Path, tarball: PluginTarball, wheelhouse: Path) -> None:
+    prefix = f"{tarball.directory}/" if tarball.top_dir else ""
+    files = _plugin_files(tarball, wheelhouse)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for directory in _directories(files, prefix):
@@ -213,7 +288,25 @@ def _run(argv: list[str]) -> None:
         sys.exit(f"build_dist: failed: {' '.join(argv[:6])} ...")
 
 
+def _arguments(argv: list[str]) -> tuple[Path, Path, Signing | None]:
+    parser = argparse.ArgumentParser(description="the release's wheel, sdist and tarballs")
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--helm4", type=Path, default=REPO / ".tools" / "bin" / "helm4",
+                        help="the Helm 4 binary that packages (and signs) the Helm 4 tarballs")
+    parser.add_argument("--sign-key", help="sign the Helm 4 tarballs with this GnuPG key")
+    parser.add_argument("--keyring", type=Path, help="the secret keyring (legacy format) with it")
+    parser.add_argument("--passphrase-file", type=Path, help="the key's passphrase, if any")
+    args = parser.parse_args(argv)
+    if bool(args.sign_key) != bool(args.keyring):
+        parser.error("--sign-key and --keyring go together (make dist SIGN_KEY=... KEYRING=...)")
+    if args.keyring and not args.keyring.is_file():
+        parser.error(f"no keyring at {args.keyring}: export one with "
+                     "'gpg --export-secret-keys NAME > secring.gpg'")
+    signing = Signing(args.sign_key, args.keyring.resolve(),
+                      args.passphrase_file and args.passphrase_file.resolve()) \
+        if args.sign_key else None
+    return args.outdir.resolve(), args.helm4, signing
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    sys.exit(main(Path(sys.argv[1]).resolve()))
+    sys.exit(main(*_arguments(sys.argv[1:])))

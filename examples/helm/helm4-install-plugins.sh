@@ -15,7 +15,12 @@ for name in ocean-proxy-post-renderer ocean-proxy; do
         echo "ocean-proxy: the $name plugin is already installed"
         continue
     fi
-    # The tarballs are not signed: without --verify=false Helm 4 asks for a .prov file.
-    "$HELM" plugin install --verify=false \
-        "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION-helm4.tgz"
+    # A release is signed: OCEAN_PROXY_KEYRING=<ocean-proxy-release.pubring.gpg> verifies each
+    # tarball against its .prov. Without it (a build of your own, unsigned), --verify=false.
+    if [ -n "${OCEAN_PROXY_KEYRING:-}" ]; then
+        verify="--keyring=$OCEAN_PROXY_KEYRING"
+    else
+        verify=--verify=false
+    fi
+    "$HELM" plugin install "$verify" "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION.tgz"
 done

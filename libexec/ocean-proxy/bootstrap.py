@@ -286,7 +286,7 @@ def _say_post_renderer_hint(plugin_dir: Path) -> None:
     if "HELM_BIN" not in os.environ:
         if not (plugin_dir.parent / POST_RENDERER / "plugin.yaml").is_file():
             say(f"Helm 4 runs --post-renderer {POST_RENDERER} as a plugin of its own: install "
-                f"{POST_RENDERER}-<version>-helm4.tgz, or a checkout's plugins/{POST_RENDERER}")
+                f"{POST_RENDERER}-<version>.tgz, or a checkout's plugins/{POST_RENDERER}")
         return
     bin_dir = plugin_dir / "bin"
     if str(bin_dir) in os.environ.get("PATH", "").split(os.pathsep):

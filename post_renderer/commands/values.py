@@ -1,7 +1,8 @@
 """``ocean-proxy values``: the injection as a chart values file, for installs that cannot run
 a post-renderer (Argo CD without a plugin, Terraform, Spot's console installer).
 
-    helm template ocean-controller spot/ocean-kubernetes-controller -f my-values.yaml \\
+    helm template ocean-controller spot/ocean-kubernetes-controller -n spot-system \\
+        -f my-values.yaml \\
       | ocean-proxy values --values my-values.yaml --secrets ocean-proxy-secrets.yaml \\
       > ocean-proxy-values.yaml
     kubectl apply -n spot-system -f ocean-proxy-secrets.yaml
@@ -12,6 +13,11 @@ The values are the overlay the post-renderer hands the auto-update Job (see
 ``render.overlay``), with the list entries of the ``--values`` files kept, since helm replaces
 a list given again. The Secrets they refer to (the proxy URL with its credentials, the CA
 files) are written apart, to be applied outside the release; the values hold no secret.
+They carry helm's ownership metadata for the release (its name from the
+``app.kubernetes.io/instance`` label, its namespace from the manifests, or
+``--release``/``--namespace``) and
+``helm.sh/resource-policy: keep``: a later upgrade through the post-renderer, whose manifest
+has them, adopts them, and one back to the values route leaves them in place.
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ _YAML11_SPECIAL = re.compile(
     r"|null|Null|NULL|~|[-+]?[0-9][0-9_:.eE+-]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB].*|)$")
 
 
+RELEASE_LABEL = "app.kubernetes.io/instance"
+_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
+
+
 class ValuesResult(NamedTuple):
     values: str  # the values file
     secrets: str  # the Secret manifests, several YAML documents
@@ -40,13 +50,21 @@ class ValuesResult(NamedTuple):
     warnings: tuple[str, ...] = ()
 
 
-def values_overlay(data: bytes, user: UserSettings, user_values: list[Any]) -> ValuesResult:
+class Owner(NamedTuple):
+    """The release the Secrets are adopted into later, as the command line names it."""
+
+    release: str | None = None
+    namespace: str | None = None
+
+
+def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
+                   owner: Owner | None = None) -> ValuesResult:
     """Rendered manifests and settings in; the values file and its Secrets out."""
-    from post_renderer.render.overlay.values import merge_user_values, why_not
+    from post_renderer.render.overlay.values import b64, merge_user_values, why_not
     from post_renderer.render.plan.injection import resolve_injection
     from post_renderer.render.plan.overlay_input import overlay_for
-    from post_renderer.render.plan.owned_secrets import new_secret
-    from post_renderer.render.release.chart_settings import read_chart_settings
+    from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
+    from post_renderer.render.release.chart_settings import PROXY_KEY, read_chart_settings
     from post_renderer.render.release.release import find_release
     from post_renderer.render.stream.split import split_documents
 
@@ -59,8 +77,8 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any]) -> V
     reason = why_not(release)
     if reason is not None:
         raise OverlayError(f"cannot write the injection as chart values: {reason}",
-                           hint="upgrade the chart to 0.1.53 or later, or use the "
-                                "post-renderer")
+                           hint="use the post-renderer, or upgrade the chart to 0.1.53 or "
+                                "later")
     chart = read_chart_settings(release)._replace(auto_update_jobs=())
     injection = resolve_injection(user, chart, release)
     if injection.empty:
@@ -70,14 +88,54 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any]) -> V
     values = overlay.values
     for given in user_values:
         values = merge_user_values(values, given)
-    owner = release.workloads[0]
-    secrets = [new_secret(name, data, owner) for name, data in overlay.secrets.items()]
-    notice = ("the chart's auto-update Job has no proxy of its own: after an upgrade with "
-              "these values, automatic upgrades stop at 'helm repo add' and change nothing; "
-              "the post-renderer gives the Job the proxy")
+    workload = release.workloads[0]
+    name, namespace = _release_of(workload, owner or Owner())
+    wanted = dict(overlay.secrets)
+    shared = injection.shared_proxy_secret
+    if shared is not None and shared not in wanted and injection.proxy is not None:
+        # the full URL, for a metric exporter of another release: the ConfigMap has none now
+        wanted[shared] = {PROXY_KEY: b64(injection.proxy.value.full)}
+    secrets = [owned_by_release(new_secret(secret, data, workload, keep=True), name, namespace)
+               for secret, data in wanted.items()]
+    notices = [*injection.notices]
+    if secrets:
+        notices.append(f"the Secrets belong to release '{name}' in namespace '{namespace}' "
+                       "(helm adopts them when it is post-rendered later); apply them to that "
+                       "namespace before 'helm upgrade'")
+    if "spotinst" in values:
+        notices.append("give helm your own settings as values files before this one "
+                       "(-f my-values.yaml -f ocean-proxy-values.yaml): a --set "
+                       "spotinst.proxyUrl=... on its command line beats every values file, "
+                       "and the chart would then render NO_PROXY twice")
+    notices.append("the chart's auto-update Job has no proxy of its own: after an upgrade "
+                   "with these values, automatic upgrades stop at 'helm repo add' and change "
+                   "nothing; the post-renderer gives the Job the proxy")
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
-                        (*injection.notices, notice), injection.warnings)
+                        tuple(notices), injection.warnings)
+
+
+def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
+    """The release and namespace helm will check before adopting the Secrets."""
+    from post_renderer.render.stream.kube import get_path
+
+    label = get_path(workload.document, ("metadata", "labels", RELEASE_LABEL))
+    name = owner.release or (label if isinstance(label, str) and label else None)
+    namespace = owner.namespace or workload.namespace
+    if name is None:
+        raise TargetError(
+            f"cannot tell which release {workload.describe()} belongs to (no "
+            f"{RELEASE_LABEL} label)", hint="pass --release with the name you install it as")
+    if namespace is None:
+        raise TargetError(
+            f"cannot tell which namespace {workload.describe()} is installed in",
+            hint="pass --namespace, or 'helm template --namespace NS' the chart")
+    for value, what in ((name, "release name (--release)"),
+                        (namespace, "namespace (--namespace)")):
+        if not _NAME.fullmatch(value):
+            raise ConfigError(f"the {what} {shown(value)} is not a Kubernetes name",
+                              hint="lower-case letters, digits and '-', as helm takes them")
+    return name, namespace
 
 
 def run(args: Any, said: Outcome) -> Outcome:
@@ -87,7 +145,8 @@ def run(args: Any, said: Outcome) -> Outcome:
     from post_renderer.render.release.settings import read_settings
 
     user = read_settings(args, os.environ)
-    result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values))
+    result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values),
+                            Owner(args.release, args.namespace))
     for notice in result.notices:
         said.notice(notice)
     for warning in result.warnings:
@@ -138,6 +197,7 @@ def _dump(documents: list[Any], comment: str) -> str:
 
     yaml = YAML()
     yaml.default_flow_style = False
+    yaml.width = 4096  # a long NO_PROXY stays on its line
     out = io.StringIO()
     out.write(f"# Written by ocean-proxy values: {comment}\n")
     yaml.dump_all([literal(d) for d in documents], out)

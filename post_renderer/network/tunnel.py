@@ -82,7 +82,7 @@ def connect_proxy(settings: NetworkSettings, proxy_tls: ssl.SSLContext | None) -
     except TimeoutError:
         raise ProxyUnreachableError(
             f"{where} did not accept a connection within {settings.timeout:g}s",
-            hint="check the host and port in --proxy, and that a firewall lets this machine "
+            hint="check the host and port in --proxy-url, and that a firewall lets this machine "
                  "reach it; --timeout gives it longer",
         ) from None
     except ConnectionRefusedError:
@@ -93,7 +93,7 @@ def connect_proxy(settings: NetworkSettings, proxy_tls: ssl.SSLContext | None) -
     except OSError as error:
         raise ProxyUnreachableError(
             f"cannot connect to {where} ({error.strerror or type(error).__name__})",
-            hint="check the host and port in --proxy, and this machine's network",
+            hint="check the host and port in --proxy-url, and this machine's network",
         ) from None
     settings.log(f"connected to {proxy.netloc}")
     if proxy_tls is None:
@@ -118,12 +118,12 @@ def _resolve(host: str, port: int, settings: NetworkSettings) -> Sequence[_Addre
         raise ProxyUnreachableError(
             f"no answer from DNS for the proxy's host name '{host}' within "
             f"{settings.timeout:g}s",
-            hint="check the host in --proxy, and the DNS of this machine",
+            hint="check the host in --proxy-url, and the DNS of this machine",
         )
     if isinstance(answer[0], BaseException) or not answer[0]:
         raise ProxyUnreachableError(
             f"cannot resolve the proxy's host name '{host}'",
-            hint="check the host in --proxy, and the DNS of this machine",
+            hint="check the host in --proxy-url, and the DNS of this machine",
         )
     return answer[0]
 
@@ -257,7 +257,7 @@ def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError
     return ProxyAuthError(
         f"the proxy {proxy.netloc} rejected the credentials of user '{printable(user, 40)}' "
         f"({head.status_text})",
-        hint="check the user and the password in --proxy; percent-encode @ : / and % in them",
+        hint="check the user and the password in --proxy-url; percent-encode @ : / and % in them",
     )
 
 

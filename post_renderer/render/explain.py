@@ -82,7 +82,7 @@ def _describe(value: YamlNode) -> str:
         return f"{value['name']} from {ref.get('name')}[{ref.get('key')}]"
     if isinstance(value, dict) and "mountPath" in value:
         return f"mount {value.get('name')} at {value['mountPath']}"
-    if isinstance(value, str):
+    if isinstance(value, str) and value:
         return _short(value.splitlines()[0] + (" ..." if "\n" in value else ""))
     return _short(json.dumps(value, default=str, sort_keys=False))
 

@@ -79,6 +79,6 @@ class HelmUsers:
                                       f"{url}/ocean-proxy-{__version__}-helm3.tgz")
         else:
             installed = user.helm("plugin", "install", "--verify=false", self._release /
-                                  f"ocean-proxy-post-renderer-{__version__}-helm4.tgz")
+                                  f"ocean-proxy-post-renderer-{__version__}.tgz")
         assert installed.returncode == 0, installed.stderr
         return user

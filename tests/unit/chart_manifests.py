@@ -21,12 +21,15 @@ CA_KEY = "userEnvCertificates.pem"
 _LABELS = """\
     app.kubernetes.io/name: ocean-kubernetes-controller
     app.kubernetes.io/instance: spot
-    helm.sh/chart: ocean-kubernetes-controller-0.1.60"""
+    helm.sh/chart: ocean-kubernetes-controller-{version}"""
+# A chart with a log-shipper but no logShipping.extraEnv: its values cannot carry the
+# injection, so the post-renderer keeps the pods' own shape (see Injection.values_shape).
+NO_VALUES_SHAPE = "0.1.52"
 
 
 def controller(*, proxy_env: bool = True, no_proxy: str | None = None,
                ca_secret: str = CA_SECRET, log_shipper: bool = True,
-               name: str = FULLNAME) -> str:
+               name: str = FULLNAME, chart_version: str = "0.1.60") -> str:
     """The controller's Deployment: the controller and (by default) the log-shipper."""
     proxy = textwrap.indent(textwrap.dedent(f"""\
         - name: HTTPS_PROXY
@@ -60,7 +63,7 @@ metadata:
   name: {name}
   namespace: {NAMESPACE}
   labels:
-{_LABELS}
+{_LABELS.format(version=chart_version)}
 spec:
   replicas: 1
   template:

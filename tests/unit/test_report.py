@@ -7,7 +7,7 @@ import io
 import pytest
 
 from post_renderer.errors import OceanProxyError, UsageError
-from post_renderer.report import Reporter
+from post_renderer.report import Reporter, credentials_in
 
 
 def said(error: OceanProxyError) -> str:
@@ -37,11 +37,25 @@ def test_notices_warnings_and_details_go_to_the_message_stream_counted():
 # and what users type raw before they learn to encode it.
 @pytest.mark.parametrize("password", ["s3cret", "pa'ss", "it's!", "p(a)ss", "a=b,c", "x;y&z",
                                       'q"uote', "~tilde*"])
-def test_a_password_echoed_back_by_argparse_is_masked(password):
+def test_a_password_echoed_back_by_argparse_is_masked_as_user_stars(password):
     text = said(UsageError(f"unrecognized arguments: --proxy http://alice:{password}@p:3128",
                            hint=f"or '--proxy-url=http://alice:{password}@p:3128'"))
     assert password not in text
-    assert "http://***@p:3128" in text
+    assert "http://alice:***@p:3128" in text
+    assert "http://***@" not in text
+
+
+@pytest.mark.parametrize("password", ["s3cret", "it's a s3cret", "p%40ss word"])
+def test_a_hidden_password_is_masked_as_user_stars_too(password):
+    """What the command line held is hidden wherever it is quoted, spaces and all."""
+    url = f"http://alice:{password}@p:3128"
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide(credentials_in([f"--proxy-url={url}"]))
+    reporter.error(UsageError(f"cannot use {url}", hint=f"the password was {password}"))
+    text = stream.getvalue()
+    assert password not in text
+    assert "http://alice:***@p:3128" in text
 
 
 def test_the_placeholder_our_hints_show_is_not_masked():

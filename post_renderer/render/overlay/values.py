@@ -28,12 +28,12 @@ from typing import Any, NamedTuple
 from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
-from post_renderer.render.release.workloads import is_fluent_bit
+from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
 from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, containers, get_path
 
-MIN_VERSION = (0, 1, 53)
+MIN_VERSION = (0, 1, 53)  # logShipping.extraEnv/extraVolumeMounts, for a log-shipper
+HTTPS_PROXY_VERSION = (0, 1, 4)  # before it, the controller reads PROXY_URL
 CHART_NAME = "ocean-kubernetes-controller"
-CONTROLLER_CONTAINER = "ocean-kubernetes-controller"
 CHART_FIXED_ENV = frozenset({"HTTPS_PROXY", "USER_ENV_CERTIFICATES"})
 LIST_KEYS = {"extraEnv": "name", "extraVolumes": "name", "extraVolumeMounts": "mountPath"}
 LOG_SHIPPING_LIST_KEYS = {"extraEnv": "name", "extraVolumeMounts": "mountPath"}
@@ -62,16 +62,27 @@ def chart_version(release: Release) -> tuple[int, int, int] | None:
 
 
 def why_not(release: Release) -> str | None:
-    """Why this release cannot carry an overlay, or None when it can."""
+    """Why this release cannot carry an overlay, or None when it can.
+
+    Every chart version has ``extraEnv``, ``extraVolumes``, ``extraVolumeMounts`` and
+    ``podAnnotations``; charts 0.1.0 to 0.1.31 have no log-shipper, so they need nothing more.
+    """
     version = chart_version(release)
     if version is None:
         return (f"the manifests carry no '{CHART_NAME}-<version>' helm.sh/chart label on the "
                 "controller, so its chart values are unknown")
-    if version < MIN_VERSION:
-        shown = ".".join(map(str, version))
+    shown = ".".join(map(str, version))
+    if version < HTTPS_PROXY_VERSION:
+        return (f"chart {CHART_NAME} {shown} gives the controller PROXY_URL, which only "
+                "spotinst.proxyUrl fills (in plain text), and has no caBundleSecret")
+    if version < MIN_VERSION and _has_log_shipper(release):
         return (f"chart {CHART_NAME} {shown} is older than 0.1.53 and has no "
                 "logShipping.extraEnv/extraVolumeMounts for the log-shipper")
     return None
+
+
+def _has_log_shipper(release: Release) -> bool:
+    return any(is_fluent_bit(c) for w in release.workloads for c in _containers(w))
 
 
 class PodValues(NamedTuple):

@@ -20,6 +20,8 @@ from post_renderer.render.release.chart_settings import PROXY_KEY, ChartSettings
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
+from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
+from post_renderer.render.stream.kube import env_entries, get_path
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -51,6 +53,9 @@ class Injection(NamedTuple):
     shared_proxy_secret: str | None = None  # the full URL, for agents reading that ConfigMap
     proxy_from: KeyRef | None = None  # the full URL, written by another release's render
     auto_update_jobs: tuple[KeyRef, ...] = ()
+    values_shape: bool = False  # the pods as the chart's values give them (see overlay)
+    ca_volume_secret: str | None = None  # the kept Secret the CA volume mounts, if not ca_secret
+    chart_proxy_key: KeyRef | None = None  # the controller's HTTPS_PROXY, left to the chart
     checksum_key: bytes | None = None  # keys checksum/proxy's credentials (filters.rollout)
     overlay: Overlay | None = None  # the injection as chart values, built by the plan
     overlay_secret: str | None = None  # Secret holding it for the Job's helm
@@ -123,9 +128,6 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         else None
     proxy_secret = names.proxy if proxy and proxy.value.has_credentials else None
     shared = _shared_proxy_secret(release, configmap) if proxy else None
-    if shared is not None and proxy is not None and proxy.value.has_credentials \
-            and configmap is not None:
-        warnings.append(_credentials_removed_warning(configmap, shared))
     injection = Injection(
         proxy=proxy,
         no_proxy=no_proxy_entries(additions) if proxy or proxy_from else (),
@@ -141,6 +143,16 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         checksum_key=chart.spot_token if len(chart.spot_token or b"") >= MIN_KEY_BYTES else None,
         notices=tuple(notices),
     )
+    if not injection.empty:
+        injection = _values_shape(injection, release, names)
+    if shared is not None and proxy is not None and configmap is not None:
+        if injection.chart_proxy_key == configmap and proxy.value.has_credentials:
+            warnings.append(_blanked_warning(configmap, shared))
+        elif injection.chart_proxy_key == configmap:  # an exporter without a password: said
+            injection = injection._replace(notices=(*injection.notices,
+                                                    _blanked_warning(configmap, shared)))
+        elif proxy.value.has_credentials:
+            warnings.append(_credentials_removed_warning(configmap, shared))
     if chart.auto_update_jobs and not injection.empty:
         injection, message = _auto_update(user, chart, injection, release, names)
         if injection.overlay_secret is not None:  # every auto-update keeps it: a notice
@@ -181,6 +193,31 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     return injection._replace(overlay_secret=secret, strict_job=user.strict), message
 
 
+def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> Injection:
+    """Where the chart's values can carry the injection, the pods take the shape those values
+    give (``ocean-proxy values``, and what the auto-update renders with them), so that every
+    route stores the same pod template and switching routes restarts nothing of ours: the
+    CA volume mounts a kept Secret of ours, not the chart's, and the controller's
+    ``HTTPS_PROXY`` stays the chart's reference to a blanked ConfigMap key (Go then reads
+    ``https_proxy``)."""
+    if not release.workloads or why_not(release) is not None:
+        return injection
+    ca = names.ca if injection.trust is not None and injection.ca_secret is not None else None
+    key = _controller_proxy_key(release) if injection.proxy is not None else None
+    return injection._replace(values_shape=True, ca_volume_secret=ca, chart_proxy_key=key)
+
+
+def _controller_proxy_key(release: Release) -> KeyRef | None:
+    for workload in release.workloads:
+        for found in env_entries(workload.document, workload.kind):
+            ref = get_path(found.entry, ("valueFrom", "configMapKeyRef"))
+            if found.container.get("name") == CONTROLLER_CONTAINER and \
+                    found.entry.get("name") == "HTTPS_PROXY" and isinstance(ref, dict) and \
+                    release.get("ConfigMap", str(ref.get("name"))) is not None:
+                return KeyRef("ConfigMap", str(ref["name"]), str(ref.get("key", "")))
+    return None
+
+
 def _check_new_secret_names(injection: Injection, release: Release) -> None:
     """A Secret we add must have a name Kubernetes takes, and one the next run finds.
 
@@ -191,7 +228,7 @@ def _check_new_secret_names(injection: Injection, release: Release) -> None:
     """
     new = [name for name in (injection.proxy_secret,
                              injection.ca_secret.name if injection.ca_secret else None,
-                             injection.overlay_secret)
+                             injection.ca_volume_secret, injection.overlay_secret)
            if name is not None and release.get("Secret", name) is None]
     for name in new:
         if len(name) <= OBJECT_NAME_LIMIT and _OBJECT_NAME.fullmatch(name):
@@ -247,6 +284,15 @@ def _credentials_removed_warning(configmap: KeyRef, shared: str) -> str:
             "'407 Proxy Authentication Required' until its release is post-rendered too: "
             "helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
             "--post-renderer ocean-proxy-post-renderer")
+
+
+def _blanked_warning(configmap: KeyRef, shared: str) -> str:
+    return (f"ConfigMap '{configmap.name}' key '{configmap.key}' is now blank, as the chart's "
+            "values leave it (the pods read the proxy from the variables ocean-proxy sets; the "
+            f"full URL is in Secret '{shared}'): a Spot agent of another release that reads "
+            "it, such as ocean-metric-exporter (PROXY_URL), goes without the proxy until its "
+            "release is post-rendered too: helm upgrade RELEASE spot/ocean-metric-exporter "
+            "--reuse-values --post-renderer ocean-proxy-post-renderer")
 
 
 def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,

@@ -1,7 +1,10 @@
 """Secrets the post-renderer writes: created when missing, brought up to date key by key.
 
 A new Secret takes the namespace and labels of the workload it serves, so it belongs to
-the release like the chart's own objects.
+the release like the chart's own objects. A Secret applied outside the release (``ocean-proxy
+values --secrets``) also carries helm's ownership metadata, so that a later upgrade whose
+manifest has it (the post-renderer's) adopts it instead of failing with "exists and cannot be
+imported into the current release".
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from post_renderer.render.stream.kube import YamlNode, get_path, pointer
 from post_renderer.render.stream.manifest import DocumentStyle
 
 KEEP = {"helm.sh/resource-policy": "keep"}
+MANAGED_BY = {"app.kubernetes.io/managed-by": "Helm"}
+RELEASE_NAME = "meta.helm.sh/release-name"
+RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
 
 
 def secret_changes(
@@ -71,3 +77,17 @@ def new_secret(name: str, data: dict[str, str], owner: Resource | None,
         metadata["annotations"] = dict(KEEP)
     return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque",
             "data": data}
+
+
+def owned_by_release(secret: dict[str, YamlNode], release: str, namespace: str
+                     ) -> dict[str, YamlNode]:
+    """``secret`` in ``namespace``, with the label and annotations helm checks before it
+    adopts an existing object into ``release``."""
+    metadata = secret["metadata"]
+    assert isinstance(metadata, dict)  # made by new_secret
+    labels, annotations = metadata.get("labels"), metadata.get("annotations")
+    owned = {"name": metadata["name"], "namespace": namespace,
+             "labels": {**(labels if isinstance(labels, dict) else {}), **MANAGED_BY},
+             "annotations": {**(annotations if isinstance(annotations, dict) else {}),
+                             RELEASE_NAME: release, RELEASE_NAMESPACE: namespace}}
+    return {**secret, "metadata": owned}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from post_renderer.render.release.workloads import is_fluent_bit
+from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
 from post_renderer.render.stream.kube import PatchOp, YamlNode, containers, pointer
 
 
@@ -43,10 +43,14 @@ class PodWants(NamedTuple):
     fluent_bit_env: tuple[PodEntry, ...] = ()  # replace same-named env in fluent-bit containers
     fluent_bit_skip: frozenset[str] = frozenset()  # env fluent-bit containers must not get
     env_in_place: tuple[PodEntry, ...] = ()  # replaced where a container has it, never added
+    controller_keeps: frozenset[str] = frozenset()  # env the controller keeps as rendered
 
     def env_for(self, container: dict[str, YamlNode]) -> tuple[PodEntry, ...]:
         present = {e.get("name") for e in container.get("env") or () if isinstance(e, dict)}
         in_place = tuple(wanted for wanted in self.env_in_place if wanted.key in present)
+        if self.controller_keeps and container.get("name") == CONTROLLER_CONTAINER:
+            return tuple(wanted for wanted in self.env + in_place
+                         if wanted.key not in self.controller_keeps)
         if not (self.fluent_bit_env or self.fluent_bit_skip) or not is_fluent_bit(container):
             return self.env + in_place
         own = {wanted.key: wanted for wanted in self.fluent_bit_env}

@@ -56,16 +56,13 @@ class ChartSettings(NamedTuple):
 
 
 def read_chart_settings(release: Release) -> ChartSettings:
-    proxy_entry = _first_env(release, PROXY_ENV_NAMES)
+    proxy_entry, text = _first_proxy(release)
     ca_entry = _first_env(release, (CA_ENV,))
     proxy_ref = _key_ref(proxy_entry)
     proxy_url = None
-    if proxy_entry is not None:
-        text = _resolve(release, proxy_entry, proxy_ref)
-        if text:
-            source = str(proxy_ref) if proxy_ref else \
-                f"the rendered {proxy_entry.get('name')} value"
-            proxy_url = Setting(parse_proxy_url(text, source=source), source)
+    if proxy_entry is not None and text:
+        source = str(proxy_ref) if proxy_ref else f"the rendered {proxy_entry.get('name')} value"
+        proxy_url = Setting(parse_proxy_url(text, source=source), source)
     ca_ref = _key_ref(ca_entry)
     ca_data = None
     if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None:
@@ -101,6 +98,21 @@ def _no_proxy_entries(entry: YamlNode) -> tuple[str, ...]:
     entries = (e.strip() for e in value.split(","))
     return tuple(e if "$(" in e else e.lower()  # a $(VAR) reference keeps its case
                  for e in entries if e and e.lower() not in defaults)
+
+
+def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | None]:
+    """The first proxy variable that holds a URL, and the URL. The chart's ``HTTPS_PROXY``
+    may read a blank ConfigMap key (chart values from ``ocean-proxy values``, or our own
+    output), and the URL then sits in the variables after it."""
+    first = None
+    for workload in release.workloads:
+        for found in env_entries(workload.document, workload.kind):
+            if found.entry.get("name") in PROXY_ENV_NAMES:
+                text = _resolve(release, found.entry, _key_ref(found.entry))
+                if text:
+                    return found.entry, text
+                first = first or found.entry
+    return first, None
 
 
 def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] | None:

@@ -12,6 +12,7 @@ from post_renderer.errors import ConfigError, shown
 from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode
 
 LOG_SHIPPER_CONTAINER = "log-shipper"
+CONTROLLER_CONTAINER = "ocean-kubernetes-controller"  # the Ocean controller chart's
 
 _REF = re.compile(r"^([A-Za-z]+)/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$")
 

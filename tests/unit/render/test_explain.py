@@ -58,7 +58,7 @@ def test_summary_names_the_proxy_redacted_and_the_ca_count(corp_root):
     assert PASSWORD not in text
     assert "proxy http://alice:***@proxy.corp:3128" in text
     assert "1 CA certificate (from --ca-file)" in text
-    assert "added 1" in text  # our proxy Secret
+    assert "added 2" in text  # our proxy Secret, and the CA Secret the pods mount
 
 
 def test_summary_says_nothing_changed_when_everything_is_in_place(corp_root):

@@ -14,6 +14,7 @@ from ..chart_manifests import (
     CA_KEY,
     CA_SECRET,
     FULLNAME,
+    NO_VALUES_SHAPE,
     ca_secret,
     configmap,
     controller,
@@ -40,14 +41,32 @@ def test_zero_config_takes_the_proxy_the_chart_rendered_into_every_container():
 
     result = post_render(data, user_settings())
 
-    deployment = find(load_all(output(result)), "Deployment", FULLNAME)
+    documents = load_all(output(result))
+    deployment = find(documents, "Deployment", FULLNAME)
     for name in ("ocean-kubernetes-controller", "log-shipper"):
         env = env_of(deployment, name)
-        assert env["HTTPS_PROXY"]["value"] == PROXY
         assert env["HTTP_PROXY"]["value"] == PROXY  # fluent-bit's variable, for CONNECT too
         assert env["https_proxy"]["value"] == PROXY
         assert ".svc" in env["NO_PROXY"]["value"].split(",")
         assert "$(KUBERNETES_SERVICE_HOST)" in env["no_proxy"]["value"].split(",")
+    assert env_of(deployment, "log-shipper")["HTTPS_PROXY"]["value"] == PROXY
+    # the controller's is the chart's, as chart values leave it: its key blank, so Go (which
+    # takes the first of HTTPS_PROXY, https_proxy that is not empty) reads https_proxy
+    chart_entry = env_of(deployment, "ocean-kubernetes-controller")["HTTPS_PROXY"]
+    assert chart_entry["valueFrom"]["configMapKeyRef"]["key"] == "proxy-url"
+    assert find(documents, "ConfigMap", FULLNAME)["data"]["proxy-url"] == ""
+
+
+def test_where_chart_values_cannot_carry_it_every_container_gets_https_proxy_itself():
+    data = release(controller(no_proxy="$(KUBERNETES_SERVICE_HOST)",
+                              chart_version=NO_VALUES_SHAPE), configmap(proxy_url=PROXY))
+
+    documents = load_all(output(post_render(data, user_settings())))
+
+    for name in ("ocean-kubernetes-controller", "log-shipper"):
+        assert env_of(find(documents, "Deployment", FULLNAME), name)["HTTPS_PROXY"]["value"] \
+            == PROXY
+    assert find(documents, "ConfigMap", FULLNAME)["data"]["proxy-url"] == PROXY
 
 
 def test_a_chart_proxy_url_without_scheme_is_read_as_go_reads_it_and_written_with_it():
@@ -59,7 +78,7 @@ def test_a_chart_proxy_url_without_scheme_is_read_as_go_reads_it_and_written_wit
     for name in ("ocean-kubernetes-controller", "log-shipper"):  # fluent-bit needs the scheme
         assert env_of(find(documents, "Deployment", FULLNAME), name)["HTTP_PROXY"]["value"] \
             == PROXY
-    assert find(documents, "ConfigMap", FULLNAME)["data"]["proxy-url"] == PROXY
+    assert find(documents, "ConfigMap", FULLNAME)["data"]["proxy-url"] == ""
     assert any("has no scheme: read as http://proxy.corp.example:3128" in warning
                for warning in result.warnings)
 
@@ -171,12 +190,12 @@ def test_proxy_credentials_live_only_in_a_secret():
     documents = load_all(text.encode())
 
     assert "s3cret" not in text
-    assert find(documents, "ConfigMap", FULLNAME)["data"]["proxy-url"] == \
-        "http://proxy.corp:3128"
+    assert find(documents, "ConfigMap", FULLNAME)["data"]["proxy-url"] == ""
     secret = find(documents, "Secret", f"{FULLNAME}-ocean-proxy")
     assert secret_value(secret, "proxy-url") == b"http://alice:s3cret@proxy.corp:3128"
     env = env_of(find(documents, "Deployment", FULLNAME), "ocean-kubernetes-controller")
-    assert env["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["name"] == f"{FULLNAME}-ocean-proxy"
+    assert env["https_proxy"]["valueFrom"]["secretKeyRef"]["name"] == f"{FULLNAME}-ocean-proxy"
+    assert "secretKeyRef" not in env["HTTPS_PROXY"]["valueFrom"]  # the chart's, blanked
 
 
 def test_the_auto_update_job_gets_the_proxy_and_the_user_is_warned_it_loses_the_rest():

@@ -38,7 +38,7 @@ def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWan
     were deleted still starts; and the overlay's step."""
     if injection.overlay_secret is None or not release.workloads:
         return wants
-    ca_secret = ca_secret_name(release.workloads[0].name)
+    ca_secret = injection.ca_volume_secret or ca_secret_name(release.workloads[0].name)
     env = tuple(entry._replace(manifest=optional_refs(entry.manifest)) for entry in wants.env)
     mounts = tuple(m for m in wants.mounts if "subPath" not in m.manifest)
     volumes = tuple(entry._replace(manifest=kept_secret_volume(entry.manifest, ca_secret))

@@ -10,6 +10,9 @@ says nothing about the password (a new password restarts the pods through ``chec
     checksum/config: sha256(json.dumps(emitted_configmap, sort_keys=True, separators=(",", ":")))
 
 It runs last, and reads the ConfigMap's changes from what the filters before it proposed.
+Annotations helm adds only for the post-renderer and removes afterwards (Helm 4's
+``postrenderer.helm.sh/postrender-filename``) are left out: the same chart and values give the
+same checksum on both majors, so moving a release between them restarts nothing.
 
 A ConfigMap that never held credentials keeps the chart's annotation as it is.
 """
@@ -32,6 +35,8 @@ from post_renderer.render.stream.kube import (
 )
 
 CONFIG_ANNOTATION = "checksum/config"
+# helm's own annotations on what it hands a post-renderer; never in the emitted release
+HELM_TRANSIENT_PREFIX = "postrenderer.helm.sh/"
 REASON = ("the chart's checksum/config hashed ConfigMap text that held the proxy password "
           "(a way to confirm guesses): now a SHA-256 over the ConfigMap as emitted, "
           "without credentials")
@@ -68,9 +73,24 @@ def emitted_checksum(document: YamlNode, ops: list[PatchOp]) -> str:
     import jsonpatch
 
     plain = json.loads(json.dumps(document, default=str))
-    emitted = jsonpatch.apply_patch(plain, ops) if ops else plain
+    emitted = _without_helm_transients(jsonpatch.apply_patch(plain, ops) if ops else plain)
     canonical = json.dumps(emitted, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without_helm_transients(document: Any) -> Any:
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("annotations"), dict):
+        return document
+    annotations = metadata["annotations"]
+    kept = {k: v for k, v in annotations.items() if not str(k).startswith(HELM_TRANSIENT_PREFIX)}
+    if len(kept) == len(annotations):
+        return document  # Helm 3, or nothing of helm's: the checksum stays what it was
+    if kept:
+        metadata["annotations"] = kept
+    else:  # helm added the annotations only for its own: Helm 3 hands over none
+        del metadata["annotations"]
+    return document
 
 
 def _holds_credentials(url: Any) -> bool:

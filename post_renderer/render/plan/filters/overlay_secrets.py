@@ -1,19 +1,22 @@
 """Overlay Secrets filter: what the injection-as-chart-values reads, kept across upgrades.
 
-When the auto-update can carry ocean-proxy's chart values (see ``render.overlay.values``), two
-Secrets are added beside the proxy one, each with ``helm.sh/resource-policy: keep`` so that
-the auto-update's ``helm upgrade``, whose manifest no longer has them, does not delete them:
+When the chart's values can carry the injection (see ``render.overlay.values``), the pods take
+the shape those values give, and up to two Secrets are added beside the proxy one, each
+with ``helm.sh/resource-policy: keep`` so that an upgrade whose manifest no longer has them
+(the auto-update's, or one through ``ocean-proxy values``) does not delete them:
 
 - ``<fullname>-ocean-proxy-ca``: the validated bundle and each CA by its OpenSSL hash, which
-  the values' ``extraVolumes`` mount (the chart's own CA Secret gets only the bundle back);
-- ``<fullname>-ocean-proxy-values``: the values and the small chart the Job's helm renders
-  them with, and the Job's own post-renderer (``render.overlay.job``).
+  the pods' CA volume mounts, as the values' ``extraVolumes`` do (the chart's own CA Secret
+  gets only the bundle back from the chart);
+- ``<fullname>-ocean-proxy-values``, when the auto-update Job can pass them on: the values
+  and the small chart the Job's helm renders them with, and the Job's own post-renderer
+  (``render.overlay.job``).
 """
 
 from __future__ import annotations
 
 from post_renderer.render.overlay.job import overlay_secret_data
-from post_renderer.render.overlay.values import ca_secret_name
+from post_renderer.render.plan.filters import trust_mounts
 from post_renderer.render.plan.filters.auto_update import job_edit
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.owned_secrets import secret_changes
@@ -27,18 +30,21 @@ def pod_wants(injection: Injection) -> PodWants:
 
 def propose(context: PlanContext) -> list[Proposal]:
     release, injection = context.release, context.injection
-    if injection.overlay is None or injection.overlay_secret is None:
-        return []
     proposals = []
-    ca_name = ca_secret_name(release.workloads[0].name)
-    if ca_name in injection.overlay.secrets and ca_name != (
-            injection.ca_secret and injection.ca_secret.name):
-        proposals += secret_changes(release, ca_name, injection.overlay.secrets[ca_name], {},
-                                    "the CA files the chart values mount", keep=True)
-    edit = job_edit(injection, context.wants, release)
-    proposals += secret_changes(release, injection.overlay_secret,
-                                overlay_secret_data(injection.overlay.values, edit,
-                                                    injection.strict_job), {},
-                                "ocean-proxy's chart values, for the auto-update's helm",
-                                keep=True)
+    ca_name = injection.ca_volume_secret
+    if ca_name is not None and injection.trust is not None and injection.ca_secret is not None \
+            and ca_name != injection.ca_secret.name:
+        proposals += secret_changes(release, ca_name,
+                                    trust_mounts.secret_data(injection.trust,
+                                                             injection.ca_secret.key),
+                                    trust_mounts.stale_hash_keys(release, ca_name),
+                                    "the CA files the pods mount, kept across upgrades that "
+                                    "render the chart alone", keep=True)
+    if injection.overlay is not None and injection.overlay_secret is not None:
+        edit = job_edit(injection, context.wants, release)
+        proposals += secret_changes(release, injection.overlay_secret,
+                                    overlay_secret_data(injection.overlay.values, edit,
+                                                        injection.strict_job), {},
+                                    "ocean-proxy's chart values, for the auto-update's helm",
+                                    keep=True)
     return proposals

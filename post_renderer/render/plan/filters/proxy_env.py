@@ -27,7 +27,8 @@ from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.owned_secrets import secret_changes
 from post_renderer.render.plan.pod_patch import Change, PodEntry, PodWants
 from post_renderer.render.plan.protocol import PlanContext, Proposal
-from post_renderer.render.release.chart_settings import PROXY_KEY
+from post_renderer.render.release.chart_settings import PROXY_KEY, KeyRef
+from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import YamlNode, get_path, pointer
 
 FLUENT_BIT_KEY = "fluent-bit-proxy-url"
@@ -63,8 +64,10 @@ def pod_wants(injection: Injection) -> PodWants:
     skip = frozenset(URL_VARS) if injection.proxy.value.scheme != "http" else frozenset()
     in_place = tuple(PodEntry(name, _url_entry(name, injection), reason)
                      for name in IN_PLACE_VARS)
+    # the chart's own entry, reading a key this filter blanks (see Injection.values_shape)
+    keeps = frozenset({"HTTPS_PROXY"}) if injection.chart_proxy_key else frozenset()
     return PodWants(env=tuple(env), fluent_bit_env=fluent_bit, fluent_bit_skip=skip,
-                    env_in_place=in_place)
+                    env_in_place=in_place, controller_keeps=keeps)
 
 
 def _wants_from_another_release(injection: Injection) -> PodWants:
@@ -106,26 +109,38 @@ def propose(context: PlanContext) -> list[Proposal]:
     changes: list[Proposal] = []
     if injection.proxy is None:
         return changes
+    keep = injection.values_shape or injection.overlay is not None
     if injection.proxy_secret:
         data = secret_data(injection)
         stale = {FLUENT_BIT_KEY: "the log-shipper reads the proxy URL as Go does"}
         changes += secret_changes(release, injection.proxy_secret, data, stale,
                                   "the proxy URL with its credentials, out of plain sight",
-                                  keep=injection.overlay is not None)
+                                  keep=keep)
     shared = injection.shared_proxy_secret
     if shared is not None and shared != injection.proxy_secret:
         changes += secret_changes(release, shared, {PROXY_KEY: _b64(injection.proxy.value.full)},
                                   {}, "the full proxy URL, for the Spot agents of other releases "
-                                  "that read this ConfigMap", keep=injection.overlay is not None)
+                                  "that read this ConfigMap", keep=keep)
+    blank = injection.chart_proxy_key
+    if blank is not None:
+        changes += _configmap_value(release, blank, "", "blank, as the chart's values leave "
+                                    "it: the controller's HTTPS_PROXY reads it, and Go then "
+                                    "takes https_proxy")
     ref = injection.proxy_configmap
-    configmap = release.get("ConfigMap", ref.name) if ref else None
-    current = get_path(configmap.document, ("data", ref.key)) if configmap and ref else None
-    wanted = injection.proxy.value.without_credentials
-    if configmap and ref and isinstance(current, str) and current != wanted:
-        changes.append(Proposal(configmap, Change(
-            {"op": "replace", "path": pointer("data", ref.key), "value": wanted},
-            "the ConfigMap keeps the proxy URL without credentials")))
+    if ref is not None and ref != blank:
+        changes += _configmap_value(release, ref, injection.proxy.value.without_credentials,
+                                    "the ConfigMap keeps the proxy URL without credentials")
     return changes
+
+
+def _configmap_value(release: Release, ref: KeyRef, wanted: str, reason: str
+                     ) -> list[Proposal]:
+    configmap = release.get("ConfigMap", ref.name)
+    current = get_path(configmap.document, ("data", ref.key)) if configmap else None
+    if configmap is None or not isinstance(current, str) or current == wanted:
+        return []
+    return [Proposal(configmap, Change(
+        {"op": "replace", "path": pointer("data", ref.key), "value": wanted}, reason))]
 
 
 def secret_data(injection: Injection) -> dict[str, str]:

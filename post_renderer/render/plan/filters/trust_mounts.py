@@ -61,7 +61,8 @@ def pod_wants(injection: Injection) -> PodWants:
                "the CA where OpenSSL (the log-shipper) looks it up")
         for name, _ in hashed_names(injection.trust)
     ]
-    volume = {"name": VOLUME, "secret": {"secretName": injection.ca_secret.name}}
+    secret = injection.ca_volume_secret or injection.ca_secret.name
+    volume = {"name": VOLUME, "secret": {"secretName": secret}}
     cert_dir = PodEntry("SSL_CERT_DIR", {"name": "SSL_CERT_DIR", "value": _cert_dirs(None)},
                       "Go reads the CA directory besides the image's public roots",
                       merge=_merge_cert_dir)
@@ -85,16 +86,23 @@ def propose(context: PlanContext) -> list[Proposal]:
     if injection.trust is None or injection.ca_secret is None:
         return []
     data = secret_data(injection.trust, injection.ca_secret.key)
-    existing = release.get("Secret", injection.ca_secret.name)
-    current = get_path(existing.document, ("data",)) if existing else None
-    stale = {key: "a CA no longer in the bundle" for key in (current or {})
-             if isinstance(key, str) and HASH_KEY.match(key)}
+    stale = stale_hash_keys(release, injection.ca_secret.name)
     changes = secret_changes(release, injection.ca_secret.name, data, stale,
                              "the validated CA bundle, and each CA by its OpenSSL hash",
-                             keep=injection.overlay is not None and injection.repoint_ca_env)
+                             keep=injection.repoint_ca_env and (
+                                 injection.values_shape or injection.overlay is not None))
     if injection.repoint_ca_env:
         changes += _repoint_ca_env(release, injection)
     return changes
+
+
+def stale_hash_keys(release: Release, secret: str) -> dict[str, str]:
+    """The per-CA keys a Secret of the stream has, each with the reason to drop it if the
+    bundle no longer has that CA."""
+    existing = release.get("Secret", secret)
+    current = get_path(existing.document, ("data",)) if existing else None
+    return {key: "a CA no longer in the bundle" for key in (current or {})
+            if isinstance(key, str) and HASH_KEY.match(key)}
 
 
 def secret_data(bundle: TrustBundle, key: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ import base64
 
 from post_renderer.render.plan.filters import proxy_env
 
-from ....chart_manifests import FULLNAME, configmap, controller, release
+from ....chart_manifests import FULLNAME, NO_VALUES_SHAPE, configmap, controller, release
 from ....user_settings import user_settings
 from ...planning import context_for, injection_for, ops
 
@@ -92,8 +92,9 @@ def test_the_secret_holds_the_url_as_go_reads_it_and_the_decoded_copy():
                        "fluent-bit-proxy-url": "http://alice:p@ss@proxy.corp:3128"}
 
 
-def test_the_configmap_keeps_the_url_without_credentials():
-    data = release(controller(), configmap(proxy_url="http://alice:s3cret@proxy.corp:3128"))
+def test_the_configmap_keeps_the_url_without_credentials_where_chart_values_cannot_carry_it():
+    data = release(controller(chart_version=NO_VALUES_SHAPE),
+                   configmap(proxy_url="http://alice:s3cret@proxy.corp:3128"))
 
     proposals = proxy_env.propose(context_for(data, user_settings()))
 
@@ -103,7 +104,7 @@ def test_the_configmap_keeps_the_url_without_credentials():
 
 
 def test_a_configmap_already_without_credentials_is_left_alone():
-    data = release(controller(), configmap(proxy_url=PLAIN))
+    data = release(controller(chart_version=NO_VALUES_SHAPE), configmap(proxy_url=PLAIN))
     proposals = proxy_env.propose(context_for(data, user_settings()))
     assert not [p for p in proposals if p.resource.kind == "ConfigMap"]
     # only the Secret beside it, with the full URL, for a metric exporter of another release
@@ -112,6 +113,20 @@ def test_a_configmap_already_without_credentials_is_left_alone():
     assert shared.resource.chunk is None  # a new document
     data_ = shared.change.op["value"]["data"]
     assert {k: base64.b64decode(v).decode() for k, v in data_.items()} == {"proxy-url": PLAIN}
+
+
+def test_the_controller_keeps_the_charts_https_proxy_reading_a_blanked_key_as_values_do():
+    data = release(controller(), configmap(proxy_url=PLAIN))
+    context = context_for(data, user_settings())
+
+    blanked = [p for p in proxy_env.propose(context) if p.resource.kind == "ConfigMap"]
+
+    assert ops(blanked) == [{"op": "replace", "path": "/data/proxy-url", "value": ""}]
+    assert context.wants.controller_keeps == {"HTTPS_PROXY"}
+    shipper = {"name": "log-shipper", "image": "fluent/fluent-bit:4.1.0"}
+    assert "HTTPS_PROXY" not in {e.key for e in context.wants.env_for(
+        {"name": "ocean-kubernetes-controller"})}
+    assert "HTTPS_PROXY" in {e.key for e in context.wants.env_for(shipper)}
 
 
 def test_a_decoded_copy_no_longer_needed_is_removed_from_our_secret():

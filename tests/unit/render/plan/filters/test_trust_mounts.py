@@ -12,6 +12,7 @@ from ....chart_manifests import (
     CA_KEY,
     CA_SECRET,
     FULLNAME,
+    NO_VALUES_SHAPE,
     ca_secret,
     configmap,
     controller,
@@ -42,6 +43,19 @@ def test_each_container_mounts_the_ca_dir_and_one_openssl_file_per_ca(corp_root,
     assert paths[0] == "/etc/ocean-proxy/ca"
     assert len([p for p in paths if p.startswith("/etc/ssl/certs/")]) == 2
     assert all(m.manifest["readOnly"] for m in wants.mounts)
+    # the kept Secret of ours that the chart values mount too (see Injection.values_shape)
+    assert [v.manifest for v in wants.volumes] == [
+        {"name": "ocean-proxy-ca", "secret": {"secretName": f"{FULLNAME}-ocean-proxy-ca"}}]
+    assert injection.ca_secret.name == CA_SECRET  # USER_ENV_CERTIFICATES keeps the chart's
+
+
+def test_where_chart_values_cannot_carry_it_the_volume_mounts_the_charts_ca_secret(corp_root):
+    data = release(controller(chart_version=NO_VALUES_SHAPE),
+                   configmap(proxy_url="http://proxy.corp:3128"))
+    _, injection = injection_for(data, user_settings(ca=[("ca.pem", corp_root.pem)]))
+
+    wants = trust_mounts.pod_wants(injection)
+
     assert [v.manifest for v in wants.volumes] == [
         {"name": "ocean-proxy-ca", "secret": {"secretName": CA_SECRET}}]
 

@@ -1,0 +1,115 @@
+"""Helm's own stderr, reached from the post-renderer helm runs: where the user's terminal,
+pipe or log file is, since helm captures the post-renderer's stderr (Helm 3 shows it only
+when the post-renderer fails, Helm 4 never).
+
+    stream = open_helm_stderr()   # None when the parent is not helm or nothing fits
+
+A terminal, a pipe or a file opened for appending (``2>>``) is opened again through
+``/proc/<ppid>/fd/2``. A file the shell opened with ``>`` or ``2>`` is written at the one
+offset helm's own next write starts from, so a second opening would be overwritten: helm's
+open file itself is borrowed (``pidfd_getfd``, Linux 5.6), and our lines move that offset on
+as helm's do. Where the kernel refuses to lend it (Yama ``ptrace_scope`` 1 or more for a
+non-root user, as on Ubuntu; a container's seccomp profile without ``CAP_SYS_PTRACE``), the
+lines are kept and appended to that file by a detached process the moment helm has exited,
+after helm's own lines.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+_SYS_PIDFD_GETFD = 438  # the same number on every Linux architecture (since 5.6)
+
+
+def open_helm_stderr() -> TextIO | None:
+    """A text stream to the parent helm's stderr, or None."""
+    parent = os.getppid()
+    try:
+        with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
+            if not comm.read().strip().startswith("helm"):
+                return None
+        if stat.S_ISREG(os.stat(f"/proc/{parent}/fd/2").st_mode) and not _appends(parent):
+            borrowed = _borrow_stderr(parent)
+            if borrowed is not None:
+                return open(borrowed, "w", encoding="utf-8", errors="replace")
+            return _AppendedWhenHelmExits(parent)
+        return open(  # lives as long as the process
+            f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
+        )
+    except OSError:
+        return None
+
+
+def _appends(pid: int) -> bool:
+    """Whether the process's stderr was opened for appending (``2>>file``)."""
+    with open(f"/proc/{pid}/fdinfo/2", encoding="ascii") as info:
+        for line in info:
+            if line.startswith("flags:"):
+                return bool(int(line.split()[1], 8) & os.O_APPEND)
+    return False
+
+
+def _borrow_stderr(pid: int) -> int | None:
+    """A descriptor for the very file ``pid`` has as stderr, sharing its offset, or None."""
+    import ctypes  # only here: most runs never write to a file helm holds
+
+    pidfd = os.pidfd_open(pid)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.syscall(_SYS_PIDFD_GETFD, pidfd, 2, 0)
+        return fd if fd >= 0 else None
+    finally:
+        os.close(pidfd)
+
+
+class _AppendedWhenHelmExits(io.StringIO):
+    """Collects the lines; when this process ends, a detached process appends them to helm's
+    stderr file once helm has exited (helm's own writes, at its offset, come first)."""
+
+    def __init__(self, helm: int) -> None:
+        super().__init__()
+        # Opened now: once helm has exited, /proc/<helm>/fd/2 is gone.
+        self._file = os.open(f"/proc/{helm}/fd/2", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        self._helm = os.pidfd_open(helm)
+        import atexit
+
+        atexit.register(self._hand_over)
+
+    def _hand_over(self) -> None:
+        data = self.getvalue().encode("utf-8", "replace")
+        if data:
+            child = os.fork()
+            if child == 0:
+                try:
+                    os.setsid()
+                    if os.fork() == 0:  # the grandchild, whom nobody waits for, waits for helm
+                        _append_after_exit(self._helm, self._file, data)
+                finally:
+                    os._exit(0)
+            os.waitpid(child, 0)  # the child, which exits at once
+        os.close(self._file)
+        os.close(self._helm)
+
+
+def _append_after_exit(helm: int, file: int, data: bytes) -> None:
+    import select
+
+    # Helm waits for EOF on the pipes it gave this process: hold none of them open.
+    null = os.open(os.devnull, os.O_RDWR)
+    for descriptor in (0, 1, 2):
+        os.dup2(null, descriptor)
+    for descriptor in {int(name) for name in os.listdir("/proc/self/fd")} - {0, 1, 2, helm, file}:
+        try:
+            os.close(descriptor)
+        except OSError:  # the directory listing's own descriptor, already gone
+            continue
+    poller = select.poll()
+    poller.register(helm, select.POLLIN)  # a pidfd is readable once the process has exited
+    poller.poll()
+    os.write(file, data)

@@ -1,0 +1,243 @@
+"""The words a newcomer reads hold: the commands are listed wherever commands are, every flag
+a message names exists, and the README's install lines and recipes work as written (taken from
+README.md by the tests, and run with real helm, kubectl and a real API server)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from post_renderer import __version__
+from post_renderer.arguments import build_parser, build_post_renderer_parser
+
+from . import certs
+from .chart_render import FULLNAME, PROXY_URL, VENDOR_FLAGS
+from .cluster.server import start_cluster
+from .conftest import FIXTURE_CHART, REPO, VENV_BIN, run_command, tool
+from .plugin_harness import SYSTEM_PATH, ok, serving, user_env
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+MESSAGE_SOURCES = [*sorted((REPO / "post_renderer").rglob("*.py")),
+                   REPO / "libexec" / "ocean-proxy" / "bootstrap.py"]
+
+
+def section(text: str, heading: str) -> str:
+    """The text under a Markdown heading, up to the next heading of the same or a higher level
+    (a '#' line inside a code block is a shell comment, not a heading)."""
+    level = len(heading) - len(heading.lstrip("#"))
+    lines, inside, fenced = [], False, False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            fenced = not fenced
+        is_heading = not fenced and re.match(r"#+ ", line)
+        if inside and is_heading and len(line) - len(line.lstrip("#")) <= level:
+            break
+        if inside:
+            lines.append(line)
+        inside = inside or line.rstrip("\n") == heading
+    assert inside, f"no {heading!r} in the README"
+    return "".join(lines)
+
+
+def code_blocks(text: str) -> list[str]:
+    return re.findall(r"```(?:sh|console)\n(.*?)```", text, re.DOTALL)
+
+
+def _subcommands() -> set[str]:
+    parser = build_parser()
+    return set(next(a for a in parser._actions if a.choices and a.dest == "command").choices)
+
+
+# --- the commands, wherever commands are listed ---------------------------------------------
+
+def test_the_readme_lists_every_command() -> None:
+    listed = set(re.findall(r"^\| `ocean-proxy ([a-z-]+)", section(README, "## Commands"),
+                            re.MULTILINE))
+    assert listed == _subcommands()
+
+
+def test_the_command_plugin_describes_every_command() -> None:
+    description = YAML(typ="safe").load((REPO / "plugin.yaml").read_text())["description"]
+    named = re.search(r"helm ocean-proxy \{([a-z,-]+)\}", description)
+    assert named is not None, description
+    assert set(named.group(1).split(",")) == _subcommands()
+
+
+# --- every flag a message names -------------------------------------------------------------
+
+def _flags_in_messages() -> dict[str, set[str]]:
+    """Every --flag inside a sentence (a string with a space) of the code, by where it is.
+
+    Docstrings are left out (they document the code); a lone "--flag" is an option or an
+    argument value, not a message.
+    """
+    found: dict[str, set[str]] = {}
+    for path in MESSAGE_SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and " " in node.value and id(node) not in docstrings:
+                for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", node.value):
+                    found.setdefault(flag, set()).add(path.relative_to(REPO).as_posix())
+    return found
+
+
+def _our_flags() -> set[str]:
+    """Every option our parsers take, as spelt today (hidden old spellings are not listed)."""
+    flags = set()
+    parsers = [build_parser(), build_post_renderer_parser()]
+    for parser in parsers:
+        for action in parser._actions:
+            flags.update(o for o in action.option_strings if o.startswith("--"))
+            if action.choices and isinstance(action.choices, dict):
+                parsers.extend(action.choices.values())
+    return flags
+
+
+def _helm_flags() -> set[str]:
+    """The flags of the helm commands our messages send users to, from both real majors."""
+    flags = set()
+    for major in ("helm3", "helm4"):
+        for command in (["upgrade"], ["template"], ["plugin", "install"]):
+            run = ok(run_command([tool(major), *command, "--help"]))
+            flags.update(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", run.text))
+    return flags
+
+
+def test_every_flag_a_message_names_exists() -> None:
+    controller_args = {"--insecure"}  # the controller's own, which the chart renders
+    chart = (FIXTURE_CHART / "templates" / "deployment.yaml").read_text()
+    assert all(arg in chart for arg in controller_args)
+    known = _our_flags() | _helm_flags() | controller_args
+    unknown = {flag: where for flag, where in _flags_in_messages().items() if flag not in known}
+    assert unknown == {}
+    assert "--proxy" not in _our_flags()  # the old spelling verify's hints used
+
+
+# --- the Quick start ------------------------------------------------------------------------
+
+def _tiny_plugin_tarball(directory: Path) -> Path:
+    """A Helm 3 plugin tarball with nothing but its manifest (no hooks to run)."""
+    manifest = directory / "plugin.yaml"
+    manifest.write_text("name: tiny\nversion: 0.1.0\nusage: u\ndescription: d\ncommand: echo\n")
+    tarball = directory / "tiny-0.1.0.tgz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(manifest, arcname="plugin.yaml")
+    return tarball
+
+
+def test_the_quick_start_says_what_a_self_hosted_helm3_tarball_url_needs(
+        helm3: Path, tmp_path: Path) -> None:
+    quick_start = " ".join(section(README, "## Quick start").split())
+    assert "Content-Type: application/gzip" in quick_start
+    assert "Cannot detect VCS" in quick_start
+
+    tarball = _tiny_plugin_tarball(tmp_path)
+    env = user_env(tmp_path / "home")
+    with serving(tmp_path, tgz_type="application/octet-stream") as url:
+        refused = run_command([helm3, "plugin", "install", f"{url}/{tarball.name}"], env=env)
+    assert refused.returncode != 0
+    assert "Cannot detect VCS" in refused.stderr
+    with serving(tmp_path) as url:
+        ok(run_command([helm3, "plugin", "install", f"{url}/{tarball.name}"], env=env))
+
+
+def _quick_start_exports() -> list[str]:
+    """The ``export`` lines of the Helm 3 Quick start and of the HELM_PLUGINS paragraph."""
+    quick_start = section(README, "## Quick start")
+    lines = [line for block in code_blocks(section(quick_start, "### Helm 3"))
+             for line in block.splitlines() if line.startswith("export ")]
+    assert any("PATH=" in line for line in lines) and any("HELM_PLUGINS=" in line
+                                                          for line in lines), lines
+    return lines
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_the_quick_start_lines_work_whatever_helm_plugins_says(
+        major: str, release: Path, tmp_path: Path) -> None:
+    """HELM_PLUGINS set to a directory of the user's: helm installs into its data directory
+    anyway; the README's lines then make both the post-renderer and the command plugin found."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "helm").symlink_to(tool(major))
+    env = user_env(tmp_path / "home", path=f"{bin_dir}:{SYSTEM_PATH}",
+                   HELM_PLUGINS=str(tmp_path / "my-plugins"),
+                   PIP_INDEX_URL="http://127.0.0.1:9/")
+    with serving(release) as url:
+        if major == "helm3":
+            tarballs = [f"{url}/ocean-proxy-{__version__}-helm3.tgz"]
+        else:
+            tarballs = [f"{url}/ocean-proxy-post-renderer-{__version__}.tgz",
+                        f"{url}/ocean-proxy-{__version__}.tgz"]
+        for tarball in tarballs:
+            verify = ["--verify=false"] if major == "helm4" else []  # an unsigned build
+            ok(run_command(["helm", "plugin", "install", *verify, tarball], env=env,
+                           timeout=300))
+    script = "\n".join([*_quick_start_exports(),
+                        f"helm template r {FIXTURE_CHART} --post-renderer "
+                        "ocean-proxy-post-renderer > /dev/null",
+                        "helm ocean-proxy --version"])
+    run = subprocess.run(["bash", "-euc", script], env=env, capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"ocean-proxy {__version__}\n"
+
+
+# --- the FAQ's recipe for installs without a post-renderer ----------------------------------
+
+def _faq_values_recipe() -> str:
+    faq = section(README, "## FAQ")
+    answer = faq[faq.index("**No post-renderer at all?**"):]
+    return code_blocks(answer)[0]
+
+
+def test_the_faq_values_recipe_runs_as_written(tmp_path: Path) -> None:
+    """Against a real API server of its own: the recipe names its namespace, spot-system."""
+    recipe = _faq_values_recipe()
+    assert recipe.count("--namespace spot-system") == 2  # helm template and helm upgrade
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, binary in (("helm", tool("helm3")), ("kubectl", tool("kubectl")),
+                         ("ocean-proxy", VENV_BIN / "ocean-proxy")):
+        (bin_dir / name).symlink_to(binary)
+    work = tmp_path / "work"
+    work.mkdir()
+    ca = work / "corp-ca.pem"
+    ca.write_bytes(certs.root("Corp Proxy Root CA").pem)
+    values = dict(pair.split("=", 1) for pair in VENDOR_FLAGS[1::2])
+    (work / "my-values.yaml").write_text(
+        "spotinst:\n" + "".join(f"  {k.split('.')[1]}: {v}\n" for k, v in values.items())
+        + f"  proxyUrl: {PROXY_URL}\ncaBundleSecret:\n  create: true\n  data: |\n"
+        + "".join(f"    {line}\n" for line in ca.read_text().splitlines()))
+
+    api = start_cluster(tmp_path / "cluster", kubectl=tool("kubectl"), etcd=tool("etcd"),
+                        kube_apiserver=tool("kube-apiserver"))
+    try:
+        env = api.env(HOME=str(tmp_path / "home"), PATH=f"{bin_dir}:{SYSTEM_PATH}")
+        ok(run_command(["helm", "package", FIXTURE_CHART, "-d", charts], env=env))
+        ok(run_command(["helm", "repo", "index", charts], env=env))
+        with serving(charts) as url:
+            ok(run_command(["helm", "repo", "add", "spot", url], env=env))
+            run = subprocess.run(["bash", "-euo", "pipefail", "-c", recipe], cwd=work, env=env,
+                                 capture_output=True, text=True, timeout=300, check=False)
+        assert run.returncode == 0, run.stderr
+        deployment = api.get("deployment", FULLNAME, "spot-system")
+        assert deployment is not None
+        controller = next(c for c in deployment["spec"]["template"]["spec"]["containers"]
+                          if c["name"] == "ocean-kubernetes-controller")
+        names = {e["name"] for e in controller["env"]}
+        assert {"HTTPS_PROXY", "NO_PROXY", "SSL_CERT_DIR"} <= names
+        assert api.list("secrets", "default") == []  # nothing landed beside the release
+    finally:
+        api.stop()

@@ -1,0 +1,153 @@
+"""Signed releases: ``make dist SIGN_KEY=... KEYRING=...`` signs every Helm 4 tarball, and
+Helm 4 installs it verified (``--keyring``, no ``--verify=false``) from a path or a URL, while a
+tampered tarball, one signed by another key, and an unsigned one are refused.
+
+The key is a throwaway GnuPG key made for the session, exported in the legacy keyring format
+helm reads (``gpg --export-secret-keys > secring.gpg``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from .conftest import REPO, clean_env, run_command
+from .plugin_harness import SYSTEM_PATH, VERSION, files_under, helm, ok, serving, user_env
+
+KEY_NAME = "ocean-proxy release test key"
+PUBLIC_KEY = "ocean-proxy-release.pubring.gpg"
+HELM4_TARBALLS = (f"ocean-proxy-{VERSION}.tgz", f"ocean-proxy-post-renderer-{VERSION}.tgz")
+
+
+class Keyrings(NamedTuple):
+    secret: Path
+    public: Path
+
+
+def _throwaway_key(home: Path, name: str) -> Keyrings:
+    """A new ed25519 signing key without passphrase, as legacy secret and public keyrings."""
+    home.mkdir(parents=True, exist_ok=True)
+    # A short home of its own: gpg-agent's socket path must fit in 107 bytes, which pytest's
+    # temporary directories under xdist do not.
+    with tempfile.TemporaryDirectory(prefix="gpg-", dir="/tmp") as gnupg:
+        return _generate(gnupg, home, name)
+
+
+def _generate(gnupg: str, home: Path, name: str) -> Keyrings:
+    gpg = ["gpg", "--homedir", gnupg, "--batch", "--quiet"]
+    try:
+        subprocess.run([*gpg, "--pinentry-mode", "loopback", "--passphrase", "",
+                        "--quick-gen-key", f"{name} <release@example.invalid>", "ed25519",
+                        "sign", "never"], check=True, capture_output=True)
+        secret, public = home / "secring.gpg", home / "pubring.gpg"
+        secret.write_bytes(subprocess.run([*gpg, "--export-secret-keys", name], check=True,
+                                          capture_output=True).stdout)
+        public.write_bytes(subprocess.run([*gpg, "--export", name], check=True,
+                                          capture_output=True).stdout)
+    finally:  # gpg started an agent for this home: stop it
+        subprocess.run(["gpgconf", "--homedir", gnupg, "--kill", "all"], check=False,
+                       capture_output=True)
+    return Keyrings(secret, public)
+
+
+@pytest.fixture(scope="module")
+def key(tmp_path_factory: pytest.TempPathFactory) -> Keyrings:
+    return _throwaway_key(tmp_path_factory.mktemp("key"), KEY_NAME)
+
+
+@pytest.fixture(scope="module")
+def signed(key: Keyrings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make dist SIGN_KEY=<key name> KEYRING=<secret keyring>``, into a directory of its own."""
+    dist = tmp_path_factory.mktemp("signed") / "dist"
+    ok(run_command(["make", "-C", REPO, "dist", f"DIST={dist}", f"SIGN_KEY={KEY_NAME}",
+                    f"KEYRING={key.secret}"], env=clean_env(), timeout=900))
+    return dist
+
+
+@pytest.fixture
+def user(tmp_path: Path) -> dict[str, str]:
+    """A Helm 4 user's shell with empty helm directories."""
+    return user_env(tmp_path / "home", path=SYSTEM_PATH,
+                    PIP_INDEX_URL="http://127.0.0.1:9/")  # the wheelhouse is enough
+
+
+def _installed(helm4: Path, env: dict[str, str]) -> str:
+    return ok(helm(helm4, "plugin", "list", env=env)).text
+
+
+def test_make_dist_signs_every_helm4_tarball_and_publishes_the_public_key(
+        signed: Path, key: Keyrings) -> None:
+    assert sorted(p.name for p in signed.glob("*.prov")) == sorted(
+        f"{name}.prov" for name in HELM4_TARBALLS)
+    assert not (signed / f"ocean-proxy-{VERSION}-helm3.tgz.prov").exists()  # Helm 3 verifies none
+    assert (signed / PUBLIC_KEY).read_bytes() == key.public.read_bytes()
+    sums = (signed / "SHA256SUMS").read_text()
+    assert all(f"  {name}.prov\n" in sums for name in HELM4_TARBALLS)
+
+
+@pytest.mark.parametrize("tarball", HELM4_TARBALLS)
+def test_helm4_installs_a_signed_tarball_verified_from_a_path(
+        helm4: Path, signed: Path, user: dict[str, str], tarball: str) -> None:
+    run = ok(helm(helm4, "plugin", "install", "--keyring", signed / PUBLIC_KEY,
+                  signed / tarball, env=user))
+    assert "Verifying plugin signature" in run.text + run.stderr
+    name = tarball.removesuffix(f"-{VERSION}.tgz")
+    assert any(line.split()[0] == name and "signed" in line.split()
+               for line in _installed(helm4, user).splitlines()[1:])
+
+
+def test_helm4_installs_both_signed_tarballs_verified_from_a_url(
+        helm4: Path, signed: Path, user: dict[str, str]) -> None:
+    with serving(signed) as url:
+        for tarball in HELM4_TARBALLS:
+            ok(helm(helm4, "plugin", "install", "--keyring", signed / PUBLIC_KEY,
+                    f"{url}/{tarball}", env=user))
+    run = ok(helm(helm4, "ocean-proxy", "--version", env=user))
+    assert run.text == f"ocean-proxy {VERSION}\n"
+
+
+def test_a_tampered_tarball_is_refused_and_nothing_is_installed(
+        helm4: Path, signed: Path, user: dict[str, str], tmp_path: Path) -> None:
+    tarball = HELM4_TARBALLS[1]
+    tampered = tmp_path / "tampered" / tarball
+    tampered.parent.mkdir()
+    data = bytearray(gzip.decompress((signed / tarball).read_bytes()))
+    readme = data.index(b"# ocean-proxy as a Helm plugin")
+    data[readme:readme + 1] = b"%"  # one byte of the packed README
+    tampered.write_bytes(gzip.compress(bytes(data), mtime=0))
+    shutil.copyfile(signed / f"{tarball}.prov", f"{tampered}.prov")
+    ok(helm(helm4, "plugin", "list", env=user))
+    before = files_under(Path(user["HOME"]))
+
+    run = helm(helm4, "plugin", "install", "--keyring", signed / PUBLIC_KEY, tampered, env=user)
+    assert run.returncode != 0
+    assert "plugin verification failed" in run.stderr
+    assert files_under(Path(user["HOME"])) == before
+
+
+def test_a_tarball_signed_by_another_key_is_refused(
+        helm4: Path, signed: Path, user: dict[str, str], tmp_path: Path) -> None:
+    stranger = _throwaway_key(tmp_path / "stranger", "someone else")
+    run = helm(helm4, "plugin", "install", "--keyring", stranger.public,
+               signed / HELM4_TARBALLS[1], env=user)
+    assert run.returncode != 0
+    assert "plugin verification failed" in run.stderr
+    assert "ocean-proxy" not in _installed(helm4, user)
+
+
+def test_an_unsigned_tarball_is_refused_without_verify_false(
+        helm4: Path, release: Path, signed: Path, user: dict[str, str]) -> None:
+    """make dist without SIGN_KEY builds unsigned, as before: Helm 4 wants --verify=false."""
+    unsigned = release / HELM4_TARBALLS[1]
+    assert not list(release.glob("*.prov")) and not (release / PUBLIC_KEY).exists()
+    run = helm(helm4, "plugin", "install", "--keyring", signed / PUBLIC_KEY, unsigned, env=user)
+    assert run.returncode != 0
+    assert "plugin verification failed" in run.stderr
+    assert "ocean-proxy" not in _installed(helm4, user)
+    ok(helm(helm4, "plugin", "install", "--verify=false", unsigned, env=user))

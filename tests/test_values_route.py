@@ -1,0 +1,322 @@
+"""One pod template for every route, and a release that moves between them on either helm.
+
+The routes: the post-renderer, ``ocean-proxy values`` (a values file, and Secrets applied with
+kubectl), and the vendor's auto-update run on a post-rendered release. Each stores the same
+pod template, compared by meaning: env by name, mounts by path, volumes by name, the pod
+annotations. The one difference that cannot be avoided is ``checksum/config`` (see
+``DOCUMENTED_DIFFERENCE``).
+
+What a route stores is what the real helm (3 and 4) renders: the post-renderer's output, or
+the chart with the values file. What the namespace holds after an upgrade follows helm's
+rules (``Cluster.apply_upgrade``: objects the new manifest lacks are deleted unless kept),
+and helm's check before it takes over an object that already exists (``adopt``): label
+``app.kubernetes.io/managed-by: Helm`` and annotations ``meta.helm.sh/release-name`` and
+``meta.helm.sh/release-namespace`` naming the release, else "exists and cannot be imported
+into the current release: invalid ownership metadata".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
+from .chart_render import NAMESPACE, RELEASE
+from .conftest import FIXTURE_CHART, Run, clean_env, ocean_proxy, post_renderer, run_command
+from .kubelet_view import container_view
+from .netfixtures.fixtures import PROXY_PASSWORD
+from .pod_sandbox import Image
+
+CURRENT, NEXT = "0.1.60", "0.1.61"
+NO_LOG_SHIPPER = "0.1.31"  # charts 0.1.0 to 0.1.31: no log-shipper, but extraEnv and the rest
+PROXY_URL_ERA = "0.1.3"  # the controller reads PROXY_URL, which only spotinst.proxyUrl fills
+PROXY = "http://svc-ocean:p%40ss@proxy.corp.example:3128"  # fluent-bit gets a decoded copy
+# checksum/config is the chart's hash of its ConfigMap's text. The post-renderer's ConfigMap
+# holds the auto-update Job with the proxy (chart values cannot give the Job one), and the
+# chart computes the hash from its template, which a post-renderer never sees: the two
+# routes cannot agree on it, so switching routes restarts the pods once.
+DOCUMENTED_DIFFERENCE = {"checksum/config"}
+CHART_CHECKSUMS = {"checksum/config", "checksum/secret", "checksum/cluster-role"}
+OWNERSHIP_ERROR = "exists and cannot be imported into the current release"
+
+
+@pytest.fixture(params=["helm3", "helm4"])
+def helm(request) -> Path:
+    return request.getfixturevalue(request.param)
+
+
+def user_values(ca_file: Path, zero_config: bool = True) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "spotinst": {"account": "act-123", "clusterIdentifier": "c-1", "token": "TOKEN"},
+        "extraEnv": [{"name": "CORP_TRACE", "value": "on"}],
+        "podAnnotations": {"corp.example/team": "platform"},
+    }
+    if zero_config:
+        values["spotinst"]["proxyUrl"] = PROXY
+        values["caBundleSecret"] = {"create": True, "data": ca_file.read_text()}
+    return values
+
+
+def flags(ca_file: Path, zero_config: bool = True) -> list[str]:
+    return [] if zero_config else [f"--proxy-url={PROXY}", f"--ca-file={ca_file}"]
+
+
+def helm_template(helm: Path, chart: Path, *files: Path, sets: tuple[str, ...] = ()) -> str:
+    options = [arg for path in files for arg in ("--values", path)]
+    options += [arg for value in sets for arg in ("--set", value)]
+    run = run_command([helm, "template", RELEASE, chart, "--namespace", NAMESPACE, *options],
+                      env=clean_env())
+    assert run.returncode == 0, run.stderr
+    return run.text
+
+
+class Routes:
+    """One user's chart, values and settings, rendered by each route."""
+
+    def __init__(self, helm: Path, tmp_path: Path, values: dict[str, Any],
+                 settings: list[str], chart: Path = FIXTURE_CHART,
+                 sets: tuple[str, ...] = ()) -> None:
+        self.helm, self.tmp_path, self.chart, self.sets = helm, tmp_path, chart, sets
+        self.values, self.settings = values, settings
+        self.user_file = tmp_path / "my-values.yaml"
+        self.user_file.write_text(yaml.safe_dump(values))
+
+    def post_rendered(self) -> list[dict[str, Any]]:
+        run = post_renderer(*self.settings, stdin=self.rendered().encode())
+        assert run.returncode == 0, run.stderr
+        return load_docs(run.text)
+
+    def rendered(self, *more: Path) -> str:
+        return helm_template(self.helm, self.chart, self.user_file, *more, sets=self.sets)
+
+    def values_route(self, *extra: str) -> Run:
+        """``ocean-proxy values``: the values file on stdout, the Secrets beside it."""
+        return ocean_proxy("values", *self.settings, *extra, "--values", self.user_file,
+                           "--secrets", self.secrets_file, stdin=self.rendered().encode())
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.tmp_path / "ocean-proxy-secrets.yaml"
+
+    def with_values(self, run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """What 'helm upgrade -f my-values.yaml -f ocean-proxy-values.yaml' renders, and the
+        Secrets to 'kubectl apply'."""
+        assert run.returncode == 0, run.stderr
+        overlay = self.tmp_path / "ocean-proxy-values.yaml"
+        overlay.write_bytes(run.stdout)
+        return load_docs(self.rendered(overlay)), load_docs(self.secrets_file.read_text())
+
+
+# -- comparing pod templates ----------------------------------------------------------
+
+
+def pod(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    [deployment] = [d for d in docs if d["kind"] == "Deployment"
+                    and d["metadata"]["name"].endswith("ocean-kubernetes-controller")]
+    return deployment["spec"]["template"]
+
+
+def meaning(template: dict[str, Any], leave_out: set[str] = DOCUMENTED_DIFFERENCE
+            ) -> dict[str, Any]:
+    """What the kubelet acts on, without the order lists happen to have."""
+    spec = template["spec"]
+    annotations = template["metadata"].get("annotations") or {}
+    return {
+        "annotations": {k: v for k, v in annotations.items() if k not in leave_out},
+        "volumes": {v["name"]: v for v in spec.get("volumes") or []},
+        "containers": {c["name"]: {"env": by_key(c.get("env"), "name"),
+                                   "mounts": by_key(c.get("volumeMounts"), "mountPath")}
+                       for c in spec["containers"]},
+    }
+
+
+def by_key(entries: list[dict[str, Any]] | None, key: str) -> dict[str, Any]:
+    found = [entry[key] for entry in entries or []]
+    assert len(found) == len(set(found)), f"duplicate {key}: {found}"
+    return {entry[key]: entry for entry in entries or []}
+
+
+def assert_pods_start(objects: list[dict[str, Any]], template: dict[str, Any]) -> None:
+    """Every Secret and ConfigMap key the containers need exists (else ContainerCannotStart),
+    and the controller's Go reads the proxy with its credentials."""
+    views = {c["name"]: container_view(objects, template, c["name"], namespace=NAMESPACE)
+             for c in template["spec"]["containers"]}
+    env = views["ocean-kubernetes-controller"].env
+    go_proxy = next(env[n] for n in ("HTTPS_PROXY", "https_proxy") if env.get(n))
+    assert go_proxy == PROXY
+
+
+# -- helm's side of a route change ----------------------------------------------------
+
+
+def adopt(cluster: Cluster, docs: list[dict[str, Any]]) -> None:
+    """Helm's check before an upgrade: an object the new manifest has, which exists but is
+    not in the release yet, must carry the release's ownership metadata."""
+    for doc in docs:
+        key = (doc["kind"], doc["metadata"]["name"])
+        live = cluster.objects.get(key)
+        if live is None or key in cluster.manifest:
+            continue
+        labels = live["metadata"].get("labels") or {}
+        annotations = live["metadata"].get("annotations") or {}
+        owned = (labels.get("app.kubernetes.io/managed-by") == "Helm"
+                 and annotations.get("meta.helm.sh/release-name") == RELEASE
+                 and annotations.get("meta.helm.sh/release-namespace") == NAMESPACE)
+        assert owned, f'{key[0]} "{key[1]}" {OWNERSHIP_ERROR}: invalid ownership metadata'
+
+
+def upgrade(cluster: Cluster, docs: list[dict[str, Any]], values: dict[str, Any]) -> None:
+    adopt(cluster, docs)
+    cluster.apply_upgrade(docs, values, cluster.version)
+
+
+# -- one shape --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zero_config", [True, False], ids=["zero-config", "flags"])
+def test_post_renderer_and_values_route_store_one_pod_template(
+        helm, zero_config, net_pki, tmp_path):
+    ca_file = net_pki.corp_root_file
+    routes = Routes(helm, tmp_path, user_values(ca_file, zero_config),
+                    flags(ca_file, zero_config))
+
+    post_rendered = pod(routes.post_rendered())
+    docs, secrets = routes.with_values(routes.values_route())
+
+    assert meaning(pod(docs)) == meaning(post_rendered)
+    assert {"checksum/ca-bundle", "checksum/proxy", "corp.example/team"} <= \
+        set(meaning(post_rendered)["annotations"])
+    assert_pods_start(docs + secrets, pod(docs))
+
+
+def test_values_to_post_renderer_adopts_the_secrets_and_restarts_nothing_else(
+        helm, net_pki, tmp_path):
+    routes = Routes(helm, tmp_path, user_values(net_pki.corp_root_file), [])
+    docs, secrets = routes.with_values(routes.values_route())
+    cluster = Cluster.installed(docs, routes.values, CURRENT)
+    cluster.apply(secrets)  # kubectl apply, outside the release
+    before = pod(cluster.docs())
+
+    upgrade(cluster, routes.post_rendered(), routes.values)
+
+    after = pod(cluster.docs())
+    assert meaning(after) == meaning(before)
+    assert_pods_start(cluster.docs(), after)
+    adopted = {s["metadata"]["name"] for s in secrets} & {n for _, n in cluster.manifest}
+    assert adopted, "the post-renderer's manifest takes over the Secrets of the values route"
+
+
+def test_post_renderer_to_values_keeps_what_the_pods_read(helm, net_pki, tmp_path):
+    routes = Routes(helm, tmp_path, user_values(net_pki.corp_root_file), [])
+    cluster = Cluster.installed(routes.post_rendered(), routes.values, CURRENT)
+    before = pod(cluster.docs())
+
+    docs, secrets = routes.with_values(routes.values_route())
+    cluster.apply(secrets)
+    upgrade(cluster, docs, routes.values)
+
+    after = pod(cluster.docs())
+    assert meaning(after) == meaning(before)
+    assert_pods_start(cluster.docs(), after)
+
+
+def test_post_renderer_to_values_keeps_the_secrets_even_before_kubectl_apply(
+        helm, net_pki, tmp_path):
+    routes = Routes(helm, tmp_path, user_values(net_pki.corp_root_file), [])
+    cluster = Cluster.installed(routes.post_rendered(), routes.values, CURRENT)
+
+    docs, _ = routes.with_values(routes.values_route())
+    upgrade(cluster, docs, routes.values)
+
+    assert_pods_start(cluster.docs(), pod(cluster.docs()))
+
+
+@pytest.fixture(scope="module")
+def image(net_pki) -> Image:
+    return Image(net_pki.public_roots_file.read_bytes())
+
+
+def test_the_auto_update_leaves_the_pod_template_the_post_renderer_stored(
+        helm, image, net_pki, auth_proxy, spot_origin, tmp_path):
+    values = user_values(net_pki.corp_root_file)
+    values["spotinst"]["proxyUrl"] = auth_proxy.credentials_url
+    routes = Routes(helm, tmp_path, values, [])
+    cluster = Cluster.installed(routes.post_rendered(), values, CURRENT)
+    before = pod(cluster.docs())
+    charts = {CURRENT: FIXTURE_CHART,
+              NEXT: copy_chart(FIXTURE_CHART, tmp_path / "charts" / NEXT, NEXT)}
+
+    update = run_auto_update(cluster, helm=helm, charts=charts, version=NEXT, image=image,
+                             workdir=tmp_path / "auto-update")
+
+    assert update.upgraded, update.run.stderr
+    # the chart's own checksums cover objects labelled with the chart version: a new chart
+    # version restarts the pods whatever the route
+    assert meaning(pod(cluster.docs()), CHART_CHECKSUMS) == meaning(before, CHART_CHECKSUMS)
+
+
+# -- what the values route serves, and what it refuses --------------------------------
+
+
+def test_a_chart_without_log_shipper_is_served_with_the_post_renderers_pod_template(
+        helm, net_pki, tmp_path):
+    chart = copy_chart(FIXTURE_CHART, tmp_path / "chart", NO_LOG_SHIPPER)
+    routes = Routes(helm, tmp_path, user_values(net_pki.corp_root_file), [], chart=chart,
+                    sets=("logShipping.enabled=false",))
+
+    run = routes.values_route()
+    docs, secrets = routes.with_values(run)
+
+    assert "logShipping" not in yaml.safe_load(run.stdout)
+    assert [c["name"] for c in pod(docs)["spec"]["containers"]] == \
+        ["ocean-kubernetes-controller"]
+    assert meaning(pod(docs)) == meaning(pod(routes.post_rendered()))
+    assert_pods_start(docs + secrets, pod(docs))
+
+
+@pytest.mark.parametrize("version, says", [(PROXY_URL_ERA, "PROXY_URL"), ("0.1.52", "0.1.53")])
+def test_charts_whose_values_cannot_carry_it_are_refused_with_the_reason(
+        helm3, net_pki, tmp_path, version, says):
+    chart = copy_chart(FIXTURE_CHART, tmp_path / "chart", version)
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [], chart=chart)
+
+    run = routes.values_route()
+
+    assert run.returncode != 0 and run.stdout == b""
+    assert says in run.stderr and "post-renderer" in run.stderr
+    assert "Traceback" not in run.stderr and PROXY_PASSWORD not in run.stderr
+    assert not routes.secrets_file.exists()
+
+
+def test_the_secrets_carry_helms_ownership_of_the_release_and_keep(helm3, net_pki, tmp_path):
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
+
+    run = routes.values_route()
+    secrets = load_docs(routes.secrets_file.read_text())
+    again = routes.values_route("--release", "ocean", "--namespace", "spot")
+    moved = load_docs(routes.secrets_file.read_text())
+
+    assert run.returncode == 0 and again.returncode == 0, run.stderr + again.stderr
+    assert f"release '{RELEASE}' in namespace '{NAMESPACE}'" in run.stderr
+    assert "--set spotinst.proxyUrl" in run.stderr  # would beat the values file's blank one
+    for secret, other in zip(secrets, moved, strict=True):
+        assert secret["metadata"]["namespace"] == NAMESPACE
+        assert secret["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "Helm"
+        assert secret["metadata"]["annotations"] == {
+            "helm.sh/resource-policy": "keep", "meta.helm.sh/release-name": RELEASE,
+            "meta.helm.sh/release-namespace": NAMESPACE}
+        assert other["metadata"]["namespace"] == "spot"
+        assert other["metadata"]["annotations"]["meta.helm.sh/release-name"] == "ocean"
+
+
+def test_a_release_name_helm_would_refuse_is_refused(helm3, net_pki, tmp_path):
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
+
+    run = routes.values_route("--release", "Ocean_Controller")
+
+    assert run.returncode != 0 and run.stdout == b""
+    assert "--release" in run.stderr and "Traceback" not in run.stderr
+    assert not routes.secrets_file.exists()
