@@ -31,7 +31,7 @@ REFUSED = ("--post-renderer-args", "--proxy-url=ftp://proxy.corp:3128")
 ERROR = "ocean-proxy: error: --proxy-url uses the scheme 'ftp'"
 HINT = "ocean-proxy: hint: use the form http://"
 NOTICES = ("ocean-proxy: injected proxy http://proxy.corp:3128",
-           "ocean-proxy: warning: auto-update is on")
+           "ocean-proxy: auto-update is on")  # a notice: every auto-update keeps the proxy
 
 # How the shell sends helm's stderr somewhere; {log} is the file the user reads afterwards.
 REDIRECTIONS = {
