@@ -7,6 +7,7 @@ Heavy modules are imported by the command that needs them, so ``--help`` starts 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
@@ -120,7 +121,16 @@ def post_renderer_main() -> int:
     """``ocean-proxy-post-renderer [options]``: the same as ``ocean-proxy render [options]``."""
     from post_renderer.arguments import build_post_renderer_parser
 
-    return main(sys.argv[1:], build_post_renderer_parser)
+    # One render, then the process exits: what it allocates is freed by reference counting,
+    # and the collector's passes over every imported module's objects cost a tenth of a warm
+    # run. Peak memory on the benchmark's 2 MB and 20 MB streams is the same without them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return main(sys.argv[1:], build_post_renderer_parser)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 if __name__ == "__main__":
