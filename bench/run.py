@@ -533,9 +533,14 @@ def cprofile(python: str, script: str, manifests: Path, env: dict[str, str],
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.out"
+        # the console script ends the process without the interpreter's exit, where cProfile
+        # writes its file: the profile runs the same render through a script that returns
+        driver = Path(tmp) / "render.py"
+        driver.write_text("import gc, sys\ngc.disable()\nfrom post_renderer.cli import "
+                          "post_renderer_main\nsys.exit(post_renderer_main())\n")
         with open(manifests, "rb") as stdin:
             # not from the repository: '-m' puts the current directory first on sys.path
-            subprocess.run([python, "-m", "cProfile", "-o", str(out), script, *options],
+            subprocess.run([python, "-m", "cProfile", "-o", str(out), str(driver), *options],
                            stdin=stdin,
                            capture_output=True, env=env, cwd=tmp, check=True)
         stats = pstats.Stats(str(out))

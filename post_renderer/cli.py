@@ -7,11 +7,12 @@ Heavy modules are imported by the command that needs them, so ``--help`` starts 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError
@@ -120,7 +121,31 @@ def post_renderer_main() -> int:
     """``ocean-proxy-post-renderer [options]``: the same as ``ocean-proxy render [options]``."""
     from post_renderer.arguments import build_post_renderer_parser
 
-    return main(sys.argv[1:], build_post_renderer_parser)
+    # One render, then the process exits: what it allocates is freed by reference counting,
+    # and the collector's passes over every imported module's objects cost a tenth of a warm
+    # run. Peak memory on the benchmark's 2 MB and 20 MB streams is the same without them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return main(sys.argv[1:], build_post_renderer_parser)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def post_renderer_script() -> NoReturn:
+    """The ``ocean-proxy-post-renderer`` console script: ``post_renderer_main``, then the
+    process ends without tearing the interpreter down. The render is written and flushed by
+    then, files are closed and nothing runs at exit; freeing every imported module's objects
+    one by one only to exit would take a seventh of a warm run."""
+    code = post_renderer_main()
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # the interpreter's own exit reports a stream that fails as before
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -86,3 +86,23 @@ def test_closed_standard_input_is_named_as_closed(command):
     assert code == 2, stderr
     assert len(lines) == 2 and lines[0] == ERROR + "standard input is closed", stderr
     assert lines[1].startswith(HINT)
+
+
+def test_the_whole_render_reaches_its_reader_before_the_process_ends(large_manifests):
+    """The console script ends without tearing the interpreter down: every byte is out first."""
+    env = clean_env(PATH=f"{VENV_BIN}:{os.environ['PATH']}", OCEAN_PROXY_MESSAGES="stderr")
+    runs = {}
+    for how, command in {
+        "console script": [str(VENV_BIN / "ocean-proxy-post-renderer")],
+        "interpreter exit": [str(VENV_BIN / "python"), "-c", "import sys; from post_renderer.cli"
+                             " import post_renderer_main; sys.exit(post_renderer_main())"],
+    }.items():
+        with open(large_manifests, "rb") as stdin:
+            runs[how] = subprocess.run(command, stdin=stdin, capture_output=True, timeout=60,
+                                       env=env)
+        assert runs[how].returncode == 0, runs[how].stderr
+    out = runs["console script"].stdout
+    assert len(out) > 400_000
+    assert all(b"  name: pad%d\ndata:\n  x: %s\n" % (i, b"y" * 1000) in out for i in range(400))
+    assert out == runs["interpreter exit"].stdout
+    assert runs["console script"].stderr == runs["interpreter exit"].stderr

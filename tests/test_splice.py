@@ -120,6 +120,18 @@ def test_replacing_and_removing_scalars_in_a_mapping():
     assert result == "data:\n  a: '1'\n  b: TWO # keep\n"
 
 
+def test_a_quoted_value_in_a_document_with_indented_lists_is_replaced_in_its_text():
+    # the ConfigMap of the vendor chart: its proxy URL loses its credentials
+    text = ('data:\n  proxy-url: "http://u:p@proxy.corp:3128" # the proxy\n  single: \'x\'\n'
+            "list:\n  - a\n")
+    ops = [{"op": "replace", "path": "/data/proxy-url", "value": "http://proxy.corp:3128"},
+           {"op": "replace", "path": "/data/single", "value": "z"}]
+    expected = ('data:\n  proxy-url: "http://proxy.corp:3128" # the proxy\n  single: \'z\'\n'
+                "list:\n  - a\n")
+    assert spliced(text, ops) == expected
+    assert edited(text, ops) == expected
+
+
 def test_values_a_yaml11_reader_would_misread_are_quoted():
     result = edited("data:\n  a: x\n", [{"op": "add", "path": "/data/b", "value": "yes"},
                                        {"op": "add", "path": "/data/c", "value": "0777"}])

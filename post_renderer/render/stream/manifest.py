@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ManifestError
@@ -236,12 +236,35 @@ def _block_writer(style: DocumentStyle) -> Callable[[YamlNode], str]:
     in this document's style."""
     yaml = _round_trip(style)
 
-    def write(value: YamlNode) -> str:
+    # A render adds the same few values to every container (the proxy variables, the CA's
+    # mounts); ruamel's emitter is the slowest step, so each distinct value is written once.
+    # In memory only, and bounded.
+    @functools.lru_cache(maxsize=64)
+    def write_frozen(frozen: Hashable) -> str:
         out = io.StringIO()
-        yaml.dump(value, out)
+        yaml.dump(_thawed(frozen), out)
         return out.getvalue()
 
-    return write
+    return lambda value: write_frozen(_frozen(value))
+
+
+def _frozen(value: YamlNode) -> Hashable:
+    """``value`` as a hashable key that tells apart what the dumper writes differently:
+    the type of each scalar (a quoted string, a bool, an int) and the order of keys."""
+    if isinstance(value, dict):
+        return dict, tuple((_frozen(k), _frozen(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return list, tuple(_frozen(item) for item in value)
+    return type(value), value
+
+
+def _thawed(frozen: Any) -> YamlNode:
+    kind, content = frozen
+    if kind is dict:
+        return {_thawed(k): _thawed(v) for k, v in content}
+    if kind is list:
+        return [_thawed(item) for item in content]
+    return content
 
 
 def kubernetes_safe(value: YamlNode) -> YamlNode:

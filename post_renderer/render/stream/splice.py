@@ -108,7 +108,7 @@ def _replace_node(text: str, node: Node, value: YamlNode,
             raise Unsupported("scalar becomes a collection")
         if node.style in ("|", ">"):
             return start, node.end_mark.index, _block_scalar(value, _indent_of(text, start) + 2)
-        return start, node.end_mark.index, _scalar(value, dump_block)
+        return start, node.end_mark.index, _scalar(_same_quotes(node, value), dump_block)
     if _is_flow(node) or isinstance(value, dict) != isinstance(node, MappingNode) or (
             isinstance(value, list) != isinstance(node, SequenceNode)):
         raise Unsupported("collection changes kind or style")
@@ -116,6 +116,17 @@ def _replace_node(text: str, node: Node, value: YamlNode,
         column = _column(text, _dash(text, node.value[0]))
         start = _dash(text, node.value[0])
     return start, _line_end(text, _content_end(node)), _block(value, column, dump_block)
+
+
+def _same_quotes(node: ScalarNode, value: YamlNode) -> YamlNode:
+    """A new string keeps the quotes of the one it replaces, as ruamel.yaml's round-trip
+    keeps them when a quoted value is assigned."""
+    if type(value) is not str or node.style not in ('"', "'"):
+        return value
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    quoted = DoubleQuotedScalarString if node.style == '"' else SingleQuotedScalarString
+    return quoted(value)
 
 
 def _remove_lines(text: str, first: int, last_node: Node) -> tuple[int, int, str]:
@@ -140,7 +151,8 @@ def _block(value: YamlNode, column: int, dump_block: DumpBlock) -> str:
 def _scalar(value: YamlNode, dump_block: DumpBlock) -> str:
     if isinstance(value, str) and "\n" in value:
         raise Unsupported("multi-line value needs a block scalar here")
-    rendered = dump_block([value]).rstrip("\n")
+    # a document whose lists are indented has its items dumped as "  - item"
+    rendered = dump_block([value]).rstrip("\n").lstrip(" ")
     if not rendered.startswith("- ") or "\n" in rendered:
         raise Unsupported("scalar does not fit on one line")
     return rendered[2:]
