@@ -136,8 +136,9 @@ def post_renderer_main() -> int:
 def post_renderer_script() -> NoReturn:
     """The ``ocean-proxy-post-renderer`` console script: ``post_renderer_main``, then the
     process ends without tearing the interpreter down. The render is written and flushed by
-    then, files are closed and nothing runs at exit; freeing every imported module's objects
-    one by one only to exit would take a seventh of a warm run."""
+    then, files are closed, and the lines held for a helm log that only takes them once helm
+    has exited are handed over here, since exit handlers do not run; freeing every imported
+    module's objects one by one only to exit would take a seventh of a warm run."""
     code = post_renderer_main()
     try:
         for stream in (sys.stdout, sys.stderr):
@@ -145,6 +146,9 @@ def post_renderer_script() -> NoReturn:
                 stream.flush()
     except (OSError, ValueError):
         sys.exit(code)  # the interpreter's own exit reports a stream that fails as before
+    held_for_helm = sys.modules.get("post_renderer.helm_stderr")  # loaded only under helm
+    if held_for_helm is not None:
+        held_for_helm.hand_over_waiting_lines()
     os._exit(code)
 
 

@@ -68,6 +68,13 @@ def _borrow_stderr(pid: int) -> int | None:
         os.close(pidfd)
 
 
+def hand_over_waiting_lines() -> None:
+    """Hands the lines still held for helm's log to the process that appends them: at exit,
+    and by a process that ends without running the interpreter's exit handlers."""
+    while _WAITING:
+        _WAITING.pop()._hand_over()
+
+
 class _AppendedWhenHelmExits(io.StringIO):
     """Collects the lines; when this process ends, a detached process appends them to helm's
     stderr file once helm has exited (helm's own writes, at its offset, come first)."""
@@ -77,9 +84,10 @@ class _AppendedWhenHelmExits(io.StringIO):
         # Opened now: once helm has exited, /proc/<helm>/fd/2 is gone.
         self._file = os.open(f"/proc/{helm}/fd/2", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         self._helm = os.pidfd_open(helm)
+        _WAITING.append(self)
         import atexit
 
-        atexit.register(self._hand_over)
+        atexit.register(hand_over_waiting_lines)
 
     def _hand_over(self) -> None:
         data = self.getvalue().encode("utf-8", "replace")
@@ -95,6 +103,9 @@ class _AppendedWhenHelmExits(io.StringIO):
             os.waitpid(child, 0)  # the child, which exits at once
         os.close(self._file)
         os.close(self._helm)
+
+
+_WAITING: list[_AppendedWhenHelmExits] = []
 
 
 def _append_after_exit(helm: int, file: int, data: bytes) -> None:

@@ -78,7 +78,7 @@ class Job:
                 "HELM_CACHE_HOME": str(self.work / ".helm"),
                 "HELM_CONFIG_HOME": str(self.work / ".helm"),
                 "HELM_DATA_HOME": str(self.work / ".helm"),
-                "OCEAN_PROXY_JOB_LOG": str(self.log), "OCEAN_PROXY_JOB_TMP": str(self.work),
+                "OCEAN_PROXY_JOB_LOG": str(self.log),
                 **extra}
 
     def run(self, stream: bytes) -> Run:
