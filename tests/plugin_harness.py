@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 
 from post_renderer import __version__
 
-from .conftest import REPO, Run, clean_env, run_command
+from .conftest import REPO, VENV_BIN, Run, clean_env, run_command
 
 # A shell's PATH without the project's virtualenv (nor pyenv, cargo, ...): python3 is the system's.
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -54,6 +54,23 @@ def user_env(home: Path, *, helm_dirs: dict[str, str] | None = None, path: str =
                  "PYTHONPATH", "OCEAN_PROXY_PYTHON"):
         env.pop(name, None)
     return env
+
+
+def post_renderer_user_env(major: str, home: Path, **extra: str) -> dict[str, str]:
+    """A helm user's environment with empty helm homes under ``home``: Helm 3 finds the
+    console script on PATH, Helm 4 the plugin ``install_post_renderer_plugin`` puts there."""
+    path = f"{VENV_BIN}:{SYSTEM_PATH}" if major == "helm3" else SYSTEM_PATH
+    dirs = {"HELM_DATA_HOME": str(home / "data"), "HELM_CONFIG_HOME": str(home / "config"),
+            "HELM_CACHE_HOME": str(home / "cache")}
+    return clean_env(**dirs, HOME=str(home), PATH=path, **extra)
+
+
+def install_post_renderer_plugin(major: str, binary: Path, release: Path,
+                                 env: dict[str, str]) -> None:
+    """Helm 4 runs a post-renderer only as a plugin: install it from the release tarball."""
+    if major == "helm4":
+        tarball = release / f"ocean-proxy-post-renderer-{__version__}.tgz"
+        ok(helm(binary, "plugin", "install", "--verify=false", tarball, env=env))
 
 
 def offline_pip(wheelhouse: Path) -> dict[str, str]:

@@ -12,8 +12,6 @@ from typing import NamedTuple
 
 import pytest
 
-from post_renderer import __version__
-
 from . import certs
 from .chart_render import (
     CA_KEY,
@@ -30,7 +28,8 @@ from .chart_render import (
     parse,
     validation_errors,
 )
-from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, run_command, tool
+from .conftest import FIXTURE_CHART, run_command, tool
+from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
 POST_RENDERER = ("--post-renderer", "ocean-proxy-post-renderer")
 DEFAULT_NO_PROXY = ["$(KUBERNETES_SERVICE_HOST)", ".svc", ".cluster.local", "localhost",
@@ -59,18 +58,10 @@ def helm_user(request, tmp_path_factory, release) -> HelmUser:
     the release tarball into empty helm directories, its Python set up offline by its hook."""
     major = request.param
     home = tmp_path_factory.mktemp(major)
-    dirs = {"HELM_DATA_HOME": str(home / "data"), "HELM_CONFIG_HOME": str(home / "config"),
-            "HELM_CACHE_HOME": str(home / "cache"), "HELM_PLUGINS": str(home / "data" / "plugins")}
-    path = "/usr/local/bin:/usr/bin:/bin"
-    if major == "helm3":
-        path = f"{VENV_BIN}:{path}"
-    env = clean_env(**dirs, HOME=str(home), PATH=path, OCEAN_PROXY_MESSAGES="auto")
+    env = post_renderer_user_env(major, home, HELM_PLUGINS=str(home / "data" / "plugins"),
+                                 OCEAN_PROXY_MESSAGES="auto")
     user = HelmUser(major, tool(major), env)
-    if major == "helm4":
-        tarball = release / f"ocean-proxy-post-renderer-{__version__}.tgz"
-        installed = run_command([user.binary, "plugin", "install", "--verify=false", tarball],
-                                env=env, timeout=300)
-        assert installed.returncode == 0, installed.stderr
+    install_post_renderer_plugin(major, user.binary, release, env)
     return user
 
 

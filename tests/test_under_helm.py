@@ -20,10 +20,9 @@ from typing import NamedTuple
 
 import pytest
 
-from post_renderer import __version__
-
 from .chart_render import FULLNAME, NAMESPACE, RELEASE, VENDOR_FLAGS, embedded_job, parse
-from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, run_command, tool
+from .conftest import FIXTURE_CHART, run_command, tool
+from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
 POST_RENDERER = ("--post-renderer", "ocean-proxy-post-renderer")
 WITH_PROXY = (*VENDOR_FLAGS, "--set", "spotinst.proxyUrl=http://proxy.corp:3128")
@@ -84,19 +83,10 @@ class HelmUser(NamedTuple):
 
 
 def _install(major: str, home: Path, release: Path) -> HelmUser:
-    dirs = {"HELM_DATA_HOME": home / "data", "HELM_CONFIG_HOME": home / "config",
-            "HELM_CACHE_HOME": home / "cache"}
-    path = "/usr/local/bin:/usr/bin:/bin"
-    if major == "helm3":
-        path = f"{VENV_BIN}:{path}"
-    env = clean_env(**{k: str(v) for k, v in dirs.items()}, HOME=str(home), PATH=path)
+    env = post_renderer_user_env(major, home)
     env.pop("OCEAN_PROXY_MESSAGES")  # users leave it unset: messages go to helm's stderr
     user = HelmUser(major, tool(major), env)
-    if major == "helm4":
-        tarball = release / f"ocean-proxy-post-renderer-{__version__}.tgz"
-        installed = run_command([user.binary, "plugin", "install", "--verify=false", tarball],
-                                env=env, timeout=300)
-        assert installed.returncode == 0, installed.stderr
+    install_post_renderer_plugin(major, user.binary, release, env)
     return user
 
 
