@@ -54,11 +54,11 @@ def edited(text: str, ops: list[dict]) -> str:
 
 def spliced(text: str, ops: list[dict]) -> str:
     """The text edit itself, without the round-trip fallback."""
-    from post_renderer.render.stream.manifest import _block_writer
+    from post_renderer.render.stream.writer import block_writer
 
     document = parse_document(text, "test")
     return splice(document.text, document.node, ops,
-                  _block_writer(detect_style(text)))
+                  block_writer(detect_style(text)))
 
 
 ENV = "/spec/template/spec/containers/0/env"

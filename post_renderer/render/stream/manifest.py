@@ -15,11 +15,11 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ManifestError
 from post_renderer.render.stream.kube import PatchOp, YamlNode
+from post_renderer.render.stream.writer import DocumentStyle, block_writer, round_trip_yaml
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -43,14 +43,6 @@ _YAML11_NOT_STRING = re.compile(
     |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$""",
     re.VERBOSE,
 )
-
-
-class DocumentStyle(NamedTuple):
-    """How a document was written, so that a changed one is written back the same way."""
-
-    sequence_indent: int = 0  # columns between a key and its "- " items
-    crlf: bool = False
-    final_newline: bool = True
 
 
 class ParsedDocument(NamedTuple):
@@ -113,34 +105,6 @@ def _parser(pure: bool = False) -> YAML:
     return yaml
 
 
-@functools.lru_cache(maxsize=4)
-def _round_trip(style: DocumentStyle) -> YAML:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.emitter import RoundTripEmitter
-
-    class Yaml11FlowEmitter(RoundTripEmitter):
-        """ruamel.yaml's emitter (YAML 1.2), but a scalar with a ':' is quoted inside a flow
-        collection: YAML 1.1 readers (older libyaml releases and the parsers ported from
-        them) end a plain scalar there, so ``{value: http://proxy.corp:3128}`` is an error
-        to them."""
-
-        def analyze_scalar(self, scalar: Any) -> Any:
-            analysis = super().analyze_scalar(scalar)
-            if ":" in scalar:
-                analysis.allow_flow_plain = False
-            return analysis
-
-    yaml = YAML(typ="rt", pure=True)
-    yaml.Emitter = Yaml11FlowEmitter
-    yaml.preserve_quotes = True
-    yaml.width = 1 << 30
-    if style.sequence_indent:
-        yaml.indent(mapping=2, sequence=4, offset=2)
-    else:
-        yaml.indent(mapping=2, sequence=2, offset=0)
-    return yaml
-
-
 def parse_document(text: str, where: str, first_line: int = 1,
                    lines_of: str = "the input") -> ParsedDocument:
     """Parse one document; a ManifestError says where, never what the document contains."""
@@ -198,7 +162,7 @@ def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentS
     ops = [kubernetes_safe_op(op) for op in ops]
     text = None
     try:
-        spliced = splice(document.text, document.node, ops, _block_writer(style))
+        spliced = splice(document.text, document.node, ops, block_writer(style))
         expected = jsonpatch.apply_patch(document.data, ops)
         if parse_document(spliced, "the edited document").data == expected:
             text = spliced
@@ -216,7 +180,7 @@ def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str
 
     from post_renderer.render.stream.aliases import unshare_paths
 
-    yaml = _round_trip(style)
+    yaml = round_trip_yaml(style)
     document = yaml.load(text)
     unshare_paths(document, [op["path"] for op in ops])  # as the plan's data was
     jsonpatch.apply_patch(document, ops, in_place=True)
@@ -226,45 +190,8 @@ def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str
 
 
 def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:
-    text = _block_writer(style)(kubernetes_safe(value))
+    text = block_writer(style)(kubernetes_safe(value))
     return text.replace("\n", "\r\n") if style.crlf else text
-
-
-@functools.lru_cache(maxsize=4)
-def _block_writer(style: DocumentStyle) -> Callable[[YamlNode], str]:
-    """Block YAML at column 0 for a value we add, as ruamel.yaml's round-trip dumper writes it
-    in this document's style."""
-    yaml = _round_trip(style)
-
-    # A render adds the same few values to every container (the proxy variables, the CA's
-    # mounts); ruamel's emitter is the slowest step, so each distinct value is written once.
-    # In memory only, and bounded.
-    @functools.lru_cache(maxsize=64)
-    def write_frozen(frozen: Hashable) -> str:
-        out = io.StringIO()
-        yaml.dump(_thawed(frozen), out)
-        return out.getvalue()
-
-    return lambda value: write_frozen(_frozen(value))
-
-
-def _frozen(value: YamlNode) -> Hashable:
-    """``value`` as a hashable key that tells apart what the dumper writes differently:
-    the type of each scalar (a quoted string, a bool, an int) and the order of keys."""
-    if isinstance(value, dict):
-        return dict, tuple((_frozen(k), _frozen(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return list, tuple(_frozen(item) for item in value)
-    return type(value), value
-
-
-def _thawed(frozen: Any) -> YamlNode:
-    kind, content = frozen
-    if kind is dict:
-        return {_thawed(k): _thawed(v) for k, v in content}
-    if kind is list:
-        return [_thawed(item) for item in content]
-    return content
 
 
 def kubernetes_safe(value: YamlNode) -> YamlNode:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from post_renderer.render.stream.manifest import DocumentStyle, _block_writer
+from post_renderer.render.stream.writer import DocumentStyle, block_writer
 
 
 def test_values_equal_as_data_but_written_differently_stay_apart():
-    write = _block_writer(DocumentStyle())
+    write = block_writer(DocumentStyle())
     assert write({"a": "1"}) == "a: '1'\n"
     assert write({"a": DoubleQuotedScalarString("1")}) == 'a: "1"\n'
     assert write({"a": 1}) == "a: 1\n"
@@ -21,7 +21,7 @@ def test_values_equal_as_data_but_written_differently_stay_apart():
 
 
 def test_a_value_written_again_comes_out_the_same_and_is_not_changed():
-    write = _block_writer(DocumentStyle(sequence_indent=2))
+    write = block_writer(DocumentStyle(sequence_indent=2))
     value = {"name": "HTTPS_PROXY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
     first = write(value)
     assert write({**value}) == first

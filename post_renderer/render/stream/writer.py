@@ -1,0 +1,145 @@
+"""Values we add, written as block YAML by ruamel.yaml, in the style of the document they go in.
+
+ruamel.yaml's round-trip emitter is pure Python and looks at every character of every scalar:
+the 36 KB of base64 in the Secret that carries the auto-update Job's post-renderer alone took
+a seventh of a render. Its libyaml emitter (``ruamel.yaml.clib``) writes the same bytes for
+most of what we add: mappings of printable ASCII strings without ``'``, integers and booleans,
+such as Secrets, environment variables and volume mounts (``tests/unit/render/stream/
+test_writer.py`` holds the two to that, property by property). Anything else (a list inside
+a value, a ``'``, a line break, non-ASCII text, ``None``) is written by the round-trip
+emitter, as is everything when ruamel.yaml.clib is not installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from post_renderer.render.stream.kube import YamlNode
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
+# printable ASCII but "'": libyaml and ruamel's emitter quote a "'" differently
+_ALIKE_TEXT = re.compile(r"[\x20-\x26\x28-\x7e]*")
+
+
+class DocumentStyle(NamedTuple):
+    """How a document was written, so that a changed one is written back the same way."""
+
+    sequence_indent: int = 0  # columns between a key and its "- " items
+    crlf: bool = False
+    final_newline: bool = True
+
+
+@functools.lru_cache(maxsize=4)
+def block_writer(style: DocumentStyle) -> Callable[[YamlNode], str]:
+    """Block YAML at column 0 for a value we add, as ruamel.yaml's round-trip dumper writes it
+    in this document's style."""
+    round_trip = round_trip_yaml(style)
+    libyaml = _libyaml_yaml()
+
+    # A render adds the same few values to every container (the proxy variables, the CA's
+    # mounts), so each distinct value is written once. In memory only, and bounded.
+    @functools.lru_cache(maxsize=64)
+    def write_frozen(frozen: Hashable) -> str:
+        value = _thawed(frozen)
+        yaml = libyaml if libyaml is not None and written_alike(value, style) else round_trip
+        out = io.StringIO()
+        yaml.dump(value, out)
+        return out.getvalue()
+
+    return lambda value: write_frozen(_frozen(value))
+
+
+def written_alike(value: YamlNode, style: DocumentStyle) -> bool:
+    """Does libyaml write ``value`` byte for byte as the round-trip emitter does? True for
+    a mapping of such values, plain or double-quoted strings of printable ASCII without "'",
+    integers and booleans; and for a list of them at the top (how a sequence item is written)
+    where the document's lists are not indented."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    strings = (str, DoubleQuotedScalarString)
+    if isinstance(value, list) and not style.sequence_indent:
+        return all(_alike_in_mapping(item, strings) for item in value)
+    return _alike_in_mapping(value, strings)
+
+
+def _alike_in_mapping(value: YamlNode, strings: tuple[type, ...]) -> bool:
+    if type(value) is dict:
+        return all(type(key) is str and _ALIKE_TEXT.fullmatch(key) is not None and
+                   _alike_in_mapping(item, strings) for key, item in value.items())
+    if type(value) in strings:
+        return _ALIKE_TEXT.fullmatch(value) is not None  # type: ignore[arg-type]
+    return type(value) in (int, bool)
+
+
+@functools.lru_cache(maxsize=4)
+def round_trip_yaml(style: DocumentStyle) -> YAML:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.emitter import RoundTripEmitter
+
+    class Yaml11FlowEmitter(RoundTripEmitter):
+        """ruamel.yaml's emitter (YAML 1.2), but a scalar with a ':' is quoted inside a flow
+        collection: YAML 1.1 readers (older libyaml releases and the parsers ported from
+        them) end a plain scalar there, so ``{value: http://proxy.corp:3128}`` is an error
+        to them."""
+
+        def analyze_scalar(self, scalar: Any) -> Any:
+            analysis = super().analyze_scalar(scalar)
+            if ":" in scalar:
+                analysis.allow_flow_plain = False
+            return analysis
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Emitter = Yaml11FlowEmitter
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 30
+    if style.sequence_indent:
+        yaml.indent(mapping=2, sequence=4, offset=2)
+    else:
+        yaml.indent(mapping=2, sequence=2, offset=0)
+    return yaml
+
+
+@functools.lru_cache(maxsize=1)
+def _libyaml_yaml() -> YAML | None:
+    """ruamel.yaml with libyaml's emitter, keeping key order and the double quotes that
+    ``kubernetes_safe`` asks for; None without ruamel.yaml.clib."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.main import CEmitter
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if CEmitter is None:
+        return None
+    yaml = YAML(typ="safe", pure=False)
+    yaml.width = 1 << 30
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+    yaml.representer.add_representer(
+        DoubleQuotedScalarString,
+        lambda representer, text: representer.represent_scalar(
+            "tag:yaml.org,2002:str", str(text), style='"'))
+    return yaml
+
+
+def _frozen(value: YamlNode) -> Hashable:
+    """``value`` as a hashable key that tells apart what the dumper writes differently:
+    the type of each scalar (a quoted string, a bool, an int) and the order of keys."""
+    if isinstance(value, dict):
+        return dict, tuple((_frozen(k), _frozen(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return list, tuple(_frozen(item) for item in value)
+    return type(value), value
+
+
+def _thawed(frozen: Any) -> YamlNode:
+    kind, content = frozen
+    if kind is dict:
+        return {_thawed(k): _thawed(v) for k, v in content}
+    if kind is list:
+        return [_thawed(item) for item in content]
+    return content

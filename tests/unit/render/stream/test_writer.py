@@ -1,0 +1,101 @@
+"""The values we add are written by libyaml only where it writes the very bytes ruamel.yaml's
+round-trip emitter writes; both are ruamel.yaml's own emitters, held to each other here."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+
+from post_renderer.render.stream.manifest import kubernetes_safe
+from post_renderer.render.stream.writer import (
+    DocumentStyle,
+    block_writer,
+    round_trip_yaml,
+    written_alike,
+)
+
+STYLES = (DocumentStyle(), DocumentStyle(sequence_indent=2))
+_PRINTABLE_BUT_QUOTE = st.characters(min_codepoint=0x20, max_codepoint=0x7E,
+                                     blacklist_characters="'")
+_TEXT = st.text(_PRINTABLE_BUT_QUOTE, max_size=24)
+# what Kubernetes objects hold: names, label values, numbers, flags, quoted strings
+_TRICKY = st.sampled_from(["1", "1.0", "yes", "on", "null", "~", "", "0x1F", "- a", "a: b",
+                           "#x", "@x", "*x", "&x", "! x", " x", "x ", "%x", "|", ">", "{}",
+                           "[a]", "a #b", "?", "-", ":", "2001-12-14"])
+_KEY = st.one_of(_TEXT, _TRICKY)
+_SCALAR = st.one_of(_TEXT, _TRICKY, st.integers(), st.booleans())
+_VALUE = st.recursive(_SCALAR, lambda inner: st.dictionaries(_KEY, inner, max_size=4),
+                      max_leaves=16)
+_DOCUMENT = st.dictionaries(_KEY, _VALUE, min_size=1, max_size=6)
+
+
+def by_round_trip(value: object, style: DocumentStyle) -> str:
+    out = io.StringIO()
+    round_trip_yaml(style).dump(value, out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("style", STYLES, ids=["lists-flush", "lists-indented"])
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(document=_DOCUMENT)
+def test_libyaml_writes_what_the_round_trip_emitter_writes(style, document):
+    value = kubernetes_safe(document)
+    assert written_alike(value, style)
+    assert block_writer(style)(value) == by_round_trip(value, style)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(items=st.lists(st.dictionaries(_KEY, _VALUE, max_size=4), min_size=1, max_size=4))
+def test_a_list_at_the_top_is_written_alike_where_lists_are_flush(items):
+    value = kubernetes_safe(items)
+    assert block_writer(DocumentStyle())(value) == by_round_trip(value, DocumentStyle())
+
+
+def test_a_secret_of_base64_is_written_by_libyaml_and_reads_back():
+    data = {f"file-{n}": base64.b64encode(bytes(range(256)) * 40).decode() for n in range(8)}
+    secret = kubernetes_safe({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "r-ocean-proxy-values", "namespace": "spot-system",
+                     "labels": {"app.kubernetes.io/version": "1.0"},
+                     "annotations": {"helm.sh/resource-policy": "keep"}},
+        "type": "Opaque", "data": data})
+    assert written_alike(secret, DocumentStyle())
+    text = block_writer(DocumentStyle())(secret)
+    assert text == by_round_trip(secret, DocumentStyle())
+    assert 'app.kubernetes.io/version: "1.0"\n' in text
+    assert YAML(typ="safe").load(text)["data"] == data
+
+
+@pytest.mark.parametrize("value", [
+    {"a": "it's"},
+    {"a": "line\nbreak"},
+    {"a": "naïve"},
+    {"a": None},
+    {"a": 1.5},
+    {"a": ["nested", "list"]},
+    {"a": SingleQuotedScalarString("kept quotes")},
+    {"a": LiteralScalarString("block\n")},
+    {1: "integer key"},
+], ids=["quote", "newline", "non-ascii", "null", "float", "list", "single-quoted", "literal",
+        "int-key"])
+def test_the_round_trip_emitter_writes_what_libyaml_would_write_otherwise(value):
+    for style in STYLES:
+        assert not written_alike(value, style)
+        assert block_writer(style)(value) == by_round_trip(value, style)
+
+
+def test_a_list_at_the_top_of_an_indented_document_keeps_its_indent():
+    style = DocumentStyle(sequence_indent=2)
+    value = [{"name": "HTTPS_PROXY", "value": DoubleQuotedScalarString("")}]
+    assert not written_alike(value, style)
+    assert block_writer(style)(value) == '  - name: HTTPS_PROXY\n    value: ""\n'
