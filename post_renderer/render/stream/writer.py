@@ -73,7 +73,7 @@ def _alike_in_mapping(value: YamlNode, strings: tuple[type, ...]) -> bool:
         return all(type(key) is str and _ALIKE_TEXT.fullmatch(key) is not None and
                    _alike_in_mapping(item, strings) for key, item in value.items())
     if type(value) in strings:
-        return _ALIKE_TEXT.fullmatch(value) is not None  # type: ignore[arg-type]
+        return _ALIKE_TEXT.fullmatch(value) is not None
     return type(value) in (int, bool)
 
 
@@ -110,12 +110,12 @@ def _libyaml_yaml() -> YAML | None:
     """ruamel.yaml with libyaml's emitter, keeping key order and the double quotes that
     ``kubernetes_safe`` asks for; None without ruamel.yaml.clib."""
     from ruamel.yaml import YAML
-    from ruamel.yaml.main import CEmitter
+    from ruamel.yaml.emitter import Emitter
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-    if CEmitter is None:
-        return None
     yaml = YAML(typ="safe", pure=False)
+    if yaml.Emitter is Emitter:  # ruamel.yaml's own: ruamel.yaml.clib is not installed
+        return None
     yaml.width = 1 << 30
     yaml.default_flow_style = False
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
