@@ -13,7 +13,7 @@ from post_renderer.render.plan.pod_patch import Change
 from post_renderer.render.plan.protocol import Proposal
 from post_renderer.render.release.release import Release, Resource
 from post_renderer.render.stream.kube import YamlNode, get_path, pointer
-from post_renderer.render.stream.manifest import DocumentStyle
+from post_renderer.render.stream.writer import DocumentStyle
 
 KEEP = {"helm.sh/resource-policy": "keep"}
 MANAGED_BY = {"app.kubernetes.io/managed-by": "Helm"}

@@ -22,12 +22,7 @@ from post_renderer.render.stream.kube import (
     env_entries,
     get_path,
 )
-from post_renderer.render.stream.manifest import (
-    DocumentStyle,
-    ParsedDocument,
-    detect_style,
-    parse_document,
-)
+from post_renderer.render.stream.manifest import ParsedDocument, detect_style, parse_document
 from post_renderer.render.stream.split import (
     Chunk,
     Chunks,
@@ -36,6 +31,7 @@ from post_renderer.render.stream.split import (
     line_pattern,
     top_level_kind,
 )
+from post_renderer.render.stream.writer import DocumentStyle
 
 # Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
 # parsing it would make helm wait for minutes.
@@ -117,14 +113,14 @@ def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Re
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
     _check_refs_found(workloads, refs)
     keys = set(_object_keys(workloads))
+    # one pass over the stream for every name (a 100 MB stream is read once, not per name)
+    matching = chunks_matching(data, chunks, [line_pattern("name", name)
+                                              for name in sorted({name for _, name in keys})])
     objects: dict[tuple[str, str], list[Resource]] = {}
-    for name in sorted({name for _, name in keys}):
-        matching = chunks_matching(data, chunks, [line_pattern("name", name)])
-        kinds = [kind for kind, wanted in keys if wanted == name]
-        for kind in kinds:
-            found = [r for r in _parse(data, matching, (kind,)) if r.name == name]
-            if found:
-                objects[(kind, name)] = found
+    for resource in _parse(data, matching, {kind for kind, _ in keys}):
+        if (resource.kind, resource.name) in keys:
+            objects.setdefault((resource.kind, resource.name), []).append(resource)
+    objects = dict(sorted(objects.items(), key=lambda item: (item[0][1], item[0][0])))
     return Release(data, chunks, workloads, objects, _embedded_manifests(objects))
 
 
@@ -203,7 +199,8 @@ def parse_chunk(data: bytes, chunk: Chunk) -> Resource | None:
             f"{where} is not valid UTF-8 (byte {chunk.body + error.start})",
             hint="Kubernetes manifests are UTF-8 text; check the chart's templates",
         ) from None
-    parsed = parse_document(text, where, first_line=data.count(b"\n", 0, chunk.body) + 1)
+    parsed = parse_document(text, where,
+                            first_line=lambda: data.count(b"\n", 0, chunk.body) + 1)
     document = parsed.data
     name = get_path(document, ("metadata", "name"))
     kind = get_path(document, ("kind",))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ManifestError
@@ -105,7 +106,7 @@ def _parser(pure: bool = False) -> YAML:
     return yaml
 
 
-def parse_document(text: str, where: str, first_line: int = 1,
+def parse_document(text: str, where: str, first_line: int | Callable[[], int] = 1,
                    lines_of: str = "the input") -> ParsedDocument:
     """Parse one document; a ManifestError says where, never what the document contains."""
     from ruamel.yaml.constructor import DuplicateKeyError
@@ -119,6 +120,8 @@ def parse_document(text: str, where: str, first_line: int = 1,
             node, data = _compose(_parser(pure=True), text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        if callable(first_line):  # counted only for the message: lines of a 100 MB stream
+            first_line = first_line()
         line = f" at line {first_line + mark.line} of {lines_of}" if mark else ""
         problem = ("a mapping has the same key twice" if isinstance(error, DuplicateKeyError)
                    else _without_content(error.problem or error.context or "parse error"))

@@ -158,19 +158,23 @@ def _loose_regex(key: bytes, value: bytes) -> re.Pattern[bytes]:
 
 def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]) -> list[Chunk]:
     """The chunks holding a line that matches any pattern: find the value, check its line."""
+    by_value: dict[bytes, list[LinePattern]] = {}
+    for pattern in patterns:  # one pass over the stream per value, whatever keys it goes with
+        by_value.setdefault(pattern.value, []).append(pattern)
     hits: set[int] = set()
-    for pattern in patterns:
-        position = data.find(pattern.value)
+    for value, group in by_value.items():
+        position = data.find(value)
         while position >= 0:
             line_start = data.rfind(b"\n", 0, position) + 1
             line_end = data.find(b"\n", position)
             line_end = len(data) if line_end < 0 else line_end
-            if pattern.in_line(data[line_start:line_end]):
+            line = data[line_start:line_end]
+            if any(pattern.in_line(line) for pattern in group):
                 index = chunks.index_at(position)
                 hits.add(index)
-                position = data.find(pattern.value, max(chunks[index].end, line_end))
+                position = data.find(value, max(chunks[index].end, line_end))
             else:
-                position = data.find(pattern.value, line_end)
+                position = data.find(value, line_end)
     return [chunks[i] for i in sorted(hits)]
 
 
