@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from post_renderer.errors import UsageError, shown
@@ -29,11 +29,35 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # ArgumentParser's, passed on
         kwargs["allow_abbrev"] = False
+        self._printing = False  # set while help or usage is formatted for printing
         super().__init__(*args, **kwargs)
         self.hidden_aliases: dict[str, str] = {}
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        """argparse makes a formatter for each option it is given (to check the option's
+        metavar), and a formatter without a width asks the terminal through shutil, whose
+        import (with zlib, bz2 and lzma) costs a twentieth of a render: help and usage, which
+        are printed, get the terminal's width as argparse would measure it; the check does
+        not need one."""
+        if self._printing:
+            return super()._get_formatter()
+        return self.formatter_class(prog=self.prog, width=80)  # type: ignore[call-arg]
+
+    def format_help(self) -> str:
+        return self._measured(super().format_help)
+
+    def format_usage(self) -> str:
+        return self._measured(super().format_usage)
+
+    def _measured(self, format_text: Callable[[], str]) -> str:
+        self._printing = True
+        try:
+            return format_text()
+        finally:
+            self._printing = False
 
     def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:

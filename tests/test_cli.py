@@ -68,6 +68,19 @@ def test_help_shows_proxy_url_and_hides_the_old_spelling(command: str) -> None:
     assert "--proxy " not in help_text and "--proxy," not in help_text
 
 
+def test_help_is_wrapped_to_the_terminal(capsys, monkeypatch) -> None:
+    def help_lines(columns: int) -> list[str]:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        with pytest.raises(SystemExit) as exit_:
+            build_post_renderer_parser().parse_args(["--help"])
+        assert exit_.value.code == 0
+        return capsys.readouterr().out.splitlines()
+
+    wide, narrow = help_lines(200), help_lines(60)
+    assert max(len(line) for line in wide) > 100
+    assert len(narrow) > len(wide)
+
+
 @pytest.mark.parametrize("command", ["verify", "discover-ca"])
 def test_a_missing_proxy_url_is_named_by_its_new_name(command: str, capsys) -> None:
     error, hint = _usage_error(capsys, command, "--timeout", "1")
