@@ -505,8 +505,8 @@ def importtime(python: str, script: str, manifests: Path, env: dict[str, str],
     }
 
 
-HEAVY = (("cryptography", ("cryptography",)), ("ruamel.yaml", ("ruamel", "_ruamel_yaml")),
-         ("ocean-proxy", ("post_renderer",)))
+HEAVY = (("cryptography", ("cryptography",)), ("pyOpenSSL", ("OpenSSL",)),
+         ("ruamel.yaml", ("ruamel", "_ruamel_yaml")), ("ocean-proxy", ("post_renderer",)))
 
 
 def by_package(rows: list[dict]) -> dict[str, float]:
@@ -519,7 +519,8 @@ def by_package(rows: list[dict]) -> dict[str, float]:
                    "standard library")
         importer = next((owner[j] for j in range(index + 1, len(rows))
                          if rows[j]["depth"] < depth), "")
-        inherited = own == "standard library" and importer in ("cryptography", "ruamel.yaml")
+        inherited = own == "standard library" and importer in ("cryptography", "pyOpenSSL",
+                                                               "ruamel.yaml")
         owner[index] = importer if inherited else own
     totals = dict.fromkeys([label for label, _ in HEAVY] + ["standard library"], 0.0)
     for row, label in zip(rows, owner, strict=True):

@@ -610,19 +610,37 @@ def test_certificates_with_absurd_field_sizes_are_handled_with_short_messages(
     assert max(map(len, outcome.stderr.splitlines())) < 2000
 
 
-@pytest.mark.timeout(120)
-def test_an_expired_certificate_with_a_1_mb_name_is_refused_in_one_short_line(ca_key, tmp_path):
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "O" * 2**20)])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+def huge_name_ca(ca_key, size: int) -> bytes:
+    """An expired CA whose name is one organisation of ``size`` characters."""
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "O" * size)])
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(ca_key.public_key()).serial_number(1)
             .not_valid_before(certs.NOW - 9 * certs.DAY).not_valid_after(certs.NOW - certs.DAY)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
             .sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+
+
+@pytest.mark.timeout(120)
+def test_an_expired_certificate_with_a_1_mb_name_is_refused_in_one_short_line(ca_key, tmp_path):
     ca = tmp_path / "ca.pem"
-    ca.write_bytes(cert)
+    ca.write_bytes(huge_name_ca(ca_key, 2**20 - 64))  # just within what OpenSSL reads in a name
     outcome = post_render(CONTROLLER.encode(), "--proxy-url", PROXY, "--ca-file", ca,
                           tmp_path=tmp_path)
     outcome.assert_refused("expired on")
+    assert max(map(len, outcome.stderr.splitlines())) < 2000
+
+
+@pytest.mark.timeout(120)
+def test_a_certificate_whose_name_openssl_cannot_read_is_refused_in_one_short_line(
+        ca_key, tmp_path):
+    """Over 1 MiB, OpenSSL refuses the name, so the log-shipper could never use the CA."""
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(huge_name_ca(ca_key, 2**20))
+    assert subprocess.run(["openssl", "x509", "-noout", "-subject_hash", "-in", ca],
+                          capture_output=True).returncode != 0
+    outcome = post_render(CONTROLLER.encode(), "--proxy-url", PROXY, "--ca-file", ca,
+                          tmp_path=tmp_path)
+    outcome.assert_refused("is not a valid X.509 certificate (OpenSSL cannot read it: ")
     assert max(map(len, outcome.stderr.splitlines())) < 2000
 
 

@@ -105,10 +105,10 @@ class TestWhenTheEnvironmentCannotBeBuilt:
     @pytest.mark.parametrize(("pip_settings", "expected"), [
         ({"PIP_INDEX_URL": "http://127.0.0.1:9/", "PIP_RETRIES": "0"},
          "ocean-proxy: error: cannot reach the package index http://127.0.0.1:9/ to install "
-         "ruamel.yaml, ruamel.yaml.clib, cryptography, jsonpatch"),
+         "ruamel.yaml, ruamel.yaml.clib, cryptography, jsonpatch, pyopenssl"),
         ({"PIP_NO_INDEX": "1"},
          "ocean-proxy: error: cannot install ruamel.yaml, ruamel.yaml.clib, cryptography, "
-         "jsonpatch: pip is configured to use no package index"),
+         "jsonpatch, pyopenssl: pip is configured to use no package index"),
     ], ids=["unreachable-index", "no-index"])
     def test_without_a_usable_index_the_install_hook_says_so(
             self, major: str, pip_settings: dict[str, str], expected: str,

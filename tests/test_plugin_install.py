@@ -290,17 +290,19 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
 
     ok(helm(helm4, "plugin", "install", "--verify=false", f"file://{origin}", env=env))
     stamp = (venv / "ocean-proxy.stamp").read_text()
-    assert list(venv.rglob("cryptography/__init__.py"))
+    assert list(venv.rglob("OpenSSL/__init__.py"))
 
+    # pyOpenSSL: no other dependency needs it, so dropping it must remove it
     setup_cfg = origin / "setup.cfg"
-    setup_cfg.write_text(setup_cfg.read_text().replace("    cryptography>=50\n", ""))
-    _git("-C", origin, "commit", "-q", "-am", "drop cryptography")
+    kept = [line for line in setup_cfg.read_text().splitlines(keepends=True)
+            if not line.strip().startswith("pyopenssl")]
+    setup_cfg.write_text("".join(kept))
+    _git("-C", origin, "commit", "-q", "-am", "drop pyopenssl")
 
     run = ok(helm(helm4, "plugin", "update", "ocean-proxy", env=env))
     assert "setting up Python" in run.stderr
     assert (venv / "ocean-proxy.stamp").read_text() != stamp
-    assert not list(venv.rglob("cryptography/__init__.py")), \
-        "the update kept a dropped dependency"
+    assert not list(venv.rglob("OpenSSL/__init__.py")), "the update kept a dropped dependency"
     ok(helm(helm4, "plugin", "uninstall", "ocean-proxy", env=env))
     assert files_under(data_home) == before
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.trust.finding import Finding
 from post_renderer.trust.runtime_rules import anchor_findings, path_length, signature_findings
-from post_renderer.trust.subject_hash import subject_hash
 from post_renderer.trust.x509_fields import X509Fields
 
 if TYPE_CHECKING:
@@ -71,13 +70,16 @@ def certificate_from_der(der: bytes) -> Certificate:
 
 def describe(cert: x509.Certificate) -> Certificate:
     """The facts of a parsed cryptography certificate; ValueError when they cannot be read."""
+    from post_renderer.trust.subject_hash import name_hashes
     from post_renderer.trust.x509_cryptography import fields_from_cryptography
 
-    return certificate_from_fields(fields_from_cryptography(cert))
+    fields = fields_from_cryptography(cert)  # first: for a damaged name, its error is shown
+    return certificate_from_fields(fields, *name_hashes(cert))
 
 
-def certificate_from_fields(fields: X509Fields) -> Certificate:
-    """The facts of a certificate, from its fields, whichever parser read them."""
+def certificate_from_fields(fields: X509Fields, subject_hash: str, issuer_hash: str
+                            ) -> Certificate:
+    """The facts of a certificate, from its fields and OpenSSL's hashes of its names."""
     return Certificate(
         der=fields.der,
         subject=fields.subject,
@@ -87,8 +89,8 @@ def certificate_from_fields(fields: X509Fields) -> Certificate:
         is_ca=fields.basic_constraints.ca if fields.basic_constraints else None,
         self_signed=fields.self_signed,
         fingerprint=hashlib.sha256(fields.der).hexdigest(),
-        subject_hash=subject_hash(fields.subject_der),
-        issuer_hash=subject_hash(fields.issuer_der),
+        subject_hash=subject_hash,
+        issuer_hash=issuer_hash,
         aia_ca_issuers=fields.aia_ca_issuers,
         signature_hash=fields.signature_hash,
         key_description=fields.key.description,

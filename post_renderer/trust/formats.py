@@ -93,7 +93,7 @@ def _decode_block(label: str, body: bytes, where: str, problems: Problems,
     if label in _PKCS7_LABELS:
         return _pkcs7_items(der, where, problems)
     if label == "TRUSTED CERTIFICATE":
-        der = _first_tlv(der)  # OpenSSL's trusted form: the certificate, then trust settings
+        der = _certificate_of_trusted_form(der)
     return [_parse_der(der, where, facts)]
 
 
@@ -140,14 +140,16 @@ def _parse_der(der: bytes, where: str, facts: FactCache) -> Item:
         return (problem, _copy_hint()), None
 
 
-def _first_tlv(der: bytes) -> bytes:
-    if len(der) < 2:
+def _certificate_of_trusted_form(der: bytes) -> bytes:
+    """The certificate of OpenSSL's trusted form (the certificate, then its trust settings),
+    as OpenSSL reads it; what OpenSSL cannot read is left whole for cryptography to judge."""
+    from OpenSSL import crypto
+
+    try:
+        return crypto.dump_certificate(crypto.FILETYPE_ASN1,
+                                       crypto.load_certificate(crypto.FILETYPE_ASN1, der))
+    except crypto.Error:  # cryptography names what is wrong with it, as for any other block
         return der
-    length = der[1]
-    if length < 0x80:
-        return der[: 2 + length]
-    size = length & 0x7F
-    return der[: 2 + size + int.from_bytes(der[2:2 + size], "big")]
 
 
 def _copy_hint() -> str:

@@ -34,8 +34,7 @@ def fields_from_cryptography(cert: x509.Certificate) -> X509Fields:
         extensions = cert.extensions
         subject = cert.subject.rfc4514_string()
         issuer = cert.issuer.rfc4514_string()
-        subject_der = cert.subject.public_bytes()
-        issuer_der = cert.issuer.public_bytes()
+        same_names = cert.subject.public_bytes() == cert.issuer.public_bytes()
     except Exception as error:  # malformed names or extensions
         raise ValueError(short_error(error)) from None
     basic, usage, constraints = _value(extensions, x509.BasicConstraints), \
@@ -46,8 +45,6 @@ def fields_from_cryptography(cert: x509.Certificate) -> X509Fields:
         negative_serial=cert.serial_number < 0,
         subject=subject,
         issuer=issuer,
-        subject_der=subject_der,
-        issuer_der=issuer_der,
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         extensions=tuple((e.oid.dotted_string, e.critical) for e in extensions),
@@ -57,7 +54,7 @@ def fields_from_cryptography(cert: x509.Certificate) -> X509Fields:
         signature_hash=_signature_hash(cert),
         name_constraints=_dns_constraints(constraints) if constraints else None,
         aia_ca_issuers=_ca_issuers(extensions),
-        self_signed=subject_der == issuer_der and _signed_by_itself(cert),
+        self_signed=same_names and _signed_by_itself(cert),
     )
 
 

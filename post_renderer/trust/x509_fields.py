@@ -53,8 +53,6 @@ class X509Fields(NamedTuple):
     negative_serial: bool
     subject: str  # RFC 4514, exactly as cryptography prints it
     issuer: str
-    subject_der: bytes
-    issuer_der: bytes
     not_before: dt.datetime  # aware, UTC
     not_after: dt.datetime
     extensions: tuple[tuple[str, bool], ...]  # (dotted OID, critical), in certificate order

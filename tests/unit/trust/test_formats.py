@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import subprocess
+
 from cryptography.hazmat.primitives import serialization
 
 from post_renderer.trust.formats import read_certificates
@@ -36,10 +39,32 @@ def test_der_and_pkcs7_are_read(corp_root, corp_intermediate):
                                                   corp_intermediate.fingerprint}
 
 
-def test_openssls_trusted_certificate_form_is_read(corp_root):
-    body = corp_root.pem.replace(b"BEGIN CERTIFICATE", b"BEGIN TRUSTED CERTIFICATE").replace(
-        b"END CERTIFICATE", b"END TRUSTED CERTIFICATE")
-    assert [c.fingerprint for c in read(body)[0]] == [corp_root.fingerprint]
+def trusted_form(issued: certs.Issued) -> bytes:
+    """OpenSSL's TRUSTED CERTIFICATE form: the certificate, then its trust settings."""
+    return subprocess.run(["openssl", "x509", "-addtrust", "serverAuth", "-trustout"],
+                          input=issued.pem, capture_output=True, check=True).stdout
+
+
+def test_openssls_trusted_certificate_form_is_read_as_the_same_certificate(corp_root):
+    pem = trusted_form(corp_root)
+    assert pem.startswith(b"-----BEGIN TRUSTED CERTIFICATE-----")
+    assert len(pem) > len(corp_root.pem)  # the trust settings follow the certificate
+    found, problems = read(b"from the distribution's store:\n" + pem)
+    assert problems == []
+    assert [c.der for c in found] == [corp_root.der]
+
+
+def test_a_damaged_trusted_certificate_is_one_problem(corp_root):
+    der = base64.b64decode(b"".join(trusted_form(corp_root).splitlines()[1:-1]))
+    damaged = der[:4] + bytes(b ^ 0x5A for b in der[4:40]) + der[40:]
+    problems: list[tuple[str, str]] = []
+    [((message, hint), cert)] = read_certificates(
+        b"-----BEGIN TRUSTED CERTIFICATE-----\n" + base64.encodebytes(damaged)
+        + b"-----END TRUSTED CERTIFICATE-----\n", "ca.pem", problems)
+    assert cert is None and problems == []
+    assert message.startswith("ca.pem: block 1 (line 1) is not a valid X.509 certificate (")
+    assert "\n" not in message
+    assert hint.startswith("copy the certificate again")
 
 
 def test_a_private_key_is_a_problem_that_never_quotes_the_key(corp_root):
