@@ -20,8 +20,6 @@ They carry helm's ownership metadata for the release (its name from the
 has them, adopts them, and one back to the values route leaves them in place.
 """
 
-from __future__ import annotations
-
 import io
 import re
 from typing import Any, NamedTuple

@@ -12,8 +12,6 @@ README, "What about the chart's auto-update?".
     ['prepare.sh', 'job/Chart.yaml']
 """
 
-from __future__ import annotations
-
 import base64
 import json
 import os

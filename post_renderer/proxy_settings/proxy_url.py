@@ -17,8 +17,6 @@ reads them (RFC 3986: ``%XX`` for anything else): Go drops or mangles a proxy UR
 parse, and the controller then goes without the proxy.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

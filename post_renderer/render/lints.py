@@ -12,8 +12,6 @@
     values, and ocean-proxy overwrites it with its own checksum
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from post_renderer.render.plan.filters.rollout import wanted_annotations

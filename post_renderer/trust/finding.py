@@ -1,7 +1,5 @@
 """A rule a certificate breaks, as a plain fact: readable without cryptography (fact_cache)."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 NEW_CA_HINT = "ask the proxy's owners for a CA certificate without this problem"

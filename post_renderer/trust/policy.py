@@ -6,8 +6,6 @@ serial, extensions, key or name constraints; left out when the bundle holds usab
 Warned about: expiry within 30 days, and what only the log-shipper (OpenSSL) refuses.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Iterable
 from typing import NamedTuple

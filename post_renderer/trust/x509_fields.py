@@ -9,8 +9,6 @@ a certificate could not easily be made to have.
     fields.key                # PublicKey(kind='EC', size=256, curve='secp256r1')
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import NamedTuple
 

@@ -18,8 +18,6 @@ The proxy credentials and the CA files live in Secrets the overlay refers to; th
 themselves hold no secret.
 """
 
-from __future__ import annotations
-
 import base64
 import re
 from collections.abc import Callable

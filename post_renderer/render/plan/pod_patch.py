@@ -11,8 +11,6 @@ post-renderer idempotent.
     [{'op': 'replace', 'path': '/spec/containers/0/env/0', 'value': {'name': 'A', 'value': 'y'}}]
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 

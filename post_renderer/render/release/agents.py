@@ -15,8 +15,6 @@ The exporter and the network client read their settings from the controller's Co
 and Secrets, which usually belong to another release (``oceanController.*`` values).
 """
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 from post_renderer.render.stream.kube import (

@@ -8,8 +8,6 @@ Our own output is read the same way (the proxy then comes from our Secret or a l
 value), which is what makes a second post-render a no-op.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 from typing import NamedTuple

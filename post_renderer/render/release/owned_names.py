@@ -3,8 +3,6 @@
     OwnedNames("spot-ocean-kubernetes-controller").proxy  # ...-ocean-proxy
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

@@ -3,8 +3,6 @@
 Without ``--workload``, the targets are the Spot agents :mod:`.agents` recognises.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

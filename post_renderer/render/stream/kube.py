@@ -5,8 +5,6 @@
     pointer("spec", "template", "metadata")                 # "/spec/template/metadata"
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from typing import Any, NamedTuple, TypeAlias
 
