@@ -49,10 +49,10 @@ class Chunk(NamedTuple):
 class Chunks:
     """Every document's boundaries, as offsets; a ``Chunk`` is made only when asked for."""
 
-    def __init__(self, starts: array[int], bodies: array[int], end: int) -> None:
+    def __init__(self, data: bytes, starts: array[int]) -> None:
+        self._data = data
         self._starts = starts
-        self._bodies = bodies
-        self._end = end
+        self._end = len(data)
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -60,8 +60,9 @@ class Chunks:
     def __getitem__(self, index: int) -> Chunk:
         if index < 0:
             index += len(self._starts)
+        start = self._starts[index]
         end = self._starts[index + 1] if index + 1 < len(self._starts) else self._end
-        return Chunk(index, self._starts[index], end, self._bodies[index])
+        return Chunk(index, start, end, _body(self._data, start, end))
 
     def __iter__(self) -> Iterator[Chunk]:
         return (self[i] for i in range(len(self._starts)))
@@ -105,20 +106,21 @@ def split_documents(data: bytes) -> Chunks:
     """Cut the stream before every ``---`` line; chunk 0 is what precedes the first one."""
     first = len(_BOM) if data.startswith(_BOM) else 0
     starts = array("q", [first])
-    bodies = array("q")
     position = data.find(b"\n---", first)
     while position >= 0:
         if _is_marker(data, position + 1):
             starts.append(position + 1)
         position = data.find(b"\n---", position + 1)
-    for index, start in enumerate(starts):
-        if _is_marker(data, start):
-            end = starts[index + 1] if index + 1 < len(starts) else len(data)
-            newline = data.find(b"\n", start, end)
-            bodies.append(end if newline < 0 else newline + 1)
-        else:
-            bodies.append(start)
-    return Chunks(starts, bodies, len(data))
+    return Chunks(data, starts)
+
+
+def _body(data: bytes, start: int, end: int) -> int:
+    """Where a chunk's YAML begins: after its '---' line, found only for the chunks asked for
+    (a render reads a few of a stream's thousands)."""
+    if not _is_marker(data, start):
+        return start
+    newline = data.find(b"\n", start, end)
+    return end if newline < 0 else newline + 1
 
 
 def _is_marker(data: bytes, position: int) -> bool:
@@ -161,6 +163,10 @@ def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]
     by_value: dict[bytes, list[LinePattern]] = {}
     for pattern in patterns:  # one pass over the stream per value, whatever keys it goes with
         by_value.setdefault(pattern.value, []).append(pattern)
+    for value in sorted(by_value, key=len, reverse=True):  # and none for a value holding another
+        inner = next((other for other in by_value if other != value and other in value), None)
+        if inner is not None:
+            by_value[inner] += by_value.pop(value)
     hits: set[int] = set()
     for value, group in by_value.items():
         position = data.find(value)
