@@ -103,7 +103,7 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
         >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])
         ["it's a s3cret"]
     """
-    from urllib.parse import unquote
+    from post_renderer.proxy_settings.proxy_url import percent_decoded
 
     found: list[str] = []
     for text in texts:
@@ -113,7 +113,7 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
                 continue
             _, colon, password = userinfo.partition(":")
             hidden = password if colon else userinfo
-            for secret in (hidden, unquote(hidden)):
+            for secret in (hidden, percent_decoded(hidden)):
                 if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
                     found.append(secret)
     return found
