@@ -34,6 +34,8 @@ _BOM = b"\xef\xbb\xbf"
 _MARKER_ENDS = (b" ", b"\t", b"\r", b"\n", b"")
 _QUOTES = (b'"', b"'")
 _AMBIGUOUS_STARTS = (b"", b" ", b"\t", b"-", b'"', b"'")
+# what may follow a value in a flow or quoted spelling (``_loose_regex``)
+_VALUE_ENDS = (b"", b'"', b"'", b" ", b"\t", b",", b"}", b"]", b"#", b"\r")
 
 
 class Chunk(NamedTuple):
@@ -193,10 +195,12 @@ def _loosely_matches(pattern: LinePattern, line: bytes) -> bool:
 
 
 def _value_after_a_colon(line: bytes, value: bytes) -> bool:
-    """Whether ``value`` follows a ':' somewhere in the line, past blanks and quotes."""
+    """Whether ``value`` follows a ':' somewhere in the line, past blanks and quotes, and
+    ends there (``chart: ocean-kubernetes-controller-0.1.60`` holds the value but not as one)."""
     start = line.find(value)
     while start >= 0:
-        if line[:start].rstrip(b"\"'").rstrip(b" \t").endswith(b":"):
+        after = line[start + len(value):start + len(value) + 1]
+        if after in _VALUE_ENDS and line[:start].rstrip(b"\"'").rstrip(b" \t").endswith(b":"):
             return True
         start = line.find(value, start + 1)
     return False
