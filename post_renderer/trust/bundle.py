@@ -18,8 +18,6 @@ The normalised bundle is deduplicated and sorted, and its checksum covers only t
 certificates, so whitespace, order and duplicates never change it.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import hashlib
 import re
@@ -167,7 +165,7 @@ class BundleReport:
         judged = tuple(v.certificate for v in self.verdicts if v.certificate is not None)
         return TrustBundle(tuple(ordered), judged)
 
-    def extend(self, other: BundleReport) -> None:
+    def extend(self, other: "BundleReport") -> None:
         self.verdicts.extend(other.verdicts)
         self.problems.extend(other.problems)
 

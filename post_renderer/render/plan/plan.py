@@ -6,8 +6,6 @@ auto-update, config checksum) each propose changes; the plan collects them, can 
 plan names; they alone are re-serialised.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -52,7 +50,7 @@ class Plan:
         self.documents.append(document)
         return document
 
-    def absorb(self, other: Plan, owner: str, others: str) -> None:
+    def absorb(self, other: "Plan", owner: str, others: str) -> None:
         """Add another workload's plan. A change both propose is kept once; two different
         changes at one place of one document are a conflict between ``owner`` and ``others``."""
         for document in other.documents:

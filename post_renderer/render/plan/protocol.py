@@ -10,8 +10,6 @@ patch (one ``env`` list added, not two), and every filter's ``propose`` then see
 wants.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import NamedTuple, Protocol
 
@@ -22,19 +20,19 @@ from post_renderer.render.release.release import Release, Resource
 NO_WANTS = PodWants()
 
 
-class PlanContext(NamedTuple):
-    release: Release
-    injection: Injection
-    wants: PodWants  # what every target pod gets, merged from all filters
-    planned: tuple[Proposal, ...] = ()  # what the filters before this one proposed
-
-
 class Proposal(NamedTuple):
     """One change to one document, and the changes inside the value it writes, if any."""
 
     resource: Resource
     change: Change
     nested: tuple[Change, ...] = ()  # e.g. the embedded Job's own changes, for --explain
+
+
+class PlanContext(NamedTuple):
+    release: Release
+    injection: Injection
+    wants: PodWants  # what every target pod gets, merged from all filters
+    planned: tuple[Proposal, ...] = ()  # what the filters before this one proposed
 
 
 class Filter(Protocol):

@@ -5,8 +5,6 @@ Spot agent's container name or pod label; then ``name: X`` for each object a tar
 to) and for the top-level ``kind:`` picks them; every other document stays bytes.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -95,7 +93,7 @@ class Release:
         return [r for (k, name), r in sorted(self._objects.items())
                 if k == kind and (k, name) in keys]
 
-    def unit(self, workload: Resource) -> Release:
+    def unit(self, workload: Resource) -> "Release":
         """The release as ``workload`` alone sees it."""
         return Release(self.data, self.chunks, [workload], self._candidates, self._embedded)
 

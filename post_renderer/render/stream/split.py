@@ -18,8 +18,6 @@ By the YAML spec a ``---`` or ``...`` at the start of a line always ends a docum
 inside what looks like a block scalar, so splitting on them is exact.
 """
 
-from __future__ import annotations
-
 import bisect
 import functools
 import re
@@ -51,7 +49,7 @@ class Chunk(NamedTuple):
 class Chunks:
     """Every document's boundaries, as offsets; a ``Chunk`` is made only when asked for."""
 
-    def __init__(self, data: bytes, starts: array[int]) -> None:
+    def __init__(self, data: bytes, starts: "array[int]") -> None:
         self._data = data
         self._starts = starts
         self._end = len(data)
