@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from post_renderer.trust import certificate_from_der, fact_cache, inspect_bundle
-from post_renderer.trust.fact_cache import FactCache, fact_cache_for
+from post_renderer.trust.fact_cache import SCHEMA, FactCache, fact_cache_for
 
 from . import certs
 from .chart_render import PROXY_FLAGS
@@ -104,7 +104,8 @@ def test_a_corrupt_entry_is_a_miss_and_is_repaired(damage, tmp_path):
     (tmp_path / f"{root.fingerprint}.json").write_bytes(damage)
     assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
     assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
-    assert json.loads((tmp_path / f"{root.fingerprint}.json").read_bytes()[TAG:])["schema"] == 1
+    stored = (tmp_path / f"{root.fingerprint}.json").read_bytes()
+    assert json.loads(stored[TAG:])["schema"] == SCHEMA
 
 
 def test_wrong_types_in_an_entry_are_a_miss(tmp_path):
@@ -241,12 +242,18 @@ def test_render_writes_the_same_bytes_cold_warm_and_without_cache(name, manifest
     assert len({(r.returncode, r.stdout, r.stderr) for r in runs}) == 1
 
 
+@pytest.mark.parametrize("form", ["certificate", "trusted-certificate"])
 def test_a_warm_render_reads_no_certificate_and_a_cold_one_reads_it_with_the_libraries(
-        manifests, tmp_path):
-    """Cold, cryptography reads the CA and OpenSSL (pyOpenSSL) hashes its name; warm, neither
-    is imported."""
+        form, manifests, tmp_path):
+    """Cold, cryptography reads the CA and OpenSSL (pyOpenSSL) hashes its name, and finds
+    where the certificate of OpenSSL's trusted form ends; warm, neither is imported."""
     path = tmp_path / "ca.pem"
-    path.write_bytes(certs.root("Warm Root CA").pem)
+    pem = certs.root("Warm Root CA").pem
+    if form == "trusted-certificate":
+        pem = subprocess.run(["openssl", "x509", "-addtrust", "serverAuth", "-trustout"],
+                             input=pem, capture_output=True, check=True).stdout
+        assert pem.startswith(b"-----BEGIN TRUSTED CERTIFICATE-----")
+    path.write_bytes(pem)
     env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"))
     script = Path(sys.executable).parent / "ocean-proxy-post-renderer"
     argv = [sys.executable, "-X", "importtime", str(script), "--ca-file", str(path)]

@@ -11,7 +11,8 @@ exactly as a freshly parsed one.
 
 Where: ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
 (``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``): one file per
-certificate, ``<sha256>.json``, at most 64 KiB each and the newest 512 kept.
+certificate, ``<sha256>.json``, at most 64 KiB each and the newest 512 kept; a certificate in
+OpenSSL's trusted form also has a file, under the form's hash, that says where it ends.
 ``OCEAN_PROXY_NO_CACHE=1`` or ``--no-cache`` turns it off.
 
 Each file starts with an HMAC-SHA256, under a random secret of the user's kept outside the
@@ -31,7 +32,7 @@ import hmac
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from post_renderer import __version__
@@ -40,7 +41,7 @@ from post_renderer.private_files import directory_refusal, prune, read_file, wri
 from post_renderer.trust.certificate import Certificate, certificate_from_der
 from post_renderer.trust.finding import Finding
 
-SCHEMA = 1
+SCHEMA = 2  # 2: names hashed by OpenSSL; entries for OpenSSL's trusted form
 _FIELDS = {  # Certificate field -> the JSON types it may hold
     "subject": (str,), "issuer": (str,), "is_ca": (bool, type(None)), "self_signed": (bool,),
     "fingerprint": (str,), "subject_hash": (str,), "issuer_hash": (str,),
@@ -74,6 +75,24 @@ class FactCache:
         cert = certificate_from_der(der)
         if cert.der == der:  # re-encoded input would be a different key: not worth keeping
             _write(self.directory, cert, self._secret)
+        return cert
+
+    def certificate_in_trusted_form(self, trusted: bytes,
+                                    certificate_of: Callable[[bytes], bytes]) -> Certificate:
+        """The facts of the certificate that begins OpenSSL's trusted form (the certificate,
+        then its trust settings). ``certificate_of`` (OpenSSL) finds where the certificate
+        ends; the cache keeps that length under the whole form's hash, so a warm run reads
+        the form without OpenSSL or cryptography."""
+        if self.directory is None:
+            return certificate_from_der(certificate_of(trusted))
+        key = hashlib.sha256(trusted).hexdigest()
+        length = _read_length(self.directory, key, self._secret)
+        if length is not None and 0 < length < len(trusted):
+            return self.certificate(trusted[:length])
+        der = certificate_of(trusted)
+        cert = self.certificate(der)
+        if der != trusted and trusted.startswith(der):
+            _write_length(self.directory, key, len(der), self._secret)
         return cert
 
 
@@ -139,6 +158,26 @@ def _write(directory: str, cert: Certificate, secret: bytes) -> None:
     data = json.dumps(facts_json(cert), sort_keys=True).encode("utf-8")
     if write_file(directory, f"{cert.fingerprint}.json", _tag(secret, cert.fingerprint, data)
                   + data):  # a failed write: parsed again next time
+        prune(directory, _NAME, MAX_ENTRIES)
+
+
+def _read_length(directory: str, key: str, secret: bytes) -> int | None:
+    """Where the certificate of a trusted form ends, as OpenSSL found it; None: a miss."""
+    stored = read_file(directory, f"{key}.json", MAX_FILE_BYTES)
+    if stored is None or not hmac.compare_digest(stored[:_TAG], _tag(secret, key,
+                                                                       stored[_TAG:])):
+        return None
+    try:
+        facts = json.loads(stored[_TAG:])
+    except ValueError:
+        return None
+    length = facts.get("certificate_bytes") if isinstance(facts, dict) else None
+    return length if facts.get("schema") == SCHEMA and type(length) is int else None
+
+
+def _write_length(directory: str, key: str, length: int, secret: bytes) -> None:
+    data = json.dumps({"schema": SCHEMA, "certificate_bytes": length}).encode("utf-8")
+    if write_file(directory, f"{key}.json", _tag(secret, key, data) + data):
         prune(directory, _NAME, MAX_ENTRIES)
 
 

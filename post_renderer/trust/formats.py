@@ -93,7 +93,7 @@ def _decode_block(label: str, body: bytes, where: str, problems: Problems,
     if label in _PKCS7_LABELS:
         return _pkcs7_items(der, where, problems)
     if label == "TRUSTED CERTIFICATE":
-        der = _certificate_of_trusted_form(der)
+        return [_parse_der(der, where, facts, trusted_form=True)]
     return [_parse_der(der, where, facts)]
 
 
@@ -132,8 +132,10 @@ def _pkcs7_items(der: bytes, where: str, problems: Problems, quiet: bool = False
     return items
 
 
-def _parse_der(der: bytes, where: str, facts: FactCache) -> Item:
+def _parse_der(der: bytes, where: str, facts: FactCache, trusted_form: bool = False) -> Item:
     try:
+        if trusted_form:
+            return ("", ""), facts.certificate_in_trusted_form(der, _certificate_of_trusted_form)
         return ("", ""), facts.certificate(der)
     except ValueError as error:
         problem = f"{where} is not a valid X.509 certificate ({short_error(error)})"
