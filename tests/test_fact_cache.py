@@ -3,7 +3,9 @@ same; a missing, corrupt, read-only or shared cache is only ever a miss."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import subprocess
@@ -264,3 +266,28 @@ def test_a_warm_render_reads_no_certificate_and_a_cold_one_reads_it_with_the_lib
                     if line.startswith("import time:") and "|" in line}
         readers = {"cryptography", "OpenSSL"}
         assert imported & readers == (readers if run == "cold" else set()), run
+
+
+def test_a_trusted_form_is_read_again_when_its_cached_length_is_wrong(tmp_path):
+    """The entry that says where a trusted form's certificate ends is authenticated like
+    the rest; one that is wrong all the same (written with the user's key) is a miss."""
+    from post_renderer.trust import formats
+
+    root = certs.root("Trusted Form Root CA")
+    pem = subprocess.run(["openssl", "x509", "-addtrust", "serverAuth", "-trustout"],
+                         input=root.pem, capture_output=True, check=True).stdout
+    trusted = base64.b64decode(b"".join(pem.splitlines()[1:-1]))
+    cache = FactCache(tmp_path, secret=b"k" * 32)
+    calls = []
+
+    def certificate_of(form: bytes) -> bytes:
+        calls.append(form)
+        return formats._certificate_of_trusted_form(form)
+
+    for _ in range(2):
+        assert cache.certificate_in_trusted_form(trusted, certificate_of).der == root.der
+    assert len(calls) == 1  # the second read came from the cache
+    key = hashlib.sha256(trusted).hexdigest()
+    fact_cache._write_length(str(tmp_path), key, 7, b"k" * 32)
+    assert cache.certificate_in_trusted_form(trusted, certificate_of).der == root.der
+    assert len(calls) == 2
