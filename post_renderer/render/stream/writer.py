@@ -3,7 +3,8 @@
 ruamel.yaml's round-trip emitter is pure Python and looks at every character of every scalar:
 the 36 KB of base64 in the Secret that carries the auto-update Job's post-renderer alone took
 a seventh of a render. Its libyaml emitter (``ruamel.yaml.clib``) writes the same bytes for
-most of what we add: mappings of printable ASCII strings without ``'``, integers and booleans,
+most of what we add: mappings of printable ASCII strings without ``'`` (keys of at most 120
+characters), integers and booleans,
 such as Secrets, environment variables and volume mounts (``tests/unit/render/stream/
 test_writer.py`` holds the two to that, property by property). Anything else (a list inside
 a value, a ``'``, a line break, non-ASCII text, ``None``) is written by the round-trip
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 
 # printable ASCII but "'": libyaml and ruamel's emitter quote a "'" differently
 _ALIKE_TEXT = re.compile(r"[\x20-\x26\x28-\x7e]*")
+# a longer key is written as "? key" by the round-trip emitter (it counts the implicit tag
+# into YAML's 128-character limit on simple keys), on one line by libyaml
+_LONGEST_SIMPLE_KEY = 120
 
 
 class DocumentStyle(NamedTuple):
@@ -70,7 +74,8 @@ def written_alike(value: YamlNode, style: DocumentStyle) -> bool:
 
 def _alike_in_mapping(value: YamlNode, strings: tuple[type, ...]) -> bool:
     if type(value) is dict:
-        return all(type(key) is str and _ALIKE_TEXT.fullmatch(key) is not None and
+        return all(type(key) is str and len(key) <= _LONGEST_SIMPLE_KEY and
+                   _ALIKE_TEXT.fullmatch(key) is not None and
                    _alike_in_mapping(item, strings) for key, item in value.items())
     if type(value) in strings:
         return _ALIKE_TEXT.fullmatch(value) is not None

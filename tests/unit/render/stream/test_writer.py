@@ -32,7 +32,7 @@ _TEXT = st.text(_PRINTABLE_BUT_QUOTE, max_size=24)
 _TRICKY = st.sampled_from(["1", "1.0", "yes", "on", "null", "~", "", "0x1F", "- a", "a: b",
                            "#x", "@x", "*x", "&x", "! x", " x", "x ", "%x", "|", ">", "{}",
                            "[a]", "a #b", "?", "-", ":", "2001-12-14"])
-_KEY = st.one_of(_TEXT, _TRICKY)
+_KEY = st.one_of(_TEXT, _TRICKY, st.text(_PRINTABLE_BUT_QUOTE, min_size=100, max_size=200))
 _SCALAR = st.one_of(_TEXT, _TRICKY, st.integers(), st.booleans())
 _VALUE = st.recursive(_SCALAR, lambda inner: st.dictionaries(_KEY, inner, max_size=4),
                       max_leaves=16)
@@ -45,12 +45,18 @@ def by_round_trip(value: object, style: DocumentStyle) -> str:
     return out.getvalue()
 
 
+def _key_lengths(value: object) -> list[int]:
+    if not isinstance(value, dict):
+        return [0]
+    return [len(key) for key in value] + [n for item in value.values() for n in _key_lengths(item)]
+
+
 @pytest.mark.parametrize("style", STYLES, ids=["lists-flush", "lists-indented"])
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(document=_DOCUMENT)
 def test_libyaml_writes_what_the_round_trip_emitter_writes(style, document):
     value = kubernetes_safe(document)
-    assert written_alike(value, style)
+    assert written_alike(value, style) == (max(_key_lengths(value)) <= 120)
     assert block_writer(style)(value) == by_round_trip(value, style)
 
 
@@ -86,8 +92,9 @@ def test_a_secret_of_base64_is_written_by_libyaml_and_reads_back():
     {"a": SingleQuotedScalarString("kept quotes")},
     {"a": LiteralScalarString("block\n")},
     {1: "integer key"},
+    {"k" * 125: "a key longer than YAML's simple keys"},
 ], ids=["quote", "newline", "non-ascii", "null", "float", "list", "single-quoted", "literal",
-        "int-key"])
+        "int-key", "long-key"])
 def test_the_round_trip_emitter_writes_what_libyaml_would_write_otherwise(value):
     for style in STYLES:
         assert not written_alike(value, style)
