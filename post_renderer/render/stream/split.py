@@ -162,7 +162,8 @@ def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]
     """The chunks holding a line that matches any pattern: find the value, check its line."""
     by_value: dict[bytes, list[LinePattern]] = {}
     for pattern in patterns:  # one pass over the stream per value, whatever keys it goes with
-        by_value.setdefault(pattern.value, []).append(pattern)
+        if pattern.value:  # an empty name ('name: ""') names nothing to look for
+            by_value.setdefault(pattern.value, []).append(pattern)
     for value in sorted(by_value, key=len, reverse=True):  # and none for a value holding another
         inner = next((other for other in by_value if other != value and other in value), None)
         if inner is not None:

@@ -43,6 +43,13 @@ def test_the_objects_its_env_refers_to_are_parsed_and_others_are_not(corp_root):
     assert found.get("ConfigMap", "broken") is None  # never parsed: invalid YAML is harmless
 
 
+@pytest.mark.timeout(30)
+def test_a_reference_to_an_empty_name_names_nothing_and_the_release_is_still_read():
+    found = release_of(release(controller(ca_secret='""'), configmap()))
+    assert [w.name for w in found.workloads] == [FULLNAME]
+    assert found.get("ConfigMap", FULLNAME) is not None
+
+
 def test_invalid_yaml_in_a_target_is_a_manifest_error_with_its_document_number():
     broken = controller() + "  extra: [unclosed\n"
     with pytest.raises(ManifestError) as caught:
