@@ -25,8 +25,8 @@ PROGRAM = "ocean-proxy"
 # user:password@ in anything an error quotes back: a proxy URL given to the wrong flag, or
 # with a typo in the flag's name, is echoed by argparse and by the checks of other settings.
 # The password runs to the last '@' of its word: quotes are in it too (Go takes "'" as is).
-_CREDENTIALS = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?(?P<user>[^\s'\"=,@/:]*):\S*@")
+# (patterns compiled when first used, by re's own cache: most runs print no error)
+_CREDENTIALS = r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?(?P<user>[^\s'\"=,@/:]*):\S*@"
 
 
 class Reporter:
@@ -81,17 +81,17 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-_PLACEHOLDER = re.compile(r"\[?user:password@")  # the form our own hints show
+_PLACEHOLDER = r"\[?user:password@"  # the form our own hints show
 
 
 def _without_credentials(text: str) -> str:
     def mask(match: re.Match[str]) -> str:
         credentials = match.group(0)[len(match.group("scheme") or ""):]
-        if _PLACEHOLDER.fullmatch(credentials):
+        if re.fullmatch(_PLACEHOLDER, credentials):
             return match.group(0)
         return f"{match.group('scheme') or ''}{match.group('user')}:***@"  # as ProxyUrl.redacted
 
-    return _CREDENTIALS.sub(mask, text)
+    return re.sub(_CREDENTIALS, mask, text)
 
 
 def credentials_in(texts: Iterable[str]) -> list[str]:

@@ -24,7 +24,8 @@ DEFAULT_NO_PROXY = (
     "127.0.0.1",
     "169.254.169.254",
 )
-_HOST = re.compile(r"^(?:\*\.|\.)?(?!-)[a-z0-9-]{1,63}(?:\.(?!-)[a-z0-9-]{1,63})*(?::\d{1,5})?$")
+# compiled when an entry is first checked (re's cache): most runs list none
+_HOST = r"^(?:\*\.|\.)?(?!-)[a-z0-9-]{1,63}(?:\.(?!-)[a-z0-9-]{1,63})*(?::\d{1,5})?$"
 _HINT = "use host names, .domain suffixes, IP addresses or CIDRs, separated by commas"
 
 
@@ -64,6 +65,6 @@ def _check(entry: str, source: str) -> str:
         return str(ipaddress.ip_address(entry.strip("[]")))
     except ValueError:
         pass
-    if not _HOST.match(entry):
+    if not re.match(_HOST, entry):
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry", hint=_HINT)
     return entry

@@ -12,7 +12,7 @@ from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode
 LOG_SHIPPER_CONTAINER = "log-shipper"
 CONTROLLER_CONTAINER = "ocean-kubernetes-controller"  # the Ocean controller chart's
 
-_REF = re.compile(r"^([A-Za-z]+)/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$")
+_REF = r"^([A-Za-z]+)/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$"  # compiled when --workload is read
 
 
 class WorkloadRef(NamedTuple):
@@ -24,7 +24,7 @@ class WorkloadRef(NamedTuple):
 
 
 def parse_workload_ref(text: str, source: str) -> WorkloadRef:
-    match = _REF.match(text.strip())
+    match = re.match(_REF, text.strip())
     kinds = {k.lower(): k for k in POD_SPEC_PATHS}
     if not match or match.group(1).lower() not in kinds:
         raise ConfigError(

@@ -31,9 +31,9 @@ _SAFE_FLOW_OPENERS = 1000
 _DEEP_INDENT = re.compile(r"^ {1000}", re.MULTILINE)
 # ruamel quotes parts of the document in some problems (a duplicate key's values, an alias
 # name); a value can be a token or a password. Single characters and token names stay.
-_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
-_HARMLESS_QUOTE = re.compile(
-    r"^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$", re.DOTALL)
+# (compiled when a problem is first redacted, by re's own cache)
+_QUOTED = r"'([^']*)'|\"([^\"]*)\""
+_HARMLESS_QUOTE = r"(?s)^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$"
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
 # Plain scalars a YAML 1.1 reader does not read as strings (booleans, null, numbers, times).
 _YAML11_NOT_STRING = re.compile(
@@ -151,9 +151,9 @@ def _compose(parser: YAML, text: str) -> tuple[Node | None, YamlNode]:
 def _without_content(problem: str) -> str:
     def redact(match: re.Match[str]) -> str:
         quoted = match.group(1) if match.group(1) is not None else match.group(2)
-        return match.group(0) if _HARMLESS_QUOTE.match(quoted) else "'...'"
+        return match.group(0) if re.match(_HARMLESS_QUOTE, quoted) else "'...'"
 
-    return _QUOTED.sub(redact, problem)
+    return re.sub(_QUOTED, redact, problem)
 
 
 def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentStyle) -> str:
