@@ -111,13 +111,15 @@ def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Re
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
     _check_refs_found(workloads, refs)
     keys = set(_object_keys(workloads))
-    # one pass over the stream for every name (a 100 MB stream is read once, not per name)
-    matching = chunks_matching(data, chunks, [line_pattern("name", name)
-                                              for name in sorted({name for _, name in keys})])
     objects: dict[tuple[str, str], list[Resource]] = {}
-    for resource in _parse(data, matching, {kind for kind, _ in keys}):
-        if (resource.kind, resource.name) in keys:
-            objects.setdefault((resource.kind, resource.name), []).append(resource)
+    for kind in sorted({kind for kind, _ in keys}):
+        # one pass over the stream for all the names of a kind, not one per name; only a
+        # document of that kind is parsed (a namesake of another kind is never read)
+        names = sorted({name for wanted, name in keys if wanted == kind})
+        matching = chunks_matching(data, chunks, [line_pattern("name", name) for name in names])
+        for resource in _parse(data, matching, (kind,)):
+            if (kind, resource.name) in keys:
+                objects.setdefault((kind, resource.name), []).append(resource)
     objects = dict(sorted(objects.items(), key=lambda item: (item[0][1], item[0][0])))
     return Release(data, chunks, workloads, objects, _embedded_manifests(objects))
 

@@ -50,6 +50,14 @@ def test_a_reference_to_an_empty_name_names_nothing_and_the_release_is_still_rea
     assert found.get("ConfigMap", FULLNAME) is not None
 
 
+def test_an_object_of_another_kind_that_shares_a_wanted_name_is_never_parsed(corp_root):
+    """The CA is read from a Secret: a broken ConfigMap of the same name is not read at all."""
+    namesake = BROKEN.replace("name: broken", f"name: {CA_SECRET}")
+    found = release_of(release(controller(), configmap(), ca_secret(corp_root.pem), namesake))
+    assert found.get("Secret", CA_SECRET) is not None
+    assert found.get("ConfigMap", CA_SECRET) is None
+
+
 def test_invalid_yaml_in_a_target_is_a_manifest_error_with_its_document_number():
     broken = controller() + "  extra: [unclosed\n"
     with pytest.raises(ManifestError) as caught:
