@@ -3,12 +3,12 @@
 ruamel.yaml's round-trip emitter is pure Python and looks at every character of every scalar:
 the 36 KB of base64 in the Secret that carries the auto-update Job's post-renderer alone took
 a seventh of a render. Its libyaml emitter (``ruamel.yaml.clib``) writes the same bytes for
-most of what we add: mappings of printable ASCII strings without ``'`` (keys of at most 120
-characters), integers and booleans,
-such as Secrets, environment variables and volume mounts (``tests/unit/render/stream/
-test_writer.py`` holds the two to that, property by property). Anything else (a list inside
-a value, a ``'``, a line break, non-ASCII text, ``None``) is written by the round-trip
-emitter, as is everything when ruamel.yaml.clib is not installed.
+most of what we add: mappings and lists of printable ASCII strings without ``'`` (keys of at
+most 120 characters), integers and booleans, such as Secrets, environment variables, volumes
+and their mounts (``tests/unit/render/stream/test_writer.py`` holds the two to that, property
+by property). Anything else (a ``'``, a line break, non-ASCII text, ``None``, and any list in
+a document whose lists are indented under their key) is written by the round-trip emitter,
+as is everything when ruamel.yaml.clib is not installed.
 """
 
 from __future__ import annotations
@@ -61,22 +61,21 @@ def block_writer(style: DocumentStyle) -> Callable[[YamlNode], str]:
 
 def written_alike(value: YamlNode, style: DocumentStyle) -> bool:
     """Does libyaml write ``value`` byte for byte as the round-trip emitter does? True for
-    a mapping of such values, plain or double-quoted strings of printable ASCII without "'",
-    integers and booleans; and for a list of them at the top (how a sequence item is written)
-    where the document's lists are not indented."""
+    mappings and lists of such values, plain or double-quoted strings of printable ASCII
+    without "'", integers and booleans; lists only where the document's lists are not
+    indented under their key (libyaml writes them flush)."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-    strings = (str, DoubleQuotedScalarString)
-    if isinstance(value, list) and not style.sequence_indent:
-        return all(_alike_in_mapping(item, strings) for item in value)
-    return _alike_in_mapping(value, strings)
+    return _alike(value, (str, DoubleQuotedScalarString), lists=not style.sequence_indent)
 
 
-def _alike_in_mapping(value: YamlNode, strings: tuple[type, ...]) -> bool:
+def _alike(value: YamlNode, strings: tuple[type, ...], lists: bool) -> bool:
     if type(value) is dict:
         return all(type(key) is str and len(key) <= _LONGEST_SIMPLE_KEY and
                    _ALIKE_TEXT.fullmatch(key) is not None and
-                   _alike_in_mapping(item, strings) for key, item in value.items())
+                   _alike(item, strings, lists) for key, item in value.items())
+    if type(value) is list:
+        return lists and all(_alike(item, strings, lists) for item in value)
     if type(value) in strings:
         return _ALIKE_TEXT.fullmatch(value) is not None
     return type(value) in (int, bool)
