@@ -21,7 +21,7 @@ noise hits all of them alike:
 - ``helm3 + cat``/``helm4 + cat`` and ``... + libraries`` (fixture only, warm): the floors the
   added latency is split by. ``cat`` is helm's post-renderer runtime with the cheapest
   post-renderer (Helm 4: a ``postrenderer/v1`` plugin running ``/bin/cat``); ``libraries`` is a
-  Python script in the same install that imports the libraries the design card names
+  Python script in the same install that imports the libraries ocean-proxy is built on
   (ruamel.yaml, jsonpatch, hashlib, hmac, json, argparse with a parser built) and writes the
   output ocean-proxy wrote for that helm (captured once, untimed), so it also carries what
   helm spends reading a bigger output. What is left over is ocean-proxy's own imports and work;
@@ -78,7 +78,7 @@ HELM_TOOLS = ("helm3", "helm3 + ocean-proxy", "helm3 + ocean-proxy --no-cache",
               "helm4", "helm4 + ocean-proxy", "helm4 + ocean-proxy --no-cache",
               "helm4 + cat", "helm4 + libraries")
 LIBRARIES = "python + libraries"
-# The floor of a post-renderer in Python on the design card's libraries: start-up, the imports
+# The floor of a post-renderer in Python on ocean-proxy's libraries: start-up, the imports
 # ocean-proxy's warm render makes of them, and the output ocean-proxy wrote, read back.
 LIBRARIES_SCRIPT = """#!{python}
 import argparse, base64, hashlib, hmac, json, re, sys
@@ -509,8 +509,8 @@ def check_targets(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 floor = tool("fixture", f"{helm} + libraries")
                 if limit and cat and floor:
                     detail += (f"; of the added: helm's post-renderer runtime (cat) "
-                               f"{(cat - alone) * 1000:.0f} ms, Python with the design card's "
-                               f"libraries writing ocean-proxy's output {(floor - cat) * 1000:.0f}"
+                               f"{(cat - alone) * 1000:.0f} ms, Python with ocean-proxy's "
+                               f"libraries writing its output {(floor - cat) * 1000:.0f}"
                                f" ms, ocean-proxy's own imports and work "
                                f"{(both - floor) * 1000:.0f} ms, where the target leaves it "
                                f"{(limit * alone - (floor - alone)) * 1000:.0f} ms")
