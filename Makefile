@@ -53,13 +53,15 @@ demo: $(VENV)/.installed $(BIN)/helm3
 
 # A clean, non-editable install: start-up is measured as users get it, without the
 # import hooks of the editable install in $(VENV), and, like the venv the Helm plugin builds
-# (libexec/ocean-proxy/bootstrap.py), without pip and setuptools in it: setuptools' .pth
-# file would run at every start.
-$(BENCH_VENV)/.installed: $(VENV)/.installed Makefile setup.cfg pyproject.toml requirements-dev.txt $(shell find post_renderer -name '*.py')
+# (libexec/ocean-proxy/bootstrap.py), without pip and setuptools in it once installed:
+# setuptools' .pth file would run at every start.
+$(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt $(shell find post_renderer -name '*.py')
 	rm -rf $(BENCH_VENV)
-	$(PYTHON) -m venv --without-pip $(BENCH_VENV)
-	$(VENV)/bin/python -m pip --disable-pip-version-check --quiet \
-		--python $(BENCH_VENV)/bin/python install --constraint requirements-dev.txt .
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install \
+		--constraint requirements-dev.txt .
+	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet uninstall --yes \
+		pip setuptools
 	touch $@
 
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl

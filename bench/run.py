@@ -50,6 +50,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -78,15 +79,24 @@ HELM_TOOLS = ("helm3", "helm3 + ocean-proxy", "helm3 + ocean-proxy --no-cache",
               "helm4", "helm4 + ocean-proxy", "helm4 + ocean-proxy --no-cache",
               "helm4 + cat", "helm4 + libraries")
 LIBRARIES = "python + libraries"
+# sh -c CAPTURE POST_RENDERER FILE: the post-renderer's output, kept in FILE and passed on;
+# its failure is the script's (a pipe into tee would end with tee's status).
+CAPTURE = '"$0" > "$1" && exec cat "$1"'
 # The floor of a post-renderer in Python on ocean-proxy's libraries: start-up, the imports
-# ocean-proxy's warm render makes of them, and the output ocean-proxy wrote, read back.
+# ocean-proxy's warm render makes of them, and the output ocean-proxy wrote, read back; it
+# starts and ends as ocean-proxy-post-renderer does (post_renderer/console.py, cli.py): the
+# cyclic collector paused, and no teardown of the interpreter at exit.
 LIBRARIES_SCRIPT = """#!{python}
-import argparse, base64, hashlib, hmac, json, re, sys
+import gc
+gc.disable()
+import argparse, base64, hashlib, hmac, json, os, re, sys
 import jsonpatch, ruamel.yaml
-argparse.ArgumentParser(prog="floor").parse_args([])
+argparse.ArgumentParser(prog="floor", add_help=False).parse_args([])
 sys.stdin.buffer.read()
 with open({output!r}, "rb") as output:
     sys.stdout.buffer.write(output.read())
+sys.stdout.flush()
+os._exit(0)
 """
 _MARKER = re.compile(rb"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 # The pipeline's stages, as cProfile names them: what a profile is summarised by.
@@ -217,22 +227,18 @@ def write_corporate_ca(work: Path) -> Path:
 
 def bench_helm4_plugin(work: Path, post_renderer: Path) -> Path:
     """A HELM_PLUGINS folder with a postrenderer/v1 plugin running the measured script, and
-    the floors': ``cat``, the libraries script (written by ``write_floors``), and the
-    capture of ocean-proxy's output that script writes back."""
+    the floors': ``cat``, the libraries script, and the capture of ocean-proxy's output that
+    script writes back (both written by ``write_floors``)."""
     plugins = work / "helm4-plugins"
-    for name, command, argv in (
-            ("ocean-proxy-post-renderer", post_renderer, []),
-            ("cat", Path("/bin/cat"), []),
-            ("libraries", work / "libraries-helm4", []),
-            ("capture", Path("/bin/sh"),
-             ["-c", f'"{post_renderer}" | tee "{work / "output-helm4.yaml"}"'])):
+    for name, command in (("ocean-proxy-post-renderer", post_renderer), ("cat", Path("/bin/cat")),
+                          ("libraries", work / "libraries-helm4"),
+                          ("capture", work / "capture-helm4")):
         folder = plugins / name
         folder.mkdir(parents=True)
-        args = "".join(f"\n        - {json.dumps(arg)}" for arg in argv)
         (folder / "plugin.yaml").write_text(
             f"apiVersion: v1\ntype: postrenderer/v1\nname: {name}\n"
             "version: 0.1.0\nruntime: subprocess\nruntimeConfig:\n  platformCommand:\n"
-            f"    - command: {command}" + (f"\n      args:{args}" if args else "") + "\n")
+            f"    - command: {json.dumps(str(command))}\n")
     return plugins
 
 
@@ -240,17 +246,24 @@ def write_floors(work: Path, args: argparse.Namespace, env: dict[str, str]) -> d
     """The libraries scripts, one per helm major, each writing the output ocean-proxy wrote
     under that helm (captured by one untimed run through a tee)."""
     python = args.post_renderer.parent / "python"
-    capture = work / "capture-helm3"
-    capture.write_text(f'#!/bin/sh\n"{args.post_renderer}" | tee "{work / "output-helm3.yaml"}"\n')
-    capture.chmod(0o755)
-    runs = {"helm3": [str(args.helm), "--post-renderer", str(capture)]}
+    for helm in ("helm3", "helm4"):  # Helm 4 expands $NAME in a plugin's args: a script
+        capture = work / f"capture-{helm}"
+        capture.write_text("#!/bin/sh\nexec " + shlex.join(
+            ["/bin/sh", "-c", CAPTURE, str(args.post_renderer), str(work / f"output-{helm}.yaml")])
+            + "\n")
+        capture.chmod(0o755)
+    runs = {"helm3": [str(args.helm), "--post-renderer", str(work / "capture-helm3")]}
     if args.helm4:
         runs["helm4"] = ["/usr/bin/env", f"HELM_PLUGINS={args.helm4_plugins}", str(args.helm4),
                          "--post-renderer", "capture"]
     floors = {}
     for helm, (*command, flag, name) in runs.items():
-        subprocess.run([*command, "template", "ocean-controller", str(CHART), *args.chart_flags,
-                        flag, name], capture_output=True, env=env, check=True)
+        run = subprocess.run([*command, "template", "ocean-controller", str(CHART),
+                              *args.chart_flags, flag, name], capture_output=True, env=env,
+                             check=False)
+        if run.returncode != 0:
+            raise SystemExit(f"bench: capturing ocean-proxy's output under {helm} failed: "
+                             f"{run.stderr.decode(errors='replace')[-2000:]}")
         script = work / f"libraries-{helm}"
         script.write_text(LIBRARIES_SCRIPT.format(python=python,
                                                   output=str(work / f"output-{helm}.yaml")))
