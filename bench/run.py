@@ -244,7 +244,7 @@ def bench_helm4_plugin(work: Path, post_renderer: Path) -> Path:
 
 def write_floors(work: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Path]:
     """The libraries scripts, one per helm major, each writing the output ocean-proxy wrote
-    under that helm (captured by one untimed run through a tee)."""
+    under that helm (captured by one untimed run through a capture script)."""
     python = args.post_renderer.parent / "python"
     for helm in ("helm3", "helm4"):  # Helm 4 expands $NAME in a plugin's args: a script
         capture = work / f"capture-{helm}"
