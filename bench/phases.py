@@ -3,7 +3,7 @@ tell apart from outside.
 
     .tools/bench-venv/bin/python bench/phases.py MANIFESTS [--runs N]
 
-MANIFESTS is a rendered release (``make bench --keep-inputs`` leaves the fixture in
+MANIFESTS is a rendered release (``make bench BENCH_ARGS=--keep-inputs`` leaves the fixture in
 ``bench/results/work/fixture.yaml``). Each of N fresh processes of this interpreter imports the
 modules a render imports, the libraries' first and ocean-proxy's after, then renders twice
 with stdout and stderr sent to /dev/null: the first render is what a user's process does
