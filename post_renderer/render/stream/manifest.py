@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ManifestError
 from post_renderer.render.stream.kube import PatchOp, YamlNode
-from post_renderer.render.stream.writer import DocumentStyle, block_writer, round_trip_yaml
+from post_renderer.render.stream.writer import (
+    DocumentStyle,
+    block_writer,
+    round_trip_yaml,
+    shared_tag,
+)
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -101,6 +106,10 @@ def _parser(pure: bool = False) -> YAML:
                 self.__dict__["_resolvers"] = super().versioned_resolver
             return self.__dict__["_resolvers"]
 
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            tag = super().resolve(kind, value, implicit)
+            return shared_tag(tag.suffix) if tag is not None and tag.handle is None else tag
+
     yaml = YAML(typ="safe", pure=pure)
     yaml.Resolver = OneVersionResolver
     return yaml
@@ -163,9 +172,11 @@ def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentS
     from post_renderer.render.stream.splice import Unsupported, splice
 
     ops = [kubernetes_safe_op(op) for op in ops]
+    writer = block_writer(style)
+    writer.prepare([op["value"] for op in ops if "value" in op])
     text = None
     try:
-        spliced = splice(document.text, document.node, ops, block_writer(style))
+        spliced = splice(document.text, document.node, ops, writer)
         expected = jsonpatch.apply_patch(document.data, ops)
         if parse_document(spliced, "the edited document").data == expected:
             text = spliced

@@ -16,8 +16,9 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from post_renderer.render.stream.manifest import kubernetes_safe
+from post_renderer.render.stream.manifest import kubernetes_safe, parse_document
 from post_renderer.render.stream.writer import (
+    BlockWriter,
     DocumentStyle,
     block_writer,
     round_trip_yaml,
@@ -131,3 +132,43 @@ def test_a_list_at_the_top_of_an_indented_document_keeps_its_indent():
     value = [{"name": "HTTPS_PROXY", "value": DoubleQuotedScalarString("")}]
     assert not written_alike(value, style)
     assert block_writer(style)(value) == '  - name: HTTPS_PROXY\n    value: ""\n'
+
+
+@pytest.mark.parametrize("style", STYLES, ids=["lists-flush", "lists-indented"])
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(values=st.lists(st.one_of(_DOCUMENT, st.lists(_VALUE, min_size=1, max_size=4)),
+                       min_size=2, max_size=6))
+def test_values_prepared_together_are_written_as_each_alone(style, values):
+    values = [kubernetes_safe(value) for value in values]
+    together = BlockWriter(style)
+    together.prepare(values)
+    assert [together(value) for value in values] == \
+        [BlockWriter(style)(value) for value in values]
+    assert [together(value) for value in values] == [by_round_trip(v, style) for v in values]
+
+
+def test_preparing_writes_each_new_value_once_in_one_dump(monkeypatch):
+    env = [{"name": name, "value": "http://proxy.corp:3128"}
+           for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")]
+    writer = BlockWriter(DocumentStyle())
+    dumps = []
+    dump_all = YAML.dump_all
+    monkeypatch.setattr(YAML, "dump_all",
+                        lambda self, *a, **k: dumps.append(a[0]) or dump_all(self, *a, **k))
+    writer.prepare([*env, *env])
+    assert [len(d) for d in dumps] == [4]
+    assert [writer(value) for value in env] == [
+        f"name: {entry['name']}\nvalue: http://proxy.corp:3128\n" for entry in env]
+    assert len(dumps) == 1
+
+
+def test_tags_shared_across_nodes_read_back_each_node_as_its_own_type():
+    text = ("a: 1\nb: '1'\nc: !!str 2\nd: true\ne: ~\nf: 2001-12-14\ng: 0x1F\nh: 1.5\n"
+            "i: [1, '1', !!str 3]\nj: !!binary aGk=\nk: {x: 1}\nl: 1\nm: 'true'\n")
+    for _ in range(2):  # the second parse reuses the tags the first one made
+        assert parse_document(text, "a document").data == YAML(typ="safe").load(text)
+    value = kubernetes_safe({"a": 1, "b": "1", "c": True, "d": [1, "x"], "e": {"f": "on"}})
+    for style in STYLES:
+        for _ in range(2):
+            written = block_writer(style)(value)
+            assert YAML(typ="safe").load(written) == value
