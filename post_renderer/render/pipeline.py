@@ -10,13 +10,13 @@ workloads whose charts name different proxies are refused, as are two plans that
 write one document differently.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import TargetError, WorkloadConflictError
 from post_renderer.render.lints import Lint, find_lints
+from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
+from post_renderer.render.plan.plan import Plan, apply_plan, build_plan
 from post_renderer.render.release.agents import CONTROLLER, NETWORK_CLIENT, SpotAgent, recognise
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef, read_chart_settings
 from post_renderer.render.release.release import Release, find_release
@@ -26,7 +26,6 @@ from post_renderer.render.stream.split import join, split_documents
 if TYPE_CHECKING:
     import datetime as dt
 
-    from post_renderer.render.plan.plan import Plan
     from post_renderer.trust import FactCache
 
 
@@ -61,8 +60,8 @@ class Unit(NamedTuple):
         return recognise(workload.document, workload.kind)
 
 
-def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None,
-                facts: FactCache | None = None) -> RenderResult:
+def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = None,
+                facts: "FactCache | None" = None) -> RenderResult:
     """The whole transformation, without I/O: bytes and settings in, parts and messages out.
 
     ``facts``, a certificate fact cache, only saves parsing: the result is the same without.
@@ -83,9 +82,6 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None,
             "unchanged",))
     units = _units(release, user, now, facts)
     _check_one_proxy(units)
-    from post_renderer.render.plan.filter_order import pod_wants
-    from post_renderer.render.plan.plan import Plan, apply_plan, build_plan
-
     lints = tuple(lint for unit in units for lint in
                   find_lints(unit.release, unit.chart, unit.injection,
                              pod_wants(unit.injection)))
@@ -105,8 +101,8 @@ def post_render(data: bytes, user: UserSettings, now: dt.datetime | None = None,
                         *said)
 
 
-def _units(release: Release, user: UserSettings, now: dt.datetime | None,
-           facts: FactCache | None) -> list[Unit]:
+def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
+           facts: "FactCache | None") -> list[Unit]:
     """One unit per workload, in stream order. An auto-update Job belongs to one of them,
     a controller's first: its ConfigMap may be read by other agents of the release too."""
     controllers_first = sorted(release.workloads,

@@ -19,20 +19,20 @@ from post_renderer.trust.bundle import (
 from post_renderer.trust.certificate import Certificate, certificate_from_der, shorten
 from post_renderer.trust.fact_cache import FactCache, fact_cache_for
 from post_renderer.trust.policy import Verdict, verdicts_change_after
-from post_renderer.trust.runtime_rules import go_chain_refusal
 
 MAX_CA_FILE_BYTES = MAX_INPUT_BYTES + 1  # one byte more, so that "too large" is seen as such
 
-# Loaded on first use: they import cryptography at once, which a render whose certificate
-# facts are all in the fact cache never needs.
-_NEEDS_CRYPTOGRAPHY = {
+# Loaded on first use: a render whose certificate facts are all in the fact cache never
+# needs them (the first three import cryptography at once).
+_LOADED_WHEN_USED = {
     "ChainAnalysis": "chain_analysis", "analyse_chain": "chain_analysis",
     "find_issuer": "chain_analysis", "fields_from_cryptography": "x509_cryptography",
+    "go_chain_refusal": "runtime_rules",
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _NEEDS_CRYPTOGRAPHY.get(name)
+    module = _LOADED_WHEN_USED.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib

@@ -4,8 +4,6 @@
     cert.subject, cert.is_ca, cert.fingerprint, cert.subject_hash, cert.pem()
 """
 
-from __future__ import annotations
-
 import base64
 import datetime as dt
 import functools
@@ -13,11 +11,11 @@ import hashlib
 from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.trust.finding import Finding
-from post_renderer.trust.runtime_rules import anchor_findings, path_length, signature_findings
-from post_renderer.trust.x509_fields import X509Fields
 
 if TYPE_CHECKING:
     from cryptography import x509
+
+    from post_renderer.trust.x509_fields import X509Fields
 
 SUBJECT_DISPLAY = 160
 
@@ -68,7 +66,7 @@ def certificate_from_der(der: bytes) -> Certificate:
     return describe(cert)
 
 
-def describe(cert: x509.Certificate) -> Certificate:
+def describe(cert: "x509.Certificate") -> Certificate:
     """The facts of a parsed cryptography certificate; ValueError when they cannot be read."""
     from post_renderer.trust.subject_hash import name_hashes
     from post_renderer.trust.x509_cryptography import fields_from_cryptography
@@ -77,9 +75,12 @@ def describe(cert: x509.Certificate) -> Certificate:
     return certificate_from_fields(fields, *name_hashes(cert))
 
 
-def certificate_from_fields(fields: X509Fields, subject_hash: str, issuer_hash: str
+def certificate_from_fields(fields: "X509Fields", subject_hash: str, issuer_hash: str
                             ) -> Certificate:
     """The facts of a certificate, from its fields and OpenSSL's hashes of its names."""
+    # imported here: facts read from the fact cache were judged when they were written
+    from post_renderer.trust.runtime_rules import anchor_findings, path_length, signature_findings
+
     return Certificate(
         der=fields.der,
         subject=fields.subject,

@@ -6,8 +6,6 @@ warnings a user must see (no CA configured, a CA Secret we cannot see, auto-upda
 collected here too.
 """
 
-from __future__ import annotations
-
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -22,11 +20,12 @@ from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
 from post_renderer.render.stream.kube import env_entries, get_path
+from post_renderer.trust import TrustBundle
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from post_renderer.trust import FactCache, TrustBundle
+    from post_renderer.trust import FactCache
 
 BUNDLE_KEY = "userEnvCertificates.pem"
 SECRET_LIMIT = 1024 * 1024  # what Kubernetes stores in one Secret
@@ -69,7 +68,7 @@ class Injection(NamedTuple):
 
 
 def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release,
-                      now: dt.datetime | None = None, facts: FactCache | None = None
+                      now: "dt.datetime | None" = None, facts: "FactCache | None" = None
                       ) -> Injection:
     """What to inject; ``facts`` (a certificate fact cache) saves parsing, nothing else."""
     notices: list[str] = []

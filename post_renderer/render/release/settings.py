@@ -14,8 +14,6 @@ Environment: OCEAN_PROXY_URL, OCEAN_PROXY_CA_FILE (several separated by ':'),
 OCEAN_PROXY_NO_PROXY, OCEAN_PROXY_AUTO_UPDATE, OCEAN_PROXY_CONFIG.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -57,7 +55,7 @@ class UserSettings(NamedTuple):
         return bool(self.proxy_url or self.ca_files or self.no_proxy or self.workloads)
 
 
-def read_settings(flags: argparse.Namespace, environ: Mapping[str, str]) -> UserSettings:
+def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> UserSettings:
     """Resolve every setting from the flags, the environment and the config file."""
     config_path = flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
     config, config_dir = _read_config(config_path) if config_path else ({}, ".")

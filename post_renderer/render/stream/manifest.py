@@ -10,8 +10,6 @@ must equal the patched data. Values we add are quoted when a YAML 1.1 reader (Ku
 helm) would take them for a bool or a number.
 """
 
-from __future__ import annotations
-
 import functools
 import io
 import re
@@ -90,7 +88,7 @@ def _previous_key(lines: list[str], number: int) -> int | None:
 
 
 @functools.lru_cache(maxsize=2)
-def _parser(pure: bool = False) -> YAML:
+def _parser(pure: bool = False) -> "YAML":
     """libyaml when ruamel.yaml.clib is installed; ``pure`` for ruamel's own parser, which
     also reads what libyaml refuses but YAML allows (a redefined anchor)."""
     from ruamel.yaml import YAML
@@ -152,7 +150,7 @@ def _maybe_deep(text: str) -> bool:
         _DEEP_INDENT.search(text) is not None
 
 
-def _compose(parser: YAML, text: str) -> tuple[Node | None, YamlNode]:
+def _compose(parser: "YAML", text: str) -> "tuple[Node | None, YamlNode]":
     node = parser.compose(text)
     return node, parser.constructor.construct_document(node) if node is not None else None
 

@@ -11,8 +11,6 @@ a document whose lists are indented under their key) is written by the round-tri
 as is everything when ruamel.yaml.clib is not installed.
 """
 
-from __future__ import annotations
-
 import functools
 import io
 import re
@@ -41,7 +39,7 @@ class DocumentStyle(NamedTuple):
 
 
 @functools.lru_cache(maxsize=4)
-def block_writer(style: DocumentStyle) -> BlockWriter:
+def block_writer(style: DocumentStyle) -> "BlockWriter":
     """Block YAML at column 0 for a value we add, as ruamel.yaml's round-trip dumper writes it
     in this document's style."""
     return BlockWriter(style)
@@ -122,7 +120,7 @@ def _alike(value: YamlNode, strings: tuple[type, ...], lists: bool) -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def round_trip_yaml(style: DocumentStyle) -> YAML:
+def round_trip_yaml(style: DocumentStyle) -> "YAML":
     from ruamel.yaml import YAML
     from ruamel.yaml.emitter import RoundTripEmitter
 
@@ -151,7 +149,7 @@ def round_trip_yaml(style: DocumentStyle) -> YAML:
 
 
 @functools.lru_cache(maxsize=1)
-def _libyaml_yaml() -> YAML | None:
+def _libyaml_yaml() -> "YAML | None":
     """ruamel.yaml with libyaml's emitter, keeping key order and the double quotes that
     ``kubernetes_safe`` asks for; None without ruamel.yaml.clib."""
     from ruamel.yaml import YAML
@@ -173,7 +171,7 @@ def _libyaml_yaml() -> YAML | None:
 
 
 @functools.lru_cache(maxsize=64)
-def shared_tag(name: str) -> Tag:
+def shared_tag(name: str) -> "Tag":
     """One ruamel.yaml ``Tag`` for each tag name. ruamel.yaml makes a new one for every node
     it represents or resolves, and each works its name out again, character by character,
     the first time the node's tag is read: a third of the time of writing a small value."""
