@@ -84,20 +84,25 @@ def main() -> int:
     parser.add_argument("manifests")
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    manifests = os.path.abspath(args.manifests)
+    # the children run in the temporary directory: from the repository, "-c" would import
+    # the source tree (with its bytecode stale or not written) instead of the installed package
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OCEAN_PROXY_")}
         env["OCEAN_PROXY_CACHE_DIR"] = os.path.join(tmp, "fact-cache")
         modules = os.path.join(tmp, "modules.txt")
         for _ in range(2):  # the first fills the fact cache, the second lists a warm render's
-            with open(args.manifests, "rb") as stdin:
+            with open(manifests, "rb") as stdin:
                 listed = subprocess.run([sys.executable, "-c", LIST, modules], stdin=stdin,
-                                        env=env, capture_output=True, text=True, check=False)
+                                        env=env, cwd=tmp, capture_output=True, text=True,
+                                        check=False)
             if listed.returncode != 0:
                 sys.exit(f"phases: the render failed: {listed.stderr[-2000:]}")
         samples = []
         for _ in range(args.runs):
-            child = subprocess.run([sys.executable, "-c", CHILD, args.manifests, modules],
-                                   env=env, capture_output=True, text=True, check=False)
+            child = subprocess.run([sys.executable, "-c", CHILD, manifests, modules],
+                                   env=env, cwd=tmp, capture_output=True, text=True,
+                                   check=False)
             if child.returncode != 0:
                 sys.exit(f"phases: {child.stderr[-2000:]}")
             samples.append(json.loads(child.stdout))
