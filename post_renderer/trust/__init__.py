@@ -23,7 +23,7 @@ from post_renderer.trust.policy import Verdict, verdicts_change_after
 MAX_CA_FILE_BYTES = MAX_INPUT_BYTES + 1  # one byte more, so that "too large" is seen as such
 
 # Loaded on first use: a render whose certificate facts are all in the fact cache never
-# needs them (the first three import cryptography at once).
+# needs them (all but go_chain_refusal import cryptography at once).
 _LOADED_WHEN_USED = {
     "ChainAnalysis": "chain_analysis", "analyse_chain": "chain_analysis",
     "find_issuer": "chain_analysis", "fields_from_cryptography": "x509_cryptography",

@@ -96,7 +96,9 @@ def _parser(pure: bool = False) -> "YAML":
 
     class OneVersionResolver(VersionedResolver):
         """ruamel.yaml works out the YAML version again for every scalar (raising and
-        catching an AttributeError each time); a document has one version."""
+        catching an AttributeError each time); a document has one version. It also makes a
+        new Tag for every scalar it resolves, which decodes its name again when first read:
+        a resolved tag is one of a few names, so each gets one shared Tag."""
 
         @property
         def versioned_resolver(self) -> Any:  # ruamel.yaml's own type for it

@@ -72,13 +72,12 @@ class BlockWriter:
         """Write the mappings and lists among ``values`` that libyaml writes alike, in one
         stream of documents, each as ``writer(value)`` alone would write it."""
         libyaml = _libyaml_yaml()
-        todo: list[Hashable] = []
+        todo: dict[Hashable, None] = {}  # each value once, in the order given
         for value in values:
             if isinstance(value, (dict, list)) and value:
                 key = _frozen(value)
-                if key not in self._written and key not in todo and \
-                        written_alike(value, self._style):
-                    todo.append(key)
+                if key not in self._written and written_alike(value, self._style):
+                    todo[key] = None
         if libyaml is None or len(todo) < 2:
             return
         out = io.StringIO()
@@ -207,11 +206,14 @@ def _frozen(value: YamlNode) -> Hashable:
         return dict, tuple((_frozen(k), _frozen(v)) for k, v in value.items())
     if isinstance(value, list):
         return list, tuple(_frozen(item) for item in value)
-    return type(value), value
+    if isinstance(value, (str, int)):  # bool is an int
+        return type(value), value
+    # equal, but written differently: 0.0 and -0.0, one moment in two time zones
+    return type(value), value, repr(value)
 
 
 def _thawed(frozen: Any) -> YamlNode:
-    kind, content = frozen
+    kind, content = frozen[0], frozen[1]
     if kind is dict:
         return {_thawed(k): _thawed(v) for k, v in content}
     if kind is list:

@@ -32,7 +32,8 @@ _TEXT = st.text(_PRINTABLE_BUT_QUOTE, max_size=24)
 # what Kubernetes objects hold: names, label values, numbers, flags, quoted strings
 _TRICKY = st.sampled_from(["1", "1.0", "yes", "on", "null", "~", "", "0x1F", "- a", "a: b",
                            "#x", "@x", "*x", "&x", "! x", " x", "x ", "%x", "|", ">", "{}",
-                           "[a]", "a #b", "?", "-", ":", "2001-12-14"])
+                           "[a]", "a #b", "?", "-", ":", "2001-12-14", "---", "...",
+                           "--- a", "%YAML 1.1"])
 _KEY = st.one_of(_TEXT, _TRICKY, st.text(_PRINTABLE_BUT_QUOTE, min_size=100, max_size=200))
 _SCALAR = st.one_of(_TEXT, _TRICKY, st.integers(), st.booleans())
 _VALUE = st.recursive(_SCALAR, lambda inner: st.one_of(st.dictionaries(_KEY, inner, max_size=4),
