@@ -12,7 +12,7 @@ BENCH_VENV := $(TOOLS)/bench-venv
 MITMPROXY_VERSION := 11.0.2
 SYSTEM_TOOLS := openssl curl unshare gpg
 
-.PHONY: all demo test lint bench dist tools system-tools cluster-tools clean
+.PHONY: all demo test lint bench versus dist tools system-tools cluster-tools clean
 
 all: test
 
@@ -67,6 +67,12 @@ $(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl
 	$(PY) bench/run.py --post-renderer $(BENCH_VENV)/bin/ocean-proxy-post-renderer \
 		--kubectl $(BIN)/kubectl --helm $(BIN)/helm3 --helm4 $(BIN)/helm4 $(BENCH_ARGS)
+
+# Two commits side by side, alternating (bench/versus.py): make versus BEFORE=<commit>
+AFTER ?= HEAD
+versus: $(VENV)/.installed $(BENCH_VENV)/.installed $(BIN)/helm3 $(BIN)/helm4
+	@test -n "$(BEFORE)" || { echo "make versus: say BEFORE=<commit> (and AFTER, HEAD if not)" >&2; exit 2; }
+	$(PY) bench/versus.py --helm $(BIN)/helm3 --helm4 $(BIN)/helm4 $(BEFORE) $(AFTER) $(VERSUS_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(wildcard post_renderer tests tools bench libexec)
