@@ -144,6 +144,35 @@ def certificate_from_facts(facts: Any, der: bytes) -> Certificate:
 
 
 def _read(directory: str, key: str, der: bytes, secret: bytes) -> Certificate | None:
+    facts = _load(directory, key, secret)
+    if facts is None:
+        return None
+    try:
+        cert = certificate_from_facts(facts, der)
+    except (ValueError, KeyError, TypeError):  # any damage is a miss
+        return None
+    return cert if cert.fingerprint == key else None
+
+
+def _write(directory: str, cert: Certificate, secret: bytes) -> None:
+    _store(directory, cert.fingerprint, facts_json(cert), secret)
+
+
+def _read_length(directory: str, key: str, secret: bytes) -> int | None:
+    """Where the certificate of a trusted form ends, as OpenSSL found it; None: a miss."""
+    record = _load(directory, key, secret)
+    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
+        return None
+    length = record.get("certificate_bytes")
+    return length if type(length) is int else None
+
+
+def _write_length(directory: str, key: str, length: int, secret: bytes) -> None:
+    _store(directory, key, {"schema": SCHEMA, "certificate_bytes": length}, secret)
+
+
+def _load(directory: str, key: str, secret: bytes) -> Any:
+    """The JSON kept under ``key`` if this user's secret authenticates it; None: a miss."""
     stored = read_file(directory, f"{key}.json", MAX_FILE_BYTES)
     if stored is None:
         return None
@@ -151,37 +180,15 @@ def _read(directory: str, key: str, der: bytes, secret: bytes) -> Certificate | 
     if not hmac.compare_digest(tag, _tag(secret, key, data)):
         return None  # written by someone without this user's secret, another version, or damaged
     try:
-        cert = certificate_from_facts(json.loads(data), der)
-    except (ValueError, KeyError, TypeError):  # any damage is a miss
-        return None
-    return cert if cert.fingerprint == key else None
-
-
-def _write(directory: str, cert: Certificate, secret: bytes) -> None:
-    data = json.dumps(facts_json(cert), sort_keys=True).encode("utf-8")
-    if write_file(directory, f"{cert.fingerprint}.json", _tag(secret, cert.fingerprint, data)
-                  + data):  # a failed write: parsed again next time
-        prune(directory, _NAME, MAX_ENTRIES)
-
-
-def _read_length(directory: str, key: str, secret: bytes) -> int | None:
-    """Where the certificate of a trusted form ends, as OpenSSL found it; None: a miss."""
-    stored = read_file(directory, f"{key}.json", MAX_FILE_BYTES)
-    if stored is None or not hmac.compare_digest(stored[:_TAG], _tag(secret, key,
-                                                                       stored[_TAG:])):
-        return None
-    try:
-        facts = json.loads(stored[_TAG:])
+        return json.loads(data)
     except ValueError:
         return None
-    length = facts.get("certificate_bytes") if isinstance(facts, dict) else None
-    return length if facts.get("schema") == SCHEMA and type(length) is int else None
 
 
-def _write_length(directory: str, key: str, length: int, secret: bytes) -> None:
-    data = json.dumps({"schema": SCHEMA, "certificate_bytes": length}).encode("utf-8")
+def _store(directory: str, key: str, record: Any, secret: bytes) -> None:
+    data = json.dumps(record, sort_keys=True).encode("utf-8")
     if write_file(directory, f"{key}.json", _tag(secret, key, data) + data):
-        prune(directory, _NAME, MAX_ENTRIES)
+        prune(directory, _NAME, MAX_ENTRIES)  # a failed write: parsed again next time
 
 
 def _tag(secret: bytes, key: str, data: bytes) -> bytes:
