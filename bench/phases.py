@@ -1,10 +1,12 @@
 """Where a warm render's own time goes, inside one process: the phases ``make bench`` cannot
 tell apart from outside.
 
-    .tools/bench-venv/bin/python bench/phases.py MANIFESTS [--runs N]
+    .tools/bench-venv/bin/python bench/phases.py [MANIFESTS] [--runs N]
 
-MANIFESTS is a rendered release (``make bench BENCH_ARGS=--keep-inputs`` leaves the fixture in
-``bench/results/work/fixture.yaml``). Each of N fresh processes of this interpreter imports the
+MANIFESTS is a rendered release; without it, ``make bench``'s fixture is rendered (Helm 3,
+the vendor-shaped chart with a Spot token, a proxy URL with credentials and a corporate CA)
+into the temporary folder, which is removed at the end. Each of N fresh processes of this
+interpreter (``make bench`` installs it) imports the
 modules a render imports, the libraries' first and ocean-proxy's after, then renders twice
 with stdout and stderr sent to /dev/null: the first render is what a user's process does
 once everything is imported (first uses: caches, YAML dumpers, regular expressions), the
@@ -21,6 +23,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
+
+import run as bench
 
 # Runs in each child: argv[1] the manifests, argv[2] the modules to import, one per line.
 CHILD = r"""
@@ -81,13 +86,16 @@ sys.exit(code)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("manifests")
+    parser.add_argument("manifests", nargs="?", help="default: make bench's fixture")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--helm", type=Path, default=bench.REPO / ".tools" / "bin" / "helm3",
+                        help="helm 3, to render the fixture")
     args = parser.parse_args()
-    manifests = os.path.abspath(args.manifests)
     # the children run in the temporary directory: from the repository, "-c" would import
     # the source tree (with its bytecode stale or not written) instead of the installed package
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="ocean-proxy-phases-") as tmp:
+        manifests = os.path.abspath(args.manifests) if args.manifests else \
+            render_fixture(Path(tmp), args.helm.absolute())
         env = {k: v for k, v in os.environ.items() if not k.startswith("OCEAN_PROXY_")}
         env["OCEAN_PROXY_CACHE_DIR"] = os.path.join(tmp, "fact-cache")
         modules = os.path.join(tmp, "modules.txt")
@@ -113,6 +121,17 @@ def main() -> int:
               f"({min(values):.1f}-{max(values):.1f})")
     print(f"ocean-proxy modules a render imports: {samples[0]['modules']}")
     return 0
+
+
+def render_fixture(tmp: Path, helm: Path) -> str:
+    """make bench's fixture, rendered into ``tmp``; its path."""
+    work = tmp / "render"
+    work.mkdir()
+    path = tmp / "fixture.yaml"
+    env = bench.bench_env(work)
+    path.write_bytes(bench.render_fixture(helm, env, bench.chart_flags(
+        bench.write_corporate_ca(work))))
+    return str(path)
 
 
 if __name__ == "__main__":

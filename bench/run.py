@@ -107,13 +107,24 @@ STAGES = ("(read_manifests)", "(split_documents)", "(chunks_matching)", "(find_r
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    work = args.results / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    # The work folder holds ocean-proxy's outputs, with the bench's made-up Spot token and
+    # proxy password in their Secrets: private (0700), and removed unless kept on purpose.
+    if args.keep_inputs:
+        work = args.results / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, mode=0o700)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="ocean-proxy-bench-"))
+    try:
+        return run_bench(args, work)
+    finally:
+        if not args.keep_inputs:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run_bench(args: argparse.Namespace, work: Path) -> int:
     env = bench_env(work)
-    ca_file = write_corporate_ca(work)
-    args.chart_flags = (*HELM_FLAGS, "--set", "caBundleSecret.create=true",
-                        "--set-file", f"caBundleSecret.data={ca_file}")
+    args.chart_flags = chart_flags(write_corporate_ca(work))
     if args.helm4:
         args.helm4_plugins = bench_helm4_plugin(work, args.post_renderer)
     fixture = render_fixture(args.helm, env, args.chart_flags)
@@ -155,8 +166,6 @@ def main(argv: list[str] | None = None) -> int:
     for name in (f"bench-{stamp}.json", "latest.json"):
         (args.results / name).write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten: {args.results / f'bench-{stamp}.json'} (and latest.json)")
-    if not args.keep_inputs:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
@@ -177,7 +186,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="kill a kustomize run after this long (default: %(default)s)")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--keep-inputs", action="store_true",
-                        help="keep the generated streams in RESULTS/work")
+                        help="keep the generated inputs and outputs in RESULTS/work (0700: "
+                             "the outputs hold the bench's made-up token and password)")
     args = parser.parse_args(argv)
     for name in ("post_renderer", "kubectl", "helm", "helm4", "results"):
         if getattr(args, name) is not None:
@@ -233,13 +243,23 @@ def bench_helm4_plugin(work: Path, post_renderer: Path) -> Path:
     for name, command in (("ocean-proxy-post-renderer", post_renderer), ("cat", Path("/bin/cat")),
                           ("libraries", work / "libraries-helm4"),
                           ("capture", work / "capture-helm4")):
-        folder = plugins / name
-        folder.mkdir(parents=True)
-        (folder / "plugin.yaml").write_text(
-            f"apiVersion: v1\ntype: postrenderer/v1\nname: {name}\n"
-            "version: 0.1.0\nruntime: subprocess\nruntimeConfig:\n  platformCommand:\n"
-            f"    - command: {json.dumps(str(command))}\n")
+        write_plugin(plugins / name, name, command)
     return plugins
+
+
+def write_plugin(folder: Path, name: str, command: Path) -> None:
+    """A Helm 4 ``postrenderer/v1`` plugin named ``name`` that runs ``command``."""
+    folder.mkdir(parents=True)
+    (folder / "plugin.yaml").write_text(
+        f"apiVersion: v1\ntype: postrenderer/v1\nname: {name}\n"
+        "version: 0.1.0\nruntime: subprocess\nruntimeConfig:\n  platformCommand:\n"
+        f"    - command: {json.dumps(str(command))}\n")
+
+
+def chart_flags(ca_file: Path) -> tuple[str, ...]:
+    """helm's flags for the fixture: the vendor's install, with the corporate CA in values."""
+    return (*HELM_FLAGS, "--set", "caBundleSecret.create=true",
+            "--set-file", f"caBundleSecret.data={ca_file}")
 
 
 def write_floors(work: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Path]:

@@ -28,9 +28,6 @@ from pathlib import Path
 
 import run as bench
 
-PLUGIN = ("apiVersion: v1\ntype: postrenderer/v1\nname: ocean-proxy-post-renderer\n"
-          "version: 0.1.0\nruntime: subprocess\nruntimeConfig:\n  platformCommand:\n"
-          "    - command: {command}\n")
 SCRIPT = ("#!{python}\nfrom post_renderer.console import post_renderer_script\n"
           "post_renderer_script()\n")
 
@@ -48,9 +45,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="ocean-proxy-versus-") as tmp:
         work = Path(tmp)
         env = bench.bench_env(work)
-        ca = bench.write_corporate_ca(work)
-        flags = (*bench.HELM_FLAGS, "--set", "caBundleSecret.create=true",
-                 "--set-file", f"caBundleSecret.data={ca}")
+        flags = bench.chart_flags(bench.write_corporate_ca(work))
         fixture = work / "fixture.yaml"
         fixture.write_bytes(bench.render_fixture(args.helm, env, flags))
         labels = {"before": args.before, "after": args.after}
@@ -102,9 +97,8 @@ def install(home: Path, rev: str, venv: Path) -> Path:
     script = home / "ocean-proxy-post-renderer"
     script.write_text(SCRIPT.format(python=home / "bin" / "python"))
     script.chmod(0o755)
-    plugin = home / "plugins" / "ocean-proxy-post-renderer"
-    plugin.mkdir(parents=True)
-    (plugin / "plugin.yaml").write_text(PLUGIN.format(command=script))
+    bench.write_plugin(home / "plugins" / "ocean-proxy-post-renderer",
+                       "ocean-proxy-post-renderer", script)
     return script
 
 
