@@ -87,18 +87,46 @@ def _previous_key(lines: list[str], number: int) -> int | None:
     return None
 
 
-@functools.lru_cache(maxsize=2)
 def _parser(pure: bool = False) -> "YAML":
     """libyaml when ruamel.yaml.clib is installed; ``pure`` for ruamel's own parser, which
-    also reads what libyaml refuses but YAML allows (a redefined anchor)."""
+    also reads what libyaml refuses but YAML allows (a redefined anchor). ruamel's own parser
+    keeps its resolver from one document to the next, and a document's ``%YAML`` directive
+    sets the version its resolver works with: each such document gets a parser of its own
+    (they are rare: a document libyaml cannot read, or nests too deep for it)."""
+    return _new_parser(pure=True) if pure else _libyaml_parser()
+
+
+@functools.lru_cache(maxsize=1)
+def _libyaml_parser() -> "YAML":
+    return _new_parser(pure=False)
+
+
+def _new_parser(pure: bool) -> "YAML":
     from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=pure)
+    yaml.Resolver = _one_version_resolver()
+    return yaml
+
+
+# What each (node kind, text, way of writing) resolved to, per YAML version: in memory only,
+# and bounded.
+_RESOLVED: dict[Any, dict[Any, Any]] = {}
+_RESOLVED_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=1)
+def _one_version_resolver() -> type:
     from ruamel.yaml.resolver import VersionedResolver
 
     class OneVersionResolver(VersionedResolver):
         """ruamel.yaml works out the YAML version again for every scalar (raising and
-        catching an AttributeError each time); a document has one version. It also makes a
-        new Tag for every scalar it resolves, which decodes its name again when first read:
-        a resolved tag is one of a few names, so each gets one shared Tag."""
+        catching an AttributeError each time); a document has one version. A document also
+        resolves the same few texts again and again ("name", "value", "true"), each by
+        trying its regular expressions in turn, and makes a new Tag for each result, which
+        decodes its name again when first read: what a node resolves to depends only on its
+        kind, its text and how it was written (plain or quoted) in a given version, so each
+        is resolved once per process, and each tag name gets one shared Tag."""
 
         @property
         def versioned_resolver(self) -> Any:  # ruamel.yaml's own type for it
@@ -107,12 +135,21 @@ def _parser(pure: bool = False) -> "YAML":
             return self.__dict__["_resolvers"]
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            tag = super().resolve(kind, value, implicit)
-            return shared_tag(tag.suffix) if tag is not None and tag.handle is None else tag
+            known = self.__dict__.get("_known")
+            if known is None:
+                known = self.__dict__["_known"] = _RESOLVED.setdefault(
+                    str(self.processing_version), {})
+            key = (kind, value, implicit)
+            tag = known.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if tag is not None and tag.handle is None:
+                    tag = shared_tag(tag.suffix)
+                if not self.yaml_path_resolvers and len(known) < _RESOLVED_KEPT:
+                    known[key] = tag
+            return tag
 
-    yaml = YAML(typ="safe", pure=pure)
-    yaml.Resolver = OneVersionResolver
-    return yaml
+    return OneVersionResolver
 
 
 def parse_document(text: str, where: str, first_line: int | Callable[[], int] = 1,

@@ -1,0 +1,43 @@
+"""Reading a document: the data is what ruamel.yaml itself reads, however many documents came
+before it in the process."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from post_renderer.render.stream.manifest import parse_document
+
+# Texts each YAML version reads as something other than a string, or as a string only when
+# quoted: what the implicit resolution of a scalar turns on.
+_SCALARS = ["yes", "no", "on", "true", "True", "false", "~", "null", "", "0", "1", "012", "0o12",
+            "0x1F", "0b11", "1_000", "1.5", "-1.5e3", ".inf", "-.Inf", ".nan", "1:20",
+            "2026-12-05", "2026-12-05T10:00:00Z", "name", "http://proxy.corp:3128",
+            "'1'", "'true'", '"yes"', '"2026-12-05"']
+# libyaml refuses an anchor defined twice, which YAML allows: ruamel's own parser reads it
+_REDEFINED_ANCHOR = "first: &a 1\nsecond: &a 2\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_SCALARS), min_size=1, max_size=6), min_size=1,
+                max_size=4))
+def test_every_document_reads_as_ruamel_yaml_reads_it(documents):
+    for values in documents:
+        text = "".join(f"k{index}: {value}\n" for index, value in enumerate(values)) + \
+               "list:\n" + "".join(f"- {value}\n" for value in values)
+        assert parse_document(text, "the document").data == YAML(typ="safe").load(text)
+
+
+@pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")
+def test_a_yaml_1_1_document_read_by_ruamel_s_own_parser_leaves_the_next_document_at_1_2():
+    directive = "%YAML 1.1\n---\n" + _REDEFINED_ANCHOR + "answer: yes\nmode: 012\n"
+    plain = _REDEFINED_ANCHOR + "answer: yes\nmode: 012\n"
+    own_parser = YAML(typ="safe", pure=True)
+    expected_11, expected_12 = own_parser.load(directive), YAML(typ="safe", pure=True).load(plain)
+    assert (expected_11["answer"], expected_12["answer"]) == (True, "yes")
+
+    assert parse_document(directive, "the first document").data == expected_11
+    assert parse_document(plain, "the second document").data == expected_12
+    assert parse_document(directive, "the third document").data == expected_11
