@@ -1,5 +1,5 @@
-"""Where ocean-proxy's certificate cache lives, whether it is on at all, and the user's cache
-secret.
+"""Where ocean-proxy's certificate cache lives, whether it is on at all, the user's cache
+secret, and what earlier builds left in it.
 
 ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
 (``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``); ``--no-cache`` or
@@ -9,12 +9,17 @@ secret.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 
-from post_renderer.private_files import create_file, read_opened, refusal
+from post_renderer.private_files import create_file, prune, read_opened, refusal
 
 _SECRET = 32  # bytes of the user's cache secret
+# Earlier builds of ocean-proxy kept whole renders in outputs/ under the cache directory, each
+# sealed under a key derived from its inputs and named by 64 hex digits of that key.
+_EARLIER_RENDERS = "outputs"
+_EARLIER_RENDER_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | None:
@@ -62,3 +67,25 @@ def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
         secret = read_opened(path, _SECRET)
         return (secret if secret is not None and len(secret) == _SECRET else None), None
     return None, None
+
+
+def delete_earlier_renders(home: str) -> str | None:
+    """Delete the renders an earlier build of ocean-proxy kept under the private cache
+    directory ``home`` (encrypted, with the Spot token and the proxy password in them); what
+    to tell the user, or None when there were none. Only the names that build wrote go, as
+    ``prune`` removes them (no link followed, nothing else touched), then the folder if it is
+    left empty."""
+    folder = os.path.join(home, _EARLIER_RENDERS)
+    try:
+        os.lstat(folder)
+    except OSError:
+        return None  # the usual case: one failed lstat
+    deleted = prune(folder, _EARLIER_RENDER_NAME, keep=0)
+    try:  # noqa: SIM105 - contextlib only for this
+        os.rmdir(folder)  # only when empty, and never through a link
+    except OSError:
+        pass
+    if not deleted:
+        return None
+    return (f"deleted {deleted} rendered release(s) that an earlier ocean-proxy kept, "
+            f"encrypted, in {folder}: ocean-proxy no longer keeps renders on disk")

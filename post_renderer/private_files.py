@@ -135,18 +135,18 @@ def create_file(path: str, data: bytes) -> bool:
     return True
 
 
-def prune(directory: str, names: re.Pattern[str], keep: int) -> None:
+def prune(directory: str, names: re.Pattern[str], keep: int) -> int:
     """Keep the newest ``keep`` regular files whose whole name matches ``names``, and drop
-    the temporary files of such names a crashed run left; nothing else is touched."""
+    the temporary files of such names a crashed run left; nothing else is touched. How many
+    files went."""
     folder = _open_directory(directory)
     if folder is None:
-        return
+        return 0
     try:
         files, temporaries = _claimed(folder, names)
         stale = time.time() - _STALE_TEMPORARY
         dropped = sorted(files, reverse=True)[keep:] + [t for t in temporaries if t[0] < stale]
-        for _, name in dropped:
-            _unlink(name, folder)
+        return sum(_unlink(name, folder) for _, name in dropped)
     finally:
         os.close(folder)
 
@@ -172,8 +172,9 @@ def _claimed(folder: int, names: re.Pattern[str]
     return files, temporaries
 
 
-def _unlink(name: str, folder: int) -> None:
-    try:  # noqa: SIM105 - contextlib only for this
+def _unlink(name: str, folder: int) -> bool:
+    try:
         os.unlink(name, dir_fd=folder)
     except OSError:
-        pass
+        return False
+    return True

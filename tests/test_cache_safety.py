@@ -128,6 +128,59 @@ def test_pruning_keeps_the_newest_entries_and_touches_nothing_it_did_not_name(
     assert (tmp_path / "outputs").is_dir() and not crashed.exists()
 
 
+def test_renders_an_earlier_build_kept_are_deleted_once_and_nothing_else_is(
+        manifests, ca_file, tmp_path):
+    """Earlier builds kept whole renders (token and password in them, encrypted) in outputs/,
+    named by 64 hex digits: the first run of this one deletes those, says so once, and
+    touches nothing it did not write."""
+    victim = old_files(tmp_path / "victim", 1)[0]
+    cache = tmp_path / "cache"
+    outputs = cache / "outputs"
+    outputs.mkdir(parents=True, mode=0o700)
+    cache.chmod(0o700)
+    renders = [outputs / f"{index:064x}" for index in range(3)]
+    crashed = outputs / f".{'a' * 64}.123.0123abcd.tmp"
+    for path in (*renders, crashed):
+        path.write_bytes(b"a sealed render")
+        os.utime(path, (OLD, OLD))
+    notes = outputs / "notes.txt"
+    notes.write_bytes(b"mine")
+    (outputs / f"{'b' * 64}").symlink_to(victim)  # a name it wrote, but a link: not followed
+    want = expected(manifests, ca_file, tmp_path)
+
+    first = render(manifests, ca_file, cache)
+    assert first.returncode == 0 and first.stdout == want, first.stderr
+    said = [line for line in first.stderr.splitlines() if "earlier ocean-proxy" in line]
+    assert said == [f"ocean-proxy: deleted 4 rendered release(s) that an earlier ocean-proxy "
+                    f"kept, encrypted, in {outputs}: ocean-proxy no longer keeps renders on "
+                    "disk"]
+    assert not any(path.exists() for path in (*renders, crashed))
+    assert notes.read_bytes() == b"mine" and (outputs / f"{'b' * 64}").is_symlink()
+    assert victim.read_bytes() == b"someone else's file"
+
+    second = render(manifests, ca_file, cache)
+    assert second.returncode == 0 and "earlier ocean-proxy" not in second.stderr
+    notes.unlink()
+    (outputs / f"{'b' * 64}").unlink()
+    render(manifests, ca_file, cache)
+    assert not outputs.exists()  # emptied: the folder goes too
+    assert any(path.name.endswith(".json") for path in cache.iterdir())  # the facts stay
+
+
+def test_renders_an_earlier_build_kept_in_a_shared_cache_are_left_with_the_cache(
+        manifests, ca_file, tmp_path):
+    cache = tmp_path / "cache"
+    outputs = cache / "outputs"
+    outputs.mkdir(parents=True)
+    cache.chmod(0o755)
+    kept = outputs / f"{0:064x}"
+    kept.write_bytes(b"a sealed render")
+    run = render(manifests, ca_file, cache)
+    assert run.returncode == 0
+    assert f"{NOT_USED}: {cache} can be read or written by other users" in run.stderr
+    assert kept.read_bytes() == b"a sealed render"
+
+
 def test_a_file_over_the_size_limit_is_not_read(tmp_path):
     (tmp_path / "big").write_bytes(b"x" * 101)
     (tmp_path / "big").chmod(0o600)

@@ -37,8 +37,8 @@ from post_renderer.user_files import read_user_file
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     report = BundleReport()
     facts = fact_cache_for(os.environ, disabled=args.no_cache)
-    if facts.unused_because:
-        said.notice(facts.unused_because)
+    for notice in facts.notices:
+        said.notice(notice)
     for name in args.files:
         report.extend(inspect_bundle(_read(name), "stdin" if name == "-" else name, facts=facts))
     text = json.dumps(_as_json(report), indent=2) if args.json else "\n".join(_as_text(report))

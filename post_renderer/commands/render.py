@@ -46,8 +46,8 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     from post_renderer.trust import fact_cache_for
 
     facts = fact_cache_for(os.environ, disabled=args.no_cache)
-    if facts.unused_because:
-        said.notice(facts.unused_because)
+    for notice in facts.notices:
+        said.notice(notice)
     result = post_render(data, user, facts=facts)
     for notice in result.notices:
         said.notice(notice)

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from post_renderer import __version__
-from post_renderer.cache_home import cache_home, user_secret
+from post_renderer.cache_home import cache_home, delete_earlier_renders, user_secret
 from post_renderer.private_files import directory_refusal, prune, read_file, write_file
 from post_renderer.trust.certificate import Certificate, certificate_from_der
 from post_renderer.trust.finding import Finding
@@ -59,10 +59,16 @@ class FactCache:
     """Certificates by the SHA-256 of their DER; ``directory=None`` parses every time."""
 
     def __init__(self, directory: str | os.PathLike[str] | None, secret: bytes = b"",
-                 unused_because: str | None = None) -> None:
+                 unused_because: str | None = None, deleted: str | None = None) -> None:
         self.directory = None if directory is None else os.fspath(directory)
         self._secret = secret  # files are authenticated with it: a forged fact is a miss
         self.unused_because = unused_because  # why a configured cache is off, for a notice
+        self.deleted = deleted  # what an earlier build left there and this run deleted
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """What to tell the user about the cache: why it is not used, what went from it."""
+        return tuple(notice for notice in (self.unused_because, self.deleted) if notice)
 
     def certificate(self, der: bytes) -> Certificate:
         """The facts of one DER certificate; ValueError when it is not a valid certificate."""
@@ -101,7 +107,8 @@ class FactCache:
 
 def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> FactCache:
     """The cache the environment asks for, or a disabled one: turned off, no secret, or a
-    directory or key others could steer (then ``unused_because`` says why)."""
+    directory or key others could steer (then ``unused_because`` says why). From a private
+    cache directory, the renders an earlier build kept there are deleted (``deleted``)."""
     home = cache_home(environ, disabled=disabled)
     if home is None:
         return FactCache(None)
@@ -109,7 +116,8 @@ def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> Fac
     why = why or directory_refusal(home)
     if why is not None:
         return FactCache(None, unused_because=f"the certificate cache is not used: {why}")
-    return FactCache(home, secret) if secret is not None else FactCache(None)
+    deleted = delete_earlier_renders(home)
+    return FactCache(home if secret is not None else None, secret or b"", deleted=deleted)
 
 
 def facts_json(cert: Certificate) -> dict[str, Any]:
