@@ -13,13 +13,15 @@ import re
 import stat
 from collections.abc import Mapping
 
-from post_renderer.private_files import create_file, prune, read_opened, refusal
+from post_renderer.private_files import create_file, read_opened, refusal, remove_written
 
 _SECRET = 32  # bytes of the user's cache secret
-# Earlier builds of ocean-proxy kept whole renders in outputs/ under the cache directory, each
-# sealed under a key derived from its inputs and named by 64 hex digits of that key.
+# Earlier builds of ocean-proxy kept whole renders in outputs/ under the cache directory: files
+# named by 64 hex digits, and their temporaries while being written, all starting so.
 _EARLIER_RENDERS = "outputs"
-_EARLIER_RENDER_NAME = re.compile(r"[0-9a-f]{64}")
+_EARLIER_RENDER_NAME = re.compile(
+    r"[0-9a-f]{64}|\.[0-9]+\.[0-9a-f]{16}\.tmp|\.[0-9a-f]{64}\.[0-9]+\.[0-9a-f]{8}\.tmp")
+_EARLIER_RENDER_HEADER = b"ocean-proxy output 1\n"
 
 
 def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | None:
@@ -72,15 +74,15 @@ def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
 def delete_earlier_renders(home: str) -> str | None:
     """Delete the renders an earlier build of ocean-proxy kept under the private cache
     directory ``home`` (encrypted, with the Spot token and the proxy password in them); what
-    to tell the user, or None when there were none. Only the names that build wrote go, as
-    ``prune`` removes them (no link followed, nothing else touched), then the folder if it is
-    left empty."""
+    to tell the user, or None when there were none. Only files that build wrote go (its names
+    and its header; no link followed, nothing else touched), then the folder if it is left
+    empty."""
     folder = os.path.join(home, _EARLIER_RENDERS)
     try:
         os.lstat(folder)
     except OSError:
         return None  # the usual case: one failed lstat
-    deleted = prune(folder, _EARLIER_RENDER_NAME, keep=0)
+    deleted = remove_written(folder, _EARLIER_RENDER_NAME, _EARLIER_RENDER_HEADER)
     try:  # noqa: SIM105 - contextlib only for this
         os.rmdir(folder)  # only when empty, and never through a link
     except OSError:

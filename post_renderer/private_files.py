@@ -12,6 +12,7 @@ renamed into place), and pruning removes only names the caller claims.
     data = read_file(path, "a.json", 64 << 10)  # None: missing, not private, or too big
     write_file(path, "a.json", data)            # False: read-only, full or raced
     prune(path, re.compile(r"[0-9a-f]{64}\\.json"), keep=512)
+    remove_written(path, re.compile(r"[0-9a-f]{64}"), b"header")  # how many went
 """
 
 from __future__ import annotations
@@ -135,20 +136,51 @@ def create_file(path: str, data: bytes) -> bool:
     return True
 
 
-def prune(directory: str, names: re.Pattern[str], keep: int) -> int:
+def prune(directory: str, names: re.Pattern[str], keep: int) -> None:
     """Keep the newest ``keep`` regular files whose whole name matches ``names``, and drop
-    the temporary files of such names a crashed run left; nothing else is touched. How many
-    files went."""
+    the temporary files of such names a crashed run left; nothing else is touched."""
     folder = _open_directory(directory)
     if folder is None:
-        return 0
+        return
     try:
         files, temporaries = _claimed(folder, names)
         stale = time.time() - _STALE_TEMPORARY
         dropped = sorted(files, reverse=True)[keep:] + [t for t in temporaries if t[0] < stale]
-        return sum(_unlink(name, folder) for _, name in dropped)
+        for _, name in dropped:
+            _unlink(name, folder)
     finally:
         os.close(folder)
+
+
+def remove_written(directory: str, names: re.Pattern[str], header: bytes) -> int:
+    """Delete the regular files of this user in the private ``directory`` whose whole name
+    matches ``names`` and whose bytes start with ``header``: what one writer left there, and
+    nothing else. How many went."""
+    folder = _open_directory(directory)
+    if folder is None:
+        return 0
+    try:
+        with os.scandir(folder) as entries:
+            named = [entry.name for entry in entries if names.fullmatch(entry.name)]
+        return sum(_starts_with(name, header, folder) and _unlink(name, folder)
+                   for name in named)
+    finally:
+        os.close(folder)
+
+
+def _starts_with(name: str, header: bytes, folder: int) -> bool:
+    try:
+        descriptor = os.open(name, _READ, dir_fd=folder)
+    except OSError:
+        return False
+    try:
+        found = os.fstat(descriptor)
+        return stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid() and \
+            os.read(descriptor, len(header)) == header
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
 
 
 def _claimed(folder: int, names: re.Pattern[str]

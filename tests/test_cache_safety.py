@@ -131,37 +131,40 @@ def test_pruning_keeps_the_newest_entries_and_touches_nothing_it_did_not_name(
 def test_renders_an_earlier_build_kept_are_deleted_once_and_nothing_else_is(
         manifests, ca_file, tmp_path):
     """Earlier builds kept whole renders (token and password in them, encrypted) in outputs/,
-    named by 64 hex digits: the first run of this one deletes those, says so once, and
-    touches nothing it did not write."""
+    named by 64 hex digits and starting with their own header: the first run of this one
+    deletes those, says so once, and touches nothing it did not write."""
+    sealed = b"ocean-proxy output 1\n" + os.urandom(48)
     victim = old_files(tmp_path / "victim", 1)[0]
     cache = tmp_path / "cache"
     outputs = cache / "outputs"
     outputs.mkdir(parents=True, mode=0o700)
     cache.chmod(0o700)
     renders = [outputs / f"{index:064x}" for index in range(3)]
-    crashed = outputs / f".{'a' * 64}.123.0123abcd.tmp"
-    for path in (*renders, crashed):
-        path.write_bytes(b"a sealed render")
-        os.utime(path, (OLD, OLD))
-    notes = outputs / "notes.txt"
-    notes.write_bytes(b"mine")
+    renders += [outputs / f".{'a' * 64}.123.0123abcd.tmp",  # temporaries, as two builds named them
+                outputs / ".123.0123456789abcdef.tmp"]
+    for path in renders:
+        path.write_bytes(sealed)
+    others = [outputs / "notes.txt", outputs / f"{'c' * 64}"]  # the second: not its header
+    for path in others:
+        path.write_bytes(b"mine")
     (outputs / f"{'b' * 64}").symlink_to(victim)  # a name it wrote, but a link: not followed
     want = expected(manifests, ca_file, tmp_path)
 
     first = render(manifests, ca_file, cache)
     assert first.returncode == 0 and first.stdout == want, first.stderr
     said = [line for line in first.stderr.splitlines() if "earlier ocean-proxy" in line]
-    assert said == [f"ocean-proxy: deleted 4 rendered release(s) that an earlier ocean-proxy "
+    assert said == [f"ocean-proxy: deleted 5 rendered release(s) that an earlier ocean-proxy "
                     f"kept, encrypted, in {outputs}: ocean-proxy no longer keeps renders on "
                     "disk"]
-    assert not any(path.exists() for path in (*renders, crashed))
-    assert notes.read_bytes() == b"mine" and (outputs / f"{'b' * 64}").is_symlink()
+    assert not any(path.exists() for path in renders)
+    assert all(path.read_bytes() == b"mine" for path in others)
+    assert (outputs / f"{'b' * 64}").is_symlink()
     assert victim.read_bytes() == b"someone else's file"
 
     second = render(manifests, ca_file, cache)
     assert second.returncode == 0 and "earlier ocean-proxy" not in second.stderr
-    notes.unlink()
-    (outputs / f"{'b' * 64}").unlink()
+    for path in (*others, outputs / f"{'b' * 64}"):
+        path.unlink()
     render(manifests, ca_file, cache)
     assert not outputs.exists()  # emptied: the folder goes too
     assert any(path.name.endswith(".json") for path in cache.iterdir())  # the facts stay
@@ -174,11 +177,11 @@ def test_renders_an_earlier_build_kept_in_a_shared_cache_are_left_with_the_cache
     outputs.mkdir(parents=True)
     cache.chmod(0o755)
     kept = outputs / f"{0:064x}"
-    kept.write_bytes(b"a sealed render")
+    kept.write_bytes(b"ocean-proxy output 1\n" + os.urandom(48))
     run = render(manifests, ca_file, cache)
     assert run.returncode == 0
     assert f"{NOT_USED}: {cache} can be read or written by other users" in run.stderr
-    assert kept.read_bytes() == b"a sealed render"
+    assert kept.exists()
 
 
 def test_a_file_over_the_size_limit_is_not_read(tmp_path):
