@@ -110,9 +110,10 @@ def _new_parser(pure: bool) -> "YAML":
 
 
 # What each (node kind, text, way of writing) resolved to, per YAML version: in memory only,
-# and bounded.
+# bounded, and only for short texts (keys and the like, which repeat; not a bundle or a token).
 _RESOLVED: dict[Any, dict[Any, Any]] = {}
 _RESOLVED_KEPT = 4096
+_RESOLVED_LONGEST = 64
 
 
 @functools.lru_cache(maxsize=1)
@@ -126,7 +127,8 @@ def _one_version_resolver() -> type:
         trying its regular expressions in turn, and makes a new Tag for each result, which
         decodes its name again when first read: what a node resolves to depends only on its
         kind, its text and how it was written (plain or quoted) in a given version, so each
-        is resolved once per process, and each tag name gets one shared Tag."""
+        is resolved once per process (no path resolvers are set, which would make it
+        depend on where the node is), and each tag name gets one shared Tag."""
 
         @property
         def versioned_resolver(self) -> Any:  # ruamel.yaml's own type for it
@@ -145,7 +147,8 @@ def _one_version_resolver() -> type:
                 tag = super().resolve(kind, value, implicit)
                 if tag is not None and tag.handle is None:
                     tag = shared_tag(tag.suffix)
-                if not self.yaml_path_resolvers and len(known) < _RESOLVED_KEPT:
+                if (value is None or len(value) <= _RESOLVED_LONGEST) and \
+                        len(known) < _RESOLVED_KEPT:
                     known[key] = tag
             return tag
 

@@ -41,3 +41,13 @@ def test_a_yaml_1_1_document_read_by_ruamel_s_own_parser_leaves_the_next_documen
     assert parse_document(directive, "the first document").data == expected_11
     assert parse_document(plain, "the second document").data == expected_12
     assert parse_document(directive, "the third document").data == expected_11
+
+
+def test_what_the_reader_remembers_holds_no_long_text():
+    from post_renderer.render.stream import manifest
+
+    token = "6f1c0e4b9a7d2e3f5a8b1c4d7e0f3a6b9c2d5e8f1a4b7c0d3e6f9a2b5c8d1e4f" * 2
+    assert parse_document(f"data:\n  token: {token}\n  name: short\n", "a Secret").data == \
+        {"data": {"token": token, "name": "short"}}
+    remembered = {key[1] for known in manifest._RESOLVED.values() for key in known}
+    assert "short" in remembered and token not in remembered
