@@ -72,22 +72,20 @@ def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
 
 
 def delete_earlier_renders(home: str) -> str | None:
-    """Delete the renders an earlier build of ocean-proxy kept under the private cache
-    directory ``home`` (encrypted, with the Spot token and the proxy password in them); what
-    to tell the user, or None when there were none. Only files that build wrote go (its names
-    and its header; no link followed, nothing else touched), then the folder if it is left
-    empty."""
+    """Delete the renders an earlier build of ocean-proxy kept under the cache directory
+    ``home`` (encrypted, with the Spot token and the proxy password in them); what to tell the
+    user, or None when there were none. Only files that build wrote go (its names and its
+    header; no link followed, nothing else touched), then its folder once empty. That build
+    made ``home`` with the default mode, which the certificate cache refuses when others may
+    read it: the renders go whatever ``home`` is, as long as their folder is this user's and
+    nobody else can write to it."""
     folder = os.path.join(home, _EARLIER_RENDERS)
     try:
         os.lstat(folder)
     except OSError:
         return None  # the usual case: one failed lstat
     deleted = remove_written(folder, _EARLIER_RENDER_NAME, _EARLIER_RENDER_HEADER)
-    try:  # noqa: SIM105 - contextlib only for this
-        os.rmdir(folder)  # only when empty, and never through a link
-    except OSError:
-        pass
     if not deleted:
         return None
-    return (f"deleted {deleted} rendered release(s) that an earlier ocean-proxy kept, "
+    return (f"deleted {deleted} file(s) of rendered releases that an earlier ocean-proxy kept, "
             f"encrypted, in {folder}: ocean-proxy no longer keeps renders on disk")

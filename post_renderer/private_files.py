@@ -153,19 +153,31 @@ def prune(directory: str, names: re.Pattern[str], keep: int) -> None:
 
 
 def remove_written(directory: str, names: re.Pattern[str], header: bytes) -> int:
-    """Delete the regular files of this user in the private ``directory`` whose whole name
-    matches ``names`` and whose bytes start with ``header``: what one writer left there, and
-    nothing else. How many went."""
-    folder = _open_directory(directory)
-    if folder is None:
+    """Delete the regular files of this user in ``directory`` whose whole name matches
+    ``names`` and whose bytes start with ``header``: what one writer left there, and nothing
+    else; then ``directory`` itself if that emptied it. The directory must be this user's and
+    writable by nobody else (so that no entry changes between the check and the unlink); others
+    may have been able to read it. How many files went."""
+    try:
+        folder = os.open(directory, _DIRECTORY)
+    except OSError:
         return 0
     try:
+        found = os.fstat(folder)
+        if found.st_uid != os.geteuid() or found.st_mode & 0o022:
+            return 0
         with os.scandir(folder) as entries:
             named = [entry.name for entry in entries if names.fullmatch(entry.name)]
-        return sum(_starts_with(name, header, folder) and _unlink(name, folder)
-                   for name in named)
+        removed = sum(_starts_with(name, header, folder) and _unlink(name, folder)
+                      for name in named)
     finally:
         os.close(folder)
+    if removed:
+        try:  # noqa: SIM105 - contextlib only for this
+            os.rmdir(directory)  # only when empty; a link is not a directory to rmdir
+        except OSError:
+            pass
+    return removed
 
 
 def _starts_with(name: str, header: bytes, folder: int) -> bool:

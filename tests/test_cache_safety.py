@@ -153,9 +153,9 @@ def test_renders_an_earlier_build_kept_are_deleted_once_and_nothing_else_is(
     first = render(manifests, ca_file, cache)
     assert first.returncode == 0 and first.stdout == want, first.stderr
     said = [line for line in first.stderr.splitlines() if "earlier ocean-proxy" in line]
-    assert said == [f"ocean-proxy: deleted 5 rendered release(s) that an earlier ocean-proxy "
-                    f"kept, encrypted, in {outputs}: ocean-proxy no longer keeps renders on "
-                    "disk"]
+    assert said == [f"ocean-proxy: deleted 5 file(s) of rendered releases that an earlier "
+                    f"ocean-proxy kept, encrypted, in {outputs}: ocean-proxy no longer keeps "
+                    "renders on disk"]
     assert not any(path.exists() for path in renders)
     assert all(path.read_bytes() == b"mine" for path in others)
     assert (outputs / f"{'b' * 64}").is_symlink()
@@ -163,25 +163,67 @@ def test_renders_an_earlier_build_kept_are_deleted_once_and_nothing_else_is(
 
     second = render(manifests, ca_file, cache)
     assert second.returncode == 0 and "earlier ocean-proxy" not in second.stderr
-    for path in (*others, outputs / f"{'b' * 64}"):
-        path.unlink()
-    render(manifests, ca_file, cache)
-    assert not outputs.exists()  # emptied: the folder goes too
-    assert any(path.name.endswith(".json") for path in cache.iterdir())  # the facts stay
+    assert outputs.is_dir()  # the user's files are still in it
+    assert any(path.name.endswith(".json") for path in cache.iterdir())  # the facts are kept
 
 
-def test_renders_an_earlier_build_kept_in_a_shared_cache_are_left_with_the_cache(
+def test_renders_an_earlier_build_kept_go_though_it_left_the_cache_directory_readable(
         manifests, ca_file, tmp_path):
+    """That build made the cache directory as a parent of outputs/, with the default mode:
+    the certificate cache refuses it, and the renders still go."""
     cache = tmp_path / "cache"
     outputs = cache / "outputs"
-    outputs.mkdir(parents=True)
+    os.makedirs(outputs, mode=0o700)
     cache.chmod(0o755)
-    kept = outputs / f"{0:064x}"
-    kept.write_bytes(b"ocean-proxy output 1\n" + os.urandom(48))
+    render_file = outputs / f"{0:064x}"
+    render_file.write_bytes(b"ocean-proxy output 1\n" + os.urandom(48))
     run = render(manifests, ca_file, cache)
     assert run.returncode == 0
     assert f"{NOT_USED}: {cache} can be read or written by other users" in run.stderr
-    assert kept.exists()
+    assert "deleted 1 file(s) of rendered releases" in run.stderr
+    assert not outputs.exists()
+
+
+def test_earlier_renders_are_left_where_others_could_swap_them_or_a_link_points(
+        manifests, ca_file, tmp_path):
+    sealed = b"ocean-proxy output 1\n" + os.urandom(48)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    linked = elsewhere / f"{1:064x}"
+    linked.write_bytes(sealed)
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    (cache / "outputs").symlink_to(elsewhere)
+    shared = tmp_path / "shared"
+    (shared / "outputs").mkdir(parents=True)
+    shared.chmod(0o700)
+    (shared / "outputs").chmod(0o777)  # anyone could put a file there between check and unlink
+    swappable = shared / "outputs" / f"{2:064x}"
+    swappable.write_bytes(sealed)
+    for folder in (cache, shared):
+        run = render(manifests, ca_file, folder)
+        assert run.returncode == 0 and "earlier ocean-proxy" not in run.stderr, run.stderr
+    assert linked.read_bytes() == sealed and swappable.read_bytes() == sealed
+    assert (cache / "outputs").is_symlink()
+
+
+def test_without_the_cache_or_without_earlier_renders_outputs_is_not_touched(
+        manifests, ca_file, tmp_path):
+    cache = tmp_path / "cache"
+    outputs = cache / "outputs"
+    os.makedirs(outputs, mode=0o700)
+    cache.chmod(0o700)
+    kept = outputs / f"{0:064x}"
+    kept.write_bytes(b"ocean-proxy output 1\n")
+    run = render(manifests, ca_file, cache, None, "--no-cache")
+    assert run.returncode == 0 and kept.exists()
+    kept.unlink()
+    run = render(manifests, ca_file, cache)  # an empty outputs/ of the user's own stays
+    assert run.returncode == 0 and outputs.is_dir() and "earlier" not in run.stderr
+    outputs.rmdir()
+    outputs.write_bytes(b"a file named outputs")
+    run = render(manifests, ca_file, cache)
+    assert run.returncode == 0 and outputs.read_bytes() == b"a file named outputs"
 
 
 def test_a_file_over_the_size_limit_is_not_read(tmp_path):

@@ -107,16 +107,17 @@ class FactCache:
 
 def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> FactCache:
     """The cache the environment asks for, or a disabled one: turned off, no secret, or a
-    directory or key others could steer (then ``unused_because`` says why). From a private
-    cache directory, the renders an earlier build kept there are deleted (``deleted``)."""
+    directory or key others could steer (then ``unused_because`` says why). Either way, the
+    renders an earlier build kept in the cache directory are deleted (``deleted``)."""
     home = cache_home(environ, disabled=disabled)
     if home is None:
         return FactCache(None)
+    deleted = delete_earlier_renders(home)
     secret, why = user_secret(environ)
     why = why or directory_refusal(home)
     if why is not None:
-        return FactCache(None, unused_because=f"the certificate cache is not used: {why}")
-    deleted = delete_earlier_renders(home)
+        return FactCache(None, unused_because=f"the certificate cache is not used: {why}",
+                         deleted=deleted)
     return FactCache(home if secret is not None else None, secret or b"", deleted=deleted)
 
 
