@@ -74,17 +74,23 @@ def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
 def delete_earlier_renders(home: str) -> str | None:
     """Delete the renders an earlier build of ocean-proxy kept under the cache directory
     ``home`` (encrypted, with the Spot token and the proxy password in them); what to tell the
-    user, or None when there were none. Only files that build wrote go (its names and its
-    header; no link followed, nothing else touched), then its folder once empty. That build
-    made ``home`` with the default mode, which the certificate cache refuses when others may
-    read it: the renders go whatever ``home`` is, as long as their folder is this user's and
-    nobody else can write to it."""
+    user, or None. Only files that build wrote go (its names and its header, this user's own
+    files; no link in or to ``outputs/`` followed), then that folder once the deletion emptied
+    it. That build made ``home`` with the default mode, which the certificate cache refuses
+    when others may read it: the renders go whatever ``home`` is, as long as their folder is
+    this user's and nobody else can write to it. A folder that is not is left, and each run
+    says so while it holds names like theirs."""
     folder = os.path.join(home, _EARLIER_RENDERS)
     try:
         os.lstat(folder)
     except OSError:
         return None  # the usual case: one failed lstat
-    deleted = remove_written(folder, _EARLIER_RENDER_NAME, _EARLIER_RENDER_HEADER)
+    deleted, left_because = remove_written(home, _EARLIER_RENDERS, _EARLIER_RENDER_NAME,
+                                           _EARLIER_RENDER_HEADER)
+    if left_because is not None:
+        return (f"{folder} {left_because}, so it is left as it is: if an earlier ocean-proxy "
+                "kept rendered releases there (encrypted, with the Spot token and the proxy "
+                "password), delete them as its owner")
     if not deleted:
         return None
     return (f"deleted {deleted} file(s) of rendered releases that an earlier ocean-proxy kept, "

@@ -12,7 +12,7 @@ renamed into place), and pruning removes only names the caller claims.
     data = read_file(path, "a.json", 64 << 10)  # None: missing, not private, or too big
     write_file(path, "a.json", data)            # False: read-only, full or raced
     prune(path, re.compile(r"[0-9a-f]{64}\\.json"), keep=512)
-    remove_written(path, re.compile(r"[0-9a-f]{64}"), b"header")  # how many went
+    remove_written(path, "old", re.compile(r"[0-9a-f]{64}"), b"header")  # (how many went, why not)
 """
 
 from __future__ import annotations
@@ -152,32 +152,53 @@ def prune(directory: str, names: re.Pattern[str], keep: int) -> None:
         os.close(folder)
 
 
-def remove_written(directory: str, names: re.Pattern[str], header: bytes) -> int:
-    """Delete the regular files of this user in ``directory`` whose whole name matches
-    ``names`` and whose bytes start with ``header``: what one writer left there, and nothing
-    else; then ``directory`` itself if that emptied it. The directory must be this user's and
-    writable by nobody else (so that no entry changes between the check and the unlink); others
-    may have been able to read it. How many files went."""
+def remove_written(parent: str, name: str, names: re.Pattern[str], header: bytes
+                   ) -> tuple[int, str | None]:
+    """Delete, in the folder ``name`` of ``parent``, the regular files of this user whose whole
+    name matches ``names`` and whose bytes start with ``header``: what one writer left there,
+    and nothing else; then the folder itself if that emptied it. The folder is not followed if
+    it is a link, and must be this user's and writable by nobody else, so that no entry changes
+    between the check and the unlink (others may have been able to read it). Returns how many
+    files went, and why a folder that may hold such files was left as it is (or None)."""
     try:
-        folder = os.open(directory, _DIRECTORY)
+        above = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) |
+                        getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        return 0
+        return 0, None
+    try:
+        try:
+            folder = os.open(name, _DIRECTORY, dir_fd=above)
+        except PermissionError:
+            return 0, "cannot be read by this user"
+        except OSError:
+            return 0, None  # missing, a link, or not a directory
+        try:
+            removed, left_because = _remove_in(folder, names, header)
+        finally:
+            os.close(folder)
+        if removed:
+            try:  # noqa: SIM105 - contextlib only for this
+                os.rmdir(name, dir_fd=above)  # only when empty
+            except OSError:
+                pass
+        return removed, left_because
+    finally:
+        os.close(above)
+
+
+def _remove_in(folder: int, names: re.Pattern[str], header: bytes) -> tuple[int, str | None]:
     try:
         found = os.fstat(folder)
-        if found.st_uid != os.geteuid() or found.st_mode & 0o022:
-            return 0
         with os.scandir(folder) as entries:
             named = [entry.name for entry in entries if names.fullmatch(entry.name)]
-        removed = sum(_starts_with(name, header, folder) and _unlink(name, folder)
-                      for name in named)
-    finally:
-        os.close(folder)
-    if removed:
-        try:  # noqa: SIM105 - contextlib only for this
-            os.rmdir(directory)  # only when empty; a link is not a directory to rmdir
-        except OSError:
-            pass
-    return removed
+    except OSError:
+        return 0, None
+    why = ("is not this user's" if found.st_uid != os.geteuid() else
+           "can be written by other users" if found.st_mode & 0o022 else None)
+    if why is not None:
+        return 0, why if named else None
+    return sum(_starts_with(name, header, folder) and _unlink(name, folder)
+               for name in named), None
 
 
 def _starts_with(name: str, header: bytes, folder: int) -> bool:

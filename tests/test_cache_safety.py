@@ -144,9 +144,14 @@ def test_renders_an_earlier_build_kept_are_deleted_once_and_nothing_else_is(
                 outputs / ".123.0123456789abcdef.tmp"]
     for path in renders:
         path.write_bytes(sealed)
-    others = [outputs / "notes.txt", outputs / f"{'c' * 64}"]  # the second: not its header
-    for path in others:
-        path.write_bytes(b"mine")
+    others = {outputs / f"{'c' * 64}": b"mine",  # its name, not its header
+              outputs / "notes.txt": sealed, outputs / f"{'d' * 64}.json": sealed}  # the reverse
+    if os.geteuid() == 0:  # as CI runs it: a file of another user, with its name and header
+        others[outputs / f"{'e' * 64}"] = sealed
+    for path, data in others.items():
+        path.write_bytes(data)
+        if path.name == f"{'e' * 64}":
+            os.chown(path, 65534, 65534)
     (outputs / f"{'b' * 64}").symlink_to(victim)  # a name it wrote, but a link: not followed
     want = expected(manifests, ca_file, tmp_path)
 
@@ -157,7 +162,7 @@ def test_renders_an_earlier_build_kept_are_deleted_once_and_nothing_else_is(
                     f"ocean-proxy kept, encrypted, in {outputs}: ocean-proxy no longer keeps "
                     "renders on disk"]
     assert not any(path.exists() for path in renders)
-    assert all(path.read_bytes() == b"mine" for path in others)
+    assert all(path.read_bytes() == data for path, data in others.items())
     assert (outputs / f"{'b' * 64}").is_symlink()
     assert victim.read_bytes() == b"someone else's file"
 
@@ -194,17 +199,31 @@ def test_earlier_renders_are_left_where_others_could_swap_them_or_a_link_points(
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
     (cache / "outputs").symlink_to(elsewhere)
+    run = render(manifests, ca_file, cache)
+    assert run.returncode == 0 and "outputs" not in run.stderr, run.stderr
+    assert linked.read_bytes() == sealed and (cache / "outputs").is_symlink()
+
     shared = tmp_path / "shared"
-    (shared / "outputs").mkdir(parents=True)
+    outputs = shared / "outputs"
+    outputs.mkdir(parents=True)
     shared.chmod(0o700)
-    (shared / "outputs").chmod(0o777)  # anyone could put a file there between check and unlink
-    swappable = shared / "outputs" / f"{2:064x}"
-    swappable.write_bytes(sealed)
-    for folder in (cache, shared):
-        run = render(manifests, ca_file, folder)
-        assert run.returncode == 0 and "earlier ocean-proxy" not in run.stderr, run.stderr
-    assert linked.read_bytes() == sealed and swappable.read_bytes() == sealed
-    assert (cache / "outputs").is_symlink()
+    outputs.chmod(0o777)  # anyone could put a file there between check and unlink
+    left = outputs / f"{2:064x}"
+    left.write_bytes(sealed)
+    run = render(manifests, ca_file, shared)
+    assert run.returncode == 0 and left.read_bytes() == sealed
+    assert f"ocean-proxy: {outputs} can be written by other users, so it is left as it is: if " \
+           "an earlier ocean-proxy kept rendered releases there (encrypted, with the Spot " \
+           "token and the proxy password), delete them as its owner" in run.stderr.splitlines()
+    if os.geteuid() == 0:  # as CI runs it: an outputs/ of another user
+        outputs.chmod(0o700)
+        os.chown(outputs, 65534, 65534)
+        run = render(manifests, ca_file, shared)
+        assert run.returncode == 0 and left.read_bytes() == sealed
+        assert f"{outputs} is not this user's, so it is left as it is" in run.stderr
+    left.unlink()
+    run = render(manifests, ca_file, shared)  # nothing named like a render: nothing to say
+    assert run.returncode == 0 and "outputs" not in run.stderr, run.stderr
 
 
 def test_without_the_cache_or_without_earlier_renders_outputs_is_not_touched(
