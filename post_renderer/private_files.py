@@ -5,8 +5,9 @@ Nothing here follows a symbolic link or opens anything but a regular file (``O_N
 ``O_NONBLOCK``, then ``fstat``): a link, a FIFO or a device planted where a file goes is a
 miss, never a hang and never a write elsewhere. A directory or file that is not this user's
 own, or that others may read or write, is refused with the reason, which the caller says
-once. Every file is read up to a size limit, written whole or not at all (a temporary name,
-renamed into place), and pruning removes only names the caller claims.
+once (``remove_written``, which only deletes, needs a folder nobody else can write to). Every
+file is read up to a size limit, written whole or not at all (a temporary name, renamed into
+place), and pruning removes only names the caller claims.
 
     refusal = directory_refusal(path)           # None: missing, or private
     data = read_file(path, "a.json", 64 << 10)  # None: missing, not private, or too big
