@@ -64,7 +64,15 @@ def run_command(
     return Run(proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"))
 
 
-FACT_CACHE = Path(tempfile.mkdtemp(prefix="ocean-proxy-facts-"))
+# The certificate fact cache and its key for the CLI runs of this test process (warm and cold
+# runs share them), removed when the process's session ends.
+_SESSION_FILES = Path(tempfile.mkdtemp(prefix="ocean-proxy-tests-"))
+FACT_CACHE = _SESSION_FILES / "facts"
+FACT_CACHE_KEY = _SESSION_FILES / "cache.key"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SESSION_FILES, ignore_errors=True)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -76,8 +84,8 @@ def clean_env(**extra: str) -> dict[str, str]:
         and not k.startswith("HELM_")
     }
     env["OCEAN_PROXY_MESSAGES"] = "stderr"
-    env["OCEAN_PROXY_CACHE_DIR"] = str(FACT_CACHE)  # shared by the session: warm and cold runs
-    env["OCEAN_PROXY_CACHE_KEY_FILE"] = str(FACT_CACHE.parent / f"{FACT_CACHE.name}.key")
+    env["OCEAN_PROXY_CACHE_DIR"] = str(FACT_CACHE)
+    env["OCEAN_PROXY_CACHE_KEY_FILE"] = str(FACT_CACHE_KEY)
     env.update(extra)
     return env
 
