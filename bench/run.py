@@ -5,8 +5,10 @@
 Inputs: the fixture chart's render (helm 3, the vendor's flags as users run them: a Spot
 token, a proxy URL with credentials and a corporate CA in the chart's values) and
 generated streams of about 2 and 20 MB (``bench/streams.py``: many ordinary documents
-and that render in the middle). Tools, interleaved within every repetition so that machine
-noise hits all of them alike:
+and that render in the middle); ``--set KEY=VALUE`` adds chart values to all of them (``make
+bench BENCH_ARGS="--set spotinst.disableAutoUpdate=true"``: the release without the
+auto-update Job, whose post-renderer ocean-proxy otherwise adds in a Secret). Tools,
+interleaved within every repetition so that machine noise hits all of them alike:
 
 - ``ocean-proxy``: the post-renderer's console script from a clean, non-editable install,
   warm: its certificate fact cache filled by the untimed first run (the usual case: the CA
@@ -124,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_bench(args: argparse.Namespace, work: Path) -> int:
     env = bench_env(work)
-    args.chart_flags = chart_flags(write_corporate_ca(work))
+    args.chart_flags = chart_flags(write_corporate_ca(work)) + tuple(
+        flag for value in args.set for flag in ("--set", value))
     if args.helm4:
         args.helm4_plugins = bench_helm4_plugin(work, args.post_renderer)
     fixture = render_fixture(args.helm, env, args.chart_flags)
@@ -184,6 +187,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "as many, the biggest stream two fewer (default: %(default)s)")
     parser.add_argument("--kustomize-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="kill a kustomize run after this long (default: %(default)s)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="one more chart value for the fixture and every helm run, as "
+                             "helm's --set takes it; repeatable (say, "
+                             "spotinst.disableAutoUpdate=true)")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--keep-inputs", action="store_true",
                         help="keep the generated inputs and outputs in RESULTS/work (0700: "
