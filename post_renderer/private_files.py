@@ -22,6 +22,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Callable
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -87,20 +88,28 @@ def read_file(directory: str, name: str, limit: int) -> bytes | None:
 
 def read_opened(path: str, limit: int, folder: int | None = None) -> bytes | None:
     """``read_file`` of ``path`` (relative to the directory descriptor ``folder``, if given)."""
+    data = _read_regular(path, limit, folder,
+                         lambda found: not refusal(found, path) and found.st_size <= limit)
+    return data if data is not None and len(data) <= limit else None
+
+
+def _read_regular(path: str, limit: int, folder: int | None,
+                  acceptable: Callable[[os.stat_result], bool]) -> bytes | None:
+    """Up to ``limit`` + 1 bytes of the regular file ``path``, if its attributes are
+    ``acceptable``; None for anything else (a link, a FIFO, a device, an error)."""
     try:
         descriptor = os.open(path, _READ, dir_fd=folder)
     except OSError:
         return None
     try:
         found = os.fstat(descriptor)
-        if not stat.S_ISREG(found.st_mode) or refusal(found, path) or found.st_size > limit:
+        if not stat.S_ISREG(found.st_mode) or not acceptable(found):
             return None
-        data = os.read(descriptor, limit + 1)
+        return os.read(descriptor, limit + 1)
     except OSError:
         return None
     finally:
         os.close(descriptor)
-    return data if len(data) <= limit else None
 
 
 def write_file(directory: str, name: str, data: bytes) -> bool:
@@ -203,18 +212,10 @@ def _remove_in(folder: int, names: re.Pattern[str], header: bytes) -> tuple[int,
 
 
 def _starts_with(name: str, header: bytes, folder: int) -> bool:
-    try:
-        descriptor = os.open(name, _READ, dir_fd=folder)
-    except OSError:
-        return False
-    try:
-        found = os.fstat(descriptor)
-        return stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid() and \
-            os.read(descriptor, len(header)) == header
-    except OSError:
-        return False
-    finally:
-        os.close(descriptor)
+    """Whether ``name`` is a regular file of this user whose bytes start with ``header``."""
+    head = _read_regular(name, len(header), folder,
+                         lambda found: found.st_uid == os.geteuid())
+    return head is not None and head.startswith(header)
 
 
 def _claimed(folder: int, names: re.Pattern[str]
