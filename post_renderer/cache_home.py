@@ -19,8 +19,8 @@ _SECRET = 32  # bytes of the user's cache secret
 # Earlier builds of ocean-proxy kept whole renders in outputs/ under the cache directory: files
 # named by 64 hex digits, and their temporaries while being written, all starting so.
 _EARLIER_RENDERS = "outputs"
-_EARLIER_RENDER_NAME = re.compile(
-    r"[0-9a-f]{64}|\.[0-9]+\.[0-9a-f]{16}\.tmp|\.[0-9a-f]{64}\.[0-9]+\.[0-9a-f]{8}\.tmp")
+_EARLIER_RENDER_NAME = \
+    r"[0-9a-f]{64}|\.[0-9]+\.[0-9a-f]{16}\.tmp|\.[0-9a-f]{64}\.[0-9]+\.[0-9a-f]{8}\.tmp"
 _EARLIER_RENDER_HEADER = b"ocean-proxy output 1\n"
 
 
@@ -85,7 +85,7 @@ def delete_earlier_renders(home: str) -> str | None:
         os.lstat(folder)
     except OSError:
         return None  # the usual case: one failed lstat
-    deleted, left_because = remove_written(home, _EARLIER_RENDERS, _EARLIER_RENDER_NAME,
+    deleted, left_because = remove_written(home, _EARLIER_RENDERS, re.compile(_EARLIER_RENDER_NAME),
                                            _EARLIER_RENDER_HEADER)
     if left_because is not None:
         return (f"{folder} {left_because}, so it is left as it is: if an earlier ocean-proxy "

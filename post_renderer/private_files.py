@@ -30,7 +30,7 @@ _READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _OTHERS = 0o077  # any permission for the group or others
 _STALE_TEMPORARY = 3600  # seconds: a temporary file older than this was left by a crash
-_TEMPORARY = re.compile(r"\.(.+)\.[0-9]+\.[0-9a-f]{8}\.tmp")  # write_file's, for the name
+_TEMPORARY = r"\.(.+)\.[0-9]+\.[0-9a-f]{8}\.tmp"  # write_file's, for the name (re caches it)
 
 
 def refusal(found: os.stat_result, what: str) -> str | None:
@@ -226,7 +226,7 @@ def _claimed(folder: int, names: re.Pattern[str]
     temporaries: list[tuple[float, str]] = []
     with os.scandir(folder) as entries:
         for entry in entries:
-            temporary = _TEMPORARY.fullmatch(entry.name)
+            temporary = re.fullmatch(_TEMPORARY, entry.name)
             if not names.fullmatch(temporary.group(1) if temporary else entry.name):
                 continue
             try:

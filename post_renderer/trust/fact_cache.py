@@ -52,7 +52,7 @@ _FIELDS = {  # Certificate field -> the JSON types it may hold
 _TAG = 32  # bytes of HMAC-SHA256 before each fact file's JSON
 MAX_FILE_BYTES = 64 * 1024  # facts are a few hundred bytes; AIA URLs could add some
 MAX_ENTRIES = 512
-_NAME = re.compile(r"[0-9a-f]{64}\.json")  # the only names the cache writes, or prunes
+_NAME = r"[0-9a-f]{64}\.json"  # the only names the cache writes, or prunes
 
 
 class FactCache:
@@ -197,7 +197,7 @@ def _load(directory: str, key: str, secret: bytes) -> Any:
 def _store(directory: str, key: str, record: Any, secret: bytes) -> None:
     data = json.dumps(record, sort_keys=True).encode("utf-8")
     if write_file(directory, f"{key}.json", _tag(secret, key, data) + data):
-        prune(directory, _NAME, MAX_ENTRIES)  # a failed write: parsed again next time
+        prune(directory, re.compile(_NAME), MAX_ENTRIES)  # a failed write: parsed again next time
 
 
 def _tag(secret: bytes, key: str, data: bytes) -> bytes:

@@ -38,15 +38,17 @@ _DEEP_INDENT = re.compile(r"^ {1000}", re.MULTILINE)
 _QUOTED = r"'([^']*)'|\"([^\"]*)\""
 _HARMLESS_QUOTE = r"(?s)^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$"
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
-# Plain scalars a YAML 1.1 reader does not read as strings (booleans, null, numbers, times).
-_YAML11_NOT_STRING = re.compile(
-    r"""^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
-    |~|null|Null|NULL|
+# Plain scalars a YAML 1.1 reader does not read as strings: the words it reads as booleans
+# or null, and numbers and times, which all start with a sign, a dot or a digit (the pattern
+# is compiled, by re's own cache, once such a value is written; most never start so).
+_YAML11_WORDS = frozenset((
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
+    "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL"))
+_YAML11_NUMBER_STARTS = frozenset("-+.0123456789")
+_YAML11_NUMBER = r"""(?x)^(?:
     [-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+
     |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
-    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$""",
-    re.VERBOSE,
-)
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$"""
 
 
 class ParsedDocument(NamedTuple):
@@ -256,10 +258,18 @@ def kubernetes_safe(value: YamlNode) -> YamlNode:
         return {key: kubernetes_safe(item) for key, item in value.items()}
     if isinstance(value, list):
         return [kubernetes_safe(item) for item in value]
-    if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) and (
-            value == "" or _YAML11_NOT_STRING.match(value)):
+    if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) and \
+            yaml11_not_string(value):
         return DoubleQuotedScalarString(value)
     return value
+
+
+def yaml11_not_string(text: str) -> bool:
+    """Would a YAML 1.1 reader take ``text``, written plain, for something else than a
+    string (a boolean, null, a number, a time)? An empty text is null."""
+    if text.removesuffix("\n") in _YAML11_WORDS or text == "":
+        return True
+    return text[0] in _YAML11_NUMBER_STARTS and re.match(_YAML11_NUMBER, text) is not None
 
 
 def kubernetes_safe_op(op: PatchOp) -> PatchOp:

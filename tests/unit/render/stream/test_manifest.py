@@ -1,14 +1,34 @@
-"""The writer of values we add: one dump per distinct value, and every difference the
-dumper would write differently still written differently."""
+"""The values we add: those a YAML 1.1 reader would not read as strings are quoted, and the
+writer makes one dump per distinct value, every difference the dumper would write differently
+still written differently."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from post_renderer.render.stream.manifest import kubernetes_safe, yaml11_not_string
 from post_renderer.render.stream.writer import DocumentStyle, block_writer
+
+# go-yaml v2's plain scalars that are not strings (helm and Kubernetes read manifests with it),
+# as one expression: booleans (y and n too), null, integers (octal, hex, binary, sexagesimal),
+# floats (1e3 too), infinities and NaN. "$" also matches before one final line break.
+_GO_YAML_V2_NOT_STRING = re.compile(
+    r"""^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    |~|null|Null|NULL|
+    [-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+
+    |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$""",
+    re.VERBOSE,
+)
+_WORDS = ["y", "Y", "yes", "YES", "n", "No", "true", "False", "on", "OFF", "~", "null", "NULL",
+          "inf", "Inf", "nan", "NaN", "e", "E", "x", "b", "o", "name", "http", "proxy.corp"]
+_PIECES = st.sampled_from([*_WORDS, *"0123456789_-+.:eExXbBabcf \n\t"])
 
 
 def test_values_equal_as_data_but_written_differently_stay_apart():
@@ -41,3 +61,21 @@ def test_values_equal_as_numbers_or_moments_but_written_differently_stay_apart()
     assert utc == paris
     assert write({"at": utc}) != write({"at": paris})
     assert YAML(typ="safe").load(write({"at": paris}))["at"] == paris
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_PIECES, max_size=6).map("".join))
+def test_a_value_a_yaml_1_1_reader_takes_for_no_string_is_quoted_and_no_other(text):
+    expected = text == "" or _GO_YAML_V2_NOT_STRING.match(text) is not None
+    assert yaml11_not_string(text) == expected
+    assert isinstance(kubernetes_safe(text), DoubleQuotedScalarString) == expected
+
+
+def test_the_words_numbers_and_times_of_yaml_1_1_are_quoted():
+    for text in ["y", "N", "yes", "Off", "~", "NULL", "", "0", "-12", "0755", "0x1F", "0b101",
+                 "1_000", "1.5", "-.5e3", "1e3", ".inf", "-.Inf", ".NaN", "1:20", "190:20:30.15",
+                 "yes\n", "3128\n"]:
+        assert yaml11_not_string(text), text
+    for text in ["yes please", "no_proxy", "nulls", "ON!", "1.2.3", "10.0.0.0/8", "1:60", "e3",
+                 "http://proxy.corp:3128", "-", "+", "Yes ", "yes\n\n", "0x", "\n"]:
+        assert not yaml11_not_string(text), text
