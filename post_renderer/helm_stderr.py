@@ -2,7 +2,8 @@
 pipe or log file is, since helm captures the post-renderer's stderr (Helm 3 shows it only
 when the post-renderer fails, Helm 4 never).
 
-    stream = open_helm_stderr()   # None when the parent is not helm or nothing fits
+    stream = open_helm_stderr()   # None: the parent is not helm, helm gave us its own
+                                  # stderr (a command plugin), or nothing fits
 
 A terminal, a pipe or a file opened for appending (``2>>``) is opened again through
 ``/proc/<ppid>/fd/2``. A file the shell opened with ``>`` or ``2>`` is written at the one
@@ -28,13 +29,19 @@ _SYS_PIDFD_GETFD = 438  # the same number on every Linux architecture (since 5.6
 
 
 def open_helm_stderr() -> TextIO | None:
-    """A text stream to the parent helm's stderr, or None."""
+    """A text stream to the parent helm's stderr, or None: the parent is not helm, or this
+    process's own stderr already is helm's (helm hands a command plugin its own stderr; it
+    captures only a post-renderer's)."""
     parent = os.getppid()
     try:
         with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
             if not comm.read().strip().startswith("helm"):
                 return None
-        if stat.S_ISREG(os.stat(f"/proc/{parent}/fd/2").st_mode) and not _appends(parent):
+        helms = os.stat(f"/proc/{parent}/fd/2")
+        ours = os.fstat(2)
+        if (helms.st_dev, helms.st_ino) == (ours.st_dev, ours.st_ino):
+            return None
+        if stat.S_ISREG(helms.st_mode) and not _appends(parent):
             borrowed = _borrow_stderr(parent)
             if borrowed is not None:
                 return open(borrowed, "w", encoding="utf-8", errors="replace")

@@ -134,7 +134,7 @@ def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
         return Reporter(sys.stderr)
     errors = [sys.stderr]
     if environ.get("HELM_PLUGIN_NAME"):
-        errors.append(helm_stderr)  # Helm 4 discards the plugin's own stderr, even on failure
+        errors.append(helm_stderr)  # Helm 4 discards a post-renderer plugin's, even on failure
     return Reporter(helm_stderr, errors)
 
 

@@ -13,6 +13,7 @@ runs pytest with ``--dist loadscope``, which keeps a class on one xdist worker, 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,29 @@ class UsedLikeAUser:
     def test_check_bundle_accepts_a_real_ca(self, installed: Installed, ca_file: Path) -> None:
         run = ok(installed.helm_run("ocean-proxy", "check-bundle", ca_file))
         assert CA_COMMON_NAME in run.text
+
+    @pytest.mark.parametrize("stderr", ["pipe", "file"])
+    def test_a_refused_command_says_why_once(self, installed: Installed, stderr: str,
+                                             tmp_path: Path) -> None:
+        """helm hands a command plugin its own stderr: the error and its hint come once,
+        whether helm's stderr is a pipe (CI) or a file (``2> log``)."""
+        notes = tmp_path / "notes.txt"
+        notes.write_text("not a certificate\n")
+        env = {k: v for k, v in installed.env.items() if k != "OCEAN_PROXY_MESSAGES"}  # unset
+        argv = [installed.helm, "ocean-proxy", "check-bundle", notes]
+        if stderr == "pipe":
+            run = helm(*argv, env=env)
+            status, shown = run.returncode, run.stderr
+        else:
+            log = tmp_path / "log"
+            with log.open("w") as handle:
+                status = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=handle, timeout=120, check=False).returncode
+            shown = log.read_text(encoding="utf-8")
+        assert status != 0
+        lines = shown.splitlines()
+        assert len([line for line in lines if line.startswith("ocean-proxy: error: ")]) == 1, shown
+        assert len([line for line in lines if line.startswith("ocean-proxy: hint: ")]) == 1, shown
 
     def test_post_renderer_passes_a_chart_without_controller_through(
             self, installed: Installed, chart: Path) -> None:
