@@ -32,7 +32,8 @@ from .plugin_harness import (
 
 MAJORS = ["helm3", "helm4"]
 SECRET = "S3cret'P%40ss"
-RECOVERY = 'rm -rf -- "$(helm env HELM_PLUGINS)/ocean-proxy-post-renderer"'
+RECOVERY = ('(IFS=:; for dir in $(helm env HELM_PLUGINS); do '
+            'rm -rf -- "$dir/ocean-proxy-post-renderer"; done)')
 
 
 @pytest.fixture(scope="module")
@@ -211,19 +212,26 @@ def test_installing_the_repository_keeps_every_helm3_plugin_command_working(
     assert ok(helm(helm3, "hello", env=env)).text == "hello from hello\n"
 
 
+@pytest.mark.parametrize("plugin_dirs", ["one directory", "a list, as the README sets it"])
 def test_helm3_broken_by_a_helm4_manifest_is_recovered_as_the_readme_says(
-        helm3: Path, checkout: Path, other_plugin: Path, tmp_path: Path) -> None:
-    """Helm 3 keeps the directory of a manifest it refuses, and then loads no plugin at all."""
+        helm3: Path, checkout: Path, other_plugin: Path, tmp_path: Path,
+        plugin_dirs: str) -> None:
+    """Helm 3 keeps the directory of a manifest it refuses, and then loads no plugin at all;
+    HELM_PLUGINS is one directory or, once the user adds the Quick start's line, a list."""
     assert RECOVERY in (REPO / "README.md").read_text()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "helm").symlink_to(helm3)
-    env = user_env(tmp_path, helm_dirs=_helm_dirs(tmp_path), path=f"{bin_dir}:{SYSTEM_PATH}")
+    dirs = _helm_dirs(tmp_path)
+    env = user_env(tmp_path, helm_dirs=dirs, path=f"{bin_dir}:{SYSTEM_PATH}")
     ok(helm(helm3, "plugin", "install", other_plugin, env=env))
 
     mixed_up = helm(helm3, "plugin", "install", checkout / "plugins" / "ocean-proxy-post-renderer",
                     env=env)
     assert mixed_up.returncode != 0
+    if plugin_dirs != "one directory":
+        (tmp_path / "my-plugins").mkdir()
+        env["HELM_PLUGINS"] = f"{tmp_path / 'my-plugins'}:{dirs['HELM_PLUGINS']}"
     broken = helm(helm3, "plugin", "list", env=env)
     assert broken.returncode != 0 and 'unknown field "apiVersion"' in broken.stderr
 
