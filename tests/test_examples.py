@@ -184,9 +184,20 @@ def script_user(request, tmp_path_factory, release_url) -> ScriptUser:
     """A user who ran the example's install script: plugins from the release, empty helm dirs."""
     major = request.param
     home = tmp_path_factory.mktemp(f"script-user-{major}")
-    env = fresh_user(home, major, OCEAN_PROXY_RELEASE_URL=release_url)
+    env = fresh_user(home, major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false")  # the test's build is not signed
     install = run_command(["sh", HELM_EXAMPLE / INSTALL_SCRIPT[major]], env=env, timeout=300)
     return ScriptUser(major, env, ok(install), home)
+
+
+def test_helm4_install_script_installs_nothing_it_cannot_verify(tmp_path, release_url):
+    """Without the release's key, and without saying the build is unsigned, nothing goes in."""
+    env = fresh_user(tmp_path, "helm4", OCEAN_PROXY_RELEASE_URL=release_url)
+    run = run_command(["sh", HELM_EXAMPLE / INSTALL_SCRIPT["helm4"]], env=env, timeout=120)
+    assert run.returncode != 0
+    assert "ocean-proxy: error: OCEAN_PROXY_KEYRING is not set" in run.stderr
+    assert "OCEAN_PROXY_VERIFY=false" in run.stderr
+    assert installed_plugins(env) == set()
 
 
 def test_helm_install_script_installs_the_plugins_that_major_needs(script_user):

@@ -9,18 +9,24 @@ HELM=${HELM:-helm}
 OCEAN_PROXY_VERSION=${OCEAN_PROXY_VERSION:-0.1.0}
 : "${OCEAN_PROXY_RELEASE_URL:?set it to where the ocean-proxy release tarballs are (a release page or your mirror)}"
 
+# A release is signed: OCEAN_PROXY_KEYRING=<ocean-proxy-release.pubring.gpg> verifies each
+# tarball against its .prov. Only a build of your own, unsigned, goes without:
+# OCEAN_PROXY_VERIFY=false says so.
+if [ -n "${OCEAN_PROXY_KEYRING:-}" ]; then
+    verify="--keyring=$OCEAN_PROXY_KEYRING"
+elif [ "${OCEAN_PROXY_VERIFY:-}" = false ]; then
+    verify=--verify=false
+else
+    echo "ocean-proxy: error: OCEAN_PROXY_KEYRING is not set, so the release tarballs cannot be verified" >&2
+    echo "ocean-proxy: hint: set it to the release's public key (ocean-proxy-release.pubring.gpg); for an unsigned build of your own, OCEAN_PROXY_VERIFY=false" >&2
+    exit 1
+fi
+
 installed=$("$HELM" plugin list)
 for name in ocean-proxy-post-renderer ocean-proxy; do
     if printf '%s\n' "$installed" | grep -q "^$name[[:space:]]"; then
         echo "ocean-proxy: the $name plugin is already installed"
         continue
-    fi
-    # A release is signed: OCEAN_PROXY_KEYRING=<ocean-proxy-release.pubring.gpg> verifies each
-    # tarball against its .prov. Without it (a build of your own, unsigned), --verify=false.
-    if [ -n "${OCEAN_PROXY_KEYRING:-}" ]; then
-        verify="--keyring=$OCEAN_PROXY_KEYRING"
-    else
-        verify=--verify=false
     fi
     "$HELM" plugin install "$verify" "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION.tgz"
 done
