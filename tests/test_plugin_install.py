@@ -13,6 +13,7 @@ runs pytest with ``--dist loadscope``, which keeps a class on one xdist worker, 
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -159,6 +160,17 @@ class UsedLikeAUser:
         lines = shown.splitlines()
         assert len([line for line in lines if line.startswith("ocean-proxy: error: ")]) == 1, shown
         assert len([line for line in lines if line.startswith("ocean-proxy: hint: ")]) == 1, shown
+
+    def test_helms_debug_flag_reaches_the_command(self, installed: Installed) -> None:
+        """helm keeps --debug and passes HELM_DEBUG=true: the command prints its steps."""
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        run = installed.helm_run("ocean-proxy", "verify", "--proxy-url",
+                                 f"http://127.0.0.1:{port}", "--debug")
+        assert run.returncode != 0
+        step = f"ocean-proxy: debug: connecting to http://127.0.0.1:{port}"
+        assert step in run.stderr, run.stderr
 
     def test_post_renderer_passes_a_chart_without_controller_through(
             self, installed: Installed, chart: Path) -> None:
