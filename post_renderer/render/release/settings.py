@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from post_renderer.errors import ConfigError, shown
+from post_renderer.errors import ConfigError, ProxyUrlError, shown
 from post_renderer.proxy_settings.no_proxy import parse_no_proxy
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES, split_paths
@@ -61,6 +61,11 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
     config, config_dir = _read_config(config_path) if config_path else ({}, ".")
     config_source = f"config file {shown(config_path, quoted=False)}" if config_path else ""
 
+    if flags.proxy_url is not None and not flags.proxy_url.strip():
+        # '--proxy-url=$PROXY' with PROXY unset: not the chart's proxy, without a word
+        raise ProxyUrlError("--proxy-url is given but empty",
+                            hint="give the proxy's URL (is the variable it comes from set?), "
+                                 "or leave the flag out to use the proxy the chart renders")
     proxy = _first(
         (flags.proxy_url, "--proxy-url"),
         (environ.get("OCEAN_PROXY_URL"), "OCEAN_PROXY_URL"),

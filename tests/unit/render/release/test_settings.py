@@ -106,6 +106,15 @@ def test_a_bad_proxy_url_is_refused_without_echoing_it():
     assert "s3cret" not in caught.value.message and "--proxy-url" in caught.value.message
 
 
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_proxy_url_flag_is_refused_not_taken_for_the_charts(given):
+    """'--proxy-url=$PROXY' with PROXY unset; an empty OCEAN_PROXY_URL stays unset."""
+    with pytest.raises(ProxyUrlError, match="--proxy-url is given but empty") as caught:
+        read_settings(flags(proxy_url=given), {"OCEAN_PROXY_URL": "http://from-env:2"})
+    assert "leave the flag out" in caught.value.hint
+    assert read_settings(flags(), {"OCEAN_PROXY_URL": ""}).proxy_url is None
+
+
 def test_workloads_from_flags_are_parsed_and_make_the_settings_explicit():
     user = read_settings(flags(workload=["deployment/my-app"]), {})
     assert user.workloads == (WorkloadRef("Deployment", "my-app"),)
