@@ -46,6 +46,7 @@ class ProxyUrl(NamedTuple):
     username: str | None = None
     password: str | None = None
     scheme_assumed: bool = False  # written without one: read as http://, as Go does
+    port_assumed: bool = False  # written without one: the scheme's default, as Go does
 
     @property
     def has_credentials(self) -> bool:
@@ -143,7 +144,7 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
         password = pw if sep else None
         if not username:
             raise ProxyUrlError(f"{source} has credentials without a user name", hint=_HINT)
-    return ProxyUrl(scheme, host, port, username, password, assumed)
+    return ProxyUrl(scheme, host, port, username, password, assumed, not match["port"])
 
 
 def _must_encode(source: str) -> ProxyUrlError:

@@ -83,6 +83,11 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         warnings.append(f"{proxy.source} has no scheme: read as {proxy.value.redacted}, as the "
                         "controller (Go) reads it; every container gets it with the scheme "
                         "written, which the log-shipper (fluent-bit) needs")
+    if proxy is not None and proxy.value.port_assumed:
+        warnings.append(f"{proxy.source} has no port: read as {proxy.value.redacted}, the "
+                        f"default for {proxy.value.scheme}://, as the controller (Go) reads it; "
+                        "corporate proxies mostly listen on 3128 or 8080: write the port if "
+                        "yours is not on it")
 
     trust, trust_source, ca_secret, repoint = None, None, None, False
     if user.ca_files:

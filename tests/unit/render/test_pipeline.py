@@ -83,6 +83,22 @@ def test_a_chart_proxy_url_without_scheme_is_read_as_go_reads_it_and_written_wit
                for warning in result.warnings)
 
 
+@pytest.mark.parametrize(("written", "read_as"), [("http://proxy.corp.example", ":80"),
+                                                   ("https://proxy.corp.example", ":443"),
+                                                   ("proxy.corp.example", ":80")])
+def test_a_proxy_url_without_port_gets_the_default_port_as_go_does_and_a_warning(written,
+                                                                                 read_as):
+    """A port left out is most likely a mistake behind a corporate proxy (3128, 8080)."""
+    result = post_render(release(controller(), configmap(proxy_url=written)), user_settings())
+
+    controller_env = env_of(find(load_all(output(result)), "Deployment", FULLNAME),
+                            "ocean-kubernetes-controller")
+    assert controller_env["HTTP_PROXY"]["value"].endswith(read_as)
+    assert [w for w in result.warnings if "has no port" in w and "3128 or 8080" in w]
+    with_port = post_render(release(controller(), configmap(proxy_url=PROXY)), user_settings())
+    assert not [w for w in with_port.warnings if "has no port" in w]
+
+
 def test_controller_env_the_chart_had_keeps_its_place():
     data = release(controller(), configmap(proxy_url=PROXY))
 
