@@ -423,7 +423,7 @@ def test_binary_garbage_passes_through_untouched(tmp_path):
 @pytest.mark.timeout(120)
 def test_binary_garbage_with_explicit_settings_is_refused(tmp_path):
     post_render(garbage(20 * 2**20), "--proxy-url", PROXY, tmp_path=tmp_path).assert_refused(
-        "no Ocean controller workload")
+        "the input holds no Kubernetes manifests")
 
 
 @pytest.mark.timeout(120)

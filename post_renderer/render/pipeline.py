@@ -69,6 +69,12 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     chunks = split_documents(data)
     release = find_release(data, chunks, user.workloads)
     if not release.workloads:
+        if user.explicit and b"kind" not in data:  # every Kubernetes object has one
+            raise TargetError(
+                "the input holds no Kubernetes manifests (no document has a 'kind')",
+                hint="ocean-proxy reads what 'helm template' writes; check what is piped in, "
+                     "or the file given with -f",
+            )
         if user.explicit:
             raise TargetError(
                 "no Ocean controller workload in the manifests, nor another Spot agent (no "

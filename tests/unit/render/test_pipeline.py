@@ -125,6 +125,15 @@ def test_settings_given_for_a_release_without_the_controller_are_an_error():
     assert "--workload" in caught.value.hint
 
 
+@pytest.mark.parametrize("data", [b"this is: not: yaml: [\n", b"\x00\x9f random \xff bytes",
+                                  b"<!DOCTYPE html><html><body>Sign in</body></html>\n"])
+def test_input_that_is_no_manifests_at_all_is_named_as_such(data):
+    with pytest.raises(TargetError) as caught:
+        post_render(data, user_settings(proxy_url=PROXY))
+    assert "holds no Kubernetes manifests" in caught.value.message
+    assert "helm template" in caught.value.hint and "--workload" not in caught.value.hint
+
+
 def test_a_controller_with_no_proxy_and_no_ca_passes_through_and_says_how_to_configure():
     data = release(controller(), configmap(), service())
 
