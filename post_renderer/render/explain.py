@@ -32,8 +32,8 @@ def summary(plan: Plan, injection: Injection) -> str:
     targets = ", ".join(d.resource.describe() for d in documents if not d.new)
     if not documents:
         return f"{' and '.join(parts)} already in place; nothing changed"
-    return (f"injected {' and '.join(parts)}: changed {changed} document(s)"
-            f"{f', added {added}' if added else ''} [{targets}]")
+    return (f"injected {' and '.join(parts)}: changed {changed} document(s) [{targets}]"
+            f"{f', added {added}' if added else ''}")
 
 
 def explain_lines(plan: Plan) -> list[str]:

@@ -58,7 +58,9 @@ def test_summary_names_the_proxy_redacted_and_the_ca_count(corp_root):
     assert PASSWORD not in text
     assert "proxy http://alice:***@proxy.corp:3128" in text
     assert "1 CA certificate (from --ca-file)" in text
-    assert "added 2" in text  # our proxy Secret, and the CA Secret the pods mount
+    assert text.endswith(", added 2")  # our proxy Secret, and the CA Secret the pods mount
+    changed = text[text.index(": changed "):text.index(", added")]
+    assert "Deployment/" in changed  # the list names what changed, next to its count
 
 
 def test_summary_says_nothing_changed_when_everything_is_in_place(corp_root):
