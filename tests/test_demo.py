@@ -1,20 +1,28 @@
-"""make demo: the vendor's command with the post-renderer on the bundled chart, and a summary."""
+"""make demo: the vendor's command with the post-renderer on the bundled chart: what changed
+and why, the same as a diff, and the CA it validated."""
 
 from __future__ import annotations
 
 from .conftest import EXAMPLES, TOOLS_BIN, VENV_BIN, clean_env, run_command, tool
 
 
-def test_demo_prints_the_post_rendered_chart_and_what_changed():
+def test_demo_says_what_changed_and_shows_it_as_a_diff():
     tool("helm3")
     env = clean_env(PATH=f"{VENV_BIN}:{TOOLS_BIN}:/usr/local/bin:/usr/bin:/bin")
     env.pop("OCEAN_PROXY_MESSAGES")  # as a user runs it: messages go to helm's stderr
     run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"], env=env, timeout=300)
     assert run.returncode == 0, run.stderr
-    rendered, _, summary = run.text.partition("=== What ocean-proxy changed, and why ===")
-    assert "name: HTTP_PROXY\n          value: http://proxy.corp.example:3128" in rendered
-    assert "mountPath: /etc/ssl/certs/" in rendered
+    before, _, rest = run.text.partition("=== What ocean-proxy changed, and why ===")
+    summary, _, rest = rest.partition("=== The same, as a diff: helm template without and "
+                                      "with the post-renderer ===")
+    diff, _, report = rest.partition("=== The CA it validated (ocean-proxy check-bundle) ===")
+    assert before == ""  # what changed comes first, not after the whole release
     assert "ocean-proxy: injected proxy http://proxy.corp.example:3128" in summary
     assert "1 CA certificate" in summary
     assert "replace /spec/template/spec/containers/0/env/5 = NO_PROXY=" in summary
-    assert "certificate 1: ok" in summary
+    # the diff of the vendor's render and the post-rendered one: the proxy, the CA's mounts
+    assert "\n+          value: http://proxy.corp.example:3128\n" in diff
+    assert "\n+            mountPath: /etc/ssl/certs/" in diff
+    assert '\n-  proxy-url: "http://proxy.corp.example:3128"\n+  proxy-url: ""\n' in diff
+    assert max(len(line) for line in diff.splitlines()) <= 160  # base64 shortened
+    assert "certificate 1: ok" in report
