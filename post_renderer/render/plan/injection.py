@@ -14,7 +14,7 @@ from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, why_not
 from post_renderer.render.release.agents import recognise
-from post_renderer.render.release.chart_settings import PROXY_KEY, ChartSettings, KeyRef
+from post_renderer.render.release.chart_settings import CA_VALUE, PROXY_KEY, ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
@@ -105,8 +105,14 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     elif chart.ca_data is not None:
         from post_renderer.trust import load_trust_bundle
 
-        trust, bundle_warnings = load_trust_bundle([(chart.ca_data.source, chart.ca_data.value)],
-                                                   now=now, facts=facts)
+        try:
+            trust, bundle_warnings = load_trust_bundle(
+                [(chart.ca_data.source, chart.ca_data.value)], now=now, facts=facts)
+        except BundleError as error:  # the Secret the chart renders: name the value behind it
+            value = (f"the chart renders it from {CA_VALUE} "
+                     f"(--set-file {CA_VALUE}=<the CA's PEM file>)")
+            raise BundleError(error.message, hint=f"{error.hint}; {value}" if error.hint
+                              else value) from None
         warnings += bundle_warnings
         trust_source, ca_secret = chart.ca_data.source, chart.ca_ref
     elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):

@@ -26,6 +26,8 @@ from post_renderer.render.stream.kube import (
 )
 
 PROXY_KEY = "proxy-url"  # in the chart's ConfigMap, and in the Secrets ocean-proxy writes
+PROXY_VALUE = "spotinst.proxyUrl"  # the chart value behind that ConfigMap key, for messages
+CA_VALUE = "caBundleSecret.data"  # the chart value behind the CA Secret a release renders
 # PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
@@ -60,7 +62,10 @@ def read_chart_settings(release: Release) -> ChartSettings:
     proxy_url = None
     if proxy_entry is not None and text:
         source = str(proxy_ref) if proxy_ref else f"the rendered {proxy_entry.get('name')} value"
-        proxy_url = Setting(parse_proxy_url(text, source=source), source)
+        # a mistake in it is the user's in the chart's value: the error names that too
+        named = f"{source} ({PROXY_VALUE})" if proxy_ref and proxy_ref.kind == "ConfigMap" and \
+            proxy_ref.key == PROXY_KEY else source
+        proxy_url = Setting(parse_proxy_url(text, source=named), source)
     ca_ref = _key_ref(ca_entry)
     ca_data = None
     if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None:

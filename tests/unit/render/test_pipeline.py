@@ -190,6 +190,23 @@ def test_an_expired_ca_from_the_chart_is_refused_with_its_subject():
         post_render(data, user_settings())
     assert "Expired Corp CA" in caught.value.message
     assert "expired" in caught.value.message
+    assert "caBundleSecret.data" in caught.value.hint  # the value the user set, by its name
+
+
+def test_a_ca_from_the_chart_given_no_certificate_names_the_value_to_set():
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(b"not a PEM file\n"))
+
+    with pytest.raises(BundleError) as caught:
+        post_render(data, user_settings())
+    assert f"Secret '{CA_SECRET}'" in caught.value.message
+    assert "--set-file caBundleSecret.data=" in caught.value.hint
+
+
+def test_a_ca_file_of_the_user_is_not_taken_for_the_charts_value():
+    with pytest.raises(BundleError) as caught:
+        post_render(release(controller(), configmap(proxy_url=PROXY)),
+                    user_settings(ca=[("notes.txt", b"not a PEM file\n")]))
+    assert "caBundleSecret" not in caught.value.hint
 
 
 def test_ca_file_pods_trust_it_and_restart_when_it_changes(corp_root, other_root):

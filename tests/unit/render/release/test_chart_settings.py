@@ -48,7 +48,7 @@ def test_a_literal_https_proxy_value_is_read_too():
 def test_an_invalid_rendered_proxy_url_is_refused_naming_where_it_is():
     with pytest.raises(ProxyUrlError) as caught:
         read(controller(), configmap(proxy_url="socks5://proxy.corp:1080"))
-    assert f"ConfigMap '{FULLNAME}' key 'proxy-url'" in caught.value.message
+    assert f"ConfigMap '{FULLNAME}' key 'proxy-url' (spotinst.proxyUrl)" in caught.value.message
 
 
 def test_the_ca_bundle_is_read_from_the_secret_user_env_certificates_refers_to(corp_root):
