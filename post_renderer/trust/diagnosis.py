@@ -61,9 +61,10 @@ def _unknown_issuer(chain: ChainAnalysis, route: str) -> UnknownIssuerError:
             hint="a proxy must re-sign with a CA; ask the proxy's owners for that CA",
         )
     if chain.root is not None:
+        issued = f"by the root '{chain.root.subject}'" if len(chain.issuers) == 1 else \
+            f"by '{leaf.issuer}', under the root '{chain.root.subject}'"
         return UnknownIssuerError(
-            f"the certificate presented on {route} is issued by '{leaf.issuer}', under the "
-            f"root '{chain.root.subject}', which is not trusted",
+            f"the certificate presented on {route} is issued {issued}, which is not trusted",
             hint="add that root with --ca-file; 'ocean-proxy discover-ca' writes it",
         )
     if not chain.issuers:

@@ -1,0 +1,37 @@
+"""diagnose: OpenSSL's verify code and the presented chain, as the user who fixes it reads them."""
+
+from __future__ import annotations
+
+from post_renderer.errors import UnknownIssuerError
+from post_renderer.trust.certificate import certificate_from_der
+from post_renderer.trust.chain_analysis import ChainAnalysis
+from post_renderer.trust.diagnosis import UNABLE_TO_GET_LOCAL_ISSUER, diagnose
+
+from ... import certs
+
+ROUTE = "api.spotinst.io:443 through the proxy http://proxy.corp:3128"
+
+
+def _refused(*chain: certs.Issued) -> str:
+    leaf, *issuers = (certificate_from_der(c.der) for c in chain)
+    error = diagnose(UNABLE_TO_GET_LOCAL_ISSUER, "unable to get local issuer certificate",
+                     ChainAnalysis(leaf, tuple(issuers)), "api.spotinst.io", ROUTE)
+    assert isinstance(error, UnknownIssuerError)
+    return error.message
+
+
+def test_a_leaf_a_root_signed_names_the_root_once():
+    root = certs.root("Corp Proxy Root CA")
+    message = _refused(certs.leaf(root), root)
+    subject = certificate_from_der(root.der).subject
+    assert message.endswith(f"is issued by the root '{subject}', which is not trusted")
+    assert message.count("Corp Proxy Root CA") == 1
+
+
+def test_a_leaf_under_an_intermediate_names_its_issuer_and_the_root():
+    root = certs.root("Corp Offline Root CA")
+    inspection = certs.intermediate(root, "Corp TLS Inspection CA")
+    message = _refused(certs.leaf(inspection), inspection, root)
+    issuer, top = (certificate_from_der(c.der).subject for c in (inspection, root))
+    assert message.endswith(f"is issued by '{issuer}', under the root '{top}', which is not "
+                            "trusted")
