@@ -152,6 +152,9 @@ def test_proxy_url_era_controller_is_never_passed_through_silently(helm3):
     assert run.stdout != chart_output.stdout
     assert "no proxy URL" not in run.stderr
     assert PASSWORD not in run.stderr
+    # the vendor's --set caBundleSecret... does nothing on 0.1.3: the CA comes with --ca-file
+    assert "has no CA values (caBundleSecret came with 0.1.4)" in run.stderr
+    assert "--ca-file=ca.pem" in run.stderr
 
 
 # -- the exporter beside a post-rendered controller ----------------------------------------

@@ -79,6 +79,27 @@ def why_not(release: Release) -> str | None:
     return None
 
 
+def no_ca_notice(release: Release) -> str:
+    """What to say when a proxy is set and no CA: charts before 0.1.4 (their controller reads
+    PROXY_URL) have no CA values, so the vendor's --set caBundleSecret... did nothing there."""
+    version = chart_version(release)
+    if version < HTTPS_PROXY_VERSION if version else _reads_only_proxy_url(release):
+        chart = f"chart {CHART_NAME} {'.'.join(map(str, version))}" if version else \
+            f"the {CHART_NAME} chart of this release (its controller reads PROXY_URL)"
+        return (f"no CA bundle configured, and {chart} has no CA values (caBundleSecret came "
+                "with 0.1.4): if the proxy inspects TLS, give its CA with --post-renderer-args "
+                "--ca-file=ca.pem ('ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds it)")
+    return ("no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
+            "'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA")
+
+
+def _reads_only_proxy_url(release: Release) -> bool:
+    names = {entry.get("name") for w in release.workloads for c in _containers(w)
+             if c.get("name") == CONTROLLER_CONTAINER for entry in c.get("env") or ()
+             if isinstance(entry, dict)}
+    return "PROXY_URL" in names and "HTTPS_PROXY" not in names
+
+
 def _has_log_shipper(release: Release) -> bool:
     return any(is_fluent_bit(c) for w in release.workloads for c in _containers(w))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from post_renderer.errors import AutoUpdateError, BundleError, ManifestError
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.render.overlay.job import extend_script, job_script
-from post_renderer.render.overlay.values import Overlay, why_not
+from post_renderer.render.overlay.values import Overlay, no_ca_notice, why_not
 from post_renderer.render.release.agents import recognise
 from post_renderer.render.release.chart_settings import CA_VALUE, PROXY_KEY, ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
@@ -116,9 +116,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         warnings += bundle_warnings
         trust_source, ca_secret = chart.ca_data.source, chart.ca_ref
     elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
-        notices.append(
-            "no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
-            "'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA")
+        notices.append(no_ca_notice(release))
 
     if trust is not None and 2 * len(trust.pem()) * 4 // 3 > SECRET_LIMIT:
         # the Secret holds the bundle and each CA again (by hash), all base64-encoded
