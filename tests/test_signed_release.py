@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pytest
 
-from .conftest import REPO, clean_env, run_command
+from .conftest import EXAMPLES, REPO, clean_env, run_command
 from .plugin_harness import SYSTEM_PATH, VERSION, files_under, helm, ok, serving, user_env
 
 KEY_NAME = "ocean-proxy release test key"
@@ -110,6 +110,20 @@ def test_helm4_installs_both_signed_tarballs_verified_from_a_url(
                     f"{url}/{tarball}", env=user))
     run = ok(helm(helm4, "ocean-proxy", "--version", env=user))
     assert run.text == f"ocean-proxy {VERSION}\n"
+
+
+def test_the_helm4_example_script_installs_a_signed_release_verified(
+        helm4: Path, signed: Path, user: dict[str, str]) -> None:
+    """examples/helm/helm4-install-plugins.sh with the release's key, as its README sets it."""
+    with serving(signed) as url:
+        run = ok(run_command(["sh", EXAMPLES / "helm" / "helm4-install-plugins.sh"],
+                             env={**user, "HELM": str(helm4), "OCEAN_PROXY_RELEASE_URL": url,
+                                  "OCEAN_PROXY_KEYRING": str(signed / PUBLIC_KEY)},
+                             timeout=300))
+    assert "--verify=false" not in run.text + run.stderr
+    listed = [line.split() for line in _installed(helm4, user).splitlines()[1:]]
+    assert {line[0] for line in listed if "signed" in line} == {
+        "ocean-proxy", "ocean-proxy-post-renderer"}
 
 
 def test_a_tampered_tarball_is_refused_and_nothing_is_installed(

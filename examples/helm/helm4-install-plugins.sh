@@ -11,16 +11,18 @@ OCEAN_PROXY_VERSION=${OCEAN_PROXY_VERSION:-0.1.0}
 
 # A release is signed: OCEAN_PROXY_KEYRING=<ocean-proxy-release.pubring.gpg> verifies each
 # tarball against its .prov. Only a build of your own, unsigned, goes without:
-# OCEAN_PROXY_VERIFY=false says so.
-if [ -n "${OCEAN_PROXY_KEYRING:-}" ]; then
-    verify="--keyring=$OCEAN_PROXY_KEYRING"
-elif [ "${OCEAN_PROXY_VERIFY:-}" = false ]; then
-    verify=--verify=false
-else
-    echo "ocean-proxy: error: OCEAN_PROXY_KEYRING is not set, so the release tarballs cannot be verified" >&2
-    echo "ocean-proxy: hint: set it to the release's public key (ocean-proxy-release.pubring.gpg); for an unsigned build of your own, OCEAN_PROXY_VERIFY=false" >&2
-    exit 1
-fi
+# OCEAN_PROXY_VERIFY=false says so. Asked for only when there is something to install.
+verify_flag() {
+    if [ -n "${OCEAN_PROXY_KEYRING:-}" ]; then
+        echo "--keyring=$OCEAN_PROXY_KEYRING"
+    elif [ "${OCEAN_PROXY_VERIFY:-}" = false ]; then
+        echo --verify=false
+    else
+        echo "ocean-proxy: error: OCEAN_PROXY_KEYRING is not set, so the release tarballs cannot be verified" >&2
+        echo "ocean-proxy: hint: set it to the release's public key (ocean-proxy-release.pubring.gpg); for an unsigned build of your own, OCEAN_PROXY_VERIFY=false" >&2
+        return 1
+    fi
+}
 
 installed=$("$HELM" plugin list)
 for name in ocean-proxy-post-renderer ocean-proxy; do
@@ -28,5 +30,6 @@ for name in ocean-proxy-post-renderer ocean-proxy; do
         echo "ocean-proxy: the $name plugin is already installed"
         continue
     fi
+    verify=$(verify_flag) || exit 1
     "$HELM" plugin install "$verify" "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION.tgz"
 done
