@@ -2,7 +2,8 @@
 # the vendor's chart and values, and ocean-proxy as the release's post-renderer.
 #
 # The provider runs Helm 3 as a library, so `binary_path` is looked up on the PATH terraform
-# runs with: `pip install ocean-proxy`, or the Helm 3 plugin's bin/ (see README.md).
+# runs with: `pip install ocean_proxy-0.1.0-py3-none-any.whl` (the wheel from the release), or
+# the Helm 3 plugin's bin/ (see README.md).
 
 terraform {
   required_providers {
