@@ -64,7 +64,8 @@ class ProxyUrl(NamedTuple):
     def redacted(self) -> str:
         if not self.has_credentials:
             return self.without_credentials
-        user = self.username if self.password is None else f"{self.username}:***"
+        # a user name without a password may be a token (some proxies take one so): hidden too
+        user = "***" if self.password is None else f"{self.username}:***"
         return f"{self.scheme}://{user}@{self.netloc}"
 
     @property

@@ -26,9 +26,10 @@ def test_the_password_is_kept_as_written_and_shown_only_as_stars():
     assert url.basic_credentials() == ("alice", "p@ss")
 
 
-def test_a_user_without_a_password_is_shown_as_such():
+def test_a_user_without_a_password_is_hidden_as_it_may_be_a_token():
+    url = parse_proxy_url("http://s3cr3ttoken@proxy.corp:3128")
+    assert url.redacted == "http://***@proxy.corp:3128"
     url = parse_proxy_url("http://alice@proxy.corp:3128")
-    assert url.redacted == "http://alice@proxy.corp:3128"
     assert url.for_fluent_bit == "http://alice:@proxy.corp:3128"
 
 

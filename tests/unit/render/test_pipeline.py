@@ -99,6 +99,18 @@ def test_a_proxy_url_without_port_gets_the_default_port_as_go_does_and_a_warning
     assert not [w for w in with_port.warnings if "has no port" in w]
 
 
+def test_a_token_given_as_the_proxy_user_is_in_no_message():
+    """Some proxies take a token as the user name, with no password: it is a secret too."""
+    from post_renderer.render.explain import summary
+
+    token = "s3cr3t-t0ken-8f2a"
+    result = post_render(release(controller(), configmap(proxy_url=f"http://{token}@proxy.corp")),
+                         user_settings())
+    said = [*result.notices, *result.warnings, summary(result.plan, result.injection)]
+    assert any("has no port" in line for line in said)  # a message that names the proxy
+    assert not [line for line in said if token in line]
+
+
 def test_controller_env_the_chart_had_keeps_its_place():
     data = release(controller(), configmap(proxy_url=PROXY))
 
