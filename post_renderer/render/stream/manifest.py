@@ -39,14 +39,15 @@ _QUOTED = r"'([^']*)'|\"([^\"]*)\""
 _HARMLESS_QUOTE = r"(?s)^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$"
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
 # Plain scalars a YAML 1.1 reader does not read as strings: the words it reads as booleans
-# or null, and numbers and times, which all start with a sign, a dot or a digit (the pattern
-# is compiled, by re's own cache, once such a value is written; most never start so).
+# or null, and numbers (go-yaml, helm's and Kubernetes' reader, also takes Go's 0o, 0X and 0B)
+# and times, which all start with a sign, a dot or a digit (the pattern is compiled, by re's
+# own cache, once such a value is written; most never start so).
 _YAML11_WORDS = frozenset((
     "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
     "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL"))
 _YAML11_NUMBER_STARTS = frozenset("-+.0123456789")
 _YAML11_NUMBER = r"""(?x)^(?:
-    [-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+
+    [-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[oO][0-7_]+|[-+]?0[bB][01_]+
     |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
     |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$"""
 
