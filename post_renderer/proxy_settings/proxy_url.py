@@ -148,6 +148,23 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
     return ProxyUrl(scheme, host, port, username, password, assumed, not match["port"])
 
 
+def assumed_parts(url: ProxyUrl, source: str) -> str | None:
+    """The warning for a URL read with a scheme or port it does not write, as Go reads it."""
+    if not (url.scheme_assumed or url.port_assumed):
+        return None
+    missing = " and no ".join(part for part, assumed in (("scheme", url.scheme_assumed),
+                                                      ("port", url.port_assumed)) if assumed)
+    why = []
+    if url.scheme_assumed:
+        why.append("every container gets it with the scheme written, which the log-shipper "
+                   "(fluent-bit) needs")
+    if url.port_assumed:
+        why.append(f"port {url.port} is {url.scheme}'s default; corporate proxies mostly listen "
+                   "on 3128 or 8080: write the port if yours is not on it")
+    return (f"{source} has no {missing}: read as {url.redacted}, as the controller (Go) reads "
+            f"it; {'; '.join(why)}")
+
+
 def _must_encode(source: str) -> ProxyUrlError:
     return ProxyUrlError(
         f"{source} has credentials with a character that must be percent-encoded, or a "

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import AutoUpdateError, BundleError, ManifestError
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
+from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, no_ca_notice, why_not
 from post_renderer.render.release.agents import recognise
@@ -79,15 +80,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if proxy_from is not None and chart.proxy_ref is not None:
         notices.append(_contract_notice(release, chart.proxy_ref, proxy_from))
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
-    if proxy is not None and proxy.value.scheme_assumed:
-        warnings.append(f"{proxy.source} has no scheme: read as {proxy.value.redacted}, as the "
-                        "controller (Go) reads it; every container gets it with the scheme "
-                        "written, which the log-shipper (fluent-bit) needs")
-    if proxy is not None and proxy.value.port_assumed:
-        warnings.append(f"{proxy.source} has no port: read as {proxy.value.redacted}, the "
-                        f"default for {proxy.value.scheme}://, as the controller (Go) reads it; "
-                        "corporate proxies mostly listen on 3128 or 8080: write the port if "
-                        "yours is not on it")
+    if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
+        warnings.append(assumed)
 
     trust, trust_source, ca_secret, repoint = None, None, None, False
     if user.ca_files:
@@ -103,16 +97,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
                 f"USER_ENV_CERTIFICATES now reads Secret '{ca_secret.name}', made from "
                 f"{trust_source}, instead of {chart.ca_ref}")
     elif chart.ca_data is not None:
-        from post_renderer.trust import load_trust_bundle
-
-        try:
-            trust, bundle_warnings = load_trust_bundle(
-                [(chart.ca_data.source, chart.ca_data.value)], now=now, facts=facts)
-        except BundleError as error:  # the Secret the chart renders: name the value behind it
-            value = (f"the chart renders it from {CA_VALUE} "
-                     f"(--set-file {CA_VALUE}=<the CA's PEM file>)")
-            raise BundleError(error.message, hint=f"{error.hint}; {value}" if error.hint
-                              else value) from None
+        trust, bundle_warnings = _chart_trust(chart.ca_data, now, facts)
         warnings += bundle_warnings
         trust_source, ca_secret = chart.ca_data.source, chart.ca_ref
     elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
@@ -169,6 +154,19 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
             warnings.append(message)
     _check_new_secret_names(injection, release)
     return injection._replace(warnings=tuple(warnings))
+
+
+def _chart_trust(ca_data: Setting, now: "dt.datetime | None", facts: "FactCache | None"
+                 ) -> tuple[TrustBundle, list[str]]:
+    """The bundle of the CA Secret the chart renders; a refusal names the value behind it."""
+    from post_renderer.trust import load_trust_bundle
+
+    try:
+        return load_trust_bundle([(ca_data.source, ca_data.value)], now=now, facts=facts)
+    except BundleError as error:
+        value = f"the chart renders it from {CA_VALUE} (--set-file {CA_VALUE}=<the CA's PEM file>)"
+        raise BundleError(error.message, hint=f"{error.hint}; {value}" if error.hint
+                          else value) from None
 
 
 def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
