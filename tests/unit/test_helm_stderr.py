@@ -1,0 +1,38 @@
+"""open_helm_stderr, under a parent named like helm: it hands over helm's stderr only when this
+process's own stderr is not already that very file or pipe (a command plugin's is)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# The parent: a Python named "helm-parent" (its /proc comm starts with "helm"), which starts
+# the child with its own stderr inherited, or with a pipe of its own as the child's stderr.
+PARENT = r"""
+import subprocess, sys
+child = [sys.argv[1], "-c", "from post_renderer.helm_stderr import open_helm_stderr; "
+         "print('none' if open_helm_stderr() is None else 'helm')"]
+stderr = None if sys.argv[2] == "inherited" else subprocess.PIPE
+print(subprocess.run(child, stderr=stderr, stdout=subprocess.PIPE, text=True).stdout.strip())
+"""
+
+
+def _child_sees(stderr: str, tmp_path: Path) -> str:
+    parent = tmp_path / "helm-parent"
+    parent.symlink_to(sys.executable)
+    with (tmp_path / "helms-stderr").open("w") as helms:  # not a terminal: a file
+        run = subprocess.run([parent, "-c", PARENT, sys.executable, stderr], stderr=helms,
+                             capture_output=False, stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                             check=True, timeout=60)
+    return run.stdout.strip()
+
+
+def test_a_child_that_writes_to_helms_own_stderr_is_not_handed_it_again(tmp_path):
+    assert _child_sees("inherited", tmp_path) == "none"
+
+
+def test_a_child_whose_stderr_helm_captures_is_handed_helms(tmp_path):
+    assert _child_sees("captured", tmp_path) == "helm"
