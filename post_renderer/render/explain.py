@@ -32,7 +32,8 @@ def summary(plan: Plan, injection: Injection) -> str:
     targets = ", ".join(d.resource.describe() for d in documents if not d.new)
     if not documents:
         return f"{' and '.join(parts)} already in place; nothing changed"
-    return (f"injected {' and '.join(parts)}: changed {changed} document(s) [{targets}]"
+    listed = f" [{targets}]" if targets else ""
+    return (f"injected {' and '.join(parts)}: changed {changed} document(s){listed}"
             f"{f', added {added}' if added else ''}")
 
 

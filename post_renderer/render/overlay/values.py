@@ -83,7 +83,9 @@ def no_ca_notice(release: Release) -> str:
     """What to say when a proxy is set and no CA: charts before 0.1.4 (their controller reads
     PROXY_URL) have no CA values, so the vendor's --set caBundleSecret... did nothing there."""
     version = chart_version(release)
-    if version < HTTPS_PROXY_VERSION if version else _reads_only_proxy_url(release):
+    before_ca_values = version < HTTPS_PROXY_VERSION if version else \
+        _reads_only_proxy_url(release)  # no chart label: the controller's variables tell
+    if before_ca_values:
         chart = f"chart {CHART_NAME} {'.'.join(map(str, version))}" if version else \
             f"the {CHART_NAME} chart of this release (its controller reads PROXY_URL)"
         return (f"no CA bundle configured, and {chart} has no CA values (caBundleSecret came "

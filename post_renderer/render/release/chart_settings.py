@@ -62,9 +62,10 @@ def read_chart_settings(release: Release) -> ChartSettings:
     proxy_url = None
     if proxy_entry is not None and text:
         source = str(proxy_ref) if proxy_ref else f"the rendered {proxy_entry.get('name')} value"
-        # a mistake in it is the user's in the chart's value: the error names that too
-        named = f"{source} ({PROXY_VALUE})" if proxy_ref and proxy_ref.kind == "ConfigMap" and \
-            proxy_ref.key == PROXY_KEY else source
+        from_value = proxy_ref is not None and (proxy_ref.kind, proxy_ref.key) == \
+            ("ConfigMap", PROXY_KEY)
+        # a mistake in it is one in the chart's value: errors name that too
+        named = f"{source} ({PROXY_VALUE})" if from_value else source
         proxy_url = Setting(parse_proxy_url(text, source=named), source)
     ca_ref = _key_ref(ca_entry)
     ca_data = None

@@ -65,7 +65,8 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
         # '--proxy-url=$PROXY' with PROXY unset: not the chart's proxy, without a word
         raise ProxyUrlError("--proxy-url is given but empty",
                             hint="give the proxy's URL (is the variable it comes from set?), "
-                                 "or leave the flag out to use the proxy the chart renders")
+                                 "or leave the flag out: OCEAN_PROXY_URL, the config file or "
+                                 "the chart's proxy is used then")
     proxy = _first(
         (flags.proxy_url, "--proxy-url"),
         (environ.get("OCEAN_PROXY_URL"), "OCEAN_PROXY_URL"),
