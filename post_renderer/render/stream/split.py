@@ -222,18 +222,27 @@ def _comment_start(line: bytes) -> int:
 
 def join(data: bytes, chunks: Chunks, replaced: dict[int, bytes],
          appended: Iterable[bytes]) -> list[bytes | memoryview]:
-    """The output as parts: the unchanged stretches are views of the input, not copies."""
+    """The output as parts: the unchanged stretches are views of the input, not copies.
+
+    New documents go at the end. Where the stream ends without a line break, one written after
+    its last document could change that document's last value (a literal block keeps it), so
+    they go in just before that document instead, which then gets a '---' line if it had none
+    (the stream's only document)."""
     view = memoryview(data)
+    appended = list(appended)
+    before = len(chunks) - 1 if appended and data and not data.endswith(b"\n") else None
     parts: list[bytes | memoryview] = []
     offset = 0
-    for index in sorted(replaced):
+    for index in sorted({*replaced, *([before] if before is not None else [])}):
         chunk = chunks[index]
-        parts += (view[offset:chunk.start], replaced[index])
+        parts.append(view[offset:chunk.start])
+        if index == before:
+            parts.extend(appended)
+            if not _is_marker(data, chunk.start):
+                parts.append(b"---\n")
+        parts.append(replaced[index] if index in replaced else view[chunk.start:chunk.end])
         offset = chunk.end
     parts.append(view[offset:])
-    appended = list(appended)
-    if appended:
-        if data and not data.endswith(b"\n"):
-            parts.append(b"\n")
+    if before is None:
         parts.extend(appended)
     return [part for part in parts if len(part)]

@@ -6,6 +6,7 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from post_renderer.render.stream.split import (
     _comment_start,
@@ -67,13 +68,30 @@ def test_join_without_changes_gives_back_the_input_bytes():
     assert all(isinstance(p, memoryview) for p in parts)  # views, not copies
 
 
-def test_join_replaces_documents_in_place_and_appends_after_a_final_newline():
-    data = STREAM.rstrip(b"\n")
-    chunks = split_documents(data)
-    out = b"".join(bytes(p) for p in join(data, chunks, {1: b"---\nkind: New\n"},
+def test_join_replaces_documents_in_place_and_appends_at_the_end():
+    chunks = split_documents(STREAM)
+    out = b"".join(bytes(p) for p in join(STREAM, chunks, {1: b"---\nkind: New\n"},
                                           [b"---\nkind: Added\n"]))
-    assert out == (data[:chunks[1].start] + b"---\nkind: New\n" + data[chunks[2].start:]
-                   + b"\n---\nkind: Added\n")
+    assert out == (STREAM[:chunks[1].start] + b"---\nkind: New\n" + STREAM[chunks[2].start:]
+                   + b"---\nkind: Added\n")
+
+
+def test_join_leaves_a_last_document_without_a_final_line_break_as_it_is():
+    """A line break after it would give its last literal block a final newline."""
+    data = STREAM.rstrip(b"\n") + b"\n---\nkind: ConfigMap\ndata:\n  job: |\n    last line"
+    chunks = split_documents(data)
+    last = chunks[len(chunks) - 1]
+    for replaced in ({}, {1: b"---\nkind: New\n"}):
+        out = b"".join(bytes(p) for p in join(data, chunks, replaced, [b"---\nkind: Added\n"]))
+        assert out.endswith(b"---\nkind: Added\n" + data[last.start:])
+        assert YAML(typ="safe").load(out.split(b"\n---\n")[-1])["data"]["job"] == "last line"
+
+
+def test_join_puts_ours_before_a_lone_document_without_a_final_line_break():
+    data = b"\xef\xbb\xbfkind: ConfigMap\ndata:\n  job: |\n    last line"
+    out = b"".join(bytes(p) for p in join(data, split_documents(data), {},
+                                          [b"---\nkind: Added\n"]))
+    assert out == b"\xef\xbb\xbf---\nkind: Added\n---\n" + data[3:]  # the BOM stays first
 
 
 LINE_TEXT = st.text(alphabet=st.sampled_from(list(" \t-\"'#:\rnamex.y/{},")), max_size=14)
