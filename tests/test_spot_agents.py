@@ -89,6 +89,26 @@ def test_standalone_metric_exporter_gets_proxy_credentials_and_ca_from_the_flags
     assert all(d["metadata"]["namespace"] == NAMESPACE for d in out.docs
                if d["kind"] in ("Secret", "ConfigMap"))
     assert_rolls_on_changes(workload(out.docs, kind, name))
+    # its CA directory holds CA files only: the chart's Secret with the Spot token is not
+    # written to, nor mounted as the CA directory
+    files = {path: content for mount in exporter.secret_mounts
+             for path, content in mount.files.items()}
+    assert files and not [path for path, content in files.items() if b"TOKEN" in content]
+    chart_only = rendered(template(helm_user, "exporter", EXPORTER_CHART, *SPOT_FLAGS))
+    assert out.find("Secret", "ocean-metric-exporter") == \
+        chart_only.find("Secret", "ocean-metric-exporter")
+
+
+def test_standalone_exporter_without_flags_passes_through_and_says_which_flags_it_needs(helm3):
+    """Its chart refers to a CA key its Secret may not hold: no CA, not a refused one."""
+    chart_output = helm_template(helm3, clean_env(), "exporter", EXPORTER_CHART, *SPOT_FLAGS)
+    run = post_renderer(stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == chart_output.stdout
+    assert "--proxy-url" in run.stderr and "--ca-file" in run.stderr
+    with_proxy = post_renderer(f"--proxy-url={PROXY}", stdin=chart_output.stdout)
+    assert with_proxy.returncode == 0, with_proxy.stderr
+    assert "ocean-proxy: injected proxy" in with_proxy.stderr
 
 
 def test_post_rendering_the_exporter_twice_changes_nothing(helm3, ca_file):

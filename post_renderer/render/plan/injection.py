@@ -15,7 +15,13 @@ from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, no_ca_notice, why_not
 from post_renderer.render.release.agents import recognise
-from post_renderer.render.release.chart_settings import CA_VALUE, PROXY_KEY, ChartSettings, KeyRef
+from post_renderer.render.release.chart_settings import (
+    CA_VALUE,
+    PROXY_KEY,
+    ChartSettings,
+    KeyRef,
+    only_ca_files,
+)
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
@@ -303,11 +309,12 @@ def _blanked_warning(configmap: KeyRef, shared: str) -> str:
 
 def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,
                                names: OwnedNames) -> tuple[KeyRef, bool]:
-    """Write into the chart's own CA Secret when it is ours to write; else a Secret of ours."""
+    """Write into the chart's own CA Secret when it is ours to write: it holds nothing but CA
+    files (the pods mount all of it); else into ours, which USER_ENV_CERTIFICATES then reads."""
     ref = chart.ca_ref
+    rendered = release.get("Secret", ref.name) if ref is not None else None
     if ref is not None and ref.kind == "Secret" and (
-        release.get("Secret", ref.name) is not None or ref.name == names.chart_ca
-    ):
+            only_ca_files(rendered, ref.key) if rendered else ref.name == names.chart_ca):
         return ref, False
     mine = KeyRef("Secret", names.ca, BUNDLE_KEY)
     return mine, ref is not None

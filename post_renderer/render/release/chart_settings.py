@@ -15,6 +15,7 @@ from typing import NamedTuple
 from post_renderer.errors import ManifestError
 from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
 from post_renderer.render.release.settings import Setting
 from post_renderer.render.stream.kube import (
@@ -69,7 +70,8 @@ def read_chart_settings(release: Release) -> ChartSettings:
         proxy_url = Setting(parse_proxy_url(text, source=named), source)
     ca_ref = _key_ref(ca_entry)
     ca_data = None
-    if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None:
+    if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None \
+            and _has_key(ca_secret, ca_ref.key):  # the exporter's refers to a key it may lack
         ca_data = Setting(_secret_bytes(ca_secret, ca_ref.key), str(ca_ref))
     jobs = tuple(
         KeyRef("ConfigMap", resource.name, EMBEDDED_JOB_KEY)
@@ -146,6 +148,18 @@ def _resolve(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None) -
         return _secret_bytes(resource, ref.key).decode("utf-8", "replace") or None
     value = get_path(resource.document, ("data", ref.key))
     return value if isinstance(value, str) else None
+
+
+def only_ca_files(secret: Resource, bundle_key: str) -> bool:
+    """Does the Secret hold only the bundle and CA files by hash (no token, no account)?"""
+    keys = {key for field in ("data", "stringData")
+            for key in (get_path(secret.document, (field,)) or {})}
+    return all(key == bundle_key or HASH_KEY.match(str(key)) for key in keys)
+
+
+def _has_key(secret: Resource, key: str) -> bool:
+    return any(isinstance(get_path(secret.document, (field, key)), str)
+               for field in ("data", "stringData"))
 
 
 def _secret_bytes(secret: Resource, key: str) -> bytes:

@@ -3,7 +3,12 @@
     OwnedNames("spot-ocean-kubernetes-controller").proxy  # ...-ocean-proxy
 """
 
+import re
 from typing import NamedTuple
+
+# The keys of a CA Secret that hold one CA each, by OpenSSL's subject hash ("5f241b44.0"),
+# beside the bundle: the files OpenSSL looks up in /etc/ssl/certs.
+HASH_KEY = re.compile(r"^[0-9a-f]{8}\.[0-9]+$")
 
 
 class OwnedNames(NamedTuple):

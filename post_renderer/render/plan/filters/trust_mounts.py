@@ -14,13 +14,13 @@ working), with one extra key per CA named by OpenSSL's subject hash. Each contai
 from __future__ import annotations
 
 import base64
-import re
 from typing import TYPE_CHECKING
 
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.owned_secrets import secret_changes
 from post_renderer.render.plan.pod_patch import Change, PodEntry, PodWants
 from post_renderer.render.plan.protocol import PlanContext, Proposal
+from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import (
     CA_ENV,
@@ -36,7 +36,6 @@ VOLUME = "ocean-proxy-ca"
 CA_DIR = "/etc/ocean-proxy/ca"
 OPENSSL_DIR = "/etc/ssl/certs"
 GO_DEFAULT_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs")
-HASH_KEY = re.compile(r"^[0-9a-f]{8}\.[0-9]+$")
 
 
 def hashed_names(bundle: TrustBundle) -> list[tuple[str, bytes]]:
