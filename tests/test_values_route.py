@@ -320,3 +320,33 @@ def test_a_release_name_helm_would_refuse_is_refused(helm3, net_pki, tmp_path):
     assert run.returncode != 0 and run.stdout == b""
     assert "--release" in run.stderr and "Traceback" not in run.stderr
     assert not routes.secrets_file.exists()
+
+
+def test_values_run_again_on_a_render_with_its_own_values_says_so_and_writes_nothing(
+        helm3, net_pki, tmp_path):
+    """Rendered with the previous ocean-proxy values, the proxy is read from our Secret, which
+    helm does not render: written again, the values would silently lose the proxy."""
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
+    overlay = tmp_path / "ocean-proxy-values.yaml"
+    overlay.write_bytes(routes.values_route().stdout)
+    routes.secrets_file.unlink()
+
+    again = ocean_proxy("values", "--values", routes.user_file, "--secrets", routes.secrets_file,
+                        stdin=routes.rendered(overlay).encode())
+
+    assert again.returncode != 0 and again.stdout == b""
+    assert "rendered with ocean-proxy's chart values already" in again.stderr
+    assert "without the previous ocean-proxy values file" in again.stderr
+    assert not routes.secrets_file.exists()
+    assert "Traceback" not in again.stderr and PROXY_PASSWORD not in again.stderr
+
+
+def test_values_refuse_the_auto_update_job_while_it_is_on(helm3, net_pki, tmp_path):
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
+    refused = routes.values_route("--auto-update=refuse")
+    assert refused.returncode != 0 and refused.stdout == b""
+    assert "auto-update policy 'refuse' from --auto-update" in refused.stderr
+
+    off = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [],
+                 sets=("spotinst.disableAutoUpdate=true",))
+    assert off.values_route("--auto-update=refuse").returncode == 0

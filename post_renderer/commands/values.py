@@ -22,12 +22,15 @@ has them, adopts them, and one back to the values route leaves them in place.
 
 import io
 import re
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import ConfigError, OverlayError, TargetError, shown
+from post_renderer.errors import AutoUpdateError, ConfigError, OverlayError, TargetError, shown
 from post_renderer.render.release.settings import UserSettings
 from post_renderer.user_files import read_user_file
+
+if TYPE_CHECKING:
+    from post_renderer.render.release.release import Release
 
 MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 
@@ -55,6 +58,25 @@ class Owner(NamedTuple):
     namespace: str | None = None
 
 
+def _check_not_rendered_with_ours(release: "Release") -> None:
+    """Manifests rendered with an earlier values file of ocean-proxy's read the proxy from our
+    Secret, which helm does not render: read again, they would hold no proxy, and the values
+    written from them would silently drop it."""
+    from post_renderer.render.release.owned_names import OwnedNames
+    from post_renderer.render.stream.kube import env_entries, get_path
+
+    for workload in release.workloads:
+        ours = OwnedNames(workload.name).proxy
+        refers = any(get_path(found.entry, ("valueFrom", "secretKeyRef", "name")) == ours
+                     for found in env_entries(workload.document, workload.kind))
+        if refers and release.get("Secret", ours) is None:
+            raise OverlayError(
+                f"the manifests were rendered with ocean-proxy's chart values already (the "
+                f"proxy variables read Secret '{ours}', which they do not hold)",
+                hint="render the chart with your own values only, without the previous "
+                     "ocean-proxy values file, and run 'ocean-proxy values' on that")
+
+
 def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                    owner: Owner | None = None) -> ValuesResult:
     """Rendered manifests and settings in; the values file and its Secrets out."""
@@ -77,8 +99,15 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
         raise OverlayError(f"cannot write the injection as chart values: {reason}",
                            hint="use the post-renderer, or upgrade the chart to 0.1.53 or "
                                 "later")
-    chart = read_chart_settings(release)._replace(auto_update_jobs=())
-    injection = resolve_injection(user, chart, release)
+    _check_not_rendered_with_ours(release)
+    chart = read_chart_settings(release)
+    if chart.auto_update_jobs and user.auto_update.value == "refuse":
+        raise AutoUpdateError(
+            "the release's auto-update Job is on, and chart values give it no proxy "
+            f"(auto-update policy 'refuse' from {user.auto_update.source})",
+            hint="add --set spotinst.disableAutoUpdate=true, or use the post-renderer, which "
+                 "gives the Job the proxy")
+    injection = resolve_injection(user, chart._replace(auto_update_jobs=()), release)
     if injection.empty:
         raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
                            "to write", hint="pass --proxy-url and/or --ca-file")
