@@ -77,8 +77,9 @@ def assert_rolls_on_changes(document: dict) -> None:
 
 def test_standalone_metric_exporter_gets_proxy_credentials_and_ca_from_the_flags(
         helm_user, ca_file, corp_root):
-    out = rendered(template(helm_user, "exporter", EXPORTER_CHART, *SPOT_FLAGS, *POST_RENDERER,
-                            *post_renderer_args(f"--proxy-url={PROXY}", f"--ca-file={ca_file}")))
+    run = template(helm_user, "exporter", EXPORTER_CHART, *SPOT_FLAGS, *POST_RENDERER,
+                   *post_renderer_args(f"--proxy-url={PROXY}", f"--ca-file={ca_file}"))
+    out = rendered(run)
     kind, name, container = EXPORTER
     exporter = view(out.docs, kind, name, container)
 
@@ -97,6 +98,11 @@ def test_standalone_metric_exporter_gets_proxy_credentials_and_ca_from_the_flags
     chart_only = rendered(template(helm_user, "exporter", EXPORTER_CHART, *SPOT_FLAGS))
     assert out.find("Secret", "ocean-metric-exporter") == \
         chart_only.find("Secret", "ocean-metric-exporter")
+    # its ConfigMap holds no proxy URL: no copy of the password for agents reading one
+    assert {(k, n) for k, n in out.kinds_and_names() if k == "Secret"} == {
+        ("Secret", "ocean-metric-exporter"), ("Secret", f"{name}-ocean-proxy"),
+        ("Secret", f"{name}-ocean-proxy-ca")}
+    assert "without its credentials" not in run.stderr
 
 
 def test_standalone_exporter_without_flags_passes_through_and_says_which_flags_it_needs(helm3):

@@ -1,10 +1,8 @@
 """Everything decided before a document is touched: which proxy, which CAs, which Secrets.
 
-User settings win over what the chart rendered. The CA bundle is validated here, so a
-refused bundle stops the post-renderer before anything is written. The notices and
-warnings a user must see (no CA configured, a CA Secret we cannot see, auto-update) are
-collected here too.
-"""
+User settings win over what the chart rendered. The CA bundle is validated here, so a refused
+bundle stops the post-renderer before anything is written. The notices and warnings a user
+must see (no CA configured, a CA Secret we cannot see, auto-update) are collected here too."""
 
 import re
 from typing import TYPE_CHECKING, NamedTuple
@@ -282,9 +280,11 @@ def _contract_notice(release: Release, configmap: KeyRef, secret: KeyRef) -> str
 
 
 def _shared_proxy_secret(release: Release, configmap: KeyRef | None) -> str | None:
-    """The Secret beside a ConfigMap of this release whose proxy URL we rewrite."""
-    if configmap is None or configmap.key != PROXY_KEY or \
-            release.get("ConfigMap", configmap.name) is None:
+    """The Secret beside the controller's ConfigMap, or another one with a URL to rewrite."""
+    rendered = release.get("ConfigMap", configmap.name) if configmap else None
+    if configmap is None or configmap.key != PROXY_KEY or rendered is None or (
+            configmap != _controller_proxy_key(release)  # the exporter's may lack the key
+            and not isinstance(get_path(rendered.document, ("data", PROXY_KEY)), str)):
         return None
     return OwnedNames.shared_proxy(configmap.name)
 
