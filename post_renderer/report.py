@@ -89,7 +89,7 @@ def _without_credentials(text: str) -> str:
         credentials = match.group(0)[len(match.group("scheme") or ""):]
         if re.fullmatch(_PLACEHOLDER, credentials):
             return match.group(0)
-        return f"{match.group('scheme') or ''}{match.group('user')}:***@"  # as ProxyUrl.redacted
+        return f"{match.group('scheme') or ''}{match.group('user')}:***@"  # the password hidden
 
     return re.sub(_CREDENTIALS, mask, text)
 

@@ -5,9 +5,11 @@ what the kubelet would give it, across every release in its namespace."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
+import yaml
 
 from . import test_pod_proof, test_render_helm
 from .agent_charts import (
@@ -115,6 +117,40 @@ def test_standalone_exporter_without_flags_passes_through_and_says_which_flags_i
     with_proxy = post_renderer(f"--proxy-url={PROXY}", stdin=chart_output.stdout)
     assert with_proxy.returncode == 0, with_proxy.stderr
     assert "ocean-proxy: injected proxy" in with_proxy.stderr
+
+
+def test_a_ca_added_to_the_exporters_token_secret_is_not_mounted_with_the_token(helm3, ca_file):
+    """Its Secret holds the token; a CA key put in it (kustomize, an umbrella chart) is read,
+    but the pods' CA directory comes from a Secret of ours, with CA files only."""
+    chart_output = helm_template(helm3, clean_env(), "exporter", EXPORTER_CHART, *SPOT_FLAGS)
+    docs = parse(chart_output.text).docs
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    ca = Path(ca_file).read_bytes()
+    secret["data"]["userEnvCertificates.pem"] = base64.b64encode(ca).decode()
+    manifests = "".join(f"---\n{yaml.safe_dump(d)}" for d in docs).encode()
+    run = post_renderer(f"--proxy-url={PROXY}", stdin=manifests)
+    assert run.returncode == 0, run.stderr
+    out = parse(run.text).docs
+    assert next(d for d in out if d["kind"] == "Secret" and d["metadata"]["name"] ==
+                secret["metadata"]["name"]) == secret  # nothing written into it
+    kind, name, container = EXPORTER
+    exporter = view(out, kind, name, container)
+    files = {path: content for mount in exporter.secret_mounts
+             for path, content in mount.files.items()}
+    assert files and not [path for path, content in files.items() if b"TOKEN" in content]
+    assert any(ca.strip() in content for content in files.values())
+
+
+def test_a_proxy_url_era_controller_keeps_the_full_url_for_the_exporter(helm3):
+    """The exporter reads the controller's ConfigMap; its post-render takes the proxy from
+    Secret '<ConfigMap>-ocean-proxy', which the controller's render writes beside it, even
+    when the URL came from --proxy-url and the ConfigMap has none."""
+    chart_output = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, LEGACY_CONTROLLER_CHART,
+                                 *SPOT_FLAGS)
+    run = post_renderer("--proxy-url=http://proxy.corp:3128", stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    assert ("Secret", f"{CONTROLLER_FULLNAME}-ocean-proxy") in {
+        (d["kind"], d["metadata"]["name"]) for d in parse(run.text).docs}
 
 
 def test_post_rendering_the_exporter_twice_changes_nothing(helm3, ca_file):

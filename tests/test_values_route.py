@@ -347,6 +347,8 @@ def test_values_refuse_the_auto_update_job_while_it_is_on(helm3, net_pki, tmp_pa
     assert refused.returncode != 0 and refused.stdout == b""
     assert "auto-update policy 'refuse' from --auto-update" in refused.stderr
 
+    assert "auto-update Job has no proxy" in routes.values_route().stderr
     off = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [],
                  sets=("spotinst.disableAutoUpdate=true",))
-    assert off.values_route("--auto-update=refuse").returncode == 0
+    run = off.values_route("--auto-update=refuse")
+    assert run.returncode == 0 and "auto-update Job has no proxy" not in run.stderr

@@ -134,9 +134,10 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                        "(-f my-values.yaml -f ocean-proxy-values.yaml): a --set "
                        "spotinst.proxyUrl=... on its command line beats every values file, "
                        "and the chart would then render NO_PROXY twice")
-    notices.append("the chart's auto-update Job has no proxy of its own: after an upgrade "
-                   "with these values, automatic upgrades stop at 'helm repo add' and change "
-                   "nothing; the post-renderer gives the Job the proxy")
+    if chart.auto_update_jobs:
+        notices.append("the chart's auto-update Job has no proxy of its own: after an upgrade "
+                       "with these values, automatic upgrades stop at 'helm repo add' and "
+                       "change nothing; the post-renderer gives the Job the proxy")
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
                         tuple(notices), injection.warnings)

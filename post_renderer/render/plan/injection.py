@@ -19,6 +19,7 @@ from post_renderer.render.release.chart_settings import (
     ChartSettings,
     KeyRef,
     only_ca_files,
+    read_by_controller,
 )
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
@@ -37,8 +38,6 @@ SECRET_LIMIT = 1024 * 1024  # what Kubernetes stores in one Secret
 # A Kubernetes object name (RFC 1123 subdomain), which is what a Secret may be called.
 _OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
 OBJECT_NAME_LIMIT = 253
-
-
 # A Spot token is 64 hex digits; anything shorter is not trusted to key checksum/proxy.
 MIN_KEY_BYTES = 32
 
@@ -95,7 +94,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
                                                    facts=facts)
         warnings += bundle_warnings
         trust_source = user.ca_files.source
-        ca_secret, repoint = _ca_secret_for_user_bundle(chart, release, names)
+        ca_secret, repoint = _ca_secret_to_write(chart, release, names)
         if repoint:
             notices.append(
                 f"USER_ENV_CERTIFICATES now reads Secret '{ca_secret.name}', made from "
@@ -103,7 +102,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     elif chart.ca_data is not None:
         trust, bundle_warnings = _chart_trust(chart.ca_data, now, facts)
         warnings += bundle_warnings
-        trust_source, ca_secret = chart.ca_data.source, chart.ca_ref
+        trust_source = chart.ca_data.source
+        ca_secret, repoint = _ca_secret_to_write(chart, release, names)
     elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
         notices.append(no_ca_notice(release))
 
@@ -283,7 +283,7 @@ def _shared_proxy_secret(release: Release, configmap: KeyRef | None) -> str | No
     """The Secret beside the controller's ConfigMap, or another one with a URL to rewrite."""
     rendered = release.get("ConfigMap", configmap.name) if configmap else None
     if configmap is None or configmap.key != PROXY_KEY or rendered is None or (
-            configmap != _controller_proxy_key(release)  # the exporter's may lack the key
+            not read_by_controller(release, configmap.name)  # the exporter's may lack it
             and not isinstance(get_path(rendered.document, ("data", PROXY_KEY)), str)):
         return None
     return OwnedNames.shared_proxy(configmap.name)
@@ -307,7 +307,7 @@ def _blanked_warning(configmap: KeyRef, shared: str) -> str:
             "--reuse-values --post-renderer ocean-proxy-post-renderer")
 
 
-def _ca_secret_for_user_bundle(chart: ChartSettings, release: Release,
+def _ca_secret_to_write(chart: ChartSettings, release: Release,
                                names: OwnedNames) -> tuple[KeyRef, bool]:
     """Write into the chart's own CA Secret when it is ours to write: it holds nothing but CA
     files (the pods mount all of it); else into ours, which USER_ENV_CERTIFICATES then reads."""

@@ -18,6 +18,7 @@ from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
 from post_renderer.render.release.settings import Setting
+from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
 from post_renderer.render.stream.kube import (
     CA_ENV,
     KEY_REF_KINDS,
@@ -148,6 +149,14 @@ def _resolve(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None) -
         return _secret_bytes(resource, ref.key).decode("utf-8", "replace") or None
     value = get_path(resource.document, ("data", ref.key))
     return value if isinstance(value, str) else None
+
+
+def read_by_controller(release: Release, configmap: str) -> bool:
+    """Does the controller container read a key of this ConfigMap (HTTPS_PROXY, or PROXY_URL
+    on charts 0.1.0 to 0.1.3)?"""
+    return any(found.container.get("name") == CONTROLLER_CONTAINER and get_path(
+        found.entry, ("valueFrom", "configMapKeyRef", "name")) == configmap
+        for w in release.workloads for found in env_entries(w.document, w.kind))
 
 
 def only_ca_files(secret: Resource, bundle_key: str) -> bool:

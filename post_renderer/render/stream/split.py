@@ -239,7 +239,7 @@ def join(data: bytes, chunks: Chunks, replaced: dict[int, bytes],
         if index == before:
             parts.extend(appended)
             if not _is_marker(data, chunk.start):
-                parts.append(b"---\n")
+                parts.append(b"---\r\n" if b"\r\n" in data[chunk.start:chunk.end] else b"---\n")
         parts.append(replaced[index] if index in replaced else view[chunk.start:chunk.end])
         offset = chunk.end
     parts.append(view[offset:])

@@ -92,6 +92,10 @@ def test_join_puts_ours_before_a_lone_document_without_a_final_line_break():
     out = b"".join(bytes(p) for p in join(data, split_documents(data), {},
                                           [b"---\nkind: Added\n"]))
     assert out == b"\xef\xbb\xbf---\nkind: Added\n---\n" + data[3:]  # the BOM stays first
+    crlf = data.replace(b"\n", b"\r\n")
+    out = b"".join(bytes(p) for p in join(crlf, split_documents(crlf), {},
+                                          [b"---\r\nkind: Added\r\n"]))
+    assert out.endswith(b"---\r\n" + crlf[3:])  # its '---' line ends as its lines do
 
 
 LINE_TEXT = st.text(alphabet=st.sampled_from(list(" \t-\"'#:\rnamex.y/{},")), max_size=14)
