@@ -41,8 +41,10 @@ def secret_changes(
                                   reason))]
     changes = []
     current = get_path(existing.document, ("data",))
-    if not isinstance(current, dict):
-        return [Proposal(existing, Change({"op": "add", "path": "/data", "value": data}, reason))]
+    if not isinstance(current, dict):  # stringData alone, or nothing: its copy goes below
+        changes.append(Proposal(existing, Change({"op": "add", "path": "/data", "value": data},
+                                                 reason)))
+        current = data
     for key, value in data.items():
         if key not in current:
             changes.append(Proposal(existing, Change(

@@ -223,6 +223,25 @@ def test_a_ca_file_of_the_user_is_not_taken_for_the_charts_value():
     assert "caBundleSecret" not in caught.value.hint
 
 
+def test_a_ca_secret_written_with_string_data_alone_gets_the_validated_bundle_once(
+        corp_root, other_root):
+    """The API server lays stringData over data: the chart's copy would win over ours, so it
+    goes, in the first pass; a second pass changes nothing."""
+    import textwrap
+
+    chart_ca = textwrap.indent(other_root.pem.decode(), "    ")
+    secret = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {CA_SECRET}\n"
+              f"  namespace: spot-system\ntype: Opaque\nstringData:\n  {CA_KEY}: |\n{chart_ca}")
+    data = release(controller(), configmap(proxy_url=PROXY), secret)
+    settings = user_settings(ca=[("corp.pem", corp_root.pem)])
+
+    once = output(post_render(data, settings))
+    written = find(load_all(once), "Secret", CA_SECRET)
+    assert secret_value(written, CA_KEY) == corp_root.pem
+    assert CA_KEY not in (written.get("stringData") or {})
+    assert output(post_render(once, settings)) == once
+
+
 def test_ca_file_pods_trust_it_and_restart_when_it_changes(corp_root, other_root):
     data = release(controller(), configmap(proxy_url=PROXY), ca_secret(corp_root.pem))
 
