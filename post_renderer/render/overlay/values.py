@@ -27,7 +27,13 @@ from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
-from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, containers, get_path
+from post_renderer.render.stream.kube import (
+    POD_SPEC_PATHS,
+    YamlNode,
+    containers,
+    env_entries,
+    get_path,
+)
 
 MIN_VERSION = (0, 1, 53)  # logShipping.extraEnv/extraVolumeMounts, for a log-shipper
 HTTPS_PROXY_VERSION = (0, 1, 4)  # before it, the controller reads PROXY_URL
@@ -96,9 +102,9 @@ def no_ca_notice(release: Release) -> str:
 
 
 def _reads_only_proxy_url(release: Release) -> bool:
-    names = {entry.get("name") for w in release.workloads for c in _containers(w)
-             if c.get("name") == CONTROLLER_CONTAINER for entry in c.get("env") or ()
-             if isinstance(entry, dict)}
+    names = {found.entry.get("name") for w in release.workloads
+             for found in env_entries(w.document, w.kind)
+             if found.container.get("name") == CONTROLLER_CONTAINER}
     return "PROXY_URL" in names and "HTTPS_PROXY" not in names
 
 
