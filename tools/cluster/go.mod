@@ -5,6 +5,9 @@ module ocean-proxy.test/cluster
 
 go 1.26.0
 
+// yamltojson (the tests' reader of YAML as helm and kubectl read it)
+require sigs.k8s.io/yaml v1.6.0
+
 require (
 	cel.dev/expr v0.25.2 // indirect
 	cyphar.com/go-pathrs v0.2.5 // indirect
@@ -152,7 +155,6 @@ require (
 	sigs.k8s.io/json v0.0.0-20250730193827-2d320260d730 // indirect
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
-	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
 replace (

@@ -39,9 +39,8 @@ _QUOTED = r"'([^']*)'|\"([^\"]*)\""
 _HARMLESS_QUOTE = r"(?s)^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$"
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
 # Plain scalars a YAML 1.1 reader does not read as strings: the words it reads as booleans
-# or null, and numbers (go-yaml, helm's and Kubernetes' reader, also takes Go's 0o, 0X and 0B)
-# and times, which all start with a sign, a dot or a digit (the pattern is compiled, by re's
-# own cache, once such a value is written; most never start so).
+# or null, and numbers and times, which all start with a sign, a dot or a digit (the patterns
+# are compiled, by re's own cache, once such a value is written; most never start so).
 _YAML11_WORDS = frozenset((
     "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
     "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL"))
@@ -50,6 +49,11 @@ _YAML11_NUMBER = r"""(?x)^(?:
     [-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[oO][0-7_]+|[-+]?0[bB][01_]+
     |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
     |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$"""
+# go-yaml v2, helm's and Kubernetes' reader, drops every "_" and then takes what Go's
+# strconv reads: integers with Go's 0x, 0o and 0b prefixes (either case) or a leading 0,
+# floats, and "0b" followed by a signed binary number. Matched against the text without "_".
+_GO_YAML_NUMBER = r"""(?x)[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][-+]?[01]+
+    |(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"""
 
 
 class ParsedDocument(NamedTuple):
@@ -270,7 +274,9 @@ def yaml11_not_string(text: str) -> bool:
     string (a boolean, null, a number, a time)? An empty text is null."""
     if text.removesuffix("\n") in _YAML11_WORDS or text == "":
         return True
-    return text[0] in _YAML11_NUMBER_STARTS and re.match(_YAML11_NUMBER, text) is not None
+    return text[0] in _YAML11_NUMBER_STARTS and (
+        re.match(_YAML11_NUMBER, text) is not None
+        or re.fullmatch(_GO_YAML_NUMBER, text.replace("_", "")) is not None)
 
 
 def kubernetes_safe_op(op: PatchOp) -> PatchOp:

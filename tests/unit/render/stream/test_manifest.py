@@ -27,6 +27,12 @@ _GO_YAML_V2_NOT_STRING = re.compile(
     |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$""",
     re.VERBOSE,
 )
+# go-yaml v2 takes a plain scalar that starts with a sign, a dot or a digit for a number when,
+# once every "_" is dropped, Go's strconv reads it: integers with 0x, 0o, 0b (either case) or a
+# leading 0, floats, and a signed binary number after "0b".
+_GO_YAML_V2_NUMBER_WITHOUT_UNDERSCORES = re.compile(
+    r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][-+]?[01]+"
+    r"|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)")
 _WORDS = ["y", "Y", "yes", "YES", "n", "No", "true", "False", "on", "OFF", "~", "null", "NULL",
           "inf", "Inf", "nan", "NaN", "e", "E", "x", "b", "o", "name", "http", "proxy.corp"]
 _PIECES = st.sampled_from([*_WORDS, *"0123456789_-+.:eExXbBoOabcf \n\t"])
@@ -67,7 +73,9 @@ def test_values_equal_as_numbers_or_moments_but_written_differently_stay_apart()
 @settings(max_examples=600, deadline=None)
 @given(st.lists(_PIECES, max_size=6).map("".join))
 def test_a_value_a_yaml_1_1_reader_takes_for_no_string_is_quoted_and_no_other(text):
-    expected = text == "" or _GO_YAML_V2_NOT_STRING.match(text) is not None
+    go_number = text[:1] in tuple("-+.0123456789") and \
+        _GO_YAML_V2_NUMBER_WITHOUT_UNDERSCORES.fullmatch(text.replace("_", "")) is not None
+    expected = text == "" or _GO_YAML_V2_NOT_STRING.match(text) is not None or go_number
     assert yaml11_not_string(text) == expected
     assert isinstance(kubernetes_safe(text), DoubleQuotedScalarString) == expected
 
@@ -76,8 +84,10 @@ def test_the_words_numbers_and_times_of_yaml_1_1_are_quoted():
     for text in ["y", "N", "yes", "Off", "~", "NULL", "", "0", "-12", "0755", "0x1F", "0b101",
                  "1_000", "1.5", "-.5e3", "1e3", ".inf", "-.Inf", ".NaN", "1:20", "190:20:30.15",
                  "0o17", "0O17", "0X1F", "0B11",
+                 # go-yaml v2 drops every "_" first, and reads a sign after "0b"
+                 "0_x1F", "0_XF", "2e_5", "0.5e1_0", "-_6.", "1__0", "089", "0_9", "0b-01",
                  "yes\n", "3128\n"]:
         assert yaml11_not_string(text), text
     for text in ["yes please", "no_proxy", "nulls", "ON!", "1.2.3", "10.0.0.0/8", "1:60", "e3",
-                 "http://proxy.corp:3128", "-", "+", "Yes ", "yes\n\n", "0x", "\n"]:
+                 "http://proxy.corp:3128", "-", "+", "Yes ", "yes\n\n", "0x", "\n", "_0", "0_x"]:
         assert not yaml11_not_string(text), text
