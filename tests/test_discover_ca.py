@@ -76,6 +76,18 @@ def test_passthrough_proxy_is_not_intercepted_and_no_file_is_written(
     assert not output.exists()
 
 
+def test_an_earlier_result_left_in_the_output_file_is_pointed_out(
+        passthrough_proxy, net_pki, tmp_path):
+    output = tmp_path / "ca.pem"
+    output.write_bytes(b"an earlier run's CA\n")
+
+    run = discover(passthrough_proxy.url, net_pki, "-o", str(output))
+
+    assert run.returncode == 0, run.stderr
+    assert output.read_bytes() == b"an earlier run's CA\n"
+    assert f"warning: {output} holds what an earlier run wrote, not this verdict" in run.stderr
+
+
 def test_public_roots_come_from_ssl_cert_file_without_the_flag(passthrough_proxy, net_pki):
     run = ocean_proxy("discover-ca", "--proxy-url", passthrough_proxy.url,
                       env=clean_env(SSL_CERT_FILE=str(net_pki.public_roots_file)))

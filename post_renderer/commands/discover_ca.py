@@ -17,6 +17,7 @@ the PEM goes to stdout (or to ``-o FILE``, written whole or not at all).
 from __future__ import annotations
 
 import argparse
+import os
 import ssl
 
 from post_renderer.commands import Outcome
@@ -50,6 +51,9 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
             f"'{result.chain.leaf.issuer}', which the public roots ({roots.description}) trust")
         said.notice("no extra CA is needed" +
                         (f"; {args.output} was not written" if args.output else ""))
+        if args.output and os.path.lexists(args.output):
+            said.warning(f"{args.output} holds what an earlier run wrote, not this verdict: "
+                         "this path needs no CA from it")
         return said
     if result.rejected.code not in UNTRUSTED_ISSUER:
         raise diagnose(result.rejected.code, result.rejected.reason, result.chain, name,
