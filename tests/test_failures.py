@@ -224,8 +224,8 @@ def test_explain_and_plan_together_are_a_usage_error():
                    "--explain and --plan")
 
 
-def test_unreadable_input_file():
-    assert_refused(ocean_proxy("render", "-f", "/nonexistent/manifests.yaml"), 2,
+def test_unreadable_input_file_is_bad_input_as_a_missing_ca_file_is():
+    assert_refused(ocean_proxy("render", "-f", "/nonexistent/manifests.yaml"), 1,
                    "cannot read /nonexistent/manifests.yaml")
 
 

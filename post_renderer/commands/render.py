@@ -104,8 +104,8 @@ def read_manifests(filename: str) -> bytes:
             with open(filename, "rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
         except OSError as error:
-            raise UsageError(f"cannot read {shown(filename, quoted=False)} ({error.strerror})",
-                             hint="check the path given to --filename") from None
+            raise ManifestError(f"cannot read {shown(filename, quoted=False)} ({error.strerror})",
+                                hint="check the path given to --filename") from None
         where = shown(filename, quoted=False)
     if len(data) > MAX_INPUT_BYTES:
         raise ManifestError(f"{where} is larger than 2 GiB",

@@ -81,5 +81,5 @@ def test_empty_input_and_a_missing_file_are_told_apart(tmp_path):
     empty.write_bytes(b"\n  \n")
     with pytest.raises(ManifestError, match="no manifests on"):
         read_manifests(str(empty))
-    with pytest.raises(UsageError, match="cannot read"):
+    with pytest.raises(ManifestError, match=r"cannot read .*missing\.yaml"):
         read_manifests(str(tmp_path / "missing.yaml"))
