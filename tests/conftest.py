@@ -157,6 +157,14 @@ def release(shared_dir: Path) -> Path:
     return build_release(shared_dir)
 
 
+@pytest.fixture(scope="session")
+def signed_release(shared_dir: Path):
+    """The same, signed as releases are (``make dist SIGN_KEY=...``) with a throwaway key."""
+    from .plugin_harness import build_signed_release
+
+    return build_signed_release(shared_dir)
+
+
 @pytest.fixture(scope="module")
 def corp_root():
     """The corporate proxy's root CA most tests inject (a module may define its own)."""

@@ -181,6 +181,7 @@ def container_env(container: dict, *, secrets: dict[tuple[str, str], str],
 
 DOCKER_ARG = re.compile(r"^ARG\s+(\w+)=(\S+)\s*$", re.MULTILINE)
 DOCKER_RUN = re.compile(r"^RUN\s+(.+)$", re.MULTILINE)
+DOCKER_COPY = re.compile(r"^COPY\s+(?!--)(\S+)\s+(\S+)\s*$", re.MULTILINE)
 
 
 def dockerfile_args(text: str) -> dict[str, str]:
@@ -189,6 +190,11 @@ def dockerfile_args(text: str) -> dict[str, str]:
 
 def dockerfile_runs(text: str) -> list[str]:
     return DOCKER_RUN.findall(text)
+
+
+def dockerfile_copies(text: str) -> list[tuple[str, str]]:
+    """(source in the build context, destination) of each COPY that is not from a stage."""
+    return DOCKER_COPY.findall(text)
 
 
 # GitHub Actions (a job's steps, in order, as the runner runs them)

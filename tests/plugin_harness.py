@@ -13,12 +13,15 @@ import functools
 import http.server
 import os
 import shutil
+import subprocess
 import sys
 import tarfile
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -158,6 +161,62 @@ def build_release(shared: Path) -> Path:
             with tarfile.open(release / f"ocean-proxy-{VERSION}-helm3.tgz") as tar:
                 tar.extractall(shared / "unpacked-helm3", filter="data")
     return release
+
+
+RELEASE_KEY_NAME = "ocean-proxy release test key"
+
+
+class Keyrings(NamedTuple):
+    secret: Path
+    public: Path
+
+
+def throwaway_key(home: Path, name: str) -> Keyrings:
+    """A new ed25519 signing key without passphrase, as legacy secret and public keyrings."""
+    home.mkdir(parents=True, exist_ok=True)
+    # A short home of its own: gpg-agent's socket path must fit in 107 bytes, which pytest's
+    # temporary directories under xdist do not.
+    with tempfile.TemporaryDirectory(prefix="gpg-", dir="/tmp") as gnupg:
+        return _generate_key(gnupg, home, name)
+
+
+def _generate_key(gnupg: str, home: Path, name: str) -> Keyrings:
+    gpg = ["gpg", "--homedir", gnupg, "--batch", "--quiet"]
+    try:
+        subprocess.run([*gpg, "--pinentry-mode", "loopback", "--passphrase", "",
+                        "--quick-gen-key", f"{name} <release@example.invalid>", "ed25519",
+                        "sign", "never"], check=True, capture_output=True)
+        secret, public = home / "secring.gpg", home / "pubring.gpg"
+        secret.write_bytes(subprocess.run([*gpg, "--export-secret-keys", name], check=True,
+                                          capture_output=True).stdout)
+        public.write_bytes(subprocess.run([*gpg, "--export", name], check=True,
+                                          capture_output=True).stdout)
+    finally:  # gpg started an agent for this home: stop it
+        subprocess.run(["gpgconf", "--homedir", gnupg, "--kill", "all"], check=False,
+                       capture_output=True)
+    return Keyrings(secret, public)
+
+
+class SignedRelease(NamedTuple):
+    dist: Path
+    key: Keyrings
+
+
+def build_signed_release(shared: Path) -> SignedRelease:
+    """``make dist SIGN_KEY=... KEYRING=...`` with a throwaway key, once per session: the
+    release as published, its Helm 4 tarballs signed, its public key beside them."""
+    dist, home = shared / "signed-release", shared / "release-key"
+    shared.mkdir(parents=True, exist_ok=True)
+    with (shared / "signed-release.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (dist / "SHA256SUMS").is_file():
+            shutil.rmtree(dist, ignore_errors=True)
+            shutil.rmtree(home, ignore_errors=True)
+            key = throwaway_key(home, RELEASE_KEY_NAME)
+            ok(run_command(["make", "-C", REPO, "dist", f"DIST={dist}",
+                            f"SIGN_KEY={RELEASE_KEY_NAME}", f"KEYRING={key.secret}"],
+                           env=clean_env(), timeout=900))
+    return SignedRelease(dist, Keyrings(home / "secring.gpg", home / "pubring.gpg"))
 
 
 def unpacked_helm3_release(shared: Path) -> Path:

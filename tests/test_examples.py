@@ -44,6 +44,7 @@ from .example_tools import (
     cmp_plugin,
     container_env,
     dockerfile_args,
+    dockerfile_copies,
     dockerfile_runs,
     gitlab_job,
     gitlab_rule_matches,
@@ -88,6 +89,20 @@ def release_url(release: Path) -> Iterator[str]:
     """Where users download the release tarballs (a GitHub release page, a mirror)."""
     with serving(release) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def signed_release_url(signed_release) -> Iterator[str]:
+    """The same download page for a signed release, its public key beside the tarballs."""
+    with serving(signed_release.dist) as url:
+        yield url
+
+
+def verified_installs(run: Run) -> int:
+    """How many plugin tarballs helm checked against the release key in this run."""
+    said = run.text + run.stderr
+    assert "Skipping plugin signature verification" not in said
+    return said.count("Plugin Hash Verified: sha256:")
 
 
 @pytest.fixture(scope="session")
@@ -439,23 +454,28 @@ def test_argocd_sidecar_image_uses_helm4_and_installs_the_post_renderer_plugin()
     assert "COPY --from=argocd /usr/local/bin/helm /usr/local/bin/helm" in dockerfile
     assert Path(urlparse(args["OCEAN_PROXY_PLUGIN_URL"]).path).name == \
         f"ocean-proxy-post-renderer-{VERSION}.tgz"
+    assert dockerfile_copies(dockerfile) == [("ocean-proxy-release.pubring.gpg", "./")]
     assert [run for run in dockerfile_runs(dockerfile) if "plugin install" in run] == \
-        ['helm plugin install --verify=false "$OCEAN_PROXY_PLUGIN_URL"']
+        ['helm plugin install --keyring ocean-proxy-release.pubring.gpg "$OCEAN_PROXY_PLUGIN_URL"']
 
 
 @pytest.fixture(scope="module")
-def argocd_sidecar(tmp_path_factory, release_url) -> dict[str, str]:
+def argocd_sidecar(tmp_path_factory, signed_release, signed_release_url) -> dict[str, str]:
     """The sidecar's environment: the image built as the Dockerfile says (its helm is Helm 4,
-    the plugin installed by its RUN line, the tarball from 127.0.0.1), plus the patch's env."""
+    the release key copied into its WORKDIR from the build context, the plugin installed by its
+    RUN line, the tarball from 127.0.0.1), plus the patch's env."""
     home = tmp_path_factory.mktemp("argocd-sidecar")
     image = fresh_user(home, "helm4")
     dockerfile = (ARGOCD / "Dockerfile").read_text()
+    for source, destination in dockerfile_copies(dockerfile):  # the user put the key there
+        shutil.copy(signed_release.dist / source, home / destination)
     tarball = Path(urlparse(dockerfile_args(dockerfile)["OCEAN_PROXY_PLUGIN_URL"]).path).name
-    plugin_url = f"{release_url}/{tarball}"
+    plugin_url = f"{signed_release_url}/{tarball}"
     for line in dockerfile_runs(dockerfile):
         if "plugin install" in line:
-            ok(run_command(["sh", "-c", line], env={**image, "OCEAN_PROXY_PLUGIN_URL": plugin_url},
-                           cwd=home, timeout=300))
+            run = ok(run_command(["sh", "-c", line], cwd=home, timeout=300,
+                                 env={**image, "OCEAN_PROXY_PLUGIN_URL": plugin_url}))
+            assert verified_installs(run) == 1
     container = next(c for c in load_yaml(ARGOCD / "repo-server-patch.yaml")["spec"]["template"]
                      ["spec"]["containers"] if c["name"] == SIDECAR)
     (home / "tmp").mkdir()
@@ -645,7 +665,7 @@ def helm_download(tmp_path_factory) -> Iterator[tuple[str, str]]:
 
 
 def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_and_renders(
-        helm_download, release_url, chart_repo, corp_ca, tmp_path):
+        helm_download, signed_release, signed_release_url, chart_repo, corp_ca, tmp_path):
     pipeline = load_yaml(GITLAB)
     job = gitlab_job(pipeline, "render")
     download_url, sha256 = helm_download
@@ -655,13 +675,14 @@ def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_a
     install_dir.mkdir()
     # Downloads from 127.0.0.1, with the variables the pipeline already has for them.
     variables.update(HELM_DOWNLOAD_URL=download_url, HELM_SHA256=sha256,
-                     HELM_INSTALL_DIR=str(install_dir), OCEAN_PROXY_RELEASE_URL=release_url,
-                     CHART_REPO=chart_repo)
+                     HELM_INSTALL_DIR=str(install_dir),
+                     OCEAN_PROXY_RELEASE_URL=signed_release_url, CHART_REPO=chart_repo)
     workspace = checkout(tmp_path / "project", corp_ca, variables["CA_FILE"])
     home = tmp_path / "home"
     env = user_env(home, path=f"{install_dir}:{SYSTEM_PATH}", **variables, **MERGE_REQUEST,
                    CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(workspace),
-                   **SPOTINST)  # the project's CI/CD variables
+                   **SPOTINST,  # the project's CI/CD variables; a File variable is a path
+                   OCEAN_PROXY_KEYRING=str(signed_release.key.public))
     env.pop("OCEAN_PROXY_MESSAGES")
     script = tmp_path / "job.sh"
     script.write_text(gitlab_script(job))
@@ -670,6 +691,7 @@ def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_a
 
     assert run.returncode == 0, run.text + run.stderr
     assert installed_plugins(env) == PLUGINS["helm4"]
+    assert verified_installs(run) == 2
     assert "certificate 1: ok" in run.text and f"CN={CA_COMMON_NAME}" in run.text
     assert_proxy_and_ca(parse((workspace / "ocean-controller.out").read_text()), corp_ca)
     assert "ocean-proxy: injected proxy" in run.stderr

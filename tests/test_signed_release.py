@@ -10,64 +10,31 @@ from __future__ import annotations
 
 import gzip
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
-from .conftest import EXAMPLES, REPO, clean_env, run_command
-from .plugin_harness import SYSTEM_PATH, VERSION, files_under, helm, ok, serving, user_env
+from .conftest import EXAMPLES, run_command
+from .plugin_harness import (
+    SYSTEM_PATH,
+    VERSION,
+    SignedRelease,
+    files_under,
+    helm,
+    ok,
+    serving,
+    throwaway_key,
+    user_env,
+)
 
-KEY_NAME = "ocean-proxy release test key"
 PUBLIC_KEY = "ocean-proxy-release.pubring.gpg"
 HELM4_TARBALLS = (f"ocean-proxy-{VERSION}.tgz", f"ocean-proxy-post-renderer-{VERSION}.tgz")
 
 
-class Keyrings(NamedTuple):
-    secret: Path
-    public: Path
-
-
-def _throwaway_key(home: Path, name: str) -> Keyrings:
-    """A new ed25519 signing key without passphrase, as legacy secret and public keyrings."""
-    home.mkdir(parents=True, exist_ok=True)
-    # A short home of its own: gpg-agent's socket path must fit in 107 bytes, which pytest's
-    # temporary directories under xdist do not.
-    with tempfile.TemporaryDirectory(prefix="gpg-", dir="/tmp") as gnupg:
-        return _generate(gnupg, home, name)
-
-
-def _generate(gnupg: str, home: Path, name: str) -> Keyrings:
-    gpg = ["gpg", "--homedir", gnupg, "--batch", "--quiet"]
-    try:
-        subprocess.run([*gpg, "--pinentry-mode", "loopback", "--passphrase", "",
-                        "--quick-gen-key", f"{name} <release@example.invalid>", "ed25519",
-                        "sign", "never"], check=True, capture_output=True)
-        secret, public = home / "secring.gpg", home / "pubring.gpg"
-        secret.write_bytes(subprocess.run([*gpg, "--export-secret-keys", name], check=True,
-                                          capture_output=True).stdout)
-        public.write_bytes(subprocess.run([*gpg, "--export", name], check=True,
-                                          capture_output=True).stdout)
-    finally:  # gpg started an agent for this home: stop it
-        subprocess.run(["gpgconf", "--homedir", gnupg, "--kill", "all"], check=False,
-                       capture_output=True)
-    return Keyrings(secret, public)
-
-
 @pytest.fixture(scope="module")
-def key(tmp_path_factory: pytest.TempPathFactory) -> Keyrings:
-    return _throwaway_key(tmp_path_factory.mktemp("key"), KEY_NAME)
-
-
-@pytest.fixture(scope="module")
-def signed(key: Keyrings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``make dist SIGN_KEY=<key name> KEYRING=<secret keyring>``, into a directory of its own."""
-    dist = tmp_path_factory.mktemp("signed") / "dist"
-    ok(run_command(["make", "-C", REPO, "dist", f"DIST={dist}", f"SIGN_KEY={KEY_NAME}",
-                    f"KEYRING={key.secret}"], env=clean_env(), timeout=900))
-    return dist
+def signed(signed_release: SignedRelease) -> Path:
+    """``make dist SIGN_KEY=<key name> KEYRING=<secret keyring>``, built once per session."""
+    return signed_release.dist
 
 
 @pytest.fixture
@@ -82,11 +49,11 @@ def _installed(helm4: Path, env: dict[str, str]) -> str:
 
 
 def test_make_dist_signs_every_helm4_tarball_and_publishes_the_public_key(
-        signed: Path, key: Keyrings) -> None:
+        signed: Path, signed_release: SignedRelease) -> None:
     assert sorted(p.name for p in signed.glob("*.prov")) == sorted(
         f"{name}.prov" for name in HELM4_TARBALLS)
     assert not (signed / f"ocean-proxy-{VERSION}-helm3.tgz.prov").exists()  # Helm 3 verifies none
-    assert (signed / PUBLIC_KEY).read_bytes() == key.public.read_bytes()
+    assert (signed / PUBLIC_KEY).read_bytes() == signed_release.key.public.read_bytes()
     sums = (signed / "SHA256SUMS").read_text()
     assert all(f"  {name}.prov\n" in sums for name in HELM4_TARBALLS)
 
@@ -147,7 +114,7 @@ def test_a_tampered_tarball_is_refused_and_nothing_is_installed(
 
 def test_a_tarball_signed_by_another_key_is_refused(
         helm4: Path, signed: Path, user: dict[str, str], tmp_path: Path) -> None:
-    stranger = _throwaway_key(tmp_path / "stranger", "someone else")
+    stranger = throwaway_key(tmp_path / "stranger", "someone else")
     run = helm(helm4, "plugin", "install", "--keyring", stranger.public,
                signed / HELM4_TARBALLS[1], env=user)
     assert run.returncode != 0
