@@ -73,6 +73,20 @@ def test_summary_says_nothing_changed_when_everything_is_in_place(corp_root):
     assert summary(plan, injection).endswith("already in place; nothing changed")
 
 
+def test_summary_of_a_render_that_only_adds_documents_lists_none_changed(corp_root):
+    from post_renderer.render.pipeline import post_render
+
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(b"x"))
+    settings = user_settings(ca=[("corp.pem", corp_root.pem)])
+    once = b"".join(bytes(p) for p in post_render(data, settings).parts)
+    # the pods are as ocean-proxy left them, but the CA Secret they mount is gone
+    ours = f"kind: Secret\nmetadata:\n  name: {FULLNAME}-ocean-proxy-ca\n".encode()
+    kept = [doc for doc in once.split(b"\n---") if ours not in doc]
+    assert len(kept) == len(once.split(b"\n---")) - 1
+    plan, injection = planned(corp_root, b"\n---".join(kept))
+    assert summary(plan, injection).endswith(": changed 0 document(s), added 1")
+
+
 def test_explain_gives_one_line_per_change_with_its_reason_under_its_document(corp_root):
     plan, _ = planned(corp_root)
     lines = explain_lines(plan)
