@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import yaml
 
+from .agent_charts import LEGACY_CONTROLLER_CHART
 from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
 from .chart_render import NAMESPACE, RELEASE
 from .conftest import FIXTURE_CHART, Run, clean_env, ocean_proxy, post_renderer, run_command
@@ -289,6 +291,26 @@ def test_charts_whose_values_cannot_carry_it_are_refused_with_the_reason(
     assert says in run.stderr and "post-renderer" in run.stderr
     assert "Traceback" not in run.stderr and PROXY_PASSWORD not in run.stderr
     assert not routes.secrets_file.exists()
+
+
+def test_a_chart_without_its_label_is_refused_for_the_proxy_url_its_controller_reads(
+        helm3, tmp_path):
+    """The stand-in of charts 0.1.0 to 0.1.3 renders no helm.sh/chart label: the controller's
+    PROXY_URL says what the chart is, as it does for the post-renderer's notice."""
+    rendered = run_command([helm3, "template", RELEASE, LEGACY_CONTROLLER_CHART, "--namespace",
+                            NAMESPACE, "--set", "spotinst.account=act-1", "--set",
+                            "spotinst.clusterIdentifier=c-1", "--set", "spotinst.token=TOKEN"],
+                           env=clean_env(HOME=str(tmp_path)))
+    assert rendered.returncode == 0, rendered.stderr
+    assert b"helm.sh/chart" not in rendered.stdout
+
+    run = ocean_proxy("values", "--proxy-url", f"http://alice:{quote(PROXY_PASSWORD)}@proxy.corp:3128",
+                      "--secrets", tmp_path / "secrets.yaml", stdin=rendered.stdout)
+
+    assert run.returncode == 1 and run.stdout == b""
+    assert "gives the controller PROXY_URL, which only spotinst.proxyUrl fills" in run.stderr
+    assert "label" not in run.stderr and PROXY_PASSWORD not in run.stderr
+    assert not (tmp_path / "secrets.yaml").exists()
 
 
 def test_the_secrets_carry_helms_ownership_of_the_release_and_keep(helm3, net_pki, tmp_path):

@@ -72,6 +72,9 @@ def why_not(release: Release) -> str | None:
     ``podAnnotations``; charts 0.1.0 to 0.1.31 have no log-shipper, so they need nothing more.
     """
     version = chart_version(release)
+    if version is None and _reads_only_proxy_url(release):  # the controller's variables tell
+        return (f"the {CHART_NAME} chart of this release gives the controller PROXY_URL, "
+                "which only spotinst.proxyUrl fills (in plain text), and has no caBundleSecret")
     if version is None:
         return (f"the manifests carry no '{CHART_NAME}-<version>' helm.sh/chart label on the "
                 "controller, so its chart values are unknown")
