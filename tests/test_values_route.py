@@ -17,6 +17,7 @@ into the current release: invalid ownership metadata".
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -84,7 +85,7 @@ class Routes:
         self.helm, self.tmp_path, self.chart, self.sets = helm, tmp_path, chart, sets
         self.values, self.settings = values, settings
         self.user_file = tmp_path / "my-values.yaml"
-        self.user_file.write_text(yaml.safe_dump(values))
+        self.user_file.write_text(json.dumps(values))  # JSON is YAML, every string quoted
 
     def post_rendered(self) -> list[dict[str, Any]]:
         run = post_renderer(*self.settings, stdin=self.rendered().encode())
@@ -209,6 +210,26 @@ def test_values_to_post_renderer_adopts_the_secrets_and_restarts_nothing_else(
     assert_pods_start(cluster.docs(), after)
     adopted = {s["metadata"]["name"] for s in secrets} & {n for _, n in cluster.manifest}
     assert adopted, "the post-renderer's manifest takes over the Secrets of the values route"
+
+
+# Strings go-yaml (helm's reader) takes for numbers or booleans when written plain.
+LOOK_LIKE_NUMBERS = ["0_x1F", "+.5", "2e_5", "0b-01", "1_000", "0o17", "on", "089", ""]
+
+
+def test_the_users_own_list_entries_come_back_from_helm_as_the_strings_they_are(
+        helm3, net_pki, tmp_path):
+    """The values file carries the user's extraEnv back, merged with ocean-proxy's entries:
+    helm must read each value as the string it was, or Kubernetes refuses a number there."""
+    values = user_values(net_pki.corp_root_file)
+    values["extraEnv"] = [{"name": f"CORP_{n}", "value": text}
+                          for n, text in enumerate(LOOK_LIKE_NUMBERS)]
+    routes = Routes(helm3, tmp_path, values, [])
+
+    docs, _ = routes.with_values(routes.values_route())
+
+    env = {e["name"]: e.get("value") for c in pod(docs)["spec"]["containers"]
+           for e in c.get("env", []) if e["name"].startswith("CORP_")}
+    assert env == {f"CORP_{n}": text for n, text in enumerate(LOOK_LIKE_NUMBERS)}
 
 
 def test_post_renderer_to_values_keeps_what_the_pods_read(helm, net_pki, tmp_path):

@@ -34,12 +34,6 @@ if TYPE_CHECKING:
 
 MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 
-# Strings helm (YAML 1.1) would read as something else: 'on' is true there, '1e3' a number.
-_YAML11_SPECIAL = re.compile(
-    r"^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-    r"|null|Null|NULL|~|[-+]?[0-9][0-9_:.eE+-]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB].*|)$")
-
-
 RELEASE_LABEL = "app.kubernetes.io/instance"
 _NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
 
@@ -212,6 +206,8 @@ def _dump(documents: list[Any], comment: str) -> str:
     from ruamel.yaml import YAML
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+    from post_renderer.render.stream.manifest import yaml11_not_string
+
     def literal(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: literal(v) for k, v in value.items()}
@@ -219,7 +215,7 @@ def _dump(documents: list[Any], comment: str) -> str:
             return [literal(v) for v in value]
         if isinstance(value, str) and "\n" in value:
             return LiteralScalarString(value)
-        if isinstance(value, str) and _YAML11_SPECIAL.match(value):
+        if isinstance(value, str) and yaml11_not_string(value):  # helm reads YAML 1.1
             return DoubleQuotedScalarString(value)
         return value
 
