@@ -13,10 +13,14 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .chart_render import NAMESPACE, RELEASE
+
+if TYPE_CHECKING:
+    from .plugin_harness import SignedRelease
 
 # Real network parts (mitmproxy, local origins, a PKI) and a real API server (etcd and
 # kube-apiserver), shared by every test that needs them.
@@ -158,7 +162,7 @@ def release(shared_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def signed_release(shared_dir: Path):
+def signed_release(shared_dir: Path) -> SignedRelease:
     """The same, signed as releases are (``make dist SIGN_KEY=...``) with a throwaway key."""
     from .plugin_harness import build_signed_release
 

@@ -60,7 +60,17 @@ from .example_tools import (
     terraform_template_argv,
     terraform_variables,
 )
-from .plugin_harness import CA_COMMON_NAME, SYSTEM_PATH, VERSION, ok, serving, user_env, write_ca
+from .plugin_harness import (
+    CA_COMMON_NAME,
+    RELEASE_PUBLIC_KEY,
+    SYSTEM_PATH,
+    VERSION,
+    ok,
+    serving,
+    user_env,
+    verified_installs,
+    write_ca,
+)
 
 CONTAINERS = ("ocean-kubernetes-controller", "log-shipper")
 NAMESPACE = "spot-system"
@@ -96,13 +106,6 @@ def signed_release_url(signed_release) -> Iterator[str]:
     """The same download page for a signed release, its public key beside the tarballs."""
     with serving(signed_release.dist) as url:
         yield url
-
-
-def verified_installs(run: Run) -> int:
-    """How many plugin tarballs helm checked against the release key in this run."""
-    said = run.text + run.stderr
-    assert "Skipping plugin signature verification" not in said
-    return said.count("Plugin Hash Verified: sha256:")
 
 
 @pytest.fixture(scope="session")
@@ -678,11 +681,13 @@ def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_a
                      HELM_INSTALL_DIR=str(install_dir),
                      OCEAN_PROXY_RELEASE_URL=signed_release_url, CHART_REPO=chart_repo)
     workspace = checkout(tmp_path / "project", corp_ca, variables["CA_FILE"])
+    # the published key, where the pipeline names it in the project
+    shutil.copy(signed_release.dist / RELEASE_PUBLIC_KEY,
+                workspace / variables["OCEAN_PROXY_KEYRING"])
     home = tmp_path / "home"
     env = user_env(home, path=f"{install_dir}:{SYSTEM_PATH}", **variables, **MERGE_REQUEST,
                    CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(workspace),
-                   **SPOTINST,  # the project's CI/CD variables; a File variable is a path
-                   OCEAN_PROXY_KEYRING=str(signed_release.key.public))
+                   **SPOTINST)  # the project's CI/CD variables
     env.pop("OCEAN_PROXY_MESSAGES")
     script = tmp_path / "job.sh"
     script.write_text(gitlab_script(job))
