@@ -72,18 +72,14 @@ def why_not(release: Release) -> str | None:
     ``podAnnotations``; charts 0.1.0 to 0.1.31 have no log-shipper, so they need nothing more.
     """
     version = chart_version(release)
-    if version is None and _reads_only_proxy_url(release):  # the controller's variables tell
-        return (f"the {CHART_NAME} chart of this release gives the controller PROXY_URL, "
-                "which only spotinst.proxyUrl fills (in plain text), and has no caBundleSecret")
-    if version is None:
+    if version is None and not _reads_only_proxy_url(release):  # the variables tell the era
         return (f"the manifests carry no '{CHART_NAME}-<version>' helm.sh/chart label on the "
                 "controller, so its chart values are unknown")
-    shown = ".".join(map(str, version))
-    if version < HTTPS_PROXY_VERSION:
-        return (f"chart {CHART_NAME} {shown} gives the controller PROXY_URL, which only "
+    if version is None or version < HTTPS_PROXY_VERSION:
+        return (f"{_chart(version)} gives the controller PROXY_URL, which only "
                 "spotinst.proxyUrl fills (in plain text), and has no caBundleSecret")
     if version < MIN_VERSION and _has_log_shipper(release):
-        return (f"chart {CHART_NAME} {shown} is older than 0.1.53 and has no "
+        return (f"{_chart(version)} is older than 0.1.53 and has no "
                 "logShipping.extraEnv/extraVolumeMounts for the log-shipper")
     return None
 
@@ -95,13 +91,17 @@ def no_ca_notice(release: Release) -> str:
     before_ca_values = version < HTTPS_PROXY_VERSION if version else \
         _reads_only_proxy_url(release)  # no chart label: the controller's variables tell
     if before_ca_values:
-        chart = f"chart {CHART_NAME} {'.'.join(map(str, version))}" if version else \
-            f"the {CHART_NAME} chart of this release (its controller reads PROXY_URL)"
+        chart = _chart(version) + ("" if version else " (its controller reads PROXY_URL)")
         return (f"no CA bundle configured, and {chart} has no CA values (caBundleSecret came "
                 "with 0.1.4): if the proxy inspects TLS, give its CA with --post-renderer-args "
                 "--ca-file=ca.pem ('ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds it)")
     return ("no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
             "'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA")
+
+
+def _chart(version: tuple[int, ...] | None) -> str:
+    return f"chart {CHART_NAME} {'.'.join(map(str, version))}" if version else \
+        f"the {CHART_NAME} chart of this release"
 
 
 def _reads_only_proxy_url(release: Release) -> bool:
