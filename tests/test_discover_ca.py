@@ -85,7 +85,7 @@ def test_an_earlier_result_left_in_the_output_file_is_pointed_out(
 
     assert run.returncode == 0, run.stderr
     assert output.read_bytes() == b"an earlier run's CA\n"
-    assert f"warning: {output} holds what an earlier run wrote, not this verdict" in run.stderr
+    assert f"warning: {output} already exists and was left as it is" in run.stderr
 
 
 def test_public_roots_come_from_ssl_cert_file_without_the_flag(passthrough_proxy, net_pki):

@@ -22,7 +22,7 @@ import ssl
 
 from post_renderer.commands import Outcome
 from post_renderer.commands.ca_files import load_ca_files
-from post_renderer.errors import DiscoveryError, NetworkError
+from post_renderer.errors import DiscoveryError, NetworkError, shown
 from post_renderer.network.aia_fetch import fetch_issuer_certificates
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import PublicRoots, resolve_public_roots
@@ -50,10 +50,11 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
             f"not intercepted: {settings.route} presents a certificate for {name} issued by "
             f"'{result.chain.leaf.issuer}', which the public roots ({roots.description}) trust")
         said.notice("no extra CA is needed" +
-                        (f"; {args.output} was not written" if args.output else ""))
-        if args.output and os.path.lexists(args.output):
-            said.warning(f"{args.output} holds what an earlier run wrote, not this verdict: "
-                         "this path needs no CA from it")
+                        (f"; {shown(args.output, quoted=False)} was not written"
+                         if args.output else ""))
+        if args.output and os.path.isfile(args.output):
+            said.warning(f"{shown(args.output, quoted=False)} already exists and was left as "
+                         "it is: this path needs no CA from it")
         return said
     if result.rejected.code not in UNTRUSTED_ISSUER:
         raise diagnose(result.rejected.code, result.rejected.reason, result.chain, name,
