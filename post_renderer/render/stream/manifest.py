@@ -51,10 +51,10 @@ _YAML11_NUMBER = r"""(?x)^(?:
     |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$"""
 # go-yaml v2, helm's and Kubernetes' reader, drops every "_" of a text that starts with a sign
-# or a digit and then takes what Go's strconv reads: integers with Go's 0x, 0o and 0b prefixes
-# or a leading 0, floats, and a signed binary number after a lowercase "0b". Matched against the
-# text without "_", the pattern takes in more than that (a "." start keeps its "_" there, and
-# capitals, signs before "0b" or values beyond 64 bits stay strings): quoting more is harmless.
+# or a digit and then takes what Go's strconv reads: integers with a 0x, 0o or 0b prefix (either
+# case) or a leading 0, floats, and a binary number with a sign after a lowercase "0b". Matched
+# against the text without "_", the pattern takes in a little more (a "." start keeps its "_";
+# "0B-1", "+0b-1" and numbers beyond 64 bits stay strings there): quoting more is harmless.
 _GO_YAML_NUMBER = r"""(?x)[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][-+]?[01]+
     |(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"""
 
