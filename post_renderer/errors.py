@@ -21,6 +21,15 @@ def shown(value: str, *, quoted: bool = True) -> str:
     return f"'{value}'" if quoted else value
 
 
+def clipped(text: str, limit: int = 120) -> str:
+    """A name from the input, for a message: itself, or its start and its length when long.
+
+        >>> clipped("a" * 200, 5)
+        'aaaaa... (200 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def short_error(error: Exception) -> str:
     """A library's error on one line, short enough for a message."""
     text = " ".join(str(error).split()) or type(error).__name__

@@ -60,7 +60,7 @@ class Reporter:
         self._write(self._errors, "\n".join(lines))
 
     def _safe_line(self, text: str) -> str:
-        return self._without_hidden(_without_credentials(_one_line(text)))
+        return self._without_hidden(_without_credentials(_visible(_one_line(text))))
 
     def _without_hidden(self, text: str) -> str:
         for secret in self._hidden:
@@ -68,7 +68,7 @@ class Reporter:
         return text
 
     def _write(self, streams: list[TextIO], text: str) -> None:
-        text = self._without_hidden(text)
+        text = "\n".join(_visible(line) for line in self._without_hidden(text).split("\n"))
         for stream in streams:
             try:
                 stream.write(text + "\n")
@@ -81,7 +81,20 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _visible(text: str) -> str:
+    """``text`` with control and other invisible characters escaped (a value the user gave can
+    hold an ESC that would clear the terminal, or a NUL)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 _PLACEHOLDER = r"\[?user:password@"  # the form our own hints show
+# Credentials never span a space, and only a word with an '@' can hold them: the pattern runs
+# on such words alone, and a longer word is not shown at all (the pattern's backtracking grows
+# with the square of a word's length: a 100 KB name quoted in an error took minutes).
+_LONGEST_CHECKED_WORD = 2048
 
 
 def _without_credentials(text: str) -> str:
@@ -91,7 +104,15 @@ def _without_credentials(text: str) -> str:
             return match.group(0)
         return f"{match.group('scheme') or ''}{match.group('user')}:***@"  # the password hidden
 
-    return re.sub(_CREDENTIALS, mask, text)
+    if "@" not in text:
+        return text
+    words = text.split(" ")
+    for index, word in enumerate(words):
+        if "@" not in word:
+            continue
+        words[index] = re.sub(_CREDENTIALS, mask, word) if len(word) <= _LONGEST_CHECKED_WORD \
+            else "(a long value with an '@', not shown)"
+    return " ".join(words)
 
 
 def credentials_in(texts: Iterable[str]) -> list[str]:
@@ -103,6 +124,8 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
         >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])
         ["it's a s3cret"]
     """
+    import base64
+
     from post_renderer.proxy_settings.proxy_url import percent_decoded
 
     found: list[str] = []
@@ -111,9 +134,13 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
             userinfo, at, _ = text[scheme_end:].rpartition("@")
             if not at:
                 continue
-            _, colon, password = userinfo.partition(":")
-            hidden = password if colon else userinfo
-            for secret in (hidden, percent_decoded(hidden)):
+            user, colon, password = userinfo.partition(":")
+            hidden = password if password else userinfo.removesuffix(":")  # else a token
+            # as sent in Proxy-Authorization: Basic, which a proxy may quote back
+            basic = base64.b64encode(
+                f"{percent_decoded(user)}:{percent_decoded(password)}".encode(
+                    "utf-8", "surrogateescape")).decode("ascii") if colon else ""
+            for secret in (hidden, percent_decoded(hidden), basic):
                 if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
                     found.append(secret)
     return found

@@ -258,3 +258,27 @@ def test_an_internal_error_is_one_line_without_a_traceback(tmp_path: Path):
     assert "ocean-proxy: error: internal error (KeyError)" in stderr
     assert "secret-token-value" not in stderr
     assert "Traceback" not in stderr
+
+
+def test_a_controller_name_with_an_unpaired_surrogate_escape_is_refused_by_name():
+    """"\\ud800" in a double-quoted name reads as a character no UTF-8 text can hold."""
+    broken = DEPLOYMENT.replace(b"Deployment\nmetadata:\n  name: oc-ocean-kubernetes-controller\n",
+                                b'Deployment\nmetadata:\n  name: "oc-ocean-kubernetes-controller'
+                                b'\\ud800"\n')
+    assert broken != DEPLOYMENT
+    untouched = ocean_proxy("render", stdin=broken)  # nothing configured: passed through
+    assert untouched.returncode == 0 and untouched.stdout == broken, untouched.stderr
+    # a password goes into a Secret named after the controller
+    assert_refused(ocean_proxy("render", "--proxy-url", f"http://bob:{PASSWORD}@p:3128",
+                               stdin=broken), 1,
+                   "oc-ocean-kubernetes-controller\\ud800", "is not a valid Kubernetes name")
+
+
+def test_a_hostile_controller_name_is_refused_quickly_and_shown_clipped():
+    long = DEPLOYMENT.replace(b"Deployment\nmetadata:\n  name: oc-ocean-kubernetes-controller\n",
+                              b"Deployment\nmetadata:\n  name: oc-ocean-kubernetes-controller"
+                              + b"x" * 100_000 + b"\n")
+    run = ocean_proxy("render", "--proxy-url", f"http://bob:{PASSWORD}@p:3128",
+                      stdin=long)  # the error quoting the name took 108 s
+    error = assert_refused(run, 1, "is not a valid Kubernetes name", "(100042 characters)")
+    assert len(error) < 1000

@@ -110,3 +110,21 @@ def test_a_password_with_a_quote_in_a_misspelt_flag_is_not_echoed(capsysbinary):
     _, err = capsysbinary.readouterr()
     assert code == 2
     assert b"s3cret" not in err
+
+
+def test_a_proxy_that_quotes_the_basic_credentials_back_does_not_get_them_printed(capsysbinary):
+    """A 407's reason phrase is quoted in the error; a proxy may echo the Proxy-Authorization
+    it got there, which is the user and password in base64."""
+    import base64
+
+    from .network.local_proxy import local_proxy
+
+    token = base64.b64encode(b"bob:PW5ecret").decode()
+    answer = f"HTTP/1.1 407 Denied for Basic {token}\r\nProxy-Authenticate: Basic\r\n\r\n"
+    with local_proxy(answer.encode()) as proxy:
+        code = cli.main(["verify", "--proxy-url", f"http://bob:PW5ecret@127.0.0.1:{proxy.port}",
+                         "--timeout", "5", "--debug"])
+    out, err = capsysbinary.readouterr()
+    assert code == 1 and out == b""
+    assert b"rejected the credentials of user 'bob'" in err and b"407" in err
+    assert token.encode() not in err and b"PW5ecret" not in err

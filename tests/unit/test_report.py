@@ -61,3 +61,44 @@ def test_a_hidden_password_is_masked_as_user_stars_too(password):
 def test_the_placeholder_our_hints_show_is_not_masked():
     text = said(UsageError("x", hint="use the form http://[user:password@]proxy.example.com"))
     assert "http://[user:password@]proxy.example.com" in text
+
+
+def test_a_long_value_in_an_error_is_masked_in_linear_time():
+    """The masking pattern backtracks over a word as long as the word: an error that quoted a
+    100 KB name took minutes. Only words with an '@' are looked at, and a long one not shown."""
+    import time
+
+    name = "x" * 200_000
+    started = time.perf_counter()
+    text = said(OceanProxyError(f"workload Deployment/{name} and {name}:{name}@{name}"))
+    assert time.perf_counter() - started < 5  # quadratic: over a minute on this input
+    assert f"Deployment/{name} and (a long value with an '@', not shown)" in text
+    assert said(OceanProxyError("see http://bob:s3cret@proxy:3128")) == \
+        "ocean-proxy: error: see http://bob:***@proxy:3128\n"
+
+
+def test_control_characters_from_the_input_are_escaped_in_every_message():
+    messages, errors = io.StringIO(), io.StringIO()
+    reporter = Reporter(messages, [errors])
+    reporter.warning("NO_PROXY entry 'a\x1b[2Jb'")
+    reporter.error(OceanProxyError("workload 'a\x07\x00b'", hint="x\x1by"))
+    assert messages.getvalue() == "ocean-proxy: warning: NO_PROXY entry 'a\\x1b[2Jb'\n"
+    assert errors.getvalue() == ("ocean-proxy: error: workload 'a\\x07\\x00b'\n"
+                                 "ocean-proxy: hint: x\\x1by\n")
+
+
+def test_a_token_as_user_name_is_hidden_even_with_an_empty_password():
+    assert "SECRETTOKEN123abc" in \
+        credentials_in(["--proxy-url=http://SECRETTOKEN123abc:@proxy.corp:3128"])
+
+
+def test_the_basic_credentials_as_sent_to_the_proxy_are_hidden_too():
+    import base64
+
+    hidden = credentials_in(["http://bob:s3cret%40x@proxy.corp:3128"])
+    assert base64.b64encode(b"bob:s3cret@x").decode() in hidden
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide(hidden)
+    reporter.error(OceanProxyError("407 Denied for Basic Ym9iOnMzY3JldEB4"))
+    assert "Ym9iOnMzY3JldEB4" not in stream.getvalue()

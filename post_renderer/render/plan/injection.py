@@ -7,7 +7,7 @@ must see (no CA configured, a CA Secret we cannot see, auto-update) are collecte
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import AutoUpdateError, BundleError, ManifestError
+from post_renderer.errors import AutoUpdateError, BundleError, ManifestError, clipped
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
@@ -244,10 +244,10 @@ def _check_new_secret_names(injection: Injection, release: Release) -> None:
         if len(name) <= OBJECT_NAME_LIMIT and _OBJECT_NAME.fullmatch(name):
             continue
         owner = release.workloads[0] if release.workloads else None
-        named_after = f", named after {_printable(owner.describe())}," if owner else ""
+        named_after = f", named after {clipped(_printable(owner.describe()))}," if owner else ""
         raise ManifestError(
-            f"the Secret '{_printable(name)}' that would be added{named_after} is not a valid "
-            "Kubernetes name",
+            f"the Secret '{clipped(_printable(name))}' that would be added{named_after} is "
+            "not a valid Kubernetes name",
             hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
                  f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
         )

@@ -8,7 +8,7 @@ to) and for the top-level ``kind:`` picks them; every other document stays bytes
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from post_renderer.errors import ManifestError, TargetError
+from post_renderer.errors import ManifestError, TargetError, clipped
 from post_renderer.render.release.agents import recognise, scan_patterns
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.workloads import WorkloadRef
@@ -220,7 +220,7 @@ def _is_target(resource: Resource, refs: Sequence[WorkloadRef]) -> bool:
 
 def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) -> None:
     found = {(w.kind, w.name) for w in workloads}
-    missing = [str(r) for r in refs if (r.kind, r.name) not in found]
+    missing = [clipped(str(r)) for r in refs if (r.kind, r.name) not in found]
     if missing:
         raise TargetError(
             f"workload {', '.join(missing)} is not in the manifests",

@@ -141,7 +141,9 @@ def document_end(data: bytes, chunk: Chunk) -> int:
 
 
 def line_pattern(key: str, value: str) -> LinePattern:
-    return LinePattern(key.encode(), value.encode())
+    # a "\ud800" escape in a double-quoted name reads as an unpaired surrogate: as such bytes
+    # it matches no line of a UTF-8 stream, which is what such a name is there
+    return LinePattern(key.encode(), value.encode("utf-8", "surrogatepass"))
 
 
 # one pattern per name a render looks for (a handful); bounded for a long-lived process
