@@ -65,7 +65,7 @@ class ProxyUrl(NamedTuple):
         if not self.has_credentials:
             return self.without_credentials
         # a user name without a password may be a token (some proxies take one so): hidden too
-        user = "***" if self.password is None else f"{self.username}:***"
+        user = f"{self.username}:***" if self.password else "***"
         return f"{self.scheme}://{user}@{self.netloc}"
 
     @property
@@ -145,6 +145,11 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
         password = pw if sep else None
         if not username:
             raise ProxyUrlError(f"{source} has credentials without a user name", hint=_HINT)
+        if "%" in match["userinfo"] and re.search(_CONTROL, percent_decoded(match["userinfo"])):
+            raise ProxyUrlError(
+                f"{source} has a control character (%00 to %1F, or %7F) in its credentials, "
+                "which no environment variable or Proxy-Authorization header can carry",
+                hint="check the percent-encoding of the user name and the password")
     return ProxyUrl(scheme, host, port, username, password, assumed, not match["port"])
 
 
@@ -163,6 +168,9 @@ def assumed_parts(url: ProxyUrl, source: str) -> str | None:
                    "on 3128 or 8080: write the port if yours is not on it")
     return (f"{source} has no {missing}: read as {url.redacted}, as the controller (Go) reads "
             f"it; {'; '.join(why)}")
+
+
+_CONTROL = r"[\x00-\x1f\x7f]"
 
 
 def _must_encode(source: str) -> ProxyUrlError:
@@ -212,6 +220,6 @@ def _check_host(host: str, source: str) -> str:
 def _check_port(port: str | None, scheme: str, source: str) -> int:
     if port is None or port == "":
         return DEFAULT_PORTS[scheme]
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:  # as Go reads it
         raise ProxyUrlError(f"{source} has an invalid port", hint=_HINT)
     return int(port)

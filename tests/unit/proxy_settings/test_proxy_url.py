@@ -29,6 +29,8 @@ def test_the_password_is_kept_as_written_and_shown_only_as_stars():
 def test_a_user_without_a_password_is_hidden_as_it_may_be_a_token():
     url = parse_proxy_url("http://s3cr3ttoken@proxy.corp:3128")
     assert url.redacted == "http://***@proxy.corp:3128"
+    assert parse_proxy_url("http://s3cr3ttoken:@proxy.corp:3128").redacted == \
+        "http://***@proxy.corp:3128"  # an empty password: the same
     url = parse_proxy_url("http://alice@proxy.corp:3128")
     assert url.for_fluent_bit == "http://alice:@proxy.corp:3128"
 
@@ -50,6 +52,10 @@ def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
     ("http://:s3cret@proxy.corp:3128", "without a user name"),
     ("http://alice:s3cr^t@proxy.corp:3128", "must be percent-encoded"),
     ("http://alice:s3 cret@proxy.corp:3128", "spaces or control characters"),
+    ("http://proxy.corp:\uff13\uff11\uff12\uff18", "invalid port"),  # full-width 3128
+    ("http://alice:s3cret%00@proxy.corp:3128", "control character"),
+    ("http://alice:s3cret%0A@proxy.corp:3128", "control character"),
+    ("http://alice%7F:s3cret@proxy.corp:3128", "control character"),
 ])
 def test_unusable_urls_are_refused_naming_the_source_and_never_the_url(text, words):
     with pytest.raises(ProxyUrlError) as caught:
