@@ -49,6 +49,8 @@ def directory_refusal(path: str) -> str | None:
         descriptor = os.open(path, _DIRECTORY)
     except FileNotFoundError:
         return None
+    except PermissionError:
+        return f"{path} cannot be opened (permission denied)"
     except OSError:
         return f"{path} is a symbolic link or not a directory"
     try:

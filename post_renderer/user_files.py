@@ -24,3 +24,6 @@ def read_user_file(path: str, limit: int, what: str) -> bytes:
     except OSError as error:
         raise ConfigError(f"{what} {name} cannot be read ({error.strerror})",
                           hint="check the path") from None
+    except ValueError:  # a NUL or an unpaired surrogate (from a config file): no file has it
+        raise ConfigError(f"{what} {name} is not a file name a system can hold (a NUL or an "
+                          "unpaired surrogate in it)", hint="check the path") from None

@@ -325,3 +325,19 @@ def test_an_entry_written_by_another_version_is_a_miss(tmp_path, monkeypatch):
     assert FactCache(tmp_path, b"k" * 32).certificate(leaf.der).is_ca is True  # same version
     monkeypatch.setattr(fact_cache, "__version__", "0.1.0")
     assert FactCache(tmp_path, b"k" * 32).certificate(leaf.der).is_ca is False
+
+
+def test_a_cache_directory_the_user_cannot_open_is_refused_for_that(tmp_path, monkeypatch):
+    """Another user's 0700 directory: the open fails with EACCES (root, who runs the suite,
+    opens anything, so the kernel's answer is given here), and that is what the run says."""
+    real_open = os.open
+
+    def refused(path, flags, *args, **kwargs):
+        if os.fspath(path) == str(tmp_path / "theirs"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    (tmp_path / "theirs").mkdir(mode=0o700)
+    monkeypatch.setattr(os, "open", refused)
+    assert private_files.directory_refusal(str(tmp_path / "theirs")) == \
+        f"{tmp_path / 'theirs'} cannot be opened (permission denied)"

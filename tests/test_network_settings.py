@@ -43,8 +43,9 @@ def test_server_name_defaults_to_the_target_host():
                               "http://alice:***@proxy.corp:3128")
 
 
-@pytest.mark.parametrize("timeout", [0.0, -1.0, float("nan"), float("inf")])
-def test_timeout_must_be_a_positive_finite_number(timeout):
+@pytest.mark.parametrize("timeout", [0.0, -1.0, float("nan"), float("inf"), 1e-300, 1e308,
+                                     99999999999.0])
+def test_timeout_must_be_a_number_of_seconds_a_socket_takes(timeout):
     with pytest.raises(UsageError, match="--timeout"):
         settings(timeout=timeout)
 

@@ -12,7 +12,6 @@ when ``--debug`` is given; the lines name the proxy by its redacted URL only.
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ StepLog = Callable[[str], None]
 
 _HOST = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$")
 _ENDPOINT_HINT = "use HOST:PORT, for example api.spotinst.io:443"
+MIN_TIMEOUT, MAX_TIMEOUT = 0.01, 3600.0  # each network step, in seconds
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def network_settings(*, proxy_url: str, target: str, server_name: str | None, ti
     name = server_name.strip().lower().rstrip(".") if server_name else endpoint.host
     if server_name is not None and not _HOST.match(name):
         raise UsageError("--servername is not a host name", hint="for example api.spotinst.io")
-    if not (timeout > 0 and math.isfinite(timeout)):
-        raise UsageError("--timeout must be a positive number of seconds",
-                         hint="for example --timeout 10")
+    if not (MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):  # NaN too; beyond, sockets overflow
+        raise UsageError(f"--timeout must be a number of seconds from {MIN_TIMEOUT} to "
+                         f"{MAX_TIMEOUT}", hint="for example --timeout 10")
     return NetworkSettings(proxy, endpoint, name, float(timeout), log)
