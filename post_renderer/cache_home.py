@@ -14,6 +14,7 @@ import stat
 from collections.abc import Mapping
 
 from post_renderer.private_files import create_file, read_opened, refusal, remove_written
+from post_renderer.switches import switch
 
 _SECRET = 32  # bytes of the user's cache secret
 # Earlier builds of ocean-proxy kept whole renders in outputs/ under the cache directory: files
@@ -26,7 +27,7 @@ _EARLIER_RENDER_HEADER = b"ocean-proxy output 1\n"
 
 def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | None:
     """The directory the cache goes under, or None when it is turned off."""
-    if disabled or environ.get("OCEAN_PROXY_NO_CACHE", "") not in ("", "0"):
+    if disabled or switch(environ, "OCEAN_PROXY_NO_CACHE"):
         return None
     return environ.get("OCEAN_PROXY_CACHE_DIR") or os.path.join(helm_home(environ, "CACHE"),
                                                                 "ocean-proxy")

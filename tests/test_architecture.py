@@ -34,7 +34,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "post_renderer"
 SHARED = {"errors", "proxy_settings", "user_files", "output_file", "cache_home", "private_files",
-          "__init__", "__version__"}
+          "switches", "__init__", "__version__"}
 # floor -> the floors it may import (besides itself and the shared ground)
 ALLOWED = {
     "trust": set(),

@@ -220,12 +220,23 @@ def three_ways(tmp_path: Path, *args: str | Path, stdin: bytes = b""):
     return cold, warm, off
 
 
-def test_the_environment_turns_the_cache_off(tmp_path):
+@pytest.mark.parametrize("value, cache_on", [("1", False), ("true", False), ("false", True),
+                                             ("0", True)])
+def test_the_environment_turns_the_cache_off_and_only_when_it_says_so(value, cache_on, tmp_path):
     path = tmp_path / "ca.pem"
     path.write_bytes(certs.root("Env Root CA").pem)
-    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"), OCEAN_PROXY_NO_CACHE="1")
+    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"), OCEAN_PROXY_NO_CACHE=value)
     assert ocean_proxy("check-bundle", path, env=env).returncode == 0
-    assert not (tmp_path / "cache").exists()
+    assert (tmp_path / "cache").exists() == cache_on  # "false" turned it off before
+
+
+def test_a_switch_that_is_neither_on_nor_off_is_an_error(tmp_path):
+    path = tmp_path / "ca.pem"
+    path.write_bytes(certs.root("Env Root CA").pem)
+    run = ocean_proxy("check-bundle", path, env=clean_env(
+        OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"), OCEAN_PROXY_NO_CACHE="maybe"))
+    assert run.returncode == 1 and run.stdout == b""
+    assert "error: OCEAN_PROXY_NO_CACHE is neither on nor off" in run.stderr
 
 
 @pytest.mark.parametrize("name", sorted(ALL_BUNDLES))

@@ -24,6 +24,7 @@ from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES, split_paths
 from post_renderer.render.release.workloads import WorkloadRef, parse_workload_ref
 from post_renderer.render.stream.kube import YamlNode
+from post_renderer.switches import switch
 from post_renderer.trust import MAX_CA_FILE_BYTES
 from post_renderer.user_files import read_user_file
 
@@ -106,7 +107,7 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
         workloads=tuple(parse_workload_ref(w, workloads.source)
                         for w in workloads.value) if workloads else (),
         auto_update=policy,
-        strict=bool(getattr(flags, "strict", False)) or environ.get("OCEAN_PROXY_STRICT") == "true",
+        strict=bool(getattr(flags, "strict", False)) or switch(environ, "OCEAN_PROXY_STRICT"),
     )
 
 
