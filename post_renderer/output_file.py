@@ -25,7 +25,9 @@ _IN_PLACE_ROOTS = ("/proc/", "/dev/")
 def write_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE) -> None:
     """Write ``data`` to ``path``: atomically for a regular file, in place for anything else.
 
-    A new file gets ``new_file_mode`` less the umask (0600 for files that hold secrets).
+    A new file gets ``new_file_mode`` less the umask (0600 for files that hold secrets); a file
+    replaced keeps its mode and owner, less what group and others had for files that hold
+    secrets.
     """
     try:
         status = os.stat(path)
@@ -78,8 +80,8 @@ def _replace(path: str, target: str, data: bytes, status: os.stat_result | None,
         raise _error(path, error) from None
     try:
         with os.fdopen(handle, "wb") as stream:
-            if status is not None:
-                _keep_mode_and_owner(stream.fileno(), status)
+            if status is not None:  # a file for secrets stays its owner's alone
+                _keep_mode_and_owner(stream.fileno(), status, private=not new_file_mode & 0o077)
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
@@ -92,8 +94,9 @@ def _replace(path: str, target: str, data: bytes, status: os.stat_result | None,
         raise
 
 
-def _keep_mode_and_owner(fd: int, status: os.stat_result) -> None:
-    os.fchmod(fd, stat.S_IMODE(status.st_mode))
+def _keep_mode_and_owner(fd: int, status: os.stat_result, private: bool) -> None:
+    mode = stat.S_IMODE(status.st_mode)
+    os.fchmod(fd, mode & ~0o077 if private else mode)
     if (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
         with contextlib.suppress(OSError):  # only root may give a file away
             os.fchown(fd, status.st_uid, status.st_gid)

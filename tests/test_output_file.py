@@ -50,6 +50,18 @@ def test_an_existing_file_keeps_its_mode(tmp_path, mode):
     assert target.read_bytes() == b"new"
 
 
+@pytest.mark.parametrize("mode, kept", [(0o600, 0o600), (0o640, 0o600), (0o644, 0o600),
+                                        (0o755, 0o700)])
+def test_an_existing_file_for_secrets_keeps_its_mode_for_its_owner_alone(tmp_path, mode, kept):
+    target = tmp_path / "secrets.yaml"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+
+    write_output(str(target), b"kind: Secret", new_file_mode=0o600)
+
+    assert stat.S_IMODE(os.stat(target).st_mode) == kept
+
+
 def test_a_symlink_is_written_through_and_stays_a_link(tmp_path):
     (tmp_path / "real").mkdir()
     real = tmp_path / "real" / "ca.pem"

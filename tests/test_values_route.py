@@ -334,6 +334,24 @@ def test_a_chart_without_its_label_is_refused_for_the_proxy_url_its_controller_r
     assert not (tmp_path / "secrets.yaml").exists()
 
 
+@pytest.mark.parametrize("read_by", ["--values", "--filename", "--config"])
+def test_secrets_may_not_replace_a_file_the_run_reads(read_by, helm3, net_pki, tmp_path):
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
+    manifests = tmp_path / "manifests.yaml"
+    manifests.write_text(routes.rendered())
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("noProxy: [.corp.example]\n")
+    named = {"--values": routes.user_file, "--filename": manifests, "--config": config}[read_by]
+    before = named.read_bytes()
+
+    run = ocean_proxy("values", "--values", routes.user_file, "--filename", manifests,
+                      "--config", config, "--secrets", named)
+
+    assert run.returncode == 2 and run.stdout == b""
+    assert f"--secrets names the file {read_by} reads" in run.stderr
+    assert named.read_bytes() == before
+
+
 def test_the_secrets_carry_helms_ownership_of_the_release_and_keep(helm3, net_pki, tmp_path):
     routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
 

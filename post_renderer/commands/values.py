@@ -25,7 +25,14 @@ import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import AutoUpdateError, ConfigError, OverlayError, TargetError, shown
+from post_renderer.errors import (
+    AutoUpdateError,
+    ConfigError,
+    OverlayError,
+    TargetError,
+    UsageError,
+    shown,
+)
 from post_renderer.render.release.settings import UserSettings
 from post_renderer.user_files import read_user_file
 
@@ -160,12 +167,30 @@ def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
     return name, namespace
 
 
+def _check_secrets_file_is_new_to_this_run(args: Any) -> None:
+    """--secrets must not name a file this run reads: it would be replaced by the Secrets."""
+    import os
+
+    read = [("--values", path) for path in args.values] + [("--filename", args.filename)]
+    if getattr(args, "config", None):
+        read.append(("--config", args.config))
+    for flag, path in read:
+        try:
+            same = path != "-" and os.path.samefile(args.secrets, path)
+        except (OSError, ValueError):  # one of them does not exist (yet): not the same
+            same = False
+        if same:
+            raise UsageError(f"--secrets names the file {flag} reads: writing the Secrets there "
+                             "would replace it", hint="name a new file for the Secrets")
+
+
 def run(args: Any, said: Outcome) -> Outcome:
     import os
 
     from post_renderer.commands.render import read_manifests
     from post_renderer.render.release.settings import read_settings
 
+    _check_secrets_file_is_new_to_this_run(args)
     user = read_settings(args, os.environ)
     result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values),
                             Owner(args.release, args.namespace))
