@@ -55,3 +55,18 @@ def test_bad_proxy_url_never_echoes_it():
         settings(proxy_url="socks5://alice:s3cret@proxy.corp:1080")
 
     assert "s3cret" not in raised.value.message
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda tmp_path: str(tmp_path / "missing.pem"), "no such file"),
+    (lambda tmp_path: str(tmp_path), "not a file"),
+    (lambda tmp_path: "/dev/zero", "not a file"),
+])
+def test_public_roots_that_are_not_a_file_say_which_it_is(tmp_path, make, says):
+    from post_renderer.errors import ConfigError
+    from post_renderer.network.public_roots import resolve_public_roots
+
+    path = make(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        resolve_public_roots(path)
+    assert caught.value.message == f"--public-roots {path}: {says}"

@@ -12,7 +12,7 @@ import os
 import ssl
 from dataclasses import dataclass
 
-from post_renderer.errors import ConfigError
+from post_renderer.errors import ConfigError, shown
 from post_renderer.network.tls_session import trusting
 
 _HINT = "give a PEM file of public roots with --public-roots FILE, e.g. the ca-certificates " \
@@ -51,7 +51,9 @@ def resolve_public_roots(option: str | None) -> PublicRoots:
     environ = os.environ
     if option:
         if not os.path.isfile(option):
-            raise ConfigError(f"--public-roots {option}: no such file", hint=_HINT)
+            problem = "not a file" if os.path.exists(option) else "no such file"
+            raise ConfigError(f"--public-roots {shown(option, quoted=False)}: {problem}",
+                              hint=_HINT)
         return PublicRoots(f"--public-roots {option}", option)
     named = [f"{var}={environ[var]}" for var in ("SSL_CERT_FILE", "SSL_CERT_DIR")
              if environ.get(var)]
