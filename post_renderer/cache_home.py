@@ -67,6 +67,9 @@ def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
         why = refusal(found, f"the cache key {path}")
         if why is not None:
             return None, why
+        if found.st_size != _SECRET:  # cut short, or not a key we made
+            return None, f"the cache key {path} is not {_SECRET} bytes (delete it: a new one " \
+                         "is made)"
         secret = read_opened(path, _SECRET)
         return (secret if secret is not None and len(secret) == _SECRET else None), None
     return None, None

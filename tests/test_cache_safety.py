@@ -310,6 +310,18 @@ def test_fact_cache_for_says_why_a_shared_directory_is_not_used(tmp_path):
                                     "users (chmod go= it)")
 
 
+@pytest.mark.parametrize("content", [b"", b"x" * 31, b"x" * 33])
+def test_a_key_of_the_wrong_size_is_not_used_and_the_run_says_why(content, tmp_path):
+    key = tmp_path / "key"
+    key.write_bytes(content)
+    key.chmod(0o600)
+    facts = fact_cache_for({"OCEAN_PROXY_CACHE_DIR": str(tmp_path / "cache"),
+                            "OCEAN_PROXY_CACHE_KEY_FILE": str(key)})
+    assert facts.directory is None
+    assert facts.unused_because == (f"{NOT_USED}: the cache key {key} is not 32 bytes (delete "
+                                    "it: a new one is made)")
+
+
 # -- what an entry is bound to ----------------------------------------------------------------
 
 
