@@ -28,7 +28,15 @@ import yaml
 from .agent_charts import LEGACY_CONTROLLER_CHART
 from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
 from .chart_render import NAMESPACE, RELEASE
-from .conftest import FIXTURE_CHART, Run, clean_env, ocean_proxy, post_renderer, run_command
+from .conftest import (
+    FIXTURE_CHART,
+    VENV_BIN,
+    Run,
+    clean_env,
+    ocean_proxy,
+    post_renderer,
+    run_command,
+)
 from .kubelet_view import container_view
 from .netfixtures.fixtures import PROXY_PASSWORD
 from .pod_sandbox import Image
@@ -350,6 +358,19 @@ def test_secrets_may_not_replace_a_file_the_run_reads(read_by, helm3, net_pki, t
     assert run.returncode == 2 and run.stdout == b""
     assert f"--secrets names the file {read_by} reads" in run.stderr
     assert named.read_bytes() == before
+
+
+def test_secrets_may_not_go_to_the_file_standard_output_goes_to(helm3, net_pki, tmp_path):
+    import subprocess
+
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
+    both = tmp_path / "out.yaml"
+    with both.open("wb") as stdout:  # as '--secrets out.yaml > out.yaml' in a shell
+        run = subprocess.run([VENV_BIN / "ocean-proxy", "values", "--values", routes.user_file,
+                              "--secrets", both], input=routes.rendered().encode(),
+                             stdout=stdout, stderr=subprocess.PIPE, env=clean_env(), check=False)
+    assert run.returncode == 2 and both.read_bytes() == b""
+    assert b"--secrets names the file standard output goes to" in run.stderr
 
 
 def test_the_secrets_carry_helms_ownership_of_the_release_and_keep(helm3, net_pki, tmp_path):

@@ -182,6 +182,13 @@ def _check_secrets_file_is_new_to_this_run(args: Any) -> None:
         if same:
             raise UsageError(f"--secrets names the file {flag} reads: writing the Secrets there "
                              "would replace it", hint="name a new file for the Secrets")
+    try:
+        into_stdout = os.path.samestat(os.stat(args.secrets), os.fstat(1))
+    except (OSError, ValueError):
+        into_stdout = False
+    if into_stdout:
+        raise UsageError("--secrets names the file standard output goes to: the values and the "
+                         "Secrets would end up in one file", hint="name another file for either")
 
 
 def run(args: Any, said: Outcome) -> Outcome:
