@@ -21,6 +21,19 @@ def shown(value: str, *, quoted: bool = True) -> str:
     return f"'{value}'" if quoted else value
 
 
+def visible(text: str) -> str:
+    r"""``text`` with control and other invisible characters escaped: a value from the input
+    can hold an ESC that would clear the terminal, a NUL, or a line break.
+
+        >>> visible("a\x1b[2Jb")
+        'a\\x1b[2Jb'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def clipped(text: str, limit: int = 120) -> str:
     """A name from the input, for a message: itself, or its start and its length when long.
 

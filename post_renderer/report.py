@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from post_renderer.errors import OceanProxyError
+from post_renderer.errors import OceanProxyError, visible
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -43,35 +43,37 @@ class Reporter:
         self._hidden = sorted({*self._hidden, *secrets}, key=len, reverse=True)
 
     def notice(self, text: str) -> None:
-        self._write([self._messages], f"{PROGRAM}: {text}")
+        self._write([self._messages], [f"{PROGRAM}: {text}"])
 
     def warning(self, text: str) -> None:
         self.warnings += 1
-        self._write([self._messages], f"{PROGRAM}: warning: {text}")
+        self._write([self._messages], [f"{PROGRAM}: warning: {text}"])
 
     def detail(self, text: str) -> None:
         """An indented line of a longer explanation (``--explain``, reports)."""
-        self._write([self._messages], text)
+        self._write([self._messages], [text])
 
     def error(self, error: OceanProxyError) -> None:
         lines = [f"{PROGRAM}: error: {self._safe_line(error.message)}"]
         if error.hint:
             lines.append(f"{PROGRAM}: hint: {self._safe_line(error.hint)}")
-        self._write(self._errors, "\n".join(lines))
+        self._write(self._errors, lines)
 
     def _safe_line(self, text: str) -> str:
-        return self._without_hidden(_without_credentials(_visible(_one_line(text))))
+        return _without_credentials(_one_line(self._without_hidden(text)))
 
     def _without_hidden(self, text: str) -> str:
         for secret in self._hidden:
             text = text.replace(secret, "***")
         return text
 
-    def _write(self, streams: list[TextIO], text: str) -> None:
-        text = "\n".join(_visible(line) for line in self._without_hidden(text).split("\n"))
+    def _write(self, streams: list[TextIO], lines: list[str]) -> None:
+        """Each line as one line: hidden secrets out, then what is not printable escaped (a
+        line break in a value would start a line of its own, an ESC clear the terminal)."""
+        text = "".join(visible(self._without_hidden(line)) + "\n" for line in lines)
         for stream in streams:
             try:
-                stream.write(text + "\n")
+                stream.write(text)
                 stream.flush()
             except (OSError, ValueError):
                 continue
@@ -79,15 +81,6 @@ class Reporter:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _visible(text: str) -> str:
-    """``text`` with control and other invisible characters escaped (a value the user gave can
-    hold an ESC that would clear the terminal, or a NUL)."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in text)
 
 
 _PLACEHOLDER = r"\[?user:password@"  # the form our own hints show
@@ -134,12 +127,12 @@ def credentials_in(texts: Iterable[str]) -> list[str]:
             userinfo, at, _ = text[scheme_end:].rpartition("@")
             if not at:
                 continue
-            user, colon, password = userinfo.partition(":")
+            user, _, password = userinfo.partition(":")
             hidden = password if password else userinfo.removesuffix(":")  # else a token
             # as sent in Proxy-Authorization: Basic, which a proxy may quote back
-            basic = base64.b64encode(
+            basic = base64.b64encode(  # a user alone is sent as "user:"
                 f"{percent_decoded(user)}:{percent_decoded(password)}".encode(
-                    "utf-8", "surrogateescape")).decode("ascii") if colon else ""
+                    "utf-8", "surrogateescape")).decode("ascii")
             for secret in (hidden, percent_decoded(hidden), basic):
                 if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
                     found.append(secret)

@@ -83,3 +83,13 @@ def test_stdin_is_read_with_a_dash():
     run = ocean_proxy("check-bundle", "-", stdin=root.pem)
     assert run.returncode == 0
     assert "stdin: certificate 1: ok" in run.text
+
+
+def test_the_text_report_escapes_control_characters_of_names_and_files(tmp_path):
+    path = tmp_path / "corp\x1b[31m.pem"
+    path.write_bytes(certs.root("Evil\x1b[2J\x07 Root CA").pem)
+
+    run = ocean_proxy("check-bundle", path)
+
+    assert b"\x1b" not in run.stdout and b"\x07" not in run.stdout
+    assert b"Evil\\x1b[2J\\x07 Root CA" in run.stdout and b"corp\\x1b[31m.pem" in run.stdout

@@ -22,7 +22,7 @@ import os
 import sys
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import BundleError
+from post_renderer.errors import BundleError, visible
 from post_renderer.trust import (
     MAX_CA_FILE_BYTES,
     BundleReport,
@@ -41,7 +41,9 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         said.notice(notice)
     for name in args.files:
         report.extend(inspect_bundle(_read(name), "stdin" if name == "-" else name, facts=facts))
-    text = json.dumps(_as_json(report), indent=2) if args.json else "\n".join(_as_text(report))
+    # the text report quotes file names and certificate names: escaped, like every message
+    text = json.dumps(_as_json(report), indent=2) if args.json else \
+        "\n".join(visible(line) for line in _as_text(report))
     said.write(text.encode("utf-8") + b"\n")
     try:
         report.trust_bundle()

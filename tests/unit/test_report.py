@@ -102,3 +102,18 @@ def test_the_basic_credentials_as_sent_to_the_proxy_are_hidden_too():
     reporter.hide(hidden)
     reporter.error(OceanProxyError("407 Denied for Basic Ym9iOnMzY3JldEB4"))
     assert "Ym9iOnMzY3JldEB4" not in stream.getvalue()
+
+
+def test_a_line_break_in_a_value_cannot_make_a_line_of_its_own():
+    stream = io.StringIO()
+    Reporter(stream).warning("NO_PROXY entry 'a\nocean-proxy: error: forged'")
+    assert stream.getvalue() == \
+        "ocean-proxy: warning: NO_PROXY entry 'a\\nocean-proxy: error: forged'\n"
+
+
+def test_a_hidden_secret_with_an_invisible_character_is_still_hidden():
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide(credentials_in(["--proxy-ur=http://bob:it's a\u200bs3cret pass@proxy:3128"]))
+    reporter.error(UsageError("unknown flag --proxy-ur=http://bob:it's a\u200bs3cret pass@proxy"))
+    assert "s3cret" not in stream.getvalue()

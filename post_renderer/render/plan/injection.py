@@ -7,7 +7,7 @@ must see (no CA configured, a CA Secret we cannot see, auto-update) are collecte
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import AutoUpdateError, BundleError, ManifestError, clipped
+from post_renderer.errors import AutoUpdateError, BundleError, ManifestError, clipped, visible
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
@@ -244,18 +244,13 @@ def _check_new_secret_names(injection: Injection, release: Release) -> None:
         if len(name) <= OBJECT_NAME_LIMIT and _OBJECT_NAME.fullmatch(name):
             continue
         owner = release.workloads[0] if release.workloads else None
-        named_after = f", named after {clipped(_printable(owner.describe()))}," if owner else ""
+        named_after = f", named after {clipped(visible(owner.describe()))}," if owner else ""
         raise ManifestError(
-            f"the Secret '{clipped(_printable(name))}' that would be added{named_after} is "
+            f"the Secret '{clipped(visible(name))}' that would be added{named_after} is "
             "not a valid Kubernetes name",
             hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
                  f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
         )
-
-
-def _printable(text: str) -> str:
-    """``text`` on one line, with tabs, line breaks and other invisible characters escaped."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def _proxy_of_another_release(chart: ChartSettings, release: Release) -> KeyRef | None:
