@@ -342,21 +342,31 @@ def test_a_chart_without_its_label_is_refused_for_the_proxy_url_its_controller_r
     assert not (tmp_path / "secrets.yaml").exists()
 
 
-@pytest.mark.parametrize("read_by", ["--values", "--filename", "--config"])
+@pytest.mark.parametrize("read_by", [
+    "--values", "--filename", "the config file", "a CA file from --ca-file",
+    "a CA file from OCEAN_PROXY_CA_FILE", "a CA file from config file"])
 def test_secrets_may_not_replace_a_file_the_run_reads(read_by, helm3, net_pki, tmp_path):
     routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
     manifests = tmp_path / "manifests.yaml"
     manifests.write_text(routes.rendered())
+    ca = tmp_path / "corp-ca.pem"
+    ca.write_bytes(net_pki.corp_root_file.read_bytes())
     config = tmp_path / "ocean-proxy.yaml"
-    config.write_text("noProxy: [.corp.example]\n")
-    named = {"--values": routes.user_file, "--filename": manifests, "--config": config}[read_by]
+    config.write_text("noProxy: [.corp.example]\n"
+                      + ("caFiles: [corp-ca.pem]\n" if read_by.endswith("config file") else ""))
+    flags = ["--ca-file", ca] if read_by.endswith("--ca-file") else []
+    env = clean_env(OCEAN_PROXY_CONFIG=str(config))  # the config file from the environment
+    if read_by.endswith("OCEAN_PROXY_CA_FILE"):
+        env["OCEAN_PROXY_CA_FILE"] = str(ca)
+    named = {"--values": routes.user_file, "--filename": manifests,
+             "the config file": config}.get(read_by, ca)
     before = named.read_bytes()
 
-    run = ocean_proxy("values", "--values", routes.user_file, "--filename", manifests,
-                      "--config", config, "--secrets", named)
+    run = ocean_proxy("values", "--values", routes.user_file, "--filename", manifests, *flags,
+                      "--secrets", named, env=env)
 
-    assert run.returncode == 2 and run.stdout == b""
-    assert f"--secrets names the file {read_by} reads" in run.stderr
+    assert run.returncode == 2 and run.stdout == b"", run.stderr
+    assert f"--secrets names a file this run reads ({read_by}" in run.stderr
     assert named.read_bytes() == before
 
 

@@ -22,6 +22,7 @@ has them, adopts them, and one back to the values route leaves them in place.
 
 import io
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.commands import Outcome
@@ -167,21 +168,28 @@ def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
     return name, namespace
 
 
-def _check_secrets_file_is_new_to_this_run(args: Any) -> None:
-    """--secrets must not name a file this run reads: it would be replaced by the Secrets."""
+def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
+                                           environ: Mapping[str, str]) -> None:
+    """--secrets must not name a file this run reads (it would be replaced by the Secrets),
+    nor the one standard output goes to."""
     import os
 
     read = [("--values", path) for path in args.values] + [("--filename", args.filename)]
-    if getattr(args, "config", None):
-        read.append(("--config", args.config))
-    for flag, path in read:
+    config = args.config or environ.get("OCEAN_PROXY_CONFIG")
+    if config:
+        read.append(("the config file", config))
+    if user.ca_files:
+        read += [(f"a CA file from {user.ca_files.source}", path)
+                 for path, _ in user.ca_files.value]
+    for what, path in read:
         try:
             same = path != "-" and os.path.samefile(args.secrets, path)
         except (OSError, ValueError):  # one of them does not exist (yet): not the same
             same = False
         if same:
-            raise UsageError(f"--secrets names the file {flag} reads: writing the Secrets there "
-                             "would replace it", hint="name a new file for the Secrets")
+            raise UsageError(f"--secrets names a file this run reads ({what}): writing the "
+                             "Secrets there would replace it",
+                             hint="name a new file for the Secrets")
     try:
         into_stdout = os.path.samestat(os.stat(args.secrets), os.fstat(1))
     except (OSError, ValueError):
@@ -197,8 +205,8 @@ def run(args: Any, said: Outcome) -> Outcome:
     from post_renderer.commands.render import read_manifests
     from post_renderer.render.release.settings import read_settings
 
-    _check_secrets_file_is_new_to_this_run(args)
     user = read_settings(args, os.environ)
+    _check_secrets_file_is_new_to_this_run(args, user, os.environ)
     result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values),
                             Owner(args.release, args.namespace))
     for notice in result.notices:
