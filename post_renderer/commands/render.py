@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import LintError, ManifestError, UsageError, shown
-from post_renderer.switches import switch
 
 if TYPE_CHECKING:
     import argparse
@@ -54,8 +53,7 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         said.notice(notice)
     for warning in result.warnings:
         said.warning(warning)
-    _say_lints(result.lints, strict=args.strict or switch(os.environ, "OCEAN_PROXY_STRICT"),
-               said=said)
+    _say_lints(result.lints, strict=user.strict, said=said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
         return

@@ -37,6 +37,7 @@ from typing import Any
 
 from post_renderer import __version__
 from post_renderer.cache_home import cache_home, delete_earlier_renders, user_secret
+from post_renderer.errors import ConfigError
 from post_renderer.private_files import directory_refusal, prune, read_file, write_file
 from post_renderer.trust.certificate import Certificate, certificate_from_der
 from post_renderer.trust.finding import Finding
@@ -109,7 +110,11 @@ def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> Fac
     """The cache the environment asks for, or a disabled one: turned off, no secret, or a
     directory or key others could steer (then ``unused_because`` says why). Either way, the
     renders an earlier build kept in the cache directory are deleted (``deleted``)."""
-    home = cache_home(environ, disabled=disabled)
+    try:
+        home = cache_home(environ, disabled=disabled)
+    except ConfigError as error:  # OCEAN_PROXY_NO_CACHE neither on nor off: it is only speed
+        return FactCache(None, unused_because=f"the certificate cache is not used: "
+                                              f"{error.message}")
     if home is None:
         return FactCache(None)
     deleted = delete_earlier_renders(home)
