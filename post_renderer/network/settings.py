@@ -86,6 +86,6 @@ def network_settings(*, proxy_url: str, target: str, server_name: str | None, ti
     if server_name is not None and not _HOST.match(name):
         raise UsageError("--servername is not a host name", hint="for example api.spotinst.io")
     if not (MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):  # NaN too; beyond, sockets overflow
-        raise UsageError(f"--timeout must be a number of seconds from {MIN_TIMEOUT} to "
-                         f"{MAX_TIMEOUT}", hint="for example --timeout 10")
+        raise UsageError(f"--timeout must be a number of seconds from {MIN_TIMEOUT:g} to "
+                         f"{MAX_TIMEOUT:g}", hint="for example --timeout 10")
     return NetworkSettings(proxy, endpoint, name, float(timeout), log)

@@ -147,8 +147,9 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
             raise ProxyUrlError(f"{source} has credentials without a user name", hint=_HINT)
         if "%" in match["userinfo"] and re.search(_CONTROL, percent_decoded(match["userinfo"])):
             raise ProxyUrlError(
-                f"{source} has a control character (%00 to %1F, or %7F) in its credentials, "
-                "which no environment variable or Proxy-Authorization header can carry",
+                f"{source} has a control character (%00 to %1F, or %7F) in its credentials: "
+                "the log-shipper gets them decoded, where it would break its proxy URL (and "
+                "a NUL cannot be in its environment at all)",
                 hint="check the percent-encoding of the user name and the password")
     return ProxyUrl(scheme, host, port, username, password, assumed, not match["port"])
 

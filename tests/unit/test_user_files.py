@@ -26,7 +26,6 @@ def test_unreadable_files_are_named_with_what_they_are_for(tmp_path, make, words
     assert caught.value.message == f"CA file (from --ca-file) {path} {words}"
 
 
-
 @pytest.mark.parametrize("path", ["ca.pem\0x", "\ud800.pem"])
 def test_a_name_no_file_can_have_from_a_config_file_is_refused(path):
     with pytest.raises(ConfigError, match="is not a file name a system can hold"):
