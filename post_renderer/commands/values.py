@@ -21,6 +21,7 @@ has them, adopts them, and one back to the values route leaves them in place.
 """
 
 import io
+import os
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -34,7 +35,7 @@ from post_renderer.errors import (
     UsageError,
     shown,
 )
-from post_renderer.render.release.settings import UserSettings
+from post_renderer.render.release.settings import UserSettings, config_file
 from post_renderer.user_files import read_user_file
 
 if TYPE_CHECKING:
@@ -172,10 +173,8 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
                                            environ: Mapping[str, str]) -> None:
     """--secrets must not name a file this run reads (it would be replaced by the Secrets),
     nor the one standard output goes to."""
-    import os
-
     read = [("--values", path) for path in args.values] + [("--filename", args.filename)]
-    config = args.config or environ.get("OCEAN_PROXY_CONFIG")
+    config = config_file(args, environ)
     if config:
         read.append(("the config file", config))
     if user.ca_files:
@@ -200,8 +199,6 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
 
 
 def run(args: Any, said: Outcome) -> Outcome:
-    import os
-
     from post_renderer.commands.render import read_manifests
     from post_renderer.render.release.settings import read_settings
 

@@ -303,7 +303,7 @@ def _blanked_warning(configmap: KeyRef, shared: str) -> str:
 
 
 def _ca_secret_to_write(chart: ChartSettings, release: Release,
-                               names: OwnedNames) -> tuple[KeyRef, bool]:
+                        names: OwnedNames) -> tuple[KeyRef, bool]:
     """Write into the chart's own CA Secret when it is ours to write: it holds nothing but CA
     files (the pods mount all of it); else into ours, which USER_ENV_CERTIFICATES then reads."""
     ref = chart.ca_ref

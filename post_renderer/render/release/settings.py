@@ -56,9 +56,14 @@ class UserSettings(NamedTuple):
         return bool(self.proxy_url or self.ca_files or self.no_proxy or self.workloads)
 
 
+def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str | None:
+    """The config file the settings come from: --config, else OCEAN_PROXY_CONFIG."""
+    return flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
+
+
 def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> UserSettings:
     """Resolve every setting from the flags, the environment and the config file."""
-    config_path = flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
+    config_path = config_file(flags, environ)
     config, config_dir = _read_config(config_path) if config_path else ({}, ".")
     config_source = f"config file {shown(config_path, quoted=False)}" if config_path else ""
 
