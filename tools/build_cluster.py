@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 MODULE = Path(__file__).resolve().parent / "cluster"
-# installed name -> (package, the name `go build -o DIR/` gives it)
-SERVERS = {
+# installed name -> (package, the name `go build -o DIR/` gives it): the servers and yamltojson
+BINARIES = {
     "kube-apiserver": ("k8s.io/kubernetes/cmd/kube-apiserver", "kube-apiserver"),
     "etcd": ("go.etcd.io/etcd/server/v3", "server"),
     "yamltojson": ("ocean-proxy.test/cluster/yamltojson", "yamltojson"),
@@ -95,7 +95,7 @@ def _ldflags() -> str:
 def build(go: str, into: Path) -> None:
     """``go build -v`` of the servers and yamltojson into ``into``, a progress line per
     hundred packages."""
-    packages = [package for package, _ in SERVERS.values()]
+    packages = [package for package, _ in BINARIES.values()]
     print("listing the packages to build (a first run downloads the Go modules now)",
           flush=True)
     listed = subprocess.run([go, "list", "-deps", *packages], cwd=MODULE, env=_go_env(),
@@ -131,18 +131,18 @@ def install(tools: Path) -> None:
     target = home / pin_digest()
     with (home / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # clones sharing .tools wait for one build
-        if not all((target / name).is_file() for name in SERVERS):
+        if not all((target / name).is_file() for name in BINARIES):
             partial = home / f"{target.name}.partial"
             shutil.rmtree(partial, ignore_errors=True)
             partial.mkdir()
             build(find_go(tools), partial)
-            for name, (_, built_as) in SERVERS.items():
+            for name, (_, built_as) in BINARIES.items():
                 (partial / built_as).rename(partial / name)
             shutil.rmtree(target, ignore_errors=True)
             partial.rename(target)
         bin_dir = tools / "bin"
         bin_dir.mkdir(exist_ok=True)
-        for name in SERVERS:
+        for name in BINARIES:
             link = bin_dir / name
             wanted = os.path.relpath(target / name, bin_dir)
             if not link.is_symlink() or os.readlink(link) != wanted:
