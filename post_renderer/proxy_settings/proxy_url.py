@@ -202,6 +202,11 @@ def _check_authority(value: str, source: str) -> None:
     host = re.split(r"[/?#]", host_and_port, maxsplit=1)[0]
     if not host or host.startswith(":"):
         raise ProxyUrlError(f"{source} has no host", hint=_HINT)
+    if host.startswith("[") and "%" in host.partition("]")[0]:
+        raise ProxyUrlError(
+            f"{source} has an IPv6 zone (the '%' part): it names a network interface of one "
+            "machine, which the pods do not share",
+            hint="give the proxy's routable IPv6 address or its host name")
 
 
 def _check_host(host: str, source: str) -> str:

@@ -49,6 +49,8 @@ def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
     ("http://proxy.corp:3128/path", "has a path"),
     ("http://-bad-.corp:3128", "invalid host name"),
     ("http://[fd00::1::2]:3128", "invalid IPv6"),
+    ("http://[fe80::1%25eth0]:3128", "IPv6 zone"),
+    ("http://alice:s3cret@[fe80::1%eth0]:3128", "IPv6 zone"),
     ("http://:s3cret@proxy.corp:3128", "without a user name"),
     ("http://alice:s3cr^t@proxy.corp:3128", "must be percent-encoded"),
     ("http://alice:s3 cret@proxy.corp:3128", "spaces or control characters"),
