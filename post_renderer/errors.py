@@ -43,10 +43,20 @@ def clipped(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
+def one_line(text: str, limit: int = 120) -> str:
+    r"""Free text from elsewhere (a library's error, what a proxy answered), for a message:
+    invisible characters and runs of white space as one space, cut after ``limit``.
+
+        >>> one_line("Forbidden\r\n\x1b[31mred"), one_line("x" * 200, 10)
+        ('Forbidden [31mred', 'xxxxxxxxxx...')
+    """
+    clean = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return clean if len(clean) <= limit else clean[:limit] + "..."
+
+
 def short_error(error: Exception) -> str:
     """A library's error on one line, short enough for a message."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text[:120]
+    return one_line(str(error)) or type(error).__name__
 
 
 class OceanProxyError(Exception):

@@ -8,11 +8,11 @@ import pytest
 
 from post_renderer.errors import ProxyProtocolError
 from post_renderer.network.proxy_protocol import (
+    REASON_DISPLAY,
     connect_request,
     get_request,
     head_end,
     parse_response_head,
-    printable,
 )
 
 
@@ -65,5 +65,5 @@ def test_head_ends_at_the_first_blank_line():
 
 
 def test_what_the_proxy_says_is_made_safe_for_one_line():
-    assert printable("Forbidden\r\n\x1b[31mred") == "Forbidden [31mred"
-    assert printable("x" * 200, 10) == "xxxxxxxxxx..."
+    head = parse_response_head(b"HTTP/1.1 403 Forbidden\x1b[31m" + b"x" * 200 + b"\r\n\r\n")
+    assert head.reason == "Forbidden [31m" + "x" * (REASON_DISPLAY - 14) + "..."

@@ -13,8 +13,8 @@ import http.client
 import ssl
 from urllib.parse import urlsplit
 
-from post_renderer.errors import AiaFetchError
-from post_renderer.network.proxy_protocol import get_request, printable
+from post_renderer.errors import AiaFetchError, one_line
+from post_renderer.network.proxy_protocol import REASON_DISPLAY, get_request
 from post_renderer.network.settings import NetworkSettings
 from post_renderer.network.tunnel import connect_proxy, failure_reason
 from post_renderer.trust import Certificate, inspect_bundle
@@ -34,7 +34,7 @@ def usable_url(url: str) -> bool:
 def fetch_issuer_certificates(url: str, settings: NetworkSettings,
                               proxy_tls: ssl.SSLContext | None) -> list[Certificate]:
     """GET ``url`` through the proxy; the certificates in the answer, or AiaFetchError."""
-    shown = printable(url, 200)
+    shown = one_line(url, 200)
     if not usable_url(url):
         raise AiaFetchError(f"the CA Issuers URL '{shown}' is not a plain http:// URL",
                             hint=_HINT)
@@ -49,7 +49,7 @@ def fetch_issuer_certificates(url: str, settings: NetworkSettings,
         if response.status != 200:
             raise AiaFetchError(
                 f"fetching '{shown}' through the proxy gave {response.status} "
-                f"{printable(response.reason)}", hint=_HINT)
+                f"{one_line(response.reason, REASON_DISPLAY)}", hint=_HINT)
         body = response.read(MAX_ANSWER_BYTES + 1)
     except TimeoutError:
         raise AiaFetchError(f"no answer for '{shown}' within {settings.timeout:g}s",

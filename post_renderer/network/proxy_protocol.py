@@ -16,11 +16,11 @@ import base64
 from dataclasses import dataclass
 
 from post_renderer import __version__
-from post_renderer.errors import ProxyProtocolError
+from post_renderer.errors import ProxyProtocolError, one_line
 
 USER_AGENT = f"ocean-proxy/{__version__}"
 MAX_HEAD_BYTES = 64 * 1024
-_REASON_DISPLAY = 80
+REASON_DISPLAY = 80
 
 
 @dataclass(frozen=True)
@@ -82,20 +82,13 @@ def parse_response_head(head: bytes) -> ResponseHead:
             hint="check that --proxy-url names an HTTP proxy (http://host:port), not a SOCKS "
                  "proxy or a web server; for a proxy that expects TLS, use https://",
         )
-    reason = printable(parts[2] if len(parts) > 2 else "")
+    reason = one_line(parts[2] if len(parts) > 2 else "", REASON_DISPLAY)
     headers = []
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if sep and name.strip():
             headers.append((name.strip().lower(), value.strip()))
     return ResponseHead(int(parts[1]), reason, tuple(headers))
-
-
-def printable(text: str, limit: int = _REASON_DISPLAY) -> str:
-    """What the proxy said, made safe for one line of a message."""
-    clean = "".join(ch if ch.isprintable() else " " for ch in text)
-    clean = " ".join(clean.split())
-    return clean if len(clean) <= limit else clean[:limit] + "..."
 
 
 def _is_status(text: str) -> bool:

@@ -24,6 +24,7 @@ from post_renderer.errors import (
     ProxyProtocolError,
     ProxyUnreachableError,
     TlsHandshakeError,
+    one_line,
 )
 from post_renderer.network.proxy_protocol import (
     MAX_HEAD_BYTES,
@@ -31,7 +32,6 @@ from post_renderer.network.proxy_protocol import (
     connect_request,
     head_end,
     parse_response_head,
-    printable,
 )
 from post_renderer.network.settings import NetworkSettings
 
@@ -238,7 +238,7 @@ def read_head(tunnel: Tunnel, deadline: float) -> tuple[bytes, bytes]:
 
 def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError:
     proxy = settings.proxy
-    offered = [printable(v, 40) for v in head.header_values("proxy-authenticate")]
+    offered = [one_line(v, 40) for v in head.header_values("proxy-authenticate")]
     schemes = sorted({value.split(" ", 1)[0].capitalize() for value in offered if value})
     if schemes and "Basic" not in schemes:
         return ProxyAuthError(
@@ -255,7 +255,7 @@ def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError
         )
     user = (proxy.basic_credentials() or ("", ""))[0]
     return ProxyAuthError(
-        f"the proxy {proxy.netloc} rejected the credentials of user '{printable(user, 40)}' "
+        f"the proxy {proxy.netloc} rejected the credentials of user '{one_line(user, 40)}' "
         f"({head.status_text})",
         hint="check the user and the password in --proxy-url; percent-encode @ : / and % in them",
     )

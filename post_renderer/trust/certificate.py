@@ -10,6 +10,7 @@ import functools
 import hashlib
 from typing import TYPE_CHECKING, NamedTuple
 
+from post_renderer.errors import clipped
 from post_renderer.trust.finding import Finding
 
 if TYPE_CHECKING:
@@ -101,6 +102,6 @@ def certificate_from_fields(fields: "X509Fields", subject_hash: str, issuer_hash
 
 
 def shorten(text: str) -> str:
-    """A name as messages show it: cut after 160 characters."""
-    return text if len(text) <= SUBJECT_DISPLAY else text[:SUBJECT_DISPLAY] + "..."
+    """A name as messages show it: its start and its length when it is long."""
+    return clipped(text, SUBJECT_DISPLAY)
 
