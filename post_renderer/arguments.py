@@ -86,8 +86,8 @@ def _add_cache_option(parser: argparse.ArgumentParser) -> None:
 
 def _add_network_options(parser: Parser) -> None:
     parser.add_argument(
-        "--proxy-url", required=True, metavar="URL",
-        help="the proxy, http://[user:password@]host:port or https://...",
+        "--proxy-url", metavar="URL",
+        help="the proxy, http://[user:password@]host:port or https://... [OCEAN_PROXY_URL]",
     )
     parser.hidden_aliases["--proxy"] = "--proxy-url"  # what verify and discover-ca said first
     parser.add_argument(

@@ -285,3 +285,12 @@ def test_unusable_proxy_url_is_refused_without_echoing_it(net_pki):
     error, _ = failure(run)
     assert "socks5" in error
     assert "Top-s3cret" not in run.stderr
+
+
+def test_the_proxy_with_its_password_can_come_from_ocean_proxy_url(auth_proxy, net_pki):
+    run = ocean_proxy("discover-ca", "--public-roots", net_pki.public_roots_file,
+                      env=clean_env(OCEAN_PROXY_URL=auth_proxy.credentials_url))
+
+    assert run.returncode == 0, run.stderr
+    assert ders(run.stdout) == [net_pki.corp_root.der]
+    assert PROXY_PASSWORD not in run.stderr and f"{PROXY_USER}:***@" in run.stderr

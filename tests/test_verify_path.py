@@ -158,3 +158,28 @@ def test_tls_handshake_that_stalls_in_the_tunnel_times_out(stalling_tunnel_serve
 
     assert "no TLS answer" in error and "within 0.5s" in error
     assert "--timeout" in hint
+
+
+def test_the_proxy_with_its_password_can_come_from_ocean_proxy_url(auth_proxy, net_pki):
+    # Helm 4's --debug logs a plugin's whole command line: a password stays out of it this way
+    run = ocean_proxy("verify", "--public-roots", net_pki.public_roots_file,
+                      "--ca-file", str(net_pki.corp_root_file),
+                      env=clean_env(OCEAN_PROXY_URL=auth_proxy.credentials_url))
+
+    assert run.returncode == 0, run.stderr
+    assert "verified" in run.stderr and PROXY_PASSWORD not in run.stderr
+
+
+def test_the_flag_wins_over_ocean_proxy_url(auth_proxy, net_pki):
+    run = verify(auth_proxy.credentials_url, net_pki, "--ca-file", str(net_pki.corp_root_file),
+                 env=clean_env(OCEAN_PROXY_URL=f"http://127.0.0.1:{closed_port()}"))
+
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "discover-ca"])
+def test_without_any_proxy_the_usage_error_names_both_ways_to_give_it(command):
+    run = ocean_proxy(command, env=clean_env())
+
+    error, _ = failure(run, exit_code=2)
+    assert "--proxy-url" in error and "OCEAN_PROXY_URL" in error

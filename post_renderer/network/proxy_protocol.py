@@ -79,7 +79,7 @@ def parse_response_head(head: bytes) -> ResponseHead:
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not _is_status(parts[1]):
         raise ProxyProtocolError(
             "the proxy's answer is not HTTP",
-            hint="check that --proxy-url names an HTTP proxy (http://host:port), not a SOCKS "
+            hint="check that the proxy URL names an HTTP proxy (http://host:port), not a SOCKS "
                  "proxy or a web server; for a proxy that expects TLS, use https://",
         )
     reason = one_line(parts[2] if len(parts) > 2 else "", REASON_DISPLAY)

@@ -82,18 +82,18 @@ def connect_proxy(settings: NetworkSettings, proxy_tls: ssl.SSLContext | None) -
     except TimeoutError:
         raise ProxyUnreachableError(
             f"{where} did not accept a connection within {settings.timeout:g}s",
-            hint="check the host and port in --proxy-url, and that a firewall lets this machine "
+            hint="check the host and port in the proxy URL, and that a firewall lets this machine "
                  "reach it; --timeout gives it longer",
         ) from None
     except ConnectionRefusedError:
         raise ProxyUnreachableError(
             f"{where} refused the connection: nothing listens on that port",
-            hint="check the port in --proxy-url (3128 and 8080 are common)",
+            hint="check the port in the proxy URL (3128 and 8080 are common)",
         ) from None
     except OSError as error:
         raise ProxyUnreachableError(
             f"cannot connect to {where} ({error.strerror or type(error).__name__})",
-            hint="check the host and port in --proxy-url, and this machine's network",
+            hint="check the host and port in the proxy URL, and this machine's network",
         ) from None
     settings.log(f"connected to {proxy.netloc}")
     if proxy_tls is None:
@@ -118,12 +118,12 @@ def _resolve(host: str, port: int, settings: NetworkSettings) -> Sequence[_Addre
         raise ProxyUnreachableError(
             f"no answer from DNS for the proxy's host name '{host}' within "
             f"{settings.timeout:g}s",
-            hint="check the host in --proxy-url, and the DNS of this machine",
+            hint="check the host in the proxy URL, and the DNS of this machine",
         )
     if isinstance(answer[0], BaseException) or not answer[0]:
         raise ProxyUnreachableError(
             f"cannot resolve the proxy's host name '{host}'",
-            hint="check the host in --proxy-url, and the DNS of this machine",
+            hint="check the host in the proxy URL, and the DNS of this machine",
         )
     return answer[0]
 
@@ -201,7 +201,7 @@ def _exchange(tunnel: Tunnel, settings: NetworkSettings) -> bytes:
         raise ProxyProtocolError(
             f"the proxy {proxy.netloc} closed the connection instead of answering CONNECT "
             f"({failure_reason(error)})",
-            hint="check that --proxy-url names an HTTP proxy; for a proxy that expects TLS, use "
+            hint="check that the proxy URL names an HTTP proxy; for a proxy that expects TLS, use "
                  "https://",
         ) from None
     head = parse_response_head(raw)
@@ -223,13 +223,13 @@ def read_head(tunnel: Tunnel, deadline: float) -> tuple[bytes, bytes]:
     while (end := head_end(buffer)) < 0:
         if len(buffer) > MAX_HEAD_BYTES:
             raise ProxyProtocolError("the proxy's answer head is larger than 64 KiB",
-                                     hint="check that --proxy-url names an HTTP proxy")
+                                     hint="check that the proxy URL names an HTTP proxy")
         data = tunnel.recv(deadline)
         if not data:
             if not buffer:
                 raise ConnectionResetError(0, "no answer at all")
             raise ProxyProtocolError("the proxy's answer stops before its end",
-                                     hint="check that --proxy-url names an HTTP proxy")
+                                     hint="check that the proxy URL names an HTTP proxy")
         buffer += data
         if not b"HTTP/".startswith(buffer[:5]):
             return buffer, b""  # not HTTP: the parser says so now, without waiting for more
@@ -250,14 +250,15 @@ def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError
     if not proxy.has_credentials:
         return ProxyAuthError(
             f"the proxy {proxy.netloc} requires authentication ({head.status_text}), and "
-            "--proxy-url has no credentials",
+            "the proxy URL has no credentials",
             hint=_AUTH_HINT,
         )
     user = (proxy.basic_credentials() or ("", ""))[0]
     return ProxyAuthError(
         f"the proxy {proxy.netloc} rejected the credentials of user '{one_line(user, 40)}' "
         f"({head.status_text})",
-        hint="check the user and the password in --proxy-url; percent-encode @ : / and % in them",
+        hint="check the user and the password in the proxy URL; percent-encode @ : / and % "
+             "in them",
     )
 
 

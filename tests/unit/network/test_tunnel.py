@@ -47,7 +47,7 @@ def test_407_without_credentials_says_to_put_them_in_the_url():
     answer = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n"
     with proxy(answer) as fake, pytest.raises(ProxyAuthError) as caught:
         open_tunnel(settings_for(fake.port), None)
-    assert "--proxy-url has no credentials" in caught.value.message  # the flag users pass
+    assert "the proxy URL has no credentials" in caught.value.message
     assert "http://user:password@host:port" in caught.value.hint
 
 
