@@ -63,12 +63,18 @@ class Parser(argparse.ArgumentParser):
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
         arguments = list(sys.argv[1:] if args is None else args)
         start, parser = self._command_parser(arguments)
-        read = self.read_arguments(arguments[:start]) + parser.read_arguments(arguments[start:])
+        read = self.read_arguments(arguments[:start]) + (
+            parser.read_arguments(arguments[start:]) if parser else arguments[start:])
         parsed, extras = self.parse_known_args(read, namespace)
+        parser = parser or self
         if extras:
             flags = [extra for extra in extras if extra.startswith("-")]
             if flags:
                 raise parser.unknown_flag(flags[0])
+            if any(re.search(r"\s", argument) for argument in arguments):
+                raise UsageError("unexpected argument with no flag before it (not shown: it may "
+                                 "hold a secret); an argument with spaces was read as a shell "
+                                 "splits it", hint=_SEPARATE_ARGUMENTS)
             raise UsageError("unexpected argument with no flag before it (not shown: it may "
                              "hold a secret)", hint=f"run '{parser.prog} --help' for the options")
         return parsed
@@ -92,13 +98,17 @@ class Parser(argparse.ArgumentParser):
             raise argparse.ArgumentError(
                 action, f"invalid {kind} value {shown(arg_string)}") from None
 
-    def _command_parser(self, arguments: list[str]) -> tuple[int, Parser]:
-        """Where the command's own arguments start, and the command's parser (else this one)."""
+    def _command_parser(self, arguments: list[str]) -> tuple[int, Parser | None]:
+        """Where the command's own arguments start, and the command's parser; this one when it
+        has no commands, and None after a command that is not one (argparse then names it,
+        and what follows is not read as this parser's flags)."""
         for action in self._actions:
             if isinstance(action, argparse._SubParsersAction):
                 for position, argument in enumerate(arguments):
                     if argument in action.choices:
                         return position + 1, action.choices[argument]
+                    if not argument.startswith("-"):
+                        return position + 1, None
         return len(arguments), self
 
     def read_arguments(self, arguments: list[str]) -> list[str]:
@@ -116,19 +126,14 @@ class Parser(argparse.ArgumentParser):
         flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
         if flag not in self._option_string_actions:
             raise self.unknown_flag(argument)
+        if rest[:1] == "=" and re.search(r"\s--[A-Za-z]", rest):  # "--a=1 --b=2", one argument
+            return self.read_arguments(_shell_words(argument, flag))
         if not rest[:1].isspace():
             return [flag + rest]
         value = rest.strip()
         if not re.search(r"\s", value):
             return [flag, *self.read_arguments([value])]
-        import shlex  # only for this rare spelling: every run would pay for its import
-
-        try:
-            pieces = shlex.split(value)
-        except ValueError:
-            raise UsageError(f"cannot read the value of {flag} in one argument with spaces and "
-                             "an unbalanced quote", hint=_SEPARATE_ARGUMENTS) from None
-        return self._read_argument(flag) + self.read_arguments(pieces)
+        return self._read_argument(flag) + self.read_arguments(_shell_words(value, flag))
 
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""
@@ -148,6 +153,18 @@ class Parser(argparse.ArgumentParser):
             return UsageError(message + " (read from one argument with a space)",
                               hint=_SEPARATE_ARGUMENTS)
         return UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+
+def _shell_words(text: str, flag: str) -> list[str]:
+    """One argument with spaces (as one ``--post-renderer-args`` passes it), split as a shell
+    would split it."""
+    import shlex  # only for this rare spelling: every run would pay for its import
+
+    try:
+        return shlex.split(text)
+    except ValueError:
+        raise UsageError(f"cannot read the value of {flag} in one argument with spaces and "
+                         "an unbalanced quote", hint=_SEPARATE_ARGUMENTS) from None
 
 
 _SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "

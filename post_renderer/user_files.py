@@ -6,16 +6,18 @@ from __future__ import annotations
 from post_renderer.errors import ConfigError, shown
 
 
-def read_user_file(path: str, limit: int, what: str) -> bytes:
-    """At most ``limit`` bytes of ``path``; ``what`` names it in errors ("CA file (--ca-file)")."""
+def read_user_file(path: str, limit: int, what: str,
+                   relative_to: str = "the current directory") -> bytes:
+    """At most ``limit`` bytes of ``path``; ``what`` names it in errors ("CA file (--ca-file)"),
+    ``relative_to`` says where a relative path starts from."""
     name = shown(path, quoted=False)
     try:
         with open(path, "rb") as handle:
             return handle.read(limit)
     except FileNotFoundError:
         raise ConfigError(f"{what} {name} does not exist",
-                          hint="check the path; relative paths start from the current "
-                               "directory (config file entries: from the config file)") from None
+                          hint=f"check the path; a relative path starts from {relative_to}"
+                          ) from None
     except IsADirectoryError:
         raise ConfigError(f"{what} {name} is a directory", hint="name the file itself") from None
     except PermissionError:

@@ -82,10 +82,12 @@ def test_help_is_wrapped_to_the_terminal(capsys, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("command", ["verify", "discover-ca"])
-def test_a_missing_proxy_url_is_named_by_its_new_name(command: str, capsys) -> None:
+def test_a_missing_proxy_url_is_named_by_its_new_name_and_its_variable(
+        command: str, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("OCEAN_PROXY_URL", raising=False)
     error, hint = _usage_error(capsys, command, "--timeout", "1")
-    assert error == "the following arguments are required: --proxy-url"
-    assert hint == f"run 'ocean-proxy {command} --help' for the options"
+    assert error == "no proxy is given: --proxy-url URL, or OCEAN_PROXY_URL"
+    assert "OCEAN_PROXY_URL keeps it off the command line" in hint
 
 
 # --- did you mean -----------------------------------------------------------------------------
@@ -159,6 +161,25 @@ def test_one_argument_that_cannot_be_split_says_how_to_pass_it(capsys) -> None:
     assert error == ("cannot read the value of --proxy-url in one argument with spaces and an "
                      "unbalanced quote")
     assert hint.startswith("pass each flag and each value as an argument of its own")
+
+
+def test_one_argument_with_several_flags_written_with_equals_is_read_as_several() -> None:
+    args = _parse("--proxy-url=http://proxy.corp:3128 --ca-file='my ca.pem'", post_renderer=True)
+    assert (args.proxy_url, args.ca_file) == ("http://proxy.corp:3128", ["my ca.pem"])
+
+
+def test_a_value_with_spaces_split_into_a_stray_word_says_how_to_pass_it(capsys) -> None:
+    error, hint = _usage_error(capsys, "--ca-file my ca.pem", post_renderer=True)
+    assert error.startswith("unexpected argument with no flag before it")
+    assert "ca.pem" not in error and "read as a shell splits it" in error
+    assert hint.startswith("pass each flag and each value as an argument of its own")
+
+
+def test_a_misspelt_command_is_named_with_the_command_it_meant(capsys) -> None:
+    error, hint = _usage_error(capsys, "discover", "--proxy-url", PROXY_URL)
+    assert error == ("argument COMMAND: invalid choice 'discover' (choose from render, "
+                     "check-bundle, discover-ca, verify, values); did you mean discover-ca?")
+    assert hint == "run 'ocean-proxy --help' for the options"
 
 
 def test_values_after_a_double_dash_are_not_read_as_flags() -> None:

@@ -175,11 +175,3 @@ def test_the_flag_wins_over_ocean_proxy_url(auth_proxy, net_pki):
                  env=clean_env(OCEAN_PROXY_URL=f"http://127.0.0.1:{closed_port()}"))
 
     assert run.returncode == 0, run.stderr
-
-
-@pytest.mark.parametrize("command", ["verify", "discover-ca"])
-def test_without_any_proxy_the_usage_error_names_both_ways_to_give_it(command):
-    run = ocean_proxy(command, env=clean_env())
-
-    error, _ = failure(run, exit_code=2)
-    assert "--proxy-url" in error and "OCEAN_PROXY_URL" in error

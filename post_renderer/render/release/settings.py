@@ -179,4 +179,7 @@ def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
 
 
 def _read_ca_file(path: str, source: str) -> tuple[str, bytes]:
-    return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})")
+    in_config = source.startswith("config file")  # its caFiles start from its directory
+    return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
+                                "the config file's directory" if in_config
+                                else "the current directory")

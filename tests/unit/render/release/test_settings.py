@@ -72,6 +72,13 @@ def test_a_missing_ca_file_names_the_file_and_the_option(tmp_path):
         read_settings(flags(ca_file=[str(tmp_path / "nope.pem")]), {})
     assert "nope.pem does not exist" in caught.value.message
     assert "--ca-file" in caught.value.message
+    assert caught.value.hint.endswith("a relative path starts from the current directory")
+
+
+def test_a_missing_ca_file_of_the_config_says_where_its_paths_start(config):
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(config=config("caFiles: [nope.pem]\n")), {})
+    assert caught.value.hint.endswith("a relative path starts from the config file's directory")
 
 
 def test_a_misspelt_config_key_gets_a_suggestion(config):
