@@ -53,6 +53,20 @@ def open_helm_stderr() -> TextIO | None:
         return None
 
 
+def helm_reads_stdout() -> bool:
+    """Is this a post-renderer helm runs, its stdout read by helm as the release's manifests?
+    (helm hands a command plugin its own stdout, which the user reads)."""
+    parent = os.getppid()
+    try:
+        with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
+            if not comm.read().strip().startswith("helm"):
+                return False
+        helms, ours = os.stat(f"/proc/{parent}/fd/1"), os.fstat(1)
+    except OSError:
+        return False
+    return (helms.st_dev, helms.st_ino) != (ours.st_dev, ours.st_ino)
+
+
 def _appends(pid: int) -> bool:
     """Whether the process's stderr was opened for appending (``2>>file``)."""
     with open(f"/proc/{pid}/fdinfo/2", encoding="ascii") as info:

@@ -12,6 +12,7 @@ runs pytest with ``--dist loadscope``, which keeps a class on one xdist worker, 
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -133,6 +134,15 @@ class UsedLikeAUser:
         for command in ("render", "check-bundle", "discover-ca", "verify"):
             run = ok(installed.helm_run("ocean-proxy", command, "--help"))
             assert run.text.startswith(f"usage: ocean-proxy {command} "), run.text
+
+    def test_plan_of_the_command_plugin_reaches_the_user(self, installed: Installed,
+                                                         tmp_path: Path) -> None:
+        """helm hands a command plugin its own stdout: --plan is not refused there, as it is
+        in a post-renderer whose stdout helm reads as the release."""
+        manifests = tmp_path / "manifests.yaml"
+        manifests.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+        run = ok(installed.helm_run("ocean-proxy", "render", "--plan", "-f", manifests))
+        assert json.loads(run.text) == {"documents": []}
 
     def test_check_bundle_accepts_a_real_ca(self, installed: Installed, ca_file: Path) -> None:
         run = ok(installed.helm_run("ocean-proxy", "check-bundle", ca_file))

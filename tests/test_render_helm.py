@@ -326,6 +326,14 @@ def test_auto_update_refuse_policy_fails_the_release_while_auto_update_is_on(hel
     assert "auto-update is on" not in allowed.stderr
 
 
+def test_plan_under_helm_is_refused_since_helm_would_deploy_the_json(helm_user):
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args", "--plan")
+
+    assert run.returncode != 0
+    assert "ocean-proxy: error: --plan prints JSON instead of the manifests" in run.stderr
+    assert '"documents"' not in run.text
+
+
 @pytest.mark.parametrize("flags, fullname", [
     (("--set", "nameOverride=spot"), "ocean-controller-spot"),
     (("--set", "fullnameOverride=ocean"), "ocean"),
