@@ -232,6 +232,15 @@ def test_connect_refused_by_the_proxy_gives_its_status(intercepting_proxy, net_p
     assert "allow" in hint
 
 
+def test_a_target_the_real_proxy_cannot_reach_is_not_called_a_refusal(intercepting_proxy,
+                                                                      net_pki):
+    run = discover(intercepting_proxy.url, net_pki, "--target", f"127.0.0.1:{closed_port()}")
+
+    error, hint = failure(run)
+    assert "the proxy could not reach 127.0.0.1:" in error and "502" in error
+    assert "try again" in hint
+
+
 def test_closed_proxy_port_is_reported_as_unreachable(net_pki):
     run = discover(f"http://127.0.0.1:{closed_port()}", net_pki)
 

@@ -210,11 +210,21 @@ def _exchange(tunnel: Tunnel, settings: NetworkSettings) -> bytes:
         return rest
     if head.status == 407:
         raise _auth_error(head, settings)
+    if head.status in _UPSTREAM_FAILED:
+        raise ConnectRefusedError(
+            f"the proxy could not reach {target}: {head.status_text}",
+            hint=f"the target is down or the proxy's own DNS or route to it failed: check "
+                 f"that {target} is right and try again; if it lasts, ask the proxy's owners "
+                 "whether the proxy reaches it")
     raise ConnectRefusedError(
         f"the proxy refused to CONNECT to {target}: {head.status_text}",
         hint=f"ask the proxy's owners to allow HTTPS (CONNECT) to {target}; the controller "
              "also needs api.spotinst.io:443 and, for auto-update, charts.spot.io:443",
     )
+
+
+# Bad Gateway, Service Unavailable, Gateway Timeout: the proxy tried and failed, it did not refuse
+_UPSTREAM_FAILED = frozenset({502, 503, 504})
 
 
 def read_head(tunnel: Tunnel, deadline: float) -> tuple[bytes, bytes]:

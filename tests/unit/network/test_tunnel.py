@@ -74,6 +74,17 @@ def test_a_refused_connect_names_the_target_and_what_to_allow():
         "the proxy refused to CONNECT to api.spotinst.io:443: 403 Forbidden"
 
 
+@pytest.mark.parametrize("status", [b"502 Bad Gateway", b"503 Service Unavailable",
+                                    b"504 Gateway Timeout"])
+def test_a_proxy_that_could_not_reach_the_target_is_not_called_a_refusal(status):
+    with proxy(b"HTTP/1.1 " + status + b"\r\n\r\n") as fake, \
+            pytest.raises(ConnectRefusedError) as caught:
+        open_tunnel(settings_for(fake.port), None)
+    assert caught.value.message == \
+        f"the proxy could not reach api.spotinst.io:443: {status.decode()}"
+    assert "allow" not in caught.value.hint
+
+
 def test_something_that_is_not_an_http_proxy_is_a_protocol_error():
     with proxy(b"SSH-2.0-OpenSSH_9.6\r\n\r\n") as fake, \
             pytest.raises(ProxyProtocolError, match="not HTTP"):
