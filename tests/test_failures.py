@@ -165,7 +165,7 @@ def test_missing_config_file():
 
 @pytest.mark.parametrize("entry, fragment", [
     ("*", "would send nothing through the proxy"),
-    ("http://internal.corp", "is not a NO_PROXY entry"),
+    ("http://internal.corp", "an entry is a URL"),
     ("10.0.0.0/33", "is not a valid CIDR"),
 ])
 def test_bad_no_proxy_entries(entry, fragment):

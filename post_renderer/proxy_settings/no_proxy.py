@@ -54,7 +54,10 @@ def _check(entry: str, source: str) -> str:
             f"{source}: '*' would send nothing through the proxy, the Spot API included",
             hint="list only the hosts and networks to reach directly",
         )
-    if "://" in entry or any(ch.isspace() for ch in entry):
+    if "://" in entry:  # not shown: a URL can hold credentials
+        raise ConfigError(f"{source}: an entry is a URL (it has '://'); a NO_PROXY entry is "
+                          "a host, a domain or a network, without a scheme", hint=_HINT)
+    if any(ch.isspace() for ch in entry):
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry", hint=_HINT)
     if "/" in entry:
         try:

@@ -28,7 +28,7 @@ def test_the_order_the_user_gives_does_not_matter():
 
 @pytest.mark.parametrize("entry, words", [
     ("*", "would send nothing through the proxy"),
-    ("http://corp.example", "is not a NO_PROXY entry"),
+    ("http://corp.example", "an entry is a URL"),
     ("10.0.0.0/99", "is not a valid CIDR"),
     ("bad_host!", "is not a NO_PROXY entry"),
 ])
