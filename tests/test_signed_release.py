@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, run_command
+from .conftest import EXAMPLES, REPO, clean_env, run_command
 from .plugin_harness import (
+    RELEASE_KEY_NAME,
     RELEASE_PUBLIC_KEY,
     SYSTEM_PATH,
     VERSION,
@@ -30,6 +31,7 @@ from .plugin_harness import (
 )
 
 PUBLIC_KEY = RELEASE_PUBLIC_KEY
+KEY_NAME = RELEASE_KEY_NAME
 HELM4_TARBALLS = (f"ocean-proxy-{VERSION}.tgz", f"ocean-proxy-post-renderer-{VERSION}.tgz")
 
 
@@ -133,3 +135,17 @@ def test_an_unsigned_tarball_is_refused_without_verify_false(
     assert "plugin verification failed" in run.stderr
     assert "ocean-proxy" not in _installed(helm4, user)
     ok(helm(helm4, "plugin", "install", "--verify=false", unsigned, env=user))
+
+
+@pytest.mark.parametrize("keyring", ["public", "missing"])
+def test_make_dist_with_a_keyring_it_cannot_sign_with_builds_nothing(
+        signed_release: SignedRelease, tmp_path: Path, keyring: str) -> None:
+    """A public keyring (the easy mistake) or none: refused before any building, and no
+    directory is left that looks like a release."""
+    dist = tmp_path / "dist"
+    given = signed_release.key.public if keyring == "public" else ""
+    run = run_command(["make", "-C", REPO, "dist", f"DIST={dist}", f"SIGN_KEY={KEY_NAME}",
+                       f"KEYRING={given}"], env=clean_env(), timeout=300)
+    assert run.returncode != 0
+    assert ("holds no secret key" if keyring == "public" else "go together") in run.stderr
+    assert sorted(tmp_path.iterdir()) == []

@@ -101,8 +101,29 @@ class Signing:
 
 
 def main(outdir: Path, helm4: Path, signing: Signing | None) -> int:
+    """Build into a staging directory beside ``outdir``, which takes its place only whole: a
+    failed step (a signature, a missing wheel) leaves no release that looks complete."""
     version = _package_version()
-    outdir.mkdir(parents=True, exist_ok=True)
+    public_key = _public_key(signing) if signing else None  # a wrong key fails before building
+    staging = outdir.with_name(f".{outdir.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        _build(staging, version, helm4, signing)
+        if public_key:
+            (staging / PUBLIC_KEY).write_bytes(public_key)
+        _write_sums(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(outdir, ignore_errors=True)
+    staging.rename(outdir)
+    for path in sorted(outdir.iterdir()):
+        print(f"{path.stat().st_size / 1e6:7.1f} MB  {path}")
+    return 0
+
+
+def _build(outdir: Path, version: str, helm4: Path, signing: Signing | None) -> None:
     with tempfile.TemporaryDirectory(prefix="ocean-proxy-dist-") as scratch:
         wheel = _build_python_dists(Path(scratch), outdir, version)
         wheelhouse = Path(scratch) / "wheelhouse"
@@ -114,12 +135,6 @@ def main(outdir: Path, helm4: Path, signing: Signing | None) -> int:
                                    Path(scratch) / "stage")
             else:
                 _write_tarball(outdir / tarball.filename, tarball, wheelhouse)
-    if signing:
-        _export_public_key(signing, outdir / PUBLIC_KEY)
-    _write_sums(outdir)
-    for path in sorted(outdir.iterdir()):
-        print(f"{path.stat().st_size / 1e6:7.1f} MB  {path}")
-    return 0
 
 
 def _package_version() -> str:
@@ -223,20 +238,24 @@ def _package_with_helm(outdir: Path, tarball: PluginTarball, wheelhouse: Path, h
                  + (" and its .prov" if signing else ""))
 
 
-def _export_public_key(signing: Signing, path: Path) -> None:
-    """The signing key's public half, as a keyring helm reads: a signed release publishes it."""
+def _public_key(signing: Signing) -> bytes:
+    """The signing key's public half, as a keyring helm reads (a signed release publishes it),
+    once the keyring is known to hold the secret key helm signs with."""
     with tempfile.TemporaryDirectory(prefix="ocean-proxy-gpg-") as home:
         gpg = ["gpg", "--homedir", home, "--batch", "--quiet"]
         try:
             _run([*gpg, "--import", str(signing.keyring)])
+            secret = subprocess.run([*gpg, "--list-secret-keys", signing.key],
+                                    capture_output=True, check=False)
             exported = subprocess.run([*gpg, "--export", signing.key], capture_output=True,
-                                      check=True).stdout
+                                      check=False).stdout
         finally:
             subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], check=False,
                            capture_output=True)
-    if not exported:
-        sys.exit(f"build_dist: no public key for {signing.key!r} in {signing.keyring}")
-    path.write_bytes(exported)
+    if secret.returncode != 0 or not exported:
+        sys.exit(f"build_dist: {signing.keyring} holds no secret key {signing.key!r}; export "
+                 f"it with: gpg --export-secret-keys '{signing.key}' > secring.gpg")
+    return exported
 
 
 def _write_tarball(path: Path, tarball: PluginTarball, wheelhouse: Path) -> None:
@@ -294,15 +313,15 @@ def _arguments(argv: list[str]) -> tuple[Path, Path, Signing | None]:
     parser.add_argument("--helm4", type=Path, default=REPO / ".tools" / "bin" / "helm4",
                         help="the Helm 4 binary that packages (and signs) the Helm 4 tarballs")
     parser.add_argument("--sign-key", help="sign the Helm 4 tarballs with this GnuPG key")
-    parser.add_argument("--keyring", type=Path, help="the secret keyring (legacy format) with it")
+    parser.add_argument("--keyring", help="the secret keyring (legacy format) with it")
     parser.add_argument("--passphrase-file", type=Path, help="the key's passphrase, if any")
     args = parser.parse_args(argv)
     if bool(args.sign_key) != bool(args.keyring):
         parser.error("--sign-key and --keyring go together (make dist SIGN_KEY=... KEYRING=...)")
-    if args.keyring and not args.keyring.is_file():
+    if args.keyring and not Path(args.keyring).is_file():
         parser.error(f"no keyring at {args.keyring}: export one with "
                      "'gpg --export-secret-keys NAME > secring.gpg'")
-    signing = Signing(args.sign_key, args.keyring.resolve(),
+    signing = Signing(args.sign_key, Path(args.keyring).resolve(),
                       args.passphrase_file and args.passphrase_file.resolve()) \
         if args.sign_key else None
     return args.outdir.resolve(), args.helm4, signing
