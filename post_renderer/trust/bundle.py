@@ -197,11 +197,13 @@ def inspect_bundle(data: bytes, source: str, *, now: dt.datetime | None = None,
         return report
     from_s_client = bool(_S_CLIENT.search(data))
     known = sum(1 for _, cert in items if cert is not None)
+    subjects = {cert.subject for _, cert in items if cert is not None}
     for position, (der_problem, cert) in enumerate(items, start=1):
         if cert is None:
             report.verdicts.append(Verdict(source, position, None, refusals=(der_problem,)))
             continue
-        report.verdicts.append(judge(cert, source, position, now, from_s_client))
+        report.verdicts.append(judge(cert, source, position, now, from_s_client,
+                                     issuer_beside=cert.issuer in subjects))
     if not items and not report.problems:
         report.problems.append((f"{source}: no certificate found", FORMAT_HINT))
     if known > MANY_CERTIFICATES:

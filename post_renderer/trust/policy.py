@@ -43,7 +43,9 @@ class Verdict(NamedTuple):
 
 def judge(
     cert: Certificate, source: str, position: int, now: dt.datetime, from_s_client: bool,
+    issuer_beside: bool = False,
 ) -> Verdict:
+    """``issuer_beside``: the same source also holds the certificate's issuer (a full chain)."""
     where = f"{source}: certificate {position} '{cert.label}'"
     if cert.is_ca is False or (cert.is_ca is None and not cert.self_signed):
         if from_s_client:
@@ -53,6 +55,9 @@ def judge(
         issuer = shorten(cert.issuer)
         return Verdict(source, position, cert, refusals=((
             f"{where} is a server certificate, not a CA (issued by '{issuer}')",
+            f"remove certificate {position}, the server's own: its issuer '{issuer}', the one "
+            "to trust, is there already"
+            if issuer_beside else
             f"trust its issuer '{issuer}' instead; 'ocean-proxy discover-ca' finds it",
         ),))
     unusable: list[tuple[str, str]] = []

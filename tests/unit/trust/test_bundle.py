@@ -46,6 +46,14 @@ def test_the_report_keeps_every_verdict_even_when_the_bundle_is_refused(corp_roo
         report.trust_bundle()
 
 
+def test_a_full_chain_is_told_to_drop_the_server_certificate_not_to_find_its_issuer(corp_root):
+    chain = inspect_bundle(certs.leaf(corp_root).pem + corp_root.pem, "fullchain.pem")
+    [(_, hint)] = chain.verdicts[0].refusals
+    assert hint.startswith("remove certificate 1, the server's own: its issuer 'CN=Example Corp")
+    [(_, alone)] = inspect_bundle(certs.leaf(corp_root).pem, "leaf.pem").verdicts[0].refusals
+    assert alone.startswith("trust its issuer") and "discover-ca" in alone
+
+
 def test_a_utf8_bom_is_ignored(corp_root):
     bundle, _ = load_trust_bundle([("bom.pem", b"\xef\xbb\xbf" + corp_root.pem)])
     assert bundle.certificates[0].fingerprint == corp_root.fingerprint
