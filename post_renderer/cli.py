@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
-from post_renderer.errors import OceanProxyError, OutputError
+from post_renderer.errors import OceanProxyError, OutputError, UsageError
 from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
 if TYPE_CHECKING:
@@ -110,11 +110,23 @@ def _say(reporter: Reporter, messages: Sequence[Message], *, only_warnings: bool
 
 def _parse(arguments: list[str],
            parser_factory: Callable[[], argparse.ArgumentParser] | None) -> argparse.Namespace:
+    tool = parser_factory is None
     if parser_factory is None:
         from post_renderer.arguments import build_parser
 
         parser_factory = build_parser
-    return parser_factory().parse_args(arguments)
+    try:
+        return parser_factory().parse_args(arguments)
+    except UsageError:
+        if tool and all(argument.startswith("-") for argument in arguments):
+            from post_renderer.helm_stderr import helm_reads_stdout
+
+            if helm_reads_stdout():  # --post-renderer ocean-proxy: the plugin's name
+                raise UsageError("helm runs 'ocean-proxy', the command-line tool, as its "
+                                 "post-renderer", hint="the post-renderer is "
+                                 "ocean-proxy-post-renderer: --post-renderer "
+                                 "ocean-proxy-post-renderer") from None
+        raise
 
 
 def post_renderer_main() -> int:

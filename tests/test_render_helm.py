@@ -334,6 +334,21 @@ def test_plan_under_helm_is_refused_since_helm_would_deploy_the_json(helm_user):
     assert '"documents"' not in run.text
 
 
+def test_the_command_line_tool_given_as_helm3_post_renderer_names_the_post_renderer(
+        tmp_path, release):
+    """Helm 3 runs any executable on PATH; Helm 4 takes only postrenderer/v1 plugins."""
+    env = post_renderer_user_env("helm3", tmp_path, HELM_PLUGINS=str(tmp_path / "plugins"),
+                                 OCEAN_PROXY_MESSAGES="auto")
+    user = HelmUser("helm3", tool("helm3"), env)
+    install_post_renderer_plugin("helm3", user.binary, release, env)
+    run = user.template(*PROXY_FLAGS, "--post-renderer", "ocean-proxy",
+                             "--post-renderer-args", "--ca-file=ca.pem")
+
+    assert run.returncode != 0
+    assert "ocean-proxy: error: helm runs 'ocean-proxy', the command-line tool" in run.stderr
+    assert "--post-renderer ocean-proxy-post-renderer" in run.stderr
+
+
 @pytest.mark.parametrize("flags, fullname", [
     (("--set", "nameOverride=spot"), "ocean-controller-spot"),
     (("--set", "fullnameOverride=ocean"), "ocean"),
