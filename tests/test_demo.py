@@ -12,11 +12,16 @@ def test_demo_says_what_changed_and_shows_it_as_a_diff():
     env.pop("OCEAN_PROXY_MESSAGES")  # as a user runs it: messages go to helm's stderr
     run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"], env=env, timeout=300)
     assert run.returncode == 0, run.stderr
-    before, _, rest = run.text.partition("=== What ocean-proxy changed, and why ===")
+    command, _, rest = run.text.partition("=== What ocean-proxy changed, and why ===")
     summary, _, rest = rest.partition("=== The same, as a diff: helm template without and "
                                       "with the post-renderer ===")
     diff, _, report = rest.partition("=== The CA it validated (ocean-proxy check-bundle) ===")
-    assert before == ""  # what changed comes first, not after the whole release
+    # the command comes first, then what changed, not after the whole release
+    assert command.startswith("=== The vendor's command plus one flag")
+    assert command.rstrip().endswith("--post-renderer ocean-proxy-post-renderer")
+    assert "apiVersion" not in command
+    report, _, after = report.partition("=== Next ===")
+    assert "--post-renderer ocean-proxy-post-renderer" in after
     assert "ocean-proxy: injected proxy http://proxy.corp.example:3128" in summary
     assert "1 CA certificate" in summary
     assert "replace /spec/template/spec/containers/0/env/5 = NO_PROXY=" in summary

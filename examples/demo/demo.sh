@@ -28,6 +28,12 @@ vendor >"$work/chart.yaml"
 vendor --post-renderer ocean-proxy-post-renderer --post-renderer-args --explain \
     >"$work/rendered.yaml" 2>>"$work/summary.txt"  # >>: ocean-proxy appends to helm's stderr
 
+echo "=== The vendor's command plus one flag (run here as helm template, on a stand-in chart) ==="
+echo "helm upgrade --install ocean-controller spot/ocean-kubernetes-controller \\"
+echo "  --namespace spot-system --set spotinst.token=... --set spotinst.proxyUrl=... \\"
+echo "  --set caBundleSecret.create=true --set-file caBundleSecret.data=corp-ca.pem \\"
+echo "  --post-renderer ocean-proxy-post-renderer"
+echo
 echo "=== What ocean-proxy changed, and why ==="
 cat "$work/summary.txt"
 echo
@@ -38,3 +44,7 @@ diff -u "$work/chart.yaml" "$work/rendered.yaml" | sed -e '1,2d' \
 echo
 echo "=== The CA it validated (ocean-proxy check-bundle) ==="
 ocean-proxy check-bundle "$work/corp-ca.pem"
+echo
+echo "=== Next ==="
+echo "Install the post-renderer for your helm (README.md, 'Quick start'), then add"
+echo "--post-renderer ocean-proxy-post-renderer to your own helm upgrade."

@@ -57,6 +57,11 @@ class Outcome:
     def detail(self, text: str) -> None:
         self.messages.append(Message(DETAIL, text))
 
+    def headline(self, position: int, text: str, details: list[str]) -> None:
+        """A summary said at ``position``, before what was said since, with its details."""
+        self.messages[position:position] = [Message(NOTICE, text),
+                                            *(Message(DETAIL, line) for line in details)]
+
     def side_file(self, path: str, data: bytes, mode: int = 0o666) -> None:
         """A file written beside the output (before it), e.g. ``values --secrets``."""
         self.side_files.append((path, data, mode))

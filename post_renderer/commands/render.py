@@ -57,6 +57,7 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     for notice in facts.notices:
         said.notice(notice)
     result = post_render(data, user, facts=facts)
+    first = len(said.messages)  # what the run did is said first, and then its notes
     for notice in result.notices:
         said.notice(notice)
     for warning in result.warnings:
@@ -68,10 +69,8 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     from post_renderer.render.explain import explain_lines, plan_json, summary
 
     assert result.injection is not None  # a plan is made only for an injection
-    said.notice(summary(result.plan, result.injection))
-    if args.explain:
-        for line in explain_lines(result.plan):
-            said.detail(line)
+    said.headline(first, summary(result.plan, result.injection),
+                  explain_lines(result.plan) if args.explain else [])
     if args.plan:
         said.write(plan_json(result.plan).encode("utf-8"))
     else:
