@@ -63,8 +63,14 @@ class Reporter:
         return _without_credentials(_one_line(self._without_hidden(text)))
 
     def _without_hidden(self, text: str) -> str:
+        """``text`` without the hidden secrets, in any letter case (a proxy may quote one back
+        changed), and without the start of one that a message cut short ("s3cr...")."""
         for secret in self._hidden:
-            text = text.replace(secret, "***")
+            text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+            if "..." in text:
+                starts = "|".join(re.escape(secret[:end])
+                                  for end in range(len(secret) - 1, _SHORTEST_HIDDEN - 1, -1))
+                text = re.sub(f"(?:{starts})\\.\\.\\.", "***...", text, flags=re.IGNORECASE)
         return text
 
     def _write(self, streams: list[TextIO], lines: list[str]) -> None:

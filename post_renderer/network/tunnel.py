@@ -249,8 +249,8 @@ def read_head(tunnel: Tunnel, deadline: float) -> tuple[bytes, bytes]:
 def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError:
     proxy = settings.proxy
     offered = [one_line(v, 40) for v in head.header_values("proxy-authenticate")]
-    schemes = sorted({value.split(" ", 1)[0].capitalize() for value in offered if value})
-    if schemes and "Basic" not in schemes:
+    schemes = sorted({value.split(" ", 1)[0] for value in offered if value}, key=str.lower)
+    if schemes and "basic" not in {scheme.lower() for scheme in schemes}:
         return ProxyAuthError(
             f"the proxy {proxy.netloc} requires authentication ({head.status_text}) and "
             f"accepts only {', '.join(schemes)}, not Basic",
@@ -264,8 +264,9 @@ def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError
             hint=_AUTH_HINT,
         )
     user = (proxy.basic_credentials() or ("", ""))[0]
+    shown_user = one_line(user, 40) if proxy.password is not None else "***"  # else a token
     return ProxyAuthError(
-        f"the proxy {proxy.netloc} rejected the credentials of user '{one_line(user, 40)}' "
+        f"the proxy {proxy.netloc} rejected the credentials of user '{shown_user}' "
         f"({head.status_text})",
         hint="check the user and the password in the proxy URL; percent-encode @ : / and % "
              "in them",

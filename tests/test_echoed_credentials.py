@@ -1,0 +1,54 @@
+"""A proxy that quotes the credentials back (in its status line or its Proxy-Authenticate
+header, in other letter cases, or as the base64 the client sent) never gets them printed,
+whole or in part, even where a message cuts what the proxy said short."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from .cli_outcomes import failure
+from .conftest import clean_env, ocean_proxy
+from .netfixtures.raw_servers import RawServer
+
+USER = "svc-ocean"
+PASSWORD = "Xy7Q" * 10 + "LongSecretPassw0rd"
+TOKEN = "tk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddccbbaa99887766"
+BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+
+def answered(answer: str, userinfo: str) -> str:
+    """verify's stderr through a proxy that answers CONNECT with ``answer``."""
+    server = RawServer(answer.encode()).start()
+    try:
+        run = ocean_proxy("verify", "--timeout", "5", env=clean_env(
+            OCEAN_PROXY_URL=f"http://{userinfo}@127.0.0.1:{server.port}"))
+    finally:
+        server.stop()
+    failure(run)
+    return run.stderr
+
+
+def assert_no_part_of(secret: str, text: str) -> None:
+    for end in range(6, len(secret) + 1):
+        assert secret[:end].lower() not in text.lower(), text
+
+
+@pytest.mark.parametrize("answer", [
+    f"HTTP/1.1 403 Denied for credentials {BASIC}\r\n\r\n",
+    f"HTTP/1.1 407 Denied: the credentials you gave, with password {PASSWORD}, are wrong\r\n\r\n",
+    f"HTTP/1.1 407 Denied {PASSWORD.upper()}\r\n\r\n",
+    f"HTTP/1.1 407 Denied\r\nProxy-Authenticate: {PASSWORD} realm=x\r\n\r\n",
+], ids=["base64-cut", "password-cut", "upper-case", "as-a-scheme"])
+def test_credentials_quoted_back_are_never_printed(answer: str) -> None:
+    shown = answered(answer, f"{USER}:{PASSWORD}")
+    assert_no_part_of(PASSWORD, shown)
+    assert_no_part_of(BASIC, shown)
+
+
+def test_a_token_as_user_name_is_not_shown_in_a_refusal() -> None:
+    shown = answered("HTTP/1.1 407 Proxy Authentication Required\r\n"
+                     "Proxy-Authenticate: Basic realm=x\r\n\r\n", TOKEN)
+    assert "rejected the credentials of user '***'" in shown
+    assert_no_part_of(TOKEN, shown)
