@@ -151,6 +151,13 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
                 "the log-shipper gets them decoded, where it would break its proxy URL (and "
                 "a NUL cannot be in its environment at all)",
                 hint="check the percent-encoding of the user name and the password")
+        if "%" in match["userinfo"] and not _utf8(match["userinfo"]):
+            raise ProxyUrlError(
+                f"{source} has percent-encoded bytes in its credentials that are not UTF-8 "
+                "text: the controller (Go) would send those bytes and the log-shipper another "
+                "text, and one of them would be refused",
+                hint="percent-encode the UTF-8 bytes of each character ('\u00e4' as %C3%A4, "
+                     "not %E4)")
     return ProxyUrl(scheme, host, port, username, password, assumed, not match["port"])
 
 
@@ -172,6 +179,16 @@ def assumed_parts(url: ProxyUrl, source: str) -> str | None:
 
 
 _CONTROL = r"[\x00-\x1f\x7f]"
+
+
+def _utf8(userinfo: str) -> bool:
+    from urllib.parse import unquote_to_bytes
+
+    try:
+        unquote_to_bytes(userinfo).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _must_encode(source: str) -> ProxyUrlError:

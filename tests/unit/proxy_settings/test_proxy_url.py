@@ -58,6 +58,8 @@ def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
     ("http://alice:s3cret%00@proxy.corp:3128", "control character"),
     ("http://alice:s3cret%0A@proxy.corp:3128", "control character"),
     ("http://alice%7F:s3cret@proxy.corp:3128", "control character"),
+    ("http://alice:s3cr%E4t@proxy.corp:3128", "not UTF-8"),
+    ("http://alice:s3cr%C3%28t@proxy.corp:3128", "not UTF-8"),
 ])
 def test_unusable_urls_are_refused_naming_the_source_and_never_the_url(text, words):
     with pytest.raises(ProxyUrlError) as caught:
