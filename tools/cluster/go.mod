@@ -5,8 +5,12 @@ module ocean-proxy.test/cluster
 
 go 1.26.0
 
-// yamltojson (the tests' reader of YAML as helm and kubectl read it)
-require sigs.k8s.io/yaml v1.6.0
+// yamltojson (the tests' reader of YAML as helm and kubectl read it) and noproxy (NO_PROXY
+// as Go programs read it)
+require (
+	golang.org/x/net v0.62.0
+	sigs.k8s.io/yaml v1.6.0
+)
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -106,7 +110,6 @@ require (
 	go.yaml.in/yaml/v3 v3.0.4 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/exp v0.0.0-20260410095643-746e56fc9e2f // indirect
-	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
