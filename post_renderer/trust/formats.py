@@ -61,11 +61,7 @@ def _extract_pem(text: bytes, source: str, problems: Problems, facts: FactCache
             continue
         offset = end + len(end_marker)
         if _KEY_LABELS.search(label):
-            problems.append((
-                f"{where} is a private key",
-                "a CA bundle holds only certificates: remove the key block, and treat the key "
-                "as exposed if this file was shared",
-            ))
+            problems.append((f"{where} is a private key", _KEY_HINT))
             continue
         body = text[begin.end():end]
         if label in _CERT_LABELS or label in _PKCS7_LABELS:
@@ -105,7 +101,7 @@ def _extract_der(data: bytes, source: str, problems: Problems, facts: FactCache
     items = _pkcs7_items(data, f"{source}: DER data", problems, quiet=True)
     if items:
         return items
-    problems.append((
+    problems.append(item[0] if _is_private_key(data) else (
         f"{source}: DER data is neither an X.509 certificate nor PKCS#7", FORMAT_HINT,
     ))
     return []
@@ -138,8 +134,31 @@ def _parse_der(der: bytes, where: str, facts: FactCache, trusted_form: bool = Fa
             return ("", ""), facts.certificate_in_trusted_form(der, _certificate_of_trusted_form)
         return ("", ""), facts.certificate(der)
     except ValueError as error:
-        problem = f"{where} is not a valid X.509 certificate ({short_error(error)})"
+        if _is_private_key(der):
+            return (f"{where} is a private key", _KEY_HINT), None
+        problem = f"{where} is not a valid X.509 certificate ({_asn1_problem(error)})"
         return (problem, _copy_hint()), None
+
+
+def _is_private_key(der: bytes) -> bool:
+    """A key under a CERTIFICATE label, or as DER: it must be named, not parsed as a
+    certificate and answered with the parser's debug text."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    try:
+        load_der_private_key(der, password=None)
+    except TypeError:  # encrypted: a key all the same
+        return True
+    except (ValueError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _asn1_problem(error: ValueError) -> str:
+    """cryptography's message, without the Rust parser's debug structure it may append."""
+    text = short_error(error)
+    return text.split(": ParseError {")[0] if ": ParseError {" in text else text
 
 
 def _certificate_of_trusted_form(der: bytes) -> bytes:
@@ -152,6 +171,10 @@ def _certificate_of_trusted_form(der: bytes) -> bytes:
                                        crypto.load_certificate(crypto.FILETYPE_ASN1, der))
     except crypto.Error:  # cryptography names what is wrong with it, as for any other block
         return der
+
+
+_KEY_HINT = ("a CA bundle holds only certificates: remove the key block, and treat the key as "
+             "exposed if this file was shared")
 
 
 def _copy_hint() -> str:

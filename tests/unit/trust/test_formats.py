@@ -103,3 +103,28 @@ def test_text_with_no_certificate_says_which_formats_are_accepted():
     assert problems == [("notes.txt: no certificate found",
                          "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 "
                          "certificates")]
+
+
+def _key_der(issued) -> bytes:
+    return issued.key.private_bytes(serialization.Encoding.DER,
+                                    serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+
+
+def test_a_private_key_under_a_certificate_label_or_as_der_is_named_a_key(corp_root):
+    key = _key_der(corp_root)
+    labelled = b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(key) + \
+        b"-----END CERTIFICATE-----\n"
+    problems: list[tuple[str, str]] = []
+    [((message, hint), cert)] = read_certificates(labelled, "ca.pem", problems)
+    assert cert is None and message == "ca.pem: block 1 (line 1) is a private key"
+    assert "exposed" in hint
+    assert read(key) == ([], [("ca.pem: DER data is a private key", hint)])
+
+
+def test_a_block_that_is_not_a_certificate_gets_no_parser_debug_text():
+    body = base64.encodebytes(b"\x30\x03\x02\x01\x00")  # a SEQUENCE holding an INTEGER
+    [((message, _), _)] = read_certificates(b"-----BEGIN CERTIFICATE-----\n" + body +
+                                            b"-----END CERTIFICATE-----\n", "ca.pem", [])
+    assert message.startswith("ca.pem: block 1 (line 1) is not a valid X.509 certificate (")
+    assert "ParseError" not in message and "{" not in message
