@@ -35,7 +35,8 @@ _URL = re.compile(
 )
 # What Go's net/url accepts in userinfo (validUserinfo, then unescape).
 _USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
-_HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
+# "_" too: Go's resolver takes it, as in a Compose or Swarm service name (squid_proxy)
+_HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$")
 _HINT = "use the form http://[user:password@]proxy.example.com:3128"
 
 

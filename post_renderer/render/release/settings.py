@@ -151,10 +151,17 @@ def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
     try:
         data = YAML(typ="safe", pure=True).load(text)
     except YAMLError as error:
+        from ruamel.yaml.composer import ComposerError
+        from ruamel.yaml.constructor import DuplicateKeyError
+
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"config file {name} is not valid YAML{line}",
-                          hint="fix the YAML syntax of the config file") from None
+        what = ("has a key twice" if isinstance(error, DuplicateKeyError)
+                else "holds more than one document" if isinstance(error, ComposerError)
+                and "another document" in str(error) else "is not valid YAML")
+        raise ConfigError(f"config file {name} {what}{line}",
+                          hint="fix the YAML of the config file: one mapping, each key once"
+                          ) from None
     if data is None:
         return {}, os.path.dirname(path)
     if not isinstance(data, dict):

@@ -14,6 +14,10 @@ def test_scheme_and_host_are_lower_cased_and_the_default_port_filled_in():
     assert parse_proxy_url("https://proxy.corp/").port == 443
 
 
+def test_a_service_name_with_an_underscore_is_a_host_as_go_resolves_it():
+    assert parse_proxy_url("http://squid_proxy:3128").host == "squid_proxy"
+
+
 def test_ipv6_hosts_keep_their_brackets():
     assert parse_proxy_url("http://[FD00::1]:3128").netloc == "[fd00::1]:3128"
 

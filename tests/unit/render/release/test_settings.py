@@ -81,6 +81,18 @@ def test_a_missing_ca_file_of_the_config_says_where_its_paths_start(config):
     assert caught.value.hint.endswith("a relative path starts from the config file's directory")
 
 
+@pytest.mark.parametrize("text, what", [
+    ("proxyUrl: http://a:1\nproxyUrl: http://b:2\n", "has a key twice at line 2"),
+    ("proxyUrl: http://a:1\n---\nproxyUrl: http://b:2\n", "holds more than one document at line 2"),
+])
+def test_a_config_with_a_key_twice_or_two_documents_says_which(config, text, what):
+    path = config(text)
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(config=path), {})
+    assert caught.value.message == f"config file {path} {what}"
+    assert "http://" not in caught.value.message
+
+
 def test_a_misspelt_config_key_gets_a_suggestion(config):
     with pytest.raises(ConfigError) as caught:
         read_settings(flags(config=config("proxyURL: http://p:1\n")), {})
