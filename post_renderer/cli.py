@@ -7,6 +7,7 @@ Heavy modules are imported by the command that needs them, so ``--help`` starts 
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -93,7 +94,14 @@ def _write_output(said: Outcome) -> None:
                           hint="the program reading the output stopped early") from None
     except OSError as error:
         raise OutputError(f"cannot write to standard output ({error.strerror or 'failed'})",
-                          hint="check the free space where the output is redirected") from None
+                          hint=_WRITE_HINTS.get(error.errno or 0, "check where the output is "
+                                                "redirected")) from None
+
+
+_WRITE_HINTS = {errno.ENOSPC: "check the free space where the output is redirected",
+                errno.EDQUOT: "check the disk quota where the output is redirected",
+                errno.EBADF: "standard output is not open for writing: redirect it to a file "
+                             "with '>'"}
 
 
 def _say(reporter: Reporter, messages: Sequence[Message], *, only_warnings: bool = False) -> None:

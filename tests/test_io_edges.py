@@ -58,6 +58,14 @@ def test_full_standard_output_is_one_error_without_a_success_summary(command, ma
     assert_one_error(code, stderr, "cannot write to standard output (No space left on device)")
 
 
+def test_standard_output_open_only_for_reading_says_so_not_free_space(manifests, tmp_path):
+    readonly = tmp_path / "readonly"
+    readonly.write_bytes(b"")
+    code, stderr = shell(f"ocean-proxy render < {manifests} 1< {readonly}")
+    assert_one_error(code, stderr, "cannot write to standard output (Bad file descriptor)")
+    assert "not open for writing" in stderr and "free space" not in stderr
+
+
 @pytest.mark.parametrize("command", ["ocean-proxy render < {m}", "ocean-proxy render --plan < {m}"])
 def test_closed_standard_output_is_one_error(command, manifests):
     code, stderr = shell(command.format(m=manifests) + " >&-")
