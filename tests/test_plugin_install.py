@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from .chart_render import PROXY_FLAGS
-from .conftest import FIXTURE_CHART, Run, run_command
+from .conftest import FIXTURE_CHART, Run, run_command, tool
 from .plugin_harness import (
     CA_COMMON_NAME,
     SYSTEM_PATH,
@@ -356,3 +356,29 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
 def _git(*args: str | Path) -> Run:
     return ok(run_command(["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid",
                            *args]))
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_an_install_helm_cannot_find_through_helm_plugins_says_how_it_will(
+        major: str, release: Path, tmp_path: Path, helm_home: dict[str, str]) -> None:
+    """helm installs a tarball into its data directory whatever HELM_PLUGINS says: a user whose
+    HELM_PLUGINS names other directories is told the line that lets helm find the plugin."""
+    binary = tool(major)
+    elsewhere = tmp_path / "my-plugins"
+    elsewhere.mkdir()
+    env = user_env(tmp_path, helm_dirs={**helm_home, "HELM_PLUGINS": str(elsewhere)},
+                   PIP_INDEX_URL=UNREACHABLE_INDEX)
+    if major == "helm3":  # Helm 3 takes a tarball from a URL only (a folder, it links there)
+        name = "ocean-proxy"
+        with serving(release) as url:
+            run = ok(helm(binary, "plugin", "install", f"{url}/{name}-{VERSION}-helm3.tgz",
+                          env=env))
+    else:
+        name = "ocean-proxy-post-renderer"
+        run = ok(helm(binary, "plugin", "install", "--verify=false",
+                      release / f"{name}-{VERSION}.tgz", env=env))
+    installed_in = Path(helm_home["HELM_DATA_HOME"]) / "plugins"
+    assert f'export HELM_PLUGINS="$HELM_PLUGINS:{installed_in}"' in run.stderr
+    assert name not in ok(helm(binary, "plugin", "list", env=env)).text
+    env["HELM_PLUGINS"] = f"{elsewhere}:{installed_in}"  # the line, followed
+    assert name in ok(helm(binary, "plugin", "list", env=env)).text

@@ -73,6 +73,7 @@ def main(argv: list[str]) -> int:
         say(f"error: {error.message}")
         say(f"hint: {error.hint}")
         return 1
+    _say_plugins_hint(Path(args.plugin_dir).parent)
     if args.post_renderer_hint:
         _say_post_renderer_hint(Path(args.plugin_dir))
     return 0
@@ -293,6 +294,18 @@ def _say_post_renderer_hint(plugin_dir: Path) -> None:
         return
     say(f"Helm 3 runs --post-renderer {POST_RENDERER} from PATH: add this to your "
         f'shell profile: export PATH="{bin_dir}:$PATH"')
+
+
+def _say_plugins_hint(installed_in: Path) -> None:
+    """helm installs into its data directory whatever HELM_PLUGINS says, and finds plugins
+    only through HELM_PLUGINS: a user who set it to other directories sees none of this one's."""
+    searched = [entry for entry in os.environ.get("HELM_PLUGINS", "").split(os.pathsep) if entry]
+    if not searched or any(Path(entry).resolve() == installed_in.resolve()
+                           for entry in searched):
+        return
+    say(f"helm finds plugins only through HELM_PLUGINS, which does not name {installed_in}, "
+        "where helm installed this one: add this to your shell profile: export "
+        f'HELM_PLUGINS="$HELM_PLUGINS:{installed_in}"')
 
 
 if __name__ == "__main__":
