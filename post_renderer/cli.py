@@ -35,6 +35,8 @@ def main(argv: Sequence[str] | None = None,
     said = Outcome()
     try:
         args = _parse(arguments, parser_factory)
+        if getattr(args, "plan", False):
+            _refuse_plan_under_helm()
         if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
             args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
         if getattr(args, "debug", False):
@@ -135,6 +137,16 @@ def _parse(arguments: list[str],
                                  "ocean-proxy-post-renderer: --post-renderer "
                                  "ocean-proxy-post-renderer") from None
         raise
+
+
+def _refuse_plan_under_helm() -> None:
+    from post_renderer.helm_stderr import helm_reads_stdout
+
+    if helm_reads_stdout():  # helm would deploy the JSON as the release's manifests
+        raise UsageError("--plan prints JSON instead of the manifests, which helm would take "
+                         "for the release",
+                         hint="under helm, --explain shows the changes; --plan is for "
+                              "'helm template ... | ocean-proxy render --plan'")
 
 
 def post_renderer_main() -> int:

@@ -28,14 +28,6 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if args.explain and args.plan:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
-    if args.plan:
-        from post_renderer.helm_stderr import helm_reads_stdout
-
-        if helm_reads_stdout():  # helm would deploy the JSON as the release's manifests
-            raise UsageError("--plan prints JSON instead of the manifests, which helm would "
-                             "take for the release",
-                             hint="under helm, --explain shows the changes; --plan is for "
-                                  "'helm template ... | ocean-proxy render --plan'")
     user = user_settings(args)
     render(args, user, read_manifests(args.filename), said)
     return said
