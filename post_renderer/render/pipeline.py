@@ -10,6 +10,7 @@ workloads whose charts name different proxies are refused, as are two plans that
 write one document differently.
 """
 
+import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import TargetError, WorkloadConflictError
@@ -85,7 +86,7 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
             )
         return RenderResult([data], notices=(
             "no Ocean controller in these manifests, nor another Spot agent: passed through "
-            "unchanged",))
+            "unchanged" + (_LISTS if re.search(rb"(?m)^kind:[ \t]*List[ \t]*$", data) else ""),))
     units = _units(release, user, now, facts)
     _check_one_proxy(units)
     lints = tuple(lint for unit in units for lint in
@@ -105,6 +106,12 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     replaced, appended = apply_plan(plan)
     return RenderResult(join(data, chunks, replaced, appended), plan, active[0].injection,
                         *said)
+
+
+# helm's output holds one object per document; a chart that wraps its objects in a List
+# hides them from a post-renderer, which edits documents
+_LISTS = (" (a 'kind: List' document is not looked into: render its items as documents of "
+          "their own for ocean-proxy to find them)")
 
 
 def _units(release: Release, user: UserSettings, now: "dt.datetime | None",

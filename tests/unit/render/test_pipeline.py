@@ -133,6 +133,18 @@ def test_a_release_without_the_controller_passes_through_byte_identical():
     assert any("passed through unchanged" in n for n in result.notices)
 
 
+def test_a_controller_wrapped_in_a_list_is_named_as_not_looked_into():
+    data = (b"apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n"
+            b"  metadata: {name: ocean-controller}\n")
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    [notice] = result.notices
+    assert "a 'kind: List' document is not looked into" in notice
+    assert not any("List" in n for n in post_render(release(service()), user_settings()).notices)
+
+
 def test_settings_given_for_a_release_without_the_controller_are_an_error():
     with pytest.raises(TargetError) as caught:
         post_render(release(metrics_server()), user_settings(proxy_url=PROXY))
