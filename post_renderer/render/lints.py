@@ -5,6 +5,9 @@
 - A ConfigMap or Secret the workload reads its proxy or CA from, which the release does not
   render (``configMap``/``secret``/``caBundleSecret.name`` pointing at existing objects):
   the settings in it cannot be read, validated or given to the log-shipper.
+- Two proxies in what the chart rendered (``spotinst.proxyUrl``, and an old ``HTTPS_PROXY``
+  in ``extraEnv``): every container gets the first, the chart's, and the other is removed;
+  Kubernetes would have given the controller the last of the two.
 - A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``) or volume
   (``ocean-proxy-ca``) of the user's own that ocean-proxy would overwrite.
 
@@ -37,6 +40,7 @@ def find_lints(unit: Release, chart: ChartSettings, injection: Injection,
     workload = unit.workloads[0]
     return [*_insecure_next_to_a_ca(workload, injection),
             *_settings_out_of_sight(unit, chart, injection),
+            *_two_rendered_proxies(workload, chart, injection),
             *_overwritten_annotations(workload, injection),
             *_overwritten_volumes(workload, wants)]
 
@@ -77,6 +81,20 @@ def _settings_out_of_sight(unit: Release, chart: ChartSettings,
             "it changes, and the log-shipper cannot use it",
             "pass the same certificates with --ca-file to fix all three"))
     return lints
+
+
+def _two_rendered_proxies(workload: Resource, chart: ChartSettings,
+                          injection: Injection) -> list[Lint]:
+    chosen = chart.proxy_url
+    if chosen is None or not chart.other_proxies or injection.proxy != chosen:
+        return []  # a proxy the user gave replaces every rendered one: their choice
+    return [Lint(
+        f"{_name(workload)} was rendered with more than one proxy: every container now gets "
+        f"{chosen.value.redacted} (from {chosen.source}), and ocean-proxy removes "
+        f"{'; '.join(chart.other_proxies)}, which Kubernetes would have given the controller "
+        "(it takes the last of two same-named variables)",
+        "remove the other proxy from your values (an HTTPS_PROXY in extraEnv), or pass "
+        "--proxy-url to choose one")]
 
 
 def _missing(unit: Release, ref: KeyRef) -> bool:
