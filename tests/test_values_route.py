@@ -215,9 +215,11 @@ def test_an_old_https_proxy_in_extra_env_is_left_out_by_both_routes(helm, net_pk
     routes = Routes(helm, tmp_path, values, [])
 
     post_rendered = pod(routes.post_rendered())
-    docs, secrets = routes.with_values(routes.values_route())
+    run = routes.values_route()
+    docs, secrets = routes.with_values(run)
 
     assert meaning(pod(docs)) == meaning(post_rendered)  # each variable once (by_key)
+    assert "more than one proxy" in run.stderr and OLD_WORKAROUND["value"] in run.stderr
     assert OLD_WORKAROUND["value"] not in json.dumps([post_rendered, pod(docs)])
     assert "CORP_TRACE" in meaning(pod(docs))["containers"]["ocean-kubernetes-controller"]["env"]
     assert_pods_start(docs + secrets, pod(docs))

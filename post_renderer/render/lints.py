@@ -42,7 +42,7 @@ def find_lints(unit: Release, chart: ChartSettings, injection: Injection,
     workload = unit.workloads[0]
     return [*_insecure_next_to_a_ca(workload, injection),
             *_settings_out_of_sight(unit, chart, injection),
-            *_two_rendered_proxies(workload, chart, injection),
+            *two_rendered_proxies(workload, chart, injection),
             *_overwritten_annotations(workload, injection),
             *_overwritten_volumes(workload, wants),
             *_overwritten_mounts(workload, wants)]
@@ -86,18 +86,19 @@ def _settings_out_of_sight(unit: Release, chart: ChartSettings,
     return lints
 
 
-def _two_rendered_proxies(workload: Resource, chart: ChartSettings,
-                          injection: Injection) -> list[Lint]:
+def two_rendered_proxies(workload: Resource, chart: ChartSettings,
+                         injection: Injection) -> list[Lint]:
+    """Also said by ``ocean-proxy values``, whose extraEnv leaves the other one out."""
     chosen = chart.proxy_url
     if chosen is None or not chart.other_proxies or injection.proxy != chosen:
         return []  # a proxy the user gave replaces every rendered one: their choice
     return [Lint(
         f"{_name(workload)} was rendered with more than one proxy: every container now gets "
-        f"{chosen.value.redacted} (from {chosen.source}), and ocean-proxy removes "
-        f"{'; '.join(chart.other_proxies)}, which Kubernetes would have given the controller "
-        "(it takes the last of two same-named variables)",
-        "remove the other proxy from your values (an HTTPS_PROXY in extraEnv), or pass "
-        "--proxy-url to choose one")]
+        f"{chosen.value.redacted} (from {chosen.source}), and ocean-proxy replaces "
+        f"{'; '.join(chart.other_proxies)}",
+        "remove the other proxy from your values (an HTTPS_PROXY in extraEnv, which "
+        "Kubernetes gave the controller over the chart's: it takes the last of two "
+        "same-named variables), or pass --proxy-url to choose one")]
 
 
 def _missing(unit: Release, ref: KeyRef) -> bool:
