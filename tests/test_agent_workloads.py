@@ -179,6 +179,22 @@ def test_a_users_volume_named_like_ours_is_not_overwritten_in_silence(helm3, ca_
                            "ocean-proxy-ca")
 
 
+def test_a_users_log_shipper_mount_at_our_ca_path_is_not_replaced_in_silence(helm3, ca_file):
+    stream = controller(helm3, NAMESPACE, "--set", "spotinst.proxyUrl=http://proxy.corp:3128",
+                        "--set", "logShipping.extraVolumeMounts[0].name=logs",
+                        "--set", "logShipping.extraVolumeMounts[0].mountPath=/etc/ocean-proxy/ca")
+    run = post_renderer(f"--ca-file={ca_file}", stdin=stream)
+    assert run.returncode == 0, run.stderr
+    [warning] = [w for w in warnings_of(run) if "/etc/ocean-proxy/ca" in w]
+    assert "'log-shipper'" in warning and "'logs'" in warning
+
+    assert_one_clear_error(post_renderer("--strict", f"--ca-file={ca_file}", stdin=stream),
+                           "/etc/ocean-proxy/ca", "'logs'")
+    again = post_renderer("--strict", f"--ca-file={ca_file}", stdin=run.stdout)
+    assert again.returncode == 0, again.stderr  # our own mount there is ours to replace
+    assert again.stdout == run.stdout
+
+
 def test_strict_changes_nothing_when_there_is_nothing_to_say(helm3, ca_file):
     stream = controller(helm3, NAMESPACE, "--set", "spotinst.proxyUrl=http://proxy.corp:3128")
     plain = post_renderer(f"--ca-file={ca_file}", stdin=stream)

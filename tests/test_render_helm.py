@@ -28,7 +28,7 @@ from .chart_render import (
     parse,
     validation_errors,
 )
-from .conftest import FIXTURE_CHART, run_command, tool
+from .conftest import FIXTURE_CHART, post_renderer, run_command, tool
 from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
 POST_RENDERER = ("--post-renderer", "ocean-proxy-post-renderer")
@@ -110,6 +110,72 @@ def test_vendor_proxy_command_gives_controller_and_log_shipper_the_proxy(helm_us
     annotations = out.pod()["metadata"]["annotations"]
     assert re.fullmatch(r"[0-9a-f]{64}", annotations["checksum/proxy"])
     assert "checksum/ca-bundle" not in annotations
+
+
+OLD_PROXY = "http://old-proxy:8080"
+
+
+def extra_env_proxy(url: str) -> tuple[str, ...]:
+    """An HTTPS_PROXY of the user's own in the chart's extraEnv: an old workaround."""
+    return ("--set", "extraEnv[0].name=HTTPS_PROXY", "--set", f"extraEnv[0].value={url}")
+
+
+def assert_each_proxy_variable_once(out: Rendered) -> None:
+    for name in CONTAINERS:
+        names = [e["name"] for e in out.container(name)["env"]]
+        for var in (*PROXY_VARS, "NO_PROXY", "no_proxy"):
+            assert names.count(var) == 1, f"{name}: {var} in {names}"
+
+
+def test_an_old_https_proxy_in_extra_env_gives_way_to_the_charts_proxy_and_is_said(
+        helm_user):
+    """Kubernetes takes the last of two same-named variables: left beside the chart's own
+    HTTPS_PROXY, the old entry sent the controller to the old proxy while the log-shipper
+    used the corporate one, and the next post-render read it as the proxy."""
+    password = "S3cr3t-Pa55"
+    url = f"http://svc-ocean:{password}@proxy.corp:3128"
+    flags = (*VENDOR_FLAGS, "--set", f"spotinst.proxyUrl={url}", *extra_env_proxy(OLD_PROXY))
+
+    run = helm_user.template(*flags, *POST_RENDERER)
+
+    out = rendered(run)
+    assert_each_proxy_variable_once(out)
+    assert OLD_PROXY not in run.text
+    assert_chart_https_proxy(out)
+    ref = {"secretKeyRef": {"name": f"{FULLNAME}-ocean-proxy", "key": "proxy-url"}}
+    assert out.env(CONTROLLER)["https_proxy"]["valueFrom"] == ref
+    assert out.env("log-shipper")["HTTPS_PROXY"]["valueFrom"] == ref
+    [warning] = [line for line in run.stderr.splitlines() if "more than one proxy" in line]
+    assert warning.startswith("ocean-proxy: warning: ")
+    assert "http://svc-ocean:***@proxy.corp:3128" in warning and OLD_PROXY in warning
+    assert password not in run.stderr
+
+    again = post_renderer(stdin=run.stdout)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == run.stdout
+    assert "more than one proxy" not in again.stderr
+
+    strict = helm_user.template(*flags, *POST_RENDERER, "--post-renderer-args", "--strict")
+    assert strict.returncode != 0
+    assert "ocean-proxy: error: " in strict.stderr and "more than one proxy" in strict.stderr
+    assert "--proxy-url to choose one" in strict.stderr and password not in strict.stderr
+
+
+def test_a_proxy_only_in_extra_env_leaves_its_password_in_a_secret_alone(helm_user):
+    password = "S3cr3t-Pa55"
+    url = f"http://u:{password}@old:8080"
+
+    run = helm_user.template(*VENDOR_FLAGS, *extra_env_proxy(url), *POST_RENDERER)
+
+    out = rendered(run)
+    assert password not in run.text and password not in run.stderr
+    secret = out.one("Secret", f"{FULLNAME}-ocean-proxy")
+    assert base64.b64decode(secret["data"]["proxy-url"]).decode() == url
+    assert_each_proxy_variable_once(out)
+    assert "more than one proxy" not in run.stderr
+    again = post_renderer(stdin=run.stdout)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == run.stdout
 
 
 def test_vendor_ca_command_is_validated_normalised_and_trusted_by_every_container(

@@ -163,6 +163,24 @@ def test_post_rendering_the_exporter_twice_changes_nothing(helm3, ca_file):
     assert second.stdout == first.stdout
 
 
+def test_post_rendering_an_exporter_beside_the_controller_twice_changes_nothing(helm3):
+    """Once post-rendered, the exporter reads its proxy from the Secret the controller's
+    render writes, which its own release never renders: read again, that is the same
+    contract, not a setting out of sight (which --strict refused)."""
+    chart_only = helm_template(helm3, clean_env(), "exporter", EXPORTER_CHART,
+                               *exporter_beside_controller())
+    first = post_renderer("--strict", stdin=chart_only.stdout)
+    assert first.returncode == 0, first.stderr
+    assert f"{CONTROLLER_FULLNAME}-ocean-proxy" in first.text
+
+    second = post_renderer("--strict", stdin=first.stdout)
+
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    assert "warning" not in second.stderr
+    assert "post-render the controller's release first" in second.stderr
+
+
 # -- the network client -------------------------------------------------------------------
 
 

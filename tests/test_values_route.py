@@ -203,6 +203,28 @@ def test_post_renderer_and_values_route_store_one_pod_template(
     assert_pods_start(docs + secrets, pod(docs))
 
 
+OLD_WORKAROUND = {"name": "HTTPS_PROXY", "value": "http://old-proxy:8080"}
+
+
+def test_an_old_https_proxy_in_extra_env_is_left_out_by_both_routes(helm, net_pki, tmp_path):
+    """Kept, the user's HTTPS_PROXY would follow the chart's own, and Kubernetes gives the
+    controller the last of two: the old proxy. Helm merges no lists, so the values route must
+    leave it out of the extraEnv it writes, as the post-renderer removes it."""
+    values = user_values(net_pki.corp_root_file)
+    values["extraEnv"].append(OLD_WORKAROUND)
+    routes = Routes(helm, tmp_path, values, [])
+
+    post_rendered = pod(routes.post_rendered())
+    run = routes.values_route()
+    docs, secrets = routes.with_values(run)
+
+    assert meaning(pod(docs)) == meaning(post_rendered)  # each variable once (by_key)
+    assert "more than one proxy" in run.stderr and OLD_WORKAROUND["value"] in run.stderr
+    assert OLD_WORKAROUND["value"] not in json.dumps([post_rendered, pod(docs)])
+    assert "CORP_TRACE" in meaning(pod(docs))["containers"]["ocean-kubernetes-controller"]["env"]
+    assert_pods_start(docs + secrets, pod(docs))
+
+
 def test_values_to_post_renderer_adopts_the_secrets_and_restarts_nothing_else(
         helm, net_pki, tmp_path):
     routes = Routes(helm, tmp_path, user_values(net_pki.corp_root_file), [])
@@ -270,10 +292,14 @@ def image(net_pki) -> Image:
     return Image(net_pki.public_roots_file.read_bytes())
 
 
+@pytest.mark.parametrize("extra_env", [[], [OLD_WORKAROUND]], ids=["", "old-https-proxy"])
 def test_the_auto_update_leaves_the_pod_template_the_post_renderer_stored(
-        helm, image, net_pki, auth_proxy, spot_origin, tmp_path):
+        helm, image, net_pki, auth_proxy, spot_origin, tmp_path, extra_env):
+    """Also with an old HTTPS_PROXY in the release's extraEnv, which the Job's helm reads
+    back with 'helm get values': its merge leaves it out, as the post-renderer did."""
     values = user_values(net_pki.corp_root_file)
     values["spotinst"]["proxyUrl"] = auth_proxy.credentials_url
+    values["extraEnv"] += extra_env
     routes = Routes(helm, tmp_path, values, [])
     cluster = Cluster.installed(routes.post_rendered(), values, CURRENT)
     before = pod(cluster.docs())

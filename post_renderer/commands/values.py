@@ -83,6 +83,7 @@ def _check_not_rendered_with_ours(release: "Release") -> None:
 def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                    owner: Owner | None = None) -> ValuesResult:
     """Rendered manifests and settings in; the values file and its Secrets out."""
+    from post_renderer.render.lints import two_rendered_proxies
     from post_renderer.render.overlay.values import b64, merge_user_values, why_not
     from post_renderer.render.plan.injection import resolve_injection
     from post_renderer.render.plan.overlay_input import overlay_for
@@ -141,9 +142,11 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
         notices.append("the chart's auto-update Job has no proxy of its own: after an upgrade "
                        "with these values, automatic upgrades stop at 'helm repo add' and "
                        "change nothing; the post-renderer gives the Job the proxy")
+    replaced = [f"{lint.message}; {lint.hint}"
+                for lint in two_rendered_proxies(workload, chart, injection)]
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
-                        tuple(notices), injection.warnings)
+                        tuple(notices), (*injection.warnings, *replaced))
 
 
 def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:

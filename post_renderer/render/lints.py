@@ -5,8 +5,12 @@
 - A ConfigMap or Secret the workload reads its proxy or CA from, which the release does not
   render (``configMap``/``secret``/``caBundleSecret.name`` pointing at existing objects):
   the settings in it cannot be read, validated or given to the log-shipper.
-- A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``) or volume
-  (``ocean-proxy-ca``) of the user's own that ocean-proxy would overwrite.
+- Two proxies in what the chart rendered (``spotinst.proxyUrl``, and an old ``HTTPS_PROXY``
+  in ``extraEnv``): every container gets the first, the chart's, and the other is removed;
+  Kubernetes would have given the controller the last of the two.
+- A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``), volume
+  (``ocean-proxy-ca``) or mount (at ``/etc/ocean-proxy/ca``, ``/etc/ssl/certs/<hash>.0``) of
+  the user's own that ocean-proxy would overwrite.
 
     ocean-proxy: warning: Deployment/x: pod annotation 'checksum/proxy' is set by the chart
     values, and ocean-proxy overwrites it with its own checksum
@@ -14,6 +18,7 @@
 
 from typing import NamedTuple
 
+from post_renderer.errors import shown, visible
 from post_renderer.render.plan.filters.rollout import wanted_annotations
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
@@ -37,8 +42,10 @@ def find_lints(unit: Release, chart: ChartSettings, injection: Injection,
     workload = unit.workloads[0]
     return [*_insecure_next_to_a_ca(workload, injection),
             *_settings_out_of_sight(unit, chart, injection),
+            *two_rendered_proxies(workload, chart, injection),
             *_overwritten_annotations(workload, injection),
-            *_overwritten_volumes(workload, wants)]
+            *_overwritten_volumes(workload, wants),
+            *_overwritten_mounts(workload, wants)]
 
 
 def _insecure_next_to_a_ca(workload: Resource, injection: Injection) -> list[Lint]:
@@ -77,6 +84,21 @@ def _settings_out_of_sight(unit: Release, chart: ChartSettings,
             "it changes, and the log-shipper cannot use it",
             "pass the same certificates with --ca-file to fix all three"))
     return lints
+
+
+def two_rendered_proxies(workload: Resource, chart: ChartSettings,
+                         injection: Injection) -> list[Lint]:
+    """Also said by ``ocean-proxy values``, whose extraEnv leaves the other one out."""
+    chosen = chart.proxy_url
+    if chosen is None or not chart.other_proxies or injection.proxy != chosen:
+        return []  # a proxy the user gave replaces every rendered one: their choice
+    return [Lint(
+        f"{_name(workload)} was rendered with more than one proxy: every container now gets "
+        f"{chosen.value.redacted} (from {chosen.source}), and ocean-proxy replaces "
+        f"{'; '.join(chart.other_proxies)}",
+        "remove the other proxy from your values (an HTTPS_PROXY in extraEnv, which "
+        "Kubernetes gave the controller over the chart's: it takes the last of two "
+        "same-named variables), or pass --proxy-url to choose one")]
 
 
 def _missing(unit: Release, ref: KeyRef) -> bool:
@@ -120,6 +142,23 @@ def _overwritten_volumes(workload: Resource, wants: PodWants) -> list[Lint]:
                     f"rename your volume: ocean-proxy mounts '{wanted.key}' to give the "
                     "containers the CA bundle"))
     return lints
+
+
+def _overwritten_mounts(workload: Resource, wants: PodWants) -> list[Lint]:
+    """A mount of another volume at a path where ocean-proxy mounts the CA bundle (its own
+    mounts there, from an earlier run, it replaces without a word)."""
+    paths = {wanted.key for wanted in wants.mounts}
+    pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
+    return [Lint(
+        f"{_name(workload)}: container {shown(visible(str(container.get('name'))))} mounts "
+        f"volume {shown(visible(str(mount.get('name'))))} at {mount['mountPath']}, and "
+        "ocean-proxy mounts the CA bundle there instead",
+        f"mount your volume elsewhere: ocean-proxy mounts the CA bundle at "
+        f"{mount['mountPath']} for the container's TLS clients to find it")
+        for _, _, container in containers(pod_spec)
+        for mount in container.get("volumeMounts") or ()
+        if isinstance(mount, dict) and mount.get("mountPath") in paths
+        and mount.get("name") != wants.owned_volume]
 
 
 def _name(workload: Resource) -> str:

@@ -28,7 +28,12 @@ import json
 
 from post_renderer import job_renderer
 from post_renderer.job_renderer import MOUNT
-from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS, b64
+from post_renderer.render.overlay.values import (
+    LIST_KEYS,
+    LOG_SHIPPING_LIST_KEYS,
+    REPLACED_USER_ENTRIES,
+    b64,
+)
 from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, containers, get_path
@@ -47,7 +52,7 @@ CHART_YAML = ("apiVersion: v2\nname: ocean-proxy-overlay\nversion: 1.0.0\n"
               "description: ocean-proxy's chart values, merged with the release's own\n")
 MERGE_TEMPLATE = """\
 {{- define "ocean-proxy.merge" -}}
-{{- $ours := index . 1 -}}{{- $field := index . 2 -}}{{- $names := list -}}
+{{- $ours := index . 1 -}}{{- $field := index . 2 -}}{{- $names := index . 3 -}}
 {{- range $ours }}{{- $names = append $names (index . $field) -}}{{- end -}}
 {{- $out := list -}}
 {{- range (index . 0 | default list) }}
@@ -57,10 +62,13 @@ MERGE_TEMPLATE = """\
 {{- end -}}
 {{- $overlay := deepCopy .Values.oceanProxy -}}
 {{- $theirs := .Values -}}
+{{- $replaced := dict -}}
+{{- if hasKey $overlay "spotinst" }}{{ $replaced = dict %(replaced)s }}{{ end -}}
 {{- range $key, $field := dict %(lists)s -}}
 {{- if hasKey $overlay $key -}}
 {{- $ours := index $overlay $key -}}
-{{- $merged := include "ocean-proxy.merge" (list (index $theirs $key) $ours $field) -}}
+{{- $also := index $replaced $key | default list -}}
+{{- $merged := include "ocean-proxy.merge" (list (index $theirs $key) $ours $field $also) -}}
 {{- $_ := set $overlay $key ($merged | fromJsonArray) -}}
 {{- end -}}
 {{- end -}}
@@ -69,7 +77,7 @@ MERGE_TEMPLATE = """\
 {{- range $key, $field := dict %(shipping)s -}}
 {{- if hasKey $overlay.logShipping $key -}}
 {{- $ours := index $overlay.logShipping $key -}}
-{{- $merged := include "ocean-proxy.merge" (list (index $shipping $key) $ours $field) -}}
+{{- $merged := include "ocean-proxy.merge" (list (index $shipping $key) $ours $field list) -}}
 {{- $_ := set $overlay.logShipping $key ($merged | fromJsonArray) -}}
 {{- end -}}
 {{- end -}}
@@ -124,7 +132,9 @@ def overlay_secret_data(values: dict[str, YamlNode], edit: dict[str, YamlNode],
                         strict: bool = False) -> dict[str, str]:
     """The Secret the Job mounts: the values chart, and the Job's post-renderer with
     ``edit`` (what it gives the next Job)."""
-    template = MERGE_TEMPLATE % {"lists": _pairs(LIST_KEYS),
+    replaced = " ".join(f'"{key}" (list {" ".join(json.dumps(name) for name in names)})'
+                        for key, names in REPLACED_USER_ENTRIES.items())
+    template = MERGE_TEMPLATE % {"lists": _pairs(LIST_KEYS), "replaced": replaced,
                                  "shipping": _pairs(LOG_SHIPPING_LIST_KEYS)}
     if "podAnnotations" not in values:
         template = template.replace('(deepCopy $overlay.podAnnotations)', "dict")

@@ -41,6 +41,9 @@ CHART_NAME = "ocean-kubernetes-controller"
 CHART_FIXED_ENV = frozenset({"HTTPS_PROXY", "USER_ENV_CERTIFICATES"})
 LIST_KEYS = {"extraEnv": "name", "extraVolumes": "name", "extraVolumeMounts": "mountPath"}
 LOG_SHIPPING_LIST_KEYS = {"extraEnv": "name", "extraVolumeMounts": "mountPath"}
+# The user's entries dropped when the overlay gives a proxy: the controller's one HTTPS_PROXY
+# is the chart's own, and a second one after it (an old workaround) would win over it.
+REPLACED_USER_ENTRIES = {"extraEnv": ("HTTPS_PROXY",)}
 _CHART_LABEL = re.compile(rf"^{CHART_NAME}-(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$")
 
 
@@ -165,9 +168,10 @@ def merge_user_values(overlay: dict[str, YamlNode], user: dict[str, YamlNode]
     """The overlay with the user's own list entries kept: helm replaces a list given in a
     later values file, so theirs go first and ours replace the same name or path."""
     merged = dict(overlay)
+    replaced = REPLACED_USER_ENTRIES if "spotinst" in overlay else {}
     for key, field in LIST_KEYS.items():
         if key in overlay:
-            merged[key] = _merge_list(user.get(key), overlay[key], field)
+            merged[key] = _merge_list(user.get(key), overlay[key], field, replaced.get(key, ()))
     shipping = user.get("logShipping")
     if not isinstance(shipping, dict):
         shipping = {}
@@ -180,8 +184,9 @@ def merge_user_values(overlay: dict[str, YamlNode], user: dict[str, YamlNode]
     return merged
 
 
-def _merge_list(theirs: YamlNode, ours: list[YamlNode], field: str) -> list[YamlNode]:
-    names = {entry[field] for entry in ours}
+def _merge_list(theirs: YamlNode, ours: list[YamlNode], field: str,
+                replaced: tuple[str, ...] = ()) -> list[YamlNode]:
+    names = {entry[field] for entry in ours} | set(replaced)
     kept = [entry for entry in theirs or [] if not (
         isinstance(entry, dict) and entry.get(field) in names)]
     return kept + ours

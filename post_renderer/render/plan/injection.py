@@ -12,14 +12,18 @@ from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, no_ca_notice, why_not
-from post_renderer.render.release.agents import recognise
+from post_renderer.render.plan.shared_proxy import (
+    blanked_warning,
+    contract_notice,
+    credentials_removed_warning,
+    proxy_of_another_release,
+    shared_proxy_secret,
+)
 from post_renderer.render.release.chart_settings import (
     CA_VALUE,
-    PROXY_KEY,
     ChartSettings,
     KeyRef,
     only_ca_files,
-    read_by_controller,
 )
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
@@ -79,9 +83,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     warnings: list[str] = []
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
     proxy = user.proxy_url or chart.proxy_url
-    proxy_from = None if proxy else _proxy_of_another_release(chart, release)
+    proxy_from = None if proxy else proxy_of_another_release(chart, release)
     if proxy_from is not None and chart.proxy_ref is not None:
-        notices.append(_contract_notice(release, chart.proxy_ref, proxy_from))
+        notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
     if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
         warnings.append(assumed)
@@ -124,7 +128,7 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
         else None
     proxy_secret = names.proxy if proxy and proxy.value.has_credentials else None
-    shared = _shared_proxy_secret(release, configmap) if proxy else None
+    shared = shared_proxy_secret(release, configmap) if proxy else None
     injection = Injection(
         proxy=proxy,
         no_proxy=no_proxy_entries(additions) if proxy or proxy_from else (),
@@ -144,12 +148,12 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         injection = _values_shape(injection, release, names)
     if shared is not None and proxy is not None and configmap is not None:
         if injection.chart_proxy_key == configmap and proxy.value.has_credentials:
-            warnings.append(_blanked_warning(configmap, shared))
+            warnings.append(blanked_warning(configmap, shared))
         elif injection.chart_proxy_key == configmap:  # an exporter without a password: said
             injection = injection._replace(notices=(*injection.notices,
-                                                    _blanked_warning(configmap, shared)))
+                                                    blanked_warning(configmap, shared)))
         elif proxy.value.has_credentials:
-            warnings.append(_credentials_removed_warning(configmap, shared))
+            warnings.append(credentials_removed_warning(configmap, shared))
     if chart.auto_update_jobs and not injection.empty:
         injection, message = _auto_update(user, chart, injection, release, names)
         if injection.overlay_secret is not None:  # every auto-update keeps it: a notice
@@ -251,55 +255,6 @@ def _check_new_secret_names(injection: Injection, release: Release) -> None:
             hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
                  f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
         )
-
-
-def _proxy_of_another_release(chart: ChartSettings, release: Release) -> KeyRef | None:
-    """Where an agent that reads the controller's ConfigMap from another release (the metric
-    exporter) finds the full proxy URL: the Secret that release's render wrote beside it."""
-    ref = chart.proxy_ref
-    agent = recognise(release.workloads[0].document, release.workloads[0].kind) \
-        if release.workloads else None
-    if ref is None or ref.kind != "ConfigMap" or ref.key != PROXY_KEY or agent is None or \
-            not agent.reads_controller_objects or release.get("ConfigMap", ref.name):
-        return None
-    return KeyRef("Secret", OwnedNames.shared_proxy(ref.name), PROXY_KEY)
-
-
-def _contract_notice(release: Release, configmap: KeyRef, secret: KeyRef) -> str:
-    workload = release.workloads[0]
-    return (f"{workload.kind}/{workload.name} reads its proxy from ConfigMap "
-            f"'{configmap.name}', which another release renders: its proxy variables now come "
-            f"from Secret '{secret.name}' key '{secret.key}', the full URL ocean-proxy writes "
-            "when it post-renders that release; post-render the controller's release first, "
-            "or this pod will not start")
-
-
-def _shared_proxy_secret(release: Release, configmap: KeyRef | None) -> str | None:
-    """The Secret beside the controller's ConfigMap, or another one with a URL to rewrite."""
-    rendered = release.get("ConfigMap", configmap.name) if configmap else None
-    if configmap is None or configmap.key != PROXY_KEY or rendered is None or (
-            not read_by_controller(release, configmap.name)  # the exporter's may lack it
-            and not isinstance(get_path(rendered.document, ("data", PROXY_KEY)), str)):
-        return None
-    return OwnedNames.shared_proxy(configmap.name)
-
-
-def _credentials_removed_warning(configmap: KeyRef, shared: str) -> str:
-    return (f"ConfigMap '{configmap.name}' key '{configmap.key}' now holds the proxy URL "
-            f"without its credentials (the full URL is in Secret '{shared}'): a Spot agent of "
-            "another release that reads it, such as ocean-metric-exporter (PROXY_URL), gets "
-            "'407 Proxy Authentication Required' until its release is post-rendered too: "
-            "helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
-            "--post-renderer ocean-proxy-post-renderer")
-
-
-def _blanked_warning(configmap: KeyRef, shared: str) -> str:
-    return (f"ConfigMap '{configmap.name}' key '{configmap.key}' is now blank, as the chart's "
-            "values leave it (the pods read the proxy from the variables ocean-proxy sets; the "
-            f"full URL is in Secret '{shared}'): a Spot agent of another release that reads "
-            "it, such as ocean-metric-exporter (PROXY_URL), goes without the proxy until its "
-            "release is post-rendered too: helm upgrade RELEASE spot/ocean-metric-exporter "
-            "--reuse-values --post-renderer ocean-proxy-post-renderer")
 
 
 def _ca_secret_to_write(chart: ChartSettings, release: Release,

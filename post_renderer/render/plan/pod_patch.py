@@ -2,8 +2,9 @@
 
 Entries already there are replaced in place (the chart's ``HTTPS_PROXY`` stays where it
 was), missing ones are appended, and later duplicates of a wanted name or mount path are
-removed. When the pod already has everything, the patch is empty: that is what makes the
-post-renderer idempotent.
+removed: Kubernetes takes the last of two same-named variables, so a duplicate left behind
+would win over the entry we set. When the pod already has everything, the patch is empty:
+that is what makes the post-renderer idempotent.
 
     >>> pod = {"containers": [{"name": "c", "env": [{"name": "A", "value": "x"}]}]}
     >>> want = PodWants(env=(PodEntry("A", {"name": "A", "value": "y"}, "why"),))
@@ -41,14 +42,14 @@ class PodWants(NamedTuple):
     fluent_bit_env: tuple[PodEntry, ...] = ()  # replace same-named env in fluent-bit containers
     fluent_bit_skip: frozenset[str] = frozenset()  # env fluent-bit containers must not get
     env_in_place: tuple[PodEntry, ...] = ()  # replaced where a container has it, never added
-    controller_keeps: frozenset[str] = frozenset()  # env the controller keeps as rendered
+    controller_env: tuple[PodEntry, ...] = ()  # replace same-named env in the controller
 
     def env_for(self, container: dict[str, YamlNode]) -> tuple[PodEntry, ...]:
         present = {e.get("name") for e in container.get("env") or () if isinstance(e, dict)}
         in_place = tuple(wanted for wanted in self.env_in_place if wanted.key in present)
-        if self.controller_keeps and container.get("name") == CONTROLLER_CONTAINER:
-            return tuple(wanted for wanted in self.env + in_place
-                         if wanted.key not in self.controller_keeps)
+        if self.controller_env and container.get("name") == CONTROLLER_CONTAINER:
+            own = {wanted.key: wanted for wanted in self.controller_env}
+            return tuple(own.get(wanted.key, wanted) for wanted in self.env + in_place)
         if not (self.fluent_bit_env or self.fluent_bit_skip) or not is_fluent_bit(container):
             return self.env + in_place
         own = {wanted.key: wanted for wanted in self.fluent_bit_env}

@@ -52,5 +52,5 @@ def merge_wants(wants: Iterable[PodWants]) -> PodWants:
             fluent_bit_env=merged.fluent_bit_env + want.fluent_bit_env,
             fluent_bit_skip=merged.fluent_bit_skip | want.fluent_bit_skip,
             env_in_place=merged.env_in_place + want.env_in_place,
-            controller_keeps=merged.controller_keeps | want.controller_keeps)
+            controller_env=merged.controller_env + want.controller_env)
     return merged

@@ -12,9 +12,9 @@ import base64
 import binascii
 from typing import NamedTuple
 
-from post_renderer.errors import ManifestError
+from post_renderer.errors import ManifestError, ProxyUrlError
 from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY
-from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
 from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
 from post_renderer.render.release.settings import Setting
@@ -33,6 +33,7 @@ CA_VALUE = "caBundleSecret.data"  # the chart value behind the CA Secret a relea
 # PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
+NOT_A_URL = "a value that is no proxy URL"  # said instead of it: it may hold a password
 TOKEN_ENV_NAME = "SPOTINST_TOKEN"  # the controller's Spot API token, from the chart's Secret
 
 
@@ -55,6 +56,7 @@ class ChartSettings(NamedTuple):
     auto_update_jobs: tuple[KeyRef, ...] = ()
     no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries beyond our defaults
     spot_token: bytes | None = None  # from a Secret only: a literal value is in the pod spec
+    other_proxies: tuple[str, ...] = ()  # the rendered proxies beside proxy_url, redacted
 
 
 def read_chart_settings(release: Release) -> ChartSettings:
@@ -81,7 +83,37 @@ def read_chart_settings(release: Release) -> ChartSettings:
     )
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs,
                          _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)),
-                         _spot_token(release))
+                         _spot_token(release),
+                         _other_proxies(release, proxy_url.value) if proxy_url else ())
+
+
+def _other_proxies(release: Release, chosen: ProxyUrl) -> tuple[str, ...]:
+    """The proxies the pods were also rendered with, each said once, without credentials:
+    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one."""
+    others: dict[str, str] = {}
+    for workload in release.workloads:
+        for found in env_entries(workload.document, workload.kind):
+            name = found.entry.get("name")
+            ref = _key_ref(found.entry)
+            url = _rendered_proxy(release, found.entry, ref) if name in PROXY_ENV_NAMES \
+                else None
+            if url is not None and url[0] != chosen.full:
+                where = f", from {ref}" if ref else ""
+                others.setdefault(url[0], f"{url[1]} ({name} of container "
+                                          f"'{found.container.get('name')}'{where})")
+    return tuple(others.values())
+
+
+def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None
+                    ) -> tuple[str, str] | None:
+    """The entry's proxy URL in full and as it is shown; never the text of a value that is
+    no URL: it may hold a password."""
+    try:
+        text = _resolve(release, entry, ref)
+        url = parse_proxy_url(text) if text else None
+    except (ManifestError, ProxyUrlError):
+        return NOT_A_URL, NOT_A_URL
+    return (url.full, url.redacted) if url else None
 
 
 def _spot_token(release: Release) -> bytes | None:

@@ -9,6 +9,7 @@ from typing import NamedTuple
 # The keys of a CA Secret that hold one CA each, by OpenSSL's subject hash ("5f241b44.0"),
 # beside the bundle: the files OpenSSL looks up in /etc/ssl/certs.
 HASH_KEY = re.compile(r"^[0-9a-f]{8}\.[0-9]+$")
+SHARED_PROXY_SUFFIX = "-ocean-proxy"
 
 
 class OwnedNames(NamedTuple):
@@ -38,7 +39,12 @@ class OwnedNames(NamedTuple):
     def shared_proxy(configmap: str) -> str:
         """Ours, next to a ConfigMap whose ``proxy-url`` we rewrite: the full proxy URL, for
         the agents of other releases that read that ConfigMap (the metric exporter)."""
-        return f"{configmap}-ocean-proxy"
+        return f"{configmap}{SHARED_PROXY_SUFFIX}"
+
+    @staticmethod
+    def is_shared_proxy(secret: str) -> bool:
+        """Is it named as such a Secret (an agent post-rendered before reads it)?"""
+        return secret.endswith(SHARED_PROXY_SUFFIX) and secret != SHARED_PROXY_SUFFIX
 
     def all(self) -> tuple[str, str, str, str]:
         return self.chart_ca, self.proxy, self.ca, self.values

@@ -64,10 +64,31 @@ def pod_wants(injection: Injection) -> PodWants:
     skip = frozenset(URL_VARS) if injection.proxy.value.scheme != "http" else frozenset()
     in_place = tuple(PodEntry(name, _url_entry(name, injection), reason)
                      for name in IN_PLACE_VARS)
-    # the chart's own entry, reading a key this filter blanks (see Injection.values_shape)
-    keeps = frozenset({"HTTPS_PROXY"}) if injection.chart_proxy_key else frozenset()
+    chart_entry = _chart_https_proxy(injection.chart_proxy_key)
     return PodWants(env=tuple(env), fluent_bit_env=fluent_bit, fluent_bit_skip=skip,
-                    env_in_place=in_place, controller_keeps=keeps)
+                    env_in_place=in_place, controller_env=chart_entry)
+
+
+def _chart_https_proxy(ref: KeyRef | None) -> tuple[PodEntry, ...]:
+    """The controller's ``HTTPS_PROXY`` stays the chart's own entry, reading the key this
+    filter blanks (see ``Injection.values_shape``). It is still the one ``HTTPS_PROXY`` of the
+    container: another (an old ``extraEnv`` workaround) would come later, and Kubernetes
+    would give the controller that one."""
+    if ref is None:
+        return ()
+    reads = {"name": ref.name, "key": ref.key}
+
+    def keep_the_charts(existing: YamlNode) -> dict[str, YamlNode]:
+        source = get_path(existing, ("valueFrom", "configMapKeyRef"))
+        if isinstance(existing, dict) and isinstance(source, dict) and \
+                {k: source.get(k) for k in reads} == reads:
+            return dict(existing)
+        return manifest
+
+    manifest: dict[str, YamlNode] = {"name": "HTTPS_PROXY", "valueFrom": {
+        "configMapKeyRef": {**reads, "optional": True}}}
+    return (PodEntry("HTTPS_PROXY", manifest, "the chart's own HTTPS_PROXY, reading the "
+                     "ConfigMap key left blank: Go then takes https_proxy", keep_the_charts),)
 
 
 def _wants_from_another_release(injection: Injection) -> PodWants:

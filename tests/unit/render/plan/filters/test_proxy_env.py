@@ -122,11 +122,16 @@ def test_the_controller_keeps_the_charts_https_proxy_reading_a_blanked_key_as_va
     blanked = [p for p in proxy_env.propose(context) if p.resource.kind == "ConfigMap"]
 
     assert ops(blanked) == [{"op": "replace", "path": "/data/proxy-url", "value": ""}]
-    assert context.wants.controller_keeps == {"HTTPS_PROXY"}
     shipper = {"name": "log-shipper", "image": "fluent/fluent-bit:4.1.0"}
-    assert "HTTPS_PROXY" not in {e.key for e in context.wants.env_for(
-        {"name": "ocean-kubernetes-controller"})}
-    assert "HTTPS_PROXY" in {e.key for e in context.wants.env_for(shipper)}
+    chart_entry = {"name": "HTTPS_PROXY", "valueFrom": {"configMapKeyRef": {
+        "name": FULLNAME, "key": "proxy-url", "optional": True}}}
+    [kept] = [e for e in context.wants.env_for({"name": "ocean-kubernetes-controller"})
+              if e.key == "HTTPS_PROXY"]
+    assert kept.desired(chart_entry) == chart_entry
+    # a literal HTTPS_PROXY first (an extraEnv entry) is made the chart's reference again
+    assert kept.desired({"name": "HTTPS_PROXY", "value": "http://old:8080"}) == chart_entry
+    [shippers] = [e for e in context.wants.env_for(shipper) if e.key == "HTTPS_PROXY"]
+    assert shippers.manifest == {"name": "HTTPS_PROXY", "value": PLAIN}
 
 
 def test_a_decoded_copy_no_longer_needed_is_removed_from_our_secret():
