@@ -172,7 +172,11 @@ def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
 def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
                                            environ: Mapping[str, str]) -> None:
     """--secrets must not name a file this run reads (it would be replaced by the Secrets),
-    nor the one standard output goes to."""
+    nor the one standard output or standard error goes to."""
+    if not args.secrets:
+        raise UsageError("--secrets is given but empty",
+                         hint="name the file for the Secrets (is the variable it comes from "
+                              "set?)")
     read = [("--values", path) for path in args.values] + [("--filename", args.filename)]
     config = config_file(args, environ)
     if config:
@@ -189,13 +193,23 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
             raise UsageError(f"--secrets names a file this run reads ({what}): writing the "
                              "Secrets there would replace it",
                              hint="name a new file for the Secrets")
+    for fd, stream, ends_up in ((1, "standard output", "the values and the Secrets would end "
+                                 "up in one file"),
+                                (2, "standard error", "the Secrets would end up among the "
+                                 "messages")):
+        if _same_file(args.secrets, fd):
+            raise UsageError(f"--secrets names the file {stream} goes to: {ends_up}",
+                             hint="name another file for the Secrets")
+
+
+def _same_file(path: str, fd: int) -> bool:
+    """Whether ``path`` is the file open as ``fd`` (/dev/null aside: what goes there is gone)."""
     try:
-        into_stdout = os.path.samestat(os.stat(args.secrets), os.fstat(1))
+        found = os.stat(path)
+        return os.path.samestat(found, os.fstat(fd)) and \
+            not os.path.samestat(found, os.stat(os.devnull))
     except (OSError, ValueError):
-        into_stdout = False
-    if into_stdout:
-        raise UsageError("--secrets names the file standard output goes to: the values and the "
-                         "Secrets would end up in one file", hint="name another file for either")
+        return False
 
 
 def run(args: Any, said: Outcome) -> Outcome:
