@@ -36,12 +36,9 @@ from post_renderer.errors import (
     shown,
 )
 from post_renderer.render.release.settings import UserSettings, config_file
-from post_renderer.user_files import read_user_file
 
 if TYPE_CHECKING:
     from post_renderer.render.release.release import Release
-
-MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 
 RELEASE_LABEL = "app.kubernetes.io/instance"
 _NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
@@ -214,6 +211,7 @@ def _same_file(path: str, fd: int) -> bool:
 
 def run(args: Any, said: Outcome) -> Outcome:
     from post_renderer.commands.render import read_manifests
+    from post_renderer.commands.values_files import read_user_values
     from post_renderer.render.release.settings import read_settings
 
     user = read_settings(args, os.environ)
@@ -228,29 +226,6 @@ def run(args: Any, said: Outcome) -> Outcome:
     said.side_file(args.secrets, result.secrets.encode("utf-8"), mode=0o600)
     said.write(result.values.encode("utf-8"))
     return said
-
-
-def read_user_values(paths: list[str]) -> list[Any]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    loaded = []
-    for path in paths:
-        name = shown(path, quoted=False)
-        try:
-            text = read_user_file(path, MAX_VALUES_BYTES, "values file").decode("utf-8")
-            document = YAML(typ="safe").load(text)
-        except UnicodeDecodeError as error:
-            raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
-                              hint="give the values file you pass to helm with -f") from None
-        except YAMLError:
-            raise ConfigError(f"{name} is not a YAML values file",
-                              hint="give the values file you pass to helm with -f") from None
-        if document is not None and not isinstance(document, dict):
-            raise ConfigError(f"{name} is not a map of values",
-                              hint="give the values file you pass to helm with -f")
-        loaded.append(document or {})
-    return loaded
 
 
 def _dump(documents: list[Any], comment: str) -> str:
