@@ -139,8 +139,8 @@ def _resolve(path: str) -> _Place:
         status = os.lstat(resolved)
     except OSError as error:
         raise _error(path, error) from None
-    if not (stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode)) \
-            and status.st_uid != os.geteuid():
+    held = stat.S_IFMT(status.st_mode) in (stat.S_IFREG, stat.S_IFIFO)  # not a device or folder
+    if held and status.st_uid != os.geteuid():
         raise OutputError(f"cannot write {path}: {_named(path, resolved)} owned by another "
                           f"user ({_user(status.st_uid)}), who could read what is written",
                           hint="remove it if it is yours to replace, or name another file")

@@ -111,17 +111,30 @@ def test_a_link_another_user_planted_at_the_secrets_path_is_refused(
     assert snapshot(shared_tmp.parent / "home") == home_before
 
 
-def test_a_secrets_file_another_user_owns_is_refused_and_stays_theirs(manifests, shared_tmp):
+@pytest.mark.parametrize("kind", ["file", "fifo"])
+def test_a_secrets_file_another_user_owns_is_refused_and_stays_theirs(
+        manifests, shared_tmp, kind):
+    """A FIFO would hand the Secrets to whoever reads it: its owner, waiting."""
     theirs = shared_tmp / "secrets.yaml"
-    theirs.write_bytes(b"their own\n")
-    theirs.chmod(0o644)
+    if kind == "fifo":
+        os.mkfifo(theirs, 0o622)
+    else:
+        theirs.write_bytes(b"their own\n")
+        theirs.chmod(0o644)
     os.chown(theirs, OTHER_USER, OTHER_USER)
-    before = snapshot(shared_tmp)
+    before = snapshot(shared_tmp) if kind == "file" else None
 
     run = values(manifests, theirs)
 
-    assert_refused(run, "is owned by another user (user 'nobody'), who could read")
-    assert snapshot(shared_tmp) == before
+    assert_refused(run, "it is owned by another user (user 'nobody'), who could read")
+    assert kind == "fifo" or snapshot(shared_tmp) == before
+    assert sorted(p.name for p in shared_tmp.iterdir()) == ["secrets.yaml"]
+
+
+def test_a_folder_another_user_owns_at_the_path_is_refused_as_a_folder(manifests, shared_tmp):
+    run = values(manifests, shared_tmp.parent / "home")
+
+    assert_refused(run, "it is a directory")
 
 
 def test_a_link_of_your_own_to_a_file_another_user_owns_is_refused(manifests, shared_tmp):
