@@ -67,6 +67,18 @@ def test_an_entry_that_is_not_a_mapping_is_refused(manifests, tmp_path):
             "extraEnv in " + str(tmp_path / "my-values.yaml") + ": entry 2 is not a mapping")
 
 
+@pytest.mark.parametrize("text, says", [
+    ("extraEnv:\n- name: [A]\n  value: b\n",
+     "extraEnv in {f}: the name of entry 1 is not a string"),
+    ("extraVolumeMounts:\n- {mountPath: {a: b}, name: v}\n",
+     "extraVolumeMounts in {f}: the mountPath of entry 1 is not a string"),
+    ("podAnnotations:\n  1: one\n  true: two\n", "podAnnotations in {f} has a key that is not"),
+], ids=["env name a list", "mount path a mapping", "annotation keys 1 and true"])
+def test_what_kubernetes_reads_as_a_string_must_be_one(manifests, tmp_path, text, says):
+    """Names compared with ours, and annotation keys (1 and true are one key to Python)."""
+    refused(manifests, tmp_path, text, says.format(f=tmp_path / "my-values.yaml"))
+
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("text", [
     "laughs:\n" + laughs("  ") + "extraEnv:\n- name: LAUGHS\n  value: *lol9\n",

@@ -98,17 +98,33 @@ def _check(values: dict[str, Any], key_path: tuple[str, ...], name: str, kind: t
         raise ConfigError(f"{key} in {name} is not {described}",
                           hint=f"{key} is {described} in the chart's values")
     if isinstance(value, list):
-        for number, entry in enumerate(value, 1):
-            if not isinstance(entry, dict):
-                raise ConfigError(f"{key} in {name}: entry {number} is not a mapping",
-                                  hint=f"each entry of {key} is a mapping of fields, as the "
-                                       "chart reads it")
+        _check_entries(value, key, key_path[-1], name)
+    if copied and isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+        # 1 and true are one key to Python, two ("1", "true") to helm: quoted, both agree
+        raise ConfigError(f"{key} in {name} has a key that is not a string",
+                          hint="quote the keys: annotation names are strings")
     if copied and _too_large(value, [MAX_COPIED_NODES], set()):
         raise ConfigError(
             f"{key} in {name} is too large to copy: more than {MAX_COPIED_NODES} values once "
             "its YAML aliases are expanded, or an alias inside itself",
             hint="helm refuses it too (excessive aliasing); write the entries out")
 
+
+
+def _check_entries(entries: list[Any], key: str, last: str, name: str) -> None:
+    """Each entry a mapping, and the field ours replace theirs by (an env's name, a mount's
+    path) a string, as Kubernetes reads it."""
+    from post_renderer.render.overlay.values import LIST_KEYS
+
+    field = LIST_KEYS[last]
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{key} in {name}: entry {number} is not a mapping",
+                              hint=f"each entry of {key} is a mapping of fields, as the chart "
+                                   "reads it")
+        if field in entry and not isinstance(entry[field], str):
+            raise ConfigError(f"{key} in {name}: the {field} of entry {number} is not a string",
+                              hint=f"give each {field} as text, quoted if need be")
 
 
 def _get(values: Any, key_path: tuple[str, ...]) -> Any:
