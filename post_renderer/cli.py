@@ -72,24 +72,37 @@ def main(argv: Sequence[str] | None = None,
 
 
 def _write_output(said: Outcome) -> None:
-    """The command's bytes, to stdout or to its file; a failure is an OutputError."""
-    if said.side_files or said.output_path is not None:
-        from post_renderer.output_file import write_output  # only when a file is named
-    for path, data, mode in said.side_files:
-        write_output(path, data, new_file_mode=mode)
-    if not said.output:
+    """The command's bytes, to stdout or to its file; a failure is an OutputError. Files are
+    staged first and put in place once everything else was written: a run that fails writes
+    none of them (the Secrets of ``values --secrets`` when stdout is full, for one)."""
+    if not said.side_files and said.output_path is None:
+        if said.output:
+            _write_stdout(said.output)
         return
-    if said.output_path is not None:
-        from post_renderer.output_file import write_output  # only for -o
+    from post_renderer.output_file import PendingFile, stage_output  # only when a file is named
 
-        write_output(said.output_path, b"".join(said.output))
-        return
+    staged: list[PendingFile] = []
+    try:
+        for path, data, mode in said.side_files:
+            staged.append(stage_output(path, data, new_file_mode=mode))
+        if said.output and said.output_path is not None:
+            staged.append(stage_output(said.output_path, b"".join(said.output)))
+        elif said.output:
+            _write_stdout(said.output)
+        for pending in staged:
+            pending.commit()
+    finally:
+        for pending in staged:
+            pending.discard()  # nothing, once committed
+
+
+def _write_stdout(output: list[bytes | memoryview]) -> None:
     out = sys.stdout
     if out is None:
         raise OutputError("standard output is closed",
                           hint="run it with standard output open, e.g. redirected to a file")
     try:
-        out.buffer.writelines(said.output)
+        out.buffer.writelines(output)
         out.buffer.flush()
     except BrokenPipeError:
         raise OutputError("standard output was closed before everything was written",

@@ -1,76 +1,176 @@
-"""Writing a result file (``discover-ca -o FILE``) the way Unix tools do.
+"""Writing a result file (``discover-ca -o FILE``, ``values --secrets FILE``) the way Unix
+tools do, and never into another user's hands.
 
 A regular file is replaced atomically: a temporary file next to it, renamed over it, so it
 is complete or unchanged, never half-written. Everything else is written as it is: a
 symlink is followed (the link stays, its target gets the bytes), a FIFO, a terminal or
 ``/dev/stdout`` (a link to ``/proc/self/fd/1``) is written into, never replaced. A new file
 gets the umask's mode, like ``>``; an existing one keeps its mode.
+
+A symbolic link on the way that another user made (root's aside), or an existing file or FIFO
+that another user owns, is refused, as ssh refuses a config file that is not its user's: the
+link's owner chose where the bytes go (in /tmp, anyone can plant ``secrets.yaml -> ~/f``),
+and the file's owner could read them. Devices are the system's, and ``/proc/self/fd/N`` is a
+file this process was handed: both are written into.
+
+A file is staged before it is put in place (``stage_output``): the temporary file is written
+whole, then ``commit`` renames it over the old one, or ``discard`` removes it when the rest of
+the run failed, so a failed run leaves every file as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
+from typing import NamedTuple
 
 from post_renderer.errors import OutputError
 
 _NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for a shell's '>'
+_MAX_LINKS = 40  # the kernel's own limit on links in a row
 # Links into /proc (/dev/stdout, /dev/fd/N) name an open file of this process: renaming a
 # file over what they resolve to would replace the shell's file, not write into it.
-_IN_PLACE_ROOTS = ("/proc/", "/dev/")
+_OPEN_FILES = "/proc/"
+
+
+class PendingFile:
+    """A file ready to take its place: ``commit`` puts it there, ``discard`` leaves the old
+    one (and does nothing once committed)."""
+
+    def __init__(self, path: str, target: str, data: bytes, temporary: str | None) -> None:
+        self._path, self._target, self._data = path, target, data
+        self._temporary = temporary  # None: written into, when committed
+
+    def commit(self) -> None:
+        if self._temporary is None:
+            _write_in_place(self._path, self._target, self._data)
+            return
+        try:
+            os.replace(self._temporary, self._target)
+        except OSError as error:
+            self.discard()
+            raise _error(self._path, error) from None
+        self._temporary = None
+
+    def discard(self) -> None:
+        if self._temporary is not None:
+            _remove(self._temporary)
+            self._temporary = None
 
 
 def write_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE) -> None:
-    """Write ``data`` to ``path``: atomically for a regular file, in place for anything else.
+    """Write ``data`` to ``path``: atomically for a regular file, in place for anything else."""
+    stage_output(path, data, new_file_mode=new_file_mode).commit()
+
+
+def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE) -> PendingFile:
+    """``data`` ready to be written to ``path``; refused (OutputError) before anything is
+    written when it cannot be, or must not be.
 
     A new file gets ``new_file_mode`` less the umask (0600 for files that hold secrets); a file
-    replaced keeps its mode and owner, less what group and others had for files that hold
+    replaced keeps its mode and group, less what group and others had for files that hold
     secrets.
     """
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        status = None
-    except OSError as error:
-        raise _error(path, error) from None
+    if not path:
+        raise OutputError("cannot write the output: the file name is empty",
+                          hint="name a file (is the variable it comes from set?)")
+    place = _resolve(path)
+    status = place.status
     if status is not None and stat.S_ISDIR(status.st_mode):
         raise OutputError(f"cannot write {path}: it is a directory",
                           hint="name a file, e.g. -o ca.pem")
-    target = os.path.realpath(path)
-    if status is not None and (not stat.S_ISREG(status.st_mode) or _names_an_open_file(path)):
-        _write_in_place(path, data)
-        return
-    directory = os.path.dirname(target)
+    if place.own_stream or (status is not None and not stat.S_ISREG(status.st_mode)):
+        return PendingFile(path, place.target, data, None)
+    directory = os.path.dirname(place.target)
     if not os.path.isdir(directory):
         raise OutputError(f"cannot write {path}: its directory {directory} does not exist",
                           hint="create the directory first, or name a file in an existing one")
-    _replace(path, target, data, status, new_file_mode)
+    return PendingFile(path, place.target, data,
+                       _write_temporary(path, place.target, data, status, new_file_mode))
 
 
-def _names_an_open_file(path: str) -> bool:
-    """Whether ``path`` or a link on the way to its file is in /proc or /dev."""
-    hop = os.path.abspath(path)
-    for _ in range(40):  # the kernel's own limit on links in a row
-        if hop.startswith(_IN_PLACE_ROOTS):
-            return True
-        if not os.path.islink(hop):
-            return False
-        hop = os.path.join(os.path.dirname(hop), os.readlink(hop))
-    return False
+class _Place(NamedTuple):
+    target: str  # the path with every link resolved
+    status: os.stat_result | None  # the target's; None when it does not exist yet
+    own_stream: bool  # reached through /proc: a file this process has open (/dev/stdout)
 
 
-def _write_in_place(path: str, data: bytes) -> None:
+def _resolve(path: str) -> _Place:
+    """Where ``path`` leads, each link on the way checked for its owner, and the file there
+    checked for its owner (OutputError when another user's)."""
+    pending = list(reversed(os.path.abspath(path).split("/")))
+    resolved, links = "/", 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":  # from a link's text: resolved holds no link, so this is its parent
+            resolved = os.path.dirname(resolved)
+            continue
+        hop = os.path.join(resolved, part)
+        if hop.startswith(_OPEN_FILES):
+            return _Place(os.path.join(hop, *reversed(pending)), None, True)
+        try:
+            found = os.lstat(hop)
+        except FileNotFoundError:
+            return _Place(os.path.join(hop, *reversed(pending)), None, False)
+        except OSError as error:
+            raise _error(path, error) from None
+        if not stat.S_ISLNK(found.st_mode):
+            resolved = hop
+            continue
+        links += 1
+        if links > _MAX_LINKS:
+            raise _error(path, OSError(errno.ELOOP, os.strerror(errno.ELOOP)))
+        if found.st_uid not in (0, os.geteuid()):  # root could write anywhere anyway
+            raise OutputError(f"cannot write {path}: {_named(path, hop)} a symbolic link made "
+                              f"by another user ({_user(found.st_uid)}), which decides where "
+                              "the file goes", hint="remove the link, or name a file of your own")
+        try:
+            text = os.readlink(hop)
+        except OSError as error:
+            raise _error(path, error) from None
+        resolved = "/" if text.startswith("/") else resolved
+        pending.extend(reversed(text.split("/")))
     try:
-        with open(path, "wb") as stream:
+        status = os.lstat(resolved)
+    except OSError as error:
+        raise _error(path, error) from None
+    held = stat.S_IFMT(status.st_mode) in (stat.S_IFREG, stat.S_IFIFO)  # not a device or folder
+    if held and status.st_uid != os.geteuid():
+        raise OutputError(f"cannot write {path}: {_named(path, resolved)} owned by another "
+                          f"user ({_user(status.st_uid)}), who could read what is written",
+                          hint="remove it if it is yours to replace, or name another file")
+    return _Place(resolved, status, False)
+
+
+def _named(path: str, hop: str) -> str:
+    return "it is" if hop == os.path.abspath(path) else f"{hop} is"
+
+
+def _user(uid: int) -> str:
+    import pwd  # only to name the owner of a file refused
+
+    try:
+        return f"user '{pwd.getpwuid(uid).pw_name}'"
+    except KeyError:
+        return f"user {uid}"
+
+
+def _write_in_place(path: str, target: str, data: bytes) -> None:
+    try:
+        with open(target, "wb") as stream:
             stream.write(data)
     except OSError as error:
         raise _error(path, error) from None
 
 
-def _replace(path: str, target: str, data: bytes, status: os.stat_result | None,
-             new_file_mode: int) -> None:
+def _write_temporary(path: str, target: str, data: bytes, status: os.stat_result | None,
+                     new_file_mode: int) -> str:
+    """The temporary file beside ``target``, written whole and flushed to disk."""
     temporary = os.path.join(os.path.dirname(target),
                              f".{os.path.basename(target)}.ocean-proxy-{secrets.token_hex(4)}")
     try:
@@ -81,25 +181,25 @@ def _replace(path: str, target: str, data: bytes, status: os.stat_result | None,
     try:
         with os.fdopen(handle, "wb") as stream:
             if status is not None:  # a file for secrets stays its owner's alone
-                _keep_mode_and_owner(stream.fileno(), status, private=not new_file_mode & 0o077)
+                _keep_mode_and_group(stream.fileno(), status, private=not new_file_mode & 0o077)
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, target)
     except OSError as error:
         _remove(temporary)
         raise _error(path, error) from None
     except BaseException:
         _remove(temporary)
         raise
+    return temporary
 
 
-def _keep_mode_and_owner(fd: int, status: os.stat_result, private: bool) -> None:
+def _keep_mode_and_group(fd: int, status: os.stat_result, private: bool) -> None:
     mode = stat.S_IMODE(status.st_mode)
     os.fchmod(fd, mode & ~0o077 if private else mode)
-    if (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
-        with contextlib.suppress(OSError):  # only root may give a file away
-            os.fchown(fd, status.st_uid, status.st_gid)
+    if status.st_gid != os.getegid():
+        with contextlib.suppress(OSError):  # only a member of the group may give it the file
+            os.fchown(fd, -1, status.st_gid)
 
 
 def _error(path: str, error: OSError) -> OutputError:

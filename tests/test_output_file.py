@@ -15,7 +15,7 @@ import pytest
 from post_renderer.cli import main
 from post_renderer.commands import Outcome
 from post_renderer.errors import OutputError
-from post_renderer.output_file import write_output
+from post_renderer.output_file import stage_output, write_output
 
 
 def test_file_is_written_and_replaces_the_old_one_leaving_no_temporary(tmp_path):
@@ -204,3 +204,26 @@ def test_the_command_line_says_a_missing_directory_in_one_line_and_exits_1(
     assert "does not exist" in err.splitlines()[0]
     assert err.splitlines()[1].startswith("ocean-proxy: hint: ")
     assert len(err.splitlines()) == 2, err  # no "found the CA" before the failure
+
+
+def test_a_staged_file_discarded_leaves_the_old_one_and_no_temporary(tmp_path):
+    target = tmp_path / "secrets.yaml"
+    target.write_bytes(b"old")
+    staged = stage_output(str(target), b"new", new_file_mode=0o600)
+
+    staged.discard()
+
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["secrets.yaml"]
+
+
+def test_a_staged_file_is_in_place_only_once_committed(tmp_path):
+    target = tmp_path / "secrets.yaml"
+    staged = stage_output(str(target), b"new", new_file_mode=0o600)
+    assert not target.exists()
+
+    staged.commit()
+    staged.discard()  # after a commit: nothing
+
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -22,7 +22,7 @@ import ssl
 
 from post_renderer.commands import Outcome
 from post_renderer.commands.ca_files import load_ca_files
-from post_renderer.errors import DiscoveryError, NetworkError, shown
+from post_renderer.errors import DiscoveryError, NetworkError, UsageError, shown
 from post_renderer.network.aia_fetch import fetch_issuer_certificates
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import PublicRoots, resolve_public_roots
@@ -35,6 +35,10 @@ SOURCE = "the CA found through the proxy"
 
 
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
+    if args.output == "":  # '-o "$OUT"' with OUT unset: not standard output, without a word
+        raise UsageError("-o/--output is given but empty",
+                         hint="name the file for the CA (is the variable it comes from set?), "
+                              "or leave the option out for standard output")
     settings = network_settings(proxy_url=args.proxy_url, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)

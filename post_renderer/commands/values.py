@@ -36,12 +36,9 @@ from post_renderer.errors import (
     shown,
 )
 from post_renderer.render.release.settings import UserSettings, config_file
-from post_renderer.user_files import read_user_file
 
 if TYPE_CHECKING:
     from post_renderer.render.release.release import Release
-
-MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 
 RELEASE_LABEL = "app.kubernetes.io/instance"
 _NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
@@ -175,7 +172,11 @@ def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
 def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
                                            environ: Mapping[str, str]) -> None:
     """--secrets must not name a file this run reads (it would be replaced by the Secrets),
-    nor the one standard output goes to."""
+    nor the one standard output or standard error goes to."""
+    if not args.secrets:
+        raise UsageError("--secrets is given but empty",
+                         hint="name the file for the Secrets (is the variable it comes from "
+                              "set?)")
     read = [("--values", path) for path in args.values] + [("--filename", args.filename)]
     config = config_file(args, environ)
     if config:
@@ -192,17 +193,28 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
             raise UsageError(f"--secrets names a file this run reads ({what}): writing the "
                              "Secrets there would replace it",
                              hint="name a new file for the Secrets")
+    for fd, stream, ends_up in ((1, "standard output", "the values and the Secrets would end "
+                                 "up in one file"),
+                                (2, "standard error", "the Secrets would end up among the "
+                                 "messages")):
+        if _same_file(args.secrets, fd):
+            raise UsageError(f"--secrets names the file {stream} goes to: {ends_up}",
+                             hint="name another file for the Secrets")
+
+
+def _same_file(path: str, fd: int) -> bool:
+    """Whether ``path`` is the file open as ``fd`` (/dev/null aside: what goes there is gone)."""
     try:
-        into_stdout = os.path.samestat(os.stat(args.secrets), os.fstat(1))
+        found = os.stat(path)
+        return os.path.samestat(found, os.fstat(fd)) and \
+            not os.path.samestat(found, os.stat(os.devnull))
     except (OSError, ValueError):
-        into_stdout = False
-    if into_stdout:
-        raise UsageError("--secrets names the file standard output goes to: the values and the "
-                         "Secrets would end up in one file", hint="name another file for either")
+        return False
 
 
 def run(args: Any, said: Outcome) -> Outcome:
     from post_renderer.commands.render import read_manifests
+    from post_renderer.commands.values_files import read_user_values
     from post_renderer.render.release.settings import read_settings
 
     user = read_settings(args, os.environ)
@@ -217,29 +229,6 @@ def run(args: Any, said: Outcome) -> Outcome:
     said.side_file(args.secrets, result.secrets.encode("utf-8"), mode=0o600)
     said.write(result.values.encode("utf-8"))
     return said
-
-
-def read_user_values(paths: list[str]) -> list[Any]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    loaded = []
-    for path in paths:
-        name = shown(path, quoted=False)
-        try:
-            text = read_user_file(path, MAX_VALUES_BYTES, "values file").decode("utf-8")
-            document = YAML(typ="safe").load(text)
-        except UnicodeDecodeError as error:
-            raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
-                              hint="give the values file you pass to helm with -f") from None
-        except YAMLError:
-            raise ConfigError(f"{name} is not a YAML values file",
-                              hint="give the values file you pass to helm with -f") from None
-        if document is not None and not isinstance(document, dict):
-            raise ConfigError(f"{name} is not a map of values",
-                              hint="give the values file you pass to helm with -f")
-        loaded.append(document or {})
-    return loaded
 
 
 def _dump(documents: list[Any], comment: str) -> str:

@@ -1,0 +1,151 @@
+"""The user's ``--values`` files for ``ocean-proxy values``, read as helm reads them.
+
+The values written keep the user's own entries of what they set (helm replaces a list given
+again): ``extraEnv``, ``extraVolumes``, ``extraVolumeMounts``, ``logShipping.extraEnv`` and
+``logShipping.extraVolumeMounts``, and ``podAnnotations``. Those are checked here, so that
+what is copied is what the chart reads::
+
+    extraEnv: "text"            refused: not a list (it was split into its characters)
+    extraEnv: [*bomb]           refused: too large once its aliases are expanded, as helm
+                                refuses "excessive aliasing"
+    extraEnv: [a]               refused: an entry that is not a mapping
+    extraEnv: [...]             a repeated key: its last value, as helm takes it
+    extraEnv: [...]             several documents: helm 3 reads the first, helm 4 merges
+    ---                         them all; refused when a later one sets any of these keys
+    extraEnv: []
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from post_renderer.errors import ConfigError, shown
+from post_renderer.user_files import read_user_file
+
+MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
+# What the overlay copies from a values file: far beyond any chart's extraEnv or annotations,
+# far below what a "billion laughs" of aliases expands to.
+MAX_COPIED_NODES = 100_000
+LIST_PATHS: tuple[tuple[str, ...], ...] = (("extraEnv",), ("extraVolumes",), ("extraVolumeMounts",),
+              ("logShipping", "extraEnv"), ("logShipping", "extraVolumeMounts"))
+MAP_PATHS: tuple[tuple[str, ...], ...] = (("podAnnotations",), ("logShipping",))
+_COPIED_FROM = ("extraEnv", "extraVolumes", "extraVolumeMounts", "logShipping", "podAnnotations")
+_MISSING: Any = object()  # a key the file does not set (None: set to null)
+_HINT = "give the values file you pass to helm with -f"
+
+
+def read_user_values(paths: list[str]) -> list[dict[str, Any]]:
+    """Each values file's values, checked where the overlay copies from them."""
+    loaded = []
+    for path in paths:
+        name = shown(path, quoted=False)
+        values = _first_document(_documents(path, name), name)
+        for key_path in MAP_PATHS:  # logShipping's other keys are not copied
+            _check(values, key_path, name, dict, "a mapping", copied=key_path != ("logShipping",))
+        for key_path in LIST_PATHS:
+            _check(values, key_path, name, list, "a list")
+        loaded.append(values)
+    return loaded
+
+
+def _documents(path: str, name: str) -> list[Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.error import YAMLError
+
+    class LastValueWins(SafeConstructor):
+        """go-yaml, helm's reader, takes a repeated key's last value (ruamel its first)."""
+
+        def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any,
+                              value: Any) -> bool:
+            return True
+
+    try:
+        text = read_user_file(path, MAX_VALUES_BYTES, "values file").decode("utf-8")
+        yaml = YAML(typ="safe")
+        yaml.Constructor = LastValueWins
+        return list(yaml.load_all(text))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
+                          hint=_HINT) from None
+    except YAMLError:
+        raise ConfigError(f"{name} is not a YAML values file", hint=_HINT) from None
+
+
+def _first_document(documents: list[Any], name: str) -> dict[str, Any]:
+    """What helm 3 and helm 4 both read for the keys the overlay copies."""
+    for number, document in enumerate(documents, 1):
+        if document is not None and not isinstance(document, dict):
+            where = "" if len(documents) == 1 else f" (document {number})"
+            raise ConfigError(f"{name} is not a map of values{where}", hint=_HINT)
+    for number, document in enumerate(documents[1:], 2):
+        for key in _COPIED_FROM:
+            if isinstance(document, dict) and key in document:
+                raise ConfigError(
+                    f"{key} in {name} is set in document {number}: helm 3 reads only the "
+                    "first document of a values file, helm 4 all of them",
+                    hint="put the values in one document, as both read it")
+    return (documents[0] if documents else None) or {}
+
+
+def _check(values: dict[str, Any], key_path: tuple[str, ...], name: str, kind: type,
+           described: str, copied: bool = True) -> None:
+    value = _get(values, key_path)
+    if value is _MISSING or value is None:
+        return
+    key = ".".join(key_path)
+    if not isinstance(value, kind):
+        raise ConfigError(f"{key} in {name} is not {described}",
+                          hint=f"{key} is {described} in the chart's values")
+    if isinstance(value, list):
+        _check_entries(value, key, key_path[-1], name)
+    if copied and isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+        # 1 and true are one key to Python, two ("1", "true") to helm: quoted, both agree
+        raise ConfigError(f"{key} in {name} has a key that is not a string",
+                          hint="quote the keys: annotation names are strings")
+    if copied and _too_large(value, [MAX_COPIED_NODES], set()):
+        raise ConfigError(
+            f"{key} in {name} is too large to copy: more than {MAX_COPIED_NODES} values once "
+            "its YAML aliases are expanded, or an alias inside itself",
+            hint="helm refuses it too (excessive aliasing); write the entries out")
+
+
+
+def _check_entries(entries: list[Any], key: str, last: str, name: str) -> None:
+    """Each entry a mapping, and the field ours replace theirs by (an env's name, a mount's
+    path) a string, as Kubernetes reads it."""
+    from post_renderer.render.overlay.values import LIST_KEYS
+
+    field = LIST_KEYS[last]
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{key} in {name}: entry {number} is not a mapping",
+                              hint=f"each entry of {key} is a mapping of fields, as the chart "
+                                   "reads it")
+        if field in entry and not isinstance(entry[field], str):
+            raise ConfigError(f"{key} in {name}: the {field} of entry {number} is not a string",
+                              hint=f"give each {field} as text, quoted if need be")
+
+
+def _get(values: Any, key_path: tuple[str, ...]) -> Any:
+    for key in key_path:
+        if not isinstance(values, dict) or key not in values:
+            return _MISSING
+        values = values[key]
+    return values
+
+
+def _too_large(node: Any, budget: list[int], inside: set[int]) -> bool:
+    """Whether ``node`` holds more than ``budget`` values, each alias counted where it is
+    used (as writing it out would), or itself (an alias of a node inside that node)."""
+    budget[0] -= 1
+    if budget[0] < 0 or id(node) in inside:
+        return True
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) \
+        else ()
+    if not children:
+        return False
+    inside.add(id(node))
+    large = any(_too_large(child, budget, inside) for child in children)
+    inside.discard(id(node))
+    return large

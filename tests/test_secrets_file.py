@@ -1,0 +1,249 @@
+"""The files a user names for secrets (``values --secrets``, ``discover-ca -o``) are theirs
+alone, and a run that fails writes none of them.
+
+Another user's symbolic link at the path (planted in /tmp, say) or another user's file there
+is refused before anything is written: the link's owner chose where the proxy password goes,
+the file's owner could read it. A run whose standard output fails leaves the Secrets file as
+it was, and the Secrets never go to the messages (``--secrets /dev/stderr``).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .chart_render import NAMESPACE, RELEASE, VENDOR_FLAGS
+from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, ocean_proxy, run_command
+from .test_io_edges import shell
+
+PASSWORD = "S3cr3t-Pa55"
+PROXY = f"http://svc-ocean:{PASSWORD}@proxy.corp.example:3128"
+# what the Secrets file holds: the proxy URL in base64
+ENCODED = base64.b64encode(PROXY.encode()).decode()
+ERROR, HINT = "ocean-proxy: error: ", "ocean-proxy: hint: "
+OTHER_USER = 65534  # nobody
+
+
+@pytest.fixture(scope="module")
+def manifests(helm3, tmp_path_factory) -> Path:
+    """The chart as the real helm renders it, without a proxy of its own."""
+    run = run_command([helm3, "template", RELEASE, FIXTURE_CHART, "--namespace", NAMESPACE,
+                       *VENDOR_FLAGS], env=clean_env())
+    assert run.returncode == 0, run.stderr
+    path = tmp_path_factory.mktemp("chart") / "manifests.yaml"
+    path.write_bytes(run.stdout)
+    return path
+
+
+def values(manifests: Path, secrets: str | Path, cwd: Path | None = None):
+    return ocean_proxy("values", "--proxy-url", PROXY, "--filename", manifests,
+                       "--secrets", secrets, cwd=cwd)
+
+
+def assert_refused(run, fragment: str, code: int = 1) -> None:
+    """Exit ``code``, nothing on stdout, the error (after any warning) and its hint last."""
+    lines = run.stderr.splitlines()
+    assert run.returncode == code and run.stdout == b"", run.stderr
+    assert lines[-2].startswith(ERROR) and fragment in lines[-2], run.stderr
+    assert lines[-1].startswith(HINT), run.stderr
+    assert PASSWORD not in run.stderr and ENCODED not in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int, int, bytes | str]]:
+    """Every entry in ``folder``: its kind, owner, mode and content (or a link's text)."""
+    seen = {}
+    for entry in sorted(folder.iterdir()):
+        found = entry.lstat()
+        content = os.readlink(entry) if entry.is_symlink() else entry.read_bytes()
+        seen[entry.name] = (stat.filemode(found.st_mode), found.st_uid, found.st_gid, content)
+    return seen
+
+
+def as_root() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root (make test runs as root)")
+
+
+@pytest.fixture
+def shared_tmp(tmp_path: Path) -> Path:
+    """A sticky, world-writable folder like /tmp, with a home of another user's beside it."""
+    as_root()
+    tmp_path.chmod(0o755)  # pytest's is root's alone: others must reach their files in it
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, OTHER_USER, OTHER_USER)
+    return shared
+
+
+def planted(shared_tmp: Path, name: str, target_exists: bool = True) -> Path:
+    """``shared_tmp/name``: a link another user made to a file of theirs (or to none yet)."""
+    home = shared_tmp.parent / "home"
+    target = home / "f"
+    if target_exists:
+        target.write_bytes(b"")
+        target.chmod(0o644)
+        os.chown(target, OTHER_USER, OTHER_USER)
+    link = shared_tmp / name
+    link.symlink_to(target)
+    os.lchown(link, OTHER_USER, OTHER_USER)
+    return link
+
+
+@pytest.mark.parametrize("target_exists", [True, False], ids=["to-their-file", "dangling"])
+def test_a_link_another_user_planted_at_the_secrets_path_is_refused(
+        manifests, shared_tmp, target_exists):
+    link = planted(shared_tmp, "secrets.yaml", target_exists)
+    before, home_before = snapshot(shared_tmp), snapshot(shared_tmp.parent / "home")
+
+    run = values(manifests, link)
+
+    assert_refused(run, "is a symbolic link made by another user (user 'nobody')")
+    assert snapshot(shared_tmp) == before
+    assert snapshot(shared_tmp.parent / "home") == home_before
+
+
+@pytest.mark.parametrize("kind", ["file", "fifo"])
+def test_a_secrets_file_another_user_owns_is_refused_and_stays_theirs(
+        manifests, shared_tmp, kind):
+    """A FIFO would hand the Secrets to whoever reads it: its owner, waiting."""
+    theirs = shared_tmp / "secrets.yaml"
+    if kind == "fifo":
+        os.mkfifo(theirs, 0o622)
+    else:
+        theirs.write_bytes(b"their own\n")
+        theirs.chmod(0o644)
+    os.chown(theirs, OTHER_USER, OTHER_USER)
+    before = snapshot(shared_tmp) if kind == "file" else None
+
+    run = values(manifests, theirs)
+
+    assert_refused(run, "it is owned by another user (user 'nobody'), who could read")
+    assert kind == "fifo" or snapshot(shared_tmp) == before
+    assert sorted(p.name for p in shared_tmp.iterdir()) == ["secrets.yaml"]
+
+
+def test_a_folder_another_user_owns_at_the_path_is_refused_as_a_folder(manifests, shared_tmp):
+    run = values(manifests, shared_tmp.parent / "home")
+
+    assert_refused(run, "it is a directory")
+
+
+def test_a_link_of_your_own_to_a_file_another_user_owns_is_refused(manifests, shared_tmp):
+    target = planted(shared_tmp, "planted").resolve()
+    mine = shared_tmp / "secrets.yaml"
+    mine.symlink_to(target)
+
+    run = values(manifests, mine)
+
+    assert_refused(run, f"{target} is owned by another user")
+    assert target.read_bytes() == b"" and target.stat().st_uid == OTHER_USER
+
+
+def test_a_link_another_user_made_on_the_way_to_the_folder_is_refused(manifests, shared_tmp):
+    folder = shared_tmp / "work"
+    folder.symlink_to(shared_tmp.parent / "home")
+    os.lchown(folder, OTHER_USER, OTHER_USER)
+
+    run = values(manifests, folder / "secrets.yaml")
+
+    assert_refused(run, f"{folder} is a symbolic link made by another user")
+    assert list((shared_tmp.parent / "home").iterdir()) == []
+
+
+def test_discover_ca_refuses_a_link_another_user_planted_at_its_output(
+        intercepting_proxy, net_pki, shared_tmp):
+    link = planted(shared_tmp, "ca.pem")
+
+    run = ocean_proxy("discover-ca", "--proxy-url", intercepting_proxy.url,
+                      "--public-roots", net_pki.public_roots_file, "-o", link)
+
+    assert run.returncode == 1 and run.stdout == b"", run.stderr
+    assert "is a symbolic link made by another user" in run.stderr
+    assert link.resolve().read_bytes() == b""
+
+
+def test_your_own_link_and_file_are_written_through_for_your_eyes_only(manifests, tmp_path):
+    real = tmp_path / "kept" / "secrets.yaml"
+    real.parent.mkdir()
+    real.write_bytes(b"old\n")
+    real.chmod(0o644)
+    link = tmp_path / "secrets.yaml"
+    link.symlink_to(real)
+
+    run = values(manifests, link)
+
+    assert run.returncode == 0, run.stderr
+    assert link.is_symlink() and ENCODED in real.read_text()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600  # the group and others lose read
+    assert [p.name for p in real.parent.iterdir()] == ["secrets.yaml"]
+
+
+# -- a failed run writes no Secrets ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("redirect, says", [(">&-", "standard output is closed"),
+                                            ("> /dev/full", "No space left on device"),
+                                            ("1</dev/null", "is not open for writing")])
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+def test_a_run_whose_output_fails_leaves_the_secrets_file_as_it_was(
+        manifests, tmp_path, redirect, says, existing):
+    secrets = tmp_path / "secrets.yaml"
+    if existing:
+        secrets.write_bytes(b"# the Secrets of the last run\n")
+        secrets.chmod(0o600)
+    before = snapshot(tmp_path)
+
+    code, stderr = shell(f"ocean-proxy values --proxy-url '{PROXY}' --filename {manifests} "
+                         f"--secrets {secrets} {redirect}")
+
+    lines = stderr.splitlines()
+    assert code == 1 and lines[-2].startswith(ERROR) and says in stderr, stderr
+    assert snapshot(tmp_path) == before  # no Secrets, no temporary file left over
+    assert "free space" not in stderr or "No space" in stderr  # the hint fits the failure
+
+
+@pytest.mark.parametrize("stream", ["/dev/stderr", "/dev/fd/2"])
+def test_secrets_may_not_go_to_the_messages(manifests, stream):
+    run = values(manifests, stream)
+
+    assert_refused(run, "--secrets names the file standard error goes to", code=2)
+
+
+def test_secrets_to_the_file_standard_error_goes_to_is_refused(manifests, tmp_path):
+    log = tmp_path / "log.txt"
+    with log.open("wb") as stderr:
+        run = subprocess.run([VENV_BIN / "ocean-proxy", "values", "--proxy-url", PROXY,
+                              "--filename", manifests, "--secrets", log],
+                             stdout=subprocess.PIPE, stderr=stderr, env=clean_env(),
+                             check=False, timeout=60)
+    text = log.read_text()
+    assert run.returncode == 2 and run.stdout == b""
+    assert "--secrets names the file standard error goes to" in text
+    assert ENCODED not in text and PASSWORD not in text
+
+
+def test_an_empty_secrets_path_says_so_and_writes_nothing(manifests, tmp_path):
+    """'--secrets "$SECRETS"' with SECRETS unset: said as such, no file in the folder above."""
+    work = tmp_path / "work"
+    work.mkdir()
+
+    run = values(manifests, "", cwd=work)
+
+    assert_refused(run, "--secrets is given but empty", code=2)
+    assert [p.name for p in tmp_path.iterdir()] == ["work"] and list(work.iterdir()) == []
+
+
+def test_an_empty_output_path_of_discover_ca_says_so_before_any_probe():
+    run = ocean_proxy("discover-ca", "--proxy-url", "http://127.0.0.1:9", "-o", "")
+
+    assert run.returncode == 2 and run.stdout == b""
+    assert run.stderr.splitlines()[0] == f"{ERROR}-o/--output is given but empty"
