@@ -64,14 +64,10 @@ class Reporter:
 
     def _without_hidden(self, text: str) -> str:
         """``text`` without the hidden secrets, in any letter case (a proxy may quote one back
-        changed), and without the start of one that a message cut short ("s3cr...")."""
+        changed), and without the start of one that a message cut short ("s3cr3t-pa...")."""
         for secret in self._hidden:
             text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
-            if "..." in text:
-                starts = "|".join(re.escape(secret[:end])
-                                  for end in range(len(secret) - 1, _SHORTEST_HIDDEN - 1, -1))
-                text = re.sub(f"(?:{starts})\\.\\.\\.", "***...", text, flags=re.IGNORECASE)
-        return text
+        return _without_cut(text, self._hidden) if "..." in text else text
 
     def _write(self, streams: list[TextIO], lines: list[str]) -> None:
         """Each line as one line: hidden secrets out, then what is not printable escaped (a
@@ -83,6 +79,29 @@ class Reporter:
                 stream.flush()
             except (OSError, ValueError):
                 continue
+
+
+def _without_cut(text: str, secrets: list[str]) -> str:
+    """``text`` without any start of a secret right before a "..." (where a message cut what
+    it quoted): linear in the text for each length of start, and no message cuts a quote
+    longer than ``_LONGEST_CUT``."""
+    for secret in secrets:
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a letter whose lower case is longer: compare as is
+            lowered = text
+        for end in range(min(len(secret) - 1, _LONGEST_CUT), _SHORTEST_CUT - 1, -1):
+            cut = secret[:end].lower() + "..."
+            at = lowered.find(cut)
+            while at >= 0:
+                text, lowered = (text[:at] + "***" + text[at + end:],
+                                 lowered[:at] + "***" + lowered[at + end:])
+                at = lowered.find(cut, at + 3)
+    return text
+
+
+# A start of a secret shorter than this before "..." is left: it could be any word's start
+# ("pass...") and tells little. No message cuts a quote after more than 200 characters.
+_SHORTEST_CUT, _LONGEST_CUT = 6, 200
 
 
 def _one_line(text: str) -> str:

@@ -117,3 +117,31 @@ def test_a_hidden_secret_with_an_invisible_character_is_still_hidden():
     reporter.hide(credentials_in(["--proxy-ur=http://bob:it's a\u200bs3cret pass@proxy:3128"]))
     reporter.error(UsageError("unknown flag --proxy-ur=http://bob:it's a\u200bs3cret pass@proxy"))
     assert "s3cret" not in stream.getvalue()
+
+
+def hidden_error(secret: str, error: OceanProxyError) -> str:
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide(credentials_in([f"http://svc:{secret}@proxy:3128"]))
+    reporter.error(error)
+    return stream.getvalue()
+
+
+def test_a_short_password_leaves_the_ellipses_of_other_words_alone():
+    text = hidden_error("p4ss", OceanProxyError("denied P4SS...", hint="'helm template ... |'"))
+    assert text == ("ocean-proxy: error: denied ***...\n"
+                    "ocean-proxy: hint: 'helm template ... |'\n")
+
+
+def test_a_long_token_quoted_cut_short_is_masked_in_linear_time():
+    """Each start of a secret was one alternative of one pattern: a 6,000-character token
+    took a minute and 3 GB to mask in a one-line error."""
+    import time
+
+    token = "".join(f"{n:04x}" for n in range(5_000))  # 20,000 characters
+    started = time.perf_counter()
+    text = hidden_error(token, OceanProxyError(f"the proxy said: {token.upper()[:150]}...",
+                                               hint="percent-encode '/' as %2F, ..."))
+    assert time.perf_counter() - started < 5
+    assert "the proxy said: ***..." in text and token[:6] not in text.lower()
+    assert text.endswith("hint: percent-encode '/' as %2F, ...\n")
