@@ -81,10 +81,13 @@ def test_help_is_wrapped_to_the_terminal(capsys, monkeypatch) -> None:
     assert len(narrow) > len(wide)
 
 
+@pytest.mark.parametrize("variable", [None, ""], ids=["unset", "empty"])
 @pytest.mark.parametrize("command", ["verify", "discover-ca"])
 def test_a_missing_proxy_url_is_named_by_its_new_name_and_its_variable(
-        command: str, capsys, monkeypatch) -> None:
+        command: str, variable: str | None, capsys, monkeypatch) -> None:
     monkeypatch.delenv("OCEAN_PROXY_URL", raising=False)
+    if variable is not None:  # empty counts as unset, as everywhere in the settings
+        monkeypatch.setenv("OCEAN_PROXY_URL", variable)
     error, hint = _usage_error(capsys, command, "--timeout", "1")
     assert error == "no proxy is given: --proxy-url URL, or OCEAN_PROXY_URL"
     assert "OCEAN_PROXY_URL keeps it off the command line" in hint

@@ -86,7 +86,7 @@ def network_settings(*, proxy_url: str | None, target: str, server_name: str | N
     Helm 4's debug log of a plugin's command)."""
     if proxy_url is not None:
         proxy = parse_proxy_url(proxy_url, source="--proxy-url")
-    elif environ.get("OCEAN_PROXY_URL") is not None:
+    elif environ.get("OCEAN_PROXY_URL"):  # set but empty counts as unset, as for render
         proxy = parse_proxy_url(environ["OCEAN_PROXY_URL"], source="OCEAN_PROXY_URL")
     else:
         raise UsageError("no proxy is given: --proxy-url URL, or OCEAN_PROXY_URL",

@@ -203,7 +203,8 @@ def inspect_bundle(data: bytes, source: str, *, now: dt.datetime | None = None,
             report.verdicts.append(Verdict(source, position, None, refusals=(der_problem,)))
             continue
         report.verdicts.append(judge(cert, source, position, now, from_s_client,
-                                     issuer_beside=cert.issuer in subjects))
+                                     issuer_beside=cert.issuer != cert.subject
+                                     and cert.issuer in subjects))
     if not items and not report.problems:
         report.problems.append((f"{source}: no certificate found", FORMAT_HINT))
     if known > MANY_CERTIFICATES:

@@ -52,6 +52,10 @@ def test_a_full_chain_is_told_to_drop_the_server_certificate_not_to_find_its_iss
     assert hint.startswith("remove certificate 1, the server's own: its issuer 'CN=Example Corp")
     [(_, alone)] = inspect_bundle(certs.leaf(corp_root).pem, "leaf.pem").verdicts[0].refusals
     assert alone.startswith("trust its issuer") and "discover-ca" in alone
+    # a self-signed server certificate is its own issuer: removing it would leave nothing
+    own = certs.make_cert("proxy.corp", ca=False, dns_names=("proxy.corp",))
+    [(_, selfsigned)] = inspect_bundle(own.pem, "proxy.pem").verdicts[0].refusals
+    assert selfsigned.startswith("trust its issuer")
 
 
 def test_a_utf8_bom_is_ignored(corp_root):
