@@ -138,10 +138,15 @@ def _parse(arguments: list[str],
         from post_renderer.arguments import build_parser
 
         parser_factory = build_parser
+    parser = parser_factory()
     try:
-        return parser_factory().parse_args(arguments)
+        return parser.parse_args(arguments)
     except UsageError:
-        if tool and all(argument.startswith("-") for argument in arguments):
+        import argparse  # loaded by the parser already
+
+        commands = {name for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction) for name in action.choices}
+        if tool and not commands.intersection(arguments):
             from post_renderer.helm_stderr import helm_reads_stdout
 
             if helm_reads_stdout():  # --post-renderer ocean-proxy: the plugin's name

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from typing import TYPE_CHECKING
 
@@ -32,15 +33,11 @@ def open_helm_stderr() -> TextIO | None:
     """A text stream to the parent helm's stderr, or None: the parent is not helm, or this
     process's own stderr already is helm's (helm hands a command plugin its own stderr; it
     captures only a post-renderer's)."""
+    helms = _helms_other(2)
+    if helms is None:
+        return None
     parent = os.getppid()
     try:
-        with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
-            if not comm.read().strip().startswith("helm"):
-                return None
-        helms = os.stat(f"/proc/{parent}/fd/2")
-        ours = os.fstat(2)
-        if (helms.st_dev, helms.st_ino) == (ours.st_dev, ours.st_ino):
-            return None
         if stat.S_ISREG(helms.st_mode) and not _appends(parent):
             borrowed = _borrow_stderr(parent)
             if borrowed is not None:
@@ -56,15 +53,25 @@ def open_helm_stderr() -> TextIO | None:
 def helm_reads_stdout() -> bool:
     """Is this a post-renderer helm runs, its stdout read by helm as the release's manifests?
     (helm hands a command plugin its own stdout, which the user reads)."""
+    return _helms_other(1) is not None
+
+
+# helm as installed, or as some name it: helm3, helm-3.17, helm_v4 (not helmfile, helmsman)
+_HELM = re.compile(r"helm(?:[-_]?v?[0-9][0-9.]*)?")
+
+
+def _helms_other(fd: int) -> os.stat_result | None:
+    """What the parent helm has as ``fd``, when that is not this process's own ``fd``; None
+    when the parent is not helm or shares it."""
     parent = os.getppid()
     try:
         with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
-            if not comm.read().strip().startswith("helm"):
-                return False
-        helms, ours = os.stat(f"/proc/{parent}/fd/1"), os.fstat(1)
+            if not _HELM.fullmatch(comm.read().strip()):
+                return None
+        helms, ours = os.stat(f"/proc/{parent}/fd/{fd}"), os.fstat(fd)
     except OSError:
-        return False
-    return (helms.st_dev, helms.st_ino) != (ours.st_dev, ours.st_ino)
+        return None
+    return None if (helms.st_dev, helms.st_ino) == (ours.st_dev, ours.st_ino) else helms
 
 
 def _appends(pid: int) -> bool:

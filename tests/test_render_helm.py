@@ -407,12 +407,13 @@ def test_the_command_line_tool_given_as_helm3_post_renderer_names_the_post_rende
                                  OCEAN_PROXY_MESSAGES="auto")
     user = HelmUser("helm3", tool("helm3"), env)
     install_post_renderer_plugin("helm3", user.binary, release, env)
-    run = user.template(*PROXY_FLAGS, "--post-renderer", "ocean-proxy",
-                             "--post-renderer-args", "--ca-file=ca.pem")
+    for flags in (("--ca-file=ca.pem",), ("--ca-file", "ca.pem")):  # the README's two forms
+        run = user.template(*PROXY_FLAGS, "--post-renderer", "ocean-proxy",
+                            *(f for flag in flags for f in ("--post-renderer-args", flag)))
 
-    assert run.returncode != 0
-    assert "ocean-proxy: error: helm runs 'ocean-proxy', the command-line tool" in run.stderr
-    assert "--post-renderer ocean-proxy-post-renderer" in run.stderr
+        assert run.returncode != 0
+        assert "ocean-proxy: error: helm runs 'ocean-proxy', the command-line tool" in run.stderr
+        assert "--post-renderer ocean-proxy-post-renderer" in run.stderr
 
 
 @pytest.mark.parametrize("flags, fullname", [
