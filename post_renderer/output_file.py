@@ -7,11 +7,12 @@ symlink is followed (the link stays, its target gets the bytes), a FIFO, a termi
 ``/dev/stdout`` (a link to ``/proc/self/fd/1``) is written into, never replaced. A new file
 gets the umask's mode, like ``>``; an existing one keeps its mode.
 
-A symbolic link on the way that another user made (root's aside), or an existing file or FIFO
-that another user owns, is refused, as ssh refuses a config file that is not its user's: the
-link's owner chose where the bytes go (in /tmp, anyone can plant ``secrets.yaml -> ~/f``),
-and the file's owner could read them. Devices are the system's, and ``/proc/self/fd/N`` is a
-file this process was handed: both are written into.
+A symbolic link on the way that another user made (root's aside), or a FIFO that another user
+owns, is refused, as ssh refuses a config file that is not its user's: the link's owner chose
+where the bytes go (in /tmp, anyone can plant ``secrets.yaml -> ~/f``), and the FIFO's owner
+reads what is written into it. Another user's regular file is replaced by one of ours, which
+they cannot read when it holds secrets. Devices are the system's, and ``/proc/self/fd/N`` is
+a file this process was handed: both are written into, once known to be open.
 
 A file is staged before it is put in place (``stage_output``): the temporary file is written
 whole, then ``commit`` renames it over the old one, or ``discard`` removes it when the rest of
@@ -23,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
 from typing import NamedTuple
@@ -31,9 +33,10 @@ from post_renderer.errors import OutputError
 
 _NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for a shell's '>'
 _MAX_LINKS = 40  # the kernel's own limit on links in a row
-# Links into /proc (/dev/stdout, /dev/fd/N) name an open file of this process: renaming a
-# file over what they resolve to would replace the shell's file, not write into it.
-_OPEN_FILES = "/proc/"
+# /proc/self/fd/N (where /dev/stdout and /dev/fd/N lead) names an open file of this process:
+# renaming a file over what it resolves to would replace the shell's file, not write into it.
+_PROCESS = re.compile(r"/proc/(?:self|[0-9]+)")
+_DESCRIPTOR = re.compile(r"[0-9]+")
 
 
 class PendingFile:
@@ -101,7 +104,8 @@ class _Place(NamedTuple):
 def _resolve(path: str) -> _Place:
     """Where ``path`` leads, each link on the way checked for its owner, and the file there
     checked for its owner (OutputError when another user's)."""
-    pending = list(reversed(os.path.abspath(path).split("/")))
+    # not os.path.abspath: it takes "link/.." for ".", where the kernel goes to the link's parent
+    pending = list(reversed(os.path.join(os.getcwd(), path).split("/")))
     resolved, links = "/", 0
     while pending:
         part = pending.pop()
@@ -111,8 +115,9 @@ def _resolve(path: str) -> _Place:
             resolved = os.path.dirname(resolved)
             continue
         hop = os.path.join(resolved, part)
-        if hop.startswith(_OPEN_FILES):
-            return _Place(os.path.join(hop, *reversed(pending)), None, True)
+        if _PROCESS.fullmatch(hop) and len(pending) == 2 and pending[1] == "fd" \
+                and _DESCRIPTOR.fullmatch(pending[0]):
+            return _open_file(path, os.path.join(hop, "fd", pending[0]))
         try:
             found = os.lstat(hop)
         except FileNotFoundError:
@@ -139,16 +144,24 @@ def _resolve(path: str) -> _Place:
         status = os.lstat(resolved)
     except OSError as error:
         raise _error(path, error) from None
-    held = stat.S_IFMT(status.st_mode) in (stat.S_IFREG, stat.S_IFIFO)  # not a device or folder
-    if held and status.st_uid != os.geteuid():
-        raise OutputError(f"cannot write {path}: {_named(path, resolved)} owned by another "
-                          f"user ({_user(status.st_uid)}), who could read what is written",
+    if stat.S_ISFIFO(status.st_mode) and status.st_uid != os.geteuid():
+        raise OutputError(f"cannot write {path}: {_named(path, resolved)} a FIFO of another "
+                          f"user ({_user(status.st_uid)}), who reads what is written into it",
                           hint="remove it if it is yours to replace, or name another file")
     return _Place(resolved, status, False)
 
 
+def _open_file(path: str, descriptor: str) -> _Place:
+    """A file this process has open, checked before anything is written."""
+    try:
+        os.stat(descriptor)
+    except OSError as error:  # not open: a run that fails writes nothing
+        raise _error(path, error) from None
+    return _Place(descriptor, None, True)
+
+
 def _named(path: str, hop: str) -> str:
-    return "it is" if hop == os.path.abspath(path) else f"{hop} is"
+    return "it is" if hop == os.path.normpath(os.path.join(os.getcwd(), path)) else f"{hop} is"
 
 
 def _user(uid: int) -> str:

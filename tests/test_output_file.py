@@ -227,3 +227,31 @@ def test_a_staged_file_is_in_place_only_once_committed(tmp_path):
 
     assert target.read_bytes() == b"new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_dot_dot_after_a_link_goes_where_the_kernel_goes(tmp_path, monkeypatch):
+    """"link/../x" is the link target's sibling, as for '>', not the link's own sibling."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "link").symlink_to("../a/b")
+    monkeypatch.chdir(tmp_path / "w")
+
+    write_output("link/../x", b"CA")
+
+    assert (tmp_path / "a" / "x").read_bytes() == b"CA"
+    assert not (tmp_path / "w" / "x").exists()
+
+
+def test_a_path_through_proc_that_is_not_an_open_file_is_a_path_like_any(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    write_output("/proc/self/cwd/secrets.yaml", b"kind: Secret", new_file_mode=0o600)
+
+    assert stat.S_IMODE((tmp_path / "secrets.yaml").stat().st_mode) == 0o600
+
+
+def test_a_descriptor_that_is_not_open_is_refused_before_anything_is_written():
+    unused = os.dup(0)
+    os.close(unused)
+    with pytest.raises(OutputError):
+        stage_output(f"/dev/fd/{unused}", b"kind: Secret")
