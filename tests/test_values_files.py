@@ -125,8 +125,13 @@ AGREEING_DOCUMENTS = ("extraEnv:\n- name: FIRST_DOC\n  value: one\n---\n# nothin
                       "---\nreplicaCount: 2\n")
 
 
-@pytest.mark.parametrize("text", [REPEATED_KEY, AGREEING_DOCUMENTS],
-                         ids=["repeated key", "documents both helms agree on"])
+LOG_SHIPPING_UNCOPIED = ("extraEnv:\n- name: FIRST_DOC\n  value: one\n---\n"
+                         "logShipping:\n  enabled: false\n")
+
+
+@pytest.mark.parametrize("text", [REPEATED_KEY, AGREEING_DOCUMENTS, LOG_SHIPPING_UNCOPIED],
+                         ids=["repeated key", "documents both helms agree on",
+                              "a later logShipping key that is not copied"])
 def test_what_helm_3_and_4_both_accept_is_read_as_they_read_it(
         manifests, tmp_path, helm3, helm4, text):
     run, _ = values_with(manifests, tmp_path, text)

@@ -20,16 +20,17 @@ from __future__ import annotations
 from typing import Any
 
 from post_renderer.errors import ConfigError, shown
+from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS
 from post_renderer.user_files import read_user_file
 
 MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 # What the overlay copies from a values file: far beyond any chart's extraEnv or annotations,
 # far below what a "billion laughs" of aliases expands to.
 MAX_COPIED_NODES = 100_000
-LIST_PATHS: tuple[tuple[str, ...], ...] = (("extraEnv",), ("extraVolumes",), ("extraVolumeMounts",),
-              ("logShipping", "extraEnv"), ("logShipping", "extraVolumeMounts"))
+LIST_PATHS: tuple[tuple[str, ...], ...] = (
+    *((key,) for key in LIST_KEYS), *(("logShipping", key) for key in LOG_SHIPPING_LIST_KEYS))
 MAP_PATHS: tuple[tuple[str, ...], ...] = (("podAnnotations",), ("logShipping",))
-_COPIED_FROM = ("extraEnv", "extraVolumes", "extraVolumeMounts", "logShipping", "podAnnotations")
+_COPIED = (*LIST_PATHS, ("podAnnotations",))
 _MISSING: Any = object()  # a key the file does not set (None: set to null)
 _HINT = "give the values file you pass to helm with -f"
 
@@ -79,11 +80,11 @@ def _first_document(documents: list[Any], name: str) -> dict[str, Any]:
             where = "" if len(documents) == 1 else f" (document {number})"
             raise ConfigError(f"{name} is not a map of values{where}", hint=_HINT)
     for number, document in enumerate(documents[1:], 2):
-        for key in _COPIED_FROM:
-            if isinstance(document, dict) and key in document:
+        for key_path in _COPIED:
+            if _sets(document, key_path):
                 raise ConfigError(
-                    f"{key} in {name} is set in document {number}: helm 3 reads only the "
-                    "first document of a values file, helm 4 all of them",
+                    f"{'.'.join(key_path)} in {name} is set in document {number}: helm 3 "
+                    "reads only the first document of a values file, helm 4 all of them",
                     hint="put the values in one document, as both read it")
     return (documents[0] if documents else None) or {}
 
@@ -110,13 +111,10 @@ def _check(values: dict[str, Any], key_path: tuple[str, ...], name: str, kind: t
             hint="helm refuses it too (excessive aliasing); write the entries out")
 
 
-
 def _check_entries(entries: list[Any], key: str, last: str, name: str) -> None:
     """Each entry a mapping, and the field ours replace theirs by (an env's name, a mount's
     path) a string, as Kubernetes reads it."""
-    from post_renderer.render.overlay.values import LIST_KEYS
-
-    field = LIST_KEYS[last]
+    field = {**LIST_KEYS, **LOG_SHIPPING_LIST_KEYS}[last]
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
             raise ConfigError(f"{key} in {name}: entry {number} is not a mapping",
@@ -125,6 +123,18 @@ def _check_entries(entries: list[Any], key: str, last: str, name: str) -> None:
         if field in entry and not isinstance(entry[field], str):
             raise ConfigError(f"{key} in {name}: the {field} of entry {number} is not a string",
                               hint=f"give each {field} as text, quoted if need be")
+
+
+def _sets(document: Any, key_path: tuple[str, ...]) -> bool:
+    """Does a later document change ``key_path`` as helm 4 merges it: sets it, or replaces
+    (or, as null, deletes) a mapping on the way to it?"""
+    for depth in range(1, len(key_path) + 1):
+        value = _get(document, key_path[:depth])
+        if value is _MISSING:
+            return False
+        if depth < len(key_path) and not isinstance(value, dict):
+            return True
+    return True
 
 
 def _get(values: Any, key_path: tuple[str, ...]) -> Any:
