@@ -1,4 +1,4 @@
-"""open_helm_stderr, under a parent named like helm: it hands over helm's stderr only when this
+"""open_helm_stderr, under a parent named helm: it hands over helm's stderr only when this
 process's own stderr is not already that very file or pipe (a command plugin's is)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-# The parent: a Python named "helm-parent" (its /proc comm starts with "helm"), which starts
+# The parent: a Python named "helm" (its /proc comm is "helm"), which starts
 # the child with its own stderr inherited, or with a pipe of its own as the child's stderr.
 PARENT = r"""
 import subprocess, sys
@@ -19,8 +19,8 @@ print(subprocess.run(child, stderr=stderr, stdout=subprocess.PIPE, text=True).st
 """
 
 
-def _child_sees(stderr: str, tmp_path: Path) -> str:
-    parent = tmp_path / "helm-parent"
+def _child_sees(stderr: str, tmp_path: Path, name: str = "helm") -> str:
+    parent = tmp_path / name
     parent.symlink_to(sys.executable)
     with (tmp_path / "helms-stderr").open("w") as helms:  # not a terminal: a file
         run = subprocess.run([parent, "-c", PARENT, sys.executable, stderr], stderr=helms,
@@ -36,3 +36,13 @@ def test_a_child_that_writes_to_helms_own_stderr_is_not_handed_it_again(tmp_path
 
 def test_a_child_whose_stderr_helm_captures_is_handed_helms(tmp_path):
     assert _child_sees("captured", tmp_path) == "helm"
+
+
+
+def test_helm_under_another_name_is_helm_and_helmfile_is_not(tmp_path):
+    """helm installed as helm3 or helm-3.17 runs post-renderers; helmfile and helmsman run
+    helm, and a tool they start themselves is no post-renderer of theirs."""
+    for name, seen in (("helm3", "helm"), ("helm-3.17", "helm"), ("helmfile", "none"),
+                       ("helmsman", "none")):
+        (tmp_path / name).mkdir()
+        assert _child_sees("captured", tmp_path / name, name) == seen, name
