@@ -21,6 +21,7 @@ from typing import Any
 
 from post_renderer.errors import ConfigError, shown
 from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS
+from post_renderer.render.stream.kube import get_path
 from post_renderer.user_files import read_user_file
 
 MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
@@ -91,7 +92,7 @@ def _first_document(documents: list[Any], name: str) -> dict[str, Any]:
 
 def _check(values: dict[str, Any], key_path: tuple[str, ...], name: str, kind: type,
            described: str, copied: bool = True) -> None:
-    value = _get(values, key_path)
+    value = get_path(values, key_path, _MISSING)
     if value is _MISSING or value is None:
         return
     key = ".".join(key_path)
@@ -129,20 +130,12 @@ def _sets(document: Any, key_path: tuple[str, ...]) -> bool:
     """Does a later document change ``key_path`` as helm 4 merges it: sets it, or replaces
     (or, as null, deletes) a mapping on the way to it?"""
     for depth in range(1, len(key_path) + 1):
-        value = _get(document, key_path[:depth])
+        value = get_path(document, key_path[:depth], _MISSING)
         if value is _MISSING:
             return False
         if depth < len(key_path) and not isinstance(value, dict):
             return True
     return True
-
-
-def _get(values: Any, key_path: tuple[str, ...]) -> Any:
-    for key in key_path:
-        if not isinstance(values, dict) or key not in values:
-            return _MISSING
-        values = values[key]
-    return values
 
 
 def _too_large(node: Any, budget: list[int], inside: set[int]) -> bool:

@@ -34,11 +34,12 @@ def pod_template_path(kind: str) -> tuple[str, ...]:
     return POD_SPEC_PATHS[kind][:-1]
 
 
-def get_path(document: YamlNode, path: tuple[str, ...]) -> YamlNode:
+def get_path(document: YamlNode, path: tuple[str, ...], missing: Any = None) -> YamlNode:
+    """The node at ``path``; ``missing`` where there is none (to tell it from a null)."""
     node = document
     for key in path:
         if not isinstance(node, dict) or key not in node:
-            return None
+            return missing
         node = node[key]
     return node
 
