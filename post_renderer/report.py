@@ -136,32 +136,49 @@ def _without_credentials(text: str) -> str:
 def credentials_in(texts: Iterable[str]) -> list[str]:
     """The credentials of every URL in ``texts`` (arguments, environment), as written and
     decoded: the password, or a user name that has none (a token). A user name and password
-    run from '://' to the last '@', whatever they hold. The user name of a password stays
-    readable, so that every message masks as ``user:***``.
+    run from '://' (or, in a URL written without a scheme, as Go and ocean-proxy read one,
+    from the start of the value) to the last '@', whatever they hold. The user name of a
+    password stays readable, so that every message masks as ``user:***``.
 
-        >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])
-        ["it's a s3cret"]
+        >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])[0]
+        "it's a s3cret"
     """
+    found: list[str] = []
+    for text in texts:
+        for userinfo in _userinfos(text):
+            user, colon, password = userinfo.partition(":")
+            for secret in _forms(user, password if colon else "", userinfo):
+                if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
+                    found.append(secret)
+    return found
+
+
+def _userinfos(text: str) -> list[str]:
+    starts = [m.end() for m in re.finditer("://", text)]
+    if not starts and "@" in text:  # "bob:pw@proxy:3128", read as http://
+        starts = [text.index("=") + 1 if text.startswith("-") and "=" in text else 0]
+    return [text[start:].rpartition("@")[0] for start in starts if "@" in text[start:]]
+
+
+def _forms(user: str, password: str, userinfo: str) -> list[str]:
+    """What a proxy or a library may quote back of these credentials."""
     import base64
 
     from post_renderer.proxy_settings.proxy_url import percent_decoded
 
-    found: list[str] = []
-    for text in texts:
-        for scheme_end in (m.end() for m in re.finditer("://", text)):
-            userinfo, at, _ = text[scheme_end:].rpartition("@")
-            if not at:
-                continue
-            user, _, password = userinfo.partition(":")
-            hidden = password if password else userinfo.removesuffix(":")  # else a token
-            # as sent in Proxy-Authorization: Basic, which a proxy may quote back
-            basic = base64.b64encode(  # a user alone is sent as "user:"
-                f"{percent_decoded(user)}:{percent_decoded(password)}".encode(
-                    "utf-8", "surrogateescape")).decode("ascii")
-            for secret in (hidden, percent_decoded(hidden), basic):
-                if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
-                    found.append(secret)
-    return found
+    hidden = password if password else userinfo.removesuffix(":")  # else a token
+    plain = percent_decoded(hidden)
+    # as sent in Proxy-Authorization: Basic (a user alone as "user:"), padded or not
+    basic = base64.b64encode(f"{percent_decoded(user)}:{percent_decoded(password)}".encode(
+        "utf-8", "surrogateescape")).decode("ascii")
+    forms = [hidden, plain, basic, basic.rstrip("="),
+             basic.replace("+", "-").replace("/", "_").rstrip("="),
+             plain.upper(), plain.lower(),  # where a change of case changes the length (ß)
+             " ".join(plain.split()),  # white space collapsed, as messages print it
+             plain.encode("utf-8", "surrogateescape").decode("latin-1")]  # read as Latin-1
+    if password and len(plain) < _SHORTEST_HIDDEN:  # too short to hide alone: with its user
+        forms.append(f"{percent_decoded(user)}:{plain}")
+    return forms
 
 
 _SHORTEST_HIDDEN = 4  # shorter ones would blank out ordinary words; the sources never echo them

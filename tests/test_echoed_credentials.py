@@ -18,12 +18,12 @@ TOKEN = "tk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddccbbaa99887766"
 BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 
 
-def answered(answer: str, userinfo: str) -> str:
-    """verify's stderr through a proxy that answers CONNECT with ``answer``."""
+def answered(answer: str, userinfo: str, scheme: str = "http://") -> str:
+    """verify's stderr through a proxy that answers CONNECT with ``answer`` (UTF-8)."""
     server = RawServer(answer.encode()).start()
     try:
         run = ocean_proxy("verify", "--timeout", "5", env=clean_env(
-            OCEAN_PROXY_URL=f"http://{userinfo}@127.0.0.1:{server.port}"))
+            OCEAN_PROXY_URL=f"{scheme}{userinfo}@127.0.0.1:{server.port}"))
     finally:
         server.stop()
     failure(run)
@@ -52,3 +52,27 @@ def test_a_token_as_user_name_is_not_shown_in_a_refusal() -> None:
                      "Proxy-Authenticate: Basic realm=x\r\n\r\n", TOKEN)
     assert "rejected the credentials of user '***'" in shown
     assert_no_part_of(TOKEN, shown)
+
+
+def test_a_url_written_without_a_scheme_has_its_password_hidden_too() -> None:
+    """Read as http://, as Go reads it: the credentials are the same, and so is the masking."""
+    shown = answered(f"HTTP/1.1 403 {USER}:{PASSWORD} {USER.upper()}:{PASSWORD.upper()} "
+                     f"Basic {BASIC}\r\n\r\n", f"{USER}:{PASSWORD}", scheme="")
+    assert_no_part_of(PASSWORD, shown)
+    assert_no_part_of(BASIC, shown)
+
+
+@pytest.mark.parametrize("password, echoed, seen", [
+    ("stra%C3%9Fe-Passw0rd", "STRASSE-PASSW0RD", "STRASSE-PASSW0RD"),  # ß upper-cased: SS
+    ("p%C3%A4ssw%C3%B6rd-2026", "p\u00e4ssw\u00f6rd-2026",
+     "p\u00e4ssw\u00f6rd-2026".encode().decode("latin-1")),  # its UTF-8 read as Latin-1
+    ("S3cret%20%20Passw0rd", "S3cret  Passw0rd", "S3cret Passw0rd"),  # spaces collapsed
+    ("S3cretPassw0rd1", base64.b64encode(f"{USER}:S3cretPassw0rd1".encode()).decode()
+     .rstrip("="), "Ym9i"),  # base64 without its padding
+    ("xyz", f"{USER}:xyz", f"{USER}:xyz"),  # too short alone, not with its user
+], ids=["case-length", "latin-1", "spaces", "base64-unpadded", "short"])
+def test_other_forms_of_the_password_quoted_back_are_hidden(password: str, echoed: str,
+                                                            seen: str) -> None:
+    shown = answered(f"HTTP/1.1 407 denied {echoed}\r\n\r\n", f"{USER}:{password}")
+    assert "denied ***" in shown
+    assert seen.lower() not in shown.lower() and echoed.lower() not in shown.lower()
