@@ -74,7 +74,9 @@ def main(argv: Sequence[str] | None = None,
 def _write_output(said: Outcome) -> None:
     """The command's bytes, to stdout or to its file; a failure is an OutputError. Files are
     staged first and put in place once everything else was written: a run that fails writes
-    none of them (the Secrets of ``values --secrets`` when stdout is full, for one)."""
+    none of them (the Secrets of ``values --secrets`` when stdout is full, for one). What is
+    written into (a FIFO, a device) cannot be taken back: it goes before stdout, so that a
+    failure there leaves nothing on stdout."""
     if not said.side_files and said.output_path is None:
         if said.output:
             _write_stdout(said.output)
@@ -87,7 +89,10 @@ def _write_output(said: Outcome) -> None:
             staged.append(stage_output(path, data, new_file_mode=mode))
         if said.output and said.output_path is not None:
             staged.append(stage_output(said.output_path, b"".join(said.output)))
-        elif said.output:
+        for pending in staged:
+            if pending.in_place:
+                pending.commit()
+        if said.output and said.output_path is None:
             _write_stdout(said.output)
         for pending in staged:
             pending.commit()

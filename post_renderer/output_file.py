@@ -29,13 +29,12 @@ import secrets
 import stat
 from typing import NamedTuple
 
-from post_renderer.errors import OutputError
+from post_renderer.errors import OutputError, clipped
 
 _NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for a shell's '>'
 _MAX_LINKS = 40  # the kernel's own limit on links in a row
 # /proc/self/fd/N (where /dev/stdout and /dev/fd/N lead) names an open file of this process:
 # renaming a file over what it resolves to would replace the shell's file, not write into it.
-_PROCESS = re.compile(r"/proc/(?:self|[0-9]+)")
 _DESCRIPTOR = re.compile(r"[0-9]+")
 
 
@@ -46,6 +45,11 @@ class PendingFile:
     def __init__(self, path: str, target: str, data: bytes, temporary: str | None) -> None:
         self._path, self._target, self._data = path, target, data
         self._temporary = temporary  # None: written into, when committed
+
+    @property
+    def in_place(self) -> bool:
+        """Written into when committed (a FIFO, a device): it cannot be taken back."""
+        return self._temporary is None
 
     def commit(self) -> None:
         if self._temporary is None:
@@ -83,13 +87,17 @@ def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE)
     place = _resolve(path)
     status = place.status
     if status is not None and stat.S_ISDIR(status.st_mode):
-        raise OutputError(f"cannot write {path}: it is a directory",
+        raise OutputError(f"cannot write {clipped(path)}: it is a directory",
+                          hint="name a file, e.g. -o ca.pem")
+    if status is not None and stat.S_ISSOCK(status.st_mode):
+        raise OutputError(f"cannot write {clipped(path)}: it is a socket",
                           hint="name a file, e.g. -o ca.pem")
     if place.own_stream or (status is not None and not stat.S_ISREG(status.st_mode)):
         return PendingFile(path, place.target, data, None)
     directory = os.path.dirname(place.target)
     if not os.path.isdir(directory):
-        raise OutputError(f"cannot write {path}: its directory {directory} does not exist",
+        raise OutputError(f"cannot write {clipped(path)}: its directory {clipped(directory)} "
+                          "does not exist",
                           hint="create the directory first, or name a file in an existing one")
     return PendingFile(path, place.target, data,
                        _write_temporary(path, place.target, data, status, new_file_mode))
@@ -115,8 +123,8 @@ def _resolve(path: str) -> _Place:
             resolved = os.path.dirname(resolved)
             continue
         hop = os.path.join(resolved, part)
-        if _PROCESS.fullmatch(hop) and len(pending) == 2 and pending[1] == "fd" \
-                and _DESCRIPTOR.fullmatch(pending[0]):
+        if hop in ("/proc/self", f"/proc/{os.getpid()}") and len(pending) == 2 \
+                and pending[1] == "fd" and _DESCRIPTOR.fullmatch(pending[0]):
             return _open_file(path, os.path.join(hop, "fd", pending[0]))
         try:
             found = os.lstat(hop)
@@ -131,9 +139,10 @@ def _resolve(path: str) -> _Place:
         if links > _MAX_LINKS:
             raise _error(path, OSError(errno.ELOOP, os.strerror(errno.ELOOP)))
         if found.st_uid not in (0, os.geteuid()):  # root could write anywhere anyway
-            raise OutputError(f"cannot write {path}: {_named(path, hop)} a symbolic link made "
-                              f"by another user ({_user(found.st_uid)}), which decides where "
-                              "the file goes", hint="remove the link, or name a file of your own")
+            raise OutputError(f"cannot write {clipped(path)}: {_named(path, hop)} a symbolic "
+                              f"link made by another user ({_user(found.st_uid)}), which decides "
+                              "where the file goes",
+                              hint="remove the link, or name a file of your own")
         try:
             text = os.readlink(hop)
         except OSError as error:
@@ -145,23 +154,31 @@ def _resolve(path: str) -> _Place:
     except OSError as error:
         raise _error(path, error) from None
     if stat.S_ISFIFO(status.st_mode) and status.st_uid != os.geteuid():
-        raise OutputError(f"cannot write {path}: {_named(path, resolved)} a FIFO of another "
-                          f"user ({_user(status.st_uid)}), who reads what is written into it",
+        raise OutputError(f"cannot write {clipped(path)}: {_named(path, resolved)} a FIFO of "
+                          f"another user ({_user(status.st_uid)}), who reads what is written "
+                          "into it",
                           hint="remove it if it is yours to replace, or name another file")
     return _Place(resolved, status, False)
 
 
 def _open_file(path: str, descriptor: str) -> _Place:
-    """A file this process has open, checked before anything is written."""
+    """A file this process has open, checked before anything is written: open, and not a
+    file or FIFO of another user (``9<>their-fifo``), which is written into as it is."""
     try:
-        os.stat(descriptor)
+        found = os.stat(descriptor)
     except OSError as error:  # not open: a run that fails writes nothing
         raise _error(path, error) from None
-    return _Place(descriptor, None, True)
+    kind = stat.S_IFMT(found.st_mode)
+    if kind in (stat.S_IFREG, stat.S_IFIFO) and found.st_uid != os.geteuid():
+        raise OutputError(f"cannot write {clipped(path)}: it is open on a file of another user "
+                          f"({_user(found.st_uid)}), who could read what is written",
+                          hint="name a file of your own")
+    return _Place(descriptor, found, True)
 
 
 def _named(path: str, hop: str) -> str:
-    return "it is" if hop == os.path.normpath(os.path.join(os.getcwd(), path)) else f"{hop} is"
+    return "it is" if hop == os.path.normpath(os.path.join(os.getcwd(), path)) \
+        else f"{clipped(hop)} is"
 
 
 def _user(uid: int) -> str:
@@ -216,7 +233,7 @@ def _keep_mode_and_group(fd: int, status: os.stat_result, private: bool) -> None
 
 
 def _error(path: str, error: OSError) -> OutputError:
-    return OutputError(f"cannot write {path}: {error.strerror or 'write failed'}",
+    return OutputError(f"cannot write {clipped(path)}: {error.strerror or 'write failed'}",
                        hint="check the path, its permissions and the free space")
 
 

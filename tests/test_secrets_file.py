@@ -234,6 +234,19 @@ def test_secrets_to_the_file_standard_error_goes_to_is_refused(manifests, tmp_pa
     assert ENCODED not in text and PASSWORD not in text
 
 
+def test_secrets_to_the_file_standard_input_comes_from_is_refused(manifests, tmp_path):
+    """'values --secrets in.yaml < in.yaml' would replace the manifests it reads."""
+    given = tmp_path / "in.yaml"
+    given.write_bytes(manifests.read_bytes())
+    with given.open("rb") as stdin:
+        run = subprocess.run([VENV_BIN / "ocean-proxy", "values", "--proxy-url", PROXY,
+                              "--secrets", given], stdin=stdin, capture_output=True,
+                             env=clean_env(), check=False, timeout=60)
+    assert run.returncode == 2 and run.stdout == b""
+    assert "--secrets names the file standard input comes from" in run.stderr.decode()
+    assert given.read_bytes() == manifests.read_bytes()
+
+
 def test_an_empty_secrets_path_says_so_and_writes_nothing(manifests, tmp_path):
     """'--secrets "$SECRETS"' with SECRETS unset: said as such, no file in the folder above."""
     work = tmp_path / "work"
@@ -250,3 +263,53 @@ def test_an_empty_output_path_of_discover_ca_says_so_before_any_probe():
 
     assert run.returncode == 2 and run.stdout == b""
     assert run.stderr.splitlines()[0] == f"{ERROR}-o/--output is given but empty"
+
+
+def test_a_descriptor_open_on_another_users_file_is_refused(manifests, shared_tmp):
+    """'--secrets /dev/fd/9 9<>their-file' would write into their file, as it is."""
+    theirs = shared_tmp / "theirs"
+    theirs.write_bytes(b"")
+    theirs.chmod(0o644)
+    os.chown(theirs, OTHER_USER, OTHER_USER)
+
+    run = run_command(["sh", "-c", 'exec 9<>"$1"; exec "$0" values --proxy-url "$2" '
+                       '--filename "$3" --secrets /dev/fd/9', VENV_BIN / "ocean-proxy",
+                       theirs, PROXY, manifests], env=clean_env())
+
+    assert_refused(run, "it is open on a file of another user (user 'nobody')")
+    assert theirs.read_bytes() == b""
+
+
+def test_another_process_descriptor_is_a_link_like_any_other(manifests, shared_tmp):
+    """/proc/<pid>/fd/N of another user's process is a link they own: refused."""
+    reader = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               "sleep", "30"], stdout=subprocess.PIPE)
+    try:
+        run = values(manifests, f"/proc/{reader.pid}/fd/1")
+    finally:
+        reader.kill()
+        reader.wait()
+
+    assert_refused(run, "a symbolic link made by another user (user 'nobody')")
+
+
+@pytest.mark.parametrize("target", ["socket", "/dev/full"])
+def test_a_target_written_into_that_fails_leaves_nothing_on_stdout(manifests, tmp_path, target):
+    if target == "socket":
+        import socket
+
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(tmp_path / "sock"))
+        target = str(tmp_path / "sock")
+    run = values(manifests, target)
+
+    assert_refused(run, "it is a socket" if target.endswith("sock") else "No space left")
+
+
+def test_a_long_path_is_clipped_in_the_message(manifests, tmp_path):
+    deep = "/".join(["d"] * 3000) + "/secrets.yaml"
+
+    run = values(manifests, deep, cwd=tmp_path)
+
+    assert_refused(run, "does not exist")
+    assert len(run.stderr) < 1000

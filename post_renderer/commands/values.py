@@ -172,7 +172,7 @@ def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
 def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
                                            environ: Mapping[str, str]) -> None:
     """--secrets must not name a file this run reads (it would be replaced by the Secrets),
-    nor the one standard output or standard error goes to."""
+    nor the one standard input comes from or standard output or standard error goes to."""
     if not args.secrets:
         raise UsageError("--secrets is given but empty",
                          hint="name the file for the Secrets (is the variable it comes from "
@@ -193,13 +193,18 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
             raise UsageError(f"--secrets names a file this run reads ({what}): writing the "
                              "Secrets there would replace it",
                              hint="name a new file for the Secrets")
-    for fd, stream, ends_up in ((1, "standard output", "the values and the Secrets would end "
-                                 "up in one file"),
-                                (2, "standard error", "the Secrets would end up among the "
-                                 "messages")):
+    for fd, stream, ends_up in _STANDARD_STREAMS:
         if _same_file(args.secrets, fd):
-            raise UsageError(f"--secrets names the file {stream} goes to: {ends_up}",
+            raise UsageError(f"--secrets names the file {stream}: {ends_up}",
                              hint="name another file for the Secrets")
+
+
+_STANDARD_STREAMS = (
+    (0, "standard input comes from", "writing the Secrets there would replace the manifests "
+     "read from it"),
+    (1, "standard output goes to", "the values and the Secrets would end up in one file"),
+    (2, "standard error goes to", "the Secrets would end up among the messages"),
+)
 
 
 def _same_file(path: str, fd: int) -> bool:
