@@ -33,10 +33,11 @@ def open_helm_stderr() -> TextIO | None:
     """A text stream to the parent helm's stderr, or None: the parent is not helm, or this
     process's own stderr already is helm's (helm hands a command plugin its own stderr; it
     captures only a post-renderer's)."""
-    helms = _helms_other(2)
-    if helms is None:
+    helm = _helm()
+    helms = _helms_other(helm, 2)
+    if helm is None or helms is None:
         return None
-    parent = os.getppid()
+    parent = helm
     try:
         if stat.S_ISREG(helms.st_mode) and not _appends(parent):
             borrowed = _borrow_stderr(parent)
@@ -53,22 +54,43 @@ def open_helm_stderr() -> TextIO | None:
 def helm_reads_stdout() -> bool:
     """Is this a post-renderer helm runs, its stdout read by helm as the release's manifests?
     (helm hands a command plugin its own stdout, which the user reads)."""
-    return _helms_other(1) is not None
+    return _helms_other(_helm(), 1) is not None
 
 
 # helm as installed, or as some name it: helm3, helm-3.17, helm_v4 (not helmfile, helmsman)
 _HELM = re.compile(r"helm(?:[-_]?v?[0-9][0-9.]*)?")
 
 
-def _helms_other(fd: int) -> os.stat_result | None:
-    """What the parent helm has as ``fd``, when that is not this process's own ``fd``; None
-    when the parent is not helm or shares it."""
-    parent = os.getppid()
+# what may stand between helm and the post-renderer: a wrapper script that does not exec
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"})
+
+
+def _helm() -> int | None:
+    """The helm that runs this process: the parent, or the nearest ancestor past shells."""
+    pid = os.getppid()
     try:
-        with open(f"/proc/{parent}/comm", encoding="utf-8") as comm:
-            if not _HELM.fullmatch(comm.read().strip()):
+        for _ in range(4):
+            with open(f"/proc/{pid}/comm", encoding="utf-8") as comm:
+                name = comm.read().strip()
+            if _HELM.fullmatch(name):
+                return pid
+            # a script's process is named after the script: its program tells the shell
+            if os.path.basename(os.readlink(f"/proc/{pid}/exe")) not in _SHELLS:
                 return None
-        helms, ours = os.stat(f"/proc/{parent}/fd/{fd}"), os.fstat(fd)
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as status:
+                pid = int(status.read().rpartition(")")[2].split()[1])  # after "(comm) state"
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _helms_other(helm: int | None, fd: int) -> os.stat_result | None:
+    """What ``helm`` has as ``fd``, when that is not this process's own ``fd``; None when
+    there is no helm or it shares it."""
+    if helm is None:
+        return None
+    try:
+        helms, ours = os.stat(f"/proc/{helm}/fd/{fd}"), os.fstat(fd)
     except OSError:
         return None
     return None if (helms.st_dev, helms.st_ino) == (ours.st_dev, ours.st_ino) else helms

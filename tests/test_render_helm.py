@@ -28,7 +28,7 @@ from .chart_render import (
     parse,
     validation_errors,
 )
-from .conftest import FIXTURE_CHART, post_renderer, run_command, tool
+from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, post_renderer, run_command, tool
 from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
 POST_RENDERER = ("--post-renderer", "ocean-proxy-post-renderer")
@@ -414,6 +414,25 @@ def test_the_command_line_tool_given_as_helm3_post_renderer_names_the_post_rende
         assert run.returncode != 0
         assert "ocean-proxy: error: helm runs 'ocean-proxy', the command-line tool" in run.stderr
         assert "--post-renderer ocean-proxy-post-renderer" in run.stderr
+
+
+def test_plan_through_a_wrapper_script_that_does_not_exec_is_refused_too(tmp_path):
+    """helm 3 runs any executable: a wrapper that calls the post-renderer without exec puts a
+    shell between them, and helm still reads the JSON as the release."""
+    wrapper = tmp_path / "wrapper.sh"
+    wrapper.write_text(f'#!/bin/bash\n"{VENV_BIN}/ocean-proxy-post-renderer" "$@"\n')
+    wrapper.chmod(0o755)
+    env = clean_env(OCEAN_PROXY_MESSAGES="auto", HELM_DATA_HOME=str(tmp_path / "data"),
+                    HELM_CONFIG_HOME=str(tmp_path / "config"),
+                    HELM_CACHE_HOME=str(tmp_path / "cache"))
+    user = HelmUser("helm3", tool("helm3"), env)
+
+    run = user.template(*PROXY_FLAGS, "--post-renderer", wrapper,
+                        "--post-renderer-args", "--plan")
+
+    assert run.returncode != 0
+    assert "ocean-proxy: error: --plan prints JSON instead of the manifests" in run.stderr
+    assert '"documents"' not in run.text
 
 
 @pytest.mark.parametrize("flags, fullname", [
