@@ -128,6 +128,9 @@ class Parser(argparse.ArgumentParser):
             raise self.unknown_flag(argument)
         if rest[:1] == "=" and re.search(r"\s--[A-Za-z]", rest):  # "--a=1 --b=2", one argument
             return self.read_arguments(_shell_words(argument, flag))
+        if rest[:1] == "=" and len(rest) > 2 and rest[1] == rest[-1] and rest[1] in "'\"" \
+                and rest[1] not in rest[2:-1]:  # --flag="value", its quotes kept by helm
+            return [f"{flag}={rest[2:-1]}"]
         if not rest[:1].isspace():
             return [flag + rest]
         value = rest.strip()

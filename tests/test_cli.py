@@ -171,6 +171,14 @@ def test_one_argument_with_several_flags_written_with_equals_is_read_as_several(
     assert (args.proxy_url, args.ca_file) == ("http://proxy.corp:3128", ["my ca.pem"])
 
 
+def test_quotes_around_a_whole_value_are_read_as_a_shell_reads_them() -> None:
+    """helm passes --post-renderer-args '--proxy-url="URL"' with its quotes."""
+    assert _parse('--proxy-url="http://proxy.corp:3128"', post_renderer=True).proxy_url == \
+        "http://proxy.corp:3128"
+    assert _parse("--ca-file='my ca.pem'", post_renderer=True).ca_file == ["my ca.pem"]
+    assert _parse("--ca-file=it's.pem", post_renderer=True).ca_file == ["it's.pem"]
+
+
 def test_a_value_with_spaces_split_into_a_stray_word_says_how_to_pass_it(capsys) -> None:
     error, hint = _usage_error(capsys, "--ca-file my ca.pem", post_renderer=True)
     assert error.startswith("unexpected argument with no flag before it")
