@@ -127,6 +127,23 @@ def assert_each_proxy_variable_once(out: Rendered) -> None:
             assert names.count(var) == 1, f"{name}: {var} in {names}"
 
 
+def test_a_no_proxy_in_extra_env_keeps_its_hosts_in_the_one_no_proxy(helm_user):
+    """ocean-proxy writes one NO_PROXY per container: the hosts of a user's own in extraEnv
+    (which Kubernetes gave the controller, as the last of two) stay in it."""
+    flags = (*PROXY_FLAGS, "--set", "extraEnv[0].name=NO_PROXY",
+             "--set-string", "extraEnv[0].value=foo.corp\\,10.0.0.0/8")
+
+    run = helm_user.template(*flags, *POST_RENDERER)
+
+    out = rendered(run)
+    assert_each_proxy_variable_once(out)
+    for name in CONTAINERS:
+        entries = out.env(name)["NO_PROXY"]["value"].split(",")
+        assert "foo.corp" in entries and "10.0.0.0/8" in entries, entries
+    again = post_renderer(stdin=run.stdout)
+    assert again.returncode == 0 and again.stdout == run.stdout, again.stderr
+
+
 def test_an_old_https_proxy_in_extra_env_gives_way_to_the_charts_proxy_and_is_said(
         helm_user):
     """Kubernetes takes the last of two same-named variables: left beside the chart's own

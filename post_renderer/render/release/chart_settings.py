@@ -82,7 +82,7 @@ def read_chart_settings(release: Release) -> ChartSettings:
         if isinstance(get_path(resource.document, ("data", EMBEDDED_JOB_KEY)), str)
     )
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs,
-                         _no_proxy_entries(_first_env(release, NO_PROXY_ENV_NAMES)),
+                         _no_proxy_entries(release),
                          _spot_token(release),
                          _other_proxies(release, proxy_url.value) if proxy_url else ())
 
@@ -129,14 +129,20 @@ def _spot_token(release: Release) -> bytes | None:
         return None
 
 
-def _no_proxy_entries(entry: YamlNode) -> tuple[str, ...]:
-    value = entry.get("value") if isinstance(entry, dict) else None
-    if not isinstance(value, str):
-        return ()
+def _no_proxy_entries(release: Release) -> tuple[str, ...]:
+    """The entries of every rendered NO_PROXY value beyond our defaults: the chart's own, and
+    an extraEnv one after it, which ocean-proxy's single NO_PROXY replaces, keep their hosts."""
     defaults = {d.lower() for d in DEFAULT_NO_PROXY}
-    entries = (e.strip() for e in value.split(","))
-    return tuple(e if "$(" in e else e.lower()  # a $(VAR) reference keeps its case
-                 for e in entries if e and e.lower() not in defaults)
+    found: dict[str, None] = {}
+    for workload in release.workloads:
+        for env in env_entries(workload.document, workload.kind):
+            value = env.entry.get("value") if env.entry.get("name") in NO_PROXY_ENV_NAMES \
+                else None
+            for entry in value.split(",") if isinstance(value, str) else ():
+                entry = entry.strip()
+                if entry and entry.lower() not in defaults:
+                    found[entry if "$(" in entry else entry.lower()] = None  # $(VAR) keeps case
+    return tuple(found)
 
 
 def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | None]:
