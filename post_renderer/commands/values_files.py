@@ -107,9 +107,10 @@ def _check(values: dict[str, Any], key_path: tuple[str, ...], name: str, kind: t
                           hint="quote the keys: annotation names are strings")
     if copied and _too_large(value, [MAX_COPIED_NODES], set()):
         raise ConfigError(
-            f"{key} in {name} is too large to copy: more than {MAX_COPIED_NODES} values once "
-            "its YAML aliases are expanded, or an alias inside itself",
-            hint="helm refuses it too (excessive aliasing); write the entries out")
+            f"{key} in {name} is too large to copy: more than {MAX_COPIED_NODES} values, each "
+            "use of a YAML alias counted, or an alias inside itself",
+            hint="no chart reads that many: give fewer entries, each written out (helm "
+                 "refuses excessive aliasing too)")
 
 
 def _check_entries(entries: list[Any], key: str, last: str, name: str) -> None:
