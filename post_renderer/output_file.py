@@ -45,18 +45,19 @@ class PendingFile:
     def __init__(self, path: str, target: str, data: bytes, temporary: str | None) -> None:
         self._path, self._target, self._data = path, target, data
         self._temporary = temporary  # None: written into, when committed
-
-    @property
-    def in_place(self) -> bool:
-        """Written into when committed (a FIFO, a device): it cannot be taken back."""
-        return self._temporary is None
+        self.in_place = temporary is None  # a FIFO, a device: what is written stays written
+        self._committed = False
 
     def commit(self) -> None:
-        if self._temporary is None:
+        """Put the file in place, once: a second call does nothing."""
+        if self._committed:
+            return
+        self._committed = True
+        if self.in_place:
             _write_in_place(self._path, self._target, self._data)
             return
         try:
-            os.replace(self._temporary, self._target)
+            os.replace(self._temporary, self._target)  # type: ignore[arg-type]
         except OSError as error:
             self.discard()
             raise _error(self._path, error) from None
@@ -89,7 +90,7 @@ def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE)
     if status is not None and stat.S_ISDIR(status.st_mode):
         raise OutputError(f"cannot write {clipped(path)}: it is a directory",
                           hint="name a file, e.g. -o ca.pem")
-    if status is not None and stat.S_ISSOCK(status.st_mode):
+    if status is not None and stat.S_ISSOCK(status.st_mode) and not place.own_stream:
         raise OutputError(f"cannot write {clipped(path)}: it is a socket",
                           hint="name a file, e.g. -o ca.pem")
     if place.own_stream or (status is not None and not stat.S_ISREG(status.st_mode)):
@@ -169,7 +170,12 @@ def _open_file(path: str, descriptor: str) -> _Place:
     except OSError as error:  # not open: a run that fails writes nothing
         raise _error(path, error) from None
     kind = stat.S_IFMT(found.st_mode)
-    if kind in (stat.S_IFREG, stat.S_IFIFO) and found.st_uid != os.geteuid():
+    try:  # a pipe or socket (pipe:[N]) is the shell's, whoever made it; a named file, its owner's
+        named = not os.readlink(descriptor).startswith(("pipe:", "socket:"))
+    except OSError:
+        named = True
+    if kind in (stat.S_IFREG, stat.S_IFIFO) and named \
+            and found.st_uid not in (0, os.geteuid()):
         raise OutputError(f"cannot write {clipped(path)}: it is open on a file of another user "
                           f"({_user(found.st_uid)}), who could read what is written",
                           hint="name a file of your own")
@@ -191,7 +197,15 @@ def _user(uid: int) -> str:
 
 
 def _write_in_place(path: str, target: str, data: bytes) -> None:
+    """Into the file as it is: through this process's own descriptor when ``target`` is one
+    (its offset and O_APPEND kept: '3>>log' is appended to, a socket written), else opened."""
+    own = re.fullmatch(rf"/proc/(?:self|{os.getpid()})/fd/([0-9]+)", target)
     try:
+        if own:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(int(own.group(1)), view):]
+            return
         with open(target, "wb") as stream:
             stream.write(data)
     except OSError as error:

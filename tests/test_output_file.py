@@ -255,3 +255,39 @@ def test_a_descriptor_that_is_not_open_is_refused_before_anything_is_written():
     os.close(unused)
     with pytest.raises(OutputError):
         stage_output(f"/dev/fd/{unused}", b"kind: Secret")
+
+
+def test_a_fifo_gets_the_data_once(tmp_path):
+    """The in-place files are put in place before stdout, then with the rest: once."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    said = Outcome()
+    said.side_file(str(fifo), b"kind: Secret\n", 0o600)
+    said.write(b"values\n")
+    from post_renderer.cli import _write_output
+
+    _write_output(said)
+    reader.join(timeout=10)
+    assert received == [b"kind: Secret\n"]
+
+
+def test_a_descriptor_opened_for_appending_is_appended_to(tmp_path):
+    log = tmp_path / "log"
+    log.write_bytes(b"kept\n")
+    with log.open("ab") as stream:
+        target = f"/proc/self/fd/{stream.fileno()}"
+        write_output(target, b"added\n")
+    assert log.read_bytes() == b"kept\nadded\n"
+
+
+def test_a_pipe_of_this_process_is_written_into_whoever_made_it():
+    read_end, write_end = os.pipe()
+    try:
+        write_output(f"/dev/fd/{write_end}", b"through the pipe")
+        assert os.read(read_end, 100) == b"through the pipe"
+    finally:
+        os.close(read_end)
+        os.close(write_end)
