@@ -33,11 +33,10 @@ def open_helm_stderr() -> TextIO | None:
     """A text stream to the parent helm's stderr, or None: the parent is not helm, or this
     process's own stderr already is helm's (helm hands a command plugin its own stderr; it
     captures only a post-renderer's)."""
-    helm = _helm()
-    helms = _helms_other(helm, 2)
-    if helm is None or helms is None:
+    found = _helm_capturing(2)
+    if found is None:
         return None
-    parent = helm
+    parent, helms = found
     try:
         if stat.S_ISREG(helms.st_mode) and not _appends(parent):
             borrowed = _borrow_stderr(parent)
@@ -54,7 +53,7 @@ def open_helm_stderr() -> TextIO | None:
 def helm_reads_stdout() -> bool:
     """Is this a post-renderer helm runs, its stdout read by helm as the release's manifests?
     (helm hands a command plugin its own stdout, which the user reads)."""
-    return _helms_other(_helm(), 1) is not None
+    return _helm_capturing(1) is not None
 
 
 # helm as installed, or as some name it: helm3, helm-3.17, helm_v4 (not helmfile, helmsman)
@@ -65,15 +64,16 @@ _HELM = re.compile(r"helm(?:[-_]?v?[0-9][0-9.]*)?")
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"})
 
 
-def _helm() -> int | None:
-    """The helm that runs this process: the parent, or the nearest ancestor past shells."""
+def _helm() -> tuple[int, bool] | None:
+    """The helm that runs this process, and whether it is the parent: else the nearest
+    ancestor past shells (a wrapper script that does not exec)."""
     pid = os.getppid()
     try:
-        for _ in range(4):
+        for hop in range(4):
             with open(f"/proc/{pid}/comm", encoding="utf-8") as comm:
                 name = comm.read().strip()
             if _HELM.fullmatch(name):
-                return pid
+                return pid, hop == 0
             # a script's process is named after the script: its program tells the shell
             if os.path.basename(os.readlink(f"/proc/{pid}/exe")) not in _SHELLS:
                 return None
@@ -84,16 +84,35 @@ def _helm() -> int | None:
     return None
 
 
-def _helms_other(helm: int | None, fd: int) -> os.stat_result | None:
-    """What ``helm`` has as ``fd``, when that is not this process's own ``fd``; None when
-    there is no helm or it shares it."""
-    if helm is None:
+def _helm_capturing(fd: int) -> tuple[int, os.stat_result] | None:
+    """The helm that captures this process's ``fd``, and what that helm has as its own
+    ``fd``. A parent helm captures every stream it does not share with us (a command plugin
+    gets helm's own); past a wrapper script, only a pipe whose other end helm holds is its:
+    the script may have sent ours elsewhere ('> plan.json', '2> mine.log')."""
+    found = _helm()
+    if found is None:
         return None
+    helm, parent = found
     try:
         helms, ours = os.stat(f"/proc/{helm}/fd/{fd}"), os.fstat(fd)
+        if (helms.st_dev, helms.st_ino) == (ours.st_dev, ours.st_ino):
+            return None
+        if parent or (stat.S_ISFIFO(ours.st_mode) and _holds(helm, ours)):
+            return helm, helms
     except OSError:
         return None
-    return None if (helms.st_dev, helms.st_ino) == (ours.st_dev, ours.st_ino) else helms
+    return None
+
+
+def _holds(pid: int, pipe: os.stat_result) -> bool:
+    """Whether ``pid`` has ``pipe`` open beyond its own standard streams (its reading end)."""
+    for entry in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if int(entry) > 2 and os.path.samestat(os.stat(f"/proc/{pid}/fd/{entry}"), pipe):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def _appends(pid: int) -> bool:

@@ -38,7 +38,6 @@ def test_a_child_whose_stderr_helm_captures_is_handed_helms(tmp_path):
     assert _child_sees("captured", tmp_path) == "helm"
 
 
-
 def test_helm_under_another_name_is_helm_and_helmfile_is_not(tmp_path):
     """helm installed as helm3 or helm-3.17 runs post-renderers; helmfile and helmsman run
     helm, and a tool they start themselves is no post-renderer of theirs."""
@@ -46,3 +45,35 @@ def test_helm_under_another_name_is_helm_and_helmfile_is_not(tmp_path):
                        ("helmsman", "none")):
         (tmp_path / name).mkdir()
         assert _child_sees("captured", tmp_path / name, name) == seen, name
+
+
+# A parent named helm that runs a wrapper script (bash, not exec'ing: "; :" keeps it) with
+# its stdout a pipe of helm's, as helm runs a post-renderer; the child says what it sees.
+WRAPPER = r"""
+import subprocess, sys
+child = (f"{sys.argv[1]} -c 'from post_renderer.helm_stderr import helm_reads_stdout; "
+         f"import sys; sys.stderr.write(str(helm_reads_stdout()))'")
+script = f"{child} {sys.argv[2]}; :"
+run = subprocess.run(["bash", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     text=True)
+print(run.stderr.strip())
+"""
+
+
+def _wrapped_child_sees(redirect: str, tmp_path: Path) -> str:
+    parent = tmp_path / "helm"
+    parent.symlink_to(sys.executable)
+    run = subprocess.run([parent, "-c", WRAPPER, sys.executable, redirect],
+                         stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                         check=True, timeout=60)
+    return run.stdout.strip()
+
+
+def test_a_wrapper_script_passing_helms_pipe_on_is_read_by_helm(tmp_path):
+    assert _wrapped_child_sees("", tmp_path) == "True"
+
+
+def test_a_wrapper_script_sending_our_output_elsewhere_is_not(tmp_path):
+    """'> plan.json' inside a script helm runs: that file is the user's, not helm's."""
+    assert _wrapped_child_sees("> plan.json", tmp_path) == "False"
