@@ -31,7 +31,8 @@ def main(argv: Sequence[str] | None = None,
     reporter = reporter_for_process()
     arguments = list(sys.argv[1:] if argv is None else argv)
     reporter.hide(credentials_in([*arguments, *(value for name, value in os.environ.items()
-                                                if name.startswith("OCEAN_PROXY_"))]))
+                                                if name.startswith("OCEAN_PROXY_"))],
+                                 urls=[os.environ.get("OCEAN_PROXY_URL", "")]))
     said = Outcome()
     try:
         args = _parse(arguments, parser_factory)

@@ -133,31 +133,54 @@ def _without_credentials(text: str) -> str:
     return " ".join(words)
 
 
-def credentials_in(texts: Iterable[str]) -> list[str]:
+def credentials_in(texts: Iterable[str], urls: Iterable[str] = ()) -> list[str]:
     """The credentials of every URL in ``texts`` (arguments, environment), as written and
     decoded: the password, or a user name that has none (a token). A user name and password
-    run from '://' (or, in a URL written without a scheme, as Go and ocean-proxy read one,
-    from the start of the value) to the last '@', whatever they hold. The user name of a
-    password stays readable, so that every message masks as ``user:***``.
+    run from '://' to the last '@', whatever they hold (and to the first, too, where one
+    argument holds several). A proxy URL may be written without a scheme, as Go reads it
+    (``bob:pw@proxy:3128``): such are ``urls`` (OCEAN_PROXY_URL) and the values of
+    ``--proxy-url`` in ``texts``. The user name of a password stays readable, so that every
+    message masks as ``user:***``.
 
         >>> credentials_in(["--proxy-ur=http://bob:it's a s3cret@proxy:3128", "-f"])[0]
         "it's a s3cret"
     """
+    texts = list(texts)
+    userinfos = [info for text in texts for info in _userinfos(text)]
+    for url in [*urls, *_url_flag_values(texts)]:
+        url = url[1:-1] if len(url) > 1 and url[0] == url[-1] and url[0] in "'\"" else url
+        if "://" not in url and "@" in url:  # read as http://, as the proxy URL itself is
+            userinfos.append(url.rpartition("@")[0])
     found: list[str] = []
-    for text in texts:
-        for userinfo in _userinfos(text):
-            user, colon, password = userinfo.partition(":")
-            for secret in _forms(user, password if colon else "", userinfo):
-                if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
-                    found.append(secret)
+    for userinfo in userinfos:
+        user, colon, password = userinfo.partition(":")
+        for secret in _forms(user, password if colon else "", userinfo):
+            if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
+                found.append(secret)
     return found
 
 
 def _userinfos(text: str) -> list[str]:
-    starts = [m.end() for m in re.finditer("://", text)]
-    if not starts and "@" in text:  # "bob:pw@proxy:3128", read as http://
-        starts = [text.index("=") + 1 if text.startswith("-") and "=" in text else 0]
-    return [text[start:].rpartition("@")[0] for start in starts if "@" in text[start:]]
+    found = []
+    for start in (m.end() for m in re.finditer("://", text)):
+        rest = text[start:]
+        if "@" in rest:
+            found.append(rest.rpartition("@")[0])
+            first = rest.partition("@")[0]
+            if first != found[-1]:
+                found.append(first)
+    return found
+
+
+def _url_flag_values(texts: list[str]) -> list[str]:
+    """The values given to --proxy-url (or --proxy), in any spelling: separate, with '=', or
+    inside one argument that holds several flags."""
+    values = []
+    for index, text in enumerate(texts):
+        if text in ("--proxy-url", "--proxy") and index + 1 < len(texts):
+            values.append(texts[index + 1])
+        values += re.findall(r"(?:^|\s)--proxy(?:-url)?(?:=|\s+)(\S+)", text)
+    return values
 
 
 def _forms(user: str, password: str, userinfo: str) -> list[str]:

@@ -145,3 +145,20 @@ def test_a_long_token_quoted_cut_short_is_masked_in_linear_time():
     assert time.perf_counter() - started < 5
     assert "the proxy said: ***..." in text and token[:6] not in text.lower()
     assert text.endswith("hint: percent-encode '/' as %2F, ...\n")
+
+
+def test_an_at_sign_elsewhere_than_a_proxy_url_hides_nothing():
+    """'-o proxy@x.yaml' or a home folder 'alice@corp.com' is no credential."""
+    assert credentials_in(["-o", "proxy@x.yaml", "--values", "values@prod.yaml",
+                           "--config=/home/alice@corp.com/ocean-proxy.yaml",
+                           "--workload", "Deployment/x@y"]) == []
+
+
+@pytest.mark.parametrize("arguments", [
+    ['--proxy-url="tok3n-only-value@proxy:3128"'],  # its quotes kept by helm
+    ["--ca-file=ca.pem --proxy-url=tok3n-only-value@proxy:3128"],  # one argument, two flags
+    ["--proxy-url", "tok3n-only-value@proxy:3128"],
+    ["--proxy-url=http://tok3n-only-value@proxy:3128 --ca-file=a@b.pem"],
+])
+def test_a_token_in_a_proxy_url_without_scheme_or_among_other_flags_is_hidden(arguments):
+    assert "tok3n-only-value" in credentials_in(arguments)
