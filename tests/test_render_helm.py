@@ -144,6 +144,21 @@ def test_a_no_proxy_in_extra_env_keeps_its_hosts_in_the_one_no_proxy(helm_user):
     assert again.returncode == 0 and again.stdout == run.stdout, again.stderr
 
 
+def test_a_rendered_no_proxy_entry_that_bypasses_the_spot_api_is_left_out_and_said(helm_user):
+    flags = (*PROXY_FLAGS, "--set", "extraEnv[0].name=NO_PROXY",
+             "--set-string", "extraEnv[0].value=foo.corp\\,spotinst.io")
+
+    run = helm_user.template(*flags, *POST_RENDERER)
+
+    out = rendered(run)
+    entries = out.env(CONTROLLER)["NO_PROXY"]["value"].split(",")
+    assert "foo.corp" in entries and "spotinst.io" not in entries
+    [warning] = [line for line in run.stderr.splitlines() if "NO_PROXY entries" in line]
+    assert warning.startswith("ocean-proxy: warning: ") and "'spotinst.io'" in warning
+    strict = helm_user.template(*flags, *POST_RENDERER, "--post-renderer-args", "--strict")
+    assert strict.returncode != 0 and "NO_PROXY entries" in strict.stderr
+
+
 def test_an_old_https_proxy_in_extra_env_gives_way_to_the_charts_proxy_and_is_said(
         helm_user):
     """Kubernetes takes the last of two same-named variables: left beside the chart's own

@@ -40,6 +40,15 @@ def parse_no_proxy(values: Iterable[str], source: str) -> tuple[str, ...]:
     return tuple(entries)
 
 
+def usable_entry(entry: str) -> str | None:
+    """A rendered entry as ocean-proxy would take it from --no-proxy, or None when it would
+    refuse it there (one that sends the Spot API around the proxy, '*', not a host)."""
+    try:
+        return _check(entry.lower(), "NO_PROXY")
+    except ConfigError:
+        return None
+
+
 def no_proxy_entries(additions: Iterable[str]) -> tuple[str, ...]:
     """The defaults, then the additions that are not already defaults, sorted."""
     extra = sorted(set(additions) - {d.lower() for d in DEFAULT_NO_PROXY})

@@ -43,6 +43,7 @@ def find_lints(unit: Release, chart: ChartSettings, injection: Injection,
     return [*_insecure_next_to_a_ca(workload, injection),
             *_settings_out_of_sight(unit, chart, injection),
             *two_rendered_proxies(workload, chart, injection),
+            *_dropped_no_proxy(workload, chart, injection),
             *_overwritten_annotations(workload, injection),
             *_overwritten_volumes(workload, wants),
             *_overwritten_mounts(workload, wants)]
@@ -99,6 +100,18 @@ def two_rendered_proxies(workload: Resource, chart: ChartSettings,
         "remove the other proxy from your values (an HTTPS_PROXY in extraEnv, which "
         "Kubernetes gave the controller over the chart's: it takes the last of two "
         "same-named variables), or pass --proxy-url to choose one")]
+
+
+def _dropped_no_proxy(workload: Resource, chart: ChartSettings,
+                      injection: Injection) -> list[Lint]:
+    if not chart.dropped_no_proxy or injection.proxy is None:
+        return []
+    entries = ", ".join(shown(entry) for entry in chart.dropped_no_proxy)
+    return [Lint(
+        f"{_name(workload)} was rendered with NO_PROXY entries ocean-proxy leaves out of the "
+        f"one NO_PROXY it writes: {entries} (one that sends the Spot API or charts.spot.io "
+        "around the proxy, '*', or no host at all)",
+        "remove them from your values; give the hosts to reach directly with --no-proxy")]
 
 
 def _missing(unit: Release, ref: KeyRef) -> bool:

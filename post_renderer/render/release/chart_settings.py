@@ -13,7 +13,7 @@ import binascii
 from typing import NamedTuple
 
 from post_renderer.errors import ManifestError, ProxyUrlError
-from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY
+from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY, usable_entry
 from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
 from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
@@ -57,6 +57,7 @@ class ChartSettings(NamedTuple):
     no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries beyond our defaults
     spot_token: bytes | None = None  # from a Secret only: a literal value is in the pod spec
     other_proxies: tuple[str, ...] = ()  # the rendered proxies beside proxy_url, redacted
+    dropped_no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries left out, as written
 
 
 def read_chart_settings(release: Release) -> ChartSettings:
@@ -81,10 +82,10 @@ def read_chart_settings(release: Release) -> ChartSettings:
         for resource in release.referenced("ConfigMap")
         if isinstance(get_path(resource.document, ("data", EMBEDDED_JOB_KEY)), str)
     )
-    return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs,
-                         _no_proxy_entries(release),
+    no_proxy, dropped = _no_proxy_entries(release)
+    return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs, no_proxy,
                          _spot_token(release),
-                         _other_proxies(release, proxy_url.value) if proxy_url else ())
+                         _other_proxies(release, proxy_url.value) if proxy_url else (), dropped)
 
 
 def _other_proxies(release: Release, chosen: ProxyUrl) -> tuple[str, ...]:
@@ -129,20 +130,27 @@ def _spot_token(release: Release) -> bytes | None:
         return None
 
 
-def _no_proxy_entries(release: Release) -> tuple[str, ...]:
-    """The entries of every rendered NO_PROXY value beyond our defaults: the chart's own, and
-    an extraEnv one after it, which ocean-proxy's single NO_PROXY replaces, keep their hosts."""
+def _no_proxy_entries(release: Release) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The entries of every rendered NO_PROXY value beyond our defaults (the chart's own, and
+    an extraEnv one after it, which ocean-proxy's single NO_PROXY replaces, keep their
+    hosts), and those left out, as --no-proxy would refuse them."""
     defaults = {d.lower() for d in DEFAULT_NO_PROXY}
     found: dict[str, None] = {}
+    dropped: dict[str, None] = {}
     for workload in release.workloads:
         for env in env_entries(workload.document, workload.kind):
             value = env.entry.get("value") if env.entry.get("name") in NO_PROXY_ENV_NAMES \
                 else None
             for entry in value.split(",") if isinstance(value, str) else ():
                 entry = entry.strip()
-                if entry and entry.lower() not in defaults:
-                    found[entry if "$(" in entry else entry.lower()] = None  # $(VAR) keeps case
-    return tuple(found)
+                if not entry or entry.lower() in defaults:
+                    continue
+                usable = entry if "$(" in entry else usable_entry(entry)  # $(VAR) as written
+                if usable is None:
+                    dropped[entry] = None
+                else:
+                    found[usable] = None
+    return tuple(found), tuple(dropped)
 
 
 def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | None]:

@@ -84,6 +84,12 @@ def test_the_auto_update_job_is_found_in_the_referenced_configmap():
     assert read(controller(), configmap(auto_update=False)).auto_update_jobs == ()
 
 
+def test_rendered_no_proxy_entries_refused_as_no_proxy_flags_are_left_out_and_named():
+    chart = read(controller(no_proxy="registry.corp,spotinst.io,*"), configmap())
+    assert chart.no_proxy == ("registry.corp",)
+    assert chart.dropped_no_proxy == ("spotinst.io", "*")
+
+
 def test_rendered_no_proxy_extras_are_kept_beyond_the_defaults():
     chart = read(controller(no_proxy="$(KUBERNETES_SERVICE_HOST), .SVC ,Registry.Corp,"
                                      "$(MY_HOST)"), configmap())
