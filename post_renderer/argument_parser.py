@@ -128,12 +128,11 @@ class Parser(argparse.ArgumentParser):
             raise self.unknown_flag(argument)
         if rest[:1] == "=" and re.search(r"\s--[A-Za-z]", rest):  # "--a=1 --b=2", one argument
             return self.read_arguments(_shell_words(argument, flag))
-        if rest[:1] == "=" and len(rest) > 2 and rest[1] == rest[-1] and rest[1] in "'\"" \
-                and rest[1] not in rest[2:-1]:  # --flag="value", its quotes kept by helm
-            return [f"{flag}={rest[2:-1]}"]
+        if rest[:1] == "=" and _unquoted(rest[1:]) != rest[1:]:  # helm keeps the quotes
+            return [f"{flag}={_unquoted(rest[1:])}"]
         if not rest[:1].isspace():
             return [flag + rest]
-        value = rest.strip()
+        value = _unquoted(rest.strip())
         if not re.search(r"\s", value):
             return [flag, *self.read_arguments([value])]
         return self._read_argument(flag) + self.read_arguments(_shell_words(value, flag))
@@ -156,6 +155,15 @@ class Parser(argparse.ArgumentParser):
             return UsageError(message + " (read from one argument with a space)",
                               hint=_SEPARATE_ARGUMENTS)
         return UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+
+def _unquoted(value: str) -> str:
+    """A value wrapped whole in one pair of quotes, without them, as a shell reads it; any
+    other value as written (a quote inside a password stays)."""
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" \
+            and value[0] not in value[1:-1]:
+        return value[1:-1]
+    return value
 
 
 def _shell_words(text: str, flag: str) -> list[str]:

@@ -177,6 +177,7 @@ def test_quotes_around_a_whole_value_are_read_as_a_shell_reads_them() -> None:
         "http://proxy.corp:3128"
     assert _parse("--ca-file='my ca.pem'", post_renderer=True).ca_file == ["my ca.pem"]
     assert _parse("--ca-file=it's.pem", post_renderer=True).ca_file == ["it's.pem"]
+    assert _parse('--ca-file "ca.pem"', post_renderer=True).ca_file == ["ca.pem"]
 
 
 def test_a_value_with_spaces_split_into_a_stray_word_says_how_to_pass_it(capsys) -> None:
