@@ -101,7 +101,7 @@ def _extract_der(data: bytes, source: str, problems: Problems, facts: FactCache
     items = _pkcs7_items(data, f"{source}: DER data", problems, quiet=True)
     if items:
         return items
-    problems.append(item[0] if _is_private_key(data) else (
+    problems.append(item[0] if item[0][1] == _KEY_HINT else (  # a key: said as such
         f"{source}: DER data is neither an X.509 certificate nor PKCS#7", FORMAT_HINT,
     ))
     return []
