@@ -94,12 +94,18 @@ def _read_all(fd: int, into: list[bytes]) -> None:
         into.append(stream.read())
 
 
-def test_a_fifo_is_written_into_not_replaced(tmp_path):
-    fifo = tmp_path / "ca.fifo"
+def _fifo_read_in_background(fifo) -> tuple[threading.Thread, list[bytes]]:
+    """A new FIFO at ``fifo``, and a reader of everything written to it until closed."""
     os.mkfifo(fifo)
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
+    return reader, got
+
+
+def test_a_fifo_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "ca.fifo"
+    reader, got = _fifo_read_in_background(fifo)
 
     write_output(str(fifo), b"CA through a pipe\n")
     reader.join(10)
@@ -260,10 +266,7 @@ def test_a_descriptor_that_is_not_open_is_refused_before_anything_is_written():
 def test_a_fifo_gets_the_data_once(tmp_path):
     """The in-place files are put in place before stdout, then with the rest: once."""
     fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
-    received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
-    reader.start()
+    reader, received = _fifo_read_in_background(fifo)
     said = Outcome()
     said.side_file(str(fifo), b"kind: Secret\n", 0o600)
     said.write(b"values\n")
