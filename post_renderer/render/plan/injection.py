@@ -18,6 +18,7 @@ from post_renderer.render.plan.shared_proxy import (
     credentials_removed_warning,
     proxy_of_another_release,
     shared_proxy_secret,
+    unrendered_own_proxy,
 )
 from post_renderer.render.release.chart_settings import (
     CA_VALUE,
@@ -86,6 +87,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     proxy_from = None if proxy else proxy_of_another_release(chart, release)
     if proxy_from is not None and chart.proxy_ref is not None:
         notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
+    if proxy is None and proxy_from is None and chart.auto_update_jobs and \
+            user.auto_update.value == "inject":
+        _refuse_a_job_without_its_proxy(release)
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
     if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
         warnings.append(assumed)
@@ -175,6 +179,21 @@ def _chart_trust(ca_data: Setting, now: "dt.datetime | None", facts: "FactCache 
         value = f"the chart renders it from {CA_VALUE} (--set-file {CA_VALUE}=<the CA's PEM file>)"
         raise BundleError(error.message, hint=f"{error.hint}; {value}" if error.hint
                           else value) from None
+
+
+def _refuse_a_job_without_its_proxy(release: Release) -> None:
+    """The pods read the proxy from our kept Secret, which these manifests do not hold: the
+    auto-update Job, which gets the proxy only from this render, would go without it."""
+    ours = unrendered_own_proxy(release)
+    if ours is not None:
+        raise AutoUpdateError(
+            "the manifests were rendered with ocean-proxy's chart values (the release's "
+            "values hold them once the chart's auto-update has run): the pods' proxy is in "
+            f"Secret '{ours}', which they do not hold, so the auto-update Job would go "
+            "without it",
+            hint="give the proxy again (--post-renderer-args --proxy-url=URL, OCEAN_PROXY_URL "
+                 "or --set spotinst.proxyUrl=URL), or upgrade with your own values files "
+                 "instead of --reuse-values")
 
 
 def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
