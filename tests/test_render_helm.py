@@ -293,6 +293,34 @@ def test_config_file_configures_the_post_renderer_and_flags_beat_it(
     assert_proxy_everywhere(out, "http://flag.corp:1", [".from-config.corp"])
 
 
+@pytest.mark.parametrize("flag", ["--config=", "--no-proxy=", "--ca-file="])
+def test_a_flag_given_empty_is_refused_not_read_as_unset(helm_user, flag, tmp_path):
+    """'--post-renderer-args --config="$CONFIG"' with CONFIG unset: the config file of the
+    environment, or none, was used instead, and an empty --no-proxy dropped its noProxy."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://config-proxy.corp:3128\nnoProxy: [.from-config.corp]\n")
+    env = {**helm_user.env, "OCEAN_PROXY_CONFIG": str(config)}
+
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args", flag,
+                             env=env)
+
+    assert run.returncode != 0
+    assert "kind: Deployment" not in run.text
+    assert f"ocean-proxy: error: {flag[:-1]} is given but empty\n" in run.stderr
+    assert "is the variable it comes from set?" in run.stderr
+
+
+def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
+    """A config file filled in from the environment (envsubst) with a variable unset."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl:\nautoUpdate:\ncaFiles: ''\nnoProxy: [.from-config.corp]\n")
+
+    out = rendered(helm_user.template(*PROXY_FLAGS, *POST_RENDERER,
+                                      "--post-renderer-args", f"--config={config}"))
+
+    assert_proxy_everywhere(out, PROXY_URL, [".from-config.corp"])
+
+
 # Helm 4 re-serialises the manifests before and after any post-renderer (even `cat`), so
 # byte identity is checked on Helm 3; on Helm 4 the documents must parse to the same objects.
 # (The post-renderer's own byte identity, input to output, is tested without helm.)
