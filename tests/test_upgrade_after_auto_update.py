@@ -97,3 +97,39 @@ def test_reused_values_without_an_auto_update_job_pass(helm, charts, updated, tm
     run = post_renderer(stdin=rendered)
 
     assert run.returncode == 0, run.stderr
+
+
+def pod_annotations(manifests: str) -> dict[str, str]:
+    for doc in yaml.safe_load_all(manifests):
+        if doc and doc["kind"] == "Deployment" and doc["metadata"]["name"].endswith(
+                "ocean-kubernetes-controller"):
+            return doc["spec"]["template"]["metadata"]["annotations"]
+    raise AssertionError("no controller Deployment in the manifests")
+
+
+def test_a_new_ca_on_reused_values_is_no_lint_of_an_annotation_of_the_users(
+        helm, charts, updated, net_pki, tmp_path):  # noqa: F811
+    """The stored values hold ocean-proxy's own checksums: a new CA changes them, and
+    --strict must not fail the rotation as if they were the user's."""
+    cluster, proxy_url = updated
+    rendered = reused_values_render(helm, charts[NEXT], cluster.values, tmp_path)
+    new_ca = tmp_path / "new-ca.pem"
+    new_ca.write_bytes(net_pki.corp_root.pem + net_pki.proxy_ca.pem)
+
+    run = post_renderer("--strict", f"--proxy-url={proxy_url}", f"--ca-file={new_ca}",
+                        stdin=rendered)
+
+    assert run.returncode == 0, run.stderr
+    stored = cluster.values["podAnnotations"]["checksum/ca-bundle"]
+    assert pod_annotations(run.text)["checksum/ca-bundle"] != stored
+
+
+def test_an_annotation_of_the_users_own_is_still_a_lint(helm, tmp_path, net_pki):  # noqa: F811
+    values = MODES[0].user_values("http://proxy.corp:3128", net_pki.corp_root_file)
+    values["podAnnotations"] = {"checksum/ca-bundle": "mine"}
+    rendered = reused_values_render(helm, FIXTURE_CHART, values, tmp_path)
+
+    run = post_renderer("--strict", stdin=rendered)
+
+    assert run.returncode == 1
+    assert "pod annotation 'checksum/ca-bundle' is set to a value of its own" in run.stderr
