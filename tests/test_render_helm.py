@@ -310,6 +310,32 @@ def test_a_flag_given_empty_is_refused_not_read_as_unset(helm_user, flag, tmp_pa
     assert "is the variable it comes from set?" in run.stderr
 
 
+def test_a_ca_file_that_replaces_the_charts_ca_names_the_cas_it_drops(
+        helm_user, ca_file, corp_root, tmp_path):
+    """--ca-file replaces caBundleSecret.data, it does not add to it: the chart's CA that is
+    not among the files leaves every container's trust, which used to happen without a
+    word."""
+    chart_ca = certs.root("Corp Internal Services Root")
+    chart_file = tmp_path / "chart-ca.pem"
+    chart_file.write_bytes(chart_ca.pem)
+    flags = (*PROXY_FLAGS, "--set", "caBundleSecret.create=true",
+             "--set-file", f"caBundleSecret.data={chart_file}", *POST_RENDERER)
+
+    run = helm_user.template(*flags, "--post-renderer-args", f"--ca-file={ca_file}")
+
+    secret = rendered(run).one("Secret", f"{FULLNAME}-ca-bundle")["data"]
+    assert base64.b64decode(secret[CA_KEY]) == corp_root.pem  # the flag wins, as documented
+    assert (f"ocean-proxy: warning: --ca-file replaces the CA bundle the chart renders "
+            f"(Secret '{FULLNAME}-ca-bundle' key '{CA_KEY}'): '{chart_ca.subject}' from it is "
+            "no longer trusted by the pods; to keep it, add its file to --ca-file\n"
+            ) in run.stderr
+
+    both = helm_user.template(*flags, "--post-renderer-args", f"--ca-file={ca_file}",
+                              "--post-renderer-args", f"--ca-file={chart_file}")
+    assert both.returncode == 0, both.stderr
+    assert "no longer trusted" not in both.stderr
+
+
 def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
     """A config file filled in from the environment (envsubst) with a variable unset."""
     config = tmp_path / "ocean-proxy.yaml"

@@ -12,6 +12,7 @@ from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, no_ca_notice, why_not
+from post_renderer.render.plan.replaced_cas import dropped_chart_cas
 from post_renderer.render.plan.shared_proxy import (
     blanked_warning,
     contract_notice,
@@ -102,6 +103,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
                                                    facts=facts)
         warnings += bundle_warnings
         trust_source = user.ca_files.source
+        if lost := dropped_chart_cas(chart.ca_data, trust, trust_source, now, facts):
+            warnings.append(lost)
         ca_secret, repoint = _ca_secret_to_write(chart, release, names)
         if repoint:
             notices.append(
