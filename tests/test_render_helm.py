@@ -336,6 +336,21 @@ def test_a_ca_file_that_replaces_the_charts_ca_names_the_cas_it_drops(
     assert "no longer trusted" not in both.stderr
 
 
+def test_a_ca_without_a_proxy_is_not_said_to_give_the_job_a_proxy(helm_user, ca_file):
+    """A transparent TLS-inspecting proxy needs only the CA: the render said the auto-update
+    Job reached charts.spot.io through a proxy it does not have."""
+    run = helm_user.template(*VENDOR_FLAGS, "--set", "caBundleSecret.create=true",
+                             "--set-file", f"caBundleSecret.data={ca_file}", *POST_RENDERER,
+                             "--post-renderer-args", "--explain")
+
+    out = rendered(run)
+    job = embedded_job(out)["spec"]["template"]["spec"]["containers"][0]
+    assert not {"HTTPS_PROXY", "HTTP_PROXY"} & {e["name"] for e in job.get("env", [])}
+    assert "proxy" not in run.stderr.split("auto-update is on: ")[1].split(", and its")[0]
+    assert "gives the Job of the chart version it installs the same CA and step" in run.stderr
+    assert "# the auto-update Job reaches charts.spot.io and trusts the CA\n" in run.stderr
+
+
 def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
     """A config file filled in from the environment (envsubst) with a variable unset."""
     config = tmp_path / "ocean-proxy.yaml"

@@ -217,12 +217,17 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     namespace = release.workloads[0].namespace or "<namespace>"
     strict = ("fails that upgrade before anything is applied (--strict)" if user.strict else
               "leaves that release as rendered and says why in the Job's log")
+    given = [what for what, there in (("proxy", injection.proxy), ("CA", injection.trust))
+             if there]  # a transparent proxy needs only the CA: no proxy to speak of
+    reach = ("reaches charts.spot.io through the proxy" if injection.proxy
+             else "trusts the CA on its way to charts.spot.io")
     message = (
-        "auto-update is on: its next Job reaches charts.spot.io through the proxy, and its "
+        f"auto-update is on: its next Job {reach}, and its "
         "'helm upgrade' also passes ocean-proxy's chart values and runs the post-renderer "
         f"kept in Secret '{secret}' (bash and helm only; helm 3.1 or later, or 4), which gives "
-        "the Job of the chart version it installs the same proxy, CA and step: every later "
-        "auto-update keeps the proxy, the CA and the checksums too; on a Job it does not "
+        f"the Job of the chart version it installs the same {', '.join(given)} and step: every "
+        f"later auto-update keeps {', '.join('the ' + what for what in given)} and the "
+        "checksums too; on a Job it does not "
         f"recognise, the post-renderer {strict}; helm keeps Secrets "
         f"{', '.join(repr(k) for k in kept)} after such an upgrade: once ocean-proxy is "
         f"removed, 'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes them")
