@@ -351,6 +351,22 @@ def test_a_ca_without_a_proxy_is_not_said_to_give_the_job_a_proxy(helm_user, ca_
     assert "# the auto-update Job reaches charts.spot.io and trusts the CA\n" in run.stderr
 
 
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_help_and_version_under_helm_are_refused_not_taken_for_the_release(helm_user, flag):
+    """'helm template' wrote the version (or the help) as the release's manifests, exit 0;
+    'helm upgrade' failed on it with a YAML error that named nothing."""
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args", flag)
+
+    assert run.returncode != 0
+    assert run.stdout == b""
+    assert (f"ocean-proxy: error: {flag} prints text instead of the manifests, which helm "
+            "would take for the release\n") in run.stderr
+
+    alone = run_command([VENV_BIN / "ocean-proxy-post-renderer", flag], env=clean_env())
+    assert alone.returncode == 0 and alone.stdout.startswith(
+        b"ocean-proxy-post-renderer 0.1" if flag == "--version" else b"usage: ")
+
+
 def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
     """A config file filled in from the environment (envsubst) with a variable unset."""
     config = tmp_path / "ocean-proxy.yaml"
