@@ -367,6 +367,26 @@ def test_help_and_version_under_helm_are_refused_not_taken_for_the_release(helm_
         b"ocean-proxy-post-renderer 0.1" if flag == "--version" else b"usage: ")
 
 
+def test_strict_from_the_environment_is_named_where_it_was_set(helm_user, ca_file):
+    """OCEAN_PROXY_STRICT=true in a CI job's environment: the refusal told to 'drop
+    --strict', a flag the command did not have."""
+    env = {**helm_user.env, "OCEAN_PROXY_STRICT": "true"}
+    flags = (*VENDOR_FLAGS, "--set", "spotinst.insecureSkipTLSVerify=true", "--set",
+             "caBundleSecret.create=true", "--set-file", f"caBundleSecret.data={ca_file}",
+             *POST_RENDERER)
+
+    run = helm_user.template(*flags, env=env)
+
+    assert run.returncode != 0 and run.stdout == b""
+    hint = next(line for line in run.stderr.splitlines() if line.startswith("ocean-proxy: hint"))
+    assert hint.endswith("; or unset OCEAN_PROXY_STRICT")
+    assert "the post-renderer fails that upgrade before anything is applied " \
+           "(OCEAN_PROXY_STRICT)" in run.stderr
+
+    flag = helm_user.template(*flags, "--post-renderer-args", "--strict")
+    assert "; or drop --strict\n" in flag.stderr
+
+
 def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
     """A config file filled in from the environment (envsubst) with a variable unset."""
     config = tmp_path / "ocean-proxy.yaml"

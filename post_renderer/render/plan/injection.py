@@ -215,7 +215,8 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     kept = [name for name in (secret, injection.proxy_secret,
                               injection.trust and names.ca) if name]
     namespace = release.workloads[0].namespace or "<namespace>"
-    strict = ("fails that upgrade before anything is applied (--strict)" if user.strict else
+    strict = (f"fails that upgrade before anything is applied ({user.strict_source})"
+              if user.strict else
               "leaves that release as rendered and says why in the Job's log")
     given = [what for what, there in (("proxy", injection.proxy), ("CA", injection.trust))
              if there]  # a transparent proxy needs only the CA: no proxy to speak of

@@ -49,6 +49,7 @@ class UserSettings(NamedTuple):
     workloads: tuple[WorkloadRef, ...] = ()
     auto_update: Setting = Setting("inject", "default")
     strict: bool = False  # --strict: also the auto-update Job's post-renderer fails, not skips
+    strict_source: str = "--strict"  # or OCEAN_PROXY_STRICT: what a message tells to undo
 
     @property
     def explicit(self) -> bool:
@@ -114,6 +115,7 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
                         for w in workloads.value) if workloads else (),
         auto_update=policy,
         strict=bool(getattr(flags, "strict", False)) or switch(environ, "OCEAN_PROXY_STRICT"),
+        strict_source="--strict" if getattr(flags, "strict", False) else "OCEAN_PROXY_STRICT",
     )
 
 
