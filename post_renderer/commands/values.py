@@ -173,6 +173,13 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
         raise UsageError("--secrets is given but empty",
                          hint="name the file for the Secrets (is the variable it comes from "
                               "set?)")
+    given = [("--release", args.release), ("--namespace", args.namespace),
+             *(("--values", path) for path in args.values)]
+    for flag, value in given:
+        if value is not None and not value.strip():  # not the manifests' release, silently
+            raise UsageError(f"{flag} is given but empty",
+                             hint="give it a value (is the variable it comes from set?), or "
+                                  "leave the flag out")
     read = [("--values", path) for path in args.values] + [("--filename", args.filename)]
     config = config_file(args, environ)
     if config:
