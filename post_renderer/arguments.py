@@ -166,7 +166,8 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     )
     _add_network_options(verify)
     verify.add_argument("--ca-file", action="append", default=[], metavar="FILE",
-                        help="CA file the pod will trust; repeatable")
+                        help="CA file the pod will trust; repeatable [OCEAN_PROXY_CA_FILE, "
+                             "several separated by ':']")
     verify.set_defaults(handler=_run_verify)
 
     values = commands.add_parser(

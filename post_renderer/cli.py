@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None,
                                  urls=[os.environ.get("OCEAN_PROXY_URL", "")]))
     said = Outcome()
     try:
+        _refuse_text_under_helm(arguments)
         args = _parse(arguments, parser_factory)
         if getattr(args, "plan", False):
             _refuse_plan_under_helm()
@@ -161,6 +162,24 @@ def _parse(arguments: list[str],
                                  "ocean-proxy-post-renderer: --post-renderer "
                                  "ocean-proxy-post-renderer") from None
         raise
+
+
+_TEXT_FLAGS = ("-h", "--help", "--version")
+
+
+def _refuse_text_under_helm(arguments: list[str]) -> None:
+    """--help and --version print text and exit 0: under helm, that text was the release
+    ('helm template' wrote it as the manifests, 'helm upgrade' failed on a YAML error)."""
+    given = [argument for argument in arguments if argument in _TEXT_FLAGS]
+    if not given:
+        return
+    from post_renderer.helm_stderr import helm_reads_stdout
+
+    if helm_reads_stdout():
+        raise UsageError(f"{given[0]} prints text instead of the manifests, which helm would "
+                         "take for the release",
+                         hint=f"run 'ocean-proxy-post-renderer {given[0]}' outside helm; under "
+                              "helm, --explain shows what it changes")
 
 
 def _refuse_plan_under_helm() -> None:

@@ -293,6 +293,111 @@ def test_config_file_configures_the_post_renderer_and_flags_beat_it(
     assert_proxy_everywhere(out, "http://flag.corp:1", [".from-config.corp"])
 
 
+@pytest.mark.parametrize("flag", ["--config=", "--no-proxy=", "--ca-file="])
+def test_a_flag_given_empty_is_refused_not_read_as_unset(helm_user, flag, tmp_path):
+    """'--post-renderer-args --config="$CONFIG"' with CONFIG unset: the config file of the
+    environment, or none, was used instead, and an empty --no-proxy dropped its noProxy."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://config-proxy.corp:3128\nnoProxy: [.from-config.corp]\n")
+    env = {**helm_user.env, "OCEAN_PROXY_CONFIG": str(config)}
+
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args", flag,
+                             env=env)
+
+    assert run.returncode != 0
+    assert "kind: Deployment" not in run.text
+    assert f"ocean-proxy: error: {flag[:-1]} is given but empty\n" in run.stderr
+    assert "is the variable it comes from set?" in run.stderr
+
+
+def test_a_ca_file_that_replaces_the_charts_ca_names_the_cas_it_drops(
+        helm_user, ca_file, corp_root, tmp_path):
+    """--ca-file replaces caBundleSecret.data, it does not add to it: the chart's CA that is
+    not among the files leaves every container's trust, which used to happen without a
+    word."""
+    chart_ca = certs.root("Corp Internal Services Root")
+    chart_file = tmp_path / "chart-ca.pem"
+    chart_file.write_bytes(chart_ca.pem)
+    flags = (*PROXY_FLAGS, "--set", "caBundleSecret.create=true",
+             "--set-file", f"caBundleSecret.data={chart_file}", *POST_RENDERER)
+
+    run = helm_user.template(*flags, "--post-renderer-args", f"--ca-file={ca_file}")
+
+    secret = rendered(run).one("Secret", f"{FULLNAME}-ca-bundle")["data"]
+    assert base64.b64decode(secret[CA_KEY]) == corp_root.pem  # the flag wins, as documented
+    assert (f"ocean-proxy: warning: --ca-file replaces the CA bundle the chart renders "
+            f"(Secret '{FULLNAME}-ca-bundle' key '{CA_KEY}'): '{chart_ca.subject}' from it is "
+            "no longer trusted by the pods; to keep it, add its file to --ca-file\n"
+            ) in run.stderr
+
+    both = helm_user.template(*flags, "--post-renderer-args", f"--ca-file={ca_file}",
+                              "--post-renderer-args", f"--ca-file={chart_file}")
+    assert both.returncode == 0, both.stderr
+    assert "no longer trusted" not in both.stderr
+
+
+def test_a_ca_without_a_proxy_is_not_said_to_give_the_job_a_proxy(helm_user, ca_file):
+    """A transparent TLS-inspecting proxy needs only the CA: the render said the auto-update
+    Job reached charts.spot.io through a proxy it does not have."""
+    run = helm_user.template(*VENDOR_FLAGS, "--set", "caBundleSecret.create=true",
+                             "--set-file", f"caBundleSecret.data={ca_file}", *POST_RENDERER,
+                             "--post-renderer-args", "--explain")
+
+    out = rendered(run)
+    job = embedded_job(out)["spec"]["template"]["spec"]["containers"][0]
+    assert not {"HTTPS_PROXY", "HTTP_PROXY"} & {e["name"] for e in job.get("env", [])}
+    assert "proxy" not in run.stderr.split("auto-update is on: ")[1].split(", and its")[0]
+    assert "gives the Job of the chart version it installs the same CA and step" in run.stderr
+    assert "# the auto-update Job reaches charts.spot.io and trusts the CA\n" in run.stderr
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_help_and_version_under_helm_are_refused_not_taken_for_the_release(helm_user, flag):
+    """'helm template' wrote the version (or the help) as the release's manifests, exit 0;
+    'helm upgrade' failed on it with a YAML error that named nothing."""
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args", flag)
+
+    assert run.returncode != 0
+    assert run.stdout == b""
+    assert (f"ocean-proxy: error: {flag} prints text instead of the manifests, which helm "
+            "would take for the release\n") in run.stderr
+
+    alone = run_command([VENV_BIN / "ocean-proxy-post-renderer", flag], env=clean_env())
+    assert alone.returncode == 0 and alone.stdout.startswith(
+        b"ocean-proxy-post-renderer 0.1" if flag == "--version" else b"usage: ")
+
+
+def test_strict_from_the_environment_is_named_where_it_was_set(helm_user, ca_file):
+    """OCEAN_PROXY_STRICT=true in a CI job's environment: the refusal told to 'drop
+    --strict', a flag the command did not have."""
+    env = {**helm_user.env, "OCEAN_PROXY_STRICT": "true"}
+    flags = (*VENDOR_FLAGS, "--set", "spotinst.insecureSkipTLSVerify=true", "--set",
+             "caBundleSecret.create=true", "--set-file", f"caBundleSecret.data={ca_file}",
+             *POST_RENDERER)
+
+    run = helm_user.template(*flags, env=env)
+
+    assert run.returncode != 0 and run.stdout == b""
+    hint = next(line for line in run.stderr.splitlines() if line.startswith("ocean-proxy: hint"))
+    assert hint.endswith("; or unset OCEAN_PROXY_STRICT")
+    assert "the post-renderer fails that upgrade before anything is applied " \
+           "(OCEAN_PROXY_STRICT)" in run.stderr
+
+    flag = helm_user.template(*flags, "--post-renderer-args", "--strict")
+    assert "; or drop --strict\n" in flag.stderr
+
+
+def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
+    """A config file filled in from the environment (envsubst) with a variable unset."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl:\nautoUpdate:\ncaFiles: ''\nnoProxy: [.from-config.corp]\n")
+
+    out = rendered(helm_user.template(*PROXY_FLAGS, *POST_RENDERER,
+                                      "--post-renderer-args", f"--config={config}"))
+
+    assert_proxy_everywhere(out, PROXY_URL, [".from-config.corp"])
+
+
 # Helm 4 re-serialises the manifests before and after any post-renderer (even `cat`), so
 # byte identity is checked on Helm 3; on Helm 4 the documents must parse to the same objects.
 # (The post-renderer's own byte identity, input to output, is tested without helm.)

@@ -258,6 +258,18 @@ def test_an_empty_secrets_path_says_so_and_writes_nothing(manifests, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["work"] and list(work.iterdir()) == []
 
 
+@pytest.mark.parametrize("flag", ["--release=", "--namespace=", "--values="])
+def test_an_empty_release_namespace_or_values_flag_says_so_and_writes_nothing(
+        manifests, tmp_path, flag):
+    """'--namespace "$NS"' with NS unset: the Secrets were written for the namespace of the
+    manifests instead, without a word; '--values ""' was a values file with no name."""
+    run = ocean_proxy("values", "--proxy-url", PROXY, "--filename", manifests,
+                      "--secrets", tmp_path / "secrets.yaml", flag)
+
+    assert_refused(run, f"{flag[:-1]} is given but empty", code=2)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_empty_output_path_of_discover_ca_says_so_before_any_probe():
     run = ocean_proxy("discover-ca", "--proxy-url", "http://127.0.0.1:9", "-o", "")
 

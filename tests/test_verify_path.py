@@ -175,3 +175,35 @@ def test_the_flag_wins_over_ocean_proxy_url(auth_proxy, net_pki):
                  env=clean_env(OCEAN_PROXY_URL=f"http://127.0.0.1:{closed_port()}"))
 
     assert run.returncode == 0, run.stderr
+
+
+def test_the_ca_files_can_come_from_ocean_proxy_ca_file_as_for_the_pods(
+        intercepting_proxy, net_pki, tmp_path):
+    """The post-renderer gives the pods the CA files of OCEAN_PROXY_CA_FILE: verify, which
+    read OCEAN_PROXY_URL, failed that path as 'not trusted'."""
+    other = tmp_path / "other-ca.pem"
+    other.write_bytes(net_pki.proxy_ca.pem)
+    env = clean_env(OCEAN_PROXY_CA_FILE=f"{other}:{net_pki.corp_root_file}")
+
+    run = verify(intercepting_proxy.url, net_pki, env=env)
+
+    assert run.returncode == 0, run.stderr
+    assert "trusted through your OCEAN_PROXY_CA_FILE" in run.stderr
+
+
+def test_the_ca_file_flag_wins_over_ocean_proxy_ca_file(intercepting_proxy, net_pki, tmp_path):
+    other = tmp_path / "other-ca.pem"
+    other.write_bytes(net_pki.proxy_ca.pem)
+
+    run = verify(intercepting_proxy.url, net_pki, "--ca-file", str(other),
+                 env=clean_env(OCEAN_PROXY_CA_FILE=str(net_pki.corp_root_file)))
+
+    error, _ = failure(run)
+    assert f"'{net_pki.corp_root.subject}', which is not trusted" in error
+
+
+def test_an_empty_ca_file_flag_is_refused(intercepting_proxy, net_pki):
+    error, hint = failure(verify(intercepting_proxy.url, net_pki, "--ca-file="))
+
+    assert error == "--ca-file is given but empty"
+    assert "is the variable it comes from set?" in hint

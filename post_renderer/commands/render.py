@@ -54,7 +54,7 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         said.notice(notice)
     for warning in result.warnings:
         said.warning(warning)
-    _say_lints(result.lints, strict=user.strict, said=said)
+    _say_lints(result.lints, strict=user.strict_source if user.strict else None, said=said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
         return
@@ -69,8 +69,9 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         said.write(*result.parts)
 
 
-def _say_lints(lints: tuple[Lint, ...], *, strict: bool, said: Outcome) -> None:
-    """Warnings; with --strict the first is the error, and nothing is written."""
+def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) -> None:
+    """Warnings; with --strict (``strict``: where it was set, --strict or OCEAN_PROXY_STRICT)
+    the first is the error, and nothing is written."""
     if not strict or not lints:
         for lint in lints:
             said.warning(f"{lint.message}; {lint.hint}")
@@ -78,7 +79,8 @@ def _say_lints(lints: tuple[Lint, ...], *, strict: bool, said: Outcome) -> None:
     for lint in lints[1:]:
         said.warning(f"{lint.message}; {lint.hint}")
     more = f" (and {len(lints) - 1} more, above)" if len(lints) > 1 else ""
-    raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or drop --strict")
+    undo = "unset OCEAN_PROXY_STRICT" if strict == "OCEAN_PROXY_STRICT" else "drop --strict"
+    raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or {undo}")
 
 
 def read_manifests(filename: str) -> bytes:

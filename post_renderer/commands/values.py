@@ -62,19 +62,15 @@ def _check_not_rendered_with_ours(release: "Release") -> None:
     """Manifests rendered with an earlier values file of ocean-proxy's read the proxy from our
     Secret, which helm does not render: read again, they would hold no proxy, and the values
     written from them would silently drop it."""
-    from post_renderer.render.release.owned_names import OwnedNames
-    from post_renderer.render.stream.kube import env_entries, get_path
+    from post_renderer.render.plan.shared_proxy import unrendered_own_proxy
 
-    for workload in release.workloads:
-        ours = OwnedNames(workload.name).proxy
-        refers = any(get_path(found.entry, ("valueFrom", "secretKeyRef", "name")) == ours
-                     for found in env_entries(workload.document, workload.kind))
-        if refers and release.get("Secret", ours) is None:
-            raise OverlayError(
-                f"the manifests were rendered with ocean-proxy's chart values already (the "
-                f"proxy variables read Secret '{ours}', which they do not hold)",
-                hint="render the chart with your own values only, without the previous "
-                     "ocean-proxy values file, and run 'ocean-proxy values' on that")
+    ours = unrendered_own_proxy(release)
+    if ours is not None:
+        raise OverlayError(
+            f"the manifests were rendered with ocean-proxy's chart values already (the "
+            f"proxy variables read Secret '{ours}', which they do not hold)",
+            hint="render the chart with your own values only, without the previous "
+                 "ocean-proxy values file, and run 'ocean-proxy values' on that")
 
 
 def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
@@ -177,6 +173,13 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
         raise UsageError("--secrets is given but empty",
                          hint="name the file for the Secrets (is the variable it comes from "
                               "set?)")
+    given = [("--release", args.release), ("--namespace", args.namespace),
+             *(("--values", path) for path in args.values)]
+    for flag, value in given:
+        if value is not None and not value.strip():  # not the manifests' release, silently
+            raise UsageError(f"{flag} is given but empty",
+                             hint="give it a value (is the variable it comes from set?), or "
+                                  "leave the flag out")
     read = [("--values", path) for path in args.values] + [("--filename", args.filename)]
     config = config_file(args, environ)
     if config:

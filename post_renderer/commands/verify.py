@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 
 from post_renderer.commands import Outcome
-from post_renderer.commands.ca_files import load_ca_files
+from post_renderer.commands.ca_files import ca_file_paths, load_ca_files
 from post_renderer.errors import CertificateVerifyError
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import resolve_public_roots
@@ -29,9 +30,10 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     settings = network_settings(proxy_url=args.proxy_url, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)
-    bundle = load_ca_files(args.ca_file, "--ca-file", said)
+    paths, option = ca_file_paths(args.ca_file, os.environ)
+    bundle = load_ca_files(paths, option, said)
     settings.log(f"trust: {len(bundle.certificates) if bundle else 0} certificate(s) from "
-                 f"--ca-file plus the public roots ({roots.description})")
+                 f"{option} plus the public roots ({roots.description})")
     context = roots.context(bundle.pem() if bundle else None)
     proxy_tls = context if settings.proxy.scheme == "https" else None
     result = probe(settings, proxy_tls, context)
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     _refuse_what_go_refuses(result.session.verified, bundle, settings.server_name,
                             settings.route)
     anchor = result.anchor
-    through = _anchor_source(anchor.fingerprint if anchor else None, bundle,
+    through = _anchor_source(anchor.fingerprint if anchor else None, bundle, option,
                              roots.description)
     said.notice(
         f"verified: {settings.route}: {result.session.version}, the certificate for "
@@ -72,7 +74,8 @@ def _refuse_what_go_refuses(verified: tuple[bytes, ...], bundle: TrustBundle | N
         )
 
 
-def _anchor_source(fingerprint: str | None, bundle: TrustBundle | None, public: str) -> str:
+def _anchor_source(fingerprint: str | None, bundle: TrustBundle | None, option: str,
+                   public: str) -> str:
     if bundle and fingerprint in {cert.fingerprint for cert in bundle.certificates}:
-        return "your --ca-file"
+        return f"your {option}"
     return f"the public roots from {public}"

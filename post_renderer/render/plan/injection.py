@@ -12,12 +12,14 @@ from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, no_ca_notice, why_not
+from post_renderer.render.plan.replaced_cas import dropped_chart_cas
 from post_renderer.render.plan.shared_proxy import (
     blanked_warning,
     contract_notice,
     credentials_removed_warning,
     proxy_of_another_release,
     shared_proxy_secret,
+    unrendered_own_proxy,
 )
 from post_renderer.render.release.chart_settings import (
     CA_VALUE,
@@ -86,6 +88,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     proxy_from = None if proxy else proxy_of_another_release(chart, release)
     if proxy_from is not None and chart.proxy_ref is not None:
         notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
+    if proxy is None and proxy_from is None and chart.auto_update_jobs and \
+            user.auto_update.value == "inject":
+        _refuse_a_job_without_its_proxy(release)
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
     if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
         warnings.append(assumed)
@@ -98,6 +103,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
                                                    facts=facts)
         warnings += bundle_warnings
         trust_source = user.ca_files.source
+        if lost := dropped_chart_cas(chart.ca_data, trust, trust_source, now, facts):
+            warnings.append(lost)
         ca_secret, repoint = _ca_secret_to_write(chart, release, names)
         if repoint:
             notices.append(
@@ -177,6 +184,21 @@ def _chart_trust(ca_data: Setting, now: "dt.datetime | None", facts: "FactCache 
                           else value) from None
 
 
+def _refuse_a_job_without_its_proxy(release: Release) -> None:
+    """The pods read the proxy from our kept Secret, which these manifests do not hold: the
+    auto-update Job, which gets the proxy only from this render, would go without it."""
+    ours = unrendered_own_proxy(release)
+    if ours is not None:
+        raise AutoUpdateError(
+            "the manifests were rendered with ocean-proxy's chart values (the release's "
+            "values hold them once the chart's auto-update has run): the pods' proxy is in "
+            f"Secret '{ours}', which they do not hold, so the auto-update Job would go "
+            "without it",
+            hint="give the proxy again (--post-renderer-args --proxy-url=URL, OCEAN_PROXY_URL "
+                 "or --set spotinst.proxyUrl=URL), or upgrade with your own values files "
+                 "instead of --reuse-values")
+
+
 def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
                  release: Release, names: OwnedNames) -> tuple[Injection, str]:
     """With the policy 'inject', the overlay when the chart and its Job can carry it."""
@@ -193,14 +215,20 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     kept = [name for name in (secret, injection.proxy_secret,
                               injection.trust and names.ca) if name]
     namespace = release.workloads[0].namespace or "<namespace>"
-    strict = ("fails that upgrade before anything is applied (--strict)" if user.strict else
+    strict = (f"fails that upgrade before anything is applied ({user.strict_source})"
+              if user.strict else
               "leaves that release as rendered and says why in the Job's log")
+    given = [what for what, there in (("proxy", injection.proxy), ("CA", injection.trust))
+             if there]  # a transparent proxy needs only the CA: no proxy to speak of
+    reach = ("reaches charts.spot.io through the proxy" if injection.proxy
+             else "trusts the CA on its way to charts.spot.io")
     message = (
-        "auto-update is on: its next Job reaches charts.spot.io through the proxy, and its "
+        f"auto-update is on: its next Job {reach}, and its "
         "'helm upgrade' also passes ocean-proxy's chart values and runs the post-renderer "
         f"kept in Secret '{secret}' (bash and helm only; helm 3.1 or later, or 4), which gives "
-        "the Job of the chart version it installs the same proxy, CA and step: every later "
-        "auto-update keeps the proxy, the CA and the checksums too; on a Job it does not "
+        f"the Job of the chart version it installs the same {', '.join(given)} and step: every "
+        f"later auto-update keeps {', '.join('the ' + what for what in given)} and the "
+        "checksums too; on a Job it does not "
         f"recognise, the post-renderer {strict}; helm keeps Secrets "
         f"{', '.join(repr(k) for k in kept)} after such an upgrade: once ocean-proxy is "
         f"removed, 'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes them")

@@ -16,7 +16,7 @@ from post_renderer.render.release.chart_settings import (
 )
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
-from post_renderer.render.stream.kube import get_path
+from post_renderer.render.stream.kube import env_entries, get_path
 
 
 def proxy_of_another_release(chart: ChartSettings, release: Release) -> KeyRef | None:
@@ -32,6 +32,20 @@ def proxy_of_another_release(chart: ChartSettings, release: Release) -> KeyRef |
     if ref.kind == "ConfigMap":
         return KeyRef("Secret", OwnedNames.shared_proxy(ref.name), PROXY_KEY)
     return ref if ref.kind == "Secret" and OwnedNames.is_shared_proxy(ref.name) else None
+
+
+def unrendered_own_proxy(release: Release) -> str | None:
+    """Our proxy Secret, when a workload's env reads it and the manifests do not hold it: they
+    were rendered with ocean-proxy's chart values (the release's values hold them once the
+    auto-update ran, or an earlier ``ocean-proxy values`` file), which blank the chart's proxy
+    and leave the URL in that kept Secret, where no render can read it."""
+    for workload in release.workloads:
+        ours = OwnedNames(workload.name).proxy
+        if release.get("Secret", ours) is None and any(
+                get_path(found.entry, ("valueFrom", "secretKeyRef", "name")) == ours
+                for found in env_entries(workload.document, workload.kind)):
+            return ours
+    return None
 
 
 def contract_notice(release: Release, read: KeyRef, secret: KeyRef) -> str:

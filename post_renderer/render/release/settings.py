@@ -49,6 +49,7 @@ class UserSettings(NamedTuple):
     workloads: tuple[WorkloadRef, ...] = ()
     auto_update: Setting = Setting("inject", "default")
     strict: bool = False  # --strict: also the auto-update Job's post-renderer fails, not skips
+    strict_source: str = "--strict"  # or OCEAN_PROXY_STRICT: what a message tells to undo
 
     @property
     def explicit(self) -> bool:
@@ -63,6 +64,7 @@ def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str 
 
 def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> UserSettings:
     """Resolve every setting from the flags, the environment and the config file."""
+    _refuse_empty_flags(flags)
     config_path = config_file(flags, environ)
     config, config_dir = _read_config(config_path) if config_path else ({}, ".")
     config_source = f"config file {shown(config_path, quoted=False)}" if config_path else ""
@@ -113,7 +115,21 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
                         for w in workloads.value) if workloads else (),
         auto_update=policy,
         strict=bool(getattr(flags, "strict", False)) or switch(environ, "OCEAN_PROXY_STRICT"),
+        strict_source="--strict" if getattr(flags, "strict", False) else "OCEAN_PROXY_STRICT",
     )
+
+
+def _refuse_empty_flags(flags: "argparse.Namespace") -> None:
+    """A flag given empty ('--config=$CONFIG' with CONFIG unset) is a mistake, never "unset":
+    an empty --config fell back to OCEAN_PROXY_CONFIG or to nothing, an empty --no-proxy
+    dropped the config file's noProxy, without a word."""
+    given = (("--config", [flags.config] if flags.config is not None else []),
+             ("--ca-file", flags.ca_file or []), ("--no-proxy", flags.no_proxy or []))
+    for option, values in given:
+        if any(not value.strip() for value in values):
+            raise ConfigError(f"{option} is given but empty",
+                              hint="give it a value (is the variable it comes from set?), or "
+                                   "leave the flag out")
 
 
 def _first(*candidates: tuple[Any, str]) -> Setting | None:
@@ -124,8 +140,8 @@ def _first(*candidates: tuple[Any, str]) -> Setting | None:
 
 
 def _as_list(value: YamlNode, source: str = "") -> list[str]:
-    if value is None:
-        return []
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return []  # empty counts as unset, as for every variable and config value
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -135,7 +151,11 @@ def _as_list(value: YamlNode, source: str = "") -> list[str]:
 
 
 def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
-    return [os.path.join(base, p) for p in _as_list(value, f"{source}: caFiles")]
+    paths = _as_list(value, f"{source}: caFiles")
+    if any(not path.strip() for path in paths):  # joined to the directory, it names that
+        raise ConfigError(f"{source}: caFiles has an empty entry",
+                          hint="name each CA file, relative to the config file's directory")
+    return [os.path.join(base, p) for p in paths]
 
 
 def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
@@ -178,7 +198,7 @@ def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
                 else f"known settings: {', '.join(CONFIG_KEYS)}",
             )
     for key in ("proxyUrl", "autoUpdate"):
-        if key in data and not isinstance(data[key], str):
+        if data.get(key) is not None and not isinstance(data[key], str):  # empty is unset
             raise ConfigError(f"config file {name}: '{key}' must be a string",
                               hint=f"e.g. {key}: " + ("http://proxy.corp:3128"
                                                       if key == "proxyUrl" else "inject"))

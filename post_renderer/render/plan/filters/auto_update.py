@@ -109,7 +109,8 @@ def propose(context: PlanContext) -> list[Proposal]:
         new_text = edit_document(job, [c.op for c in inner], detect_style(text))
         op = {"op": "replace", "path": pointer("data", ref.key),
               "value": LiteralScalarString(new_text)}
-        found.append(Proposal(configmap, Change(op, "the auto-update Job reaches charts.spot.io "
-                                                    "through the proxy and trusts the CA"),
-                              tuple(inner)))
+        reason = ("the auto-update Job reaches charts.spot.io through the proxy" if
+                  injection.proxy else "the auto-update Job reaches charts.spot.io") + \
+            (" and trusts the CA" if injection.trust else "")
+        found.append(Proposal(configmap, Change(op, reason), tuple(inner)))
     return found

@@ -1,0 +1,135 @@
+"""The user's own upgrade after the chart's auto-update ran.
+
+The auto-update Job's ``helm upgrade`` passes ocean-proxy's chart values, so the release's
+values (``helm get values``, what ``helm upgrade --reuse-values`` renders with) hold them from
+then on: a blank ``spotinst.proxyUrl``, and proxy variables that read ocean-proxy's Secret,
+which the chart does not render. A post-render of such manifests cannot know the proxy; it
+must not hand the next auto-update Job a release without it while saying the Job reaches
+charts.spot.io through the proxy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .auto_update_emulation import run_auto_update
+from .conftest import FIXTURE_CHART, post_renderer
+from .test_auto_update import (
+    MODES,
+    NEXT,
+    assert_injected,
+    charts,  # noqa: F401  (a fixture)
+    helm,  # noqa: F401  (a fixture)
+    helm_template,
+    image,  # noqa: F401  (a fixture)
+    install,
+)
+
+PROXY_VARIABLES = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"}
+
+
+def reused_values_render(binary: Path, chart: Path, values: dict, tmp_path: Path) -> bytes:
+    """What 'helm upgrade --reuse-values' hands the post-renderer: the stored values."""
+    stored = tmp_path / "stored-values.yaml"
+    stored.write_text(yaml.safe_dump(values))
+    return helm_template(binary, chart, stored).encode()
+
+
+def job_env(manifests: str) -> set[str]:
+    for doc in yaml.safe_load_all(manifests):
+        if doc and doc["kind"] == "ConfigMap" and "auto-update.job" in doc.get("data", {}):
+            job = yaml.safe_load(doc["data"]["auto-update.job"])
+            return {e["name"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    raise AssertionError("no auto-update Job in the manifests")
+
+
+@pytest.fixture
+def updated(helm, charts, image, auth_proxy, spot_origin, net_pki, tmp_path):  # noqa: F811
+    """A zero-config release after one auto-update, as the cluster holds it."""
+    proxy_url = auth_proxy.credentials_url
+    values = MODES[0].user_values(proxy_url, net_pki.corp_root_file)
+    cluster = install(helm, FIXTURE_CHART, values, [], tmp_path).cluster
+    update = run_auto_update(cluster, helm=helm, charts=charts, version=NEXT, image=image,
+                             workdir=tmp_path / "auto-update")
+    assert update.upgraded, update.run.stderr
+    assert cluster.values["spotinst"]["proxyUrl"] == ""  # ocean-proxy's values, stored
+    assert_injected(cluster, proxy_url, net_pki.corp_root.pem)
+    return cluster, proxy_url
+
+
+def test_reused_values_without_the_proxy_are_refused_not_a_job_without_proxy(
+        helm, charts, updated, tmp_path):  # noqa: F811
+    cluster, _ = updated
+    rendered = reused_values_render(helm, charts[NEXT], cluster.values, tmp_path)
+
+    run = post_renderer(stdin=rendered)
+
+    assert run.returncode == 1, run.stderr
+    assert run.stdout == b""
+    error, hint = run.stderr.splitlines()[-2:]
+    assert "rendered with ocean-proxy's chart values" in error
+    assert "auto-update Job" in error
+    assert "--proxy-url" in hint and "--reuse-values" in hint
+    assert "Pa55" not in run.stderr
+
+
+def test_reused_values_with_the_proxy_given_again_keep_the_jobs_proxy(
+        helm, charts, updated, tmp_path):  # noqa: F811
+    cluster, proxy_url = updated
+    rendered = reused_values_render(helm, charts[NEXT], cluster.values, tmp_path)
+
+    run = post_renderer(f"--proxy-url={proxy_url}", stdin=rendered)
+
+    assert run.returncode == 0, run.stderr
+    assert job_env(run.text) >= PROXY_VARIABLES
+
+
+def test_reused_values_without_an_auto_update_job_pass(helm, charts, updated, tmp_path):  # noqa: F811
+    """With the Job off, the pods read the kept Secret and nothing is lost: no error."""
+    cluster, _ = updated
+    values = dict(cluster.values, spotinst={**cluster.values["spotinst"],
+                                            "disableAutoUpdate": True})
+    rendered = reused_values_render(helm, charts[NEXT], values, tmp_path)
+
+    run = post_renderer(stdin=rendered)
+
+    assert run.returncode == 0, run.stderr
+
+
+def pod_annotations(manifests: str) -> dict[str, str]:
+    for doc in yaml.safe_load_all(manifests):
+        if doc and doc["kind"] == "Deployment" and doc["metadata"]["name"].endswith(
+                "ocean-kubernetes-controller"):
+            return doc["spec"]["template"]["metadata"]["annotations"]
+    raise AssertionError("no controller Deployment in the manifests")
+
+
+def test_a_new_ca_on_reused_values_is_no_lint_of_an_annotation_of_the_users(
+        helm, charts, updated, net_pki, tmp_path):  # noqa: F811
+    """The stored values hold ocean-proxy's own checksums: a new CA changes them, and
+    --strict must not fail the rotation as if they were the user's."""
+    cluster, proxy_url = updated
+    rendered = reused_values_render(helm, charts[NEXT], cluster.values, tmp_path)
+    new_ca = tmp_path / "new-ca.pem"
+    new_ca.write_bytes(net_pki.corp_root.pem + net_pki.proxy_ca.pem)
+
+    run = post_renderer("--strict", f"--proxy-url={proxy_url}", f"--ca-file={new_ca}",
+                        stdin=rendered)
+
+    assert run.returncode == 0, run.stderr
+    stored = cluster.values["podAnnotations"]["checksum/ca-bundle"]
+    assert pod_annotations(run.text)["checksum/ca-bundle"] != stored
+
+
+def test_an_annotation_of_the_users_own_is_still_a_lint(helm, tmp_path, net_pki):  # noqa: F811
+    values = MODES[0].user_values("http://proxy.corp:3128", net_pki.corp_root_file)
+    values["podAnnotations"] = {"checksum/ca-bundle": "mine"}
+    rendered = reused_values_render(helm, FIXTURE_CHART, values, tmp_path)
+
+    run = post_renderer("--strict", stdin=rendered)
+
+    assert run.returncode == 1
+    assert "pod annotation 'checksum/ca-bundle' is set to a value of its own" in run.stderr
