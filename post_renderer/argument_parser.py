@@ -126,6 +126,10 @@ class Parser(argparse.ArgumentParser):
         flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
         if flag not in self._option_string_actions:
             raise self.unknown_flag(argument)
+        if rest[:1] == "=" and ",--" in rest and (joined := self._comma_joined(rest)):
+            raise UsageError(f"{flag} and {joined} are joined by a comma in one argument, as "
+                             "--set is written; helm passes each --post-renderer-args whole",
+                             hint=_SEPARATE_ARGUMENTS)
         if rest[:1] == "=" and re.search(r"\s--[A-Za-z]", rest):  # "--a=1 --b=2", one argument
             return self.read_arguments(_shell_words(argument, flag))
         if rest[:1] == "=" and _unquoted(rest[1:]) != rest[1:]:  # helm keeps the quotes
@@ -136,6 +140,15 @@ class Parser(argparse.ArgumentParser):
         if not re.search(r"\s", value):
             return [flag, *self.read_arguments([value])]
         return self._read_argument(flag) + self.read_arguments(_shell_words(value, flag))
+
+    def _comma_joined(self, value: str) -> str | None:
+        """A flag of ours after a comma in a value ("--proxy-url=URL,--no-proxy=.corp"): no
+        value of ours holds one, and read as it is the URL gets a port "3128,--no-proxy=..."."""
+        for match in re.finditer(r",(--[A-Za-z][A-Za-z0-9-]*)(?=[=,]|$)", value):
+            flag = self.hidden_aliases.get(match.group(1), match.group(1))
+            if flag in self._option_string_actions:
+                return flag
+        return None
 
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""

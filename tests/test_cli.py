@@ -171,6 +171,20 @@ def test_one_argument_with_several_flags_written_with_equals_is_read_as_several(
     assert (args.proxy_url, args.ca_file) == ("http://proxy.corp:3128", ["my ca.pem"])
 
 
+def test_flags_joined_by_commas_as_set_is_written_say_how_to_pass_them(capsys) -> None:
+    error, hint = _usage_error(capsys, f"--proxy-url={PROXY_URL},--no-proxy=.corp",
+                               post_renderer=True)
+    assert error == ("--proxy-url and --no-proxy are joined by a comma in one argument, as --set "
+                     "is written; helm passes each --post-renderer-args whole")
+    assert SECRET not in error + hint
+    assert hint.startswith("pass each flag and each value as an argument of its own")
+
+
+def test_a_comma_before_a_word_that_is_no_flag_stays_in_the_value() -> None:
+    assert _parse("--no-proxy=.corp,--internal", post_renderer=True).no_proxy == \
+        [".corp,--internal"]
+
+
 def test_quotes_around_a_whole_value_are_read_as_a_shell_reads_them() -> None:
     """helm passes --post-renderer-args '--proxy-url="URL"' with its quotes."""
     assert _parse('--proxy-url="http://proxy.corp:3128"', post_renderer=True).proxy_url == \

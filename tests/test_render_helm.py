@@ -310,6 +310,20 @@ def test_a_flag_given_empty_is_refused_not_read_as_unset(helm_user, flag, tmp_pa
     assert "is the variable it comes from set?" in run.stderr
 
 
+def test_flags_joined_by_a_comma_in_one_post_renderer_arg_say_how_to_pass_them(helm_user):
+    """'--post-renderer-args=--proxy-url=URL,--no-proxy=.corp', as --set is written: helm
+    passes it whole, and the URL got the port '3128,--no-proxy=.corp' ('invalid port')."""
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                             "--proxy-url=http://u:pw-9f3@proxy.corp:3128,--no-proxy=.corp")
+
+    assert run.returncode != 0
+    assert "kind: Deployment" not in run.text
+    assert "ocean-proxy: error: --proxy-url and --no-proxy are joined by a comma in one " \
+           "argument" in run.stderr
+    assert "--post-renderer-args --ca-file --post-renderer-args ca.pem" in run.stderr
+    assert "pw-9f3" not in run.stderr
+
+
 def test_a_ca_file_that_replaces_the_charts_ca_names_the_cas_it_drops(
         helm_user, ca_file, corp_root, tmp_path):
     """--ca-file replaces caBundleSecret.data, it does not add to it: the chart's CA that is
