@@ -133,3 +133,34 @@ def test_an_annotation_of_the_users_own_is_still_a_lint(helm, tmp_path, net_pki)
 
     assert run.returncode == 1
     assert "pod annotation 'checksum/ca-bundle' is set to a value of its own" in run.stderr
+
+
+def secrets_read_by_the_pods(manifests: str) -> set[str]:
+    """The Secrets the Deployments' env reads, by name."""
+    names = set()
+    for doc in yaml.safe_load_all(manifests):
+        if doc and doc["kind"] == "Deployment":
+            for container in doc["spec"]["template"]["spec"]["containers"]:
+                for entry in container.get("env") or []:
+                    ref = (entry.get("valueFrom") or {}).get("secretKeyRef")
+                    if ref:
+                        names.add(ref["name"])
+    return names
+
+
+def test_removing_it_with_reused_values_keeps_the_pods_reading_its_secrets(
+        helm, charts, updated, net_pki, tmp_path):  # noqa: F811
+    """The README's removal: after an auto-update, the vendor's command with --reuse-values
+    still renders pods that read ocean-proxy's Secret (deleting it would keep them from
+    starting); with the user's own values, none do."""
+    cluster, proxy_url = updated
+
+    reused = reused_values_render(helm, charts[NEXT], cluster.values, tmp_path).decode()
+    own = tmp_path / "own-values.yaml"
+    own.write_text(yaml.safe_dump(MODES[0].user_values(proxy_url, net_pki.corp_root_file)))
+    reset = helm_template(helm, charts[NEXT], own)
+
+    kept = {name for name in secrets_read_by_the_pods(reused) if name.endswith("-ocean-proxy")}
+    assert kept, "the stored values no longer read ocean-proxy's Secret: update the README"
+    assert not {name for name in secrets_read_by_the_pods(reset)
+                if name.endswith(("-ocean-proxy", "-ocean-proxy-ca"))}
