@@ -10,6 +10,8 @@ which step restarts the pods.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from pathlib import Path
 from urllib.parse import quote
 
@@ -110,6 +112,37 @@ def test_a_new_proxy_password_rolls_the_pods_once_and_shows_nowhere(user, contro
         "template"]["metadata"]["annotations"]["checksum/proxy"]
     assert annotations["checksum/ca-bundle"] == before.deployments[controller.fullname][
         "spec"]["template"]["metadata"]["annotations"]["checksum/ca-bundle"]
+
+
+def test_a_private_key_pasted_with_the_ca_is_refused_and_nothing_reaches_the_server(
+        user, controller, tmp_path):
+    """The vendor's procedure has the user paste the proxy's CA by hand; a private key
+    copied with it must stop the upgrade before helm sends anything, and show nowhere."""
+    # as users run it: messages relayed to helm's stderr (Helm 4 drops a plugin's own)
+    user = dataclasses.replace(user, env={k: v for k, v in user.env.items()
+                                          if k != "OCEAN_PROXY_MESSAGES"})
+    ok(controller.upgrade(user))
+    before = controller.check()
+    installed = generation(controller)
+    pasted = certs.root("Pasted Proxy Root CA")
+    bundle = tmp_path / "pasted.pem"
+    bundle.write_bytes(pasted.pem + pasted.key_pem)
+
+    refused = controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundle}")
+
+    assert refused.returncode != 0
+    assert "is a private key" in refused.stderr, refused.stderr
+    key_lines = pasted.key_pem.decode().splitlines()[1:-1]
+    assert not [line for line in key_lines if line in refused.stderr + refused.text]
+    after = controller.check()
+    assert generation(controller) == installed
+    assert {name: secret.get("data") for name, secret in after.secrets.items()} == \
+        {name: secret.get("data") for name, secret in before.secrets.items()}
+    stored = "".join(base64.b64decode(value).decode("latin-1")
+                     for secret in after.secrets.values()
+                     for value in (secret.get("data") or {}).values())
+    assert not [line for line in key_lines if line in stored]
+    assert pasted.pem.decode() not in stored  # nothing of the refused upgrade was applied
 
 
 def test_plain_chart_keeps_only_the_kept_secrets_and_the_post_renderer_comes_back(
