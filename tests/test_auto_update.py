@@ -198,9 +198,14 @@ def assert_injected(cluster: Cluster, proxy_url: str, ca_pem: bytes) -> None:
         assert PROXY_USER in (settings["http proxy (Go, fluent-bit)"] or ""), name
         no_proxy = (settings["no proxy"] or "").split(",")
         assert {API_SERVER, ".svc", ".cluster.local"} <= set(no_proxy), name
-        assert any(ca_pem.strip() in content for content in settings["trust files"].values()), \
-            name
-        assert view.env["USER_ENV_CERTIFICATES"].strip() if name == CONTROLLER else True
+        # where each stack reads trust: Go every directory of SSL_CERT_DIR, the log-shipper's
+        # OpenSSL /etc/ssl/certs (not the CA directory it is also given)
+        where = tuple(f"{d}/" for d in (settings["SSL_CERT_DIR"] or "").split(":") if d) \
+            if name == CONTROLLER else ("/etc/ssl/certs/",)
+        assert [path for path, content in settings["trust files"].items()
+                if path.startswith(where) and ca_pem.strip() in content], (name, where)
+        if name == CONTROLLER:
+            assert ca_pem.strip() in view.env["USER_ENV_CERTIFICATES"].encode(), name
     for name in (CONTROLLER, LOG_SHIPPER):
         assert_unique_env(pod(cluster)["spec"], f"Deployment {name}")
     for key in CHECKSUMS:
