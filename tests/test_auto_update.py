@@ -198,13 +198,34 @@ def assert_injected(cluster: Cluster, proxy_url: str, ca_pem: bytes) -> None:
         assert PROXY_USER in (settings["http proxy (Go, fluent-bit)"] or ""), name
         no_proxy = (settings["no proxy"] or "").split(",")
         assert {API_SERVER, ".svc", ".cluster.local"} <= set(no_proxy), name
-        assert any(ca_pem.strip() in content for content in settings["trust files"].values()), \
-            name
-        assert view.env["USER_ENV_CERTIFICATES"].strip() if name == CONTROLLER else True
+        # where each stack reads trust: Go every directory of SSL_CERT_DIR, the log-shipper's
+        # OpenSSL /etc/ssl/certs (not the CA directory it is also given)
+        where = tuple(f"{d}/" for d in (settings["SSL_CERT_DIR"] or "").split(":") if d) \
+            if name == CONTROLLER else ("/etc/ssl/certs/",)
+        assert [path for path, content in settings["trust files"].items()
+                if path.startswith(where) and ca_pem.strip() in content], (name, where)
+        if name == CONTROLLER:
+            assert ca_pem.strip() in view.env["USER_ENV_CERTIFICATES"].encode(), name
     for name in (CONTROLLER, LOG_SHIPPER):
         assert_unique_env(pod(cluster)["spec"], f"Deployment {name}")
     for key in CHECKSUMS:
         assert pod(cluster)["metadata"]["annotations"].get(key), key
+
+
+def assert_user_extras(cluster: Cluster, where: str) -> None:
+    """Each of the user's own entries (USER_EXTRAS) is in the container the chart puts it."""
+    spec = pod(cluster)["spec"]
+    containers = {c["name"]: c for c in spec["containers"]}
+    controller, log_shipper = containers[CONTROLLER], containers[LOG_SHIPPER]
+    wanted = [(USER_EXTRAS["extraEnv"], controller.get("env"), "extraEnv"),
+              (USER_EXTRAS["extraVolumes"], spec.get("volumes"), "extraVolumes"),
+              (USER_EXTRAS["extraVolumeMounts"], controller.get("volumeMounts"),
+               "extraVolumeMounts"),
+              (USER_EXTRAS["logShipping"]["extraEnv"], log_shipper.get("env"),
+               "logShipping.extraEnv")]
+    for entries, found, key in wanted:
+        for entry in entries:
+            assert entry in (found or []), f"{where}: {key} lost {entry}"
 
 
 def assert_unique_env(spec: dict[str, Any], where: str) -> None:
@@ -240,6 +261,7 @@ def test_release_keeps_proxy_and_trust_through_every_auto_update(
     cluster = pipeline.cluster
     assert_injected(cluster, proxy_url, ca_pem)
     assert_no_password_in_plain_sight(cluster)
+    assert_user_extras(cluster, "install")
     assert "every later auto-update keeps the proxy" in pipeline.stderr
     before = snapshot(cluster)
 
@@ -258,8 +280,7 @@ def test_release_keeps_proxy_and_trust_through_every_auto_update(
         assert API_SERVER in job_no_proxy.split(",")
         assert_unique_env(update.job["spec"]["template"]["spec"], f"auto-update Job {number}")
         assert_survived(cluster, before, proxy_url, ca_pem)
-        for entry in USER_EXTRAS["extraEnv"]:
-            assert entry in pod(cluster)["spec"]["containers"][0]["env"]
+        assert_user_extras(cluster, f"auto-update {number}")
         # the Job printed what its post-renderer did to the next one
         assert f"({CHART}-{version}) now has ocean-proxy's proxy, CA and step" in update.run.text
         states.append(copy.deepcopy(cluster.objects))

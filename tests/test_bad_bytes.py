@@ -126,3 +126,6 @@ def test_check_bundle_names_a_file_with_bad_bytes_in_one_line(folder):
     done = run([b"check-bundle", path], clean_env(), b"", "ocean-proxy")
     assert done.returncode == 1
     assert_one_line_or_success(done)
+    (error,) = [line for line in done.stderr.splitlines() if "error:" in line]
+    # the file is named: its folder, and its name around the byte that is not UTF-8
+    assert f"{folder}/ca" in error and ".pem does not exist" in error, error

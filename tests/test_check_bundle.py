@@ -93,3 +93,26 @@ def test_the_text_report_escapes_control_characters_of_names_and_files(tmp_path)
 
     assert b"\x1b" not in run.stdout and b"\x07" not in run.stdout
     assert b"Evil\\x1b[2J\\x07 Root CA" in run.stdout and b"corp\\x1b[31m.pem" in run.stdout
+
+
+def test_name_constraints_are_judged_for_the_spot_api_and_the_auto_updates_chart_repository(
+        tmp_path):
+    """Go enforces a CA's name constraints on the names it signs (test_runtime_verdicts pins
+    it): a CA limited to spotinst.io can sign the proxy's certificate for api.spotinst.io,
+    so the controller works, but not for charts.spot.io, which the auto-update Job's helm
+    reaches: usable, with a warning that names what will fail."""
+    from .runtime_pki import ca
+
+    spot_api_only = ca("Spot API Only Root CA", permitted_dns=("spotinst.io",))
+    both = ca("Spot Names Root CA", permitted_dns=("spotinst.io", "spot.io"))
+    path = tmp_path / "bundle.pem"
+    path.write_bytes(spot_api_only.pem + both.pem)
+
+    run = ocean_proxy("check-bundle", "--json", path)
+
+    assert run.returncode == 0, run.stderr
+    verdicts = {c["subject"].split(",")[0]: c for c in json.loads(run.stdout)["certificates"]}
+    limited = verdicts["CN=Spot API Only Root CA"]
+    assert limited["verdict"] == "warning"
+    assert any("charts.spot.io" in w and "auto-update" in w for w in limited["warnings"])
+    assert verdicts["CN=Spot Names Root CA"]["verdict"] == "ok"

@@ -153,18 +153,32 @@ def test_proxy_checksum_ignores_no_proxy_order_and_duplicates(helm_render):
     assert a == b
 
 
-@pytest.mark.parametrize("changed", [
-    ("--proxy-url", "http://other.corp:3128"),
-    ("--no-proxy", ".extra.corp"),
-    ("--proxy-url", "http://user:new-password@proxy.corp:3128"),
-], ids=["proxy", "no-proxy", "password"])
-def test_proxy_checksum_changes_when_the_proxy_settings_change(helm_render, changed):
+WITH_PASSWORD = "http://user:old-password@proxy.corp:3128"
+
+
+@pytest.mark.parametrize("base_url, changed", [
+    (WITH_PASSWORD, ("--proxy-url", "http://other.corp:3128")),
+    (WITH_PASSWORD, ("--no-proxy", ".extra.corp")),
+    (WITH_PASSWORD, ("--proxy-url", "http://user:new-password@proxy.corp:3128")),
+    # without credentials, the URL alone must move the checksum: a host or port change
+    # with a password also changes the password's salt
+    ("http://proxy.corp:3128", ("--proxy-url", "http://other.corp:3128")),
+    ("http://proxy.corp:3128", ("--proxy-url", "http://proxy.corp:8080")),
+], ids=["proxy", "no-proxy", "password", "proxy-without-password", "port-without-password"])
+def test_proxy_checksum_changes_when_the_proxy_settings_change(helm_render, base_url, changed):
     manifests = helm_render(*VENDOR_FLAGS)
-    base = annotations(render(manifests, "--proxy-url",
-                              "http://user:old-password@proxy.corp:3128").stdout)
-    after = annotations(render(manifests, "--proxy-url",
-                               "http://user:old-password@proxy.corp:3128", *changed).stdout)
+    base = annotations(render(manifests, "--proxy-url", base_url).stdout)
+    after = annotations(render(manifests, "--proxy-url", base_url, *changed).stdout)
     assert base[PROXY_ANNOTATION] != after[PROXY_ANNOTATION]
+
+
+def test_a_new_proxy_in_the_charts_values_rolls_the_pods(helm_render):
+    """Zero-config: the user changes spotinst.proxyUrl (no credentials) in the vendor's
+    command, and the pods must restart to pick it up."""
+    before, after = (annotations(render(helm_render(
+        *VENDOR_FLAGS, "--set", f"spotinst.proxyUrl={url}")).stdout)[PROXY_ANNOTATION]
+        for url in ("http://proxy-a.corp:3128", "http://proxy-b.corp:3128"))
+    assert before != after
 
 
 def test_chart_annotations_are_kept(helm_render):

@@ -243,6 +243,25 @@ def test_vendor_ca_command_is_validated_normalised_and_trusted_by_every_containe
     assert re.fullmatch(r"[0-9a-f]{64}", out.pod()["metadata"]["annotations"]["checksum/ca-bundle"])
 
 
+def test_vendor_ca_under_a_key_of_the_users_choosing_is_validated_where_the_pods_read_it(
+    helm_user, corp_root, tmp_path,
+):
+    """Charts 0.1.4 and later take caBundleSecret.key: the validated bundle must replace the
+    pasted text under that key, which USER_ENV_CERTIFICATES reads, not under the default."""
+    messy = tmp_path / "pasted.pem"
+    messy.write_bytes(b"\r\n" + corp_root.pem.replace(b"\n", b"\r\n") + b"\r\n" + corp_root.pem)
+    out = rendered(helm_user.template(*PROXY_FLAGS, "--set", "caBundleSecret.create=true",
+        "--set", "caBundleSecret.key=ca.crt", "--set-file", f"caBundleSecret.data={messy}",
+        *POST_RENDERER))
+
+    secret = out.one("Secret", f"{FULLNAME}-ca-bundle")["data"]
+    assert base64.b64decode(secret["ca.crt"]) == corp_root.pem  # deduplicated, normalised
+    assert CA_KEY not in secret
+    assert out.env("ocean-kubernetes-controller")["USER_ENV_CERTIFICATES"]["valueFrom"] == {
+        "secretKeyRef": {"name": f"{FULLNAME}-ca-bundle", "key": "ca.crt", "optional": True}}
+    assert re.fullmatch(r"[0-9a-f]{64}", out.pod()["metadata"]["annotations"]["checksum/ca-bundle"])
+
+
 def test_ca_file_flag_creates_the_chart_secret_when_the_chart_did_not(
     helm_user, corp_root, ca_file,
 ):

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 
+from .certs import DAY, NOW
 from .certs import root as corp_root
 from .chart_render import PROXY_FLAGS, parse
 from .cli_outcomes import failure
@@ -241,16 +242,29 @@ def expired_in(pem: bytes) -> list[x509.Certificate]:
     return [c for c in certificates if c.not_valid_after_utc < now]
 
 
+def system_bundle(tmp_path: Path) -> Path:
+    """The machine's public bundle, with one expired root more: whether the machine's own
+    bundle still carries an expired root depends on its ca-certificates release."""
+    path = tmp_path / "ca-certificates.crt"
+    expired = corp_root("Retired Public Root CA", not_before=NOW - 900 * DAY,
+                        not_after=NOW - 30 * DAY)
+    path.write_bytes(SYSTEM_BUNDLE.read_bytes() + expired.pem)
+    return path
+
+
 def test_the_system_bundle_plus_a_corporate_root_is_accepted_with_warnings(tmp_path):
     corporate = tmp_path / "corp-root.pem"
     corporate.write_bytes(corp_root("Corp Proxy Root CA").pem)
+    public = system_bundle(tmp_path)
 
-    run, report = check_bundle(SYSTEM_BUNDLE, corporate)
+    run, report = check_bundle(public, corporate)
 
     assert run.returncode == 0, run.stderr
     assert report["ok"] is True
     assert report["certificates"][-1]["verdict"] == "ok"
-    for cert in expired_in(SYSTEM_BUNDLE.read_bytes()):
+    expired = expired_in(public.read_bytes())
+    assert expired
+    for cert in expired:
         entry = entry_of(report, cert.fingerprint(hashes.SHA256()).hex())
         assert entry["verdict"] not in ("ok", "warning", "refused"), said(entry)
         assert "expired" in said(entry) and "left out" in said(entry)
@@ -333,10 +347,15 @@ def test_post_renderer_accepts_the_system_bundle_plus_a_corporate_root(rendered,
     corporate = tmp_path / "corp-root.pem"
     corporate.write_bytes(corp_root("Corp Proxy Root CA").pem)
 
-    run = post_renderer("--ca-file", SYSTEM_BUNDLE, "--ca-file", corporate, stdin=rendered)
+    public = system_bundle(tmp_path)
+
+    run = post_renderer("--ca-file", public, "--ca-file", corporate, stdin=rendered)
 
     assert run.returncode == 0, run.stderr
     trusted = secret_payloads(run.stdout)
     assert corporate.read_bytes() in trusted
-    for cert in expired_in(SYSTEM_BUNDLE.read_bytes()):
+    expired = expired_in(public.read_bytes())
+    assert expired
+    for cert in expired:
         assert cert.subject.rfc4514_string() in run.stderr
+        assert cert.public_bytes(serialization.Encoding.PEM) not in trusted

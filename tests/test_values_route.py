@@ -203,6 +203,36 @@ def test_post_renderer_and_values_route_store_one_pod_template(
     assert_pods_start(docs + secrets, pod(docs))
 
 
+def test_the_users_own_volumes_and_log_shipper_entries_survive_both_routes(
+        helm, net_pki, tmp_path):
+    """Helm replaces a list given in a later values file: the values route must write the
+    user's own extraVolumes, extraVolumeMounts and logShipping lists (chart 0.1.53 and
+    later) back beside ocean-proxy's entries, as the post-renderer keeps them."""
+    values = user_values(net_pki.corp_root_file)
+    values.update({
+        "extraVolumes": [{"name": "corp-extra",
+                          "secret": {"secretName": "corp-extra", "optional": True}}],
+        "extraVolumeMounts": [{"name": "corp-extra", "mountPath": "/var/run/corp"}],
+        "logShipping": {"extraEnv": [{"name": "CORP_LOG_TAG", "value": "ocean"}],
+                        "extraVolumeMounts": [{"name": "corp-extra",
+                                               "mountPath": "/var/run/corp-logs"}]},
+    })
+    routes = Routes(helm, tmp_path, values, [])
+
+    post_rendered = pod(routes.post_rendered())
+    docs, secrets = routes.with_values(routes.values_route())
+
+    assert meaning(pod(docs)) == meaning(post_rendered)
+    shape = meaning(pod(docs))
+    assert "corp-extra" in shape["volumes"]
+    assert "/var/run/corp" in shape["containers"]["ocean-kubernetes-controller"]["mounts"]
+    log_shipper = shape["containers"]["log-shipper"]
+    assert log_shipper["env"]["CORP_LOG_TAG"] == {"name": "CORP_LOG_TAG", "value": "ocean"}
+    assert "/var/run/corp-logs" in log_shipper["mounts"]
+    assert "HTTP_PROXY" in log_shipper["env"]  # and ocean-proxy's own entries beside them
+    assert_pods_start(docs + secrets, pod(docs))
+
+
 OLD_WORKAROUND = {"name": "HTTPS_PROXY", "value": "http://old-proxy:8080"}
 
 

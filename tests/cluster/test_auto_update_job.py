@@ -18,6 +18,7 @@ import pytest
 
 from ..conftest import tool
 from ..kubelet_view import container_view
+from ..netfixtures.fixtures import PROXY_USER
 from ..netfixtures.pki import SPOT_CHARTS, NetPki
 from ..pod_sandbox import Image
 from ..test_auto_update import LOG_SHIPPER, effective
@@ -82,10 +83,26 @@ def auto_update(release: ControllerRelease, user: HelmUser, repository: ChartRep
     release.check()
 
 
+def assert_proxy_and_trust(state: dict[str, Any], proxy_url: str, ca_pem: bytes) -> None:
+    """What must be kept is there to keep: the proxy with its credentials for Go and for
+    fluent-bit, and the corporate CA where each reads trust: the controller (Go) in a
+    directory of SSL_CERT_DIR, the log-shipper (OpenSSL) in /etc/ssl/certs."""
+    for name, settings in state["containers"].items():
+        if name == CONTROLLER:
+            assert settings["https proxy (Go)"] == proxy_url, name
+            where = tuple(f"{d}/" for d in (settings["SSL_CERT_DIR"] or "").split(":") if d)
+        else:
+            where = ("/etc/ssl/certs/",)
+        assert PROXY_USER in (settings["http proxy (Go, fluent-bit)"] or ""), name
+        assert [path for path, content in settings["trust files"].items()
+                if path.startswith(where) and ca_pem.strip() in content], (name, where)
+    assert all(state["checksums"].values()), state["checksums"]
+
+
 def test_the_first_auto_update_keeps_proxy_and_trust(user, installed, repository, net_pki,
                                                     tmp_path):
     before = resolved(installed)
-    assert before["containers"][LOG_SHIPPER]["http proxy (Go, fluent-bit)"]
+    assert_proxy_and_trust(before, repository.proxy.credentials_url, net_pki.corp_root.pem)
 
     auto_update(installed, user, repository, net_pki, FIRST, tmp_path / "job-1")
 
@@ -94,6 +111,7 @@ def test_the_first_auto_update_keeps_proxy_and_trust(user, installed, repository
 
 def test_the_second_auto_update_keeps_them_too(user, installed, repository, net_pki, tmp_path):
     before = resolved(installed)
+    assert_proxy_and_trust(before, repository.proxy.credentials_url, net_pki.corp_root.pem)
     auto_update(installed, user, repository, net_pki, FIRST, tmp_path / "job-1")
 
     auto_update(installed, user, repository, net_pki, SECOND, tmp_path / "job-2")

@@ -10,7 +10,10 @@ which step restarts the pods.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -18,8 +21,18 @@ from .. import certs
 from ..auto_update_emulation import copy_chart
 from ..conftest import FIXTURE_CHART
 from .helm_users import MAJORS, HelmUser, HelmUsers
-from .release import CHECKSUMS, ControllerRelease, injected_names, ok, pod_shape, vendor_flags
+from .release import (
+    CHECKSUMS,
+    PROXY_PASSWORD,
+    PROXY_URL,
+    ControllerRelease,
+    injected_names,
+    ok,
+    pod_shape,
+    vendor_flags,
+)
 from .server import ApiServer
+from .stored import leaks
 
 OURS = ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values")  # Secrets we add
 
@@ -76,6 +89,60 @@ def test_install_same_settings_and_a_ca_change(user, controller, corp_cas):
     assert annotations["checksum/ca-bundle"] != template["metadata"]["annotations"][
         "checksum/ca-bundle"]
     assert annotations["checksum/proxy"] == template["metadata"]["annotations"]["checksum/proxy"]
+
+
+def test_a_new_proxy_password_rolls_the_pods_once_and_shows_nowhere(user, controller):
+    """Only the proxy Secret's data changes with a password: the pod template would stay
+    the same, and the pods would keep the old password, without checksum/proxy."""
+    ok(controller.upgrade(user))
+    before = controller.check()
+    installed = generation(controller)
+    password = "N3w-pr0xy-Pa55"
+    new_url = PROXY_URL.replace(quote(PROXY_PASSWORD, safe=""), password)
+    assert new_url != PROXY_URL
+
+    ok(controller.upgrade(user, "--set", f"spotinst.proxyUrl={new_url}"))
+
+    stored = controller.check()
+    assert generation(controller) == installed + 1
+    assert stored.secret_text(f"{controller.fullname}-ocean-proxy", "proxy-url") == new_url
+    assert leaks(stored, [password]) == []
+    annotations = controller.template()["metadata"]["annotations"]
+    assert annotations["checksum/proxy"] != before.deployments[controller.fullname]["spec"][
+        "template"]["metadata"]["annotations"]["checksum/proxy"]
+    assert annotations["checksum/ca-bundle"] == before.deployments[controller.fullname][
+        "spec"]["template"]["metadata"]["annotations"]["checksum/ca-bundle"]
+
+
+def test_a_private_key_pasted_with_the_ca_is_refused_and_nothing_reaches_the_server(
+        user, controller, tmp_path):
+    """The vendor's procedure has the user paste the proxy's CA by hand; a private key
+    copied with it must stop the upgrade before helm sends anything, and show nowhere."""
+    # as users run it: messages relayed to helm's stderr (Helm 4 drops a plugin's own)
+    user = dataclasses.replace(user, env={k: v for k, v in user.env.items()
+                                          if k != "OCEAN_PROXY_MESSAGES"})
+    ok(controller.upgrade(user))
+    before = controller.check()
+    installed = generation(controller)
+    pasted = certs.root("Pasted Proxy Root CA")
+    bundle = tmp_path / "pasted.pem"
+    bundle.write_bytes(pasted.pem + pasted.key_pem)
+
+    refused = controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundle}")
+
+    assert refused.returncode != 0
+    assert "is a private key" in refused.stderr, refused.stderr
+    key_lines = pasted.key_pem.decode().splitlines()[1:-1]
+    assert not [line for line in key_lines if line in refused.stderr + refused.text]
+    after = controller.check()
+    assert generation(controller) == installed
+    assert {name: secret.get("data") for name, secret in after.secrets.items()} == \
+        {name: secret.get("data") for name, secret in before.secrets.items()}
+    stored = "".join(base64.b64decode(value).decode("latin-1")
+                     for secret in after.secrets.values()
+                     for value in (secret.get("data") or {}).values())
+    assert not [line for line in key_lines if line in stored]
+    assert pasted.pem.decode() not in stored  # nothing of the refused upgrade was applied
 
 
 def test_plain_chart_keeps_only_the_kept_secrets_and_the_post_renderer_comes_back(

@@ -42,6 +42,22 @@ def test_not_yet_valid_ca_is_left_out_and_the_clock_is_suspected():
     assert "is not valid before" in message and "clock" in hint
 
 
+def test_validity_is_judged_to_the_second_as_the_runtimes_do():
+    """Go and OpenSSL compare against the current time with no grace: a CA that expired a
+    minute ago, or starts a minute from now, fails a TLS handshake already."""
+    minute = dt.timedelta(minutes=1)
+    window = {"not_before": NOW - 90 * DAY}
+    assert verdict(certs.root("Just Expired CA", **window, not_after=NOW - minute)).verdict \
+        == "left out"
+    assert verdict(certs.root("Last Minute CA", **window, not_after=NOW + minute)).usable
+    assert verdict(certs.root("Starting CA", not_before=NOW + minute)).verdict == "left out"
+    assert verdict(certs.root("Started CA", not_before=NOW - minute)).verdict == "ok"
+    # the warning starts exactly 30 days before the end
+    assert verdict(certs.root("Inside CA", not_after=NOW + 30 * DAY - minute)).verdict \
+        == "warning"
+    assert verdict(certs.root("Outside CA", not_after=NOW + 30 * DAY + minute)).verdict == "ok"
+
+
 def test_a_server_certificate_is_refused_pointing_at_its_issuer(corp_root):
     [(message, hint)] = verdict(certs.leaf(corp_root)).refusals
     assert "is a server certificate, not a CA (issued by 'CN=Example Corp Root CA" in message

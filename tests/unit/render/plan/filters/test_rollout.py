@@ -31,6 +31,16 @@ def test_proxy_checksum_changes_with_the_proxy_the_no_proxy_set_and_the_password
     assert checksum("http://u:one@p:3128", (*DEFAULTS, "corp.example")) != base
 
 
+def test_proxy_checksum_changes_with_a_proxy_url_that_has_no_credentials():
+    """The usual proxy has no password: its host, port and scheme alone must count (a
+    changed host above also changes the credentials' salt, which hid a checksum blind to
+    the URL)."""
+    base = checksum("http://p:3128")
+    assert checksum("http://q:3128") != base
+    assert checksum("http://p:8080") != base
+    assert checksum("https://p:3128") != base
+
+
 def test_proxy_checksum_is_not_a_plain_hash_of_the_credentials():
     import hashlib
 
