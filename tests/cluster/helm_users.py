@@ -72,6 +72,7 @@ class HelmUsers:
             path = f"{SYSTEM_PATH}:{dirs['HELM_PLUGINS'] / 'ocean-proxy' / 'bin'}"
         env = self._api.env(HOME=str(home), PATH=path,
                             **{name: str(value) for name, value in dirs.items()})
+        env.pop("OCEAN_PROXY_MESSAGES")  # users leave it unset: messages reach helm's stderr
         user = HelmUser(major, tool(major), env)
         if major == "helm3":
             with serving(self._release) as url:
