@@ -126,7 +126,8 @@ class Parser(argparse.ArgumentParser):
         flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
         if flag not in self._option_string_actions:
             raise self.unknown_flag(argument)
-        if rest[:1] == "=" and ",--" in rest and (joined := self._comma_joined(rest)):
+        if (rest[:1] == "=" or rest[:1].isspace()) and ",--" in rest and \
+                (joined := self._comma_joined(rest)):
             raise UsageError(f"{flag} and {joined} are joined by a comma in one argument, as "
                              "--set is written; helm passes each --post-renderer-args whole",
                              hint=_SEPARATE_ARGUMENTS)
@@ -144,7 +145,7 @@ class Parser(argparse.ArgumentParser):
     def _comma_joined(self, value: str) -> str | None:
         """A flag of ours after a comma in a value ("--proxy-url=URL,--no-proxy=.corp"): no
         value of ours holds one, and read as it is the URL gets a port "3128,--no-proxy=..."."""
-        for match in re.finditer(r",(--[A-Za-z][A-Za-z0-9-]*)(?=[=,]|$)", value):
+        for match in re.finditer(r",(--[A-Za-z][A-Za-z0-9-]*)(?=[=,\s]|$)", value):
             flag = self.hidden_aliases.get(match.group(1), match.group(1))
             if flag in self._option_string_actions:
                 return flag

@@ -169,8 +169,11 @@ _TEXT_FLAGS = ("-h", "--help", "--version")
 
 def _refuse_text_under_helm(arguments: list[str]) -> None:
     """--help and --version print text and exit 0: under helm, that text was the release
-    ('helm template' wrote it as the manifests, 'helm upgrade' failed on a YAML error)."""
-    given = [argument for argument in arguments if argument in _TEXT_FLAGS]
+    ('helm template' wrote it as the manifests, 'helm upgrade' failed on a YAML error).
+    Looked for among the words of each argument: helm passes '--post-renderer-args
+    "--explain --version"' as one, which the parser reads as the flags a shell would."""
+    given = [word for argument in arguments for word in argument.split()
+             if word in _TEXT_FLAGS]
     if not given:
         return
     from post_renderer.helm_stderr import helm_reads_stdout

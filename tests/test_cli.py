@@ -180,6 +180,17 @@ def test_flags_joined_by_commas_as_set_is_written_say_how_to_pass_them(capsys) -
     assert hint.startswith("pass each flag and each value as an argument of its own")
 
 
+def test_flags_joined_by_commas_after_a_space_say_how_to_pass_them_too(capsys) -> None:
+    """'--post-renderer-args "--proxy-url URL,--no-proxy=.corp"': a flag and its value in one
+    argument are read as a shell splits them, and the URL got the port '3128,--no-proxy=...'."""
+    error, hint = _usage_error(capsys, f"--proxy-url {PROXY_URL},--no-proxy=.corp",
+                               post_renderer=True)
+    assert error.startswith("--proxy-url and --no-proxy are joined by a comma in one argument")
+    assert SECRET not in error + hint
+    error, _ = _usage_error(capsys, "--ca-file ca.pem,--no-proxy .corp", post_renderer=True)
+    assert error.startswith("--ca-file and --no-proxy are joined by a comma in one argument")
+
+
 def test_a_comma_before_a_word_that_is_no_flag_stays_in_the_value() -> None:
     assert _parse("--no-proxy=.corp,--internal", post_renderer=True).no_proxy == \
         [".corp,--internal"]

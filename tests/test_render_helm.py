@@ -400,6 +400,18 @@ def test_help_and_version_under_helm_are_refused_not_taken_for_the_release(helm_
         b"ocean-proxy-post-renderer 0.1" if flag == "--version" else b"usage: ")
 
 
+@pytest.mark.parametrize("argument", ["--explain --version", "--proxy-url=http://p:1 --help"])
+def test_help_or_version_among_flags_in_one_argument_is_refused_under_helm(helm_user, argument):
+    """Helm passes '--post-renderer-args "--explain --version"' as one argument, which is read
+    as the flags a shell would split it into: the version was written as the release, exit 0."""
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args", argument)
+
+    assert run.returncode != 0
+    assert run.stdout == b""
+    assert "prints text instead of the manifests, which helm would take for the release" \
+        in run.stderr
+
+
 def test_strict_from_the_environment_is_named_where_it_was_set(helm_user, ca_file):
     """OCEAN_PROXY_STRICT=true in a CI job's environment: the refusal told to 'drop
     --strict', a flag the command did not have."""

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from .auto_update_emulation import run_auto_update
-from .conftest import FIXTURE_CHART, post_renderer
+from .conftest import FIXTURE_CHART, ocean_proxy, post_renderer
 from .test_auto_update import (
     MODES,
     NEXT,
@@ -164,3 +164,25 @@ def test_removing_it_with_reused_values_keeps_the_pods_reading_its_secrets(
     assert kept, "the stored values no longer read ocean-proxy's Secret: update the README"
     assert not {name for name in secrets_read_by_the_pods(reset)
                 if name.endswith(("-ocean-proxy", "-ocean-proxy-ca"))}
+
+
+def test_a_new_no_proxy_on_reused_values_of_a_plain_proxy_is_no_lint(helm, tmp_path):  # noqa: F811
+    """The usual proxy has no password and inspects no TLS: ocean-proxy's values (stored by
+    the auto-update, or from 'ocean-proxy values') then give it as plain values, with no CA
+    volume and no Secret of ours, and hold its checksum/proxy all the same: --strict must not
+    fail the next upgrade that changes NO_PROXY as if that checksum were the user's."""
+    own = tmp_path / "own-values.yaml"
+    own.write_text(yaml.safe_dump(MODES[1].user_values("", tmp_path / "unused.pem")))
+    ours = ocean_proxy("values", "--proxy-url", "http://proxy.corp:3128", "--values", own,
+                       "--secrets", tmp_path / "secrets.yaml",
+                       stdin=helm_template(helm, FIXTURE_CHART, own).encode())
+    assert ours.returncode == 0, ours.stderr
+    stored = tmp_path / "ocean-proxy-values.yaml"
+    stored.write_bytes(ours.stdout)
+    rendered = helm_template(helm, FIXTURE_CHART, own, stored).encode()
+
+    run = post_renderer("--strict", "--no-proxy", ".new.corp", stdin=rendered)
+
+    assert run.returncode == 0, run.stderr
+    assert pod_annotations(run.text)["checksum/proxy"] != \
+        yaml.safe_load(ours.stdout)["podAnnotations"]["checksum/proxy"]

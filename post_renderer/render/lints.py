@@ -10,7 +10,8 @@
   Kubernetes would have given the controller the last of the two.
 - A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``), volume
   (``ocean-proxy-ca``) or mount (at ``/etc/ocean-proxy/ca``, ``/etc/ssl/certs/<hash>.0``) of
-  the user's own that ocean-proxy would overwrite (not its own, from an earlier run).
+  the user's own that ocean-proxy would overwrite (not a checksum, as its own from an earlier
+  run are).
 
     ocean-proxy: warning: Deployment/x: pod annotation 'checksum/proxy' is set by the chart
     values, and ocean-proxy overwrites it with its own checksum
@@ -20,20 +21,13 @@ from typing import NamedTuple
 
 from post_renderer.errors import shown, visible
 from post_renderer.render.plan.filters.rollout import wanted_annotations
-from post_renderer.render.plan.filters.trust_mounts import VOLUME as CA_VOLUME
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
 from post_renderer.render.release.agents import recognise
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
-from post_renderer.render.stream.kube import (
-    POD_SPEC_PATHS,
-    containers,
-    env_entries,
-    get_path,
-    pod_template_path,
-)
+from post_renderer.render.stream.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
 
 INSECURE_ARG = "--insecure"
 
@@ -137,28 +131,26 @@ def _owned_by_the_chart(unit: Release, ref: KeyRef) -> bool:
 def _overwritten_annotations(workload: Resource, injection: Injection) -> list[Lint]:
     annotations = get_path(workload.document,
                            (*pod_template_path(workload.kind), "metadata", "annotations"))
-    if not isinstance(annotations, dict) or _injected_before(workload):
+    if not isinstance(annotations, dict):
         return []
     return [Lint(f"{_name(workload)}: pod annotation '{key}' is set to a value of its own, "
                  "and ocean-proxy overwrites it with its checksum",
                  f"rename your annotation: ocean-proxy sets '{key}' to restart the pods when "
                  "the proxy or the CA bundle changes")
             for key, (value, _) in wanted_annotations(injection).items()
-            if key in annotations and str(annotations[key]) != value]
+            if key in annotations and str(annotations[key]) != value
+            and not _a_checksum(str(annotations[key]))]
 
 
-def _injected_before(workload: Resource) -> bool:
-    """The pod has what an earlier run of ocean-proxy gave it (the CA volume, env read from
-    its proxy Secret), as chart values (stored in the release by the auto-update, or from
-    'ocean-proxy values') or in its own output: its checksums there are ocean-proxy's too,
-    and a new CA or proxy changes them, with no annotation of the user's to lose."""
-    volumes = get_path(workload.document, (*POD_SPEC_PATHS[workload.kind], "volumes"))
-    if isinstance(volumes, list) and any(isinstance(volume, dict) and
-                                         volume.get("name") == CA_VOLUME for volume in volumes):
-        return True
-    ours = OwnedNames(workload.name).proxy
-    return any(get_path(found.entry, ("valueFrom", "secretKeyRef", "name")) == ours
-               for found in env_entries(workload.document, workload.kind))
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _a_checksum(value: str) -> bool:
+    """A SHA-256 in hex, the form of ocean-proxy's own checksums: an earlier run's, kept in
+    the chart values (stored in the release by the auto-update, or from 'ocean-proxy values',
+    with or without a CA volume or a proxy Secret of ours) or in its own output, which a new
+    CA or proxy changes. A checksum the user set for the same purpose loses nothing."""
+    return len(value) == 64 and _HEX_DIGITS.issuperset(value)
 
 
 def _overwritten_volumes(workload: Resource, wants: PodWants) -> list[Lint]:
