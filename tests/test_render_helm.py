@@ -360,13 +360,13 @@ def test_a_ca_file_that_replaces_the_charts_ca_names_the_cas_it_drops(
     assert base64.b64decode(secret[CA_KEY]) == corp_root.pem  # the flag wins, as documented
     assert (f"ocean-proxy: warning: --ca-file replaces the CA bundle the chart renders "
             f"(Secret '{FULLNAME}-ca-bundle' key '{CA_KEY}'): '{chart_ca.subject}' from it is "
-            "no longer trusted by the pods; to keep it, add its file to --ca-file\n"
-            ) in run.stderr
+            "no longer among the CAs the pods are given (the image's own public roots stay "
+            "trusted); to keep it, add its file to --ca-file\n") in run.stderr
 
     both = helm_user.template(*flags, "--post-renderer-args", f"--ca-file={ca_file}",
                               "--post-renderer-args", f"--ca-file={chart_file}")
     assert both.returncode == 0, both.stderr
-    assert "no longer trusted" not in both.stderr
+    assert "no longer among" not in both.stderr
 
 
 def test_a_ca_without_a_proxy_is_not_said_to_give_the_job_a_proxy(helm_user, ca_file):

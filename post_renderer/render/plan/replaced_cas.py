@@ -1,7 +1,8 @@
 """What ``--ca-file`` takes away: a setting of the user's replaces what the chart rendered,
 it is not added to it, so the CA certificates of ``caBundleSecret.data`` that are not in the
-user's files leave the pods' trust, the chart's own CA Secret and ``USER_ENV_CERTIFICATES``
-included. That is said, with their names, rather than done without a word.
+user's files leave the trust ocean-proxy gives the pods, the chart's own CA Secret and
+``USER_ENV_CERTIFICATES`` included (what the image trusts by itself stays). That is said,
+with their names, rather than done without a word.
 """
 
 from typing import TYPE_CHECKING
@@ -38,7 +39,9 @@ def dropped_chart_cas(chart_ca: Setting | None, trust: TrustBundle, source: str,
     names = ", ".join(f"'{clipped(visible(cert.subject))}'" for cert in lost[:NAMED])
     more = f" and {len(lost) - NAMED} more" if len(lost) > NAMED else ""
     one = len(lost) == 1
+    # Said of the trust ocean-proxy gives, not of all the pods' trust: a public root among
+    # them (a system bundle pasted with the corporate CA) stays trusted through the image.
     return (f"{source} replaces the CA bundle the chart renders ({chart_ca.source}): "
-            f"{names}{more} from it {'is' if one else 'are'} no longer trusted by the pods; "
-            f"to keep {'it' if one else 'them'}, add {'its' if one else 'their'} file to "
-            f"{source}")
+            f"{names}{more} from it {'is' if one else 'are'} no longer among the CAs the pods "
+            f"are given (the image's own public roots stay trusted); to keep "
+            f"{'it' if one else 'them'}, add {'its' if one else 'their'} file to {source}")
