@@ -116,9 +116,9 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     name, namespace = _release_of(workload, owner or Owner())
     wanted = dict(overlay.secrets)
     shared = injection.shared_proxy_secret
-    if shared is not None and shared not in wanted and injection.proxy is not None:
-        # the full URL, for a metric exporter of another release: the ConfigMap has none now
-        wanted[shared] = {PROXY_KEY: b64(injection.proxy.value.full)}
+    if shared is not None and shared not in wanted:
+        # the full URL (none with a CA alone), for a metric exporter of another release
+        wanted[shared] = {PROXY_KEY: b64(injection.proxy.value.full if injection.proxy else "")}
     secrets = [owned_by_release(new_secret(secret, data, workload, keep=True), name, namespace)
                for secret, data in wanted.items()]
     notices = [*injection.notices]

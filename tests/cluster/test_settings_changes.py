@@ -182,11 +182,6 @@ def install_exporter_beside(controller: ControllerRelease, user: HelmUser) -> No
                     *exporter_beside_controller(controller.fullname)))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "design question: an exporter post-rendered beside the controller reads PROXY_URL from "
-    "Secret <fullname>-ocean-proxy (a required reference), which the controller's render "
-    "writes only when it has a proxy: beside a transparent proxy (a CA alone) that Secret "
-    "never exists and the exporter's pod cannot start"))
 def test_an_exporter_beside_a_transparent_proxy_can_start(user, controller):
     ok(controller.upgrade(user, *NO_URL))  # the CA alone, post-rendered first as asked
     install_exporter_beside(controller, user)
@@ -194,11 +189,6 @@ def test_an_exporter_beside_a_transparent_proxy_can_start(user, controller):
     controller.check()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "design question: once the controller's proxy is removed its render no longer writes "
-    "the kept Secret <fullname>-ocean-proxy, so the exporter beside it keeps the removed "
-    "proxy and its password, even post-rendered again; the render's 'kubectl delete "
-    "secret' hint does not name that Secret"))
 def test_an_exporter_beside_the_controller_drops_a_removed_proxy(user, controller):
     ok(controller.upgrade(user))
     install_exporter_beside(controller, user)

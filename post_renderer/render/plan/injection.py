@@ -135,7 +135,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
         else None
     proxy_secret = names.proxy if proxy and proxy.value.has_credentials else None
-    shared = shared_proxy_secret(release, configmap) if proxy else None
+    # with a CA alone (a transparent proxy) too: an exporter beside the controller reads that
+    # Secret, and must find it (blank: no proxy), and not an earlier proxy's password
+    shared = shared_proxy_secret(release, configmap) if proxy or trust is not None else None
     injection = Injection(
         proxy=proxy,
         no_proxy=no_proxy_entries(additions) if proxy or proxy_from else (),

@@ -128,16 +128,21 @@ def _fluent_bit_url(injection: Injection) -> str | None:
 def propose(context: PlanContext) -> list[Proposal]:
     release, injection = context.release, context.injection
     changes: list[Proposal] = []
-    if injection.proxy is None:
-        return changes
     keep = injection.values_shape or injection.overlay is not None
+    shared = injection.shared_proxy_secret
+    if injection.proxy is None:
+        if shared is not None:  # a CA alone: the agents that read this ConfigMap go direct
+            changes += secret_changes(release, shared, {PROXY_KEY: ""},
+                                      {FLUENT_BIT_KEY: "there is no proxy to give"},
+                                      "no proxy, for the Spot agents of other releases that "
+                                      "read this ConfigMap", keep=keep)
+        return changes
     if injection.proxy_secret:
         data = secret_data(injection)
         stale = {FLUENT_BIT_KEY: "the log-shipper reads the proxy URL as Go does"}
         changes += secret_changes(release, injection.proxy_secret, data, stale,
                                   "the proxy URL with its credentials, out of plain sight",
                                   keep=keep)
-    shared = injection.shared_proxy_secret
     if shared is not None and shared != injection.proxy_secret:
         changes += secret_changes(release, shared, {PROXY_KEY: _b64(injection.proxy.value.full)},
                                   {}, "the full proxy URL, for the Spot agents of other releases "

@@ -38,12 +38,18 @@ def test_no_proxy_holds_the_in_cluster_defaults_and_the_user_additions():
     assert {"corp.example", "10.0.0.0/8"} <= set(value)
 
 
-def test_without_a_proxy_the_filter_wants_nothing_and_proposes_nothing(corp_root):
+def test_without_a_proxy_the_pods_get_no_proxy_and_other_releases_a_blank_one(corp_root):
+    """A CA alone (a transparent proxy): no proxy variable, and the Secret beside the
+    ConfigMap that a metric exporter of another release reads holds no proxy, so that its
+    pod starts, and an earlier proxy's password is gone from it."""
     data = release(controller(), configmap())
     settings = user_settings(ca=[("ca.pem", corp_root.pem)])
 
     assert wants(data, ca=[("ca.pem", corp_root.pem)]).env == ()
-    assert proxy_env.propose(context_for(data, settings)) == []
+    [added] = proxy_env.propose(context_for(data, settings))
+    assert added.resource.kind == "Secret"
+    assert added.resource.name == "spot-ocean-kubernetes-controller-ocean-proxy"
+    assert added.resource.document["data"] == {"proxy-url": ""}
 
 
 def test_credentials_are_read_from_a_secret_never_written_as_a_value():
