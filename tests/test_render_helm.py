@@ -562,6 +562,25 @@ def test_auto_update_job_gets_proxy_ca_and_overlay_and_what_follows_is_said(helm
     assert f"kubectl delete secret -n {NAMESPACE} {FULLNAME}-ocean-proxy-values" in run.stderr
 
 
+@pytest.mark.parametrize("settings", ["proxy with a password", "plain proxy", "CA alone"])
+def test_the_delete_command_names_every_secret_helm_keeps(helm_user, ca_file, settings):
+    """Every Secret the render makes with helm's 'keep' policy outlives the release's
+    ocean-proxy, and the one 'kubectl delete secret' line the render gives must name each:
+    a plain proxy's and a CA-only release's Secret beside the ConfigMap went unnamed."""
+    proxy = {"proxy with a password": "http://svc:pw-4k2@proxy.corp:3128",
+             "plain proxy": PROXY_URL, "CA alone": ""}[settings]
+    run = helm_user.template(*VENDOR_FLAGS, "--set", f"spotinst.proxyUrl={proxy}",
+                             "--set", "caBundleSecret.create=true",
+                             "--set-file", f"caBundleSecret.data={ca_file}", *POST_RENDERER)
+
+    kept = {doc["metadata"]["name"] for doc in rendered(run).docs if doc["kind"] == "Secret"
+            and (doc["metadata"].get("annotations") or {}).get("helm.sh/resource-policy")
+            == "keep"}
+    [named] = re.findall(rf"'kubectl delete secret -n {NAMESPACE} ([^']+)'", run.stderr)
+    assert f"{FULLNAME}-ocean-proxy" in kept
+    assert set(named.split()) == kept
+
+
 def test_auto_update_refuse_policy_fails_the_release_while_auto_update_is_on(helm_user):
     refused = helm_user.template(*PROXY_FLAGS, *POST_RENDERER,
                             "--post-renderer-args", "--auto-update=refuse")

@@ -214,8 +214,9 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     if user.auto_update.value != "inject" or reason is not None:
         return injection, _auto_update_warning(user, chart, injection, reason)
     secret = names.values
-    kept = [name for name in (secret, injection.proxy_secret,
-                              injection.trust and names.ca) if name]
+    kept = list(dict.fromkeys(name for name in (secret, injection.proxy_secret,
+                                                injection.shared_proxy_secret,
+                                                injection.trust and names.ca) if name))
     namespace = release.workloads[0].namespace or "<namespace>"
     strict = (f"fails that upgrade before anything is applied ({user.strict_source})"
               if user.strict else
