@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from . import certs
 from .conftest import FIXTURE_CHART, REPO, Run, run_command
 from .plugin_harness import (
     SYSTEM_PATH,
@@ -177,6 +178,17 @@ class TestEveryManifestInOneHelm:
                                 "ocean-proxy-post-renderer",
                                 "--post-renderer-args", "--proxy-url http://proxy.example:3128")
         assert setting in ok(rendered).text
+
+    def test_a_quoted_value_with_spaces_in_one_post_renderer_argument_is_one_value(
+            self, one_helm: OneHelm, tmp_path: Path) -> None:
+        """The README's '--post-renderer-args "--ca-file 'my ca.pem'"': the quotes keep the
+        file name whole, as a shell reads them, on both majors."""
+        ca_file = tmp_path / "my ca.pem"
+        ca_file.write_bytes(certs.root("Corp Proxy Root CA").pem)
+        rendered = one_helm.run("template", "r", FIXTURE_CHART, "--post-renderer",
+                                "ocean-proxy-post-renderer",
+                                "--post-renderer-args", f"--ca-file '{ca_file}'")
+        assert "name: ocean-proxy-ca" in ok(rendered).text
 
     def test_a_misspelt_post_renderer_flag_is_named_and_its_value_kept_secret(
             self, one_helm: OneHelm, chart: Path) -> None:
