@@ -190,6 +190,20 @@ class TestEveryManifestInOneHelm:
                                 "--post-renderer-args", f"--ca-file '{ca_file}'")
         assert "name: ocean-proxy-ca" in ok(rendered).text
 
+    def test_helm_keeps_namespace_for_itself_as_the_readme_says(
+            self, one_helm: OneHelm, tmp_path: Path) -> None:
+        """'helm ocean-proxy values --namespace NS' never reaches ocean-proxy: the Secrets go
+        to the namespace the manifests were rendered for (README, "Commands")."""
+        manifests = tmp_path / "manifests.yaml"
+        manifests.write_bytes(ok(one_helm.run(
+            "template", "r", FIXTURE_CHART, "--namespace", "rendered-ns",
+            "--set", "spotinst.proxyUrl=http://proxy.example:3128")).stdout)
+        secrets = tmp_path / "secrets.yaml"
+        ok(one_helm.run("ocean-proxy", "values", "-f", manifests, "--secrets", secrets,
+                        "--namespace", "given-ns"))
+        text = secrets.read_text()
+        assert "namespace: rendered-ns" in text and "given-ns" not in text
+
     def test_a_misspelt_post_renderer_flag_is_named_and_its_value_kept_secret(
             self, one_helm: OneHelm, chart: Path) -> None:
         run = one_helm.run("template", "r", chart, "--post-renderer", "ocean-proxy-post-renderer",
