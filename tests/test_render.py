@@ -266,6 +266,21 @@ def test_a_configmap_that_held_no_proxy_is_not_said_to_lose_it(helm_render, prox
         in run.stderr
 
 
+def test_a_strict_refusal_says_only_why_not_what_the_render_would_have_done(
+        helm_render, corp_root, tmp_path):
+    """--strict with a lint: nothing is written, so the notes about the output (the blanked
+    ConfigMap key, what the auto-update Job gets) would describe a render that did not
+    happen; the run says the error and its hint, and nothing else."""
+    manifests = helm_render(*PROXY_FLAGS, "--set", "spotinst.insecureSkipTLSVerify=true",
+                            "--set", "caBundleSecret.create=true", "--set-file",
+                            f"caBundleSecret.data={write(tmp_path, 'ca.pem', corp_root.pem)}")
+    run = ocean_proxy("render", "--strict", stdin=manifests)
+    assert run.returncode == 1 and run.stdout == b""
+    lines = run.stderr.splitlines()
+    assert [line.split(":", 2)[1] for line in lines] == [" error", " hint"], run.stderr
+    assert "--insecure (spotinst.insecureSkipTLSVerify=true) next to a CA bundle" in lines[0]
+
+
 def test_plan_prints_rfc6902_patches_that_the_output_applies(helm_render):
     import jsonpatch
 
