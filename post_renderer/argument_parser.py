@@ -140,7 +140,8 @@ class Parser(argparse.ArgumentParser):
         value = _unquoted(rest.strip())
         if not re.search(r"\s", value):
             return [flag, *self.read_arguments([value])]
-        return self._read_argument(flag) + self.read_arguments(_shell_words(value, flag))
+        # split as written: its quotes keep a value with spaces ('my ca.pem') whole
+        return self._read_argument(flag) + self.read_arguments(_shell_words(rest.strip(), flag))
 
     def _comma_joined(self, value: str) -> str | None:
         """A flag of ours after a comma in a value ("--proxy-url=URL,--no-proxy=.corp"): no

@@ -116,3 +116,21 @@ def test_name_constraints_are_judged_for_the_spot_api_and_the_auto_updates_chart
     assert limited["verdict"] == "warning"
     assert any("charts.spot.io" in w and "auto-update" in w for w in limited["warnings"])
     assert verdicts["CN=Spot Names Root CA"]["verdict"] == "ok"
+
+
+def test_the_summary_counts_the_server_certificate_of_pasted_openssl_output(tmp_path):
+    """Pasted 'openssl s_client -showcerts' output holds the server's own certificate, which
+    is skipped: the summary adds up to the total it names."""
+    root = certs.root("Corp Root CA")
+    inter = certs.intermediate(root)
+    chain = [certs.leaf(inter), inter, root]
+    lines = [b"CONNECTED(00000003)", b"---", b"Certificate chain"]
+    for depth, issued in enumerate(chain):
+        lines += [f" {depth} s:{issued.subject}".encode(), issued.pem.rstrip(b"\n")]
+    path = tmp_path / "pasted.txt"
+    path.write_bytes(b"\n".join([*lines, b"---", b"Server certificate", b"DONE", b""]))
+    run = ocean_proxy("check-bundle", path)
+    assert run.returncode == 0, run.stderr
+    assert f"{path}: certificate 1: skipped" in run.text
+    assert run.text.endswith(
+        "3 certificate(s): 2 ok, 0 with warnings, 0 left out, 0 refused, 1 skipped\n")

@@ -143,6 +143,14 @@ def test_one_argument_with_several_flags_is_read_as_a_shell_would() -> None:
     assert (args.ca_file, args.no_proxy, args.explain) == (["my ca.pem"], [".corp"], True)
 
 
+def test_one_argument_with_a_flag_and_its_quoted_value_with_spaces_keeps_the_value_whole(
+        ) -> None:
+    """The README's spelling: '--post-renderer-args "--ca-file 'my ca.pem'"'."""
+    assert _parse("--ca-file 'my ca.pem'", post_renderer=True).ca_file == ["my ca.pem"]
+    assert _parse("render", '--ca-file "my ca.pem"').ca_file == ["my ca.pem"]
+    assert _parse("render", "--ca-file \"it's my.pem\"").ca_file == ["it's my.pem"]
+
+
 def test_one_argument_with_a_quote_in_its_single_value_keeps_the_value_as_written() -> None:
     assert _parse("verify", f"--proxy {PROXY_URL}").proxy_url == PROXY_URL
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from . import certs
 from .conftest import FIXTURE_CHART, REPO, Run, run_command
 from .plugin_harness import (
     SYSTEM_PATH,
@@ -177,6 +178,31 @@ class TestEveryManifestInOneHelm:
                                 "ocean-proxy-post-renderer",
                                 "--post-renderer-args", "--proxy-url http://proxy.example:3128")
         assert setting in ok(rendered).text
+
+    def test_a_quoted_value_with_spaces_in_one_post_renderer_argument_is_one_value(
+            self, one_helm: OneHelm, tmp_path: Path) -> None:
+        """The README's '--post-renderer-args "--ca-file 'my ca.pem'"': the quotes keep the
+        file name whole, as a shell reads them, on both majors."""
+        ca_file = tmp_path / "my ca.pem"
+        ca_file.write_bytes(certs.root("Corp Proxy Root CA").pem)
+        rendered = one_helm.run("template", "r", FIXTURE_CHART, "--post-renderer",
+                                "ocean-proxy-post-renderer",
+                                "--post-renderer-args", f"--ca-file '{ca_file}'")
+        assert "name: ocean-proxy-ca" in ok(rendered).text
+
+    def test_helm_keeps_namespace_for_itself_as_the_readme_says(
+            self, one_helm: OneHelm, tmp_path: Path) -> None:
+        """'helm ocean-proxy values --namespace NS' never reaches ocean-proxy: the Secrets go
+        to the namespace the manifests were rendered for (README, "Commands")."""
+        manifests = tmp_path / "manifests.yaml"
+        manifests.write_bytes(ok(one_helm.run(
+            "template", "r", FIXTURE_CHART, "--namespace", "rendered-ns",
+            "--set", "spotinst.proxyUrl=http://proxy.example:3128")).stdout)
+        secrets = tmp_path / "secrets.yaml"
+        ok(one_helm.run("ocean-proxy", "values", "-f", manifests, "--secrets", secrets,
+                        "--namespace", "given-ns"))
+        text = secrets.read_text()
+        assert "namespace: rendered-ns" in text and "given-ns" not in text
 
     def test_a_misspelt_post_renderer_flag_is_named_and_its_value_kept_secret(
             self, one_helm: OneHelm, chart: Path) -> None:

@@ -11,7 +11,15 @@ import pytest
 from ruamel.yaml import YAML
 
 from . import certs
-from .chart_render import FULLNAME, NAMESPACE, PROXY_FLAGS, RELEASE, VENDOR_FLAGS, parse
+from .chart_render import (
+    FULLNAME,
+    NAMESPACE,
+    PROXY_FLAGS,
+    PROXY_URL,
+    RELEASE,
+    VENDOR_FLAGS,
+    parse,
+)
 from .conftest import FIXTURE_CHART, clean_env, ocean_proxy, run_command, tool
 
 CA_ANNOTATION = "checksum/ca-bundle"
@@ -231,6 +239,46 @@ def test_explain_says_what_changes_and_why_on_stderr(helm_render):
     assert "replace /data/proxy-url = \"\"  # blank, as the chart's values leave it" in run.stderr
     assert "# in-cluster traffic" in run.stderr
     assert run.stdout.startswith(b"---\n# Source:")
+
+
+def test_a_proxy_taken_from_the_configmap_is_said_to_be_blanked_there(helm_render):
+    """Other releases' agents (the metric exporter) read the chart's ConfigMap: the render
+    says it took the URL they read out of it, and where the full URL is now."""
+    run = render(helm_render(*PROXY_FLAGS))
+    assert parse(run.stdout.decode()).config()["proxy-url"] == ""
+    assert f"ConfigMap '{FULLNAME}' key 'proxy-url' is now blank" in run.stderr
+    assert f"the full URL is in Secret '{FULLNAME}-ocean-proxy'" in run.stderr
+
+
+@pytest.mark.parametrize("proxy", [PROXY_URL, "http://svc:p%40ss@proxy.corp:3128"])
+def test_a_configmap_that_held_no_proxy_is_not_said_to_lose_it(helm_render, proxy):
+    """The proxy from --proxy-url, the chart's ConfigMap without one: nothing was blanked or
+    stripped there, and an agent of another release that reads it had no proxy before either.
+    The render says so, and where that agent finds the URL once post-rendered."""
+    run = render(helm_render(*VENDOR_FLAGS), "--proxy-url", proxy)
+    assert "proxy-url" not in parse(run.stdout.decode()).config()
+    assert "is now blank" not in run.stderr
+    assert "without its credentials" not in run.stderr
+    assert "warning" not in run.stderr
+    assert (f"ConfigMap '{FULLNAME}' holds no proxy URL (the proxy comes from --proxy-url)"
+            in run.stderr)
+    assert f"from Secret '{FULLNAME}-ocean-proxy' once its release is post-rendered" \
+        in run.stderr
+
+
+def test_a_strict_refusal_says_only_why_not_what_the_render_would_have_done(
+        helm_render, corp_root, tmp_path):
+    """--strict with a lint: nothing is written, so the notes about the output (the blanked
+    ConfigMap key, what the auto-update Job gets) would describe a render that did not
+    happen; the run says the error and its hint, and nothing else."""
+    manifests = helm_render(*PROXY_FLAGS, "--set", "spotinst.insecureSkipTLSVerify=true",
+                            "--set", "caBundleSecret.create=true", "--set-file",
+                            f"caBundleSecret.data={write(tmp_path, 'ca.pem', corp_root.pem)}")
+    run = ocean_proxy("render", "--strict", stdin=manifests)
+    assert run.returncode == 1 and run.stdout == b""
+    lines = run.stderr.splitlines()
+    assert [line.split(":", 2)[1] for line in lines] == [" error", " hint"], run.stderr
+    assert "--insecure (spotinst.insecureSkipTLSVerify=true) next to a CA bundle" in lines[0]
 
 
 def test_plan_prints_rfc6902_patches_that_the_output_applies(helm_render):

@@ -137,6 +137,32 @@ def test_an_unsigned_tarball_is_refused_without_verify_false(
     ok(helm(helm4, "plugin", "install", "--verify=false", unsigned, env=user))
 
 
+def test_without_keyring_helm4_reads_the_key_gpg_imported_into_its_keybox(
+        helm4: Path, signed: Path, user: dict[str, str]) -> None:
+    """The README's "Without --keyring": Helm 4 falls back to GnuPG 2's ~/.gnupg/pubring.kbx.
+    The empty one that Quick start's 'gpg --show-keys' leaves is refused, naming it; once
+    'gpg --import' put the release key there, the tarball installs verified."""
+    tarball = signed / HELM4_TARBALLS[1]
+    gpg = ["gpg", "--batch", "--quiet"]
+    user = {name: value for name, value in user.items() if name != "GNUPGHOME"}  # ~/.gnupg
+    Path(user["HOME"]).mkdir(parents=True, exist_ok=True)
+    try:
+        ok(run_command([*gpg, "--show-keys", signed / PUBLIC_KEY], env=user))
+        refused = helm(helm4, "plugin", "install", tarball, env=user)
+        assert refused.returncode != 0
+        assert "plugin verification failed" in refused.stderr
+        assert "/.gnupg/pubring.kbx: keybox contains no OpenPGP keys" in refused.stderr
+        assert "ocean-proxy" not in _installed(helm4, user)
+
+        ok(run_command([*gpg, "--import", signed / PUBLIC_KEY], env=user))
+        run = ok(helm(helm4, "plugin", "install", tarball, env=user))
+    finally:  # gpg may have started an agent for this home: stop it
+        run_command(["gpgconf", "--kill", "all"], env=user)
+    assert verified_installs(run) == 1
+    assert any(line.split()[0] == "ocean-proxy-post-renderer" and "signed" in line.split()
+               for line in _installed(helm4, user).splitlines()[1:])
+
+
 @pytest.mark.parametrize("keyring", ["public", "missing"])
 def test_make_dist_with_a_keyring_it_cannot_sign_with_builds_nothing(
         signed_release: SignedRelease, tmp_path: Path, keyring: str) -> None:

@@ -84,6 +84,7 @@ def _as_text(report: BundleReport) -> list[str]:
     counts = _counts(report)
     lines.append(f"{counts['total']} certificate(s): {counts['ok']} ok, {counts['warning']} "
                  f"with warnings, {counts['left_out']} left out, {counts['refused']} refused"
+                 + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
                  + (f"; {len(report.problems)} block(s) refused" if report.problems else ""))
     return lines
 

@@ -49,12 +49,13 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     for notice in facts.notices:
         said.notice(notice)
     result = post_render(data, user, facts=facts)
+    strict = user.strict_source if user.strict else None
     first = len(said.messages)  # what the run did is said first, and then its notes
-    for notice in result.notices:
-        said.notice(notice)
+    for notice in result.notices if not (strict and result.lints) else ():
+        said.notice(notice)  # a refused render did none of what they tell
     for warning in result.warnings:
         said.warning(warning)
-    _say_lints(result.lints, strict=user.strict_source if user.strict else None, said=said)
+    _say_lints(result.lints, strict=strict, said=said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
         return

@@ -14,9 +14,8 @@ from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, no_ca_notice, why_not
 from post_renderer.render.plan.replaced_cas import dropped_chart_cas
 from post_renderer.render.plan.shared_proxy import (
-    blanked_warning,
+    configmap_message,
     contract_notice,
-    credentials_removed_warning,
     proxy_of_another_release,
     shared_proxy_secret,
     unrendered_own_proxy,
@@ -156,13 +155,13 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if not injection.empty:
         injection = _values_shape(injection, release, names)
     if shared is not None and proxy is not None and configmap is not None:
-        if injection.chart_proxy_key == configmap and proxy.value.has_credentials:
-            warnings.append(blanked_warning(configmap, shared))
-        elif injection.chart_proxy_key == configmap:  # an exporter without a password: said
-            injection = injection._replace(notices=(*injection.notices,
-                                                    blanked_warning(configmap, shared)))
-        elif proxy.value.has_credentials:
-            warnings.append(credentials_removed_warning(configmap, shared))
+        said = configmap_message(release, configmap, shared, source=proxy.source,
+                                 blanked=injection.chart_proxy_key == configmap,
+                                 credentials=proxy.value.has_credentials)
+        if said is not None and said[1]:
+            warnings.append(said[0])
+        elif said is not None:
+            injection = injection._replace(notices=(*injection.notices, said[0]))
     if chart.auto_update_jobs and not injection.empty:
         injection, message = _auto_update(user, chart, injection, release, names)
         if injection.overlay_secret is not None:  # every auto-update keeps it: a notice

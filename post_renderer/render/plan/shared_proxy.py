@@ -71,6 +71,29 @@ def shared_proxy_secret(release: Release, configmap: KeyRef | None) -> str | Non
     return OwnedNames.shared_proxy(configmap.name)
 
 
+def configmap_message(release: Release, configmap: KeyRef, shared: str, *, blanked: bool,
+                      credentials: bool, source: str) -> tuple[str, bool] | None:
+    """What the controller's render says about the ConfigMap that other releases' agents
+    read, and whether it is a warning: only a URL the ConfigMap held can be taken from them."""
+    if not blanked and not credentials:
+        return None
+    rendered = release.get("ConfigMap", configmap.name)
+    held = get_path(rendered.document, ("data", configmap.key)) if rendered else None
+    if not isinstance(held, str) or not held:  # their agent had no proxy from it before either
+        return no_proxy_in_configmap_notice(configmap, shared, source), False
+    if blanked:
+        return blanked_warning(configmap, shared), credentials  # without a password: said
+    return credentials_removed_warning(configmap, shared), True
+
+
+def no_proxy_in_configmap_notice(configmap: KeyRef, shared: str, source: str) -> str:
+    return (f"ConfigMap '{configmap.name}' holds no proxy URL (the proxy comes from {source}): "
+            "a Spot agent of another release that reads it, such as ocean-metric-exporter "
+            f"(PROXY_URL), gets the full URL from Secret '{shared}' once its release is "
+            "post-rendered too: helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
+            "--post-renderer ocean-proxy-post-renderer")
+
+
 def credentials_removed_warning(configmap: KeyRef, shared: str) -> str:
     return (f"ConfigMap '{configmap.name}' key '{configmap.key}' now holds the proxy URL "
             f"without its credentials (the full URL is in Secret '{shared}'): a Spot agent of "
