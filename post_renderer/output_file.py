@@ -89,10 +89,10 @@ def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE)
     status = place.status
     if status is not None and stat.S_ISDIR(status.st_mode):
         raise OutputError(f"cannot write {clipped(path)}: it is a directory",
-                          hint="name a file, e.g. -o ca.pem")
+                          hint="name a file in it, or another file, not the directory")
     if status is not None and stat.S_ISSOCK(status.st_mode) and not place.own_stream:
         raise OutputError(f"cannot write {clipped(path)}: it is a socket",
-                          hint="name a file, e.g. -o ca.pem")
+                          hint="name a regular file instead")
     if place.own_stream or (status is not None and not stat.S_ISREG(status.st_mode)):
         return PendingFile(path, place.target, data, None)
     directory = os.path.dirname(place.target)

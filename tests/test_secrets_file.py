@@ -149,6 +149,8 @@ def test_a_folder_another_user_owns_at_the_path_is_refused_as_a_folder(manifests
     run = values(manifests, shared_tmp.parent / "home")
 
     assert_refused(run, "it is a directory")
+    # values has no -o: the hint speaks of the path given, not of discover-ca's flag
+    assert "-o " not in run.stderr.splitlines()[-1], run.stderr
 
 
 def test_a_link_another_user_made_on_the_way_to_the_folder_is_refused(manifests, shared_tmp):

@@ -77,7 +77,13 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                    owner: Owner | None = None) -> ValuesResult:
     """Rendered manifests and settings in; the values file and its Secrets out."""
     from post_renderer.render.lints import two_rendered_proxies
-    from post_renderer.render.overlay.values import b64, merge_user_values, why_not
+    from post_renderer.render.overlay.values import (
+        CHART_NAME,
+        b64,
+        merge_user_values,
+        other_chart,
+        why_not,
+    )
     from post_renderer.render.plan.injection import resolve_injection
     from post_renderer.render.plan.overlay_input import overlay_for
     from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
@@ -91,6 +97,13 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
             "no Ocean controller in the manifests (no Deployment of chart "
             "ocean-kubernetes-controller)",
             hint="pipe 'helm template' of the ocean-kubernetes-controller chart into it")
+    other = other_chart(release)
+    if other is not None:
+        raise TargetError(
+            f"the manifests are {other}, not chart {CHART_NAME}: 'ocean-proxy values' "
+            "writes the controller chart's values only",
+            hint="post-render that release instead (--post-renderer "
+                 "ocean-proxy-post-renderer): its chart has no values for the proxy and the CA")
     reason = why_not(release)
     if reason is not None:
         raise OverlayError(f"cannot write the injection as chart values: {reason}",

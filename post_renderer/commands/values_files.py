@@ -46,8 +46,29 @@ def read_user_values(paths: list[str]) -> list[dict[str, Any]]:
             _check(values, key_path, name, dict, "a mapping", copied=key_path != ("logShipping",))
         for key_path in LIST_PATHS:
             _check(values, key_path, name, list, "a list")
+        _check_not_ours(values, name)
         loaded.append(values)
     return loaded
+
+
+def _check_not_ours(values: dict[str, Any], name: str) -> None:
+    """A values file ocean-proxy wrote is not the user's: its entries would be copied as theirs,
+    so the previous CA's mounts (of keys the new CA Secret no longer has) and proxy variables
+    would stay beside the new ones."""
+    from post_renderer.render.plan.filters.rollout import CA_ANNOTATION, PROXY_ANNOTATION
+    from post_renderer.render.plan.filters.trust_mounts import VOLUME
+
+    annotations = values.get("podAnnotations")
+    marks = [f"pod annotation '{key}'" for key in (CA_ANNOTATION, PROXY_ANNOTATION)
+             if isinstance(annotations, dict) and key in annotations]
+    volumes = values.get("extraVolumes")
+    if isinstance(volumes, list) and any(isinstance(entry, dict) and entry.get("name") == VOLUME
+                                         for entry in volumes):
+        marks.append(f"volume '{VOLUME}'")
+    if marks:
+        raise ConfigError(f"{name} holds ocean-proxy's own values ({marks[0]}), not only yours",
+                          hint="give --values only your own values files: the new output "
+                               "replaces the previous ocean-proxy values file")
 
 
 def _documents(path: str, name: str) -> list[Any]:

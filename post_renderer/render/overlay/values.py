@@ -68,6 +68,21 @@ def chart_version(release: Release) -> tuple[int, int, int] | None:
     return None
 
 
+def other_chart(release: Release) -> str | None:
+    """What the workloads are when none is the controller (a metric exporter's chart, a
+    network client's DaemonSet): another chart, whose values are not the controller's. None
+    when a workload runs the controller container or carries the controller chart's label."""
+    shown = []
+    for workload in release.workloads:
+        label = get_path(workload.document, ("metadata", "labels", "helm.sh/chart"))
+        if isinstance(label, str) and label.startswith(f"{CHART_NAME}-"):
+            return None
+        if any(c.get("name") == CONTROLLER_CONTAINER for c in _containers(workload)):
+            return None
+        shown.append(label if isinstance(label, str) else f"{workload.kind} {workload.name}")
+    return f"{shown[0]}" if shown else None
+
+
 def why_not(release: Release) -> str | None:
     """Why this release cannot carry an overlay, or None when it can.
 

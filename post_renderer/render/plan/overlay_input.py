@@ -27,7 +27,12 @@ def overlay_for(injection: Injection, release: Release) -> Overlay:
     wants = pod_wants(injection)
 
     def env_for(container: dict[str, YamlNode]) -> list[dict[str, YamlNode]]:
-        return [dict(w.desired(None)) for w in wants.env_for(container)]
+        # built from the rendered entry, as the post-renderer does: the user's own
+        # SSL_CERT_DIR keeps its directories, which the values would otherwise replace
+        env = container.get("env")
+        rendered = {e.get("name"): e for e in env if isinstance(e, dict)} \
+            if isinstance(env, list) else {}
+        return [dict(w.desired(rendered.get(w.key))) for w in wants.env_for(container)]
 
     trust = injection.trust
     proxy_secret = None

@@ -1,0 +1,42 @@
+"""A user's own ``SSL_CERT_DIR`` on the values route, as the post-renderer treats it.
+
+The post-renderer builds the pod's ``SSL_CERT_DIR`` from the one the chart rendered: the
+user's directories stay and ocean-proxy's CA directory is added after them. The values route
+must store the same pod template: the user's ``extraEnv`` (and ``logShipping.extraEnv``) entry
+of that name is replaced by the values file's, so that entry must carry the user's
+directories too, or their own CAs stop being trusted. Real helm 3 and 4, certificates from
+cryptography (``net_pki``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .test_values_route import Routes, meaning, pod
+
+OWN_DIRS = "/corp/certs:/etc/ssl/certs"
+
+
+def own_values() -> dict:
+    env = [{"name": "SSL_CERT_DIR", "value": OWN_DIRS}]
+    return {"spotinst": {"account": "act-123", "clusterIdentifier": "c-1", "token": "TOKEN"},
+            "extraEnv": env, "logShipping": {"extraEnv": env}}
+
+
+@pytest.mark.parametrize("helm_name", ["helm3", "helm4"])
+def test_the_users_own_cert_dirs_stay_on_the_values_route(
+        request, helm_name, net_pki, tmp_path):
+    helm: Path = request.getfixturevalue(helm_name)
+    routes = Routes(helm, tmp_path, own_values(),
+                    ["--proxy-url=http://proxy.corp.example:3128",
+                     f"--ca-file={net_pki.corp_root_file}"])
+
+    docs, _ = routes.with_values(routes.values_route())
+
+    template = pod(docs)
+    assert meaning(template) == meaning(pod(routes.post_rendered()))
+    for container in template["spec"]["containers"]:
+        [cert_dir] = [e["value"] for e in container["env"] if e["name"] == "SSL_CERT_DIR"]
+        assert cert_dir == f"{OWN_DIRS}:/etc/ocean-proxy/ca", container["name"]
