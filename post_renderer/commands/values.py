@@ -38,6 +38,7 @@ from post_renderer.errors import (
 from post_renderer.render.release.settings import UserSettings, config_file
 
 if TYPE_CHECKING:
+    from post_renderer.render.plan.injection import Injection
     from post_renderer.render.release.release import Release
 
 RELEASE_LABEL = "app.kubernetes.io/instance"
@@ -132,14 +133,21 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                        "spotinst.proxyUrl=... on its command line beats every values file, "
                        "and the chart would then render NO_PROXY twice")
     if chart.auto_update_jobs:
-        notices.append("the chart's auto-update Job has no proxy of its own: after an upgrade "
-                       "with these values, automatic upgrades stop at 'helm repo add' and "
-                       "change nothing; the post-renderer gives the Job the proxy")
+        notices.append(_auto_update_notice(injection))
     replaced = [f"{lint.message}; {lint.hint}"
                 for lint in two_rendered_proxies(workload, chart, injection)]
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
                         tuple(notices), (*injection.warnings, *replaced))
+
+
+def _auto_update_notice(injection: "Injection") -> str:
+    """What the Job lacks: chart values reach the pods, never the Job's own container. With a
+    CA alone (a transparent proxy) it reaches charts.spot.io, and fails there on the CA."""
+    lacks = "proxy" if injection.proxy is not None else "CA"
+    return (f"the chart's auto-update Job has no {lacks} of its own: after an upgrade with "
+            "these values, automatic upgrades stop at 'helm repo add' and change nothing; "
+            f"the post-renderer gives the Job the {lacks}")
 
 
 def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
