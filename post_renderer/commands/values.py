@@ -99,16 +99,17 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                                 "later")
     _check_not_rendered_with_ours(release)
     chart = read_chart_settings(release)
-    if chart.auto_update_jobs and user.auto_update.value == "refuse":
-        raise AutoUpdateError(
-            "the release's auto-update Job is on, and chart values give it no proxy "
-            f"(auto-update policy 'refuse' from {user.auto_update.source})",
-            hint="add --set spotinst.disableAutoUpdate=true, or use the post-renderer, which "
-                 "gives the Job the proxy")
     injection = resolve_injection(user, chart._replace(auto_update_jobs=()), release)
     if injection.empty:
         raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
                            "to write", hint="pass --proxy-url and/or --ca-file")
+    if chart.auto_update_jobs and user.auto_update.value == "refuse":
+        lacks = _job_lacks(injection)  # what the Job needs, known once the settings are read
+        raise AutoUpdateError(
+            f"the release's auto-update Job is on, and chart values give it no {lacks} "
+            f"(auto-update policy 'refuse' from {user.auto_update.source})",
+            hint="add --set spotinst.disableAutoUpdate=true, or use the post-renderer, which "
+                 f"gives the Job the {lacks}")
     overlay = overlay_for(injection, release)
     values = overlay.values
     for given in user_values:
@@ -141,10 +142,14 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                         tuple(notices), (*injection.warnings, *replaced))
 
 
-def _auto_update_notice(injection: "Injection") -> str:
+def _job_lacks(injection: "Injection") -> str:
     """What the Job lacks: chart values reach the pods, never the Job's own container. With a
     CA alone (a transparent proxy) it reaches charts.spot.io, and fails there on the CA."""
-    lacks = "proxy" if injection.proxy is not None else "CA"
+    return "proxy" if injection.proxy is not None else "CA"
+
+
+def _auto_update_notice(injection: "Injection") -> str:
+    lacks = _job_lacks(injection)
     return (f"the chart's auto-update Job has no {lacks} of its own: after an upgrade with "
             "these values, automatic upgrades stop at 'helm repo add' and change nothing; "
             f"the post-renderer gives the Job the {lacks}")
