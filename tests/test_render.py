@@ -266,12 +266,15 @@ def test_a_configmap_that_held_no_proxy_is_not_said_to_lose_it(helm_render, prox
         in run.stderr
 
 
+@pytest.mark.parametrize("proxy", [PROXY_URL, "http://svc:p%40ss@proxy.corp:3128"])
 def test_a_strict_refusal_says_only_why_not_what_the_render_would_have_done(
-        helm_render, corp_root, tmp_path):
+        helm_render, corp_root, tmp_path, proxy):
     """--strict with a lint: nothing is written, so the notes about the output (the blanked
     ConfigMap key, what the auto-update Job gets) would describe a render that did not
-    happen; the run says the error and its hint, and nothing else."""
-    manifests = helm_render(*PROXY_FLAGS, "--set", "spotinst.insecureSkipTLSVerify=true",
+    happen; the run says the error and its hint, and nothing else. With a password the
+    blanked key is said as a warning, not a notice: it did not happen either."""
+    manifests = helm_render(*VENDOR_FLAGS, "--set", f"spotinst.proxyUrl={proxy}",
+                            "--set", "spotinst.insecureSkipTLSVerify=true",
                             "--set", "caBundleSecret.create=true", "--set-file",
                             f"caBundleSecret.data={write(tmp_path, 'ca.pem', corp_root.pem)}")
     run = ocean_proxy("render", "--strict", stdin=manifests)

@@ -584,6 +584,27 @@ def test_the_delete_command_names_every_secret_helm_keeps(helm_user, ca_file, se
     assert set(named.split()) == kept
 
 
+@pytest.mark.parametrize("settings", ["plain proxy", "CA alone"])
+def test_without_auto_update_the_delete_command_still_names_every_secret_helm_keeps(
+        helm_user, ca_file, settings):
+    """With spotinst.disableAutoUpdate=true there is no auto-update notice, yet the Secrets
+    helm keeps (the one beside the ConfigMap, the CA the pods mount) outlive ocean-proxy all
+    the same: the render names them in a 'kubectl delete secret' line of its own."""
+    proxy = {"plain proxy": PROXY_URL, "CA alone": ""}[settings]
+    run = helm_user.template(*VENDOR_FLAGS, "--set", f"spotinst.proxyUrl={proxy}",
+                             "--set", "spotinst.disableAutoUpdate=true",
+                             "--set", "caBundleSecret.create=true",
+                             "--set-file", f"caBundleSecret.data={ca_file}", *POST_RENDERER)
+
+    assert run.returncode == 0, run.stderr
+    kept = {doc["metadata"]["name"] for doc in rendered(run).docs if doc["kind"] == "Secret"
+            and (doc["metadata"].get("annotations") or {}).get("helm.sh/resource-policy")
+            == "keep"}
+    named = re.findall(rf"'kubectl delete secret -n {NAMESPACE} ([^']+)'", run.stderr)
+    assert {f"{FULLNAME}-ocean-proxy", f"{FULLNAME}-ocean-proxy-ca"} <= kept
+    assert len(named) == 1 and set(named[0].split()) == kept
+
+
 def test_auto_update_refuse_policy_fails_the_release_while_auto_update_is_on(helm_user):
     refused = helm_user.template(*PROXY_FLAGS, *POST_RENDERER,
                             "--post-renderer-args", "--auto-update=refuse")

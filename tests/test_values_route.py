@@ -500,3 +500,22 @@ def test_values_refuse_the_auto_update_job_while_it_is_on(helm3, net_pki, tmp_pa
                  sets=("spotinst.disableAutoUpdate=true",))
     run = off.values_route("--auto-update=refuse")
     assert run.returncode == 0 and "auto-update Job has no proxy" not in run.stderr
+
+
+def test_with_a_ca_alone_the_auto_update_messages_name_the_ca_the_job_lacks(
+        helm3, net_pki, tmp_path):
+    """Behind a transparent proxy (a CA alone) the Job needs no proxy: it reaches
+    charts.spot.io and fails there on the CA, which chart values never give it."""
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file, zero_config=False),
+                    [f"--ca-file={net_pki.corp_root_file}"])
+
+    run = routes.values_route()
+
+    assert run.returncode == 0, run.stderr
+    assert "auto-update Job has no CA of its own" in run.stderr
+    assert "the post-renderer gives the Job the CA" in run.stderr
+    assert "no proxy" not in run.stderr
+    refused = routes.values_route("--auto-update=refuse")
+    assert refused.returncode != 0 and refused.stdout == b""
+    assert "chart values give it no CA (auto-update policy 'refuse'" in refused.stderr
+    assert "which gives the Job the CA" in refused.stderr

@@ -51,9 +51,10 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     result = post_render(data, user, facts=facts)
     strict = user.strict_source if user.strict else None
     first = len(said.messages)  # what the run did is said first, and then its notes
-    for notice in result.notices if not (strict and result.lints) else ():
-        said.notice(notice)  # a refused render did none of what they tell
-    for warning in result.warnings:
+    refused = bool(strict and result.lints)  # a refused render did none of what they tell:
+    for notice in result.notices if not refused else ():  # the ConfigMap blanked, say, a
+        said.notice(notice)  # notice without a password and a warning with one
+    for warning in result.warnings if not refused else ():
         said.warning(warning)
     _say_lints(result.lints, strict=strict, said=said)
     if result.plan is None:

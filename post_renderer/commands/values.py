@@ -38,6 +38,7 @@ from post_renderer.errors import (
 from post_renderer.render.release.settings import UserSettings, config_file
 
 if TYPE_CHECKING:
+    from post_renderer.render.plan.injection import Injection
     from post_renderer.render.release.release import Release
 
 RELEASE_LABEL = "app.kubernetes.io/instance"
@@ -111,16 +112,17 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                                 "later")
     _check_not_rendered_with_ours(release)
     chart = read_chart_settings(release)
-    if chart.auto_update_jobs and user.auto_update.value == "refuse":
-        raise AutoUpdateError(
-            "the release's auto-update Job is on, and chart values give it no proxy "
-            f"(auto-update policy 'refuse' from {user.auto_update.source})",
-            hint="add --set spotinst.disableAutoUpdate=true, or use the post-renderer, which "
-                 "gives the Job the proxy")
     injection = resolve_injection(user, chart._replace(auto_update_jobs=()), release)
     if injection.empty:
         raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
                            "to write", hint="pass --proxy-url and/or --ca-file")
+    if chart.auto_update_jobs and user.auto_update.value == "refuse":
+        lacks = _job_lacks(injection)  # what the Job needs, known once the settings are read
+        raise AutoUpdateError(
+            f"the release's auto-update Job is on, and chart values give it no {lacks} "
+            f"(auto-update policy 'refuse' from {user.auto_update.source})",
+            hint="add --set spotinst.disableAutoUpdate=true, or use the post-renderer, which "
+                 f"gives the Job the {lacks}")
     overlay = overlay_for(injection, release)
     values = overlay.values
     for given in user_values:
@@ -145,14 +147,25 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                        "spotinst.proxyUrl=... on its command line beats every values file, "
                        "and the chart would then render NO_PROXY twice")
     if chart.auto_update_jobs:
-        notices.append("the chart's auto-update Job has no proxy of its own: after an upgrade "
-                       "with these values, automatic upgrades stop at 'helm repo add' and "
-                       "change nothing; the post-renderer gives the Job the proxy")
+        notices.append(_auto_update_notice(injection))
     replaced = [f"{lint.message}; {lint.hint}"
                 for lint in two_rendered_proxies(workload, chart, injection)]
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
                         tuple(notices), (*injection.warnings, *replaced))
+
+
+def _job_lacks(injection: "Injection") -> str:
+    """What the Job lacks: chart values reach the pods, never the Job's own container. With a
+    CA alone (a transparent proxy) it reaches charts.spot.io, and fails there on the CA."""
+    return "proxy" if injection.proxy is not None else "CA"
+
+
+def _auto_update_notice(injection: "Injection") -> str:
+    lacks = _job_lacks(injection)
+    return (f"the chart's auto-update Job has no {lacks} of its own: after an upgrade with "
+            "these values, automatic upgrades stop at 'helm repo add' and change nothing; "
+            f"the post-renderer gives the Job the {lacks}")
 
 
 def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:

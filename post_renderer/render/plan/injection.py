@@ -168,6 +168,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
             injection = injection._replace(notices=(*injection.notices, message))
         else:
             warnings.append(message)
+    if injection.values_shape and injection.overlay_secret is None:
+        injection = _kept_without_auto_update(injection, release)
     _check_new_secret_names(injection, release)
     return injection._replace(warnings=tuple(warnings))
 
@@ -216,7 +218,6 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     kept = list(dict.fromkeys(name for name in (secret, injection.proxy_secret,
                                                 injection.shared_proxy_secret,
                                                 injection.trust and names.ca) if name))
-    namespace = release.workloads[0].namespace or "<namespace>"
     strict = (f"fails that upgrade before anything is applied ({user.strict_source})"
               if user.strict else
               "leaves that release as rendered and says why in the Job's log")
@@ -232,9 +233,27 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
         f"later auto-update keeps {', '.join('the ' + what for what in given)} and the "
         "checksums too; on a Job it does not "
         f"recognise, the post-renderer {strict}; helm keeps Secrets "
-        f"{', '.join(repr(k) for k in kept)} after such an upgrade: once ocean-proxy is "
-        f"removed, 'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes them")
+        f"{', '.join(repr(k) for k in kept)} after such an upgrade: {_deleted(kept, release)}")
     return injection._replace(overlay_secret=secret, strict_job=user.strict), message
+
+
+def _kept_without_auto_update(injection: Injection, release: Release) -> Injection:
+    """Without the auto-update's overlay, the Secrets the values shape keeps are named too:
+    helm leaves them behind once ocean-proxy is removed, and no other line names them."""
+    kept = list(dict.fromkeys(name for name in (injection.proxy_secret,
+                                                injection.shared_proxy_secret,
+                                                injection.ca_volume_secret) if name))
+    if not kept:
+        return injection
+    said = (f"helm keeps Secrets {', '.join(repr(k) for k in kept)} across upgrades: "
+            f"{_deleted(kept, release)}")
+    return injection._replace(notices=(*injection.notices, said))
+
+
+def _deleted(kept: list[str], release: Release) -> str:
+    namespace = release.workloads[0].namespace or "<namespace>"
+    return (f"once ocean-proxy is removed, 'kubectl delete secret -n {namespace} "
+            f"{' '.join(kept)}' deletes them")
 
 
 def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> Injection:
