@@ -85,6 +85,11 @@ class ControllerRelease:
         return stored
 
 
+def generation(controller: ControllerRelease) -> int:
+    """The stored Deployment's ``metadata.generation``: it grows each time the pods roll."""
+    return controller.deployment()["metadata"]["generation"]
+
+
 def _by_name(entries: list[Object] | None, key: str = "name") -> dict[str, Object]:
     return {entry[key]: entry for entry in entries or []}
 

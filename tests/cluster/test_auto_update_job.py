@@ -23,7 +23,7 @@ from ..netfixtures.pki import SPOT_CHARTS, NetPki
 from ..pod_sandbox import Image
 from ..test_auto_update import LOG_SHIPPER, effective
 from .auto_update_job import ChartRepository, controller_chart_repository, run_stored_job
-from .helm_users import MAJORS, HelmUser, HelmUsers
+from .helm_users import HelmUser
 from .release import CHECKSUMS, CONTROLLER, ControllerRelease, ok, vendor_flags
 from .server import ApiServer
 
@@ -36,11 +36,6 @@ def repository(net_pki: NetPki, tmp_path_factory: pytest.TempPathFactory):
                                              (FIRST, SECOND), tmp_path_factory.mktemp("repo"))
     yield repository
     repository.stop()
-
-
-@pytest.fixture(params=MAJORS)
-def user(request: pytest.FixtureRequest, helm_users: HelmUsers) -> HelmUser:
-    return helm_users.get(request.param)
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ import pytest
 from .. import certs
 from ..auto_update_emulation import copy_chart
 from ..conftest import FIXTURE_CHART
-from .helm_users import MAJORS, HelmUser, HelmUsers
 from .release import (
     CHECKSUMS,
     PROXY_PASSWORD,
     PROXY_URL,
     ControllerRelease,
+    generation,
     injected_names,
     ok,
     pod_shape,
@@ -34,11 +34,6 @@ from .server import ApiServer
 from .stored import leaks
 
 OURS = ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values")  # Secrets we add
-
-
-@pytest.fixture(params=MAJORS)
-def user(request: pytest.FixtureRequest, helm_users: HelmUsers) -> HelmUser:
-    return helm_users.get(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +51,6 @@ def controller(api_server: ApiServer, cluster_namespace: str,
                corp_cas: tuple[Path, Path]) -> ControllerRelease:
     return ControllerRelease(api_server, cluster_namespace,
                              f"oc-{cluster_namespace.split('-')[0]}", vendor_flags(corp_cas[0]))
-
-
-def generation(controller: ControllerRelease) -> int:
-    return controller.deployment()["metadata"]["generation"]
 
 
 def our_secrets(controller: ControllerRelease) -> set[str]:

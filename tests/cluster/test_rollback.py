@@ -13,27 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from .. import certs
-from .helm_users import MAJORS, HelmUser, HelmUsers
+from .helm_users import HelmUser
 from .release import ControllerRelease, ok, vendor_flags
 from .rollouts import rollouts
 from .server import ApiServer
 from .stored import pod_problems
 
 REFUSED = ("--set", "resources.limits.memory=plenty")  # not a quantity: the server says no
-
-
-@pytest.fixture(params=MAJORS)
-def user(request: pytest.FixtureRequest, helm_users: HelmUsers) -> HelmUser:
-    return helm_users.get(request.param)
-
-
-@pytest.fixture
-def cas(tmp_path: Path) -> tuple[Path, Path]:
-    files = tmp_path / "first.pem", tmp_path / "second.pem"
-    for path, name in zip(files, ("Corp Proxy Root CA", "Corp Proxy Root CA 2027"), strict=True):
-        path.write_bytes(certs.root(name).pem)
-    return files
 
 
 @pytest.fixture

@@ -12,18 +12,16 @@ release over the kept Secrets).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from .. import certs
 from ..agent_charts import EXPORTER_CHART, exporter_beside_controller
 from ..conftest import FIXTURE_CHART
-from .helm_users import MAJORS, HelmUser, HelmUsers
+from .helm_users import HelmUser
 from .release import (
     CHECKSUMS,
     PROXY_URL,
     ControllerRelease,
+    generation,
     injected_names,
     ok,
     pod_shape,
@@ -37,27 +35,10 @@ NO_URL = ("--set", "spotinst.proxyUrl=")
 NO_CA = ("--set", "caBundleSecret.create=false", "--set", "caBundleSecret.data=")
 
 
-@pytest.fixture(params=MAJORS)
-def user(request: pytest.FixtureRequest, helm_users: HelmUsers) -> HelmUser:
-    return helm_users.get(request.param)
-
-
-@pytest.fixture
-def cas(tmp_path: Path) -> tuple[Path, Path]:
-    files = tmp_path / "first.pem", tmp_path / "second.pem"
-    for path, name in zip(files, ("Corp Proxy Root CA", "Corp Proxy Root CA 2027"), strict=True):
-        path.write_bytes(certs.root(name).pem)
-    return files
-
-
 @pytest.fixture
 def controller(api_server: ApiServer, cluster_namespace: str, cas) -> ControllerRelease:
     return ControllerRelease(api_server, cluster_namespace,
                              f"oc-{cluster_namespace.split('-')[0]}", vendor_flags(cas[0]))
-
-
-def generation(controller: ControllerRelease) -> int:
-    return controller.deployment()["metadata"]["generation"]
 
 
 def checksums(controller: ControllerRelease) -> dict[str, str]:

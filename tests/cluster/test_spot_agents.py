@@ -18,14 +18,9 @@ import pytest
 from .. import certs
 from ..agent_charts import EXPORTER, EXPORTER_CHART, exporter_beside_controller
 from ..kubelet_view import ContainerView, container_view
-from .helm_users import MAJORS, HelmUser, HelmUsers
+from .helm_users import HelmUser
 from .release import PROXY_URL, ControllerRelease, ok, vendor_flags
 from .server import ApiServer
-
-
-@pytest.fixture(params=MAJORS)
-def user(request: pytest.FixtureRequest, helm_users: HelmUsers) -> HelmUser:
-    return helm_users.get(request.param)
 
 
 @pytest.fixture(scope="module")

@@ -30,14 +30,9 @@ from ..test_pod_proof import (
     fluent_bit_get,
     go_pull,
 )
-from .helm_users import MAJORS, HelmUser, HelmUsers
+from .helm_users import HelmUser
 from .release import CONTROLLER, ControllerRelease, ok, vendor_flags
 from .server import ApiServer
-
-
-@pytest.fixture(params=MAJORS)
-def user(request: pytest.FixtureRequest, helm_users: HelmUsers) -> HelmUser:
-    return helm_users.get(request.param)
 
 
 @pytest.fixture(scope="module")

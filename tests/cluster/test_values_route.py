@@ -20,16 +20,11 @@ import yaml
 
 from .. import certs
 from ..conftest import FIXTURE_CHART, Run, ocean_proxy
-from .helm_users import MAJORS, HelmUser, HelmUsers
+from .helm_users import HelmUser
 from .release import PROXY_URL, ControllerRelease, ok, pod_shape, vendor_flags
 from .server import ApiServer
 
 DIFFERS = "checksum/config"
-
-
-@pytest.fixture(params=MAJORS)
-def user(request: pytest.FixtureRequest, helm_users: HelmUsers) -> HelmUser:
-    return helm_users.get(request.param)
 
 
 @pytest.fixture(scope="module")
