@@ -51,11 +51,13 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     result = post_render(data, user, facts=facts)
     strict = user.strict_source if user.strict else None
     first = len(said.messages)  # what the run did is said first, and then its notes
-    refused = bool(strict and result.lints)  # a refused render did none of what they tell:
-    for notice in result.notices if not refused else ():  # the ConfigMap blanked, say, a
-        said.notice(notice)  # notice without a password and a warning with one
-    for warning in result.warnings if not refused else ():
-        said.warning(warning)
+    # A refused render did none of what its notices and warnings tell (the ConfigMap blanked,
+    # say: a notice without a password, a warning with one): only the lints are said.
+    if not (strict and result.lints):
+        for notice in result.notices:
+            said.notice(notice)
+        for warning in result.warnings:
+            said.warning(warning)
     _say_lints(result.lints, strict=strict, said=said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
