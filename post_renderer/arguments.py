@@ -91,6 +91,11 @@ def _add_network_options(parser: Parser) -> None:
     )
     parser.hidden_aliases["--proxy"] = "--proxy-url"  # what verify and discover-ca said first
     parser.add_argument(
+        "--config", metavar="FILE",
+        help="the post-renderer's YAML settings file: its proxyUrl (and, for verify, its "
+             "caFiles) when the flag and the variable are not given [OCEAN_PROXY_CONFIG]",
+    )
+    parser.add_argument(
         "--target", default="api.spotinst.io:443", metavar="HOST:PORT",
         help="where to connect through the proxy (default: %(default)s)",
     )

@@ -89,8 +89,9 @@ def test_a_missing_proxy_url_is_named_by_its_new_name_and_its_variable(
     if variable is not None:  # empty counts as unset, as everywhere in the settings
         monkeypatch.setenv("OCEAN_PROXY_URL", variable)
     error, hint = _usage_error(capsys, command, "--timeout", "1")
-    assert error == "no proxy is given: --proxy-url URL, or OCEAN_PROXY_URL"
-    assert "OCEAN_PROXY_URL keeps it off the command line" in hint
+    assert error == ("no proxy is given: --proxy-url URL, OCEAN_PROXY_URL, or proxyUrl in the "
+                     "--config file")
+    assert "OCEAN_PROXY_URL or the config file keeps it off the command line" in hint
 
 
 # --- did you mean -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -302,4 +303,19 @@ def test_the_proxy_with_its_password_can_come_from_ocean_proxy_url(auth_proxy, n
 
     assert run.returncode == 0, run.stderr
     assert ders(run.stdout) == [net_pki.corp_root.der]
+    assert PROXY_PASSWORD not in run.stderr and f"{PROXY_USER}:***@" in run.stderr
+
+
+def test_the_proxy_can_come_from_the_post_renderers_config_file(auth_proxy, net_pki, tmp_path):
+    """discover-ca writes the CA file the config file names: it reads the file's proxy, never
+    its caFiles, which need not exist yet."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(yaml.safe_dump({"proxyUrl": auth_proxy.credentials_url,
+                                      "caFiles": ["corp-ca.pem"]}))
+
+    run = ocean_proxy("discover-ca", "--public-roots", net_pki.public_roots_file,
+                      "--config", str(config), "-o", str(tmp_path / "corp-ca.pem"))
+
+    assert run.returncode == 0, run.stderr
+    assert ders((tmp_path / "corp-ca.pem").read_bytes()) == [net_pki.corp_root.der]
     assert PROXY_PASSWORD not in run.stderr and f"{PROXY_USER}:***@" in run.stderr

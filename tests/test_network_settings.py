@@ -6,6 +6,7 @@ import pytest
 
 from post_renderer.errors import ProxyUrlError, UsageError
 from post_renderer.network.settings import Endpoint, network_settings, parse_endpoint
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 
 
 @pytest.mark.parametrize(("text", "endpoint"), [
@@ -30,9 +31,10 @@ def test_bad_target_is_a_usage_error(text):
 
 
 def settings(**overrides):
-    values = {"proxy_url": "http://alice:s3cret@proxy.corp:3128", "target": "api.spotinst.io:443",
-              "server_name": None, "timeout": 10.0, **overrides}
-    return network_settings(**values)
+    proxy_url = overrides.pop("proxy_url", "http://alice:s3cret@proxy.corp:3128")
+    values = {"target": "api.spotinst.io:443", "server_name": None, "timeout": 10.0,
+              **overrides}
+    return network_settings(proxy=parse_proxy_url(proxy_url), **values)
 
 
 def test_server_name_defaults_to_the_target_host():

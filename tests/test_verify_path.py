@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from .certs import pkcs7_bundle
 from .cli_outcomes import failure
@@ -207,3 +208,58 @@ def test_an_empty_ca_file_flag_is_refused(intercepting_proxy, net_pki):
 
     assert error == "--ca-file is given but empty"
     assert "is the variable it comes from set?" in hint
+
+
+def write_config(folder, proxy_url: str, *ca_files: str):
+    """The post-renderer's settings file, with CA files relative to its own folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "ocean-proxy.yaml"
+    config.write_text(yaml.safe_dump({"proxyUrl": proxy_url, "caFiles": list(ca_files)}))
+    return config
+
+
+def test_the_proxy_and_ca_files_of_the_post_renderers_config_file_are_verified(
+        auth_proxy, net_pki, tmp_path):
+    """The file a pipeline gives the post-renderer (--config, or OCEAN_PROXY_CONFIG) checks
+    the same path: its password stays off the command line, its caFiles are relative to it."""
+    folder = tmp_path / "settings"
+    config = write_config(folder, auth_proxy.credentials_url, "corp-root.pem")
+    (folder / "corp-root.pem").write_bytes(net_pki.corp_root_file.read_bytes())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    for args, env in ((("--config", str(config)), clean_env()),
+                      ((), clean_env(OCEAN_PROXY_CONFIG=str(config)))):
+        run = ocean_proxy("verify", "--public-roots", net_pki.public_roots_file, *args,
+                          env=env, cwd=elsewhere)
+
+        assert run.returncode == 0, run.stderr
+        assert run.stdout == b""
+        assert f"trusted through your config file {config}" in run.stderr
+        assert f"trust anchor '{net_pki.corp_root.subject}'" in run.stderr
+        assert PROXY_PASSWORD not in run.stderr
+
+
+def test_flags_and_variables_win_over_the_config_file_as_for_a_render(
+        auth_proxy, net_pki, tmp_path):
+    # the config file's proxy is closed and its CA file missing: neither is used, nor read
+    config = write_config(tmp_path, f"http://127.0.0.1:{closed_port()}", "missing.pem")
+
+    run = ocean_proxy("verify", "--public-roots", net_pki.public_roots_file,
+                      "--config", str(config), "--ca-file", str(net_pki.corp_root_file),
+                      env=clean_env(OCEAN_PROXY_URL=auth_proxy.credentials_url))
+
+    assert run.returncode == 0, run.stderr
+    assert "trusted through your --ca-file" in run.stderr
+
+
+def test_a_config_file_the_post_renderer_would_refuse_is_refused_before_connecting(
+        net_pki, tmp_path):
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyURL: http://proxy.corp:3128\n")
+
+    error, hint = failure(ocean_proxy("verify", "--public-roots", net_pki.public_roots_file,
+                                      "--config", str(config)))
+
+    assert error == f"config file {config}: unknown setting 'proxyURL'"
+    assert hint == "did you mean 'proxyUrl'?"

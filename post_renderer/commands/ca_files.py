@@ -1,23 +1,26 @@
-"""CA files named on the command line (or, for the pods' trust, by OCEAN_PROXY_CA_FILE), read
-and validated exactly as the post-renderer does."""
+"""CA files for verify (the pods' trust, from the same settings as a render's) and discover-ca
+(--proxy-ca-file), read and validated exactly as the post-renderer does."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import ConfigError
-from post_renderer.render.release.setting_sources import split_paths
+from post_renderer.render.release.settings import Setting
 from post_renderer.trust import MAX_CA_FILE_BYTES, TrustBundle, load_trust_bundle
 from post_renderer.user_files import read_user_file
 
 
-def ca_file_paths(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[list[str], str]:
-    """The CA files the pods get, as the post-renderer reads them: --ca-file, else
-    OCEAN_PROXY_CA_FILE; and which of the two named them."""
-    if flags:
-        return list(flags), "--ca-file"
-    return split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"
+def bundle_of(ca_files: Setting | None, said: Outcome) -> TrustBundle | None:
+    """The validated bundle of CA files already read (``read_settings``'s value: path and
+    contents of each); None when there are none. Warnings are reported."""
+    if not ca_files:
+        return None
+    bundle, warnings = load_trust_bundle(list(ca_files.value))
+    for warning in warnings:
+        said.warning(warning)
+    return bundle
 
 
 def load_ca_files(paths: Sequence[str], option: str, said: Outcome) -> TrustBundle | None:
@@ -28,9 +31,6 @@ def load_ca_files(paths: Sequence[str], option: str, said: Outcome) -> TrustBund
         raise ConfigError(f"{option} is given but empty",
                           hint="give it a value (is the variable it comes from set?), or "
                                "leave the flag out")
-    sources = [(path, read_user_file(path, MAX_CA_FILE_BYTES, f"{option} file"))
-               for path in paths]
-    bundle, warnings = load_trust_bundle(sources)
-    for warning in warnings:
-        said.warning(warning)
-    return bundle
+    sources = tuple((path, read_user_file(path, MAX_CA_FILE_BYTES, f"{option} file"))
+                    for path in paths)
+    return bundle_of(Setting(sources, option), said)

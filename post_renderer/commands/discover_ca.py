@@ -27,6 +27,7 @@ from post_renderer.network.aia_fetch import fetch_issuer_certificates
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import PublicRoots, resolve_public_roots
 from post_renderer.network.settings import NetworkSettings, network_settings
+from post_renderer.render.release.settings import network_settings_from
 from post_renderer.trust import Certificate, ChainAnalysis, TrustBundle, find_issuer, inspect_bundle
 from post_renderer.trust.diagnosis import UNTRUSTED_ISSUER, diagnose
 
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("-o/--output is given but empty",
                          hint="name the file for the CA (is the variable it comes from set?), "
                               "or leave the option out for standard output")
-    settings = network_settings(proxy_url=args.proxy_url, target=args.target,
+    proxy, _ = network_settings_from(args, os.environ, ca_files=False)
+    settings = network_settings(proxy=proxy and proxy.value, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)
     settings.log(f"public roots: {roots.description}")

@@ -17,21 +17,23 @@ import hashlib
 import os
 
 from post_renderer.commands import Outcome
-from post_renderer.commands.ca_files import ca_file_paths, load_ca_files
+from post_renderer.commands.ca_files import bundle_of
 from post_renderer.errors import CertificateVerifyError
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import resolve_public_roots
 from post_renderer.network.settings import network_settings
+from post_renderer.render.release.settings import network_settings_from
 from post_renderer.trust import TrustBundle, fields_from_cryptography, go_chain_refusal
 from post_renderer.trust.diagnosis import diagnose
 
 
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
-    settings = network_settings(proxy_url=args.proxy_url, target=args.target,
+    proxy, ca_files = network_settings_from(args, os.environ, ca_files=True)
+    settings = network_settings(proxy=proxy and proxy.value, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)
-    paths, option = ca_file_paths(args.ca_file, os.environ)
-    bundle = load_ca_files(paths, option, said)
+    option = ca_files.source if ca_files else "--ca-file"
+    bundle = bundle_of(ca_files, said)
     settings.log(f"trust: {len(bundle.certificates) if bundle else 0} certificate(s) from "
                  f"{option} plus the public roots ({roots.description})")
     context = roots.context(bundle.pem() if bundle else None)

@@ -12,13 +12,12 @@ when ``--debug`` is given; the lines name the proxy by its redacted URL only.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from post_renderer.errors import UsageError, shown
-from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
+from post_renderer.proxy_settings.proxy_url import ProxyUrl
 
 StepLog = Callable[[str], None]
 
@@ -78,20 +77,15 @@ def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
     return Endpoint(host.lower().rstrip("."), port)
 
 
-def network_settings(*, proxy_url: str | None, target: str, server_name: str | None,
-                     timeout: float, log: StepLog = lambda text: None,
-                     environ: Mapping[str, str] = os.environ) -> NetworkSettings:
-    """Check the shared network options of discover-ca and verify; the proxy comes from
-    --proxy-url, else OCEAN_PROXY_URL (which keeps a password off the command line, and out of
-    Helm 4's debug log of a plugin's command)."""
-    if proxy_url is not None:
-        proxy = parse_proxy_url(proxy_url, source="--proxy-url")
-    elif environ.get("OCEAN_PROXY_URL"):  # set but empty counts as unset, as for render
-        proxy = parse_proxy_url(environ["OCEAN_PROXY_URL"], source="OCEAN_PROXY_URL")
-    else:
-        raise UsageError("no proxy is given: --proxy-url URL, or OCEAN_PROXY_URL",
-                         hint="with a password in the URL, OCEAN_PROXY_URL keeps it off the "
-                              "command line")
+def network_settings(*, proxy: ProxyUrl | None, target: str, server_name: str | None,
+                     timeout: float, log: StepLog = lambda text: None) -> NetworkSettings:
+    """Check the shared network options of discover-ca and verify; ``proxy`` comes from
+    --proxy-url, OCEAN_PROXY_URL or the config file, as a render's does."""
+    if proxy is None:
+        raise UsageError("no proxy is given: --proxy-url URL, OCEAN_PROXY_URL, or proxyUrl "
+                         "in the --config file",
+                         hint="with a password in the URL, OCEAN_PROXY_URL or the config file "
+                              "keeps it off the command line")
     endpoint = parse_endpoint(target)
     name = server_name.strip().lower().rstrip(".") if server_name else endpoint.host
     if server_name is not None and not _HOST.match(name):

@@ -64,27 +64,9 @@ def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str 
 
 def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> UserSettings:
     """Resolve every setting from the flags, the environment and the config file."""
-    _refuse_empty_flags(flags)
-    config_path = config_file(flags, environ)
-    config, config_dir = _read_config(config_path) if config_path else ({}, ".")
-    config_source = f"config file {shown(config_path, quoted=False)}" if config_path else ""
-
-    if flags.proxy_url is not None and not flags.proxy_url.strip():
-        # '--proxy-url=$PROXY' with PROXY unset: not the chart's proxy, without a word
-        raise ProxyUrlError("--proxy-url is given but empty",
-                            hint="give the proxy's URL (is the variable it comes from set?), "
-                                 "or leave the flag out: OCEAN_PROXY_URL, the config file or "
-                                 "the chart's proxy is used then")
-    proxy = _first(
-        (flags.proxy_url, "--proxy-url"),
-        (environ.get("OCEAN_PROXY_URL"), "OCEAN_PROXY_URL"),
-        (config.get("proxyUrl"), config_source),
-    )
-    ca_files = _first(
-        (flags.ca_file, "--ca-file"),
-        (split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),
-        (_config_paths(config.get("caFiles"), config_dir, config_source), config_source),
-    )
+    config, config_dir, config_source = _config_of(flags, environ)
+    proxy = _proxy_source(flags, environ, config, config_source)
+    ca_files = _ca_files_source(flags, environ, config, config_dir, config_source)
     no_proxy = _first(
         (flags.no_proxy, "--no-proxy"),
         (_as_list(environ.get("OCEAN_PROXY_NO_PROXY")), "OCEAN_PROXY_NO_PROXY"),
@@ -105,10 +87,8 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
             hint=f"use one of {', '.join(AUTO_UPDATE_POLICIES)}",
         )
     return UserSettings(
-        proxy_url=proxy and Setting(parse_proxy_url(proxy.value, source=proxy.source),
-                                    proxy.source),
-        ca_files=ca_files and Setting(tuple(_read_ca_file(p, ca_files.source)
-                                            for p in ca_files.value), ca_files.source),
+        proxy_url=_parsed_proxy(proxy),
+        ca_files=_read_ca_files(ca_files),
         no_proxy=no_proxy and Setting(parse_no_proxy(no_proxy.value, no_proxy.source),
                                       no_proxy.source),
         workloads=tuple(parse_workload_ref(w, workloads.source)
@@ -119,12 +99,71 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
     )
 
 
+def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str], *,
+                          ca_files: bool) -> tuple[Setting | None, Setting | None]:
+    """verify's and discover-ca's share of the settings, from the same sources in the same
+    order as a render's: the proxy (value: ProxyUrl), and with ``ca_files`` the CA files
+    (value: tuple of (path, contents)). discover-ca reads no caFiles: it writes the file
+    they may name."""
+    config, config_dir, config_source = _config_of(flags, environ)
+    proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source))
+    if not ca_files:
+        return proxy, None
+    return proxy, _read_ca_files(_ca_files_source(flags, environ, config, config_dir,
+                                                  config_source))
+
+
+def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str]
+               ) -> tuple[dict[str, YamlNode], str, str]:
+    """The config file's settings, its directory and how messages name it."""
+    _refuse_empty_flags(flags)
+    config_path = config_file(flags, environ)
+    config, config_dir = _read_config(config_path) if config_path else ({}, ".")
+    return config, config_dir, f"config file {shown(config_path, quoted=False)}" \
+        if config_path else ""
+
+
+def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
+                  config: dict[str, YamlNode], config_source: str) -> Setting | None:
+    if flags.proxy_url is not None and not flags.proxy_url.strip():
+        # '--proxy-url=$PROXY' with PROXY unset: not the chart's proxy, without a word
+        raise ProxyUrlError("--proxy-url is given but empty",
+                            hint="give the proxy's URL (is the variable it comes from set?), "
+                                 "or leave the flag out: OCEAN_PROXY_URL or the config file "
+                                 "is used then (when rendering, else the chart's proxy)")
+    return _first(
+        (flags.proxy_url, "--proxy-url"),
+        (environ.get("OCEAN_PROXY_URL"), "OCEAN_PROXY_URL"),
+        (config.get("proxyUrl"), config_source),
+    )
+
+
+def _ca_files_source(flags: "argparse.Namespace", environ: Mapping[str, str],
+                     config: dict[str, YamlNode], config_dir: str,
+                     config_source: str) -> Setting | None:
+    return _first(
+        (flags.ca_file, "--ca-file"),
+        (split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),
+        (_config_paths(config.get("caFiles"), config_dir, config_source), config_source),
+    )
+
+
+def _parsed_proxy(proxy: Setting | None) -> Setting | None:
+    return proxy and Setting(parse_proxy_url(proxy.value, source=proxy.source), proxy.source)
+
+
+def _read_ca_files(ca_files: Setting | None) -> Setting | None:
+    return ca_files and Setting(tuple(_read_ca_file(path, ca_files.source)
+                                      for path in ca_files.value), ca_files.source)
+
+
 def _refuse_empty_flags(flags: "argparse.Namespace") -> None:
     """A flag given empty ('--config=$CONFIG' with CONFIG unset) is a mistake, never "unset":
     an empty --config fell back to OCEAN_PROXY_CONFIG or to nothing, an empty --no-proxy
     dropped the config file's noProxy, without a word."""
     given = (("--config", [flags.config] if flags.config is not None else []),
-             ("--ca-file", flags.ca_file or []), ("--no-proxy", flags.no_proxy or []))
+             ("--ca-file", getattr(flags, "ca_file", None) or []),
+             ("--no-proxy", getattr(flags, "no_proxy", None) or []))
     for option, values in given:
         if any(not value.strip() for value in values):
             raise ConfigError(f"{option} is given but empty",

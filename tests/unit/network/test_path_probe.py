@@ -11,6 +11,7 @@ from post_renderer.errors import UnknownIssuerError
 from post_renderer.network.path_probe import probe
 from post_renderer.network.settings import network_settings
 from post_renderer.network.tls_session import trusting
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.trust.diagnosis import diagnose
 
 from ... import certs
@@ -32,8 +33,8 @@ def interception(tmp_path_factory, corp_intermediate):
 
 
 def settings_for(port: int):
-    return network_settings(proxy_url=f"http://127.0.0.1:{port}", target="api.spotinst.io:443",
-                            server_name=None, timeout=3)
+    return network_settings(proxy=parse_proxy_url(f"http://127.0.0.1:{port}"),
+                            target="api.spotinst.io:443", server_name=None, timeout=3)
 
 
 def test_a_path_re_signed_by_a_trusted_corporate_root_verifies_to_that_root(

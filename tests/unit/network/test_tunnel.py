@@ -15,12 +15,13 @@ from post_renderer.errors import (
 )
 from post_renderer.network.settings import network_settings
 from post_renderer.network.tunnel import open_tunnel
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 
 from .local_proxy import local_proxy as proxy
 
 
 def settings_for(port: int, userinfo: str = "", timeout: float = 2.0, log=None):
-    return network_settings(proxy_url=f"http://{userinfo}127.0.0.1:{port}",
+    return network_settings(proxy=parse_proxy_url(f"http://{userinfo}127.0.0.1:{port}"),
                             target="api.spotinst.io:443", server_name=None, timeout=timeout,
                             log=log or (lambda text: None))
 
