@@ -179,6 +179,9 @@ def test_post_rendering_an_exporter_beside_the_controller_twice_changes_nothing(
     assert second.stdout == first.stdout
     assert "warning" not in second.stderr
     assert "post-render the controller's release first" in second.stderr
+    # the Secret never comes where the controller has no proxy and no CA: the way out is named
+    assert "in a cluster without a proxy, where it never will, install this release without " \
+        "--post-renderer" in second.stderr
 
 
 # -- the network client -------------------------------------------------------------------

@@ -57,8 +57,10 @@ def contract_notice(release: Release, read: KeyRef, secret: KeyRef) -> str:
         said = (f"{workload.kind}/{workload.name} reads its proxy from ConfigMap "
                 f"'{read.name}', which another release renders: its proxy variables now come "
                 f"from Secret '{secret.name}' key '{secret.key}'")
-    return (f"{said}, the full URL ocean-proxy writes when it post-renders that release; "
-            "post-render the controller's release first, or this pod will not start")
+    return (f"{said}, which ocean-proxy writes when it post-renders that release with a proxy "
+            "or a CA; post-render the controller's release first: this pod starts once that "
+            "Secret exists (in a cluster without a proxy, where it never will, install this "
+            "release without --post-renderer)")
 
 
 def shared_proxy_secret(release: Release, configmap: KeyRef | None) -> str | None:
