@@ -2,9 +2,10 @@
 ``/proc/<pid>/cmdline``), while helm 3 and helm 4 run the post-renderer.
 
 A proxy password given by ``OCEAN_PROXY_URL`` or the ``--config`` file is on no command line,
-helm's, the plugin wrapper's or the post-renderer's, and is used; one given by
-``--post-renderer-args --proxy-url=...`` is on helm's and the post-renderer's, as the README
-warns. The look is taken while the post-renderer reads its CA file, a FIFO (command_lines.py).
+helm's, the plugin wrapper's or the post-renderer's, nor in helm's ``--debug`` output, and is
+used; one given by ``--post-renderer-args --proxy-url=...`` is on helm's and the
+post-renderer's, and in Helm 4's ``--debug`` output, as the README warns. The look is taken
+while the post-renderer reads its CA file, a FIFO (command_lines.py).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def render(major: str, env: dict[str, str], tmp_path: Path, *args: str,
     config.write_text(f"proxyUrl: http://svc-ocean:{password}@proxy.corp:3128\n")
     config.chmod(0o600)
     argv = [str(tool(major)), "template", RELEASE, str(FIXTURE_CHART), "--namespace",
-            NAMESPACE, *VENDOR_FLAGS, "--post-renderer", "ocean-proxy-post-renderer",
+            NAMESPACE, *VENDOR_FLAGS, "--debug", "--post-renderer", "ocean-proxy-post-renderer",
             "--post-renderer-args", f"--ca-file={fifo}",
             *(arg.format(password=password, config=config) for arg in args)]
     environment = {**env, **{name: value.format(password=password)
@@ -82,6 +83,7 @@ def test_a_password_from_the_environment_or_the_config_file_is_on_no_command_lin
         run, reads, password = render(major, helm_users[major], tmp_path,
                                       "--post-renderer-args", "--config={config}")
     assert programs(reads.exposed) == []
+    assert password not in run.stderr
     assert password in proxy_secret(run)  # and used
 
 
@@ -93,6 +95,7 @@ def test_a_password_in_post_renderer_args_is_on_helm_s_and_the_post_renderer_s_c
         major, helm_users[major], tmp_path,
         "--post-renderer-args", "--proxy-url=http://svc-ocean:{password}@proxy.corp:3128")
     assert password in proxy_secret(run)
+    assert (password in run.stderr) == (major == "helm4")  # the plugin's command, logged
     assert major in programs(reads.exposed)
     assert any("post_renderer" in line or "/ocean-proxy-post-renderer " in line
                for line in reads.exposed)
