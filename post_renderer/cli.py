@@ -85,6 +85,7 @@ def _write_output(said: Outcome) -> None:
         return
     from post_renderer.output_file import PendingFile, stage_output  # only when a file is named
 
+    _stop_by_exception()
     staged: list[PendingFile] = []
     try:
         for path, data, mode in said.side_files:
@@ -101,6 +102,22 @@ def _write_output(said: Outcome) -> None:
     finally:
         for pending in staged:
             pending.discard()  # nothing, once committed
+
+
+def _stop_by_exception() -> None:
+    """SIGTERM (a cancelled CI job) and SIGHUP (a closed terminal) end the run through an
+    exception from here on, so that files staged beside their place (the Secrets, under a
+    hidden name no ignore rule of theirs covers) are removed as after a failure; by default
+    these signals end the process where it stands, writing to a pipe nobody reads, say. An
+    ignored SIGHUP (nohup) stays ignored."""
+    import signal
+
+    def stop(number: int, frame: object) -> NoReturn:
+        raise SystemExit(128 + number)  # the status a shell gives a run the signal ended
+
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, stop)
 
 
 def _write_stdout(output: list[bytes | memoryview]) -> None:

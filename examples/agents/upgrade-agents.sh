@@ -12,9 +12,13 @@ CA_FILE=${CA_FILE:-ca.pem}
 RELEASE=ocean-controller
 FULLNAME=$RELEASE-ocean-kubernetes-controller
 
+# The token and the proxy URL (its password) go in through stdin (--values -) and the
+# environment (OCEAN_PROXY_URL), not as arguments: every user of the machine sees a command
+# line in ps for as long as the command runs. printf is the shell's own: no process of its own.
+printf 'spotinst:\n  token: "%s"\n  proxyUrl: "%s"\n' "$SPOTINST_TOKEN" "$PROXY_URL" |
 "$HELM" upgrade --install "$RELEASE" "$CHARTS/ocean-kubernetes-controller" --namespace "$NS" \
   --set spotinst.account="$SPOTINST_ACCOUNT" --set spotinst.clusterIdentifier="$CLUSTER_ID" \
-  --set spotinst.token="$SPOTINST_TOKEN" --set spotinst.proxyUrl="$PROXY_URL" \
+  --values - \
   --set caBundleSecret.create=true --set-file caBundleSecret.data="$CA_FILE" \
   --post-renderer ocean-proxy-post-renderer
 
@@ -25,9 +29,9 @@ FULLNAME=$RELEASE-ocean-kubernetes-controller
   --set oceanController.caBundleSecretName="$FULLNAME-ca-bundle" \
   --post-renderer ocean-proxy-post-renderer
 
+OCEAN_PROXY_URL=$PROXY_URL \
 "$HELM" upgrade --install ocean-network-client "$CHARTS/ocean-network-client" --namespace "$NS" \
   --set namespace="$NS" \
   --set oceanController.secretName="$FULLNAME" \
   --set oceanController.configMapName="$FULLNAME" \
-  --post-renderer ocean-proxy-post-renderer \
-  --post-renderer-args --proxy-url="$PROXY_URL" --post-renderer-args --ca-file="$CA_FILE"
+  --post-renderer ocean-proxy-post-renderer --post-renderer-args --ca-file="$CA_FILE"

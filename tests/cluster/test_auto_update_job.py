@@ -4,24 +4,27 @@ The user installs with the post-renderer; then the Job the controller would crea
 stored ConfigMap runs with the real helm of the same major (auto_update_job.py): ``helm repo
 add`` and the chart download through the TLS-intercepting proxy with Basic auth, ``helm get
 values`` and ``helm upgrade --atomic`` against the API server. After each run, every stored
-pod template can start, no password shows, and the controller's containers resolve the same
-proxy, NO_PROXY and trust, with the same checksums, as after the install.
+pod template can start, no password shows (in the stored objects, nor in the Job's log, which
+``kubectl logs`` shows and log collectors keep), and the controller's containers resolve the
+same proxy, NO_PROXY and trust, with the same checksums, as after the install.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..conftest import tool
+from ..conftest import Run, tool
 from ..kubelet_view import container_view
-from ..netfixtures.fixtures import PROXY_USER
+from ..netfixtures.fixtures import PROXY_PASSWORD, PROXY_USER
 from ..netfixtures.pki import SPOT_CHARTS, NetPki
 from ..pod_sandbox import Image
 from ..test_auto_update import LOG_SHIPPER, effective
+from ..test_leaks import needles
 from .auto_update_job import ChartRepository, controller_chart_repository, run_stored_job
 from .helm_users import HelmUser
 from .release import CHECKSUMS, CONTROLLER, ControllerRelease, ok, vendor_flags
@@ -69,6 +72,7 @@ def auto_update(release: ControllerRelease, user: HelmUser, repository: ChartRep
                          workdir=workdir)
     assert run.returncode == 0, run.stderr
     assert "has been upgraded" in run.text
+    assert not shown(PROXY_PASSWORD, run), "the Job's log shows the proxy password"
     asked = repository.origin.requests[asked_before:]
     assert (SPOT_CHARTS, f"/charts/{CONTROLLER}-{version}.tgz") in asked  # via the proxy
     history = json.loads(ok(user.helm("history", release.name, "-n", release.namespace,
@@ -76,6 +80,13 @@ def auto_update(release: ControllerRelease, user: HelmUser, repository: ChartRep
     assert history[-1]["status"] == "deployed"
     assert history[-1]["chart"] == f"{CONTROLLER}-{version}"
     release.check()
+
+
+def shown(secret: str, run: Run) -> bool:
+    """Whether the Job's log holds ``secret`` in any form (plain, URL-encoded, base64 inside
+    a Secret's data)."""
+    log = (run.text + run.stderr).lower()
+    return any(needle.decode() in log for needle in needles(secret.encode()))
 
 
 def assert_proxy_and_trust(state: dict[str, Any], proxy_url: str, ca_pem: bytes) -> None:
@@ -112,3 +123,23 @@ def test_the_second_auto_update_keeps_them_too(user, installed, repository, net_
     auto_update(installed, user, repository, net_pki, SECOND, tmp_path / "job-2")
 
     assert resolved(installed) == before
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "finding: the vendor's Job script runs 'helm upgrade --debug', which prints the release's "
+    "values and manifest into the Job's log, the Spot token among them (in the stand-in "
+    "chart's script; ocean-proxy's step could pass --debug=false in OCEAN_PROXY_ARGS, and "
+    "the vendor's debug output of a failed auto-update would go too: a decision to make)"))
+def test_the_job_log_shows_no_spot_token(user, api_server, cluster_namespace, repository,
+                                         net_pki, tmp_path):
+    token = secrets.token_hex(32)
+    flags = [f"spotinst.token={token}" if flag == "spotinst.token=TOKEN" else flag
+             for flag in vendor_flags(net_pki.corp_root_file, repository.proxy.credentials_url)]
+    release = ControllerRelease(api_server, cluster_namespace,
+                                f"oc-{cluster_namespace.split('-')[0]}", flags)
+    ok(release.upgrade(user))
+    run = run_stored_job(release.api, release.namespace, release.fullname, helm=user.binary,
+                         version=FIRST, image=Image(net_pki.public_roots_file.read_bytes()),
+                         workdir=tmp_path / "job")
+    assert run.returncode == 0, run.stderr
+    assert not shown(token, run), "the Job's log shows the Spot token"
