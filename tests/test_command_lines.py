@@ -6,7 +6,7 @@ helm's, the plugin wrapper's or the post-renderer's, nor in helm's ``--debug`` o
 used; one given by ``--post-renderer-args --proxy-url=...`` is on helm's and the
 post-renderer's, and in Helm 4's ``--debug`` output, as the README warns. The look is taken
 while the post-renderer reads its CA file, a FIFO (command_lines.py). A config file others
-can read is used without a word (held as a finding).
+can read is used, with a warning.
 """
 
 from __future__ import annotations
@@ -20,7 +20,15 @@ import pytest
 from . import certs
 from .chart_render import FULLNAME, NAMESPACE, RELEASE, VENDOR_FLAGS, parse
 from .command_lines import PausedReads
-from .conftest import FIXTURE_CHART, Run, helm_template, post_renderer, run_command, tool
+from .conftest import (
+    FIXTURE_CHART,
+    Run,
+    helm_template,
+    ocean_proxy,
+    post_renderer,
+    run_command,
+    tool,
+)
 from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
 
@@ -102,17 +110,25 @@ def test_a_password_in_post_renderer_args_is_on_helm_s_and_the_post_renderer_s_c
                for line in reads.exposed)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding: a --config file that holds the proxy password is used whatever its mode, and "
-    "at 0644 every user of the machine reads the password; a warning (as the certificate "
-    "cache says of a directory others can read) or a refusal (as ssh does) is a decision: "
-    "config files checked out by git are 0644, and --strict would make a warning an error"))
 def test_a_config_file_others_can_read_that_holds_the_password_is_warned_about(tmp_path):
+    """As helm says of a kubeconfig others can read: said, not refused (a git checkout makes
+    files 0644), on every command that reads the file, and never with the password."""
+    password = f"pw-{secrets.token_hex(8)}"
     config = tmp_path / "ocean-proxy.yaml"
-    config.write_text(f"proxyUrl: http://svc-ocean:pw-{secrets.token_hex(8)}@proxy.corp:3128\n")
-    config.chmod(0o644)
+    config.write_text(f"proxyUrl: http://svc-ocean:{password}@127.0.0.1:9\n")
     manifests = helm_template(tmp_path, *VENDOR_FLAGS)
-    run = post_renderer("--config", config, stdin=manifests)
-    assert run.returncode == 0, run.stderr
-    assert any("warning" in line and str(config) in line for line in run.stderr.splitlines()), \
-        run.stderr
+    for mode, warned in ((0o644, True), (0o640, True), (0o600, False)):
+        config.chmod(mode)
+        run = post_renderer("--config", config, stdin=manifests)
+        assert run.returncode == 0, run.stderr
+        warnings = [line for line in run.stderr.splitlines()
+                    if line.startswith("ocean-proxy: warning: ") and str(config) in line]
+        assert bool(warnings) == warned, (oct(mode), run.stderr)
+        assert password not in run.stderr
+        if warned:
+            assert f"mode {mode:04o}" in warnings[0] and "chmod 600" in warnings[0]
+    config.chmod(0o644)
+    verify = ocean_proxy("verify", "--config", config, "--timeout", "1")
+    assert verify.returncode == 1  # nothing listens there: the warning comes first
+    assert f"ocean-proxy: warning: config file {config} holds the proxy's credentials" in \
+        verify.stderr and password not in verify.stderr

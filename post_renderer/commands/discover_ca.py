@@ -40,7 +40,9 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("-o/--output is given but empty",
                          hint="name the file for the CA (is the variable it comes from set?), "
                               "or leave the option out for standard output")
-    proxy, _ = network_settings_from(args, os.environ, ca_files=False)
+    proxy, _, warnings = network_settings_from(args, os.environ, ca_files=False)
+    for warning in warnings:
+        said.warning(warning)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)

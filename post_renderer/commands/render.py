@@ -29,6 +29,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
     user = user_settings(args)
+    for warning in user.warnings:  # of the settings' files: whatever the render then does
+        said.warning(warning)
     render(args, user, read_manifests(args.filename), said)
     return said
 

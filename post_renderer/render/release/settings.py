@@ -15,6 +15,7 @@ OCEAN_PROXY_NO_PROXY, OCEAN_PROXY_AUTO_UPDATE, OCEAN_PROXY_CONFIG.
 """
 
 import os
+import stat
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -50,6 +51,7 @@ class UserSettings(NamedTuple):
     auto_update: Setting = Setting("inject", "default")
     strict: bool = False  # --strict: also the auto-update Job's post-renderer fails, not skips
     strict_source: str = "--strict"  # or OCEAN_PROXY_STRICT: what a message tells to undo
+    warnings: tuple[str, ...] = ()  # about the settings' files, said whatever the render does
 
     @property
     def explicit(self) -> bool:
@@ -64,7 +66,7 @@ def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str 
 
 def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> UserSettings:
     """Resolve every setting from the flags, the environment and the config file."""
-    config, config_dir, config_source = _config_of(flags, environ)
+    config, config_dir, config_source, warnings = _config_of(flags, environ)
     proxy = _proxy_source(flags, environ, config, config_source)
     ca_files = _ca_files_source(flags, environ, config, config_dir, config_source)
     no_proxy = _first(
@@ -96,31 +98,57 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
         auto_update=policy,
         strict=bool(getattr(flags, "strict", False)) or switch(environ, "OCEAN_PROXY_STRICT"),
         strict_source="--strict" if getattr(flags, "strict", False) else "OCEAN_PROXY_STRICT",
+        warnings=warnings,
     )
 
 
+class NetworkUserSettings(NamedTuple):
+    proxy: Setting | None  # value: ProxyUrl
+    ca_files: Setting | None  # value: tuple of (path, contents)
+    warnings: tuple[str, ...]
+
+
 def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str], *,
-                          ca_files: bool) -> tuple[Setting | None, Setting | None]:
+                          ca_files: bool) -> NetworkUserSettings:
     """verify's and discover-ca's share of the settings, from the same sources in the same
-    order as a render's: the proxy (value: ProxyUrl), and with ``ca_files`` the CA files
-    (value: tuple of (path, contents)). discover-ca reads no caFiles: it writes the file
-    they may name."""
-    config, config_dir, config_source = _config_of(flags, environ)
+    order as a render's: the proxy, and with ``ca_files`` the CA files. discover-ca reads no
+    caFiles: it writes the file they may name."""
+    config, config_dir, config_source, warnings = _config_of(flags, environ)
     proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source))
-    if not ca_files:
-        return proxy, None
-    return proxy, _read_ca_files(_ca_files_source(flags, environ, config, config_dir,
-                                                  config_source))
+    read = _read_ca_files(_ca_files_source(flags, environ, config, config_dir, config_source)) \
+        if ca_files else None
+    return NetworkUserSettings(proxy, read, warnings)
 
 
 def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str]
-               ) -> tuple[dict[str, YamlNode], str, str]:
-    """The config file's settings, its directory and how messages name it."""
+               ) -> tuple[dict[str, YamlNode], str, str, tuple[str, ...]]:
+    """The config file's settings, its directory, how messages name it, and what to say of
+    it."""
     _refuse_empty_flags(flags)
-    config_path = config_file(flags, environ)
-    config, config_dir = _read_config(config_path) if config_path else ({}, ".")
-    return config, config_dir, f"config file {shown(config_path, quoted=False)}" \
-        if config_path else ""
+    path = config_file(flags, environ)
+    if not path:
+        return {}, ".", "", ()
+    config, config_dir = _read_config(path)
+    source = f"config file {shown(path, quoted=False)}"
+    return config, config_dir, source, _exposed_credentials(path, config, source)
+
+
+def _exposed_credentials(path: str, config: dict[str, YamlNode], source: str
+                         ) -> tuple[str, ...]:
+    """A config file whose proxy URL carries credentials, readable by other users: said, as
+    helm says of a kubeconfig others can read, not refused (a git checkout makes it 0644)."""
+    url = config.get("proxyUrl")
+    try:
+        if not (isinstance(url, str) and parse_proxy_url(url, source=source).has_credentials):
+            return ()
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except (ProxyUrlError, OSError):  # a URL refused where it is used; a file gone since
+        return ()
+    if not mode & (stat.S_IRGRP | stat.S_IROTH):
+        return ()
+    return (f"{source} holds the proxy's credentials, and other users of this machine can "
+            f"read it (mode {mode:04o}): make it yours alone (chmod 600), or give the URL by "
+            "OCEAN_PROXY_URL",)
 
 
 def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
