@@ -10,32 +10,20 @@ proxy, NO_PROXY and trust, with the same checksums, as after the install.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from ..conftest import tool
-from ..kubelet_view import container_view
-from ..netfixtures.fixtures import PROXY_USER
-from ..netfixtures.pki import SPOT_CHARTS, NetPki
-from ..pod_sandbox import Image
-from ..test_auto_update import LOG_SHIPPER, effective
-from .auto_update_job import ChartRepository, controller_chart_repository, run_stored_job
+from ..netfixtures.pki import NetPki
+from .auto_update_job import (
+    FIRST,
+    SECOND,
+    ChartRepository,
+    assert_proxy_and_trust,
+    auto_update,
+    resolved,
+)
 from .helm_users import HelmUser
-from .release import CHECKSUMS, CONTROLLER, ControllerRelease, ok, vendor_flags
+from .release import ControllerRelease, ok, vendor_flags
 from .server import ApiServer
-
-FIRST, SECOND = "0.1.64", "0.1.74"
-
-
-@pytest.fixture(scope="module")
-def repository(net_pki: NetPki, tmp_path_factory: pytest.TempPathFactory):
-    repository = controller_chart_repository(tool("helm3"), tool("mitmdump"), net_pki,
-                                             (FIRST, SECOND), tmp_path_factory.mktemp("repo"))
-    yield repository
-    repository.stop()
 
 
 @pytest.fixture
@@ -48,50 +36,6 @@ def installed(user: HelmUser, api_server: ApiServer, cluster_namespace: str,
     ok(release.upgrade(user))
     release.check()
     return release
-
-
-def resolved(release: ControllerRelease) -> dict[str, Any]:
-    """What the controller's containers get from the stored objects, and the checksums."""
-    template = release.template()
-    docs = release.api.list("secrets,configmaps", release.namespace)
-    return {"containers": {name: effective(container_view(docs, template, name,
-                                                          namespace=release.namespace))
-                           for name in (CONTROLLER, LOG_SHIPPER)},
-            "checksums": {key: template["metadata"]["annotations"].get(key)
-                          for key in CHECKSUMS}}
-
-
-def auto_update(release: ControllerRelease, user: HelmUser, repository: ChartRepository,
-                net_pki: NetPki, version: str, workdir: Path) -> None:
-    asked_before = len(repository.origin.requests)
-    run = run_stored_job(release.api, release.namespace, release.fullname, helm=user.binary,
-                         version=version, image=Image(net_pki.public_roots_file.read_bytes()),
-                         workdir=workdir)
-    assert run.returncode == 0, run.stderr
-    assert "has been upgraded" in run.text
-    asked = repository.origin.requests[asked_before:]
-    assert (SPOT_CHARTS, f"/charts/{CONTROLLER}-{version}.tgz") in asked  # via the proxy
-    history = json.loads(ok(user.helm("history", release.name, "-n", release.namespace,
-                                      "-o", "json")).text)
-    assert history[-1]["status"] == "deployed"
-    assert history[-1]["chart"] == f"{CONTROLLER}-{version}"
-    release.check()
-
-
-def assert_proxy_and_trust(state: dict[str, Any], proxy_url: str, ca_pem: bytes) -> None:
-    """What must be kept is there to keep: the proxy with its credentials for Go and for
-    fluent-bit, and the corporate CA where each reads trust: the controller (Go) in a
-    directory of SSL_CERT_DIR, the log-shipper (OpenSSL) in /etc/ssl/certs."""
-    for name, settings in state["containers"].items():
-        if name == CONTROLLER:
-            assert settings["https proxy (Go)"] == proxy_url, name
-            where = tuple(f"{d}/" for d in (settings["SSL_CERT_DIR"] or "").split(":") if d)
-        else:
-            where = ("/etc/ssl/certs/",)
-        assert PROXY_USER in (settings["http proxy (Go, fluent-bit)"] or ""), name
-        assert [path for path, content in settings["trust files"].items()
-                if path.startswith(where) and ca_pem.strip() in content], (name, where)
-    assert all(state["checksums"].values()), state["checksums"]
 
 
 def test_the_first_auto_update_keeps_proxy_and_trust(user, installed, repository, net_pki,
