@@ -345,25 +345,6 @@ def assert_survived(cluster: Cluster, before: dict[str, Any], proxy_url: str,
     assert after["checksums"] == before["checksums"]
 
 
-def test_a_later_ca_change_from_the_pipeline_still_rolls_the_pods(
-        helm, charts, image, auth_proxy, spot_origin, net_pki, tmp_path):
-    mode, proxy_url = MODES[0], auth_proxy.credentials_url
-    values = mode.user_values(proxy_url, net_pki.corp_root_file)
-    cluster = install(helm, FIXTURE_CHART, values, [], tmp_path).cluster
-    update = run_auto_update(cluster, helm=helm, charts=charts, version=NEXT, image=image,
-                             workdir=tmp_path / "auto-update")
-    assert update.upgraded, update.run.stderr
-    survived = pod(cluster)["metadata"]["annotations"]
-
-    changed = dict(values, caBundleSecret={"create": True, "data": (
-        net_pki.corp_root.pem + net_pki.inspection.pem).decode()})
-    again = install(helm, charts[NEXT], changed, [], tmp_path / "pipeline", NEXT).cluster
-
-    annotations = pod(again)["metadata"]["annotations"]
-    assert annotations["checksum/ca-bundle"] != survived["checksum/ca-bundle"]
-    assert annotations["checksum/proxy"] == survived["checksum/proxy"]
-
-
 # -- ocean-proxy values -----------------------------------------------------------------
 
 
