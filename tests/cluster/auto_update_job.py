@@ -11,11 +11,13 @@
   ``get values`` and ``upgrade --atomic`` run for real. Standing in: an admin kubeconfig in the
   release's namespace for the pod's service account (``KUBECONFIG``), and the Deployments'
   rollouts (rollouts.py) for the nodes this cluster has not.
+- ``release_for``: the user's release, the proxy and CA given by ``mode`` (test_auto_update's
+  Mode: as the chart's values, or as ``--post-renderer-args``) beside their own extras.
 - ``auto_update``: that run for chart ``version``, asserting the release is upgraded through
   the proxy and still passes ``ControllerRelease.check``; ``resolved`` is what the
   controller's containers get from the stored objects (proxy, NO_PROXY, trust files) and the
   checksums, to compare before and after; ``assert_proxy_and_trust`` says that is the proxy
-  and the CA.
+  and the CA; ``stored_values`` is ``helm get values``, what the Job passes back.
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ from ..netfixtures.mitm import MitmProxy, start_mitmdump
 from ..netfixtures.pki import SPOT_API, SPOT_CHARTS, NetPki
 from ..netfixtures.servers import LocalServer
 from ..pod_sandbox import Image, run_in_pod
-from ..test_auto_update import API_SERVER, LOG_SHIPPER, effective
+from ..test_auto_update import API_SERVER, LOG_SHIPPER, Mode, effective
 from .helm_users import HelmUser
 from .pki import kubeconfig
-from .release import CHECKSUMS, CONTROLLER, ControllerRelease, ok
+from .release import CHECKSUMS, CONTROLLER, SUITE_FLAGS, ControllerRelease, ok
 from .rollouts import rollouts
 from .server import ApiServer
 from .stored import JOB_KEY
@@ -121,6 +123,19 @@ def run_stored_job(api: ApiServer, namespace: str, configmap: str, *, helm: Path
                           image=image, workdir=workdir / "pod", timeout=300)
 
 
+def release_for(mode: Mode, api: ApiServer, namespace: str, repository: ChartRepository,
+                net_pki: NetPki, workdir: Path) -> ControllerRelease:
+    """The user's release: their values file with their own extras (and, by ``mode``, the
+    proxy and the CA as values or as the post-renderer's flags); the proxy is the one in front
+    of charts.spot.io, the CA the one it intercepts TLS with."""
+    proxy_url, ca_file = repository.proxy.credentials_url, net_pki.corp_root_file
+    values = workdir / "user-values.yaml"
+    values.write_text(yaml.safe_dump(mode.user_values(proxy_url, ca_file)))
+    return ControllerRelease(api, namespace, f"oc-{namespace.split('-')[0]}",
+                             ["--values", str(values), *SUITE_FLAGS],
+                             mode.flags(proxy_url, ca_file))
+
+
 def auto_update(release: ControllerRelease, user: HelmUser, repository: ChartRepository,
                 net_pki: NetPki, version: str, workdir: Path) -> Run:
     """The stored Job run for chart ``version`` with ``user``'s helm; its output."""
@@ -140,6 +155,12 @@ def auto_update(release: ControllerRelease, user: HelmUser, repository: ChartRep
     assert history[-1]["chart"] == f"{CONTROLLER}-{version}"
     release.check()
     return run
+
+
+def stored_values(release: ControllerRelease, user: HelmUser) -> str:
+    """``helm get values``: the release's user-supplied values, as the Job passes them on."""
+    return ok(user.helm("get", "values", release.name, "-n", release.namespace,
+                        "-o", "yaml")).text
 
 
 def resolved(release: ControllerRelease) -> dict[str, Any]:
