@@ -44,12 +44,16 @@ def ok(run: Run) -> Run:
 
 @dataclass
 class ControllerRelease:
-    """The release ``name`` in ``namespace``; ``fullname`` is the chart's resource name."""
+    """The release ``name`` in ``namespace``; ``fullname`` is the chart's resource name.
+
+    ``flags`` go to every upgrade; ``renderer_args`` (``--proxy-url=...``) only to those with
+    the post-renderer, each as a ``--post-renderer-args``."""
 
     api: ApiServer
     namespace: str
     name: str
     flags: list[str] = field(default_factory=list)
+    renderer_args: list[str] = field(default_factory=list)
 
     @property
     def fullname(self) -> str:
@@ -57,8 +61,10 @@ class ControllerRelease:
 
     def upgrade(self, user: HelmUser, *extra: str | os.PathLike,
                 chart: str | os.PathLike = FIXTURE_CHART, post_render: bool = True) -> Run:
+        renderer_args = [arg for given in self.renderer_args
+                         for arg in ("--post-renderer-args", given)] if post_render else []
         return user.upgrade(self.name, chart, self.namespace, *self.flags, *extra,
-                            post_render=post_render)
+                            *renderer_args, post_render=post_render)
 
     def stored(self) -> Stored:
         return Stored.read(self.api, self.namespace)
