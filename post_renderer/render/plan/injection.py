@@ -2,8 +2,9 @@
 
 User settings win over what the chart rendered. The CA bundle is chosen and validated first
 (``trust_choice``), so a refused bundle stops the post-renderer before anything is written.
-The notices and warnings a user must see (no CA configured, a CA Secret we cannot see,
-auto-update) are collected here too."""
+The notices and warnings a user must see (no CA configured, a proxy another release
+writes, a ConfigMap other releases read, the auto-update Job, the Secrets helm keeps) are
+collected here too."""
 
 import re
 from typing import TYPE_CHECKING, NamedTuple

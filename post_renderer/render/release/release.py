@@ -31,10 +31,10 @@ from post_renderer.render.stream.split import (
 )
 from post_renderer.render.stream.writer import DocumentStyle
 
-# Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
-# parsing it would make helm wait for minutes.
 # The chart's ConfigMap key that holds the auto-update Job's manifest as text.
 EMBEDDED_JOB_KEY = "auto-update.job"
+# Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
+# parsing it would make helm wait for minutes.
 MAX_PARSED_BYTES = 4 * 1024 * 1024
 
 
