@@ -118,7 +118,6 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         proxy_from=proxy_from,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
         checksum_key=chart.spot_token if len(chart.spot_token or b"") >= MIN_KEY_BYTES else None,
-        notices=tuple(notices),
     )
     if not injection.empty:
         injection = _values_shape(injection, release, names)
@@ -126,20 +125,17 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         said = configmap_message(release, configmap, shared, source=proxy.source,
                                  blanked=injection.chart_proxy_key == configmap,
                                  credentials=proxy.value.has_credentials)
-        if said is not None and said[1]:
-            warnings.append(said[0])
-        elif said is not None:
-            injection = injection._replace(notices=(*injection.notices, said[0]))
+        if said is not None:
+            message, is_warning = said
+            (warnings if is_warning else notices).append(message)
     if chart.auto_update_jobs and not injection.empty:
         injection, message = _auto_update(user, chart, injection, release, names)
-        if injection.overlay_secret is not None:  # every auto-update keeps it: a notice
-            injection = injection._replace(notices=(*injection.notices, message))
-        else:
-            warnings.append(message)
+        # every auto-update keeps the overlay: a notice; else what it drops: a warning
+        (notices if injection.overlay_secret is not None else warnings).append(message)
     if injection.values_shape and injection.overlay_secret is None:
-        injection = _kept_without_auto_update(injection, release)
+        notices += _kept_without_auto_update(injection, release)
     _check_new_secret_names(injection, release)
-    return injection._replace(warnings=tuple(warnings))
+    return injection._replace(notices=tuple(notices), warnings=tuple(warnings))
 
 
 def _refuse_a_job_without_its_proxy(release: Release) -> None:
@@ -192,17 +188,16 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     return injection._replace(overlay_secret=secret, strict_job=user.strict), message
 
 
-def _kept_without_auto_update(injection: Injection, release: Release) -> Injection:
+def _kept_without_auto_update(injection: Injection, release: Release) -> list[str]:
     """Without the auto-update's overlay, the Secrets the values shape keeps are named too:
     helm leaves them behind once ocean-proxy is removed, and no other line names them."""
     kept = list(dict.fromkeys(name for name in (injection.proxy_secret,
                                                 injection.shared_proxy_secret,
                                                 injection.ca_volume_secret) if name))
     if not kept:
-        return injection
-    said = (f"helm keeps Secrets {', '.join(repr(k) for k in kept)} across upgrades: "
-            f"{_deleted(kept, release)}")
-    return injection._replace(notices=(*injection.notices, said))
+        return []
+    return [f"helm keeps Secrets {', '.join(repr(k) for k in kept)} across upgrades: "
+            f"{_deleted(kept, release)}"]
 
 
 def _deleted(kept: list[str], release: Release) -> str:
