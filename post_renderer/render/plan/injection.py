@@ -156,14 +156,14 @@ def _refuse_a_job_without_its_proxy(release: Release) -> None:
 def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
                  release: Release, names: OwnedNames) -> tuple[Injection, str]:
     """With the policy 'inject', the overlay when the chart and its Job can carry it."""
-    reason = None
-    if user.auto_update.value == "inject":
-        reason = why_not(release)
-        scripts = [job_script(release, ref) for ref in chart.auto_update_jobs]
-        if reason is None and not all(s is not None and extend_script(s) for s in scripts):
-            reason = ("the auto-update Job's script does not save 'helm get values' to "
-                      "/tmp/values.yaml and pass it to 'helm upgrade' as the vendor's does")
-    if user.auto_update.value != "inject" or reason is not None:
+    if user.auto_update.value != "inject":
+        return injection, _auto_update_warning(user, chart, injection)
+    reason = why_not(release)
+    scripts = [job_script(release, ref) for ref in chart.auto_update_jobs]
+    if reason is None and not all(s is not None and extend_script(s) for s in scripts):
+        reason = ("the auto-update Job's script does not save 'helm get values' to "
+                  "/tmp/values.yaml and pass it to 'helm upgrade' as the vendor's does")
+    if reason is not None:
         return injection, _auto_update_warning(user, chart, injection, reason)
     secret = names.values
     kept = list(dict.fromkeys(name for name in (secret, injection.proxy_secret,
