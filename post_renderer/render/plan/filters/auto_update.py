@@ -11,9 +11,9 @@ injection is decided.
 
 from __future__ import annotations
 
+from post_renderer.job_renderer import MOUNT
 from post_renderer.render.overlay import job as overlay_job
 from post_renderer.render.overlay.job import (
-    OVERLAY_DIR,
     VOLUME,
     extend_script,
     kept_secret_volume,
@@ -45,7 +45,7 @@ def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWan
                     for entry in wants.volumes)
     return PodWants(
         env=env, owned_volume=wants.owned_volume,
-        mounts=(*mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values and step")),
+        mounts=(*mounts, PodEntry(MOUNT, mount(), "ocean-proxy's chart values and step")),
         volumes=(*volumes, PodEntry(VOLUME, volume(injection.overlay_secret),
                                     "ocean-proxy's chart values and step, for 'helm upgrade'")))
 
