@@ -47,7 +47,8 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
                  proxy: Setting | None, now: "dt.datetime | None" = None,
                  facts: "FactCache | None" = None) -> TrustChoice:
     """The CAs the pods get; ``facts`` (a certificate fact cache) saves parsing, nothing
-    else. Without any, a proxy gets a notice about its CA."""
+    else. With neither CA files nor a rendered bundle (nor a CA Secret made elsewhere, which a
+    lint names), a proxy gets the notice that no CA is configured."""
     if user.ca_files:
         from post_renderer.trust import load_trust_bundle
 
