@@ -69,11 +69,6 @@ class PendingFile:
             self._temporary = None
 
 
-def write_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE) -> None:
-    """Write ``data`` to ``path``: atomically for a regular file, in place for anything else."""
-    stage_output(path, data, new_file_mode=new_file_mode).commit()
-
-
 def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE) -> PendingFile:
     """``data`` ready to be written to ``path``; refused (OutputError) before anything is
     written when it cannot be, or must not be.

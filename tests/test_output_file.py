@@ -15,7 +15,12 @@ import pytest
 from post_renderer.cli import main
 from post_renderer.commands import Outcome
 from post_renderer.errors import OutputError
-from post_renderer.output_file import stage_output, write_output
+from post_renderer.output_file import stage_output
+
+
+def write_output(path: str, data: bytes, **mode: int) -> None:
+    """What the commands do with a file: stage it, then put it in place."""
+    stage_output(path, data, **mode).commit()
 
 
 def test_file_is_written_and_replaces_the_old_one_leaving_no_temporary(tmp_path):

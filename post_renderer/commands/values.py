@@ -59,40 +59,14 @@ class Owner(NamedTuple):
     namespace: str | None = None
 
 
-def _check_not_rendered_with_ours(release: "Release") -> None:
-    """Manifests rendered with an earlier values file of ocean-proxy's read the proxy from our
-    Secret, which helm does not render: read again, they would hold no proxy, and the values
-    written from them would silently drop it."""
+def _check_values_can_carry_it(release: "Release") -> None:
+    """The manifests must be the controller chart's, of a version whose values can carry the
+    injection. Manifests rendered with an earlier values file of ocean-proxy's read the proxy
+    from our Secret, which helm does not render: read again, they would hold no proxy, and the
+    values written from them would silently drop it."""
+    from post_renderer.render.overlay.values import CHART_NAME, other_chart, why_not
     from post_renderer.render.plan.shared_proxy import unrendered_own_proxy
 
-    ours = unrendered_own_proxy(release)
-    if ours is not None:
-        raise OverlayError(
-            f"the manifests were rendered with ocean-proxy's chart values already (the "
-            f"proxy variables read Secret '{ours}', which they do not hold)",
-            hint="render the chart with your own values only, without the previous "
-                 "ocean-proxy values file, and run 'ocean-proxy values' on that")
-
-
-def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
-                   owner: Owner | None = None) -> ValuesResult:
-    """Rendered manifests and settings in; the values file and its Secrets out."""
-    from post_renderer.render.lints import two_rendered_proxies
-    from post_renderer.render.overlay.values import (
-        CHART_NAME,
-        b64,
-        merge_user_values,
-        other_chart,
-        why_not,
-    )
-    from post_renderer.render.plan.injection import resolve_injection
-    from post_renderer.render.plan.overlay_input import overlay_for
-    from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
-    from post_renderer.render.release.chart_settings import PROXY_KEY, read_chart_settings
-    from post_renderer.render.release.release import find_release
-    from post_renderer.render.stream.split import split_documents
-
-    release = find_release(data, split_documents(data), user.workloads)
     if not release.workloads:
         raise TargetError(
             "no Ocean controller in the manifests (no Deployment of chart "
@@ -110,7 +84,29 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
         raise OverlayError(f"cannot write the injection as chart values: {reason}",
                            hint="use the post-renderer, or upgrade the chart to 0.1.53 or "
                                 "later")
-    _check_not_rendered_with_ours(release)
+    ours = unrendered_own_proxy(release)
+    if ours is not None:
+        raise OverlayError(
+            f"the manifests were rendered with ocean-proxy's chart values already (the "
+            f"proxy variables read Secret '{ours}', which they do not hold)",
+            hint="render the chart with your own values only, without the previous "
+                 "ocean-proxy values file, and run 'ocean-proxy values' on that")
+
+
+def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
+                   owner: Owner | None = None) -> ValuesResult:
+    """Rendered manifests and settings in; the values file and its Secrets out."""
+    from post_renderer.render.lints import two_rendered_proxies
+    from post_renderer.render.overlay.values import b64, merge_user_values
+    from post_renderer.render.plan.injection import resolve_injection
+    from post_renderer.render.plan.overlay_input import overlay_for
+    from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
+    from post_renderer.render.release.chart_settings import PROXY_KEY, read_chart_settings
+    from post_renderer.render.release.release import find_release
+    from post_renderer.render.stream.split import split_documents
+
+    release = find_release(data, split_documents(data), user.workloads)
+    _check_values_can_carry_it(release)
     chart = read_chart_settings(release)
     injection = resolve_injection(user, chart._replace(auto_update_jobs=()), release)
     if injection.empty:

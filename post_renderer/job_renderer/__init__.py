@@ -19,7 +19,6 @@ from typing import Any, NamedTuple
 
 MOUNT = "/etc/ocean-proxy/overlay"
 PLUGIN = "ocean-proxy-job-renderer"
-LOG = "/tmp/ocean-proxy-job.log"
 
 
 class Item(NamedTuple):

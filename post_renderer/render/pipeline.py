@@ -70,23 +70,7 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     chunks = split_documents(data)
     release = find_release(data, chunks, user.workloads)
     if not release.workloads:
-        if user.explicit and b"kind" not in data:  # every Kubernetes object has one
-            raise TargetError(
-                "the input holds no Kubernetes manifests (no document has a 'kind')",
-                hint="ocean-proxy reads what 'helm template' writes; check what is piped in, "
-                     "or the file given with -f",
-            )
-        if user.explicit:
-            raise TargetError(
-                "no Ocean controller workload in the manifests, nor another Spot agent (no "
-                "container 'ocean-kubernetes-controller', 'spot-ocean-metric-exporter' or "
-                "'ocean-network-client', none reading SPOTINST_TOKEN)",
-                hint="name the workload with --workload Deployment/NAME, or leave the "
-                     "post-renderer out of this release",
-            )
-        return RenderResult([data], notices=(
-            "no Ocean controller in these manifests, nor another Spot agent: passed through "
-            "unchanged" + (_LISTS if re.search(rb"(?m)^kind:[ \t]*List[ \t]*$", data) else ""),))
+        return _without_targets(data, user)
     units = _units(release, user, now, facts)
     _check_one_proxy(units)
     lints = tuple(lint for unit in units for lint in
@@ -106,6 +90,29 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     replaced, appended = apply_plan(plan)
     return RenderResult(join(data, chunks, replaced, appended), plan, active[0].injection,
                         *said)
+
+
+def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
+    """Manifests without a Spot agent pass through, unless the user configured something to
+    inject: then finding no target is an error (said plainly when the input holds no
+    manifests at all)."""
+    if user.explicit and b"kind" not in data:  # every Kubernetes object has one
+        raise TargetError(
+            "the input holds no Kubernetes manifests (no document has a 'kind')",
+            hint="ocean-proxy reads what 'helm template' writes; check what is piped in, "
+                 "or the file given with -f",
+        )
+    if user.explicit:
+        raise TargetError(
+            "no Ocean controller workload in the manifests, nor another Spot agent (no "
+            "container 'ocean-kubernetes-controller', 'spot-ocean-metric-exporter' or "
+            "'ocean-network-client', none reading SPOTINST_TOKEN)",
+            hint="name the workload with --workload Deployment/NAME, or leave the "
+                 "post-renderer out of this release",
+        )
+    return RenderResult([data], notices=(
+        "no Ocean controller in these manifests, nor another Spot agent: passed through "
+        "unchanged" + (_LISTS if re.search(rb"(?m)^kind:[ \t]*List[ \t]*$", data) else ""),))
 
 
 # helm's output holds one object per document; a chart that wraps its objects in a List

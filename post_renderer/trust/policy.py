@@ -7,7 +7,6 @@ Warned about: expiry within 30 days, and what only the log-shipper (OpenSSL) ref
 """
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from post_renderer.trust.certificate import Certificate, shorten
@@ -80,16 +79,6 @@ def judge(
         else:
             warnings.append(f"{where} {finding.reason}")
     return Verdict(source, position, cert, warnings=tuple(warnings), unusable=tuple(unusable))
-
-
-def verdicts_change_after(certificates: Iterable[Certificate], now: dt.datetime
-                          ) -> dt.datetime | None:
-    """The first moment after ``now`` at which ``judge`` could say something else about one of
-    ``certificates`` (it becomes valid, enters its last 30 days, or expires); None: never."""
-    moments = (moment for cert in certificates
-               for moment in (cert.not_before, cert.not_after - EXPIRY_WARNING, cert.not_after)
-               if moment > now)
-    return min(moments, default=None)
 
 
 def add_warning(verdict: Verdict, warning: str) -> Verdict:

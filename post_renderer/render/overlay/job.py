@@ -40,7 +40,6 @@ from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, container
 
 VALUES_STEP = "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\"
 UPGRADE_VALUES = "--values /tmp/values.yaml"
-OVERLAY_DIR = MOUNT
 VOLUME = "ocean-proxy-overlay"
 STEP = f"if [ -r {MOUNT}/prepare.sh ]; then . {MOUNT}/prepare.sh; fi && \\"
 UPGRADE_ARGS = ' "${OCEAN_PROXY_ARGS[@]}"'
@@ -151,7 +150,7 @@ def volume(secret: str) -> dict[str, YamlNode]:
 
 
 def mount() -> dict[str, YamlNode]:
-    return {"name": VOLUME, "mountPath": OVERLAY_DIR, "readOnly": True}
+    return {"name": VOLUME, "mountPath": MOUNT, "readOnly": True}
 
 
 def job_edit(env: list[YamlNode], mounts: list[YamlNode],

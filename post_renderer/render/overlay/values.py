@@ -54,10 +54,6 @@ class Overlay(NamedTuple):
     secrets: dict[str, dict[str, str]]
 
 
-def ca_secret_name(owner: str) -> str:
-    return OwnedNames(owner).ca
-
-
 def chart_version(release: Release) -> tuple[int, int, int] | None:
     """The chart's version, from the controller Deployment's ``helm.sh/chart`` label."""
     for workload in release.workloads:
@@ -158,7 +154,7 @@ def build_overlay(pod: PodValues, release: Release) -> Overlay:
         if pod.proxy_secret:
             secrets[pod.proxy_secret[0]] = pod.proxy_secret[1]
     if pod.ca_bundle is not None:
-        name = ca_secret_name(owner.name)
+        name = OwnedNames(owner.name).ca
         secrets[name] = pod.ca_files
         ref = pod.ca_bundle
         values["caBundleSecret"] = (

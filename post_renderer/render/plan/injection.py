@@ -1,18 +1,19 @@
 """Everything decided before a document is touched: which proxy, which CAs, which Secrets.
 
-User settings win over what the chart rendered. The CA bundle is validated here, so a refused
-bundle stops the post-renderer before anything is written. The notices and warnings a user
-must see (no CA configured, a CA Secret we cannot see, auto-update) are collected here too."""
+User settings win over what the chart rendered. The CA bundle is chosen and validated first
+(``trust_choice``), so a refused bundle stops the post-renderer before anything is written.
+The notices and warnings a user must see (no CA configured, a proxy another release
+writes, a ConfigMap other releases read, the auto-update Job, the Secrets helm keeps) are
+collected here too."""
 
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import AutoUpdateError, BundleError, ManifestError, clipped, visible
+from post_renderer.errors import AutoUpdateError, ManifestError, clipped, visible
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
-from post_renderer.render.overlay.values import Overlay, no_ca_notice, why_not
-from post_renderer.render.plan.replaced_cas import dropped_chart_cas
+from post_renderer.render.overlay.values import Overlay, why_not
 from post_renderer.render.plan.shared_proxy import (
     configmap_message,
     contract_notice,
@@ -20,12 +21,8 @@ from post_renderer.render.plan.shared_proxy import (
     shared_proxy_secret,
     unrendered_own_proxy,
 )
-from post_renderer.render.release.chart_settings import (
-    CA_VALUE,
-    ChartSettings,
-    KeyRef,
-    only_ca_files,
-)
+from post_renderer.render.plan.trust_choice import choose_trust
+from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
@@ -38,8 +35,6 @@ if TYPE_CHECKING:
 
     from post_renderer.trust import FactCache
 
-BUNDLE_KEY = "userEnvCertificates.pem"
-SECRET_LIMIT = 1024 * 1024  # what Kubernetes stores in one Secret
 # A Kubernetes object name (RFC 1123 subdomain), which is what a Secret may be called.
 _OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
 OBJECT_NAME_LIMIT = 253
@@ -94,37 +89,10 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
         warnings.append(assumed)
 
-    trust, trust_source, ca_secret, repoint = None, None, None, False
-    if user.ca_files:
-        from post_renderer.trust import load_trust_bundle
-
-        trust, bundle_warnings = load_trust_bundle(user.ca_files.value, now=now,
-                                                   facts=facts)
-        warnings += bundle_warnings
-        trust_source = user.ca_files.source
-        if lost := dropped_chart_cas(chart.ca_data, trust, trust_source, now, facts):
-            warnings.append(lost)
-        ca_secret, repoint = _ca_secret_to_write(chart, release, names)
-        if repoint:
-            notices.append(
-                f"USER_ENV_CERTIFICATES now reads Secret '{ca_secret.name}', made from "
-                f"{trust_source}, instead of {chart.ca_ref}")
-    elif chart.ca_data is not None:
-        trust, bundle_warnings = _chart_trust(chart.ca_data, now, facts)
-        warnings += bundle_warnings
-        trust_source = chart.ca_data.source
-        ca_secret, repoint = _ca_secret_to_write(chart, release, names)
-    elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
-        notices.append(no_ca_notice(release))
-
-    if trust is not None and 2 * len(trust.pem()) * 4 // 3 > SECRET_LIMIT:
-        # the Secret holds the bundle and each CA again (by hash), all base64-encoded
-        raise BundleError(
-            f"the CA bundle from {trust_source} ({len(trust.certificates)} certificates, "
-            f"{len(trust.pem()) // 1024} KiB) would not fit in a Kubernetes Secret (1 MiB)",
-            hint="pass only the CA certificates the proxy re-signs with; the pods keep "
-                 "trusting the public roots",
-        )
+    chosen = choose_trust(user, chart, release, names, proxy, now, facts)
+    trust = chosen.trust
+    notices += chosen.notices
+    warnings += chosen.warnings
     if proxy is not None and proxy.value.scheme != "http":
         warnings.append(
             f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "
@@ -141,16 +109,15 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         proxy=proxy,
         no_proxy=no_proxy_entries(additions) if proxy or proxy_from else (),
         trust=trust,
-        trust_source=trust_source,
-        ca_secret=ca_secret,
-        repoint_ca_env=repoint,
+        trust_source=chosen.source,
+        ca_secret=chosen.ca_secret,
+        repoint_ca_env=chosen.repoint_ca_env,
         proxy_secret=proxy_secret,
         proxy_configmap=configmap,
         shared_proxy_secret=shared,
         proxy_from=proxy_from,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
         checksum_key=chart.spot_token if len(chart.spot_token or b"") >= MIN_KEY_BYTES else None,
-        notices=tuple(notices),
     )
     if not injection.empty:
         injection = _values_shape(injection, release, names)
@@ -158,33 +125,17 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         said = configmap_message(release, configmap, shared, source=proxy.source,
                                  blanked=injection.chart_proxy_key == configmap,
                                  credentials=proxy.value.has_credentials)
-        if said is not None and said[1]:
-            warnings.append(said[0])
-        elif said is not None:
-            injection = injection._replace(notices=(*injection.notices, said[0]))
+        if said is not None:
+            message, is_warning = said
+            (warnings if is_warning else notices).append(message)
     if chart.auto_update_jobs and not injection.empty:
         injection, message = _auto_update(user, chart, injection, release, names)
-        if injection.overlay_secret is not None:  # every auto-update keeps it: a notice
-            injection = injection._replace(notices=(*injection.notices, message))
-        else:
-            warnings.append(message)
+        # every auto-update keeps the overlay: a notice; else what it drops: a warning
+        (notices if injection.overlay_secret is not None else warnings).append(message)
     if injection.values_shape and injection.overlay_secret is None:
-        injection = _kept_without_auto_update(injection, release)
+        notices += _kept_without_auto_update(injection, release)
     _check_new_secret_names(injection, release)
-    return injection._replace(warnings=tuple(warnings))
-
-
-def _chart_trust(ca_data: Setting, now: "dt.datetime | None", facts: "FactCache | None"
-                 ) -> tuple[TrustBundle, list[str]]:
-    """The bundle of the CA Secret the chart renders; a refusal names the value behind it."""
-    from post_renderer.trust import load_trust_bundle
-
-    try:
-        return load_trust_bundle([(ca_data.source, ca_data.value)], now=now, facts=facts)
-    except BundleError as error:
-        value = f"the chart renders it from {CA_VALUE} (--set-file {CA_VALUE}=<the CA's PEM file>)"
-        raise BundleError(error.message, hint=f"{error.hint}; {value}" if error.hint
-                          else value) from None
+    return injection._replace(notices=tuple(notices), warnings=tuple(warnings))
 
 
 def _refuse_a_job_without_its_proxy(release: Release) -> None:
@@ -205,14 +156,14 @@ def _refuse_a_job_without_its_proxy(release: Release) -> None:
 def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
                  release: Release, names: OwnedNames) -> tuple[Injection, str]:
     """With the policy 'inject', the overlay when the chart and its Job can carry it."""
-    reason = None
-    if user.auto_update.value == "inject":
-        reason = why_not(release)
-        scripts = [job_script(release, ref) for ref in chart.auto_update_jobs]
-        if reason is None and not all(s is not None and extend_script(s) for s in scripts):
-            reason = ("the auto-update Job's script does not save 'helm get values' to "
-                      "/tmp/values.yaml and pass it to 'helm upgrade' as the vendor's does")
-    if user.auto_update.value != "inject" or reason is not None:
+    if user.auto_update.value != "inject":
+        return injection, _auto_update_warning(user, chart, injection)
+    reason = why_not(release)
+    scripts = [job_script(release, ref) for ref in chart.auto_update_jobs]
+    if reason is None and not all(s is not None and extend_script(s) for s in scripts):
+        reason = ("the auto-update Job's script does not save 'helm get values' to "
+                  "/tmp/values.yaml and pass it to 'helm upgrade' as the vendor's does")
+    if reason is not None:
         return injection, _auto_update_warning(user, chart, injection, reason)
     secret = names.values
     kept = list(dict.fromkeys(name for name in (secret, injection.proxy_secret,
@@ -237,17 +188,16 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
     return injection._replace(overlay_secret=secret, strict_job=user.strict), message
 
 
-def _kept_without_auto_update(injection: Injection, release: Release) -> Injection:
+def _kept_without_auto_update(injection: Injection, release: Release) -> list[str]:
     """Without the auto-update's overlay, the Secrets the values shape keeps are named too:
     helm leaves them behind once ocean-proxy is removed, and no other line names them."""
     kept = list(dict.fromkeys(name for name in (injection.proxy_secret,
                                                 injection.shared_proxy_secret,
                                                 injection.ca_volume_secret) if name))
     if not kept:
-        return injection
-    said = (f"helm keeps Secrets {', '.join(repr(k) for k in kept)} across upgrades: "
-            f"{_deleted(kept, release)}")
-    return injection._replace(notices=(*injection.notices, said))
+        return []
+    return [f"helm keeps Secrets {', '.join(repr(k) for k in kept)} across upgrades: "
+            f"{_deleted(kept, release)}"]
 
 
 def _deleted(kept: list[str], release: Release) -> str:
@@ -304,19 +254,6 @@ def _check_new_secret_names(injection: Injection, release: Release) -> None:
             hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
                  f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
         )
-
-
-def _ca_secret_to_write(chart: ChartSettings, release: Release,
-                        names: OwnedNames) -> tuple[KeyRef, bool]:
-    """Write into the chart's own CA Secret when it is ours to write: it holds nothing but CA
-    files (the pods mount all of it); else into ours, which USER_ENV_CERTIFICATES then reads."""
-    ref = chart.ca_ref
-    rendered = release.get("Secret", ref.name) if ref is not None else None
-    if ref is not None and ref.kind == "Secret" and (
-            only_ca_files(rendered, ref.key) if rendered else ref.name == names.chart_ca):
-        return ref, False
-    mine = KeyRef("Secret", names.ca, BUNDLE_KEY)
-    return mine, ref is not None
 
 
 def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: Injection,

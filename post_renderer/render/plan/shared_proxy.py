@@ -82,33 +82,35 @@ def configmap_message(release: Release, configmap: KeyRef, shared: str, *, blank
     rendered = release.get("ConfigMap", configmap.name)
     held = get_path(rendered.document, ("data", configmap.key)) if rendered else None
     if not isinstance(held, str) or not held:  # their agent had no proxy from it before either
-        return no_proxy_in_configmap_notice(configmap, shared, source), False
+        return _no_proxy_in_configmap_notice(configmap, shared, source), False
     if blanked:
-        return blanked_warning(configmap, shared), credentials  # without a password: said
-    return credentials_removed_warning(configmap, shared), True
+        return _blanked_warning(configmap, shared), credentials  # without a password: said
+    return _credentials_removed_warning(configmap, shared), True
 
 
-def no_proxy_in_configmap_notice(configmap: KeyRef, shared: str, source: str) -> str:
+# what the metric exporter's release needs, said at the end of each message
+_POST_RENDER_THE_EXPORTER = ("helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
+                             "--post-renderer ocean-proxy-post-renderer")
+
+
+def _no_proxy_in_configmap_notice(configmap: KeyRef, shared: str, source: str) -> str:
     return (f"ConfigMap '{configmap.name}' holds no proxy URL (the proxy comes from {source}): "
             "a Spot agent of another release that reads it, such as ocean-metric-exporter "
             f"(PROXY_URL), gets the full URL from Secret '{shared}' once its release is "
-            "post-rendered too: helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
-            "--post-renderer ocean-proxy-post-renderer")
+            f"post-rendered too: {_POST_RENDER_THE_EXPORTER}")
 
 
-def credentials_removed_warning(configmap: KeyRef, shared: str) -> str:
+def _credentials_removed_warning(configmap: KeyRef, shared: str) -> str:
     return (f"ConfigMap '{configmap.name}' key '{configmap.key}' now holds the proxy URL "
             f"without its credentials (the full URL is in Secret '{shared}'): a Spot agent of "
             "another release that reads it, such as ocean-metric-exporter (PROXY_URL), gets "
             "'407 Proxy Authentication Required' until its release is post-rendered too: "
-            "helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
-            "--post-renderer ocean-proxy-post-renderer")
+            f"{_POST_RENDER_THE_EXPORTER}")
 
 
-def blanked_warning(configmap: KeyRef, shared: str) -> str:
+def _blanked_warning(configmap: KeyRef, shared: str) -> str:
     return (f"ConfigMap '{configmap.name}' key '{configmap.key}' is now blank, as the chart's "
             "values leave it (the pods read the proxy from the variables ocean-proxy sets; the "
             f"full URL is in Secret '{shared}'): a Spot agent of another release that reads "
             "it, such as ocean-metric-exporter (PROXY_URL), goes without the proxy until its "
-            "release is post-rendered too: helm upgrade RELEASE spot/ocean-metric-exporter "
-            "--reuse-values --post-renderer ocean-proxy-post-renderer")
+            f"release is post-rendered too: {_POST_RENDER_THE_EXPORTER}")

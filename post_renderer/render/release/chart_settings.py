@@ -15,6 +15,7 @@ from typing import NamedTuple
 from post_renderer.errors import ManifestError, ProxyUrlError
 from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY, usable_entry
 from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
+from post_renderer.render.release.agents import TOKEN_ENV
 from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
 from post_renderer.render.release.settings import Setting
@@ -34,7 +35,6 @@ CA_VALUE = "caBundleSecret.data"  # the chart value behind the CA Secret a relea
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
 NOT_A_URL = "a value that is no proxy URL"  # said instead of it: it may hold a password
-TOKEN_ENV_NAME = "SPOTINST_TOKEN"  # the controller's Spot API token, from the chart's Secret
 
 
 class KeyRef(NamedTuple):
@@ -118,7 +118,7 @@ def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | 
 
 
 def _spot_token(release: Release) -> bytes | None:
-    token_ref = _key_ref(_first_env(release, (TOKEN_ENV_NAME,)))
+    token_ref = _key_ref(_first_env(release, (TOKEN_ENV,)))
     if token_ref is None or token_ref.kind != "Secret":
         return None
     secret = release.get("Secret", token_ref.name)

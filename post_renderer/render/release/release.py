@@ -31,10 +31,10 @@ from post_renderer.render.stream.split import (
 )
 from post_renderer.render.stream.writer import DocumentStyle
 
-# Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
-# parsing it would make helm wait for minutes.
 # The chart's ConfigMap key that holds the auto-update Job's manifest as text.
 EMBEDDED_JOB_KEY = "auto-update.job"
+# Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
+# parsing it would make helm wait for minutes.
 MAX_PARSED_BYTES = 4 * 1024 * 1024
 
 
@@ -140,7 +140,7 @@ def _embedded_manifests(objects: dict[tuple[str, str], list[Resource]]
 def _object_keys(workloads: Iterable[Resource]) -> Iterable[tuple[str, str]]:
     """What the workloads read, and the Secrets ocean-proxy may have written for them."""
     for workload in workloads:
-        refs = list(_referenced_keys([workload]))
+        refs = list(_referenced_keys(workload))
         yield from refs
         yield from (("Secret", name) for name in OwnedNames(workload.name).all())
         yield from (("Secret", OwnedNames.shared_proxy(name))
@@ -228,11 +228,10 @@ def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) ->
         )
 
 
-def _referenced_keys(workloads: Iterable[Resource]) -> Iterable[tuple[str, str]]:
-    """(kind, name) of every ConfigMap and Secret the workloads' env refers to."""
-    for workload in workloads:
-        for found in env_entries(workload.document, workload.kind):
-            for field, kind in KEY_REF_KINDS:
-                name = get_path(found.entry, ("valueFrom", field, "name"))
-                if isinstance(name, str):
-                    yield kind, name
+def _referenced_keys(workload: Resource) -> Iterable[tuple[str, str]]:
+    """(kind, name) of every ConfigMap and Secret the workload's env refers to."""
+    for found in env_entries(workload.document, workload.kind):
+        for field, kind in KEY_REF_KINDS:
+            name = get_path(found.entry, ("valueFrom", field, "name"))
+            if isinstance(name, str):
+                yield kind, name

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from post_renderer.render.stream.kube import YamlNode, pointer_parts
+from post_renderer.render.stream.kube import CONTAINER_LISTS, YamlNode, pointer_parts
 
-_CONTAINER_LISTS = ("initContainers", "containers")
 _STYLE_ATTRIBUTES = ("_yaml_comment", "_yaml_format")  # ruamel: comments, flow/block style
 
 
@@ -32,7 +31,7 @@ def unshare_pod(document: YamlNode, pod_spec_path: tuple[str, ...]) -> None:
     template = pod_spec_path[:-1]
     _unshare(document, (*template, "metadata", "annotations"), counts)
     _unshare(document, (*pod_spec_path, "volumes"), counts)
-    for list_name in _CONTAINER_LISTS:
+    for list_name in CONTAINER_LISTS:
         items = _unshare(document, (*pod_spec_path, list_name), counts)
         for index in range(len(items) if isinstance(items, list) else 0):
             for field in ("env", "volumeMounts"):

@@ -190,8 +190,6 @@ def _check_plain_tree(root: Node) -> None:
             stack += node.value
 
 
-
-
 def _resolve(root: Node, parts: list[str]) -> Node:
     node = root
     for part in parts:

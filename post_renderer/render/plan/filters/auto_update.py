@@ -11,9 +11,9 @@ injection is decided.
 
 from __future__ import annotations
 
+from post_renderer.job_renderer import MOUNT
 from post_renderer.render.overlay import job as overlay_job
 from post_renderer.render.overlay.job import (
-    OVERLAY_DIR,
     VOLUME,
     extend_script,
     kept_secret_volume,
@@ -21,10 +21,10 @@ from post_renderer.render.overlay.job import (
     optional_refs,
     volume,
 )
-from post_renderer.render.overlay.values import ca_secret_name
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import Change, PodEntry, PodWants, pod_spec_changes
 from post_renderer.render.plan.protocol import NO_WANTS, PlanContext, Proposal
+from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.aliases import unshare_pod
 from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, containers, get_path, pointer
@@ -38,14 +38,14 @@ def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWan
     were deleted still starts; and the overlay's step."""
     if injection.overlay_secret is None or not release.workloads:
         return wants
-    ca_secret = injection.ca_volume_secret or ca_secret_name(release.workloads[0].name)
+    ca_secret = injection.ca_volume_secret or OwnedNames(release.workloads[0].name).ca
     env = tuple(entry._replace(manifest=optional_refs(entry.manifest)) for entry in wants.env)
     mounts = tuple(m for m in wants.mounts if "subPath" not in m.manifest)
     volumes = tuple(entry._replace(manifest=kept_secret_volume(entry.manifest, ca_secret))
                     for entry in wants.volumes)
     return PodWants(
         env=env, owned_volume=wants.owned_volume,
-        mounts=(*mounts, PodEntry(OVERLAY_DIR, mount(), "ocean-proxy's chart values and step")),
+        mounts=(*mounts, PodEntry(MOUNT, mount(), "ocean-proxy's chart values and step")),
         volumes=(*volumes, PodEntry(VOLUME, volume(injection.overlay_secret),
                                     "ocean-proxy's chart values and step, for 'helm upgrade'")))
 

@@ -21,8 +21,7 @@ takes its proxy from there (``Injection.proxy_from``), credentials included.
 
 from __future__ import annotations
 
-import base64
-
+from post_renderer.render.overlay.values import b64
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.owned_secrets import secret_changes
 from post_renderer.render.plan.pod_patch import Change, PodEntry, PodWants
@@ -144,7 +143,7 @@ def propose(context: PlanContext) -> list[Proposal]:
                                   "the proxy URL with its credentials, out of plain sight",
                                   keep=keep)
     if shared is not None and shared != injection.proxy_secret:
-        changes += secret_changes(release, shared, {PROXY_KEY: _b64(injection.proxy.value.full)},
+        changes += secret_changes(release, shared, {PROXY_KEY: b64(injection.proxy.value.full)},
                                   {}, "the full proxy URL, for the Spot agents of other releases "
                                   "that read this ConfigMap", keep=keep)
     blank = injection.chart_proxy_key
@@ -172,12 +171,8 @@ def _configmap_value(release: Release, ref: KeyRef, wanted: str, reason: str
 def secret_data(injection: Injection) -> dict[str, str]:
     """The proxy Secret's data (base64): the URL with its credentials, for every reader."""
     assert injection.proxy is not None  # only asked for when there is a proxy
-    data = {PROXY_KEY: _b64(injection.proxy.value.full)}
+    data = {PROXY_KEY: b64(injection.proxy.value.full)}
     fluent_bit = _fluent_bit_url(injection)
     if fluent_bit is not None:
-        data[FLUENT_BIT_KEY] = _b64(fluent_bit)
+        data[FLUENT_BIT_KEY] = b64(fluent_bit)
     return data
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()

@@ -86,7 +86,7 @@ def test_a_ca_secret_made_elsewhere_without_a_user_bundle_is_warned_about():
 
 
 def test_a_bundle_too_large_for_a_secret_is_refused(monkeypatch):
-    from post_renderer.render.plan import injection as module
+    from post_renderer.render.plan import trust_choice as module
 
     cas = b"".join(certs.root(f"Corp CA {i}").pem for i in range(4))
     monkeypatch.setattr(module, "SECRET_LIMIT", len(cas))  # bundle + one key per CA, base64
