@@ -128,7 +128,22 @@ def test_a_config_file_others_can_read_that_holds_the_password_is_warned_about(t
         if warned:
             assert f"mode {mode:04o}" in warnings[0] and "chmod 600" in warnings[0]
     config.chmod(0o644)
-    verify = ocean_proxy("verify", "--config", config, "--timeout", "1")
-    assert verify.returncode == 1  # nothing listens there: the warning comes first
-    assert f"ocean-proxy: warning: config file {config} holds the proxy's credentials" in \
-        verify.stderr and password not in verify.stderr
+    warning = f"ocean-proxy: warning: config file {config} holds the proxy's credentials"
+    for command in (("verify", "--timeout", "1"), ("discover-ca", "--timeout", "1")):
+        checked = ocean_proxy(*command, "--config", config)
+        assert checked.returncode == 1  # nothing listens there: the warning comes first
+        assert warning in checked.stderr and password not in checked.stderr, command
+    values = ocean_proxy("values", "--config", config, "--secrets", tmp_path / "secrets.yaml",
+                         stdin=manifests)
+    assert values.returncode == 0, values.stderr
+    assert warning in values.stderr and password not in values.stderr
+
+
+def test_a_config_file_others_can_read_without_credentials_is_not_warned_about(tmp_path):
+    """Only the credentials make the file a secret: a proxy URL without them is no news."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://127.0.0.1:9\n")
+    config.chmod(0o644)
+    run = post_renderer("--config", config, stdin=helm_template(tmp_path, *VENDOR_FLAGS))
+    assert run.returncode == 0, run.stderr
+    assert "warning" not in run.stderr
