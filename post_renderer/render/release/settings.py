@@ -141,14 +141,26 @@ def _exposed_credentials(path: str, config: dict[str, YamlNode], source: str
     try:
         if not (isinstance(url, str) and parse_proxy_url(url, source=source).has_credentials):
             return ()
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        status = os.stat(path)
     except (ProxyUrlError, OSError):  # a URL refused where it is used; a file gone since
         return ()
+    mode = stat.S_IMODE(status.st_mode)
     if not mode & (stat.S_IRGRP | stat.S_IROTH):
         return ()
-    return (f"{source} holds the proxy's credentials, and other users of this machine can "
-            f"read it (mode {mode:04o}): make it yours alone (chmod 600), or give the URL by "
+    readers = ("every user of this machine" if mode & stat.S_IROTH
+               else f"the members of its group {_group_name(status.st_gid)}")
+    return (f"{source} holds the proxy's credentials, and {readers} can read it (mode "
+            f"{mode:04o}): make it yours alone (chmod 600), or give the URL by "
             "OCEAN_PROXY_URL",)
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return shown(grp.getgrgid(gid).gr_name)
+    except KeyError:  # a group id without a name (a container's, say)
+        return str(gid)
 
 
 def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
