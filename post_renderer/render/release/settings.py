@@ -103,6 +103,8 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
 
 
 class NetworkUserSettings(NamedTuple):
+    """What verify and discover-ca take of the settings, and what to say of their files."""
+
     proxy: Setting | None  # value: ProxyUrl
     ca_files: Setting | None  # value: tuple of (path, contents)
     warnings: tuple[str, ...]
