@@ -24,6 +24,7 @@ from .command_lines import PausedReads
 from .conftest import (
     FIXTURE_CHART,
     Run,
+    clean_env,
     helm_template,
     ocean_proxy,
     post_renderer,
@@ -141,6 +142,25 @@ def test_a_config_file_others_can_read_that_holds_the_password_is_warned_about(t
                          stdin=manifests)
     assert values.returncode == 0, values.stderr
     assert warning in values.stderr and password not in values.stderr
+
+
+@pytest.mark.parametrize("given", ["OCEAN_PROXY_URL", "--proxy-url"])
+def test_a_readable_config_file_whose_proxy_is_not_used_says_what_gives_it(given, tmp_path):
+    """The flag or the variable already wins: the way out is taking the URL out of the file,
+    not giving it by OCEAN_PROXY_URL."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://svc-ocean:pw-in-the-file@127.0.0.1:9\n")
+    config.chmod(0o644)
+    used = "http://127.0.0.1:3128"
+    flags = ["--proxy-url", used] if given == "--proxy-url" else []
+    env = clean_env(OCEAN_PROXY_URL=used) if given == "OCEAN_PROXY_URL" else clean_env()
+    run = post_renderer("--config", config, *flags, stdin=helm_template(tmp_path, *VENDOR_FLAGS),
+                        env=env)
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if str(config) in line]
+    assert len(warnings) == 1, run.stderr
+    assert f"its proxyUrl is not used ({given} gives the proxy): take it out" in warnings[0]
+    assert "give the URL by" not in warnings[0] and "pw-in-the-file" not in run.stderr
 
 
 def group_of(path: Path) -> str:
