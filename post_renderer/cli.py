@@ -7,12 +7,13 @@ Heavy modules are imported by the command that needs them, so ``--help`` starts 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
@@ -85,39 +86,47 @@ def _write_output(said: Outcome) -> None:
         return
     from post_renderer.output_file import PendingFile, stage_output  # only when a file is named
 
-    _stop_by_exception()
     staged: list[PendingFile] = []
-    try:
-        for path, data, mode in said.side_files:
-            staged.append(stage_output(path, data, new_file_mode=mode))
-        if said.output and said.output_path is not None:
-            staged.append(stage_output(said.output_path, b"".join(said.output)))
-        for pending in staged:
-            if pending.in_place:
+    with _stopped_by_exception():
+        try:
+            for path, data, mode in said.side_files:
+                staged.append(stage_output(path, data, new_file_mode=mode))
+            if said.output and said.output_path is not None:
+                staged.append(stage_output(said.output_path, b"".join(said.output)))
+            for pending in staged:
+                if pending.in_place:
+                    pending.commit()
+            if said.output and said.output_path is None:
+                _write_stdout(said.output)
+            for pending in staged:
                 pending.commit()
-        if said.output and said.output_path is None:
-            _write_stdout(said.output)
-        for pending in staged:
-            pending.commit()
-    finally:
-        for pending in staged:
-            pending.discard()  # nothing, once committed
+        finally:
+            for pending in staged:
+                pending.discard()  # nothing, once committed
 
 
-def _stop_by_exception() -> None:
+@contextlib.contextmanager
+def _stopped_by_exception() -> Iterator[None]:
     """SIGTERM (a cancelled CI job) and SIGHUP (a closed terminal) end the run through an
-    exception from here on, so that files staged beside their place (the Secrets, under a
-    hidden name no ignore rule of theirs covers) are removed as after a failure; by default
-    these signals end the process where it stands, writing to a pipe nobody reads, say. An
-    ignored SIGHUP (nohup) stays ignored."""
+    exception inside, so that files staged beside their place (the Secrets, under a hidden
+    name no ignore rule of theirs covers) are removed as after a failure; by default these
+    signals end the process where it stands, writing to a pipe nobody reads, say. An ignored
+    SIGHUP (nohup) stays ignored, and the handlers are handed back after: a caller of main()
+    in its own process keeps its own."""
     import signal
 
     def stop(number: int, frame: object) -> NoReturn:
         raise SystemExit(128 + number)  # the status a shell gives a run the signal ended
 
-    for number in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(number) == signal.SIG_DFL:
-            signal.signal(number, stop)
+    caught = [number for number in (signal.SIGTERM, signal.SIGHUP)
+              if signal.getsignal(number) == signal.SIG_DFL]
+    for number in caught:
+        signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number in caught:
+            signal.signal(number, signal.SIG_DFL)
 
 
 def _write_stdout(output: list[bytes | memoryview]) -> None:

@@ -7,14 +7,16 @@
     reads.exposed  # every command line that held a secret during a read
 
 A reader of a FIFO waits in ``open`` until a writer comes: the writer here first notes every
-process's command line, then hands the data over. So the look is taken while helm and the
-post-renderer are alive, at a moment the test chooses, not by sampling.
+process's command line, then hands the data over, and waits for the reader to close the FIFO
+before it serves the next one. So the look is taken while helm and the post-renderer are
+alive, at a moment the test chooses, not by sampling.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,6 +58,17 @@ class PausedReads:
                 _write_all(writer, self._data)
             finally:
                 os.close(writer)
+            # a reader still holding the FIFO would take the next writer's data as more of
+            # this file (no end of file while a writer is there): the data, over and over
+            self._wait_until_closed()
+
+    def _wait_until_closed(self, timeout: float = 60) -> None:
+        """Until no process holds the FIFO open (its readers read to the end), or the end."""
+        status = os.stat(self._fifo)
+        deadline = time.monotonic() + timeout
+        while not self._stopping and _holders(status.st_dev, status.st_ino) \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def command_lines() -> list[str]:
@@ -72,6 +85,24 @@ def command_lines() -> list[str]:
         if raw:
             found.append(raw.rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "replace"))
     return found
+
+
+def _holders(device: int, inode: int) -> bool:
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            descriptors = os.listdir(f"/proc/{entry}/fd")
+        except OSError:  # ended meanwhile
+            continue
+        for fd in descriptors:
+            try:
+                held = os.stat(f"/proc/{entry}/fd/{fd}")  # the FIFO itself: no open, no wait
+            except OSError:
+                continue
+            if (held.st_dev, held.st_ino) == (device, inode):
+                return True
+    return False
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -12,6 +12,7 @@ can read is used, with a warning.
 from __future__ import annotations
 
 import base64
+import grp
 import secrets
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from .command_lines import PausedReads
 from .conftest import (
     FIXTURE_CHART,
     Run,
+    clean_env,
     helm_template,
     ocean_proxy,
     post_renderer,
@@ -117,18 +119,63 @@ def test_a_config_file_others_can_read_that_holds_the_password_is_warned_about(t
     config = tmp_path / "ocean-proxy.yaml"
     config.write_text(f"proxyUrl: http://svc-ocean:{password}@127.0.0.1:9\n")
     manifests = helm_template(tmp_path, *VENDOR_FLAGS)
-    for mode, warned in ((0o644, True), (0o640, True), (0o600, False)):
+    for mode, readers in ((0o644, "every user of this machine"),
+                          (0o640, f"the members of its group {group_of(config)}"),
+                          (0o600, None)):
         config.chmod(mode)
         run = post_renderer("--config", config, stdin=manifests)
         assert run.returncode == 0, run.stderr
         warnings = [line for line in run.stderr.splitlines()
                     if line.startswith("ocean-proxy: warning: ") and str(config) in line]
-        assert bool(warnings) == warned, (oct(mode), run.stderr)
+        assert bool(warnings) == bool(readers), (oct(mode), run.stderr)
         assert password not in run.stderr
-        if warned:
-            assert f"mode {mode:04o}" in warnings[0] and "chmod 600" in warnings[0]
+        if readers:  # who, exactly: a group may be the user's alone
+            assert f"{readers} can read it (mode {mode:04o})" in warnings[0], warnings
+            assert "chmod 600" in warnings[0]
     config.chmod(0o644)
-    verify = ocean_proxy("verify", "--config", config, "--timeout", "1")
-    assert verify.returncode == 1  # nothing listens there: the warning comes first
-    assert f"ocean-proxy: warning: config file {config} holds the proxy's credentials" in \
-        verify.stderr and password not in verify.stderr
+    warning = f"ocean-proxy: warning: config file {config} holds the proxy's credentials"
+    for command in (("verify", "--timeout", "1"), ("discover-ca", "--timeout", "1")):
+        checked = ocean_proxy(*command, "--config", config)
+        assert checked.returncode == 1  # nothing listens there: the warning comes first
+        assert warning in checked.stderr and password not in checked.stderr, command
+    values = ocean_proxy("values", "--config", config, "--secrets", tmp_path / "secrets.yaml",
+                         stdin=manifests)
+    assert values.returncode == 0, values.stderr
+    assert warning in values.stderr and password not in values.stderr
+
+
+@pytest.mark.parametrize("given", ["OCEAN_PROXY_URL", "--proxy-url"])
+def test_a_readable_config_file_whose_proxy_is_not_used_says_what_gives_it(given, tmp_path):
+    """The flag or the variable already wins: the way out is taking the URL out of the file,
+    not giving it by OCEAN_PROXY_URL."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://svc-ocean:pw-in-the-file@127.0.0.1:9\n")
+    config.chmod(0o644)
+    used = "http://127.0.0.1:3128"
+    flags = ["--proxy-url", used] if given == "--proxy-url" else []
+    env = clean_env(OCEAN_PROXY_URL=used) if given == "OCEAN_PROXY_URL" else clean_env()
+    run = post_renderer("--config", config, *flags, stdin=helm_template(tmp_path, *VENDOR_FLAGS),
+                        env=env)
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if str(config) in line]
+    assert len(warnings) == 1, run.stderr
+    assert f"its proxyUrl is not used ({given} gives the proxy): take it out" in warnings[0]
+    assert "give the URL by" not in warnings[0] and "pw-in-the-file" not in run.stderr
+
+
+def group_of(path: Path) -> str:
+    """The file's group as a message names it: quoted, or its number when it has no name."""
+    try:
+        return f"'{grp.getgrgid(path.stat().st_gid).gr_name}'"
+    except KeyError:  # a container's group without an entry in /etc/group
+        return str(path.stat().st_gid)
+
+
+def test_a_config_file_others_can_read_without_credentials_is_not_warned_about(tmp_path):
+    """Only the credentials make the file a secret: a proxy URL without them is no news."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://127.0.0.1:9\n")
+    config.chmod(0o644)
+    run = post_renderer("--config", config, stdin=helm_template(tmp_path, *VENDOR_FLAGS))
+    assert run.returncode == 0, run.stderr
+    assert "warning" not in run.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import pty
+import signal
 import stat
 import threading
 
@@ -215,6 +216,19 @@ def test_the_command_line_says_a_missing_directory_in_one_line_and_exits_1(
     assert "does not exist" in err.splitlines()[0]
     assert err.splitlines()[1].startswith("ocean-proxy: hint: ")
     assert len(err.splitlines()) == 2, err  # no "found the CA" before the failure
+
+
+def test_the_signals_a_written_file_catches_are_handed_back_after_the_run(
+        tmp_path, capfd, monkeypatch):
+    """main() called in a process of its own (a test, a tool): SIGTERM ends that process as
+    before once the file is written, not by an exception it may catch and go on."""
+    monkeypatch.setenv("OCEAN_PROXY_MESSAGES", "stderr")
+    before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
+
+    assert main([], _writes_to(str(tmp_path / "ca.pem"))) == 0
+
+    assert {number: signal.getsignal(number) for number in before} == before
+    assert (tmp_path / "ca.pem").read_bytes() == b"CA\n"
 
 
 def test_a_staged_file_discarded_leaves_the_old_one_and_no_temporary(tmp_path):

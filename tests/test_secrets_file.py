@@ -3,20 +3,17 @@ alone, and a run that fails writes none of them.
 
 Another user's symbolic link at the path (planted in /tmp, say) or another user's file there
 is refused before anything is written: the link's owner chose where the proxy password goes,
-the file's owner could read it. A run whose standard output fails, or that is stopped while
-it waits to write, leaves the Secrets file as it was and nothing beside it, and the Secrets
-never go to the messages (``--secrets /dev/stderr``).
+the file's owner could read it. A run whose standard output fails leaves the Secrets file as
+it was (one stopped by a signal: test_stopped_runs.py), and the Secrets never go to the
+messages (``--secrets /dev/stderr``).
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
-import signal
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -331,39 +328,3 @@ def test_a_long_path_is_clipped_in_the_message(manifests, tmp_path):
 
     assert_refused(run, "does not exist")
     assert len(run.stderr) < 1000
-
-
-@pytest.mark.parametrize("stopped_by", [signal.SIGTERM, signal.SIGHUP],
-                         ids=["SIGTERM", "SIGHUP"])
-def test_a_run_stopped_while_its_output_waits_leaves_no_secrets_behind(
-        manifests, tmp_path, stopped_by):
-    """A CI job cancelled, a terminal closed: the Secrets already staged beside the file
-    (a hidden name no .gitignore rule of the Secrets file covers) go with the run. Its
-    standard output is a pipe nobody reads, already full, so the run waits there."""
-    work = tmp_path / "gitops"
-    work.mkdir()
-    before = snapshot(work)
-    reader, writer = os.pipe()
-    os.set_blocking(writer, False)
-    with contextlib.suppress(BlockingIOError):
-        while True:
-            os.write(writer, b"\n" * 65536)
-    os.set_blocking(writer, True)
-    try:
-        process = subprocess.Popen(
-            [VENV_BIN / "ocean-proxy", "values", "--proxy-url", PROXY, "--filename", manifests,
-             "--secrets", "secrets.yaml"],
-            stdout=writer, stderr=subprocess.PIPE, env=clean_env(), cwd=work)
-        deadline = time.monotonic() + 60
-        while not any(work.iterdir()) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        staged = [entry.name for entry in work.iterdir()]
-        process.send_signal(stopped_by)
-        stderr = process.communicate(timeout=60)[1].decode()
-    finally:
-        os.close(writer)
-        os.close(reader)
-    assert staged and all(name.startswith(".secrets.yaml.") for name in staged), staged
-    assert process.returncode != 0
-    assert snapshot(work) == before, "the staged Secrets stayed on disk"
-    assert PASSWORD not in stderr and "Traceback" not in stderr

@@ -103,6 +103,8 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
 
 
 class NetworkUserSettings(NamedTuple):
+    """What verify and discover-ca take of the settings, and what to say of their files."""
+
     proxy: Setting | None  # value: ProxyUrl
     ca_files: Setting | None  # value: tuple of (path, contents)
     warnings: tuple[str, ...]
@@ -130,25 +132,42 @@ def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str]
         return {}, ".", "", ()
     config, config_dir = _read_config(path)
     source = f"config file {shown(path, quoted=False)}"
-    return config, config_dir, source, _exposed_credentials(path, config, source)
+    winner = "--proxy-url" if flags.proxy_url else \
+        "OCEAN_PROXY_URL" if environ.get("OCEAN_PROXY_URL") else None
+    return config, config_dir, source, _exposed_credentials(path, config, source, winner)
 
 
-def _exposed_credentials(path: str, config: dict[str, YamlNode], source: str
-                         ) -> tuple[str, ...]:
+def _exposed_credentials(path: str, config: dict[str, YamlNode], source: str,
+                         winner: str | None) -> tuple[str, ...]:
     """A config file whose proxy URL carries credentials, readable by other users: said, as
-    helm says of a kubeconfig others can read, not refused (a git checkout makes it 0644)."""
+    helm says of a kubeconfig others can read, not refused (a git checkout makes it 0644).
+    ``winner`` is the flag or variable that gives the proxy instead, if one does."""
     url = config.get("proxyUrl")
     try:
         if not (isinstance(url, str) and parse_proxy_url(url, source=source).has_credentials):
             return ()
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        status = os.stat(path)
     except (ProxyUrlError, OSError):  # a URL refused where it is used; a file gone since
         return ()
+    mode = stat.S_IMODE(status.st_mode)
     if not mode & (stat.S_IRGRP | stat.S_IROTH):
         return ()
-    return (f"{source} holds the proxy's credentials, and other users of this machine can "
-            f"read it (mode {mode:04o}): make it yours alone (chmod 600), or give the URL by "
-            "OCEAN_PROXY_URL",)
+    readers = ("every user of this machine" if mode & stat.S_IROTH
+               else f"the members of its group {_group_name(status.st_gid)}")
+    said = f"{source} holds the proxy's credentials, and {readers} can read it (mode {mode:04o})"
+    if winner:
+        return (f"{said}; its proxyUrl is not used ({winner} gives the proxy): take it out, "
+                "or make the file yours alone (chmod 600)",)
+    return (f"{said}: make it yours alone (chmod 600), or give the URL by OCEAN_PROXY_URL",)
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return shown(grp.getgrgid(gid).gr_name)
+    except KeyError:  # a group id without a name (a container's, say)
+        return str(gid)
 
 
 def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
