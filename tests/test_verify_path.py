@@ -7,7 +7,7 @@ import yaml
 
 from .certs import pkcs7_bundle
 from .cli_outcomes import failure
-from .conftest import clean_env, ocean_proxy
+from .conftest import clean_env, ocean_proxy, post_renderer
 from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
 from .netfixtures.pki import EXPIRED_HOST
 from .netfixtures.raw_servers import closed_port
@@ -253,13 +253,20 @@ def test_flags_and_variables_win_over_the_config_file_as_for_a_render(
     assert "trusted through your --ca-file" in run.stderr
 
 
+@pytest.mark.parametrize("setting", ["proxyURL: http://proxy.corp:3128",
+                                     "autoUpdate: bogus", "noProxy: ['*']",
+                                     "workloads: [controller]", "caFiles: ['']"])
+@pytest.mark.parametrize("command", ["verify", "discover-ca"])
 def test_a_config_file_the_post_renderer_would_refuse_is_refused_before_connecting(
-        net_pki, tmp_path):
+        command, setting, net_pki, tmp_path):
+    """Refused with the post-renderer's own words: a file these commands pass, it takes."""
     config = tmp_path / "ocean-proxy.yaml"
-    config.write_text("proxyURL: http://proxy.corp:3128\n")
+    config.write_text(f"proxyUrl: http://127.0.0.1:{closed_port()}\n{setting}\n")
+    render = post_renderer("--config", config, stdin=b"")
+    assert render.returncode == 1 and render.stderr.startswith("ocean-proxy: error: config "), \
+        render.stderr
 
-    error, hint = failure(ocean_proxy("verify", "--public-roots", net_pki.public_roots_file,
+    error, hint = failure(ocean_proxy(command, "--public-roots", net_pki.public_roots_file,
                                       "--config", str(config)))
 
-    assert error == f"config file {config}: unknown setting 'proxyURL'"
-    assert hint == "did you mean 'proxyUrl'?"
+    assert (f"ocean-proxy: error: {error}\nocean-proxy: hint: {hint}\n") == render.stderr

@@ -83,11 +83,7 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
         (environ.get("OCEAN_PROXY_AUTO_UPDATE"), "OCEAN_PROXY_AUTO_UPDATE"),
         (config.get("autoUpdate"), config_source),
     ) or Setting("inject", "default")
-    if policy.value not in AUTO_UPDATE_POLICIES:
-        raise ConfigError(
-            f"{policy.source}: auto-update policy {shown(str(policy.value))} is unknown",
-            hint=f"use one of {', '.join(AUTO_UPDATE_POLICIES)}",
-        )
+    _check_policy(policy)
     return UserSettings(
         proxy_url=_parsed_proxy(proxy),
         ca_files=_read_ca_files(ca_files),
@@ -116,10 +112,31 @@ def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str
     order as a render's: the proxy, and with ``ca_files`` the CA files. discover-ca reads no
     caFiles: it writes the file they may name."""
     config, config_dir, config_source, warnings = _config_of(flags, environ)
+    if config_source:
+        _check_config(config, config_dir, config_source)
     proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source))
     read = _read_ca_files(_ca_files_source(flags, environ, config, config_dir, config_source)) \
         if ca_files else None
     return NetworkUserSettings(proxy, read, warnings)
+
+
+def _check_config(config: dict[str, YamlNode], config_dir: str, source: str) -> None:
+    """What a render would refuse in the config file's own settings, refused by verify and
+    discover-ca too, which use only its proxy (and CA files): a file they take, the
+    post-renderer takes."""
+    _config_paths(config.get("caFiles"), config_dir, source)
+    parse_no_proxy(_as_list(config.get("noProxy"), f"{source}: noProxy"), source)
+    for ref in _as_list(config.get("workloads"), f"{source}: workloads"):
+        parse_workload_ref(ref, source)
+    _check_policy(_first((config.get("autoUpdate"), source)))
+
+
+def _check_policy(policy: Setting | None) -> None:
+    if policy is not None and policy.value not in AUTO_UPDATE_POLICIES:
+        raise ConfigError(
+            f"{policy.source}: auto-update policy {shown(str(policy.value))} is unknown",
+            hint=f"use one of {', '.join(AUTO_UPDATE_POLICIES)}",
+        )
 
 
 def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str]
