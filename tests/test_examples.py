@@ -252,6 +252,23 @@ def test_helm_upgrade_script_stops_on_a_server_certificate_before_helm_runs(
     assert "has been added to your repositories" not in run.stderr
 
 
+def test_helm3_upgrade_script_finds_the_post_renderer_whatever_helm_plugins_lists(
+        tmp_path, release_url, chart_repo, corp_ca):
+    """Helm installs the tarball into its data directory whatever HELM_PLUGINS says; a user
+    who lists that directory first, before plugins of their own, still gets the post-renderer."""
+    data_plugins = tmp_path / ".local" / "share" / "helm" / "plugins"
+    env = fresh_user(tmp_path, "helm3", OCEAN_PROXY_RELEASE_URL=release_url,
+                     HELM_PLUGINS=f"{data_plugins}:{tmp_path / 'my-plugins'}")
+    ok(run_command(["sh", HELM_EXAMPLE / INSTALL_SCRIPT["helm3"]], env=env, timeout=300))
+    ca_file = tmp_path / "userEnvCertificates.pem"
+    ca_file.write_bytes(corp_ca)
+    run = run_command(["sh", HELM_EXAMPLE / "helm3-upgrade.sh"], cwd=tmp_path, timeout=300,
+                      env={**env, **SPOTINST, "CA_FILE": str(ca_file), "DRY_RUN": "1",
+                           "SPOT_CHARTS_URL": chart_repo})
+
+    assert_proxy_and_ca(rendered(run), corp_ca)
+
+
 # A helm that has the post-renderer: Helm 3 with the wheel pip-installed, Helm 4 with the plugin
 
 @dataclass

@@ -47,6 +47,16 @@ def test_leaf_alone_without_the_ca_names_its_issuer(leaf_only_proxy, net_pki):
     assert f"issued by '{net_pki.proxy_ca.subject}', which is not trusted" in error
 
 
+def test_leaf_alone_without_a_ca_issuers_url_is_told_to_ask_the_proxys_owners(
+        leaf_only_proxy, net_pki):
+    """discover-ca cannot find a CA the proxy does not present and names no URL for: the hint
+    must not send the user there."""
+    _, hint = failure(verify(leaf_only_proxy.url, net_pki))
+
+    assert "ask the proxy's owners" in hint and net_pki.proxy_ca.subject in hint
+    assert "discover-ca" not in hint
+
+
 @pytest.mark.parametrize("form", ["der", "pkcs7"])
 def test_ca_files_in_der_and_pkcs7_are_trusted_too(intercepting_proxy, net_pki, tmp_path, form):
     ca_file = tmp_path / f"corp-ca.{form}"

@@ -9,10 +9,11 @@ CA_FILE=${CA_FILE:-./userEnvCertificates.pem}
 SPOT_CHARTS_URL=${SPOT_CHARTS_URL:-https://charts.spot.io}
 : "${SPOTINST_ACCOUNT:?}" "${SPOTINST_CLUSTER_IDENTIFIER:?}" "${SPOTINST_TOKEN:?}" "${SPOTINST_PROXY_URL:?}"
 
-# Helm 3 looks the post-renderer up on PATH: the plugin keeps it in its bin/.
+# Helm 3 looks the post-renderer up on PATH: the plugin keeps it in its bin/, in helm's data
+# directory, where helm installs a tarball whatever HELM_PLUGINS (perhaps a list) says.
 # (With `pip install ocean_proxy-0.1.0-py3-none-any.whl`, the wheel from the release, it is on PATH already,
 # and `ocean-proxy` replaces `helm ocean-proxy`.)
-PATH="$("$HELM" env HELM_PLUGINS)/ocean-proxy/bin:$PATH"
+PATH="$("$HELM" env HELM_DATA_HOME)/plugins/ocean-proxy/bin:$PATH"
 
 # A report per certificate; stops here if the file is not a usable CA (a server certificate,
 # an expired one, a key, a truncated block). The post-renderer checks it again, but says less.

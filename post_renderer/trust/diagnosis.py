@@ -71,15 +71,23 @@ def _unknown_issuer(chain: ChainAnalysis, route: str) -> UnknownIssuerError:
         return UnknownIssuerError(
             f"the certificate presented on {route} is issued by '{leaf.issuer}', which is not "
             "trusted (and not presented)",
-            hint=f"add the CA certificate '{leaf.issuer}' (or its root) with --ca-file; "
-                 "'ocean-proxy discover-ca' finds it",
+            hint=_missing_issuer_hint(leaf.issuer, chain),
         )
     return UnknownIssuerError(
         f"the certificate presented on {route} is issued by '{leaf.issuer}'; its issuer "
         f"'{chain.missing_issuer}' is not trusted",
-        hint=f"add the CA certificate '{chain.missing_issuer}' (or its root) with --ca-file; "
-             "'ocean-proxy discover-ca' finds it",
+        hint=_missing_issuer_hint(chain.top.issuer, chain),
     )
+
+
+def _missing_issuer_hint(issuer: str, chain: ChainAnalysis) -> str:
+    """Where to get an issuer the proxy does not present: discover-ca fetches it only from a
+    CA Issuers URL of the topmost certificate presented; without one, only its owners have it."""
+    if chain.top.aia_ca_issuers:
+        return (f"add the CA certificate '{issuer}' (or its root) with --ca-file; "
+                "'ocean-proxy discover-ca' fetches it from the certificate's CA Issuers URL")
+    return (f"ask the proxy's owners for the CA certificate '{issuer}' (or the root above it) "
+            "as PEM, and add it with --ca-file")
 
 
 def _name_mismatch(chain: ChainAnalysis, server_name: str, route: str) -> NameMismatchError:

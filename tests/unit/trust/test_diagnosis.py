@@ -35,3 +35,28 @@ def test_a_leaf_under_an_intermediate_names_its_issuer_and_the_root():
     issuer, top = (certificate_from_der(c.der).subject for c in (inspection, root))
     assert message.endswith(f"is issued by '{issuer}', under the root '{top}', which is not "
                             "trusted")
+
+
+def _hint(*chain: certs.Issued) -> str:
+    leaf, *issuers = (certificate_from_der(c.der) for c in chain)
+    error = diagnose(UNABLE_TO_GET_LOCAL_ISSUER, "unable to get local issuer certificate",
+                     ChainAnalysis(leaf, tuple(issuers)), "api.spotinst.io", ROUTE)
+    return error.hint
+
+
+def test_an_issuer_neither_presented_nor_named_by_url_is_asked_of_the_proxys_owners():
+    inspection = certs.intermediate(certs.root("Corp Offline Root CA"))
+    hint = _hint(certs.leaf(inspection))
+    assert "ask the proxy's owners" in hint and "discover-ca" not in hint
+
+
+def test_an_issuer_named_by_a_ca_issuers_url_is_left_to_discover_ca():
+    inspection = certs.intermediate(certs.root("Corp Offline Root CA"))
+    hint = _hint(certs.leaf(inspection, aia_url="http://pki.corp.example/inspection.crt"))
+    assert "'ocean-proxy discover-ca' fetches it" in hint
+
+
+def test_a_missing_root_above_a_presented_intermediate_is_asked_of_the_proxys_owners():
+    inspection = certs.intermediate(certs.root("Corp Offline Root CA"))
+    hint = _hint(certs.leaf(inspection), inspection)
+    assert "ask the proxy's owners" in hint and "discover-ca" not in hint
