@@ -193,8 +193,8 @@ def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
         # '--proxy-url=$PROXY' with PROXY unset: not the chart's proxy, without a word
         raise ProxyUrlError("--proxy-url is given but empty",
                             hint="give the proxy's URL (is the variable it comes from set?), "
-                                 "or leave the flag out: OCEAN_PROXY_URL or the config file "
-                                 "is used then (when rendering, else the chart's proxy)")
+                                 "or leave the flag out to use OCEAN_PROXY_URL, the config "
+                                 "file's proxyUrl or, when rendering, the chart's proxy")
     return _first(
         (flags.proxy_url, "--proxy-url"),
         (environ.get("OCEAN_PROXY_URL"), "OCEAN_PROXY_URL"),
