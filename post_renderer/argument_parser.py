@@ -34,6 +34,10 @@ class Parser(argparse.ArgumentParser):
         self.hidden_aliases: dict[str, str] = {}
 
     def error(self, message: str) -> NoReturn:
+        switch = re.fullmatch(r"argument (\S+): ignored explicit argument .*", message, re.S)
+        if switch:  # '--strict=maybe': argparse's own message quotes the value
+            flag = switch[1].split("/")[-1]
+            raise UsageError(f"{flag} takes no value", hint=f"give {flag} alone, without '='")
         raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
 
     def _get_formatter(self) -> argparse.HelpFormatter:

@@ -221,6 +221,15 @@ def test_a_value_with_spaces_split_into_a_stray_word_says_how_to_pass_it(capsys)
     assert hint.startswith("pass each flag and each value as an argument of its own")
 
 
+@pytest.mark.parametrize("argv", [["--strict=s3cret"], ["--explain=s3cret"],
+                                  ["--no-cache=s3cret", "--plan"]])
+def test_a_switch_given_a_value_is_refused_without_repeating_it(capsys, argv) -> None:
+    error, hint = _usage_error(capsys, *argv, post_renderer=True)
+    flag = argv[0].split("=")[0]
+    assert error == f"{flag} takes no value"
+    assert hint == f"give {flag} alone, without '='"  # and so, never the value
+
+
 def test_a_misspelt_command_is_named_with_the_command_it_meant(capsys) -> None:
     error, hint = _usage_error(capsys, "discover", "--proxy-url", PROXY_URL)
     assert error == ("argument COMMAND: invalid choice 'discover' (choose from render, "
