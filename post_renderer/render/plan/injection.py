@@ -183,8 +183,8 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
         f"the Job of the chart version it installs the same {', '.join(given)} and step: every "
         f"later auto-update keeps {', '.join('the ' + what for what in given)} and the "
         "checksums too; on a Job it does not "
-        f"recognise, the post-renderer {strict}; helm keeps Secrets "
-        f"{', '.join(repr(k) for k in kept)} after such an upgrade: {_deleted(kept, release)}")
+        f"recognise, the post-renderer {strict}; helm keeps {_secrets(kept)} after such an "
+        f"upgrade: {_deleted(kept, release)}")
     return injection._replace(overlay_secret=secret, strict_job=user.strict), message
 
 
@@ -196,8 +196,11 @@ def _kept_without_auto_update(injection: Injection, release: Release) -> list[st
                                                 injection.ca_volume_secret) if name))
     if not kept:
         return []
-    return [f"helm keeps Secrets {', '.join(repr(k) for k in kept)} across upgrades: "
-            f"{_deleted(kept, release)}"]
+    return [f"helm keeps {_secrets(kept)} across upgrades: {_deleted(kept, release)}"]
+
+
+def _secrets(names: list[str]) -> str:
+    return ("Secrets " if len(names) > 1 else "Secret ") + ", ".join(repr(n) for n in names)
 
 
 def _deleted(kept: list[str], release: Release) -> str:
