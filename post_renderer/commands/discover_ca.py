@@ -40,9 +40,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("-o/--output is given but empty",
                          hint="name the file for the CA (is the variable it comes from set?), "
                               "or leave the option out for standard output")
-    proxy, _, warnings = network_settings_from(args, os.environ, ca_files=False)
-    for warning in warnings:
-        said.warning(warning)
+    proxy, _ = network_settings_from(args, os.environ, ca_files=False, warn=said.warning)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)

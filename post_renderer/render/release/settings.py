@@ -16,7 +16,7 @@ OCEAN_PROXY_NO_PROXY, OCEAN_PROXY_AUTO_UPDATE, OCEAN_PROXY_CONFIG.
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ConfigError, ProxyUrlError, shown
@@ -51,7 +51,6 @@ class UserSettings(NamedTuple):
     auto_update: Setting = Setting("inject", "default")
     strict: bool = False  # --strict: also the auto-update Job's post-renderer fails, not skips
     strict_source: str = "--strict"  # or OCEAN_PROXY_STRICT: what a message tells to undo
-    warnings: tuple[str, ...] = ()  # about the settings' files, said whatever the render does
 
     @property
     def explicit(self) -> bool:
@@ -64,9 +63,12 @@ def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str 
     return flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
 
 
-def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> UserSettings:
-    """Resolve every setting from the flags, the environment and the config file."""
-    config, config_dir, config_source, warnings = _config_of(flags, environ)
+def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
+                  warn: Callable[[str], None]) -> UserSettings:
+    """Resolve every setting from the flags, the environment and the config file. What is to
+    be said of the config file itself goes to ``warn`` as soon as it is read: a setting
+    refused later (a CA file not written yet) does not hide it."""
+    config, config_dir, config_source = _config_of(flags, environ, warn)
     proxy = _proxy_source(flags, environ, config, config_source)
     ca_files = _ca_files_source(flags, environ, config, config_dir, config_source)
     no_proxy = _first(
@@ -94,30 +96,28 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
         auto_update=policy,
         strict=bool(getattr(flags, "strict", False)) or switch(environ, "OCEAN_PROXY_STRICT"),
         strict_source="--strict" if getattr(flags, "strict", False) else "OCEAN_PROXY_STRICT",
-        warnings=warnings,
     )
 
 
 class NetworkUserSettings(NamedTuple):
-    """What verify and discover-ca take of the settings, and what to say of their files."""
+    """What verify and discover-ca take of the settings."""
 
     proxy: Setting | None  # value: ProxyUrl
     ca_files: Setting | None  # value: tuple of (path, contents)
-    warnings: tuple[str, ...]
 
 
 def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str], *,
-                          ca_files: bool) -> NetworkUserSettings:
+                          ca_files: bool, warn: Callable[[str], None]) -> NetworkUserSettings:
     """verify's and discover-ca's share of the settings, from the same sources in the same
     order as a render's: the proxy, and with ``ca_files`` the CA files. discover-ca reads no
-    caFiles: it writes the file they may name."""
-    config, config_dir, config_source, warnings = _config_of(flags, environ)
+    caFiles: it writes the file they may name. ``warn`` as for ``read_settings``."""
+    config, config_dir, config_source = _config_of(flags, environ, warn)
     if config_source:
         _check_config(config, config_dir, config_source)
     proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source))
     read = _read_ca_files(_ca_files_source(flags, environ, config, config_dir, config_source)) \
         if ca_files else None
-    return NetworkUserSettings(proxy, read, warnings)
+    return NetworkUserSettings(proxy, read)
 
 
 def _check_config(config: dict[str, YamlNode], config_dir: str, source: str) -> None:
@@ -139,19 +139,21 @@ def _check_policy(policy: Setting | None) -> None:
         )
 
 
-def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str]
-               ) -> tuple[dict[str, YamlNode], str, str, tuple[str, ...]]:
-    """The config file's settings, its directory, how messages name it, and what to say of
-    it."""
+def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],
+               warn: Callable[[str], None]) -> tuple[dict[str, YamlNode], str, str]:
+    """The config file's settings, its directory and how messages name it; what to say of
+    the file goes to ``warn``."""
     _refuse_empty_flags(flags)
     path = config_file(flags, environ)
     if not path:
-        return {}, ".", "", ()
+        return {}, ".", ""
     config, config_dir = _read_config(path)
     source = f"config file {shown(path, quoted=False)}"
     winner = "--proxy-url" if flags.proxy_url else \
         "OCEAN_PROXY_URL" if environ.get("OCEAN_PROXY_URL") else None
-    return config, config_dir, source, _exposed_credentials(path, config, source, winner)
+    for warning in _exposed_credentials(path, config, source, winner):
+        warn(warning)
+    return config, config_dir, source
 
 
 def _exposed_credentials(path: str, config: dict[str, YamlNode], source: str,
