@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import NamedTuple
@@ -47,9 +48,9 @@ class HelmUser(NamedTuple):
     env: dict[str, str]
 
     def template(self, *flags: str | Path, release: str = RELEASE,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, cwd: Path | None = None):
         return run_command([self.binary, "template", release, FIXTURE_CHART, "--namespace",
-                            NAMESPACE, *flags], env=env or self.env)
+                            NAMESPACE, *flags], env=env or self.env, cwd=cwd)
 
 
 @pytest.fixture(scope="module", params=["helm3", "helm4"])
@@ -310,6 +311,85 @@ def test_config_file_configures_the_post_renderer_and_flags_beat_it(
                                       "--post-renderer-args", "--proxy-url=http://flag.corp:1",
                                       env=env))
     assert_proxy_everywhere(out, "http://flag.corp:1", [".from-config.corp"])
+
+
+def pipeline_settings(folder: Path, pem: bytes) -> Path:
+    """A team's ocean-proxy.yaml beside its CA file, as a pipeline keeps them."""
+    folder.mkdir(parents=True)
+    (folder / "corp-ca.pem").write_bytes(pem)
+    config = folder / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://svc-ocean:S3cret@proxy.corp:3128\n"
+                      "caFiles: [corp-ca.pem]\nnoProxy: [.corp.example, 10.0.0.0/8]\n"
+                      "autoUpdate: inject\n")
+    config.chmod(0o600)
+    return config
+
+
+def test_a_config_file_named_relative_to_helm_s_directory_renders_as_the_flags_do(
+        helm_user, corp_root, tmp_path):
+    """Helm runs the post-renderer in its own working directory, on both majors: a config
+    file named relative to it, by --post-renderer-args or OCEAN_PROXY_CONFIG, is found, its
+    caFiles start from its own directory, and the manifests are those of the same settings
+    given as flags, byte for byte."""
+    pipeline_settings(tmp_path / "deploy", corp_root.pem)
+    flags = rendered(helm_user.template(
+        *VENDOR_FLAGS, *POST_RENDERER,
+        "--post-renderer-args", "--proxy-url=http://svc-ocean:S3cret@proxy.corp:3128",
+        "--post-renderer-args", f"--ca-file={tmp_path / 'deploy' / 'corp-ca.pem'}",
+        "--post-renderer-args", "--no-proxy=.corp.example,10.0.0.0/8",
+        "--post-renderer-args", "--auto-update=inject"))
+    secret = flags.one("Secret", f"{FULLNAME}-ocean-proxy")["data"]["proxy-url"]
+    assert base64.b64decode(secret) == b"http://svc-ocean:S3cret@proxy.corp:3128"
+    assert ".corp.example,10.0.0.0/8" in flags.env(CONTAINERS[0])["NO_PROXY"]["value"]
+    by_flag = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                                 "--config=deploy/ocean-proxy.yaml", cwd=tmp_path)
+    by_variable = helm_user.template(
+        *VENDOR_FLAGS, *POST_RENDERER, cwd=tmp_path,
+        env={**helm_user.env, "OCEAN_PROXY_CONFIG": "deploy/ocean-proxy.yaml"})
+    for run in (by_flag, by_variable):
+        assert run.returncode == 0, run.stderr
+        assert run.text == flags.text
+        assert "S3cret" not in run.stderr
+
+
+def test_a_config_file_reached_through_a_symbolic_link_says_where_its_ca_files_start(
+        helm_user, corp_root, tmp_path):
+    """caFiles start from the directory the config file is named in, as kubectl reads a
+    kubeconfig's relative paths: through a link, the link's, not its target's. A CA file
+    left beside the target is then missing, and the hint says which directory was meant."""
+    config = pipeline_settings(tmp_path / "shared", corp_root.pem)
+    link = tmp_path / "staging" / "ocean-proxy.yaml"
+    link.parent.mkdir()
+    link.symlink_to(config)
+
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
+                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(link)})
+
+    assert run.returncode != 0 and "kind: Deployment" not in run.text
+    assert (f"ocean-proxy: error: CA file (from config file {link}) "
+            f"{link.parent / 'corp-ca.pem'} does not exist\n") in run.stderr
+    assert (f"ocean-proxy: hint: check the path; a relative path starts from the directory "
+            f"of the config file's link, {link.parent}, not of its target, {config.parent}\n"
+            ) in run.stderr
+
+
+def test_a_config_file_from_a_pipe_says_its_ca_files_need_whole_paths(
+        helm_user, corp_root, tmp_path):
+    """'--config=<(sops -d ocean-proxy.yaml)': helm hands the shell's pipe on, and the file
+    is read, but a pipe is in no directory for relative caFiles to start from."""
+    config = pipeline_settings(tmp_path / "deploy", corp_root.pem)
+    argv = [helm_user.binary, "template", RELEASE, FIXTURE_CHART, "--namespace", NAMESPACE,
+            *VENDOR_FLAGS, *POST_RENDERER]
+    line = f"{shlex.join(map(str, argv))} --post-renderer-args --config=<(cat {config})"
+    run = subprocess.run(["bash", "-c", line], env=helm_user.env, capture_output=True,
+                         cwd=tmp_path / "deploy", timeout=120, check=False)
+
+    stderr = run.stderr.decode()
+    assert run.returncode != 0 and b"kind: Deployment" not in run.stdout
+    assert re.search(r"ocean-proxy: error: CA file \(from config file /dev/fd/[0-9]+\) "
+                     r"/dev/fd/corp-ca\.pem does not exist\n", stderr), stderr
+    assert ("ocean-proxy: hint: the config file is a pipe (a shell's <(...), say), which is in "
+            "no directory: give its caFiles as absolute paths\n") in stderr
 
 
 @pytest.mark.parametrize("flag", ["--config=", "--no-proxy=", "--ca-file="])

@@ -27,7 +27,7 @@ from post_renderer.render.release.workloads import WorkloadRef, parse_workload_r
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.switches import switch
 from post_renderer.trust import MAX_CA_FILE_BYTES
-from post_renderer.user_files import read_user_file
+from post_renderer.user_files import missing_beside_config_hint, read_user_file
 
 if TYPE_CHECKING:
     import argparse
@@ -88,7 +88,7 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
     _check_policy(policy)
     return UserSettings(
         proxy_url=_parsed_proxy(proxy),
-        ca_files=_read_ca_files(ca_files),
+        ca_files=_read_ca_files(ca_files, config_source, config_file(flags, environ)),
         no_proxy=no_proxy and Setting(parse_no_proxy(no_proxy.value, no_proxy.source),
                                       no_proxy.source),
         workloads=tuple(parse_workload_ref(w, workloads.source)
@@ -115,7 +115,8 @@ def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str
     if config_source:
         _check_config(config, config_dir, config_source)
     proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source))
-    read = _read_ca_files(_ca_files_source(flags, environ, config, config_dir, config_source)) \
+    read = _read_ca_files(_ca_files_source(flags, environ, config, config_dir, config_source),
+                          config_source, config_file(flags, environ)) \
         if ca_files else None
     return NetworkUserSettings(proxy, read)
 
@@ -218,9 +219,14 @@ def _parsed_proxy(proxy: Setting | None) -> Setting | None:
     return proxy and Setting(parse_proxy_url(proxy.value, source=proxy.source), proxy.source)
 
 
-def _read_ca_files(ca_files: Setting | None) -> Setting | None:
-    return ca_files and Setting(tuple(_read_ca_file(path, ca_files.source)
-                                      for path in ca_files.value), ca_files.source)
+def _read_ca_files(ca_files: Setting | None, config_source: str, config: str | None
+                   ) -> Setting | None:
+    """``config``: the config file's path, which ``config_source`` names in messages."""
+    if ca_files is None:
+        return None
+    beside = config if ca_files.source == config_source else None  # its caFiles
+    return Setting(tuple(_read_ca_file(path, ca_files.source, beside)
+                         for path in ca_files.value), ca_files.source)
 
 
 def _refuse_empty_flags(flags: "argparse.Namespace") -> None:
@@ -310,8 +316,7 @@ def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
     return data, os.path.dirname(path)
 
 
-def _read_ca_file(path: str, source: str) -> tuple[str, bytes]:
-    in_config = source.startswith("config file")  # its caFiles start from its directory
+def _read_ca_file(path: str, source: str, config: str | None) -> tuple[str, bytes]:
+    """``config``: the config file the path comes from, whose directory it starts from."""
     return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
-                                "the config file's directory" if in_config
-                                else "the current directory")
+                                *([missing_beside_config_hint(config)] if config else []))
