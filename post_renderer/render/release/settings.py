@@ -104,6 +104,7 @@ class NetworkUserSettings(NamedTuple):
 
     proxy: Setting | None  # value: ProxyUrl
     ca_files: Setting | None  # value: tuple of (path, contents)
+    ca_paths: Setting | None  # value: the CA files' paths, read or not
 
 
 def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str], *,
@@ -115,10 +116,9 @@ def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str
     if config_source:
         _check_config(config, config_dir, config_source)
     proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source))
-    read = _read_ca_files(_ca_files_source(flags, environ, config, config_dir, config_source),
-                          config_source, config_file(flags, environ)) \
-        if ca_files else None
-    return NetworkUserSettings(proxy, read)
+    paths = _ca_files_source(flags, environ, config, config_dir, config_source)
+    read = _read_ca_files(paths, config_source, config_file(flags, environ)) if ca_files else None
+    return NetworkUserSettings(proxy, read, paths)
 
 
 def _check_config(config: dict[str, YamlNode], config_dir: str, source: str) -> None:
@@ -209,7 +209,7 @@ def _ca_files_source(flags: "argparse.Namespace", environ: Mapping[str, str],
                      config: dict[str, YamlNode], config_dir: str,
                      config_source: str) -> Setting | None:
     return _first(
-        (flags.ca_file, "--ca-file"),
+        (getattr(flags, "ca_file", None), "--ca-file"),  # discover-ca has none
         (split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),
         (_config_paths(config.get("caFiles"), config_dir, config_source), config_source),
     )
