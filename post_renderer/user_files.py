@@ -9,6 +9,9 @@ import stat
 from post_renderer.errors import ConfigError, shown
 
 MISSING_HINT = "check the path; a relative path starts from the current directory"
+TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
+              "word, and nothing expands it in a config file; write the whole path, or "
+              "$HOME/... on a command line")
 
 
 def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING_HINT) -> bytes:
@@ -19,7 +22,8 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
         with open(path, "rb") as handle:
             return handle.read(limit)
     except FileNotFoundError:
-        raise ConfigError(f"{what} {name} does not exist", hint=missing_hint) from None
+        raise ConfigError(f"{what} {name} does not exist",
+                          hint=TILDE_HINT if _unexpanded_tilde(path) else missing_hint) from None
     except IsADirectoryError:
         raise ConfigError(f"{what} {name} is a directory", hint="name the file itself") from None
     except PermissionError:
@@ -31,6 +35,12 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
     except ValueError:  # a NUL or an unpaired surrogate (from a config file): no file has it
         raise ConfigError(f"{what} {name} is not a file name a system can hold (a NUL or an "
                           "unpaired surrogate in it)", hint="check the path") from None
+
+
+def _unexpanded_tilde(path: str) -> bool:
+    """'--config=~/x' (no shell expands it there), or '~/x' in caFiles joined to the config
+    file's directory: a part of the path that is '~' or '~user'."""
+    return any(part.startswith("~") for part in path.split(os.sep)[:-1])
 
 
 def missing_beside_config_hint(config: str) -> str:

@@ -392,6 +392,31 @@ def test_a_config_file_from_a_pipe_says_its_ca_files_need_whole_paths(
             "no directory: give its caFiles as absolute paths\n") in stderr
 
 
+@pytest.mark.parametrize("where", ["--post-renderer-args", "caFiles"])
+def test_a_tilde_the_shell_left_alone_is_named_in_the_hint(helm_user, corp_root, tmp_path, where):
+    """'--post-renderer-args --config=~/deploy/ocean-proxy.yaml': a shell expands '~' only at
+    the start of a word, so helm passes it on as it is; in a config file nothing expands it.
+    The file is missing, and the hint says why, not only where a relative path starts."""
+    config = pipeline_settings(tmp_path / "deploy", corp_root.pem)
+    if where == "caFiles":
+        config.write_text(config.read_text().replace("[corp-ca.pem]", "['~/corp-ca.pem']"))
+    argv = [helm_user.binary, "template", RELEASE, FIXTURE_CHART, "--namespace", NAMESPACE,
+            *VENDOR_FLAGS, *POST_RENDERER]
+    given = "~/deploy/ocean-proxy.yaml" if where != "caFiles" else str(config)
+    line = f"{shlex.join(map(str, argv))} --post-renderer-args --config={given}"
+    run = subprocess.run(["bash", "-c", line], env={**helm_user.env, "HOME": str(tmp_path)},
+                         capture_output=True, cwd=tmp_path, timeout=120, check=False)
+
+    stderr = run.stderr.decode()
+    assert run.returncode != 0 and b"kind: Deployment" not in run.stdout
+    missing = "config file ~/deploy/ocean-proxy.yaml" if where != "caFiles" else \
+        f"CA file (from config file {config}) {config.parent}/~/corp-ca.pem"
+    assert f"ocean-proxy: error: {missing} does not exist\n" in stderr, stderr
+    assert ("ocean-proxy: hint: '~' is not the home directory here: a shell expands it only at "
+            "the start of a word, and nothing expands it in a config file; write the whole "
+            "path, or $HOME/... on a command line\n") in stderr, stderr
+
+
 @pytest.mark.parametrize("flag", ["--config=", "--no-proxy=", "--ca-file="])
 def test_a_flag_given_empty_is_refused_not_read_as_unset(helm_user, flag, tmp_path):
     """'--post-renderer-args --config="$CONFIG"' with CONFIG unset: the config file of the
