@@ -417,6 +417,19 @@ def test_a_tilde_the_shell_left_alone_is_named_in_the_hint(helm_user, corp_root,
             "path, or $HOME/... on a command line\n") in stderr, stderr
 
 
+def test_a_config_file_gone_from_ocean_proxy_config_is_said_to_come_from_there(
+        helm_user, tmp_path):
+    """A pipeline exports OCEAN_PROXY_CONFIG once for every job; a job whose checkout moved
+    the file runs 'helm upgrade' without a word of a config file: the error names the
+    variable, or it reads as if helm's own command line had named the file."""
+    moved = tmp_path / "deploy" / "ocean-proxy.yaml"
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
+                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(moved)})
+    assert run.returncode != 0 and "kind: Deployment" not in run.text
+    assert (f"ocean-proxy: error: config file (from OCEAN_PROXY_CONFIG) {moved} does not "
+            "exist\n") in run.stderr, run.stderr
+
+
 @pytest.mark.parametrize("flag", ["--config=", "--no-proxy=", "--ca-file="])
 def test_a_flag_given_empty_is_refused_not_read_as_unset(helm_user, flag, tmp_path):
     """'--post-renderer-args --config="$CONFIG"' with CONFIG unset: the config file of the

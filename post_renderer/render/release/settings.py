@@ -148,7 +148,9 @@ def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],
     path = config_file(flags, environ)
     if not path:
         return {}, ".", ""
-    config, config_dir = _read_config(path)
+    # a variable a pipeline exported long before: the run's own command line names no file
+    config, config_dir = _read_config(path, "config file" if flags.config
+                                      else "config file (from OCEAN_PROXY_CONFIG)")
     source = f"config file {shown(path, quoted=False)}"
     winner = "--proxy-url" if flags.proxy_url else \
         "OCEAN_PROXY_URL" if environ.get("OCEAN_PROXY_URL") else None
@@ -269,13 +271,14 @@ def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
     return [os.path.join(base, p) for p in paths]
 
 
-def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
+def _read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
+    """``what`` names the file in the errors of reading it."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     name = shown(path, quoted=False)
     try:
-        text = read_user_file(path, MAX_CONFIG_BYTES, "config file").decode("utf-8")
+        text = read_user_file(path, MAX_CONFIG_BYTES, what).decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"config file {name} is not UTF-8 text (byte {error.start})",
                           hint="save the config file as UTF-8") from None
