@@ -564,6 +564,25 @@ def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
     assert_proxy_everywhere(out, PROXY_URL, [".from-config.corp"])
 
 
+@pytest.mark.parametrize("content", ["", "proxyUrl:\ncaFiles: ''\nnoProxy: []\n"])
+def test_a_config_file_that_sets_nothing_is_warned_about(helm_user, tmp_path, content):
+    """An empty CI secret written to the file, or every variable envsubst filled in unset:
+    each empty value counts as unset, as documented, so the chart's settings are used (here
+    none: the controller would deploy without the proxy). The file was named to configure
+    the run, so that it configured nothing is a warning, not only the notice of a release
+    left as rendered."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(content)
+    config.chmod(0o600)
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
+                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(config)})
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "warning" in line]
+    assert warnings == [f"ocean-proxy: warning: config file {config} sets nothing: it is empty, "
+                        "or each value in it is (an empty secret, a variable envsubst did not "
+                        "find?)"], run.stderr
+
+
 # Helm 4 re-serialises the manifests before and after any post-renderer (even `cat`), so
 # byte identity is checked on Helm 3; on Helm 4 the documents must parse to the same objects.
 # (The post-renderer's own byte identity, input to output, is tested without helm.)

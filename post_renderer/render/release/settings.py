@@ -156,6 +156,9 @@ def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],
         "OCEAN_PROXY_URL" if environ.get("OCEAN_PROXY_URL") else None
     for warning in _exposed_credentials(path, config, source, winner):
         warn(warning)
+    if all(_first((value, source)) is None for value in config.values()):
+        warn(f"{source} sets nothing: it is empty, or each value in it is (an empty secret, a "
+             "variable envsubst did not find?)")
     return config, config_dir, source
 
 
