@@ -3,21 +3,27 @@ say which file, from which option, and what to do."""
 
 from __future__ import annotations
 
+import os
+import stat
+
 from post_renderer.errors import ConfigError, shown
 
+MISSING_HINT = "check the path; a relative path starts from the current directory"
+TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
+              "word, and nothing expands it in a config file; write the whole path, or "
+              "$HOME/... on a command line")
 
-def read_user_file(path: str, limit: int, what: str,
-                   relative_to: str = "the current directory") -> bytes:
+
+def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING_HINT) -> bytes:
     """At most ``limit`` bytes of ``path``; ``what`` names it in errors ("CA file (--ca-file)"),
-    ``relative_to`` says where a relative path starts from."""
+    ``missing_hint`` is the hint when it does not exist."""
     name = shown(path, quoted=False)
     try:
         with open(path, "rb") as handle:
             return handle.read(limit)
     except FileNotFoundError:
         raise ConfigError(f"{what} {name} does not exist",
-                          hint=f"check the path; a relative path starts from {relative_to}"
-                          ) from None
+                          hint=TILDE_HINT if _unexpanded_tilde(path) else missing_hint) from None
     except IsADirectoryError:
         raise ConfigError(f"{what} {name} is a directory", hint="name the file itself") from None
     except PermissionError:
@@ -29,3 +35,31 @@ def read_user_file(path: str, limit: int, what: str,
     except ValueError:  # a NUL or an unpaired surrogate (from a config file): no file has it
         raise ConfigError(f"{what} {name} is not a file name a system can hold (a NUL or an "
                           "unpaired surrogate in it)", hint="check the path") from None
+
+
+def _unexpanded_tilde(path: str) -> bool:
+    """'--config=~/x' (no shell expands it there), or '~/x' in caFiles joined to the config
+    file's directory: a part of the path that is '~' or '~user'."""
+    return any(part.startswith("~") for part in path.split(os.sep)[:-1])
+
+
+def missing_beside_config_hint(config: str) -> str:
+    """The hint for a file the config file names that does not exist: where its relative
+    paths started from, when that is not plain. They start from the directory the config file
+    is named in, as kubectl reads a kubeconfig's: through a symbolic link, the link's (a
+    Kubernetes volume's files are links into a hidden directory, and '../' must leave the
+    volume's); a pipe (a shell's <(...)) is in no directory a CA file could share."""
+    start = "check the path; a relative path starts from"
+    try:
+        if stat.S_ISFIFO(os.stat(config).st_mode):
+            return ("the config file is a pipe (a shell's <(...), say), which is in no "
+                    "directory: give its caFiles as absolute paths")
+        folder, target = os.path.dirname(os.path.abspath(config)), os.path.dirname(
+            os.path.realpath(config))
+    except (OSError, ValueError):
+        return f"{start} the config file's directory"
+    if folder != target and os.path.islink(config):
+        return (f"{start} the directory of the config file's link, "
+                f"{shown(folder, quoted=False)}, not of its target, "
+                f"{shown(target, quoted=False)}")
+    return f"{start} the config file's directory"

@@ -50,7 +50,8 @@ class Stream:
         return (BOM if self.bom else b"") + b"".join(self.documents)
 
     def user(self, ca_paths: dict[str, str]) -> UserSettings:
-        return read_settings(self.flags_namespace(ca_paths), {})
+        return read_settings(self.flags_namespace(ca_paths), {},
+                             warn=lambda text: None)  # flags only: no config file to warn of
 
     def flags_namespace(self, ca_paths: dict[str, str]) -> argparse.Namespace:
         s = self.settings

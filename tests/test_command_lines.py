@@ -144,6 +144,54 @@ def test_a_config_file_others_can_read_that_holds_the_password_is_warned_about(t
     assert warning in values.stderr and password not in values.stderr
 
 
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_a_readable_config_file_is_warned_about_on_helm_s_stderr_even_when_the_render_fails(
+        major, helm_users, tmp_path):
+    """The file is exposed whatever else is wrong with it: the first run a pipeline makes
+    (its CA file not written yet) says so, once, next to the reason the render stopped."""
+    password = f"pw-{secrets.token_hex(8)}"
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(f"proxyUrl: http://svc-ocean:{password}@127.0.0.1:9\n"
+                      "caFiles: [corp-ca.pem]\n")
+    config.chmod(0o644)
+    run = run_command([tool(major), "template", RELEASE, FIXTURE_CHART, "--namespace",
+                       NAMESPACE, *VENDOR_FLAGS, "--post-renderer", "ocean-proxy-post-renderer"],
+                      env={**{name: value for name, value in helm_users[major].items()
+                              if name != "OCEAN_PROXY_MESSAGES"},  # users leave it unset
+                           "OCEAN_PROXY_CONFIG": str(config)})
+    assert run.returncode != 0 and run.text == ""
+    lines = run.stderr.splitlines()
+    warning = f"ocean-proxy: warning: config file {config} holds the proxy's credentials"
+    assert len([line for line in lines if line.startswith(warning)]) == 1, run.stderr
+    assert len([line for line in lines if "ocean-proxy: error: CA file (from config file"
+                in line and "corp-ca.pem does not exist" in line]) == 1, run.stderr
+    assert password not in run.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "discover-ca", "values"])
+def test_every_command_warns_of_a_readable_config_file_before_refusing_its_settings(
+        command, tmp_path):
+    """verify and values stop at the missing CA file, discover-ca (which reads no caFiles)
+    at a noProxy the post-renderer would refuse: the exposure is said all the same."""
+    password = f"pw-{secrets.token_hex(8)}"
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(f"proxyUrl: http://svc-ocean:{password}@127.0.0.1:9\n"
+                      "caFiles: [corp-ca.pem]\nnoProxy: ['*']\n")
+    config.chmod(0o644)
+    args = ["--secrets", tmp_path / "secrets.yaml"] if command == "values" else []
+    run = ocean_proxy(command, "--config", config, *args,
+                      stdin=helm_template(tmp_path, *VENDOR_FLAGS))
+    assert run.returncode == 1 and run.stdout == b""
+    lines = run.stderr.splitlines()
+    assert len(lines) == 3, run.stderr
+    assert lines[0].startswith(f"ocean-proxy: warning: config file {config} holds the "
+                               "proxy's credentials, and every user of this machine can read")
+    assert lines[1].startswith("ocean-proxy: error: ") and lines[2].startswith(
+        "ocean-proxy: hint: ")
+    assert password not in run.stderr
+    assert not (tmp_path / "secrets.yaml").exists()
+
+
 @pytest.mark.parametrize("given", ["OCEAN_PROXY_URL", "--proxy-url"])
 def test_a_readable_config_file_whose_proxy_is_not_used_says_what_gives_it(given, tmp_path):
     """The flag or the variable already wins: the way out is taking the URL out of the file,

@@ -319,3 +319,36 @@ def test_the_proxy_can_come_from_the_post_renderers_config_file(auth_proxy, net_
     assert run.returncode == 0, run.stderr
     assert ders((tmp_path / "corp-ca.pem").read_bytes()) == [net_pki.corp_root.der]
     assert PROXY_PASSWORD not in run.stderr and f"{PROXY_USER}:***@" in run.stderr
+
+
+def test_a_ca_written_where_the_config_files_ca_files_do_not_look_is_warned_about(
+        auth_proxy, net_pki, tmp_path):
+    """The pipeline's first step run from the repository's root, its settings in deploy/:
+    '-o corp-ca.pem' lands in the working directory, while verify and the post-renderer read
+    deploy/corp-ca.pem and would fail on the next step. Said where it happened; written to
+    the path the file names, nothing is said."""
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    config = deploy / "ocean-proxy.yaml"
+    config.write_text(yaml.safe_dump({"proxyUrl": auth_proxy.credentials_url,
+                                      "caFiles": ["corp-ca.pem"]}))
+    config.chmod(0o600)
+    env = clean_env(OCEAN_PROXY_CONFIG="deploy/ocean-proxy.yaml")
+    public_roots = ("--public-roots", net_pki.public_roots_file)
+
+    run = ocean_proxy("discover-ca", *public_roots, "-o", "corp-ca.pem", env=env, cwd=tmp_path)
+
+    assert run.returncode == 0, run.stderr
+    assert ders((tmp_path / "corp-ca.pem").read_bytes()) == [net_pki.corp_root.der]
+    warnings = [line for line in run.stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        "ocean-proxy: warning: corp-ca.pem is not a CA file that config file "
+        "deploy/ocean-proxy.yaml names (caFiles: deploy/corp-ca.pem), which verify and the "
+        "post-renderer read: write it there with -o, or name it in caFiles"], run.stderr
+
+    run = ocean_proxy("discover-ca", *public_roots, "-o", "deploy/corp-ca.pem", env=env,
+                      cwd=tmp_path)
+    assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
+    verified = ocean_proxy("verify", *public_roots, env=env, cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    assert PROXY_PASSWORD not in run.stderr + verified.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import NamedTuple
@@ -47,9 +48,9 @@ class HelmUser(NamedTuple):
     env: dict[str, str]
 
     def template(self, *flags: str | Path, release: str = RELEASE,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, cwd: Path | None = None):
         return run_command([self.binary, "template", release, FIXTURE_CHART, "--namespace",
-                            NAMESPACE, *flags], env=env or self.env)
+                            NAMESPACE, *flags], env=env or self.env, cwd=cwd)
 
 
 @pytest.fixture(scope="module", params=["helm3", "helm4"])
@@ -312,6 +313,123 @@ def test_config_file_configures_the_post_renderer_and_flags_beat_it(
     assert_proxy_everywhere(out, "http://flag.corp:1", [".from-config.corp"])
 
 
+def pipeline_settings(folder: Path, pem: bytes) -> Path:
+    """A team's ocean-proxy.yaml beside its CA file, as a pipeline keeps them."""
+    folder.mkdir(parents=True)
+    (folder / "corp-ca.pem").write_bytes(pem)
+    config = folder / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: http://svc-ocean:S3cret@proxy.corp:3128\n"
+                      "caFiles: [corp-ca.pem]\nnoProxy: [.corp.example, 10.0.0.0/8]\n"
+                      "autoUpdate: inject\n")
+    config.chmod(0o600)
+    return config
+
+
+def test_a_config_file_named_relative_to_helm_s_directory_renders_as_the_flags_do(
+        helm_user, corp_root, tmp_path):
+    """Helm runs the post-renderer in its own working directory, on both majors: a config
+    file named relative to it, by --post-renderer-args or OCEAN_PROXY_CONFIG, is found, its
+    caFiles start from its own directory, and the manifests are those of the same settings
+    given as flags, byte for byte."""
+    pipeline_settings(tmp_path / "deploy", corp_root.pem)
+    flags = rendered(helm_user.template(
+        *VENDOR_FLAGS, *POST_RENDERER,
+        "--post-renderer-args", "--proxy-url=http://svc-ocean:S3cret@proxy.corp:3128",
+        "--post-renderer-args", f"--ca-file={tmp_path / 'deploy' / 'corp-ca.pem'}",
+        "--post-renderer-args", "--no-proxy=.corp.example,10.0.0.0/8",
+        "--post-renderer-args", "--auto-update=inject"))
+    secret = flags.one("Secret", f"{FULLNAME}-ocean-proxy")["data"]["proxy-url"]
+    assert base64.b64decode(secret) == b"http://svc-ocean:S3cret@proxy.corp:3128"
+    assert ".corp.example,10.0.0.0/8" in flags.env(CONTAINERS[0])["NO_PROXY"]["value"]
+    by_flag = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                                 "--config=deploy/ocean-proxy.yaml", cwd=tmp_path)
+    by_variable = helm_user.template(
+        *VENDOR_FLAGS, *POST_RENDERER, cwd=tmp_path,
+        env={**helm_user.env, "OCEAN_PROXY_CONFIG": "deploy/ocean-proxy.yaml"})
+    for run in (by_flag, by_variable):
+        assert run.returncode == 0, run.stderr
+        assert run.text == flags.text
+        assert "S3cret" not in run.stderr
+
+
+def test_a_config_file_reached_through_a_symbolic_link_says_where_its_ca_files_start(
+        helm_user, corp_root, tmp_path):
+    """caFiles start from the directory the config file is named in, as kubectl reads a
+    kubeconfig's relative paths: through a link, the link's, not its target's. A CA file
+    left beside the target is then missing, and the hint says which directory was meant."""
+    config = pipeline_settings(tmp_path / "shared", corp_root.pem)
+    link = tmp_path / "staging" / "ocean-proxy.yaml"
+    link.parent.mkdir()
+    link.symlink_to(config)
+
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
+                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(link)})
+
+    assert run.returncode != 0 and "kind: Deployment" not in run.text
+    assert (f"ocean-proxy: error: CA file (from config file {link}) "
+            f"{link.parent / 'corp-ca.pem'} does not exist\n") in run.stderr
+    assert (f"ocean-proxy: hint: check the path; a relative path starts from the directory "
+            f"of the config file's link, {link.parent}, not of its target, {config.parent}\n"
+            ) in run.stderr
+
+
+def test_a_config_file_from_a_pipe_says_its_ca_files_need_whole_paths(
+        helm_user, corp_root, tmp_path):
+    """'--config=<(sops -d ocean-proxy.yaml)': helm hands the shell's pipe on, and the file
+    is read, but a pipe is in no directory for relative caFiles to start from."""
+    config = pipeline_settings(tmp_path / "deploy", corp_root.pem)
+    argv = [helm_user.binary, "template", RELEASE, FIXTURE_CHART, "--namespace", NAMESPACE,
+            *VENDOR_FLAGS, *POST_RENDERER]
+    line = f"{shlex.join(map(str, argv))} --post-renderer-args --config=<(cat {config})"
+    run = subprocess.run(["bash", "-c", line], env=helm_user.env, capture_output=True,
+                         cwd=tmp_path / "deploy", timeout=120, check=False)
+
+    stderr = run.stderr.decode()
+    assert run.returncode != 0 and b"kind: Deployment" not in run.stdout
+    assert re.search(r"ocean-proxy: error: CA file \(from config file /dev/fd/[0-9]+\) "
+                     r"/dev/fd/corp-ca\.pem does not exist\n", stderr), stderr
+    assert ("ocean-proxy: hint: the config file is a pipe (a shell's <(...), say), which is in "
+            "no directory: give its caFiles as absolute paths\n") in stderr
+
+
+@pytest.mark.parametrize("where", ["--post-renderer-args", "caFiles"])
+def test_a_tilde_the_shell_left_alone_is_named_in_the_hint(helm_user, corp_root, tmp_path, where):
+    """'--post-renderer-args --config=~/deploy/ocean-proxy.yaml': a shell expands '~' only at
+    the start of a word, so helm passes it on as it is; in a config file nothing expands it.
+    The file is missing, and the hint says why, not only where a relative path starts."""
+    config = pipeline_settings(tmp_path / "deploy", corp_root.pem)
+    if where == "caFiles":
+        config.write_text(config.read_text().replace("[corp-ca.pem]", "['~/corp-ca.pem']"))
+    argv = [helm_user.binary, "template", RELEASE, FIXTURE_CHART, "--namespace", NAMESPACE,
+            *VENDOR_FLAGS, *POST_RENDERER]
+    given = "~/deploy/ocean-proxy.yaml" if where != "caFiles" else str(config)
+    line = f"{shlex.join(map(str, argv))} --post-renderer-args --config={given}"
+    run = subprocess.run(["bash", "-c", line], env={**helm_user.env, "HOME": str(tmp_path)},
+                         capture_output=True, cwd=tmp_path, timeout=120, check=False)
+
+    stderr = run.stderr.decode()
+    assert run.returncode != 0 and b"kind: Deployment" not in run.stdout
+    missing = "config file ~/deploy/ocean-proxy.yaml" if where != "caFiles" else \
+        f"CA file (from config file {config}) {config.parent}/~/corp-ca.pem"
+    assert f"ocean-proxy: error: {missing} does not exist\n" in stderr, stderr
+    assert ("ocean-proxy: hint: '~' is not the home directory here: a shell expands it only at "
+            "the start of a word, and nothing expands it in a config file; write the whole "
+            "path, or $HOME/... on a command line\n") in stderr, stderr
+
+
+def test_a_config_file_gone_from_ocean_proxy_config_is_said_to_come_from_there(
+        helm_user, tmp_path):
+    """A pipeline exports OCEAN_PROXY_CONFIG once for every job; a job whose checkout moved
+    the file runs 'helm upgrade' without a word of a config file: the error names the
+    variable, or it reads as if helm's own command line had named the file."""
+    moved = tmp_path / "deploy" / "ocean-proxy.yaml"
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
+                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(moved)})
+    assert run.returncode != 0 and "kind: Deployment" not in run.text
+    assert (f"ocean-proxy: error: config file (from OCEAN_PROXY_CONFIG) {moved} does not "
+            "exist\n") in run.stderr, run.stderr
+
+
 @pytest.mark.parametrize("flag", ["--config=", "--no-proxy=", "--ca-file="])
 def test_a_flag_given_empty_is_refused_not_read_as_unset(helm_user, flag, tmp_path):
     """'--post-renderer-args --config="$CONFIG"' with CONFIG unset: the config file of the
@@ -444,6 +562,25 @@ def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
                                       "--post-renderer-args", f"--config={config}"))
 
     assert_proxy_everywhere(out, PROXY_URL, [".from-config.corp"])
+
+
+@pytest.mark.parametrize("content", ["", "proxyUrl:\ncaFiles: ''\nnoProxy: []\n"])
+def test_a_config_file_that_sets_nothing_is_warned_about(helm_user, tmp_path, content):
+    """An empty CI secret written to the file, or every variable envsubst filled in unset:
+    each empty value counts as unset, as documented, so the chart's settings are used (here
+    none: the controller would deploy without the proxy). The file was named to configure
+    the run, so that it configured nothing is a warning, not only the notice of a release
+    left as rendered."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(content)
+    config.chmod(0o600)
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
+                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(config)})
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "warning" in line]
+    assert warnings == [f"ocean-proxy: warning: config file {config} sets nothing: it is empty, "
+                        "or each value in it is (an empty secret, a variable envsubst did not "
+                        "find?)"], run.stderr
 
 
 # Helm 4 re-serialises the manifests before and after any post-renderer (even `cat`), so

@@ -27,7 +27,7 @@ from post_renderer.network.aia_fetch import fetch_issuer_certificates
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import PublicRoots, resolve_public_roots
 from post_renderer.network.settings import NetworkSettings, network_settings
-from post_renderer.render.release.settings import network_settings_from
+from post_renderer.render.release.settings import Setting, network_settings_from
 from post_renderer.trust import Certificate, ChainAnalysis, TrustBundle, find_issuer, inspect_bundle
 from post_renderer.trust.diagnosis import UNTRUSTED_ISSUER, diagnose
 
@@ -40,9 +40,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("-o/--output is given but empty",
                          hint="name the file for the CA (is the variable it comes from set?), "
                               "or leave the option out for standard output")
-    proxy, _, warnings = network_settings_from(args, os.environ, ca_files=False)
-    for warning in warnings:
-        said.warning(warning)
+    proxy, _, ca_paths = network_settings_from(args, os.environ, ca_files=False,
+                                               warn=said.warning)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)
@@ -79,7 +78,24 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     chain = _complete_with_aia(chain, settings, proxy_tls, said)
     bundle = _validated(_to_offer(chain, name, said), said)
     _write(bundle, args.output, said)
+    if args.output and ca_paths:
+        _unless_read_later(args.output, ca_paths, said)
     return said
+
+
+def _unless_read_later(output: str, ca_paths: Setting, said: Outcome) -> None:
+    """A CA written where verify and the post-renderer, given the same settings, do not look
+    (-o relative to the working directory, caFiles to the config file's): the next step of
+    the pipeline would fail on a file that is not there, or read an older one."""
+    where = {os.path.realpath(path) for path in ca_paths.value}
+    if os.path.realpath(output) in where:
+        return
+    in_config = ca_paths.source.startswith("config file")
+    names = ", ".join(shown(path, quoted=False) for path in ca_paths.value)
+    said.warning(f"{shown(output, quoted=False)} is not a CA file that {ca_paths.source} names "
+                 f"({'caFiles: ' if in_config else ''}{names}), which verify and the "
+                 "post-renderer read: write it there with -o, or name it in "
+                 f"{'caFiles' if in_config else ca_paths.source}")
 
 
 def _proxy_tls(settings: NetworkSettings, roots: PublicRoots, proxy_ca_files: list[str],

@@ -28,18 +28,17 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if args.explain and args.plan:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
-    user = user_settings(args)
-    for warning in user.warnings:  # of the settings' files: whatever the render then does
-        said.warning(warning)
+    user = user_settings(args, said)
     render(args, user, read_manifests(args.filename), said)
     return said
 
 
-def user_settings(args: argparse.Namespace) -> UserSettings:
-    """The settings, read and checked."""
+def user_settings(args: argparse.Namespace, said: Outcome) -> UserSettings:
+    """The settings, read and checked; what is to be said of the config file is said first,
+    whatever the render then does."""
     from post_renderer.render.release.settings import read_settings
 
-    return read_settings(args, os.environ)
+    return read_settings(args, os.environ, said.warning)
 
 
 def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outcome) -> None:

@@ -247,9 +247,7 @@ def run(args: Any, said: Outcome) -> Outcome:
     from post_renderer.commands.values_files import read_user_values
     from post_renderer.render.release.settings import read_settings
 
-    user = read_settings(args, os.environ)
-    for warning in user.warnings:
-        said.warning(warning)
+    user = read_settings(args, os.environ, said.warning)
     _check_secrets_file_is_new_to_this_run(args, user, os.environ)
     result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values),
                             Owner(args.release, args.namespace))

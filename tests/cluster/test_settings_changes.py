@@ -3,7 +3,8 @@
 The proxy loses its password, then the proxy goes (a transparent proxy: the CA stays), then
 the CA; ``helm rollback`` to a revision with another CA or another proxy; ``--reuse-values``
 and ``--reset-values``; ``--no-proxy`` additions; a second controller release in the same
-namespace. After every step ``ControllerRelease.check`` reads what the API server stored, and
+namespace; the same settings moved from ``--post-renderer-args`` into a config file. After
+every step ``ControllerRelease.check`` reads what the API server stored, and
 the Deployment's ``metadata.generation`` says the pods roll exactly when the proxy or the CA
 changed, and only then. Three findings are held as strict expected failures: what would fix
 them changes what users see (the exporter beside a transparent or a removed proxy, a renamed
@@ -11,6 +12,8 @@ release over the kept Secrets).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -20,6 +23,7 @@ from .helm_users import HelmUser
 from .release import (
     CHECKSUMS,
     PROXY_URL,
+    SUITE_FLAGS,
     ControllerRelease,
     generation,
     injected_names,
@@ -28,6 +32,7 @@ from .release import (
     vendor_flags,
 )
 from .server import ApiServer
+from .stored import Object, Stored
 from .test_spot_agents import exporter_sees
 
 PLAIN_URL = "http://proxy.corp.example:3128"  # the same proxy, no password any more
@@ -139,6 +144,49 @@ def test_no_proxy_additions_roll_the_pods_once(user, controller):
     controller.check()
     assert generation(controller) == 3
     assert checksums(controller) == first
+
+
+def test_a_pipeline_s_config_file_deploys_what_the_flags_deploy_and_rolls_nothing_between(
+        user, api_server, cluster_namespace, cas, tmp_path):
+    """A team moves its settings from --post-renderer-args into one ocean-proxy.yaml
+    (OCEAN_PROXY_CONFIG, caFiles beside it): the API server stores the same objects, the
+    pods do not roll, no password shows, and the warning about a file others can read comes
+    once per upgrade, on helm's stderr."""
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    (folder / "corp-ca.pem").write_bytes(cas[0].read_bytes())
+    config = folder / "ocean-proxy.yaml"
+    config.write_text(f"proxyUrl: {PROXY_URL}\ncaFiles: [corp-ca.pem]\n"
+                      "noProxy: [.corp.example, 10.0.0.0/8]\n")
+    config.chmod(0o644)
+    by_flags = ControllerRelease(
+        api_server, cluster_namespace, f"oc-{cluster_namespace.split('-')[0]}",
+        ["--set", "spotinst.account=act-123", "--set", "spotinst.clusterIdentifier=c-1",
+         "--set", "spotinst.token=TOKEN", *SUITE_FLAGS],  # the vendor's, no proxy, no CA
+        [f"--proxy-url={PROXY_URL}", f"--ca-file={cas[0]}",
+         "--no-proxy=.corp.example,10.0.0.0/8"])
+    by_file = replace(by_flags, renderer_args=[])
+    with_file = replace(user, env={**user.env, "OCEAN_PROXY_CONFIG": str(config)})
+
+    ok(by_flags.upgrade(user))
+    flagged = by_flags.check()
+    for _ in range(2):
+        run = ok(by_file.upgrade(with_file))
+        warnings = [line for line in run.stderr.splitlines()
+                    if line.startswith(f"ocean-proxy: warning: config file {config} holds")]
+        assert len(warnings) == 1, run.stderr
+        stored = by_file.check()
+        assert generation(by_file) == 1
+        assert pod_shape(by_file.template()) == pod_shape(flagged.deployments[
+            by_flags.fullname]["spec"]["template"])
+        assert release_data(stored) == release_data(flagged)
+
+
+def release_data(stored: Stored) -> dict[str, Object]:
+    """What the chart and ocean-proxy keep in Secrets and ConfigMaps (helm's records aside)."""
+    return {f"{kind} {name}": found.get("data") for kind, kept in
+            (("Secret", stored.secrets), ("ConfigMap", stored.configmaps))
+            for name, found in kept.items() if not name.startswith("sh.helm.release.")}
 
 
 def test_a_second_release_in_the_namespace_leaves_the_first_alone(user, controller, cas):

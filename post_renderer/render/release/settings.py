@@ -16,7 +16,7 @@ OCEAN_PROXY_NO_PROXY, OCEAN_PROXY_AUTO_UPDATE, OCEAN_PROXY_CONFIG.
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.errors import ConfigError, ProxyUrlError, shown
@@ -27,7 +27,7 @@ from post_renderer.render.release.workloads import WorkloadRef, parse_workload_r
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.switches import switch
 from post_renderer.trust import MAX_CA_FILE_BYTES
-from post_renderer.user_files import read_user_file
+from post_renderer.user_files import missing_beside_config_hint, read_user_file
 
 if TYPE_CHECKING:
     import argparse
@@ -51,7 +51,6 @@ class UserSettings(NamedTuple):
     auto_update: Setting = Setting("inject", "default")
     strict: bool = False  # --strict: also the auto-update Job's post-renderer fails, not skips
     strict_source: str = "--strict"  # or OCEAN_PROXY_STRICT: what a message tells to undo
-    warnings: tuple[str, ...] = ()  # about the settings' files, said whatever the render does
 
     @property
     def explicit(self) -> bool:
@@ -64,9 +63,12 @@ def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str 
     return flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
 
 
-def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> UserSettings:
-    """Resolve every setting from the flags, the environment and the config file."""
-    config, config_dir, config_source, warnings = _config_of(flags, environ)
+def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
+                  warn: Callable[[str], None]) -> UserSettings:
+    """Resolve every setting from the flags, the environment and the config file. What is to
+    be said of the config file itself goes to ``warn`` as soon as it is read: a setting
+    refused later (a CA file not written yet) does not hide it."""
+    config, config_dir, config_source = _config_of(flags, environ, warn)
     proxy = _proxy_source(flags, environ, config, config_source)
     ca_files = _ca_files_source(flags, environ, config, config_dir, config_source)
     no_proxy = _first(
@@ -86,7 +88,7 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
     _check_policy(policy)
     return UserSettings(
         proxy_url=_parsed_proxy(proxy),
-        ca_files=_read_ca_files(ca_files),
+        ca_files=_read_ca_files(ca_files, config_source, config_file(flags, environ)),
         no_proxy=no_proxy and Setting(parse_no_proxy(no_proxy.value, no_proxy.source),
                                       no_proxy.source),
         workloads=tuple(parse_workload_ref(w, workloads.source)
@@ -94,30 +96,29 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str]) -> Us
         auto_update=policy,
         strict=bool(getattr(flags, "strict", False)) or switch(environ, "OCEAN_PROXY_STRICT"),
         strict_source="--strict" if getattr(flags, "strict", False) else "OCEAN_PROXY_STRICT",
-        warnings=warnings,
     )
 
 
 class NetworkUserSettings(NamedTuple):
-    """What verify and discover-ca take of the settings, and what to say of their files."""
+    """What verify and discover-ca take of the settings."""
 
     proxy: Setting | None  # value: ProxyUrl
     ca_files: Setting | None  # value: tuple of (path, contents)
-    warnings: tuple[str, ...]
+    ca_paths: Setting | None  # value: the CA files' paths, read or not
 
 
 def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str], *,
-                          ca_files: bool) -> NetworkUserSettings:
+                          ca_files: bool, warn: Callable[[str], None]) -> NetworkUserSettings:
     """verify's and discover-ca's share of the settings, from the same sources in the same
     order as a render's: the proxy, and with ``ca_files`` the CA files. discover-ca reads no
-    caFiles: it writes the file they may name."""
-    config, config_dir, config_source, warnings = _config_of(flags, environ)
+    caFiles: it writes the file they may name. ``warn`` as for ``read_settings``."""
+    config, config_dir, config_source = _config_of(flags, environ, warn)
     if config_source:
         _check_config(config, config_dir, config_source)
     proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source))
-    read = _read_ca_files(_ca_files_source(flags, environ, config, config_dir, config_source)) \
-        if ca_files else None
-    return NetworkUserSettings(proxy, read, warnings)
+    paths = _ca_files_source(flags, environ, config, config_dir, config_source)
+    read = _read_ca_files(paths, config_source, config_file(flags, environ)) if ca_files else None
+    return NetworkUserSettings(proxy, read, paths)
 
 
 def _check_config(config: dict[str, YamlNode], config_dir: str, source: str) -> None:
@@ -139,19 +140,26 @@ def _check_policy(policy: Setting | None) -> None:
         )
 
 
-def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str]
-               ) -> tuple[dict[str, YamlNode], str, str, tuple[str, ...]]:
-    """The config file's settings, its directory, how messages name it, and what to say of
-    it."""
+def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],
+               warn: Callable[[str], None]) -> tuple[dict[str, YamlNode], str, str]:
+    """The config file's settings, its directory and how messages name it; what to say of
+    the file goes to ``warn``."""
     _refuse_empty_flags(flags)
     path = config_file(flags, environ)
     if not path:
-        return {}, ".", "", ()
-    config, config_dir = _read_config(path)
+        return {}, ".", ""
+    # a variable a pipeline exported long before: the run's own command line names no file
+    config, config_dir = _read_config(path, "config file" if flags.config
+                                      else "config file (from OCEAN_PROXY_CONFIG)")
     source = f"config file {shown(path, quoted=False)}"
     winner = "--proxy-url" if flags.proxy_url else \
         "OCEAN_PROXY_URL" if environ.get("OCEAN_PROXY_URL") else None
-    return config, config_dir, source, _exposed_credentials(path, config, source, winner)
+    for warning in _exposed_credentials(path, config, source, winner):
+        warn(warning)
+    if all(_first((value, source)) is None for value in config.values()):
+        warn(f"{source} sets nothing: it is empty, or each value in it is (an empty secret, a "
+             "variable envsubst did not find?)")
+    return config, config_dir, source
 
 
 def _exposed_credentials(path: str, config: dict[str, YamlNode], source: str,
@@ -206,7 +214,7 @@ def _ca_files_source(flags: "argparse.Namespace", environ: Mapping[str, str],
                      config: dict[str, YamlNode], config_dir: str,
                      config_source: str) -> Setting | None:
     return _first(
-        (flags.ca_file, "--ca-file"),
+        (getattr(flags, "ca_file", None), "--ca-file"),  # discover-ca has none
         (split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),
         (_config_paths(config.get("caFiles"), config_dir, config_source), config_source),
     )
@@ -216,9 +224,14 @@ def _parsed_proxy(proxy: Setting | None) -> Setting | None:
     return proxy and Setting(parse_proxy_url(proxy.value, source=proxy.source), proxy.source)
 
 
-def _read_ca_files(ca_files: Setting | None) -> Setting | None:
-    return ca_files and Setting(tuple(_read_ca_file(path, ca_files.source)
-                                      for path in ca_files.value), ca_files.source)
+def _read_ca_files(ca_files: Setting | None, config_source: str, config: str | None
+                   ) -> Setting | None:
+    """``config``: the config file's path, which ``config_source`` names in messages."""
+    if ca_files is None:
+        return None
+    beside = config if ca_files.source == config_source else None  # its caFiles
+    return Setting(tuple(_read_ca_file(path, ca_files.source, beside)
+                         for path in ca_files.value), ca_files.source)
 
 
 def _refuse_empty_flags(flags: "argparse.Namespace") -> None:
@@ -261,13 +274,14 @@ def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
     return [os.path.join(base, p) for p in paths]
 
 
-def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
+def _read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
+    """``what`` names the file in the errors of reading it."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     name = shown(path, quoted=False)
     try:
-        text = read_user_file(path, MAX_CONFIG_BYTES, "config file").decode("utf-8")
+        text = read_user_file(path, MAX_CONFIG_BYTES, what).decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"config file {name} is not UTF-8 text (byte {error.start})",
                           hint="save the config file as UTF-8") from None
@@ -308,8 +322,7 @@ def _read_config(path: str) -> tuple[dict[str, YamlNode], str]:
     return data, os.path.dirname(path)
 
 
-def _read_ca_file(path: str, source: str) -> tuple[str, bytes]:
-    in_config = source.startswith("config file")  # its caFiles start from its directory
+def _read_ca_file(path: str, source: str, config: str | None) -> tuple[str, bytes]:
+    """``config``: the config file the path comes from, whose directory it starts from."""
     return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
-                                "the config file's directory" if in_config
-                                else "the current directory")
+                                *([missing_beside_config_hint(config)] if config else []))

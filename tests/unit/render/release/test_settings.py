@@ -7,8 +7,13 @@ import argparse
 import pytest
 
 from post_renderer.errors import ConfigError, ProxyUrlError
-from post_renderer.render.release.settings import read_settings
+from post_renderer.render.release import settings
 from post_renderer.render.release.workloads import WorkloadRef
+
+
+def read_settings(flags: argparse.Namespace, environ: dict[str, str]) -> settings.UserSettings:
+    """The settings' values; what is said of the config file is tested with the commands."""
+    return settings.read_settings(flags, environ, warn=lambda text: None)
 
 
 def flags(**given) -> argparse.Namespace:
