@@ -346,9 +346,10 @@ def test_a_ca_written_where_the_config_files_ca_files_do_not_look_is_warned_abou
         "deploy/ocean-proxy.yaml names (caFiles: deploy/corp-ca.pem), which verify and the "
         "post-renderer read: write it there with -o, or name it in caFiles"], run.stderr
 
-    run = ocean_proxy("discover-ca", *public_roots, "-o", "deploy/corp-ca.pem", env=env,
-                      cwd=tmp_path)
-    assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
+    (tmp_path / "release").symlink_to(deploy)  # the same directory, by another name
+    for same in ("deploy/corp-ca.pem", tmp_path / "release" / "corp-ca.pem"):
+        run = ocean_proxy("discover-ca", *public_roots, "-o", same, env=env, cwd=tmp_path)
+        assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
     verified = ocean_proxy("verify", *public_roots, env=env, cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
     assert PROXY_PASSWORD not in run.stderr + verified.stderr
