@@ -346,9 +346,30 @@ def test_a_ca_written_where_the_config_files_ca_files_do_not_look_is_warned_abou
         "deploy/ocean-proxy.yaml names (caFiles: deploy/corp-ca.pem), which verify and the "
         "post-renderer read: write it there with -o, or name it in caFiles"], run.stderr
 
-    run = ocean_proxy("discover-ca", *public_roots, "-o", "deploy/corp-ca.pem", env=env,
-                      cwd=tmp_path)
-    assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
+    (tmp_path / "release").symlink_to(deploy)  # the same directory, by another name
+    for same in ("deploy/corp-ca.pem", tmp_path / "release" / "corp-ca.pem"):
+        run = ocean_proxy("discover-ca", *public_roots, "-o", same, env=env, cwd=tmp_path)
+        assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
     verified = ocean_proxy("verify", *public_roots, env=env, cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
     assert PROXY_PASSWORD not in run.stderr + verified.stderr
+
+
+def test_a_ca_files_entry_no_system_can_hold_does_not_cost_the_ca_found(
+        auth_proxy, net_pki, tmp_path):
+    """A NUL in a caFiles entry (a "\\0" in YAML) names no file: verify and the post-renderer
+    refuse it when they read it; discover-ca, which reads no caFiles, still writes the CA, and
+    says it is not where the config file looks."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(yaml.safe_dump({"proxyUrl": auth_proxy.credentials_url,
+                                      "caFiles": ["corp\0ca.pem"]}))
+    config.chmod(0o600)
+
+    run = ocean_proxy("discover-ca", "--public-roots", net_pki.public_roots_file,
+                      "--config", str(config), "-o", "corp-ca.pem", cwd=tmp_path)
+
+    assert run.returncode == 0, run.stderr
+    assert ders((tmp_path / "corp-ca.pem").read_bytes()) == [net_pki.corp_root.der]
+    [warning] = [line for line in run.stderr.splitlines() if "warning" in line]
+    assert warning.startswith("ocean-proxy: warning: corp-ca.pem is not a CA file that config "
+                              f"file {config} names"), run.stderr

@@ -583,6 +583,20 @@ def test_a_config_file_that_sets_nothing_is_warned_about(helm_user, tmp_path, co
                         "find?)"], run.stderr
 
 
+@pytest.mark.parametrize("content", [f"workloads: [Deployment/{FULLNAME}]\n",
+                                     "proxyUrl:\nautoUpdate: keep\n"])
+def test_a_config_file_that_sets_only_workloads_or_the_auto_update_is_not_said_to_set_nothing(
+        helm_user, tmp_path, content):
+    """Neither names the proxy nor a CA, yet each is a setting the render follows."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(content)
+    config.chmod(0o600)
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
+                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(config)})
+    assert run.returncode == 0, run.stderr
+    assert "sets nothing" not in run.stderr and "warning" not in run.stderr, run.stderr
+
+
 # Helm 4 re-serialises the manifests before and after any post-renderer (even `cat`), so
 # byte identity is checked on Helm 3; on Helm 4 the documents must parse to the same objects.
 # (The post-renderer's own byte identity, input to output, is tested without helm.)

@@ -87,8 +87,7 @@ def _unless_read_later(output: str, ca_paths: Setting, said: Outcome) -> None:
     """A CA written where verify and the post-renderer, given the same settings, do not look
     (-o relative to the working directory, caFiles to the config file's): the next step of
     the pipeline would fail on a file that is not there, or read an older one."""
-    where = {os.path.realpath(path) for path in ca_paths.value}
-    if os.path.realpath(output) in where:
+    if os.path.realpath(output) in {_real_path(path) for path in ca_paths.value}:
         return
     in_config = ca_paths.source.startswith("config file")
     names = ", ".join(shown(path, quoted=False) for path in ca_paths.value)
@@ -96,6 +95,13 @@ def _unless_read_later(output: str, ca_paths: Setting, said: Outcome) -> None:
                  f"({'caFiles: ' if in_config else ''}{names}), which verify and the "
                  "post-renderer read: write it there with -o, or name it in "
                  f"{'caFiles' if in_config else ca_paths.source}")
+
+
+def _real_path(path: str) -> str | None:
+    try:
+        return os.path.realpath(path)
+    except ValueError:  # a NUL in a caFiles entry: no file; verify and a render refuse it
+        return None
 
 
 def _proxy_tls(settings: NetworkSettings, roots: PublicRoots, proxy_ca_files: list[str],

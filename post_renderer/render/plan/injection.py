@@ -206,7 +206,7 @@ def _secrets(names: list[str]) -> str:
 def _deleted(kept: list[str], release: Release) -> str:
     namespace = release.workloads[0].namespace or "<namespace>"
     return (f"once ocean-proxy is removed, 'kubectl delete secret -n {namespace} "
-            f"{' '.join(kept)}' deletes them")
+            f"{' '.join(kept)}' deletes {'them' if len(kept) > 1 else 'it'}")
 
 
 def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> Injection:

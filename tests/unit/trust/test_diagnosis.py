@@ -60,3 +60,12 @@ def test_a_missing_root_above_a_presented_intermediate_is_asked_of_the_proxys_ow
     inspection = certs.intermediate(certs.root("Corp Offline Root CA"))
     hint = _hint(certs.leaf(inspection), inspection)
     assert "ask the proxy's owners" in hint and "discover-ca" not in hint
+
+
+def test_a_ca_issuers_url_on_the_leaf_alone_does_not_reach_a_root_above_the_intermediate():
+    """Many CAs put the URL on the certificates they issue only: discover-ca climbs from
+    the topmost certificate presented, the intermediate, which names none."""
+    inspection = certs.intermediate(certs.root("Corp Offline Root CA"))
+    hint = _hint(certs.leaf(inspection, aia_url="http://pki.corp.example/inspection.crt"),
+                 inspection)
+    assert "ask the proxy's owners" in hint and "discover-ca" not in hint

@@ -144,3 +144,17 @@ def test_auto_update_refuse_is_an_error_naming_the_policys_source():
 def test_nothing_to_inject_is_not_an_auto_update_problem():
     injection = resolve(release(controller(), configmap()), auto_update="refuse")
     assert injection.empty and injection.warnings == ()
+
+
+def test_one_kept_secret_is_named_in_the_singular_and_several_in_the_plural(corp_root):
+    """Without the auto-update's overlay, a plain proxy keeps one Secret of ours, a CA
+    beside it a second: the delete line reads as English either way."""
+    one = resolve(release(controller(), configmap()), proxy_url=CHART_PROXY,
+                  auto_update="keep")
+    [line] = [n for n in one.notices if n.startswith("helm keeps")]
+    assert line.startswith(f"helm keeps Secret '{FULLNAME}-ocean-proxy' across upgrades")
+    assert line.endswith(f"{FULLNAME}-ocean-proxy' deletes it")
+    two = resolve(release(controller(), configmap()), proxy_url=CHART_PROXY,
+                  ca=[("corp.pem", corp_root.pem)], auto_update="keep")
+    [line] = [n for n in two.notices if n.startswith("helm keeps")]
+    assert line.startswith("helm keeps Secrets ") and line.endswith("' deletes them")

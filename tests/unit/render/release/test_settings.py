@@ -135,7 +135,12 @@ def test_an_empty_proxy_url_flag_is_refused_not_taken_for_the_charts(given):
     """'--proxy-url=$PROXY' with PROXY unset; an empty OCEAN_PROXY_URL stays unset."""
     with pytest.raises(ProxyUrlError, match="--proxy-url is given but empty") as caught:
         read_settings(flags(proxy_url=given), {"OCEAN_PROXY_URL": "http://from-env:2"})
-    assert "leave the flag out" in caught.value.hint
+    hint = caught.value.hint
+    assert "leave the flag out" in hint
+    # the sources in the order they are taken; the chart's only where there is a chart
+    order = ["OCEAN_PROXY_URL", "proxyUrl", "when rendering, the chart's proxy"]
+    positions = [hint.find(source) for source in order]
+    assert -1 not in positions and positions == sorted(positions), hint
     assert read_settings(flags(), {"OCEAN_PROXY_URL": ""}).proxy_url is None
 
 
