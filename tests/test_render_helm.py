@@ -564,6 +564,18 @@ def test_an_empty_config_value_counts_as_unset(helm_user, tmp_path):
     assert_proxy_everywhere(out, PROXY_URL, [".from-config.corp"])
 
 
+def template_with_config(helm_user, tmp_path, content: str):
+    """helm template with the post-renderer, its settings in a config file only the user can
+    read, named by OCEAN_PROXY_CONFIG; the file and the run, which must succeed."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(content)
+    config.chmod(0o600)
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
+                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(config)})
+    assert run.returncode == 0, run.stderr
+    return config, run
+
+
 @pytest.mark.parametrize("content", ["", "proxyUrl:\ncaFiles: ''\nnoProxy: []\n"])
 def test_a_config_file_that_sets_nothing_is_warned_about(helm_user, tmp_path, content):
     """An empty CI secret written to the file, or every variable envsubst filled in unset:
@@ -571,12 +583,7 @@ def test_a_config_file_that_sets_nothing_is_warned_about(helm_user, tmp_path, co
     none: the controller would deploy without the proxy). The file was named to configure
     the run, so that it configured nothing is a warning, not only the notice of a release
     left as rendered."""
-    config = tmp_path / "ocean-proxy.yaml"
-    config.write_text(content)
-    config.chmod(0o600)
-    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
-                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(config)})
-    assert run.returncode == 0, run.stderr
+    config, run = template_with_config(helm_user, tmp_path, content)
     warnings = [line for line in run.stderr.splitlines() if "warning" in line]
     assert warnings == [f"ocean-proxy: warning: config file {config} sets nothing: it is empty, "
                         "or each value in it is (an empty secret, a variable envsubst did not "
@@ -588,12 +595,7 @@ def test_a_config_file_that_sets_nothing_is_warned_about(helm_user, tmp_path, co
 def test_a_config_file_that_sets_only_workloads_or_the_auto_update_is_not_said_to_set_nothing(
         helm_user, tmp_path, content):
     """Neither names the proxy nor a CA, yet each is a setting the render follows."""
-    config = tmp_path / "ocean-proxy.yaml"
-    config.write_text(content)
-    config.chmod(0o600)
-    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER,
-                             env={**helm_user.env, "OCEAN_PROXY_CONFIG": str(config)})
-    assert run.returncode == 0, run.stderr
+    _, run = template_with_config(helm_user, tmp_path, content)
     assert "sets nothing" not in run.stderr and "warning" not in run.stderr, run.stderr
 
 
