@@ -88,16 +88,21 @@ class Reporter:
 # A command the messages tell the user to run ('ocean-proxy discover-ca' finds it, run
 # 'ocean-proxy verify --help'), quoted: under helm's plugins no 'ocean-proxy' is on PATH (Helm 4
 # puts none there), so the user runs it as 'helm ocean-proxy ...'.
-_COMMAND_MENTION = (r"'ocean-proxy(-post-renderer(?= --help'))?"
-                    r"(?= (?:render|check-bundle|discover-ca|verify|values|--help)\b)")
+_COMMAND_MENTION = (r"'ocean-proxy(?P<post_renderer>-post-renderer(?= --help'| --version'))?"
+                    r"(?= (?:render|check-bundle|discover-ca|verify|values|--help|--version)\b)")
 
 
 def _as_run(line: str, command: str) -> str:
-    """``line`` with each command it tells the user to run spelled as ``command`` runs it."""
+    """``line`` with each command it tells the user to run spelled as ``command`` runs it (the
+    post-renderer's own --help is the render command's)."""
     if "'ocean-proxy" not in line:
         return line
-    return re.sub(_COMMAND_MENTION,
-                  lambda match: f"'{command}{' render' if match.group(1) else ''}", line)
+
+    def spelt(match: re.Match[str]) -> str:
+        own_help = match.group("post_renderer") and line.startswith(" --help", match.end())
+        return f"'{command} render" if own_help else f"'{command}"
+
+    return re.sub(_COMMAND_MENTION, spelt, line)
 
 
 def _without_cut(text: str, secrets: list[str]) -> str:

@@ -179,13 +179,15 @@ class UsedLikeAUser:
         assert run.returncode == 2 and not run.text
         ok(_follow_the_hint(installed, run))
 
-    def test_a_hint_of_the_post_renderer_works_when_followed(self, installed: Installed) -> None:
+    @pytest.mark.parametrize("mistake", ["--proxy-ur=http://127.0.0.1:9", "--version"])
+    def test_a_hint_of_the_post_renderer_works_when_followed(self, installed: Installed,
+                                                             mistake: str) -> None:
         """On Helm 4 the post-renderer runs as a plugin, not from PATH: its hint names a command
         the user has (Helm 3's runs from PATH, beside 'ocean-proxy' itself)."""
         env = {k: v for k, v in installed.env.items() if k != "OCEAN_PROXY_MESSAGES"}  # unset
         run = helm(installed.helm, "template", "r", FIXTURE_CHART, *PROXY_FLAGS,
                    "--post-renderer", "ocean-proxy-post-renderer",
-                   "--post-renderer-args", "--proxy-ur=http://127.0.0.1:9", env=env)
+                   "--post-renderer-args", mistake, env=env)
         assert run.returncode != 0 and not run.text
         ok(_follow_the_hint(installed, run))
 

@@ -186,3 +186,10 @@ def test_the_plugins_reporters_name_helms_command_and_the_console_scripts_their_
                                          "OCEAN_PROXY_MESSAGES": "stderr"})
         reporter.error(UsageError("unknown flag", hint="run 'ocean-proxy-post-renderer --help'"))
         assert f"hint: run {hint}\n" in sys.stderr.getvalue()
+
+
+def test_under_helm_the_post_renderers_version_is_the_command_plugins():
+    stream = io.StringIO()
+    Reporter(stream, command="helm ocean-proxy").error(UsageError(
+        "--version prints text", hint="run 'ocean-proxy-post-renderer --version' by itself"))
+    assert "hint: run 'helm ocean-proxy --version' by itself\n" in stream.getvalue()
