@@ -22,7 +22,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml requirements-dev.txt
 	$(PIP) install --no-deps -e .
 	touch $@
 
-$(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl: tools/install_helm.py
+# Order-only: a fresh checkout's script is newer than binaries installed before it (a shared
+# .tools), and the script keeps a binary that exists, so a newer one is no reason to run it.
+$(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl: | tools/install_helm.py
 	$(PYTHON) tools/install_helm.py $(BIN)
 
 $(BIN)/mitmdump:

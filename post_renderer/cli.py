@@ -207,8 +207,8 @@ def _refuse_text_under_helm(arguments: list[str]) -> None:
     if helm_reads_stdout():
         raise UsageError(f"{given[0]} prints text instead of the manifests, which helm would "
                          "take for the release",
-                         hint=f"run 'ocean-proxy-post-renderer {given[0]}' outside helm; under "
-                              "helm, --explain shows what it changes")
+                         hint=f"run 'ocean-proxy-post-renderer {given[0]}' by itself, not as "
+                              "helm's post-renderer; there, --explain shows what it changes")
 
 
 def _refuse_plan_under_helm() -> None:

@@ -32,9 +32,11 @@ _CREDENTIALS = r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?(?P<user>[^\s'\"=,@/:]*)
 class Reporter:
     """Writes prefixed, single-line messages to the user's streams."""
 
-    def __init__(self, messages: TextIO, errors: Iterable[TextIO] = ()) -> None:
+    def __init__(self, messages: TextIO, errors: Iterable[TextIO] = (), *,
+                 command: str = PROGRAM) -> None:
         self._messages = messages
         self._errors = list(errors) or [messages]
+        self._command = command
         self.warnings = 0
         self._hidden: list[str] = []
 
@@ -72,6 +74,8 @@ class Reporter:
     def _write(self, streams: list[TextIO], lines: list[str]) -> None:
         """Each line as one line: hidden secrets out, then what is not printable escaped (a
         line break in a value would start a line of its own, an ESC clear the terminal)."""
+        if self._command != PROGRAM:
+            lines = [_as_run(line, self._command) for line in lines]
         text = "".join(visible(self._without_hidden(line)) + "\n" for line in lines)
         for stream in streams:
             try:
@@ -79,6 +83,26 @@ class Reporter:
                 stream.flush()
             except (OSError, ValueError):
                 continue
+
+
+# A command the messages tell the user to run ('ocean-proxy discover-ca' finds it, run
+# 'ocean-proxy verify --help'), quoted: under helm's plugins no 'ocean-proxy' is on PATH (Helm 4
+# puts none there), so the user runs it as 'helm ocean-proxy ...'.
+_COMMAND_MENTION = (r"'ocean-proxy(?P<post_renderer>-post-renderer(?= --help'| --version'))?"
+                    r"(?= (?:render|check-bundle|discover-ca|verify|values|--help|--version)\b)")
+
+
+def _as_run(line: str, command: str) -> str:
+    """``line`` with each command it tells the user to run spelled as ``command`` runs it (the
+    post-renderer's own --help is the render command's)."""
+    if "'ocean-proxy" not in line:
+        return line
+
+    def spelt(match: re.Match[str]) -> str:
+        own_help = match.group("post_renderer") and line.startswith(" --help", match.end())
+        return f"'{command} render" if own_help else f"'{command}"
+
+    return re.sub(_COMMAND_MENTION, spelt, line)
 
 
 def _without_cut(text: str, secrets: list[str]) -> str:
@@ -210,17 +234,23 @@ _SHORTEST_HIDDEN = 4  # shorter ones would blank out ordinary words; the sources
 def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
     """The reporter for this process: straight to stderr, or to helm's stderr under helm."""
     environ = os.environ if environ is None else environ
+    command = _HELM_COMMAND if environ.get("HELM_PLUGIN_NAME") in _OUR_PLUGINS else PROGRAM
     helm_stderr = None
     if environ.get("OCEAN_PROXY_MESSAGES", "auto") == "auto" and not _isatty(sys.stderr):
         from post_renderer.helm_stderr import open_helm_stderr
 
         helm_stderr = open_helm_stderr()
     if helm_stderr is None:
-        return Reporter(sys.stderr)
+        return Reporter(sys.stderr, command=command)
     errors = [sys.stderr]
     if environ.get("HELM_PLUGIN_NAME"):
         errors.append(helm_stderr)  # Helm 4 discards a post-renderer plugin's, even on failure
-    return Reporter(helm_stderr, errors)
+    return Reporter(helm_stderr, errors, command=command)
+
+
+# Run as one of our plugins, the commands are helm's: `helm ocean-proxy <command>`.
+_OUR_PLUGINS = ("ocean-proxy", "ocean-proxy-post-renderer")
+_HELM_COMMAND = f"helm {PROGRAM}"
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from . import certs
 from .certs import DAY, NOW
@@ -134,3 +139,29 @@ def test_the_summary_counts_the_server_certificate_of_pasted_openssl_output(tmp_
     assert f"{path}: certificate 1: skipped" in run.text
     assert run.text.endswith(
         "3 certificate(s): 2 ok, 0 with warnings, 0 left out, 0 refused, 1 skipped\n")
+
+
+@pytest.mark.parametrize("password", [None, b"exported"])
+def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, password):
+    """Windows, browsers and proxies export a CA as .p12/.pfx, with or without a password:
+    it was 'neither an X.509 certificate nor PKCS#7', with a hint naming the formats only."""
+    root = certs.root("Corp Root CA")
+    encryption = (serialization.BestAvailableEncryption(password) if password
+                  else serialization.NoEncryption())
+    exported = tmp_path / "corp-ca.p12"
+    exported.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"corp", None, None, [root.cert], encryption))
+
+    run = ocean_proxy("check-bundle", exported)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error == (f"ocean-proxy: error: {exported}: DER data is a PKCS#12 (.p12, .pfx) "
+                     "file, not certificates")
+    command = re.search(r"convert it: (openssl .*?), then", hint)
+    assert command, hint
+    argv = command.group(1).replace("FILE", str(exported)).split()
+    subprocess.run([*argv, "-passin", f"pass:{(password or b'').decode()}"], cwd=tmp_path,
+                   check=True, capture_output=True)
+    followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
+    assert followed.returncode == 0, followed.stderr
+    assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text

@@ -3,7 +3,7 @@ and why, the same as a diff, and the CA it validated."""
 
 from __future__ import annotations
 
-from .conftest import EXAMPLES, TOOLS_BIN, VENV_BIN, clean_env, run_command, tool
+from .conftest import EXAMPLES, REPO, TOOLS_BIN, VENV_BIN, clean_env, run_command, tool
 
 
 def test_demo_says_what_changed_and_shows_it_as_a_diff():
@@ -31,3 +31,13 @@ def test_demo_says_what_changed_and_shows_it_as_a_diff():
     assert '\n-  proxy-url: "http://proxy.corp.example:3128"\n+  proxy-url: ""\n' in diff
     assert max(len(line) for line in diff.splitlines()) <= 160  # base64 shortened
     assert "certificate 1: ok" in report
+
+
+def test_demo_leaves_installed_helm_alone_in_a_fresh_checkout():
+    """A checkout made after the tools were installed has a newer tools/install_helm.py:
+    make demo must not run it again for a helm that is there."""
+    tool("helm3")
+    run = run_command(["make", "-C", REPO, "-n", "-W", "tools/install_helm.py", "demo"],
+                      env=clean_env())
+    assert run.returncode == 0, run.stderr
+    assert "install_helm.py" not in run.text, run.text

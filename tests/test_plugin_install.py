@@ -13,6 +13,7 @@ runs pytest with ``--dist loadscope``, which keeps a class on one xdist worker, 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -171,6 +172,25 @@ class UsedLikeAUser:
         assert len([line for line in lines if line.startswith("ocean-proxy: error: ")]) == 1, shown
         assert len([line for line in lines if line.startswith("ocean-proxy: hint: ")]) == 1, shown
 
+    def test_a_hint_to_the_command_plugin_works_when_followed(self, installed: Installed) -> None:
+        """The plugins put no 'ocean-proxy' on PATH on Helm 4: the command a hint names is the
+        one the user can run, 'helm ocean-proxy ...'."""
+        run = installed.helm_run("ocean-proxy", "verify", "--proxy-ur", "http://127.0.0.1:9")
+        assert run.returncode == 2 and not run.text
+        ok(_follow_the_hint(installed, run))
+
+    @pytest.mark.parametrize("mistake", ["--proxy-ur=http://127.0.0.1:9", "--version"])
+    def test_a_hint_of_the_post_renderer_works_when_followed(self, installed: Installed,
+                                                             mistake: str) -> None:
+        """On Helm 4 the post-renderer runs as a plugin, not from PATH: its hint names a command
+        the user has (Helm 3's runs from PATH, beside 'ocean-proxy' itself)."""
+        env = {k: v for k, v in installed.env.items() if k != "OCEAN_PROXY_MESSAGES"}  # unset
+        run = helm(installed.helm, "template", "r", FIXTURE_CHART, *PROXY_FLAGS,
+                   "--post-renderer", "ocean-proxy-post-renderer",
+                   "--post-renderer-args", mistake, env=env)
+        assert run.returncode != 0 and not run.text
+        ok(_follow_the_hint(installed, run))
+
     def test_helms_debug_flag_reaches_the_command(self, installed: Installed) -> None:
         """helm keeps --debug and passes HELM_DEBUG=true: the command prints its steps."""
         with socket.socket() as probe:  # a port nothing listens on
@@ -196,6 +216,18 @@ class UsedLikeAUser:
                               "--post-renderer", "ocean-proxy-post-renderer",
                               "--post-renderer-args", f"--ca-file={ca_file}"))
         assert any(path.is_dir() for path in _ocean_proxy_homes(installed.env))
+
+
+def _follow_the_hint(installed: Installed, run: Run) -> Run:
+    """Runs the command the first hint of ``run`` names, as the user's shell would."""
+    hint = re.search(r"^ocean-proxy: hint: run '([^']+)'", run.stderr, re.MULTILINE)
+    assert hint, run.stderr
+    words = hint.group(1).split()
+    if words[0] == "helm":
+        return installed.helm_run(*words[1:])
+    found = shutil.which(words[0], path=installed.env["PATH"])
+    assert found, f"{words[0]} is not on the user's PATH: {run.stderr}"
+    return run_command([found, *words[1:]], env=installed.env)
 
 
 def _uninstall_leaves_nothing_behind(installed: Installed) -> None:

@@ -144,6 +144,18 @@ def test_wrong_credentials_get_the_407_message_without_the_password(auth_proxy, 
     assert PROXY_PASSWORD not in run.stderr and "%40" not in run.stderr
 
 
+def test_missing_credentials_hint_works_when_followed_off_the_command_line(auth_proxy, net_pki):
+    """The hint said to put the password in the URL; given by --proxy-url, every user of the
+    machine sees it in ps, and OCEAN_PROXY_URL beside the flag is not read (the flag wins)."""
+    _, hint = failure(verify(auth_proxy.url, net_pki, "--ca-file", str(net_pki.corp_root_file)))
+    assert "OCEAN_PROXY_URL" in hint and "instead of --proxy-url" in hint
+
+    followed = ocean_proxy("verify", "--public-roots", net_pki.public_roots_file,
+                           "--ca-file", str(net_pki.corp_root_file),
+                           env=clean_env(OCEAN_PROXY_URL=auth_proxy.credentials_url))
+    assert followed.returncode == 0, followed.stderr
+
+
 def test_right_credentials_verify(auth_proxy, net_pki):
     run = verify(auth_proxy.credentials_url, net_pki, "--ca-file", str(net_pki.corp_root_file))
 

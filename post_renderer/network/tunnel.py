@@ -38,8 +38,10 @@ from post_renderer.network.settings import NetworkSettings
 # One getaddrinfo() answer: family, type, protocol, canonical name, socket address.
 _AddressInfo: TypeAlias = tuple[socket.AddressFamily, socket.SocketKind, int, str,
                                 tuple[str | int | bytes, ...]]
-_AUTH_HINT = "put the proxy's user and password in the URL: http://user:password@host:port " \
-             "(percent-encode @ : / and % in them)"
+# The flag wins over the variable: the hint says to drop the flag, which ps shows to everyone.
+_AUTH_HINT = ("give the URL with the proxy's user and password, http://user:password@host:port "
+              "(percent-encode @ / % and spaces in them), by OCEAN_PROXY_URL or the --config "
+              "file instead of --proxy-url, which 'ps' shows to every user")
 
 
 class Tunnel:

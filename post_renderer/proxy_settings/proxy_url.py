@@ -111,6 +111,9 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
     if not value:
         raise ProxyUrlError(f"{source} is empty", hint=_HINT)
     if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        if "@" in value and " " in value[:value.rfind("@")]:  # a passphrase, once encoded
+            raise ProxyUrlError(f"{source} has a space in its user name or password",
+                                hint="percent-encode it: each space as %20")
         raise ProxyUrlError(f"{source} contains spaces or control characters", hint=_HINT)
     # Go (the controller, helm) reads 'proxy.corp:3128' as http://proxy.corp:3128; fluent-bit
     # needs the scheme written, so every container gets it written.

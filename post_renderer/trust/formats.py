@@ -101,10 +101,21 @@ def _extract_der(data: bytes, source: str, problems: Problems, facts: FactCache
     items = _pkcs7_items(data, f"{source}: DER data", problems, quiet=True)
     if items:
         return items
+    if _PKCS12.match(data):  # what Windows, browsers and many proxies export a CA as
+        problems.append((f"{source}: DER data is a PKCS#12 (.p12, .pfx) file, not certificates",
+                         "convert it: openssl pkcs12 -in FILE -nokeys -out ca.pem, then give "
+                         "ca.pem (its keys, if any, stay out)"))
+        return []
     problems.append(item[0] if item[0][1] == _KEY_HINT else (  # a key: said as such
         f"{source}: DER data is neither an X.509 certificate nor PKCS#7", FORMAT_HINT,
     ))
     return []
+
+
+# PFX (RFC 7292): a SEQUENCE whose first element is the version INTEGER 3, then a SEQUENCE.
+# No certificate, PKCS#7 ContentInfo or private key starts so; it is named, not parsed:
+# reading it could need its password.
+_PKCS12 = re.compile(rb"\x30(?:[\x00-\x7f]|\x81.|\x82..|\x83...)\x02\x01\x03\x30", re.DOTALL)
 
 
 def _pkcs7_items(der: bytes, where: str, problems: Problems, quiet: bool = False) -> list[Item]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 
 from post_renderer.errors import OceanProxyError, UsageError
-from post_renderer.report import Reporter, credentials_in
+from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
 
 def said(error: OceanProxyError) -> str:
@@ -162,3 +163,33 @@ def test_an_at_sign_elsewhere_than_a_proxy_url_hides_nothing():
 ])
 def test_a_token_in_a_proxy_url_without_scheme_or_among_other_flags_is_hidden(arguments):
     assert "tok3n-only-value" in credentials_in(arguments)
+
+
+def test_under_helm_a_hint_names_the_commands_as_helm_runs_them():
+    stream = io.StringIO()
+    Reporter(stream, command="helm ocean-proxy").error(OceanProxyError(
+        "'ocean-proxy.pem' is a server certificate",
+        hint="trust its issuer instead; 'ocean-proxy discover-ca' finds it, "
+             "'ocean-proxy check-bundle FILE' lists them"))
+    assert stream.getvalue() == (
+        "ocean-proxy: error: 'ocean-proxy.pem' is a server certificate\n"
+        "ocean-proxy: hint: trust its issuer instead; 'helm ocean-proxy discover-ca' finds it, "
+        "'helm ocean-proxy check-bundle FILE' lists them\n")
+
+
+def test_the_plugins_reporters_name_helms_command_and_the_console_scripts_their_own(monkeypatch):
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    for plugin, hint in [("ocean-proxy", "'helm ocean-proxy render --help'"),
+                         ("ocean-proxy-post-renderer", "'helm ocean-proxy render --help'"),
+                         ("", "'ocean-proxy-post-renderer --help'")]:
+        reporter = reporter_for_process({"HELM_PLUGIN_NAME": plugin,
+                                         "OCEAN_PROXY_MESSAGES": "stderr"})
+        reporter.error(UsageError("unknown flag", hint="run 'ocean-proxy-post-renderer --help'"))
+        assert f"hint: run {hint}\n" in sys.stderr.getvalue()
+
+
+def test_under_helm_the_post_renderers_version_is_the_command_plugins():
+    stream = io.StringIO()
+    Reporter(stream, command="helm ocean-proxy").error(UsageError(
+        "--version prints text", hint="run 'ocean-proxy-post-renderer --version' by itself"))
+    assert "hint: run 'helm ocean-proxy --version' by itself\n" in stream.getvalue()

@@ -57,7 +57,8 @@ def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
     ("http://alice:s3cret@[fe80::1%eth0]:3128", "IPv6 zone"),
     ("http://:s3cret@proxy.corp:3128", "without a user name"),
     ("http://alice:s3cr^t@proxy.corp:3128", "must be percent-encoded"),
-    ("http://alice:s3 cret@proxy.corp:3128", "spaces or control characters"),
+    ("http://alice:s3 cret@proxy.corp:3128", "a space in its user name or password"),
+    ("http://proxy .corp:3128", "spaces or control characters"),
     ("http://proxy.corp:\uff13\uff11\uff12\uff18", "invalid port"),  # full-width 3128
     ("http://alice:s3cret%00@proxy.corp:3128", "control character"),
     ("http://alice:s3cret%0A@proxy.corp:3128", "control character"),
@@ -71,3 +72,12 @@ def test_unusable_urls_are_refused_naming_the_source_and_never_the_url(text, wor
     message = caught.value.message
     assert message.startswith("--proxy-url ") and words in message
     assert "s3cr" not in message + caught.value.hint
+
+
+def test_a_password_with_a_space_is_refused_with_a_hint_that_makes_it_work():
+    with pytest.raises(ProxyUrlError) as caught:
+        parse_proxy_url("http://alice:correct horse@proxy.corp:3128", source="--proxy-url")
+    assert caught.value.hint == "percent-encode it: each space as %20"
+    followed = parse_proxy_url("http://alice:correct%20horse@proxy.corp:3128")
+    assert followed.basic_credentials() == ("alice", "correct horse")
+    assert followed.for_fluent_bit == "http://alice:correct horse@proxy.corp:3128"
