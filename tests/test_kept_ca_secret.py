@@ -62,3 +62,28 @@ def test_a_release_that_reads_it_already_is_not_told_it_now_reads_it(tmp_path: P
     assert run.returncode == 0, run.stderr
     assert "USER_ENV_CERTIFICATES now reads" not in run.stderr
     assert kept_values(run.stdout)["caBundleSecret"]["create"] is False
+
+
+def test_it_is_read_under_the_key_that_holds_the_bundle(tmp_path: Path):
+    """Values that name that Secret under another key (caBundleSecret.key) left
+    USER_ENV_CERTIFICATES reading a key the Secret does not have: the controller then went
+    without the corporate CA."""
+    ca = tmp_path / "corp-root.pem"
+    ca.write_bytes(certs.root("Kept Corp Root CA").pem)
+    values = tmp_path / "values.yaml"
+    values.write_text(json.dumps({"caBundleSecret": {"create": False, "name": OURS,
+                                                     "key": "ca.crt"}}))
+    rendered = helm_template(tmp_path, *PROXY_FLAGS, "-f", str(values))
+
+    run = post_renderer(f"--ca-file={ca}", stdin=rendered)
+
+    assert run.returncode == 0, run.stderr
+    docs = [doc for doc in yaml.safe_load_all(run.stdout) if doc]
+    secret = next(doc for doc in docs if doc["kind"] == "Secret"
+                  and doc["metadata"]["name"] == OURS)
+    deployment = next(doc for doc in docs if doc["kind"] == "Deployment"
+                      and doc["metadata"]["name"] == FULLNAME)
+    env = {entry["name"]: entry for container in deployment["spec"]["template"]["spec"][
+        "containers"] for entry in container.get("env", [])}
+    read = env["USER_ENV_CERTIFICATES"]["valueFrom"]["secretKeyRef"]
+    assert read["name"] == OURS and read["key"] in secret["data"]
