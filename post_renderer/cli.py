@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None,
     if said.error is not None:
         reporter.error(said.error)
         return said.error.exit_code
-    return said.exit_code
+    return 0
 
 
 def _write_output(said: Outcome) -> None:

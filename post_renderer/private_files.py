@@ -18,6 +18,7 @@ place), and pruning removes only names the caller claims.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -137,14 +138,20 @@ def write_file(directory: str, name: str, data: bytes) -> bool:
 
 def create_file(path: str, data: bytes) -> bool:
     """Make ``path`` (0600, its directory 0700 if missing) holding ``data``; False when it
-    already exists (or is anything at all: a link is not followed) or cannot be made."""
+    already exists (or is anything at all: a link is not followed) or cannot be made whole
+    (a full disk: nothing is left, not a file cut short)."""
     try:
         os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
         descriptor = os.open(path, _CREATE, 0o600)
     except OSError:
         return False
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # the file this call made: O_EXCL, and no link followed
+        return False
     return True
 
 

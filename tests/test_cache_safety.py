@@ -353,3 +353,37 @@ def test_a_cache_directory_the_user_cannot_open_is_refused_for_that(tmp_path, mo
     monkeypatch.setattr(os, "open", refused)
     assert private_files.directory_refusal(str(tmp_path / "theirs")) == \
         f"{tmp_path / 'theirs'} cannot be opened (permission denied)"
+
+
+def test_a_key_that_cannot_be_written_whole_leaves_no_key_and_no_failed_run(tmp_path,
+                                                                              monkeypatch):
+    """A full disk on the first run: writing the new key failed out of the render as an
+    internal error, and left a short key that every later run refused. The cache is only
+    speed: it is off for that run, and the next one makes the key afresh."""
+    import errno
+
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, descriptor: int, *args: object) -> None:
+            self.file = real_fdopen(descriptor, *args)
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc_info: object) -> None:
+            self.file.close()
+
+        def write(self, data: bytes) -> int:
+            self.file.write(data[:5])
+            self.file.flush()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    key = tmp_path / "config" / "cache.key"
+    environ = {"OCEAN_PROXY_CACHE_DIR": str(tmp_path / "cache"),
+               "OCEAN_PROXY_CACHE_KEY_FILE": str(key)}
+    monkeypatch.setattr(os, "fdopen", Full)
+    facts = fact_cache_for(environ)
+    monkeypatch.setattr(os, "fdopen", real_fdopen)
+    assert facts.directory is None and not key.exists()
+    assert fact_cache_for(environ).directory is not None and key.stat().st_size == 32

@@ -114,3 +114,11 @@ def test_the_whole_render_reaches_its_reader_before_the_process_ends(large_manif
     assert all(b"  name: pad%d\ndata:\n  x: %s\n" % (i, b"y" * 1000) in out for i in range(400))
     assert out == runs["interpreter exit"].stdout
     assert runs["console script"].stderr == runs["interpreter exit"].stderr
+
+
+def test_check_bundle_of_a_closed_standard_input_is_named_as_closed():
+    code, stderr = shell("ocean-proxy check-bundle - <&- > /dev/null")
+    lines = stderr.splitlines()
+    assert code == 2, stderr
+    assert len(lines) == 2 and lines[0] == ERROR + "standard input is closed", stderr
+    assert lines[1].startswith(HINT)

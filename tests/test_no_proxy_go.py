@@ -40,3 +40,12 @@ def test_an_entry_is_refused_exactly_when_go_would_go_around_the_proxy():
     assert len(direct) == len(ENTRIES)
     assert any(direct) and not all(direct)  # the sample has both kinds
     assert {entry: refused(entry) for entry in ENTRIES} == dict(zip(ENTRIES, direct, strict=True))
+
+
+def test_entries_go_honours_for_names_with_an_underscore_are_taken():
+    run = run_command([tool("noproxy"), "https://my_db.corp.internal", "https://x.corp_int"],
+                      stdin=b"my_db.corp.internal\n.corp_int\n")
+    assert run.returncode == 0, run.stderr
+    assert run.text.split() == ["direct", "proxy", "proxy", "direct"]  # each entry its host
+    assert parse_no_proxy(["my_db.corp.internal", ".corp_int"], "--no-proxy") == \
+        ("my_db.corp.internal", ".corp_int")

@@ -74,6 +74,18 @@ def test_no_annotation_confirms_a_password_guess(guess):
     assert PASSWORD.encode() not in out.stdout
 
 
+def test_a_url_written_without_its_scheme_confirms_no_guess_either():
+    """Go reads 'user:password@host:port' as http://, and so does ocean-proxy, which takes
+    the credentials out of the ConfigMap; the chart's checksum/config over the text that held
+    them stayed, and confirmed the right guess."""
+    bare = URL.removeprefix("http://")
+    out = helm3("--set-string", f"spotinst.proxyUrl={bare}",
+                "--post-renderer", "ocean-proxy-post-renderer")
+    found = annotations(out.stdout)
+    assert found["checksum/config"] != sha256(configmap_text(bare))
+    assert PASSWORD.encode() not in out.stdout
+
+
 def test_checksum_config_covers_the_configmap_as_emitted():
     out = post_rendered()
     docs = [d for d in YAML(typ="safe").load_all(out.stdout) if d]

@@ -470,6 +470,24 @@ def test_a_release_name_helm_would_refuse_is_refused(helm3, net_pki, tmp_path):
     assert not routes.secrets_file.exists()
 
 
+@pytest.mark.parametrize("flag, value", [
+    ("--namespace", "spot.system"),  # a namespace is a DNS label: no '.'
+    ("--namespace", "s" * 64),  # at most 63 characters
+    ("--release", "r" * 54),  # helm takes release names of at most 53
+])
+def test_a_namespace_or_release_kubernetes_or_helm_would_refuse_is_refused(
+        helm3, net_pki, tmp_path, flag, value):
+    """Such a name was taken, and the Secrets written for it: kubectl then refused them, or
+    helm the release they were to be adopted into."""
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
+
+    run = routes.values_route(flag, value)
+
+    assert run.returncode != 0 and run.stdout == b""
+    assert flag in run.stderr and "Traceback" not in run.stderr
+    assert not routes.secrets_file.exists()
+
+
 def test_values_run_again_on_a_render_with_its_own_values_says_so_and_writes_nothing(
         helm3, net_pki, tmp_path):
     """Rendered with the previous ocean-proxy values, the proxy is read from our Secret, which

@@ -44,7 +44,6 @@ class Outcome:
         self.output_path: str | None = None  # None: standard output
         self.side_files: list[tuple[str, bytes, int]] = []  # written first: (path, data, mode)
         self.messages: list[Message] = []
-        self.exit_code = 0
         self.error: OceanProxyError | None = None  # said after the output, e.g. a refused bundle
         self.live = live  # debug lines, shown as they happen
 

@@ -22,7 +22,7 @@ import os
 import sys
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import BundleError, visible
+from post_renderer.errors import BundleError, UsageError, visible
 from post_renderer.trust import (
     MAX_CA_FILE_BYTES,
     BundleReport,
@@ -41,19 +41,23 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         said.notice(notice)
     for name in args.files:
         report.extend(inspect_bundle(_read(name), "stdin" if name == "-" else name, facts=facts))
-    # the text report quotes file names and certificate names: escaped, like every message
-    text = json.dumps(_as_json(report), indent=2) if args.json else \
-        "\n".join(visible(line) for line in _as_text(report))
-    said.write(text.encode("utf-8") + b"\n")
     try:
-        report.trust_bundle()
+        report.trust_bundle()  # what the post-renderer decides: the exit code and "ok"
     except BundleError as error:
         said.error = error  # the report is printed all the same, like a linter's
+    # the text report quotes file names and certificate names: escaped, like every message
+    text = json.dumps(_as_json(report, ok=said.error is None), indent=2) if args.json else \
+        "\n".join(visible(line) for line in _as_text(report))
+    said.write(text.encode("utf-8") + b"\n")
     return said
 
 
 def _read(name: str) -> bytes:
     if name == "-":
+        if sys.stdin is None:  # '<&-': a closed descriptor, which Python leaves as None
+            raise UsageError("standard input is closed",
+                             hint="pipe the CA bundle into it ('... | ocean-proxy check-bundle "
+                                  "-'), or name its file")
         return sys.stdin.buffer.read(MAX_CA_FILE_BYTES)
     return read_user_file(name, MAX_CA_FILE_BYTES, "CA file")
 
@@ -89,7 +93,7 @@ def _as_text(report: BundleReport) -> list[str]:
     return lines
 
 
-def _as_json(report: BundleReport) -> dict[str, object]:
+def _as_json(report: BundleReport, *, ok: bool) -> dict[str, object]:
     certificates = []
     for verdict in report.verdicts:
         cert = verdict.certificate
@@ -116,7 +120,7 @@ def _as_json(report: BundleReport) -> dict[str, object]:
             })
         certificates.append(entry)
     return {
-        "ok": not report.refusals,
+        "ok": ok,
         "certificates": certificates,
         "problems": [{"message": m, "hint": h} for m, h in report.problems],
         "counts": _counts(report),

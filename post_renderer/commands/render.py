@@ -89,6 +89,10 @@ def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) ->
 
 
 def read_manifests(filename: str) -> bytes:
+    if not filename:  # '-f "$MANIFESTS"' with MANIFESTS unset: not a file without a name
+        raise UsageError("--filename is given but empty",
+                         hint="give it a value (is the variable it comes from set?), or leave "
+                              "the flag out to read standard input")
     if filename == "-":
         if sys.stdin is None:
             raise UsageError(

@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from post_renderer.render.release.release import Release
 
 RELEASE_LABEL = "app.kubernetes.io/instance"
-_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
+# what helm takes as a release name (at most 53 characters), and Kubernetes as a namespace
+_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+_RELEASE = re.compile(rf"(?=.{{1,53}}\Z){_LABEL}(?:\.{_LABEL})*")
+_NAMESPACE = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 
 
 class ValuesResult(NamedTuple):
@@ -179,11 +182,14 @@ def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
         raise TargetError(
             f"cannot tell which namespace {workload.describe()} is installed in",
             hint="pass --namespace, or 'helm template --namespace NS' the chart")
-    for value, what in ((name, "release name (--release)"),
-                        (namespace, "namespace (--namespace)")):
-        if not _NAME.fullmatch(value):
+    for value, what, pattern, rule in (
+            (name, "release name (--release)", _RELEASE,
+             "at most 53 lower-case letters, digits, '-' and '.', as helm takes them"),
+            (namespace, "namespace (--namespace)", _NAMESPACE,
+             "at most 63 lower-case letters, digits and '-', as Kubernetes takes them")):
+        if not pattern.fullmatch(value):
             raise ConfigError(f"the {what} {shown(value)} is not a Kubernetes name",
-                              hint="lower-case letters, digits and '-', as helm takes them")
+                              hint=rule)
     return name, namespace
 
 

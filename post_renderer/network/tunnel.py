@@ -187,7 +187,8 @@ def _exchange(tunnel: Tunnel, settings: NetworkSettings) -> bytes:
     proxy, target = settings.proxy, settings.target
     credentials = proxy.basic_credentials()
     settings.log(f"CONNECT {target}" + (" with Basic credentials for user "
-                                        f"'{credentials[0]}'" if credentials else ""))
+                                        f"'{one_line(proxy.shown_user, 40)}'"
+                                        if credentials else ""))
     deadline = time.monotonic() + settings.timeout
     try:
         tunnel.send(connect_request(str(target), credentials), deadline)
@@ -265,10 +266,9 @@ def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError
             "the proxy URL has no credentials",
             hint=_AUTH_HINT,
         )
-    user = (proxy.basic_credentials() or ("", ""))[0]
-    shown_user = one_line(user, 40) if proxy.password is not None else "***"  # else a token
     return ProxyAuthError(
-        f"the proxy {proxy.netloc} rejected the credentials of user '{shown_user}' "
+        f"the proxy {proxy.netloc} rejected the credentials of user "
+        f"'{one_line(proxy.shown_user, 40)}' "
         f"({head.status_text})",
         hint="check the user and the password in the proxy URL; percent-encode @ : / and % "
              "in them",

@@ -24,8 +24,9 @@ DEFAULT_NO_PROXY = (
     "127.0.0.1",
     "169.254.169.254",
 )
-# compiled when an entry is first checked (re's cache): most runs list none
-_HOST = r"^(?:\*\.|\.)?(?!-)[a-z0-9-]{1,63}(?:\.(?!-)[a-z0-9-]{1,63})*(?::\d{1,5})?$"
+# compiled when an entry is first checked (re's cache): most runs list none. "_" as in the
+# proxy URL's host: a Compose or Swarm service name (my_db), which Go's NO_PROXY matches too
+_HOST = r"^(?:\*\.|\.)?(?!-)[a-z0-9_-]{1,63}(?:\.(?!-)[a-z0-9_-]{1,63})*(?::\d{1,5})?$"
 _HINT = "use host names, .domain suffixes, IP addresses or CIDRs, separated by commas"
 
 

@@ -70,6 +70,12 @@ class ProxyUrl(NamedTuple):
         return f"{self.scheme}://{user}@{self.netloc}"
 
     @property
+    def shown_user(self) -> str:
+        """The user name for a message, decoded; hidden as ``redacted`` hides it when there
+        is no password (then it may be a token)."""
+        return percent_decoded(self.username or "") if self.password else "***"
+
+    @property
     def full(self) -> str:
         """The URL with its credentials: goes into a Secret, never into a message."""
         if not self.has_credentials:

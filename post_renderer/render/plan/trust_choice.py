@@ -57,8 +57,9 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
         lost = dropped_chart_cas(chart.ca_data, trust, source, now, facts)
         warnings = [*warnings, lost] if lost else warnings
         ca_secret, repoint = _ca_secret_to_write(chart, release, names)
+        moved = repoint and chart.ca_ref is not None and chart.ca_ref.name != ca_secret.name
         notices = (f"USER_ENV_CERTIFICATES now reads Secret '{ca_secret.name}', made from "
-                   f"{source}, instead of {chart.ca_ref}",) if repoint else ()
+                   f"{source}, instead of {chart.ca_ref}",) if moved else ()
     elif chart.ca_data is not None:
         trust, warnings = _chart_trust(chart.ca_data, now, facts)
         source = chart.ca_data.source
@@ -95,11 +96,16 @@ def _chart_trust(ca_data: Setting, now: "dt.datetime | None", facts: "FactCache 
 def _ca_secret_to_write(chart: ChartSettings, release: Release,
                         names: OwnedNames) -> tuple[KeyRef, bool]:
     """Write into the chart's own CA Secret when it is ours to write: it holds nothing but CA
-    files (the pods mount all of it); else into ours, which USER_ENV_CERTIFICATES then reads."""
+    files (the pods mount all of it); else into ours, which USER_ENV_CERTIFICATES then reads.
+    Ours stays ours when the manifests read it already (our own output, or a release rendered
+    with our chart values): the chart must never be told to make it (``repoint``), since it
+    would hold the bundle alone, without the keys the pods mount."""
     ref = chart.ca_ref
+    mine = KeyRef("Secret", names.ca, BUNDLE_KEY)
+    if ref is not None and ref.kind == "Secret" and ref.name == mine.name:
+        return mine, True
     rendered = release.get("Secret", ref.name) if ref is not None else None
     if ref is not None and ref.kind == "Secret" and (
             only_ca_files(rendered, ref.key) if rendered else ref.name == names.chart_ca):
         return ref, False
-    mine = KeyRef("Secret", names.ca, BUNDLE_KEY)
     return mine, ref is not None

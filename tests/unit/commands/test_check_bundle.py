@@ -69,3 +69,15 @@ def test_a_pasted_private_key_is_a_refused_block_not_quoted(tmp_path, corp_root)
     assert "is a private key: refused" in text
     assert corp_root.key_pem.splitlines()[1].decode() not in text
     assert said.error is not None
+
+
+def test_json_ok_is_false_whenever_the_bundle_is_refused(tmp_path, corp_root):
+    """Pasted openssl output that holds only the server's certificate has nothing refused
+    certificate by certificate, yet nothing to trust: the run fails, and a pipeline reading
+    "ok" must read the same verdict as the exit code."""
+    leaf = certs.leaf(corp_root)
+    pasted = b"CONNECTED(00000003)\n---\nCertificate chain\n 0 s:CN = proxy\n" + leaf.pem
+    said = check(tmp_path, pasted, as_json=True)
+    report = json.loads(b"".join(said.output))
+    assert isinstance(said.error, BundleError)
+    assert report["ok"] is False

@@ -18,7 +18,7 @@ def test_output_parts_are_kept_as_given_for_standard_output_by_default():
     said.write(b"x", view)
     said.write(b"y")
     assert said.output == [b"x", view, b"y"]
-    assert said.output_path is None and said.exit_code == 0 and said.error is None
+    assert said.output_path is None and said.error is None
 
 
 def test_live_lines_go_to_the_callback_given():

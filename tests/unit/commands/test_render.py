@@ -83,3 +83,12 @@ def test_empty_input_and_a_missing_file_are_told_apart(tmp_path):
         read_manifests(str(empty))
     with pytest.raises(ManifestError, match=r"cannot read .*missing\.yaml"):
         read_manifests(str(tmp_path / "missing.yaml"))
+
+
+def test_an_empty_filename_is_refused_as_given_empty_not_as_a_file_without_a_name():
+    """'-f "$MANIFESTS"' with MANIFESTS unset said "cannot read (No such file or
+    directory)", naming no file; every other flag given empty is said to be so."""
+    with pytest.raises(UsageError) as caught:
+        read_manifests("")
+    assert caught.value.message == "--filename is given but empty"
+    assert "is the variable it comes from set?" in (caught.value.hint or "")

@@ -44,6 +44,18 @@ def test_credentials_go_decoded_into_basic_auth_and_never_into_the_step_log():
     assert lines and not any("p@ss" in line or "p%40ss" in line for line in lines)
 
 
+def test_a_token_given_as_the_user_name_stays_out_of_the_step_log():
+    """A user without a password may be a token (some proxies take one so): --debug printed
+    it, and from a config file nothing else hid it."""
+    lines: list[str] = []
+    with proxy(b"HTTP/1.1 200 OK\r\n\r\n") as fake:
+        open_tunnel(settings_for(fake.port, "tok3n-s3cret@", log=lines.append), None).close()
+    token = base64.b64encode(b"tok3n-s3cret:").decode()
+    assert f"Proxy-Authorization: Basic {token}\r\n".encode() in fake.requests[0]
+    assert any("Basic credentials" in line for line in lines)
+    assert not any("tok3n" in line for line in lines), lines
+
+
 def test_407_without_credentials_says_to_put_them_in_the_url():
     answer = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n"
     with proxy(answer) as fake, pytest.raises(ProxyAuthError) as caught:

@@ -36,3 +36,11 @@ def test_unusable_entries_are_refused_naming_the_source(entry, words):
     with pytest.raises(ConfigError) as caught:
         parse_no_proxy([entry], "--no-proxy")
     assert caught.value.message.startswith("--no-proxy: ") and words in caught.value.message
+
+
+def test_a_service_name_with_an_underscore_is_an_entry_as_the_proxy_url_takes_it():
+    """Compose and Swarm service names (my_db), which the proxy URL takes as hosts, are hosts
+    Go's NO_PROXY sends direct too (test_no_proxy_go checks it): refusing them left a host the
+    user must reach directly going through the proxy."""
+    assert parse_no_proxy(["My_DB.corp.internal, .corp_int, squid_proxy:3128"], "x") == \
+        ("my_db.corp.internal", ".corp_int", "squid_proxy:3128")

@@ -23,6 +23,8 @@ import hashlib
 import json
 from typing import Any
 
+from post_renderer.errors import ProxyUrlError
+from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import Change, PodWants
 from post_renderer.render.plan.protocol import NO_WANTS, PlanContext, Proposal
@@ -94,4 +96,10 @@ def _without_helm_transients(document: Any) -> Any:
 
 
 def _holds_credentials(url: Any) -> bool:
-    return isinstance(url, str) and "@" in url.partition("://")[2]
+    """As the proxy URL is read everywhere else: 'user:pw@host:port', without a scheme, too."""
+    if not isinstance(url, str):
+        return False
+    try:
+        return parse_proxy_url(url).has_credentials
+    except ProxyUrlError:  # no URL ocean-proxy reads: an '@' in it may still end a password
+        return "@" in url

@@ -121,7 +121,12 @@ def _repoint_ca_env(release: Release, injection: Injection) -> list[Proposal]:
             for workload in release.workloads
             for found in env_entries(workload.document, workload.kind)
             if found.entry.get("name") == CA_ENV
-            and get_path(found.entry, ("valueFrom", "secretKeyRef", "name")) != ref.name]
+            and _read_key(found.entry) != (ref.name, ref.key)]
+
+
+def _read_key(entry: YamlNode) -> tuple[YamlNode, YamlNode]:
+    source = get_path(entry, ("valueFrom", "secretKeyRef"))
+    return (source.get("name"), source.get("key")) if isinstance(source, dict) else (None, None)
 
 
 def _b64(data: bytes) -> str:
