@@ -14,13 +14,16 @@ TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at th
               "$HOME/... on a command line")
 
 
-def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING_HINT) -> bytes:
+def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING_HINT,
+                   too_large_hint: str | None = None) -> bytes:
     """At most ``limit`` bytes of ``path``; ``what`` names it in errors ("CA file (--ca-file)"),
-    ``missing_hint`` is the hint when it does not exist."""
+    ``missing_hint`` is the hint when it does not exist. With ``too_large_hint``, a larger file
+    is refused with it, not read cut short (where a cut file would be misread: a config file,
+    a values file)."""
     name = shown(path, quoted=False)
     try:
         with open(path, "rb") as handle:
-            return handle.read(limit)
+            data = handle.read(limit if too_large_hint is None else limit + 1)
     except FileNotFoundError:
         raise ConfigError(f"{what} {name} does not exist",
                           hint=TILDE_HINT if _unexpanded_tilde(path) else missing_hint) from None
@@ -35,6 +38,11 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
     except ValueError:  # a NUL or an unpaired surrogate (from a config file): no file has it
         raise ConfigError(f"{what} {name} is not a file name a system can hold (a NUL or an "
                           "unpaired surrogate in it)", hint="check the path") from None
+    if len(data) > limit:
+        size = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit} bytes"
+        raise ConfigError(f"{what} {name} is larger than {size}",
+                          hint=too_large_hint or MISSING_HINT)
+    return data
 
 
 def _unexpanded_tilde(path: str) -> bool:

@@ -652,3 +652,14 @@ def test_a_million_empty_documents_pass_through_in_bounded_memory(tmp_path):
     manifests = tmp_path / "empty.yaml"
     manifests.write_bytes(b"---\n" * 1_000_000)
     post_render(manifests, tmp_path=tmp_path).assert_untouched(manifests)
+
+
+def test_a_config_file_larger_than_a_mib_is_refused_not_read_cut_short(tmp_path):
+    """Read cut at the limit, the proxy URL past it was lost without a word: the release
+    went out without the proxy."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(("# " + "x" * 1021 + "\n") * 1024  # 1 MiB of comments
+                      + "proxyUrl: http://svc-ocean:S3cr3t-Pa55@proxy.corp.example:3128\n")
+    outcome = post_render(CONTROLLER.encode(), "--config", config, tmp_path=tmp_path)
+    outcome.assert_refused(f"config file {config} is larger than 1 MiB")
+    assert "S3cr3t-Pa55" not in outcome.stderr

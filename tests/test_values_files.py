@@ -150,3 +150,11 @@ def test_documents_helm_3_and_4_read_differently_are_refused(manifests, tmp_path
     refused(manifests, tmp_path, text, "extraEnv in " + str(tmp_path / "my-values.yaml")
             + " is set in document 2: helm 3 reads only the first document")
 
+
+
+def test_a_values_file_larger_than_any_chart_s_is_refused_not_read_cut_short(manifests,
+                                                                           tmp_path):
+    """Cut at the limit, the settings past it would be lost without a word."""
+    padding = "# " + "x" * 1021 + "\n"  # 1 KiB a line
+    refused(manifests, tmp_path, padding * (16 * 1024) + "extraEnv: []\n",
+            f"values file {tmp_path / 'my-values.yaml'} is larger than 16 MiB")

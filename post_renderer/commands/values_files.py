@@ -84,7 +84,10 @@ def _documents(path: str, name: str) -> list[Any]:
             return True
 
     try:
-        text = read_user_file(path, MAX_VALUES_BYTES, "values file").decode("utf-8")
+        text = read_user_file(
+            path, MAX_VALUES_BYTES, "values file",
+            too_large_hint="name the chart's values file, not a rendered release or an "
+                           "archive").decode("utf-8")
         yaml = YAML(typ="safe")
         yaml.Constructor = LastValueWins
         return list(yaml.load_all(text))

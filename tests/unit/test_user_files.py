@@ -30,3 +30,13 @@ def test_unreadable_files_are_named_with_what_they_are_for(tmp_path, make, words
 def test_a_name_no_file_can_have_from_a_config_file_is_refused(path):
     with pytest.raises(ConfigError, match="is not a file name a system can hold"):
         read_user_file(path, 10, "CA file (from config file c.yaml)")
+
+
+def test_with_a_too_large_hint_a_file_over_the_limit_is_refused_and_one_at_it_is_read(tmp_path):
+    path = tmp_path / "values.yaml"
+    path.write_bytes(b"x" * 10)
+    assert read_user_file(str(path), 10, "values file", too_large_hint="h") == b"x" * 10
+    path.write_bytes(b"x" * 11)
+    with pytest.raises(ConfigError) as caught:
+        read_user_file(str(path), 10, "values file", too_large_hint="name the chart's values")
+    assert caught.value.message == f"values file {path} is larger than 10 bytes"

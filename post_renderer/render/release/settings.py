@@ -281,7 +281,10 @@ def _read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
 
     name = shown(path, quoted=False)
     try:
-        text = read_user_file(path, MAX_CONFIG_BYTES, what).decode("utf-8")
+        text = read_user_file(
+            path, MAX_CONFIG_BYTES, what,
+            too_large_hint="a config file holds a few settings: check that it names the "
+                           "right file").decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"config file {name} is not UTF-8 text (byte {error.start})",
                           hint="save the config file as UTF-8") from None
