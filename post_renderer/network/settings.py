@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from post_renderer.errors import UsageError, shown
-from post_renderer.proxy_settings.proxy_url import ProxyUrl
+from post_renderer.proxy_settings.proxy_url import HOST_NAME, ProxyUrl
 
 StepLog = Callable[[str], None]
 
-_HOST = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$")
 _ENDPOINT_HINT = "use HOST:PORT, for example api.spotinst.io:443"
 MIN_TIMEOUT, MAX_TIMEOUT = 0.01, 3600.0  # each network step, in seconds
 
@@ -72,7 +71,7 @@ def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
             raise UsageError(f"{option} has an invalid IPv6 address",
                              hint=_ENDPOINT_HINT) from None
     host = match["host"]
-    if not _HOST.match(host):
+    if not HOST_NAME.match(host):
         raise UsageError(f"{option} has an invalid host name {shown(host)}", hint=_ENDPOINT_HINT)
     return Endpoint(host.lower().rstrip("."), port)
 
@@ -88,7 +87,7 @@ def network_settings(*, proxy: ProxyUrl | None, target: str, server_name: str | 
                               "keeps it off the command line")
     endpoint = parse_endpoint(target)
     name = server_name.strip().lower().rstrip(".") if server_name else endpoint.host
-    if server_name is not None and not _HOST.match(name):
+    if server_name is not None and not HOST_NAME.match(name):
         raise UsageError("--servername is not a host name", hint="for example api.spotinst.io")
     if not (MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):  # NaN too; beyond, sockets overflow
         raise UsageError(f"--timeout must be a number of seconds from {MIN_TIMEOUT:g} to "

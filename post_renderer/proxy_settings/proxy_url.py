@@ -35,8 +35,9 @@ _URL = re.compile(
 )
 # What Go's net/url accepts in userinfo (validUserinfo, then unescape).
 _USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
-# "_" too: Go's resolver takes it, as in a Compose or Swarm service name (squid_proxy)
-_HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$")
+# A host name, as every command takes one: "_" too, Go's resolver takes it, as in a Compose
+# or Swarm service name (squid_proxy)
+HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$")
 _HINT = "use the form http://[user:password@]proxy.example.com:3128"
 
 
@@ -245,7 +246,7 @@ def _check_host(host: str, source: str) -> str:
         except ValueError:
             raise ProxyUrlError(f"{source} has an invalid IPv6 address", hint=_HINT) from None
         return host.lower()
-    if not _HOSTNAME.match(host):
+    if not HOST_NAME.match(host):
         raise ProxyUrlError(f"{source} has an invalid host name", hint=_HINT)
     return host.lower().rstrip(".")
 
