@@ -1,0 +1,237 @@
+"""Sequences of helm commands that platform teams run on one release, against a real API server.
+
+Each test is one such sequence with real helm 3 or 4: ``helm uninstall`` and an install again
+with another CA; ``helm uninstall --keep-history``, an install and ``helm rollback`` across it;
+``--dry-run`` and ``--dry-run=server`` installs and upgrades; settings in several ``-f`` files
+with ``--reset-then-reuse-values``, ``--reuse-values`` and ``--set-string``; ``helm rollback``
+to each earlier revision after several upgrades. After every step ``ControllerRelease.check``
+reads what the API server stored (every pod starts, no password in plain sight), and
+``trusted`` says which corporate CAs the stored pod gives the controller's Go stack and the
+log-shipper's OpenSSL: exactly the ones the user's last command names.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from .. import certs
+from ..kubelet_view import ContainerView, container_view
+from .helm_users import HelmUser
+from .release import (
+    CONTROLLER,
+    PROXY_PASSWORD,
+    PROXY_URL,
+    SUITE_FLAGS,
+    ControllerRelease,
+    generation,
+    ok,
+    pod_shape,
+    vendor_flags,
+)
+from .server import ApiServer
+from .stored import Stored
+
+LOG_SHIPPER = "log-shipper"
+OPENSSL_DIR = "/etc/ssl/certs"
+
+
+@pytest.fixture(scope="module")
+def roots() -> tuple[certs.Issued, certs.Issued]:
+    return certs.root("Corp Proxy Root CA"), certs.root("Corp Proxy Root CA 2027")
+
+
+@pytest.fixture
+def bundles(roots, tmp_path: Path) -> dict[str, Path]:
+    """The first root, the second, and both (a rotation under way), each in a file."""
+    first, second = roots
+    files = {"first": first.pem, "second": second.pem, "both": first.pem + second.pem}
+    for name, pem in files.items():
+        (tmp_path / f"{name}.pem").write_bytes(pem)
+    return {name: tmp_path / f"{name}.pem" for name in files}
+
+
+@pytest.fixture
+def controller(api_server: ApiServer, cluster_namespace: str, bundles) -> ControllerRelease:
+    return ControllerRelease(api_server, cluster_namespace,
+                             f"oc-{cluster_namespace.split('-')[0]}",
+                             vendor_flags(bundles["first"]))
+
+
+def _ders(pem: bytes) -> set[bytes]:
+    return {cert.public_bytes(Encoding.DER) for cert in x509.load_pem_x509_certificates(pem)}
+
+
+def _files(view: ContainerView) -> dict[str, bytes]:
+    """Every file the container's Secret volumes put in its filesystem, by path."""
+    files = {}
+    for mount in view.secret_mounts:
+        if mount.sub_path:
+            files[mount.mount_path] = mount.files[mount.sub_path]
+        else:
+            files.update((posixpath.join(mount.mount_path, path), content)
+                         for path, content in mount.files.items())
+    return files
+
+
+def trusted(controller: ControllerRelease, container: str) -> set[bytes]:
+    """The CAs (DER) the stored pod adds to what ``container`` trusts: Go reads every file of
+    each ``SSL_CERT_DIR`` directory (and the controller ``USER_ENV_CERTIFICATES``), OpenSSL
+    looks issuers up in /etc/ssl/certs."""
+    docs = controller.api.list("secrets,configmaps", controller.namespace)
+    view = container_view(docs, controller.template(), container,
+                          namespace=controller.namespace)
+    dirs = view.env.get("SSL_CERT_DIR", "").split(":") if container == CONTROLLER \
+        else [OPENSSL_DIR]
+    found = {der for path, content in _files(view).items() if posixpath.dirname(path) in dirs
+             for der in _ders(content)}
+    if container == CONTROLLER and view.env.get("USER_ENV_CERTIFICATES"):
+        found |= _ders(view.env["USER_ENV_CERTIFICATES"].encode())
+    return found
+
+
+def assert_trusts(controller: ControllerRelease, *cas: certs.Issued) -> None:
+    wanted = {ca.der for ca in cas}
+    for container in (CONTROLLER, LOG_SHIPPER):
+        assert trusted(controller, container) == wanted, container
+
+
+def test_a_reinstall_with_another_ca_drops_the_ca_of_the_uninstalled_release(
+        user, controller, roots, bundles):
+    """The kept Secrets survive ``helm uninstall``; the install that adopts them must not
+    leave the first release's CA trusted when the user's new command names only another."""
+    first, second = roots
+    ok(controller.upgrade(user))
+    controller.check()
+    assert_trusts(controller, first)
+    ok(user.helm("uninstall", controller.name, "--namespace", controller.namespace))
+
+    ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundles['second']}"))
+
+    controller.check()
+    assert_trusts(controller, second)
+
+
+def test_uninstall_keep_history_then_install_then_rollback_across_it(
+        user, controller, roots, bundles):
+    first, second = roots
+    ok(controller.upgrade(user))  # 1
+    ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundles['both']}"))  # 2
+    rotating = controller.check().deployments[controller.fullname]["spec"]["template"]
+    ok(user.helm("uninstall", controller.name, "-n", controller.namespace, "--keep-history"))
+    controller.check()
+
+    ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundles['second']}"))  # 3
+    controller.check()
+    assert_trusts(controller, second)
+
+    ok(user.helm("rollback", controller.name, "2", "-n", controller.namespace))  # 4
+    controller.check()
+    assert pod_shape(controller.template()) == pod_shape(rotating)
+    assert_trusts(controller, first, second)
+    ok(user.helm("rollback", controller.name, "1", "-n", controller.namespace))  # 5
+    controller.check()
+    assert_trusts(controller, first)
+
+
+def stored_state(stored: Stored) -> dict[str, object]:
+    """What a dry run must leave as it was: every Deployment's spec, every Secret's and
+    ConfigMap's data (helm's release records included)."""
+    return {**{f"Deployment {n}": d["spec"] for n, d in stored.deployments.items()},
+            **{f"Secret {n}": s.get("data") for n, s in stored.secrets.items()},
+            **{f"ConfigMap {n}": c.get("data") for n, c in stored.configmaps.items()}}
+
+
+@pytest.mark.parametrize("dry_run", ["--dry-run", "--dry-run=server"])
+def test_dry_runs_store_nothing_and_show_no_password(user, controller, bundles, dry_run):
+    first_install = controller.upgrade(user, dry_run)
+    assert first_install.returncode == 0, first_install.stderr
+    assert PROXY_PASSWORD not in first_install.text + first_install.stderr
+    assert set(controller.stored().secrets) == set()  # no Secret, no release record
+
+    ok(controller.upgrade(user))
+    before = stored_state(controller.check())
+    new_url = PROXY_URL.replace("alice", "bob")
+    changed = controller.upgrade(user, dry_run, "--set", f"spotinst.proxyUrl={new_url}",
+                                 "--set-file", f"caBundleSecret.data={bundles['both']}")
+    assert changed.returncode == 0, changed.stderr
+    assert PROXY_PASSWORD not in changed.text + changed.stderr
+    assert stored_state(controller.check()) == before
+    ok(controller.upgrade(user))  # the real upgrade after it: nothing to change
+    assert generation(controller) == 1
+
+
+def test_settings_in_several_values_files_then_reset_then_reuse_and_set_string(
+        user, api_server, cluster_namespace, roots, bundles, tmp_path):
+    """A pipeline keeps the proxy in one values file and the CA in another, rotates the CA
+    with ``--reset-then-reuse-values``, takes the old one out with ``--reuse-values``, and
+    gives the same URL with ``--set-string``: the pods roll exactly at each CA change."""
+    first, second = roots
+    proxy_values, ca_values = tmp_path / "proxy.yaml", tmp_path / "ca.yaml"
+    proxy_values.write_text(yaml.safe_dump({"spotinst": {
+        "account": "act-123", "clusterIdentifier": "c-1", "token": "TOKEN",
+        "proxyUrl": PROXY_URL}}))
+    ca_values.write_text(yaml.safe_dump({"caBundleSecret": {
+        "create": True, "data": bundles["first"].read_text()}}))
+    controller = ControllerRelease(api_server, cluster_namespace,
+                                   f"oc-{cluster_namespace.split('-')[0]}", [*SUITE_FLAGS])
+
+    ok(controller.upgrade(user, "-f", proxy_values, "-f", ca_values))
+    installed = controller.check().deployments[controller.fullname]["spec"]["template"]
+    assert_trusts(controller, first)
+
+    ok(controller.upgrade(user, "--reset-then-reuse-values",
+                          "--set-file", f"caBundleSecret.data={bundles['both']}"))
+    controller.check()
+    assert generation(controller) == 2
+    assert_trusts(controller, first, second)
+
+    ok(controller.upgrade(user, "--reuse-values",
+                          "--set-file", f"caBundleSecret.data={bundles['second']}"))
+    controller.check()
+    assert generation(controller) == 3
+    assert_trusts(controller, second)
+
+    ok(controller.upgrade(user, "--reuse-values", "--set-string",
+                          f"spotinst.proxyUrl={PROXY_URL}"))
+    controller.check()
+    assert generation(controller) == 3
+
+    ok(controller.upgrade(user, "-f", proxy_values, "-f", ca_values))  # the files alone again
+    controller.check()
+    assert generation(controller) == 4
+    assert controller.template() == installed
+    assert_trusts(controller, first)
+
+
+def test_rollback_to_each_earlier_revision_after_several_upgrades(
+        user: HelmUser, controller, roots, bundles):
+    first, second = roots
+    steps = [((), (first,)),
+             (("--set-file", f"caBundleSecret.data={bundles['both']}"), (first, second)),
+             (("--post-renderer-args", "--no-proxy=.corp.example"), (first,)),
+             (("--set", f"spotinst.proxyUrl={PROXY_URL.replace('alice', 'bob')}"), (first,)),
+             (("--set-file", f"caBundleSecret.data={bundles['second']}"), (second,)),
+             (("--set", "spotinst.proxyUrl="), (first,))]
+    revisions: dict[int, tuple[Stored, set[bytes]]] = {}
+    for number, (step, cas) in enumerate(steps, start=1):
+        ok(controller.upgrade(user, *step))
+        revisions[number] = controller.check(), {ca.der for ca in cas}
+        assert_trusts(controller, *cas)
+
+    for number in sorted(revisions, reverse=True)[1:]:
+        ok(user.helm("rollback", controller.name, str(number), "-n", controller.namespace))
+        stored = controller.check()
+        expected, cas = revisions[number]
+        assert pod_shape(controller.template()) == pod_shape(
+            expected.deployments[controller.fullname]["spec"]["template"]), number
+        for name, secret in expected.secrets.items():
+            if name.startswith(controller.fullname):
+                assert stored.secrets[name].get("data") == secret.get("data"), (number, name)
+        for container in (CONTROLLER, LOG_SHIPPER):
+            assert trusted(controller, container) == cas, (number, container)
