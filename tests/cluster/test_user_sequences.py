@@ -1,7 +1,8 @@
 """Sequences of helm commands that platform teams run on one release, against a real API server.
 
 Each test is one such sequence with real helm 3 or 4: ``helm uninstall`` and an install again
-with another CA; ``helm uninstall --keep-history``, an install and ``helm rollback`` across it;
+with another CA (also Helm 3, then Helm 4); two releases in two namespaces; ``helm uninstall
+--keep-history``, an install and ``helm rollback`` across it;
 ``--dry-run`` and ``--dry-run=server`` installs and upgrades; settings in several ``-f`` files
 with ``--reset-then-reuse-values``, ``--reuse-values`` and ``--set-string``; ``helm rollback``
 to each earlier revision after several upgrades. After every step ``ControllerRelease.check``
@@ -115,6 +116,41 @@ def test_a_reinstall_with_another_ca_drops_the_ca_of_the_uninstalled_release(
 
     controller.check()
     assert_trusts(controller, second)
+
+
+def test_a_helm4_reinstall_of_a_helm3_release_drops_the_first_ca_too(
+        helm_users, controller, roots, bundles):
+    """A team moves to Helm 4 across an uninstall: Helm 4 adopts the Secrets Helm 3 kept."""
+    first, second = roots
+    ok(controller.upgrade(helm_users.get("helm3")))
+    assert_trusts(controller, first)
+    helm4 = helm_users.get("helm4")
+    ok(helm4.helm("uninstall", controller.name, "--namespace", controller.namespace))
+
+    ok(controller.upgrade(helm4, "--set-file", f"caBundleSecret.data={bundles['second']}"))
+
+    controller.check()
+    assert_trusts(controller, second)
+
+
+def test_releases_in_two_namespaces_keep_their_own_proxy_and_ca(
+        user, api_server, controller, roots, bundles):
+    second = roots[1]
+    namespace = api_server.create_namespace(f"{controller.namespace[:55]}-other")
+    other = ControllerRelease(api_server, namespace, f"{controller.name}b",
+                              vendor_flags(bundles["second"], PROXY_URL.replace("alice", "bob")))
+    ok(controller.upgrade(user))
+    ok(other.upgrade(user))
+    installed = other.check().deployments[other.fullname]["spec"]["template"]
+
+    ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundles['both']}"))
+    ok(user.helm("uninstall", controller.name, "-n", controller.namespace))
+
+    stored = other.check()
+    assert other.template() == installed
+    assert_trusts(other, second)
+    assert stored.secret_text(f"{other.fullname}-ocean-proxy", "proxy-url") == \
+        PROXY_URL.replace("alice", "bob")
 
 
 def test_uninstall_keep_history_then_install_then_rollback_across_it(
