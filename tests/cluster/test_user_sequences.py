@@ -1,14 +1,14 @@
 """Sequences of helm commands that platform teams run on one release, against a real API server.
 
 Each test is one such sequence with real helm 3 or 4: ``helm uninstall`` and an install again
-with another CA (also Helm 3, then Helm 4); two releases in two namespaces; ``helm uninstall
---keep-history``, an install and ``helm rollback`` across it;
-``--dry-run`` and ``--dry-run=server`` installs and upgrades; settings in several ``-f`` files
-with ``--reset-then-reuse-values``, ``--reuse-values`` and ``--set-string``; ``helm rollback``
-to each earlier revision after several upgrades. After every step ``ControllerRelease.check``
-reads what the API server stored (every pod starts, no password in plain sight), and
-``trusted`` says which corporate CAs the stored pod gives the controller's Go stack and the
-log-shipper's OpenSSL: exactly the ones the user's last command names.
+with another CA (also Helm 3, then Helm 4); a CA taken out, then another put in; two releases
+in two namespaces; ``helm uninstall --keep-history``, an install and ``helm rollback`` across
+it; ``--dry-run`` and ``--dry-run=server`` installs and upgrades; settings in several ``-f``
+files with ``--reset-then-reuse-values``, ``--reuse-values`` and ``--set-string``; ``helm
+rollback`` to each earlier revision after several upgrades. After every step
+``ControllerRelease.check`` reads what the API server stored (every pod starts, no password in
+plain sight), and ``trusted`` says which corporate CAs the stored pod gives the controller's
+Go stack and the log-shipper's OpenSSL: exactly the ones the user's last command names.
 """
 
 from __future__ import annotations
@@ -111,6 +111,25 @@ def test_a_reinstall_with_another_ca_drops_the_ca_of_the_uninstalled_release(
     controller.check()
     assert_trusts(controller, first)
     ok(user.helm("uninstall", controller.name, "--namespace", controller.namespace))
+
+    ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundles['second']}"))
+
+    controller.check()
+    assert_trusts(controller, second)
+
+
+def test_a_ca_taken_out_then_another_one_put_in_is_trusted_alone(
+        user, controller, roots, bundles):
+    """A CA-less revision (a proxy that stopped intercepting) renders no CA Secret: the kept
+    one stays behind, outside the release, and the revision that brings a CA back adopts it
+    like a reinstall does."""
+    first, second = roots
+    ok(controller.upgrade(user))
+    assert_trusts(controller, first)
+    ok(controller.upgrade(user, "--set", "caBundleSecret.create=false",
+                          "--set", "caBundleSecret.data="))
+    controller.check()
+    assert_trusts(controller)
 
     ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundles['second']}"))
 
