@@ -3,9 +3,10 @@
 Each test is one such sequence with real helm 3 or 4: ``helm uninstall`` and an install again
 with another CA (also Helm 3, then Helm 4); a CA taken out, then another put in; two releases
 in two namespaces; ``helm uninstall --keep-history``, an install and ``helm rollback`` across
-it; ``--dry-run`` and ``--dry-run=server`` installs and upgrades; settings in several ``-f``
-files with ``--reset-then-reuse-values``, ``--reuse-values`` and ``--set-string``; ``helm
-rollback`` to each earlier revision after several upgrades. After every step
+it; ``--dry-run`` and ``--dry-run=server`` installs and upgrades; a password given to the
+post-renderer alone, looked for in helm's records; settings in several ``-f`` files with
+``--reset-then-reuse-values``, ``--reuse-values`` and ``--set-string``; ``helm rollback`` to
+each earlier revision after several upgrades. After every step
 ``ControllerRelease.check`` reads what the API server stored (every pod starts, no password in
 plain sight), and ``trusted`` says which corporate CAs the stored pod gives the controller's
 Go stack and the log-shipper's OpenSSL: exactly the ones the user's last command names.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -219,6 +221,28 @@ def test_dry_runs_store_nothing_and_show_no_password(user, controller, bundles, 
     assert stored_state(controller.check()) == before
     ok(controller.upgrade(user))  # the real upgrade after it: nothing to change
     assert generation(controller) == 1
+
+
+def test_a_password_given_to_the_post_renderer_alone_stays_out_of_helms_records(
+        user, api_server, cluster_namespace, bundles):
+    """``--proxy-url`` as a post-renderer argument: helm's stored release (its values, its
+    manifest, its hooks and notes) holds the password nowhere in plain text, through a
+    first install, an upgrade and a rollback."""
+    controller = ControllerRelease(
+        api_server, cluster_namespace, f"oc-{cluster_namespace.split('-')[0]}",
+        ["--set", "spotinst.account=act-123", "--set", "spotinst.clusterIdentifier=c-1",
+         "--set", "spotinst.token=TOKEN", *SUITE_FLAGS], [f"--proxy-url={PROXY_URL}"])
+    shown = (PROXY_PASSWORD, quote(PROXY_PASSWORD, safe=""))
+    ok(controller.upgrade(user, "--post-renderer-args", f"--ca-file={bundles['first']}"))
+    ok(controller.upgrade(user, "--post-renderer-args", f"--ca-file={bundles['both']}"))
+    ok(user.helm("rollback", controller.name, "1", "-n", controller.namespace))
+
+    controller.check()
+    for revision in ("1", "2", "3"):
+        for what in (("all",), ("values", "--all")):
+            record = ok(user.helm("get", *what, controller.name, "-n", controller.namespace,
+                                  "--revision", revision))
+            assert not [s for s in shown if s in record.text], (revision, what)
 
 
 def test_settings_in_several_values_files_then_reset_then_reuse_and_set_string(
