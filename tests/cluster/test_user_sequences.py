@@ -3,10 +3,10 @@
 Each test is one such sequence with real helm 3 or 4: ``helm uninstall`` and an install again
 with another CA (also Helm 3, then Helm 4); a CA taken out, then another put in; two releases
 in two namespaces; ``helm uninstall --keep-history``, an install and ``helm rollback`` across
-it; ``--dry-run`` and ``--dry-run=server`` installs and upgrades; a password given to the
-post-renderer alone, looked for in helm's records; settings in several ``-f`` files with
-``--reset-then-reuse-values``, ``--reuse-values`` and ``--set-string``; ``helm rollback`` to
-each earlier revision after several upgrades. After every step
+it, or the rollback alone; ``--dry-run`` and ``--dry-run=server`` installs and upgrades; a
+password given to the post-renderer alone, looked for in helm's records; settings in several
+``-f`` files with ``--reset-then-reuse-values``, ``--reuse-values`` and ``--set-string``;
+``helm rollback`` to each earlier revision after several upgrades. After every step
 ``ControllerRelease.check`` reads what the API server stored (every pod starts, no password in
 plain sight), and ``trusted`` says which corporate CAs the stored pod gives the controller's
 Go stack and the log-shipper's OpenSSL: exactly the ones the user's last command names.
@@ -193,6 +193,22 @@ def test_uninstall_keep_history_then_install_then_rollback_across_it(
     assert_trusts(controller, first, second)
     ok(user.helm("rollback", controller.name, "1", "-n", controller.namespace))  # 5
     controller.check()
+    assert_trusts(controller, first)
+
+
+def test_an_uninstall_with_keep_history_is_undone_by_a_rollback(user, controller, roots, bundles):
+    """Uninstalled by mistake: ``helm rollback`` to an earlier revision brings the release
+    back over the kept Secrets, with that revision's CA and no other."""
+    first, _ = roots
+    ok(controller.upgrade(user))  # 1
+    installed = controller.check().deployments[controller.fullname]["spec"]["template"]
+    ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={bundles['second']}"))  # 2
+    ok(user.helm("uninstall", controller.name, "-n", controller.namespace, "--keep-history"))
+
+    ok(user.helm("rollback", controller.name, "1", "-n", controller.namespace))
+
+    controller.check()
+    assert pod_shape(controller.template()) == pod_shape(installed)
     assert_trusts(controller, first)
 
 
