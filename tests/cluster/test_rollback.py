@@ -55,9 +55,9 @@ def test_a_failed_upgrade_is_rolled_back_whole(user, controller, cas):
 
 @pytest.mark.xfail(strict=True, reason=(
     "finding: without --atomic/--rollback-on-failure, a refused Deployment leaves the CA "
-    "Secrets of the new CA beside the pod template of the old one, whose subPath mounts name "
-    "the old CA's hash key: a pod that restarts then lacks the corporate CA in "
-    "/etc/ssl/certs (fluent-bit)"))
+    "Secrets of the new CA beside the pod template of the old one, whose CA volume items "
+    "and subPath mounts name the old CA's hash key: a pod created then cannot mount the CA "
+    "volume and does not start"))
 def test_a_failed_upgrade_without_rollback_leaves_every_pod_startable(user, controller, cas):
     ok(controller.upgrade(user))
     ca_change_the_server_refuses(controller, user, cas[1])

@@ -160,7 +160,8 @@ def build_overlay(pod: PodValues, release: Release) -> Overlay:
         values["caBundleSecret"] = (
             {"create": False, "name": ref.name, "key": ref.key} if pod.repoint_ca_env
             else {"create": True, "name": ref.name, "key": ref.key, "data": pod.ca_pem})
-        values["extraVolumes"] = [dict(v, secret={"secretName": name}) for v in pod.volumes]
+        values["extraVolumes"] = [dict(v, secret={**v["secret"], "secretName": name})
+                                  for v in pod.volumes]
     for container in _containers(owner):
         env = pod.env_for(container)
         mounts = [dict(m) for m in pod.mounts]

@@ -61,7 +61,11 @@ def pod_wants(injection: Injection) -> PodWants:
         for name, _ in hashed_names(injection.trust)
     ]
     secret = injection.ca_volume_secret or injection.ca_secret.name
-    volume = {"name": VOLUME, "secret": {"secretName": secret}}
+    # only this render's keys: a kept Secret that helm 3 adopts (a reinstall, --take-ownership)
+    # keeps the keys of CAs no longer in the bundle, and Go would read them from the directory
+    keys = [injection.ca_secret.key, *(name for name, _ in hashed_names(injection.trust))]
+    volume = {"name": VOLUME, "secret": {"secretName": secret,
+                                         "items": [{"key": k, "path": k} for k in keys]}}
     cert_dir = PodEntry("SSL_CERT_DIR", {"name": "SSL_CERT_DIR", "value": _cert_dirs(None)},
                       "Go reads the CA directory besides the image's public roots",
                       merge=_merge_cert_dir)

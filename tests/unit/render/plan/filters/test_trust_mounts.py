@@ -44,8 +44,13 @@ def test_each_container_mounts_the_ca_dir_and_one_openssl_file_per_ca(corp_root,
     assert len([p for p in paths if p.startswith("/etc/ssl/certs/")]) == 2
     assert all(m.manifest["readOnly"] for m in wants.mounts)
     # the kept Secret of ours that the chart values mount too (see Injection.values_shape)
-    assert [v.manifest for v in wants.volumes] == [
-        {"name": "ocean-proxy-ca", "secret": {"secretName": f"{FULLNAME}-ocean-proxy-ca"}}]
+    [volume] = [v.manifest for v in wants.volumes]
+    assert volume["name"] == "ocean-proxy-ca"
+    assert volume["secret"]["secretName"] == f"{FULLNAME}-ocean-proxy-ca"
+    # the bundle and this bundle's CAs only: keys a kept Secret still holds stay out
+    hashed = [m.manifest["subPath"] for m in wants.mounts if "subPath" in m.manifest]
+    assert volume["secret"]["items"] == [{"key": key, "path": key}
+                                         for key in [CA_KEY, *hashed]]
     assert injection.ca_secret.name == CA_SECRET  # USER_ENV_CERTIFICATES keeps the chart's
 
 
@@ -56,8 +61,7 @@ def test_where_chart_values_cannot_carry_it_the_volume_mounts_the_charts_ca_secr
 
     wants = trust_mounts.pod_wants(injection)
 
-    assert [v.manifest for v in wants.volumes] == [
-        {"name": "ocean-proxy-ca", "secret": {"secretName": CA_SECRET}}]
+    assert [v.manifest["secret"]["secretName"] for v in wants.volumes] == [CA_SECRET]
 
 
 def test_ssl_cert_dir_adds_the_ca_dir_to_what_the_image_already_lists(corp_root):
