@@ -234,7 +234,12 @@ def test_vendor_ca_command_is_validated_normalised_and_trusted_by_every_containe
         assert mounts[f"/etc/ssl/certs/{hashed}"] == {
             "name": "ocean-proxy-ca", "mountPath": f"/etc/ssl/certs/{hashed}",
             "subPath": hashed, "readOnly": True}
-        assert mounts["/etc/ocean-proxy/ca"]["name"] == "ocean-proxy-ca"
+        # Go's directory: the same Secret, with the bundle alone (a kept Secret's other keys
+        # would be trusted too)
+        assert mounts["/etc/ocean-proxy/ca"]["name"] == "ocean-proxy-ca-bundle"
+        assert volumes["ocean-proxy-ca-bundle"]["secret"] == {
+            "secretName": f"{FULLNAME}-ocean-proxy-ca", "items": [{"key": CA_KEY,
+                                                                  "path": CA_KEY}]}
         env = out.env(name)
         assert env["SSL_CERT_DIR"]["value"].split(":") == [
             "/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/ocean-proxy/ca"]
@@ -709,8 +714,13 @@ def test_auto_update_job_gets_proxy_ca_and_overlay_and_what_follows_is_said(helm
     env = {e["name"]: e for e in container["env"]}
     assert env["HTTPS_PROXY"]["value"] == PROXY_URL
     assert "/etc/ocean-proxy/ca" in env["SSL_CERT_DIR"]["value"]
-    volumes = {v["name"] for v in job["spec"]["template"]["spec"]["volumes"]}
-    assert {"ocean-proxy-ca", "ocean-proxy-overlay"} <= volumes
+    volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert {"ocean-proxy-ca-bundle", "ocean-proxy-overlay"} <= set(volumes)
+    # the bundle alone, from the kept Secret, and the Job starts without it (Go: no hash files)
+    assert volumes["ocean-proxy-ca-bundle"]["secret"] == {
+        "secretName": f"{FULLNAME}-ocean-proxy-ca", "items": [{"key": CA_KEY, "path": CA_KEY}],
+        "optional": True}
+    assert not any("subPath" in m for m in container["volumeMounts"])
     assert container["args"][-1].endswith('--values /tmp/values.yaml "${OCEAN_PROXY_ARGS[@]}"\n')
     assert ". /etc/ocean-proxy/overlay/prepare.sh" in container["args"][-1]
     assert "every later auto-update keeps the proxy, the CA and the checksums" in run.stderr

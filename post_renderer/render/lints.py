@@ -27,13 +27,7 @@ from post_renderer.render.release.agents import recognise
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
-from post_renderer.render.stream.kube import (
-    POD_SPEC_PATHS,
-    YamlNode,
-    containers,
-    get_path,
-    pod_template_path,
-)
+from post_renderer.render.stream.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
 
 INSECURE_ARG = "--insecure"
 
@@ -159,15 +153,6 @@ def _a_checksum(value: str) -> bool:
     return len(value) == 64 and _HEX_DIGITS.issuperset(value)
 
 
-def _but_items(volume: YamlNode) -> YamlNode:
-    """A Secret volume without its ``items``: they list the CAs of the run that wrote it (an
-    earlier run's, kept in the chart values), which a new CA changes."""
-    if not isinstance(volume, dict) or not isinstance(volume.get("secret"), dict):
-        return volume
-    secret = {k: v for k, v in volume["secret"].items() if k != "items"}
-    return {**volume, "secret": secret}
-
-
 def _overwritten_volumes(workload: Resource, wants: PodWants) -> list[Lint]:
     volumes = get_path(workload.document, (*POD_SPEC_PATHS[workload.kind], "volumes"))
     if not isinstance(volumes, list):
@@ -176,7 +161,7 @@ def _overwritten_volumes(workload: Resource, wants: PodWants) -> list[Lint]:
     for wanted in wants.volumes:
         for volume in volumes:
             if isinstance(volume, dict) and volume.get("name") == wanted.key and \
-                    _but_items(volume) != _but_items(wanted.desired(volume)):
+                    dict(volume) != wanted.desired(volume):
                 lints.append(Lint(
                     f"{_name(workload)}: volume '{wanted.key}' is one of its own, and "
                     "ocean-proxy replaces it with the CA bundle's",
@@ -189,6 +174,7 @@ def _overwritten_mounts(workload: Resource, wants: PodWants) -> list[Lint]:
     """A mount of another volume at a path where ocean-proxy mounts the CA bundle (its own
     mounts there, from an earlier run, it replaces without a word)."""
     paths = {wanted.key for wanted in wants.mounts}
+    ours = {wants.owned_volume, *(wanted.key for wanted in wants.volumes)}
     pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
     return [Lint(
         f"{_name(workload)}: container {shown(visible(str(container.get('name'))))} mounts "
@@ -199,7 +185,7 @@ def _overwritten_mounts(workload: Resource, wants: PodWants) -> list[Lint]:
         for _, _, container in containers(pod_spec)
         for mount in container.get("volumeMounts") or ()
         if isinstance(mount, dict) and mount.get("mountPath") in paths
-        and mount.get("name") != wants.owned_volume]
+        and mount.get("name") not in ours]
 
 
 def _name(workload: Resource) -> str:

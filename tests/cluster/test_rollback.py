@@ -55,13 +55,30 @@ def test_a_failed_upgrade_is_rolled_back_whole(user, controller, cas):
 
 @pytest.mark.xfail(strict=True, reason=(
     "finding: without --atomic/--rollback-on-failure, a refused Deployment leaves the CA "
-    "Secrets of the new CA beside the pod template of the old one, whose CA volume items "
-    "and subPath mounts name the old CA's hash key: a pod created then cannot mount the CA "
-    "volume and does not start"))
+    "Secrets of the new CA beside the pod template of the old one, whose subPath mounts name "
+    "the old CA's hash key: a pod that restarts then lacks the corporate CA in "
+    "/etc/ssl/certs (fluent-bit)"))
 def test_a_failed_upgrade_without_rollback_leaves_every_pod_startable(user, controller, cas):
     ok(controller.upgrade(user))
     ca_change_the_server_refuses(controller, user, cas[1])
     assert pod_problems(controller.stored()) == []
+
+
+def test_a_failed_upgrade_without_rollback_leaves_no_pod_that_cannot_mount_its_volumes(
+        user, controller, cas):
+    """What the finding above leaves is at worst an empty directory where fluent-bit looks an
+    old CA up (the kubelet mounts one for a subPath key the Secret lacks), never a pod that
+    cannot start: no volume names a key (``items``) the Secret may no longer have."""
+    ok(controller.upgrade(user))
+    ca_change_the_server_refuses(controller, user, cas[1])
+    stored = controller.stored()
+    for where, template in stored.pod_templates().items():
+        for volume in template["spec"].get("volumes") or []:
+            source = volume.get("secret") or {}
+            named = {item["key"] for item in source.get("items") or []}
+            if named and not source.get("optional"):  # the kubelet fails the whole volume
+                assert named <= set(stored.keys("Secret", source["secretName"]) or ()), \
+                    (where, volume["name"])
 
 
 def test_rollback_to_a_revision_before_ocean_proxy(user, controller):

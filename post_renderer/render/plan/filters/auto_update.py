@@ -41,8 +41,9 @@ def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWan
     ca_secret = injection.ca_volume_secret or OwnedNames(release.workloads[0].name).ca
     env = tuple(entry._replace(manifest=optional_refs(entry.manifest)) for entry in wants.env)
     mounts = tuple(m for m in wants.mounts if "subPath" not in m.manifest)
+    used = {m.manifest.get("name") for m in mounts}
     volumes = tuple(entry._replace(manifest=kept_secret_volume(entry.manifest, ca_secret))
-                    for entry in wants.volumes)
+                    for entry in wants.volumes if entry.key in used)
     return PodWants(
         env=env, owned_volume=wants.owned_volume,
         mounts=(*mounts, PodEntry(MOUNT, mount(), "ocean-proxy's chart values and step")),

@@ -9,6 +9,13 @@ working), with one extra key per CA named by OpenSSL's subject hash. Each contai
 - ``/etc/ocean-proxy/ca`` with ``SSL_CERT_DIR`` listing it after the usual directories:
   Go reads every file of every listed directory, in addition to its default bundle file.
   ``SSL_CERT_FILE`` is not set, because it would replace the image's public bundle for Go.
+  That directory is a second volume of the same Secret listing the bundle alone (``items``):
+  a kept Secret that helm 3 takes over again (a reinstall, an upgrade that brings a CA back)
+  keeps the keys of CAs since taken out of the bundle, which Go would trust from a whole
+  Secret. The per-CA files are mounted by name (``subPath``) from the whole Secret: a key a
+  pod template names and the Secret no longer has (an upgrade whose Deployment the server
+  refused) leaves an empty directory there rather than keeping the pod from starting, as an
+  ``items`` entry would.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ if TYPE_CHECKING:
     from post_renderer.trust import TrustBundle
 
 VOLUME = "ocean-proxy-ca"
+BUNDLE_VOLUME = "ocean-proxy-ca-bundle"
 CA_DIR = "/etc/ocean-proxy/ca"
 OPENSSL_DIR = "/etc/ssl/certs"
 GO_DEFAULT_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs")
@@ -52,8 +60,8 @@ def hashed_names(bundle: TrustBundle) -> list[tuple[str, bytes]]:
 def pod_wants(injection: Injection) -> PodWants:
     if injection.trust is None or injection.ca_secret is None:
         return PodWants()
-    mounts = [PodEntry(CA_DIR, {"name": VOLUME, "mountPath": CA_DIR, "readOnly": True},
-                     "the CA bundle, where Go (SSL_CERT_DIR) reads it")]
+    mounts = [PodEntry(CA_DIR, {"name": BUNDLE_VOLUME, "mountPath": CA_DIR, "readOnly": True},
+                       "the CA bundle, where Go (SSL_CERT_DIR) reads it")]
     mounts += [
         PodEntry(f"{OPENSSL_DIR}/{name}", {"name": VOLUME, "mountPath": f"{OPENSSL_DIR}/{name}",
                                           "subPath": name, "readOnly": True},
@@ -61,17 +69,18 @@ def pod_wants(injection: Injection) -> PodWants:
         for name, _ in hashed_names(injection.trust)
     ]
     secret = injection.ca_volume_secret or injection.ca_secret.name
-    # only this render's keys: a kept Secret that helm 3 adopts (a reinstall, --take-ownership)
-    # keeps the keys of CAs no longer in the bundle, and Go would read them from the directory
-    keys = [injection.ca_secret.key, *(name for name, _ in hashed_names(injection.trust))]
-    volume = {"name": VOLUME, "secret": {"secretName": secret,
-                                         "items": [{"key": k, "path": k} for k in keys]}}
+    volumes = (
+        PodEntry(VOLUME, {"name": VOLUME, "secret": {"secretName": secret}},
+                 "the validated CA bundle"),
+        PodEntry(BUNDLE_VOLUME, {"name": BUNDLE_VOLUME, "secret": {
+            "secretName": secret, "items": [{"key": injection.ca_secret.key,
+                                             "path": injection.ca_secret.key}]}},
+                 "the validated CA bundle alone, for Go's CA directory"),
+    )
     cert_dir = PodEntry("SSL_CERT_DIR", {"name": "SSL_CERT_DIR", "value": _cert_dirs(None)},
                       "Go reads the CA directory besides the image's public roots",
                       merge=_merge_cert_dir)
-    return PodWants(env=(cert_dir,), mounts=tuple(mounts),
-                    volumes=(PodEntry(VOLUME, volume, "the validated CA bundle"),),
-                    owned_volume=VOLUME)
+    return PodWants(env=(cert_dir,), mounts=tuple(mounts), volumes=volumes, owned_volume=VOLUME)
 
 
 def _cert_dirs(existing: str | None) -> str:

@@ -43,14 +43,18 @@ def test_each_container_mounts_the_ca_dir_and_one_openssl_file_per_ca(corp_root,
     assert paths[0] == "/etc/ocean-proxy/ca"
     assert len([p for p in paths if p.startswith("/etc/ssl/certs/")]) == 2
     assert all(m.manifest["readOnly"] for m in wants.mounts)
-    # the kept Secret of ours that the chart values mount too (see Injection.values_shape)
-    [volume] = [v.manifest for v in wants.volumes]
-    assert volume["name"] == "ocean-proxy-ca"
-    assert volume["secret"]["secretName"] == f"{FULLNAME}-ocean-proxy-ca"
-    # the bundle and this bundle's CAs only: keys a kept Secret still holds stay out
-    hashed = [m.manifest["subPath"] for m in wants.mounts if "subPath" in m.manifest]
-    assert volume["secret"]["items"] == [{"key": key, "path": key}
-                                         for key in [CA_KEY, *hashed]]
+    # the kept Secret of ours that the chart values mount too (see Injection.values_shape):
+    # whole for the per-CA files, which are mounted by name, and with the bundle alone for
+    # Go's directory, where keys a kept Secret still holds would be trusted too
+    ours = f"{FULLNAME}-ocean-proxy-ca"
+    assert [v.manifest for v in wants.volumes] == [
+        {"name": "ocean-proxy-ca", "secret": {"secretName": ours}},
+        {"name": "ocean-proxy-ca-bundle", "secret": {
+            "secretName": ours, "items": [{"key": CA_KEY, "path": CA_KEY}]}}]
+    volume_of = {m.key: m.manifest["name"] for m in wants.mounts}
+    assert volume_of.pop("/etc/ocean-proxy/ca") == "ocean-proxy-ca-bundle"
+    assert set(volume_of.values()) == {"ocean-proxy-ca"}
+    assert all("subPath" in m.manifest for m in wants.mounts[1:])
     assert injection.ca_secret.name == CA_SECRET  # USER_ENV_CERTIFICATES keeps the chart's
 
 
@@ -61,7 +65,7 @@ def test_where_chart_values_cannot_carry_it_the_volume_mounts_the_charts_ca_secr
 
     wants = trust_mounts.pod_wants(injection)
 
-    assert [v.manifest["secret"]["secretName"] for v in wants.volumes] == [CA_SECRET]
+    assert [v.manifest["secret"]["secretName"] for v in wants.volumes] == [CA_SECRET] * 2
 
 
 def test_ssl_cert_dir_adds_the_ca_dir_to_what_the_image_already_lists(corp_root):
