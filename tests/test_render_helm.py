@@ -113,25 +113,6 @@ def test_vendor_proxy_command_gives_controller_and_log_shipper_the_proxy(helm_us
     assert "checksum/ca-bundle" not in annotations
 
 
-def test_moving_a_release_between_helm_majors_restarts_nothing(helm_user, tmp_path):
-    """With credentials in the chart's values, checksum/config is ocean-proxy's own: Helm 4
-    hands the post-renderer documents with an annotation of its own, which it removes
-    afterwards, and which must not count, or the first upgrade on the other major restarts
-    the pods for nothing."""
-    flags = (*VENDOR_FLAGS, "--set-string",
-             "spotinst.proxyUrl=http://svc-ocean:pw-on-both@proxy.corp:3128")
-    through_helm = rendered(helm_user.template(*flags, *POST_RENDERER))
-    chart = run_command([tool("helm3"), "template", RELEASE, FIXTURE_CHART, "--namespace",
-                         NAMESPACE, *flags], env=clean_env(HELM_CACHE_HOME=str(tmp_path)))
-    assert chart.returncode == 0, chart.stderr
-    helm3_route = rendered(post_renderer(stdin=chart.stdout))
-
-    annotations = through_helm.pod()["metadata"]["annotations"]
-    assert annotations == helm3_route.pod()["metadata"]["annotations"]
-    assert annotations["checksum/config"] != parse(chart.text).pod()["metadata"][
-        "annotations"]["checksum/config"]  # ocean-proxy's, not the chart's
-
-
 OLD_PROXY = "http://old-proxy:8080"
 
 
