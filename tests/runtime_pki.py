@@ -84,7 +84,8 @@ def ec_key():
 def ca(common_name: str, *, issuer: Issued | None = None, key=None,
        basic_constraints: str | None = "ca", path_length: int | None = None,
        cert_sign: bool = True, critical_unknown: bool = False,
-       permitted_dns: tuple[str, ...] = (), not_before: dt.datetime | None = None,
+       permitted_dns: tuple[str, ...] = (), excluded_dns: tuple[str, ...] = (),
+       not_before: dt.datetime | None = None,
        not_after: dt.datetime | None = None) -> Issued:
     """A CA certificate; ``basic_constraints`` is "ca", "not-ca" or None (extension absent)."""
     key = key or ec_key()
@@ -113,10 +114,10 @@ def ca(common_name: str, *, issuer: Issued | None = None, key=None,
         # a private OID no TLS library knows, marked critical
         builder = builder.add_extension(x509.UnrecognizedExtension(
             x509.ObjectIdentifier("1.3.6.1.4.1.55555.1.1"), b"\x05\x00"), True)
-    if permitted_dns:
+    if permitted_dns or excluded_dns:
         builder = builder.add_extension(x509.NameConstraints(
-            permitted_subtrees=[x509.DNSName(n) for n in permitted_dns],
-            excluded_subtrees=None), True)
+            permitted_subtrees=[x509.DNSName(n) for n in permitted_dns] or None,
+            excluded_subtrees=[x509.DNSName(n) for n in excluded_dns] or None), True)
     if issuer:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), False)
