@@ -257,6 +257,8 @@ def cases() -> dict[str, Case]:
                       (server_leaf(inter), inter), inter, "path length"))
     found.append(Case("path-length-exceeded-served", (root,),
                       (server_leaf(inter), inter), None, "path length"))
+    found.append(_root_case("path-length-zero-signs-the-server", "path length",
+                            ca("Path Length Zero Issuing Root CA", path_length=0)))
 
     found.append(_root_case("key-usage-without-cert-sign", "key usage",
                             ca("No Cert Sign Root CA", cert_sign=False)))

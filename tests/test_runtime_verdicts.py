@@ -58,6 +58,8 @@ RUNTIMES: dict[str, tuple[bool | str, bool | str, bool | str]] = {
     "path-length-exceeded": (True, True, "path length constraint exceeded"),
     "path-length-exceeded-served": ("too many intermediates", "too many intermediates",
                                     "path length constraint exceeded"),
+    # a limit of 0 intermediates, and none: at its limit, not over it
+    "path-length-zero-signs-the-server": (True, True, True),
     "key-usage-without-cert-sign": ("signed by unknown authority",
                                     "signed by unknown authority", "invalid CA certificate"),
     "name-constraints-violated": ("not authorized to sign for this name",
