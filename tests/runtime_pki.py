@@ -160,6 +160,17 @@ def with_signature_hash(issued: Issued, signer: Issued, hash_name: str) -> Issue
     return _edit(issued, signer, hash_name)
 
 
+def as_version_1(issued: Issued) -> Issued:
+    """The same self-signed certificate as version 1 (no extensions at all), signed again, as
+    old corporate roots are."""
+    fields = [field for field in _children(issued.cert.tbs_certificate_bytes)
+              if field[0] not in (0xA0, 0xA3)]  # the [0] version and [3] extensions
+    tbs = _der(0x30, b"".join(fields))
+    signature = issued.key.sign(tbs, ec.ECDSA(hashes.SHA256()))
+    der = _der(0x30, tbs + fields[1] + _der(0x03, b"\x00" + signature))
+    return Issued(x509.load_der_x509_certificate(der), issued.key)
+
+
 def _hash_of(issued: Issued) -> str:
     return issued.cert.signature_hash_algorithm.name
 
@@ -248,6 +259,8 @@ def cases() -> dict[str, Case]:
     inter = ca("No Basic Constraints Intermediate CA", issuer=root, basic_constraints=None)
     found.append(Case("no-basic-constraints-intermediate-served", (root,),
                       (server_leaf(inter), inter), None, "basic constraints"))
+    found.append(_root_case("version-1-root", "basic constraints",
+                            as_version_1(ca("Version 1 Root CA"))))
     found.append(_root_case("basic-constraints-not-ca", "CA",
                             ca("Not A CA Root", basic_constraints="not-ca")))
 

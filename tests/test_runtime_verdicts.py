@@ -52,6 +52,8 @@ RUNTIMES: dict[str, tuple[bool | str, bool | str, bool | str]] = {
     # Go: a v3 issuer needs basicConstraints cA=true, even as the trust anchor
     "no-basic-constraints": ("signed by unknown authority", "signed by unknown authority",
                              True),
+    # a version 1 root has no extensions to state it is a CA: both take it as one
+    "version-1-root": (True, True, True),
     "basic-constraints-not-ca": ("signed by unknown authority", "signed by unknown authority",
                                  "invalid CA certificate"),
     # with the intermediate in the bundle Go anchors there; OpenSSL goes on to the root
