@@ -84,6 +84,7 @@ def ec_key():
 def ca(common_name: str, *, issuer: Issued | None = None, key=None,
        basic_constraints: str | None = "ca", path_length: int | None = None,
        cert_sign: bool = True, critical_unknown: bool = False,
+       critical_known: tuple[x509.ExtensionType, ...] = (),
        permitted_dns: tuple[str, ...] = (), excluded_dns: tuple[str, ...] = (),
        not_before: dt.datetime | None = None,
        not_after: dt.datetime | None = None) -> Issued:
@@ -99,8 +100,10 @@ def ca(common_name: str, *, issuer: Issued | None = None, key=None,
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before or NOW - DAY)
         .not_valid_after(not_after or NOW + 3650 * DAY)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     )
+    if not any(isinstance(e, x509.SubjectKeyIdentifier) for e in critical_known):
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     if basic_constraints is not None:
         builder = builder.add_extension(
             x509.BasicConstraints(ca=basic_constraints == "ca",
@@ -114,6 +117,8 @@ def ca(common_name: str, *, issuer: Issued | None = None, key=None,
         # a private OID no TLS library knows, marked critical
         builder = builder.add_extension(x509.UnrecognizedExtension(
             x509.ObjectIdentifier("1.3.6.1.4.1.55555.1.1"), b"\x05\x00"), True)
+    for extension in critical_known:  # one some runtime processes, marked critical
+        builder = builder.add_extension(extension, True)
     if permitted_dns or excluded_dns:
         builder = builder.add_extension(x509.NameConstraints(
             permitted_subtrees=[x509.DNSName(n) for n in permitted_dns] or None,
@@ -219,6 +224,28 @@ def _element(der: bytes) -> tuple[bytes, bytes]:
 # -- the cases -------------------------------------------------------------------------------
 
 
+def _own_key_identifier(key) -> x509.ExtensionType:
+    return x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+
+
+_SHARED_KEY = ec_key()
+# Extensions some runtime processes, each marked critical on a root of its own.
+_KNOWN_EXTENSIONS = {
+    "subject-key-identifier":
+        lambda: x509.SubjectKeyIdentifier.from_public_key(_SHARED_KEY.public_key()),
+    "authority-key-identifier": lambda: _own_key_identifier(_SHARED_KEY),
+    "authority-information-access": lambda: x509.AuthorityInformationAccess([
+        x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+                               x509.UniformResourceIdentifier("http://pki.corp.example/r.crt"))]),
+    "crl-distribution-points": lambda: x509.CRLDistributionPoints([x509.DistributionPoint(
+        [x509.UniformResourceIdentifier("http://pki.corp.example/r.crl")], None, None, None)]),
+    "certificate-policies": lambda: x509.CertificatePolicies([x509.PolicyInformation(
+        x509.oid.CertificatePoliciesOID.ANY_POLICY, None)]),
+    "policy-constraints": lambda: x509.PolicyConstraints(None, 0),
+    "inhibit-any-policy": lambda: x509.InhibitAnyPolicy(0),
+}
+
+
 def _root_case(name: str, reason: str, root: Issued) -> Case:
     return Case(name, (root,), (server_leaf(root),), root, reason)
 
@@ -253,6 +280,10 @@ def cases() -> dict[str, Case]:
     found.append(Case("critical-unknown-extension-intermediate", (root,),
                       (server_leaf(inter), inter), None, "critical extension"))
 
+    for name, extension in _KNOWN_EXTENSIONS.items():
+        found.append(_root_case(f"critical-{name}", "critical extension",
+                                ca(f"Critical {name} Root CA", key=_SHARED_KEY,
+                                   critical_known=(extension(),))))
     found.append(_root_case("no-basic-constraints", "basic constraints",
                             ca("No Basic Constraints Root CA", basic_constraints=None)))
     root = ca("Basic Constraints Parent Root CA")

@@ -49,6 +49,21 @@ RUNTIMES: dict[str, tuple[bool | str, bool | str, bool | str]] = {
     "critical-unknown-extension-intermediate": ("unhandled critical extension",
                                                 "unhandled critical extension",
                                                 "unhandled critical extension"),
+    # Go drops a root with a critical key identifier or AIA (RFC 5280: never critical)
+    "critical-subject-key-identifier": ("signed by unknown authority",
+                                        "signed by unknown authority",
+                                        "unhandled critical extension"),
+    "critical-authority-key-identifier": ("signed by unknown authority",
+                                          "signed by unknown authority",
+                                          "unhandled critical extension"),
+    "critical-authority-information-access": ("signed by unknown authority",
+                                              "signed by unknown authority",
+                                              "unhandled critical extension"),
+    "critical-crl-distribution-points": (True, True, True),
+    "critical-certificate-policies": (True, True, True),
+    # the policy extensions: Go 1.23 (helm 3) refuses them critical, later Go and OpenSSL not
+    "critical-policy-constraints": ("unhandled critical extension", True, True),
+    "critical-inhibit-any-policy": ("unhandled critical extension", True, True),
     # Go: a v3 issuer needs basicConstraints cA=true, even as the trust anchor
     "no-basic-constraints": ("signed by unknown authority", "signed by unknown authority",
                              True),
