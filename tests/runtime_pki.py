@@ -311,6 +311,8 @@ def cases() -> dict[str, Case]:
 
     found.append(_root_case("dsa-key", "DSA",
                             ca("DSA Root CA", key=dsa.generate_private_key(2048))))
+    found.append(_root_case("ec-secp256k1", "secp256k1",
+                            ca("secp256k1 Root CA", key=ec.generate_private_key(ec.SECP256K1()))))
     found.append(_root_case("rsa-1024", "1024", ca("RSA 1024 Root CA", key=rsa_key(1024))))
     found.append(_root_case("rsa-512", "512", ca("RSA 512 Root CA", key=rsa_key(512))))
 

@@ -83,6 +83,8 @@ RUNTIMES: dict[str, tuple[bool | str, bool | str, bool | str]] = {
                                   "not authorized to sign for this name",
                                   "permitted subtree violation"),
     "dsa-key": ("signed by unknown authority", "handshake failure", True),
+    # Go knows the NIST curves only: it drops a root on the curve of Bitcoin keys
+    "ec-secp256k1": ("signed by unknown authority", "signed by unknown authority", True),
     "rsa-1024": (True, True, "CA certificate key too weak"),
     # Go 1.24 and later refuse RSA keys under 1024 bits
     "rsa-512": (True, "signed by unknown authority", "CA certificate key too weak"),
