@@ -116,6 +116,16 @@ def test_a_password_quoted_back_with_its_letters_recased_is_still_hidden():
     assert "horse" not in stream.getvalue().lower()
 
 
+def test_basic_credentials_whose_base64_has_a_plus_or_a_slash_are_hidden_as_sent():
+    """Base64 of some passwords holds '+' or '/', which the URL-safe form writes otherwise:
+    the form a proxy quotes back from Proxy-Authorization is the standard one."""
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide(credentials_in(["--proxy-url=http://bob:ok%3E%3E%3E@proxy.corp:3128"]))
+    reporter.error(OceanProxyError("407 for Proxy-Authorization: Basic Ym9iOm9rPj4+"))
+    assert "Ym9iOm9rPj4" not in stream.getvalue()
+
+
 def test_a_line_break_in_a_value_cannot_make_a_line_of_its_own():
     stream = io.StringIO()
     Reporter(stream).warning("NO_PROXY entry 'a\nocean-proxy: error: forged'")
