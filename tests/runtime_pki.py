@@ -84,7 +84,9 @@ def ec_key():
 def ca(common_name: str, *, issuer: Issued | None = None, key=None,
        basic_constraints: str | None = "ca", path_length: int | None = None,
        cert_sign: bool = True, critical_unknown: bool = False,
-       permitted_dns: tuple[str, ...] = (), not_before: dt.datetime | None = None,
+       critical_known: tuple[x509.ExtensionType, ...] = (),
+       permitted_dns: tuple[str, ...] = (), excluded_dns: tuple[str, ...] = (),
+       not_before: dt.datetime | None = None,
        not_after: dt.datetime | None = None) -> Issued:
     """A CA certificate; ``basic_constraints`` is "ca", "not-ca" or None (extension absent)."""
     key = key or ec_key()
@@ -98,8 +100,10 @@ def ca(common_name: str, *, issuer: Issued | None = None, key=None,
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before or NOW - DAY)
         .not_valid_after(not_after or NOW + 3650 * DAY)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     )
+    if not any(isinstance(e, x509.SubjectKeyIdentifier) for e in critical_known):
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     if basic_constraints is not None:
         builder = builder.add_extension(
             x509.BasicConstraints(ca=basic_constraints == "ca",
@@ -113,10 +117,12 @@ def ca(common_name: str, *, issuer: Issued | None = None, key=None,
         # a private OID no TLS library knows, marked critical
         builder = builder.add_extension(x509.UnrecognizedExtension(
             x509.ObjectIdentifier("1.3.6.1.4.1.55555.1.1"), b"\x05\x00"), True)
-    if permitted_dns:
+    for extension in critical_known:  # one some runtime processes, marked critical
+        builder = builder.add_extension(extension, True)
+    if permitted_dns or excluded_dns:
         builder = builder.add_extension(x509.NameConstraints(
-            permitted_subtrees=[x509.DNSName(n) for n in permitted_dns],
-            excluded_subtrees=None), True)
+            permitted_subtrees=[x509.DNSName(n) for n in permitted_dns] or None,
+            excluded_subtrees=[x509.DNSName(n) for n in excluded_dns] or None), True)
     if issuer:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), False)
@@ -157,6 +163,17 @@ def with_serial(issued: Issued, signer: Issued, serial: int) -> Issued:
 def with_signature_hash(issued: Issued, signer: Issued, hash_name: str) -> Issued:
     """The same certificate signed with ``hash_name`` (sha1, md5), which cryptography refuses."""
     return _edit(issued, signer, hash_name)
+
+
+def as_version_1(issued: Issued) -> Issued:
+    """The same self-signed certificate as version 1 (no extensions at all), signed again, as
+    old corporate roots are."""
+    fields = [field for field in _children(issued.cert.tbs_certificate_bytes)
+              if field[0] not in (0xA0, 0xA3)]  # the [0] version and [3] extensions
+    tbs = _der(0x30, b"".join(fields))
+    signature = issued.key.sign(tbs, ec.ECDSA(hashes.SHA256()))
+    der = _der(0x30, tbs + fields[1] + _der(0x03, b"\x00" + signature))
+    return Issued(x509.load_der_x509_certificate(der), issued.key)
 
 
 def _hash_of(issued: Issued) -> str:
@@ -207,6 +224,28 @@ def _element(der: bytes) -> tuple[bytes, bytes]:
 # -- the cases -------------------------------------------------------------------------------
 
 
+def _own_key_identifier(key) -> x509.ExtensionType:
+    return x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+
+
+_SHARED_KEY = ec_key()
+# Extensions some runtime processes, each marked critical on a root of its own.
+_KNOWN_EXTENSIONS = {
+    "subject-key-identifier":
+        lambda: x509.SubjectKeyIdentifier.from_public_key(_SHARED_KEY.public_key()),
+    "authority-key-identifier": lambda: _own_key_identifier(_SHARED_KEY),
+    "authority-information-access": lambda: x509.AuthorityInformationAccess([
+        x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+                               x509.UniformResourceIdentifier("http://pki.corp.example/r.crt"))]),
+    "crl-distribution-points": lambda: x509.CRLDistributionPoints([x509.DistributionPoint(
+        [x509.UniformResourceIdentifier("http://pki.corp.example/r.crl")], None, None, None)]),
+    "certificate-policies": lambda: x509.CertificatePolicies([x509.PolicyInformation(
+        x509.oid.CertificatePoliciesOID.ANY_POLICY, None)]),
+    "policy-constraints": lambda: x509.PolicyConstraints(None, 0),
+    "inhibit-any-policy": lambda: x509.InhibitAnyPolicy(0),
+}
+
+
 def _root_case(name: str, reason: str, root: Issued) -> Case:
     return Case(name, (root,), (server_leaf(root),), root, reason)
 
@@ -241,12 +280,18 @@ def cases() -> dict[str, Case]:
     found.append(Case("critical-unknown-extension-intermediate", (root,),
                       (server_leaf(inter), inter), None, "critical extension"))
 
+    for name, extension in _KNOWN_EXTENSIONS.items():
+        found.append(_root_case(f"critical-{name}", "critical extension",
+                                ca(f"Critical {name} Root CA", key=_SHARED_KEY,
+                                   critical_known=(extension(),))))
     found.append(_root_case("no-basic-constraints", "basic constraints",
                             ca("No Basic Constraints Root CA", basic_constraints=None)))
     root = ca("Basic Constraints Parent Root CA")
     inter = ca("No Basic Constraints Intermediate CA", issuer=root, basic_constraints=None)
     found.append(Case("no-basic-constraints-intermediate-served", (root,),
                       (server_leaf(inter), inter), None, "basic constraints"))
+    found.append(_root_case("version-1-root", "basic constraints",
+                            as_version_1(ca("Version 1 Root CA"))))
     found.append(_root_case("basic-constraints-not-ca", "CA",
                             ca("Not A CA Root", basic_constraints="not-ca")))
 
@@ -256,6 +301,8 @@ def cases() -> dict[str, Case]:
                       (server_leaf(inter), inter), inter, "path length"))
     found.append(Case("path-length-exceeded-served", (root,),
                       (server_leaf(inter), inter), None, "path length"))
+    found.append(_root_case("path-length-zero-signs-the-server", "path length",
+                            ca("Path Length Zero Issuing Root CA", path_length=0)))
 
     found.append(_root_case("key-usage-without-cert-sign", "key usage",
                             ca("No Cert Sign Root CA", cert_sign=False)))
@@ -264,6 +311,8 @@ def cases() -> dict[str, Case]:
 
     found.append(_root_case("dsa-key", "DSA",
                             ca("DSA Root CA", key=dsa.generate_private_key(2048))))
+    found.append(_root_case("ec-secp256k1", "secp256k1",
+                            ca("secp256k1 Root CA", key=ec.generate_private_key(ec.SECP256K1()))))
     found.append(_root_case("rsa-1024", "1024", ca("RSA 1024 Root CA", key=rsa_key(1024))))
     found.append(_root_case("rsa-512", "512", ca("RSA 512 Root CA", key=rsa_key(512))))
 

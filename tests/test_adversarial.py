@@ -232,6 +232,40 @@ spec:
 
 
 @pytest.mark.timeout(120)
+def test_auto_update_job_containers_sharing_one_env_list_each_get_the_proxy_once(tmp_path):
+    """The embedded Job's containers may share one env list by alias, as the controller's
+    may: each gets each proxy variable once, and a second run changes nothing."""
+    job = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: auto-update
+spec:
+  template:
+    spec:
+      initContainers:
+        - name: prepare
+          image: spotinst/auto-update:1
+          env: &common
+            - name: RELEASE_NAME
+              value: oc
+      containers:
+        - name: auto-update
+          image: spotinst/auto-update:1
+          env: *common
+"""
+    first = post_render(with_auto_update_job(job), tmp_path=tmp_path, name="first")
+    output = first.assert_injected()
+    configmap = next(d for d in YAML(typ="safe").load_all(output) if d and d["kind"] == "ConfigMap")
+    spec = YAML(typ="safe").load(configmap["data"]["auto-update.job"])["spec"]["template"]["spec"]
+    containers = spec["initContainers"] + spec["containers"]
+    assert_no_duplicates(containers)
+    for container in containers:
+        assert [e["name"] for e in container["env"]].count("HTTPS_PROXY") == 1, container
+    again = post_render(output, tmp_path=tmp_path, name="again")
+    assert again.assert_injected() == output
+
+
+@pytest.mark.timeout(120)
 def test_alias_bomb_in_another_document_passes_through_untouched(tmp_path):
     bomb = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\nlaughs:\n" + \
         laughs("  ", levels=30)

@@ -123,6 +123,28 @@ def test_name_constraints_are_judged_for_the_spot_api_and_the_auto_updates_chart
     assert verdicts["CN=Spot Names Root CA"]["verdict"] == "ok"
 
 
+def test_a_dot_constraint_allows_the_names_below_it_and_an_excluded_name_is_refused(tmp_path):
+    """As Go reads name constraints: '.spotinst.io' permits api.spotinst.io (a CA limited so
+    is the corporate CA a user needs), and a CA that excludes api.spotinst.io cannot sign the
+    proxy's certificate for it: left out, and alone in the bundle, refused."""
+    from .runtime_pki import ca
+
+    below = ca("Dot Constrained Root CA", permitted_dns=(".spotinst.io", ".spot.io"))
+    excluding = ca("Excluding Root CA", excluded_dns=("api.spotinst.io",))
+    (tmp_path / "below.pem").write_bytes(below.pem)
+    (tmp_path / "excluding.pem").write_bytes(excluding.pem)
+
+    accepted = ocean_proxy("check-bundle", "--json", tmp_path / "below.pem")
+    refused = ocean_proxy("check-bundle", "--json", tmp_path / "excluding.pem")
+
+    assert accepted.returncode == 0, accepted.stderr
+    assert json.loads(accepted.stdout)["certificates"][0]["verdict"] == "ok"
+    assert refused.returncode != 0
+    [entry] = json.loads(refused.stdout)["certificates"]
+    assert entry["verdict"] not in ("ok", "warning")
+    assert "api.spotinst.io" in json.dumps(entry)
+
+
 def test_the_summary_counts_the_server_certificate_of_pasted_openssl_output(tmp_path):
     """Pasted 'openssl s_client -showcerts' output holds the server's own certificate, which
     is skipped: the summary adds up to the total it names."""

@@ -153,6 +153,27 @@ def test_ca_checksum_changes_when_the_trusted_set_changes(helm_render, corp_root
     assert len(checksums) == 3
 
 
+def test_values_that_carry_the_old_checksums_still_roll_the_pods(helm_render, corp_root,
+                                                                 second_root, tmp_path):
+    """The release's values hold the checksums of the last CA and proxy (an 'ocean-proxy
+    values' file, or what the auto-update passed on): a new CA or proxy password must still
+    replace them, or the pods keep the old CA and the old password."""
+    old_ca, new_ca = (write(tmp_path, f"{n}.pem", c.pem) for n, c in (("a", corp_root),
+                                                                      ("b", second_root)))
+    old_url, new_url = "http://u:old-pw@proxy.corp:3128", "http://u:new-pw@proxy.corp:3128"
+    before = annotations(render(helm_render(*VENDOR_FLAGS), "--ca-file", old_ca,
+                                "--proxy-url", old_url).stdout)
+    carried = helm_render(*VENDOR_FLAGS, *(arg for key in (CA_ANNOTATION, PROXY_ANNOTATION)
+                                           for arg in ("--set-string",
+                                                       f"podAnnotations.{key}={before[key]}")))
+    assert all(annotations(carried)[k] == before[k] for k in (CA_ANNOTATION, PROXY_ANNOTATION))
+    after = annotations(render(carried, "--ca-file", new_ca, "--proxy-url", new_url).stdout)
+    fresh = annotations(render(helm_render(*VENDOR_FLAGS), "--ca-file", new_ca,
+                               "--proxy-url", new_url).stdout)
+    for key in (CA_ANNOTATION, PROXY_ANNOTATION):
+        assert after[key] == fresh[key] != before[key], key
+
+
 def test_proxy_checksum_ignores_no_proxy_order_and_duplicates(helm_render):
     manifests = helm_render(*PROXY_FLAGS)
     a = render(manifests, "--no-proxy", "b.corp,a.corp").stdout

@@ -49,21 +49,42 @@ RUNTIMES: dict[str, tuple[bool | str, bool | str, bool | str]] = {
     "critical-unknown-extension-intermediate": ("unhandled critical extension",
                                                 "unhandled critical extension",
                                                 "unhandled critical extension"),
+    # Go drops a root with a critical key identifier or AIA (RFC 5280: never critical)
+    "critical-subject-key-identifier": ("signed by unknown authority",
+                                        "signed by unknown authority",
+                                        "unhandled critical extension"),
+    "critical-authority-key-identifier": ("signed by unknown authority",
+                                          "signed by unknown authority",
+                                          "unhandled critical extension"),
+    "critical-authority-information-access": ("signed by unknown authority",
+                                              "signed by unknown authority",
+                                              "unhandled critical extension"),
+    "critical-crl-distribution-points": (True, True, True),
+    "critical-certificate-policies": (True, True, True),
+    # the policy extensions: Go 1.23 (helm 3) refuses them critical, later Go and OpenSSL not
+    "critical-policy-constraints": ("unhandled critical extension", True, True),
+    "critical-inhibit-any-policy": ("unhandled critical extension", True, True),
     # Go: a v3 issuer needs basicConstraints cA=true, even as the trust anchor
     "no-basic-constraints": ("signed by unknown authority", "signed by unknown authority",
                              True),
+    # a version 1 root has no extensions to state it is a CA: both take it as one
+    "version-1-root": (True, True, True),
     "basic-constraints-not-ca": ("signed by unknown authority", "signed by unknown authority",
                                  "invalid CA certificate"),
     # with the intermediate in the bundle Go anchors there; OpenSSL goes on to the root
     "path-length-exceeded": (True, True, "path length constraint exceeded"),
     "path-length-exceeded-served": ("too many intermediates", "too many intermediates",
                                     "path length constraint exceeded"),
+    # a limit of 0 intermediates, and none: at its limit, not over it
+    "path-length-zero-signs-the-server": (True, True, True),
     "key-usage-without-cert-sign": ("signed by unknown authority",
                                     "signed by unknown authority", "invalid CA certificate"),
     "name-constraints-violated": ("not authorized to sign for this name",
                                   "not authorized to sign for this name",
                                   "permitted subtree violation"),
     "dsa-key": ("signed by unknown authority", "handshake failure", True),
+    # Go knows the NIST curves only: it drops a root on the curve of Bitcoin keys
+    "ec-secp256k1": ("signed by unknown authority", "signed by unknown authority", True),
     "rsa-1024": (True, True, "CA certificate key too weak"),
     # Go 1.24 and later refuse RSA keys under 1024 bits
     "rsa-512": (True, "signed by unknown authority", "CA certificate key too weak"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .auto_update_emulation import run_auto_update
+from .auto_update_emulation import load_docs, run_auto_update
 from .conftest import FIXTURE_CHART, ocean_proxy, post_renderer
 from .test_auto_update import (
     MODES,
@@ -122,6 +122,32 @@ def test_a_new_ca_on_reused_values_is_no_lint_of_an_annotation_of_the_users(
     assert run.returncode == 0, run.stderr
     stored = cluster.values["podAnnotations"]["checksum/ca-bundle"]
     assert pod_annotations(run.text)["checksum/ca-bundle"] != stored
+
+
+def test_a_ca_rotated_between_two_auto_updates_keeps_the_pods_checksum(
+        helm, charts, image, updated, net_pki, tmp_path):  # noqa: F811
+    """The user rotates the CA with --reuse-values after an auto-update: the stored values
+    still hold the old CA's checksum, the values the next Job passes the new one. The next
+    auto-update must keep the new one, or it rolls the pods back to a checksum of a CA they
+    no longer trust, and the next rotation to that CA restarts nothing."""
+    cluster, proxy_url = updated
+    rendered = reused_values_render(helm, charts[NEXT], cluster.values, tmp_path)
+    new_ca = tmp_path / "new-ca.pem"
+    new_ca.write_bytes(net_pki.corp_root.pem + net_pki.proxy_ca.pem)
+    run = post_renderer(f"--proxy-url={proxy_url}", f"--ca-file={new_ca}", stdin=rendered)
+    assert run.returncode == 0, run.stderr
+    rotated = pod_annotations(run.text)["checksum/ca-bundle"]
+    assert cluster.values["podAnnotations"]["checksum/ca-bundle"] != rotated
+    cluster.apply_upgrade(load_docs(run.text), cluster.values, NEXT)  # --reuse-values
+
+    update = run_auto_update(cluster, helm=helm, charts=charts, version=NEXT, image=image,
+                             workdir=tmp_path / "second-auto-update")
+
+    assert update.upgraded, update.run.stderr
+    deployment = cluster.get("Deployment")
+    assert deployment is not None
+    assert deployment["spec"]["template"]["metadata"]["annotations"]["checksum/ca-bundle"] \
+        == rotated
 
 
 def test_an_annotation_of_the_users_own_is_still_a_lint(helm, tmp_path, net_pki):  # noqa: F811

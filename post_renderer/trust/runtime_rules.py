@@ -26,6 +26,7 @@ WEAK_HASHES = {"sha1": "SHA-1", "md5": "MD5"}
 _SUPPORTED_KEYS = frozenset({"RSA", "EC", "Ed25519", "DSA"})
 
 # The extensions both runtimes process, and so accept marked critical (by dotted OID).
+# Measured with helm 3 (Go 1.23), helm 4 and OpenSSL 3 (tests/test_runtime_verdicts.py).
 _UNDERSTOOD = frozenset({
     "2.5.29.15",  # key usage
     "2.5.29.19",  # basic constraints
@@ -33,18 +34,16 @@ _UNDERSTOOD = frozenset({
     "2.5.29.30",  # name constraints
     "2.5.29.37",  # extended key usage
     "2.5.29.32",  # certificate policies
+    "2.5.29.31",  # CRL distribution points
+})
+# Go drops a CA whose key identifiers or authority information access are marked critical
+# (RFC 5280 says they must not be), and Go 1.23 refuses the policy extensions below.
+_GO_CRITICAL = _UNDERSTOOD
+_OPENSSL_CRITICAL = _UNDERSTOOD | {
+    "2.16.840.1.113730.1.1",  # Netscape certificate type
     "2.5.29.36",  # policy constraints
     "2.5.29.33",  # policy mappings
     "2.5.29.54",  # inhibit any policy
-})
-_GO_CRITICAL = _UNDERSTOOD | {
-    "2.5.29.35",  # authority key identifier
-    "2.5.29.14",  # subject key identifier
-    "2.5.29.31",  # CRL distribution points
-    "1.3.6.1.5.5.7.1.1",  # authority information access
-}
-_OPENSSL_CRITICAL = _UNDERSTOOD | {
-    "2.16.840.1.113730.1.1",  # Netscape certificate type
 }
 
 

@@ -105,6 +105,27 @@ def test_the_basic_credentials_as_sent_to_the_proxy_are_hidden_too():
     assert "Ym9iOnMzY3JldEB4" not in stream.getvalue()
 
 
+def test_a_password_quoted_back_with_its_letters_recased_is_still_hidden():
+    """A proxy's error page may capitalise what it quotes ("S3cret-Horse" for
+    "s3cret-horse"): neither all upper nor all lower case, and still the password."""
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide(credentials_in(["--proxy-url=http://bob:s3cret-horse@proxy.corp:3128"]))
+    reporter.warning("the proxy answered: Unknown User Bob Or Password S3cret-Horse")
+    reporter.error(OceanProxyError("407: bad password s3CRET-hORSE"))
+    assert "horse" not in stream.getvalue().lower()
+
+
+def test_basic_credentials_whose_base64_has_a_plus_or_a_slash_are_hidden_as_sent():
+    """Base64 of some passwords holds '+' or '/', which the URL-safe form writes otherwise:
+    the form a proxy quotes back from Proxy-Authorization is the standard one."""
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide(credentials_in(["--proxy-url=http://bob:ok%3E%3E%3E@proxy.corp:3128"]))
+    reporter.error(OceanProxyError("407 for Proxy-Authorization: Basic Ym9iOm9rPj4+"))
+    assert "Ym9iOm9rPj4" not in stream.getvalue()
+
+
 def test_a_line_break_in_a_value_cannot_make_a_line_of_its_own():
     stream = io.StringIO()
     Reporter(stream).warning("NO_PROXY entry 'a\nocean-proxy: error: forged'")

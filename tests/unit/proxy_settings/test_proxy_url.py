@@ -50,6 +50,8 @@ def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
     ("", "is empty"),
     ("socks5://proxy.corp:1080", "uses the scheme 'socks5'"),
     ("http://proxy.corp:99999", "invalid port"),
+    ("http://proxy.corp:0", "invalid port"),  # no proxy listens there: every pod would fail
+    ("http://proxy.corp:65536", "invalid port"),
     ("http://proxy.corp:3128/path", "has a path"),
     ("http://-bad-.corp:3128", "invalid host name"),
     ("http://[fd00::1::2]:3128", "invalid IPv6"),
@@ -72,6 +74,11 @@ def test_unusable_urls_are_refused_naming_the_source_and_never_the_url(text, wor
     message = caught.value.message
     assert message.startswith("--proxy-url ") and words in message
     assert "s3cr" not in message + caught.value.hint
+
+
+@pytest.mark.parametrize("port", [1, 65535])
+def test_every_real_port_is_taken_as_written(port):
+    assert parse_proxy_url(f"http://proxy.corp:{port}").netloc == f"proxy.corp:{port}"
 
 
 def test_a_password_with_a_space_is_refused_with_a_hint_that_makes_it_work():

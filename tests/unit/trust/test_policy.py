@@ -34,6 +34,12 @@ def test_expired_ca_is_left_out_with_its_subject_and_date():
     assert "current CA certificate" in hint
 
 
+def test_an_expired_ca_is_not_also_said_to_expire_soon():
+    """One message for one problem: "expired on", never "expires ... in under 30 days" too."""
+    expired = certs.root("Old Corp CA", not_before=NOW - 90 * DAY, not_after=NOW - 2 * DAY)
+    assert verdict(expired).warnings == ()
+
+
 def test_not_yet_valid_ca_is_left_out_and_the_clock_is_suspected():
     future = certs.root("Future CA", not_before=NOW + 2 * DAY)
     result = verdict(future)

@@ -13,6 +13,7 @@ from ...chart_manifests import (
     CA_KEY,
     CA_SECRET,
     FULLNAME,
+    NO_VALUES_SHAPE,
     ca_secret,
     configmap,
     controller,
@@ -158,3 +159,35 @@ def test_one_kept_secret_is_named_in_the_singular_and_several_in_the_plural(corp
                   ca=[("corp.pem", corp_root.pem)], auto_update="keep")
     [line] = [n for n in two.notices if n.startswith("helm keeps")]
     assert line.startswith("helm keeps Secrets ") and line.endswith("' deletes them")
+
+
+# A metric exporter of another release reads the controller's ConfigMap: what the render takes
+# out of it is said, as a warning where that exporter loses a proxy it had.
+
+def said_about_the_configmap(data: bytes, **settings) -> tuple[list[str], list[str]]:
+    _, injection = injection_for(data, user_settings(**settings))
+    about = f"ConfigMap '{FULLNAME}' key 'proxy-url'"
+    return ([w for w in injection.warnings if about in w],
+            [n for n in injection.notices if about in n])
+
+
+def test_a_password_taken_out_of_a_configmap_other_releases_read_is_a_warning():
+    """Chart values that cannot carry the proxy: the ConfigMap keeps the URL without its
+    password, and an exporter that read it gets 407 until its release is post-rendered."""
+    data = release(controller(chart_version=NO_VALUES_SHAPE),
+                   configmap(proxy_url="http://alice:s3cret@proxy.corp:3128"))
+    warnings, notices = said_about_the_configmap(data)
+    assert len(warnings) == 1 and "without its credentials" in warnings[0] \
+        and "407" in warnings[0]
+    assert notices == []
+
+
+@pytest.mark.parametrize("url, warned", [("http://alice:s3cret@proxy.corp:3128", True),
+                                         (CHART_PROXY, False)])
+def test_a_blanked_configmap_key_is_a_warning_only_where_it_held_a_password(url, warned):
+    """Blank, as the chart's values leave it: an exporter that read a URL with a password
+    now goes without the proxy (a warning); one without a password is only told (a notice)."""
+    warnings, notices = said_about_the_configmap(release(controller(), configmap(proxy_url=url)))
+    [said] = warnings if warned else notices
+    assert "is now blank" in said
+    assert (warnings if not warned else notices) == []
