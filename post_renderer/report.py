@@ -85,22 +85,25 @@ class Reporter:
                 continue
 
 
-# A command the messages tell the user to run ('ocean-proxy discover-ca' finds it, run
-# 'ocean-proxy verify --help'), quoted: under helm's plugins no 'ocean-proxy' is on PATH (Helm 4
-# puts none there), so the user runs it as 'helm ocean-proxy ...'.
-_COMMAND_MENTION = (r"'ocean-proxy(?P<post_renderer>-post-renderer(?= --help'| --version'))?"
-                    r"(?= (?:render|check-bundle|discover-ca|verify|values|--help|--version)\b)")
+# A command the messages tell the user to run, quoted or piped into ('ocean-proxy discover-ca'
+# finds it, run 'ocean-proxy verify --help', '... | ocean-proxy check-bundle -'): under helm's
+# plugins no 'ocean-proxy' is on PATH (Helm 4 puts none there), so the user runs it as
+# 'helm ocean-proxy ...'. The post-renderer's own help is the render command's.
+_COMMAND_MENTION = (r"(?:(?<=')|(?<=\| ))ocean-proxy"
+                    r"(?P<post_renderer>-post-renderer(?= (?:--help|-h|--version)'))?"
+                    r"(?= (?:render|check-bundle|discover-ca|verify|values|--help|-h|--version)"
+                    r"(?:'|\s))")
 
 
 def _as_run(line: str, command: str) -> str:
-    """``line`` with each command it tells the user to run spelled as ``command`` runs it (the
-    post-renderer's own --help is the render command's)."""
-    if "'ocean-proxy" not in line:
+    """``line`` with each command it tells the user to run spelled as ``command`` runs it."""
+    if "ocean-proxy" not in line:
         return line
 
     def spelt(match: re.Match[str]) -> str:
-        own_help = match.group("post_renderer") and line.startswith(" --help", match.end())
-        return f"'{command} render" if own_help else f"'{command}"
+        own_help = match.group("post_renderer") and not line.startswith(" --version",
+                                                                        match.end())
+        return f"{command} render" if own_help else command
 
     return re.sub(_COMMAND_MENTION, spelt, line)
 

@@ -38,10 +38,9 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
     except ValueError:  # a NUL or an unpaired surrogate (from a config file): no file has it
         raise ConfigError(f"{what} {name} is not a file name a system can hold (a NUL or an "
                           "unpaired surrogate in it)", hint="check the path") from None
-    if len(data) > limit:
+    if too_large_hint is not None and len(data) > limit:
         size = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit} bytes"
-        raise ConfigError(f"{what} {name} is larger than {size}",
-                          hint=too_large_hint or MISSING_HINT)
+        raise ConfigError(f"{what} {name} is larger than {size}", hint=too_large_hint)
     return data
 
 

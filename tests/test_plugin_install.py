@@ -179,7 +179,7 @@ class UsedLikeAUser:
         assert run.returncode == 2 and not run.text
         ok(_follow_the_hint(installed, run))
 
-    @pytest.mark.parametrize("mistake", ["--proxy-ur=http://127.0.0.1:9", "--version"])
+    @pytest.mark.parametrize("mistake", ["--proxy-ur=http://127.0.0.1:9", "--version", "-h"])
     def test_a_hint_of_the_post_renderer_works_when_followed(self, installed: Installed,
                                                              mistake: str) -> None:
         """On Helm 4 the post-renderer runs as a plugin, not from PATH: its hint names a command

@@ -9,9 +9,9 @@
   in ``extraEnv``): every container gets the first, the chart's, and the other is removed;
   Kubernetes would have given the controller the last of the two.
 - A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``), volume
-  (``ocean-proxy-ca``) or mount (at ``/etc/ocean-proxy/ca``, ``/etc/ssl/certs/<hash>.0``) of
-  the user's own that ocean-proxy would overwrite (not a checksum, as its own from an earlier
-  run are).
+  (``ocean-proxy-ca``, ``ocean-proxy-ca-bundle``) or mount (at ``/etc/ocean-proxy/ca``,
+  ``/etc/ssl/certs/<hash>.0``) of the user's own that ocean-proxy would overwrite (not a
+  checksum, as its own from an earlier run are).
 
     ocean-proxy: warning: Deployment/x: pod annotation 'checksum/proxy' is set by the chart
     values, and ocean-proxy overwrites it with its own checksum

@@ -132,3 +132,48 @@ def test_a_proxy_that_quotes_the_basic_credentials_back_does_not_get_them_printe
     assert code == 1 and out == b""
     assert b"407" in err and b"rejected the credentials of user" in err
     assert token.encode() not in err and secret not in err
+
+
+# Run as Helm 4's post-renderer plugin, no 'ocean-proxy' is on PATH: every command a hint
+# names must be one the user can run, 'helm ocean-proxy ...'.
+
+@pytest.fixture
+def as_helm_4s_post_renderer(monkeypatch):
+    monkeypatch.setenv("HELM_PLUGIN_NAME", "ocean-proxy-post-renderer")
+    monkeypatch.setattr("post_renderer.helm_stderr.helm_reads_stdout", lambda: True)
+
+
+def hint_of(code: int, err: bytes) -> str:
+    [hint] = [line for line in err.decode().splitlines() if line.startswith("ocean-proxy: hint:")]
+    assert code == 2, err
+    return hint
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help", "--version"])
+def test_under_helm_the_text_flags_hint_names_a_command_the_plugins_have(
+        flag, as_helm_4s_post_renderer, capsysbinary):
+    code = cli.main([flag], build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    hint = hint_of(code, err)
+    assert "'ocean-proxy" not in hint
+    assert (f"'helm ocean-proxy {flag}'" if flag == "--version"
+            else f"'helm ocean-proxy render {flag}'") in hint
+
+
+def test_under_helm_the_plan_hint_pipes_into_a_command_the_plugins_have(
+        as_helm_4s_post_renderer, capsysbinary):
+    code = cli.main(["--plan"], build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    assert "| helm ocean-proxy render --plan'" in hint_of(code, err)
+
+
+def test_under_the_command_plugin_a_closed_stdin_hint_pipes_into_helm_ocean_proxy(
+        monkeypatch, capsysbinary):
+    monkeypatch.setenv("HELM_PLUGIN_NAME", "ocean-proxy")
+    monkeypatch.setattr("sys.stdin", None)
+    code = cli.main(["check-bundle", "-"])
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    assert "| helm ocean-proxy check-bundle -'" in hint_of(code, err)

@@ -6,7 +6,8 @@ post-renderer. Written as values, the injection is rendered by the chart itself:
     spotinst: {proxyUrl: ""}          # the chart's HTTPS_PROXY and NO_PROXY step aside
     caBundleSecret: {create: true, name: <fullname>-ca-bundle, key: ..., data: <validated>}
     extraEnv: [https_proxy, HTTP_PROXY, http_proxy, NO_PROXY, no_proxy, SSL_CERT_DIR]
-    extraVolumes: [ocean-proxy-ca: Secret <fullname>-ocean-proxy-ca]
+    extraVolumes: [ocean-proxy-ca: Secret <fullname>-ocean-proxy-ca,
+                   ocean-proxy-ca-bundle: the same Secret, its bundle key alone]
     extraVolumeMounts: [/etc/ocean-proxy/ca, /etc/ssl/certs/<hash>.0 ...]
     logShipping: {extraEnv: [...], extraVolumeMounts: [...]}   # since chart 0.1.53
     podAnnotations: {checksum/ca-bundle: ..., checksum/proxy: ...}
