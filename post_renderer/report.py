@@ -97,7 +97,7 @@ _COMMAND_MENTION = (r"(?:(?<=')|(?<=\| ))ocean-proxy"
 
 def _as_run(line: str, command: str) -> str:
     """``line`` with each command it tells the user to run spelled as ``command`` runs it."""
-    if "ocean-proxy" not in line:
+    if "'ocean-proxy" not in line and "| ocean-proxy" not in line:  # every line has "ocean-proxy:"
         return line
 
     def spelt(match: re.Match[str]) -> str:
