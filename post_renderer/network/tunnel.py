@@ -39,9 +39,10 @@ from post_renderer.network.settings import NetworkSettings
 _AddressInfo: TypeAlias = tuple[socket.AddressFamily, socket.SocketKind, int, str,
                                 tuple[str | int | bytes, ...]]
 # The flag wins over the variable: the hint says to drop the flag, which ps shows to everyone.
+_ENCODED = "percent-encode '@', ':', '/', '%' and spaces in them"
 _AUTH_HINT = ("give the URL with the proxy's user and password, http://user:password@host:port "
-              "(percent-encode @ / % and spaces in them), by OCEAN_PROXY_URL or the --config "
-              "file instead of --proxy-url, which 'ps' shows to every user")
+              f"({_ENCODED}), by OCEAN_PROXY_URL or the --config file instead of --proxy-url, "
+              "which 'ps' shows to every user")
 
 
 class Tunnel:
@@ -270,8 +271,7 @@ def _auth_error(head: ResponseHead, settings: NetworkSettings) -> ProxyAuthError
         f"the proxy {proxy.netloc} rejected the credentials of user "
         f"'{one_line(proxy.shown_user, 40)}' "
         f"({head.status_text})",
-        hint="check the user and the password in the proxy URL; percent-encode @ : / and % "
-             "in them",
+        hint=f"check the user and the password in the proxy URL; {_ENCODED}",
     )
 
 
