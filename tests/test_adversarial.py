@@ -697,3 +697,11 @@ def test_a_config_file_larger_than_a_mib_is_refused_not_read_cut_short(tmp_path)
     outcome = post_render(CONTROLLER.encode(), "--config", config, tmp_path=tmp_path)
     outcome.assert_refused(f"config file {config} is larger than 1 MiB")
     assert "S3cr3t-Pa55" not in outcome.stderr
+
+
+def test_a_config_file_with_a_variable_in_its_proxy_url_says_nothing_expands_it(tmp_path):
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("proxyUrl: ${PROXY_URL}\n")
+    outcome = post_render(CONTROLLER.encode(), "--config", config, tmp_path=tmp_path)
+    outcome.assert_refused(f"config file {config}")
+    assert "ocean-proxy: hint: a '$NAME' in it is not expanded here" in outcome.stderr

@@ -114,6 +114,22 @@ def percent_decoded(text: str) -> str:
 
 def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
     """Parse and check a proxy URL; errors name the source but never echo the URL itself."""
+    try:
+        return _parsed(text, source)
+    except ProxyUrlError as error:
+        # '${PROXY_URL}' from a config file, '$URL' in single quotes (a password may hold '$')
+        if re.search(_VARIABLE, text.rpartition("@")[2]):
+            error.hint = ("a '$NAME' in it is not expanded here: nothing expands variables in "
+                          "a config file or chart values, nor does a shell within single "
+                          "quotes; write the URL itself")
+        raise
+
+
+# A shell variable reference, looked for only in a URL that is refused
+_VARIABLE = r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)"
+
+
+def _parsed(text: str, source: str) -> ProxyUrl:
     value = text.strip()
     if not value:
         raise ProxyUrlError(f"{source} is empty", hint=_HINT)

@@ -88,3 +88,20 @@ def test_a_password_with_a_space_is_refused_with_a_hint_that_makes_it_work():
     followed = parse_proxy_url("http://alice:correct%20horse@proxy.corp:3128")
     assert followed.basic_credentials() == ("alice", "correct horse")
     assert followed.for_fluent_bit == "http://alice:correct horse@proxy.corp:3128"
+
+
+@pytest.mark.parametrize("text", ["${PROXY_URL}", "$PROXY_URL", "http://${PROXY_HOST}:3128",
+                                  "http://svc:pw@$HOST:3128"])
+def test_a_variable_nothing_expanded_is_named_as_such(text):
+    """A config file or chart values are not a shell: '${PROXY_URL}' stays as written."""
+    with pytest.raises(ProxyUrlError) as caught:
+        parse_proxy_url(text, source="config file c.yaml")
+    assert caught.value.hint.startswith("a '$NAME' in it is not expanded here")
+    assert text not in caught.value.message
+
+
+def test_a_dollar_in_the_password_is_a_password_not_a_variable():
+    assert parse_proxy_url("http://svc:pa$$Word@proxy.corp:3128").password == "pa$$Word"
+    with pytest.raises(ProxyUrlError) as caught:  # refused for its port, and told so
+        parse_proxy_url("http://svc:pa$Word@proxy.corp:99999")
+    assert "not expanded" not in caught.value.hint
