@@ -87,7 +87,7 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
     ) or Setting("inject", "default")
     _check_policy(policy)
     return UserSettings(
-        proxy_url=_parsed_proxy(proxy),
+        proxy_url=_parsed_proxy(proxy, config_source),
         ca_files=_read_ca_files(ca_files, config_source, config_file(flags, environ)),
         no_proxy=no_proxy and Setting(parse_no_proxy(no_proxy.value, no_proxy.source),
                                       no_proxy.source),
@@ -115,7 +115,7 @@ def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str
     config, config_dir, config_source = _config_of(flags, environ, warn)
     if config_source:
         _check_config(config, config_dir, config_source)
-    proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source))
+    proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source), config_source)
     paths = _ca_files_source(flags, environ, config, config_dir, config_source)
     read = _read_ca_files(paths, config_source, config_file(flags, environ)) if ca_files else None
     return NetworkUserSettings(proxy, read, paths)
@@ -220,8 +220,12 @@ def _ca_files_source(flags: "argparse.Namespace", environ: Mapping[str, str],
     )
 
 
-def _parsed_proxy(proxy: Setting | None) -> Setting | None:
-    return proxy and Setting(parse_proxy_url(proxy.value, source=proxy.source), proxy.source)
+def _parsed_proxy(proxy: Setting | None, config_source: str) -> Setting | None:
+    """Its errors name the config file's key: 'config file x.yaml: proxyUrl is empty'."""
+    if proxy is None:
+        return None
+    named = f"{config_source}: proxyUrl" if proxy.source == config_source else proxy.source
+    return Setting(parse_proxy_url(proxy.value, source=named), proxy.source)
 
 
 def _read_ca_files(ca_files: Setting | None, config_source: str, config: str | None

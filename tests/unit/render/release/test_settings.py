@@ -130,6 +130,14 @@ def test_a_bad_proxy_url_is_refused_without_echoing_it():
     assert "s3cret" not in caught.value.message and "--proxy-url" in caught.value.message
 
 
+def test_a_bad_proxy_url_of_the_config_file_names_the_key_not_the_file_alone(config):
+    """'config file x.yaml is empty' said the file was, of a blank proxyUrl."""
+    path = config('proxyUrl: "  "\ncaFiles: [ca.pem]\n')
+    with pytest.raises(ProxyUrlError) as caught:
+        read_settings(flags(config=path), {})
+    assert caught.value.message == f"config file {path}: proxyUrl is empty"
+
+
 @pytest.mark.parametrize("given", ["", "  "])
 def test_an_empty_proxy_url_flag_is_refused_not_taken_for_the_charts(given):
     """'--proxy-url=$PROXY' with PROXY unset; an empty OCEAN_PROXY_URL stays unset."""
