@@ -11,9 +11,11 @@ Emulated, as the kubelet does it:
   variables (``KUBERNETES_SERVICE_HOST``...) come last unless the container set them.
 - What the runtime adds: ``PATH`` (the image's), ``HOSTNAME`` (the pod's name) and ``HOME``.
 - Secret volumes: the files of each ``volumeMount`` of a ``secret`` volume (``items``,
-  ``optional``, ``subPath``) in the kubelet's atomic-writer layout: a timestamped directory,
-  a ``..data`` link to it, and one link per key (Go's CA-directory reader skips only links
-  that stay inside the directory, so the layout matters). Each file has its item's
+  ``optional``, ``subPath``; a subPath the volume lacks is an empty directory, as the kubelet
+  makes it, listed in ``ContainerView.empty_directories``) in the kubelet's atomic-writer
+  layout: a timestamped directory, a ``..data`` link to it, and one link per key (Go's
+  CA-directory reader skips only links that stay inside the directory, so the layout
+  matters). Each file has its item's
   ``mode``, else the volume's ``defaultMode``, else 0644, as the kubelet sets them.
 
 Not emulated: other volume types (ConfigMaps, emptyDirs) are left out, and refused if they
@@ -65,6 +67,9 @@ class SecretMount:
     files: Mapping[str, bytes]  # path inside the volume -> content
     sub_path: str | None = None
     modes: Mapping[str, int] = field(default_factory=dict)  # path -> mode, when not 0644
+    # a subPath the volume lacks: the kubelet makes it an empty directory, and the container
+    # starts with that directory where the file was meant to be (kubernetes#126186)
+    sub_path_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,11 @@ class ContainerView:
     name: str
     env: dict[str, str]
     secret_mounts: tuple[SecretMount, ...] = field(default=())
+
+    @property
+    def empty_directories(self) -> list[str]:
+        """Mount paths that got an empty directory instead of the file their subPath names."""
+        return [m.mount_path for m in self.secret_mounts if m.sub_path_missing]
 
 
 def expand(value: str, defined: Mapping[str, str]) -> str:
@@ -200,11 +210,9 @@ def _secret_mount(mount: dict[str, Any], volume: dict[str, Any] | None,
     files = _secret_files(volume["secret"], manifests)
     modes = _secret_modes(volume["secret"], files)
     sub_path = mount.get("subPath") or None
-    if sub_path is not None and not any(p == sub_path or p.startswith(sub_path + "/")
-                                        for p in files):
-        raise ContainerCannotStart(f"subPath {sub_path!r} is not in Secret volume "
-                                   f"{mount['name']!r}")
-    return SecretMount(mount["mountPath"], mount["name"], files, sub_path, modes)
+    missing = sub_path is not None and not any(p == sub_path or p.startswith(sub_path + "/")
+                                               for p in files)
+    return SecretMount(mount["mountPath"], mount["name"], files, sub_path, modes, missing)
 
 
 def _secret_modes(source: dict[str, Any], files: Mapping[str, bytes]) -> dict[str, int]:

@@ -147,6 +147,8 @@ def _secret_mount(mount: SecretMount, volume: Path) -> list[str]:
     if not mount.mount_path.startswith(WRITABLE + "/"):
         raise NotEmulated(f"{mount.mount_path}: mount points are only made under {WRITABLE}")
     source = volume / mount.sub_path if mount.sub_path else volume
+    if mount.sub_path_missing:  # the kubelet makes it an empty directory, and mounts that
+        source.mkdir(parents=True, exist_ok=True)
     # the kubelet mounts what a subPath resolves to: the file itself, not the link to it
     source = source.resolve()
     target = shlex.quote(mount.mount_path)

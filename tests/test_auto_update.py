@@ -156,6 +156,8 @@ def first(env: dict[str, str], *names: str) -> str | None:
 def trust_files(view: ContainerView) -> dict[str, bytes]:
     files = {}
     for mount in view.secret_mounts:
+        if mount.sub_path_missing:  # an empty directory: no file of trust
+            continue
         if mount.sub_path:
             files[mount.mount_path] = mount.files[mount.sub_path]
         else:
@@ -184,9 +186,13 @@ def pod(cluster: Cluster) -> dict[str, Any]:
 
 
 def views(cluster: Cluster) -> dict[str, ContainerView]:
-    """Raises ContainerCannotStart when a Secret or ConfigMap a container needs is gone."""
-    return {name: container_view(cluster.docs(), pod(cluster), name, namespace=NAMESPACE)
-            for name in (CONTROLLER, LOG_SHIPPER)}
+    """Raises ContainerCannotStart when a Secret or ConfigMap a container needs is gone; a
+    file mounted by name that the Secret lacks (an empty directory there) fails too."""
+    found = {name: container_view(cluster.docs(), pod(cluster), name, namespace=NAMESPACE)
+             for name in (CONTROLLER, LOG_SHIPPER)}
+    for name, view in found.items():
+        assert view.empty_directories == [], (name, view.empty_directories)
+    return found
 
 
 def assert_injected(cluster: Cluster, proxy_url: str, ca_pem: bytes) -> None:

@@ -94,16 +94,19 @@ def test_env_from_comes_first_and_env_wins():
     assert (env["A"], env["B"]) == ("from-env", "b")
 
 
-def test_secret_volume_items_pick_keys_and_a_subpath_must_exist():
+def test_secret_volume_items_pick_keys_and_a_missing_subpath_is_an_empty_directory():
     docs = [secret("s", a=b"A", b=b"B")]
     volume = {"name": "v", "secret": {"secretName": "s", "items": [{"key": "a", "path": "x/a"}]}}
     view = container_view(docs, pod(mounts=({"name": "v", "mountPath": "/etc/v"},),
                                     volumes=(volume,)), "app", namespace="ns")
 
     assert dict(view.secret_mounts[0].files) == {"x/a": b"A"}
-    with pytest.raises(ContainerCannotStart, match="subPath 'b'"):
-        container_view(docs, pod(mounts=({"name": "v", "mountPath": "/etc/b", "subPath": "b"},),
-                                 volumes=(volume,)), "app", namespace="ns")
+    # the container starts, with an empty directory where the file was meant to be
+    missing = container_view(docs, pod(mounts=({"name": "v", "mountPath": "/etc/b",
+                                                "subPath": "b"},), volumes=(volume,)),
+                             "app", namespace="ns")
+    assert missing.empty_directories == ["/etc/b"]
+    assert view.empty_directories == []
 
 
 def test_other_volumes_under_etc_are_refused_elsewhere_left_out():

@@ -68,6 +68,18 @@ def test_secret_volume_has_the_kubelets_layout_and_a_subpath_mounts_one_file(tmp
     assert run.stdout.decode().endswith("not-a-link\nread-only\n")
 
 
+def test_a_subpath_the_secret_lacks_is_an_empty_directory_as_the_kubelet_makes_it(tmp_path):
+    gone = SecretMount("/etc/ssl/certs/0badc0de.0", "ca", {"bundle.pem": CORP.pem},
+                       sub_path="0badc0de.0", sub_path_missing=True)
+    view = ContainerView("app", VIEW.env, (VIEW.secret_mounts[0], gone))
+
+    run = sandbox(view, "test -d /etc/ssl/certs/0badc0de.0 && ls -A /etc/ssl/certs/0badc0de.0 "
+                        "&& echo empty", tmp_path)
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode() == "empty\n"
+
+
 def test_mounts_stay_in_the_sandbox(tmp_path):
     before = sorted(Path("/etc/ssl/certs").iterdir())
 
