@@ -211,17 +211,21 @@ def test_alias_bomb_in_the_env_list_itself_is_injected_without_being_expanded(tm
     assert len(output) < 4 * len(manifests)
 
 
-@pytest.mark.timeout(120)
-def test_alias_bomb_in_the_embedded_auto_update_job_is_injected_without_being_expanded(
-        tmp_path):
-    job = """apiVersion: batch/v1
+# The embedded auto-update Job, down to its pod spec's keys
+JOB_HEAD = """apiVersion: batch/v1
 kind: Job
 metadata:
   name: auto-update
 spec:
   template:
     spec:
-      containers:
+"""
+
+
+@pytest.mark.timeout(120)
+def test_alias_bomb_in_the_embedded_auto_update_job_is_injected_without_being_expanded(
+        tmp_path):
+    job = JOB_HEAD + """      containers:
         - name: auto-update
           image: spotinst/auto-update:1
           args:
@@ -235,14 +239,7 @@ spec:
 def test_auto_update_job_containers_sharing_one_env_list_each_get_the_proxy_once(tmp_path):
     """The embedded Job's containers may share one env list by alias, as the controller's
     may: each gets each proxy variable once, and a second run changes nothing."""
-    job = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: auto-update
-spec:
-  template:
-    spec:
-      initContainers:
+    job = JOB_HEAD + """      initContainers:
         - name: prepare
           image: spotinst/auto-update:1
           env: &common
