@@ -4,7 +4,11 @@ A new Secret takes the namespace and labels of the workload it serves, so it bel
 the release like the chart's own objects. A Secret applied outside the release (``ocean-proxy
 values --secrets``) also carries helm's ownership metadata, so that a later upgrade whose
 manifest has it (the post-renderer's) adopts it instead of failing with "exists and cannot be
-imported into the current release".
+imported into the current release". It also tells Argo CD to leave it alone: with label
+tracking, a Secret labelled ``app.kubernetes.io/instance: <release>`` counts as the
+application's own, and a Secret the application once rendered stays tracked; either was
+pruned (``helm.sh/resource-policy: keep`` does not stop an Argo CD prune) and the pods that
+read it could not start.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ KEEP = {"helm.sh/resource-policy": "keep"}
 MANAGED_BY = {"app.kubernetes.io/managed-by": "Helm"}
 RELEASE_NAME = "meta.helm.sh/release-name"
 RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
+# not pruned, and no OutOfSync for being live and not rendered
+LEFT_TO_THE_USER = {"argocd.argoproj.io/sync-options": "Prune=false",
+                    "argocd.argoproj.io/compare-options": "IgnoreExtraneous"}
 
 
 def secret_changes(
@@ -84,12 +91,13 @@ def new_secret(name: str, data: dict[str, str], owner: Resource | None,
 def owned_by_release(secret: dict[str, YamlNode], release: str, namespace: str
                      ) -> dict[str, YamlNode]:
     """``secret`` in ``namespace``, with the label and annotations helm checks before it
-    adopts an existing object into ``release``."""
+    adopts an existing object into ``release``, and those that keep Argo CD from pruning it."""
     metadata = secret["metadata"]
     assert isinstance(metadata, dict)  # made by new_secret
     labels, annotations = metadata.get("labels"), metadata.get("annotations")
     owned = {"name": metadata["name"], "namespace": namespace,
              "labels": {**(labels if isinstance(labels, dict) else {}), **MANAGED_BY},
              "annotations": {**(annotations if isinstance(annotations, dict) else {}),
-                             RELEASE_NAME: release, RELEASE_NAMESPACE: namespace}}
+                             RELEASE_NAME: release, RELEASE_NAMESPACE: namespace,
+                             **LEFT_TO_THE_USER}}
     return {**secret, "metadata": owned}
