@@ -23,7 +23,7 @@ from .argocd_sync import ArgoApp
 from .helm_users import POST_RENDERER, HelmUser, HelmUsers
 from .release import PROXY_PASSWORD, PROXY_URL, ControllerRelease, generation, ok, vendor_flags
 from .server import ApiServer
-from .stored import Stored, leaks
+from .stored import Stored, leaks, pod_problems
 from .test_values_route import my_values, shape
 
 TRACKING = ("label", "annotation")
@@ -183,3 +183,25 @@ def test_moving_from_the_plugin_to_a_helm_source_under_argo_cd_keeps_the_pods(
     assert set(pruned) & set(written) == set()
     controller.check()
     assert shape(controller.template()) == shape(before)
+
+
+@pytest.mark.parametrize("tracking", TRACKING)
+def test_argo_cd_pruning_what_the_plugin_no_longer_renders_breaks_no_pod(
+        helm_users: HelmUsers, controller, cas, tracking):
+    """Under helm, the kept Secrets outlive the revision that stops rendering them; an Argo CD
+    sync prunes them at once: every pod template it leaves must still find what it reads."""
+    user = helm_users.get("helm4")
+    app = ArgoApp(controller.api, controller.name, controller.namespace, tracking)
+    ca = ["--set", "caBundleSecret.create=true", "--set-file", f"caBundleSecret.data={cas[0]}"]
+    account = ["--set", "spotinst.account=act-123", "--set", "spotinst.clusterIdentifier=c-1",
+               "--set", "spotinst.token=TOKEN", "--set", "metrics-server.apiService.create=false"]
+    steps = {"proxy and CA": [*ca, "--set", f"spotinst.proxyUrl={PROXY_URL}"],
+             "proxy alone": ["--set", f"spotinst.proxyUrl={PROXY_URL}"],
+             "CA alone": ca, "neither": []}
+    every = []
+    for step, flags in steps.items():
+        pruned = app.sync(render(user, controller, *account, *flags))
+        problems = pod_problems(controller.stored())
+        assert problems == [], f"{step}, after pruning {pruned}: {problems}"
+        every += pruned
+    assert f"Secret/{controller.fullname}-ocean-proxy-ca" in every  # pruned, not kept
