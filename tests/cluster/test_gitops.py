@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
+from ..agent_charts import EXPORTER_CHART, exporter_beside_controller
 from ..conftest import FIXTURE_CHART, Run, ocean_proxy
 from .argocd_sync import ArgoApp
 from .helm_users import POST_RENDERER, HelmUser, HelmUsers
@@ -189,7 +190,7 @@ def test_moving_from_the_plugin_to_a_helm_source_under_argo_cd_keeps_the_pods(
 def test_argo_cd_pruning_what_the_plugin_no_longer_renders_breaks_no_pod(
         helm_users: HelmUsers, controller, cas, tracking):
     """Under helm, the kept Secrets outlive the revision that stops rendering them; an Argo CD
-    sync prunes them at once: every pod template it leaves must still find what it reads."""
+    sync must leave them too, and every pod template must still find what it reads."""
     user = helm_users.get("helm4")
     app = ArgoApp(controller.api, controller.name, controller.namespace, tracking)
     ca = ["--set", "caBundleSecret.create=true", "--set-file", f"caBundleSecret.data={cas[0]}"]
@@ -204,4 +205,29 @@ def test_argo_cd_pruning_what_the_plugin_no_longer_renders_breaks_no_pod(
         problems = pod_problems(controller.stored())
         assert problems == [], f"{step}, after pruning {pruned}: {problems}"
         every += pruned
-    assert f"Secret/{controller.fullname}-ocean-proxy-ca" in every  # pruned, not kept
+    kept = {f"Secret/{controller.fullname}{suffix}"
+            for suffix in ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values")}
+    assert kept & set(every) == set()  # as helm keeps them
+    assert app.extraneous(render(user, controller, *account)) == []  # and no OutOfSync
+
+
+def test_the_controllers_application_leaving_the_plugin_leaves_the_exporter_able_to_start(
+        helm_users: HelmUsers, controller, cas):
+    """A post-rendered metric exporter of another application reads its proxy from Secret
+    <fullname>-ocean-proxy: Argo CD pruned it once the controller's application stopped
+    rendering it, and the exporter's pod could not start."""
+    user = helm_users.get("helm4")
+    apps = {name: ArgoApp(controller.api, name, controller.namespace)
+            for name in (controller.name, f"{controller.name}-exporter")}
+    apps[controller.name].sync(render(user, controller, *controller.flags))
+    exporter = ok(user.helm("template", f"{controller.name}-exporter", EXPORTER_CHART,
+                            "--namespace", controller.namespace,
+                            *exporter_beside_controller(controller.fullname),
+                            *POST_RENDERER)).stdout
+    apps[f"{controller.name}-exporter"].sync(exporter)
+    controller.check()
+
+    pruned = apps[controller.name].sync(render(user, controller, *controller.flags,
+                                               post_render=False))
+
+    assert pod_problems(controller.stored()) == [], pruned
