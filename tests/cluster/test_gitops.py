@@ -142,6 +142,9 @@ def values_route_render(user: HelmUser, controller: ControllerRelease, mine: Pat
     secrets, values = workdir / "ocean-proxy-secrets.yaml", workdir / "ocean-proxy-values.yaml"
     values.write_bytes(ok(ocean_proxy("values", "--values", mine, "--secrets", secrets,
                                       stdin=plain)).stdout)
+    # the values file goes to git, or into a HelmRelease's spec, in plain sight
+    shown = values.read_text()
+    assert PROXY_PASSWORD not in shown and quote(PROXY_PASSWORD, safe="") not in shown
     controller.api.kubectl("apply", "--namespace", controller.namespace, "-f", str(secrets))
     written = [f"Secret/{doc['metadata']['name']}"
                for doc in yaml.safe_load_all(secrets.read_text()) if doc]
