@@ -457,7 +457,9 @@ def test_the_secrets_carry_helms_ownership_of_the_release_and_keep(helm3, net_pk
         assert secret["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "Helm"
         assert secret["metadata"]["annotations"] == {
             "helm.sh/resource-policy": "keep", "meta.helm.sh/release-name": RELEASE,
-            "meta.helm.sh/release-namespace": NAMESPACE}
+            "meta.helm.sh/release-namespace": NAMESPACE,
+            "argocd.argoproj.io/sync-options": "Prune=false",
+            "argocd.argoproj.io/compare-options": "IgnoreExtraneous"}
         assert other["metadata"]["namespace"] == "spot"
         assert other["metadata"]["annotations"]["meta.helm.sh/release-name"] == "ocean"
 

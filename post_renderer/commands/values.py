@@ -17,7 +17,8 @@ They carry helm's ownership metadata for the release (its name from the
 ``app.kubernetes.io/instance`` label, its namespace from the manifests, or
 ``--release``/``--namespace``) and
 ``helm.sh/resource-policy: keep``: a later upgrade through the post-renderer, whose manifest
-has them, adopts them, and one back to the values route leaves them in place.
+has them, adopts them, and one back to the values route leaves them in place; and Argo CD's
+``Prune=false`` and ``IgnoreExtraneous``, so that an Argo CD application does not prune them.
 """
 
 import io

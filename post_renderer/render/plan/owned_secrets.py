@@ -4,7 +4,11 @@ A new Secret takes the namespace and labels of the workload it serves, so it bel
 the release like the chart's own objects. A Secret applied outside the release (``ocean-proxy
 values --secrets``) also carries helm's ownership metadata, so that a later upgrade whose
 manifest has it (the post-renderer's) adopts it instead of failing with "exists and cannot be
-imported into the current release".
+imported into the current release". A kept Secret also tells Argo CD to leave it in place
+as helm does: Argo CD reads ``helm.sh/resource-policy: keep`` only as "keep when the
+application is deleted", and pruned a kept Secret as soon as it was no longer rendered (or,
+with label tracking, one applied beside the application), while the pods of the values
+route, or a metric exporter of another release, still read it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ KEEP = {"helm.sh/resource-policy": "keep"}
 MANAGED_BY = {"app.kubernetes.io/managed-by": "Helm"}
 RELEASE_NAME = "meta.helm.sh/release-name"
 RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
+# keep, as Argo CD reads it: not pruned, and no OutOfSync for being live and not rendered
+ARGO_CD_KEEP = {"argocd.argoproj.io/sync-options": "Prune=false",
+                    "argocd.argoproj.io/compare-options": "IgnoreExtraneous"}
 
 
 def secret_changes(
@@ -76,7 +83,7 @@ def new_secret(name: str, data: dict[str, str], owner: Resource | None,
         if isinstance(labels, dict):
             metadata["labels"] = {str(k): str(v) for k, v in labels.items()}
     if keep:
-        metadata["annotations"] = dict(KEEP)
+        metadata["annotations"] = {**KEEP, **ARGO_CD_KEEP}
     return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque",
             "data": data}
 
