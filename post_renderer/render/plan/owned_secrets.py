@@ -25,7 +25,7 @@ RELEASE_NAME = "meta.helm.sh/release-name"
 RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
 # keep, as Argo CD reads it: not pruned, and no OutOfSync for being live and not rendered
 ARGO_CD_KEEP = {"argocd.argoproj.io/sync-options": "Prune=false",
-                    "argocd.argoproj.io/compare-options": "IgnoreExtraneous"}
+                "argocd.argoproj.io/compare-options": "IgnoreExtraneous"}
 
 
 def secret_changes(
