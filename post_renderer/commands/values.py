@@ -18,7 +18,8 @@ They carry helm's ownership metadata for the release (its name from the
 ``--release``/``--namespace``) and
 ``helm.sh/resource-policy: keep``: a later upgrade through the post-renderer, whose manifest
 has them, adopts them, and one back to the values route leaves them in place; and Argo CD's
-``Prune=false`` and ``IgnoreExtraneous``, so that an Argo CD application does not prune them.
+``Prune=false`` (an Argo CD sync does not prune them) and ``IgnoreExtraneous`` (live and not
+rendered, they do not make the application OutOfSync).
 """
 
 import io
