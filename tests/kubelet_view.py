@@ -53,6 +53,12 @@ class ContainerCannotStart(Exception):
     """What the kubelet reports as CreateContainerConfigError: a required ref is missing."""
 
 
+class FileNotMounted(Exception):
+    """The container starts, but a file mounted by name (``subPath``) that its Secret lacks is
+    an empty directory: not the container the pod spec meant. Raised unless the caller takes
+    such a view (``empty_directories_ok``)."""
+
+
 class NotEmulated(Exception):
     """The pod spec uses something this view does not reproduce, so a result would lie."""
 
@@ -138,8 +144,11 @@ class Manifests:
 
 
 def container_view(docs: Sequence[dict[str, Any]], pod_template: dict[str, Any],
-                   name: str, *, namespace: str) -> ContainerView:
-    """The environment and Secret files the kubelet gives container ``name`` of the pod."""
+                   name: str, *, namespace: str,
+                   empty_directories_ok: bool = False) -> ContainerView:
+    """The environment and Secret files the kubelet gives container ``name`` of the pod;
+    FileNotMounted where a file mounted by name is an empty directory, unless
+    ``empty_directories_ok``."""
     spec = pod_template["spec"]
     found = [c for c in spec.get("containers", []) if c["name"] == name]
     if len(found) != 1:
@@ -153,7 +162,11 @@ def container_view(docs: Sequence[dict[str, Any]], pod_template: dict[str, Any],
     volumes = {v["name"]: v for v in spec.get("volumes") or []}
     mounts = tuple(m for mount in container.get("volumeMounts") or []
                    if (m := _secret_mount(mount, volumes.get(mount["name"]), manifests)))
-    return ContainerView(name, env, mounts)
+    view = ContainerView(name, env, mounts)
+    if view.empty_directories and not empty_directories_ok:
+        raise FileNotMounted(f"{name}: an empty directory at {', '.join(view.empty_directories)}"
+                             ": its subPath is not in the Secret volume")
+    return view
 
 
 def container_env(container: dict[str, Any], manifests: Manifests,

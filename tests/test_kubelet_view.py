@@ -11,6 +11,7 @@ from . import kubelet_view
 from .kubelet_view import (
     SERVICE_ENV,
     ContainerCannotStart,
+    FileNotMounted,
     NotEmulated,
     container_view,
     expand,
@@ -101,11 +102,14 @@ def test_secret_volume_items_pick_keys_and_a_missing_subpath_is_an_empty_directo
                                     volumes=(volume,)), "app", namespace="ns")
 
     assert dict(view.secret_mounts[0].files) == {"x/a": b"A"}
-    # the container starts, with an empty directory where the file was meant to be
-    missing = container_view(docs, pod(mounts=({"name": "v", "mountPath": "/etc/b",
-                                                "subPath": "b"},), volumes=(volume,)),
-                             "app", namespace="ns")
-    assert missing.empty_directories == ["/etc/b"]
+    # the container starts, with an empty directory where the file was meant to be: said
+    # unless the caller takes such a view
+    missing = pod(mounts=({"name": "v", "mountPath": "/etc/b", "subPath": "b"},),
+                  volumes=(volume,))
+    with pytest.raises(FileNotMounted, match="/etc/b"):
+        container_view(docs, missing, "app", namespace="ns")
+    taken = container_view(docs, missing, "app", namespace="ns", empty_directories_ok=True)
+    assert taken.empty_directories == ["/etc/b"]
     assert view.empty_directories == []
 
 
