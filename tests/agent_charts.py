@@ -77,12 +77,6 @@ def view(docs: list[dict[str, Any]], kind: str, name: str, container: str) -> Co
     return container_view(beside, pod_template(document), container, namespace=namespace)
 
 
-def trusted_files(container: ContainerView) -> bytes:
-    """Every file of every Secret mounted into the container, concatenated."""
-    return b"".join(content for mount in container.secret_mounts
-                    for content in mount.files.values())
-
-
 def plain_texts(docs: list[dict[str, Any]]) -> str:
     """The manifests as a reader sees them who is not allowed to read Secrets' data."""
     shown = []

@@ -25,8 +25,11 @@ GO_CURVES = frozenset({"secp224r1", "secp256r1", "secp384r1", "secp521r1"})
 WEAK_HASHES = {"sha1": "SHA-1", "md5": "MD5"}
 _SUPPORTED_KEYS = frozenset({"RSA", "EC", "Ed25519", "DSA"})
 
-# The extensions both runtimes process, and so accept marked critical (by dotted OID).
-# Measured with helm 3 (Go 1.23), helm 4 and OpenSSL 3 (tests/test_runtime_verdicts.py).
+# The extensions both runtimes process, and so accept marked critical (by dotted OID): all Go
+# takes so. Go drops a CA whose key identifiers or authority information access are marked
+# critical (RFC 5280 says they must not be), and Go 1.23 refuses the policy extensions that
+# OpenSSL takes below. Measured with helm 3 (Go 1.23), helm 4 and OpenSSL 3
+# (tests/test_runtime_verdicts.py).
 _UNDERSTOOD = frozenset({
     "2.5.29.15",  # key usage
     "2.5.29.19",  # basic constraints
@@ -36,9 +39,6 @@ _UNDERSTOOD = frozenset({
     "2.5.29.32",  # certificate policies
     "2.5.29.31",  # CRL distribution points
 })
-# Go drops a CA whose key identifiers or authority information access are marked critical
-# (RFC 5280 says they must not be), and Go 1.23 refuses the policy extensions below.
-_GO_CRITICAL = _UNDERSTOOD
 _OPENSSL_CRITICAL = _UNDERSTOOD | {
     "2.16.840.1.113730.1.1",  # Netscape certificate type
     "2.5.29.36",  # policy constraints
@@ -122,7 +122,7 @@ def _critical(cert: X509Fields) -> list[Finding]:
     for oid, critical in cert.extensions:
         if not critical:
             continue
-        go, openssl = oid not in _GO_CRITICAL, oid not in _OPENSSL_CRITICAL
+        go, openssl = oid not in _UNDERSTOOD, oid not in _OPENSSL_CRITICAL
         if go or openssl:
             found.append(Finding(go, openssl, f"has a critical extension {oid}: refused by "
                                               f"{_who(go, openssl)} (unhandled critical "
