@@ -9,6 +9,8 @@ import subprocess
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyasn1.codec.ber import encoder as ber_encoder
+from pyasn1.codec.der import decoder as der_decoder
 
 from . import certs
 from .certs import DAY, NOW
@@ -163,16 +165,26 @@ def test_the_summary_counts_the_server_certificate_of_pasted_openssl_output(tmp_
         "3 certificate(s): 2 ok, 0 with warnings, 0 left out, 0 refused, 1 skipped\n")
 
 
+def _as_nss_exports(der: bytes) -> bytes:
+    """The same PKCS#12 as NSS (pk12util, Firefox's backup) writes it: BER, every SEQUENCE
+    and SET of indefinite length."""
+    structure, _ = der_decoder.decode(der)
+    return ber_encoder.encode(structure, defMode=False)
+
+
+@pytest.mark.parametrize("encoding", ["DER", "BER"])
 @pytest.mark.parametrize("password", [None, b"exported"])
-def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, password):
+def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, password,
+                                                                    encoding):
     """Windows, browsers and proxies export a CA as .p12/.pfx, with or without a password:
-    it was 'neither an X.509 certificate nor PKCS#7', with a hint naming the formats only."""
+    it was 'neither an X.509 certificate nor PKCS#7', with a hint naming the formats only.
+    NSS's exports, of indefinite length, were not recognized either."""
     root = certs.root("Corp Root CA")
     encryption = (serialization.BestAvailableEncryption(password) if password
                   else serialization.NoEncryption())
     exported = tmp_path / "corp-ca.p12"
-    exported.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"corp", None, None, [root.cert], encryption))
+    der = pkcs12.serialize_key_and_certificates(b"corp", None, None, [root.cert], encryption)
+    exported.write_bytes(der if encoding == "DER" else _as_nss_exports(der))
 
     run = ocean_proxy("check-bundle", exported)
     assert run.returncode == 1

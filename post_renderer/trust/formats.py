@@ -114,8 +114,10 @@ def _extract_der(data: bytes, source: str, problems: Problems, facts: FactCache
 
 # PFX (RFC 7292): a SEQUENCE whose first element is the version INTEGER 3, then a SEQUENCE.
 # No certificate, PKCS#7 ContentInfo or private key starts so; it is named, not parsed:
-# reading it could need its password.
-_PKCS12 = re.compile(rb"\x30(?:[\x00-\x7f]|\x81.|\x82..|\x83...)\x02\x01\x03\x30", re.DOTALL)
+# reading it could need its password. Its length may be indefinite (\x80): NSS (pk12util,
+# Firefox's certificate backup) exports BER so.
+_PKCS12 = re.compile(rb"\x30(?:[\x00-\x80]|\x81.|\x82..|\x83...)\x02\x01\x03\x30",
+                     re.DOTALL)
 
 
 def _pkcs7_items(der: bytes, where: str, problems: Problems, quiet: bool = False) -> list[Item]:
