@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from post_renderer.errors import OceanProxyError, visible
@@ -33,7 +33,9 @@ class Reporter:
     """Writes prefixed, single-line messages to the user's streams."""
 
     def __init__(self, messages: TextIO, errors: Iterable[TextIO] = (), *,
-                 command: str = PROGRAM) -> None:
+                 command: str | Callable[[], str] = PROGRAM) -> None:
+        """``command``: how the user runs the commands the messages name, or what finds it
+        out when a message first names one."""
         self._messages = messages
         self._errors = list(errors) or [messages]
         self._command = command
@@ -88,17 +90,20 @@ class Reporter:
 # A command the messages tell the user to run, quoted or piped into ('ocean-proxy discover-ca'
 # finds it, run 'ocean-proxy verify --help', '... | ocean-proxy check-bundle -'): under helm's
 # plugins no 'ocean-proxy' is on PATH (Helm 4 puts none there), so the user runs it as
-# 'helm ocean-proxy ...'. The post-renderer's own help is the render command's.
+# 'helm ocean-proxy ...' (see _command_for). The post-renderer's own help is the render
+# command's.
 _COMMAND_MENTION = (r"(?:(?<=')|(?<=\| ))ocean-proxy"
                     r"(?P<post_renderer>-post-renderer(?= (?:--help|-h|--version)'))?"
                     r"(?= (?:render|check-bundle|discover-ca|verify|values|--help|-h|--version)"
                     r"(?:'|\s))")
 
 
-def _as_run(line: str, command: str) -> str:
+def _as_run(line: str, command: str | Callable[[], str]) -> str:
     """``line`` with each command it tells the user to run spelled as ``command`` runs it."""
     if "'ocean-proxy" not in line and "| ocean-proxy" not in line:  # every line has "ocean-proxy:"
         return line
+    if callable(command):
+        command = command()
 
     def spelt(match: re.Match[str]) -> str:
         own_help = match.group("post_renderer") and not line.startswith(" --version",
@@ -237,7 +242,7 @@ _SHORTEST_HIDDEN = 4  # shorter ones would blank out ordinary words; the sources
 def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
     """The reporter for this process: straight to stderr, or to helm's stderr under helm."""
     environ = os.environ if environ is None else environ
-    command = _HELM_COMMAND if environ.get("HELM_PLUGIN_NAME") in _OUR_PLUGINS else PROGRAM
+    command = _command_for(environ)
     helm_stderr = None
     if environ.get("OCEAN_PROXY_MESSAGES", "auto") == "auto" and not _isatty(sys.stderr):
         from post_renderer.helm_stderr import open_helm_stderr
@@ -251,9 +256,61 @@ def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
     return Reporter(helm_stderr, errors, command=command)
 
 
-# Run as one of our plugins, the commands are helm's: `helm ocean-proxy <command>`.
-_OUR_PLUGINS = ("ocean-proxy", "ocean-proxy-post-renderer")
 _HELM_COMMAND = f"helm {PROGRAM}"
+
+
+def _command_for(environ: Mapping[str, str]) -> str | Callable[[], str]:
+    """How the user runs the commands the messages name: from PATH; as `helm ocean-proxy` under
+    the command plugin; under Helm 4's post-renderer plugin the same if the command plugin is
+    installed too, else that plugin's own bin/ocean-proxy (Helm 4 puts no plugin's bin/ on
+    PATH). The plugins are looked at only when a message names a command."""
+    plugin = environ.get("HELM_PLUGIN_NAME")
+    if plugin == PROGRAM:
+        return _HELM_COMMAND
+    if plugin != f"{PROGRAM}-post-renderer":
+        return PROGRAM
+    found: list[str] = []
+
+    def command() -> str:
+        if not found:
+            found.append(_beside_the_post_renderer(environ))
+        return found[0]
+
+    return command
+
+
+def _beside_the_post_renderer(environ: Mapping[str, str]) -> str:
+    """'helm ocean-proxy' when helm finds the command plugin where it found the post-renderer
+    (HELM_PLUGINS, else the post-renderer's own plugins directory), else the path of the
+    post-renderer plugin's bin/ocean-proxy."""
+    import shlex
+
+    plugin_dir = environ.get("HELM_PLUGIN_DIR", "")
+    folders = environ.get("HELM_PLUGINS", "").split(os.pathsep) \
+        if environ.get("HELM_PLUGINS") else [os.path.dirname(plugin_dir)]
+    if any(_is_the_command_plugin(os.path.join(folder, entry, "plugin.yaml"))
+           for folder in folders if folder for entry in _entries(folder)):
+        return _HELM_COMMAND
+    own = os.path.join(plugin_dir, "bin", PROGRAM)
+    return shlex.quote(own) if plugin_dir and os.access(own, os.X_OK) else _HELM_COMMAND
+
+
+def _entries(folder: str) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
+
+
+def _is_the_command_plugin(manifest: str) -> bool:
+    """Helm finds a plugin by the name in its manifest, whatever its directory is called."""
+    try:
+        with open(manifest, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(1 << 16)
+    except OSError:
+        return False
+    return re.search(r"^name:[ \t]*([\"']?)ocean-proxy\1[ \t]*(?:#.*)?$", text,
+                     re.MULTILINE) is not None
 
 
 def _isatty(stream: TextIO) -> bool:

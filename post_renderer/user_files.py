@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from post_renderer.errors import ConfigError, shown
+from post_renderer.errors import ConfigError, OceanProxyError, shown
 
 MISSING_HINT = "check the path; a relative path starts from the current directory"
 TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
@@ -38,10 +38,28 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
     except ValueError:  # a NUL or an unpaired surrogate (from a config file): no file has it
         raise ConfigError(f"{what} {name} is not a file name a system can hold (a NUL or an "
                           "unpaired surrogate in it)", hint="check the path") from None
-    if too_large_hint is not None and len(data) > limit:
-        size = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit} bytes"
-        raise ConfigError(f"{what} {name} is larger than {size}", hint=too_large_hint)
+    if too_large_hint is not None:
+        refuse_larger(data, limit, f"{what} {name}", too_large_hint)
     return data
+
+
+def refuse_larger(data: bytes, limit: int, what: str, hint: str,
+                  kind: type[OceanProxyError] = ConfigError) -> None:
+    """Refuse ``data``, read as at most ``limit`` + 1 bytes (so that an endless input is
+    never held whole), when it is larger than ``limit``: a user file, the manifests.
+
+        >>> refuse_larger(b"x" * 11, 10, "values file v.yaml", "name the chart's values")
+        Traceback (most recent call last):
+        ...
+        post_renderer.errors.ConfigError: values file v.yaml is larger than 10 bytes
+    """
+    if len(data) > limit:
+        size = next((f"{limit // unit} {unit_name}" for unit, unit_name in _UNITS
+                     if limit >= unit), f"{limit} bytes")
+        raise kind(f"{what} is larger than {size}", hint=hint)
+
+
+_UNITS = ((2**30, "GiB"), (2**20, "MiB"))
 
 
 def _unexpanded_tilde(path: str) -> bool:

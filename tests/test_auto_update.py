@@ -27,7 +27,7 @@ import yaml
 
 from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
 from .chart_render import NAMESPACE, RELEASE
-from .conftest import FIXTURE_CHART, Run, clean_env, ocean_proxy, post_renderer, run_command
+from .conftest import FIXTURE_CHART, Run, clean_env, ocean_proxy, post_renderer, run_command, tool
 from .kubelet_view import ContainerView, container_view
 from .netfixtures.fixtures import PROXY_PASSWORD, PROXY_USER
 from .netfixtures.pki import SPOT_CHARTS
@@ -458,3 +458,20 @@ def assert_refused(run: Run, mentions: str) -> None:
     assert "Traceback" not in run.stderr
     assert mentions in run.stderr
     assert PROXY_PASSWORD not in run.stderr and quote(PROXY_PASSWORD, safe="") not in run.stderr
+
+
+@pytest.mark.parametrize("helm", ["helm3", "helm4"])
+def test_a_chart_version_with_build_metadata_is_read_as_that_version(helm, tmp_path):
+    """A chart repackaged as 0.1.60+corp.5 (a mirror's own build) is 0.1.60: helm writes its
+    helm.sh/chart label as ocean-kubernetes-controller-0.1.60_corp.5 ('+' is no label
+    character), and the render says and does what it does for 0.1.60 itself."""
+    rebuilt = copy_chart(FIXTURE_CHART, tmp_path / "rebuilt", f"{CURRENT}+corp.5")
+    runs = {}
+    for chart in (FIXTURE_CHART, rebuilt):
+        rendered = helm_template(tool(helm), chart)
+        runs[chart] = post_renderer("--proxy-url", "http://proxy.corp:3128",
+                                    stdin=rendered.encode())
+        assert runs[chart].returncode == 0, runs[chart].stderr
+    assert f"{CURRENT}_corp.5" in runs[rebuilt].text
+    assert runs[rebuilt].stderr == runs[FIXTURE_CHART].stderr
+    assert "warning" not in runs[rebuilt].stderr

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from . import certs
 from .certs import DAY, NOW
@@ -123,6 +124,30 @@ def test_refused_bundles(corp_root, tmp_path, make, fragment):
     path.write_bytes(make(corp_root))
     assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", "--ca-file", path,
                                stdin=DEPLOYMENT), 1, fragment)
+
+
+@pytest.mark.parametrize("critical, named", [
+    (lambda key: x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()),
+     "marks its authority key identifier extension (2.5.29.35) as critical"),
+    (lambda key: x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.7"),
+                                            b"\x05\x00"),
+     "marks an extension Go and OpenSSL do not know (OID 1.3.6.1.4.1.55555.7) as critical"),
+], ids=["known", "unknown"])
+def test_a_ca_with_a_critical_extension_the_runtimes_refuse_is_named_with_the_extension(
+        tmp_path, critical, named):
+    """Both runtimes refuse a CA marking critical an extension they do not handle: the error
+    names the CA and the extension in words, the hint what to ask the proxy's owners for."""
+    from .runtime_pki import ca, ec_key
+
+    key = ec_key()
+    path = tmp_path / "ca.pem"
+    path.write_bytes(ca("Critical Corp Root CA", key=key, critical_known=(critical(key),)).pem)
+    run = ocean_proxy("render", "--proxy-url", "http://p:3128", "--ca-file", path,
+                      stdin=DEPLOYMENT)
+    assert_refused(run, 1, "'CN=Critical Corp Root CA", named,
+                   "refused by the controller (Go) and the log-shipper (OpenSSL)",
+                   "hint: ask the proxy's owners to re-issue this CA with that extension not "
+                   "marked critical")
 
 
 def test_refused_bundle_from_the_chart_secret_names_the_secret(corp_root):

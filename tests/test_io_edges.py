@@ -4,6 +4,7 @@ summary never precedes the failure (the output is written before anything is sai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 
@@ -122,3 +123,23 @@ def test_check_bundle_of_a_closed_standard_input_is_named_as_closed():
     assert code == 2, stderr
     assert len(lines) == 2 and lines[0] == ERROR + "standard input is closed", stderr
     assert lines[1].startswith(HINT)
+
+
+def test_an_endless_standard_input_is_refused_past_the_limit_without_being_held_whole():
+    """'yes | ocean-proxy-post-renderer': refused once the limit is passed, with memory bound
+    by the limit (8 MiB here, in place of 2 GiB), not by what is fed."""
+    script = ("import post_renderer.commands.render as render; render.MAX_INPUT_BYTES = 8 << 20;"
+              " from post_renderer.console import post_renderer_script; post_renderer_script()")
+    child = subprocess.Popen([str(VENV_BIN / "python"), "-c", script], stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=clean_env())
+    assert child.stdin is not None and child.stderr is not None
+    fed, chunk, most = 0, b"y\n" * (1 << 19), 256 << 20
+    with contextlib.suppress(BrokenPipeError), child.stdin:
+        while fed < most:
+            fed += child.stdin.write(chunk)
+    stderr = child.stderr.read().decode()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert_one_error(child.returncode, stderr, "standard input is larger than 8 MiB")
+    assert fed < 64 << 20, fed  # it stopped reading: the rest of the input was never taken
+    assert usage.ru_maxrss < 120 << 10, usage.ru_maxrss  # KiB: far below what was fed

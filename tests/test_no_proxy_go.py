@@ -5,10 +5,12 @@ host direct: the oracle is ``noproxy``, NO_PROXY as Go programs read it
 
 from __future__ import annotations
 
+import pytest
+
 from post_renderer.errors import ConfigError
 from post_renderer.proxy_settings.no_proxy import parse_no_proxy
 
-from .conftest import run_command, tool
+from .conftest import helm_template, ocean_proxy, run_command, tool
 
 TARGETS = ("https://api.spotinst.io", "https://charts.spot.io")
 ENTRIES = (
@@ -18,6 +20,11 @@ ENTRIES = (
     "spot.io", "charts.spot.io", "charts.spot.io:80", ".spot.io", "spotinst.io.corp.example",
     "corp.example", ".corp.example", "*.corp.example", "svc", "io:443", "spot.io:8443",
 )
+
+
+@pytest.fixture(scope="module")
+def manifests(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return helm_template(tmp_path_factory.mktemp("helm"))
 
 
 def go_sends_direct(entries: tuple[str, ...]) -> list[bool]:
@@ -49,3 +56,23 @@ def test_entries_go_honours_for_names_with_an_underscore_are_taken():
     assert run.text.split() == ["direct", "proxy", "proxy", "direct"]  # each entry its host
     assert parse_no_proxy(["my_db.corp.internal", ".corp_int"], "--no-proxy") == \
         ("my_db.corp.internal", ".corp_int")
+
+
+@pytest.mark.parametrize("name, taken", [
+    ("corp-.example", False), ("corp.example-", False), ("-corp.example", False),
+    ("x.-corp.example", False), ("a-b.corp.example", True), ("my_db.corp", True),
+    ("x--y.corp", True),
+])
+def test_a_no_proxy_entry_is_judged_as_the_same_name_in_the_proxy_url(manifests, name, taken):
+    """A label never ends with '-' (Go's resolver refuses such a name, so Go never reaches
+    it direct, whatever its NO_PROXY matching takes): the same name is refused in both."""
+    entry = ocean_proxy("render", "--proxy-url", "http://proxy.corp:3128",
+                        f"--no-proxy={name}", stdin=manifests)
+    proxy = ocean_proxy("render", "--proxy-url", f"http://{name}:3128", stdin=manifests)
+    assert (entry.returncode == 0, proxy.returncode == 0) == (taken, taken), \
+        (entry.stderr, proxy.stderr)
+    if not taken:
+        assert entry.stderr.startswith(f"ocean-proxy: error: --no-proxy: '{name}' is not a "
+                                       "NO_PROXY entry"), entry.stderr
+        ends = any(label.endswith("-") for label in name.split("."))
+        assert ("may not end with '-'" in entry.stderr) == ends, entry.stderr

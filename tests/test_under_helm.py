@@ -11,7 +11,9 @@ from __future__ import annotations
 import ctypes
 import os
 import pty
+import re
 import shlex
+import shutil
 import struct
 import subprocess
 import time
@@ -255,3 +257,22 @@ def test_both_majors_give_the_same_checksums(users: dict[str, HelmUser], proxy_u
     assert f"Deployment/{FULLNAME} checksum/config" in found["helm3"]
     assert f"Deployment/{FULLNAME} checksum/proxy" in found["helm3"]
     assert found["helm4"] == found["helm3"]
+
+
+@pytest.mark.parametrize("mistake", ["--proxy-ur=http://proxy.corp:3128", "--version", "-h"])
+def test_a_hint_names_a_command_the_user_can_run_with_only_the_post_renderer_installed(
+        user: HelmUser, mistake: str) -> None:
+    """Helm 4 here has the post-renderer plugin alone, no `helm ocean-proxy`, and puts no
+    plugin's bin/ on PATH; Helm 3 runs the post-renderer from PATH, beside `ocean-proxy`."""
+    refused = run_command(user.argv(*POST_RENDERER, "--post-renderer-args", mistake),
+                          env=user.env)
+    assert refused.returncode != 0
+    hint = re.search(r"^ocean-proxy: hint: run '([^']+)'", refused.stderr, re.MULTILINE)
+    assert hint, refused.stderr
+    words = hint.group(1).split()
+    program = user.binary if words[0] == "helm" else shutil.which(words[0],
+                                                                  path=user.env["PATH"])
+    assert program, hint
+    followed = run_command([program, *words[1:]], env=user.env)
+    assert followed.returncode == 0 and followed.text.startswith(("usage:", "ocean-proxy")), \
+        (hint.group(0), followed.stderr)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import LintError, ManifestError, UsageError, shown
+from post_renderer.user_files import refuse_larger
 
 if TYPE_CHECKING:
     import argparse
@@ -106,7 +107,7 @@ def read_manifests(filename: str) -> bytes:
                 hint="pipe 'helm template' into it, or give it to helm with "
                      "--post-renderer ocean-proxy-post-renderer",
             )
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)  # 'yes |' is refused, not held
         where = "standard input"
     else:
         try:
@@ -116,9 +117,8 @@ def read_manifests(filename: str) -> bytes:
             raise ManifestError(f"cannot read {shown(filename, quoted=False)} ({error.strerror})",
                                 hint="check the path given to --filename") from None
         where = shown(filename, quoted=False)
-    if len(data) > MAX_INPUT_BYTES:
-        raise ManifestError(f"{where} is larger than 2 GiB",
-                            hint="a Helm release this large cannot be stored by Kubernetes")
+    refuse_larger(data, MAX_INPUT_BYTES, where,
+                  "a Helm release this large cannot be stored by Kubernetes", ManifestError)
     if not data.strip():
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")

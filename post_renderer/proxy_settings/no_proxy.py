@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from post_renderer.errors import ConfigError, shown
+from post_renderer.proxy_settings.proxy_url import HOST_LABEL
 
 DEFAULT_NO_PROXY = (
     "$(KUBERNETES_SERVICE_HOST)",
@@ -24,9 +25,10 @@ DEFAULT_NO_PROXY = (
     "127.0.0.1",
     "169.254.169.254",
 )
-# compiled when an entry is first checked (re's cache): most runs list none. "_" as in the
-# proxy URL's host: a Compose or Swarm service name (my_db), which Go's NO_PROXY matches too
-_HOST = r"^(?:\*\.|\.)?(?!-)[a-z0-9_-]{1,63}(?:\.(?!-)[a-z0-9_-]{1,63})*(?::\d{1,5})?$"
+# compiled when an entry is first checked (re's cache): most runs list none. Labels as in the
+# proxy URL's host. Go's NO_PROXY matching takes any text, but a label ending in '-' names no
+# host Go can reach direct (its resolver refuses the name): such an entry is a typo.
+_HOST = rf"^(?:\*\.|\.)?{HOST_LABEL}(?:\.{HOST_LABEL})*(?::\d{{1,5}})?$"
 _HINT = "use host names, .domain suffixes, IP addresses or CIDRs, separated by commas"
 
 
@@ -79,7 +81,9 @@ def _check(entry: str, source: str) -> str:
     except ValueError:
         pass
     if not re.match(_HOST, entry):
-        raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry", hint=_HINT)
+        dash = " (a part of a host name may not end with '-')" \
+            if re.search(r"-(?:\.|$)", entry.partition(":")[0]) else ""
+        raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry{dash}", hint=_HINT)
     for name, what in _THROUGH_THE_PROXY:
         if _covers(entry, name):
             raise ConfigError(

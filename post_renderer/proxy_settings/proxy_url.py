@@ -35,9 +35,11 @@ _URL = re.compile(
 )
 # What Go's net/url accepts in userinfo (validUserinfo, then unescape).
 _USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
-# A host name, as every command takes one: "_" too, Go's resolver takes it, as in a Compose
-# or Swarm service name (squid_proxy)
-HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$")
+# A label of a host name, as every command and NO_PROXY take one: "_" too, Go's resolver takes
+# it, as in a Compose or Swarm service name (squid_proxy); never '-' at either end, which Go's
+# resolver refuses to look up (net.isDomainName)
+HOST_LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
+HOST_NAME = re.compile(rf"^{HOST_LABEL}(?:\.{HOST_LABEL})*\.?$")
 _HINT = "use the form http://[user:password@]proxy.example.com:3128"
 
 

@@ -118,16 +118,46 @@ def _serial(cert: X509Fields) -> list[Finding]:
 
 
 def _critical(cert: X509Fields) -> list[Finding]:
+    """An extension marked critical must be refused by a client that does not handle it
+    (RFC 5280), and both runtimes do: named, so that the proxy's owners know what to change."""
     found = []
     for oid, critical in cert.extensions:
         if not critical:
             continue
         go, openssl = oid not in _UNDERSTOOD, oid not in _OPENSSL_CRITICAL
         if go or openssl:
-            found.append(Finding(go, openssl, f"has a critical extension {oid}: refused by "
-                                              f"{_who(go, openssl)} (unhandled critical "
-                                              "extension)"))
+            name = _EXTENSION_NAMES.get(oid)
+            what = f"its {name} extension ({oid})" if name else \
+                f"an extension Go and OpenSSL do not know (OID {oid})"
+            found.append(Finding(go, openssl, f"marks {what} as critical: refused by "
+                                              f"{_who(go, openssl)} (\"unhandled critical "
+                                              "extension\")", _CRITICAL_HINT))
     return found
+
+
+_CRITICAL_HINT = ("ask the proxy's owners to re-issue this CA with that extension not marked "
+                  "critical, or without it")
+# What the extensions a CA may carry are called (RFC 5280, and Active Directory Certificate
+# Services' own, common in corporate CAs), for the ones a runtime may refuse marked critical.
+_EXTENSION_NAMES = {
+    "2.5.29.14": "subject key identifier",
+    "2.5.29.35": "authority key identifier",
+    "1.3.6.1.5.5.7.1.1": "authority information access",
+    "1.3.6.1.5.5.7.1.11": "subject information access",
+    "2.5.29.18": "issuer alternative name",
+    "2.5.29.9": "subject directory attributes",
+    "2.5.29.46": "freshest CRL",
+    "2.5.29.36": "policy constraints",
+    "2.5.29.33": "policy mappings",
+    "2.5.29.54": "inhibit any policy",
+    "2.16.840.1.113730.1.1": "Netscape certificate type",
+    "1.3.6.1.5.5.7.1.24": "TLS feature",
+    "1.3.6.1.4.1.311.20.2": "Microsoft certificate template name",
+    "1.3.6.1.4.1.311.21.1": "Microsoft CA version",
+    "1.3.6.1.4.1.311.21.2": "Microsoft previous CA hash",
+    "1.3.6.1.4.1.311.21.7": "Microsoft certificate template",
+    "1.3.6.1.4.1.311.21.10": "Microsoft application policies",
+}
 
 
 def _ca_flags(cert: X509Fields) -> list[Finding]:

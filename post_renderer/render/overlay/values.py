@@ -45,7 +45,9 @@ LOG_SHIPPING_LIST_KEYS = {"extraEnv": "name", "extraVolumeMounts": "mountPath"}
 # The user's entries dropped when the overlay gives a proxy: the controller's one HTTPS_PROXY
 # is the chart's own, and a second one after it (an old workaround) would win over it.
 REPLACED_USER_ENTRIES = {"extraEnv": ("HTTPS_PROXY",)}
-_CHART_LABEL = re.compile(rf"^{CHART_NAME}-(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$")
+# helm's own chart template writes the version's build metadata with '_' ('+' is no label
+# character): 0.1.60+corp.5 is ocean-kubernetes-controller-0.1.60_corp.5
+_CHART_LABEL = re.compile(rf"^{CHART_NAME}-(\d+)\.(\d+)\.(\d+)(?:[-+_].*)?$")
 
 
 class Overlay(NamedTuple):
