@@ -46,6 +46,9 @@ class Outcome:
         self.messages: list[Message] = []
         self.error: OceanProxyError | None = None  # said after the output, e.g. a refused bundle
         self.live = live  # debug lines, shown as they happen
+        # a proxy URL read after the command line (a config file's): no message shows its
+        # credentials, whatever quotes them back (a proxy's answer, a debug line)
+        self.hide_credentials: Callable[[str], None] = lambda url: None
 
     def notice(self, text: str) -> None:
         self.messages.append(Message(NOTICE, text))

@@ -38,7 +38,7 @@ def user_settings(args: argparse.Namespace, said: Outcome) -> UserSettings:
     whatever the render then does."""
     from post_renderer.render.release.settings import read_settings
 
-    return read_settings(args, os.environ, said.warning)
+    return read_settings(args, os.environ, said.warning, said.hide_credentials)
 
 
 def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outcome) -> None:

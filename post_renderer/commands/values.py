@@ -255,7 +255,7 @@ def run(args: Any, said: Outcome) -> Outcome:
     from post_renderer.commands.values_files import read_user_values
     from post_renderer.render.release.settings import read_settings
 
-    user = read_settings(args, os.environ, said.warning)
+    user = read_settings(args, os.environ, said.warning, said.hide_credentials)
     _check_secrets_file_is_new_to_this_run(args, user, os.environ)
     result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values),
                             Owner(args.release, args.namespace))
