@@ -531,6 +531,18 @@ QUOTED_SOURCES = {
 }
 
 
+def _values_secrets(values, *rest) -> list[str]:
+    """What a values file's spotinst holds: the token, and the proxy URL's password."""
+    spotinst = values.get("spotinst", {})
+    return [spotinst["token"], *_password_in(spotinst["proxyUrl"])]
+
+
+QUOTED_SOURCES["values-file"] = (
+    ["values", "--values", "v.yaml", "--secrets", "s.yaml", "--proxy-url", "http://p:1"],
+    release(proxy_url="http://p:1"), "post_renderer.commands.values_files", "_check_not_ours",
+    _values_secrets)
+
+
 @pytest.mark.parametrize("source", sorted(QUOTED_SOURCES))
 def test_a_secret_read_after_the_command_line_is_hidden_wherever_quoted(
         source, material, monkeypatch, tmp_path):
@@ -539,6 +551,7 @@ def test_a_secret_read_after_the_command_line_is_hidden_wherever_quoted(
     args, manifests, module, name, secret_of = QUOTED_SOURCES[source]
     (tmp_path / "c.yaml").write_text(f"proxyUrl: {PROXY}\n")
     (tmp_path / "c.yaml").chmod(0o600)
+    (tmp_path / "v.yaml").write_text(f"spotinst:\n  token: {TOKEN}\n  proxyUrl: {PROXY}\n")
     _quoting(monkeypatch, module, name, secret_of)
     run = run_main(args, stdin=manifests, env={"OCEAN_PROXY_NO_CACHE": "1"}, cwd=tmp_path)
     assert run.returncode == 1, run.stderr

@@ -259,7 +259,8 @@ def run(args: Any, said: Outcome) -> Outcome:
 
     user = read_settings(args, os.environ, said.warning, said.hide)
     _check_secrets_file_is_new_to_this_run(args, user, os.environ)
-    result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values),
+    manifests = read_manifests(args.filename)
+    result = values_overlay(manifests, user, read_user_values(args.values, said.hide),
                             Owner(args.release, args.namespace), said.hide)
     for notice in result.notices:
         said.notice(notice)
