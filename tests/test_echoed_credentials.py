@@ -93,10 +93,14 @@ SOURCES = {
                                      ["discover-ca", "--debug"]],
                          ids=["verify", "verify-debug", "discover-ca", "discover-ca-debug"])
 @pytest.mark.parametrize("source", sorted(SOURCES))
-def test_a_password_from_any_source_quoted_back_is_never_printed(source, command, tmp_path):
-    server = RawServer(f"HTTP/1.1 407 Denied: {PASSWORD} and Basic {BASIC} are wrong\r\n"
-                       f"Proxy-Authenticate: Basic realm={PASSWORD}\r\n\r\n".encode()).start()
-    url = f"http://{USER}:{PASSWORD}@127.0.0.1:{server.port}"
+@pytest.mark.parametrize("secret", [PASSWORD, TOKEN], ids=["password", "token-as-user"])
+def test_a_password_from_any_source_quoted_back_is_never_printed(source, command, secret,
+                                                                 tmp_path):
+    userinfo = f"{USER}:{PASSWORD}" if secret == PASSWORD else TOKEN
+    basic = base64.b64encode(f"{userinfo}{'' if ':' in userinfo else ':'}".encode()).decode()
+    server = RawServer(f"HTTP/1.1 407 Denied: {secret} and Basic {basic} are wrong\r\n"
+                       f"Proxy-Authenticate: Basic realm={secret}\r\n\r\n".encode()).start()
+    url = f"http://{userinfo}@127.0.0.1:{server.port}"
     config = tmp_path / "ocean-proxy.yaml"
     config.write_text(f"proxyUrl: {url}\n")
     config.chmod(0o600)
@@ -108,5 +112,5 @@ def test_a_password_from_any_source_quoted_back_is_never_printed(source, command
         server.stop()
     failure(run)
     assert "ocean-proxy: error: the proxy 127.0.0.1" in run.stderr  # it got that far
-    assert_no_part_of(PASSWORD, run.stderr)
-    assert_no_part_of(BASIC, run.stderr)
+    assert_no_part_of(secret, run.stderr)
+    assert_no_part_of(basic, run.stderr)
