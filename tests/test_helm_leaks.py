@@ -7,6 +7,10 @@ proxy password from ``--set``, a values file, OCEAN_PROXY_URL or the ``--config`
 in ``--post-renderer-args``. Each render is refused by a mistake next to the secret; helm's
 stderr (a pipe, and a file the shell opened with ``2>``), helm's stdout and every file the
 run leaves under HOME and TMPDIR are searched for every spelling of both secrets.
+
+``helm ocean-proxy verify`` and ``discover-ca`` (the command plugin, installed from the
+release) take the proxy from a config file too: a proxy that quotes its password back never
+gets it printed.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ FILES = {
                          "noProxy: ['.corp.example', 'a b']\n",
     "good.yaml": f"proxyUrl: http://{USER}:{PASSWORD}@proxy.corp:3128\n",
 }
+UNREACHABLE = "http://127.0.0.1:9/"  # pip installs the bundled wheels, never from an index
 VENDOR = ("--set", "spotinst.account=act-123", "--set", "spotinst.clusterIdentifier=cluster-1")
 
 
@@ -139,3 +144,50 @@ def test_a_refused_render_under_helm_shows_no_secret(scenario, stderr_to, helm_u
     written.update({f"TMPDIR/{path}": data for path, data in files_under(scratch).items()})
     for path, data in written.items():
         assert leaks(data.decode("utf-8", "replace")) == [], path
+
+
+@pytest.fixture(scope="module", params=["helm3", "helm4"])
+def command_plugin(request, release: Path, shared_dir: Path, tmp_path_factory
+                   ) -> tuple[Path, dict[str, str]]:
+    """`helm ocean-proxy`, installed from the release as the README says, offline."""
+    from .plugin_harness import helm as run_helm
+    from .plugin_harness import ok, unpacked_helm3_release, user_env
+
+    home = tmp_path_factory.mktemp(f"{request.param}-command")
+    env = user_env(home, helm_dirs={"HELM_DATA_HOME": str(home / "data"),
+                                    "HELM_CONFIG_HOME": str(home / "config"),
+                                    "HELM_CACHE_HOME": str(home / "cache")})
+    env.pop("OCEAN_PROXY_MESSAGES")
+    binary = tool(request.param)
+    if request.param == "helm4":  # the tarball, unsigned; Helm 3 takes its own unpacked
+        from post_renderer import __version__
+
+        source = ["--verify=false", release / f"ocean-proxy-{__version__}.tgz"]
+    else:
+        source = [unpacked_helm3_release(shared_dir)]
+    ok(run_helm(binary, "plugin", "install", *source, env={**env, "PIP_INDEX_URL": UNREACHABLE}))
+    return binary, env
+
+
+@pytest.mark.parametrize("command", [["verify"], ["discover-ca", "--debug"]],
+                         ids=["verify", "discover-ca-debug"])
+def test_helm_ocean_proxy_hides_a_config_files_password_the_proxy_quotes_back(
+        command, command_plugin, tmp_path):
+    from .netfixtures.raw_servers import RawServer
+
+    binary, env = command_plugin
+    basic = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    server = RawServer(f"HTTP/1.1 407 Denied: {PASSWORD} and Basic {basic} are wrong\r\n"
+                       f"Proxy-Authenticate: Basic realm={PASSWORD}\r\n\r\n".encode()).start()
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(f"proxyUrl: http://{USER}:{PASSWORD}@127.0.0.1:{server.port}\n")
+    config.chmod(0o600)
+    try:
+        done = subprocess.run([binary, "ocean-proxy", *command, "--config", str(config),
+                               "--timeout", "5"], env=env, capture_output=True, timeout=300)
+    finally:
+        server.stop()
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode != 0
+    assert "ocean-proxy: error: the proxy 127.0.0.1" in stderr, stderr
+    assert leaks(stderr + done.stdout.decode("utf-8", "replace")) == [], stderr
