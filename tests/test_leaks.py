@@ -234,6 +234,18 @@ data:
     "empty-input": lambda m: Case(["render", "--proxy-url", PROXY], b"\n"),
     "unreadable-input-file": lambda m: Case(
         ["render", "--proxy-url", PROXY, "-f", "/nonexistent/release.yaml"]),
+    # ocean-proxy values reads the user's values files, which hold the token and the password
+    "values-file-invalid-yaml": lambda m: _values_case(
+        f"spotinst:\n  token: {TOKEN}\n  proxyUrl: {PROXY}\n  x: [{TOKEN}\n".encode()),
+    "values-file-bad-alias": lambda m: _values_case(
+        f"spotinst:\n  token: *{TOKEN}\n  proxyUrl: {PROXY}\n".encode()),
+    "values-file-not-utf8": lambda m: _values_case(
+        f"spotinst:\n  token: {TOKEN}\xff\n  proxyUrl: {PROXY}\n".encode("latin-1")),
+    "values-file-extra-env-not-a-list": lambda m: _values_case(
+        f"extraEnv: {TOKEN}\nspotinst:\n  proxyUrl: {PROXY}\n".encode()),
+    "values-file-extra-env-entry": lambda m: _values_case(
+        f"extraEnv:\n- {TOKEN}\n- {PROXY}\n".encode()),
+    "values-file-not-a-map": lambda m: _values_case(f"- {TOKEN}\n- {PROXY}\n".encode()),
     "check-bundle-private-key": lambda m: Case(
         ["check-bundle", "ca.pem"], files={"ca.pem": m["root"].pem + m["key_pem"]},
         report_on_stdout=True),
@@ -241,6 +253,12 @@ data:
         ["check-bundle", "--json", "ca.pem"], files={"ca.pem": m["key_pem"]},
         report_on_stdout=True),
 }
+
+
+def _values_case(values: bytes) -> Case:
+    return Case(["values", "--values", "v.yaml", "--secrets", "s.yaml", "--proxy-url",
+                 "http://proxy.corp:3128"], release(proxy_url="http://proxy.corp:3128"),
+                files={"v.yaml": values})
 
 
 def needles(secret: bytes) -> list[bytes]:
