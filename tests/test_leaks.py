@@ -546,6 +546,8 @@ QUOTED_SOURCES = {
         f"{{name: {FULLNAME}, key: token}}\n")).replace(
         f"        - name: SPOTINST_TOKEN\n          value: {TOKEN}\n".encode(), b""),
         "post_renderer.render.pipeline", "resolve_injection", _token_of),
+    "chart-token-literal": (["render"], release(), "post_renderer.render.pipeline",
+                            "resolve_injection", lambda *rest: [TOKEN]),
 }
 
 

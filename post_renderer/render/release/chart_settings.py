@@ -88,8 +88,10 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
     )
     no_proxy, dropped = _no_proxy_entries(release)
     token = _spot_token(release)
-    if token:
-        hide(token.decode("utf-8", "surrogateescape"))
+    literal = get_path(_first_env(release, (TOKEN_ENV,)) or {}, ("value",))
+    for found in (token and token.decode("utf-8", "surrogateescape"), literal):
+        if isinstance(found, str) and found:
+            hide(found)  # the token, from its Secret or written in the pod spec
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs, no_proxy, token,
                          _other_proxies(release, proxy_url.value, hide) if proxy_url else (),
                          dropped)
