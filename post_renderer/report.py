@@ -231,7 +231,7 @@ def _later_forms(secrets: list[tuple[str, bool]]) -> list[str]:
                for token in tokens]
     return [*credentials_in(urls, urls=urls),
             *(form for form in [*tokens, *encoded, *(e.rstrip("=") for e in encoded)]
-              if len(form) >= _SHORTEST_HIDDEN)]
+              if len(form) >= _SHORTEST_TOKEN)]
 
 
 def _forms(user: str, password: str, userinfo: str) -> list[str]:
@@ -256,6 +256,9 @@ def _forms(user: str, password: str, userinfo: str) -> list[str]:
 
 
 _SHORTEST_HIDDEN = 4  # shorter ones would blank out ordinary words; the sources never echo them
+# A Spot token is 64 characters; a shorter one is a placeholder ("TOKEN", "changeme"), and
+# hiding it would blank out the word in every message ("the Spot ***").
+_SHORTEST_TOKEN = 10
 
 
 def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:

@@ -234,3 +234,13 @@ def test_secrets_read_after_the_command_line_are_hidden_in_every_kind_of_line():
     for secret in ("s3cret", "tok-9f8e7d6c5b4a", basic, token64.rstrip("=")):
         assert secret not in text, text
     assert "ocean-proxy: the proxy said ***" in text
+
+
+def test_a_placeholder_token_does_not_blank_out_the_word_in_messages():
+    """'--set spotinst.token=TOKEN' or 'changeme': not a Spot token, and an ordinary word."""
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide_later("TOKEN", False)
+    reporter.hide_later("changeme", False)
+    reporter.notice("the Spot token and the proxy password: changeme")
+    assert stream.getvalue() == "ocean-proxy: the Spot token and the proxy password: changeme\n"
