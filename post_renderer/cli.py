@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None,
                                                 if name.startswith("OCEAN_PROXY_"))],
                                  urls=[os.environ.get("OCEAN_PROXY_URL", "")]))
     said = Outcome()
+    said.hidden = reporter.hide_later
     try:
         _refuse_text_under_helm(arguments)
         args = _parse(arguments, parser_factory)

@@ -41,10 +41,17 @@ class Reporter:
         self._command = command
         self.warnings = 0
         self._hidden: list[str] = []
+        self._later: list[tuple[str, bool]] = []
 
     def hide(self, secrets: Iterable[str]) -> None:
         """Never print these (the credentials the user passed), whatever quotes them."""
         self._hidden = sorted({*self._hidden, *secrets}, key=len, reverse=True)
+
+    def hide_later(self, secret: str, url: bool) -> None:
+        """Never print ``secret`` (a token), or with ``url`` the credentials of that proxy
+        URL: read after the command line (a config file, the chart), worked out when a line is
+        first written (most renders print nothing)."""
+        self._later.append((secret, url))
 
     def notice(self, text: str) -> None:
         self._write([self._messages], [f"{PROGRAM}: {text}"])
@@ -69,6 +76,9 @@ class Reporter:
     def _without_hidden(self, text: str) -> str:
         """``text`` without the hidden secrets, in any letter case (a proxy may quote one back
         changed), and without the start of one that a message cut short ("s3cr3t-pa...")."""
+        if self._later:
+            later, self._later = self._later, []
+            self.hide(_later_forms(later))
         for secret in self._hidden:
             text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
         return _without_cut(text, self._hidden) if "..." in text else text
@@ -215,6 +225,20 @@ def _url_flag_values(texts: list[str]) -> list[str]:
     return values
 
 
+def _later_forms(secrets: list[tuple[str, bool]]) -> list[str]:
+    """What to hide of secrets read after the command line: a URL's credentials; a token as
+    written and in the base64 a Secret's data holds it in."""
+    import base64
+
+    urls = [secret for secret, url in secrets if url]
+    tokens = [secret for secret, url in secrets if not url]
+    encoded = [base64.b64encode(token.encode("utf-8", "surrogateescape")).decode("ascii")
+               for token in tokens]
+    return [*credentials_in(urls, urls=urls),
+            *(form for form in [*tokens, *encoded, *(e.rstrip("=") for e in encoded)]
+              if len(form) >= _SHORTEST_TOKEN)]
+
+
 def _forms(user: str, password: str, userinfo: str) -> list[str]:
     """What a proxy or a library may quote back of these credentials."""
     import base64
@@ -237,6 +261,9 @@ def _forms(user: str, password: str, userinfo: str) -> list[str]:
 
 
 _SHORTEST_HIDDEN = 4  # shorter ones would blank out ordinary words; the sources never echo them
+# A Spot token is 64 characters; a shorter one is a placeholder ("TOKEN", "changeme"), and
+# hiding it would blank out the word in every message ("the Spot ***").
+_SHORTEST_TOKEN = 10
 
 
 def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:

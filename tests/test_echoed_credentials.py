@@ -76,3 +76,41 @@ def test_other_forms_of_the_password_quoted_back_are_hidden(password: str, echoe
     shown = answered(f"HTTP/1.1 407 denied {echoed}\r\n\r\n", f"{USER}:{password}")
     assert "denied ***" in shown
     assert seen.lower() not in shown.lower() and echoed.lower() not in shown.lower()
+
+
+# Every source verify and discover-ca take the proxy URL from: the flag, the environment,
+# and a config file named by --config or by OCEAN_PROXY_CONFIG. The last two are read after
+# the command line: a proxy quoting the password back must be masked all the same.
+SOURCES = {
+    "flag": lambda url, config: (["--proxy-url", url], {}),
+    "environment": lambda url, config: ([], {"OCEAN_PROXY_URL": url}),
+    "config-flag": lambda url, config: (["--config", str(config)], {}),
+    "config-environment": lambda url, config: ([], {"OCEAN_PROXY_CONFIG": str(config)}),
+}
+
+
+@pytest.mark.parametrize("command", [["verify"], ["verify", "--debug"], ["discover-ca"],
+                                     ["discover-ca", "--debug"]],
+                         ids=["verify", "verify-debug", "discover-ca", "discover-ca-debug"])
+@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("secret", [PASSWORD, TOKEN], ids=["password", "token-as-user"])
+def test_a_password_from_any_source_quoted_back_is_never_printed(source, command, secret,
+                                                                 tmp_path):
+    userinfo = f"{USER}:{PASSWORD}" if secret == PASSWORD else TOKEN
+    basic = base64.b64encode(f"{userinfo}{'' if ':' in userinfo else ':'}".encode()).decode()
+    server = RawServer(f"HTTP/1.1 407 Denied: {secret} and Basic {basic} are wrong\r\n"
+                       f"Proxy-Authenticate: Basic realm={secret}\r\n\r\n".encode()).start()
+    url = f"http://{userinfo}@127.0.0.1:{server.port}"
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(f"proxyUrl: {url}\n")
+    config.chmod(0o600)
+    args, env = SOURCES[source](url, config)
+    try:
+        run = ocean_proxy(*command, *args, "--timeout", "5", env=clean_env(**env),
+                          cwd=tmp_path)
+    finally:
+        server.stop()
+    failure(run)
+    assert "ocean-proxy: error: the proxy 127.0.0.1" in run.stderr  # it got that far
+    assert_no_part_of(secret, run.stderr)
+    assert_no_part_of(basic, run.stderr)

@@ -34,7 +34,8 @@ from .kubelet_view import container_view
 from .pod_sandbox import volume_dir
 
 # the vendor's documented values: a proxy with credentials, and a CA
-VALUES = {"spotinst": {"account": "act-123", "clusterIdentifier": "c-1", "token": "TOKEN",
+TOKEN = "spot-tok-J7w2Qx9Lr4"
+VALUES = {"spotinst": {"account": "act-123", "clusterIdentifier": "c-1", "token": TOKEN,
                        "proxyUrl": "http://alice:s3cret@proxy.corp:3128"},
           "caBundleSecret": {"create": True, "data": certs.root("Corp Proxy Root CA").pem.decode()}}
 NEXT = "0.1.64"
@@ -293,6 +294,21 @@ def test_unexpected_input_fails_in_strict_mode(strict_job, next_release, case):
     assert run.stdout == b""
     assert reason in run.stderr and "strict" in run.stderr
     assert "failed the upgrade (strict)" in strict_job.said()
+
+
+@pytest.mark.parametrize("case", sorted(MISMATCHES))
+def test_what_the_job_logs_and_shows_holds_no_secret_of_the_release(strict_job, next_release,
+                                                                    case):
+    """The release holds the Spot token and the proxy password; the Job prints its log."""
+    import base64
+
+    assert b"s3cret" in next_release and base64.b64encode(TOKEN.encode()) in next_release
+    change, _ = MISMATCHES[case]
+    run = strict_job.run(change(next_release, strict_job))
+    shown = (run.stderr + strict_job.said()).lower()
+    assert run.returncode != 0 and strict_job.said()
+    for secret in (TOKEN, "s3cret", base64.b64encode(TOKEN.encode()).decode()[:-4]):
+        assert secret.lower() not in shown, shown
 
 
 def test_strict_mode_fails_the_upgrade_before_helm_applies_anything(helm, strict_job, tmp_path):

@@ -234,6 +234,18 @@ data:
     "empty-input": lambda m: Case(["render", "--proxy-url", PROXY], b"\n"),
     "unreadable-input-file": lambda m: Case(
         ["render", "--proxy-url", PROXY, "-f", "/nonexistent/release.yaml"]),
+    # ocean-proxy values reads the user's values files, which hold the token and the password
+    "values-file-invalid-yaml": lambda m: _values_case(
+        f"spotinst:\n  token: {TOKEN}\n  proxyUrl: {PROXY}\n  x: [{TOKEN}\n".encode()),
+    "values-file-bad-alias": lambda m: _values_case(
+        f"spotinst:\n  token: *{TOKEN}\n  proxyUrl: {PROXY}\n".encode()),
+    "values-file-not-utf8": lambda m: _values_case(
+        f"spotinst:\n  token: {TOKEN}\xff\n  proxyUrl: {PROXY}\n".encode("latin-1")),
+    "values-file-extra-env-not-a-list": lambda m: _values_case(
+        f"extraEnv: {TOKEN}\nspotinst:\n  proxyUrl: {PROXY}\n".encode()),
+    "values-file-extra-env-entry": lambda m: _values_case(
+        f"extraEnv:\n- {TOKEN}\n- {PROXY}\n".encode()),
+    "values-file-not-a-map": lambda m: _values_case(f"- {TOKEN}\n- {PROXY}\n".encode()),
     "check-bundle-private-key": lambda m: Case(
         ["check-bundle", "ca.pem"], files={"ca.pem": m["root"].pem + m["key_pem"]},
         report_on_stdout=True),
@@ -241,6 +253,12 @@ data:
         ["check-bundle", "--json", "ca.pem"], files={"ca.pem": m["key_pem"]},
         report_on_stdout=True),
 }
+
+
+def _values_case(values: bytes) -> Case:
+    return Case(["values", "--values", "v.yaml", "--secrets", "s.yaml", "--proxy-url",
+                 "http://proxy.corp:3128"], release(proxy_url="http://proxy.corp:3128"),
+                files={"v.yaml": values})
 
 
 def needles(secret: bytes) -> list[bytes]:
@@ -480,3 +498,82 @@ def test_helm_3_quotes_our_error_without_the_password(args, password, tmp_path):
     assert run.returncode != 0
     assert "ocean-proxy: error:" in run.stderr
     assert marker_leaks(run) == [], run.stderr
+
+
+# -- secrets read after the command line --------------------------------------------------
+# The messages never quote a secret; should one ever quote it anyway, the reporter knows
+# every secret the run read, wherever it came from: the config file's proxy URL, the chart's
+# ConfigMap, another proxy variable the chart rendered, and the Spot token of the chart's
+# Secret. Each case makes the check that reads it quote the password (or the token) bare.
+def _quoting(monkeypatch, module: str, name: str, secret_of) -> None:
+    import importlib
+
+    from post_renderer.errors import ProxyUrlError
+
+    target = importlib.import_module(module)
+    real = getattr(target, name)
+
+    def quoted(*args, **kwargs):
+        forms = secret_of(*args)
+        if forms:
+            raise ProxyUrlError(f"refused: {' '.join(forms)}", hint=f"not {forms[0]}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, quoted)
+
+
+def _password_in(text, *rest) -> list[str]:
+    password = text.rpartition("@")[0].partition("://")[2].partition(":")[2]
+    return [password, quote(password)] if password else []
+
+
+def _token_of(user, chart, *rest) -> list[str]:
+    """The token as the chart's Secret holds it, too: in base64."""
+    token = chart.spot_token.decode() if chart.spot_token else ""
+    return [token, b64(token), b64(token).rstrip("=")] if token else []
+
+
+QUOTED_SOURCES = {
+    "config-file": (["render", "--config", "c.yaml"], release(proxy_url="http://p:1"),
+                    "post_renderer.render.release.settings", "parse_proxy_url", _password_in),
+    "chart-configmap": (["render"], release(), "post_renderer.render.release.chart_settings",
+                        "parse_proxy_url", _password_in),
+    "chart-other-proxy": (["render"], release(env_extra=(
+        f"        - name: HTTP_PROXY\n          value: http://ocean:{PASSWORD}x@proxy.corp:3128\n"
+    )), "post_renderer.render.release.chart_settings", "parse_proxy_url", _password_in),
+    "chart-token": (["render"], release(env_extra=(
+        f"        - name: SPOTINST_TOKEN\n          valueFrom:\n            secretKeyRef: "
+        f"{{name: {FULLNAME}, key: token}}\n")).replace(
+        f"        - name: SPOTINST_TOKEN\n          value: {TOKEN}\n".encode(), b""),
+        "post_renderer.render.pipeline", "resolve_injection", _token_of),
+    "chart-token-literal": (["render"], release(), "post_renderer.render.pipeline",
+                            "resolve_injection", lambda *rest: [TOKEN]),
+}
+
+
+def _values_secrets(values, *rest) -> list[str]:
+    """What a values file's spotinst holds: the token, and the proxy URL's password."""
+    spotinst = values.get("spotinst", {})
+    return [spotinst["token"], *_password_in(spotinst["proxyUrl"])]
+
+
+QUOTED_SOURCES["values-file"] = (
+    ["values", "--values", "v.yaml", "--secrets", "s.yaml", "--proxy-url", "http://p:1"],
+    release(proxy_url="http://p:1"), "post_renderer.commands.values_files", "_check_not_ours",
+    _values_secrets)
+
+
+@pytest.mark.parametrize("source", sorted(QUOTED_SOURCES))
+def test_a_secret_read_after_the_command_line_is_hidden_wherever_quoted(
+        source, material, monkeypatch, tmp_path):
+    from .cli_outcomes import run_main
+
+    args, manifests, module, name, secret_of = QUOTED_SOURCES[source]
+    (tmp_path / "c.yaml").write_text(f"proxyUrl: {PROXY}\n")
+    (tmp_path / "c.yaml").chmod(0o600)
+    (tmp_path / "v.yaml").write_text(f"spotinst:\n  token: {TOKEN}\n  proxyUrl: {PROXY}\n")
+    _quoting(monkeypatch, module, name, secret_of)
+    run = run_main(args, stdin=manifests, env={"OCEAN_PROXY_NO_CACHE": "1"}, cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "ocean-proxy: error: refused: ***" in run.stderr  # the quoting check ran
+    assert leaks(run, material) == [], run.stderr

@@ -18,7 +18,7 @@ import pytest
 
 from . import certs
 from .chart_render import VENDOR_FLAGS
-from .conftest import clean_env, helm_template, post_renderer
+from .conftest import clean_env, helm_template, ocean_proxy, post_renderer
 
 TOKEN = "a9c1e7f3b5d2804f6e1a3c5b7d9f0e2a4c6b8d0f1e3a5c7b9d2f4e6a8c0b1d3f"
 PASSWORD = "Wr1tten-N0where"
@@ -53,9 +53,11 @@ def secrets_in(data: bytes) -> list[str]:
     """Which secret, in any spelling a manifest or a file could hold it, ``data`` contains."""
     spellings = {"token": TOKEN.encode(), "password": PASSWORD.encode(),
                  "credentials": f"{USER}:{PASSWORD}".encode()}
-    for name, raw in list(spellings.items()):
-        spellings[f"{name} (base64)"] = base64.b64encode(raw)[:-4]
-    return [name for name, spelling in spellings.items() if spelling in data]
+    found = [name for name, spelling in spellings.items() if spelling in data]
+    for name, raw in spellings.items():  # inside a larger base64 blob, at each alignment
+        if any(base64.b64encode(b"\0" * shift + raw)[4:-4] in data for shift in range(3)):
+            found.append(f"{name} (base64)")
+    return found
 
 
 def test_the_input_holds_every_secret_the_test_looks_for(rendered):
@@ -83,4 +85,71 @@ def test_a_render_writes_only_certificate_facts_and_the_cache_key(rendered, tmp_
         written
     assert any(path.endswith("cache.key") for path in written)
     for path in written:
+        assert secrets_in((tmp_path / path).read_bytes()) == [], path
+
+
+@pytest.fixture(scope="module")
+def rendered_without_proxy(tmp_path_factory) -> bytes:
+    """The release with the token only: the proxy comes from ocean-proxy's own settings."""
+    return helm_template(tmp_path_factory.mktemp("helm-home"), *VENDOR_FLAGS,
+                         "--set", f"spotinst.token={TOKEN}")
+
+
+PROXY_URL = f"http://{USER}:{PASSWORD}@proxy.corp:3128"
+# Where a render or the values command can take the password from, each in turn.
+SOURCES = {
+    "flag": (["--proxy-url", PROXY_URL], {}),
+    "environment": ([], {"OCEAN_PROXY_URL": PROXY_URL}),
+    "config-flag": (["--config", "CONFIG"], {}),
+    "config-environment": ([], {"OCEAN_PROXY_CONFIG": "CONFIG"}),
+}
+COMMANDS = {
+    "post-renderer": [],
+    "post-renderer-explain": ["--explain"],
+    "render-plan": ["render", "--plan"],
+    "values": ["values", "--values", "VALUES", "--secrets", "OUT/secrets.yaml"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_no_source_of_the_password_puts_it_in_a_file_beside_the_outputs(
+        source, command, rendered_without_proxy, tmp_path):
+    """Cold and warm: only the outputs named on the command line hold it (the secrets file
+    of ``values``); the cache holds certificate facts and its key, nothing else."""
+    home, scratch, work, out = (tmp_path / name for name in ("home", "tmp", "work", "out"))
+    for folder in (home, scratch, work, out):
+        folder.mkdir()
+    config, values = work / "ocean-proxy.yaml", work / "my-values.yaml"
+    config.write_text(f"proxyUrl: {PROXY_URL}\n")
+    config.chmod(0o600)
+    values.write_text(f"spotinst:\n  token: {TOKEN}\n  proxyUrl: {PROXY_URL}\n")
+    spelled = {"CONFIG": str(config), "VALUES": str(values), "OUT": str(out)}
+
+    def filled(text: str) -> str:
+        for name, path in spelled.items():
+            text = text.replace(name, path)
+        return text
+
+    flags, extra = SOURCES[source]
+    env = clean_env(HOME=str(home), TMPDIR=str(scratch),
+                    **{name: filled(value) for name, value in extra.items()})
+    for name in ("OCEAN_PROXY_CACHE_DIR", "OCEAN_PROXY_CACHE_KEY_FILE", "XDG_CACHE_HOME",
+                 "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        env.pop(name, None)
+    args = [filled(arg) for arg in [*COMMANDS[command], *flags]]
+    run_it = ocean_proxy if command in ("values", "render-plan") else post_renderer
+    before = tree(tmp_path)
+    for _ in range(2):  # cold, then warm
+        run = run_it(*args, stdin=rendered_without_proxy, env=env, cwd=work)
+        assert run.returncode == 0, run.stderr
+        assert "password" not in secrets_in(run.stderr.encode()), run.stderr
+    after = tree(tmp_path)
+    written = sorted(path for path in after if before.get(path) != after[path])
+    outputs = ["out/secrets.yaml"] if command == "values" else []
+    assert all(path in outputs or any(p.fullmatch(path) for p in ALLOWED)
+               for path in written), written
+    for path in outputs:
+        assert "password (base64)" in secrets_in((tmp_path / path).read_bytes())  # used
+    for path in set(written) - set(outputs):
         assert secrets_in((tmp_path / path).read_bytes()) == [], path

@@ -46,6 +46,7 @@ class Outcome:
         self.messages: list[Message] = []
         self.error: OceanProxyError | None = None  # said after the output, e.g. a refused bundle
         self.live = live  # debug lines, shown as they happen
+        self.hidden: Callable[[str, bool], None] = lambda secret, url: None  # the reporter's
 
     def notice(self, text: str) -> None:
         self.messages.append(Message(NOTICE, text))
@@ -60,6 +61,12 @@ class Outcome:
         """A summary said at ``position``, before what was said since, with its details."""
         self.messages[position:position] = [Message(NOTICE, text),
                                             *(Message(DETAIL, line) for line in details)]
+
+    def hide(self, secret: str, *, url: bool = False) -> None:
+        """A secret read after the command line, which no message may show whatever quotes
+        it back (a proxy's answer, a debug line): a token, or with ``url`` the credentials of
+        a proxy URL (a config file's, the chart's)."""
+        self.hidden(secret, url)
 
     def side_file(self, path: str, data: bytes, mode: int = 0o666) -> None:
         """A file written beside the output (before it), e.g. ``values --secrets``."""

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
                          hint="name the file for the CA (is the variable it comes from set?), "
                               "or leave the option out for standard output")
     proxy, _, ca_paths = network_settings_from(args, os.environ, ca_files=False,
-                                               warn=said.warning)
+                                               warn=said.warning, hide=said.hide)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)

@@ -39,7 +39,7 @@ def user_settings(args: argparse.Namespace, said: Outcome) -> UserSettings:
     whatever the render then does."""
     from post_renderer.render.release.settings import read_settings
 
-    return read_settings(args, os.environ, said.warning)
+    return read_settings(args, os.environ, said.warning, said.hide)
 
 
 def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outcome) -> None:
@@ -50,7 +50,7 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     facts = fact_cache_for(os.environ, disabled=args.no_cache)
     for notice in facts.notices:
         said.notice(notice)
-    result = post_render(data, user, facts=facts)
+    result = post_render(data, user, facts=facts, hide=said.hide)
     strict = user.strict_source if user.strict else None
     first = len(said.messages)  # what the run did is said first, and then its notes
     # A refused render did none of what its notices and warnings tell (the ConfigMap blanked,

@@ -25,7 +25,7 @@ rendered, they do not make the application OutOfSync).
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.commands import Outcome
@@ -37,7 +37,7 @@ from post_renderer.errors import (
     UsageError,
     shown,
 )
-from post_renderer.render.release.settings import UserSettings, config_file
+from post_renderer.render.release.settings import UserSettings, config_file, tell_no_one
 
 if TYPE_CHECKING:
     from post_renderer.render.plan.injection import Injection
@@ -99,8 +99,10 @@ def _check_values_can_carry_it(release: "Release") -> None:
 
 
 def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
-                   owner: Owner | None = None) -> ValuesResult:
-    """Rendered manifests and settings in; the values file and its Secrets out."""
+                   owner: Owner | None = None, hide: Callable[..., None] = tell_no_one
+                   ) -> ValuesResult:
+    """Rendered manifests and settings in; the values file and its Secrets out. ``hide`` as
+    for ``post_render``."""
     from post_renderer.render.lints import two_rendered_proxies
     from post_renderer.render.overlay.values import b64, merge_user_values
     from post_renderer.render.plan.injection import resolve_injection
@@ -112,7 +114,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
 
     release = find_release(data, split_documents(data), user.workloads)
     _check_values_can_carry_it(release)
-    chart = read_chart_settings(release)
+    chart = read_chart_settings(release, hide)
     injection = resolve_injection(user, chart._replace(auto_update_jobs=()), release)
     if injection.empty:
         raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
@@ -255,10 +257,11 @@ def run(args: Any, said: Outcome) -> Outcome:
     from post_renderer.commands.values_files import read_user_values
     from post_renderer.render.release.settings import read_settings
 
-    user = read_settings(args, os.environ, said.warning)
+    user = read_settings(args, os.environ, said.warning, said.hide)
     _check_secrets_file_is_new_to_this_run(args, user, os.environ)
-    result = values_overlay(read_manifests(args.filename), user, read_user_values(args.values),
-                            Owner(args.release, args.namespace))
+    manifests = read_manifests(args.filename)
+    result = values_overlay(manifests, user, read_user_values(args.values, said.hide),
+                            Owner(args.release, args.namespace), said.hide)
     for notice in result.notices:
         said.notice(notice)
     for warning in result.warnings:

@@ -17,10 +17,12 @@ what is copied is what the chart reads::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from post_renderer.errors import ConfigError, shown
 from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS
+from post_renderer.render.release.settings import tell_no_one
 from post_renderer.render.stream.kube import get_path
 from post_renderer.user_files import read_user_file
 
@@ -36,12 +38,17 @@ _MISSING: Any = object()  # a key the file does not set (None: set to null)
 _HINT = "give the values file you pass to helm with -f"
 
 
-def read_user_values(paths: list[str]) -> list[dict[str, Any]]:
-    """Each values file's values, checked where the overlay copies from them."""
+def read_user_values(paths: list[str], hide: Callable[..., None] = tell_no_one
+                     ) -> list[dict[str, Any]]:
+    """Each values file's values, checked where the overlay copies from them. The secrets
+    they hold go to ``hide`` first: ``spotinst.proxyUrl`` and ``spotinst.token``."""
     loaded = []
     for path in paths:
         name = shown(path, quoted=False)
-        values = _first_document(_documents(path, name), name)
+        documents = _documents(path, name)
+        for document in documents:
+            _hide_secrets(document, hide)
+        values = _first_document(documents, name)
         for key_path in MAP_PATHS:  # logShipping's other keys are not copied
             _check(values, key_path, name, dict, "a mapping", copied=key_path != ("logShipping",))
         for key_path in LIST_PATHS:
@@ -49,6 +56,16 @@ def read_user_values(paths: list[str]) -> list[dict[str, Any]]:
         _check_not_ours(values, name)
         loaded.append(values)
     return loaded
+
+
+def _hide_secrets(document: Any, hide: Callable[..., None]) -> None:
+    spotinst = document.get("spotinst") if isinstance(document, dict) else None
+    if not isinstance(spotinst, dict):
+        return
+    if isinstance(spotinst.get("proxyUrl"), str):
+        hide(spotinst["proxyUrl"], url=True)
+    if isinstance(spotinst.get("token"), str):
+        hide(spotinst["token"])
 
 
 def _check_not_ours(values: dict[str, Any], name: str) -> None:

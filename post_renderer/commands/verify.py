@@ -29,7 +29,7 @@ from post_renderer.trust.diagnosis import diagnose
 
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     proxy, ca_files, _ = network_settings_from(args, os.environ, ca_files=True,
-                                               warn=said.warning)
+                                               warn=said.warning, hide=said.hide)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)

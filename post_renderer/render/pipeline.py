@@ -11,6 +11,7 @@ write one document differently.
 """
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import TargetError, WorkloadConflictError
@@ -21,7 +22,7 @@ from post_renderer.render.plan.plan import Plan, apply_plan, build_plan
 from post_renderer.render.release.agents import CONTROLLER, NETWORK_CLIENT, SpotAgent, recognise
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef, read_chart_settings
 from post_renderer.render.release.release import Release, find_release
-from post_renderer.render.release.settings import Setting, UserSettings
+from post_renderer.render.release.settings import Setting, UserSettings, tell_no_one
 from post_renderer.render.stream.split import join, split_documents
 
 if TYPE_CHECKING:
@@ -62,16 +63,19 @@ class Unit(NamedTuple):
 
 
 def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = None,
-                facts: "FactCache | None" = None) -> RenderResult:
+                facts: "FactCache | None" = None,
+                hide: Callable[..., None] = tell_no_one) -> RenderResult:
     """The whole transformation, without I/O: bytes and settings in, parts and messages out.
 
     ``facts``, a certificate fact cache, only saves parsing: the result is the same without.
+    ``hide`` is told the secrets the chart rendered as they are read (``read_chart_settings``),
+    before anything can refuse them.
     """
     chunks = split_documents(data)
     release = find_release(data, chunks, user.workloads)
     if not release.workloads:
         return _without_targets(data, user)
-    units = _units(release, user, now, facts)
+    units = _units(release, user, now, facts, hide)
     _check_one_proxy(units)
     lints = tuple(lint for unit in units for lint in
                   find_lints(unit.release, unit.chart, unit.injection,
@@ -122,7 +126,7 @@ _LISTS = (" (a 'kind: List' document is not looked into: render its items as doc
 
 
 def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
-           facts: "FactCache | None") -> list[Unit]:
+           facts: "FactCache | None", hide: Callable[..., None]) -> list[Unit]:
     """One unit per workload, in stream order. An auto-update Job belongs to one of them,
     a controller's first: its ConfigMap may be read by other agents of the release too."""
     controllers_first = sorted(release.workloads,
@@ -131,7 +135,7 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
     by_workload = {}
     for workload in controllers_first:
         unit = release.unit(workload)
-        chart = read_chart_settings(unit)
+        chart = read_chart_settings(unit, hide)
         jobs = tuple(job for job in chart.auto_update_jobs if job not in claimed)
         claimed.update(jobs)
         chart = chart._replace(auto_update_jobs=jobs)

@@ -214,3 +214,33 @@ def test_under_helm_the_post_renderers_version_is_the_command_plugins():
     Reporter(stream, command="helm ocean-proxy").error(UsageError(
         "--version prints text", hint="run 'ocean-proxy-post-renderer --version' by itself"))
     assert "hint: run 'helm ocean-proxy --version' by itself\n" in stream.getvalue()
+
+
+def test_secrets_read_after_the_command_line_are_hidden_in_every_kind_of_line():
+    """A config file's or the chart's proxy URL (its credentials, decoded, as Basic) and the
+    chart's Spot token (also in the base64 its Secret holds), in notices and errors alike."""
+    import base64
+
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide_later("http://bob:s3cret%40pass@proxy.corp:3128", True)
+    reporter.hide_later("tok-9f8e7d6c5b4a", False)
+    basic = base64.b64encode(b"bob:s3cret@pass").decode()
+    token64 = base64.b64encode(b"tok-9f8e7d6c5b4a").decode()
+    reporter.notice(f"the proxy said s3cret@pass and Basic {basic}")
+    reporter.error(UsageError(f"token tok-9f8e7d6c5b4a, {token64}, {token64.rstrip('=')}",
+                              hint="s3cret%40pass"))
+    text = stream.getvalue()
+    for secret in ("s3cret", "tok-9f8e7d6c5b4a", basic, token64.rstrip("=")):
+        assert secret not in text, text
+    assert "ocean-proxy: the proxy said ***" in text
+
+
+def test_a_placeholder_token_does_not_blank_out_the_word_in_messages():
+    """'--set spotinst.token=TOKEN' or 'changeme': not a Spot token, and an ordinary word."""
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide_later("TOKEN", False)
+    reporter.hide_later("changeme", False)
+    reporter.notice("the Spot token and the proxy password: changeme")
+    assert stream.getvalue() == "ocean-proxy: the Spot token and the proxy password: changeme\n"

@@ -10,6 +10,7 @@ value), which is what makes a second post-render a no-op.
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import NamedTuple
 
 from post_renderer.errors import ManifestError, ProxyUrlError
@@ -18,7 +19,7 @@ from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
 from post_renderer.render.release.agents import TOKEN_ENV
 from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
-from post_renderer.render.release.settings import Setting
+from post_renderer.render.release.settings import Setting, tell_no_one
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
 from post_renderer.render.stream.kube import (
     CA_ENV,
@@ -60,7 +61,9 @@ class ChartSettings(NamedTuple):
     dropped_no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries left out, as written
 
 
-def read_chart_settings(release: Release) -> ChartSettings:
+def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_one) -> ChartSettings:
+    """What the chart rendered for ``release``'s workload. The secrets it rendered go to
+    ``hide`` as they are read: the proxy URLs (``url=True``) and the Spot token."""
     proxy_entry, text = _first_proxy(release)
     ca_entry = _first_env(release, (CA_ENV,))
     proxy_ref = _key_ref(proxy_entry)
@@ -71,6 +74,7 @@ def read_chart_settings(release: Release) -> ChartSettings:
             ("ConfigMap", PROXY_KEY)
         # a mistake in it is one in the chart's value: errors name that too
         named = f"{source} ({PROXY_VALUE})" if from_value else source
+        hide(text, url=True)
         proxy_url = Setting(parse_proxy_url(text, source=named), source)
     ca_ref = _key_ref(ca_entry)
     ca_data = None
@@ -83,12 +87,18 @@ def read_chart_settings(release: Release) -> ChartSettings:
         if isinstance(get_path(resource.document, ("data", EMBEDDED_JOB_KEY)), str)
     )
     no_proxy, dropped = _no_proxy_entries(release)
-    return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs, no_proxy,
-                         _spot_token(release),
-                         _other_proxies(release, proxy_url.value) if proxy_url else (), dropped)
+    token = _spot_token(release)
+    literal = get_path(_first_env(release, (TOKEN_ENV,)) or {}, ("value",))
+    for found in (token and token.decode("utf-8", "surrogateescape"), literal):
+        if isinstance(found, str) and found:
+            hide(found)  # the token, from its Secret or written in the pod spec
+    return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs, no_proxy, token,
+                         _other_proxies(release, proxy_url.value, hide) if proxy_url else (),
+                         dropped)
 
 
-def _other_proxies(release: Release, chosen: ProxyUrl) -> tuple[str, ...]:
+def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
+                   ) -> tuple[str, ...]:
     """The proxies the pods were also rendered with, each said once, without credentials:
     an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one."""
     others: dict[str, str] = {}
@@ -96,8 +106,8 @@ def _other_proxies(release: Release, chosen: ProxyUrl) -> tuple[str, ...]:
         for found in env_entries(workload.document, workload.kind):
             name = found.entry.get("name")
             ref = _key_ref(found.entry)
-            url = _rendered_proxy(release, found.entry, ref) if name in PROXY_ENV_NAMES \
-                else None
+            url = _rendered_proxy(release, found.entry, ref, hide) \
+                if name in PROXY_ENV_NAMES else None
             if url is not None and url[0] != chosen.full:
                 where = f", from {ref}" if ref else ""
                 others.setdefault(url[0], f"{url[1]} ({name} of container "
@@ -105,12 +115,14 @@ def _other_proxies(release: Release, chosen: ProxyUrl) -> tuple[str, ...]:
     return tuple(others.values())
 
 
-def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None
-                    ) -> tuple[str, str] | None:
+def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None,
+                    hide: Callable[..., None]) -> tuple[str, str] | None:
     """The entry's proxy URL in full and as it is shown; never the text of a value that is
     no URL: it may hold a password."""
     try:
         text = _resolve(release, entry, ref)
+        if text:
+            hide(text, url=True)
         url = parse_proxy_url(text) if text else None
     except (ManifestError, ProxyUrlError):
         return NOT_A_URL, NOT_A_URL

@@ -58,17 +58,25 @@ class UserSettings(NamedTuple):
         return bool(self.proxy_url or self.ca_files or self.no_proxy or self.workloads)
 
 
+def tell_no_one(secret: str, *, url: bool = False) -> None:
+    """Where a secret read from a file or the manifests goes when nothing will be printed;
+    else it goes to the reporter, which then never prints it (``hide`` below)."""
+
+
 def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str | None:
     """The config file the settings come from: --config, else OCEAN_PROXY_CONFIG."""
     return flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
 
 
 def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
-                  warn: Callable[[str], None]) -> UserSettings:
+                  warn: Callable[[str], None], hide: Callable[..., None] = tell_no_one
+                  ) -> UserSettings:
     """Resolve every setting from the flags, the environment and the config file. What is to
     be said of the config file itself goes to ``warn`` as soon as it is read: a setting
-    refused later (a CA file not written yet) does not hide it."""
-    config, config_dir, config_source = _config_of(flags, environ, warn)
+    refused later (a CA file not written yet) does not hide it; its proxy URL goes to
+    ``hide(url, url=True)``: no message may show its credentials (the command line's are
+    known already)."""
+    config, config_dir, config_source = _config_of(flags, environ, warn, hide)
     proxy = _proxy_source(flags, environ, config, config_source)
     ca_files = _ca_files_source(flags, environ, config, config_dir, config_source)
     no_proxy = _first(
@@ -108,11 +116,13 @@ class NetworkUserSettings(NamedTuple):
 
 
 def network_settings_from(flags: "argparse.Namespace", environ: Mapping[str, str], *,
-                          ca_files: bool, warn: Callable[[str], None]) -> NetworkUserSettings:
+                          ca_files: bool, warn: Callable[[str], None],
+                          hide: Callable[..., None] = tell_no_one) -> NetworkUserSettings:
     """verify's and discover-ca's share of the settings, from the same sources in the same
     order as a render's: the proxy, and with ``ca_files`` the CA files. discover-ca reads no
-    caFiles: it writes the file they may name. ``warn`` as for ``read_settings``."""
-    config, config_dir, config_source = _config_of(flags, environ, warn)
+    caFiles: it writes the file they may name. ``warn`` and ``hide`` as for
+    ``read_settings``."""
+    config, config_dir, config_source = _config_of(flags, environ, warn, hide)
     if config_source:
         _check_config(config, config_dir, config_source)
     proxy = _parsed_proxy(_proxy_source(flags, environ, config, config_source), config_source)
@@ -141,7 +151,8 @@ def _check_policy(policy: Setting | None) -> None:
 
 
 def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],
-               warn: Callable[[str], None]) -> tuple[dict[str, YamlNode], str, str]:
+               warn: Callable[[str], None], hide: Callable[..., None]
+               ) -> tuple[dict[str, YamlNode], str, str]:
     """The config file's settings, its directory and how messages name it; what to say of
     the file goes to ``warn``."""
     _refuse_empty_flags(flags)
@@ -151,6 +162,8 @@ def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],
     # a variable a pipeline exported long before: the run's own command line names no file
     config, config_dir = _read_config(path, "config file" if flags.config
                                       else "config file (from OCEAN_PROXY_CONFIG)")
+    if isinstance(config.get("proxyUrl"), str):  # used or not: a typo elsewhere may quote it
+        hide(config["proxyUrl"], url=True)
     source = f"config file {shown(path, quoted=False)}"
     winner = "--proxy-url" if flags.proxy_url else \
         "OCEAN_PROXY_URL" if environ.get("OCEAN_PROXY_URL") else None
