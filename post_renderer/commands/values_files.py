@@ -88,14 +88,33 @@ def _documents(path: str, name: str) -> list[Any]:
             path, MAX_VALUES_BYTES, "values file",
             too_large_hint="name the chart's values file, not a rendered release or an "
                            "archive").decode("utf-8")
-        yaml = YAML(typ="safe")
-        yaml.Constructor = LastValueWins
-        return list(yaml.load_all(text))
     except UnicodeDecodeError as error:
         raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
                           hint=_HINT) from None
-    except YAMLError:
-        raise ConfigError(f"{name} is not a YAML values file", hint=_HINT) from None
+    try:
+        yaml = YAML(typ="safe")
+        yaml.Constructor = LastValueWins
+        return list(yaml.load_all(text))
+    except YAMLError as error:
+        raise _not_yaml(error, text, name) from None
+
+
+def _not_yaml(error: Any, text: str, name: str) -> ConfigError:
+    """Where the YAML breaks, never what it holds; a tab, the usual cause, said as such
+    (helm refuses the file too, but only as "found character that cannot start any token")."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is None:
+        return ConfigError(f"values file {name} is not valid YAML",
+                           hint="fix the YAML: 'helm template -f' refuses it too")
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    if line[mark.column:mark.column + 1] == "\t":
+        return ConfigError(f"values file {name} has a tab at {where}, where YAML allows only "
+                           "spaces", hint="indent with spaces: YAML does not read tabs there, "
+                                          "and helm refuses the file too")
+    return ConfigError(f"values file {name} is not valid YAML at {where}",
+                       hint="fix the YAML there: 'helm template -f' refuses it too")
 
 
 def _first_document(documents: list[Any], name: str) -> dict[str, Any]:
