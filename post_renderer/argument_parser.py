@@ -67,6 +67,8 @@ class Parser(argparse.ArgumentParser):
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
         arguments = list(sys.argv[1:] if args is None else args)
         start, parser = self._command_parser(arguments)
+        if parser is not self:
+            self._refuse_flag_before_command(arguments)
         read = self.read_arguments(arguments[:start]) + (
             parser.read_arguments(arguments[start:]) if parser else arguments[start:])
         parsed, extras = self.parse_known_args(read, namespace)
@@ -114,6 +116,28 @@ class Parser(argparse.ArgumentParser):
                     if not argument.startswith("-"):
                         return position + 1, None
         return len(arguments), self
+
+    def _refuse_flag_before_command(self, arguments: list[str]) -> None:
+        """A command's flag written before the command (``ocean-proxy --json check-bundle``):
+        said as such, rather than as unknown with the closest flag of the program itself."""
+        commands = next(action.choices for action in self._actions
+                        if isinstance(action, argparse._SubParsersAction))
+        position = next((at for at, argument in enumerate(arguments) if argument in commands),
+                        None)
+        if position is None or "--" in arguments[:position]:
+            return
+        name = arguments[position]
+        command = commands[name]
+        for argument in arguments[:position]:
+            flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
+            if flag in self._option_string_actions or not flag.startswith("-"):
+                continue
+            if len(flag) > 2 and not flag.startswith("--"):
+                flag = flag[:2]  # -oca.pem: -o and its value
+            flag = command.hidden_aliases.get(flag, flag)
+            if flag in command._option_string_actions:
+                raise UsageError(f"{flag} is a flag of {name}, written before it",
+                                 hint=f"put the command first: '{command.prog} {flag} ...'")
 
     def read_arguments(self, arguments: list[str]) -> list[str]:
         read: list[str] = []

@@ -111,6 +111,28 @@ def test_a_misspelt_flag_gets_the_flag_it_meant_and_its_value_stays_secret(
     assert hint == f"run 'ocean-proxy {argv[0]} --help' for the options"
 
 
+@pytest.mark.parametrize("argv, flag, command", [
+    (["--json", "check-bundle", "ca.pem"], "--json", "check-bundle"),
+    (["--proxy-url", PROXY_URL, "verify"], "--proxy-url", "verify"),
+    ([f"--proxy={PROXY_URL}", "discover-ca"], "--proxy-url", "discover-ca"),
+    (["-o", "ca.pem", "discover-ca"], "-o", "discover-ca"),
+    (["--explain", "render"], "--explain", "render"),
+], ids=["json", "proxy-url", "old-proxy=", "short", "render"])
+def test_a_command_s_flag_before_the_command_says_to_put_the_command_first(
+        argv: list[str], flag: str, command: str, capsys) -> None:
+    """Not "unknown flag --json; did you mean --version?": the flag is right, its place is not."""
+    error, hint = _usage_error(capsys, *argv)
+    assert error == f"{flag} is a flag of {command}, written before it"
+    assert hint == f"put the command first: 'ocean-proxy {command} {flag} ...'"
+    assert _parse(command, *(a for a in argv if a != command)).command == command  # in place
+
+
+def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
+    error, hint = _usage_error(capsys, "--jsn", "check-bundle", "ca.pem")
+    assert error.startswith("unknown flag --jsn")
+    assert hint == "run 'ocean-proxy --help' for the options"
+
+
 def test_the_post_renderer_suggests_from_its_own_flags(capsys) -> None:
     error, hint = _usage_error(capsys, "--ca-fle", "ca.pem", post_renderer=True)
     assert error == "unknown flag --ca-fle; did you mean --ca-file?"
