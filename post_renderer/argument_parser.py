@@ -149,6 +149,9 @@ class Parser(argparse.ArgumentParser):
 
     def _read_argument(self, argument: str) -> list[str]:
         if not argument.startswith("--"):
+            if argument[:1] == "-" and argument[:2] not in self._option_string_actions \
+                    and len(argument) > 1 and not re.fullmatch(r"-\d+|-\d*\.\d+", argument):
+                raise self.unknown_flag(argument)  # argparse would drop it, then miss FILE
             return [argument]
         written = re.split(r"[\s=]", argument, maxsplit=1)[0]
         flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
@@ -197,6 +200,13 @@ class Parser(argparse.ArgumentParser):
         if re.search(r"\s", argument):
             return UsageError(message + " (read from one argument with a space)",
                               hint=_SEPARATE_ARGUMENTS)
+        if not argument.startswith("--") and any(
+                not action.option_strings and action.nargs != argparse.PARSER
+                for action in self._actions):  # check-bundle's FILE: a file named -ca.pem
+            written = shown(argument)
+            return UsageError(f"unknown flag {written}",
+                              hint="a file whose name starts with '-': put '--' before the files "
+                                   f"('{self.prog} -- FILE...'), or write ./ before its name")
         return UsageError(message, hint=f"run '{self.prog} --help' for the options")
 
 

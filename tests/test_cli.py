@@ -133,6 +133,22 @@ def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> No
     assert hint == "run 'ocean-proxy --help' for the options"
 
 
+@pytest.mark.parametrize("argv", [["-ca.pem"], ["--json", "-ca.pem"], ["ok.pem", "-ca.pem"]],
+                         ids=["alone", "after-a-flag", "after-a-file"])
+def test_a_file_named_like_a_flag_is_told_how_to_pass_it(argv: list[str], capsys) -> None:
+    """Not "the following arguments are required: FILE" when a FILE was given."""
+    error, hint = _usage_error(capsys, "check-bundle", *argv)
+    assert error == "unknown flag '-ca.pem'"
+    assert hint == ("a file whose name starts with '-': put '--' before the files "
+                    "('ocean-proxy check-bundle -- FILE...'), or write ./ before its name")
+    assert _parse("check-bundle", "--", "-ca.pem").files == ["-ca.pem"]  # the hint, followed
+    assert _parse("check-bundle", "./-ca.pem").files == ["./-ca.pem"]
+
+
+def test_a_negative_number_is_still_a_value(capsys) -> None:
+    assert _parse("verify", "--timeout", "-1").timeout == -1  # refused later, as out of range
+
+
 def test_the_post_renderer_suggests_from_its_own_flags(capsys) -> None:
     error, hint = _usage_error(capsys, "--ca-fle", "ca.pem", post_renderer=True)
     assert error == "unknown flag --ca-fle; did you mean --ca-file?"
