@@ -191,6 +191,29 @@ def test_the_quick_start_lines_work_whatever_helm_plugins_says(
     assert run.returncode == 0, run.stderr
     assert run.stdout == f"ocean-proxy {__version__}\n"
 
+    exports = "\n".join(_quick_start_exports())
+    plain = subprocess.run(["bash", "-euc", f"{exports}\nhelm plugin uninstall ocean-proxy"],
+                           env=env, capture_output=True, text=True, timeout=300, check=False)
+    if major == "helm4":  # why the README gives a line of its own for Helm 4
+        assert plain.returncode != 0 and "plugin: ocean-proxy not found" in plain.stderr
+        uninstall = subprocess.run(["bash", "-euc", f"{exports}\n{_quick_start_uninstall()}"],
+                                   env=env, capture_output=True, text=True, timeout=300,
+                                   check=False)
+        assert uninstall.returncode == 0, uninstall.stderr
+    else:
+        assert plain.returncode == 0, plain.stderr
+    listed = subprocess.run(["bash", "-euc", f"{exports}\nhelm plugin list"], env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert listed.returncode == 0 and "ocean-proxy" not in listed.stdout, listed
+
+
+def _quick_start_uninstall() -> str:
+    """The Quick start's uninstall line for Helm 4 with HELM_PLUGINS a list."""
+    lines = [line for block in code_blocks(section(README, "## Quick start"))
+             for line in block.splitlines() if "helm plugin uninstall" in line]
+    assert len(lines) == 1, lines
+    return lines[0]
+
 
 # --- the FAQ's recipe for installs without a post-renderer ----------------------------------
 
