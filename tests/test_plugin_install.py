@@ -134,7 +134,7 @@ class UsedLikeAUser:
     def test_helm_ocean_proxy_help_is_the_commands_own(self, installed: Installed) -> None:
         for command in ("render", "check-bundle", "discover-ca", "verify"):
             run = ok(installed.helm_run("ocean-proxy", command, "--help"))
-            assert run.text.startswith(f"usage: ocean-proxy {command} "), run.text
+            assert run.text.startswith(f"usage: helm ocean-proxy {command} "), run.text
 
     def test_plan_of_the_command_plugin_reaches_the_user(self, installed: Installed,
                                                          tmp_path: Path) -> None:
