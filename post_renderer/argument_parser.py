@@ -82,8 +82,22 @@ class Parser(argparse.ArgumentParser):
                                  "hold a secret); an argument with spaces was read as a shell "
                                  "splits it", hint=_SEPARATE_ARGUMENTS)
             raise UsageError("unexpected argument with no flag before it (not shown: it may "
-                             "hold a secret)", hint=f"run '{parser.prog} --help' for the options")
+                             "hold a secret)", hint=parser.stray_hint(extras[0]))
         return parsed
+
+    def stray_hint(self, stray: str) -> str:
+        """What a value given without its flag was most likely meant for."""
+        flags = self._option_string_actions
+        if "--proxy-url" in flags and re.match(r"[a-z][a-z0-9+.-]*://|[\w.-]+:\d+$", stray, re.I):
+            return ("give the proxy as --proxy-url URL, or in OCEAN_PROXY_URL, which keeps a "
+                    "password off the command line")
+        if "--ca-file" in flags and re.search(r"\.(pem|crt|cer|der|p7b)$", stray, re.I):
+            return "give a CA file as --ca-file FILE" + (
+                " (as helm's post-renderer: --post-renderer-args --ca-file=FILE)"
+                if "--filename" in flags else "")
+        if "--filename" in flags and re.search(r"\.ya?ml$", stray, re.I):
+            return "give the rendered manifests as -f FILE, or on standard input"
+        return f"run '{self.prog} --help' for the options"
 
     def _check_value(self, action: argparse.Action, value: object) -> None:
         if action.choices is None or value in action.choices:

@@ -278,3 +278,28 @@ def test_a_misspelt_command_is_named_with_the_command_it_meant(capsys) -> None:
 def test_values_after_a_double_dash_are_not_read_as_flags() -> None:
     args = _parse("check-bundle", "--", "--ca-fil x.pem")
     assert args.files == ["--ca-fil x.pem"]
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["discover-ca", PROXY_URL], "give the proxy as --proxy-url URL, or in OCEAN_PROXY_URL, "
+                                 "which keeps a password off the command line"),
+    (["verify", "--ca-file", "ca.pem", "proxy.corp:3128"], "give the proxy as --proxy-url URL, "
+     "or in OCEAN_PROXY_URL, which keeps a password off the command line"),
+    (["verify", "--proxy-url", PROXY_URL, "corp-ca.pem"], "give a CA file as --ca-file FILE"),
+    (["render", "corp-ca.pem"], "give a CA file as --ca-file FILE (as helm's post-renderer: "
+                                "--post-renderer-args --ca-file=FILE)"),
+    (["values", "rendered.yaml", "--secrets", "s.yaml"],
+     "give the rendered manifests as -f FILE, or on standard input"),
+], ids=["url", "host-port", "verify-ca", "render-ca", "manifests"])
+def test_a_value_without_its_flag_is_told_the_flag_it_needs(argv, hint, capsys) -> None:
+    """'discover-ca http://proxy:3128' (the flag forgotten): the hint names the flag, never
+    the value, which may hold the proxy's password."""
+    error, said = _usage_error(capsys, *argv)
+    assert error == "unexpected argument with no flag before it (not shown: it may hold a secret)"
+    assert said == hint
+
+
+def test_the_post_renderer_names_the_flag_a_ca_file_needs(capsys) -> None:
+    _, hint = _usage_error(capsys, "corp-ca.pem", post_renderer=True)
+    assert hint == ("give a CA file as --ca-file FILE (as helm's post-renderer: "
+                    "--post-renderer-args --ca-file=FILE)")
