@@ -67,6 +67,9 @@ class Parser(argparse.ArgumentParser):
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
         arguments = list(sys.argv[1:] if args is None else args)
         start, parser = self._command_parser(arguments)
+        if parser is not self and arguments[start - 2:start - 1] == ["--"]:
+            del arguments[start - 2]  # '-- check-bundle': the command is what '--' lets through
+            start -= 1
         if parser is not self:
             self._refuse_flag_before_command(arguments)
         read = self.read_arguments(arguments[:start]) + (

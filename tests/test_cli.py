@@ -303,3 +303,15 @@ def test_the_post_renderer_names_the_flag_a_ca_file_needs(capsys) -> None:
     _, hint = _usage_error(capsys, "corp-ca.pem", post_renderer=True)
     assert hint == ("give a CA file as --ca-file FILE (as helm's post-renderer: "
                     "--post-renderer-args --ca-file=FILE)")
+
+
+def test_a_double_dash_before_the_command_lets_the_command_through() -> None:
+    """'helm ocean-proxy -- check-bundle ca.pem', as other plugins are run: '--' ends the
+    program's own flags, and the command follows (argparse read '--' as the command)."""
+    args = _parse("--", "check-bundle", "--json", "ca.pem")
+    assert (args.command, args.files, args.json) == ("check-bundle", ["ca.pem"], True)
+
+
+def test_a_double_dash_before_something_else_names_that(capsys) -> None:
+    error, _ = _usage_error(capsys, "--", "check")
+    assert error.startswith("argument COMMAND: invalid choice 'check' ")
