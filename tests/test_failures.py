@@ -151,6 +151,10 @@ data:
     ("proxyUrl: http://p:3128\n  bad: [\n", "is not valid YAML"),
     ("- a\n- b\n", "must be a mapping"),
     ("autoUpdate: sometimes\n", "auto-update policy 'sometimes' is unknown"),
+    ("proxyUrl: http://p:3128\ncaFiles:\n\t- ca.pem\n",
+     "has a tab at line 3, column 1, where YAML allows only spaces"),
+    ("caFiles:\n  - ca.pem\n\tnoProxy: .corp\n",
+     "has a tab at line 3, column 1, where YAML allows only spaces"),
 ])
 def test_bad_config_files(tmp_path, content, fragment):
     path = tmp_path / "ocean-proxy.yaml"

@@ -22,7 +22,7 @@ from typing import Any
 from post_renderer.errors import ConfigError, shown
 from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS
 from post_renderer.render.stream.kube import get_path
-from post_renderer.user_files import read_user_file
+from post_renderer.user_files import read_user_file, yaml_tab_at
 
 MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 # What the overlay copies from a values file: far beyond any chart's extraEnv or annotations,
@@ -106,13 +106,12 @@ def _not_yaml(error: Any, text: str, name: str) -> ConfigError:
     if mark is None:
         return ConfigError(f"values file {name} is not valid YAML",
                            hint="fix the YAML: 'helm template -f' refuses it too")
-    lines = text.splitlines()
-    line = lines[mark.line] if mark.line < len(lines) else ""
-    where = f"line {mark.line + 1}, column {mark.column + 1}"
-    if line[mark.column:mark.column + 1] == "\t":
-        return ConfigError(f"values file {name} has a tab at {where}, where YAML allows only "
+    tab = yaml_tab_at(error, text)
+    if tab:
+        return ConfigError(f"values file {name} has a tab at {tab}, where YAML allows only "
                            "spaces", hint="indent with spaces: YAML does not read tabs there, "
                                           "and helm refuses the file too")
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
     return ConfigError(f"values file {name} is not valid YAML at {where}",
                        hint="fix the YAML there: 'helm template -f' refuses it too")
 

@@ -27,7 +27,7 @@ from post_renderer.render.release.workloads import WorkloadRef, parse_workload_r
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.switches import switch
 from post_renderer.trust import MAX_CA_FILE_BYTES
-from post_renderer.user_files import missing_beside_config_hint, read_user_file
+from post_renderer.user_files import missing_beside_config_hint, read_user_file, yaml_tab_at
 
 if TYPE_CHECKING:
     import argparse
@@ -298,6 +298,10 @@ def _read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
         from ruamel.yaml.composer import ComposerError
         from ruamel.yaml.constructor import DuplicateKeyError
 
+        if tab := yaml_tab_at(error, text):
+            raise ConfigError(f"config file {name} has a tab at {tab}, where YAML allows only "
+                              "spaces", hint="indent with spaces: YAML does not read tabs there"
+                              ) from None
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
         what = ("has a key twice" if isinstance(error, DuplicateKeyError)
