@@ -335,5 +335,13 @@ def _read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
 
 def _read_ca_file(path: str, source: str, config: str | None) -> tuple[str, bytes]:
     """``config``: the config file the path comes from, whose directory it starts from."""
+    if "," in path and source in _LIST_HINTS:  # 'a.pem,b.pem', as --no-proxy is written
+        return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
+                                    _LIST_HINTS[source])
     return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
                                 *([missing_beside_config_hint(config)] if config else []))
+
+
+_LIST_HINTS = {"OCEAN_PROXY_CA_FILE": "separate several files with ':', as in PATH, not ','",
+               "--ca-file": "give --ca-file once per file (under helm, one "
+                            "--post-renderer-args each)"}
