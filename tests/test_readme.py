@@ -151,6 +151,23 @@ def test_the_quick_start_says_what_a_self_hosted_helm3_tarball_url_needs(
         ok(run_command([helm3, "plugin", "install", f"{url}/{tarball.name}"], env=env))
 
 
+def test_the_quick_start_names_what_helm3_says_of_a_helm4_tarball(
+        helm3: Path, release: Path, tmp_path: Path) -> None:
+    """ocean-proxy-<v>.tgz, the name a newcomer expects, is Helm 4's command plugin: the
+    README quotes Helm 3's refusal, so that a user who meets it finds the right tarball."""
+    helm3_section = " ".join(section(section(README, "## Quick start"), "### Helm 3").split())
+    env = user_env(tmp_path / "home")
+    with serving(release) as url:
+        for name in (f"ocean-proxy-{__version__}.tgz",
+                     f"ocean-proxy-post-renderer-{__version__}.tgz"):
+            refused = run_command([helm3, "plugin", "install", f"{url}/{name}"], env=env)
+            assert refused.returncode != 0
+            said = refused.stderr.strip().splitlines()[-1]
+            assert f"`{said}`" in helm3_section, said
+        ok(run_command([helm3, "plugin", "install",
+                        f"{url}/ocean-proxy-{__version__}-helm3.tgz"], env=env, timeout=300))
+
+
 def _quick_start_exports() -> list[str]:
     """The ``export`` lines of the Helm 3 Quick start and of the HELM_PLUGINS paragraph."""
     quick_start = section(README, "## Quick start")
