@@ -188,3 +188,24 @@ def test_a_tab_that_helm_refuses_is_named_with_its_line(manifests, tmp_path, hel
 def test_other_broken_yaml_is_named_with_its_line(manifests, tmp_path):
     refused(manifests, tmp_path, f"extraEnv: [{{name: A, value: {SECRET_VALUE}}}\nother: 1\n",
             f"values file {tmp_path / 'my-values.yaml'} is not valid YAML at line 2")
+
+
+def test_a_values_file_not_in_utf8_is_told_to_be_saved_as_utf8(manifests, tmp_path, helm3,
+                                                                helm4):
+    """A Latin-1 'é' in an annotation: helm refuses the file too; the hint said to give 'the
+    values file you pass to helm', which this is."""
+    text = "podAnnotations:\n  owner: \"Ren\xe9\"\n"
+    chart = tmp_path / "echo"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: echo\nversion: 0.1.0\n")
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(text.encode("latin-1"))
+    for helm in (helm3, helm4):
+        assert run_command([helm, "template", "t", chart, "-f", latin1]).returncode != 0
+
+    user = tmp_path / "my-values.yaml"
+    user.write_bytes(text.encode("latin-1"))
+    run = ocean_proxy("values", "--proxy-url", PROXY, "--filename", manifests,
+                      "--values", user, "--secrets", tmp_path / "secrets.yaml")
+    assert_refused(run, f"values file {user} is not UTF-8 text (byte 29)")
+    assert run.stderr.splitlines()[-1].endswith("hint: save it as UTF-8: helm refuses it too")

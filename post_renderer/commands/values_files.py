@@ -90,7 +90,7 @@ def _documents(path: str, name: str) -> list[Any]:
                            "archive").decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
-                          hint=_HINT) from None
+                          hint="save it as UTF-8: helm refuses it too") from None
     try:
         yaml = YAML(typ="safe")
         yaml.Constructor = LastValueWins
