@@ -67,6 +67,11 @@ class Parser(argparse.ArgumentParser):
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
         arguments = list(sys.argv[1:] if args is None else args)
         start, parser = self._command_parser(arguments)
+        if parser is not self and arguments[start - 2:start - 1] == ["--"]:
+            del arguments[start - 2]  # '-- check-bundle': the command is what '--' lets through
+            start -= 1
+        if parser is not self:
+            self._refuse_flag_before_command(arguments)
         read = self.read_arguments(arguments[:start]) + (
             parser.read_arguments(arguments[start:]) if parser else arguments[start:])
         parsed, extras = self.parse_known_args(read, namespace)
@@ -80,8 +85,22 @@ class Parser(argparse.ArgumentParser):
                                  "hold a secret); an argument with spaces was read as a shell "
                                  "splits it", hint=_SEPARATE_ARGUMENTS)
             raise UsageError("unexpected argument with no flag before it (not shown: it may "
-                             "hold a secret)", hint=f"run '{parser.prog} --help' for the options")
+                             "hold a secret)", hint=parser.stray_hint(extras[0]))
         return parsed
+
+    def stray_hint(self, stray: str) -> str:
+        """What a value given without its flag was most likely meant for."""
+        flags = self._option_string_actions
+        if "--proxy-url" in flags and re.match(r"[a-z][a-z0-9+.-]*://|[\w.-]+:\d+$", stray, re.I):
+            return ("give the proxy as --proxy-url URL, or in OCEAN_PROXY_URL, which keeps a "
+                    "password off the command line")
+        if "--ca-file" in flags and re.search(r"\.(pem|crt|cer|der|p7b)$", stray, re.I):
+            return "give a CA file as --ca-file FILE" + (
+                " (as helm's post-renderer: --post-renderer-args --ca-file=FILE)"
+                if "--filename" in flags else "")
+        if "--filename" in flags and re.search(r"\.ya?ml$", stray, re.I):
+            return "give the rendered manifests as -f FILE, or on standard input"
+        return f"run '{self.prog} --help' for the options"
 
     def _check_value(self, action: argparse.Action, value: object) -> None:
         if action.choices is None or value in action.choices:
@@ -115,6 +134,28 @@ class Parser(argparse.ArgumentParser):
                         return position + 1, None
         return len(arguments), self
 
+    def _refuse_flag_before_command(self, arguments: list[str]) -> None:
+        """A command's flag written before the command (``ocean-proxy --json check-bundle``):
+        said as such, rather than as unknown with the closest flag of the program itself."""
+        commands = next(action.choices for action in self._actions
+                        if isinstance(action, argparse._SubParsersAction))
+        position = next((at for at, argument in enumerate(arguments) if argument in commands),
+                        None)
+        if position is None or "--" in arguments[:position]:
+            return
+        name = arguments[position]
+        command = commands[name]
+        for argument in arguments[:position]:
+            flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
+            if flag in self._option_string_actions or not flag.startswith("-"):
+                continue
+            if len(flag) > 2 and not flag.startswith("--"):
+                flag = flag[:2]  # -oca.pem: -o and its value
+            flag = command.hidden_aliases.get(flag, flag)
+            if flag in command._option_string_actions:
+                raise UsageError(f"{flag} is a flag of {name}, written before it",
+                                 hint=f"put the command first: '{command.prog} {flag} ...'")
+
     def read_arguments(self, arguments: list[str]) -> list[str]:
         read: list[str] = []
         for position, argument in enumerate(arguments):
@@ -125,6 +166,9 @@ class Parser(argparse.ArgumentParser):
 
     def _read_argument(self, argument: str) -> list[str]:
         if not argument.startswith("--"):
+            if argument[:1] == "-" and argument[:2] not in self._option_string_actions \
+                    and len(argument) > 1 and not re.fullmatch(r"-\d+|-\d*\.\d+", argument):
+                raise self.unknown_flag(argument)  # argparse would drop it, then miss FILE
             return [argument]
         written = re.split(r"[\s=]", argument, maxsplit=1)[0]
         flag, rest = self.hidden_aliases.get(written, written), argument[len(written):]
@@ -173,6 +217,13 @@ class Parser(argparse.ArgumentParser):
         if re.search(r"\s", argument):
             return UsageError(message + " (read from one argument with a space)",
                               hint=_SEPARATE_ARGUMENTS)
+        if not argument.startswith("--") and any(
+                not action.option_strings and action.nargs != argparse.PARSER
+                for action in self._actions):  # check-bundle's FILE: a file named -ca.pem
+            written = shown(argument)
+            return UsageError(f"unknown flag {written}",
+                              hint="a file whose name starts with '-': put '--' before the files "
+                                   f"('{self.prog} -- FILE...'), or write ./ before its name")
         return UsageError(message, hint=f"run '{self.prog} --help' for the options")
 
 

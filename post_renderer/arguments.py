@@ -122,7 +122,7 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
         prog=prog,
         description="Run the Spot Ocean Kubernetes Controller behind corporate HTTP proxies.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"ocean-proxy {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 

@@ -14,6 +14,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, NoReturn
 
 from post_renderer.commands import NOTICE, WARNING, Message, Outcome
@@ -171,7 +172,10 @@ def _parse(arguments: list[str],
     if parser_factory is None:
         from post_renderer.arguments import build_parser
 
-        parser_factory = build_parser
+        # The usage lines --help prints are copied as they are: under the command plugin,
+        # which puts no 'ocean-proxy' on PATH (Helm 4), they are helm's command line.
+        under_helm = os.environ.get("HELM_PLUGIN_NAME") == "ocean-proxy"
+        parser_factory = partial(build_parser, "helm ocean-proxy") if under_helm else build_parser
     parser = parser_factory()
     try:
         return parser.parse_args(arguments)

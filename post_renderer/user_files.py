@@ -88,3 +88,15 @@ def missing_beside_config_hint(config: str) -> str:
                 f"{shown(folder, quoted=False)}, not of its target, "
                 f"{shown(target, quoted=False)}")
     return f"{start} the config file's directory"
+
+
+def yaml_tab_at(error: object, text: str) -> str | None:
+    """Where the YAML ``error`` found a tab where YAML allows only spaces ("line 3, column 1"),
+    the usual slip in a file written by hand; None for any other error. Never the text."""
+    mark = getattr(error, "problem_mark", None)
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines):
+        return None
+    if lines[mark.line][mark.column:mark.column + 1] != "\t":
+        return None
+    return f"line {mark.line + 1}, column {mark.column + 1}"

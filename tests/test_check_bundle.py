@@ -199,3 +199,23 @@ def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, pa
     followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
     assert followed.returncode == 0, followed.stderr
     assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
+
+
+def test_a_pem_saved_as_utf16_is_named_with_the_command_that_converts_it(tmp_path):
+    """Windows PowerShell's '>' writes UTF-16 with a byte order mark: the file looks like a
+    PEM in any editor, and was 'no certificate found', expected PEM."""
+    root = certs.root("Corp Root CA")
+    saved = tmp_path / "corp-ca.pem"
+    saved.write_bytes(root.pem.decode("ascii").replace("\n", "\r\n").encode("utf-16"))
+
+    run = ocean_proxy("check-bundle", saved)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error == f"ocean-proxy: error: {saved}: the PEM text is UTF-16, not ASCII"
+    command = re.search(r"convert it: (iconv .*?) \(in PowerShell", hint)
+    assert command, hint
+    subprocess.run(command.group(1).replace("FILE", str(saved)), shell=True, cwd=tmp_path,
+                   check=True, capture_output=True)
+    followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
+    assert followed.returncode == 0, followed.stderr
+    assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text

@@ -111,6 +111,44 @@ def test_a_misspelt_flag_gets_the_flag_it_meant_and_its_value_stays_secret(
     assert hint == f"run 'ocean-proxy {argv[0]} --help' for the options"
 
 
+@pytest.mark.parametrize("argv, flag, command", [
+    (["--json", "check-bundle", "ca.pem"], "--json", "check-bundle"),
+    (["--proxy-url", PROXY_URL, "verify"], "--proxy-url", "verify"),
+    ([f"--proxy={PROXY_URL}", "discover-ca"], "--proxy-url", "discover-ca"),
+    (["-o", "ca.pem", "discover-ca"], "-o", "discover-ca"),
+    (["--explain", "render"], "--explain", "render"),
+], ids=["json", "proxy-url", "old-proxy=", "short", "render"])
+def test_a_command_s_flag_before_the_command_says_to_put_the_command_first(
+        argv: list[str], flag: str, command: str, capsys) -> None:
+    """Not "unknown flag --json; did you mean --version?": the flag is right, its place is not."""
+    error, hint = _usage_error(capsys, *argv)
+    assert error == f"{flag} is a flag of {command}, written before it"
+    assert hint == f"put the command first: 'ocean-proxy {command} {flag} ...'"
+    assert _parse(command, *(a for a in argv if a != command)).command == command  # in place
+
+
+def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
+    error, hint = _usage_error(capsys, "--jsn", "check-bundle", "ca.pem")
+    assert error.startswith("unknown flag --jsn")
+    assert hint == "run 'ocean-proxy --help' for the options"
+
+
+@pytest.mark.parametrize("argv", [["-ca.pem"], ["--json", "-ca.pem"], ["ok.pem", "-ca.pem"]],
+                         ids=["alone", "after-a-flag", "after-a-file"])
+def test_a_file_named_like_a_flag_is_told_how_to_pass_it(argv: list[str], capsys) -> None:
+    """Not "the following arguments are required: FILE" when a FILE was given."""
+    error, hint = _usage_error(capsys, "check-bundle", *argv)
+    assert error == "unknown flag '-ca.pem'"
+    assert hint == ("a file whose name starts with '-': put '--' before the files "
+                    "('ocean-proxy check-bundle -- FILE...'), or write ./ before its name")
+    assert _parse("check-bundle", "--", "-ca.pem").files == ["-ca.pem"]  # the hint, followed
+    assert _parse("check-bundle", "./-ca.pem").files == ["./-ca.pem"]
+
+
+def test_a_negative_number_is_still_a_value(capsys) -> None:
+    assert _parse("verify", "--timeout", "-1").timeout == -1  # refused later, as out of range
+
+
 def test_the_post_renderer_suggests_from_its_own_flags(capsys) -> None:
     error, hint = _usage_error(capsys, "--ca-fle", "ca.pem", post_renderer=True)
     assert error == "unknown flag --ca-fle; did you mean --ca-file?"
@@ -240,3 +278,40 @@ def test_a_misspelt_command_is_named_with_the_command_it_meant(capsys) -> None:
 def test_values_after_a_double_dash_are_not_read_as_flags() -> None:
     args = _parse("check-bundle", "--", "--ca-fil x.pem")
     assert args.files == ["--ca-fil x.pem"]
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["discover-ca", PROXY_URL], "give the proxy as --proxy-url URL, or in OCEAN_PROXY_URL, "
+                                 "which keeps a password off the command line"),
+    (["verify", "--ca-file", "ca.pem", "proxy.corp:3128"], "give the proxy as --proxy-url URL, "
+     "or in OCEAN_PROXY_URL, which keeps a password off the command line"),
+    (["verify", "--proxy-url", PROXY_URL, "corp-ca.pem"], "give a CA file as --ca-file FILE"),
+    (["render", "corp-ca.pem"], "give a CA file as --ca-file FILE (as helm's post-renderer: "
+                                "--post-renderer-args --ca-file=FILE)"),
+    (["values", "rendered.yaml", "--secrets", "s.yaml"],
+     "give the rendered manifests as -f FILE, or on standard input"),
+], ids=["url", "host-port", "verify-ca", "render-ca", "manifests"])
+def test_a_value_without_its_flag_is_told_the_flag_it_needs(argv, hint, capsys) -> None:
+    """'discover-ca http://proxy:3128' (the flag forgotten): the hint names the flag, never
+    the value, which may hold the proxy's password."""
+    error, said = _usage_error(capsys, *argv)
+    assert error == "unexpected argument with no flag before it (not shown: it may hold a secret)"
+    assert said == hint
+
+
+def test_the_post_renderer_names_the_flag_a_ca_file_needs(capsys) -> None:
+    _, hint = _usage_error(capsys, "corp-ca.pem", post_renderer=True)
+    assert hint == ("give a CA file as --ca-file FILE (as helm's post-renderer: "
+                    "--post-renderer-args --ca-file=FILE)")
+
+
+def test_a_double_dash_before_the_command_lets_the_command_through() -> None:
+    """'helm ocean-proxy -- check-bundle ca.pem', as other plugins are run: '--' ends the
+    program's own flags, and the command follows (argparse read '--' as the command)."""
+    args = _parse("--", "check-bundle", "--json", "ca.pem")
+    assert (args.command, args.files, args.json) == ("check-bundle", ["ca.pem"], True)
+
+
+def test_a_double_dash_before_something_else_names_that(capsys) -> None:
+    error, _ = _usage_error(capsys, "--", "check")
+    assert error.startswith("argument COMMAND: invalid choice 'check' ")

@@ -176,11 +176,38 @@ data:
     ("proxyUrl: http://p:3128\n  bad: [\n", "is not valid YAML"),
     ("- a\n- b\n", "must be a mapping"),
     ("autoUpdate: sometimes\n", "auto-update policy 'sometimes' is unknown"),
+    ("proxyUrl: http://p:3128\ncaFiles:\n\t- ca.pem\n",
+     "has a tab at line 3, column 1, where YAML allows only spaces"),
+    ("caFiles:\n  - ca.pem\n\tnoProxy: .corp\n",
+     "has a tab at line 3, column 1, where YAML allows only spaces"),
 ])
 def test_bad_config_files(tmp_path, content, fragment):
     path = tmp_path / "ocean-proxy.yaml"
     path.write_text(content)
     assert_refused(ocean_proxy("render", "--config", path, stdin=DEPLOYMENT), 1, fragment)
+
+
+@pytest.mark.parametrize("via, hint", [
+    ("env", "separate several files with ':', as in PATH, not ','"),
+    ("flag", "give --ca-file once per file (under helm, one --post-renderer-args each)"),
+])
+def test_ca_files_joined_by_a_comma_are_told_how_several_are_given(tmp_path, via, hint):
+    """'a.pem,b.pem', as --no-proxy takes its list: both files exist, the joined name does
+    not; the hint is the separator that works, not 'check the path'."""
+    for name in ("root.pem", "inspection.pem"):
+        (tmp_path / name).write_bytes(certs.root("Corp " + name).pem)
+    joined = "root.pem,inspection.pem"
+    args, env = ["render", "--proxy-url", "http://p:3128"], clean_env()
+    if via == "env":
+        env["OCEAN_PROXY_CA_FILE"] = joined
+    else:
+        args.append(f"--ca-file={joined}")
+    run = ocean_proxy(*args, stdin=DEPLOYMENT, env=env, cwd=tmp_path)
+    assert_refused(run, 1, f"{joined} does not exist")
+    assert run.stderr.splitlines()[-1] == f"ocean-proxy: hint: {hint}"
+    env["OCEAN_PROXY_CA_FILE"] = joined.replace(",", ":")  # the hint, followed
+    assert ocean_proxy("render", "--proxy-url", "http://p:3128", stdin=DEPLOYMENT, env=env,
+                       cwd=tmp_path).returncode == 0
 
 
 def test_missing_config_file():

@@ -134,7 +134,7 @@ class UsedLikeAUser:
     def test_helm_ocean_proxy_help_is_the_commands_own(self, installed: Installed) -> None:
         for command in ("render", "check-bundle", "discover-ca", "verify"):
             run = ok(installed.helm_run("ocean-proxy", command, "--help"))
-            assert run.text.startswith(f"usage: ocean-proxy {command} "), run.text
+            assert run.text.startswith(f"usage: helm ocean-proxy {command} "), run.text
 
     def test_plan_of_the_command_plugin_reaches_the_user(self, installed: Installed,
                                                          tmp_path: Path) -> None:
@@ -144,6 +144,29 @@ class UsedLikeAUser:
         manifests.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
         run = ok(installed.helm_run("ocean-proxy", "render", "--plan", "-f", manifests))
         assert json.loads(run.text) == {"documents": []}
+
+    def test_helm_s_own_namespace_flag_is_said_not_to_reach_values(self, installed: Installed,
+                                                                     tmp_path: Path) -> None:
+        """'helm ocean-proxy values --namespace NS', as its --help shows the flag: helm keeps
+        --namespace, and the Secrets went to the manifests' namespace without a word."""
+        def values(*namespace: str) -> tuple[Run, str]:
+            rendered = ok(installed.helm_run("template", "ocean-controller", FIXTURE_CHART,
+                                             *namespace, "--set",
+                                             "spotinst.proxyUrl=http://proxy.corp:3128"))
+            manifests = tmp_path / "manifests.yaml"
+            manifests.write_text(rendered.text)
+            secrets = tmp_path / "secrets.yaml"
+            run = ok(installed.helm_run("ocean-proxy", "values", "-f", manifests,
+                                        "--secrets", secrets, "--namespace", "spot-system"))
+            return run, secrets.read_text()
+
+        run, secrets = values()
+        assert ("not helm's 'spot-system': helm keeps --namespace for itself; for that "
+                "namespace, render with 'helm template --namespace spot-system'") in run.stderr
+        assert "namespace: default" in secrets
+        followed, secrets = values("--namespace", "spot-system")  # the warning, followed
+        assert "helm keeps --namespace" not in followed.stderr
+        assert "namespace: spot-system" in secrets and "namespace: default" not in secrets
 
     def test_check_bundle_accepts_a_real_ca(self, installed: Installed, ca_file: Path) -> None:
         run = ok(installed.helm_run("ocean-proxy", "check-bundle", ca_file))

@@ -160,7 +160,7 @@ class TestEveryManifestInOneHelm:
         assert ok(one_helm.run("hello")).text == "hello from hello\n"
 
     def test_helm_ocean_proxy_runs_the_command(self, one_helm: OneHelm) -> None:
-        assert ok(one_helm.run("ocean-proxy", "--help")).text.startswith("usage: ocean-proxy ")
+        assert ok(one_helm.run("ocean-proxy", "--help")).text.startswith("usage: helm ocean-proxy ")
         assert ok(one_helm.run("ocean-proxy", "--version")).text == f"ocean-proxy {VERSION}\n"
 
     def test_the_same_post_renderer_flag_works(self, one_helm: OneHelm, chart: Path) -> None:

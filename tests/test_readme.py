@@ -151,6 +151,23 @@ def test_the_quick_start_says_what_a_self_hosted_helm3_tarball_url_needs(
         ok(run_command([helm3, "plugin", "install", f"{url}/{tarball.name}"], env=env))
 
 
+def test_the_quick_start_names_what_helm3_says_of_a_helm4_tarball(
+        helm3: Path, release: Path, tmp_path: Path) -> None:
+    """ocean-proxy-<v>.tgz, the name a newcomer expects, is Helm 4's command plugin: the
+    README quotes Helm 3's refusal, so that a user who meets it finds the right tarball."""
+    helm3_section = " ".join(section(section(README, "## Quick start"), "### Helm 3").split())
+    env = user_env(tmp_path / "home")
+    with serving(release) as url:
+        for name in (f"ocean-proxy-{__version__}.tgz",
+                     f"ocean-proxy-post-renderer-{__version__}.tgz"):
+            refused = run_command([helm3, "plugin", "install", f"{url}/{name}"], env=env)
+            assert refused.returncode != 0
+            said = refused.stderr.strip().splitlines()[-1]
+            assert f"`{said}`" in helm3_section, said
+        ok(run_command([helm3, "plugin", "install",
+                        f"{url}/ocean-proxy-{__version__}-helm3.tgz"], env=env, timeout=300))
+
+
 def _quick_start_exports() -> list[str]:
     """The ``export`` lines of the Helm 3 Quick start and of the HELM_PLUGINS paragraph."""
     quick_start = section(README, "## Quick start")
@@ -190,6 +207,29 @@ def test_the_quick_start_lines_work_whatever_helm_plugins_says(
                          timeout=300, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout == f"ocean-proxy {__version__}\n"
+
+    exports = "\n".join(_quick_start_exports())
+    plain = subprocess.run(["bash", "-euc", f"{exports}\nhelm plugin uninstall ocean-proxy"],
+                           env=env, capture_output=True, text=True, timeout=300, check=False)
+    if major == "helm4":  # why the README gives a line of its own for Helm 4
+        assert plain.returncode != 0 and "plugin: ocean-proxy not found" in plain.stderr
+        uninstall = subprocess.run(["bash", "-euc", f"{exports}\n{_quick_start_uninstall()}"],
+                                   env=env, capture_output=True, text=True, timeout=300,
+                                   check=False)
+        assert uninstall.returncode == 0, uninstall.stderr
+    else:
+        assert plain.returncode == 0, plain.stderr
+    listed = subprocess.run(["bash", "-euc", f"{exports}\nhelm plugin list"], env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert listed.returncode == 0 and "ocean-proxy" not in listed.stdout, listed
+
+
+def _quick_start_uninstall() -> str:
+    """The Quick start's uninstall line for Helm 4 with HELM_PLUGINS a list."""
+    lines = [line for block in code_blocks(section(README, "## Quick start"))
+             for line in block.splitlines() if "helm plugin uninstall" in line]
+    assert len(lines) == 1, lines
+    return lines[0]
 
 
 # --- the FAQ's recipe for installs without a post-renderer ----------------------------------

@@ -851,3 +851,20 @@ def test_a_refused_bundle_stops_helm_with_our_one_line_error(helm_user, corp_roo
     assert len(errors) == 1
     assert "is a server certificate, not a CA" in errors[0]
     assert "Traceback" not in run.stderr
+
+
+def test_nothing_configured_says_how_to_give_the_settings_under_helm(helm_user, tmp_path):
+    """The notice of a release with no proxy and no CA names our flags; given to helm as they
+    are, helm refuses them ('unknown flag: --proxy-url'): it says how helm passes them, and
+    that line, with a real URL and CA file, injects."""
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER)
+    assert run.returncode == 0, run.stderr
+    said = re.search(r"under helm: (--post-renderer-args --proxy-url=URL "
+                     r"--post-renderer-args --ca-file=FILE)", run.stderr)
+    assert said, run.stderr
+    ca = tmp_path / "corp-ca.pem"
+    ca.write_bytes(certs.root("Corp Root CA").pem)
+    flags = said.group(1).replace("=URL", f"={PROXY_URL}").replace("=FILE", f"={ca}").split()
+    out = rendered(helm_user.template(*VENDOR_FLAGS, *POST_RENDERER, *flags))
+    env = {e["name"]: e.get("value") for e in out.container(CONTROLLER)["env"]}
+    assert env["https_proxy"] == PROXY_URL and env["SSL_CERT_DIR"].endswith("/etc/ocean-proxy/ca")

@@ -158,3 +158,54 @@ def test_a_values_file_larger_than_any_chart_s_is_refused_not_read_cut_short(man
     padding = "# " + "x" * 1021 + "\n"  # 1 KiB a line
     refused(manifests, tmp_path, padding * (16 * 1024) + "extraEnv: []\n",
             f"values file {tmp_path / 'my-values.yaml'} is larger than 16 MiB")
+
+
+@pytest.mark.parametrize("text, line", [
+    ("spotinst:\n  clusterIdentifier: prod\nextraEnv:\n\t- name: CORP_TRACE\n", 4),
+    ("extraEnv:\n  - name: CORP_TRACE\n\t  value: 'on'\n", 3),
+], ids=["tab before an entry", "tab before a key"])
+def test_a_tab_that_helm_refuses_is_named_with_its_line(manifests, tmp_path, helm3, helm4,
+                                                        text, line):
+    """The values file the user gives helm with -f: saying it is not the one they give helm
+    sends them looking for another file; the tab, and where, is what they must fix."""
+    for helm in (helm3, helm4):  # the same file helm refuses: the message says so
+        values = tmp_path / "read-by-helm.yaml"
+        values.write_text(text)
+        chart = tmp_path / "echo"
+        (chart / "templates").mkdir(parents=True, exist_ok=True)
+        (chart / "Chart.yaml").write_text("apiVersion: v2\nname: echo\nversion: 0.1.0\n")
+        assert run_command([helm, "template", "t", chart, "-f", values]).returncode != 0
+
+    run, secrets = values_with(manifests, tmp_path, text)
+
+    assert_refused(run, f"values file {tmp_path / 'my-values.yaml'} has a tab at line {line}, "
+                        "column 1, where YAML allows only spaces")
+    assert run.stderr.splitlines()[-1].endswith("indent with spaces: YAML does not read tabs "
+                                                "there, and helm refuses the file too")
+    assert not secrets.exists()
+
+
+def test_other_broken_yaml_is_named_with_its_line(manifests, tmp_path):
+    refused(manifests, tmp_path, f"extraEnv: [{{name: A, value: {SECRET_VALUE}}}\nother: 1\n",
+            f"values file {tmp_path / 'my-values.yaml'} is not valid YAML at line 2")
+
+
+def test_a_values_file_not_in_utf8_is_told_to_be_saved_as_utf8(manifests, tmp_path, helm3,
+                                                                helm4):
+    """A Latin-1 'é' in an annotation: helm refuses the file too; the hint said to give 'the
+    values file you pass to helm', which this is."""
+    text = "podAnnotations:\n  owner: \"Ren\xe9\"\n"
+    chart = tmp_path / "echo"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: echo\nversion: 0.1.0\n")
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(text.encode("latin-1"))
+    for helm in (helm3, helm4):
+        assert run_command([helm, "template", "t", chart, "-f", latin1]).returncode != 0
+
+    user = tmp_path / "my-values.yaml"
+    user.write_bytes(text.encode("latin-1"))
+    run = ocean_proxy("values", "--proxy-url", PROXY, "--filename", manifests,
+                      "--values", user, "--secrets", tmp_path / "secrets.yaml")
+    assert_refused(run, f"values file {user} is not UTF-8 text (byte 29)")
+    assert run.stderr.splitlines()[-1].endswith("hint: save it as UTF-8: helm refuses it too")

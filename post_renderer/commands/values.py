@@ -55,6 +55,7 @@ class ValuesResult(NamedTuple):
     secrets: str  # the Secret manifests, several YAML documents
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    namespace: str = ""  # the Secrets', where the release is installed
 
 
 class Owner(NamedTuple):
@@ -155,7 +156,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                 for lint in two_rendered_proxies(workload, chart, injection)]
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
-                        tuple(notices), (*injection.warnings, *replaced))
+                        tuple(notices), (*injection.warnings, *replaced), namespace)
 
 
 def _job_lacks(injection: "Injection") -> str:
@@ -266,6 +267,15 @@ def run(args: Any, said: Outcome) -> Outcome:
         said.notice(notice)
     for warning in result.warnings:
         said.warning(warning)
+    helm_namespace = os.environ.get("HELM_NAMESPACE", "")
+    if args.namespace is None and os.environ.get("HELM_PLUGIN_NAME") == "ocean-proxy" and \
+            helm_namespace and helm_namespace != result.namespace:
+        # 'helm ocean-proxy values --namespace NS': helm takes the flag and hands on
+        # HELM_NAMESPACE, which is also the kube context's namespace: not a setting of ours
+        said.warning(f"the Secrets are for namespace '{result.namespace}', where the manifests "
+                     f"were rendered, not helm's {shown(helm_namespace)}: helm keeps "
+                     "--namespace for itself; for that namespace, render with 'helm template "
+                     f"--namespace {shown(helm_namespace, quoted=False)}'")
     # the Secrets hold the proxy password: readable by their owner only
     said.side_file(args.secrets, result.secrets.encode("utf-8"), mode=0o600)
     said.write(result.values.encode("utf-8"))

@@ -24,7 +24,7 @@ from post_renderer.errors import ConfigError, shown
 from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS
 from post_renderer.render.release.settings import tell_no_one
 from post_renderer.render.stream.kube import get_path
-from post_renderer.user_files import read_user_file
+from post_renderer.user_files import read_user_file, yaml_tab_at
 
 MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 # What the overlay copies from a values file: far beyond any chart's extraEnv or annotations,
@@ -105,14 +105,32 @@ def _documents(path: str, name: str) -> list[Any]:
             path, MAX_VALUES_BYTES, "values file",
             too_large_hint="name the chart's values file, not a rendered release or an "
                            "archive").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
+                          hint="save it as UTF-8: helm refuses it too") from None
+    try:
         yaml = YAML(typ="safe")
         yaml.Constructor = LastValueWins
         return list(yaml.load_all(text))
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
-                          hint=_HINT) from None
-    except YAMLError:
-        raise ConfigError(f"{name} is not a YAML values file", hint=_HINT) from None
+    except YAMLError as error:
+        raise _not_yaml(error, text, name) from None
+
+
+def _not_yaml(error: Any, text: str, name: str) -> ConfigError:
+    """Where the YAML breaks, never what it holds; a tab, the usual cause, said as such
+    (helm refuses the file too, but only as "found character that cannot start any token")."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is None:
+        return ConfigError(f"values file {name} is not valid YAML",
+                           hint="fix the YAML: 'helm template -f' refuses it too")
+    tab = yaml_tab_at(error, text)
+    if tab:
+        return ConfigError(f"values file {name} has a tab at {tab}, where YAML allows only "
+                           "spaces", hint="indent with spaces: YAML does not read tabs there, "
+                                          "and helm refuses the file too")
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    return ConfigError(f"values file {name} is not valid YAML at {where}",
+                       hint="fix the YAML there: 'helm template -f' refuses it too")
 
 
 def _first_document(documents: list[Any], name: str) -> dict[str, Any]:

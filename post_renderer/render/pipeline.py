@@ -153,11 +153,17 @@ def _nothing_configured(idle: list[Unit]) -> list[str]:
     if with_values:
         notices.append(f"no proxy URL and no CA bundle configured for {', '.join(with_values)}"
                        ": passed through unchanged (set spotinst.proxyUrl, or pass --proxy-url "
-                       "/ --ca-file)")
+                       f"/ --ca-file; {_UNDER_HELM})")
     if without_values:
         notices.append(f"{', '.join(without_values)}: its chart has no proxy or CA values, so "
-                       "it was passed through unchanged: pass --proxy-url and --ca-file")
+                       f"it was passed through unchanged: pass --proxy-url and --ca-file "
+                       f"({_UNDER_HELM})")
     return notices
+
+
+# helm refuses a flag of ours on its own command line: each goes after --post-renderer-args
+_UNDER_HELM = ("under helm: --post-renderer-args --proxy-url=URL --post-renderer-args "
+               "--ca-file=FILE")
 
 
 def _check_one_proxy(units: list[Unit]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from post_renderer import cli
+from post_renderer import __version__, cli
 from post_renderer.arguments import build_post_renderer_parser
 
 from .. import certs
@@ -177,3 +177,23 @@ def test_under_the_command_plugin_a_closed_stdin_hint_pipes_into_helm_ocean_prox
     out, err = capsysbinary.readouterr()
     assert out == b""
     assert "| helm ocean-proxy check-bundle -'" in hint_of(code, err)
+
+
+@pytest.mark.parametrize("plugin, usage", [
+    ("ocean-proxy", "usage: helm ocean-proxy check-bundle "),  # the command plugin
+    (None, "usage: ocean-proxy check-bundle "),  # the console script
+])
+def test_help_shows_the_command_line_that_runs_it(plugin, usage, monkeypatch, capsys):
+    """Helm 4 puts no 'ocean-proxy' on PATH: a usage line copied from the plugin's --help
+    must be helm's command line; the version stays the program's."""
+    if plugin:
+        monkeypatch.setenv("HELM_PLUGIN_NAME", plugin)
+    else:
+        monkeypatch.delenv("HELM_PLUGIN_NAME", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["check-bundle", "--help"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith(usage)
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out == f"ocean-proxy {__version__}\n"

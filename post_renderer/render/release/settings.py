@@ -27,7 +27,7 @@ from post_renderer.render.release.workloads import WorkloadRef, parse_workload_r
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.switches import switch
 from post_renderer.trust import MAX_CA_FILE_BYTES
-from post_renderer.user_files import missing_beside_config_hint, read_user_file
+from post_renderer.user_files import missing_beside_config_hint, read_user_file, yaml_tab_at
 
 if TYPE_CHECKING:
     import argparse
@@ -311,6 +311,10 @@ def _read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
         from ruamel.yaml.composer import ComposerError
         from ruamel.yaml.constructor import DuplicateKeyError
 
+        if tab := yaml_tab_at(error, text):
+            raise ConfigError(f"config file {name} has a tab at {tab}, where YAML allows only "
+                              "spaces", hint="indent with spaces: YAML does not read tabs there"
+                              ) from None
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
         what = ("has a key twice" if isinstance(error, DuplicateKeyError)
@@ -344,5 +348,13 @@ def _read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
 
 def _read_ca_file(path: str, source: str, config: str | None) -> tuple[str, bytes]:
     """``config``: the config file the path comes from, whose directory it starts from."""
+    if "," in path and source in _LIST_HINTS:  # 'a.pem,b.pem', as --no-proxy is written
+        return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
+                                    _LIST_HINTS[source])
     return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
                                 *([missing_beside_config_hint(config)] if config else []))
+
+
+_LIST_HINTS = {"OCEAN_PROXY_CA_FILE": "separate several files with ':', as in PATH, not ','",
+               "--ca-file": "give --ca-file once per file (under helm, one "
+                            "--post-renderer-args each)"}
