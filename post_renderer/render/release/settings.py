@@ -15,7 +15,6 @@ OCEAN_PROXY_NO_PROXY, OCEAN_PROXY_AUTO_UPDATE, OCEAN_PROXY_CONFIG.
 """
 
 import os
-import stat
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,13 +26,11 @@ from post_renderer.render.release.workloads import WorkloadRef, parse_workload_r
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.switches import switch
 from post_renderer.trust import MAX_CA_FILE_BYTES
-from post_renderer.user_files import missing_beside_config_hint, read_user_file, yaml_tab_at
+from post_renderer.user_files import missing_beside_config_hint, read_user_file
 
 if TYPE_CHECKING:
     import argparse
 
-CONFIG_KEYS = ("proxyUrl", "caFiles", "noProxy", "workloads", "autoUpdate")
-MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class Setting(NamedTuple):
@@ -159,53 +156,22 @@ def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],
     path = config_file(flags, environ)
     if not path:
         return {}, ".", ""
+    from post_renderer.render.release.config_file import exposed_credentials, read_config
+
     # a variable a pipeline exported long before: the run's own command line names no file
-    config, config_dir = _read_config(path, "config file" if flags.config
+    config, config_dir = read_config(path, "config file" if flags.config
                                       else "config file (from OCEAN_PROXY_CONFIG)")
     if isinstance(config.get("proxyUrl"), str):  # used or not: a typo elsewhere may quote it
         hide(config["proxyUrl"], url=True)
     source = f"config file {shown(path, quoted=False)}"
     winner = "--proxy-url" if flags.proxy_url else \
         "OCEAN_PROXY_URL" if environ.get("OCEAN_PROXY_URL") else None
-    for warning in _exposed_credentials(path, config, source, winner):
+    for warning in exposed_credentials(path, config, source, winner):
         warn(warning)
     if all(_first((value, source)) is None for value in config.values()):
         warn(f"{source} sets nothing: it is empty, or each value in it is (an empty secret, a "
              "variable envsubst did not find?)")
     return config, config_dir, source
-
-
-def _exposed_credentials(path: str, config: dict[str, YamlNode], source: str,
-                         winner: str | None) -> tuple[str, ...]:
-    """A config file whose proxy URL carries credentials, readable by other users: said, as
-    helm says of a kubeconfig others can read, not refused (a git checkout makes it 0644).
-    ``winner`` is the flag or variable that gives the proxy instead, if one does."""
-    url = config.get("proxyUrl")
-    try:
-        if not (isinstance(url, str) and parse_proxy_url(url, source=source).has_credentials):
-            return ()
-        status = os.stat(path)
-    except (ProxyUrlError, OSError):  # a URL refused where it is used; a file gone since
-        return ()
-    mode = stat.S_IMODE(status.st_mode)
-    if not mode & (stat.S_IRGRP | stat.S_IROTH):
-        return ()
-    readers = ("every user of this machine" if mode & stat.S_IROTH
-               else f"the members of its group {_group_name(status.st_gid)}")
-    said = f"{source} holds the proxy's credentials, and {readers} can read it (mode {mode:04o})"
-    if winner:
-        return (f"{said}; its proxyUrl is not used ({winner} gives the proxy): take it out, "
-                "or make the file yours alone (chmod 600)",)
-    return (f"{said}: make it yours alone (chmod 600), or give the URL by OCEAN_PROXY_URL",)
-
-
-def _group_name(gid: int) -> str:
-    import grp
-
-    try:
-        return shown(grp.getgrgid(gid).gr_name)
-    except KeyError:  # a group id without a name (a container's, say)
-        return str(gid)
 
 
 def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
@@ -289,61 +255,6 @@ def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
         raise ConfigError(f"{source}: caFiles has an empty entry",
                           hint="name each CA file, relative to the config file's directory")
     return [os.path.join(base, p) for p in paths]
-
-
-def _read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
-    """``what`` names the file in the errors of reading it."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    name = shown(path, quoted=False)
-    try:
-        text = read_user_file(
-            path, MAX_CONFIG_BYTES, what,
-            too_large_hint="a config file holds a few settings: check that it names the "
-                           "right file").decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"config file {name} is not UTF-8 text (byte {error.start})",
-                          hint="save the config file as UTF-8") from None
-    try:
-        data = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as error:
-        from ruamel.yaml.composer import ComposerError
-        from ruamel.yaml.constructor import DuplicateKeyError
-
-        if tab := yaml_tab_at(error, text):
-            raise ConfigError(f"config file {name} has a tab at {tab}, where YAML allows only "
-                              "spaces", hint="indent with spaces: YAML does not read tabs there"
-                              ) from None
-        mark = getattr(error, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark else ""
-        what = ("has a key twice" if isinstance(error, DuplicateKeyError)
-                else "holds more than one document" if isinstance(error, ComposerError)
-                and "another document" in str(error) else "is not valid YAML")
-        raise ConfigError(f"config file {name} {what}{line}",
-                          hint="fix the YAML of the config file: one mapping, each key once"
-                          ) from None
-    if data is None:
-        return {}, os.path.dirname(path)
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {name} must be a mapping of settings",
-                          hint=f"known settings: {', '.join(CONFIG_KEYS)}")
-    for key in data:
-        if key not in CONFIG_KEYS:
-            import difflib
-
-            close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
-            raise ConfigError(
-                f"config file {name}: unknown setting {shown(str(key))}",
-                hint=f"did you mean '{close[0]}'?" if close
-                else f"known settings: {', '.join(CONFIG_KEYS)}",
-            )
-    for key in ("proxyUrl", "autoUpdate"):
-        if data.get(key) is not None and not isinstance(data[key], str):  # empty is unset
-            raise ConfigError(f"config file {name}: '{key}' must be a string",
-                              hint=f"e.g. {key}: " + ("http://proxy.corp:3128"
-                                                      if key == "proxyUrl" else "inject"))
-    return data, os.path.dirname(path)
 
 
 def _read_ca_file(path: str, source: str, config: str | None) -> tuple[str, bytes]:
