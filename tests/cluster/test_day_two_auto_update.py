@@ -1,0 +1,73 @@
+"""Day-2 operations around the vendor's auto-update, on the real API server with the Job run
+by the real helm through the intercepting proxy (auto_update_job.py):
+
+- ``helm rollback`` to the first revision after an upgrade with another proxy and another
+  CA, then the auto-update twice: each Job keeps the proxy and the CA of the revision rolled
+  back to, not only the first;
+- ``helm upgrade --reuse-values`` and ``--reset-then-reuse-values`` (with the post-renderer)
+  after an auto-update, then the auto-update again.
+
+The proxy and the CA are given as the chart's values (zero-config) and as the
+post-renderer's flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..auto_update_emulation import copy_chart
+from ..conftest import FIXTURE_CHART
+from .auto_update_job import FIRST, SECOND, auto_update, release_for, resolved
+from .release import PROXY_URL, generation, ok
+
+OTHER_PROXY = PROXY_URL.replace("proxy.corp.example", "proxy2.corp.example")
+
+
+def test_the_auto_update_keeps_the_proxy_and_ca_rolled_back_to_every_time(
+        user, mode, api_server, cluster_namespace, repository, net_pki, cas, tmp_path):
+    release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
+    ok(release.upgrade(user))  # 1
+    first = resolved(release)
+    release.check()
+    if mode.name == "zero-config":
+        other = replace(release, flags=[*release.flags, "--set", f"spotinst.proxyUrl={OTHER_PROXY}",
+                                        "--set-file", f"caBundleSecret.data={cas[1]}"])
+    else:
+        other = replace(release, renderer_args=[f"--proxy-url={OTHER_PROXY}",
+                                                f"--ca-file={cas[1]}"])
+    ok(other.upgrade(user))  # 2
+    release.check()
+    assert resolved(release) != first
+
+    ok(user.helm("rollback", release.name, "1", "-n", release.namespace))  # 3
+    release.check()
+    assert resolved(release) == first
+
+    for number, version in enumerate((FIRST, SECOND, FIRST), start=1):
+        auto_update(release, user, repository, net_pki, version, tmp_path / f"job-{number}")
+        assert resolved(release) == first, (number, version)
+
+
+def test_reuse_values_and_reset_then_reuse_values_after_an_auto_update(
+        user, mode, api_server, cluster_namespace, repository, net_pki, tmp_path):
+    """The first post-rendered upgrade after an auto-update restarts the pods once, as the
+    README says of a move between routes (the chart's checksum/config); the ones after it
+    restart nothing, and the proxy and the CA stay what the auto-update kept."""
+    release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
+    ok(release.upgrade(user))
+    auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")
+    updated = resolved(release)
+    chart = copy_chart(FIXTURE_CHART, tmp_path / "chart", FIRST)  # the version installed
+    ok(release.upgrade(user, "--reuse-values", chart=chart))
+    release.check()
+    assert resolved(release) == updated
+    rolled = generation(release)
+
+    for reuse in ("--reset-then-reuse-values", "--reuse-values"):
+        ok(release.upgrade(user, reuse, chart=chart))
+        release.check()
+        assert resolved(release) == updated, reuse
+        assert generation(release) == rolled, reuse
+
+    auto_update(release, user, repository, net_pki, SECOND, tmp_path / "job-2")
+    assert resolved(release) == updated
