@@ -5,7 +5,10 @@ by the real helm through the intercepting proxy (auto_update_job.py):
   CA, then the auto-update twice: each Job keeps the proxy and the CA of the revision rolled
   back to, not only the first;
 - ``helm upgrade --reuse-values`` and ``--reset-then-reuse-values`` (with the post-renderer)
-  after an auto-update, then the auto-update again.
+  after an auto-update, then the auto-update again;
+- the proxy turned off (the CA kept) after an auto-update, from the pipeline's own values or
+  with ``--reuse-values``: no container keeps a proxy, no Secret of ocean-proxy's keeps its
+  password.
 
 The proxy and the CA are given as the chart's values (zero-config) and as the
 post-renderer's flags.
@@ -14,11 +17,15 @@ post-renderer's flags.
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlsplit
+
+import pytest
 
 from ..auto_update_emulation import copy_chart
 from ..conftest import FIXTURE_CHART
 from .auto_update_job import FIRST, SECOND, auto_update, release_for, resolved
 from .release import PROXY_URL, generation, ok
+from .test_day_two import holding
 
 OTHER_PROXY = PROXY_URL.replace("proxy.corp.example", "proxy2.corp.example")
 
@@ -71,3 +78,29 @@ def test_reuse_values_and_reset_then_reuse_values_after_an_auto_update(
 
     auto_update(release, user, repository, net_pki, SECOND, tmp_path / "job-2")
     assert resolved(release) == updated
+
+
+@pytest.mark.parametrize("values", ["own values", "--reuse-values"])
+def test_the_proxy_turned_off_after_an_auto_update_is_off_and_its_password_gone(
+        user, mode, api_server, cluster_namespace, repository, net_pki, tmp_path, values):
+    """The proxy becomes transparent (the CA stays): the pipeline drops the proxy URL and
+    upgrades with the post-renderer, from its own values or with --reuse-values."""
+    release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
+    ok(release.upgrade(user))
+    auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")
+    chart = copy_chart(FIXTURE_CHART, tmp_path / "chart", FIRST)
+    reuse = ("--reuse-values",) if values == "--reuse-values" else ()
+    if mode.name == "zero-config":
+        off = replace(release, flags=[*release.flags, "--set", "spotinst.proxyUrl="])
+    else:
+        off = replace(release, renderer_args=[arg for arg in release.renderer_args
+                                              if not arg.startswith("--proxy-url=")])
+
+    ok(off.upgrade(user, *reuse, chart=chart))
+
+    stored = release.check()
+    env = resolved(release)["containers"]
+    for name, settings in env.items():
+        assert not settings["https proxy (Go)"], name
+        assert not settings["http proxy (Go, fluent-bit)"], name
+    assert holding(stored, urlsplit(repository.proxy.credentials_url).password or "") == []
