@@ -96,7 +96,8 @@ LEFT_BEHIND = (
     "blank Secret <fullname>-ocean-proxy as it does for a CA alone: helm keeps that Secret "
     "(resource-policy keep) with the earlier proxy URL and password, and a metric exporter "
     "post-rendered beside the controller keeps reading that proxy; changing it means a "
-    "render with nothing configured is no longer byte-identical")
+    "render with nothing configured is no longer byte-identical (the render names the "
+    "'kubectl delete secret' that removes them: the test after these)")
 
 
 @pytest.mark.parametrize("off", [
@@ -114,6 +115,24 @@ def test_turning_the_proxy_off_with_the_post_renderer_leaves_no_password_behind(
     assert not [name for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
                 if env.get(name)], env
     assert holding(stored, PROXY_PASSWORD) == []
+
+
+def test_turning_the_proxy_and_ca_off_names_the_delete_that_takes_the_password_out(
+        user, controller):
+    """What the render can do with nothing configured: say which Secrets helm may still keep
+    from an earlier render with a proxy; the command it names leaves every pod startable and
+    no password in the namespace's Secrets of ocean-proxy."""
+    ok(controller.upgrade(user))
+
+    off = ok(controller.upgrade(user, *NO_URL, *NO_CA))
+
+    (line,) = [line for line in off.stderr.splitlines() if "ran with ocean-proxy before" in line]
+    command = re.search(r"'(kubectl delete secret [^']+)'", line)
+    assert command, line
+    controller.api.kubectl(*command[1].split()[1:])
+    stored = controller.check()
+    assert holding(stored, PROXY_PASSWORD) == []
+    assert [name for name in stored.secrets if "ocean-proxy" in name] == []
 
 
 def install_exporter(controller: ControllerRelease, user, *, post_render: bool = True) -> None:
