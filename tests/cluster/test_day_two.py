@@ -233,3 +233,19 @@ def test_argo_cd_turning_the_proxy_and_ca_off_leaves_no_password(helm_users, con
     app.sync(render(user, controller, *controller.flags, *NO_URL, *NO_CA))
 
     assert holding(controller.check(), PROXY_PASSWORD) == []
+
+
+def test_an_exporter_through_the_controllers_uninstall_and_reinstall(user, controller):
+    """Uninstalled, the controller's ConfigMap goes (the exporter's chart reads it without
+    'optional': its own doing), and helm keeps ocean-proxy's Secrets, so nothing the
+    exporter misses is ocean-proxy's; reinstalled, the exporter has its proxy again."""
+    ok(controller.upgrade(user))
+    install_exporter(controller, user)
+    ok(user.helm("uninstall", controller.name, "-n", controller.namespace))
+
+    missing = pod_problems(controller.stored())
+    assert missing and not [p for p in missing if "ocean-proxy" in p], missing
+
+    ok(controller.upgrade(user))
+    controller.check()
+    assert exporter_sees(controller).env["PROXY_URL"] == PROXY_URL
