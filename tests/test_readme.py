@@ -104,12 +104,15 @@ def _our_flags() -> set[str]:
 
 
 def _helm_flags() -> set[str]:
-    """The flags of the helm commands our messages send users to, from both real majors."""
+    """The flags of the helm commands our messages send users to, from both real majors, and
+    of the 'kubectl delete' they name for the Secrets helm keeps."""
     flags = set()
     for major in ("helm3", "helm4"):
         for command in (["upgrade"], ["template"], ["plugin", "install"]):
             run = ok(run_command([tool(major), *command, "--help"]))
             flags.update(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", run.text))
+    run = ok(run_command([tool("kubectl"), "delete", "--help"]))  # the delete lines' command
+    flags.update(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", run.text))
     return flags
 
 

@@ -21,6 +21,7 @@ from post_renderer.render.plan.injection import Injection, resolve_injection
 from post_renderer.render.plan.plan import Plan, apply_plan, build_plan
 from post_renderer.render.release.agents import CONTROLLER, NETWORK_CLIENT, SpotAgent, recognise
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef, read_chart_settings
+from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, find_release
 from post_renderer.render.release.settings import Setting, UserSettings, tell_no_one
 from post_renderer.render.stream.split import join, split_documents
@@ -158,7 +159,20 @@ def _nothing_configured(idle: list[Unit]) -> list[str]:
         notices.append(f"{', '.join(without_values)}: its chart has no proxy or CA values, so "
                        f"it was passed through unchanged: pass --proxy-url and --ca-file "
                        f"({_UNDER_HELM})")
-    return notices
+    return notices + [_kept_from_before(u) for u in idle if u.agent == CONTROLLER]
+
+
+def _kept_from_before(unit: Unit) -> str:
+    """A render with nothing configured changes nothing, so it cannot blank what an earlier
+    one with a proxy kept: the user alone knows whether there was one."""
+    workload = unit.release.workloads[0]
+    names = OwnedNames(workload.name)
+    return (f"if {unit.name} ran with ocean-proxy before, helm keeps Secret '{names.proxy}' "
+            "with that proxy URL, password included (a metric exporter post-rendered beside "
+            "it still reads that proxy), and its other Secrets: upgrade each Spot agent of "
+            f"another release that reads '{names.proxy}' without --post-renderer, then "
+            f"'kubectl delete secret -n {workload.namespace or '<namespace>'} "
+            f"--ignore-not-found {names.proxy} {names.ca} {names.values}' deletes them")
 
 
 # helm refuses a flag of ours on its own command line: each goes after --post-renderer-args

@@ -184,7 +184,7 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
         f"later auto-update keeps {', '.join('the ' + what for what in given)} and the "
         "checksums too; on a Job it does not "
         f"recognise, the post-renderer {strict}; helm keeps {_secrets(kept)} after such an "
-        f"upgrade: {_deleted(kept, release)}")
+        f"upgrade: {_deleted(kept, release, injection.shared_proxy_secret)}")
     return injection._replace(overlay_secret=secret, strict_job=user.strict), message
 
 
@@ -196,17 +196,24 @@ def _kept_without_auto_update(injection: Injection, release: Release) -> list[st
                                                 injection.ca_volume_secret) if name))
     if not kept:
         return []
-    return [f"helm keeps {_secrets(kept)} across upgrades: {_deleted(kept, release)}"]
+    return [f"helm keeps {_secrets(kept)} across upgrades: "
+            f"{_deleted(kept, release, injection.shared_proxy_secret)}"]
 
 
 def _secrets(names: list[str]) -> str:
     return ("Secrets " if len(names) > 1 else "Secret ") + ", ".join(repr(n) for n in names)
 
 
-def _deleted(kept: list[str], release: Release) -> str:
+def _deleted(kept: list[str], release: Release, shared: str | None) -> str:
     namespace = release.workloads[0].namespace or "<namespace>"
-    return (f"once ocean-proxy is removed, 'kubectl delete secret -n {namespace} "
+    said = (f"once ocean-proxy is removed, 'kubectl delete secret -n {namespace} "
             f"{' '.join(kept)}' deletes {'them' if len(kept) > 1 else 'it'}")
+    if shared is None or shared not in kept:
+        return said
+    # a post-rendered exporter of another release reads it: deleted first, its pod cannot start
+    return (f"{said}, after upgrading without --post-renderer each Spot agent of another "
+            f"release that reads Secret '{shared}' (ocean-metric-exporter's PROXY_URL): their "
+            "pods cannot start without it")
 
 
 def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> Injection:

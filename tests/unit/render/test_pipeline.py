@@ -133,6 +133,21 @@ def test_a_release_without_the_controller_passes_through_byte_identical():
     assert any("passed through unchanged" in n for n in result.notices)
 
 
+def test_a_controller_with_nothing_configured_passes_through_and_names_what_helm_kept():
+    """Nothing to inject changes nothing, so a proxy Secret an earlier render kept keeps its
+    password: the render names the command that deletes it, the exporter's release first."""
+    data = release(controller(), configmap(), service())
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    [kept] = [n for n in result.notices if "ran with ocean-proxy before" in n]
+    names = " ".join(f"{FULLNAME}{suffix}" for suffix in
+                     ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values"))
+    assert kept.endswith(f"--ignore-not-found {names}' deletes them")
+    assert f"reads '{FULLNAME}-ocean-proxy' without --post-renderer" in kept
+
+
 def test_a_controller_wrapped_in_a_list_is_named_as_not_looked_into():
     data = (b"apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n"
             b"  metadata: {name: ocean-controller}\n")

@@ -154,11 +154,15 @@ def test_one_kept_secret_is_named_in_the_singular_and_several_in_the_plural(corp
                   auto_update="keep")
     [line] = [n for n in one.notices if n.startswith("helm keeps")]
     assert line.startswith(f"helm keeps Secret '{FULLNAME}-ocean-proxy' across upgrades")
-    assert line.endswith(f"{FULLNAME}-ocean-proxy' deletes it")
+    assert f"{FULLNAME}-ocean-proxy' deletes it," in line
+    # a metric exporter of another release reads it: its release goes first
+    assert line.endswith(f"each Spot agent of another release that reads Secret "
+                         f"'{FULLNAME}-ocean-proxy' (ocean-metric-exporter's PROXY_URL): "
+                         "their pods cannot start without it")
     two = resolve(release(controller(), configmap()), proxy_url=CHART_PROXY,
                   ca=[("corp.pem", corp_root.pem)], auto_update="keep")
     [line] = [n for n in two.notices if n.startswith("helm keeps")]
-    assert line.startswith("helm keeps Secrets ") and line.endswith("' deletes them")
+    assert line.startswith("helm keeps Secrets ") and "' deletes them, after" in line
 
 
 # A metric exporter of another release reads the controller's ConfigMap: what the render takes
