@@ -330,14 +330,17 @@ def _entries(folder: str) -> list[str]:
 
 
 def _is_the_command_plugin(manifest: str) -> bool:
-    """Helm finds a plugin by the name in its manifest, whatever its directory is called."""
+    """Helm finds a plugin by the name in its manifest, whatever its directory is called;
+    read as YAML, as helm reads it (a byte order mark, a flow mapping, a quoted key)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
-        with open(manifest, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(1 << 16)
-    except OSError:
+        with open(manifest, encoding="utf-8-sig", errors="replace") as handle:
+            loaded = YAML(typ="safe", pure=True).load(handle.read(1 << 16))
+    except (OSError, YAMLError):
         return False
-    return re.search(r"^name:[ \t]*([\"']?)ocean-proxy\1[ \t]*(?:#.*)?$", text,
-                     re.MULTILINE) is not None
+    return isinstance(loaded, dict) and loaded.get("name") == PROGRAM
 
 
 def _isatty(stream: TextIO) -> bool:
