@@ -222,6 +222,11 @@ class Parser(argparse.ArgumentParser):
 
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""
+        if argument == "-" and "--filename" in self._option_string_actions:
+            # 'ocean-proxy render -', as check-bundle takes '-' for standard input
+            return UsageError("'-' with no flag before it",
+                              hint="the manifests are read from standard input without it: "
+                                   "leave it out, or write -f -")
         # Only the flag's name: a flag glued to its value (--proxy-urlhttp://u:p@h) would
         # otherwise print the value, whatever quotes or spaces it holds.
         name = re.match(r"-*[A-Za-z0-9_-]{0,40}", argument)

@@ -164,6 +164,17 @@ def test_a_value_that_starts_with_a_dash_is_told_to_follow_an_equals_sign(argv, 
                      *(getattr(followed, "ca_file", None) or []))
 
 
+@pytest.mark.parametrize("post_renderer", [False, True])
+def test_a_dash_for_standard_input_is_told_it_is_the_default(post_renderer, capsys) -> None:
+    """check-bundle reads '-' as standard input; render and the post-renderer read it
+    without being told, and '-' alone was 'unknown flag -'."""
+    argv = [] if post_renderer else ["render"]
+    error, hint = _usage_error(capsys, *argv, "-", post_renderer=post_renderer)
+    assert error == "'-' with no flag before it"
+    assert hint.endswith("leave it out, or write -f -")
+    assert _parse(*argv, "-f", "-", post_renderer=post_renderer).filename == "-"
+
+
 def test_a_negative_number_is_still_a_value(capsys) -> None:
     assert _parse("verify", "--timeout", "-1").timeout == -1  # refused later, as out of range
 
