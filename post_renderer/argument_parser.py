@@ -161,13 +161,33 @@ class Parser(argparse.ArgumentParser):
         for position, argument in enumerate(arguments):
             if argument == "--":
                 return read + arguments[position:]
+            if read and self._unknown_short(argument) and self._takes_a_value(read[-1]):
+                raise self._value_like_a_flag(read[-1])
             read += self._read_argument(argument)
         return read
 
+    def _unknown_short(self, argument: str) -> bool:
+        """A word that argparse reads as a flag, none of ours: not '-' (standard input), nor
+        a negative number, which argparse reads as a value."""
+        return argument[:1] == "-" and argument[:2] != "--" and len(argument) > 1 and \
+            argument[:2] not in self._option_string_actions and \
+            not re.fullmatch(r"-\d+|-\d*\.\d+", argument)
+
+    def _takes_a_value(self, flag: str) -> bool:
+        action = self._option_string_actions.get(flag)
+        return action is not None and action.nargs != 0
+
+    def _value_like_a_flag(self, flag: str) -> UsageError:
+        """'--proxy-url -x', '-o -ca.pem': the value starts with '-', and argparse would
+        say only that the flag "expected one argument"."""
+        spelt = max(self._option_string_actions[flag].option_strings, key=len)
+        return UsageError(f"{flag} is followed by a word that starts with '-', not by its "
+                          "value (not shown: it may hold a secret)",
+                          hint=f"give a value that starts with '-' after '=': {spelt}=VALUE")
+
     def _read_argument(self, argument: str) -> list[str]:
         if not argument.startswith("--"):
-            if argument[:1] == "-" and argument[:2] not in self._option_string_actions \
-                    and len(argument) > 1 and not re.fullmatch(r"-\d+|-\d*\.\d+", argument):
+            if self._unknown_short(argument):
                 raise self.unknown_flag(argument)  # argparse would drop it, then miss FILE
             return [argument]
         written = re.split(r"[\s=]", argument, maxsplit=1)[0]
@@ -187,7 +207,7 @@ class Parser(argparse.ArgumentParser):
             return [flag + rest]
         value = _unquoted(rest.strip())
         if not re.search(r"\s", value):
-            return [flag, *self.read_arguments([value])]
+            return self.read_arguments([flag, value])
         # split as written: its quotes keep a value with spaces ('my ca.pem') whole
         return self._read_argument(flag) + self.read_arguments(_shell_words(rest.strip(), flag))
 
@@ -202,6 +222,11 @@ class Parser(argparse.ArgumentParser):
 
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""
+        if argument == "-" and "--filename" in self._option_string_actions:
+            # 'ocean-proxy render -', as check-bundle takes '-' for standard input
+            return UsageError("'-' with no flag before it",
+                              hint="the manifests are read from standard input without it: "
+                                   "leave it out, or write -f -")
         # Only the flag's name: a flag glued to its value (--proxy-urlhttp://u:p@h) would
         # otherwise print the value, whatever quotes or spaces it holds.
         name = re.match(r"-*[A-Za-z0-9_-]{0,40}", argument)

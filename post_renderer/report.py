@@ -300,44 +300,12 @@ def _command_for(environ: Mapping[str, str]) -> str | Callable[[], str]:
 
     def command() -> str:
         if not found:
-            found.append(_beside_the_post_renderer(environ))
+            from post_renderer.helm_plugins import command_beside_the_post_renderer
+
+            found.append(command_beside_the_post_renderer(environ))
         return found[0]
 
     return command
-
-
-def _beside_the_post_renderer(environ: Mapping[str, str]) -> str:
-    """'helm ocean-proxy' when helm finds the command plugin where it found the post-renderer
-    (HELM_PLUGINS, else the post-renderer's own plugins directory), else the path of the
-    post-renderer plugin's bin/ocean-proxy."""
-    import shlex
-
-    plugin_dir = environ.get("HELM_PLUGIN_DIR", "")
-    folders = environ.get("HELM_PLUGINS", "").split(os.pathsep) \
-        if environ.get("HELM_PLUGINS") else [os.path.dirname(plugin_dir)]
-    if any(_is_the_command_plugin(os.path.join(folder, entry, "plugin.yaml"))
-           for folder in folders if folder for entry in _entries(folder)):
-        return _HELM_COMMAND
-    own = os.path.join(plugin_dir, "bin", PROGRAM)
-    return shlex.quote(own) if plugin_dir and os.access(own, os.X_OK) else _HELM_COMMAND
-
-
-def _entries(folder: str) -> list[str]:
-    try:
-        return sorted(os.listdir(folder))
-    except OSError:
-        return []
-
-
-def _is_the_command_plugin(manifest: str) -> bool:
-    """Helm finds a plugin by the name in its manifest, whatever its directory is called."""
-    try:
-        with open(manifest, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(1 << 16)
-    except OSError:
-        return False
-    return re.search(r"^name:[ \t]*([\"']?)ocean-proxy\1[ \t]*(?:#.*)?$", text,
-                     re.MULTILINE) is not None
 
 
 def _isatty(stream: TextIO) -> bool:

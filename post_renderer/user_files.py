@@ -90,13 +90,26 @@ def missing_beside_config_hint(config: str) -> str:
     return f"{start} the config file's directory"
 
 
-def yaml_tab_at(error: object, text: str) -> str | None:
-    """Where the YAML ``error`` found a tab where YAML allows only spaces ("line 3, column 1"),
-    the usual slip in a file written by hand; None for any other error. Never the text."""
+def read_user_text(path: str, limit: int, what: str, too_large_hint: str, named: str,
+                   utf8_hint: str) -> str:
+    """A YAML file the user wrote (a config file, a values file), as UTF-8 text, refused
+    whole when larger than ``limit``; ``named`` is how a refusal of its text names it."""
+    try:
+        return read_user_file(path, limit, what, too_large_hint=too_large_hint).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{named} is not UTF-8 text (byte {error.start})",
+                          hint=utf8_hint) from None
+
+
+def yaml_tab_refused(error: object, text: str, named: str, hint: str) -> ConfigError | None:
+    """The YAML ``error`` said as a tab where YAML allows only spaces, with its line and
+    column, the usual slip in a file written by hand; None for any other error. Never the
+    text."""
     mark = getattr(error, "problem_mark", None)
     lines = text.splitlines()
     if mark is None or mark.line >= len(lines):
         return None
     if lines[mark.line][mark.column:mark.column + 1] != "\t":
         return None
-    return f"line {mark.line + 1}, column {mark.column + 1}"
+    return ConfigError(f"{named} has a tab at line {mark.line + 1}, column {mark.column + 1}, "
+                       "where YAML allows only spaces", hint=hint)

@@ -201,11 +201,14 @@ def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, pa
     assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
 
 
-def test_a_pem_saved_as_utf16_is_named_with_the_command_that_converts_it(tmp_path):
+@pytest.mark.parametrize("name", ["corp-ca.pem", "ca.pem"])
+def test_a_pem_saved_as_utf16_is_named_with_the_command_that_converts_it(tmp_path, name):
     """Windows PowerShell's '>' writes UTF-16 with a byte order mark: the file looks like a
-    PEM in any editor, and was 'no certificate found', expected PEM."""
+    PEM in any editor, and was 'no certificate found', expected PEM. The command the hint
+    gives works on a file of any name (a shell empties the file '>' names before iconv
+    reads it)."""
     root = certs.root("Corp Root CA")
-    saved = tmp_path / "corp-ca.pem"
+    saved = tmp_path / name
     saved.write_bytes(root.pem.decode("ascii").replace("\n", "\r\n").encode("utf-16"))
 
     run = ocean_proxy("check-bundle", saved)
@@ -216,6 +219,8 @@ def test_a_pem_saved_as_utf16_is_named_with_the_command_that_converts_it(tmp_pat
     assert command, hint
     subprocess.run(command.group(1).replace("FILE", str(saved)), shell=True, cwd=tmp_path,
                    check=True, capture_output=True)
-    followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
+    given = re.search(r"then give (\S+)$", hint)
+    assert given, hint
+    followed = ocean_proxy("check-bundle", tmp_path / given.group(1))
     assert followed.returncode == 0, followed.stderr
-    assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
+    assert f"{tmp_path / given.group(1)}: certificate 1: ok" in followed.text

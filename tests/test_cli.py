@@ -145,6 +145,36 @@ def test_a_file_named_like_a_flag_is_told_how_to_pass_it(argv: list[str], capsys
     assert _parse("check-bundle", "./-ca.pem").files == ["./-ca.pem"]
 
 
+@pytest.mark.parametrize("argv", [["verify", "--proxy-url", "-x"],
+                                  ["render", "--ca-file", "-corp.pem"],
+                                  ["render", "--ca-file -corp.pem"],  # one --post-renderer-args
+                                  ["discover-ca", "-o", "-corp.pem"]],
+                         ids=["separate", "file", "one-argument", "short-flag"])
+def test_a_value_that_starts_with_a_dash_is_told_to_follow_an_equals_sign(argv, capsys) -> None:
+    """Not "unknown flag -x" (a word the user meant as a value, shown), nor argparse's
+    "expected one argument": the value goes after '=', which the parser reads as a value."""
+    error, hint = _usage_error(capsys, *argv)
+    flag, value = argv[1].split()[0], argv[-1].split()[-1]
+    spelt = "--output" if flag == "-o" else flag
+    assert error == (f"{flag} is followed by a word that starts with '-', not by its value "
+                     "(not shown: it may hold a secret)")
+    assert hint == f"give a value that starts with '-' after '=': {spelt}=VALUE"
+    followed = _parse(argv[0], f"{spelt}={value}")  # the hint, followed
+    assert value in (getattr(followed, "proxy_url", None), getattr(followed, "output", None),
+                     *(getattr(followed, "ca_file", None) or []))
+
+
+@pytest.mark.parametrize("post_renderer", [False, True])
+def test_a_dash_for_standard_input_is_told_it_is_the_default(post_renderer, capsys) -> None:
+    """check-bundle reads '-' as standard input; render and the post-renderer read it
+    without being told, and '-' alone was 'unknown flag -'."""
+    argv = [] if post_renderer else ["render"]
+    error, hint = _usage_error(capsys, *argv, "-", post_renderer=post_renderer)
+    assert error == "'-' with no flag before it"
+    assert hint.endswith("leave it out, or write -f -")
+    assert _parse(*argv, "-f", "-", post_renderer=post_renderer).filename == "-"
+
+
 def test_a_negative_number_is_still_a_value(capsys) -> None:
     assert _parse("verify", "--timeout", "-1").timeout == -1  # refused later, as out of range
 

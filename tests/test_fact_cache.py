@@ -293,6 +293,8 @@ def test_a_warm_render_reads_no_certificate_and_a_cold_one_reads_it_with_the_lib
         readers = {"cryptography", "OpenSSL", "post_renderer.trust.runtime_rules",
                    "post_renderer.trust.x509_fields", "post_renderer.trust.x509_cryptography"}
         assert imported & readers == (readers if run == "cold" else set()), run
+        # what reads a file that is neither PEM nor DER: not a render's, cold or warm
+        assert not imported & {"encodings.utf_16_le", "encodings.utf_16_be"}, run
 
 
 def test_a_trusted_form_is_read_again_when_its_cached_length_is_wrong(tmp_path):

@@ -67,6 +67,19 @@ def chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_chart(tmp_path_factory.mktemp("chart") / "tiny")
 
 
+def _kubeconfig(path: Path, namespace: str) -> Path:
+    """A kubeconfig whose current context has ``namespace``: helm's namespace without -n."""
+    path.write_text(f"""apiVersion: v1
+kind: Config
+clusters: [{{name: local, cluster: {{server: "https://127.0.0.1:9"}}}}]
+users: [{{name: user, user: {{token: unused}}}}]
+contexts: [{{name: local, context: {{cluster: local, user: user, namespace: {namespace}}}}}]
+current-context: local
+""")
+    path.chmod(0o600)
+    return path
+
+
 @dataclass
 class Installed:
     """A user's machine with the plugin installed, and how it looked before."""
@@ -149,15 +162,17 @@ class UsedLikeAUser:
                                                                      tmp_path: Path) -> None:
         """'helm ocean-proxy values --namespace NS', as its --help shows the flag: helm keeps
         --namespace, and the Secrets went to the manifests' namespace without a word."""
-        def values(*namespace: str) -> tuple[Run, str]:
+        def values(*namespace: str, flag: tuple[str, ...] = ("--namespace", "spot-system")
+                   ) -> tuple[Run, str]:
             rendered = ok(installed.helm_run("template", "ocean-controller", FIXTURE_CHART,
                                              *namespace, "--set",
                                              "spotinst.proxyUrl=http://proxy.corp:3128"))
             manifests = tmp_path / "manifests.yaml"
             manifests.write_text(rendered.text)
             secrets = tmp_path / "secrets.yaml"
+            secrets.unlink(missing_ok=True)
             run = ok(installed.helm_run("ocean-proxy", "values", "-f", manifests,
-                                        "--secrets", secrets, "--namespace", "spot-system"))
+                                        "--secrets", secrets, *flag))
             return run, secrets.read_text()
 
         run, secrets = values()
@@ -167,6 +182,15 @@ class UsedLikeAUser:
         followed, secrets = values("--namespace", "spot-system")  # the warning, followed
         assert "helm keeps --namespace" not in followed.stderr
         assert "namespace: spot-system" in secrets and "namespace: default" not in secrets
+        # rendered for the release's namespace, values given none, the kube context's another:
+        # helm hands on the context's namespace, which nobody asked for: nothing to say
+        installed.env["KUBECONFIG"] = str(_kubeconfig(tmp_path / "kubeconfig", "team-a"))
+        try:
+            plain, secrets = values("--namespace", "spot-system", flag=())
+        finally:
+            del installed.env["KUBECONFIG"]
+        assert "helm keeps --namespace" not in plain.stderr
+        assert "namespace: spot-system" in secrets
 
     def test_check_bundle_accepts_a_real_ca(self, installed: Installed, ca_file: Path) -> None:
         run = ok(installed.helm_run("ocean-proxy", "check-bundle", ca_file))

@@ -268,10 +268,8 @@ def run(args: Any, said: Outcome) -> Outcome:
     for warning in result.warnings:
         said.warning(warning)
     helm_namespace = os.environ.get("HELM_NAMESPACE", "")
-    if args.namespace is None and os.environ.get("HELM_PLUGIN_NAME") == "ocean-proxy" and \
-            helm_namespace and helm_namespace != result.namespace:
-        # 'helm ocean-proxy values --namespace NS': helm takes the flag and hands on
-        # HELM_NAMESPACE, which is also the kube context's namespace: not a setting of ours
+    if args.namespace is None and helm_namespace != result.namespace and \
+            _helm_kept_a_namespace_flag(os.environ):
         said.warning(f"the Secrets are for namespace '{result.namespace}', where the manifests "
                      f"were rendered, not helm's {shown(helm_namespace)}: helm keeps "
                      "--namespace for itself; for that namespace, render with 'helm template "
@@ -280,6 +278,24 @@ def run(args: Any, said: Outcome) -> Outcome:
     said.side_file(args.secrets, result.secrets.encode("utf-8"), mode=0o600)
     said.write(result.values.encode("utf-8"))
     return said
+
+
+def _helm_kept_a_namespace_flag(environ: Mapping[str, str]) -> bool:
+    """'helm ocean-proxy values --namespace NS': helm takes the flag and hands on
+    HELM_NAMESPACE, which without the flag is the kube context's namespace (a flag or
+    setting of nobody's here): what helm itself says without it ('helm env') tells which."""
+    if environ.get("HELM_PLUGIN_NAME") != "ocean-proxy" or not environ.get("HELM_NAMESPACE"):
+        return False
+    import subprocess
+
+    without = {name: value for name, value in environ.items() if name != "HELM_NAMESPACE"}
+    try:
+        said = subprocess.run([environ.get("HELM_BIN") or "helm", "env"], env=without,
+                              capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return True  # helm cannot tell: said, as if the flag was given
+    default = re.search(r'^HELM_NAMESPACE="(.*)"$', said, re.MULTILINE)
+    return default is None or default[1] != environ["HELM_NAMESPACE"]
 
 
 def _dump(documents: list[Any], comment: str) -> str:

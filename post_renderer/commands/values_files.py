@@ -24,7 +24,7 @@ from post_renderer.errors import ConfigError, shown
 from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS
 from post_renderer.render.release.settings import tell_no_one
 from post_renderer.render.stream.kube import get_path
-from post_renderer.user_files import read_user_file, yaml_tab_at
+from post_renderer.user_files import read_user_text, yaml_tab_refused
 
 MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
 # What the overlay copies from a values file: far beyond any chart's extraEnv or annotations,
@@ -100,14 +100,9 @@ def _documents(path: str, name: str) -> list[Any]:
                               value: Any) -> bool:
             return True
 
-    try:
-        text = read_user_file(
-            path, MAX_VALUES_BYTES, "values file",
-            too_large_hint="name the chart's values file, not a rendered release or an "
-                           "archive").decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"values file {name} is not UTF-8 text (byte {error.start})",
-                          hint="save it as UTF-8: helm refuses it too") from None
+    text = read_user_text(path, MAX_VALUES_BYTES, "values file",
+                          "name the chart's values file, not a rendered release or an archive",
+                          f"values file {name}", "save it as UTF-8: helm refuses it too")
     try:
         yaml = YAML(typ="safe")
         yaml.Constructor = LastValueWins
@@ -123,11 +118,11 @@ def _not_yaml(error: Any, text: str, name: str) -> ConfigError:
     if mark is None:
         return ConfigError(f"values file {name} is not valid YAML",
                            hint="fix the YAML: 'helm template -f' refuses it too")
-    tab = yaml_tab_at(error, text)
+    tab = yaml_tab_refused(error, text, f"values file {name}",
+                           "indent with spaces: YAML does not read tabs there, and helm "
+                           "refuses the file too")
     if tab:
-        return ConfigError(f"values file {name} has a tab at {tab}, where YAML allows only "
-                           "spaces", hint="indent with spaces: YAML does not read tabs there, "
-                                          "and helm refuses the file too")
+        return tab
     where = f"line {mark.line + 1}, column {mark.column + 1}"
     return ConfigError(f"values file {name} is not valid YAML at {where}",
                        hint="fix the YAML there: 'helm template -f' refuses it too")

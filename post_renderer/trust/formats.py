@@ -35,17 +35,17 @@ def read_certificates(data: bytes, source: str, problems: Problems,
         return _extract_pem(text, source, problems, facts)
     if text[:1] == b"\x30":
         return _extract_der(data, source, problems, facts)
-    if any(begin in data for begin in _UTF16_BEGIN):  # Windows PowerShell's '>' writes UTF-16
+    # Windows PowerShell's '>' writes UTF-16. The codecs are imported only here, on the way
+    # to an error: every render reads its CA files through this function. The converted
+    # file gets a name of its own: 'iconv ca.pem > ca.pem' empties the file before reading.
+    if any("-----BEGIN ".encode(codec) in data for codec in ("utf-16-le", "utf-16-be")):
         problems.append((f"{source}: the PEM text is UTF-16, not ASCII",
-                         "convert it: iconv -f UTF-16 -t UTF-8 FILE > ca.pem (in PowerShell: "
-                         "Get-Content FILE | Set-Content -Encoding ascii ca.pem), then give "
-                         "ca.pem"))
+                         "convert it: iconv -f UTF-16 -t UTF-8 FILE > ca-ascii.pem (in "
+                         "PowerShell: Get-Content FILE | Set-Content -Encoding ascii "
+                         "ca-ascii.pem), then give ca-ascii.pem"))
         return []
     problems.append((f"{source}: no certificate found", FORMAT_HINT))
     return []
-
-
-_UTF16_BEGIN = tuple("-----BEGIN ".encode(codec) for codec in ("utf-16-le", "utf-16-be"))
 
 
 def _extract_pem(text: bytes, source: str, problems: Problems, facts: FactCache

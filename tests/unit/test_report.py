@@ -209,6 +209,56 @@ def test_the_plugins_reporters_name_helms_command_and_the_console_scripts_their_
         assert f"hint: run {hint}\n" in sys.stderr.getvalue()
 
 
+@pytest.mark.parametrize("manifest", [
+    "\ufeffname: ocean-proxy\nversion: 0.1.0\n",  # a Windows editor's byte order mark
+    "{name: ocean-proxy, version: 0.1.0}\n",
+    '"name": "ocean-proxy"\nversion: 0.1.0\n',
+    "# the command plugin\nname: ocean-proxy # helm ocean-proxy\n"])
+def test_the_command_plugin_is_found_beside_the_post_renderer_however_its_manifest_is_written(
+        tmp_path, monkeypatch, manifest):
+    """Helm 3 and 4 load each of these manifests as the plugin 'ocean-proxy' (checked with
+    both): a hint under the post-renderer plugin then names 'helm ocean-proxy'."""
+    plugins = tmp_path / "plugins"
+    own = plugins / "ocean-proxy-post-renderer" / "bin" / "ocean-proxy"
+    own.parent.mkdir(parents=True)
+    own.write_text("#!/bin/sh\n")
+    own.chmod(0o755)
+    (plugins / "op").mkdir()
+    (plugins / "op" / "plugin.yaml").write_text(manifest, encoding="utf-8")
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    reporter = reporter_for_process({"HELM_PLUGIN_NAME": "ocean-proxy-post-renderer",
+                                     "HELM_PLUGIN_DIR": str(own.parent.parent),
+                                     "HELM_PLUGINS": str(plugins),
+                                     "OCEAN_PROXY_MESSAGES": "stderr"})
+    reporter.error(UsageError("unknown flag", hint="run 'ocean-proxy-post-renderer --help'"))
+    assert "hint: run 'helm ocean-proxy render --help'\n" in sys.stderr.getvalue()
+    (plugins / "op" / "plugin.yaml").write_text(manifest.replace("ocean-proxy", "other"))
+    reporter = reporter_for_process({"HELM_PLUGIN_NAME": "ocean-proxy-post-renderer",
+                                     "HELM_PLUGIN_DIR": str(own.parent.parent),
+                                     "HELM_PLUGINS": str(plugins),
+                                     "OCEAN_PROXY_MESSAGES": "stderr"})
+    reporter.error(UsageError("unknown flag", hint="run 'ocean-proxy-post-renderer --help'"))
+    assert f"hint: run '{own} render --help'\n" in sys.stderr.getvalue()  # else: its own
+
+
+def test_another_plugins_manifest_that_yaml_reads_differently_does_not_stop_the_hint(
+        tmp_path, monkeypatch):
+    """'version: 2026-13-45' is a string to helm and an invalid date to a YAML 1.1 reader."""
+    plugins = tmp_path / "plugins"
+    for name, manifest in [("dated", "name: dated\nversion: 2026-13-45\n"),
+                           ("tagged", "name: tagged\nversion: !!int x\n"),
+                           ("op", "name: ocean-proxy\n")]:
+        (plugins / name).mkdir(parents=True)
+        (plugins / name / "plugin.yaml").write_text(manifest)
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    reporter = reporter_for_process({"HELM_PLUGIN_NAME": "ocean-proxy-post-renderer",
+                                     "HELM_PLUGIN_DIR": str(plugins / "post-renderer"),
+                                     "HELM_PLUGINS": str(plugins),
+                                     "OCEAN_PROXY_MESSAGES": "stderr"})
+    reporter.error(UsageError("unknown flag", hint="run 'ocean-proxy-post-renderer --help'"))
+    assert sys.stderr.getvalue().endswith("hint: run 'helm ocean-proxy render --help'\n")
+
+
 def test_under_helm_the_post_renderers_version_is_the_command_plugins():
     stream = io.StringIO()
     Reporter(stream, command="helm ocean-proxy").error(UsageError(

@@ -7,10 +7,11 @@ import stat
 from post_renderer.errors import ConfigError, ProxyUrlError, shown
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.stream.kube import YamlNode
-from post_renderer.user_files import read_user_file, yaml_tab_at
+from post_renderer.user_files import read_user_text, yaml_tab_refused
 
 CONFIG_KEYS = ("proxyUrl", "caFiles", "noProxy", "workloads", "autoUpdate")
 MAX_CONFIG_BYTES = 1024 * 1024
+_TAB_HINT = "indent with spaces: YAML does not read tabs there"
 
 
 def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
@@ -19,24 +20,17 @@ def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
     from ruamel.yaml.error import YAMLError
 
     name = shown(path, quoted=False)
-    try:
-        text = read_user_file(
-            path, MAX_CONFIG_BYTES, what,
-            too_large_hint="a config file holds a few settings: check that it names the "
-                           "right file").decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"config file {name} is not UTF-8 text (byte {error.start})",
-                          hint="save the config file as UTF-8") from None
+    text = read_user_text(path, MAX_CONFIG_BYTES, what,
+                          "a config file holds a few settings: check that it names the right "
+                          "file", f"config file {name}", "save the config file as UTF-8")
     try:
         data = YAML(typ="safe", pure=True).load(text)
     except YAMLError as error:
         from ruamel.yaml.composer import ComposerError
         from ruamel.yaml.constructor import DuplicateKeyError
 
-        if tab := yaml_tab_at(error, text):
-            raise ConfigError(f"config file {name} has a tab at {tab}, where YAML allows only "
-                              "spaces", hint="indent with spaces: YAML does not read tabs there"
-                              ) from None
+        if tab := yaml_tab_refused(error, text, f"config file {name}", _TAB_HINT):
+            raise tab from None
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
         what = ("has a key twice" if isinstance(error, DuplicateKeyError)

@@ -1,0 +1,53 @@
+"""The plugins helm finds beside the post-renderer plugin, for the messages that name a
+command: under Helm 4's post-renderer plugin alone no ``ocean-proxy`` is on PATH, and Helm 4
+puts no plugin's bin/ there.
+
+    command_beside_the_post_renderer(os.environ)   # 'helm ocean-proxy', or the path of
+                                                   # .../ocean-proxy-post-renderer/bin/ocean-proxy
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+
+_PROGRAM = "ocean-proxy"
+_HELM_COMMAND = f"helm {_PROGRAM}"
+
+
+def command_beside_the_post_renderer(environ: Mapping[str, str]) -> str:
+    """'helm ocean-proxy' when helm finds the command plugin where it found the post-renderer
+    (HELM_PLUGINS, else the post-renderer's own plugins directory), else the path of the
+    post-renderer plugin's bin/ocean-proxy."""
+    plugin_dir = environ.get("HELM_PLUGIN_DIR", "")
+    folders = environ.get("HELM_PLUGINS", "").split(os.pathsep) \
+        if environ.get("HELM_PLUGINS") else [os.path.dirname(plugin_dir)]
+    if any(_is_the_command_plugin(os.path.join(folder, entry, "plugin.yaml"))
+           for folder in folders if folder for entry in _entries(folder)):
+        return _HELM_COMMAND
+    own = os.path.join(plugin_dir, "bin", _PROGRAM)
+    return shlex.quote(own) if plugin_dir and os.access(own, os.X_OK) else _HELM_COMMAND
+
+
+def _entries(folder: str) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
+
+
+def _is_the_command_plugin(manifest: str) -> bool:
+    """Helm finds a plugin by the name in its manifest, whatever its directory is called;
+    read as YAML, as helm reads it (a byte order mark, a flow mapping, a quoted key). Another
+    plugin's manifest that our reader refuses (a date Go reads as a string, a bad tag) is
+    not the command plugin's, and never stops a message."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        with open(manifest, encoding="utf-8-sig", errors="replace") as handle:
+            loaded = YAML(typ="safe", pure=True).load(handle.read(1 << 16))
+    except (OSError, YAMLError, ValueError, TypeError, RecursionError):
+        return False
+    return isinstance(loaded, dict) and loaded.get("name") == _PROGRAM
