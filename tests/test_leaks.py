@@ -538,9 +538,11 @@ QUOTED_SOURCES = {
                     "post_renderer.render.release.settings", "parse_proxy_url", _password_in),
     "chart-configmap": (["render"], release(), "post_renderer.render.release.chart_settings",
                         "parse_proxy_url", _password_in),
-    "chart-other-proxy": (["render"], release(env_extra=(
-        f"        - name: HTTP_PROXY\n          value: http://ocean:{PASSWORD}x@proxy.corp:3128\n"
-    )), "post_renderer.render.release.chart_settings", "parse_proxy_url", _password_in),
+    # the chart's own proxy without a password, or hiding it would hide this one's too; a
+    # value it does not parse as a URL is skipped, so a later check quotes the password
+    "chart-other-proxy": (["render"], release(proxy_url="http://proxy.corp:3128", env_extra=(
+        f"        - name: HTTPS_PROXY\n          value: {PROXY}\n"
+    )), "post_renderer.render.pipeline", "resolve_injection", lambda *rest: [PASSWORD]),
     "chart-token": (["render"], release(env_extra=(
         f"        - name: SPOTINST_TOKEN\n          valueFrom:\n            secretKeyRef: "
         f"{{name: {FULLNAME}, key: token}}\n")).replace(
