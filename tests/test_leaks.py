@@ -564,6 +564,23 @@ QUOTED_SOURCES["values-file"] = (
     release(proxy_url="http://p:1"), "post_renderer.commands.values_files", "_check_not_ours",
     _values_secrets)
 
+def _chart_labelled(manifests: bytes) -> bytes:
+    """The release as a chart whose values 'ocean-proxy values' knows renders it."""
+    return manifests.replace(
+        f"kind: Deployment\nmetadata:\n  name: {FULLNAME}\n".encode(),
+        f"kind: Deployment\nmetadata:\n  name: {FULLNAME}\n  namespace: spot\n  labels: "
+        "{helm.sh/chart: ocean-kubernetes-controller-0.1.60}\n".encode())
+
+
+# the values command reads the config file's proxy URL, and the chart's and its token, too
+QUOTED_SOURCES["values-chart"] = (
+    ["values", "--secrets", "s.yaml"], _chart_labelled(release()),
+    "post_renderer.render.plan.injection", "resolve_injection", lambda *rest: [PASSWORD, TOKEN])
+QUOTED_SOURCES["values-config-file"] = (
+    ["values", "--config", "c.yaml", "--secrets", "s.yaml"],
+    _chart_labelled(release(proxy_url="http://p:1")), "post_renderer.render.plan.injection",
+    "resolve_injection", lambda *rest: [PASSWORD])
+
 
 @pytest.mark.parametrize("source", sorted(QUOTED_SOURCES))
 def test_a_secret_read_after_the_command_line_is_hidden_wherever_quoted(
