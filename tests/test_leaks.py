@@ -536,6 +536,10 @@ def _token_of(user, chart, *rest) -> list[str]:
 QUOTED_SOURCES = {
     "config-file": (["render", "--config", "c.yaml"], release(proxy_url="http://p:1"),
                     "post_renderer.render.release.settings", "parse_proxy_url", _password_in),
+    # --proxy-url wins over the config file's, whose password is hidden all the same
+    "config-file-unused": (["render", "--config", "c.yaml", "--proxy-url", "http://p:1"],
+                           release(proxy_url="http://p:1"), "post_renderer.render.pipeline",
+                           "resolve_injection", lambda *rest: [PASSWORD]),
     "chart-configmap": (["render"], release(), "post_renderer.render.release.chart_settings",
                         "parse_proxy_url", _password_in),
     # the chart's own proxy without a password, or hiding it would hide this one's too; a
