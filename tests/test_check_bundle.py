@@ -201,15 +201,18 @@ def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, pa
     assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
 
 
-@pytest.mark.parametrize("name", ["corp-ca.pem", "ca.pem"])
-def test_a_pem_saved_as_utf16_is_named_with_the_command_that_converts_it(tmp_path, name):
+@pytest.mark.parametrize("name, codec", [("corp-ca.pem", "utf-16"), ("ca.pem", "utf-16"),
+                                         ("ca.pem", "utf-16-be"), ("ca.pem", "utf-16-le")],
+                         ids=["corp-ca.pem", "ca.pem", "big-endian", "little-endian"])
+def test_a_pem_saved_as_utf16_is_named_with_the_command_that_converts_it(tmp_path, name, codec):
     """Windows PowerShell's '>' writes UTF-16 with a byte order mark: the file looks like a
     PEM in any editor, and was 'no certificate found', expected PEM. The command the hint
     gives works on a file of any name (a shell empties the file '>' names before iconv
-    reads it)."""
+    reads it), and on UTF-16 of either byte order without a byte order mark, whichever order
+    iconv assumes then."""
     root = certs.root("Corp Root CA")
     saved = tmp_path / name
-    saved.write_bytes(root.pem.decode("ascii").replace("\n", "\r\n").encode("utf-16"))
+    saved.write_bytes(root.pem.decode("ascii").replace("\n", "\r\n").encode(codec))
 
     run = ocean_proxy("check-bundle", saved)
     assert run.returncode == 1

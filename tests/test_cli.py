@@ -117,7 +117,8 @@ def test_a_misspelt_flag_gets_the_flag_it_meant_and_its_value_stays_secret(
     ([f"--proxy={PROXY_URL}", "discover-ca"], "--proxy-url", "discover-ca"),
     (["-o", "ca.pem", "discover-ca"], "-o", "discover-ca"),
     (["--explain", "render"], "--explain", "render"),
-], ids=["json", "proxy-url", "old-proxy=", "short", "render"])
+    (["-oca.pem", "discover-ca"], "-o", "discover-ca"),  # a short flag glued to its value
+], ids=["json", "proxy-url", "old-proxy=", "short", "render", "short-glued"])
 def test_a_command_s_flag_before_the_command_says_to_put_the_command_first(
         argv: list[str], flag: str, command: str, capsys) -> None:
     """Not "unknown flag --json; did you mean --version?": the flag is right, its place is not."""
@@ -125,6 +126,16 @@ def test_a_command_s_flag_before_the_command_says_to_put_the_command_first(
     assert error == f"{flag} is a flag of {command}, written before it"
     assert hint == f"put the command first: 'ocean-proxy {command} {flag} ...'"
     assert _parse(command, *(a for a in argv if a != command)).command == command  # in place
+
+
+@pytest.mark.parametrize("argv", [["-v"], ["-x", "render"]], ids=["alone", "before-a-command"])
+def test_an_unknown_short_flag_of_the_program_gets_its_help_not_the_hint_for_files(
+        argv: list[str], capsys) -> None:
+    """'ocean-proxy -v' (--version meant): the program takes no FILE, so no "a file whose
+    name starts with '-'" hint, as check-bundle gives."""
+    error, hint = _usage_error(capsys, *argv)
+    assert error == f"unknown flag {argv[0]}"
+    assert hint == "run 'ocean-proxy --help' for the options"
 
 
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
@@ -316,11 +327,14 @@ def test_values_after_a_double_dash_are_not_read_as_flags() -> None:
     (["verify", "--ca-file", "ca.pem", "proxy.corp:3128"], "give the proxy as --proxy-url URL, "
      "or in OCEAN_PROXY_URL, which keeps a password off the command line"),
     (["verify", "--proxy-url", PROXY_URL, "corp-ca.pem"], "give a CA file as --ca-file FILE"),
+    *((["verify", "--proxy-url", PROXY_URL, f"corp-ca.{ext}"], "give a CA file as --ca-file FILE")
+      for ext in ("crt", "CER", "der", "p7b")),  # Windows' and Kubernetes' names for it
     (["render", "corp-ca.pem"], "give a CA file as --ca-file FILE (as helm's post-renderer: "
                                 "--post-renderer-args --ca-file=FILE)"),
     (["values", "rendered.yaml", "--secrets", "s.yaml"],
      "give the rendered manifests as -f FILE, or on standard input"),
-], ids=["url", "host-port", "verify-ca", "render-ca", "manifests"])
+], ids=["url", "host-port", "verify-ca", "verify-crt", "verify-cer", "verify-der", "verify-p7b",
+        "render-ca", "manifests"])
 def test_a_value_without_its_flag_is_told_the_flag_it_needs(argv, hint, capsys) -> None:
     """'discover-ca http://proxy:3128' (the flag forgotten): the hint names the flag, never
     the value, which may hold the proxy's password."""

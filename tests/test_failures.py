@@ -129,10 +129,16 @@ def test_refused_bundles(corp_root, tmp_path, make, fragment):
 @pytest.mark.parametrize("critical, named", [
     (lambda key: x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()),
      "marks its authority key identifier extension (2.5.29.35) as critical"),
+    (lambda key: x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+     "marks its subject key identifier extension (2.5.29.14) as critical"),
+    # Active Directory Certificate Services' own, in many corporate CAs
+    (lambda key: x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.311.21.7"),
+                                            b"\x30\x08\x06\x03\x2a\x03\x04\x02\x01\x01"),
+     "marks its Microsoft certificate template extension (1.3.6.1.4.1.311.21.7) as critical"),
     (lambda key: x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.7"),
                                             b"\x05\x00"),
      "marks an extension Go and OpenSSL do not know (OID 1.3.6.1.4.1.55555.7) as critical"),
-], ids=["known", "unknown"])
+], ids=["known", "key-identifier", "adcs-template", "unknown"])
 def test_a_ca_with_a_critical_extension_the_runtimes_refuse_is_named_with_the_extension(
         tmp_path, critical, named):
     """Both runtimes refuse a CA marking critical an extension they do not handle: the error

@@ -536,11 +536,17 @@ def _token_of(user, chart, *rest) -> list[str]:
 QUOTED_SOURCES = {
     "config-file": (["render", "--config", "c.yaml"], release(proxy_url="http://p:1"),
                     "post_renderer.render.release.settings", "parse_proxy_url", _password_in),
+    # --proxy-url wins over the config file's, whose password is hidden all the same
+    "config-file-unused": (["render", "--config", "c.yaml", "--proxy-url", "http://p:1"],
+                           release(proxy_url="http://p:1"), "post_renderer.render.pipeline",
+                           "resolve_injection", lambda *rest: [PASSWORD]),
     "chart-configmap": (["render"], release(), "post_renderer.render.release.chart_settings",
                         "parse_proxy_url", _password_in),
-    "chart-other-proxy": (["render"], release(env_extra=(
-        f"        - name: HTTP_PROXY\n          value: http://ocean:{PASSWORD}x@proxy.corp:3128\n"
-    )), "post_renderer.render.release.chart_settings", "parse_proxy_url", _password_in),
+    # the chart's own proxy without a password, or hiding it would hide this one's too; a
+    # value it does not parse as a URL is skipped, so a later check quotes the password
+    "chart-other-proxy": (["render"], release(proxy_url="http://proxy.corp:3128", env_extra=(
+        f"        - name: HTTPS_PROXY\n          value: {PROXY}\n"
+    )), "post_renderer.render.pipeline", "resolve_injection", lambda *rest: [PASSWORD]),
     "chart-token": (["render"], release(env_extra=(
         f"        - name: SPOTINST_TOKEN\n          valueFrom:\n            secretKeyRef: "
         f"{{name: {FULLNAME}, key: token}}\n")).replace(
@@ -561,6 +567,23 @@ QUOTED_SOURCES["values-file"] = (
     ["values", "--values", "v.yaml", "--secrets", "s.yaml", "--proxy-url", "http://p:1"],
     release(proxy_url="http://p:1"), "post_renderer.commands.values_files", "_check_not_ours",
     _values_secrets)
+
+def _chart_labelled(manifests: bytes) -> bytes:
+    """The release as a chart whose values 'ocean-proxy values' knows renders it."""
+    return manifests.replace(
+        f"kind: Deployment\nmetadata:\n  name: {FULLNAME}\n".encode(),
+        f"kind: Deployment\nmetadata:\n  name: {FULLNAME}\n  namespace: spot\n  labels: "
+        "{helm.sh/chart: ocean-kubernetes-controller-0.1.60}\n".encode())
+
+
+# the values command reads the config file's proxy URL, and the chart's and its token, too
+QUOTED_SOURCES["values-chart"] = (
+    ["values", "--secrets", "s.yaml"], _chart_labelled(release()),
+    "post_renderer.render.plan.injection", "resolve_injection", lambda *rest: [PASSWORD, TOKEN])
+QUOTED_SOURCES["values-config-file"] = (
+    ["values", "--config", "c.yaml", "--secrets", "s.yaml"],
+    _chart_labelled(release(proxy_url="http://p:1")), "post_renderer.render.plan.injection",
+    "resolve_injection", lambda *rest: [PASSWORD])
 
 
 @pytest.mark.parametrize("source", sorted(QUOTED_SOURCES))

@@ -114,6 +114,9 @@ def test_standalone_exporter_without_flags_passes_through_and_says_which_flags_i
     assert run.returncode == 0, run.stderr
     assert run.stdout == chart_output.stdout
     assert "--proxy-url" in run.stderr and "--ca-file" in run.stderr
+    # its Secrets of ours are not kept (helm deletes them with the next upgrade): no delete
+    # line to follow, which would name Secrets that are gone
+    assert "ran with ocean-proxy before" not in run.stderr and "kubectl delete" not in run.stderr
     with_proxy = post_renderer(f"--proxy-url={PROXY}", stdin=chart_output.stdout)
     assert with_proxy.returncode == 0, with_proxy.stderr
     assert "ocean-proxy: injected proxy" in with_proxy.stderr

@@ -276,3 +276,24 @@ def test_a_hint_names_a_command_the_user_can_run_with_only_the_post_renderer_ins
     followed = run_command([program, *words[1:]], env=user.env)
     assert followed.returncode == 0 and followed.text.startswith(("usage:", "ocean-proxy")), \
         (hint.group(0), followed.stderr)
+
+
+
+def test_a_hint_naming_the_plugins_own_command_can_be_pasted_when_helms_home_has_a_space(
+        release: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Helm 4 with the post-renderer plugin alone names its bin/ocean-proxy; under a helm home
+    with a space (macOS's 'Application Support', a Windows user name) the path is quoted, so
+    that the command the hint gives runs as pasted into a shell."""
+    user = _install("helm4", tmp_path_factory.mktemp("helm home"), release)
+    for mistake in ("--proxy-ur=http://proxy.corp:3128", "--version"):
+        refused = run_command(user.argv(*POST_RENDERER, "--post-renderer-args", mistake),
+                              env=user.env)
+        assert refused.returncode != 0
+        hint = re.search(r"^ocean-proxy: hint: run '(.+)' (?:for the options|by itself)",
+                         refused.stderr, re.MULTILINE)
+        assert hint, refused.stderr
+        words = shlex.split(hint.group(1))
+        assert " " in words[0] and words[0].endswith("/bin/ocean-proxy"), hint.group(0)
+        followed = run_command(words, env=user.env)
+        assert followed.returncode == 0 and followed.text.startswith(("usage:", "ocean-proxy")), \
+            (hint.group(0), followed.stderr)

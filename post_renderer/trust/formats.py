@@ -38,9 +38,11 @@ def read_certificates(data: bytes, source: str, problems: Problems,
     # Windows PowerShell's '>' writes UTF-16. The codecs are imported only here, on the way
     # to an error: every render reads its CA files through this function. The converted
     # file gets a name of its own: 'iconv ca.pem > ca.pem' empties the file before reading.
-    if any("-----BEGIN ".encode(codec) in data for codec in ("utf-16-le", "utf-16-be")):
+    # Without a byte order mark, iconv's UTF-16 is one byte order (glibc's little-endian,
+    # macOS's big-endian): the hint names the order the file has.
+    if codec := _utf16_order(data):
         problems.append((f"{source}: the PEM text is UTF-16, not ASCII",
-                         "convert it: iconv -f UTF-16 -t UTF-8 FILE > ca-ascii.pem (in "
+                         f"convert it: iconv -f {codec} -t UTF-8 FILE > ca-ascii.pem (in "
                          "PowerShell: Get-Content FILE | Set-Content -Encoding ascii "
                          "ca-ascii.pem), then give ca-ascii.pem"))
         return []
@@ -119,6 +121,18 @@ def _extract_der(data: bytes, source: str, problems: Problems, facts: FactCache
         f"{source}: DER data is neither an X.509 certificate nor PKCS#7", FORMAT_HINT,
     ))
     return []
+
+
+def _utf16_order(data: bytes) -> str | None:
+    """How iconv names the UTF-16 of this PEM text, None if it is none: one byte order is the
+    other shifted by a byte, so the place of the first line tells (text starts at an even
+    byte)."""
+    at = data.find("-----BEGIN ".encode("utf-16-le"))
+    if at < 0:
+        return None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"  # iconv reads the order from the mark
+    return "UTF-16LE" if at % 2 == 0 else "UTF-16BE"
 
 
 # PFX (RFC 7292): a SEQUENCE whose first element is the version INTEGER 3, then a SEQUENCE.

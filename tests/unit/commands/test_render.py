@@ -92,3 +92,17 @@ def test_an_empty_filename_is_refused_as_given_empty_not_as_a_file_without_a_nam
         read_manifests("")
     assert caught.value.message == "--filename is given but empty"
     assert "is the variable it comes from set?" in (caught.value.hint or "")
+
+
+def test_a_manifests_file_one_byte_over_the_limit_is_refused_not_cut_short(tmp_path,
+                                                                            monkeypatch):
+    """Read as the limit and one byte more: a file past the limit is refused whole, never
+    post-rendered as its first part (its last documents silently dropped from the release)."""
+    monkeypatch.setattr("post_renderer.commands.render.MAX_INPUT_BYTES", 64)
+    path = tmp_path / "manifests.yaml"
+    path.write_bytes(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n".ljust(64))
+    assert read_manifests(str(path)) == path.read_bytes()  # at the limit: read whole
+    path.write_bytes(path.read_bytes() + b"\n")
+    with pytest.raises(ManifestError) as caught:
+        read_manifests(str(path))
+    assert caught.value.message == f"{path} is larger than 64 bytes"

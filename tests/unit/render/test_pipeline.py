@@ -14,6 +14,7 @@ from ..chart_manifests import (
     CA_KEY,
     CA_SECRET,
     FULLNAME,
+    NAMESPACE,
     NO_VALUES_SHAPE,
     ca_secret,
     configmap,
@@ -144,7 +145,8 @@ def test_a_controller_with_nothing_configured_passes_through_and_names_what_helm
     [kept] = [n for n in result.notices if "ran with ocean-proxy before" in n]
     names = " ".join(f"{FULLNAME}{suffix}" for suffix in
                      ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values"))
-    assert kept.endswith(f"--ignore-not-found {names}' deletes them")
+    assert kept.endswith(f"'kubectl delete secret -n {NAMESPACE} --ignore-not-found {names}' "
+                         "deletes them")  # in the release's namespace, not kubectl's default
     assert f"reads '{FULLNAME}-ocean-proxy' without --post-renderer" in kept
 
 
