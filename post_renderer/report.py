@@ -79,8 +79,10 @@ class Reporter:
         if self._later:
             later, self._later = self._later, []
             self.hide(_later_forms(later))
+        folded = _case_folded(text)
         for secret in self._hidden:
-            text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+            if _case_folded(secret) in folded:  # else no case of it is there: nothing compiled
+                text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
         return _without_cut(text, self._hidden) if "..." in text else text
 
     def _write(self, streams: list[TextIO], lines: list[str]) -> None:
@@ -144,6 +146,18 @@ def _without_cut(text: str, secrets: list[str]) -> str:
 # A start of a secret shorter than this before "..." is left: it could be any word's start
 # ("pass...") and tells little. No message cuts a quote after more than 200 characters.
 _SHORTEST_CUT, _LONGEST_CUT = 6, 200
+
+
+def _case_folded(text: str) -> str:
+    """``text`` with every letter that re.IGNORECASE may take for another written alike: ASCII
+    in lower case, and 'i', 'k', 's' and every non-ASCII character as one mark, since those are
+    the ones Unicode's case rules pair across ASCII ('İ', 'ı', 'K' for kelvin, 'ſ'). So a
+    secret re.IGNORECASE finds in a text is in it folded so too; the converse need not hold."""
+    return text.translate(_FOLD) if text.isascii() else \
+        "".join("\0" if ord(char) > 127 else char for char in text).translate(_FOLD)
+
+
+_FOLD = str.maketrans("ABCDEFGHJLMNOPQRTUVWXYZiksIKS", "abcdefghjlmnopqrtuvwxyz" + "\0" * 6)
 
 
 def _one_line(text: str) -> str:

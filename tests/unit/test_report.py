@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 
 import pytest
@@ -114,6 +115,32 @@ def test_a_password_quoted_back_with_its_letters_recased_is_still_hidden():
     reporter.warning("the proxy answered: Unknown User Bob Or Password S3cret-Horse")
     reporter.error(OceanProxyError("407: bad password s3CRET-hORSE"))
     assert "horse" not in stream.getvalue().lower()
+
+
+_CASED = [chr(code) for code in range(0x30000) if chr(code).lower() != chr(code).upper()]
+
+
+@pytest.mark.parametrize("start", range(0, len(_CASED), 400))
+def test_a_password_with_any_letter_quoted_back_in_any_case_the_pattern_finds_is_hidden(start):
+    """Every letter with a case, beside what re.IGNORECASE also takes for it ('k' for the
+    kelvin sign, 's' for 'ſ', 'i' for 'İ' and 'ı'): the line is masked wherever the pattern
+    would find the password, with no pattern compiled where no case of it is there."""
+    for letter in _CASED[start:start + 400]:
+        password = f"pa{letter}{letter}word"
+        for quoted in {password, password.upper(), password.lower(), password.swapcase(),
+                       *(f"pa{twin}{letter}word" for twin in _TWINS.get(letter, ""))}:
+            if not re.search(re.escape(password), quoted, re.IGNORECASE):
+                continue  # a case change that is no longer the same letters to the pattern
+            stream = io.StringIO()
+            reporter = Reporter(stream)
+            reporter.hide([password])
+            reporter.error(OceanProxyError(f"407: denied for {quoted}."))
+            assert quoted not in stream.getvalue(), (letter, quoted)
+
+
+# What re.IGNORECASE takes for a letter beyond its upper and lower case
+_TWINS = {"k": "\u212a", "K": "\u212a", "s": "\u017f", "S": "\u017f", "i": "\u0130\u0131",
+          "I": "\u0130\u0131", "\u03b2": "\u03d0", "\u03b8": "\u03d1\u03f4", "\u00b5": "\u03bc"}
 
 
 def test_basic_credentials_whose_base64_has_a_plus_or_a_slash_are_hidden_as_sent():
