@@ -1,0 +1,98 @@
+"""What a locked-down CI runner or container gives a run, through the real console script: a
+user id with no home and no passwd entry (``docker run --user 1234``, a runner's random id),
+standard error closed, several first runs at once on a fresh runner. The render is the same
+as anywhere else, and nothing lands where the user did not ask for it."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from . import certs
+from .chart_render import PROXY_FLAGS
+from .conftest import VENV_BIN, clean_env, helm_template
+
+SCRIPT = VENV_BIN / "ocean-proxy-post-renderer"
+
+
+@pytest.fixture(scope="module")
+def manifests(tmp_path_factory) -> bytes:
+    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
+
+
+@pytest.fixture(scope="module")
+def ca_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ca") / "corp-root.pem"
+    path.write_bytes(certs.root("Runner Corp Root CA").pem)
+    return path
+
+
+@pytest.fixture(scope="module")
+def expected(manifests, ca_file) -> bytes:
+    run = subprocess.run([SCRIPT, "--ca-file", ca_file, "--no-cache"], input=manifests,
+                         capture_output=True, env=clean_env(), check=False)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def homeless_env() -> dict[str, str]:
+    """No HOME and none of helm's or the cache's own directories: where the cache goes is
+    up to the user's passwd entry."""
+    env = clean_env()
+    for name in ("HOME", "OCEAN_PROXY_CACHE_DIR", "OCEAN_PROXY_CACHE_KEY_FILE",
+                 "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        env.pop(name, None)
+    return env
+
+
+def unnamed_uid() -> int:
+    """A user id with no passwd entry, as ``docker run --user`` gives one."""
+    for uid in range(54321, 54421):
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
+    raise AssertionError("no free user id between 54321 and 54420")
+
+
+def test_a_user_without_home_or_passwd_entry_leaves_nothing_in_the_working_directory(
+        manifests, ca_file, expected, tmp_path):
+    """The cache and its key went to a folder literally named '~' in the current directory:
+    the CI job's checkout, which the job then commits, caches or uploads, key included. The
+    user id is one of a new user namespace (as a container's), so the files stay reachable."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    uid = unnamed_uid()
+    run = subprocess.run(["unshare", "--user", f"--map-user={uid}", f"--map-group={uid}",
+                          SCRIPT, "--ca-file", ca_file], input=manifests, capture_output=True,
+                         env=homeless_env(), cwd=checkout, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == expected
+    assert sorted(path.name for path in checkout.iterdir()) == []
+    assert b"Traceback" not in run.stderr
+
+
+def closed_stderr() -> None:
+    os.close(2)
+
+
+def test_a_render_with_standard_error_closed_succeeds(manifests, ca_file, expected):
+    """``ocean-proxy-post-renderer ... 2>&-``: the render was written whole, then the notices
+    it could not print failed the run with exit 1 and no word."""
+    run = subprocess.run([SCRIPT, "--ca-file", ca_file], input=manifests, stdout=subprocess.PIPE,
+                         preexec_fn=closed_stderr, env=clean_env(), check=False)
+    assert run.returncode == 0
+    assert run.stdout == expected
+
+
+def test_a_failing_run_with_standard_error_closed_still_fails_with_nothing_on_stdout(
+        ca_file, tmp_path):
+    run = subprocess.run([SCRIPT, "--ca-file", tmp_path / "missing.pem"], input=b"",
+                         stdout=subprocess.PIPE, preexec_fn=closed_stderr, env=clean_env(),
+                         check=False)
+    assert run.returncode == 1
+    assert run.stdout == b""
