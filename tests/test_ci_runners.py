@@ -5,6 +5,7 @@ as anywhere else, and nothing lands where the user did not ask for it."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import subprocess
@@ -96,3 +97,58 @@ def test_a_failing_run_with_standard_error_closed_still_fails_with_nothing_on_st
                          check=False)
     assert run.returncode == 1
     assert run.stdout == b""
+
+
+# Started by the first run the moment it has made the cache key's file and before it has
+# written the key into it: a second first run of a fresh runner (xargs -P 8, a CI matrix on
+# one volume), landing in that moment every time, as on a slow disk. (A 'sitecustomize' on
+# PYTHONPATH that the real console script loads; the second run gets none of it.)
+_SECOND_RUN_WHILE_THE_KEY_IS_WRITTEN = '''
+import json, os, subprocess, sys
+
+_asked = os.environ.pop("SECOND_RUN_WHILE_THE_KEY_IS_WRITTEN", None)
+if _asked:
+    _second = json.loads(_asked)
+    _armed = []
+
+    def _hook(event, args):
+        global _second
+        if _second is None:
+            return
+        if _armed:
+            second, _second = _second, None
+            with open(second["stdin"], "rb") as stdin, open(second["stdout"], "wb") as out, \\
+                    open(second["stderr"], "wb") as err:
+                subprocess.run(second["argv"], stdin=stdin, stdout=out, stderr=err, check=False)
+            return
+        if event == "open" and isinstance(args[0], str) and args[2] is not None \\
+                and args[2] & os.O_CREAT \\
+                and os.path.dirname(args[0]) == os.path.dirname(_second["key"]):
+            _armed.append(args[0])
+
+    sys.addaudithook(_hook)
+'''
+
+
+def test_two_first_runs_at_once_share_one_key_and_neither_calls_it_broken(
+        manifests, ca_file, expected, tmp_path):
+    """The second run found the key's file made but still empty, and told the user that the
+    cache key 'is not 32 bytes (delete it: a new one is made)': a good key, and a notice on a
+    CI log for nothing. It happened on one fresh runner in six with 'xargs -P 16'."""
+    hooks, key = tmp_path / "hooks", tmp_path / "config" / "cache.key"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(_SECOND_RUN_WHILE_THE_KEY_IS_WRITTEN)
+    (tmp_path / "manifests.yaml").write_bytes(manifests)
+    argv = [str(SCRIPT), "--ca-file", str(ca_file)]
+    second = {"argv": argv, "key": str(key), "stdin": str(tmp_path / "manifests.yaml"),
+              "stdout": str(tmp_path / "second.out"), "stderr": str(tmp_path / "second.err")}
+    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"),
+                    OCEAN_PROXY_CACHE_KEY_FILE=str(key), PYTHONPATH=str(hooks),
+                    SECOND_RUN_WHILE_THE_KEY_IS_WRITTEN=json.dumps(second))
+    first = subprocess.run(argv, input=manifests, capture_output=True, env=env, check=False)
+    assert first.returncode == 0, first.stderr
+    second_said = (tmp_path / "second.err").read_text()  # it ran, while the key was written
+    assert "cache key" not in second_said and "cache key" not in first.stderr.decode()
+    assert first.stdout == expected
+    assert (tmp_path / "second.out").read_bytes() == expected
+    assert key.stat().st_size == 32
