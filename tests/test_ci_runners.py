@@ -8,14 +8,17 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from . import certs
 from .chart_render import PROXY_FLAGS
-from .conftest import VENV_BIN, clean_env, helm_template
+from .conftest import VENV_BIN, clean_env, helm_template, run_command, tool
+from .plugin_harness import VERSION, ok, post_renderer_user_env, write_chart
 
 SCRIPT = VENV_BIN / "ocean-proxy-post-renderer"
 
@@ -152,3 +155,35 @@ def test_two_first_runs_at_once_share_one_key_and_neither_calls_it_broken(
     assert first.stdout == expected
     assert (tmp_path / "second.out").read_bytes() == expected
     assert key.stat().st_size == 32
+
+
+NOBODY = 65534
+
+
+def test_helm_4_as_another_user_than_its_stderr_pipe_shows_the_post_renderers_error(
+        release, tmp_path):
+    """'docker run --user 1001': the container's stdout and stderr are pipes the runtime
+    made as root, which a process of user 1001 may write to but not open again through
+    /proc. Helm 4 discards its post-renderer plugin's own stderr, so the error vanished and
+    the CI log said only that the plugin 'exited with error'. Here the pipe is this test's
+    (root's) and helm runs as nobody."""
+    home = Path(tempfile.mkdtemp(prefix="ocean-proxy-runner-"))  # pytest's tmp is root's alone
+    try:
+        home.chmod(0o755)
+        tarball = Path(shutil.copy(release / f"ocean-proxy-post-renderer-{VERSION}.tgz", home))
+        chart = write_chart(home / "chart")
+        for path in [home, *home.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+        env = post_renderer_user_env("helm4", home, OCEAN_PROXY_NO_CACHE="1")
+        env.pop("OCEAN_PROXY_MESSAGES")  # users leave it unset: messages go to helm's stderr
+        as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        ok(run_command([*as_nobody, tool("helm4"), "plugin", "install", "--verify=false",
+                        tarball], env=env, cwd=home))
+        run = run_command([*as_nobody, tool("helm4"), "template", "tiny", chart,
+                           "--post-renderer", "ocean-proxy-post-renderer",
+                           "--post-renderer-args", "--proxy-url=ftp://proxy.corp:3128"],
+                          env=env, cwd=home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    assert run.returncode != 0
+    assert "ocean-proxy: error: --proxy-url uses the scheme 'ftp'" in run.stderr, run.stderr
