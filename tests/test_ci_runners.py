@@ -187,3 +187,34 @@ def test_helm_4_as_another_user_than_its_stderr_pipe_shows_the_post_renderers_er
         shutil.rmtree(home, ignore_errors=True)
     assert run.returncode != 0
     assert "ocean-proxy: error: --proxy-url uses the scheme 'ftp'" in run.stderr, run.stderr
+
+
+# Ctrl-C, or a CI runner's SIGINT on cancel, the moment a module starts loading: a signal
+# that lands while the console script imports what it needs, every time.
+_INTERRUPTED_WHILE_LOADING = '''
+import os, signal, sys
+
+_module = os.environ.pop("INTERRUPTED_WHILE_LOADING", None)
+if _module:
+    def _hook(event, args):
+        global _module
+        if event == "import" and args[0] == _module:
+            _module = None
+            os.kill(os.getpid(), signal.SIGINT)
+
+    sys.addaudithook(_hook)
+'''
+
+
+@pytest.mark.parametrize("module", ["post_renderer.cli", "post_renderer.arguments"])
+def test_an_interrupt_while_the_post_renderer_loads_ends_it_without_a_traceback(
+        module, manifests, ca_file, tmp_path):
+    """A cancelled job's SIGINT before the render began printed Python's traceback of the
+    import it stopped (paths of the installation, and no word a user can act on)."""
+    (tmp_path / "sitecustomize.py").write_text(_INTERRUPTED_WHILE_LOADING)
+    env = clean_env(PYTHONPATH=str(tmp_path), INTERRUPTED_WHILE_LOADING=module)
+    run = subprocess.run([SCRIPT, "--ca-file", ca_file], input=manifests, capture_output=True,
+                         env=env, check=False)
+    assert run.returncode == 130
+    assert run.stdout == b""
+    assert b"Traceback" not in run.stderr and b"KeyboardInterrupt" not in run.stderr
