@@ -5,12 +5,14 @@ as anywhere else, and nothing lands where the user did not ask for it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -160,33 +162,62 @@ def test_two_first_runs_at_once_share_one_key_and_neither_calls_it_broken(
 NOBODY = 65534
 
 
-def test_helm_4_as_another_user_than_its_stderr_pipe_shows_the_post_renderers_error(
-        release, tmp_path):
-    """'docker run --user 1001': the container's stdout and stderr are pipes the runtime
-    made as root, which a process of user 1001 may write to but not open again through
-    /proc. Helm 4 discards its post-renderer plugin's own stderr, so the error vanished and
-    the CI log said only that the plugin 'exited with error'. Here the pipe is this test's
-    (root's) and helm runs as nobody."""
-    home = Path(tempfile.mkdtemp(prefix="ocean-proxy-runner-"))  # pytest's tmp is root's alone
+@contextlib.contextmanager
+def home_of(uid: int, release: Path) -> Iterator[tuple[Path, Path, Path]]:
+    """A folder of user ``uid`` (pytest's tmp is root's alone) with the Helm 4 post-renderer
+    plugin's tarball and a chart in it: (the folder, the tarball, the chart)."""
+    home = Path(tempfile.mkdtemp(prefix="ocean-proxy-runner-"))
     try:
         home.chmod(0o755)
         tarball = Path(shutil.copy(release / f"ocean-proxy-post-renderer-{VERSION}.tgz", home))
         chart = write_chart(home / "chart")
         for path in [home, *home.rglob("*")]:
-            os.chown(path, NOBODY, NOBODY)
+            os.chown(path, uid, uid)
+        yield home, tarball, chart
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def as_user(uid: int) -> list[str]:
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+
+
+def test_helm_4_as_another_user_than_its_stderr_pipe_shows_the_post_renderers_error(release):
+    """'docker run --user 1001': the container's stdout and stderr are pipes the runtime
+    made as root, which a process of user 1001 may write to but not open again through
+    /proc. Helm 4 discards its post-renderer plugin's own stderr, so the error vanished and
+    the CI log said only that the plugin 'exited with error'. Here the pipe is this test's
+    (root's) and helm runs as nobody."""
+    with home_of(NOBODY, release) as (home, tarball, chart):
         env = post_renderer_user_env("helm4", home, OCEAN_PROXY_NO_CACHE="1")
         env.pop("OCEAN_PROXY_MESSAGES")  # users leave it unset: messages go to helm's stderr
-        as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-        ok(run_command([*as_nobody, tool("helm4"), "plugin", "install", "--verify=false",
-                        tarball], env=env, cwd=home))
-        run = run_command([*as_nobody, tool("helm4"), "template", "tiny", chart,
+        ok(run_command([*as_user(NOBODY), tool("helm4"), "plugin", "install",
+                        "--verify=false", tarball], env=env, cwd=home))
+        run = run_command([*as_user(NOBODY), tool("helm4"), "template", "tiny", chart,
                            "--post-renderer", "ocean-proxy-post-renderer",
                            "--post-renderer-args", "--proxy-url=ftp://proxy.corp:3128"],
                           env=env, cwd=home)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
     assert run.returncode != 0
     assert "ocean-proxy: error: --proxy-url uses the scheme 'ftp'" in run.stderr, run.stderr
+
+
+def test_helm_4_plugin_installs_and_renders_for_a_user_without_home_or_passwd_entry(release):
+    """'docker run --user 1234' in an image without that user, and no HOME: pip, which the
+    install hook runs, stopped at 'could not determine the home directory', and the user
+    read 'pip could not install the dependencies: pip failed'."""
+    uid = unnamed_uid()
+    with home_of(uid, release) as (home, tarball, chart):
+        env = post_renderer_user_env("helm4", home)
+        for name in ("HOME", "OCEAN_PROXY_CACHE_DIR", "OCEAN_PROXY_CACHE_KEY_FILE"):
+            env.pop(name)
+        ok(run_command([*as_user(uid), tool("helm4"), "plugin", "install", "--verify=false",
+                        tarball], env=env, cwd=home))
+        run = ok(run_command([*as_user(uid), tool("helm4"), "template", "tiny", chart,
+                              "--post-renderer", "ocean-proxy-post-renderer"],
+                             env=env, cwd=home))
+        left = sorted(path.name for path in home.iterdir())
+    assert "kind: ConfigMap" in run.text
+    assert left == sorted(["chart", "data", "config", "cache", tarball.name])
 
 
 # Ctrl-C, or a CI runner's SIGINT on cancel, the moment a module starts loading: a signal
