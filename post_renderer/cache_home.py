@@ -26,34 +26,46 @@ _EARLIER_RENDER_HEADER = b"ocean-proxy output 1\n"
 
 
 def cache_home(environ: Mapping[str, str], *, disabled: bool = False) -> str | None:
-    """The directory the cache goes under, or None when it is turned off."""
+    """The directory the cache goes under, or None when it is turned off (or has nowhere to
+    go: no home directory and none named)."""
     if disabled or switch(environ, "OCEAN_PROXY_NO_CACHE"):
         return None
-    return environ.get("OCEAN_PROXY_CACHE_DIR") or os.path.join(helm_home(environ, "CACHE"),
-                                                                "ocean-proxy")
+    if environ.get("OCEAN_PROXY_CACHE_DIR"):
+        return environ["OCEAN_PROXY_CACHE_DIR"]
+    helm = helm_home(environ, "CACHE")
+    return None if helm is None else os.path.join(helm, "ocean-proxy")
 
 
-def helm_home(environ: Mapping[str, str], kind: str) -> str:
+def helm_home(environ: Mapping[str, str], kind: str) -> str | None:
     """Helm's own CACHE or CONFIG directory: ``$HELM_<kind>_HOME``, ``$XDG_<kind>_HOME/helm``,
-    else ``~/.cache/helm`` or ``~/.config/helm``."""
-    xdg = environ.get(f"XDG_{kind}_HOME")
-    return environ.get(f"HELM_{kind}_HOME") or (
-        os.path.join(xdg, "helm") if xdg
-        else os.path.join(os.path.expanduser("~"), f".{kind.lower()}", "helm"))
+    else ``~/.cache/helm`` or ``~/.config/helm``; None when there is no home directory."""
+    if environ.get(f"HELM_{kind}_HOME"):
+        return environ[f"HELM_{kind}_HOME"]
+    if environ.get(f"XDG_{kind}_HOME"):
+        return os.path.join(environ[f"XDG_{kind}_HOME"], "helm")
+    # Without HOME, the passwd entry's; a user id with none (docker run --user 1234) leaves
+    # '~' as it is, which would be a folder of that name in the current directory: the CI
+    # job's checkout, with the cache key in it.
+    home = os.path.expanduser("~")
+    return os.path.join(home, f".{kind.lower()}", "helm") if os.path.isabs(home) else None
 
 
-def secret_path(environ: Mapping[str, str]) -> str:
+def secret_path(environ: Mapping[str, str]) -> str | None:
     """``$OCEAN_PROXY_CACHE_KEY_FILE``, else ``ocean-proxy/cache.key`` in helm's config
-    directory (``$HELM_CONFIG_HOME``, ``$XDG_CONFIG_HOME/helm``, ``~/.config/helm``)."""
+    directory (``$HELM_CONFIG_HOME``, ``$XDG_CONFIG_HOME/helm``, ``~/.config/helm``); None
+    when there is no home directory."""
     if environ.get("OCEAN_PROXY_CACHE_KEY_FILE"):
         return environ["OCEAN_PROXY_CACHE_KEY_FILE"]
-    return os.path.join(helm_home(environ, "CONFIG"), "ocean-proxy", "cache.key")
+    helm = helm_home(environ, "CONFIG")
+    return None if helm is None else os.path.join(helm, "ocean-proxy", "cache.key")
 
 
 def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
     """The user's random cache secret, made on first use (0600), or None; and, when a key
     file is there but must not be used (a link, another user's, readable by others), why."""
     path = secret_path(environ)
+    if path is None:
+        return None, None
     for _ in range(2):
         try:
             found = os.lstat(path)

@@ -12,7 +12,10 @@ open file itself is borrowed (``pidfd_getfd``, Linux 5.6), and our lines move th
 as helm's do. Where the kernel refuses to lend it (Yama ``ptrace_scope`` 1 or more for a
 non-root user, as on Ubuntu; a container's seccomp profile without ``CAP_SYS_PTRACE``), the
 lines are kept and appended to that file by a detached process the moment helm has exited,
-after helm's own lines.
+after helm's own lines. A pipe or terminal another user made (a container runtime, as root,
+for a process run as ``--user 1001``) cannot be opened again: it is borrowed too, and where
+the kernel refuses that as well, the lines go to this process's own stderr (Helm 3 shows it
+on failure; Helm 4 never).
 """
 
 from __future__ import annotations
@@ -46,6 +49,19 @@ def open_helm_stderr() -> TextIO | None:
         return open(  # lives as long as the process
             f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
         )
+    except PermissionError:
+        # a pipe or terminal another user made ('docker run --user 1001': the runtime's, as
+        # root) may be written to, not opened again: helm's own descriptor is borrowed
+        return _borrowed(parent)
+    except OSError:
+        return None
+
+
+def _borrowed(helm: int) -> TextIO | None:
+    try:
+        borrowed = _borrow_stderr(helm)
+        return None if borrowed is None else open(borrowed, "w", encoding="utf-8",
+                                                  errors="replace")
     except OSError:
         return None
 

@@ -139,20 +139,39 @@ def write_file(directory: str, name: str, data: bytes) -> bool:
 def create_file(path: str, data: bytes) -> bool:
     """Make ``path`` (0600, its directory 0700 if missing) holding ``data``; False when it
     already exists (or is anything at all: a link is not followed) or cannot be made whole
-    (a full disk: nothing is left, not a file cut short)."""
+    (a full disk: nothing is left, not a file cut short). The file appears whole or not at
+    all: it is written under a temporary name and linked into place, which fails when
+    another run made ``path`` first, so no run ever reads one half-written."""
+    directory = os.path.dirname(path) or "."
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}."
+                                        f"{os.urandom(4).hex()}.tmp")
     try:
-        os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
-        descriptor = os.open(path, _CREATE, 0o600)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        descriptor = os.open(temporary, _CREATE, 0o600)
     except OSError:
         return False
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
+        _link_new(temporary, path)
     except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(path)  # the file this call made: O_EXCL, and no link followed
         return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # the name this call made: O_EXCL, and no link followed
     return True
+
+
+def _link_new(temporary: str, path: str) -> None:
+    """``temporary`` also named ``path``; FileExistsError when another run's is there."""
+    try:
+        os.link(temporary, path, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: renamed, whole all the same
+        if os.path.lexists(path):
+            raise FileExistsError(path) from None
+        os.rename(temporary, path)
 
 
 def prune(directory: str, names: re.Pattern[str], keep: int) -> None:

@@ -92,6 +92,8 @@ class Reporter:
             lines = [_as_run(line, self._command) for line in lines]
         text = "".join(visible(self._without_hidden(line)) + "\n" for line in lines)
         for stream in streams:
+            if stream is None:  # started with stderr closed ('2>&-'): Python has no sys.stderr
+                continue
             try:
                 stream.write(text)
                 stream.flush()

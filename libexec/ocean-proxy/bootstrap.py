@@ -231,8 +231,29 @@ def _pip(venv_dir: Path, wheels: list[Path]) -> list[str]:
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
+    with _homeless_dirs() as environment:
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, check=False,
+                              env=environment)
+
+
+_XDG_DIRS = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+
+
+@contextlib.contextmanager
+def _homeless_dirs() -> Iterator[dict[str, str] | None]:
+    """pip's environment: this one, unless there is no home directory (no HOME, and a user
+    id /etc/passwd does not know: 'docker run --user 1234'), where pip stops before doing
+    anything ('could not determine the home directory'). It then gets an empty folder as its
+    XDG directories for the run, as empty as the home it lacks."""
+    if os.path.isabs(os.path.expanduser("~")):
+        yield None
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ocean-proxy-pip-") as empty:
+        yield {**os.environ, **{name: empty for name in _XDG_DIRS
+                                if not os.path.isabs(os.environ.get(name, ""))}}
 
 
 def _pip_failure(output: str, pip: list[str], requirements: list[str] | None = None
