@@ -64,8 +64,10 @@ def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
     """The user's random cache secret, made on first use (0600), or None; and, when a key
     file is there but must not be used (a link, another user's, readable by others), why."""
     path = secret_path(environ)
-    if path is None:
-        return None, None
+    if path is None:  # no home: said when the cache was asked for by name, else its absence
+        return None, ("there is no home directory to keep its key in (set "
+                      "OCEAN_PROXY_CACHE_KEY_FILE to a file outside the cache directory)"
+                      if environ.get("OCEAN_PROXY_CACHE_DIR") else None)
     for _ in range(2):
         try:
             found = os.lstat(path)

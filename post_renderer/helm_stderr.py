@@ -42,10 +42,7 @@ def open_helm_stderr() -> TextIO | None:
     parent, helms = found
     try:
         if stat.S_ISREG(helms.st_mode) and not _appends(parent):
-            borrowed = _borrow_stderr(parent)
-            if borrowed is not None:
-                return open(borrowed, "w", encoding="utf-8", errors="replace")
-            return _AppendedWhenHelmExits(parent)
+            return _borrowed(parent) or _AppendedWhenHelmExits(parent)
         return open(  # lives as long as the process
             f"/proc/{parent}/fd/2", "a", encoding="utf-8", errors="replace"
         )
@@ -58,6 +55,7 @@ def open_helm_stderr() -> TextIO | None:
 
 
 def _borrowed(helm: int) -> TextIO | None:
+    """Helm's own open stderr, lent by the kernel; None where it refuses."""
     try:
         borrowed = _borrow_stderr(helm)
         return None if borrowed is None else open(borrowed, "w", encoding="utf-8",

@@ -82,7 +82,9 @@ class Reporter:
         folded = _case_folded(text)
         for secret in self._hidden:
             if _case_folded(secret) in folded:  # else no case of it is there: nothing compiled
-                text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+                masked = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+                if masked != text:  # its '***' may complete a shorter secret holding '***'
+                    text, folded = masked, _case_folded(masked)
         return _without_cut(text, self._hidden) if "..." in text else text
 
     def _write(self, streams: list[TextIO], lines: list[str]) -> None:

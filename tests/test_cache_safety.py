@@ -310,6 +310,24 @@ def test_fact_cache_for_says_why_a_shared_directory_is_not_used(tmp_path):
                                     "users (chmod go= it)")
 
 
+def test_a_cache_directory_named_without_a_home_for_its_key_says_which_variable_places_it(
+        tmp_path, monkeypatch):
+    """A CI job's user with no home (no HOME; a relative one is no home either) that names
+    OCEAN_PROXY_CACHE_DIR to keep the cache between renders is told why it is not used, and
+    what to set, not left to find every render slow."""
+    monkeypatch.setenv("HOME", "no-home")
+    facts = fact_cache_for({"OCEAN_PROXY_CACHE_DIR": str(tmp_path / "cache")})
+    assert facts.directory is None
+    assert facts.unused_because == (f"{NOT_USED}: there is no home directory to keep its key "
+                                    "in (set OCEAN_PROXY_CACHE_KEY_FILE to a file outside the "
+                                    "cache directory)")
+    key = tmp_path / "key"
+    facts = fact_cache_for({"OCEAN_PROXY_CACHE_DIR": str(tmp_path / "cache"),
+                            "OCEAN_PROXY_CACHE_KEY_FILE": str(key)})
+    assert facts.directory == str(tmp_path / "cache") and facts.unused_because is None
+    assert key.stat().st_size == 32
+
+
 @pytest.mark.parametrize("content", [b"", b"x" * 31, b"x" * 33])
 def test_a_key_of_the_wrong_size_is_not_used_and_the_run_says_why(content, tmp_path):
     key = tmp_path / "key"

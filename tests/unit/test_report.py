@@ -138,6 +138,16 @@ def test_a_password_with_any_letter_quoted_back_in_any_case_the_pattern_finds_is
             assert quoted not in stream.getvalue(), (letter, quoted)
 
 
+def test_a_password_holding_stars_that_another_secrets_mask_completes_is_hidden():
+    """A shorter password with '***' in it, spelt out once a longer secret beside its two ends
+    is masked, is hidden too: each secret is looked for in the line as masked so far."""
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    reporter.hide(["s3cr3t-token-value", "pa***wd"])
+    reporter.warning("the proxy answered 407 for pas3cr3t-token-valuewd")
+    assert "pa***wd" not in stream.getvalue()
+
+
 # What re.IGNORECASE takes for a letter beyond its upper and lower case
 _TWINS = {"k": "\u212a", "K": "\u212a", "s": "\u017f", "S": "\u017f", "i": "\u0130\u0131",
           "I": "\u0130\u0131", "\u03b2": "\u03d0", "\u03b8": "\u03d1\u03f4", "\u00b5": "\u03bc"}
