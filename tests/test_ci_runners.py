@@ -126,9 +126,10 @@ if _asked:
                     open(second["stderr"], "wb") as err:
                 subprocess.run(second["argv"], stdin=stdin, stdout=out, stderr=err, check=False)
             return
-        if event == "open" and isinstance(args[0], str) and args[2] is not None \\
-                and args[2] & os.O_CREAT \\
-                and os.path.dirname(args[0]) == os.path.dirname(_second["key"]):
+        if event != "open" or not isinstance(args[0], str) or args[2] is None:
+            return
+        named = args[2] & os.O_CREAT and os.path.dirname(args[0]) == os.path.dirname(_second["key"])
+        if named or args[2] & os.O_TMPFILE == os.O_TMPFILE:  # the key's, unnamed till whole
             _armed.append(args[0])
 
     sys.addaudithook(_hook)
