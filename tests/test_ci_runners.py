@@ -253,13 +253,15 @@ def test_an_interrupt_while_the_post_renderer_loads_ends_it_without_a_traceback(
 
 
 @pytest.mark.parametrize("module", ["post_renderer.cli", "post_renderer.errors"])
-def test_an_interrupt_while_the_command_loads_ends_it_without_a_traceback(module, tmp_path):
+@pytest.mark.parametrize("command", [[VENV_BIN / "ocean-proxy"],
+                                     [VENV_BIN / "python", "-m", "post_renderer"]])
+def test_an_interrupt_while_the_command_loads_ends_it_without_a_traceback(
+        command, module, tmp_path):
     """Ctrl-C on ``ocean-proxy`` before the command began printed Python's traceback of the
     import it stopped, as the post-renderer's did."""
     (tmp_path / "sitecustomize.py").write_text(_INTERRUPTED_WHILE_LOADING)
     env = clean_env(PYTHONPATH=str(tmp_path), INTERRUPTED_WHILE_LOADING=module)
-    run = subprocess.run([VENV_BIN / "ocean-proxy", "--version"], capture_output=True, env=env,
-                         check=False)
+    run = subprocess.run([*command, "--version"], capture_output=True, env=env, check=False)
     assert run.returncode == 130
     assert run.stdout == b""
     assert b"Traceback" not in run.stderr and b"KeyboardInterrupt" not in run.stderr
