@@ -2,6 +2,6 @@
 
 import sys
 
-from post_renderer.cli import main
+from post_renderer.console import ocean_proxy_script
 
-sys.exit(main())
+sys.exit(ocean_proxy_script())

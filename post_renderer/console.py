@@ -1,8 +1,10 @@
-"""The ``ocean-proxy-post-renderer`` console script, as installed and as the Helm plugin runs it.
+"""The ``ocean-proxy`` and ``ocean-proxy-post-renderer`` console scripts, as installed and as
+the Helm plugin runs them: an interrupt (Ctrl-C, a cancelled job) while the modules load ends
+either as one during the command does, exit 130 and no traceback.
 
-It pauses Python's cyclic garbage collector before the command line and its libraries are
-imported: the process renders once and exits, reference counting frees what it allocates,
-and the collector's passes over the imported modules' objects would only cost time.
+The post-renderer pauses Python's cyclic garbage collector before the command line and its
+libraries are imported: the process renders once and exits, reference counting frees what it
+allocates, and the collector's passes over the imported modules' objects would only cost time.
 """
 
 from __future__ import annotations
@@ -12,10 +14,17 @@ import os
 from typing import NoReturn
 
 
+def ocean_proxy_script() -> int:
+    """The exit code of the ``ocean-proxy`` command (``cli.main``)."""
+    try:
+        from post_renderer.cli import main
+    except KeyboardInterrupt:
+        return 130
+    return main()
+
+
 def post_renderer_script() -> NoReturn:
-    """Render, write, exit (``cli.post_renderer_script``), with the collector paused. An
-    interrupt (Ctrl-C, a cancelled job) while the modules load ends the run as one during
-    the render does: exit 130, no traceback."""
+    """Render, write, exit (``cli.post_renderer_script``), with the collector paused."""
     gc.disable()
     try:
         from post_renderer.cli import post_renderer_script as render_and_exit

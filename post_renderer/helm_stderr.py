@@ -58,9 +58,14 @@ def _borrowed(helm: int) -> TextIO | None:
     """Helm's own open stderr, lent by the kernel; None where it refuses."""
     try:
         borrowed = _borrow_stderr(helm)
-        return None if borrowed is None else open(borrowed, "w", encoding="utf-8",
-                                                  errors="replace")
     except OSError:
+        return None
+    if borrowed is None:
+        return None
+    try:
+        return open(borrowed, "w", encoding="utf-8", errors="replace")
+    except OSError:
+        os.close(borrowed)  # a stream that failed to open does not close what it was given
         return None
 
 

@@ -29,6 +29,8 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_IN_DIRECTORY = getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_UNNAMED = getattr(os, "O_TMPFILE", 0) and os.O_TMPFILE | os.O_WRONLY | _IN_DIRECTORY
 _OTHERS = 0o077  # any permission for the group or others
 _STALE_TEMPORARY = 3600  # seconds: a temporary file older than this was left by a crash
 _TEMPORARY = r"\.(.+)\.[0-9]+\.[0-9a-f]{8}\.tmp"  # write_file's, for the name (re caches it)
@@ -140,13 +142,19 @@ def create_file(path: str, data: bytes) -> bool:
     """Make ``path`` (0600, its directory 0700 if missing) holding ``data``; False when it
     already exists (or is anything at all: a link is not followed) or cannot be made whole
     (a full disk: nothing is left, not a file cut short). The file appears whole or not at
-    all: it is written under a temporary name and linked into place, which fails when
-    another run made ``path`` first, so no run ever reads one half-written."""
+    all: it is written unnamed (else under a temporary name) and linked into place, which
+    fails when another run made ``path`` first, so no run ever reads one half-written."""
     directory = os.path.dirname(path) or "."
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    made = _create_unnamed(directory, path, data)
+    if made is not None:
+        return made
     temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}."
                                         f"{os.urandom(4).hex()}.tmp")
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
         descriptor = os.open(temporary, _CREATE, 0o600)
     except OSError:
         return False
@@ -159,6 +167,35 @@ def create_file(path: str, data: bytes) -> bool:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)  # the name this call made: O_EXCL, and no link followed
+    return True
+
+
+def _create_unnamed(directory: str, path: str, data: bytes) -> bool | None:
+    """``create_file`` through a file that has no name until it is whole (``O_TMPFILE``, then
+    linked through ``/proc/self/fd``): a run killed half way leaves nothing behind, where a
+    temporary name would stay, holding ``data``, for good. None where the file system or a
+    missing ``/proc`` cannot do this."""
+    if not _UNNAMED:
+        return None
+    try:
+        folder = os.open(directory, os.O_RDONLY | _IN_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        descriptor = os.open(".", _UNNAMED, 0o600, dir_fd=folder)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            # a dst_dir_fd makes this linkat(AT_SYMLINK_FOLLOW): the open file, not the /proc
+            # link, gets the name; the name itself is never followed, and taken fails
+            os.link(f"/proc/self/fd/{descriptor}", os.path.basename(path), dst_dir_fd=folder,
+                    follow_symlinks=True)
+    except FileExistsError:
+        return False
+    except OSError:
+        return None  # the named way says whether the disk is full
+    finally:
+        os.close(folder)
     return True
 
 

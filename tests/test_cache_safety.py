@@ -405,3 +405,40 @@ def test_a_key_that_cannot_be_written_whole_leaves_no_key_and_no_failed_run(tmp_
     monkeypatch.setattr(os, "fdopen", real_fdopen)
     assert facts.directory is None and not key.exists()
     assert fact_cache_for(environ).directory is not None and key.stat().st_size == 32
+
+
+_KILLED_WHILE_THE_KEY_IS_LINKED = """
+import os, signal, sys
+
+def _hook(event, args):
+    if event == "os.link" and os.path.basename(args[1]) == "cache.key":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+sys.addaudithook(_hook)
+"""
+
+
+def test_a_run_killed_while_it_makes_the_key_leaves_no_copy_of_it_behind(manifests, ca_file,
+                                                                         tmp_path):
+    """A run killed (SIGKILL, a cancelled CI job, the OOM killer) as it put the new key in
+    place left the key under a temporary name beside it, for good: a copy no run removes."""
+    (tmp_path / "hooks").mkdir()
+    (tmp_path / "hooks" / "sitecustomize.py").write_text(_KILLED_WHILE_THE_KEY_IS_LINKED)
+    key = tmp_path / "config" / "cache.key"
+    env = clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"),
+                    OCEAN_PROXY_CACHE_KEY_FILE=str(key), PYTHONPATH=str(tmp_path / "hooks"))
+    killed = post_renderer("--ca-file", ca_file, stdin=manifests, env=env)
+    assert killed.returncode == -9
+    assert sorted(os.listdir(key.parent)) in ([], ["cache.key"])
+    assert render(manifests, ca_file, tmp_path / "cache", key).returncode == 0
+    assert os.listdir(key.parent) == ["cache.key"] and key.stat().st_size == 32
+
+
+def test_where_unnamed_files_cannot_be_made_the_key_is_made_under_a_temporary_name(
+        tmp_path, monkeypatch):
+    """A file system without ``O_TMPFILE`` (or no ``/proc``) still gets its key, whole."""
+    monkeypatch.setattr(private_files, "_UNNAMED", 0)
+    key = tmp_path / "config" / "cache.key"
+    assert private_files.create_file(str(key), b"k" * 32)
+    assert not private_files.create_file(str(key), b"x" * 32)
+    assert os.listdir(key.parent) == ["cache.key"] and key.read_bytes() == b"k" * 32

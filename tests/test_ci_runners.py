@@ -126,9 +126,10 @@ if _asked:
                     open(second["stderr"], "wb") as err:
                 subprocess.run(second["argv"], stdin=stdin, stdout=out, stderr=err, check=False)
             return
-        if event == "open" and isinstance(args[0], str) and args[2] is not None \\
-                and args[2] & os.O_CREAT \\
-                and os.path.dirname(args[0]) == os.path.dirname(_second["key"]):
+        if event != "open" or not isinstance(args[0], str) or args[2] is None:
+            return
+        named = args[2] & os.O_CREAT and os.path.dirname(args[0]) == os.path.dirname(_second["key"])
+        if named or args[2] & os.O_TMPFILE == os.O_TMPFILE:  # the key's, unnamed till whole
             _armed.append(args[0])
 
     sys.addaudithook(_hook)
@@ -246,6 +247,21 @@ def test_an_interrupt_while_the_post_renderer_loads_ends_it_without_a_traceback(
     env = clean_env(PYTHONPATH=str(tmp_path), INTERRUPTED_WHILE_LOADING=module)
     run = subprocess.run([SCRIPT, "--ca-file", ca_file], input=manifests, capture_output=True,
                          env=env, check=False)
+    assert run.returncode == 130
+    assert run.stdout == b""
+    assert b"Traceback" not in run.stderr and b"KeyboardInterrupt" not in run.stderr
+
+
+@pytest.mark.parametrize("module", ["post_renderer.cli", "post_renderer.errors"])
+@pytest.mark.parametrize("command", [[VENV_BIN / "ocean-proxy"],
+                                     [VENV_BIN / "python", "-m", "post_renderer"]])
+def test_an_interrupt_while_the_command_loads_ends_it_without_a_traceback(
+        command, module, tmp_path):
+    """Ctrl-C on ``ocean-proxy`` before the command began printed Python's traceback of the
+    import it stopped, as the post-renderer's did."""
+    (tmp_path / "sitecustomize.py").write_text(_INTERRUPTED_WHILE_LOADING)
+    env = clean_env(PYTHONPATH=str(tmp_path), INTERRUPTED_WHILE_LOADING=module)
+    run = subprocess.run([*command, "--version"], capture_output=True, env=env, check=False)
     assert run.returncode == 130
     assert run.stdout == b""
     assert b"Traceback" not in run.stderr and b"KeyboardInterrupt" not in run.stderr

@@ -77,3 +77,15 @@ def test_a_wrapper_script_passing_helms_pipe_on_is_read_by_helm(tmp_path):
 def test_a_wrapper_script_sending_our_output_elsewhere_is_not(tmp_path):
     """'> plan.json' inside a script helm runs: that file is the user's, not helm's."""
     assert _wrapped_child_sees("> plan.json", tmp_path) == "False"
+
+
+def test_a_borrowed_descriptor_that_cannot_be_written_as_a_stream_is_given_back(
+        tmp_path, monkeypatch):
+    """What the kernel lent but a stream cannot use (here a directory) was kept open, helm's
+    file held by a descriptor nothing would ever close."""
+    from post_renderer import helm_stderr
+
+    lent = os.open(tmp_path, os.O_RDONLY)
+    monkeypatch.setattr(helm_stderr, "_borrow_stderr", lambda helm: lent)
+    assert helm_stderr._borrowed(os.getppid()) is None
+    assert not os.path.exists(f"/proc/self/fd/{lent}")
