@@ -23,7 +23,12 @@ from post_renderer.render.release.agents import CONTROLLER, NETWORK_CLIENT, Spot
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef, read_chart_settings
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, find_release
-from post_renderer.render.release.settings import Setting, UserSettings, tell_no_one
+from post_renderer.render.release.settings import (
+    Setting,
+    UserSettings,
+    as_flags,
+    tell_no_one,
+)
 from post_renderer.render.stream.split import join, split_documents
 
 if TYPE_CHECKING:
@@ -153,12 +158,12 @@ def _nothing_configured(idle: list[Unit]) -> list[str]:
     notices = []
     if with_values:
         notices.append(f"no proxy URL and no CA bundle configured for {', '.join(with_values)}"
-                       ": passed through unchanged (set spotinst.proxyUrl, or pass --proxy-url "
-                       f"/ --ca-file; {_UNDER_HELM})")
+                       ": passed through unchanged: set spotinst.proxyUrl, or pass "
+                       f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}")
     if without_values:
         notices.append(f"{', '.join(without_values)}: its chart has no proxy or CA values, so "
-                       f"it was passed through unchanged: pass --proxy-url and --ca-file "
-                       f"({_UNDER_HELM})")
+                       "it was passed through unchanged: pass "
+                       f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}")
     return notices + [_kept_from_before(u) for u in idle if u.agent == CONTROLLER]
 
 
@@ -175,11 +180,6 @@ def _kept_from_before(unit: Unit) -> str:
             f"--ignore-not-found {names.proxy} {names.ca} {names.values}' deletes them")
 
 
-# helm refuses a flag of ours on its own command line: each goes after --post-renderer-args
-_UNDER_HELM = ("under helm: --post-renderer-args --proxy-url=URL --post-renderer-args "
-               "--ca-file=FILE")
-
-
 def _check_one_proxy(units: list[Unit]) -> None:
     proxies: dict[str, tuple[Setting, list[Unit]]] = {}
     for unit in units:
@@ -192,5 +192,5 @@ def _check_one_proxy(units: list[Unit]) -> None:
             f"(from {proxy.source})" for proxy, group in proxies.values())
         raise WorkloadConflictError(
             f"the workloads' charts name different proxies: {said}",
-            hint="pass --proxy-url to give all of them one proxy, or post-render their "
-                 "releases one by one")
+            hint=f"give all of them one proxy with {as_flags('--proxy-url=URL')}, or "
+                 "post-render their releases one by one")

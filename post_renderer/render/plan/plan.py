@@ -16,6 +16,7 @@ from post_renderer.render.plan.overlay_input import with_overlay
 from post_renderer.render.plan.pod_patch import Change
 from post_renderer.render.plan.protocol import PlanContext, Proposal
 from post_renderer.render.release.release import Release, Resource
+from post_renderer.render.release.settings import as_flags
 from post_renderer.render.stream.manifest import dump_new_document, edit_document
 
 NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"
@@ -67,8 +68,9 @@ class Plan:
                     raise WorkloadConflictError(
                         f"{others} and {owner} would write {document.resource.describe()} "
                         f"differently (at '{path or '/'}')",
-                        hint="give the setting explicitly (--proxy-url, --ca-file) so they "
-                             "agree, or post-render their releases one by one")
+                        hint="give the setting explicitly so they agree, "
+                             f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}, or "
+                             "post-render their releases one by one")
                 mine.changes.append(change)
             mine.nested.update(document.nested)
 

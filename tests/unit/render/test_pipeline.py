@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from post_renderer.errors import AutoUpdateError, BundleError, TargetError
+from post_renderer.arguments import build_post_renderer_parser
+from post_renderer.errors import AutoUpdateError, BundleError, TargetError, WorkloadConflictError
 from post_renderer.render.pipeline import post_render
+from post_renderer.render.release.settings import read_settings
 from post_renderer.render.release.workloads import WorkloadRef
 
 from ... import certs
@@ -360,3 +364,24 @@ def test_an_https_proxy_is_kept_from_the_log_shipper_with_a_warning():
     assert "HTTP_PROXY" not in env_of(deployment, "log-shipper")
     assert "NO_PROXY" in env_of(deployment, "log-shipper")
     assert any("fluent-bit" in w for w in result.warnings)
+
+
+def test_two_workloads_with_different_proxies_say_how_helm_passes_the_one_to_choose():
+    """helm refuses '--proxy-url' on its own command line: the hint's helm form, as helm hands
+    it to the post-renderer (each --post-renderer-args' value an argument), renders."""
+    data = release(controller(name="a-ocean"), configmap(proxy_url=PROXY, name="a-ocean"),
+                   controller(name="b-ocean"),
+                   configmap(proxy_url="http://old-proxy.corp:8080", name="b-ocean"))
+    with pytest.raises(WorkloadConflictError) as caught:
+        post_render(data, user_settings())
+
+    said = re.search(r"\(under helm: ([^)]*)\)", caught.value.hint)
+    assert said, caught.value.hint
+    words = said.group(1).replace("=URL", f"={PROXY}").split()
+    assert words[::2] == ["--post-renderer-args"] * (len(words) // 2)
+    flags = build_post_renderer_parser().parse_args(words[1::2])
+    result = post_render(data, read_settings(flags, {}, warn=lambda _: None))
+    documents = load_all(output(result))
+    for name in ("a-ocean", "b-ocean"):
+        env = env_of(find(documents, "Deployment", name), "log-shipper")
+        assert env["HTTPS_PROXY"]["value"] == PROXY
