@@ -19,7 +19,7 @@
 
 from typing import NamedTuple
 
-from post_renderer.errors import shown, visible
+from post_renderer.errors import as_flags, shown, visible
 from post_renderer.render.plan.filters.rollout import wanted_annotations
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
@@ -27,7 +27,6 @@ from post_renderer.render.release.agents import recognise
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
-from post_renderer.render.release.settings import as_flags
 from post_renderer.render.stream.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
 
 INSECURE_ARG = "--insecure"

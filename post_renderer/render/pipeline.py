@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import TargetError, WorkloadConflictError
+from post_renderer.errors import TargetError, WorkloadConflictError, as_flags
 from post_renderer.render.lints import Lint, find_lints
 from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
@@ -23,12 +23,7 @@ from post_renderer.render.release.agents import CONTROLLER, NETWORK_CLIENT, Spot
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef, read_chart_settings
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, find_release
-from post_renderer.render.release.settings import (
-    Setting,
-    UserSettings,
-    as_flags,
-    tell_no_one,
-)
+from post_renderer.render.release.settings import Setting, UserSettings, tell_no_one
 from post_renderer.render.stream.split import join, split_documents
 
 if TYPE_CHECKING:

@@ -9,14 +9,13 @@ plan names; they alone are re-serialised.
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from post_renderer.errors import WorkloadConflictError
+from post_renderer.errors import WorkloadConflictError, as_flags
 from post_renderer.render.plan.filter_order import FILTERS, pod_wants
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.overlay_input import with_overlay
 from post_renderer.render.plan.pod_patch import Change
 from post_renderer.render.plan.protocol import PlanContext, Proposal
 from post_renderer.render.release.release import Release, Resource
-from post_renderer.render.release.settings import as_flags
 from post_renderer.render.stream.manifest import dump_new_document, edit_document
 
 NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"

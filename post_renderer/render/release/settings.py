@@ -55,13 +55,6 @@ class UserSettings(NamedTuple):
         return bool(self.proxy_url or self.ca_files or self.no_proxy or self.workloads)
 
 
-def as_flags(*flags: str) -> str:
-    """Our flags as a hint writes them, 'FLAG=VALUE' with VALUE to fill in: helm refuses a flag
-    of ours on its own command line, so each is also shown after its --post-renderer-args."""
-    under_helm = " ".join(f"--post-renderer-args {flag}" for flag in flags)
-    return f"{' '.join(flags)} (under helm: {under_helm})"
-
-
 def tell_no_one(secret: str, *, url: bool = False) -> None:
     """Where a secret read from a file or the manifests goes when nothing will be printed;
     else it goes to the reporter, which then never prints it (``hide`` below)."""
