@@ -536,6 +536,11 @@ def test_help_and_version_under_helm_are_refused_not_taken_for_the_release(helm_
     alone = run_command([VENV_BIN / "ocean-proxy-post-renderer", flag], env=clean_env())
     assert alone.returncode == 0 and alone.stdout.startswith(
         b"ocean-proxy-post-renderer 0.1" if flag == "--version" else b"usage: ")
+    said = re.search(r"((?:--post-renderer-args )?--explain) shows", run.stderr)
+    assert said, run.stderr
+    explained = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, *said.group(1).split())
+    assert explained.returncode == 0, explained.stderr  # helm refuses '--explain' of its own
+    assert "ocean-proxy: error" not in explained.stderr and rendered(explained)
 
 
 @pytest.mark.parametrize("argument", ["--explain --version", "--proxy-url=http://p:1 --help"])

@@ -112,8 +112,8 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
             "no Ocean controller workload in the manifests, nor another Spot agent (no "
             "container 'ocean-kubernetes-controller', 'spot-ocean-metric-exporter' or "
             "'ocean-network-client', none reading SPOTINST_TOKEN)",
-            hint="name the workload with --workload Deployment/NAME, or leave the "
-                 "post-renderer out of this release",
+            hint=f"name the workload with {as_flags('--workload=Deployment/NAME')}, or leave "
+                 "the post-renderer out of this release",
         )
     return RenderResult([data], notices=(
         "no Ocean controller in these manifests, nor another Spot agent: passed through "
