@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from post_renderer.errors import UsageError, shown
+from post_renderer.errors import UsageError, as_flags, shown
 
 if TYPE_CHECKING:
     from typing import Any, NoReturn
@@ -91,13 +91,14 @@ class Parser(argparse.ArgumentParser):
     def stray_hint(self, stray: str) -> str:
         """What a value given without its flag was most likely meant for."""
         flags = self._option_string_actions
+        post_renders = "--filename" in flags  # render, which helm runs as its post-renderer
         if "--proxy-url" in flags and re.match(r"[a-z][a-z0-9+.-]*://|[\w.-]+:\d+$", stray, re.I):
-            return ("give the proxy as --proxy-url URL, or in OCEAN_PROXY_URL, which keeps a "
+            given = as_flags("--proxy-url=URL") if post_renders else "--proxy-url URL"
+            return (f"give the proxy as {given}, or in OCEAN_PROXY_URL, which keeps a "
                     "password off the command line")
         if "--ca-file" in flags and re.search(r"\.(pem|crt|cer|der|p7b)$", stray, re.I):
-            return "give a CA file as --ca-file FILE" + (
-                " (as helm's post-renderer: --post-renderer-args --ca-file=FILE)"
-                if "--filename" in flags else "")
+            return "give a CA file as " + (as_flags("--ca-file=FILE") if post_renders
+                                           else "--ca-file FILE")
         if "--filename" in flags and re.search(r"\.ya?ml$", stray, re.I):
             return "give the rendered manifests as -f FILE, or on standard input"
         return f"run '{self.prog} --help' for the options"

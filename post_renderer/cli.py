@@ -213,7 +213,8 @@ def _refuse_text_under_helm(arguments: list[str]) -> None:
         raise UsageError(f"{given[0]} prints text instead of the manifests, which helm would "
                          "take for the release",
                          hint=f"run 'ocean-proxy-post-renderer {given[0]}' by itself, not as "
-                              "helm's post-renderer; there, --explain shows what it changes")
+                              "helm's post-renderer; there, --post-renderer-args --explain shows "
+                              "what it changes")
 
 
 def _refuse_plan_under_helm() -> None:
@@ -222,7 +223,8 @@ def _refuse_plan_under_helm() -> None:
     if helm_reads_stdout():  # helm would deploy the JSON as the release's manifests
         raise UsageError("--plan prints JSON instead of the manifests, which helm would take "
                          "for the release",
-                         hint="under helm, --explain shows the changes; --plan is for "
+                         hint="under helm, --post-renderer-args --explain shows the changes; "
+                              "--plan is for "
                               "'helm template ... | ocean-proxy render --plan'")
 
 

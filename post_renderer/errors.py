@@ -54,6 +54,13 @@ def one_line(text: str, limit: int = 120) -> str:
     return clean if len(clean) <= limit else clean[:limit] + "..."
 
 
+def as_flags(*flags: str) -> str:
+    """Our flags as a hint writes them, 'FLAG=VALUE' with VALUE to fill in: helm refuses a flag
+    of ours on its own command line, so each is also shown after its --post-renderer-args."""
+    under_helm = " ".join(f"--post-renderer-args {flag}" for flag in flags)
+    return f"{' '.join(flags)} (under helm: {under_helm})"
+
+
 def short_error(error: Exception) -> str:
     """A library's error on one line, short enough for a message."""
     return one_line(str(error)) or type(error).__name__

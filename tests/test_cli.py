@@ -9,6 +9,8 @@ it may hold the proxy's password.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from post_renderer.arguments import build_parser, build_post_renderer_parser
@@ -329,7 +331,7 @@ def test_values_after_a_double_dash_are_not_read_as_flags() -> None:
     (["verify", "--proxy-url", PROXY_URL, "corp-ca.pem"], "give a CA file as --ca-file FILE"),
     *((["verify", "--proxy-url", PROXY_URL, f"corp-ca.{ext}"], "give a CA file as --ca-file FILE")
       for ext in ("crt", "CER", "der", "p7b")),  # Windows' and Kubernetes' names for it
-    (["render", "corp-ca.pem"], "give a CA file as --ca-file FILE (as helm's post-renderer: "
+    (["render", "corp-ca.pem"], "give a CA file as --ca-file=FILE (under helm: "
                                 "--post-renderer-args --ca-file=FILE)"),
     (["values", "rendered.yaml", "--secrets", "s.yaml"],
      "give the rendered manifests as -f FILE, or on standard input"),
@@ -343,10 +345,29 @@ def test_a_value_without_its_flag_is_told_the_flag_it_needs(argv, hint, capsys) 
     assert said == hint
 
 
+def _under_helm(hint: str, **values: str) -> list[str]:
+    """What helm hands the post-renderer for the hint's helm form ('(under helm: ...)'):
+    each --post-renderer-args' value as an argument, the placeholders filled in."""
+    said = re.search(r"\(under helm: ([^)]*)\)", hint)
+    assert said, hint
+    words = [re.sub(r"=([A-Z]+)$", lambda m: f"={values[m[1]]}", word)
+             for word in said.group(1).split()]
+    assert words[::2] == ["--post-renderer-args"] * (len(words) // 2), hint
+    return words[1::2]
+
+
 def test_the_post_renderer_names_the_flag_a_ca_file_needs(capsys) -> None:
     _, hint = _usage_error(capsys, "corp-ca.pem", post_renderer=True)
-    assert hint == ("give a CA file as --ca-file FILE (as helm's post-renderer: "
-                    "--post-renderer-args --ca-file=FILE)")
+    args = _parse(*_under_helm(hint, FILE="corp-ca.pem"), post_renderer=True)
+    assert args.ca_file == ["corp-ca.pem"]
+
+
+def test_the_post_renderer_names_the_flag_a_proxy_url_needs_as_helm_passes_it(capsys) -> None:
+    """'--post-renderer-args http://proxy:3128' (the flag forgotten): '--proxy-url URL' on
+    helm's own line is refused by helm; the hint's helm form is read as the proxy."""
+    _, hint = _usage_error(capsys, PROXY_URL, post_renderer=True)
+    args = _parse(*_under_helm(hint, URL=PROXY_URL), post_renderer=True)
+    assert args.proxy_url == PROXY_URL
 
 
 def test_a_double_dash_before_the_command_lets_the_command_through() -> None:

@@ -19,7 +19,7 @@
 
 from typing import NamedTuple
 
-from post_renderer.errors import shown, visible
+from post_renderer.errors import as_flags, shown, visible
 from post_renderer.render.plan.filters.rollout import wanted_annotations
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
@@ -76,7 +76,7 @@ def _settings_out_of_sight(unit: Release, chart: ChartSettings,
             f"{_name(unit.workloads[0])} reads its proxy from {proxy}, which this release "
             "does not render: ocean-proxy cannot read the proxy from it, and the log-shipper "
             "gets none",
-            "pass the proxy with --proxy-url (and its CA with --ca-file)"))
+            f"pass the proxy and its CA: {as_flags('--proxy-url=URL', '--ca-file=FILE')}"))
     ca = chart.ca_ref
     if ca is not None and injection.trust is None and _missing(unit, ca) \
             and not _owned_by_the_chart(unit, ca):
@@ -84,7 +84,8 @@ def _settings_out_of_sight(unit: Release, chart: ChartSettings,
             f"{_name(unit.workloads[0])}: the CA bundle is in Secret '{ca.name}', which is "
             "not part of this release: it cannot be validated, the pods will not restart when "
             "it changes, and the log-shipper cannot use it",
-            "pass the same certificates with --ca-file to fix all three"))
+            f"pass the same certificates with {as_flags('--ca-file=FILE')} to fix all "
+            "three"))
     return lints
 
 
@@ -100,7 +101,7 @@ def two_rendered_proxies(workload: Resource, chart: ChartSettings,
         f"{'; '.join(chart.other_proxies)}",
         "remove the other proxy from your values (an HTTPS_PROXY in extraEnv, which "
         "Kubernetes gave the controller over the chart's: it takes the last of two "
-        "same-named variables), or pass --proxy-url to choose one")]
+        f"same-named variables), or choose one with {as_flags('--proxy-url=URL')}")]
 
 
 def _dropped_no_proxy(workload: Resource, chart: ChartSettings,
@@ -112,7 +113,8 @@ def _dropped_no_proxy(workload: Resource, chart: ChartSettings,
         f"{_name(workload)} was rendered with NO_PROXY entries ocean-proxy leaves out of the "
         f"one NO_PROXY it writes: {entries} (one that sends the Spot API or charts.spot.io "
         "around the proxy, '*', or no host at all)",
-        "remove them from your values; give the hosts to reach directly with --no-proxy")]
+        "remove them from your values; give the hosts to reach directly with "
+        f"{as_flags('--no-proxy=HOSTS')}")]
 
 
 def _missing(unit: Release, ref: KeyRef) -> bool:

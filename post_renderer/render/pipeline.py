@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import TargetError, WorkloadConflictError
+from post_renderer.errors import TargetError, WorkloadConflictError, as_flags
 from post_renderer.render.lints import Lint, find_lints
 from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
@@ -112,8 +112,8 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
             "no Ocean controller workload in the manifests, nor another Spot agent (no "
             "container 'ocean-kubernetes-controller', 'spot-ocean-metric-exporter' or "
             "'ocean-network-client', none reading SPOTINST_TOKEN)",
-            hint="name the workload with --workload Deployment/NAME, or leave the "
-                 "post-renderer out of this release",
+            hint=f"name the workload with {as_flags('--workload=Deployment/NAME')}, or leave "
+                 "the post-renderer out of this release",
         )
     return RenderResult([data], notices=(
         "no Ocean controller in these manifests, nor another Spot agent: passed through "
@@ -153,12 +153,12 @@ def _nothing_configured(idle: list[Unit]) -> list[str]:
     notices = []
     if with_values:
         notices.append(f"no proxy URL and no CA bundle configured for {', '.join(with_values)}"
-                       ": passed through unchanged (set spotinst.proxyUrl, or pass --proxy-url "
-                       f"/ --ca-file; {_UNDER_HELM})")
+                       ": passed through unchanged: set spotinst.proxyUrl, or pass "
+                       f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}")
     if without_values:
         notices.append(f"{', '.join(without_values)}: its chart has no proxy or CA values, so "
-                       f"it was passed through unchanged: pass --proxy-url and --ca-file "
-                       f"({_UNDER_HELM})")
+                       "it was passed through unchanged: pass "
+                       f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}")
     return notices + [_kept_from_before(u) for u in idle if u.agent == CONTROLLER]
 
 
@@ -175,11 +175,6 @@ def _kept_from_before(unit: Unit) -> str:
             f"--ignore-not-found {names.proxy} {names.ca} {names.values}' deletes them")
 
 
-# helm refuses a flag of ours on its own command line: each goes after --post-renderer-args
-_UNDER_HELM = ("under helm: --post-renderer-args --proxy-url=URL --post-renderer-args "
-               "--ca-file=FILE")
-
-
 def _check_one_proxy(units: list[Unit]) -> None:
     proxies: dict[str, tuple[Setting, list[Unit]]] = {}
     for unit in units:
@@ -192,5 +187,5 @@ def _check_one_proxy(units: list[Unit]) -> None:
             f"(from {proxy.source})" for proxy, group in proxies.values())
         raise WorkloadConflictError(
             f"the workloads' charts name different proxies: {said}",
-            hint="pass --proxy-url to give all of them one proxy, or post-render their "
-                 "releases one by one")
+            hint=f"give all of them one proxy with {as_flags('--proxy-url=URL')}, or "
+                 "post-render their releases one by one")

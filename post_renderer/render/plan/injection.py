@@ -9,7 +9,7 @@ collected here too."""
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import AutoUpdateError, ManifestError, clipped, visible
+from post_renderer.errors import AutoUpdateError, ManifestError, as_flags, clipped, visible
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
@@ -287,7 +287,7 @@ def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: In
         f"auto-update is on: {because}{given} the 'helm upgrade' it runs does not use this "
         f"post-renderer, so an automatic upgrade drops {_words(lost)}; add "
         "--set spotinst.disableAutoUpdate=true to upgrade only from your pipeline, or "
-        "--auto-update=refuse to make this an error"
+        f"{as_flags('--auto-update=refuse')} to make this an error"
     )
 
 

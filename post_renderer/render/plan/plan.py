@@ -9,7 +9,7 @@ plan names; they alone are re-serialised.
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from post_renderer.errors import WorkloadConflictError
+from post_renderer.errors import WorkloadConflictError, as_flags
 from post_renderer.render.plan.filter_order import FILTERS, pod_wants
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.overlay_input import with_overlay
@@ -67,8 +67,9 @@ class Plan:
                     raise WorkloadConflictError(
                         f"{others} and {owner} would write {document.resource.describe()} "
                         f"differently (at '{path or '/'}')",
-                        hint="give the setting explicitly (--proxy-url, --ca-file) so they "
-                             "agree, or post-render their releases one by one")
+                        hint="give the setting explicitly so they agree, "
+                             f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}, or "
+                             "post-render their releases one by one")
                 mine.changes.append(change)
             mine.nested.update(document.nested)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from post_renderer.errors import AutoUpdateError, BundleError, TargetError
+from post_renderer.arguments import build_post_renderer_parser
+from post_renderer.errors import AutoUpdateError, BundleError, TargetError, WorkloadConflictError
 from post_renderer.render.pipeline import post_render
+from post_renderer.render.release.settings import read_settings
 from post_renderer.render.release.workloads import WorkloadRef
 
 from ... import certs
@@ -30,6 +34,16 @@ from ..chart_manifests import (
 from ..user_settings import user_settings
 
 PROXY = "http://proxy.corp.example:3128"
+
+
+def helm_passes(hint: str, **values: str) -> list[str]:
+    """The arguments helm hands the post-renderer for a hint's '(under helm: ...)' form: each
+    --post-renderer-args' value, its placeholders filled in."""
+    said = re.search(r"\(under helm: ([^)]*)\)", hint)
+    assert said, hint
+    words = re.sub(r"\b[A-Z]{3,}\b", lambda m: values.get(m[0], m[0]), said.group(1)).split()
+    assert words[::2] == ["--post-renderer-args"] * (len(words) // 2), hint
+    return words[1::2]
 
 
 def output(result) -> bytes:
@@ -165,7 +179,12 @@ def test_a_controller_wrapped_in_a_list_is_named_as_not_looked_into():
 def test_settings_given_for_a_release_without_the_controller_are_an_error():
     with pytest.raises(TargetError) as caught:
         post_render(release(metrics_server()), user_settings(proxy_url=PROXY))
-    assert "--workload" in caught.value.hint
+    flags = build_post_renderer_parser().parse_args(
+        helm_passes(caught.value.hint, NAME="spot-metrics-server"))
+    named = read_settings(flags, {"OCEAN_PROXY_URL": PROXY}, warn=lambda _: None)
+    result = post_render(release(metrics_server()), named)  # the hint's helm form, followed
+    assert env_of(find(load_all(output(result)), "Deployment", "spot-metrics-server"),
+                  "metrics-server")["HTTPS_PROXY"]["value"] == PROXY
 
 
 @pytest.mark.parametrize("data", [b"this is: not: yaml: [\n", b"\x00\x9f random \xff bytes",
@@ -311,7 +330,10 @@ def test_the_auto_update_job_gets_the_proxy_and_the_user_is_warned_it_loses_the_
     job = load_all(embedded.encode())[0]
     env = {e["name"]: e for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["HTTPS_PROXY"]["value"] == PROXY
-    assert any("disableAutoUpdate=true" in w for w in result.warnings)
+    [warning] = [w for w in result.warnings if "disableAutoUpdate=true" in w]
+    flags = build_post_renderer_parser().parse_args(helm_passes(warning))
+    with pytest.raises(AutoUpdateError):  # the warning's helm form makes it an error
+        post_render(data, read_settings(flags, {}, warn=lambda _: None))
 
 
 def test_auto_update_keep_leaves_the_embedded_job_as_rendered():
@@ -360,3 +382,20 @@ def test_an_https_proxy_is_kept_from_the_log_shipper_with_a_warning():
     assert "HTTP_PROXY" not in env_of(deployment, "log-shipper")
     assert "NO_PROXY" in env_of(deployment, "log-shipper")
     assert any("fluent-bit" in w for w in result.warnings)
+
+
+def test_two_workloads_with_different_proxies_say_how_helm_passes_the_one_to_choose():
+    """helm refuses '--proxy-url' on its own command line: the hint's helm form, as helm hands
+    it to the post-renderer (each --post-renderer-args' value an argument), renders."""
+    data = release(controller(name="a-ocean"), configmap(proxy_url=PROXY, name="a-ocean"),
+                   controller(name="b-ocean"),
+                   configmap(proxy_url="http://old-proxy.corp:8080", name="b-ocean"))
+    with pytest.raises(WorkloadConflictError) as caught:
+        post_render(data, user_settings())
+
+    flags = build_post_renderer_parser().parse_args(helm_passes(caught.value.hint, URL=PROXY))
+    result = post_render(data, read_settings(flags, {}, warn=lambda _: None))
+    documents = load_all(output(result))
+    for name in ("a-ocean", "b-ocean"):
+        env = env_of(find(documents, "Deployment", name), "log-shipper")
+        assert env["HTTPS_PROXY"]["value"] == PROXY
