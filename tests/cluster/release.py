@@ -27,6 +27,9 @@ CHECKSUMS = ("checksum/ca-bundle", "checksum/proxy")
 # The metrics-server subchart registers the cluster-wide APIService v1beta1.metrics.k8s.io;
 # every release of this suite shares one server, so only one could own it.
 SUITE_FLAGS = ("--set", "metrics-server.apiService.create=false")
+# The vendor's values that turn the proxy, and the CA, off again
+NO_URL = ("--set", "spotinst.proxyUrl=")
+NO_CA = ("--set", "caBundleSecret.create=false", "--set", "caBundleSecret.data=")
 
 
 def vendor_flags(ca_file: Path, proxy_url: str = PROXY_URL) -> list[str]:

@@ -23,6 +23,8 @@ from ..kubelet_view import container_view
 from .argocd_sync import ArgoApp
 from .release import (
     CONTROLLER,
+    NO_CA,
+    NO_URL,
     PROXY_PASSWORD,
     PROXY_URL,
     ControllerRelease,
@@ -37,8 +39,6 @@ from .test_spot_agents import exporter_sees
 
 NEW_PASSWORD = "R0tated-Pa55-7Q"
 NEW_URL = PROXY_URL.replace(quote(PROXY_PASSWORD, safe=""), NEW_PASSWORD)
-NO_URL = ("--set", "spotinst.proxyUrl=")
-NO_CA = ("--set", "caBundleSecret.create=false", "--set", "caBundleSecret.data=")
 
 
 @pytest.fixture

@@ -121,13 +121,8 @@ def test_the_vendors_reuse_values_upgrade_after_an_auto_update_keeps_the_next_on
     post-renderer, after the auto-update has run: the release's values hold ocean-proxy's
     since then; the next auto-update must still reach charts.spot.io and keep the proxy."""
     release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
-    ok(release.upgrade(user))
-    auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")
-    updated = resolved(release)
-    chart = copy_chart(FIXTURE_CHART, tmp_path / "chart", FIRST)
-
-    ok(user.upgrade(release.name, chart, release.namespace, "--reuse-values",
-                    "--set", "podAnnotations.team=platform", post_render=False))
+    updated, _ = _vendors_reuse_values_after_an_auto_update(release, user, repository,
+                                                            net_pki, tmp_path)
     release.check()
     assert resolved(release)["containers"] == updated["containers"]
 
@@ -135,16 +130,24 @@ def test_the_vendors_reuse_values_upgrade_after_an_auto_update_keeps_the_next_on
     assert resolved(release)["containers"] == updated["containers"]
 
 
-def test_the_pipelines_next_run_after_the_vendors_reuse_values_upgrade_gives_the_job_back(
-        user, mode, api_server, cluster_namespace, repository, net_pki, tmp_path):
-    """The way out of the finding above: the pipeline's own command, post-rendered."""
-    release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
+def _vendors_reuse_values_after_an_auto_update(release, user, repository, net_pki, tmp_path):
+    """Post-rendered once, auto-updated once, then the vendor's command with --reuse-values
+    and no post-renderer: the pods' containers as the auto-update left them, and the chart."""
     ok(release.upgrade(user))
     auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")
     updated = resolved(release)
     chart = copy_chart(FIXTURE_CHART, tmp_path / "chart", FIRST)
     ok(user.upgrade(release.name, chart, release.namespace, "--reuse-values",
                     "--set", "podAnnotations.team=platform", post_render=False))
+    return updated, chart
+
+
+def test_the_pipelines_next_run_after_the_vendors_reuse_values_upgrade_gives_the_job_back(
+        user, mode, api_server, cluster_namespace, repository, net_pki, tmp_path):
+    """The way out of the finding above: the pipeline's own command, post-rendered."""
+    release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
+    updated, chart = _vendors_reuse_values_after_an_auto_update(release, user, repository,
+                                                                net_pki, tmp_path)
 
     ok(release.upgrade(user, chart=chart))
 

@@ -22,6 +22,8 @@ from ..conftest import FIXTURE_CHART
 from .helm_users import HelmUser
 from .release import (
     CHECKSUMS,
+    NO_CA,
+    NO_URL,
     PROXY_URL,
     SUITE_FLAGS,
     ControllerRelease,
@@ -36,8 +38,6 @@ from .stored import Object, Stored
 from .test_spot_agents import exporter_sees
 
 PLAIN_URL = "http://proxy.corp.example:3128"  # the same proxy, no password any more
-NO_URL = ("--set", "spotinst.proxyUrl=")
-NO_CA = ("--set", "caBundleSecret.create=false", "--set", "caBundleSecret.data=")
 
 
 @pytest.fixture
