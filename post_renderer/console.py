@@ -1,6 +1,8 @@
 """The ``ocean-proxy`` and ``ocean-proxy-post-renderer`` console scripts, as installed and as
 the Helm plugin runs them: an interrupt (Ctrl-C, a cancelled job) while the modules load ends
-either as one during the command does, exit 130 and no traceback.
+either as one during the command does, exit 130 and no traceback. One that lands before
+these functions run (as this module loads) ends the process as the signal does, without a
+traceback either (the package's ``sys.excepthook``, set first thing in ``post_renderer``).
 
 The post-renderer pauses Python's cyclic garbage collector before the command line and its
 libraries are imported: the process renders once and exits, reference counting frees what it

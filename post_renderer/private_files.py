@@ -211,16 +211,19 @@ def _link_new(temporary: str, path: str) -> None:
         os.rename(temporary, path)
 
 
-def prune(directory: str, names: re.Pattern[str], keep: int) -> None:
-    """Keep the newest ``keep`` regular files whose whole name matches ``names``, and drop
-    the temporary files of such names a crashed run left; nothing else is touched."""
+def prune(directory: str, names: re.Pattern[str], keep: int | None) -> None:
+    """Keep the newest ``keep`` regular files whose whole name matches ``names`` (every one
+    when None), and drop the temporary files of such names a killed run left (an hour old: a
+    running writer's is seconds old); nothing else is touched, and no link is followed."""
     folder = _open_directory(directory)
     if folder is None:
         return
     try:
         files, temporaries = _claimed(folder, names)
         stale = time.time() - _STALE_TEMPORARY
-        dropped = sorted(files, reverse=True)[keep:] + [t for t in temporaries if t[0] < stale]
+        dropped = [t for t in temporaries if t[0] < stale]
+        if keep is not None:
+            dropped += sorted(files, reverse=True)[keep:]
         for _, name in dropped:
             _unlink(name, folder)
     finally:

@@ -128,6 +128,45 @@ def test_pruning_keeps_the_newest_entries_and_touches_nothing_it_did_not_name(
     assert (tmp_path / "outputs").is_dir() and not crashed.exists()
 
 
+def _planted_temporaries(folder: Path, name: str, victim: Path) -> tuple[Path, list[Path]]:
+    """What killed runs leave beside ``name`` (an hour old and more), and what must stay: a
+    running writer's temporary file, a link named like one, and names the cache never
+    writes (an old one each)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    left = folder / f".{name}.123.0123abcd.tmp"
+    fresh = folder / f".{name}.124.0123abcd.tmp"
+    link = folder / f".{name}.125.0123abcd.tmp"
+    foreign = [folder / f".{name}x.126.0123abcd.tmp", folder / f".{name}.127.tmp",
+               folder / f"{name}.128.0123abcd.tmp", folder / f".{name}.129.0123abcd.tmp.old"]
+    for path in (left, fresh, *foreign):
+        path.write_bytes(b"half")
+    link.symlink_to(victim)
+    for path in (left, link, *foreign):
+        os.utime(path, (OLD, OLD), follow_symlinks=False)
+    os.utime(fresh, (time.time() - 60, time.time() - 60))
+    return left, [fresh, link, *foreign]
+
+
+def test_temporary_files_a_killed_run_left_beside_entries_and_the_key_are_removed(
+        manifests, ca_file, tmp_path):
+    """Where the file system cannot make a file without a name (older overlayfs), an entry
+    and the key are written under a temporary name first: a run killed then left that file
+    for good, the key's a copy of the key. The next run that writes an entry removes those
+    that are old, and nothing a running writer or anyone else put there."""
+    victim = old_files(tmp_path / "victim", 1)[0]
+    cache, key = tmp_path / "cache", tmp_path / "config" / "ocean-proxy" / "cache.key"
+    entry_left, entry_kept = _planted_temporaries(cache, f"{'f' * 64}.json", victim)
+    key_left, key_kept = _planted_temporaries(key.parent, key.name, victim)
+    run = render(manifests, ca_file, cache, key)
+    assert run.returncode == 0 and run.stdout == expected(manifests, ca_file, tmp_path), \
+        run.stderr
+    assert (cache / f"{fingerprint(ca_file)}.json").is_file()  # an entry was written
+    assert not entry_left.exists() and not key_left.exists()
+    assert all(path.is_symlink() or path.read_bytes() == b"half"
+               for path in (*entry_kept, *key_kept))
+    assert victim.read_bytes() == b"someone else's file" and key.stat().st_size == 32
+
+
 def test_renders_an_earlier_build_kept_are_deleted_once_and_nothing_else_is(
         manifests, ca_file, tmp_path):
     """Earlier builds kept whole renders (token and password in them, encrypted) in outputs/,

@@ -10,6 +10,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -221,47 +222,62 @@ def test_helm_4_plugin_installs_and_renders_for_a_user_without_home_or_passwd_en
     assert left == sorted(["chart", "data", "config", "cache", tarball.name])
 
 
-# Ctrl-C, or a CI runner's SIGINT on cancel, the moment a module starts loading: a signal
-# that lands while the console script imports what it needs, every time.
+# Ctrl-C, or a CI runner's SIGINT on cancel, the moment a module starts loading (is looked
+# for), or once found, its code starts running: a signal that lands while the console script
+# imports what it needs, every time.
 _INTERRUPTED_WHILE_LOADING = '''
 import os, signal, sys
 
 _module = os.environ.pop("INTERRUPTED_WHILE_LOADING", None)
-if _module:
+_running = os.environ.pop("INTERRUPTED_WHILE_RUNNING", None)
+if _module or _running:
     def _hook(event, args):
-        global _module
-        if event == "import" and args[0] == _module:
-            _module = None
+        global _module, _running
+        if event == "import" and args[0] == _module or event == "exec" and _running and \\
+                getattr(args[0], "co_filename", "").endswith(_running):
+            _module = _running = None
             os.kill(os.getpid(), signal.SIGINT)
 
     sys.addaudithook(_hook)
 '''
 
 
-@pytest.mark.parametrize("module", ["post_renderer.cli", "post_renderer.arguments"])
+def interrupted(run: subprocess.CompletedProcess) -> bool:
+    """Ended as an interrupted command should: exit 130, or killed by the SIGINT itself (the
+    shell says 130 of both), with nothing on stdout and no traceback."""
+    return run.returncode in (130, -signal.SIGINT) and run.stdout == b"" and \
+        b"Traceback" not in run.stderr and b"KeyboardInterrupt" not in run.stderr
+
+
+# where the signal lands: while a module is looked for, or as the code of one starts running
+# (post_renderer/__init__.py itself starts at once; only after it can anything catch it)
+_LANDINGS = [("INTERRUPTED_WHILE_LOADING", "post_renderer.cli"),
+             ("INTERRUPTED_WHILE_RUNNING", "post_renderer/console.py")]
+
+
+@pytest.mark.parametrize("landing", [*_LANDINGS,
+                                     ("INTERRUPTED_WHILE_LOADING", "post_renderer.arguments")])
 def test_an_interrupt_while_the_post_renderer_loads_ends_it_without_a_traceback(
-        module, manifests, ca_file, tmp_path):
+        landing, manifests, ca_file, tmp_path):
     """A cancelled job's SIGINT before the render began printed Python's traceback of the
-    import it stopped (paths of the installation, and no word a user can act on)."""
+    import it stopped (paths of the installation, and no word a user can act on); so did
+    one as pip's console script loaded post_renderer.console, before it could catch any."""
     (tmp_path / "sitecustomize.py").write_text(_INTERRUPTED_WHILE_LOADING)
-    env = clean_env(PYTHONPATH=str(tmp_path), INTERRUPTED_WHILE_LOADING=module)
+    env = clean_env(PYTHONPATH=str(tmp_path), **dict([landing]))
     run = subprocess.run([SCRIPT, "--ca-file", ca_file], input=manifests, capture_output=True,
                          env=env, check=False)
-    assert run.returncode == 130
-    assert run.stdout == b""
-    assert b"Traceback" not in run.stderr and b"KeyboardInterrupt" not in run.stderr
+    assert interrupted(run), (run.returncode, run.stdout, run.stderr)
 
 
-@pytest.mark.parametrize("module", ["post_renderer.cli", "post_renderer.errors"])
+@pytest.mark.parametrize("landing", [*_LANDINGS,
+                                     ("INTERRUPTED_WHILE_LOADING", "post_renderer.errors")])
 @pytest.mark.parametrize("command", [[VENV_BIN / "ocean-proxy"],
                                      [VENV_BIN / "python", "-m", "post_renderer"]])
 def test_an_interrupt_while_the_command_loads_ends_it_without_a_traceback(
-        command, module, tmp_path):
+        command, landing, tmp_path):
     """Ctrl-C on ``ocean-proxy`` before the command began printed Python's traceback of the
     import it stopped, as the post-renderer's did."""
     (tmp_path / "sitecustomize.py").write_text(_INTERRUPTED_WHILE_LOADING)
-    env = clean_env(PYTHONPATH=str(tmp_path), INTERRUPTED_WHILE_LOADING=module)
+    env = clean_env(PYTHONPATH=str(tmp_path), **dict([landing]))
     run = subprocess.run([*command, "--version"], capture_output=True, env=env, check=False)
-    assert run.returncode == 130
-    assert run.stdout == b""
-    assert b"Traceback" not in run.stderr and b"KeyboardInterrupt" not in run.stderr
+    assert interrupted(run), (run.returncode, run.stdout, run.stderr)

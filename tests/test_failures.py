@@ -195,14 +195,17 @@ def test_bad_config_files(tmp_path, content, fragment):
 
 @pytest.mark.parametrize("via, hint", [
     ("env", "separate several files with ':', as in PATH, not ','"),
-    ("flag", "give --ca-file once per file (under helm, one --post-renderer-args each)"),
+    ("flag", "give each file a flag of its own: --ca-file=FILE "
+             "(under helm: --post-renderer-args --ca-file=FILE)"),
 ])
 def test_ca_files_joined_by_a_comma_are_told_how_several_are_given(tmp_path, via, hint):
     """'a.pem,b.pem', as --no-proxy takes its list: both files exist, the joined name does
-    not; the hint is the separator that works, not 'check the path'."""
-    for name in ("root.pem", "inspection.pem"):
+    not; the hint is the separator that works, not 'check the path', and a flag is said as
+    helm passes it too."""
+    files = ["root.pem", "inspection.pem"]
+    for name in files:
         (tmp_path / name).write_bytes(certs.root("Corp " + name).pem)
-    joined = "root.pem,inspection.pem"
+    joined = ",".join(files)
     args, env = ["render", "--proxy-url", "http://p:3128"], clean_env()
     if via == "env":
         env["OCEAN_PROXY_CA_FILE"] = joined
@@ -211,9 +214,11 @@ def test_ca_files_joined_by_a_comma_are_told_how_several_are_given(tmp_path, via
     run = ocean_proxy(*args, stdin=DEPLOYMENT, env=env, cwd=tmp_path)
     assert_refused(run, 1, f"{joined} does not exist")
     assert run.stderr.splitlines()[-1] == f"ocean-proxy: hint: {hint}"
-    env["OCEAN_PROXY_CA_FILE"] = joined.replace(",", ":")  # the hint, followed
-    assert ocean_proxy("render", "--proxy-url", "http://p:3128", stdin=DEPLOYMENT, env=env,
-                       cwd=tmp_path).returncode == 0
+    if via == "env":  # the hint, followed
+        env["OCEAN_PROXY_CA_FILE"] = joined.replace(",", ":")
+    else:
+        args[-1:] = [f"--ca-file={name}" for name in files]
+    assert ocean_proxy(*args, stdin=DEPLOYMENT, env=env, cwd=tmp_path).returncode == 0
 
 
 def test_missing_config_file():

@@ -71,24 +71,38 @@ def test_the_command_plugin_describes_every_command() -> None:
 
 # --- every flag a message names -------------------------------------------------------------
 
-def _flags_in_messages() -> dict[str, set[str]]:
-    """Every --flag inside a sentence (a string with a space) of the code, by where it is.
+def _flags_in_messages(sources: list[Path] = MESSAGE_SOURCES) -> dict[str, set[str]]:
+    """Every --flag inside a sentence (a string with a space) of the code, or given to
+    ``as_flags`` (which writes each into a hint, with its helm form), by where it is.
 
-    Docstrings are left out (they document the code); a lone "--flag" is an option or an
-    argument value, not a message.
+    Docstrings are left out (they document the code); any other lone "--flag" is an option
+    or an argument value, not a message.
     """
     found: dict[str, set[str]] = {}
-    for path in MESSAGE_SOURCES:
+    for path in sources:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                       if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
                       and node.body and isinstance(node.body[0], ast.Expr)}
+        in_hints = {id(part) for node in ast.walk(tree) if _calls_as_flags(node)
+                    for argument in node.args for part in ast.walk(argument)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and " " in node.value and id(node) not in docstrings:
+                    and (" " in node.value or id(node) in in_hints) \
+                    and id(node) not in docstrings:
                 for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", node.value):
-                    found.setdefault(flag, set()).add(path.relative_to(REPO).as_posix())
+                    found.setdefault(flag, set()).add(
+                        path.relative_to(REPO).as_posix() if REPO in path.parents else str(path))
     return found
+
+
+def _calls_as_flags(node: ast.AST) -> bool:
+    """A call of ``errors.as_flags``, by its name or as an attribute."""
+    if not isinstance(node, ast.Call):
+        return False
+    called = node.func
+    return (called.id if isinstance(called, ast.Name) else
+            called.attr if isinstance(called, ast.Attribute) else None) == "as_flags"
 
 
 def _our_flags() -> set[str]:
@@ -124,6 +138,18 @@ def test_every_flag_a_message_names_exists() -> None:
     unknown = {flag: where for flag, where in _flags_in_messages().items() if flag not in known}
     assert unknown == {}
     assert "--proxy" not in _our_flags()  # the old spelling verify's hints used
+
+
+def test_a_flag_a_hint_names_through_as_flags_is_checked_too(tmp_path: Path) -> None:
+    """as_flags('--proxy-url=URL') holds no space, which a lone option name has not either:
+    the flags given to it are read as those of a sentence, however it is called."""
+    source = tmp_path / "hints.py"
+    source.write_text("from post_renderer import errors\n"
+                      "from post_renderer.errors import as_flags\n"
+                      "A = f\"choose one with {as_flags('--proxy-urll=URL')}\"\n"
+                      "B = errors.as_flags(\"--ca-fil=FILE\", f\"--no-proxi={'HOSTS'}\")\n"
+                      "C = ('--option-name', print('--argument-value'))\n")
+    assert set(_flags_in_messages([source])) == {"--proxy-urll", "--ca-fil", "--no-proxi"}
 
 
 # --- the Quick start ------------------------------------------------------------------------

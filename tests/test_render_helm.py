@@ -569,8 +569,11 @@ def test_strict_from_the_environment_is_named_where_it_was_set(helm_user, ca_fil
     hint = next(line for line in run.stderr.splitlines() if line.startswith("ocean-proxy: hint"))
     assert hint.endswith("; or unset OCEAN_PROXY_STRICT")
 
-    flag = helm_user.template(*flags, "--post-renderer-args", "--strict")
-    assert "; or drop --strict\n" in flag.stderr
+    strict = ["--post-renderer-args", "--strict"]
+    flag = helm_user.template(*flags, *strict)
+    hint = next(line for line in flag.stderr.splitlines() if line.startswith("ocean-proxy: hint"))
+    assert hint.startswith(f"{hint.partition('; or drop ')[0]}; or drop --strict (under helm:")
+    assert helm_flags_in(hint.partition("; or drop ")[2]) == strict  # what to drop, as given
 
     rendered = helm_user.template(*secure, env=env)  # the notice is of a render that happens
     assert rendered.returncode == 0, rendered.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from . import test_pod_proof, test_render_helm
+from . import certs, test_pod_proof, test_render_helm
 from .agent_charts import (
     CONTROLLER_CHART,
     CONTROLLER_FULLNAME,
@@ -216,6 +216,26 @@ def test_network_client_without_flags_passes_through_and_says_which_flags_it_nee
 
 
 # -- the PROXY_URL-era controller (charts 0.1.0 to 0.1.3) ---------------------------------
+
+
+def test_proxy_url_era_controller_without_a_ca_is_told_the_ca_flag_as_helm_takes_it(
+        helm_user, tmp_path):
+    """Charts 0.1.0 to 0.1.3 have no CA values: the notice names --ca-file, and the form helm
+    passes it in; given to helm so, the release renders with the CA, and no notice."""
+    flags = (*SPOT_FLAGS, "--set", f"spotinst.proxyUrl={PROXY}", *POST_RENDERER)
+    run = template(helm_user, CONTROLLER_RELEASE, LEGACY_CONTROLLER_CHART, *flags)
+    [notice] = [line for line in run.stderr.splitlines() if "has no CA values" in line]
+    root = certs.root("Legacy Corp Root CA").pem
+    (tmp_path / "ca.pem").write_bytes(root)
+    given = [flag.replace("=ca.pem", f"={tmp_path / 'ca.pem'}")
+             for flag in test_render_helm.helm_flags_in(notice)]
+
+    with_ca = template(helm_user, CONTROLLER_RELEASE, LEGACY_CONTROLLER_CHART, *flags, *given)
+
+    assert "CA bundle" not in with_ca.stderr
+    kept = [base64.b64decode(value) for doc in rendered(with_ca).docs if doc["kind"] == "Secret"
+            for value in (doc.get("data") or {}).values()]
+    assert any(root in bundle for bundle in kept)
 
 
 def test_proxy_url_era_controller_gets_the_proxy_of_the_vendor_command(helm_user):

@@ -17,6 +17,7 @@ into the current release: invalid ownership metadata".
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import yaml
 
 from .agent_charts import LEGACY_CONTROLLER_CHART
 from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
-from .chart_render import NAMESPACE, RELEASE
+from .chart_render import FULLNAME, NAMESPACE, RELEASE
 from .conftest import (
     FIXTURE_CHART,
     VENV_BIN,
@@ -40,6 +41,8 @@ from .conftest import (
 from .kubelet_view import container_view
 from .netfixtures.fixtures import PROXY_PASSWORD
 from .pod_sandbox import Image
+from .test_render_helm import POST_RENDERER, helm_flags_in, rendered
+from .test_render_helm import helm_user as helm_user  # helm 4 with the post-renderer plugin
 
 CURRENT, NEXT = "0.1.60", "0.1.61"
 NO_LOG_SHIPPER = "0.1.31"  # charts 0.1.0 to 0.1.31: no log-shipper, but extraEnv and the rest
@@ -508,6 +511,28 @@ def test_values_run_again_on_a_render_with_its_own_values_says_so_and_writes_not
     assert "without the previous ocean-proxy values file" in again.stderr
     assert not routes.secrets_file.exists()
     assert "Traceback" not in again.stderr and PROXY_PASSWORD not in again.stderr
+
+
+def test_helm_given_the_hint_renders_the_values_the_release_keeps_after_an_auto_update(
+        helm_user, net_pki, tmp_path):
+    """Once the auto-update ran, the release's values are ocean-proxy's, which leave the proxy
+    in a Secret no render holds: 'helm upgrade --reuse-values' is refused (the Job would go
+    without the proxy), and the hint said the flag as only the post-renderer's own command
+    line takes it. Given to helm as the hint says, the release renders with its proxy."""
+    routes = Routes(helm_user.binary, tmp_path, user_values(net_pki.corp_root_file), [])
+    overlay = tmp_path / "ocean-proxy-values.yaml"
+    overlay.write_bytes(routes.values_route().stdout)
+    flags = ("--values", routes.user_file, "--values", overlay, *POST_RENDERER)
+
+    refused = helm_user.template(*flags)
+
+    assert refused.returncode != 0 and "the auto-update Job would go without it" in \
+        refused.stderr, refused.stderr
+    hint = next(line for line in refused.stderr.splitlines() if "hint: give the proxy" in line)
+    given = helm_user.template(*flags, *helm_flags_in(hint, URL=PROXY))
+    assert given.returncode == 0, given.stderr
+    kept = rendered(given).one("Secret", f"{FULLNAME}-ocean-proxy")
+    assert base64.b64decode(kept["data"]["proxy-url"]).decode() == PROXY
 
 
 def test_values_refuse_the_auto_update_job_while_it_is_on(helm3, net_pki, tmp_path):

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import LintError, ManifestError, UsageError, shown
+from post_renderer.errors import LintError, ManifestError, UsageError, as_flags, shown
 from post_renderer.user_files import refuse_larger
 
 if TYPE_CHECKING:
@@ -85,7 +85,8 @@ def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) ->
     for lint in lints[1:]:
         said.warning(f"{lint.message}; {lint.hint}")
     more = f" (and {len(lints) - 1} more, above)" if len(lints) > 1 else ""
-    undo = "unset OCEAN_PROXY_STRICT" if strict == "OCEAN_PROXY_STRICT" else "drop --strict"
+    undo = "unset OCEAN_PROXY_STRICT" if strict == "OCEAN_PROXY_STRICT" else \
+        f"drop {as_flags('--strict')}"
     raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or {undo}")
 
 

@@ -12,7 +12,10 @@ exactly as a freshly parsed one.
 Where: ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
 (``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``): one file per
 certificate, ``<sha256>.json``, at most 64 KiB each and the newest 512 kept; a certificate in
-OpenSSL's trusted form also has a file, under the form's hash, that says where it ends.
+OpenSSL's trusted form also has a file, under the form's hash, that says where it ends. Each
+is written under a temporary name, then renamed (the key too, where the file system cannot
+make a file without a name): a run that writes one also removes such temporary files that a
+killed run left, once an hour old, beside the entries and beside the key.
 ``OCEAN_PROXY_NO_CACHE=1`` or ``--no-cache`` turns it off.
 
 Each file starts with an HMAC-SHA256, under a random secret of the user's kept outside the
@@ -36,7 +39,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from post_renderer import __version__
-from post_renderer.cache_home import cache_home, delete_earlier_renders, user_secret
+from post_renderer.cache_home import cache_home, delete_earlier_renders, secret_path, user_secret
 from post_renderer.errors import ConfigError
 from post_renderer.private_files import directory_refusal, prune, read_file, write_file
 from post_renderer.trust.certificate import Certificate, certificate_from_der
@@ -60,9 +63,11 @@ class FactCache:
     """Certificates by the SHA-256 of their DER; ``directory=None`` parses every time."""
 
     def __init__(self, directory: str | os.PathLike[str] | None, secret: bytes = b"",
-                 unused_because: str | None = None, deleted: str | None = None) -> None:
+                 unused_because: str | None = None, deleted: str | None = None,
+                 key_file: str | None = None) -> None:
         self.directory = None if directory is None else os.fspath(directory)
         self._secret = secret  # files are authenticated with it: a forged fact is a miss
+        self.key_file = key_file  # whose temporaries a killed run left are removed with ours
         self.unused_because = unused_because  # why a configured cache is off, for a notice
         self.deleted = deleted  # what an earlier build left there and this run deleted
 
@@ -81,7 +86,7 @@ class FactCache:
             return cached
         cert = certificate_from_der(der)
         if cert.der == der:  # re-encoded input would be a different key: not worth keeping
-            _write(self.directory, cert, self._secret)
+            self._pruned_after(_write(self.directory, cert, self._secret))
         return cert
 
     def certificate_in_trusted_form(self, trusted: bytes,
@@ -102,8 +107,18 @@ class FactCache:
         der = certificate_of(trusted)
         cert = self.certificate(der)
         if der != trusted and trusted.startswith(der):
-            _write_length(self.directory, key, len(der), self._secret)
+            self._pruned_after(_write_length(self.directory, key, len(der), self._secret))
         return cert
+
+    def _pruned_after(self, written: bool) -> None:
+        """After a write (a failed one: parsed again next time), the newest entries kept and
+        what killed runs left removed: temporary files of entries, and of the key."""
+        if not written or self.directory is None:
+            return
+        prune(self.directory, re.compile(_NAME), MAX_ENTRIES)
+        if self.key_file is not None:
+            prune(os.path.dirname(self.key_file) or ".",
+                  re.compile(re.escape(os.path.basename(self.key_file))), None)
 
 
 def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> FactCache:
@@ -123,7 +138,8 @@ def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> Fac
     if why is not None:
         return FactCache(None, unused_because=f"the certificate cache is not used: {why}",
                          deleted=deleted)
-    return FactCache(home if secret is not None else None, secret or b"", deleted=deleted)
+    return FactCache(home if secret is not None else None, secret or b"", deleted=deleted,
+                     key_file=secret_path(environ))
 
 
 def facts_json(cert: Certificate) -> dict[str, Any]:
@@ -168,8 +184,8 @@ def _read(directory: str, key: str, der: bytes, secret: bytes) -> Certificate | 
     return cert if cert.fingerprint == key else None
 
 
-def _write(directory: str, cert: Certificate, secret: bytes) -> None:
-    _store(directory, cert.fingerprint, facts_json(cert), secret)
+def _write(directory: str, cert: Certificate, secret: bytes) -> bool:
+    return _store(directory, cert.fingerprint, facts_json(cert), secret)
 
 
 def _read_length(directory: str, key: str, secret: bytes) -> int | None:
@@ -181,8 +197,8 @@ def _read_length(directory: str, key: str, secret: bytes) -> int | None:
     return length if type(length) is int else None
 
 
-def _write_length(directory: str, key: str, length: int, secret: bytes) -> None:
-    _store(directory, key, {"schema": SCHEMA, "certificate_bytes": length}, secret)
+def _write_length(directory: str, key: str, length: int, secret: bytes) -> bool:
+    return _store(directory, key, {"schema": SCHEMA, "certificate_bytes": length}, secret)
 
 
 def _load(directory: str, key: str, secret: bytes) -> Any:
@@ -199,10 +215,9 @@ def _load(directory: str, key: str, secret: bytes) -> Any:
         return None
 
 
-def _store(directory: str, key: str, record: Any, secret: bytes) -> None:
+def _store(directory: str, key: str, record: Any, secret: bytes) -> bool:
     data = json.dumps(record, sort_keys=True).encode("utf-8")
-    if write_file(directory, f"{key}.json", _tag(secret, key, data) + data):
-        prune(directory, re.compile(_NAME), MAX_ENTRIES)  # a failed write: parsed again next time
+    return write_file(directory, f"{key}.json", _tag(secret, key, data) + data)
 
 
 def _tag(secret: bytes, key: str, data: bytes) -> bytes:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from post_renderer.errors import as_flags
 from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
@@ -110,8 +111,8 @@ def no_ca_notice(release: Release) -> str:
     if before_ca_values:
         chart = _chart(version) + ("" if version else " (its controller reads PROXY_URL)")
         return (f"no CA bundle configured, and {chart} has no CA values (caBundleSecret came "
-                "with 0.1.4): if the proxy inspects TLS, give its CA with --post-renderer-args "
-                "--ca-file=ca.pem ('ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds it)")
+                "with 0.1.4): if the proxy inspects TLS, 'ocean-proxy discover-ca --proxy-url "
+                f"URL -o ca.pem' finds its CA; give it with {as_flags('--ca-file=ca.pem')}")
     return ("no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
             "'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA")
 

@@ -148,8 +148,8 @@ def _refuse_a_job_without_its_proxy(release: Release) -> None:
             "values hold them once the chart's auto-update has run): the pods' proxy is in "
             f"Secret '{ours}', which they do not hold, so the auto-update Job would go "
             "without it",
-            hint="give the proxy again (--post-renderer-args --proxy-url=URL, OCEAN_PROXY_URL "
-                 "or --set spotinst.proxyUrl=URL), or upgrade with your own values files "
+            hint=f"give the proxy again with {as_flags('--proxy-url=URL')}, OCEAN_PROXY_URL "
+                 "or --set spotinst.proxyUrl=URL; or upgrade with your own values files "
                  "instead of --reuse-values")
 
 

@@ -34,6 +34,8 @@ PROXY_VALUE = "spotinst.proxyUrl"  # the chart value behind that ConfigMap key, 
 CA_VALUE = "caBundleSecret.data"  # the chart value behind the CA Secret a release renders
 # PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
+# read for no setting (the Spot API is HTTPS), but they may hold a proxy password
+UNREAD_PROXY_ENV_NAMES = ("HTTP_PROXY", "http_proxy")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
 NOT_A_URL = "a value that is no proxy URL"  # said instead of it: it may hold a password
 
@@ -63,7 +65,8 @@ class ChartSettings(NamedTuple):
 
 def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_one) -> ChartSettings:
     """What the chart rendered for ``release``'s workload. The secrets it rendered go to
-    ``hide`` as they are read: the proxy URLs (``url=True``) and the Spot token."""
+    ``hide`` as they are read: the proxy URLs (``url=True``), also those of the variables
+    read for nothing (``HTTP_PROXY``), and the Spot token."""
     proxy_entry, text = _first_proxy(release)
     ca_entry = _first_env(release, (CA_ENV,))
     proxy_ref = _key_ref(proxy_entry)
@@ -92,6 +95,7 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
     for found in (token and token.decode("utf-8", "surrogateescape"), literal):
         if isinstance(found, str) and found:
             hide(found)  # the token, from its Secret or written in the pod spec
+    _hide_unread_proxies(release, hide)
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs, no_proxy, token,
                          _other_proxies(release, proxy_url.value, hide) if proxy_url else (),
                          dropped)
@@ -113,6 +117,20 @@ def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
                 others.setdefault(url[0], f"{url[1]} ({name} of container "
                                           f"'{found.container.get('name')}'{where})")
     return tuple(others.values())
+
+
+def _hide_unread_proxies(release: Release, hide: Callable[..., None]) -> None:
+    """No message names a rendered ``HTTP_PROXY``; should one ever quote it, its password
+    is hidden all the same."""
+    for workload in release.workloads:
+        for found in env_entries(workload.document, workload.kind):
+            if found.entry.get("name") in UNREAD_PROXY_ENV_NAMES:
+                try:
+                    text = _resolve(release, found.entry, _key_ref(found.entry))
+                except ManifestError:  # no text to quote: a Secret's data that is no base64
+                    continue
+                if text:
+                    hide(text, url=True)
 
 
 def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None,

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from post_renderer.errors import ConfigError, ProxyUrlError, shown
+from post_renderer.errors import ConfigError, ProxyUrlError, as_flags, shown
 from post_renderer.proxy_settings.no_proxy import parse_no_proxy
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES, split_paths
@@ -259,13 +259,17 @@ def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
 
 def _read_ca_file(path: str, source: str, config: str | None) -> tuple[str, bytes]:
     """``config``: the config file the path comes from, whose directory it starts from."""
-    if "," in path and source in _LIST_HINTS:  # 'a.pem,b.pem', as --no-proxy is written
-        return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
-                                    _LIST_HINTS[source])
+    hint = _list_hint(source) if "," in path else None  # 'a.pem,b.pem', as --no-proxy is written
+    if hint is not None:
+        return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})", hint)
     return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})",
                                 *([missing_beside_config_hint(config)] if config else []))
 
 
-_LIST_HINTS = {"OCEAN_PROXY_CA_FILE": "separate several files with ':', as in PATH, not ','",
-               "--ca-file": "give --ca-file once per file (under helm, one "
-                            "--post-renderer-args each)"}
+def _list_hint(source: str) -> str | None:
+    """How several CA files are given where ``source`` gave them joined by a comma."""
+    if source == "OCEAN_PROXY_CA_FILE":
+        return "separate several files with ':', as in PATH, not ','"
+    if source == "--ca-file":
+        return f"give each file a flag of its own: {as_flags('--ca-file=FILE')}"
+    return None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from post_renderer.errors import ManifestError, ProxyUrlError
 from post_renderer.render.release.chart_settings import KeyRef, read_chart_settings
+from post_renderer.report import Reporter
 
 from ...chart_manifests import (
     CA_KEY,
@@ -43,6 +46,24 @@ def test_a_literal_https_proxy_value_is_read_too():
     chart = read(deployment)
     assert chart.proxy_url.value.host == "literal.corp"
     assert chart.proxy_url.source == "the rendered HTTPS_PROXY value"
+
+
+@pytest.mark.parametrize("name", ["HTTP_PROXY", "http_proxy"])
+def test_the_password_of_a_rendered_http_proxy_is_hidden_in_every_message(name):
+    """HTTP_PROXY (extraEnv) is read for no setting, so no message names it yet: one that
+    ever quotes it, or a proxy's answer that quotes its password, shows neither."""
+    deployment = controller().replace(
+        "        - name: USER_ENV_CERTIFICATES",
+        f"        - name: {name}\n          value: http://bob:h77p-Pa55%21@plain.corp:3128\n"
+        "        - name: USER_ENV_CERTIFICATES")
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    read_chart_settings(release_of(release(deployment, configmap(
+        proxy_url="http://proxy.corp:3128"))), reporter.hide_later)
+    reporter.notice("the proxy said h77p-pa55! to http://bob:h77p-Pa55%21@plain.corp:3128")
+    reporter.warning(f"{name} is http://bob:h77p-Pa55%21@plain.corp:3128")
+    text = stream.getvalue()
+    assert "h77p" not in text.lower() and text.count("***") == 3, text
 
 
 def test_an_invalid_rendered_proxy_url_is_refused_naming_where_it_is():
