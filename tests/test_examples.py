@@ -128,7 +128,8 @@ def user_bin(home: Path, major: str) -> Path:
     """The user's PATH directory with their `helm`."""
     bin_dir = home / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    (bin_dir / "helm").symlink_to(tool(major))
+    if not (bin_dir / "helm").is_symlink():
+        (bin_dir / "helm").symlink_to(tool(major))
     return bin_dir
 
 
@@ -558,8 +559,11 @@ class StepRun:
 def run_job(workflow: dict, *, home: Path, workspace: Path, event_name: str) -> list[StepRun]:
     """The job's steps in order, as the runner runs them (`bash --noprofile --norc -eo
     pipefail`), until one fails. The two actions are done here: checkout is the workspace the
-    test prepared, setup-helm puts the local helm of the pinned version on PATH."""
+    test prepared, setup-helm puts the local helm of the pinned version on PATH. The runner
+    empties its temporary directory for every job; the rest of `home` stays, as on a
+    self-hosted runner."""
     runner_temp = home / "runner-temp"
+    shutil.rmtree(runner_temp, ignore_errors=True)
     runner_temp.mkdir(parents=True)
     github_env, github_path = runner_temp / "github_env", runner_temp / "github_path"
     base = user_env(home, CI="true", GITHUB_ACTIONS="true", GITHUB_EVENT_NAME=event_name,
@@ -622,7 +626,7 @@ def test_github_job_installs_the_plugin_checks_the_ca_and_renders_on_pull_reques
     assert all(run.returncode == 0 for run in by_name.values() if run), \
         [(name, run.stderr) for name, run in by_name.items() if run and run.returncode]
     assert "Configure cluster access" not in by_name  # deploys only
-    plugin_dir = home / ".local" / "share" / "helm" / "plugins" / "ocean-proxy"
+    plugin_dir = home / "runner-temp" / "helm" / "data" / "plugins" / "ocean-proxy"
     assert (plugin_dir / "bin" / "ocean-proxy-post-renderer").is_file()
     assert (plugin_dir / ".venv" / "bin" / "python").exists()
     report = by_name["Check the proxy's CA"].text
@@ -635,6 +639,21 @@ def test_github_job_installs_the_plugin_checks_the_ca_and_renders_on_pull_reques
     log = "".join(run.text + run.stderr for run in by_name.values() if run)
     assert TOKEN not in log
     assert base64.b64encode(TOKEN.encode()).decode() not in log
+
+
+def test_github_job_runs_again_on_a_self_hosted_runner(workflow_here, corp_ca, tmp_path):
+    """A self-hosted runner keeps its home from one job to the next: the next pull request's
+    job installs the plugin again and renders, rather than stop at "plugin already exists"."""
+    home = tmp_path / "runner"
+    workspace = checkout(tmp_path / "workspace", corp_ca, workflow_here["env"]["CA_FILE"])
+    for _ in range(2):
+        runs = run_job(workflow_here, home=home, workspace=workspace,
+                       event_name="pull_request")
+        failed = [(step.name, step.run.stderr) for step in runs
+                  if step.run and step.run.returncode]
+        assert failed == []
+        assert_proxy_and_ca(parse((home / "runner-temp" / "ocean-controller.out").read_text()),
+                            corp_ca)
 
 
 def test_github_job_stops_at_the_ca_check_when_the_file_is_a_server_certificate(
