@@ -229,6 +229,35 @@ def test_helm_install_script_installs_the_plugins_that_major_needs(script_user):
     assert installed_plugins(script_user.env) == PLUGINS[script_user.major]
 
 
+def installed_versions(env: dict[str, str]) -> dict[str, str]:
+    listed = ok(run_command(["helm", "plugin", "list"], env=env)).text.splitlines()[1:]
+    return {line.split()[0]: line.split()[1] for line in listed if line[:1].strip()}
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_helm_install_script_replaces_another_installed_version(major, tmp_path, release_url):
+    """A plugin of another release already there (a CI cache, last quarter's install): the
+    script installs OCEAN_PROXY_VERSION, rather than say "already installed" and keep it."""
+    env = fresh_user(tmp_path, major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false")  # the test's build is not signed
+    script = HELM_EXAMPLE / INSTALL_SCRIPT[major]
+    ok(run_command(["sh", script], env=env, timeout=300))
+    plugins = tmp_path / ".local" / "share" / "helm" / "plugins"
+    for name in PLUGINS[major]:  # as the release before this one would have installed it
+        manifest = plugins / name / "plugin.yaml"
+        text = manifest.read_text()
+        assert f"version: {VERSION}" in text
+        manifest.write_text(text.replace(f"version: {VERSION}", "version: 0.0.1"))
+    assert set(installed_versions(env).values()) == {"0.0.1"}
+
+    again = ok(run_command(["sh", script], env=env, timeout=300))
+
+    assert "replacing" in again.text
+    assert installed_versions(env) == {name: VERSION for name in PLUGINS[major]}
+    assert ok(run_command(["helm", "ocean-proxy", "--version"], env=env)).text.strip() \
+        == f"ocean-proxy {VERSION}"
+
+
 def test_helm_upgrade_script_renders_the_proxy_and_the_validated_ca(
         script_user, chart_repo, corp_ca, tmp_path):
     ca_file = tmp_path / "userEnvCertificates.pem"
