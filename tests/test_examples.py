@@ -299,6 +299,28 @@ def test_helm3_upgrade_script_finds_the_post_renderer_whatever_helm_plugins_list
     assert_proxy_and_ca(rendered(run), corp_ca)
 
 
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_helm_scripts_work_when_helm_plugins_lacks_helms_data_directory(
+        major, tmp_path, release_url, chart_repo, corp_ca):
+    """HELM_PLUGINS naming only a directory of the user's: helm installs the tarballs into its
+    data directory anyway. Running the install script again finds them there (no "plugin
+    already exists"), and the upgrade script finds `helm ocean-proxy` and the post-renderer."""
+    env = fresh_user(tmp_path, major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false", HELM_PLUGINS=str(tmp_path / "my-plugins"))
+    script = HELM_EXAMPLE / INSTALL_SCRIPT[major]
+    first = ok(run_command(["sh", script], env=env, timeout=300))
+    assert "export HELM_PLUGINS=" in first.stderr  # the install hook's line for the profile
+    again = ok(run_command(["sh", script], env=env, timeout=300))
+    assert "already installed" in again.text
+    ca_file = tmp_path / "userEnvCertificates.pem"
+    ca_file.write_bytes(corp_ca)
+    run = run_command(["sh", HELM_EXAMPLE / f"{major}-upgrade.sh"], cwd=tmp_path, timeout=300,
+                      env={**env, **SPOTINST, "CA_FILE": str(ca_file), "DRY_RUN": "1",
+                           "SPOT_CHARTS_URL": chart_repo})
+
+    assert_proxy_and_ca(rendered(run), corp_ca)
+
+
 # A helm that has the post-renderer: Helm 3 with the wheel pip-installed, Helm 4 with the plugin
 
 @dataclass
