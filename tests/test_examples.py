@@ -128,7 +128,8 @@ def user_bin(home: Path, major: str) -> Path:
     """The user's PATH directory with their `helm`."""
     bin_dir = home / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    (bin_dir / "helm").symlink_to(tool(major))
+    if not (bin_dir / "helm").is_symlink():
+        (bin_dir / "helm").symlink_to(tool(major))
     return bin_dir
 
 
@@ -228,6 +229,35 @@ def test_helm_install_script_installs_the_plugins_that_major_needs(script_user):
     assert installed_plugins(script_user.env) == PLUGINS[script_user.major]
 
 
+def installed_versions(env: dict[str, str]) -> dict[str, str]:
+    listed = ok(run_command(["helm", "plugin", "list"], env=env)).text.splitlines()[1:]
+    return {line.split()[0]: line.split()[1] for line in listed if line[:1].strip()}
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_helm_install_script_replaces_another_installed_version(major, tmp_path, release_url):
+    """A plugin of another release already there (a CI cache, last quarter's install): the
+    script installs OCEAN_PROXY_VERSION, rather than say "already installed" and keep it."""
+    env = fresh_user(tmp_path, major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false")  # the test's build is not signed
+    script = HELM_EXAMPLE / INSTALL_SCRIPT[major]
+    ok(run_command(["sh", script], env=env, timeout=300))
+    plugins = tmp_path / ".local" / "share" / "helm" / "plugins"
+    for name in PLUGINS[major]:  # as the release before this one would have installed it
+        manifest = plugins / name / "plugin.yaml"
+        text = manifest.read_text()
+        assert f"version: {VERSION}" in text
+        manifest.write_text(text.replace(f"version: {VERSION}", "version: 0.0.1"))
+    assert set(installed_versions(env).values()) == {"0.0.1"}
+
+    again = ok(run_command(["sh", script], env=env, timeout=300))
+
+    assert "replacing" in again.text
+    assert installed_versions(env) == {name: VERSION for name in PLUGINS[major]}
+    assert ok(run_command(["helm", "ocean-proxy", "--version"], env=env)).text.strip() \
+        == f"ocean-proxy {VERSION}"
+
+
 def test_helm_upgrade_script_renders_the_proxy_and_the_validated_ca(
         script_user, chart_repo, corp_ca, tmp_path):
     ca_file = tmp_path / "userEnvCertificates.pem"
@@ -263,6 +293,28 @@ def test_helm3_upgrade_script_finds_the_post_renderer_whatever_helm_plugins_list
     ca_file = tmp_path / "userEnvCertificates.pem"
     ca_file.write_bytes(corp_ca)
     run = run_command(["sh", HELM_EXAMPLE / "helm3-upgrade.sh"], cwd=tmp_path, timeout=300,
+                      env={**env, **SPOTINST, "CA_FILE": str(ca_file), "DRY_RUN": "1",
+                           "SPOT_CHARTS_URL": chart_repo})
+
+    assert_proxy_and_ca(rendered(run), corp_ca)
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_helm_scripts_work_when_helm_plugins_lacks_helms_data_directory(
+        major, tmp_path, release_url, chart_repo, corp_ca):
+    """HELM_PLUGINS naming only a directory of the user's: helm installs the tarballs into its
+    data directory anyway. Running the install script again finds them there (no "plugin
+    already exists"), and the upgrade script finds `helm ocean-proxy` and the post-renderer."""
+    env = fresh_user(tmp_path, major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false", HELM_PLUGINS=str(tmp_path / "my-plugins"))
+    script = HELM_EXAMPLE / INSTALL_SCRIPT[major]
+    first = ok(run_command(["sh", script], env=env, timeout=300))
+    assert "export HELM_PLUGINS=" in first.stderr  # the install hook's line for the profile
+    again = ok(run_command(["sh", script], env=env, timeout=300))
+    assert "already installed" in again.text
+    ca_file = tmp_path / "userEnvCertificates.pem"
+    ca_file.write_bytes(corp_ca)
+    run = run_command(["sh", HELM_EXAMPLE / f"{major}-upgrade.sh"], cwd=tmp_path, timeout=300,
                       env={**env, **SPOTINST, "CA_FILE": str(ca_file), "DRY_RUN": "1",
                            "SPOT_CHARTS_URL": chart_repo})
 
@@ -558,8 +610,11 @@ class StepRun:
 def run_job(workflow: dict, *, home: Path, workspace: Path, event_name: str) -> list[StepRun]:
     """The job's steps in order, as the runner runs them (`bash --noprofile --norc -eo
     pipefail`), until one fails. The two actions are done here: checkout is the workspace the
-    test prepared, setup-helm puts the local helm of the pinned version on PATH."""
+    test prepared, setup-helm puts the local helm of the pinned version on PATH. The runner
+    empties its temporary directory for every job; the rest of `home` stays, as on a
+    self-hosted runner."""
     runner_temp = home / "runner-temp"
+    shutil.rmtree(runner_temp, ignore_errors=True)
     runner_temp.mkdir(parents=True)
     github_env, github_path = runner_temp / "github_env", runner_temp / "github_path"
     base = user_env(home, CI="true", GITHUB_ACTIONS="true", GITHUB_EVENT_NAME=event_name,
@@ -622,7 +677,7 @@ def test_github_job_installs_the_plugin_checks_the_ca_and_renders_on_pull_reques
     assert all(run.returncode == 0 for run in by_name.values() if run), \
         [(name, run.stderr) for name, run in by_name.items() if run and run.returncode]
     assert "Configure cluster access" not in by_name  # deploys only
-    plugin_dir = home / ".local" / "share" / "helm" / "plugins" / "ocean-proxy"
+    plugin_dir = home / "runner-temp" / "helm" / "data" / "plugins" / "ocean-proxy"
     assert (plugin_dir / "bin" / "ocean-proxy-post-renderer").is_file()
     assert (plugin_dir / ".venv" / "bin" / "python").exists()
     report = by_name["Check the proxy's CA"].text
@@ -635,6 +690,21 @@ def test_github_job_installs_the_plugin_checks_the_ca_and_renders_on_pull_reques
     log = "".join(run.text + run.stderr for run in by_name.values() if run)
     assert TOKEN not in log
     assert base64.b64encode(TOKEN.encode()).decode() not in log
+
+
+def test_github_job_runs_again_on_a_self_hosted_runner(workflow_here, corp_ca, tmp_path):
+    """A self-hosted runner keeps its home from one job to the next: the next pull request's
+    job installs the plugin again and renders, rather than stop at "plugin already exists"."""
+    home = tmp_path / "runner"
+    workspace = checkout(tmp_path / "workspace", corp_ca, workflow_here["env"]["CA_FILE"])
+    for _ in range(2):
+        runs = run_job(workflow_here, home=home, workspace=workspace,
+                       event_name="pull_request")
+        failed = [(step.name, step.run.stderr) for step in runs
+                  if step.run and step.run.returncode]
+        assert failed == []
+        assert_proxy_and_ca(parse((home / "runner-temp" / "ocean-controller.out").read_text()),
+                            corp_ca)
 
 
 def test_github_job_stops_at_the_ca_check_when_the_file_is_a_server_certificate(

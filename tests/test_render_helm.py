@@ -507,6 +507,19 @@ def test_a_ca_file_that_replaces_the_charts_ca_names_the_cas_it_drops(
     assert "no longer among" not in both.stderr
 
 
+def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
+    """The vendor's command with the CA but without caBundleSecret.create=true: the chart
+    renders no CA Secret, so no CA reaches the pods; the notice says which flag was left out,
+    not only that no CA was configured."""
+    run = helm_user.template(*PROXY_FLAGS, "--set-file", f"caBundleSecret.data={ca_file}",
+                             *POST_RENDERER)
+
+    out = rendered(run)
+    assert out.find("Secret", f"{FULLNAME}-ca-bundle") is None
+    assert "ocean-proxy: no CA bundle configured" in run.stderr
+    assert "--set caBundleSecret.create=true" in run.stderr
+
+
 def test_a_ca_without_a_proxy_is_not_said_to_give_the_job_a_proxy(helm_user, ca_file):
     """A transparent TLS-inspecting proxy needs only the CA: the render said the auto-update
     Job reached charts.spot.io through a proxy it does not have."""

@@ -215,6 +215,16 @@ def test_network_client_without_flags_passes_through_and_says_which_flags_it_nee
     assert "--proxy-url" in run.stderr and "--ca-file" in run.stderr
 
 
+def test_network_client_with_a_proxy_alone_is_not_told_of_chart_ca_values_it_lacks(helm3):
+    """The controller's no-CA notice names caBundleSecret.create=true; this chart has no CA
+    values at all, so its notice sends the user to discover-ca only."""
+    chart_output = helm_template(helm3, clean_env(), "network-client", NETWORK_CLIENT_CHART)
+    run = post_renderer(f"--proxy-url={PROXY}", stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    assert "no CA bundle configured" in run.stderr
+    assert "caBundleSecret" not in run.stderr
+
+
 # -- the PROXY_URL-era controller (charts 0.1.0 to 0.1.3) ---------------------------------
 
 

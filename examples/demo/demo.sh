@@ -45,7 +45,9 @@ diff -u "$work/chart.yaml" "$work/rendered.yaml" | sed -e '1,2d' \
     -e 's/^\(.\{157\}\).\{4,\}$/\1.../' || true
 echo
 echo "=== The CA it validated (ocean-proxy check-bundle) ==="
-ocean-proxy check-bundle "$work/corp-ca.pem"
+# From the work directory: the report names corp-ca.pem, as the command above does, not a
+# temporary path that is gone once the demo ends.
+(cd "$work" && ocean-proxy check-bundle corp-ca.pem)
 echo
 echo "=== Next ==="
 echo "Install the post-renderer for your helm (README.md, 'Quick start'), then add"

@@ -8,9 +8,22 @@ HELM=${HELM:-helm}
 OCEAN_PROXY_VERSION=${OCEAN_PROXY_VERSION:-0.1.0}
 : "${OCEAN_PROXY_RELEASE_URL:?set it to where the ocean-proxy release tarballs are (a release page or your mirror)}"
 
-if "$HELM" plugin list | grep -q '^ocean-proxy[[:space:]]'; then
-    echo "ocean-proxy: the Helm 3 plugin is already installed"
-else
-    # Helm 3 installs a tarball only from a URL served as application/gzip (see plugins/README.md).
-    "$HELM" plugin install "$OCEAN_PROXY_RELEASE_URL/ocean-proxy-$OCEAN_PROXY_VERSION-helm3.tgz"
+# Another version installed (a CI cache, an earlier run) is replaced: OCEAN_PROXY_VERSION says
+# which release runs. Helm keeps a tarball in its data directory, whatever HELM_PLUGINS lists,
+# so that is looked at too (the install itself tells you if HELM_PLUGINS lacks it).
+data_plugins="$("$HELM" env HELM_DATA_HOME)/plugins"
+case ":${HELM_PLUGINS:-$data_plugins}:" in
+    *":$data_plugins:"*) lookup=${HELM_PLUGINS:-$data_plugins} ;;
+    *) lookup="$HELM_PLUGINS:$data_plugins" ;;
+esac
+installed=$(HELM_PLUGINS="$lookup" "$HELM" plugin list |
+    awk '$1 == "ocean-proxy" { print $2 }')
+if [ "$installed" = "$OCEAN_PROXY_VERSION" ]; then
+    echo "ocean-proxy: the Helm 3 plugin $installed is already installed"
+    exit 0
+elif [ -n "$installed" ]; then
+    echo "ocean-proxy: replacing the Helm 3 plugin $installed with $OCEAN_PROXY_VERSION"
+    HELM_PLUGINS="$data_plugins" "$HELM" plugin uninstall ocean-proxy
 fi
+# Helm 3 installs a tarball only from a URL served as application/gzip (see plugins/README.md).
+"$HELM" plugin install "$OCEAN_PROXY_RELEASE_URL/ocean-proxy-$OCEAN_PROXY_VERSION-helm3.tgz"

@@ -24,12 +24,26 @@ verify_flag() {
     fi
 }
 
-installed=$("$HELM" plugin list)
+# Another version installed (a CI cache, an earlier run) is replaced: OCEAN_PROXY_VERSION says
+# which release runs. Helm keeps a tarball in its data directory, whatever HELM_PLUGINS lists,
+# so that is looked at too (the install itself tells you if HELM_PLUGINS lacks it); Helm 4's
+# uninstall, too, finds it only there, not through a list.
+data_plugins="$("$HELM" env HELM_DATA_HOME)/plugins"
+case ":${HELM_PLUGINS:-$data_plugins}:" in
+    *":$data_plugins:"*) lookup=${HELM_PLUGINS:-$data_plugins} ;;
+    *) lookup="$HELM_PLUGINS:$data_plugins" ;;
+esac
+listed=$(HELM_PLUGINS="$lookup" "$HELM" plugin list)
 for name in ocean-proxy-post-renderer ocean-proxy; do
-    if printf '%s\n' "$installed" | grep -q "^$name[[:space:]]"; then
-        echo "ocean-proxy: the $name plugin is already installed"
+    installed=$(printf '%s\n' "$listed" | awk -v name="$name" '$1 == name { print $2 }')
+    if [ "$installed" = "$OCEAN_PROXY_VERSION" ]; then
+        echo "ocean-proxy: the $name plugin $installed is already installed"
         continue
     fi
     verify=$(verify_flag) || exit 1
+    if [ -n "$installed" ]; then
+        echo "ocean-proxy: replacing the $name plugin $installed with $OCEAN_PROXY_VERSION"
+        HELM_PLUGINS="$data_plugins" "$HELM" plugin uninstall "$name"
+    fi
     "$HELM" plugin install "$verify" "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION.tgz"
 done

@@ -9,6 +9,14 @@ CA_FILE=${CA_FILE:-./userEnvCertificates.pem}
 SPOT_CHARTS_URL=${SPOT_CHARTS_URL:-https://charts.spot.io}
 : "${SPOTINST_ACCOUNT:?}" "${SPOTINST_CLUSTER_IDENTIFIER:?}" "${SPOTINST_TOKEN:?}" "${SPOTINST_PROXY_URL:?}"
 
+# Helm installs a tarball into its data directory whatever HELM_PLUGINS says, but finds plugins
+# only through HELM_PLUGINS: a list of your own that lacks that directory gets it added here.
+data_plugins="$("$HELM" env HELM_DATA_HOME)/plugins"
+case ":${HELM_PLUGINS:-$data_plugins}:" in
+    *":$data_plugins:"*) ;;
+    *) HELM_PLUGINS="$HELM_PLUGINS:$data_plugins"; export HELM_PLUGINS ;;
+esac
+
 # A report per certificate; stops here if the file is not a usable CA (a server certificate,
 # an expired one, a key, a truncated block). The post-renderer checks it again, but says less.
 "$HELM" ocean-proxy check-bundle "$CA_FILE" >&2

@@ -73,8 +73,9 @@ resource "helm_release" "ocean_controller" {
       name  = "spotinst.clusterIdentifier"
       value = var.spotinst_cluster_identifier
     },
-    # Terraform, not the chart's auto-update Job, upgrades this release: that Job's
-    # `helm upgrade` would drop everything the post-renderer adds.
+    # Terraform, not the chart's auto-update Job, upgrades this release: that Job would
+    # install another chart version behind Terraform's back (it keeps the proxy and the CA,
+    # but the next plan would show the release as drifted).
     {
       name  = "spotinst.disableAutoUpdate"
       value = "true"
