@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from . import certs
 from .chart_render import PROXY_FLAGS
 from .conftest import FIXTURE_CHART, Run, run_command, tool
 from .plugin_harness import (
@@ -218,6 +219,24 @@ class UsedLikeAUser:
         lines = shown.splitlines()
         assert len([line for line in lines if line.startswith("ocean-proxy: error: ")]) == 1, shown
         assert len([line for line in lines if line.startswith("ocean-proxy: hint: ")]) == 1, shown
+
+    def test_check_bundles_report_names_a_command_the_user_has(self, installed: Installed,
+                                                                tmp_path: Path) -> None:
+        """The report on stdout (text and --json) gives each refused certificate's hint as
+        the error line does: a server certificate's points at discover-ca, which the user
+        runs as 'helm ocean-proxy discover-ca' (Helm 4 puts no 'ocean-proxy' on PATH)."""
+        server = tmp_path / "server.pem"
+        server.write_bytes(certs.leaf(certs.intermediate(certs.root())).pem)
+        for json_flag in ((), ("--json",)):
+            run = installed.helm_run("ocean-proxy", "check-bundle", *json_flag, server)
+            assert run.returncode == 1, run.stderr
+            named = re.findall(r"'([^'\n]*ocean-proxy discover-ca)'", run.text)
+            assert named and set(named) == set(
+                re.findall(r"'([^'\n]*ocean-proxy discover-ca)'", run.stderr)), run.text
+            for command in set(named):
+                words = command.split()
+                assert words[0] == "helm", command
+                assert installed.helm_run(*words[1:], "--help").returncode == 0, command
 
     def test_a_hint_to_the_command_plugin_works_when_followed(self, installed: Installed) -> None:
         """The plugins put no 'ocean-proxy' on PATH on Helm 4: the command a hint names is the
