@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import shutil
 import subprocess
 import tarfile
@@ -226,6 +227,48 @@ def test_helm_install_script_installs_the_plugins_that_major_needs(script_user):
                            env=env, timeout=120))
     assert "already installed" in again.text
     assert installed_plugins(script_user.env) == PLUGINS[script_user.major]
+
+
+def next_release(release: Path, directory: Path, version: str) -> Path:
+    """The release's plugin tarballs as the next version's: each plugin.yaml says
+    ``version``, and each tarball is named for it."""
+    directory.mkdir()
+    for tarball in release.glob(f"*-{VERSION}*.tgz"):
+        renamed = directory / tarball.name.replace(f"-{VERSION}", f"-{version}")
+        with tarfile.open(tarball) as source, tarfile.open(renamed, "w:gz") as target:
+            for member in source.getmembers():
+                data = source.extractfile(member) if member.isfile() else None
+                if member.name.rsplit("/", 1)[-1] == "plugin.yaml" and data is not None:
+                    text = data.read().replace(f"version: {VERSION}\n".encode(),
+                                               f"version: {version}\n".encode())
+                    member.size = len(text)
+                    data = io.BytesIO(text)
+                target.addfile(member, data)
+    return directory
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_helm_install_script_replaces_the_plugins_of_another_release(
+        major, tmp_path, release, release_url):
+    """A CI job whose cached helm directories hold the plugins of the release before: with
+    OCEAN_PROXY_VERSION moved on, the script installs that release, where it used to say
+    'already installed' and leave the old one running every deploy."""
+    env = fresh_user(tmp_path / "home", major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false")
+    script = ["sh", HELM_EXAMPLE / INSTALL_SCRIPT[major]]
+    ok(run_command(script, env=env, timeout=300))
+    newer = "0.1.99"
+
+    with serving(next_release(release, tmp_path / "next", newer)) as next_url:
+        run = ok(run_command(script, env={**env, "OCEAN_PROXY_RELEASE_URL": next_url,
+                                          "OCEAN_PROXY_VERSION": newer}, timeout=300))
+
+    listed = ok(run_command(["helm", "plugin", "list"], env=env)).text.splitlines()[1:]
+    versions = {line.split()[0]: line.split()[1] for line in listed if line[:1].strip()}
+    assert versions == dict.fromkeys(PLUGINS[major], newer), run.text + run.stderr
+    assert "already installed" not in run.text
+    assert ok(run_command(["helm", "ocean-proxy", "--version"], env=env)).text == \
+        f"ocean-proxy {VERSION}\n"  # the plugin runs: its environment was set up again
 
 
 def test_helm_upgrade_script_renders_the_proxy_and_the_validated_ca(

@@ -26,10 +26,18 @@ verify_flag() {
 
 installed=$("$HELM" plugin list)
 for name in ocean-proxy-post-renderer ocean-proxy; do
-    if printf '%s\n' "$installed" | grep -q "^$name[[:space:]]"; then
-        echo "ocean-proxy: the $name plugin is already installed"
+    version=$(printf '%s\n' "$installed" | awk -v name="$name" '$1 == name { print $2 }')
+    if [ "$version" = "$OCEAN_PROXY_VERSION" ]; then
+        echo "ocean-proxy: the $name plugin $version is already installed"
         continue
     fi
     verify=$(verify_flag) || exit 1
+    if [ -n "$version" ]; then
+        # helm installs no plugin over one of its name: another release's goes first. A
+        # tarball lives in helm's data directory, which Helm 4's uninstall must be told alone
+        # when HELM_PLUGINS is a list (see the main README).
+        echo "ocean-proxy: replacing the $name plugin $version with $OCEAN_PROXY_VERSION"
+        HELM_PLUGINS="$("$HELM" env HELM_DATA_HOME)/plugins" "$HELM" plugin uninstall "$name"
+    fi
     "$HELM" plugin install "$verify" "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION.tgz"
 done
