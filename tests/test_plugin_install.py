@@ -428,7 +428,7 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
     _git("clone", "-q", checkout, origin)
     env = user_env(tmp_path, helm_dirs=helm_home, **offline_pip(wheelhouse))
     data_home = Path(helm_home["HELM_DATA_HOME"])
-    venv = Path(helm_home["HELM_PLUGINS"]) / "ocean-proxy" / ".venv"
+    venv = Path(helm_home["HELM_PLUGINS"]) / ".ocean-proxy.venv"  # beside the clone
     ok(helm(helm4, "plugin", "list", env=env))
     before = files_under(data_home)
 
@@ -449,6 +449,39 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
     assert not list(venv.rglob("OpenSSL/__init__.py")), "the update kept a dropped dependency"
     ok(helm(helm4, "plugin", "uninstall", "ocean-proxy", env=env))
     assert files_under(data_home) == before
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_an_update_that_cannot_reach_the_index_keeps_the_plugin_working(
+        major: str, checkout: Path, wheelhouse: Path, tmp_path: Path,
+        helm_home: dict[str, str]) -> None:
+    """`helm plugin update` pulls the new code, then its hook rebuilds the environment from
+    the package index: where the index cannot be reached (a mirror down, a machine cut off),
+    the hook fails, and the environment that worked must still be there, not removed with
+    nothing in its place: every post-render and command then tried, and failed, to rebuild it."""
+    origin = tmp_path / "ocean-proxy"
+    _git("clone", "-q", checkout, origin)
+    env = user_env(tmp_path, helm_dirs=helm_home, **offline_pip(wheelhouse))
+    binary = tool(major)
+    ok(helm(binary, "plugin", "install", *(("--verify=false",) if major == "helm4" else ()),
+            f"file://{origin}", env=env))
+    venv = Path(helm_home["HELM_PLUGINS"]) / ".ocean-proxy.venv"  # beside the clone
+    stamp = (venv / "ocean-proxy.stamp").read_text()
+    (origin / "CHANGES").write_text("a change of code only\n")
+    _git("-C", origin, "add", "CHANGES")
+    _git("-C", origin, "commit", "-q", "-m", "a change of code only")
+    cut_off = {**env, "PIP_FIND_LINKS": str(tmp_path / "no-wheels")}
+
+    update = helm(binary, "plugin", "update", "ocean-proxy", env=cut_off)
+
+    assert update.returncode != 0, update.stderr
+    assert "ocean-proxy: error: cannot install" in update.stderr, update.stderr
+    assert (venv / "ocean-proxy.stamp").read_text() == stamp, update.stderr
+    assert ok(helm(binary, "ocean-proxy", "--version", env=cut_off)).text == \
+        f"ocean-proxy {VERSION}\n"
+    assert not venv.with_name(f"{venv.name}.previous").exists()  # nothing set aside is left
+    ok(helm(binary, "plugin", "uninstall", "ocean-proxy", env=env))
+    assert not venv.exists()
 
 
 def _git(*args: str | Path) -> Run:

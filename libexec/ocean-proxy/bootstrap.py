@@ -161,7 +161,7 @@ def _build(venv_dir: Path, plan: _Plan) -> None:
     origin = "the bundled wheels" if plan.offline else "the package index"
     version = ".".join(map(str, sys.version_info[:3]))
     say(f"setting up Python {version} environment in {venv_dir} from {origin}")
-    shutil.rmtree(venv_dir, ignore_errors=True)
+    previous = _set_aside(venv_dir)
     try:
         venv.EnvBuilder(with_pip=False, symlinks=True).create(venv_dir)
         if plan.offline:
@@ -172,8 +172,26 @@ def _build(venv_dir: Path, plan: _Plan) -> None:
         (venv_dir / STAMP).write_text(plan.fingerprint + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(venv_dir, ignore_errors=True)
+        if previous is not None:
+            os.replace(previous, venv_dir)
+            say(f"the Python environment in {venv_dir} is kept as it was")
         raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
     say(f"Python environment ready ({time.monotonic() - started:.1f}s)")
+
+
+def _set_aside(venv_dir: Path) -> Path | None:
+    """A working environment moved beside its place while a new one is built (an update's
+    rebuild), to be put back if the build fails: a mirror that is down must not cost the
+    plugin the environment it runs on. None when there is none to keep."""
+    aside = venv_dir.with_name(f"{venv_dir.name}.previous")
+    shutil.rmtree(aside, ignore_errors=True)  # left by a build that was killed
+    if _stamp(venv_dir) is None:
+        shutil.rmtree(venv_dir, ignore_errors=True)  # half-built or broken: nothing to keep
+        return None
+    os.replace(venv_dir, aside)
+    return aside
 
 
 def _install_wheels(venv_dir: Path, plan: _Plan) -> None:
