@@ -422,3 +422,16 @@ def test_output_naming_a_file_the_run_reads_is_refused_and_the_file_kept(
                       "-o", by_link, cwd=tmp_path)
     failure(run, exit_code=2)
     assert config.read_bytes() == originals[config]
+
+
+def test_output_dash_is_standard_output_as_check_bundle_reads_dash_as_standard_input(
+        intercepting_proxy, net_pki, tmp_path):
+    """'-o -' is standard output, as for curl and as '-' is standard input to check-bundle:
+    the CA goes down the pipe, and no file named '-' turns up in the working directory."""
+    run = ocean_proxy("discover-ca", "--proxy-url", intercepting_proxy.url,
+                      "--public-roots", net_pki.public_roots_file, "-o", "-", cwd=tmp_path)
+
+    assert run.returncode == 0, run.stderr
+    assert ders(run.stdout) == [net_pki.corp_root.der]
+    assert list(tmp_path.iterdir()) == []
+    assert "to standard output" in run.stderr

@@ -40,6 +40,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("-o/--output is given but empty",
                          hint="name the file for the CA (is the variable it comes from set?), "
                               "or leave the option out for standard output")
+    if args.output == "-":  # standard output, as '-' is standard input to check-bundle
+        args.output = None
     proxy, _, ca_paths = network_settings_from(args, os.environ, ca_files=False,
                                                warn=said.warning, hide=said.hide)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
