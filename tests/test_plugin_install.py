@@ -484,6 +484,37 @@ def test_an_update_that_cannot_reach_the_index_keeps_the_plugin_working(
     assert not venv.exists()
 
 
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_a_checkout_install_says_to_update_with_git_pull_not_helm(
+        major: str, checkout: Path, wheelhouse: Path, tmp_path: Path,
+        helm_home: dict[str, str]) -> None:
+    """`helm plugin install ./ocean-proxy` of a clone runs the clone in place. Helm takes it
+    for a git install when the clone's directory is named as its remote is (any `git clone
+    <url>`): `helm plugin update ocean-proxy` then runs `git pull` and `git clean -x -d -f
+    -f` in the user's own clone, deleting every untracked and ignored file in it. The
+    install says so, and how to update instead."""
+    remote = tmp_path / "remote" / "ocean-proxy"
+    _git("clone", "-q", checkout, remote)
+    clone = tmp_path / "work" / "ocean-proxy"
+    _git("clone", "-q", f"file://{remote}", clone)
+    env = user_env(tmp_path, helm_dirs=helm_home, **offline_pip(wheelhouse))
+    binary = tool(major)
+
+    installed = ok(helm(binary, "plugin", "install", clone, env=env))
+
+    notice = [line for line in installed.stderr.splitlines() if "git clean" in line]
+    assert notice == [
+        f"ocean-proxy: warning: this plugin runs your clone {clone} in place: update it with "
+        f"'git -C {clone} pull', not 'helm plugin update ocean-proxy', which runs 'git pull' "
+        "and 'git clean -x -d -f -f' in it: every untracked and ignored file there would be "
+        "deleted"], installed.stderr
+    notes = clone / "my-notes.txt"  # what the warning is about, as helm does it
+    notes.write_text("not committed yet\n")
+    ok(helm(binary, "plugin", "update", "ocean-proxy", env=env))
+    assert not notes.exists()
+    ok(helm(binary, "plugin", "uninstall", "ocean-proxy", env=env))
+
+
 def _git(*args: str | Path) -> Run:
     return ok(run_command(["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid",
                            *args]))

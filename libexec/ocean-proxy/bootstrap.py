@@ -76,6 +76,8 @@ def main(argv: list[str]) -> int:
     _say_plugins_hint(Path(args.plugin_dir).parent)
     if args.post_renderer_hint:
         _say_post_renderer_hint(Path(args.plugin_dir))
+        if not args.update:
+            _say_how_a_clone_updates(Path(args.plugin_dir))
     return 0
 
 
@@ -333,6 +335,18 @@ def _say_post_renderer_hint(plugin_dir: Path) -> None:
         return
     say(f"Helm 3 runs --post-renderer {POST_RENDERER} from PATH: add this to your "
         f'shell profile: export PATH="{bin_dir}:$PATH"')
+
+
+def _say_how_a_clone_updates(plugin_dir: Path) -> None:
+    """The install hook of the user's own clone (`helm plugin install ./ocean-proxy`, a link
+    to it): helm takes it for a git install whenever the clone's directory is named as its
+    remote is, and its update runs `git clean -x -d -f -f` there (Masterminds/vcs)."""
+    clone = plugin_dir.resolve()
+    if not plugin_dir.is_symlink() or not (clone / ".git").exists():
+        return
+    say(f"warning: this plugin runs your clone {clone} in place: update it with 'git -C "
+        f"{clone} pull', not 'helm plugin update {PROGRAM}', which runs 'git pull' and 'git "
+        "clean -x -d -f -f' in it: every untracked and ignored file there would be deleted")
 
 
 def _say_plugins_hint(installed_in: Path) -> None:
