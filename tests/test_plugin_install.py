@@ -506,8 +506,8 @@ def test_a_checkout_install_says_to_update_with_git_pull_not_helm(
     assert notice == [
         f"ocean-proxy: warning: this plugin runs your clone {clone} in place: update it with "
         f"'git -C {clone} pull', not 'helm plugin update ocean-proxy', which runs 'git pull' "
-        "and 'git clean -x -d -f -f' in it: every untracked and ignored file there would be "
-        "deleted"], installed.stderr
+        "and 'git clean -x -d -f -f' in it, deleting every untracked and ignored file "
+        "there"], installed.stderr
     notes = clone / "my-notes.txt"  # what the warning is about, as helm does it
     notes.write_text("not committed yet\n")
     ok(helm(binary, "plugin", "update", "ocean-proxy", env=env))

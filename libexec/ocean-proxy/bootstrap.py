@@ -40,8 +40,7 @@ SOURCE_LINK = "ocean-proxy-source.pth"
 POST_RENDERER = "ocean-proxy-post-renderer"
 CONNECTION_TROUBLE = re.compile(
     r"NewConnectionError|ConnectTimeout|ReadTimeout|ProxyError|SSLError|Max retries exceeded|"
-    r"Could not fetch URL|Temporary failure in name resolution|Name or service not known"
-)
+    r"Could not fetch URL|Temporary failure in name resolution|Name or service not known")
 
 
 class BootstrapError(Exception):
@@ -76,8 +75,7 @@ def main(argv: list[str]) -> int:
     _say_plugins_hint(Path(args.plugin_dir).parent)
     if args.post_renderer_hint:
         _say_post_renderer_hint(Path(args.plugin_dir))
-        if not args.update:
-            _say_how_a_clone_updates(Path(args.plugin_dir))
+        _say_how_a_clone_updates(Path(args.plugin_dir), install=not args.update)
     return 0
 
 
@@ -163,7 +161,11 @@ def _build(venv_dir: Path, plan: _Plan) -> None:
     origin = "the bundled wheels" if plan.offline else "the package index"
     version = ".".join(map(str, sys.version_info[:3]))
     say(f"setting up Python {version} environment in {venv_dir} from {origin}")
-    previous = _set_aside(venv_dir)
+    previous = venv_dir.with_name(f"{venv_dir.name}.previous")  # put back if this build fails
+    shutil.rmtree(previous, ignore_errors=True)  # left by a build that was killed
+    if _stamp(venv_dir) is not None:  # a mirror that is down must not cost a working one
+        os.replace(venv_dir, previous)
+    shutil.rmtree(venv_dir, ignore_errors=True)
     try:
         venv.EnvBuilder(with_pip=False, symlinks=True).create(venv_dir)
         if plan.offline:
@@ -174,26 +176,12 @@ def _build(venv_dir: Path, plan: _Plan) -> None:
         (venv_dir / STAMP).write_text(plan.fingerprint + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(venv_dir, ignore_errors=True)
-        if previous is not None:
+        if previous.exists():
             os.replace(previous, venv_dir)
             say(f"the Python environment in {venv_dir} is kept as it was")
         raise
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+    shutil.rmtree(previous, ignore_errors=True)
     say(f"Python environment ready ({time.monotonic() - started:.1f}s)")
-
-
-def _set_aside(venv_dir: Path) -> Path | None:
-    """A working environment moved beside its place while a new one is built (an update's
-    rebuild), to be put back if the build fails: a mirror that is down must not cost the
-    plugin the environment it runs on. None when there is none to keep."""
-    aside = venv_dir.with_name(f"{venv_dir.name}.previous")
-    shutil.rmtree(aside, ignore_errors=True)  # left by a build that was killed
-    if _stamp(venv_dir) is None:
-        shutil.rmtree(venv_dir, ignore_errors=True)  # half-built or broken: nothing to keep
-        return None
-    os.replace(venv_dir, aside)
-    return aside
 
 
 def _install_wheels(venv_dir: Path, plan: _Plan) -> None:
@@ -337,16 +325,13 @@ def _say_post_renderer_hint(plugin_dir: Path) -> None:
         f'shell profile: export PATH="{bin_dir}:$PATH"')
 
 
-def _say_how_a_clone_updates(plugin_dir: Path) -> None:
-    """The install hook of the user's own clone (`helm plugin install ./ocean-proxy`, a link
-    to it): helm takes it for a git install whenever the clone's directory is named as its
-    remote is, and its update runs `git clean -x -d -f -f` there (Masterminds/vcs)."""
+def _say_how_a_clone_updates(plugin_dir: Path, install: bool) -> None:
+    """Helm takes a linked clone named as its remote for a git install: `git clean -xdff`."""
     clone = plugin_dir.resolve()
-    if not plugin_dir.is_symlink() or not (clone / ".git").exists():
-        return
-    say(f"warning: this plugin runs your clone {clone} in place: update it with 'git -C "
-        f"{clone} pull', not 'helm plugin update {PROGRAM}', which runs 'git pull' and 'git "
-        "clean -x -d -f -f' in it: every untracked and ignored file there would be deleted")
+    if install and plugin_dir.is_symlink() and (clone / ".git").exists():
+        say(f"warning: this plugin runs your clone {clone} in place: update it with 'git -C "
+            f"{clone} pull', not 'helm plugin update {PROGRAM}', which runs 'git pull' and "
+            "'git clean -x -d -f -f' in it, deleting every untracked and ignored file there")
 
 
 def _say_plugins_hint(installed_in: Path) -> None:
