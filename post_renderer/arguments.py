@@ -154,7 +154,8 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
                     "is found.",
     )
     _add_network_options(discover)
-    discover.add_argument("-o", "--output", metavar="FILE", help="write the CA here, not stdout")
+    discover.add_argument("-o", "--output", metavar="FILE",
+                          help="write the CA here, not stdout ('-': stdout)")
     discover.add_argument(
         "--proxy-ca-file", action="append", default=[], metavar="FILE",
         help="for an https:// proxy whose own certificate is not publicly trusted: the CA "

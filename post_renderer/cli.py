@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None,
             said.live = lambda text: reporter.detail(f"ocean-proxy: debug: {text}")
         handler: Callable[[argparse.Namespace, Outcome], Outcome] = args.handler
         said = handler(args, said)
+        if said.names_commands:
+            said.output = [reporter.as_run(b"".join(said.output).decode("utf-8"))
+                           .encode("utf-8")]
         _write_output(said)
     except OceanProxyError as error:
         _say(reporter, said.messages, only_warnings=isinstance(error, OutputError))

@@ -70,6 +70,12 @@ class Reporter:
             lines.append(f"{PROGRAM}: hint: {self._safe_line(error.hint)}")
         self._write(self._errors, lines)
 
+    def as_run(self, text: str) -> str:
+        """``text`` with each command it names spelt as the user runs it (a report's hints)."""
+        if self._command == PROGRAM:
+            return text
+        return "\n".join(_as_run(line, self._command) for line in text.split("\n"))
+
     def _safe_line(self, text: str) -> str:
         return _without_credentials(_one_line(self._without_hidden(text)))
 

@@ -373,3 +373,65 @@ def test_a_ca_files_entry_no_system_can_hold_does_not_cost_the_ca_found(
     [warning] = [line for line in run.stderr.splitlines() if "warning" in line]
     assert warning.startswith("ocean-proxy: warning: corp-ca.pem is not a CA file that config "
                               f"file {config} names"), run.stderr
+
+
+def test_output_naming_a_file_the_run_reads_is_refused_and_the_file_kept(
+        intercepting_proxy, net_pki, tmp_path):
+    """'-o' on the config file (the proxy's password and the caFiles lost to one PEM), on the
+    public roots it judges by (a bundle of public roots replaced by one corporate CA), or on an
+    https:// proxy's CA file: refused before anything is asked of the proxy, each file left
+    as it was, whether named by a flag or by the environment."""
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text(yaml.safe_dump({"proxyUrl": intercepting_proxy.url,
+                                      "caFiles": ["corp-ca.pem"]}))
+    config.chmod(0o600)
+    roots = tmp_path / "public-roots.pem"
+    roots.write_bytes(net_pki.public_roots_file.read_bytes())
+    proxy_ca = tmp_path / "proxy-ca.pem"
+    proxy_ca.write_bytes(net_pki.corp_root.pem)
+    originals = {path: path.read_bytes() for path in (config, roots, proxy_ca)}
+    https_proxy = intercepting_proxy.https_url
+    runs = {
+        "--config": (["--config", config, "--public-roots", roots], {}),
+        "OCEAN_PROXY_CONFIG": (["--public-roots", roots], {"OCEAN_PROXY_CONFIG": str(config)}),
+        "--public-roots": (["--proxy-url", intercepting_proxy.url, "--public-roots", roots],
+                           {}),
+        "SSL_CERT_FILE": (["--proxy-url", intercepting_proxy.url],
+                          {"SSL_CERT_FILE": str(roots)}),
+        "--proxy-ca-file": (["--proxy-url", https_proxy, "--public-roots", roots,
+                             "--proxy-ca-file", proxy_ca], {}),
+    }
+    targets = {"--config": config, "OCEAN_PROXY_CONFIG": config, "--public-roots": roots,
+               "SSL_CERT_FILE": roots, "--proxy-ca-file": proxy_ca}
+    requests = len(intercepting_proxy.log())
+
+    for source, (args, env) in runs.items():
+        run = ocean_proxy("discover-ca", *args, "-o", targets[source], env=clean_env(**env),
+                          cwd=tmp_path)
+
+        error, hint = failure(run, exit_code=2)
+        assert error.startswith("-o names a file this run reads"), (source, error)
+        assert "another file" in hint, (source, hint)
+        assert {path: path.read_bytes() for path in originals} == originals, source
+    assert len(intercepting_proxy.log()) == requests  # refused before connecting
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in originals)
+
+    by_link = tmp_path / "settings.yaml"
+    by_link.symlink_to(config.name)
+    run = ocean_proxy("discover-ca", "--config", config, "--public-roots", roots,
+                      "-o", by_link, cwd=tmp_path)
+    failure(run, exit_code=2)
+    assert config.read_bytes() == originals[config]
+
+
+def test_output_dash_is_standard_output_as_check_bundle_reads_dash_as_standard_input(
+        intercepting_proxy, net_pki, tmp_path):
+    """'-o -' is standard output, as for curl and as '-' is standard input to check-bundle:
+    the CA goes down the pipe, and no file named '-' turns up in the working directory."""
+    run = ocean_proxy("discover-ca", "--proxy-url", intercepting_proxy.url,
+                      "--public-roots", net_pki.public_roots_file, "-o", "-", cwd=tmp_path)
+
+    assert run.returncode == 0, run.stderr
+    assert ders(run.stdout) == [net_pki.corp_root.der]
+    assert list(tmp_path.iterdir()) == []
+    assert "to standard output" in run.stderr

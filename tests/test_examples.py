@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import shutil
 import subprocess
 import tarfile
@@ -234,28 +235,45 @@ def installed_versions(env: dict[str, str]) -> dict[str, str]:
     return {line.split()[0]: line.split()[1] for line in listed if line[:1].strip()}
 
 
+def next_release(release: Path, directory: Path, version: str) -> Path:
+    """The release's plugin tarballs as the next version's: each plugin.yaml says
+    ``version``, and each tarball is named for it."""
+    directory.mkdir()
+    for tarball in release.glob(f"*-{VERSION}*.tgz"):
+        renamed = directory / tarball.name.replace(f"-{VERSION}", f"-{version}")
+        with tarfile.open(tarball) as source, tarfile.open(renamed, "w:gz") as target:
+            for member in source.getmembers():
+                data = source.extractfile(member) if member.isfile() else None
+                if member.name.rsplit("/", 1)[-1] == "plugin.yaml" and data is not None:
+                    text = data.read().replace(f"version: {VERSION}\n".encode(),
+                                               f"version: {version}\n".encode())
+                    member.size = len(text)
+                    data = io.BytesIO(text)
+                target.addfile(member, data)
+    return directory
+
+
 @pytest.mark.parametrize("major", ["helm3", "helm4"])
-def test_helm_install_script_replaces_another_installed_version(major, tmp_path, release_url):
-    """A plugin of another release already there (a CI cache, last quarter's install): the
-    script installs OCEAN_PROXY_VERSION, rather than say "already installed" and keep it."""
-    env = fresh_user(tmp_path, major, OCEAN_PROXY_RELEASE_URL=release_url,
-                     OCEAN_PROXY_VERIFY="false")  # the test's build is not signed
-    script = HELM_EXAMPLE / INSTALL_SCRIPT[major]
-    ok(run_command(["sh", script], env=env, timeout=300))
-    plugins = tmp_path / ".local" / "share" / "helm" / "plugins"
-    for name in PLUGINS[major]:  # as the release before this one would have installed it
-        manifest = plugins / name / "plugin.yaml"
-        text = manifest.read_text()
-        assert f"version: {VERSION}" in text
-        manifest.write_text(text.replace(f"version: {VERSION}", "version: 0.0.1"))
-    assert set(installed_versions(env).values()) == {"0.0.1"}
+def test_helm_install_script_replaces_the_plugins_of_another_release(
+        major, tmp_path, release, release_url):
+    """A CI job whose cached helm directories hold the plugins of the release before: with
+    OCEAN_PROXY_VERSION moved on, the script installs that release, where it used to say
+    'already installed' and leave the old one running every deploy."""
+    env = fresh_user(tmp_path / "home", major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false")
+    script = ["sh", HELM_EXAMPLE / INSTALL_SCRIPT[major]]
+    ok(run_command(script, env=env, timeout=300))
+    newer = "0.1.99"
 
-    again = ok(run_command(["sh", script], env=env, timeout=300))
+    with serving(next_release(release, tmp_path / "next", newer)) as next_url:
+        run = ok(run_command(script, env={**env, "OCEAN_PROXY_RELEASE_URL": next_url,
+                                          "OCEAN_PROXY_VERSION": newer}, timeout=300))
 
-    assert "replacing" in again.text
-    assert installed_versions(env) == {name: VERSION for name in PLUGINS[major]}
-    assert ok(run_command(["helm", "ocean-proxy", "--version"], env=env)).text.strip() \
-        == f"ocean-proxy {VERSION}"
+    assert installed_versions(env) == dict.fromkeys(PLUGINS[major], newer), \
+        run.text + run.stderr
+    assert "already installed" not in run.text
+    assert ok(run_command(["helm", "ocean-proxy", "--version"], env=env)).text == \
+        f"ocean-proxy {VERSION}\n"  # the plugin runs: its environment was set up again
 
 
 def test_helm_upgrade_script_renders_the_proxy_and_the_validated_ca(

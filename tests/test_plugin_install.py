@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from . import certs
 from .chart_render import PROXY_FLAGS
 from .conftest import FIXTURE_CHART, Run, run_command, tool
 from .plugin_harness import (
@@ -219,6 +220,24 @@ class UsedLikeAUser:
         assert len([line for line in lines if line.startswith("ocean-proxy: error: ")]) == 1, shown
         assert len([line for line in lines if line.startswith("ocean-proxy: hint: ")]) == 1, shown
 
+    def test_check_bundles_report_names_a_command_the_user_has(self, installed: Installed,
+                                                                tmp_path: Path) -> None:
+        """The report on stdout (text and --json) gives each refused certificate's hint as
+        the error line does: a server certificate's points at discover-ca, which the user
+        runs as 'helm ocean-proxy discover-ca' (Helm 4 puts no 'ocean-proxy' on PATH)."""
+        server = tmp_path / "server.pem"
+        server.write_bytes(certs.leaf(certs.intermediate(certs.root())).pem)
+        for json_flag in ((), ("--json",)):
+            run = installed.helm_run("ocean-proxy", "check-bundle", *json_flag, server)
+            assert run.returncode == 1, run.stderr
+            named = re.findall(r"'([^'\n]*ocean-proxy discover-ca)'", run.text)
+            assert named and set(named) == set(
+                re.findall(r"'([^'\n]*ocean-proxy discover-ca)'", run.stderr)), run.text
+            for command in set(named):
+                words = command.split()
+                assert words[0] == "helm", command
+                assert installed.helm_run(*words[1:], "--help").returncode == 0, command
+
     def test_a_hint_to_the_command_plugin_works_when_followed(self, installed: Installed) -> None:
         """The plugins put no 'ocean-proxy' on PATH on Helm 4: the command a hint names is the
         one the user can run, 'helm ocean-proxy ...'."""
@@ -409,7 +428,7 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
     _git("clone", "-q", checkout, origin)
     env = user_env(tmp_path, helm_dirs=helm_home, **offline_pip(wheelhouse))
     data_home = Path(helm_home["HELM_DATA_HOME"])
-    venv = Path(helm_home["HELM_PLUGINS"]) / "ocean-proxy" / ".venv"
+    venv = Path(helm_home["HELM_PLUGINS"]) / ".ocean-proxy.venv"  # beside the clone
     ok(helm(helm4, "plugin", "list", env=env))
     before = files_under(data_home)
 
@@ -430,6 +449,70 @@ def test_helm4_git_install_updates_and_uninstalls_cleanly(helm4: Path, checkout:
     assert not list(venv.rglob("OpenSSL/__init__.py")), "the update kept a dropped dependency"
     ok(helm(helm4, "plugin", "uninstall", "ocean-proxy", env=env))
     assert files_under(data_home) == before
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_an_update_that_cannot_reach_the_index_keeps_the_plugin_working(
+        major: str, checkout: Path, wheelhouse: Path, tmp_path: Path,
+        helm_home: dict[str, str]) -> None:
+    """`helm plugin update` pulls the new code, then its hook rebuilds the environment from
+    the package index: where the index cannot be reached (a mirror down, a machine cut off),
+    the hook fails, and the environment that worked must still be there, not removed with
+    nothing in its place: every post-render and command then tried, and failed, to rebuild it."""
+    origin = tmp_path / "ocean-proxy"
+    _git("clone", "-q", checkout, origin)
+    env = user_env(tmp_path, helm_dirs=helm_home, **offline_pip(wheelhouse))
+    binary = tool(major)
+    ok(helm(binary, "plugin", "install", *(("--verify=false",) if major == "helm4" else ()),
+            f"file://{origin}", env=env))
+    venv = Path(helm_home["HELM_PLUGINS"]) / ".ocean-proxy.venv"  # beside the clone
+    stamp = (venv / "ocean-proxy.stamp").read_text()
+    (origin / "CHANGES").write_text("a change of code only\n")
+    _git("-C", origin, "add", "CHANGES")
+    _git("-C", origin, "commit", "-q", "-m", "a change of code only")
+    cut_off = {**env, "PIP_FIND_LINKS": str(tmp_path / "no-wheels")}
+
+    update = helm(binary, "plugin", "update", "ocean-proxy", env=cut_off)
+
+    assert update.returncode != 0, update.stderr
+    assert "ocean-proxy: error: cannot install" in update.stderr, update.stderr
+    assert (venv / "ocean-proxy.stamp").read_text() == stamp, update.stderr
+    assert ok(helm(binary, "ocean-proxy", "--version", env=cut_off)).text == \
+        f"ocean-proxy {VERSION}\n"
+    assert not venv.with_name(f"{venv.name}.previous").exists()  # nothing set aside is left
+    ok(helm(binary, "plugin", "uninstall", "ocean-proxy", env=env))
+    assert not venv.exists()
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_a_checkout_install_says_to_update_with_git_pull_not_helm(
+        major: str, checkout: Path, wheelhouse: Path, tmp_path: Path,
+        helm_home: dict[str, str]) -> None:
+    """`helm plugin install ./ocean-proxy` of a clone runs the clone in place. Helm takes it
+    for a git install when the clone's directory is named as its remote is (any `git clone
+    <url>`): `helm plugin update ocean-proxy` then runs `git pull` and `git clean -x -d -f
+    -f` in the user's own clone, deleting every untracked and ignored file in it. The
+    install says so, and how to update instead."""
+    remote = tmp_path / "remote" / "ocean-proxy"
+    _git("clone", "-q", checkout, remote)
+    clone = tmp_path / "work" / "ocean-proxy"
+    _git("clone", "-q", f"file://{remote}", clone)
+    env = user_env(tmp_path, helm_dirs=helm_home, **offline_pip(wheelhouse))
+    binary = tool(major)
+
+    installed = ok(helm(binary, "plugin", "install", clone, env=env))
+
+    notice = [line for line in installed.stderr.splitlines() if "git clean" in line]
+    assert notice == [
+        f"ocean-proxy: warning: this plugin runs your clone {clone} in place: update it with "
+        f"'git -C {clone} pull', not 'helm plugin update ocean-proxy', which runs 'git pull' "
+        "and 'git clean -x -d -f -f' in it, deleting every untracked and ignored file "
+        "there"], installed.stderr
+    notes = clone / "my-notes.txt"  # what the warning is about, as helm does it
+    notes.write_text("not committed yet\n")
+    ok(helm(binary, "plugin", "update", "ocean-proxy", env=env))
+    assert not notes.exists()
+    ok(helm(binary, "plugin", "uninstall", "ocean-proxy", env=env))
 
 
 def _git(*args: str | Path) -> Run:

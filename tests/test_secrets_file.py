@@ -250,6 +250,16 @@ def test_secrets_to_the_file_standard_input_comes_from_is_refused(manifests, tmp
     assert given.read_bytes() == manifests.read_bytes()
 
 
+def test_secrets_to_dash_is_refused_and_no_file_named_dash_holds_them(manifests, tmp_path):
+    """'--secrets -', as standard output is often spelt ('discover-ca -o -' means it): standard
+    output carries the values, so the Secrets cannot go there too, and a file named '-' with
+    the password and the token in the working directory is not what was asked for."""
+    run = values(manifests, "-", cwd=tmp_path)
+
+    assert_refused(run, "--secrets - would be standard output", code=2)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_empty_secrets_path_says_so_and_writes_nothing(manifests, tmp_path):
     """'--secrets "$SECRETS"' with SECRETS unset: said as such, no file in the folder above."""
     work = tmp_path / "work"

@@ -40,8 +40,7 @@ SOURCE_LINK = "ocean-proxy-source.pth"
 POST_RENDERER = "ocean-proxy-post-renderer"
 CONNECTION_TROUBLE = re.compile(
     r"NewConnectionError|ConnectTimeout|ReadTimeout|ProxyError|SSLError|Max retries exceeded|"
-    r"Could not fetch URL|Temporary failure in name resolution|Name or service not known"
-)
+    r"Could not fetch URL|Temporary failure in name resolution|Name or service not known")
 
 
 class BootstrapError(Exception):
@@ -76,6 +75,7 @@ def main(argv: list[str]) -> int:
     _say_plugins_hint(Path(args.plugin_dir).parent)
     if args.post_renderer_hint:
         _say_post_renderer_hint(Path(args.plugin_dir))
+        _say_how_a_clone_updates(Path(args.plugin_dir), install=not args.update)
     return 0
 
 
@@ -161,6 +161,10 @@ def _build(venv_dir: Path, plan: _Plan) -> None:
     origin = "the bundled wheels" if plan.offline else "the package index"
     version = ".".join(map(str, sys.version_info[:3]))
     say(f"setting up Python {version} environment in {venv_dir} from {origin}")
+    previous = venv_dir.with_name(f"{venv_dir.name}.previous")  # put back if this build fails
+    shutil.rmtree(previous, ignore_errors=True)  # left by a build that was killed
+    if _stamp(venv_dir) is not None:  # a mirror that is down must not cost a working one
+        os.replace(venv_dir, previous)
     shutil.rmtree(venv_dir, ignore_errors=True)
     try:
         venv.EnvBuilder(with_pip=False, symlinks=True).create(venv_dir)
@@ -172,7 +176,11 @@ def _build(venv_dir: Path, plan: _Plan) -> None:
         (venv_dir / STAMP).write_text(plan.fingerprint + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(venv_dir, ignore_errors=True)
+        if previous.exists():
+            os.replace(previous, venv_dir)
+            say(f"the Python environment in {venv_dir} is kept as it was")
         raise
+    shutil.rmtree(previous, ignore_errors=True)
     say(f"Python environment ready ({time.monotonic() - started:.1f}s)")
 
 
@@ -315,6 +323,15 @@ def _say_post_renderer_hint(plugin_dir: Path) -> None:
         return
     say(f"Helm 3 runs --post-renderer {POST_RENDERER} from PATH: add this to your "
         f'shell profile: export PATH="{bin_dir}:$PATH"')
+
+
+def _say_how_a_clone_updates(plugin_dir: Path, install: bool) -> None:
+    """Helm takes a linked clone named as its remote for a git install: `git clean -xdff`."""
+    clone = plugin_dir.resolve()
+    if install and plugin_dir.is_symlink() and (clone / ".git").exists():
+        say(f"warning: this plugin runs your clone {clone} in place: update it with 'git -C "
+            f"{clone} pull', not 'helm plugin update {PROGRAM}', which runs 'git pull' and "
+            "'git clean -x -d -f -f' in it, deleting every untracked and ignored file there")
 
 
 def _say_plugins_hint(installed_in: Path) -> None:

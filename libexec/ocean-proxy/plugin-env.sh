@@ -7,8 +7,10 @@
 # $HELM_PLUGINS/<dir name> a symlink to the user's own directory, which must stay untouched: the
 # environment lives beside the symlink, as $HELM_PLUGINS/.<dir name>.venv, and the delete hook
 # in every plugin.yaml removes it (helm runs that hook after the plugin directory is gone).
+# So does a git install's: `helm plugin update` runs `git clean -x -d -f -f` in the clone before
+# the update hook, which would take the environment with it, offline or not.
 
-if [ -L "$plugin_dir" ]; then
+if [ -L "$plugin_dir" ] || [ -e "$plugin_dir/.git" ]; then
     venv=${plugin_dir%/*}/.${plugin_dir##*/}.venv
 else
     venv=$plugin_dir/.venv

@@ -47,6 +47,9 @@ class Outcome:
         self.error: OceanProxyError | None = None  # said after the output, e.g. a refused bundle
         self.live = live  # debug lines, shown as they happen
         self.hidden: Callable[[str, bool], None] = lambda secret, url: None  # the reporter's
+        # the output is a report whose hints name commands (check-bundle's): spelt as the
+        # user runs them, as the messages are ('helm ocean-proxy ...' under the plugins)
+        self.names_commands = False
 
     def notice(self, text: str) -> None:
         self.messages.append(Message(NOTICE, text))

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     text = json.dumps(_as_json(report, ok=said.error is None), indent=2) if args.json else \
         "\n".join(visible(line) for line in _as_text(report))
     said.write(text.encode("utf-8") + b"\n")
+    said.names_commands = True
     return said
 
 

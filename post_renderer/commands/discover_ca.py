@@ -27,7 +27,7 @@ from post_renderer.network.aia_fetch import fetch_issuer_certificates
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import PublicRoots, resolve_public_roots
 from post_renderer.network.settings import NetworkSettings, network_settings
-from post_renderer.render.release.settings import Setting, network_settings_from
+from post_renderer.render.release.settings import Setting, config_file, network_settings_from
 from post_renderer.trust import Certificate, ChainAnalysis, TrustBundle, find_issuer, inspect_bundle
 from post_renderer.trust.diagnosis import UNTRUSTED_ISSUER, diagnose
 
@@ -40,11 +40,15 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("-o/--output is given but empty",
                          hint="name the file for the CA (is the variable it comes from set?), "
                               "or leave the option out for standard output")
+    if args.output == "-":  # standard output, as '-' is standard input to check-bundle
+        args.output = None
     proxy, _, ca_paths = network_settings_from(args, os.environ, ca_files=False,
                                                warn=said.warning, hide=said.hide)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
                                 server_name=args.servername, timeout=args.timeout, log=said.live)
     roots = resolve_public_roots(args.public_roots)
+    if args.output:
+        _check_output_is_new_to_this_run(args, roots)
     settings.log(f"public roots: {roots.description}")
     if roots.is_empty():
         said.warning(f"no public roots in {roots.description}: every path will look "
@@ -81,6 +85,24 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if args.output and ca_paths:
         _unless_read_later(args.output, ca_paths, said)
     return said
+
+
+def _check_output_is_new_to_this_run(args: argparse.Namespace, roots: PublicRoots) -> None:
+    """-o must not name a file this run reads: the config file (its proxy, password and
+    caFiles would give way to one PEM), the public roots (a bundle of them replaced by a
+    corporate CA), an https:// proxy's CA file."""
+    read = [("the config file", config_file(args, os.environ)),
+            *((f"the public roots, {roots.description}", path) for path in roots.files()),
+            *(("a --proxy-ca-file", path) for path in args.proxy_ca_file)]
+    for what, path in read:
+        try:
+            same = bool(path) and os.path.samefile(args.output, path)
+        except (OSError, ValueError):  # one of them does not exist (yet): not the same
+            same = False
+        if same:
+            raise UsageError(f"-o names a file this run reads ({what}): writing the CA there "
+                             "would replace it",
+                             hint="name another file for the CA")
 
 
 def _unless_read_later(output: str, ca_paths: Setting, said: Outcome) -> None:

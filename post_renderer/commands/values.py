@@ -206,6 +206,9 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
         raise UsageError("--secrets is given but empty",
                          hint="name the file for the Secrets (is the variable it comes from "
                               "set?)")
+    if args.secrets == "-":  # not a file named '-' holding the token and the password
+        raise UsageError("--secrets - would be standard output, which carries the values",
+                         hint="name a file for the Secrets, then 'kubectl apply -f' it")
     given = [("--release", args.release), ("--namespace", args.namespace),
              *(("--values", path) for path in args.values)]
     for flag, value in given:

@@ -36,6 +36,13 @@ class PublicRoots:
             raise ConfigError(f"cannot read the public roots from {self.description}",
                               hint=_HINT) from None
 
+    def files(self) -> list[str]:
+        """The bundle files these roots are read from (a directory's files aside)."""
+        if self.cafile is not None:
+            return [self.cafile]
+        default = ssl.get_default_verify_paths().cafile  # SSL_CERT_FILE, else the machine's
+        return [default] if default else []
+
     def is_empty(self) -> bool:
         context = self.context()
         has_dir = self.cafile is None and bool(ssl.get_default_verify_paths().capath)

@@ -9,10 +9,12 @@ pods' rollouts are emulated (rollouts.py) so that helm's wait and rollback run a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from ..conftest import FIXTURE_CHART
 from .helm_users import HelmUser
 from .release import ControllerRelease, ok, vendor_flags
 from .rollouts import rollouts
@@ -96,3 +98,40 @@ def test_rollback_to_a_revision_before_ocean_proxy(user, controller):
     assert kept <= set(stored.secrets)  # unused now; helm keeps them as documented
     ok(controller.upgrade(user))  # and ocean-proxy comes back over them
     controller.check()
+
+
+def test_a_rollback_over_a_revision_without_ocean_proxys_secrets_as_the_readme_says(
+        user, controller, cas):
+    """A revision made without the post-renderer (the vendor's own --reuse-values upgrade;
+    an auto-update's, whose renderer adds no Secret) leaves ocean-proxy's Secrets kept but
+    outside the release. Helm 4 rolls back over it; Helm 3 refuses ('no Secret with the name
+    ... found'), after it changed the Deployment to mount the first CA's key from a Secret
+    that holds the second's. The README's way (its FAQ entry for that error): delete the
+    Secrets the render named, then roll back again: revision 1 comes back whole."""
+    ok(controller.upgrade(user))  # 1: the first CA
+    first = controller.check()
+    template = first.deployments[controller.fullname]["spec"]["template"]
+    second = ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={cas[1]}"))  # 2
+    ok(user.helm("upgrade", controller.name, FIXTURE_CHART, "-n", controller.namespace,
+                 "--reuse-values"))  # 3: the vendor's own upgrade, no post-renderer
+
+    rollback = ("rollback", controller.name, "1", "-n", controller.namespace)
+    plain = user.helm(*rollback)
+    if user.major == "helm3":
+        assert plain.returncode != 0
+        assert (f'Error: no Secret with the name "{controller.fullname}-ocean-proxy' in
+                plain.stderr), plain.stderr
+        removal = re.search(r"'kubectl delete secret -n (\S+) ([^']+)'", second.stderr)
+        assert removal, second.stderr
+        controller.api.kubectl("delete", "secret", "-n", removal.group(1),
+                               *removal.group(2).split())
+        ok(user.helm(*rollback))
+    else:
+        ok(plain)
+
+    stored = controller.check()
+    assert controller.template() == template
+    for name in (f"{controller.fullname}-ca-bundle", f"{controller.fullname}-ocean-proxy-ca",
+                 f"{controller.fullname}-ocean-proxy"):
+        assert stored.secrets[name]["data"] == first.secrets[name]["data"], name
+    assert stored.kept_secrets() >= first.kept_secrets()
