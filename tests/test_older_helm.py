@@ -5,6 +5,9 @@
 - Without ``--post-renderer-args`` helm itself refuses the flag, before any post-renderer runs;
   ocean-proxy's settings reach it by its ``OCEAN_PROXY_*`` variables or a config file, and
   the release is the one ``--post-renderer-args`` gives on a helm that has it.
+- The auto-update Job's helm may be built with a Go before 1.16, which reads ``SSL_CERT_DIR``
+  as one directory (the Job's post-renderer alone: tests/test_job_renderer.py, on 3.4.2; the
+  whole auto-update, three times over: tests/test_auto_update.py, on 3.8.1).
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .auto_update_emulation import copy_chart, run_auto_update
 from .chart_render import NAMESPACE, RELEASE
 from .conftest import FIXTURE_CHART, VENV_BIN, Run, clean_env, run_command, tool
+from .netfixtures.pki import SPOT_CHARTS
+from .pod_sandbox import Image
+from .test_auto_update import CURRENT, MODES, NEXT, install
 
 OLDEST, BEFORE_ARGS, WITH_ARGS = "helm3.4.2", "helm3.8.1", "helm3.9.4"
 WITHOUT_ARGS = [OLDEST, BEFORE_ARGS]
@@ -81,3 +88,32 @@ def test_a_config_file_gives_the_release_post_renderer_args_give(helm, ca_file, 
 
     assert run.returncode == 0, run.stderr
     assert run.stdout == expected.stdout
+
+
+# -- the auto-update Job's helm ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def job_image(net_pki) -> Image:
+    return Image(net_pki.public_roots_file.read_bytes())
+
+
+def test_an_auto_update_whose_helm_is_built_with_a_go_before_1_16_trusts_the_ca(
+        job_image, auth_proxy, spot_origin, net_pki, tmp_path):
+    """helm 3.4.2 (Go 1.14) reads SSL_CERT_DIR as one directory, not a list: the Job's
+    'helm repo add' through the intercepting proxy must still trust the CA, and the upgrade
+    carry the proxy and the CA to the Job after it."""
+    (mode,) = [m for m in MODES if m.name == "zero-config"]
+    proxy_url, ca_file = auth_proxy.credentials_url, net_pki.corp_root_file
+    charts = {CURRENT: FIXTURE_CHART,
+              NEXT: copy_chart(FIXTURE_CHART, tmp_path / "charts" / NEXT, NEXT)}
+    pipeline = install(tool(OLDEST), FIXTURE_CHART, mode.user_values(proxy_url, ca_file), [],
+                       tmp_path)
+
+    update = run_auto_update(pipeline.cluster, helm=tool(OLDEST), charts=charts,
+                             version=NEXT, image=job_image, workdir=tmp_path / "job")
+
+    assert update.run.returncode == 0, update.run.stderr
+    assert update.upgraded and pipeline.cluster.version == NEXT
+    assert (SPOT_CHARTS, "/index.yaml") in spot_origin.requests
+    assert "now has ocean-proxy's proxy, CA and step" in update.run.text
