@@ -222,6 +222,16 @@ class UsedLikeAUser:
         assert len([line for line in lines if line.startswith("ocean-proxy: error: ")]) == 1, shown
         assert len([line for line in lines if line.startswith("ocean-proxy: hint: ")]) == 1, shown
 
+    def test_the_install_says_how_settings_reach_a_helm_without_post_renderer_args(
+            self, installed: Installed) -> None:
+        """A helm 3 before 3.9 refuses --post-renderer-args, which the README's lines use:
+        the install says so, and names the route that works there."""
+        said = "".join(run.stderr for run in installed.install_runs)
+        lacks = installed.helm.name in OLDER_HELM3
+        assert ("has no --post-renderer-args" in said) == lacks, said
+        if lacks:
+            assert "OCEAN_PROXY_CA_FILE" in said and "OCEAN_PROXY_CONFIG" in said
+
     def test_a_hint_to_the_command_plugin_works_when_followed(self, installed: Installed) -> None:
         """The plugins put no 'ocean-proxy' on PATH on Helm 4: the command a hint names is the
         one the user can run, 'helm ocean-proxy ...'."""

@@ -310,11 +310,23 @@ def _say_post_renderer_hint(plugin_dir: Path) -> None:
             say(f"Helm 4 runs --post-renderer {POST_RENDERER} as a plugin of its own: install "
                 f"{POST_RENDERER}-<version>.tgz, or a checkout's plugins/{POST_RENDERER}")
         return
+    _say_settings_hint(os.environ["HELM_BIN"])
     bin_dir = plugin_dir / "bin"
     if str(bin_dir) in os.environ.get("PATH", "").split(os.pathsep):
         return
     say(f"Helm 3 runs --post-renderer {POST_RENDERER} from PATH: add this to your "
         f'shell profile: export PATH="{bin_dir}:$PATH"')
+
+
+def _say_settings_hint(helm: str) -> None:
+    """A helm 3 before 3.9 refuses the whole command on --post-renderer-args."""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        shown = subprocess.run([helm, "version", "--template", "{{.Version}}"], timeout=30,
+                               capture_output=True, text=True, check=False).stdout.strip()
+        if (old := re.fullmatch(r"v3\.(\d+)\.\d+\S*", shown)) and int(old.group(1)) < 9:
+            say(f"helm {shown} has no --post-renderer-args (3.9 and later have it): give "
+                "ocean-proxy's settings by environment (OCEAN_PROXY_URL, OCEAN_PROXY_CA_FILE, "
+                "OCEAN_PROXY_NO_PROXY, ...) or a config file named by OCEAN_PROXY_CONFIG")
 
 
 def _say_plugins_hint(installed_in: Path) -> None:
