@@ -62,12 +62,16 @@ def main(argv: list[str]) -> int:
     sources = Path(args.sources).resolve()
     try:
         with _locked(venv_dir.parent):
+            previous = venv_dir.with_name(f"{venv_dir.name}.previous")  # set aside by _build
+            if _stamp(venv_dir) is None and _stamp(previous) is not None:  # a build killed
+                shutil.rmtree(venv_dir, ignore_errors=True)  # outright (SIGTERM): no except ran
+                os.replace(previous, venv_dir)
             plan = _plan(sources)
             if not args.update and _stamp(venv_dir) == plan.fingerprint:
                 say(f"Python environment already set up in {venv_dir}")
                 _freshen(venv_dir / STAMP, sources / "setup.cfg")
             else:
-                _build(venv_dir, plan)
+                _build(venv_dir, previous, plan)
     except BootstrapError as error:
         say(f"error: {error.message}")
         say(f"hint: {error.hint}")
@@ -93,11 +97,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 @contextlib.contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    """Serialize bootstraps of one environment (two first runs at once, a hook during a run).
-
-    The lock is on the directory that holds the environment, so it leaves no file behind and
-    dies with the process.
-    """
+    """Serialize bootstraps of one environment (two first runs at once, a hook during a run);
+    the lock is on the directory that holds it, so it leaves no file and dies with the process."""
     directory.mkdir(parents=True, exist_ok=True)
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -156,13 +157,14 @@ def _freshen(stamp: Path, setup_cfg: Path) -> None:
             os.utime(stamp)
 
 
-def _build(venv_dir: Path, plan: _Plan) -> None:
+def _build(venv_dir: Path, previous: Path, plan: _Plan) -> None:
+    """A new environment in ``venv_dir``; the one there set aside as ``previous`` meanwhile,
+    and put back if this build fails."""
     started = time.monotonic()
     origin = "the bundled wheels" if plan.offline else "the package index"
     version = ".".join(map(str, sys.version_info[:3]))
     say(f"setting up Python {version} environment in {venv_dir} from {origin}")
-    previous = venv_dir.with_name(f"{venv_dir.name}.previous")  # put back if this build fails
-    shutil.rmtree(previous, ignore_errors=True)  # left by a build that was killed
+    shutil.rmtree(previous, ignore_errors=True)  # a killed build's, of no use beside a working one
     if _stamp(venv_dir) is not None:  # a mirror that is down must not cost a working one
         os.replace(venv_dir, previous)
     shutil.rmtree(venv_dir, ignore_errors=True)
@@ -219,11 +221,9 @@ def _link_source(venv_dir: Path, checkout: Path) -> None:
 
 
 def _pip(venv_dir: Path, wheels: list[Path]) -> list[str]:
-    """pip, run from a wheel by the venv's python: no copy of pip in the venv, and no ensurepip.
-
+    """pip, run from a wheel by the venv's python: no copy of pip in the venv, no ensurepip.
     The wheelhouse brings its own pip; otherwise the one this Python keeps for ensurepip (in
-    ensurepip/_bundled, or where Debian and Ubuntu's python3-venv put it).
-    """
+    ensurepip/_bundled, or where Debian and Ubuntu's python3-venv put it)."""
     candidates = [w for w in wheels if w.name.startswith("pip-")]
     with contextlib.suppress(ImportError):
         import ensurepip
@@ -241,8 +241,7 @@ def _pip(venv_dir: Path, wheels: list[Path]) -> list[str]:
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     with _homeless_dirs() as environment:
         return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, check=False,
-                              env=environment)
+                              stderr=subprocess.STDOUT, text=True, check=False, env=environment)
 
 
 _XDG_DIRS = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
