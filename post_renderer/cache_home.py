@@ -60,10 +60,10 @@ def secret_path(environ: Mapping[str, str]) -> str | None:
     return None if helm is None else os.path.join(helm, "ocean-proxy", "cache.key")
 
 
-def user_secret(environ: Mapping[str, str]) -> tuple[bytes | None, str | None]:
-    """The user's random cache secret, made on first use (0600), or None; and, when a key
-    file is there but must not be used (a link, another user's, readable by others), why."""
-    path = secret_path(environ)
+def user_secret(environ: Mapping[str, str], path: str | None) -> tuple[bytes | None, str | None]:
+    """The user's random cache secret in ``path`` (``secret_path``'s), made on first use
+    (0600), or None; and, when a key file is there but must not be used (a link, another
+    user's, readable by others), why."""
     if path is None:  # no home: said when the cache was asked for by name, else its absence
         return None, ("there is no home directory to keep its key in (set "
                       "OCEAN_PROXY_CACHE_KEY_FILE to a file outside the cache directory)"

@@ -207,6 +207,27 @@ def test_where_the_cache_lives(tmp_path, monkeypatch):
     assert fact_cache_for({}, disabled=True).directory is None
 
 
+def test_a_run_without_home_asks_the_passwd_database_for_it_once(tmp_path, monkeypatch):
+    """Without HOME (a CI container started as a bare user id), the key's place is the passwd
+    entry's home: every render with a CA looks it up, once, not once more for the place
+    where a killed run's copies of the key would be."""
+    import pwd
+
+    asked = []
+
+    def entry(uid: int) -> pwd.struct_passwd:
+        asked.append(uid)
+        return pwd.struct_passwd(("user", "x", uid, uid, "", str(tmp_path / "home"), "/bin/sh"))
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", entry)
+    cache = fact_cache_for({"OCEAN_PROXY_CACHE_DIR": str(tmp_path / "cache")})
+
+    assert cache.directory == str(tmp_path / "cache")  # used, with the key made in that home
+    assert (tmp_path / "home" / ".config" / "helm" / "ocean-proxy" / "cache.key").is_file()
+    assert len(asked) == 1
+
+
 # -- end to end: the commands, cold, warm and --no-cache -------------------------------------
 
 

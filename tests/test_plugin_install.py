@@ -13,6 +13,7 @@ runs pytest with ``--dist loadscope``, which keeps a class on one xdist worker, 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -504,6 +505,32 @@ def test_an_update_that_cannot_reach_the_index_keeps_the_plugin_working(
     assert not venv.with_name(f"{venv.name}.previous").exists()  # nothing set aside is left
     ok(helm(binary, "plugin", "uninstall", "ocean-proxy", env=env))
     assert not venv.exists()
+
+
+def test_an_update_killed_outright_leaves_the_plugin_working(
+        checkout: Path, wheelhouse: Path, tmp_path: Path, helm_home: dict[str, str]) -> None:
+    """A rebuild sets the environment that works aside until the new one is ready. Killed
+    outright (a CI job's SIGTERM, a timeout's SIGKILL: no cleanup runs), it leaves a
+    half-built environment and the working one beside it: the next command, with the index
+    out of reach, deleted the working one and failed, and so did every command after it."""
+    origin = tmp_path / "ocean-proxy"
+    _git("clone", "-q", checkout, origin)
+    env = user_env(tmp_path, helm_dirs=helm_home, **offline_pip(wheelhouse))
+    binary = tool("helm3")
+    ok(helm(binary, "plugin", "install", f"file://{origin}", env=env))
+    venv = Path(helm_home["HELM_PLUGINS"]) / ".ocean-proxy.venv"
+    stamp = (venv / "ocean-proxy.stamp").read_text()
+    previous = venv.with_name(f"{venv.name}.previous")
+    os.replace(venv, previous)  # what the killed build left: the working one set aside,
+    (venv / "bin").mkdir(parents=True)  # and its own, half-built, without a stamp
+    cut_off = {**env, "PIP_FIND_LINKS": str(tmp_path / "no-wheels")}
+
+    run = helm(binary, "ocean-proxy", "--version", env=cut_off)
+
+    assert ok(run).text == f"ocean-proxy {VERSION}\n", run.stderr
+    assert (venv / "ocean-proxy.stamp").read_text() == stamp
+    assert not previous.exists()
+    ok(helm(binary, "plugin", "uninstall", "ocean-proxy", env=env))
 
 
 @pytest.mark.parametrize("major", ["helm3", "helm4"])

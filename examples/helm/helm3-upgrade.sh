@@ -9,19 +9,17 @@ CA_FILE=${CA_FILE:-./userEnvCertificates.pem}
 SPOT_CHARTS_URL=${SPOT_CHARTS_URL:-https://charts.spot.io}
 : "${SPOTINST_ACCOUNT:?}" "${SPOTINST_CLUSTER_IDENTIFIER:?}" "${SPOTINST_TOKEN:?}" "${SPOTINST_PROXY_URL:?}"
 
-# Helm 3 looks the post-renderer up on PATH: the plugin keeps it in its bin/, in helm's data
-# directory, where helm installs a tarball whatever HELM_PLUGINS (perhaps a list) says.
-# (With `pip install ocean_proxy-0.1.0-py3-none-any.whl`, the wheel from the release, it is on PATH already,
-# and `ocean-proxy` replaces `helm ocean-proxy`.)
-PATH="$("$HELM" env HELM_DATA_HOME)/plugins/ocean-proxy/bin:$PATH"
-
-# Helm installs a tarball into its data directory whatever HELM_PLUGINS says, but finds plugins
-# only through HELM_PLUGINS: a list of your own that lacks that directory gets it added here.
+# Helm installs a tarball into its data directory whatever HELM_PLUGINS (perhaps a list) says,
+# but finds plugins only through HELM_PLUGINS: a list of your own that lacks that directory
+# gets it added here. Helm 3 looks the post-renderer up on PATH: the plugin keeps it in its bin/.
+# (With `pip install ocean_proxy-0.1.0-py3-none-any.whl`, the wheel from the release, it is on
+# PATH already, and `ocean-proxy` replaces `helm ocean-proxy`.)
 data_plugins="$("$HELM" env HELM_DATA_HOME)/plugins"
 case ":${HELM_PLUGINS:-$data_plugins}:" in
     *":$data_plugins:"*) ;;
     *) HELM_PLUGINS="$HELM_PLUGINS:$data_plugins"; export HELM_PLUGINS ;;
 esac
+PATH="$data_plugins/ocean-proxy/bin:$PATH"
 
 # A report per certificate; stops here if the file is not a usable CA (a server certificate,
 # an expired one, a key, a truncated block). The post-renderer checks it again, but says less.

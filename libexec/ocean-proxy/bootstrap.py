@@ -61,12 +61,16 @@ def main(argv: list[str]) -> int:
     sources = Path(args.sources).resolve()
     try:
         with _locked(venv_dir.parent):
+            previous = venv_dir.with_name(f"{venv_dir.name}.previous")  # set aside by _build
+            if _stamp(venv_dir) is None and _stamp(previous) is not None:  # a build killed
+                shutil.rmtree(venv_dir, ignore_errors=True)  # outright (SIGTERM): no except ran
+                os.replace(previous, venv_dir)
             plan = _plan(sources)
             if not args.update and _stamp(venv_dir) == plan.fingerprint:
                 say(f"Python environment already set up in {venv_dir}")
                 _freshen(venv_dir / STAMP, sources / "setup.cfg")
             else:
-                _build(venv_dir, plan)
+                _build(venv_dir, previous, plan)
     except BootstrapError as error:
         say(f"error: {error.message}")
         say(f"hint: {error.hint}")
@@ -146,13 +150,13 @@ def _freshen(stamp: Path, setup_cfg: Path) -> None:
             os.utime(stamp)
 
 
-def _build(venv_dir: Path, plan: _Plan) -> None:
+def _build(venv_dir: Path, previous: Path, plan: _Plan) -> None:
+    """A new environment in ``venv_dir``; the one there is set aside as ``previous`` till then."""
     started = time.monotonic()
     origin = "the bundled wheels" if plan.offline else "the package index"
     version = ".".join(map(str, sys.version_info[:3]))
     say(f"setting up Python {version} environment in {venv_dir} from {origin}")
-    previous = venv_dir.with_name(f"{venv_dir.name}.previous")  # put back if this build fails
-    shutil.rmtree(previous, ignore_errors=True)  # left by a build that was killed
+    shutil.rmtree(previous, ignore_errors=True)  # a killed build's, of no use beside a working one
     if _stamp(venv_dir) is not None:  # a mirror that is down must not cost a working one
         os.replace(venv_dir, previous)
     shutil.rmtree(venv_dir, ignore_errors=True)
@@ -183,13 +187,11 @@ def _install_wheels(venv_dir: Path, plan: _Plan) -> None:
     result = _run(offline)
     if result.returncode == 0:
         return
-    if "No matching distribution" not in result.stdout and "not a supported wheel" not in \
-            result.stdout:
+    if not any(s in result.stdout for s in ("No matching distribution", "not a supported wheel")):
         raise _pip_failure(result.stdout, pip)
     say(f"the bundled wheels lack some for this machine ({sys.platform}, Python "
         f"{sys.version_info.major}.{sys.version_info.minor}): getting them from the package index")
-    online = [*pip, "install", "--find-links", str(plan.sources), str(package)]
-    result = _run(online)
+    result = _run([*pip, "install", "--find-links", str(plan.sources), str(package)])
     if result.returncode != 0:
         raise _pip_failure(result.stdout, pip)
 
@@ -229,8 +231,7 @@ def _pip(venv_dir: Path, wheels: list[Path]) -> list[str]:
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     with _homeless_dirs() as environment:
         return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, check=False,
-                              env=environment)
+                              stderr=subprocess.STDOUT, text=True, check=False, env=environment)
 
 
 _XDG_DIRS = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")

@@ -22,6 +22,7 @@ import ssl
 
 from post_renderer.commands import Outcome
 from post_renderer.commands.ca_files import load_ca_files
+from post_renderer.commands.read_files import refuse_a_file_this_run_reads
 from post_renderer.errors import DiscoveryError, NetworkError, UsageError, shown
 from post_renderer.network.aia_fetch import fetch_issuer_certificates
 from post_renderer.network.path_probe import probe
@@ -94,15 +95,7 @@ def _check_output_is_new_to_this_run(args: argparse.Namespace, roots: PublicRoot
     read = [("the config file", config_file(args, os.environ)),
             *((f"the public roots, {roots.description}", path) for path in roots.files()),
             *(("a --proxy-ca-file", path) for path in args.proxy_ca_file)]
-    for what, path in read:
-        try:
-            same = bool(path) and os.path.samefile(args.output, path)
-        except (OSError, ValueError):  # one of them does not exist (yet): not the same
-            same = False
-        if same:
-            raise UsageError(f"-o names a file this run reads ({what}): writing the CA there "
-                             "would replace it",
-                             hint="name another file for the CA")
+    refuse_a_file_this_run_reads(args.output, "-o", "the CA", read)
 
 
 def _unless_read_later(output: str, ca_paths: Setting, said: Outcome) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.commands import Outcome
+from post_renderer.commands.read_files import refuse_a_file_this_run_reads
 from post_renderer.errors import (
     AutoUpdateError,
     ConfigError,
@@ -216,22 +217,13 @@ def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
             raise UsageError(f"{flag} is given but empty",
                              hint="give it a value (is the variable it comes from set?), or "
                                   "leave the flag out")
-    read = [("--values", path) for path in args.values] + [("--filename", args.filename)]
-    config = config_file(args, environ)
-    if config:
-        read.append(("the config file", config))
+    read = [("--values", path) for path in args.values] + [("--filename", args.filename),
+                                                           ("the config file",
+                                                            config_file(args, environ))]
     if user.ca_files:
         read += [(f"a CA file from {user.ca_files.source}", path)
                  for path, _ in user.ca_files.value]
-    for what, path in read:
-        try:
-            same = path != "-" and os.path.samefile(args.secrets, path)
-        except (OSError, ValueError):  # one of them does not exist (yet): not the same
-            same = False
-        if same:
-            raise UsageError(f"--secrets names a file this run reads ({what}): writing the "
-                             "Secrets there would replace it",
-                             hint="name a new file for the Secrets")
+    refuse_a_file_this_run_reads(args.secrets, "--secrets", "the Secrets", read)
     for fd, stream, ends_up in _STANDARD_STREAMS:
         if _same_file(args.secrets, fd):
             raise UsageError(f"--secrets names the file {stream}: {ends_up}",

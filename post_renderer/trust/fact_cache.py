@@ -133,13 +133,14 @@ def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> Fac
     if home is None:
         return FactCache(None)
     deleted = delete_earlier_renders(home)
-    secret, why = user_secret(environ)
+    key_file = secret_path(environ)  # once: without HOME, each asks the passwd database
+    secret, why = user_secret(environ, key_file)
     why = why or directory_refusal(home)
     if why is not None:
         return FactCache(None, unused_because=f"the certificate cache is not used: {why}",
                          deleted=deleted)
     return FactCache(home if secret is not None else None, secret or b"", deleted=deleted,
-                     key_file=secret_path(environ))
+                     key_file=key_file)
 
 
 def facts_json(cert: Certificate) -> dict[str, Any]:
