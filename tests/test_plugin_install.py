@@ -344,6 +344,12 @@ class TestCheckoutInstall(UsedLikeAUser):
         assert git_status(installed.checkout) == installed.checkout_before
 
     def test_uninstall_leaves_nothing_behind(self, installed: Installed) -> None:
+        """Also the environment an update killed mid-build set aside beside the link."""
+        plugins = Path(installed.env["HELM_PLUGINS"])
+        for link in (p for p in plugins.iterdir() if p.is_symlink()):
+            set_aside = plugins / f".{link.name}.venv.previous"
+            set_aside.mkdir()
+            (set_aside / "ocean-proxy.stamp").write_text("an environment that worked\n")
         _uninstall_leaves_nothing_behind(installed)
 
 
