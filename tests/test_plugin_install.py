@@ -416,6 +416,7 @@ def test_helm3_installs_an_unpacked_release_tarball(helm3: Path, shared_dir: Pat
 
     run = ok(helm(helm3, "plugin", "install", unpacked, env=env))
     assert "from the bundled wheels" in run.stderr
+    assert "git -C" not in run.stderr  # linked, but no clone: nothing to update with git
     assert (plugins / ".ocean-proxy.venv" / "ocean-proxy.stamp").is_file()
     assert ok(helm(helm3, "ocean-proxy", "--version", env=env)).text == f"ocean-proxy {VERSION}\n"
     ok(helm(helm3, "plugin", "uninstall", "ocean-proxy", env=env))
