@@ -281,3 +281,27 @@ def test_an_interrupt_while_the_command_loads_ends_it_without_a_traceback(
     env = clean_env(PYTHONPATH=str(tmp_path), **dict([landing]))
     run = subprocess.run([*command, "--version"], capture_output=True, env=env, check=False)
     assert interrupted(run), (run.returncode, run.stdout, run.stderr)
+
+
+# A half-updated environment: a module of the package that cannot be found as it loads.
+_MODULE_MISSING = '''
+import sys
+
+class _Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name == "post_renderer.report":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, _Missing())
+'''
+
+
+@pytest.mark.parametrize("script", [SCRIPT, VENV_BIN / "ocean-proxy"])
+def test_a_module_a_broken_install_lacks_is_named_not_silenced(script, tmp_path):
+    """Only an interrupt while loading ends without a word: a module the environment lacks
+    fails the run and is named, so the user knows to reinstall rather than see nothing."""
+    (tmp_path / "sitecustomize.py").write_text(_MODULE_MISSING)
+    run = subprocess.run([script, "--version"], input=b"", capture_output=True,
+                         env=clean_env(PYTHONPATH=str(tmp_path)), check=False)
+    assert run.returncode not in (0, 130, -signal.SIGINT) and run.stdout == b""
+    assert b"post_renderer.report" in run.stderr, run.stderr

@@ -253,14 +253,17 @@ def next_release(release: Path, directory: Path, version: str) -> Path:
     return directory
 
 
+@pytest.mark.parametrize("own_plugins", [False, True], ids=["helms", "own-helm-plugins"])
 @pytest.mark.parametrize("major", ["helm3", "helm4"])
 def test_helm_install_script_replaces_the_plugins_of_another_release(
-        major, tmp_path, release, release_url):
+        major, own_plugins, tmp_path, release, release_url):
     """A CI job whose cached helm directories hold the plugins of the release before: with
     OCEAN_PROXY_VERSION moved on, the script installs that release, where it used to say
-    'already installed' and leave the old one running every deploy."""
+    'already installed' and leave the old one running every deploy; also where HELM_PLUGINS
+    lists only a directory of the user's, and the old plugins are in helm's data directory."""
+    mine = {"HELM_PLUGINS": str(tmp_path / "my-plugins")} if own_plugins else {}
     env = fresh_user(tmp_path / "home", major, OCEAN_PROXY_RELEASE_URL=release_url,
-                     OCEAN_PROXY_VERIFY="false")
+                     OCEAN_PROXY_VERIFY="false", **mine)
     script = ["sh", HELM_EXAMPLE / INSTALL_SCRIPT[major]]
     ok(run_command(script, env=env, timeout=300))
     newer = "0.1.99"
@@ -269,6 +272,9 @@ def test_helm_install_script_replaces_the_plugins_of_another_release(
         run = ok(run_command(script, env={**env, "OCEAN_PROXY_RELEASE_URL": next_url,
                                           "OCEAN_PROXY_VERSION": newer}, timeout=300))
 
+    if own_plugins:  # the line the install hook says to add to the profile, followed
+        data = ok(run_command(["helm", "env", "HELM_DATA_HOME"], env=env)).text.strip()
+        env["HELM_PLUGINS"] += f":{data}/plugins"
     assert installed_versions(env) == dict.fromkeys(PLUGINS[major], newer), \
         run.text + run.stderr
     assert "already installed" not in run.text

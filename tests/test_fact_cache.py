@@ -324,9 +324,7 @@ def test_a_trusted_form_is_read_again_when_its_cached_length_is_wrong(tmp_path):
     from post_renderer.trust import formats
 
     root = certs.root("Trusted Form Root CA")
-    pem = subprocess.run(["openssl", "x509", "-addtrust", "serverAuth", "-trustout"],
-                         input=root.pem, capture_output=True, check=True).stdout
-    trusted = base64.b64decode(b"".join(pem.splitlines()[1:-1]))
+    trusted = _trusted_form(root)
     cache = FactCache(tmp_path, secret=b"k" * 32)
     calls = []
 
@@ -341,3 +339,26 @@ def test_a_trusted_form_is_read_again_when_its_cached_length_is_wrong(tmp_path):
     fact_cache._write_length(str(tmp_path), key, 7, b"k" * 32)
     assert cache.certificate_in_trusted_form(trusted, certificate_of).der == root.der
     assert len(calls) == 2
+
+
+def test_entries_of_trusted_forms_count_toward_the_newest_kept(tmp_path, monkeypatch):
+    """The entry that says where a trusted form's certificate ends counts toward the newest
+    kept, as the certificates' do: a bundle read again in OpenSSL's trusted form does not
+    grow the cache past its limit."""
+    from post_renderer.trust import formats
+
+    monkeypatch.setattr(fact_cache, "MAX_ENTRIES", 3)
+    roots = [certs.root(f"Kept Trusted Form Root CA {index}") for index in range(3)]
+    cache = FactCache(tmp_path, secret=b"k" * 32)
+    for root in roots:
+        cache.certificate(root.der)
+    for root in roots:  # the certificates are cached: only where each form's ends is written
+        cache.certificate_in_trusted_form(_trusted_form(root), formats._certificate_of_trusted_form)
+    assert len(list(tmp_path.glob("*.json"))) == 3
+
+
+def _trusted_form(root: certs.Issued) -> bytes:
+    """``root`` in OpenSSL's trusted form (the certificate, then its trust settings), DER."""
+    pem = subprocess.run(["openssl", "x509", "-addtrust", "serverAuth", "-trustout"],
+                         input=root.pem, capture_output=True, check=True).stdout
+    return base64.b64decode(b"".join(pem.splitlines()[1:-1]))

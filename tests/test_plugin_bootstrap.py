@@ -161,9 +161,12 @@ class TestRepeatableAndSelfHealing:
         assert time.monotonic() - started < 5
         assert stamp.stat().st_mtime_ns == built
 
+        set_aside = plugin_dir / ".venv.previous"  # what an update killed mid-build left
+        (set_aside / "bin").mkdir(parents=True)
         run = ok(run_command([*hook, "--update"], env=hook_env))
         assert "setting up Python" in run.stderr
         assert stamp.stat().st_mtime_ns != built
+        assert not set_aside.exists()  # neither that nor this update's copy is left
 
     def test_a_deleted_environment_is_rebuilt_on_first_use(
             self, helm4: Path, helm4_tarball_install: tuple[dict[str, str], Path],

@@ -367,6 +367,12 @@ class TestCheckoutInstall(UsedLikeAUser):
         assert git_status(installed.checkout) == installed.checkout_before
 
     def test_uninstall_leaves_nothing_behind(self, installed: Installed) -> None:
+        """Also the environment an update killed mid-build set aside beside the link."""
+        plugins = Path(installed.env["HELM_PLUGINS"])
+        for link in (p for p in plugins.iterdir() if p.is_symlink()):
+            set_aside = plugins / f".{link.name}.venv.previous"
+            set_aside.mkdir()
+            (set_aside / "ocean-proxy.stamp").write_text("an environment that worked\n")
         _uninstall_leaves_nothing_behind(installed)
 
 
@@ -433,6 +439,7 @@ def test_helm3_installs_an_unpacked_release_tarball(helm3: Path, shared_dir: Pat
 
     run = ok(helm(helm3, "plugin", "install", unpacked, env=env))
     assert "from the bundled wheels" in run.stderr
+    assert "git -C" not in run.stderr  # linked, but no clone: nothing to update with git
     assert (plugins / ".ocean-proxy.venv" / "ocean-proxy.stamp").is_file()
     assert ok(helm(helm3, "ocean-proxy", "--version", env=env)).text == f"ocean-proxy {VERSION}\n"
     ok(helm(helm3, "plugin", "uninstall", "ocean-proxy", env=env))

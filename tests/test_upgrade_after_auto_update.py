@@ -27,6 +27,7 @@ from .test_auto_update import (
     image,  # noqa: F401  (a fixture)
     install,
 )
+from .test_render_helm import helm_flags_in
 
 PROXY_VARIABLES = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"}
 
@@ -62,7 +63,8 @@ def updated(helm, charts, image, auth_proxy, spot_origin, net_pki, tmp_path):  #
 
 def test_reused_values_without_the_proxy_are_refused_not_a_job_without_proxy(
         helm, charts, updated, tmp_path):  # noqa: F811
-    cluster, _ = updated
+    """The refusal's hint names the flag as helm takes it: followed, the Job keeps its proxy."""
+    cluster, proxy_url = updated
     rendered = reused_values_render(helm, charts[NEXT], cluster.values, tmp_path)
 
     run = post_renderer(stdin=rendered)
@@ -74,6 +76,11 @@ def test_reused_values_without_the_proxy_are_refused_not_a_job_without_proxy(
     assert "auto-update Job" in error
     assert "--proxy-url" in hint and "--reuse-values" in hint
     assert "Pa55" not in run.stderr
+    given = helm_flags_in(hint, URL=proxy_url)  # the hint's helm form, filled in
+    assert given[::2] == ["--post-renderer-args"] * (len(given) // 2), hint
+    followed = post_renderer(*given[1::2], stdin=rendered)  # what helm hands the post-renderer
+    assert followed.returncode == 0, followed.stderr
+    assert job_env(followed.text) >= PROXY_VARIABLES
 
 
 def test_reused_values_with_the_proxy_given_again_keep_the_jobs_proxy(

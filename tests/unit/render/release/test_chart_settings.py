@@ -66,6 +66,19 @@ def test_the_password_of_a_rendered_http_proxy_is_hidden_in_every_message(name):
     assert "h77p" not in text.lower() and text.count("***") == 3, text
 
 
+def test_a_rendered_http_proxy_in_a_secret_that_is_no_base64_does_not_stop_the_render():
+    """HTTP_PROXY (extraEnv) is read for no setting, only to hide its password: a Secret of
+    the user's it points to whose data is no base64 leaves the render to go on, as without."""
+    deployment = controller().replace(
+        "        - name: USER_ENV_CERTIFICATES",
+        "        - name: HTTP_PROXY\n          valueFrom:\n            secretKeyRef:\n"
+        "              name: plain-proxy\n              key: url\n"
+        "        - name: USER_ENV_CERTIFICATES")
+    secret = ca_secret(b"", name="plain-proxy").replace(f'{CA_KEY}: ""', "url: not*base64!")
+    chart = read(deployment, configmap(proxy_url="http://proxy.corp:3128"), secret)
+    assert chart.proxy_url.value.host == "proxy.corp"
+
+
 def test_an_invalid_rendered_proxy_url_is_refused_naming_where_it_is():
     with pytest.raises(ProxyUrlError) as caught:
         read(controller(), configmap(proxy_url="socks5://proxy.corp:1080"))
