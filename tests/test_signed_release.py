@@ -131,9 +131,11 @@ def test_a_tarball_signed_by_another_key_is_refused(
     assert "ocean-proxy" not in _installed(helm4, user)
 
 
+@pytest.mark.parametrize("release4", HELM4_RELEASES)
 def test_an_unsigned_tarball_is_refused_without_verify_false(
-        helm4: Path, release: Path, signed: Path, user: dict[str, str]) -> None:
+        release4: str, release: Path, signed: Path, user: dict[str, str]) -> None:
     """make dist without SIGN_KEY builds unsigned, as before: Helm 4 wants --verify=false."""
+    helm4 = tool(release4)
     unsigned = release / HELM4_TARBALLS[1]
     assert not list(release.glob("*.prov")) and not (release / PUBLIC_KEY).exists()
     run = helm(helm4, "plugin", "install", "--keyring", signed / PUBLIC_KEY, unsigned, env=user)
