@@ -24,8 +24,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml requirements-dev.txt
 
 # Order-only: a fresh checkout's script is newer than binaries installed before it (a shared
 # .tools), and the script keeps a binary that exists, so a newer one is no reason to run it.
-OLD_HELMS := $(BIN)/helm3.4.2 $(BIN)/helm3.8.1 $(BIN)/helm3.9.4
-$(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(OLD_HELMS): | tools/install_helm.py
+OTHER_HELMS := $(BIN)/helm3.4.2 $(BIN)/helm3.8.1 $(BIN)/helm3.9.4 $(BIN)/helm3.19.0 \
+	$(BIN)/helm4.1.4 $(BIN)/helm4.2.3
+$(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(OTHER_HELMS): | tools/install_helm.py
 	$(PYTHON) tools/install_helm.py $(BIN)
 
 $(BIN)/mitmdump:
@@ -50,7 +51,7 @@ system-tools:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl curl util-linux gnupg >/dev/null; \
 	fi
 
-tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(OLD_HELMS) $(BIN)/mitmdump \
+tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(OTHER_HELMS) $(BIN)/mitmdump \
 	system-tools cluster-tools
 
 demo: $(VENV)/.installed $(BIN)/helm3

@@ -33,6 +33,11 @@ EXAMPLES = REPO / "examples"
 FIXTURE_CHART = EXAMPLES / "charts" / "ocean-kubernetes-controller"
 
 
+def is_helm4(name: str) -> bool:
+    """``helm4``, or another Helm 4 release such as ``helm4.1.4`` (a tool's name)."""
+    return name.startswith("helm4")
+
+
 def tool(name: str) -> Path:
     """A real binary the tests need; fail (never skip) when it is not installed."""
     path = TOOLS_BIN / name

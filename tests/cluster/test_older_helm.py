@@ -1,8 +1,12 @@
-"""The post-renderer under an older helm 3, against a real API server (README, "Which helm
-versions"): helm 3.4.2, the oldest any registry package carries, and 3.8.1, the last without
-``--post-renderer-args``, installed as the README tells a Helm 3 user. The settings of
-ocean-proxy's own go by environment there; the release stored is the one helm 3.17 stores
-with ``--post-renderer-args``.
+"""The post-renderer under other helm releases, against a real API server (README, "Which
+helm versions"), each installed as the README tells its major's users:
+
+- helm 3.4.2, the oldest any registry package carries, and 3.8.1, the last without
+  ``--post-renderer-args``: the settings of ocean-proxy's own go by environment there;
+- helm 3.19.0, the newest helm 3 a registry package carries, and Helm 4.1.4 and 4.2.3 (the
+  post-renderer plugin, ``postrenderer/v1``): ``--post-renderer-args`` as on 3.17 and 4.3.
+
+Each stores the release helm 3.17 (or 4.3) stores with ``--post-renderer-args``.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from pathlib import Path
 import pytest
 
 from .. import certs
-from .helm_users import HelmUsers
+from ..conftest import is_helm4
+from .helm_users import HelmUser, HelmUsers
 from .release import CHECKSUMS, ControllerRelease, injected_names, ok, vendor_flags
 from .server import ApiServer
 
 NO_PROXY = ".corp.example,10.0.0.0/8"
+NEWER = ["helm3.19.0", "helm4.1.4", "helm4.2.3"]
 
 
 @pytest.fixture
@@ -52,10 +58,36 @@ def test_an_older_helm3_installs_with_the_settings_by_environment(
                                         "http_proxy", "no_proxy", "SSL_CERT_DIR"}
 
     current = release(api_server, cluster_namespace, new_name, ca_file)
-    ok(current.upgrade(helm_users.get("helm3"), "--post-renderer-args",
-                       f"--no-proxy={NO_PROXY}"))
+    _assert_stored_as_by(current, helm_users.get("helm3"), template, old_name)
+
+
+@pytest.mark.parametrize("helm", NEWER)
+def test_a_newer_helm_installs_with_post_renderer_args(
+        helm, helm_users: HelmUsers, api_server, cluster_namespace, ca_file):
+    unique = cluster_namespace.split("-")[0]
+    name = f"v{helm.removeprefix('helm').replace('.', '-')}-{unique}"
+    controller = release(api_server, cluster_namespace, name, ca_file)
+    newer = helm_users.get(helm)
+
+    installed = ok(controller.upgrade(newer, "--post-renderer-args", f"--no-proxy={NO_PROXY}"))
+    assert "ocean-proxy: injected proxy http://alice:***@proxy.corp.example:3128" \
+        in installed.stderr  # the notices reach the user, the password does not
+    ok(controller.upgrade(newer, "--post-renderer-args", f"--no-proxy={NO_PROXY}"))
+    template = controller.check().deployments[controller.fullname]["spec"]["template"]
+    assert NO_PROXY in str(template)
+
+    tested = "helm4" if is_helm4(helm) else "helm3"
+    current = release(api_server, cluster_namespace, f"{tested}-{unique}", ca_file)
+    _assert_stored_as_by(current, helm_users.get(tested), template, name)
+
+
+def _assert_stored_as_by(current: ControllerRelease, user: HelmUser, template: dict,
+                         name: str) -> None:
+    """``template``, of release ``name``, is the pod template ``user`` stores for ``current``
+    with ``--post-renderer-args``: env, and ocean-proxy's checksums."""
+    ok(current.upgrade(user, "--post-renderer-args", f"--no-proxy={NO_PROXY}"))
     expected = current.deployment()["spec"]["template"]
-    assert _env(template, old_name, new_name) == _env(expected, old_name, new_name)
+    assert _env(template, name, current.name) == _env(expected, name, current.name)
     for key in CHECKSUMS:  # ocean-proxy's own: the chart's cover the release's name too
         assert template["metadata"]["annotations"][key] == \
             expected["metadata"]["annotations"][key], key
