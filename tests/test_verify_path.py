@@ -104,6 +104,17 @@ def test_public_roots_come_from_ssl_cert_file(passthrough_proxy, net_pki):
     assert run.returncode == 0, run.stderr
 
 
+def test_public_roots_come_from_an_ssl_cert_dir_alone(passthrough_proxy, net_pki, tmp_path):
+    from .test_discover_ca import hashed_directory
+
+    roots = hashed_directory(tmp_path / "certs", net_pki.public_root.pem)
+    run = ocean_proxy("verify", "--proxy-url", passthrough_proxy.url,
+                      env=clean_env(SSL_CERT_DIR=str(roots)))
+
+    assert run.returncode == 0, run.stderr
+    assert "trusted through the public roots" in run.stderr
+
+
 def test_name_mismatch_names_the_certificate_names(passthrough_proxy, net_pki):
     run = verify(passthrough_proxy.url, net_pki, "--servername", "other.spot.test")
 
