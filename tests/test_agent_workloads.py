@@ -202,3 +202,43 @@ def test_strict_changes_nothing_when_there_is_nothing_to_say(helm3, ca_file):
     assert plain.returncode == strict.returncode == 0, strict.stderr
     assert strict.stdout == plain.stdout
     assert warnings_of(plain) == []
+
+
+def test_a_users_mount_at_our_hashed_ca_path_is_not_replaced_in_silence(helm3, ca_file,
+                                                                         corp_root):
+    """fluent-bit's OpenSSL finds the CA as /etc/ssl/certs/<subject hash>.0, the name the real
+    openssl gives it: a mount of the user's own there is named, and refused with --strict."""
+    import subprocess
+
+    subject_hash = subprocess.run(["openssl", "x509", "-noout", "-subject_hash"],
+                                  input=corp_root.pem, capture_output=True,
+                                  check=True).stdout.decode().strip()
+    path = f"/etc/ssl/certs/{subject_hash}.0"
+    stream = controller(helm3, NAMESPACE, "--set", "spotinst.proxyUrl=http://proxy.corp:3128",
+                        "--set", "logShipping.extraVolumeMounts[0].name=my-certs",
+                        "--set", f"logShipping.extraVolumeMounts[0].mountPath={path}")
+    run = post_renderer(f"--ca-file={ca_file}", stdin=stream)
+    assert run.returncode == 0, run.stderr
+    [warning] = [w for w in warnings_of(run) if path in w]
+    assert "'log-shipper'" in warning and "'my-certs'" in warning
+
+    assert_one_clear_error(post_renderer("--strict", f"--ca-file={ca_file}", stdin=stream),
+                           path, "'my-certs'")
+
+
+def test_a_users_ca_bundle_annotation_and_volume_are_not_overwritten_in_silence(helm3,
+                                                                                 ca_file):
+    """The other names the lints promise: 'checksum/ca-bundle' and 'ocean-proxy-ca-bundle'."""
+    stream = controller(helm3, NAMESPACE, "--set", "spotinst.proxyUrl=http://proxy.corp:3128",
+                        "--set-string", "podAnnotations.checksum/ca-bundle=mine",
+                        "--set", "extraVolumes[0].name=ocean-proxy-ca-bundle",
+                        "--set", "extraVolumes[0].configMap.name=my-own-certs")
+    run = post_renderer(f"--ca-file={ca_file}", stdin=stream)
+    assert run.returncode == 0, run.stderr
+    said = warnings_of(run)
+    assert any("'checksum/ca-bundle'" in w for w in said), run.stderr
+    assert any("'ocean-proxy-ca-bundle'" in w for w in said), run.stderr
+
+    strict = post_renderer("--strict", f"--ca-file={ca_file}", stdin=stream)
+    assert_one_clear_error(strict, "'checksum/ca-bundle'", "1 more, above")
+    assert "'ocean-proxy-ca-bundle'" in strict.stderr

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -84,6 +88,39 @@ def test_missing_file_is_reported_with_its_status(intercepting_proxy, net_pki):
 def test_fetch_from_a_proxy_that_never_answers_times_out(silent_server, net_pki):
     with pytest.raises(AiaFetchError, match=r"within 0\.3s"):
         fetch_issuer_certificates(net_pki.aia_url, settings_for(silent_server.url, 0.3), None)
+
+
+def test_fetch_from_a_proxy_that_trickles_its_answer_stops_at_the_timeout(net_pki):
+    """A byte at a time, each well within the timeout: the step as a whole still has one, as
+    the README promises of every network step (a timeout per read would wait for ever)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)  # the GET
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            give_up = time.monotonic() + 5  # then the answer breaks off, if still read
+            while not stop.wait(0.05) and time.monotonic() < give_up:
+                try:
+                    connection.sendall(b"a")
+                except OSError:
+                    return
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(AiaFetchError, match=r"within 0\.5s"):
+            fetch_issuer_certificates(
+                net_pki.aia_url,
+                settings_for(f"http://127.0.0.1:{listener.getsockname()[1]}", 0.5), None)
+        assert time.monotonic() - started < 3
+    finally:
+        stop.set()
+        server.join(timeout=5)
+        listener.close()
 
 
 def test_unusable_url_is_refused_without_connecting(net_pki):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -97,6 +98,29 @@ def test_public_roots_come_from_ssl_cert_file_without_the_flag(passthrough_proxy
     assert run.stdout == b""
     assert "not intercepted" in run.stderr
     assert f"SSL_CERT_FILE={net_pki.public_roots_file}" in run.stderr
+
+
+def test_public_roots_come_from_an_ssl_cert_dir_alone(passthrough_proxy, net_pki, tmp_path):
+    """SSL_CERT_DIR without SSL_CERT_FILE: a directory of roots by their OpenSSL subject hash,
+    as a minimal image's /etc/ssl/certs holds them, counts as the public roots."""
+    roots = hashed_directory(tmp_path / "certs", net_pki.public_root.pem)
+
+    run = ocean_proxy("discover-ca", "--proxy-url", passthrough_proxy.url,
+                      env=clean_env(SSL_CERT_DIR=str(roots)))
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == b""
+    assert "not intercepted" in run.stderr and "no extra CA is needed" in run.stderr
+    assert f"SSL_CERT_DIR={roots}" in run.stderr
+
+
+def hashed_directory(directory: Path, pem: bytes) -> Path:
+    """``directory`` holding ``pem`` as ``<subject hash>.0``, named by the real openssl."""
+    subject_hash = subprocess.run(["openssl", "x509", "-noout", "-subject_hash"], input=pem,
+                                  capture_output=True, check=True).stdout.decode().strip()
+    directory.mkdir()
+    (directory / f"{subject_hash}.0").write_bytes(pem)
+    return directory
 
 
 def test_ssl_cert_file_naming_a_missing_file_is_an_error(passthrough_proxy, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -319,6 +320,9 @@ def test_plan_prints_rfc6902_patches_that_the_output_applies(helm_render):
         expected = after.one(entry["kind"], entry["name"])
         if entry["kind"] == "Secret":  # the plan shows a Secret's keys, never their data
             assert set(patched["data"]) == set(expected["data"])
+            for key, shown in patched["data"].items():  # each value by its size alone
+                size = re.fullmatch(r"<(\d+) bytes of base64>", shown)
+                assert size and int(size[1]) == len(expected["data"][key]), (key, shown)
             patched, expected = ({k: v for k, v in d.items() if k != "data"}
                                  for d in (patched, expected))
         assert patched == expected, entry["name"]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import pytest
 import yaml
 
@@ -104,6 +108,17 @@ def test_public_roots_come_from_ssl_cert_file(passthrough_proxy, net_pki):
     assert run.returncode == 0, run.stderr
 
 
+def test_public_roots_come_from_an_ssl_cert_dir_alone(passthrough_proxy, net_pki, tmp_path):
+    from .test_discover_ca import hashed_directory
+
+    roots = hashed_directory(tmp_path / "certs", net_pki.public_root.pem)
+    run = ocean_proxy("verify", "--proxy-url", passthrough_proxy.url,
+                      env=clean_env(SSL_CERT_DIR=str(roots)))
+
+    assert run.returncode == 0, run.stderr
+    assert "trusted through the public roots" in run.stderr
+
+
 def test_name_mismatch_names_the_certificate_names(passthrough_proxy, net_pki):
     run = verify(passthrough_proxy.url, net_pki, "--servername", "other.spot.test")
 
@@ -174,6 +189,37 @@ def test_proxy_that_never_answers_connect_times_out(silent_server, net_pki):
     error, _ = failure(verify(silent_server.url, net_pki, "--timeout", "0.5"))
 
     assert "did not answer CONNECT" in error and "within 0.5s" in error
+
+
+def test_an_https_proxy_that_trickles_its_handshake_is_said_to_time_out(net_pki):
+    """A TLS record promised whole, sent a byte at a time, each well within the timeout: the
+    handshake with the proxy itself stops at --timeout, and says so (it said "failed
+    (TimeoutError)", with a hint about TLS on that port and none about --timeout)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)  # the ClientHello
+            connection.sendall(b"\x16\x03\x03\x40\x00")  # a 16 KiB handshake record...
+            give_up = time.monotonic() + 5  # then it breaks off, if still read
+            while not stop.wait(0.05) and time.monotonic() < give_up:
+                connection.sendall(b"\x00")  # ...that never ends in time
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    started = time.monotonic()
+    try:
+        error, hint = failure(verify(f"https://127.0.0.1:{listener.getsockname()[1]}", net_pki,
+                                     "--timeout", "0.5"))
+        assert time.monotonic() - started < 4
+    finally:
+        stop.set()
+        server.join(timeout=5)
+        listener.close()
+    assert "https proxy" in error and "within 0.5s" in error
+    assert "--timeout" in hint
 
 
 def test_tls_handshake_that_stalls_in_the_tunnel_times_out(stalling_tunnel_server, net_pki):

@@ -10,7 +10,11 @@ or PKCS#7 (``.crt``, ``.cer``, ``.p7c``), as CAs publish them.
 from __future__ import annotations
 
 import http.client
+import io
+import socket
 import ssl
+import time
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from post_renderer.errors import AiaFetchError, one_line
@@ -18,6 +22,9 @@ from post_renderer.network.proxy_protocol import REASON_DISPLAY, get_request
 from post_renderer.network.settings import NetworkSettings
 from post_renderer.network.tunnel import connect_proxy, failure_reason
 from post_renderer.trust import Certificate, inspect_bundle
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAX_ANSWER_BYTES = 1024 * 1024
 _HINT = "ask the proxy's owners for the CA certificate instead"
@@ -41,10 +48,12 @@ def fetch_issuer_certificates(url: str, settings: NetworkSettings,
     host = urlsplit(url).netloc.rpartition("@")[2]
     sock = connect_proxy(settings, proxy_tls)
     settings.log(f"GET {shown} through the proxy")
+    deadline = time.monotonic() + settings.timeout
     try:
         sock.settimeout(settings.timeout)
         sock.sendall(get_request(url, host, settings.proxy.basic_credentials()))
-        response = http.client.HTTPResponse(sock, method="GET")
+        response = http.client.HTTPResponse(cast(socket.socket, _WithDeadline(sock, deadline)),
+                                            method="GET")
         response.begin()
         if response.status != 200:
             raise AiaFetchError(
@@ -63,6 +72,33 @@ def fetch_issuer_certificates(url: str, settings: NetworkSettings,
         raise AiaFetchError(f"the answer for '{shown}' is larger than 1 MiB", hint=_HINT)
     settings.log(f"got {len(body)} bytes from {shown}")
     return certificates_in(body, shown)
+
+
+class _WithDeadline:
+    """The socket as http.client reads it, every read given what is left of one deadline: a
+    proxy that trickles its answer a byte at a time is stopped too, not only a silent one."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock, self.deadline = sock, deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self.sock, self.deadline))
+
+
+class _DeadlineReader(io.RawIOBase):
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self.sock, self.deadline = sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("deadline passed")
+        self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
 
 
 def certificates_in(data: bytes, source: str) -> list[Certificate]:

@@ -150,9 +150,17 @@ def _tls_to_proxy(sock: socket.socket, settings: NetworkSettings,
                   context: ssl.SSLContext) -> socket.socket:
     proxy = settings.proxy
     settings.log(f"TLS handshake with the proxy itself ({proxy.host})")
-    sock.settimeout(settings.timeout)
+    sock.settimeout(settings.timeout)  # for the whole handshake: ssl keeps one deadline
     try:
         return context.wrap_socket(sock, server_hostname=proxy.host.strip("[]"))
+    except TimeoutError:
+        sock.close()
+        raise TlsHandshakeError(
+            f"the https proxy {proxy.netloc} did not complete the TLS handshake within "
+            f"{settings.timeout:g}s",
+            hint="the proxy may be overloaded, or not speak TLS on that port (then use its "
+                 "http:// URL); --timeout gives it longer",
+        ) from None
     except ssl.SSLCertVerificationError as error:
         sock.close()
         raise TlsHandshakeError(
