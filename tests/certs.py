@@ -4,6 +4,7 @@ every kind of bad certificate users paste (expired, not yet valid, SHA-1, small 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -118,6 +119,13 @@ def intermediate(issuer: Issued, common_name: str = "Example Corp TLS Inspection
 
 def leaf(issuer: Issued, host: str = "api.spotinst.io", **kwargs) -> Issued:
     return make_cert(host, issuer=issuer, ca=False, dns_names=(host,), **kwargs)
+
+
+def openssl_subject_hash(pem: bytes) -> str:
+    """The name OpenSSL looks a CA up by in a hashed directory (``<hash>.0``), from the real
+    openssl: a client's view, not ours."""
+    return subprocess.run(["openssl", "x509", "-noout", "-subject_hash"], input=pem,
+                          capture_output=True, check=True).stdout.decode().strip()
 
 
 def pkcs7_bundle(*certs: Issued, encoding=serialization.Encoding.PEM) -> bytes:

@@ -208,12 +208,7 @@ def test_a_users_mount_at_our_hashed_ca_path_is_not_replaced_in_silence(helm3, c
                                                                          corp_root):
     """fluent-bit's OpenSSL finds the CA as /etc/ssl/certs/<subject hash>.0, the name the real
     openssl gives it: a mount of the user's own there is named, and refused with --strict."""
-    import subprocess
-
-    subject_hash = subprocess.run(["openssl", "x509", "-noout", "-subject_hash"],
-                                  input=corp_root.pem, capture_output=True,
-                                  check=True).stdout.decode().strip()
-    path = f"/etc/ssl/certs/{subject_hash}.0"
+    path = f"/etc/ssl/certs/{certs.openssl_subject_hash(corp_root.pem)}.0"
     stream = controller(helm3, NAMESPACE, "--set", "spotinst.proxyUrl=http://proxy.corp:3128",
                         "--set", "logShipping.extraVolumeMounts[0].name=my-certs",
                         "--set", f"logShipping.extraVolumeMounts[0].mountPath={path}")

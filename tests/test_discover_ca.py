@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import subprocess
 from pathlib import Path
 
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from . import certs
 from .cli_outcomes import failure
 from .conftest import clean_env, ocean_proxy
 from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
@@ -116,10 +116,8 @@ def test_public_roots_come_from_an_ssl_cert_dir_alone(passthrough_proxy, net_pki
 
 def hashed_directory(directory: Path, pem: bytes) -> Path:
     """``directory`` holding ``pem`` as ``<subject hash>.0``, named by the real openssl."""
-    subject_hash = subprocess.run(["openssl", "x509", "-noout", "-subject_hash"], input=pem,
-                                  capture_output=True, check=True).stdout.decode().strip()
     directory.mkdir()
-    (directory / f"{subject_hash}.0").write_bytes(pem)
+    (directory / f"{certs.openssl_subject_hash(pem)}.0").write_bytes(pem)
     return directory
 
 

@@ -16,7 +16,6 @@ import base64
 import hashlib
 import io
 import shutil
-import subprocess
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -149,11 +148,6 @@ def installed_plugins(env: dict[str, str]) -> set[str]:
 
 # What the user gets: the proxy and the CA in the controller's pod
 
-def openssl_hash(pem: bytes) -> str:
-    return subprocess.run(["openssl", "x509", "-noout", "-subject_hash"], input=pem,
-                          capture_output=True, check=True).stdout.decode().strip()
-
-
 def rendered(run: Run) -> Rendered:
     assert run.returncode == 0, f"stdout: {run.text[-2000:]}\nstderr: {run.stderr}"
     return parse(run.text)
@@ -162,7 +156,7 @@ def rendered(run: Run) -> Rendered:
 def assert_proxy_and_ca(out: Rendered, ca: bytes, *, no_proxy: tuple[str, ...] = ()) -> None:
     """Both containers go through the proxy and trust the CA, which the chart's Secret holds
     validated and normalised."""
-    hashed = f"{openssl_hash(ca)}.0"
+    hashed = f"{certs.openssl_subject_hash(ca)}.0"
     for name in CONTAINERS:
         env = out.env(name)
         for var in ("https_proxy" if name == CONTROLLER else "HTTPS_PROXY", "HTTP_PROXY"):

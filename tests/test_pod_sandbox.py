@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,7 @@ CORP = certs.root("Sandbox Corp Root CA")
 PUBLIC = certs.root("Sandbox Public Root CA")
 
 
-def subject_hash(pem: bytes) -> str:
-    return subprocess.run(["openssl", "x509", "-noout", "-subject_hash"], input=pem,
-                          capture_output=True, check=True).stdout.decode().strip()
-
-
-HASHED = f"{subject_hash(CORP.pem)}.0"
+HASHED = f"{certs.openssl_subject_hash(CORP.pem)}.0"
 VIEW = ContainerView("app", {"PATH": "/usr/bin:/bin", "HTTPS_PROXY": "http://127.0.0.1:9"}, (
     SecretMount("/etc/ocean-proxy/ca", "ca", {"bundle.pem": CORP.pem, HASHED: CORP.pem}),
     SecretMount(f"/etc/ssl/certs/{HASHED}", "ca", {"bundle.pem": CORP.pem, HASHED: CORP.pem},
@@ -52,7 +46,7 @@ def test_the_image_trusts_the_public_roots_alone_where_go_and_openssl_look(tmp_p
     bundle, _, listing = run.stdout.decode().partition("-----END CERTIFICATE-----\n")
     assert (bundle + "-----END CERTIFICATE-----\n").encode() == PUBLIC.pem
     assert set(listing.split()) == {"ca-certificates.crt", "public-root-0.pem",
-                                    f"{subject_hash(PUBLIC.pem)}.0", HASHED}
+                                    f"{certs.openssl_subject_hash(PUBLIC.pem)}.0", HASHED}
     assert run.stderr.count("No such file or directory") == 3
 
 

@@ -5,6 +5,7 @@ README.md by the tests, and run with real helm, kubectl and a real API server)."
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import subprocess
 import tarfile
@@ -310,3 +311,24 @@ def test_the_faq_values_recipe_runs_as_written(tmp_path: Path) -> None:
         assert api.list("secrets", "default") == []  # nothing landed beside the release
     finally:
         api.stop()
+
+
+# --- the helm releases the tests run ----------------------------------------------------------
+
+
+def test_the_opening_names_every_helm_release_make_test_installs() -> None:
+    """A newcomer reads in the opening which helms ``make test`` brings: each release that
+    tools/install_helm.py installs, by the version the binary itself reports."""
+    script = REPO / "tools" / "install_helm.py"
+    spec = importlib.util.spec_from_file_location("install_helm", script)
+    assert spec and spec.loader
+    install_helm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(install_helm)
+    opening = " ".join(README.split("\n## ", 1)[0].split())
+    for _, _, name in install_helm.BINARIES:
+        if name.startswith("helm"):
+            reported = ok(run_command([tool(name), "version", "--short"])).text
+            version = re.match(r"v(\d+\.\d+\.\d+)", reported)
+            assert version, reported
+            shown = version[1].rpartition(".")[0] if name in ("helm3", "helm4") else version[1]
+            assert re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d.]?\d)", opening), name

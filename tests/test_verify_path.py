@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import pytest
@@ -14,7 +12,7 @@ from .cli_outcomes import failure
 from .conftest import clean_env, ocean_proxy, post_renderer
 from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
 from .netfixtures.pki import EXPIRED_HOST
-from .netfixtures.raw_servers import closed_port
+from .netfixtures.raw_servers import TricklingServer, closed_port
 
 
 def verify(proxy_url: str, pki, *args: str, env: dict[str, str] | None = None):
@@ -195,29 +193,12 @@ def test_an_https_proxy_that_trickles_its_handshake_is_said_to_time_out(net_pki)
     """A TLS record promised whole, sent a byte at a time, each well within the timeout: the
     handshake with the proxy itself stops at --timeout, and says so (it said "failed
     (TimeoutError)", with a hint about TLS on that port and none about --timeout)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def trickle() -> None:
-        connection, _ = listener.accept()
-        with connection:
-            connection.recv(65536)  # the ClientHello
-            connection.sendall(b"\x16\x03\x03\x40\x00")  # a 16 KiB handshake record...
-            give_up = time.monotonic() + 5  # then it breaks off, if still read
-            while not stop.wait(0.05) and time.monotonic() < give_up:
-                connection.sendall(b"\x00")  # ...that never ends in time
-
-    server = threading.Thread(target=trickle, daemon=True)
-    server.start()
-    started = time.monotonic()
-    try:
-        error, hint = failure(verify(f"https://127.0.0.1:{listener.getsockname()[1]}", net_pki,
+    # a 16 KiB handshake record, answering the ClientHello, that never ends in time
+    with TricklingServer(b"\x16\x03\x03\x40\x00", b"\x00") as server:
+        started = time.monotonic()
+        error, hint = failure(verify(server.url.replace("http:", "https:"), net_pki,
                                      "--timeout", "0.5"))
         assert time.monotonic() - started < 4
-    finally:
-        stop.set()
-        server.join(timeout=5)
-        listener.close()
     assert "https proxy" in error and "within 0.5s" in error
     assert "--timeout" in hint
 

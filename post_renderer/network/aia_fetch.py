@@ -61,8 +61,8 @@ def fetch_issuer_certificates(url: str, settings: NetworkSettings,
                 f"{one_line(response.reason, REASON_DISPLAY)}", hint=_HINT)
         body = response.read(MAX_ANSWER_BYTES + 1)
     except TimeoutError:
-        raise AiaFetchError(f"no answer for '{shown}' within {settings.timeout:g}s",
-                            hint=_HINT) from None
+        raise AiaFetchError(f"no whole answer for '{shown}' within {settings.timeout:g}s "
+                            "(--timeout gives it longer)", hint=_HINT) from None
     except (OSError, http.client.HTTPException) as error:
         raise AiaFetchError(f"fetching '{shown}' through the proxy failed "
                             f"({failure_reason(error)})", hint=_HINT) from None
