@@ -37,6 +37,7 @@ def main(argv: Sequence[str] | None = None,
                                  urls=[os.environ.get("OCEAN_PROXY_URL", "")]))
     said = Outcome()
     said.hidden = reporter.hide_later
+    said.prompt = reporter.notice
     try:
         _refuse_text_under_helm(arguments)
         args = _parse(arguments, parser_factory)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import select
 import subprocess
 
 import pytest
@@ -14,7 +17,7 @@ from pyasn1.codec.der import decoder as der_decoder
 
 from . import certs
 from .certs import DAY, NOW
-from .conftest import ocean_proxy
+from .conftest import VENV_BIN, clean_env, ocean_proxy
 
 
 def openssl(*args: str, pem: bytes) -> str:
@@ -90,6 +93,34 @@ def test_stdin_is_read_with_a_dash():
     run = ocean_proxy("check-bundle", "-", stdin=root.pem)
     assert run.returncode == 0
     assert "stdin: certificate 1: ok" in run.text
+    assert "Ctrl-D" not in run.stderr  # a pipe is read as it comes: nothing to say
+
+
+def test_a_terminal_on_stdin_is_told_what_is_awaited_and_how_to_end_it():
+    root = certs.root("Corp Root CA")
+    controller, terminal = pty.openpty()
+    check = subprocess.Popen([VENV_BIN / "ocean-proxy", "check-bundle", "-"],
+                             stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=clean_env())
+    try:
+        said = _first_line_within(check.stderr, seconds=20)
+        assert "paste" in said and "Ctrl-D" in said, said
+        os.write(controller, root.pem + b"\x04")  # Ctrl-D at the start of a line
+        out, err = check.communicate(timeout=20)
+    finally:
+        check.kill()
+        check.wait()
+        os.close(controller)
+        os.close(terminal)
+    assert check.returncode == 0, err
+    assert "stdin: certificate 1: ok" in out.decode()
+    assert "Ctrl-D" not in err.decode()  # said once
+
+
+def _first_line_within(stream, seconds: float) -> str:
+    ready, _, _ = select.select([stream], [], [], seconds)
+    assert ready, f"nothing said on stderr within {seconds} s: the user sees a silent wait"
+    return os.read(stream.fileno(), 4096).decode()
 
 
 def test_the_text_report_escapes_control_characters_of_names_and_files(tmp_path):

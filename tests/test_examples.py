@@ -276,6 +276,45 @@ def test_helm_install_script_replaces_the_plugins_of_another_release(
         f"ocean-proxy {VERSION}\n"  # the plugin runs: its environment was set up again
 
 
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_helm_install_script_names_an_older_plugin_put_by_hand_in_the_users_helm_plugins(
+        major, tmp_path, release, release_url):
+    """The release before, moved by hand into the user's own HELM_PLUGINS directory: helm's
+    uninstall cannot reach it there, and the script used to stop on helm's "plugin not
+    found". It says which directory holds it and what to do, changes nothing, and once the
+    user did that, installs the new release."""
+    mine = tmp_path / "my-plugins"
+    env = fresh_user(tmp_path / "home", major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false", HELM_PLUGINS=str(mine))
+    script = ["sh", HELM_EXAMPLE / INSTALL_SCRIPT[major]]
+    ok(run_command(script, env=env, timeout=300))
+    data = Path(ok(run_command(["helm", "env", "HELM_DATA_HOME"], env=env)).text.strip())
+    for name in PLUGINS[major]:
+        shutil.move(data / "plugins" / name, mine / name)
+    newer = "0.1.99"
+
+    with serving(next_release(release, tmp_path / "next", newer)) as next_url:
+        newer_env = {**env, "OCEAN_PROXY_RELEASE_URL": next_url, "OCEAN_PROXY_VERSION": newer}
+        refused = run_command(script, env=newer_env, timeout=300)
+        assert refused.returncode != 0
+        for name in PLUGINS[major]:
+            assert f"ocean-proxy: error: the {name} plugin in {mine / name} was put there " \
+                   "by hand" in refused.stderr, refused.stderr
+        assert "ocean-proxy: hint: remove that directory or move it out of HELM_PLUGINS" \
+            in refused.stderr
+        assert "not found" not in refused.stderr
+        assert installed_versions(env) == dict.fromkeys(PLUGINS[major], VERSION)
+
+        for name in PLUGINS[major]:  # what the hint says
+            shutil.rmtree(mine / name)
+        ok(run_command(script, env=newer_env, timeout=300))
+
+    env["HELM_PLUGINS"] += f":{data}/plugins"
+    assert installed_versions(env) == dict.fromkeys(PLUGINS[major], newer)
+    assert ok(run_command(["helm", "ocean-proxy", "--version"], env=env)).text == \
+        f"ocean-proxy {VERSION}\n"
+
+
 def test_helm_upgrade_script_renders_the_proxy_and_the_validated_ca(
         script_user, chart_repo, corp_ca, tmp_path):
     ca_file = tmp_path / "userEnvCertificates.pem"

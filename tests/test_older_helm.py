@@ -7,7 +7,7 @@ helm 3 a registry package carries, and the Helm 4 releases before 4.3, 4.1.4 and
   ocean-proxy's settings reach it by its ``OCEAN_PROXY_*`` variables or a config file, and
   the release is the one ``--post-renderer-args`` gives on a helm that has it.
 - The auto-update Job's helm may be built with a Go before 1.16, which reads ``SSL_CERT_DIR``
-  as one directory (the Job's post-renderer alone: tests/test_job_renderer.py, on 3.4.2; the
+  as one directory (the Job's post-renderer alone: tests/job_renderer/, on 3.4.2; the
   whole auto-update, three times over: tests/test_auto_update.py, on 3.8.1).
 - Helm 3.19 and Helm 4.1 and 4.2, set up as the README says (Helm 4: the post-renderer plugin
   from its signed tarball, verified), render the release helm 3.17 and Helm 4.3 render, with

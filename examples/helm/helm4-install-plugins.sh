@@ -33,9 +33,54 @@ case ":${HELM_PLUGINS:-$data_plugins}:" in
     *":$data_plugins:"*) lookup=${HELM_PLUGINS:-$data_plugins} ;;
     *) lookup="$HELM_PLUGINS:$data_plugins" ;;
 esac
+
+# The directory of a copy of plugin $1 that the user put by hand in a directory of their
+# HELM_PLUGINS (not helm's data directory): not helm's to uninstall (Helm 4 cannot, Helm 3
+# would delete the user's own files), so it is named, not replaced.
+placed_by_hand() {
+    saved_ifs=$IFS
+    IFS=:
+    set -f
+    for dir in $lookup; do
+        IFS=$saved_ifs
+        set +f
+        [ "$dir" != "$data_plugins" ] || continue
+        for manifest in "$dir"/*/plugin.yaml; do
+            found=$(awk '$1 == "name:" { gsub(/["\047]/, "", $2); print $2; exit }' \
+                "$manifest" 2>/dev/null) || continue
+            if [ "$found" = "$1" ]; then
+                echo "${manifest%/plugin.yaml}"
+                return 0
+            fi
+        done
+    done
+    IFS=$saved_ifs
+    set +f
+}
+
+say_placed_by_hand() {  # $1: the plugin, $2: the directory it is in
+    echo "ocean-proxy: error: the $1 plugin in $2 was put there by hand (a directory of HELM_PLUGINS, not helm's), so it is not replaced with $OCEAN_PROXY_VERSION" >&2
+    echo "ocean-proxy: hint: remove that directory or move it out of HELM_PLUGINS, then run this script again" >&2
+}
+
 listed=$(HELM_PLUGINS="$lookup" "$HELM" plugin list)
+installed_version() {
+    printf '%s\n' "$listed" | awk -v name="$1" '$1 == name { print $2 }'
+}
+by_hand=0  # each said, and nothing changed
 for name in ocean-proxy-post-renderer ocean-proxy; do
-    installed=$(printf '%s\n' "$listed" | awk -v name="$name" '$1 == name { print $2 }')
+    installed=$(installed_version "$name")
+    if [ -n "$installed" ] && [ "$installed" != "$OCEAN_PROXY_VERSION" ]; then
+        copy=$(placed_by_hand "$name")
+        if [ -n "$copy" ]; then
+            say_placed_by_hand "$name" "$copy"
+            by_hand=1
+        fi
+    fi
+done
+[ "$by_hand" = 0 ] || exit 1
+for name in ocean-proxy-post-renderer ocean-proxy; do
+    installed=$(installed_version "$name")
     if [ "$installed" = "$OCEAN_PROXY_VERSION" ]; then
         echo "ocean-proxy: the $name plugin $installed is already installed"
         continue

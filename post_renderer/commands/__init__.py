@@ -46,6 +46,8 @@ class Outcome:
         self.messages: list[Message] = []
         self.error: OceanProxyError | None = None  # said after the output, e.g. a refused bundle
         self.live = live  # debug lines, shown as they happen
+        # said at once, before the command waits for the user to type (a terminal on stdin)
+        self.prompt: Callable[[str], None] = lambda text: None
         self.hidden: Callable[[str, bool], None] = lambda secret, url: None  # the reporter's
         # the output is a report whose hints name commands (check-bundle's): spelt as the
         # user runs them, as the messages are ('helm ocean-proxy ...' under the plugins)

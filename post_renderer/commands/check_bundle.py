@@ -40,7 +40,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     for notice in facts.notices:
         said.notice(notice)
     for name in args.files:
-        report.extend(inspect_bundle(_read(name), "stdin" if name == "-" else name, facts=facts))
+        report.extend(inspect_bundle(_read(name, said), "stdin" if name == "-" else name,
+                                     facts=facts))
     try:
         report.trust_bundle()  # what the post-renderer decides: the exit code and "ok"
     except BundleError as error:
@@ -53,14 +54,19 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     return said
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        if sys.stdin is None:  # '<&-': a closed descriptor, which Python leaves as None
-            raise UsageError("standard input is closed",
-                             hint="pipe the CA bundle into it ('... | ocean-proxy check-bundle "
-                                  "-'), or name its file")
-        return sys.stdin.buffer.read(MAX_CA_FILE_BYTES)
-    return read_user_file(name, MAX_CA_FILE_BYTES, "CA file")
+def _read(name: str, said: Outcome) -> bytes:
+    """A file, or '-': a pipe or a file as it comes, a terminal after saying what it waits
+    for and how to end it (else the command seems to hang)."""
+    if name != "-":
+        return read_user_file(name, MAX_CA_FILE_BYTES, "CA file")
+    if sys.stdin is None:  # '<&-': a closed descriptor, which Python leaves as None
+        raise UsageError("standard input is closed",
+                         hint="pipe the CA bundle into it ('... | ocean-proxy check-bundle "
+                              "-'), or name its file")
+    if sys.stdin.isatty():
+        said.prompt("reading a CA bundle from the terminal: paste the PEM, then press Ctrl-D "
+                    "at the start of a line (Ctrl-C to stop)")
+    return sys.stdin.buffer.read(MAX_CA_FILE_BYTES)
 
 
 def _as_text(report: BundleReport) -> list[str]:
