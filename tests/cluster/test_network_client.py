@@ -9,7 +9,8 @@ from the stored objects is the proxy, ``NO_PROXY`` and the corporate CAs the con
 container gets. Its pods roll when its proxy or CA changes, and only then. Its proxy and CA
 come from its own command, never from the controller's release: the controller's password
 given to the controller alone, the controller without ocean-proxy, uninstalled first or
-installed last leave the network client as its own command left it.
+installed last leave the network client as its own command left it; taken off its own
+command, nothing of its password stays behind.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class NetworkClientRelease:
             "--set", f"oceanController.configMapName={fullname}"]
         if post_render:
             flags += ["--post-renderer-args", f"--ca-file={self.ca_file}"]
-        with_proxy = replace(user, env={**user.env, "OCEAN_PROXY_URL": self.proxy_url})
+        proxy = {"OCEAN_PROXY_URL": self.proxy_url} if self.proxy_url else {}
+        with_proxy = replace(user, env={**user.env, **proxy})
         return with_proxy.upgrade(self.name, NETWORK_CLIENT_CHART, namespace, *flags,
                                   post_render=post_render)
 
@@ -306,3 +308,21 @@ def test_the_network_client_in_the_charts_own_namespace_gets_its_secrets_there(
         dict.fromkeys(PROXY_NAMES, PROXY_URL)
     assert go_trust(seen) == go_trust(controller_sees(controller)) == certificates(cas[0])
     assert not [name for name in controller.check().secrets if name.startswith(NAME)]
+
+
+@pytest.mark.parametrize("off", ["ocean-proxy", "the proxy, CA kept"])
+def test_taking_the_proxy_off_the_network_client_leaves_no_password_of_its_own(
+        user, controller, network_client, cas, off):
+    """Its Secrets are its release's alone, never kept: an upgrade without them takes them
+    out, password and all, and its pods start without what they held."""
+    ok(controller.upgrade(user))
+    ok(network_client.upgrade(user))
+
+    network_client.proxy_url = ""
+    ok(network_client.upgrade(user, post_render=off != "ocean-proxy"))
+
+    stored = controller.check()
+    assert [where for where in holding(stored, PROXY_PASSWORD) if where.startswith(NAME)] == []
+    seen = network_client.sees()
+    assert [name for name in PROXY_NAMES if seen.env.get(name)] == []
+    assert go_trust(seen) == (set() if off == "ocean-proxy" else certificates(cas[0]))
