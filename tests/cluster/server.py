@@ -6,6 +6,7 @@ tools`` into .tools/bin from tools/cluster/go.mod) on free loopback ports with t
 PID and removes their data. There is no controller-manager, scheduler or node: objects are
 validated, admitted and stored, and nothing ever runs (a Deployment never gets a ReplicaSet,
 a Namespace never finishes deleting, so tests use a fresh namespace each and leave it).
+Privileged containers are allowed, as on EKS and GKE (the network client's DaemonSet is one).
 
     server = start_cluster(tmp_path, kubectl=Path(".tools/bin/kubectl"))
     server.kubectl("create", "namespace", "demo")
@@ -162,6 +163,7 @@ def _apiserver_argv(binary: Path, pki: ClusterPki, etcd_url: str, port: int,
         "--service-account-signing-key-file", str(pki.service_account_key_file),
         "--service-cluster-ip-range", SERVICE_CIDR,
         "--authorization-mode", "RBAC", "--profiling=false",
+        "--allow-privileged=true",  # as EKS and GKE run it: the network client is privileged
         "--enable-priority-and-fairness=false",  # one client at a time: nothing to be fair to
     ]
 

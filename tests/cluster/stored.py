@@ -1,13 +1,13 @@
 """What the API server stores in a namespace, read back, and what a kubelet would make of it.
 
-``Stored.read(api, namespace)`` takes the Deployments, Secrets and ConfigMaps as stored.
-``pod_problems`` lists every reason a pod of theirs (and of the auto-update Job embedded in
-the chart's ConfigMap) could not start as meant: an env name twice in a container, a mount
-without its volume, a Secret or ConfigMap (or a key of it) that a reference, a volume or a
-``subPath`` needs and the namespace lacks. An ``optional`` reference may miss, except to a
-Secret of ocean-proxy's (``*ocean-proxy*``): without it, a container would start quietly
-without the proxy or the CA. ``leaks`` lists every place a secret
-shows in plain sight: a ConfigMap, an annotation, a plain env value.
+``Stored.read(api, namespace)`` takes the Deployments, DaemonSets, Secrets and ConfigMaps
+as stored. ``pod_problems`` lists every reason a pod of theirs (and of the auto-update Job
+embedded in the chart's ConfigMap) could not start as meant: an env name twice in a
+container, a mount without its volume, a Secret or ConfigMap (or a key of it) that a
+reference, a volume or a ``subPath`` needs and the namespace lacks. An ``optional`` reference
+may miss, except to a Secret of ocean-proxy's (``*ocean-proxy*``): without it, a container
+would start quietly without the proxy or the CA. ``leaks`` lists every place a secret shows
+in plain sight: a ConfigMap, an annotation, a plain env value.
 """
 
 from __future__ import annotations
@@ -34,13 +34,15 @@ class Stored:
     deployments: dict[str, Object]
     secrets: dict[str, Object]
     configmaps: dict[str, Object]
+    daemonsets: dict[str, Object]
 
     @classmethod
     def read(cls, api: ApiServer, namespace: str) -> Stored:
-        by_kind: dict[str, dict[str, Object]] = {"Deployment": {}, "Secret": {}, "ConfigMap": {}}
-        for item in api.list("deployments,secrets,configmaps", namespace):
+        kinds = ("Deployment", "Secret", "ConfigMap", "DaemonSet")
+        by_kind: dict[str, dict[str, Object]] = {kind: {} for kind in kinds}
+        for item in api.list("deployments,secrets,configmaps,daemonsets", namespace):
             by_kind[item["kind"]][item["metadata"]["name"]] = item
-        return cls(by_kind["Deployment"], by_kind["Secret"], by_kind["ConfigMap"])
+        return cls(*(by_kind[kind] for kind in kinds))
 
     def keys(self, kind: str, name: str) -> set[str] | None:
         """The data keys of a Secret or ConfigMap, or None when it does not exist."""
@@ -57,9 +59,12 @@ class Stored:
                 if (secret["metadata"].get("annotations") or {}).get(KEEP[0]) == KEEP[1]}
 
     def pod_templates(self) -> dict[str, Object]:
-        """Each Deployment's pod template, and the auto-update Job's (``job:<ConfigMap>``)."""
-        templates = {f"deployment:{name}": d["spec"]["template"]
-                     for name, d in self.deployments.items()}
+        """Each Deployment's and DaemonSet's pod template, and the auto-update Job's
+        (``job:<ConfigMap>``)."""
+        templates = {f"{kind}:{name}": workload["spec"]["template"]
+                     for kind, workloads in (("deployment", self.deployments),
+                                             ("daemonset", self.daemonsets))
+                     for name, workload in workloads.items()}
         for name, configmap in self.configmaps.items():
             text = (configmap.get("data") or {}).get(JOB_KEY)
             if text:
@@ -146,8 +151,8 @@ def pod_problems(stored: Stored) -> list[str]:
 
 
 def _annotations(stored: Stored) -> Iterator[tuple[str, str]]:
-    for kind, objects in (("Deployment", stored.deployments), ("Secret", stored.secrets),
-                          ("ConfigMap", stored.configmaps)):
+    for kind, objects in (("Deployment", stored.deployments), ("DaemonSet", stored.daemonsets),
+                          ("Secret", stored.secrets), ("ConfigMap", stored.configmaps)):
         for name, obj in objects.items():
             for key, value in (obj["metadata"].get("annotations") or {}).items():
                 yield f"{kind} {name} annotation {key}", value

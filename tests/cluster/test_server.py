@@ -17,6 +17,15 @@ BAD_DEPLOYMENT = {
                                                    "volumeMounts": [{"name": "missing",
                                                                      "mountPath": "/x"}]}]}}},
 }
+# what the network client's chart asks for: a DaemonSet on the node's network, privileged
+PRIVILEGED_DAEMONSET = {
+    "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "privileged"},
+    "spec": {"selector": {"matchLabels": {"app": "p"}},
+             "template": {"metadata": {"labels": {"app": "p"}},
+                          "spec": {"hostNetwork": True,
+                                   "containers": [{"name": "c", "image": "busybox",
+                                                   "securityContext": {"privileged": True}}]}}},
+}
 
 
 def test_server_refuses_what_a_cluster_refuses_and_stores_the_rest(api_server: ApiServer,
@@ -32,6 +41,9 @@ def test_server_refuses_what_a_cluster_refuses_and_stores_the_rest(api_server: A
     stored = api_server.get("configmap", "settings", cluster_namespace)
     assert stored is not None and stored["data"] == {"greeting": "hello"}
     assert api_server.get("secret", "absent", cluster_namespace) is None
+    api_server.kubectl("apply", "-n", cluster_namespace, "-f", "-",
+                       stdin=json.dumps(PRIVILEGED_DAEMONSET).encode())
+    assert api_server.get("daemonset", "privileged", cluster_namespace) is not None
     version = json.loads(api_server.kubectl("version", "-o", "json").text)
     assert version["serverVersion"]["gitVersion"] == "v1.37.2"
 
