@@ -188,7 +188,7 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
         f"{', '.join('the ' + what for what in given)} and the checksums",
         "the Job's 'helm upgrade' also passes ocean-proxy's chart values and runs the "
         f"post-renderer kept in Secret '{secret}' (bash and helm only; helm 3.1 or later, or 4)",
-        f"on a Job it does not recognise, the Job's post-renderer {strict}",
+        f"on a Job it does not recognise, the post-renderer {strict}",
         f"helm keeps {_secrets(kept)} after such an upgrade; once ocean-proxy is removed:",
         *(f"  {step}" for step in _removal(kept, release, injection.shared_proxy_secret)))
     return injection._replace(overlay_secret=secret, strict_job=user.strict), message
