@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, NoReturn
 
-from post_renderer.commands import NOTICE, WARNING, Message, Outcome
+from post_renderer.commands import DETAIL, NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError
 from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
@@ -159,10 +159,13 @@ _WRITE_HINTS = {errno.ENOSPC: "check the free space where the output is redirect
 
 
 def _say(reporter: Reporter, messages: Sequence[Message], *, only_warnings: bool = False) -> None:
+    warned = False  # a warning's own lines under it are said with it
     for message in messages:
+        if message.level != DETAIL:
+            warned = message.level == WARNING
         if message.level == WARNING:
             reporter.warning(message.text)
-        elif only_warnings:
+        elif only_warnings and not (warned and message.level == DETAIL):
             continue
         elif message.level == NOTICE:
             reporter.notice(message.text)

@@ -54,6 +54,27 @@ def one_line(text: str, limit: int = 120) -> str:
     return clean if len(clean) <= limit else clean[:limit] + "..."
 
 
+class Paragraph(str):
+    """A notice or warning too long for one line: a headline, then lines said indented
+    under it, each one fact or one command to copy.
+
+    As a ``str`` it is its lines joined by spaces, which is what is compared and deduplicated;
+    the lines are given one by one, never found by splitting, so a line break in a value
+    from the input is still shown escaped, not as a line of its own.
+
+        >>> said = Paragraph("auto-update is on", "its Job reaches the proxy")
+        >>> said, said.lines[1:]
+        ('auto-update is on its Job reaches the proxy', ('its Job reaches the proxy',))
+    """
+
+    lines: tuple[str, ...]
+
+    def __new__(cls, headline: str, *under: str) -> Paragraph:
+        made = super().__new__(cls, " ".join(line.strip() for line in (headline, *under)))
+        made.lines = (headline, *under)
+        return made
+
+
 def as_flags(*flags: str) -> str:
     """Our flags as a hint writes them, 'FLAG=VALUE' with VALUE to fill in: helm refuses a flag
     of ours on its own command line, so each is also shown after its --post-renderer-args."""

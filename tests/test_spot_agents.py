@@ -234,7 +234,8 @@ def test_proxy_url_era_controller_without_a_ca_is_told_the_ca_flag_as_helm_takes
     passes it in; given to helm so, the release renders with the CA, and no notice."""
     flags = (*SPOT_FLAGS, "--set", f"spotinst.proxyUrl={PROXY}", *POST_RENDERER)
     run = template(helm_user, CONTROLLER_RELEASE, LEGACY_CONTROLLER_CHART, *flags)
-    [notice] = [line for line in run.stderr.splitlines() if "has no CA values" in line]
+    [notice] = [said for said in test_render_helm.messages(run.stderr)
+                if "has no CA values" in said]
     root = certs.root("Legacy Corp Root CA").pem
     (tmp_path / "ca.pem").write_bytes(root)
     given = [flag.replace("=ca.pem", f"={tmp_path / 'ca.pem'}")

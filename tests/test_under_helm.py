@@ -152,6 +152,16 @@ def _lines_starting(text: str, prefix: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith(prefix)]
 
 
+def _our_block(stderr: str) -> str:
+    """Our lines in helm's stderr: each message's first line, and the lines indented under it."""
+    lines = stderr.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("ocean-proxy: "))
+    end = first
+    while end < len(lines) and lines[end].startswith(("ocean-proxy: ", "  ")):
+        end += 1
+    return "".join(lines[first:end])
+
+
 @pytest.mark.parametrize("redirection", REDIRECTIONS)
 def test_a_refused_render_says_why_once_wherever_stderr_goes(
         user: HelmUser, redirection: str, tmp_path: Path) -> None:
@@ -183,9 +193,9 @@ def test_notices_arrive_once_and_the_output_stays_whole_wherever_stderr_goes(
     for notice in NOTICES:
         assert len(_lines_starting(log, notice)) == 1, log
     if "stdout too" in redirection:  # helm's manifests and our lines share one file
-        kept = [line for line in log.splitlines(keepends=True)
-                if not line.startswith("ocean-proxy: ")]
-        assert "".join(kept) == manifests.text
+        ours = _our_block(manifests.stderr)
+        assert ours.startswith("ocean-proxy: ") and ours in log, log  # in one piece
+        assert log.replace(ours, "", 1) == manifests.text  # the manifests whole around it
 
 
 def test_notices_arrive_once_on_a_terminal(user: HelmUser) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from post_renderer.errors import Paragraph
+
 if TYPE_CHECKING:
     from post_renderer.errors import OceanProxyError
 
@@ -54,10 +56,17 @@ class Outcome:
         self.names_commands = False
 
     def notice(self, text: str) -> None:
-        self.messages.append(Message(NOTICE, text))
+        self._say(NOTICE, text)
 
     def warning(self, text: str) -> None:
-        self.messages.append(Message(WARNING, text))
+        self._say(WARNING, text)
+
+    def _say(self, level: str, text: str) -> None:
+        """A :class:`~post_renderer.errors.Paragraph`'s headline at ``level``, its other lines
+        indented under it."""
+        lines = text.lines if isinstance(text, Paragraph) else (text,)
+        self.messages.append(Message(level, lines[0]))
+        self.messages.extend(Message(DETAIL, f"  {line}") for line in lines[1:])
 
     def detail(self, text: str) -> None:
         self.messages.append(Message(DETAIL, text))

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import TargetError, WorkloadConflictError, as_flags
+from post_renderer.errors import Paragraph, TargetError, WorkloadConflictError, as_flags
 from post_renderer.render.lints import Lint, find_lints
 from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
@@ -152,13 +152,16 @@ def _nothing_configured(idle: list[Unit]) -> list[str]:
     with_values = [u.name for u in idle if u.agent != NETWORK_CLIENT]
     notices = []
     if with_values:
-        notices.append(f"no proxy URL and no CA bundle configured for {', '.join(with_values)}"
-                       ": passed through unchanged: set spotinst.proxyUrl, or pass "
-                       f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}")
+        notices.append(Paragraph(
+            f"no proxy URL and no CA bundle configured for {', '.join(with_values)}: passed "
+            "through unchanged",
+            "set spotinst.proxyUrl, or pass "
+            f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}"))
     if without_values:
-        notices.append(f"{', '.join(without_values)}: its chart has no proxy or CA values, so "
-                       "it was passed through unchanged: pass "
-                       f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}")
+        notices.append(Paragraph(
+            f"{', '.join(without_values)}: its chart has no proxy or CA values, so it was "
+            "passed through unchanged",
+            f"pass {as_flags('--proxy-url=URL', '--ca-file=FILE')}"))
     return notices + [_kept_from_before(u) for u in idle if u.agent == CONTROLLER]
 
 
@@ -167,12 +170,14 @@ def _kept_from_before(unit: Unit) -> str:
     one with a proxy kept: the user alone knows whether there was one."""
     workload = unit.release.workloads[0]
     names = OwnedNames(workload.name)
-    return (f"if {unit.name} ran with ocean-proxy before, helm keeps Secret '{names.proxy}' "
-            "with that proxy URL, password included (a metric exporter post-rendered beside "
-            "it still reads that proxy), and its other Secrets: upgrade each Spot agent of "
-            f"another release that reads '{names.proxy}' without --post-renderer, then "
-            f"'kubectl delete secret -n {workload.namespace or '<namespace>'} "
-            f"--ignore-not-found {names.proxy} {names.ca} {names.values}' deletes them")
+    return Paragraph(
+        f"if {unit.name} ran with ocean-proxy before, helm keeps Secret '{names.proxy}' with "
+        "that proxy URL, password included (a metric exporter post-rendered beside it still "
+        "reads that proxy), and its other Secrets; to remove them:",
+        "first upgrade without --post-renderer each Spot agent of another release that "
+        f"reads '{names.proxy}'",
+        f"then 'kubectl delete secret -n {workload.namespace or '<namespace>'} "
+        f"--ignore-not-found {names.proxy} {names.ca} {names.values}' deletes them")
 
 
 def _check_one_proxy(units: list[Unit]) -> None:

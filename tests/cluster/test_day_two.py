@@ -127,7 +127,8 @@ def test_turning_the_proxy_and_ca_off_names_the_delete_that_takes_the_password_o
 
     off = ok(controller.upgrade(user, *NO_URL, *NO_CA))
 
-    (line,) = [line for line in off.stderr.splitlines() if "ran with ocean-proxy before" in line]
+    assert "ran with ocean-proxy before" in off.stderr, off.stderr
+    (line,) = [line for line in off.stderr.splitlines() if "kubectl delete secret" in line]
     command = re.search(r"'(kubectl delete secret [^']+)'", line)
     assert command, line
     controller.api.kubectl(*command[1].split()[1:])
@@ -178,11 +179,12 @@ def test_removing_ocean_proxy_as_the_render_says_leaves_the_exporter_able_to_sta
     installed = ok(controller.upgrade(user))
     install_exporter(controller, user)
     shared = f"{controller.fullname}-ocean-proxy"
-    (line,) = [line for line in installed.stderr.splitlines() if "kubectl delete secret" in line]
-    removal = re.search(r"'kubectl delete secret -n (\S+) ([^']+)'", line)
-    assert removal and shared in removal[2].split(), line
-    assert re.search(rf"after upgrading without --post-renderer each Spot agent of another "
-                     rf"release that reads Secret '{shared}'", line), line
+    lines = installed.stderr.splitlines()
+    (at,) = [at for at, line in enumerate(lines) if "kubectl delete secret" in line]
+    removal = re.search(r"'kubectl delete secret -n (\S+) ([^']+)'", lines[at])
+    assert removal and shared in removal[2].split(), lines[at]
+    assert re.search(rf"first upgrade without --post-renderer each Spot agent of another "
+                     rf"release that reads Secret '{shared}'", lines[at - 1]), installed.stderr
 
     ok(controller.upgrade(user, post_render=False))
     install_exporter(controller, user, post_render=False)

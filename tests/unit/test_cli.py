@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from post_renderer import __version__, cli
 from post_renderer.arguments import build_post_renderer_parser
+from post_renderer.commands import Outcome
+from post_renderer.errors import Paragraph
+from post_renderer.report import Reporter
 
 from .. import certs
 from ..certs import DAY, NOW
@@ -197,3 +202,15 @@ def test_help_shows_the_command_line_that_runs_it(plugin, usage, monkeypatch, ca
     with pytest.raises(SystemExit):
         cli.main(["--version"])
     assert capsys.readouterr().out == f"ocean-proxy {__version__}\n"
+
+
+def test_a_failed_write_still_says_each_warning_with_the_lines_under_it():
+    """Where the output could not be written only warnings are said: a warning's own lines
+    (what to run about it) stay with it, a notice's go with the notice."""
+    said = Outcome()
+    said.notice(Paragraph("injected proxy", "a line of the notice"))
+    said.warning(Paragraph("ConfigMap key 'proxy-url' is now blank", "  'helm upgrade ...'"))
+    stream = io.StringIO()
+    cli._say(Reporter(stream), said.messages, only_warnings=True)
+    assert stream.getvalue() == ("ocean-proxy: warning: ConfigMap key 'proxy-url' is now blank\n"
+                                 "    'helm upgrade ...'\n")

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from post_renderer.errors import as_flags
+from post_renderer.errors import Paragraph, as_flags
 from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
@@ -112,15 +112,18 @@ def no_ca_notice(release: Release, *, reads_chart_ca: bool = False) -> str:
         _reads_only_proxy_url(release)  # no chart label: the controller's variables tell
     if before_ca_values:
         chart = _chart(version) + ("" if version else " (its controller reads PROXY_URL)")
-        return (f"no CA bundle configured, and {chart} has no CA values (caBundleSecret came "
-                "with 0.1.4): if the proxy inspects TLS, 'ocean-proxy discover-ca --proxy-url "
-                f"URL -o ca.pem' finds its CA; give it with {as_flags('--ca-file=ca.pem')}")
+        return Paragraph(
+            f"no CA bundle configured, and {chart} has no CA values (caBundleSecret came with "
+            "0.1.4): fine if the proxy does not inspect TLS",
+            "if it does, 'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA; give "
+            f"it with {as_flags('--ca-file=ca.pem')}")
     # The chart renders caBundleSecret.data only with caBundleSecret.create=true: the vendor's
     # command without that flag looks like a CA given, and renders none.
-    create = (" (a CA given as caBundleSecret.data reaches the chart's Secret only with "
-              "--set caBundleSecret.create=true)") if reads_chart_ca else ""
-    return ("no CA bundle configured: fine if the proxy does not inspect TLS; if it does, "
-            f"'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA{create}")
+    create = ("a CA given as caBundleSecret.data reaches the chart's Secret only with "
+              "--set caBundleSecret.create=true",) if reads_chart_ca else ()
+    return Paragraph("no CA bundle configured: fine if the proxy does not inspect TLS",
+                     "if it does, 'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds "
+                     "its CA", *create)
 
 
 def _chart(version: tuple[int, ...] | None) -> str:

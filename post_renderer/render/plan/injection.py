@@ -9,7 +9,14 @@ collected here too."""
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import AutoUpdateError, ManifestError, as_flags, clipped, visible
+from post_renderer.errors import (
+    AutoUpdateError,
+    ManifestError,
+    Paragraph,
+    as_flags,
+    clipped,
+    visible,
+)
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
@@ -176,15 +183,14 @@ def _auto_update(user: UserSettings, chart: ChartSettings, injection: Injection,
              if there]  # a transparent proxy needs only the CA: no proxy to speak of
     reach = ("reaches charts.spot.io through the proxy" if injection.proxy
              else "trusts the CA on its way to charts.spot.io")
-    message = (
-        f"auto-update is on: its next Job {reach}, and its "
-        "'helm upgrade' also passes ocean-proxy's chart values and runs the post-renderer "
-        f"kept in Secret '{secret}' (bash and helm only; helm 3.1 or later, or 4), which gives "
-        f"the Job of the chart version it installs the same {', '.join(given)} and step: every "
-        f"later auto-update keeps {', '.join('the ' + what for what in given)} and the "
-        "checksums too; on a Job it does not "
-        f"recognise, the post-renderer {strict}; helm keeps {_secrets(kept)} after such an "
-        f"upgrade: {_deleted(kept, release, injection.shared_proxy_secret)}")
+    message = Paragraph(
+        f"auto-update is on: its next Job {reach}, and every later auto-update keeps "
+        f"{', '.join('the ' + what for what in given)} and the checksums",
+        "the Job's 'helm upgrade' also passes ocean-proxy's chart values and runs the "
+        f"post-renderer kept in Secret '{secret}' (bash and helm only; helm 3.1 or later, or 4)",
+        f"on a Job it does not recognise, the post-renderer {strict}",
+        f"helm keeps {_secrets(kept)} after such an upgrade; once ocean-proxy is removed:",
+        *(f"  {step}" for step in _removal(kept, release, injection.shared_proxy_secret)))
     return injection._replace(overlay_secret=secret, strict_job=user.strict), message
 
 
@@ -196,24 +202,27 @@ def _kept_without_auto_update(injection: Injection, release: Release) -> list[st
                                                 injection.ca_volume_secret) if name))
     if not kept:
         return []
-    return [f"helm keeps {_secrets(kept)} across upgrades: "
-            f"{_deleted(kept, release, injection.shared_proxy_secret)}"]
+    return [Paragraph(f"helm keeps {_secrets(kept)} across upgrades; once ocean-proxy is "
+                      "removed:", *_removal(kept, release, injection.shared_proxy_secret))]
 
 
 def _secrets(names: list[str]) -> str:
     return ("Secrets " if len(names) > 1 else "Secret ") + ", ".join(repr(n) for n in names)
 
 
-def _deleted(kept: list[str], release: Release, shared: str | None) -> str:
+def _removal(kept: list[str], release: Release, shared: str | None) -> list[str]:
+    """The steps that remove what helm keeps once ocean-proxy is removed, each command on a
+    line of its own, to copy."""
     namespace = release.workloads[0].namespace or "<namespace>"
-    said = (f"once ocean-proxy is removed, 'kubectl delete secret -n {namespace} "
-            f"{' '.join(kept)}' deletes {'them' if len(kept) > 1 else 'it'}")
+    delete = (f"'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes "
+              f"{'them' if len(kept) > 1 else 'it'}")
     if shared is None or shared not in kept:
-        return said
+        return [delete]
     # a post-rendered exporter of another release reads it: deleted first, its pod cannot start
-    return (f"{said}, after upgrading without --post-renderer each Spot agent of another "
-            f"release that reads Secret '{shared}' (ocean-metric-exporter's PROXY_URL): their "
-            "pods cannot start without it")
+    return ["first upgrade without --post-renderer each Spot agent of another release that "
+            f"reads Secret '{shared}' (ocean-metric-exporter's PROXY_URL): their pods cannot "
+            "start without it",
+            f"then {delete}"]
 
 
 def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> Injection:
@@ -283,12 +292,11 @@ def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: In
     given = ("its Job now gets the proxy and the CA to reach charts.spot.io, but"
              if policy.value == "inject" else "its Job is left as rendered, and")
     because = f"{reason}: " if reason else ""
-    return (
+    return Paragraph(
         f"auto-update is on: {because}{given} the 'helm upgrade' it runs does not use this "
-        f"post-renderer, so an automatic upgrade drops {_words(lost)}; add "
-        "--set spotinst.disableAutoUpdate=true to upgrade only from your pipeline, or "
-        f"{as_flags('--auto-update=refuse')} to make this an error"
-    )
+        f"post-renderer, so an automatic upgrade drops {_words(lost)}",
+        "add --set spotinst.disableAutoUpdate=true to upgrade only from your pipeline, or "
+        f"{as_flags('--auto-update=refuse')} to make this an error")
 
 
 def _words(items: list[str]) -> str:

@@ -7,6 +7,7 @@ agent's post-render points its proxy variables at that Secret; post-rendered aga
 the Secret it was pointed at, which its own release never renders either.
 """
 
+from post_renderer.errors import Paragraph
 from post_renderer.render.release.agents import recognise
 from post_renderer.render.release.chart_settings import (
     PROXY_KEY,
@@ -88,29 +89,33 @@ def configmap_message(release: Release, configmap: KeyRef, shared: str, *, blank
     return _credentials_removed_warning(configmap, shared), True
 
 
-# what the metric exporter's release needs, said at the end of each message
-_POST_RENDER_THE_EXPORTER = ("helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
-                             "--post-renderer ocean-proxy-post-renderer")
+# what the metric exporter's release needs, said on a line of its own at the end of each message
+_POST_RENDER_THE_EXPORTER = ("  'helm upgrade RELEASE spot/ocean-metric-exporter --reuse-values "
+                             "--post-renderer ocean-proxy-post-renderer'")
 
 
 def _no_proxy_in_configmap_notice(configmap: KeyRef, shared: str, source: str) -> str:
-    return (f"ConfigMap '{configmap.name}' holds no proxy URL (the proxy comes from {source}): "
-            "a Spot agent of another release that reads it, such as ocean-metric-exporter "
-            f"(PROXY_URL), gets the full URL from Secret '{shared}' once its release is "
-            f"post-rendered too: {_POST_RENDER_THE_EXPORTER}")
+    return Paragraph(
+        f"ConfigMap '{configmap.name}' holds no proxy URL (the proxy comes from {source})",
+        "a Spot agent of another release that reads it, such as ocean-metric-exporter "
+        f"(PROXY_URL), gets the full URL from Secret '{shared}' once its release is "
+        "post-rendered too:", _POST_RENDER_THE_EXPORTER)
 
 
 def _credentials_removed_warning(configmap: KeyRef, shared: str) -> str:
-    return (f"ConfigMap '{configmap.name}' key '{configmap.key}' now holds the proxy URL "
-            f"without its credentials (the full URL is in Secret '{shared}'): a Spot agent of "
-            "another release that reads it, such as ocean-metric-exporter (PROXY_URL), gets "
-            "'407 Proxy Authentication Required' until its release is post-rendered too: "
-            f"{_POST_RENDER_THE_EXPORTER}")
+    return Paragraph(
+        f"ConfigMap '{configmap.name}' key '{configmap.key}' now holds the proxy URL without "
+        f"its credentials; the full URL is in Secret '{shared}'",
+        "a Spot agent of another release that reads it, such as ocean-metric-exporter "
+        "(PROXY_URL), gets '407 Proxy Authentication Required' until its release is "
+        "post-rendered too:", _POST_RENDER_THE_EXPORTER)
 
 
 def _blanked_warning(configmap: KeyRef, shared: str) -> str:
-    return (f"ConfigMap '{configmap.name}' key '{configmap.key}' is now blank, as the chart's "
-            "values leave it (the pods read the proxy from the variables ocean-proxy sets; the "
-            f"full URL is in Secret '{shared}'): a Spot agent of another release that reads "
-            "it, such as ocean-metric-exporter (PROXY_URL), goes without the proxy until its "
-            f"release is post-rendered too: {_POST_RENDER_THE_EXPORTER}")
+    return Paragraph(
+        f"ConfigMap '{configmap.name}' key '{configmap.key}' is now blank, as the chart's "
+        "values leave it (the pods read the proxy from the variables ocean-proxy sets; the "
+        f"full URL is in Secret '{shared}')",
+        "a Spot agent of another release that reads it, such as ocean-metric-exporter "
+        "(PROXY_URL), goes without the proxy until its release is post-rendered too:",
+        _POST_RENDER_THE_EXPORTER)

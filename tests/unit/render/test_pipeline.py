@@ -159,9 +159,11 @@ def test_a_controller_with_nothing_configured_passes_through_and_names_what_helm
     [kept] = [n for n in result.notices if "ran with ocean-proxy before" in n]
     names = " ".join(f"{FULLNAME}{suffix}" for suffix in
                      ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values"))
-    assert kept.endswith(f"'kubectl delete secret -n {NAMESPACE} --ignore-not-found {names}' "
-                         "deletes them")  # in the release's namespace, not kubectl's default
-    assert f"reads '{FULLNAME}-ocean-proxy' without --post-renderer" in kept
+    *_, first, then = kept.lines  # the exporter's release first, then the command, alone
+    assert first == ("first upgrade without --post-renderer each Spot agent of another release "
+                     f"that reads '{FULLNAME}-ocean-proxy'")
+    assert then == (f"then 'kubectl delete secret -n {NAMESPACE} --ignore-not-found {names}' "
+                    "deletes them")  # in the release's namespace, not kubectl's default
 
 
 def test_a_controller_wrapped_in_a_list_is_named_as_not_looked_into():

@@ -13,6 +13,7 @@ from ...chart_manifests import (
     CA_KEY,
     CA_SECRET,
     FULLNAME,
+    NAMESPACE,
     NO_VALUES_SHAPE,
     ca_secret,
     configmap,
@@ -152,17 +153,22 @@ def test_one_kept_secret_is_named_in_the_singular_and_several_in_the_plural(corp
     beside it a second: the delete line reads as English either way."""
     one = resolve(release(controller(), configmap()), proxy_url=CHART_PROXY,
                   auto_update="keep")
-    [line] = [n for n in one.notices if n.startswith("helm keeps")]
-    assert line.startswith(f"helm keeps Secret '{FULLNAME}-ocean-proxy' across upgrades")
-    assert f"{FULLNAME}-ocean-proxy' deletes it," in line
-    # a metric exporter of another release reads it: its release goes first
-    assert line.endswith(f"each Spot agent of another release that reads Secret "
-                         f"'{FULLNAME}-ocean-proxy' (ocean-metric-exporter's PROXY_URL): "
-                         "their pods cannot start without it")
+    [said] = [n for n in one.notices if n.startswith("helm keeps")]
+    headline, first, then = said.lines
+    assert headline.startswith(f"helm keeps Secret '{FULLNAME}-ocean-proxy' across upgrades")
+    # a metric exporter of another release reads it: its release goes first, and the command
+    # that deletes the Secret comes last, on a line of its own
+    assert first.strip() == ("first upgrade without --post-renderer each Spot agent of another "
+                             f"release that reads Secret '{FULLNAME}-ocean-proxy' "
+                             "(ocean-metric-exporter's PROXY_URL): their pods cannot start "
+                             "without it")
+    assert then.strip() == (f"then 'kubectl delete secret -n {NAMESPACE} {FULLNAME}-ocean-proxy' "
+                            "deletes it")
     two = resolve(release(controller(), configmap()), proxy_url=CHART_PROXY,
                   ca=[("corp.pem", corp_root.pem)], auto_update="keep")
-    [line] = [n for n in two.notices if n.startswith("helm keeps")]
-    assert line.startswith("helm keeps Secrets ") and "' deletes them, after" in line
+    [said] = [n for n in two.notices if n.startswith("helm keeps")]
+    assert said.lines[0].startswith("helm keeps Secrets ")
+    assert said.lines[-1].endswith("' deletes them")
 
 
 # A metric exporter of another release reads the controller's ConfigMap: what the render takes
