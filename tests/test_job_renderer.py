@@ -314,6 +314,21 @@ def test_what_the_job_logs_and_shows_holds_no_secret_of_the_release(strict_job, 
         assert secret.lower() not in shown, shown
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_release_holding_a_nul_byte_fails_rather_than_passing_on_part_of_it(
+        helm, tmp_path, next_release, strict):
+    """bash cannot hold a NUL byte: passed on, the release would end at it, and helm would
+    delete every object after it."""
+    job = job_for(helm, tmp_path / "nul", *(["--strict"] if strict else []))
+    stream = next_release.replace(b"\n---\n", b"\n# \0\n---\n", 1)
+
+    run = job.run(stream)
+
+    assert run.returncode != 0
+    assert run.stdout == b""
+    assert "NUL byte" in run.stderr and "NUL byte" in job.said()
+
+
 def test_strict_mode_fails_the_upgrade_before_helm_applies_anything(helm, strict_job, tmp_path):
     """helm runs the post-renderer before it applies anything: 'helm template' shows what an
     upgrade would get, here nothing, and a failure naming the reason."""
