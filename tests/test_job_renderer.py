@@ -314,6 +314,19 @@ def test_what_the_job_logs_and_shows_holds_no_secret_of_the_release(strict_job, 
         assert secret.lower() not in shown, shown
 
 
+def test_the_job_log_gives_the_inner_helms_own_error(helm, job, next_release):
+    """Why the inner 'helm template' failed is helm's own error line, in the Job's log."""
+    failing_helm(next_release, job)
+    alone = run_command([helm, "template", "x", job.volume / "job"], env=job.env())
+    assert alone.returncode != 0
+    error = alone.stderr.split("Error: ", 1)[1].splitlines()[0]
+
+    run = job.run(next_release)
+
+    assert (run.returncode, run.stdout) == (0, next_release)
+    assert f"the inner 'helm template' failed: {error}" in job.said()
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_a_release_holding_a_nul_byte_fails_rather_than_passing_on_part_of_it(
         helm, tmp_path, next_release, strict):
