@@ -215,6 +215,25 @@ def test_the_renderer_needs_only_bash_and_helm_and_a_mode_of_0555(job):
     assert job.renderer.read_text().startswith("#!/bin/bash\n")
 
 
+def test_a_release_with_non_ascii_text_is_edited_in_a_utf8_locale(helm, job, tmp_path):
+    """The Job's image may set LANG=C.UTF-8, and a value above the Job (here the cluster's
+    identifier, in the same ConfigMap) may hold non-ASCII text: the edit's byte range is
+    still counted in bytes."""
+    stream = handed_stream(helm, copy_chart(FIXTURE_CHART, tmp_path / "charts" / NEXT, NEXT),
+                           tmp_path / "utf8", "--set-string",
+                           "spotinst.clusterIdentifier=ocean-zürich-1")
+    head = stream[:stream.index(b"auto-update.job: |")]
+    assert "zürich".encode() in head
+    job.log.write_text("")
+
+    run = run_command([job.renderer], stdin=stream, env=job.env(LANG="C.UTF-8"))
+
+    assert run.returncode == 0, run.stderr
+    assert f"(ocean-kubernetes-controller-{NEXT}) now has ocean-proxy's proxy" in job.said()
+    assert run.stdout.startswith(head)
+    assert embedded_job(load_docs(run.text)) != embedded_job(load_docs(stream.decode()))
+
+
 def test_an_edit_that_does_not_parse_as_intended_is_not_made(job, next_release):
     """A comment at the Job's top level inside its env list ends the list for a line reader,
     not for YAML: the lines would land in the middle of env, and the proof sees it."""
