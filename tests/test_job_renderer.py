@@ -283,12 +283,39 @@ def failing_helm(stream: bytes, job: Job) -> bytes:
     return stream
 
 
+def two_job_keys(stream: bytes, job: Job) -> bytes:
+    """A second ConfigMap with an auto-update.job key (a copy, a subchart): which Job the
+    controller runs is not the renderer's to guess."""
+    (doc,) = [d for d in documents(stream) if b"auto-update.job: |" in d]
+    copy = doc.replace(f"name: {FULLNAME}\n".encode(), f"name: {FULLNAME}-copy\n".encode(), 1)
+    return stream.rstrip(b"\n") + b"\n---\n" + copy.strip(b"\n").removeprefix(b"---\n") + b"\n"
+
+
+def crlf(stream: bytes, job: Job) -> bytes:
+    """A chart checked out with Windows line ends."""
+    return stream.replace(b"\n", b"\r\n")
+
+
+def sets_no_proxy(stream: bytes, job: Job) -> bytes:
+    """A chart version whose Job sets NO_PROXY itself: a second entry is not ocean-proxy's
+    to add."""
+    lines = stream.decode().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip() == "value: ocean-controller"
+              and lines[i - 1].strip().endswith("name: RELEASE_NAME"))
+    dash = len(lines[at]) - len(lines[at].lstrip()) - 2
+    lines[at + 1:at + 1] = [" " * dash + "- name: NO_PROXY", " " * dash + "  value: .corp"]
+    return "\n".join(lines).encode()
+
+
 MISMATCHES = {
     "another-script-shape": (another_script, "the Job's script is not the vendor's"),
     "already-patched": (already_patched, "already carries ocean-proxy's step"),
     "strip-chomped-block": (strip_chomped, "not a plain '|' block"),
     "no-value": (no_value, "'<no value>'"),
     "failing-inner-helm": (failing_helm, "the inner 'helm template' failed"),
+    "two-job-keys": (two_job_keys, "the release has 2 auto-update.job keys, not one"),
+    "crlf-line-ends": (crlf, "the release's lines end in CRLF"),
+    "job-sets-no-proxy": (sets_no_proxy, "the Job already sets NO_PROXY"),
 }
 
 
