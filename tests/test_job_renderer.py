@@ -168,6 +168,20 @@ def documents(stream: bytes) -> list[bytes]:
     return stream.split(b"\n---\n")
 
 
+def only_lines_added(old: bytes, new: bytes) -> bool:
+    """Every line of old is in new, in order, as it is or extended at its end (the upgrade
+    line's arguments); the lines new has besides all hold text."""
+    old_lines, new_lines = old.split(b"\n"), new.split(b"\n")
+    at = 0
+    for line in new_lines:
+        if at < len(old_lines) and (line == old_lines[at] or (
+                old_lines[at].strip() and line.startswith(old_lines[at]))):
+            at += 1
+        elif not line.strip():
+            return False
+    return at == len(old_lines)
+
+
 def the_edit(job: Job) -> dict[str, Any]:
     values = yaml.safe_load((job.volume / "job" / "values.yaml").read_text())
     return values["edit"]
@@ -185,6 +199,7 @@ def test_the_next_job_gets_exactly_the_edit_and_every_other_byte_passes(job, nex
     assert len(changed) == 1
     old_map, new_map = (yaml.safe_load(docs[changed[0]]) for docs in (before, after))
     assert (new_map["kind"], new_map["metadata"]["name"]) == ("ConfigMap", FULLNAME)
+    assert only_lines_added(before[changed[0]], after[changed[0]])
     assert {k: v for k, v in new_map["data"].items() if k != JOB_KEY} == \
         {k: v for k, v in old_map["data"].items() if k != JOB_KEY}
     old, new = yaml.safe_load(old_map["data"][JOB_KEY]), yaml.safe_load(new_map["data"][JOB_KEY])
