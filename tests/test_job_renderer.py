@@ -322,6 +322,19 @@ def sets_no_proxy(stream: bytes, job: Job) -> bytes:
     return "\n".join(lines).encode()
 
 
+def with_a_sidecar(stream: bytes, job: Job) -> bytes:
+    """A chart version whose Job has a second container: ocean-proxy's edit is for one."""
+    lines = stream.decode().split("\n")
+    key = next(i for i, line in enumerate(lines) if line.strip() == "auto-update.job: |")
+    at = next(i for i in range(key, len(lines)) if lines[i].strip() == "containers:")
+    pad = " " * (len(lines[at]) - len(lines[at].lstrip()))
+    end = next(i for i in range(at + 1, len(lines)) if lines[i].startswith(pad + "volumes:"))
+    lines[end:end] = [pad + "  - name: log-tail", pad + "    image: busybox:1.36"]
+    pod = embedded_job(load_docs("\n".join(lines)))["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["containers"]] == ["auto-update", "log-tail"]
+    return "\n".join(lines).encode()
+
+
 MISMATCHES = {
     "another-script-shape": (another_script, "the Job's script is not the vendor's"),
     "already-patched": (already_patched, "already carries ocean-proxy's step"),
@@ -331,6 +344,7 @@ MISMATCHES = {
     "two-job-keys": (two_job_keys, "the release has 2 auto-update.job keys, not one"),
     "crlf-line-ends": (crlf, "the release's lines end in CRLF"),
     "job-sets-no-proxy": (sets_no_proxy, "the Job already sets NO_PROXY"),
+    "job-with-a-sidecar": (with_a_sidecar, "not a Job with one container"),
 }
 
 
