@@ -249,6 +249,28 @@ def test_a_release_with_non_ascii_text_is_edited_in_a_utf8_locale(helm, job, tmp
     assert embedded_job(load_docs(run.text)) != embedded_job(load_docs(stream.decode()))
 
 
+def test_a_configmap_key_after_the_job_stays_as_it_is(job, next_release):
+    """A chart version may add a key below auto-update.job: the Job is still edited, and the
+    key passes as it was."""
+    docs = documents(next_release)
+    (at,) = [i for i, doc in enumerate(docs) if b"auto-update.job: |" in doc]
+    body = docs[at].rstrip(b"\n")
+    docs[at] = body + b'\n  zz-after-the-job: "kept"' + docs[at][len(body):]
+    stream = b"\n---\n".join(docs)
+
+    run = job.run(stream)
+
+    assert run.returncode == 0, run.stderr
+    assert "now has ocean-proxy's proxy" in job.said()
+    new_doc = documents(run.stdout)[at]
+    new_map = yaml.safe_load(new_doc)
+    assert new_map["data"]["zz-after-the-job"] == "kept"
+    assert only_lines_added(docs[at], new_doc)
+    (container,) = yaml.safe_load(new_map["data"][JOB_KEY])["spec"]["template"]["spec"][
+        "containers"]
+    assert {e["name"] for e in the_edit(job)["env"]} <= {e["name"] for e in container["env"]}
+
+
 def test_an_edit_that_does_not_parse_as_intended_is_not_made(job, next_release):
     """A comment at the Job's top level inside its env list ends the list for a line reader,
     not for YAML: the lines would land in the middle of env, and the proof sees it."""
