@@ -333,15 +333,33 @@ def crlf(stream: bytes, job: Job) -> bytes:
     return stream.replace(b"\n", b"\r\n")
 
 
+def after_job_line(stream: bytes, last: str, *entry: str) -> bytes:
+    """The stream with entry (list item lines, dash first) after the Job's line ``last``."""
+    lines = stream.decode().split("\n")
+    key = next(i for i, line in enumerate(lines) if line.strip() == "auto-update.job: |")
+    at = next(i for i in range(key, len(lines)) if lines[i].strip() == last)
+    dash = len(lines[at]) - len(lines[at].lstrip()) - 2
+    lines[at + 1:at + 1] = [" " * dash + line for line in entry]
+    return "\n".join(lines).encode()
+
+
 def sets_no_proxy(stream: bytes, job: Job) -> bytes:
     """A chart version whose Job sets NO_PROXY itself: a second entry is not ocean-proxy's
     to add."""
-    lines = stream.decode().split("\n")
-    at = next(i for i, line in enumerate(lines) if line.strip() == "value: ocean-controller"
-              and lines[i - 1].strip().endswith("name: RELEASE_NAME"))
-    dash = len(lines[at]) - len(lines[at].lstrip()) - 2
-    lines[at + 1:at + 1] = [" " * dash + "- name: NO_PROXY", " " * dash + "  value: .corp"]
-    return "\n".join(lines).encode()
+    return after_job_line(stream, "value: ocean-controller", "- name: NO_PROXY",
+                          "  value: .corp")
+
+
+def mounts_the_overlay_path(stream: bytes, job: Job) -> bytes:
+    """A Job that mounts something at ocean-proxy's path: a second mount there would make
+    the API server refuse the Job."""
+    return after_job_line(stream, "mountPath: /tmp", "- name: helm-data",
+                          f"  mountPath: {MOUNT}")
+
+
+def has_a_volume_of_that_name(stream: bytes, job: Job) -> bytes:
+    name = the_edit(job)["volumes"][0]["name"]
+    return after_job_line(stream, "emptyDir: {}", f"- name: {name}", "  emptyDir: {}")
 
 
 def with_a_sidecar(stream: bytes, job: Job) -> bytes:
@@ -367,6 +385,8 @@ MISMATCHES = {
     "crlf-line-ends": (crlf, "the release's lines end in CRLF"),
     "job-sets-no-proxy": (sets_no_proxy, "the Job already sets NO_PROXY"),
     "job-with-a-sidecar": (with_a_sidecar, "not a Job with one container"),
+    "job-mounts-the-overlay-path": (mounts_the_overlay_path, f"the Job already mounts {MOUNT}"),
+    "job-has-a-volume-of-that-name": (has_a_volume_of_that_name, "the Job already has volume "),
 }
 
 
