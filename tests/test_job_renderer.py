@@ -484,6 +484,20 @@ def test_a_release_without_the_auto_update_job_passes_through(helm, job, tmp_pat
     assert "nothing to do" in job.said()
 
 
+def test_a_release_that_only_names_the_job_passes_through(helm, job, tmp_path):
+    """With the auto-update off, text that names auto-update.job (here a comment) is no Job
+    to edit: the release passes byte for byte, not as nothing."""
+    stream = handed_stream(helm, FIXTURE_CHART, tmp_path / "off",
+                           "--set", "spotinst.disableAutoUpdate=true")
+    stream = stream.replace(b"\n---\n", b"\n# auto-update.job: off\n---\n", 1)
+    assert b"# auto-update.job: off" in stream
+
+    run = job.run(stream)
+
+    assert (run.returncode, run.stdout) == (0, stream)
+    assert "nothing to do: the release has no auto-update Job" in job.said()
+
+
 # -- its cost ------------------------------------------------------------------------------
 
 
