@@ -320,6 +320,11 @@ def failing_helm(stream: bytes, job: Job) -> bytes:
     return stream
 
 
+def quoted_key(stream: bytes, job: Job) -> bytes:
+    """A chart that quotes the key, which helm 3 passes on as written."""
+    return stream.replace(b"auto-update.job: |\n", b'"auto-update.job": |\n')
+
+
 def two_job_keys(stream: bytes, job: Job) -> bytes:
     """A second ConfigMap with an auto-update.job key (a copy, a subchart): which Job the
     controller runs is not the renderer's to guess."""
@@ -381,6 +386,7 @@ MISMATCHES = {
     "strip-chomped-block": (strip_chomped, "not a plain '|' block"),
     "no-value": (no_value, "'<no value>'"),
     "failing-inner-helm": (failing_helm, "the inner 'helm template' failed"),
+    "quoted-job-key": (quoted_key, "not a plain '|' block (\"auto-update.job\": |)"),
     "two-job-keys": (two_job_keys, "the release has 2 auto-update.job keys, not one"),
     "crlf-line-ends": (crlf, "the release's lines end in CRLF"),
     "job-sets-no-proxy": (sets_no_proxy, "the Job already sets NO_PROXY"),
