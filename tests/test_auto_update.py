@@ -14,6 +14,7 @@ same step.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -26,7 +27,7 @@ import pytest
 import yaml
 
 from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
-from .chart_render import NAMESPACE, RELEASE
+from .chart_render import FULLNAME, NAMESPACE, RELEASE
 from .conftest import FIXTURE_CHART, Run, clean_env, ocean_proxy, post_renderer, run_command, tool
 from .kubelet_view import ContainerView, container_view
 from .netfixtures.fixtures import PROXY_PASSWORD, PROXY_USER
@@ -334,6 +335,26 @@ def test_removing_ocean_proxy_leaves_no_job_that_needs_its_secrets(
     assert late.run.returncode == 0, late.run.stderr
     assert late.upgraded and cluster.version == AFTER_NEXT
     assert "ocean-proxy-job-renderer" not in late.run.text  # the step found nothing to do
+
+
+def test_values_the_jobs_helm_cannot_render_stop_the_auto_update(
+        helm, charts, image, passthrough_proxy, spot_origin, net_pki, tmp_path):
+    """If the Job's helm cannot render ocean-proxy's values, the Job fails before its
+    'helm upgrade' and shows helm's error: an upgrade without them would take the proxy
+    out of the pods."""
+    proxy_url, ca_file = passthrough_proxy.url, net_pki.corp_root_file
+    values = MODES[1].user_values(proxy_url, ca_file)
+    cluster = install(helm, FIXTURE_CHART, values, MODES[1].flags(proxy_url, ca_file),
+                      tmp_path).cluster
+    kept = cluster.objects[("Secret", f"{FULLNAME}-ocean-proxy-values")]
+    kept["data"]["overlay.yaml"] = base64.b64encode(b'{{ include "no-such" . }}\n').decode()
+
+    update = run_auto_update(cluster, helm=helm, charts=charts, version=NEXT, image=image,
+                             workdir=tmp_path / "auto-update")
+
+    assert update.run.returncode != 0
+    assert not update.upgraded and cluster.history == [CURRENT]
+    assert "no-such" in update.run.stderr + update.run.text
 
 
 def job_script(job: dict[str, Any]) -> str:

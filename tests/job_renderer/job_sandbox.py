@@ -128,6 +128,20 @@ def documents(stream: bytes) -> list[bytes]:
     return stream.split(b"\n---\n")
 
 
+def only_lines_added(old: bytes, new: bytes) -> bool:
+    """Every line of old is in new, in order, as it is or extended at its end (the upgrade
+    line's arguments); the lines new has besides all hold text."""
+    old_lines, new_lines = old.split(b"\n"), new.split(b"\n")
+    at = 0
+    for line in new_lines:
+        if at < len(old_lines) and (line == old_lines[at] or (
+                old_lines[at].strip() and line.startswith(old_lines[at]))):
+            at += 1
+        elif not line.strip():
+            return False
+    return at == len(old_lines)
+
+
 def the_edit(job: Job) -> dict[str, Any]:
     values = yaml.safe_load((job.volume / "job" / "values.yaml").read_text())
     return values["edit"]

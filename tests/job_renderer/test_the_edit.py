@@ -7,15 +7,16 @@ import yaml
 
 from post_renderer.render.overlay.job import extend_script
 
-from ..auto_update_emulation import JOB_KEY, load_docs
+from ..auto_update_emulation import JOB_KEY, copy_chart, load_docs
 from ..chart_render import FULLNAME
-from ..conftest import FIXTURE_CHART
+from ..conftest import FIXTURE_CHART, run_command
 from .job_sandbox import (
     NEXT,
     documents,
     embedded_job,
     handed_stream,
     ocean_proxy_release,
+    only_lines_added,
     the_edit,
 )
 
@@ -29,6 +30,7 @@ def test_the_next_job_gets_exactly_the_edit_and_every_other_byte_passes(job, nex
     assert len(changed) == 1
     old_map, new_map = (yaml.safe_load(docs[changed[0]]) for docs in (before, after))
     assert (new_map["kind"], new_map["metadata"]["name"]) == ("ConfigMap", FULLNAME)
+    assert only_lines_added(before[changed[0]], after[changed[0]])
     assert {k: v for k, v in new_map["data"].items() if k != JOB_KEY} == \
         {k: v for k, v in old_map["data"].items() if k != JOB_KEY}
     old, new = yaml.safe_load(old_map["data"][JOB_KEY]), yaml.safe_load(new_map["data"][JOB_KEY])
@@ -57,6 +59,47 @@ def test_the_renderer_needs_only_bash_and_helm_and_a_mode_of_0555(job):
     assert job.renderer.stat().st_mode & 0o777 == 0o555
     assert sorted(p.name for p in job.bin_dir.iterdir()) == ["helm"]
     assert job.renderer.read_text().startswith("#!/bin/bash\n")
+
+
+def test_a_release_with_non_ascii_text_is_edited_in_a_utf8_locale(helm, job, tmp_path):
+    """The Job's image may set LANG=C.UTF-8, and a value above the Job (here the cluster's
+    identifier, in the same ConfigMap) may hold non-ASCII text: the edit's byte range is
+    still counted in bytes."""
+    stream = handed_stream(helm, copy_chart(FIXTURE_CHART, tmp_path / "charts" / NEXT, NEXT),
+                           tmp_path / "utf8", "--set-string",
+                           "spotinst.clusterIdentifier=ocean-zürich-1")
+    head = stream[:stream.index(b"auto-update.job: |")]
+    assert "zürich".encode() in head
+    job.log.write_text("")
+
+    run = run_command([job.renderer], stdin=stream, env=job.env(LANG="C.UTF-8"))
+
+    assert run.returncode == 0, run.stderr
+    assert f"(ocean-kubernetes-controller-{NEXT}) now has ocean-proxy's proxy" in job.said()
+    assert run.stdout.startswith(head)
+    assert embedded_job(load_docs(run.text)) != embedded_job(load_docs(stream.decode()))
+
+
+def test_a_configmap_key_after_the_job_stays_as_it_is(job, next_release):
+    """A chart version may add a key below auto-update.job: the Job is still edited, and the
+    key passes as it was."""
+    docs = documents(next_release)
+    (at,) = [i for i, doc in enumerate(docs) if b"auto-update.job: |" in doc]
+    body = docs[at].rstrip(b"\n")
+    docs[at] = body + b'\n  zz-after-the-job: "kept"' + docs[at][len(body):]
+    stream = b"\n---\n".join(docs)
+
+    run = job.run(stream)
+
+    assert run.returncode == 0, run.stderr
+    assert "now has ocean-proxy's proxy" in job.said()
+    new_doc = documents(run.stdout)[at]
+    new_map = yaml.safe_load(new_doc)
+    assert new_map["data"]["zz-after-the-job"] == "kept"
+    assert only_lines_added(docs[at], new_doc)
+    (container,) = yaml.safe_load(new_map["data"][JOB_KEY])["spec"]["template"]["spec"][
+        "containers"]
+    assert {e["name"] for e in the_edit(job)["env"]} <= {e["name"] for e in container["env"]}
 
 
 def test_an_edit_that_does_not_parse_as_intended_is_not_made(job, next_release):
