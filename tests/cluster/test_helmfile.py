@@ -12,12 +12,14 @@ APIService for every release of the suite); charts.spot.io is served on 127.0.0.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from .. import certs
 from ..chart_render import CA_KEY
+from ..conftest import Run
 from ..helmfile_example import chart_repository, helmfile, project
 from .helm_users import HelmUser
 from .release import (
@@ -29,7 +31,6 @@ from .release import (
     injected_names,
     ok,
 )
-from .server import ApiServer
 from .stored import Stored
 
 RELEASE = "ocean-controller"  # the example's
@@ -49,16 +50,30 @@ def corp_ca() -> bytes:
     return certs.root("Corp Proxy Root CA").pem
 
 
+@dataclass(frozen=True)
+class Helmfile:
+    """The user's copy of the example, their environment and helmfile's global flags."""
+
+    project: Path
+    env: dict[str, str]
+    flags: tuple[str, ...]
+
+    def __call__(self, *args: str) -> Run:
+        return helmfile(self.project, self.env, *self.flags, *args)
+
+
 @pytest.fixture
-def sync(user: HelmUser, api_server: ApiServer, cluster_namespace: str, charts: str,
-         corp_ca: bytes, tmp_path: Path) -> Iterator[tuple[str, ...]]:
-    """The example's project and the user's `helmfile sync` command line; the release is
-    destroyed afterwards (its ClusterRoles are named after it, the same for every test)."""
-    copied = project(tmp_path, corp_ca, charts)
-    env = {**user.env, **SPOTINST}
-    common = ("--helm-binary", str(user.binary), "--namespace", cluster_namespace)
-    yield copied, env, common
-    helmfile(copied, env, *common, "destroy")
+def user_helmfile(user: HelmUser, cluster_namespace: str, charts: str, corp_ca: bytes,
+                  tmp_path: Path) -> Iterator[Helmfile]:
+    """The release is destroyed afterwards: its ClusterRoles are named after it, the same for
+    every test. The repository helmfile adds goes to files of the test's own, not to the
+    session's helm user's."""
+    env = {**user.env, **SPOTINST, "HELM_REPOSITORY_CONFIG": str(tmp_path / "repositories.yaml"),
+           "HELM_REPOSITORY_CACHE": str(tmp_path / "repository-cache")}
+    run = Helmfile(project(tmp_path, corp_ca, charts), env,
+                   ("--helm-binary", str(user.binary), "--namespace", cluster_namespace))
+    yield run
+    ok(run("destroy"))
 
 
 def objects(stored: Stored) -> dict[str, str]:
@@ -71,9 +86,8 @@ def objects(stored: Stored) -> dict[str, str]:
 
 
 def test_helmfile_sync_gives_the_controller_the_proxy_and_the_ca_and_again_changes_nothing(
-        user, api_server, cluster_namespace, sync, corp_ca):
-    copied, env, common = sync
-    ok(helmfile(copied, env, *common, "sync", *SUITE_FLAGS))
+        user_helmfile, api_server, cluster_namespace, corp_ca):
+    ok(user_helmfile("sync", *SUITE_FLAGS))
 
     controller = ControllerRelease(api_server, cluster_namespace, RELEASE)
     stored = controller.check()  # every pod can start; the proxy password nowhere in sight
@@ -85,10 +99,12 @@ def test_helmfile_sync_gives_the_controller_the_proxy_and_the_ca_and_again_chang
     [container] = [c for c in template["spec"]["containers"] if c["name"] == CONTROLLER]
     no_proxy = next(e["value"] for e in container["env"] if e["name"] == "NO_PROXY")
     assert {".corp.example", "10.0.0.0/8"} <= set(no_proxy.split(","))  # postRendererArgs
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert f"/etc/ssl/certs/{certs.openssl_subject_hash(corp_ca)}.0" in mounts
     installed = generation(controller)
     before = objects(stored)
 
-    ok(helmfile(copied, env, *common, "sync", *SUITE_FLAGS))  # the pipeline runs again
+    ok(user_helmfile("sync", *SUITE_FLAGS))  # the pipeline runs again
 
     after = controller.check()
     assert objects(after) == before
