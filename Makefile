@@ -12,7 +12,7 @@ BENCH_VENV := $(TOOLS)/bench-venv
 MITMPROXY_VERSION := 11.0.2
 SYSTEM_TOOLS := openssl curl unshare gpg
 
-.PHONY: all demo test lint bench versus dist tools system-tools cluster-tools clean
+.PHONY: all demo test lint bench versus dist tools system-tools cluster-tools helmfile-tool clean
 
 all: test
 
@@ -43,6 +43,11 @@ $(BIN)/mitmdump:
 cluster-tools:
 	$(PYTHON) tools/build_cluster.py $(TOOLS)
 
+# helmfile, for the helmfile example's tests, built from tools/helmfile/go.mod into
+# .tools/bin/helmfile (minutes the first time, then kept while it reports the pinned version).
+helmfile-tool:
+	$(PYTHON) tools/build_helmfile.py $(TOOLS)
+
 system-tools:
 	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
@@ -52,7 +57,7 @@ system-tools:
 	fi
 
 tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(OTHER_HELMS) $(BIN)/mitmdump \
-	system-tools cluster-tools
+	system-tools cluster-tools helmfile-tool
 
 demo: $(VENV)/.installed $(BIN)/helm3
 	@PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(BIN):$$PATH" sh examples/demo/demo.sh

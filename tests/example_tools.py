@@ -1,6 +1,7 @@
-"""What helmfile, Terraform's Helm provider, Argo CD and GitHub Actions would run for the files in
-examples/, for the tools that cannot run here: each function reads one example file and returns
-the helm command line (or environment, or shell steps) that tool derives from it.
+"""What Terraform's Helm provider, Argo CD, GitHub Actions and GitLab CI would run for the files
+in examples/, for the tools that cannot run here (helmfile can: tests/helmfile_example.py): each
+function reads one example file and returns the helm command line (or environment, or shell
+steps) that tool derives from it.
 
 Only the constructs the examples use are understood; anything else fails the test, so that an
 example cannot grow something its test does not check.
@@ -8,7 +9,6 @@ example cannot grow something its test does not check.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,57 +20,6 @@ from ruamel.yaml import YAML
 
 def load_yaml(path: Path) -> Any:
     return YAML(typ="safe").load(path.read_text())
-
-
-# helmfile (pkg/state: namespaceAndValuesFlags, appendPostRenderFlags, appendPostRenderArgsFlags)
-
-REQUIRED_ENV = re.compile(r'\{\{\s*requiredEnv\s+"(\w+)"\s*\|\s*quote\s*\}\}')
-
-
-def render_gotmpl(text: str, env: dict[str, str]) -> str:
-    """helmfile's rendering of a values.yaml.gotmpl, for `{{ requiredEnv "X" | quote }}` only."""
-
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        assert env.get(name), f"requiredEnv {name}: helmfile would stop, the variable is not set"
-        return json.dumps(env[name])  # Go's %q, for the printable ASCII the tests use
-
-    rendered = REQUIRED_ENV.sub(value, text)
-    assert "{{" not in rendered, "a template construct the test does not render"
-    return rendered
-
-
-def helmfile_repo_add_argv(helmfile: dict, name: str, url: str) -> list[str]:
-    """`helm repo add` as helmfile runs it for a repository of the file, at the given URL."""
-    assert any(repo["name"] == name for repo in helmfile["repositories"])
-    return ["repo", "add", name, url, "--force-update"]
-
-
-def helmfile_template_argv(helmfile_path: Path, release: dict, env: dict[str, str],
-                           workdir: Path) -> list[str]:
-    """`helm template` as `helmfile template` runs it for one release of the file."""
-    base = helmfile_path.parent
-    argv = ["template", release["name"], release["chart"], "--namespace", release["namespace"]]
-    if "version" in release:
-        argv += ["--version", str(release["version"])]
-    for index, values in enumerate(release.get("values", [])):
-        assert isinstance(values, str), "inline values: not used by the example"
-        source = base / values
-        if values.endswith(".gotmpl"):
-            rendered = workdir / f"values-{index}.yaml"
-            rendered.write_text(render_gotmpl(source.read_text(), env))
-            source = rendered
-        argv += ["--values", str(source)]
-    for item in release.get("set", []):
-        if "file" in item:
-            argv += ["--set-file", f"{item['name']}={base / item['file']}"]
-        else:
-            assert isinstance(item["value"], str), f"set {item['name']}: helmfile wants a string"
-            argv += ["--set", f"{item['name']}={item['value']}"]
-    if release.get("postRenderer"):
-        argv += ["--post-renderer", release["postRenderer"]]
-    argv += [f"--post-renderer-args={arg}" for arg in release.get("postRendererArgs", []) if arg]
-    return argv
 
 
 # Terraform's helm provider v3 (helm_release: set, set_sensitive, postrender)

