@@ -4,10 +4,11 @@ corporate proxy: helm fetches charts.spot.io through the intercepting proxy with
 (the ``repository`` fixture), set up by the README's lines for it (``behind_the_proxy``).
 
 What the user depends on: the chart comes through the proxy, the controller goes through the
-same proxy and trusts the same CA, no password is in plain sight in the cluster nor on disk in
-helm's or helmfile's files, a pipeline that runs the same sync again changes nothing in the
-cluster, and a proxy that refuses the credentials, or a CA helm does not trust, stops the sync
-with the words the README's troubleshooting names. The example runs as written but for two
+same proxy and trusts the same CA, no password is in plain sight in the cluster, in helmfile's
+output (but with ``--debug``, as the README warns) nor on disk in helm's or helmfile's files, a
+pipeline that runs the same sync again changes nothing in the cluster, and a proxy that refuses
+the credentials, or a CA helm does not trust, stops the sync with the words the README's
+troubleshooting names. The example runs as written but for two
 things the shared test server needs: ``--namespace`` (each test has its own; helmfile's flag
 overrides the file's ``spot-system``) and ``--set metrics-server.apiService.create=false`` (one
 cluster-wide APIService for every release of the suite).
@@ -71,16 +72,19 @@ class Helmfile:
 @pytest.fixture
 def user_shell(user: HelmUser, cluster_namespace: str, repository: ChartRepository,
                net_pki: NetPki, api_server: ApiServer, tmp_path: Path) -> Helmfile:
-    """The user's shell after the README's lines for the proxy: helm's config and cache in a
-    home of the test's own (the plugins stay where the session installed them); the proxy's
-    CA is the one that goes into the controller; SPOTINST_PROXY_URL is the same proxy."""
+    """The user's shell after the README's lines for the proxy: helm's config and cache (and
+    so ocean-proxy's cache) in a home of the test's own (the plugins stay where the session
+    installed them); the proxy's CA is the one that goes into the controller;
+    SPOTINST_PROXY_URL is the same proxy."""
     home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
     tmp.mkdir()
     proxy_url = repository.proxy.credentials_url
-    env = {**user.env, **SPOTINST, "SPOTINST_PROXY_URL": proxy_url, "HOME": str(home),
-           "TMPDIR": str(tmp), "HELM_CONFIG_HOME": str(home / ".config" / "helm"),
-           "HELM_CACHE_HOME": str(home / ".cache" / "helm"), "XDG_CACHE_HOME": str(home / ".cache")}
+    env = {name: value for name, value in user.env.items()
+           if name not in {"OCEAN_PROXY_CACHE_DIR", "OCEAN_PROXY_CACHE_KEY_FILE"}}
+    env.update(SPOTINST, SPOTINST_PROXY_URL=proxy_url, HOME=str(home), TMPDIR=str(tmp),
+               HELM_CONFIG_HOME=str(home / ".config" / "helm"),
+               HELM_CACHE_HOME=str(home / ".cache" / "helm"), XDG_CACHE_HOME=str(home / ".cache"))
     copied = project(tmp_path, net_pki.corp_root.pem)  # charts.spot.io as written
     env.update(behind_the_proxy(copied, env, proxy_url, urlsplit(api_server.url).hostname or ""))
     return Helmfile(copied, env, ("--helm-binary", str(user.binary), "--namespace",
@@ -112,6 +116,12 @@ def password_forms(password: str) -> list[bytes]:
             base64.b64encode(f"{PROXY_USER}:{password}".encode())]
 
 
+def shown(run: Run, password: str) -> list[bytes]:
+    """The forms of ``password`` in a run's output."""
+    output = run.stdout + run.stderr.encode()
+    return [form for form in password_forms(password) if form in output]
+
+
 def files_with(directories: tuple[Path, ...], needles: list[bytes]) -> list[str]:
     return [str(path) for directory in directories for path in sorted(directory.rglob("*"))
             if path.is_file() and not path.is_symlink()
@@ -124,7 +134,7 @@ def test_helmfile_sync_through_the_proxy_gives_the_controller_the_proxy_and_the_
     assert repository.proxy.spec.password == PROXY_PASSWORD  # the one check() looks for
     asked_before = len(repository.origin.requests)
 
-    ok(user_helmfile("sync", *SUITE_FLAGS))
+    first = ok(user_helmfile("sync", *SUITE_FLAGS))
 
     asked = repository.origin.requests[asked_before:]  # the origin is behind the proxy only
     assert (SPOT_CHARTS, "/index.yaml") in asked
@@ -144,14 +154,23 @@ def test_helmfile_sync_through_the_proxy_gives_the_controller_the_proxy_and_the_
     installed = generation(controller)
     before = objects(stored)
 
-    ok(user_helmfile("sync", *SUITE_FLAGS))  # the pipeline runs again
+    again = ok(user_helmfile("sync", *SUITE_FLAGS))  # the pipeline runs again
 
     after = controller.check()
     assert objects(after) == before
     assert generation(controller) == installed
     records = sorted(name for name in after.secrets if name.startswith(HELM_RECORDS))
     assert records == [f"{HELM_RECORDS}{RELEASE}.v1", f"{HELM_RECORDS}{RELEASE}.v2"]
+    assert shown(first, PROXY_PASSWORD) == shown(again, PROXY_PASSWORD) == []  # a CI log
+    # what the README warns of: --debug prints the rendered values, secrets and all
+    debugged = ok(user_helmfile("--debug", "sync", *SUITE_FLAGS))
+    assert shown(debugged, PROXY_PASSWORD)
+    assert SPOTINST["SPOTINST_TOKEN"] in debugged.stderr + debugged.text
+    assert "`helmfile --debug`" in section(README.read_text(), PROXY_HEADING)
     # helm's repositories.yaml, caches and config, helmfile's temporary values files
+    home = user_helmfile.own_dirs[0]
+    assert (home / ".config" / "helm" / "repositories.yaml").is_file()
+    assert (home / ".cache" / "helm" / "ocean-proxy").is_dir()
     assert files_with(user_helmfile.own_dirs, password_forms(PROXY_PASSWORD)) == []
 
 
@@ -181,7 +200,5 @@ def test_helmfile_behind_a_refusing_proxy_stops_with_the_readmes_words(
     assert re.findall(r"^ +\d+: (\S+) \(\d+ bytes\)$", run.stderr, re.M)[1:3] == ["repo", "add"]
     [helm_says] = {line.strip() for line in run.stderr.splitlines() if "Error:" in line}
     assert UNREACHABLE in helm_says and helm_says.endswith(why), helm_says
-    shown = run.stdout + run.stderr.encode()
-    assert not [form for form in password_forms(PROXY_PASSWORD) + password_forms(WRONG_PASSWORD)
-                if form in shown]
+    assert shown(run, PROXY_PASSWORD) == shown(run, WRONG_PASSWORD) == []
     assert api_server.list("deployments", cluster_namespace) == []  # nothing was installed
