@@ -20,36 +20,23 @@ from .plugin_harness import (
     SYSTEM_PATH,
     VERSION,
     Manifest,
-    copy_checkout,
     files_under,
     helm,
     offline_pip,
     ok,
     repository_manifests,
-    unpacked_helm3_release,
     user_env,
-    write_chart,
+)
+from .plugin_sources import (  # noqa: F401  (the fixtures)
+    chart_fixture,
+    checkout_fixture,
+    wheelhouse_fixture,
 )
 
 MAJORS = ["helm3", "helm4"]
 SECRET = "S3cret'P%40ss"
 RECOVERY = ('(IFS=:; for dir in $(helm env HELM_PLUGINS); do '
             'rm -rf -- "$dir/ocean-proxy-post-renderer"; done)')
-
-
-@pytest.fixture(scope="module")
-def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_checkout(tmp_path_factory.mktemp("src") / "ocean-proxy")
-
-
-@pytest.fixture(scope="module")
-def wheelhouse(shared_dir: Path) -> Path:
-    return unpacked_helm3_release(shared_dir) / "wheelhouse"
-
-
-@pytest.fixture(scope="module")
-def chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_chart(tmp_path_factory.mktemp("chart") / "tiny")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,185 @@
+"""examples/argocd: the Config Management Plugin, the sidecar's image, the repo-server patch
+and the Application."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import kubernetes_validate
+import pytest
+from ruamel.yaml import YAML
+
+from ..chart_render import validation_errors
+from ..conftest import EXAMPLES, clean_env, run_command, tool
+from ..example_tools import (
+    argocd_build_env,
+    cmp_command,
+    cmp_plugin,
+    container_env,
+    dockerfile_args,
+    dockerfile_copies,
+    dockerfile_runs,
+    load_yaml,
+)
+from ..plugin_harness import VERSION, ok, verified_installs
+from .user import FULLNAME, NAMESPACE, TOKEN, assert_proxy_and_ca, fresh_user, pasted, rendered
+
+ARGOCD = EXAMPLES / "argocd"
+SIDECAR = "ocean-proxy-cmp"
+# Argo CD's own argocd-repo-server Deployment (manifests/install.yaml), the parts the patch meets.
+REPO_SERVER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: argocd-repo-server
+  namespace: argocd
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: argocd-repo-server
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: argocd-repo-server
+    spec:
+      serviceAccountName: argocd-repo-server
+      initContainers:
+        - name: copyutil
+          image: quay.io/argoproj/argocd:v3.5.0
+          command: [/bin/cp, -n, /usr/local/bin/argocd, /var/run/argocd/argocd-cmp-server]
+          volumeMounts:
+            - {name: var-files, mountPath: /var/run/argocd}
+      containers:
+        - name: argocd-repo-server
+          image: quay.io/argoproj/argocd:v3.5.0
+          args: [/usr/local/bin/argocd-repo-server]
+          volumeMounts:
+            - {name: var-files, mountPath: /var/run/argocd}
+            - {name: plugins, mountPath: /home/argocd/cmp-server/plugins}
+            - {name: tmp, mountPath: /tmp}
+      volumes:
+        - {name: var-files, emptyDir: {}}
+        - {name: plugins, emptyDir: {}}
+        - {name: tmp, emptyDir: {}}
+"""
+
+
+def argocd_files() -> tuple[dict, dict, dict]:
+    return (load_yaml(ARGOCD / "cmp-plugin.yaml"), load_yaml(ARGOCD / "application.yaml"),
+            load_yaml(ARGOCD / "repo-server-patch.yaml"))
+
+
+def patched_repo_server(tmp_path: Path) -> dict:
+    """Argo CD's repo-server Deployment with the example's patch applied by kubectl itself."""
+    base = tmp_path / "argocd-repo-server.yaml"
+    base.write_text(REPO_SERVER)
+    run = run_command([tool("kubectl"), "patch", "--local", "-f", base, "--type", "strategic",
+                       "--patch-file", ARGOCD / "repo-server-patch.yaml", "-o", "yaml"],
+                      env=clean_env(HOME=str(tmp_path)))
+    return YAML(typ="safe").load(ok(run).text)
+
+
+def test_argocd_objects_are_valid_and_wired_to_each_other(tmp_path):
+    configmap, application, _ = argocd_files()
+    deployment = patched_repo_server(tmp_path)
+    assert validation_errors([configmap, deployment]) == []
+    with pytest.raises(kubernetes_validate.SchemaNotFoundError):  # a CRD: no schema offline
+        kubernetes_validate.validate(application, "1.31", strict=True)
+
+    plugin = cmp_plugin(configmap)
+    assert plugin["apiVersion"] == "argoproj.io/v1alpha1"
+    assert plugin["kind"] == "ConfigManagementPlugin"
+    assert set(plugin["spec"]) <= {"version", "init", "generate", "discover", "parameters",
+                                   "preserveFileMode", "provideGitCreds"}
+    for entry in ("init", "generate"):
+        assert all(isinstance(part, str) for part in cmp_command(plugin["spec"][entry]))
+
+    pod = deployment["spec"]["template"]["spec"]
+    sidecar = next(c for c in pod["containers"] if c["name"] == SIDECAR)
+    assert sidecar["command"] == ["/var/run/argocd/argocd-cmp-server"]
+    assert sidecar["securityContext"]["runAsUser"] == 999
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in sidecar["volumeMounts"]}
+    assert mounts["/var/run/argocd"]["name"] == "var-files"
+    assert mounts["/home/argocd/cmp-server/plugins"]["name"] == "plugins"
+    config = mounts["/home/argocd/cmp-server/config/plugin.yaml"]
+    assert config["subPath"] == "plugin.yaml"
+    assert volumes[config["name"]]["configMap"]["name"] == configmap["metadata"]["name"]
+    repo_server = next(c for c in pod["containers"] if c["name"] == "argocd-repo-server")
+    assert mounts["/tmp"]["name"] not in {m["name"] for m in repo_server["volumeMounts"]}
+    assert all(m["name"] in volumes for m in sidecar["volumeMounts"])
+
+    assert application["apiVersion"] == "argoproj.io/v1alpha1"
+    assert application["kind"] == "Application"
+    assert application["spec"]["source"]["plugin"]["name"] == \
+        f"{plugin['metadata']['name']}-{plugin['spec']['version']}"
+    assert application["spec"]["destination"]["namespace"] == NAMESPACE
+
+
+def test_argocd_sidecar_image_uses_helm4_and_installs_the_post_renderer_plugin():
+    dockerfile = (ARGOCD / "Dockerfile").read_text()
+    args = dockerfile_args(dockerfile)
+    argocd_version = args["ARGOCD_IMAGE"].rsplit(":v", 1)[1]
+    assert tuple(map(int, argocd_version.split(".")[:2])) >= (3, 5)  # Argo CD 3.5: Helm 4
+    assert "COPY --from=argocd /usr/local/bin/helm /usr/local/bin/helm" in dockerfile
+    assert Path(urlparse(args["OCEAN_PROXY_PLUGIN_URL"]).path).name == \
+        f"ocean-proxy-post-renderer-{VERSION}.tgz"
+    assert dockerfile_copies(dockerfile) == [("ocean-proxy-release.pubring.gpg", "./")]
+    assert [run for run in dockerfile_runs(dockerfile) if "plugin install" in run] == \
+        ['helm plugin install --keyring ocean-proxy-release.pubring.gpg "$OCEAN_PROXY_PLUGIN_URL"']
+
+
+@pytest.fixture(scope="module")
+def argocd_sidecar(tmp_path_factory, signed_release, signed_release_url) -> dict[str, str]:
+    """The sidecar's environment: the image built as the Dockerfile says (its helm is Helm 4,
+    the release key copied into its WORKDIR from the build context, the plugin installed by its
+    RUN line, the tarball from 127.0.0.1), plus the patch's env."""
+    home = tmp_path_factory.mktemp("argocd-sidecar")
+    image = fresh_user(home, "helm4")
+    dockerfile = (ARGOCD / "Dockerfile").read_text()
+    for source, destination in dockerfile_copies(dockerfile):  # the user put the key there
+        shutil.copy(signed_release.dist / source, home / destination)
+    tarball = Path(urlparse(dockerfile_args(dockerfile)["OCEAN_PROXY_PLUGIN_URL"]).path).name
+    plugin_url = f"{signed_release_url}/{tarball}"
+    for line in dockerfile_runs(dockerfile):
+        if "plugin install" in line:
+            run = ok(run_command(["sh", "-c", line], cwd=home, timeout=300,
+                                 env={**image, "OCEAN_PROXY_PLUGIN_URL": plugin_url}))
+            assert verified_installs(run) == 1
+    container = next(c for c in load_yaml(ARGOCD / "repo-server-patch.yaml")["spec"]["template"]
+                     ["spec"]["containers"] if c["name"] == SIDECAR)
+    (home / "tmp").mkdir()
+    return {**image, **container_env(container, secrets={("spot-ocean-controller", "token"): TOKEN},
+                                     paths={"/tmp": home / "tmp"})}
+
+
+def test_argocd_plugin_generates_the_release_with_proxy_and_ca(
+        argocd_sidecar, chart_repo, corp_ca, tmp_path):
+    configmap, application, _ = argocd_files()
+    plugin = cmp_plugin(configmap)
+    app_env = {e["name"]: e["value"] for e in application["spec"]["source"]["plugin"]["env"]}
+    # The repository as the repo-server sends it: the Application's path, with the user's CA.
+    app_dir = shutil.copytree(ARGOCD / application["spec"]["source"]["path"],
+                              tmp_path / "repo" / application["spec"]["source"]["path"])
+    (app_dir / app_env["CA_FILE"]).write_bytes(pasted(corp_ca))
+    build_env = argocd_build_env(
+        application, revision="f913b6cbf58aa5ae5ca1f8a2b149477aebcbd9d8", kube_version="1.31.0",
+        api_versions=["v1", "apps/v1", "batch/v1"],
+        env_overrides={"CHART_REPO": chart_repo})  # charts.spot.io
+    env = {**argocd_sidecar, **build_env}
+
+    init = run_command(cmp_command(plugin["spec"]["init"]), env=env, cwd=app_dir, timeout=300)
+    ok(init)
+    generate = run_command(cmp_command(plugin["spec"]["generate"]), env=env, cwd=app_dir,
+                           timeout=300)
+
+    out = rendered(generate)
+    # Argo CD takes every document of stdout as an object: nothing else may be there.
+    assert all({"apiVersion", "kind", "metadata"} <= set(doc) for doc in out.docs)
+    assert_proxy_and_ca(out, corp_ca, no_proxy=tuple(app_env["NO_PROXY"].split(",")))
+    # Named after the Application, in its destination namespace.
+    assert out.one("Deployment", FULLNAME)["metadata"]["namespace"] == NAMESPACE
+    assert "auto-update.job" not in out.config()
+    assert TOKEN not in init.stderr + generate.stderr

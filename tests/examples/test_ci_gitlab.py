@@ -1,0 +1,102 @@
+"""examples/ci: a GitLab CI pipeline, on Helm 4."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from ..chart_render import parse
+from ..conftest import EXAMPLES, VENV_BIN, clean_env, run_command, tool
+from ..example_tools import gitlab_job, gitlab_rule_matches, gitlab_script, load_yaml
+from ..plugin_harness import (
+    CA_COMMON_NAME,
+    RELEASE_PUBLIC_KEY,
+    SYSTEM_PATH,
+    serving,
+    user_env,
+    verified_installs,
+)
+from .user import (
+    PLUGINS,
+    SPOTINST,
+    TOKEN,
+    assert_proxy_and_ca,
+    checkout,
+    helm_version,
+    installed_plugins,
+)
+
+GITLAB = EXAMPLES / "ci" / ".gitlab-ci.yml"
+MERGE_REQUEST = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_DEFAULT_BRANCH": "main",
+                 "CI_MERGE_REQUEST_IID": "7"}
+
+
+def test_gitlab_pipeline_is_valid_against_the_gitlab_ci_schema():
+    run = run_command([VENV_BIN / "check-jsonschema", "--builtin-schema", "vendor.gitlab-ci",
+                       GITLAB], env=clean_env())
+    assert run.returncode == 0, run.text + run.stderr
+    pipeline = load_yaml(GITLAB)
+    assert pipeline["variables"]["CHART"] == "spot/ocean-kubernetes-controller"
+    assert pipeline["variables"]["CHART_REPO"] == "https://charts.spot.io"
+    # Merge requests render, the default branch deploys, with the same script.
+    assert gitlab_rule_matches(gitlab_job(pipeline, "render"), MERGE_REQUEST)
+    assert not gitlab_rule_matches(gitlab_job(pipeline, "deploy"), MERGE_REQUEST)
+    assert gitlab_rule_matches(gitlab_job(pipeline, "deploy"),
+                               {"CI_COMMIT_BRANCH": "main", "CI_DEFAULT_BRANCH": "main"})
+    assert gitlab_script(gitlab_job(pipeline, "render")) == \
+        gitlab_script(gitlab_job(pipeline, "deploy"))
+
+
+@pytest.fixture
+def helm_download(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """get.helm.sh's stand-in: the local helm 4 in the release archive's layout, and its sha256."""
+    directory = tmp_path_factory.mktemp("get-helm")
+    archive = directory / f"helm-{helm_version('helm4')}-linux-amd64.tar.gz"
+    with tarfile.open(archive, "w:gz", compresslevel=1) as tar:
+        tar.add(tool("helm4"), arcname="linux-amd64/helm")
+    with serving(directory) as url:
+        yield f"{url}/{archive.name}", hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_and_renders(
+        helm_download, signed_release, signed_release_url, chart_repo, corp_ca, tmp_path):
+    pipeline = load_yaml(GITLAB)
+    job = gitlab_job(pipeline, "render")
+    download_url, sha256 = helm_download
+    variables = job["variables"]
+    assert Path(urlparse(variables["HELM_DOWNLOAD_URL"]).path).name == Path(download_url).name
+    install_dir = tmp_path / "image-path"
+    install_dir.mkdir()
+    # Downloads from 127.0.0.1, with the variables the pipeline already has for them.
+    variables.update(HELM_DOWNLOAD_URL=download_url, HELM_SHA256=sha256,
+                     HELM_INSTALL_DIR=str(install_dir),
+                     OCEAN_PROXY_RELEASE_URL=signed_release_url, CHART_REPO=chart_repo)
+    workspace = checkout(tmp_path / "project", corp_ca, variables["CA_FILE"])
+    # the published key, where the pipeline names it in the project
+    shutil.copy(signed_release.dist / RELEASE_PUBLIC_KEY,
+                workspace / variables["OCEAN_PROXY_KEYRING"])
+    home = tmp_path / "home"
+    env = user_env(home, path=f"{install_dir}:{SYSTEM_PATH}", **variables, **MERGE_REQUEST,
+                   CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(workspace),
+                   **SPOTINST)  # the project's CI/CD variables
+    env.pop("OCEAN_PROXY_MESSAGES")
+    script = tmp_path / "job.sh"
+    script.write_text(gitlab_script(job))
+
+    run = run_command(["bash", script], env=env, cwd=workspace, timeout=600)
+
+    assert run.returncode == 0, run.text + run.stderr
+    assert installed_plugins(env) == PLUGINS["helm4"]
+    assert verified_installs(run) == 2
+    assert "certificate 1: ok" in run.text and f"CN={CA_COMMON_NAME}" in run.text
+    assert_proxy_and_ca(parse((workspace / "ocean-controller.out").read_text()), corp_ca)
+    assert "ocean-proxy: injected proxy" in run.stderr
+    assert TOKEN not in run.text + run.stderr
+    assert base64.b64encode(TOKEN.encode()).decode() not in run.text + run.stderr

@@ -1,0 +1,53 @@
+"""examples/terraform: the Helm provider v3 release, as the helm command line it derives."""
+
+from __future__ import annotations
+
+from ..conftest import EXAMPLES, VENV_BIN, run_command
+from ..example_tools import (
+    load_terraform,
+    terraform_resource,
+    terraform_template_argv,
+    terraform_variables,
+)
+from .user import PROXY_URL, TOKEN, assert_proxy_and_ca, fresh_user, pasted, rendered
+
+TERRAFORM = EXAMPLES / "terraform"
+
+
+def test_terraform_release_uses_provider_v3_syntax_and_keeps_secrets_sensitive():
+    tf = load_terraform(TERRAFORM / "main.tf")
+    release = terraform_resource(tf, "helm_release", "ocean_controller")
+    variables = terraform_variables(tf)
+    assert tf["terraform"][0]["required_providers"][0]["helm"]["version"] == "~> 3.0"
+    # v3: set, set_sensitive and postrender are attributes (lists, an object), not blocks.
+    assert isinstance(release["set"], list) and isinstance(release["set_sensitive"], list)
+    assert "__is_block__" not in release["postrender"]
+    assert release["repository"] == "https://charts.spot.io"
+    assert release["chart"] == "ocean-kubernetes-controller"
+    sensitive = {item["name"] for item in release["set_sensitive"]}
+    assert sensitive == {"spotinst.token", "spotinst.proxyUrl"}
+    assert {item["name"] for item in release["set"]}.isdisjoint(sensitive)
+    assert variables["spotinst_token"]["sensitive"] is True
+    assert variables["spotinst_proxy_url"]["sensitive"] is True
+
+
+def test_terraform_release_renders_with_the_post_renderer_on_helm3(chart_repo, corp_ca, tmp_path):
+    tf = load_terraform(TERRAFORM / "main.tf")
+    release = terraform_resource(tf, "helm_release", "ocean_controller")
+    defaults = {name: spec.get("default") for name, spec in terraform_variables(tf).items()}
+    tfvars = load_terraform(TERRAFORM / "terraform.tfvars.example")
+    ca_file = tmp_path / "corp-proxy-ca.pem"
+    ca_file.write_bytes(pasted(corp_ca))
+    variables = {**defaults, **tfvars, "ca_file": str(ca_file),  # the user's CA, here
+                 "spotinst_token": TOKEN, "spotinst_proxy_url": PROXY_URL}  # TF_VAR_...
+    argv = terraform_template_argv(release, variables, repository=chart_repo)  # charts.spot.io
+
+    # The provider embeds Helm 3: binary_path is looked up on PATH, where pip put it.
+    env = fresh_user(tmp_path / "home", "helm3")
+    env["PATH"] = f"{VENV_BIN}:{env['PATH']}"
+    run = run_command(["helm", *argv], env=env, cwd=tmp_path, timeout=300)
+
+    out = rendered(run)
+    assert_proxy_and_ca(out, corp_ca)
+    assert out.config()["spotinst.cluster-identifier"] == tfvars["spotinst_cluster_identifier"]
+    assert "auto-update.job" not in out.config()
