@@ -105,6 +105,7 @@ def test_a_terminal_on_stdin_is_told_what_is_awaited_and_how_to_end_it():
     try:
         said = _first_line_within(check.stderr, seconds=20)
         assert "paste" in said and "Ctrl-D" in said, said
+        assert said.startswith("ocean-proxy: ") and "warning" not in said, said  # a prompt
         os.write(controller, root.pem + b"\x04")  # Ctrl-D at the start of a line
         out, err = check.communicate(timeout=20)
     finally:
