@@ -118,6 +118,23 @@ def test_a_terminal_on_stdin_is_told_what_is_awaited_and_how_to_end_it():
     assert "Ctrl-D" not in err.decode()  # said once
 
 
+def test_a_named_file_is_read_without_a_prompt_whatever_stdin_is(tmp_path):
+    """Run at a terminal with the CA's file named: nothing is awaited from the terminal, so
+    nothing tells the user to paste a PEM there."""
+    root = certs.root("Corp Root CA")
+    (tmp_path / "ca.pem").write_bytes(root.pem)
+    controller, terminal = pty.openpty()
+    try:
+        check = subprocess.run([VENV_BIN / "ocean-proxy", "check-bundle", tmp_path / "ca.pem"],
+                               stdin=terminal, capture_output=True, env=clean_env(), timeout=20)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert check.returncode == 0, check.stderr
+    assert "certificate 1: ok" in check.stdout.decode()
+    assert "Ctrl-D" not in check.stderr.decode() and "paste" not in check.stderr.decode()
+
+
 def _first_line_within(stream, seconds: float) -> str:
     ready, _, _ = select.select([stream], [], [], seconds)
     assert ready, f"nothing said on stderr within {seconds} s: the user sees a silent wait"
