@@ -3,7 +3,9 @@ machine: where they cannot get what they need, one line says what to install."""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
+import threading
 
 import pytest
 
@@ -70,3 +72,19 @@ def test_a_failed_helmfile_build_leaves_the_installed_one_as_it_was(
     assert "failed" in str(stopped.value)
     assert installed.read_bytes() == before
     assert not list(tmp_path.glob(".helmfile-build.*"))
+
+
+def test_a_second_make_tools_waits_for_the_first_to_finish_with_helmfile(
+        build_helmfile, tmp_path):
+    """Clones sharing .tools run 'make tools' at once: the second waits on the lock while the
+    first builds, instead of building beside it or finding a helmfile half in place."""
+    (tmp_path / "bin").mkdir()
+    shutil.copy2(TOOLS_BIN / "helmfile", tmp_path / "bin" / "helmfile")
+    with (tmp_path / ".helmfile.lock").open("w") as first:
+        fcntl.flock(first, fcntl.LOCK_EX)  # the first one, building
+        second = threading.Thread(target=build_helmfile.install, args=(tmp_path,), daemon=True)
+        second.start()
+        second.join(timeout=3)
+        assert second.is_alive(), "the second install did not wait for the lock"
+    second.join(timeout=60)
+    assert not second.is_alive()
