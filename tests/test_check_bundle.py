@@ -105,6 +105,7 @@ def test_a_terminal_on_stdin_is_told_what_is_awaited_and_how_to_end_it():
     try:
         said = _first_line_within(check.stderr, seconds=20)
         assert "paste" in said and "Ctrl-D" in said, said
+        assert said.startswith("ocean-proxy: ") and "warning" not in said, said  # a prompt
         os.write(controller, root.pem + b"\x04")  # Ctrl-D at the start of a line
         out, err = check.communicate(timeout=20)
     finally:
@@ -115,6 +116,23 @@ def test_a_terminal_on_stdin_is_told_what_is_awaited_and_how_to_end_it():
     assert check.returncode == 0, err
     assert "stdin: certificate 1: ok" in out.decode()
     assert "Ctrl-D" not in err.decode()  # said once
+
+
+def test_a_named_file_is_read_without_a_prompt_whatever_stdin_is(tmp_path):
+    """Run at a terminal with the CA's file named: nothing is awaited from the terminal, so
+    nothing tells the user to paste a PEM there."""
+    root = certs.root("Corp Root CA")
+    (tmp_path / "ca.pem").write_bytes(root.pem)
+    controller, terminal = pty.openpty()
+    try:
+        check = subprocess.run([VENV_BIN / "ocean-proxy", "check-bundle", tmp_path / "ca.pem"],
+                               stdin=terminal, capture_output=True, env=clean_env(), timeout=20)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert check.returncode == 0, check.stderr
+    assert "certificate 1: ok" in check.stdout.decode()
+    assert "Ctrl-D" not in check.stderr.decode() and "paste" not in check.stderr.decode()
 
 
 def _first_line_within(stream, seconds: float) -> str:

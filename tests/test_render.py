@@ -410,3 +410,19 @@ def test_a_bundle_too_big_for_a_secret_is_refused_before_anything_is_written(
     assert run.returncode == 1
     assert run.stdout == b""
     assert "would not fit in a Kubernetes Secret (1 MiB)" in run.stderr
+
+
+@pytest.mark.parametrize("flags", [VENDOR_FLAGS, PROXY_FLAGS], ids=["nothing-configured", "proxy"])
+def test_a_namespace_with_control_characters_is_shown_escaped_in_the_commands_to_copy(
+        helm_render, flags):
+    """The commands the notices give on lines of their own name the release's namespace: an
+    ESC in it must not reach the terminal, nor a line break start a line of its own."""
+    manifests = helm_render(*flags).replace(f"namespace: {NAMESPACE}\n".encode(),
+                                            b'namespace: "ns\\e[2J\\nx"\n')
+    run = render(manifests)
+    stderr = run.stderr
+    assert "\x1b" not in stderr
+    [delete] = [line for line in stderr.splitlines() if "kubectl delete secret" in line]
+    assert not delete.startswith("ocean-proxy:")  # the continuation line of a notice
+    assert "kubectl delete secret -n ns\\x1b[2J\\nx " in delete
+    assert all(line.startswith(("ocean-proxy:", " ")) for line in stderr.splitlines()), stderr

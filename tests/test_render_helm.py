@@ -799,6 +799,12 @@ def test_the_delete_command_names_every_secret_helm_keeps(helm_user, ca_file, se
     [named] = re.findall(DELETE_LINE, run.stderr, re.MULTILINE)  # a line of its own, to copy
     assert f"{FULLNAME}-ocean-proxy" in kept
     assert set(named.split()) == kept
+    # under the line that names them and says when: never alone, as if to run now
+    lines = run.stderr.splitlines()
+    at = next(i for i, line in enumerate(lines) if re.match(DELETE_LINE, line))
+    above = [line for line in lines[:at] if not line.strip().startswith("first upgrade")]
+    assert "once ocean-proxy is removed" in above[-1], run.stderr
+    assert all(f"'{secret}'" in above[-1] for secret in kept), run.stderr
 
 
 @pytest.mark.parametrize("settings", ["plain proxy", "CA alone"])

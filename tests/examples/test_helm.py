@@ -162,6 +162,27 @@ def test_helm_install_script_names_an_older_plugin_put_by_hand_in_the_users_helm
         f"ocean-proxy {VERSION}\n"
 
 
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_helm_install_script_leaves_the_same_release_put_by_hand_as_it_is(
+        major, tmp_path, release_url):
+    """The plugins of this very release, moved by hand into the user's HELM_PLUGINS: nothing
+    to replace, so the script says they are installed and succeeds (a CI job with them
+    cached there runs it before each deploy), naming no directory as an error."""
+    mine = tmp_path / "my-plugins"
+    env = fresh_user(tmp_path / "home", major, OCEAN_PROXY_RELEASE_URL=release_url,
+                     OCEAN_PROXY_VERIFY="false", HELM_PLUGINS=str(mine))
+    script = ["sh", HELM_EXAMPLE / INSTALL_SCRIPT[major]]
+    ok(run_command(script, env=env, timeout=300))
+    data = Path(ok(run_command(["helm", "env", "HELM_DATA_HOME"], env=env)).text.strip())
+    for name in PLUGINS[major]:
+        shutil.move(data / "plugins" / name, mine / name)
+
+    again = ok(run_command(script, env=env, timeout=120))
+    assert "already installed" in again.text
+    assert "error" not in again.stderr, again.stderr
+    assert installed_versions(env) == dict.fromkeys(PLUGINS[major], VERSION)
+
+
 def test_helm_upgrade_script_renders_the_proxy_and_the_validated_ca(
         script_user, chart_repo, corp_ca, tmp_path):
     ca_file = tmp_path / "userEnvCertificates.pem"

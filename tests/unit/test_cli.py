@@ -214,3 +214,7 @@ def test_a_failed_write_still_says_each_warning_with_the_lines_under_it():
     cli._say(Reporter(stream), said.messages, only_warnings=True)
     assert stream.getvalue() == ("ocean-proxy: warning: ConfigMap key 'proxy-url' is now blank\n"
                                  "    'helm upgrade ...'\n")
+    said.notice(Paragraph("auto-update is on", "a line of that notice"))  # after a warning
+    stream = io.StringIO()
+    cli._say(Reporter(stream), said.messages, only_warnings=True)
+    assert "notice" not in stream.getvalue()

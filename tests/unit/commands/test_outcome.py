@@ -48,3 +48,5 @@ def test_a_line_break_in_a_value_does_not_start_a_line_of_its_own():
     said.notice(Paragraph("Secret 'a\nb' kept", "then delete it"))
     assert said.messages[0] == Message(NOTICE, "Secret 'a\nb' kept")
     assert len(said.messages) == 2
+    said.warning("Secret 'c\nd' kept")  # a plain message is one line, whatever it quotes
+    assert said.messages[2:] == [Message(WARNING, "Secret 'c\nd' kept")]

@@ -159,7 +159,9 @@ def test_a_controller_with_nothing_configured_passes_through_and_names_what_helm
     [kept] = [n for n in result.notices if "ran with ocean-proxy before" in n]
     names = " ".join(f"{FULLNAME}{suffix}" for suffix in
                      ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values"))
-    *_, first, then = kept.lines  # the exporter's release first, then the command, alone
+    # the exporter's release first, then the command, each alone and once: the delete before
+    # the upgrade leaves that exporter's pods unable to start
+    _, first, then = kept.lines
     assert first == ("first upgrade without --post-renderer each Spot agent of another release "
                      f"that reads '{FULLNAME}-ocean-proxy'")
     assert then == (f"then 'kubectl delete secret -n {NAMESPACE} --ignore-not-found {names}' "

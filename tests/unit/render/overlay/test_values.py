@@ -19,3 +19,14 @@ def test_a_chart_before_0_1_4_is_said_to_have_no_ca_values(version, legacy):
     assert ("has no CA values" in notice and "--ca-file=ca.pem" in notice) is legacy
     assert f"{version} has no CA values" in notice if legacy else \
         notice.startswith("no CA bundle configured: fine if the proxy does not inspect TLS")
+
+
+@pytest.mark.parametrize("reads_chart_ca", [True, False])
+def test_create_true_is_named_only_where_the_controller_reads_the_charts_ca_secret(
+        reads_chart_ca):
+    """caBundleSecret.create=true matters only to a controller that reads that Secret: told to
+    one that does not, the user sets a value that changes nothing and still has no CA."""
+    notice = no_ca_notice(release_of(release(controller(),
+                                             configmap(proxy_url="http://p.corp:3128"))),
+                          reads_chart_ca=reads_chart_ca)
+    assert ("caBundleSecret.create=true" in notice) is reads_chart_ca

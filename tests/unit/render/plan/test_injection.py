@@ -201,3 +201,23 @@ def test_a_blanked_configmap_key_is_a_warning_only_where_it_held_a_password(url,
     [said] = warnings if warned else notices
     assert "is now blank" in said
     assert (warnings if not warned else notices) == []
+
+
+@pytest.mark.parametrize("data, settings", [
+    (release(controller(chart_version=NO_VALUES_SHAPE),
+             configmap(proxy_url="http://alice:s3cret@proxy.corp:3128")), {}),
+    (release(controller(), configmap(proxy_url="http://alice:s3cret@proxy.corp:3128")), {}),
+    (release(controller(), configmap(proxy_url=CHART_PROXY)), {}),
+    (release(controller(), configmap()), {"proxy_url": CHART_PROXY}),
+], ids=["credentials-removed", "blanked-warning", "blanked-notice", "no-proxy-there"])
+def test_what_is_said_of_the_configmap_ends_with_the_exporters_upgrade_to_copy(data, settings):
+    """Whatever the render did to the ConfigMap an exporter of another release reads, the user
+    is given the command that post-renders that exporter, on a line of its own to copy."""
+    _, injection = injection_for(data, user_settings(**settings))
+    [said] = [m for m in (*injection.warnings, *injection.notices)
+              if m.startswith(f"ConfigMap '{FULLNAME}'")]
+    command = said.lines[-1].strip()
+    assert command.startswith("'helm upgrade ") and command.endswith("'"), said.lines
+    assert {"spot/ocean-metric-exporter", "--reuse-values",
+            "--post-renderer", "ocean-proxy-post-renderer"} <= set(command.strip("'").split())
+    assert said.lines[-2].endswith("post-rendered too:")
