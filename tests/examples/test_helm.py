@@ -7,6 +7,7 @@ import shutil
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -123,13 +124,16 @@ def test_helm_install_script_replaces_the_plugins_of_another_release(
         f"ocean-proxy {VERSION}\n"  # the plugin runs: its environment was set up again
 
 
-@pytest.mark.parametrize("major", ["helm3", "helm4"])
-def test_helm_install_script_names_an_older_plugin_put_by_hand_in_the_users_helm_plugins(
-        major, tmp_path, release, release_url):
-    """The release before, moved by hand into the user's own HELM_PLUGINS directory: helm's
-    uninstall cannot reach it there, and the script used to stop on helm's "plugin not
-    found". It says which directory holds it and what to do, changes nothing, and once the
-    user did that, installs the new release."""
+class PutByHand(NamedTuple):
+    mine: Path  # the user's own HELM_PLUGINS, holding the plugins
+    data: Path  # helm's data directory, whose plugins/ they were moved from
+    env: dict[str, str]
+    script: list  # the example install script's command line
+
+
+def installed_then_put_by_hand(major: str, tmp_path: Path, release_url: str) -> PutByHand:
+    """This release installed by the example script, then its plugins moved by hand from
+    helm's data directory into the user's own HELM_PLUGINS."""
     mine = tmp_path / "my-plugins"
     env = fresh_user(tmp_path / "home", major, OCEAN_PROXY_RELEASE_URL=release_url,
                      OCEAN_PROXY_VERIFY="false", HELM_PLUGINS=str(mine))
@@ -138,6 +142,17 @@ def test_helm_install_script_names_an_older_plugin_put_by_hand_in_the_users_helm
     data = Path(ok(run_command(["helm", "env", "HELM_DATA_HOME"], env=env)).text.strip())
     for name in PLUGINS[major]:
         shutil.move(data / "plugins" / name, mine / name)
+    return PutByHand(mine, data, env, script)
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_helm_install_script_names_an_older_plugin_put_by_hand_in_the_users_helm_plugins(
+        major, tmp_path, release, release_url):
+    """The release before, moved by hand into the user's own HELM_PLUGINS directory: helm's
+    uninstall cannot reach it there, and the script used to stop on helm's "plugin not
+    found". It says which directory holds it and what to do, changes nothing, and once the
+    user did that, installs the new release."""
+    mine, data, env, script = installed_then_put_by_hand(major, tmp_path, release_url)
     newer = "0.1.99"
 
     with serving(next_release(release, tmp_path / "next", newer)) as next_url:
@@ -168,14 +183,7 @@ def test_helm_install_script_leaves_the_same_release_put_by_hand_as_it_is(
     """The plugins of this very release, moved by hand into the user's HELM_PLUGINS: nothing
     to replace, so the script says they are installed and succeeds (a CI job with them
     cached there runs it before each deploy), naming no directory as an error."""
-    mine = tmp_path / "my-plugins"
-    env = fresh_user(tmp_path / "home", major, OCEAN_PROXY_RELEASE_URL=release_url,
-                     OCEAN_PROXY_VERIFY="false", HELM_PLUGINS=str(mine))
-    script = ["sh", HELM_EXAMPLE / INSTALL_SCRIPT[major]]
-    ok(run_command(script, env=env, timeout=300))
-    data = Path(ok(run_command(["helm", "env", "HELM_DATA_HOME"], env=env)).text.strip())
-    for name in PLUGINS[major]:
-        shutil.move(data / "plugins" / name, mine / name)
+    _, _, env, script = installed_then_put_by_hand(major, tmp_path, release_url)
 
     again = ok(run_command(script, env=env, timeout=120))
     assert "already installed" in again.text
