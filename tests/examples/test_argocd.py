@@ -3,6 +3,7 @@ and the Application."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
@@ -148,15 +149,27 @@ def argocd_sidecar(tmp_path_factory, signed_release, signed_release_url) -> dict
             run = ok(run_command(["sh", "-c", line], cwd=home, timeout=300,
                                  env={**image, "OCEAN_PROXY_PLUGIN_URL": plugin_url}))
             assert verified_installs(run) == 1
+    return {**image, **patch_env(home)}
+
+
+def patch_env(home: Path) -> dict[str, str]:
+    """The sidecar's env from the repo-server patch, as the kubelet resolves it."""
     container = next(c for c in load_yaml(ARGOCD / "repo-server-patch.yaml")["spec"]["template"]
                      ["spec"]["containers"] if c["name"] == SIDECAR)
     (home / "tmp").mkdir()
-    return {**image, **container_env(container, secrets={("spot-ocean-controller", "token"): TOKEN},
-                                     paths={"/tmp": home / "tmp"})}
+    return container_env(container, secrets={("spot-ocean-controller", "token"): TOKEN},
+                         paths={"/tmp": home / "tmp"})
 
 
 def test_argocd_plugin_generates_the_release_with_proxy_and_ca(
         argocd_sidecar, chart_repo, corp_ca, tmp_path):
+    assert_generates_the_release(argocd_sidecar, chart_repo, corp_ca, tmp_path)
+
+
+def assert_generates_the_release(sidecar: dict[str, str], chart_repo: str, corp_ca: bytes,
+                                 tmp_path: Path) -> None:
+    """The plugin's init and generate, run in the sidecar as the CMP server runs them, render
+    the Application's release with the proxy and the validated CA."""
     configmap, application, _ = argocd_files()
     plugin = cmp_plugin(configmap)
     app_env = {e["name"]: e["value"] for e in application["spec"]["source"]["plugin"]["env"]}
@@ -168,7 +181,7 @@ def test_argocd_plugin_generates_the_release_with_proxy_and_ca(
         application, revision="f913b6cbf58aa5ae5ca1f8a2b149477aebcbd9d8", kube_version="1.31.0",
         api_versions=["v1", "apps/v1", "batch/v1"],
         env_overrides={"CHART_REPO": chart_repo})  # charts.spot.io
-    env = {**argocd_sidecar, **build_env}
+    env = {**sidecar, **build_env}
 
     init = run_command(cmp_command(plugin["spec"]["init"]), env=env, cwd=app_dir, timeout=300)
     ok(init)
@@ -183,3 +196,40 @@ def test_argocd_plugin_generates_the_release_with_proxy_and_ca(
     assert out.one("Deployment", FULLNAME)["metadata"]["namespace"] == NAMESPACE
     assert "auto-update.job" not in out.config()
     assert TOKEN not in init.stderr + generate.stderr
+
+
+def _helm3_sidecar_lines() -> tuple[str, str, str]:
+    """What the README says to change for Argo CD 3.4 or older (Helm 3): the plugin's install
+    line and the PATH entry of its bin/, and the paragraph that says it."""
+    readme = " ".join((ARGOCD / "README.md").read_text().split())
+    paragraph = readme[readme.index("For Argo CD 3.4 or older"):readme.index("## Commands")]
+    install = re.search(r"`RUN (helm plugin install [^`]*)`", paragraph)
+    path = re.search(r"`ENV PATH=([^`:]+):\$PATH`", paragraph)
+    assert install and path, paragraph
+    return install[1], path[1], paragraph
+
+
+def test_argocd_sidecar_for_helm3_builds_and_renders_as_the_readme_says(
+        signed_release, signed_release_url, chart_repo, corp_ca, tmp_path):
+    """Argo CD 3.4 and older ship Helm 3: the Dockerfile's Helm 4 install line stops the build
+    with the error the README quotes, and the README's Helm 3 line and PATH entry give a
+    sidecar that renders the release with the proxy and the CA."""
+    install, bin_dir, paragraph = _helm3_sidecar_lines()
+    tarball = f"ocean-proxy-{VERSION}-helm3.tgz"
+    assert f"`{tarball}`" in paragraph
+    home = tmp_path / "argocd"  # the image's /home/argocd
+    image = fresh_user(home, "helm3")
+    dockerfile = (ARGOCD / "Dockerfile").read_text()
+    for source, destination in dockerfile_copies(dockerfile):
+        shutil.copy(signed_release.dist / source, home / destination)
+    build = {**image, "OCEAN_PROXY_PLUGIN_URL": f"{signed_release_url}/{tarball}"}
+
+    [helm4_line] = [line for line in dockerfile_runs(dockerfile) if "plugin install" in line]
+    refused = run_command(["sh", "-c", helm4_line], cwd=home, env=build, timeout=300)
+    assert refused.returncode != 0
+    assert f"`{refused.stderr.strip().splitlines()[-1]}`" in paragraph, refused.stderr
+
+    ok(run_command(["sh", "-c", install], cwd=home, env=build, timeout=300))
+    sidecar = {**image, **patch_env(home),
+               "PATH": f"{bin_dir.replace('/home/argocd', str(home))}:{image['PATH']}"}
+    assert_generates_the_release(sidecar, chart_repo, corp_ca, tmp_path / "app")
