@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import textwrap
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -12,7 +13,7 @@ import kubernetes_validate
 import pytest
 from ruamel.yaml import YAML
 
-from ..chart_render import validation_errors
+from ..chart_render import Rendered, validation_errors
 from ..conftest import EXAMPLES, clean_env, run_command, tool
 from ..example_tools import (
     argocd_build_env,
@@ -25,7 +26,18 @@ from ..example_tools import (
     load_yaml,
 )
 from ..plugin_harness import VERSION, ok, verified_installs
-from .user import FULLNAME, NAMESPACE, TOKEN, assert_proxy_and_ca, fresh_user, pasted, rendered
+from .user import (
+    FULLNAME,
+    NAMESPACE,
+    PASSWORD_PROXY_URL,
+    TOKEN,
+    assert_proxy_and_ca,
+    assert_proxy_from_secret,
+    fresh_user,
+    password_shown,
+    pasted,
+    rendered,
+)
 
 ARGOCD = EXAMPLES / "argocd"
 SIDECAR = "ocean-proxy-cmp"
@@ -72,13 +84,12 @@ def argocd_files() -> tuple[dict, dict, dict]:
             load_yaml(ARGOCD / "repo-server-patch.yaml"))
 
 
-def patched_repo_server(tmp_path: Path) -> dict:
+def patched_repo_server(tmp_path: Path, patch: Path = ARGOCD / "repo-server-patch.yaml") -> dict:
     """Argo CD's repo-server Deployment with the example's patch applied by kubectl itself."""
     base = tmp_path / "argocd-repo-server.yaml"
     base.write_text(REPO_SERVER)
     run = run_command([tool("kubectl"), "patch", "--local", "-f", base, "--type", "strategic",
-                       "--patch-file", ARGOCD / "repo-server-patch.yaml", "-o", "yaml"],
-                      env=clean_env(HOME=str(tmp_path)))
+                       "--patch-file", patch, "-o", "yaml"], env=clean_env(HOME=str(tmp_path)))
     return YAML(typ="safe").load(ok(run).text)
 
 
@@ -152,13 +163,18 @@ def argocd_sidecar(tmp_path_factory, signed_release, signed_release_url) -> dict
     return {**image, **patch_env(home)}
 
 
-def patch_env(home: Path) -> dict[str, str]:
+def sidecar_container(patch: dict) -> dict:
+    return next(c for c in patch["spec"]["template"]["spec"]["containers"]
+                if c["name"] == SIDECAR)
+
+
+def patch_env(home: Path, container: dict | None = None,
+              secrets: dict[tuple[str, str], str] | None = None) -> dict[str, str]:
     """The sidecar's env from the repo-server patch, as the kubelet resolves it."""
-    container = next(c for c in load_yaml(ARGOCD / "repo-server-patch.yaml")["spec"]["template"]
-                     ["spec"]["containers"] if c["name"] == SIDECAR)
-    (home / "tmp").mkdir()
-    return container_env(container, secrets={("spot-ocean-controller", "token"): TOKEN},
-                         paths={"/tmp": home / "tmp"})
+    container = container or sidecar_container(load_yaml(ARGOCD / "repo-server-patch.yaml"))
+    (home / "tmp").mkdir(exist_ok=True)
+    return container_env(container, paths={"/tmp": home / "tmp"},
+                         secrets={("spot-ocean-controller", "token"): TOKEN, **(secrets or {})})
 
 
 def test_argocd_plugin_generates_the_release_with_proxy_and_ca(
@@ -170,6 +186,19 @@ def assert_generates_the_release(sidecar: dict[str, str], chart_repo: str, corp_
                                  tmp_path: Path) -> None:
     """The plugin's init and generate, run in the sidecar as the CMP server runs them, render
     the Application's release with the proxy and the validated CA."""
+    out, app_env, logs = generate_release(sidecar, chart_repo, corp_ca, tmp_path)
+    assert_proxy_and_ca(out, corp_ca, no_proxy=tuple(app_env["NO_PROXY"].split(",")))
+    # Named after the Application, in its destination namespace.
+    assert out.one("Deployment", FULLNAME)["metadata"]["namespace"] == NAMESPACE
+    assert "auto-update.job" not in out.config()
+    assert TOKEN not in logs
+
+
+def generate_release(sidecar: dict[str, str], chart_repo: str, corp_ca: bytes, tmp_path: Path,
+                     without_values: tuple[str, ...] = ()) -> tuple[Rendered, dict, str]:
+    """The plugin's init and generate as the CMP server runs them, in a copy of the
+    Application's source directory whose values.yaml lacks ``without_values`` (spotinst keys):
+    the manifests, the Application's plugin env, and what both commands said on stderr."""
     configmap, application, _ = argocd_files()
     plugin = cmp_plugin(configmap)
     app_env = {e["name"]: e["value"] for e in application["spec"]["source"]["plugin"]["env"]}
@@ -177,6 +206,10 @@ def assert_generates_the_release(sidecar: dict[str, str], chart_repo: str, corp_
     app_dir = shutil.copytree(ARGOCD / application["spec"]["source"]["path"],
                               tmp_path / "repo" / application["spec"]["source"]["path"])
     (app_dir / app_env["CA_FILE"]).write_bytes(pasted(corp_ca))
+    values = load_yaml(app_dir / "values.yaml")
+    for key in without_values:
+        del values["spotinst"][key]
+    YAML(typ="safe").dump(values, app_dir / "values.yaml")
     build_env = argocd_build_env(
         application, revision="f913b6cbf58aa5ae5ca1f8a2b149477aebcbd9d8", kube_version="1.31.0",
         api_versions=["v1", "apps/v1", "batch/v1"],
@@ -191,11 +224,7 @@ def assert_generates_the_release(sidecar: dict[str, str], chart_repo: str, corp_
     out = rendered(generate)
     # Argo CD takes every document of stdout as an object: nothing else may be there.
     assert all({"apiVersion", "kind", "metadata"} <= set(doc) for doc in out.docs)
-    assert_proxy_and_ca(out, corp_ca, no_proxy=tuple(app_env["NO_PROXY"].split(",")))
-    # Named after the Application, in its destination namespace.
-    assert out.one("Deployment", FULLNAME)["metadata"]["namespace"] == NAMESPACE
-    assert "auto-update.job" not in out.config()
-    assert TOKEN not in init.stderr + generate.stderr
+    return out, app_env, init.stderr + generate.stderr
 
 
 def _helm3_sidecar_lines() -> tuple[str, str, str]:
@@ -233,3 +262,36 @@ def test_argocd_sidecar_for_helm3_builds_and_renders_as_the_readme_says(
     sidecar = {**image, **patch_env(home),
                "PATH": f"{bin_dir.replace('/home/argocd', str(home))}:{image['PATH']}"}
     assert_generates_the_release(sidecar, chart_repo, corp_ca, tmp_path / "app")
+
+
+def _password_entries() -> list[dict]:
+    """The sidecar's env entries the README gives for a proxy that needs a user and password."""
+    readme = (ARGOCD / "README.md").read_text()
+    part = readme[readme.index("A proxy that needs a user and password"):]
+    block = re.search(r"```yaml\n(.*?)```", part, re.DOTALL)
+    assert block, part[:400]
+    return YAML(typ="safe").load(textwrap.dedent(block[1]))
+
+
+def test_argocd_sidecar_with_a_proxy_password_as_the_readme_says(
+        argocd_sidecar, chart_repo, corp_ca, tmp_path):
+    """The README's two entries in place of the patch's HTTPS_PROXY, the URL in a Secret and
+    proxyUrl out of values.yaml: the patch stays valid, the sidecar's own helm pull goes
+    through the proxy with the password, and the pods get it from a Secret."""
+    patch = load_yaml(ARGOCD / "repo-server-patch.yaml")
+    container = sidecar_container(patch)
+    at = next(i for i, e in enumerate(container["env"]) if e["name"] == "HTTPS_PROXY")
+    container["env"][at:at + 1] = _password_entries()
+    patch_file = tmp_path / "repo-server-patch.yaml"
+    YAML(typ="safe").dump(patch, patch_file)
+    assert validation_errors([patched_repo_server(tmp_path, patch_file)]) == []
+    secret = next(e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e
+                  and e["valueFrom"]["secretKeyRef"]["name"] != "spot-ocean-controller")
+
+    home = Path(argocd_sidecar["HOME"])
+    env = patch_env(home, container, {(secret["name"], secret["key"]): PASSWORD_PROXY_URL})
+    assert env["HTTPS_PROXY"] == PASSWORD_PROXY_URL  # the sidecar's own helm pull
+    out, _, logs = generate_release({**argocd_sidecar, **env}, chart_repo, corp_ca, tmp_path,
+                                    without_values=("proxyUrl",))
+    assert_proxy_from_secret(out)
+    assert password_shown(logs) == []
