@@ -20,7 +20,7 @@ PROXY_URL = "http://proxy.corp.example:3128"
 TOKEN = "spot-token-0123456789abcdef"  # made up; looked for in logs
 SPOTINST = {"SPOTINST_ACCOUNT": "act-12345678", "SPOTINST_CLUSTER_IDENTIFIER": "prod-eu-1",
             "SPOTINST_TOKEN": TOKEN, "SPOTINST_PROXY_URL": PROXY_URL}
-PASSWORD = "s3cr@t,pw"  # made up; looked for in logs
+PASSWORD = "s3cr@t,p$w"  # made up, with what GitLab and --set read; looked for in logs
 PASSWORD_PROXY_URL = f"http://svc-ocean:{quote(PASSWORD, safe='')}@proxy.corp.example:3128"
 PLUGINS = {"helm3": {"ocean-proxy"}, "helm4": {"ocean-proxy", "ocean-proxy-post-renderer"}}
 
