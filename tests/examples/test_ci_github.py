@@ -16,12 +16,16 @@ from ..example_tools import job_steps, load_yaml, read_env_file, read_path_file
 from ..plugin_harness import CA_COMMON_NAME, VERSION, user_env
 from .user import (
     NAMESPACE,
+    PASSWORD_PROXY_URL,
     PROXY_URL,
     SPOTINST,
     TOKEN,
     assert_proxy_and_ca,
+    assert_proxy_from_secret,
     checkout,
+    ci_password_secret,
     helm_version,
+    password_shown,
     user_bin,
 )
 
@@ -45,7 +49,8 @@ class StepRun:
     run: Run | None
 
 
-def run_job(workflow: dict, *, home: Path, workspace: Path, event_name: str) -> list[StepRun]:
+def run_job(workflow: dict, *, home: Path, workspace: Path, event_name: str,
+            secrets: dict[str, str] | None = None) -> list[StepRun]:
     """The job's steps in order, as the runner runs them (`bash --noprofile --norc -eo
     pipefail`), until one fails. The two actions are done here: checkout is the workspace the
     test prepared, setup-helm puts the local helm of the pinned version on PATH. The runner
@@ -59,8 +64,11 @@ def run_job(workflow: dict, *, home: Path, workspace: Path, event_name: str) -> 
                     GITHUB_WORKSPACE=str(workspace), RUNNER_TEMP=str(runner_temp),
                     GITHUB_ENV=str(github_env), GITHUB_PATH=str(github_path))
     base.pop("OCEAN_PROXY_MESSAGES")
-    contexts = {"secrets": {"SPOTINST_TOKEN": TOKEN, "SPOTINST_PROXY_URL": PROXY_URL,
-                            "KUBECONFIG": ""},
+    # The repository's secrets; one it does not have is "" to the workflow.
+    given = {"SPOTINST_TOKEN": TOKEN, "SPOTINST_PROXY_URL": PROXY_URL} if secrets is None \
+        else secrets
+    contexts = {"secrets": {"SPOTINST_PROXY_URL": "", "OCEAN_PROXY_URL": "", "KUBECONFIG": "",
+                            **given},
                 "vars": {"SPOTINST_ACCOUNT": SPOTINST["SPOTINST_ACCOUNT"],
                          "SPOTINST_CLUSTER_IDENTIFIER": SPOTINST["SPOTINST_CLUSTER_IDENTIFIER"]}}
     runs = []
@@ -148,3 +156,22 @@ def test_github_job_stops_at_the_ca_check_when_the_file_is_a_server_certificate(
     assert last.name == "Check the proxy's CA"
     assert last.run.returncode != 0
     assert "is a server certificate, not a CA" in last.run.stderr
+
+
+def test_github_job_with_a_proxy_password_renders_it_from_a_secret_as_the_readme_says(
+        workflow_here, corp_ca, tmp_path):
+    """The proxy URL with a password in the secret the README names, SPOTINST_PROXY_URL unset:
+    every container gets the proxy from Secret <fullname>-ocean-proxy, the chart's values carry
+    no proxy, and the password is in no step's output."""
+    home = tmp_path / "runner"
+    workspace = checkout(tmp_path / "workspace", corp_ca, workflow_here["env"]["CA_FILE"])
+    secrets = {"SPOTINST_TOKEN": TOKEN,
+               ci_password_secret("GitHub Actions", "secret"): PASSWORD_PROXY_URL}
+    runs = run_job(workflow_here, home=home, workspace=workspace, event_name="pull_request",
+                   secrets=secrets)
+
+    failed = [(step.name, step.run.stderr) for step in runs if step.run and step.run.returncode]
+    assert failed == []
+    assert_proxy_from_secret(parse((home / "runner-temp" / "ocean-controller.out").read_text()))
+    assert password_shown("".join(step.run.text + step.run.stderr
+                                  for step in runs if step.run)) == []

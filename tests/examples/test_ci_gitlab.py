@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from ..chart_render import parse
-from ..conftest import EXAMPLES, VENV_BIN, clean_env, run_command, tool
+from ..conftest import EXAMPLES, VENV_BIN, Run, clean_env, run_command, tool
 from ..example_tools import gitlab_job, gitlab_rule_matches, gitlab_script, load_yaml
 from ..plugin_harness import (
     CA_COMMON_NAME,
@@ -24,13 +24,17 @@ from ..plugin_harness import (
     verified_installs,
 )
 from .user import (
+    PASSWORD_PROXY_URL,
     PLUGINS,
     SPOTINST,
     TOKEN,
     assert_proxy_and_ca,
+    assert_proxy_from_secret,
     checkout,
+    ci_password_secret,
     helm_version,
     installed_plugins,
+    password_shown,
 )
 
 GITLAB = EXAMPLES / "ci" / ".gitlab-ci.yml"
@@ -65,8 +69,11 @@ def helm_download(tmp_path_factory) -> Iterator[tuple[str, str]]:
         yield f"{url}/{archive.name}", hashlib.sha256(archive.read_bytes()).hexdigest()
 
 
-def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_and_renders(
-        helm_download, signed_release, signed_release_url, chart_repo, corp_ca, tmp_path):
+def run_render_job(helm_download: tuple[str, str], signed_release, signed_release_url: str,
+                   chart_repo: str, corp_ca: bytes, tmp_path: Path,
+                   project_variables: dict[str, str]) -> tuple[Run, Path, dict[str, str]]:
+    """The merge request's `render` job, with the project's CI/CD variables; its run, the
+    project's directory and the job's environment."""
     pipeline = load_yaml(GITLAB)
     job = gitlab_job(pipeline, "render")
     download_url, sha256 = helm_download
@@ -85,12 +92,17 @@ def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_a
     home = tmp_path / "home"
     env = user_env(home, path=f"{install_dir}:{SYSTEM_PATH}", **variables, **MERGE_REQUEST,
                    CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(workspace),
-                   **SPOTINST)  # the project's CI/CD variables
+                   **project_variables)
     env.pop("OCEAN_PROXY_MESSAGES")
     script = tmp_path / "job.sh"
     script.write_text(gitlab_script(job))
+    return run_command(["bash", script], env=env, cwd=workspace, timeout=600), workspace, env
 
-    run = run_command(["bash", script], env=env, cwd=workspace, timeout=600)
+
+def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_and_renders(
+        helm_download, signed_release, signed_release_url, chart_repo, corp_ca, tmp_path):
+    run, workspace, env = run_render_job(helm_download, signed_release, signed_release_url,
+                                         chart_repo, corp_ca, tmp_path, SPOTINST)
 
     assert run.returncode == 0, run.text + run.stderr
     assert installed_plugins(env) == PLUGINS["helm4"]
@@ -100,3 +112,18 @@ def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_a
     assert "ocean-proxy: injected proxy" in run.stderr
     assert TOKEN not in run.text + run.stderr
     assert base64.b64encode(TOKEN.encode()).decode() not in run.text + run.stderr
+
+
+def test_gitlab_job_with_a_proxy_password_renders_it_from_a_secret_as_the_readme_says(
+        helm_download, signed_release, signed_release_url, chart_repo, corp_ca, tmp_path):
+    """The proxy URL with a password in the variable the README names, SPOTINST_PROXY_URL
+    undefined: the job renders every container with the proxy from Secret <fullname>-ocean-proxy,
+    the chart's values carry no proxy, and the password is in no output of the job."""
+    project = {name: value for name, value in SPOTINST.items() if name != "SPOTINST_PROXY_URL"}
+    project[ci_password_secret("GitLab CI", "variable")] = PASSWORD_PROXY_URL
+    run, workspace, _ = run_render_job(helm_download, signed_release, signed_release_url,
+                                       chart_repo, corp_ca, tmp_path, project)
+
+    assert run.returncode == 0, run.text + run.stderr
+    assert_proxy_from_secret(parse((workspace / "ocean-controller.out").read_text()))
+    assert password_shown(run.text + run.stderr) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import tarfile
 from dataclasses import dataclass
@@ -15,11 +16,14 @@ from .. import certs
 from ..conftest import EXAMPLES, Run, run_command
 from ..plugin_harness import CA_COMMON_NAME, VERSION, ok, serving
 from .user import (
+    PASSWORD_PROXY_URL,
     PLUGINS,
     SPOTINST,
     assert_proxy_and_ca,
+    assert_proxy_from_secret,
     fresh_user,
     installed_plugins,
+    password_shown,
     pasted,
     rendered,
 )
@@ -252,3 +256,28 @@ def test_helm_scripts_work_when_helm_plugins_lacks_helms_data_directory(
                            "SPOT_CHARTS_URL": chart_repo})
 
     assert_proxy_and_ca(rendered(run), corp_ca)
+
+
+def _password_recipe() -> tuple[str, str]:
+    """What the README says to export for a proxy that needs a user and password: the URL
+    without them as SPOTINST_PROXY_URL, and the variable that takes the whole URL."""
+    readme = " ".join((HELM_EXAMPLE / "README.md").read_text().split())
+    said = re.search(r"user and password: export `SPOTINST_PROXY_URL` without them "
+                     r"\(`([^`]+)`\) and the whole URL, percent-encoded, as `(\w+)`", readme)
+    assert said, "the README says how to give the scripts a proxy password"
+    return said[1], said[2]
+
+
+def test_helm_upgrade_script_gives_a_proxy_password_as_the_readme_says(
+        script_user, chart_repo, corp_ca, tmp_path):
+    """Every container gets the password URL, from a Secret, though the scripts' own
+    command line carries only the URL without the password."""
+    without, variable = _password_recipe()
+    assert "@" not in without
+    ca_file = tmp_path / "userEnvCertificates.pem"
+    ca_file.write_bytes(corp_ca)
+    run = script_user.upgrade(ca_file, DRY_RUN="1", SPOT_CHARTS_URL=chart_repo,
+                              SPOTINST_PROXY_URL=without, **{variable: PASSWORD_PROXY_URL})
+
+    assert_proxy_from_secret(rendered(run))
+    assert password_shown(run.stderr) == []

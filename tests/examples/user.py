@@ -4,11 +4,13 @@ they must get: the proxy and the CA in the controller's pod."""
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import certs
 from ..chart_render import CA_KEY, CONTROLLER, Rendered, assert_chart_https_proxy, parse
-from ..conftest import Run, clean_env, run_command, tool
+from ..conftest import EXAMPLES, Run, clean_env, run_command, tool
 from ..plugin_harness import SYSTEM_PATH, ok, user_env
 
 CONTAINERS = ("ocean-kubernetes-controller", "log-shipper")
@@ -18,6 +20,8 @@ PROXY_URL = "http://proxy.corp.example:3128"
 TOKEN = "spot-token-0123456789abcdef"  # made up; looked for in logs
 SPOTINST = {"SPOTINST_ACCOUNT": "act-12345678", "SPOTINST_CLUSTER_IDENTIFIER": "prod-eu-1",
             "SPOTINST_TOKEN": TOKEN, "SPOTINST_PROXY_URL": PROXY_URL}
+PASSWORD = "s3cr@t,p$w"  # made up, with what GitLab and --set read; looked for in logs
+PASSWORD_PROXY_URL = f"http://svc-ocean:{quote(PASSWORD, safe='')}@proxy.corp.example:3128"
 PLUGINS = {"helm3": {"ocean-proxy"}, "helm4": {"ocean-proxy", "ocean-proxy-post-renderer"}}
 
 
@@ -86,3 +90,33 @@ def assert_proxy_and_ca(out: Rendered, ca: bytes, *, no_proxy: tuple[str, ...] =
     assert base64.b64decode(secret["data"][CA_KEY]) == ca
     assert base64.b64decode(secret["data"][hashed]) == ca
     assert base64.b64decode(out.one("Secret", FULLNAME)["data"]["token"]).decode() == TOKEN
+
+
+def password_shown(text: str) -> list[str]:
+    """The forms of PASSWORD_PROXY_URL's password found in a log."""
+    forms = (PASSWORD, quote(PASSWORD, safe=""),
+             base64.b64encode(PASSWORD_PROXY_URL.encode()).decode())
+    return [form for form in forms if form in text]
+
+
+def assert_proxy_from_secret(out: Rendered, url: str = PASSWORD_PROXY_URL) -> None:
+    """A proxy URL with a password given to the post-renderer alone: both containers read it
+    from Secret <fullname>-ocean-proxy, and the chart's ConfigMap holds no proxy."""
+    secret = out.one("Secret", f"{FULLNAME}-ocean-proxy")
+    assert base64.b64decode(secret["data"]["proxy-url"]).decode() == url
+    for name in CONTAINERS:  # Go takes https_proxy where the chart's HTTPS_PROXY reads ""
+        for var in ("https_proxy" if name == CONTROLLER else "HTTPS_PROXY", "HTTP_PROXY"):
+            source = out.env(name)[var]["valueFrom"]["secretKeyRef"]
+            assert source["name"] == secret["metadata"]["name"], (name, var)
+    assert out.config().get("proxy-url", "") == ""
+
+
+def ci_password_secret(platform: str, kind: str) -> str:
+    """The secret or variable examples/ci/README.md says a proxy URL with a password goes in,
+    on that platform ("GitHub Actions", "GitLab CI")."""
+    readme = " ".join((EXAMPLES / "ci" / "README.md").read_text().split())
+    part = readme[readme.index(f"## {platform}"):]
+    named = re.search(rf"user and password: [^.]*?{kind} `(\w+)`[^.]*? instead of "
+                      r"`SPOTINST_PROXY_URL`", part)
+    assert named, f"the {platform} part of the README says where a proxy password goes"
+    return named[1]

@@ -129,12 +129,14 @@ def propose(context: PlanContext) -> list[Proposal]:
     changes: list[Proposal] = []
     keep = injection.values_shape or injection.overlay is not None
     shared = injection.shared_proxy_secret
+    # the Secret's reason names the ConfigMap it stands beside, which those agents read
+    readers = ("the Spot agents of other releases that read ConfigMap "
+               f"'{injection.proxy_configmap.name}'" if injection.proxy_configmap else "")
     if injection.proxy is None:
-        if shared is not None:  # a CA alone: the agents that read this ConfigMap go direct
+        if shared is not None:  # a CA alone: the agents that read that ConfigMap go direct
             changes += secret_changes(release, shared, {PROXY_KEY: ""},
                                       {FLUENT_BIT_KEY: "there is no proxy to give"},
-                                      "no proxy, for the Spot agents of other releases that "
-                                      "read this ConfigMap", keep=keep)
+                                      f"no proxy, for {readers}", keep=keep)
         return changes
     if injection.proxy_secret:
         data = secret_data(injection)
@@ -144,8 +146,7 @@ def propose(context: PlanContext) -> list[Proposal]:
                                   keep=keep)
     if shared is not None and shared != injection.proxy_secret:
         changes += secret_changes(release, shared, {PROXY_KEY: b64(injection.proxy.value.full)},
-                                  {}, "the full proxy URL, for the Spot agents of other releases "
-                                  "that read this ConfigMap", keep=keep)
+                                  {}, f"the full proxy URL, for {readers}", keep=keep)
     blank = injection.chart_proxy_key
     if blank is not None:
         changes += _configmap_value(release, blank, "", "blank, as the chart's values leave "
