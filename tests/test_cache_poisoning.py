@@ -1,0 +1,93 @@
+"""What a cache directory someone else filled, or a broken one, can do to a run, through the
+commands: a fact file written without this user's key never makes a server certificate a CA; a
+link, a FIFO or a huge file where a fact file goes is a miss (never read, never a hang, never
+memory); a cache that cannot be written or a key that cannot be made costs speed, not the run;
+and ``check-bundle`` keeps the cache's rules (``--no-cache``, one notice) as the render does.
+
+The cache directory is what a CI job restores from a shared cache (which another job may
+have written); the key stays in helm's config directory, which is not restored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from post_renderer.trust import certificate_from_der, fact_cache
+from post_renderer.trust.fact_cache import facts_json
+
+from . import certs
+from .chart_render import PROXY_FLAGS
+from .conftest import Run, clean_env, helm_template, ocean_proxy, post_renderer
+
+SERVER_NOT_CA = "is a server certificate, not a CA"
+NOT_USED = "the certificate cache is not used"
+
+
+@pytest.fixture(scope="module")
+def manifests(tmp_path_factory) -> bytes:
+    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
+
+
+@pytest.fixture(scope="module")
+def leaf(tmp_path_factory) -> tuple[certs.Issued, Path]:
+    """A server certificate, as a user pastes by mistake instead of the proxy's CA."""
+    issued = certs.leaf(certs.root("Poisoned Corp Root CA"), "proxy.corp")
+    path = tmp_path_factory.mktemp("leaf") / "server.pem"
+    path.write_bytes(issued.pem)
+    return issued, path
+
+
+def cache_env(tmp_path: Path, key: Path | None = None, **extra: str) -> dict[str, str]:
+    return clean_env(OCEAN_PROXY_CACHE_DIR=str(tmp_path / "cache"),
+                     OCEAN_PROXY_CACHE_KEY_FILE=str(key or tmp_path / "config" / "cache.key"),
+                     **extra)
+
+
+def same_run(run: Run, without_cache: Run) -> None:
+    assert (run.returncode, run.stdout, run.stderr) == \
+        (without_cache.returncode, without_cache.stdout, without_cache.stderr)
+
+
+def entry(cache: Path, issued: certs.Issued) -> Path:
+    return cache / f"{issued.fingerprint}.json"
+
+
+def tagged(key: bytes, issued: certs.Issued, **facts: object) -> bytes:
+    """The fact file of ``issued`` as a run holding ``key`` would write it, with ``facts``
+    changed (what a forger would say)."""
+    record = {**facts_json(certificate_from_der(issued.der)), **facts}
+    data = json.dumps(record, sort_keys=True).encode()
+    return fact_cache._tag(key, issued.fingerprint, data) + data
+
+
+# -- forged facts -----------------------------------------------------------------------------
+
+
+def another_installs_key(tmp_path: Path, leaf_file: Path) -> bytes:
+    """The key of another user's (or another CI runner's) ocean-proxy, made as any run makes
+    its own."""
+    other = tmp_path / "other"
+    assert ocean_proxy("check-bundle", leaf_file, env=cache_env(other)).returncode == 1
+    return (other / "config" / "cache.key").read_bytes()
+
+
+@pytest.mark.parametrize("forger", ["no key", "another install's key"])
+def test_a_fact_file_forged_without_this_users_key_does_not_make_a_server_certificate_a_ca(
+        forger, leaf, manifests, tmp_path):
+    issued, leaf_file = leaf
+    env = cache_env(tmp_path)
+    refused = ocean_proxy("check-bundle", leaf_file, "--no-cache", env=env)
+    render_refused = post_renderer("--ca-file", leaf_file, "--no-cache", stdin=manifests,
+                                   env=env)
+    assert refused.returncode == 1 and SERVER_NOT_CA in refused.stderr
+    assert render_refused.returncode != 0 and SERVER_NOT_CA in render_refused.stderr
+    same_run(ocean_proxy("check-bundle", leaf_file, env=env), refused)  # the key is made
+    key = b"" if forger == "no key" else another_installs_key(tmp_path, leaf_file)
+    forged, path = tagged(key, issued, is_ca=True, findings=[]), entry(tmp_path / "cache", issued)
+    path.write_bytes(forged)
+    same_run(ocean_proxy("check-bundle", leaf_file, env=env), refused)
+    assert path.read_bytes() != forged  # a miss: the true facts were written over it
+    path.write_bytes(forged)
+    same_run(post_renderer("--ca-file", leaf_file, stdin=manifests, env=env), render_refused)
