@@ -10,6 +10,9 @@ have written); the key stays in helm's config directory, which is not restored."
 from __future__ import annotations
 
 import json
+import os
+import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,7 @@ from post_renderer.trust.fact_cache import facts_json
 
 from . import certs
 from .chart_render import PROXY_FLAGS
-from .conftest import Run, clean_env, helm_template, ocean_proxy, post_renderer
+from .conftest import VENV_BIN, Run, clean_env, helm_template, ocean_proxy, post_renderer
 
 SERVER_NOT_CA = "is a server certificate, not a CA"
 NOT_USED = "the certificate cache is not used"
@@ -91,3 +94,71 @@ def test_a_fact_file_forged_without_this_users_key_does_not_make_a_server_certif
     assert path.read_bytes() != forged  # a miss: the true facts were written over it
     path.write_bytes(forged)
     same_run(post_renderer("--ca-file", leaf_file, stdin=manifests, env=env), render_refused)
+
+
+# -- what is where a fact file goes ---------------------------------------------------------
+
+
+def warm_cache(tmp_path: Path, leaf_file: Path) -> tuple[dict[str, str], Run]:
+    """A cache with the leaf's entry in it, and what check-bundle says without a cache."""
+    env = cache_env(tmp_path)
+    without = ocean_proxy("check-bundle", leaf_file, "--no-cache", env=env)
+    same_run(ocean_proxy("check-bundle", leaf_file, env=env), without)
+    return env, without
+
+
+def test_a_link_where_a_fact_file_goes_is_not_read_though_it_points_at_a_good_entry(
+        leaf, tmp_path):
+    """The cache's own entry, moved out and linked back: a miss, and the link is replaced by
+    a file of the cache's own, not followed to the file it names (which stays as it was)."""
+    issued, leaf_file = leaf
+    env, without = warm_cache(tmp_path, leaf_file)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    moved = entry(tmp_path / "cache", issued).rename(elsewhere / "entry.json")
+    held = moved.read_bytes()
+    entry(tmp_path / "cache", issued).symlink_to(moved)
+    same_run(ocean_proxy("check-bundle", leaf_file, env=env), without)
+    assert stat.S_ISREG(entry(tmp_path / "cache", issued).lstat().st_mode)
+    assert moved.read_bytes() == held
+
+
+def test_a_fifo_holding_an_entry_where_a_fact_file_goes_is_not_read(leaf, tmp_path):
+    """A FIFO another process keeps open and full: it is not a file the cache wrote, so it
+    is a miss (and is replaced by one), whatever it holds."""
+    issued, leaf_file = leaf
+    env, without = warm_cache(tmp_path, leaf_file)
+    path = entry(tmp_path / "cache", issued)
+    held = path.read_bytes()
+    path.unlink()
+    os.mkfifo(path, 0o600)
+    writer = os.open(path, os.O_RDWR | os.O_NONBLOCK)  # open at both ends: no wait
+    try:
+        os.write(writer, held)
+        same_run(ocean_proxy("check-bundle", leaf_file, env=env), without)
+    finally:
+        os.close(writer)
+    assert stat.S_ISREG(path.lstat().st_mode)
+
+
+def test_a_huge_file_where_a_fact_file_goes_is_not_read_into_memory(leaf, tmp_path):
+    """A file of 768 MiB (sparse: no disk) in the user's own cache: the run reads at most a
+    fact file's limit of it. It runs with 256 MiB of address space, where reading the file
+    would fail the run."""
+    import resource
+
+    issued, leaf_file = leaf
+    env, without = warm_cache(tmp_path, leaf_file)
+    path = entry(tmp_path / "cache", issued)
+    with path.open("r+b") as handle:
+        handle.truncate(768 << 20)
+    limit = 256 << 20
+
+    def small() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    done = subprocess.run([VENV_BIN / "ocean-proxy", "check-bundle", leaf_file],
+                          capture_output=True, env=env, preexec_fn=small, timeout=120,
+                          check=False)
+    same_run(Run(done.returncode, done.stdout, done.stderr.decode()), without)
+    assert path.stat().st_size < fact_cache.MAX_FILE_BYTES  # the miss wrote the entry again
