@@ -162,3 +162,99 @@ def test_a_huge_file_where_a_fact_file_goes_is_not_read_into_memory(leaf, tmp_pa
                           check=False)
     same_run(Run(done.returncode, done.stdout, done.stderr.decode()), without)
     assert path.stat().st_size < fact_cache.MAX_FILE_BYTES  # the miss wrote the entry again
+
+
+# -- a cache that cannot be used ----------------------------------------------------------------
+
+_READ_ONLY_CACHE = """
+import errno, os, sys
+
+def _hook(event, args):
+    if event == "open" and isinstance(args[2], int) and args[2] & os.O_CREAT \\
+            and str(args[0]).endswith(".tmp"):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), args[0])
+
+sys.addaudithook(_hook)
+"""
+
+
+def test_a_cache_on_a_read_only_file_system_costs_speed_not_the_render(leaf, manifests,
+                                                                        tmp_path):
+    """A pod with a read-only root file system, the cache directory and key baked into the
+    image: no fact file can be written, and the render is what it is without a cache."""
+    _, leaf_file = leaf
+    root = certs.root("Read Only Corp Root CA")
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(root.pem)
+    (tmp_path / "hooks").mkdir()
+    (tmp_path / "hooks" / "sitecustomize.py").write_text(_READ_ONLY_CACHE)
+    env = cache_env(tmp_path)
+    assert ocean_proxy("check-bundle", leaf_file, env=env).returncode == 1  # key and folder
+    read_only = {**env, "PYTHONPATH": str(tmp_path / "hooks")}
+    before = sorted(os.listdir(tmp_path / "cache"))
+    same_run(post_renderer("--ca-file", ca_file, stdin=manifests, env=read_only),
+             post_renderer("--ca-file", ca_file, "--no-cache", stdin=manifests, env=env))
+    assert sorted(os.listdir(tmp_path / "cache")) == before
+
+
+_NO_UNNAMED_FILES = """
+import errno, os, sys
+
+def _hook(event, args):
+    if event == "open" and isinstance(args[2], int) and \\
+            args[2] & os.O_TMPFILE == os.O_TMPFILE:
+        raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP), args[0])
+
+sys.addaudithook(_hook)
+"""
+
+
+def test_where_unnamed_files_cannot_be_made_the_key_is_still_private_and_used(leaf, tmp_path):
+    """A file system without ``O_TMPFILE`` (older overlayfs): the key is made under a
+    temporary name, 0600 all the same, and the next run uses it without a word."""
+    issued, leaf_file = leaf
+    (tmp_path / "hooks").mkdir()
+    (tmp_path / "hooks" / "sitecustomize.py").write_text(_NO_UNNAMED_FILES)
+    env = cache_env(tmp_path, PYTHONPATH=str(tmp_path / "hooks"))
+    without = ocean_proxy("check-bundle", leaf_file, "--no-cache", env=env)
+    for _ in range(2):
+        same_run(ocean_proxy("check-bundle", leaf_file, env=env), without)
+    key = tmp_path / "config" / "cache.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and key.stat().st_size == 32
+    assert os.listdir(key.parent) == ["cache.key"]
+    assert entry(tmp_path / "cache", issued).is_file()
+
+
+def test_a_key_that_cannot_be_made_there_costs_speed_not_the_render(manifests, tmp_path):
+    """OCEAN_PROXY_CACHE_KEY_FILE under a file (a typo, or a config folder that is a file):
+    no key, no cache, the same render."""
+    root = certs.root("Keyless Corp Root CA")
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(root.pem)
+    (tmp_path / "config").write_bytes(b"a file, not a folder")
+    env = cache_env(tmp_path, tmp_path / "config" / "ocean-proxy" / "cache.key")
+    run = post_renderer("--ca-file", ca_file, stdin=manifests, env=env)
+    without = post_renderer("--ca-file", ca_file, "--no-cache", stdin=manifests, env=env)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert run.stdout == without.stdout
+    assert not any((tmp_path / "cache").glob("*.json"))
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_key_that_is_not_a_regular_file_is_refused_for_that(kind, leaf, tmp_path):
+    """The notice says what is wrong with the key: 'chmod go= it' would not mend a link,
+    and 'delete it: a new one is made' is not why a FIFO is refused."""
+    _, leaf_file = leaf
+    key = tmp_path / "cache.key"
+    if kind == "link":
+        real = tmp_path / "real.key"
+        real.write_bytes(os.urandom(32))
+        real.chmod(0o600)
+        key.symlink_to(real)
+    else:
+        os.mkfifo(key, 0o600)
+    run = ocean_proxy("check-bundle", leaf_file, env=cache_env(tmp_path, key))
+    assert run.returncode == 1
+    said = [line for line in run.stderr.splitlines() if NOT_USED in line]
+    assert said == [f"ocean-proxy: {NOT_USED}: the cache key {key} is "
+                    "not a regular file"]
