@@ -258,3 +258,24 @@ def test_a_key_that_is_not_a_regular_file_is_refused_for_that(kind, leaf, tmp_pa
     said = [line for line in run.stderr.splitlines() if NOT_USED in line]
     assert said == [f"ocean-proxy: {NOT_USED}: the cache key {key} is "
                     "not a regular file"]
+
+
+# -- check-bundle keeps the cache's rules -----------------------------------------------------
+
+
+def test_check_bundle_without_the_cache_writes_nothing(leaf, tmp_path):
+    _, leaf_file = leaf
+    env = cache_env(tmp_path)
+    assert ocean_proxy("check-bundle", leaf_file, "--no-cache", env=env).returncode == 1
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "config").exists()
+
+
+def test_check_bundle_says_once_why_a_shared_cache_is_not_used(leaf, tmp_path):
+    _, leaf_file = leaf
+    (tmp_path / "cache").mkdir(mode=0o700)
+    (tmp_path / "cache").chmod(0o770)
+    run = ocean_proxy("check-bundle", leaf_file, env=cache_env(tmp_path))
+    assert run.returncode == 1
+    said = [line for line in run.stderr.splitlines() if NOT_USED in line]
+    assert said == [f"ocean-proxy: {NOT_USED}: {tmp_path / 'cache'} can "
+                    "be read or written by other users (chmod go= it)"]
