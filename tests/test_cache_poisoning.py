@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import stat
 import subprocess
 from pathlib import Path
@@ -145,8 +146,6 @@ def test_a_huge_file_where_a_fact_file_goes_is_not_read_into_memory(leaf, tmp_pa
     """A file of 768 MiB (sparse: no disk) in the user's own cache: the run reads at most a
     fact file's limit of it. It runs with 256 MiB of address space, where reading the file
     would fail the run."""
-    import resource
-
     issued, leaf_file = leaf
     env, without = warm_cache(tmp_path, leaf_file)
     path = entry(tmp_path / "cache", issued)
