@@ -129,10 +129,13 @@ _LISTS = (" (a 'kind: List' document is not looked into: render its items as doc
 def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
            facts: "FactCache | None", hide: Callable[..., None]) -> list[Unit]:
     """One unit per workload, in stream order. An auto-update Job belongs to one of them,
-    a controller's first: its ConfigMap may be read by other agents of the release too."""
+    a controller's first: its ConfigMap may be read by other agents of the release too. So
+    does the proxy URL in that ConfigMap, which the controller's unit rewrites along with the
+    Secret beside it (the metric exporter the controller chart renders reads it too)."""
     controllers_first = sorted(release.workloads,
                                key=lambda w: recognise(w.document, w.kind) != CONTROLLER)
     claimed: set[KeyRef] = set()
+    rewritten: set[int] = set()  # the ConfigMaps whose proxy URL a unit rewrites, by document
     by_workload = {}
     for workload in controllers_first:
         unit = release.unit(workload)
@@ -140,9 +143,20 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
         jobs = tuple(job for job in chart.auto_update_jobs if job not in claimed)
         claimed.update(jobs)
         chart = chart._replace(auto_update_jobs=jobs)
+        if _document_of(unit, chart.proxy_ref) in rewritten:
+            chart = chart._replace(proxy_ref=None)  # its variables get the URL of their own
         injection = resolve_injection(user, chart, unit, now, facts)
+        configmap = _document_of(unit, injection.proxy_configmap)
+        if configmap is not None:
+            rewritten.add(configmap)
         by_workload[id(workload)] = Unit(unit, chart, injection)
     return [by_workload[id(w)] for w in release.workloads]
+
+
+def _document_of(unit: Release, ref: KeyRef | None) -> int | None:
+    """The stream index of the object ``ref`` names, as the unit sees it, if it is there."""
+    found = unit.get(ref.kind, ref.name) if ref is not None else None
+    return found.chunk.index if found is not None and found.chunk is not None else None
 
 
 def _nothing_configured(idle: list[Unit]) -> list[str]:
