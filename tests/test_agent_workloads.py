@@ -104,6 +104,28 @@ def test_each_workload_trusts_the_ca_of_its_own_chart(helm3, tmp_path):
                                     for content in mount.files.values()), team
 
 
+def test_namesake_releases_in_two_namespaces_each_get_the_proxy_in_their_auto_update_job(
+        helm3):
+    """One release name installed in two namespaces (a stream of environments, as helmfile
+    templates them): every object has a namesake in the other namespace, the ConfigMap
+    holding the auto-update Job too. Each Job gets the proxy, not the first alone."""
+    proxy = ("--set", "spotinst.proxyUrl=http://proxy.corp:3128")
+    stream = b"".join(chart_output(helm3, "ocean-controller", CONTROLLER_CHART, *SPOT_FLAGS,
+                                   *NO_CONTROLLER_EXTRAS, *proxy, namespace=namespace)
+                      for namespace in ("team-a", "team-b"))
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    for namespace in ("team-a", "team-b"):
+        [configmap] = [d for d in docs if d["kind"] == "ConfigMap" and
+                       d["metadata"]["namespace"] == namespace and "auto-update.job" in d["data"]]
+        job = YAML(typ="safe").load(configmap["data"]["auto-update.job"])
+        [container] = job["spec"]["template"]["spec"]["containers"]
+        assert "http://proxy.corp:3128" in repr(container["env"]), namespace
+
+
 def test_two_workloads_whose_charts_name_different_proxies_is_one_clear_error(helm3):
     stream = (controller(helm3, "team-a", "--set", "spotinst.proxyUrl=http://proxy-a.corp:3128")
               + controller(helm3, "team-b",

@@ -134,14 +134,16 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
     Secret beside it (the metric exporter the controller chart renders reads it too)."""
     controllers_first = sorted(release.workloads,
                                key=lambda w: recognise(w.document, w.kind) != CONTROLLER)
-    claimed: set[KeyRef] = set()
-    rewritten: set[int] = set()  # the ConfigMaps whose proxy URL a unit rewrites, by document
+    # by document: a namesake ConfigMap in another namespace is another one
+    claimed: set[tuple[int | None, str]] = set()  # auto-update Jobs, by ConfigMap and key
+    rewritten: set[int] = set()  # the ConfigMaps whose proxy URL a unit rewrites
     by_workload = {}
     for workload in controllers_first:
         unit = release.unit(workload)
         chart = read_chart_settings(unit, hide)
-        jobs = tuple(job for job in chart.auto_update_jobs if job not in claimed)
-        claimed.update(jobs)
+        jobs = tuple(job for job in chart.auto_update_jobs
+                     if (_document_of(unit, job), job.key) not in claimed)
+        claimed.update((_document_of(unit, job), job.key) for job in jobs)
         chart = chart._replace(auto_update_jobs=jobs)
         if _document_of(unit, chart.proxy_ref) in rewritten:
             chart = chart._replace(proxy_ref=None)  # its variables get the URL of their own
