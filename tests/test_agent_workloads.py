@@ -26,6 +26,7 @@ from .agent_charts import (
 )
 from .chart_render import parse
 from .conftest import Run, clean_env, post_renderer
+from .kubelet_view import container_view
 
 PASSWORD = "s3cret-Pw"
 PROXY = f"http://alice:{PASSWORD}@proxy.corp:3128"
@@ -124,6 +125,33 @@ def test_namesake_releases_in_two_namespaces_each_get_the_proxy_in_their_auto_up
         job = YAML(typ="safe").load(configmap["data"]["auto-update.job"])
         [container] = job["spec"]["template"]["spec"]["containers"]
         assert "http://proxy.corp:3128" in repr(container["env"]), namespace
+
+
+def test_a_namesake_release_does_not_trust_the_ca_another_namespace_rendered(helm3, ca_file):
+    """Pods read the Secrets of their own namespace: the CA Secret one namespace's release
+    renders is no CA of its namesake's in another namespace, which rendered none."""
+    proxy = ("--set", "spotinst.proxyUrl=http://proxy.corp:3128")
+    with_ca = ("--set", "caBundleSecret.create=true",
+               "--set-file", f"caBundleSecret.data={ca_file}")
+    stream = b"".join(chart_output(helm3, "ocean-controller", CONTROLLER_CHART, *SPOT_FLAGS,
+                                   *NO_CONTROLLER_EXTRAS, *proxy, *flags, namespace=namespace)
+                      for namespace, flags in (("team-a", with_ca), ("team-b", ())))
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    ca = Path(ca_file).read_bytes().strip()
+    for namespace, trusted in (("team-a", True), ("team-b", False)):
+        beside = [d for d in docs if d["metadata"].get("namespace") == namespace]
+        [pod] = [d for d in beside if d["kind"] == "Deployment"]
+        for container in ("ocean-kubernetes-controller", "log-shipper"):
+            seen = container_view(beside, pod["spec"]["template"], container,
+                                  namespace=namespace)
+            assert any(ca in content for mount in seen.secret_mounts
+                       for content in mount.files.values()) == trusted, (namespace, container)
+        assert bool([d for d in beside if d["kind"] == "Secret" and
+                     d["metadata"]["name"].endswith("-ocean-proxy-ca")]) == trusted, namespace
 
 
 def test_two_workloads_whose_charts_name_different_proxies_is_one_clear_error(helm3):
