@@ -26,7 +26,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from .agent_charts import LEGACY_CONTROLLER_CHART
+from .agent_charts import LEGACY_CONTROLLER_CHART, NETWORK_CLIENT_CHART
 from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
 from .chart_render import FULLNAME, NAMESPACE, RELEASE
 from .conftest import (
@@ -364,6 +364,28 @@ def test_a_chart_without_log_shipper_is_served_with_the_post_renderers_pod_templ
     assert "logShipping" not in yaml.safe_load(run.stdout)
     assert [c["name"] for c in pod(docs)["spec"]["containers"]] == \
         ["ocean-kubernetes-controller"]
+    assert meaning(pod(docs)) == meaning(pod(routes.post_rendered()))
+    assert_pods_start(docs + secrets, pod(docs))
+
+
+def test_the_values_are_the_controllers_when_its_chart_renders_the_network_client_first(
+        helm3, net_pki, tmp_path):
+    """With ocean-network-client.deployChart=true the controller chart renders the network
+    client's DaemonSet too, reading the controller's Secret and ConfigMap, and helm writes
+    DaemonSets before Deployments: the values and Secrets are still the controller's."""
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
+    client = run_command([helm3, "template", RELEASE, NETWORK_CLIENT_CHART, "--namespace",
+                          NAMESPACE, "--set", f"namespace={NAMESPACE}",
+                          "--set", f"oceanController.configMapName={FULLNAME}",
+                          "--set", f"oceanController.secretName={FULLNAME}"], env=clean_env())
+    assert client.returncode == 0, client.stderr
+
+    # --release: the controller chart labels the DaemonSet with it, the stand-in does not
+    run = ocean_proxy("values", "--release", RELEASE, "--values", routes.user_file,
+                      "--secrets", routes.secrets_file,
+                      stdin=(client.text + routes.rendered()).encode())
+
+    docs, secrets = routes.with_values(run)
     assert meaning(pod(docs)) == meaning(pod(routes.post_rendered()))
     assert_pods_start(docs + secrets, pod(docs))
 

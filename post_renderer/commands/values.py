@@ -114,7 +114,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     from post_renderer.render.release.release import find_release
     from post_renderer.render.stream.split import split_documents
 
-    release = find_release(data, split_documents(data), user.workloads)
+    release = _the_controllers(find_release(data, split_documents(data), user.workloads))
     _check_values_can_carry_it(release)
     chart = read_chart_settings(release, hide)
     injection = resolve_injection(user, chart._replace(auto_update_jobs=()), release)
@@ -158,6 +158,16 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
                         tuple(notices), (*injection.warnings, *replaced), namespace)
+
+
+def _the_controllers(release: "Release") -> "Release":
+    """The release as the controller sees it: its chart's values are the ones written. The
+    chart may render other Spot agents beside it (ocean-network-client.deployChart=true),
+    and helm writes the network client's DaemonSet before the Deployments."""
+    from post_renderer.render.release.agents import CONTROLLER, recognise
+
+    controllers = [w for w in release.workloads if recognise(w.document, w.kind) == CONTROLLER]
+    return release.unit(controllers[0]) if controllers else release
 
 
 def _job_lacks(injection: "Injection") -> str:
