@@ -201,6 +201,23 @@ def test_a_configmap_the_release_does_not_render_is_named_in_a_warning(helm3):
     assert_one_clear_error(post_renderer("--strict", stdin=stream), fullname)
 
 
+def test_a_proxy_the_user_keeps_in_a_secret_of_their_own_is_named_in_a_warning(helm3):
+    """The proxy URL, password and all, kept out of the chart's ConfigMap: the controller's
+    HTTPS_PROXY reads the user's own Secret (extraEnv), after the chart's blank one. Nothing
+    can read it here, and the log-shipper goes without: said in a warning, which names the
+    Secret."""
+    stream = controller(helm3, NAMESPACE, "--set", "extraEnv[0].name=HTTPS_PROXY",
+                        "--set", "extraEnv[0].valueFrom.secretKeyRef.name=corp-proxy",
+                        "--set", "extraEnv[0].valueFrom.secretKeyRef.key=url")
+    run = post_renderer(stdin=stream)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == stream
+    assert any("Secret 'corp-proxy' key 'url'" in w and "--proxy-url" in w
+               for w in warnings_of(run)), run.stderr
+
+    assert_one_clear_error(post_renderer("--strict", stdin=stream), "corp-proxy")
+
+
 def test_a_users_checksum_proxy_annotation_is_not_overwritten_in_silence(helm3):
     stream = controller(helm3, NAMESPACE, "--set", "spotinst.proxyUrl=http://proxy.corp:3128",
                         "--set-string", "podAnnotations.checksum/proxy=mine")

@@ -17,7 +17,7 @@ from post_renderer.errors import ManifestError, ProxyUrlError
 from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY, usable_entry
 from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
 from post_renderer.render.release.agents import TOKEN_ENV
-from post_renderer.render.release.owned_names import HASH_KEY
+from post_renderer.render.release.owned_names import HASH_KEY, OwnedNames
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
 from post_renderer.render.release.settings import Setting, tell_no_one
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
@@ -186,16 +186,25 @@ def _no_proxy_entries(release: Release) -> tuple[tuple[str, ...], tuple[str, ...
 def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | None]:
     """The first proxy variable that holds a URL, and the URL. The chart's ``HTTPS_PROXY``
     may read a blank ConfigMap key (chart values from ``ocean-proxy values``, or our own
-    output), and the URL then sits in the variables after it."""
-    first = None
+    output), and the URL then sits in the variables after it. Without a URL, the first that
+    reads an object of the user's own which the release does not render (a Secret holding
+    the proxy and its password, in ``extraEnv``): the proxy may be there, out of sight."""
+    first = unseen = None
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
             if found.entry.get("name") in PROXY_ENV_NAMES:
-                text = _resolve(release, found.entry, _key_ref(found.entry))
+                ref = _key_ref(found.entry)
+                text = _resolve(release, found.entry, ref)
                 if text:
                     return found.entry, text
                 first = first or found.entry
-    return first, None
+                # ocean-proxy's own proxy Secrets, kept by helm from an earlier run, are not
+                # the user's: they are read by contract (shared_proxy)
+                if unseen is None and ref is not None and \
+                        release.get(ref.kind, ref.name) is None and \
+                        not OwnedNames.is_shared_proxy(ref.name):
+                    unseen = found.entry
+    return unseen or first, None
 
 
 def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] | None:
