@@ -68,7 +68,6 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
     ``hide`` as they are read: the proxy URLs (``url=True``), also those of the variables
     read for nothing (``HTTP_PROXY``), and the Spot token."""
     proxy_entry, text = _first_proxy(release)
-    ca_entry = _first_env(release, (CA_ENV,))
     proxy_ref = _key_ref(proxy_entry)
     proxy_url = None
     if proxy_entry is not None and text:
@@ -79,11 +78,7 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
         named = f"{source} ({PROXY_VALUE})" if from_value else source
         hide(text, url=True)
         proxy_url = Setting(parse_proxy_url(text, source=named), source)
-    ca_ref = _key_ref(ca_entry)
-    ca_data = None
-    if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None \
-            and _has_key(ca_secret, ca_ref.key):  # the exporter's refers to a key it may lack
-        ca_data = Setting(_secret_bytes(ca_secret, ca_ref.key), str(ca_ref))
+    ca_ref, ca_data = _rendered_ca(release)
     jobs = tuple(
         KeyRef("ConfigMap", resource.name, EMBEDDED_JOB_KEY)
         for resource in release.referenced("ConfigMap")
@@ -205,6 +200,26 @@ def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | No
                         not OwnedNames.is_shared_proxy(ref.name):
                     unseen = found.entry
     return unseen or first, None
+
+
+def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None]:
+    """Where ``USER_ENV_CERTIFICATES`` is read from, and the bundle: the first that holds one,
+    from a Secret here or written in the pod spec (an ``extraEnv`` value: charts 0.1.0 to
+    0.1.3 have no CA Secret); else the first one's Secret, with no bundle."""
+    entries = [found.entry for workload in release.workloads
+               for found in env_entries(workload.document, workload.kind)
+               if found.entry.get("name") == CA_ENV]
+    for entry in entries:
+        ref = _key_ref(entry)
+        secret = release.get("Secret", ref.name) if ref is not None else None
+        if ref is not None and secret is not None and _has_key(secret, ref.key):
+            return ref, Setting(_secret_bytes(secret, ref.key), str(ref))
+        value = entry.get("value")
+        if ref is None and isinstance(value, str) and value.strip():
+            # written where the chart's Secret is, as a CA from --ca-file would be
+            return _key_ref(entries[0]), Setting(value.encode("utf-8"),
+                                                 f"the rendered {CA_ENV} value")
+    return (_key_ref(entries[0]) if entries else None), None
 
 
 def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] | None:
