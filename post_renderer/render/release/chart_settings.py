@@ -32,6 +32,7 @@ from post_renderer.render.stream.kube import (
 PROXY_KEY = "proxy-url"  # in the chart's ConfigMap, and in the Secrets ocean-proxy writes
 PROXY_VALUE = "spotinst.proxyUrl"  # the chart value behind that ConfigMap key, for messages
 CA_VALUE = "caBundleSecret.data"  # the chart value behind the CA Secret a release renders
+RENDERED_CA = f"the rendered {CA_ENV} value"  # a CA written in the pod spec (extraEnv)
 # PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 # read for no setting (the Spot API is HTTPS), but they may hold a proxy password
@@ -217,8 +218,7 @@ def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None]:
         value = entry.get("value")
         if ref is None and isinstance(value, str) and value.strip():
             # written where the chart's Secret is, as a CA from --ca-file would be
-            return _key_ref(entries[0]), Setting(value.encode("utf-8"),
-                                                 f"the rendered {CA_ENV} value")
+            return _key_ref(entries[0]), Setting(value.encode("utf-8"), RENDERED_CA)
     return (_key_ref(entries[0]) if entries else None), None
 
 
