@@ -136,7 +136,7 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
                                key=lambda w: recognise(w.document, w.kind) != CONTROLLER)
     # by document: a namesake ConfigMap in another namespace is another one
     claimed: set[tuple[int | None, str]] = set()  # auto-update Jobs, by ConfigMap and key
-    rewritten: set[int] = set()  # the ConfigMaps whose proxy URL a unit rewrites
+    rewritten: dict[int, Injection] = {}  # the ConfigMaps whose proxy URL a unit rewrites
     by_workload = {}
     for workload in controllers_first:
         unit = release.unit(workload)
@@ -147,12 +147,46 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
         chart = chart._replace(auto_update_jobs=jobs)
         if _document_of(unit, chart.proxy_ref) in rewritten:
             chart = chart._replace(proxy_ref=None)  # its variables get the URL of their own
-        injection = resolve_injection(user, chart, unit, now, facts)
+        controller = _its_controller(unit, rewritten)
+        injection = resolve_injection(_with_settings_of(user, controller), chart, unit, now,
+                                      facts)
+        if controller is not None:  # what the controller's unit said is said once
+            said = {_head(notice) for notice in controller.notices}
+            injection = injection._replace(notices=tuple(
+                notice for notice in injection.notices if _head(notice) not in said))
         configmap = _document_of(unit, injection.proxy_configmap)
         if configmap is not None:
-            rewritten.add(configmap)
+            rewritten[configmap] = injection
         by_workload[id(workload)] = Unit(unit, chart, injection)
     return [by_workload[id(w)] for w in release.workloads]
+
+
+def _its_controller(unit: Release, rewritten: dict[int, Injection]) -> Injection | None:
+    """The injection of the controller of this stream whose ConfigMap an agent reads (the
+    network client the controller chart renders): its own values have no proxy and no CA."""
+    agent = recognise(unit.workloads[0].document, unit.workloads[0].kind)
+    if agent is None or not agent.reads_controller_objects:
+        return None
+    return next((rewritten[c.chunk.index] for c in unit.referenced("ConfigMap")
+                 if c.chunk is not None and c.chunk.index in rewritten), None)
+
+
+def _with_settings_of(user: UserSettings, controller: Injection | None) -> UserSettings:
+    """The controller's proxy and CAs, where the user gave none: one post-render gives one
+    proxy."""
+    if controller is None:
+        return user
+    cas = None
+    if controller.trust is not None:
+        source = str(controller.trust_source)
+        cas = Setting(((source, controller.trust.pem()),), source)
+    return user._replace(proxy_url=user.proxy_url or controller.proxy,
+                         ca_files=user.ca_files or cas)
+
+
+def _head(message: str) -> str:
+    """A notice's headline (a Paragraph's first line)."""
+    return message.lines[0] if isinstance(message, Paragraph) else message
 
 
 def _document_of(unit: Release, ref: KeyRef | None) -> int | None:
