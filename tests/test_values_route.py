@@ -389,6 +389,9 @@ def test_the_values_are_the_controllers_when_its_chart_renders_the_network_clien
     docs, secrets = routes.with_values(run)
     assert meaning(pod(docs)) == meaning(pod(routes.post_rendered()))
     assert_pods_start(docs + secrets, pod(docs))
+    # no chart value gives the network client a proxy: the post-renderer does, and that is said
+    [said] = [line for line in run.stderr.splitlines() if "DaemonSet/ocean-network-client" in line]
+    assert said.startswith("ocean-proxy: warning: ") and "--post-renderer" in said
 
 
 def test_values_that_would_leave_the_exporter_the_chart_renders_without_proxy_are_refused(

@@ -106,6 +106,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     """Rendered manifests and settings in; the values file and its Secrets out. ``hide`` as
     for ``post_render``."""
     from post_renderer.commands.values_agents import (
+        agents_left_out,
         refuse_an_agent_left_without_proxy,
         the_controllers,
     )
@@ -164,7 +165,8 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                 for lint in two_rendered_proxies(workload, chart, injection)]
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
-                        tuple(notices), (*injection.warnings, *replaced), namespace)
+                        tuple(notices), (*injection.warnings, *replaced,
+                                         *agents_left_out(stream, release)), namespace)
 
 
 def _job_lacks(injection: "Injection") -> str:

@@ -2,11 +2,12 @@
 
 The controller chart may render other Spot agents beside the controller
 (``ocean-metric-exporter.deployChart``, ``ocean-network-client.deployChart``): the values are
-the controller's, and an agent they would leave without the proxy it has is refused.
+the controller's, an agent they would leave without the proxy it has is refused, and the
+others are named, since no value of the chart gives them the proxy.
 """
 
 from post_renderer.errors import OverlayError
-from post_renderer.render.release.agents import CONTROLLER, recognise
+from post_renderer.render.release.agents import CONTROLLER, METRIC_EXPORTER, recognise
 from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import env_entries, get_path
@@ -40,3 +41,16 @@ def refuse_an_agent_left_without_proxy(stream: Release, release: Release,
                     "no chart value gives it the proxy again",
                     hint="use the post-renderer (--post-renderer ocean-proxy-post-renderer), "
                          "which gives every Spot agent of the release the proxy")
+
+
+def agents_left_out(stream: Release, release: Release) -> list[str]:
+    """What to say of the other Spot agents the chart renders (the network client, with
+    ocean-network-client.deployChart=true): no value of the chart gives them the proxy. (The
+    exporter reads the controller's ConfigMap and CA Secret, which the values do fill.)"""
+    controller = release.workloads[0]
+    return [f"{workload.kind}/{workload.name}, which the chart renders too, gets no proxy and "
+            "no CA from chart values; the post-renderer (--post-renderer "
+            "ocean-proxy-post-renderer) gives every Spot agent of the release both"
+            for workload in stream.workloads if workload is not controller
+            and workload.namespace in (None, controller.namespace)
+            and recognise(workload.document, workload.kind) not in (None, METRIC_EXPORTER)]
