@@ -7,7 +7,9 @@ changes are planned, then applied, and the bytes are joined again.
 Each target workload is a unit of its own: its settings are read from the objects of its
 own namespace, and what is added for it goes there. One post-render gives one proxy: two
 workloads whose charts name different proxies are refused, as are two plans that would
-write one document differently.
+write one document differently. A Spot agent that reads the ConfigMap of a controller of the
+same stream (the ones the controller chart renders itself) gets that controller's proxy and
+CAs where the user gave none, and leaves that ConfigMap to the controller's unit.
 """
 
 import re
