@@ -26,6 +26,7 @@ from .agent_charts import (
 )
 from .chart_render import parse
 from .conftest import Run, clean_env, post_renderer
+from .kubelet_view import container_view
 
 PASSWORD = "s3cret-Pw"
 PROXY = f"http://alice:{PASSWORD}@proxy.corp:3128"
@@ -104,6 +105,55 @@ def test_each_workload_trusts_the_ca_of_its_own_chart(helm3, tmp_path):
                                     for content in mount.files.values()), team
 
 
+def test_namesake_releases_in_two_namespaces_each_get_the_proxy_in_their_auto_update_job(
+        helm3):
+    """One release name installed in two namespaces (a stream of environments, as helmfile
+    templates them): every object has a namesake in the other namespace, the ConfigMap
+    holding the auto-update Job too. Each Job gets the proxy, not the first alone."""
+    proxy = ("--set", "spotinst.proxyUrl=http://proxy.corp:3128")
+    stream = b"".join(chart_output(helm3, "ocean-controller", CONTROLLER_CHART, *SPOT_FLAGS,
+                                   *NO_CONTROLLER_EXTRAS, *proxy, namespace=namespace)
+                      for namespace in ("team-a", "team-b"))
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    for namespace in ("team-a", "team-b"):
+        [configmap] = [d for d in docs if d["kind"] == "ConfigMap" and
+                       d["metadata"]["namespace"] == namespace and "auto-update.job" in d["data"]]
+        job = YAML(typ="safe").load(configmap["data"]["auto-update.job"])
+        [container] = job["spec"]["template"]["spec"]["containers"]
+        assert "http://proxy.corp:3128" in repr(container["env"]), namespace
+
+
+def test_a_namesake_release_does_not_trust_the_ca_another_namespace_rendered(helm3, ca_file):
+    """Pods read the Secrets of their own namespace: the CA Secret one namespace's release
+    renders is no CA of its namesake's in another namespace, which rendered none."""
+    proxy = ("--set", "spotinst.proxyUrl=http://proxy.corp:3128")
+    with_ca = ("--set", "caBundleSecret.create=true",
+               "--set-file", f"caBundleSecret.data={ca_file}")
+    stream = b"".join(chart_output(helm3, "ocean-controller", CONTROLLER_CHART, *SPOT_FLAGS,
+                                   *NO_CONTROLLER_EXTRAS, *proxy, *flags, namespace=namespace)
+                      for namespace, flags in (("team-a", with_ca), ("team-b", ())))
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    ca = Path(ca_file).read_bytes().strip()
+    for namespace, trusted in (("team-a", True), ("team-b", False)):
+        beside = [d for d in docs if d["metadata"].get("namespace") == namespace]
+        [pod] = [d for d in beside if d["kind"] == "Deployment"]
+        for container in ("ocean-kubernetes-controller", "log-shipper"):
+            seen = container_view(beside, pod["spec"]["template"], container,
+                                  namespace=namespace)
+            assert any(ca in content for mount in seen.secret_mounts
+                       for content in mount.files.values()) == trusted, (namespace, container)
+        assert bool([d for d in beside if d["kind"] == "Secret" and
+                     d["metadata"]["name"].endswith("-ocean-proxy-ca")]) == trusted, namespace
+
+
 def test_two_workloads_whose_charts_name_different_proxies_is_one_clear_error(helm3):
     stream = (controller(helm3, "team-a", "--set", "spotinst.proxyUrl=http://proxy-a.corp:3128")
               + controller(helm3, "team-b",
@@ -149,6 +199,23 @@ def test_a_configmap_the_release_does_not_render_is_named_in_a_warning(helm3):
     assert any(fullname in w and "proxy-url" in w for w in warnings_of(run)), run.stderr
 
     assert_one_clear_error(post_renderer("--strict", stdin=stream), fullname)
+
+
+def test_a_proxy_the_user_keeps_in_a_secret_of_their_own_is_named_in_a_warning(helm3):
+    """The proxy URL, password and all, kept out of the chart's ConfigMap: the controller's
+    HTTPS_PROXY reads the user's own Secret (extraEnv), after the chart's blank one. Nothing
+    can read it here, and the log-shipper goes without: said in a warning, which names the
+    Secret."""
+    stream = controller(helm3, NAMESPACE, "--set", "extraEnv[0].name=HTTPS_PROXY",
+                        "--set", "extraEnv[0].valueFrom.secretKeyRef.name=corp-proxy",
+                        "--set", "extraEnv[0].valueFrom.secretKeyRef.key=url")
+    run = post_renderer(stdin=stream)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == stream
+    assert any("Secret 'corp-proxy' key 'url'" in w and "--proxy-url" in w
+               for w in warnings_of(run)), run.stderr
+
+    assert_one_clear_error(post_renderer("--strict", stdin=stream), "corp-proxy")
 
 
 def test_a_users_checksum_proxy_annotation_is_not_overwritten_in_silence(helm3):

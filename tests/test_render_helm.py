@@ -30,6 +30,7 @@ from .chart_render import (
     validation_errors,
 )
 from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, post_renderer, run_command, tool
+from .kubelet_view import container_view
 from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
 POST_RENDERER = ("--post-renderer", "ocean-proxy-post-renderer")
@@ -530,6 +531,24 @@ def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
     assert out.find("Secret", f"{FULLNAME}-ca-bundle") is None
     assert "ocean-proxy: no CA bundle configured" in run.stderr
     assert "--set caBundleSecret.create=true" in run.stderr
+
+
+def test_a_ca_written_in_extra_env_reaches_the_log_shipper_too(helm_user, corp_root, ca_file):
+    """A CA given to the controller as an extraEnv USER_ENV_CERTIFICATES value (charts 0.1.0
+    to 0.1.3 have no CA Secret): the log-shipper, which that value never reaches, gets it
+    too, as from caBundleSecret.data; a fixed point."""
+    run = helm_user.template(*PROXY_FLAGS, "--set", "extraEnv[0].name=USER_ENV_CERTIFICATES",
+                             "--set-file", f"extraEnv[0].value={ca_file}", *POST_RENDERER)
+
+    out = rendered(run)
+    for name in CONTAINERS:
+        seen = container_view(out.docs, out.pod(), name, namespace=NAMESPACE)
+        assert any(corp_root.pem in content for mount in seen.secret_mounts
+                   for content in mount.files.values()), name
+    assert "no CA bundle configured" not in run.stderr
+    again = post_renderer(stdin=run.stdout)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == run.stdout
 
 
 def test_a_ca_without_a_proxy_is_not_said_to_give_the_job_a_proxy(helm_user, ca_file):

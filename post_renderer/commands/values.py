@@ -105,6 +105,11 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                    ) -> ValuesResult:
     """Rendered manifests and settings in; the values file and its Secrets out. ``hide`` as
     for ``post_render``."""
+    from post_renderer.commands.values_agents import (
+        agents_left_out,
+        refuse_an_agent_left_without_proxy,
+        the_controllers,
+    )
     from post_renderer.render.lints import two_rendered_proxies
     from post_renderer.render.overlay.values import b64, merge_user_values
     from post_renderer.render.plan.injection import resolve_injection
@@ -114,13 +119,16 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     from post_renderer.render.release.release import find_release
     from post_renderer.render.stream.split import split_documents
 
-    release = find_release(data, split_documents(data), user.workloads)
+    stream = find_release(data, split_documents(data), user.workloads)
+    release = the_controllers(stream)
     _check_values_can_carry_it(release)
     chart = read_chart_settings(release, hide)
     injection = resolve_injection(user, chart._replace(auto_update_jobs=()), release)
     if injection.empty:
         raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
                            "to write", hint="pass --proxy-url and/or --ca-file")
+    if injection.proxy is not None and chart.proxy_ref is not None:
+        refuse_an_agent_left_without_proxy(stream, release, chart.proxy_ref)
     if chart.auto_update_jobs and user.auto_update.value == "refuse":
         lacks = _job_lacks(injection)  # what the Job needs, known once the settings are read
         raise AutoUpdateError(
@@ -157,7 +165,8 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                 for lint in two_rendered_proxies(workload, chart, injection)]
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
-                        tuple(notices), (*injection.warnings, *replaced), namespace)
+                        tuple(notices), (*injection.warnings, *replaced,
+                                         *agents_left_out(stream, release)), namespace)
 
 
 def _job_lacks(injection: "Injection") -> str:

@@ -7,7 +7,9 @@ changes are planned, then applied, and the bytes are joined again.
 Each target workload is a unit of its own: its settings are read from the objects of its
 own namespace, and what is added for it goes there. One post-render gives one proxy: two
 workloads whose charts name different proxies are refused, as are two plans that would
-write one document differently.
+write one document differently. A Spot agent that reads the ConfigMap of a controller of the
+same stream (the ones the controller chart renders itself) gets that controller's proxy and
+CAs where the user gave none, and leaves that ConfigMap to the controller's unit.
 """
 
 import re
@@ -129,20 +131,70 @@ _LISTS = (" (a 'kind: List' document is not looked into: render its items as doc
 def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
            facts: "FactCache | None", hide: Callable[..., None]) -> list[Unit]:
     """One unit per workload, in stream order. An auto-update Job belongs to one of them,
-    a controller's first: its ConfigMap may be read by other agents of the release too."""
+    a controller's first: its ConfigMap may be read by other agents of the release too. So
+    does the proxy URL in that ConfigMap, which the controller's unit rewrites along with the
+    Secret beside it (the metric exporter the controller chart renders reads it too)."""
     controllers_first = sorted(release.workloads,
                                key=lambda w: recognise(w.document, w.kind) != CONTROLLER)
-    claimed: set[KeyRef] = set()
+    # by document: a namesake ConfigMap in another namespace is another one
+    claimed: set[tuple[int | None, str]] = set()  # auto-update Jobs, by ConfigMap and key
+    rewritten: dict[int, Injection] = {}  # the ConfigMaps whose proxy URL a unit rewrites
     by_workload = {}
     for workload in controllers_first:
         unit = release.unit(workload)
         chart = read_chart_settings(unit, hide)
-        jobs = tuple(job for job in chart.auto_update_jobs if job not in claimed)
-        claimed.update(jobs)
+        jobs = tuple(job for job in chart.auto_update_jobs
+                     if (_document_of(unit, job), job.key) not in claimed)
+        claimed.update((_document_of(unit, job), job.key) for job in jobs)
         chart = chart._replace(auto_update_jobs=jobs)
-        injection = resolve_injection(user, chart, unit, now, facts)
+        if _document_of(unit, chart.proxy_ref) in rewritten:
+            chart = chart._replace(proxy_ref=None)  # its variables get the URL of their own
+        controller = _its_controller(unit, rewritten)
+        injection = resolve_injection(_with_settings_of(user, controller), chart, unit, now,
+                                      facts)
+        if controller is not None:  # what the controller's unit said is said once
+            said = {_head(notice) for notice in controller.notices}
+            injection = injection._replace(notices=tuple(
+                notice for notice in injection.notices if _head(notice) not in said))
+        configmap = _document_of(unit, injection.proxy_configmap)
+        if configmap is not None:
+            rewritten[configmap] = injection
         by_workload[id(workload)] = Unit(unit, chart, injection)
     return [by_workload[id(w)] for w in release.workloads]
+
+
+def _its_controller(unit: Release, rewritten: dict[int, Injection]) -> Injection | None:
+    """The injection of the controller of this stream whose ConfigMap an agent reads (the
+    network client the controller chart renders): its own values have no proxy and no CA."""
+    agent = recognise(unit.workloads[0].document, unit.workloads[0].kind)
+    if agent is None or not agent.reads_controller_objects:
+        return None
+    return next((rewritten[c.chunk.index] for c in unit.referenced("ConfigMap")
+                 if c.chunk is not None and c.chunk.index in rewritten), None)
+
+
+def _with_settings_of(user: UserSettings, controller: Injection | None) -> UserSettings:
+    """The controller's proxy and CAs, where the user gave none: one post-render gives one
+    proxy."""
+    if controller is None:
+        return user
+    cas = None
+    if controller.trust is not None:
+        source = str(controller.trust_source)
+        cas = Setting(((source, controller.trust.pem()),), source)
+    return user._replace(proxy_url=user.proxy_url or controller.proxy,
+                         ca_files=user.ca_files or cas)
+
+
+def _head(message: str) -> str:
+    """A notice's headline (a Paragraph's first line)."""
+    return message.lines[0] if isinstance(message, Paragraph) else message
+
+
+def _document_of(unit: Release, ref: KeyRef | None) -> int | None:
+    """The stream index of the object ``ref`` names, as the unit sees it, if it is there."""
+    found = unit.get(ref.kind, ref.name) if ref is not None else None
+    return found.chunk.index if found is not None and found.chunk is not None else None
 
 
 def _nothing_configured(idle: list[Unit]) -> list[str]:

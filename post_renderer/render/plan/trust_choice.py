@@ -9,11 +9,12 @@ reads.
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import BundleError
+from post_renderer.errors import BundleError, as_flags
 from post_renderer.render.overlay.values import no_ca_notice
 from post_renderer.render.plan.replaced_cas import dropped_chart_cas
 from post_renderer.render.release.chart_settings import (
     CA_VALUE,
+    RENDERED_CA,
     ChartSettings,
     KeyRef,
     only_ca_files,
@@ -21,6 +22,7 @@ from post_renderer.render.release.chart_settings import (
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
+from post_renderer.render.stream.kube import CA_ENV
 from post_renderer.trust import TrustBundle
 
 if TYPE_CHECKING:
@@ -90,6 +92,9 @@ def _chart_trust(ca_data: Setting, now: "dt.datetime | None", facts: "FactCache 
         return load_trust_bundle([(ca_data.source, ca_data.value)], now=now, facts=facts)
     except BundleError as error:
         value = f"the chart renders it from {CA_VALUE} (--set-file {CA_VALUE}=<the CA's PEM file>)"
+        if ca_data.source == RENDERED_CA:
+            value = (f"it is written in the pod spec ({CA_ENV} in extraEnv): correct it there, "
+                     f"or give the CAs with {as_flags('--ca-file=FILE')}")
         raise BundleError(error.message, hint=f"{error.hint}; {value}" if error.hint
                           else value) from None
 

@@ -17,7 +17,7 @@ from post_renderer.errors import ManifestError, ProxyUrlError
 from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY, usable_entry
 from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
 from post_renderer.render.release.agents import TOKEN_ENV
-from post_renderer.render.release.owned_names import HASH_KEY
+from post_renderer.render.release.owned_names import HASH_KEY, OwnedNames
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
 from post_renderer.render.release.settings import Setting, tell_no_one
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
@@ -32,6 +32,7 @@ from post_renderer.render.stream.kube import (
 PROXY_KEY = "proxy-url"  # in the chart's ConfigMap, and in the Secrets ocean-proxy writes
 PROXY_VALUE = "spotinst.proxyUrl"  # the chart value behind that ConfigMap key, for messages
 CA_VALUE = "caBundleSecret.data"  # the chart value behind the CA Secret a release renders
+RENDERED_CA = f"the rendered {CA_ENV} value"  # a CA written in the pod spec (extraEnv)
 # PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 # read for no setting (the Spot API is HTTPS), but they may hold a proxy password
@@ -68,7 +69,6 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
     ``hide`` as they are read: the proxy URLs (``url=True``), also those of the variables
     read for nothing (``HTTP_PROXY``), and the Spot token."""
     proxy_entry, text = _first_proxy(release)
-    ca_entry = _first_env(release, (CA_ENV,))
     proxy_ref = _key_ref(proxy_entry)
     proxy_url = None
     if proxy_entry is not None and text:
@@ -79,11 +79,7 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
         named = f"{source} ({PROXY_VALUE})" if from_value else source
         hide(text, url=True)
         proxy_url = Setting(parse_proxy_url(text, source=named), source)
-    ca_ref = _key_ref(ca_entry)
-    ca_data = None
-    if ca_ref is not None and (ca_secret := release.get("Secret", ca_ref.name)) is not None \
-            and _has_key(ca_secret, ca_ref.key):  # the exporter's refers to a key it may lack
-        ca_data = Setting(_secret_bytes(ca_secret, ca_ref.key), str(ca_ref))
+    ca_ref, ca_data = _rendered_ca(release)
     jobs = tuple(
         KeyRef("ConfigMap", resource.name, EMBEDDED_JOB_KEY)
         for resource in release.referenced("ConfigMap")
@@ -186,16 +182,44 @@ def _no_proxy_entries(release: Release) -> tuple[tuple[str, ...], tuple[str, ...
 def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | None]:
     """The first proxy variable that holds a URL, and the URL. The chart's ``HTTPS_PROXY``
     may read a blank ConfigMap key (chart values from ``ocean-proxy values``, or our own
-    output), and the URL then sits in the variables after it."""
-    first = None
+    output), and the URL then sits in the variables after it. Without a URL, the first that
+    reads an object of the user's own which the release does not render (a Secret holding
+    the proxy and its password, in ``extraEnv``): the proxy may be there, out of sight."""
+    first = unseen = None
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
             if found.entry.get("name") in PROXY_ENV_NAMES:
-                text = _resolve(release, found.entry, _key_ref(found.entry))
+                ref = _key_ref(found.entry)
+                text = _resolve(release, found.entry, ref)
                 if text:
                     return found.entry, text
                 first = first or found.entry
-    return first, None
+                # ocean-proxy's own proxy Secrets, kept by helm from an earlier run, are not
+                # the user's: they are read by contract (shared_proxy)
+                if unseen is None and ref is not None and \
+                        release.get(ref.kind, ref.name) is None and \
+                        not OwnedNames.is_shared_proxy(ref.name):
+                    unseen = found.entry
+    return unseen or first, None
+
+
+def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None]:
+    """Where ``USER_ENV_CERTIFICATES`` is read from, and the bundle: the first that holds one,
+    from a Secret here or written in the pod spec (an ``extraEnv`` value: charts 0.1.0 to
+    0.1.3 have no CA Secret); else the first one's Secret, with no bundle."""
+    entries = [found.entry for workload in release.workloads
+               for found in env_entries(workload.document, workload.kind)
+               if found.entry.get("name") == CA_ENV]
+    for entry in entries:
+        ref = _key_ref(entry)
+        secret = release.get("Secret", ref.name) if ref is not None else None
+        if ref is not None and secret is not None and _has_key(secret, ref.key):
+            return ref, Setting(_secret_bytes(secret, ref.key), str(ref))
+        value = entry.get("value")
+        if ref is None and isinstance(value, str) and value.strip():
+            # written where the chart's Secret is, as a CA from --ca-file would be
+            return _key_ref(entries[0]), Setting(value.encode("utf-8"), RENDERED_CA)
+    return (_key_ref(entries[0]) if entries else None), None
 
 
 def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] | None:

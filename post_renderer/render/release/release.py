@@ -81,7 +81,7 @@ class Release:
         self._embedded = embedded or {}
         home = workloads[0].namespace if workloads else None
         self._objects = {key: chosen[0] for key, found in candidates.items()
-                         if (chosen := [r for r in found if _beside(r, home)] or found)}
+                         if (chosen := [r for r in found if _beside(r, home)])}
 
     def get(self, kind: str, name: str) -> Resource | None:
         """The object of that kind and name that the workloads can see, if it is here."""

@@ -268,6 +268,19 @@ def test_a_ca_from_the_chart_given_no_certificate_names_the_value_to_set():
     assert "--set-file caBundleSecret.data=" in caught.value.hint
 
 
+def test_a_ca_written_in_the_pod_spec_given_no_certificate_is_said_to_be_there():
+    literal = "              optional: true\n        - name: USER_ENV_CERTIFICATES\n" \
+              "          value: not a PEM file\n"
+    deployment = controller().replace("              optional: true\n", literal, 1)
+    assert deployment != controller()
+
+    with pytest.raises(BundleError) as caught:
+        post_render(release(deployment, configmap(proxy_url=PROXY)), user_settings())
+    assert "USER_ENV_CERTIFICATES" in caught.value.message
+    assert "extraEnv" in caught.value.hint and "caBundleSecret" not in caught.value.hint
+    assert "--ca-file" in caught.value.hint
+
+
 def test_a_ca_file_of_the_user_is_not_taken_for_the_charts_value():
     with pytest.raises(BundleError) as caught:
         post_render(release(controller(), configmap(proxy_url=PROXY)),

@@ -93,6 +93,13 @@ def test_an_object_in_the_workloads_namespace_wins_over_a_namesake_elsewhere():
     assert found.get("ConfigMap", FULLNAME).document["data"]["proxy-url"] == "http://right:1"
 
 
+def test_a_namesake_in_another_namespace_alone_is_not_what_the_workload_reads():
+    elsewhere = configmap(proxy_url="http://wrong:1").replace(
+        f"namespace: {NAMESPACE}", "namespace: other")
+    found = release_of(release(controller(), elsewhere))
+    assert found.get("ConfigMap", FULLNAME) is None
+
+
 def test_a_mention_in_a_comment_or_block_string_does_not_make_a_target():
     decoy = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n"
              "  text: |\n    name: ocean-kubernetes-controller\n"

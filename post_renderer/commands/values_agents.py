@@ -1,0 +1,56 @@
+"""Which workloads of the stream ``ocean-proxy values`` writes for, and which it would break.
+
+The controller chart may render other Spot agents beside the controller
+(``ocean-metric-exporter.deployChart``, ``ocean-network-client.deployChart``): the values are
+the controller's, an agent they would leave without the proxy it has is refused, and the
+others are named, since no value of the chart gives them the proxy.
+"""
+
+from post_renderer.errors import OverlayError
+from post_renderer.render.release.agents import CONTROLLER, METRIC_EXPORTER, recognise
+from post_renderer.render.release.chart_settings import KeyRef
+from post_renderer.render.release.release import Release
+from post_renderer.render.stream.kube import env_entries, get_path
+
+
+def the_controllers(release: Release) -> Release:
+    """The release as the controller sees it: its chart's values are the ones written. The
+    chart may render other Spot agents beside it (ocean-network-client.deployChart=true),
+    and helm writes the network client's DaemonSet before the Deployments."""
+    controllers = [w for w in release.workloads if recognise(w.document, w.kind) == CONTROLLER]
+    return release.unit(controllers[0]) if controllers else release
+
+
+def refuse_an_agent_left_without_proxy(stream: Release, release: Release,
+                                       ref: KeyRef) -> None:
+    """The values blank the proxy URL in the controller's ConfigMap. Another agent of the
+    release that reads it (the metric exporter the chart renders with
+    ocean-metric-exporter.deployChart=true) would lose the proxy it has, and no value of the
+    chart gives it back."""
+    controller = release.workloads[0]
+    for workload in stream.workloads:
+        if workload is controller or workload.namespace not in (None, controller.namespace):
+            continue
+        for found in env_entries(workload.document, workload.kind):
+            source = get_path(found.entry, ("valueFrom", "configMapKeyRef"))
+            if ref.kind == "ConfigMap" and isinstance(source, dict) and \
+                    (source.get("name"), source.get("key")) == (ref.name, ref.key):
+                raise OverlayError(
+                    f"{workload.kind}/{workload.name}, which the chart renders too, reads its "
+                    f"proxy ({found.entry.get('name')}) from {ref}, which these values blank: "
+                    "no chart value gives it the proxy again",
+                    hint="use the post-renderer (--post-renderer ocean-proxy-post-renderer), "
+                         "which gives every Spot agent of the release the proxy")
+
+
+def agents_left_out(stream: Release, release: Release) -> list[str]:
+    """What to say of the other Spot agents the chart renders (the network client, with
+    ocean-network-client.deployChart=true): no value of the chart gives them the proxy. (The
+    exporter reads the controller's ConfigMap and CA Secret, which the values do fill.)"""
+    controller = release.workloads[0]
+    return [f"{workload.kind}/{workload.name}, which the chart renders too, gets no proxy and "
+            "no CA from chart values; the post-renderer (--post-renderer "
+            "ocean-proxy-post-renderer) gives every Spot agent of the release both"
+            for workload in stream.workloads if workload is not controller
+            and workload.namespace in (None, controller.namespace)
+            and recognise(workload.document, workload.kind) not in (None, METRIC_EXPORTER)]
