@@ -1,0 +1,125 @@
+"""The metric exporter and the network client the controller chart renders in its own
+release (``ocean-metric-exporter.deployChart=true``, ``ocean-network-client.deployChart=true``),
+installed with the vendor's command and the post-renderer on the real API server, helm 3 and
+helm 4.
+
+After each step every stored pod template of the namespace can start and shows no password
+(``ControllerRelease.check``), and what the kubelet would give each agent's container from
+the stored objects is the controller's proxy (the password from a Secret), its NO_PROXY and
+the corporate CA: the Go network client in ``SSL_CERT_FILE``/``SSL_CERT_DIR``, the JVM
+exporter in its own ``PROXY_URL`` and ``USER_ENV_CERTIFICATES``. A new proxy password rolls
+every workload of the release once, and the same upgrade again rolls none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from ..agent_charts import IN_CLUSTER
+from ..kubelet_view import ContainerView, container_view
+from ..test_auto_update import first
+from .release import CONTROLLER, PROXY_PASSWORD, PROXY_URL, ControllerRelease, ok, vendor_flags
+from .server import ApiServer
+from .stored import Object, Stored
+from .test_day_two import NEW_URL, holding
+from .test_network_client import NO_PROXY_NAMES, PROXY_NAMES, certificates, go_trust
+
+DEPLOY = ("--set", "ocean-metric-exporter.deployChart=true",
+          "--set", "ocean-network-client.deployChart=true")
+CHECKSUM_PROXY = "checksum/proxy"
+AGENTS = ("spot-ocean-metric-exporter", "spotinst-ocean-network-client")
+
+
+def workloads(controller: ControllerRelease) -> dict[str, tuple[str, str]]:
+    """Each agent's workload (kind, name) by its container, as the chart names them."""
+    return {CONTROLLER: ("Deployment", controller.fullname),
+            AGENTS[0]: ("Deployment", f"{controller.name}-ocean-metric-exporter"),
+            AGENTS[1]: ("DaemonSet", f"{controller.name}-ocean-network-client")}
+
+
+def stored_workload(stored: Stored, kind: str, name: str) -> Object:
+    found = (stored.deployments if kind == "Deployment" else stored.daemonsets).get(name)
+    assert found is not None, f"{kind} {name} is not stored"
+    return found
+
+
+def sees(controller: ControllerRelease, container: str) -> ContainerView:
+    """What the kubelet gives ``container`` from the objects the API server stored."""
+    stored = controller.stored()
+    template = stored_workload(stored, *workloads(controller)[container])["spec"]["template"]
+    docs = controller.api.list("secrets,configmaps", controller.namespace)
+    return container_view(docs, template, container, namespace=controller.namespace)
+
+
+def generations(controller: ControllerRelease) -> dict[str, int]:
+    stored = controller.stored()
+    return {container: stored_workload(stored, *where)["metadata"]["generation"]
+            for container, where in workloads(controller).items()}
+
+
+def proxy_checksums(controller: ControllerRelease) -> dict[str, str]:
+    stored = controller.stored()
+    return {container: (stored_workload(stored, *where)["spec"]["template"]["metadata"]
+                        .get("annotations") or {}).get(CHECKSUM_PROXY, "")
+            for container, where in workloads(controller).items()}
+
+
+def exporter_trusts(view: ContainerView) -> set[str]:
+    """The certificates the JVM exporter adds from USER_ENV_CERTIFICATES."""
+    pem = view.env["USER_ENV_CERTIFICATES"].encode()
+    return {cert.subject.rfc4514_string() for cert in x509.load_pem_x509_certificates(pem)}
+
+
+def assert_every_agent_behind(controller: ControllerRelease, proxy_url: str, ca: Path) -> None:
+    beside = sees(controller, CONTROLLER)
+    assert first(beside.env, "HTTPS_PROXY", "https_proxy") == proxy_url
+    assert go_trust(beside) == certificates(ca)
+    for container in AGENTS:
+        seen = sees(controller, container)
+        assert {name: seen.env.get(name) for name in PROXY_NAMES} == \
+            dict.fromkeys(PROXY_NAMES, proxy_url), container
+        for name in NO_PROXY_NAMES:
+            entries = seen.env[name].split(",")
+            assert all(host in entries for host in IN_CLUSTER[1:]), (container, entries)
+        if container == AGENTS[0]:
+            assert seen.env["PROXY_URL"] == proxy_url
+            assert exporter_trusts(seen) == {
+                c.subject.rfc4514_string()
+                for c in x509.load_pem_x509_certificates(ca.read_bytes())}
+        else:
+            assert go_trust(seen) == certificates(ca), container
+            assert seen.env["SPOTINST_TOKEN"] == "TOKEN"  # the controller's Secret, read
+
+
+@pytest.fixture
+def controller(api_server: ApiServer, cluster_namespace: str, cas) -> ControllerRelease:
+    return ControllerRelease(api_server, cluster_namespace,
+                             f"oc-{cluster_namespace.split('-')[0]}",
+                             [*vendor_flags(cas[0]), *DEPLOY])
+
+
+def test_every_agent_of_the_release_is_stored_behind_the_proxy_with_the_ca(
+        user, controller, cas):
+    ok(controller.upgrade(user))
+
+    controller.check()
+    assert_every_agent_behind(controller, PROXY_URL, cas[0])
+
+
+def test_a_new_proxy_password_rolls_every_agent_of_the_release_once(user, controller, cas):
+    ok(controller.upgrade(user))
+    before, installed = proxy_checksums(controller), generations(controller)
+
+    ok(controller.upgrade(user, "--set", f"spotinst.proxyUrl={NEW_URL}"))
+
+    stored = controller.check()
+    after = proxy_checksums(controller)
+    assert [c for c in after if after[c] == before[c] or not after[c]] == []
+    assert generations(controller) == {c: n + 1 for c, n in installed.items()}
+    assert_every_agent_behind(controller, NEW_URL, cas[0])
+    assert holding(stored, PROXY_PASSWORD) == []  # in no Secret of ocean-proxy's
+    ok(controller.upgrade(user, "--set", f"spotinst.proxyUrl={NEW_URL}"))  # again: nothing
+    assert generations(controller) == {c: n + 1 for c, n in installed.items()}
