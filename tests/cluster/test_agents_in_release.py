@@ -8,7 +8,8 @@ After each step every stored pod template of the namespace can start and shows n
 the stored objects is the controller's proxy (the password from a Secret), its NO_PROXY and
 the corporate CA: the Go network client in ``SSL_CERT_FILE``/``SSL_CERT_DIR``, the JVM
 exporter in its own ``PROXY_URL`` and ``USER_ENV_CERTIFICATES``. A new proxy password rolls
-every workload of the release once, and the same upgrade again rolls none.
+every workload of the release once, and the same upgrade again rolls none. The chart's own
+auto-update Job, run for real, takes from the agents exactly what the render said it would.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from ..agent_charts import IN_CLUSTER
+from ..agent_charts import IN_CLUSTER, helm_template
+from ..conftest import FIXTURE_CHART, post_renderer
 from ..kubelet_view import ContainerView, container_view
 from ..test_auto_update import first
+from .auto_update_job import FIRST, assert_proxy_and_trust, auto_update, resolved
 from .release import CONTROLLER, PROXY_PASSWORD, PROXY_URL, ControllerRelease, ok, vendor_flags
 from .server import ApiServer
 from .stored import Object, Stored
@@ -123,3 +126,35 @@ def test_a_new_proxy_password_rolls_every_agent_of_the_release_once(user, contro
     assert holding(stored, PROXY_PASSWORD) == []  # in no Secret of ocean-proxy's
     ok(controller.upgrade(user, "--set", f"spotinst.proxyUrl={NEW_URL}"))  # again: nothing
     assert generations(controller) == {c: n + 1 for c, n in installed.items()}
+
+
+def test_the_charts_auto_update_takes_from_the_agents_what_the_render_said(
+        user, api_server, cluster_namespace, repository, net_pki, tmp_path):
+    """The Job's 'helm upgrade' passes ocean-proxy's values, which are the controller's: the
+    controller keeps all; each agent the chart renders loses what the render's warning named
+    (the exporter its proxy, the network client its proxy and CA), and keeps the rest."""
+    proxy_url, ca = repository.proxy.credentials_url, net_pki.corp_root_file
+    release = ControllerRelease(api_server, cluster_namespace,
+                                f"oc-{cluster_namespace.split('-')[0]}",
+                                [*vendor_flags(ca, proxy_url), *DEPLOY])
+    chart = helm_template(user.binary, user.env, release.name, FIXTURE_CHART, *release.flags,
+                          namespace=release.namespace)
+    said = post_renderer(stdin=chart.stdout).stderr  # helm 4 shows none of it on success
+    ok(release.upgrade(user))
+    assert_every_agent_behind(release, proxy_url, ca)
+
+    auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")
+
+    assert_proxy_and_trust(resolved(release), proxy_url, net_pki.corp_root.pem)
+    names = {AGENTS[0]: ("Deployment", f"{release.name}-ocean-metric-exporter"),
+             AGENTS[1]: ("DaemonSet", f"{release.name}-ocean-network-client")}
+    for container, (kind, name) in names.items():
+        [warning] = [line for line in said.splitlines()
+                     if f"{kind}/{name}, which the chart renders too, loses" in line]
+        lost = warning.split(" loses ", 1)[1].split(" at the chart's", 1)[0]
+        seen = sees(release, container)
+        proxies = {n: v for n, v in seen.env.items()
+                   if n in (*PROXY_NAMES, "PROXY_URL") and v}
+        assert ("the proxy" in lost) == (proxies == {}), (container, lost, proxies)
+        trusts = exporter_trusts(seen) if container == AGENTS[0] else go_trust(seen)
+        assert ("the CA" in lost) == (trusts == set()), (container, lost)
