@@ -7,8 +7,8 @@ After each step every stored pod template of the namespace can start and shows n
 (``ControllerRelease.check``), and what the kubelet would give each agent's container from
 the stored objects is the controller's proxy (the password from a Secret), its NO_PROXY and
 the corporate CA: the Go network client in ``SSL_CERT_FILE``/``SSL_CERT_DIR``, the JVM
-exporter in its own ``PROXY_URL`` and ``USER_ENV_CERTIFICATES``. A new proxy password rolls
-every workload of the release once, and the same upgrade again rolls none. The chart's own
+exporter in its own ``PROXY_URL`` and ``USER_ENV_CERTIFICATES``. A new proxy password or CA
+rolls every workload of the release once, and the same upgrade again rolls none. The chart's own
 auto-update Job, run for real, takes from the agents exactly what the render said it would.
 """
 
@@ -32,7 +32,7 @@ from .test_network_client import NO_PROXY_NAMES, PROXY_NAMES, certificates, go_t
 
 DEPLOY = ("--set", "ocean-metric-exporter.deployChart=true",
           "--set", "ocean-network-client.deployChart=true")
-CHECKSUM_PROXY = "checksum/proxy"
+CHECKSUM_PROXY, CHECKSUM_CA = "checksum/proxy", "checksum/ca-bundle"
 AGENTS = ("spot-ocean-metric-exporter", "spotinst-ocean-network-client")
 
 
@@ -63,10 +63,10 @@ def generations(controller: ControllerRelease) -> dict[str, int]:
             for container, where in workloads(controller).items()}
 
 
-def proxy_checksums(controller: ControllerRelease) -> dict[str, str]:
+def checksums(controller: ControllerRelease, key: str) -> dict[str, str]:
     stored = controller.stored()
     return {container: (stored_workload(stored, *where)["spec"]["template"]["metadata"]
-                        .get("annotations") or {}).get(CHECKSUM_PROXY, "")
+                        .get("annotations") or {}).get(key, "")
             for container, where in workloads(controller).items()}
 
 
@@ -112,19 +112,33 @@ def test_every_agent_of_the_release_is_stored_behind_the_proxy_with_the_ca(
     assert_every_agent_behind(controller, PROXY_URL, cas[0])
 
 
-def test_a_new_proxy_password_rolls_every_agent_of_the_release_once(user, controller, cas):
+@pytest.mark.parametrize("change", ["password", "CA"])
+def test_a_new_proxy_password_or_ca_rolls_every_agent_of_the_release_once(
+        user, controller, cas, tmp_path, change):
     ok(controller.upgrade(user))
-    before, installed = proxy_checksums(controller), generations(controller)
+    installed = generations(controller)
+    before = {key: checksums(controller, key) for key in (CHECKSUM_PROXY, CHECKSUM_CA)}
+    rotated = tmp_path / "rotated.pem"
+    rotated.write_bytes(cas[1].read_bytes())
+    flags = {"password": ("--set", f"spotinst.proxyUrl={NEW_URL}"),
+             "CA": ("--set-file", f"caBundleSecret.data={rotated}")}[change]
 
-    ok(controller.upgrade(user, "--set", f"spotinst.proxyUrl={NEW_URL}"))
+    ok(controller.upgrade(user, *flags))
 
     stored = controller.check()
-    after = proxy_checksums(controller)
-    assert [c for c in after if after[c] == before[c] or not after[c]] == []
+    after = {key: checksums(controller, key) for key in (CHECKSUM_PROXY, CHECKSUM_CA)}
+    changed = CHECKSUM_PROXY if change == "password" else CHECKSUM_CA
+    for key, by_container in after.items():  # the one that covers the change, on every agent
+        assert all(by_container.values()), (key, by_container)
+        differs = [c for c in by_container if by_container[c] != before[key][c]]
+        assert differs == (list(by_container) if key == changed else []), (key, differs)
     assert generations(controller) == {c: n + 1 for c, n in installed.items()}
-    assert_every_agent_behind(controller, NEW_URL, cas[0])
-    assert holding(stored, PROXY_PASSWORD) == []  # in no Secret of ocean-proxy's
-    ok(controller.upgrade(user, "--set", f"spotinst.proxyUrl={NEW_URL}"))  # again: nothing
+    if change == "password":
+        assert_every_agent_behind(controller, NEW_URL, cas[0])
+        assert holding(stored, PROXY_PASSWORD) == []  # in no Secret of ocean-proxy's
+    else:
+        assert_every_agent_behind(controller, PROXY_URL, rotated)
+    ok(controller.upgrade(user, *flags))  # the same upgrade again: nothing rolls
     assert generations(controller) == {c: n + 1 for c, n in installed.items()}
 
 
