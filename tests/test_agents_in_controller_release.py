@@ -148,3 +148,50 @@ def test_the_render_says_what_the_charts_auto_update_takes_from_the_agents_it_re
     assert "loses the proxy and the CA at the chart's next auto-update" in for_client
     assert run.stderr.count("spotinst.disableAutoUpdate=true") >= 2
     assert PASSWORD not in run.stderr
+
+
+def env_sources(document: dict, container: str) -> dict[str, tuple]:
+    """Each env entry of ``container`` by name: where it reads its value from."""
+    [found] = [c for c in document["spec"]["template"]["spec"]["containers"]
+               if c["name"] == container]
+    sources = {}
+    for entry in found.get("env") or []:
+        ref = (entry.get("valueFrom") or {})
+        for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
+            if key in ref:
+                sources[entry["name"]] = (kind, ref[key]["name"], ref[key]["key"])
+    return sources
+
+
+def test_the_stand_in_renders_the_agents_as_the_vendors_chart_does(helm_user):
+    """The shape the tests above rely on, on helm 3 and 4, without ocean-proxy: both agents
+    in the release namespace, reading the controller's objects; the exporter follows the
+    controller's CA values (the vendor's second command: an existing Secret and key)."""
+    run = template(helm_user, *SPOT_FLAGS, *deploy(EXPORTER_VALUE, CLIENT_VALUE),
+                   "--set", "caBundleSecret.name=my-ca", "--set", "caBundleSecret.key=b.pem")
+
+    docs = rendered(run).docs
+    (kind, name, container), = IN_RELEASE[EXPORTER_VALUE]
+    exporter = workload(docs, kind, name)
+    assert exporter["metadata"]["namespace"] == "spot-system"
+    assert exporter["spec"]["template"]["metadata"]["labels"][
+        "app.kubernetes.io/name"] == "ocean-metric-exporter"
+    assert env_sources(exporter, container) == {
+        "SPOTINST_TOKEN": ("Secret", CONTROLLER_FULLNAME, "token"),
+        "SPOTINST_ACCOUNT": ("Secret", CONTROLLER_FULLNAME, "account"),
+        "CLUSTER_IDENTIFIER": ("ConfigMap", CONTROLLER_FULLNAME, "spotinst.cluster-identifier"),
+        "BASE_SPOTINST_URL": ("ConfigMap", CONTROLLER_FULLNAME, "http-base-url"),
+        "PROXY_URL": ("ConfigMap", CONTROLLER_FULLNAME, "proxy-url"),
+        "USER_ENV_CERTIFICATES": ("Secret", "my-ca", "b.pem")}
+    (kind, name, container), = IN_RELEASE[CLIENT_VALUE]
+    client = workload(docs, kind, name)
+    assert client["metadata"]["namespace"] == "spot-system"
+    assert client["spec"]["template"]["spec"]["hostNetwork"] is True
+    assert client["spec"]["template"]["spec"]["containers"][0]["image"].startswith(
+        "public.ecr.aws/spotinst/spot-network-client:")
+    assert env_sources(client, container) == {
+        "SPOTINST_TOKEN": ("Secret", CONTROLLER_FULLNAME, "token"),
+        "SPOTINST_ACCOUNT": ("Secret", CONTROLLER_FULLNAME, "account"),
+        "CLUSTER_IDENTIFIER": ("ConfigMap", CONTROLLER_FULLNAME, "spotinst.cluster-identifier")}
+    assert not [n for e in client["spec"]["template"]["spec"]["containers"][0]["env"]
+                for n in [e["name"]] if "PROXY" in n or "CERT" in n]
