@@ -166,68 +166,6 @@ def test_post_rendering_the_exporter_twice_changes_nothing(helm3, ca_file):
     assert second.stdout == first.stdout
 
 
-def test_exporter_in_the_controllers_release_gets_the_proxy_and_ca_of_the_vendor_command(
-        helm3, ca_file, corp_root):
-    """The controller chart renders the exporter itself with ocean-metric-exporter.deployChart
-    =true: one release, one post-render, the exporter reading the controller's ConfigMap and CA
-    Secret. The controller's render rewrites both and writes the Secret beside the ConfigMap;
-    the exporter's must not write them a second way, which failed the whole upgrade."""
-    flags = ("--set", f"spotinst.proxyUrl={PROXY}", "--set", "caBundleSecret.create=true",
-             "--set-file", f"caBundleSecret.data={ca_file}")
-    stream = (helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
-                            *SPOT_FLAGS, *flags).stdout
-              + helm_template(helm3, clean_env(), CONTROLLER_RELEASE, EXPORTER_CHART,
-                              *exporter_beside_controller()).stdout)
-
-    run = post_renderer(stdin=stream)
-
-    assert run.returncode == 0, run.stderr
-    docs = parse(run.text).docs
-    for kind, name, container in (EXPORTER, ("Deployment", CONTROLLER_FULLNAME, "log-shipper"),
-                                  ("Deployment", CONTROLLER_FULLNAME,
-                                   "ocean-kubernetes-controller")):
-        seen = view(docs, kind, name, container)
-        assert_behind_the_proxy(seen, PROXY)
-        assert any(corp_root.pem in content for mount in seen.secret_mounts
-                   for content in mount.files.values()), container
-    assert view(docs, *EXPORTER).env["PROXY_URL"] == PROXY
-    assert PASSWORD not in plain_texts(docs) and PASSWORD not in run.stderr
-    assert post_renderer(stdin=run.stdout).stdout == run.stdout
-
-
-def test_network_client_in_the_controllers_release_gets_the_proxy_and_ca_of_the_vendor_command(
-        helm3, ca_file, corp_root):
-    """The controller chart renders the network client too with
-    ocean-network-client.deployChart=true, in its namespace and reading its Secret and
-    ConfigMap (helm writes the DaemonSet first). Its own values have no proxy and no CA; one
-    release, one post-render: it gets the controller's, as the vendor's command gave them."""
-    ca = ("--set", "caBundleSecret.create=true", "--set-file", f"caBundleSecret.data={ca_file}")
-    client = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, NETWORK_CLIENT_CHART,
-                           "--set", f"namespace={NAMESPACE}",
-                           "--set", f"oceanController.configMapName={CONTROLLER_FULLNAME}",
-                           "--set", f"oceanController.secretName={CONTROLLER_FULLNAME}").stdout
-
-    def release(*flags: str) -> bytes:
-        return client + helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
-                                      *SPOT_FLAGS, "--set", f"spotinst.proxyUrl={PROXY}",
-                                      *flags).stdout
-
-    run = post_renderer(stdin=release(*ca))
-
-    assert run.returncode == 0, run.stderr
-    docs = parse(run.text).docs
-    kind, name, container = NETWORK_CLIENT
-    seen = view(docs, kind, name, container)
-    assert_behind_the_proxy(seen, PROXY)
-    assert any(corp_root.pem in content for mount in seen.secret_mounts
-               for content in mount.files.values())
-    assert "passed through unchanged" not in run.stderr
-    assert PASSWORD not in plain_texts(docs) and PASSWORD not in run.stderr
-    assert post_renderer(stdin=run.stdout).stdout == run.stdout
-    without_ca = post_renderer(stdin=release())  # said of the release once, not per agent
-    assert without_ca.stderr.count("no CA bundle configured") == 1, without_ca.stderr
-
-
 def test_post_rendering_an_exporter_beside_the_controller_twice_changes_nothing(helm3):
     """Once post-rendered, the exporter reads its proxy from the Secret the controller's
     render writes, which its own release never renders: read again, that is the same

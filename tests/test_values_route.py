@@ -26,7 +26,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from .agent_charts import EXPORTER_CHART, LEGACY_CONTROLLER_CHART, NETWORK_CLIENT_CHART
+from .agent_charts import LEGACY_CONTROLLER_CHART
 from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
 from .chart_render import FULLNAME, NAMESPACE, RELEASE
 from .cli_outcomes import failure
@@ -374,23 +374,17 @@ def test_the_values_are_the_controllers_when_its_chart_renders_the_network_clien
     """With ocean-network-client.deployChart=true the controller chart renders the network
     client's DaemonSet too, reading the controller's Secret and ConfigMap, and helm writes
     DaemonSets before Deployments: the values and Secrets are still the controller's."""
-    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
-    client = run_command([helm3, "template", RELEASE, NETWORK_CLIENT_CHART, "--namespace",
-                          NAMESPACE, "--set", f"namespace={NAMESPACE}",
-                          "--set", f"oceanController.configMapName={FULLNAME}",
-                          "--set", f"oceanController.secretName={FULLNAME}"], env=clean_env())
-    assert client.returncode == 0, client.stderr
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [],
+                    sets=("ocean-network-client.deployChart=true",))
 
-    # --release: the controller chart labels the DaemonSet with it, the stand-in does not
-    run = ocean_proxy("values", "--release", RELEASE, "--values", routes.user_file,
-                      "--secrets", routes.secrets_file,
-                      stdin=(client.text + routes.rendered()).encode())
+    run = routes.values_route()
 
     docs, secrets = routes.with_values(run)
     assert meaning(pod(docs)) == meaning(pod(routes.post_rendered()))
     assert_pods_start(docs + secrets, pod(docs))
     # no chart value gives the network client a proxy: the post-renderer does, and that is said
-    [said] = [line for line in run.stderr.splitlines() if "DaemonSet/ocean-network-client" in line]
+    [said] = [line for line in run.stderr.splitlines()
+              if f"DaemonSet/{RELEASE}-ocean-network-client" in line]
     assert said.startswith("ocean-proxy: warning: ") and "--post-renderer" in said
 
 
@@ -399,19 +393,13 @@ def test_values_that_would_leave_the_exporter_the_chart_renders_without_proxy_ar
     """With ocean-metric-exporter.deployChart=true the exporter is in the controller's release
     and reads PROXY_URL from its ConfigMap, which the values blank: no chart value gives it
     the proxy again, and it would lose the one the vendor's command gave it."""
-    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [])
-    exporter = run_command([helm3, "template", RELEASE, EXPORTER_CHART, "--namespace", NAMESPACE,
-                            "--set", f"oceanController.configMapName={FULLNAME}",
-                            "--set", f"oceanController.secretName={FULLNAME}",
-                            "--set", f"oceanController.caBundleSecretName={FULLNAME}-ca-bundle"],
-                           env=clean_env())
-    assert exporter.returncode == 0, exporter.stderr
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file), [],
+                    sets=("ocean-metric-exporter.deployChart=true",))
 
-    run = ocean_proxy("values", "--values", routes.user_file, "--secrets", routes.secrets_file,
-                      stdin=(routes.rendered() + exporter.text).encode())
+    run = routes.values_route()
 
     error, hint = failure(run)
-    assert "spot-ocean-metric-exporter" in error and "PROXY_URL" in error
+    assert f"Deployment/{RELEASE}-ocean-metric-exporter" in error and "PROXY_URL" in error
     assert "--post-renderer ocean-proxy-post-renderer" in hint
     assert not routes.secrets_file.exists()
     assert PROXY_PASSWORD not in run.stderr and quote(PROXY_PASSWORD) not in run.stderr

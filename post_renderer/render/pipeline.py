@@ -138,7 +138,7 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
                                key=lambda w: recognise(w.document, w.kind) != CONTROLLER)
     # by document: a namesake ConfigMap in another namespace is another one
     claimed: set[tuple[int | None, str]] = set()  # auto-update Jobs, by ConfigMap and key
-    rewritten: dict[int, Injection] = {}  # the ConfigMaps whose proxy URL a unit rewrites
+    rewritten: dict[int, Unit] = {}  # the ConfigMaps whose proxy URL a unit rewrites
     by_workload = {}
     for workload in controllers_first:
         unit = release.unit(workload)
@@ -150,27 +150,52 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
         if _document_of(unit, chart.proxy_ref) in rewritten:
             chart = chart._replace(proxy_ref=None)  # its variables get the URL of their own
         controller = _its_controller(unit, rewritten)
-        injection = resolve_injection(_with_settings_of(user, controller), chart, unit, now,
-                                      facts)
+        injection = resolve_injection(
+            _with_settings_of(user, controller and controller.injection), chart, unit, now,
+            facts)
         if controller is not None:  # what the controller's unit said is said once
-            said = {_head(notice) for notice in controller.notices}
+            said = {_head(notice) for notice in controller.injection.notices}
             injection = injection._replace(notices=tuple(
-                notice for notice in injection.notices if _head(notice) not in said))
+                notice for notice in injection.notices if _head(notice) not in said),
+                warnings=(*injection.warnings, *_lost_at_auto_update(unit, chart, controller)))
+        by_workload[id(workload)] = Unit(unit, chart, injection)
         configmap = _document_of(unit, injection.proxy_configmap)
         if configmap is not None:
-            rewritten[configmap] = injection
-        by_workload[id(workload)] = Unit(unit, chart, injection)
+            rewritten[configmap] = by_workload[id(workload)]
     return [by_workload[id(w)] for w in release.workloads]
 
 
-def _its_controller(unit: Release, rewritten: dict[int, Injection]) -> Injection | None:
-    """The injection of the controller of this stream whose ConfigMap an agent reads (the
-    network client the controller chart renders): its own values have no proxy and no CA."""
+def _its_controller(unit: Release, rewritten: dict[int, Unit]) -> Unit | None:
+    """The controller of this stream whose ConfigMap an agent reads (the network client the
+    controller chart renders): its own values have no proxy and no CA."""
     agent = recognise(unit.workloads[0].document, unit.workloads[0].kind)
     if agent is None or not agent.reads_controller_objects:
         return None
     return next((rewritten[c.chunk.index] for c in unit.referenced("ConfigMap")
                  if c.chunk is not None and c.chunk.index in rewritten), None)
+
+
+def _lost_at_auto_update(unit: Release, chart: ChartSettings, controller: Unit) -> list[str]:
+    """What an agent the controller chart renders loses at the chart's auto-update: the
+    Job's 'helm upgrade' renders it from the chart alone, with ocean-proxy's values, which
+    are the controller's and blank the proxy URL in the ConfigMap it reads. Only a CA read
+    from the Secret the controller chart's CA values name stays."""
+    given = controller.injection
+    if given.overlay_secret is None:  # no overlay: the controller's own warning says it all
+        return []
+    lost = [what for what, there in (
+        ("the proxy", given.proxy is not None),
+        ("the CA", given.trust is not None and
+         (chart.ca_ref is None or chart.ca_ref != controller.chart.ca_ref))) if there]
+    if not lost:
+        return []
+    workload = unit.workloads[0]
+    return [Paragraph(
+        f"{workload.kind}/{workload.name}, which the chart renders too, loses "
+        f"{' and '.join(lost)} at the chart's next auto-update: the Job's 'helm upgrade' "
+        "renders it from the chart's values alone, and no value of the chart gives it back",
+        "add --set spotinst.disableAutoUpdate=true and upgrade with the post-renderer from "
+        "your pipeline, or install it as a release of its own (examples/agents/)")]
 
 
 def _with_settings_of(user: UserSettings, controller: Injection | None) -> UserSettings:

@@ -7,7 +7,8 @@ start: for each Deployment whose spec changed, a ReplicaSet owned by it with its
 (labelled with the template's hash), all its replicas ready, and the Deployment's status
 saying so (``observedGeneration``, replica counts, ``Available`` and ``Progressing``). Helm 3
 finds the new ReplicaSet by its template and counts its ready replicas; Helm 4 (kstatus)
-reads the Deployment's status. Whether a pod could really start is what stored.pod_problems
+reads the Deployment's status. A DaemonSet, with no node to run on, is marked seen with no pod
+desired. Whether a pod could really start is what stored.pod_problems
 checks; here every pod starts.
 """
 
@@ -72,19 +73,33 @@ def _roll_out(api: ApiServer, namespace: str, deployment: dict[str, Any]) -> Non
                 "application/merge-patch+json")
 
 
+def _schedule(api: ApiServer, namespace: str, daemonset: dict[str, Any]) -> None:
+    """A cluster without nodes schedules a DaemonSet's pods nowhere: none are desired, and
+    the controller says it has seen the spec."""
+    counts = dict.fromkeys(("desiredNumberScheduled", "currentNumberScheduled",
+                            "updatedNumberScheduled", "numberReady", "numberAvailable",
+                            "numberMisscheduled"), 0)
+    api.request("PATCH", f"/apis/apps/v1/namespaces/{namespace}/daemonsets/"
+                f"{daemonset['metadata']['name']}/status",
+                {"status": {**counts, "observedGeneration": daemonset["metadata"]["generation"]}},
+                "application/merge-patch+json")
+
+
 def _watch(api: ApiServer, namespace: str, stop: threading.Event) -> None:
-    path = f"/apis/apps/v1/namespaces/{namespace}/deployments"
+    base = f"/apis/apps/v1/namespaces/{namespace}"
     while not stop.wait(POLL_SECONDS):
-        for deployment in api.request("GET", path)["items"]:
-            observed = (deployment.get("status") or {}).get("observedGeneration")
-            if observed != deployment["metadata"]["generation"]:
-                with contextlib.suppress(urllib.error.HTTPError):  # 409: changed meanwhile
-                    _roll_out(api, namespace, deployment)
+        for kind, roll_out in (("deployments", _roll_out), ("daemonsets", _schedule)):
+            for workload in api.request("GET", f"{base}/{kind}")["items"]:
+                observed = (workload.get("status") or {}).get("observedGeneration")
+                if observed != workload["metadata"]["generation"]:
+                    with contextlib.suppress(urllib.error.HTTPError):  # 409: changed meanwhile
+                        roll_out(api, namespace, workload)
 
 
 @contextlib.contextmanager
 def rollouts(api: ApiServer, namespace: str) -> Iterator[None]:
-    """While the block runs, every Deployment of the namespace rolls out as soon as it changes."""
+    """While the block runs, every Deployment of the namespace rolls out as soon as it changes
+    (and every DaemonSet is seen)."""
     stop = threading.Event()
     thread = threading.Thread(target=_watch, args=(api, namespace, stop), daemon=True)
     thread.start()

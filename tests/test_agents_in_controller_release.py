@@ -1,0 +1,197 @@
+"""The Spot agents the controller chart renders in its own release, through the real helm 3
+and 4 with ``--post-renderer`` and the vendor's command.
+
+With ``ocean-metric-exporter.deployChart=true`` and ``ocean-network-client.deployChart=true``
+(the vendor's chart, 0.1.2x to 0.1.3x) one release holds the controller, the metric exporter
+(reading PROXY_URL from the controller's ConfigMap and USER_ENV_CERTIFICATES from its CA
+Secret) and the network client (the controller's Secret and ConfigMap, no proxy or CA values
+at all), all in the release namespace. One post-render: every container of every agent gets
+the proxy of the vendor's command and its CA, as the kubelet would give them; no password in
+plain sight or in a message; a second post-render changes nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import test_render_helm
+from .agent_charts import (
+    CONTROLLER_CHART,
+    CONTROLLER_FULLNAME,
+    CONTROLLER_RELEASE,
+    POST_RENDERER,
+    SPOT_FLAGS,
+    helm_template,
+    plain_texts,
+    rendered,
+    view,
+    workload,
+)
+from .chart_render import parse
+from .conftest import clean_env, post_renderer
+from .test_spot_agents import PASSWORD, PROXY, assert_behind_the_proxy, assert_rolls_on_changes
+
+helm_user = test_render_helm.helm_user  # helm 3 with the script on PATH, helm 4 with the plugin
+
+EXPORTER_VALUE = "ocean-metric-exporter.deployChart"
+CLIENT_VALUE = "ocean-network-client.deployChart"
+# what the chart renders for each value: named after the release, in the release namespace
+IN_RELEASE = {
+    EXPORTER_VALUE: [("Deployment", f"{CONTROLLER_RELEASE}-ocean-metric-exporter",
+                      "spot-ocean-metric-exporter")],
+    CLIENT_VALUE: [("DaemonSet", f"{CONTROLLER_RELEASE}-ocean-network-client",
+                    "spotinst-ocean-network-client")],
+}
+CONTROLLER_CONTAINERS = [("Deployment", CONTROLLER_FULLNAME, "ocean-kubernetes-controller"),
+                         ("Deployment", CONTROLLER_FULLNAME, "log-shipper")]
+VALUES = {"exporter": (EXPORTER_VALUE,), "network client": (CLIENT_VALUE,),
+          "both": (EXPORTER_VALUE, CLIENT_VALUE)}
+
+
+def vendor_command(ca_file=None) -> tuple[str, ...]:
+    """The vendor's documented flags: a proxy URL with a password, the CA pasted in."""
+    ca = ("--set", "caBundleSecret.create=true",
+          "--set-file", f"caBundleSecret.data={ca_file}") if ca_file else ()
+    return (*SPOT_FLAGS, "--set", f"spotinst.proxyUrl={PROXY}", *ca)
+
+
+def deploy(*values: str) -> tuple[str, ...]:
+    return tuple(part for value in values for part in ("--set", f"{value}=true"))
+
+
+def template(user, *flags: str):
+    return helm_template(user.binary, user.env, CONTROLLER_RELEASE, CONTROLLER_CHART, *flags)
+
+
+@pytest.mark.parametrize("values", VALUES.values(), ids=VALUES.keys())
+def test_every_agent_the_chart_renders_gets_the_proxy_and_ca_of_the_vendor_command(
+        helm_user, ca_file, corp_root, values):
+    run = template(helm_user, *vendor_command(ca_file), *deploy(*values), *POST_RENDERER)
+
+    docs = rendered(run).docs
+    assert "passed through unchanged" not in run.stderr
+    agents = [agent for value in values for agent in IN_RELEASE[value]]
+    for kind, name, container in [*agents, *CONTROLLER_CONTAINERS]:
+        seen = view(docs, kind, name, container)  # only its own namespace's objects count
+        assert_behind_the_proxy(seen, PROXY)
+        assert any(corp_root.pem in content for mount in seen.secret_mounts
+                   for content in mount.files.values()), container
+        assert seen.empty_directories == [], container
+    for kind, name, _ in agents:
+        assert_rolls_on_changes(workload(docs, kind, name))
+    if EXPORTER_VALUE in values:  # a JVM: its own variable, with the credentials
+        exporter = view(docs, *IN_RELEASE[EXPORTER_VALUE][0])
+        assert exporter.env["PROXY_URL"] == PROXY
+        assert corp_root.pem.decode() in exporter.env["USER_ENV_CERTIFICATES"]
+    assert PASSWORD not in plain_texts(docs) and PASSWORD not in run.stderr
+    again = post_renderer(stdin=run.stdout)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == run.stdout
+    assert PASSWORD not in again.stderr
+
+
+def test_the_release_without_a_ca_is_told_so_once_for_all_its_agents(helm3):
+    """No CA in the vendor's command: one notice for the release, not one per agent."""
+    chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
+                          *vendor_command(), *deploy(EXPORTER_VALUE, CLIENT_VALUE))
+    assert chart.returncode == 0, chart.stderr
+
+    run = post_renderer(stdin=chart.stdout)
+
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("no CA bundle configured") == 1, run.stderr
+    assert "passed through unchanged" not in run.stderr
+    docs = parse(run.text).docs
+    for kind, name, container in (*IN_RELEASE[EXPORTER_VALUE], *IN_RELEASE[CLIENT_VALUE]):
+        assert_behind_the_proxy(view(docs, kind, name, container), PROXY)
+    assert PASSWORD not in plain_texts(docs) and PASSWORD not in run.stderr
+
+
+def test_the_chart_renders_no_agent_beside_the_controller_by_default(helm3, ca_file):
+    """Both values default to false: the release is the controller's alone, as before."""
+    chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
+                          *vendor_command(ca_file))
+    assert chart.returncode == 0, chart.stderr
+    names = {d["metadata"]["name"] for d in parse(chart.text).docs}
+    assert not [n for n in names if "metric-exporter" in n or "network-client" in n], names
+
+
+def said_of(stderr: str, name: str) -> list[str]:
+    """The warnings' headlines that name ``name`` as an agent the chart renders too."""
+    return [line for line in stderr.splitlines()
+            if f"/{name}, which the chart renders too," in line and "warning" in line]
+
+
+@pytest.mark.parametrize("auto_update", ["on", "off"])
+def test_the_render_says_what_the_charts_auto_update_takes_from_the_agents_it_renders(
+        helm3, ca_file, auto_update):
+    """The auto-update Job's 'helm upgrade' renders the agents from the chart's values alone:
+    ocean-proxy's values are the controller's and blank the proxy URL the exporter reads, and
+    the network client has no proxy or CA value at all. The exporter keeps only the CA it
+    reads from the controller's CA Secret. tests/cluster/test_agents_in_release.py runs that
+    Job for real."""
+    off = ("--set", "spotinst.disableAutoUpdate=true") if auto_update == "off" else ()
+    chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
+                          *vendor_command(ca_file), *deploy(EXPORTER_VALUE, CLIENT_VALUE), *off)
+    assert chart.returncode == 0, chart.stderr
+
+    run = post_renderer(stdin=chart.stdout)
+
+    assert run.returncode == 0, run.stderr
+    (_, exporter, _), = IN_RELEASE[EXPORTER_VALUE]
+    (_, client, _), = IN_RELEASE[CLIENT_VALUE]
+    if auto_update == "off":
+        assert said_of(run.stderr, exporter) == said_of(run.stderr, client) == []
+        return
+    [for_exporter], [for_client] = said_of(run.stderr, exporter), said_of(run.stderr, client)
+    assert "loses the proxy at the chart's next auto-update" in for_exporter
+    assert "loses the proxy and the CA at the chart's next auto-update" in for_client
+    assert run.stderr.count("spotinst.disableAutoUpdate=true") >= 2
+    assert PASSWORD not in run.stderr
+
+
+def env_sources(document: dict, container: str) -> dict[str, tuple]:
+    """Each env entry of ``container`` by name: where it reads its value from."""
+    [found] = [c for c in document["spec"]["template"]["spec"]["containers"]
+               if c["name"] == container]
+    sources = {}
+    for entry in found.get("env") or []:
+        ref = (entry.get("valueFrom") or {})
+        for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
+            if key in ref:
+                sources[entry["name"]] = (kind, ref[key]["name"], ref[key]["key"])
+    return sources
+
+
+def test_the_stand_in_renders_the_agents_as_the_vendors_chart_does(helm_user):
+    """The shape the tests above rely on, on helm 3 and 4, without ocean-proxy: both agents
+    in the release namespace, reading the controller's objects; the exporter follows the
+    controller's CA values (the vendor's second command: an existing Secret and key)."""
+    run = template(helm_user, *SPOT_FLAGS, *deploy(EXPORTER_VALUE, CLIENT_VALUE),
+                   "--set", "caBundleSecret.name=my-ca", "--set", "caBundleSecret.key=b.pem")
+
+    docs = rendered(run).docs
+    (kind, name, container), = IN_RELEASE[EXPORTER_VALUE]
+    exporter = workload(docs, kind, name)
+    assert exporter["metadata"]["namespace"] == "spot-system"
+    assert exporter["spec"]["template"]["metadata"]["labels"][
+        "app.kubernetes.io/name"] == "ocean-metric-exporter"
+    assert env_sources(exporter, container) == {
+        "SPOTINST_TOKEN": ("Secret", CONTROLLER_FULLNAME, "token"),
+        "SPOTINST_ACCOUNT": ("Secret", CONTROLLER_FULLNAME, "account"),
+        "CLUSTER_IDENTIFIER": ("ConfigMap", CONTROLLER_FULLNAME, "spotinst.cluster-identifier"),
+        "BASE_SPOTINST_URL": ("ConfigMap", CONTROLLER_FULLNAME, "http-base-url"),
+        "PROXY_URL": ("ConfigMap", CONTROLLER_FULLNAME, "proxy-url"),
+        "USER_ENV_CERTIFICATES": ("Secret", "my-ca", "b.pem")}
+    (kind, name, container), = IN_RELEASE[CLIENT_VALUE]
+    client = workload(docs, kind, name)
+    assert client["metadata"]["namespace"] == "spot-system"
+    assert client["spec"]["template"]["spec"]["hostNetwork"] is True
+    assert client["spec"]["template"]["spec"]["containers"][0]["image"].startswith(
+        "public.ecr.aws/spotinst/spot-network-client:")
+    assert env_sources(client, container) == {
+        "SPOTINST_TOKEN": ("Secret", CONTROLLER_FULLNAME, "token"),
+        "SPOTINST_ACCOUNT": ("Secret", CONTROLLER_FULLNAME, "account"),
+        "CLUSTER_IDENTIFIER": ("ConfigMap", CONTROLLER_FULLNAME, "spotinst.cluster-identifier")}
+    assert not [n for e in client["spec"]["template"]["spec"]["containers"][0]["env"]
+                for n in [e["name"]] if "PROXY" in n or "CERT" in n]
