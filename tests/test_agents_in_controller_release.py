@@ -195,3 +195,37 @@ def test_the_stand_in_renders_the_agents_as_the_vendors_chart_does(helm_user):
         "CLUSTER_IDENTIFIER": ("ConfigMap", CONTROLLER_FULLNAME, "spotinst.cluster-identifier")}
     assert not [n for e in client["spec"]["template"]["spec"]["containers"][0]["env"]
                 for n in [e["name"]] if "PROXY" in n or "CERT" in n]
+
+
+def test_what_is_said_of_the_ca_bundle_is_said_once_for_the_agents_that_share_it(
+        helm3, corp_root, tmp_path):
+    """A bundle pasted whole (many public roots, one of them expired) into the vendor's
+    command: the network client the chart renders takes the controller's CAs, and what is
+    said of that bundle is said once, with the count the Secret holds, not again by each
+    agent of the release with the count left after the expired one."""
+    from . import certs
+
+    others = [certs.root(f"Public Root {n}").pem for n in range(60)]
+    expired = certs.root("Expired Public Root", not_before=certs.NOW - 30 * certs.DAY,
+                         not_after=certs.NOW - certs.DAY).pem
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(b"".join([corp_root.pem, expired, *others]))
+    chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
+                          *vendor_command(bundle), *deploy(EXPORTER_VALUE, CLIENT_VALUE))
+    assert chart.returncode == 0, chart.stderr
+
+    run = post_renderer(stdin=chart.stdout)
+
+    assert run.returncode == 0, run.stderr
+    headlines = [line for line in run.stderr.splitlines() if line.startswith("ocean-proxy:")]
+    about_the_bundle = [line for line in headlines if "userEnvCertificates.pem" in line
+                        and "warning" in line]
+    assert len(about_the_bundle) == len(set(about_the_bundle)), run.stderr
+    holds = [line for line in about_the_bundle if " holds " in line]
+    assert len(holds) == 1 and " holds 62 certificates" in holds[0], run.stderr
+    assert len([line for line in about_the_bundle if "Expired Public Root" in line]) == 1
+    docs = parse(run.text).docs
+    (kind, name, container), = IN_RELEASE[CLIENT_VALUE]
+    seen = view(docs, kind, name, container)
+    assert any(corp_root.pem in content for mount in seen.secret_mounts
+               for content in mount.files.values())

@@ -153,11 +153,11 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
         injection = resolve_injection(
             _with_settings_of(user, controller and controller.injection), chart, unit, now,
             facts)
-        if controller is not None:  # what the controller's unit said is said once
-            said = {_head(notice) for notice in controller.injection.notices}
-            injection = injection._replace(notices=tuple(
-                notice for notice in injection.notices if _head(notice) not in said),
-                warnings=(*injection.warnings, *_lost_at_auto_update(unit, chart, controller)))
+        if controller is not None:
+            injection = _not_said_again(injection, controller.injection,
+                                        took_its_cas=not user.ca_files)
+            injection = injection._replace(warnings=(
+                *injection.warnings, *_lost_at_auto_update(unit, chart, controller)))
         by_workload[id(workload)] = Unit(unit, chart, injection)
         configmap = _document_of(unit, injection.proxy_configmap)
         if configmap is not None:
@@ -209,6 +209,19 @@ def _with_settings_of(user: UserSettings, controller: Injection | None) -> UserS
         cas = Setting(((source, controller.trust.pem()),), source)
     return user._replace(proxy_url=user.proxy_url or controller.proxy,
                          ca_files=user.ca_files or cas)
+
+
+def _not_said_again(injection: Injection, controller: Injection, took_its_cas: bool
+                    ) -> Injection:
+    """What the controller's unit said is said once. An agent that took the controller's CAs
+    judged that bundle again (without what the controller left out, such as an expired
+    root): what it says of that bundle's source, the controller's unit has said already."""
+    said = {_head(notice) for notice in controller.notices}
+    shared = str(controller.trust_source) if took_its_cas and controller.trust else None
+    return injection._replace(
+        notices=tuple(n for n in injection.notices if _head(n) not in said),
+        warnings=tuple(w for w in injection.warnings
+                       if shared is None or not _head(w).startswith(shared)))
 
 
 def _head(message: str) -> str:
