@@ -405,6 +405,27 @@ def test_values_that_would_leave_the_exporter_the_chart_renders_without_proxy_ar
     assert PROXY_PASSWORD not in run.stderr and quote(PROXY_PASSWORD) not in run.stderr
 
 
+def test_values_with_the_proxy_from_flags_beside_the_exporter_the_chart_renders_are_written(
+        helm3, net_pki, tmp_path):
+    """The proxy from --proxy-url, the chart's spotinst.proxyUrl empty (the README's way to
+    keep a password out of --set): the exporter the chart renders had no proxy to lose. The
+    values are written, and the exporter is named as getting no proxy from chart values."""
+    routes = Routes(helm3, tmp_path, user_values(net_pki.corp_root_file, zero_config=False),
+                    flags(net_pki.corp_root_file, zero_config=False),
+                    sets=("ocean-metric-exporter.deployChart=true",))
+
+    run = routes.values_route()
+
+    assert run.returncode == 0, run.stderr
+    docs, _ = routes.with_values(run)
+    assert pod(docs)["spec"]["containers"]  # the controller's values render
+    said = [line for line in run.stderr.splitlines()
+            if f"Deployment/{RELEASE}-ocean-metric-exporter" in line]
+    assert len(said) == 1 and "no proxy" in said[0] and "warning" in said[0], run.stderr
+    assert PROXY_PASSWORD not in run.stderr and quote(PROXY_PASSWORD) not in run.stderr
+    assert PROXY_PASSWORD not in run.stdout.decode()
+
+
 @pytest.mark.parametrize("version, says", [(PROXY_URL_ERA, "PROXY_URL"), ("0.1.52", "0.1.53")])
 def test_charts_whose_values_cannot_carry_it_are_refused_with_the_reason(
         helm3, net_pki, tmp_path, version, says):

@@ -127,7 +127,9 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     if injection.empty:
         raise OverlayError("no proxy URL and no CA bundle configured: there are no values "
                            "to write", hint="pass --proxy-url and/or --ca-file")
-    if injection.proxy is not None and chart.proxy_ref is not None:
+    # an exporter of the release reads the ConfigMap's proxy URL, which the values blank: a
+    # loss only where the chart rendered one there (not with the proxy from --proxy-url alone)
+    if injection.proxy is not None and chart.proxy_ref is not None and chart.proxy_url:
         refuse_an_agent_left_without_proxy(stream, release, chart.proxy_ref)
     if chart.auto_update_jobs and user.auto_update.value == "refuse":
         lacks = _job_lacks(injection)  # what the Job needs, known once the settings are read
@@ -165,8 +167,9 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                 for lint in two_rendered_proxies(workload, chart, injection)]
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
-                        tuple(notices), (*injection.warnings, *replaced,
-                                         *agents_left_out(stream, release)), namespace)
+                        tuple(notices), (*injection.warnings, *replaced, *agents_left_out(
+                            stream, release, exporter_too=injection.proxy is not None)),
+                        namespace)
 
 
 def _job_lacks(injection: "Injection") -> str:

@@ -43,14 +43,26 @@ def refuse_an_agent_left_without_proxy(stream: Release, release: Release,
                          "which gives every Spot agent of the release the proxy")
 
 
-def agents_left_out(stream: Release, release: Release) -> list[str]:
-    """What to say of the other Spot agents the chart renders (the network client, with
-    ocean-network-client.deployChart=true): no value of the chart gives them the proxy. (The
-    exporter reads the controller's ConfigMap and CA Secret, which the values do fill.)"""
+def agents_left_out(stream: Release, release: Release, exporter_too: bool) -> list[str]:
+    """What to say of the other Spot agents the chart renders: no value of the chart gives
+    them the proxy. The network client (ocean-network-client.deployChart=true) reads none;
+    the exporter reads the controller's ConfigMap and CA Secret, which the values fill but
+    for the proxy URL, which they leave blank: ``exporter_too`` when a proxy is written (an
+    exporter that had one from the chart was refused before this)."""
     controller = release.workloads[0]
-    return [f"{workload.kind}/{workload.name}, which the chart renders too, gets no proxy and "
-            "no CA from chart values; the post-renderer (--post-renderer "
-            "ocean-proxy-post-renderer) gives every Spot agent of the release both"
-            for workload in stream.workloads if workload is not controller
-            and workload.namespace in (None, controller.namespace)
-            and recognise(workload.document, workload.kind) not in (None, METRIC_EXPORTER)]
+    said = []
+    for workload in stream.workloads:
+        agent = recognise(workload.document, workload.kind)
+        if workload is controller or agent is None or \
+                workload.namespace not in (None, controller.namespace):
+            continue
+        if agent != METRIC_EXPORTER:
+            lacks = "no proxy and no CA"
+        elif exporter_too:
+            lacks = "no proxy"
+        else:
+            continue
+        said.append(f"{workload.kind}/{workload.name}, which the chart renders too, gets {lacks} "
+                    "from chart values; the post-renderer (--post-renderer "
+                    "ocean-proxy-post-renderer) gives every Spot agent of the release both")
+    return said
