@@ -218,6 +218,29 @@ def test_a_proxy_the_user_keeps_in_a_secret_of_their_own_is_named_in_a_warning(h
     assert_one_clear_error(post_renderer("--strict", stdin=stream), "corp-proxy")
 
 
+def test_a_proxy_in_a_secret_of_the_users_own_leaves_the_charts_configmap_handled(helm3):
+    """That Secret of the user's own, and the proxy given with --proxy-url: the chart's
+    ConfigMap is still the one whose proxy URL the render handles, so what it says of that
+    ConfigMap (the Secret beside it for an exporter of another release, what helm keeps) is
+    what it says without the user's variable."""
+    user_secret = ("--set", "extraEnv[0].name=HTTPS_PROXY",
+                   "--set", "extraEnv[0].valueFrom.secretKeyRef.name=corp-proxy",
+                   "--set", "extraEnv[0].valueFrom.secretKeyRef.key=url")
+    flag = "--proxy-url=http://svc:s3cret@proxy.corp:3128"
+
+    def said_of_the_configmap(*values: str) -> list[str]:
+        run = post_renderer(flag, stdin=controller(helm3, NAMESPACE, *values))
+        assert run.returncode == 0, run.stderr
+        assert "s3cret" not in run.stderr
+        fullname = f"{NAMESPACE}-ocean-kubernetes-controller"  # named after its namespace
+        return sorted(line for line in run.stderr.splitlines()
+                      if f"ConfigMap '{fullname}'" in line or f"{fullname}-ocean-proxy" in line)
+
+    expected = said_of_the_configmap()
+    assert expected
+    assert said_of_the_configmap(*user_secret) == expected
+
+
 def test_a_users_checksum_proxy_annotation_is_not_overwritten_in_silence(helm3):
     stream = controller(helm3, NAMESPACE, "--set", "spotinst.proxyUrl=http://proxy.corp:3128",
                         "--set-string", "podAnnotations.checksum/proxy=mine")

@@ -69,7 +69,7 @@ def _insecure_next_to_a_ca(workload: Resource, injection: Injection) -> list[Lin
 def _settings_out_of_sight(unit: Release, chart: ChartSettings,
                            injection: Injection) -> list[Lint]:
     lints = []
-    proxy = chart.proxy_ref
+    proxy = chart.proxy_out_of_sight or chart.proxy_ref
     if proxy is not None and injection.proxy is None and injection.proxy_from is None \
             and _missing(unit, proxy):
         lints.append(Lint(

@@ -62,6 +62,7 @@ class ChartSettings(NamedTuple):
     spot_token: bytes | None = None  # from a Secret only: a literal value is in the pod spec
     other_proxies: tuple[str, ...] = ()  # the rendered proxies beside proxy_url, redacted
     dropped_no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries left out, as written
+    proxy_out_of_sight: KeyRef | None = None  # a proxy variable's object not rendered here
 
 
 def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_one) -> ChartSettings:
@@ -94,7 +95,7 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
     _hide_unread_proxies(release, hide)
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs, no_proxy, token,
                          _other_proxies(release, proxy_url.value, hide) if proxy_url else (),
-                         dropped)
+                         dropped, None if proxy_url else _proxy_out_of_sight(release))
 
 
 def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
@@ -182,25 +183,30 @@ def _no_proxy_entries(release: Release) -> tuple[tuple[str, ...], tuple[str, ...
 def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | None]:
     """The first proxy variable that holds a URL, and the URL. The chart's ``HTTPS_PROXY``
     may read a blank ConfigMap key (chart values from ``ocean-proxy values``, or our own
-    output), and the URL then sits in the variables after it. Without a URL, the first that
-    reads an object of the user's own which the release does not render (a Secret holding
-    the proxy and its password, in ``extraEnv``): the proxy may be there, out of sight."""
-    first = unseen = None
+    output), and the URL then sits in the variables after it."""
+    first = None
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
             if found.entry.get("name") in PROXY_ENV_NAMES:
-                ref = _key_ref(found.entry)
-                text = _resolve(release, found.entry, ref)
+                text = _resolve(release, found.entry, _key_ref(found.entry))
                 if text:
                     return found.entry, text
                 first = first or found.entry
-                # ocean-proxy's own proxy Secrets, kept by helm from an earlier run, are not
-                # the user's: they are read by contract (shared_proxy)
-                if unseen is None and ref is not None and \
-                        release.get(ref.kind, ref.name) is None and \
-                        not OwnedNames.is_shared_proxy(ref.name):
-                    unseen = found.entry
-    return unseen or first, None
+    return first, None
+
+
+def _proxy_out_of_sight(release: Release) -> KeyRef | None:
+    """Where the first proxy variable that reads an object the release does not render
+    reads it from (a Secret of the user's own holding the proxy and its password, in
+    ``extraEnv``): the proxy may be there, where ocean-proxy cannot read it. ocean-proxy's
+    own proxy Secrets, kept by helm from an earlier run, are read by contract (shared_proxy)."""
+    for workload in release.workloads:
+        for found in env_entries(workload.document, workload.kind):
+            ref = _key_ref(found.entry) if found.entry.get("name") in PROXY_ENV_NAMES else None
+            if ref is not None and release.get(ref.kind, ref.name) is None and \
+                    not OwnedNames.is_shared_proxy(ref.name):
+                return ref
+    return None
 
 
 def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None]:
