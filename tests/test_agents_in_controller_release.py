@@ -107,6 +107,24 @@ def test_the_release_without_a_ca_is_told_so_once_for_all_its_agents(helm3):
     assert PASSWORD not in plain_texts(docs) and PASSWORD not in run.stderr
 
 
+def test_with_nothing_configured_the_release_is_told_of_the_charts_proxy_value(helm3):
+    """No proxy and no CA anywhere: the network client the controller chart renders follows
+    the controller's values, so the notice names spotinst.proxyUrl for it too, not flags
+    alone as for a network client of its own release."""
+    chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
+                          *SPOT_FLAGS, *deploy(CLIENT_VALUE))
+    assert chart.returncode == 0, chart.stderr
+
+    run = post_renderer(stdin=chart.stdout)
+
+    assert run.returncode == 0 and run.stdout == chart.stdout, run.stderr
+    (kind, name, _), = IN_RELEASE[CLIENT_VALUE]
+    [notice] = [line for line in run.stderr.splitlines() if f"{kind}/{name}" in line]
+    assert "no proxy URL and no CA bundle configured" in notice, run.stderr
+    assert "its chart has no proxy or CA values" not in run.stderr
+    assert "set spotinst.proxyUrl" in run.stderr
+
+
 def test_the_chart_renders_no_agent_beside_the_controller_by_default(helm3, ca_file):
     """Both values default to false: the release is the controller's alone, as before."""
     chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,

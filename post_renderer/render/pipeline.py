@@ -237,9 +237,11 @@ def _document_of(unit: Release, ref: KeyRef | None) -> int | None:
 
 def _nothing_configured(idle: list[Unit]) -> list[str]:
     """What to do for the workloads left unchanged: their chart's proxy value, or flags
-    where the chart has none (the network client)."""
-    without_values = [u.name for u in idle if u.agent == NETWORK_CLIENT]
-    with_values = [u.name for u in idle if u.agent != NETWORK_CLIENT]
+    where the chart has none (the network client, but where it reads the ConfigMap of a
+    controller in the stream: the controller chart renders it, and its values reach it)."""
+    without_values = [u.name for u in idle if u.agent == NETWORK_CLIENT
+                      and not u.release.referenced("ConfigMap")]
+    with_values = [u.name for u in idle if u.name not in without_values]
     notices = []
     if with_values:
         notices.append(Paragraph(
