@@ -125,6 +125,32 @@ def test_with_nothing_configured_the_release_is_told_of_the_charts_proxy_value(h
     assert "set spotinst.proxyUrl" in run.stderr
 
 
+def test_with_nothing_configured_every_secret_an_earlier_render_kept_is_named(helm3, ca_file):
+    """The proxy dropped from the vendor's command: helm keeps the Secrets an earlier render
+    added for every agent of the release (the password in each proxy one), and the render,
+    which cannot know of them, names every one in the 'kubectl delete secret' it gives."""
+    with_proxy = template_for(helm3, *vendor_command(ca_file),
+                              *deploy(EXPORTER_VALUE, CLIENT_VALUE))
+    earlier = post_renderer(stdin=with_proxy)
+    assert earlier.returncode == 0, earlier.stderr
+    kept = {d["metadata"]["name"] for d in parse(earlier.text).docs if d["kind"] == "Secret"
+            and (d["metadata"].get("annotations") or {}).get("helm.sh/resource-policy") == "keep"}
+    assert len(kept) > 3, kept  # the controller's and the agents'
+
+    nothing = template_for(helm3, *SPOT_FLAGS, *deploy(EXPORTER_VALUE, CLIENT_VALUE))
+    run = post_renderer(stdin=nothing)
+
+    assert run.returncode == 0 and run.stdout == nothing, run.stderr
+    [delete] = [line for line in run.stderr.splitlines() if "kubectl delete secret" in line]
+    assert kept <= set(delete.split("'")[1].split()), (kept, delete)
+
+
+def template_for(helm3, *flags: str) -> bytes:
+    chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART, *flags)
+    assert chart.returncode == 0, chart.stderr
+    return chart.stdout
+
+
 def test_the_chart_renders_no_agent_beside_the_controller_by_default(helm3, ca_file):
     """Both values default to false: the release is the controller's alone, as before."""
     chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,

@@ -254,14 +254,19 @@ def _nothing_configured(idle: list[Unit]) -> list[str]:
             f"{', '.join(without_values)}: its chart has no proxy or CA values, so it was "
             "passed through unchanged",
             f"pass {as_flags('--proxy-url=URL', '--ca-file=FILE')}"))
-    return notices + [_kept_from_before(u) for u in idle if u.agent == CONTROLLER]
+    return notices + [_kept_from_before(u, idle) for u in idle if u.agent == CONTROLLER]
 
 
-def _kept_from_before(unit: Unit) -> str:
+def _kept_from_before(unit: Unit, idle: list[Unit]) -> str:
     """A render with nothing configured changes nothing, so it cannot blank what an earlier
-    one with a proxy kept: the user alone knows whether there was one."""
+    one with a proxy kept: the user alone knows whether there was one. The agents the
+    controller chart renders beside it (reading its ConfigMap) had Secrets of their own."""
     workload = unit.release.workloads[0]
     names = OwnedNames(workload.name)
+    agents = [OwnedNames(other.release.workloads[0].name) for other in idle
+              if other.agent != CONTROLLER and other.release.referenced("ConfigMap")
+              and other.release.workloads[0].namespace == workload.namespace]
+    theirs = "".join(f" {agent.proxy} {agent.ca}" for agent in agents)
     return Paragraph(
         f"if {unit.name} ran with ocean-proxy before, helm keeps Secret '{names.proxy}' with "
         "that proxy URL, password included (a metric exporter post-rendered beside it still "
@@ -269,7 +274,7 @@ def _kept_from_before(unit: Unit) -> str:
         "first upgrade without --post-renderer each Spot agent of another release that "
         f"reads '{names.proxy}'",
         f"then 'kubectl delete secret -n {workload.namespace or '<namespace>'} "
-        f"--ignore-not-found {names.proxy} {names.ca} {names.values}' deletes them")
+        f"--ignore-not-found {names.proxy} {names.ca} {names.values}{theirs}' deletes them")
 
 
 def _check_one_proxy(units: list[Unit]) -> None:
