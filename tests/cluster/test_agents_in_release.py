@@ -162,10 +162,13 @@ def test_the_charts_auto_update_takes_from_the_agents_what_the_render_said(
     assert_proxy_and_trust(resolved(release), proxy_url, net_pki.corp_root.pem)
     names = {AGENTS[0]: ("Deployment", f"{release.name}-ocean-metric-exporter"),
              AGENTS[1]: ("DaemonSet", f"{release.name}-ocean-network-client")}
+    # what each agent's chart values leave it: the exporter reads the CA Secret they fill
+    expected = {AGENTS[0]: "the proxy", AGENTS[1]: "the proxy and the CA"}
     for container, (kind, name) in names.items():
         [warning] = [line for line in said.splitlines()
                      if f"{kind}/{name}, which the chart renders too, loses" in line]
         lost = warning.split(" loses ", 1)[1].split(" at the chart's", 1)[0]
+        assert lost == expected[container], warning
         seen = sees(release, container)
         proxies = {n: v for n, v in seen.env.items()
                    if n in (*PROXY_NAMES, "PROXY_URL") and v}
