@@ -14,9 +14,9 @@ from .conftest import FIXTURE_CHART, clean_env, ocean_proxy, run_command
 from .kubelet_view import container_view
 
 
-def exporter_in_the_release(helm3: Path) -> str:
+def exporter_in_the_release(helm3: Path, namespace: str = NAMESPACE) -> str:
     """The exporter reading the controller's ConfigMap, Secret and CA Secret."""
-    run = run_command([helm3, "template", RELEASE, EXPORTER_CHART, "--namespace", NAMESPACE,
+    run = run_command([helm3, "template", RELEASE, EXPORTER_CHART, "--namespace", namespace,
                        "--set", f"oceanController.configMapName={FULLNAME}",
                        "--set", f"oceanController.secretName={FULLNAME}",
                        "--set", f"oceanController.caBundleSecretName={FULLNAME}-ca-bundle"],
@@ -25,8 +25,8 @@ def exporter_in_the_release(helm3: Path) -> str:
     return run.text
 
 
-def controller_chart(helm3: Path, *values: Path) -> str:
-    run = run_command([helm3, "template", RELEASE, FIXTURE_CHART, "--namespace", NAMESPACE,
+def controller_chart(helm3: Path, *values: Path, namespace: str = NAMESPACE) -> str:
+    run = run_command([helm3, "template", RELEASE, FIXTURE_CHART, "--namespace", namespace,
                        "--set", "spotinst.account=act-123", "--set", "spotinst.token=TOKEN",
                        "--set", "spotinst.clusterIdentifier=c-1",
                        *(arg for path in values for arg in ("--values", path))],
@@ -60,3 +60,22 @@ def test_values_with_a_ca_alone_give_the_exporter_in_the_release_the_ca(
     assert corp_root.pem.decode().strip() in seen.env["USER_ENV_CERTIFICATES"]
     assert "gets no proxy and no CA" not in run.stderr, run.stderr
     assert "spot-ocean-metric-exporter" not in run.stderr, run.stderr
+
+
+def test_values_for_one_namespace_neither_refuse_nor_name_a_namesake_release_elsewhere(
+        helm3, tmp_path, ca_file):
+    """A stream of two environments (helmfile templates them together): the values are for
+    the first controller's release; the exporter the namesake release renders in another
+    namespace reads that namespace's ConfigMap, which these values do not blank."""
+    other = "spot-staging"
+    stream = (controller_chart(helm3) + controller_chart(helm3, namespace=other)
+              + exporter_in_the_release(helm3, namespace=other))
+
+    run = ocean_proxy("values", "--proxy-url=http://proxy.corp:3128", f"--ca-file={ca_file}",
+                      "--secrets", tmp_path / "ocean-proxy-secrets.yaml",
+                      stdin=stream.encode())
+
+    assert run.returncode == 0, run.stderr
+    assert "spot-ocean-metric-exporter" not in run.stderr, run.stderr
+    assert "which the chart renders too" not in run.stderr, run.stderr
+    assert load_docs(run.stdout.decode()), "no values written"
