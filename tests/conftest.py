@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .chart_render import NAMESPACE, RELEASE
+from .chart_render import NAMESPACE, PROXY_FLAGS, RELEASE
 
 if TYPE_CHECKING:
     from .plugin_harness import SignedRelease
@@ -172,6 +172,13 @@ def signed_release(shared_dir: Path) -> SignedRelease:
     from .plugin_harness import build_signed_release
 
     return build_signed_release(shared_dir)
+
+
+@pytest.fixture(scope="session")
+def manifests(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The fixture chart as helm 3 renders the vendor's command with a proxy URL, as a
+    post-renderer reads it (a module may define its own)."""
+    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from . import certs
-from .chart_render import PROXY_FLAGS
-from .conftest import VENV_BIN, Run, clean_env, helm_template
+from .conftest import VENV_BIN, Run, clean_env
 
 # Bytes UTF-8 never has, or has only in a sequence: a lone continuation byte, a cut sequence,
 # an encoded surrogate, an overlong form, a byte over F4.
@@ -40,11 +39,6 @@ FILES = {
     "manifests": (),  # the chart's render with bad bytes in its documents
     "values": (b"extraEnv:\n  - name: X\n    value: \"%s\"\n", b"%s: 1\n"),
 }
-
-
-@pytest.fixture(scope="module")
-def manifests(tmp_path_factory) -> bytes:
-    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
 
 
 @pytest.fixture(scope="module")

@@ -22,16 +22,10 @@ from post_renderer.trust import certificate_from_der, fact_cache
 from post_renderer.trust.fact_cache import facts_json
 
 from . import certs
-from .chart_render import PROXY_FLAGS
-from .conftest import VENV_BIN, Run, clean_env, helm_template, ocean_proxy, post_renderer
+from .conftest import VENV_BIN, Run, clean_env, ocean_proxy, post_renderer
 
 SERVER_NOT_CA = "is a server certificate, not a CA"
 NOT_USED = "the certificate cache is not used"
-
-
-@pytest.fixture(scope="module")
-def manifests(tmp_path_factory) -> bytes:
-    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +74,9 @@ def another_installs_key(tmp_path: Path, leaf_file: Path) -> bytes:
 @pytest.mark.parametrize("forger", ["no key", "another install's key"])
 def test_a_fact_file_forged_without_this_users_key_does_not_make_a_server_certificate_a_ca(
         forger, leaf, manifests, tmp_path):
+    """test_fact_cache forges against a FactCache handed its key; this checks that both
+    commands hand it the user's key, and that each install's key is its own: else the
+    forgery passes, and the refusal the user sees is gone."""
     issued, leaf_file = leaf
     env = cache_env(tmp_path)
     refused = ocean_proxy("check-bundle", leaf_file, "--no-cache", env=env)
@@ -111,7 +108,9 @@ def warm_cache(tmp_path: Path, leaf_file: Path) -> tuple[dict[str, str], Run]:
 def test_a_link_where_a_fact_file_goes_is_not_read_though_it_points_at_a_good_entry(
         leaf, tmp_path):
     """The cache's own entry, moved out and linked back: a miss, and the link is replaced by
-    a file of the cache's own, not followed to the file it names (which stays as it was)."""
+    a file of the cache's own, not followed to the file it names (which stays as it was).
+    A good entry behind the link is what tells a run that reads through links (a hit) from
+    one that does not; test_cache_safety's links name files that are no entry."""
     issued, leaf_file = leaf
     env, without = warm_cache(tmp_path, leaf_file)
     elsewhere = tmp_path / "elsewhere"
@@ -126,7 +125,8 @@ def test_a_link_where_a_fact_file_goes_is_not_read_though_it_points_at_a_good_en
 
 def test_a_fifo_holding_an_entry_where_a_fact_file_goes_is_not_read(leaf, tmp_path):
     """A FIFO another process keeps open and full: it is not a file the cache wrote, so it
-    is a miss (and is replaced by one), whatever it holds."""
+    is a miss (and is replaced by one), whatever it holds. test_cache_safety's FIFO has no
+    writer: it catches a run that waits on it, this one a run that reads it."""
     issued, leaf_file = leaf
     env, without = warm_cache(tmp_path, leaf_file)
     path = entry(tmp_path / "cache", issued)
@@ -180,7 +180,9 @@ sys.addaudithook(_hook)
 def test_a_cache_on_a_read_only_file_system_costs_speed_not_the_render(leaf, manifests,
                                                                         tmp_path):
     """A pod with a read-only root file system, the cache directory and key baked into the
-    image: no fact file can be written, and the render is what it is without a cache."""
+    image: no fact file can be written, and the render is what it is without a cache, its
+    messages included (test_fact_cache reads a read-only cache in-process, where a failed
+    write that reached the command would go unseen)."""
     _, leaf_file = leaf
     root = certs.root("Read Only Corp Root CA")
     ca_file = tmp_path / "ca.pem"

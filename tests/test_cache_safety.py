@@ -19,16 +19,10 @@ from post_renderer.trust import certificate_from_der, fact_cache
 from post_renderer.trust.fact_cache import FactCache, fact_cache_for
 
 from . import certs
-from .chart_render import PROXY_FLAGS
-from .conftest import clean_env, helm_template, post_renderer
+from .conftest import clean_env, post_renderer
 
 NOT_USED = "the certificate cache is not used"
 OLD = time.time() - 30 * 24 * 3600
-
-
-@pytest.fixture(scope="module")
-def manifests(tmp_path_factory):
-    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
 
 
 @pytest.fixture(scope="module")

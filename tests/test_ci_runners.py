@@ -19,16 +19,10 @@ from pathlib import Path
 import pytest
 
 from . import certs
-from .chart_render import PROXY_FLAGS
-from .conftest import VENV_BIN, clean_env, helm_template, run_command, tool
+from .conftest import VENV_BIN, clean_env, run_command, tool
 from .plugin_harness import VERSION, ok, post_renderer_user_env, write_chart
 
 SCRIPT = VENV_BIN / "ocean-proxy-post-renderer"
-
-
-@pytest.fixture(scope="module")
-def manifests(tmp_path_factory) -> bytes:
-    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,7 @@ from post_renderer.trust import certificate_from_der, fact_cache, inspect_bundle
 from post_renderer.trust.fact_cache import SCHEMA, FactCache, fact_cache_for
 
 from . import certs
-from .chart_render import PROXY_FLAGS
-from .conftest import clean_env, helm_template, ocean_proxy
+from .conftest import clean_env, ocean_proxy
 from .runtime_pki import cases
 
 CASES = sorted(cases())
@@ -229,11 +228,6 @@ def test_a_run_without_home_asks_the_passwd_database_for_it_once(tmp_path, monke
 
 
 # -- end to end: the commands, cold, warm and --no-cache -------------------------------------
-
-
-@pytest.fixture(scope="module")
-def manifests(tmp_path_factory):
-    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS)
 
 
 def three_ways(tmp_path: Path, *args: str | Path, stdin: bytes = b""):

@@ -87,6 +87,29 @@ def test_a_required_missing_key_stops_the_container():
                                                                      "key": "token"}}}))
 
 
+def test_of_two_entries_of_a_name_the_last_is_given():
+    """The chart's USER_ENV_CERTIFICATES and an extraEnv one after it: the API server keeps
+    both (and warns that the second "hides previous definition"); the kubelet sets each in
+    turn, so the container gets the last."""
+    docs = [secret("ca", pem=b"chart")]
+    env = env_of(docs, pod(
+        {"name": "CA", "valueFrom": {"secretKeyRef": {"name": "ca", "key": "pem"}}},
+        {"name": "CA", "value": "extra-env"}))
+
+    assert env["CA"] == "extra-env"
+
+
+def test_a_later_optional_reference_to_nothing_leaves_the_earlier_value():
+    """The kubelet passes over an optional reference to a missing key: it sets nothing, so
+    the entry before it stands."""
+    env = env_of([configmap("c")], pod(
+        {"name": "CA", "value": "extra-env"},
+        {"name": "CA", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "pem",
+                                                         "optional": True}}}))
+
+    assert env["CA"] == "extra-env"
+
+
 def test_env_from_comes_first_and_env_wins():
     docs = [configmap("c", A="from-configmap", B="b")]
     env = env_of(docs, pod({"name": "A", "value": "from-env"},

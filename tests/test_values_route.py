@@ -26,6 +26,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
+from . import certs
 from .agent_charts import LEGACY_CONTROLLER_CHART
 from .auto_update_emulation import Cluster, copy_chart, load_docs, run_auto_update
 from .chart_render import FULLNAME, NAMESPACE, RELEASE
@@ -327,14 +328,21 @@ def image(net_pki) -> Image:
     return Image(net_pki.public_roots_file.read_bytes())
 
 
-@pytest.mark.parametrize("extra_env", [[], [OLD_WORKAROUND]], ids=["", "old-https-proxy"])
+@pytest.mark.parametrize("extra_env", ["", "old-https-proxy", "ca-in-extra-env"])
 def test_the_auto_update_leaves_the_pod_template_the_post_renderer_stored(
         helm, image, net_pki, auth_proxy, spot_origin, tmp_path, extra_env):
-    """Also with an old HTTPS_PROXY in the release's extraEnv, which the Job's helm reads
-    back with 'helm get values': its merge leaves it out, as the post-renderer did."""
+    """Also with an old HTTPS_PROXY in the release's extraEnv, or the proxy's CA written
+    there after an outdated caBundleSecret.data (Kubernetes gives the controller the last of
+    the two), which the Job's helm reads back with 'helm get values': its merge leaves them
+    out, as the post-renderer did."""
     values = user_values(net_pki.corp_root_file)
     values["spotinst"]["proxyUrl"] = auth_proxy.credentials_url
-    values["extraEnv"] += extra_env
+    if extra_env == "old-https-proxy":
+        values["extraEnv"].append(OLD_WORKAROUND)
+    if extra_env == "ca-in-extra-env":
+        values["caBundleSecret"]["data"] = certs.root("Retired Proxy Root").pem.decode()
+        values["extraEnv"].append({"name": "USER_ENV_CERTIFICATES",
+                                   "value": net_pki.corp_root_file.read_text()})
     routes = Routes(helm, tmp_path, values, [])
     cluster = Cluster.installed(routes.post_rendered(), values, CURRENT)
     before = pod(cluster.docs())

@@ -8,6 +8,9 @@
 - Two proxies in what the chart rendered (``spotinst.proxyUrl``, and an old ``HTTPS_PROXY``
   in ``extraEnv``): every container gets the first, the chart's, and the other is removed;
   Kubernetes would have given the controller the last of the two.
+- Two CA bundles for ``USER_ENV_CERTIFICATES`` (``caBundleSecret.data``, and a CA written
+  in ``extraEnv``): Kubernetes gives the controller the last, so ocean-proxy judges and gives
+  every container that one, and the other goes unused.
 - A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``), volume
   (``ocean-proxy-ca``, ``ocean-proxy-ca-bundle``) or mount (at ``/etc/ocean-proxy/ca``,
   ``/etc/ssl/certs/<hash>.0``) of the user's own that ocean-proxy would overwrite (not a
@@ -44,6 +47,7 @@ def find_lints(unit: Release, chart: ChartSettings, injection: Injection,
     return [*_insecure_next_to_a_ca(workload, injection),
             *_settings_out_of_sight(unit, chart, injection),
             *two_rendered_proxies(workload, chart, injection),
+            *_hidden_ca_bundle(workload, chart, injection),
             *_dropped_no_proxy(workload, chart, injection),
             *_overwritten_annotations(workload, injection),
             *_overwritten_volumes(workload, wants),
@@ -102,6 +106,19 @@ def two_rendered_proxies(workload: Resource, chart: ChartSettings,
         "remove the other proxy from your values (an HTTPS_PROXY in extraEnv, which "
         "Kubernetes gave the controller over the chart's: it takes the last of two "
         f"same-named variables), or choose one with {as_flags('--proxy-url=URL')}")]
+
+
+def _hidden_ca_bundle(workload: Resource, chart: ChartSettings,
+                      injection: Injection) -> list[Lint]:
+    hidden, used = chart.hidden_ca, chart.ca_data
+    if hidden is None or used is None or injection.trust_source != used.source:
+        return []  # CA files the user gave replace both: their choice
+    return [Lint(
+        f"{_name(workload)} was rendered with USER_ENV_CERTIFICATES twice: Kubernetes gives "
+        f"the container the last ({used.source}), which hides the one from {hidden}, so "
+        "ocean-proxy gives every container the CAs of the last, in place of the other's",
+        "keep one: remove USER_ENV_CERTIFICATES from extraEnv, or leave out "
+        f"caBundleSecret.data; or choose the CAs with {as_flags('--ca-file=FILE')}")]
 
 
 def _dropped_no_proxy(workload: Resource, chart: ChartSettings,

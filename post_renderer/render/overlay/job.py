@@ -31,8 +31,8 @@ from post_renderer.job_renderer import MOUNT
 from post_renderer.render.overlay.values import (
     LIST_KEYS,
     LOG_SHIPPING_LIST_KEYS,
-    REPLACED_USER_ENTRIES,
     b64,
+    replaced_user_entries,
 )
 from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.release import Release
@@ -61,8 +61,7 @@ MERGE_TEMPLATE = """\
 {{- end -}}
 {{- $overlay := deepCopy .Values.oceanProxy -}}
 {{- $theirs := .Values -}}
-{{- $replaced := dict -}}
-{{- if hasKey $overlay "spotinst" }}{{ $replaced = dict %(replaced)s }}{{ end -}}
+{{- $replaced := dict %(replaced)s -}}
 {{- range $key, $field := dict %(lists)s -}}
 {{- if hasKey $overlay $key -}}
 {{- $ours := index $overlay $key -}}
@@ -132,7 +131,7 @@ def overlay_secret_data(values: dict[str, YamlNode], edit: dict[str, YamlNode],
     """The Secret the Job mounts: the values chart, and the Job's post-renderer with
     ``edit`` (what it gives the next Job)."""
     replaced = " ".join(f'"{key}" (list {" ".join(json.dumps(name) for name in names)})'
-                        for key, names in REPLACED_USER_ENTRIES.items())
+                        for key, names in replaced_user_entries(values).items())
     template = MERGE_TEMPLATE % {"lists": _pairs(LIST_KEYS), "replaced": replaced,
                                  "shipping": _pairs(LOG_SHIPPING_LIST_KEYS)}
     if "podAnnotations" not in values:

@@ -30,6 +30,7 @@ from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
 from post_renderer.render.stream.kube import (
+    CA_ENV,
     POD_SPEC_PATHS,
     YamlNode,
     containers,
@@ -43,9 +44,11 @@ CHART_NAME = "ocean-kubernetes-controller"
 CHART_FIXED_ENV = frozenset({"HTTPS_PROXY", "USER_ENV_CERTIFICATES"})
 LIST_KEYS = {"extraEnv": "name", "extraVolumes": "name", "extraVolumeMounts": "mountPath"}
 LOG_SHIPPING_LIST_KEYS = {"extraEnv": "name", "extraVolumeMounts": "mountPath"}
-# The user's entries dropped when the overlay gives a proxy: the controller's one HTTPS_PROXY
-# is the chart's own, and a second one after it (an old workaround) would win over it.
-REPLACED_USER_ENTRIES = {"extraEnv": ("HTTPS_PROXY",)}
+# The user's extraEnv entries dropped when the overlay gives a proxy (spotinst) or a CA
+# (caBundleSecret): the controller's one HTTPS_PROXY and USER_ENV_CERTIFICATES are the
+# chart's own, and a second one after it (an old workaround, a CA written in extraEnv) would
+# win over it: Kubernetes gives a container the last entry of a name.
+REPLACED_USER_ENTRIES = {"spotinst": ("HTTPS_PROXY",), "caBundleSecret": (CA_ENV,)}
 # helm's own chart template writes the version's build metadata with '_' ('+' is no label
 # character): 0.1.60+corp.5 is ocean-kubernetes-controller-0.1.60_corp.5
 _CHART_LABEL = re.compile(rf"^{CHART_NAME}-(\d+)\.(\d+)\.(\d+)(?:[-+_].*)?$")
@@ -193,7 +196,7 @@ def merge_user_values(overlay: dict[str, YamlNode], user: dict[str, YamlNode]
     """The overlay with the user's own list entries kept: helm replaces a list given in a
     later values file, so theirs go first and ours replace the same name or path."""
     merged = dict(overlay)
-    replaced = REPLACED_USER_ENTRIES if "spotinst" in overlay else {}
+    replaced = replaced_user_entries(overlay)
     for key, field in LIST_KEYS.items():
         if key in overlay:
             merged[key] = _merge_list(user.get(key), overlay[key], field, replaced.get(key, ()))
@@ -207,6 +210,13 @@ def merge_user_values(overlay: dict[str, YamlNode], user: dict[str, YamlNode]
     if isinstance(user.get("podAnnotations"), dict) and "podAnnotations" in overlay:
         merged["podAnnotations"] = {**user["podAnnotations"], **overlay["podAnnotations"]}
     return merged
+
+
+def replaced_user_entries(overlay: dict[str, YamlNode]) -> dict[str, tuple[str, ...]]:
+    """The user's list entries the overlay replaces besides those of its own names."""
+    names = tuple(name for key, names in REPLACED_USER_ENTRIES.items() if key in overlay
+                  for name in names)
+    return {"extraEnv": names} if names else {}
 
 
 def _merge_list(theirs: YamlNode, ours: list[YamlNode], field: str,

@@ -3,8 +3,9 @@
 Entries already there are replaced in place (the chart's ``HTTPS_PROXY`` stays where it
 was), missing ones are appended, and later duplicates of a wanted name or mount path are
 removed: Kubernetes takes the last of two same-named variables, so a duplicate left behind
-would win over the entry we set. When the pod already has everything, the patch is empty:
-that is what makes the post-renderer idempotent.
+would win over the entry we set. For the same reason an entry built from the one there
+(``SSL_CERT_DIR`` keeps the image's directories) is built from the last. When the pod
+already has everything, the patch is empty: that is what makes the post-renderer idempotent.
 
     >>> pod = {"containers": [{"name": "c", "env": [{"name": "A", "value": "x"}]}]}
     >>> want = PodWants(env=(PodEntry("A", {"name": "A", "value": "y"}, "why"),))
@@ -88,6 +89,7 @@ def list_changes(current: YamlNode, path: str, wanted: Sequence[PodEntry], field
         reason = "; ".join(dict.fromkeys(w.reason for w in wanted))
         return [Change({"op": "add", "path": path, "value": value}, reason)]
     first: dict[str, int] = {}
+    last: dict[str, int] = {}  # the entry Kubernetes uses, which a merge builds on
     duplicates: list[int] = []
     keys = {w.key for w in wanted}
     for index, entry in enumerate(current):
@@ -97,13 +99,14 @@ def list_changes(current: YamlNode, path: str, wanted: Sequence[PodEntry], field
                 duplicates.append(index)
             else:
                 first[key] = index
+            last[key] = index
         elif owned_volume and isinstance(entry, dict) and entry.get("name") == owned_volume:
             duplicates.append(index)
     replaces, appends = [], []
     for item in wanted:
         if item.key in first:
             existing = current[first[item.key]]
-            desired = item.desired(existing)
+            desired = item.desired(current[last[item.key]])
             if not _same(existing, desired):
                 replaces.append(Change({"op": "replace", "path": f"{path}/{first[item.key]}",
                                         "value": desired}, item.reason))

@@ -24,9 +24,11 @@ from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
 from post_renderer.render.stream.kube import (
     CA_ENV,
     KEY_REF_KINDS,
+    EnvEntry,
     YamlNode,
     env_entries,
     get_path,
+    used_env_entries,
 )
 
 PROXY_KEY = "proxy-url"  # in the chart's ConfigMap, and in the Secrets ocean-proxy writes
@@ -39,6 +41,7 @@ PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 UNREAD_PROXY_ENV_NAMES = ("HTTP_PROXY", "http_proxy")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
 NOT_A_URL = "a value that is no proxy URL"  # said instead of it: it may hold a password
+_REF_FIELD = {kind: field for field, kind in KEY_REF_KINDS}
 
 
 class KeyRef(NamedTuple):
@@ -63,6 +66,7 @@ class ChartSettings(NamedTuple):
     other_proxies: tuple[str, ...] = ()  # the rendered proxies beside proxy_url, redacted
     dropped_no_proxy: tuple[str, ...] = ()  # rendered NO_PROXY entries left out, as written
     proxy_out_of_sight: KeyRef | None = None  # a proxy variable's object not rendered here
+    hidden_ca: KeyRef | None = None  # a CA Secret a later USER_ENV_CERTIFICATES hides
 
 
 def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_one) -> ChartSettings:
@@ -80,7 +84,7 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
         named = f"{source} ({PROXY_VALUE})" if from_value else source
         hide(text, url=True)
         proxy_url = Setting(parse_proxy_url(text, source=named), source)
-    ca_ref, ca_data = _rendered_ca(release)
+    ca_ref, ca_data, hidden_ca = _rendered_ca(release)
     jobs = tuple(
         KeyRef("ConfigMap", resource.name, EMBEDDED_JOB_KEY)
         for resource in release.referenced("ConfigMap")
@@ -95,7 +99,8 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
     _hide_unread_proxies(release, hide)
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs, no_proxy, token,
                          _other_proxies(release, proxy_url.value, hide) if proxy_url else (),
-                         dropped, None if proxy_url else _proxy_out_of_sight(release))
+                         dropped, None if proxy_url else _proxy_out_of_sight(release),
+                         hidden_ca)
 
 
 def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
@@ -209,28 +214,68 @@ def _proxy_out_of_sight(release: Release) -> KeyRef | None:
     return None
 
 
-def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None]:
-    """Where ``USER_ENV_CERTIFICATES`` is read from, and the bundle: the first that holds one,
-    from a Secret here or written in the pod spec (an ``extraEnv`` value: charts 0.1.0 to
-    0.1.3 have no CA Secret); else the first one's Secret, with no bundle."""
-    entries = [found.entry for workload in release.workloads
-               for found in env_entries(workload.document, workload.kind)
-               if found.entry.get("name") == CA_ENV]
-    for entry in entries:
+def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None, KeyRef | None]:
+    """Where the ``USER_ENV_CERTIFICATES`` Kubernetes gives a container reads its bundle, the
+    bundle, and a CA Secret that entry hides. Of two entries of the name in a container, the
+    kubelet uses the last (an ``extraEnv`` one after the chart's own), so that one is judged.
+    The first that holds a bundle, from a Secret here or written in the pod spec (charts
+    0.1.0 to 0.1.3 have no CA Secret); else no bundle. The Secret named is the first one a
+    used entry reads, else the chart's: a bundle written in the pod spec goes there, as a CA
+    from --ca-file would."""
+    entries: list[tuple[int, EnvEntry]] = []
+    used: dict[tuple[int, str], EnvEntry] = {}
+    for index, workload in enumerate(release.workloads):
+        entries += [(index, found) for found in env_entries(workload.document, workload.kind)
+                    if found.entry.get("name") == CA_ENV]
+        used.update(((index, found.env_list), found) for found in
+                    used_env_entries(workload.document, workload.kind, _sets_nothing(release))
+                    if found.entry.get("name") == CA_ENV)
+    where = next((ref for found in used.values() if (ref := _key_ref(found.entry))),
+                 _key_ref(entries[0][1].entry) if entries else None)
+    hidden = next((ref for index, found in entries
+                   if (kept := used[index, found.env_list]).path != found.path
+                   and (ref := _bundle_ref(release, found.entry)) is not None
+                   and ref != _key_ref(kept.entry)), None)
+    for found in used.values():
+        ref = _bundle_ref(release, found.entry)
+        if ref is not None:
+            secret = release.get("Secret", ref.name)
+            assert secret is not None  # _bundle_ref found it
+            return ref, Setting(_secret_bytes(secret, ref.key), str(ref)), hidden
+        value = found.entry.get("value")
+        if _key_ref(found.entry) is None and isinstance(value, str) and value.strip():
+            return where, Setting(value.encode("utf-8"), RENDERED_CA), hidden
+    return where, None, hidden
+
+
+def _sets_nothing(release: Release) -> Callable[[dict[str, YamlNode]], bool]:
+    """Does an env entry set nothing, as far as the release shows: an optional reference to
+    a key its ConfigMap or Secret here lacks, or to one the release does not render (the
+    chart's CA Secret without caBundleSecret.create=true)."""
+    def sets_nothing(entry: dict[str, YamlNode]) -> bool:
         ref = _key_ref(entry)
-        secret = release.get("Secret", ref.name) if ref is not None else None
-        if ref is not None and secret is not None and _has_key(secret, ref.key):
-            return ref, Setting(_secret_bytes(secret, ref.key), str(ref))
-        value = entry.get("value")
-        if ref is None and isinstance(value, str) and value.strip():
-            # written where the chart's Secret is, as a CA from --ca-file would be
-            return _key_ref(entries[0]), Setting(value.encode("utf-8"), RENDERED_CA)
-    return (_key_ref(entries[0]) if entries else None), None
+        if ref is None or get_path(entry, ("valueFrom", _REF_FIELD[ref.kind], "optional")) \
+                is not True:
+            return False
+        found = release.get(ref.kind, ref.name)
+        return found is None or not _has_key(found, ref.key)
+    return sets_nothing
+
+
+def _bundle_ref(release: Release, entry: YamlNode) -> KeyRef | None:
+    """The Secret key an entry reads, when the release renders it."""
+    ref = _key_ref(entry)
+    secret = release.get("Secret", ref.name) if ref is not None and ref.kind == "Secret" \
+        else None
+    return ref if ref is not None and secret is not None and _has_key(secret, ref.key) \
+        else None
 
 
 def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] | None:
+    """The first entry of these names that Kubernetes gives a container."""
     for workload in release.workloads:
-        for found in env_entries(workload.document, workload.kind):
+        for found in used_env_entries(workload.document, workload.kind,
+                                      _sets_nothing(release)):
             if found.entry.get("name") in names:
                 return found.entry
     return None

@@ -2,10 +2,11 @@
 
     get_path(deployment, POD_SPEC_PATHS["Deployment"])      # the pod spec, or None
     for entry in env_entries(deployment, "Deployment"): ...  # every env entry, with its path
+    for entry in used_env_entries(deployment, "Deployment"): ...  # those Kubernetes uses
     pointer("spec", "template", "metadata")                 # "/spec/template/metadata"
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, TypeAlias
 
 # A node of a parsed YAML document (a dict, a list or a scalar): charts put anything anywhere,
@@ -62,6 +63,11 @@ class EnvEntry(NamedTuple):
     entry: dict[str, YamlNode]
     path: str  # RFC 6901 pointer of the entry in its document
 
+    @property
+    def env_list(self) -> str:
+        """The pointer of the container's env list: one per container."""
+        return self.path.rsplit("/", 1)[0]
+
 
 def env_entries(document: YamlNode, kind: str) -> Iterator[EnvEntry]:
     """Every env entry of every container of a workload, in document order."""
@@ -74,6 +80,23 @@ def env_entries(document: YamlNode, kind: str) -> Iterator[EnvEntry]:
             if isinstance(entry, dict):
                 yield EnvEntry(container, entry,
                                pointer(*spec_path, list_name, index, "env", position))
+
+
+def used_env_entries(document: YamlNode, kind: str,
+                     skipped: Callable[[dict[str, YamlNode]], bool] = lambda entry: False
+                     ) -> Iterator[EnvEntry]:
+    """The env entries the kubelet gives the containers, in document order. Of two entries
+    of one name in a container (the chart's own and an ``extraEnv`` one after it) it gives
+    the last (the API server stores both, and warns that it "hides previous definition"),
+    passing over one it ``skipped``: an optional reference to a key that is not there sets
+    nothing. When it skips them all, the last stands for them."""
+    every = list(env_entries(document, kind))
+    groups: dict[tuple[str, YamlNode], list[EnvEntry]] = {}
+    for found in every:
+        groups.setdefault((found.env_list, found.entry.get("name")), []).append(found)
+    chosen = {next((e for e in reversed(group) if not skipped(e.entry)), group[-1]).path
+              for group in groups.values()}
+    return (found for found in every if found.path in chosen)
 
 
 def pointer(*parts: str | int) -> str:

@@ -129,14 +129,11 @@ def propose(context: PlanContext) -> list[Proposal]:
     changes: list[Proposal] = []
     keep = injection.values_shape or injection.overlay is not None
     shared = injection.shared_proxy_secret
-    # the Secret's reason names the ConfigMap it stands beside, which those agents read
-    readers = ("the Spot agents of other releases that read ConfigMap "
-               f"'{injection.proxy_configmap.name}'" if injection.proxy_configmap else "")
     if injection.proxy is None:
         if shared is not None:  # a CA alone: the agents that read that ConfigMap go direct
             changes += secret_changes(release, shared, {PROXY_KEY: ""},
                                       {FLUENT_BIT_KEY: "there is no proxy to give"},
-                                      f"no proxy, for {readers}", keep=keep)
+                                      f"no proxy, for {_readers(injection)}", keep=keep)
         return changes
     if injection.proxy_secret:
         data = secret_data(injection)
@@ -146,7 +143,8 @@ def propose(context: PlanContext) -> list[Proposal]:
                                   keep=keep)
     if shared is not None and shared != injection.proxy_secret:
         changes += secret_changes(release, shared, {PROXY_KEY: b64(injection.proxy.value.full)},
-                                  {}, f"the full proxy URL, for {readers}", keep=keep)
+                                  {}, f"the full proxy URL, for {_readers(injection)}",
+                                  keep=keep)
     blank = injection.chart_proxy_key
     if blank is not None:
         changes += _configmap_value(release, blank, "", "blank, as the chart's values leave "
@@ -157,6 +155,14 @@ def propose(context: PlanContext) -> list[Proposal]:
         changes += _configmap_value(release, ref, injection.proxy.value.without_credentials,
                                     "the ConfigMap keeps the proxy URL without credentials")
     return changes
+
+
+def _readers(injection: Injection) -> str:
+    """Who reads the shared proxy Secret, named in its reason: the agents that read the
+    ConfigMap it stands beside (``shared_proxy_secret`` is only ever set beside one)."""
+    configmap = injection.proxy_configmap
+    assert configmap is not None  # see shared_proxy.shared_proxy_secret
+    return f"the Spot agents of other releases that read ConfigMap '{configmap.name}'"
 
 
 def _configmap_value(release: Release, ref: KeyRef, wanted: str, reason: str

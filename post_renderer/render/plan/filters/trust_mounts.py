@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING
 
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.owned_secrets import secret_changes
-from post_renderer.render.plan.pod_patch import Change, PodEntry, PodWants
+from post_renderer.render.plan.pod_patch import PodEntry, PodWants
 from post_renderer.render.plan.protocol import PlanContext, Proposal
+from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import (
     CA_ENV,
     YamlNode,
-    env_entries,
     get_path,
 )
 
@@ -80,7 +80,22 @@ def pod_wants(injection: Injection) -> PodWants:
     cert_dir = PodEntry("SSL_CERT_DIR", {"name": "SSL_CERT_DIR", "value": _cert_dirs(None)},
                       "Go reads the CA directory besides the image's public roots",
                       merge=_merge_cert_dir)
-    return PodWants(env=(cert_dir,), mounts=tuple(mounts), volumes=volumes, owned_volume=VOLUME)
+    return PodWants(env=(cert_dir,), mounts=tuple(mounts), volumes=volumes, owned_volume=VOLUME,
+                    env_in_place=(_ca_env(injection.ca_secret),))
+
+
+def _ca_env(ref: KeyRef) -> PodEntry:
+    """``USER_ENV_CERTIFICATES`` reads the validated bundle, in every container that has it,
+    once: Kubernetes gives a container the last entry of a name, so an ``extraEnv`` one
+    after the chart's (a CA written in the pod spec) would hide the bundle written here."""
+    wanted = {"name": CA_ENV, "valueFrom": {"secretKeyRef": {
+        "name": ref.name, "key": ref.key, "optional": True}}}
+
+    def reading_the_bundle(existing: YamlNode) -> dict[str, YamlNode]:
+        return dict(existing) if _read_key(existing) == (ref.name, ref.key) else wanted
+
+    return PodEntry(CA_ENV, wanted, "USER_ENV_CERTIFICATES reads the validated bundle",
+                    reading_the_bundle)
 
 
 def _cert_dirs(existing: str | None) -> str:
@@ -103,8 +118,6 @@ def propose(context: PlanContext) -> list[Proposal]:
                              "the validated CA bundle, and each CA by its OpenSSL hash",
                              keep=injection.repoint_ca_env and (
                                  injection.values_shape or injection.overlay is not None))
-    if injection.repoint_ca_env:
-        changes += _repoint_ca_env(release, injection)
     return changes
 
 
@@ -122,19 +135,6 @@ def secret_data(bundle: TrustBundle, key: str) -> dict[str, str]:
     data = {key: _b64(bundle.pem())}
     data.update((name, _b64(pem)) for name, pem in hashed_names(bundle))
     return data
-
-
-def _repoint_ca_env(release: Release, injection: Injection) -> list[Proposal]:
-    ref = injection.ca_secret
-    assert ref is not None  # checked by propose()
-    wanted = {"name": CA_ENV, "valueFrom": {"secretKeyRef": {
-        "name": ref.name, "key": ref.key, "optional": True}}}
-    return [Proposal(workload, Change({"op": "replace", "path": found.path, "value": wanted},
-                                      "USER_ENV_CERTIFICATES reads the validated bundle"))
-            for workload in release.workloads
-            for found in env_entries(workload.document, workload.kind)
-            if found.entry.get("name") == CA_ENV
-            and _read_key(found.entry) != (ref.name, ref.key)]
 
 
 def _read_key(entry: YamlNode) -> tuple[YamlNode, YamlNode]:

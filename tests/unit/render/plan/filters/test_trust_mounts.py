@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from post_renderer.render.plan.filters import trust_mounts
+from post_renderer.render.plan.filters import pod_spec, trust_mounts
 from post_renderer.trust import load_trust_bundle
 
 from ..... import certs
@@ -121,8 +121,10 @@ def test_user_env_certificates_follows_the_bundle_into_our_secret(corp_root):
     context = context_for(data, user_settings(ca=[("ca.pem", corp_root.pem)]))
 
     proposals = trust_mounts.propose(context)
+    pods = pod_spec.propose(context)
 
-    repointed = [p.change.op for p in proposals if p.resource.kind == "Deployment"]
+    repointed = [op for op in ops(pods) if op["path"].startswith(
+        "/spec/template/spec/containers/0/env/") and op["op"] == "replace"]
     assert repointed == [{
         "op": "replace", "path": "/spec/template/spec/containers/0/env/2",
         "value": {"name": "USER_ENV_CERTIFICATES", "valueFrom": {"secretKeyRef": {

@@ -1,0 +1,106 @@
+"""Two env entries of one name in a container, as helm renders the chart's own and a user's
+``extraEnv`` after it: Kubernetes gives the container the last (the API server keeps both and
+warns that it "hides previous definition"). ocean-proxy judges that one, gives every
+container the same CAs, and leaves the container one entry of the name, reading what it
+wrote. Real helm 3 and 4 render the stand-in chart; certificates from cryptography; what the
+kubelet gives each container from kubelet_view.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from . import certs
+from .agent_charts import CONTROLLER_CHART, NO_CONTROLLER_EXTRAS, SPOT_FLAGS, helm_template
+from .chart_render import parse
+from .conftest import clean_env, post_renderer
+from .test_agents_of_one_release import FULLNAME, RELEASE, seen_in, trusted, with_ca
+
+NAMESPACE = "spot-system"
+PROXY = "http://proxy.corp:3128"
+CONTROLLER, LOG_SHIPPER = "ocean-kubernetes-controller", "log-shipper"
+CA_ENV = "USER_ENV_CERTIFICATES"
+
+
+@pytest.fixture(params=["helm3", "helm4"])
+def helm(request) -> Path:
+    return request.getfixturevalue(request.param)
+
+
+def render(helm: Path, *flags: str) -> bytes:
+    run = helm_template(helm, clean_env(), RELEASE, CONTROLLER_CHART, *SPOT_FLAGS,
+                        *NO_CONTROLLER_EXTRAS, "--set", f"spotinst.proxyUrl={PROXY}", *flags,
+                        namespace=NAMESPACE)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def ca_in_extra_env(path: Path) -> tuple[str, ...]:
+    return ("--set", f"extraEnv[0].name={CA_ENV}", "--set-file", f"extraEnv[0].value={path}")
+
+
+def pem_file(tmp_path: Path, subject: str) -> tuple[bytes, Path]:
+    pem = certs.root(subject).pem
+    path = tmp_path / f"{subject.replace(' ', '-')}.pem"
+    path.write_bytes(pem)
+    return pem, path
+
+
+def controller_env(docs: list[dict]) -> list[str]:
+    [deployment] = [d for d in docs if (d["kind"], d["metadata"]["name"]) ==
+                    ("Deployment", FULLNAME)]
+    [container] = [c for c in deployment["spec"]["template"]["spec"]["containers"]
+                   if c["name"] == CONTROLLER]
+    return [entry["name"] for entry in container["env"]]
+
+
+def test_a_ca_in_extra_env_after_the_charts_is_the_one_every_container_trusts(helm, tmp_path):
+    """caBundleSecret.data and a CA written in extraEnv: the controller is given the second,
+    so the log-shipper must trust that one too, and the controller must not be left reading
+    a bundle ocean-proxy never judged. The chart's Secret held the first and the log-shipper
+    was given it, while the controller read the second."""
+    chart_pem, chart_file = pem_file(tmp_path, "Retired Proxy Root")
+    extra_pem, extra_file = pem_file(tmp_path, "Current Proxy Root")
+    stream = render(helm, *with_ca(chart_file), *ca_in_extra_env(extra_file))
+    as_rendered = seen_in(parse(stream.decode()).docs, NAMESPACE, "Deployment", FULLNAME,
+                          CONTROLLER)
+    assert as_rendered.env[CA_ENV] == extra_pem.decode()  # what Kubernetes gives it
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    for name in (CONTROLLER, LOG_SHIPPER):
+        seen = seen_in(docs, NAMESPACE, "Deployment", FULLNAME, name)
+        assert extra_pem in trusted(seen), name
+        assert chart_pem not in trusted(seen), name
+    controller = seen_in(docs, NAMESPACE, "Deployment", FULLNAME, CONTROLLER)
+    assert controller.env[CA_ENV].encode() == extra_pem
+    assert controller_env(docs).count(CA_ENV) == 1
+    assert f"{CA_ENV} twice" in run.stderr and f"Secret '{FULLNAME}-ca-bundle'" in run.stderr
+    again = post_renderer(stdin=run.stdout)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == run.stdout
+
+
+def test_ca_files_replace_a_ca_in_extra_env_for_the_controller_too(helm, tmp_path, corp_root,
+                                                                    ca_file):
+    """--ca-file replaces a CA written in extraEnv, and says that CA is no longer given: the
+    controller kept reading it, as the extraEnv entry came after the one ocean-proxy
+    pointed at the CA files."""
+    extra_pem, extra_file = pem_file(tmp_path, "Old Workaround Root")
+    stream = render(helm, *ca_in_extra_env(extra_file))
+
+    run = post_renderer(f"--ca-file={ca_file}", stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    said = " ".join(run.stderr.split())
+    assert "Old Workaround Root" in said and "no longer among the CAs the pods" in said
+    docs = parse(run.text).docs
+    controller = seen_in(docs, NAMESPACE, "Deployment", FULLNAME, CONTROLLER)
+    assert controller.env[CA_ENV].encode() == corp_root.pem
+    assert controller_env(docs).count(CA_ENV) == 1
+    for name in (CONTROLLER, LOG_SHIPPER):
+        assert extra_pem not in trusted(seen_in(docs, NAMESPACE, "Deployment", FULLNAME, name))
