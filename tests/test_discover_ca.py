@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from . import certs
 from .cli_outcomes import failure
-from .conftest import clean_env, ocean_proxy
+from .conftest import clean_env, ocean_proxy, tool
 from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
-from .netfixtures.pki import AIA_HOST, AIA_PATH
+from .netfixtures.mitm import MitmProxy, ProxySpec, start_mitmdump
+from .netfixtures.pki import AIA_HOST, AIA_PATH, SPOT_API
 from .netfixtures.raw_servers import closed_port
+from .netfixtures.servers import LocalServer
 
 
 def discover(proxy_url: str, pki, *args: str, env: dict[str, str] | None = None):
@@ -150,6 +154,49 @@ def test_missing_root_is_fetched_through_the_proxy_from_the_aia_url(
     assert net_pki.aia_url in run.stderr
     # pki.corp.example resolves nowhere but in the proxy's routes: it went through the proxy
     assert (AIA_HOST, AIA_PATH) in aia_server.requests
+
+
+@pytest.fixture
+def leaf_with_aia_proxy(net_pki, tmp_path) -> Iterator[MitmProxy]:
+    """A proxy that presents its server certificate alone, whose AIA URL leads to the
+    inspection CA it signs with, whose own AIA URL leads to the offline root: both fetched
+    through the proxy, as discover-ca does."""
+    leaf = certs.leaf(net_pki.inspection_with_aia, SPOT_API,
+                      aia_url=f"http://{AIA_HOST}/inspection-ca-2.crt")
+    origin = LocalServer({"/": b"{}"}, certificate=leaf, key_directory=tmp_path / "keys").start()
+    aia = LocalServer({AIA_PATH: net_pki.corp_root.der,
+                       "/inspection-ca-2.crt": net_pki.inspection_with_aia.der}).start()
+    spec = ProxySpec("leaf-with-aia", net_pki.proxy_ca.key_pem + net_pki.proxy_ca.pem,
+                     ("--ignore-hosts", ".*"))  # tunnels: the origin's own certificate
+    proxy = start_mitmdump(
+        tool("mitmdump"), spec, tmp_path, public_roots=net_pki.public_roots_file,
+        routes={SPOT_API: ("127.0.0.1", origin.port), AIA_HOST: ("127.0.0.1", aia.port)})
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+        origin.stop()
+        aia.stop()
+
+
+def test_a_leaf_alone_gets_the_ca_it_leaves_out_written_with_the_root(leaf_with_aia_proxy,
+                                                                      net_pki, tmp_path):
+    """The README: a proxy that presents only its server certificate has its issuer fetched
+    from the AIA URL. discover-ca fetched it and the root, and wrote the root alone: the
+    pods, which fetch nothing, could not reach the CA the proxy signs with, and verify with
+    that file failed, its hint pointing back at discover-ca. The CA is written with the root,
+    and the file verifies the path."""
+    output = tmp_path / "corp-ca.pem"
+
+    run = discover(leaf_with_aia_proxy.url, net_pki, "-o", str(output))
+
+    assert run.returncode == 0, run.stderr
+    assert sorted(ders(output.read_bytes())) == sorted(
+        [net_pki.inspection_with_aia.der, net_pki.corp_root.der])
+    checked = ocean_proxy("verify", "--proxy-url", leaf_with_aia_proxy.url, "--public-roots",
+                          net_pki.public_roots_file, "--ca-file", output)
+    assert checked.returncode == 0, checked.stderr
+    assert "ocean-proxy: verified:" in checked.stderr
 
 
 def test_intermediate_without_root_or_aia_is_written_and_the_root_named(
