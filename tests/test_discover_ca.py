@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from . import certs
 from .cli_outcomes import failure
-from .conftest import clean_env, ocean_proxy, tool
+from .conftest import clean_env, ocean_proxy
 from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
-from .netfixtures.mitm import MitmProxy, ProxySpec, start_mitmdump
-from .netfixtures.pki import AIA_HOST, AIA_PATH, SPOT_API
+from .netfixtures.pki import AIA_HOST, AIA_PATH
 from .netfixtures.raw_servers import closed_port
-from .netfixtures.servers import LocalServer
 
 
 def discover(proxy_url: str, pki, *args: str, env: dict[str, str] | None = None):
@@ -154,29 +150,6 @@ def test_missing_root_is_fetched_through_the_proxy_from_the_aia_url(
     assert net_pki.aia_url in run.stderr
     # pki.corp.example resolves nowhere but in the proxy's routes: it went through the proxy
     assert (AIA_HOST, AIA_PATH) in aia_server.requests
-
-
-@pytest.fixture
-def leaf_with_aia_proxy(net_pki, tmp_path) -> Iterator[MitmProxy]:
-    """A proxy that presents its server certificate alone, whose AIA URL leads to the
-    inspection CA it signs with, whose own AIA URL leads to the offline root: both fetched
-    through the proxy, as discover-ca does."""
-    leaf = certs.leaf(net_pki.inspection_with_aia, SPOT_API,
-                      aia_url=f"http://{AIA_HOST}/inspection-ca-2.crt")
-    origin = LocalServer({"/": b"{}"}, certificate=leaf, key_directory=tmp_path / "keys").start()
-    aia = LocalServer({AIA_PATH: net_pki.corp_root.der,
-                       "/inspection-ca-2.crt": net_pki.inspection_with_aia.der}).start()
-    spec = ProxySpec("leaf-with-aia", net_pki.proxy_ca.key_pem + net_pki.proxy_ca.pem,
-                     ("--ignore-hosts", ".*"))  # tunnels: the origin's own certificate
-    proxy = start_mitmdump(
-        tool("mitmdump"), spec, tmp_path, public_roots=net_pki.public_roots_file,
-        routes={SPOT_API: ("127.0.0.1", origin.port), AIA_HOST: ("127.0.0.1", aia.port)})
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
-        origin.stop()
-        aia.stop()
 
 
 def test_a_leaf_alone_gets_the_ca_it_leaves_out_written_with_the_root(leaf_with_aia_proxy,
