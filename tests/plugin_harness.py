@@ -188,6 +188,7 @@ def _generate_key(gnupg: str, home: Path, name: str) -> Keyrings:
                         "--quick-gen-key", f"{name} <release@example.invalid>", "ed25519",
                         "sign", "never"], check=True, capture_output=True)
         secret, public = home / "secring.gpg", home / "pubring.gpg"
+        secret.touch(mode=0o600)  # the builder's alone, as plugins/README.md exports it
         secret.write_bytes(subprocess.run([*gpg, "--export-secret-keys", name], check=True,
                                           capture_output=True).stdout)
         public.write_bytes(subprocess.run([*gpg, "--export", name], check=True,

@@ -7,7 +7,9 @@ import os
 import pty
 import re
 import select
+import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -17,7 +19,7 @@ from pyasn1.codec.der import decoder as der_decoder
 
 from . import certs
 from .certs import DAY, NOW
-from .conftest import VENV_BIN, clean_env, ocean_proxy
+from .conftest import VENV_BIN, Run, clean_env, ocean_proxy
 
 
 def openssl(*args: str, pem: bytes) -> str:
@@ -276,3 +278,79 @@ def test_a_pem_saved_as_utf16_is_named_with_the_command_that_converts_it(tmp_pat
     followed = ocean_proxy("check-bundle", tmp_path / given.group(1))
     assert followed.returncode == 0, followed.stderr
     assert f"{tmp_path / given.group(1)}: certificate 1: ok" in followed.text
+
+
+def _followed(hint: str, file: Path, cwd: Path) -> Run:
+    """The hint's shell command run on ``file``, then check-bundle on the file it names."""
+    command = re.search(r"^ocean-proxy: hint: [^:]*: (.*?)(?: \(or [^)]*\))?, then give (\S+)",
+                        hint)
+    assert command, hint
+    subprocess.run(command.group(1).replace("FILE", shlex.quote(str(file))), shell=True,
+                   cwd=cwd, check=True, capture_output=True)
+    return ocean_proxy("check-bundle", cwd / command.group(2))
+
+
+def test_a_secrets_data_as_kubectl_prints_it_is_named_with_the_command_that_decodes_it(
+        tmp_path, kubectl):
+    """The CA already sits in a Secret (caBundleSecret.name): 'kubectl get secret -o jsonpath'
+    prints its data base64-encoded, and that file was 'no certificate found', expected PEM,
+    with nothing to tell what was wrong with a file that came straight from the cluster."""
+    root = certs.root("Corp Root CA")
+    (tmp_path / "corp.pem").write_bytes(root.pem)
+    printed = subprocess.run(
+        [kubectl, "create", "secret", "generic", "corp-ca", "--from-file=ca.crt=corp.pem",
+         "--dry-run=client", "-o", r"jsonpath={.data.ca\.crt}"],
+        cwd=tmp_path, check=True, capture_output=True).stdout
+    saved = tmp_path / "from-the-secret.pem"
+    saved.write_bytes(printed)
+
+    run = ocean_proxy("check-bundle", saved)
+    assert run.returncode == 1
+    assert "0 certificate(s): 0 ok, 0 with warnings, 0 left out, 0 refused; 1 block(s) refused" \
+        in run.text
+    error, hint = run.stderr.splitlines()
+    assert error == (f"ocean-proxy: error: {saved}: no certificate found: it is PEM text "
+                     "encoded in base64 once more")
+    followed = _followed(hint, saved, tmp_path)
+    assert followed.returncode == 0, followed.stderr
+    assert "certificate 1: ok" in followed.text
+
+
+def test_a_pem_body_without_its_begin_and_end_lines_is_named_as_such(tmp_path):
+    """Only the base64 lines of a PEM were pasted: it was 'no certificate found', expected
+    PEM, though the certificate is all there; adding the two lines the hint names mends it."""
+    root = certs.root("Corp Root CA")
+    body = b"".join(line + b"\n" for line in root.pem.splitlines() if b"-----" not in line)
+    pasted = tmp_path / "ca.pem"
+    pasted.write_bytes(body)
+
+    run = ocean_proxy("check-bundle", pasted)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error == (f"ocean-proxy: error: {pasted}: no certificate found: it is base64 "
+                     "without PEM's -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- "
+                     "lines")
+    lines = re.search(r"add the line (\S+ \S+) before it and (\S+ \S+) after it", hint)
+    assert lines, hint
+    pasted.write_bytes(lines.group(1).encode() + b"\n" + body + lines.group(2).encode() + b"\n")
+    followed = ocean_proxy("check-bundle", pasted)
+    assert followed.returncode == 0, followed.stderr
+    assert f"{pasted}: certificate 1: ok" in followed.text
+
+
+def test_a_pem_copied_out_of_a_json_string_is_named_with_the_command_that_mends_it(tmp_path):
+    """A secret store answers in JSON, whose strings write each line break as '\\n': the PEM
+    copied from between the quotes was 'damaged: it is not base64', and the hint said to
+    copy it again, which gives the same text."""
+    root = certs.root("Corp Root CA")
+    copied = tmp_path / "ca-from-json.pem"
+    copied.write_text(json.dumps({"certificate": root.pem.decode()}).split('"')[3] + "\n")
+
+    run = ocean_proxy("check-bundle", copied)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error == (f"ocean-proxy: error: {copied}: block 1 (line 1) is damaged: its line "
+                     "breaks are written as '\\n'")
+    followed = _followed(hint, copied, tmp_path)
+    assert followed.returncode == 0, followed.stderr
+    assert "certificate 1: ok" in followed.text

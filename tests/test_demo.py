@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -49,6 +52,23 @@ def test_demo_leaves_installed_helm_alone_in_a_fresh_checkout():
                       env=clean_env())
     assert run.returncode == 0, run.stderr
     assert "install_helm.py" not in run.text, run.text
+
+
+def test_demo_runs_where_python3_has_no_pip(tmp_path):
+    """Debian's and Ubuntu's python3 has no pip unless python3-pip is installed (python3-venv
+    makes venvs with pip without it): make demo, which fetches helm 3 from PyPI, stopped with
+    'No module named pip' and a Python traceback."""
+    without_pip = tmp_path / "python"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", without_pip], check=True)
+    assert run_command([without_pip / "bin" / "python", "-m", "pip", "--version"]).returncode
+    tools = os.path.relpath(tmp_path / "tools", REPO)  # the demo's PATH starts from the checkout
+    run = run_command(["make", "-C", REPO, "demo", f"PYTHON={without_pip / 'bin' / 'python'}",
+                       f"TOOLS={tools}"], env=clean_env(), timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert (tmp_path / "tools" / "bin" / "helm3").exists()
+    assert "=== What ocean-proxy changed, and why ===" in run.text
+    assert "certificate 1: ok" in run.text
 
 
 def _install_lines(target: str, tools: str) -> list[list[str]]:

@@ -152,6 +152,26 @@ def test_missing_root_is_fetched_through_the_proxy_from_the_aia_url(
     assert (AIA_HOST, AIA_PATH) in aia_server.requests
 
 
+def test_a_leaf_alone_gets_the_ca_it_leaves_out_written_with_the_root(leaf_with_aia_proxy,
+                                                                      net_pki, tmp_path):
+    """The README: a proxy that presents only its server certificate has its issuer fetched
+    from the AIA URL. discover-ca fetched it and the root, and wrote the root alone: the
+    pods, which fetch nothing, could not reach the CA the proxy signs with, and verify with
+    that file failed, its hint pointing back at discover-ca. The CA is written with the root,
+    and the file verifies the path."""
+    output = tmp_path / "corp-ca.pem"
+
+    run = discover(leaf_with_aia_proxy.url, net_pki, "-o", str(output))
+
+    assert run.returncode == 0, run.stderr
+    assert sorted(ders(output.read_bytes())) == sorted(
+        [net_pki.inspection_with_aia.der, net_pki.corp_root.der])
+    checked = ocean_proxy("verify", "--proxy-url", leaf_with_aia_proxy.url, "--public-roots",
+                          net_pki.public_roots_file, "--ca-file", output)
+    assert checked.returncode == 0, checked.stderr
+    assert "ocean-proxy: verified:" in checked.stderr
+
+
 def test_intermediate_without_root_or_aia_is_written_and_the_root_named(
         intermediate_only_proxy, net_pki):
     run = discover(intermediate_only_proxy.url, net_pki)

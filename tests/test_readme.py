@@ -309,6 +309,10 @@ def test_the_faq_values_recipe_runs_as_written(tmp_path: Path) -> None:
         names = {e["name"] for e in controller["env"]}
         assert {"HTTPS_PROXY", "NO_PROXY", "SSL_CERT_DIR"} <= names
         assert api.list("secrets", "default") == []  # nothing landed beside the release
+        assert api.get("secret", f"{FULLNAME}-ocean-proxy", "spot-system") is not None
+        # the Secrets file, with the proxy URL and its password, does not outlive its apply
+        assert sorted(path.name for path in work.iterdir()) == [
+            "corp-ca.pem", "my-values.yaml", "ocean-proxy-values.yaml"]
     finally:
         api.stop()
 

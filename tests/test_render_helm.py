@@ -520,6 +520,23 @@ def test_a_ca_file_that_replaces_the_charts_ca_names_the_cas_it_drops(
     assert "no longer among" not in both.stderr
 
 
+def test_a_ca_given_to_the_chart_in_base64_is_said_to_be_encoded_once_more(helm_user,
+                                                                            corp_root):
+    """The chart base64-encodes caBundleSecret.data itself: a CA given there already encoded
+    (--set caBundleSecret.data=$(base64 -w0 ca.pem)) was 'no certificate found', expected PEM,
+    and the user could not tell why a PEM they had just encoded was not one."""
+    encoded = base64.b64encode(corp_root.pem).decode()
+    run = helm_user.template(*PROXY_FLAGS, "--set", "caBundleSecret.create=true",
+                             "--set", f"caBundleSecret.data={encoded}", *POST_RENDERER)
+
+    assert run.returncode != 0
+    assert "kind:" not in run.text
+    assert (f"ocean-proxy: error: Secret '{FULLNAME}-ca-bundle' key '{CA_KEY}': no certificate "
+            "found: it is PEM text encoded in base64 once more\n") in run.stderr
+    assert "ocean-proxy: hint: decode it: base64 -d" in run.stderr
+    assert "--set-file caBundleSecret.data=<the CA's PEM file>" in run.stderr
+
+
 def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
     """The vendor's command with the CA but without caBundleSecret.create=true: the chart
     renders no CA Secret, so no CA reaches the pods; the notice says which flag was left out,

@@ -50,6 +50,37 @@ def user(tmp_path: Path) -> dict[str, str]:
                     PIP_INDEX_URL="http://127.0.0.1:9/")  # the wheelhouse is enough
 
 
+def test_make_dist_warns_of_a_secret_keyring_other_users_can_read(tmp_path: Path) -> None:
+    """The release steps exported the signing key with the shell's umask and left it there: a
+    secring.gpg of mode 0644 beside the checkout let every user of the machine sign releases,
+    and make dist said nothing. It still builds, and says what to do; a keyring that is the
+    builder's alone is not warned about."""
+    key = throwaway_key(tmp_path / "key", KEY_NAME)
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("")  # the throwaway key has none: helm reads it and signs all the same
+    key.secret.chmod(0o644)
+    passphrase.chmod(0o640)
+
+    def make_dist() -> str:
+        run = run_command(["make", "-C", REPO, "dist", f"DIST={tmp_path / 'dist'}",
+                           f"SIGN_KEY={KEY_NAME}", f"KEYRING={key.secret}",
+                           f"PASSPHRASE_FILE={passphrase}"], env=clean_env(), timeout=900)
+        assert run.returncode == 0, run.stderr
+        assert sorted(p.name for p in (tmp_path / "dist").glob("*.prov")) == sorted(
+            f"{name}.prov" for name in HELM4_TARBALLS)
+        return run.stderr
+
+    said = make_dist()
+    assert (f"build_dist: warning: {key.secret} holds the release's secret signing key, and "
+            "other users of this machine can read it (mode 0644): chmod 600 it, and delete it "
+            "once the release is built\n") in said
+    assert (f"build_dist: warning: {passphrase} holds the signing key's passphrase, and other "
+            "users of this machine can read it (mode 0640)") in said
+    key.secret.chmod(0o600)
+    passphrase.chmod(0o600)
+    assert "warning" not in make_dist()
+
+
 def _installed(helm4: Path, env: dict[str, str]) -> str:
     return ok(helm(helm4, "plugin", "list", env=env)).text
 

@@ -59,6 +59,25 @@ def test_leaf_alone_without_a_ca_issuers_url_is_told_to_ask_the_proxys_owners(
     assert "discover-ca" not in hint
 
 
+def test_the_ca_a_proxy_leaves_out_given_without_its_root_is_said_to_lack_it(
+        leaf_with_aia_proxy, net_pki, tmp_path):
+    """The proxy presents its server certificate alone and the user gives the CA that signed
+    it, not its root: OpenSSL (the log-shipper) refuses a chain that ends below a root, and
+    verify said that CA was 'not trusted (and not presented)', with a hint to go and get the
+    very CA the user had given. It names the root that is missing instead; with it, the path
+    verifies."""
+    inspection = tmp_path / "inspection-ca.pem"
+    inspection.write_bytes(net_pki.inspection_with_aia.pem)
+
+    error, hint = failure(verify(leaf_with_aia_proxy.url, net_pki, "--ca-file", str(inspection)))
+
+    assert (f"is issued by '{net_pki.inspection_with_aia.subject}', which your --ca-file holds "
+            f"without the root above it, '{net_pki.corp_root.subject}'") in error
+    assert f"add the root '{net_pki.corp_root.subject}'" in hint
+    inspection.write_bytes(net_pki.inspection_with_aia.pem + net_pki.corp_root.pem)
+    assert verify(leaf_with_aia_proxy.url, net_pki, "--ca-file", str(inspection)).returncode == 0
+
+
 @pytest.mark.parametrize("form", ["der", "pkcs7"])
 def test_ca_files_in_der_and_pkcs7_are_trusted_too(intercepting_proxy, net_pki, tmp_path, form):
     ca_file = tmp_path / f"corp-ca.{form}"

@@ -6,7 +6,8 @@
 ``make dist`` builds into dist/; ``make dist SIGN_KEY=<key name> KEYRING=<secret keyring>``
 signs the Helm 4 tarballs (a ``.prov`` beside each, which Helm 4's ``helm plugin install``
 verifies) and adds the public key users verify with, ``ocean-proxy-release.pubring.gpg``. The
-keyring is GnuPG's legacy format, as helm reads it: ``gpg --export-secret-keys NAME > secring.gpg``.
+keyring is GnuPG's legacy format, as helm reads it: ``(umask 077; gpg --export-secret-keys NAME >
+secring.gpg)``, yours alone, deleted once the release is built.
 
 Each plugin tarball carries a ``wheelhouse/``: our wheel, its dependencies as manylinux x86_64
 wheels for CPython 3.10-3.13, and pip, so its install hook needs no network. The layouts are the
@@ -105,6 +106,9 @@ def main(outdir: Path, helm4: Path, signing: Signing | None) -> int:
     failed step (a signature, a missing wheel) leaves no release that looks complete."""
     version = _package_version()
     public_key = _public_key(signing) if signing else None  # a wrong key fails before building
+    if signing:
+        _warn_if_others_can_read(signing.keyring, "the release's secret signing key")
+        _warn_if_others_can_read(signing.passphrase_file, "the signing key's passphrase")
     staging = outdir.with_name(f".{outdir.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -121,6 +125,15 @@ def main(outdir: Path, helm4: Path, signing: Signing | None) -> int:
     for path in sorted(outdir.iterdir()):
         print(f"{path.stat().st_size / 1e6:7.1f} MB  {path}")
     return 0
+
+
+def _warn_if_others_can_read(path: Path | None, holding: str) -> None:
+    """A key exported with the shell's umask (0644) lets every user of the machine sign
+    releases: said, as ssh says of a private key others can read; the build goes on."""
+    if path is not None and (mode := path.stat().st_mode & 0o777) & 0o044:
+        print(f"build_dist: warning: {path} holds {holding}, and other users of this machine "
+              f"can read it (mode {mode:04o}): chmod 600 it, and delete it once the release is "
+              "built", file=sys.stderr)
 
 
 def _build(outdir: Path, version: str, helm4: Path, signing: Signing | None) -> None:
@@ -254,7 +267,7 @@ def _public_key(signing: Signing) -> bytes:
                            capture_output=True)
     if secret.returncode != 0 or not exported:
         sys.exit(f"build_dist: {signing.keyring} holds no secret key {signing.key!r}; export "
-                 f"it with: gpg --export-secret-keys '{signing.key}' > secring.gpg")
+                 f"it with: (umask 077; gpg --export-secret-keys '{signing.key}' > secring.gpg)")
     return exported
 
 
@@ -320,7 +333,7 @@ def _arguments(argv: list[str]) -> tuple[Path, Path, Signing | None]:
         parser.error("--sign-key and --keyring go together (make dist SIGN_KEY=... KEYRING=...)")
     if args.keyring and not Path(args.keyring).is_file():
         parser.error(f"no keyring at {args.keyring}: export one with "
-                     "'gpg --export-secret-keys NAME > secring.gpg'")
+                     "'(umask 077; gpg --export-secret-keys NAME > secring.gpg)'")
     signing = Signing(args.sign_key, Path(args.keyring).resolve(),
                       args.passphrase_file and args.passphrase_file.resolve()) \
         if args.sign_key else None

@@ -6,7 +6,8 @@
    the path is not intercepted and no CA is needed (nothing is written, exit 0).
 2. Otherwise the chain the proxy presented is read. Its root, when presented, is the answer.
 3. When the root is missing, the top certificate's AIA "CA Issuers" URL is fetched through
-   the proxy, a few levels up at most.
+   the proxy, a few levels up at most; the CAs fetched below the root are written with it,
+   since no client fetches what the proxy leaves out.
 4. Still no root: the CA certificates that were presented are written (never the server's
    own certificate), with the missing root named; when there are none, exit 1.
 
@@ -80,8 +81,9 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
             "there is no CA to trust",
             hint="ask the proxy's owners to re-sign with a CA, and for that CA's certificate",
         )
+    presented = len(chain.issuers)
     chain = _complete_with_aia(chain, settings, proxy_tls, said)
-    bundle = _validated(_to_offer(chain, name, said), said)
+    bundle = _validated(_to_offer(chain, presented, name, said), said)
     _write(bundle, args.output, said)
     if args.output and ca_paths:
         _unless_read_later(args.output, ca_paths, said)
@@ -165,11 +167,19 @@ def _fetch_issuer(top: Certificate, settings: NetworkSettings,
     return None
 
 
-def _to_offer(chain: ChainAnalysis, name: str, said: Outcome) -> list[Certificate]:
-    """The root when known; else the CA certificates found, with the missing root named."""
+def _to_offer(chain: ChainAnalysis, presented: int, name: str, said: Outcome
+              ) -> list[Certificate]:
+    """The root when known, with the CAs below it that the proxy does not present (fetched
+    by AIA: neither Go nor OpenSSL fetches one, so the pods must hold them); else the CA
+    certificates found, with the missing root named."""
     if chain.root is not None:
         said.notice(f"the root CA is '{chain.root.subject}'")
-        return [chain.root]
+        fetched = list(chain.issuers[presented:-1])
+        if fetched:
+            names = ", ".join(f"'{cert.subject}'" for cert in fetched)
+            said.notice(f"the proxy does not present {names}, below that root: written with "
+                        "it, since no client fetches a CA the proxy leaves out")
+        return [*fetched, chain.root]
     missing = chain.missing_issuer
     aia = ("its CA Issuers URL did not lead to it" if chain.top.aia_ca_issuers
            else "the certificate names no CA Issuers URL to fetch it from")
@@ -177,8 +187,9 @@ def _to_offer(chain: ChainAnalysis, name: str, said: Outcome) -> list[Certificat
         raise DiscoveryError(
             f"the proxy re-signs {name} with the CA '{missing}' but does not present that CA "
             f"certificate, and {aia}",
-            hint=f"ask the proxy's owners for the CA certificate '{missing}' (or the root "
-                 "above it) as PEM, then check it with 'ocean-proxy check-bundle FILE'",
+            hint=f"ask the proxy's owners for the CA certificate '{missing}' as PEM (with the "
+                 "root above it, if it is not a root itself), then check them with "
+                 "'ocean-proxy check-bundle FILE'",
         )
     said.notice(
         f"the proxy presents the CA '{chain.top.subject}' but not its issuer '{missing}', and "

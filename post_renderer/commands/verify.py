@@ -18,13 +18,19 @@ import os
 
 from post_renderer.commands import Outcome
 from post_renderer.commands.ca_files import bundle_of
-from post_renderer.errors import CertificateVerifyError
+from post_renderer.errors import CertificateVerifyError, UnknownIssuerError
 from post_renderer.network.path_probe import probe
 from post_renderer.network.public_roots import resolve_public_roots
 from post_renderer.network.settings import network_settings
 from post_renderer.render.release.settings import network_settings_from
-from post_renderer.trust import TrustBundle, fields_from_cryptography, go_chain_refusal
-from post_renderer.trust.diagnosis import diagnose
+from post_renderer.trust import (
+    ChainAnalysis,
+    TrustBundle,
+    fields_from_cryptography,
+    find_issuer,
+    go_chain_refusal,
+)
+from post_renderer.trust.diagnosis import UNTRUSTED_ISSUER, diagnose
 
 
 def run(args: argparse.Namespace, said: Outcome) -> Outcome:
@@ -41,6 +47,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     proxy_tls = context if settings.proxy.scheme == "https" else None
     result = probe(settings, proxy_tls, context)
     if result.rejected is not None:
+        if result.rejected.code in UNTRUSTED_ISSUER:
+            _refuse_a_given_ca_without_its_root(result.chain, bundle, option, settings.route)
         raise diagnose(result.rejected.code, result.rejected.reason, result.chain,
                        settings.server_name, settings.route)
     _refuse_what_go_refuses(result.session.verified, bundle, settings.server_name,
@@ -53,6 +61,36 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         f"{settings.server_name} is issued by '{result.chain.leaf.issuer}' and trusted "
         f"through {through}" + (f"; trust anchor '{anchor.subject}'" if anchor else ""))
     return said
+
+
+def _refuse_a_given_ca_without_its_root(chain: ChainAnalysis, bundle: TrustBundle | None,
+                                        option: str, route: str) -> None:
+    """The presented chain, carried on through the CA files: where it then stops below a
+    root, the CA that issued the server's certificate was given without its root, which
+    OpenSSL needs (Go anchors at any CA it is given). Said so, rather than that the CA the
+    user gave is not trusted."""
+    if bundle is None:
+        return
+    carried = chain
+    while carried.root is None and len(carried.issuers) < len(chain.issuers) + 10:
+        issuer = find_issuer(carried.top, bundle.certificates)
+        if issuer is None or issuer in (carried.leaf, *carried.issuers):
+            break
+        carried = carried.extended(issuer)
+    if carried.root is not None or carried is chain:
+        return
+    given = carried.issuers[len(chain.issuers)].subject
+    issued = (f"'{given}'" if not chain.issuers
+              else f"'{chain.leaf.issuer}', under '{given}'")
+    fetch = ("; 'ocean-proxy discover-ca' fetches it from the CA Issuers URL"
+             if carried.top.aia_ca_issuers else "")
+    raise UnknownIssuerError(
+        f"the certificate presented on {route} is issued by {issued}, which your {option} "
+        f"holds without the root above it, '{carried.top.issuer}': the controller (Go) would "
+        "trust it, the log-shipper (OpenSSL) trusts a chain only up to a root",
+        hint=f"add the root '{carried.top.issuer}' to the CA files of {option} (ask the "
+             f"proxy's owners for it as PEM{fetch})",
+    )
 
 
 def _refuse_what_go_refuses(verified: tuple[bytes, ...], bundle: TrustBundle | None,

@@ -82,12 +82,14 @@ def _unknown_issuer(chain: ChainAnalysis, route: str) -> UnknownIssuerError:
 
 def _missing_issuer_hint(issuer: str, chain: ChainAnalysis) -> str:
     """Where to get an issuer the proxy does not present: discover-ca fetches it only from a
-    CA Issuers URL of the topmost certificate presented; without one, only its owners have it."""
+    CA Issuers URL of the topmost certificate presented; without one, only its owners have it.
+    A root above it alone is not enough: no client fetches the CA the proxy leaves out."""
     if chain.top.aia_ca_issuers:
-        return (f"add the CA certificate '{issuer}' (or its root) with --ca-file; "
-                "'ocean-proxy discover-ca' fetches it from the certificate's CA Issuers URL")
-    return (f"ask the proxy's owners for the CA certificate '{issuer}' (or the root above it) "
-            "as PEM, and add it with --ca-file")
+        return (f"add the CA certificate '{issuer}' (with the root above it, if it is not a root "
+                "itself) with --ca-file; 'ocean-proxy discover-ca' fetches them from the CA "
+                "Issuers URLs")
+    return (f"ask the proxy's owners for the CA certificate '{issuer}' as PEM (with the root "
+            "above it, if it is not a root itself), and add them with --ca-file")
 
 
 def _name_mismatch(chain: ChainAnalysis, server_name: str, route: str) -> NameMismatchError:

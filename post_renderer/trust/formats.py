@@ -46,8 +46,32 @@ def read_certificates(data: bytes, source: str, problems: Problems,
                          "PowerShell: Get-Content FILE | Set-Content -Encoding ascii "
                          "ca-ascii.pem), then give ca-ascii.pem"))
         return []
+    if problem := _base64_of_certificates(text, source):
+        problems.append(problem)
+        return []
     problems.append((f"{source}: no certificate found", FORMAT_HINT))
     return []
+
+
+def _base64_of_certificates(text: bytes, source: str) -> tuple[str, str] | None:
+    """What to say of certificates encoded in base64 once more, or None: a Secret's data as
+    'kubectl get secret -o jsonpath' prints it, a PEM given to a chart value that encodes it
+    again, or a PEM body without its -----BEGIN line. On the way to an error only."""
+    try:
+        decoded = base64.b64decode(b"".join(text.removeprefix(b"\xef\xbb\xbf").split()),
+                                   validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if b"-----BEGIN " in decoded:
+        return (f"{source}: no certificate found: it is PEM text encoded in base64 once more",
+                "decode it: base64 -d < FILE > ca.pem, then give ca.pem (a Secret's data, as "
+                "'kubectl get secret -o jsonpath' prints it, is so encoded)")
+    if decoded[:1] == b"\x30":
+        return (f"{source}: no certificate found: it is base64 without PEM's "
+                "-----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines",
+                "add the line -----BEGIN CERTIFICATE----- before it and -----END CERTIFICATE----- "
+                "after it, as 'openssl x509' writes a certificate")
+    return None
 
 
 def _extract_pem(text: bytes, source: str, problems: Problems, facts: FactCache
@@ -90,6 +114,11 @@ def _extract_pem(text: bytes, source: str, problems: Problems, facts: FactCache
 def _decode_block(label: str, body: bytes, where: str, problems: Problems,
                   facts: FactCache) -> list[Item]:
     if not _BASE64.fullmatch(body):
+        if b"\\n" in body:  # a PEM taken from a JSON string (Vault, a cloud's secret store)
+            problems.append((f"{where} is damaged: its line breaks are written as '\\n'",
+                             "put the line breaks back: printf '%b\\n' \"$(cat FILE)\" > ca.pem "
+                             "(or read the JSON with 'jq -r'), then give ca.pem"))
+            return []
         problems.append((f"{where} is damaged: it is not base64", _copy_hint()))
         return []
     try:

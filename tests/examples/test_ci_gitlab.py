@@ -14,7 +14,13 @@ import pytest
 
 from ..chart_render import parse
 from ..conftest import EXAMPLES, VENV_BIN, Run, clean_env, run_command, tool
-from ..example_tools import gitlab_job, gitlab_rule_matches, gitlab_script, load_yaml
+from ..example_tools import (
+    gitlab_after_script,
+    gitlab_job,
+    gitlab_rule_matches,
+    gitlab_script,
+    load_yaml,
+)
 from ..plugin_harness import (
     CA_COMMON_NAME,
     RELEASE_PUBLIC_KEY,
@@ -112,6 +118,27 @@ def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_a
     assert "ocean-proxy: injected proxy" in run.stderr
     assert TOKEN not in run.text + run.stderr
     assert base64.b64encode(TOKEN.encode()).decode() not in run.text + run.stderr
+
+
+def test_gitlab_job_leaves_no_copy_of_the_token_in_the_project_directory(
+        helm_download, signed_release, signed_release_url, chart_repo, corp_ca, tmp_path):
+    """The rendered manifests went to ocean-controller.out in the project's directory and
+    stayed there, the token in the chart's Secret, in the working copy the runner keeps for
+    the project's next job. The job's after_script, which the runner runs once the script
+    ends, takes them away."""
+    run, workspace, env = run_render_job(helm_download, signed_release, signed_release_url,
+                                         chart_repo, corp_ca, tmp_path, SPOTINST)
+    assert run.returncode == 0, run.text + run.stderr
+    assert (workspace / "ocean-controller.out").is_file()  # the script rendered
+    after = tmp_path / "after.sh"
+    after.write_text(gitlab_after_script(gitlab_job(load_yaml(GITLAB), "render")))
+    ended = run_command(["bash", after], env=env, cwd=workspace)
+    assert ended.returncode == 0, ended.text + ended.stderr
+
+    forms = [TOKEN.encode(), base64.b64encode(TOKEN.encode())]
+    holding = [path.relative_to(workspace) for path in workspace.rglob("*") if path.is_file()
+               and any(form in path.read_bytes() for form in forms)]
+    assert holding == []
 
 
 def test_gitlab_job_with_a_proxy_password_renders_it_from_a_secret_as_the_readme_says(

@@ -21,7 +21,9 @@ Session-scoped, started on first use and stopped at the end (each xdist worker h
   ``passthrough_proxy``   ``--ignore-hosts .*``: plain CONNECT tunnels, the origin's own chain
   ``auth_proxy``          as intercepting_proxy, with ``--proxyauth`` (``credentials_url``)
 
-Per test: ``silent_server``, ``ssh_server`` and ``stalling_tunnel_server`` (RawServer:
+Per test: ``leaf_with_aia_proxy``, a tunnel to an origin that presents its server certificate
+alone, whose CA Issuers URL leads to inspection CA 2, and so on to the offline root;
+``silent_server``, ``ssh_server`` and ``stalling_tunnel_server`` (RawServer:
 ``.url``, ``.port``) for proxies that never answer, are not proxies, or stall inside the
 tunnel; ``raw_servers.closed_port()`` for a port where nothing listens.
 """
@@ -33,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from .. import certs
 from ..conftest import tool
 from .mitm import MitmProxy, ProxySpec, start_mitmdump
 from .pki import AIA_HOST, AIA_PATH, EXPIRED_HOST, SPOT_API, SPOT_CHARTS, NetPki, make_pki
@@ -157,6 +160,29 @@ def passthrough_proxy(mitm_proxies: ProxyPool) -> MitmProxy:
 @pytest.fixture(scope="session")
 def auth_proxy(mitm_proxies: ProxyPool) -> MitmProxy:
     return mitm_proxies.get("auth")
+
+
+@pytest.fixture
+def leaf_with_aia_proxy(net_pki: NetPki, tmp_path: Path) -> Iterator[MitmProxy]:
+    """A proxy that presents its server certificate alone, whose AIA URL leads to the
+    inspection CA it signs with, whose own AIA URL leads to the offline root: both fetched
+    through the proxy, as discover-ca does."""
+    leaf = certs.leaf(net_pki.inspection_with_aia, SPOT_API,
+                      aia_url=f"http://{AIA_HOST}/inspection-ca-2.crt")
+    origin = LocalServer({"/": b"{}"}, certificate=leaf, key_directory=tmp_path / "keys").start()
+    aia = LocalServer({AIA_PATH: net_pki.corp_root.der,
+                       "/inspection-ca-2.crt": net_pki.inspection_with_aia.der}).start()
+    spec = ProxySpec("leaf-with-aia", net_pki.proxy_ca.key_pem + net_pki.proxy_ca.pem,
+                     ("--ignore-hosts", ".*"))  # tunnels: the origin's own certificate
+    proxy = start_mitmdump(
+        tool("mitmdump"), spec, tmp_path, public_roots=net_pki.public_roots_file,
+        routes={SPOT_API: ("127.0.0.1", origin.port), AIA_HOST: ("127.0.0.1", aia.port)})
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+        origin.stop()
+        aia.stop()
 
 
 @pytest.fixture

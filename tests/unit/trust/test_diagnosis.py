@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from post_renderer.errors import UnknownIssuerError
 from post_renderer.trust.certificate import certificate_from_der
 from post_renderer.trust.chain_analysis import ChainAnalysis
@@ -53,7 +55,19 @@ def test_an_issuer_neither_presented_nor_named_by_url_is_asked_of_the_proxys_own
 def test_an_issuer_named_by_a_ca_issuers_url_is_left_to_discover_ca():
     inspection = certs.intermediate(certs.root("Corp Offline Root CA"))
     hint = _hint(certs.leaf(inspection, aia_url="http://pki.corp.example/inspection.crt"))
-    assert "'ocean-proxy discover-ca' fetches it" in hint
+    assert "'ocean-proxy discover-ca' fetches them" in hint
+
+
+@pytest.mark.parametrize("aia_url", [None, "http://pki.corp.example/inspection.crt"])
+def test_an_issuer_the_proxy_leaves_out_is_asked_for_itself_not_its_root_instead(aia_url):
+    """The hint offered the root above the missing CA as an alternative to it: a root alone
+    cannot verify a server certificate whose issuer the proxy does not present, since no
+    client fetches that issuer."""
+    inspection = certs.intermediate(certs.root("Corp Offline Root CA"))
+    hint = _hint(certs.leaf(inspection, aia_url=aia_url))
+    assert f"the CA certificate '{inspection.cert.subject.rfc4514_string()}'" in hint
+    assert "(with the root above it, if it is not a root itself)" in hint
+    assert "or the root" not in hint and "or its root" not in hint
 
 
 def test_a_missing_root_above_a_presented_intermediate_is_asked_of_the_proxys_owners():
