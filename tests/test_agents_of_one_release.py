@@ -23,6 +23,7 @@ from .agent_charts import (
 from .chart_render import parse
 from .conftest import clean_env, post_renderer
 from .kubelet_view import ContainerView, container_view
+from .test_agents_in_controller_release import password_holders, secrets_read
 from .test_kept_ca_secret import kept_values
 
 PASSWORD = "s3cret-Pw"
@@ -90,6 +91,13 @@ def test_namesake_releases_network_clients_each_trust_their_own_controllers_ca(
             assert other.pem not in trusted(seen), (namespace, container)
     assert PASSWORD not in plain_texts(docs) and PASSWORD not in run.stderr
     assert post_renderer(stdin=run.stdout).stdout == run.stdout
+    # one Secret of each namespace holds the password, and its own network client reads it
+    holders = password_holders(docs)
+    assert sorted(namespace for namespace, _ in holders) == sorted(roots), holders
+    for namespace, name in holders:
+        [client] = [d for d in docs if (d["kind"], d["metadata"]["name"]) == NETWORK_CLIENT[:2]
+                    and d["metadata"]["namespace"] == namespace]
+        assert name in secrets_read(client), (namespace, name)
 
 
 def test_a_ca_soon_to_expire_is_said_once_and_where_it_is(helm3, tmp_path):

@@ -28,7 +28,7 @@ from post_renderer.render.plan.shared_proxy import (
     shared_proxy_secret,
     unrendered_own_proxy,
 )
-from post_renderer.render.plan.trust_choice import choose_trust
+from post_renderer.render.plan.trust_choice import TrustChoice, choose_trust
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
@@ -65,6 +65,7 @@ class Injection(NamedTuple):
     auto_update_jobs: tuple[KeyRef, ...] = ()
     values_shape: bool = False  # the pods as the chart's values give them (see overlay)
     ca_volume_secret: str | None = None  # the kept Secret the CA volume mounts, if not ca_secret
+    read_only_secrets: frozenset[str] = frozenset()  # the pods read them, another unit writes
     chart_proxy_key: KeyRef | None = None  # the controller's HTTPS_PROXY, left to the chart
     checksum_key: bytes | None = None  # keys checksum/proxy's credentials (filters.rollout)
     overlay: Overlay | None = None  # the injection as chart values, built by the plan
@@ -79,13 +80,18 @@ class Injection(NamedTuple):
 
 
 def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release,
-                      now: "dt.datetime | None" = None, facts: "FactCache | None" = None
-                      ) -> Injection:
-    """What to inject; ``facts`` (a certificate fact cache) saves parsing, nothing else."""
+                      now: "dt.datetime | None" = None, facts: "FactCache | None" = None,
+                      beside: "Injection | None" = None) -> Injection:
+    """What to inject; ``facts`` (a certificate fact cache) saves parsing, nothing else.
+
+    ``beside``: the controller's, for a Spot agent its chart renders beside it (same stream
+    and namespace, reading its ConfigMap). The agent gets that proxy where the user gave
+    none, and those CAs, and its pods read the Secrets the controller's unit writes: the
+    password stays in one Secret, and the bundle is judged (and spoken of) once."""
     notices: list[str] = []
     warnings: list[str] = []
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
-    proxy = user.proxy_url or chart.proxy_url
+    proxy = user.proxy_url or (beside.proxy if beside else None) or chart.proxy_url
     proxy_from = None if proxy else proxy_of_another_release(chart, release)
     if proxy_from is not None and chart.proxy_ref is not None:
         notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
@@ -96,7 +102,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
         warnings.append(assumed)
 
-    chosen = choose_trust(user, chart, release, names, proxy, now, facts)
+    chosen = choose_trust(user, chart, release, names, proxy, now, facts) if beside is None \
+        else TrustChoice(beside.trust, beside.trust_source, beside.ca_secret,
+                         repoint_ca_env=beside.trust is not None)
     trust = chosen.trust
     notices += chosen.notices
     warnings += chosen.warnings
@@ -109,6 +117,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
         else None
     proxy_secret = names.proxy if proxy and proxy.value.has_credentials else None
+    borrowed = _borrowed(beside, proxy)
+    if beside is not None and beside.proxy_secret in borrowed:
+        proxy_secret = beside.proxy_secret
     # with a CA alone (a transparent proxy) too: an exporter beside the controller reads that
     # Secret, and must find it (blank: no proxy), and not an earlier proxy's password
     shared = shared_proxy_secret(release, configmap) if proxy or trust is not None else None
@@ -125,6 +136,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         proxy_from=proxy_from,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
         checksum_key=chart.spot_token if len(chart.spot_token or b"") >= MIN_KEY_BYTES else None,
+        ca_volume_secret=beside.ca_volume_secret if beside and beside.trust else None,
+        read_only_secrets=borrowed,
     )
     if not injection.empty:
         injection = _values_shape(injection, release, names)
@@ -143,6 +156,19 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         notices += _kept_without_auto_update(injection, release)
     _check_new_secret_names(injection, release)
     return injection._replace(notices=tuple(notices), warnings=tuple(warnings))
+
+
+def _borrowed(beside: Injection | None, proxy: Setting | None) -> frozenset[str]:
+    """The controller's Secrets an agent beside it reads: its CA Secrets, and its proxy
+    Secret when the proxy is the same."""
+    if beside is None:
+        return frozenset()
+    same_proxy = proxy is not None and beside.proxy is not None and \
+        proxy.value.full == beside.proxy.value.full
+    names = (beside.proxy_secret if same_proxy else None,
+             beside.ca_secret.name if beside.trust and beside.ca_secret else None,
+             beside.ca_volume_secret if beside.trust else None)
+    return frozenset(name for name in names if name)
 
 
 def _refuse_a_job_without_its_proxy(release: Release) -> None:
@@ -199,7 +225,8 @@ def _kept_without_auto_update(injection: Injection, release: Release) -> list[st
     helm leaves them behind once ocean-proxy is removed, and no other line names them."""
     kept = list(dict.fromkeys(name for name in (injection.proxy_secret,
                                                 injection.shared_proxy_secret,
-                                                injection.ca_volume_secret) if name))
+                                                injection.ca_volume_secret)
+                              if name and name not in injection.read_only_secrets))
     if not kept:
         return []
     return [Paragraph(f"helm keeps {_secrets(kept)} across upgrades; once ocean-proxy is "
@@ -235,6 +262,8 @@ def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> 
     if not release.workloads or why_not(release) is not None:
         return injection
     ca = names.ca if injection.trust is not None and injection.ca_secret is not None else None
+    if injection.ca_secret is not None and injection.ca_secret.name in injection.read_only_secrets:
+        ca = injection.ca_volume_secret  # the controller's, whatever its chart's values carry
     key = _controller_proxy_key(release) if injection.proxy is not None else None
     return injection._replace(values_shape=True, ca_volume_secret=ca, chart_proxy_key=key)
 

@@ -97,12 +97,14 @@ def propose(context: PlanContext) -> list[Proposal]:
     release, injection = context.release, context.injection
     if injection.trust is None or injection.ca_secret is None:
         return []
-    data = secret_data(injection.trust, injection.ca_secret.key)
-    stale = stale_hash_keys(release, injection.ca_secret.name)
-    changes = secret_changes(release, injection.ca_secret.name, data, stale,
-                             "the validated CA bundle, and each CA by its OpenSSL hash",
-                             keep=injection.repoint_ca_env and (
-                                 injection.values_shape or injection.overlay is not None))
+    changes = []
+    if injection.ca_secret.name not in injection.read_only_secrets:
+        data = secret_data(injection.trust, injection.ca_secret.key)
+        stale = stale_hash_keys(release, injection.ca_secret.name)
+        changes += secret_changes(release, injection.ca_secret.name, data, stale,
+                                  "the validated CA bundle, and each CA by its OpenSSL hash",
+                                  keep=injection.repoint_ca_env and (
+                                      injection.values_shape or injection.overlay is not None))
     if injection.repoint_ca_env:
         changes += _repoint_ca_env(release, injection)
     return changes
