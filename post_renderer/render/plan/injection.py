@@ -21,6 +21,7 @@ from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, why_not
+from post_renderer.render.plan.beside_controller import lent_by
 from post_renderer.render.plan.shared_proxy import (
     configmap_message,
     contract_notice,
@@ -28,7 +29,7 @@ from post_renderer.render.plan.shared_proxy import (
     shared_proxy_secret,
     unrendered_own_proxy,
 )
-from post_renderer.render.plan.trust_choice import TrustChoice, choose_trust
+from post_renderer.render.plan.trust_choice import choose_trust
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
@@ -84,10 +85,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
                       beside: "Injection | None" = None) -> Injection:
     """What to inject; ``facts`` (a certificate fact cache) saves parsing, nothing else.
 
-    ``beside``: the controller's, for a Spot agent its chart renders beside it (same stream
-    and namespace, reading its ConfigMap). The agent gets that proxy where the user gave
-    none, and those CAs, and its pods read the Secrets the controller's unit writes: the
-    password stays in one Secret, and the bundle is judged (and spoken of) once."""
+    ``beside``: the controller's, for a Spot agent its chart renders beside it: the agent
+    gets that proxy where the user gave none, those CAs, and reads the Secrets holding them
+    (``beside_controller``)."""
     notices: list[str] = []
     warnings: list[str] = []
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
@@ -102,9 +102,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
         warnings.append(assumed)
 
-    chosen = choose_trust(user, chart, release, names, proxy, now, facts) if beside is None \
-        else TrustChoice(beside.trust, beside.trust_source, beside.ca_secret,
-                         repoint_ca_env=beside.trust is not None)
+    lent = lent_by(beside, proxy) if beside is not None else None
+    chosen = lent.trust if lent else choose_trust(user, chart, release, names, proxy, now, facts)
     trust = chosen.trust
     notices += chosen.notices
     warnings += chosen.warnings
@@ -116,10 +115,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
             "API stays end to end)")
     configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
         else None
-    proxy_secret = names.proxy if proxy and proxy.value.has_credentials else None
-    borrowed = _borrowed(beside, proxy)
-    if beside is not None and beside.proxy_secret in borrowed:
-        proxy_secret = beside.proxy_secret
+    proxy_secret = (lent and lent.proxy_secret) or (
+        names.proxy if proxy and proxy.value.has_credentials else None)
     # with a CA alone (a transparent proxy) too: an exporter beside the controller reads that
     # Secret, and must find it (blank: no proxy), and not an earlier proxy's password
     shared = shared_proxy_secret(release, configmap) if proxy or trust is not None else None
@@ -136,8 +133,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         proxy_from=proxy_from,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
         checksum_key=chart.spot_token if len(chart.spot_token or b"") >= MIN_KEY_BYTES else None,
-        ca_volume_secret=beside.ca_volume_secret if beside and beside.trust else None,
-        read_only_secrets=borrowed,
+        ca_volume_secret=lent.ca_volume_secret if lent else None,
+        read_only_secrets=lent.secrets if lent else frozenset(),
     )
     if not injection.empty:
         injection = _values_shape(injection, release, names)
@@ -156,19 +153,6 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         notices += _kept_without_auto_update(injection, release)
     _check_new_secret_names(injection, release)
     return injection._replace(notices=tuple(notices), warnings=tuple(warnings))
-
-
-def _borrowed(beside: Injection | None, proxy: Setting | None) -> frozenset[str]:
-    """The controller's Secrets an agent beside it reads: its CA Secrets, and its proxy
-    Secret when the proxy is the same."""
-    if beside is None:
-        return frozenset()
-    same_proxy = proxy is not None and beside.proxy is not None and \
-        proxy.value.full == beside.proxy.value.full
-    names = (beside.proxy_secret if same_proxy else None,
-             beside.ca_secret.name if beside.trust and beside.ca_secret else None,
-             beside.ca_volume_secret if beside.trust else None)
-    return frozenset(name for name in names if name)
 
 
 def _refuse_a_job_without_its_proxy(release: Release) -> None:
