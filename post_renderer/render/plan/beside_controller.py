@@ -43,7 +43,7 @@ class Decided(Protocol):
 class Lent(NamedTuple):
     """The controller's decisions an agent beside it takes, and the Secrets it reads."""
 
-    trust: TrustChoice  # the controller's CAs, judged by its unit: nothing to say again
+    trust: TrustChoice | None  # the controller's CAs, judged by its unit: nothing to say again
     proxy_secret: str | None  # the controller's, when the proxy is the same
     ca_volume_secret: str | None  # the controller's kept CA Secret, if its pods mount one
     secrets: frozenset[str]  # the agent's pods read them, the controller's unit writes them
@@ -51,15 +51,15 @@ class Lent(NamedTuple):
 
 def lent_by(controller: Decided, proxy: Setting | None) -> Lent:
     """What the controller's injection lends an agent whose proxy is ``proxy``. The agent's
-    ``USER_ENV_CERTIFICATES`` follows the controller's bundle, wherever that is written."""
+    ``USER_ENV_CERTIFICATES`` follows the controller's bundle, wherever that is written. A
+    controller without CAs lends none: a CA the agent's own chart renders is its own."""
     same_proxy = proxy is not None and controller.proxy is not None and \
         proxy.value.full == controller.proxy.value.full
     proxy_secret = controller.proxy_secret if same_proxy else None
+    if controller.trust is None or controller.ca_secret is None:
+        return Lent(None, proxy_secret, None, frozenset([proxy_secret] if proxy_secret else []))
     trust = TrustChoice(controller.trust, controller.trust_source, controller.ca_secret,
-                        repoint_ca_env=controller.trust is not None)
-    ca_secrets: tuple[str | None, ...] = ()
-    if controller.trust is not None and controller.ca_secret is not None:
-        ca_secrets = (controller.ca_secret.name, controller.ca_volume_secret)
-    volume = controller.ca_volume_secret if controller.trust is not None else None
-    return Lent(trust, proxy_secret, volume,
-                frozenset(name for name in (proxy_secret, *ca_secrets) if name))
+                        repoint_ca_env=True)
+    read = (proxy_secret, controller.ca_secret.name, controller.ca_volume_secret)
+    return Lent(trust, proxy_secret, controller.ca_volume_secret,
+                frozenset(name for name in read if name))

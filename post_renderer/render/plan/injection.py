@@ -103,7 +103,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         warnings.append(assumed)
 
     lent = lent_by(beside, proxy) if beside is not None else None
-    chosen = lent.trust if lent else choose_trust(user, chart, release, names, proxy, now, facts)
+    # beside a controller without CAs, its unit has said so: the agent's own chart may have one
+    chosen = lent.trust if lent and lent.trust else choose_trust(
+        user, chart, release, names, None if lent else proxy, now, facts)
     trust = chosen.trust
     notices += chosen.notices
     warnings += chosen.warnings

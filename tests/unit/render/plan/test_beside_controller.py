@@ -53,5 +53,5 @@ def test_a_controller_without_cas_lends_no_ca_secret():
 
     lent = lent_by(given, given.proxy)
 
-    assert lent.trust.trust is None and not lent.trust.repoint_ca_env
+    assert lent.trust is None
     assert lent.secrets == {given.proxy_secret} and lent.ca_volume_secret is None
