@@ -375,3 +375,33 @@ def test_what_is_said_of_the_ca_bundle_is_said_once_for_the_agents_that_share_it
     seen = view(docs, kind, name, container)
     assert any(corp_root.pem in content for mount in seen.secret_mounts
                for content in mount.files.values())
+
+
+def test_a_ca_file_for_the_whole_release_is_judged_and_spoken_of_once(
+        helm_user, corp_root, tmp_path):
+    """--ca-file with a root soon to expire and an expired one, for a release whose chart
+    renders both agents (helm 3 and 4 'helm template'): each verdict is one line, for the
+    controller's bundle, which every agent reads."""
+    from . import certs
+
+    now = certs.NOW
+    soon = certs.root("Soon Expiring Root", not_after=now + 10 * certs.DAY).pem
+    expired = certs.root("Expired Public Root", not_before=now - 30 * certs.DAY,
+                         not_after=now - certs.DAY).pem
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(corp_root.pem + soon + expired)
+    chart = template(helm_user, *SPOT_FLAGS, "--set", f"spotinst.proxyUrl={PROXY}",
+                     *deploy(EXPORTER_VALUE, CLIENT_VALUE))
+    assert chart.returncode == 0, chart.stderr
+
+    run = post_renderer(f"--ca-file={bundle}", stdin=chart.stdout)
+
+    assert run.returncode == 0, run.stderr
+    for subject in ("Soon Expiring Root", "Expired Public Root"):
+        said = [line for line in run.stderr.splitlines() if subject in line]
+        assert len(said) == 1, (subject, run.stderr)
+    docs = parse(run.text).docs
+    for kind, name, container in (*IN_RELEASE[EXPORTER_VALUE], *IN_RELEASE[CLIENT_VALUE]):
+        seen = view(docs, kind, name, container)
+        assert any(corp_root.pem in content for mount in seen.secret_mounts
+                   for content in mount.files.values()), name
