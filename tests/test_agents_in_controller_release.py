@@ -12,6 +12,8 @@ plain sight or in a message; a second post-render changes nothing.
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from . import test_render_helm
@@ -23,6 +25,7 @@ from .agent_charts import (
     SPOT_FLAGS,
     helm_template,
     plain_texts,
+    post_renderer_args,
     rendered,
     view,
     workload,
@@ -90,6 +93,80 @@ def test_every_agent_the_chart_renders_gets_the_proxy_and_ca_of_the_vendor_comma
     assert PASSWORD not in again.stderr
 
 
+def password_holders(docs: list[dict]) -> list[tuple[str, str]]:
+    """(namespace, name) of each Secret whose data, base64-decoded, holds the password."""
+    return [(d["metadata"].get("namespace"), d["metadata"]["name"]) for d in docs
+            if d["kind"] == "Secret" and any(PASSWORD.encode() in base64.b64decode(value)
+                                             for value in (d.get("data") or {}).values())]
+
+
+def secrets_read(document: dict) -> set[str]:
+    """The Secrets a pod template reads: env entries and volumes."""
+    spec = document["spec"]["template"]["spec"]
+    read = {v["secret"]["secretName"] for v in spec.get("volumes") or [] if "secret" in v}
+    for container in spec["containers"]:
+        read |= {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env") or []
+                 if "secretKeyRef" in (e.get("valueFrom") or {})}
+    return read
+
+
+ROUTES = {"vendor command": lambda ca_file: vendor_command(ca_file),
+          "post-renderer flags": lambda ca_file: (*SPOT_FLAGS, *post_renderer_args(
+              f"--proxy-url={PROXY}", f"--ca-file={ca_file}"))}
+
+
+@pytest.mark.parametrize("route", ROUTES.values(), ids=ROUTES.keys())
+def test_the_agents_the_chart_renders_read_the_controllers_secrets_and_one_holds_the_password(
+        helm_user, ca_file, route):
+    """The password in one Secret of the release namespace, not one more per agent: the
+    exporter and the network client read the proxy Secret and the CA Secret the controller's
+    pod reads, and no Secret of their own."""
+    run = template(helm_user, *route(ca_file), *deploy(EXPORTER_VALUE, CLIENT_VALUE),
+                   *POST_RENDERER)
+
+    docs = rendered(run).docs
+    [(_, holder)] = password_holders(docs)
+    controller = secrets_read(workload(docs, "Deployment", CONTROLLER_FULLNAME))
+    assert holder in controller
+    for kind, name, _ in (*IN_RELEASE[EXPORTER_VALUE], *IN_RELEASE[CLIENT_VALUE]):
+        agent = secrets_read(workload(docs, kind, name))
+        assert holder in agent, (name, agent)
+        assert agent <= controller, (name, agent - controller)
+        assert not [d for d in docs if d["kind"] == "Secret"
+                    and d["metadata"]["name"].startswith(f"{name}-")], name
+
+
+def test_a_new_password_or_ca_changes_the_checksums_of_every_agent_that_reads_them(
+        helm3, ca_file, tmp_path):
+    """The agents read the controller's Secrets: a new password or CA there must still roll
+    each of them, and the same settings again roll none."""
+    from . import certs
+
+    other_ca = tmp_path / "other.pem"
+    other_ca.write_bytes(certs.root("Corp Root 2027").pem)
+    settings = {"first": vendor_command(ca_file), "again": vendor_command(ca_file),
+                "password": (*vendor_command(ca_file), "--set",
+                             f"spotinst.proxyUrl={PROXY.replace(PASSWORD, 'n3w-Pw')}"),
+                "CA": vendor_command(other_ca)}
+    agents = (*IN_RELEASE[EXPORTER_VALUE], *IN_RELEASE[CLIENT_VALUE])
+    seen = {}
+    for change, flags in settings.items():
+        run = post_renderer(stdin=template_for(helm3, *flags,
+                                               *deploy(EXPORTER_VALUE, CLIENT_VALUE)))
+        assert run.returncode == 0, run.stderr
+        docs = parse(run.text).docs
+        seen[change] = {name: workload(docs, kind, name)["spec"]["template"]["metadata"][
+            "annotations"] for kind, name, _ in agents}
+
+    for name in seen["first"]:
+        first = seen["first"][name]
+        assert seen["again"][name] == first, name
+        for change, key in (("password", "checksum/proxy"), ("CA", "checksum/ca-bundle")):
+            assert seen[change][name][key] != first[key], (name, change)
+            others = {k: v for k, v in seen[change][name].items() if k != key}
+            assert others == {k: v for k, v in first.items() if k != key}, (name, change)
+
+
 def test_the_release_without_a_ca_is_told_so_once_for_all_its_agents(helm3):
     """No CA in the vendor's command: one notice for the release, not one per agent."""
     chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
@@ -127,15 +204,17 @@ def test_with_nothing_configured_the_release_is_told_of_the_charts_proxy_value(h
 
 def test_with_nothing_configured_every_secret_an_earlier_render_kept_is_named(helm3, ca_file):
     """The proxy dropped from the vendor's command: helm keeps the Secrets an earlier render
-    added for every agent of the release (the password in each proxy one), and the render,
-    which cannot know of them, names every one in the 'kubectl delete secret' it gives."""
+    added (the controller's, which its agents read too), and those an earlier ocean-proxy
+    gave each agent of its own (the password in each proxy one); the render, which cannot
+    know of them, names every one in the 'kubectl delete secret' it gives."""
     with_proxy = template_for(helm3, *vendor_command(ca_file),
                               *deploy(EXPORTER_VALUE, CLIENT_VALUE))
     earlier = post_renderer(stdin=with_proxy)
     assert earlier.returncode == 0, earlier.stderr
     kept = {d["metadata"]["name"] for d in parse(earlier.text).docs if d["kind"] == "Secret"
             and (d["metadata"].get("annotations") or {}).get("helm.sh/resource-policy") == "keep"}
-    assert len(kept) > 3, kept  # the controller's and the agents'
+    assert len(kept) == 3, kept  # the controller's proxy, CA and values
+    kept |= agents_own_secrets()
 
     nothing = template_for(helm3, *SPOT_FLAGS, *deploy(EXPORTER_VALUE, CLIENT_VALUE))
     run = post_renderer(stdin=nothing)
@@ -143,6 +222,29 @@ def test_with_nothing_configured_every_secret_an_earlier_render_kept_is_named(he
     assert run.returncode == 0 and run.stdout == nothing, run.stderr
     [delete] = [line for line in run.stderr.splitlines() if "kubectl delete secret" in line]
     assert kept <= set(delete.split("'")[1].split()), (kept, delete)
+
+
+def agents_own_secrets() -> set[str]:
+    """The Secrets an earlier ocean-proxy gave each agent the chart renders, of its own."""
+    return {f"{name}-ocean-proxy{suffix}" for value in (EXPORTER_VALUE, CLIENT_VALUE)
+            for _, name, _ in IN_RELEASE[value] for suffix in ("", "-ca")}
+
+
+def test_the_render_names_the_secrets_the_agents_had_of_their_own_to_delete(helm3, ca_file):
+    """Upgraded from a release where each agent had its own proxy and CA Secrets (kept by
+    helm, the password in one of each), the agents now read the controller's: the render
+    says the old ones are read by nothing, and gives the command that deletes them."""
+    chart = template_for(helm3, *vendor_command(ca_file), *deploy(EXPORTER_VALUE, CLIENT_VALUE))
+
+    run = post_renderer(stdin=chart)
+
+    assert run.returncode == 0, run.stderr
+    [delete] = [line for line in run.stderr.splitlines()
+                if "kubectl delete secret" in line and "--ignore-not-found" in line]
+    named = set(delete.split("'")[1].split())
+    assert agents_own_secrets() <= named, delete
+    assert not {n for n in named if n.startswith(CONTROLLER_FULLNAME)}, delete
+    assert PASSWORD not in run.stderr
 
 
 def template_for(helm3, *flags: str) -> bytes:
@@ -273,3 +375,33 @@ def test_what_is_said_of_the_ca_bundle_is_said_once_for_the_agents_that_share_it
     seen = view(docs, kind, name, container)
     assert any(corp_root.pem in content for mount in seen.secret_mounts
                for content in mount.files.values())
+
+
+def test_a_ca_file_for_the_whole_release_is_judged_and_spoken_of_once(
+        helm_user, corp_root, tmp_path):
+    """--ca-file with a root soon to expire and an expired one, for a release whose chart
+    renders both agents (helm 3 and 4 'helm template'): each verdict is one line, for the
+    controller's bundle, which every agent reads."""
+    from . import certs
+
+    now = certs.NOW
+    soon = certs.root("Soon Expiring Root", not_after=now + 10 * certs.DAY).pem
+    expired = certs.root("Expired Public Root", not_before=now - 30 * certs.DAY,
+                         not_after=now - certs.DAY).pem
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(corp_root.pem + soon + expired)
+    chart = template(helm_user, *SPOT_FLAGS, "--set", f"spotinst.proxyUrl={PROXY}",
+                     *deploy(EXPORTER_VALUE, CLIENT_VALUE))
+    assert chart.returncode == 0, chart.stderr
+
+    run = post_renderer(f"--ca-file={bundle}", stdin=chart.stdout)
+
+    assert run.returncode == 0, run.stderr
+    for subject in ("Soon Expiring Root", "Expired Public Root"):
+        said = [line for line in run.stderr.splitlines() if subject in line]
+        assert len(said) == 1, (subject, run.stderr)
+    docs = parse(run.text).docs
+    for kind, name, container in (*IN_RELEASE[EXPORTER_VALUE], *IN_RELEASE[CLIENT_VALUE]):
+        seen = view(docs, kind, name, container)
+        assert any(corp_root.pem in content for mount in seen.secret_mounts
+                   for content in mount.files.values()), name

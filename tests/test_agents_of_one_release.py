@@ -5,6 +5,7 @@ ConfigMap it reads, in its own namespace, and nothing of another release's."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 from . import certs
 from .agent_charts import (
     CONTROLLER_CHART,
+    EXPORTER,
+    EXPORTER_CHART,
     NETWORK_CLIENT,
     NETWORK_CLIENT_CHART,
     NO_CONTROLLER_EXTRAS,
@@ -23,6 +26,7 @@ from .agent_charts import (
 from .chart_render import parse
 from .conftest import clean_env, post_renderer
 from .kubelet_view import ContainerView, container_view
+from .test_agents_in_controller_release import password_holders, secrets_read
 from .test_kept_ca_secret import kept_values
 
 PASSWORD = "s3cret-Pw"
@@ -90,6 +94,41 @@ def test_namesake_releases_network_clients_each_trust_their_own_controllers_ca(
             assert other.pem not in trusted(seen), (namespace, container)
     assert PASSWORD not in plain_texts(docs) and PASSWORD not in run.stderr
     assert post_renderer(stdin=run.stdout).stdout == run.stdout
+    # one Secret of each namespace holds the password, and its own network client reads it
+    holders = password_holders(docs)
+    assert sorted(namespace for namespace, _ in holders) == sorted(roots), holders
+    for namespace, name in holders:
+        [client] = [d for d in docs if (d["kind"], d["metadata"]["name"]) == NETWORK_CLIENT[:2]
+                    and d["metadata"]["namespace"] == namespace]
+        assert name in secrets_read(client), (namespace, name)
+
+
+def test_an_exporter_beside_a_controller_without_a_ca_keeps_the_ca_its_own_chart_reads(
+        helm3, corp_root):
+    """The controller's release gives the proxy and no CA; the exporter beside it reads a CA
+    Secret of the stream that the controller does not: it still trusts that CA (the
+    controller's CAs, none, are not lent), and reads the controller's proxy Secret."""
+    pem = base64.b64encode(corp_root.pem).decode()
+    secret = ("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: exporter-ca\n"
+              f"  namespace: spot-system\ndata:\n  userEnvCertificates.pem: {pem}\n").encode()
+    exporter = rendered(helm3, EXPORTER_CHART, "spot-system",
+                        "--set", f"oceanController.configMapName={FULLNAME}",
+                        "--set", f"oceanController.secretName={FULLNAME}",
+                        "--set", "oceanController.caBundleSecretName=exporter-ca")
+    controller = rendered(helm3, CONTROLLER_CHART, "spot-system", *SPOT_FLAGS,
+                          *NO_CONTROLLER_EXTRAS, "--set", f"spotinst.proxyUrl={PROXY}")
+
+    run = post_renderer(stdin=secret + exporter + controller)
+
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    seen = seen_in(docs, "spot-system", *EXPORTER)
+    assert corp_root.pem.decode().strip() in seen.env["USER_ENV_CERTIFICATES"]
+    assert corp_root.pem in trusted(seen)
+    assert seen.env["PROXY_URL"] == PROXY
+    beside = seen_in(docs, "spot-system", "Deployment", FULLNAME, "log-shipper")
+    assert corp_root.pem not in trusted(beside)
+    assert len(password_holders(docs)) == 1, password_holders(docs)
 
 
 def test_a_ca_soon_to_expire_is_said_once_and_where_it_is(helm3, tmp_path):

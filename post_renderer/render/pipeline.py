@@ -8,8 +8,10 @@ Each target workload is a unit of its own: its settings are read from the object
 own namespace, and what is added for it goes there. One post-render gives one proxy: two
 workloads whose charts name different proxies are refused, as are two plans that would
 write one document differently. A Spot agent that reads the ConfigMap of a controller of the
-same stream (the ones the controller chart renders itself) gets that controller's proxy and
-CAs where the user gave none, and leaves that ConfigMap to the controller's unit.
+same stream and namespace (the ones the controller chart renders itself) gets that
+controller's proxy and CAs, and its pods read the Secrets the controller's unit writes: one
+Secret holds the password, the bundle is judged once, and that ConfigMap is the controller's
+unit's to rewrite.
 """
 
 import re
@@ -86,6 +88,7 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     notices = [n for unit in units for n in unit.injection.notices]
     warnings = [w for unit in units for w in unit.injection.warnings]
     notices += _nothing_configured([unit for unit in units if unit.injection.empty])
+    notices += _read_no_more(units)
     active = [unit for unit in units if not unit.injection.empty]
     said = (tuple(dict.fromkeys(notices)), tuple(dict.fromkeys(warnings)), lints)
     if not active:
@@ -130,16 +133,18 @@ _LISTS = (" (a 'kind: List' document is not looked into: render its items as doc
 
 def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
            facts: "FactCache | None", hide: Callable[..., None]) -> list[Unit]:
-    """One unit per workload, in stream order. An auto-update Job belongs to one of them,
-    a controller's first: its ConfigMap may be read by other agents of the release too. So
-    does the proxy URL in that ConfigMap, which the controller's unit rewrites along with the
-    Secret beside it (the metric exporter the controller chart renders reads it too)."""
+    """One unit per workload, in stream order, the controllers' first. An auto-update Job
+    belongs to one unit, a controller's first: its ConfigMap may be read by other agents of
+    the release too. So does the proxy URL in that ConfigMap, which the controller's unit
+    rewrites along with the Secret beside it (the metric exporter the controller chart
+    renders reads it too). An agent that reads a controller's ConfigMap in its namespace (the
+    ones the controller chart renders beside it) reads that controller's Secrets too."""
     controllers_first = sorted(release.workloads,
                                key=lambda w: recognise(w.document, w.kind) != CONTROLLER)
     # by document: a namesake ConfigMap in another namespace is another one
     claimed: set[tuple[int | None, str]] = set()  # auto-update Jobs, by ConfigMap and key
-    rewritten: dict[int, Unit] = {}  # the ConfigMaps whose proxy URL a unit rewrites
-    by_workload = {}
+    rewritten: set[int] = set()  # the ConfigMaps whose proxy URL a unit rewrites
+    by_workload: dict[int, Unit] = {}
     for workload in controllers_first:
         unit = release.unit(workload)
         chart = read_chart_settings(unit, hide)
@@ -149,30 +154,34 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
         chart = chart._replace(auto_update_jobs=jobs)
         if _document_of(unit, chart.proxy_ref) in rewritten:
             chart = chart._replace(proxy_ref=None)  # its variables get the URL of their own
-        controller = _its_controller(unit, rewritten)
-        injection = resolve_injection(
-            _with_settings_of(user, controller and controller.injection), chart, unit, now,
-            facts)
+        controller = _its_controller(unit, list(by_workload.values()))
+        beside = controller.injection if controller and not controller.injection.empty \
+            else None
+        injection = resolve_injection(user, chart, unit, now, facts, beside)
         if controller is not None:
-            injection = _not_said_again(injection, controller.injection,
-                                        took_its_cas=not user.ca_files)
             injection = injection._replace(warnings=(
                 *injection.warnings, *_lost_at_auto_update(unit, chart, controller)))
         by_workload[id(workload)] = Unit(unit, chart, injection)
         configmap = _document_of(unit, injection.proxy_configmap)
         if configmap is not None:
-            rewritten[configmap] = by_workload[id(workload)]
+            rewritten.add(configmap)
     return [by_workload[id(w)] for w in release.workloads]
 
 
-def _its_controller(unit: Release, rewritten: dict[int, Unit]) -> Unit | None:
-    """The controller of this stream whose ConfigMap an agent reads (the network client the
-    controller chart renders): its own values have no proxy and no CA."""
+def _its_controller(unit: Release, units: list[Unit]) -> Unit | None:
+    """The controller whose ConfigMap this agent reads, in its namespace (the network client
+    and metric exporter the controller chart renders): read again, once its proxy variables
+    read that controller's Secrets, it still reads that ConfigMap."""
     agent = recognise(unit.workloads[0].document, unit.workloads[0].kind)
     if agent is None or not agent.reads_controller_objects:
         return None
-    return next((rewritten[c.chunk.index] for c in unit.referenced("ConfigMap")
-                 if c.chunk is not None and c.chunk.index in rewritten), None)
+    reads = _configmaps(unit)
+    return next((c for c in units if c.agent == CONTROLLER and reads & _configmaps(c.release)),
+                None)
+
+
+def _configmaps(unit: Release) -> set[int]:
+    return {c.chunk.index for c in unit.referenced("ConfigMap") if c.chunk is not None}
 
 
 def _lost_at_auto_update(unit: Release, chart: ChartSettings, controller: Unit) -> list[str]:
@@ -196,37 +205,6 @@ def _lost_at_auto_update(unit: Release, chart: ChartSettings, controller: Unit) 
         "renders it from the chart's values alone, and no value of the chart gives it back",
         "add --set spotinst.disableAutoUpdate=true and upgrade with the post-renderer from "
         "your pipeline, or install it as a release of its own (examples/agents/)")]
-
-
-def _with_settings_of(user: UserSettings, controller: Injection | None) -> UserSettings:
-    """The controller's proxy and CAs, where the user gave none: one post-render gives one
-    proxy."""
-    if controller is None:
-        return user
-    cas = None
-    if controller.trust is not None:
-        source = str(controller.trust_source)
-        cas = Setting(((source, controller.trust.pem()),), source)
-    return user._replace(proxy_url=user.proxy_url or controller.proxy,
-                         ca_files=user.ca_files or cas)
-
-
-def _not_said_again(injection: Injection, controller: Injection, took_its_cas: bool
-                    ) -> Injection:
-    """What the controller's unit said is said once. An agent that took the controller's CAs
-    judged that bundle again (without what the controller left out, such as an expired
-    root): what it says of that bundle's source, the controller's unit has said already."""
-    said = {_head(notice) for notice in controller.notices}
-    shared = str(controller.trust_source) if took_its_cas and controller.trust else None
-    return injection._replace(
-        notices=tuple(n for n in injection.notices if _head(n) not in said),
-        warnings=tuple(w for w in injection.warnings
-                       if shared is None or not _head(w).startswith(shared)))
-
-
-def _head(message: str) -> str:
-    """A notice's headline (a Paragraph's first line)."""
-    return message.lines[0] if isinstance(message, Paragraph) else message
 
 
 def _document_of(unit: Release, ref: KeyRef | None) -> int | None:
@@ -260,13 +238,14 @@ def _nothing_configured(idle: list[Unit]) -> list[str]:
 def _kept_from_before(unit: Unit, idle: list[Unit]) -> str:
     """A render with nothing configured changes nothing, so it cannot blank what an earlier
     one with a proxy kept: the user alone knows whether there was one. The agents the
-    controller chart renders beside it (reading its ConfigMap) had Secrets of their own."""
+    controller chart renders beside it (reading its ConfigMap) had Secrets of their own
+    from an earlier ocean-proxy, which now gives them the controller's."""
     workload = unit.release.workloads[0]
     names = OwnedNames(workload.name)
-    agents = [OwnedNames(other.release.workloads[0].name) for other in idle
+    agents = [other for other in idle
               if other.agent != CONTROLLER and other.release.referenced("ConfigMap")
               and other.release.workloads[0].namespace == workload.namespace]
-    theirs = "".join(f" {agent.proxy} {agent.ca}" for agent in agents)
+    theirs = "".join(f" {name}" for name in _own_secrets(agents))
     return Paragraph(
         f"if {unit.name} ran with ocean-proxy before, helm keeps Secret '{names.proxy}' with "
         "that proxy URL, password included (a metric exporter post-rendered beside it still "
@@ -275,6 +254,28 @@ def _kept_from_before(unit: Unit, idle: list[Unit]) -> str:
         f"reads '{names.proxy}'",
         f"then 'kubectl delete secret -n {workload.namespace or '<namespace>'} "
         f"--ignore-not-found {names.proxy} {names.ca} {names.values}{theirs}' deletes them")
+
+
+def _read_no_more(units: list[Unit]) -> list[str]:
+    """The agents beside a controller read its Secrets. The Secrets of their own that an
+    earlier ocean-proxy gave them stay in the cluster, kept by helm and read by nothing, the
+    proxy URL and its password in one: said, with the command that deletes them."""
+    agents: dict[str | None, list[Unit]] = {}
+    for unit in units:
+        if unit.injection.read_only_secrets:
+            agents.setdefault(unit.release.workloads[0].namespace, []).append(unit)
+    return [Paragraph(
+        f"{', '.join(unit.name for unit in group)} read the Secrets of the controller "
+        "beside them; Secrets of their own from an earlier ocean-proxy, if any, stay in the "
+        "cluster (helm keeps them), one with the proxy password, and nothing reads them:",
+        f"'kubectl delete secret -n {namespace or '<namespace>'} --ignore-not-found "
+        f"{' '.join(_own_secrets(group))}' deletes them")
+        for namespace, group in agents.items()]
+
+
+def _own_secrets(agents: list[Unit]) -> list[str]:
+    names = [OwnedNames(unit.release.workloads[0].name) for unit in agents]
+    return [name for own in names for name in (own.proxy, own.ca)]
 
 
 def _check_one_proxy(units: list[Unit]) -> None:

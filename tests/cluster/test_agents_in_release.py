@@ -10,24 +10,29 @@ the corporate CA: the Go network client in ``SSL_CERT_FILE``/``SSL_CERT_DIR``, t
 exporter in its own ``PROXY_URL`` and ``USER_ENV_CERTIFICATES``. A new proxy password or CA
 rolls every workload of the release once, and the same upgrade again rolls none. The chart's own
 auto-update Job, run for real, takes from the agents exactly what the render said it would.
+The agents read the controller's Secrets: one stored Secret of the namespace holds the
+password, also after an upgrade from agents with Secrets of their own.
 """
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from cryptography import x509
 
 from ..agent_charts import IN_CLUSTER, helm_template
-from ..conftest import FIXTURE_CHART, post_renderer
+from ..conftest import FIXTURE_CHART, clean_env, post_renderer
 from ..kubelet_view import ContainerView, container_view
 from ..test_auto_update import first
+from .agents_own_secrets import layout_script
 from .auto_update_job import FIRST, assert_proxy_and_trust, auto_update, resolved
 from .release import CONTROLLER, PROXY_PASSWORD, PROXY_URL, ControllerRelease, ok, vendor_flags
 from .server import ApiServer
 from .stored import Object, Stored
-from .test_day_two import NEW_URL, holding
+from .test_day_two import NEW_PASSWORD, NEW_URL, holding
 from .test_network_client import NO_PROXY_NAMES, PROXY_NAMES, certificates, go_trust
 
 DEPLOY = ("--set", "ocean-metric-exporter.deployChart=true",
@@ -70,6 +75,39 @@ def checksums(controller: ControllerRelease, key: str) -> dict[str, str]:
             for container, where in workloads(controller).items()}
 
 
+def password_holders(stored: Stored, password: str = PROXY_PASSWORD) -> list[str]:
+    """Every stored Secret of the namespace whose data holds ``password``, percent-encoded
+    or not."""
+    forms = {password, quote(password, safe="")}
+    return sorted(name for name, secret in stored.secrets.items()
+                  if any(form in base64.b64decode(value).decode("latin-1")
+                         for value in (secret.get("data") or {}).values() for form in forms))
+
+
+def secrets_read(template: Object) -> set[str]:
+    """The Secrets a pod template reads: env entries and volumes."""
+    spec = template["spec"]
+    read = {v["secret"]["secretName"] for v in spec.get("volumes") or [] if "secret" in v}
+    for container in spec["containers"]:
+        read |= {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env") or []
+                 if "secretKeyRef" in (e.get("valueFrom") or {})}
+    return read
+
+
+def assert_agents_read_the_controllers_secrets(controller: ControllerRelease) -> None:
+    """One Secret holds the password, the controller's pod reads it, and each agent's pod
+    reads it and no Secret the controller's pod does not read."""
+    stored = controller.stored()
+    templates = {container: stored_workload(stored, *where)["spec"]["template"]
+                 for container, where in workloads(controller).items()}
+    [holder] = password_holders(stored)
+    theirs = secrets_read(templates[CONTROLLER])
+    assert holder in theirs
+    for agent in AGENTS:
+        assert holder in secrets_read(templates[agent]), agent
+        assert secrets_read(templates[agent]) <= theirs, agent
+
+
 def exporter_trusts(view: ContainerView) -> set[str]:
     """The certificates the JVM exporter adds from USER_ENV_CERTIFICATES."""
     pem = view.env["USER_ENV_CERTIFICATES"].encode()
@@ -110,6 +148,7 @@ def test_every_agent_of_the_release_is_stored_behind_the_proxy_with_the_ca(
 
     controller.check()
     assert_every_agent_behind(controller, PROXY_URL, cas[0])
+    assert_agents_read_the_controllers_secrets(controller)
 
 
 @pytest.mark.parametrize("change", ["password", "CA"])
@@ -136,8 +175,10 @@ def test_a_new_proxy_password_or_ca_rolls_every_agent_of_the_release_once(
     if change == "password":
         assert_every_agent_behind(controller, NEW_URL, cas[0])
         assert holding(stored, PROXY_PASSWORD) == []  # in no Secret of ocean-proxy's
+        assert len(password_holders(stored, NEW_PASSWORD)) == 1
     else:
         assert_every_agent_behind(controller, PROXY_URL, rotated)
+        assert_agents_read_the_controllers_secrets(controller)
     ok(controller.upgrade(user, *flags))  # the same upgrade again: nothing rolls
     assert generations(controller) == {c: n + 1 for c, n in installed.items()}
 
@@ -175,3 +216,35 @@ def test_the_charts_auto_update_takes_from_the_agents_what_the_render_said(
         assert ("the proxy" in lost) == (proxies == {}), (container, lost, proxies)
         trusts = exporter_trusts(seen) if container == AGENTS[0] else go_trust(seen)
         assert ("the CA" in lost) == (trusts == set()), (container, lost)
+
+
+def test_an_upgrade_from_agents_with_secrets_of_their_own_starts_every_pod(
+        helm_users, controller, cas, tmp_path):
+    """A release post-rendered when each agent had a proxy and a CA Secret of its own (the
+    password in each proxy one), upgraded: every stored pod template reads only Secrets that
+    exist (helm deletes the network client's CA one, not kept), the agents read the
+    controller's, and the command the render gives deletes the ones helm keeps, which leaves
+    the password in one Secret. Helm 3 alone: it runs any executable as a post-renderer."""
+    user = helm_users.get("helm3")
+    ok(user.helm("upgrade", "--install", controller.name, FIXTURE_CHART, "--namespace",
+                 controller.namespace, *controller.flags,
+                 "--post-renderer", layout_script(tmp_path)))
+    earlier = controller.check()
+    assert len(password_holders(earlier)) == 3, password_holders(earlier)
+
+    ok(controller.upgrade(user))
+
+    stored = controller.check()
+    assert_every_agent_behind(controller, PROXY_URL, cas[0])
+    left = [name for name in password_holders(stored)
+            if not name.startswith(controller.fullname)]
+    assert len(left) == 2, password_holders(stored)  # kept by helm, read by nothing
+    chart = helm_template(user.binary, clean_env(), controller.name, FIXTURE_CHART,
+                          *controller.flags, namespace=controller.namespace)
+    said = post_renderer(stdin=chart.stdout).stderr  # helm shows none of it on success
+    [command] = [line.split("'")[1] for line in said.splitlines()
+                 if "--ignore-not-found" in line and "kubectl delete secret" in line]
+    assert set(left) <= set(command.split()), command
+    controller.api.kubectl(*command.split()[1:])
+    controller.check()
+    assert_agents_read_the_controllers_secrets(controller)

@@ -21,6 +21,7 @@ from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, why_not
+from post_renderer.render.plan.beside_controller import lent_by
 from post_renderer.render.plan.shared_proxy import (
     configmap_message,
     contract_notice,
@@ -65,6 +66,7 @@ class Injection(NamedTuple):
     auto_update_jobs: tuple[KeyRef, ...] = ()
     values_shape: bool = False  # the pods as the chart's values give them (see overlay)
     ca_volume_secret: str | None = None  # the kept Secret the CA volume mounts, if not ca_secret
+    read_only_secrets: frozenset[str] = frozenset()  # the pods read them, another unit writes
     chart_proxy_key: KeyRef | None = None  # the controller's HTTPS_PROXY, left to the chart
     checksum_key: bytes | None = None  # keys checksum/proxy's credentials (filters.rollout)
     overlay: Overlay | None = None  # the injection as chart values, built by the plan
@@ -79,13 +81,17 @@ class Injection(NamedTuple):
 
 
 def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release,
-                      now: "dt.datetime | None" = None, facts: "FactCache | None" = None
-                      ) -> Injection:
-    """What to inject; ``facts`` (a certificate fact cache) saves parsing, nothing else."""
+                      now: "dt.datetime | None" = None, facts: "FactCache | None" = None,
+                      beside: "Injection | None" = None) -> Injection:
+    """What to inject; ``facts`` (a certificate fact cache) saves parsing, nothing else.
+
+    ``beside``: the controller's, for a Spot agent its chart renders beside it: the agent
+    gets that proxy where the user gave none, those CAs, and reads the Secrets holding them
+    (``beside_controller``)."""
     notices: list[str] = []
     warnings: list[str] = []
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
-    proxy = user.proxy_url or chart.proxy_url
+    proxy = user.proxy_url or (beside.proxy if beside else None) or chart.proxy_url
     proxy_from = None if proxy else proxy_of_another_release(chart, release)
     if proxy_from is not None and chart.proxy_ref is not None:
         notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
@@ -96,7 +102,10 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
         warnings.append(assumed)
 
-    chosen = choose_trust(user, chart, release, names, proxy, now, facts)
+    lent = lent_by(beside, proxy) if beside is not None else None
+    # beside a controller without CAs, its unit has said so: the agent's own chart may have one
+    chosen = lent.trust if lent and lent.trust else choose_trust(
+        user, chart, release, names, None if lent else proxy, now, facts)
     trust = chosen.trust
     notices += chosen.notices
     warnings += chosen.warnings
@@ -108,7 +117,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
             "API stays end to end)")
     configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
         else None
-    proxy_secret = names.proxy if proxy and proxy.value.has_credentials else None
+    proxy_secret = (lent and lent.proxy_secret) or (
+        names.proxy if proxy and proxy.value.has_credentials else None)
     # with a CA alone (a transparent proxy) too: an exporter beside the controller reads that
     # Secret, and must find it (blank: no proxy), and not an earlier proxy's password
     shared = shared_proxy_secret(release, configmap) if proxy or trust is not None else None
@@ -125,6 +135,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         proxy_from=proxy_from,
         auto_update_jobs=chart.auto_update_jobs if user.auto_update.value == "inject" else (),
         checksum_key=chart.spot_token if len(chart.spot_token or b"") >= MIN_KEY_BYTES else None,
+        ca_volume_secret=lent.ca_volume_secret if lent else None,
+        read_only_secrets=lent.secrets if lent else frozenset(),
     )
     if not injection.empty:
         injection = _values_shape(injection, release, names)
@@ -199,7 +211,8 @@ def _kept_without_auto_update(injection: Injection, release: Release) -> list[st
     helm leaves them behind once ocean-proxy is removed, and no other line names them."""
     kept = list(dict.fromkeys(name for name in (injection.proxy_secret,
                                                 injection.shared_proxy_secret,
-                                                injection.ca_volume_secret) if name))
+                                                injection.ca_volume_secret)
+                              if name and name not in injection.read_only_secrets))
     if not kept:
         return []
     return [Paragraph(f"helm keeps {_secrets(kept)} across upgrades; once ocean-proxy is "
@@ -235,6 +248,8 @@ def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> 
     if not release.workloads or why_not(release) is not None:
         return injection
     ca = names.ca if injection.trust is not None and injection.ca_secret is not None else None
+    if injection.ca_secret is not None and injection.ca_secret.name in injection.read_only_secrets:
+        ca = injection.ca_volume_secret  # the controller's, whatever its chart's values carry
     key = _controller_proxy_key(release) if injection.proxy is not None else None
     return injection._replace(values_shape=True, ca_volume_secret=ca, chart_proxy_key=key)
 

@@ -33,7 +33,8 @@ def propose(context: PlanContext) -> list[Proposal]:
     proposals = []
     ca_name = injection.ca_volume_secret
     if ca_name is not None and injection.trust is not None and injection.ca_secret is not None \
-            and ca_name != injection.ca_secret.name:
+            and ca_name != injection.ca_secret.name and \
+            ca_name not in injection.read_only_secrets:
         proposals += secret_changes(release, ca_name,
                                     trust_mounts.secret_data(injection.trust,
                                                              injection.ca_secret.key),

@@ -135,7 +135,7 @@ def propose(context: PlanContext) -> list[Proposal]:
                                       {FLUENT_BIT_KEY: "there is no proxy to give"},
                                       f"no proxy, for {_readers(injection)}", keep=keep)
         return changes
-    if injection.proxy_secret:
+    if injection.proxy_secret and injection.proxy_secret not in injection.read_only_secrets:
         data = secret_data(injection)
         stale = {FLUENT_BIT_KEY: "the log-shipper reads the proxy URL as Go does"}
         changes += secret_changes(release, injection.proxy_secret, data, stale,

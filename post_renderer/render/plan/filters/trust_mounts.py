@@ -112,13 +112,14 @@ def propose(context: PlanContext) -> list[Proposal]:
     release, injection = context.release, context.injection
     if injection.trust is None or injection.ca_secret is None:
         return []
+    if injection.ca_secret.name in injection.read_only_secrets:
+        return []  # the controller's unit writes it
     data = secret_data(injection.trust, injection.ca_secret.key)
     stale = stale_hash_keys(release, injection.ca_secret.name)
-    changes = secret_changes(release, injection.ca_secret.name, data, stale,
-                             "the validated CA bundle, and each CA by its OpenSSL hash",
-                             keep=injection.repoint_ca_env and (
-                                 injection.values_shape or injection.overlay is not None))
-    return changes
+    return secret_changes(release, injection.ca_secret.name, data, stale,
+                          "the validated CA bundle, and each CA by its OpenSSL hash",
+                          keep=injection.repoint_ca_env and (
+                              injection.values_shape or injection.overlay is not None))
 
 
 def stale_hash_keys(release: Release, secret: str) -> dict[str, str]:
