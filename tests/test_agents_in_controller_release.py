@@ -204,17 +204,15 @@ def test_with_nothing_configured_the_release_is_told_of_the_charts_proxy_value(h
 
 def test_with_nothing_configured_every_secret_an_earlier_render_kept_is_named(helm3, ca_file):
     """The proxy dropped from the vendor's command: helm keeps the Secrets an earlier render
-    added (the controller's, which its agents read too), and those an earlier ocean-proxy
-    gave each agent of its own (the password in each proxy one); the render, which cannot
-    know of them, names every one in the 'kubectl delete secret' it gives."""
+    added (the controller's, which its agents read too); the render, which cannot know of
+    them, names every one in the 'kubectl delete secret' it gives."""
     with_proxy = template_for(helm3, *vendor_command(ca_file),
                               *deploy(EXPORTER_VALUE, CLIENT_VALUE))
     earlier = post_renderer(stdin=with_proxy)
     assert earlier.returncode == 0, earlier.stderr
     kept = {d["metadata"]["name"] for d in parse(earlier.text).docs if d["kind"] == "Secret"
             and (d["metadata"].get("annotations") or {}).get("helm.sh/resource-policy") == "keep"}
-    assert len(kept) == 3, kept  # the controller's proxy, CA and values
-    kept |= agents_own_secrets()
+    assert len(kept) == 3, kept  # the controller's proxy, CA and values: none an agent's
 
     nothing = template_for(helm3, *SPOT_FLAGS, *deploy(EXPORTER_VALUE, CLIENT_VALUE))
     run = post_renderer(stdin=nothing)
@@ -222,29 +220,6 @@ def test_with_nothing_configured_every_secret_an_earlier_render_kept_is_named(he
     assert run.returncode == 0 and run.stdout == nothing, run.stderr
     [delete] = [line for line in run.stderr.splitlines() if "kubectl delete secret" in line]
     assert kept <= set(delete.split("'")[1].split()), (kept, delete)
-
-
-def agents_own_secrets() -> set[str]:
-    """The Secrets an earlier ocean-proxy gave each agent the chart renders, of its own."""
-    return {f"{name}-ocean-proxy{suffix}" for value in (EXPORTER_VALUE, CLIENT_VALUE)
-            for _, name, _ in IN_RELEASE[value] for suffix in ("", "-ca")}
-
-
-def test_the_render_names_the_secrets_the_agents_had_of_their_own_to_delete(helm3, ca_file):
-    """Upgraded from a release where each agent had its own proxy and CA Secrets (kept by
-    helm, the password in one of each), the agents now read the controller's: the render
-    says the old ones are read by nothing, and gives the command that deletes them."""
-    chart = template_for(helm3, *vendor_command(ca_file), *deploy(EXPORTER_VALUE, CLIENT_VALUE))
-
-    run = post_renderer(stdin=chart)
-
-    assert run.returncode == 0, run.stderr
-    [delete] = [line for line in run.stderr.splitlines()
-                if "kubectl delete secret" in line and "--ignore-not-found" in line]
-    named = set(delete.split("'")[1].split())
-    assert agents_own_secrets() <= named, delete
-    assert not {n for n in named if n.startswith(CONTROLLER_FULLNAME)}, delete
-    assert PASSWORD not in run.stderr
 
 
 def template_for(helm3, *flags: str) -> bytes:

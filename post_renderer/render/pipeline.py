@@ -88,7 +88,6 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     notices = [n for unit in units for n in unit.injection.notices]
     warnings = [w for unit in units for w in unit.injection.warnings]
     notices += _nothing_configured([unit for unit in units if unit.injection.empty])
-    notices += _read_no_more(units)
     active = [unit for unit in units if not unit.injection.empty]
     said = (tuple(dict.fromkeys(notices)), tuple(dict.fromkeys(warnings)), lints)
     if not active:
@@ -232,20 +231,16 @@ def _nothing_configured(idle: list[Unit]) -> list[str]:
             f"{', '.join(without_values)}: its chart has no proxy or CA values, so it was "
             "passed through unchanged",
             f"pass {as_flags('--proxy-url=URL', '--ca-file=FILE')}"))
-    return notices + [_kept_from_before(u, idle) for u in idle if u.agent == CONTROLLER]
+    return notices + [_kept_from_before(u) for u in idle if u.agent == CONTROLLER]
 
 
-def _kept_from_before(unit: Unit, idle: list[Unit]) -> str:
+def _kept_from_before(unit: Unit) -> str:
     """A render with nothing configured changes nothing, so it cannot blank what an earlier
     one with a proxy kept: the user alone knows whether there was one. The agents the
-    controller chart renders beside it (reading its ConfigMap) had Secrets of their own
-    from an earlier ocean-proxy, which now gives them the controller's."""
+    controller chart renders beside it read the controller's Secrets and have none of their
+    own."""
     workload = unit.release.workloads[0]
     names = OwnedNames(workload.name)
-    agents = [other for other in idle
-              if other.agent != CONTROLLER and other.release.referenced("ConfigMap")
-              and other.release.workloads[0].namespace == workload.namespace]
-    theirs = "".join(f" {name}" for name in _own_secrets(agents))
     return Paragraph(
         f"if {unit.name} ran with ocean-proxy before, helm keeps Secret '{names.proxy}' with "
         "that proxy URL, password included (a metric exporter post-rendered beside it still "
@@ -253,29 +248,7 @@ def _kept_from_before(unit: Unit, idle: list[Unit]) -> str:
         "first upgrade without --post-renderer each Spot agent of another release that "
         f"reads '{names.proxy}'",
         f"then 'kubectl delete secret -n {workload.namespace or '<namespace>'} "
-        f"--ignore-not-found {names.proxy} {names.ca} {names.values}{theirs}' deletes them")
-
-
-def _read_no_more(units: list[Unit]) -> list[str]:
-    """The agents beside a controller read its Secrets. The Secrets of their own that an
-    earlier ocean-proxy gave them stay in the cluster, kept by helm and read by nothing, the
-    proxy URL and its password in one: said, with the command that deletes them."""
-    agents: dict[str | None, list[Unit]] = {}
-    for unit in units:
-        if unit.injection.read_only_secrets:
-            agents.setdefault(unit.release.workloads[0].namespace, []).append(unit)
-    return [Paragraph(
-        f"{', '.join(unit.name for unit in group)} read the Secrets of the controller "
-        "beside them; Secrets of their own from an earlier ocean-proxy, if any, stay in the "
-        "cluster (helm keeps them), one with the proxy password, and nothing reads them:",
-        f"'kubectl delete secret -n {namespace or '<namespace>'} --ignore-not-found "
-        f"{' '.join(_own_secrets(group))}' deletes them")
-        for namespace, group in agents.items()]
-
-
-def _own_secrets(agents: list[Unit]) -> list[str]:
-    names = [OwnedNames(unit.release.workloads[0].name) for unit in agents]
-    return [name for own in names for name in (own.proxy, own.ca)]
+        f"--ignore-not-found {names.proxy} {names.ca} {names.values}' deletes them")
 
 
 def _check_one_proxy(units: list[Unit]) -> None:
