@@ -41,10 +41,12 @@ def kept_agent(release: Release, injection: Injection, controller: Injection
     return plan, agent_edit(workload.kind, workload.name, workload.document, ops, owned)
 
 
-def kept_notice(release: Release) -> str:
+def kept_notice(release: Release, given: Injection) -> str:
     workload = release.workloads[0]
-    return (f"{workload.kind}/{workload.name}, which the chart renders too, keeps its proxy "
-            "and CA at every auto-update: the Job's post-renderer gives them again")
+    kept = [what for what, there in (("proxy", given.proxy), ("CA", given.trust)) if there]
+    return (f"{workload.kind}/{workload.name}, which the chart renders too, keeps its "
+            f"{' and '.join(kept)} at every auto-update: the Job's post-renderer gives "
+            f"{'them' if len(kept) > 1 else 'it'} again")
 
 
 def lost_at_auto_update(release: Release, chart: ChartSettings, controller_chart: ChartSettings,

@@ -206,7 +206,7 @@ def _agents_at_auto_update(units: list[Unit]) -> tuple[list[Unit], dict[int, Pla
         given = controller.injection
         units[unit.controller] = controller._replace(injection=given._replace(
             kept_agents=(*given.kept_agents, edit),
-            notices=(*given.notices, kept_notice(unit.release))))
+            notices=(*given.notices, kept_notice(unit.release, unit.injection))))
     return units, plans
 
 
