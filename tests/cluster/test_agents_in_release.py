@@ -191,7 +191,7 @@ def test_every_agent_keeps_the_proxy_and_the_ca_across_the_charts_auto_updates(
     proxy, with Basic auth): its post-renderer gives the agents the chart renders beside the
     controller their proxy and CA again, so after each every agent still resolves to the
     proxy and the corporate CA, the render warned of nothing lost, and the agents' checksums
-    are still the render's: the auto-update rolls nothing of ocean-proxy's."""
+    are still the render's: the auto-update rolls no agent."""
     proxy_url, ca = repository.proxy.credentials_url, net_pki.corp_root_file
     release = ControllerRelease(api_server, cluster_namespace,
                                 f"oc-{cluster_namespace.split('-')[0]}",
@@ -203,6 +203,7 @@ def test_every_agent_keeps_the_proxy_and_the_ca_across_the_charts_auto_updates(
     ok(release.upgrade(user))
     assert_every_agent_behind(release, proxy_url, ca)
     rendered = {key: checksums(release, key) for key in (CHECKSUM_PROXY, CHECKSUM_CA)}
+    installed = {agent: generations(release)[agent] for agent in AGENTS}
 
     for version, run in ((FIRST, "job-1"), (SECOND, "job-2")):
         job = auto_update(release, user, repository, net_pki, version, tmp_path / run)
@@ -211,6 +212,8 @@ def test_every_agent_keeps_the_proxy_and_the_ca_across_the_charts_auto_updates(
         assert_every_agent_behind(release, proxy_url, ca)
         assert_agents_read_the_controllers_secrets(release)
         assert {key: checksums(release, key) for key in rendered} == rendered, version
+        # the agents' pods as the chart versions render them are alike: nothing rolls them
+        assert {agent: generations(release)[agent] for agent in AGENTS} == installed, version
         assert "keep ocean-proxy's proxy and CA" in job.text, job.text
 
 
