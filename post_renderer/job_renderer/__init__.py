@@ -35,6 +35,7 @@ ITEMS = (
     Item("job-values.yaml", "job/values.yaml"),
     Item("job-edit.yaml", "job/templates/edit.yaml"),
     Item("job-lines.tpl", "job/templates/_lines.tpl"),
+    Item("job-agents.tpl", "job/templates/_agents.tpl"),
     Item("plugin.yaml", f"plugins/{PLUGIN}/plugin.yaml"),
     Item(PLUGIN, f"plugins/{PLUGIN}/{PLUGIN}", 0o555),
 )
@@ -43,14 +44,22 @@ _SOURCES = {item.key: item.path for item in ITEMS if item.key != "job-values.yam
 _HERE = os.path.dirname(__file__)
 
 
-def job_values(edit: dict[str, Any], strict: bool) -> str:
+def job_values(edit: dict[str, Any], strict: bool,
+               agents: tuple[dict[str, Any], ...] = ()) -> str:
     """The job chart's values.yaml: ``strict`` on the first line, where the wrapper reads it
-    without helm, then the edit (JSON is YAML)."""
+    without helm, then the Job's edit and each agent's (JSON is YAML)."""
     return (f"strict: {'true' if strict else 'false'}\n"
-            f"edit: {json.dumps(edit, sort_keys=True)}\n")
+            f"edit: {json.dumps(edit, sort_keys=True)}\n"
+            f"agents: {json.dumps(sorted(agents, key=_kind_name), sort_keys=True)}\n")
 
 
-def files(edit: dict[str, Any], strict: bool) -> dict[str, bytes]:
+def _kind_name(agent: dict[str, Any]) -> tuple[str, str]:
+    """Helm 4 hands a post-renderer the documents in its own order: one order for both."""
+    return str(agent.get("kind")), str(agent.get("name"))
+
+
+def files(edit: dict[str, Any], strict: bool,
+          agents: tuple[dict[str, Any], ...] = ()) -> dict[str, bytes]:
     """Secret key -> content, for every item."""
     # beside this module, as pip installs package data (importlib.resources would cost a
     # twentieth of a render in imports for the same read)
@@ -58,13 +67,14 @@ def files(edit: dict[str, Any], strict: bool) -> dict[str, bytes]:
     for key, source in _SOURCES.items():
         with open(os.path.join(_HERE, *source.split("/")), "rb") as handle:
             out[key] = handle.read()
-    out["job-values.yaml"] = job_values(edit, strict).encode("utf-8")
+    out["job-values.yaml"] = job_values(edit, strict, agents).encode("utf-8")
     return out
 
 
-def secret_data(edit: dict[str, Any], strict: bool) -> dict[str, str]:
+def secret_data(edit: dict[str, Any], strict: bool,
+                agents: tuple[dict[str, Any], ...] = ()) -> dict[str, str]:
     return {key: base64.b64encode(content).decode("ascii")
-            for key, content in files(edit, strict).items()}
+            for key, content in files(edit, strict, agents).items()}
 
 
 def volume_items() -> list[dict[str, Any]]:

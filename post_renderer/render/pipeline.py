@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import Paragraph, TargetError, WorkloadConflictError, as_flags
+from post_renderer.render.kept_at_auto_update import kept_agent, kept_notice, lost_at_auto_update
 from post_renderer.render.lints import Lint, find_lints
 from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
@@ -55,6 +56,7 @@ class Unit(NamedTuple):
     release: Release
     chart: ChartSettings
     injection: Injection
+    controller: int | None = None  # the unit of the controller whose chart renders it
 
     @property
     def name(self) -> str:
@@ -82,22 +84,23 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
         return _without_targets(data, user)
     units = _units(release, user, now, facts, hide)
     _check_one_proxy(units)
+    units, plans = _agents_at_auto_update(units)
     lints = tuple(lint for unit in units for lint in
                   find_lints(unit.release, unit.chart, unit.injection,
                              pod_wants(unit.injection)))
     notices = [n for unit in units for n in unit.injection.notices]
     warnings = [w for unit in units for w in unit.injection.warnings]
     notices += _nothing_configured([unit for unit in units if unit.injection.empty])
-    active = [unit for unit in units if not unit.injection.empty]
+    active = [(index, unit) for index, unit in enumerate(units) if not unit.injection.empty]
     said = (tuple(dict.fromkeys(notices)), tuple(dict.fromkeys(warnings)), lints)
     if not active:
         return RenderResult([data], None, units[0].injection, *said)
     plan = Plan()
-    for index, unit in enumerate(active):
-        plan.absorb(build_plan(unit.release, unit.injection), unit.name,
-                    ", ".join(u.name for u in active[:index]))
+    for order, (index, unit) in enumerate(active):
+        built = plans[index] if index in plans else build_plan(unit.release, unit.injection)
+        plan.absorb(built, unit.name, ", ".join(u.name for _, u in active[:order]))
     replaced, appended = apply_plan(plan)
-    return RenderResult(join(data, chunks, replaced, appended), plan, active[0].injection,
+    return RenderResult(join(data, chunks, replaced, appended), plan, active[0][1].injection,
                         *said)
 
 
@@ -144,6 +147,7 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
     claimed: set[tuple[int | None, str]] = set()  # auto-update Jobs, by ConfigMap and key
     rewritten: set[int] = set()  # the ConfigMaps whose proxy URL a unit rewrites
     by_workload: dict[int, Unit] = {}
+    position = {id(workload): index for index, workload in enumerate(release.workloads)}
     for workload in controllers_first:
         unit = release.unit(workload)
         chart = read_chart_settings(unit, hide)
@@ -157,10 +161,8 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
         beside = controller.injection if controller and not controller.injection.empty \
             else None
         injection = resolve_injection(user, chart, unit, now, facts, beside)
-        if controller is not None:
-            injection = injection._replace(warnings=(
-                *injection.warnings, *_lost_at_auto_update(unit, chart, controller)))
-        by_workload[id(workload)] = Unit(unit, chart, injection)
+        at = position[id(controller.release.workloads[0])] if controller else None
+        by_workload[id(workload)] = Unit(unit, chart, injection, at)
         configmap = _document_of(unit, injection.proxy_configmap)
         if configmap is not None:
             rewritten.add(configmap)
@@ -183,27 +185,29 @@ def _configmaps(unit: Release) -> set[int]:
     return {c.chunk.index for c in unit.referenced("ConfigMap") if c.chunk is not None}
 
 
-def _lost_at_auto_update(unit: Release, chart: ChartSettings, controller: Unit) -> list[str]:
-    """What an agent the controller chart renders loses at the chart's auto-update: the
-    Job's 'helm upgrade' renders it from the chart alone, with ocean-proxy's values, which
-    are the controller's and blank the proxy URL in the ConfigMap it reads. Only a CA read
-    from the Secret the controller chart's CA values name stays."""
-    given = controller.injection
-    if given.overlay_secret is None:  # no overlay: the controller's own warning says it all
-        return []
-    lost = [what for what, there in (
-        ("the proxy", given.proxy is not None),
-        ("the CA", given.trust is not None and
-         (chart.ca_ref is None or chart.ca_ref != controller.chart.ca_ref))) if there]
-    if not lost:
-        return []
-    workload = unit.workloads[0]
-    return [Paragraph(
-        f"{workload.kind}/{workload.name}, which the chart renders too, loses "
-        f"{' and '.join(lost)} at the chart's next auto-update: the Job's 'helm upgrade' "
-        "renders it from the chart's values alone, and no value of the chart gives it back",
-        "add --set spotinst.disableAutoUpdate=true and upgrade with the post-renderer from "
-        "your pipeline, or install it as a release of its own (examples/agents/)")]
+def _agents_at_auto_update(units: list[Unit]) -> tuple[list[Unit], dict[int, Plan]]:
+    """Each agent beside a controller: what the Job's post-renderer gives it again at the
+    chart's auto-update (its controller's ``kept_agents``), or a warning of what it loses.
+    The agents' plans, built to read their edits off, by unit index."""
+    units, plans = list(units), {}
+    for index, unit in enumerate(units):
+        if unit.controller is None:
+            continue
+        controller = units[unit.controller]
+        plan, edit = kept_agent(unit.release, unit.injection, controller.injection)
+        if plan is not None:
+            plans[index] = plan
+        if edit is None:
+            lost = lost_at_auto_update(unit.release, unit.chart, controller.chart,
+                                       controller.injection)
+            units[index] = unit._replace(injection=unit.injection._replace(
+                warnings=(*unit.injection.warnings, *lost)))
+            continue
+        given = controller.injection
+        units[unit.controller] = controller._replace(injection=given._replace(
+            kept_agents=(*given.kept_agents, edit),
+            notices=(*given.notices, kept_notice(unit.release, unit.injection))))
+    return units, plans
 
 
 def _document_of(unit: Release, ref: KeyRef | None) -> int | None:

@@ -9,7 +9,7 @@ the stored objects is the controller's proxy (the password from a Secret), its N
 the corporate CA: the Go network client in ``SSL_CERT_FILE``/``SSL_CERT_DIR``, the JVM
 exporter in its own ``PROXY_URL`` and ``USER_ENV_CERTIFICATES``. A new proxy password or CA
 rolls every workload of the release once, and the same upgrade again rolls none. The chart's own
-auto-update Job, run for real, takes from the agents exactly what the render said it would.
+auto-update Job, run for real twice, leaves every agent behind the proxy with the CA.
 The agents read the controller's Secrets: one stored Secret of the namespace holds the
 password, also after an upgrade from agents with Secrets of their own.
 """
@@ -28,7 +28,7 @@ from ..conftest import FIXTURE_CHART, post_renderer
 from ..kubelet_view import ContainerView, container_view
 from ..test_auto_update import first
 from .agents_own_secrets import layout_script
-from .auto_update_job import FIRST, assert_proxy_and_trust, auto_update, resolved
+from .auto_update_job import FIRST, SECOND, assert_proxy_and_trust, auto_update, resolved
 from .release import CONTROLLER, PROXY_PASSWORD, PROXY_URL, ControllerRelease, ok, vendor_flags
 from .server import ApiServer
 from .stored import Object, Stored
@@ -185,11 +185,13 @@ def test_a_new_proxy_password_or_ca_rolls_every_agent_of_the_release_once(
     assert generations(controller) == {c: n + 1 for c, n in installed.items()}
 
 
-def test_the_charts_auto_update_takes_from_the_agents_what_the_render_said(
+def test_every_agent_keeps_the_proxy_and_the_ca_across_the_charts_auto_updates(
         user, api_server, cluster_namespace, repository, net_pki, tmp_path):
-    """The Job's 'helm upgrade' passes ocean-proxy's values, which are the controller's: the
-    controller keeps all; each agent the chart renders loses what the render's warning named
-    (the exporter its proxy, the network client its proxy and CA), and keeps the rest."""
+    """The chart's own auto-update Job, run for real twice (its 'helm upgrade' through the
+    proxy, with Basic auth): its post-renderer gives the agents the chart renders beside the
+    controller their proxy and CA again, so after each every agent still resolves to the
+    proxy and the corporate CA, the render warned of nothing lost, and the agents' checksums
+    are still the render's: the auto-update rolls no agent."""
     proxy_url, ca = repository.proxy.credentials_url, net_pki.corp_root_file
     release = ControllerRelease(api_server, cluster_namespace,
                                 f"oc-{cluster_namespace.split('-')[0]}",
@@ -197,27 +199,22 @@ def test_the_charts_auto_update_takes_from_the_agents_what_the_render_said(
     chart = helm_template(user.binary, user.env, release.name, FIXTURE_CHART, *release.flags,
                           namespace=release.namespace)
     said = post_renderer(stdin=chart.stdout).stderr  # helm 4 shows none of it on success
+    assert "which the chart renders too, loses" not in said, said
     ok(release.upgrade(user))
     assert_every_agent_behind(release, proxy_url, ca)
+    rendered = {key: checksums(release, key) for key in (CHECKSUM_PROXY, CHECKSUM_CA)}
+    installed = {agent: generations(release)[agent] for agent in AGENTS}
 
-    auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")
+    for version, run in ((FIRST, "job-1"), (SECOND, "job-2")):
+        job = auto_update(release, user, repository, net_pki, version, tmp_path / run)
 
-    assert_proxy_and_trust(resolved(release), proxy_url, net_pki.corp_root.pem)
-    names = {AGENTS[0]: ("Deployment", f"{release.name}-ocean-metric-exporter"),
-             AGENTS[1]: ("DaemonSet", f"{release.name}-ocean-network-client")}
-    # what each agent's chart values leave it: the exporter reads the CA Secret they fill
-    expected = {AGENTS[0]: "the proxy", AGENTS[1]: "the proxy and the CA"}
-    for container, (kind, name) in names.items():
-        [warning] = [line for line in said.splitlines()
-                     if f"{kind}/{name}, which the chart renders too, loses" in line]
-        lost = warning.split(" loses ", 1)[1].split(" at the chart's", 1)[0]
-        assert lost == expected[container], warning
-        seen = sees(release, container)
-        proxies = {n: v for n, v in seen.env.items()
-                   if n in (*PROXY_NAMES, "PROXY_URL") and v}
-        assert ("the proxy" in lost) == (proxies == {}), (container, lost, proxies)
-        trusts = exporter_trusts(seen) if container == AGENTS[0] else go_trust(seen)
-        assert ("the CA" in lost) == (trusts == set()), (container, lost)
+        assert_proxy_and_trust(resolved(release), proxy_url, net_pki.corp_root.pem)
+        assert_every_agent_behind(release, proxy_url, ca)
+        assert_agents_read_the_controllers_secrets(release)
+        assert {key: checksums(release, key) for key in rendered} == rendered, version
+        # the agents' pods as the chart versions render them are alike: nothing rolls them
+        assert {agent: generations(release)[agent] for agent in AGENTS} == installed, version
+        assert "keep ocean-proxy's proxy and CA" in job.text, job.text
 
 
 def test_an_upgrade_from_agents_with_secrets_of_their_own_starts_every_pod(

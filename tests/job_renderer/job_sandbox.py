@@ -94,10 +94,11 @@ def handed_stream(helm: Path, chart: Path, tmp: Path, *flags: str) -> bytes:
     return captured.read_bytes()
 
 
-def ocean_proxy_release(helm: Path, tmp: Path, *flags: str) -> list[dict[str, Any]]:
+def ocean_proxy_release(helm: Path, tmp: Path, *flags: str,
+                        chart_flags: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The release post-rendered once by ocean-proxy, as the pipeline does."""
     tmp.mkdir(parents=True, exist_ok=True)
-    rendered = helm_template(helm, FIXTURE_CHART, tmp)
+    rendered = helm_template(helm, FIXTURE_CHART, tmp, *chart_flags)
     assert rendered.returncode == 0, rendered.stderr
     run = post_renderer(*flags, stdin=rendered.stdout)
     assert run.returncode == 0, run.stderr
@@ -110,9 +111,10 @@ def embedded_job(docs: list[dict[str, Any]]) -> dict[str, Any]:
     return yaml.safe_load(configmap["data"][JOB_KEY])
 
 
-def job_for(helm: Path, tmp: Path, *flags: str) -> Job:
-    """The Job's post-renderer as the first Job ocean-proxy wrote mounts it."""
-    docs = ocean_proxy_release(helm, tmp / "pipeline", *flags)
+def job_for(helm: Path, tmp: Path, *flags: str, chart_flags: tuple[str, ...] = ()) -> Job:
+    """The Job's post-renderer as the first Job ocean-proxy wrote mounts it (``chart_flags``:
+    the release's own, e.g. the agents the chart renders beside the controller)."""
+    docs = ocean_proxy_release(helm, tmp / "pipeline", *flags, chart_flags=chart_flags)
     pod = embedded_job(docs)["spec"]["template"]
     view = container_view(docs, pod, "auto-update", namespace=NAMESPACE)
     (mount,) = [m for m in view.secret_mounts if m.mount_path == MOUNT]

@@ -127,9 +127,11 @@ def extend_script(script: str) -> str | None:
 
 
 def overlay_secret_data(values: dict[str, YamlNode], edit: dict[str, YamlNode],
-                        strict: bool = False) -> dict[str, str]:
+                        strict: bool = False,
+                        agents: tuple[dict[str, YamlNode], ...] = ()) -> dict[str, str]:
     """The Secret the Job mounts: the values chart, and the Job's post-renderer with
-    ``edit`` (what it gives the next Job)."""
+    ``edit`` (what it gives the next Job) and ``agents`` (what it gives the agents the chart
+    renders beside the controller, ``overlay.agents``)."""
     replaced = " ".join(f'"{key}" (list {" ".join(json.dumps(name) for name in names)})'
                         for key, names in replaced_user_entries(values).items())
     template = MERGE_TEMPLATE % {"lists": _pairs(LIST_KEYS), "replaced": replaced,
@@ -139,7 +141,7 @@ def overlay_secret_data(values: dict[str, YamlNode], edit: dict[str, YamlNode],
     return {"Chart.yaml": b64(CHART_YAML),
             "values.yaml": b64(json.dumps({"oceanProxy": values}, indent=1) + "\n"),
             "overlay.yaml": b64(template),
-            **job_renderer.secret_data(edit, strict)}
+            **job_renderer.secret_data(edit, strict, agents)}
 
 
 def volume(secret: str) -> dict[str, YamlNode]:

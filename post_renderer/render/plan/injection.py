@@ -35,7 +35,7 @@ from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
-from post_renderer.render.stream.kube import env_entries, get_path
+from post_renderer.render.stream.kube import YamlNode, env_entries, get_path
 from post_renderer.trust import TrustBundle
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ class Injection(NamedTuple):
     overlay: Overlay | None = None  # the injection as chart values, built by the plan
     overlay_secret: str | None = None  # Secret holding it for the Job's helm
     strict_job: bool = False  # the Job's post-renderer fails the upgrade on a mismatch
+    kept_agents: tuple[dict[str, YamlNode], ...] = ()  # the agents' edits (overlay.agents)
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 

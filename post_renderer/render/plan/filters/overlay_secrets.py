@@ -45,7 +45,8 @@ def propose(context: PlanContext) -> list[Proposal]:
         edit = job_edit(injection, context.wants, release)
         proposals += secret_changes(release, injection.overlay_secret,
                                     overlay_secret_data(injection.overlay.values, edit,
-                                                        injection.strict_job), {},
+                                                        injection.strict_job,
+                                                        injection.kept_agents), {},
                                     "ocean-proxy's chart values, for the auto-update's helm",
                                     keep=True)
     return proposals

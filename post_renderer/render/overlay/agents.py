@@ -1,0 +1,110 @@
+"""What the auto-update Job's post-renderer gives again to a Spot agent the controller chart
+renders beside the controller (the metric exporter, the network client).
+
+No value of the chart carries ocean-proxy's change to them, so the Job's post-renderer makes
+it again in the release its 'helm upgrade' renders (``job/templates/_agents.tpl``). The
+edit is what of the agent's pod, as the render leaves it, is ocean-proxy's (the names its
+plan wants): one container's env entries, set (replaced in place, or added at the end), its
+mounts and the pod's volumes and annotations, added::
+
+    {"kind": "DaemonSet", "name": "rel-ocean-network-client",
+     "container": "spotinst-ocean-network-client",
+     "env": [{"name": "HTTPS_PROXY", ...}, ...], "volumeMounts": [...], "volumes": [...],
+     "annotations": {"checksum/ca-bundle": "...", "checksum/proxy": "..."}}
+
+When that edit does not make the render's change exactly (an entry removed, two
+containers changed, anything outside those lists), there is none: the render says what
+the agent loses instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+from post_renderer.render.stream.kube import PatchOp, YamlNode, pod_template_path
+
+
+class Owned(NamedTuple):
+    """What of a pod is ocean-proxy's: env names, mount paths, volume names, annotations."""
+
+    env: frozenset[str]
+    mounts: frozenset[str]
+    volumes: frozenset[str]
+    annotations: frozenset[str]
+
+
+def agent_edit(kind: str, name: str, document: YamlNode, ops: list[PatchOp],
+               owned: Owned) -> dict[str, Any] | None:
+    """The edit the Job's post-renderer makes: what of ``owned`` the agent's pod has once
+    ``ops`` are applied. None when it does not turn ``document`` into that pod exactly."""
+    import jsonpatch
+
+    if kind not in ("Deployment", "DaemonSet", "StatefulSet"):
+        return None
+    before = json.loads(json.dumps(document, default=str))
+    after = jsonpatch.apply_patch(before, json.loads(json.dumps(ops, default=str)))
+    template = _at(after, pod_template_path(kind))
+    if not isinstance(template, dict):
+        return None
+    pod = template.get("spec") or {}
+    ours = [c for c in pod.get("containers") or [] if _own_env(c, owned) or _own_mounts(c, owned)]
+    if len(ours) != 1:
+        return None
+    annotations = (template.get("metadata") or {}).get("annotations") or {}
+    edit = {"kind": kind, "name": name, "container": ours[0]["name"],
+            "env": _own_env(ours[0], owned), "volumeMounts": _own_mounts(ours[0], owned),
+            "volumes": [v for v in pod.get("volumes") or [] if v.get("name") in owned.volumes],
+            "annotations": {key: value for key, value in annotations.items()
+                            if key in owned.annotations}}
+    # run on its own output, the render changes nothing: the pod is already the edited one
+    if ops and apply_edit(before, edit) != after:
+        return None
+    return edit
+
+
+def apply_edit(document: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any] | None:
+    """``document`` with ``edit`` made as the Job's post-renderer makes it: env entries
+    replaced in place or added, the rest added; None where it would refuse (a mount path,
+    volume or annotation already there)."""
+    out: dict[str, Any] = json.loads(json.dumps(document))
+    template = _at(out, pod_template_path(edit["kind"]))
+    pod = template["spec"]
+    (container,) = [c for c in pod["containers"] if c.get("name") == edit["container"]]
+    env = list(container.get("env") or [])
+    names = [entry.get("name") for entry in env]
+    for entry in edit["env"]:
+        if entry["name"] in names:
+            env[names.index(entry["name"])] = entry
+        else:
+            env.append(entry)
+    metadata = template.setdefault("metadata", {})
+    annotations = metadata.get("annotations") or {}
+    if {m["mountPath"] for m in container.get("volumeMounts") or []} & \
+            {m["mountPath"] for m in edit["volumeMounts"]} or \
+            {v["name"] for v in pod.get("volumes") or []} & \
+            {v["name"] for v in edit["volumes"]} or set(annotations) & set(edit["annotations"]):
+        return None
+    if env:
+        container["env"] = env
+    if edit["volumeMounts"]:
+        container["volumeMounts"] = (container.get("volumeMounts") or []) + edit["volumeMounts"]
+    if edit["volumes"]:
+        pod["volumes"] = (pod.get("volumes") or []) + edit["volumes"]
+    if edit["annotations"]:
+        metadata["annotations"] = {**annotations, **edit["annotations"]}
+    return out
+
+
+def _own_env(container: dict[str, Any], owned: Owned) -> list[Any]:
+    return [e for e in container.get("env") or [] if e.get("name") in owned.env]
+
+
+def _own_mounts(container: dict[str, Any], owned: Owned) -> list[Any]:
+    return [m for m in container.get("volumeMounts") or [] if m.get("mountPath") in owned.mounts]
+
+
+def _at(node: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node

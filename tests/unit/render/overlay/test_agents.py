@@ -1,0 +1,74 @@
+"""overlay.agents: the edit the auto-update Job's post-renderer makes again to an agent's pod."""
+
+from __future__ import annotations
+
+import copy
+
+import jsonpatch
+
+from post_renderer.render.overlay.agents import Owned, agent_edit, apply_edit
+
+CHART_PROXY = {"name": "PROXY_URL",
+               "valueFrom": {"configMapKeyRef": {"name": "oc", "key": "proxy-url"}}}
+OURS_PROXY = {"name": "PROXY_URL",
+              "valueFrom": {"secretKeyRef": {"name": "oc-ocean-proxy", "key": "proxy-url"}}}
+OWNED = Owned(env=frozenset({"PROXY_URL", "HTTPS_PROXY"}), mounts=frozenset({"/etc/ocean"}),
+              volumes=frozenset({"ocean-ca"}), annotations=frozenset({"checksum/proxy"}))
+MOUNT = {"name": "ocean-ca", "mountPath": "/etc/ocean"}
+VOLUME = {"name": "ocean-ca", "secret": {"secretName": "oc-ocean-proxy-ca"}}
+
+
+def exporter(*env: dict) -> dict:
+    return {"kind": "Deployment", "metadata": {"name": "exp"},
+            "spec": {"template": {"metadata": {"labels": {"app": "exp"}},
+                                  "spec": {"containers": [
+                                      {"name": "exp", "env": [{"name": "A", "value": "1"},
+                                                              *env]}]}}}}
+
+
+RENDER = [
+    {"op": "replace", "path": "/spec/template/spec/containers/0/env/1", "value": OURS_PROXY},
+    {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+     "value": {"name": "HTTPS_PROXY", "value": "http://p:3128"}},
+    {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts", "value": [MOUNT]},
+    {"op": "add", "path": "/spec/template/spec/volumes", "value": [VOLUME]},
+    {"op": "add", "path": "/spec/template/metadata/annotations",
+     "value": {"checksum/proxy": "abc"}},
+]
+
+
+def test_the_edit_made_again_gives_the_pod_the_render_gave():
+    before = exporter(CHART_PROXY)
+    after = jsonpatch.apply_patch(before, RENDER)
+
+    edit = agent_edit("Deployment", "exp", before, RENDER, OWNED)
+
+    assert edit is not None
+    assert edit["env"][0] == OURS_PROXY  # set in place, where the chart has it
+    assert apply_edit(before, edit) == after
+
+
+def test_the_render_run_on_its_own_output_gives_the_same_edit():
+    before = exporter(CHART_PROXY)
+    after = jsonpatch.apply_patch(before, RENDER)
+
+    assert agent_edit("Deployment", "exp", after, [], OWNED) == \
+        agent_edit("Deployment", "exp", before, RENDER, OWNED)
+
+
+def test_a_change_the_edit_cannot_make_has_no_edit():
+    """A second, later PROXY_URL (which Kubernetes would give the container) is removed by
+    the render; the Job's post-renderer replaces in place and removes nothing."""
+    before = exporter(CHART_PROXY, copy.deepcopy(CHART_PROXY))
+    ops = [*RENDER, {"op": "remove", "path": "/spec/template/spec/containers/0/env/2"}]
+
+    assert agent_edit("Deployment", "exp", before, ops, OWNED) is None
+
+
+def test_a_mount_already_there_is_refused_as_the_job_refuses_it():
+    before = exporter(CHART_PROXY)
+    before["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] = [MOUNT]
+    edit = {"kind": "Deployment", "name": "exp", "container": "exp", "env": [],
+            "volumeMounts": [MOUNT], "volumes": [], "annotations": {}}
+
+    assert apply_edit(before, edit) is None
