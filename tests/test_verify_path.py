@@ -74,6 +74,7 @@ def test_the_ca_a_proxy_leaves_out_given_without_its_root_is_said_to_lack_it(
     assert (f"is issued by '{net_pki.inspection_with_aia.subject}', which your --ca-file holds "
             f"without the root above it, '{net_pki.corp_root.subject}'") in error
     assert f"add the root '{net_pki.corp_root.subject}'" in hint
+    assert "'ocean-proxy discover-ca' fetches it from the CA Issuers URL" in hint
     inspection.write_bytes(net_pki.inspection_with_aia.pem + net_pki.corp_root.pem)
     assert verify(leaf_with_aia_proxy.url, net_pki, "--ca-file", str(inspection)).returncode == 0
 
