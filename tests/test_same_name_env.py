@@ -146,3 +146,24 @@ def test_ca_files_given_beside_two_rendered_bundles_are_not_said_to_lose_to_eith
     for name in (CONTROLLER, LOG_SHIPPER):
         seen = trusted(seen_in(docs, NAMESPACE, "Deployment", FULLNAME, name))
         assert corp_root.pem in seen and extra_pem not in seen and chart_pem not in seen, name
+
+
+def test_an_extra_env_entry_reading_the_charts_own_ca_secret_is_not_said_to_hide_it(
+        helm, tmp_path):
+    """The chart's USER_ENV_CERTIFICATES copied into extraEnv, reading the same Secret key:
+    there is one bundle, so nothing is hidden and nothing is said of two; the container is
+    left one entry, and every container trusts that bundle."""
+    pem, path = pem_file(tmp_path, "Corp Proxy Root")
+    ref = "extraEnv[0].valueFrom.secretKeyRef"
+    stream = render(helm, *with_ca(path), "--set", f"extraEnv[0].name={CA_ENV}",
+                    "--set", f"{ref}.name={FULLNAME}-ca-bundle",
+                    "--set", f"{ref}.key=userEnvCertificates.pem")
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    assert "twice" not in run.stderr
+    docs = parse(run.text).docs
+    assert controller_env(docs).count(CA_ENV) == 1
+    for name in (CONTROLLER, LOG_SHIPPER):
+        assert pem in trusted(seen_in(docs, NAMESPACE, "Deployment", FULLNAME, name)), name
