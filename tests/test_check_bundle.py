@@ -377,3 +377,26 @@ def test_a_secrets_data_saved_by_a_windows_editor_is_named_with_a_command_that_d
     followed = _followed(hint, saved_file, tmp_path)
     assert followed.returncode == 0, followed.stderr
     assert "certificate 1: ok" in followed.text
+
+
+def test_a_secrets_data_of_a_bundle_with_a_heading_is_named_as_base64_once_more(
+        tmp_path, kubectl):
+    """A corporate bundle opens with a line about it ('# Example Corp Root CA', or the
+    'subject=' line openssl prints) before its first -----BEGIN line: the Secret made from it,
+    as kubectl prints its data, is base64 of that whole file, and is named as such too."""
+    root = certs.root("Corp Root CA")
+    (tmp_path / "bundle.pem").write_bytes(b"# Example Corp Root CA\n" + root.pem)
+    printed = subprocess.run(
+        [kubectl, "create", "secret", "generic", "corp-ca", "--from-file=ca.crt=bundle.pem",
+         "--dry-run=client", "-o", r"jsonpath={.data.ca\.crt}"],
+        cwd=tmp_path, check=True, capture_output=True).stdout
+    saved = tmp_path / "from-the-secret.pem"
+    saved.write_bytes(printed)
+
+    run = ocean_proxy("check-bundle", saved)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error.endswith("no certificate found: it is PEM text encoded in base64 once more")
+    followed = _followed(hint, saved, tmp_path)
+    assert followed.returncode == 0, followed.stderr
+    assert "certificate 1: ok" in followed.text
