@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import pty
@@ -352,5 +353,50 @@ def test_a_pem_copied_out_of_a_json_string_is_named_with_the_command_that_mends_
     assert error == (f"ocean-proxy: error: {copied}: block 1 (line 1) is damaged: its line "
                      "breaks are written as '\\n'")
     followed = _followed(hint, copied, tmp_path)
+    assert followed.returncode == 0, followed.stderr
+    assert "certificate 1: ok" in followed.text
+
+
+@pytest.mark.parametrize("saved", ["crlf", "bom"])
+def test_a_secrets_data_saved_by_a_windows_editor_is_named_with_a_command_that_decodes_it(
+        tmp_path, saved):
+    """The Secret's data, base64, saved with Windows line ends or a UTF-8 byte order mark
+    (Notepad, PowerShell's Out-File): ocean-proxy named it as base64 once more, and the
+    command it gave, base64 -d, stopped at the first CR or at the mark with 'invalid input'
+    and wrote nothing."""
+    root = certs.root("Corp Root CA")
+    lines = base64.encodebytes(root.pem).splitlines()
+    saved_file = tmp_path / "from-the-secret.pem"
+    saved_file.write_bytes(b"".join(line + b"\r\n" for line in lines) if saved == "crlf"
+                           else b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
+
+    run = ocean_proxy("check-bundle", saved_file)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error.endswith("no certificate found: it is PEM text encoded in base64 once more")
+    followed = _followed(hint, saved_file, tmp_path)
+    assert followed.returncode == 0, followed.stderr
+    assert "certificate 1: ok" in followed.text
+
+
+def test_a_secrets_data_of_a_bundle_with_a_heading_is_named_as_base64_once_more(
+        tmp_path, kubectl):
+    """A corporate bundle opens with a line about it ('# Example Corp Root CA', or the
+    'subject=' line openssl prints) before its first -----BEGIN line: the Secret made from it,
+    as kubectl prints its data, is base64 of that whole file, and is named as such too."""
+    root = certs.root("Corp Root CA")
+    (tmp_path / "bundle.pem").write_bytes(b"# Example Corp Root CA\n" + root.pem)
+    printed = subprocess.run(
+        [kubectl, "create", "secret", "generic", "corp-ca", "--from-file=ca.crt=bundle.pem",
+         "--dry-run=client", "-o", r"jsonpath={.data.ca\.crt}"],
+        cwd=tmp_path, check=True, capture_output=True).stdout
+    saved = tmp_path / "from-the-secret.pem"
+    saved.write_bytes(printed)
+
+    run = ocean_proxy("check-bundle", saved)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error.endswith("no certificate found: it is PEM text encoded in base64 once more")
+    followed = _followed(hint, saved, tmp_path)
     assert followed.returncode == 0, followed.stderr
     assert "certificate 1: ok" in followed.text

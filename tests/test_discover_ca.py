@@ -166,6 +166,9 @@ def test_a_leaf_alone_gets_the_ca_it_leaves_out_written_with_the_root(leaf_with_
     assert run.returncode == 0, run.stderr
     assert sorted(ders(output.read_bytes())) == sorted(
         [net_pki.inspection_with_aia.der, net_pki.corp_root.der])
+    said = " ".join(run.stderr.split())  # why the file holds more than the root
+    assert (f"the proxy does not present '{net_pki.inspection_with_aia.subject}', below that "
+            "root: written with it") in said
     checked = ocean_proxy("verify", "--proxy-url", leaf_with_aia_proxy.url, "--public-roots",
                           net_pki.public_roots_file, "--ca-file", output)
     assert checked.returncode == 0, checked.stderr

@@ -104,3 +104,66 @@ def test_ca_files_replace_a_ca_in_extra_env_for_the_controller_too(helm, tmp_pat
     assert controller_env(docs).count(CA_ENV) == 1
     for name in (CONTROLLER, LOG_SHIPPER):
         assert extra_pem not in trusted(seen_in(docs, NAMESPACE, "Deployment", FULLNAME, name))
+
+
+@pytest.mark.parametrize("optional", [False, True], ids=["required", "optional"])
+def test_a_ca_secret_of_the_users_own_read_after_the_charts_is_said_to_be_out_of_sight(
+        helm, optional):
+    """An old workaround: the CA in a Secret made with kubectl, read by a USER_ENV_CERTIFICATES
+    in extraEnv after the chart's (whose CA Secret is not rendered without
+    caBundleSecret.create=true). Kubernetes gives the controller that Secret's CA, which the
+    log-shipper does not trust and ocean-proxy cannot read: that is what must be said, not
+    that no CA was given at all (which sends the user to discover a CA they already have)."""
+    ref = "extraEnv[0].valueFrom.secretKeyRef"
+    stream = render(helm, "--set", f"extraEnv[0].name={CA_ENV}", "--set", f"{ref}.name=corp-ca",
+                    "--set", f"{ref}.key=ca.pem",
+                    "--set", f"{ref}.optional={str(optional).lower()}")
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    said = " ".join(run.stderr.split())
+    assert ("the CA bundle is in Secret 'corp-ca', which is not part of this release: it "
+            "cannot be validated, the pods will not restart when it changes, and the "
+            "log-shipper cannot use it") in said
+    assert "no CA bundle configured" not in said
+
+
+def test_ca_files_given_beside_two_rendered_bundles_are_not_said_to_lose_to_either(
+        helm, tmp_path, corp_root, ca_file):
+    """caBundleSecret.data and a CA in extraEnv, and --ca-file: the CA files replace both, so
+    the warning that every container gets the CAs of the last rendered one would be untrue
+    (and send the user to remove an entry that no longer matters)."""
+    chart_pem, chart_file = pem_file(tmp_path, "Retired Proxy Root")
+    extra_pem, extra_file = pem_file(tmp_path, "Current Proxy Root")
+    stream = render(helm, *with_ca(chart_file), *ca_in_extra_env(extra_file))
+
+    run = post_renderer(f"--ca-file={ca_file}", stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    assert f"{CA_ENV} twice" not in run.stderr
+    docs = parse(run.text).docs
+    for name in (CONTROLLER, LOG_SHIPPER):
+        seen = trusted(seen_in(docs, NAMESPACE, "Deployment", FULLNAME, name))
+        assert corp_root.pem in seen and extra_pem not in seen and chart_pem not in seen, name
+
+
+def test_an_extra_env_entry_reading_the_charts_own_ca_secret_is_not_said_to_hide_it(
+        helm, tmp_path):
+    """The chart's USER_ENV_CERTIFICATES copied into extraEnv, reading the same Secret key:
+    there is one bundle, so nothing is hidden and nothing is said of two; the container is
+    left one entry, and every container trusts that bundle."""
+    pem, path = pem_file(tmp_path, "Corp Proxy Root")
+    ref = "extraEnv[0].valueFrom.secretKeyRef"
+    stream = render(helm, *with_ca(path), "--set", f"extraEnv[0].name={CA_ENV}",
+                    "--set", f"{ref}.name={FULLNAME}-ca-bundle",
+                    "--set", f"{ref}.key=userEnvCertificates.pem")
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    assert "twice" not in run.stderr
+    docs = parse(run.text).docs
+    assert controller_env(docs).count(CA_ENV) == 1
+    for name in (CONTROLLER, LOG_SHIPPER):
+        assert pem in trusted(seen_in(docs, NAMESPACE, "Deployment", FULLNAME, name)), name

@@ -64,3 +64,28 @@ def test_a_ca_written_in_extra_env_gives_way_on_the_values_route_too(
     seen = container_view(docs + secrets, template, "ocean-kubernetes-controller",
                           namespace=NAMESPACE)
     assert seen.env["USER_ENV_CERTIFICATES"].encode() == net_pki.corp_root.pem
+
+
+@pytest.mark.parametrize("helm_name", ["helm3", "helm4"])
+def test_a_ca_secret_of_the_users_own_stays_when_only_the_proxy_is_given(
+        request, helm_name, tmp_path):
+    """The CA in a Secret made with kubectl, read by USER_ENV_CERTIFICATES in extraEnv, and
+    ocean-proxy given the proxy alone: the values give no CA, so they must not take the
+    user's entry away, or the controller stops trusting the proxy it is now sent through."""
+    helm: Path = request.getfixturevalue(helm_name)
+    values = own_values()
+    own_ca = {"name": "USER_ENV_CERTIFICATES",
+              "valueFrom": {"secretKeyRef": {"name": "corp-ca", "key": "ca.pem"}}}
+    values["extraEnv"] = [own_ca]
+    routes = Routes(helm, tmp_path, values, ["--proxy-url=http://proxy.corp.example:3128"])
+
+    docs, _ = routes.with_values(routes.values_route())
+
+    def ca_entries(template: dict) -> list[dict]:
+        [controller] = [c for c in template["spec"]["containers"]
+                        if c["name"] == "ocean-kubernetes-controller"]
+        return [e for e in controller["env"] if e["name"] == "USER_ENV_CERTIFICATES"]
+
+    stored = ca_entries(pod(docs))
+    assert stored == ca_entries(pod(routes.post_rendered()))
+    assert stored[-1] == own_ca  # the one Kubernetes gives the controller

@@ -7,12 +7,15 @@ import time
 import pytest
 import yaml
 
+from . import certs
 from .certs import pkcs7_bundle
 from .cli_outcomes import failure
-from .conftest import clean_env, ocean_proxy, post_renderer
+from .conftest import clean_env, ocean_proxy, post_renderer, tool
 from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
-from .netfixtures.pki import EXPIRED_HOST
+from .netfixtures.mitm import ProxySpec, start_mitmdump
+from .netfixtures.pki import EXPIRED_HOST, SPOT_API
 from .netfixtures.raw_servers import TricklingServer, closed_port
+from .netfixtures.servers import LocalServer
 
 
 def verify(proxy_url: str, pki, *args: str, env: dict[str, str] | None = None):
@@ -74,8 +77,40 @@ def test_the_ca_a_proxy_leaves_out_given_without_its_root_is_said_to_lack_it(
     assert (f"is issued by '{net_pki.inspection_with_aia.subject}', which your --ca-file holds "
             f"without the root above it, '{net_pki.corp_root.subject}'") in error
     assert f"add the root '{net_pki.corp_root.subject}'" in hint
+    assert "'ocean-proxy discover-ca' fetches it from the CA Issuers URL" in hint
     inspection.write_bytes(net_pki.inspection_with_aia.pem + net_pki.corp_root.pem)
     assert verify(leaf_with_aia_proxy.url, net_pki, "--ca-file", str(inspection)).returncode == 0
+
+
+def test_two_cas_given_without_the_root_above_them_are_said_to_lack_that_root(net_pki,
+                                                                            tmp_path):
+    """The proxy presents its server certificate alone, signed by an inspection CA under a
+    regional CA under the offline root, and the user gives both CAs but not the root: the
+    root named missing is the one above both, not the regional CA the user did give, and
+    the CA named as the issuer is the one that signed the server's certificate."""
+    regional = certs.intermediate(net_pki.corp_root, "Example Corp Regional CA")
+    inspection = certs.intermediate(regional, "Example Corp Regional Inspection CA")
+    origin = LocalServer({"/": b"{}"}, certificate=certs.leaf(inspection, SPOT_API),
+                         key_directory=tmp_path / "keys").start()
+    spec = ProxySpec("leaf-under-two-cas", net_pki.proxy_ca.key_pem + net_pki.proxy_ca.pem,
+                     ("--ignore-hosts", ".*"))  # tunnels: the origin's own certificate
+    proxy = start_mitmdump(tool("mitmdump"), spec, tmp_path,
+                           public_roots=net_pki.public_roots_file,
+                           routes={SPOT_API: ("127.0.0.1", origin.port)})
+    try:
+        given = tmp_path / "two-cas.pem"
+        given.write_bytes(inspection.pem + regional.pem)
+
+        error, hint = failure(verify(proxy.url, net_pki, "--ca-file", str(given)))
+
+        assert (f"is issued by '{inspection.subject}', which your --ca-file holds without the "
+                f"root above it, '{net_pki.corp_root.subject}'") in error
+        assert f"add the root '{net_pki.corp_root.subject}'" in hint
+        given.write_bytes(inspection.pem + regional.pem + net_pki.corp_root.pem)
+        assert verify(proxy.url, net_pki, "--ca-file", str(given)).returncode == 0
+    finally:
+        proxy.stop()
+        origin.stop()
 
 
 @pytest.mark.parametrize("form", ["der", "pkcs7"])

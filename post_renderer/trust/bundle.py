@@ -185,8 +185,7 @@ def inspect_bundle(data: bytes, source: str, *, now: dt.datetime | None = None,
         ))
         return report
     blocks = data.count(b"-----BEGIN ")  # counted before parsing thousands of them
-    items = read_certificates(data.removeprefix(b"\xef\xbb\xbf"), source, report.problems,
-                              facts or NO_CACHE) \
+    items = read_certificates(data, source, report.problems, facts or NO_CACHE) \
         if blocks <= MAX_CERTIFICATES else []
     if max(len(items), blocks) > MAX_CERTIFICATES:
         report.problems.append((

@@ -19,6 +19,8 @@ _BASE64 = re.compile(rb"[A-Za-z0-9+/=\s]*")
 _KEY_LABELS = re.compile(r"PRIVATE KEY")
 _CERT_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
 _PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
+_DECODE = "base64 -d < FILE > ca.pem"
+_DECODE_WINDOWS = "tr -d '\\r\\357\\273\\277' < FILE | base64 -d > ca.pem"
 FORMAT_HINT = "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 certificates"
 
 Problems = list[tuple[str, str]]  # (message, hint)
@@ -30,6 +32,7 @@ NO_CACHE = FactCache(None)
 
 def read_certificates(data: bytes, source: str, problems: Problems,
                       facts: FactCache = NO_CACHE) -> list[Item]:
+    given, data = data, data.removeprefix(b"\xef\xbb\xbf")
     text = data.replace(b"\r\n", b"\n")
     if b"-----BEGIN " in text:
         return _extract_pem(text, source, problems, facts)
@@ -46,26 +49,29 @@ def read_certificates(data: bytes, source: str, problems: Problems,
                          "PowerShell: Get-Content FILE | Set-Content -Encoding ascii "
                          "ca-ascii.pem), then give ca-ascii.pem"))
         return []
-    if problem := _base64_of_certificates(text, source):
+    if problem := _base64_of_certificates(text, source, windows=b"\r" in given
+                                          or given.startswith(b"\xef\xbb\xbf")):
         problems.append(problem)
         return []
     problems.append((f"{source}: no certificate found", FORMAT_HINT))
     return []
 
 
-def _base64_of_certificates(text: bytes, source: str) -> tuple[str, str] | None:
+def _base64_of_certificates(text: bytes, source: str, windows: bool = False
+                            ) -> tuple[str, str] | None:
     """What to say of certificates encoded in base64 once more, or None: a Secret's data as
     'kubectl get secret -o jsonpath' prints it, a PEM given to a chart value that encodes it
-    again, or a PEM body without its -----BEGIN line. On the way to an error only."""
+    again, or a PEM body without its -----BEGIN line. On the way to an error only. base64 -d
+    stops with 'invalid input' at a CR or a byte order mark (``windows``: a Windows
+    editor's), so the command removes them first."""
     try:
-        decoded = base64.b64decode(b"".join(text.removeprefix(b"\xef\xbb\xbf").split()),
-                                   validate=True)
+        decoded = base64.b64decode(b"".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         return None
     if b"-----BEGIN " in decoded:
         return (f"{source}: no certificate found: it is PEM text encoded in base64 once more",
-                "decode it: base64 -d < FILE > ca.pem, then give ca.pem (a Secret's data, as "
-                "'kubectl get secret -o jsonpath' prints it, is so encoded)")
+                f"decode it: {_DECODE_WINDOWS if windows else _DECODE}, then give ca.pem (a "
+                "Secret's data, as 'kubectl get secret -o jsonpath' prints it, is so encoded)")
     if decoded[:1] == b"\x30":
         return (f"{source}: no certificate found: it is base64 without PEM's "
                 "-----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines",
