@@ -400,3 +400,47 @@ def test_a_secrets_data_of_a_bundle_with_a_heading_is_named_as_base64_once_more(
     followed = _followed(hint, saved, tmp_path)
     assert followed.returncode == 0, followed.stderr
     assert "certificate 1: ok" in followed.text
+
+
+def test_a_pkcs7_bundle_in_base64_without_its_lines_is_named_with_the_command_that_decodes_it(
+        tmp_path):
+    """A .p7b answered by an API as base64 (no -----BEGIN PKCS7----- line) was said to be a
+    certificate without its BEGIN CERTIFICATE lines; adding them, as the hint said, gave 'not
+    a valid X.509 certificate', and the user was told to copy it again. It is named as the
+    PKCS#7 bundle it is, and the hint's command gives a file that is read."""
+    root = certs.root("Corp Root CA")
+    saved = tmp_path / "ca.p7b.b64"
+    saved.write_bytes(base64.encodebytes(certs.pkcs7_bundle(
+        root, encoding=serialization.Encoding.DER)))
+
+    run = ocean_proxy("check-bundle", saved)
+
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error == (f"ocean-proxy: error: {saved}: no certificate found: it is a PKCS#7 bundle "
+                     "in base64, without PEM's -----BEGIN PKCS7----- and -----END PKCS7----- "
+                     "lines")
+    assert "BEGIN CERTIFICATE" not in hint
+    followed = _followed(hint, saved, tmp_path)
+    assert followed.returncode == 0, followed.stderr
+    assert "certificate 1: ok" in followed.text
+
+
+def test_a_private_key_in_base64_is_named_a_key_not_a_certificate_to_wrap(tmp_path):
+    """A private key's DER in base64 (a Secret's tls.key, as 'kubectl get -o jsonpath'
+    prints it) was said to be a certificate without its BEGIN CERTIFICATE lines: the hint had
+    the user paste the key between certificate lines. It is named a key, as the PEM key is."""
+    root = certs.root("Corp Root CA")
+    saved = tmp_path / "tls.key.b64"
+    saved.write_bytes(base64.encodebytes(root.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())))
+
+    run = ocean_proxy("check-bundle", saved)
+
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error == (f"ocean-proxy: error: {saved}: no certificate found: it is a private key, "
+                     "in base64")
+    assert "BEGIN CERTIFICATE" not in hint
+    assert "treat the key as exposed" in hint

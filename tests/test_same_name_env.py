@@ -8,6 +8,7 @@ kubelet gives each container from kubelet_view.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,34 @@ def test_an_extra_env_entry_reading_the_charts_own_ca_secret_is_not_said_to_hide
     assert controller_env(docs).count(CA_ENV) == 1
     for name in (CONTROLLER, LOG_SHIPPER):
         assert pem in trusted(seen_in(docs, NAMESPACE, "Deployment", FULLNAME, name)), name
+
+
+def test_a_ca_secret_of_the_users_own_read_after_the_charts_is_left_to_the_kubelet(
+        helm, tmp_path):
+    """caBundleSecret.data, and after it in extraEnv a USER_ENV_CERTIFICATES read from a
+    Secret the user made in the cluster (optional, as the chart's own). The kubelet gives the
+    controller that Secret's CA; ocean-proxy, which cannot read it, took the reference for one
+    that sets nothing, judged the chart's CA and removed the user's entry without a word: the
+    controller lost the CA it had. The entry stays, and the render names the Secret it cannot
+    read."""
+    _, chart_file = pem_file(tmp_path, "Retired Proxy Root")
+    own_pem = certs.root("Corp Proxy Root In A Secret").pem
+    own = ("--set", f"extraEnv[0].name={CA_ENV}",
+           "--set", "extraEnv[0].valueFrom.secretKeyRef.name=corp-ca",
+           "--set", "extraEnv[0].valueFrom.secretKeyRef.key=ca.pem",
+           "--set", "extraEnv[0].valueFrom.secretKeyRef.optional=true")
+    in_cluster = [{"apiVersion": "v1", "kind": "Secret",
+                   "metadata": {"name": "corp-ca", "namespace": NAMESPACE},
+                   "data": {"ca.pem": base64.b64encode(own_pem).decode()}}]
+    stream = render(helm, *with_ca(chart_file), *own)
+    as_rendered = seen_in(parse(stream.decode()).docs + in_cluster, NAMESPACE, "Deployment",
+                          FULLNAME, CONTROLLER)
+    assert as_rendered.env[CA_ENV].encode() == own_pem  # what Kubernetes gives it
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode == 0, run.stderr
+    controller = seen_in(parse(run.text).docs + in_cluster, NAMESPACE, "Deployment", FULLNAME,
+                         CONTROLLER)
+    assert controller.env[CA_ENV].encode() == own_pem
+    assert "'corp-ca'" in run.stderr, run.stderr

@@ -81,6 +81,24 @@ def test_make_dist_warns_of_a_secret_keyring_other_users_can_read(tmp_path: Path
     assert "warning" not in make_dist()
 
 
+def test_make_dist_with_a_passphrase_file_that_is_not_there_says_so_in_one_line(
+        tmp_path: Path) -> None:
+    """PASSPHRASE_FILE mistyped: make dist stopped with a Python traceback (the check of who
+    can read the file ran into its absence) instead of naming the file, as a missing KEYRING
+    is named. Nothing is built."""
+    key = throwaway_key(tmp_path / "key", KEY_NAME)
+    missing = tmp_path / "passphrase.txt"
+
+    run = run_command(["make", "-C", REPO, "dist", f"DIST={tmp_path / 'dist'}",
+                       f"SIGN_KEY={KEY_NAME}", f"KEYRING={key.secret}",
+                       f"PASSPHRASE_FILE={missing}"], env=clean_env(), timeout=300)
+
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr, run.stderr
+    assert f"no passphrase file at {missing}" in run.stderr
+    assert not (tmp_path / "dist").exists()
+
+
 def _installed(helm4: Path, env: dict[str, str]) -> str:
     return ok(helm(helm4, "plugin", "list", env=env)).text
 

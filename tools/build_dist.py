@@ -334,6 +334,9 @@ def _arguments(argv: list[str]) -> tuple[Path, Path, Signing | None]:
     if args.keyring and not Path(args.keyring).is_file():
         parser.error(f"no keyring at {args.keyring}: export one with "
                      "'(umask 077; gpg --export-secret-keys NAME > secring.gpg)'")
+    if args.passphrase_file and not args.passphrase_file.is_file():
+        parser.error(f"no passphrase file at {args.passphrase_file}: leave PASSPHRASE_FILE "
+                     "out for a key without one")
     signing = Signing(args.sign_key, Path(args.keyring).resolve(),
                       args.passphrase_file and args.passphrase_file.resolve()) \
         if args.sign_key else None

@@ -73,10 +73,24 @@ def _base64_of_certificates(text: bytes, source: str, windows: bool = False
                 f"decode it: {_DECODE_WINDOWS if windows else _DECODE}, then give ca.pem (a "
                 "Secret's data, as 'kubectl get secret -o jsonpath' prints it, is so encoded)")
     if decoded[:1] == b"\x30":
+        return _base64_of_der(decoded, source)
+    return None
+
+
+def _base64_of_der(der: bytes, source: str) -> tuple[str, str] | None:
+    """What base64 of DER data holds, named: the lines a certificate lacks, the command that
+    decodes a PKCS#7 bundle (no label wraps it as a certificate), and a private key as one."""
+    if _parse_der(der, source, NO_CACHE)[1] is not None:
         return (f"{source}: no certificate found: it is base64 without PEM's "
                 "-----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines",
                 "add the line -----BEGIN CERTIFICATE----- before it and -----END CERTIFICATE----- "
                 "after it, as 'openssl x509' writes a certificate")
+    if _pkcs7_items(der, source, [], quiet=True):
+        return (f"{source}: no certificate found: it is a PKCS#7 bundle in base64, without "
+                "PEM's -----BEGIN PKCS7----- and -----END PKCS7----- lines",
+                "decode it: base64 -d < FILE > ca.p7b, then give ca.p7b")
+    if _is_private_key(der):
+        return f"{source}: no certificate found: it is a private key, in base64", _KEY_HINT
     return None
 
 

@@ -250,15 +250,21 @@ def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None, KeyRe
 
 def _sets_nothing(release: Release) -> Callable[[dict[str, YamlNode]], bool]:
     """Does an env entry set nothing, as far as the release shows: an optional reference to
-    a key its ConfigMap or Secret here lacks, or to one the release does not render (the
-    chart's CA Secret without caBundleSecret.create=true)."""
+    a key its ConfigMap or Secret here lacks, or to the chart's CA Secret, which the release
+    does not render (no caBundleSecret.create=true). Another object the release does not
+    render may well be in the cluster (a Secret of the user's own, read in extraEnv): the
+    kubelet gives what it holds."""
+    own_ca = {OwnedNames(w.name).chart_ca for w in release.workloads}
+
     def sets_nothing(entry: dict[str, YamlNode]) -> bool:
         ref = _key_ref(entry)
         if ref is None or get_path(entry, ("valueFrom", _REF_FIELD[ref.kind], "optional")) \
                 is not True:
             return False
         found = release.get(ref.kind, ref.name)
-        return found is None or not _has_key(found, ref.key)
+        if found is None:
+            return ref.kind == "Secret" and ref.name in own_ca
+        return not _has_key(found, ref.key)
     return sets_nothing
 
 
