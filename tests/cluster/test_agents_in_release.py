@@ -27,7 +27,6 @@ from ..agent_charts import IN_CLUSTER, helm_template
 from ..conftest import FIXTURE_CHART, post_renderer
 from ..kubelet_view import ContainerView, container_view
 from ..test_auto_update import first
-from .agents_own_secrets import layout_script
 from .auto_update_job import FIRST, SECOND, assert_proxy_and_trust, auto_update, resolved
 from .release import CONTROLLER, PROXY_PASSWORD, PROXY_URL, ControllerRelease, ok, vendor_flags
 from .server import ApiServer
@@ -94,15 +93,13 @@ def secrets_read(template: Object) -> set[str]:
     return read
 
 
-def assert_agents_read_the_controllers_secrets(controller: ControllerRelease,
-                                               unread: frozenset[str] = frozenset()) -> None:
-    """One Secret holds the password (besides ``unread``, which no pod may read), the
-    controller's pod reads it, and each agent's pod reads it and no Secret the controller's
-    pod does not read."""
+def assert_agents_read_the_controllers_secrets(controller: ControllerRelease) -> None:
+    """One Secret holds the password, the controller's pod reads it, and each agent's pod
+    reads it and no Secret the controller's pod does not read."""
     stored = controller.stored()
     templates = {container: stored_workload(stored, *where)["spec"]["template"]
                  for container, where in workloads(controller).items()}
-    [holder] = [name for name in password_holders(stored) if name not in unread]
+    [holder] = password_holders(stored)
     theirs = secrets_read(templates[CONTROLLER])
     assert holder in theirs
     for agent in AGENTS:
@@ -215,27 +212,3 @@ def test_every_agent_keeps_the_proxy_and_the_ca_across_the_charts_auto_updates(
         # the agents' pods as the chart versions render them are alike: nothing rolls them
         assert {agent: generations(release)[agent] for agent in AGENTS} == installed, version
         assert "keep ocean-proxy's proxy and CA" in job.text, job.text
-
-
-def test_an_upgrade_from_agents_with_secrets_of_their_own_starts_every_pod(
-        helm_users, controller, cas, tmp_path):
-    """A release post-rendered when each agent had a proxy and a CA Secret of its own (the
-    password in each proxy one), upgraded: every stored pod template reads only Secrets that
-    exist (helm deletes the network client's CA one, not kept, and keeps the others, read by
-    nothing), and the agents read the controller's. Helm 3 alone: it runs any executable as
-    a post-renderer."""
-    user = helm_users.get("helm3")
-    ok(user.helm("upgrade", "--install", controller.name, FIXTURE_CHART, "--namespace",
-                 controller.namespace, *controller.flags,
-                 "--post-renderer", layout_script(tmp_path)))
-    earlier = controller.check()
-    assert len(password_holders(earlier)) == 3, password_holders(earlier)
-
-    ok(controller.upgrade(user))
-
-    stored = controller.check()
-    assert_every_agent_behind(controller, PROXY_URL, cas[0])
-    left = [name for name in password_holders(stored)
-            if not name.startswith(controller.fullname)]
-    assert len(left) == 2, password_holders(stored)  # kept by helm
-    assert_agents_read_the_controllers_secrets(controller, unread=frozenset(left))
