@@ -92,11 +92,9 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
     )
     no_proxy, dropped = _no_proxy_entries(release)
     token = _spot_token(release)
-    literal = get_path(_first_env(release, (TOKEN_ENV,)) or {}, ("value",))
-    for found in (token and token.decode("utf-8", "surrogateescape"), literal):
-        if isinstance(found, str) and found:
-            hide(found)  # the token, from its Secret or written in the pod spec
-    _hide_unread_proxies(release, hide)
+    if token:
+        hide(token.decode("utf-8", "surrogateescape"))
+    _hide_unread(release, hide)
     return ChartSettings(proxy_url, proxy_ref, ca_ref, ca_data, jobs, no_proxy, token,
                          _other_proxies(release, proxy_url.value, hide) if proxy_url else (),
                          dropped, None if proxy_url else _proxy_out_of_sight(release),
@@ -121,18 +119,20 @@ def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
     return tuple(others.values())
 
 
-def _hide_unread_proxies(release: Release, hide: Callable[..., None]) -> None:
-    """No message names a rendered ``HTTP_PROXY``; should one ever quote it, its password
-    is hidden all the same."""
+def _hide_unread(release: Release, hide: Callable[..., None]) -> None:
+    """No message names a rendered ``HTTP_PROXY`` or Spot token, the ones Kubernetes does not
+    give a container (a name given twice) included; should one ever quote it, its password,
+    or the token, is hidden all the same."""
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
-            if found.entry.get("name") in UNREAD_PROXY_ENV_NAMES:
+            name = found.entry.get("name")
+            if name in UNREAD_PROXY_ENV_NAMES or name == TOKEN_ENV:
                 try:
                     text = _resolve(release, found.entry, _key_ref(found.entry))
                 except ManifestError:  # no text to quote: a Secret's data that is no base64
                     continue
                 if text:
-                    hide(text, url=True)
+                    hide(text, url=name != TOKEN_ENV)
 
 
 def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None,

@@ -66,6 +66,23 @@ def test_the_password_of_a_rendered_http_proxy_is_hidden_in_every_message(name):
     assert "h77p" not in text.lower() and text.count("***") == 3, text
 
 
+def test_every_rendered_spot_token_is_hidden_the_one_kubernetes_does_not_give_too():
+    """SPOTINST_TOKEN twice, the chart's from its Secret and an old one written in extraEnv
+    after it: Kubernetes gives the controller the last, and the checksum reads that one; a
+    message that ever quotes either token shows neither."""
+    deployment = controller().replace(
+        "        - name: USER_ENV_CERTIFICATES",
+        "        - name: SPOTINST_TOKEN\n          value: literal-t0ken-4567\n"
+        "        - name: USER_ENV_CERTIFICATES", 1)
+    secret = ca_secret(b"chart-t0ken-1234", name=FULLNAME).replace(f"{CA_KEY}:", "token:")
+    stream = io.StringIO()
+    reporter = Reporter(stream)
+    read_chart_settings(release_of(release(deployment, configmap(), secret)),
+                        reporter.hide_later)
+    reporter.warning("tokens: chart-t0ken-1234 and literal-t0ken-4567")
+    assert "t0ken" not in stream.getvalue(), stream.getvalue()
+
+
 def test_a_rendered_http_proxy_in_a_secret_that_is_no_base64_does_not_stop_the_render():
     """HTTP_PROXY (extraEnv) is read for no setting, only to hide its password: a Secret of
     the user's it points to whose data is no base64 leaves the render to go on, as without."""
