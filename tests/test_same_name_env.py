@@ -199,3 +199,23 @@ def test_a_ca_secret_of_the_users_own_read_after_the_charts_is_left_to_the_kubel
                          CONTROLLER)
     assert controller.env[CA_ENV].encode() == own_pem
     assert "'corp-ca'" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("name, said", [
+    ("{USER_ENV_CERTIFICATES,HTTPS_PROXY}", "has a name that is not a string"),
+    ("null", "has no name")])
+def test_an_env_entry_whose_name_is_no_string_is_refused_in_one_line(helm, name, said):
+    """extraEnv[0].name given a list (or nothing): no name to match another entry by. The
+    API server would refuse the Deployment; the render says which container, with a hint,
+    and writes nothing, not an internal error."""
+    stream = render(helm, "--set", f"extraEnv[0].name={name}",
+                    "--set", "extraEnv[0].value=x")
+
+    run = post_renderer(stdin=stream)
+
+    assert run.returncode != 0 and run.stdout == b"", run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 2, run.stderr
+    assert f"container '{CONTROLLER}'" in lines[0]
+    assert said in lines[0], lines[0]
+    assert lines[1].startswith("ocean-proxy: hint: ") and "extraEnv" in lines[1]

@@ -9,6 +9,8 @@
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, TypeAlias
 
+from post_renderer.errors import ManifestError, clipped, visible
+
 # A node of a parsed YAML document (a dict, a list or a scalar): charts put anything anywhere,
 # so every walk checks the shape it needs with isinstance instead of trusting a declared type.
 YamlNode: TypeAlias = Any
@@ -77,9 +79,17 @@ def env_entries(document: YamlNode, kind: str) -> Iterator[EnvEntry]:
         if not isinstance(env, list):
             continue
         for position, entry in enumerate(env):
-            if isinstance(entry, dict):
-                yield EnvEntry(container, entry,
-                               pointer(*spec_path, list_name, index, "env", position))
+            if not isinstance(entry, dict):
+                continue
+            if not isinstance(entry.get("name"), str):  # a list, say: no name to match
+                raise ManifestError(
+                    f"{kind} container '{clipped(visible(container['name']))}': env entry "
+                    f"{position + 1} has "
+                    f"{'no name' if entry.get('name') is None else 'a name that is not a string'}",
+                    hint="the API server refuses it too; check the values that add env "
+                         "entries to it (extraEnv, podEnvVariables)")
+            yield EnvEntry(container, entry,
+                           pointer(*spec_path, list_name, index, "env", position))
 
 
 def used_env_entries(document: YamlNode, kind: str,
