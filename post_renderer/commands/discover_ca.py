@@ -191,8 +191,11 @@ def _to_offer(chain: ChainAnalysis, presented: int, name: str, said: Outcome
                  "root above it, if it is not a root itself), then check them with "
                  "'ocean-proxy check-bundle FILE'",
         )
+    top = (f"the proxy presents the CA '{chain.top.subject}'"
+           if len(chain.issuers) <= presented
+           else f"the CA '{chain.top.subject}' was fetched (the proxy does not present it)")
     said.notice(
-        f"the proxy presents the CA '{chain.top.subject}' but not its issuer '{missing}', and "
+        f"{top} but not its issuer '{missing}', and "
         f"{aia}: ask the proxy's owners for the root CA certificate '{missing}' (PEM) and add "
         "it to the file")
     return list(chain.issuers)
