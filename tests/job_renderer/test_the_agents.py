@@ -170,3 +170,22 @@ def test_a_release_without_the_agents_gets_the_jobs_edit_alone(helm, agents_job,
     assert f"not in the release: {CLIENT[0]}/{CLIENT[1]}" in agents_job.said()
     assert sum(a != b for a, b in zip(documents(stream), documents(run.stdout),
                                       strict=True)) == 1
+
+
+def test_only_a_release_with_agents_to_edit_keeps_their_template(helm, agents_job,
+                                                                 tmp_path: Path):
+    """The agents' template is a fifth of what the kept Secret holds: a release without the
+    agents keeps and mounts none, and its Job's post-renderer still edits the next Job, also
+    in a release that has the agents now."""
+    template = Path("job", "templates", "_agents.tpl")
+    plain_job = job_for(helm, tmp_path / "plain-job")
+    assert (agents_job.volume / template).is_file()
+    assert not (plain_job.volume / template).exists()
+
+    for stream in (handed_stream(helm, FIXTURE_CHART, tmp_path / "plain"),
+                   handed_stream(helm, FIXTURE_CHART, tmp_path / "with-agents", *DEPLOY)):
+        run = plain_job.run(stream)
+        assert run.returncode == 0, run.stderr
+        assert "now has ocean-proxy's proxy" in plain_job.said()
+        assert sum(a != b for a, b in zip(documents(stream), documents(run.stdout),
+                                          strict=True)) == 1
