@@ -180,6 +180,13 @@ def _parsed(text: str, source: str) -> ProxyUrl:
                 "the log-shipper gets them decoded, where it would break its proxy URL (and "
                 "a NUL cannot be in its environment at all)",
                 hint="check the percent-encoding of the user name and the password")
+        if "%" in username and ":" in percent_decoded(username):
+            raise ProxyUrlError(
+                f"{source} has a ':' (%3A) in its user name: Basic authentication sends the "
+                "user name and the password joined by ':', and the proxy reads the user name "
+                "up to the first one (RFC 7617), so no client could log in as that user",
+                hint="a user name cannot hold ':' (a password can, as %3A); ask the proxy's "
+                     "owners for the name to log in with")
         if "%" in match["userinfo"] and not _utf8(match["userinfo"]):
             raise ProxyUrlError(
                 f"{source} has percent-encoded bytes in its credentials that are not UTF-8 "

@@ -67,6 +67,8 @@ def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
     ("http://alice%7F:s3cret@proxy.corp:3128", "control character"),
     ("http://alice:s3cr%E4t@proxy.corp:3128", "not UTF-8"),
     ("http://alice:s3cr%C3%28t@proxy.corp:3128", "not UTF-8"),
+    ("http://corp%3Aalice:s3cret@proxy.corp:3128", "a ':' (%3A) in its user name"),
+    ("http://corp%3aalice@proxy.corp:3128", "a ':' (%3A) in its user name"),
 ])
 def test_unusable_urls_are_refused_naming_the_source_and_never_the_url(text, words):
     with pytest.raises(ProxyUrlError) as caught:
@@ -79,6 +81,11 @@ def test_unusable_urls_are_refused_naming_the_source_and_never_the_url(text, wor
 @pytest.mark.parametrize("port", [1, 65535])
 def test_every_real_port_is_taken_as_written(port):
     assert parse_proxy_url(f"http://proxy.corp:{port}").netloc == f"proxy.corp:{port}"
+
+
+def test_a_colon_in_the_password_is_taken_as_basic_authentication_carries_it():
+    url = parse_proxy_url("http://alice:s3%3Acret@proxy.corp:3128")
+    assert url.basic_credentials() == ("alice", "s3:cret")
 
 
 def test_a_password_with_a_space_is_refused_with_a_hint_that_makes_it_work():
