@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from ..auto_update_emulation import copy_chart, load_docs
-from ..chart_render import RELEASE
+from ..chart_render import NAMESPACE, RELEASE
 from ..conftest import FIXTURE_CHART
 from .job_sandbox import NEXT, Job, documents, handed_stream, job_for, ocean_proxy_release
 
@@ -182,3 +182,24 @@ def test_a_release_without_the_agents_gets_the_jobs_edit_alone(helm, agents_job,
     assert f"not in the release: {CLIENT[0]}/{CLIENT[1]}" in agents_job.said()
     assert sum(a != b for a, b in zip(documents(stream), documents(run.stdout),
                                       strict=True)) == 1
+
+
+def test_a_namesake_in_another_namespace_leaves_the_agent_its_edit(agents_job,
+                                                                   next_with_agents):
+    """A Deployment of the exporter's name in another namespace too: the exporter of the
+    release namespace, the one the render edited, gets its edit again; the namesake passes
+    byte for byte."""
+    before = documents(next_with_agents)
+    (at,) = [i for i, doc in enumerate(before) if f"kind: {EXPORTER[0]}\n".encode() in doc
+             and f"  name: {EXPORTER[1]}\n".encode() in doc]
+    namesake = before[at].replace(f"  namespace: {NAMESPACE}\n".encode(),
+                                  b"  namespace: elsewhere\n")
+    assert namesake != before[at]
+    stream = next_with_agents + b"---\n" + namesake + b"\n"
+
+    run = agents_job.run(stream)
+
+    assert run.returncode == 0, run.stderr
+    after = documents(run.stdout)
+    assert after[-1] == documents(stream)[-1] and after[at] != before[at]
+    assert f"{EXPORTER[0]}/{EXPORTER[1]} keep" in agents_job.said()

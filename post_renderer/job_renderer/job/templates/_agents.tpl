@@ -1,8 +1,8 @@
 {{- /*
 ocean-proxy's edit of a Spot agent the controller chart renders beside the controller (the
 metric exporter, the network client), for edit.yaml. No value of the chart gives them the
-proxy or the CA, so the edit ocean-proxy's render made (.agent: kind, name, container, env,
-volumeMounts, volumes, annotations; see overlay/agents.py) is made again here, as whole
+proxy or the CA, so the edit ocean-proxy's render made (.agent: kind, name, namespace,
+container, env, volumeMounts, volumes, annotations; see overlay/agents.py) is made again here, as whole
 lines in the agent's document of .lines (the release):
 
 - env: an entry of a name the container has replaces that entry's lines (unless equal);
@@ -76,6 +76,13 @@ Prints JSON: {"reason": why not}, {"absent": true} (no such document: nothing to
 {{- $docs = append $docs (dict "at" $d0 "lines" $docLines "doc" $doc) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- if gt (len $docs) 1 -}}{{- /* a namesake in another namespace: the render's is the one */ -}}
+{{- $here := list -}}
+{{- range $docs -}}
+{{- if eq (toString (get (get .doc "metadata" | default dict) "namespace")) (toString (get $a "namespace")) -}}{{- $here = append $here . -}}{{- end -}}
+{{- end -}}
+{{- if eq (len $here) 1 -}}{{- $docs = $here -}}{{- end -}}
 {{- end -}}
 {{- if gt (len $docs) 1 -}}
 {{- $reason = printf "the release has %d documents %s/%s" (len $docs) $a.kind $a.name -}}
