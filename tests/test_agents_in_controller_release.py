@@ -13,6 +13,9 @@ plain sight or in a message; a second post-render changes nothing.
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -381,3 +384,25 @@ def test_a_ca_file_for_the_whole_release_is_judged_and_spoken_of_once(
         seen = view(docs, kind, name, container)
         assert any(corp_root.pem in content for mount in seen.secret_mounts
                    for content in mount.files.values()), name
+
+
+# what reads an agent's edit off its plan, for the auto-update Job's post-renderer to make again
+AGENTS_EDIT = {"post_renderer.render.kept_at_auto_update", "post_renderer.render.overlay.agents"}
+
+
+@pytest.mark.parametrize("values", [(), (EXPORTER_VALUE,)], ids=["controller alone", "exporter"])
+def test_only_a_release_with_an_agent_beside_the_controller_loads_what_reads_its_edit(
+        helm3, ca_file, values):
+    """The default release renders no agent beside the controller: its warm render imports
+    no more than it did before agents kept their edit at auto-update."""
+    chart = helm_template(helm3, clean_env(), CONTROLLER_RELEASE, CONTROLLER_CHART,
+                          *vendor_command(ca_file), *deploy(*values))
+    assert chart.returncode == 0, chart.stderr
+    script = Path(sys.executable).parent / "ocean-proxy-post-renderer"
+
+    done = subprocess.run([sys.executable, "-X", "importtime", str(script)], input=chart.stdout,
+                          capture_output=True, env=clean_env(), check=True)
+
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.decode().splitlines()
+                if line.startswith("import time:") and "|" in line}
+    assert imported & AGENTS_EDIT == (AGENTS_EDIT if values else set())

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import Paragraph, TargetError, WorkloadConflictError, as_flags
-from post_renderer.render.kept_at_auto_update import kept_agent, kept_notice, lost_at_auto_update
 from post_renderer.render.lints import Lint, find_lints
 from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
@@ -189,7 +188,16 @@ def _agents_at_auto_update(units: list[Unit]) -> tuple[list[Unit], dict[int, Pla
     """Each agent beside a controller: what the Job's post-renderer gives it again at the
     chart's auto-update (its controller's ``kept_agents``), or a warning of what it loses.
     The agents' plans, built to read their edits off, by unit index."""
-    units, plans = list(units), {}
+    units, plans = list(units), dict[int, Plan]()
+    if all(unit.controller is None for unit in units):
+        return units, plans
+    # only a chart that renders agents beside the controller pays for reading their edits
+    from post_renderer.render.kept_at_auto_update import (
+        kept_agent,
+        kept_notice,
+        lost_at_auto_update,
+    )
+
     for index, unit in enumerate(units):
         if unit.controller is None:
             continue

@@ -1,7 +1,8 @@
 """The agents the controller chart renders beside the controller (the metric exporter, the
 network client) get from the Job's post-renderer the pods ocean-proxy's render gave them; every
 byte outside the lines it splices passes through; an agent document it does not recognise
-leaves the whole release as rendered (and fails it under --strict)."""
+is left as rendered while the Job and the other agents get their edit (under --strict, the
+upgrade fails)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from ..auto_update_emulation import copy_chart, load_docs
-from ..chart_render import RELEASE
+from ..chart_render import NAMESPACE, RELEASE
 from ..conftest import FIXTURE_CHART
 from .job_sandbox import NEXT, Job, documents, handed_stream, job_for, ocean_proxy_release
 
@@ -136,15 +137,26 @@ TAMPERED = {
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERED))
-def test_a_tampered_agent_leaves_the_release_as_rendered(agents_job, next_with_agents, case):
+def test_a_tampered_agent_is_left_as_rendered_and_the_rest_still_gets_its_edit(
+        agents_job, next_with_agents, case):
+    """An agent's document it does not recognise costs that agent its proxy and CA, not the
+    next Job its own: left unedited, that Job would run the auto-update after it without
+    the proxy, and the controller would lose its proxy and CA there."""
     change, reason = TAMPERED[case]
     stream = change(next_with_agents)
-    assert stream != next_with_agents
+    (tampered,) = [i for i, (a, b) in enumerate(zip(documents(next_with_agents),
+                                                     documents(stream), strict=True)) if a != b]
 
     run = agents_job.run(stream)
 
-    assert (run.returncode, run.stdout) == (0, stream)
-    assert reason in agents_job.said() and "left the release as rendered" in agents_job.said()
+    assert run.returncode == 0, run.stderr
+    before, after = documents(stream), documents(run.stdout)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert tampered not in changed and len(changed) == 2  # the Job's ConfigMap, the other agent
+    said = agents_job.said()
+    assert "now has ocean-proxy's proxy" in said and reason in said
+    assert "left as rendered, without ocean-proxy's proxy and CA" in said
+    assert "left the release as rendered" not in said
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERED))
@@ -189,3 +201,24 @@ def test_only_a_release_with_agents_to_edit_keeps_their_template(helm, agents_jo
         assert "now has ocean-proxy's proxy" in plain_job.said()
         assert sum(a != b for a, b in zip(documents(stream), documents(run.stdout),
                                           strict=True)) == 1
+
+
+def test_a_namesake_in_another_namespace_leaves_the_agent_its_edit(agents_job,
+                                                                   next_with_agents):
+    """A Deployment of the exporter's name in another namespace too: the exporter of the
+    release namespace, the one the render edited, gets its edit again; the namesake passes
+    byte for byte."""
+    before = documents(next_with_agents)
+    (at,) = [i for i, doc in enumerate(before) if f"kind: {EXPORTER[0]}\n".encode() in doc
+             and f"  name: {EXPORTER[1]}\n".encode() in doc]
+    namesake = before[at].replace(f"  namespace: {NAMESPACE}\n".encode(),
+                                  b"  namespace: elsewhere\n")
+    assert namesake != before[at]
+    stream = next_with_agents + b"---\n" + namesake + b"\n"
+
+    run = agents_job.run(stream)
+
+    assert run.returncode == 0, run.stderr
+    after = documents(run.stdout)
+    assert after[-1] == documents(stream)[-1] and after[at] != before[at]
+    assert f"{EXPORTER[0]}/{EXPORTER[1]} keep" in agents_job.said()

@@ -7,7 +7,7 @@ edit is what of the agent's pod, as the render leaves it, is ocean-proxy's (the 
 plan wants): one container's env entries, set (replaced in place, or added at the end), its
 mounts and the pod's volumes and annotations, added::
 
-    {"kind": "DaemonSet", "name": "rel-ocean-network-client",
+    {"kind": "DaemonSet", "name": "rel-ocean-network-client", "namespace": "spot-system",
      "container": "spotinst-ocean-network-client",
      "env": [{"name": "HTTPS_PROXY", ...}, ...], "volumeMounts": [...], "volumes": [...],
      "annotations": {"checksum/ca-bundle": "...", "checksum/proxy": "..."}}
@@ -52,7 +52,8 @@ def agent_edit(kind: str, name: str, document: YamlNode, ops: list[PatchOp],
     if len(ours) != 1:
         return None
     annotations = (template.get("metadata") or {}).get("annotations") or {}
-    edit = {"kind": kind, "name": name, "container": ours[0]["name"],
+    edit = {"kind": kind, "name": name, "namespace": _namespace(before),
+            "container": ours[0]["name"],
             "env": _own_env(ours[0], owned), "volumeMounts": _own_mounts(ours[0], owned),
             "volumes": [v for v in pod.get("volumes") or [] if v.get("name") in owned.volumes],
             "annotations": {key: value for key, value in annotations.items()
@@ -94,6 +95,11 @@ def apply_edit(document: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]
     if edit["annotations"]:
         metadata["annotations"] = {**annotations, **edit["annotations"]}
     return out
+
+
+def _namespace(document: dict[str, Any]) -> str:
+    """Its namespace as written ('' when helm's is meant): what tells it from a namesake."""
+    return str((document.get("metadata") or {}).get("namespace") or "")
 
 
 def _own_env(container: dict[str, Any], owned: Owned) -> list[Any]:

@@ -1,8 +1,8 @@
 {{- /*
 ocean-proxy's edit of a Spot agent the controller chart renders beside the controller (the
 metric exporter, the network client), for edit.yaml. No value of the chart gives them the
-proxy or the CA, so the edit ocean-proxy's render made (.agent: kind, name, container, env,
-volumeMounts, volumes, annotations; see overlay/agents.py) is made again here, as whole
+proxy or the CA, so the edit ocean-proxy's render made (.agent: kind, name, namespace,
+container, env, volumeMounts, volumes, annotations; see overlay/agents.py) is made again here, as whole
 lines in the agent's document of .lines (the release):
 
 - env: an entry of a name the container has replaces that entry's lines (unless equal);
@@ -34,13 +34,14 @@ Prints JSON: {"reason": why not}, {"absent": true} (no such document: nothing to
 {{- end -}}
 {{- end -}}
 
-{{- /* The lines of the YAML of each of .items as block sequence entries at .dash. */ -}}
+{{- /* The lines of the YAML of each of .items as block sequence entries at .dash, as JSON
+{"lines": [...]}: an object, for helm 3.1's fromJson (fromJsonArray came after). */ -}}
 {{- define "ojr.entries" -}}
 {{- $out := list -}}
 {{- range .items -}}
 {{- range toYaml (list .) | splitList "\n" -}}{{- $out = append $out (printf "%s%s" (repeat (int $.dash) " ") .) -}}{{- end -}}
 {{- end -}}
-{{- toJson $out -}}
+{{- toJson (dict "lines" $out) -}}
 {{- end -}}
 
 {{- /* The last index of the block under .lines[.at]: lines blank or indented deeper. */ -}}
@@ -75,6 +76,13 @@ Prints JSON: {"reason": why not}, {"absent": true} (no such document: nothing to
 {{- $docs = append $docs (dict "at" $d0 "lines" $docLines "doc" $doc) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- if gt (len $docs) 1 -}}{{- /* a namesake in another namespace: the render's is the one */ -}}
+{{- $here := list -}}
+{{- range $docs -}}
+{{- if eq (toString (get (get .doc "metadata" | default dict) "namespace")) (toString (get $a "namespace")) -}}{{- $here = append $here . -}}{{- end -}}
+{{- end -}}
+{{- if eq (len $here) 1 -}}{{- $docs = $here -}}{{- end -}}
 {{- end -}}
 {{- if gt (len $docs) 1 -}}
 {{- $reason = printf "the release has %d documents %s/%s" (len $docs) $a.kind $a.name -}}
@@ -120,7 +128,7 @@ Prints JSON: {"reason": why not}, {"absent": true} (no such document: nothing to
 {{- $reason = "its container's env is not one block list" -}}
 {{- else if eq $where "none" -}}
 {{- if $env -}}{{- $reason = "its container's env is not a block list" -}}{{- end -}}
-{{- $_ := set $after (toString $at) (concat (get $after (toString $at) | default list) (list (printf "%senv:" (repeat (int $ci) " "))) (include "ojr.entries" (dict "items" $added "dash" $ci) | fromJsonArray)) -}}
+{{- $_ := set $after (toString $at) (concat (get $after (toString $at) | default list) (list (printf "%senv:" (repeat (int $ci) " "))) (include "ojr.entries" (dict "items" $added "dash" $ci) | fromJson).lines) -}}
 {{- else -}}
 {{- $w := splitList " " $where -}}
 {{- $dash := index $w 0 | atoi -}}{{- $last := index $w 1 | atoi -}}{{- $key := index $w 2 | atoi -}}
@@ -136,11 +144,11 @@ Prints JSON: {"reason": why not}, {"absent": true} (no such document: nothing to
 {{- $s := index $items $k -}}{{- $t := $last -}}
 {{- if lt (add1 $k) (len $items) -}}{{- $t = sub (index $items (add1 $k)) 1 -}}{{- end -}}
 {{- range $i, $line := $L -}}{{- if and (ge $i $s) (le $i $t) -}}{{- $_ := set $drop (toString $i) true -}}{{- end -}}{{- end -}}
-{{- $_ := set $after (toString $t) (concat (get $after (toString $t) | default list) (include "ojr.entries" (dict "items" (list $e) "dash" $dash) | fromJsonArray)) -}}
+{{- $_ := set $after (toString $t) (concat (get $after (toString $t) | default list) (include "ojr.entries" (dict "items" (list $e) "dash" $dash) | fromJson).lines) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- $_ := set $after (toString $last) (concat (get $after (toString $last) | default list) (include "ojr.entries" (dict "items" $added "dash" $dash) | fromJsonArray)) -}}
+{{- $_ := set $after (toString $last) (concat (get $after (toString $last) | default list) (include "ojr.entries" (dict "items" $added "dash" $dash) | fromJson).lines) -}}
 {{- end -}}
 {{- end -}}
 {{- $replaced := list -}}
@@ -159,10 +167,10 @@ Prints JSON: {"reason": why not}, {"absent": true} (no such document: nothing to
 {{- $reason = "its container's volumeMounts is not one block list" -}}
 {{- else if eq $where "none" -}}
 {{- if $c.volumeMounts -}}{{- $reason = "its container's volumeMounts is not a block list" -}}{{- end -}}
-{{- $_ := set $after (toString $at) (concat (get $after (toString $at) | default list) (list (printf "%svolumeMounts:" (repeat (int $ci) " "))) (include "ojr.entries" (dict "items" $a.volumeMounts "dash" $ci) | fromJsonArray)) -}}
+{{- $_ := set $after (toString $at) (concat (get $after (toString $at) | default list) (list (printf "%svolumeMounts:" (repeat (int $ci) " "))) (include "ojr.entries" (dict "items" $a.volumeMounts "dash" $ci) | fromJson).lines) -}}
 {{- else -}}
 {{- $w := splitList " " $where -}}
-{{- $_ := set $after (index $w 1) (concat (get $after (index $w 1) | default list) (include "ojr.entries" (dict "items" $a.volumeMounts "dash" (index $w 0 | atoi)) | fromJsonArray)) -}}
+{{- $_ := set $after (index $w 1) (concat (get $after (index $w 1) | default list) (include "ojr.entries" (dict "items" $a.volumeMounts "dash" (index $w 0 | atoi)) | fromJson).lines) -}}
 {{- end -}}
 {{- $_ := set $c "volumeMounts" (concat ($c.volumeMounts | default list) $a.volumeMounts) -}}
 {{- end -}}
@@ -189,10 +197,10 @@ Prints JSON: {"reason": why not}, {"absent": true} (no such document: nothing to
 {{- else if eq $where "none" -}}
 {{- if $pod.volumes -}}{{- $reason = "its pod's volumes is not a block list" -}}{{- end -}}
 {{- $k := toString (sub $cs 1) -}}
-{{- $_ := set $after $k (concat (get $after $k | default list) (list (printf "%svolumes:" (repeat (int $ps) " "))) (include "ojr.entries" (dict "items" $a.volumes "dash" $ps) | fromJsonArray)) -}}
+{{- $_ := set $after $k (concat (get $after $k | default list) (list (printf "%svolumes:" (repeat (int $ps) " "))) (include "ojr.entries" (dict "items" $a.volumes "dash" $ps) | fromJson).lines) -}}
 {{- else -}}
 {{- $w := splitList " " $where -}}
-{{- $_ := set $after (index $w 1) (concat (get $after (index $w 1) | default list) (include "ojr.entries" (dict "items" $a.volumes "dash" (index $w 0 | atoi)) | fromJsonArray)) -}}
+{{- $_ := set $after (index $w 1) (concat (get $after (index $w 1) | default list) (include "ojr.entries" (dict "items" $a.volumes "dash" (index $w 0 | atoi)) | fromJson).lines) -}}
 {{- end -}}
 {{- $_ := set $pod "volumes" (concat ($pod.volumes | default list) $a.volumes) -}}
 {{- end -}}
