@@ -55,7 +55,8 @@ def agent_edit(kind: str, name: str, document: YamlNode, ops: list[PatchOp],
     edit = {"kind": kind, "name": name, "namespace": _namespace(before),
             "container": ours[0]["name"],
             "env": _own_env(ours[0], owned), "volumeMounts": _own_mounts(ours[0], owned),
-            "volumes": [v for v in pod.get("volumes") or [] if v.get("name") in owned.volumes],
+            "volumes": [v for v in pod.get("volumes") or []
+                        if isinstance(v, dict) and v.get("name") in owned.volumes],
             "annotations": {key: value for key, value in annotations.items()
                             if key in owned.annotations}}
     # run on its own output, the render changes nothing: the pod is already the edited one
@@ -71,9 +72,10 @@ def apply_edit(document: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]
     out: dict[str, Any] = json.loads(json.dumps(document))
     template = _at(out, pod_template_path(edit["kind"]))
     pod = template["spec"]
-    (container,) = [c for c in pod["containers"] if c.get("name") == edit["container"]]
+    (container,) = [c for c in pod["containers"]
+                    if isinstance(c, dict) and c.get("name") == edit["container"]]
     env = list(container.get("env") or [])
-    names = [entry.get("name") for entry in env]
+    names = _fields(env, "name")
     for entry in edit["env"]:
         if entry["name"] in names:
             env[names.index(entry["name"])] = entry
@@ -81,10 +83,10 @@ def apply_edit(document: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]
             env.append(entry)
     metadata = template.setdefault("metadata", {})
     annotations = metadata.get("annotations") or {}
-    if {m["mountPath"] for m in container.get("volumeMounts") or []} & \
-            {m["mountPath"] for m in edit["volumeMounts"]} or \
-            {v["name"] for v in pod.get("volumes") or []} & \
-            {v["name"] for v in edit["volumes"]} or set(annotations) & set(edit["annotations"]):
+    if set(_fields(container.get("volumeMounts"), "mountPath")) & \
+            set(_fields(edit["volumeMounts"], "mountPath")) or \
+            set(_fields(pod.get("volumes"), "name")) & set(_fields(edit["volumes"], "name")) \
+            or set(annotations) & set(edit["annotations"]):
         return None
     if env:
         container["env"] = env
@@ -103,11 +105,19 @@ def _namespace(document: dict[str, Any]) -> str:
 
 
 def _own_env(container: dict[str, Any], owned: Owned) -> list[Any]:
-    return [e for e in container.get("env") or [] if e.get("name") in owned.env]
+    return [e for e in container.get("env") or []
+            if isinstance(e, dict) and e.get("name") in owned.env]
 
 
 def _own_mounts(container: dict[str, Any], owned: Owned) -> list[Any]:
-    return [m for m in container.get("volumeMounts") or [] if m.get("mountPath") in owned.mounts]
+    return [m for m in container.get("volumeMounts") or []
+            if isinstance(m, dict) and m.get("mountPath") in owned.mounts]
+
+
+def _fields(items: Any, key: str) -> list[Any]:
+    """Each item's ``key`` (None where it has none: charts put anything anywhere)."""
+    return [item.get(key) if isinstance(item, dict) else None
+            for item in (items if isinstance(items, list) else [])]
 
 
 def _at(node: Any, path: tuple[str, ...]) -> Any:

@@ -72,3 +72,24 @@ def test_a_mount_already_there_is_refused_as_the_job_refuses_it():
             "volumeMounts": [MOUNT], "volumes": [], "annotations": {}}
 
     assert apply_edit(before, edit) is None
+
+
+def test_malformed_entries_beside_the_edit_do_not_stop_the_render():
+    """A chart's mount without a mountPath, a null env entry, a volume that is no mapping:
+    the API server judges those; the edit is read and checked around them, never an
+    internal error."""
+    before = exporter(CHART_PROXY, None)
+    spec = before["spec"]["template"]["spec"]
+    spec["containers"][0]["volumeMounts"] = [{"name": "tmp", "readOnly": True}]
+    spec["volumes"] = ["tmp", {"name": "tmp", "emptyDir": {}}]
+    ops = [*RENDER[:2],
+           {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
+            "value": MOUNT},
+           {"op": "add", "path": "/spec/template/spec/volumes/-", "value": VOLUME},
+           RENDER[4]]
+    after = jsonpatch.apply_patch(before, ops)
+
+    edit = agent_edit("Deployment", "exp", before, ops, OWNED)
+
+    assert edit is not None and edit["volumeMounts"] == [MOUNT] and edit["volumes"] == [VOLUME]
+    assert apply_edit(before, edit) == after
