@@ -83,6 +83,9 @@ def apply_edit(document: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]
             env.append(entry)
     metadata = template.setdefault("metadata", {})
     annotations = metadata.get("annotations") or {}
+    if not all(isinstance(items, list) for items in (container.get("volumeMounts") or [],
+                                                     pod.get("volumes") or [])):
+        return None  # text where a list belongs: nothing to add to, the API server refuses it
     if set(_fields(container.get("volumeMounts"), "mountPath")) & \
             set(_fields(edit["volumeMounts"], "mountPath")) or \
             set(_fields(pod.get("volumes"), "name")) & set(_fields(edit["volumes"], "name")) \

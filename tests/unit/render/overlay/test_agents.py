@@ -120,3 +120,16 @@ def test_a_mount_path_or_volume_name_that_is_no_text_does_not_stop_the_render(mo
 
     assert edit is not None and edit["volumeMounts"] == [MOUNT] and edit["volumes"] == [VOLUME]
     assert apply_edit(before, edit) == after
+
+
+def test_mounts_written_as_text_have_no_edit_the_job_could_make_again():
+    """'volumeMounts: scratch' in the agent's container: the render gives it a list of its
+    own mounts; the Job's post-renderer has nothing to append to, so there is no edit (the
+    agent is said to lose it at auto-update), never an internal error."""
+    before = exporter(CHART_PROXY)
+    before["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] = "scratch"
+    ops = [*RENDER[:2],
+           {"op": "replace", "path": "/spec/template/spec/containers/0/volumeMounts",
+            "value": [MOUNT]}, *RENDER[3:]]
+
+    assert agent_edit("Deployment", "exp", before, ops, OWNED) is None
