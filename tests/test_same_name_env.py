@@ -201,13 +201,15 @@ def test_a_ca_secret_of_the_users_own_read_after_the_charts_is_left_to_the_kubel
     assert "'corp-ca'" in run.stderr, run.stderr
 
 
-@pytest.mark.parametrize("name, said", [
-    ("{USER_ENV_CERTIFICATES,HTTPS_PROXY}", "has a name that is not a string"),
-    ("null", "has no name")])
-def test_an_env_entry_whose_name_is_no_string_is_refused_in_one_line(helm, name, said):
-    """extraEnv[0].name given a list (or nothing): no name to match another entry by. The
-    API server would refuse the Deployment; the render says which container, with a hint,
-    and writes nothing, not an internal error."""
+@pytest.mark.parametrize("name, said, fix", [
+    ("{USER_ENV_CERTIFICATES,HTTPS_PROXY}", "has a list or a mapping for its name", "extraEnv"),
+    ("null", "has no name", "extraEnv"),
+    ("123", "reads as a number, a boolean or a date", "--set-string")])
+def test_an_env_entry_whose_name_is_no_string_is_refused_in_one_line(helm, name, said, fix):
+    """extraEnv[0].name given a list, nothing, or a number ('--set' writes it unquoted): no
+    name to match another entry by. The API server would refuse the Deployment; the render
+    says which container, with a hint that fixes it, and writes nothing, not an internal
+    error."""
     stream = render(helm, "--set", f"extraEnv[0].name={name}",
                     "--set", "extraEnv[0].value=x")
 
@@ -218,4 +220,4 @@ def test_an_env_entry_whose_name_is_no_string_is_refused_in_one_line(helm, name,
     assert len(lines) == 2, run.stderr
     assert f"container '{CONTROLLER}'" in lines[0]
     assert said in lines[0], lines[0]
-    assert lines[1].startswith("ocean-proxy: hint: ") and "extraEnv" in lines[1]
+    assert lines[1].startswith("ocean-proxy: hint: ") and fix in lines[1], lines[1]

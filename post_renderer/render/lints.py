@@ -203,8 +203,14 @@ def _overwritten_mounts(workload: Resource, wants: PodWants) -> list[Lint]:
         f"{mount['mountPath']} for the container's TLS clients to find it")
         for _, _, container in containers(pod_spec)
         for mount in container.get("volumeMounts") or ()
-        if isinstance(mount, dict) and mount.get("mountPath") in paths
-        and mount.get("name") not in ours]
+        if isinstance(mount, dict) and _text(mount.get("mountPath")) in paths
+        and _text(mount.get("name")) not in ours]
+
+
+def _text(value: object) -> str | None:
+    """``value`` where it is text: a chart may write a list for a path or a name (the API
+    server refuses it), which no set of names can be asked about."""
+    return value if isinstance(value, str) else None
 
 
 def _name(workload: Resource) -> str:

@@ -11,7 +11,7 @@ exporter in its own ``PROXY_URL`` and ``USER_ENV_CERTIFICATES``. A new proxy pas
 rolls every workload of the release once, and the same upgrade again rolls none. The chart's own
 auto-update Job, run for real twice, leaves every agent behind the proxy with the CA.
 The agents read the controller's Secrets: one stored Secret of the namespace holds the
-password, also after an upgrade from agents with Secrets of their own.
+password.
 """
 
 from __future__ import annotations

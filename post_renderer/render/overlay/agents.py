@@ -48,15 +48,15 @@ def agent_edit(kind: str, name: str, document: YamlNode, ops: list[PatchOp],
     if not isinstance(template, dict):
         return None
     pod = template.get("spec") or {}
-    ours = [c for c in pod.get("containers") or [] if _own_env(c, owned) or _own_mounts(c, owned)]
+    ours = [c for c in pod.get("containers") or []
+            if isinstance(c, dict) and (_own_env(c, owned) or _own_mounts(c, owned))]
     if len(ours) != 1:
         return None
     annotations = (template.get("metadata") or {}).get("annotations") or {}
     edit = {"kind": kind, "name": name, "namespace": _namespace(before),
             "container": ours[0]["name"],
             "env": _own_env(ours[0], owned), "volumeMounts": _own_mounts(ours[0], owned),
-            "volumes": [v for v in pod.get("volumes") or []
-                        if isinstance(v, dict) and v.get("name") in owned.volumes],
+            "volumes": [v for v in pod.get("volumes") or [] if _named(v, "name", owned.volumes)],
             "annotations": {key: value for key, value in annotations.items()
                             if key in owned.annotations}}
     # run on its own output, the render changes nothing: the pod is already the edited one
@@ -83,6 +83,9 @@ def apply_edit(document: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]
             env.append(entry)
     metadata = template.setdefault("metadata", {})
     annotations = metadata.get("annotations") or {}
+    if not all(isinstance(items, list) for items in (container.get("volumeMounts") or [],
+                                                     pod.get("volumes") or [])):
+        return None  # text where a list belongs: nothing to add to, the API server refuses it
     if set(_fields(container.get("volumeMounts"), "mountPath")) & \
             set(_fields(edit["volumeMounts"], "mountPath")) or \
             set(_fields(pod.get("volumes"), "name")) & set(_fields(edit["volumes"], "name")) \
@@ -105,18 +108,22 @@ def _namespace(document: dict[str, Any]) -> str:
 
 
 def _own_env(container: dict[str, Any], owned: Owned) -> list[Any]:
-    return [e for e in container.get("env") or []
-            if isinstance(e, dict) and e.get("name") in owned.env]
+    return [e for e in container.get("env") or [] if _named(e, "name", owned.env)]
 
 
 def _own_mounts(container: dict[str, Any], owned: Owned) -> list[Any]:
-    return [m for m in container.get("volumeMounts") or []
-            if isinstance(m, dict) and m.get("mountPath") in owned.mounts]
+    return [m for m in container.get("volumeMounts") or [] if _named(m, "mountPath", owned.mounts)]
 
 
-def _fields(items: Any, key: str) -> list[Any]:
-    """Each item's ``key`` (None where it has none: charts put anything anywhere)."""
-    return [item.get(key) if isinstance(item, dict) else None
+def _named(item: Any, key: str, names: frozenset[str]) -> bool:
+    """Whether ``item`` is a mapping whose ``key`` is one of ``names``."""
+    return isinstance(item, dict) and isinstance(item.get(key), str) and item[key] in names
+
+
+def _fields(items: Any, key: str) -> list[str | None]:
+    """Each item's ``key`` where it is text, else None: charts put anything anywhere (a list
+    for a mount path), and only text can be compared by name."""
+    return [item.get(key) if isinstance(item, dict) and isinstance(item.get(key), str) else None
             for item in (items if isinstance(items, list) else [])]
 
 

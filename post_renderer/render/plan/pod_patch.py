@@ -94,7 +94,7 @@ def list_changes(current: YamlNode, path: str, wanted: Sequence[PodEntry], field
     keys = {w.key for w in wanted}
     for index, entry in enumerate(current):
         key = entry.get(field) if isinstance(entry, dict) else None
-        if key in keys:
+        if isinstance(key, str) and key in keys:  # a list there: the API server judges it
             if key in first:
                 duplicates.append(index)
             else:

@@ -82,14 +82,22 @@ def env_entries(document: YamlNode, kind: str) -> Iterator[EnvEntry]:
             if not isinstance(entry, dict):
                 continue
             if not isinstance(entry.get("name"), str):  # a list, say: no name to match
-                raise ManifestError(
-                    f"{kind} container '{clipped(visible(container['name']))}': env entry "
-                    f"{position + 1} has "
-                    f"{'no name' if entry.get('name') is None else 'a name that is not a string'}",
-                    hint="the API server refuses it too; check the values that add env "
-                         "entries to it (extraEnv, podEnvVariables)")
+                raise _nameless(kind, container, position, entry.get("name"))
             yield EnvEntry(container, entry,
                            pointer(*spec_path, list_name, index, "env", position))
+
+
+def _nameless(kind: str, container: dict[str, YamlNode], position: int,
+              name: YamlNode) -> ManifestError:
+    where = f"{kind} container '{clipped(visible(container['name']))}': env entry {position + 1}"
+    values = "check the values that add env entries to it (extraEnv, podEnvVariables)"
+    if name is None or isinstance(name, (list, dict)):
+        said = "has no name" if name is None else "has a list or a mapping for its name"
+        return ManifestError(f"{where} {said}", hint=f"the API server refuses it too; {values}")
+    # 123, true, 2024-01-01 unquoted: YAML reads no text there ('--set' writes it unquoted)
+    return ManifestError(
+        f"{where} has a name that YAML reads as a number, a boolean or a date, not as text",
+        hint=f"quote it in the values file, or give it with --set-string; {values}")
 
 
 def used_env_entries(document: YamlNode, kind: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import jsonpatch
+import pytest
 
 from post_renderer.render.overlay.agents import Owned, agent_edit, apply_edit
 
@@ -93,3 +94,42 @@ def test_malformed_entries_beside_the_edit_do_not_stop_the_render():
 
     assert edit is not None and edit["volumeMounts"] == [MOUNT] and edit["volumes"] == [VOLUME]
     assert apply_edit(before, edit) == after
+
+
+@pytest.mark.parametrize("mounts, volumes", [
+    ([{"name": "tmp", "mountPath": ["/tmp"]}], [{"name": "tmp", "emptyDir": {}}]),
+    ([{"name": "tmp", "mountPath": {"path": "/tmp"}}], [{"name": "tmp", "emptyDir": {}}]),
+    ([{"name": "tmp", "mountPath": "/tmp"}], [{"name": ["tmp"], "emptyDir": {}}]),
+])
+def test_a_mount_path_or_volume_name_that_is_no_text_does_not_stop_the_render(mounts, volumes):
+    """A list or a mapping where the chart should have written a path or a name, a container
+    that is no mapping: the API server refuses the pod, as it would without ocean-proxy; the
+    render does not end in an internal error (TypeError) before it gets there."""
+    before = exporter(CHART_PROXY)
+    spec = before["spec"]["template"]["spec"]
+    spec["containers"][0]["volumeMounts"], spec["volumes"] = mounts, volumes
+    spec["containers"].append("sidecar")
+    ops = [*RENDER[:2],
+           {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
+            "value": MOUNT},
+           {"op": "add", "path": "/spec/template/spec/volumes/-", "value": VOLUME},
+           RENDER[4]]
+    after = jsonpatch.apply_patch(before, ops)
+
+    edit = agent_edit("Deployment", "exp", before, ops, OWNED)
+
+    assert edit is not None and edit["volumeMounts"] == [MOUNT] and edit["volumes"] == [VOLUME]
+    assert apply_edit(before, edit) == after
+
+
+def test_mounts_written_as_text_have_no_edit_the_job_could_make_again():
+    """'volumeMounts: scratch' in the agent's container: the render gives it a list of its
+    own mounts; the Job's post-renderer has nothing to append to, so there is no edit (the
+    agent is said to lose it at auto-update), never an internal error."""
+    before = exporter(CHART_PROXY)
+    before["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] = "scratch"
+    ops = [*RENDER[:2],
+           {"op": "replace", "path": "/spec/template/spec/containers/0/volumeMounts",
+            "value": [MOUNT]}, *RENDER[3:]]
+
+    assert agent_edit("Deployment", "exp", before, ops, OWNED) is None
