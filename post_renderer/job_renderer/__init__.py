@@ -41,8 +41,9 @@ ITEMS = (
 )
 # the package's files lie as the volume does; job/values.yaml is written per release
 _SOURCES = {item.key: item.path for item in ITEMS if item.key != "job-values.yaml"}
-# only for a release with agents to edit: the Secret, a Secret volume and helm read what
-# every release holds about a fifth less
+# in the Secret only for a release with agents to edit (what helm and the cluster keep is a
+# fifth less without), in every Job's volume items: the volume is optional, so the kubelet
+# skips a key the Secret lacks, and a Job created before the agents came still finds it
 AGENTS_TEMPLATE = "job-agents.tpl"
 _HERE = os.path.dirname(__file__)
 
@@ -82,7 +83,6 @@ def secret_data(edit: dict[str, Any], strict: bool,
             for key, content in files(edit, strict, agents).items()}
 
 
-def volume_items(agents: bool) -> list[dict[str, Any]]:
-    """The Secret volume's items; the agents' template only where ``agents`` are edited."""
+def volume_items() -> list[dict[str, Any]]:
     return [{"key": item.key, "path": item.path, **({"mode": item.mode} if item.mode else {})}
-            for item in ITEMS if agents or item.key != AGENTS_TEMPLATE]
+            for item in ITEMS]

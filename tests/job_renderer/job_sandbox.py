@@ -111,11 +111,17 @@ def embedded_job(docs: list[dict[str, Any]]) -> dict[str, Any]:
     return yaml.safe_load(configmap["data"][JOB_KEY])
 
 
-def job_for(helm: Path, tmp: Path, *flags: str, chart_flags: tuple[str, ...] = ()) -> Job:
+def job_for(helm: Path, tmp: Path, *flags: str, chart_flags: tuple[str, ...] = (),
+            started_after: tuple[str, ...] | None = None) -> Job:
     """The Job's post-renderer as the first Job ocean-proxy wrote mounts it (``chart_flags``:
-    the release's own, e.g. the agents the chart renders beside the controller)."""
+    the release's own, e.g. the agents the chart renders beside the controller). With
+    ``started_after``, the Job's pod starts (or retries) once an upgrade with those chart
+    flags has rewritten the Secrets it reads: its spec is the first render's, its files the
+    second's."""
     docs = ocean_proxy_release(helm, tmp / "pipeline", *flags, chart_flags=chart_flags)
     pod = embedded_job(docs)["spec"]["template"]
+    if started_after is not None:
+        docs = ocean_proxy_release(helm, tmp / "upgraded", *flags, chart_flags=started_after)
     view = container_view(docs, pod, "auto-update", namespace=NAMESPACE)
     (mount,) = [m for m in view.secret_mounts if m.mount_path == MOUNT]
     bin_dir = tmp / "bin"

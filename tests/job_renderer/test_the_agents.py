@@ -222,3 +222,20 @@ def test_a_namesake_in_another_namespace_leaves_the_agent_its_edit(agents_job,
     after = documents(run.stdout)
     assert after[-1] == documents(stream)[-1] and after[at] != before[at]
     assert f"{EXPORTER[0]}/{EXPORTER[1]} keep" in agents_job.said()
+
+
+def test_a_job_created_before_the_agents_came_edits_them_once_their_edits_are_kept(
+        helm, tmp_path: Path, next_with_agents):
+    """The Job was created from a release without the agents; an upgrade turned them on and
+    rewrote the kept Secret before its pod started (or retried): the pod's volume, from the
+    old spec, still holds the agents' template the Secret now has, and the agents get their
+    edit."""
+    job = job_for(helm, tmp_path / "job", started_after=DEPLOY)
+    assert (job.volume / "job" / "templates" / "_agents.tpl").is_file()
+
+    run = job.run(next_with_agents)
+
+    assert run.returncode == 0, run.stderr
+    assert f"{EXPORTER[0]}/{EXPORTER[1]}" in job.said()
+    assert "left the release as rendered" not in job.said()
+

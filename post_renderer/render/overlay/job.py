@@ -144,10 +144,9 @@ def overlay_secret_data(values: dict[str, YamlNode], edit: dict[str, YamlNode],
             **job_renderer.secret_data(edit, strict, agents)}
 
 
-def volume(secret: str, agents: bool = False) -> dict[str, YamlNode]:
-    """The Job's volume of that Secret; ``agents``: it holds the agents' template too."""
+def volume(secret: str) -> dict[str, YamlNode]:
     items: list[YamlNode] = [{"key": key, "path": path} for key, path in VALUES_ITEMS]
-    items += job_renderer.volume_items(agents)
+    items += job_renderer.volume_items()
     return {"name": VOLUME, "secret": {"secretName": secret, "items": items, "optional": True}}
 
 

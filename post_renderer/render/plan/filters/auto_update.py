@@ -50,8 +50,7 @@ def job_wants(injection: Injection, wants: PodWants, release: Release) -> PodWan
     return PodWants(
         env=env, owned_volume=wants.owned_volume,
         mounts=(*mounts, PodEntry(MOUNT, mount(), "ocean-proxy's chart values and step")),
-        volumes=(*volumes, PodEntry(VOLUME, volume(injection.overlay_secret,
-                                                    bool(injection.kept_agents)),
+        volumes=(*volumes, PodEntry(VOLUME, volume(injection.overlay_secret),
                                     "ocean-proxy's chart values and step, for 'helm upgrade'")))
 
 
