@@ -19,11 +19,15 @@ from typing import Any
 
 import yaml
 
+from post_renderer.job_renderer import AGENTS_TEMPLATE
+
 from .server import ApiServer
 
 JOB_KEY = "auto-update.job"
 KEEP = ("helm.sh/resource-policy", "keep")
 OURS = "ocean-proxy"
+# an item of ocean-proxy's (optional) Job volume that only a release with agents to edit holds
+MAY_BE_ABSENT = {AGENTS_TEMPLATE}
 Object = dict[str, Any]
 
 
@@ -129,7 +133,9 @@ def _mount_problems(stored: Stored, container: Object, volumes: dict[str, Object
         source = _volume_source(volume)
         if source is None or (source[2] and OURS not in source[1]):
             continue
-        kind, name, _, items = source
+        kind, name, optional, items = source
+        if optional:  # the kubelet skips an item the Secret lacks; ours must hold all others
+            items = [key for key in items if key not in MAY_BE_ABSENT]
         sub_path = mount.get("subPath")
         # a subPath that is not a file of the volume mounts an empty directory instead
         wanted = [*items] + ([sub_path] if sub_path and not items else [])
