@@ -291,19 +291,32 @@ def _followed(hint: str, file: Path, cwd: Path) -> Run:
     return ocean_proxy("check-bundle", cwd / command.group(2))
 
 
+def assert_followed_hint_mends(hint: str, file: Path, cwd: Path) -> None:
+    """The hint's command, run on ``file``, gives a file check-bundle reads."""
+    followed = _followed(hint, file, cwd)
+    assert followed.returncode == 0, followed.stderr
+    assert "certificate 1: ok" in followed.text
+
+
+def as_kubectl_prints(kubectl, tmp_path: Path, pem: bytes) -> Path:
+    """``pem`` put in a Secret by kubectl, its data saved as 'kubectl get -o jsonpath' prints
+    it (base64)."""
+    (tmp_path / "bundle.pem").write_bytes(pem)
+    printed = subprocess.run(
+        [kubectl, "create", "secret", "generic", "corp-ca", "--from-file=ca.crt=bundle.pem",
+         "--dry-run=client", "-o", r"jsonpath={.data.ca\.crt}"],
+        cwd=tmp_path, check=True, capture_output=True).stdout
+    saved = tmp_path / "from-the-secret.pem"
+    saved.write_bytes(printed)
+    return saved
+
+
 def test_a_secrets_data_as_kubectl_prints_it_is_named_with_the_command_that_decodes_it(
         tmp_path, kubectl):
     """The CA already sits in a Secret (caBundleSecret.name): 'kubectl get secret -o jsonpath'
     prints its data base64-encoded, and that file was 'no certificate found', expected PEM,
     with nothing to tell what was wrong with a file that came straight from the cluster."""
-    root = certs.root("Corp Root CA")
-    (tmp_path / "corp.pem").write_bytes(root.pem)
-    printed = subprocess.run(
-        [kubectl, "create", "secret", "generic", "corp-ca", "--from-file=ca.crt=corp.pem",
-         "--dry-run=client", "-o", r"jsonpath={.data.ca\.crt}"],
-        cwd=tmp_path, check=True, capture_output=True).stdout
-    saved = tmp_path / "from-the-secret.pem"
-    saved.write_bytes(printed)
+    saved = as_kubectl_prints(kubectl, tmp_path, certs.root("Corp Root CA").pem)
 
     run = ocean_proxy("check-bundle", saved)
     assert run.returncode == 1
@@ -312,9 +325,7 @@ def test_a_secrets_data_as_kubectl_prints_it_is_named_with_the_command_that_deco
     error, hint = run.stderr.splitlines()
     assert error == (f"ocean-proxy: error: {saved}: no certificate found: it is PEM text "
                      "encoded in base64 once more")
-    followed = _followed(hint, saved, tmp_path)
-    assert followed.returncode == 0, followed.stderr
-    assert "certificate 1: ok" in followed.text
+    assert_followed_hint_mends(hint, saved, tmp_path)
 
 
 def test_a_pem_body_without_its_begin_and_end_lines_is_named_as_such(tmp_path):
@@ -352,9 +363,7 @@ def test_a_pem_copied_out_of_a_json_string_is_named_with_the_command_that_mends_
     error, hint = run.stderr.splitlines()
     assert error == (f"ocean-proxy: error: {copied}: block 1 (line 1) is damaged: its line "
                      "breaks are written as '\\n'")
-    followed = _followed(hint, copied, tmp_path)
-    assert followed.returncode == 0, followed.stderr
-    assert "certificate 1: ok" in followed.text
+    assert_followed_hint_mends(hint, copied, tmp_path)
 
 
 @pytest.mark.parametrize("saved", ["crlf", "bom"])
@@ -374,9 +383,7 @@ def test_a_secrets_data_saved_by_a_windows_editor_is_named_with_a_command_that_d
     assert run.returncode == 1
     error, hint = run.stderr.splitlines()
     assert error.endswith("no certificate found: it is PEM text encoded in base64 once more")
-    followed = _followed(hint, saved_file, tmp_path)
-    assert followed.returncode == 0, followed.stderr
-    assert "certificate 1: ok" in followed.text
+    assert_followed_hint_mends(hint, saved_file, tmp_path)
 
 
 def test_a_secrets_data_of_a_bundle_with_a_heading_is_named_as_base64_once_more(
@@ -385,21 +392,13 @@ def test_a_secrets_data_of_a_bundle_with_a_heading_is_named_as_base64_once_more(
     'subject=' line openssl prints) before its first -----BEGIN line: the Secret made from it,
     as kubectl prints its data, is base64 of that whole file, and is named as such too."""
     root = certs.root("Corp Root CA")
-    (tmp_path / "bundle.pem").write_bytes(b"# Example Corp Root CA\n" + root.pem)
-    printed = subprocess.run(
-        [kubectl, "create", "secret", "generic", "corp-ca", "--from-file=ca.crt=bundle.pem",
-         "--dry-run=client", "-o", r"jsonpath={.data.ca\.crt}"],
-        cwd=tmp_path, check=True, capture_output=True).stdout
-    saved = tmp_path / "from-the-secret.pem"
-    saved.write_bytes(printed)
+    saved = as_kubectl_prints(kubectl, tmp_path, b"# Example Corp Root CA\n" + root.pem)
 
     run = ocean_proxy("check-bundle", saved)
     assert run.returncode == 1
     error, hint = run.stderr.splitlines()
     assert error.endswith("no certificate found: it is PEM text encoded in base64 once more")
-    followed = _followed(hint, saved, tmp_path)
-    assert followed.returncode == 0, followed.stderr
-    assert "certificate 1: ok" in followed.text
+    assert_followed_hint_mends(hint, saved, tmp_path)
 
 
 def test_a_pkcs7_bundle_in_base64_without_its_lines_is_named_with_the_command_that_decodes_it(
@@ -421,9 +420,7 @@ def test_a_pkcs7_bundle_in_base64_without_its_lines_is_named_with_the_command_th
                      "in base64, without PEM's -----BEGIN PKCS7----- and -----END PKCS7----- "
                      "lines")
     assert "BEGIN CERTIFICATE" not in hint
-    followed = _followed(hint, saved, tmp_path)
-    assert followed.returncode == 0, followed.stderr
-    assert "certificate 1: ok" in followed.text
+    assert_followed_hint_mends(hint, saved, tmp_path)
 
 
 def test_a_private_key_in_base64_is_named_a_key_not_a_certificate_to_wrap(tmp_path):

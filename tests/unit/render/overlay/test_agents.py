@@ -83,17 +83,7 @@ def test_malformed_entries_beside_the_edit_do_not_stop_the_render():
     spec = before["spec"]["template"]["spec"]
     spec["containers"][0]["volumeMounts"] = [{"name": "tmp", "readOnly": True}]
     spec["volumes"] = ["tmp", {"name": "tmp", "emptyDir": {}}]
-    ops = [*RENDER[:2],
-           {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
-            "value": MOUNT},
-           {"op": "add", "path": "/spec/template/spec/volumes/-", "value": VOLUME},
-           RENDER[4]]
-    after = jsonpatch.apply_patch(before, ops)
-
-    edit = agent_edit("Deployment", "exp", before, ops, OWNED)
-
-    assert edit is not None and edit["volumeMounts"] == [MOUNT] and edit["volumes"] == [VOLUME]
-    assert apply_edit(before, edit) == after
+    assert_made_again_beside_what_is_there(before)
 
 
 @pytest.mark.parametrize("mounts, volumes", [
@@ -109,17 +99,7 @@ def test_a_mount_path_or_volume_name_that_is_no_text_does_not_stop_the_render(mo
     spec = before["spec"]["template"]["spec"]
     spec["containers"][0]["volumeMounts"], spec["volumes"] = mounts, volumes
     spec["containers"].append("sidecar")
-    ops = [*RENDER[:2],
-           {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
-            "value": MOUNT},
-           {"op": "add", "path": "/spec/template/spec/volumes/-", "value": VOLUME},
-           RENDER[4]]
-    after = jsonpatch.apply_patch(before, ops)
-
-    edit = agent_edit("Deployment", "exp", before, ops, OWNED)
-
-    assert edit is not None and edit["volumeMounts"] == [MOUNT] and edit["volumes"] == [VOLUME]
-    assert apply_edit(before, edit) == after
+    assert_made_again_beside_what_is_there(before)
 
 
 def test_mounts_written_as_text_have_no_edit_the_job_could_make_again():
@@ -133,3 +113,19 @@ def test_mounts_written_as_text_have_no_edit_the_job_could_make_again():
             "value": [MOUNT]}, *RENDER[3:]]
 
     assert agent_edit("Deployment", "exp", before, ops, OWNED) is None
+
+
+def assert_made_again_beside_what_is_there(before: dict) -> None:
+    """The render adds its mount and volume after the chart's: the edit holds only those,
+    and made again it gives the render's pod."""
+    ops = [*RENDER[:2],
+           {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
+            "value": MOUNT},
+           {"op": "add", "path": "/spec/template/spec/volumes/-", "value": VOLUME},
+           RENDER[4]]
+    after = jsonpatch.apply_patch(before, ops)
+
+    edit = agent_edit("Deployment", "exp", before, ops, OWNED)
+
+    assert edit is not None and edit["volumeMounts"] == [MOUNT] and edit["volumes"] == [VOLUME]
+    assert apply_edit(before, edit) == after
