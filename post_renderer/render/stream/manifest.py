@@ -45,6 +45,8 @@ _YAML11_WORDS = frozenset((
     "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
     "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL"))
 _YAML11_NUMBER_STARTS = frozenset("-+.0123456789")
+_NUMBER_PREFIXES = frozenset(("0x", "0X", "0o", "0O", "0b", "0B"))
+_PLAIN_NUMBER_CHARS = frozenset("0123456789_.:eE+-\n")
 _YAML11_NUMBER = r"""(?x)^(?:
     [-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[oO][0-7_]+|[-+]?0[bB][01_]+
     |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
@@ -277,9 +279,20 @@ def yaml11_not_string(text: str) -> bool:
     string (a boolean, null, a number, a time)? An empty text is null."""
     if text.removesuffix("\n") in _YAML11_WORDS or text == "":
         return True
-    return text[0] in _YAML11_NUMBER_STARTS and (
+    return text[0] in _YAML11_NUMBER_STARTS and _may_be_number(text) and (
         re.match(_YAML11_NUMBER, text) is not None
         or re.fullmatch(_GO_YAML_NUMBER, text.replace("_", "")) is not None)
+
+
+def _may_be_number(text: str) -> bool:
+    """False for a text neither pattern matches, found without them: compiling them takes
+    two milliseconds, and what a render adds that starts with a digit is mostly a checksum
+    or a version (2.0.70). Every number form holds at most one ".", and letters only after a
+    0x, 0o or 0b prefix, in an exponent, or in .inf and .nan (go-yaml drops each "_" first)."""
+    if text.count(".") > 1:
+        return False
+    bare = text.replace("_", "").lstrip("+-")
+    return bare[:2] in _NUMBER_PREFIXES or bare[:1] == "." or _PLAIN_NUMBER_CHARS.issuperset(text)
 
 
 def kubernetes_safe_op(op: PatchOp) -> PatchOp:

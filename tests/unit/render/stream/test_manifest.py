@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from post_renderer.render.stream import manifest
 from post_renderer.render.stream.manifest import kubernetes_safe, yaml11_not_string
 from post_renderer.render.stream.writer import DocumentStyle, block_writer
 
@@ -36,6 +37,8 @@ _YAML11_WORD_SET = {"", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO
 _WORDS = ["y", "Y", "yes", "YES", "n", "No", "true", "False", "on", "OFF", "~", "null", "NULL",
           "inf", "Inf", "nan", "NaN", "e", "E", "x", "b", "o", "name", "http", "proxy.corp"]
 _PIECES = st.sampled_from([*_WORDS, *"0123456789_-+.:eExXbBoOabcf \n\t"])
+_NUMBERISH = st.sampled_from(["0x", "0X", "0o", "0O", "0b", "0B", "inf", "INF", "nan", "NaN",
+                              *"0123456789abcdefABCDEF_-+.:eExXoObBiInN\n/ "])
 
 
 def test_values_equal_as_data_but_written_differently_stay_apart():
@@ -81,6 +84,15 @@ def test_a_value_a_yaml_1_1_reader_takes_for_no_string_is_quoted(text):
     assert isinstance(kubernetes_safe(text), DoubleQuotedScalarString) == quoted
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_NUMBERISH, min_size=1, max_size=8).map("".join))
+def test_the_quick_test_before_the_number_patterns_passes_every_text_they_match(text):
+    yaml11 = re.match(manifest._YAML11_NUMBER, text) is not None
+    go = re.fullmatch(manifest._GO_YAML_NUMBER, text.replace("_", "")) is not None
+    if yaml11 or go:
+        assert manifest._may_be_number(text), text
+
+
 def test_the_words_numbers_and_times_of_yaml_1_1_are_quoted():
     for text in ["y", "N", "yes", "Off", "~", "NULL", "", "0", "-12", "0755", "0x1F", "0b101",
                  "1_000", "1.5", "-.5e3", "1e3", ".inf", "-.Inf", ".NaN", "1:20", "190:20:30.15",
@@ -91,5 +103,7 @@ def test_the_words_numbers_and_times_of_yaml_1_1_are_quoted():
                  "yes\n", "3128\n"]:
         assert yaml11_not_string(text), text
     for text in ["yes please", "no_proxy", "nulls", "ON!", "1.2.3", "10.0.0.0/8", "1:60", "e3",
-                 "http://proxy.corp:3128", "-", "+", "Yes ", "yes\n\n", "0x", "\n", "_0", "0_x"]:
+                 "http://proxy.corp:3128", "-", "+", "Yes ", "yes\n\n", "0x", "\n", "_0", "0_x",
+                 "2.0.70", "236facbdfbff5a114978fa61bf3a79a6c383f0f7dd7039fda7345eb164709db6",
+                 "1.5.x", "0.5e1.0"]:
         assert not yaml11_not_string(text), text
