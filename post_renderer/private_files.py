@@ -63,10 +63,14 @@ def directory_refusal(path: str) -> str | None:
 
 
 def creation_refusal(path: str) -> str | None:
-    """Why ``path``, which does not exist, must not be made: the nearest folder of it that
-    exists is another user's (root's aside), who could not remove a folder this user made in
-    it (root under sudo with the user's HOME kept, a CI container run as root with the
-    runner's HOME: their own helm then cannot write ~/.config/helm). None: it may be made."""
+    """Why ``path``, which does not exist, must not be made by root: the nearest folder of
+    it that exists is another user's, who could not remove a folder root made in it (sudo
+    with the user's HOME kept, a CI container run as root with the runner's HOME: their own
+    helm then cannot write ~/.config/helm). Any other user makes what the kernel lets it
+    make: OpenShift's random user id writes to a HOME of the image's user that its group
+    may write. None: it may be made."""
+    if os.geteuid() != 0:
+        return None
     folder = os.path.dirname(os.path.abspath(path))
     while True:
         try:
@@ -78,10 +82,10 @@ def creation_refusal(path: str) -> str | None:
             folder = os.path.dirname(folder)
         except OSError:
             return None  # making it fails, and says so
-    if found.st_uid in (os.geteuid(), 0):
+    if found.st_uid == 0:
         return None
-    return (f"{folder} belongs to another user, who could not remove what this user made in "
-            "it (under sudo, -H gives root a HOME of its own)")
+    return (f"{folder} belongs to another user, who could not remove what root made in it "
+            "(under sudo, -H gives root a HOME of its own)")
 
 
 def _open_directory(path: str, *, make: bool = False) -> int | None:

@@ -1,8 +1,9 @@
-"""A run whose HOME is another user's: root under sudo with the user's HOME kept (macOS's
+"""A run as root whose HOME is another user's: sudo with the user's HOME kept (macOS's
 default, Ubuntu's before 19.10), a CI container run as root with the runner's HOME. The cache
 and its key are not made there, since that user could not remove them, and their own helm
-could no longer write ~/.config/helm; the run says why once. A key left behind by such a
-run in a folder this user cannot read is said, not silently skipped."""
+could no longer write ~/.config/helm; the run says why once. Any other user makes its cache
+wherever the kernel lets it (OpenShift). A key left behind by such a run in a folder this
+user cannot read is said, not silently skipped."""
 
 from __future__ import annotations
 
@@ -107,3 +108,22 @@ def test_a_key_in_a_folder_the_user_cannot_read_is_said_not_silently_skipped(
     said = [line for line in run.stderr.decode().splitlines() if NOT_USED in line]
     assert len(said) == 1, run.stderr
     assert str(key_folder / "cache.key") in said[0] and "permission denied" in said[0]
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux's unshare")
+def test_a_user_other_than_root_keeps_the_cache_in_a_home_it_may_write_but_does_not_own(
+        manifests, ca_file, tmp_path):
+    """OpenShift runs an image's process as a random user id, its HOME a folder of the
+    image's own user that the group may write: the cache is made there as before. Only root
+    is kept out of other users' folders (the user id is one of a new user namespace, as a
+    container's; the home's owner is not mapped into it)."""
+    home = theirs(tmp_path / "home")
+    home.chmod(0o777)
+    as_a_random_user = ("unshare", "--user", "--map-user=1000680000", "--map-group=0")
+
+    run = render(manifests, ca_file, home_env(home), prefix=as_a_random_user)
+
+    assert run.returncode == 0, run.stderr
+    assert NOT_USED not in run.stderr.decode()
+    assert (home / ".config" / "helm" / "ocean-proxy" / "cache.key").stat().st_size == 32
+    assert list((home / ".cache" / "helm" / "ocean-proxy").glob("*.json"))
