@@ -149,6 +149,26 @@ def test_what_helm_3_and_4_both_accept_is_read_as_they_read_it(
     assert ours == helms[0] == helms[1]
 
 
+# annotation names a YAML 1.1 reader, as helm is, takes for a boolean, a number or a time
+# when written plain: quoted in the user's file, they must stay names in ocean-proxy's
+YAML11_NAMES = {"y": "1", "on": "2", "No": "3", "1_000": "4", "12:30": "5", "0o17": "6"}
+
+
+def test_annotation_names_helm_reads_as_booleans_or_numbers_stay_names(manifests, tmp_path,
+                                                                       helm3, helm4):
+    text = "podAnnotations:\n" + "".join(f'  "{name}": "{value}"\n'
+                                         for name, value in YAML11_NAMES.items())
+    assert helm_reads(helm3, tmp_path, text)["podAnnotations"] == YAML11_NAMES
+
+    run, _ = values_with(manifests, tmp_path, text)
+
+    assert run.returncode == 0, run.stderr
+    for helm in (helm3, helm4):
+        annotations = helm_reads(helm, tmp_path, run.text)["podAnnotations"]
+        assert {name: annotations.get(name) for name in YAML11_NAMES} == YAML11_NAMES
+        assert all(name.startswith("checksum/") for name in set(annotations) - set(YAML11_NAMES))
+
+
 def test_documents_helm_3_and_4_read_differently_are_refused(manifests, tmp_path, helm3,
                                                               helm4):
     text = "extraEnv:\n- name: A\n  value: one\n---\nextraEnv:\n- name: B\n  value: two\n"
