@@ -13,7 +13,13 @@ import re
 import stat
 from collections.abc import Mapping
 
-from post_renderer.private_files import create_file, read_opened, refusal, remove_written
+from post_renderer.private_files import (
+    create_file,
+    creation_refusal,
+    read_opened,
+    refusal,
+    remove_written,
+)
 from post_renderer.switches import switch
 
 _SECRET = 32  # bytes of the user's cache secret
@@ -63,7 +69,7 @@ def secret_path(environ: Mapping[str, str]) -> str | None:
 def user_secret(environ: Mapping[str, str], path: str | None) -> tuple[bytes | None, str | None]:
     """The user's random cache secret in ``path`` (``secret_path``'s), made on first use
     (0600), or None; and, when a key file is there but must not be used (a link, another
-    user's, readable by others), why."""
+    user's, readable by others), or must not be made where it goes, why."""
     if path is None:  # no home: said when the cache was asked for by name, else its absence
         return None, ("there is no home directory to keep its key in (set "
                       "OCEAN_PROXY_CACHE_KEY_FILE to a file outside the cache directory)"
@@ -72,8 +78,13 @@ def user_secret(environ: Mapping[str, str], path: str | None) -> tuple[bytes | N
         try:
             found = os.lstat(path)
         except FileNotFoundError:
+            why = creation_refusal(path)
+            if why is not None:
+                return None, why
             create_file(path, os.urandom(_SECRET))  # or another run made it first: read theirs
             continue
+        except PermissionError:  # a folder on its way, made by another user (sudo)
+            return None, f"the cache key {path} cannot be reached (permission denied)"
         except OSError:
             return None, None
         if not stat.S_ISREG(found.st_mode):

@@ -7,6 +7,10 @@ traceback either (the package's ``sys.excepthook``, set first thing in ``post_re
 The post-renderer pauses Python's cyclic garbage collector before the command line and its
 libraries are imported: the process renders once and exits, reference counting frees what it
 allocates, and the collector's passes over the imported modules' objects would only cost time.
+
+Both give up core files first: the process holds the release (the Spot token, the proxy
+password), and a crash or a Ctrl-\\ (SIGQUIT) would write its memory to a core file in the
+current directory, or to systemd-coredump's store, which honours the limit.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import NoReturn
 
 def ocean_proxy_script() -> int:
     """The exit code of the ``ocean-proxy`` command (``cli.main``)."""
+    _no_core_files()
     try:
         from post_renderer.cli import main
     except KeyboardInterrupt:
@@ -27,6 +32,7 @@ def ocean_proxy_script() -> int:
 
 def post_renderer_script() -> NoReturn:
     """Render, write, exit (``cli.post_renderer_script``), with the collector paused."""
+    _no_core_files()
     gc.disable()
     try:
         from post_renderer.cli import post_renderer_script as render_and_exit
@@ -34,3 +40,13 @@ def post_renderer_script() -> NoReturn:
         render_and_exit()
     except KeyboardInterrupt:
         os._exit(130)
+
+
+def _no_core_files() -> None:
+    """A soft core-file limit of 0 for this process (and what it runs)."""
+    try:
+        import resource  # a small built-in module; not on Windows
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    except (ImportError, ValueError, OSError):
+        pass

@@ -16,7 +16,9 @@ a file this process was handed: both are written into, once known to be open.
 
 A file is staged before it is put in place (``stage_output``): the temporary file is written
 whole, then ``commit`` renames it over the old one, or ``discard`` removes it when the rest of
-the run failed, so a failed run leaves every file as it was.
+the run failed, so a failed run leaves every file as it was. Until then it has no name where
+the kernel allows (``O_TMPFILE``): a run killed while it waits (SIGKILL, the OOM killer, with
+its output in a pipe nobody reads) leaves no copy of the Secrets beside the file.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from post_renderer.errors import OutputError, clipped
 
 _NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for a shell's '>'
 _MAX_LINKS = 40  # the kernel's own limit on links in a row
+_UNNAMED = getattr(os, "O_TMPFILE", 0) and os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC
 # /proc/self/fd/N (where /dev/stdout and /dev/fd/N lead) names an open file of this process:
 # renaming a file over what it resolves to would replace the shell's file, not write into it.
 _DESCRIPTOR = re.compile(r"[0-9]+")
@@ -42,7 +45,7 @@ class PendingFile:
     """A file ready to take its place: ``commit`` puts it there, ``discard`` leaves the old
     one (and does nothing once committed)."""
 
-    def __init__(self, path: str, target: str, data: bytes, temporary: str | None) -> None:
+    def __init__(self, path: str, target: str, data: bytes, temporary: _Staged | None) -> None:
         self._path, self._target, self._data = path, target, data
         self._temporary = temporary  # None: written into, when committed
         self.in_place = temporary is None  # a FIFO, a device: what is written stays written
@@ -56,17 +59,53 @@ class PendingFile:
         if self.in_place:
             _write_in_place(self._path, self._target, self._data)
             return
+        staged = self._temporary
+        if staged is None:  # discarded already
+            return
         try:
-            os.replace(self._temporary, self._target)  # type: ignore[arg-type]
+            os.replace(staged.named(), self._target)
         except OSError as error:
             self.discard()
             raise _error(self._path, error) from None
+        staged.name = None  # it is the file now
+        staged.remove()
         self._temporary = None
 
     def discard(self) -> None:
         if self._temporary is not None:
-            _remove(self._temporary)
+            self._temporary.remove()
             self._temporary = None
+
+
+class _Staged:
+    """The new file, whole, beside its place: open, and without a name until ``named``
+    gives it its temporary one, where the kernel can make such a file."""
+
+    def __init__(self, target: str, descriptor: int, name: str | None) -> None:
+        self._target, self.descriptor, self.name = target, descriptor, name
+
+    def named(self) -> str:
+        """Its temporary name beside the target, given now if it has none."""
+        if self.name is None:
+            name = _temporary_name(self._target)
+            folder = os.open(os.path.dirname(name), os.O_RDONLY | os.O_CLOEXEC)
+            try:  # a dst_dir_fd makes this linkat(AT_SYMLINK_FOLLOW): the open file gets it
+                os.link(f"/proc/self/fd/{self.descriptor}", os.path.basename(name),
+                        dst_dir_fd=folder, follow_symlinks=True)
+            finally:
+                os.close(folder)
+            self.name = name
+        return self.name
+
+    def remove(self) -> None:
+        """Closed, and its temporary name (if any) removed: nothing of it stays."""
+        if self.descriptor >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.descriptor)
+            self.descriptor = -1
+        if self.name is not None:
+            _remove(self.name)
+            self.name = None
 
 
 def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE) -> PendingFile:
@@ -208,29 +247,51 @@ def _write_in_place(path: str, target: str, data: bytes) -> None:
 
 
 def _write_temporary(path: str, target: str, data: bytes, status: os.stat_result | None,
-                     new_file_mode: int) -> str:
+                     new_file_mode: int) -> _Staged:
     """The temporary file beside ``target``, written whole and flushed to disk."""
-    temporary = os.path.join(os.path.dirname(target),
-                             f".{os.path.basename(target)}.ocean-proxy-{secrets.token_hex(4)}")
+    mode = new_file_mode if status is None else 0o600
+    staged = _unnamed(target, mode)
+    if staged is None:
+        temporary = _temporary_name(target)
+        try:
+            staged = _Staged(target, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL |
+                                             os.O_CLOEXEC, mode), temporary)
+        except OSError as error:
+            raise _error(path, error) from None
     try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
-                         new_file_mode if status is None else 0o600)
-    except OSError as error:
-        raise _error(path, error) from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
+        with os.fdopen(staged.descriptor, "wb", closefd=False) as stream:
             if status is not None:  # a file for secrets stays its owner's alone
                 _keep_mode_and_group(stream.fileno(), status, private=not new_file_mode & 0o077)
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
     except OSError as error:
-        _remove(temporary)
+        staged.remove()
         raise _error(path, error) from None
     except BaseException:
-        _remove(temporary)
+        staged.remove()
         raise
-    return temporary
+    return staged
+
+
+def _unnamed(target: str, mode: int) -> _Staged | None:
+    """An open file without a name in ``target``'s directory (``O_TMPFILE``, named later
+    through ``/proc/self/fd``); None where the file system or a missing /proc cannot."""
+    if not _UNNAMED:
+        return None
+    try:
+        descriptor = os.open(os.path.dirname(target), _UNNAMED, mode)
+    except OSError:  # the named way says what else is wrong
+        return None
+    if not os.path.exists(f"/proc/self/fd/{descriptor}"):
+        os.close(descriptor)
+        return None
+    return _Staged(target, descriptor, None)
+
+
+def _temporary_name(target: str) -> str:
+    return os.path.join(os.path.dirname(target),
+                        f".{os.path.basename(target)}.ocean-proxy-{secrets.token_hex(4)}")
 
 
 def _keep_mode_and_group(fd: int, status: os.stat_result, private: bool) -> None:

@@ -46,12 +46,12 @@ def refusal(found: os.stat_result, what: str) -> str | None:
 
 
 def directory_refusal(path: str) -> str | None:
-    """Why the directory ``path`` must not be used; None when it is private or missing (it is
-    then made private on first write)."""
+    """Why the directory ``path`` must not be used; None when it is private, or missing and
+    may be made (it is then made private on first write)."""
     try:
         descriptor = os.open(path, _DIRECTORY)
     except FileNotFoundError:
-        return None
+        return creation_refusal(path)
     except PermissionError:
         return f"{path} cannot be opened (permission denied)"
     except OSError:
@@ -60,6 +60,32 @@ def directory_refusal(path: str) -> str | None:
         return refusal(os.fstat(descriptor), path)
     finally:
         os.close(descriptor)
+
+
+def creation_refusal(path: str) -> str | None:
+    """Why ``path``, which does not exist, must not be made by root: the nearest folder of
+    it that exists is another user's, who could not remove a folder root made in it (sudo
+    with the user's HOME kept, a CI container run as root with the runner's HOME: their own
+    helm then cannot write ~/.config/helm). Any other user makes what the kernel lets it
+    make: OpenShift's random user id writes to a HOME of the image's user that its group
+    may write. None: it may be made."""
+    if os.geteuid() != 0:
+        return None
+    folder = os.path.dirname(os.path.abspath(path))
+    while True:
+        try:
+            found = os.stat(folder)
+            break
+        except FileNotFoundError:
+            if os.path.dirname(folder) == folder:
+                return None
+            folder = os.path.dirname(folder)
+        except OSError:
+            return None  # making it fails, and says so
+    if found.st_uid == 0:
+        return None
+    return (f"{folder} belongs to another user, who could not remove what root made in it "
+            "(under sudo, -H gives root a HOME of its own)")
 
 
 def _open_directory(path: str, *, make: bool = False) -> int | None:

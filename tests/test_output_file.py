@@ -13,10 +13,20 @@ import threading
 
 import pytest
 
+from post_renderer import output_file
 from post_renderer.cli import main
 from post_renderer.commands import Outcome
 from post_renderer.errors import OutputError
 from post_renderer.output_file import stage_output
+
+
+@pytest.fixture(params=["unnamed", "named"])
+def staging(request, monkeypatch) -> str:
+    """Both ways a file is staged: without a name until committed (O_TMPFILE), or, where
+    the file system cannot, under a hidden temporary name."""
+    if request.param == "named":
+        monkeypatch.setattr(output_file, "_UNNAMED", 0)
+    return request.param
 
 
 def write_output(path: str, data: bytes, **mode: int) -> None:
@@ -24,7 +34,7 @@ def write_output(path: str, data: bytes, **mode: int) -> None:
     stage_output(path, data, **mode).commit()
 
 
-def test_file_is_written_and_replaces_the_old_one_leaving_no_temporary(tmp_path):
+def test_file_is_written_and_replaces_the_old_one_leaving_no_temporary(tmp_path, staging):
     target = tmp_path / "ca.pem"
     target.write_bytes(b"old")
 
@@ -35,7 +45,7 @@ def test_file_is_written_and_replaces_the_old_one_leaving_no_temporary(tmp_path)
 
 
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
-def test_a_new_file_honours_the_umask(tmp_path, umask, mode):
+def test_a_new_file_honours_the_umask(tmp_path, staging, umask, mode):
     old = os.umask(umask)
     try:
         write_output(str(tmp_path / "ca.pem"), b"CA")
@@ -45,7 +55,7 @@ def test_a_new_file_honours_the_umask(tmp_path, umask, mode):
 
 
 @pytest.mark.parametrize("mode", [0o600, 0o640, 0o755])
-def test_an_existing_file_keeps_its_mode(tmp_path, mode):
+def test_an_existing_file_keeps_its_mode(tmp_path, staging, mode):
     target = tmp_path / "ca.pem"
     target.write_bytes(b"old")
     target.chmod(mode)
@@ -58,7 +68,8 @@ def test_an_existing_file_keeps_its_mode(tmp_path, mode):
 
 @pytest.mark.parametrize("mode, kept", [(0o600, 0o600), (0o640, 0o600), (0o644, 0o600),
                                         (0o755, 0o700)])
-def test_an_existing_file_for_secrets_keeps_its_mode_for_its_owner_alone(tmp_path, mode, kept):
+def test_an_existing_file_for_secrets_keeps_its_mode_for_its_owner_alone(tmp_path, staging, mode,
+                                                                         kept):
     target = tmp_path / "secrets.yaml"
     target.write_bytes(b"old")
     target.chmod(mode)
@@ -231,7 +242,7 @@ def test_the_signals_a_written_file_catches_are_handed_back_after_the_run(
     assert (tmp_path / "ca.pem").read_bytes() == b"CA\n"
 
 
-def test_a_staged_file_discarded_leaves_the_old_one_and_no_temporary(tmp_path):
+def test_a_staged_file_discarded_leaves_the_old_one_and_no_temporary(tmp_path, staging):
     target = tmp_path / "secrets.yaml"
     target.write_bytes(b"old")
     staged = stage_output(str(target), b"new", new_file_mode=0o600)
@@ -242,10 +253,13 @@ def test_a_staged_file_discarded_leaves_the_old_one_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["secrets.yaml"]
 
 
-def test_a_staged_file_is_in_place_only_once_committed(tmp_path):
+def test_a_staged_file_is_in_place_only_once_committed(tmp_path, staging):
     target = tmp_path / "secrets.yaml"
     staged = stage_output(str(target), b"new", new_file_mode=0o600)
     assert not target.exists()
+    names = [p.name for p in tmp_path.iterdir()]  # a run killed now leaves these
+    assert names == [] if staging == "unnamed" else \
+        len(names) == 1 and names[0].startswith(".secrets.yaml.ocean-proxy-")
 
     staged.commit()
     staged.discard()  # after a commit: nothing

@@ -129,17 +129,44 @@ LOG_SHIPPING_UNCOPIED = ("extraEnv:\n- name: FIRST_DOC\n  value: one\n---\n"
                          "logShipping:\n  enabled: false\n")
 
 
-@pytest.mark.parametrize("text", [REPEATED_KEY, AGREEING_DOCUMENTS, LOG_SHIPPING_UNCOPIED],
+# go-yaml reads a plain '=' or '<<' value as its text; YAML 1.1 types it as 'value' or 'merge'
+PLAIN_SIGNS = "extraEnv:\n- name: SEPARATOR\n  value: =\n- name: HEREDOC\n  value: <<\n"
+
+
+@pytest.mark.parametrize("text", [REPEATED_KEY, AGREEING_DOCUMENTS, LOG_SHIPPING_UNCOPIED,
+                                  PLAIN_SIGNS],
                          ids=["repeated key", "documents both helms agree on",
-                              "a later logShipping key that is not copied"])
+                              "a later logShipping key that is not copied",
+                              "a plain '=' or '<<' value"])
 def test_what_helm_3_and_4_both_accept_is_read_as_they_read_it(
         manifests, tmp_path, helm3, helm4, text):
     run, _ = values_with(manifests, tmp_path, text)
 
     assert run.returncode == 0, run.stderr
-    ours = yaml.safe_load(run.stdout)["extraEnv"][0]
-    assert ours == helm_reads(helm3, tmp_path, text)["extraEnv"][0]
-    assert ours == helm_reads(helm4, tmp_path, text)["extraEnv"][0]
+    helms = [helm_reads(helm, tmp_path, text)["extraEnv"] for helm in (helm3, helm4)]
+    names = {entry["name"] for entry in helms[0]}
+    ours = [entry for entry in yaml.safe_load(run.stdout)["extraEnv"] if entry["name"] in names]
+    assert ours == helms[0] == helms[1]
+
+
+# annotation names a YAML 1.1 reader, as helm is, takes for a boolean, a number or a time
+# when written plain: quoted in the user's file, they must stay names in ocean-proxy's
+YAML11_NAMES = {"y": "1", "on": "2", "No": "3", "1_000": "4", "12:30": "5", "0o17": "6"}
+
+
+def test_annotation_names_helm_reads_as_booleans_or_numbers_stay_names(manifests, tmp_path,
+                                                                       helm3, helm4):
+    text = "podAnnotations:\n" + "".join(f'  "{name}": "{value}"\n'
+                                         for name, value in YAML11_NAMES.items())
+    assert helm_reads(helm3, tmp_path, text)["podAnnotations"] == YAML11_NAMES
+
+    run, _ = values_with(manifests, tmp_path, text)
+
+    assert run.returncode == 0, run.stderr
+    for helm in (helm3, helm4):
+        annotations = helm_reads(helm, tmp_path, run.text)["podAnnotations"]
+        assert {name: annotations.get(name) for name in YAML11_NAMES} == YAML11_NAMES
+        assert all(name.startswith("checksum/") for name in set(annotations) - set(YAML11_NAMES))
 
 
 def test_documents_helm_3_and_4_read_differently_are_refused(manifests, tmp_path, helm3,

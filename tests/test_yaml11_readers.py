@@ -149,3 +149,48 @@ def test_go_yaml_reads_each_document_of_the_output_as_ruamel_does(style, rendere
     texts = [doc.decode() for doc in documents(run.stdout)]
     by_ruamel = [YAML(typ="safe", pure=True).load(text) for text in texts]
     assert go_reads(texts) == json.loads(json.dumps(by_ruamel))
+
+
+# go-yaml reads a plain '=' or '<<' that is not a mapping key as the text it is, and helm
+# writes such an env value or annotation plain; YAML 1.1's 'value' and 'merge' types, which
+# ruamel.yaml and libyaml resolve them to, have no constructor outside a merge key.
+GO_TEXTS = {"E_EQUALS": "=", "E_MERGE": "<<"}
+
+
+@pytest.fixture(scope="module")
+def rendered_with_go_texts(tmp_path_factory) -> bytes:
+    flags = [flag for index, (name, text) in enumerate(GO_TEXTS.items())
+             for flag in ("--set", f"extraEnv[{index}].name={name}",
+                          "--set-string", f"extraEnv[{index}].value={text}",
+                          "--set-string", f"podAnnotations.{name.lower()}={text}")]
+    return helm_template(tmp_path_factory.mktemp("helm-home"), *PROXY_FLAGS, *flags)
+
+
+def as_go_reads(rendered: bytes, style: str) -> bytes:
+    """The render with every document as go-yaml reads it, written as JSON or flow YAML."""
+    texts = [doc.decode() for doc in documents(rendered)]
+    data = go_reads(texts)
+    write = json.dumps if style == "json" else \
+        lambda item: yaml.safe_dump(item, default_flow_style=True, width=1 << 20)
+    return b"".join(b"---\n" + write(item).encode() + b"\n" for item in data)
+
+
+@pytest.mark.parametrize("style", ["block", "json", "flow"])
+def test_an_env_value_helm_writes_as_a_plain_equals_or_merge_sign_is_read_as_its_text(
+        style, rendered_with_go_texts, ca_file):
+    source = rendered_with_go_texts if style == "block" else \
+        as_go_reads(rendered_with_go_texts, style)
+    assert b"value: =\n" in rendered_with_go_texts  # helm's own writing, plain
+
+    run = post_renderer("--ca-file", ca_file, stdin=source, env=clean_env())
+
+    assert run.returncode == 0, run.stderr
+    (controller,) = [doc for doc in go_reads([d.decode() for d in documents(run.stdout)])
+                     if doc.get("kind") == "Deployment" and "metrics" not in
+                     doc["metadata"]["name"]]
+    pod = controller["spec"]["template"]
+    env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+    assert {name: env.get(name) for name in GO_TEXTS} == GO_TEXTS
+    assert {name: pod["metadata"]["annotations"].get(name.lower()) for name in GO_TEXTS} == \
+        GO_TEXTS
+    assert "https_proxy" in env and "SSL_CERT_DIR" in env  # and it was injected

@@ -311,9 +311,13 @@ def _dump(documents: list[Any], comment: str) -> str:
 
     from post_renderer.render.stream.manifest import yaml11_not_string
 
+    def name(key: Any) -> Any:  # a user's annotation 'on' or 'y' stays a name, not true
+        return DoubleQuotedScalarString(key) if isinstance(key, str) and \
+            yaml11_not_string(key) else key
+
     def literal(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: literal(v) for k, v in value.items()}
+            return {name(k): literal(v) for k, v in value.items()}
         if isinstance(value, list):
             return [literal(v) for v in value]
         if isinstance(value, str) and "\n" in value:

@@ -24,6 +24,7 @@ from post_renderer.errors import ConfigError, shown
 from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS
 from post_renderer.render.release.settings import tell_no_one
 from post_renderer.render.stream.kube import get_path
+from post_renderer.render.stream.manifest import go_yaml_constructor
 from post_renderer.user_files import read_user_text, yaml_tab_refused
 
 MAX_VALUES_BYTES = 16 * 1024 * 1024  # far beyond any chart's values
@@ -90,10 +91,9 @@ def _check_not_ours(values: dict[str, Any], name: str) -> None:
 
 def _documents(path: str, name: str) -> list[Any]:
     from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import SafeConstructor
     from ruamel.yaml.error import YAMLError
 
-    class LastValueWins(SafeConstructor):
+    class LastValueWins(go_yaml_constructor()):  # type: ignore[misc]  # made on first use
         """go-yaml, helm's reader, takes a repeated key's last value (ruamel its first)."""
 
         def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any,

@@ -19,8 +19,10 @@ killed run left, once an hour old, beside the entries and beside the key.
 ``OCEAN_PROXY_NO_CACHE=1`` or ``--no-cache`` turns it off.
 
 Each file starts with an HMAC-SHA256, under a random secret of the user's kept outside the
-cache (``cache_home.user_secret``), over this version of ocean-proxy, the key and the facts:
-a file forged without the secret, or written by another version, is a miss. Files are read
+cache (``cache_home.user_secret``), over this build of ocean-proxy (its version, and the size
+and modification time of the modules that work facts out), the key and the facts: a file
+forged without the secret, or written by another version or an earlier checkout of this
+one, is a miss. Files are read
 and written as ``private_files`` does (no link or FIFO followed, 0600 in a 0700 directory):
 a cache directory or key that another user owns or may read or write is not used, and
 ``unused_because`` says why. The cache is only ever an optimisation: a missing, unreadable,
@@ -30,6 +32,7 @@ corrupt or read-only cache is a miss.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -57,6 +60,9 @@ _TAG = 32  # bytes of HMAC-SHA256 before each fact file's JSON
 MAX_FILE_BYTES = 64 * 1024  # facts are a few hundred bytes; AIA URLs could add some
 MAX_ENTRIES = 512
 _NAME = r"[0-9a-f]{64}\.json"  # the only names the cache writes, or prunes
+# the modules, in this folder, whose code decides what the facts of a certificate are
+_FACT_MODULES = ("certificate", "finding", "runtime_rules", "subject_hash", "x509_cryptography",
+                 "x509_fields", "formats", "fact_cache")
 
 
 class FactCache:
@@ -222,9 +228,27 @@ def _store(directory: str, key: str, record: Any, secret: bytes) -> bool:
 
 
 def _tag(secret: bytes, key: str, data: bytes) -> bytes:
-    """HMAC-SHA256 under the user's cache secret, over this version, the key and the facts."""
-    message = b"\0".join((__version__.encode(), str(SCHEMA).encode(), key.encode("ascii"), data))
+    """HMAC-SHA256 under the user's cache secret, over this build, the key and the facts."""
+    message = b"\0".join((_build(__version__), key.encode("ascii"), data))
     return hmac.new(secret, message, hashlib.sha256).digest()
+
+
+@functools.lru_cache(maxsize=1)
+def _build(version: str) -> bytes:
+    """This ``version`` and schema, and the size and modification time of each module whose
+    code works out the facts, as Python's own bytecode cache tells a changed source: a
+    checkout updated under the same version (a plugin installed from git, then 'helm plugin
+    update') reads none of the findings its earlier rules wrote. Stat calls only."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    parts = [version, str(SCHEMA)]
+    for module in _FACT_MODULES:
+        try:
+            found = os.stat(os.path.join(folder, f"{module}.py"))
+        except OSError:  # run from bytecode alone: the version is all there is
+            parts.append(f"{module}:")
+            continue
+        parts.append(f"{module}:{found.st_size}:{found.st_mtime_ns}")
+    return "\0".join(parts).encode()
 
 
 def _utc(text: Any) -> dt.datetime:

@@ -14,7 +14,7 @@ import yaml
 
 from ..auto_update_emulation import copy_chart, load_docs
 from ..chart_render import NAMESPACE, RELEASE
-from ..conftest import FIXTURE_CHART
+from ..conftest import FIXTURE_CHART, run_command
 from .job_sandbox import NEXT, Job, documents, handed_stream, job_for, ocean_proxy_release
 
 DEPLOY = ("--set", "ocean-metric-exporter.deployChart=true",
@@ -239,3 +239,25 @@ def test_a_job_created_before_the_agents_came_edits_them_once_their_edits_are_ke
     assert f"{EXPORTER[0]}/{EXPORTER[1]}" in job.said()
     assert "left the release as rendered" not in job.said()
 
+
+
+def test_an_edit_larger_than_a_pipe_is_made_without_writing_the_release_to_disk(
+        helm, agents_job, tmp_path: Path):
+    """The edit's lines (the Job, the agents' pod templates, here an annotation of 70 kB)
+    outgrow a pipe's buffer: bash would keep a here-string that long in a file of /tmp, or
+    of /var/tmp or the current folder, the release's lines on the node's disk. Every place
+    bash could put it is read-only here, and the edit is still made."""
+    big = ("--set", "ocean-metric-exporter.podAnnotations.corp/notes=" + "n" * 70_000)
+    stream = handed_stream(helm, FIXTURE_CHART, tmp_path / "plain", *DEPLOY, *big)
+    here = tmp_path / "here"
+    here.mkdir()
+    read_only = ('for d in /tmp /var/tmp "$1"; do /bin/mount --bind "$d" "$d" && '
+                 '/bin/mount -o remount,ro,bind "$d" || exit 9; done; cd "$1" && exec "$0"')
+
+    run = run_command(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+                       read_only, agents_job.renderer, here], stdin=stream,
+                      env=agents_job.env(), cwd=here)
+
+    assert run.returncode == 0, run.stderr
+    assert templates(load_docs(run.text)) == \
+        templates(ocean_proxy_release(helm, tmp_path / "again", chart_flags=(*DEPLOY, *big)))

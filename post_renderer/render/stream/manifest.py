@@ -118,7 +118,24 @@ def _new_parser(pure: bool) -> "YAML":
 
     yaml = YAML(typ="safe", pure=pure)
     yaml.Resolver = _one_version_resolver()
+    yaml.Constructor = go_yaml_constructor()
     return yaml
+
+
+@functools.lru_cache(maxsize=1)
+def go_yaml_constructor() -> type:
+    """ruamel.yaml's safe constructor, which also builds a plain ``=`` or ``<<`` that is not a
+    merge key as its text, as go-yaml (helm, Kubernetes) does: helm writes an env value ``=``
+    plain, and YAML 1.1's 'value' and 'merge' types, which it resolves to, have no
+    constructor of their own (the release was refused as not YAML)."""
+    from ruamel.yaml.constructor import SafeConstructor
+
+    class GoYamlConstructor(SafeConstructor):
+        pass
+
+    for tag in ("tag:yaml.org,2002:value", "tag:yaml.org,2002:merge"):
+        GoYamlConstructor.add_constructor(tag, SafeConstructor.construct_yaml_str)
+    return GoYamlConstructor
 
 
 # What each (node kind, text, way of writing) resolved to, per YAML version: in memory only,
