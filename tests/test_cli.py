@@ -96,6 +96,22 @@ def test_a_missing_proxy_url_is_named_by_its_new_name_and_its_variable(
     assert "OCEAN_PROXY_URL or the config file keeps it off the command line" in hint
 
 
+@pytest.mark.parametrize("command", ["verify", "discover-ca"])
+def test_a_proxy_in_a_misspelt_variable_is_named_before_the_proxy_is_missed(
+        command: str, capsys, monkeypatch) -> None:
+    """OCEAN_PROXY_PROXY_URL, as the flag is written: 'no proxy is given' alone sent the user
+    looking at a variable that is set."""
+    monkeypatch.delenv("OCEAN_PROXY_URL", raising=False)
+    monkeypatch.setenv("OCEAN_PROXY_PROXY_URL", PROXY_URL)
+    assert main([command, "--timeout", "1"], build_parser) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "S3cret" not in err and "P%40ss" not in err, err
+    warning, error, _ = err.splitlines()
+    assert warning == ("ocean-proxy: warning: OCEAN_PROXY_PROXY_URL is set, but ocean-proxy "
+                       "reads no such variable: did you mean OCEAN_PROXY_URL?")
+    assert error.startswith("ocean-proxy: error: no proxy is given")
+
+
 # --- did you mean -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv", [
