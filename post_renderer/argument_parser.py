@@ -153,6 +153,8 @@ class Parser(argparse.ArgumentParser):
             if len(flag) > 2 and not flag.startswith("--"):
                 flag = flag[:2]  # -oca.pem: -o and its value
             flag = command.hidden_aliases.get(flag, flag)
+            if (mistake := command.file_flag_mistake(flag)) is not None:
+                raise mistake
             if flag in command._option_string_actions:
                 raise UsageError(f"{flag} is a flag of {name}, written before it",
                                  hint=f"put the command first: '{command.prog} {flag} ...'")
@@ -221,8 +223,22 @@ class Parser(argparse.ArgumentParser):
                 return flag
         return None
 
+    def file_flag_mistake(self, flag: str) -> UsageError | None:
+        """``check-bundle --ca-file ca.pem`` (or ``-f``), as render and verify name their
+        files: check-bundle takes the files themselves, and '-f' is no file named so."""
+        if flag not in _FILE_FLAGS or flag in self._option_string_actions or not any(
+                action.metavar == "FILE" and not action.option_strings
+                for action in self._actions):
+            return None
+        return UsageError(f"{flag} is not a flag of {self.prog.rpartition(' ')[2]}, which "
+                          "takes its files without one",
+                          hint=f"name the files themselves: '{self.prog} FILE...'")
+
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""
+        mistake = self.file_flag_mistake(re.split(r"[\s=]", argument, maxsplit=1)[0])
+        if mistake is not None:
+            return mistake
         if argument == "-" and "--filename" in self._option_string_actions:
             # 'ocean-proxy render -', as check-bundle takes '-' for standard input
             return UsageError("'-' with no flag before it",
@@ -274,5 +290,6 @@ def _shell_words(text: str, flag: str) -> list[str]:
                          "an unbalanced quote", hint=_SEPARATE_ARGUMENTS) from None
 
 
+_FILE_FLAGS = ("--ca-file", "--ca-files", "--cafile", "--file", "--filename", "-f")
 _SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
                        "--post-renderer-args --ca-file --post-renderer-args ca.pem")

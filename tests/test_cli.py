@@ -174,6 +174,25 @@ def test_a_file_named_like_a_flag_is_told_how_to_pass_it(argv: list[str], capsys
     assert _parse("check-bundle", "./-ca.pem").files == ["./-ca.pem"]
 
 
+@pytest.mark.parametrize("argv", [
+    ["check-bundle", "--ca-file", "corp.pem"],
+    ["check-bundle", "--ca-file=corp.pem"],
+    ["check-bundle", "-f", "corp.pem"],
+    ["check-bundle", "--json", "--filename", "corp.pem"],
+    ["--ca-file", "corp.pem", "check-bundle"],
+    ["-f", "corp.pem", "check-bundle"],
+], ids=["ca-file", "ca-file-equals", "short", "filename", "ca-file-before", "short-before"])
+def test_check_bundle_given_its_files_by_a_flag_is_told_to_name_them_alone(argv, capsys) -> None:
+    """As render and verify take their files: 'unknown flag --ca-file' said nothing of how
+    check-bundle takes them, and '-f' was told how to pass a file named '-f'."""
+    error, hint = _usage_error(capsys, *argv)
+    flag = next(word.split("=")[0] for word in argv if word.startswith("-")
+                and word != "--json")
+    assert error == f"{flag} is not a flag of check-bundle, which takes its files without one"
+    assert hint == "name the files themselves: 'ocean-proxy check-bundle FILE...'"
+    assert _parse("check-bundle", "corp.pem").files == ["corp.pem"]  # the hint, followed
+
+
 @pytest.mark.parametrize("argv", [["verify", "--proxy-url", "-x"],
                                   ["render", "--ca-file", "-corp.pem"],
                                   ["render", "--ca-file -corp.pem"],  # one --post-renderer-args
