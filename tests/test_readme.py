@@ -198,6 +198,24 @@ def test_the_quick_start_names_what_helm3_says_of_a_helm4_tarball(
                         f"{url}/ocean-proxy-{__version__}-helm3.tgz"], env=env, timeout=300))
 
 
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_the_quick_start_quotes_what_helm_says_when_it_does_not_find_the_post_renderer(
+        major: str, release: Path, tmp_path: Path) -> None:
+    """Helm 3 in a shell without the PATH line; Helm 4 with only the command plugin, which a
+    newcomer takes for the post-renderer: the user searches the README for helm's words."""
+    env = user_env(tmp_path / "home", PIP_INDEX_URL="http://127.0.0.1:9/")
+    if major == "helm4":
+        with serving(release) as url:
+            ok(run_command([tool(major), "plugin", "install", "--verify=false",
+                            f"{url}/ocean-proxy-{__version__}.tgz"], env=env, timeout=300))
+    run = run_command([tool(major), "template", "r", FIXTURE_CHART, "--post-renderer",
+                       "ocean-proxy-post-renderer"], env=env)
+    assert run.returncode != 0 and run.stdout == b""
+    said = " ".join(run.stderr.strip().splitlines()[-1].split())
+    quick_start = " ".join(section(README, "## Quick start").split())
+    assert f"`{said}`" in quick_start, said
+
+
 def _quick_start_exports() -> list[str]:
     """The ``export`` lines of the Helm 3 Quick start and of the HELM_PLUGINS paragraph."""
     quick_start = section(README, "## Quick start")
