@@ -44,6 +44,18 @@ def test_demo_says_what_changed_and_shows_it_as_a_diff():
     assert report.lstrip().startswith("corp-ca.pem: certificate 1: ok"), report
 
 
+def test_the_demo_script_run_by_hand_says_to_run_make_demo(tmp_path):
+    """'sh examples/demo/demo.sh', the script the example names, outside make demo's PATH:
+    it stopped halfway with 'helm3: not found' (or a Python traceback without cryptography),
+    having said nothing of what it needs."""
+    run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"],
+                      env=clean_env(PATH="/usr/bin:/bin"), cwd=tmp_path)
+    assert run.returncode == 1 and run.stdout == b""
+    assert run.stderr.startswith("demo.sh: ") and run.stderr.count("\n") == 1, run.stderr
+    assert f"is not on PATH: run 'make demo' in the checkout ({REPO})" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_demo_leaves_installed_helm_alone_in_a_fresh_checkout():
     """A checkout made after the tools were installed has a newer tools/install_helm.py:
     make demo must not run it again for a helm that is there."""
