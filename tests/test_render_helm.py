@@ -409,6 +409,22 @@ def test_a_config_file_named_relative_to_helm_s_directory_renders_as_the_flags_d
         assert "S3cret" not in run.stderr
 
 
+def test_a_relative_ca_file_missing_from_helm_s_directory_names_that_directory(
+        helm_user, tmp_path):
+    """'--post-renderer-args --ca-file=corp-ca.pem' run from another directory (a CI step's
+    working directory, a terminal elsewhere): the hint said only 'the current directory',
+    which under helm is helm's, and did not say which."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                             "--ca-file=corp-ca.pem", cwd=elsewhere)
+    assert run.returncode != 0 and run.stdout == b""
+    assert "ocean-proxy: error: CA file (from --ca-file) corp-ca.pem does not exist\n" \
+        in run.stderr
+    assert ("ocean-proxy: hint: check the path; a relative path starts from the current "
+            f"directory, here {elsewhere}\n") in run.stderr, run.stderr
+
+
 def test_a_config_file_reached_through_a_symbolic_link_says_where_its_ca_files_start(
         helm_user, corp_root, tmp_path):
     """caFiles start from the directory the config file is named in, as kubectl reads a
