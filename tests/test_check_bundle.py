@@ -328,6 +328,22 @@ def test_a_secrets_data_as_kubectl_prints_it_is_named_with_the_command_that_deco
     assert_followed_hint_mends(hint, saved, tmp_path)
 
 
+def test_a_file_a_failed_discover_ca_emptied_is_named_empty_with_the_likely_cause(tmp_path):
+    """'ocean-proxy discover-ca ... > ca.pem': the shell empties the file before the command
+    runs, and a run that finds no CA leaves it so; checked next, it was 'no certificate
+    found', expected PEM, as if it held something else."""
+    script = (f"{VENV_BIN / 'ocean-proxy'} discover-ca --proxy-url http://127.0.0.1:9 "
+              "--timeout 2 > ca.pem; "
+              f"exec {VENV_BIN / 'ocean-proxy'} check-bundle ca.pem")
+    run = subprocess.run(["sh", "-c", script], env=clean_env(), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 1 and (tmp_path / "ca.pem").read_bytes() == b""
+    assert "ocean-proxy: error: ca.pem is empty\n" in run.stderr, run.stderr
+    assert ("ocean-proxy: hint: expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 "
+            "certificates; a command whose output was sent to it ('> FILE') may have failed "
+            "before writing any\n") in run.stderr
+
+
 def test_a_pem_body_without_its_begin_and_end_lines_is_named_as_such(tmp_path):
     """Only the base64 lines of a PEM were pasted: it was 'no certificate found', expected
     PEM, though the certificate is all there; adding the two lines the hint names mends it."""

@@ -22,6 +22,10 @@ _PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
 _DECODE = "base64 -d < FILE > ca.pem"
 _DECODE_WINDOWS = "tr -d '\\r\\357\\273\\277' < FILE | base64 -d > ca.pem"
 FORMAT_HINT = "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 certificates"
+# 'ocean-proxy discover-ca > ca.pem': the shell empties the file before the command runs,
+# and a failed run leaves it so.
+EMPTY_HINT = (f"{FORMAT_HINT}; a command whose output was sent to it ('> FILE') may have "
+              "failed before writing any")
 
 Problems = list[tuple[str, str]]  # (message, hint)
 Item = tuple[tuple[str, str], Certificate | None]
@@ -33,6 +37,9 @@ NO_CACHE = FactCache(None)
 def read_certificates(data: bytes, source: str, problems: Problems,
                       facts: FactCache = NO_CACHE) -> list[Item]:
     given, data = data, data.removeprefix(b"\xef\xbb\xbf")
+    if not data.strip():
+        problems.append((f"{source} is empty", EMPTY_HINT))
+        return []
     text = data.replace(b"\r\n", b"\n")
     if b"-----BEGIN " in text:
         return _extract_pem(text, source, problems, facts)
