@@ -156,6 +156,25 @@ def test_an_unknown_short_flag_of_the_program_gets_its_help_not_the_hint_for_fil
     assert hint == "run 'ocean-proxy --help' for the options"
 
 
+@pytest.mark.parametrize("argv, error, hint", [
+    (["--explain"], "--explain is a flag of render, given no command",
+     "put the command first: 'ocean-proxy render --explain ...'"),
+    ([f"--proxy-url={PROXY_URL}"],
+     "--proxy-url is a flag of render, discover-ca, verify and values, given no command",
+     "put the command first: 'ocean-proxy render --proxy-url ...'"),
+    (["--proxy-url", PROXY_URL, "check-bundle", "ca.pem"],
+     "--proxy-url is not a flag of check-bundle, but of render, discover-ca, verify and values",
+     "run 'ocean-proxy check-bundle --help' for its flags"),
+    (["--strict", "verify"], "--strict is not a flag of verify, but of render and values",
+     "run 'ocean-proxy verify --help' for its flags"),
+], ids=["no-command", "no-command-with-value", "other-command", "other-command-alone"])
+def test_a_flag_of_other_commands_before_the_command_or_none_says_whose_it_is(
+        argv: list[str], error: str, hint: str, capsys) -> None:
+    """'ocean-proxy --explain' and 'ocean-proxy --proxy-url URL check-bundle' were 'unknown
+    flag', of a flag the user had just read in the README."""
+    assert _usage_error(capsys, *argv) == (error, hint)
+
+
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
     error, hint = _usage_error(capsys, "--jsn", "check-bundle", "ca.pem")
     assert error.startswith("unknown flag --jsn")
