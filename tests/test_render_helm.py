@@ -333,6 +333,17 @@ def test_a_misspelt_variable_is_named_with_the_one_it_was_meant_for(helm_user, c
     assert str(ca_file) not in run.stderr  # a value is never shown: another may hold a password
 
 
+def test_a_proxy_url_whose_quotes_an_env_file_kept_is_told_to_lose_them(helm_user):
+    """'docker run --env-file' (or systemd's EnvironmentFile) keeps the quotes of
+    OCEAN_PROXY_URL="http://...": the render stopped at 'not a valid URL'."""
+    env = {**helm_user.env, "OCEAN_PROXY_URL": '"http://svc-ocean:S3cret@proxy.corp:3128"'}
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER, env=env)
+    assert run.returncode != 0 and run.stdout == b""
+    assert ("ocean-proxy: error: OCEAN_PROXY_URL is wrapped in quotes, which are not part of a "
+            "URL\n") in run.stderr, run.stderr
+    assert "S3cret" not in run.stderr
+
+
 def test_the_example_scripts_variables_and_the_users_own_are_not_taken_for_misspellings(
         helm_user):
     """The helm and CI examples have users export OCEAN_PROXY_RELEASE_URL and the like in the
