@@ -131,10 +131,10 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
         raise
 
 
-# OCEAN_PROXY_URL="http://..." in a file read by docker --env-file or systemd's
+# OCEAN_PROXY_URL="http://..." in an env file read by docker (run --env-file) or systemd's
 # EnvironmentFile, which keep the quotes as characters, as a CI variable may
 _QUOTES_HINT = ("remove the quotes: what read the value kept them as characters (an env file "
-                "of docker --env-file or systemd, a CI variable, a value quoted twice)")
+                "docker or systemd reads, a CI variable, a value quoted twice)")
 # A shell variable reference, looked for only in a URL that is refused
 _VARIABLE = r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)"
 
