@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import tool
+from ..conftest import run_command, tool
 from ..plugin_harness import (
     SYSTEM_PATH,
     VERSION,
@@ -159,3 +159,38 @@ def test_the_post_renderer_installed_where_helm3_reads_says_it_breaks_helm3_and_
     assert "helm plugin uninstall ocean-proxy-post-renderer" in hint
     ok(helm(tool("helm4"), "plugin", "uninstall", "ocean-proxy-post-renderer", env=env))
     assert ok(helm(bin_dir / "helm", "plugin", "list", env=env)).stderr == ""  # the way out
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_a_second_copy_under_another_folder_name_is_named_with_the_line_that_removes_it(
+        major: str, release: Path, shared_dir: Path, tmp_path: Path,
+        helm_home: dict[str, str]) -> None:
+    """The release unpacked into a folder of another name and installed, then the tarball:
+    helm installs both, and from then on refuses every plugin command, uninstall included
+    ('two plugins claim the name'); the install said nothing."""
+    binary = tool(major)
+    unpacked = tmp_path / "ocean-proxy-0.1"
+    shutil.copytree(unpacked_helm3_release(shared_dir), unpacked, symlinks=True)
+    env = user_env(tmp_path, helm_dirs=helm_home, PIP_INDEX_URL=UNREACHABLE_INDEX)
+    first = ok(helm(binary, "plugin", "install", unpacked, env=env))
+    assert "two plugins" not in first.stderr
+    if major == "helm3":
+        with serving(release) as url:
+            second = ok(helm(binary, "plugin", "install", f"{url}/ocean-proxy-{VERSION}-helm3.tgz",
+                             env=env))
+    else:
+        second = ok(helm(binary, "plugin", "install", "--verify=false",
+                         release / f"ocean-proxy-{VERSION}.tgz", env=env))
+    listed = helm(binary, "plugin", "list", env=env)
+    assert listed.returncode != 0 and 'two plugins claim the name "ocean-proxy"' in listed.stderr
+    plugins = Path(helm_home["HELM_PLUGINS"])
+    other = plugins / unpacked.name
+    assert (f"ocean-proxy: warning: {other} is the ocean-proxy plugin too: helm now refuses every "
+            "plugin command, uninstall included ('two plugins claim the name \"ocean-proxy\"')\n"
+            ) in second.stderr, second.stderr
+    hint = next(line for line in second.stderr.splitlines() if line.startswith("ocean-proxy: hint"))
+    removal = hint.removeprefix("ocean-proxy: hint: keep one: ").partition(" (")[0]
+    assert removal == f"rm -rf -- '{other}' '{plugins / ('.' + unpacked.name + '.venv')}'"
+    ok(run_command(["sh", "-c", removal], env=env))  # the line, followed
+    assert "ocean-proxy" in ok(helm(binary, "plugin", "list", env=env)).text
+    assert (unpacked / "plugin.yaml").is_file()  # the user's folder stays
