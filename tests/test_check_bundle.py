@@ -9,6 +9,7 @@ import pty
 import re
 import select
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -248,6 +249,47 @@ def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, pa
     argv = command.group(1).replace("FILE", str(exported)).split()
     subprocess.run([*argv, "-passin", f"pass:{(password or b'').decode()}"], cwd=tmp_path,
                    check=True, capture_output=True)
+    followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
+    assert followed.returncode == 0, followed.stderr
+    assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
+
+
+def _java_keystore(der: bytes, alias: str = "corp", password: str = "changeit") -> bytes:
+    """A JKS truststore holding one certificate, as keytool writes it (-storetype JKS): the
+    entries, then a SHA-1 over the password, a fixed phrase and the entries."""
+    import hashlib
+    import struct
+
+    def utf(text: str) -> bytes:
+        return struct.pack(">H", len(text)) + text.encode()
+
+    body = (struct.pack(">III", 0xFEEDFEED, 2, 1) + struct.pack(">I", 2) + utf(alias)
+            + struct.pack(">q", 1_700_000_000_000) + utf("X.509") + struct.pack(">I", len(der))
+            + der)
+    digest = hashlib.sha1(password.encode("utf-16-be") + b"Mighty Aphrodite" + body).digest()
+    return body + digest
+
+
+def test_a_java_keystore_is_named_with_the_command_that_exports_its_ca(tmp_path):
+    """A proxy team hands out its CA as the truststore.jks of their Java clients: it was 'no
+    certificate found', expected PEM."""
+    root = certs.root("Corp Root CA")
+    keystore = tmp_path / "truststore.jks"
+    keystore.write_bytes(_java_keystore(root.cert.public_bytes(serialization.Encoding.DER)))
+
+    run = ocean_proxy("check-bundle", keystore)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error == f"ocean-proxy: error: {keystore}: it is a Java keystore, not certificates"
+    assert hint == ("ocean-proxy: hint: export its CA: keytool -exportcert -rfc -keystore FILE "
+                    "-alias ALIAS > ca.pem ('keytool -list -keystore FILE' names the aliases), "
+                    "then give ca.pem")
+    if shutil.which("keytool") is None:  # Java's own tool: followed where it is installed
+        return
+    command = hint.partition("export its CA: ")[2].partition(" > ca.pem")[0]
+    argv = command.replace("FILE", str(keystore)).replace("ALIAS", "corp").split()
+    exported = subprocess.run([*argv, "-storepass", "changeit"], capture_output=True, check=True)
+    (tmp_path / "ca.pem").write_bytes(exported.stdout)
     followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
     assert followed.returncode == 0, followed.stderr
     assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text

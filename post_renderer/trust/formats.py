@@ -45,6 +45,12 @@ def read_certificates(data: bytes, source: str, problems: Problems,
         return _extract_pem(text, source, problems, facts)
     if text[:1] == b"\x30":
         return _extract_der(data, source, problems, facts)
+    if data[:4] in (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce"):  # JKS, JCEKS: Java's truststores
+        problems.append((f"{source}: it is a Java keystore, not certificates",
+                         "export its CA: keytool -exportcert -rfc -keystore FILE -alias ALIAS > "
+                         "ca.pem ('keytool -list -keystore FILE' names the aliases), then give "
+                         "ca.pem"))
+        return []
     # Windows PowerShell's '>' writes UTF-16. The codecs are imported only here, on the way
     # to an error: every render reads its CA files through this function. The converted
     # file gets a name of its own: 'iconv ca.pem > ca.pem' empties the file before reading.
