@@ -278,4 +278,6 @@ def _list_hint(source: str) -> str | None:
         return "separate several files with ':', as in PATH, not ','"
     if source == "--ca-file":
         return f"give each file a flag of its own: {as_flags('--ca-file=FILE')}"
+    if source.startswith("config file"):  # 'caFiles: a.pem, b.pem': one string, one path
+        return "write caFiles as a YAML list: caFiles: [a.pem, b.pem]"
     return None
