@@ -37,7 +37,7 @@ NO_CACHE = FactCache(None)
 def read_certificates(data: bytes, source: str, problems: Problems,
                       facts: FactCache = NO_CACHE) -> list[Item]:
     given, data = data, data.removeprefix(b"\xef\xbb\xbf")
-    if not data.strip():
+    if not data or data.isspace():  # isspace: no copy of a large file, as strip() makes
         problems.append((f"{source} is empty", EMPTY_HINT))
         return []
     text = data.replace(b"\r\n", b"\n")
