@@ -16,7 +16,12 @@ SYSTEM_TOOLS := openssl curl unshare gpg
 
 all: test
 
+# An older Python would stop in pip, at the first pin it cannot have: say so first.
 $(VENV)/.installed: setup.cfg pyproject.toml requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
+		echo "make: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'):" \
+			"ocean-proxy needs 3.10 or newer; give one with PYTHON=, e.g. make $(or $(MAKECMDGOALS),all) PYTHON=python3.12" >&2; \
+		exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements-dev.txt
 	$(PIP) install --no-deps -e .

@@ -70,7 +70,7 @@ class Parser(argparse.ArgumentParser):
         if parser is not self and arguments[start - 2:start - 1] == ["--"]:
             del arguments[start - 2]  # '-- check-bundle': the command is what '--' lets through
             start -= 1
-        if parser is not self:
+        if parser is not self or self._commands():
             self._refuse_flag_before_command(arguments)
         read = self.read_arguments(arguments[:start]) + (
             parser.read_arguments(arguments[start:]) if parser else arguments[start:])
@@ -135,27 +135,62 @@ class Parser(argparse.ArgumentParser):
                         return position + 1, None
         return len(arguments), self
 
+    def _commands(self) -> dict[str, Parser]:
+        return next((action.choices for action in self._actions
+                     if isinstance(action, argparse._SubParsersAction)), {})
+
     def _refuse_flag_before_command(self, arguments: list[str]) -> None:
         """A command's flag written before the command (``ocean-proxy --json check-bundle``):
-        said as such, rather than as unknown with the closest flag of the program itself."""
-        commands = next(action.choices for action in self._actions
-                        if isinstance(action, argparse._SubParsersAction))
+        said as such, rather than as unknown with the closest flag of the program itself;
+        so is one of other commands, or with no command at all (``ocean-proxy --explain``)."""
+        commands = self._commands()
         position = next((at for at, argument in enumerate(arguments) if argument in commands),
                         None)
-        if position is None or "--" in arguments[:position]:
+        if "--" in arguments[:position]:
             return
-        name = arguments[position]
-        command = commands[name]
+        name = arguments[position] if position is not None else None
+        if name is None and self._misspelt_command(arguments, commands):
+            return  # argparse names it, with the command it meant
         for argument in arguments[:position]:
             flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
             if flag in self._option_string_actions or not flag.startswith("-"):
                 continue
             if len(flag) > 2 and not flag.startswith("--"):
                 flag = flag[:2]  # -oca.pem: -o and its value
-            flag = command.hidden_aliases.get(flag, flag)
-            if flag in command._option_string_actions:
-                raise UsageError(f"{flag} is a flag of {name}, written before it",
-                                 hint=f"put the command first: '{command.prog} {flag} ...'")
+            if name is not None:
+                self._refuse_flag_of(commands[name], name, flag)
+            owners = [other for other, command in commands.items()
+                      if command.hidden_aliases.get(flag, flag) in command._option_string_actions]
+            if owners and name is None:
+                raise UsageError(f"{flag} is a flag of {_listed(owners)}, given no command",
+                                 hint=f"put the command first: '{commands[owners[0]].prog} "
+                                      f"{flag} ...'")
+            if owners and name is not None:
+                raise UsageError(f"{flag} is not a flag of {name}, but of {_listed(owners)}",
+                                 hint=f"run '{commands[name].prog} --help' for its flags")
+
+    @staticmethod
+    def _misspelt_command(arguments: list[str], commands: dict[str, Parser]) -> bool:
+        """A word that is no flag's value, where the command would be ('discover')."""
+        for before, argument in zip(["-", *arguments[:-1]], arguments, strict=True):
+            if argument.startswith("-"):
+                continue
+            flag = before.split("=", 1)[0]
+            if "=" in before or not any(
+                    command._takes_a_value(command.hidden_aliases.get(flag, flag))
+                    for command in commands.values()):
+                return True
+        return False
+
+    @staticmethod
+    def _refuse_flag_of(command: Parser, name: str, flag: str) -> None:
+        """``flag``, written before the command ``name``, if it is the command's own."""
+        flag = command.hidden_aliases.get(flag, flag)
+        if (mistake := command.file_flag_mistake(flag)) is not None:
+            raise mistake
+        if flag in command._option_string_actions:
+            raise UsageError(f"{flag} is a flag of {name}, written before it",
+                             hint=f"put the command first: '{command.prog} {flag} ...'")
 
     def read_arguments(self, arguments: list[str]) -> list[str]:
         read: list[str] = []
@@ -221,8 +256,22 @@ class Parser(argparse.ArgumentParser):
                 return flag
         return None
 
+    def file_flag_mistake(self, flag: str) -> UsageError | None:
+        """``check-bundle --ca-file ca.pem`` (or ``-f``), as render and verify name their
+        files: check-bundle takes the files themselves, and '-f' is no file named so."""
+        if flag not in _FILE_FLAGS or flag in self._option_string_actions or not any(
+                action.metavar == "FILE" and not action.option_strings
+                for action in self._actions):
+            return None
+        return UsageError(f"{flag} is not a flag of {self.prog.rpartition(' ')[2]}, which "
+                          "takes its files without one",
+                          hint=f"name the files themselves: '{self.prog} FILE...'")
+
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""
+        mistake = self.file_flag_mistake(re.split(r"[\s=]", argument, maxsplit=1)[0])
+        if mistake is not None:
+            return mistake
         if argument == "-" and "--filename" in self._option_string_actions:
             # 'ocean-proxy render -', as check-bundle takes '-' for standard input
             return UsageError("'-' with no flag before it",
@@ -253,6 +302,10 @@ class Parser(argparse.ArgumentParser):
         return UsageError(message, hint=f"run '{self.prog} --help' for the options")
 
 
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _unquoted(value: str) -> str:
     """A value wrapped whole in one pair of quotes, without them, as a shell reads it; any
     other value as written (a quote inside a password stays)."""
@@ -274,5 +327,6 @@ def _shell_words(text: str, flag: str) -> list[str]:
                          "an unbalanced quote", hint=_SEPARATE_ARGUMENTS) from None
 
 
+_FILE_FLAGS = ("--ca-file", "--ca-files", "--cafile", "--file", "--filename", "-f")
 _SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
                        "--post-renderer-args --ca-file --post-renderer-args ca.pem")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from post_renderer.errors import ConfigError, OceanProxyError, shown
+from post_renderer.errors import ConfigError, OceanProxyError, clipped, shown, visible
 
 MISSING_HINT = "check the path; a relative path starts from the current directory"
 TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
@@ -25,8 +25,11 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
         with open(path, "rb") as handle:
             data = handle.read(limit if too_large_hint is None else limit + 1)
     except FileNotFoundError:
-        raise ConfigError(f"{what} {name} does not exist",
-                          hint=TILDE_HINT if _unexpanded_tilde(path) else missing_hint) from None
+        if _unexpanded_tilde(path):
+            missing_hint = TILDE_HINT
+        elif missing_hint == MISSING_HINT and not os.path.isabs(path):
+            missing_hint = _missing_from_here()
+        raise ConfigError(f"{what} {name} does not exist", hint=missing_hint) from None
     except IsADirectoryError:
         raise ConfigError(f"{what} {name} is a directory", hint="name the file itself") from None
     except PermissionError:
@@ -41,6 +44,16 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
     if too_large_hint is not None:
         refuse_larger(data, limit, f"{what} {name}", too_large_hint)
     return data
+
+
+def _missing_from_here() -> str:
+    """The hint for a relative path, naming the directory it started from: under helm, helm's
+    own, which a CI step or a helmfile may have set elsewhere than the user thinks."""
+    try:
+        here = os.getcwd()
+    except OSError:  # the directory was removed under the run
+        return MISSING_HINT
+    return f"{MISSING_HINT}, here {visible(clipped(here, 200))}"
 
 
 def refuse_larger(data: bytes, limit: int, what: str, hint: str,

@@ -9,6 +9,7 @@ import pty
 import re
 import select
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -253,6 +254,47 @@ def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, pa
     assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
 
 
+def _java_keystore(der: bytes, alias: str = "corp", password: str = "changeit") -> bytes:
+    """A JKS truststore holding one certificate, as keytool writes it (-storetype JKS): the
+    entries, then a SHA-1 over the password, a fixed phrase and the entries."""
+    import hashlib
+    import struct
+
+    def utf(text: str) -> bytes:
+        return struct.pack(">H", len(text)) + text.encode()
+
+    body = (struct.pack(">III", 0xFEEDFEED, 2, 1) + struct.pack(">I", 2) + utf(alias)
+            + struct.pack(">q", 1_700_000_000_000) + utf("X.509") + struct.pack(">I", len(der))
+            + der)
+    digest = hashlib.sha1(password.encode("utf-16-be") + b"Mighty Aphrodite" + body).digest()
+    return body + digest
+
+
+def test_a_java_keystore_is_named_with_the_command_that_exports_its_ca(tmp_path):
+    """A proxy team hands out its CA as the truststore.jks of their Java clients: it was 'no
+    certificate found', expected PEM."""
+    root = certs.root("Corp Root CA")
+    keystore = tmp_path / "truststore.jks"
+    keystore.write_bytes(_java_keystore(root.cert.public_bytes(serialization.Encoding.DER)))
+
+    run = ocean_proxy("check-bundle", keystore)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    assert error == f"ocean-proxy: error: {keystore}: it is a Java keystore, not certificates"
+    assert hint == ("ocean-proxy: hint: export its CA: keytool -exportcert -rfc -keystore FILE "
+                    "-alias ALIAS > ca.pem ('keytool -list -keystore FILE' names the aliases), "
+                    "then give ca.pem")
+    if shutil.which("keytool") is None:  # Java's own tool: followed where it is installed
+        return
+    command = hint.partition("export its CA: ")[2].partition(" > ca.pem")[0]
+    argv = command.replace("FILE", str(keystore)).replace("ALIAS", "corp").split()
+    exported = subprocess.run([*argv, "-storepass", "changeit"], capture_output=True, check=True)
+    (tmp_path / "ca.pem").write_bytes(exported.stdout)
+    followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
+    assert followed.returncode == 0, followed.stderr
+    assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
+
+
 @pytest.mark.parametrize("name, codec", [("corp-ca.pem", "utf-16"), ("ca.pem", "utf-16"),
                                          ("ca.pem", "utf-16-be"), ("ca.pem", "utf-16-le")],
                          ids=["corp-ca.pem", "ca.pem", "big-endian", "little-endian"])
@@ -326,6 +368,22 @@ def test_a_secrets_data_as_kubectl_prints_it_is_named_with_the_command_that_deco
     assert error == (f"ocean-proxy: error: {saved}: no certificate found: it is PEM text "
                      "encoded in base64 once more")
     assert_followed_hint_mends(hint, saved, tmp_path)
+
+
+def test_a_file_a_failed_discover_ca_emptied_is_named_empty_with_the_likely_cause(tmp_path):
+    """'ocean-proxy discover-ca ... > ca.pem': the shell empties the file before the command
+    runs, and a run that finds no CA leaves it so; checked next, it was 'no certificate
+    found', expected PEM, as if it held something else."""
+    script = (f"{VENV_BIN / 'ocean-proxy'} discover-ca --proxy-url http://127.0.0.1:9 "
+              "--timeout 2 > ca.pem; "
+              f"exec {VENV_BIN / 'ocean-proxy'} check-bundle ca.pem")
+    run = subprocess.run(["sh", "-c", script], env=clean_env(), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 1 and (tmp_path / "ca.pem").read_bytes() == b""
+    assert "ocean-proxy: error: ca.pem is empty\n" in run.stderr, run.stderr
+    assert ("ocean-proxy: hint: expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 "
+            "certificates; a command whose output was sent to it ('> FILE') may have failed "
+            "before writing any\n") in run.stderr
 
 
 def test_a_pem_body_without_its_begin_and_end_lines_is_named_as_such(tmp_path):

@@ -96,6 +96,22 @@ def test_a_missing_proxy_url_is_named_by_its_new_name_and_its_variable(
     assert "OCEAN_PROXY_URL or the config file keeps it off the command line" in hint
 
 
+@pytest.mark.parametrize("command", ["verify", "discover-ca"])
+def test_a_proxy_in_a_misspelt_variable_is_named_before_the_proxy_is_missed(
+        command: str, capsys, monkeypatch) -> None:
+    """OCEAN_PROXY_PROXY_URL, as the flag is written: 'no proxy is given' alone sent the user
+    looking at a variable that is set."""
+    monkeypatch.delenv("OCEAN_PROXY_URL", raising=False)
+    monkeypatch.setenv("OCEAN_PROXY_PROXY_URL", PROXY_URL)
+    assert main([command, "--timeout", "1"], build_parser) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "S3cret" not in err and "P%40ss" not in err, err
+    warning, error, _ = err.splitlines()
+    assert warning == ("ocean-proxy: warning: OCEAN_PROXY_PROXY_URL is set, but ocean-proxy "
+                       "reads no such variable: did you mean OCEAN_PROXY_URL?")
+    assert error.startswith("ocean-proxy: error: no proxy is given")
+
+
 # --- did you mean -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv", [
@@ -140,6 +156,25 @@ def test_an_unknown_short_flag_of_the_program_gets_its_help_not_the_hint_for_fil
     assert hint == "run 'ocean-proxy --help' for the options"
 
 
+@pytest.mark.parametrize("argv, error, hint", [
+    (["--explain"], "--explain is a flag of render, given no command",
+     "put the command first: 'ocean-proxy render --explain ...'"),
+    ([f"--proxy-url={PROXY_URL}"],
+     "--proxy-url is a flag of render, discover-ca, verify and values, given no command",
+     "put the command first: 'ocean-proxy render --proxy-url ...'"),
+    (["--proxy-url", PROXY_URL, "check-bundle", "ca.pem"],
+     "--proxy-url is not a flag of check-bundle, but of render, discover-ca, verify and values",
+     "run 'ocean-proxy check-bundle --help' for its flags"),
+    (["--strict", "verify"], "--strict is not a flag of verify, but of render and values",
+     "run 'ocean-proxy verify --help' for its flags"),
+], ids=["no-command", "no-command-with-value", "other-command", "other-command-alone"])
+def test_a_flag_of_other_commands_before_the_command_or_none_says_whose_it_is(
+        argv: list[str], error: str, hint: str, capsys) -> None:
+    """'ocean-proxy --explain' and 'ocean-proxy --proxy-url URL check-bundle' were 'unknown
+    flag', of a flag the user had just read in the README."""
+    assert _usage_error(capsys, *argv) == (error, hint)
+
+
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
     error, hint = _usage_error(capsys, "--jsn", "check-bundle", "ca.pem")
     assert error.startswith("unknown flag --jsn")
@@ -156,6 +191,25 @@ def test_a_file_named_like_a_flag_is_told_how_to_pass_it(argv: list[str], capsys
                     "('ocean-proxy check-bundle -- FILE...'), or write ./ before its name")
     assert _parse("check-bundle", "--", "-ca.pem").files == ["-ca.pem"]  # the hint, followed
     assert _parse("check-bundle", "./-ca.pem").files == ["./-ca.pem"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["check-bundle", "--ca-file", "corp.pem"],
+    ["check-bundle", "--ca-file=corp.pem"],
+    ["check-bundle", "-f", "corp.pem"],
+    ["check-bundle", "--json", "--filename", "corp.pem"],
+    ["--ca-file", "corp.pem", "check-bundle"],
+    ["-f", "corp.pem", "check-bundle"],
+], ids=["ca-file", "ca-file-equals", "short", "filename", "ca-file-before", "short-before"])
+def test_check_bundle_given_its_files_by_a_flag_is_told_to_name_them_alone(argv, capsys) -> None:
+    """As render and verify take their files: 'unknown flag --ca-file' said nothing of how
+    check-bundle takes them, and '-f' was told how to pass a file named '-f'."""
+    error, hint = _usage_error(capsys, *argv)
+    flag = next(word.split("=")[0] for word in argv if word.startswith("-")
+                and word != "--json")
+    assert error == f"{flag} is not a flag of check-bundle, which takes its files without one"
+    assert hint == "name the files themselves: 'ocean-proxy check-bundle FILE...'"
+    assert _parse("check-bundle", "corp.pem").files == ["corp.pem"]  # the hint, followed
 
 
 @pytest.mark.parametrize("argv", [["verify", "--proxy-url", "-x"],

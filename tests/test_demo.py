@@ -13,6 +13,7 @@ import zipfile
 import pytest
 
 from .conftest import EXAMPLES, REPO, TOOLS_BIN, VENV_BIN, clean_env, run_command, tool
+from .plugin_harness import pyenv_python
 
 
 def test_demo_says_what_changed_and_shows_it_as_a_diff():
@@ -44,6 +45,18 @@ def test_demo_says_what_changed_and_shows_it_as_a_diff():
     assert report.lstrip().startswith("corp-ca.pem: certificate 1: ok"), report
 
 
+def test_the_demo_script_run_by_hand_says_to_run_make_demo(tmp_path):
+    """'sh examples/demo/demo.sh', the script the example names, outside make demo's PATH:
+    it stopped halfway with 'helm3: not found' (or a Python traceback without cryptography),
+    having said nothing of what it needs."""
+    run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"],
+                      env=clean_env(PATH="/usr/bin:/bin"), cwd=tmp_path)
+    assert run.returncode == 1 and run.stdout == b""
+    assert run.stderr.startswith("demo.sh: ") and run.stderr.count("\n") == 1, run.stderr
+    assert f"is not on PATH: run 'make demo' in the checkout ({REPO})" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_demo_leaves_installed_helm_alone_in_a_fresh_checkout():
     """A checkout made after the tools were installed has a newer tools/install_helm.py:
     make demo must not run it again for a helm that is there."""
@@ -69,6 +82,31 @@ def test_demo_runs_where_python3_has_no_pip(tmp_path):
     assert (tmp_path / "tools" / "bin" / "helm3").exists()
     assert "=== What ocean-proxy changed, and why ===" in run.text
     assert "certificate 1: ok" in run.text
+
+
+def test_demo_runs_on_python_3_10_as_the_readme_says(tmp_path):
+    """The README: make demo needs Python 3.10+. Three pins of requirements-dev.txt (jsonpatch
+    1.48, hypothesis 6.170, check-jsonschema 0.39) need 3.11, and on a 3.10 the venv stopped
+    at pip's 'No matching distribution found for jsonpatch==1.48'."""
+    python = pyenv_python("3.10")
+    venv = os.path.relpath(tmp_path / "venv", REPO)  # the demo's PATH starts from the checkout
+    run = run_command(["make", "-C", REPO, "demo", f"PYTHON={python}", f"VENV={venv}"],
+                      env=clean_env(), timeout=900)
+    assert run.returncode == 0, run.stderr
+    assert "=== What ocean-proxy changed, and why ===" in run.text
+    assert "certificate 1: ok" in run.text
+
+
+def test_demo_with_a_python_before_3_10_names_it_and_makes_no_venv(tmp_path):
+    """It stopped in pip, at the first pin that Python could not have, after making a venv."""
+    python = pyenv_python("3.9")
+    venv = tmp_path / "venv"
+    run = run_command(["make", "-C", REPO, "demo", f"PYTHON={python}", f"VENV={venv}"],
+                      env=clean_env(), timeout=120)
+    assert run.returncode != 0 and not venv.exists()
+    version = run_command([python, "-c", "import platform; print(platform.python_version())"])
+    assert (f"make: {python} is Python {version.text.strip()}: ocean-proxy needs 3.10 or newer; "
+            "give one with PYTHON=, e.g. make demo PYTHON=python3.12\n") in run.stderr, run.stderr
 
 
 def _install_lines(target: str, tools: str) -> list[list[str]]:

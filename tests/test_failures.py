@@ -197,18 +197,24 @@ def test_bad_config_files(tmp_path, content, fragment):
     ("env", "separate several files with ':', as in PATH, not ','"),
     ("flag", "give each file a flag of its own: --ca-file=FILE "
              "(under helm: --post-renderer-args --ca-file=FILE)"),
+    ("config", "write caFiles as a YAML list: caFiles: [a.pem, b.pem]"),
 ])
 def test_ca_files_joined_by_a_comma_are_told_how_several_are_given(tmp_path, via, hint):
     """'a.pem,b.pem', as --no-proxy takes its list: both files exist, the joined name does
     not; the hint is the separator that works, not 'check the path', and a flag is said as
-    helm passes it too."""
+    helm passes it too. In a config file ('caFiles: a.pem, b.pem', one YAML string) the hint
+    was only where a relative path starts."""
     files = ["root.pem", "inspection.pem"]
     for name in files:
         (tmp_path / name).write_bytes(certs.root("Corp " + name).pem)
     joined = ",".join(files)
     args, env = ["render", "--proxy-url", "http://p:3128"], clean_env()
+    config = tmp_path / "ocean-proxy.yaml"
     if via == "env":
         env["OCEAN_PROXY_CA_FILE"] = joined
+    elif via == "config":
+        config.write_text(f"caFiles: {joined}\n")
+        args.append(f"--config={config}")
     else:
         args.append(f"--ca-file={joined}")
     run = ocean_proxy(*args, stdin=DEPLOYMENT, env=env, cwd=tmp_path)
@@ -216,6 +222,8 @@ def test_ca_files_joined_by_a_comma_are_told_how_several_are_given(tmp_path, via
     assert run.stderr.splitlines()[-1] == f"ocean-proxy: hint: {hint}"
     if via == "env":  # the hint, followed
         env["OCEAN_PROXY_CA_FILE"] = joined.replace(",", ":")
+    elif via == "config":
+        config.write_text(f"caFiles: [{joined}]\n")
     else:
         args[-1:] = [f"--ca-file={name}" for name in files]
     assert ocean_proxy(*args, stdin=DEPLOYMENT, env=env, cwd=tmp_path).returncode == 0

@@ -55,3 +55,16 @@ def test_an_encoded_at_sign_is_fine():
 def test_a_real_bad_port_is_still_a_bad_port():
     with pytest.raises(ProxyUrlError, match="invalid port"):
         parse_proxy_url("http://proxy.corp:99999")
+
+
+@pytest.mark.parametrize("url", [f'"http://user:{PASSWORD}@proxy.corp:3128"',
+                                 "'proxy.corp:3128'", ' "http://proxy.corp:3128"\n'])
+def test_a_url_wrapped_in_quotes_is_told_to_lose_them(url):
+    """OCEAN_PROXY_URL="..." in an env file that docker --env-file or systemd read: the
+    quotes stay as characters, and the URL was only 'not a valid URL'."""
+    with pytest.raises(ProxyUrlError) as raised:
+        parse_proxy_url(url, source="OCEAN_PROXY_URL")
+    assert raised.value.message == \
+        "OCEAN_PROXY_URL is wrapped in quotes, which are not part of a URL"
+    assert raised.value.hint.startswith("remove the quotes: ")
+    assert PASSWORD not in raised.value.message + raised.value.hint

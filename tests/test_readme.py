@@ -198,6 +198,47 @@ def test_the_quick_start_names_what_helm3_says_of_a_helm4_tarball(
                         f"{url}/ocean-proxy-{__version__}-helm3.tgz"], env=env, timeout=300))
 
 
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_the_quick_start_quotes_what_helm_says_when_it_does_not_find_the_post_renderer(
+        major: str, release: Path, tmp_path: Path) -> None:
+    """Helm 3 in a shell without the PATH line; Helm 4 with only the command plugin, which a
+    newcomer takes for the post-renderer: the user searches the README for helm's words."""
+    env = user_env(tmp_path / "home", PIP_INDEX_URL="http://127.0.0.1:9/")
+    if major == "helm4":
+        with serving(release) as url:
+            ok(run_command([tool(major), "plugin", "install", "--verify=false",
+                            f"{url}/ocean-proxy-{__version__}.tgz"], env=env, timeout=300))
+    run = run_command([tool(major), "template", "r", FIXTURE_CHART, "--post-renderer",
+                       "ocean-proxy-post-renderer"], env=env)
+    assert run.returncode != 0 and run.stdout == b""
+    said = " ".join(run.stderr.strip().splitlines()[-1].split())
+    quick_start = " ".join(section(README, "## Quick start").split())
+    assert f"`{said}`" in quick_start, said
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_plugins_readme_says_how_to_move_a_tarball_install_to_another_release(
+        major: str, release: Path, tmp_path: Path) -> None:
+    """Day two, a new release: nothing said how to take it, and both ways a user tries fail.
+    The README quotes what they say (Helm 3's words; Helm 4 writes 'failed' in lower case) and
+    gives the way that works: uninstall, then install."""
+    another = " ".join(section((REPO / "plugins" / "README.md").read_text(encoding="utf-8"),
+                               "### Another release").split()).lower()
+    env = user_env(tmp_path / "home", PIP_INDEX_URL="http://127.0.0.1:9/")
+    tarball = f"ocean-proxy-{__version__}" + ("-helm3.tgz" if major == "helm3" else ".tgz")
+    verify = ["--verify=false"] if major == "helm4" else []
+    with serving(release) as url:
+        install = [tool(major), "plugin", "install", *verify, f"{url}/{tarball}"]
+        ok(run_command(install, env=env, timeout=300))
+        for tried in (install, [tool(major), "plugin", "update", "ocean-proxy"]):
+            refused = run_command(tried, env=env, timeout=300)
+            assert refused.returncode != 0
+            said = " ".join(refused.stderr.strip().splitlines()[-1].split()).lower()
+            assert f"`{said}`" in another, said
+        ok(run_command([tool(major), "plugin", "uninstall", "ocean-proxy"], env=env))
+        ok(run_command(install, env=env, timeout=300))  # the way, followed
+
+
 def _quick_start_exports() -> list[str]:
     """The ``export`` lines of the Helm 3 Quick start and of the HELM_PLUGINS paragraph."""
     quick_start = section(README, "## Quick start")

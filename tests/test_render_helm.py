@@ -322,6 +322,41 @@ def test_environment_variables_configure_the_post_renderer(helm_user, ca_file, c
     assert base64.b64decode(secret[CA_KEY]) == corp_root.pem
 
 
+def test_a_misspelt_variable_is_named_with_the_one_it_was_meant_for(helm_user, ca_file):
+    """OCEAN_PROXY_CA_FILES, written as the config file's caFiles: nothing reads it, and the
+    release went out without the CA, told only that no CA was configured."""
+    env = {**helm_user.env, "OCEAN_PROXY_CA_FILES": str(ca_file)}
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "ocean-proxy: warning: OCEAN_PROXY_CA_FILES is set, but ocean-proxy reads no such " \
+           "variable: did you mean OCEAN_PROXY_CA_FILE?" in run.stderr.splitlines(), run.stderr
+    assert str(ca_file) not in run.stderr  # a value is never shown: another may hold a password
+
+
+def test_a_proxy_url_whose_quotes_an_env_file_kept_is_told_to_lose_them(helm_user):
+    """'docker run --env-file' (or systemd's EnvironmentFile) keeps the quotes of
+    OCEAN_PROXY_URL="http://...": the render stopped at 'not a valid URL'."""
+    env = {**helm_user.env, "OCEAN_PROXY_URL": '"http://svc-ocean:S3cret@proxy.corp:3128"'}
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER, env=env)
+    assert run.returncode != 0 and run.stdout == b""
+    assert ("ocean-proxy: error: OCEAN_PROXY_URL is wrapped in quotes, which are not part of a "
+            "URL\n") in run.stderr, run.stderr
+    assert "S3cret" not in run.stderr
+
+
+def test_the_example_scripts_variables_and_the_users_own_are_not_taken_for_misspellings(
+        helm_user):
+    """The helm and CI examples have users export OCEAN_PROXY_RELEASE_URL and the like in the
+    shell helm then runs from; a name close to no setting is the user's own."""
+    env = {**helm_user.env, "OCEAN_PROXY_RELEASE_URL": "https://releases.example/v0.1.0",
+           "OCEAN_PROXY_KEYRING": "ring.gpg", "OCEAN_PROXY_VERSION": "0.1.0",
+           "OCEAN_PROXY_VERIFY": "false", "OCEAN_PROXY_PLUGIN_URL": "https://r.example/p.tgz",
+           "OCEAN_PROXY_TEAM": "platform"}
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "reads no such variable" not in run.stderr, run.stderr
+
+
 def test_config_file_configures_the_post_renderer_and_flags_beat_it(
     helm_user, corp_root, tmp_path,
 ):
@@ -383,6 +418,22 @@ def test_a_config_file_named_relative_to_helm_s_directory_renders_as_the_flags_d
         assert run.returncode == 0, run.stderr
         assert run.text == flags.text
         assert "S3cret" not in run.stderr
+
+
+def test_a_relative_ca_file_missing_from_helm_s_directory_names_that_directory(
+        helm_user, tmp_path):
+    """'--post-renderer-args --ca-file=corp-ca.pem' run from another directory (a CI step's
+    working directory, a terminal elsewhere): the hint said only 'the current directory',
+    which under helm is helm's, and did not say which."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                             "--ca-file=corp-ca.pem", cwd=elsewhere)
+    assert run.returncode != 0 and run.stdout == b""
+    assert "ocean-proxy: error: CA file (from --ca-file) corp-ca.pem does not exist\n" \
+        in run.stderr
+    assert ("ocean-proxy: hint: check the path; a relative path starts from the current "
+            f"directory, here {elsewhere}\n") in run.stderr, run.stderr
 
 
 def test_a_config_file_reached_through_a_symbolic_link_says_where_its_ca_files_start(

@@ -220,6 +220,29 @@ def test_without_keyring_helm4_reads_the_key_gpg_imported_into_its_keybox(
                for line in _installed(helm4, user).splitlines()[1:])
 
 
+def test_make_dist_given_gnupg2_s_own_keybox_says_to_export_the_secret_key(
+        signed_release: SignedRelease, tmp_path: Path) -> None:
+    """A GnuPG 2 user's keyring is ~/.gnupg/pubring.kbx, the file at hand for KEYRING=: gpg
+    said 'no valid OpenPGP data found', then 'build_dist: failed: gpg --homedir ...'."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="gpg-", dir="/tmp") as gnupg:  # a short socket path
+        subprocess.run(["gpg", "--homedir", gnupg, "--batch", "--quiet", "--import",
+                        str(signed_release.key.public)], check=True, capture_output=True)
+        keybox = tmp_path / "pubring.kbx"
+        shutil.copy(Path(gnupg) / "pubring.kbx", keybox)
+        subprocess.run(["gpgconf", "--homedir", gnupg, "--kill", "all"], check=False,
+                       capture_output=True)
+    dist = tmp_path / "dist"
+    run = run_command(["make", "-C", REPO, "dist", f"DIST={dist}", f"SIGN_KEY={KEY_NAME}",
+                       f"KEYRING={keybox}"], env=clean_env(), timeout=300)
+    assert run.returncode != 0 and not dist.exists()
+    assert (f"build_dist.py: error: {keybox} is a GnuPG 2 keybox, which holds no secret key: "
+            "export one with '(umask 077; gpg --export-secret-keys NAME > secring.gpg)'"
+            ) in run.stderr, run.stderr
+
+
 @pytest.mark.parametrize("keyring", ["public", "missing"])
 def test_make_dist_with_a_keyring_it_cannot_sign_with_builds_nothing(
         signed_release: SignedRelease, tmp_path: Path, keyring: str) -> None:

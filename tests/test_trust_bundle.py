@@ -178,8 +178,12 @@ def test_garbage_is_refused_with_the_formats_we_accept():
     assert "PEM" in error.hint and "DER" in error.hint and "PKCS#7" in error.hint
 
 
-def test_empty_file_is_refused():
-    assert "no certificate found" in refused(b"").message
+@pytest.mark.parametrize("data", [b"", b"\n \r\n"], ids=["empty", "blank"])
+def test_empty_file_is_refused_as_empty(data):
+    error = refused(data)
+    assert error.message == "ca.pem is empty"
+    assert error.hint.endswith("a command whose output was sent to it ('> FILE') may have "
+                               "failed before writing any")
 
 
 def test_other_pem_objects_are_refused_by_name(corp_root):

@@ -334,6 +334,9 @@ def _arguments(argv: list[str]) -> tuple[Path, Path, Signing | None]:
     if args.keyring and not Path(args.keyring).is_file():
         parser.error(f"no keyring at {args.keyring}: export one with "
                      "'(umask 077; gpg --export-secret-keys NAME > secring.gpg)'")
+    if args.keyring and Path(args.keyring).read_bytes()[8:12] == b"KBXf":  # ~/.gnupg/pubring.kbx
+        parser.error(f"{args.keyring} is a GnuPG 2 keybox, which holds no secret key: export "
+                     "one with '(umask 077; gpg --export-secret-keys NAME > secring.gpg)'")
     if args.passphrase_file and not args.passphrase_file.is_file():
         parser.error(f"no passphrase file at {args.passphrase_file}: leave PASSPHRASE_FILE "
                      "out for a key without one")

@@ -5,6 +5,14 @@
 # shows it as a diff.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# Run by hand, not by make demo: say what to run, not 'helm3: not found' halfway through.
+for needed in python helm3 ocean-proxy-post-renderer ocean-proxy; do
+    if ! command -v "$needed" >/dev/null 2>&1; then
+        echo "demo.sh: $needed is not on PATH: run 'make demo' in the checkout" \
+            "($(cd "$here/../.." && pwd)), which installs what the demo needs" >&2
+        exit 1
+    fi
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

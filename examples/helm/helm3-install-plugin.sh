@@ -59,5 +59,16 @@ elif [ -n "$installed" ]; then
     echo "ocean-proxy: replacing the Helm 3 plugin $installed with $OCEAN_PROXY_VERSION"
     HELM_PLUGINS="$data_plugins" "$HELM" plugin uninstall ocean-proxy
 fi
-# Helm 3 installs a tarball only from a URL served as application/gzip (see plugins/README.md).
-"$HELM" plugin install "$OCEAN_PROXY_RELEASE_URL/ocean-proxy-$OCEAN_PROXY_VERSION-helm3.tgz"
+# Helm 3 installs a tarball only from a URL served as application/gzip (see plugins/README.md):
+# any other type it takes for a git URL, and says only "Cannot detect VCS".
+url="$OCEAN_PROXY_RELEASE_URL/ocean-proxy-$OCEAN_PROXY_VERSION-helm3.tgz"
+said=$(mktemp)
+trap 'rm -f "$said"' EXIT
+if ! "$HELM" plugin install "$url" 2>"$said"; then
+    cat "$said" >&2
+    if grep -q "Cannot detect VCS" "$said"; then
+        echo "ocean-proxy: hint: the server did not answer Content-Type: application/gzip for the tarball, so Helm 3 took its URL for a git one: serve the tarball as application/gzip (a mirror, an artifact store; python3 -m http.server does not), or unpack it into a directory you keep and 'helm plugin install' that directory" >&2
+    fi
+    exit 1
+fi
+cat "$said" >&2

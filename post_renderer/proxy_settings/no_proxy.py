@@ -69,6 +69,7 @@ def _check(entry: str, source: str) -> str:
     if "://" in entry:  # not shown: a URL can hold credentials
         raise ConfigError(f"{source}: an entry is a URL (it has '://'); a NO_PROXY entry is "
                           "a host, a domain or a network, without a scheme", hint=_HINT)
+    _refuse_windows_bypass_forms(entry, source)
     if any(ch.isspace() for ch in entry):
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry", hint=_HINT)
     if "/" in entry:
@@ -91,6 +92,25 @@ def _check(entry: str, source: str) -> str:
                 "reads NO_PROXY",
                 hint="list only the hosts and networks to reach directly")
     return entry
+
+
+def _refuse_windows_bypass_forms(entry: str, source: str) -> None:
+    """What a list copied from Windows' proxy settings ('*.corp.example;10.*;<local>') holds
+    and NO_PROXY does not read, each said with its NO_PROXY form."""
+    if ";" in entry:
+        raise ConfigError(f"{source}: {shown(entry)} separates entries by ';', as Windows' "
+                          "proxy bypass list does", hint="separate them by commas: NO_PROXY "
+                          "is a comma-separated list")
+    wildcard = re.fullmatch(r"(\d{1,3}(?:\.\d{1,3}){0,2})(?:\.\*)+", entry)
+    if wildcard:
+        octets = wildcard[1].split(".")
+        cidr = ".".join(octets + ["0"] * (4 - len(octets))) + f"/{8 * len(octets)}"
+        raise ConfigError(f"{source}: {shown(entry)} is a wildcard address, which NO_PROXY does "
+                          "not read", hint=f"give the network as a CIDR: {cidr}")
+    if entry == "<local>":
+        raise ConfigError(f"{source}: '<local>' (Windows' bypass of names without a dot) has no "
+                          "NO_PROXY form", hint="list those hosts by name, or their domain as "
+                          ".domain")
 
 
 # What the pods reach only through the proxy (port 443 both)

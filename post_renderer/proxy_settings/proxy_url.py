@@ -119,6 +119,10 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
     try:
         return _parsed(text, source)
     except ProxyUrlError as error:
+        quoted = text.strip()
+        if len(quoted) > 1 and quoted[0] in "'\"" and quoted[-1] == quoted[0]:
+            raise ProxyUrlError(f"{source} is wrapped in quotes, which are not part of a URL",
+                                hint=_QUOTES_HINT) from None
         # '${PROXY_URL}' from a config file, '$URL' in single quotes (a password may hold '$')
         if re.search(_VARIABLE, text.rpartition("@")[2]):
             error.hint = ("a '$NAME' in it is not expanded here: nothing expands variables in "
@@ -127,6 +131,10 @@ def parse_proxy_url(text: str, *, source: str = "proxy URL") -> ProxyUrl:
         raise
 
 
+# OCEAN_PROXY_URL="http://..." in an env file read by docker (run --env-file) or systemd's
+# EnvironmentFile, which keep the quotes as characters, as a CI variable may
+_QUOTES_HINT = ("remove the quotes: what read the value kept them as characters (an env file "
+                "docker or systemd reads, a CI variable, a value quoted twice)")
 # A shell variable reference, looked for only in a URL that is refused
 _VARIABLE = r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)"
 

@@ -22,6 +22,10 @@ _PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
 _DECODE = "base64 -d < FILE > ca.pem"
 _DECODE_WINDOWS = "tr -d '\\r\\357\\273\\277' < FILE | base64 -d > ca.pem"
 FORMAT_HINT = "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 certificates"
+# 'ocean-proxy discover-ca > ca.pem': the shell empties the file before the command runs,
+# and a failed run leaves it so.
+EMPTY_HINT = (f"{FORMAT_HINT}; a command whose output was sent to it ('> FILE') may have "
+              "failed before writing any")
 
 Problems = list[tuple[str, str]]  # (message, hint)
 Item = tuple[tuple[str, str], Certificate | None]
@@ -33,11 +37,20 @@ NO_CACHE = FactCache(None)
 def read_certificates(data: bytes, source: str, problems: Problems,
                       facts: FactCache = NO_CACHE) -> list[Item]:
     given, data = data, data.removeprefix(b"\xef\xbb\xbf")
+    if not data or data.isspace():  # isspace: no copy of a large file, as strip() makes
+        problems.append((f"{source} is empty", EMPTY_HINT))
+        return []
     text = data.replace(b"\r\n", b"\n")
     if b"-----BEGIN " in text:
         return _extract_pem(text, source, problems, facts)
     if text[:1] == b"\x30":
         return _extract_der(data, source, problems, facts)
+    if data[:4] in (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce"):  # JKS, JCEKS: Java's truststores
+        problems.append((f"{source}: it is a Java keystore, not certificates",
+                         "export its CA: keytool -exportcert -rfc -keystore FILE -alias ALIAS > "
+                         "ca.pem ('keytool -list -keystore FILE' names the aliases), then give "
+                         "ca.pem"))
+        return []
     # Windows PowerShell's '>' writes UTF-16. The codecs are imported only here, on the way
     # to an error: every render reads its CA files through this function. The converted
     # file gets a name of its own: 'iconv ca.pem > ca.pem' empties the file before reading.

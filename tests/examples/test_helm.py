@@ -281,3 +281,18 @@ def test_helm_upgrade_script_gives_a_proxy_password_as_the_readme_says(
 
     assert_proxy_from_secret(rendered(run))
     assert password_shown(run.stderr) == []
+
+
+def test_helm3_install_script_given_a_tarball_served_as_another_type_says_what_helm_needs(
+        tmp_path, release):
+    """A mirror served by 'python3 -m http.server' (application/x-tar) or an upload tool's
+    application/octet-stream: Helm 3 tries git and the script stopped at 'Error: Cannot detect
+    VCS', which says nothing of the server."""
+    with serving(release, tgz_type="application/octet-stream") as url:
+        env = fresh_user(tmp_path, "helm3", OCEAN_PROXY_RELEASE_URL=url)
+        run = run_command(["sh", HELM_EXAMPLE / INSTALL_SCRIPT["helm3"]], env=env, timeout=120)
+    assert run.returncode != 0
+    assert "Error: Cannot detect VCS" in run.stderr
+    assert ("ocean-proxy: hint: the server did not answer Content-Type: application/gzip for the "
+            "tarball, so Helm 3 took its URL for a git one") in run.stderr, run.stderr
+    assert installed_plugins(env) == set()

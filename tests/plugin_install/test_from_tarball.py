@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import tool
+from ..conftest import run_command, tool
 from ..plugin_harness import (
     SYSTEM_PATH,
     VERSION,
@@ -125,3 +125,72 @@ def test_an_install_helm_cannot_find_through_helm_plugins_says_how_it_will(
     assert name not in ok(helm(binary, "plugin", "list", env=env)).text
     env["HELM_PLUGINS"] = f"{elsewhere}:{installed_in}"  # the line, followed
     assert name in ok(helm(binary, "plugin", "list", env=env)).text
+
+
+@pytest.mark.parametrize("helm4_dirs", ["shared", "own", "no-helm3"])
+def test_the_post_renderer_installed_where_helm3_reads_says_it_breaks_helm3_and_the_way_out(
+        helm4_dirs: str, release: Path, tmp_path: Path) -> None:
+    """Helm 3 and Helm 4 on one machine use the same plugins directory by default, and one Helm
+    4 manifest there makes every Helm 3 plugin command fail: the install said nothing of it.
+    Helm 4 given its own directories, as the README advises, or no Helm 3 on PATH: no word."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if helm4_dirs != "no-helm3":
+        (bin_dir / "helm").symlink_to(tool("helm3"))
+    home = tmp_path / "home"
+    own = {"HELM_DATA_HOME": str(home / ".local" / "share" / "helm4")} \
+        if helm4_dirs == "own" else {}
+    env = user_env(home, path=f"{bin_dir}:{SYSTEM_PATH}", helm_dirs=own,
+                   PIP_INDEX_URL=UNREACHABLE_INDEX)
+    run = ok(helm(tool("helm4"), "plugin", "install", "--verify=false",
+                  release / f"ocean-proxy-post-renderer-{VERSION}.tgz", env=env))
+    helm3 = helm(bin_dir / "helm", "plugin", "list", env=user_env(home, path=SYSTEM_PATH)) \
+        if helm4_dirs != "no-helm3" else None
+    if helm4_dirs != "shared":
+        assert "warning" not in run.stderr, run.stderr
+        assert helm3 is None or helm3.returncode == 0, helm3.stderr
+        return
+    plugins = home / ".local" / "share" / "helm" / "plugins"
+    assert helm3 is not None and 'unknown field "apiVersion"' in helm3.stderr  # the warning's
+    assert (f"ocean-proxy: warning: {bin_dir / 'helm'} is Helm v3.17.3 and reads {plugins} too: "
+            "this Helm 4 plugin there makes every Helm 3 plugin command fail ('failed to load "
+            "plugins: ... unknown field \"apiVersion\"')\n") in run.stderr, run.stderr
+    hint = next(line for line in run.stderr.splitlines() if line.startswith("ocean-proxy: hint"))
+    assert "helm plugin uninstall ocean-proxy-post-renderer" in hint
+    ok(helm(tool("helm4"), "plugin", "uninstall", "ocean-proxy-post-renderer", env=env))
+    assert ok(helm(bin_dir / "helm", "plugin", "list", env=env)).stderr == ""  # the way out
+
+
+@pytest.mark.parametrize("major", ["helm3", "helm4"])
+def test_a_second_copy_under_another_folder_name_is_named_with_the_line_that_removes_it(
+        major: str, release: Path, shared_dir: Path, tmp_path: Path,
+        helm_home: dict[str, str]) -> None:
+    """The release unpacked into a folder of another name and installed, then the tarball:
+    helm installs both, and from then on refuses every plugin command, uninstall included
+    ('two plugins claim the name'); the install said nothing."""
+    binary = tool(major)
+    unpacked = tmp_path / "ocean-proxy-0.1"
+    shutil.copytree(unpacked_helm3_release(shared_dir), unpacked, symlinks=True)
+    env = user_env(tmp_path, helm_dirs=helm_home, PIP_INDEX_URL=UNREACHABLE_INDEX)
+    first = ok(helm(binary, "plugin", "install", unpacked, env=env))
+    assert "two plugins" not in first.stderr
+    if major == "helm3":
+        with serving(release) as url:
+            second = ok(helm(binary, "plugin", "install", f"{url}/ocean-proxy-{VERSION}-helm3.tgz",
+                             env=env))
+    else:
+        second = ok(helm(binary, "plugin", "install", "--verify=false",
+                         release / f"ocean-proxy-{VERSION}.tgz", env=env))
+    listed = helm(binary, "plugin", "list", env=env)
+    assert listed.returncode != 0 and 'two plugins claim the name "ocean-proxy"' in listed.stderr
+    plugins = Path(helm_home["HELM_PLUGINS"])
+    other = plugins / unpacked.name
+    assert (f"ocean-proxy: warning: {other} is the ocean-proxy plugin too: helm now refuses every "
+            "plugin command, uninstall included ('two plugins claim the name \"ocean-proxy\"')\n"
+            ) in second.stderr, second.stderr
+    hint = next(line for line in second.stderr.splitlines() if line.startswith("ocean-proxy: hint"))
+    removal = hint.removeprefix("ocean-proxy: hint: keep one: ").partition(" (")[0]
+    assert removal == f"rm -rf -- '{other}' '{plugins / ('.' + unpacked.name + '.venv')}'"
+    ok(run_command(["sh", "-c", removal], env=env))  # the line, followed
+    assert "ocean-proxy" in ok(helm(binary, "plugin", "list", env=env)).text
+    assert (unpacked / "plugin.yaml").is_file()  # the user's folder stays

@@ -21,7 +21,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from post_renderer.errors import ConfigError, ProxyUrlError, as_flags, shown
 from post_renderer.proxy_settings.no_proxy import parse_no_proxy
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
-from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES, split_paths
+from post_renderer.render.release.setting_sources import (
+    AUTO_UPDATE_POLICIES,
+    misspelt_variables,
+    split_paths,
+)
 from post_renderer.render.release.workloads import WorkloadRef, parse_workload_ref
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.switches import switch
@@ -151,8 +155,10 @@ def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],
                warn: Callable[[str], None], hide: Callable[..., None]
                ) -> tuple[dict[str, YamlNode], str, str]:
     """The config file's settings, its directory and how messages name it; what to say of
-    the file goes to ``warn``."""
+    the file goes to ``warn``, and so does a variable that looks meant for a setting."""
     _refuse_empty_flags(flags)
+    for name, meant in misspelt_variables(environ):
+        warn(f"{name} is set, but ocean-proxy reads no such variable: did you mean {meant}?")
     path = config_file(flags, environ)
     if not path:
         return {}, ".", ""
@@ -272,4 +278,6 @@ def _list_hint(source: str) -> str | None:
         return "separate several files with ':', as in PATH, not ','"
     if source == "--ca-file":
         return f"give each file a flag of its own: {as_flags('--ca-file=FILE')}"
+    if source.startswith("config file"):  # 'caFiles: a.pem, b.pem': one string, one path
+        return "write caFiles as a YAML list: caFiles: [a.pem, b.pem]"
     return None

@@ -44,3 +44,28 @@ def test_a_service_name_with_an_underscore_is_an_entry_as_the_proxy_url_takes_it
     user must reach directly going through the proxy."""
     assert parse_no_proxy(["My_DB.corp.internal, .corp_int, squid_proxy:3128"], "x") == \
         ("my_db.corp.internal", ".corp_int", "squid_proxy:3128")
+
+
+@pytest.mark.parametrize("value, message, hint", [
+    ("*.corp.example;10.*;<local>",
+     "'*.corp.example;10.*;<local>' separates entries by ';', as Windows' proxy bypass list does",
+     "separate them by commas: NO_PROXY is a comma-separated list"),
+    ("10.*", "'10.*' is a wildcard address, which NO_PROXY does not read",
+     "give the network as a CIDR: 10.0.0.0/8"),
+    ("192.168.*.*", "'192.168.*.*' is a wildcard address, which NO_PROXY does not read",
+     "give the network as a CIDR: 192.168.0.0/16"),
+    ("172.16.5.*", "'172.16.5.*' is a wildcard address, which NO_PROXY does not read",
+     "give the network as a CIDR: 172.16.5.0/24"),
+    ("<local>", "'<local>' (Windows' bypass of names without a dot) has no NO_PROXY form",
+     "list those hosts by name, or their domain as .domain"),
+])
+def test_a_windows_proxy_bypass_list_is_told_its_no_proxy_form(value, message, hint):
+    """A corporate bypass list copied from Windows' proxy settings: each form was only 'not a
+    NO_PROXY entry', and the hint said nothing of ';', '10.*' or '<local>'."""
+    with pytest.raises(ConfigError) as raised:
+        parse_no_proxy([value], "--no-proxy")
+    assert (raised.value.message, raised.value.hint) == (f"--no-proxy: {message}", hint)
+
+
+def test_the_cidr_a_wildcard_address_is_told_to_be_is_taken_as_that_network():
+    assert parse_no_proxy(["10.0.0.0/8,192.168.0.0/16"], "x") == ("10.0.0.0/8", "192.168.0.0/16")

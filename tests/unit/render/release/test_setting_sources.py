@@ -1,0 +1,59 @@
+"""The variables ocean-proxy reads, and the misspellings of them it names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from post_renderer.render.release.setting_sources import SETTING_VARIABLES, misspelt_variables
+
+from ....conftest import REPO
+
+# Where the project names its variables to users and its own processes (the tests name
+# misspellings too).
+_SOURCES = ("README.md", "plugins", "examples", "post_renderer", "libexec", "bin", "tools",
+            "Makefile", "plugin.yaml")
+
+
+def _variables_the_project_names() -> set[str]:
+    names: set[str] = set()
+    for source in _SOURCES:
+        path = REPO / source
+        for file in [path] if path.is_file() else path.rglob("*"):
+            if file.is_file() and "__pycache__" not in file.parts:
+                names.update(re.findall(r"OCEAN_PROXY_[A-Z0-9_]*[A-Z0-9]",
+                                        file.read_text(errors="replace")))
+    return names
+
+
+def test_no_variable_the_project_names_is_taken_for_a_misspelling():
+    """A variable the README, an example or the code names is set on purpose: a warning on
+    every run for it would teach users to ignore the warning."""
+    named = _variables_the_project_names()
+    assert {f"OCEAN_PROXY_{name}" for name in SETTING_VARIABLES} <= named
+    assert misspelt_variables(dict.fromkeys(named, "x")) == []
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("OCEAN_PROXY_CA_FILES", "OCEAN_PROXY_CA_FILE"),
+    ("OCEAN_PROXY_CAFILE", "OCEAN_PROXY_CA_FILE"),
+    ("OCEAN_PROXY_PROXY_URL", "OCEAN_PROXY_URL"),
+    ("OCEAN_PROXY_PROXY", "OCEAN_PROXY_URL"),
+    ("OCEAN_PROXY_NOPROXY", "OCEAN_PROXY_NO_PROXY"),
+    ("OCEAN_PROXY_CONFIG_FILE", "OCEAN_PROXY_CONFIG"),
+    ("OCEAN_PROXY_AUTOUPDATE", "OCEAN_PROXY_AUTO_UPDATE"),
+])
+def test_a_misspelt_setting_is_named_with_the_variable_it_was_meant_for(written, meant):
+    assert misspelt_variables({written: "value", "OCEAN_PROXY_URL": "http://p:3128"}) == \
+        [(written, meant)]
+
+
+@pytest.mark.parametrize("name", ["OCEAN_PROXY_TEAM", "OCEAN_PROXY_TOKEN", "OCEAN_PROXY_",
+                                  "ocean_proxy_ca_files", "OCEAN_PROXY_CA_FILES\x1b[2J"])
+def test_a_variable_of_the_users_own_or_another_shape_is_left_alone(name):
+    assert misspelt_variables({name: "value"}) == []
+
+
+def test_an_empty_variable_counts_as_unset_as_every_setting_does():
+    assert misspelt_variables({"OCEAN_PROXY_CA_FILES": ""}) == []
