@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from post_renderer.trust import certificate_from_der, fact_cache
-from post_renderer.trust.fact_cache import facts_json
+from post_renderer.trust.fact_cache import entry_file_name, facts_json
 
 from . import certs
 from .conftest import VENV_BIN, Run, clean_env, ocean_proxy, post_renderer
@@ -49,7 +49,7 @@ def same_run(run: Run, without_cache: Run) -> None:
 
 
 def entry(cache: Path, issued: certs.Issued) -> Path:
-    return cache / f"{issued.fingerprint}.json"
+    return cache / entry_file_name(issued.fingerprint)
 
 
 def tagged(key: bytes, issued: certs.Issued, **facts: object) -> bytes:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from post_renderer import private_files
 from post_renderer.trust import certificate_from_der, fact_cache
-from post_renderer.trust.fact_cache import FactCache, fact_cache_for
+from post_renderer.trust.fact_cache import FactCache, entry_file_name, fact_cache_for
 
 from . import certs
 from .conftest import clean_env, post_renderer
@@ -73,7 +73,7 @@ def test_a_planted_outputs_link_and_links_under_fact_names_are_never_followed(
     cache.mkdir(mode=0o700)
     (cache / "outputs").symlink_to(victim)
     (cache / "facts").symlink_to(victim)
-    name = f"{fingerprint(ca_file)}.json"
+    name = entry_file_name(fingerprint(ca_file))
     (cache / name).symlink_to(target)
     for index in range(3):  # claimed names pointing outside, which pruning must not follow
         (cache / f"{index + 10:064x}.json").symlink_to(victims[index])
@@ -90,7 +90,7 @@ def test_a_planted_outputs_link_and_links_under_fact_names_are_never_followed(
 def test_a_fifo_where_a_fact_file_goes_is_a_miss_not_a_hang(manifests, ca_file, tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
-    os.mkfifo(cache / f"{fingerprint(ca_file)}.json", 0o600)
+    os.mkfifo(cache / entry_file_name(fingerprint(ca_file)), 0o600)
     run = render(manifests, ca_file, cache)  # run_command's timeout fails a hang
     assert run.returncode == 0, run.stderr
     assert run.stdout == expected(manifests, ca_file, tmp_path)
@@ -112,11 +112,11 @@ def test_pruning_keeps_the_newest_entries_and_touches_nothing_it_did_not_name(
     roots = [certs.root(f"Prune Root CA {index}") for index in range(5)]
     for age, root in enumerate(roots):
         FactCache(tmp_path).certificate(root.der)
-        written = tmp_path / f"{root.fingerprint}.json"
+        written = tmp_path / entry_file_name(root.fingerprint)
         os.utime(written, (OLD + age, OLD + age))
     kept = {p.name for p in tmp_path.iterdir() if p.name.endswith(".json") and
             stat.S_ISREG(p.lstat().st_mode) and len(p.name) == 69}
-    assert kept == {f"{root.fingerprint}.json" for root in roots[2:]}
+    assert kept == {entry_file_name(root.fingerprint) for root in roots[2:]}
     assert all(path.read_bytes() == b"mine" for path in others)
     assert victim.read_bytes() == b"someone else's file"
     assert (tmp_path / "outputs").is_dir() and not crashed.exists()
@@ -154,7 +154,7 @@ def test_temporary_files_a_killed_run_left_beside_entries_and_the_key_are_remove
     run = render(manifests, ca_file, cache, key)
     assert run.returncode == 0 and run.stdout == expected(manifests, ca_file, tmp_path), \
         run.stderr
-    assert (cache / f"{fingerprint(ca_file)}.json").is_file()  # an entry was written
+    assert (cache / entry_file_name(fingerprint(ca_file))).is_file()  # an entry was written
     assert not entry_left.exists() and not key_left.exists()
     assert all(path.is_symlink() or path.read_bytes() == b"half"
                for path in (*entry_kept, *key_kept))
@@ -311,7 +311,7 @@ def test_a_cache_others_could_steer_is_not_used_and_the_run_says_why_once(
         case, manifests, ca_file, tmp_path):
     cache, key = tmp_path / "cache", tmp_path / "cache.key"
     assert render(manifests, ca_file, cache, key).returncode == 0  # a cache and key of our own
-    entry = f"{fingerprint(ca_file)}.json"
+    entry = entry_file_name(fingerprint(ca_file))
     (cache / entry).write_bytes(b"forged")  # kept as it is only if the cache is not used
     what = "key" if "key" in case else "directory"
     path = key if what == "key" else cache
@@ -380,7 +380,7 @@ def test_an_entry_written_by_another_version_is_a_miss(tmp_path, monkeypatch):
     leaf = certs.leaf(certs.root("Version Root CA"), "api.spotinst.io")
     monkeypatch.setattr(fact_cache, "__version__", "0.0.9")
     FactCache(tmp_path, b"k" * 32).certificate(leaf.der)
-    path = tmp_path / f"{leaf.fingerprint}.json"
+    path = tmp_path / entry_file_name(leaf.fingerprint)
     entry = json.loads(path.read_bytes()[fact_cache._TAG:])
     entry.update(is_ca=True, findings=[])  # what the old version would say, if it were wrong
     data = json.dumps(entry).encode()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from post_renderer.trust import certificate_from_der, fact_cache, inspect_bundle
-from post_renderer.trust.fact_cache import SCHEMA, FactCache, fact_cache_for
+from post_renderer.trust.fact_cache import SCHEMA, FactCache, entry_file_name, fact_cache_for
 
 from . import certs
 from .conftest import clean_env, ocean_proxy
@@ -94,7 +94,7 @@ def test_cache_files_hold_facts_only_keyed_by_the_der(tmp_path):
     root = certs.root("Key Root CA")
     FactCache(tmp_path).certificate(root.der)
     (path,) = tmp_path.iterdir()
-    assert path.name == f"{root.fingerprint}.json"
+    assert path.name == entry_file_name(root.fingerprint)
     facts = json.loads(path.read_bytes()[TAG:])
     assert "der" not in facts and "expired" not in json.dumps(facts)
 
@@ -105,10 +105,10 @@ def test_cache_files_hold_facts_only_keyed_by_the_der(tmp_path):
 ])
 def test_a_corrupt_entry_is_a_miss_and_is_repaired(damage, tmp_path):
     root = certs.root("Corrupt Root CA")
-    (tmp_path / f"{root.fingerprint}.json").write_bytes(damage)
+    (tmp_path / entry_file_name(root.fingerprint)).write_bytes(damage)
     assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
     assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
-    stored = (tmp_path / f"{root.fingerprint}.json").read_bytes()
+    stored = (tmp_path / entry_file_name(root.fingerprint)).read_bytes()
     assert json.loads(stored[TAG:])["schema"] == SCHEMA
 
 
@@ -116,7 +116,7 @@ def test_wrong_types_in_an_entry_are_a_miss(tmp_path):
     root = certs.root("Typed Root CA")
     facts = FactCache(tmp_path)
     facts.certificate(root.der)
-    path = tmp_path / f"{root.fingerprint}.json"
+    path = tmp_path / entry_file_name(root.fingerprint)
     for field, value in (("is_ca", "yes"), ("path_length", True), ("findings", [[1, 2]]),
                          ("not_after", "2030-01-01T00:00:00"), ("aia_ca_issuers", [3])):
         entry = json.loads(path.read_bytes()[TAG:])
@@ -132,7 +132,7 @@ def test_forged_facts_without_the_users_secret_are_a_miss(tmp_path):
     leaf = certs.leaf(certs.root("Forgery Root CA"), "api.spotinst.io")
     secret = b"s" * 32
     FactCache(tmp_path, secret).certificate(leaf.der)
-    path = tmp_path / f"{leaf.fingerprint}.json"
+    path = tmp_path / entry_file_name(leaf.fingerprint)
     entry = json.loads(path.read_bytes()[TAG:])
     assert entry["is_ca"] is False
     entry.update(is_ca=True, findings=[])
@@ -145,14 +145,15 @@ def test_forged_facts_without_the_users_secret_are_a_miss(tmp_path):
 def test_an_entry_under_another_certificates_key_is_a_miss(tmp_path):
     first, second = certs.root("First Root CA"), certs.root("Second Root CA")
     FactCache(tmp_path).certificate(first.der)
-    (tmp_path / f"{first.fingerprint}.json").rename(tmp_path / f"{second.fingerprint}.json")
+    (tmp_path / entry_file_name(first.fingerprint)).rename(
+        tmp_path / entry_file_name(second.fingerprint))
     assert FactCache(tmp_path).certificate(second.der).subject == second.subject
 
 
 def test_a_missing_directory_is_made(tmp_path):
     root = certs.root("Missing Dir Root CA")
     FactCache(tmp_path / "a" / "b").certificate(root.der)
-    assert (tmp_path / "a" / "b" / f"{root.fingerprint}.json").exists()
+    assert (tmp_path / "a" / "b" / entry_file_name(root.fingerprint)).exists()
 
 
 def test_a_read_only_cache_is_used_without_writing(tmp_path, monkeypatch):
@@ -185,7 +186,7 @@ def test_runs_writing_at_once_never_leave_half_a_file(tmp_path):
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: FactCache(tmp_path).certificate(roots[i % 4].der), range(64)))
     assert sorted(p.name for p in tmp_path.iterdir()) == \
-        sorted(f"{r.fingerprint}.json" for r in roots)
+        sorted(entry_file_name(r.fingerprint) for r in roots)
     for root in roots:
         assert FactCache(tmp_path).certificate(root.der) == certificate_from_der(root.der)
 

@@ -62,3 +62,29 @@ def test_a_rule_changed_under_the_same_version_judges_a_cached_certificate_again
     fresh = check_bundle(checkout, ca_file, tmp_path, "--no-cache")
     assert fresh != before  # the new rule does judge this certificate otherwise
     assert check_bundle(checkout, ca_file, tmp_path) == fresh
+
+
+def test_two_installs_sharing_helm_s_cache_keep_each_its_own_entries(checkout, tmp_path):
+    """A Helm 3 and a Helm 4 plugin (or a plugin and a pip install) each run their own copy of
+    ocean-proxy and share helm's cache directory: neither replaces the other's entries, so
+    each stays warm when the two take turns."""
+    other = tmp_path / "other-install"
+    shutil.copytree(checkout, other)
+    rules = other / "post_renderer" / RULES
+    rules.write_text(rules.read_text().replace(*STRICTER))  # another build of the rules
+    ca_file = tmp_path / "rsa-2048-root.pem"
+    ca_file.write_bytes(certs.root("RSA 2048 Corp Root CA",
+                                   key=certs.new_key("rsa", 2048)).pem)
+    facts = tmp_path / "facts"
+
+    first = check_bundle(checkout, ca_file, tmp_path)
+    entries = {path: path.stat() for path in facts.glob("*.json")}
+    second = check_bundle(other, ca_file, tmp_path)
+    assert second != first  # each judges by its own rules
+    assert len(list(facts.glob("*.json"))) == 2 * len(entries)
+
+    assert check_bundle(checkout, ca_file, tmp_path) == first
+    for path, before in entries.items():  # read, not written again: a hit
+        after = path.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert check_bundle(other, ca_file, tmp_path) == second

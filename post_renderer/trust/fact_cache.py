@@ -11,7 +11,9 @@ exactly as a freshly parsed one.
 
 Where: ``$OCEAN_PROXY_CACHE_DIR``, else ``ocean-proxy/`` in helm's cache directory
 (``$HELM_CACHE_HOME``, ``$XDG_CACHE_HOME/helm``, ``~/.cache/helm``): one file per
-certificate, ``<sha256>.json``, at most 64 KiB each and the newest 512 kept; a certificate in
+certificate and build of ocean-proxy (below), ``<sha256>.json``, at most 64 KiB each and the
+newest 512 kept (a Helm 3 and a Helm 4 plugin share helm's cache directory, each with its
+own install: each keeps its own entries instead of replacing the other's); a certificate in
 OpenSSL's trusted form also has a file, under the form's hash, that says where it ends. Each
 is written under a temporary name, then renamed (the key too, where the file system cannot
 make a file without a name): a run that writes one also removes such temporary files that a
@@ -210,7 +212,7 @@ def _write_length(directory: str, key: str, length: int, secret: bytes) -> bool:
 
 def _load(directory: str, key: str, secret: bytes) -> Any:
     """The JSON kept under ``key`` if this user's secret authenticates it; None: a miss."""
-    stored = read_file(directory, f"{key}.json", MAX_FILE_BYTES)
+    stored = read_file(directory, entry_file_name(key), MAX_FILE_BYTES)
     if stored is None:
         return None
     tag, data = stored[:_TAG], stored[_TAG:]
@@ -224,7 +226,13 @@ def _load(directory: str, key: str, secret: bytes) -> Any:
 
 def _store(directory: str, key: str, record: Any, secret: bytes) -> bool:
     data = json.dumps(record, sort_keys=True).encode("utf-8")
-    return write_file(directory, f"{key}.json", _tag(secret, key, data) + data)
+    return write_file(directory, entry_file_name(key), _tag(secret, key, data) + data)
+
+
+def entry_file_name(key: str) -> str:
+    """The file of ``key``'s entry written by this build: another build's is another file."""
+    return hashlib.sha256(_build(__version__) + b"\0" + key.encode("ascii")).hexdigest() + \
+        ".json"
 
 
 def _tag(secret: bytes, key: str, data: bytes) -> bytes:
