@@ -16,10 +16,12 @@ SYSTEM_TOOLS := openssl curl unshare gpg
 
 all: test
 
-# An older Python would stop in pip, at the first pin it cannot have: say so first.
+# An older Python would stop in pip, at the first pin it cannot have: say so first. A PYTHON
+# that does not run (misspelt, not installed) is said as such, not as a Python without a version.
 $(VENV)/.installed: setup.cfg pyproject.toml requirements-dev.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
-		echo "make: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'):" \
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+		version=$$($(PYTHON) -c 'import platform; print(platform.python_version())' 2>/dev/null); \
+		echo "make: $(PYTHON) $${version:+is Python }$${version:-does not run here (not on PATH?)}:" \
 			"ocean-proxy needs 3.10 or newer; give one with PYTHON=, e.g. make $(or $(MAKECMDGOALS),all) PYTHON=python3.12" >&2; \
 		exit 1; }
 	$(PYTHON) -m venv $(VENV)

@@ -149,8 +149,8 @@ class Parser(argparse.ArgumentParser):
         if "--" in arguments[:position]:
             return
         name = arguments[position] if position is not None else None
-        if name is None and self._misspelt_command(arguments, commands):
-            return  # argparse names it, with the command it meant
+        if name is None:
+            self._refuse_misspelt_command(arguments, commands)
         for argument in arguments[:position]:
             flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
             if flag in self._option_string_actions or not flag.startswith("-"):
@@ -169,18 +169,31 @@ class Parser(argparse.ArgumentParser):
                 raise UsageError(f"{flag} is not a flag of {name}, but of {_listed(owners)}",
                                  hint=f"run '{commands[name].prog} --help' for its flags")
 
-    @staticmethod
-    def _misspelt_command(arguments: list[str], commands: dict[str, Parser]) -> bool:
-        """A word that is no flag's value, where the command would be ('discover')."""
+    def _refuse_misspelt_command(self, arguments: list[str], commands: dict[str, Parser]) -> None:
+        """The first word that is no flag's value stands where the command would: one close to
+        a command ('discover', 'rendr') is named as argparse names it, with the command it
+        meant, whether flags come before it or not (argparse then said 'unknown flag' of
+        them); any other word (a file: 'ocean-proxy --json ca.pem') leaves the flags to be
+        named with the commands they belong to."""
         for before, argument in zip(["-", *arguments[:-1]], arguments, strict=True):
             if argument.startswith("-"):
                 continue
             flag = before.split("=", 1)[0]
-            if "=" in before or not any(
+            if "=" not in before and any(
                     command._takes_a_value(command.hidden_aliases.get(flag, flag))
                     for command in commands.values()):
-                return True
-        return False
+                continue
+            import difflib  # only for a word that is no command: a mistake
+
+            if difflib.get_close_matches(argument, list(commands), 1) or any(
+                    len(argument) > 2 and name.startswith(argument) for name in commands):
+                action = next(action for action in self._actions
+                              if isinstance(action, argparse._SubParsersAction))
+                try:
+                    self._check_value(action, argument)
+                except argparse.ArgumentError as error:
+                    self.error(str(error))
+            return
 
     @staticmethod
     def _refuse_flag_of(command: Parser, name: str, flag: str) -> None:

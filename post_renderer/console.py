@@ -43,10 +43,27 @@ def post_renderer_script() -> NoReturn:
 
 
 def _no_core_files() -> None:
-    """A soft core-file limit of 0 for this process (and what it runs)."""
+    """A soft core-file limit of 0 for this process (and what it runs). Where it is 0 already
+    (the default of most shells and CI runners), /proc says so without loading ``resource``,
+    a shared library, on every render."""
+    if not _core_files_allowed():
+        return
     try:
         import resource  # a small built-in module; not on Windows
 
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
     except (ImportError, ValueError, OSError):
         pass
+
+
+def _core_files_allowed() -> bool:
+    """False when /proc/self/limits shows a soft core-file limit of 0; True when it shows
+    another, or cannot be read (no /proc: not Linux)."""
+    try:
+        with open("/proc/self/limits", "rb") as limits:
+            for line in limits:
+                if line.startswith(b"Max core file size "):
+                    return line.split()[4] != b"0"
+    except (OSError, IndexError):
+        pass
+    return True

@@ -175,6 +175,26 @@ def test_a_flag_of_other_commands_before_the_command_or_none_says_whose_it_is(
     assert _usage_error(capsys, *argv) == (error, hint)
 
 
+@pytest.mark.parametrize("argv, error, hint", [
+    (["--json", "corp.pem"], "--json is a flag of check-bundle, given no command",
+     "put the command first: 'ocean-proxy check-bundle --json ...'"),
+    (["--proxy-url", PROXY_URL, "discover"],
+     "argument COMMAND: invalid choice 'discover' (choose from render, check-bundle, "
+     "discover-ca, verify, values); did you mean discover-ca?",
+     "run 'ocean-proxy --help' for the options"),
+    (["--explain", "rendr"],
+     "argument COMMAND: invalid choice 'rendr' (choose from render, check-bundle, "
+     "discover-ca, verify, values); did you mean render?",
+     "run 'ocean-proxy --help' for the options"),
+], ids=["a-file-and-no-command", "misspelt-command-after-a-flag", "misspelt-after-a-switch"])
+def test_a_flag_before_a_file_or_a_misspelt_command_is_not_called_unknown(
+        argv: list[str], error: str, hint: str, capsys) -> None:
+    """'ocean-proxy --json corp.pem', the command left out, was 'unknown flag --json; did you
+    mean --version?'; 'ocean-proxy --proxy-url URL discover' was 'unknown flag --proxy-url':
+    flags the README names, called unknown, and the mistake itself left unsaid."""
+    assert _usage_error(capsys, *argv) == (error, hint)
+
+
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
     error, hint = _usage_error(capsys, "--jsn", "check-bundle", "ca.pem")
     assert error.startswith("unknown flag --jsn")

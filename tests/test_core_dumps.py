@@ -66,3 +66,26 @@ def test_a_run_quit_while_it_holds_the_release_leaves_no_core_file(manifests, tm
     assert process.returncode == -signal.SIGQUIT  # the signal still ends it as it does
     if not core_pattern().startswith("|"):  # a file, not a pipe to a collector: look for it
         assert [path.name for path in tmp_path.iterdir()] == []
+
+
+def forbid_core_files() -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.RLIM_INFINITY))
+
+
+@pytest.mark.parametrize("script, args", [("ocean-proxy-post-renderer", []),
+                                          ("ocean-proxy", ["render"])])
+def test_a_run_where_core_files_are_off_already_loads_nothing_to_turn_them_off(manifests,
+                                                                                script, args):
+    """Most shells and CI runners start with a core-file limit of 0: a render there, which
+    must stay fast, loads no module (the resource library) to set what is set already."""
+    command = (f"import sys; sys.argv[0] = {script!r}; from post_renderer import console; "
+               + ("console.post_renderer_script()" if script == "ocean-proxy-post-renderer"
+                  else "sys.exit(console.ocean_proxy_script())"))
+    run = subprocess.run([VENV_BIN / "python", "-X", "importtime", "-c", command, *args],
+                         input=manifests, capture_output=True, env=clean_env(),
+                         preexec_fn=forbid_core_files, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    imported = {line.rpartition(b"|")[2].strip().decode() for line in run.stderr.splitlines()
+                if line.startswith(b"import time:")}
+    assert "post_renderer.cli" in imported  # the run's imports are all listed
+    assert "resource" not in imported

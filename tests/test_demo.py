@@ -109,6 +109,20 @@ def test_demo_with_a_python_before_3_10_names_it_and_makes_no_venv(tmp_path):
             "give one with PYTHON=, e.g. make demo PYTHON=python3.12\n") in run.stderr, run.stderr
 
 
+@pytest.mark.parametrize("python", ["pyhton3.12", "/opt/python3.12/bin/python3"],
+                         ids=["misspelt", "not-installed"])
+def test_demo_with_a_python_that_does_not_run_says_so_and_makes_no_venv(tmp_path, python):
+    """PYTHON= misspelt, or a path that is not there: it was 'is Python : ocean-proxy needs
+    3.10 or newer', a version of a Python that does not exist."""
+    venv = tmp_path / "venv"
+    run = run_command(["make", "-C", REPO, "demo", f"PYTHON={python}", f"VENV={venv}"],
+                      env=clean_env(), timeout=120)
+    assert run.returncode != 0 and not venv.exists()
+    assert (f"make: {python} does not run here (not on PATH?): ocean-proxy needs 3.10 or newer; "
+            "give one with PYTHON=, e.g. make demo PYTHON=python3.12\n") in run.stderr, run.stderr
+    assert "is Python" not in run.stderr
+
+
 def _install_lines(target: str, tools: str) -> list[list[str]]:
     """The tools/install_helm.py commands ``make <target>`` would run for an empty TOOLS."""
     run = run_command(["make", "-C", REPO, "-n", target, f"TOOLS={tools}"], env=clean_env())

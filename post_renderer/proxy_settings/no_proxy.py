@@ -102,8 +102,9 @@ def _refuse_windows_bypass_forms(entry: str, source: str) -> None:
                           "proxy bypass list does", hint="separate them by commas: NO_PROXY "
                           "is a comma-separated list")
     wildcard = re.fullmatch(r"(\d{1,3}(?:\.\d{1,3}){0,2})(?:\.\*)+", entry)
-    if wildcard:
-        octets = wildcard[1].split(".")
+    octets = wildcard[1].split(".") if wildcard else []
+    # an address's octets only: '300.*' or '010.*' has no CIDR to give, and is no entry
+    if octets and all(str(int(octet)) == octet and int(octet) < 256 for octet in octets):
         cidr = ".".join(octets + ["0"] * (4 - len(octets))) + f"/{8 * len(octets)}"
         raise ConfigError(f"{source}: {shown(entry)} is a wildcard address, which NO_PROXY does "
                           "not read", hint=f"give the network as a CIDR: {cidr}")

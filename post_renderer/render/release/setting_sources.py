@@ -33,7 +33,8 @@ def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
     """Each OCEAN_PROXY_* variable that is set, none of ours, and close to a setting's name,
     with that setting's variable: nothing reads it, so the setting it was meant for would go
     unset without a word (``CA_FILES`` for ``CA_FILE``, as the config file writes caFiles). One
-    close to none is a variable of the user's own, and left alone."""
+    close to none is a variable of the user's own, and left alone; so is one beside the very
+    variable it is close to (``CA_FILE_B64``, that a pipeline writes ``CA_FILE``'s file from)."""
     known = {*SETTING_VARIABLES, *_OTHER_VARIABLES}
     unknown = sorted(name for name, value in environ.items() if value
                      and (suffix := name.removeprefix(_PREFIX)) != name
@@ -46,6 +47,6 @@ def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
     misspelt = []
     for name in unknown:
         close = difflib.get_close_matches(name.removeprefix(_PREFIX), list(candidates), 1, 0.75)
-        if close:
+        if close and not environ.get(_PREFIX + candidates[close[0]]):
             misspelt.append((name, _PREFIX + candidates[close[0]]))
     return misspelt

@@ -69,3 +69,19 @@ def test_a_windows_proxy_bypass_list_is_told_its_no_proxy_form(value, message, h
 
 def test_the_cidr_a_wildcard_address_is_told_to_be_is_taken_as_that_network():
     assert parse_no_proxy(["10.0.0.0/8,192.168.0.0/16"], "x") == ("10.0.0.0/8", "192.168.0.0/16")
+
+
+@pytest.mark.parametrize("value", ["10.*", "192.168.*.*", "0.*", "255.255.255.*", "300.5.*",
+                                   "10.256.*", "010.*", "192.168.01.*"])
+def test_a_wildcard_address_is_given_a_cidr_only_when_that_cidr_is_taken(value):
+    """'300.5.*' was told 'give the network as a CIDR: 300.5.0.0/16', which is then refused
+    as not a valid CIDR: a hint that fails when followed. One with no network to give is
+    refused as any entry that is none."""
+    with pytest.raises(ConfigError) as raised:
+        parse_no_proxy([value], "--no-proxy")
+    cidr = raised.value.hint.partition("give the network as a CIDR: ")[2]
+    if cidr:
+        assert parse_no_proxy([cidr], "--no-proxy") == (cidr,)  # the hint, followed
+    else:
+        assert raised.value.message == f"--no-proxy: '{value}' is not a NO_PROXY entry"
+    assert bool(cidr) == (value in ("10.*", "192.168.*.*", "0.*", "255.255.255.*"))
