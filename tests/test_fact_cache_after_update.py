@@ -88,3 +88,17 @@ def test_two_installs_sharing_helm_s_cache_keep_each_its_own_entries(checkout, t
         after = path.stat()
         assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert check_bundle(other, ca_file, tmp_path) == second
+
+
+def test_a_module_added_to_the_trust_rules_by_an_update_makes_a_new_build(checkout, tmp_path):
+    ca_file = tmp_path / "root.pem"
+    ca_file.write_bytes(certs.root("Corp Root CA").pem)
+    facts = tmp_path / "facts"
+    check_bundle(checkout, ca_file, tmp_path)
+    written = set(facts.glob("*.json"))
+    check_bundle(checkout, ca_file, tmp_path)
+    assert set(facts.glob("*.json")) == written  # the same build: read, nothing new
+
+    (checkout / "post_renderer" / "trust" / "new_rules.py").write_text("LIMIT = 1\n")
+    check_bundle(checkout, ca_file, tmp_path)
+    assert len(set(facts.glob("*.json")) - written) == len(written)  # judged again, kept apart

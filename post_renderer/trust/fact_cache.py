@@ -62,9 +62,6 @@ _TAG = 32  # bytes of HMAC-SHA256 before each fact file's JSON
 MAX_FILE_BYTES = 64 * 1024  # facts are a few hundred bytes; AIA URLs could add some
 MAX_ENTRIES = 512
 _NAME = r"[0-9a-f]{64}\.json"  # the only names the cache writes, or prunes
-# the modules, in this folder, whose code decides what the facts of a certificate are
-_FACT_MODULES = ("certificate", "finding", "runtime_rules", "subject_hash", "x509_cryptography",
-                 "x509_fields", "formats", "fact_cache")
 
 
 class FactCache:
@@ -243,19 +240,19 @@ def _tag(secret: bytes, key: str, data: bytes) -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _build(version: str) -> bytes:
-    """This ``version`` and schema, and the size and modification time of each module whose
-    code works out the facts, as Python's own bytecode cache tells a changed source: a
-    checkout updated under the same version (a plugin installed from git, then 'helm plugin
-    update') reads none of the findings its earlier rules wrote. Stat calls only."""
-    folder = os.path.dirname(os.path.abspath(__file__))
+    """This ``version`` and schema, and the size and modification time of each module of
+    this folder, where the facts are worked out, as Python's own bytecode cache tells a
+    changed source: a checkout updated under the same version (a plugin installed from git,
+    then 'helm plugin update') reads none of the findings its earlier rules wrote. One
+    directory listing; a module added here later is in it without a word."""
     parts = [version, str(SCHEMA)]
-    for module in _FACT_MODULES:
-        try:
-            found = os.stat(os.path.join(folder, f"{module}.py"))
-        except OSError:  # run from bytecode alone: the version is all there is
-            parts.append(f"{module}:")
-            continue
-        parts.append(f"{module}:{found.st_size}:{found.st_mtime_ns}")
+    try:  # (run from bytecode alone, there are none: the version is all there is)
+        with os.scandir(os.path.dirname(os.path.abspath(__file__))) as entries:
+            modules = sorted((entry.name, entry.stat()) for entry in entries
+                             if entry.name.endswith(".py"))
+    except OSError:
+        modules = []
+    parts += (f"{name}:{found.st_size}:{found.st_mtime_ns}" for name, found in modules)
     return "\0".join(parts).encode()
 
 
