@@ -75,6 +75,26 @@ def test_root_in_another_users_home_makes_nothing_there_and_says_why_once(
     assert "another user" in said[0] and str(home) in said[0]
 
 
+def test_root_with_its_key_left_in_another_users_home_makes_no_cache_folder_there(
+        manifests, ca_file, tmp_path):
+    """An earlier ocean-proxy run under sudo left root's key in the user's
+    ~/.config/helm: the key is root's own, and the cache folder is still not made in
+    the user's ~/.cache, where they could not remove it."""
+    home = theirs(tmp_path / "home", ".config/helm", ".cache")
+    key = home / ".config" / "helm" / "ocean-proxy" / "cache.key"
+    key.parent.mkdir(mode=0o700)
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o600)
+
+    run = render(manifests, ca_file, home_env(home))
+
+    assert run.returncode == 0, run.stderr
+    assert [path for path in (home / ".cache").rglob("*")] == []
+    said = [line for line in run.stderr.decode().splitlines() if NOT_USED in line]
+    assert len(said) == 1, run.stderr
+    assert "another user" in said[0] and str(home / ".cache") in said[0]
+
+
 def test_root_in_its_own_home_keeps_the_cache(manifests, ca_file, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
