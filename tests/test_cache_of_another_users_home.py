@@ -41,10 +41,10 @@ def home_env(home: Path) -> dict[str, str]:
 
 
 def render(manifests: bytes, ca_file: Path, env: dict[str, str], *args: str,
-           prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+           prefix: tuple[str, ...] = (), cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([*prefix, VENV_BIN / "ocean-proxy-post-renderer", "--ca-file", ca_file,
                            *args], input=manifests, env=env, capture_output=True, text=False,
-                          timeout=120, check=False)
+                          timeout=120, check=False, cwd=cwd)
 
 
 def theirs(home: Path, *folders: str) -> Path:
@@ -73,6 +73,58 @@ def test_root_in_another_users_home_makes_nothing_there_and_says_why_once(
     said = [line for line in run.stderr.decode().splitlines() if NOT_USED in line]
     assert len(said) == 1, run.stderr
     assert "another user" in said[0] and str(home) in said[0]
+
+
+def said_once_that_it_is_theirs(run: subprocess.CompletedProcess, folder: Path) -> None:
+    assert run.returncode == 0, run.stderr
+    said = [line for line in run.stderr.decode().splitlines() if NOT_USED in line]
+    assert len(said) == 1, run.stderr
+    assert "another user" in said[0] and str(folder) in said[0]
+
+
+def test_root_with_its_key_left_in_another_users_home_makes_no_cache_folder_there(
+        manifests, ca_file, tmp_path):
+    """An earlier ocean-proxy run under sudo left root's key in the user's
+    ~/.config/helm: the key is root's own, and the cache folder is still not made in
+    the user's ~/.cache, where they could not remove it."""
+    home = theirs(tmp_path / "home", ".config/helm", ".cache")
+    key = home / ".config" / "helm" / "ocean-proxy" / "cache.key"
+    key.parent.mkdir(mode=0o700)
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o600)
+
+    run = render(manifests, ca_file, home_env(home))
+
+    said_once_that_it_is_theirs(run, home / ".cache")
+    assert list((home / ".cache").iterdir()) == []
+
+
+def test_root_in_another_users_home_reached_through_a_link_makes_nothing_there(
+        manifests, ca_file, tmp_path):
+    """HOME is a link (made by root, as an admin links homes to a data disk) to the user's
+    folder: the folder the cache would go in is the user's, whoever made the link."""
+    home = theirs(tmp_path / "home")
+    link = tmp_path / "home-link"
+    link.symlink_to(home)
+
+    run = render(manifests, ca_file, home_env(link))
+
+    said_once_that_it_is_theirs(run, link)
+    assert list(home.iterdir()) == []
+
+
+def test_root_with_relative_cache_paths_in_another_users_checkout_makes_nothing_there(
+        manifests, ca_file, tmp_path):
+    """A CI job in a container run as root, in the runner's checkout, with the cache and
+    its key named relative to it: the checkout is the runner's, who could not remove them."""
+    checkout = theirs(tmp_path / "checkout")
+    env = {**home_env(tmp_path / "root-home"), "OCEAN_PROXY_CACHE_DIR": ".ocean-proxy/cache",
+           "OCEAN_PROXY_CACHE_KEY_FILE": ".ocean-proxy/cache.key"}
+
+    run = render(manifests, ca_file, env, cwd=checkout)
+
+    said_once_that_it_is_theirs(run, checkout)
+    assert list(checkout.iterdir()) == []
 
 
 def test_root_in_its_own_home_keeps_the_cache(manifests, ca_file, tmp_path):

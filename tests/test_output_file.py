@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import pty
+import resource
 import signal
 import stat
 import threading
@@ -251,6 +252,27 @@ def test_a_staged_file_discarded_leaves_the_old_one_and_no_temporary(tmp_path, s
 
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["secrets.yaml"]
+
+
+def test_a_file_the_disk_stops_midway_is_one_error_leaving_the_old_one_alone(tmp_path, staging):
+    """A disk that fills up while the Secrets are written (here the file-size limit, which
+    fails the write as a full disk does): the part written goes with the run, whatever its
+    temporary name, and the old file stays."""
+    target = tmp_path / "secrets.yaml"
+    target.write_bytes(b"old")
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails, with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, limits[1]))
+    try:
+        with pytest.raises(OutputError) as raised:
+            stage_output(str(target), b"s" * 65536, new_file_mode=0o600)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, ignored)
+
+    assert "File too large" in raised.value.message and raised.value.hint
+    assert [p.name for p in tmp_path.iterdir()] == ["secrets.yaml"]
+    assert target.read_bytes() == b"old"
 
 
 def test_a_staged_file_is_in_place_only_once_committed(tmp_path, staging):

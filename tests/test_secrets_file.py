@@ -217,6 +217,44 @@ def test_a_run_whose_output_fails_leaves_the_secrets_file_as_it_was(
     assert "free space" not in stderr or "No space" in stderr  # the hint fits the failure
 
 
+@pytest.mark.skipif(not os.path.exists("/usr/bin/unshare"), reason="needs util-linux's unshare")
+def test_secrets_for_a_read_only_folder_are_one_error_and_written_nowhere(manifests, tmp_path):
+    """A GitOps checkout on a read-only mount (a CI container's volume) refuses both ways a
+    file is staged: without a name (O_TMPFILE), then under a temporary one. The run says the
+    kernel's reason in one line, as for any file it cannot write, and prints no values."""
+    as_root()  # to mount the folder read-only, in a mount namespace of the run's own
+    folder = tmp_path / "gitops"
+    folder.mkdir()
+    read_only = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && cd "$0" && ' \
+        'exec "$@"'
+
+    run = run_command(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+                       read_only, folder, VENV_BIN / "ocean-proxy", "values", "--proxy-url",
+                       PROXY, "--filename", manifests, "--secrets", "secrets.yaml"],
+                      env=clean_env())
+
+    assert_refused(run, "cannot write secrets.yaml: Read-only file system")
+    assert len(run.stderr.splitlines()) == 2, run.stderr
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/unshare"), reason="needs util-linux's unshare")
+def test_secrets_are_written_where_no_proc_is_mounted(manifests, tmp_path):
+    """A chroot or a build sandbox without /proc: a file staged without a name could not be
+    given one (that goes through /proc/self/fd), so it is staged under a temporary name."""
+    as_root()  # to hide /proc, in a mount namespace of the run's own
+    no_proc = 'mount -t tmpfs none /proc && cd "$0" && exec "$@"'
+
+    run = run_command(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+                       no_proc, tmp_path, VENV_BIN / "ocean-proxy", "values", "--proxy-url",
+                       PROXY, "--filename", manifests, "--secrets", "secrets.yaml"],
+                      env=clean_env())
+
+    assert run.returncode == 0, run.stderr
+    assert ENCODED in (tmp_path / "secrets.yaml").read_text()
+    assert [entry.name for entry in tmp_path.iterdir()] == ["secrets.yaml"]
+
+
 @pytest.mark.parametrize("stream", ["/dev/stderr", "/dev/fd/2"])
 def test_secrets_may_not_go_to_the_messages(manifests, stream):
     run = values(manifests, stream)

@@ -9,6 +9,7 @@ written and nothing of the value quoted.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,8 @@ def test_annotation_names_helm_reads_as_booleans_or_numbers_stay_names(manifests
         annotations = helm_reads(helm, tmp_path, run.text)["podAnnotations"]
         assert {name: annotations.get(name) for name in YAML11_NAMES} == YAML11_NAMES
         assert all(name.startswith("checksum/") for name in set(annotations) - set(YAML11_NAMES))
+    # the file a user reviews and commits quotes those names only, not every key
+    assert set(re.findall(r'^ *(?:- )?"([^"]*)":', run.text, re.MULTILINE)) == set(YAML11_NAMES)
 
 
 def test_documents_helm_3_and_4_read_differently_are_refused(manifests, tmp_path, helm3,
