@@ -100,9 +100,11 @@ def run_render_job(helm_download: tuple[str, str], signed_release, signed_releas
     # the published key, where the pipeline names it in the project
     shutil.copy(signed_release.dist / RELEASE_PUBLIC_KEY,
                 workspace / variables["OCEAN_PROXY_KEYRING"])
-    home = tmp_path / "home"
+    home, job_tmp = tmp_path / "home", tmp_path / "tmp"
+    job_tmp.mkdir()
     env = user_env(home, path=f"{install_dir}:{SYSTEM_PATH}", **variables, **predefined,
-                   CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(workspace))
+                   CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(workspace),
+                   TMPDIR=str(job_tmp))
     env.pop("OCEAN_PROXY_MESSAGES")
     script = tmp_path / "job.sh"
     script.write_text(gitlab_script(job))
@@ -121,6 +123,10 @@ def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_a
     assert_proxy_and_ca(parse((workspace / "ocean-controller.out").read_text()), corp_ca)
     assert "ocean-proxy: injected proxy" in run.stderr
     assert TOKEN not in run.text + run.stderr
+    # helm's archive went to a file of the job's own, and is gone: on a shell runner, jobs
+    # running at once share /tmp, where one's download overwrote the other's mid-check.
+    assert list(Path(env["TMPDIR"]).iterdir()) == []
+    assert "/tmp/" not in gitlab_script(gitlab_job(load_yaml(GITLAB), "render"))
     assert base64.b64encode(TOKEN.encode()).decode() not in run.text + run.stderr
 
 
