@@ -11,13 +11,15 @@ Secret only, `helm get values` must not show it, and no output of the job may.
 from __future__ import annotations
 
 import base64
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 from ..cluster.rollouts import rollouts
 from ..cluster.server import ApiServer
 from ..cluster.stored import Stored, leaks, pod_problems
-from ..conftest import Run, run_command
+from ..conftest import Run, run_command, tool
 from .test_ci_github import run_job, workflow_here  # noqa: F401 (a fixture)
 from .test_ci_gitlab import helm_download, run_render_job  # noqa: F401 (a fixture)
 from .user import (
@@ -72,6 +74,16 @@ def helm_values(helm: Path, api: ApiServer, namespace: str, release: str) -> Run
     return run
 
 
+@contextlib.contextmanager
+def uninstalled_after(major: str, api: ApiServer, namespace: str, release: str) -> Iterator[None]:
+    """The release goes once the test ends: its metrics-server APIService is cluster-wide, one
+    for every release of the server (the other suites leave it out)."""
+    try:
+        yield
+    finally:
+        run_command([tool(major), "uninstall", release, "-n", namespace], env=api.env())
+
+
 def test_github_job_deploys_on_main_and_the_next_push_changes_nothing(
         workflow_here, corp_ca, tmp_path, api_server, cluster_namespace):  # noqa: F811
     release = cluster_namespace.split("-")[0]
@@ -81,7 +93,8 @@ def test_github_job_deploys_on_main_and_the_next_push_changes_nothing(
     secrets = {"SPOTINST_TOKEN": TOKEN, "KUBECONFIG": api_server.kubeconfig.read_text(),
                ci_password_secret("GitHub Actions", "secret"): PASSWORD_PROXY_URL}
     templates, logs = [], []
-    with rollouts(api_server, cluster_namespace):
+    with uninstalled_after("helm3", api_server, cluster_namespace, release), \
+            rollouts(api_server, cluster_namespace):
         for _ in range(2):  # a push to main, then the next one
             runs = run_job(workflow_here, home=home, workspace=workspace, event_name="push",
                            secrets=secrets)
@@ -91,10 +104,9 @@ def test_github_job_deploys_on_main_and_the_next_push_changes_nothing(
             logs += [step.run for step in runs if step.run]
             templates.append(assert_deployed_with_the_proxy_from_a_secret(
                 api_server, cluster_namespace, release))
+        values = helm_values(tool("helm3"), api_server, cluster_namespace, release)
     assert templates[0] == templates[1]  # no restart for the same settings
-    helm = Path(next(line for line in (home / "runner-temp" / "github_path").read_text()
-                     .splitlines() if line.endswith("/bin"))) / "helm"
-    assert_nothing_shown(logs, helm_values(helm, api_server, cluster_namespace, release))
+    assert_nothing_shown(logs, values)
 
 
 def test_gitlab_deploy_job_deploys_on_the_default_branch_and_the_next_pipeline_changes_nothing(
@@ -106,15 +118,16 @@ def test_gitlab_deploy_job_deploys_on_the_default_branch_and_the_next_pipeline_c
     project.update(RELEASE=release, NAMESPACE=cluster_namespace,
                    KUBECONFIG=str(api_server.kubeconfig))  # a variable of type File
     templates, logs = [], []
-    with rollouts(api_server, cluster_namespace):
+    with uninstalled_after("helm4", api_server, cluster_namespace, release), \
+            rollouts(api_server, cluster_namespace):
         for pipeline in ("first", "next"):  # a fresh container each, the same cluster
-            run, _, env = run_render_job(helm_download, signed_release, signed_release_url,
+            run, _, _ = run_render_job(helm_download, signed_release, signed_release_url,
                                          chart_repo, corp_ca, tmp_path / pipeline, project,
                                          name="deploy", predefined=DEFAULT_BRANCH)
             assert run.returncode == 0, run.text + run.stderr
             logs.append(run)
             templates.append(assert_deployed_with_the_proxy_from_a_secret(
                 api_server, cluster_namespace, release))
+        values = helm_values(tool("helm4"), api_server, cluster_namespace, release)
     assert templates[0] == templates[1]
-    helm = Path(env["HELM_INSTALL_DIR"]) / "helm"
-    assert_nothing_shown(logs, helm_values(helm, api_server, cluster_namespace, release))
+    assert_nothing_shown(logs, values)
