@@ -40,9 +40,12 @@ variable "spotinst_token" {
 }
 
 variable "spotinst_proxy_url" {
-  description = "http://[user:password@]proxy:port; sensitive because it may hold credentials"
+  # A proxy with a user and password: leave this empty and export OCEAN_PROXY_URL where
+  # terraform runs (see README.md); a password here stays in helm's record of the values.
+  description = "http://proxy:port; empty when OCEAN_PROXY_URL holds a URL with a password"
   type        = string
   sensitive   = true
+  default     = ""
 }
 
 variable "ca_file" {

@@ -194,11 +194,33 @@ def assert_generates_the_release(sidecar: dict[str, str], chart_repo: str, corp_
     assert TOKEN not in logs
 
 
+# The patch's readOnlyRootFilesystem: the image (its home, where the plugin and its Python
+# environment are) is read-only, the sidecar's /tmp (an emptyDir, here $HOME/tmp) is not.
+READ_ONLY_IMAGE = (
+    "unshare", "-m", "--propagation", "private", "sh", "-c",
+    'mount --bind "$HOME/tmp" "$HOME/tmp" && mount --rbind -o ro "$HOME" "$HOME"'
+    ' && ! touch "$HOME/.probe" 2>/dev/null && exec "$@"', "sh")
+
+
+def test_argocd_plugin_generates_in_the_patchs_read_only_root_filesystem(
+        argocd_sidecar, chart_repo, corp_ca, tmp_path):
+    """The sidecar runs with readOnlyRootFilesystem: helm, the plugin and ocean-proxy's cache
+    write only under /tmp (HELM_CACHE_HOME, HELM_CONFIG_HOME), and the render is the same."""
+    security = sidecar_container(load_yaml(ARGOCD / "repo-server-patch.yaml"))["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    out, app_env, logs = generate_release(argocd_sidecar, chart_repo, corp_ca, tmp_path,
+                                          inside=READ_ONLY_IMAGE)
+    assert_proxy_and_ca(out, corp_ca, no_proxy=tuple(app_env["NO_PROXY"].split(",")))
+    assert "read-only" not in logs.lower()
+
+
 def generate_release(sidecar: dict[str, str], chart_repo: str, corp_ca: bytes, tmp_path: Path,
-                     without_values: tuple[str, ...] = ()) -> tuple[Rendered, dict, str]:
-    """The plugin's init and generate as the CMP server runs them, in a copy of the
-    Application's source directory whose values.yaml lacks ``without_values`` (spotinst keys):
-    the manifests, the Application's plugin env, and what both commands said on stderr."""
+                     without_values: tuple[str, ...] = (), inside: tuple[str, ...] = (),
+                     ) -> tuple[Rendered, dict, str]:
+    """The plugin's init and generate as the CMP server runs them (each command after
+    ``inside``), in a copy of the Application's source directory whose values.yaml lacks
+    ``without_values`` (spotinst keys): the manifests, the Application's plugin env, and what
+    both commands said on stderr."""
     configmap, application, _ = argocd_files()
     plugin = cmp_plugin(configmap)
     app_env = {e["name"]: e["value"] for e in application["spec"]["source"]["plugin"]["env"]}
@@ -216,10 +238,11 @@ def generate_release(sidecar: dict[str, str], chart_repo: str, corp_ca: bytes, t
         env_overrides={"CHART_REPO": chart_repo})  # charts.spot.io
     env = {**sidecar, **build_env}
 
-    init = run_command(cmp_command(plugin["spec"]["init"]), env=env, cwd=app_dir, timeout=300)
+    init = run_command([*inside, *cmp_command(plugin["spec"]["init"])], env=env, cwd=app_dir,
+                       timeout=300)
     ok(init)
-    generate = run_command(cmp_command(plugin["spec"]["generate"]), env=env, cwd=app_dir,
-                           timeout=300)
+    generate = run_command([*inside, *cmp_command(plugin["spec"]["generate"])], env=env,
+                           cwd=app_dir, timeout=300)
 
     out = rendered(generate)
     # Argo CD takes every document of stdout as an object: nothing else may be there.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,3 +176,12 @@ def test_github_job_with_a_proxy_password_renders_it_from_a_secret_as_the_readme
     assert_proxy_from_secret(parse((home / "runner-temp" / "ocean-controller.out").read_text()))
     assert password_shown("".join(step.run.text + step.run.stderr
                                   for step in runs if step.run)) == []
+
+
+def test_the_readmes_helm_4_variant_names_a_helm_version_setup_helm_can_download():
+    """azure/setup-helm downloads helm-<version>-linux-amd64 as given ("latest" aside): a
+    range such as v4.x names no file on get.helm.sh, and the job stops at setup-helm."""
+    readme = " ".join((EXAMPLES / "ci" / "README.md").read_text().split())
+    named = re.search(r"Helm 4 instead: `HELM_VERSION: (\S+)`", readme)
+    assert named, "the README's Helm 4 variant names the HELM_VERSION to set"
+    assert named[1] == helm_version("helm4")  # a whole version, the one the tests run

@@ -77,28 +77,34 @@ def helm_download(tmp_path_factory) -> Iterator[tuple[str, str]]:
 
 def run_render_job(helm_download: tuple[str, str], signed_release, signed_release_url: str,
                    chart_repo: str, corp_ca: bytes, tmp_path: Path,
-                   project_variables: dict[str, str]) -> tuple[Run, Path, dict[str, str]]:
-    """The merge request's `render` job, with the project's CI/CD variables; its run, the
-    project's directory and the job's environment."""
+                   project_variables: dict[str, str], *, name: str = "render",
+                   predefined: dict[str, str] = MERGE_REQUEST,
+                   ) -> tuple[Run, Path, dict[str, str]]:
+    """The merge request's `render` job (or `name` with the `predefined` variables of its
+    pipeline), with the project's CI/CD variables; its run, the project's directory and the
+    job's environment."""
     pipeline = load_yaml(GITLAB)
-    job = gitlab_job(pipeline, "render")
+    job = gitlab_job(pipeline, name)
+    assert gitlab_rule_matches(job, predefined)
     download_url, sha256 = helm_download
     variables = job["variables"]
     assert Path(urlparse(variables["HELM_DOWNLOAD_URL"]).path).name == Path(download_url).name
     install_dir = tmp_path / "image-path"
-    install_dir.mkdir()
+    install_dir.mkdir(parents=True)
     # Downloads from 127.0.0.1, with the variables the pipeline already has for them.
     variables.update(HELM_DOWNLOAD_URL=download_url, HELM_SHA256=sha256,
                      HELM_INSTALL_DIR=str(install_dir),
                      OCEAN_PROXY_RELEASE_URL=signed_release_url, CHART_REPO=chart_repo)
+    variables.update(project_variables)  # a project's variable wins over the file's
     workspace = checkout(tmp_path / "project", corp_ca, variables["CA_FILE"])
     # the published key, where the pipeline names it in the project
     shutil.copy(signed_release.dist / RELEASE_PUBLIC_KEY,
                 workspace / variables["OCEAN_PROXY_KEYRING"])
-    home = tmp_path / "home"
-    env = user_env(home, path=f"{install_dir}:{SYSTEM_PATH}", **variables, **MERGE_REQUEST,
+    home, job_tmp = tmp_path / "home", tmp_path / "tmp"
+    job_tmp.mkdir()
+    env = user_env(home, path=f"{install_dir}:{SYSTEM_PATH}", **variables, **predefined,
                    CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(workspace),
-                   **project_variables)
+                   TMPDIR=str(job_tmp))
     env.pop("OCEAN_PROXY_MESSAGES")
     script = tmp_path / "job.sh"
     script.write_text(gitlab_script(job))
@@ -117,6 +123,10 @@ def test_gitlab_merge_request_job_installs_helm4_and_the_plugins_checks_the_ca_a
     assert_proxy_and_ca(parse((workspace / "ocean-controller.out").read_text()), corp_ca)
     assert "ocean-proxy: injected proxy" in run.stderr
     assert TOKEN not in run.text + run.stderr
+    # helm's archive went to a file of the job's own, and is gone: on a shell runner, jobs
+    # running at once share /tmp, where one's download overwrote the other's mid-check.
+    assert list(Path(env["TMPDIR"]).iterdir()) == []
+    assert "/tmp/" not in gitlab_script(gitlab_job(load_yaml(GITLAB), "render"))
     assert base64.b64encode(TOKEN.encode()).decode() not in run.text + run.stderr
 
 

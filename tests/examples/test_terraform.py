@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..conftest import EXAMPLES, VENV_BIN, run_command
 from ..example_tools import (
     load_terraform,
@@ -9,7 +11,17 @@ from ..example_tools import (
     terraform_template_argv,
     terraform_variables,
 )
-from .user import PROXY_URL, TOKEN, assert_proxy_and_ca, fresh_user, pasted, rendered
+from .user import (
+    PASSWORD_PROXY_URL,
+    PROXY_URL,
+    TOKEN,
+    assert_proxy_and_ca,
+    assert_proxy_from_secret,
+    fresh_user,
+    password_shown,
+    pasted,
+    rendered,
+)
 
 TERRAFORM = EXAMPLES / "terraform"
 
@@ -51,3 +63,31 @@ def test_terraform_release_renders_with_the_post_renderer_on_helm3(chart_repo, c
     assert_proxy_and_ca(out, corp_ca)
     assert out.config()["spotinst.cluster-identifier"] == tfvars["spotinst_cluster_identifier"]
     assert "auto-update.job" not in out.config()
+
+
+def test_terraform_proxy_password_goes_to_the_post_renderer_as_the_readme_says(
+        chart_repo, corp_ca, tmp_path):
+    """Through set_sensitive, a proxy password would stay in helm's record of the release's
+    values and in the Terraform state. As the README says: spotinst_proxy_url left at its
+    default, the URL exported where terraform runs, whose environment the provider's
+    post-renderer inherits. Every container gets the proxy from a Secret; no --set, and
+    nothing the post-renderer says, holds the password."""
+    readme = " ".join((TERRAFORM / "README.md").read_text().split())
+    named = re.search(r"user and password: [^.]*?`export (\w+)=", readme)
+    assert named, "the README says where a proxy password goes"
+    tf = load_terraform(TERRAFORM / "main.tf")
+    defaults = {name: spec.get("default") for name, spec in terraform_variables(tf).items()}
+    assert defaults["spotinst_proxy_url"] == ""
+    ca_file = tmp_path / "corp-proxy-ca.pem"
+    ca_file.write_bytes(corp_ca)
+    variables = {**defaults, **load_terraform(TERRAFORM / "terraform.tfvars.example"),
+                 "ca_file": str(ca_file), "spotinst_token": TOKEN}
+    argv = terraform_template_argv(terraform_resource(tf, "helm_release", "ocean_controller"),
+                                   variables, repository=chart_repo)
+
+    env = fresh_user(tmp_path / "home", "helm3", **{named[1]: PASSWORD_PROXY_URL})
+    env["PATH"] = f"{VENV_BIN}:{env['PATH']}"
+    run = run_command(["helm", *argv], env=env, cwd=tmp_path, timeout=300)
+
+    assert_proxy_from_secret(rendered(run))
+    assert password_shown(" ".join(argv) + run.stderr) == []
