@@ -407,6 +407,23 @@ def check_chart_kept(plain: list[dict[str, Any]], docs: list[dict[str, Any]]) ->
                 assert mounts.get(mount["mountPath"]) == mount
 
 
+def check_auto_update_job(combo: Combination, docs: list[dict[str, Any]],
+                          secrets: list[str]) -> None:
+    """The Job the controller creates from its ConfigMap's text: read alike by Go and ruamel,
+    no password in it, and (unless left as rendered) the proxy once in its container."""
+    texts = [doc["data"]["auto-update.job"] for doc in docs if doc["kind"] == "ConfigMap"
+             and "auto-update.job" in (doc.get("data") or {})]
+    for text in texts:
+        job = load_all(text)
+        assert go_reads(text) == json.loads(json.dumps(job))
+        assert not [s for s in secrets if s in text]
+        if "--auto-update=keep" in combo.args or not combo.proxy_url:
+            continue
+        for container in job[0]["spec"]["template"]["spec"]["containers"]:
+            names = [e["name"] for e in container.get("env") or ()]
+            assert all(names.count(name) == 1 for name in WRITTEN), names
+
+
 def values_file(tmp_path: Path, combo: Combination, ca_pem: str) -> Path:
     path = tmp_path / "values.yaml"
     text = combo.values.replace('"CA_PEM"', json.dumps(ca_pem))
@@ -436,6 +453,7 @@ def test_a_users_values_all_at_once_render_as_promised(helm_env, combo, ca_pem, 
     shown = [where for where, value in plain_values(docs) if any(s in value for s in secrets)]
     assert shown == []
     check_proxy_and_trust(combo, docs)
+    check_auto_update_job(combo, docs, secrets)
     plain = helm_template(helm_env, combo, values)
     assert plain.returncode == 0, plain.stderr
     check_chart_kept(load_all(plain.text), docs)
