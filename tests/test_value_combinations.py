@@ -23,13 +23,17 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from . import certs
@@ -151,6 +155,17 @@ caBundleSecret: {create: true, name: corp-proxy-ca, key: corp_ca.pem, data: "CA_
     Combination("https-proxy-with-credentials", SPOT % "PROXY_URL" + """\
 caBundleSecret: {create: true, data: "CA_PEM"}
 """, proxy_url="https://svc:s3cr%23t@proxy.corp:8443", secrets=("s3cr%23t", "s3cr#t")),
+    Combination("https-proxy-beside-a-log-shippers-own-http-proxy", SPOT % "PROXY_URL" + """\
+caBundleSecret: {create: true, data: "CA_PEM"}
+logShipping:
+  extraEnv:
+    - {name: HTTP_PROXY, value: "http://plain-port.corp:3128"}
+    - {name: HTTPS_PROXY, value: "http://plain-port.corp:3128"}
+""", proxy_url="https://svc:s3cr%23t@proxy.corp:8443", secrets=("s3cr%23t", "s3cr#t")),
+    Combination("https-proxy-with-the-log-shipper-off", SPOT % "PROXY_URL" + """\
+caBundleSecret: {create: true, data: "CA_PEM"}
+logShipping: {enabled: false}
+""", proxy_url="https://proxy.corp:8443"),
     Combination("ipv6-proxy", SPOT % '"http://[fd00::10]:3128"' + """\
 caBundleSecret: {create: true, data: "CA_PEM"}
 """, proxy_url="http://[fd00::10]:3128"),
@@ -362,7 +377,7 @@ def check_proxy_and_trust(combo: Combination, docs: list[dict[str, Any]]) -> Non
         go_proxy = values["HTTPS_PROXY"] or values["https_proxy"]
         want = urlsplit(as_go_reads(combo.proxy_url))
         if fluent_bit and want.scheme != "http":
-            assert not go_proxy and not values["HTTP_PROXY"], values  # fluent-bit: http only
+            continue  # fluent-bit takes http:// only: its own values' proxy, if any, stays
         elif fluent_bit:  # fluent-bit splits user:password@host:port at the last '@'
             host = (values["HTTP_PROXY"] or "").partition("://")[2].rpartition("@")[2]
             assert host.lower() == want.netloc.rpartition("@")[2], values
@@ -407,6 +422,25 @@ def check_chart_kept(plain: list[dict[str, Any]], docs: list[dict[str, Any]]) ->
                 assert mounts.get(mount["mountPath"]) == mount
 
 
+REPLACED = re.compile(r"ocean-proxy replaces (.*?) \((\w+) of container '([^']+)'")
+
+
+def check_what_stderr_says(stderr: str, docs: list[dict[str, Any]]) -> None:
+    """A proxy stderr says ocean-proxy replaces is gone from that container, and a log-shipper
+    said to get no proxy has none that fluent-bit reads."""
+    containers = {c["name"]: c for workload in agent_workloads(docs)
+                  for c in workload["spec"]["template"]["spec"]["containers"]}
+    for match in REPLACED.finditer(" ".join(stderr.split())):
+        url, name, container = match.groups()
+        entry = by_name(containers[container].get("env")).get(name)
+        assert entry is None or resolve(entry, docs) != url, (match.group(0), entry)
+    if "it gets no proxy and cannot ship its logs" in " ".join(stderr.split()):
+        assert LOG_SHIPPER in containers, "a log-shipper the release does not run"
+        env = by_name(containers[LOG_SHIPPER].get("env"))
+        assert not [resolve(env[name], docs) for name in ("HTTP_PROXY", "http_proxy")
+                    if name in env and resolve(env[name], docs)], env
+
+
 def check_auto_update_job(combo: Combination, docs: list[dict[str, Any]],
                           secrets: list[str]) -> None:
     """The Job the controller creates from its ConfigMap's text: read alike by Go and ruamel,
@@ -433,6 +467,10 @@ def values_file(tmp_path: Path, combo: Combination, ca_pem: str) -> Path:
 
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=lambda combo: combo.name)
 def test_a_users_values_all_at_once_render_as_promised(helm_env, combo, ca_pem, tmp_path):
+    check_combination(helm_env, combo, ca_pem, tmp_path)
+
+
+def check_combination(helm_env, combo: Combination, ca_pem: str, tmp_path: Path) -> None:
     values = values_file(tmp_path, combo, ca_pem)
     ca_file = tmp_path / "ca.pem"
     ca_file.write_text(ca_pem)
@@ -453,7 +491,65 @@ def test_a_users_values_all_at_once_render_as_promised(helm_env, combo, ca_pem, 
     shown = [where for where, value in plain_values(docs) if any(s in value for s in secrets)]
     assert shown == []
     check_proxy_and_trust(combo, docs)
+    check_what_stderr_says(run.stderr, docs)
     check_auto_update_job(combo, docs, secrets)
     plain = helm_template(helm_env, combo, values)
     assert plain.returncode == 0, plain.stderr
     check_chart_kept(load_all(plain.text), docs)
+
+
+# Values drawn together (hypothesis, derandomized: the same examples every run).
+PROXIES = ("http://proxy.corp:3128", CREDENTIALS_URL, "https://svc:s3cr%23t@proxy.corp:8443",
+           "http://[fd00::10]:3128", "")
+USER_ENV = (
+    {"name": "NO_PROXY", "value": "corp.internal,10.0.0.0/8"},
+    {"name": "no_proxy", "value": ".corp.internal"},
+    {"name": "HTTPS_PROXY", "value": "http://old-proxy.corp:8080"},
+    {"name": "https_proxy", "value": "http://old-proxy.corp:8080"},
+    {"name": "HTTP_PROXY", "value": "http://old-proxy.corp:8080"},
+    {"name": "SSL_CERT_DIR", "value": "/etc/corp/certs"},
+    {"name": "SSL_CERT_FILE", "value": "/etc/corp/ca.pem"},
+    {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+    {"name": "TZ", "value": "UTC"},
+)
+
+
+@st.composite
+def drawn_combinations(draw) -> Combination:
+    url = draw(st.sampled_from(PROXIES))
+    ca = draw(st.sampled_from(("create", "renamed", "flag", "none")))
+    values: dict[str, Any] = {"spotinst": {
+        "account": "act-1", "clusterIdentifier": "c-1", "token": "TOKEN", "proxyUrl": url,
+        "disableAutoUpdate": draw(st.booleans())}}
+    if ca in ("create", "renamed"):
+        values["caBundleSecret"] = {"create": True, "data": "CA_PEM"}
+    if ca == "renamed":
+        values["caBundleSecret"].update(name="corp-proxy-ca", key="ca.crt")
+    env = st.lists(st.sampled_from(USER_ENV), max_size=4)
+    values["extraEnv"] = draw(env)
+    values["logShipping"] = {"enabled": draw(st.booleans()), "extraEnv": draw(env)}
+    values["metrics-server"] = {"deployChart": draw(st.booleans())}
+    values["ocean-metric-exporter"] = {"deployChart": draw(st.booleans())}
+    values["ocean-network-client"] = {"deployChart": draw(st.booleans())}
+    for key in draw(st.sets(st.sampled_from(("nameOverride", "fullnameOverride")))):
+        values[key] = "spot-ctl"
+    values["podAnnotations"] = draw(st.sampled_from(({}, {"checksum/proxy": "x", "a": "b"})))
+    args = [f"--auto-update={draw(st.sampled_from(('inject', 'keep', 'refuse')))}"]
+    if ca == "flag":
+        args.append("--ca-file=CA_FILE")
+    if not url:
+        args.append("--proxy-url=http://proxy.corp:3128")
+    text = json.dumps(values, indent=draw(st.sampled_from((None, 2))))
+    refuse = "--auto-update=refuse" in args and not values["spotinst"]["disableAutoUpdate"]
+    return Combination("drawn", text.replace('"CA_PEM"', '"CA_PEM"'), tuple(args),
+                       proxy_url=url or "http://proxy.corp:3128", ca=ca != "none",
+                       error="auto-update" if refuse else None,
+                       secrets=("s3cr%23t", "s3cr#t"))
+
+
+@given(combo=drawn_combinations())
+@settings(max_examples=int(os.environ.get("COMBINATION_EXAMPLES", "6")), derandomize=True,
+          deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_values_drawn_together_render_as_promised(helm_env, ca_pem, combo):
+    with tempfile.TemporaryDirectory() as folder:
+        check_combination(helm_env, combo, ca_pem, Path(folder))
