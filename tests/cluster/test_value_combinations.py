@@ -6,7 +6,8 @@ already names HTTPS_PROXY, https_proxy and NO_PROXY, the log-shipper's own HTTP_
 Helm 4's server-side apply refuses outright and ocean-proxy makes one; a nameOverride; env
 shared by both containers through a YAML anchor; the metric exporter and the network client
 beside the controller with a password full of URL delimiters; the chart's CA Secret
-pointed at one that does not exist, and the CA given by flag.
+pointed at one that does not exist, and the CA given by flag; an https:// proxy beside the
+log-shipper's own http:// one, which fluent-bit keeps.
 
 After each step: every stored pod can start as meant (stored.pod_problems: no env name twice,
 no reference to a missing Secret of ocean-proxy's), the password shows nowhere in plain
@@ -36,7 +37,8 @@ from .stored import Stored, leaks, pod_problems
 
 CHOSEN = ("name-override-and-user-env-that-names-proxy-and-ca",
           "anchors-shared-by-both-containers", "agents-beside-the-controller",
-          "existing-ca-secret-and-ca-file-flag")
+          "existing-ca-secret-and-ca-file-flag",
+          "https-proxy-beside-a-log-shippers-own-http-proxy")
 
 
 def chosen() -> list[Combination]:
