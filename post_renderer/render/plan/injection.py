@@ -34,8 +34,14 @@ from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
-from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
-from post_renderer.render.stream.kube import YamlNode, env_entries, get_path
+from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
+from post_renderer.render.stream.kube import (
+    POD_SPEC_PATHS,
+    YamlNode,
+    containers,
+    env_entries,
+    get_path,
+)
 from post_renderer.trust import TrustBundle
 
 if TYPE_CHECKING:
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
 # A Kubernetes object name (RFC 1123 subdomain), which is what a Secret may be called.
 _OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
 OBJECT_NAME_LIMIT = 253
+FLUENT_BIT_PROXY = ("HTTP_PROXY", "http_proxy")  # what fluent-bit reads, for HTTPS too
 # A Spot token is 64 hex digits; anything shorter is not trusted to key checksum/proxy.
 MIN_KEY_BYTES = 32
 
@@ -110,12 +117,14 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     trust = chosen.trust
     notices += chosen.notices
     warnings += chosen.warnings
-    if proxy is not None and proxy.value.scheme != "http":
+    own = _own_fluent_bit_proxy(release) if proxy and proxy.value.scheme != "http" else None
+    if proxy is not None and own is not None:  # None: http://, or no log-shipper to tell of
+        gets = "keeps the HTTP_PROXY of its own values (logShipping.extraEnv), not this " \
+            "proxy" if own else "gets no proxy and cannot ship its logs"
         warnings.append(
             f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "
-            f"is {proxy.value.scheme}://: it gets no proxy and cannot ship its logs; if the "
-            "proxy also takes plain CONNECT requests, give its http:// URL (TLS to the Spot "
-            "API stays end to end)")
+            f"is {proxy.value.scheme}://: it {gets}; if the proxy also takes plain CONNECT "
+            "requests, give its http:// URL (TLS to the Spot API stays end to end)")
     configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
         else None
     proxy_secret = (lent and lent.proxy_secret) or (
@@ -156,6 +165,19 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         notices += _kept_without_auto_update(injection, release)
     _check_new_secret_names(injection, release)
     return injection._replace(notices=tuple(notices), warnings=tuple(warnings))
+
+
+def _own_fluent_bit_proxy(release: Release) -> bool | None:
+    """Whether a log-shipper was rendered with a proxy variable fluent-bit reads, which
+    ocean-proxy leaves beside a proxy fluent-bit cannot take; None: there is no log-shipper."""
+    shippers = [container for workload in release.workloads
+                for _, _, container in containers(
+                    get_path(workload.document, POD_SPEC_PATHS[workload.kind]))
+                if is_fluent_bit(container)]
+    if not shippers:
+        return None
+    return any(isinstance(entry, dict) and entry.get("name") in FLUENT_BIT_PROXY
+               for container in shippers for entry in container.get("env") or ())
 
 
 def _refuse_a_job_without_its_proxy(release: Release) -> None:

@@ -20,7 +20,7 @@ from post_renderer.render.release.agents import TOKEN_ENV
 from post_renderer.render.release.owned_names import HASH_KEY, OwnedNames
 from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
 from post_renderer.render.release.settings import Setting, tell_no_one
-from post_renderer.render.release.workloads import CONTROLLER_CONTAINER
+from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
 from post_renderer.render.stream.kube import (
     CA_ENV,
     KEY_REF_KINDS,
@@ -104,11 +104,14 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
 def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
                    ) -> tuple[str, ...]:
     """The proxies the pods were also rendered with, each said once, without credentials:
-    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one."""
+    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one. A log-shipper
+    keeps its own beside a proxy that is not http://, which fluent-bit cannot take."""
     others: dict[str, str] = {}
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
             name = found.entry.get("name")
+            if chosen.scheme != "http" and is_fluent_bit(found.container) and name != "PROXY_URL":
+                continue
             ref = _key_ref(found.entry)
             url = _rendered_proxy(release, found.entry, ref, hide) \
                 if name in PROXY_ENV_NAMES else None
