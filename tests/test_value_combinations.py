@@ -552,7 +552,7 @@ def drawn_combinations(draw) -> Combination:
         args.append("--proxy-url=http://proxy.corp:3128")
     text = json.dumps(values, indent=draw(st.sampled_from((None, 2))))
     refuse = "--auto-update=refuse" in args and not values["spotinst"]["disableAutoUpdate"]
-    return Combination("drawn", text.replace('"CA_PEM"', '"CA_PEM"'), tuple(args),
+    return Combination("drawn", text, tuple(args),
                        proxy_url=url or "http://proxy.corp:3128", ca=ca != "none",
                        error="auto-update" if refuse else None,
                        secrets=("s3cr%23t", "s3cr#t"))
