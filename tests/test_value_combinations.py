@@ -428,7 +428,8 @@ def check_chart_kept(plain: list[dict[str, Any]], docs: list[dict[str, Any]]) ->
                 assert mounts.get(mount["mountPath"]) == mount
 
 
-REPLACED = re.compile(r"ocean-proxy replaces (.*?) \((\w+) of container '([^']+)'")
+REPLACED = re.compile(r"ocean-proxy replaces (.*?); remove the other proxy")
+REPLACED_ONE = re.compile(r"(\S+) \((\w+) of container '([^']+)'")
 
 
 def check_what_stderr_says(stderr: str, docs: list[dict[str, Any]]) -> None:
@@ -437,11 +438,11 @@ def check_what_stderr_says(stderr: str, docs: list[dict[str, Any]]) -> None:
     (None: read from a Secret the release does not hold)."""
     containers = {c["name"]: c for workload in agent_workloads(docs)
                   for c in workload["spec"]["template"]["spec"]["containers"]}
-    for match in REPLACED.finditer(" ".join(stderr.split())):
-        url, name, container = match.groups()
-        entry = by_name(containers[container].get("env")).get(name)
-        assert entry is None or resolve(entry, docs) != url, (match.group(0), entry)
     said = " ".join(stderr.split())
+    for listed in REPLACED.findall(said):  # each proxy of the list, not only the first
+        for url, name, container in REPLACED_ONE.findall(listed):
+            entry = by_name(containers[container].get("env")).get(name)
+            assert entry is None or resolve(entry, docs) != url, (listed, entry)
     for words, has_one in (("it gets no proxy and cannot ship its logs", False),
                            ("it keeps the HTTP_PROXY of its own values", True)):
         if words not in said:
