@@ -171,3 +171,17 @@ def test_an_update_of_any_code_that_works_out_facts_reads_each_certificate_again
         os.utime(path, ns=(found.st_atime_ns, found.st_mtime_ns + 1_000_000_000))  # updated
 
         assert reads_certificates(checkout, ca_file, tmp_path), module
+
+
+def test_a_dangling_link_beside_the_trust_rules_does_not_hide_their_update(checkout, tmp_path):
+    """An editor's lock file (Emacs's ``.#runtime_rules.py``, a link to nothing) in a checkout
+    the plugin runs from: a rule changed meanwhile still judges the certificate again."""
+    ca_file = tmp_path / "root.pem"
+    ca_file.write_bytes(certs.root("RSA 2048 Corp Root CA", key=certs.new_key("rsa", 2048)).pem)
+    rules = checkout / "post_renderer" / RULES
+    (rules.parent / f".#{rules.name}").symlink_to("root@host.1234:1700000000")
+    before = check_bundle(checkout, ca_file, tmp_path)
+
+    rules.write_text(rules.read_text().replace(*STRICTER))
+
+    assert check_bundle(checkout, ca_file, tmp_path) != before

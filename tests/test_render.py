@@ -395,6 +395,21 @@ def test_an_https_proxy_is_given_to_go_but_not_to_fluent_bit_and_that_is_said(he
     assert "supports only http:// proxies" in run.stderr
 
 
+@pytest.mark.parametrize("blank", [
+    ("--set", "logShipping.extraEnv[0].name=HTTP_PROXY",
+     "--set-string", "logShipping.extraEnv[0].value="),
+    ("--set", "logShipping.extraEnv[0].name=http_proxy"),
+], ids=["empty-value", "no-value"])
+def test_an_https_proxy_beside_a_log_shippers_blank_http_proxy_is_said_to_leave_it_without(
+        helm_render, blank):
+    """An HTTP_PROXY the log-shipper's values blank (kept out of an old proxy) gives
+    fluent-bit no proxy: stderr says it cannot ship its logs, not that it keeps a proxy."""
+    run = render(helm_render(*VENDOR_FLAGS, *blank), "--proxy-url", "https://proxy.corp:3129")
+    said = " ".join(run.stderr.split())
+    assert "gets no proxy and cannot ship its logs" in said, run.stderr
+    assert "keeps the HTTP_PROXY" not in said
+
+
 def test_a_bundle_too_big_for_a_secret_is_refused_before_anything_is_written(
     helm_render, tmp_path,
 ):

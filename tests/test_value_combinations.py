@@ -162,6 +162,12 @@ logShipping:
     - {name: HTTP_PROXY, value: "http://plain-port.corp:3128"}
     - {name: HTTPS_PROXY, value: "http://plain-port.corp:3128"}
 """, proxy_url="https://svc:s3cr%23t@proxy.corp:8443", secrets=("s3cr%23t", "s3cr#t")),
+    Combination("https-proxy-beside-a-log-shippers-blank-http-proxy", SPOT % "PROXY_URL" + """\
+caBundleSecret: {create: true, data: "CA_PEM"}
+logShipping:
+  extraEnv:
+    - {name: HTTP_PROXY, value: ""}
+""", proxy_url="https://proxy.corp:8443"),
     Combination("https-proxy-with-the-log-shipper-off", SPOT % "PROXY_URL" + """\
 caBundleSecret: {create: true, data: "CA_PEM"}
 logShipping: {enabled: false}
@@ -422,23 +428,29 @@ def check_chart_kept(plain: list[dict[str, Any]], docs: list[dict[str, Any]]) ->
                 assert mounts.get(mount["mountPath"]) == mount
 
 
-REPLACED = re.compile(r"ocean-proxy replaces (.*?) \((\w+) of container '([^']+)'")
+REPLACED = re.compile(r"ocean-proxy replaces (.*?); remove the other proxy")
+REPLACED_ONE = re.compile(r"(\S+) \((\w+) of container '([^']+)'")
 
 
 def check_what_stderr_says(stderr: str, docs: list[dict[str, Any]]) -> None:
-    """A proxy stderr says ocean-proxy replaces is gone from that container, and a log-shipper
-    said to get no proxy has none that fluent-bit reads."""
+    """A proxy stderr says ocean-proxy replaces is gone from that container, a log-shipper
+    said to get no proxy has none that fluent-bit reads, and one said to keep its own has one
+    (None: read from a Secret the release does not hold)."""
     containers = {c["name"]: c for workload in agent_workloads(docs)
                   for c in workload["spec"]["template"]["spec"]["containers"]}
-    for match in REPLACED.finditer(" ".join(stderr.split())):
-        url, name, container = match.groups()
-        entry = by_name(containers[container].get("env")).get(name)
-        assert entry is None or resolve(entry, docs) != url, (match.group(0), entry)
-    if "it gets no proxy and cannot ship its logs" in " ".join(stderr.split()):
+    said = " ".join(stderr.split())
+    for listed in REPLACED.findall(said):  # each proxy of the list, not only the first
+        for url, name, container in REPLACED_ONE.findall(listed):
+            entry = by_name(containers[container].get("env")).get(name)
+            assert entry is None or resolve(entry, docs) != url, (listed, entry)
+    for words, has_one in (("it gets no proxy and cannot ship its logs", False),
+                           ("it keeps the HTTP_PROXY of its own values", True)):
+        if words not in said:
+            continue
         assert LOG_SHIPPER in containers, "a log-shipper the release does not run"
         env = by_name(containers[LOG_SHIPPER].get("env"))
-        assert not [resolve(env[name], docs) for name in ("HTTP_PROXY", "http_proxy")
-                    if name in env and resolve(env[name], docs)], env
+        own = [resolve(env[name], docs) for name in ("HTTP_PROXY", "http_proxy") if name in env]
+        assert any(value != "" for value in own) is has_one, (words, env)
 
 
 def check_auto_update_job(combo: Combination, docs: list[dict[str, Any]],
@@ -541,7 +553,7 @@ def drawn_combinations(draw) -> Combination:
         args.append("--proxy-url=http://proxy.corp:3128")
     text = json.dumps(values, indent=draw(st.sampled_from((None, 2))))
     refuse = "--auto-update=refuse" in args and not values["spotinst"]["disableAutoUpdate"]
-    return Combination("drawn", text.replace('"CA_PEM"', '"CA_PEM"'), tuple(args),
+    return Combination("drawn", text, tuple(args),
                        proxy_url=url or "http://proxy.corp:3128", ca=ca != "none",
                        error="auto-update" if refuse else None,
                        secrets=("s3cr%23t", "s3cr#t"))

@@ -33,6 +33,7 @@ corrupt or read-only cache is a miss.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -248,11 +249,14 @@ def _build(version: str) -> bytes:
     parts = [version, str(SCHEMA)]
     try:  # (run from bytecode alone, there are none: the version is all there is)
         with os.scandir(os.path.dirname(os.path.abspath(__file__))) as entries:
-            modules = sorted((entry.name, entry.stat()) for entry in entries
-                             if entry.name.endswith(".py"))
+            modules = sorted((entry for entry in entries if entry.name.endswith(".py")
+                              and entry.name[:-3].isidentifier()), key=lambda entry: entry.name)
     except OSError:
         modules = []
-    parts += (f"{name}:{found.st_size}:{found.st_mtime_ns}" for name, found in modules)
+    for module in modules:  # one gone (or an editor's lock link) leaves the others counted
+        with contextlib.suppress(OSError):
+            found = module.stat()
+            parts.append(f"{module.name}:{found.st_size}:{found.st_mtime_ns}")
     return "\0".join(parts).encode()
 
 

@@ -169,7 +169,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
 
 def _own_fluent_bit_proxy(release: Release) -> bool | None:
     """Whether a log-shipper was rendered with a proxy variable fluent-bit reads, which
-    ocean-proxy leaves beside a proxy fluent-bit cannot take; None: there is no log-shipper."""
+    ocean-proxy leaves beside a proxy fluent-bit cannot take; None: there is no log-shipper.
+    One its values blank (no value, or an empty one) gives it none."""
     shippers = [container for workload in release.workloads
                 for _, _, container in containers(
                     get_path(workload.document, POD_SPEC_PATHS[workload.kind]))
@@ -177,6 +178,7 @@ def _own_fluent_bit_proxy(release: Release) -> bool | None:
     if not shippers:
         return None
     return any(isinstance(entry, dict) and entry.get("name") in FLUENT_BIT_PROXY
+               and bool(entry.get("value") or entry.get("valueFrom"))
                for container in shippers for entry in container.get("env") or ())
 
 
