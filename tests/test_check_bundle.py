@@ -308,9 +308,7 @@ def test_a_pem_saved_as_utf16_is_named_with_the_command_that_converts_it(tmp_pat
     saved = tmp_path / name
     saved.write_bytes(root.pem.decode("ascii").replace("\n", "\r\n").encode(codec))
 
-    run = ocean_proxy("check-bundle", saved)
-    assert run.returncode == 1
-    error, hint = run.stderr.splitlines()
+    error, hint = refused_with_a_hint(saved)
     assert error == f"ocean-proxy: error: {saved}: the PEM text is UTF-16, not ASCII"
     command = re.search(r"convert it: (iconv .*?) \(in PowerShell", hint)
     assert command, hint
@@ -331,6 +329,14 @@ def _followed(hint: str, file: Path, cwd: Path) -> Run:
     subprocess.run(command.group(1).replace("FILE", shlex.quote(str(file))), shell=True,
                    cwd=cwd, check=True, capture_output=True)
     return ocean_proxy("check-bundle", cwd / command.group(2))
+
+
+def refused_with_a_hint(file: Path) -> tuple[str, str]:
+    """check-bundle on ``file``: it exits 1 with one error line and one hint; the two."""
+    run = ocean_proxy("check-bundle", file)
+    assert run.returncode == 1
+    error, hint = run.stderr.splitlines()
+    return error, hint
 
 
 def assert_followed_hint_mends(hint: str, file: Path, cwd: Path) -> None:
@@ -416,9 +422,7 @@ def test_a_pem_copied_out_of_a_json_string_is_named_with_the_command_that_mends_
     copied = tmp_path / "ca-from-json.pem"
     copied.write_text(json.dumps({"certificate": root.pem.decode()}).split('"')[3] + "\n")
 
-    run = ocean_proxy("check-bundle", copied)
-    assert run.returncode == 1
-    error, hint = run.stderr.splitlines()
+    error, hint = refused_with_a_hint(copied)
     assert error == (f"ocean-proxy: error: {copied}: block 1 (line 1) is damaged: its line "
                      "breaks are written as '\\n'")
     assert_followed_hint_mends(hint, copied, tmp_path)
@@ -437,9 +441,7 @@ def test_a_secrets_data_saved_by_a_windows_editor_is_named_with_a_command_that_d
     saved_file.write_bytes(b"".join(line + b"\r\n" for line in lines) if saved == "crlf"
                            else b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
 
-    run = ocean_proxy("check-bundle", saved_file)
-    assert run.returncode == 1
-    error, hint = run.stderr.splitlines()
+    error, hint = refused_with_a_hint(saved_file)
     assert error.endswith("no certificate found: it is PEM text encoded in base64 once more")
     assert_followed_hint_mends(hint, saved_file, tmp_path)
 
@@ -452,9 +454,7 @@ def test_a_secrets_data_of_a_bundle_with_a_heading_is_named_as_base64_once_more(
     root = certs.root("Corp Root CA")
     saved = as_kubectl_prints(kubectl, tmp_path, b"# Example Corp Root CA\n" + root.pem)
 
-    run = ocean_proxy("check-bundle", saved)
-    assert run.returncode == 1
-    error, hint = run.stderr.splitlines()
+    error, hint = refused_with_a_hint(saved)
     assert error.endswith("no certificate found: it is PEM text encoded in base64 once more")
     assert_followed_hint_mends(hint, saved, tmp_path)
 
@@ -470,10 +470,7 @@ def test_a_pkcs7_bundle_in_base64_without_its_lines_is_named_with_the_command_th
     saved.write_bytes(base64.encodebytes(certs.pkcs7_bundle(
         root, encoding=serialization.Encoding.DER)))
 
-    run = ocean_proxy("check-bundle", saved)
-
-    assert run.returncode == 1
-    error, hint = run.stderr.splitlines()
+    error, hint = refused_with_a_hint(saved)
     assert error == (f"ocean-proxy: error: {saved}: no certificate found: it is a PKCS#7 bundle "
                      "in base64, without PEM's -----BEGIN PKCS7----- and -----END PKCS7----- "
                      "lines")
@@ -491,10 +488,7 @@ def test_a_private_key_in_base64_is_named_a_key_not_a_certificate_to_wrap(tmp_pa
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption())))
 
-    run = ocean_proxy("check-bundle", saved)
-
-    assert run.returncode == 1
-    error, hint = run.stderr.splitlines()
+    error, hint = refused_with_a_hint(saved)
     assert error == (f"ocean-proxy: error: {saved}: no certificate found: it is a private key, "
                      "in base64")
     assert "BEGIN CERTIFICATE" not in hint
