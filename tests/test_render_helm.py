@@ -601,6 +601,26 @@ def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
     assert "--set caBundleSecret.create=true" in run.stderr
 
 
+def test_a_ca_file_given_to_helm_itself_is_said_to_miss_the_pods(helm_user, ca_file):
+    """'--post-renderer ocean-proxy-post-renderer --ca-file ca.pem': helm has a --ca-file of
+    its own (the chart repository's CA) and takes it without a word, so no CA reaches the
+    pods; the run says so, and how to give it to ocean-proxy. Given to ocean-proxy, it is
+    not said."""
+    for flags in (("--ca-file", str(ca_file)), (f"--ca-file={ca_file}",)):
+        run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, *flags)
+
+        out = rendered(run)
+        assert out.find("Secret", f"{FULLNAME}-ocean-proxy-ca") is None
+        assert (f"ocean-proxy: warning: helm took --ca-file={ca_file} as its own (the CA of "
+                "the chart repository): the pods get no CA from it; give it to ocean-proxy "
+                f"too: --post-renderer-args --ca-file={ca_file}\n") in run.stderr
+
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                             f"--ca-file={ca_file}", "--ca-file", str(ca_file))
+    assert run.returncode == 0, run.stderr
+    assert "helm took --ca-file" not in run.stderr
+
+
 def test_a_ca_written_in_extra_env_reaches_the_log_shipper_too(helm_user, corp_root, ca_file):
     """A CA given to the controller as an extraEnv USER_ENV_CERTIFICATES value (charts 0.1.0
     to 0.1.3 have no CA Secret): the log-shipper, which that value never reaches, gets it

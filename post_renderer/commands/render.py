@@ -61,6 +61,8 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         for warning in result.warnings:
             said.warning(warning)
     _say_lints(result.lints, strict=strict, said=said)
+    if result.injection is None or result.injection.trust is None:
+        _say_helms_own_ca_file(said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
         return
@@ -88,6 +90,27 @@ def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) ->
     undo = "unset OCEAN_PROXY_STRICT" if strict == "OCEAN_PROXY_STRICT" else \
         f"drop {as_flags('--strict')}"
     raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or {undo}")
+
+
+def _say_helms_own_ca_file(said: Outcome) -> None:
+    """helm has a --ca-file of its own (the chart repository's CA) and takes one written after
+    --post-renderer without --post-renderer-args before it: no pod gets that CA."""
+    from post_renderer.helm_stderr import helm_arguments
+
+    words = helm_arguments() or []
+    if not any(word.partition("=")[0] == "--post-renderer" for word in words):
+        return  # a command plugin's own line ('helm ocean-proxy render ...'): all ours
+    rest = iter(words)
+    for word in rest:
+        if word == "--post-renderer-args":
+            next(rest, None)  # ours, whatever it says
+        elif word.partition("=")[0] == "--ca-file":
+            path = word.partition("=")[2] if "=" in word else next(rest, "")
+            path = path if shown(path, quoted=False) == path and path.isprintable() else "FILE"
+            said.warning(f"helm took --ca-file={path} as its own (the CA of the chart "
+                         "repository): the pods get no CA from it; give it to ocean-proxy "
+                         f"too: --post-renderer-args --ca-file={path}")
+            return
 
 
 def read_manifests(filename: str) -> bytes:
