@@ -175,7 +175,7 @@ class Parser(argparse.ArgumentParser):
         meant, whether flags come before it or not (argparse then said 'unknown flag' of
         them); any other word (a file: 'ocean-proxy --json ca.pem') leaves the flags to be
         named with the commands they belong to."""
-        for before, argument in zip(["-", *arguments[:-1]], arguments, strict=True):
+        for before, argument in zip(["-", *arguments], arguments, strict=False):
             if argument.startswith("-"):
                 continue
             flag = before.split("=", 1)[0]

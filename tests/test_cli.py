@@ -195,6 +195,15 @@ def test_a_flag_before_a_file_or_a_misspelt_command_is_not_called_unknown(
     assert _usage_error(capsys, *argv) == (error, hint)
 
 
+def test_no_arguments_at_all_is_a_usage_error_naming_the_command_left_out(capsys) -> None:
+    """'ocean-proxy' alone, the first thing a newcomer types, was 'internal error
+    (ValueError)', exit 1."""
+    error, hint = _usage_error(capsys)
+
+    assert "COMMAND" in error
+    assert hint == "run 'ocean-proxy --help' for the options"
+
+
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
     error, hint = _usage_error(capsys, "--jsn", "check-bundle", "ca.pem")
     assert error.startswith("unknown flag --jsn")

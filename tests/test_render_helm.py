@@ -957,12 +957,13 @@ def test_plan_under_helm_is_refused_since_helm_would_deploy_the_json(helm_user):
 
 def test_the_command_line_tool_given_as_helm3_post_renderer_names_the_post_renderer(
         tmp_path, release):
-    """Helm 3 runs any executable on PATH; Helm 4 takes only postrenderer/v1 plugins."""
+    """Helm 3 runs any executable on PATH; Helm 4 takes only postrenderer/v1 plugins. Given no
+    settings of its own (the plain mix-up), it was 'internal error (ValueError)'."""
     env = post_renderer_user_env("helm3", tmp_path, HELM_PLUGINS=str(tmp_path / "plugins"),
                                  OCEAN_PROXY_MESSAGES="auto")
     user = HelmUser("helm3", tool("helm3"), env)
     install_post_renderer_plugin("helm3", user.binary, release, env)
-    for flags in (("--ca-file=ca.pem",), ("--ca-file", "ca.pem")):  # the README's two forms
+    for flags in ((), ("--ca-file=ca.pem",), ("--ca-file", "ca.pem")):  # the README's forms
         run = user.template(*PROXY_FLAGS, "--post-renderer", "ocean-proxy",
                             *(f for flag in flags for f in ("--post-renderer-args", flag)))
 
