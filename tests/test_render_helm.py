@@ -621,6 +621,30 @@ def test_a_ca_file_given_to_helm_itself_is_said_to_miss_the_pods(helm_user, ca_f
     assert "helm took --ca-file" not in run.stderr
 
 
+def test_helm_templates_output_dir_is_post_rendered_or_said_not_to_be(helm_user, tmp_path,
+                                                                        ca_file):
+    """'helm template --output-dir DIR': Helm 4 post-renders the files it writes; Helm 3 writes
+    them as the chart rendered them and hands the post-renderer nothing, which was told 'no
+    manifests on standard input; pipe the output of helm template into it'. It now says
+    why, and what to do instead."""
+    out = tmp_path / "out"
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                             f"--ca-file={ca_file}", "--output-dir", str(out))
+
+    if helm_user.major == "helm4":
+        assert run.returncode == 0, run.stderr
+        written = "".join(path.read_text() for path in out.rglob("*.yaml"))
+        assert "HTTPS_PROXY" in written and "ocean-proxy-ca" in written
+        return
+    assert run.returncode != 0
+    assert ("ocean-proxy: error: helm handed the post-renderer no manifests: Helm 3's "
+            "--output-dir writes the chart's files as rendered, not post-rendered\n"
+            ) in run.stderr
+    assert ("ocean-proxy: hint: drop --output-dir and send the output to a file "
+            "(helm template ... > release.yaml); Helm 4 post-renders --output-dir\n"
+            ) in run.stderr
+
+
 def test_a_ca_written_in_extra_env_reaches_the_log_shipper_too(helm_user, corp_root, ca_file):
     """A CA given to the controller as an extraEnv USER_ENV_CERTIFICATES value (charts 0.1.0
     to 0.1.3 have no CA Secret): the log-shipper, which that value never reaches, gets it

@@ -144,6 +144,20 @@ def read_manifests(filename: str) -> bytes:
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
     if not data.strip():
+        _refuse_helm3_output_dir()
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
     return data
+
+
+def _refuse_helm3_output_dir() -> None:
+    """Helm 3's 'helm template --output-dir' writes the chart's files itself and runs the
+    post-renderer on what is left for stdout: nothing."""
+    from post_renderer.helm_stderr import helm_arguments
+
+    if any(word.partition("=")[0] == "--output-dir" for word in helm_arguments() or []):
+        raise ManifestError("helm handed the post-renderer no manifests: Helm 3's --output-dir "
+                            "writes the chart's files as rendered, not post-rendered",
+                            hint="drop --output-dir and send the output to a file (helm "
+                                 "template ... > release.yaml); Helm 4 post-renders "
+                                 "--output-dir")
