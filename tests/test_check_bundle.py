@@ -392,6 +392,18 @@ def test_a_file_a_failed_discover_ca_emptied_is_named_empty_with_the_likely_caus
             "before writing any\n") in run.stderr
 
 
+def test_an_empty_file_name_from_an_unset_variable_is_said_to_be_empty(tmp_path):
+    """'helm ocean-proxy check-bundle "$CA_FILE"' in a CI job where CA_FILE is not set was
+    'CA file does not exist', with a hint about relative paths: the name itself is empty."""
+    script = f'exec {VENV_BIN / "ocean-proxy"} check-bundle "$CA_FILE"'
+    run = subprocess.run(["sh", "-c", script], env=clean_env(), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == ("ocean-proxy: error: check-bundle is given an empty file name\n"
+                          "ocean-proxy: hint: name the CA file (is the variable it comes from "
+                          "set?)\n")
+
+
 def test_a_pem_body_without_its_begin_and_end_lines_is_named_as_such(tmp_path):
     """Only the base64 lines of a PEM were pasted: it was 'no certificate found', expected
     PEM, though the certificate is all there; adding the two lines the hint names mends it."""
