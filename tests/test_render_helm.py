@@ -621,6 +621,20 @@ def test_a_ca_file_given_to_helm_itself_is_said_to_miss_the_pods(helm_user, ca_f
     assert "helm took --ca-file" not in run.stderr
 
 
+def test_post_renderer_args_without_the_post_renderer_leave_no_ocean_proxy_line(helm_user,
+                                                                                ca_file):
+    """What the README tells to look for: a run without --post-renderer (its args alone,
+    which helm takes without a word) has no 'ocean-proxy:' line; a run with it always has."""
+    alone = helm_user.template(*PROXY_FLAGS, "--post-renderer-args", f"--ca-file={ca_file}")
+    both = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                              f"--ca-file={ca_file}")
+
+    assert "ocean-proxy:" not in alone.stderr
+    assert "ocean-proxy-ca" not in rendered(alone).text
+    assert "ocean-proxy-ca" in rendered(both).text
+    assert both.stderr.startswith("ocean-proxy: injected proxy"), both.stderr
+
+
 def test_helm_templates_output_dir_is_post_rendered_or_said_not_to_be(helm_user, tmp_path,
                                                                         ca_file):
     """'helm template --output-dir DIR': Helm 4 post-renders the files it writes; Helm 3 writes
