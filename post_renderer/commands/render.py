@@ -18,6 +18,7 @@ from post_renderer.user_files import refuse_larger
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
     from post_renderer.render.lints import Lint
     from post_renderer.render.release.settings import UserSettings
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
     user = user_settings(args, said)
-    render(args, user, read_manifests(args.filename), said)
+    render(args, user, read_manifests(args.filename, said.helm_arguments), said)
     return said
 
 
@@ -95,9 +96,7 @@ def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) ->
 def _say_helms_own_ca_file(said: Outcome) -> None:
     """helm has a --ca-file of its own (the chart repository's CA) and takes one written after
     --post-renderer without --post-renderer-args before it: no pod gets that CA."""
-    from post_renderer.helm_stderr import helm_arguments
-
-    words = helm_arguments() or []
+    words = said.helm_arguments() or []
     if not any(word.partition("=")[0] == "--post-renderer" for word in words):
         return  # a command plugin's own line ('helm ocean-proxy render ...'): all ours
     rest = iter(words)
@@ -113,7 +112,10 @@ def _say_helms_own_ca_file(said: Outcome) -> None:
             return
 
 
-def read_manifests(filename: str) -> bytes:
+def read_manifests(filename: str,
+                   helm_arguments: Callable[[], list[str] | None] = lambda: None) -> bytes:
+    """The manifests; ``helm_arguments``, the command line of the helm that runs this
+    process, tells why there are none."""
     if not filename:  # '-f "$MANIFESTS"' with MANIFESTS unset: not a file without a name
         raise UsageError("--filename is given but empty",
                          hint="give it a value (is the variable it comes from set?), or leave "
@@ -144,18 +146,16 @@ def read_manifests(filename: str) -> bytes:
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
     if not data.strip():
-        _refuse_helm3_output_dir()
+        _refuse_helm3_output_dir(helm_arguments() or [])
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
     return data
 
 
-def _refuse_helm3_output_dir() -> None:
+def _refuse_helm3_output_dir(helm_words: list[str]) -> None:
     """Helm 3's 'helm template --output-dir' writes the chart's files itself and runs the
     post-renderer on what is left for stdout: nothing."""
-    from post_renderer.helm_stderr import helm_arguments
-
-    if any(word.partition("=")[0] == "--output-dir" for word in helm_arguments() or []):
+    if any(word.partition("=")[0] == "--output-dir" for word in helm_words):
         raise ManifestError("helm handed the post-renderer no manifests: Helm 3's --output-dir "
                             "writes the chart's files as rendered, not post-rendered",
                             hint="drop --output-dir and send the output to a file (helm "
