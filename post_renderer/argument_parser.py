@@ -38,7 +38,10 @@ class Parser(argparse.ArgumentParser):
         if switch:  # '--strict=maybe': argparse's own message quotes the value
             flag = switch[1].split("/")[-1]
             raise UsageError(f"{flag} takes no value", hint=f"give {flag} alone, without '='")
-        raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
+        ca = re.fullmatch(r"argument COMMAND: invalid choice '([^' ]+\.(?:pem|crt|cer|der|p7b))'"
+                          r" .*", message, re.I | re.S)  # as shown(): no password in it
+        raise UsageError(message, hint=f"to check a CA file: '{self.prog} check-bundle {ca[1]}'"
+                         if ca else f"run '{self.prog} --help' for the options")
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         """argparse makes a formatter for each option it is given (to check the option's
@@ -175,7 +178,7 @@ class Parser(argparse.ArgumentParser):
         meant, whether flags come before it or not (argparse then said 'unknown flag' of
         them); any other word (a file: 'ocean-proxy --json ca.pem') leaves the flags to be
         named with the commands they belong to."""
-        for before, argument in zip(["-", *arguments[:-1]], arguments, strict=True):
+        for before, argument in zip(["-", *arguments], arguments, strict=False):
             if argument.startswith("-"):
                 continue
             flag = before.split("=", 1)[0]

@@ -38,6 +38,7 @@ def main(argv: Sequence[str] | None = None,
     said = Outcome()
     said.hidden = reporter.hide_later
     said.prompt = reporter.notice
+    said.helm_arguments = _helm_arguments
     try:
         _refuse_text_under_helm(arguments)
         args = _parse(arguments, parser_factory)
@@ -78,6 +79,12 @@ def main(argv: Sequence[str] | None = None,
         reporter.error(said.error)
         return said.error.exit_code
     return 0
+
+
+def _helm_arguments() -> list[str] | None:
+    from post_renderer.helm_stderr import helm_arguments
+
+    return helm_arguments()
 
 
 def _write_output(said: Outcome) -> None:

@@ -75,6 +75,20 @@ def helm_reads_stdout() -> bool:
     return _helm_capturing(1) is not None
 
 
+def helm_arguments() -> list[str] | None:
+    """The command line of the helm that runs this process (``['upgrade', '--install', ...]``),
+    or None when no helm runs it: what the user typed, for the mistakes helm takes silently."""
+    found = _helm()
+    if found is None:
+        return None
+    try:
+        with open(f"/proc/{found[0]}/cmdline", "rb") as cmdline:
+            words = cmdline.read().split(b"\0")
+    except OSError:
+        return None
+    return [os.fsdecode(word) for word in words[1:-1]]  # after the program; before the last NUL
+
+
 # helm as installed, or as some name it: helm3, helm-3.17, helm_v4 (not helmfile, helmsman)
 _HELM = re.compile(r"helm(?:[-_]?v?[0-9][0-9.]*)?")
 

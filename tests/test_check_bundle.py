@@ -392,6 +392,42 @@ def test_a_file_a_failed_discover_ca_emptied_is_named_empty_with_the_likely_caus
             "before writing any\n") in run.stderr
 
 
+def test_a_self_signed_server_certificate_without_basic_constraints_is_named_a_servers(
+        tmp_path):
+    """A server's own self-signed certificate (an https:// proxy's, copied from 'openssl
+    s_client -connect proxy:3128') often has no basic constraints: it was refused only for
+    that, with 'ask the proxy's owners for a CA certificate without this problem', as if a
+    CA with a flaw. It names hosts: it is said to be a server's, and how to find the CA."""
+    server = certs.make_cert("proxy.corp.example", ca=None, dns_names=("proxy.corp.example",))
+    legacy_root = certs.root("Legacy Root", ca=None)  # no names: an old root, said as before
+    (tmp_path / "server.pem").write_bytes(server.pem)
+    (tmp_path / "root.pem").write_bytes(legacy_root.pem)
+
+    run = ocean_proxy("check-bundle", tmp_path / "server.pem")
+    assert run.returncode == 1
+    assert (f"{tmp_path / 'server.pem'}: certificate 1 'CN=proxy.corp.example,O=Example Corp' "
+            "has no basic constraints extension and names hosts, as a server's own "
+            "certificate does: refused as a CA by the controller (Go) and the log-shipper "
+            "(OpenSSL)\n") in run.stderr
+    assert ("ocean-proxy: hint: trust the CA that issued the proxy's certificates instead; "
+            "'ocean-proxy discover-ca' finds it\n") in run.stderr
+    run = ocean_proxy("check-bundle", tmp_path / "root.pem")
+    assert "has no basic constraints extension: refused as a CA" in run.stderr
+    assert "ask the proxy's owners for a CA certificate without this problem" in run.stderr
+
+
+def test_an_empty_file_name_from_an_unset_variable_is_said_to_be_empty(tmp_path):
+    """'helm ocean-proxy check-bundle "$CA_FILE"' in a CI job where CA_FILE is not set was
+    'CA file does not exist', with a hint about relative paths: the name itself is empty."""
+    script = f'exec {VENV_BIN / "ocean-proxy"} check-bundle "$CA_FILE"'
+    run = subprocess.run(["sh", "-c", script], env=clean_env(), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == ("ocean-proxy: error: check-bundle is given an empty file name\n"
+                          "ocean-proxy: hint: name the CA file (is the variable it comes from "
+                          "set?)\n")
+
+
 def test_a_pem_body_without_its_begin_and_end_lines_is_named_as_such(tmp_path):
     """Only the base64 lines of a PEM were pasted: it was 'no certificate found', expected
     PEM, though the certificate is all there; adding the two lines the hint names mends it."""

@@ -195,6 +195,24 @@ def test_a_flag_before_a_file_or_a_misspelt_command_is_not_called_unknown(
     assert _usage_error(capsys, *argv) == (error, hint)
 
 
+def test_no_arguments_at_all_is_a_usage_error_naming_the_command_left_out(capsys) -> None:
+    """'ocean-proxy' alone, the first thing a newcomer types, was 'internal error
+    (ValueError)', exit 1."""
+    error, hint = _usage_error(capsys)
+
+    assert "COMMAND" in error
+    assert hint == "run 'ocean-proxy --help' for the options"
+
+
+@pytest.mark.parametrize("name", ["corp-ca.pem", "ROOT.CRT", "proxy.cer"])
+def test_a_ca_file_given_without_a_command_is_pointed_to_check_bundle(name, capsys) -> None:
+    """'ocean-proxy corp-ca.pem' was only 'invalid choice', with the general help as hint."""
+    error, hint = _usage_error(capsys, name)
+
+    assert error.startswith(f"argument COMMAND: invalid choice '{name}' ")
+    assert hint == f"to check a CA file: 'ocean-proxy check-bundle {name}'"
+
+
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
     error, hint = _usage_error(capsys, "--jsn", "check-bundle", "ca.pem")
     assert error.startswith("unknown flag --jsn")

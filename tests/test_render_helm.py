@@ -601,6 +601,64 @@ def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
     assert "--set caBundleSecret.create=true" in run.stderr
 
 
+def test_a_ca_file_given_to_helm_itself_is_said_to_miss_the_pods(helm_user, ca_file):
+    """'--post-renderer ocean-proxy-post-renderer --ca-file ca.pem': helm has a --ca-file of
+    its own (the chart repository's CA) and takes it without a word, so no CA reaches the
+    pods; the run says so, and how to give it to ocean-proxy. Given to ocean-proxy, it is
+    not said."""
+    for flags in (("--ca-file", str(ca_file)), (f"--ca-file={ca_file}",)):
+        run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, *flags)
+
+        out = rendered(run)
+        assert out.find("Secret", f"{FULLNAME}-ocean-proxy-ca") is None
+        assert (f"ocean-proxy: warning: helm took --ca-file={ca_file} as its own (the CA of "
+                "the chart repository): the pods get no CA from it; give it to ocean-proxy "
+                f"too: --post-renderer-args --ca-file={ca_file}\n") in run.stderr
+
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                             f"--ca-file={ca_file}", "--ca-file", str(ca_file))
+    assert run.returncode == 0, run.stderr
+    assert "helm took --ca-file" not in run.stderr
+
+
+def test_post_renderer_args_without_the_post_renderer_leave_no_ocean_proxy_line(helm_user,
+                                                                                ca_file):
+    """What the README tells to look for: a run without --post-renderer (its args alone,
+    which helm takes without a word) has no 'ocean-proxy:' line; a run with it always has."""
+    alone = helm_user.template(*PROXY_FLAGS, "--post-renderer-args", f"--ca-file={ca_file}")
+    both = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                              f"--ca-file={ca_file}")
+
+    assert "ocean-proxy:" not in alone.stderr
+    assert "ocean-proxy-ca" not in rendered(alone).text
+    assert "ocean-proxy-ca" in rendered(both).text
+    assert both.stderr.startswith("ocean-proxy: injected proxy"), both.stderr
+
+
+def test_helm_templates_output_dir_is_post_rendered_or_said_not_to_be(helm_user, tmp_path,
+                                                                        ca_file):
+    """'helm template --output-dir DIR': Helm 4 post-renders the files it writes; Helm 3 writes
+    them as the chart rendered them and hands the post-renderer nothing, which was told 'no
+    manifests on standard input; pipe the output of helm template into it'. It now says
+    why, and what to do instead."""
+    out = tmp_path / "out"
+    run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                             f"--ca-file={ca_file}", "--output-dir", str(out))
+
+    if helm_user.major == "helm4":
+        assert run.returncode == 0, run.stderr
+        written = "".join(path.read_text() for path in out.rglob("*.yaml"))
+        assert "HTTPS_PROXY" in written and "ocean-proxy-ca" in written
+        return
+    assert run.returncode != 0
+    assert ("ocean-proxy: error: helm handed the post-renderer no manifests: Helm 3's "
+            "--output-dir writes the chart's files as rendered, not post-rendered\n"
+            ) in run.stderr
+    assert ("ocean-proxy: hint: drop --output-dir and send the output to a file "
+            "(helm template ... > release.yaml); Helm 4 post-renders --output-dir\n"
+            ) in run.stderr
+
+
 def test_a_ca_written_in_extra_env_reaches_the_log_shipper_too(helm_user, corp_root, ca_file):
     """A CA given to the controller as an extraEnv USER_ENV_CERTIFICATES value (charts 0.1.0
     to 0.1.3 have no CA Secret): the log-shipper, which that value never reaches, gets it
@@ -937,12 +995,13 @@ def test_plan_under_helm_is_refused_since_helm_would_deploy_the_json(helm_user):
 
 def test_the_command_line_tool_given_as_helm3_post_renderer_names_the_post_renderer(
         tmp_path, release):
-    """Helm 3 runs any executable on PATH; Helm 4 takes only postrenderer/v1 plugins."""
+    """Helm 3 runs any executable on PATH; Helm 4 takes only postrenderer/v1 plugins. Given no
+    settings of its own (the plain mix-up), it was 'internal error (ValueError)'."""
     env = post_renderer_user_env("helm3", tmp_path, HELM_PLUGINS=str(tmp_path / "plugins"),
                                  OCEAN_PROXY_MESSAGES="auto")
     user = HelmUser("helm3", tool("helm3"), env)
     install_post_renderer_plugin("helm3", user.binary, release, env)
-    for flags in (("--ca-file=ca.pem",), ("--ca-file", "ca.pem")):  # the README's two forms
+    for flags in ((), ("--ca-file=ca.pem",), ("--ca-file", "ca.pem")):  # the README's forms
         run = user.template(*PROXY_FLAGS, "--post-renderer", "ocean-proxy",
                             *(f for flag in flags for f in ("--post-renderer-args", flag)))
 

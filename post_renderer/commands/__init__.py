@@ -54,6 +54,8 @@ class Outcome:
         # the output is a report whose hints name commands (check-bundle's): spelt as the
         # user runs them, as the messages are ('helm ocean-proxy ...' under the plugins)
         self.names_commands = False
+        # the command line of the helm that runs this process, read when asked (cli's)
+        self.helm_arguments: Callable[[], list[str] | None] = lambda: None
 
     def notice(self, text: str) -> None:
         self._say(NOTICE, text)

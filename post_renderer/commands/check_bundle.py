@@ -57,6 +57,9 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
 def _read(name: str, said: Outcome) -> bytes:
     """A file, or '-': a pipe or a file as it comes, a terminal after saying what it waits
     for and how to end it (else the command seems to hang)."""
+    if not name:  # 'check-bundle "$CA_FILE"' with the variable unset
+        raise UsageError("check-bundle is given an empty file name",
+                         hint="name the CA file (is the variable it comes from set?)")
     if name != "-":
         return read_user_file(name, MAX_CA_FILE_BYTES, "CA file")
     if sys.stdin is None:  # '<&-': a closed descriptor, which Python leaves as None

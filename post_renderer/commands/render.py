@@ -18,6 +18,7 @@ from post_renderer.user_files import refuse_larger
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
     from post_renderer.render.lints import Lint
     from post_renderer.render.release.settings import UserSettings
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
     user = user_settings(args, said)
-    render(args, user, read_manifests(args.filename), said)
+    render(args, user, read_manifests(args.filename, said.helm_arguments), said)
     return said
 
 
@@ -61,6 +62,8 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         for warning in result.warnings:
             said.warning(warning)
     _say_lints(result.lints, strict=strict, said=said)
+    if result.injection is None or result.injection.trust is None:
+        _say_helms_own_ca_file(said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
         return
@@ -90,7 +93,29 @@ def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) ->
     raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or {undo}")
 
 
-def read_manifests(filename: str) -> bytes:
+def _say_helms_own_ca_file(said: Outcome) -> None:
+    """helm has a --ca-file of its own (the chart repository's CA) and takes one written after
+    --post-renderer without --post-renderer-args before it: no pod gets that CA."""
+    words = said.helm_arguments() or []
+    if not any(word.partition("=")[0] == "--post-renderer" for word in words):
+        return  # a command plugin's own line ('helm ocean-proxy render ...'): all ours
+    rest = iter(words)
+    for word in rest:
+        if word == "--post-renderer-args":
+            next(rest, None)  # ours, whatever it says
+        elif word.partition("=")[0] == "--ca-file":
+            path = word.partition("=")[2] if "=" in word else next(rest, "")
+            path = path if shown(path, quoted=False) == path and path.isprintable() else "FILE"
+            said.warning(f"helm took --ca-file={path} as its own (the CA of the chart "
+                         "repository): the pods get no CA from it; give it to ocean-proxy "
+                         f"too: --post-renderer-args --ca-file={path}")
+            return
+
+
+def read_manifests(filename: str,
+                   helm_arguments: Callable[[], list[str] | None] = lambda: None) -> bytes:
+    """The manifests; ``helm_arguments``, the command line of the helm that runs this
+    process, tells why there are none."""
     if not filename:  # '-f "$MANIFESTS"' with MANIFESTS unset: not a file without a name
         raise UsageError("--filename is given but empty",
                          hint="give it a value (is the variable it comes from set?), or leave "
@@ -121,6 +146,18 @@ def read_manifests(filename: str) -> bytes:
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
     if not data.strip():
+        _refuse_helm3_output_dir(helm_arguments() or [])
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
     return data
+
+
+def _refuse_helm3_output_dir(helm_words: list[str]) -> None:
+    """Helm 3's 'helm template --output-dir' writes the chart's files itself and runs the
+    post-renderer on what is left for stdout: nothing."""
+    if any(word.partition("=")[0] == "--output-dir" for word in helm_words):
+        raise ManifestError("helm handed the post-renderer no manifests: Helm 3's --output-dir "
+                            "writes the chart's files as rendered, not post-rendered",
+                            hint="drop --output-dir and send the output to a file (helm "
+                                 "template ... > release.yaml); Helm 4 post-renders "
+                                 "--output-dir")

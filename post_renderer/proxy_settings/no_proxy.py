@@ -70,8 +70,7 @@ def _check(entry: str, source: str) -> str:
         raise ConfigError(f"{source}: an entry is a URL (it has '://'); a NO_PROXY entry is "
                           "a host, a domain or a network, without a scheme", hint=_HINT)
     _refuse_windows_bypass_forms(entry, source)
-    if any(ch.isspace() for ch in entry):
-        raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry", hint=_HINT)
+    _refuse_spaces_and_quotes(entry, source)
     if "/" in entry:
         try:
             return str(ipaddress.ip_network(entry, strict=False))
@@ -112,6 +111,26 @@ def _refuse_windows_bypass_forms(entry: str, source: str) -> None:
         raise ConfigError(f"{source}: '<local>' (Windows' bypass of names without a dot) has no "
                           "NO_PROXY form", hint="list those hosts by name, or their domain as "
                           ".domain")
+
+
+def _refuse_spaces_and_quotes(entry: str, source: str) -> None:
+    """A list separated by spaces or lines (a CI variable written one entry a line), or an
+    entry with the quotes of a .env file or of YAML quoted twice: NO_PROXY would read the
+    spaces and quotes as part of a name. The hint gives the list to write when it is one."""
+    if any(ch.isspace() for ch in entry):
+        words = entry.split()
+        try:
+            listed = ",".join(_check(word, source) for word in words)
+        except ConfigError:
+            listed = ""
+        raise ConfigError(
+            f"{source}: {shown(entry)} holds a space or a line break: NO_PROXY separates its "
+            "entries by commas only", hint=f"separate them by commas: {listed}"
+            if listed and len(listed) <= 200 else "separate them by commas, with no spaces")
+    if '"' in entry or "'" in entry:
+        raise ConfigError(f"{source}: {shown(entry)} has quotes in it, which NO_PROXY would "
+                          "read as part of the name", hint="drop the quotes (a .env file or a "
+                          "YAML value quoted twice keeps them)")
 
 
 # What the pods reach only through the proxy (port 443 both)

@@ -160,13 +160,22 @@ _EXTENSION_NAMES = {
 }
 
 
+_SUBJECT_ALT_NAME = "2.5.29.17"
+
+
 def _ca_flags(cert: X509Fields) -> list[Finding]:
     usage = cert.key_cert_sign
     found = []
     if cert.basic_constraints is None and cert.version == 3:
         openssl = not usage
-        found.append(Finding(True, openssl, "has no basic constraints extension: refused as a "
-                                            f"CA by {_who(True, openssl)}"))
+        # names hosts: a server's own certificate (an https:// proxy's, self-signed), no CA
+        server = any(oid == _SUBJECT_ALT_NAME for oid, _ in cert.extensions)
+        found.append(Finding(
+            True, openssl, "has no basic constraints extension"
+            + (" and names hosts, as a server's own certificate does" if server else "")
+            + f": refused as a CA by {_who(True, openssl)}",
+            *(("trust the CA that issued the proxy's certificates instead; 'ocean-proxy "
+               "discover-ca' finds it",) if server else ())))
     if usage is False:
         found.append(Finding(True, True, "has a key usage without keyCertSign: refused as a CA "
                                          f"by {_who(True, True)}"))

@@ -2,6 +2,7 @@
 settings mean is ``settings``'s."""
 
 import os
+import re
 import stat
 
 from post_renderer.errors import ConfigError, ProxyUrlError, shown
@@ -41,6 +42,12 @@ def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
                           ) from None
     if data is None:
         return {}, os.path.dirname(path)
+    if isinstance(data, str) and re.match(r"(?:export\s+)?[A-Za-z_]\w*=", data):
+        raise ConfigError(f"config file {name} holds NAME=value lines, as a shell or .env "
+                          "file does, not YAML settings",
+                          hint="write each setting as YAML, 'proxyUrl: URL' (known settings: "
+                               f"{', '.join(CONFIG_KEYS)}), or export the OCEAN_PROXY_* "
+                               "variables instead of naming a config file")
     if not isinstance(data, dict):
         raise ConfigError(f"config file {name} must be a mapping of settings",
                           hint=f"known settings: {', '.join(CONFIG_KEYS)}")

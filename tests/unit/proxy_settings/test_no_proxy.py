@@ -85,3 +85,36 @@ def test_a_wildcard_address_is_given_a_cidr_only_when_that_cidr_is_taken(value):
     else:
         assert raised.value.message == f"--no-proxy: '{value}' is not a NO_PROXY entry"
     assert bool(cidr) == (value in ("10.*", "192.168.*.*", "0.*", "255.255.255.*"))
+
+
+@pytest.mark.parametrize("value, listed", [
+    (".corp.example\n10.0.0.0/8", ".corp.example,10.0.0.0/8"),
+    ("  .corp.example   Intranet.Local ", ".corp.example,intranet.local"),
+    ("10.0.0.0/8 # office", None),
+])
+def test_a_list_separated_by_spaces_or_lines_is_told_to_use_commas(value, listed):
+    """A CI variable written one entry a line was 'is not a NO_PROXY entry', the line break
+    shown as a space, with nothing said of what was wrong; the hint's list, followed, is
+    taken."""
+    with pytest.raises(ConfigError) as raised:
+        parse_no_proxy([value], "OCEAN_PROXY_NO_PROXY")
+    assert raised.value.message.endswith(
+        "holds a space or a line break: NO_PROXY separates its entries by commas only")
+    if listed is None:
+        assert raised.value.hint == "separate them by commas, with no spaces"
+    else:
+        assert raised.value.hint == f"separate them by commas: {listed}"
+        assert ",".join(parse_no_proxy([listed], "x")) == listed
+
+
+@pytest.mark.parametrize("value", ['"*.corp.example"', "'.corp.example'",
+                                   '".corp.example,10.0.0.0/8"'])
+def test_quotes_kept_from_a_dotenv_file_are_told_to_be_dropped(value):
+    """docker's --env-file and YAML quoted twice keep the quotes: the message showed the entry
+    in quotes of its own ('\'.corp.example\''), and said only that it was no entry."""
+    with pytest.raises(ConfigError) as raised:
+        parse_no_proxy([value], "OCEAN_PROXY_NO_PROXY")
+    assert "has quotes in it, which NO_PROXY would read as part of the name" in \
+        raised.value.message
+    assert raised.value.hint.startswith("drop the quotes")
+    assert parse_no_proxy([value.replace('"', "").replace("'", "")], "x")

@@ -112,6 +112,22 @@ def test_a_config_that_is_not_yaml_says_the_line_without_quoting_it(config):
     assert "s3cret" not in caught.value.message
 
 
+@pytest.mark.parametrize("text", [
+    "OCEAN_PROXY_URL=http://u:s3cret@p:1\nOCEAN_PROXY_CA_FILE=ca.pem\n",
+    "export OCEAN_PROXY_URL=http://u:s3cret@p:1\n",
+    "proxyUrl=http://u:s3cret@p:1\n",
+])
+def test_a_config_written_as_variables_says_it_is_not_yaml(config, text):
+    """An .env file named as the config (OCEAN_PROXY_CONFIG=.env) was only 'must be a mapping
+    of settings': the NAME=value lines are named, and the YAML form to write instead."""
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(config=config(text)), {})
+    assert caught.value.message.endswith(
+        "holds NAME=value lines, as a shell or .env file does, not YAML settings")
+    assert caught.value.hint.startswith("write each setting as YAML, 'proxyUrl: URL'")
+    assert "s3cret" not in caught.value.message + caught.value.hint
+
+
 def test_an_unknown_auto_update_policy_lists_the_known_ones():
     with pytest.raises(ConfigError) as caught:
         read_settings(flags(), {"OCEAN_PROXY_AUTO_UPDATE": "sometimes"})
