@@ -463,6 +463,18 @@ def test_disable_auto_update_removes_the_job(render: Render) -> None:
     assert "auto-update.job" not in disabled
 
 
+def test_controller_reads_the_auto_update_job_from_its_env(render: Render) -> None:
+    """As the vendor's controller does: the Job text reaches it as env AUTO_UPDATE_JOB_SPEC,
+    which the kubelet resolves once, when the container starts, so a ConfigMap changed under
+    running pods gives them no new Job until they restart."""
+    enabled = render(*PROXY_FLAGS).env(CONTROLLER)
+    disabled = render(*PROXY_FLAGS, "--set", "spotinst.disableAutoUpdate=true").env(CONTROLLER)
+
+    assert enabled["AUTO_UPDATE_JOB_SPEC"]["valueFrom"] == {
+        "configMapKeyRef": {"name": FULLNAME, "key": "auto-update.job", "optional": True}}
+    assert "AUTO_UPDATE_JOB_SPEC" not in disabled
+
+
 # Names.
 
 def test_name_override_changes_labels_but_not_the_container_name(render: Render) -> None:
