@@ -180,8 +180,8 @@ def test_controller_reads_its_identity_from_the_secret_and_configmap(render: Ren
     assert env["POD_NAMESPACE"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
 
 
-def test_base_url_is_in_the_configmap_only_when_set(render: Render) -> None:
-    assert "base-url" not in render(*VENDOR_FLAGS).config()
+def test_base_url_is_in_the_configmap_and_blank_when_unset(render: Render) -> None:
+    assert render(*VENDOR_FLAGS).config()["base-url"] == ""  # as the vendor's chart has it
 
     rendered = render(*VENDOR_FLAGS, "--set", "spotinst.baseUrl=https://api.example.test")
 
@@ -204,8 +204,8 @@ def test_controller_gets_https_proxy_from_the_configmap(
     }
     if flags == PROXY_FLAGS:
         assert rendered.config()["proxy-url"] == PROXY_URL
-    else:
-        assert "proxy-url" not in rendered.config()
+    else:  # the key is always there, as in the vendor's chart: blank without a proxy
+        assert rendered.config()["proxy-url"] == ""
 
 
 def test_no_proxy_is_only_the_api_server_when_a_proxy_is_set(render: Render) -> None:
