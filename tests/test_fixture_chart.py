@@ -180,8 +180,8 @@ def test_controller_reads_its_identity_from_the_secret_and_configmap(render: Ren
     assert env["POD_NAMESPACE"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
 
 
-def test_base_url_is_in_the_configmap_only_when_set(render: Render) -> None:
-    assert "base-url" not in render(*VENDOR_FLAGS).config()
+def test_base_url_is_in_the_configmap_and_blank_when_unset(render: Render) -> None:
+    assert render(*VENDOR_FLAGS).config()["base-url"] == ""  # as the vendor's chart has it
 
     rendered = render(*VENDOR_FLAGS, "--set", "spotinst.baseUrl=https://api.example.test")
 
@@ -204,8 +204,8 @@ def test_controller_gets_https_proxy_from_the_configmap(
     }
     if flags == PROXY_FLAGS:
         assert rendered.config()["proxy-url"] == PROXY_URL
-    else:
-        assert "proxy-url" not in rendered.config()
+    else:  # the key is always there, as in the vendor's chart: blank without a proxy
+        assert rendered.config()["proxy-url"] == ""
 
 
 def test_no_proxy_is_only_the_api_server_when_a_proxy_is_set(render: Render) -> None:
@@ -461,6 +461,18 @@ def test_disable_auto_update_removes_the_job(render: Render) -> None:
     assert "auto-update.job" in enabled
     assert disabled["disable-auto-update"] == "true"
     assert "auto-update.job" not in disabled
+
+
+def test_controller_reads_the_auto_update_job_from_its_env(render: Render) -> None:
+    """As the vendor's controller does: the Job text reaches it as env AUTO_UPDATE_JOB_SPEC,
+    which the kubelet resolves once, when the container starts, so a ConfigMap changed under
+    running pods gives them no new Job until they restart."""
+    enabled = render(*PROXY_FLAGS).env(CONTROLLER)
+    disabled = render(*PROXY_FLAGS, "--set", "spotinst.disableAutoUpdate=true").env(CONTROLLER)
+
+    assert enabled["AUTO_UPDATE_JOB_SPEC"]["valueFrom"] == {
+        "configMapKeyRef": {"name": FULLNAME, "key": "auto-update.job", "optional": True}}
+    assert "AUTO_UPDATE_JOB_SPEC" not in disabled
 
 
 # Names.

@@ -19,6 +19,8 @@ from ruamel.yaml import YAML
 
 from .chart_render import FULLNAME, NAMESPACE, RELEASE, VENDOR_FLAGS
 from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, tool
+from .test_render_helm import POST_RENDERER, rendered
+from .test_render_helm import helm_user as helm_user  # helm 4 with the post-renderer plugin
 
 PASSWORD = "Gu3ss-Me'Not"
 URL = f"http://svc-ocean:{PASSWORD}@proxy.corp:3128"
@@ -160,3 +162,35 @@ def test_with_the_spot_token_in_its_secret_no_scrypt_runs_and_the_password_still
         "--set-string", f"spotinst.proxyUrl={URL.replace(PASSWORD, 'An0ther')}")
     _, other_token = scrypt_calls_and_annotation("--set", f"spotinst.token={SPOT_TOKEN[::-1]}")
     assert len({keyed, other_password, other_token}) == 3
+
+
+# -- the auto-update Job the controller holds --------------------------------------------------
+# The controller reads the Job from env AUTO_UPDATE_JOB_SPEC, which the kubelet resolves from
+# the ConfigMap when the container starts: a Job text that changes while the pod template does
+# not reaches no running controller, and the next auto-update runs the old Job.
+
+def controller_and_job(run) -> tuple[dict, str]:
+    out = rendered(run)
+    return out.pod(), out.config()["auto-update.job"]
+
+
+@pytest.mark.parametrize("proxy", ["http://proxy.corp:3128", None], ids=["proxy", "ca-only"])
+def test_a_changed_auto_update_job_restarts_the_controller_that_holds_it(
+        helm_user, ca_file, proxy):
+    """A proxy without a password (or a transparent one: the CA alone), and the auto-update
+    policy changed from 'keep' to the default 'inject' and back: each change of the Job the
+    ConfigMap gives the controller changes its pod template, and the same settings twice
+    change neither."""
+    settings = ("--set", f"spotinst.proxyUrl={proxy}") if proxy else ()
+    flags = (*VENDOR_FLAGS, *settings, "--set", "caBundleSecret.create=true",
+             "--set-file", f"caBundleSecret.data={ca_file}", *POST_RENDERER)
+    policy = ("--post-renderer-args", "--auto-update=keep")
+
+    kept = controller_and_job(helm_user.template(*flags, *policy))
+    injected = controller_and_job(helm_user.template(*flags))
+    again = controller_and_job(helm_user.template(*flags))
+
+    assert "OCEAN_PROXY_ARGS" in injected[1] and "OCEAN_PROXY_ARGS" not in kept[1]
+    assert injected[0]["spec"]["containers"] == kept[0]["spec"]["containers"]
+    assert injected[0]["metadata"] != kept[0]["metadata"]
+    assert again == injected

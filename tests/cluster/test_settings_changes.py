@@ -34,7 +34,7 @@ from .release import (
     vendor_flags,
 )
 from .server import ApiServer
-from .stored import Object, Stored
+from .stored import JOB_KEY, Object, Stored
 from .test_spot_agents import exporter_sees
 
 PLAIN_URL = "http://proxy.corp.example:3128"  # the same proxy, no password any more
@@ -144,6 +144,28 @@ def test_no_proxy_additions_roll_the_pods_once(user, controller):
     controller.check()
     assert generation(controller) == 3
     assert checksums(controller) == first
+
+
+@pytest.mark.parametrize("proxy", [PLAIN_URL, ""], ids=["plain-proxy", "ca-only"])
+def test_the_controller_restarts_whenever_the_auto_update_job_it_holds_changes(
+        user, controller, cas, proxy):
+    """The controller reads the Job from env AUTO_UPDATE_JOB_SPEC, which the kubelet resolves
+    when the container starts: the Job it runs at the next auto-update is the stored one only
+    if the pods rolled (the Deployment's generation grew) whenever that changed. A proxy
+    without a password (or the CA alone), and the auto-update policy switched from 'keep' to
+    the default and back, with an upgrade between that changes nothing."""
+    plain = replace(controller, flags=vendor_flags(cas[0], proxy))
+    kept = replace(plain, renderer_args=["--auto-update=keep"])
+    held, last, generations = None, 0, []
+    for step, release in enumerate((kept, plain, plain, kept)):
+        ok(release.upgrade(user))
+        stored = release.check()
+        job = stored.configmaps[controller.fullname]["data"][JOB_KEY]
+        generations.append(generation(controller))
+        if generations[-1] != last:  # the pods rolled: their env reads the Job again
+            held, last = job, generations[-1]
+        assert held == job, f"step {step}: the controller runs a Job the ConfigMap no longer has"
+    assert generations == [1, 2, 2, 3]
 
 
 def test_a_pipeline_s_config_file_deploys_what_the_flags_deploy_and_rolls_nothing_between(

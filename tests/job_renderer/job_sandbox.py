@@ -94,11 +94,11 @@ def handed_stream(helm: Path, chart: Path, tmp: Path, *flags: str) -> bytes:
     return captured.read_bytes()
 
 
-def ocean_proxy_release(helm: Path, tmp: Path, *flags: str,
-                        chart_flags: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def ocean_proxy_release(helm: Path, tmp: Path, *flags: str, chart_flags: tuple[str, ...] = (),
+                        chart: Path = FIXTURE_CHART) -> list[dict[str, Any]]:
     """The release post-rendered once by ocean-proxy, as the pipeline does."""
     tmp.mkdir(parents=True, exist_ok=True)
-    rendered = helm_template(helm, FIXTURE_CHART, tmp, *chart_flags)
+    rendered = helm_template(helm, chart, tmp, *chart_flags)
     assert rendered.returncode == 0, rendered.stderr
     run = post_renderer(*flags, stdin=rendered.stdout)
     assert run.returncode == 0, run.stderr
@@ -112,17 +112,20 @@ def embedded_job(docs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def job_for(helm: Path, tmp: Path, *flags: str, chart_flags: tuple[str, ...] = (),
-            started_after: tuple[str, ...] | None = None) -> Job:
+            started_after: tuple[str, ...] | None = None, chart: Path = FIXTURE_CHART,
+            container: str = "auto-update") -> Job:
     """The Job's post-renderer as the first Job ocean-proxy wrote mounts it (``chart_flags``:
     the release's own, e.g. the agents the chart renders beside the controller). With
     ``started_after``, the Job's pod starts (or retries) once an upgrade with those chart
     flags has rewritten the Secrets it reads: its spec is the first render's, its files the
     second's."""
-    docs = ocean_proxy_release(helm, tmp / "pipeline", *flags, chart_flags=chart_flags)
+    docs = ocean_proxy_release(helm, tmp / "pipeline", *flags, chart_flags=chart_flags,
+                               chart=chart)
     pod = embedded_job(docs)["spec"]["template"]
     if started_after is not None:
-        docs = ocean_proxy_release(helm, tmp / "upgraded", *flags, chart_flags=started_after)
-    view = container_view(docs, pod, "auto-update", namespace=NAMESPACE)
+        docs = ocean_proxy_release(helm, tmp / "upgraded", *flags, chart_flags=started_after,
+                                   chart=chart)
+    view = container_view(docs, pod, container, namespace=NAMESPACE)
     (mount,) = [m for m in view.secret_mounts if m.mount_path == MOUNT]
     bin_dir = tmp / "bin"
     bin_dir.mkdir(parents=True)

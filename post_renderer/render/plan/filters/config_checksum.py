@@ -1,4 +1,5 @@
-"""Config-checksum filter: the chart's ``checksum/config`` stops being a password oracle.
+"""Config-checksum filter: the chart's ``checksum/config`` stops being a password oracle,
+and covers the auto-update Job ocean-proxy writes.
 
 The chart annotates the pod with ``sha256sum`` of its ConfigMap's text. When the proxy URL in
 the chart's values has credentials, that text held the password: whoever can read pods could
@@ -8,6 +9,11 @@ emitted (its JSON, keys sorted), so it still changes with every change to the Co
 says nothing about the password (a new password restarts the pods through ``checksum/proxy``).
 
     checksum/config: sha256(json.dumps(emitted_configmap, sort_keys=True, separators=(",", ":")))
+
+The same when ocean-proxy edits the ConfigMap's auto-update Job: the controller reads that Job
+from its env (``AUTO_UPDATE_JOB_SPEC``), which the kubelet resolves only when the container
+starts, so a Job changed under pods that do not restart (``--auto-update`` switched, the CA or
+proxy given another way) would never reach the controller.
 
 It runs last, and reads the ConfigMap's changes from what the filters before it proposed.
 Annotations helm adds only for the post-renderer and removes afterwards (Helm 4's
@@ -28,6 +34,7 @@ from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import Change, PodWants
 from post_renderer.render.plan.protocol import NO_WANTS, PlanContext, Proposal
+from post_renderer.render.release.release import Resource
 from post_renderer.render.stream.kube import (
     PatchOp,
     YamlNode,
@@ -42,6 +49,9 @@ HELM_TRANSIENT_PREFIX = "postrenderer.helm.sh/"
 REASON = ("the chart's checksum/config hashed ConfigMap text that held the proxy password "
           "(a way to confirm guesses): now a SHA-256 over the ConfigMap as emitted, "
           "without credentials")
+JOB_REASON = ("the controller reads the auto-update Job from the ConfigMap when it starts: "
+              "checksum/config is now a SHA-256 over the ConfigMap as emitted, so a change "
+              "to ocean-proxy's Job restarts it")
 
 
 def pod_wants(injection: Injection) -> PodWants:
@@ -49,13 +59,10 @@ def pod_wants(injection: Injection) -> PodWants:
 
 
 def propose(context: PlanContext) -> list[Proposal]:
-    ref = context.injection.proxy_configmap
-    if ref is None:
+    found = _rehashed(context)
+    if found is None:
         return []
-    configmap = context.release.get("ConfigMap", ref.name)
-    if configmap is None or not _holds_credentials(get_path(configmap.document,
-                                                            ("data", ref.key))):
-        return []
+    configmap, reason = found
     ops = [p.change.op for p in context.planned if p.resource is configmap]
     checksum = emitted_checksum(configmap.document, ops)
     proposals = []
@@ -66,8 +73,24 @@ def propose(context: PlanContext) -> list[Proposal]:
                 and annotations[CONFIG_ANNOTATION] != checksum:
             proposals.append(Proposal(workload, Change(
                 {"op": "replace", "path": pointer(*path, CONFIG_ANNOTATION), "value": checksum},
-                REASON)))
+                reason)))
     return proposals
+
+
+def _rehashed(context: PlanContext) -> tuple[Resource, str] | None:
+    """The ConfigMap whose chart checksum no longer fits the pods, and why: the one whose
+    proxy URL held credentials, else one whose auto-update Job this plan edits."""
+    release, injection = context.release, context.injection
+    ref = injection.proxy_configmap
+    configmap = release.get("ConfigMap", ref.name) if ref is not None else None
+    if configmap is not None and ref is not None and \
+            _holds_credentials(get_path(configmap.document, ("data", ref.key))):
+        return configmap, REASON
+    for job in injection.auto_update_jobs:
+        configmap = release.get("ConfigMap", job.name)
+        if configmap is not None and any(p.resource is configmap for p in context.planned):
+            return configmap, JOB_REASON
+    return None
 
 
 def emitted_checksum(document: YamlNode, ops: list[PatchOp]) -> str:
