@@ -49,6 +49,8 @@ VALUES_ITEMS = (("Chart.yaml", "values/Chart.yaml"), ("values.yaml", "values/val
 
 CHART_YAML = ("apiVersion: v2\nname: ocean-proxy-overlay\nversion: 1.0.0\n"
               "description: ocean-proxy's chart values, merged with the release's own\n")
+# The Job's helm may be 3.1: a list comes back through fromJson inside an object, as
+# fromJsonArray came with helm 3.2 and an unknown function fails the whole chart
 MERGE_TEMPLATE = """\
 {{- define "ocean-proxy.merge" -}}
 {{- $ours := index . 1 -}}{{- $field := index . 2 -}}{{- $names := index . 3 -}}
@@ -57,7 +59,7 @@ MERGE_TEMPLATE = """\
 {{- range (index . 0 | default list) }}
 {{- if not (has (index . $field) $names) }}{{- $out = append $out . -}}{{- end }}
 {{- end -}}
-{{- toJson (concat $out $ours) -}}
+{{- toJson (dict "list" (concat $out $ours)) -}}
 {{- end -}}
 {{- $overlay := deepCopy .Values.oceanProxy -}}
 {{- $theirs := .Values -}}
@@ -67,7 +69,7 @@ MERGE_TEMPLATE = """\
 {{- $ours := index $overlay $key -}}
 {{- $also := index $replaced $key | default list -}}
 {{- $merged := include "ocean-proxy.merge" (list (index $theirs $key) $ours $field $also) -}}
-{{- $_ := set $overlay $key ($merged | fromJsonArray) -}}
+{{- $_ := set $overlay $key (get ($merged | fromJson) "list") -}}
 {{- end -}}
 {{- end -}}
 {{- if hasKey $overlay "logShipping" -}}
@@ -76,7 +78,7 @@ MERGE_TEMPLATE = """\
 {{- if hasKey $overlay.logShipping $key -}}
 {{- $ours := index $overlay.logShipping $key -}}
 {{- $merged := include "ocean-proxy.merge" (list (index $shipping $key) $ours $field list) -}}
-{{- $_ := set $overlay.logShipping $key ($merged | fromJsonArray) -}}
+{{- $_ := set $overlay.logShipping $key (get ($merged | fromJson) "list") -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
