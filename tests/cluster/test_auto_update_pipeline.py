@@ -6,6 +6,8 @@ through the intercepting proxy (auto_update_job.py):
 
 - a CA change from the pipeline after an auto-update rolls the pods once, and the next
   auto-update keeps the new CA;
+- a NO_PROXY entry the pipeline adds after an auto-update rolls the pods once, and the next
+  auto-update keeps it;
 - removing ocean-proxy after an auto-update as the README says (the user's own values, no
   ``--reuse-values``, no post-renderer, then the ``kubectl delete secret`` the render named),
   with the proxy and the CA given either way: every stored pod template can start, the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from ..auto_update_emulation import copy_chart
 from ..conftest import FIXTURE_CHART
@@ -36,6 +39,7 @@ from .release import ControllerRelease, generation, ok, vendor_flags
 
 ZERO_CONFIG = MODES[0]
 OVERLAY = "/etc/ocean-proxy/overlay"  # where the Job's step finds what it runs
+ADDED = ".corp.example"  # a NO_PROXY entry the pipeline adds
 OURS = ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values")  # the Secrets it adds
 
 
@@ -65,6 +69,36 @@ def test_a_ca_change_from_the_pipeline_after_an_auto_update_rolls_the_pods_once_
     changed = resolved(release)
     assert_proxy_and_trust(changed, proxy_url, cas[1].read_bytes())
     ok(release.upgrade(user, *change, chart=chart))  # the pipeline runs again: no second roll
+    assert generation(release) == rolled + 1
+
+    auto_update(release, user, repository, net_pki, SECOND, tmp_path / "job-2")
+
+    assert resolved(release) == changed
+
+
+def test_a_no_proxy_addition_from_the_pipeline_after_an_auto_update_rolls_the_pods_once(
+        user, mode, api_server, cluster_namespace, repository, net_pki, tmp_path):
+    """checksum/proxy covers NO_PROXY: an entry the pipeline adds after an auto-update rolls
+    the pods once (the CA's checksum stays), the same run again rolls nothing, and the next
+    auto-update keeps the entry and the checksums."""
+    release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
+    ok(release.upgrade(user))
+    auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")
+    updated = release.template()["metadata"]["annotations"]
+    rolled = generation(release)
+    chart = copy_chart(FIXTURE_CHART, tmp_path / "chart", FIRST)
+    more = replace(release, renderer_args=[*release.renderer_args, f"--no-proxy={ADDED}"])
+
+    ok(more.upgrade(user, chart=chart))
+    release.check()
+    annotations = release.template()["metadata"]["annotations"]
+    assert generation(release) == rolled + 1
+    assert annotations["checksum/proxy"] != updated["checksum/proxy"]
+    assert annotations["checksum/ca-bundle"] == updated["checksum/ca-bundle"]
+    changed = resolved(release)
+    for name, settings in changed["containers"].items():
+        assert ADDED in settings["no proxy"].split(","), name
+    ok(more.upgrade(user, chart=chart))  # the pipeline runs again: no second roll
     assert generation(release) == rolled + 1
 
     auto_update(release, user, repository, net_pki, SECOND, tmp_path / "job-2")
