@@ -9,7 +9,7 @@ The vendor's script saves the release's values and passes them back::
 One line is added between the two (``$D`` is ``/etc/ocean-proxy/overlay``), and the
 upgrade passes what it sets::
 
-    if [ -r $D/prepare.sh ]; then . $D/prepare.sh; fi && \\
+    if [ -r $D/prepare.sh ]; then . $D/prepare.sh; else echo "ocean-proxy: ..." >&2; fi && \\
     helm upgrade ... --values /tmp/values.yaml "${OCEAN_PROXY_ARGS[@]}"
 
 ``prepare.sh`` (``post_renderer/job_renderer``) runs the Job's own helm (the image has no
@@ -19,7 +19,7 @@ entries (``extraEnv``...) kept, because a later values file replaces a list inst
 merging it; ``job/`` is the post-renderer ``--post-renderer`` then runs, which makes the
 same edit (``job_edit``) in the auto-update Job of the release being installed. So every
 Job carries the step that gives the next one its proxy, CA and step. Without the Secret
-(ocean-proxy removed), the volume is optional and the line does nothing.
+(ocean-proxy removed), the volume is optional and the line only says so in the Job's log.
 """
 
 from __future__ import annotations
@@ -41,7 +41,13 @@ from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, container
 VALUES_STEP = "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\"
 UPGRADE_VALUES = "--values /tmp/values.yaml"
 VOLUME = "ocean-proxy-overlay"
-STEP = f"if [ -r {MOUNT}/prepare.sh ]; then . {MOUNT}/prepare.sh; fi && \\"
+# Without the kept Secret (ocean-proxy removed, or that Secret deleted alone) the upgrade
+# gets none of ocean-proxy's values: the log says so, where the controller's proxy and
+# CA would otherwise go without a word
+MISSING = (f"ocean-proxy: no {MOUNT}/prepare.sh (its Secret *-ocean-proxy-values is gone): "
+           "this upgrade gets no proxy or CA of ocean-proxy's")
+STEP = (f"if [ -r {MOUNT}/prepare.sh ]; then . {MOUNT}/prepare.sh; "
+        f"else echo \"{MISSING}\" >&2; fi && \\")
 UPGRADE_ARGS = ' "${OCEAN_PROXY_ARGS[@]}"'
 PATCHED = "OCEAN_PROXY_ARGS"  # in a script that already has the step
 VALUES_ITEMS = (("Chart.yaml", "values/Chart.yaml"), ("values.yaml", "values/values.yaml"),
