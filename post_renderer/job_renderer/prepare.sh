@@ -12,7 +12,12 @@ OCEAN_PROXY_ARGS=()
 ocean_proxy_job=${BASH_SOURCE[0]%/*}
 export OCEAN_PROXY_JOB_LOG=/tmp/ocean-proxy-job.log
 : > "$OCEAN_PROXY_JOB_LOG"
-trap 'while IFS= read -r ocean_proxy_line; do printf "%s\n" "$ocean_proxy_line"; done < "$OCEAN_PROXY_JOB_LOG"' EXIT
+# a failed upgrade (helm's error just above) did not install what the post-renderer prepared
+trap 'ocean_proxy_status=$?
+while IFS= read -r ocean_proxy_line; do printf "%s\n" "$ocean_proxy_line"; done < "$OCEAN_PROXY_JOB_LOG"
+if [[ $ocean_proxy_status != 0 ]]; then
+  printf "ocean-proxy: the auto-update failed (exit %s, helm says why above): what ocean-proxy-job-renderer prepared for it may not be in the cluster\n" "$ocean_proxy_status"
+fi' EXIT
 helm template ocean-proxy-overlay "$ocean_proxy_job/values" --values /tmp/values.yaml \
   > /tmp/ocean-proxy-values.yaml && OCEAN_PROXY_ARGS+=(--values /tmp/ocean-proxy-values.yaml) && {
   case $(helm version --short 2>/dev/null) in

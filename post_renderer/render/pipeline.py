@@ -99,8 +99,18 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
         built = plans[index] if index in plans else build_plan(unit.release, unit.injection)
         plan.absorb(built, unit.name, ", ".join(u.name for _, u in active[:order]))
     replaced, appended = apply_plan(plan)
-    return RenderResult(join(data, chunks, replaced, appended), plan, active[0][1].injection,
-                        *said)
+    parts = join(data, chunks, replaced, appended)
+    first = active[0][1]
+    if sum(map(len, parts)) > _RECORD_WORTH_CHECKING:  # whether helm can store it
+        from post_renderer.render.release_record import too_large_to_store
+
+        stored = too_large_to_store(parts, first.chart, first.injection)
+        said = said if stored is None else (*said[:2], (*lints, stored))
+    return RenderResult(parts, plan, first.injection, *said)
+
+
+# below this, the output with a chart's CA value beside it cannot come near helm's 1 MiB
+_RECORD_WORTH_CHECKING = 256 * 1024
 
 
 def _without_targets(data: bytes, user: UserSettings) -> RenderResult:

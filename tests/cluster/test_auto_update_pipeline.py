@@ -6,6 +6,10 @@ through the intercepting proxy (auto_update_job.py):
 
 - a CA change from the pipeline after an auto-update rolls the pods once, and the next
   auto-update keeps the new CA;
+- a NO_PROXY entry the pipeline adds after an auto-update rolls the pods once, and the next
+  auto-update keeps it;
+- the Job's log naming ocean-proxy's values Secret, deleted alone, whose values the upgrade
+  then goes without;
 - removing ocean-proxy after an auto-update as the README says (the user's own values, no
   ``--reuse-values``, no post-renderer, then the ``kubectl delete secret`` the render named),
   with the proxy and the CA given either way: every stored pod template can start, the
@@ -17,10 +21,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 from ..auto_update_emulation import copy_chart
 from ..conftest import FIXTURE_CHART
 from ..kubelet_view import container_view
+from ..pod_sandbox import Image
 from ..test_auto_update import MODES
 from .auto_update_job import (
     FIRST,
@@ -29,13 +36,15 @@ from .auto_update_job import (
     auto_update,
     release_for,
     resolved,
+    run_stored_job,
     stored_job,
     stored_values,
 )
-from .release import ControllerRelease, generation, ok, vendor_flags
+from .release import CONTROLLER, ControllerRelease, generation, ok, vendor_flags
 
 ZERO_CONFIG = MODES[0]
 OVERLAY = "/etc/ocean-proxy/overlay"  # where the Job's step finds what it runs
+ADDED = ".corp.example"  # a NO_PROXY entry the pipeline adds
 OURS = ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values")  # the Secrets it adds
 
 
@@ -65,6 +74,36 @@ def test_a_ca_change_from_the_pipeline_after_an_auto_update_rolls_the_pods_once_
     changed = resolved(release)
     assert_proxy_and_trust(changed, proxy_url, cas[1].read_bytes())
     ok(release.upgrade(user, *change, chart=chart))  # the pipeline runs again: no second roll
+    assert generation(release) == rolled + 1
+
+    auto_update(release, user, repository, net_pki, SECOND, tmp_path / "job-2")
+
+    assert resolved(release) == changed
+
+
+def test_a_no_proxy_addition_from_the_pipeline_after_an_auto_update_rolls_the_pods_once(
+        user, mode, api_server, cluster_namespace, repository, net_pki, tmp_path):
+    """checksum/proxy covers NO_PROXY: an entry the pipeline adds after an auto-update rolls
+    the pods once (the CA's checksum stays), the same run again rolls nothing, and the next
+    auto-update keeps the entry and the checksums."""
+    release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
+    ok(release.upgrade(user))
+    auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")
+    updated = release.template()["metadata"]["annotations"]
+    rolled = generation(release)
+    chart = copy_chart(FIXTURE_CHART, tmp_path / "chart", FIRST)
+    more = replace(release, renderer_args=[*release.renderer_args, f"--no-proxy={ADDED}"])
+
+    ok(more.upgrade(user, chart=chart))
+    release.check()
+    annotations = release.template()["metadata"]["annotations"]
+    assert generation(release) == rolled + 1
+    assert annotations["checksum/proxy"] != updated["checksum/proxy"]
+    assert annotations["checksum/ca-bundle"] == updated["checksum/ca-bundle"]
+    changed = resolved(release)
+    for name, settings in changed["containers"].items():
+        assert ADDED in settings["no proxy"].split(","), name
+    ok(more.upgrade(user, chart=chart))  # the pipeline runs again: no second roll
     assert generation(release) == rolled + 1
 
     auto_update(release, user, repository, net_pki, SECOND, tmp_path / "job-2")
@@ -106,3 +145,29 @@ def test_removing_ocean_proxy_after_an_auto_update_leaves_nothing_that_needs_its
 
 def naming(text: str, names: list[str]) -> list[str]:
     return [name for name in names if name in text]
+
+
+def test_the_values_secret_deleted_alone_is_named_in_the_jobs_log(
+        user, api_server, cluster_namespace, repository, net_pki, tmp_path):
+    """Someone deletes ``<fullname>-ocean-proxy-values`` alone (not the README's removal):
+    the Job's step finds nothing to run, and its upgrade takes the proxy and the CA out of
+    the controller (given as flags, they are not in the release's values). The Job's log,
+    which is where anyone looks, says so in one line, without the password."""
+    release = release_for(MODES[1], api_server, cluster_namespace, repository, net_pki,
+                          tmp_path)
+    ok(release.upgrade(user))
+    api_server.kubectl("delete", "secret", "-n", cluster_namespace,
+                       f"{release.fullname}-ocean-proxy-values")
+
+    run = run_stored_job(api_server, cluster_namespace, release.fullname, helm=user.binary,
+                         version=FIRST, image=Image(net_pki.public_roots_file.read_bytes()),
+                         workdir=tmp_path / "job")
+
+    assert run.returncode == 0, run.stderr
+    said = [line for line in (run.text + run.stderr).splitlines()
+            if line.startswith("ocean-proxy:")]
+    assert len(said) == 1 and "-ocean-proxy-values is gone" in said[0], said
+    assert "no proxy or CA" in said[0]
+    password = urlsplit(repository.proxy.credentials_url).password or ""
+    assert password and password not in run.text + run.stderr
+    assert resolved(release)["containers"][CONTROLLER]["https proxy (Go)"] is None

@@ -4,6 +4,7 @@ by the real helm through the intercepting proxy (auto_update_job.py):
 - ``helm rollback`` to the first revision after an upgrade with another proxy and another
   CA, then the auto-update twice: each Job keeps the proxy and the CA of the revision rolled
   back to, not only the first;
+- ``helm rollback`` to a revision an auto-update made, then the auto-update again;
 - ``helm upgrade --reuse-values`` and ``--reset-then-reuse-values`` (with the post-renderer)
   after an auto-update, then the auto-update again;
 - the proxy turned off (the CA kept) after an auto-update, from the pipeline's own values or
@@ -55,6 +56,27 @@ def test_the_auto_update_keeps_the_proxy_and_ca_rolled_back_to_every_time(
     for number, version in enumerate((FIRST, SECOND, FIRST), start=1):
         auto_update(release, user, repository, net_pki, version, tmp_path / f"job-{number}")
         assert resolved(release) == first, (number, version)
+
+
+def test_a_rollback_to_a_revision_the_auto_update_made_then_the_auto_update_again(
+        user, mode, api_server, cluster_namespace, repository, net_pki, tmp_path):
+    """``helm rollback`` to the revision an auto-update installed (its values hold
+    ocean-proxy's, merged in by the Job), then the next auto-update: the proxy, the CA and
+    the checksums stay the user's, and no stale Secret of ocean-proxy's is left behind."""
+    release = release_for(mode, api_server, cluster_namespace, repository, net_pki, tmp_path)
+    ok(release.upgrade(user))  # 1
+    first = resolved(release)
+    ours = set(release.check().kept_secrets())
+    auto_update(release, user, repository, net_pki, FIRST, tmp_path / "job-1")  # 2
+    auto_update(release, user, repository, net_pki, SECOND, tmp_path / "job-2")  # 3
+
+    ok(user.helm("rollback", release.name, "2", "-n", release.namespace))  # 4
+    assert set(release.check().kept_secrets()) == ours
+    assert resolved(release) == first
+
+    auto_update(release, user, repository, net_pki, SECOND, tmp_path / "job-3")  # 5
+    assert resolved(release) == first
+    assert set(release.check().kept_secrets()) == ours
 
 
 def test_reuse_values_and_reset_then_reuse_values_after_an_auto_update(

@@ -6,10 +6,12 @@ auto-update."""
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
 import post_renderer.job_renderer
+from post_renderer.render.overlay.job import overlay_secret_data
 
 TEMPLATES = Path(post_renderer.job_renderer.__file__).parent / "job" / "templates"
 
@@ -65,3 +67,14 @@ def test_every_function_the_job_chart_calls_is_one_helm_3_1_has():
     for path in templates:
         assert called(path.read_text()) <= FUNCTIONS, (
             path.name, sorted(called(path.read_text()) - FUNCTIONS))
+
+
+def test_the_values_chart_the_jobs_step_renders_calls_only_what_helm_3_1_has():
+    """``prepare.sh`` renders the kept values chart before the Job's ``helm upgrade``: on a
+    helm that lacks one of its functions the whole auto-update fails."""
+    values = {"extraEnv": [{"name": "HTTPS_PROXY", "value": "x"}], "podAnnotations": {"a": "b"},
+              "logShipping": {"extraEnv": [{"name": "HTTP_PROXY", "value": "x"}]}}
+    data = overlay_secret_data(values, {})
+    template = base64.b64decode(data["overlay.yaml"]).decode()
+    assert "ocean-proxy.merge" in template
+    assert called(template) <= FUNCTIONS, sorted(called(template) - FUNCTIONS)

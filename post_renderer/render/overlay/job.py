@@ -9,7 +9,7 @@ The vendor's script saves the release's values and passes them back::
 One line is added between the two (``$D`` is ``/etc/ocean-proxy/overlay``), and the
 upgrade passes what it sets::
 
-    if [ -r $D/prepare.sh ]; then . $D/prepare.sh; fi && \\
+    if [ -r $D/prepare.sh ]; then . $D/prepare.sh; else echo "ocean-proxy: ..." >&2; fi && \\
     helm upgrade ... --values /tmp/values.yaml "${OCEAN_PROXY_ARGS[@]}"
 
 ``prepare.sh`` (``post_renderer/job_renderer``) runs the Job's own helm (the image has no
@@ -19,7 +19,7 @@ entries (``extraEnv``...) kept, because a later values file replaces a list inst
 merging it; ``job/`` is the post-renderer ``--post-renderer`` then runs, which makes the
 same edit (``job_edit``) in the auto-update Job of the release being installed. So every
 Job carries the step that gives the next one its proxy, CA and step. Without the Secret
-(ocean-proxy removed), the volume is optional and the line does nothing.
+(ocean-proxy removed), the volume is optional and the line only says so in the Job's log.
 """
 
 from __future__ import annotations
@@ -41,7 +41,13 @@ from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, container
 VALUES_STEP = "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\"
 UPGRADE_VALUES = "--values /tmp/values.yaml"
 VOLUME = "ocean-proxy-overlay"
-STEP = f"if [ -r {MOUNT}/prepare.sh ]; then . {MOUNT}/prepare.sh; fi && \\"
+# Without the kept Secret (ocean-proxy removed, or that Secret deleted alone) the upgrade
+# gets none of ocean-proxy's values: the log says so, where the controller's proxy and
+# CA would otherwise go without a word
+MISSING = (f"ocean-proxy: no {MOUNT}/prepare.sh (its Secret *-ocean-proxy-values is gone): "
+           "this upgrade gets no proxy or CA of ocean-proxy's")
+STEP = (f"if [ -r {MOUNT}/prepare.sh ]; then . {MOUNT}/prepare.sh; "
+        f"else echo \"{MISSING}\" >&2; fi && \\")
 UPGRADE_ARGS = ' "${OCEAN_PROXY_ARGS[@]}"'
 PATCHED = "OCEAN_PROXY_ARGS"  # in a script that already has the step
 VALUES_ITEMS = (("Chart.yaml", "values/Chart.yaml"), ("values.yaml", "values/values.yaml"),
@@ -49,6 +55,8 @@ VALUES_ITEMS = (("Chart.yaml", "values/Chart.yaml"), ("values.yaml", "values/val
 
 CHART_YAML = ("apiVersion: v2\nname: ocean-proxy-overlay\nversion: 1.0.0\n"
               "description: ocean-proxy's chart values, merged with the release's own\n")
+# The Job's helm may be 3.1: a list comes back through fromJson inside an object, as
+# fromJsonArray came with helm 3.2 and an unknown function fails the whole chart
 MERGE_TEMPLATE = """\
 {{- define "ocean-proxy.merge" -}}
 {{- $ours := index . 1 -}}{{- $field := index . 2 -}}{{- $names := index . 3 -}}
@@ -57,7 +65,7 @@ MERGE_TEMPLATE = """\
 {{- range (index . 0 | default list) }}
 {{- if not (has (index . $field) $names) }}{{- $out = append $out . -}}{{- end }}
 {{- end -}}
-{{- toJson (concat $out $ours) -}}
+{{- toJson (dict "list" (concat $out $ours)) -}}
 {{- end -}}
 {{- $overlay := deepCopy .Values.oceanProxy -}}
 {{- $theirs := .Values -}}
@@ -67,7 +75,7 @@ MERGE_TEMPLATE = """\
 {{- $ours := index $overlay $key -}}
 {{- $also := index $replaced $key | default list -}}
 {{- $merged := include "ocean-proxy.merge" (list (index $theirs $key) $ours $field $also) -}}
-{{- $_ := set $overlay $key ($merged | fromJsonArray) -}}
+{{- $_ := set $overlay $key (get ($merged | fromJson) "list") -}}
 {{- end -}}
 {{- end -}}
 {{- if hasKey $overlay "logShipping" -}}
@@ -76,7 +84,7 @@ MERGE_TEMPLATE = """\
 {{- if hasKey $overlay.logShipping $key -}}
 {{- $ours := index $overlay.logShipping $key -}}
 {{- $merged := include "ocean-proxy.merge" (list (index $shipping $key) $ours $field list) -}}
-{{- $_ := set $overlay.logShipping $key ($merged | fromJsonArray) -}}
+{{- $_ := set $overlay.logShipping $key (get ($merged | fromJson) "list") -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
