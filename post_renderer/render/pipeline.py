@@ -101,7 +101,9 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     replaced, appended = apply_plan(plan)
     parts = join(data, chunks, replaced, appended)
     first = active[0][1]
-    if sum(map(len, parts)) > _RECORD_WORTH_CHECKING:  # whether helm can store it
+    trust = first.injection.trust
+    if trust is not None and len(trust.pem()) >= _BUNDLE_WORTH_CHECKING and \
+            sum(map(len, parts)) > _RECORD_WORTH_CHECKING:  # whether helm can store it
         from post_renderer.render.release_record import too_large_to_store
 
         stored = too_large_to_store(parts, first.chart, first.injection)
@@ -111,6 +113,10 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
 
 # below this, the output with a chart's CA value beside it cannot come near helm's 1 MiB
 _RECORD_WORTH_CHECKING = 256 * 1024
+# The bundle is what ocean-proxy writes several times over; below this, its copies cannot
+# decide whether helm can store a release (a release too large without them is the chart's,
+# and compressing all of a big release to say so would cost more than the render)
+_BUNDLE_WORTH_CHECKING = 64 * 1024
 
 
 def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
