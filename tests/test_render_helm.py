@@ -313,6 +313,28 @@ def test_flags_override_what_the_chart_rendered(helm_user):
     assert_proxy_everywhere(out, "http://other-proxy.corp:8080", [".corp.example", "10.0.0.0/8"])
 
 
+def test_a_proxy_given_over_the_charts_other_proxy_is_said_once_without_passwords(helm_user):
+    """--proxy-url (or OCEAN_PROXY_URL) replaced a different spotinst.proxyUrl without a word,
+    while a CA file given over the chart's is said: the user could not tell which proxy the
+    pods would use. Said once, neither password shown; the same proxy is not said."""
+    chart_url, given = "http://svc:Chart-Pw-71@old-proxy.corp:3128", \
+        "http://ops:Flag-Pw-93@new-proxy.corp:8080"
+    flags = (*VENDOR_FLAGS, "--set", f"spotinst.proxyUrl={chart_url}", *POST_RENDERER)
+    for run in (helm_user.template(*flags, "--post-renderer-args", f"--proxy-url={given}"),
+                helm_user.template(*flags, env={**helm_user.env, "OCEAN_PROXY_URL": given})):
+        rendered(run)
+        said = [line for line in messages(run.stderr) if "replaces the proxy" in line]
+        assert len(said) == 1, run.stderr
+        assert said[0].startswith("ocean-proxy: ") and "warning" not in said[0]
+        assert "http://ops:***@new-proxy.corp:8080" in said[0]
+        assert "http://svc:***@old-proxy.corp:3128" in said[0]
+        assert "Chart-Pw-71" not in run.stderr and "Flag-Pw-93" not in run.stderr
+
+    same = helm_user.template(*flags, "--post-renderer-args", f"--proxy-url={chart_url}")
+    assert same.returncode == 0, same.stderr
+    assert "replaces the proxy" not in same.stderr
+
+
 def test_environment_variables_configure_the_post_renderer(helm_user, ca_file, corp_root):
     env = {**helm_user.env, "OCEAN_PROXY_URL": "http://env-proxy.corp:3128",
            "OCEAN_PROXY_CA_FILE": str(ca_file), "OCEAN_PROXY_NO_PROXY": "internal.corp"}
