@@ -835,6 +835,34 @@ def test_nothing_configured_passes_the_release_through_unchanged(helm_user):
     assert "ocean-proxy: no proxy URL and no CA bundle configured" in through.stderr
 
 
+def test_a_release_holding_a_pem_in_a_configmap_and_a_secret_is_not_taken_for_a_ca(
+        helm_user, corp_root, tmp_path):
+    """A PEM given where manifests belong is refused; a release whose objects carry one
+    (a trust ConfigMap, a TLS Secret) still passes through as helm rendered it."""
+    chart = tmp_path / "trust-chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: trust-chart\nversion: 0.1.0\n")
+    (chart / "templates" / "objects.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: trust\ndata:\n"
+        "  ca.crt: |\n{{ .Values.ca | indent 4 }}\n---\n"
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\nstringData:\n"
+        "  tls.crt: |\n{{ .Values.ca | indent 4 }}\n")
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(corp_root.pem)
+    plain = run_command([helm_user.binary, "template", "r", chart, "--set-file", f"ca={ca}"],
+                        env=helm_user.env)
+    assert plain.returncode == 0 and "BEGIN CERTIFICATE" in plain.text, plain.stderr
+
+    run = run_command([helm_user.binary, "template", "r", chart, "--set-file", f"ca={ca}",
+                       *POST_RENDERER], env=helm_user.env)
+
+    assert run.returncode == 0, run.stderr
+    assert parse(run.text).docs == parse(plain.text).docs  # Helm 4 writes them out anew
+    if helm_user.major == "helm3":
+        assert run.stdout == plain.stdout
+    assert "not Kubernetes manifests" not in run.stderr
+
+
 def test_documents_without_changes_stay_as_they_were(helm_user, ca_file):
     plain = helm_user.template(*PROXY_FLAGS).text
     out = helm_user.template(*PROXY_FLAGS, *POST_RENDERER,
