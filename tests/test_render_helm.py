@@ -623,6 +623,28 @@ def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
     assert "--set caBundleSecret.create=true" in run.stderr
 
 
+@pytest.mark.parametrize("given", ["none", "values-file", "create-false"])
+def test_create_true_is_named_only_where_helm_was_given_a_ca_value(helm_user, ca_file, given,
+                                                                   tmp_path):
+    """The no-CA notice told every proxy user that caBundleSecret.data needs create=true,
+    though most gave no CA; now only where helm's values hold the CA (a --set-file, a values
+    file) and not create=true."""
+    values = tmp_path / "values.yaml"
+    indented = ca_file.read_text().replace("\n", "\n    ")
+    values.write_text(f"caBundleSecret:\n  data: |\n    {indented}\n")
+    flags = {"none": (), "values-file": ("-f", str(values)),
+             "create-false": ("--set-file", f"caBundleSecret.data={ca_file}",
+                              "--set", "caBundleSecret.create=false")}[given]
+
+    run = helm_user.template(*PROXY_FLAGS, *flags, *POST_RENDERER)
+
+    rendered(run)
+    assert "ocean-proxy: no CA bundle configured" in run.stderr
+    assert ("--set caBundleSecret.create=true" in run.stderr) == (given != "none"), run.stderr
+    assert "caBundleSecret.data" not in run.stderr if given == "none" else \
+        "ocean-proxy: warning: helm was given caBundleSecret.data without " in run.stderr
+
+
 def test_a_ca_file_given_to_helm_itself_is_said_to_miss_the_pods(helm_user, ca_file):
     """'--post-renderer ocean-proxy-post-renderer --ca-file ca.pem': helm has a --ca-file of
     its own (the chart repository's CA) and takes it without a word, so no CA reaches the
