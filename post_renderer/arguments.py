@@ -198,7 +198,22 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
                         help="the namespace the release is installed in; default: the "
                              "manifests' (what 'helm template --namespace' rendered)")
     values.set_defaults(handler=_run_values)
+
+    shown = commands.add_parser(
+        "help", help="show this help, or a command's ('help render'), as --help does",
+        description="Show the help of ocean-proxy, or of one of its commands.")
+    named = dict(commands.choices)
+    shown.add_argument("topic", nargs="?", choices=list(named), metavar="COMMAND",
+                       help=f"the command whose help to show: {', '.join(named)}")
+    shown.set_defaults(handler=lambda args, said: _run_help(
+        named[args.topic] if args.topic else parser, said))
     return parser
+
+
+def _run_help(parser: argparse.ArgumentParser, said: Outcome) -> Outcome:
+    """'ocean-proxy help [COMMAND]', as kubectl and helm take it: --help's text on stdout."""
+    said.write(parser.format_help().encode("utf-8"))
+    return said
 
 
 def _run_render(args: argparse.Namespace, said: Outcome) -> Outcome:

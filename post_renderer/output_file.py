@@ -116,6 +116,20 @@ def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE)
     replaced keeps its mode and group, less what group and others had for files that hold
     secrets.
     """
+    place = _checked_place(path)
+    if place.own_stream or (place.status is not None and not stat.S_ISREG(place.status.st_mode)):
+        return PendingFile(path, place.target, data, None)
+    return PendingFile(path, place.target, data,
+                       _write_temporary(path, place.target, data, place.status, new_file_mode))
+
+
+def check_output(path: str) -> None:
+    """Refuse (OutputError) a ``path`` that ``stage_output`` would refuse for where it is,
+    writing nothing: for a command that has work to do first (a network probe), before it."""
+    _checked_place(path)
+
+
+def _checked_place(path: str) -> _Place:
     if not path:
         raise OutputError("cannot write the output: the file name is empty",
                           hint="name a file (is the variable it comes from set?)")
@@ -128,14 +142,17 @@ def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE)
         raise OutputError(f"cannot write {clipped(path)}: it is a socket",
                           hint="name a regular file instead")
     if place.own_stream or (status is not None and not stat.S_ISREG(status.st_mode)):
-        return PendingFile(path, place.target, data, None)
+        return place
     directory = os.path.dirname(place.target)
     if not os.path.isdir(directory):
         raise OutputError(f"cannot write {clipped(path)}: its directory {clipped(directory)} "
                           "does not exist",
                           hint="create the directory first, or name a file in an existing one")
-    return PendingFile(path, place.target, data,
-                       _write_temporary(path, place.target, data, status, new_file_mode))
+    if not os.access(directory, os.W_OK | os.X_OK):  # the file is made there, then renamed
+        raise OutputError(f"cannot write {clipped(path)}: its directory {clipped(directory)} "
+                          "is not writable",
+                          hint="name a file in a directory you can write to")
+    return place
 
 
 class _Place(NamedTuple):
@@ -165,6 +182,10 @@ def _resolve(path: str) -> _Place:
             found = os.lstat(hop)
         except FileNotFoundError:
             return _Place(os.path.join(hop, *reversed(pending)), None, False)
+        except NotADirectoryError:  # 'ca.pem/out.pem': what stands for a directory is a file
+            raise OutputError(f"cannot write {clipped(path)}: {clipped(resolved)} is a file, "
+                              "not a directory",
+                              hint="name a file in an existing directory") from None
         except OSError as error:
             raise _error(path, error) from None
         if not stat.S_ISLNK(found.st_mode):

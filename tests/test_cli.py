@@ -180,11 +180,11 @@ def test_a_flag_of_other_commands_before_the_command_or_none_says_whose_it_is(
      "put the command first: 'ocean-proxy check-bundle --json ...'"),
     (["--proxy-url", PROXY_URL, "discover"],
      "argument COMMAND: invalid choice 'discover' (choose from render, check-bundle, "
-     "discover-ca, verify, values); did you mean discover-ca?",
+     "discover-ca, verify, values, help); did you mean discover-ca?",
      "run 'ocean-proxy --help' for the options"),
     (["--explain", "rendr"],
      "argument COMMAND: invalid choice 'rendr' (choose from render, check-bundle, "
-     "discover-ca, verify, values); did you mean render?",
+     "discover-ca, verify, values, help); did you mean render?",
      "run 'ocean-proxy --help' for the options"),
 ], ids=["a-file-and-no-command", "misspelt-command-after-a-flag", "misspelt-after-a-switch"])
 def test_a_flag_before_a_file_or_a_misspelt_command_is_not_called_unknown(
@@ -202,6 +202,29 @@ def test_no_arguments_at_all_is_a_usage_error_naming_the_command_left_out(capsys
 
     assert "COMMAND" in error
     assert hint == "run 'ocean-proxy --help' for the options"
+
+
+@pytest.mark.parametrize("command", [None, "render", "check-bundle", "discover-ca", "verify",
+                                     "values", "help"])
+def test_help_as_a_command_prints_the_help_as_kubectl_and_helm_do(command, capsys) -> None:
+    """'ocean-proxy help' and 'ocean-proxy help render', what kubectl and helm users type,
+    were 'invalid choice': they print what --help prints, on stdout, and exit 0."""
+    with pytest.raises(SystemExit) as flag:
+        main([*([command] if command else []), "--help"], build_parser)
+    assert flag.value.code == 0
+    expected, _ = capsys.readouterr()
+
+    code = main(["help", *([command] if command else [])], build_parser)
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out == expected and out.startswith(f"usage: ocean-proxy {command or '[-h]'}")
+    assert err == ""
+
+
+def test_help_of_a_command_there_is_not_names_the_commands(capsys) -> None:
+    error, _ = _usage_error(capsys, "help", "rendr")
+    assert "invalid choice 'rendr'" in error and "did you mean render?" in error
 
 
 @pytest.mark.parametrize("name", ["corp-ca.pem", "ROOT.CRT", "proxy.cer"])
@@ -406,7 +429,7 @@ def test_a_switch_given_a_value_is_refused_without_repeating_it(capsys, argv) ->
 def test_a_misspelt_command_is_named_with_the_command_it_meant(capsys) -> None:
     error, hint = _usage_error(capsys, "discover", "--proxy-url", PROXY_URL)
     assert error == ("argument COMMAND: invalid choice 'discover' (choose from render, "
-                     "check-bundle, discover-ca, verify, values); did you mean discover-ca?")
+                     "check-bundle, discover-ca, verify, values, help); did you mean discover-ca?")
     assert hint == "run 'ocean-proxy --help' for the options"
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 
+import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from . import certs
 from .cli_outcomes import failure
-from .conftest import clean_env, ocean_proxy
+from .conftest import VENV_BIN, clean_env, ocean_proxy, run_command
 from .netfixtures.fixtures import BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER
 from .netfixtures.pki import AIA_HOST, AIA_PATH
 from .netfixtures.raw_servers import closed_port
@@ -322,6 +324,45 @@ def test_output_into_a_missing_directory_fails_cleanly(intercepting_proxy, net_p
 
     error, _ = failure(run)
     assert "cannot write" in error
+
+
+def _in_a_read_only_folder(argv: list[str], folder: Path) -> list[str]:
+    """``argv`` run where ``folder`` cannot be written: its mode for another user, a
+    read-only bind mount of it (in a mount namespace of its own) for root, who writes into
+    any mode."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return argv
+    script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
+    return ["unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script,
+            str(folder), *argv]
+
+
+@pytest.mark.parametrize("where", ["missing", "a-file", "read-only"])
+def test_an_output_that_cannot_be_written_is_refused_before_connecting(where, net_pki,
+                                                                       tmp_path: Path):
+    """'discover-ca -o nodir/ca.pem' connected, probed and only then failed to write; now the
+    output's folder is checked first: the proxy here would refuse the connection, and that
+    is not what the run says."""
+    folder = tmp_path / "out"
+    if where == "a-file":
+        folder.write_bytes(b"not a folder")
+    elif where == "read-only":
+        folder.mkdir()
+    argv = [str(VENV_BIN / "ocean-proxy"), "discover-ca", "--proxy-url",
+            f"http://127.0.0.1:{closed_port()}", "--public-roots", net_pki.public_roots_file,
+            "-o", str(folder / "ca.pem")]
+    if where == "read-only":
+        argv = _in_a_read_only_folder(argv, folder)
+
+    run = run_command(argv, env=clean_env())
+
+    error, hint = failure(run)
+    assert error.startswith(f"cannot write {folder / 'ca.pem'}: "), error
+    assert {"missing": "does not exist", "a-file": "is a file, not a directory",
+            "read-only": "is not writable"}[where] in error
+    assert "refused the connection" not in run.stderr and "directory" in hint
+    assert not (folder / "ca.pem").exists()
 
 
 # -- usage ------------------------------------------------------------------------------

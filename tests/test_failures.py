@@ -353,3 +353,30 @@ def test_a_hostile_controller_name_is_refused_quickly_and_shown_clipped():
                       stdin=long)  # the error quoting the name took 108 s
     error = assert_refused(run, 1, "is not a valid Kubernetes name", "(100042 characters)")
     assert len(error) < 1000
+
+
+def _s_client_output(pem: bytes) -> bytes:
+    return (b"CONNECTED(00000003)\n---\nCertificate chain\n 0 s:CN = api.spotinst.io\n"
+            b"Server certificate\n" + pem + b"---\nVerify return code: 0 (ok)\n")
+
+
+@pytest.mark.parametrize("shape", ["pem", "bundle-with-comments", "s_client", "der", "key"])
+@pytest.mark.parametrize("where", ["-f", "stdin"])
+def test_a_certificate_given_as_the_manifests_is_refused_with_where_it_goes(
+        shape, where, corp_root, tmp_path):
+    """'ocean-proxy render -f ca.pem' echoed the PEM back on stdout with only a notice that
+    no Ocean controller was found: a CA is refused as input, pointed to check-bundle and
+    --ca-file, with nothing on stdout."""
+    data = {"pem": corp_root.pem,
+            "bundle-with-comments": b"# Corp Root\n\n" + corp_root.pem + corp_root.pem,
+            "s_client": _s_client_output(corp_root.pem),
+            "der": corp_root.der, "key": corp_root.key_pem}[shape]
+    path = tmp_path / "ca.pem"
+    path.write_bytes(data)
+    run = ocean_proxy("render", "-f", path) if where == "-f" else \
+        ocean_proxy("render", stdin=data)
+
+    error = assert_refused(run, 1, "not Kubernetes manifests", "check-bundle", "--ca-file")
+    assert ("private key" in error) == (shape == "key")
+    assert "no Ocean controller" not in run.stderr
+    assert b"BEGIN" not in run.stdout

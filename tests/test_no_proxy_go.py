@@ -76,3 +76,38 @@ def test_a_no_proxy_entry_is_judged_as_the_same_name_in_the_proxy_url(manifests,
                                        "NO_PROXY entry"), entry.stderr
         ends = any(label.endswith("-") for label in name.split("."))
         assert ("may not end with '-'" in entry.stderr) == ends, entry.stderr
+
+
+@pytest.mark.parametrize("entry", ["Corp.Example.", ".corp.example.", "*.corp.example.",
+                                   "corp.example.:8443", "10.1.2.3."])
+def test_an_entry_ending_with_a_dot_is_refused_with_the_entry_go_would_match(manifests, entry):
+    """'Corp.Example.' was only 'not a NO_PROXY entry'. Go matches it against names written
+    with the trailing dot alone, never the names the pods connect to; the hint gives the
+    entry without it, which Go matches against them."""
+    plain = "corp.example" if "corp" in entry.lower() else "10.1.2.3"
+    port = ":8443" if ":8443" in entry else ""
+    url = f"https://x.{plain}{port}" if entry[0] in ".*" else f"https://{plain}{port}"
+    dotted = url.replace(plain, plain + ".")
+    fixed = entry.lower().replace(".:", ":").removesuffix(".")
+    run = run_command([tool("noproxy"), url, dotted], stdin=f"{entry}\n{fixed}\n".encode())
+    assert run.returncode == 0, run.stderr
+    assert run.text.split() == ["proxy", "direct", "direct", "proxy"]  # as written, only dotted
+
+    refused = ocean_proxy("render", "--proxy-url", "http://proxy.corp:3128",
+                          f"--no-proxy={entry}", stdin=manifests)
+
+    assert refused.returncode != 0 and refused.stdout == b""
+    error, hint = refused.stderr.splitlines()
+    assert error.startswith(f"ocean-proxy: error: --no-proxy: '{entry.lower()}' ends with a dot")
+    assert hint == f"ocean-proxy: hint: drop the dot: {fixed}"
+    taken = ocean_proxy("render", "--proxy-url", "http://proxy.corp:3128",
+                        f"--no-proxy={fixed}", stdin=manifests)
+    assert taken.returncode == 0, taken.stderr
+
+
+def test_an_entry_ending_with_a_dot_that_covers_the_spot_api_without_it_is_not_offered():
+    with pytest.raises(ConfigError) as refused:
+        parse_no_proxy(["Spotinst.IO."], "--no-proxy")
+    assert "ends with a dot" in refused.value.message
+    assert refused.value.hint == "leave it out: without the dot it would send the Spot API " \
+                                 "around the proxy"

@@ -147,7 +147,11 @@ class TestEveryManifestInOneHelm:
         assert ok(one_helm.run("hello")).text == "hello from hello\n"
 
     def test_helm_ocean_proxy_runs_the_command(self, one_helm: OneHelm) -> None:
-        assert ok(one_helm.run("ocean-proxy", "--help")).text.startswith("usage: helm ocean-proxy ")
+        helped = ok(one_helm.run("ocean-proxy", "--help")).text
+        assert helped.startswith("usage: helm ocean-proxy ")
+        assert ok(one_helm.run("ocean-proxy", "help")).text == helped  # as 'helm help' is
+        assert ok(one_helm.run("ocean-proxy", "help", "check-bundle")).text.startswith(
+            "usage: helm ocean-proxy check-bundle ")
         assert ok(one_helm.run("ocean-proxy", "--version")).text == f"ocean-proxy {VERSION}\n"
 
     def test_the_same_post_renderer_flag_works(self, one_helm: OneHelm, chart: Path) -> None:

@@ -313,6 +313,28 @@ def test_flags_override_what_the_chart_rendered(helm_user):
     assert_proxy_everywhere(out, "http://other-proxy.corp:8080", [".corp.example", "10.0.0.0/8"])
 
 
+def test_a_proxy_given_over_the_charts_other_proxy_is_said_once_without_passwords(helm_user):
+    """--proxy-url (or OCEAN_PROXY_URL) replaced a different spotinst.proxyUrl without a word,
+    while a CA file given over the chart's is said: the user could not tell which proxy the
+    pods would use. Said once, neither password shown; the same proxy is not said."""
+    chart_url, given = "http://svc:Chart-Pw-71@old-proxy.corp:3128", \
+        "http://ops:Flag-Pw-93@new-proxy.corp:8080"
+    flags = (*VENDOR_FLAGS, "--set", f"spotinst.proxyUrl={chart_url}", *POST_RENDERER)
+    for run in (helm_user.template(*flags, "--post-renderer-args", f"--proxy-url={given}"),
+                helm_user.template(*flags, env={**helm_user.env, "OCEAN_PROXY_URL": given})):
+        rendered(run)
+        said = [line for line in messages(run.stderr) if "replaces the proxy" in line]
+        assert len(said) == 1, run.stderr
+        assert said[0].startswith("ocean-proxy: ") and "warning" not in said[0]
+        assert "http://ops:***@new-proxy.corp:8080" in said[0]
+        assert "http://svc:***@old-proxy.corp:3128" in said[0]
+        assert "Chart-Pw-71" not in run.stderr and "Flag-Pw-93" not in run.stderr
+
+    same = helm_user.template(*flags, "--post-renderer-args", f"--proxy-url={chart_url}")
+    assert same.returncode == 0, same.stderr
+    assert "replaces the proxy" not in same.stderr
+
+
 def test_environment_variables_configure_the_post_renderer(helm_user, ca_file, corp_root):
     env = {**helm_user.env, "OCEAN_PROXY_URL": "http://env-proxy.corp:3128",
            "OCEAN_PROXY_CA_FILE": str(ca_file), "OCEAN_PROXY_NO_PROXY": "internal.corp"}
@@ -601,6 +623,28 @@ def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
     assert "--set caBundleSecret.create=true" in run.stderr
 
 
+@pytest.mark.parametrize("given", ["none", "values-file", "create-false"])
+def test_create_true_is_named_only_where_helm_was_given_a_ca_value(helm_user, ca_file, given,
+                                                                   tmp_path):
+    """The no-CA notice told every proxy user that caBundleSecret.data needs create=true,
+    though most gave no CA; now only where helm's values hold the CA (a --set-file, a values
+    file) and not create=true."""
+    values = tmp_path / "values.yaml"
+    indented = ca_file.read_text().replace("\n", "\n    ")
+    values.write_text(f"caBundleSecret:\n  data: |\n    {indented}\n")
+    flags = {"none": (), "values-file": ("-f", str(values)),
+             "create-false": ("--set-file", f"caBundleSecret.data={ca_file}",
+                              "--set", "caBundleSecret.create=false")}[given]
+
+    run = helm_user.template(*PROXY_FLAGS, *flags, *POST_RENDERER)
+
+    rendered(run)
+    assert "ocean-proxy: no CA bundle configured" in run.stderr
+    assert ("--set caBundleSecret.create=true" in run.stderr) == (given != "none"), run.stderr
+    assert "caBundleSecret.data" not in run.stderr if given == "none" else \
+        "ocean-proxy: warning: helm was given caBundleSecret.data without " in run.stderr
+
+
 def test_a_ca_file_given_to_helm_itself_is_said_to_miss_the_pods(helm_user, ca_file):
     """'--post-renderer ocean-proxy-post-renderer --ca-file ca.pem': helm has a --ca-file of
     its own (the chart repository's CA) and takes it without a word, so no CA reaches the
@@ -811,6 +855,34 @@ def test_nothing_configured_passes_the_release_through_unchanged(helm_user):
         assert through.stdout == plain.stdout
     assert rendered(through).docs == rendered(plain).docs
     assert "ocean-proxy: no proxy URL and no CA bundle configured" in through.stderr
+
+
+def test_a_release_holding_a_pem_in_a_configmap_and_a_secret_is_not_taken_for_a_ca(
+        helm_user, corp_root, tmp_path):
+    """A PEM given where manifests belong is refused; a release whose objects carry one
+    (a trust ConfigMap, a TLS Secret) still passes through as helm rendered it."""
+    chart = tmp_path / "trust-chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: trust-chart\nversion: 0.1.0\n")
+    (chart / "templates" / "objects.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: trust\ndata:\n"
+        "  ca.crt: |\n{{ .Values.ca | indent 4 }}\n---\n"
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\nstringData:\n"
+        "  tls.crt: |\n{{ .Values.ca | indent 4 }}\n")
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(corp_root.pem)
+    plain = run_command([helm_user.binary, "template", "r", chart, "--set-file", f"ca={ca}"],
+                        env=helm_user.env)
+    assert plain.returncode == 0 and "BEGIN CERTIFICATE" in plain.text, plain.stderr
+
+    run = run_command([helm_user.binary, "template", "r", chart, "--set-file", f"ca={ca}",
+                       *POST_RENDERER], env=helm_user.env)
+
+    assert run.returncode == 0, run.stderr
+    assert parse(run.text).docs == parse(plain.text).docs  # Helm 4 writes them out anew
+    if helm_user.major == "helm3":
+        assert run.stdout == plain.stdout
+    assert "not Kubernetes manifests" not in run.stderr
 
 
 def test_documents_without_changes_stay_as_they_were(helm_user, ca_file):

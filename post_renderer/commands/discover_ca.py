@@ -51,6 +51,9 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     roots = resolve_public_roots(args.public_roots)
     if args.output:
         _check_output_is_new_to_this_run(args, roots)
+        from post_renderer.output_file import check_output
+
+        check_output(args.output)  # before the probe: a run that cannot write it, fails first
     settings.log(f"public roots: {roots.description}")
     if roots.is_empty():
         said.warning(f"no public roots in {roots.description}: every path will look "

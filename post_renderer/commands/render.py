@@ -64,6 +64,7 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     _say_lints(result.lints, strict=strict, said=said)
     if result.injection is None or result.injection.trust is None:
         _say_helms_own_ca_file(said)
+        _say_ca_value_without_create(said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
         return
@@ -110,6 +111,21 @@ def _say_helms_own_ca_file(said: Outcome) -> None:
                          "repository): the pods get no CA from it; give it to ocean-proxy "
                          f"too: --post-renderer-args --ca-file={path}")
             return
+
+
+def _say_ca_value_without_create(said: Outcome) -> None:
+    """The vendor's CA flag without caBundleSecret.create=true: the chart renders no CA
+    Secret, and the CA the user gave reaches no pod."""
+    words = said.helm_arguments() or []
+    if not any(word.partition("=")[0] == "--post-renderer" for word in words):
+        return
+    from post_renderer.commands.helm_values import ca_value_without_create
+
+    if ca_value_without_create(words):
+        said.warning("helm was given caBundleSecret.data without caBundleSecret.create=true: "
+                     "the chart renders no CA Secret from it, so no pod gets that CA; add "
+                     "--set caBundleSecret.create=true, or give the CA to ocean-proxy: "
+                     "--post-renderer-args --ca-file=FILE")
 
 
 def read_manifests(filename: str,

@@ -81,6 +81,7 @@ def _check(entry: str, source: str) -> str:
     except ValueError:
         pass
     if not re.match(_HOST, entry):
+        _refuse_a_trailing_dot(entry, source)
         dash = " (a part of a host name may not end with '-')" \
             if re.search(r"-(?:\.|$)", entry.partition(":")[0]) else ""
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry{dash}", hint=_HINT)
@@ -91,6 +92,21 @@ def _check(entry: str, source: str) -> str:
                 "reads NO_PROXY",
                 hint="list only the hosts and networks to reach directly")
     return entry
+
+
+def _refuse_a_trailing_dot(entry: str, source: str) -> None:
+    """'corp.example.', a name written fully qualified: Go's NO_PROXY matching compares the
+    text as written, so it covers only names written with that dot too ('x.corp.example.'),
+    never 'x.corp.example', which is what the pods connect to."""
+    written = re.sub(r"\.(?=(?::\d{1,5})?$)", "", entry)
+    if written == entry or not re.match(_HOST, written):
+        return
+    through = [what for name, what in _THROUGH_THE_PROXY if _covers(written, name)]
+    raise ConfigError(f"{source}: {shown(entry)} ends with a dot, and Go's NO_PROXY matching "
+                      "then covers only names written with that dot, not the ones the pods "
+                      "connect to", hint=f"leave it out: without the dot it would send "
+                      f"{through[0]} around the proxy" if through else
+                      f"drop the dot: {written}")
 
 
 def _refuse_windows_bypass_forms(entry: str, source: str) -> None:

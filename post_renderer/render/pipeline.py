@@ -122,7 +122,10 @@ _BUNDLE_WORTH_CHECKING = 64 * 1024
 def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
     """Manifests without a Spot agent pass through, unless the user configured something to
     inject: then finding no target is an error (said plainly when the input holds no
-    manifests at all)."""
+    manifests at all, or a certificate)."""
+    from post_renderer.render.not_manifests import refuse_certificates  # only without targets
+
+    refuse_certificates(data)
     if user.explicit and b"kind" not in data:  # every Kubernetes object has one
         raise TargetError(
             "the input holds no Kubernetes manifests (no document has a 'kind')",

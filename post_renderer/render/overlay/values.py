@@ -105,11 +105,11 @@ def why_not(release: Release) -> str | None:
     return None
 
 
-def no_ca_notice(release: Release, *, reads_chart_ca: bool = False) -> str:
+def no_ca_notice(release: Release) -> str:
     """What to say when a proxy is set and no CA: charts before 0.1.4 (their controller reads
-    PROXY_URL) have no CA values, so the vendor's --set caBundleSecret... did nothing there;
-    a controller that reads the chart's own CA Secret, not rendered, was given none by the
-    chart (``reads_chart_ca``)."""
+    PROXY_URL) have no CA values, so the vendor's --set caBundleSecret... did nothing there.
+    A CA given as caBundleSecret.data without create=true leaves no trace in the manifests:
+    helm's command line tells (``commands.helm_values``)."""
     version = chart_version(release)
     before_ca_values = version < HTTPS_PROXY_VERSION if version else \
         _reads_only_proxy_url(release)  # no chart label: the controller's variables tell
@@ -120,13 +120,9 @@ def no_ca_notice(release: Release, *, reads_chart_ca: bool = False) -> str:
             "0.1.4): fine if the proxy does not inspect TLS",
             "if it does, 'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA; give "
             f"it with {as_flags('--ca-file=ca.pem')}")
-    # The chart renders caBundleSecret.data only with caBundleSecret.create=true: the vendor's
-    # command without that flag looks like a CA given, and renders none.
-    create = ("a CA given as caBundleSecret.data reaches the chart's Secret only with "
-              "--set caBundleSecret.create=true",) if reads_chart_ca else ()
     return Paragraph("no CA bundle configured: fine if the proxy does not inspect TLS",
                      "if it does, 'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds "
-                     "its CA", *create)
+                     "its CA")
 
 
 def _chart(version: tuple[int, ...] | None) -> str:

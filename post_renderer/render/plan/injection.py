@@ -109,6 +109,11 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
     if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
         warnings.append(assumed)
+    if beside is None and user.proxy_url and chart.proxy_url and \
+            user.proxy_url.value.full != chart.proxy_url.value.full:  # said by the controller's
+        from post_renderer.render.plan.replaced_proxy import replaced_chart_proxy  # only then
+
+        notices.append(replaced_chart_proxy(user.proxy_url, chart.proxy_url))
 
     lent = lent_by(beside, proxy) if beside is not None else None
     # beside a controller without CAs, its unit has said so: the agent's own chart may have one

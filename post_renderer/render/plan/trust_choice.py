@@ -68,8 +68,7 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
         ca_secret, repoint = _ca_secret_to_write(chart, release, names)
         notices = ()
     elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
-        reads_chart_ca = chart.ca_ref is not None
-        return TrustChoice(notices=(no_ca_notice(release, reads_chart_ca=reads_chart_ca),))
+        return TrustChoice(notices=(no_ca_notice(release),))
     else:
         return TrustChoice()
     if 2 * len(trust.pem()) * 4 // 3 > SECRET_LIMIT:

@@ -1,0 +1,77 @@
+"""The chart's CA values as helm was given them, read from the command line of the helm that
+runs the post-renderer: the vendor's ``--set-file caBundleSecret.data=ca.pem`` without
+``--set caBundleSecret.create=true`` renders no CA Secret, and leaves no trace of the CA in
+the manifests, so only helm's command line (and the values files it names) tells.
+
+    >>> ca_value_without_create(["upgrade", "r", "chart", "--set-file",
+    ...                          "caBundleSecret.data=ca.pem"])
+    True
+"""
+
+from __future__ import annotations
+
+import re
+
+_SETS = ("--set", "--set-string", "--set-file", "--set-literal")
+_FILES = ("-f", "--values")
+_TAKES_A_VALUE = (*_SETS, *_FILES, "--post-renderer-args", "--set-json")
+_DATA, _CREATE = "caBundleSecret.data", "caBundleSecret.create"
+_VALUES_FILE_LIMIT = 16 * 1024 * 1024
+
+
+def ca_value_without_create(words: list[str]) -> bool:
+    """Whether helm's values give ``caBundleSecret.data`` and leave ``caBundleSecret.create``
+    other than true: values files in order, then the --set flags, as helm merges them."""
+    files, sets = _given(words)
+    data = create = False
+    for path in files:
+        ca = _ca_values_in(path)
+        if "data" in ca:
+            data = bool(ca["data"])
+        if "create" in ca:
+            create = str(ca["create"]).lower() == "true"
+    for flag, value in sets:
+        pairs = [value.partition("=")] if flag == "--set-literal" else \
+            [pair.partition("=") for pair in re.split(r"(?<!\\),", value)]
+        for key, _, text in pairs:
+            if key.strip() == _DATA:
+                data = bool(text)
+            elif key.strip() == _CREATE:
+                create = text.strip().lower() == "true"
+    return data and not create
+
+
+def _given(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The values files and the --set flags with their values, in order."""
+    files: list[str] = []
+    sets: list[tuple[str, str]] = []
+    rest = iter(words)
+    for word in rest:
+        flag, equals, value = word.partition("=")
+        if word.startswith("-f") and not word.startswith("--") and len(word) > 2:
+            flag, equals, value = "-f", "=", word[2:].removeprefix("=")
+        if flag not in _TAKES_A_VALUE:
+            continue
+        value = value if equals else next(rest, "")
+        if flag in _FILES:
+            files += [path for path in value.split(",") if path]  # helm splits them so
+        elif flag in _SETS:
+            sets.append((flag, value))
+    return files, sets
+
+
+def _ca_values_in(path: str) -> dict[object, object]:
+    """``caBundleSecret`` of a local values file; nothing from one that cannot be read (a
+    URL, standard input, a file gone): no guess is said."""
+    if path == "-" or "://" in path:
+        return {}
+    from ruamel.yaml import YAML  # only for a release without a CA, under helm
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        with open(path, "rb") as handle:
+            values = YAML(typ="safe").load(handle.read(_VALUES_FILE_LIMIT))
+    except (OSError, ValueError, RecursionError, YAMLError):
+        return {}
+    ca = values.get("caBundleSecret") if isinstance(values, dict) else None
+    return ca if isinstance(ca, dict) else {}

@@ -1,0 +1,48 @@
+"""The chart's CA values read off helm's command line, merged as helm merges them: the values
+files in order, then the --set flags."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_renderer.commands.helm_values import ca_value_without_create
+
+CHART = ["upgrade", "--install", "r", "spot/ocean-kubernetes-controller"]
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    ([], False),
+    (["--set-file", "caBundleSecret.data=ca.pem"], True),
+    (["--set-file=caBundleSecret.data=ca.pem"], True),
+    (["--set", "spotinst.proxyUrl=http://p:3128,caBundleSecret.data=PEM"], True),
+    (["--set-string", "caBundleSecret.data=PEM", "--set", "caBundleSecret.create=true"], False),
+    (["--set", "caBundleSecret.create=true,caBundleSecret.data=PEM"], False),
+    (["--set", "caBundleSecret.data="], False),
+    (["--post-renderer-args", "--set caBundleSecret.data=PEM"], False),  # ocean-proxy's own
+])
+def test_a_ca_value_without_create_true_is_found_in_the_set_flags(flags, said):
+    assert ca_value_without_create([*CHART, *flags]) is said
+
+
+def test_values_files_are_read_in_order_and_the_set_flags_win(tmp_path):
+    data = tmp_path / "ca.yaml"
+    data.write_text("caBundleSecret:\n  data: |\n    -----BEGIN CERTIFICATE-----\n")
+    create = tmp_path / "create.yaml"
+    create.write_text("caBundleSecret:\n  create: true\n")
+    off = tmp_path / "off.yaml"
+    off.write_text("caBundleSecret:\n  create: false\n")
+
+    assert ca_value_without_create([*CHART, "-f", str(data)])
+    assert ca_value_without_create([*CHART, f"-f{data}"])
+    assert not ca_value_without_create([*CHART, f"--values={data},{create}"])
+    assert ca_value_without_create([*CHART, "-f", str(data), "-f", str(create), "-f", str(off)])
+    assert ca_value_without_create([*CHART, "-f", str(create), "--set-file",
+                                    "caBundleSecret.data=ca.pem", "--set",
+                                    "caBundleSecret.create=false"])
+
+
+@pytest.mark.parametrize("content", [b"caBundleSecret: [1, 2\n", b"\xff\xfe", b"- a list\n"])
+def test_a_values_file_this_cannot_read_says_nothing(tmp_path, content):
+    broken = tmp_path / "values.yaml"
+    broken.write_bytes(content)
+    assert not ca_value_without_create([*CHART, "-f", str(broken), "-f", str(tmp_path / "gone")])
