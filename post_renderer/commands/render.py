@@ -62,7 +62,8 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         for warning in result.warnings:
             said.warning(warning)
     _say_lints(result.lints, strict=strict, said=said)
-    if result.injection is None or result.injection.trust is None:
+    # a Spot agent's pods without a CA: a release of another chart has none to give one to
+    if result.injection is not None and result.injection.trust is None:
         _say_helms_own_ca_file(said)
         _say_ca_value_without_create(said)
     if result.plan is None:
