@@ -665,6 +665,28 @@ def test_a_ca_file_given_to_helm_itself_is_said_to_miss_the_pods(helm_user, ca_f
     assert "helm took --ca-file" not in run.stderr
 
 
+def test_a_release_without_a_spot_agent_is_not_told_of_helms_ca_flags(helm_user, ca_file,
+                                                                         tmp_path):
+    """A post-renderer set for every release (helmfile's helmDefaults) also renders charts
+    that are no Spot agent's, some from a repository behind a private CA (helm's own
+    --ca-file) or with a caBundleSecret value of their own: those have no pods for a CA to
+    reach, and the advice to hand it to ocean-proxy made the render fail ('no Ocean
+    controller workload')."""
+    chart = tmp_path / "other-chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: other-chart\nversion: 0.1.0\n")
+    (chart / "templates" / "config.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata:\n  a: b\n")
+
+    run = run_command([helm_user.binary, "template", "r", chart, *POST_RENDERER,
+                       "--ca-file", ca_file, "--set-file", f"caBundleSecret.data={ca_file}"],
+                      env=helm_user.env)
+
+    assert run.returncode == 0, run.stderr
+    assert "passed through unchanged" in run.stderr
+    assert "warning" not in run.stderr, run.stderr
+
+
 def test_post_renderer_args_without_the_post_renderer_leave_no_ocean_proxy_line(helm_user,
                                                                                 ca_file):
     """What the README tells to look for: a run without --post-renderer (its args alone,

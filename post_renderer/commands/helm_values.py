@@ -10,7 +10,9 @@ the manifests, so only helm's command line (and the values files it names) tells
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 
 _SETS = ("--set", "--set-string", "--set-file", "--set-literal")
 _FILES = ("-f", "--values")
@@ -62,14 +64,22 @@ def _given(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 def _ca_values_in(path: str) -> dict[object, object]:
     """``caBundleSecret`` of a local values file; nothing from one that cannot be read (a
-    URL, standard input, a file gone): no guess is said."""
+    URL, standard input, a file gone) or is no regular file: no guess is said. Helm has read
+    a FIFO (``mkfifo``) or a terminal already; opened again, it would wait for a writer that
+    never comes, and helm with it."""
     if path == "-" or "://" in path:
         return {}
     from ruamel.yaml import YAML  # only for a release without a CA, under helm
     from ruamel.yaml.error import YAMLError
 
     try:
-        with open(path, "rb") as handle:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return {}
+    try:
+        with open(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return {}
             values = YAML(typ="safe").load(handle.read(_VALUES_FILE_LIMIT))
     except (OSError, ValueError, RecursionError, YAMLError):
         return {}

@@ -62,9 +62,11 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         for warning in result.warnings:
             said.warning(warning)
     _say_lints(result.lints, strict=strict, said=said)
-    if result.injection is None or result.injection.trust is None:
-        _say_helms_own_ca_file(said)
-        _say_ca_value_without_create(said)
+    # a Spot agent's pods without a CA: a release of another chart has none to give one to
+    if result.injection is not None and result.injection.trust is None:
+        words = _post_rendering_helm(said)
+        _say_helms_own_ca_file(words, said)
+        _say_ca_value_without_create(words, said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)
         return
@@ -94,12 +96,16 @@ def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) ->
     raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or {undo}")
 
 
-def _say_helms_own_ca_file(said: Outcome) -> None:
+def _post_rendering_helm(said: Outcome) -> list[str]:
+    """The command line of the helm that runs this process as its post-renderer; none for a
+    command plugin's own line ('helm ocean-proxy render ...'), which is all ours."""
+    words = said.helm_arguments() or []
+    return words if any(word.partition("=")[0] == "--post-renderer" for word in words) else []
+
+
+def _say_helms_own_ca_file(words: list[str], said: Outcome) -> None:
     """helm has a --ca-file of its own (the chart repository's CA) and takes one written after
     --post-renderer without --post-renderer-args before it: no pod gets that CA."""
-    words = said.helm_arguments() or []
-    if not any(word.partition("=")[0] == "--post-renderer" for word in words):
-        return  # a command plugin's own line ('helm ocean-proxy render ...'): all ours
     rest = iter(words)
     for word in rest:
         if word == "--post-renderer-args":
@@ -113,11 +119,10 @@ def _say_helms_own_ca_file(said: Outcome) -> None:
             return
 
 
-def _say_ca_value_without_create(said: Outcome) -> None:
+def _say_ca_value_without_create(words: list[str], said: Outcome) -> None:
     """The vendor's CA flag without caBundleSecret.create=true: the chart renders no CA
     Secret, and the CA the user gave reaches no pod."""
-    words = said.helm_arguments() or []
-    if not any(word.partition("=")[0] == "--post-renderer" for word in words):
+    if not words:
         return
     from post_renderer.commands.helm_values import ca_value_without_create
 

@@ -3,6 +3,9 @@ files in order, then the --set flags."""
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
 
 from post_renderer.commands.helm_values import ca_value_without_create
@@ -46,3 +49,22 @@ def test_a_values_file_this_cannot_read_says_nothing(tmp_path, content):
     broken = tmp_path / "values.yaml"
     broken.write_bytes(content)
     assert not ca_value_without_create([*CHART, "-f", str(broken), "-f", str(tmp_path / "gone")])
+
+
+def test_a_values_file_that_is_a_fifo_helm_has_read_is_not_waited_on(tmp_path):
+    """'helm upgrade -f FIFO': helm reads the FIFO, its writer is gone; opened again here, it
+    waited for another writer for ever, and helm with it."""
+    fifo = tmp_path / "values.yaml"
+    os.mkfifo(fifo)
+    said: list[bool] = []
+    reader = threading.Thread(target=lambda: said.append(ca_value_without_create(
+        [*CHART, "-f", str(fifo), "--set-file", "caBundleSecret.data=ca.pem"])), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    waited = reader.is_alive()
+    if waited:  # let the waiting open return, so the thread ends
+        with open(fifo, "wb"):
+            pass
+        reader.join(timeout=10)
+    assert not waited
+    assert said == [True]
