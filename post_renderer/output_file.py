@@ -149,6 +149,10 @@ def _checked_place(path: str) -> _Place:
                           "does not exist",
                           hint="create the directory first, or name a file in an existing one")
     if not os.access(directory, os.W_OK | os.X_OK):  # the file is made there, then renamed
+        if os.statvfs(directory).f_flag & os.ST_RDONLY:
+            raise OutputError(f"cannot write {clipped(path)}: its directory "
+                              f"{clipped(directory)} is on a read-only file system",
+                              hint="name a file in a directory on a file system you can write to")
         raise OutputError(f"cannot write {clipped(path)}: its directory {clipped(directory)} "
                           "is not writable",
                           hint="name a file in a directory you can write to")
