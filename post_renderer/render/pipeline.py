@@ -120,12 +120,18 @@ _BUNDLE_WORTH_CHECKING = 64 * 1024
 
 
 def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
-    """Manifests without a Spot agent pass through, unless the user configured something to
-    inject: then finding no target is an error (said plainly when the input holds no
-    manifests at all, or a certificate)."""
+    """Manifests without a Spot agent pass through, unless the command line configured
+    something to inject: then finding no target is an error (said plainly when the input
+    holds no manifests at all, or a certificate). Settings from the environment alone are a
+    pipeline's, set once for every release it runs (helmfile, a CI job): a release of
+    another chart passes through, and the notice says they were not used."""
     from post_renderer.render.not_manifests import refuse_certificates  # only without targets
 
     refuse_certificates(data)
+    if user.explicit and not user.command_line:
+        return RenderResult([data], notices=(
+            f"{_PASSED}{_lists_in(data)}; {', '.join(user.sources)} from the environment not "
+            "used: they are for the Spot agents' releases",))
     if user.explicit and b"kind" not in data:  # every Kubernetes object has one
         raise TargetError(
             "the input holds no Kubernetes manifests (no document has a 'kind')",
@@ -140,9 +146,14 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
             hint=f"name the workload with {as_flags('--workload=Deployment/NAME')}, or leave "
                  "the post-renderer out of this release",
         )
-    return RenderResult([data], notices=(
-        "no Ocean controller in these manifests, nor another Spot agent: passed through "
-        "unchanged" + (_LISTS if re.search(rb"(?m)^kind:[ \t]*List[ \t]*$", data) else ""),))
+    return RenderResult([data], notices=(_PASSED + _lists_in(data),))
+
+
+_PASSED = "no Ocean controller in these manifests, nor another Spot agent: passed through unchanged"
+
+
+def _lists_in(data: bytes) -> str:
+    return _LISTS if re.search(rb"(?m)^kind:[ \t]*List[ \t]*$", data) else ""
 
 
 # helm's output holds one object per document; a chart that wraps its objects in a List
