@@ -215,3 +215,25 @@ def test_the_same_settings_on_the_command_line_still_fail_another_chart(helm_use
 
     assert run.returncode != 0
     assert "ocean-proxy: error: no Ocean controller workload in the manifests" in run.stderr
+
+
+def test_a_chart_that_renders_nothing_is_no_error_where_helm_takes_it(helm_user, tmp_path):
+    """A chart of only NOTES.txt (or one whose values disable everything): Helm 3 installs it
+    through any post-renderer; Helm 4 refuses every post-renderer's empty output, and
+    ocean-proxy says why instead of helm's 'produced empty output'."""
+    chart = tmp_path / "notes-only"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: notes-only\nversion: 0.1.0\n")
+    (chart / "templates" / "NOTES.txt").write_text("Visit the docs.\n")
+
+    if helm_user.major == "helm3":
+        stderr = assert_as_the_identity_leaves_it(helm_user, chart)
+        assert stderr.startswith(NOTICE)
+        return
+    baseline = helm_user.template(chart, post_renderer=helm_user.identity)
+    assert baseline.returncode != 0 and "produced empty output" in baseline.stderr
+    run = helm_user.template(chart, post_renderer="ocean-proxy-post-renderer")
+    assert run.returncode != 0
+    assert "ocean-proxy: error: helm handed the post-renderer no manifests: the chart " \
+           "renders none" in run.stderr
+    assert "leave --post-renderer out of this release" in run.stderr

@@ -100,7 +100,7 @@ def _post_rendering_helm(said: Outcome) -> list[str]:
     """The command line of the helm that runs this process as its post-renderer; none for a
     command plugin's own line ('helm ocean-proxy render ...'), which is all ours."""
     words = said.helm_arguments() or []
-    return words if any(word.partition("=")[0] == "--post-renderer" for word in words) else []
+    return words if _post_rendering(words) else []
 
 
 def _say_helms_own_ca_file(words: list[str], said: Outcome) -> None:
@@ -167,10 +167,27 @@ def read_manifests(filename: str,
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
     if not data.strip():
-        _refuse_helm3_output_dir(helm_arguments() or [])
+        helm_words = helm_arguments() or []
+        _refuse_helm3_output_dir(helm_words)
+        if _post_rendering(helm_words):
+            _refuse_helm4_empty_release()
+            return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
     return data
+
+
+def _post_rendering(helm_words: list[str]) -> bool:
+    return any(word.partition("=")[0] == "--post-renderer" for word in helm_words)
+
+
+def _refuse_helm4_empty_release() -> None:
+    """Helm 4 fails a release whose post-renderer writes nothing, whatever the post-renderer
+    ('produced empty output'): that is said as what it is, a chart that rendered nothing."""
+    if os.environ.get("HELM_PLUGIN_NAME") == "ocean-proxy-post-renderer":
+        raise ManifestError("helm handed the post-renderer no manifests: the chart renders "
+                            "none, and Helm 4 fails any post-renderer that returns none",
+                            hint="leave --post-renderer out of this release (Helm 3 takes it)")
 
 
 def _refuse_helm3_output_dir(helm_words: list[str]) -> None:
