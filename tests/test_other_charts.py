@@ -205,6 +205,18 @@ def test_the_pipelines_settings_in_the_environment_leave_another_chart_alone(
     assert base64.b64encode(f"ci:{PASSWORD}".encode()).decode() not in stderr
 
 
+def test_another_charts_release_makes_no_cache_key(helm_user, third_party_chart, tmp_path):
+    """The certificate cache (a secret key in helm's config directory, facts in its cache
+    directory) is a Spot release's: an ingress controller's release creates none of it."""
+    config, cache = tmp_path / "config", tmp_path / "cache"
+
+    assert_as_the_identity_leaves_it(helm_user, third_party_chart,
+                                     HELM_CONFIG_HOME=str(config), HELM_CACHE_HOME=str(cache))
+
+    assert not (config / "ocean-proxy").exists()
+    assert not (cache / "ocean-proxy").exists()
+
+
 def test_the_same_settings_on_the_command_line_still_fail_another_chart(helm_user,
                                                                        third_party_chart):
     """A flag is this release's own: given to a release without a Spot agent, it is a

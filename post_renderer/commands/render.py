@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from post_renderer.render.lints import Lint
     from post_renderer.render.release.settings import UserSettings
+    from post_renderer.trust import FactCache
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -46,12 +47,8 @@ def user_settings(args: argparse.Namespace, said: Outcome) -> UserSettings:
 def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outcome) -> None:
     """Run the pipeline on ``data`` and say what it did."""
     from post_renderer.render.pipeline import post_render
-    from post_renderer.trust import fact_cache_for
 
-    facts = fact_cache_for(os.environ, disabled=args.no_cache)
-    for notice in facts.notices:
-        said.notice(notice)
-    result = post_render(data, user, facts=facts, hide=said.hide)
+    result = post_render(data, user, facts=_fact_cache(args, said), hide=said.hide)
     strict = user.strict_source if user.strict else None
     first = len(said.messages)  # what the run did is said first, and then its notes
     # A refused render did none of what its notices and warnings tell (the ConfigMap blanked,
@@ -79,6 +76,23 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         said.write(plan_json(result.plan).encode("utf-8"))
     else:
         said.write(*result.parts)
+
+
+def _fact_cache(args: argparse.Namespace, said: Outcome) -> Callable[[], FactCache]:
+    """The certificate cache, opened (its key made, what an earlier build left deleted) only
+    once the render has a Spot agent: a release of another chart touches none of it."""
+    opened: list[FactCache] = []
+
+    def facts() -> FactCache:
+        if not opened:
+            from post_renderer.trust import fact_cache_for
+
+            opened.append(fact_cache_for(os.environ, disabled=args.no_cache))
+            for notice in opened[0].notices:
+                said.notice(notice)
+        return opened[0]
+
+    return facts
 
 
 def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) -> None:

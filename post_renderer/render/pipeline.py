@@ -69,11 +69,12 @@ class Unit(NamedTuple):
 
 
 def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = None,
-                facts: "FactCache | None" = None,
+                facts: "FactCache | Callable[[], FactCache] | None" = None,
                 hide: Callable[..., None] = tell_no_one) -> RenderResult:
     """The whole transformation, without I/O: bytes and settings in, parts and messages out.
 
-    ``facts``, a certificate fact cache, only saves parsing: the result is the same without.
+    ``facts``, a certificate fact cache (or what opens it, called only for a release with a
+    Spot agent), only saves parsing: the result is the same without.
     ``hide`` is told the secrets the chart rendered as they are read (``read_chart_settings``),
     before anything can refuse them.
     """
@@ -81,7 +82,7 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     release = find_release(data, chunks, user.workloads)
     if not release.workloads:
         return _without_targets(data, user)
-    units = _units(release, user, now, facts, hide)
+    units = _units(release, user, now, facts() if callable(facts) else facts, hide)
     _check_one_proxy(units)
     units, plans = _agents_at_auto_update(units)
     lints = tuple(lint for unit in units for lint in
