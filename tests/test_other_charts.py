@@ -6,13 +6,14 @@ for the Spot releases in the environment."""
 from __future__ import annotations
 
 import base64
+import shutil
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
 from . import certs
-from .conftest import Run, run_command, tool
+from .conftest import FIXTURE_CHART, Run, run_command, tool
 from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
 NOTICE = ("ocean-proxy: no Ocean controller in these manifests, nor another Spot agent: "
@@ -249,3 +250,48 @@ def test_a_chart_that_renders_nothing_is_no_error_where_helm_takes_it(helm_user,
     assert "ocean-proxy: error: helm handed the post-renderer no manifests: the chart " \
            "renders none" in run.stderr
     assert "leave --post-renderer out of this release" in run.stderr
+
+
+HELMFILE = """\
+helmDefaults:
+  postRenderer: {post_renderer}
+releases:
+  - name: edge
+    namespace: edge
+    chart: {third_party}
+  - name: ocean-controller
+    namespace: spot-system
+    chart: {controller}
+    set:
+      - {{name: spotinst.token, value: a-token}}
+      - {{name: spotinst.account, value: act-12345678}}
+      - {{name: spotinst.clusterIdentifier, value: prod-1}}
+"""
+
+
+def test_helmfile_defaults_post_render_every_release_the_spot_one_alone_changed(
+        helm_user, third_party_chart, tmp_path):
+    """helmfile's helmDefaults.postRenderer, the pipeline's proxy and CA exported once: the
+    release of another chart comes out as the identity leaves it, the controller's gets them."""
+    ca_file = tmp_path / "corp-root.pem"
+    ca_file.write_bytes(certs.root("Helmfile Corp Root CA").pem)
+    env = {**helm_user.env, "OCEAN_PROXY_URL": "http://proxy.corp.example:3128",
+           "OCEAN_PROXY_CA_FILE": str(ca_file)}
+    # helmfile writes a Chart.lock into a local chart with dependencies: a copy of ours
+    controller_chart = shutil.copytree(FIXTURE_CHART, tmp_path / "controller")
+    outputs = []
+    for post_renderer in (helm_user.identity, "ocean-proxy-post-renderer"):
+        project = tmp_path / post_renderer.strip("/").replace("/", "-")
+        project.mkdir()
+        (project / "helmfile.yaml").write_text(HELMFILE.format(
+            post_renderer=post_renderer, third_party=third_party_chart,
+            controller=controller_chart))
+        run = run_command([tool("helmfile"), "--helm-binary", helm_user.binary, "template"],
+                          env=env, cwd=project, timeout=300)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.text)
+
+    controller = "# Source: ocean-kubernetes-controller/"
+    [identity, ours] = [text.partition(controller) for text in outputs]
+    assert ours[0] == identity[0]  # the release of another chart, first
+    assert "checksum/ca-bundle" in ours[2] and "checksum/ca-bundle" not in identity[2]
