@@ -205,6 +205,24 @@ def test_the_pipelines_settings_in_the_environment_leave_another_chart_alone(
     assert base64.b64encode(f"ci:{PASSWORD}".encode()).decode() not in stderr
 
 
+def test_helms_own_ca_file_and_the_vendors_ca_value_say_nothing_for_another_chart(
+        helm_user, third_party_chart, tmp_path):
+    """The warnings for a Spot release's CA given where no pod gets it (helm's --ca-file, a
+    caBundleSecret.data without create=true) are not a release of another chart's concern."""
+    ca_file = tmp_path / "repo-ca.pem"
+    ca_file.write_bytes(CA.pem)
+    values = tmp_path / "values.yaml"
+    values.write_text("caBundleSecret:\n  data: |\n" + "".join(
+        f"    {line}\n" for line in CA.pem.decode().splitlines()))
+
+    stderr = assert_as_the_identity_leaves_it(
+        helm_user, third_party_chart, "--ca-file", ca_file, "-f", values,
+        "--set-file", f"caBundleSecret.data={ca_file}")
+
+    assert stderr.startswith(NOTICE)
+    assert stderr.count("\n") == 1, stderr
+
+
 def test_a_release_that_starts_with_a_commented_certificate_is_not_taken_for_one(
         helm_user, third_party_chart):
     """Helm 4 hands the post-renderer the stream from the first template's first line (no
