@@ -198,8 +198,8 @@ def test_the_pipelines_settings_in_the_environment_leave_another_chart_alone(
         OCEAN_PROXY_CA_FILE=str(ca_file), OCEAN_PROXY_NO_PROXY=".corp.example")
 
     assert stderr.startswith(NOTICE)
-    assert "OCEAN_PROXY_URL, OCEAN_PROXY_CA_FILE, OCEAN_PROXY_NO_PROXY from the environment " \
-           "not used" in stderr
+    assert "; not used: OCEAN_PROXY_URL, OCEAN_PROXY_CA_FILE, OCEAN_PROXY_NO_PROXY (from the " \
+           "environment, for the Spot agents' releases)" in stderr
     assert stderr.count("\n") == 1, stderr
     assert PASSWORD not in stderr
     assert base64.b64encode(f"ci:{PASSWORD}".encode()).decode() not in stderr

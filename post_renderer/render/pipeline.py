@@ -79,7 +79,7 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     before anything can refuse them.
     """
     chunks = split_documents(data)
-    release = find_release(data, chunks, user.workloads)
+    release = find_release(data, chunks, user.workloads, none_ok=not user.command_line)
     if not release.workloads:
         return _without_targets(data, user)
     units = _units(release, user, now, facts() if callable(facts) else facts, hide)
@@ -129,10 +129,11 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
     from post_renderer.render.not_manifests import refuse_certificates  # only without targets
 
     refuse_certificates(data)
-    if user.explicit and not user.command_line:
+    if user.explicit and not user.command_line:  # OCEAN_PROXY_CONFIG's workloads: no source
+        unused = ", ".join(user.sources) or "OCEAN_PROXY_CONFIG"
         return RenderResult([data], notices=(
-            f"{_PASSED}{_lists_in(data)}; {', '.join(user.sources)} from the environment not "
-            "used: they are for the Spot agents' releases",))
+            f"{_PASSED}{_lists_in(data)}; not used: {unused} (from the environment, for the "
+            "Spot agents' releases)",))
     if user.explicit and b"kind" not in data:  # every Kubernetes object has one
         raise TargetError(
             "the input holds no Kubernetes manifests (no document has a 'kind')",
