@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from post_renderer.render.lints import Lint
     from post_renderer.render.release.settings import UserSettings
+    from post_renderer.trust import FactCache
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -46,12 +47,8 @@ def user_settings(args: argparse.Namespace, said: Outcome) -> UserSettings:
 def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outcome) -> None:
     """Run the pipeline on ``data`` and say what it did."""
     from post_renderer.render.pipeline import post_render
-    from post_renderer.trust import fact_cache_for
 
-    facts = fact_cache_for(os.environ, disabled=args.no_cache)
-    for notice in facts.notices:
-        said.notice(notice)
-    result = post_render(data, user, facts=facts, hide=said.hide)
+    result = post_render(data, user, facts=_fact_cache(args, said), hide=said.hide)
     strict = user.strict_source if user.strict else None
     first = len(said.messages)  # what the run did is said first, and then its notes
     # A refused render did none of what its notices and warnings tell (the ConfigMap blanked,
@@ -81,6 +78,23 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
         said.write(*result.parts)
 
 
+def _fact_cache(args: argparse.Namespace, said: Outcome) -> Callable[[], FactCache]:
+    """The certificate cache, opened (its key made, what an earlier build left deleted) only
+    once the render has a Spot agent: a release of another chart touches none of it."""
+    opened: list[FactCache] = []
+
+    def facts() -> FactCache:
+        if not opened:
+            from post_renderer.trust import fact_cache_for
+
+            opened.append(fact_cache_for(os.environ, disabled=args.no_cache))
+            for notice in opened[0].notices:
+                said.notice(notice)
+        return opened[0]
+
+    return facts
+
+
 def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) -> None:
     """Warnings; with --strict (``strict``: where it was set, --strict or OCEAN_PROXY_STRICT)
     the first is the error, and nothing is written."""
@@ -100,7 +114,7 @@ def _post_rendering_helm(said: Outcome) -> list[str]:
     """The command line of the helm that runs this process as its post-renderer; none for a
     command plugin's own line ('helm ocean-proxy render ...'), which is all ours."""
     words = said.helm_arguments() or []
-    return words if any(word.partition("=")[0] == "--post-renderer" for word in words) else []
+    return words if _post_rendering(words) else []
 
 
 def _say_helms_own_ca_file(words: list[str], said: Outcome) -> None:
@@ -167,10 +181,27 @@ def read_manifests(filename: str,
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
     if not data.strip():
-        _refuse_helm3_output_dir(helm_arguments() or [])
+        helm_words = helm_arguments() or []
+        _refuse_helm3_output_dir(helm_words)
+        if _post_rendering(helm_words):
+            _refuse_helm4_empty_release()
+            return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
     return data
+
+
+def _post_rendering(helm_words: list[str]) -> bool:
+    return any(word.partition("=")[0] == "--post-renderer" for word in helm_words)
+
+
+def _refuse_helm4_empty_release() -> None:
+    """Helm 4 fails a release whose post-renderer writes nothing, whatever the post-renderer
+    ('produced empty output'): that is said as what it is, a chart that rendered nothing."""
+    if os.environ.get("HELM_PLUGIN_NAME") == "ocean-proxy-post-renderer":
+        raise ManifestError("helm handed the post-renderer no manifests: the chart renders "
+                            "none, and Helm 4 fails any post-renderer that returns none",
+                            hint="leave --post-renderer out of this release (Helm 3 takes it)")
 
 
 def _refuse_helm3_output_dir(helm_words: list[str]) -> None:

@@ -69,19 +69,20 @@ class Unit(NamedTuple):
 
 
 def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = None,
-                facts: "FactCache | None" = None,
+                facts: "FactCache | Callable[[], FactCache] | None" = None,
                 hide: Callable[..., None] = tell_no_one) -> RenderResult:
     """The whole transformation, without I/O: bytes and settings in, parts and messages out.
 
-    ``facts``, a certificate fact cache, only saves parsing: the result is the same without.
+    ``facts``, a certificate fact cache (or what opens it, called only for a release with a
+    Spot agent), only saves parsing: the result is the same without.
     ``hide`` is told the secrets the chart rendered as they are read (``read_chart_settings``),
     before anything can refuse them.
     """
     chunks = split_documents(data)
-    release = find_release(data, chunks, user.workloads)
+    release = find_release(data, chunks, user.workloads, none_ok=not user.command_line)
     if not release.workloads:
         return _without_targets(data, user)
-    units = _units(release, user, now, facts, hide)
+    units = _units(release, user, now, facts() if callable(facts) else facts, hide)
     _check_one_proxy(units)
     units, plans = _agents_at_auto_update(units)
     lints = tuple(lint for unit in units for lint in
@@ -120,12 +121,19 @@ _BUNDLE_WORTH_CHECKING = 64 * 1024
 
 
 def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
-    """Manifests without a Spot agent pass through, unless the user configured something to
-    inject: then finding no target is an error (said plainly when the input holds no
-    manifests at all, or a certificate)."""
+    """Manifests without a Spot agent pass through, unless the command line configured
+    something to inject: then finding no target is an error (said plainly when the input
+    holds no manifests at all, or a certificate). Settings from the environment alone are a
+    pipeline's, set once for every release it runs (helmfile, a CI job): a release of
+    another chart passes through, and the notice says they were not used."""
     from post_renderer.render.not_manifests import refuse_certificates  # only without targets
 
     refuse_certificates(data)
+    if user.explicit and not user.command_line:  # OCEAN_PROXY_CONFIG's workloads: no source
+        unused = ", ".join(user.sources) or "OCEAN_PROXY_CONFIG"
+        return RenderResult([data], notices=(
+            f"{_PASSED}{_lists_in(data)}; not used: {unused} (from the environment, for the "
+            "Spot agents' releases)",))
     if user.explicit and b"kind" not in data:  # every Kubernetes object has one
         raise TargetError(
             "the input holds no Kubernetes manifests (no document has a 'kind')",
@@ -140,9 +148,14 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
             hint=f"name the workload with {as_flags('--workload=Deployment/NAME')}, or leave "
                  "the post-renderer out of this release",
         )
-    return RenderResult([data], notices=(
-        "no Ocean controller in these manifests, nor another Spot agent: passed through "
-        "unchanged" + (_LISTS if re.search(rb"(?m)^kind:[ \t]*List[ \t]*$", data) else ""),))
+    return RenderResult([data], notices=(_PASSED + _lists_in(data),))
+
+
+_PASSED = "no Ocean controller in these manifests, nor another Spot agent: passed through unchanged"
+
+
+def _lists_in(data: bytes) -> str:
+    return _LISTS if re.search(rb"(?m)^kind:[ \t]*List[ \t]*$", data) else ""
 
 
 # helm's output holds one object per document; a chart that wraps its objects in a List

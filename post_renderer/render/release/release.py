@@ -104,12 +104,17 @@ class Release:
         return self._embedded.get((configmap.chunk.index, key))
 
 
-def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef]) -> Release:
-    """The targets and what they refer to, parsed now: after this, no YAML can fail."""
+def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef],
+                 none_ok: bool = False) -> Release:
+    """The targets and what they refer to, parsed now: after this, no YAML can fail.
+    ``none_ok``: workloads named where every release reads them (OCEAN_PROXY_CONFIG) may all
+    be missing from a release of another chart; from a Spot agent's, or some of them, it is
+    still an error."""
     patterns = [line_pattern("name", r.name) for r in refs] if refs else scan_patterns()
     candidates = chunks_matching(data, chunks, patterns)
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
-    _check_refs_found(workloads, refs)
+    if workloads or not none_ok or _spot_agents_in(data, chunks):
+        _check_refs_found(workloads, refs)
     keys = set(_object_keys(workloads))
     objects: dict[tuple[str, str], list[Resource]] = {}
     for kind in sorted({kind for kind, _ in keys}):
@@ -216,6 +221,11 @@ def _is_target(resource: Resource, refs: Sequence[WorkloadRef]) -> bool:
     if refs:
         return any(r.kind == resource.kind and r.name == resource.name for r in refs)
     return recognise(resource.document, resource.kind) is not None
+
+
+def _spot_agents_in(data: bytes, chunks: Chunks) -> bool:
+    candidates = chunks_matching(data, chunks, scan_patterns())
+    return any(_is_target(r, ()) for r in _parse(data, candidates, POD_SPEC_PATHS))
 
 
 def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) -> None:

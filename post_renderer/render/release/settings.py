@@ -52,11 +52,20 @@ class UserSettings(NamedTuple):
     auto_update: Setting = Setting("inject", "default")
     strict: bool = False  # --strict: also the auto-update Job's post-renderer fails, not skips
     strict_source: str = "--strict"  # or OCEAN_PROXY_STRICT: what a message tells to undo
+    # False: only the environment configured the injection (OCEAN_PROXY_URL, the file named
+    # by OCEAN_PROXY_CONFIG), which a pipeline sets once for every release it runs
+    command_line: bool = True
 
     @property
     def explicit(self) -> bool:
         """True when the user configured anything to inject (not only a policy)."""
         return bool(self.proxy_url or self.ca_files or self.no_proxy or self.workloads)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Where the settings to inject came from: '--proxy-url', 'OCEAN_PROXY_CA_FILE'..."""
+        return tuple(dict.fromkeys(setting.source for setting in
+                                   (self.proxy_url, self.ca_files, self.no_proxy) if setting))
 
 
 def tell_no_one(secret: str, *, url: bool = False) -> None:
@@ -105,7 +114,12 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
         auto_update=policy,
         strict=bool(getattr(flags, "strict", False)) or switch(environ, "OCEAN_PROXY_STRICT"),
         strict_source="--strict" if getattr(flags, "strict", False) else "OCEAN_PROXY_STRICT",
+        command_line=any(getattr(flags, name, None) for name in _INJECTION_FLAGS),
     )
+
+
+# what configures an injection on the command line (a --config file: its settings)
+_INJECTION_FLAGS = ("proxy_url", "ca_file", "no_proxy", "workload", "config")
 
 
 class NetworkUserSettings(NamedTuple):

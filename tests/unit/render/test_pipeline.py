@@ -416,3 +416,26 @@ def test_two_workloads_with_different_proxies_say_how_helm_passes_the_one_to_cho
     for name in ("a-ocean", "b-ocean"):
         env = env_of(find(documents, "Deployment", name), "log-shipper")
         assert env["HTTPS_PROXY"]["value"] == PROXY
+
+
+def test_workloads_named_by_the_environments_config_let_another_chart_pass_through():
+    """OCEAN_PROXY_CONFIG is read by every release a pipeline runs: its workloads missing
+    from a release of another chart pass it through; missing from a Spot release, they are
+    still the mistake they were."""
+    from post_renderer.render.release.settings import UserSettings
+    from post_renderer.render.release.workloads import parse_workload_ref
+
+    ref = parse_workload_ref("Deployment/my-controller", "config file ocean-proxy.yaml")
+    shared = UserSettings(workloads=(ref,), command_line=False)
+    other = release(metrics_server(), service())
+
+    result = post_render(other, shared)
+
+    assert output(result) == other
+    [notice] = result.notices
+    assert notice.endswith("; not used: OCEAN_PROXY_CONFIG (from the environment, for the Spot "
+                           "agents' releases)")
+    with pytest.raises(TargetError, match="workload Deployment/my-controller is not in the"):
+        post_render(release(controller(), configmap(proxy_url=PROXY)), shared)
+    with pytest.raises(TargetError, match="workload Deployment/my-controller is not in the"):
+        post_render(other, shared._replace(command_line=True))
