@@ -623,25 +623,32 @@ def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
     assert "--set caBundleSecret.create=true" in run.stderr
 
 
-@pytest.mark.parametrize("given", ["none", "values-file", "create-false"])
+@pytest.mark.parametrize("given", ["none", "values-file", "create-false", "chart-defaults",
+                                   "values-files-joined-by-a-comma"])
 def test_create_true_is_named_only_where_helm_was_given_a_ca_value(helm_user, ca_file, given,
                                                                    tmp_path):
     """The no-CA notice told every proxy user that caBundleSecret.data needs create=true,
     though most gave no CA; now only where helm's values hold the CA (a --set-file, a values
-    file) and not create=true."""
+    file, among others helm was given as '-f a.yaml,b.yaml') and not create=true. The chart's
+    own values ('helm show values > values.yaml', its data: "") give no CA."""
     values = tmp_path / "values.yaml"
     indented = ca_file.read_text().replace("\n", "\n    ")
     values.write_text(f"caBundleSecret:\n  data: |\n    {indented}\n")
+    defaults = tmp_path / "chart-values.yaml"
+    defaults.write_bytes((FIXTURE_CHART / "values.yaml").read_bytes())
     flags = {"none": (), "values-file": ("-f", str(values)),
              "create-false": ("--set-file", f"caBundleSecret.data={ca_file}",
-                              "--set", "caBundleSecret.create=false")}[given]
+                              "--set", "caBundleSecret.create=false"),
+             "chart-defaults": ("-f", str(defaults)),
+             "values-files-joined-by-a-comma": (f"--values={defaults},{values}",)}[given]
+    quiet = given in ("none", "chart-defaults")
 
     run = helm_user.template(*PROXY_FLAGS, *flags, *POST_RENDERER)
 
     rendered(run)
     assert "ocean-proxy: no CA bundle configured" in run.stderr
-    assert ("--set caBundleSecret.create=true" in run.stderr) == (given != "none"), run.stderr
-    assert "caBundleSecret.data" not in run.stderr if given == "none" else \
+    assert ("--set caBundleSecret.create=true" in run.stderr) == (not quiet), run.stderr
+    assert "caBundleSecret.data" not in run.stderr if quiet else \
         "ocean-proxy: warning: helm was given caBundleSecret.data without " in run.stderr
 
 
