@@ -333,6 +333,14 @@ def test_a_proxy_given_over_the_charts_other_proxy_is_said_once_without_password
     same = helm_user.template(*flags, "--post-renderer-args", f"--proxy-url={chart_url}")
     assert same.returncode == 0, same.stderr
     assert "replaces the proxy" not in same.stderr
+    # a rotated password for the same proxy: said, as the pods' password changes, neither shown
+    rotated = helm_user.template(*flags, "--post-renderer-args",
+                                 f"--proxy-url={chart_url.replace('Chart-Pw-71', 'New-Pw-82')}")
+    rendered(rotated)
+    said = [line for line in messages(rotated.stderr) if "replaces the proxy" in line]
+    assert len(said) == 1 and said[0].endswith(
+        "every container gets the same proxy with other credentials"), rotated.stderr
+    assert "Chart-Pw-71" not in rotated.stderr and "New-Pw-82" not in rotated.stderr
 
 
 def test_environment_variables_configure_the_post_renderer(helm_user, ca_file, corp_root):
