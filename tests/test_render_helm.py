@@ -716,15 +716,17 @@ def test_post_renderer_args_without_the_post_renderer_leave_no_ocean_proxy_line(
     assert both.stderr.startswith("ocean-proxy: injected proxy"), both.stderr
 
 
+@pytest.mark.parametrize("spelt", ["--output-dir DIR", "--output-dir=DIR"])
 def test_helm_templates_output_dir_is_post_rendered_or_said_not_to_be(helm_user, tmp_path,
-                                                                        ca_file):
+                                                                        ca_file, spelt):
     """'helm template --output-dir DIR': Helm 4 post-renders the files it writes; Helm 3 writes
     them as the chart rendered them and hands the post-renderer nothing, which was told 'no
     manifests on standard input; pipe the output of helm template into it'. It now says
-    why, and what to do instead."""
+    why, and what to do instead, however the flag is written."""
     out = tmp_path / "out"
+    given = spelt.replace("DIR", str(out)).split(" ")
     run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
-                             f"--ca-file={ca_file}", "--output-dir", str(out))
+                             f"--ca-file={ca_file}", *given)
 
     if helm_user.major == "helm4":
         assert run.returncode == 0, run.stderr
