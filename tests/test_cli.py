@@ -227,7 +227,8 @@ def test_help_of_a_command_there_is_not_names_the_commands(capsys) -> None:
     assert "invalid choice 'rendr'" in error and "did you mean render?" in error
 
 
-@pytest.mark.parametrize("name", ["corp-ca.pem", "ROOT.CRT", "proxy.cer"])
+@pytest.mark.parametrize("name", ["corp-ca.pem", "ROOT.CRT", "proxy.cer", "corp-root.der",
+                                  "bundle.P7B"])  # what check-bundle reads
 def test_a_ca_file_given_without_a_command_is_pointed_to_check_bundle(name, capsys) -> None:
     """'ocean-proxy corp-ca.pem' was only 'invalid choice', with the general help as hint."""
     error, hint = _usage_error(capsys, name)

@@ -360,7 +360,8 @@ def _s_client_output(pem: bytes) -> bytes:
             b"Server certificate\n" + pem + b"---\nVerify return code: 0 (ok)\n")
 
 
-@pytest.mark.parametrize("shape", ["pem", "bundle-with-comments", "s_client", "der", "key"])
+@pytest.mark.parametrize("shape", ["pem", "bundle-with-comments", "s_client", "der", "key",
+                                   "pem-saved-with-a-bom"])
 @pytest.mark.parametrize("where", ["-f", "stdin"])
 def test_a_certificate_given_as_the_manifests_is_refused_with_where_it_goes(
         shape, where, corp_root, tmp_path):
@@ -370,7 +371,9 @@ def test_a_certificate_given_as_the_manifests_is_refused_with_where_it_goes(
     data = {"pem": corp_root.pem,
             "bundle-with-comments": b"# Corp Root\n\n" + corp_root.pem + corp_root.pem,
             "s_client": _s_client_output(corp_root.pem),
-            "der": corp_root.der, "key": corp_root.key_pem}[shape]
+            "der": corp_root.der, "key": corp_root.key_pem,
+            # Windows' Notepad saves UTF-8 with a byte order mark before the armor
+            "pem-saved-with-a-bom": b"\xef\xbb\xbf" + corp_root.pem}[shape]
     path = tmp_path / "ca.pem"
     path.write_bytes(data)
     run = ocean_proxy("render", "-f", path) if where == "-f" else \

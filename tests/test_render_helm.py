@@ -333,6 +333,14 @@ def test_a_proxy_given_over_the_charts_other_proxy_is_said_once_without_password
     same = helm_user.template(*flags, "--post-renderer-args", f"--proxy-url={chart_url}")
     assert same.returncode == 0, same.stderr
     assert "replaces the proxy" not in same.stderr
+    # a rotated password for the same proxy: said, as the pods' password changes, neither shown
+    rotated = helm_user.template(*flags, "--post-renderer-args",
+                                 f"--proxy-url={chart_url.replace('Chart-Pw-71', 'New-Pw-82')}")
+    rendered(rotated)
+    said = [line for line in messages(rotated.stderr) if "replaces the proxy" in line]
+    assert len(said) == 1 and said[0].endswith(
+        "every container gets the same proxy with other credentials"), rotated.stderr
+    assert "Chart-Pw-71" not in rotated.stderr and "New-Pw-82" not in rotated.stderr
 
 
 def test_environment_variables_configure_the_post_renderer(helm_user, ca_file, corp_root):
@@ -623,25 +631,32 @@ def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
     assert "--set caBundleSecret.create=true" in run.stderr
 
 
-@pytest.mark.parametrize("given", ["none", "values-file", "create-false"])
+@pytest.mark.parametrize("given", ["none", "values-file", "create-false", "chart-defaults",
+                                   "values-files-joined-by-a-comma"])
 def test_create_true_is_named_only_where_helm_was_given_a_ca_value(helm_user, ca_file, given,
                                                                    tmp_path):
     """The no-CA notice told every proxy user that caBundleSecret.data needs create=true,
     though most gave no CA; now only where helm's values hold the CA (a --set-file, a values
-    file) and not create=true."""
+    file, among others helm was given as '-f a.yaml,b.yaml') and not create=true. The chart's
+    own values ('helm show values > values.yaml', its data: "") give no CA."""
     values = tmp_path / "values.yaml"
     indented = ca_file.read_text().replace("\n", "\n    ")
     values.write_text(f"caBundleSecret:\n  data: |\n    {indented}\n")
+    defaults = tmp_path / "chart-values.yaml"
+    defaults.write_bytes((FIXTURE_CHART / "values.yaml").read_bytes())
     flags = {"none": (), "values-file": ("-f", str(values)),
              "create-false": ("--set-file", f"caBundleSecret.data={ca_file}",
-                              "--set", "caBundleSecret.create=false")}[given]
+                              "--set", "caBundleSecret.create=false"),
+             "chart-defaults": ("-f", str(defaults)),
+             "values-files-joined-by-a-comma": (f"--values={defaults},{values}",)}[given]
+    quiet = given in ("none", "chart-defaults")
 
     run = helm_user.template(*PROXY_FLAGS, *flags, *POST_RENDERER)
 
     rendered(run)
     assert "ocean-proxy: no CA bundle configured" in run.stderr
-    assert ("--set caBundleSecret.create=true" in run.stderr) == (given != "none"), run.stderr
-    assert "caBundleSecret.data" not in run.stderr if given == "none" else \
+    assert ("--set caBundleSecret.create=true" in run.stderr) == (not quiet), run.stderr
+    assert "caBundleSecret.data" not in run.stderr if quiet else \
         "ocean-proxy: warning: helm was given caBundleSecret.data without " in run.stderr
 
 
@@ -701,15 +716,17 @@ def test_post_renderer_args_without_the_post_renderer_leave_no_ocean_proxy_line(
     assert both.stderr.startswith("ocean-proxy: injected proxy"), both.stderr
 
 
+@pytest.mark.parametrize("spelt", ["--output-dir DIR", "--output-dir=DIR"])
 def test_helm_templates_output_dir_is_post_rendered_or_said_not_to_be(helm_user, tmp_path,
-                                                                        ca_file):
+                                                                        ca_file, spelt):
     """'helm template --output-dir DIR': Helm 4 post-renders the files it writes; Helm 3 writes
     them as the chart rendered them and hands the post-renderer nothing, which was told 'no
     manifests on standard input; pipe the output of helm template into it'. It now says
-    why, and what to do instead."""
+    why, and what to do instead, however the flag is written."""
     out = tmp_path / "out"
+    given = spelt.replace("DIR", str(out)).split(" ")
     run = helm_user.template(*PROXY_FLAGS, *POST_RENDERER, "--post-renderer-args",
-                             f"--ca-file={ca_file}", "--output-dir", str(out))
+                             f"--ca-file={ca_file}", *given)
 
     if helm_user.major == "helm4":
         assert run.returncode == 0, run.stderr

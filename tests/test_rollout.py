@@ -194,3 +194,24 @@ def test_a_changed_auto_update_job_restarts_the_controller_that_holds_it(
     assert injected[0]["spec"]["containers"] == kept[0]["spec"]["containers"]
     assert injected[0]["metadata"] != kept[0]["metadata"]
     assert again == injected
+
+
+@pytest.mark.parametrize("proxy", ["http://proxy.corp:3128", None], ids=["proxy", "ca-only"])
+def test_the_charts_checksum_config_is_kept_where_the_configmap_is_not_changed(
+        helm_user, ca_file, proxy):
+    """A proxy without a password (or the CA alone) and --auto-update=keep: ocean-proxy
+    changes nothing in the ConfigMap, so the pods keep the chart's own checksum/config, and
+    --explain gives no reason for a change it did not need (a password hidden, a Job
+    edited)."""
+    settings = ("--set", f"spotinst.proxyUrl={proxy}") if proxy else ()
+    flags = (*VENDOR_FLAGS, *settings, "--set", "caBundleSecret.create=true",
+             "--set-file", f"caBundleSecret.data={ca_file}")
+    chart_alone = rendered(helm_user.template(*flags)).pod()
+
+    run = helm_user.template(*flags, *POST_RENDERER, "--post-renderer-args",
+                             "--auto-update=keep", "--post-renderer-args", "--explain")
+
+    kept = rendered(run).pod()
+    assert kept["metadata"]["annotations"]["checksum/config"] == \
+        chart_alone["metadata"]["annotations"]["checksum/config"]
+    assert "checksum/config" not in run.stderr, run.stderr

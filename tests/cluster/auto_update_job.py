@@ -147,6 +147,7 @@ def auto_update(release: ControllerRelease, user: HelmUser, repository: ChartRep
     assert "has been upgraded" in run.text
     # the Job's post-renderer says it gave the next Job the same step
     assert f"({CONTROLLER}-{version}) now has ocean-proxy's proxy, CA and step" in run.text
+    assert "auto-update failed" not in run.text  # said only of an upgrade helm failed
     asked = repository.origin.requests[asked_before:]
     assert (SPOT_CHARTS, f"/charts/{CONTROLLER}-{version}.tgz") in asked  # via the proxy
     history = json.loads(ok(user.helm("history", release.name, "-n", release.namespace,

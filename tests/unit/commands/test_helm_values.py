@@ -22,6 +22,9 @@ CHART = ["upgrade", "--install", "r", "spot/ocean-kubernetes-controller"]
     (["--set", "caBundleSecret.create=true,caBundleSecret.data=PEM"], False),
     (["--set", "caBundleSecret.data="], False),
     (["--post-renderer-args", "--set caBundleSecret.data=PEM"], False),  # ocean-proxy's own
+    # helm reads no pairs in --set-literal, nor past an escaped comma: the rest is the CA's
+    (["--set-literal", "caBundleSecret.data=PEM,caBundleSecret.create=true"], True),
+    (["--set", r"caBundleSecret.data=PEM\,caBundleSecret.create=true"], True),
 ])
 def test_a_ca_value_without_create_true_is_found_in_the_set_flags(flags, said):
     assert ca_value_without_create([*CHART, *flags]) is said

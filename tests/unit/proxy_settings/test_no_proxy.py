@@ -118,3 +118,23 @@ def test_quotes_kept_from_a_dotenv_file_are_told_to_be_dropped(value):
         raised.value.message
     assert raised.value.hint.startswith("drop the quotes")
     assert parse_no_proxy([value.replace('"', "").replace("'", "")], "x")
+
+
+@pytest.mark.parametrize("value", ["corp..example.", "-corp.example.", "corp.example.."])
+def test_a_trailing_dot_is_not_what_is_said_of_an_entry_wrong_without_it(value):
+    """'drop the dot' is said only where the entry without it is one: after 'corp..example.'
+    it named 'corp..example', which the next run refused in turn."""
+    with pytest.raises(ConfigError) as raised:
+        parse_no_proxy([value], "--no-proxy")
+    assert raised.value.message == f"--no-proxy: '{value}' is not a NO_PROXY entry"
+    assert "dot" not in raised.value.hint
+
+
+def test_a_long_list_on_lines_is_told_to_use_commas_in_a_short_hint():
+    """A NO_PROXY of forty entries, one a line: the hint does not write the whole list out
+    again (the error is one line the user reads, not the list)."""
+    entries = [f".team{n}.corp.example" for n in range(40)]
+    with pytest.raises(ConfigError) as raised:
+        parse_no_proxy(["\n".join(entries)], "OCEAN_PROXY_NO_PROXY")
+    assert raised.value.hint == "separate them by commas, with no spaces"
+    assert parse_no_proxy([",".join(entries)], "x") == tuple(entries)
