@@ -111,3 +111,20 @@ def test_an_entry_ending_with_a_dot_that_covers_the_spot_api_without_it_is_not_o
     assert "ends with a dot" in refused.value.message
     assert refused.value.hint == "leave it out: without the dot it would send the Spot API " \
                                  "around the proxy"
+
+
+@pytest.mark.parametrize("entry", ["corp.example:99999", "corp.example:0", ".corp.example:70000"])
+def test_an_entry_with_a_port_no_connection_has_is_refused_as_covering_nothing(entry):
+    """Go compares the port as text, so 'corp.example:99999' matches no connection a pod can
+    make (ports are 1 to 65535): it sends nothing direct, and is a typo."""
+    reachable = ("https://corp.example", "http://corp.example:8080",
+                 "https://x.corp.example:65535")
+    run = run_command([tool("noproxy"), *reachable], stdin=entry.encode() + b"\n")
+    assert run.returncode == 0, run.stderr
+    assert run.text.split() == ["proxy"] * len(reachable)
+
+    with pytest.raises(ConfigError) as caught:
+        parse_no_proxy([entry], "--no-proxy")
+    assert caught.value.message.startswith(f"--no-proxy: '{entry}' names port "), \
+        caught.value.message
+    assert parse_no_proxy([entry.rsplit(":", 1)[0] + ":65535"], "--no-proxy")  # the range's end
