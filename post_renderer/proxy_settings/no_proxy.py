@@ -86,14 +86,14 @@ def _check(entry: str, source: str) -> str:
             if re.search(r"-(?:\.|$)", entry.partition(":")[0]) else ""
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry{dash}", hint=_HINT)
     port = entry.rpartition(":")[2] if ":" in entry else ""
-    if port and port != str(int(port)):  # '８０８０', '08080': Go compares the port as text
-        raise ConfigError(f"{source}: {shown(entry)} names port {shown(port)}, which no "
-                          f"connection's port matches (it is written {int(port)}, in 0-9)",
-                          hint=f"write the port as {int(port)}")
     if port and not 0 < int(port) < 65536:  # no connection has it: the entry covers nothing
         raise ConfigError(f"{source}: {shown(entry)} names port {int(port)}, and a port is "
                           "1 to 65535", hint="write the host's port, or leave the port out "
                           "to cover every port")
+    if port and port != str(int(port)):  # '８０８０', '08080': Go compares the port as text
+        raise ConfigError(f"{source}: {shown(entry)} names port {shown(port)}, which no "
+                          f"connection's port matches (it is written {int(port)}, in 0-9)",
+                          hint=f"write the port as {int(port)}")
     for name, what in _THROUGH_THE_PROXY:
         if _covers(entry, name):
             raise ConfigError(
