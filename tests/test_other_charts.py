@@ -279,6 +279,26 @@ def test_a_chart_that_renders_nothing_is_no_error_where_helm_takes_it(helm_user,
     assert "leave --post-renderer out of this release" in run.stderr
 
 
+def test_a_chart_that_renders_nothing_with_this_releases_settings_is_said_as_such(
+        helm_user, tmp_path):
+    """--post-renderer-args on a release whose chart renders nothing (its values switch the
+    controller off): Helm 3 ran the post-renderer, which told the user to 'check what is
+    piped in, or the file given with -f', though nothing was piped and no -f given."""
+    chart = tmp_path / "notes-only"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: notes-only\nversion: 0.1.0\n")
+    (chart / "templates" / "NOTES.txt").write_text("Visit the docs.\n")
+
+    run = helm_user.template(chart, "--post-renderer-args",
+                             "--proxy-url=http://proxy.corp.example:3128",
+                             post_renderer="ocean-proxy-post-renderer")
+
+    assert run.returncode != 0
+    assert "ocean-proxy: error: helm handed the post-renderer no manifests: the chart " \
+           "renders none" in run.stderr
+    assert "piped" not in run.stderr and "-f" not in run.stderr, run.stderr
+
+
 HELMFILE = """\
 helmDefaults:
   postRenderer: {post_renderer}

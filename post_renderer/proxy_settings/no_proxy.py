@@ -90,6 +90,10 @@ def _check(entry: str, source: str) -> str:
         raise ConfigError(f"{source}: {shown(entry)} names port {int(port)}, and a port is "
                           "1 to 65535", hint="write the host's port, or leave the port out "
                           "to cover every port")
+    if port and port != str(int(port)):  # '８０８０', '08080': Go compares the port as text
+        raise ConfigError(f"{source}: {shown(entry)} names port {shown(port)}, which no "
+                          f"connection's port matches (it is written {int(port)}, in 0-9)",
+                          hint=f"write the port as {int(port)}")
     for name, what in _THROUGH_THE_PROXY:
         if _covers(entry, name):
             raise ConfigError(

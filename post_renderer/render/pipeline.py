@@ -134,6 +134,11 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
         return RenderResult([data], notices=(
             f"{_PASSED}{_lists_in(data)}; not used: {unused} (from the environment, for the "
             "Spot agents' releases)",))
+    if user.explicit and not data.strip():  # only helm hands nothing over (read_manifests)
+        raise TargetError(
+            "helm handed the post-renderer no manifests: the chart renders none, and this "
+            "release's post-renderer arguments are for a Spot agent's release",
+            hint="leave --post-renderer and its arguments out of this release")
     if user.explicit and b"kind" not in data:  # every Kubernetes object has one
         raise TargetError(
             "the input holds no Kubernetes manifests (no document has a 'kind')",
