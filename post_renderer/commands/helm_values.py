@@ -69,8 +69,9 @@ def _ca_values_in(path: str) -> dict[object, object]:
     never comes, and helm with it."""
     if path == "-" or "://" in path:
         return {}
-    from ruamel.yaml import YAML  # only for a release without a CA, under helm
     from ruamel.yaml.error import YAMLError
+
+    from post_renderer.commands.values_files import helms_reader  # only without a CA
 
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
@@ -80,7 +81,7 @@ def _ca_values_in(path: str) -> dict[object, object]:
         with open(descriptor, "rb") as handle:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
                 return {}
-            values = YAML(typ="safe").load(handle.read(_VALUES_FILE_LIMIT))
+            values = next(iter(helms_reader().load_all(handle.read(_VALUES_FILE_LIMIT))), None)
     except (OSError, ValueError, RecursionError, YAMLError):
         return {}
     ca = values.get("caBundleSecret") if isinstance(values, dict) else None

@@ -89,24 +89,29 @@ def _check_not_ours(values: dict[str, Any], name: str) -> None:
                                "replaces the previous ocean-proxy values file")
 
 
-def _documents(path: str, name: str) -> list[Any]:
+def helms_reader() -> Any:
+    """ruamel.yaml reading a values file as go-yaml, helm's reader, does: a plain '=' is
+    text, and a repeated key takes its last value (ruamel its first)."""
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
 
     class LastValueWins(go_yaml_constructor()):  # type: ignore[misc]  # made on first use
-        """go-yaml, helm's reader, takes a repeated key's last value (ruamel its first)."""
-
         def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any,
                               value: Any) -> bool:
             return True
+
+    yaml = YAML(typ="safe")
+    yaml.Constructor = LastValueWins
+    return yaml
+
+
+def _documents(path: str, name: str) -> list[Any]:
+    from ruamel.yaml.error import YAMLError
 
     text = read_user_text(path, MAX_VALUES_BYTES, "values file",
                           "name the chart's values file, not a rendered release or an archive",
                           f"values file {name}", "save it as UTF-8: helm refuses it too")
     try:
-        yaml = YAML(typ="safe")
-        yaml.Constructor = LastValueWins
-        return list(yaml.load_all(text))
+        return list(helms_reader().load_all(text))
     except YAMLError as error:
         raise _not_yaml(error, text, name) from None
 

@@ -71,3 +71,19 @@ def test_a_values_file_that_is_a_fifo_helm_has_read_is_not_waited_on(tmp_path):
         reader.join(timeout=10)
     assert not waited
     assert said == [True]
+
+
+@pytest.mark.parametrize("content, said", [
+    # go-yaml, helm's reader, takes a repeated key's last value
+    ("caBundleSecret: {data: CA, create: false}\ncaBundleSecret: {data: CA, create: true}\n",
+     False),
+    ("caBundleSecret: {data: CA, create: true}\ncaBundleSecret: {data: CA}\n", True),
+    # and a plain '=' as text, where YAML 1.1's 'value' type has no constructor in ruamel
+    ("caBundleSecret: {data: CA}\npodAnnotations: {a: =}\n", True),
+    # helm 3 reads the first document
+    ("caBundleSecret: {data: CA}\n---\ncaBundleSecret: {create: true}\n", True),
+])
+def test_a_values_file_is_read_as_helm_reads_it(tmp_path, content, said):
+    values = tmp_path / "values.yaml"
+    values.write_text(content)
+    assert ca_value_without_create(["upgrade", "r", "chart", "-f", str(values)]) is said
