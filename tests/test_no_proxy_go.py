@@ -113,13 +113,10 @@ def test_an_entry_ending_with_a_dot_that_covers_the_spot_api_without_it_is_not_o
                                  "around the proxy"
 
 
-@pytest.mark.parametrize("entry", ["corp.example:99999", "corp.example:0", ".corp.example:70000",
-                                   "corp.example:00"])
-def test_an_entry_with_a_port_no_connection_has_is_refused_as_covering_nothing(entry):
-    """Go compares the port as text, so 'corp.example:99999' matches no connection a pod can
-    make (ports are 1 to 65535): it sends nothing direct, and is a typo."""
-    reachable = ("https://corp.example", "http://corp.example:8080",
-                 "https://x.corp.example:65535")
+def refused_covering_nothing(entry: str, reachable: tuple[str, ...]
+                             ) -> pytest.ExceptionInfo[ConfigError]:
+    """Go sends none of ``reachable`` direct with ``entry`` as NO_PROXY, and ocean-proxy
+    refuses the entry naming its port."""
     run = run_command([tool("noproxy"), *reachable], stdin=entry.encode() + b"\n")
     assert run.returncode == 0, run.stderr
     assert run.text.split() == ["proxy"] * len(reachable)
@@ -128,6 +125,16 @@ def test_an_entry_with_a_port_no_connection_has_is_refused_as_covering_nothing(e
         parse_no_proxy([entry], "--no-proxy")
     assert caught.value.message.startswith(f"--no-proxy: '{entry}' names port "), \
         caught.value.message
+    return caught
+
+
+@pytest.mark.parametrize("entry", ["corp.example:99999", "corp.example:0", ".corp.example:70000",
+                                   "corp.example:00"])
+def test_an_entry_with_a_port_no_connection_has_is_refused_as_covering_nothing(entry):
+    """Go compares the port as text, so 'corp.example:99999' matches no connection a pod can
+    make (ports are 1 to 65535): it sends nothing direct, and is a typo."""
+    caught = refused_covering_nothing(entry, ("https://corp.example", "http://corp.example:8080",
+                                              "https://x.corp.example:65535"))
     assert "a port is 1 to 65535" in caught.value.message  # not 'write it as 0'
     assert parse_no_proxy([entry.rsplit(":", 1)[0] + ":65535"], "--no-proxy")  # the range's end
 
@@ -139,14 +146,7 @@ def test_a_port_written_otherwise_than_connections_write_it_is_refused(entry):
     ('８０８０') or another script's, reads as a number to Python but not to Go, which
     compares it as text with the connection's '8080': the entry covers nothing."""
     port = int(entry.rpartition(":")[2])
-    reachable = (f"http://corp.example:{port}", f"https://x.corp.example:{port}")
-    run = run_command([tool("noproxy"), *reachable], stdin=entry.encode() + b"\n")
-    assert run.returncode == 0, run.stderr
-    assert run.text.split() == ["proxy"] * len(reachable)
-
-    with pytest.raises(ConfigError) as caught:
-        parse_no_proxy([entry], "--no-proxy")
-    assert caught.value.message.startswith(f"--no-proxy: '{entry}' names port "), \
-        caught.value.message
+    caught = refused_covering_nothing(entry, (f"http://corp.example:{port}",
+                                              f"https://x.corp.example:{port}"))
     assert caught.value.hint == f"write the port as {port}"
     assert parse_no_proxy([f"{entry.rpartition(':')[0]}:{port}"], "--no-proxy")
