@@ -12,6 +12,10 @@ from post_renderer.render.release.agents import (
     recognise,
 )
 
+from .chart_render import parse
+from .conftest import post_renderer
+from .kubelet_view import container_view
+
 
 def deployment(*containers: dict, labels: dict | None = None, kind: str = "Deployment") -> dict:
     return {"kind": kind, "metadata": {"name": "renamed"},
@@ -56,3 +60,49 @@ def test_other_workloads_are_not_agents(container):
 
 def test_a_document_that_is_not_a_workload_is_not_an_agent():
     assert recognise({"kind": "ConfigMap"}, "ConfigMap") is None
+
+
+MIRRORED_EXPORTER = """\
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: metrics
+  namespace: spot-system
+spec:
+  template:
+    metadata:
+      labels:
+        app: metrics
+    spec:
+      containers:
+      - name: exporter
+        image: {image}
+"""
+
+
+@pytest.mark.parametrize("image", [
+    "registry.corp:5000/mirror/spot-ocean-metric-exporter:1.1.0",
+    "'registry.corp/spotinst/spot-ocean-metric-exporter@sha256:0123abcd'",
+    "spot-ocean-metric-exporter",
+])
+def test_a_release_whose_agent_only_its_image_names_gets_the_proxy(image):
+    """A fork or a kustomized copy of the exporter chart renames the container and drops the
+    chart's labels; the image still says what runs, and the render must find it by that
+    alone, not only ``recognise`` once something else has picked the document out."""
+    run = post_renderer("--proxy-url", "http://proxy.corp:3128",
+                        stdin=MIRRORED_EXPORTER.format(image=image).encode())
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    workload = next(d for d in docs if d["kind"] == "Deployment")
+    env = container_view(docs, workload["spec"]["template"], "exporter",
+                         namespace="spot-system").env
+    assert env["HTTPS_PROXY"] == "http://proxy.corp:3128", env
+
+
+def test_an_image_that_only_resembles_an_agent_is_left_alone():
+    """``spot-ocean-metric-exporter-sidecar`` is another image: the render says no Spot agent."""
+    run = post_renderer("--proxy-url", "http://proxy.corp:3128", stdin=MIRRORED_EXPORTER.format(
+        image="registry.corp/spot-ocean-metric-exporter-sidecar:1").encode())
+    assert run.returncode == 1 and run.stdout == b""
+    assert "no Ocean controller workload" in run.stderr

@@ -24,7 +24,7 @@ from post_renderer.render.stream.kube import (
     get_path,
     pod_template_path,
 )
-from post_renderer.render.stream.split import LinePattern, line_pattern
+from post_renderer.render.stream.split import ImagePattern, LinePattern, line_pattern
 
 NAME_LABEL = "app.kubernetes.io/name"
 TOKEN_ENV = "SPOTINST_TOKEN"
@@ -52,12 +52,13 @@ KNOWN_AGENTS = (CONTROLLER, METRIC_EXPORTER, NETWORK_CLIENT)
 UNNAMED_AGENT = SpotAgent("a Spot agent", "", "")
 
 
-def scan_patterns() -> list[LinePattern]:
-    """Lines, one of which every agent's workload document holds: what the byte scan looks
-    for before anything is parsed."""
-    patterns = [line_pattern("name", TOKEN_ENV)]
+def scan_patterns() -> list[LinePattern | ImagePattern]:
+    """Lines, one of which every agent's workload document holds (each way ``recognise``
+    knows an agent by): what the byte scan looks for before anything is parsed."""
+    patterns: list[LinePattern | ImagePattern] = [line_pattern("name", TOKEN_ENV)]
     for agent in KNOWN_AGENTS:
-        patterns += [line_pattern("name", agent.container), line_pattern(*agent.label)]
+        patterns += [line_pattern("name", agent.container), line_pattern(*agent.label),
+                     ImagePattern(agent.image.encode())]
     return patterns
 
 

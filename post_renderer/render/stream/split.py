@@ -34,6 +34,9 @@ _QUOTES = (b'"', b"'")
 _AMBIGUOUS_STARTS = (b"", b" ", b"\t", b"-", b'"', b"'")
 # what may follow a value in a flow or quoted spelling (``_loose_regex``)
 _VALUE_ENDS = (b"", b'"', b"'", b" ", b"\t", b",", b"}", b"]", b"#", b"\r")
+# what may come before and after the last part of an image's repository
+_IMAGE_STARTS = (b"/", b" ", b"\t", b'"', b"'", b":")
+_IMAGE_ENDS = (*_VALUE_ENDS, b":", b"@")
 
 
 class Chunk(NamedTuple):
@@ -102,6 +105,25 @@ class LinePattern(NamedTuple):
         return rest in (b"", b"\r") or rest.startswith(b"#")
 
 
+class ImagePattern(NamedTuple):
+    """A line naming an image whose repository ends in ``value`` (``image: REGISTRY/PATH/VALUE``,
+    with a tag or a digest or neither), quoted, in flow style or in JSON too. It may take in a
+    little more than that (any line with ``image`` before the name): what it finds is parsed
+    and judged, what it misses is never seen."""
+
+    value: bytes
+
+    def in_line(self, line: bytes) -> bool:
+        start = line.find(self.value)
+        while start >= 0:
+            end = start + len(self.value)
+            if line[start - 1:start] in _IMAGE_STARTS and line[end:end + 1] in _IMAGE_ENDS \
+                    and b"image" in line[:start]:
+                return True
+            start = line.find(self.value, start + 1)
+        return False
+
+
 def split_documents(data: bytes) -> Chunks:
     """Cut the stream before every ``---`` line; chunk 0 is what precedes the first one."""
     first = len(_BOM) if data.startswith(_BOM) else 0
@@ -160,9 +182,10 @@ def _loose_regex(key: bytes, value: bytes) -> re.Pattern[bytes]:
                       + rb"\2(?=[ \t]*(?:[,}\]#\r]|$))")
 
 
-def chunks_matching(data: bytes, chunks: Chunks, patterns: Iterable[LinePattern]) -> list[Chunk]:
+def chunks_matching(data: bytes, chunks: Chunks,
+                    patterns: Iterable[LinePattern | ImagePattern]) -> list[Chunk]:
     """The chunks holding a line that matches any pattern: find the value, check its line."""
-    by_value: dict[bytes, list[LinePattern]] = {}
+    by_value: dict[bytes, list[LinePattern | ImagePattern]] = {}
     for pattern in patterns:  # one pass over the stream per value, whatever keys it goes with
         if pattern.value:  # an empty name ('name: ""') names nothing to look for
             by_value.setdefault(pattern.value, []).append(pattern)
