@@ -549,7 +549,7 @@ QUOTED_SOURCES = {
                     "post_renderer.render.release.settings", "parse_proxy_url", _password_in),
     # --proxy-url wins over the config file's, whose password is hidden all the same
     "config-file-unused": (["render", "--config", "c.yaml", "--proxy-url", "http://p:1"],
-                           release(proxy_url="http://p:1"), "post_renderer.render.pipeline",
+                           release(proxy_url="http://p:1"), "post_renderer.render.units",
                            "resolve_injection", lambda *rest: [PASSWORD]),
     "chart-configmap": (["render"], release(), "post_renderer.render.release.chart_settings",
                         "parse_proxy_url", _password_in),
@@ -557,13 +557,13 @@ QUOTED_SOURCES = {
     # value it does not parse as a URL is skipped, so a later check quotes the password
     "chart-other-proxy": (["render"], release(proxy_url="http://proxy.corp:3128", env_extra=(
         f"        - name: HTTPS_PROXY\n          value: {PROXY}\n"
-    )), "post_renderer.render.pipeline", "resolve_injection", lambda *rest: [PASSWORD]),
+    )), "post_renderer.render.units", "resolve_injection", lambda *rest: [PASSWORD]),
     "chart-token": (["render"], release(env_extra=(
         f"        - name: SPOTINST_TOKEN\n          valueFrom:\n            secretKeyRef: "
         f"{{name: {FULLNAME}, key: token}}\n")).replace(
         f"        - name: SPOTINST_TOKEN\n          value: {TOKEN}\n".encode(), b""),
-        "post_renderer.render.pipeline", "resolve_injection", _token_of),
-    "chart-token-literal": (["render"], release(), "post_renderer.render.pipeline",
+        "post_renderer.render.units", "resolve_injection", _token_of),
+    "chart-token-literal": (["render"], release(), "post_renderer.render.units",
                             "resolve_injection", lambda *rest: [TOKEN]),
 }
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import base64
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
 from . import certs
-from .conftest import FIXTURE_CHART, Run, run_command, tool
+from .conftest import FIXTURE_CHART, Run, clean_env, run_command, tool
 from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
 NOTICE = ("ocean-proxy: no Ocean controller in these manifests, nor another Spot agent: "
@@ -183,6 +185,37 @@ def test_another_charts_release_is_untouched_with_one_notice(helm_user, third_pa
 
     assert stderr.startswith(NOTICE)
     assert stderr.count("\n") == 1, stderr
+
+
+# what a Spot agent's release loads: the planning, certificates, YAML, patches, digests
+LOADED_FOR_SPOT_AGENTS = {"post_renderer.render.units", "post_renderer.trust", "ruamel",
+                          "jsonpatch", "hashlib"}
+
+
+def modules_loaded(manifests: bytes, **env: str) -> set[str]:
+    """The modules (and their top packages) the post-renderer's process imports."""
+    script = Path(sys.executable).parent / "ocean-proxy-post-renderer"
+    done = subprocess.run([sys.executable, "-X", "importtime", str(script)], input=manifests,
+                          capture_output=True, env=clean_env(**env), check=True)
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.decode().splitlines()
+               if line.startswith("import time:") and "|" in line}
+    return modules | {name.split(".")[0] for name in modules}
+
+
+def test_another_charts_release_loads_nothing_a_spot_agent_needs(third_party_chart):
+    """A shared post-renderer runs for every release of a pipeline: one without a Spot agent
+    is found out by the byte scan, before the planning, the certificate code and the YAML
+    library are loaded, however much the environment configures for the Spot releases."""
+    flags = ("template", "edge", "--namespace", "edge", "--include-crds")
+    other = run_command([tool("helm3"), *flags, third_party_chart], env=clean_env())
+    spot = run_command([tool("helm3"), *flags, FIXTURE_CHART, "--set", "spotinst.token=t",
+                        "--set", "spotinst.account=a", "--set", "spotinst.clusterIdentifier=c"],
+                       env=clean_env())
+    assert other.returncode == spot.returncode == 0, other.stderr + spot.stderr
+    pipeline = {"OCEAN_PROXY_URL": f"http://ci:{PASSWORD}@proxy.corp:3128"}
+
+    assert modules_loaded(other.stdout, **pipeline) & LOADED_FOR_SPOT_AGENTS == set()
+    assert modules_loaded(spot.stdout, **pipeline) >= LOADED_FOR_SPOT_AGENTS
 
 
 def test_the_pipelines_settings_in_the_environment_leave_another_chart_alone(
