@@ -10,6 +10,7 @@ release Secret, decoded) and ocean-proxy's estimate, then the smallest N helm re
 
     PYTHONPATH=. .venv/bin/python -m tests.cluster.measure_release_size
     PYTHONPATH=. .venv/bin/python -m tests.cluster.measure_release_size --helm helm4 --at 170 180
+    PYTHONPATH=. .venv/bin/python -m tests.cluster.measure_release_size --ca-file-flag
 
 A minute or two a major (a cluster, the plugin tarballs, ~220 RSA keys, ~20 installs);
 tests/cluster/test_release_size.py checks the boundary it finds in ``make test``.
@@ -31,7 +32,7 @@ from .. import certs
 from ..conftest import FIXTURE_CHART, tool
 from ..plugin_harness import build_release
 from .helm_users import MAJORS, POST_RENDERER, HelmUser, HelmUsers
-from .release import ControllerRelease, vendor_flags
+from .release import NO_CA, ControllerRelease, vendor_flags
 from .server import ApiServer, start_cluster
 
 WARNED = "as helm stores it"
@@ -73,7 +74,9 @@ def estimate(user: HelmUser, release: ControllerRelease, bundle: Path) -> int:
     from post_renderer.render.release_record import stored_size
 
     rendered = user.helm("template", release.name, FIXTURE_CHART, "--namespace",
-                         release.namespace, *release.flags, *POST_RENDERER)
+                         release.namespace, *release.flags, *POST_RENDERER,
+                         *(arg for given in release.renderer_args
+                           for arg in ("--post-renderer-args", given)))
     assert rendered.returncode == 0, rendered.stderr
     return stored_size([rendered.stdout], [bundle.read_bytes()])
 
@@ -83,10 +86,16 @@ def stored_size(api: ApiServer, release: ControllerRelease) -> int | None:
     return None if secret is None else len(base64.b64decode(secret["data"]["release"]))
 
 
-def measure(api: ApiServer, user: HelmUser, bundles: Bundles, n: int) -> Outcome:
-    namespace = api.create_namespace(f"m{n}-{user.major}")
-    release = ControllerRelease(api, namespace, f"m{n}{user.major[-1]}",
+def measure(api: ApiServer, user: HelmUser, bundles: Bundles, n: int,
+            ca_file_flag: bool = False) -> Outcome:
+    """One install of N roots: the CA as the chart's value (the vendor's flags), or with
+    ``ca_file_flag`` as ocean-proxy's ``--ca-file`` (the chart's CA Secret off)."""
+    namespace = api.create_namespace(f"m{n}-{user.major}{'-f' if ca_file_flag else ''}")
+    release = ControllerRelease(api, namespace, namespace.replace("-", ""),
                                 vendor_flags(bundles.get(n)))
+    if ca_file_flag:
+        release.flags = [*release.flags, *NO_CA]
+        release.renderer_args = [f"--ca-file={bundles.get(n)}"]
     run = release.upgrade(user)
     refused = run.returncode != 0 and REFUSED in run.stderr
     assert refused or run.returncode == 0, run.stderr
@@ -103,12 +112,12 @@ def smallest(low: int, high: int, holds: Callable[[int], bool]) -> int:
 
 
 def boundaries(api: ApiServer, user: HelmUser, bundles: Bundles, low: int, high: int,
-               also: list[int]) -> None:
+               also: list[int], ca_file_flag: bool) -> None:
     seen: dict[int, Outcome] = {}
 
     def at(n: int) -> Outcome:
         if n not in seen:
-            seen[n] = measure(api, user, bundles, n)
+            seen[n] = measure(api, user, bundles, n, ca_file_flag)
             print(f"  {seen[n].row()}", flush=True)
         return seen[n]
 
@@ -133,6 +142,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--range", nargs=2, type=int, default=(140, 220),
                         metavar=("LOW", "HIGH"), help="N that installs silently, N refused")
     parser.add_argument("--at", nargs="*", type=int, default=[], help="N to measure as well")
+    parser.add_argument("--ca-file-flag", action="store_true",
+                        help="the CA as --post-renderer-args --ca-file=, not the chart's value")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="release-size-") as work:
         work_dir = Path(work)
@@ -143,7 +154,8 @@ def main(argv: list[str]) -> int:
             (work_dir / "bundles").mkdir()
             bundles = Bundles(work_dir / "bundles")
             for major in args.helm:
-                boundaries(api, users.get(major), bundles, *args.range, args.at)
+                boundaries(api, users.get(major), bundles, *args.range, args.at,
+                           args.ca_file_flag)
         finally:
             api.stop()
     return 0
