@@ -32,7 +32,7 @@ from .. import certs
 from ..conftest import FIXTURE_CHART, tool
 from ..plugin_harness import build_release
 from .helm_users import MAJORS, POST_RENDERER, HelmUser, HelmUsers
-from .release import NO_CA, ControllerRelease, vendor_flags
+from .release import ControllerRelease, vendor_flags
 from .server import ApiServer, start_cluster
 
 WARNED = "as helm stores it"
@@ -93,8 +93,9 @@ def measure(api: ApiServer, user: HelmUser, bundles: Bundles, n: int,
     namespace = api.create_namespace(f"m{n}-{user.major}{'-f' if ca_file_flag else ''}")
     release = ControllerRelease(api, namespace, namespace.replace("-", ""),
                                 vendor_flags(bundles.get(n)))
-    if ca_file_flag:
-        release.flags = [*release.flags, *NO_CA]
+    if ca_file_flag:  # helm takes --set-file over --set: the CA's flags go, not overridden
+        start = release.flags.index("caBundleSecret.create=true") - 1
+        del release.flags[start:start + 4]
         release.renderer_args = [f"--ca-file={bundles.get(n)}"]
     run = release.upgrade(user)
     refused = run.returncode != 0 and REFUSED in run.stderr
