@@ -11,9 +11,9 @@ only the API server's words for it::
 
 ``helm template`` stores nothing, so this is a warning (an error with ``--strict``) that
 names the cause before helm says that. The estimate leaves out the chart's own files and
-JSON's escapes, which outweigh zlib packing about 1% looser than helm's gzip: on the example
-chart it comes 3 to 10 KiB under what helm 3 and 4 store, and ``MARGIN`` is for a chart
-with more files (tests/cluster/measure_release_size.py measures it).
+JSON's escapes, and zlib packs about 1% looser than helm's gzip: on the example chart it
+comes between 10 KiB under and a few hundred bytes over what helm 3 and 4 store, and
+``MARGIN`` is for a chart with more files (tests/cluster/measure_release_size.py measures).
 """
 
 from __future__ import annotations
