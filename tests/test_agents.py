@@ -31,6 +31,13 @@ def deployment(*containers: dict, labels: dict | None = None, kind: str = "Deplo
      METRIC_EXPORTER),
     ({"name": "x", "image": "public.ecr.aws/spotinst/spot-network-client@sha256:abc"},
      NETWORK_CLIENT),
+    # a mirror on a port of its own, the image untagged or pinned by digest alone
+    ({"name": "x", "image": "registry.corp:5000/mirror/spot-ocean-metric-exporter"},
+     METRIC_EXPORTER),
+    ({"name": "x", "image": "registry.corp:5000/spot-network-client@sha256:abc"},
+     NETWORK_CLIENT),
+    ({"name": "x", "image": "localhost:5000/spotinst/ocean-kubernetes-controller:2.0.70@sha256:ab"},
+     CONTROLLER),
 ])
 def test_an_agent_is_recognised_by_its_container_or_its_image(container, agent):
     assert recognise(deployment(container), "Deployment") == agent
@@ -85,6 +92,8 @@ spec:
     "registry.corp:5000/mirror/spot-ocean-metric-exporter:1.1.0",
     "'registry.corp/spotinst/spot-ocean-metric-exporter@sha256:0123abcd'",
     "spot-ocean-metric-exporter",
+    "registry.corp:5000/mirror/spot-ocean-metric-exporter",
+    "registry.corp:5000/spot-ocean-metric-exporter@sha256:0123abcd",
 ])
 def test_a_release_whose_agent_only_its_image_names_gets_the_proxy(image):
     """A fork or a kustomized copy of the exporter chart renames the container and drops the

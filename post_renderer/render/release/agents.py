@@ -81,9 +81,15 @@ def recognise(document: Any, kind: str) -> SpotAgent | None:
 
 def _runs(container: dict[str, YamlNode], agent: SpotAgent) -> bool:
     image = container.get("image")
-    repository = image.rsplit("@", 1)[0].rsplit(":", 1)[0] if isinstance(image, str) else ""
     return container.get("name") == agent.container or \
-        repository.rsplit("/", 1)[-1] == agent.image
+        (isinstance(image, str) and _last_repository_part(image) == agent.image)
+
+
+def _last_repository_part(image: str) -> str:
+    """``spot-network-client`` of ``mirror.corp:5000/spotinst/spot-network-client:1.0@sha256:..``:
+    a tag is a ``:`` after the last ``/``, where a registry's port is before it."""
+    last = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return last.split(":", 1)[0]
 
 
 def _reads_spot_token(container: dict[str, YamlNode]) -> bool:
