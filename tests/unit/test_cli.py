@@ -218,3 +218,23 @@ def test_a_failed_write_still_says_each_warning_with_the_lines_under_it():
     stream = io.StringIO()
     cli._say(Reporter(stream), said.messages, only_warnings=True)
     assert "notice" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("arguments", [
+    ["render", "--proxy-url="], ["render", "--config="], ["render", "--ca-file="],
+    ["render", "--no-proxy="], ["render", "--filename="], ["verify", "--proxy-url="],
+    ["verify", "--proxy-url=http://proxy.corp:3128", "--ca-file="],
+    ["discover-ca", "--proxy-url="], ["values", "--secrets=s.yaml", "--proxy-url="],
+    ["values", "--secrets=s.yaml", "--proxy-url=http://proxy.corp:3128", "--release="],
+])
+def test_a_flag_given_empty_is_a_usage_error_exiting_2_whichever_flag(
+        arguments, tmp_path, monkeypatch, capsysbinary):
+    """'--proxy-url=$PROXY' with PROXY unset is the same mistake as '--secrets=$FILE': one
+    exit code for it (README: 2 for usage errors), whichever flag was left empty."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(
+        release(controller(), configmap()))))
+    code = cli.main(arguments)
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (2, b""), err
+    assert b"is given but empty" in err
