@@ -4,7 +4,8 @@ An agent is recognised by its container name, its image, its pod labels, or, fai
 by the env it reads (a container that takes ``SPOTINST_TOKEN`` from a Secret talks to the
 Spot API). The metrics-server subchart matches none of these and is left alone.
 
-    ocean-kubernetes-controller   container ocean-kubernetes-controller, or pod label
+    ocean-kubernetes-controller   container ocean-kubernetes-controller, image
+                                  .../ocean-kubernetes-controller, or pod label
                                   app.kubernetes.io/name=ocean-kubernetes-controller
     ocean-metric-exporter         container spot-ocean-metric-exporter, image
                                   .../spot-ocean-metric-exporter, or that pod label
