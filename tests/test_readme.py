@@ -70,6 +70,17 @@ def test_the_command_plugin_describes_every_command() -> None:
     assert set(named.group(1).split(",")) == _subcommands()
 
 
+def test_the_guarantees_count_the_failure_paths_the_leak_test_runs() -> None:
+    """'No leaks' says how many failure paths are fed every secret: the number must be the
+    test's own, not the one it had when the sentence was written."""
+    from .test_leaks import SCENARIOS
+
+    guarantees = " ".join(section(README, "## Guarantees").split())
+    counted = re.search(r"\(`tests/test_leaks.py`\): (\d+) failure paths", guarantees)
+    assert counted is not None, guarantees
+    assert int(counted.group(1)) == len(SCENARIOS)
+
+
 def test_the_faq_on_which_workloads_it_changes_names_every_spot_agent_it_finds() -> None:
     """The answer named the controller and the Job alone, and said everything else passes
     untouched, while the metric exporter and the network client (in the controller's release
