@@ -1,5 +1,6 @@
 """``ocean-proxy values``: the injection as a chart values file, for installs that cannot run
-a post-renderer (Argo CD without a plugin, Terraform, Spot's console installer).
+a post-renderer (Argo CD without a plugin, Spot's console installer; Terraform's helm
+provider can: examples/terraform).
 
     helm template ocean-controller spot/ocean-kubernetes-controller -n spot-system \\
         -f my-values.yaml \\
