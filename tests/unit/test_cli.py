@@ -238,3 +238,22 @@ def test_a_flag_given_empty_is_a_usage_error_exiting_2_whichever_flag(
     out, err = capsysbinary.readouterr()
     assert (code, out) == (2, b""), err
     assert b"is given but empty" in err
+
+
+def test_values_help_promises_the_auto_update_job_nothing_chart_values_cannot_give(
+        monkeypatch, capsys):
+    """Chart values have no place for the Job's env, and 'values' writes no Job post-renderer:
+    its --help must not say 'inject' gives the Job the proxy (inject and keep write the same
+    files there) nor that --strict makes that post-renderer fail; render's still says both."""
+    monkeypatch.delenv("HELM_PLUGIN_NAME", raising=False)
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per option: no 'post-' wrapped apart
+    helps = {}
+    for command in ("values", "render"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        helps[command] = " ".join(capsys.readouterr().out.split())
+    assert "inject (default) gives it the proxy and CA" not in helps["values"]
+    assert "Job's post-renderer" not in helps["values"]
+    assert "refuse fails while it is enabled" in helps["values"]
+    assert "inject (default) gives it the proxy and CA" in helps["render"]
+    assert "Job's post-renderer fail the upgrade" in helps["render"]
