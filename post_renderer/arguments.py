@@ -24,6 +24,12 @@ _AUTO_UPDATE_HELP = {
               "(default) and keep say so and write the values; refuse fails while it is "
               "enabled",
 }
+_WORKLOAD_HELP = {
+    "render": "inject into this workload instead of the detected Spot agents (the Ocean "
+              "controller, the metric exporter, the network client); repeatable",
+    "values": "the Ocean controller's workload, where it is not detected: the values are the "
+              "controller chart's",
+}
 _STRICT_HELP = ("make the lints errors: insecure TLS next to a CA, settings in objects the "
                 "release does not render, your own annotations or volumes ocean-proxy would "
                 "overwrite")
@@ -61,8 +67,7 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True,
     )
     settings.add_argument(
         "--workload", action="append", metavar="KIND/NAME",
-        help="inject into this workload instead of the detected Spot agents (the Ocean "
-             "controller, the metric exporter, the network client); repeatable",
+        help=_WORKLOAD_HELP[command],
     )
     settings.add_argument(
         "--auto-update", choices=AUTO_UPDATE_POLICIES, default=None,

@@ -255,5 +255,6 @@ def test_values_help_promises_the_auto_update_job_nothing_chart_values_cannot_gi
     assert "inject (default) gives it the proxy and CA" not in helps["values"]
     assert "Job's post-renderer" not in helps["values"]
     assert "refuse fails while it is enabled" in helps["values"]
+    assert "the metric exporter" not in helps["values"]  # --workload: the controller's only
     assert "inject (default) gives it the proxy and CA" in helps["render"]
     assert "Job's post-renderer fail the upgrade" in helps["render"]
