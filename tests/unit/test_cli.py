@@ -258,3 +258,18 @@ def test_values_help_promises_the_auto_update_job_nothing_chart_values_cannot_gi
     assert "the metric exporter" not in helps["values"]  # --workload: the controller's only
     assert "inject (default) gives it the proxy and CA" in helps["render"]
     assert "Job's post-renderer fail the upgrade" in helps["render"]
+
+
+def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypatch, capsysbinary):
+    """OCEAN_PROXY_CA_FILE from a CI file variable, its line break kept: 'ca.pem does not
+    exist' beside an existing ca.pem hid the mistake; the break is shown escaped, as the
+    README says of control characters, in an error as in a warning."""
+    (tmp_path / "ca.pem").write_bytes(certs.root("Line Break Corp Root").pem)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OCEAN_PROXY_CA_FILE", "ca.pem\n")
+    data = release(controller(), configmap())
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data)])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b""), err
+    assert b"ocean-proxy: error: CA file (from OCEAN_PROXY_CA_FILE) ca.pem\\n does not exist\n" \
+        in err
