@@ -115,3 +115,29 @@ def test_an_image_that_only_resembles_an_agent_is_left_alone():
         image="registry.corp/spot-ocean-metric-exporter-sidecar:1").encode())
     assert run.returncode == 1 and run.stdout == b""
     assert "no Ocean controller workload" in run.stderr
+
+
+CUSTOM_AGENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: reporter, namespace: tools}
+spec:
+  template:
+    spec:
+      containers:
+      - name: reporter
+        image: corp/spot-reporter:1
+        env:
+        - name: SPOTINST_TOKEN
+          valueFrom: {secretKeyRef: {name: spot, key: token}}
+"""
+
+
+def test_an_agent_of_a_chart_of_its_own_with_nothing_configured_is_told_the_flags_alone():
+    """A container reading the Spot token from a Secret, in a chart of the user's: nothing
+    says its chart has spotinst.proxyUrl (the controller chart's value), which helm would take
+    without a word and change nothing."""
+    run = post_renderer(stdin=CUSTOM_AGENT.encode())
+    assert run.returncode == 0 and run.stdout == CUSTOM_AGENT.encode(), run.stderr
+    assert "Deployment/reporter" in run.stderr and "passed through unchanged" in run.stderr
+    assert "--proxy-url" in run.stderr and "spotinst.proxyUrl" not in run.stderr

@@ -273,19 +273,20 @@ _LACKING = {NETWORK_CLIENT: "no proxy or CA values", METRIC_EXPORTER: "no proxy 
 
 
 def _nothing_configured(idle: list[Unit]) -> list[str]:
-    """What to do for the workloads left unchanged: their chart's proxy value, or flags
-    where the chart has none (the network client and the metric exporter, but where the
-    controller chart renders them: its values reach them)."""
+    """What to do for the workloads left unchanged: the controller chart's proxy value where
+    it reaches them (the controller, the agents that chart renders beside it), else flags
+    (the network client's and metric exporter's charts have none, another chart's are not
+    known)."""
     lacking = {u.name: _LACKING[u.agent] for u in idle
                if u.agent in _LACKING and u.controller is None}
-    with_values = [u.name for u in idle if u.name not in lacking]
+    with_values = [u.name for u in idle if u.agent == CONTROLLER or u.controller is not None]
+    others = [u.name for u in idle if u.name not in lacking and u.name not in with_values]
     notices = []
-    if with_values:
-        notices.append(Paragraph(
-            f"no proxy URL and no CA bundle configured for {', '.join(with_values)}: passed "
-            "through unchanged",
-            "set spotinst.proxyUrl, or pass "
-            f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}"))
+    for names, how in ((with_values, "set spotinst.proxyUrl, or pass "), (others, "pass ")):
+        if names:
+            notices.append(Paragraph(
+                f"no proxy URL and no CA bundle configured for {', '.join(names)}: passed "
+                "through unchanged", how + as_flags('--proxy-url=URL', '--ca-file=FILE')))
     for what in dict.fromkeys(lacking.values()):
         names = [name for name, lacks in lacking.items() if lacks == what]
         notices.append(Paragraph(
