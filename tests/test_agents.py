@@ -115,6 +115,8 @@ def test_an_image_that_only_resembles_an_agent_is_left_alone():
         image="registry.corp/spot-ocean-metric-exporter-sidecar:1").encode())
     assert run.returncode == 1 and run.stdout == b""
     assert "no Ocean controller workload" in run.stderr
+    # what it looked for, each way recognise() knows an agent: a fork's user sees which
+    assert "container, image or pod label" in run.stderr and "SPOTINST_TOKEN" in run.stderr
 
 
 CUSTOM_AGENT = """\
