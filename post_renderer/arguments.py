@@ -16,8 +16,29 @@ from post_renderer.argument_parser import Parser
 from post_renderer.commands import Outcome
 from post_renderer.render.release.setting_sources import AUTO_UPDATE_POLICIES
 
+_AUTO_UPDATE_HELP = {
+    "render": "what to do with the chart's auto-update Job: inject (default) gives it the "
+              "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled",
+    # chart values have no place for the Job's env: inject and keep write the same files
+    "values": "the chart's auto-update Job, which chart values give no proxy or CA: inject "
+              "(default) and keep say so and write the values; refuse fails while it is "
+              "enabled",
+}
+_WORKLOAD_HELP = {
+    "render": "inject into this workload instead of the detected Spot agents (the Ocean "
+              "controller, the metric exporter, the network client); repeatable",
+    "values": "the Ocean controller's workload, where it is not detected: the values are the "
+              "controller chart's",
+}
+_STRICT_HELP = ("make the lints errors: insecure TLS next to a CA, settings in objects the "
+                "release does not render, your own annotations or volumes ocean-proxy would "
+                "overwrite")
+_STRICT_JOB_HELP = ("; and have the auto-update Job's post-renderer fail the upgrade on a Job "
+                    "it does not recognise")
 
-def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) -> None:
+
+def _add_render_options(parser: argparse.ArgumentParser, review: bool = True,
+                        command: str = "render") -> None:
     parser.add_argument(
         "-f", "--filename", default="-", metavar="FILE",
         help="read manifests from FILE instead of standard input",
@@ -46,21 +67,16 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True) ->
     )
     settings.add_argument(
         "--workload", action="append", metavar="KIND/NAME",
-        help="inject into this workload instead of the detected Spot agents (the Ocean "
-             "controller, the metric exporter, the network client); repeatable",
+        help=_WORKLOAD_HELP[command],
     )
     settings.add_argument(
         "--auto-update", choices=AUTO_UPDATE_POLICIES, default=None,
-        help="what to do with the chart's auto-update Job: inject (default) gives it the "
-             "proxy and CA; keep leaves it as rendered; refuse fails while it is enabled "
-             "[OCEAN_PROXY_AUTO_UPDATE]",
+        help=f"{_AUTO_UPDATE_HELP[command]} [OCEAN_PROXY_AUTO_UPDATE]",
     )
+    job = _STRICT_JOB_HELP if command == "render" else ""  # values writes no Job post-renderer
     parser.add_argument(
         "--strict", action="store_true",
-        help="make the lints errors: insecure TLS next to a CA, settings in objects the "
-             "release does not render, your own annotations or volumes ocean-proxy would "
-             "overwrite; and have the auto-update Job's post-renderer fail the upgrade on a "
-             "Job it does not recognise [OCEAN_PROXY_STRICT=true]",
+        help=f"{_STRICT_HELP}{job} [OCEAN_PROXY_STRICT=true]",
     )
     _add_cache_option(parser)
     if not review:
@@ -185,7 +201,7 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
                     "stdout, and the Secrets it refers to, to be applied with kubectl, to "
                     "--secrets, owned by the release so that helm adopts them later.",
     )
-    _add_render_options(values, review=False)
+    _add_render_options(values, review=False, command="values")
     values.add_argument("--values", action="append", default=[], metavar="FILE",
                         help="your own values file: its extraEnv, extraVolumes... entries "
                              "are kept next to ocean-proxy's; repeatable")

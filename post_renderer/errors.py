@@ -18,6 +18,7 @@ def shown(value: str, *, quoted: bool = True) -> str:
     """
     if "@" in value or "://" in value or len(value) > 200:
         return _NOT_SHOWN
+    value = visible(value)  # an error is one line: a line break in it would be lost as a space
     return f"'{value}'" if quoted else value
 
 

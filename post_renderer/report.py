@@ -295,7 +295,7 @@ def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
     environ = os.environ if environ is None else environ
     command = _command_for(environ)
     helm_stderr = None
-    if environ.get("OCEAN_PROXY_MESSAGES", "auto") == "auto" and not _isatty(sys.stderr):
+    if (environ.get("OCEAN_PROXY_MESSAGES") or "auto") == "auto" and not _isatty(sys.stderr):
         from post_renderer.helm_stderr import open_helm_stderr
 
         helm_stderr = open_helm_stderr()

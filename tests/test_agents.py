@@ -31,6 +31,13 @@ def deployment(*containers: dict, labels: dict | None = None, kind: str = "Deplo
      METRIC_EXPORTER),
     ({"name": "x", "image": "public.ecr.aws/spotinst/spot-network-client@sha256:abc"},
      NETWORK_CLIENT),
+    # a mirror on a port of its own, the image untagged or pinned by digest alone
+    ({"name": "x", "image": "registry.corp:5000/mirror/spot-ocean-metric-exporter"},
+     METRIC_EXPORTER),
+    ({"name": "x", "image": "registry.corp:5000/spot-network-client@sha256:abc"},
+     NETWORK_CLIENT),
+    ({"name": "x", "image": "localhost:5000/spotinst/ocean-kubernetes-controller:2.0.70@sha256:ab"},
+     CONTROLLER),
 ])
 def test_an_agent_is_recognised_by_its_container_or_its_image(container, agent):
     assert recognise(deployment(container), "Deployment") == agent
@@ -85,6 +92,8 @@ spec:
     "registry.corp:5000/mirror/spot-ocean-metric-exporter:1.1.0",
     "'registry.corp/spotinst/spot-ocean-metric-exporter@sha256:0123abcd'",
     "spot-ocean-metric-exporter",
+    "registry.corp:5000/mirror/spot-ocean-metric-exporter",
+    "registry.corp:5000/spot-ocean-metric-exporter@sha256:0123abcd",
 ])
 def test_a_release_whose_agent_only_its_image_names_gets_the_proxy(image):
     """A fork or a kustomized copy of the exporter chart renames the container and drops the
@@ -106,3 +115,31 @@ def test_an_image_that_only_resembles_an_agent_is_left_alone():
         image="registry.corp/spot-ocean-metric-exporter-sidecar:1").encode())
     assert run.returncode == 1 and run.stdout == b""
     assert "no Ocean controller workload" in run.stderr
+    # what it looked for, each way recognise() knows an agent: a fork's user sees which
+    assert "container, image or pod label" in run.stderr and "SPOTINST_TOKEN" in run.stderr
+
+
+CUSTOM_AGENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: reporter, namespace: tools}
+spec:
+  template:
+    spec:
+      containers:
+      - name: reporter
+        image: corp/spot-reporter:1
+        env:
+        - name: SPOTINST_TOKEN
+          valueFrom: {secretKeyRef: {name: spot, key: token}}
+"""
+
+
+def test_an_agent_of_a_chart_of_its_own_with_nothing_configured_is_told_the_flags_alone():
+    """A container reading the Spot token from a Secret, in a chart of the user's: nothing
+    says its chart has spotinst.proxyUrl (the controller chart's value), which helm would take
+    without a word and change nothing."""
+    run = post_renderer(stdin=CUSTOM_AGENT.encode())
+    assert run.returncode == 0 and run.stdout == CUSTOM_AGENT.encode(), run.stderr
+    assert "Deployment/reporter" in run.stderr and "passed through unchanged" in run.stderr
+    assert "--proxy-url" in run.stderr and "spotinst.proxyUrl" not in run.stderr

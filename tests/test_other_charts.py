@@ -290,6 +290,23 @@ def test_the_same_settings_on_the_command_line_still_fail_another_chart(helm_use
     assert "ocean-proxy: error: no Ocean controller workload in the manifests" in run.stderr
 
 
+def test_policies_on_the_command_line_pass_another_chart_through(helm_user, third_party_chart):
+    """helmDefaults.postRendererArgs with --strict and --auto-update=refuse for every release:
+    they inject nothing, so the ingress controller's release goes through as the README says,
+    where a setting to inject would fail it."""
+    baseline = helm_user.template(third_party_chart, post_renderer=helm_user.identity)
+    assert baseline.returncode == 0, baseline.stderr
+
+    run = helm_user.template(third_party_chart, "--post-renderer-args", "--strict",
+                             "--post-renderer-args", "--auto-update=refuse",
+                             "--post-renderer-args", "--explain",
+                             post_renderer="ocean-proxy-post-renderer")
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == baseline.stdout
+    assert run.stderr.startswith(NOTICE)
+
+
 def test_a_chart_that_renders_nothing_is_no_error_where_helm_takes_it(helm_user, tmp_path):
     """A chart of only NOTES.txt (or one whose values disable everything): Helm 3 installs it
     through any post-renderer; Helm 4 refuses every post-renderer's empty output, and

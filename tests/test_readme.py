@@ -70,6 +70,32 @@ def test_the_command_plugin_describes_every_command() -> None:
     assert set(named.group(1).split(",")) == _subcommands()
 
 
+def test_the_guarantees_count_the_failure_paths_the_leak_test_runs() -> None:
+    """'No leaks' says how many failure paths are fed every secret: the number must be the
+    test's own, not the one it had when the sentence was written."""
+    from .test_leaks import SCENARIOS
+
+    guarantees = " ".join(section(README, "## Guarantees").split())
+    counted = re.search(r"\(`tests/test_leaks.py`\): (\d+) failure paths", guarantees)
+    assert counted is not None, guarantees
+    assert int(counted.group(1)) == len(SCENARIOS)
+
+
+def test_the_faq_on_which_workloads_it_changes_names_every_spot_agent_it_finds() -> None:
+    """The answer named the controller and the Job alone, and said everything else passes
+    untouched, while the metric exporter and the network client (in the controller's release
+    too) and any container reading SPOTINST_TOKEN from a Secret get the proxy; and it said
+    --workload adds workloads, where it names them instead of the detected ones."""
+    from post_renderer.render.release.agents import KNOWN_AGENTS, TOKEN_ENV
+
+    answer = README.split("**Which workloads does it change?**", 1)[1].split("\n\n", 1)[0]
+    answer = " ".join(answer.split())
+    for agent in KNOWN_AGENTS:
+        assert f"`{agent.chart}`" in answer, agent
+    assert TOKEN_ENV in answer and "image" in answer and "auto-update Job" in answer
+    assert "--workload" in answer and "instead" in answer
+
+
 # --- every flag a message names -------------------------------------------------------------
 
 def _flags_in_messages(sources: list[Path] = MESSAGE_SOURCES) -> dict[str, set[str]]:

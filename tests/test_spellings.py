@@ -130,6 +130,9 @@ def test_a_json_document_of_another_workload_is_left_alone_byte_for_byte():
     other["metadata"]["name"] = "metrics-server"
     other["spec"]["template"]["metadata"]["labels"] = {"app": "metrics-server"}
     other["spec"]["template"]["spec"]["containers"][0]["name"] = "metrics-server"
+    # its own image: the controller's image alone makes a workload the controller (agents.py)
+    other["spec"]["template"]["spec"]["containers"][0]["image"] = \
+        "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
     data = stream("json-pretty") + b"---\n" + json.dumps(other, indent=2).encode() + b"\n"
     run = run_main(["render"], stdin=data)
     assert run.returncode == 0, run.stderr

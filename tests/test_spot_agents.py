@@ -114,6 +114,10 @@ def test_standalone_exporter_without_flags_passes_through_and_says_which_flags_i
     assert run.returncode == 0, run.stderr
     assert run.stdout == chart_output.stdout
     assert "--proxy-url" in run.stderr and "--ca-file" in run.stderr
+    # the controller chart's value: the exporter's chart has none, and helm would take
+    # '--set spotinst.proxyUrl=...' on this release without a word, changing nothing
+    assert "spotinst.proxyUrl" not in run.stderr
+    assert "its chart has no proxy value" in run.stderr
     # its Secrets of ours are not kept (helm deletes them with the next upgrade): no delete
     # line to follow, which would name Secrets that are gone
     assert "ran with ocean-proxy before" not in run.stderr and "kubectl delete" not in run.stderr

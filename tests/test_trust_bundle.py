@@ -186,6 +186,15 @@ def test_empty_file_is_refused_as_empty(data):
                                "failed before writing any")
 
 
+def test_empty_stdin_is_refused_with_the_pipe_that_fed_it():
+    """'ocean-proxy discover-ca | ocean-proxy check-bundle -': no file was emptied by '>', the
+    command before the pipe wrote nothing."""
+    error = refused(b"", source="stdin")
+    assert error.message == "stdin is empty"
+    assert "> FILE" not in error.hint
+    assert error.hint.endswith("the command piped into it may have failed before writing any")
+
+
 def test_other_pem_objects_are_refused_by_name(corp_root):
     csr = b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"
     error = refused(corp_root.pem + csr)

@@ -79,3 +79,22 @@ def test_values_for_one_namespace_neither_refuse_nor_name_a_namesake_release_els
     assert "spot-ocean-metric-exporter" not in run.stderr, run.stderr
     assert "which the chart renders too" not in run.stderr, run.stderr
     assert load_docs(run.stdout.decode()), "no values written"
+
+
+def test_values_for_a_workload_that_is_another_agent_are_refused_not_written_empty(
+        helm3, tmp_path):
+    """'--workload' names the metric exporter the controller chart renders: the values are
+    the controller chart's, which give that exporter nothing, and written for it they only
+    blanked spotinst.proxyUrl and gave the controller's pods an annotation, exit 0."""
+    beside = tmp_path / "beside.yaml"
+    beside.write_text("ocean-metric-exporter: {deployChart: true}\n")
+    secrets = tmp_path / "ocean-proxy-secrets.yaml"
+
+    run = ocean_proxy("values", "--proxy-url=http://proxy.corp:3128", "--secrets", secrets,
+                      f"--workload=Deployment/{RELEASE}-ocean-metric-exporter",
+                      stdin=controller_chart(helm3, beside).encode())
+
+    assert run.returncode == 1 and run.stdout == b"", run.stderr
+    assert not secrets.exists()
+    assert "writes the controller chart's values only" in run.stderr
+    assert "--post-renderer ocean-proxy-post-renderer" in run.stderr

@@ -307,7 +307,7 @@ def test_the_ca_file_flag_wins_over_ocean_proxy_ca_file(intercepting_proxy, net_
 
 
 def test_an_empty_ca_file_flag_is_refused(intercepting_proxy, net_pki):
-    error, hint = failure(verify(intercepting_proxy.url, net_pki, "--ca-file="))
+    error, hint = failure(verify(intercepting_proxy.url, net_pki, "--ca-file="), exit_code=2)
 
     assert error == "--ca-file is given but empty"
     assert "is the variable it comes from set?" in hint

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from post_renderer.commands import Outcome
-from post_renderer.errors import ConfigError
+from post_renderer.errors import UsageError
 from post_renderer.render.release.settings import Setting
 from post_renderer.trust import MAX_CA_FILE_BYTES, TrustBundle, load_trust_bundle
 from post_renderer.user_files import read_user_file
@@ -28,9 +28,9 @@ def load_ca_files(paths: Sequence[str], option: str, said: Outcome) -> TrustBund
     if not paths:
         return None
     if any(not path.strip() for path in paths):  # '--ca-file=$CA' with CA unset
-        raise ConfigError(f"{option} is given but empty",
-                          hint="give it a value (is the variable it comes from set?), or "
-                               "leave the flag out")
+        raise UsageError(f"{option} is given but empty",
+                         hint="give it a value (is the variable it comes from set?), or "
+                              "leave the flag out")
     sources = tuple((path, read_user_file(path, MAX_CA_FILE_BYTES, f"{option} file"))
                     for path in paths)
     return bundle_of(Setting(sources, option), said)

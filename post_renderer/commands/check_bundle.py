@@ -25,6 +25,7 @@ from post_renderer.commands import Outcome
 from post_renderer.errors import BundleError, UsageError, visible
 from post_renderer.trust import (
     MAX_CA_FILE_BYTES,
+    STDIN,
     BundleReport,
     Verdict,
     fact_cache_for,
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     for notice in facts.notices:
         said.notice(notice)
     for name in args.files:
-        report.extend(inspect_bundle(_read(name, said), "stdin" if name == "-" else name,
+        report.extend(inspect_bundle(_read(name, said), STDIN if name == "-" else name,
                                      facts=facts))
     try:
         report.trust_bundle()  # what the post-renderer decides: the exit code and "ok"

@@ -2,8 +2,8 @@
 
 Reads the manifests (stdin or ``--filename``) and the user's settings, runs the pipeline,
 and returns the manifests, the ``--plan`` JSON, or the ``--explain`` lines to print. The
-output holds the Spot token and the proxy password: it goes to stdout (or ``-o``) only, and
-is never kept anywhere else.
+output holds the Spot token and the proxy password: it goes to stdout only (render has no
+``-o``: send it to a file with ``>``), and is never kept anywhere else.
 """
 
 from __future__ import annotations

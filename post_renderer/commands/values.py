@@ -1,5 +1,6 @@
 """``ocean-proxy values``: the injection as a chart values file, for installs that cannot run
-a post-renderer (Argo CD without a plugin, Terraform, Spot's console installer).
+a post-renderer (Argo CD without a plugin, Spot's console installer; Terraform's helm
+provider can: examples/terraform).
 
     helm template ocean-controller spot/ocean-kubernetes-controller -n spot-system \\
         -f my-values.yaml \\
@@ -108,6 +109,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     from post_renderer.commands.values_agents import (
         agents_left_out,
         refuse_an_agent_left_without_proxy,
+        refuse_another_agent,
         the_controllers,
     )
     from post_renderer.render.lints import two_rendered_proxies
@@ -122,6 +124,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     stream = find_release(data, split_documents(data), user.workloads)
     release = the_controllers(stream)
     _check_values_can_carry_it(release)
+    refuse_another_agent(release)
     chart = read_chart_settings(release, hide)
     injection = resolve_injection(user, chart._replace(auto_update_jobs=()), release)
     if injection.empty:

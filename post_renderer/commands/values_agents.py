@@ -6,7 +6,7 @@ the controller's, an agent they would leave without the proxy it has is refused,
 others are named, since no value of the chart gives them the proxy.
 """
 
-from post_renderer.errors import OverlayError
+from post_renderer.errors import OverlayError, TargetError
 from post_renderer.render.release.agents import CONTROLLER, METRIC_EXPORTER, recognise
 from post_renderer.render.release.chart_settings import KeyRef
 from post_renderer.render.release.release import Release
@@ -19,6 +19,21 @@ def the_controllers(release: Release) -> Release:
     and helm writes the network client's DaemonSet before the Deployments."""
     controllers = [w for w in release.workloads if recognise(w.document, w.kind) == CONTROLLER]
     return release.unit(controllers[0]) if controllers else release
+
+
+def refuse_another_agent(release: Release) -> None:
+    """``--workload`` naming an agent the controller chart renders beside the controller: the
+    values are the controller chart's, which give that agent neither proxy nor CA."""
+    workload = release.workloads[0]
+    agent = recognise(workload.document, workload.kind)
+    if agent is not None and agent != CONTROLLER:
+        raise TargetError(
+            f"{workload.kind}/{workload.name} is {agent.chart}, not the Ocean controller: "
+            "'ocean-proxy values' writes the controller chart's values only, and they give it "
+            "no proxy or CA",
+            hint="name the controller with --workload, or leave --workload out; the "
+                 "post-renderer (--post-renderer ocean-proxy-post-renderer) gives every Spot "
+                 "agent of the release the proxy")
 
 
 def refuse_an_agent_left_without_proxy(stream: Release, release: Release,

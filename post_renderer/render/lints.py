@@ -16,8 +16,8 @@
   ``/etc/ssl/certs/<hash>.0``) of the user's own that ocean-proxy would overwrite (not a
   checksum, as its own from an earlier run are).
 
-    ocean-proxy: warning: Deployment/x: pod annotation 'checksum/proxy' is set by the chart
-    values, and ocean-proxy overwrites it with its own checksum
+    ocean-proxy: warning: Deployment/x: pod annotation 'checksum/proxy' is set to a value of
+    its own, and ocean-proxy overwrites it with its checksum; rename your annotation: ...
 """
 
 from typing import NamedTuple

@@ -73,8 +73,8 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
     if user.explicit:
         raise TargetError(
             "no Ocean controller workload in the manifests, nor another Spot agent (no "
-            "container 'ocean-kubernetes-controller', 'spot-ocean-metric-exporter' or "
-            "'ocean-network-client', none reading SPOTINST_TOKEN)",
+            "container, image or pod label of ocean-kubernetes-controller, "
+            "ocean-metric-exporter or ocean-network-client, none reading SPOTINST_TOKEN)",
             hint=f"name the workload with {as_flags('--workload=Deployment/NAME')}, or leave "
                  "the post-renderer out of this release",
         )

@@ -19,7 +19,13 @@ from post_renderer.render.lints import find_lints
 from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
 from post_renderer.render.plan.plan import Plan, apply_plan, build_plan
-from post_renderer.render.release.agents import CONTROLLER, NETWORK_CLIENT, SpotAgent, recognise
+from post_renderer.render.release.agents import (
+    CONTROLLER,
+    METRIC_EXPORTER,
+    NETWORK_CLIENT,
+    SpotAgent,
+    recognise,
+)
 from post_renderer.render.release.chart_settings import ChartSettings, KeyRef, read_chart_settings
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
@@ -187,24 +193,30 @@ def _document_of(unit: Release, ref: KeyRef | None) -> int | None:
     return found.chunk.index if found is not None and found.chunk is not None else None
 
 
+# what the charts of the agents of a release of their own lack (the controller chart's
+# spotinst.proxyUrl is not one of their values: helm would take it without a word)
+_LACKING = {NETWORK_CLIENT: "no proxy or CA values", METRIC_EXPORTER: "no proxy value"}
+
+
 def _nothing_configured(idle: list[Unit]) -> list[str]:
-    """What to do for the workloads left unchanged: their chart's proxy value, or flags
-    where the chart has none (the network client, but where it reads the ConfigMap of a
-    controller in the stream: the controller chart renders it, and its values reach it)."""
-    without_values = [u.name for u in idle if u.agent == NETWORK_CLIENT
-                      and not u.release.referenced("ConfigMap")]
-    with_values = [u.name for u in idle if u.name not in without_values]
+    """What to do for the workloads left unchanged: the controller chart's proxy value where
+    it reaches them (the controller, the agents that chart renders beside it), else flags
+    (the network client's and metric exporter's charts have none, another chart's are not
+    known)."""
+    lacking = {u.name: _LACKING[u.agent] for u in idle
+               if u.agent in _LACKING and u.controller is None}
+    with_values = [u.name for u in idle if u.agent == CONTROLLER or u.controller is not None]
+    others = [u.name for u in idle if u.name not in lacking and u.name not in with_values]
     notices = []
-    if with_values:
+    for names, how in ((with_values, "set spotinst.proxyUrl, or pass "), (others, "pass ")):
+        if names:
+            notices.append(Paragraph(
+                f"no proxy URL and no CA bundle configured for {', '.join(names)}: passed "
+                "through unchanged", how + as_flags('--proxy-url=URL', '--ca-file=FILE')))
+    for what in dict.fromkeys(lacking.values()):
+        names = [name for name, lacks in lacking.items() if lacks == what]
         notices.append(Paragraph(
-            f"no proxy URL and no CA bundle configured for {', '.join(with_values)}: passed "
-            "through unchanged",
-            "set spotinst.proxyUrl, or pass "
-            f"{as_flags('--proxy-url=URL', '--ca-file=FILE')}"))
-    if without_values:
-        notices.append(Paragraph(
-            f"{', '.join(without_values)}: its chart has no proxy or CA values, so it was "
-            "passed through unchanged",
+            f"{', '.join(names)}: its chart has {what}, so it was passed through unchanged",
             f"pass {as_flags('--proxy-url=URL', '--ca-file=FILE')}"))
     return notices + [_kept_from_before(u) for u in idle if u.agent == CONTROLLER]
 

@@ -18,6 +18,7 @@ from post_renderer.trust.bundle import (
 )
 from post_renderer.trust.certificate import Certificate, certificate_from_der, shorten
 from post_renderer.trust.fact_cache import FactCache, fact_cache_for
+from post_renderer.trust.formats import STDIN
 from post_renderer.trust.policy import Verdict
 
 MAX_CA_FILE_BYTES = MAX_INPUT_BYTES + 1  # one byte more, so that "too large" is seen as such
@@ -41,7 +42,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "MAX_CA_FILE_BYTES", "MAX_INPUT_BYTES", "BundleReport", "Certificate", "ChainAnalysis",
+    "MAX_CA_FILE_BYTES", "MAX_INPUT_BYTES", "STDIN", "BundleReport", "Certificate", "ChainAnalysis",
     "FactCache", "TrustBundle", "Verdict", "analyse_chain", "certificate_from_der",
     "fact_cache_for", "fields_from_cryptography", "find_issuer", "go_chain_refusal",
     "inspect_bundle", "load_trust_bundle", "shorten",

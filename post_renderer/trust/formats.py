@@ -26,6 +26,8 @@ FORMAT_HINT = "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 certifi
 # and a failed run leaves it so.
 EMPTY_HINT = (f"{FORMAT_HINT}; a command whose output was sent to it ('> FILE') may have "
               "failed before writing any")
+STDIN = "stdin"  # the source check-bundle names '-' by
+_EMPTY_STDIN_HINT = f"{FORMAT_HINT}; the command piped into it may have failed before writing any"
 
 Problems = list[tuple[str, str]]  # (message, hint)
 Item = tuple[tuple[str, str], Certificate | None]
@@ -38,7 +40,8 @@ def read_certificates(data: bytes, source: str, problems: Problems,
                       facts: FactCache = NO_CACHE) -> list[Item]:
     given, data = data, data.removeprefix(b"\xef\xbb\xbf")
     if not data or data.isspace():  # isspace: no copy of a large file, as strip() makes
-        problems.append((f"{source} is empty", EMPTY_HINT))
+        problems.append((f"{source} is empty",
+                         _EMPTY_STDIN_HINT if source == STDIN else EMPTY_HINT))
         return []
     text = data.replace(b"\r\n", b"\n")
     if b"-----BEGIN " in text:

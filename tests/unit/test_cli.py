@@ -218,3 +218,58 @@ def test_a_failed_write_still_says_each_warning_with_the_lines_under_it():
     stream = io.StringIO()
     cli._say(Reporter(stream), said.messages, only_warnings=True)
     assert "notice" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("arguments", [
+    ["render", "--proxy-url="], ["render", "--config="], ["render", "--ca-file="],
+    ["render", "--no-proxy="], ["render", "--filename="], ["verify", "--proxy-url="],
+    ["verify", "--proxy-url=http://proxy.corp:3128", "--ca-file="],
+    ["discover-ca", "--proxy-url="], ["values", "--secrets=s.yaml", "--proxy-url="],
+    ["values", "--secrets=s.yaml", "--proxy-url=http://proxy.corp:3128", "--release="],
+])
+def test_a_flag_given_empty_is_a_usage_error_exiting_2_whichever_flag(
+        arguments, tmp_path, monkeypatch, capsysbinary):
+    """'--proxy-url=$PROXY' with PROXY unset is the same mistake as '--secrets=$FILE': one
+    exit code for it (README: 2 for usage errors), whichever flag was left empty."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(
+        release(controller(), configmap()))))
+    code = cli.main(arguments)
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (2, b""), err
+    assert b"is given but empty" in err
+
+
+def test_values_help_promises_the_auto_update_job_nothing_chart_values_cannot_give(
+        monkeypatch, capsys):
+    """Chart values have no place for the Job's env, and 'values' writes no Job post-renderer:
+    its --help must not say 'inject' gives the Job the proxy (inject and keep write the same
+    files there) nor that --strict makes that post-renderer fail; render's still says both."""
+    monkeypatch.delenv("HELM_PLUGIN_NAME", raising=False)
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per option: no 'post-' wrapped apart
+    helps = {}
+    for command in ("values", "render"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        helps[command] = " ".join(capsys.readouterr().out.split())
+    assert "inject (default) gives it the proxy and CA" not in helps["values"]
+    assert "Job's post-renderer" not in helps["values"]
+    assert "refuse fails while it is enabled" in helps["values"]
+    assert "the metric exporter" not in helps["values"]  # --workload: the controller's only
+    assert "inject (default) gives it the proxy and CA" in helps["render"]
+    assert "Job's post-renderer fail the upgrade" in helps["render"]
+
+
+def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypatch, capsysbinary):
+    """OCEAN_PROXY_CA_FILE from a CI file variable, its line break kept: 'ca.pem does not
+    exist' beside an existing ca.pem hid the mistake; the break is shown escaped, as the
+    README says of control characters, in an error as in a warning."""
+    (tmp_path / "ca.pem").write_bytes(certs.root("Line Break Corp Root").pem)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OCEAN_PROXY_CA_FILE", "ca.pem\n")
+    data = release(controller(), configmap())
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data)])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b""), err
+    assert b"ocean-proxy: error: CA file (from OCEAN_PROXY_CA_FILE) ca.pem\\n does not exist\n" \
+        in err

@@ -331,3 +331,19 @@ def test_a_placeholder_token_does_not_blank_out_the_word_in_messages():
     reporter.hide_later("changeme", False)
     reporter.notice("the Spot token and the proxy password: changeme")
     assert stream.getvalue() == "ocean-proxy: the Spot token and the proxy password: changeme\n"
+
+
+@pytest.mark.parametrize(("value", "to_helm"), [(None, True), ("auto", True), ("", True),
+                                                 ("stderr", False)])
+def test_an_empty_ocean_proxy_messages_is_unset_and_messages_still_reach_helms_stderr(
+        monkeypatch, value, to_helm):
+    """Helm hides a post-renderer's stderr (Helm 4 always): an empty variable (a CI variable
+    left blank) counts as unset, as every OCEAN_PROXY_* does and the plugin's own shell does
+    (``${OCEAN_PROXY_MESSAGES:-auto}``), not as 'stderr', which would lose the messages."""
+    helms, ours = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stderr", ours)
+    monkeypatch.setattr("post_renderer.helm_stderr.open_helm_stderr", lambda: helms)
+    environ = {} if value is None else {"OCEAN_PROXY_MESSAGES": value}
+    reporter_for_process(environ).notice("injected")
+    assert ("ocean-proxy: injected\n" in helms.getvalue()) == to_helm
+    assert ("ocean-proxy: injected\n" in ours.getvalue()) != to_helm

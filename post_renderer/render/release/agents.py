@@ -4,7 +4,8 @@ An agent is recognised by its container name, its image, its pod labels, or, fai
 by the env it reads (a container that takes ``SPOTINST_TOKEN`` from a Secret talks to the
 Spot API). The metrics-server subchart matches none of these and is left alone.
 
-    ocean-kubernetes-controller   container ocean-kubernetes-controller, or pod label
+    ocean-kubernetes-controller   container ocean-kubernetes-controller, image
+                                  .../ocean-kubernetes-controller, or pod label
                                   app.kubernetes.io/name=ocean-kubernetes-controller
     ocean-metric-exporter         container spot-ocean-metric-exporter, image
                                   .../spot-ocean-metric-exporter, or that pod label
@@ -81,9 +82,15 @@ def recognise(document: Any, kind: str) -> SpotAgent | None:
 
 def _runs(container: dict[str, YamlNode], agent: SpotAgent) -> bool:
     image = container.get("image")
-    repository = image.rsplit("@", 1)[0].rsplit(":", 1)[0] if isinstance(image, str) else ""
     return container.get("name") == agent.container or \
-        repository.rsplit("/", 1)[-1] == agent.image
+        (isinstance(image, str) and _last_repository_part(image) == agent.image)
+
+
+def _last_repository_part(image: str) -> str:
+    """``spot-network-client`` of ``mirror.corp:5000/spotinst/spot-network-client:1.0@sha256:..``:
+    a tag is a ``:`` after the last ``/``, where a registry's port is before it."""
+    last = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return last.split(":", 1)[0]
 
 
 def _reads_spot_token(container: dict[str, YamlNode]) -> bool:

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from post_renderer.errors import ConfigError, ProxyUrlError, as_flags, shown
+from post_renderer.errors import ConfigError, UsageError, as_flags, shown
 from post_renderer.proxy_settings.no_proxy import parse_no_proxy
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.release.setting_sources import (
@@ -197,10 +197,10 @@ def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
                   config: dict[str, YamlNode], config_source: str) -> Setting | None:
     if flags.proxy_url is not None and not flags.proxy_url.strip():
         # '--proxy-url=$PROXY' with PROXY unset: not the chart's proxy, without a word
-        raise ProxyUrlError("--proxy-url is given but empty",
-                            hint="give the proxy's URL (is the variable it comes from set?), "
-                                 "or leave the flag out to use OCEAN_PROXY_URL, the config "
-                                 "file's proxyUrl or, when rendering, the chart's proxy")
+        raise UsageError("--proxy-url is given but empty",
+                         hint="give the proxy's URL (is the variable it comes from set?), "
+                              "or leave the flag out to use OCEAN_PROXY_URL, the config "
+                              "file's proxyUrl or, when rendering, the chart's proxy")
     return _first(
         (flags.proxy_url, "--proxy-url"),
         (environ.get("OCEAN_PROXY_URL"), "OCEAN_PROXY_URL"),
@@ -245,9 +245,9 @@ def _refuse_empty_flags(flags: "argparse.Namespace") -> None:
              ("--no-proxy", getattr(flags, "no_proxy", None) or []))
     for option, values in given:
         if any(not value.strip() for value in values):
-            raise ConfigError(f"{option} is given but empty",
-                              hint="give it a value (is the variable it comes from set?), or "
-                                   "leave the flag out")
+            raise UsageError(f"{option} is given but empty",
+                             hint="give it a value (is the variable it comes from set?), or "
+                                  "leave the flag out")
 
 
 def _first(*candidates: tuple[Any, str]) -> Setting | None:

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from post_renderer.errors import ConfigError, ProxyUrlError
+from post_renderer.errors import ConfigError, ProxyUrlError, UsageError
 from post_renderer.render.release import settings
 from post_renderer.render.release.workloads import WorkloadRef
 
@@ -157,7 +157,7 @@ def test_a_bad_proxy_url_of_the_config_file_names_the_key_not_the_file_alone(con
 @pytest.mark.parametrize("given", ["", "  "])
 def test_an_empty_proxy_url_flag_is_refused_not_taken_for_the_charts(given):
     """'--proxy-url=$PROXY' with PROXY unset; an empty OCEAN_PROXY_URL stays unset."""
-    with pytest.raises(ProxyUrlError, match="--proxy-url is given but empty") as caught:
+    with pytest.raises(UsageError, match="--proxy-url is given but empty") as caught:
         read_settings(flags(proxy_url=given), {"OCEAN_PROXY_URL": "http://from-env:2"})
     hint = caught.value.hint
     assert "leave the flag out" in hint
