@@ -150,3 +150,33 @@ def test_a_port_written_otherwise_than_connections_write_it_is_refused(entry):
                                               f"https://x.corp.example:{port}"))
     assert caught.value.hint == f"write the port as {port}"
     assert parse_no_proxy([f"{entry.rpartition(':')[0]}:{port}"], "--no-proxy")
+
+
+@pytest.mark.parametrize(("entry", "written"), [
+    ("[2001:db8::1]:8080", "[2001:db8::1]:8080"),
+    ("[FD00:0:0::10]:8443", "[fd00::10]:8443"),
+    ("10.0.0.1:8080", "10.0.0.1:8080"),
+])
+def test_an_ip_address_with_a_port_is_taken_as_go_reads_it(entry, written):
+    """Go's NO_PROXY takes an IPv6 address with a port in brackets, as URLs write it: that
+    address on that port goes direct, on another port through the proxy. ocean-proxy takes
+    the entry, written as Go reads it."""
+    host = written.rpartition(":")[0]
+    reachable = (f"http://{host}:{written.rpartition(':')[2]}", f"http://{host}:9999")
+    run = run_command([tool("noproxy"), *reachable], stdin=f"{entry}\n{written}\n".encode())
+    assert run.returncode == 0, run.stderr
+    assert run.text.split() == ["direct", "proxy"] * 2  # the entry, and as ocean-proxy writes it
+
+    assert parse_no_proxy([entry], "--no-proxy") == (written,)
+
+
+@pytest.mark.parametrize("entry", ["[fd00::10]:0", "[fd00::10]:65536", "[fd00::10]:08080"])
+def test_an_ip_address_in_brackets_with_a_port_no_connection_has_is_refused(entry):
+    """(Go sends a loopback address direct whatever NO_PROXY says: these use another.)"""
+    refused_covering_nothing(entry, ("http://[fd00::10]:8080", "http://[fd00::10]:80"))
+
+
+def test_a_bracketed_entry_that_is_no_ip_address_is_refused():
+    with pytest.raises(ConfigError) as refused:
+        parse_no_proxy(["[corp.example]:8080"], "--no-proxy")
+    assert "is not a NO_PROXY entry" in refused.value.message

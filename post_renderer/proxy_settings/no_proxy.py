@@ -58,6 +58,17 @@ def no_proxy_entries(additions: Iterable[str]) -> tuple[str, ...]:
     return (*DEFAULT_NO_PROXY, *extra)
 
 
+def _check_port(entry: str, port: str, source: str) -> None:
+    if not 0 < int(port) < 65536:  # no connection has it: the entry covers nothing
+        raise ConfigError(f"{source}: {shown(entry)} names port {int(port)}, and a port is "
+                          "1 to 65535", hint="write the host's port, or leave the port out "
+                          "to cover every port")
+    if port != str(int(port)):  # '８０８０', '08080': Go compares the port as text
+        raise ConfigError(f"{source}: {shown(entry)} names port {shown(port)}, which no "
+                          f"connection's port matches (it is written {int(port)}, in 0-9)",
+                          hint=f"write the port as {int(port)}")
+
+
 def _check(entry: str, source: str) -> str:
     import ipaddress  # only when the user lists entries: keep it off the start-up path
 
@@ -80,20 +91,22 @@ def _check(entry: str, source: str) -> str:
         return str(ipaddress.ip_address(entry.strip("[]")))
     except ValueError:
         pass
+    bracketed = re.fullmatch(r"\[([^\]]*)\]:(\d{1,5})", entry)  # an IPv6 address and a port
+    if bracketed:
+        try:
+            address = ipaddress.IPv6Address(bracketed.group(1))
+        except ValueError:
+            raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry (brackets "
+                              "hold an IPv6 address)", hint=_HINT) from None
+        _check_port(entry, bracketed.group(2), source)
+        return f"[{address}]:{bracketed.group(2)}"
     if not re.match(_HOST, entry):
         _refuse_a_trailing_dot(entry, source)
         dash = " (a part of a host name may not end with '-')" \
             if re.search(r"-(?:\.|$)", entry.partition(":")[0]) else ""
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry{dash}", hint=_HINT)
-    port = entry.rpartition(":")[2] if ":" in entry else ""
-    if port and not 0 < int(port) < 65536:  # no connection has it: the entry covers nothing
-        raise ConfigError(f"{source}: {shown(entry)} names port {int(port)}, and a port is "
-                          "1 to 65535", hint="write the host's port, or leave the port out "
-                          "to cover every port")
-    if port and port != str(int(port)):  # '８０８０', '08080': Go compares the port as text
-        raise ConfigError(f"{source}: {shown(entry)} names port {shown(port)}, which no "
-                          f"connection's port matches (it is written {int(port)}, in 0-9)",
-                          hint=f"write the port as {int(port)}")
+    if ":" in entry:
+        _check_port(entry, entry.rpartition(":")[2], source)
     for name, what in _THROUGH_THE_PROXY:
         if _covers(entry, name):
             raise ConfigError(
