@@ -544,7 +544,7 @@ def test_a_config_file_gone_from_ocean_proxy_config_is_said_to_come_from_there(
             "exist\n") in run.stderr, run.stderr
 
 
-@pytest.mark.parametrize("flag", ["--config=", "--no-proxy=", "--ca-file="])
+@pytest.mark.parametrize("flag", ["--config=", "--no-proxy=", "--ca-file=", "--workload="])
 def test_a_flag_given_empty_is_refused_not_read_as_unset(helm_user, flag, tmp_path):
     """'--post-renderer-args --config="$CONFIG"' with CONFIG unset: the config file of the
     environment, or none, was used instead, and an empty --no-proxy dropped its noProxy."""

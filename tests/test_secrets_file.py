@@ -310,7 +310,7 @@ def test_an_empty_secrets_path_says_so_and_writes_nothing(manifests, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["work"] and list(work.iterdir()) == []
 
 
-@pytest.mark.parametrize("flag", ["--release=", "--namespace=", "--values="])
+@pytest.mark.parametrize("flag", ["--release=", "--namespace=", "--values=", "--workload="])
 def test_an_empty_release_namespace_or_values_flag_says_so_and_writes_nothing(
         manifests, tmp_path, flag):
     """'--namespace "$NS"' with NS unset: the Secrets were written for the namespace of the

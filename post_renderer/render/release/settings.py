@@ -239,10 +239,12 @@ def _read_ca_files(ca_files: Setting | None, config_source: str, config: str | N
 def _refuse_empty_flags(flags: "argparse.Namespace") -> None:
     """A flag given empty ('--config=$CONFIG' with CONFIG unset) is a mistake, never "unset":
     an empty --config fell back to OCEAN_PROXY_CONFIG or to nothing, an empty --no-proxy
-    dropped the config file's noProxy, without a word."""
+    dropped the config file's noProxy, without a word; an empty --workload was refused as a
+    workload misspelt."""
     given = (("--config", [flags.config] if flags.config is not None else []),
              ("--ca-file", getattr(flags, "ca_file", None) or []),
-             ("--no-proxy", getattr(flags, "no_proxy", None) or []))
+             ("--no-proxy", getattr(flags, "no_proxy", None) or []),
+             ("--workload", getattr(flags, "workload", None) or []))
     for option, values in given:
         if any(not value.strip() for value in values):
             raise UsageError(f"{option} is given but empty",
