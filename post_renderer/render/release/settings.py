@@ -29,7 +29,11 @@ from post_renderer.render.release.setting_sources import (
 from post_renderer.render.release.workloads import WorkloadRef, parse_workload_ref
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.switches import switch
-from post_renderer.user_files import missing_beside_config_hint, read_user_file
+from post_renderer.user_files import (
+    MAX_CA_FILE_BYTES,
+    missing_beside_config_hint,
+    read_user_file,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -285,8 +289,6 @@ def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
 
 def _read_ca_file(path: str, source: str, config: str | None) -> tuple[str, bytes]:
     """``config``: the config file the path comes from, whose directory it starts from."""
-    from post_renderer.trust import MAX_CA_FILE_BYTES  # trust loads only when a CA is named
-
     hint = _list_hint(source) if "," in path else None  # 'a.pem,b.pem', as --no-proxy is written
     if hint is not None:
         return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})", hint)
