@@ -8,6 +8,11 @@ import stat
 
 from post_renderer.errors import ConfigError, OceanProxyError, clipped, shown, visible
 
+# A CA bundle file: the most trust reads (a whole public bundle is some 220 KiB), and one byte
+# more read, so that "too large" is seen as such. Here, not in trust: a render reads the CA
+# files an environment names for every release, and one without a Spot agent loads no trust.
+MAX_CA_BUNDLE_BYTES = 4 * 1024 * 1024
+MAX_CA_FILE_BYTES = MAX_CA_BUNDLE_BYTES + 1
 MISSING_HINT = "check the path; a relative path starts from the current directory"
 TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
               "word, and nothing expands it in a config file; write the whole path, or "

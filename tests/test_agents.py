@@ -117,6 +117,11 @@ def test_an_image_that_only_resembles_an_agent_is_left_alone():
     assert "no Ocean controller workload" in run.stderr
     # what it looked for, each way recognise() knows an agent: a fork's user sees which
     assert "container, image or pod label" in run.stderr and "SPOTINST_TOKEN" in run.stderr
+    # by the names it knows them by: the exporter's container and image, the network
+    # client's image are not their charts' names, and a fork named after those is not found
+    for name in ("spot-ocean-metric-exporter", ".../spot-network-client",
+                 "app.kubernetes.io/name"):
+        assert name in run.stderr, name
 
 
 CUSTOM_AGENT = """\

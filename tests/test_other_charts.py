@@ -202,17 +202,21 @@ def modules_loaded(manifests: bytes, **env: str) -> set[str]:
     return modules | {name.split(".")[0] for name in modules}
 
 
-def test_another_charts_release_loads_nothing_a_spot_agent_needs(third_party_chart):
+def test_another_charts_release_loads_nothing_a_spot_agent_needs(third_party_chart, tmp_path):
     """A shared post-renderer runs for every release of a pipeline: one without a Spot agent
     is found out by the byte scan, before the planning, the certificate code and the YAML
-    library are loaded, however much the environment configures for the Spot releases."""
+    library are loaded, however much the environment configures for the Spot releases (a CA
+    file too: read, as the README says, but not judged)."""
     flags = ("template", "edge", "--namespace", "edge", "--include-crds")
     other = run_command([tool("helm3"), *flags, third_party_chart], env=clean_env())
     spot = run_command([tool("helm3"), *flags, FIXTURE_CHART, "--set", "spotinst.token=t",
                         "--set", "spotinst.account=a", "--set", "spotinst.clusterIdentifier=c"],
                        env=clean_env())
     assert other.returncode == spot.returncode == 0, other.stderr + spot.stderr
-    pipeline = {"OCEAN_PROXY_URL": f"http://ci:{PASSWORD}@proxy.corp:3128"}
+    ca_file = tmp_path / "corp-root.pem"
+    ca_file.write_bytes(certs.root("Pipeline Corp Root").pem)
+    pipeline = {"OCEAN_PROXY_URL": f"http://ci:{PASSWORD}@proxy.corp:3128",
+                "OCEAN_PROXY_CA_FILE": str(ca_file)}
 
     assert modules_loaded(other.stdout, **pipeline) & LOADED_FOR_SPOT_AGENTS == set()
     assert modules_loaded(spot.stdout, **pipeline) >= LOADED_FOR_SPOT_AGENTS

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from post_renderer.errors import TargetError, as_flags
+from post_renderer.render.release.agents import KNOWN_AGENTS, NAME_LABEL, TOKEN_ENV
 from post_renderer.render.release.release import find_release
 from post_renderer.render.release.settings import UserSettings, tell_no_one
 from post_renderer.render.result import RenderResult
@@ -73,14 +74,19 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
     if user.explicit:
         raise TargetError(
             "no Ocean controller workload in the manifests, nor another Spot agent (no "
-            "container, image or pod label of ocean-kubernetes-controller, "
-            "ocean-metric-exporter or ocean-network-client, none reading SPOTINST_TOKEN)",
+            f"container, image or pod label of one: {_KNOWN_BY}; none reading {TOKEN_ENV})",
             hint=f"name the workload with {as_flags('--workload=Deployment/NAME')}, or leave "
                  "the post-renderer out of this release",
         )
     return RenderResult([data], notices=(_PASSED + _lists_in(data),))
 
 
+# what a fork must keep for its workload to be found: the exporter's container and image and
+# the network client's image are not their charts' names
+_KNOWN_BY = "; ".join((
+    f"containers {', '.join(agent.container for agent in KNOWN_AGENTS)}",
+    f"images {', '.join('.../' + agent.image for agent in KNOWN_AGENTS)}",
+    f"pod label {NAME_LABEL}: {', '.join(agent.chart for agent in KNOWN_AGENTS)}"))
 _PASSED = "no Ocean controller in these manifests, nor another Spot agent: passed through unchanged"
 
 

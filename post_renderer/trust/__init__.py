@@ -20,8 +20,7 @@ from post_renderer.trust.certificate import Certificate, certificate_from_der, s
 from post_renderer.trust.fact_cache import FactCache, fact_cache_for
 from post_renderer.trust.formats import STDIN
 from post_renderer.trust.policy import Verdict
-
-MAX_CA_FILE_BYTES = MAX_INPUT_BYTES + 1  # one byte more, so that "too large" is seen as such
+from post_renderer.user_files import MAX_CA_FILE_BYTES
 
 # Loaded on first use: a render whose certificate facts are all in the fact cache never
 # needs them (all but go_chain_refusal import cryptography at once).

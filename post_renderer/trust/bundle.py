@@ -29,8 +29,9 @@ from post_renderer.trust.certificate import Certificate, shorten
 from post_renderer.trust.fact_cache import FactCache
 from post_renderer.trust.formats import FORMAT_HINT, NO_CACHE, read_certificates
 from post_renderer.trust.policy import Verdict, add_warning, judge
+from post_renderer.user_files import MAX_CA_BUNDLE_BYTES
 
-MAX_INPUT_BYTES = 4 * 1024 * 1024
+MAX_INPUT_BYTES = MAX_CA_BUNDLE_BYTES
 MAX_CERTIFICATES = 500
 MANY_CERTIFICATES = 50
 MAX_DEPTH = 10

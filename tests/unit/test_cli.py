@@ -226,6 +226,13 @@ def test_a_failed_write_still_says_each_warning_with_the_lines_under_it():
     ["verify", "--proxy-url=http://proxy.corp:3128", "--ca-file="],
     ["discover-ca", "--proxy-url="], ["values", "--secrets=s.yaml", "--proxy-url="],
     ["values", "--secrets=s.yaml", "--proxy-url=http://proxy.corp:3128", "--release="],
+    # the network commands' own: an empty one fell back to the machine's roots, the target's
+    # name, or was ignored, and the probe ran (127.0.0.1:9: nothing listens, nothing leaves)
+    ["verify", "--proxy-url=http://127.0.0.1:9", "--public-roots="],
+    ["verify", "--proxy-url=http://127.0.0.1:9", "--servername="],
+    ["discover-ca", "--proxy-url=http://127.0.0.1:9", "--public-roots="],
+    ["discover-ca", "--proxy-url=http://127.0.0.1:9", "--servername="],
+    ["discover-ca", "--proxy-url=http://127.0.0.1:9", "--proxy-ca-file="],
 ])
 def test_a_flag_given_empty_is_a_usage_error_exiting_2_whichever_flag(
         arguments, tmp_path, monkeypatch, capsysbinary):

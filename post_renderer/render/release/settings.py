@@ -29,7 +29,11 @@ from post_renderer.render.release.setting_sources import (
 from post_renderer.render.release.workloads import WorkloadRef, parse_workload_ref
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.switches import switch
-from post_renderer.user_files import missing_beside_config_hint, read_user_file
+from post_renderer.user_files import (
+    MAX_CA_FILE_BYTES,
+    missing_beside_config_hint,
+    read_user_file,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -240,11 +244,16 @@ def _refuse_empty_flags(flags: "argparse.Namespace") -> None:
     """A flag given empty ('--config=$CONFIG' with CONFIG unset) is a mistake, never "unset":
     an empty --config fell back to OCEAN_PROXY_CONFIG or to nothing, an empty --no-proxy
     dropped the config file's noProxy, without a word; an empty --workload was refused as a
-    workload misspelt."""
+    workload misspelt; an empty --public-roots or --servername (verify, discover-ca) fell
+    back to the machine's roots or the target's name, and the probe ran on them."""
     given = (("--config", [flags.config] if flags.config is not None else []),
              ("--ca-file", getattr(flags, "ca_file", None) or []),
              ("--no-proxy", getattr(flags, "no_proxy", None) or []),
-             ("--workload", getattr(flags, "workload", None) or []))
+             ("--workload", getattr(flags, "workload", None) or []),
+             ("--proxy-ca-file", getattr(flags, "proxy_ca_file", None) or []),
+             *((option, [value]) for option, value in (
+                 ("--public-roots", getattr(flags, "public_roots", None)),
+                 ("--servername", getattr(flags, "servername", None))) if value is not None))
     for option, values in given:
         if any(not value.strip() for value in values):
             raise UsageError(f"{option} is given but empty",
@@ -280,8 +289,6 @@ def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
 
 def _read_ca_file(path: str, source: str, config: str | None) -> tuple[str, bytes]:
     """``config``: the config file the path comes from, whose directory it starts from."""
-    from post_renderer.trust import MAX_CA_FILE_BYTES  # trust loads only when a CA is named
-
     hint = _list_hint(source) if "," in path else None  # 'a.pem,b.pem', as --no-proxy is written
     if hint is not None:
         return path, read_user_file(path, MAX_CA_FILE_BYTES, f"CA file (from {source})", hint)
