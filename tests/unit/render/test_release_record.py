@@ -9,6 +9,7 @@ import pytest
 
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.release.chart_settings import ChartSettings
+from post_renderer.render.release.settings import Setting
 from post_renderer.render.release_record import (
     MARGIN,
     RECORD_LIMIT,
@@ -43,3 +44,16 @@ def test_a_release_whose_record_fits_gets_no_such_lint():
     manifest = binary_configmap(900)
     assert stored_size([manifest], []) < RECORD_LIMIT - MARGIN
     assert too_large_to_store([manifest], ChartSettings(), Injection()) is None
+
+
+def test_the_bundle_the_charts_value_holds_counts_toward_the_record():
+    """helm stores the user's values beside the manifest: a CA bundle given as the chart's
+    value is in the record once more, and can be what tips it over the limit."""
+    manifest = binary_configmap(700)
+    value = base64.b64encode(random.Random(1).randbytes(300 * 1024 * 3 // 4))
+    chart = ChartSettings(ca_data=Setting(value, "the chart's CA value"))
+    assert too_large_to_store([manifest], ChartSettings(), Injection()) is None
+
+    lint = too_large_to_store([manifest], chart, Injection())
+
+    assert lint is not None and "as helm stores it" in lint.message
