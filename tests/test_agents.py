@@ -124,6 +124,20 @@ def test_an_image_that_only_resembles_an_agent_is_left_alone():
         assert name in run.stderr, name
 
 
+def test_a_release_whose_agent_only_its_pod_label_names_gets_the_proxy():
+    """A fork renames the container and mirrors the image under a name of its own, but keeps
+    the chart's pod label: the render must find the workload by that alone."""
+    manifest = MIRRORED_EXPORTER.format(image="registry.corp/mirror/metrics:1.1.0").replace(
+        "        app: metrics\n", "        app.kubernetes.io/name: ocean-metric-exporter\n")
+    run = post_renderer("--proxy-url", "http://proxy.corp:3128", stdin=manifest.encode())
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    workload = next(d for d in docs if d["kind"] == "Deployment")
+    env = container_view(docs, workload["spec"]["template"], "exporter",
+                         namespace="spot-system").env
+    assert env["HTTPS_PROXY"] == "http://proxy.corp:3128", env
+
+
 CUSTOM_AGENT = """\
 apiVersion: apps/v1
 kind: Deployment

@@ -168,6 +168,52 @@ def test_a_controller_with_nothing_configured_passes_through_and_names_what_helm
                     "deletes them")  # in the release's namespace, not kubectl's default
 
 
+def agent(kind: str, name: str, container: str, *, reads_configmap: str | None = None) -> str:
+    """A Spot agent's workload as its chart renders it, maybe reading a ConfigMap's key."""
+    env = (f"        env:\n        - name: SPOTINST_CLUSTER_IDENTIFIER\n          valueFrom:\n"
+           f"            configMapKeyRef: {{name: {reads_configmap}, key: "
+           "spotinst.cluster-identifier}\n") if reads_configmap else ""
+    return (f"apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n"
+            f"  namespace: {NAMESPACE}\nspec:\n  template:\n    spec:\n      containers:\n"
+            f"      - name: {container}\n        image: spotinst/{container}:1.0.0\n{env}")
+
+
+def test_agents_of_charts_without_proxy_values_are_each_told_what_their_chart_lacks():
+    """The network client's and the exporter's charts have no proxy value (the client's no CA
+    value either): each is told so, once, and only the flags, never spotinst.proxyUrl."""
+    data = release(agent("DaemonSet", "client", "ocean-network-client"),
+                   agent("Deployment", "exporter", "spot-ocean-metric-exporter"))
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    said = [n for n in result.notices if "its chart has" in n]
+    assert [n.lines[0] for n in said] == [
+        "DaemonSet/client: its chart has no proxy or CA values, so it was passed through "
+        "unchanged",
+        "Deployment/exporter: its chart has no proxy value, so it was passed through unchanged"]
+    assert all(n.lines[1].startswith("pass --proxy-url=URL --ca-file=FILE") for n in said)
+    assert not any("spotinst.proxyUrl" in n for n in result.notices)
+
+
+def test_an_agent_the_controller_chart_renders_is_told_of_the_charts_proxy_value():
+    """The exporter beside the controller, reading its ConfigMap, follows the controller's
+    values: spotinst.proxyUrl reaches it too, so its notice names it, as the controller's."""
+    data = release(controller(), configmap(),
+                   agent("Deployment", "exporter", "spot-ocean-metric-exporter",
+                         reads_configmap=FULLNAME))
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    [told] = [n for n in result.notices if "Deployment/exporter" in n]
+    assert told.lines[0] == (f"no proxy URL and no CA bundle configured for "
+                             f"Deployment/{FULLNAME}, Deployment/exporter: passed through "
+                             "unchanged")
+    assert told.lines[1].startswith("set spotinst.proxyUrl, or pass --proxy-url=URL")
+    assert not any("its chart has" in n for n in result.notices)
+
+
 def test_a_controller_wrapped_in_a_list_is_named_as_not_looked_into():
     data = (b"apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n"
             b"  metadata: {name: ocean-controller}\n")

@@ -168,6 +168,21 @@ def test_an_empty_proxy_url_flag_is_refused_not_taken_for_the_charts(given):
     assert read_settings(flags(), {"OCEAN_PROXY_URL": ""}).proxy_url is None
 
 
+@pytest.mark.parametrize("given", ["", "  "])
+@pytest.mark.parametrize(("flag", "option"), [
+    ("config", "--config"), ("ca_file", "--ca-file"), ("no_proxy", "--no-proxy"),
+    ("workload", "--workload")])
+def test_a_flag_given_empty_or_blank_is_a_usage_error_not_unset(config, flag, option, given):
+    """'--no-proxy="$EXTRA"' with EXTRA unset or blank: the environment's config file (its
+    noProxy, its workloads) must not be used instead, nor the flag dropped, without a word."""
+    environ = {"OCEAN_PROXY_CONFIG": config("proxyUrl: http://p:3128\nnoProxy: [.corp]\n")}
+    value = given if flag == "config" else ["corp.example", given] if flag == "no_proxy" \
+        else [given]
+    with pytest.raises(UsageError) as caught:
+        read_settings(flags(**{flag: value}), environ)
+    assert caught.value.message == f"{option} is given but empty"
+
+
 def test_workloads_from_flags_are_parsed_and_make_the_settings_explicit():
     user = read_settings(flags(workload=["deployment/my-app"]), {})
     assert user.workloads == (WorkloadRef("Deployment", "my-app"),)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from post_renderer.render.stream.split import (
+    ImagePattern,
     _comment_start,
     _loosely_matches,
     chunks_matching,
@@ -96,6 +98,37 @@ def test_join_puts_ours_before_a_lone_document_without_a_final_line_break():
     out = b"".join(bytes(p) for p in join(crlf, split_documents(crlf), {},
                                           [b"---\r\nkind: Added\r\n"]))
     assert out.endswith(b"---\r\n" + crlf[3:])  # its '---' line ends as its lines do
+
+
+EXPORTER_IMAGE = ImagePattern(b"spot-ocean-metric-exporter")
+
+
+@pytest.mark.parametrize("line", [
+    b'    image: "spot-ocean-metric-exporter:1.1.0"',  # '"{{ .repository }}:{{ .tag }}"'
+    b"    image: 'spot-ocean-metric-exporter'",
+    b"    image:\tspot-ocean-metric-exporter@sha256:0123abcd",
+    # the name in another part of the path first, then as the repository's last part
+    b"    image: artifactory.corp/spot-ocean-metric-exporter-remote/spot-ocean-metric-exporter:1",
+    # a document written as JSON on one line: a label holds the name before the image does
+    b'{"kind": "Deployment", "metadata": {"labels": {"app": "spot-ocean-metric-exporter-canary"}},'
+    b' "spec": {"template": {"spec": {"containers": [{"name": "m",'
+    b' "image": "corp/spot-ocean-metric-exporter:1.1.0"}]}}}}',
+])
+def test_the_scan_finds_an_agent_by_its_image_however_the_line_spells_it(line):
+    """What the scan misses is never parsed: a release whose agent only its image names
+    would pass through without the proxy."""
+    data = b"---\nkind: ConfigMap\n---\n" + line + b"\n"
+    assert [c.index for c in chunks_matching(data, split_documents(data), [EXPORTER_IMAGE])] == [1]
+
+
+@pytest.mark.parametrize("line", [
+    b"    image: corp/my-spot-ocean-metric-exporter:1",  # another image, named alike
+    b"    description: corp/spot-ocean-metric-exporter:1 runs beside it",  # not an image
+])
+def test_the_scan_leaves_out_lines_that_name_the_agent_but_not_as_an_image(line):
+    """Only the documents worth parsing are parsed: that keeps a large release fast."""
+    data = b"---\nkind: ConfigMap\n---\n" + line + b"\n"
+    assert chunks_matching(data, split_documents(data), [EXPORTER_IMAGE]) == []
 
 
 LINE_TEXT = st.text(alphabet=st.sampled_from(list(" \t-\"'#:\rnamex.y/{},")), max_size=14)
