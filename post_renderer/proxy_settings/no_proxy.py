@@ -87,8 +87,9 @@ def _check(entry: str, source: str) -> str:
             return str(ipaddress.ip_network(entry, strict=False))
         except ValueError:
             raise ConfigError(f"{source}: {shown(entry)} is not a valid CIDR", hint=_HINT) from None
+    bare = entry[1:-1] if entry.startswith("[") and entry.endswith("]") else entry
     try:
-        return str(ipaddress.ip_address(entry.strip("[]")))
+        return str(ipaddress.ip_address(bare))
     except ValueError:
         pass
     bracketed = re.fullmatch(r"\[([^\]]*)\]:(\d{1,5})", entry)  # an IPv6 address and a port

@@ -138,3 +138,14 @@ def test_a_long_list_on_lines_is_told_to_use_commas_in_a_short_hint():
         parse_no_proxy(["\n".join(entries)], "OCEAN_PROXY_NO_PROXY")
     assert raised.value.hint == "separate them by commas, with no spaces"
     assert parse_no_proxy([",".join(entries)], "x") == tuple(entries)
+
+
+@pytest.mark.parametrize(("entry", "written"), [
+    ("[fe80::1%eth0]:8080", "[fe80::1%eth0]:8080"),
+    ("[fe80::1%eth0]", "fe80::1%eth0"),
+    ("[2001:DB8::1]", "2001:db8::1"),
+])
+def test_brackets_are_taken_off_an_ipv6_address_only_around_all_of_it(entry, written):
+    """An address with a zone and a port keeps its brackets and port, as written; only an
+    entry wholly in brackets is an address without them."""
+    assert parse_no_proxy([entry], "--no-proxy") == (written,)
