@@ -6,6 +6,7 @@ skips because one is missing, it fails and says how to install it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -74,10 +75,12 @@ def run_command(
 
 
 # The certificate fact cache and its key for the CLI runs of this test process (warm and cold
-# runs share them), removed when the process's session ends.
+# runs share them), removed when the process's session ends, or when a process that imports
+# these helpers without a session (tests/cluster/measure_release_size.py) exits.
 _SESSION_FILES = Path(tempfile.mkdtemp(prefix="ocean-proxy-tests-"))
 FACT_CACHE = _SESSION_FILES / "facts"
 FACT_CACHE_KEY = _SESSION_FILES / "cache.key"
+atexit.register(shutil.rmtree, _SESSION_FILES, True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
