@@ -88,6 +88,16 @@ spec:
 """
 
 
+def exporter_env(manifest: str) -> dict[str, str]:
+    """Post-rendered with a proxy, the environment the kubelet gives the container 'exporter'."""
+    run = post_renderer("--proxy-url", "http://proxy.corp:3128", stdin=manifest.encode())
+    assert run.returncode == 0, run.stderr
+    docs = parse(run.text).docs
+    workload = next(d for d in docs if d["kind"] == "Deployment")
+    return container_view(docs, workload["spec"]["template"], "exporter",
+                          namespace="spot-system").env
+
+
 @pytest.mark.parametrize("image", [
     "registry.corp:5000/mirror/spot-ocean-metric-exporter:1.1.0",
     "'registry.corp/spotinst/spot-ocean-metric-exporter@sha256:0123abcd'",
@@ -99,13 +109,7 @@ def test_a_release_whose_agent_only_its_image_names_gets_the_proxy(image):
     """A fork or a kustomized copy of the exporter chart renames the container and drops the
     chart's labels; the image still says what runs, and the render must find it by that
     alone, not only ``recognise`` once something else has picked the document out."""
-    run = post_renderer("--proxy-url", "http://proxy.corp:3128",
-                        stdin=MIRRORED_EXPORTER.format(image=image).encode())
-    assert run.returncode == 0, run.stderr
-    docs = parse(run.text).docs
-    workload = next(d for d in docs if d["kind"] == "Deployment")
-    env = container_view(docs, workload["spec"]["template"], "exporter",
-                         namespace="spot-system").env
+    env = exporter_env(MIRRORED_EXPORTER.format(image=image))
     assert env["HTTPS_PROXY"] == "http://proxy.corp:3128", env
 
 
@@ -129,12 +133,7 @@ def test_a_release_whose_agent_only_its_pod_label_names_gets_the_proxy():
     the chart's pod label: the render must find the workload by that alone."""
     manifest = MIRRORED_EXPORTER.format(image="registry.corp/mirror/metrics:1.1.0").replace(
         "        app: metrics\n", "        app.kubernetes.io/name: ocean-metric-exporter\n")
-    run = post_renderer("--proxy-url", "http://proxy.corp:3128", stdin=manifest.encode())
-    assert run.returncode == 0, run.stderr
-    docs = parse(run.text).docs
-    workload = next(d for d in docs if d["kind"] == "Deployment")
-    env = container_view(docs, workload["spec"]["template"], "exporter",
-                         namespace="spot-system").env
+    env = exporter_env(manifest)
     assert env["HTTPS_PROXY"] == "http://proxy.corp:3128", env
 
 
