@@ -240,21 +240,19 @@ def _read_ca_files(ca_files: Setting | None, config_source: str, config: str | N
                          for path in ca_files.value), ca_files.source)
 
 
+_REFUSED_EMPTY = ("--config", "--ca-file", "--no-proxy", "--workload", "--proxy-ca-file",
+                  "--public-roots", "--servername")
+
+
 def _refuse_empty_flags(flags: "argparse.Namespace") -> None:
     """A flag given empty ('--config=$CONFIG' with CONFIG unset) is a mistake, never "unset":
     an empty --config fell back to OCEAN_PROXY_CONFIG or to nothing, an empty --no-proxy
     dropped the config file's noProxy, without a word; an empty --workload was refused as a
     workload misspelt; an empty --public-roots or --servername (verify, discover-ca) fell
     back to the machine's roots or the target's name, and the probe ran on them."""
-    given = (("--config", [flags.config] if flags.config is not None else []),
-             ("--ca-file", getattr(flags, "ca_file", None) or []),
-             ("--no-proxy", getattr(flags, "no_proxy", None) or []),
-             ("--workload", getattr(flags, "workload", None) or []),
-             ("--proxy-ca-file", getattr(flags, "proxy_ca_file", None) or []),
-             *((option, [value]) for option, value in (
-                 ("--public-roots", getattr(flags, "public_roots", None)),
-                 ("--servername", getattr(flags, "servername", None))) if value is not None))
-    for option, values in given:
+    for option in _REFUSED_EMPTY:
+        given = getattr(flags, option[2:].replace("-", "_"), None)  # a list where repeatable
+        values = given if isinstance(given, list) else [] if given is None else [given]
         if any(not value.strip() for value in values):
             raise UsageError(f"{option} is given but empty",
                              hint="give it a value (is the variable it comes from set?), or "
