@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 _SEQUENCE_ITEM = re.compile(r"^( *)- ", re.MULTILINE)
 _SAFE_FLOW_OPENERS = 1000
-_DEEP_INDENT = re.compile(r"^ {1000}", re.MULTILINE)
+_DEEP_INDENT = " " * 1000  # a line indented this far
 # ruamel quotes parts of the document in some problems (a duplicate key's values, an alias
 # name); a value can be a token or a password. Single characters and token names stay.
 # (compiled when a problem is first redacted, by re's own cache)
@@ -218,7 +218,7 @@ def _maybe_deep(text: str) -> bool:
     process; ruamel's own parser stops at Python's recursion limit instead. Helm output has
     a handful of levels, so counting brackets is enough to tell."""
     return text.count("[") + text.count("{") > _SAFE_FLOW_OPENERS or \
-        _DEEP_INDENT.search(text) is not None
+        text.startswith(_DEEP_INDENT) or "\n" + _DEEP_INDENT in text
 
 
 def _compose(parser: "YAML", text: str) -> "tuple[Node | None, YamlNode]":

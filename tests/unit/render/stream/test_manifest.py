@@ -107,3 +107,14 @@ def test_the_words_numbers_and_times_of_yaml_1_1_are_quoted():
                  "2.0.70", "236facbdfbff5a114978fa61bf3a79a6c383f0f7dd7039fda7345eb164709db6",
                  "1.5.x", "0.5e1.0"]:
         assert not yaml11_not_string(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from([" " * 600, " " * 399, " ", "\n", "\r", "x", "- "]),
+                       max_size=8))
+def test_a_line_indented_a_thousand_columns_goes_to_ruamels_own_parser(pieces):
+    """libyaml's composer recurses once per level and would crash on such a document: a
+    line that starts with 1,000 spaces or more, as the documented pattern finds it."""
+    text = "".join(pieces)
+    assert manifest._maybe_deep(text) == \
+        (re.search(r"^ {1000}", text, re.MULTILINE) is not None), repr(text)

@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from post_renderer.render.stream.split import (
+    Chunk,
     ImagePattern,
     _comment_start,
     _loosely_matches,
     chunks_matching,
+    document_end,
     join,
     line_pattern,
     split_documents,
@@ -164,3 +166,17 @@ def test_the_loose_check_is_the_documented_pattern(key, value, before, between, 
         found = documented.search(raw)
         assert _loosely_matches(line_pattern(key, value), raw) == \
             (found is not None and found.start() < _comment_start(raw)), line
+
+
+@settings(max_examples=800, deadline=None)
+@given(pieces=st.lists(st.sampled_from([b"...", b"..", b".", b"\n", b" ", b"\t", b"\r", b"a",
+                                        b"---"]), max_size=16),
+       bounds=st.tuples(st.integers(0, 40), st.integers(0, 40)))
+def test_a_document_ends_where_the_documented_pattern_says(pieces, bounds):
+    """Looking for a line break before a '...' first changes nothing the pattern decides, at
+    any bounds of the document (its YAML may start mid-stream, after a '---' line or not)."""
+    data = b"".join(pieces)
+    body, end = sorted(min(bound, len(data)) for bound in bounds)
+    documented = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)", re.MULTILINE).search(data, body, end)
+    assert document_end(data, Chunk(0, 0, end, body)) == \
+        (documented.start() if documented else end), (data, body, end)
