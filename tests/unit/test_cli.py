@@ -174,6 +174,20 @@ def test_under_helm_the_plan_hint_pipes_into_a_command_the_plugins_have(
     assert "| helm ocean-proxy render --plan'" in hint_of(code, err)
 
 
+@pytest.mark.parametrize("flag", ["-f", "--filename"])
+def test_under_helm_a_manifests_file_is_refused_not_deployed_in_place_of_helms(
+        flag, as_helm_4s_post_renderer, tmp_path, capsysbinary):
+    """'--post-renderer-args -f --post-renderer-args old.yaml' (helm's own -f is a values
+    file): the post-renderer wrote old.yaml's manifests, and helm deployed them, exit 0."""
+    old = file(tmp_path, "old.yaml", release(controller(), configmap()))
+    code = cli.main([flag, old], build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    assert err.decode().startswith("ocean-proxy: error: -f reads the manifests from a file "
+                                   "instead of the ones helm rendered")
+    assert "--post-renderer-args --config=FILE" in hint_of(code, err)
+
+
 def test_under_the_command_plugin_a_closed_stdin_hint_pipes_into_helm_ocean_proxy(
         monkeypatch, capsysbinary):
     monkeypatch.setenv("HELM_PLUGIN_NAME", "ocean-proxy")
