@@ -51,6 +51,12 @@ def judge(
             return Verdict(source, position, cert, skipped=(
                 f"{where} is the server's own certificate from the pasted openssl output: "
                 "skipped, only CA certificates are trusted"))
+        if cert.self_signed:  # its issuer is itself: "trust its issuer instead" named it again
+            return Verdict(source, position, cert, refusals=((
+                f"{where} is a self-signed server certificate, not a CA",
+                "a proxy that inspects TLS re-signs with a CA certificate: ask its owners for "
+                "that one, or let 'ocean-proxy discover-ca' find it",
+            ),))
         issuer = shorten(cert.issuer)
         return Verdict(source, position, cert, refusals=((
             f"{where} is a server certificate, not a CA (issued by '{issuer}')",

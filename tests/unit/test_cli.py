@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
@@ -172,6 +173,48 @@ def test_under_helm_the_plan_hint_pipes_into_a_command_the_plugins_have(
     out, err = capsysbinary.readouterr()
     assert out == b""
     assert "| helm ocean-proxy render --plan'" in hint_of(code, err)
+
+
+@pytest.fixture
+def helms_input(monkeypatch):
+    """Standard input as helm gives it: a pipe, closed once it has written ``data``."""
+    opened = []
+
+    def given(data: bytes) -> None:
+        read, write = os.pipe()
+        os.write(write, data)
+        os.close(write)
+        opened.append(open(read))  # noqa: SIM115 (closed below, after the test)
+        monkeypatch.setattr("sys.stdin", opened[-1])
+
+    yield given
+    for stream in opened:
+        stream.close()
+
+
+@pytest.mark.parametrize("flag", ["-f", "--filename"])
+def test_under_helm_a_manifests_file_is_refused_not_deployed_in_place_of_helms(
+        flag, as_helm_4s_post_renderer, helms_input, tmp_path, capsysbinary):
+    """'--post-renderer-args -f --post-renderer-args old.yaml' (helm's own -f is a values
+    file): the post-renderer wrote old.yaml's manifests, and helm deployed them, exit 0."""
+    helms_input(release(controller(), configmap(proxy_url="http://proxy.corp:3128")))
+    old = file(tmp_path, "old.yaml", release(controller(), configmap()))
+    code = cli.main([flag, old], build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    assert err.decode().startswith("ocean-proxy: error: -f reads the manifests from a file "
+                                   "instead of the ones helm rendered")
+    assert "--post-renderer-args --config=FILE" in hint_of(code, err)
+
+
+def test_under_helm_a_file_a_wrapper_saved_helms_manifests_to_is_read(
+        as_helm_4s_post_renderer, helms_input, tmp_path, capsysbinary):
+    """A wrapper script ('cat > all.yaml; ... -f all.yaml') has read helm's input to its end."""
+    helms_input(b"")
+    data = release(service())
+    code = cli.main(["-f", file(tmp_path, "all.yaml", data)], build_post_renderer_parser)
+    out, _ = capsysbinary.readouterr()
+    assert code == 0 and out == data
 
 
 def test_under_the_command_plugin_a_closed_stdin_hint_pipes_into_helm_ocean_proxy(

@@ -52,10 +52,17 @@ def test_a_full_chain_is_told_to_drop_the_server_certificate_not_to_find_its_iss
     assert hint.startswith("remove certificate 1, the server's own: its issuer 'CN=Example Corp")
     [(_, alone)] = inspect_bundle(certs.leaf(corp_root).pem, "leaf.pem").verdicts[0].refusals
     assert alone.startswith("trust its issuer") and "discover-ca" in alone
-    # a self-signed server certificate is its own issuer: removing it would leave nothing
+
+
+def test_a_self_signed_server_certificate_is_not_told_to_trust_its_issuer_which_is_itself():
+    """The hint said "trust its issuer 'CN=proxy.corp' instead": the very certificate refused."""
     own = certs.make_cert("proxy.corp", ca=False, dns_names=("proxy.corp",))
-    [(_, selfsigned)] = inspect_bundle(own.pem, "proxy.pem").verdicts[0].refusals
-    assert selfsigned.startswith("trust its issuer")
+    [(message, hint)] = inspect_bundle(own.pem, "proxy.pem").verdicts[0].refusals
+    assert message == "proxy.pem: certificate 1 'CN=proxy.corp,O=Example Corp' is a " \
+        "self-signed server certificate, not a CA"
+    assert "proxy.corp" not in hint and "issuer" not in hint
+    assert hint.startswith("a proxy that inspects TLS re-signs with a CA certificate") \
+        and "discover-ca" in hint
 
 
 def test_a_utf8_bom_is_ignored(corp_root):
