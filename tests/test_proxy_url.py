@@ -39,6 +39,28 @@ def test_a_url_without_a_host_says_so(url):
 
 
 @pytest.mark.parametrize("url", [
+    "http://::1:3128",
+    f"http://user:{PASSWORD}@2001:db8::1:3128",
+    "https://2001:db8:0:0:0:0:0:1",
+    "http://::ffff:10.0.0.1:3128/",
+])
+def test_an_ipv6_address_without_brackets_is_told_to_take_them(url):
+    """Which colon starts the port is anyone's guess: Go takes the last, a user may not."""
+    with pytest.raises(ProxyUrlError) as raised:
+        parse_proxy_url(url, source="--proxy-url")
+    assert "IPv6 address without brackets" in raised.value.message
+    assert "http://[2001:db8::1]:3128" in raised.value.hint
+    assert PASSWORD not in raised.value.message + raised.value.hint
+    assert parse_proxy_url("http://[2001:db8::1]:3128").port == 3128
+
+
+@pytest.mark.parametrize("url", ["http://cafe:3128:80", "http://proxy.corp:31:28"])
+def test_a_host_name_with_two_ports_is_a_bad_port_not_ipv6(url):
+    with pytest.raises(ProxyUrlError, match="invalid port"):
+        parse_proxy_url(url, source="--proxy-url")
+
+
+@pytest.mark.parametrize("url", [
     f"http://user:{PASSWORD}/x@proxy.corp:3128",
     f"http://user:{PASSWORD}#x@proxy.corp:3128",
 ])

@@ -41,6 +41,8 @@ _USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
 HOST_LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 HOST_NAME = re.compile(rf"^{HOST_LABEL}(?:\.{HOST_LABEL})*\.?$")
 _HINT = "use the form http://[user:password@]proxy.example.com:3128"
+_IPV6_HINT = "write an IPv6 address in brackets: http://[2001:db8::1]:3128"
+_IPV6_CHARACTERS = frozenset("0123456789abcdefABCDEF:.")
 
 
 class ProxyUrl(NamedTuple):
@@ -261,6 +263,9 @@ def _check_authority(value: str, source: str) -> None:
     if at and any(ch in userinfo for ch in "/?#"):
         raise _must_encode(source)
     host = re.split(r"[/?#]", host_and_port, maxsplit=1)[0]
+    if ("::" in host or host.count(":") > 2) and set(host) <= _IPV6_CHARACTERS:
+        raise ProxyUrlError(f"{source} has an IPv6 address without brackets: its port cannot "
+                            "be told apart", hint=_IPV6_HINT)
     if not host or host.startswith(":"):
         raise ProxyUrlError(f"{source} has no host", hint=_HINT)
     if host.startswith("[") and "%" in host.partition("]")[0]:
