@@ -14,6 +14,7 @@ from post_renderer.errors import ConfigError, OceanProxyError, clipped, shown, v
 MAX_CA_BUNDLE_BYTES = 4 * 1024 * 1024
 MAX_CA_FILE_BYTES = MAX_CA_BUNDLE_BYTES + 1
 MISSING_HINT = "check the path; a relative path starts from the current directory"
+STDIN_HINT = "'-' is a file name here, not standard input: give the file's path"
 TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
               "word, and nothing expands it in a config file; write the whole path, or "
               "$HOME/... on a command line")
@@ -30,7 +31,9 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
         with open(path, "rb") as handle:
             data = handle.read(limit if too_large_hint is None else limit + 1)
     except FileNotFoundError:
-        if _unexpanded_tilde(path):
+        if path == "-":
+            missing_hint = STDIN_HINT
+        elif _unexpanded_tilde(path):
             missing_hint = TILDE_HINT
         elif missing_hint == MISSING_HINT and not os.path.isabs(path):
             missing_hint = _missing_from_here()

@@ -40,3 +40,13 @@ def test_with_a_too_large_hint_a_file_over_the_limit_is_refused_and_one_at_it_is
     with pytest.raises(ConfigError) as caught:
         read_user_file(str(path), 10, "values file", too_large_hint="name the chart's values")
     assert caught.value.message == f"values file {path} is larger than 10 bytes"
+
+
+def test_a_dash_that_names_no_file_is_told_it_is_not_standard_input(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        read_user_file("-", 100, "CA file (--ca-file)")
+    assert raised.value.message == "CA file (--ca-file) - does not exist"
+    assert "not standard input" in raised.value.hint
+    (tmp_path / "-").write_bytes(b"a file named '-'")
+    assert read_user_file("-", 100, "CA file (--ca-file)") == b"a file named '-'"
