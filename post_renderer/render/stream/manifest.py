@@ -210,6 +210,13 @@ def parse_document(text: str, where: str, first_line: int | Callable[[], int] = 
         ) from None
     except YAMLError:
         raise ManifestError(f"{where} is not valid YAML", hint="check the chart's output") from None
+    except (ValueError, KeyError, TypeError, OverflowError):  # their text quotes the value
+        raise ManifestError(
+            f"{where} is not valid YAML (a value cannot be read as the type its tag names, "
+            "such as !!int)",
+            hint="helm rendered YAML that cannot be read; run the same 'helm template' "
+                 "without --post-renderer to see it",
+        ) from None
     return ParsedDocument(text, node, data)
 
 
