@@ -34,8 +34,9 @@ _SAFE_FLOW_OPENERS = 1000
 _DEEP_INDENT = re.compile(r"^ {1000}", re.MULTILINE)
 # ruamel quotes parts of the document in some problems (a duplicate key's values, an alias
 # name); a value can be a token or a password. Single characters and token names stay.
+# A quote inside the value does not end it: each quoted part runs to the last of its quote.
 # (compiled when a problem is first redacted, by re's own cache)
-_QUOTED = r"'([^']*)'|\"([^\"]*)\""
+_QUOTED = r"(?s)'(.*)'|\"(.*)\""
 _HARMLESS_QUOTE = r"(?s)^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$"
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
 # Plain scalars a YAML 1.1 reader does not read as strings: the words it reads as booleans

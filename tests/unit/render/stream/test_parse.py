@@ -62,3 +62,13 @@ def test_a_value_its_tag_cannot_read_is_refused_without_quoting_it(value):
         parse_document(f"kind: ConfigMap\ndata:\n  proxy-url: {value}\n", "document 4")
     assert "document 4 is not valid YAML" in refused.value.message
     assert "zq7" not in refused.value.message.lower()
+
+
+@pytest.mark.parametrize("text", ['a: !!timestamp "Zq7 Fx9\\"Wv4"\n', "a: *Zq7\"Fx9'Wv4\n",
+                                  "a: *Zq7'Fx9\"Wv4\n", "a: !!timestamp \"Zq7'Fx9 Wv4\"\n"])
+def test_a_problem_quoting_a_value_with_quotes_in_it_shows_none_of_it(text):
+    with pytest.raises(ManifestError) as refused:
+        parse_document(text, "document 3")
+    assert "document 3 is not valid YAML" in refused.value.message
+    shown = [part for part in ("zq7", "fx9", "wv4") if part in refused.value.message.lower()]
+    assert shown == [], refused.value.message
