@@ -65,10 +65,21 @@ def test_a_value_its_tag_cannot_read_is_refused_without_quoting_it(value):
 
 
 @pytest.mark.parametrize("text", ['a: !!timestamp "Zq7 Fx9\\"Wv4"\n', "a: *Zq7\"Fx9'Wv4\n",
-                                  "a: *Zq7'Fx9\"Wv4\n", "a: !!timestamp \"Zq7'Fx9 Wv4\"\n"])
+                                  "a: *Zq7'Fx9\"Wv4\n", "a: !!timestamp \"Zq7'Fx9 Wv4\"\n",
+                                  'a: !!timestamp "x\\"Zq7 Fx9 Wv4"\n'])
 def test_a_problem_quoting_a_value_with_quotes_in_it_shows_none_of_it(text):
     with pytest.raises(ManifestError) as refused:
         parse_document(text, "document 3")
     assert "document 3 is not valid YAML" in refused.value.message
     shown = [part for part in ("zq7", "fx9", "wv4") if part in refused.value.message.lower()]
     assert shown == [], refused.value.message
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("a: [x\n", "expected ',' or ']', but got '<stream end>' at line 2"),
+    ("\ta: b\n", "found character '\\t' that cannot start any token at line 1"),
+])
+def test_a_problem_quoting_only_characters_and_token_names_is_shown_whole(text, problem):
+    with pytest.raises(ManifestError) as refused:
+        parse_document(text, "document 3")
+    assert problem in refused.value.message
