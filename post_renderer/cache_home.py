@@ -66,6 +66,14 @@ def secret_path(environ: Mapping[str, str]) -> str | None:
     return None if helm is None else os.path.join(helm, "ocean-proxy", "cache.key")
 
 
+def url_refusal(path: str | None) -> str | None:
+    """Why ``path`` is no place for the cache or its key: a proxy URL set in the wrong
+    variable, which would become folders named after its password."""
+    if path is not None and ("://" in path or re.search(r":[^/]*@", path)):
+        return f"{path} is a URL, not a path (a proxy URL set in the wrong variable?)"
+    return None
+
+
 def user_secret(environ: Mapping[str, str], path: str | None) -> tuple[bytes | None, str | None]:
     """The user's random cache secret in ``path`` (``secret_path``'s), made on first use
     (0600), or None; and, when a key file is there but must not be used (a link, another

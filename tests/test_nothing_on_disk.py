@@ -153,3 +153,27 @@ def test_no_source_of_the_password_puts_it_in_a_file_beside_the_outputs(
         assert "password (base64)" in secrets_in((tmp_path / path).read_bytes())  # used
     for path in set(written) - set(outputs):
         assert secrets_in((tmp_path / path).read_bytes()) == [], path
+
+
+# A proxy URL pasted into the variable that places the cache or its key: made as folders, its
+# password would be a name on disk (in a CI job, in the checkout the job may archive).
+URL_AS_PATH = {"OCEAN_PROXY_CACHE_DIR": "", "OCEAN_PROXY_CACHE_KEY_FILE": "",
+               "HELM_CACHE_HOME": "", "HELM_CONFIG_HOME": "", "XDG_CACHE_HOME": ""}
+
+
+@pytest.mark.parametrize("url", [f"http://{USER}:{PASSWORD}@proxy.corp:3128",
+                                 f"{USER}:{PASSWORD}@proxy.corp:3128"], ids=["url", "no-scheme"])
+@pytest.mark.parametrize("variable", sorted(URL_AS_PATH))
+def test_a_proxy_url_where_the_cache_goes_names_no_folder_after_its_password(
+        rendered, tmp_path, variable, url):
+    from .cli_outcomes import run_main
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**URL_AS_PATH, "HOME": str(home), variable: url}
+    run = run_main(["render"], stdin=rendered, env=env, cwd=str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    named = [path for path in tmp_path.rglob("*") if PASSWORD in str(path)]  # folders too
+    assert named == []
+    assert PASSWORD not in run.stderr
+    assert "the certificate cache is not used" in run.stderr

@@ -45,7 +45,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from post_renderer import __version__
-from post_renderer.cache_home import cache_home, delete_earlier_renders, secret_path, user_secret
+from post_renderer.cache_home import (
+    cache_home,
+    delete_earlier_renders,
+    secret_path,
+    url_refusal,
+    user_secret,
+)
 from post_renderer.errors import ConfigError
 from post_renderer.private_files import directory_refusal, prune, read_file, write_file
 from post_renderer.trust.certificate import Certificate, certificate_from_der
@@ -138,8 +144,11 @@ def fact_cache_for(environ: Mapping[str, str], *, disabled: bool = False) -> Fac
                                               f"{error.message}")
     if home is None:
         return FactCache(None)
-    deleted = delete_earlier_renders(home)
     key_file = secret_path(environ)  # once: without HOME, each asks the passwd database
+    why = url_refusal(home) or url_refusal(key_file)
+    if why is not None:  # nothing made, not even the key: its folders would name a password
+        return FactCache(None, unused_because=f"the certificate cache is not used: {why}")
+    deleted = delete_earlier_renders(home)
     secret, why = user_secret(environ, key_file)
     why = why or directory_refusal(home)
     if why is not None:

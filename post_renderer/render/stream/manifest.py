@@ -34,9 +34,11 @@ _SAFE_FLOW_OPENERS = 1000
 _DEEP_INDENT = " " * 1000  # a line indented this far
 # ruamel quotes parts of the document in some problems (a duplicate key's values, an alias
 # name); a value can be a token or a password. Single characters and token names stay.
+# A quote inside a value would end it early ("Zq7"Wv4"): a problem with any quote left once
+# the harmless ones are out is cut at its first quote.
 # (compiled when a problem is first redacted, by re's own cache)
-_QUOTED = r"'([^']*)'|\"([^\"]*)\""
-_HARMLESS_QUOTE = r"(?s)^(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?$"
+_HARMLESS = r"(?:.|\\.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|<[a-z ]+>)?"
+_HARMLESS_QUOTED = rf"(?s)'{_HARMLESS}'|\"{_HARMLESS}\""
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(?:#.*)?$")
 # Plain scalars a YAML 1.1 reader does not read as strings: the words it reads as booleans
 # or null, and numbers and times, which all start with a sign, a dot or a digit (the patterns
@@ -210,6 +212,13 @@ def parse_document(text: str, where: str, first_line: int | Callable[[], int] = 
         ) from None
     except YAMLError:
         raise ManifestError(f"{where} is not valid YAML", hint="check the chart's output") from None
+    except (ValueError, KeyError, TypeError, OverflowError):  # their text quotes the value
+        raise ManifestError(
+            f"{where} is not valid YAML (a value cannot be read as the type its tag names, "
+            "such as !!int)",
+            hint="helm rendered YAML that cannot be read; run the same 'helm template' "
+                 "without --post-renderer to see it",
+        ) from None
     return ParsedDocument(text, node, data)
 
 
@@ -227,11 +236,10 @@ def _compose(parser: "YAML", text: str) -> "tuple[Node | None, YamlNode]":
 
 
 def _without_content(problem: str) -> str:
-    def redact(match: re.Match[str]) -> str:
-        quoted = match.group(1) if match.group(1) is not None else match.group(2)
-        return match.group(0) if re.match(_HARMLESS_QUOTE, quoted) else "'...'"
-
-    return re.sub(_QUOTED, redact, problem)
+    rest = re.sub(_HARMLESS_QUOTED, "", problem)
+    if "'" not in rest and '"' not in rest:
+        return problem
+    return problem[:min(at for at in (problem.find("'"), problem.find('"')) if at >= 0)] + "'...'"
 
 
 def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentStyle) -> str:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from post_renderer.errors import ManifestError
 from post_renderer.render.stream.manifest import parse_document
 
 # Texts each YAML version reads as something other than a string, or as a string only when
@@ -51,3 +52,34 @@ def test_what_the_reader_remembers_holds_no_long_text():
         {"data": {"token": token, "name": "short"}}
     remembered = {key[1] for known in manifest._RESOLVED.values() for key in known}
     assert "short" in remembered and token not in remembered
+
+
+@pytest.mark.parametrize("value", ['!!int "http://ocean:Zq7Fx9@proxy"', "!!float Zq7Fx9",
+                                   "!!bool Zq7Fx9", "!!timestamp 2026-13-45",
+                                   "!<tag:yaml.org,2002:int> Zq7Fx9"])
+def test_a_value_its_tag_cannot_read_is_refused_without_quoting_it(value):
+    with pytest.raises(ManifestError) as refused:
+        parse_document(f"kind: ConfigMap\ndata:\n  proxy-url: {value}\n", "document 4")
+    assert "document 4 is not valid YAML" in refused.value.message
+    assert "zq7" not in refused.value.message.lower()
+
+
+@pytest.mark.parametrize("text", ['a: !!timestamp "Zq7 Fx9\\"Wv4"\n', "a: *Zq7\"Fx9'Wv4\n",
+                                  "a: *Zq7'Fx9\"Wv4\n", "a: !!timestamp \"Zq7'Fx9 Wv4\"\n",
+                                  'a: !!timestamp "x\\"Zq7 Fx9 Wv4"\n'])
+def test_a_problem_quoting_a_value_with_quotes_in_it_shows_none_of_it(text):
+    with pytest.raises(ManifestError) as refused:
+        parse_document(text, "document 3")
+    assert "document 3 is not valid YAML" in refused.value.message
+    shown = [part for part in ("zq7", "fx9", "wv4") if part in refused.value.message.lower()]
+    assert shown == [], refused.value.message
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("a: [x\n", "expected ',' or ']', but got '<stream end>' at line 2"),
+    ("\ta: b\n", "found character '\\t' that cannot start any token at line 1"),
+])
+def test_a_problem_quoting_only_characters_and_token_names_is_shown_whole(text, problem):
+    with pytest.raises(ManifestError) as refused:
+        parse_document(text, "document 3")
+    assert problem in refused.value.message
