@@ -14,7 +14,7 @@ from post_renderer.report import Reporter
 
 from .. import certs
 from ..certs import DAY, NOW
-from .chart_manifests import configmap, controller, release, service
+from .chart_manifests import FULLNAME, configmap, controller, release, service
 
 
 @pytest.fixture(autouse=True)
@@ -280,3 +280,28 @@ def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypat
     assert (code, out) == (1, b""), err
     assert b"ocean-proxy: error: CA file (from OCEAN_PROXY_CA_FILE) ca.pem\\n does not exist\n" \
         in err
+
+
+@pytest.mark.parametrize("strict", [["--strict"], []])
+def test_values_says_the_lints_and_with_strict_refuses_them_writing_nothing(
+        tmp_path, monkeypatch, capsysbinary, strict):
+    """'values --strict' promised to make the lints errors, yet values ran none: a NO_PROXY
+    entry that sends the Spot API around the proxy was dropped without a word, and --strict
+    wrote the files anyway."""
+    data = release(controller(no_proxy=".spotinst.io,corp.example"),
+                   configmap(proxy_url="http://proxy.corp:3128"))
+    secrets = tmp_path / "secrets.yaml"
+    code = cli.main(["values", "-f", file(tmp_path, "m.yaml", data),
+                     "--secrets", str(secrets), *strict])
+    out, err = capsysbinary.readouterr()
+    lint = ("NO_PROXY entries ocean-proxy leaves out of the one NO_PROXY it writes: "
+            "'.spotinst.io'")
+    if strict:
+        assert (code, out, secrets.exists()) == (1, b"", False)
+        assert f"ocean-proxy: error: Deployment/{FULLNAME} was rendered with {lint}" in \
+            err.decode()
+        assert "hint: remove them from your values" in err.decode()
+    else:
+        assert code == 0 and b"corp.example" in out and secrets.exists()
+        assert f"ocean-proxy: warning: Deployment/{FULLNAME} was rendered with {lint}" in \
+            err.decode()
