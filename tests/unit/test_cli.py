@@ -267,6 +267,24 @@ def test_values_help_promises_the_auto_update_job_nothing_chart_values_cannot_gi
     assert "Job's post-renderer fail the upgrade" in helps["render"]
 
 
+def test_the_strict_help_names_the_lints_that_fail_a_strict_run(monkeypatch, capsys):
+    """A second proxy, a dropped NO_PROXY entry or a mount of one's own fail a --strict run,
+    yet --help listed only three kinds of lint, as if these passed; the release-size lint is
+    render's alone (values stores no release)."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    helps = {}
+    for command in ("values", "render"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        helps[command] = " ".join(capsys.readouterr().out.split())
+    for command in ("values", "render"):
+        for lint in ("insecure TLS next to a CA", "second proxy or CA bundle",
+                     "NO_PROXY entries ocean-proxy leaves out", "volumes or mounts"):
+            assert lint in helps[command], (command, lint)
+    assert "too large for helm to store" in helps["render"]
+    assert "too large" not in helps["values"]
+
+
 def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypatch, capsysbinary):
     """OCEAN_PROXY_CA_FILE from a CI file variable, its line break kept: 'ca.pem does not
     exist' beside an existing ca.pem hid the mistake; the break is shown escaped, as the
