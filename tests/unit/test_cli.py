@@ -247,6 +247,22 @@ def test_a_flag_given_empty_is_a_usage_error_exiting_2_whichever_flag(
     assert b"is given but empty" in err
 
 
+@pytest.mark.parametrize("arguments", [["render", ""], ["render", "--strict", " "],
+                                       ["verify", "--proxy-url=http://127.0.0.1:9", ""]])
+def test_an_empty_argument_is_said_to_be_one_not_a_value_that_may_hold_a_secret(
+        arguments, monkeypatch, capsysbinary):
+    """'--post-renderer-args "$ARGS"' with ARGS unset hands the post-renderer an empty
+    argument: it was refused as a value 'not shown: it may hold a secret', with spaces 'read as
+    a shell splits it', which sent the user looking for a hidden value."""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(
+        release(controller(), configmap()))))
+    code = cli.main(arguments)
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (2, b"")
+    assert err.decode().splitlines() == ["ocean-proxy: error: an empty argument",
+                                         "ocean-proxy: hint: set its variable, or drop it"]
+
+
 def test_values_help_promises_the_auto_update_job_nothing_chart_values_cannot_give(
         monkeypatch, capsys):
     """Chart values have no place for the Job's env, and 'values' writes no Job post-renderer:
