@@ -83,6 +83,8 @@ class Parser(argparse.ArgumentParser):
             flags = [extra for extra in extras if extra.startswith("-")]
             if flags:
                 raise parser.unknown_flag(flags[0])
+            if not extras[0].strip():  # '--post-renderer-args "$ARGS"', ARGS unset: one
+                raise UsageError("an empty argument", hint="set its variable, or drop it")
             if any(re.search(r"\s", argument) for argument in arguments):
                 raise UsageError("unexpected argument with no flag before it (not shown: it may "
                                  "hold a secret); an argument with spaces was read as a shell "

@@ -31,10 +31,12 @@ _WORKLOAD_HELP = {
               "controller chart's",
 }
 _STRICT_HELP = ("make the lints errors: insecure TLS next to a CA, settings in objects the "
-                "release does not render, your own annotations or volumes ocean-proxy would "
-                "overwrite")
-_STRICT_JOB_HELP = ("; and have the auto-update Job's post-renderer fail the upgrade on a Job "
-                    "it does not recognise")
+                "release does not render, a second proxy or CA bundle in what the chart "
+                "rendered, NO_PROXY entries ocean-proxy leaves out, your own annotations, "
+                "volumes or mounts ocean-proxy would overwrite")
+# render's own: values stores no release and writes no Job post-renderer
+_STRICT_RENDER_HELP = (", a release too large for helm to store; and have the auto-update "
+                       "Job's post-renderer fail the upgrade on a Job it does not recognise")
 
 
 def _add_render_options(parser: argparse.ArgumentParser, review: bool = True,
@@ -73,10 +75,10 @@ def _add_render_options(parser: argparse.ArgumentParser, review: bool = True,
         "--auto-update", choices=AUTO_UPDATE_POLICIES, default=None,
         help=f"{_AUTO_UPDATE_HELP[command]} [OCEAN_PROXY_AUTO_UPDATE]",
     )
-    job = _STRICT_JOB_HELP if command == "render" else ""  # values writes no Job post-renderer
+    own = _STRICT_RENDER_HELP if command == "render" else ""
     parser.add_argument(
         "--strict", action="store_true",
-        help=f"{_STRICT_HELP}{job} [OCEAN_PROXY_STRICT=true]",
+        help=f"{_STRICT_HELP}{own} [OCEAN_PROXY_STRICT=true]",
     )
     _add_cache_option(parser)
     if not review:

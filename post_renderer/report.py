@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from post_renderer.errors import OceanProxyError, visible
+from post_renderer.errors import OceanProxyError, shown, visible
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -295,16 +295,22 @@ def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
     environ = os.environ if environ is None else environ
     command = _command_for(environ)
     helm_stderr = None
-    if (environ.get("OCEAN_PROXY_MESSAGES") or "auto") == "auto" and not _isatty(sys.stderr):
+    # only 'stderr' keeps them off helm's: under Helm 4, a typo would lose every message
+    mode = environ.get("OCEAN_PROXY_MESSAGES") or "auto"
+    if mode != "stderr" and not _isatty(sys.stderr):
         from post_renderer.helm_stderr import open_helm_stderr
 
         helm_stderr = open_helm_stderr()
-    if helm_stderr is None:
-        return Reporter(sys.stderr, command=command)
-    errors = [sys.stderr]
-    if environ.get("HELM_PLUGIN_NAME"):
-        errors.append(helm_stderr)  # Helm 4 discards a post-renderer plugin's, even on failure
-    return Reporter(helm_stderr, errors, command=command)
+    reporter = Reporter(sys.stderr, command=command)
+    if helm_stderr is not None:
+        errors = [sys.stderr]
+        if environ.get("HELM_PLUGIN_NAME"):
+            errors.append(helm_stderr)  # Helm 4 discards a post-renderer plugin's, even then
+        reporter = Reporter(helm_stderr, errors, command=command)
+    if mode not in ("auto", "stderr"):
+        reporter.warning(f"OCEAN_PROXY_MESSAGES is {shown(mode)}, neither 'auto' nor 'stderr': "
+                         "read as 'auto' (under helm, messages go to helm's own stderr)")
+    return reporter
 
 
 _HELM_COMMAND = f"helm {PROGRAM}"

@@ -36,7 +36,8 @@ ensure_venv() {
     fi
     messages=/dev/stderr
     case ${OCEAN_PROXY_MESSAGES:-auto}:$(cat "/proc/$PPID/comm" 2>/dev/null) in
-        auto:helm*) [ -w "/proc/$PPID/fd/2" ] && messages=/proc/$PPID/fd/2 ;;
+        stderr:*) ;;  # only 'stderr' keeps them here, as the commands read it
+        *:helm*) [ -w "/proc/$PPID/fd/2" ] && messages=/proc/$PPID/fd/2 ;;
     esac
     "$plugin_dir/libexec/ocean-proxy/bootstrap" >>"$messages" 2>&1
 }

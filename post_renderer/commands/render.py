@@ -84,7 +84,7 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
             said.notice(notice)
         for warning in result.warnings:
             said.warning(warning)
-    _say_lints(result.lints, strict=strict, said=said)
+    say_lints(result.lints, strict=strict, said=said)
     # a Spot agent's pods without a CA: a release of another chart has none to give one to
     if result.injection is not None and result.injection.trust is None:
         words = _post_rendering_helm(said)
@@ -121,7 +121,7 @@ def _fact_cache(args: argparse.Namespace, said: Outcome) -> Callable[[], FactCac
     return facts
 
 
-def _say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) -> None:
+def say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) -> None:
     """Warnings; with --strict (``strict``: where it was set, --strict or OCEAN_PROXY_STRICT)
     the first is the error, and nothing is written."""
     if not strict or not lints:

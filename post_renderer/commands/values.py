@@ -42,6 +42,7 @@ from post_renderer.errors import (
 from post_renderer.render.release.settings import UserSettings, config_file, tell_no_one
 
 if TYPE_CHECKING:
+    from post_renderer.render.lints import Lint
     from post_renderer.render.plan.injection import Injection
     from post_renderer.render.release.release import Release
 
@@ -58,6 +59,7 @@ class ValuesResult(NamedTuple):
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     namespace: str = ""  # the Secrets', where the release is installed
+    lints: tuple["Lint", ...] = ()  # what the values cannot make right: errors with --strict
 
 
 class Owner(NamedTuple):
@@ -112,8 +114,9 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
         refuse_another_agent,
         the_controllers,
     )
-    from post_renderer.render.lints import two_rendered_proxies
+    from post_renderer.render.lints import find_lints
     from post_renderer.render.overlay.values import b64, merge_user_values
+    from post_renderer.render.plan.filter_order import pod_wants
     from post_renderer.render.plan.injection import resolve_injection
     from post_renderer.render.plan.overlay_input import overlay_for
     from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
@@ -166,13 +169,12 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                        "and the chart would then render NO_PROXY twice")
     if chart.auto_update_jobs:
         notices.append(_auto_update_notice(injection))
-    replaced = [f"{lint.message}; {lint.hint}"
-                for lint in two_rendered_proxies(workload, chart, injection)]
     return ValuesResult(_dump([values], "ocean-proxy's chart values (no secret in them)"),
                         _dump(secrets, "apply with kubectl, outside the release"),
-                        tuple(notices), (*injection.warnings, *replaced, *agents_left_out(
+                        tuple(notices), (*injection.warnings, *agents_left_out(
                             stream, release, exporter_too=injection.proxy is not None)),
-                        namespace)
+                        namespace, tuple(find_lints(release, chart, injection,
+                                                    pod_wants(injection))))
 
 
 def _job_lacks(injection: "Injection") -> str:
@@ -264,7 +266,7 @@ def _same_file(path: str, fd: int) -> bool:
 
 
 def run(args: Any, said: Outcome) -> Outcome:
-    from post_renderer.commands.render import read_manifests
+    from post_renderer.commands.render import read_manifests, say_lints
     from post_renderer.commands.values_files import read_user_values
     from post_renderer.render.release.settings import read_settings
 
@@ -273,10 +275,12 @@ def run(args: Any, said: Outcome) -> Outcome:
     manifests = read_manifests(args.filename)
     result = values_overlay(manifests, user, read_user_values(args.values, said.hide),
                             Owner(args.release, args.namespace), said.hide)
-    for notice in result.notices:
-        said.notice(notice)
-    for warning in result.warnings:
-        said.warning(warning)
+    if not (user.strict and result.lints):  # a refused run did none of what they tell
+        for notice in result.notices:
+            said.notice(notice)
+        for warning in result.warnings:
+            said.warning(warning)
+    say_lints(result.lints, strict=user.strict_source if user.strict else None, said=said)
     helm_namespace = os.environ.get("HELM_NAMESPACE", "")
     if args.namespace is None and helm_namespace != result.namespace and \
             _helm_kept_a_namespace_flag(os.environ):

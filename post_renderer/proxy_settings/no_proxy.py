@@ -137,19 +137,43 @@ def _refuse_windows_bypass_forms(entry: str, source: str) -> None:
     and NO_PROXY does not read, each said with its NO_PROXY form."""
     if ";" in entry:
         raise ConfigError(f"{source}: {shown(entry)} separates entries by ';', as Windows' "
-                          "proxy bypass list does", hint="separate them by commas: NO_PROXY "
-                          "is a comma-separated list")
-    wildcard = re.fullmatch(r"(\d{1,3}(?:\.\d{1,3}){0,2})(?:\.\*)+", entry)
-    octets = wildcard[1].split(".") if wildcard else []
-    # an address's octets only: '300.*' or '010.*' has no CIDR to give, and is no entry
-    if octets and all(str(int(octet)) == octet and int(octet) < 256 for octet in octets):
-        cidr = ".".join(octets + ["0"] * (4 - len(octets))) + f"/{8 * len(octets)}"
+                          "proxy bypass list does", hint=_comma_list_hint(entry, source))
+    cidr = _wildcard_cidr(entry)
+    if cidr:
         raise ConfigError(f"{source}: {shown(entry)} is a wildcard address, which NO_PROXY does "
                           "not read", hint=f"give the network as a CIDR: {cidr}")
     if entry == "<local>":
         raise ConfigError(f"{source}: '<local>' (Windows' bypass of names without a dot) has no "
                           "NO_PROXY form", hint="list those hosts by name, or their domain as "
                           ".domain")
+
+
+def _wildcard_cidr(entry: str) -> str | None:
+    """'10.*' as the network NO_PROXY reads, 10.0.0.0/8; None for anything else."""
+    wildcard = re.fullmatch(r"(\d{1,3}(?:\.\d{1,3}){0,2})(?:\.\*)+", entry)
+    octets = wildcard[1].split(".") if wildcard else []
+    # an address's octets only: '300.*' or '010.*' has no CIDR to give, and is no entry
+    if octets and all(str(int(octet)) == octet and int(octet) < 256 for octet in octets):
+        return ".".join(octets + ["0"] * (4 - len(octets))) + f"/{8 * len(octets)}"
+    return None
+
+
+def _comma_list_hint(entry: str, source: str) -> str:
+    """The whole list as NO_PROXY reads it, each entry in its own form where each has one:
+    one hint, not an error for each Windows form in turn."""
+    parts = [part.strip() for part in entry.split(";") if part.strip()]
+    local = "; list by name the hosts '<local>' meant" if "<local>" in parts else ""
+    forms = []
+    for part in (part for part in parts if part != "<local>"):
+        try:
+            forms.append(_wildcard_cidr(part) or _check(part, source))
+        except ConfigError:
+            return ("separate them by commas: NO_PROXY is a comma-separated list, with each "
+                    f"network as a CIDR (10.0.0.0/8, not 10.*){local}")
+    listed = ",".join(forms)
+    if not listed or len(listed) > 200:
+        return f"separate them by commas: NO_PROXY is a comma-separated list{local}"
+    return f"separate them by commas: {listed}{local}"
 
 
 def _refuse_spaces_and_quotes(entry: str, source: str) -> None:

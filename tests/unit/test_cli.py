@@ -15,7 +15,7 @@ from post_renderer.report import Reporter
 
 from .. import certs
 from ..certs import DAY, NOW
-from .chart_manifests import configmap, controller, release, service
+from .chart_manifests import FULLNAME, configmap, controller, release, service
 
 
 @pytest.fixture(autouse=True)
@@ -290,6 +290,22 @@ def test_a_flag_given_empty_is_a_usage_error_exiting_2_whichever_flag(
     assert b"is given but empty" in err
 
 
+@pytest.mark.parametrize("arguments", [["render", ""], ["render", "--strict", " "],
+                                       ["verify", "--proxy-url=http://127.0.0.1:9", ""]])
+def test_an_empty_argument_is_said_to_be_one_not_a_value_that_may_hold_a_secret(
+        arguments, monkeypatch, capsysbinary):
+    """'--post-renderer-args "$ARGS"' with ARGS unset hands the post-renderer an empty
+    argument: it was refused as a value 'not shown: it may hold a secret', with spaces 'read as
+    a shell splits it', which sent the user looking for a hidden value."""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(
+        release(controller(), configmap()))))
+    code = cli.main(arguments)
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (2, b"")
+    assert err.decode().splitlines() == ["ocean-proxy: error: an empty argument",
+                                         "ocean-proxy: hint: set its variable, or drop it"]
+
+
 def test_values_help_promises_the_auto_update_job_nothing_chart_values_cannot_give(
         monkeypatch, capsys):
     """Chart values have no place for the Job's env, and 'values' writes no Job post-renderer:
@@ -310,6 +326,24 @@ def test_values_help_promises_the_auto_update_job_nothing_chart_values_cannot_gi
     assert "Job's post-renderer fail the upgrade" in helps["render"]
 
 
+def test_the_strict_help_names_the_lints_that_fail_a_strict_run(monkeypatch, capsys):
+    """A second proxy, a dropped NO_PROXY entry or a mount of one's own fail a --strict run,
+    yet --help listed only three kinds of lint, as if these passed; the release-size lint is
+    render's alone (values stores no release)."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    helps = {}
+    for command in ("values", "render"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        helps[command] = " ".join(capsys.readouterr().out.split())
+    for command in ("values", "render"):
+        for lint in ("insecure TLS next to a CA", "second proxy or CA bundle",
+                     "NO_PROXY entries ocean-proxy leaves out", "volumes or mounts"):
+            assert lint in helps[command], (command, lint)
+    assert "too large for helm to store" in helps["render"]
+    assert "too large" not in helps["values"]
+
+
 def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypatch, capsysbinary):
     """OCEAN_PROXY_CA_FILE from a CI file variable, its line break kept: 'ca.pem does not
     exist' beside an existing ca.pem hid the mistake; the break is shown escaped, as the
@@ -323,3 +357,28 @@ def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypat
     assert (code, out) == (1, b""), err
     assert b"ocean-proxy: error: CA file (from OCEAN_PROXY_CA_FILE) ca.pem\\n does not exist\n" \
         in err
+
+
+@pytest.mark.parametrize("strict", [["--strict"], []])
+def test_values_says_the_lints_and_with_strict_refuses_them_writing_nothing(
+        tmp_path, monkeypatch, capsysbinary, strict):
+    """'values --strict' promised to make the lints errors, yet values ran none: a NO_PROXY
+    entry that sends the Spot API around the proxy was dropped without a word, and --strict
+    wrote the files anyway."""
+    data = release(controller(no_proxy=".spotinst.io,corp.example"),
+                   configmap(proxy_url="http://proxy.corp:3128"))
+    secrets = tmp_path / "secrets.yaml"
+    code = cli.main(["values", "-f", file(tmp_path, "m.yaml", data),
+                     "--secrets", str(secrets), *strict])
+    out, err = capsysbinary.readouterr()
+    lint = ("NO_PROXY entries ocean-proxy leaves out of the one NO_PROXY it writes: "
+            "'.spotinst.io'")
+    if strict:
+        assert (code, out, secrets.exists()) == (1, b"", False)
+        assert f"ocean-proxy: error: Deployment/{FULLNAME} was rendered with {lint}" in \
+            err.decode()
+        assert "hint: remove them from your values" in err.decode()
+    else:
+        assert code == 0 and b"corp.example" in out and secrets.exists()
+        assert f"ocean-proxy: warning: Deployment/{FULLNAME} was rendered with {lint}" in \
+            err.decode()

@@ -347,3 +347,19 @@ def test_an_empty_ocean_proxy_messages_is_unset_and_messages_still_reach_helms_s
     reporter_for_process(environ).notice("injected")
     assert ("ocean-proxy: injected\n" in helms.getvalue()) == to_helm
     assert ("ocean-proxy: injected\n" in ours.getvalue()) != to_helm
+
+
+@pytest.mark.parametrize("value", ["helm", "Stderr", "1", "true"])
+def test_an_unknown_ocean_proxy_messages_is_read_as_auto_and_said(monkeypatch, value):
+    """Only 'stderr' keeps the messages off helm's stderr, as README says: a value of any
+    other kind turned it off without a word, and under Helm 4, which never shows a
+    post-renderer's stderr, every warning was lost."""
+    helms, ours = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stderr", ours)
+    monkeypatch.setattr("post_renderer.helm_stderr.open_helm_stderr", lambda: helms)
+    reporter_for_process({"OCEAN_PROXY_MESSAGES": value}).notice("injected")
+    assert helms.getvalue() == (
+        f"ocean-proxy: warning: OCEAN_PROXY_MESSAGES is '{value}', neither 'auto' nor "
+        "'stderr': read as 'auto' (under helm, messages go to helm's own stderr)\n"
+        "ocean-proxy: injected\n")
+    assert ours.getvalue() == ""

@@ -49,7 +49,8 @@ def test_a_service_name_with_an_underscore_is_an_entry_as_the_proxy_url_takes_it
 @pytest.mark.parametrize("value, message, hint", [
     ("*.corp.example;10.*;<local>",
      "'*.corp.example;10.*;<local>' separates entries by ';', as Windows' proxy bypass list does",
-     "separate them by commas: NO_PROXY is a comma-separated list"),
+     "separate them by commas: *.corp.example,10.0.0.0/8; list by name the hosts '<local>' "
+     "meant"),
     ("10.*", "'10.*' is a wildcard address, which NO_PROXY does not read",
      "give the network as a CIDR: 10.0.0.0/8"),
     ("192.168.*.*", "'192.168.*.*' is a wildcard address, which NO_PROXY does not read",
@@ -65,6 +66,23 @@ def test_a_windows_proxy_bypass_list_is_told_its_no_proxy_form(value, message, h
     with pytest.raises(ConfigError) as raised:
         parse_no_proxy([value], "--no-proxy")
     assert (raised.value.message, raised.value.hint) == (f"--no-proxy: {message}", hint)
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ("a.corp;b.corp", "separate them by commas: a.corp,b.corp"),
+    ("192.168.*; .Corp.Example;172.16.5.*",
+     "separate them by commas: 192.168.0.0/16,.corp.example,172.16.5.0/24"),
+    ("10.*;api.spotinst.io", "separate them by commas: NO_PROXY is a comma-separated list, "
+     "with each network as a CIDR (10.0.0.0/8, not 10.*)"),
+])
+def test_a_list_separated_by_semicolons_is_told_whole_as_no_proxy_reads_it(value, hint):
+    """The hint gives the list to write, each entry in its NO_PROXY form: said only 'separate
+    them by commas', the user met '10.*' and then '<local>' one error at a time."""
+    with pytest.raises(ConfigError) as raised:
+        parse_no_proxy([value], "--no-proxy")
+    assert raised.value.hint == hint
+    if "," in hint.partition(": ")[2] and "list" not in hint:
+        assert parse_no_proxy([hint.partition(": ")[2]], "--no-proxy")  # the hint is taken
 
 
 def test_the_cidr_a_wildcard_address_is_told_to_be_is_taken_as_that_network():
