@@ -39,6 +39,7 @@ def main(argv: Sequence[str] | None = None,
     said.hidden = reporter.hide_later
     said.prompt = reporter.notice
     said.helm_arguments = _helm_arguments
+    said.helm_reads_output = _helm_reads_output
     try:
         _refuse_text_under_helm(arguments)
         args = _parse(arguments, parser_factory)
@@ -85,6 +86,12 @@ def _helm_arguments() -> list[str] | None:
     from post_renderer.helm_stderr import helm_arguments
 
     return helm_arguments()
+
+
+def _helm_reads_output() -> bool:
+    from post_renderer.helm_stderr import helm_reads_stdout
+
+    return helm_reads_stdout()
 
 
 def _write_output(said: Outcome) -> None:

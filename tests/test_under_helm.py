@@ -307,3 +307,18 @@ def test_a_hint_naming_the_plugins_own_command_can_be_pasted_when_helms_home_has
         followed = run_command(words, env=user.env)
         assert followed.returncode == 0 and followed.text.startswith(("usage:", "ocean-proxy")), \
             (hint.group(0), followed.stderr)
+
+
+def test_a_manifests_file_given_with_f_is_refused_not_deployed_in_place_of_helms(
+        user: HelmUser, tmp_path: Path) -> None:
+    """'--post-renderer-args -f --post-renderer-args old.yaml' (helm's own -f is a values
+    file): helm would deploy old.yaml's manifests in place of what it rendered, exit 0."""
+    old = tmp_path / "old.yaml"
+    old.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-old-yaml\n")
+    refused = run_command(user.argv(*WITH_PROXY, *POST_RENDERER, "--post-renderer-args", "-f",
+                                    "--post-renderer-args", str(old)), env=user.env)
+    assert refused.returncode != 0
+    assert "from-old-yaml" not in refused.text
+    assert len(_lines_starting(refused.stderr, "ocean-proxy: error: -f reads the manifests "
+                                               "from a file instead of the ones helm "
+                                               "rendered")) == 1, refused.stderr

@@ -56,6 +56,8 @@ class Outcome:
         self.names_commands = False
         # the command line of the helm that runs this process, read when asked (cli's)
         self.helm_arguments: Callable[[], list[str] | None] = lambda: None
+        # does that helm read this process's stdout as the release (a post-renderer's)?
+        self.helm_reads_output: Callable[[], bool] = lambda: False
 
     def notice(self, text: str) -> None:
         self._say(NOTICE, text)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if args.explain and args.plan:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
-    if args.filename and args.filename != "-":
+    if args.filename and args.filename != "-" and said.helm_reads_output():
         _refuse_file_under_helm()
     user = user_settings(args, said)
     render(args, user, read_manifests(args.filename, said.helm_arguments), said)
@@ -43,9 +43,7 @@ def _refuse_file_under_helm() -> None:
     ``-f`` is a values file) made helm deploy that file's manifests in their place, exit 0.
     A wrapper of the user's that saved helm's manifests to FILE first has read them all: with
     standard input at its end, FILE is what helm rendered, and is read."""
-    from post_renderer.helm_stderr import helm_reads_stdout
-
-    if helm_reads_stdout() and _unread_input():
+    if _unread_input():
         raise UsageError("-f reads the manifests from a file instead of the ones helm rendered, "
                          "which helm would then deploy in their place",
                          hint="leave -f out under helm, which gives the post-renderer its "
