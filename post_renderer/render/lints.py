@@ -105,7 +105,8 @@ def two_rendered_proxies(workload: Resource, chart: ChartSettings,
         f"{'; '.join(chart.other_proxies)}",
         "remove the other proxy from your values (an HTTPS_PROXY in extraEnv, which "
         "Kubernetes gave the controller over the chart's: it takes the last of two "
-        f"same-named variables), or choose one with {as_flags('--proxy-url=URL')}")]
+        "same-named variables; an HTTP_PROXY in logShipping.extraEnv, the log-shipper's), "
+        f"or choose one with {as_flags('--proxy-url=URL')}")]
 
 
 def _hidden_ca_bundle(workload: Resource, chart: ChartSettings,
