@@ -11,6 +11,8 @@
 - Two CA bundles for ``USER_ENV_CERTIFICATES`` (``caBundleSecret.data``, and a CA written
   in ``extraEnv``): Kubernetes gives the controller the last, so ocean-proxy judges and gives
   every container that one, and the other goes unused.
+- A ``NO_PROXY`` read from a ConfigMap or Secret key (``extraEnv``'s ``valueFrom``):
+  ocean-proxy writes its own value in that entry's place, without the hosts the key holds.
 - A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``), volume
   (``ocean-proxy-ca``, ``ocean-proxy-ca-bundle``) or mount (at ``/etc/ocean-proxy/ca``,
   ``/etc/ssl/certs/<hash>.0``) of the user's own that ocean-proxy would overwrite (not a
@@ -27,10 +29,16 @@ from post_renderer.render.plan.filters.rollout import wanted_annotations
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
 from post_renderer.render.release.agents import recognise
-from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
+from post_renderer.render.release.chart_settings import NO_PROXY_ENV_NAMES, ChartSettings, KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
-from post_renderer.render.stream.kube import POD_SPEC_PATHS, containers, get_path, pod_template_path
+from post_renderer.render.stream.kube import (
+    KEY_REF_KINDS,
+    POD_SPEC_PATHS,
+    containers,
+    get_path,
+    pod_template_path,
+)
 
 INSECURE_ARG = "--insecure"
 
@@ -49,6 +57,7 @@ def find_lints(unit: Release, chart: ChartSettings, injection: Injection,
             *two_rendered_proxies(workload, chart, injection),
             *_hidden_ca_bundle(workload, chart, injection),
             *_dropped_no_proxy(workload, chart, injection),
+            *_no_proxy_from_objects(workload, injection),
             *_overwritten_annotations(workload, injection),
             *_overwritten_volumes(workload, wants),
             *_overwritten_mounts(workload, wants)]
@@ -105,7 +114,8 @@ def two_rendered_proxies(workload: Resource, chart: ChartSettings,
         f"{'; '.join(chart.other_proxies)}",
         "remove the other proxy from your values (an HTTPS_PROXY in extraEnv, which "
         "Kubernetes gave the controller over the chart's: it takes the last of two "
-        f"same-named variables), or choose one with {as_flags('--proxy-url=URL')}")]
+        "same-named variables; an HTTP_PROXY in logShipping.extraEnv, the log-shipper's), "
+        f"or choose one with {as_flags('--proxy-url=URL')}")]
 
 
 def _hidden_ca_bundle(workload: Resource, chart: ChartSettings,
@@ -132,6 +142,29 @@ def _dropped_no_proxy(workload: Resource, chart: ChartSettings,
         "around the proxy, '*', or no host at all)",
         "remove them from your values; give the hosts to reach directly with "
         f"{as_flags('--no-proxy=HOSTS')}")]
+
+
+def _no_proxy_from_objects(workload: Resource, injection: Injection) -> list[Lint]:
+    """A NO_PROXY that reads a ConfigMap or Secret key (``extraEnv``'s ``valueFrom``):
+    ocean-proxy writes its one NO_PROXY value in that entry's place, without the hosts the
+    key holds."""
+    if injection.proxy is None and injection.proxy_from is None:
+        return []
+    pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
+    read: dict[str, None] = {}
+    for _, _, container in containers(pod_spec):
+        for entry in container.get("env") or ():
+            name = entry.get("name") if isinstance(entry, dict) else None
+            for field, kind in KEY_REF_KINDS if name in NO_PROXY_ENV_NAMES else ():
+                ref = get_path(entry, ("valueFrom", field))
+                if isinstance(ref, dict) and isinstance(ref.get("name"), str):
+                    read[f"{name} from {KeyRef(kind, ref['name'], str(ref.get('key', '')))}"] \
+                        = None
+    return [Lint(
+        f"{_name(workload)} reads {'; '.join(read)}: ocean-proxy writes a NO_PROXY value of "
+        "its own in its place, without the hosts listed there",
+        f"give those hosts with {as_flags('--no-proxy=HOSTS')}, and remove the entry from "
+        "your values")] if read else []
 
 
 def _missing(unit: Release, ref: KeyRef) -> bool:

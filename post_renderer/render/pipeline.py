@@ -7,13 +7,12 @@ A release without a Spot agent stops after the byte scan: it passes through, and
 planning is never loaded.
 """
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from post_renderer.errors import TargetError, as_flags
 from post_renderer.render.release.agents import KNOWN_AGENTS, NAME_LABEL, TOKEN_ENV
-from post_renderer.render.release.release import find_release
+from post_renderer.render.release.release import find_release, lists_note
 from post_renderer.render.release.settings import UserSettings, tell_no_one
 from post_renderer.render.result import RenderResult
 from post_renderer.render.stream.split import split_documents
@@ -58,7 +57,7 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
     if user.explicit and not user.command_line:  # OCEAN_PROXY_CONFIG's workloads: no source
         unused = ", ".join(user.sources) or "OCEAN_PROXY_CONFIG"
         return RenderResult([data], notices=(
-            f"{_PASSED}{_lists_in(data)}; not used: {unused} (from the environment, for the "
+            f"{_PASSED}{lists_note(data)}; not used: {unused} (from the environment, for the "
             "Spot agents' releases)",))
     if user.explicit and not data.strip():  # only helm hands nothing over (read_manifests)
         raise TargetError(
@@ -74,11 +73,12 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
     if user.explicit:
         raise TargetError(
             "no Ocean controller workload in the manifests, nor another Spot agent (no "
-            f"container, image or pod label of one: {_KNOWN_BY}; none reading {TOKEN_ENV})",
+            f"container, image or pod label of one: {_KNOWN_BY}; none reading {TOKEN_ENV})"
+            f"{lists_note(data)}",
             hint=f"name the workload with {as_flags('--workload=Deployment/NAME')}, or leave "
                  "the post-renderer out of this release",
         )
-    return RenderResult([data], notices=(_PASSED + _lists_in(data),))
+    return RenderResult([data], notices=(_PASSED + lists_note(data),))
 
 
 # what a fork must keep for its workload to be found: the exporter's container and image and
@@ -89,12 +89,3 @@ _KNOWN_BY = "; ".join((
     f"pod label {NAME_LABEL}: {', '.join(agent.chart for agent in KNOWN_AGENTS)}"))
 _PASSED = "no Ocean controller in these manifests, nor another Spot agent: passed through unchanged"
 
-
-def _lists_in(data: bytes) -> str:
-    return _LISTS if re.search(rb"(?m)^kind:[ \t]*List[ \t]*$", data) else ""
-
-
-# helm's output holds one object per document; a chart that wraps its objects in a List
-# hides them from a post-renderer, which edits documents
-_LISTS = (" (a 'kind: List' document is not looked into: render its items as documents of "
-          "their own for ocean-proxy to find them)")

@@ -382,3 +382,30 @@ def test_values_says_the_lints_and_with_strict_refuses_them_writing_nothing(
         assert code == 0 and b"corp.example" in out and secrets.exists()
         assert f"ocean-proxy: warning: Deployment/{FULLNAME} was rendered with {lint}" in \
             err.decode()
+
+
+@pytest.mark.parametrize("name", ["NO_PROXY", "no_proxy"])
+def test_a_no_proxy_read_from_the_users_configmap_is_said_to_lose_its_hosts(
+        tmp_path, capsysbinary, name):
+    """extraEnv's NO_PROXY from a ConfigMap of the user's (the hosts a corporate network keeps
+    direct): ocean-proxy writes its own NO_PROXY value in that entry's place, and the hosts
+    the ConfigMap holds were dropped without a word."""
+    deployment = controller().replace(
+        "        - name: USER_ENV_CERTIFICATES",
+        f"        - name: {name}\n          valueFrom:\n            configMapKeyRef:\n"
+        "              name: corp-network\n              key: no-proxy\n"
+        "        - name: USER_ENV_CERTIFICATES")
+    data = release(deployment, configmap(proxy_url="http://proxy.corp:3128"))
+    path = file(tmp_path, "m.yaml", data)
+
+    code = cli.main(["render", "-f", path])
+    out, err = capsysbinary.readouterr()
+    assert code == 0 and b"corp-network" not in out
+    said = (f"ocean-proxy: warning: Deployment/{FULLNAME} reads {name} from ConfigMap "
+            "'corp-network' key 'no-proxy'")
+    assert said in err.decode() and "--no-proxy=HOSTS" in err.decode()
+
+    code = cli.main(["render", "-f", path, "--strict"])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b"")
+    assert said.replace("warning", "error") in err.decode()

@@ -37,7 +37,8 @@ CA_VALUE = "caBundleSecret.data"  # the chart value behind the CA Secret a relea
 RENDERED_CA = f"the rendered {CA_ENV} value"  # a CA written in the pod spec (extraEnv)
 # PROXY_URL: the metric exporter, and controllers of charts 0.1.0 to 0.1.3
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
-# read for no setting (the Spot API is HTTPS), but they may hold a proxy password
+# read for no setting (the Spot API is HTTPS), but they may hold a proxy password; the
+# log-shipper's is its proxy (fluent-bit's for HTTPS too), said when another replaces it
 UNREAD_PROXY_ENV_NAMES = ("HTTP_PROXY", "http_proxy")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
 NOT_A_URL = "a value that is no proxy URL"  # said instead of it: it may hold a password
@@ -104,17 +105,19 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
 def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
                    ) -> tuple[str, ...]:
     """The proxies the pods were also rendered with, each said once, without credentials:
-    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one. A log-shipper
+    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one, and a
+    log-shipper's ``HTTP_PROXY`` (fluent-bit's proxy for HTTPS too) another. A log-shipper
     keeps its own beside a proxy that is not http://, which fluent-bit cannot take."""
     others: dict[str, str] = {}
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
             name = found.entry.get("name")
-            if chosen.scheme != "http" and is_fluent_bit(found.container) and name != "PROXY_URL":
+            fluent_bit = is_fluent_bit(found.container)
+            if chosen.scheme != "http" and fluent_bit and name != "PROXY_URL":
                 continue
             ref = _key_ref(found.entry)
-            url = _rendered_proxy(release, found.entry, ref, hide) \
-                if name in PROXY_ENV_NAMES else None
+            read = name in PROXY_ENV_NAMES or (fluent_bit and name in UNREAD_PROXY_ENV_NAMES)
+            url = _rendered_proxy(release, found.entry, ref, hide) if read else None
             if url is not None and url[0] != chosen.full:
                 where = f", from {ref}" if ref else ""
                 others.setdefault(url[0], f"{url[1]} ({name} of container "

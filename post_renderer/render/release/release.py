@@ -5,6 +5,7 @@ Spot agent's container name or pod label; then ``name: X`` for each object a tar
 to) and for the top-level ``kind:`` picks them; every other document stays bytes.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -114,7 +115,7 @@ def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef],
     candidates = chunks_matching(data, chunks, patterns)
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
     if workloads or not none_ok or _spot_agents_in(data, chunks):
-        _check_refs_found(workloads, refs)
+        _check_refs_found(workloads, refs, data)
     keys = set(_object_keys(workloads))
     objects: dict[tuple[str, str], list[Resource]] = {}
     for kind in sorted({kind for kind, _ in keys}):
@@ -228,12 +229,13 @@ def _spot_agents_in(data: bytes, chunks: Chunks) -> bool:
     return any(_is_target(r, ()) for r in _parse(data, candidates, POD_SPEC_PATHS))
 
 
-def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef]) -> None:
+def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef],
+                      data: bytes) -> None:
     found = {(w.kind, w.name) for w in workloads}
     missing = [clipped(str(r)) for r in refs if (r.kind, r.name) not in found]
     if missing:
         raise TargetError(
-            f"workload {', '.join(missing)} is not in the manifests",
+            f"workload {', '.join(missing)} is not in the manifests{lists_note(data)}",
             hint="check the kind and name with 'helm template'; names are case-sensitive",
         )
 
@@ -245,3 +247,18 @@ def _referenced_keys(workload: Resource) -> Iterable[tuple[str, str]]:
             name = get_path(found.entry, ("valueFrom", field, "name"))
             if isinstance(name, str):
                 yield kind, name
+
+
+def lists_note(data: bytes) -> str:
+    """What a message that found no target adds when the stream holds a List (helm 3 hands
+    a chart's List over as it is; helm 4 splits it into its items)."""
+    return _LISTS if _LIST_KIND.search(data) else ""
+
+
+# helm's output holds one object per document; a chart that wraps its objects in a List
+# hides them from a post-renderer, which edits documents
+_LISTS = (" (a 'kind: List' document is not looked into: render its items as documents of "
+          "their own for ocean-proxy to find them)")
+# a block document's, quoted or not, or a JSON one's (a notice: a List quoted in a value
+# may add it needlessly)
+_LIST_KIND = re.compile(rb"(?m)^kind:[ \t]*([\"']?)List\1[ \t]*$|^[{ \t].*\"kind\": *\"List\"")

@@ -226,6 +226,23 @@ def test_a_controller_wrapped_in_a_list_is_named_as_not_looked_into():
     assert not any("List" in n for n in post_render(release(service()), user_settings()).notices)
 
 
+@pytest.mark.parametrize("listed", [
+    b"apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n"
+    b"  metadata: {name: ocean-controller}\n",
+    b'{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "apps/v1", '
+    b'"kind": "Deployment", "metadata": {"name": "ocean-controller"}}]}\n',
+])
+@pytest.mark.parametrize("workloads", [(), (WorkloadRef("Deployment", "ocean-controller"),)])
+def test_settings_given_for_a_controller_wrapped_in_a_list_name_the_list(listed, workloads):
+    """helm 3 hands a chart's List over as it is: the error says why no hint can help."""
+    data = release(configmap(proxy_url=PROXY), service()) + b"---\n" + listed
+
+    with pytest.raises(TargetError) as caught:
+        post_render(data, user_settings(proxy_url=PROXY, workloads=workloads))
+
+    assert "a 'kind: List' document is not looked into" in caught.value.message
+
+
 def test_settings_given_for_a_release_without_the_controller_are_an_error():
     with pytest.raises(TargetError) as caught:
         post_render(release(metrics_server()), user_settings(proxy_url=PROXY))

@@ -145,3 +145,40 @@ def test_rendered_no_proxy_extras_are_kept_beyond_the_defaults():
     chart = read(controller(no_proxy="$(KUBERNETES_SERVICE_HOST), .SVC ,Registry.Corp,"
                                      "$(MY_HOST)"), configmap())
     assert chart.no_proxy == ("registry.corp", "$(MY_HOST)")
+
+
+def log_shipper_http_proxy(url: str, name: str = "HTTP_PROXY") -> str:
+    """The controller's Deployment, its log-shipper given a proxy of its own
+    (logShipping.extraEnv, since chart 0.1.53)."""
+    shipped = controller().replace(
+        "                key: token\n        volumeMounts:",
+        f"                key: token\n          - name: {name}\n            value: {url}\n"
+        "        volumeMounts:")
+    assert url in shipped
+    return shipped
+
+
+@pytest.mark.parametrize("name", ["HTTP_PROXY", "http_proxy"])
+def test_a_log_shippers_own_http_proxy_is_another_proxy(name):
+    """fluent-bit takes its proxy from HTTP_PROXY, for HTTPS too: the chart's proxy replaces
+    the one it had, which is said as an old HTTPS_PROXY of the controller's is."""
+    chart = read(log_shipper_http_proxy("http://bob:h77p-Pa55@ls.corp:8080", name),
+                 configmap(proxy_url="http://proxy.corp:3128"))
+    assert chart.other_proxies == (
+        f"http://bob:***@ls.corp:8080 ({name} of container 'log-shipper')",)
+
+
+def test_a_log_shippers_http_proxy_that_is_the_charts_is_no_other_proxy():
+    chart = read(log_shipper_http_proxy("http://proxy.corp:3128"),
+                 configmap(proxy_url="http://proxy.corp:3128"))
+    assert chart.other_proxies == ()
+
+
+def test_the_controllers_http_proxy_is_no_other_proxy():
+    """Go takes HTTP_PROXY for http:// requests only, and the Spot API is HTTPS."""
+    deployment = controller().replace(
+        "        - name: USER_ENV_CERTIFICATES",
+        "        - name: HTTP_PROXY\n          value: http://plain.corp:3128\n"
+        "        - name: USER_ENV_CERTIFICATES")
+    chart = read(deployment, configmap(proxy_url="http://proxy.corp:3128"))
+    assert chart.other_proxies == ()
