@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 
 import pytest
 
@@ -215,6 +216,41 @@ def test_under_helm_a_file_a_wrapper_saved_helms_manifests_to_is_read(
     code = cli.main(["-f", file(tmp_path, "all.yaml", data)], build_post_renderer_parser)
     out, _ = capsysbinary.readouterr()
     assert code == 0 and out == data
+
+
+@pytest.mark.parametrize("arguments", [[], ["-f", "-"]], ids=["no-f", "f-dash"])
+def test_under_helm_the_manifests_on_standard_input_are_read_whole(
+        arguments, as_helm_4s_post_renderer, helms_input, capsysbinary):
+    """Telling a file from helm's manifests takes a byte of standard input: without -f, or
+    with '-f -', that byte is the manifests' first and must not go."""
+    data = release(service())
+    helms_input(data)
+    code = cli.main(arguments, build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (0, data), err
+
+
+def test_under_helm_an_empty_filename_is_said_to_be_empty_not_a_file_in_place_of_helms(
+        as_helm_4s_post_renderer, helms_input, capsysbinary):
+    """'-f "$MANIFESTS"' with MANIFESTS unset names no file: the variable is what to fix."""
+    helms_input(release(service()))
+    code = cli.main(["-f", ""], build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    assert err.decode().startswith("ocean-proxy: error: --filename is given but empty\n"), err
+    assert "is the variable it comes from set?" in hint_of(code, err)
+
+
+def test_outside_helm_a_manifests_file_is_read_and_standard_input_left_as_it_is(
+        helms_input, tmp_path, capsysbinary):
+    """A loop that reads its list on standard input ('while read f; do ocean-proxy render
+    -f "$f"; done < list') leaves the rest of the list there: no helm reads this output."""
+    helms_input(b"next.yaml\n")
+    data = release(service())
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data)])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (0, data), err
+    assert sys.stdin.read() == "next.yaml\n"
 
 
 def test_under_the_command_plugin_a_closed_stdin_hint_pipes_into_helm_ocean_proxy(
