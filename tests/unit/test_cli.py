@@ -395,25 +395,30 @@ def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypat
         in err
 
 
-@pytest.mark.parametrize("strict", [["--strict"], []])
+@pytest.mark.parametrize("strict", [["--strict"], ["OCEAN_PROXY_STRICT"], []])
 def test_values_says_the_lints_and_with_strict_refuses_them_writing_nothing(
         tmp_path, monkeypatch, capsysbinary, strict):
     """'values --strict' promised to make the lints errors, yet values ran none: a NO_PROXY
     entry that sends the Spot API around the proxy was dropped without a word, and --strict
-    wrote the files anyway."""
+    wrote the files anyway. A refused run says nothing of what it would have written."""
     data = release(controller(no_proxy=".spotinst.io,corp.example"),
                    configmap(proxy_url="http://proxy.corp:3128"))
     secrets = tmp_path / "secrets.yaml"
+    if strict == ["OCEAN_PROXY_STRICT"]:
+        monkeypatch.setenv("OCEAN_PROXY_STRICT", "true")
     code = cli.main(["values", "-f", file(tmp_path, "m.yaml", data),
-                     "--secrets", str(secrets), *strict])
+                     "--secrets", str(secrets), *(strict if strict == ["--strict"] else [])])
     out, err = capsysbinary.readouterr()
     lint = ("NO_PROXY entries ocean-proxy leaves out of the one NO_PROXY it writes: "
             "'.spotinst.io'")
     if strict:
         assert (code, out, secrets.exists()) == (1, b"", False)
-        assert f"ocean-proxy: error: Deployment/{FULLNAME} was rendered with {lint}" in \
-            err.decode()
-        assert "hint: remove them from your values" in err.decode()
+        [error, hint] = err.decode().splitlines()
+        assert error.startswith(f"ocean-proxy: error: Deployment/{FULLNAME} was rendered with "
+                                f"{lint}")
+        assert hint.startswith("ocean-proxy: hint: remove them from your values")
+        assert ("; or unset OCEAN_PROXY_STRICT" if strict == ["OCEAN_PROXY_STRICT"]
+                else "; or drop --strict") in hint
     else:
         assert code == 0 and b"corp.example" in out and secrets.exists()
         assert f"ocean-proxy: warning: Deployment/{FULLNAME} was rendered with {lint}" in \
