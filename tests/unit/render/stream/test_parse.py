@@ -73,6 +73,7 @@ def test_a_problem_quoting_a_value_with_quotes_in_it_shows_none_of_it(text):
     assert "document 3 is not valid YAML" in refused.value.message
     shown = [part for part in ("zq7", "fx9", "wv4") if part in refused.value.message.lower()]
     assert shown == [], refused.value.message
+    assert "'...' at line 1" in refused.value.message  # cut where it quoted, the line still said
 
 
 @pytest.mark.parametrize("text, problem", [
