@@ -168,11 +168,14 @@ class TestRepeatableAndSelfHealing:
         assert stamp.stat().st_mtime_ns != built
         assert not set_aside.exists()  # neither that nor this update's copy is left
 
+    @pytest.mark.parametrize("messages", ["auto", "Stderr"])
     def test_a_deleted_environment_is_rebuilt_on_first_use(
             self, helm4: Path, helm4_tarball_install: tuple[dict[str, str], Path],
-            tmp_path: Path) -> None:
-        """Even under Helm 4's --post-renderer, which hides a plugin's stderr, the user is told."""
+            tmp_path: Path, messages: str) -> None:
+        """Even under Helm 4's --post-renderer, which hides a plugin's stderr, the user is told;
+        an OCEAN_PROXY_MESSAGES other than 'stderr' is read as 'auto', as the commands read it."""
         env, plugins = helm4_tarball_install
+        env = {**env, "OCEAN_PROXY_MESSAGES": messages}
         for name in ("ocean-proxy", "ocean-proxy-post-renderer"):
             shutil.rmtree(plugins / name / ".venv")
 
