@@ -70,7 +70,9 @@ def url_refusal(path: str | None) -> str | None:
     """Why ``path`` is no place for the cache or its key: a proxy URL set in the wrong
     variable, which would become folders named after its password."""
     if path is not None and ("://" in path or re.search(r":[^/]*@", path)):
-        return f"{path} is a URL, not a path (a proxy URL set in the wrong variable?)"
+        # its password is said nowhere else when the release's proxy URL is another one
+        place = re.sub(r"(?s)^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", r"\1***@", path)
+        return f"{place} is a URL, not a path (a proxy URL set in the wrong variable?)"
     return None
 
 

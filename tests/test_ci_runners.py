@@ -77,6 +77,21 @@ def test_a_user_without_home_or_passwd_entry_leaves_nothing_in_the_working_direc
     assert b"Traceback" not in run.stderr
 
 
+def test_a_user_without_home_or_passwd_entry_but_a_cache_directory_renders_as_anywhere(
+        manifests, ca_file, expected, tmp_path):
+    """OCEAN_PROXY_CACHE_DIR gives the cache a place, and nothing gives its key one: the
+    render is the same, the cache unused."""
+    cache = tmp_path / "cache"
+    uid = unnamed_uid()
+    run = subprocess.run(["unshare", "--user", f"--map-user={uid}", f"--map-group={uid}",
+                          SCRIPT, "--ca-file", ca_file], input=manifests, capture_output=True,
+                         env={**homeless_env(), "OCEAN_PROXY_CACHE_DIR": str(cache)},
+                         cwd=tmp_path, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == expected
+    assert b"Traceback" not in run.stderr and b"internal error" not in run.stderr
+
+
 def closed_stderr() -> None:
     os.close(2)
 

@@ -177,3 +177,27 @@ def test_a_proxy_url_where_the_cache_goes_names_no_folder_after_its_password(
     assert named == []
     assert PASSWORD not in run.stderr
     assert "the certificate cache is not used" in run.stderr
+
+
+@pytest.mark.parametrize("url", ["http://svc-ocean:0ther-Secr3t@proxy.corp:3128",
+                                 "svc-ocean:0ther-Secr3t@proxy.corp:3128",
+                                 "http://proxy.corp:3128"], ids=["url", "no-scheme", "no-password"])
+@pytest.mark.parametrize("variable", sorted(URL_AS_PATH))
+def test_a_proxy_url_where_the_cache_goes_is_said_without_its_password(
+        rendered_without_proxy, tmp_path, variable, url):
+    """The proxy comes from elsewhere, so no message hides this URL's password: the one that
+    says why the cache is not used names the URL with its credentials left out."""
+    from .cli_outcomes import run_main
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**URL_AS_PATH, "HOME": str(home), variable: url,
+           "OCEAN_PROXY_URL": "http://proxy.corp:3128"}
+    run = run_main(["render"], stdin=rendered_without_proxy, env=env, cwd=str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    assert "0ther-Secr3t" not in run.stderr and "svc-ocean" not in run.stderr
+    [said] = [line for line in run.stderr.splitlines()
+              if "the certificate cache is not used" in line]
+    assert ("://***@proxy.corp:3128" if url.startswith("http://svc") else
+            ": ***@proxy.corp:3128" if "@" in url else ": http://proxy.corp:3128") in said
+    assert [path for path in tmp_path.rglob("*") if "proxy.corp" in path.name] == []

@@ -168,11 +168,15 @@ class TestRepeatableAndSelfHealing:
         assert stamp.stat().st_mtime_ns != built
         assert not set_aside.exists()  # neither that nor this update's copy is left
 
+    @pytest.mark.parametrize("messages", ["auto", "Stderr", "stderr"])
     def test_a_deleted_environment_is_rebuilt_on_first_use(
             self, helm4: Path, helm4_tarball_install: tuple[dict[str, str], Path],
-            tmp_path: Path) -> None:
-        """Even under Helm 4's --post-renderer, which hides a plugin's stderr, the user is told."""
+            tmp_path: Path, messages: str) -> None:
+        """Even under Helm 4's --post-renderer, which hides a plugin's stderr, the user is told;
+        an OCEAN_PROXY_MESSAGES other than 'stderr' is read as 'auto', as the commands read it,
+        and 'stderr' keeps them on the plugin's own, which that helm shows on failure only."""
         env, plugins = helm4_tarball_install
+        env = {**env, "OCEAN_PROXY_MESSAGES": messages}
         for name in ("ocean-proxy", "ocean-proxy-post-renderer"):
             shutil.rmtree(plugins / name / ".venv")
 
@@ -185,7 +189,7 @@ class TestRepeatableAndSelfHealing:
         (chart / "Chart.yaml").write_text("apiVersion: v2\nname: tiny\nversion: 0.1.0\n")
         run = helm(helm4, "template", "r", chart, "--post-renderer", "ocean-proxy-post-renderer",
                    env=env)
-        assert "ocean-proxy: setting up Python" in run.stderr
+        assert ("ocean-proxy: setting up Python" in run.stderr) == (messages != "stderr")
         assert (plugins / "ocean-proxy-post-renderer" / ".venv" / "ocean-proxy.stamp").is_file()
 
     def test_a_checkout_run_directly_refuses_and_writes_nothing(self, checkout: Path,

@@ -43,6 +43,8 @@ def test_a_url_without_a_host_says_so(url):
     f"http://user:{PASSWORD}@2001:db8::1:3128",
     "https://2001:db8:0:0:0:0:0:1",
     "http://::ffff:10.0.0.1:3128/",
+    "http://fe80::1",  # no port, two colons
+    "http://2001:DB8::1:3128",  # as some tools print it
 ])
 def test_an_ipv6_address_without_brackets_is_told_to_take_them(url):
     """Which colon starts the port is anyone's guess: Go takes the last, a user may not."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 
 import pytest
 
@@ -217,6 +218,41 @@ def test_under_helm_a_file_a_wrapper_saved_helms_manifests_to_is_read(
     assert code == 0 and out == data
 
 
+@pytest.mark.parametrize("arguments", [[], ["-f", "-"]], ids=["no-f", "f-dash"])
+def test_under_helm_the_manifests_on_standard_input_are_read_whole(
+        arguments, as_helm_4s_post_renderer, helms_input, capsysbinary):
+    """Telling a file from helm's manifests takes a byte of standard input: without -f, or
+    with '-f -', that byte is the manifests' first and must not go."""
+    data = release(service())
+    helms_input(data)
+    code = cli.main(arguments, build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (0, data), err
+
+
+def test_under_helm_an_empty_filename_is_said_to_be_empty_not_a_file_in_place_of_helms(
+        as_helm_4s_post_renderer, helms_input, capsysbinary):
+    """'-f "$MANIFESTS"' with MANIFESTS unset names no file: the variable is what to fix."""
+    helms_input(release(service()))
+    code = cli.main(["-f", ""], build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    assert err.decode().startswith("ocean-proxy: error: --filename is given but empty\n"), err
+    assert "is the variable it comes from set?" in hint_of(code, err)
+
+
+def test_outside_helm_a_manifests_file_is_read_and_standard_input_left_as_it_is(
+        helms_input, tmp_path, capsysbinary):
+    """A loop that reads its list on standard input ('while read f; do ocean-proxy render
+    -f "$f"; done < list') leaves the rest of the list there: no helm reads this output."""
+    helms_input(b"next.yaml\n")
+    data = release(service())
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data)])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (0, data), err
+    assert sys.stdin.read() == "next.yaml\n"
+
+
 def test_under_the_command_plugin_a_closed_stdin_hint_pipes_into_helm_ocean_proxy(
         monkeypatch, capsysbinary):
     monkeypatch.setenv("HELM_PLUGIN_NAME", "ocean-proxy")
@@ -359,25 +395,30 @@ def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypat
         in err
 
 
-@pytest.mark.parametrize("strict", [["--strict"], []])
+@pytest.mark.parametrize("strict", [["--strict"], ["OCEAN_PROXY_STRICT"], []])
 def test_values_says_the_lints_and_with_strict_refuses_them_writing_nothing(
         tmp_path, monkeypatch, capsysbinary, strict):
     """'values --strict' promised to make the lints errors, yet values ran none: a NO_PROXY
     entry that sends the Spot API around the proxy was dropped without a word, and --strict
-    wrote the files anyway."""
+    wrote the files anyway. A refused run says nothing of what it would have written."""
     data = release(controller(no_proxy=".spotinst.io,corp.example"),
                    configmap(proxy_url="http://proxy.corp:3128"))
     secrets = tmp_path / "secrets.yaml"
+    if strict == ["OCEAN_PROXY_STRICT"]:
+        monkeypatch.setenv("OCEAN_PROXY_STRICT", "true")
     code = cli.main(["values", "-f", file(tmp_path, "m.yaml", data),
-                     "--secrets", str(secrets), *strict])
+                     "--secrets", str(secrets), *(strict if strict == ["--strict"] else [])])
     out, err = capsysbinary.readouterr()
     lint = ("NO_PROXY entries ocean-proxy leaves out of the one NO_PROXY it writes: "
             "'.spotinst.io'")
     if strict:
         assert (code, out, secrets.exists()) == (1, b"", False)
-        assert f"ocean-proxy: error: Deployment/{FULLNAME} was rendered with {lint}" in \
-            err.decode()
-        assert "hint: remove them from your values" in err.decode()
+        [error, hint] = err.decode().splitlines()
+        assert error.startswith(f"ocean-proxy: error: Deployment/{FULLNAME} was rendered with "
+                                f"{lint}")
+        assert hint.startswith("ocean-proxy: hint: remove them from your values")
+        assert ("; or unset OCEAN_PROXY_STRICT" if strict == ["OCEAN_PROXY_STRICT"]
+                else "; or drop --strict") in hint
     else:
         assert code == 0 and b"corp.example" in out and secrets.exists()
         assert f"ocean-proxy: warning: Deployment/{FULLNAME} was rendered with {lint}" in \

@@ -344,9 +344,24 @@ def test_an_empty_ocean_proxy_messages_is_unset_and_messages_still_reach_helms_s
     monkeypatch.setattr("sys.stderr", ours)
     monkeypatch.setattr("post_renderer.helm_stderr.open_helm_stderr", lambda: helms)
     environ = {} if value is None else {"OCEAN_PROXY_MESSAGES": value}
-    reporter_for_process(environ).notice("injected")
-    assert ("ocean-proxy: injected\n" in helms.getvalue()) == to_helm
-    assert ("ocean-proxy: injected\n" in ours.getvalue()) != to_helm
+    reporter_for_process(environ).notice("injected")  # and no word of the variable
+    said = "ocean-proxy: injected\n"
+    assert (helms.getvalue(), ours.getvalue()) == ((said, "") if to_helm else ("", said))
+
+
+@pytest.mark.parametrize(("environ", "to_helm"), [
+    ({"HELM_PLUGIN_NAME": "ocean-proxy-post-renderer"}, True), ({}, False)])
+def test_an_error_under_a_post_renderer_plugin_reaches_helms_stderr_too(
+        monkeypatch, environ, to_helm):
+    """Helm 4 discards a post-renderer plugin's stderr even when it fails: the error goes to
+    helm's own stderr as well. An executable's (Helm 3's way) is in helm's error already."""
+    helms, ours = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stderr", ours)
+    monkeypatch.setattr("post_renderer.helm_stderr.open_helm_stderr", lambda: helms)
+    reporter_for_process(environ).error(UsageError("unknown flag", hint="see its help"))
+    said = "ocean-proxy: error: unknown flag\nocean-proxy: hint: see its help\n"
+    assert ours.getvalue() == said
+    assert helms.getvalue() == (said if to_helm else "")
 
 
 @pytest.mark.parametrize("value", ["helm", "Stderr", "1", "true"])

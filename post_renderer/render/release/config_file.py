@@ -40,7 +40,7 @@ def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
         raise ConfigError(f"config file {name} {what}{line}",
                           hint="fix the YAML of the config file: one mapping, each key once"
                           ) from None
-    except (ValueError, KeyError, TypeError, OverflowError):  # their text quotes the value
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError):  # their text quotes it
         raise ConfigError(f"config file {name} is not valid YAML: a value cannot be read as "
                           "the type its tag names, such as !!int",
                           hint="fix the YAML of the config file: one mapping, each key once"

@@ -74,6 +74,14 @@ def test_a_windows_proxy_bypass_list_is_told_its_no_proxy_form(value, message, h
      "separate them by commas: 192.168.0.0/16,.corp.example,172.16.5.0/24"),
     ("10.*;api.spotinst.io", "separate them by commas: NO_PROXY is a comma-separated list, "
      "with each network as a CIDR (10.0.0.0/8, not 10.*)"),
+    ("10.*;api.spotinst.io;<local>", "separate them by commas: NO_PROXY is a comma-separated "
+     "list, with each network as a CIDR (10.0.0.0/8, not 10.*); list by name the hosts "
+     "'<local>' meant"),
+    ("<local>;", "separate them by commas: NO_PROXY is a comma-separated list; list by name "
+     "the hosts '<local>' meant"),
+    # a list too long to repeat in a hint line is told how, not written out
+    (";".join(f"build-agent-{n}.corp.example" for n in range(10)),
+     "separate them by commas: NO_PROXY is a comma-separated list"),
 ])
 def test_a_list_separated_by_semicolons_is_told_whole_as_no_proxy_reads_it(value, hint):
     """The hint gives the list to write, each entry in its NO_PROXY form: said only 'separate

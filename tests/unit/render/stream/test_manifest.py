@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
@@ -112,6 +112,8 @@ def test_the_words_numbers_and_times_of_yaml_1_1_are_quoted():
 @settings(max_examples=300, deadline=None)
 @given(pieces=st.lists(st.sampled_from([" " * 600, " " * 399, " ", "\n", "\r", "x", "- "]),
                        max_size=8))
+@example(pieces=["x", "\n", " " * 600, " " * 399, " ", "x"])  # exactly 1,000
+@example(pieces=["x", "\n", " " * 600, " " * 399, "x"])  # one short
 def test_a_line_indented_a_thousand_columns_goes_to_ruamels_own_parser(pieces):
     """libyaml's composer recurses once per level and would crash on such a document: a
     line that starts with 1,000 spaces or more, as the documented pattern finds it."""

@@ -56,7 +56,7 @@ def test_what_the_reader_remembers_holds_no_long_text():
 
 @pytest.mark.parametrize("value", ['!!int "http://ocean:Zq7Fx9@proxy"', "!!float Zq7Fx9",
                                    "!!bool Zq7Fx9", "!!timestamp 2026-13-45",
-                                   "!<tag:yaml.org,2002:int> Zq7Fx9"])
+                                   "!<tag:yaml.org,2002:int> Zq7Fx9", "!!float _"])
 def test_a_value_its_tag_cannot_read_is_refused_without_quoting_it(value):
     with pytest.raises(ManifestError) as refused:
         parse_document(f"kind: ConfigMap\ndata:\n  proxy-url: {value}\n", "document 4")
@@ -73,6 +73,7 @@ def test_a_problem_quoting_a_value_with_quotes_in_it_shows_none_of_it(text):
     assert "document 3 is not valid YAML" in refused.value.message
     shown = [part for part in ("zq7", "fx9", "wv4") if part in refused.value.message.lower()]
     assert shown == [], refused.value.message
+    assert "'...' at line 1" in refused.value.message  # cut where it quoted, the line still said
 
 
 @pytest.mark.parametrize("text, problem", [
