@@ -15,7 +15,8 @@
 - the CA taken over by ``--ca-file`` beside the chart's value, and given back;
 - a ``--no-proxy`` entry added and taken out again;
 - a CA rotation forced through by replacement (``--force``, ``--force-replace``);
-- the chart's auto-update switched off and on again.
+- the chart's auto-update switched off and on again, and ocean-proxy removed after it was
+  switched off, as the README says (the 'kubectl delete secret' the last render named).
 
 After each step ``ControllerRelease.check`` reads what the API server stored (every pod can
 start, no password in plain sight), and ``trusted`` which corporate CAs the controller's Go
@@ -24,6 +25,7 @@ stack and the log-shipper's OpenSSL are given: exactly those of the user's last 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -279,6 +281,13 @@ def test_a_ca_rotation_forced_through_by_replacement(user, controller, cas):
 AUTO_UPDATE_OFF = ("--set", "spotinst.disableAutoUpdate=true")
 
 
+def delete_line(run) -> list[str]:
+    """The arguments of the one 'kubectl delete secret' the render names, after ``kubectl``."""
+    found = re.findall(r"'kubectl (delete secret -n [^']+)'", run.stderr)
+    assert len(found) == 1, run.stderr
+    return found[0].split()
+
+
 def test_the_auto_update_switched_off_then_on_again(user, controller):
     """A team takes the chart's upgrades into its pipeline (``spotinst.disableAutoUpdate``,
     ``--auto-update=refuse`` to hold it to that) and later gives them back to the Job."""
@@ -295,3 +304,18 @@ def test_the_auto_update_switched_off_then_on_again(user, controller):
     ok(controller.upgrade(user))
     stored = controller.check()
     assert stored.configmaps[controller.fullname]["data"][JOB_KEY] == with_job
+
+
+def test_removing_ocean_proxy_after_the_auto_update_was_switched_off_leaves_none_of_its_secrets(
+        user, controller):
+    """The README's way out, on a release whose auto-update was switched off after it ran with
+    ocean-proxy: upgrade without the post-renderer, then the 'kubectl delete secret' the last
+    render named. helm kept the auto-update's values Secret from the earlier revisions."""
+    ok(controller.upgrade(user))
+    off = ok(controller.upgrade(user, *AUTO_UPDATE_OFF))
+
+    ok(controller.upgrade(user, *AUTO_UPDATE_OFF, post_render=False))
+    controller.api.kubectl(*delete_line(off))
+
+    stored = controller.check(chart_alone=True)
+    assert [name for name in stored.secrets if "ocean-proxy" in name] == []
