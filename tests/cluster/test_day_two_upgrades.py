@@ -15,8 +15,9 @@
 - the CA taken over by ``--ca-file`` beside the chart's value, and given back;
 - a ``--no-proxy`` entry added and taken out again;
 - a CA rotation forced through by replacement (``--force``, ``--force-replace``);
-- the chart's auto-update switched off and on again, and ocean-proxy removed after it was
-  switched off, as the README says (the 'kubectl delete secret' the last render named).
+- the chart's auto-update switched off and on again; ocean-proxy removed as the README says
+  (the 'kubectl delete secret' the last render named) after the auto-update was switched
+  off, or the CA taken out.
 
 After each step ``ControllerRelease.check`` reads what the API server stored (every pod can
 start, no password in plain sight), and ``trusted`` which corporate CAs the controller's Go
@@ -41,6 +42,7 @@ from .helm_users import POST_RENDERER
 from .release import (
     CHECKSUMS,
     CONTROLLER,
+    NO_CA,
     PROXY_PASSWORD,
     SUITE_FLAGS,
     ControllerRelease,
@@ -306,16 +308,19 @@ def test_the_auto_update_switched_off_then_on_again(user, controller):
     assert stored.configmaps[controller.fullname]["data"][JOB_KEY] == with_job
 
 
-def test_removing_ocean_proxy_after_the_auto_update_was_switched_off_leaves_none_of_its_secrets(
-        user, controller):
-    """The README's way out, on a release whose auto-update was switched off after it ran with
-    ocean-proxy: upgrade without the post-renderer, then the 'kubectl delete secret' the last
-    render named. helm kept the auto-update's values Secret from the earlier revisions."""
+@pytest.mark.parametrize("dropped", ["auto-update", "CA"])
+def test_removing_ocean_proxy_after_a_part_was_dropped_leaves_none_of_its_secrets(
+        user, controller, dropped):
+    """The README's way out, on a release whose auto-update was switched off (or whose CA
+    was taken out) after it ran with ocean-proxy: upgrade without the post-renderer, then
+    the 'kubectl delete secret' the last render named. helm kept the Secret of that part
+    (the auto-update's values, ocean-proxy's CA) from the earlier revisions."""
+    flags = AUTO_UPDATE_OFF if dropped == "auto-update" else NO_CA
     ok(controller.upgrade(user))
-    off = ok(controller.upgrade(user, *AUTO_UPDATE_OFF))
+    last = ok(controller.upgrade(user, *flags))
 
-    ok(controller.upgrade(user, *AUTO_UPDATE_OFF, post_render=False))
-    controller.api.kubectl(*delete_line(off))
+    ok(controller.upgrade(user, *flags, post_render=False))
+    controller.api.kubectl(*delete_line(last))
 
     stored = controller.check(chart_alone=True)
     assert [name for name in stored.secrets if "ocean-proxy" in name] == []
