@@ -8,25 +8,21 @@
 - ``helm template`` with the pipeline's flags as a preview of the upgrade (what ``helm diff``
   shows), also checked against the cluster: the release helm then stores is that preview;
 - a team moving from Helm 3 to Helm 4 mid-life, finishing a CA rotation under Helm 4, with
-  its default method and with server-side apply;
+  its default method and with server-side apply; a release Helm 4 installed, changed by a
+  pipeline still on Helm 3;
 - a release of the ``PROXY_URL`` era (chart 0.1.3, the CA by ``--ca-file``) moved to a chart
   with the CA value, then the CA moved into that value;
-- a corporate CA renewed under the same name (the same OpenSSL hash), rotated in and out;
-- the CA taken over by ``--ca-file`` beside the chart's value, and given back;
-- a ``--no-proxy`` entry added and taken out again;
 - a CA rotation forced through by replacement (``--force``, ``--force-replace``);
-- the chart's auto-update switched off and on again; ocean-proxy removed as the README says
-  (the 'kubectl delete secret' the last render named) after the auto-update was switched
-  off, or the CA taken out.
+- ``kubectl rollout restart`` by hand (the vendor's last step), then a CA change.
 
 After each step ``ControllerRelease.check`` reads what the API server stored (every pod can
 start, no password in plain sight), and ``trusted`` which corporate CAs the controller's Go
 stack and the log-shipper's OpenSSL are given: exactly those of the user's last command.
+test_day_two_settings.py changes the settings of such a release.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,14 +31,12 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .. import certs
 from ..auto_update_emulation import copy_chart
 from ..conftest import FIXTURE_CHART
 from .helm_users import POST_RENDERER
 from .release import (
     CHECKSUMS,
     CONTROLLER,
-    NO_CA,
     PROXY_PASSWORD,
     SUITE_FLAGS,
     ControllerRelease,
@@ -53,7 +47,6 @@ from .release import (
     vendor_flags,
 )
 from .server import ApiServer
-from .stored import JOB_KEY
 from .test_user_sequences import LOG_SHIPPER, trusted
 
 SHOWN = (PROXY_PASSWORD, quote(PROXY_PASSWORD, safe=""))
@@ -204,61 +197,6 @@ def test_a_release_of_the_proxy_url_era_moves_to_a_chart_with_the_ca_value(
         assert trusted(controller, container) == ders(cas[0]), container
 
 
-def test_a_renewed_ca_with_the_same_subject_rotates_in_and_the_old_one_out(
-        user, controller, tmp_path):
-    """The corporate CA renewed under the same name (a new key, the same OpenSSL subject
-    hash): the old one, then both while the proxy moves, then the renewed one alone."""
-    old, renewed = certs.root("Corp Proxy Root CA"), certs.root("Corp Proxy Root CA")
-    files = {"old": old.pem, "both": old.pem + renewed.pem, "renewed": renewed.pem}
-    for name, pem in files.items():
-        (tmp_path / f"{name}.pem").write_bytes(pem)
-    for step, (name, wanted) in enumerate((("old", {old.der}), ("both", {old.der, renewed.der}),
-                                           ("renewed", {renewed.der})), start=1):
-        ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={tmp_path / name}.pem"))
-        controller.check()
-        assert generation(controller) == step, name
-        for container in (CONTROLLER, LOG_SHIPPER):
-            assert trusted(controller, container) == wanted, (name, container)
-
-
-def test_the_ca_moved_from_the_charts_value_to_ca_file_and_back(user, controller, cas):
-    """A pipeline takes the CA over with ``--post-renderer-args --ca-file`` while the chart's
-    value still holds the old one (the render says which CA the pods no longer get), then
-    drops the flag again."""
-    ok(controller.upgrade(user))
-
-    moved = ok(controller.upgrade(user, "--post-renderer-args", f"--ca-file={cas[1]}"))
-
-    controller.check()
-    replaced = [line for line in said(moved)
-                if line.startswith("ocean-proxy: warning: --ca-file replaces the CA bundle")]
-    assert len(replaced) == 1 and "'CN=Corp Proxy Root CA," in replaced[0], moved.stderr
-    for container in (CONTROLLER, LOG_SHIPPER):
-        assert trusted(controller, container) == ders(cas[1]), container
-    back = ok(controller.upgrade(user))
-    assert "--ca-file replaces" not in back.stderr
-    controller.check()
-    for container in (CONTROLLER, LOG_SHIPPER):
-        assert trusted(controller, container) == ders(cas[0]), container
-
-
-def test_a_no_proxy_entry_taken_out_again_leaves_the_pods_as_installed(user, controller):
-    ok(controller.upgrade(user))
-    installed = controller.check().deployments[controller.fullname]["spec"]["template"]
-
-    ok(controller.upgrade(user, "--post-renderer-args", "--no-proxy=.corp.example,10.0.0.0/8"))
-    controller.check()
-    assert generation(controller) == 2
-    ok(controller.upgrade(user, "--post-renderer-args", "--no-proxy=10.0.0.0/8"))
-    controller.check()
-    assert generation(controller) == 3
-    ok(controller.upgrade(user))
-
-    controller.check()
-    assert generation(controller) == 4
-    assert controller.template() == installed
-
-
 def test_a_ca_rotation_forced_through_by_replacement(user, controller, cas):
     """``--force`` (Helm 3) / ``--force-replace`` (Helm 4), as teams use it after an
     upgrade stuck on an immutable field: the objects are replaced, ocean-proxy's kept
@@ -280,47 +218,32 @@ def test_a_ca_rotation_forced_through_by_replacement(user, controller, cas):
     assert generation(controller) == 2  # replaced with the same spec: no roll
 
 
-AUTO_UPDATE_OFF = ("--set", "spotinst.disableAutoUpdate=true")
-
-
-def delete_line(run) -> list[str]:
-    """The arguments of the one 'kubectl delete secret' the render names, after ``kubectl``."""
-    found = re.findall(r"'kubectl (delete secret -n [^']+)'", run.stderr)
-    assert len(found) == 1, run.stderr
-    return found[0].split()
-
-
-def test_the_auto_update_switched_off_then_on_again(user, controller):
-    """A team takes the chart's upgrades into its pipeline (``spotinst.disableAutoUpdate``,
-    ``--auto-update=refuse`` to hold it to that) and later gives them back to the Job."""
+def test_a_restart_by_hand_then_a_ca_change(user, controller, cas):
+    """The vendor's procedure ends with 'restart the pod yourself': ``kubectl rollout
+    restart`` marks the pod template, then the pipeline's next upgrade changes the CA."""
     ok(controller.upgrade(user))
-    with_job = controller.check().configmaps[controller.fullname]["data"][JOB_KEY]
+    controller.api.kubectl("rollout", "restart", f"deployment/{controller.fullname}",
+                           "-n", controller.namespace)
+    restarted = generation(controller)
+
+    ok(controller.upgrade(user, "--set-file", f"caBundleSecret.data={cas[1]}"))
+
+    controller.check()
+    assert generation(controller) == restarted + 1
+    for container in (CONTROLLER, LOG_SHIPPER):
+        assert trusted(controller, container) == ders(cas[1]), container
+
+
+def test_a_team_back_on_helm3_after_helm4_rotates_the_ca(helm_users, controller, cas):
+    """Installed by Helm 4 (server-side apply), then a pipeline that still runs Helm 3 with
+    the plugin on PATH changes the CA."""
+    ok(controller.upgrade(helm_users.get("helm4")))
     installed = generation(controller)
 
-    ok(controller.upgrade(user, *AUTO_UPDATE_OFF, "--post-renderer-args", "--auto-update=refuse"))
+    ok(controller.upgrade(helm_users.get("helm3"), "--set-file",
+                          f"caBundleSecret.data={cas[1]}"))
 
-    stored = controller.check()
-    assert JOB_KEY not in stored.configmaps[controller.fullname]["data"]
-    assert injected_names(controller.template()) == INJECTED
-    assert generation(controller) == installed + 1  # the controller no longer holds a Job
-    ok(controller.upgrade(user))
-    stored = controller.check()
-    assert stored.configmaps[controller.fullname]["data"][JOB_KEY] == with_job
-
-
-@pytest.mark.parametrize("dropped", ["auto-update", "CA"])
-def test_removing_ocean_proxy_after_a_part_was_dropped_leaves_none_of_its_secrets(
-        user, controller, dropped):
-    """The README's way out, on a release whose auto-update was switched off (or whose CA
-    was taken out) after it ran with ocean-proxy: upgrade without the post-renderer, then
-    the 'kubectl delete secret' the last render named. helm kept the Secret of that part
-    (the auto-update's values, ocean-proxy's CA) from the earlier revisions."""
-    flags = AUTO_UPDATE_OFF if dropped == "auto-update" else NO_CA
-    ok(controller.upgrade(user))
-    last = ok(controller.upgrade(user, *flags))
-
-    ok(controller.upgrade(user, *flags, post_render=False))
-    controller.api.kubectl(*delete_line(last))
-
-    stored = controller.check(chart_alone=True)
-    assert [name for name in stored.secrets if "ocean-proxy" in name] == []
+    controller.check()
+    assert generation(controller) == installed + 1
+    for container in (CONTROLLER, LOG_SHIPPER):
+        assert trusted(controller, container) == ders(cas[1]), container
