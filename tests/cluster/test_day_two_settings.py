@@ -6,6 +6,8 @@
 - the chart's auto-update switched off and on again; ocean-proxy removed as the README says
   (the 'kubectl delete secret' the last render named) after the auto-update was switched
   off, or the CA taken out;
+- ``helm rollback`` over a revision that dropped the auto-update or the CA (Helm 3 refuses;
+  the README's remedy);
 - a password given to the post-renderer alone, looked for in helm's records as the API server
   stores them (``helm get`` shows only part of them).
 
@@ -176,3 +178,35 @@ def test_a_password_given_to_the_post_renderer_alone_is_in_no_stored_release_rec
     assert all(f"{controller.fullname}-ocean-proxy" in text for text in records.values())
     assert {name: [s for s in SHOWN if s in text] for name, text in records.items()} == \
         {name: [] for name in records}
+
+
+@pytest.mark.parametrize("dropped", ["auto-update", "CA"])
+def test_a_rollback_over_a_revision_that_dropped_a_part_as_the_readme_says(
+        user, controller, cas, dropped):
+    """A post-rendered revision without the auto-update (or without the CA) leaves that
+    part's Secret kept but outside the release, as a revision without the post-renderer
+    leaves them all: Helm 3's ``helm rollback`` to the revision before refuses ('no Secret
+    with the name ... found'); the README's way (delete the Secrets the render of the
+    revision rolled back to named, then roll back again) brings that revision back whole.
+    Helm 4 rolls back as it is."""
+    flags = AUTO_UPDATE_OFF if dropped == "auto-update" else NO_CA
+    first = ok(controller.upgrade(user))
+    template = controller.check().deployments[controller.fullname]["spec"]["template"]
+    ok(controller.upgrade(user, *flags))
+
+    rollback = ("rollback", controller.name, "1", "-n", controller.namespace)
+    plain = user.helm(*rollback)
+    if user.major == "helm3":
+        suffix = "-ocean-proxy-values" if dropped == "auto-update" else "-ocean-proxy-ca"
+        assert f'Error: no Secret with the name "{controller.fullname}{suffix}" found' in \
+            plain.stderr, plain.stderr
+        controller.api.kubectl(*delete_line(first))
+        ok(user.helm(*rollback))
+    else:
+        ok(plain)
+
+    stored = controller.check()
+    assert controller.template() == template
+    assert JOB_KEY in stored.configmaps[controller.fullname]["data"]
+    for container in (CONTROLLER, LOG_SHIPPER):
+        assert trusted(controller, container) == ders(cas[0]), container
