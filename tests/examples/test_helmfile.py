@@ -83,8 +83,8 @@ def test_helmfile_shows_what_ocean_proxy_says_with_the_command_its_readme_gives(
     said = [line.partition("> ")[2] for line in run.stderr.splitlines()
             if line.startswith("helm:")]
     assert any(line.startswith("ocean-proxy: ConfigMap") for line in said), said
-    assert any(f"'kubectl delete secret -n {NAMESPACE} {FULLNAME}-ocean-proxy" in line
-               for line in said), said
+    assert any(f"'kubectl delete secret -n {NAMESPACE} " in line and
+               f" {FULLNAME}-ocean-proxy " in line for line in said), said
     assert TOKEN not in run.stderr
 
 

@@ -255,10 +255,12 @@ def _secrets(names: list[str]) -> str:
 
 def _removal(kept: list[str], release: Release, shared: str | None) -> list[str]:
     """The steps that remove what helm keeps once ocean-proxy is removed, each command on a
-    line of its own, to copy."""
-    namespace = release.workloads[0].namespace or "<namespace>"
-    delete = (f"'kubectl delete secret -n {namespace} {' '.join(kept)}' deletes "
-              f"{'them' if len(kept) > 1 else 'it'}")
+    line of its own; with ours an earlier render kept and this one lacks (the Job's values)."""
+    workload = release.workloads[0]
+    earlier = [n for n in OwnedNames(workload.name).all()[1:] if n not in kept]  # not chart's
+    listed = ["--ignore-not-found", *kept, *earlier] if earlier else kept
+    delete = (f"'kubectl delete secret -n {workload.namespace or '<namespace>'} "
+              f"{' '.join(listed)}' deletes {'them' if len(listed) > 1 else 'it'}")
     if shared is None or shared not in kept:
         return [delete]
     # a post-rendered exporter of another release reads it: deleted first, its pod cannot start

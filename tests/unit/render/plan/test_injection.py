@@ -162,13 +162,31 @@ def test_one_kept_secret_is_named_in_the_singular_and_several_in_the_plural(corp
                              f"release that reads Secret '{FULLNAME}-ocean-proxy' "
                              "(ocean-metric-exporter's PROXY_URL): their pods cannot start "
                              "without it")
-    assert then.strip() == (f"then 'kubectl delete secret -n {NAMESPACE} {FULLNAME}-ocean-proxy' "
-                            "deletes it")
+    # and those an earlier render with the auto-update's overlay or a CA kept, if there
+    assert then.strip() == (f"then 'kubectl delete secret -n {NAMESPACE} --ignore-not-found "
+                            f"{FULLNAME}-ocean-proxy {FULLNAME}-ocean-proxy-ca "
+                            f"{FULLNAME}-ocean-proxy-values' deletes them")
     two = resolve(release(controller(), configmap()), proxy_url=CHART_PROXY,
                   ca=[("corp.pem", corp_root.pem)], auto_update="keep")
     [said] = [n for n in two.notices if n.startswith("helm keeps")]
     assert said.lines[0].startswith("helm keeps Secrets ")
     assert said.lines[-1].endswith("' deletes them")
+
+
+def test_the_delete_line_names_what_an_earlier_render_kept_where_it_is(corp_root):
+    """The auto-update switched off after a render that had its overlay: helm still keeps
+    that render's values Secret, which this render lacks; the one line to copy deletes it
+    too, and kubectl passes over those of them that are not there."""
+    off = resolve(release(controller(), configmap()), proxy_url=CHART_PROXY,
+                  ca=[("corp.pem", corp_root.pem)], auto_update="keep")
+
+    [said] = [n for n in off.notices if n.startswith("helm keeps")]
+
+    assert said.lines[0].startswith(f"helm keeps Secrets '{FULLNAME}-ocean-proxy', "
+                                    f"'{FULLNAME}-ocean-proxy-ca' across upgrades")
+    assert said.lines[-1].endswith(
+        f"'kubectl delete secret -n {NAMESPACE} --ignore-not-found {FULLNAME}-ocean-proxy "
+        f"{FULLNAME}-ocean-proxy-ca {FULLNAME}-ocean-proxy-values' deletes them")
 
 
 # A metric exporter of another release reads the controller's ConfigMap: what the render takes
