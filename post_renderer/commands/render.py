@@ -31,7 +31,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if args.explain and args.plan:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
-    if args.filename and args.filename != "-" and said.helm_reads_output():
+    if args.filename and args.filename != "-" and said.helm_reads_output() and \
+            not _is_standard_input(args.filename):
         _refuse_file_under_helm()
     user = user_settings(args, said)
     render(args, user, read_manifests(args.filename, said.helm_arguments), said)
@@ -49,6 +50,14 @@ def _refuse_file_under_helm() -> None:
                          hint="leave -f out under helm, which gives the post-renderer its "
                               "manifests on standard input (settings from a file: "
                               "--post-renderer-args --config=FILE)")
+
+
+def _is_standard_input(filename: str) -> bool:
+    """'-f /dev/stdin' (or /dev/fd/0): helm's manifests, as '-f -' reads them."""
+    try:
+        return os.path.samestat(os.stat(filename), os.fstat(0))
+    except OSError:
+        return False
 
 
 def _unread_input() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 
 import pytest
@@ -228,6 +229,32 @@ def test_under_helm_the_manifests_on_standard_input_are_read_whole(
     code = cli.main(arguments, build_post_renderer_parser)
     out, err = capsysbinary.readouterr()
     assert (code, out) == (0, data), err
+
+
+# A parent named helm (its /proc comm), which runs the post-renderer as helm does: the
+# manifests on a pipe to its standard input, its standard output read back.
+AS_HELM = r"""
+import subprocess, sys
+script = "from post_renderer.console import post_renderer_script; post_renderer_script()"
+run = subprocess.run([sys.argv[1], "-c", script, *sys.argv[2:]], input=sys.stdin.buffer.read(),
+                     capture_output=True)
+sys.stdout.buffer.write(run.stdout)
+sys.stderr.buffer.write(run.stderr)
+sys.exit(run.returncode)
+"""
+
+
+@pytest.mark.parametrize("name", ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"])
+def test_under_helm_a_file_that_is_standard_input_reads_helms_manifests(name, tmp_path):
+    """'-f /dev/stdin' names helm's own manifests: refused as a file in their place, it failed
+    an upgrade that '-f -' passes."""
+    helm = tmp_path / "helm"
+    helm.symlink_to(sys.executable)
+    data = release(service())
+    run = subprocess.run([helm, "-c", AS_HELM, sys.executable, "-f", name], input=data,
+                         capture_output=True, timeout=60, check=False,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert (run.returncode, run.stdout) == (0, data), run.stderr.decode()
 
 
 def test_under_helm_an_empty_filename_is_said_to_be_empty_not_a_file_in_place_of_helms(
