@@ -452,6 +452,20 @@ def test_values_says_the_lints_and_with_strict_refuses_them_writing_nothing(
             err.decode()
 
 
+@pytest.mark.parametrize("strict", [["--strict"], []])
+def test_values_lints_name_the_flags_as_values_takes_them(tmp_path, capsysbinary, strict):
+    """values is no post-renderer: 'helm ocean-proxy values --post-renderer-args --strict'
+    is no command, yet its lints' hints said to write their flags so 'under helm'."""
+    data = release(controller(no_proxy=".spotinst.io,corp.example"),
+                   configmap(proxy_url="http://proxy.corp:3128"))
+    cli.main(["values", "-f", file(tmp_path, "m.yaml", data),
+              "--secrets", str(tmp_path / "secrets.yaml"), *strict])
+    _, err = capsysbinary.readouterr()
+    said = err.decode()
+    assert "--no-proxy=HOSTS" in said and ("drop --strict" in said) == bool(strict), said
+    assert "--post-renderer-args" not in said, said
+
+
 @pytest.mark.parametrize("name", ["NO_PROXY", "no_proxy"])
 def test_a_no_proxy_read_from_the_users_configmap_is_said_to_lose_its_hosts(
         tmp_path, capsysbinary, name):
