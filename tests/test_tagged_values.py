@@ -14,7 +14,8 @@ from .conftest import FIXTURE_CHART, clean_env, run_command
 SECRET = "Zq7Fx9Wv4"
 TAGGED = [f'!!int "http://ocean:{SECRET}@proxy.corp:3128"', f"!!float {SECRET}",
           f"!!bool {SECRET}", "!!timestamp 2026-13-45",
-          "!!float _"]  # nothing left once the '_' separators are out: an IndexError
+          "!!float _",  # nothing left once the '_' separators are out: an IndexError
+          f"!!omap [{{{SECRET}: 1}}, {{{SECRET}: 2}}]"]  # a key twice: an AssertionError
 
 
 @pytest.fixture(scope="module")

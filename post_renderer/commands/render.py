@@ -9,6 +9,7 @@ output holds the Spot token and the proxy password: it goes to stdout only (rend
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     if args.explain and args.plan:
         raise UsageError("--explain and --plan do not go together",
                          hint="--plan prints the changes as JSON; --explain as text on stderr")
-    if args.filename and args.filename != "-" and said.helm_reads_output():
+    if args.filename and args.filename != "-" and said.helm_reads_output() and \
+            not _is_standard_input(args.filename):
         _refuse_file_under_helm()
     user = user_settings(args, said)
     render(args, user, read_manifests(args.filename, said.helm_arguments), said)
@@ -49,6 +51,14 @@ def _refuse_file_under_helm() -> None:
                          hint="leave -f out under helm, which gives the post-renderer its "
                               "manifests on standard input (settings from a file: "
                               "--post-renderer-args --config=FILE)")
+
+
+def _is_standard_input(filename: str) -> bool:
+    """'-f /dev/stdin' (or /dev/fd/0): helm's manifests, as '-f -' reads them."""
+    try:
+        return os.path.samestat(os.stat(filename), os.fstat(0))
+    except OSError:
+        return False
 
 
 def _unread_input() -> bool:
@@ -119,19 +129,28 @@ def _fact_cache(args: argparse.Namespace, said: Outcome) -> Callable[[], FactCac
     return facts
 
 
-def say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome) -> None:
+def say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome,
+              post_renderer: bool = True) -> None:
     """Warnings; with --strict (``strict``: where it was set, --strict or OCEAN_PROXY_STRICT)
-    the first is the error, and nothing is written."""
-    if not strict or not lints:
-        for lint in lints:
-            said.warning(f"{lint.message}; {lint.hint}")
+    the first is the error, and nothing is written. A command that is no post-renderer
+    (``values``) takes our flags as they are: its hints say nothing of helm's
+    --post-renderer-args."""
+    texts = [(lint.message, lint.hint if post_renderer else _UNDER_HELM.sub("", lint.hint))
+             for lint in lints]
+    if not strict or not texts:
+        for message, hint in texts:
+            said.warning(f"{message}; {hint}")
         return
-    for lint in lints[1:]:
-        said.warning(f"{lint.message}; {lint.hint}")
+    for message, hint in texts[1:]:
+        said.warning(f"{message}; {hint}")
     more = f" (and {len(lints) - 1} more, above)" if len(lints) > 1 else ""
     undo = "unset OCEAN_PROXY_STRICT" if strict == "OCEAN_PROXY_STRICT" else \
-        f"drop {as_flags('--strict')}"
-    raise LintError(lints[0].message + more, hint=f"{lints[0].hint}; or {undo}")
+        f"drop {as_flags('--strict') if post_renderer else '--strict'}"
+    raise LintError(texts[0][0] + more, hint=f"{texts[0][1]}; or {undo}")
+
+
+# what as_flags adds for helm's command line
+_UNDER_HELM = re.compile(r" \(under helm: [^)]*\)")
 
 
 def _post_rendering_helm(said: Outcome) -> list[str]:

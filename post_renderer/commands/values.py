@@ -280,7 +280,8 @@ def run(args: Any, said: Outcome) -> Outcome:
             said.notice(notice)
         for warning in result.warnings:
             said.warning(warning)
-    say_lints(result.lints, strict=user.strict_source if user.strict else None, said=said)
+    say_lints(result.lints, strict=user.strict_source if user.strict else None, said=said,
+              post_renderer=False)
     helm_namespace = os.environ.get("HELM_NAMESPACE", "")
     if args.namespace is None and helm_namespace != result.namespace and \
             _helm_kept_a_namespace_flag(os.environ):

@@ -114,7 +114,8 @@ def _documents(path: str, name: str) -> list[Any]:
         return list(helms_reader().load_all(text))
     except YAMLError as error:
         raise _not_yaml(error, text, name) from None
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError):  # their text quotes it
+    # their text quotes the value; an !!omap with a key twice fails ruamel's assert
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError, AssertionError):
         raise ConfigError(f"values file {name} is not valid YAML: a value cannot be read as "
                           "the type its tag names, such as !!int",
                           hint="fix the YAML: 'helm template -f' refuses it too") from None

@@ -6,11 +6,14 @@
   render (``configMap``/``secret``/``caBundleSecret.name`` pointing at existing objects):
   the settings in it cannot be read, validated or given to the log-shipper.
 - Two proxies in what the chart rendered (``spotinst.proxyUrl``, and an old ``HTTPS_PROXY``
-  in ``extraEnv``): every container gets the first, the chart's, and the other is removed;
-  Kubernetes would have given the controller the last of the two.
+  in ``extraEnv`` or a log-shipper's own ``HTTP_PROXY`` in ``logShipping.extraEnv``): every
+  container gets the first, the chart's, and the other is removed; Kubernetes would have
+  given the controller the last of the two.
 - Two CA bundles for ``USER_ENV_CERTIFICATES`` (``caBundleSecret.data``, and a CA written
   in ``extraEnv``): Kubernetes gives the controller the last, so ocean-proxy judges and gives
   every container that one, and the other goes unused.
+- ``NO_PROXY`` entries in what the chart rendered that ocean-proxy leaves out of the one it
+  writes (one that sends the Spot API or charts.spot.io around the proxy, ``*``).
 - A ``NO_PROXY`` read from a ConfigMap or Secret key (``extraEnv``'s ``valueFrom``):
   ocean-proxy writes its own value in that entry's place, without the hosts the key holds.
 - A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``), volume

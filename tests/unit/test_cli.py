@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 
 import pytest
@@ -230,6 +231,32 @@ def test_under_helm_the_manifests_on_standard_input_are_read_whole(
     assert (code, out) == (0, data), err
 
 
+# A parent named helm (its /proc comm), which runs the post-renderer as helm does: the
+# manifests on a pipe to its standard input, its standard output read back.
+AS_HELM = r"""
+import subprocess, sys
+script = "from post_renderer.console import post_renderer_script; post_renderer_script()"
+run = subprocess.run([sys.argv[1], "-c", script, *sys.argv[2:]], input=sys.stdin.buffer.read(),
+                     capture_output=True)
+sys.stdout.buffer.write(run.stdout)
+sys.stderr.buffer.write(run.stderr)
+sys.exit(run.returncode)
+"""
+
+
+@pytest.mark.parametrize("name", ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"])
+def test_under_helm_a_file_that_is_standard_input_reads_helms_manifests(name, tmp_path):
+    """'-f /dev/stdin' names helm's own manifests: refused as a file in their place, it failed
+    an upgrade that '-f -' passes."""
+    helm = tmp_path / "helm"
+    helm.symlink_to(sys.executable)
+    data = release(service())
+    run = subprocess.run([helm, "-c", AS_HELM, sys.executable, "-f", name], input=data,
+                         capture_output=True, timeout=60, check=False,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert (run.returncode, run.stdout) == (0, data), run.stderr.decode()
+
+
 def test_under_helm_an_empty_filename_is_said_to_be_empty_not_a_file_in_place_of_helms(
         as_helm_4s_post_renderer, helms_input, capsysbinary):
     """'-f "$MANIFESTS"' with MANIFESTS unset names no file: the variable is what to fix."""
@@ -423,6 +450,20 @@ def test_values_says_the_lints_and_with_strict_refuses_them_writing_nothing(
         assert code == 0 and b"corp.example" in out and secrets.exists()
         assert f"ocean-proxy: warning: Deployment/{FULLNAME} was rendered with {lint}" in \
             err.decode()
+
+
+@pytest.mark.parametrize("strict", [["--strict"], []])
+def test_values_lints_name_the_flags_as_values_takes_them(tmp_path, capsysbinary, strict):
+    """values is no post-renderer: 'helm ocean-proxy values --post-renderer-args --strict'
+    is no command, yet its lints' hints said to write their flags so 'under helm'."""
+    data = release(controller(no_proxy=".spotinst.io,corp.example"),
+                   configmap(proxy_url="http://proxy.corp:3128"))
+    cli.main(["values", "-f", file(tmp_path, "m.yaml", data),
+              "--secrets", str(tmp_path / "secrets.yaml"), *strict])
+    _, err = capsysbinary.readouterr()
+    said = err.decode()
+    assert "--no-proxy=HOSTS" in said and ("drop --strict" in said) == bool(strict), said
+    assert "--post-renderer-args" not in said, said
 
 
 @pytest.mark.parametrize("name", ["NO_PROXY", "no_proxy"])

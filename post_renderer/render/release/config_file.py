@@ -40,7 +40,8 @@ def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
         raise ConfigError(f"config file {name} {what}{line}",
                           hint="fix the YAML of the config file: one mapping, each key once"
                           ) from None
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError):  # their text quotes it
+    # their text quotes the value; an !!omap with a key twice fails ruamel's assert
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError, AssertionError):
         raise ConfigError(f"config file {name} is not valid YAML: a value cannot be read as "
                           "the type its tag names, such as !!int",
                           hint="fix the YAML of the config file: one mapping, each key once"

@@ -212,7 +212,8 @@ def parse_document(text: str, where: str, first_line: int | Callable[[], int] = 
         ) from None
     except YAMLError:
         raise ManifestError(f"{where} is not valid YAML", hint="check the chart's output") from None
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError):  # their text quotes it
+    # their text quotes the value; an !!omap with a key twice fails ruamel's assert
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError, AssertionError):
         raise ManifestError(
             f"{where} is not valid YAML (a value cannot be read as the type its tag names, "
             "such as !!int)",

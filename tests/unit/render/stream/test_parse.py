@@ -56,7 +56,8 @@ def test_what_the_reader_remembers_holds_no_long_text():
 
 @pytest.mark.parametrize("value", ['!!int "http://ocean:Zq7Fx9@proxy"', "!!float Zq7Fx9",
                                    "!!bool Zq7Fx9", "!!timestamp 2026-13-45",
-                                   "!<tag:yaml.org,2002:int> Zq7Fx9", "!!float _"])
+                                   "!<tag:yaml.org,2002:int> Zq7Fx9", "!!float _",
+                                   "!!omap [{Zq7Fx9: 1}, {Zq7Fx9: 2}]"])
 def test_a_value_its_tag_cannot_read_is_refused_without_quoting_it(value):
     with pytest.raises(ManifestError) as refused:
         parse_document(f"kind: ConfigMap\ndata:\n  proxy-url: {value}\n", "document 4")
