@@ -7,6 +7,10 @@ and what to do about it. None of them may contain a secret (token, key, proxy pa
 from __future__ import annotations
 
 _NOT_SHOWN = "(the value is not shown: it may hold a password)"
+# What ruamel.yaml's constructors raise, past their YAMLError, on a value its tag cannot read
+# (!!int on a URL, !!float _, an !!omap with a key twice fails an assert): their text quotes
+# the value, so each reader says "not valid YAML" instead
+TAGGED_VALUE_ERRORS = (ValueError, KeyError, IndexError, TypeError, OverflowError, AssertionError)
 
 
 def shown(value: str, *, quoted: bool = True) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from post_renderer.errors import ConfigError, shown
+from post_renderer.errors import TAGGED_VALUE_ERRORS, ConfigError, shown
 from post_renderer.render.overlay.values import LIST_KEYS, LOG_SHIPPING_LIST_KEYS
 from post_renderer.render.release.settings import tell_no_one
 from post_renderer.render.stream.kube import get_path
@@ -114,8 +114,7 @@ def _documents(path: str, name: str) -> list[Any]:
         return list(helms_reader().load_all(text))
     except YAMLError as error:
         raise _not_yaml(error, text, name) from None
-    # their text quotes the value; an !!omap with a key twice fails ruamel's assert
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError, AssertionError):
+    except TAGGED_VALUE_ERRORS:
         raise ConfigError(f"values file {name} is not valid YAML: a value cannot be read as "
                           "the type its tag names, such as !!int",
                           hint="fix the YAML: 'helm template -f' refuses it too") from None

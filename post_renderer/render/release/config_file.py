@@ -5,7 +5,7 @@ import os
 import re
 import stat
 
-from post_renderer.errors import ConfigError, ProxyUrlError, shown
+from post_renderer.errors import TAGGED_VALUE_ERRORS, ConfigError, ProxyUrlError, shown
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.stream.kube import YamlNode
 from post_renderer.user_files import read_user_text, yaml_tab_refused
@@ -40,8 +40,7 @@ def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
         raise ConfigError(f"config file {name} {what}{line}",
                           hint="fix the YAML of the config file: one mapping, each key once"
                           ) from None
-    # their text quotes the value; an !!omap with a key twice fails ruamel's assert
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError, AssertionError):
+    except TAGGED_VALUE_ERRORS:
         raise ConfigError(f"config file {name} is not valid YAML: a value cannot be read as "
                           "the type its tag names, such as !!int",
                           hint="fix the YAML of the config file: one mapping, each key once"

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from post_renderer.errors import ManifestError
+from post_renderer.errors import TAGGED_VALUE_ERRORS, ManifestError
 from post_renderer.render.stream.kube import PatchOp, YamlNode
 from post_renderer.render.stream.writer import (
     DocumentStyle,
@@ -212,8 +212,7 @@ def parse_document(text: str, where: str, first_line: int | Callable[[], int] = 
         ) from None
     except YAMLError:
         raise ManifestError(f"{where} is not valid YAML", hint="check the chart's output") from None
-    # their text quotes the value; an !!omap with a key twice fails ruamel's assert
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError, AssertionError):
+    except TAGGED_VALUE_ERRORS:
         raise ManifestError(
             f"{where} is not valid YAML (a value cannot be read as the type its tag names, "
             "such as !!int)",
