@@ -32,13 +32,18 @@ from post_renderer.render.plan.filters.rollout import wanted_annotations
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
 from post_renderer.render.release.agents import recognise
-from post_renderer.render.release.chart_settings import NO_PROXY_ENV_NAMES, ChartSettings, KeyRef
+from post_renderer.render.release.chart_settings import (
+    NO_PROXY_ENV_NAMES,
+    ChartSettings,
+    KeyRef,
+    key_ref,
+)
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
 from post_renderer.render.stream.kube import (
-    KEY_REF_KINDS,
     POD_SPEC_PATHS,
     containers,
+    env_entries,
     get_path,
     pod_template_path,
 )
@@ -153,16 +158,11 @@ def _no_proxy_from_objects(workload: Resource, injection: Injection) -> list[Lin
     key holds."""
     if injection.proxy is None and injection.proxy_from is None:
         return []
-    pod_spec = get_path(workload.document, POD_SPEC_PATHS[workload.kind])
-    read: dict[str, None] = {}
-    for _, _, container in containers(pod_spec):
-        for entry in container.get("env") or ():
-            name = entry.get("name") if isinstance(entry, dict) else None
-            for field, kind in KEY_REF_KINDS if name in NO_PROXY_ENV_NAMES else ():
-                ref = get_path(entry, ("valueFrom", field))
-                if isinstance(ref, dict) and isinstance(ref.get("name"), str):
-                    read[f"{name} from {KeyRef(kind, ref['name'], str(ref.get('key', '')))}"] \
-                        = None
+    read: dict[str, None] = {}  # each once, in document order
+    for found in env_entries(workload.document, workload.kind):
+        ref = key_ref(found.entry) if found.entry["name"] in NO_PROXY_ENV_NAMES else None
+        if ref is not None:
+            read[f"{found.entry['name']} from {ref}"] = None
     return [Lint(
         f"{_name(workload)} reads {'; '.join(read)}: ocean-proxy writes a NO_PROXY value of "
         "its own in its place, without the hosts listed there",

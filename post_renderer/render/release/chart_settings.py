@@ -75,7 +75,7 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
     ``hide`` as they are read: the proxy URLs (``url=True``), also those of the variables
     read for nothing (``HTTP_PROXY``), and the Spot token."""
     proxy_entry, text = _first_proxy(release)
-    proxy_ref = _key_ref(proxy_entry)
+    proxy_ref = key_ref(proxy_entry)
     proxy_url = None
     if proxy_entry is not None and text:
         source = str(proxy_ref) if proxy_ref else f"the rendered {proxy_entry.get('name')} value"
@@ -115,7 +115,7 @@ def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
             fluent_bit = is_fluent_bit(found.container)
             if chosen.scheme != "http" and fluent_bit and name != "PROXY_URL":
                 continue
-            ref = _key_ref(found.entry)
+            ref = key_ref(found.entry)
             read = name in PROXY_ENV_NAMES or (fluent_bit and name in UNREAD_PROXY_ENV_NAMES)
             url = _rendered_proxy(release, found.entry, ref, hide) if read else None
             if url is not None and url[0] != chosen.full:
@@ -134,7 +134,7 @@ def _hide_unread(release: Release, hide: Callable[..., None]) -> None:
             name = found.entry.get("name")
             if name in UNREAD_PROXY_ENV_NAMES or name == TOKEN_ENV:
                 try:
-                    text = _resolve(release, found.entry, _key_ref(found.entry))
+                    text = _resolve(release, found.entry, key_ref(found.entry))
                 except ManifestError:  # no text to quote: a Secret's data that is no base64
                     continue
                 if text:
@@ -156,7 +156,7 @@ def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | 
 
 
 def _spot_token(release: Release) -> bytes | None:
-    token_ref = _key_ref(_first_env(release, (TOKEN_ENV,)))
+    token_ref = key_ref(_first_env(release, (TOKEN_ENV,)))
     if token_ref is None or token_ref.kind != "Secret":
         return None
     secret = release.get("Secret", token_ref.name)
@@ -199,7 +199,7 @@ def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | No
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
             if found.entry.get("name") in PROXY_ENV_NAMES:
-                text = _resolve(release, found.entry, _key_ref(found.entry))
+                text = _resolve(release, found.entry, key_ref(found.entry))
                 if text:
                     return found.entry, text
                 first = first or found.entry
@@ -213,7 +213,7 @@ def _proxy_out_of_sight(release: Release) -> KeyRef | None:
     own proxy Secrets, kept by helm from an earlier run, are read by contract (shared_proxy)."""
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
-            ref = _key_ref(found.entry) if found.entry.get("name") in PROXY_ENV_NAMES else None
+            ref = key_ref(found.entry) if found.entry.get("name") in PROXY_ENV_NAMES else None
             if ref is not None and release.get(ref.kind, ref.name) is None and \
                     not OwnedNames.is_shared_proxy(ref.name):
                 return ref
@@ -236,12 +236,12 @@ def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None, KeyRe
         used.update(((index, found.env_list), found) for found in
                     used_env_entries(workload.document, workload.kind, _sets_nothing(release))
                     if found.entry.get("name") == CA_ENV)
-    where = next((ref for found in used.values() if (ref := _key_ref(found.entry))),
-                 _key_ref(entries[0][1].entry) if entries else None)
+    where = next((ref for found in used.values() if (ref := key_ref(found.entry))),
+                 key_ref(entries[0][1].entry) if entries else None)
     hidden = next((ref for index, found in entries
                    if (kept := used[index, found.env_list]).path != found.path
                    and (ref := _bundle_ref(release, found.entry)) is not None
-                   and ref != _key_ref(kept.entry)), None)
+                   and ref != key_ref(kept.entry)), None)
     for found in used.values():
         ref = _bundle_ref(release, found.entry)
         if ref is not None:
@@ -249,7 +249,7 @@ def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None, KeyRe
             assert secret is not None  # _bundle_ref found it
             return ref, Setting(_secret_bytes(secret, ref.key), str(ref)), hidden
         value = found.entry.get("value")
-        if _key_ref(found.entry) is None and isinstance(value, str) and value.strip():
+        if key_ref(found.entry) is None and isinstance(value, str) and value.strip():
             return where, Setting(value.encode("utf-8"), RENDERED_CA), hidden
     return where, None, hidden
 
@@ -263,7 +263,7 @@ def _sets_nothing(release: Release) -> Callable[[dict[str, YamlNode]], bool]:
     own_ca = {OwnedNames(w.name).chart_ca for w in release.workloads}
 
     def sets_nothing(entry: dict[str, YamlNode]) -> bool:
-        ref = _key_ref(entry)
+        ref = key_ref(entry)
         if ref is None or get_path(entry, ("valueFrom", _REF_FIELD[ref.kind], "optional")) \
                 is not True:
             return False
@@ -276,7 +276,7 @@ def _sets_nothing(release: Release) -> Callable[[dict[str, YamlNode]], bool]:
 
 def _bundle_ref(release: Release, entry: YamlNode) -> KeyRef | None:
     """The Secret key an entry reads, when the release renders it."""
-    ref = _key_ref(entry)
+    ref = key_ref(entry)
     secret = release.get("Secret", ref.name) if ref is not None and ref.kind == "Secret" \
         else None
     return ref if ref is not None and secret is not None and _has_key(secret, ref.key) \
@@ -293,7 +293,7 @@ def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] 
     return None
 
 
-def _key_ref(entry: YamlNode) -> KeyRef | None:
+def key_ref(entry: YamlNode) -> KeyRef | None:
     for field, kind in KEY_REF_KINDS:
         ref = get_path(entry, ("valueFrom", field))
         if isinstance(ref, dict) and isinstance(ref.get("name"), str):
