@@ -32,12 +32,8 @@ from post_renderer.render.plan.filters.rollout import wanted_annotations
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
 from post_renderer.render.release.agents import recognise
-from post_renderer.render.release.chart_settings import (
-    NO_PROXY_ENV_NAMES,
-    ChartSettings,
-    KeyRef,
-    key_ref,
-)
+from post_renderer.render.release.chart_settings import NO_PROXY_ENV_NAMES, ChartSettings
+from post_renderer.render.release.key_refs import KeyRef, key_ref
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
 from post_renderer.render.stream.kube import (
