@@ -48,6 +48,7 @@ PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 UNREAD_PROXY_ENV_NAMES = ("HTTP_PROXY", "http_proxy")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
 NOT_A_URL = "a value that is no proxy URL"  # said instead of it: it may hold a password
+UNSEEN_PROXY = "a proxy it cannot read"  # said of one in an object the release does not render
 
 
 class ChartSettings(NamedTuple):
@@ -99,8 +100,9 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
 def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
                    ) -> tuple[str, ...]:
     """The proxies the pods were also rendered with, each said once, without credentials:
-    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one, and a
-    log-shipper's ``HTTP_PROXY`` (fluent-bit's proxy for HTTPS too) another. A log-shipper
+    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one, one read from
+    a Secret of the user's own that the release does not render another (by where it is), and
+    a log-shipper's ``HTTP_PROXY`` (fluent-bit's proxy for HTTPS too) a third. A log-shipper
     keeps its own beside a proxy that is not http://, which fluent-bit cannot take."""
     others: dict[str, str] = {}
     for workload in release.workloads:
@@ -113,7 +115,8 @@ def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
             read = name in PROXY_ENV_NAMES or (fluent_bit and name in UNREAD_PROXY_ENV_NAMES)
             url = _rendered_proxy(release, found.entry, ref, hide) if read else None
             if url is not None and url[0] != chosen.full:
-                where = f", from {ref}" if ref else ""
+                unseen = ", which this release does not render" if url[1] == UNSEEN_PROXY else ""
+                where = f", from {ref}{unseen}" if ref else ""
                 others.setdefault(url[0], f"{url[1]} ({name} of container "
                                           f"'{found.container.get('name')}'{where})")
     return tuple(others.values())
@@ -138,7 +141,10 @@ def _hide_unread(release: Release, hide: Callable[..., None]) -> None:
 def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None,
                     hide: Callable[..., None]) -> tuple[str, str] | None:
     """The entry's proxy URL in full and as it is shown; never the text of a value that is
-    no URL: it may hold a password."""
+    no URL: it may hold a password. One in an object the release does not render stands for
+    itself by its place; ocean-proxy's own proxy Secrets hold its proxy by contract."""
+    if ref is not None and release.get(ref.kind, ref.name) is None:
+        return None if OwnedNames.is_shared_proxy(ref.name) else (str(ref), UNSEEN_PROXY)
     try:
         text = entry_text(release, entry, ref)
         if text:
