@@ -8,7 +8,7 @@ others are named, since no value of the chart gives them the proxy.
 
 from post_renderer.errors import OverlayError, TargetError
 from post_renderer.render.release.agents import CONTROLLER, METRIC_EXPORTER, recognise
-from post_renderer.render.release.chart_settings import KeyRef
+from post_renderer.render.release.key_refs import KeyRef
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import env_entries, get_path
 

@@ -6,9 +6,10 @@
   render (``configMap``/``secret``/``caBundleSecret.name`` pointing at existing objects):
   the settings in it cannot be read, validated or given to the log-shipper.
 - Two proxies in what the chart rendered (``spotinst.proxyUrl``, and an old ``HTTPS_PROXY``
-  in ``extraEnv`` or a log-shipper's own ``HTTP_PROXY`` in ``logShipping.extraEnv``): every
-  container gets the first, the chart's, and the other is removed; Kubernetes would have
-  given the controller the last of the two.
+  in ``extraEnv``, one read from a Secret of the user's that the release does not render,
+  named by its key, or a log-shipper's own ``HTTP_PROXY`` in ``logShipping.extraEnv``):
+  every container gets the first, the chart's, and the other is removed; Kubernetes would
+  have given the controller the last of the two.
 - Two CA bundles for ``USER_ENV_CERTIFICATES`` (``caBundleSecret.data``, and a CA written
   in ``extraEnv``): Kubernetes gives the controller the last, so ocean-proxy judges and gives
   every container that one, and the other goes unused.
@@ -32,12 +33,8 @@ from post_renderer.render.plan.filters.rollout import wanted_annotations
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
 from post_renderer.render.release.agents import recognise
-from post_renderer.render.release.chart_settings import (
-    NO_PROXY_ENV_NAMES,
-    ChartSettings,
-    KeyRef,
-    key_ref,
-)
+from post_renderer.render.release.chart_settings import NO_PROXY_ENV_NAMES, ChartSettings
+from post_renderer.render.release.key_refs import KeyRef, key_ref
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
 from post_renderer.render.stream.kube import (

@@ -26,7 +26,8 @@ from post_renderer.render.release.agents import (
     SpotAgent,
     recognise,
 )
-from post_renderer.render.release.chart_settings import ChartSettings, KeyRef, read_chart_settings
+from post_renderer.render.release.chart_settings import ChartSettings, read_chart_settings
+from post_renderer.render.release.key_refs import KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings

@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -491,3 +492,79 @@ def test_a_no_proxy_read_from_the_users_configmap_is_said_to_lose_its_hosts(
     out, err = capsysbinary.readouterr()
     assert (code, out) == (1, b"")
     assert said.replace("warning", "error") in err.decode()
+
+
+def with_env(deployment: str, container: str, name: str, ref: str, object_name: str,
+             key: str) -> str:
+    """The controller's Deployment, one container given an entry from a key (``extraEnv``, or
+    ``logShipping.extraEnv`` for the log-shipper)."""
+    controller_env = "        - name: USER_ENV_CERTIFICATES"
+    shipper_env = "                key: token\n        volumeMounts:"
+    entry = (f"- name: {name}\n  valueFrom:\n    {ref}:\n      name: {object_name}\n"
+             f"      key: {key}\n")
+    if container == "log-shipper":
+        edited = deployment.replace(
+            shipper_env, "                key: token\n" + textwrap.indent(entry, " " * 10)
+            + "        volumeMounts:")
+    else:
+        edited = deployment.replace(controller_env,
+                                    textwrap.indent(entry, " " * 8) + controller_env)
+    assert edited != deployment
+    return edited
+
+
+@pytest.mark.parametrize(("container", "name", "ref", "kind"), [
+    ("ocean-kubernetes-controller", "HTTPS_PROXY", "secretKeyRef", "Secret"),
+    ("ocean-kubernetes-controller", "https_proxy", "configMapKeyRef", "ConfigMap"),
+    ("log-shipper", "HTTP_PROXY", "secretKeyRef", "Secret"),
+])
+def test_a_proxy_read_from_an_object_the_release_does_not_render_is_said_to_be_replaced(
+        tmp_path, capsysbinary, container, name, ref, kind):
+    """extraEnv's HTTPS_PROXY from a Secret of the user's (the proxy and its password, kept
+    out of the values) beside spotinst.proxyUrl: ocean-proxy cannot read that Secret, and it
+    replaced the entry with the chart's proxy without a word, as it says of an old literal
+    HTTPS_PROXY; --strict let it pass."""
+    deployment = with_env(controller(), container, name, ref, "corp-proxy", "url")
+    data = release(deployment, configmap(proxy_url="http://bob:Pa55-w0rd@proxy.corp:3128"))
+    path = file(tmp_path, "m.yaml", data)
+
+    code = cli.main(["render", "-f", path])
+    out, err = capsysbinary.readouterr()
+    said = err.decode()
+    assert code == 0 and b"corp-proxy" not in out
+    assert (f"ocean-proxy: warning: Deployment/{FULLNAME} was rendered with more than one "
+            "proxy: every container now gets http://bob:***@proxy.corp:3128 (from ConfigMap "
+            f"'{FULLNAME}' key 'proxy-url'), and ocean-proxy replaces a proxy it cannot read "
+            f"({name} of container '{container}', from {kind} 'corp-proxy' key 'url', which "
+            "this release does not render)") in said, said
+    assert "Pa55-w0rd" not in said
+
+    code = cli.main(["render", "-f", path, "--strict"])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b"")
+    assert f"ocean-proxy: error: Deployment/{FULLNAME} was rendered with more than one " \
+        "proxy" in err.decode()
+    assert f"{kind} 'corp-proxy' key 'url'" in err.decode() and b"Pa55-w0rd" not in err
+
+
+def test_a_proxy_read_from_objects_the_release_renders_or_ocean_proxy_wrote_is_no_other(
+        tmp_path, capsysbinary):
+    """The log-shipper's HTTP_PROXY from the chart's own ConfigMap key, and an HTTPS_PROXY
+    from a Secret the release renders holding the same proxy, are the chart's proxy; the
+    Secret ocean-proxy wrote on an earlier run (kept by helm, not rendered again) holds it
+    by contract: none is another proxy, and --strict passes."""
+    url = "http://proxy.corp:3128"
+    deployment = with_env(controller(), "log-shipper", "HTTP_PROXY", "configMapKeyRef",
+                          FULLNAME, "proxy-url")
+    deployment = with_env(deployment, "ocean-kubernetes-controller", "HTTPS_PROXY",
+                          "secretKeyRef", "corp-proxy", "url")
+    deployment = with_env(deployment, "ocean-kubernetes-controller", "https_proxy",
+                          "secretKeyRef", f"{FULLNAME}-ocean-proxy", "proxy-url")
+    corp_proxy = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: corp-proxy\n"
+                  f"  namespace: spot-system\nstringData:\n  url: {url}\n")
+    data = release(deployment, configmap(proxy_url=url), corp_proxy)
+
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data), "--strict"])
+    out, err = capsysbinary.readouterr()
+    assert code == 0 and out, err
+    assert b"more than one proxy" not in err and b"corp-proxy" not in err, err

@@ -34,7 +34,7 @@ from post_renderer.render.overlay.values import (
     b64,
     replaced_user_entries,
 )
-from post_renderer.render.release.chart_settings import KeyRef
+from post_renderer.render.release.key_refs import KeyRef
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import POD_SPEC_PATHS, YamlNode, containers, get_path
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from post_renderer.errors import Paragraph, as_flags
-from post_renderer.render.release.chart_settings import KeyRef
+from post_renderer.render.release.key_refs import KeyRef
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release, Resource
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit

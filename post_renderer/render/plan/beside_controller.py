@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 from post_renderer.render.plan.trust_choice import TrustChoice
 
 if TYPE_CHECKING:
-    from post_renderer.render.release.chart_settings import KeyRef
+    from post_renderer.render.release.key_refs import KeyRef
     from post_renderer.render.release.settings import Setting
     from post_renderer.trust import TrustBundle
 

@@ -30,7 +30,8 @@ from post_renderer.render.plan.shared_proxy import (
     unrendered_own_proxy,
 )
 from post_renderer.render.plan.trust_choice import choose_trust
-from post_renderer.render.release.chart_settings import ChartSettings, KeyRef
+from post_renderer.render.release.chart_settings import ChartSettings
+from post_renderer.render.release.key_refs import KeyRef, key_ref
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
@@ -287,14 +288,12 @@ def _values_shape(injection: Injection, release: Release, names: OwnedNames) -> 
 
 
 def _controller_proxy_key(release: Release) -> KeyRef | None:
-    for workload in release.workloads:
-        for found in env_entries(workload.document, workload.kind):
-            ref = get_path(found.entry, ("valueFrom", "configMapKeyRef"))
-            if found.container.get("name") == CONTROLLER_CONTAINER and \
-                    found.entry.get("name") == "HTTPS_PROXY" and isinstance(ref, dict) and \
-                    release.get("ConfigMap", str(ref.get("name"))) is not None:
-                return KeyRef("ConfigMap", str(ref["name"]), str(ref.get("key", "")))
-    return None
+    return next((ref for workload in release.workloads
+                 for found in env_entries(workload.document, workload.kind)
+                 if found.container.get("name") == CONTROLLER_CONTAINER
+                 and found.entry.get("name") == "HTTPS_PROXY"
+                 and (ref := key_ref(found.entry)) is not None and ref.kind == "ConfigMap"
+                 and release.get(ref.kind, ref.name) is not None), None)
 
 
 def _check_new_secret_names(injection: Injection, release: Release) -> None:

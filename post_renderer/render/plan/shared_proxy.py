@@ -9,12 +9,8 @@ the Secret it was pointed at, which its own release never renders either.
 
 from post_renderer.errors import Paragraph
 from post_renderer.render.release.agents import recognise
-from post_renderer.render.release.chart_settings import (
-    PROXY_KEY,
-    ChartSettings,
-    KeyRef,
-    read_by_controller,
-)
+from post_renderer.render.release.chart_settings import PROXY_KEY, ChartSettings
+from post_renderer.render.release.key_refs import KeyRef, read_by_controller
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import env_entries, get_path

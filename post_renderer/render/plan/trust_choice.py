@@ -12,13 +12,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from post_renderer.errors import BundleError, as_flags
 from post_renderer.render.overlay.values import no_ca_notice
 from post_renderer.render.plan.replaced_cas import dropped_chart_cas
-from post_renderer.render.release.chart_settings import (
-    CA_VALUE,
-    RENDERED_CA,
-    ChartSettings,
-    KeyRef,
-    only_ca_files,
-)
+from post_renderer.render.release.chart_settings import CA_VALUE, RENDERED_CA, ChartSettings
+from post_renderer.render.release.key_refs import KeyRef, only_ca_files
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings

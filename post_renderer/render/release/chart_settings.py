@@ -8,8 +8,6 @@ Our own output is read the same way (the proxy then comes from our Secret or a l
 value), which is what makes a second post-render a no-op.
 """
 
-import base64
-import binascii
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -17,13 +15,21 @@ from post_renderer.errors import ManifestError, ProxyUrlError
 from post_renderer.proxy_settings.no_proxy import DEFAULT_NO_PROXY, usable_entry
 from post_renderer.proxy_settings.proxy_url import ProxyUrl, parse_proxy_url
 from post_renderer.render.release.agents import TOKEN_ENV
-from post_renderer.render.release.owned_names import HASH_KEY, OwnedNames
-from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release, Resource
+from post_renderer.render.release.key_refs import (
+    KeyRef,
+    bundle_ref,
+    entry_text,
+    first_env,
+    key_ref,
+    secret_bytes,
+    sets_nothing,
+)
+from post_renderer.render.release.owned_names import OwnedNames
+from post_renderer.render.release.release import EMBEDDED_JOB_KEY, Release
 from post_renderer.render.release.settings import Setting, tell_no_one
-from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
+from post_renderer.render.release.workloads import is_fluent_bit
 from post_renderer.render.stream.kube import (
     CA_ENV,
-    KEY_REF_KINDS,
     EnvEntry,
     YamlNode,
     env_entries,
@@ -42,18 +48,7 @@ PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy", "PROXY_URL")
 UNREAD_PROXY_ENV_NAMES = ("HTTP_PROXY", "http_proxy")
 NO_PROXY_ENV_NAMES = ("NO_PROXY", "no_proxy")
 NOT_A_URL = "a value that is no proxy URL"  # said instead of it: it may hold a password
-_REF_FIELD = {kind: field for field, kind in KEY_REF_KINDS}
-
-
-class KeyRef(NamedTuple):
-    """A key of a ConfigMap or Secret, as ``valueFrom`` refers to it."""
-
-    kind: str
-    name: str
-    key: str
-
-    def __str__(self) -> str:
-        return f"{self.kind} '{self.name}' key '{self.key}'"
+UNSEEN_PROXY = "a proxy it cannot read"  # said of one in an object the release does not render
 
 
 class ChartSettings(NamedTuple):
@@ -105,8 +100,9 @@ def read_chart_settings(release: Release, hide: Callable[..., None] = tell_no_on
 def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
                    ) -> tuple[str, ...]:
     """The proxies the pods were also rendered with, each said once, without credentials:
-    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one, and a
-    log-shipper's ``HTTP_PROXY`` (fluent-bit's proxy for HTTPS too) another. A log-shipper
+    an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one, one read from
+    a Secret of the user's own that the release does not render another (by where it is), and
+    a log-shipper's ``HTTP_PROXY`` (fluent-bit's proxy for HTTPS too) a third. A log-shipper
     keeps its own beside a proxy that is not http://, which fluent-bit cannot take."""
     others: dict[str, str] = {}
     for workload in release.workloads:
@@ -119,7 +115,8 @@ def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
             read = name in PROXY_ENV_NAMES or (fluent_bit and name in UNREAD_PROXY_ENV_NAMES)
             url = _rendered_proxy(release, found.entry, ref, hide) if read else None
             if url is not None and url[0] != chosen.full:
-                where = f", from {ref}" if ref else ""
+                unseen = ", which this release does not render" if url[1] == UNSEEN_PROXY else ""
+                where = f", from {ref}{unseen}" if ref else ""
                 others.setdefault(url[0], f"{url[1]} ({name} of container "
                                           f"'{found.container.get('name')}'{where})")
     return tuple(others.values())
@@ -134,7 +131,7 @@ def _hide_unread(release: Release, hide: Callable[..., None]) -> None:
             name = found.entry.get("name")
             if name in UNREAD_PROXY_ENV_NAMES or name == TOKEN_ENV:
                 try:
-                    text = _resolve(release, found.entry, key_ref(found.entry))
+                    text = entry_text(release, found.entry, key_ref(found.entry))
                 except ManifestError:  # no text to quote: a Secret's data that is no base64
                     continue
                 if text:
@@ -144,9 +141,12 @@ def _hide_unread(release: Release, hide: Callable[..., None]) -> None:
 def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None,
                     hide: Callable[..., None]) -> tuple[str, str] | None:
     """The entry's proxy URL in full and as it is shown; never the text of a value that is
-    no URL: it may hold a password."""
+    no URL: it may hold a password. One in an object the release does not render stands for
+    itself by its place; ocean-proxy's own proxy Secrets hold its proxy by contract."""
+    if ref is not None and release.get(ref.kind, ref.name) is None:
+        return None if OwnedNames.is_shared_proxy(ref.name) else (str(ref), UNSEEN_PROXY)
     try:
-        text = _resolve(release, entry, ref)
+        text = entry_text(release, entry, ref)
         if text:
             hide(text, url=True)
         url = parse_proxy_url(text) if text else None
@@ -156,14 +156,14 @@ def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | 
 
 
 def _spot_token(release: Release) -> bytes | None:
-    token_ref = key_ref(_first_env(release, (TOKEN_ENV,)))
+    token_ref = key_ref(first_env(release, (TOKEN_ENV,)))
     if token_ref is None or token_ref.kind != "Secret":
         return None
     secret = release.get("Secret", token_ref.name)
     if secret is None:
         return None
     try:
-        return _secret_bytes(secret, token_ref.key) or None
+        return secret_bytes(secret, token_ref.key) or None
     except ManifestError:  # not ours to judge here: without it, the checksum uses scrypt
         return None
 
@@ -199,7 +199,7 @@ def _first_proxy(release: Release) -> tuple[dict[str, YamlNode] | None, str | No
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
             if found.entry.get("name") in PROXY_ENV_NAMES:
-                text = _resolve(release, found.entry, key_ref(found.entry))
+                text = entry_text(release, found.entry, key_ref(found.entry))
                 if text:
                     return found.entry, text
                 first = first or found.entry
@@ -234,117 +234,21 @@ def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None, KeyRe
         entries += [(index, found) for found in env_entries(workload.document, workload.kind)
                     if found.entry.get("name") == CA_ENV]
         used.update(((index, found.env_list), found) for found in
-                    used_env_entries(workload.document, workload.kind, _sets_nothing(release))
+                    used_env_entries(workload.document, workload.kind, sets_nothing(release))
                     if found.entry.get("name") == CA_ENV)
     where = next((ref for found in used.values() if (ref := key_ref(found.entry))),
                  key_ref(entries[0][1].entry) if entries else None)
     hidden = next((ref for index, found in entries
                    if (kept := used[index, found.env_list]).path != found.path
-                   and (ref := _bundle_ref(release, found.entry)) is not None
+                   and (ref := bundle_ref(release, found.entry)) is not None
                    and ref != key_ref(kept.entry)), None)
     for found in used.values():
-        ref = _bundle_ref(release, found.entry)
+        ref = bundle_ref(release, found.entry)
         if ref is not None:
             secret = release.get("Secret", ref.name)
-            assert secret is not None  # _bundle_ref found it
-            return ref, Setting(_secret_bytes(secret, ref.key), str(ref)), hidden
+            assert secret is not None  # bundle_ref found it
+            return ref, Setting(secret_bytes(secret, ref.key), str(ref)), hidden
         value = found.entry.get("value")
         if key_ref(found.entry) is None and isinstance(value, str) and value.strip():
             return where, Setting(value.encode("utf-8"), RENDERED_CA), hidden
     return where, None, hidden
-
-
-def _sets_nothing(release: Release) -> Callable[[dict[str, YamlNode]], bool]:
-    """Does an env entry set nothing, as far as the release shows: an optional reference to
-    a key its ConfigMap or Secret here lacks, or to the chart's CA Secret, which the release
-    does not render (no caBundleSecret.create=true). Another object the release does not
-    render may well be in the cluster (a Secret of the user's own, read in extraEnv): the
-    kubelet gives what it holds."""
-    own_ca = {OwnedNames(w.name).chart_ca for w in release.workloads}
-
-    def sets_nothing(entry: dict[str, YamlNode]) -> bool:
-        ref = key_ref(entry)
-        if ref is None or get_path(entry, ("valueFrom", _REF_FIELD[ref.kind], "optional")) \
-                is not True:
-            return False
-        found = release.get(ref.kind, ref.name)
-        if found is None:
-            return ref.kind == "Secret" and ref.name in own_ca
-        return not _has_key(found, ref.key)
-    return sets_nothing
-
-
-def _bundle_ref(release: Release, entry: YamlNode) -> KeyRef | None:
-    """The Secret key an entry reads, when the release renders it."""
-    ref = key_ref(entry)
-    secret = release.get("Secret", ref.name) if ref is not None and ref.kind == "Secret" \
-        else None
-    return ref if ref is not None and secret is not None and _has_key(secret, ref.key) \
-        else None
-
-
-def _first_env(release: Release, names: tuple[str, ...]) -> dict[str, YamlNode] | None:
-    """The first entry of these names that Kubernetes gives a container."""
-    for workload in release.workloads:
-        for found in used_env_entries(workload.document, workload.kind,
-                                      _sets_nothing(release)):
-            if found.entry.get("name") in names:
-                return found.entry
-    return None
-
-
-def key_ref(entry: YamlNode) -> KeyRef | None:
-    for field, kind in KEY_REF_KINDS:
-        ref = get_path(entry, ("valueFrom", field))
-        if isinstance(ref, dict) and isinstance(ref.get("name"), str):
-            return KeyRef(kind, ref["name"], str(ref.get("key", "")))
-    return None
-
-
-def _resolve(release: Release, entry: dict[str, YamlNode], ref: KeyRef | None) -> str | None:
-    if ref is None:
-        value = entry.get("value")
-        return value if isinstance(value, str) else None
-    resource = release.get(ref.kind, ref.name)
-    if resource is None:
-        return None
-    if ref.kind == "Secret":
-        return _secret_bytes(resource, ref.key).decode("utf-8", "replace") or None
-    value = get_path(resource.document, ("data", ref.key))
-    return value if isinstance(value, str) else None
-
-
-def read_by_controller(release: Release, configmap: str) -> bool:
-    """Does the controller container read a key of this ConfigMap (HTTPS_PROXY, or PROXY_URL
-    on charts 0.1.0 to 0.1.3)?"""
-    return any(found.container.get("name") == CONTROLLER_CONTAINER and get_path(
-        found.entry, ("valueFrom", "configMapKeyRef", "name")) == configmap
-        for w in release.workloads for found in env_entries(w.document, w.kind))
-
-
-def only_ca_files(secret: Resource, bundle_key: str) -> bool:
-    """Does the Secret hold only the bundle and CA files by hash (no token, no account)?"""
-    keys = {key for field in ("data", "stringData")
-            for key in (get_path(secret.document, (field,)) or {})}
-    return all(key == bundle_key or HASH_KEY.match(str(key)) for key in keys)
-
-
-def _has_key(secret: Resource, key: str) -> bool:
-    return any(isinstance(get_path(secret.document, (field, key)), str)
-               for field in ("data", "stringData"))
-
-
-def _secret_bytes(secret: Resource, key: str) -> bytes:
-    plain = get_path(secret.document, ("stringData", key))
-    if isinstance(plain, str):
-        return plain.encode("utf-8")
-    encoded = get_path(secret.document, ("data", key))
-    if not isinstance(encoded, str):
-        return b""
-    try:
-        return base64.b64decode("".join(encoded.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise ManifestError(
-            f"Secret '{secret.name}' key '{key}' is not valid base64",
-            hint="a Secret's data values are base64; check how the chart was given its value",
-        ) from None

@@ -27,7 +27,7 @@ from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.owned_secrets import secret_changes
 from post_renderer.render.plan.pod_patch import PodEntry, PodWants
 from post_renderer.render.plan.protocol import PlanContext, Proposal
-from post_renderer.render.release.chart_settings import KeyRef
+from post_renderer.render.release.key_refs import KeyRef
 from post_renderer.render.release.owned_names import HASH_KEY
 from post_renderer.render.release.release import Release
 from post_renderer.render.stream.kube import (

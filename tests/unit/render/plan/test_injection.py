@@ -6,7 +6,7 @@ import pytest
 
 from post_renderer.errors import AutoUpdateError, BundleError
 from post_renderer.render.pipeline import post_render
-from post_renderer.render.release.chart_settings import KeyRef
+from post_renderer.render.release.key_refs import KeyRef
 
 from .... import certs
 from ...chart_manifests import (

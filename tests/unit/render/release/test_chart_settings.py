@@ -7,7 +7,8 @@ import io
 import pytest
 
 from post_renderer.errors import ManifestError, ProxyUrlError
-from post_renderer.render.release.chart_settings import KeyRef, read_chart_settings
+from post_renderer.render.release.chart_settings import read_chart_settings
+from post_renderer.render.release.key_refs import KeyRef
 from post_renderer.report import Reporter
 
 from ...chart_manifests import (
