@@ -60,6 +60,7 @@ class Parser(UsageMistakes):
     def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
         arguments = list(sys.argv[1:] if args is None else args)
+        self.refuse_a_command_of_the_program(arguments)
         start, parser = self._command_parser(arguments)
         if parser is not self and arguments[start - 2:start - 1] == ["--"]:
             del arguments[start - 2]  # '-- check-bundle': the command is what '--' lets through

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from post_renderer.errors import UsageError, as_flags, shown
@@ -18,12 +19,61 @@ class UsageMistakes(argparse.ArgumentParser):
     """argparse that reports usage mistakes as UsageError instead of exiting by itself: an
     unknown flag with the closest known one, a flag before its command with the command it
     belongs to, a value without its flag with the flag it needs. ``hidden_aliases``: old
-    spellings of flags, still read and never shown in help.
+    spellings of flags, still read and never shown in help. ``command_of``: for a parser that
+    is one command of a program run on its own (the post-renderer, ocean-proxy's render), that
+    program's parser and the command's name.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # ArgumentParser's, passed on
         super().__init__(*args, **kwargs)
         self.hidden_aliases: dict[str, str] = {}
+        self.command_of: tuple[Callable[[], argparse.ArgumentParser], str] | None = None
+
+    def refuse_a_command_of_the_program(self, arguments: list[str]) -> None:
+        """``ocean-proxy-post-renderer check-bundle x.pem``, the two programs mixed up: a
+        command of the program, where no flag takes the word as its value (``-f render``
+        reads a file named so), said with the command line that runs it, each argument
+        shell-quoted; argparse said only 'unexpected argument'. Under helm's plugins, the
+        reporter spells the command as the user runs it there ('helm ocean-proxy ...')."""
+        position = self._first_word(arguments) if self.command_of else None
+        if self.command_of is None or position is None:
+            return
+        build, own = self.command_of
+        program, name = build(), arguments[position]
+        if not isinstance(program, UsageMistakes) or name not in program._commands():
+            return  # the program is built only for a word that may be a command: a mistake
+        if name == own:
+            raise UsageError(f"{name} is the command of {program.prog} that {self.prog} runs: "
+                             "it takes no command", hint=f"leave '{name}' out")
+        dashes = 1 if arguments[position - 1:position] == ["--"] else 0
+        rest = arguments[:position - dashes] + arguments[position + 1:]
+        if all(shown(argument, quoted=False) == argument for argument in rest):
+            import shlex  # only for this mistake
+
+            run = f"'{' '.join(shlex.quote(word) for word in [program.prog, name, *rest])}'"
+        else:
+            run = (f"'{program.prog} {name} ...' with the same arguments (not shown: one may "
+                   "hold a secret)")
+        message = f"{name} is a command of {program.prog}; {self.prog}, helm's post-renderer, " \
+                  "takes none"
+        if name == "help":
+            raise UsageError(message, hint=f"run '{self.prog} --help' for its own flags, or "
+                                           f"{run} for {program.prog}'s commands")
+        raise UsageError(message, hint=f"run {run}")
+
+    def _first_word(self, arguments: list[str]) -> int | None:
+        """Where the first word stands that no flag takes as its value, if any."""
+        dashes = value_next = False
+        for position, argument in enumerate(arguments):
+            if value_next:
+                value_next = False
+            elif argument == "--" and not dashes:
+                dashes = True
+            elif argument.startswith("-") and argument != "-" and not dashes:
+                value_next = self._takes_a_value(self.hidden_aliases.get(argument, argument))
+            else:
+                return position
+        return None
 
     def error(self, message: str) -> NoReturn:
         switch = re.fullmatch(r"argument (\S+): ignored explicit argument .*", message, re.S)

@@ -169,6 +169,20 @@ def test_under_helm_the_text_flags_hint_names_a_command_the_plugins_have(
             else f"'helm ocean-proxy render {flag}'") in hint
 
 
+@pytest.mark.parametrize("argv, run", [
+    (["check-bundle", "x.pem"], "'helm ocean-proxy check-bundle x.pem'"),
+    (["help"], "'helm ocean-proxy render --help' for its own flags, or 'helm ocean-proxy help'"),
+])
+def test_under_helm_a_command_of_ocean_proxy_is_named_as_the_plugins_run_it(
+        argv, run, as_helm_4s_post_renderer, capsysbinary):
+    """'--post-renderer-args check-bundle': the command line the hint gives is helm's."""
+    code = cli.main(argv, build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    hint = hint_of(code, err)
+    assert run in hint and "'ocean-proxy" not in hint
+
+
 def test_under_helm_the_plan_hint_pipes_into_a_command_the_plugins_have(
         as_helm_4s_post_renderer, capsysbinary):
     code = cli.main(["--plan"], build_post_renderer_parser)
