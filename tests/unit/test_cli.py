@@ -505,3 +505,38 @@ def test_a_no_proxy_read_from_the_users_configmap_is_said_to_lose_its_hosts(
     out, err = capsysbinary.readouterr()
     assert (code, out) == (1, b"")
     assert said.replace("warning", "error") in err.decode()
+
+
+@pytest.mark.parametrize("given", ["flag", "OCEAN_PROXY_NO_PROXY", "config"])
+def test_a_no_proxy_name_not_in_ascii_is_refused_with_its_idna_form(
+        tmp_path, monkeypatch, capsysbinary, given):
+    """'bücher.example', however it is given: the hint is the form to write instead."""
+    data = release(controller(), configmap(proxy_url="http://proxy.corp:3128"))
+    argv = ["render", "-f", file(tmp_path, "m.yaml", data)]
+    if given == "flag":
+        argv += ["--no-proxy", "corp.example,Bücher.example"]
+    elif given == "config":
+        argv += ["--config", file(tmp_path, "c.yaml", "noProxy: [Bücher.example]\n".encode())]
+    else:
+        monkeypatch.setenv("OCEAN_PROXY_NO_PROXY", "Bücher.example")
+    code = cli.main(argv)
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b""), err
+    [error, hint] = err.decode().splitlines()
+    assert error.startswith("ocean-proxy: error: ") and "'bücher.example' is a name not in " \
+        "ASCII" in error
+    assert hint == "ocean-proxy: hint: write it as xn--bcher-kva.example"
+
+
+def test_a_rendered_no_proxy_name_not_in_ascii_is_said_with_its_idna_form(tmp_path, capsysbinary):
+    """extraEnv's NO_PROXY with 'bücher.example': left out of the one NO_PROXY ocean-proxy
+    writes, and the lint gives the form to write in the values instead."""
+    data = release(controller(no_proxy="corp.example,Bücher.example"),
+                   configmap(proxy_url="http://proxy.corp:3128"))
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data), "--strict"])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b""), err
+    [error, hint] = err.decode().splitlines()
+    assert "NO_PROXY entries ocean-proxy leaves out of the one NO_PROXY it writes: " \
+        "'Bücher.example'" in error
+    assert "write 'Bücher.example' as xn--bcher-kva.example" in hint
