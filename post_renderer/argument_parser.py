@@ -1,5 +1,5 @@
-"""argparse as the command line needs it: usage mistakes raised as ``UsageError`` (never a
-value in the message: it may hold a proxy password), arguments read as users and helm write them.
+"""argparse as the command line needs it: arguments read as users and helm write them, before
+argparse reads them; usage mistakes raised as ``UsageError`` (``usage_mistakes``).
 """
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from post_renderer.errors import UsageError, as_flags, shown
+from post_renderer.errors import UsageError
+from post_renderer.usage_mistakes import SEPARATE_ARGUMENTS, UsageMistakes
 
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
+    from typing import Any
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse that reports usage mistakes as UsageError instead of exiting by itself.
+class Parser(UsageMistakes):
+    """argparse that reads each argument as users and helm write them, and reports usage
+    mistakes as UsageError instead of exiting by itself.
 
     Abbreviated options are off: a future option must not change what an existing
     abbreviation means. Before argparse, each argument is read as users and helm write them:
@@ -31,17 +33,6 @@ class Parser(argparse.ArgumentParser):
         kwargs["allow_abbrev"] = False
         self._printing = False  # set while help or usage is formatted for printing
         super().__init__(*args, **kwargs)
-        self.hidden_aliases: dict[str, str] = {}
-
-    def error(self, message: str) -> NoReturn:
-        switch = re.fullmatch(r"argument (\S+): ignored explicit argument .*", message, re.S)
-        if switch:  # '--strict=maybe': argparse's own message quotes the value
-            flag = switch[1].split("/")[-1]
-            raise UsageError(f"{flag} takes no value", hint=f"give {flag} alone, without '='")
-        ca = re.fullmatch(r"argument COMMAND: invalid choice '([^' ]+\.(?:pem|crt|cer|der|p7b))'"
-                          r" .*", message, re.I | re.S)  # as shown(): no password in it
-        raise UsageError(message, hint=f"to check a CA file: '{self.prog} check-bundle {ca[1]}'"
-                         if ca else f"run '{self.prog} --help' for the options")
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         """argparse makes a formatter for each option it is given (to check the option's
@@ -69,6 +60,7 @@ class Parser(argparse.ArgumentParser):
     def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
         arguments = list(sys.argv[1:] if args is None else args)
+        self.refuse_a_command_of_the_program(arguments)
         start, parser = self._command_parser(arguments)
         if parser is not self and arguments[start - 2:start - 1] == ["--"]:
             del arguments[start - 2]  # '-- check-bundle': the command is what '--' lets through
@@ -88,44 +80,10 @@ class Parser(argparse.ArgumentParser):
             if any(re.search(r"\s", argument) for argument in arguments):
                 raise UsageError("unexpected argument with no flag before it (not shown: it may "
                                  "hold a secret); an argument with spaces was read as a shell "
-                                 "splits it", hint=_SEPARATE_ARGUMENTS)
+                                 "splits it", hint=SEPARATE_ARGUMENTS)
             raise UsageError("unexpected argument with no flag before it (not shown: it may "
                              "hold a secret)", hint=parser.stray_hint(extras[0]))
         return parsed
-
-    def stray_hint(self, stray: str) -> str:
-        """What a value given without its flag was most likely meant for."""
-        flags = self._option_string_actions
-        post_renders = "--filename" in flags  # render, which helm runs as its post-renderer
-        if "--proxy-url" in flags and re.match(r"[a-z][a-z0-9+.-]*://|[\w.-]+:\d+$", stray, re.I):
-            given = as_flags("--proxy-url=URL") if post_renders else "--proxy-url URL"
-            return (f"give the proxy as {given}, or in OCEAN_PROXY_URL, which keeps a "
-                    "password off the command line")
-        if "--ca-file" in flags and re.search(r"\.(pem|crt|cer|der|p7b)$", stray, re.I):
-            return "give a CA file as " + (as_flags("--ca-file=FILE") if post_renders
-                                           else "--ca-file FILE")
-        if "--filename" in flags and re.search(r"\.ya?ml$", stray, re.I):
-            return "give the rendered manifests as -f FILE, or on standard input"
-        return f"run '{self.prog} --help' for the options"
-
-    def _check_value(self, action: argparse.Action, value: object) -> None:
-        if action.choices is None or value in action.choices:
-            return
-        import difflib  # only for a mistake: not on every run
-
-        choices = [str(choice) for choice in action.choices]
-        close = difflib.get_close_matches(str(value), choices, 1) if "@" not in str(value) else []
-        raise argparse.ArgumentError(
-            action, f"invalid choice {shown(str(value))} (choose from {', '.join(choices)})"
-            + (f"; did you mean {close[0]}?" if close else ""))
-
-    def _get_value(self, action: argparse.Action, arg_string: str) -> object:
-        try:
-            return super()._get_value(action, arg_string)
-        except argparse.ArgumentError:  # argparse's own message quotes the value
-            kind = getattr(action.type, "__name__", "value")
-            raise argparse.ArgumentError(
-                action, f"invalid {kind} value {shown(arg_string)}") from None
 
     def _command_parser(self, arguments: list[str]) -> tuple[int, Parser | None]:
         """Where the command's own arguments start, and the command's parser; this one when it
@@ -139,76 +97,6 @@ class Parser(argparse.ArgumentParser):
                     if not argument.startswith("-"):
                         return position + 1, None
         return len(arguments), self
-
-    def _commands(self) -> dict[str, Parser]:
-        return next((action.choices for action in self._actions
-                     if isinstance(action, argparse._SubParsersAction)), {})
-
-    def _refuse_flag_before_command(self, arguments: list[str]) -> None:
-        """A command's flag written before the command (``ocean-proxy --json check-bundle``):
-        said as such, rather than as unknown with the closest flag of the program itself;
-        so is one of other commands, or with no command at all (``ocean-proxy --explain``)."""
-        commands = self._commands()
-        position = next((at for at, argument in enumerate(arguments) if argument in commands),
-                        None)
-        if "--" in arguments[:position]:
-            return
-        name = arguments[position] if position is not None else None
-        if name is None:
-            self._refuse_misspelt_command(arguments, commands)
-        for argument in arguments[:position]:
-            flag = re.split(r"[\s=]", argument, maxsplit=1)[0]
-            if flag in self._option_string_actions or not flag.startswith("-"):
-                continue
-            if len(flag) > 2 and not flag.startswith("--"):
-                flag = flag[:2]  # -oca.pem: -o and its value
-            if name is not None:
-                self._refuse_flag_of(commands[name], name, flag)
-            owners = [other for other, command in commands.items()
-                      if command.hidden_aliases.get(flag, flag) in command._option_string_actions]
-            if owners and name is None:
-                raise UsageError(f"{flag} is a flag of {_listed(owners)}, given no command",
-                                 hint=f"put the command first: '{commands[owners[0]].prog} "
-                                      f"{flag} ...'")
-            if owners and name is not None:
-                raise UsageError(f"{flag} is not a flag of {name}, but of {_listed(owners)}",
-                                 hint=f"run '{commands[name].prog} --help' for its flags")
-
-    def _refuse_misspelt_command(self, arguments: list[str], commands: dict[str, Parser]) -> None:
-        """The first word that is no flag's value stands where the command would: one close to
-        a command ('discover', 'rendr') is named as argparse names it, with the command it
-        meant, whether flags come before it or not (argparse then said 'unknown flag' of
-        them); any other word (a file: 'ocean-proxy --json ca.pem') leaves the flags to be
-        named with the commands they belong to."""
-        for before, argument in zip(["-", *arguments], arguments, strict=False):
-            if argument.startswith("-"):
-                continue
-            flag = before.split("=", 1)[0]
-            if "=" not in before and any(
-                    command._takes_a_value(command.hidden_aliases.get(flag, flag))
-                    for command in commands.values()):
-                continue
-            import difflib  # only for a word that is no command: a mistake
-
-            if difflib.get_close_matches(argument, list(commands), 1) or any(
-                    len(argument) > 2 and name.startswith(argument) for name in commands):
-                action = next(action for action in self._actions
-                              if isinstance(action, argparse._SubParsersAction))
-                try:
-                    self._check_value(action, argument)
-                except argparse.ArgumentError as error:
-                    self.error(str(error))
-            return
-
-    @staticmethod
-    def _refuse_flag_of(command: Parser, name: str, flag: str) -> None:
-        """``flag``, written before the command ``name``, if it is the command's own."""
-        flag = command.hidden_aliases.get(flag, flag)
-        if (mistake := command.file_flag_mistake(flag)) is not None:
-            raise mistake
-        if flag in command._option_string_actions:
-            raise UsageError(f"{flag} is a flag of {name}, written before it",
-                             hint=f"put the command first: '{command.prog} {flag} ...'")
 
     def read_arguments(self, arguments: list[str]) -> list[str]:
         read: list[str] = []
@@ -227,18 +115,6 @@ class Parser(argparse.ArgumentParser):
             argument[:2] not in self._option_string_actions and \
             not re.fullmatch(r"-\d+|-\d*\.\d+", argument)
 
-    def _takes_a_value(self, flag: str) -> bool:
-        action = self._option_string_actions.get(flag)
-        return action is not None and action.nargs != 0
-
-    def _value_like_a_flag(self, flag: str) -> UsageError:
-        """'--proxy-url -x', '-o -ca.pem': the value starts with '-', and argparse would
-        say only that the flag "expected one argument"."""
-        spelt = max(self._option_string_actions[flag].option_strings, key=len)
-        return UsageError(f"{flag} is followed by a word that starts with '-', not by its "
-                          "value (not shown: it may hold a secret)",
-                          hint=f"give a value that starts with '-' after '=': {spelt}=VALUE")
-
     def _read_argument(self, argument: str) -> list[str]:
         if not argument.startswith("--"):
             if self._unknown_short(argument):
@@ -252,7 +128,7 @@ class Parser(argparse.ArgumentParser):
                 (joined := self._comma_joined(rest)):
             raise UsageError(f"{flag} and {joined} are joined by a comma in one argument, as "
                              "--set is written; helm passes each --post-renderer-args whole",
-                             hint=_SEPARATE_ARGUMENTS)
+                             hint=SEPARATE_ARGUMENTS)
         if rest[:1] == "=" and re.search(r"\s--[A-Za-z]", rest):  # "--a=1 --b=2", one argument
             return self.read_arguments(_shell_words(argument, flag))
         if rest[:1] == "=" and _unquoted(rest[1:]) != rest[1:]:  # helm keeps the quotes
@@ -274,55 +150,6 @@ class Parser(argparse.ArgumentParser):
                 return flag
         return None
 
-    def file_flag_mistake(self, flag: str) -> UsageError | None:
-        """``check-bundle --ca-file ca.pem`` (or ``-f``), as render and verify name their
-        files: check-bundle takes the files themselves, and '-f' is no file named so."""
-        if flag not in _FILE_FLAGS or flag in self._option_string_actions or not any(
-                action.metavar == "FILE" and not action.option_strings
-                for action in self._actions):
-            return None
-        return UsageError(f"{flag} is not a flag of {self.prog.rpartition(' ')[2]}, which "
-                          "takes its files without one",
-                          hint=f"name the files themselves: '{self.prog} FILE...'")
-
-    def unknown_flag(self, argument: str) -> UsageError:
-        """The flag as written (never its value), with the closest known flag if any."""
-        mistake = self.file_flag_mistake(re.split(r"[\s=]", argument, maxsplit=1)[0])
-        if mistake is not None:
-            return mistake
-        if argument == "-" and "--filename" in self._option_string_actions:
-            # 'ocean-proxy render -', as check-bundle takes '-' for standard input
-            return UsageError("'-' with no flag before it",
-                              hint="the manifests are read from standard input without it: "
-                                   "leave it out, or write -f -")
-        # Only the flag's name: a flag glued to its value (--proxy-urlhttp://u:p@h) would
-        # otherwise print the value, whatever quotes or spaces it holds.
-        name = re.match(r"-*[A-Za-z0-9_-]{0,40}", argument)
-        flag = name.group(0) if name else ""
-        known = [option for option in self._option_string_actions if option.startswith("--")]
-        completions = [option for option in known if option.startswith(flag)]
-        import difflib  # only for a mistake: not on every run
-
-        glued = sorted((option for option in known if flag.startswith(option)), key=len)[-1:]
-        close = (glued or completions if len(completions) == 1 or glued
-                 else difflib.get_close_matches(flag, known, 1))
-        message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
-        if re.search(r"\s", argument):
-            return UsageError(message + " (read from one argument with a space)",
-                              hint=_SEPARATE_ARGUMENTS)
-        if not argument.startswith("--") and any(
-                not action.option_strings and action.nargs != argparse.PARSER
-                for action in self._actions):  # check-bundle's FILE: a file named -ca.pem
-            written = shown(argument)
-            return UsageError(f"unknown flag {written}",
-                              hint="a file whose name starts with '-': put '--' before the files "
-                                   f"('{self.prog} -- FILE...'), or write ./ before its name")
-        return UsageError(message, hint=f"run '{self.prog} --help' for the options")
-
-
-def _listed(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
 
 def _unquoted(value: str) -> str:
     """A value wrapped whole in one pair of quotes, without them, as a shell reads it; any
@@ -342,9 +169,4 @@ def _shell_words(text: str, flag: str) -> list[str]:
         return shlex.split(text)
     except ValueError:
         raise UsageError(f"cannot read the value of {flag} in one argument with spaces and "
-                         "an unbalanced quote", hint=_SEPARATE_ARGUMENTS) from None
-
-
-_FILE_FLAGS = ("--ca-file", "--ca-files", "--cafile", "--file", "--filename", "-f")
-_SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
-                       "--post-renderer-args --ca-file --post-renderer-args ca.pem")
+                         "an unbalanced quote", hint=SEPARATE_ARGUMENTS) from None

@@ -274,4 +274,5 @@ def build_post_renderer_parser(prog: str = "ocean-proxy-post-renderer") -> argpa
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_render_options(parser)
     parser.set_defaults(handler=_run_render)
+    parser.command_of = (build_parser, "render")  # 'check-bundle x.pem' is ocean-proxy's
     return parser

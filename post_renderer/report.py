@@ -116,8 +116,8 @@ class Reporter:
 # command's.
 _COMMAND_MENTION = (r"(?:(?<=')|(?<=\| ))ocean-proxy"
                     r"(?P<post_renderer>-post-renderer(?= (?:--help|-h|--version)'))?"
-                    r"(?= (?:render|check-bundle|discover-ca|verify|values|--help|-h|--version)"
-                    r"(?:'|\s))")
+                    r"(?= (?:render|check-bundle|discover-ca|verify|values|help"
+                    r"|--help|-h|--version)(?:'|\s))")
 
 
 def _as_run(line: str, command: str | Callable[[], str]) -> str:

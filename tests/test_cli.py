@@ -10,6 +10,7 @@ it may hold the proxy's password.
 from __future__ import annotations
 
 import re
+import shlex
 
 import pytest
 
@@ -496,3 +497,70 @@ def test_a_double_dash_before_the_command_lets_the_command_through() -> None:
 def test_a_double_dash_before_something_else_names_that(capsys) -> None:
     error, _ = _usage_error(capsys, "--", "check")
     assert error.startswith("argument COMMAND: invalid choice 'check' ")
+
+
+# --- a command of ocean-proxy given to the post-renderer -----------------------------------------
+
+@pytest.mark.parametrize("argv, run", [
+    (["check-bundle", "x.pem"], "ocean-proxy check-bundle x.pem"),
+    (["check-bundle", "my ca.pem", "--json"], "ocean-proxy check-bundle 'my ca.pem' --json"),
+    (["--no-cache", "check-bundle", "x.pem"], "ocean-proxy check-bundle --no-cache x.pem"),
+    (["--", "check-bundle", "x.pem"], "ocean-proxy check-bundle x.pem"),
+    (["values", "-f", "m.yaml", "--secrets", "s.yaml"],
+     "ocean-proxy values -f m.yaml --secrets s.yaml"),
+    (["discover-ca", "--target", "api.spotinst.io:443"],
+     "ocean-proxy discover-ca --target api.spotinst.io:443"),
+], ids=["check-bundle", "quoted", "flag-before", "double-dash", "values", "discover-ca"])
+def test_a_command_of_ocean_proxy_given_to_the_post_renderer_names_the_command_line_to_run(
+        argv, run, capsys) -> None:
+    """'ocean-proxy-post-renderer check-bundle x.pem', the two console scripts mixed up:
+    the command is named as ocean-proxy's, with the command line that runs it."""
+    error, hint = _usage_error(capsys, *argv, post_renderer=True)
+    command = shlex.split(run)[1]
+    assert error == (f"{command} is a command of ocean-proxy; ocean-proxy-post-renderer, "
+                     "helm's post-renderer, takes none")
+    assert hint == f"run '{run}'"
+    assert _parse(*shlex.split(run)[1:]).command == command  # the hint, followed
+
+
+def test_a_command_given_to_the_post_renderer_with_a_password_is_named_without_its_arguments(
+        capsys) -> None:
+    error, hint = _usage_error(capsys, "verify", "--proxy-url", PROXY_URL, post_renderer=True)
+    assert error.startswith("verify is a command of ocean-proxy")
+    assert hint == ("run 'ocean-proxy verify ...' with the same arguments (not shown: one may "
+                    "hold a secret)")
+
+
+def test_render_given_to_the_post_renderer_is_told_to_be_left_out(capsys) -> None:
+    """ocean-proxy-post-renderer is 'ocean-proxy render' already."""
+    error, hint = _usage_error(capsys, "render", "-f", "m.yaml", post_renderer=True)
+    assert error == ("render is the command of ocean-proxy that ocean-proxy-post-renderer runs: "
+                     "it takes no command")
+    assert hint == "leave 'render' out"
+
+
+def test_help_given_to_the_post_renderer_points_to_its_own_help_too(capsys) -> None:
+    error, hint = _usage_error(capsys, "help", post_renderer=True)
+    assert error.startswith("help is a command of ocean-proxy")
+    assert hint == ("run 'ocean-proxy-post-renderer --help' for its own flags, or 'ocean-proxy "
+                    "help' for ocean-proxy's commands")
+
+
+@pytest.mark.parametrize("argv, read", [
+    (["-f", "render"], ("filename", "render")),
+    (["--filename", "values"], ("filename", "values")),
+    (["--ca-file", "check-bundle"], ("ca_file", ["check-bundle"])),
+    (["--ca-file=verify"], ("ca_file", ["verify"])),
+    (["--config verify"], ("config", "verify")),
+    (["--strict", "--no-proxy", "help"], ("no_proxy", ["help"])),
+], ids=["f", "filename", "ca-file", "ca-file=", "one-argument", "after-a-switch"])
+def test_a_file_named_like_a_command_is_read_as_the_value_of_its_flag(argv, read) -> None:
+    """The post-renderer takes no word without a flag: a command's name right after a flag
+    that takes a value is that value (a file named 'render'), not a command."""
+    assert getattr(_parse(*argv, post_renderer=True), read[0]) == read[1]
+
+
+def test_a_word_after_a_switch_that_is_a_command_is_still_named_as_one(capsys) -> None:
+    error, hint = _usage_error(capsys, "--strict", "check-bundle", "x.pem", post_renderer=True)
+    assert error.startswith("check-bundle is a command of ocean-proxy")
+    assert hint == "run 'ocean-proxy check-bundle --strict x.pem'"

@@ -180,3 +180,22 @@ def test_a_bracketed_entry_that_is_no_ip_address_is_refused():
     with pytest.raises(ConfigError) as refused:
         parse_no_proxy(["[corp.example]:8080"], "--no-proxy")
     assert "is not a NO_PROXY entry" in refused.value.message
+
+
+IDNA = (("bücher.example", "https://bücher.example"), (".bücher.example", "https://x.bücher.example"),
+        ("München.DE", "https://münchen.de"), ("日本.example", "https://日本.example"),
+        ("ｂücher.example", "https://bücher.example"))
+
+
+@pytest.mark.parametrize("entry, target", IDNA, ids=[entry for entry, _ in IDNA])
+def test_the_idna_form_a_name_not_in_ascii_is_told_sends_the_same_host_direct_in_go(entry, target):
+    """'bücher.example' is refused with its IDNA form in the hint: Go sends that host direct
+    for the form as for the name, and for neither a host beside it."""
+    with pytest.raises(ConfigError) as caught:
+        parse_no_proxy([entry], "--no-proxy")
+    form = caught.value.hint.removeprefix("write it as ")
+    assert form.isascii() and parse_no_proxy([form], "--no-proxy") == (form,)
+    run = run_command([tool("noproxy"), target, "https://other.example"],
+                      stdin=f"{entry}\n{form}\n".encode())
+    assert run.returncode == 0, run.stderr
+    assert run.text.splitlines() == ["direct proxy", "direct proxy"]

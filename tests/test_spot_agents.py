@@ -126,6 +126,32 @@ def test_standalone_exporter_without_flags_passes_through_and_says_which_flags_i
     assert "ocean-proxy: injected proxy" in with_proxy.stderr
 
 
+def test_standalone_exporter_with_a_proxy_alone_is_told_no_ca_is_configured(helm3, ca_file):
+    """As the controller and the network client are: its pod trusts the public roots alone,
+    and a proxy that inspects TLS breaks it. Its chart has no caBundleSecret values (the CA
+    Secret it reads, by name, no release renders), so the notice names discover-ca only."""
+    chart_output = helm_template(helm3, clean_env(), "exporter", EXPORTER_CHART, *SPOT_FLAGS)
+    run = post_renderer(f"--proxy-url={PROXY}", stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    assert "ocean-proxy: no CA bundle configured: fine if the proxy does not inspect TLS" in \
+        run.stderr
+    assert "discover-ca" in run.stderr and "caBundleSecret" not in run.stderr
+    with_ca = post_renderer(f"--proxy-url={PROXY}", f"--ca-file={ca_file}",
+                            stdin=chart_output.stdout)
+    assert with_ca.returncode == 0, with_ca.stderr
+    assert "no CA bundle configured" not in with_ca.stderr
+
+
+def test_an_exporter_reading_the_controllers_ca_secret_is_not_told_no_ca_is_configured(helm3):
+    """Next to the controller of another release, the exporter reads the controller's CA
+    Secret: the CA is configured, or not, in that release, whose render says so."""
+    chart_output = helm_template(helm3, clean_env(), "exporter", EXPORTER_CHART,
+                                 *exporter_beside_controller())
+    run = post_renderer(f"--proxy-url={PROXY}", stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    assert "no CA bundle configured" not in run.stderr
+
+
 def test_a_ca_added_to_the_exporters_token_secret_is_not_mounted_with_the_token(helm3, ca_file):
     """Its Secret holds the token; a CA key put in it (kustomize, an umbrella chart) is read,
     but the pods' CA directory comes from a Secret of ours, with CA files only."""

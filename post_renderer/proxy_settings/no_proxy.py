@@ -7,6 +7,8 @@ lower-cased, deduplicated and sorted, so reordering them never restarts the pods
 
     >>> ",".join(no_proxy_entries(parse_no_proxy(["Corp.Example, 10.0.0.0/8", ".svc"], "x")))
     '$(KUBERNETES_SERVICE_HOST),.svc,.cluster.local,localhost,127.0.0.1,169.254.169.254,10.0.0.0/8,corp.example'
+
+A name not in ASCII is refused with its IDNA form (``idna_form``), the one Go matches it by.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def _check(entry: str, source: str) -> str:
         _check_port(entry, bracketed.group(2), source)
         return f"[{address}]:{bracketed.group(2)}"
     if not re.match(_HOST, entry):
+        _refuse_a_name_not_in_ascii(entry, source)
         _refuse_a_trailing_dot(entry, source)
         dash = " (a part of a host name may not end with '-')" \
             if re.search(r"-(?:\.|$)", entry.partition(":")[0]) else ""
@@ -115,6 +118,45 @@ def _check(entry: str, source: str) -> str:
                 "reads NO_PROXY",
                 hint="list only the hosts and networks to reach directly")
     return entry
+
+
+def _refuse_a_name_not_in_ascii(entry: str, source: str) -> None:
+    """'bücher.example': Go matches a NO_PROXY name by its IDNA (punycode) form, the one it
+    looks the host up by. ocean-proxy takes entries in that form only: two spellings of a
+    host are then one entry (one checksum), and one that is the Spot API in full-width
+    letters ('ａｐｉ.spotinst.io') is seen for what it is. The hint gives the form to write."""
+    if entry.isascii():
+        return
+    form = idna_form(entry)
+    raise ConfigError(f"{source}: {shown(entry)} is a name not in ASCII: a NO_PROXY entry names "
+                      "a host in its IDNA (punycode) form, as clients look it up",
+                      hint=f"write it as {form}" if form else "write the name in its IDNA 2008 "
+                      "(punycode) form, xn--..., as Go looks it up")
+
+
+# Mapped away by Python's codec (IDNA 2003: ß to ss), kept by Go's lookup (UTS #46,
+# non-transitional since Go 1.18: ß stays, as xn--strae-oqa): no form to offer for them
+_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
+
+
+def idna_form(entry: str) -> str | None:
+    """A host entry not in ASCII in the IDNA form ocean-proxy takes, as Go's NO_PROXY
+    matching reads it; None when it has none, or when ocean-proxy would refuse it too.
+
+        >>> idna_form("*.Bücher.example:8443")
+        '*.xn--bcher-kva.example:8443'
+    """
+    written = re.fullmatch(r"(\*?\.)?([^:]+)(:\d{1,5})?", entry.lower())
+    if written is None or _DEVIATIONS.intersection(written[2]):
+        return None
+    try:
+        host = written[2].encode("idna").decode("ascii")
+    except UnicodeError:  # a label too long, a character IDNA does not allow
+        return None
+    try:
+        return _check(f"{written[1] or ''}{host}{written[3] or ''}", "NO_PROXY")
+    except ConfigError:  # 'ａｐｉ.spotinst.io' is the Spot API: not a form to offer
+        return None
 
 
 def _refuse_a_trailing_dot(entry: str, source: str) -> None:

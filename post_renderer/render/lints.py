@@ -14,7 +14,8 @@
   in ``extraEnv``): Kubernetes gives the controller the last, so ocean-proxy judges and gives
   every container that one, and the other goes unused.
 - ``NO_PROXY`` entries in what the chart rendered that ocean-proxy leaves out of the one it
-  writes (one that sends the Spot API or charts.spot.io around the proxy, ``*``).
+  writes (one that sends the Spot API or charts.spot.io around the proxy, ``*``, a name not
+  in ASCII, said with its IDNA form: ``bücher.example`` as ``xn--bcher-kva.example``).
 - A ``NO_PROXY`` read from a ConfigMap or Secret key (``extraEnv``'s ``valueFrom``):
   ocean-proxy writes its own value in that entry's place, without the hosts the key holds.
 - A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``), volume
@@ -29,6 +30,7 @@
 from typing import NamedTuple
 
 from post_renderer.errors import as_flags, shown, visible
+from post_renderer.proxy_settings.no_proxy import idna_form
 from post_renderer.render.plan.filters.rollout import wanted_annotations
 from post_renderer.render.plan.injection import Injection
 from post_renderer.render.plan.pod_patch import PodWants
@@ -141,12 +143,15 @@ def _dropped_no_proxy(workload: Resource, chart: ChartSettings,
     if not chart.dropped_no_proxy or injection.proxy is None:
         return []
     entries = ", ".join(shown(entry) for entry in chart.dropped_no_proxy)
+    forms = [f"{shown(entry)} as {form}" for entry in chart.dropped_no_proxy
+             if not entry.isascii() and (form := idna_form(entry))]
     return [Lint(
         f"{_name(workload)} was rendered with NO_PROXY entries ocean-proxy leaves out of the "
         f"one NO_PROXY it writes: {entries} (one that sends the Spot API or charts.spot.io "
-        "around the proxy, '*', or no host at all)",
-        "remove them from your values; give the hosts to reach directly with "
-        f"{as_flags('--no-proxy=HOSTS')}")]
+        "around the proxy, '*', a name not in ASCII, or no host at all)",
+        "remove them from your values" + (f", or write {', '.join(forms)} (IDNA)" if forms
+                                          else "")
+        + f"; give the hosts to reach directly with {as_flags('--no-proxy=HOSTS')}")]
 
 
 def _no_proxy_from_objects(workload: Resource, injection: Injection) -> list[Lint]:

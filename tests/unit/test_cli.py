@@ -170,6 +170,20 @@ def test_under_helm_the_text_flags_hint_names_a_command_the_plugins_have(
             else f"'helm ocean-proxy render {flag}'") in hint
 
 
+@pytest.mark.parametrize("argv, run", [
+    (["check-bundle", "x.pem"], "'helm ocean-proxy check-bundle x.pem'"),
+    (["help"], "'helm ocean-proxy render --help' for its own flags, or 'helm ocean-proxy help'"),
+])
+def test_under_helm_a_command_of_ocean_proxy_is_named_as_the_plugins_run_it(
+        argv, run, as_helm_4s_post_renderer, capsysbinary):
+    """'--post-renderer-args check-bundle': the command line the hint gives is helm's."""
+    code = cli.main(argv, build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    hint = hint_of(code, err)
+    assert run in hint and "'ocean-proxy" not in hint
+
+
 def test_under_helm_the_plan_hint_pipes_into_a_command_the_plugins_have(
         as_helm_4s_post_renderer, capsysbinary):
     code = cli.main(["--plan"], build_post_renderer_parser)
@@ -568,3 +582,38 @@ def test_a_proxy_read_from_objects_the_release_renders_or_ocean_proxy_wrote_is_n
     out, err = capsysbinary.readouterr()
     assert code == 0 and out, err
     assert b"more than one proxy" not in err and b"corp-proxy" not in err, err
+
+
+@pytest.mark.parametrize("given", ["flag", "OCEAN_PROXY_NO_PROXY", "config"])
+def test_a_no_proxy_name_not_in_ascii_is_refused_with_its_idna_form(
+        tmp_path, monkeypatch, capsysbinary, given):
+    """'bücher.example', however it is given: the hint is the form to write instead."""
+    data = release(controller(), configmap(proxy_url="http://proxy.corp:3128"))
+    argv = ["render", "-f", file(tmp_path, "m.yaml", data)]
+    if given == "flag":
+        argv += ["--no-proxy", "corp.example,Bücher.example"]
+    elif given == "config":
+        argv += ["--config", file(tmp_path, "c.yaml", "noProxy: [Bücher.example]\n".encode())]
+    else:
+        monkeypatch.setenv("OCEAN_PROXY_NO_PROXY", "Bücher.example")
+    code = cli.main(argv)
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b""), err
+    [error, hint] = err.decode().splitlines()
+    assert error.startswith("ocean-proxy: error: ") and "'bücher.example' is a name not in " \
+        "ASCII" in error
+    assert hint == "ocean-proxy: hint: write it as xn--bcher-kva.example"
+
+
+def test_a_rendered_no_proxy_name_not_in_ascii_is_said_with_its_idna_form(tmp_path, capsysbinary):
+    """extraEnv's NO_PROXY with 'bücher.example': left out of the one NO_PROXY ocean-proxy
+    writes, and the lint gives the form to write in the values instead."""
+    data = release(controller(no_proxy="corp.example,Bücher.example"),
+                   configmap(proxy_url="http://proxy.corp:3128"))
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data), "--strict"])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b""), err
+    [error, hint] = err.decode().splitlines()
+    assert "NO_PROXY entries ocean-proxy leaves out of the one NO_PROXY it writes: " \
+        "'Bücher.example'" in error
+    assert "write 'Bücher.example' as xn--bcher-kva.example" in hint

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from post_renderer.errors import BundleError, as_flags
 from post_renderer.render.overlay.values import no_ca_notice
 from post_renderer.render.plan.replaced_cas import dropped_chart_cas
+from post_renderer.render.release.agents import recognise
 from post_renderer.render.release.chart_settings import CA_VALUE, RENDERED_CA, ChartSettings
 from post_renderer.render.release.key_refs import KeyRef, only_ca_files
 from post_renderer.render.release.owned_names import OwnedNames
@@ -45,7 +46,8 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
                  facts: "FactCache | None" = None) -> TrustChoice:
     """The CAs the pods get; ``facts`` (a certificate fact cache) saves parsing, nothing
     else. With neither CA files nor a rendered bundle (nor a CA Secret made elsewhere, which a
-    lint names), a proxy gets the notice that no CA is configured."""
+    lint names, or the controller's, read from another release), a proxy gets the notice that
+    no CA is configured."""
     if user.ca_files:
         from post_renderer.trust import load_trust_bundle
 
@@ -62,7 +64,8 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
         source = chart.ca_data.source
         ca_secret, repoint = _ca_secret_to_write(chart, release, names)
         notices = ()
-    elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca):
+    elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca
+                                or _standalone_agent(release)):
         return TrustChoice(notices=(no_ca_notice(release),))
     else:
         return TrustChoice()
@@ -75,6 +78,16 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
                  "trusting the public roots",
         )
     return TrustChoice(trust, source, ca_secret, repoint, notices, tuple(warnings))
+
+
+def _standalone_agent(release: Release) -> bool:
+    """A Spot agent that reads the controller's objects when installed next to it (the
+    metric exporter), installed on its own: it reads a ConfigMap its own release renders, and
+    the CA Secret it reads by name is no controller's, where a CA may be configured."""
+    workload = release.workloads[0] if release.workloads else None
+    agent = recognise(workload.document, workload.kind) if workload else None
+    return agent is not None and agent.reads_controller_objects and \
+        bool(release.referenced("ConfigMap"))
 
 
 def _chart_trust(ca_data: Setting, now: "dt.datetime | None", facts: "FactCache | None"

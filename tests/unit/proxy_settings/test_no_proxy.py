@@ -175,3 +175,34 @@ def test_brackets_are_taken_off_an_ipv6_address_only_around_all_of_it(entry, wri
     """An address with a zone and a port keeps its brackets and port, as written; only an
     entry wholly in brackets is an address without them."""
     assert parse_no_proxy([entry], "--no-proxy") == (written,)
+
+
+@pytest.mark.parametrize("entry, form", [
+    ("bücher.example", "xn--bcher-kva.example"),
+    ("Bücher.Example", "xn--bcher-kva.example"),
+    (".bücher.example", ".xn--bcher-kva.example"),
+    ("*.bücher.example", "*.xn--bcher-kva.example"),
+    ("münchen.de:8443", "xn--mnchen-3ya.de:8443"),
+    ("日本.example", "xn--wgv71a.example"),
+])
+def test_a_name_not_in_ascii_is_told_its_idna_form_which_is_taken(entry, form):
+    with pytest.raises(ConfigError) as caught:
+        parse_no_proxy([entry], "--no-proxy")
+    message = caught.value.message
+    assert message.startswith("--no-proxy: ") and "is a name not in ASCII" in message
+    assert caught.value.hint == f"write it as {form}"
+    assert parse_no_proxy([form], "--no-proxy") == (form,)  # the hint, followed
+
+
+@pytest.mark.parametrize("entry", [
+    "straße.example",  # the Python codec (IDNA 2003) maps ß to ss; Go keeps it: xn--strae-oqa
+    "ς.example",
+    "ü" * 70 + ".example",  # no label is that long: the codec cannot encode it
+    "ａｐｉ.spotinst.io",  # the Spot API, written in full-width letters
+])
+def test_a_name_not_in_ascii_without_an_idna_form_ocean_proxy_takes_is_told_to_use_one(entry):
+    with pytest.raises(ConfigError) as caught:
+        parse_no_proxy([entry], "--no-proxy")
+    assert "not in ASCII" in caught.value.message
+    assert caught.value.hint == ("write the name in its IDNA 2008 (punycode) form, xn--..., as "
+                                 "Go looks it up")
