@@ -138,3 +138,34 @@ def test_helmfile_proxy_password_goes_where_the_readme_says(helm_user, chart_rep
     fails = helmfile(failing, {**helm_user.env, **SPOTINST}, "template")
     assert fails.returncode != 0 and fails.stdout == b""
     assert "ARGS:" in fails.stderr and password_shown(fails.stderr) != []
+
+
+def test_helmfile_default_post_renderer_args_do_not_reach_a_release_with_its_own(
+        helm_user, chart_repo, corp_ca, tmp_path):
+    """helmDefaults.postRendererArgs with --auto-update=refuse for every release, and the
+    chart's auto-update switched back on: the Spot release, with a list of its own, does not
+    get the default one (helmfile takes either), and renders; with the policy repeated in its
+    own list, as the README says and the example does, it is refused."""
+    readme = " ".join((helmfile_example.EXAMPLE / "README.md").read_text().split())
+    assert "own `postRendererArgs` or else `helmDefaults.postRendererArgs`, never both" in readme
+    policy = "      - --auto-update=refuse\n"
+    runs = []
+    for repeated in (False, True):
+        project = helmfile_example.project(tmp_path / str(repeated), corp_ca, chart_repo)
+        helmfile_yaml = project / "helmfile.yaml"
+        text = helmfile_yaml.read_text()
+        assert text.count(policy) == 1 and text.count("\nreleases:\n") == 1
+        if not repeated:
+            text = text.replace(policy, "")
+        helmfile_yaml.write_text(text.replace("\nreleases:\n", "\nhelmDefaults:\n"
+                                              "  postRendererArgs:\n    - --auto-update=refuse\n"
+                                              "releases:\n"))
+        values = project / "values.yaml.gotmpl"
+        switched = values.read_text().replace("disableAutoUpdate: true", "disableAutoUpdate: false")
+        values.write_text(switched)
+        runs.append(helmfile(project, {**helm_user.env, **SPOTINST}, "template"))
+
+    lost, repeated_run = runs
+    assert "auto-update.job" in rendered(lost).config()  # the default policy never applied
+    assert repeated_run.returncode != 0 and repeated_run.stdout == b""
+    assert "ocean-proxy: error: the release's auto-update Job is on" in repeated_run.stderr
