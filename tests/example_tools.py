@@ -174,6 +174,60 @@ def evaluate_expressions(text: str, contexts: dict[str, dict[str, str]]) -> str:
     return evaluated
 
 
+GITHUB_TOKEN = re.compile(r"\s*(?:(==|!=|&&|\|\|)|'([^']*)'|github\.(\w+))")
+
+
+def github_expression(text: str, github: dict[str, str]) -> str:
+    """A string with `${{ ... }}` expressions over the `github` context: its properties,
+    '...' literals, ==, !=, && and || (GitHub's precedence: && before ||; each returns an
+    operand, as in the workflow syntax); no other expression."""
+    def evaluate(expression: str) -> str:
+        tokens: list[tuple[str, str]] = []
+        position = 0
+        while expression[position:].strip():
+            token = GITHUB_TOKEN.match(expression, position)
+            assert token, f"an expression the test does not evaluate: {expression}"
+            position = token.end()
+            if token.group(1):
+                tokens.append(("op", token.group(1)))
+            else:
+                value = token.group(2) if token.group(2) is not None else github[token.group(3)]
+                tokens.append(("value", value))
+        alternatives = [[]]  # a || b || ..., each a && b && ..., each a == b or a value
+        for kind, value in tokens:
+            if (kind, value) == ("op", "||"):
+                alternatives.append([])
+            else:
+                alternatives[-1].append((kind, value))
+
+        def term(parts: list[tuple[str, str]]) -> str:
+            if len(parts) == 3 and parts[1][1] in ("==", "!="):
+                equal = parts[0][1].casefold() == parts[2][1].casefold()  # as GitHub compares
+                return "true" if equal == (parts[1][1] == "==") else ""
+            assert len(parts) == 1 and parts[0][0] == "value", expression
+            return parts[0][1]
+
+        result = ""
+        for alternative in alternatives:
+            conjuncts: list[list[tuple[str, str]]] = [[]]
+            for part in alternative:
+                if part == ("op", "&&"):
+                    conjuncts.append([])
+                else:
+                    conjuncts[-1].append(part)
+            for conjunct in conjuncts:
+                result = term(conjunct)
+                if not result:
+                    break
+            if result:
+                return result
+        return result
+
+    evaluated = re.sub(r"\$\{\{(.*?)\}\}", lambda m: evaluate(m.group(1)), text)
+    assert "${{" not in evaluated, text
+    return evaluated
+
+
 def condition_holds(condition: str | None, event_name: str) -> bool:
     if condition is None:
         return True

@@ -318,3 +318,22 @@ def test_argocd_sidecar_with_a_proxy_password_as_the_readme_says(
                                     without_values=("proxyUrl",))
     assert_proxy_from_secret(out)
     assert password_shown(logs) == []
+
+
+def test_argocd_readme_deletes_the_secrets_argo_cd_keeps_with_the_application(
+        argocd_sidecar, chart_repo, corp_ca, tmp_path):
+    """Argo CD honours helm.sh/resource-policy: keep when an Application is deleted, and shows
+    none of the plugin's stderr on success, where ocean-proxy names them: the README's command
+    deletes exactly the Secrets the plugin renders with that annotation, in the Application's
+    namespace."""
+    out, _, _ = generate_release(argocd_sidecar, chart_repo, corp_ca, tmp_path)
+    kept = {doc["metadata"]["name"] for doc in out.docs if doc["kind"] == "Secret" and
+            (doc["metadata"].get("annotations") or {}).get("helm.sh/resource-policy") == "keep"}
+    readme = (ARGOCD / "README.md").read_text()
+    section = readme.split("## Deleting the Application", 1)[1].split("\n## ", 1)[0]
+    command = re.search(r"^kubectl -n (\S+) delete secret --ignore-not-found ((?:.|\n)*?)\n```",
+                        section, re.M)
+    assert command, "the README gives the command that deletes them"
+    assert command[1] == NAMESPACE
+    assert set(command[2].replace("\\\n", " ").split()) == kept
+    assert kept == {f"{FULLNAME}-ocean-proxy", f"{FULLNAME}-ocean-proxy-ca"}

@@ -13,7 +13,13 @@ import pytest
 from .. import certs
 from ..chart_render import parse
 from ..conftest import EXAMPLES, VENV_BIN, Run, clean_env, run_command
-from ..example_tools import job_steps, load_yaml, read_env_file, read_path_file
+from ..example_tools import (
+    github_expression,
+    job_steps,
+    load_yaml,
+    read_env_file,
+    read_path_file,
+)
 from ..plugin_harness import CA_COMMON_NAME, VERSION, user_env
 from .user import (
     NAMESPACE,
@@ -42,6 +48,22 @@ def test_github_workflow_is_valid_against_the_github_workflow_schema():
     assert workflow["env"]["CHART"] == "spot/ocean-kubernetes-controller"
     assert workflow["env"]["CHART_REPO"] == "https://charts.spot.io"
     assert workflow["env"]["NAMESPACE"] == NAMESPACE
+
+
+def test_github_pull_request_renders_never_cancel_a_deploy_waiting_its_turn():
+    """GitHub keeps one pending run per concurrency group and cancels the one waiting before
+    it: in the deploys' group, a pull request's render queued during a deploy would cancel the
+    next push's deploy, which then never runs. Deploys share one group and are never cancelled
+    half way; renders go elsewhere."""
+    concurrency = load_yaml(WORKFLOW)["concurrency"]
+    assert concurrency["cancel-in-progress"] is False
+
+    def group(event_name: str, ref: str) -> str:
+        return github_expression(concurrency["group"], {"event_name": event_name, "ref": ref})
+
+    deploys = {group("push", "refs/heads/main") for _ in range(2)}
+    renders = {group("pull_request", f"refs/pull/{number}/merge") for number in (7, 8)}
+    assert len(deploys) == 1 and deploys.isdisjoint(renders)
 
 
 @dataclass

@@ -64,6 +64,17 @@ def test_gitlab_pipeline_is_valid_against_the_gitlab_ci_schema():
         gitlab_script(gitlab_job(pipeline, "deploy"))
 
 
+def test_gitlab_deploys_run_one_at_a_time():
+    """GitLab runs the pipelines of two pushes at once, and their deploy jobs with them unless
+    a resource group holds one back: the README says deploys run one at a time."""
+    pipeline = load_yaml(GITLAB)
+    deploy, render = gitlab_job(pipeline, "deploy"), gitlab_job(pipeline, "render")
+    assert deploy["resource_group"] == deploy["environment"]
+    assert "resource_group" not in render  # merge requests render in parallel
+    readme = " ".join((EXAMPLES / "ci" / "README.md").read_text().split())
+    assert "`deploy` jobs run one at a time (`resource_group: production`)" in readme
+
+
 @pytest.fixture
 def helm_download(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """get.helm.sh's stand-in: the local helm 4 in the release archive's layout, and its sha256."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,14 @@ from ..plugin_harness import VERSION, ok
 from .user import (
     FULLNAME,
     NAMESPACE,
+    PASSWORD_PROXY_URL,
+    PROXY_URL,
     SPOTINST,
     TOKEN,
     assert_proxy_and_ca,
+    assert_proxy_from_secret,
     fresh_user,
+    password_shown,
     pasted,
     rendered,
 )
@@ -99,3 +104,68 @@ def test_helmfile_stops_on_an_unset_variable_and_names_it(helm_user, chart_repo,
     assert run.returncode != 0
     assert run.stdout == b""
     assert "required env var `SPOTINST_TOKEN` is not set" in run.stderr
+
+
+def test_helmfile_proxy_password_goes_where_the_readme_says(helm_user, chart_repo, corp_ca,
+                                                            tmp_path):
+    """A proxy URL with a password, exported as the README says beside SPOTINST_PROXY_URL
+    without it: every container reads the proxy from a Secret, and helmfile shows no password
+    (--debug does, in the manifests it logs, as the README warns). The README's reason
+    against --proxy-url in postRendererArgs holds: a release that fails has helmfile print
+    helm's arguments, that one unmasked."""
+    readme = " ".join((helmfile_example.EXAMPLE / "README.md").read_text().split())
+    named = re.search(r"user and password: keep `SPOTINST_PROXY_URL` without them.{0,300}?"
+                      r"`export (\w+)=", readme)
+    assert named, "the README says where a proxy password goes"
+    env = {**helm_user.env, **SPOTINST, named[1]: PASSWORD_PROXY_URL}
+    assert env["SPOTINST_PROXY_URL"] == PROXY_URL  # without the password
+    project = helmfile_example.project(tmp_path, corp_ca, chart_repo)
+
+    run = helmfile(project, env, "template")
+    assert_proxy_from_secret(rendered(run))
+    assert password_shown(run.stderr) == []
+    debug = ok(helmfile(project, env, "--debug", "template"))  # the README warns of it
+    assert password_shown(debug.stderr) != []
+    assert base64.b64encode(TOKEN.encode()).decode() in debug.stderr
+
+    failing = helmfile_example.project(tmp_path / "failing", b"not a certificate", chart_repo)
+    helmfile_yaml = failing / "helmfile.yaml"
+    text = helmfile_yaml.read_text()
+    item = "      - --auto-update=refuse\n"
+    assert text.count(item) == 1
+    helmfile_yaml.write_text(text.replace(
+        item, f"{item}      - --proxy-url={PASSWORD_PROXY_URL}\n"))
+    fails = helmfile(failing, {**helm_user.env, **SPOTINST}, "template")
+    assert fails.returncode != 0 and fails.stdout == b""
+    assert "ARGS:" in fails.stderr and password_shown(fails.stderr) != []
+
+
+def test_helmfile_default_post_renderer_args_do_not_reach_a_release_with_its_own(
+        helm_user, chart_repo, corp_ca, tmp_path):
+    """helmDefaults.postRendererArgs with --auto-update=refuse for every release, and the
+    chart's auto-update switched back on: the Spot release, with a list of its own, does not
+    get the default one (helmfile takes either), and renders; with the policy repeated in its
+    own list, as the README says and the example does, it is refused."""
+    readme = " ".join((helmfile_example.EXAMPLE / "README.md").read_text().split())
+    assert "own `postRendererArgs` or else `helmDefaults.postRendererArgs`, never both" in readme
+    policy = "      - --auto-update=refuse\n"
+    runs = []
+    for repeated in (False, True):
+        project = helmfile_example.project(tmp_path / str(repeated), corp_ca, chart_repo)
+        helmfile_yaml = project / "helmfile.yaml"
+        text = helmfile_yaml.read_text()
+        assert text.count(policy) == 1 and text.count("\nreleases:\n") == 1
+        if not repeated:
+            text = text.replace(policy, "")
+        helmfile_yaml.write_text(text.replace("\nreleases:\n", "\nhelmDefaults:\n"
+                                              "  postRendererArgs:\n    - --auto-update=refuse\n"
+                                              "releases:\n"))
+        values = project / "values.yaml.gotmpl"
+        switched = values.read_text().replace("disableAutoUpdate: true", "disableAutoUpdate: false")
+        values.write_text(switched)
+        runs.append(helmfile(project, {**helm_user.env, **SPOTINST}, "template"))
+
+    lost, repeated_run = runs
+    assert "auto-update.job" in rendered(lost).config()  # the default policy never applied
+    assert repeated_run.returncode != 0 and repeated_run.stdout == b""
+    assert "ocean-proxy: error: the release's auto-update Job is on" in repeated_run.stderr

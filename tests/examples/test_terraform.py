@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import shutil
 
+from .. import certs
 from ..conftest import EXAMPLES, VENV_BIN, run_command
 from ..example_tools import (
+    evaluate_tf,
     load_terraform,
     terraform_resource,
     terraform_template_argv,
     terraform_variables,
 )
+from ..plugin_harness import ok
 from .user import (
     PASSWORD_PROXY_URL,
     PROXY_URL,
@@ -91,3 +96,41 @@ def test_terraform_proxy_password_goes_to_the_post_renderer_as_the_readme_says(
 
     assert_proxy_from_secret(rendered(run))
     assert password_shown(" ".join(argv) + run.stderr) == []
+
+
+def test_terraform_shows_what_ocean_proxy_says_only_when_the_apply_fails(chart_repo, tmp_path):
+    """The provider runs binary_path itself (no helm above it, so nothing reaches a terminal)
+    and keeps its stderr for the error of a failed apply. Run so, with the example's args: an
+    expiring CA passes with its warning on that stderr, which the README says the user never
+    sees; a server certificate fails with the error and hint there, nothing on stdout."""
+    readme = " ".join((TERRAFORM / "README.md").read_text().split())
+    assert "A successful apply shows nothing of what ocean-proxy says" in readme
+    tf = load_terraform(TERRAFORM / "main.tf")
+    release = terraform_resource(tf, "helm_release", "ocean_controller")
+    defaults = {name: spec.get("default") for name, spec in terraform_variables(tf).items()}
+    ca_file = tmp_path / "corp-proxy-ca.pem"
+    variables = {**defaults, **load_terraform(TERRAFORM / "terraform.tfvars.example"),
+                 "ca_file": str(ca_file), "spotinst_token": TOKEN,
+                 "spotinst_proxy_url": PROXY_URL}
+    env = fresh_user(tmp_path / "home", "helm3")
+    argv = terraform_template_argv({**release, "postrender": None}, variables,
+                                   repository=chart_repo)
+    manifests = ok(run_command(["helm", *argv], env=env, cwd=tmp_path, timeout=300)).stdout
+    postrender = release["postrender"]
+    binary = shutil.which(evaluate_tf(postrender["binary_path"], variables), path=str(VENV_BIN))
+    assert binary, "binary_path is the command pip installs"
+    args = [evaluate_tf(arg, variables) for arg in postrender["args"]]
+
+    def provider_runs(ca: bytes):
+        ca_file.write_bytes(ca)
+        return run_command([binary, *args], stdin=manifests, env=env, cwd=tmp_path)
+
+    expiring = certs.root("Expiring Corp Root CA",
+                          not_after=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=10))
+    passed = provider_runs(expiring.pem)
+    assert passed.returncode == 0 and b"checksum/ca-bundle" in passed.stdout
+    assert "ocean-proxy: warning: " in passed.stderr and "in under 30 days" in passed.stderr
+
+    refused = provider_runs(certs.leaf(certs.root()).pem)
+    assert refused.returncode == 1 and refused.stdout == b""
+    assert "ocean-proxy: error: " in refused.stderr and "ocean-proxy: hint: " in refused.stderr
