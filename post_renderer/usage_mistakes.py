@@ -47,7 +47,9 @@ class UsageMistakes(argparse.ArgumentParser):
                              "it takes no command", hint=f"leave '{name}' out")
         dashes = 1 if arguments[position - 1:position] == ["--"] else 0
         rest = arguments[:position - dashes] + arguments[position + 1:]
-        if all(shown(argument, quoted=False) == argument for argument in rest):
+        # a message is one line with single spaces: 'my  ca.pem' would name another file
+        if all(shown(argument, quoted=False) == argument and "  " not in argument
+               for argument in rest):
             import shlex  # only for this mistake
 
             run = f"'{' '.join(shlex.quote(word) for word in [program.prog, name, *rest])}'"

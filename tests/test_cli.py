@@ -531,6 +531,16 @@ def test_a_command_given_to_the_post_renderer_with_a_password_is_named_without_i
                     "hold a secret)")
 
 
+def test_a_command_given_to_the_post_renderer_with_a_file_named_with_two_spaces_is_not_misnamed(
+        capsys) -> None:
+    """A message is one line, its runs of spaces one space: 'my  ca.pem' would be named as
+    'my ca.pem', another file, in the command line to run."""
+    error, hint = _usage_error(capsys, "check-bundle", "my  ca.pem", post_renderer=True)
+    assert error.startswith("check-bundle is a command of ocean-proxy")
+    assert hint == ("run 'ocean-proxy check-bundle ...' with the same arguments (not shown: one "
+                    "may hold a secret)")
+
+
 def test_render_given_to_the_post_renderer_is_told_to_be_left_out(capsys) -> None:
     """ocean-proxy-post-renderer is 'ocean-proxy render' already."""
     error, hint = _usage_error(capsys, "render", "-f", "m.yaml", post_renderer=True)
