@@ -61,6 +61,10 @@ class UsageMistakes(argparse.ArgumentParser):
         if name == "help":
             raise UsageError(message, hint=f"run '{self.prog} --help' for its own flags, or "
                                            f"{run} for {program.prog}'s commands")
+        stranger = _flag_not_of(program._commands()[name], rest)
+        if stranger is not None:  # '--strict verify': run so, verify would refuse it in turn
+            raise UsageError(message, hint=f"run '{program.prog} {name} --help' for its flags: "
+                                           f"{stranger} is not one of them")
         raise UsageError(message, hint=f"run {run}")
 
     def _first_word(self, arguments: list[str]) -> int | None:
@@ -248,6 +252,18 @@ class UsageMistakes(argparse.ArgumentParser):
                               hint="a file whose name starts with '-': put '--' before the files "
                                    f"('{self.prog} -- FILE...'), or write ./ before its name")
         return UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+
+def _flag_not_of(command: UsageMistakes, arguments: list[str]) -> str | None:
+    """The name of the first flag in ``arguments`` (before a '--') that ``command`` lacks."""
+    for argument in arguments:
+        if argument == "--":
+            return None
+        name = re.match(r"-[A-Za-z0-9]|--[A-Za-z0-9_-]{1,40}", argument)
+        if name and command.hidden_aliases.get(name[0], name[0]) not in \
+                command._option_string_actions:
+            return name[0]
+    return None
 
 
 def _listed(names: list[str]) -> str:
