@@ -33,7 +33,8 @@ class UsageMistakes(argparse.ArgumentParser):
         """``ocean-proxy-post-renderer check-bundle x.pem``, the two programs mixed up: a
         command of the program, where no flag takes the word as its value (``-f render``
         reads a file named so), said with the command line that runs it, each argument
-        shell-quoted; argparse said only 'unexpected argument'. Under helm's plugins, the
+        shell-quoted (or with the command's help, given a flag the command does not take);
+        argparse said only 'unexpected argument'. Under helm's plugins, the
         reporter spells the command as the user runs it there ('helm ocean-proxy ...')."""
         position = self._first_word(arguments) if self.command_of else None
         if self.command_of is None or position is None:
