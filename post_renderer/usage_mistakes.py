@@ -33,7 +33,8 @@ class UsageMistakes(argparse.ArgumentParser):
         """``ocean-proxy-post-renderer check-bundle x.pem``, the two programs mixed up: a
         command of the program, where no flag takes the word as its value (``-f render``
         reads a file named so), said with the command line that runs it, each argument
-        shell-quoted; argparse said only 'unexpected argument'. Under helm's plugins, the
+        shell-quoted (or with the command's help, given a flag the command does not take);
+        argparse said only 'unexpected argument'. Under helm's plugins, the
         reporter spells the command as the user runs it there ('helm ocean-proxy ...')."""
         position = self._first_word(arguments) if self.command_of else None
         if self.command_of is None or position is None:
@@ -47,7 +48,9 @@ class UsageMistakes(argparse.ArgumentParser):
                              "it takes no command", hint=f"leave '{name}' out")
         dashes = 1 if arguments[position - 1:position] == ["--"] else 0
         rest = arguments[:position - dashes] + arguments[position + 1:]
-        if all(shown(argument, quoted=False) == argument for argument in rest):
+        # a message is one line with single spaces: 'my  ca.pem' would name another file
+        if all(shown(argument, quoted=False) == argument and "  " not in argument
+               for argument in rest):
             import shlex  # only for this mistake
 
             run = f"'{' '.join(shlex.quote(word) for word in [program.prog, name, *rest])}'"
@@ -59,6 +62,10 @@ class UsageMistakes(argparse.ArgumentParser):
         if name == "help":
             raise UsageError(message, hint=f"run '{self.prog} --help' for its own flags, or "
                                            f"{run} for {program.prog}'s commands")
+        stranger = _flag_not_of(program._commands()[name], rest)
+        if stranger is not None:  # '--strict verify': run so, verify would refuse it in turn
+            raise UsageError(message, hint=f"run '{program.prog} {name} --help' for its flags: "
+                                           f"{stranger} is not one of them")
         raise UsageError(message, hint=f"run {run}")
 
     def _first_word(self, arguments: list[str]) -> int | None:
@@ -246,6 +253,18 @@ class UsageMistakes(argparse.ArgumentParser):
                               hint="a file whose name starts with '-': put '--' before the files "
                                    f"('{self.prog} -- FILE...'), or write ./ before its name")
         return UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+
+def _flag_not_of(command: UsageMistakes, arguments: list[str]) -> str | None:
+    """The name of the first flag in ``arguments`` (before a '--') that ``command`` lacks."""
+    for argument in arguments:
+        if argument == "--":
+            return None
+        name = re.match(r"-[A-Za-z0-9]|--[A-Za-z0-9_-]{1,40}", argument)
+        if name and command.hidden_aliases.get(name[0], name[0]) not in \
+                command._option_string_actions:
+            return name[0]
+    return None
 
 
 def _listed(names: list[str]) -> str:

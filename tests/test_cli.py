@@ -523,12 +523,39 @@ def test_a_command_of_ocean_proxy_given_to_the_post_renderer_names_the_command_l
     assert _parse(*shlex.split(run)[1:]).command == command  # the hint, followed
 
 
+@pytest.mark.parametrize("argv, flag", [
+    (["--explain", "check-bundle", "x.pem"], "--explain"),
+    (["-f", "m.yaml", "check-bundle", "x.pem"], "-f"),
+    (["--strict", "verify"], "--strict"),
+    (["--no-proxy=a.example", "verify"], "--no-proxy"),
+    (["discover-ca", "--ca-file", "x.pem"], "--ca-file"),
+], ids=["explain", "f", "strict", "no-proxy=", "after"])
+def test_a_command_given_to_the_post_renderer_with_a_flag_it_does_not_take_is_told_its_help(
+        argv, flag, capsys) -> None:
+    """The post-renderer's own flags are not all the command's: a command line moving them
+    after the command would be refused in its turn."""
+    error, hint = _usage_error(capsys, *argv, post_renderer=True)
+    command = next(word for word in argv if word in ("check-bundle", "verify", "discover-ca"))
+    assert error.startswith(f"{command} is a command of ocean-proxy")
+    assert hint == f"run 'ocean-proxy {command} --help' for its flags: {flag} is not one of them"
+
+
 def test_a_command_given_to_the_post_renderer_with_a_password_is_named_without_its_arguments(
         capsys) -> None:
     error, hint = _usage_error(capsys, "verify", "--proxy-url", PROXY_URL, post_renderer=True)
     assert error.startswith("verify is a command of ocean-proxy")
     assert hint == ("run 'ocean-proxy verify ...' with the same arguments (not shown: one may "
                     "hold a secret)")
+
+
+def test_a_command_given_to_the_post_renderer_with_a_file_named_with_two_spaces_is_not_misnamed(
+        capsys) -> None:
+    """A message is one line, its runs of spaces one space: 'my  ca.pem' would be named as
+    'my ca.pem', another file, in the command line to run."""
+    error, hint = _usage_error(capsys, "check-bundle", "my  ca.pem", post_renderer=True)
+    assert error.startswith("check-bundle is a command of ocean-proxy")
+    assert hint == ("run 'ocean-proxy check-bundle ...' with the same arguments (not shown: one "
+                    "may hold a secret)")
 
 
 def test_render_given_to_the_post_renderer_is_told_to_be_left_out(capsys) -> None:
@@ -561,6 +588,6 @@ def test_a_file_named_like_a_command_is_read_as_the_value_of_its_flag(argv, read
 
 
 def test_a_word_after_a_switch_that_is_a_command_is_still_named_as_one(capsys) -> None:
-    error, hint = _usage_error(capsys, "--strict", "check-bundle", "x.pem", post_renderer=True)
+    error, hint = _usage_error(capsys, "--no-cache", "check-bundle", "x.pem", post_renderer=True)
     assert error.startswith("check-bundle is a command of ocean-proxy")
-    assert hint == "run 'ocean-proxy check-bundle --strict x.pem'"
+    assert hint == "run 'ocean-proxy check-bundle --no-cache x.pem'"

@@ -152,6 +152,24 @@ def test_an_exporter_reading_the_controllers_ca_secret_is_not_told_no_ca_is_conf
     assert "no CA bundle configured" not in run.stderr
 
 
+@pytest.mark.parametrize("ca_secret", [
+    ("caBundleSecretName", "corp-ca"),
+    ("oceanController.caBundleSecretName", f"{CONTROLLER_FULLNAME}-ca-bundle"),
+], ids=["users-own", "controllers"])
+def test_a_standalone_exporter_reading_a_ca_secret_of_another_release_is_not_told_no_ca(
+        helm3, ca_secret):
+    """Standalone, but its CA read from a Secret its release does not render (one of the
+    user's, or the controller's): a CA may well be there, as for the exporter next to the
+    controller."""
+    value, name = ca_secret
+    chart_output = helm_template(helm3, clean_env(), "exporter", EXPORTER_CHART, *SPOT_FLAGS,
+                                 "--set", f"{value}={name}")
+    assert f"name: {name}\n" in chart_output.text
+    run = post_renderer(f"--proxy-url={PROXY}", stdin=chart_output.stdout)
+    assert run.returncode == 0, run.stderr
+    assert "no CA bundle configured" not in run.stderr
+
+
 def test_a_ca_added_to_the_exporters_token_secret_is_not_mounted_with_the_token(helm3, ca_file):
     """Its Secret holds the token; a CA key put in it (kustomize, an umbrella chart) is read,
     but the pods' CA directory comes from a Secret of ours, with CA files only."""

@@ -561,6 +561,35 @@ def test_a_proxy_read_from_an_object_the_release_does_not_render_is_said_to_be_r
     assert f"{kind} 'corp-proxy' key 'url'" in err.decode() and b"Pa55-w0rd" not in err
 
 
+@pytest.mark.parametrize("secret", ["corp-ocean-proxy",
+                                    "other-ocean-kubernetes-controller-ocean-proxy"],
+                         ids=["users-own", "another-releases"])
+def test_a_proxy_read_from_a_secret_named_like_ocean_proxys_but_not_this_releases_is_said(
+        tmp_path, capsysbinary, secret):
+    """A Secret of the user's named after the tool ('corp-ocean-proxy'), or the proxy Secret
+    ocean-proxy wrote for another release, is none ocean-proxy wrote for this one: it cannot
+    be read, and a proxy in it is replaced (beside spotinst.proxyUrl) or goes unread (without
+    it), said as for any other Secret the release does not render."""
+    deployment = with_env(controller(), "ocean-kubernetes-controller", "HTTPS_PROXY",
+                          "secretKeyRef", secret, "proxy-url")
+    beside = file(tmp_path, "beside.yaml",
+                  release(deployment, configmap(proxy_url="http://proxy.corp:3128")))
+    alone = file(tmp_path, "alone.yaml", release(deployment, configmap()))
+
+    code = cli.main(["render", "-f", beside, "--strict"])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b""), err
+    assert (f"ocean-proxy replaces a proxy it cannot read (HTTPS_PROXY of container "
+            f"'ocean-kubernetes-controller', from Secret '{secret}' key 'proxy-url', which "
+            "this release does not render)") in err.decode()
+
+    code = cli.main(["render", "-f", alone, "--strict"])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (1, b""), err
+    assert (f"reads its proxy from Secret '{secret}' key 'proxy-url', which this release does "
+            "not render") in err.decode()
+
+
 def test_a_proxy_read_from_objects_the_release_renders_or_ocean_proxy_wrote_is_no_other(
         tmp_path, capsysbinary):
     """The log-shipper's HTTP_PROXY from the chart's own ConfigMap key, and an HTTPS_PROXY

@@ -65,7 +65,7 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
         ca_secret, repoint = _ca_secret_to_write(chart, release, names)
         notices = ()
     elif proxy is not None and (chart.ca_ref is None or chart.ca_ref.name == names.chart_ca
-                                or _standalone_agent(release)):
+                                or _standalone_agent(release, chart.ca_ref)):
         return TrustChoice(notices=(no_ca_notice(release),))
     else:
         return TrustChoice()
@@ -80,14 +80,15 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
     return TrustChoice(trust, source, ca_secret, repoint, notices, tuple(warnings))
 
 
-def _standalone_agent(release: Release) -> bool:
+def _standalone_agent(release: Release, ca_ref: KeyRef) -> bool:
     """A Spot agent that reads the controller's objects when installed next to it (the
     metric exporter), installed on its own: it reads a ConfigMap its own release renders, and
-    the CA Secret it reads by name is no controller's, where a CA may be configured."""
+    the CA Secret it reads is one its release renders too (its own, without a CA). One it
+    reads from elsewhere (the user's, the controller's) may hold a CA."""
     workload = release.workloads[0] if release.workloads else None
     agent = recognise(workload.document, workload.kind) if workload else None
     return agent is not None and agent.reads_controller_objects and \
-        bool(release.referenced("ConfigMap"))
+        bool(release.referenced("ConfigMap")) and release.get(ca_ref.kind, ca_ref.name) is not None
 
 
 def _chart_trust(ca_data: Setting, now: "dt.datetime | None", facts: "FactCache | None"

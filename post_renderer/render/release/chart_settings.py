@@ -144,7 +144,7 @@ def _rendered_proxy(release: Release, entry: dict[str, YamlNode], ref: KeyRef | 
     no URL: it may hold a password. One in an object the release does not render stands for
     itself by its place; ocean-proxy's own proxy Secrets hold its proxy by contract."""
     if ref is not None and release.get(ref.kind, ref.name) is None:
-        return None if OwnedNames.is_shared_proxy(ref.name) else (str(ref), UNSEEN_PROXY)
+        return None if _kept_proxy_secret(release, ref) else (str(ref), UNSEEN_PROXY)
     try:
         text = entry_text(release, entry, ref)
         if text:
@@ -215,9 +215,22 @@ def _proxy_out_of_sight(release: Release) -> KeyRef | None:
         for found in env_entries(workload.document, workload.kind):
             ref = key_ref(found.entry) if found.entry.get("name") in PROXY_ENV_NAMES else None
             if ref is not None and release.get(ref.kind, ref.name) is None and \
-                    not OwnedNames.is_shared_proxy(ref.name):
+                    not _kept_proxy_secret(release, ref):
                 return ref
     return None
+
+
+def _kept_proxy_secret(release: Release, ref: KeyRef) -> bool:
+    """Is ``ref`` a proxy Secret ocean-proxy wrote for this release on an earlier run, kept by
+    helm: its workloads' own, or the one beside a ConfigMap they read (shared_proxy). A
+    Secret of the user's named alike ('corp-ocean-proxy'), or another release's, is not."""
+    if ref.kind != "Secret":
+        return False
+    read = {found_ref.name for workload in release.workloads
+            for found in env_entries(workload.document, workload.kind)
+            if (found_ref := key_ref(found.entry)) is not None and found_ref.kind == "ConfigMap"}
+    return ref.name in {OwnedNames(workload.name).proxy for workload in release.workloads} \
+        or ref.name in {OwnedNames.shared_proxy(configmap) for configmap in read}
 
 
 def _rendered_ca(release: Release) -> tuple[KeyRef | None, Setting | None, KeyRef | None]:
