@@ -6,10 +6,10 @@
   render (``configMap``/``secret``/``caBundleSecret.name`` pointing at existing objects):
   the settings in it cannot be read, validated or given to the log-shipper.
 - Two proxies in what the chart rendered (``spotinst.proxyUrl``, and an old ``HTTPS_PROXY``
-  in ``extraEnv``, one read from a Secret of the user's that the release does not render,
-  named by its key, or a log-shipper's own ``HTTP_PROXY`` in ``logShipping.extraEnv``):
-  every container gets the first, the chart's, and the other is removed; Kubernetes would
-  have given the controller the last of the two.
+  in ``extraEnv``, one read from a Secret or ConfigMap of the user's that the release does
+  not render, named by its key, or a log-shipper's own ``HTTP_PROXY`` in
+  ``logShipping.extraEnv``): every container gets the first, the chart's, and the other is
+  removed; Kubernetes would have given the controller the last of the two.
 - Two CA bundles for ``USER_ENV_CERTIFICATES`` (``caBundleSecret.data``, and a CA written
   in ``extraEnv``): Kubernetes gives the controller the last, so ocean-proxy judges and gives
   every container that one, and the other goes unused.

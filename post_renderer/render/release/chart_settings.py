@@ -101,9 +101,10 @@ def _other_proxies(release: Release, chosen: ProxyUrl, hide: Callable[..., None]
                    ) -> tuple[str, ...]:
     """The proxies the pods were also rendered with, each said once, without credentials:
     an old ``HTTPS_PROXY`` in ``extraEnv`` beside ``spotinst.proxyUrl`` is one, one read from
-    a Secret of the user's own that the release does not render another (by where it is), and
-    a log-shipper's ``HTTP_PROXY`` (fluent-bit's proxy for HTTPS too) a third. A log-shipper
-    keeps its own beside a proxy that is not http://, which fluent-bit cannot take."""
+    a Secret or ConfigMap of the user's that the release does not render another (by where it
+    is), and a log-shipper's ``HTTP_PROXY`` (fluent-bit's proxy for HTTPS too) a third. A
+    log-shipper keeps its own beside a proxy that is not http://, which fluent-bit cannot
+    take."""
     others: dict[str, str] = {}
     for workload in release.workloads:
         for found in env_entries(workload.document, workload.kind):
