@@ -3,6 +3,7 @@ and why, the same as a diff, and the CA it validated."""
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import io
 import os
@@ -43,6 +44,25 @@ def test_demo_says_what_changed_and_shows_it_as_a_diff():
     assert "certificate 1: ok" in report
     # named as the command shows it, not by a temporary path the demo has removed
     assert report.lstrip().startswith("corp-ca.pem: certificate 1: ok"), report
+
+
+def test_demo_shows_its_own_proxy_whatever_the_users_environment_holds():
+    """The README has a proxy password given by OCEAN_PROXY_URL: exported in the shell that
+    then runs make demo, it replaced the stand-in's proxy, and the diff printed the user's
+    proxy Secret, password included, in base64; a CA file of theirs failed the demo."""
+    tool("helm3")
+    url = "http://alice:Demo-Pa55word@proxy.mine.example:8080"
+    env = clean_env(PATH=f"{VENV_BIN}:{TOOLS_BIN}:/usr/local/bin:/usr/bin:/bin",
+                    OCEAN_PROXY_URL=url, OCEAN_PROXY_CA_FILE="/nonexistent/corp-ca.pem",
+                    OCEAN_PROXY_NO_PROXY=".mine.example")
+    env.pop("OCEAN_PROXY_MESSAGES")
+    run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"], env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    shown = run.text + run.stderr
+    for secret in ("Demo-Pa55word", base64.b64encode(url.encode()).decode(), "mine.example"):
+        assert secret not in shown
+    assert ("ocean-proxy: injected proxy http://proxy.corp.example:3128 (from ConfigMap"
+            in run.text)
 
 
 def test_the_demo_script_run_by_hand_says_to_run_make_demo(tmp_path):

@@ -17,6 +17,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 python "$here/make_ca.py" "$work/corp-ca.pem"
+# The stand-in's proxy and CA alone: settings of yours (an OCEAN_PROXY_URL with the password,
+# as the README advises) would replace them, and the diff below would print your proxy Secret.
+for name in $(env | sed -n 's/^\(OCEAN_PROXY_[A-Za-z0-9_]*\)=.*/\1/p'); do
+    unset "$name"
+done
 export HELM_CACHE_HOME="$work/helm" HELM_CONFIG_HOME="$work/helm" \
     HELM_DATA_HOME="$work/helm"
 
