@@ -65,6 +65,19 @@ def test_demo_shows_its_own_proxy_whatever_the_users_environment_holds():
             in run.text)
 
 
+def test_demo_whose_post_renderer_fails_says_why(tmp_path):
+    """helm's stderr, the post-renderer's error in it, went to a file the demo removes: a
+    failing post-renderer (a broken install, say) ended make demo with exit 1 and not a word."""
+    tool("helm3")
+    stub = tmp_path / "ocean-proxy-post-renderer"
+    stub.write_text("#!/bin/sh\necho 'ocean-proxy: error: the stand-in fails' >&2\nexit 1\n")
+    stub.chmod(0o755)
+    env = clean_env(PATH=f"{tmp_path}:{VENV_BIN}:{TOOLS_BIN}:/usr/local/bin:/usr/bin:/bin")
+    run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"], env=env, timeout=300)
+    assert run.returncode == 1 and run.stdout == b""
+    assert "ocean-proxy: error: the stand-in fails" in run.stderr, run.stderr
+
+
 def test_the_demo_script_run_by_hand_says_to_run_make_demo(tmp_path):
     """'sh examples/demo/demo.sh', the script the example names, outside make demo's PATH:
     it stopped halfway with 'helm3: not found' (or a Python traceback without cryptography),

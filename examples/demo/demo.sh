@@ -38,8 +38,12 @@ vendor() {
         --set-file caBundleSecret.data="$work/corp-ca.pem" "$@"
 }
 vendor >"$work/chart.yaml"
-vendor --post-renderer ocean-proxy-post-renderer --post-renderer-args --explain \
-    >"$work/rendered.yaml" 2>>"$work/summary.txt"  # >>: ocean-proxy appends to helm's stderr
+# helm's stderr goes to a file that the trap removes: on a failure, say what it holds.
+if ! vendor --post-renderer ocean-proxy-post-renderer --post-renderer-args --explain \
+    >"$work/rendered.yaml" 2>>"$work/summary.txt"; then  # >>: ocean-proxy appends to helm's stderr
+    cat "$work/summary.txt" >&2
+    exit 1
+fi
 
 echo "=== The vendor's command plus one flag (run here as helm template, on a stand-in chart) ==="
 echo "helm upgrade --install ocean-controller spot/ocean-kubernetes-controller \\"
