@@ -46,6 +46,25 @@ def test_demo_says_what_changed_and_shows_it_as_a_diff():
     assert report.lstrip().startswith("corp-ca.pem: certificate 1: ok"), report
 
 
+def test_the_demo_names_every_line_its_diff_shows_changed_in_the_jobs_script():
+    """The note before the diff said the Job's script had one new line, the one that sources
+    prepare.sh; its helm upgrade line changes too, which a reader of the diff then wondered at."""
+    tool("helm3")
+    env = clean_env(PATH=f"{VENV_BIN}:{TOOLS_BIN}:/usr/local/bin:/usr/bin:/bin")
+    run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"], env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    shown = run.text.partition("=== The same, as a diff")[2]
+    note, _, diff = shown.partition("\n@@")
+    script = diff[diff.rindex("\n", 0, diff.index("set -o pipefail")):diff.index("env:")]
+    removed = {line[1:].strip() for line in script.splitlines() if line.startswith("-")}
+    changed = [line[1:].strip() for line in script.splitlines()
+               if line.startswith("+") and line[1:].strip() not in removed]
+    assert len(changed) == 2, changed
+    assert "prepare.sh" in changed[0] and "prepare.sh" in note
+    assert changed[1].endswith(' "${OCEAN_PROXY_ARGS[@]}"')
+    assert '"${OCEAN_PROXY_ARGS[@]}"' in " ".join(note.split()), note
+
+
 def test_demo_shows_its_own_proxy_whatever_the_users_environment_holds():
     """The README has a proxy password given by OCEAN_PROXY_URL: exported in the shell that
     then runs make demo, it replaced the stand-in's proxy, and the diff printed the user's

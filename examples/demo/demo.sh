@@ -56,7 +56,8 @@ cat "$work/summary.txt"
 echo
 echo "=== The same, as a diff: helm template without and with the post-renderer ==="
 echo "(The ConfigMap holds the auto-update Job as text, which ocean-proxy writes back whole: its"
-echo "script shows as replaced, re-indented, with one new line, the one that sources prepare.sh.)"
+echo "script shows as replaced, re-indented, with one new line, the one that sources prepare.sh,"
+echo "and ocean-proxy's arguments, \"\${OCEAN_PROXY_ARGS[@]}\", at the end of its helm upgrade.)"
 # (long lines, the base64 of the Secrets, shortened)
 diff -u "$work/chart.yaml" "$work/rendered.yaml" | sed -e '1,2d' \
     -e 's/^\(.\{157\}\).\{4,\}$/\1.../' || true
