@@ -191,6 +191,23 @@ def test_demo_fetches_helm3_alone_not_every_release_the_tests_run(tmp_path):
     assert sorted(names) == sorted(name for _, _, name in install_helm().BINARIES)
 
 
+def test_the_readme_says_what_make_demo_installs_and_no_more(tmp_path):
+    """The opening had make demo install helm 4.3, kubectl and mitmproxy too: a newcomer then
+    looked for them in .tools to try the Helm 4 quick start, and found helm 3 alone."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    opening = " ".join(readme.split("\n## ", 1)[0].split())
+    start = opening.index("`make demo` needs")
+    said = opening[start:opening.index("`make test`", start)]
+    run = run_command(["make", "-C", REPO, "-n", "demo", f"TOOLS={tmp_path / 'tools'}"],
+                      env=clean_env())
+    assert run.returncode == 0, run.stderr
+    installed = {line.split()[-1] for line in run.text.splitlines()
+                 if "install_helm.py" in line or "ln -sf" in line}
+    for named, binary in [("helm 3.17", "helm3"), ("helm 4.3", "helm4"), ("kubectl", "kubectl"),
+                          ("mitmproxy", f"{tmp_path / 'tools'}/bin/mitmdump")]:
+        assert (named in said) == (binary in installed), (named, installed, said)
+
+
 def test_install_helm_installs_only_the_binaries_named(monkeypatch, tmp_path):
     module = install_helm()
     fetched = []
