@@ -3,6 +3,7 @@ and why, the same as a diff, and the CA it validated."""
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import io
 import os
@@ -43,6 +44,57 @@ def test_demo_says_what_changed_and_shows_it_as_a_diff():
     assert "certificate 1: ok" in report
     # named as the command shows it, not by a temporary path the demo has removed
     assert report.lstrip().startswith("corp-ca.pem: certificate 1: ok"), report
+
+
+def test_the_demo_names_every_line_its_diff_shows_changed_in_the_jobs_script():
+    """The note before the diff said the Job's script had one new line, the one that sources
+    prepare.sh; its helm upgrade line changes too, which a reader of the diff then wondered at."""
+    tool("helm3")
+    env = clean_env(PATH=f"{VENV_BIN}:{TOOLS_BIN}:/usr/local/bin:/usr/bin:/bin")
+    run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"], env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    shown = run.text.partition("=== The same, as a diff")[2]
+    note, _, diff = shown.partition("\n@@")
+    script = diff[diff.rindex("\n", 0, diff.index("set -o pipefail")):diff.index("env:")]
+    removed = {line[1:].strip() for line in script.splitlines() if line.startswith("-")}
+    changed = [line[1:].strip() for line in script.splitlines()
+               if line.startswith("+") and line[1:].strip() not in removed]
+    assert len(changed) == 2, changed
+    assert "prepare.sh" in changed[0] and "prepare.sh" in note
+    assert changed[1].endswith(' "${OCEAN_PROXY_ARGS[@]}"')
+    assert '"${OCEAN_PROXY_ARGS[@]}"' in " ".join(note.split()), note
+
+
+def test_demo_shows_its_own_proxy_whatever_the_users_environment_holds():
+    """The README has a proxy password given by OCEAN_PROXY_URL: exported in the shell that
+    then runs make demo, it replaced the stand-in's proxy, and the diff printed the user's
+    proxy Secret, password included, in base64; a CA file of theirs failed the demo."""
+    tool("helm3")
+    url = "http://alice:Demo-Pa55word@proxy.mine.example:8080"
+    env = clean_env(PATH=f"{VENV_BIN}:{TOOLS_BIN}:/usr/local/bin:/usr/bin:/bin",
+                    OCEAN_PROXY_URL=url, OCEAN_PROXY_CA_FILE="/nonexistent/corp-ca.pem",
+                    OCEAN_PROXY_NO_PROXY=".mine.example")
+    env.pop("OCEAN_PROXY_MESSAGES")
+    run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"], env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    shown = run.text + run.stderr
+    for secret in ("Demo-Pa55word", base64.b64encode(url.encode()).decode(), "mine.example"):
+        assert secret not in shown
+    assert ("ocean-proxy: injected proxy http://proxy.corp.example:3128 (from ConfigMap"
+            in run.text)
+
+
+def test_demo_whose_post_renderer_fails_says_why(tmp_path):
+    """helm's stderr, the post-renderer's error in it, went to a file the demo removes: a
+    failing post-renderer (a broken install, say) ended make demo with exit 1 and not a word."""
+    tool("helm3")
+    stub = tmp_path / "ocean-proxy-post-renderer"
+    stub.write_text("#!/bin/sh\necho 'ocean-proxy: error: the stand-in fails' >&2\nexit 1\n")
+    stub.chmod(0o755)
+    env = clean_env(PATH=f"{tmp_path}:{VENV_BIN}:{TOOLS_BIN}:/usr/local/bin:/usr/bin:/bin")
+    run = run_command(["sh", EXAMPLES / "demo" / "demo.sh"], env=env, timeout=300)
+    assert run.returncode == 1 and run.stdout == b""
+    assert "ocean-proxy: error: the stand-in fails" in run.stderr, run.stderr
 
 
 def test_the_demo_script_run_by_hand_says_to_run_make_demo(tmp_path):
@@ -137,6 +189,23 @@ def test_demo_fetches_helm3_alone_not_every_release_the_tests_run(tmp_path):
     assert _install_lines("demo", tools) == [[f"{tools}/bin", "helm3"]]
     names = [line[1] for line in _install_lines("tools", tools)]
     assert sorted(names) == sorted(name for _, _, name in install_helm().BINARIES)
+
+
+def test_the_readme_says_what_make_demo_installs_and_no_more(tmp_path):
+    """The opening had make demo install helm 4.3, kubectl and mitmproxy too: a newcomer then
+    looked for them in .tools to try the Helm 4 quick start, and found helm 3 alone."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    opening = " ".join(readme.split("\n## ", 1)[0].split())
+    start = opening.index("`make demo` needs")
+    said = opening[start:opening.index("`make test`", start)]
+    run = run_command(["make", "-C", REPO, "-n", "demo", f"TOOLS={tmp_path / 'tools'}"],
+                      env=clean_env())
+    assert run.returncode == 0, run.stderr
+    installed = {line.split()[-1] for line in run.text.splitlines()
+                 if "install_helm.py" in line or "ln -sf" in line}
+    for named, binary in [("helm 3.17", "helm3"), ("helm 4.3", "helm4"), ("kubectl", "kubectl"),
+                          ("mitmproxy", f"{tmp_path / 'tools'}/bin/mitmdump")]:
+        assert (named in said) == (binary in installed), (named, installed, said)
 
 
 def test_install_helm_installs_only_the_binaries_named(monkeypatch, tmp_path):

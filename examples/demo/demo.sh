@@ -17,6 +17,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 python "$here/make_ca.py" "$work/corp-ca.pem"
+# The stand-in's proxy and CA alone: settings of yours (an OCEAN_PROXY_URL with the password,
+# as the README advises) would replace them, and the diff below would print your proxy Secret.
+for name in $(env | sed -n 's/^\(OCEAN_PROXY_[A-Za-z0-9_]*\)=.*/\1/p'); do
+    unset "$name"
+done
 export HELM_CACHE_HOME="$work/helm" HELM_CONFIG_HOME="$work/helm" \
     HELM_DATA_HOME="$work/helm"
 
@@ -33,8 +38,12 @@ vendor() {
         --set-file caBundleSecret.data="$work/corp-ca.pem" "$@"
 }
 vendor >"$work/chart.yaml"
-vendor --post-renderer ocean-proxy-post-renderer --post-renderer-args --explain \
-    >"$work/rendered.yaml" 2>>"$work/summary.txt"  # >>: ocean-proxy appends to helm's stderr
+# helm's stderr goes to a file that the trap removes: on a failure, say what it holds.
+if ! vendor --post-renderer ocean-proxy-post-renderer --post-renderer-args --explain \
+    >"$work/rendered.yaml" 2>>"$work/summary.txt"; then  # >>: ocean-proxy appends to helm's stderr
+    cat "$work/summary.txt" >&2
+    exit 1
+fi
 
 echo "=== The vendor's command plus one flag (run here as helm template, on a stand-in chart) ==="
 echo "helm upgrade --install ocean-controller spot/ocean-kubernetes-controller \\"
@@ -47,7 +56,8 @@ cat "$work/summary.txt"
 echo
 echo "=== The same, as a diff: helm template without and with the post-renderer ==="
 echo "(The ConfigMap holds the auto-update Job as text, which ocean-proxy writes back whole: its"
-echo "script shows as replaced, re-indented, with one new line, the one that sources prepare.sh.)"
+echo "script shows as replaced, re-indented, with one new line, the one that sources prepare.sh,"
+echo "and ocean-proxy's arguments, \"\${OCEAN_PROXY_ARGS[@]}\", at the end of its helm upgrade.)"
 # (long lines, the base64 of the Secrets, shortened)
 diff -u "$work/chart.yaml" "$work/rendered.yaml" | sed -e '1,2d' \
     -e 's/^\(.\{157\}\).\{4,\}$/\1.../' || true
