@@ -46,6 +46,31 @@ def test_without_the_ca_fails_naming_the_unknown_issuer(intercepting_proxy, net_
     assert "--ca-file" in hint and "discover-ca" in hint
 
 
+def test_a_ca_file_without_the_root_is_said_to_lack_it(intercepting_proxy, net_pki):
+    """The CA files given hold another CA (the wrong file from the security team): the hint
+    says the root is missing from them, not to give --ca-file as if none were given."""
+    error, hint = failure(verify(intercepting_proxy.url, net_pki,
+                                 "--ca-file", str(net_pki.proxy_ca_file)))
+
+    assert net_pki.corp_root.subject in error and "not trusted" in error
+    assert hint == ("add that root to the CA files of --ca-file (they do not hold it); "
+                    "'ocean-proxy discover-ca' writes it")
+
+
+def test_a_ca_file_without_the_ca_a_proxy_leaves_out_is_said_to_lack_it(
+        leaf_only_proxy, net_pki):
+    """The same through OCEAN_PROXY_CA_FILE, for a CA the proxy does not present: the hint
+    names the variable the CA files came from."""
+    env = {**clean_env(), "OCEAN_PROXY_CA_FILE": str(net_pki.corp_root_file)}
+    error, hint = failure(verify(leaf_only_proxy.url, net_pki, env=env))
+
+    assert f"issued by '{net_pki.proxy_ca.subject}', which is not trusted" in error
+    assert hint.startswith(f"ask the proxy's owners for the CA certificate "
+                           f"'{net_pki.proxy_ca.subject}' as PEM")
+    assert hint.endswith("and add them to the CA files of OCEAN_PROXY_CA_FILE (they do not "
+                         "hold it)")
+
+
 def test_leaf_alone_without_the_ca_names_its_issuer(leaf_only_proxy, net_pki):
     error, _ = failure(verify(leaf_only_proxy.url, net_pki))
 

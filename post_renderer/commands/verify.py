@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
         if result.rejected.code in UNTRUSTED_ISSUER:
             _refuse_a_given_ca_without_its_root(result.chain, bundle, option, settings.route)
         raise diagnose(result.rejected.code, result.rejected.reason, result.chain,
-                       settings.server_name, settings.route)
+                       settings.server_name, settings.route, given=option if bundle else None)
     _refuse_what_go_refuses(result.session.verified, bundle, settings.server_name,
                             settings.route)
     anchor = result.anchor

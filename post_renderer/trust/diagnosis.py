@@ -37,10 +37,13 @@ _NAMES_DISPLAY = 6
 
 
 def diagnose(code: int, reason: str, chain: ChainAnalysis, server_name: str, route: str,
-             *, now: dt.datetime | None = None) -> CertificateVerifyError:
-    """The error to show when OpenSSL refused (``code``, ``reason``) the chain on ``route``."""
+             *, now: dt.datetime | None = None, given: str | None = None
+             ) -> CertificateVerifyError:
+    """The error to show when OpenSSL refused (``code``, ``reason``) the chain on ``route``;
+    ``given``: the option that named the CA files trusted with the public roots, if any (the
+    hint then says the CA is missing from them, not to give some)."""
     if code in UNTRUSTED_ISSUER:
-        return _unknown_issuer(chain, route)
+        return _unknown_issuer(chain, route, given)
     if code in (HOSTNAME_MISMATCH, IP_MISMATCH):
         return _name_mismatch(chain, server_name, route)
     if code in (EXPIRED, NOT_YET_VALID):
@@ -52,8 +55,9 @@ def diagnose(code: int, reason: str, chain: ChainAnalysis, server_name: str, rou
     )
 
 
-def _unknown_issuer(chain: ChainAnalysis, route: str) -> UnknownIssuerError:
+def _unknown_issuer(chain: ChainAnalysis, route: str, given: str | None) -> UnknownIssuerError:
     leaf = chain.leaf
+    add = f"to the CA files of {given} (they do not hold it)" if given else "with --ca-file"
     if chain.leaf_self_signed:
         return UnknownIssuerError(
             f"the certificate presented on {route} is self-signed ('{leaf.subject}'), and "
@@ -65,31 +69,31 @@ def _unknown_issuer(chain: ChainAnalysis, route: str) -> UnknownIssuerError:
             f"by '{leaf.issuer}', under the root '{chain.root.subject}'"
         return UnknownIssuerError(
             f"the certificate presented on {route} is issued {issued}, which is not trusted",
-            hint="add that root with --ca-file; 'ocean-proxy discover-ca' writes it",
+            hint=f"add that root {add}; 'ocean-proxy discover-ca' writes it",
         )
     if not chain.issuers:
         return UnknownIssuerError(
             f"the certificate presented on {route} is issued by '{leaf.issuer}', which is not "
             "trusted (and not presented)",
-            hint=_missing_issuer_hint(leaf.issuer, chain),
+            hint=_missing_issuer_hint(leaf.issuer, chain, add),
         )
     return UnknownIssuerError(
         f"the certificate presented on {route} is issued by '{leaf.issuer}'; its issuer "
         f"'{chain.missing_issuer}' is not trusted",
-        hint=_missing_issuer_hint(chain.top.issuer, chain),
+        hint=_missing_issuer_hint(chain.top.issuer, chain, add),
     )
 
 
-def _missing_issuer_hint(issuer: str, chain: ChainAnalysis) -> str:
+def _missing_issuer_hint(issuer: str, chain: ChainAnalysis, add: str) -> str:
     """Where to get an issuer the proxy does not present: discover-ca fetches it only from a
     CA Issuers URL of the topmost certificate presented; without one, only its owners have it.
     A root above it alone is not enough: no client fetches the CA the proxy leaves out."""
     if chain.top.aia_ca_issuers:
         return (f"add the CA certificate '{issuer}' (with the root above it, if it is not a root "
-                "itself) with --ca-file; 'ocean-proxy discover-ca' fetches them from the CA "
-                "Issuers URLs")
+                f"itself) {add}; 'ocean-proxy discover-ca' fetches them from the CA Issuers "
+                "URLs")
     return (f"ask the proxy's owners for the CA certificate '{issuer}' as PEM (with the root "
-            "above it, if it is not a root itself), and add them with --ca-file")
+            f"above it, if it is not a root itself), and add them {add}")
 
 
 def _name_mismatch(chain: ChainAnalysis, server_name: str, route: str) -> NameMismatchError:
