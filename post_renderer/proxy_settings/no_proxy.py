@@ -13,6 +13,7 @@ A name not in ASCII is refused with its IDNA form (``idna_form``), the one Go ma
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 
@@ -106,6 +107,7 @@ def _check(entry: str, source: str) -> str:
     if not re.match(_HOST, entry):
         _refuse_a_name_not_in_ascii(entry, source)
         _refuse_a_trailing_dot(entry, source)
+        _refuse_a_wildcard_without_its_dot(entry, source)
         dash = " (a part of a host name may not end with '-')" \
             if re.search(r"-(?:\.|$)", entry.partition(":")[0]) else ""
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry{dash}", hint=_HINT)
@@ -157,6 +159,26 @@ def idna_form(entry: str) -> str | None:
         return _check(f"{written[1] or ''}{host}{written[3] or ''}", "NO_PROXY")
     except ConfigError:  # 'ａｐｉ.spotinst.io' is the Spot API: not a form to offer
         return None
+
+
+def _refuse_a_wildcard_without_its_dot(entry: str, source: str) -> None:
+    """'*corp.example': Go reads a wildcard only as '*.' before a domain; this one is the
+    name of no host, and covers nothing."""
+    below = entry[1:]
+    if not entry.startswith("*") or not re.match(_HOST, f"*.{below}"):
+        return
+    forms = []
+    for form, covers in ((f"*.{below}", f"the names below {below.partition(':')[0]}"),
+                         (below, "it and them")):
+        with contextlib.suppress(ConfigError):  # the Spot API, a port out of range
+            forms.append(f"{_check(form, source)} for {covers}")
+    through = [what for name, what in _THROUGH_THE_PROXY if _covers(f".{below}", name)]
+    if not forms and not through:
+        return
+    raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry: a wildcard is "
+                      "written '*.' before a domain", hint=f"write {', or '.join(forms)}"
+                      if forms else f"leave it out: as *.{below} it would send {through[0]} "
+                      "around the proxy")
 
 
 def _refuse_a_trailing_dot(entry: str, source: str) -> None:

@@ -214,3 +214,24 @@ def test_a_rendered_name_in_capitals_that_go_spells_apart_is_given_no_idna_form(
     """A rendered NO_PROXY entry comes as written: 'ẞ' is 'ß' in lower case, which Go keeps
     (xn--strae-oqa) and Python's codec makes 'ss'; no form is offered for it."""
     assert idna_form(entry) is None
+
+
+@pytest.mark.parametrize("entry, hint", [
+    ("*corp.example", "write *.corp.example for the names below corp.example, or corp.example "
+                      "for it and them"),
+    ("*corp.example:8443", "write *.corp.example:8443 for the names below corp.example, or "
+                           "corp.example:8443 for it and them"),
+    ("*api.spotinst.io", "write *.api.spotinst.io for the names below api.spotinst.io"),
+    ("*spotinst.io", "leave it out: as *.spotinst.io it would send the Spot API around the "
+                     "proxy"),
+])
+def test_a_wildcard_without_its_dot_is_told_the_forms_that_are_taken(entry, hint):
+    with pytest.raises(ConfigError) as caught:
+        parse_no_proxy([entry], "--no-proxy")
+    assert caught.value.message == (f"--no-proxy: '{entry}' is not a NO_PROXY entry: a "
+                                    "wildcard is written '*.' before a domain")
+    assert caught.value.hint == hint
+    for form in hint.removeprefix("write ").split(", or "):
+        if not hint.startswith("leave"):
+            taken = form.partition(" for ")[0]
+            assert parse_no_proxy([taken], "--no-proxy") == (taken,)  # the hint, followed
