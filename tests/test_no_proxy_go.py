@@ -19,6 +19,7 @@ ENTRIES = (
     "spotinst.io:443", "pi.spotinst.io", ".pi.spotinst.io", "otinst.io", ".otinst.io",
     "spot.io", "charts.spot.io", "charts.spot.io:80", ".spot.io", "spotinst.io.corp.example",
     "corp.example", ".corp.example", "*.corp.example", "svc", "io:443", "spot.io:8443",
+    "ａｐｉ.spotinst.io", "ｓｐｏｔ.io",  # Go maps full-width letters as it looks a name up
 )
 
 

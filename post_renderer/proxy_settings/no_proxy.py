@@ -8,7 +8,8 @@ lower-cased, deduplicated and sorted, so reordering them never restarts the pods
     >>> ",".join(no_proxy_entries(parse_no_proxy(["Corp.Example, 10.0.0.0/8", ".svc"], "x")))
     '$(KUBERNETES_SERVICE_HOST),.svc,.cluster.local,localhost,127.0.0.1,169.254.169.254,10.0.0.0/8,corp.example'
 
-A name not in ASCII is refused with its IDNA form (``idna_form``), the one Go matches it by.
+A name not in ASCII is refused with its IDNA form (``idna_form``), the one Go matches it by;
+one with another mistake as well (a port, a trailing dot, '*' without its dot) is told that first.
 """
 
 from __future__ import annotations
@@ -130,6 +131,8 @@ def _refuse_a_name_not_in_ascii(entry: str, source: str) -> None:
     if entry.isascii():
         return
     form = idna_form(entry)
+    if form is None:
+        _refuse_what_its_idna_text_shows(entry, source)
     raise ConfigError(f"{source}: {shown(entry)} is a name not in ASCII: a NO_PROXY entry names "
                       "a host in its IDNA (punycode) form, as clients look it up",
                       hint=f"write it as {form}" if form else "write the name in its IDNA 2008 "
@@ -159,6 +162,32 @@ def idna_form(entry: str) -> str | None:
         return _check(f"{written[1] or ''}{host}{written[3] or ''}", "NO_PROXY")
     except ConfigError:  # 'ａｐｉ.spotinst.io' is the Spot API: not a form to offer
         return None
+
+
+def _refuse_what_its_idna_text_shows(entry: str, source: str) -> None:
+    """'bücher.example:0', 'bücher.example.', '*bücher.example', 'ａｐｉ.spotinst.io': a name
+    not in ASCII that has another mistake is told that one first, of the entry as written,
+    with the name's IDNA form in the hint: the form alone would be refused in turn."""
+    parts = re.fullmatch(r"(\*?\.?)([^:]+)(:[^:]*)?", entry)
+    if parts is None or _DEVIATIONS.intersection(parts[2]):
+        return
+    try:
+        host = parts[2].encode("idna").decode("ascii")
+    except UnicodeError:
+        return
+    name, port = parts[1] + host, parts[3] or ""
+    if re.fullmatch(r":\d{1,5}", port):
+        try:
+            _check_port(entry, port[1:], source)
+        except ConfigError as error:
+            raise ConfigError(error.message, hint=f"{error.hint}, and the name in its IDNA "
+                              f"form: {host.rstrip('.')}") from None
+    try:
+        _check(name + port, source)
+    except ConfigError as error:
+        if not error.message.endswith("is not a NO_PROXY entry"):  # said of the name as well
+            raise ConfigError(error.message.replace(shown(name + port), shown(entry), 1),
+                              hint=error.hint) from None
 
 
 def _refuse_a_wildcard_without_its_dot(entry: str, source: str) -> None:
