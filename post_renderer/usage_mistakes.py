@@ -30,7 +30,8 @@ class UsageMistakes(argparse.ArgumentParser):
         self.command_of: tuple[Callable[[], argparse.ArgumentParser], str] | None = None
 
     def refuse_a_command_of_the_program(self, arguments: list[str]) -> None:
-        """``ocean-proxy-post-renderer check-bundle x.pem``, the two programs mixed up: a
+        """``ocean-proxy-post-renderer check-bundle x.pem`` (or ``CHECK-BUNDLE``, or
+        ``"check-bundle x.pem"`` as one argument), the two programs mixed up: a
         command of the program, where no flag takes the word as its value (``-f render``
         reads a file named so), said with the command line that runs it, each argument
         shell-quoted (or with the command's help, given a flag the command does not take);
@@ -40,14 +41,16 @@ class UsageMistakes(argparse.ArgumentParser):
         if self.command_of is None or position is None:
             return
         build, own = self.command_of
-        program, name = build(), arguments[position]
+        # 'CHECK-BUNDLE', or "check-bundle x.pem" as one argument (as CI YAML quotes it)
+        name, *after = arguments[position].split(maxsplit=1) or [""]
+        program, name = build(), name.lower()
         if not isinstance(program, UsageMistakes) or name not in program._commands():
             return  # the program is built only for a word that may be a command: a mistake
         if name == own:
             raise UsageError(f"{name} is the command of {program.prog} that {self.prog} runs: "
                              "it takes no command", hint=f"leave '{name}' out")
         dashes = 1 if arguments[position - 1:position] == ["--"] else 0
-        rest = arguments[:position - dashes] + arguments[position + 1:]
+        rest = arguments[:position - dashes] + _words(after) + arguments[position + 1:]
         # a message is one line with single spaces: 'my  ca.pem' would name another file
         if all(shown(argument, quoted=False) == argument and "  " not in argument
                for argument in rest):
@@ -265,6 +268,17 @@ def _flag_not_of(command: UsageMistakes, arguments: list[str]) -> str | None:
                 command._option_string_actions:
             return name[0]
     return None
+
+
+def _words(text: list[str]) -> list[str]:
+    """What followed the command in its one argument, as a shell splits it; as one word when
+    its quotes do not pair."""
+    import shlex  # only for this mistake
+
+    try:
+        return shlex.split(text[0]) if text else []
+    except ValueError:
+        return text
 
 
 def _listed(names: list[str]) -> str:

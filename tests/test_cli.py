@@ -510,11 +510,20 @@ def test_a_double_dash_before_something_else_names_that(capsys) -> None:
      "ocean-proxy values -f m.yaml --secrets s.yaml"),
     (["discover-ca", "--target", "api.spotinst.io:443"],
      "ocean-proxy discover-ca --target api.spotinst.io:443"),
-], ids=["check-bundle", "quoted", "flag-before", "double-dash", "values", "discover-ca"])
+    (["check-bundle x.pem"], "ocean-proxy check-bundle x.pem"),
+    (["--no-cache", "check-bundle 'my ca.pem' --json"],
+     "ocean-proxy check-bundle --no-cache 'my ca.pem' --json"),
+    (["CHECK-BUNDLE", "x.pem"], "ocean-proxy check-bundle x.pem"),
+    (["Discover-CA --target api.spotinst.io:443"],
+     "ocean-proxy discover-ca --target api.spotinst.io:443"),
+], ids=["check-bundle", "quoted", "flag-before", "double-dash", "values", "discover-ca",
+        "one-argument", "one-argument-quoted", "capitals", "capitals-one-argument"])
 def test_a_command_of_ocean_proxy_given_to_the_post_renderer_names_the_command_line_to_run(
         argv, run, capsys) -> None:
     """'ocean-proxy-post-renderer check-bundle x.pem', the two console scripts mixed up:
-    the command is named as ocean-proxy's, with the command line that runs it."""
+    the command is named as ocean-proxy's, with the command line that runs it; so is one
+    written in capitals, or with its arguments in one (as CI YAML quoting gives it), which
+    were 'unexpected argument with no flag before it'."""
     error, hint = _usage_error(capsys, *argv, post_renderer=True)
     command = shlex.split(run)[1]
     assert error == (f"{command} is a command of ocean-proxy; ocean-proxy-post-renderer, "
