@@ -90,6 +90,9 @@ class UsageMistakes(argparse.ArgumentParser):
         if switch:  # '--strict=maybe': argparse's own message quotes the value
             flag = switch[1].split("/")[-1]
             raise UsageError(f"{flag} takes no value", hint=f"give {flag} alone, without '='")
+        if message.endswith(_SPACED):
+            raise UsageError(message, hint="pass it and each of its arguments as an argument of "
+                                           "its own")
         ca = re.fullmatch(r"argument COMMAND: invalid choice '([^' ]+\.(?:pem|crt|cer|der|p7b))'"
                           r" .*", message, re.I | re.S)  # as shown(): no password in it
         raise UsageError(message, hint=f"to check a CA file: '{self.prog} check-bundle {ca[1]}'"
@@ -115,11 +118,15 @@ class UsageMistakes(argparse.ArgumentParser):
             return
         import difflib  # only for a mistake: not on every run
 
-        choices = [str(choice) for choice in action.choices]
-        close = difflib.get_close_matches(str(value), choices, 1) if "@" not in str(value) else []
+        choices, written = [str(choice) for choice in action.choices], str(value)
+        # 'CHECK-BUNDLE', "check-bundle x.pem" as one argument: the choice, whatever follows
+        first = (written.split(maxsplit=1) or [""])[0].lower()
+        close = [first] if first in choices else \
+            difflib.get_close_matches(written, choices, 1) if "@" not in written else []
+        spaced = first in choices and re.search(r"\s", written.strip()) is not None
         raise argparse.ArgumentError(
-            action, f"invalid choice {shown(str(value))} (choose from {', '.join(choices)})"
-            + (f"; did you mean {close[0]}?" if close else ""))
+            action, f"invalid choice {shown(written)} (choose from {', '.join(choices)})"
+            + (f"; did you mean {close[0]}?" if close else "") + (_SPACED if spaced else ""))
 
     def _get_value(self, action: argparse.Action, arg_string: str) -> object:
         try:
@@ -246,7 +253,7 @@ class UsageMistakes(argparse.ArgumentParser):
                  else difflib.get_close_matches(flag, known, 1))
         message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
         if re.search(r"\s", argument):
-            return UsageError(message + " (read from one argument with a space)",
+            return UsageError(message + _SPACED,
                               hint=SEPARATE_ARGUMENTS)
         if not argument.startswith("--") and any(
                 not action.option_strings and action.nargs != argparse.PARSER
@@ -285,6 +292,7 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+_SPACED = " (read from one argument with a space)"
 _FILE_FLAGS = ("--ca-file", "--ca-files", "--cafile", "--file", "--filename", "-f")
 SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
                        "--post-renderer-args --ca-file --post-renderer-args ca.pem")

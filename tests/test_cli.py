@@ -196,6 +196,25 @@ def test_a_flag_before_a_file_or_a_misspelt_command_is_not_called_unknown(
     assert _usage_error(capsys, *argv) == (error, hint)
 
 
+@pytest.mark.parametrize("argv, hint", [
+    (["CHECK-BUNDLE", "x.pem"], "run 'ocean-proxy --help' for the options"),
+    (["check-bundle x.pem"], "pass it and each of its arguments as an argument of its own"),
+    (["Verify --proxy-url " + PROXY_URL], "pass it and each of its arguments as an argument of "
+                                          "its own"),
+], ids=["capitals", "one-argument", "one-argument-with-a-password"])
+def test_a_command_in_capitals_or_with_its_arguments_in_one_is_named(argv, hint,
+                                                                     capsys) -> None:
+    """'CHECK-BUNDLE' was 'invalid choice' with no command named; "check-bundle x.pem" as one
+    argument (CI YAML quoting) named it, and hinted only at --help."""
+    error, said = _usage_error(capsys, *argv)
+    command = argv[0].split()[0].lower()
+    assert error.startswith("argument COMMAND: invalid choice ")
+    assert f"; did you mean {command}?" in error
+    assert (" (read from one argument with a space)" in error) == (" " in argv[0])
+    assert said == hint
+    assert SECRET not in error + said
+
+
 def test_no_arguments_at_all_is_a_usage_error_naming_the_command_left_out(capsys) -> None:
     """'ocean-proxy' alone, the first thing a newcomer types, was 'internal error
     (ValueError)', exit 1."""
