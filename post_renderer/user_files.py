@@ -15,6 +15,8 @@ MAX_CA_BUNDLE_BYTES = 4 * 1024 * 1024
 MAX_CA_FILE_BYTES = MAX_CA_BUNDLE_BYTES + 1
 MISSING_HINT = "check the path; a relative path starts from the current directory"
 STDIN_HINT = "'-' is a file name here, not standard input: give the file's path"
+SPACED_HINT = ("the path starts or ends with a space or a line break (as a variable or a "
+                "config value can): drop it")
 TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
               "word, and nothing expands it in a config file; write the whole path, or "
               "$HOME/... on a command line")
@@ -31,6 +33,8 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
         with open(path, "rb") as handle:
             data = handle.read(limit if too_large_hint is None else limit + 1)
     except FileNotFoundError:
+        if path.strip() != path and path.strip():  # a CI variable's line break, say: unseen
+            name, missing_hint = shown(path), SPACED_HINT
         if path == "-":
             missing_hint = STDIN_HINT
         elif _unexpanded_tilde(path):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import LintError, ManifestError, UsageError, as_flags, shown
-from post_renderer.user_files import refuse_larger
+from post_renderer.user_files import SPACED_HINT, refuse_larger
 
 if TYPE_CHECKING:
     import argparse
@@ -223,8 +223,11 @@ def read_manifests(filename: str,
             with open(filename, "rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
         except OSError as error:
-            raise ManifestError(f"cannot read {shown(filename, quoted=False)} ({error.strerror})",
-                                hint="check the path given to --filename") from None
+            # a variable's line break or space: unseen in a name written without quotes
+            spaced = isinstance(error, FileNotFoundError) and filename.strip() != filename
+            raise ManifestError(f"cannot read {shown(filename, quoted=spaced)} ({error.strerror})",
+                                hint=SPACED_HINT if spaced else "check the path given to "
+                                "--filename") from None
         where = shown(filename, quoted=False)
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
