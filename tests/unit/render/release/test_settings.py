@@ -105,6 +105,21 @@ def test_a_misspelt_config_key_gets_a_suggestion(config):
     assert caught.value.hint == "did you mean 'proxyUrl'?"
 
 
+def test_a_tab_after_a_value_or_a_colon_is_read_as_the_space_it_is_there(config):
+    """'proxyUrl: URL<TAB>' (an editor's trailing tab), 'noProxy:<TAB>[...]': YAML separates
+    tokens by tabs there, as go-yaml reads them; the file was refused as 'a tab at line 1,
+    where YAML allows only spaces', with the hint to indent with spaces."""
+    path = config("proxyUrl: http://p:3128\t\nnoProxy:\t[a.example, b.example]\t# ours\n"
+                  "autoUpdate: keep \t\n")
+    user = read_settings(flags(config=path), {})
+    assert user.proxy_url.value.host == "p"
+    assert user.no_proxy.value == ("a.example", "b.example")
+    assert user.auto_update.value == "keep"
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(config=config("noProxy:\n\t- a.example\n")), {})
+    assert "has a tab at line 2, column 1" in caught.value.message
+
+
 def test_a_config_that_is_not_yaml_says_the_line_without_quoting_it(config):
     with pytest.raises(ConfigError) as caught:
         read_settings(flags(config=config("proxyUrl: http://u:s3cret@p:1\nnoProxy: [\n")), {})
