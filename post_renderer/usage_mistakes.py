@@ -244,6 +244,12 @@ class UsageMistakes(argparse.ArgumentParser):
         # otherwise print the value, whatever quotes or spaces it holds.
         name = re.match(r"-*[A-Za-z0-9_-]{0,40}", argument)
         flag = name.group(0) if name else ""
+        if flag in _HELM_FLAGS and "--filename" in self._option_string_actions:
+            # '--post-renderer-args --set ...': not 'did you mean --strict?'
+            return UsageError(f"{flag} is a flag of helm, not of {self.prog}", hint=(
+                "give it to 'helm template', whose output render reads"
+                if self.prog.endswith(" render") else "give it to helm itself, not among the "
+                "post-renderer's arguments (--post-renderer-args, postRendererArgs)"))
         known = [option for option in self._option_string_actions if option.startswith("--")]
         completions = [option for option in known if option.startswith(flag)]
         import difflib  # only for a mistake: not on every run
@@ -293,6 +299,16 @@ def _listed(names: list[str]) -> str:
 
 
 _SPACED = " (read from one argument with a space)"
+# helm install/upgrade/template's own flags that are none of the post-renderer's
+_HELM_FLAGS = frozenset((
+    "--set", "--set-string", "--set-file", "--set-json", "--set-literal", "--values",
+    "--namespace", "-n", "--kube-context", "--kubeconfig", "--atomic", "--rollback-on-failure",
+    "--wait", "--wait-for-jobs", "--timeout", "--dry-run", "--debug", "--install",
+    "--create-namespace", "--reuse-values", "--reset-values", "--reset-then-reuse-values",
+    "--force", "--force-conflicts", "--insecure-skip-tls-verify", "--repo", "--devel",
+    "--post-renderer", "--post-renderer-args", "--output-dir", "--show-only", "--skip-crds",
+    "--include-crds", "--take-ownership", "--cleanup-on-fail", "--history-max", "--description",
+    "--dependency-update", "--username", "--password", "--plain-http", "--server-side"))
 _FILE_FLAGS = ("--ca-file", "--ca-files", "--cafile", "--file", "--filename", "-f")
 SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
                        "--post-renderer-args --ca-file --post-renderer-args ca.pem")

@@ -147,6 +147,32 @@ def test_a_command_s_flag_before_the_command_says_to_put_the_command_first(
     assert _parse(command, *(a for a in argv if a != command)).command == command  # in place
 
 
+@pytest.mark.parametrize("argv, flag", [
+    (["--set", "spotinst.proxyUrl=" + PROXY_URL], "--set"),
+    (["--atomic"], "--atomic"),
+    (["--set-file=caBundleSecret.data=ca.pem"], "--set-file"),
+    (["-n", "spot-system"], "-n"),
+    (["--namespace spot-system"], "--namespace"),
+    (["--proxy-url=http://p:3128", "--wait"], "--wait"),
+], ids=["set", "atomic", "set-file", "n", "one-argument", "after-ours"])
+def test_a_flag_of_helm_given_to_the_post_renderer_is_said_to_be_helms(argv, flag,
+                                                                       capsys) -> None:
+    """'--post-renderer-args --set ...' (or a helmfile's postRendererArgs with helm's flags)
+    was 'unknown flag --set; did you mean --strict?' ('--atomic': --strict, '--set-file':
+    --ca-file), a flag that does something else."""
+    error, hint = _usage_error(capsys, *argv, post_renderer=True)
+    assert error == f"{flag} is a flag of helm, not of ocean-proxy-post-renderer"
+    assert hint == ("give it to helm itself, not among the post-renderer's arguments "
+                    "(--post-renderer-args, postRendererArgs)")
+    assert SECRET not in error + hint
+
+
+def test_a_flag_of_helm_given_to_render_is_said_to_be_for_helm_template(capsys) -> None:
+    error, hint = _usage_error(capsys, "render", "--set", "a=b")
+    assert error == "--set is a flag of helm, not of ocean-proxy render"
+    assert hint == "give it to 'helm template', whose output render reads"
+
+
 @pytest.mark.parametrize("argv", [["-v"], ["-x", "render"]], ids=["alone", "before-a-command"])
 def test_an_unknown_short_flag_of_the_program_gets_its_help_not_the_hint_for_files(
         argv: list[str], capsys) -> None:
