@@ -251,12 +251,13 @@ class UsageMistakes(argparse.ArgumentParser):
                 if self.prog.endswith(" render") else "give it to helm itself, not among the "
                 "post-renderer's arguments (--post-renderer-args, postRendererArgs)"))
         known = [option for option in self._option_string_actions if option.startswith("--")]
-        completions = [option for option in known if option.startswith(flag)]
+        typed = flag.lower()  # '--PROXY-URL': ours are all in lower case
+        completions = [option for option in known if option.startswith(typed)]
         import difflib  # only for a mistake: not on every run
 
-        glued = sorted((option for option in known if flag.startswith(option)), key=len)[-1:]
+        glued = sorted((option for option in known if typed.startswith(option)), key=len)[-1:]
         close = (glued or completions if len(completions) == 1 or glued
-                 else difflib.get_close_matches(flag, known, 1))
+                 else difflib.get_close_matches(typed, known, 1))
         message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
         if re.search(r"\s", argument):
             return UsageError(message + _SPACED,

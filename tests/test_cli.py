@@ -122,7 +122,10 @@ def test_a_proxy_in_a_misspelt_variable_is_named_before_the_proxy_is_missed(
     ["render", "--proxy", PROXY_URL],  # never render's flag: refused, with the one it meant
     ["verify", "--proxy-ur", PROXY_URL],  # a required flag misspelt: the misspelling is named
     ["discover-ca", f"--proxy-ur={PROXY_URL}", "-o", "ca.pem"],
-], ids=["separate", "equals", "missing-dash", "render-proxy", "verify", "discover-ca"])
+    ["render", f"--PROXY-URL={PROXY_URL}"],  # was no suggestion at all
+    ["verify", "--Proxy-Url", PROXY_URL],
+], ids=["separate", "equals", "missing-dash", "render-proxy", "verify", "discover-ca",
+        "capitals", "capitalised"])
 def test_a_misspelt_flag_gets_the_flag_it_meant_and_its_value_stays_secret(
         argv: list[str], capsys) -> None:
     error, hint = _usage_error(capsys, *argv)
