@@ -105,6 +105,25 @@ def test_a_misspelt_config_key_gets_a_suggestion(config):
     assert caught.value.hint == "did you mean 'proxyUrl'?"
 
 
+@pytest.mark.parametrize("written, policy", [(" keep ", "keep"), ("refuse\n", "refuse"),
+                                             (" ", "inject")])
+def test_an_auto_update_policy_is_read_without_the_spaces_around_it(config, written, policy):
+    """OCEAN_PROXY_AUTO_UPDATE from a CI variable with a line break: it was 'auto-update
+    policy ' keep ' is unknown', where the proxy URL and OCEAN_PROXY_STRICT are read without
+    theirs, and a blank one is unset as every other variable."""
+    from_env = read_settings(flags(), {"OCEAN_PROXY_AUTO_UPDATE": written})
+    assert from_env.auto_update.value == policy
+    path = config(f"autoUpdate: {written!r}\n".replace("'", '"'))
+    assert read_settings(flags(config=path), {}).auto_update.value == policy
+
+
+def test_an_auto_update_policy_in_capitals_is_told_how_to_write_it():
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(), {"OCEAN_PROXY_AUTO_UPDATE": "KEEP"})
+    assert caught.value.message == "OCEAN_PROXY_AUTO_UPDATE: auto-update policy 'KEEP' is unknown"
+    assert caught.value.hint == "write it keep"
+
+
 def test_a_tab_after_a_value_or_a_colon_is_read_as_the_space_it_is_there(config):
     """'proxyUrl: URL<TAB>' (an editor's trailing tab), 'noProxy:<TAB>[...]': YAML separates
     tokens by tabs there, as go-yaml reads them; the file was refused as 'a tab at line 1,
