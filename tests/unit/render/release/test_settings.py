@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import pytest
 
@@ -115,6 +116,19 @@ def test_an_auto_update_policy_is_read_without_the_spaces_around_it(config, writ
     assert from_env.auto_update.value == policy
     path = config(f"autoUpdate: {written!r}\n".replace("'", '"'))
     assert read_settings(flags(config=path), {}).auto_update.value == policy
+
+
+@pytest.mark.parametrize("written", [" ", "\n", f"{os.pathsep}\n", f" {os.pathsep} "])
+def test_a_blank_ca_file_variable_or_entry_is_unset_as_an_empty_one(written):
+    """OCEAN_PROXY_CA_FILE=' ' was 'CA file (from OCEAN_PROXY_CA_FILE) does not exist',
+    naming no file: a blank variable is unset, as an empty one is."""
+    assert read_settings(flags(), {"OCEAN_PROXY_CA_FILE": written}).ca_files is None
+
+
+def test_a_blank_entry_beside_a_ca_file_is_left_out(tmp_path, corp_root):
+    (tmp_path / "corp.pem").write_bytes(corp_root.pem)
+    user = read_settings(flags(), {"OCEAN_PROXY_CA_FILE": f"{tmp_path / 'corp.pem'}{os.pathsep}\n"})
+    assert [path for path, _ in user.ca_files.value] == [str(tmp_path / "corp.pem")]
 
 
 def test_an_auto_update_policy_in_capitals_is_told_how_to_write_it():
