@@ -77,8 +77,10 @@ def tell_no_one(secret: str, *, url: bool = False) -> None:
 
 
 def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str | None:
-    """The config file the settings come from: --config, else OCEAN_PROXY_CONFIG."""
-    return flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
+    """The config file the settings come from: --config, else OCEAN_PROXY_CONFIG, unset when
+    blank (' ', a CI variable's line break alone) as when empty."""
+    named = environ.get("OCEAN_PROXY_CONFIG") or ""
+    return flags.config or (named if named.strip() else None)
 
 
 def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],

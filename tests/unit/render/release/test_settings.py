@@ -125,6 +125,14 @@ def test_a_blank_ca_file_variable_or_entry_is_unset_as_an_empty_one(written):
     assert read_settings(flags(), {"OCEAN_PROXY_CA_FILE": written}).ca_files is None
 
 
+@pytest.mark.parametrize("written", [" ", "\n"])
+def test_a_blank_config_variable_is_unset_as_an_empty_one(written):
+    """OCEAN_PROXY_CONFIG=' ' was 'config file (from OCEAN_PROXY_CONFIG) does not exist',
+    naming no file."""
+    user = read_settings(flags(), {"OCEAN_PROXY_CONFIG": written})
+    assert not user.explicit and user.sources == ()
+
+
 def test_a_blank_entry_beside_a_ca_file_is_left_out(tmp_path, corp_root):
     (tmp_path / "corp.pem").write_bytes(corp_root.pem)
     user = read_settings(flags(), {"OCEAN_PROXY_CA_FILE": f"{tmp_path / 'corp.pem'}{os.pathsep}\n"})
