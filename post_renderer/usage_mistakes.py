@@ -30,7 +30,8 @@ class UsageMistakes(argparse.ArgumentParser):
         self.command_of: tuple[Callable[[], argparse.ArgumentParser], str] | None = None
 
     def refuse_a_command_of_the_program(self, arguments: list[str]) -> None:
-        """``ocean-proxy-post-renderer check-bundle x.pem``, the two programs mixed up: a
+        """``ocean-proxy-post-renderer check-bundle x.pem`` (or ``CHECK-BUNDLE``, or
+        ``"check-bundle x.pem"`` as one argument), the two programs mixed up: a
         command of the program, where no flag takes the word as its value (``-f render``
         reads a file named so), said with the command line that runs it, each argument
         shell-quoted (or with the command's help, given a flag the command does not take);
@@ -40,14 +41,16 @@ class UsageMistakes(argparse.ArgumentParser):
         if self.command_of is None or position is None:
             return
         build, own = self.command_of
-        program, name = build(), arguments[position]
+        # 'CHECK-BUNDLE', or "check-bundle x.pem" as one argument (as CI YAML quotes it)
+        name, *after = arguments[position].split(maxsplit=1) or [""]
+        program, name = build(), name.lower()
         if not isinstance(program, UsageMistakes) or name not in program._commands():
             return  # the program is built only for a word that may be a command: a mistake
         if name == own:
             raise UsageError(f"{name} is the command of {program.prog} that {self.prog} runs: "
                              "it takes no command", hint=f"leave '{name}' out")
         dashes = 1 if arguments[position - 1:position] == ["--"] else 0
-        rest = arguments[:position - dashes] + arguments[position + 1:]
+        rest = arguments[:position - dashes] + _words(after) + arguments[position + 1:]
         # a message is one line with single spaces: 'my  ca.pem' would name another file
         if all(shown(argument, quoted=False) == argument and "  " not in argument
                for argument in rest):
@@ -87,6 +90,9 @@ class UsageMistakes(argparse.ArgumentParser):
         if switch:  # '--strict=maybe': argparse's own message quotes the value
             flag = switch[1].split("/")[-1]
             raise UsageError(f"{flag} takes no value", hint=f"give {flag} alone, without '='")
+        if message.endswith(_SPACED):
+            raise UsageError(message, hint="pass it and each of its arguments as an argument of "
+                                           "its own")
         ca = re.fullmatch(r"argument COMMAND: invalid choice '([^' ]+\.(?:pem|crt|cer|der|p7b))'"
                           r" .*", message, re.I | re.S)  # as shown(): no password in it
         raise UsageError(message, hint=f"to check a CA file: '{self.prog} check-bundle {ca[1]}'"
@@ -112,11 +118,15 @@ class UsageMistakes(argparse.ArgumentParser):
             return
         import difflib  # only for a mistake: not on every run
 
-        choices = [str(choice) for choice in action.choices]
-        close = difflib.get_close_matches(str(value), choices, 1) if "@" not in str(value) else []
+        choices, written = [str(choice) for choice in action.choices], str(value)
+        # 'CHECK-BUNDLE', "check-bundle x.pem" as one argument: the choice, whatever follows
+        first = (written.split(maxsplit=1) or [""])[0].lower()
+        close = [first] if first in choices else \
+            difflib.get_close_matches(written, choices, 1) if "@" not in written else []
+        spaced = first in choices and re.search(r"\s", written.strip()) is not None
         raise argparse.ArgumentError(
-            action, f"invalid choice {shown(str(value))} (choose from {', '.join(choices)})"
-            + (f"; did you mean {close[0]}?" if close else ""))
+            action, f"invalid choice {shown(written)} (choose from {', '.join(choices)})"
+            + (f"; did you mean {close[0]}?" if close else "") + (_SPACED if spaced else ""))
 
     def _get_value(self, action: argparse.Action, arg_string: str) -> object:
         try:
@@ -234,16 +244,23 @@ class UsageMistakes(argparse.ArgumentParser):
         # otherwise print the value, whatever quotes or spaces it holds.
         name = re.match(r"-*[A-Za-z0-9_-]{0,40}", argument)
         flag = name.group(0) if name else ""
+        if flag in _HELM_FLAGS and "--filename" in self._option_string_actions:
+            # '--post-renderer-args --set ...': not 'did you mean --strict?'
+            return UsageError(f"{flag} is a flag of helm, not of {self.prog}", hint=(
+                "give it to 'helm template', whose output render reads"
+                if self.prog.endswith(" render") else "give it to helm itself, not among the "
+                "post-renderer's arguments (--post-renderer-args, postRendererArgs)"))
         known = [option for option in self._option_string_actions if option.startswith("--")]
-        completions = [option for option in known if option.startswith(flag)]
+        typed = flag.lower()  # '--PROXY-URL': ours are all in lower case
+        completions = [option for option in known if option.startswith(typed)]
         import difflib  # only for a mistake: not on every run
 
-        glued = sorted((option for option in known if flag.startswith(option)), key=len)[-1:]
+        glued = sorted((option for option in known if typed.startswith(option)), key=len)[-1:]
         close = (glued or completions if len(completions) == 1 or glued
-                 else difflib.get_close_matches(flag, known, 1))
+                 else difflib.get_close_matches(typed, known, 1))
         message = f"unknown flag {flag}" + (f"; did you mean {close[0]}?" if close else "")
         if re.search(r"\s", argument):
-            return UsageError(message + " (read from one argument with a space)",
+            return UsageError(message + _SPACED,
                               hint=SEPARATE_ARGUMENTS)
         if not argument.startswith("--") and any(
                 not action.option_strings and action.nargs != argparse.PARSER
@@ -267,10 +284,32 @@ def _flag_not_of(command: UsageMistakes, arguments: list[str]) -> str | None:
     return None
 
 
+def _words(text: list[str]) -> list[str]:
+    """What followed the command in its one argument, as a shell splits it; as one word when
+    its quotes do not pair."""
+    import shlex  # only for this mistake
+
+    try:
+        return shlex.split(text[0]) if text else []
+    except ValueError:
+        return text
+
+
 def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+_SPACED = " (read from one argument with a space)"
+# helm install/upgrade/template's own flags that are none of the post-renderer's
+_HELM_FLAGS = frozenset((
+    "--set", "--set-string", "--set-file", "--set-json", "--set-literal", "--values",
+    "--namespace", "-n", "--kube-context", "--kubeconfig", "--atomic", "--rollback-on-failure",
+    "--wait", "--wait-for-jobs", "--timeout", "--dry-run", "--debug", "--install",
+    "--create-namespace", "--reuse-values", "--reset-values", "--reset-then-reuse-values",
+    "--force", "--force-conflicts", "--insecure-skip-tls-verify", "--repo", "--devel",
+    "--post-renderer", "--post-renderer-args", "--output-dir", "--show-only", "--skip-crds",
+    "--include-crds", "--take-ownership", "--cleanup-on-fail", "--history-max", "--description",
+    "--dependency-update", "--username", "--password", "--plain-http", "--server-side"))
 _FILE_FLAGS = ("--ca-file", "--ca-files", "--cafile", "--file", "--filename", "-f")
 SEPARATE_ARGUMENTS = ("pass each flag and each value as an argument of its own; under helm: "
                        "--post-renderer-args --ca-file --post-renderer-args ca.pem")

@@ -4,9 +4,14 @@ say which file, from which option, and what to do."""
 from __future__ import annotations
 
 import os
+import re
 import stat
+from collections.abc import Callable
+from typing import TypeVar
 
 from post_renderer.errors import ConfigError, OceanProxyError, clipped, shown, visible
+
+Loaded = TypeVar("Loaded")
 
 # A CA bundle file: the most trust reads (a whole public bundle is some 220 KiB), and one byte
 # more read, so that "too large" is seen as such. Here, not in trust: a render reads the CA
@@ -15,6 +20,8 @@ MAX_CA_BUNDLE_BYTES = 4 * 1024 * 1024
 MAX_CA_FILE_BYTES = MAX_CA_BUNDLE_BYTES + 1
 MISSING_HINT = "check the path; a relative path starts from the current directory"
 STDIN_HINT = "'-' is a file name here, not standard input: give the file's path"
+SPACED_HINT = ("the path starts or ends with a space or a line break (as a variable or a "
+                "config value can): drop it")
 TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
               "word, and nothing expands it in a config file; write the whole path, or "
               "$HOME/... on a command line")
@@ -31,6 +38,8 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
         with open(path, "rb") as handle:
             data = handle.read(limit if too_large_hint is None else limit + 1)
     except FileNotFoundError:
+        if path.strip() != path and path.strip():  # a CI variable's line break, say: unseen
+            name, missing_hint = shown(path), SPACED_HINT
         if path == "-":
             missing_hint = STDIN_HINT
         elif _unexpanded_tilde(path):
@@ -134,3 +143,26 @@ def yaml_tab_refused(error: object, text: str, named: str, hint: str) -> ConfigE
         return None
     return ConfigError(f"{named} has a tab at line {mark.line + 1}, column {mark.column + 1}, "
                        "where YAML allows only spaces", hint=hint)
+
+
+def load_taking_tabs(load: Callable[[str], Loaded], text: str) -> Loaded:
+    """``load(text)``, a YAML file the user wrote, with each tab the reader stops at after a
+    token on its line ('key: value<TAB>', 'key:<TAB>value') read as a space, as helm's YAML
+    reader (go-yaml) reads it: there, never inside a value, it only separates. A tab that
+    indents, or follows a '- ', stays the error it is for helm too (``yaml_tab_refused``)."""
+    from ruamel.yaml.error import MarkedYAMLError
+
+    for _ in range(min(text.count("\t"), _MOST_TABS_TAKEN)):
+        try:
+            return load(text)
+        except MarkedYAMLError as error:
+            at = getattr(error.problem_mark, "index", -1)
+            before = text[text.rfind("\n", 0, at) + 1:at] if 0 <= at < len(text) else ""
+            if not before or text[at] != "\t" or re.fullmatch(r"[ \t]*(?:-[ \t]+)*-?", before):
+                raise
+            text = f"{text[:at]} {text[at + 1:]}"
+    return load(text)
+
+
+# each tab taken is one more reading of the file: a file with more is read as it is
+_MOST_TABS_TAKEN = 64

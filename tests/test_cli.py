@@ -122,7 +122,10 @@ def test_a_proxy_in_a_misspelt_variable_is_named_before_the_proxy_is_missed(
     ["render", "--proxy", PROXY_URL],  # never render's flag: refused, with the one it meant
     ["verify", "--proxy-ur", PROXY_URL],  # a required flag misspelt: the misspelling is named
     ["discover-ca", f"--proxy-ur={PROXY_URL}", "-o", "ca.pem"],
-], ids=["separate", "equals", "missing-dash", "render-proxy", "verify", "discover-ca"])
+    ["render", f"--PROXY-URL={PROXY_URL}"],  # was no suggestion at all
+    ["verify", "--Proxy-Url", PROXY_URL],
+], ids=["separate", "equals", "missing-dash", "render-proxy", "verify", "discover-ca",
+        "capitals", "capitalised"])
 def test_a_misspelt_flag_gets_the_flag_it_meant_and_its_value_stays_secret(
         argv: list[str], capsys) -> None:
     error, hint = _usage_error(capsys, *argv)
@@ -145,6 +148,32 @@ def test_a_command_s_flag_before_the_command_says_to_put_the_command_first(
     assert error == f"{flag} is a flag of {command}, written before it"
     assert hint == f"put the command first: 'ocean-proxy {command} {flag} ...'"
     assert _parse(command, *(a for a in argv if a != command)).command == command  # in place
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--set", "spotinst.proxyUrl=" + PROXY_URL], "--set"),
+    (["--atomic"], "--atomic"),
+    (["--set-file=caBundleSecret.data=ca.pem"], "--set-file"),
+    (["-n", "spot-system"], "-n"),
+    (["--namespace spot-system"], "--namespace"),
+    (["--proxy-url=http://p:3128", "--wait"], "--wait"),
+], ids=["set", "atomic", "set-file", "n", "one-argument", "after-ours"])
+def test_a_flag_of_helm_given_to_the_post_renderer_is_said_to_be_helms(argv, flag,
+                                                                       capsys) -> None:
+    """'--post-renderer-args --set ...' (or a helmfile's postRendererArgs with helm's flags)
+    was 'unknown flag --set; did you mean --strict?' ('--atomic': --strict, '--set-file':
+    --ca-file), a flag that does something else."""
+    error, hint = _usage_error(capsys, *argv, post_renderer=True)
+    assert error == f"{flag} is a flag of helm, not of ocean-proxy-post-renderer"
+    assert hint == ("give it to helm itself, not among the post-renderer's arguments "
+                    "(--post-renderer-args, postRendererArgs)")
+    assert SECRET not in error + hint
+
+
+def test_a_flag_of_helm_given_to_render_is_said_to_be_for_helm_template(capsys) -> None:
+    error, hint = _usage_error(capsys, "render", "--set", "a=b")
+    assert error == "--set is a flag of helm, not of ocean-proxy render"
+    assert hint == "give it to 'helm template', whose output render reads"
 
 
 @pytest.mark.parametrize("argv", [["-v"], ["-x", "render"]], ids=["alone", "before-a-command"])
@@ -194,6 +223,25 @@ def test_a_flag_before_a_file_or_a_misspelt_command_is_not_called_unknown(
     mean --version?'; 'ocean-proxy --proxy-url URL discover' was 'unknown flag --proxy-url':
     flags the README names, called unknown, and the mistake itself left unsaid."""
     assert _usage_error(capsys, *argv) == (error, hint)
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["CHECK-BUNDLE", "x.pem"], "run 'ocean-proxy --help' for the options"),
+    (["check-bundle x.pem"], "pass it and each of its arguments as an argument of its own"),
+    (["Verify --proxy-url " + PROXY_URL], "pass it and each of its arguments as an argument of "
+                                          "its own"),
+], ids=["capitals", "one-argument", "one-argument-with-a-password"])
+def test_a_command_in_capitals_or_with_its_arguments_in_one_is_named(argv, hint,
+                                                                     capsys) -> None:
+    """'CHECK-BUNDLE' was 'invalid choice' with no command named; "check-bundle x.pem" as one
+    argument (CI YAML quoting) named it, and hinted only at --help."""
+    error, said = _usage_error(capsys, *argv)
+    command = argv[0].split()[0].lower()
+    assert error.startswith("argument COMMAND: invalid choice ")
+    assert f"; did you mean {command}?" in error
+    assert (" (read from one argument with a space)" in error) == (" " in argv[0])
+    assert said == hint
+    assert SECRET not in error + said
 
 
 def test_no_arguments_at_all_is_a_usage_error_naming_the_command_left_out(capsys) -> None:
@@ -510,11 +558,20 @@ def test_a_double_dash_before_something_else_names_that(capsys) -> None:
      "ocean-proxy values -f m.yaml --secrets s.yaml"),
     (["discover-ca", "--target", "api.spotinst.io:443"],
      "ocean-proxy discover-ca --target api.spotinst.io:443"),
-], ids=["check-bundle", "quoted", "flag-before", "double-dash", "values", "discover-ca"])
+    (["check-bundle x.pem"], "ocean-proxy check-bundle x.pem"),
+    (["--no-cache", "check-bundle 'my ca.pem' --json"],
+     "ocean-proxy check-bundle --no-cache 'my ca.pem' --json"),
+    (["CHECK-BUNDLE", "x.pem"], "ocean-proxy check-bundle x.pem"),
+    (["Discover-CA --target api.spotinst.io:443"],
+     "ocean-proxy discover-ca --target api.spotinst.io:443"),
+], ids=["check-bundle", "quoted", "flag-before", "double-dash", "values", "discover-ca",
+        "one-argument", "one-argument-quoted", "capitals", "capitals-one-argument"])
 def test_a_command_of_ocean_proxy_given_to_the_post_renderer_names_the_command_line_to_run(
         argv, run, capsys) -> None:
     """'ocean-proxy-post-renderer check-bundle x.pem', the two console scripts mixed up:
-    the command is named as ocean-proxy's, with the command line that runs it."""
+    the command is named as ocean-proxy's, with the command line that runs it; so is one
+    written in capitals, or with its arguments in one (as CI YAML quoting gives it), which
+    were 'unexpected argument with no flag before it'."""
     error, hint = _usage_error(capsys, *argv, post_renderer=True)
     command = shlex.split(run)[1]
     assert error == (f"{command} is a command of ocean-proxy; ocean-proxy-post-renderer, "

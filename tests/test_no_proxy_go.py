@@ -19,6 +19,7 @@ ENTRIES = (
     "spotinst.io:443", "pi.spotinst.io", ".pi.spotinst.io", "otinst.io", ".otinst.io",
     "spot.io", "charts.spot.io", "charts.spot.io:80", ".spot.io", "spotinst.io.corp.example",
     "corp.example", ".corp.example", "*.corp.example", "svc", "io:443", "spot.io:8443",
+    "ａｐｉ.spotinst.io", "ｓｐｏｔ.io",  # Go maps full-width letters as it looks a name up
 )
 
 
@@ -199,3 +200,14 @@ def test_the_idna_form_a_name_not_in_ascii_is_told_sends_the_same_host_direct_in
                       stdin=f"{entry}\n{form}\n".encode())
     assert run.returncode == 0, run.stderr
     assert run.text.splitlines() == ["direct proxy", "direct proxy"]
+
+
+def test_a_wildcard_without_its_dot_covers_nothing_in_go_and_is_refused():
+    """'*corp.example' is the name of no host: Go sends every name through the proxy for it,
+    and '*.corp.example', the form the hint gives, direct below corp.example."""
+    run = run_command([tool("noproxy"), "https://x.corp.example", "https://corp.example"],
+                      stdin=b"*corp.example\n*.corp.example\n")
+    assert run.returncode == 0, run.stderr
+    assert run.text.splitlines() == ["proxy proxy", "direct proxy"]
+    with pytest.raises(ConfigError, match="a wildcard is written"):
+        parse_no_proxy(["*corp.example"], "--no-proxy")

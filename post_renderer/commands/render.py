@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from post_renderer.commands import Outcome
 from post_renderer.errors import LintError, ManifestError, UsageError, as_flags, shown
-from post_renderer.user_files import refuse_larger
+from post_renderer.user_files import SPACED_HINT, refuse_larger
 
 if TYPE_CHECKING:
     import argparse
@@ -36,7 +36,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
             not _is_standard_input(args.filename):
         _refuse_file_under_helm()
     user = user_settings(args, said)
-    render(args, user, read_manifests(args.filename, said.helm_arguments), said)
+    render(args, user, read_manifests(args.filename, said.helm_arguments, post_renders=True),
+           said)
     return said
 
 
@@ -191,9 +192,13 @@ def _say_ca_value_without_create(words: list[str], said: Outcome) -> None:
 
 
 def read_manifests(filename: str,
-                   helm_arguments: Callable[[], list[str] | None] = lambda: None) -> bytes:
+                   helm_arguments: Callable[[], list[str] | None] = lambda: None, *,
+                   post_renders: bool = False) -> bytes:
     """The manifests; ``helm_arguments``, the command line of the helm that runs this
-    process, tells why there are none."""
+    process, tells why there are none. A post-renderer (``post_renders``) takes none on a
+    pipe as it does from helm: Terraform's helm provider runs it with no helm process above,
+    and a chart whose values switch everything off renders nothing; a terminal is refused
+    before anything is read."""
     if not filename:  # '-f "$MANIFESTS"' with MANIFESTS unset: not a file without a name
         raise UsageError("--filename is given but empty",
                          hint="give it a value (is the variable it comes from set?), or leave "
@@ -218,8 +223,11 @@ def read_manifests(filename: str,
             with open(filename, "rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
         except OSError as error:
-            raise ManifestError(f"cannot read {shown(filename, quoted=False)} ({error.strerror})",
-                                hint="check the path given to --filename") from None
+            # a variable's line break or space: unseen in a name written without quotes
+            spaced = isinstance(error, FileNotFoundError) and filename.strip() != filename
+            raise ManifestError(f"cannot read {shown(filename, quoted=spaced)} ({error.strerror})",
+                                hint=SPACED_HINT if spaced else "check the path given to "
+                                "--filename") from None
         where = shown(filename, quoted=False)
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
@@ -229,6 +237,8 @@ def read_manifests(filename: str,
         if _post_rendering(helm_words):
             _refuse_helm4_empty_release()
             return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
+        if post_renders and filename == "-":
+            return data
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
     return data

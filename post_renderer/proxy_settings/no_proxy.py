@@ -8,11 +8,13 @@ lower-cased, deduplicated and sorted, so reordering them never restarts the pods
     >>> ",".join(no_proxy_entries(parse_no_proxy(["Corp.Example, 10.0.0.0/8", ".svc"], "x")))
     '$(KUBERNETES_SERVICE_HOST),.svc,.cluster.local,localhost,127.0.0.1,169.254.169.254,10.0.0.0/8,corp.example'
 
-A name not in ASCII is refused with its IDNA form (``idna_form``), the one Go matches it by.
+A name not in ASCII is refused with its IDNA form (``idna_form``), the one Go matches it by;
+one with another mistake as well (a port, a trailing dot, '*' without its dot) is told that first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 
@@ -106,6 +108,7 @@ def _check(entry: str, source: str) -> str:
     if not re.match(_HOST, entry):
         _refuse_a_name_not_in_ascii(entry, source)
         _refuse_a_trailing_dot(entry, source)
+        _refuse_a_wildcard_without_its_dot(entry, source)
         dash = " (a part of a host name may not end with '-')" \
             if re.search(r"-(?:\.|$)", entry.partition(":")[0]) else ""
         raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry{dash}", hint=_HINT)
@@ -128,6 +131,8 @@ def _refuse_a_name_not_in_ascii(entry: str, source: str) -> None:
     if entry.isascii():
         return
     form = idna_form(entry)
+    if form is None:
+        _refuse_what_its_idna_text_shows(entry, source)
     raise ConfigError(f"{source}: {shown(entry)} is a name not in ASCII: a NO_PROXY entry names "
                       "a host in its IDNA (punycode) form, as clients look it up",
                       hint=f"write it as {form}" if form else "write the name in its IDNA 2008 "
@@ -157,6 +162,52 @@ def idna_form(entry: str) -> str | None:
         return _check(f"{written[1] or ''}{host}{written[3] or ''}", "NO_PROXY")
     except ConfigError:  # 'ａｐｉ.spotinst.io' is the Spot API: not a form to offer
         return None
+
+
+def _refuse_what_its_idna_text_shows(entry: str, source: str) -> None:
+    """'bücher.example:0', 'bücher.example.', '*bücher.example', 'ａｐｉ.spotinst.io': a name
+    not in ASCII that has another mistake is told that one first, of the entry as written,
+    with the name's IDNA form in the hint: the form alone would be refused in turn."""
+    parts = re.fullmatch(r"(\*?\.?)([^:]+)(:[^:]*)?", entry)
+    if parts is None or _DEVIATIONS.intersection(parts[2]):
+        return
+    try:
+        host = parts[2].encode("idna").decode("ascii")
+    except UnicodeError:
+        return
+    name, port = parts[1] + host, parts[3] or ""
+    if re.fullmatch(r":\d{1,5}", port):
+        try:
+            _check_port(entry, port[1:], source)
+        except ConfigError as error:
+            raise ConfigError(error.message, hint=f"{error.hint}, and the name in its IDNA "
+                              f"form: {host.rstrip('.')}") from None
+    try:
+        _check(name + port, source)
+    except ConfigError as error:
+        if not error.message.endswith("is not a NO_PROXY entry"):  # said of the name as well
+            raise ConfigError(error.message.replace(shown(name + port), shown(entry), 1),
+                              hint=error.hint) from None
+
+
+def _refuse_a_wildcard_without_its_dot(entry: str, source: str) -> None:
+    """'*corp.example': Go reads a wildcard only as '*.' before a domain; this one is the
+    name of no host, and covers nothing."""
+    below = entry[1:]
+    if not entry.startswith("*") or not re.match(_HOST, f"*.{below}"):
+        return
+    forms = []
+    for form, covers in ((f"*.{below}", f"the names below {below.partition(':')[0]}"),
+                         (below, "it and them")):
+        with contextlib.suppress(ConfigError):  # the Spot API, a port out of range
+            forms.append(f"{_check(form, source)} for {covers}")
+    through = [what for name, what in _THROUGH_THE_PROXY if _covers(f".{below}", name)]
+    if not forms and not through:
+        return
+    raise ConfigError(f"{source}: {shown(entry)} is not a NO_PROXY entry: a wildcard is "
+                      "written '*.' before a domain", hint=f"write {', or '.join(forms)}"
+                      if forms else f"leave it out: as *.{below} it would send {through[0]} "
+                      "around the proxy")
 
 
 def _refuse_a_trailing_dot(entry: str, source: str) -> None:

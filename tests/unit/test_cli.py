@@ -433,7 +433,7 @@ def test_a_line_break_in_a_ca_file_name_is_shown_not_dropped(tmp_path, monkeypat
     code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data)])
     out, err = capsysbinary.readouterr()
     assert (code, out) == (1, b""), err
-    assert b"ocean-proxy: error: CA file (from OCEAN_PROXY_CA_FILE) ca.pem\\n does not exist\n" \
+    assert b"ocean-proxy: error: CA file (from OCEAN_PROXY_CA_FILE) 'ca.pem\\n' does not exist\n" \
         in err
 
 

@@ -50,3 +50,18 @@ def test_a_dash_that_names_no_file_is_told_it_is_not_standard_input(tmp_path, mo
     assert "not standard input" in raised.value.hint
     (tmp_path / "-").write_bytes(b"a file named '-'")
     assert read_user_file("-", 100, "CA file (--ca-file)") == b"a file named '-'"
+
+
+@pytest.mark.parametrize("written, named", [("ca.pem\n", "'ca.pem\\n'"), (" ca.pem", "' ca.pem'"),
+                                            ("ca.pem ", "'ca.pem '")])
+def test_a_path_with_a_space_or_line_break_around_it_is_named_quoted_and_told_so(
+        tmp_path, monkeypatch, written, named):
+    """'ca.pem ' (a CI variable's trailing line break or space) was 'CA file ca.pem does not
+    exist', about a file that is there: the message showed no space."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ca.pem").write_bytes(b"x")
+    with pytest.raises(ConfigError) as raised:
+        read_user_file(written, 100, "CA file (from OCEAN_PROXY_CA_FILE)")
+    assert raised.value.message == f"CA file (from OCEAN_PROXY_CA_FILE) {named} does not exist"
+    assert raised.value.hint == ("the path starts or ends with a space or a line break (as a "
+                                 "variable or a config value can): drop it")

@@ -8,7 +8,7 @@ import stat
 from post_renderer.errors import TAGGED_VALUE_ERRORS, ConfigError, ProxyUrlError, shown
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.stream.kube import YamlNode
-from post_renderer.user_files import read_user_text, yaml_tab_refused
+from post_renderer.user_files import load_taking_tabs, read_user_text, yaml_tab_refused
 
 CONFIG_KEYS = ("proxyUrl", "caFiles", "noProxy", "workloads", "autoUpdate")
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -25,7 +25,7 @@ def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
                           "a config file holds a few settings: check that it names the right "
                           "file", f"config file {name}", "save the config file as UTF-8")
     try:
-        data = YAML(typ="safe", pure=True).load(text)
+        data = load_taking_tabs(YAML(typ="safe", pure=True).load, text)
     except YAMLError as error:
         from ruamel.yaml.composer import ComposerError
         from ruamel.yaml.constructor import DuplicateKeyError

@@ -25,8 +25,9 @@ _PREFIX = "OCEAN_PROXY_"
 
 
 def split_paths(value: str | None) -> list[str]:
-    """OCEAN_PROXY_CA_FILE's paths, separated as PATH is."""
-    return [p for p in (value or "").split(os.pathsep) if p]
+    """OCEAN_PROXY_CA_FILE's paths, separated as PATH is; a blank one (a CI variable's ' ',
+    a line break after the last ':') names no file, and is left out as an empty one is."""
+    return [p for p in (value or "").split(os.pathsep) if p.strip()]
 
 
 def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -77,8 +77,10 @@ def tell_no_one(secret: str, *, url: bool = False) -> None:
 
 
 def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str | None:
-    """The config file the settings come from: --config, else OCEAN_PROXY_CONFIG."""
-    return flags.config or environ.get("OCEAN_PROXY_CONFIG") or None
+    """The config file the settings come from: --config, else OCEAN_PROXY_CONFIG, unset when
+    blank (' ', a CI variable's line break alone) as when empty."""
+    named = environ.get("OCEAN_PROXY_CONFIG") or ""
+    return flags.config or (named if named.strip() else None)
 
 
 def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
@@ -103,8 +105,8 @@ def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
     )
     policy = _first(
         (flags.auto_update, "--auto-update"),
-        (environ.get("OCEAN_PROXY_AUTO_UPDATE"), "OCEAN_PROXY_AUTO_UPDATE"),
-        (config.get("autoUpdate"), config_source),
+        (_word(environ.get("OCEAN_PROXY_AUTO_UPDATE")), "OCEAN_PROXY_AUTO_UPDATE"),
+        (_word(config.get("autoUpdate")), config_source),
     ) or Setting("inject", "default")
     _check_policy(policy)
     return UserSettings(
@@ -157,15 +159,23 @@ def _check_config(config: dict[str, YamlNode], config_dir: str, source: str) -> 
     parse_no_proxy(_as_list(config.get("noProxy"), f"{source}: noProxy"), source)
     for ref in _as_list(config.get("workloads"), f"{source}: workloads"):
         parse_workload_ref(ref, source)
-    _check_policy(_first((config.get("autoUpdate"), source)))
+    _check_policy(_first((_word(config.get("autoUpdate")), source)))
 
 
 def _check_policy(policy: Setting | None) -> None:
     if policy is not None and policy.value not in AUTO_UPDATE_POLICIES:
+        meant = str(policy.value).lower()  # 'KEEP': said, as the flag says it
         raise ConfigError(
             f"{policy.source}: auto-update policy {shown(str(policy.value))} is unknown",
-            hint=f"use one of {', '.join(AUTO_UPDATE_POLICIES)}",
+            hint=f"write it {meant}" if meant in AUTO_UPDATE_POLICIES else
+            f"use one of {', '.join(AUTO_UPDATE_POLICIES)}",
         )
+
+
+def _word(value: YamlNode) -> YamlNode:
+    """A variable's or config value's word without the spaces or line break around it (a CI
+    variable's), as the proxy URL is read; blank, it counts as unset."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _config_of(flags: "argparse.Namespace", environ: Mapping[str, str],

@@ -85,6 +85,15 @@ def test_empty_input_and_a_missing_file_are_told_apart(tmp_path):
         read_manifests(str(tmp_path / "missing.yaml"))
 
 
+def test_a_filename_with_a_space_around_it_is_named_quoted_and_told_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.yaml").write_bytes(b"kind: x\n")
+    with pytest.raises(ManifestError) as caught:
+        read_manifests("m.yaml ")
+    assert caught.value.message == "cannot read 'm.yaml ' (No such file or directory)"
+    assert "starts or ends with a space" in (caught.value.hint or "")
+
+
 def test_an_empty_filename_is_refused_as_given_empty_not_as_a_file_without_a_name():
     """'-f "$MANIFESTS"' with MANIFESTS unset said "cannot read (No such file or
     directory)", naming no file; every other flag given empty is said to be so."""

@@ -199,7 +199,8 @@ def test_a_name_not_in_ascii_is_told_its_idna_form_which_is_taken(entry, form):
     "straße.example",  # the Python codec (IDNA 2003) maps ß to ss; Go keeps it: xn--strae-oqa
     "ς.example",
     "ü" * 70 + ".example",  # no label is that long: the codec cannot encode it
-    "ａｐｉ.spotinst.io",  # the Spot API, written in full-width letters
+    "straße.example:0",  # no form to check the rest on
+    "bücher.example:123456",  # no port, no form: as 'corp.example:123456' is no entry
 ])
 def test_a_name_not_in_ascii_without_an_idna_form_ocean_proxy_takes_is_told_to_use_one(entry):
     with pytest.raises(ConfigError) as caught:
@@ -214,3 +215,48 @@ def test_a_rendered_name_in_capitals_that_go_spells_apart_is_given_no_idna_form(
     """A rendered NO_PROXY entry comes as written: 'ẞ' is 'ß' in lower case, which Go keeps
     (xn--strae-oqa) and Python's codec makes 'ss'; no form is offered for it."""
     assert idna_form(entry) is None
+
+
+@pytest.mark.parametrize("entry, message, hint", [
+    ("bücher.example.", "'bücher.example.' ends with a dot", "drop the dot: xn--bcher-kva.example"),
+    ("bücher.example.:8443", "'bücher.example.:8443' ends with a dot",
+     "drop the dot: xn--bcher-kva.example:8443"),
+    ("bücher.example:0", "'bücher.example:0' names port 0, and a port is 1 to 65535",
+     "write the host's port, or leave the port out to cover every port, and the name in its "
+     "IDNA form: xn--bcher-kva.example"),
+    ("*bücher.example:08443", "'*bücher.example:08443' names port '08443'",
+     "write the port as 8443, and the name in its IDNA form: xn--bcher-kva.example"),
+    ("*bücher.example", "'*bücher.example' is not a NO_PROXY entry: a wildcard is written '*.'",
+     "write *.xn--bcher-kva.example for the names below xn--bcher-kva.example, or "
+     "xn--bcher-kva.example for it and them"),
+    ("ａｐｉ.spotinst.io", "'ａｐｉ.spotinst.io' would send the Spot API (api.spotinst.io) around "
+     "the proxy", "list only the hosts and networks to reach directly"),
+])
+def test_a_name_not_in_ascii_with_another_mistake_is_told_that_one_first(entry, message, hint):
+    """Told only 'write the name in its IDNA form', the user wrote the form and was refused
+    again for the dot, the port or the wildcard: one round, the entry as written."""
+    with pytest.raises(ConfigError) as caught:
+        parse_no_proxy([entry], "--no-proxy")
+    assert caught.value.message.startswith(f"--no-proxy: {message}")
+    assert caught.value.hint == hint
+
+
+@pytest.mark.parametrize("entry, hint", [
+    ("*corp.example", "write *.corp.example for the names below corp.example, or corp.example "
+                      "for it and them"),
+    ("*corp.example:8443", "write *.corp.example:8443 for the names below corp.example, or "
+                           "corp.example:8443 for it and them"),
+    ("*api.spotinst.io", "write *.api.spotinst.io for the names below api.spotinst.io"),
+    ("*spotinst.io", "leave it out: as *.spotinst.io it would send the Spot API around the "
+                     "proxy"),
+])
+def test_a_wildcard_without_its_dot_is_told_the_forms_that_are_taken(entry, hint):
+    with pytest.raises(ConfigError) as caught:
+        parse_no_proxy([entry], "--no-proxy")
+    assert caught.value.message == (f"--no-proxy: '{entry}' is not a NO_PROXY entry: a "
+                                    "wildcard is written '*.' before a domain")
+    assert caught.value.hint == hint
+    for form in hint.removeprefix("write ").split(", or "):
+        if not hint.startswith("leave"):
+            taken = form.partition(" for ")[0]
+            assert parse_no_proxy([taken], "--no-proxy") == (taken,)  # the hint, followed

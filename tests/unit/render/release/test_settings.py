@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import pytest
 
@@ -103,6 +104,61 @@ def test_a_misspelt_config_key_gets_a_suggestion(config):
         read_settings(flags(config=config("proxyURL: http://p:1\n")), {})
     assert "unknown setting 'proxyURL'" in caught.value.message
     assert caught.value.hint == "did you mean 'proxyUrl'?"
+
+
+@pytest.mark.parametrize("written, policy", [(" keep ", "keep"), ("refuse\n", "refuse"),
+                                             (" ", "inject")])
+def test_an_auto_update_policy_is_read_without_the_spaces_around_it(config, written, policy):
+    """OCEAN_PROXY_AUTO_UPDATE from a CI variable with a line break: it was 'auto-update
+    policy ' keep ' is unknown', where the proxy URL and OCEAN_PROXY_STRICT are read without
+    theirs, and a blank one is unset as every other variable."""
+    from_env = read_settings(flags(), {"OCEAN_PROXY_AUTO_UPDATE": written})
+    assert from_env.auto_update.value == policy
+    path = config(f"autoUpdate: {written!r}\n".replace("'", '"'))
+    assert read_settings(flags(config=path), {}).auto_update.value == policy
+
+
+@pytest.mark.parametrize("written", [" ", "\n", f"{os.pathsep}\n", f" {os.pathsep} "])
+def test_a_blank_ca_file_variable_or_entry_is_unset_as_an_empty_one(written):
+    """OCEAN_PROXY_CA_FILE=' ' was 'CA file (from OCEAN_PROXY_CA_FILE) does not exist',
+    naming no file: a blank variable is unset, as an empty one is."""
+    assert read_settings(flags(), {"OCEAN_PROXY_CA_FILE": written}).ca_files is None
+
+
+@pytest.mark.parametrize("written", [" ", "\n"])
+def test_a_blank_config_variable_is_unset_as_an_empty_one(written):
+    """OCEAN_PROXY_CONFIG=' ' was 'config file (from OCEAN_PROXY_CONFIG) does not exist',
+    naming no file."""
+    user = read_settings(flags(), {"OCEAN_PROXY_CONFIG": written})
+    assert not user.explicit and user.sources == ()
+
+
+def test_a_blank_entry_beside_a_ca_file_is_left_out(tmp_path, corp_root):
+    (tmp_path / "corp.pem").write_bytes(corp_root.pem)
+    user = read_settings(flags(), {"OCEAN_PROXY_CA_FILE": f"{tmp_path / 'corp.pem'}{os.pathsep}\n"})
+    assert [path for path, _ in user.ca_files.value] == [str(tmp_path / "corp.pem")]
+
+
+def test_an_auto_update_policy_in_capitals_is_told_how_to_write_it():
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(), {"OCEAN_PROXY_AUTO_UPDATE": "KEEP"})
+    assert caught.value.message == "OCEAN_PROXY_AUTO_UPDATE: auto-update policy 'KEEP' is unknown"
+    assert caught.value.hint == "write it keep"
+
+
+def test_a_tab_after_a_value_or_a_colon_is_read_as_the_space_it_is_there(config):
+    """'proxyUrl: URL<TAB>' (an editor's trailing tab), 'noProxy:<TAB>[...]': YAML separates
+    tokens by tabs there, as go-yaml reads them; the file was refused as 'a tab at line 1,
+    where YAML allows only spaces', with the hint to indent with spaces."""
+    path = config("proxyUrl: http://p:3128\t\nnoProxy:\t[a.example, b.example]\t# ours\n"
+                  "autoUpdate: keep \t\n")
+    user = read_settings(flags(config=path), {})
+    assert user.proxy_url.value.host == "p"
+    assert user.no_proxy.value == ("a.example", "b.example")
+    assert user.auto_update.value == "keep"
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(config=config("noProxy:\n\t- a.example\n")), {})
+    assert "has a tab at line 2, column 1" in caught.value.message
 
 
 def test_a_config_that_is_not_yaml_says_the_line_without_quoting_it(config):
