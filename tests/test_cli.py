@@ -176,6 +176,21 @@ def test_a_flag_of_helm_given_to_render_is_said_to_be_for_helm_template(capsys) 
     assert hint == "give it to 'helm template', whose output render reads"
 
 
+def test_a_flag_of_helm_given_to_values_is_said_to_be_for_helm_template(capsys) -> None:
+    """values is not run by helm: 'not among the post-renderer's arguments' pointed nowhere."""
+    error, hint = _usage_error(capsys, "values", "--secrets", "s.yaml", "--set", "a=b")
+    assert error == "--set is a flag of helm, not of ocean-proxy values"
+    assert hint == "give it to 'helm template', whose output values reads"
+
+
+def test_values_given_helms_n_is_told_its_own_namespace_flag(capsys) -> None:
+    """'ocean-proxy values -n ns', as helm spells --namespace: values has --namespace itself,
+    so the flag is not for helm."""
+    error, hint = _usage_error(capsys, "values", "--secrets", "s.yaml", "-n", "ns")
+    assert error == "unknown flag -n; did you mean --namespace?"
+    assert hint == "write --namespace NAMESPACE: ocean-proxy values has no -n"
+
+
 @pytest.mark.parametrize("argv", [["-v"], ["-x", "render"]], ids=["alone", "before-a-command"])
 def test_an_unknown_short_flag_of_the_program_gets_its_help_not_the_hint_for_files(
         argv: list[str], capsys) -> None:
