@@ -5,6 +5,7 @@ the command meant, never a value (it may hold a proxy password).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -46,6 +47,8 @@ class UsageMistakes(argparse.ArgumentParser):
         program, name = build(), name.lower()
         if not isinstance(program, UsageMistakes) or name not in program._commands():
             return  # the program is built only for a word that may be a command: a mistake
+        if arguments[position] != name and os.path.lexists(arguments[position]):
+            return  # 'Render output.yaml': a file there, given without -f
         if name == own:
             raise UsageError(f"{name} is the command of {program.prog} that {self.prog} runs: "
                              "it takes no command", hint=f"leave '{name}' out")

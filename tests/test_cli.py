@@ -630,6 +630,18 @@ def test_a_command_given_to_the_post_renderer_with_a_file_named_with_two_spaces_
                     "may hold a secret)")
 
 
+@pytest.mark.parametrize("name", ["Render output.yaml", "Verify notes.yaml", "RENDER"])
+def test_a_file_given_to_the_post_renderer_without_its_flag_is_not_read_as_a_command(
+        name, tmp_path, monkeypatch, capsys) -> None:
+    """A file there by that name, given without -f, is a file: 'Verify notes.yaml' was
+    'verify is a command of ocean-proxy', with 'ocean-proxy verify notes.yaml' to run."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text("")
+    error, hint = _usage_error(capsys, name, post_renderer=True)
+    assert error.startswith("unexpected argument with no flag before it")
+    assert "command" not in error + hint
+
+
 def test_render_given_to_the_post_renderer_is_told_to_be_left_out(capsys) -> None:
     """ocean-proxy-post-renderer is 'ocean-proxy render' already."""
     error, hint = _usage_error(capsys, "render", "-f", "m.yaml", post_renderer=True)
