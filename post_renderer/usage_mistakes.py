@@ -5,6 +5,7 @@ the command meant, never a value (it may hold a proxy password).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -46,6 +47,8 @@ class UsageMistakes(argparse.ArgumentParser):
         program, name = build(), name.lower()
         if not isinstance(program, UsageMistakes) or name not in program._commands():
             return  # the program is built only for a word that may be a command: a mistake
+        if arguments[position] != name and os.path.lexists(arguments[position]):
+            return  # 'Render output.yaml': a file there, given without -f
         if name == own:
             raise UsageError(f"{name} is the command of {program.prog} that {self.prog} runs: "
                              "it takes no command", hint=f"leave '{name}' out")
@@ -230,6 +233,18 @@ class UsageMistakes(argparse.ArgumentParser):
                           "takes its files without one",
                           hint=f"name the files themselves: '{self.prog} FILE...'")
 
+    def _helm_flag(self, flag: str) -> UsageError:
+        """'--post-renderer-args --set ...': not 'did you mean --strict?'. render and values
+        read what 'helm template' wrote, helm runs neither; values' -n is its --namespace."""
+        if flag == "-n" and "--namespace" in self._option_string_actions:
+            return UsageError("unknown flag -n; did you mean --namespace?",
+                              hint=f"write --namespace NAMESPACE: {self.prog} has no -n")
+        command = self.prog.rpartition(" ")[2]
+        return UsageError(f"{flag} is a flag of helm, not of {self.prog}", hint=(
+            f"give it to 'helm template', whose output {command} reads"
+            if command in ("render", "values") else "give it to helm itself, not among the "
+            "post-renderer's arguments (--post-renderer-args, postRendererArgs)"))
+
     def unknown_flag(self, argument: str) -> UsageError:
         """The flag as written (never its value), with the closest known flag if any."""
         mistake = self.file_flag_mistake(re.split(r"[\s=]", argument, maxsplit=1)[0])
@@ -245,11 +260,7 @@ class UsageMistakes(argparse.ArgumentParser):
         name = re.match(r"-*[A-Za-z0-9_-]{0,40}", argument)
         flag = name.group(0) if name else ""
         if flag in _HELM_FLAGS and "--filename" in self._option_string_actions:
-            # '--post-renderer-args --set ...': not 'did you mean --strict?'
-            return UsageError(f"{flag} is a flag of helm, not of {self.prog}", hint=(
-                "give it to 'helm template', whose output render reads"
-                if self.prog.endswith(" render") else "give it to helm itself, not among the "
-                "post-renderer's arguments (--post-renderer-args, postRendererArgs)"))
+            return self._helm_flag(flag)
         known = [option for option in self._option_string_actions if option.startswith("--")]
         typed = flag.lower()  # '--PROXY-URL': ours are all in lower case
         completions = [option for option in known if option.startswith(typed)]

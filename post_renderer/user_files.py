@@ -147,9 +147,10 @@ def yaml_tab_refused(error: object, text: str, named: str, hint: str) -> ConfigE
 
 def load_taking_tabs(load: Callable[[str], Loaded], text: str) -> Loaded:
     """``load(text)``, a YAML file the user wrote, with each tab the reader stops at after a
-    token on its line ('key: value<TAB>', 'key:<TAB>value') read as a space, as helm's YAML
-    reader (go-yaml) reads it: there, never inside a value, it only separates. A tab that
-    indents, or follows a '- ', stays the error it is for helm too (``yaml_tab_refused``)."""
+    token on its line ('key: value<TAB>', 'key:<TAB>value', 'value<TAB># note') read as a
+    space, as helm's YAML reader (go-yaml) reads it: there, never inside a value, it only
+    separates. A tab that indents, follows a '- ', or sits between two words of a value (which
+    go-yaml keeps in the value) stays refused (``yaml_tab_refused``)."""
     from ruamel.yaml.error import MarkedYAMLError
 
     for _ in range(min(text.count("\t"), _MOST_TABS_TAKEN)):
@@ -159,6 +160,10 @@ def load_taking_tabs(load: Callable[[str], Loaded], text: str) -> Loaded:
             at = getattr(error.problem_mark, "index", -1)
             before = text[text.rfind("\n", 0, at) + 1:at] if 0 <= at < len(text) else ""
             if not before or text[at] != "\t" or re.fullmatch(r"[ \t]*(?:-[ \t]+)*-?", before):
+                raise
+            # between two words of a plain value ('- my<TAB>ca.pem') go-yaml keeps the tab
+            after = re.match(r"[ \t]*([^\r\n]?)", text[at:])
+            if after and after[1] not in ("", "#") and not before.rstrip(" \t").endswith(":"):
                 raise
             text = f"{text[:at]} {text[at + 1:]}"
     return load(text)

@@ -176,6 +176,21 @@ def test_a_flag_of_helm_given_to_render_is_said_to_be_for_helm_template(capsys) 
     assert hint == "give it to 'helm template', whose output render reads"
 
 
+def test_a_flag_of_helm_given_to_values_is_said_to_be_for_helm_template(capsys) -> None:
+    """values is not run by helm: 'not among the post-renderer's arguments' pointed nowhere."""
+    error, hint = _usage_error(capsys, "values", "--secrets", "s.yaml", "--set", "a=b")
+    assert error == "--set is a flag of helm, not of ocean-proxy values"
+    assert hint == "give it to 'helm template', whose output values reads"
+
+
+def test_values_given_helms_n_is_told_its_own_namespace_flag(capsys) -> None:
+    """'ocean-proxy values -n ns', as helm spells --namespace: values has --namespace itself,
+    so the flag is not for helm."""
+    error, hint = _usage_error(capsys, "values", "--secrets", "s.yaml", "-n", "ns")
+    assert error == "unknown flag -n; did you mean --namespace?"
+    assert hint == "write --namespace NAMESPACE: ocean-proxy values has no -n"
+
+
 @pytest.mark.parametrize("argv", [["-v"], ["-x", "render"]], ids=["alone", "before-a-command"])
 def test_an_unknown_short_flag_of_the_program_gets_its_help_not_the_hint_for_files(
         argv: list[str], capsys) -> None:
@@ -613,6 +628,18 @@ def test_a_command_given_to_the_post_renderer_with_a_file_named_with_two_spaces_
     assert error.startswith("check-bundle is a command of ocean-proxy")
     assert hint == ("run 'ocean-proxy check-bundle ...' with the same arguments (not shown: one "
                     "may hold a secret)")
+
+
+@pytest.mark.parametrize("name", ["Render output.yaml", "Verify notes.yaml", "RENDER"])
+def test_a_file_given_to_the_post_renderer_without_its_flag_is_not_read_as_a_command(
+        name, tmp_path, monkeypatch, capsys) -> None:
+    """A file there by that name, given without -f, is a file: 'Verify notes.yaml' was
+    'verify is a command of ocean-proxy', with 'ocean-proxy verify notes.yaml' to run."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text("")
+    error, hint = _usage_error(capsys, name, post_renderer=True)
+    assert error.startswith("unexpected argument with no flag before it")
+    assert "command" not in error + hint
 
 
 def test_render_given_to_the_post_renderer_is_told_to_be_left_out(capsys) -> None:

@@ -196,9 +196,15 @@ def _refuse_a_wildcard_without_its_dot(entry: str, source: str) -> None:
     below = entry[1:]
     if not entry.startswith("*") or not re.match(_HOST, f"*.{below}"):
         return
-    forms = []
-    for form, covers in ((f"*.{below}", f"the names below {below.partition(':')[0]}"),
-                         (below, "it and them")):
+    import ipaddress
+
+    host, forms = below.partition(":")[0], []
+    spelt: tuple[tuple[str, str], ...] = ((f"*.{below}", f"the names below {host}"),
+                                          (below, "it and them"))
+    with contextlib.suppress(ValueError):  # an address has no names below it: '*.10.0.0.1'
+        ipaddress.IPv4Address(host)
+        spelt = ((below, "that address"),)
+    for form, covers in spelt:
         with contextlib.suppress(ConfigError):  # the Spot API, a port out of range
             forms.append(f"{_check(form, source)} for {covers}")
     through = [what for name, what in _THROUGH_THE_PROXY if _covers(f".{below}", name)]

@@ -249,8 +249,11 @@ def test_a_name_not_in_ascii_with_another_mistake_is_told_that_one_first(entry, 
     ("*api.spotinst.io", "write *.api.spotinst.io for the names below api.spotinst.io"),
     ("*spotinst.io", "leave it out: as *.spotinst.io it would send the Spot API around the "
                      "proxy"),
+    ("*10.0.0.1", "write 10.0.0.1 for that address"),
+    ("*10.0.0.1:8443", "write 10.0.0.1:8443 for that address"),
 ])
 def test_a_wildcard_without_its_dot_is_told_the_forms_that_are_taken(entry, hint):
+    """An address has no names below it: '*.10.0.0.1', taken, covers no host Go connects to."""
     with pytest.raises(ConfigError) as caught:
         parse_no_proxy([entry], "--no-proxy")
     assert caught.value.message == (f"--no-proxy: '{entry}' is not a NO_PROXY entry: a "

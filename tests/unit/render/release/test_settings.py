@@ -161,6 +161,18 @@ def test_a_tab_after_a_value_or_a_colon_is_read_as_the_space_it_is_there(config)
     assert "has a tab at line 2, column 1" in caught.value.message
 
 
+@pytest.mark.parametrize("text", ["caFiles:\n- my\tca.pem\n", "noProxy: a.example\tb.example\n",
+                                  "noProxy: a.example,\n  b\tc.example\n"],
+                         ids=["list-item", "value", "continued-value"])
+def test_a_tab_inside_a_value_is_not_read_as_a_space(config, text):
+    """'- my<TAB>ca.pem': go-yaml keeps the tab in the value; read as a space, the file named
+    'my ca.pem' (another file, read if it exists) and the noProxy 'a.example b.example' was
+    said to hold a space. The tab is refused where it is, as before tabs were taken."""
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(config=config(text)), {})
+    assert "has a tab at line" in caught.value.message
+
+
 def test_a_config_that_is_not_yaml_says_the_line_without_quoting_it(config):
     with pytest.raises(ConfigError) as caught:
         read_settings(flags(config=config("proxyUrl: http://u:s3cret@p:1\nnoProxy: [\n")), {})
