@@ -329,6 +329,28 @@ def _quick_start_uninstall() -> str:
     return lines[0]
 
 
+# --- the lints ------------------------------------------------------------------------------
+
+def test_the_lints_name_each_no_proxy_entry_the_render_leaves_out(tmp_path: Path,
+                                                                  capsysbinary) -> None:
+    """The lints said only that a rendered entry sending the Spot API around the proxy is left
+    out, while '*' and a name not in ASCII are left out too, the latter with its IDNA form."""
+    from post_renderer import cli
+
+    from .unit.chart_manifests import configmap, controller, release
+
+    lints = " ".join(README.split("**Lints.**", 1)[1].split("\n\n", 1)[0].split())
+    said = lints.split("a `NO_PROXY` entry in what the chart rendered", 1)[1].split(";", 3)
+    manifests = release(controller(no_proxy="$(KUBERNETES_SERVICE_HOST),*,bücher.example"),
+                        configmap(proxy_url="http://proxy.corp:3128"))
+    path = tmp_path / "manifests.yaml"
+    path.write_bytes(manifests)
+    code = cli.main(["render", "-f", str(path)])
+    err = capsysbinary.readouterr().err.decode()
+    assert code == 0 and "'*', 'bücher.example'" in err and "xn--bcher-kva.example" in err
+    assert "`*`" in said[1] and "a name not in ASCII, said with its IDNA form" in said[2]
+
+
 # --- the FAQ's recipe for installs without a post-renderer ----------------------------------
 
 def _faq_values_recipe() -> str:
