@@ -351,6 +351,22 @@ def test_the_lints_name_each_no_proxy_entry_the_render_leaves_out(tmp_path: Path
     assert "`*`" in said[1] and "a name not in ASCII, said with its IDNA form" in said[2]
 
 
+# --- where things live -----------------------------------------------------------------------
+
+def test_where_things_live_names_every_module_of_the_rooms_it_lists() -> None:
+    """The module map named neither errors.py nor user_files.py, among others, while a newcomer
+    reads it as the list of what is there; network/, proxy_settings/ and render's filters/ are
+    named as folders."""
+    where = section(README, "### Where things live")
+    package = REPO / "post_renderer"
+    folders = [package, package / "commands", package / "trust",
+               *(package / "render" / room for room in ("", "stream", "release", "overlay",
+                                                       "plan"))]
+    modules = [path for folder in folders for path in sorted(folder.glob("*.py"))
+               if path.name not in ("__init__.py", "__main__.py")]
+    assert [path for path in modules if not re.search(rf"\b{path.name}\b", where)] == []
+
+
 # --- the FAQ's recipe for installs without a post-renderer ----------------------------------
 
 def _faq_values_recipe() -> str:
