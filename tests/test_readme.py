@@ -329,6 +329,44 @@ def _quick_start_uninstall() -> str:
     return lines[0]
 
 
+# --- the lints ------------------------------------------------------------------------------
+
+def test_the_lints_name_each_no_proxy_entry_the_render_leaves_out(tmp_path: Path,
+                                                                  capsysbinary) -> None:
+    """The lints said only that a rendered entry sending the Spot API around the proxy is left
+    out, while '*' and a name not in ASCII are left out too, the latter with its IDNA form."""
+    from post_renderer import cli
+
+    from .unit.chart_manifests import configmap, controller, release
+
+    lints = " ".join(README.split("**Lints.**", 1)[1].split("\n\n", 1)[0].split())
+    said = lints.split("a `NO_PROXY` entry in what the chart rendered", 1)[1].split(";", 3)
+    manifests = release(controller(no_proxy="$(KUBERNETES_SERVICE_HOST),*,bücher.example"),
+                        configmap(proxy_url="http://proxy.corp:3128"))
+    path = tmp_path / "manifests.yaml"
+    path.write_bytes(manifests)
+    code = cli.main(["render", "-f", str(path)])
+    err = capsysbinary.readouterr().err.decode()
+    assert code == 0 and "'*', 'bücher.example'" in err and "xn--bcher-kva.example" in err
+    assert "`*`" in said[1] and "a name not in ASCII, said with its IDNA form" in said[2]
+
+
+# --- where things live -----------------------------------------------------------------------
+
+def test_where_things_live_names_every_module_of_the_rooms_it_lists() -> None:
+    """The module map named neither errors.py nor user_files.py, among others, while a newcomer
+    reads it as the list of what is there; network/, proxy_settings/ and render's filters/ are
+    named as folders."""
+    where = section(README, "### Where things live")
+    package = REPO / "post_renderer"
+    folders = [package, package / "commands", package / "trust",
+               *(package / "render" / room for room in ("", "stream", "release", "overlay",
+                                                       "plan"))]
+    modules = [path for folder in folders for path in sorted(folder.glob("*.py"))
+               if path.name not in ("__init__.py", "__main__.py")]
+    assert [path for path in modules if not re.search(rf"\b{path.name}\b", where)] == []
+
+
 # --- the FAQ's recipe for installs without a post-renderer ----------------------------------
 
 def _faq_values_recipe() -> str:

@@ -18,6 +18,8 @@
   in ASCII, said with its IDNA form: ``bücher.example`` as ``xn--bcher-kva.example``).
 - A ``NO_PROXY`` read from a ConfigMap or Secret key (``extraEnv``'s ``valueFrom``):
   ocean-proxy writes its own value in that entry's place, without the hosts the key holds.
+- A release too large for helm to store (``release_record``): ``helm upgrade`` would fail
+  after the render, with only the API server's words for it.
 - A pod annotation (``checksum/proxy``, ``checksum/ca-bundle``), volume
   (``ocean-proxy-ca``, ``ocean-proxy-ca-bundle``) or mount (at ``/etc/ocean-proxy/ca``,
   ``/etc/ssl/certs/<hash>.0``) of the user's own that ocean-proxy would overwrite (not a
