@@ -13,7 +13,7 @@ from cryptography import x509
 
 from . import certs
 from .certs import DAY, NOW
-from .conftest import VENV_BIN, clean_env, ocean_proxy
+from .conftest import VENV_BIN, clean_env, ocean_proxy, post_renderer
 
 TOKEN = "spot-token-7f3a9c"
 PASSWORD = "Pr0xy-Passw0rd"
@@ -95,6 +95,18 @@ def test_unusable_proxy_urls_are_refused_without_echoing_them(url, fragment):
 def test_proxy_url_from_the_environment_is_named_as_such():
     env = clean_env(OCEAN_PROXY_URL="ftp://proxy")
     assert_refused(ocean_proxy("render", stdin=DEPLOYMENT, env=env), 1, "OCEAN_PROXY_URL")
+
+
+@pytest.mark.parametrize("name", ["OCEAN_PROXY_URL", "OCEAN_PROXY_CA_FILE",
+                                  "OCEAN_PROXY_CONFIG"])
+@pytest.mark.parametrize("program", ["ocean-proxy", "ocean-proxy-post-renderer"])
+def test_a_blank_variable_is_refused_by_name(name, program):
+    """A CI secret that holds a line break alone, exported as the variable: one error naming
+    it, before the release is read, not a render without the proxy or CA it was to give."""
+    env = clean_env(**{name: "\n"})
+    run = ocean_proxy("render", stdin=DEPLOYMENT, env=env) if program == "ocean-proxy" \
+        else post_renderer(stdin=DEPLOYMENT, env=env)
+    assert_refused(run, 1, f"{name} is blank", f"leave it empty ({name}=) or unset")
 
 
 def test_missing_ca_file():

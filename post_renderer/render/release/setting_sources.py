@@ -25,8 +25,8 @@ _PREFIX = "OCEAN_PROXY_"
 
 
 def split_paths(value: str | None) -> list[str]:
-    """OCEAN_PROXY_CA_FILE's paths, separated as PATH is; a blank one (a CI variable's ' ',
-    a line break after the last ':') names no file, and is left out as an empty one is."""
+    """OCEAN_PROXY_CA_FILE's paths, separated as PATH is; a blank one beside others (a line
+    break after the last ':') names no file, and is left out as an empty one is."""
     return [p for p in (value or "").split(os.pathsep) if p.strip()]
 
 

@@ -77,10 +77,23 @@ def tell_no_one(secret: str, *, url: bool = False) -> None:
 
 
 def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str | None:
-    """The config file the settings come from: --config, else OCEAN_PROXY_CONFIG, unset when
-    blank (' ', a CI variable's line break alone) as when empty."""
-    named = environ.get("OCEAN_PROXY_CONFIG") or ""
-    return flags.config or (named if named.strip() else None)
+    """The config file the settings come from: --config, else OCEAN_PROXY_CONFIG."""
+    if flags.config:
+        return str(flags.config)
+    _refuse_blank(environ, "OCEAN_PROXY_CONFIG", "config file's path")
+    return environ.get("OCEAN_PROXY_CONFIG") or None
+
+
+def _refuse_blank(environ: Mapping[str, str], name: str, what: str) -> None:
+    """A variable of spaces or a line break alone (a CI secret that holds none): taken for
+    unset, as an empty one is, it would drop the proxy, the CA or the config file without a
+    word, and the pods would not reach the Spot API; taken as set, it names no URL or file."""
+    value = environ.get(name) or ""
+    parts = value.split(os.pathsep) if name == "OCEAN_PROXY_CA_FILE" else [value]
+    if any(parts) and not any(part.strip() for part in parts):  # ' ', ':\n' for the CA files
+        raise ConfigError(f"{name} is blank: it holds only spaces or line breaks, no {what}",
+                          hint=f"set it to the {what}, or leave it empty ({name}=) or unset "
+                               "to use the next source")
 
 
 def read_settings(flags: "argparse.Namespace", environ: Mapping[str, str],
@@ -215,6 +228,8 @@ def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
                          hint="give the proxy's URL (is the variable it comes from set?), "
                               "or leave the flag out to use OCEAN_PROXY_URL, the config "
                               "file's proxyUrl or, when rendering, the chart's proxy")
+    if flags.proxy_url is None:
+        _refuse_blank(environ, "OCEAN_PROXY_URL", "proxy URL")
     return _first(
         (flags.proxy_url, "--proxy-url"),
         (environ.get("OCEAN_PROXY_URL"), "OCEAN_PROXY_URL"),
@@ -225,6 +240,8 @@ def _proxy_source(flags: "argparse.Namespace", environ: Mapping[str, str],
 def _ca_files_source(flags: "argparse.Namespace", environ: Mapping[str, str],
                      config: dict[str, YamlNode], config_dir: str,
                      config_source: str) -> Setting | None:
+    if not getattr(flags, "ca_file", None):
+        _refuse_blank(environ, "OCEAN_PROXY_CA_FILE", "CA file's path")
     return _first(
         (getattr(flags, "ca_file", None), "--ca-file"),  # discover-ca has none
         (split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),

@@ -118,19 +118,33 @@ def test_an_auto_update_policy_is_read_without_the_spaces_around_it(config, writ
     assert read_settings(flags(config=path), {}).auto_update.value == policy
 
 
-@pytest.mark.parametrize("written", [" ", "\n", f"{os.pathsep}\n", f" {os.pathsep} "])
-def test_a_blank_ca_file_variable_or_entry_is_unset_as_an_empty_one(written):
-    """OCEAN_PROXY_CA_FILE=' ' was 'CA file (from OCEAN_PROXY_CA_FILE) does not exist',
-    naming no file: a blank variable is unset, as an empty one is."""
-    assert read_settings(flags(), {"OCEAN_PROXY_CA_FILE": written}).ca_files is None
+@pytest.mark.parametrize(("name", "what", "written"), [
+    *(("OCEAN_PROXY_URL", "proxy URL", written) for written in (" ", "\n", " \t\n")),
+    *(("OCEAN_PROXY_CA_FILE", "CA file's path", written)
+      for written in (" ", "\n", f"{os.pathsep}\n", f" {os.pathsep} ")),
+    *(("OCEAN_PROXY_CONFIG", "config file's path", written) for written in (" ", "\n"))])
+def test_a_blank_variable_is_refused_not_taken_for_unset(name, what, written):
+    """A CI secret that holds a line break or a space alone: unset, it would drop the proxy,
+    the CA or the config file without a word (the pods then miss the Spot API); read as a
+    path, it was 'CA file (from OCEAN_PROXY_CA_FILE) does not exist', naming no file."""
+    with pytest.raises(ConfigError) as caught:
+        read_settings(flags(), {name: written})
+    assert caught.value.message == (f"{name} is blank: it holds only spaces or line breaks, "
+                                    f"no {what}")
+    assert caught.value.hint == (f"set it to the {what}, or leave it empty ({name}=) or unset "
+                                 "to use the next source")
+    assert read_settings(flags(), {name: ""}).sources == ()  # empty: unset, as before
 
 
-@pytest.mark.parametrize("written", [" ", "\n"])
-def test_a_blank_config_variable_is_unset_as_an_empty_one(written):
-    """OCEAN_PROXY_CONFIG=' ' was 'config file (from OCEAN_PROXY_CONFIG) does not exist',
-    naming no file."""
-    user = read_settings(flags(), {"OCEAN_PROXY_CONFIG": written})
-    assert not user.explicit and user.sources == ()
+def test_a_blank_variable_beside_its_flag_is_not_read(tmp_path, corp_root):
+    """--proxy-url, --ca-file and --config win over the variables: a blank one is not read."""
+    (tmp_path / "corp.pem").write_bytes(corp_root.pem)
+    (tmp_path / "c.yaml").write_text("noProxy: [corp.example]\n")
+    user = read_settings(flags(proxy_url="http://p:3128", ca_file=[str(tmp_path / "corp.pem")],
+                               config=str(tmp_path / "c.yaml")),
+                         {"OCEAN_PROXY_URL": " ", "OCEAN_PROXY_CA_FILE": "\n",
+                          "OCEAN_PROXY_CONFIG": " "})
+    assert user.proxy_url is not None and user.ca_files is not None
 
 
 def test_a_blank_entry_beside_a_ca_file_is_left_out(tmp_path, corp_root):
