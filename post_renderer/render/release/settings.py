@@ -84,13 +84,17 @@ def config_file(flags: "argparse.Namespace", environ: Mapping[str, str]) -> str 
     return environ.get("OCEAN_PROXY_CONFIG") or None
 
 
-def _refuse_blank(environ: Mapping[str, str], name: str, what: str) -> None:
+def _refuse_blank(environ: Mapping[str, str], name: str, what: str, *,
+                  paths: bool = False) -> None:
     """A variable of spaces or a line break alone (a CI secret that holds none): taken for
     unset, as an empty one is, it would drop the proxy, the CA or the config file without a
     word, and the pods would not reach the Spot API; taken as set, it names no URL or file."""
     value = environ.get(name) or ""
-    parts = value.split(os.pathsep) if name == "OCEAN_PROXY_CA_FILE" else [value]
-    if any(parts) and not any(part.strip() for part in parts):  # ' ', ':\n' for the CA files
+    if paths:  # ':\n' names no file; ':' alone is empty entries, unset as '' is
+        blank = bool(value.strip(os.pathsep)) and not split_paths(value)
+    else:
+        blank = bool(value) and not value.strip()
+    if blank:
         raise ConfigError(f"{name} is blank: it holds only spaces or line breaks, no {what}",
                           hint=f"set it to the {what}, or leave it empty ({name}=) or unset "
                                "to use the next source")
@@ -241,7 +245,7 @@ def _ca_files_source(flags: "argparse.Namespace", environ: Mapping[str, str],
                      config: dict[str, YamlNode], config_dir: str,
                      config_source: str) -> Setting | None:
     if not getattr(flags, "ca_file", None):
-        _refuse_blank(environ, "OCEAN_PROXY_CA_FILE", "CA file's path")
+        _refuse_blank(environ, "OCEAN_PROXY_CA_FILE", "CA file's path", paths=True)
     return _first(
         (getattr(flags, "ca_file", None), "--ca-file"),  # discover-ca has none
         (split_paths(environ.get("OCEAN_PROXY_CA_FILE")), "OCEAN_PROXY_CA_FILE"),
