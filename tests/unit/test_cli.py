@@ -670,3 +670,29 @@ def test_values_given_to_the_post_renderer_names_a_values_command_line_that_runs
     out, err = capsysbinary.readouterr()
     assert code == 0, err
     assert b"HTTP_PROXY" in out and (tmp_path / "secrets.yaml").exists()
+
+
+@pytest.mark.parametrize(("name", "ref", "kind", "key"), [
+    ("NO_PROXY", "configMapKeyRef", "ConfigMap", None),
+    ("no_proxy", "secretKeyRef", "Secret", "''"),
+    ("HTTPS_PROXY", "configMapKeyRef", "ConfigMap", None),
+    ("HTTPS_PROXY", "secretKeyRef", "Secret", '""'),
+], ids=["no-proxy-no-key", "no-proxy-empty-key", "proxy-no-key", "proxy-empty-key"])
+def test_a_reference_that_names_no_key_is_said_so_not_as_key_quote_quote(
+        tmp_path, capsysbinary, name, ref, kind, key):
+    """An entry whose configMapKeyRef or secretKeyRef has no key (or an empty one) was named
+    "ConfigMap 'corp' key ''", as if the object had a key of that name; the API server refuses
+    such an entry ('valueFrom.configMapKeyRef.key: Required value')."""
+    entry = f"        - name: {name}\n          valueFrom:\n            {ref}:\n" \
+            "              name: corp\n" + (f"              key: {key}\n" if key else "")
+    deployment = controller().replace("        - name: USER_ENV_CERTIFICATES",
+                                      entry + "        - name: USER_ENV_CERTIFICATES")
+    proxy = None if name == "HTTPS_PROXY" else "http://proxy.corp:3128"
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", release(
+        deployment, configmap(proxy_url=proxy, auto_update=False)))])
+    _, err = capsysbinary.readouterr()
+    said = err.decode()
+    assert code == 0, said
+    assert "key ''" not in said
+    assert (f"{kind} 'corp' (the reference names no key: the API server refuses it)"
+            in said), said
