@@ -46,20 +46,20 @@ def command_mixed_up(prog: str, program: argparse.ArgumentParser, name: str,
 def _run_line(program: argparse.ArgumentParser, name: str, rest: list[str]) -> str:
     """The hint's command line: ``rest`` as the command reads it, or the command's help where
     it would refuse them."""
-    command = _commands(program)[name]
-    words, placeholders = _completed(command, rest)
+    if set(_TEXT_FLAGS).intersection(rest):  # 'check-bundle --help': the command's help
+        return run_command([program.prog, name, *rest])
+    words, placeholders = _completed(_commands(program)[name], rest)
     purpose = f"for {program.prog}'s commands" if name == "help" else ""
     if placeholders:
         filled = dict.fromkeys(str(action.metavar) for action in placeholders)
         purpose = (f"with {' and '.join(filled)} filled in "
                    f"({'; '.join(_told(action) for action in placeholders)})")
-    if not set(_TEXT_FLAGS).intersection(words):
-        try:
-            program.parse_args([name, *words])
-        except OceanProxyError:
-            if name == "help":
-                return run_command([program.prog, name], purpose)
-            return f"run '{program.prog} {name} --help' for its flags"
+    try:
+        program.parse_args([name, *words])
+    except OceanProxyError:
+        if name == "help":
+            return run_command([program.prog, name], purpose)
+        return f"run '{program.prog} {name} --help' for its flags"
     return run_command([program.prog, name, *words], purpose)
 
 

@@ -678,6 +678,15 @@ def test_a_command_given_to_the_post_renderer_is_never_named_with_a_command_line
         assert _parse(*words[1:]).command == argv[0]
 
 
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_a_command_given_to_the_post_renderer_with_help_names_the_commands_help_alone(
+        flag, capsys) -> None:
+    """'check-bundle --help' said to run 'ocean-proxy check-bundle --help FILE', the file it
+    requires filled in as if it were to run."""
+    _, hint = _usage_error(capsys, "check-bundle", flag, post_renderer=True)
+    assert hint == f"run 'ocean-proxy check-bundle {flag}'"
+
+
 def test_a_command_given_to_the_post_renderer_with_a_password_is_named_without_its_arguments(
         capsys) -> None:
     error, hint = _usage_error(capsys, "verify", "--proxy-url", PROXY_URL, post_renderer=True)
