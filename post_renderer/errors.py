@@ -87,6 +87,25 @@ def as_flags(*flags: str) -> str:
     return f"{' '.join(flags)} (under helm: {under_helm})"
 
 
+def run_command(words: list[str], purpose: str = "") -> str:
+    """A hint's command line to run, built from words the user gave, to paste as it stands:
+    each word shell-quoted where it needs it. Messages show a command in single quotes; a
+    command holding a quote of its own (a file name with a space, a '$' or a quote) would not
+    paste as it reads inside them, so it is said last, after 'run: ', without them.
+
+        >>> run_command(["ocean-proxy", "check-bundle", "ca.pem"], "to check it")
+        "run 'ocean-proxy check-bundle ca.pem' to check it"
+        >>> run_command(["ocean-proxy", "check-bundle", "my ca.pem"], "to check it")
+        "to check it, run: ocean-proxy check-bundle 'my ca.pem'"
+    """
+    import shlex  # only for a hint
+
+    line = shlex.join(words)
+    if "'" not in line:
+        return f"run '{line}'" + (f" {purpose}" if purpose else "")
+    return (f"{purpose}, run: " if purpose else "run: ") + line
+
+
 def short_error(error: Exception) -> str:
     """A library's error on one line, short enough for a message."""
     return one_line(str(error)) or type(error).__name__

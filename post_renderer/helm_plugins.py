@@ -9,6 +9,7 @@ puts no plugin's bin/ there.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Mapping
 
@@ -27,7 +28,17 @@ def command_beside_the_post_renderer(environ: Mapping[str, str]) -> str:
            for folder in folders if folder for entry in _entries(folder)):
         return _HELM_COMMAND
     own = os.path.join(plugin_dir, "bin", _PROGRAM)
-    return shlex.quote(own) if plugin_dir and os.access(own, os.X_OK) else _HELM_COMMAND
+    return _as_word(own) if plugin_dir and os.access(own, os.X_OK) else _HELM_COMMAND
+
+
+def _as_word(path: str) -> str:
+    """The path as one shell word, to stand for 'ocean-proxy' in the commands messages show
+    in single quotes (run 'ocean-proxy verify --help'): a path with a space goes in double
+    quotes, which read the same inside those; it is shell-quoted where double quotes would
+    not keep it as it is ('$', a backquote, '!', a quote)."""
+    if shlex.quote(path) == path or re.search(r"[\"$`\\!']", path):
+        return shlex.quote(path)
+    return f'"{path}"'
 
 
 def _entries(folder: str) -> list[str]:

@@ -109,12 +109,13 @@ class Reporter:
                 continue
 
 
-# A command the messages tell the user to run, quoted or piped into ('ocean-proxy discover-ca'
-# finds it, run 'ocean-proxy verify --help', '... | ocean-proxy check-bundle -'): under helm's
+# A command the messages tell the user to run, quoted, piped into or after 'run: '
+# ('ocean-proxy discover-ca' finds it, run 'ocean-proxy verify --help', '... | ocean-proxy
+# check-bundle -', run: ocean-proxy check-bundle 'my ca.pem'): under helm's
 # plugins no 'ocean-proxy' is on PATH (Helm 4 puts none there), so the user runs it as
 # 'helm ocean-proxy ...' (see _command_for). The post-renderer's own help is the render
 # command's.
-_COMMAND_MENTION = (r"(?:(?<=')|(?<=\| ))ocean-proxy"
+_COMMAND_MENTION = (r"(?:(?<=')|(?<=\| )|(?<=run: ))ocean-proxy"
                     r"(?P<post_renderer>-post-renderer(?= (?:--help|-h|--version)'))?"
                     r"(?= (?:render|check-bundle|discover-ca|verify|values|help"
                     r"|--help|-h|--version)(?:'|\s))")
@@ -122,7 +123,7 @@ _COMMAND_MENTION = (r"(?:(?<=')|(?<=\| ))ocean-proxy"
 
 def _as_run(line: str, command: str | Callable[[], str]) -> str:
     """``line`` with each command it tells the user to run spelled as ``command`` runs it."""
-    if "'ocean-proxy" not in line and "| ocean-proxy" not in line:  # every line has "ocean-proxy:"
+    if all(f"{before}ocean-proxy" not in line for before in ("'", "| ", "run: ")):
         return line
     if callable(command):
         command = command()

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from post_renderer.errors import UsageError, as_flags, shown
+from post_renderer.errors import UsageError, as_flags, run_command, shown
 
 if TYPE_CHECKING:
     from typing import Any, NoReturn
@@ -34,9 +34,8 @@ class UsageMistakes(argparse.ArgumentParser):
         """``ocean-proxy-post-renderer check-bundle x.pem`` (or ``CHECK-BUNDLE``, or
         ``"check-bundle x.pem"`` as one argument), the two programs mixed up: a
         command of the program, where no flag takes the word as its value (``-f render``
-        reads a file named so), said with the command line that runs it, each argument
-        shell-quoted (or with the command's help, given a flag the command does not take);
-        argparse said only 'unexpected argument'. Under helm's plugins, the
+        reads a file named so), said with the program's command line that runs it (see
+        ``mixed_up_programs``); argparse said only 'unexpected argument'. Under helm's plugins, the
         reporter spells the command as the user runs it there ('helm ocean-proxy ...')."""
         position = self._first_word(arguments) if self.command_of else None
         if self.command_of is None or position is None:
@@ -54,25 +53,9 @@ class UsageMistakes(argparse.ArgumentParser):
                              "it takes no command", hint=f"leave '{name}' out")
         dashes = 1 if arguments[position - 1:position] == ["--"] else 0
         rest = arguments[:position - dashes] + _words(after) + arguments[position + 1:]
-        # a message is one line with single spaces: 'my  ca.pem' would name another file
-        if all(shown(argument, quoted=False) == argument and "  " not in argument
-               for argument in rest):
-            import shlex  # only for this mistake
+        from post_renderer.mixed_up_programs import command_mixed_up  # only for this mistake
 
-            run = f"'{' '.join(shlex.quote(word) for word in [program.prog, name, *rest])}'"
-        else:
-            run = (f"'{program.prog} {name} ...' with the same arguments (not shown: one may "
-                   "hold a secret)")
-        message = f"{name} is a command of {program.prog}; {self.prog}, helm's post-renderer, " \
-                  "takes none"
-        if name == "help":
-            raise UsageError(message, hint=f"run '{self.prog} --help' for its own flags, or "
-                                           f"{run} for {program.prog}'s commands")
-        stranger = _flag_not_of(program._commands()[name], rest)
-        if stranger is not None:  # '--strict verify': run so, verify would refuse it in turn
-            raise UsageError(message, hint=f"run '{program.prog} {name} --help' for its flags: "
-                                           f"{stranger} is not one of them")
-        raise UsageError(message, hint=f"run {run}")
+        raise command_mixed_up(self.prog, program, name, rest)
 
     def _first_word(self, arguments: list[str]) -> int | None:
         """Where the first word stands that no flag takes as its value, if any."""
@@ -96,9 +79,13 @@ class UsageMistakes(argparse.ArgumentParser):
         if message.endswith(_SPACED):
             raise UsageError(message, hint="pass it and each of its arguments as an argument of "
                                            "its own")
-        ca = re.fullmatch(r"argument COMMAND: invalid choice '([^' ]+\.(?:pem|crt|cer|der|p7b))'"
-                          r" .*", message, re.I | re.S)  # as shown(): no password in it
-        raise UsageError(message, hint=f"to check a CA file: '{self.prog} check-bundle {ca[1]}'"
+        # as shown() quotes it: no password; no escaped character, no run of spaces (a
+        # message's runs of spaces are one), which would name another file
+        ca = re.fullmatch(r"argument COMMAND: invalid choice '((?:[^\\ ]| (?! ))+?"
+                          r"\.(?:pem|crt|cer|der|p7b))' \(choose from .*", message, re.I | re.S)
+        program = self.prog.split(" ")[0]  # 'ocean-proxy help ca.pem' too
+        raise UsageError(message, hint=run_command([program, "check-bundle", ca[1]],
+                                                   "to check a CA file")
                          if ca else f"run '{self.prog} --help' for the options")
 
     def stray_hint(self, stray: str) -> str:
@@ -281,18 +268,6 @@ class UsageMistakes(argparse.ArgumentParser):
                               hint="a file whose name starts with '-': put '--' before the files "
                                    f"('{self.prog} -- FILE...'), or write ./ before its name")
         return UsageError(message, hint=f"run '{self.prog} --help' for the options")
-
-
-def _flag_not_of(command: UsageMistakes, arguments: list[str]) -> str | None:
-    """The name of the first flag in ``arguments`` (before a '--') that ``command`` lacks."""
-    for argument in arguments:
-        if argument == "--":
-            return None
-        name = re.match(r"-[A-Za-z0-9]|--[A-Za-z0-9_-]{1,40}", argument)
-        if name and command.hidden_aliases.get(name[0], name[0]) not in \
-                command._option_string_actions:
-            return name[0]
-    return None
 
 
 def _words(text: list[str]) -> list[str]:

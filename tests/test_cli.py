@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 
 import pytest
 
@@ -45,6 +46,26 @@ def _usage_error(capsys: pytest.CaptureFixture[str], *argv: str,
 def _parse(*argv: str, post_renderer: bool = False):
     parser = build_post_renderer_parser() if post_renderer else build_parser()
     return parser.parse_args(list(argv))
+
+
+def _command_line_in(hint: str) -> str:
+    """The command line a hint tells the user to run, as a reader takes it: between single
+    quotes (which then hold no quote of their own), or after 'run: ' to the end of the hint."""
+    after_colon = re.search(r"\brun: (.+)$", hint)
+    quoted = after_colon or re.search(r"'(ocean-proxy [^']*)'", hint)
+    assert quoted, hint
+    return quoted[1]
+
+
+def _as_bash_runs(command_line: str) -> list[str]:
+    """The arguments bash gives ocean-proxy when the command line is pasted into it."""
+    assert command_line.startswith("ocean-proxy "), command_line
+    shown = subprocess.run(["bash", "-c", 'ocean-proxy() { printf "%s\\0" "$@"; }; '
+                            + command_line], capture_output=True, check=True, env={})
+    return shown.stdout.decode().split("\0")[:-1]
+
+
+NAMES_TO_QUOTE = ["my ca.pem", "it's ca.pem", "$HOME.pem", "ca(1).pem"]
 
 
 # --- one vocabulary ------------------------------------------------------------------------------
@@ -298,7 +319,25 @@ def test_a_ca_file_given_without_a_command_is_pointed_to_check_bundle(name, caps
     error, hint = _usage_error(capsys, name)
 
     assert error.startswith(f"argument COMMAND: invalid choice '{name}' ")
-    assert hint == f"to check a CA file: 'ocean-proxy check-bundle {name}'"
+    assert hint == f"run 'ocean-proxy check-bundle {name}' to check a CA file"
+
+
+@pytest.mark.parametrize("name", NAMES_TO_QUOTE)
+def test_a_ca_file_to_quote_given_without_a_command_is_named_in_a_command_line_bash_runs(
+        name, capsys) -> None:
+    """'ocean-proxy "my ca.pem"' was told the general help; 'ocean-proxy ca(1).pem' to run
+    'ocean-proxy check-bundle ca(1).pem', a syntax error in bash."""
+    error, hint = _usage_error(capsys, name)
+    assert error.startswith("argument COMMAND: invalid choice ")
+    assert "check a CA file" in hint
+    assert _as_bash_runs(_command_line_in(hint)) == ["check-bundle", name]
+
+
+def test_a_ca_file_given_to_help_is_pointed_to_check_bundle_not_to_help(capsys) -> None:
+    """'ocean-proxy help ca.pem' said to run 'ocean-proxy help check-bundle ca.pem', which
+    help refuses in turn."""
+    _, hint = _usage_error(capsys, "help", "ca.pem")
+    assert _as_bash_runs(_command_line_in(hint)) == ["check-bundle", "ca.pem"]
 
 
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
@@ -591,7 +630,7 @@ def test_a_command_of_ocean_proxy_given_to_the_post_renderer_names_the_command_l
     command = shlex.split(run)[1]
     assert error == (f"{command} is a command of ocean-proxy; ocean-proxy-post-renderer, "
                      "helm's post-renderer, takes none")
-    assert hint == f"run '{run}'"
+    assert hint == (f"run '{run}'" if "'" not in run else f"run: {run}")
     assert _parse(*shlex.split(run)[1:]).command == command  # the hint, followed
 
 
@@ -610,6 +649,42 @@ def test_a_command_given_to_the_post_renderer_with_a_flag_it_does_not_take_is_to
     command = next(word for word in argv if word in ("check-bundle", "verify", "discover-ca"))
     assert error.startswith(f"{command} is a command of ocean-proxy")
     assert hint == f"run 'ocean-proxy {command} --help' for its flags: {flag} is not one of them"
+
+
+@pytest.mark.parametrize("name", NAMES_TO_QUOTE)
+def test_a_command_given_to_the_post_renderer_is_named_with_a_command_line_bash_runs_as_meant(
+        name, capsys) -> None:
+    """'check-bundle "my ca.pem"': the hint said 'ocean-proxy check-bundle 'my ca.pem'' in
+    quotes of its own, which named the files 'check-bundle', 'my' and 'ca.pem' pasted, or none
+    (quotes read up to the file's own); the command line pasted into bash runs the file."""
+    _, hint = _usage_error(capsys, "check-bundle", name, "--json", post_renderer=True)
+    run = _command_line_in(hint)
+    assert _as_bash_runs(run) == ["check-bundle", name, "--json"]
+    assert shlex.split(run)[1:] == ["check-bundle", name, "--json"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["help", "check-bundle", "x.pem"], ["values", "m.yaml"], ["values", "-f", "m.yaml"],
+    ["discover-ca", "x.pem"], ["verify", "--target", "h:443", "x.pem"], ["check-bundle"],
+], ids=["help-two-words", "values-file", "values-no-secrets", "discover-ca-file",
+        "verify-file", "check-bundle-no-file"])
+def test_a_command_given_to_the_post_renderer_is_never_named_with_a_command_line_it_refuses(
+        argv, capsys) -> None:
+    """'ocean-proxy-post-renderer values m.yaml' said to run 'ocean-proxy values m.yaml',
+    which values refuses in turn (it reads the manifests with -f, and needs --secrets)."""
+    _, hint = _usage_error(capsys, *argv, post_renderer=True)
+    if hint != f"run 'ocean-proxy {argv[0]} --help' for its flags":
+        words = shlex.split(_command_line_in(hint))
+        assert _parse(*words[1:]).command == argv[0]
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_a_command_given_to_the_post_renderer_with_help_names_the_commands_help_alone(
+        flag, capsys) -> None:
+    """'check-bundle --help' said to run 'ocean-proxy check-bundle --help FILE', the file it
+    requires filled in as if it were to run."""
+    _, hint = _usage_error(capsys, "check-bundle", flag, post_renderer=True)
+    assert hint == f"run 'ocean-proxy check-bundle {flag}'"
 
 
 def test_a_command_given_to_the_post_renderer_with_a_password_is_named_without_its_arguments(

@@ -28,7 +28,7 @@ from post_renderer.render.release.agents import (
 )
 from post_renderer.render.release.chart_settings import ChartSettings, read_chart_settings
 from post_renderer.render.release.key_refs import KeyRef
-from post_renderer.render.release.owned_names import OwnedNames
+from post_renderer.render.release.owned_names import OwnedNames, deleting
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
 from post_renderer.render.result import RenderResult
@@ -235,8 +235,7 @@ def _kept_from_before(unit: Unit) -> str:
         "reads that proxy), and its other Secrets; to remove them:",
         "first upgrade without --post-renderer each Spot agent of another release that "
         f"reads '{names.proxy}'",
-        f"then 'kubectl delete secret -n {workload.namespace or '<namespace>'} "
-        f"--ignore-not-found {names.proxy} {names.ca} {names.values}' deletes them")
+        "then " + deleting(workload.namespace, ["--ignore-not-found", *names.all()[1:]]))
 
 
 def _check_one_proxy(units: list[Unit]) -> None:

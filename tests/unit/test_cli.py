@@ -172,6 +172,7 @@ def test_under_helm_the_text_flags_hint_names_a_command_the_plugins_have(
 
 @pytest.mark.parametrize("argv, run", [
     (["check-bundle", "x.pem"], "'helm ocean-proxy check-bundle x.pem'"),
+    (["check-bundle", "my ca.pem"], "run: helm ocean-proxy check-bundle 'my ca.pem'"),
     (["help"], "'helm ocean-proxy render --help' for its own flags, or 'helm ocean-proxy help'"),
 ])
 def test_under_helm_a_command_of_ocean_proxy_is_named_as_the_plugins_run_it(
@@ -646,3 +647,52 @@ def test_a_rendered_no_proxy_name_not_in_ascii_is_said_with_its_idna_form(tmp_pa
     assert "NO_PROXY entries ocean-proxy leaves out of the one NO_PROXY it writes: " \
         "'Bücher.example'" in error
     assert "write 'Bücher.example' as xn--bcher-kva.example" in hint
+
+
+def test_values_given_to_the_post_renderer_names_a_values_command_line_that_runs(
+        tmp_path, monkeypatch, capsysbinary):
+    """'ocean-proxy-post-renderer values m.yaml' said to run 'ocean-proxy values m.yaml',
+    which values refuses (it reads the manifests with -f, and writes the Secrets to --secrets):
+    the command line it names, its placeholder filled in, writes the values."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    file(tmp_path, "m.yaml", release(controller(), configmap(proxy_url="http://proxy.corp:3128",
+                                                             auto_update=False)))
+    code = cli.main(["values", "m.yaml"], build_post_renderer_parser)
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    hint = hint_of(code, err).removeprefix("ocean-proxy: hint: ")
+    assert hint.startswith("run '") and "' with FILE filled in (--secrets: " in hint
+    words = shlex.split(hint.split("'")[1])
+    assert words[:2] == ["ocean-proxy", "values"] and "FILE" in words
+    code = cli.main(["secrets.yaml" if word == "FILE" else word for word in words[1:]])
+    out, err = capsysbinary.readouterr()
+    assert code == 0, err
+    assert b"HTTP_PROXY" in out and (tmp_path / "secrets.yaml").exists()
+
+
+@pytest.mark.parametrize(("name", "ref", "kind", "key"), [
+    ("NO_PROXY", "configMapKeyRef", "ConfigMap", None),
+    ("no_proxy", "secretKeyRef", "Secret", "''"),
+    ("HTTPS_PROXY", "configMapKeyRef", "ConfigMap", None),
+    ("HTTPS_PROXY", "secretKeyRef", "Secret", '""'),
+], ids=["no-proxy-no-key", "no-proxy-empty-key", "proxy-no-key", "proxy-empty-key"])
+def test_a_reference_that_names_no_key_is_said_so_not_as_key_quote_quote(
+        tmp_path, capsysbinary, name, ref, kind, key):
+    """An entry whose configMapKeyRef or secretKeyRef has no key (or an empty one) was named
+    "ConfigMap 'corp' key ''", as if the object had a key of that name; the API server refuses
+    such an entry ('valueFrom.configMapKeyRef.key: Required value')."""
+    entry = f"        - name: {name}\n          valueFrom:\n            {ref}:\n" \
+            "              name: corp\n" + (f"              key: {key}\n" if key else "")
+    deployment = controller().replace("        - name: USER_ENV_CERTIFICATES",
+                                      entry + "        - name: USER_ENV_CERTIFICATES")
+    proxy = None if name == "HTTPS_PROXY" else "http://proxy.corp:3128"
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", release(
+        deployment, configmap(proxy_url=proxy, auto_update=False)))])
+    _, err = capsysbinary.readouterr()
+    said = err.decode()
+    assert code == 0, said
+    assert "key ''" not in said
+    assert (f"{kind} 'corp' (the reference names no key: the API server refuses it)"
+            in said), said

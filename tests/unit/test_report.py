@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import sys
 
 import pytest
@@ -276,6 +277,34 @@ def test_the_command_plugin_is_found_beside_the_post_renderer_however_its_manife
                                      "OCEAN_PROXY_MESSAGES": "stderr"})
     reporter.error(UsageError("unknown flag", hint="run 'ocean-proxy-post-renderer --help'"))
     assert f"hint: run '{own} render --help'\n" in sys.stderr.getvalue()  # else: its own
+
+
+@pytest.mark.parametrize("hint", ["run 'ocean-proxy check-bundle ca.pem'",
+                                  "run: ocean-proxy check-bundle 'my ca.pem'"])
+def test_the_post_renderer_plugins_own_command_in_a_folder_with_a_space_pastes_into_bash(
+        tmp_path, monkeypatch, hint):
+    """Under Helm 4's post-renderer plugin alone, a hint names the plugin's bin/ocean-proxy by
+    its path; shell-quoted, a path with a space gave 'run ''/my plugins/.../ocean-proxy'
+    check-bundle ca.pem'', which runs nothing pasted as it reads."""
+    plugins = tmp_path / "my plugins"
+    own = plugins / "ocean-proxy-post-renderer" / "bin" / "ocean-proxy"
+    own.parent.mkdir(parents=True)
+    own.write_text('#!/bin/sh\nprintf "%s\\0" "$@"\n')
+    own.chmod(0o755)
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    reporter = reporter_for_process({"HELM_PLUGIN_NAME": "ocean-proxy-post-renderer",
+                                     "HELM_PLUGIN_DIR": str(own.parent.parent),
+                                     "HELM_PLUGINS": str(plugins),
+                                     "OCEAN_PROXY_MESSAGES": "stderr"})
+    reporter.error(UsageError("a mistake", hint=hint))
+    said = sys.stderr.getvalue().splitlines()[-1]
+    command = re.search(r"run: (.*)$|run '([^']*)'", said)
+    assert command, said
+    run = subprocess.run(["bash", "-c", command[1] or command[2]], capture_output=True,
+                         env={})
+    assert run.returncode == 0, (said, run.stderr)
+    assert run.stdout.split(b"\0")[:-1] == [b"check-bundle", b"my ca.pem" if "my" in hint
+                                             else b"ca.pem"]
 
 
 def test_another_plugins_manifest_that_yaml_reads_differently_does_not_stop_the_hint(

@@ -32,7 +32,7 @@ from post_renderer.render.plan.shared_proxy import (
 from post_renderer.render.plan.trust_choice import choose_trust
 from post_renderer.render.release.chart_settings import ChartSettings
 from post_renderer.render.release.key_refs import KeyRef, key_ref
-from post_renderer.render.release.owned_names import OwnedNames
+from post_renderer.render.release.owned_names import OwnedNames, deleting
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
@@ -260,8 +260,7 @@ def _removal(kept: list[str], release: Release, shared: str | None) -> list[str]
     workload = release.workloads[0]
     earlier = [n for n in OwnedNames(workload.name).all()[1:] if n not in kept]  # not chart's
     listed = ["--ignore-not-found", *kept, *earlier] if earlier else kept
-    delete = (f"'kubectl delete secret -n {workload.namespace or '<namespace>'} "
-              f"{' '.join(listed)}' deletes {'them' if len(listed) > 1 else 'it'}")
+    delete = deleting(workload.namespace, listed)
     if shared is None or shared not in kept:
         return [delete]
     # a post-rendered exporter of another release reads it: deleted first, its pod cannot start

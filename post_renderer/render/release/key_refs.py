@@ -33,6 +33,9 @@ class KeyRef(NamedTuple):
     key: str
 
     def __str__(self) -> str:
+        if not self.key:  # 'valueFrom.configMapKeyRef.key: Required value', from the API server
+            return (f"{self.kind} '{self.name}' (the reference names no key: the API server "
+                    "refuses it)")
         return f"{self.kind} '{self.name}' key '{self.key}'"
 
 

@@ -48,3 +48,17 @@ class OwnedNames(NamedTuple):
 
     def all(self) -> tuple[str, str, str, str]:
         return self.chart_ca, self.proxy, self.ca, self.values
+
+
+def deleting(namespace: str | None, names: list[str]) -> str:
+    """The command that deletes these Secrets, said to copy: in the release's namespace, not
+    kubectl's default; a release rendered without one ('helm template' without --namespace)
+    gets a placeholder in capitals, as other hints write them, never '<namespace>', which a
+    shell reads as input from a file.
+
+        >>> deleting(None, ["a"])
+        "'kubectl delete secret -n NAMESPACE a' deletes it (NAMESPACE: the release's namespace)"
+    """
+    said = (f"'kubectl delete secret -n {namespace or 'NAMESPACE'} {' '.join(names)}' deletes "
+            f"{'them' if len(names) > 1 else 'it'}")
+    return said if namespace else f"{said} (NAMESPACE: the release's namespace)"

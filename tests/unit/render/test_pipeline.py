@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
@@ -166,6 +167,28 @@ def test_a_controller_with_nothing_configured_passes_through_and_names_what_helm
                      f"that reads '{FULLNAME}-ocean-proxy'")
     assert then == (f"then 'kubectl delete secret -n {NAMESPACE} --ignore-not-found {names}' "
                     "deletes them")  # in the release's namespace, not kubectl's default
+
+
+@pytest.mark.parametrize("settings", [{}, {"proxy_url": "http://proxy.corp:3128",
+                                           "auto_update": "keep"}],
+                         ids=["nothing-configured", "proxy"])
+def test_the_delete_command_of_a_release_rendered_without_a_namespace_pastes_into_bash(
+        settings):
+    """'helm template' without --namespace renders no namespace: the command said
+    'kubectl delete secret -n <namespace> ...', which bash reads as input from a file named
+    'namespace'; the namespace is a placeholder in capitals, as other hints write them, said
+    as such."""
+    data = re.sub(rb"(?m)^  namespace: .*\n", b"", release(controller(), configmap()))
+    result = post_render(data, user_settings(**settings))
+    [line] = [line for notice in result.notices for line in getattr(notice, "lines", ())
+              if "kubectl delete secret" in line]
+    command = line.split("'")[1]
+    shown = subprocess.run(["bash", "-c", 'kubectl() { printf "%s\\0" "$@"; }; ' + command],
+                           capture_output=True, env={})
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.decode().split("\0")[:3] == ["delete", "secret", "-n"]
+    assert shown.stdout.decode().split("\0")[3] == "NAMESPACE"
+    assert line.endswith("(NAMESPACE: the release's namespace)")
 
 
 def agent(kind: str, name: str, container: str, *, reads_configmap: str | None = None) -> str:
