@@ -124,8 +124,10 @@ class UsageMistakes(argparse.ArgumentParser):
         choices, written = [str(choice) for choice in action.choices], str(value)
         # 'CHECK-BUNDLE', "check-bundle x.pem" as one argument: the choice, whatever follows
         first = (written.split(maxsplit=1) or [""])[0].lower()
-        close = [first] if first in choices else \
-            difflib.get_close_matches(written, choices, 1) if "@" not in written else []
+        # 'check', 'verif': the start of one choice, which difflib finds too far from it
+        started = [choice for choice in choices if len(first) > 2 and choice.startswith(first)]
+        close = [first] if first in choices else [] if "@" in written else \
+            started[:1] if len(started) == 1 else difflib.get_close_matches(written, choices, 1)
         spaced = first in choices and re.search(r"\s", written.strip()) is not None
         raise argparse.ArgumentError(
             action, f"invalid choice {shown(written)} (choose from {', '.join(choices)})"

@@ -675,3 +675,16 @@ def test_a_word_after_a_switch_that_is_a_command_is_still_named_as_one(capsys) -
     error, hint = _usage_error(capsys, "--no-cache", "check-bundle", "x.pem", post_renderer=True)
     assert error.startswith("check-bundle is a command of ocean-proxy")
     assert hint == "run 'ocean-proxy check-bundle --no-cache x.pem'"
+
+
+@pytest.mark.parametrize("argv, meant", [
+    (["check", "corp-ca.pem"], "check-bundle"),
+    (["CHECK", "corp-ca.pem"], "check-bundle"),
+    (["verif", "--proxy-url", PROXY_URL], "verify"),
+    (["help", "check"], "check-bundle"),
+], ids=["check", "capitals", "verif", "help-check"])
+def test_a_command_cut_short_is_named_with_the_command_it_starts(argv, meant, capsys) -> None:
+    """'ocean-proxy check corp-ca.pem' named no command to run: 'check' is too far from
+    'check-bundle' for a spelling match, though it is its start."""
+    error, _ = _usage_error(capsys, *argv)
+    assert error.endswith(f"; did you mean {meant}?")
