@@ -241,6 +241,10 @@ class UsageMistakes(argparse.ArgumentParser):
         if flag == "-n" and "--namespace" in self._option_string_actions:
             return UsageError("unknown flag -n; did you mean --namespace?",
                               hint=f"write --namespace NAMESPACE: {self.prog} has no -n")
+        if flag == "--post-renderer-args":  # a README line run by hand: helm never passes it
+            return UsageError(f"{flag} is a flag of helm, not of {self.prog}",
+                              hint="run by hand, it takes its own flags directly: leave out "
+                                   "each --post-renderer-args and keep the flag after it")
         command = self.prog.rpartition(" ")[2]
         return UsageError(f"{flag} is a flag of helm, not of {self.prog}", hint=(
             f"give it to 'helm template', whose output {command} reads"

@@ -170,6 +170,21 @@ def test_a_flag_of_helm_given_to_the_post_renderer_is_said_to_be_helms(argv, fla
     assert SECRET not in error + hint
 
 
+
+@pytest.mark.parametrize("argv", [
+    ["--post-renderer-args", "--ca-file=ca.pem"],
+    ["--post-renderer-args=--proxy-url=" + PROXY_URL],
+    ["render", "--post-renderer-args", "--ca-file=ca.pem"],
+], ids=["post-renderer", "glued", "render"])
+def test_post_renderer_args_copied_into_a_command_run_by_hand_is_told_to_be_left_out(
+        argv, capsys) -> None:
+    """'ocean-proxy-post-renderer --post-renderer-args --ca-file=ca.pem', a README line run by
+    hand: the hint said to give it to helm (or to 'helm template') instead of to drop it."""
+    error, hint = _usage_error(capsys, *argv, post_renderer=argv[0] != "render")
+    assert error.startswith("--post-renderer-args is a flag of helm, not of ocean-proxy")
+    assert hint == ("run by hand, it takes its own flags directly: leave out each "
+                    "--post-renderer-args and keep the flag after it")
+
 def test_a_flag_of_helm_given_to_render_is_said_to_be_for_helm_template(capsys) -> None:
     error, hint = _usage_error(capsys, "render", "--set", "a=b")
     assert error == "--set is a flag of helm, not of ocean-proxy render"
