@@ -267,6 +267,13 @@ class UsageMistakes(argparse.ArgumentParser):
         flag = name.group(0) if name else ""
         if flag in _HELM_FLAGS and "--filename" in self._option_string_actions:
             return self._helm_flag(flag)
+        if flag == "--ca-file" and "--proxy-ca-file" in self._option_string_actions:
+            # discover-ca: not 'did you mean --proxy-ca-file?', the https:// proxy's own CA
+            return UsageError(f"--ca-file is not a flag of {self.prog.rpartition(' ')[2]}, "
+                              "which finds the CA to trust rather than reading one",
+                              hint="to check the path with a CA file you have: 'ocean-proxy "
+                                   "verify --proxy-url URL --ca-file FILE' (an https:// proxy's "
+                                   "own CA: --proxy-ca-file FILE)")
         known = [option for option in self._option_string_actions if option.startswith("--")]
         typed = flag.lower()  # '--PROXY-URL': ours are all in lower case
         completions = [option for option in known if option.startswith(typed)]

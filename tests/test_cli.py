@@ -703,3 +703,16 @@ def test_a_command_cut_short_is_named_with_the_command_it_starts(argv, meant, ca
     'check-bundle' for a spelling match, though it is its start."""
     error, _ = _usage_error(capsys, *argv)
     assert error.endswith(f"; did you mean {meant}?")
+
+
+def test_discover_ca_given_a_ca_file_is_pointed_to_verify_not_to_the_proxys_own_ca(
+        capsys) -> None:
+    """'ocean-proxy discover-ca --proxy-url URL --ca-file ca.pem', a CA already in hand: it was
+    'did you mean --proxy-ca-file?', the CA of an https:// proxy's own certificate."""
+    error, hint = _usage_error(capsys, "discover-ca", "--proxy-url", PROXY_URL,
+                               "--ca-file", "ca.pem")
+    assert error == ("--ca-file is not a flag of discover-ca, which finds the CA to trust "
+                     "rather than reading one")
+    assert hint == ("to check the path with a CA file you have: 'ocean-proxy verify "
+                    "--proxy-url URL --ca-file FILE' (an https:// proxy's own CA: "
+                    "--proxy-ca-file FILE)")
