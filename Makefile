@@ -69,7 +69,7 @@ tools: $(VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl $(OTHER_HELMS
 	system-tools cluster-tools helmfile-tool
 
 demo: $(VENV)/.installed $(BIN)/helm3
-	@PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(BIN):$$PATH" sh examples/demo/demo.sh
+	@PATH="$(abspath $(VENV))/bin:$(abspath $(BIN)):$$PATH" sh examples/demo/demo.sh
 
 # A clean, non-editable install: start-up is measured as users get it, without the
 # import hooks of the editable install in $(VENV), and, like the venv the Helm plugin builds

@@ -111,8 +111,10 @@ class UsageMistakes(argparse.ArgumentParser):
         choices, written = [str(choice) for choice in action.choices], str(value)
         # 'CHECK-BUNDLE', "check-bundle x.pem" as one argument: the choice, whatever follows
         first = (written.split(maxsplit=1) or [""])[0].lower()
-        close = [first] if first in choices else \
-            difflib.get_close_matches(written, choices, 1) if "@" not in written else []
+        # 'check', 'verif': the start of one choice, which difflib finds too far from it
+        started = [choice for choice in choices if len(first) > 2 and choice.startswith(first)]
+        close = [first] if first in choices else [] if "@" in written else \
+            started[:1] if len(started) == 1 else difflib.get_close_matches(written, choices, 1)
         spaced = first in choices and re.search(r"\s", written.strip()) is not None
         raise argparse.ArgumentError(
             action, f"invalid choice {shown(written)} (choose from {', '.join(choices)})"
@@ -226,6 +228,10 @@ class UsageMistakes(argparse.ArgumentParser):
         if flag == "-n" and "--namespace" in self._option_string_actions:
             return UsageError("unknown flag -n; did you mean --namespace?",
                               hint=f"write --namespace NAMESPACE: {self.prog} has no -n")
+        if flag == "--post-renderer-args":  # a README line run by hand: helm never passes it
+            return UsageError(f"{flag} is a flag of helm, not of {self.prog}",
+                              hint="run by hand, it takes its own flags directly: leave out "
+                                   "each --post-renderer-args and keep the flag after it")
         command = self.prog.rpartition(" ")[2]
         return UsageError(f"{flag} is a flag of helm, not of {self.prog}", hint=(
             f"give it to 'helm template', whose output {command} reads"
@@ -248,6 +254,13 @@ class UsageMistakes(argparse.ArgumentParser):
         flag = name.group(0) if name else ""
         if flag in _HELM_FLAGS and "--filename" in self._option_string_actions:
             return self._helm_flag(flag)
+        if flag == "--ca-file" and "--proxy-ca-file" in self._option_string_actions:
+            # discover-ca: not 'did you mean --proxy-ca-file?', the https:// proxy's own CA
+            return UsageError(f"--ca-file is not a flag of {self.prog.rpartition(' ')[2]}, "
+                              "which finds the CA to trust rather than reading one",
+                              hint="to check the path with a CA file you have: 'ocean-proxy "
+                                   "verify --proxy-url URL --ca-file FILE' (an https:// proxy's "
+                                   "own CA: --proxy-ca-file FILE)")
         known = [option for option in self._option_string_actions if option.startswith("--")]
         typed = flag.lower()  # '--PROXY-URL': ours are all in lower case
         completions = [option for option in known if option.startswith(typed)]

@@ -25,6 +25,9 @@ SPACED_HINT = ("the path starts or ends with a space or a line break (as a varia
 TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at the start of a "
               "word, and nothing expands it in a config file; write the whole path, or "
               "$HOME/... on a command line")
+# '$HOME/ca.pem' in a config file, or in single quotes: the '$NAME' part, looked for only in a
+# path that does not exist
+_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
 
 
 def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING_HINT,
@@ -44,6 +47,10 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
             missing_hint = STDIN_HINT
         elif _unexpanded_tilde(path):
             missing_hint = TILDE_HINT
+        elif variable := _VARIABLE.search(path):
+            missing_hint = (f"'{variable[0]}' is not expanded here: nothing expands variables "
+                            "in a config file, nor does a shell within single quotes; write "
+                            "the whole path")
         elif missing_hint == MISSING_HINT and not os.path.isabs(path):
             missing_hint = _missing_from_here()
         raise ConfigError(f"{what} {name} does not exist", hint=missing_hint) from None

@@ -122,6 +122,29 @@ def test_a_terminal_on_stdin_is_told_what_is_awaited_and_how_to_end_it():
     assert "Ctrl-D" not in err.decode()  # said once
 
 
+
+def test_nothing_pasted_on_the_terminal_is_one_error_not_a_failed_pipe():
+    """Ctrl-D before any paste printed a report of no certificates and 'the command piped into
+    it may have failed', about a pipe there never was."""
+    controller, terminal = pty.openpty()
+    check = subprocess.Popen([VENV_BIN / "ocean-proxy", "check-bundle", "-"],
+                             stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=clean_env())
+    try:
+        _first_line_within(check.stderr, seconds=20)  # the prompt
+        os.write(controller, b"\x04")  # Ctrl-D, nothing pasted
+        out, err = check.communicate(timeout=20)
+    finally:
+        check.kill()
+        check.wait()
+        os.close(controller)
+        os.close(terminal)
+    assert check.returncode == 1 and out == b""
+    assert err.decode().splitlines() == [
+        "ocean-proxy: error: nothing was pasted on the terminal",
+        "ocean-proxy: hint: paste the PEM, then press Ctrl-D at the start of a line; or name "
+        "the CA file: 'ocean-proxy check-bundle FILE'"]
+
 def test_a_named_file_is_read_without_a_prompt_whatever_stdin_is(tmp_path):
     """Run at a terminal with the CA's file named: nothing is awaited from the terminal, so
     nothing tells the user to paste a PEM there."""
@@ -281,9 +304,9 @@ def test_a_java_keystore_is_named_with_the_command_that_exports_its_ca(tmp_path)
     assert run.returncode == 1
     error, hint = run.stderr.splitlines()
     assert error == f"ocean-proxy: error: {keystore}: it is a Java keystore, not certificates"
-    assert hint == ("ocean-proxy: hint: export its CA: keytool -exportcert -rfc -keystore FILE "
-                    "-alias ALIAS > ca.pem ('keytool -list -keystore FILE' names the aliases), "
-                    "then give ca.pem")
+    assert hint == (f"ocean-proxy: hint: export its CA: keytool -exportcert -rfc -keystore "
+                    f"{keystore} -alias ALIAS > ca.pem ('keytool -list -keystore {keystore}' "
+                    "names the aliases), then give ca.pem")
     if shutil.which("keytool") is None:  # Java's own tool: followed where it is installed
         return
     command = hint.partition("export its CA: ")[2].partition(" > ca.pem")[0]
@@ -529,3 +552,26 @@ def test_a_private_key_in_base64_is_named_a_key_not_a_certificate_to_wrap(tmp_pa
                      "in base64")
     assert "BEGIN CERTIFICATE" not in hint
     assert "treat the key as exposed" in hint
+
+
+@pytest.mark.parametrize("name", ["corp ca.b64", "corp-ca.b64"])
+def test_a_hints_command_names_the_file_given_and_runs_as_pasted(tmp_path, name):
+    """The hints said 'base64 -d < FILE > ca.pem', 'openssl pkcs12 -in FILE ...': a command
+    to edit before it runs, for a file the user had just named."""
+    root = certs.root("Corp Root CA")
+    (tmp_path / name).write_bytes(base64.encodebytes(root.pem))
+    run = ocean_proxy("check-bundle", name, cwd=tmp_path)
+    assert run.returncode == 1
+    hint = run.stderr.splitlines()[1]
+    assert f"base64 -d < {shlex.quote(name)} > ca.pem" in hint, hint
+    command = hint.partition("decode it: ")[2].partition(", then")[0]
+    subprocess.run(command, shell=True, cwd=tmp_path, check=True)
+    assert ocean_proxy("check-bundle", "ca.pem", cwd=tmp_path).returncode == 0
+
+
+def test_a_hint_whose_command_would_overwrite_the_file_given_keeps_its_placeholder(tmp_path):
+    """'base64 -d < ca.pem > ca.pem' would empty ca.pem before base64 reads it."""
+    root = certs.root("Corp Root CA")
+    (tmp_path / "ca.pem").write_bytes(base64.encodebytes(root.pem))
+    run = ocean_proxy("check-bundle", "ca.pem", cwd=tmp_path)
+    assert "base64 -d < FILE > ca.pem" in run.stderr.splitlines()[1]

@@ -191,6 +191,21 @@ def test_a_flag_of_helm_given_to_the_post_renderer_is_said_to_be_helms(argv, fla
     assert SECRET not in error + hint
 
 
+
+@pytest.mark.parametrize("argv", [
+    ["--post-renderer-args", "--ca-file=ca.pem"],
+    ["--post-renderer-args=--proxy-url=" + PROXY_URL],
+    ["render", "--post-renderer-args", "--ca-file=ca.pem"],
+], ids=["post-renderer", "glued", "render"])
+def test_post_renderer_args_copied_into_a_command_run_by_hand_is_told_to_be_left_out(
+        argv, capsys) -> None:
+    """'ocean-proxy-post-renderer --post-renderer-args --ca-file=ca.pem', a README line run by
+    hand: the hint said to give it to helm (or to 'helm template') instead of to drop it."""
+    error, hint = _usage_error(capsys, *argv, post_renderer=argv[0] != "render")
+    assert error.startswith("--post-renderer-args is a flag of helm, not of ocean-proxy")
+    assert hint == ("run by hand, it takes its own flags directly: leave out each "
+                    "--post-renderer-args and keep the flag after it")
+
 def test_a_flag_of_helm_given_to_render_is_said_to_be_for_helm_template(capsys) -> None:
     error, hint = _usage_error(capsys, "render", "--set", "a=b")
     assert error == "--set is a flag of helm, not of ocean-proxy render"
@@ -750,3 +765,29 @@ def test_a_word_after_a_switch_that_is_a_command_is_still_named_as_one(capsys) -
     error, hint = _usage_error(capsys, "--no-cache", "check-bundle", "x.pem", post_renderer=True)
     assert error.startswith("check-bundle is a command of ocean-proxy")
     assert hint == "run 'ocean-proxy check-bundle --no-cache x.pem'"
+
+
+@pytest.mark.parametrize("argv, meant", [
+    (["check", "corp-ca.pem"], "check-bundle"),
+    (["CHECK", "corp-ca.pem"], "check-bundle"),
+    (["verif", "--proxy-url", PROXY_URL], "verify"),
+    (["help", "check"], "check-bundle"),
+], ids=["check", "capitals", "verif", "help-check"])
+def test_a_command_cut_short_is_named_with_the_command_it_starts(argv, meant, capsys) -> None:
+    """'ocean-proxy check corp-ca.pem' named no command to run: 'check' is too far from
+    'check-bundle' for a spelling match, though it is its start."""
+    error, _ = _usage_error(capsys, *argv)
+    assert error.endswith(f"; did you mean {meant}?")
+
+
+def test_discover_ca_given_a_ca_file_is_pointed_to_verify_not_to_the_proxys_own_ca(
+        capsys) -> None:
+    """'ocean-proxy discover-ca --proxy-url URL --ca-file ca.pem', a CA already in hand: it was
+    'did you mean --proxy-ca-file?', the CA of an https:// proxy's own certificate."""
+    error, hint = _usage_error(capsys, "discover-ca", "--proxy-url", PROXY_URL,
+                               "--ca-file", "ca.pem")
+    assert error == ("--ca-file is not a flag of discover-ca, which finds the CA to trust "
+                     "rather than reading one")
+    assert hint == ("to check the path with a CA file you have: 'ocean-proxy verify "
+                    "--proxy-url URL --ca-file FILE' (an https:// proxy's own CA: "
+                    "--proxy-ca-file FILE)")

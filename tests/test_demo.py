@@ -245,3 +245,16 @@ def install_helm():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_demo_runs_the_venv_it_is_given_by_an_absolute_path(tmp_path):
+    """'make demo VENV=/path/to/venv' put '<checkout>//path/to/venv/bin' on PATH: the demo
+    then found no ocean-proxy-post-renderer and told its user to run 'make demo'."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()
+    run = run_command(["make", "-n", "demo", f"VENV={venv}", f"BIN={TOOLS_BIN}"], cwd=REPO,
+                      env=clean_env(), timeout=60)
+    assert run.returncode == 0, run.stderr
+    demo = next(line for line in run.text.splitlines() if "demo.sh" in line)
+    assert demo.startswith(f'PATH="{venv}/bin:{TOOLS_BIN}:'), demo

@@ -290,6 +290,34 @@ def test_a_terminal_on_stdin_is_a_usage_error():
     assert "no manifests on standard input" in run.stderr.decode()
 
 
+
+def test_values_on_a_terminal_is_not_told_to_be_a_post_renderer(tmp_path):
+    """'ocean-proxy values --secrets s.yaml' typed alone: the hint offered helm's
+    --post-renderer, the route values is for doing without."""
+    controller, terminal = pty.openpty()
+    try:
+        run = subprocess.run([VENV_BIN / "ocean-proxy", "values", "--secrets",
+                              tmp_path / "s.yaml"], stdin=terminal, capture_output=True,
+                             env=clean_env(), timeout=30)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert run.returncode == 2 and run.stdout == b""
+    assert run.stderr.decode().splitlines() == [
+        "ocean-proxy: error: no manifests on standard input",
+        "ocean-proxy: hint: pipe 'helm template' into it, or give its output with -f FILE"]
+    assert not (tmp_path / "s.yaml").exists()
+
+
+def test_a_home_variable_in_a_config_files_ca_files_is_said_to_be_unexpanded(tmp_path):
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "ca.pem").write_bytes(certs.root("Corp Root").pem)
+    config = tmp_path / "ocean-proxy.yaml"
+    config.write_text("caFiles:\n  - $HOME/ca.pem\n")
+    run = post_renderer("--proxy-url", "http://p:3128", "--config", config, stdin=DEPLOYMENT,
+                        env=clean_env(HOME=str(tmp_path / "home")))
+    assert_refused(run, 1, "$HOME/ca.pem does not exist", "'$HOME' is not expanded here")
+
 def test_invalid_yaml_in_the_controller_document_names_the_document_not_its_content():
     broken = DEPLOYMENT.replace(b"        env:\n", b"        env: [\n")
     assert_refused(ocean_proxy("render", "--proxy-url", "http://p:3128", stdin=broken), 1,

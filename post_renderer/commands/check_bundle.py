@@ -67,10 +67,16 @@ def _read(name: str, said: Outcome) -> bytes:
         raise UsageError("standard input is closed",
                          hint="pipe the CA bundle into it ('... | ocean-proxy check-bundle "
                               "-'), or name its file")
-    if sys.stdin.isatty():
-        said.prompt("reading a CA bundle from the terminal: paste the PEM, then press Ctrl-D "
-                    "at the start of a line (Ctrl-C to stop)")
-    return sys.stdin.buffer.read(MAX_CA_FILE_BYTES)
+    if not sys.stdin.isatty():
+        return sys.stdin.buffer.read(MAX_CA_FILE_BYTES)
+    said.prompt("reading a CA bundle from the terminal: paste the PEM, then press Ctrl-D "
+                "at the start of a line (Ctrl-C to stop)")
+    pasted = sys.stdin.buffer.read(MAX_CA_FILE_BYTES)
+    if not pasted.strip():  # Ctrl-D before any paste: no command piped anything that failed
+        raise BundleError("nothing was pasted on the terminal",
+                          hint="paste the PEM, then press Ctrl-D at the start of a line; or "
+                               "name the CA file: 'ocean-proxy check-bundle FILE'")
+    return pasted
 
 
 def _as_text(report: BundleReport) -> list[str]:

@@ -190,10 +190,17 @@ def _say_ca_value_without_create(words: list[str], said: Outcome) -> None:
                      "--post-renderer-args --ca-file=FILE")
 
 
+_NO_INPUT_HINT = ("pipe 'helm template' into it, or give it to helm with "
+                  "--post-renderer ocean-proxy-post-renderer")
+_NO_INPUT_HINT_OF_VALUES = "pipe 'helm template' into it, or give its output with -f FILE"
+
+
 def read_manifests(filename: str,
-                   helm_arguments: Callable[[], list[str] | None] = lambda: None) -> bytes:
+                   helm_arguments: Callable[[], list[str] | None] = lambda: None, *,
+                   post_renders: bool = True) -> bytes:
     """The manifests; ``helm_arguments``, the command line of the helm that runs this
-    process, tells why there are none."""
+    process, tells why there are none. ``post_renders``: helm may run this command as its
+    post-renderer (not ``values``, which is for installs without one)."""
     if not filename:  # '-f "$MANIFESTS"' with MANIFESTS unset: not a file without a name
         raise UsageError("--filename is given but empty",
                          hint="give it a value (is the variable it comes from set?), or leave "
@@ -202,14 +209,12 @@ def read_manifests(filename: str,
         if sys.stdin is None:
             raise UsageError(
                 "standard input is closed",
-                hint="pipe 'helm template' into it, or give it to helm with "
-                     "--post-renderer ocean-proxy-post-renderer",
+                hint=_NO_INPUT_HINT if post_renders else _NO_INPUT_HINT_OF_VALUES,
             )
         if sys.stdin.isatty():
             raise UsageError(
                 "no manifests on standard input",
-                hint="pipe 'helm template' into it, or give it to helm with "
-                     "--post-renderer ocean-proxy-post-renderer",
+                hint=_NO_INPUT_HINT if post_renders else _NO_INPUT_HINT_OF_VALUES,
             )
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)  # 'yes |' is refused, not held
         where = "standard input"

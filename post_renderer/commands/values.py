@@ -272,7 +272,7 @@ def run(args: Any, said: Outcome) -> Outcome:
 
     user = read_settings(args, os.environ, said.warning, said.hide)
     _check_secrets_file_is_new_to_this_run(args, user, os.environ)
-    manifests = read_manifests(args.filename)
+    manifests = read_manifests(args.filename, post_renders=False)
     result = values_overlay(manifests, user, read_user_values(args.values, said.hide),
                             Owner(args.release, args.namespace), said.hide)
     if not (user.strict and result.lints):  # a refused run did none of what they tell

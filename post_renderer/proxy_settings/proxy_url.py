@@ -150,6 +150,7 @@ def _parsed(text: str, source: str) -> ProxyUrl:
             raise ProxyUrlError(f"{source} has a space in its user name or password",
                                 hint="percent-encode it: each space as %20")
         raise ProxyUrlError(f"{source} contains spaces or control characters", hint=_HINT)
+    _check_scheme_separator(value, source)
     # Go (the controller, helm) reads 'proxy.corp:3128' as http://proxy.corp:3128; fluent-bit
     # needs the scheme written, so every container gets it written.
     assumed = "://" not in value
@@ -245,6 +246,29 @@ def _must_encode(source: str) -> ProxyUrlError:
         hint="percent-encode the user name and password ('%' as %25, '^' as %5E, '/' as "
              "%2F, ...); the log-shipper gets them decoded",
     )
+
+
+# 'http//proxy:3128', 'http:/proxy:3128', 'http:proxy:3128': a scheme with its '://' mistyped,
+# which would otherwise be read as a host named 'http' and refused for its path or its port.
+# 'http:3128' stays a host named 'http' on port 3128, as Go reads it.
+_MISTYPED_SCHEME = re.compile(r"(?P<scheme>https?)(?P<written>:/(?!/)|//|:(?!//)(?!\d+/?$))",
+                              re.IGNORECASE)
+
+
+def _check_scheme_separator(value: str, source: str) -> None:
+    """Name a mistyped '://' (or a missing scheme before '//') as such; only the scheme part
+    is shown, never what follows it (a password may)."""
+    if value.startswith("//"):
+        raise ProxyUrlError(f"{source} starts with '//' but has no scheme",
+                            hint="write 'http://' in place of the '//': "
+                                 "http://[user:password@]proxy.example.com:3128")
+    mistyped = _MISTYPED_SCHEME.match(value)
+    if mistyped:
+        scheme = mistyped["scheme"].lower()
+        raise ProxyUrlError(
+            f"{source} starts with '{mistyped[0]}', not '{scheme}://'",
+            hint=f"write '{scheme}://' before the host: "
+                 f"{scheme}://[user:password@]proxy.example.com:3128")
 
 
 def _check_authority(value: str, source: str) -> None:

@@ -38,6 +38,34 @@ NO_CACHE = FactCache(None)
 
 def read_certificates(data: bytes, source: str, problems: Problems,
                       facts: FactCache = NO_CACHE) -> list[Item]:
+    """The certificates of ``data`` read from ``source``; what is wrong goes to ``problems``,
+    whose hints name a file the user gave by its path, so that their commands can be pasted."""
+    said = len(problems)
+    items = _read_certificates(data, source, problems, facts)
+    if len(problems) > said and _a_file_given(source):
+        import shlex  # on the way to an error only
+
+        path = shlex.quote(source)
+        problems[said:] = [(message, re.sub(r"\bFILE\b", lambda _: path, hint))
+                           for message, hint in problems[said:]]
+    return items
+
+
+def _a_file_given(source: str) -> bool:
+    """Whether ``source`` is the path of a file (not standard input, not a chart's Secret)
+    that the hints' commands can read: not one of the files they write, which the shell
+    would empty before the command reads it ('base64 -d < ca.pem > ca.pem')."""
+    import os
+
+    return source != STDIN and source.isprintable() and os.path.isfile(source) and not any(
+        os.path.realpath(source) == os.path.realpath(written) for written in _WRITTEN)
+
+
+_WRITTEN = ("ca.pem", "ca-ascii.pem", "ca.p7b")  # what the hints' commands write
+
+
+def _read_certificates(data: bytes, source: str, problems: Problems,
+                       facts: FactCache) -> list[Item]:
     given, data = data, data.removeprefix(b"\xef\xbb\xbf")
     if not data or data.isspace():  # isspace: no copy of a large file, as strip() makes
         problems.append((f"{source} is empty",

@@ -65,3 +65,19 @@ def test_a_path_with_a_space_or_line_break_around_it_is_named_quoted_and_told_so
     assert raised.value.message == f"CA file (from OCEAN_PROXY_CA_FILE) {named} does not exist"
     assert raised.value.hint == ("the path starts or ends with a space or a line break (as a "
                                  "variable or a config value can): drop it")
+
+
+@pytest.mark.parametrize("written, variable", [("$HOME/ca.pem", "$HOME"),
+                                               ("${CI_PROJECT_DIR}/ca.pem", "${CI_PROJECT_DIR}")])
+def test_a_variable_nothing_expanded_in_a_missing_path_is_named(tmp_path, monkeypatch, written,
+                                                                variable):
+    """'caFiles: [$HOME/ca.pem]' was told to check the path from the config file's directory:
+    the user had written a variable, which nothing expands there."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        read_user_file(written, 100, "CA file (from config file c.yaml)",
+                       missing_hint="check the path; a relative path starts from the config "
+                                    "file's directory")
+    assert raised.value.hint == (f"'{variable}' is not expanded here: nothing expands variables "
+                                 "in a config file, nor does a shell within single quotes; "
+                                 "write the whole path")

@@ -112,3 +112,34 @@ def test_a_dollar_in_the_password_is_a_password_not_a_variable():
     with pytest.raises(ProxyUrlError) as caught:  # refused for its port, and told so
         parse_proxy_url("http://svc:pa$Word@proxy.corp:99999")
     assert "not expanded" not in caught.value.hint
+
+
+@pytest.mark.parametrize("text, written, scheme", [
+    ("http//proxy.corp:3128", "http//", "http"),
+    ("http:/proxy.corp:3128", "http:/", "http"),
+    ("http:proxy.corp:3128", "http:", "http"),
+    ("HTTPS//alice:s3cret@proxy.corp:3128", "HTTPS//", "https"),
+    ("http:/alice:s3cret@proxy.corp", "http:/", "http"),
+])
+def test_a_mistyped_scheme_separator_is_named_not_read_as_a_host_called_http(text, written,
+                                                                             scheme):
+    """Read as a host named 'http', these were refused for a path or a port they do not have."""
+    with pytest.raises(ProxyUrlError) as caught:
+        parse_proxy_url(text, source="--proxy-url")
+    assert caught.value.message == f"--proxy-url starts with '{written}', not '{scheme}://'"
+    assert f"{scheme}://" in caught.value.hint
+    assert "s3cr" not in caught.value.message + caught.value.hint
+
+
+def test_a_url_that_starts_with_two_slashes_is_told_its_scheme_is_missing():
+    with pytest.raises(ProxyUrlError) as caught:
+        parse_proxy_url("//alice:s3cret@proxy.corp:3128", source="--proxy-url")
+    assert caught.value.message == "--proxy-url starts with '//' but has no scheme"
+    assert "s3cr" not in caught.value.message + caught.value.hint
+
+
+@pytest.mark.parametrize("text, host", [("http:3128", "http"), ("httpproxy:3128", "httpproxy"),
+                                        ("http.corp:3128", "http.corp")])
+def test_a_host_whose_name_starts_like_a_scheme_is_still_a_host(text, host):
+    url = parse_proxy_url(text)
+    assert (url.scheme, url.host, url.port) == ("http", host, 3128)
