@@ -110,12 +110,46 @@ def test_help_is_wrapped_to_the_terminal(capsys, monkeypatch) -> None:
 def test_a_missing_proxy_url_is_named_by_its_new_name_and_its_variable(
         command: str, variable: str | None, capsys, monkeypatch) -> None:
     monkeypatch.delenv("OCEAN_PROXY_URL", raising=False)
+    for name in SHELL_PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     if variable is not None:  # empty counts as unset, as everywhere in the settings
         monkeypatch.setenv("OCEAN_PROXY_URL", variable)
     error, hint = _usage_error(capsys, command, "--timeout", "1")
     assert error == ("no proxy is given: --proxy-url URL, OCEAN_PROXY_URL, or proxyUrl in the "
                      "--config file")
     assert "OCEAN_PROXY_URL or the config file keeps it off the command line" in hint
+
+
+SHELL_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
+
+
+@pytest.mark.parametrize("variable", SHELL_PROXY_VARIABLES)
+@pytest.mark.parametrize("command", ["verify", "discover-ca"])
+def test_a_missing_proxy_with_the_shell_s_proxy_set_names_that_variable_not_its_value(
+        command: str, variable: str, capsys, monkeypatch) -> None:
+    """The laptop's HTTPS_PROXY is most likely the proxy to check, but only where the cluster
+    goes through it too: the hint names the variable as it is set and how to pass it, never
+    its value (it may hold a password), and the command does not take it on its own."""
+    for name in ("OCEAN_PROXY_URL", *SHELL_PROXY_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, PROXY_URL)
+    error, hint = _usage_error(capsys, command, "--timeout", "1")
+    assert error == ("no proxy is given: --proxy-url URL, OCEAN_PROXY_URL, or proxyUrl in the "
+                     "--config file")
+    assert f"{variable} is set in this shell" in hint
+    assert f'--proxy-url "${variable}"' in hint and f'OCEAN_PROXY_URL="${variable}"' in hint
+    assert "same proxy" in hint
+    assert "proxy.corp" not in hint
+
+
+def test_a_missing_proxy_names_https_proxy_before_http_proxy(capsys, monkeypatch) -> None:
+    """Both set, as a shell's usually are: the one the Spot API's HTTPS goes through."""
+    monkeypatch.delenv("OCEAN_PROXY_URL", raising=False)
+    monkeypatch.setenv("http_proxy", PROXY_URL)
+    monkeypatch.setenv("HTTPS_PROXY", PROXY_URL)
+    monkeypatch.setenv("HTTP_PROXY", "")  # empty counts as unset, as Go reads it
+    _, hint = _usage_error(capsys, "verify")
+    assert hint.startswith("HTTPS_PROXY is set in this shell")
 
 
 @pytest.mark.parametrize("command", ["verify", "discover-ca"])

@@ -29,7 +29,15 @@ from .chart_render import (
     parse,
     validation_errors,
 )
-from .conftest import FIXTURE_CHART, VENV_BIN, clean_env, post_renderer, run_command, tool
+from .conftest import (
+    FIXTURE_CHART,
+    REPO,
+    VENV_BIN,
+    clean_env,
+    post_renderer,
+    run_command,
+    tool,
+)
 from .kubelet_view import container_view
 from .plugin_harness import install_post_renderer_plugin, post_renderer_user_env
 
@@ -38,6 +46,7 @@ DEFAULT_NO_PROXY = ["$(KUBERNETES_SERVICE_HOST)", ".svc", ".cluster.local", "loc
                     "127.0.0.1", "169.254.169.254"]
 CONTAINERS = ("ocean-kubernetes-controller", "log-shipper")
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 
@@ -740,6 +749,32 @@ def test_helm_templates_output_dir_is_post_rendered_or_said_not_to_be(helm_user,
     assert ("ocean-proxy: hint: drop --output-dir and send the output to a file "
             "(helm template ... > release.yaml); Helm 4 post-renders --output-dir\n"
             ) in run.stderr
+
+
+OUTPUT_DIR_LEFT = ("Helm 3 leaves the files it wrote there, without the proxy or the CA, after "
+                   "that refusal: do not apply them (Helm 4 writes none when ocean-proxy "
+                   "refuses a render).")
+
+
+def test_a_refused_render_leaves_helm3_s_output_dir_files_and_none_of_helm4_s(helm_user,
+                                                                               tmp_path):
+    """What the README warns of, as helm does it: with --output-dir, Helm 3 writes the chart's
+    files before it runs the post-renderer, and keeps them when ocean-proxy refuses; Helm 4
+    writes the post-rendered files only once the post-renderer succeeded."""
+    assert OUTPUT_DIR_LEFT in " ".join(README.split())
+    out = tmp_path / "out"
+    run = helm_user.template(*VENDOR_FLAGS, *POST_RENDERER, "--post-renderer-args",
+                             "--proxy-url=ftp://proxy.corp:21", "--output-dir", out)
+
+    assert run.returncode != 0
+    assert "ocean-proxy: error: " in run.stderr
+    if helm_user.major == "helm4":
+        assert not out.exists() or not any(out.rglob("*")), sorted(out.rglob("*"))
+        return
+    deployment = out / "ocean-kubernetes-controller" / "templates" / "deployment.yaml"
+    written = deployment.read_text()
+    assert f"name: {FULLNAME}" in written and "kind: Deployment" in written
+    assert "ocean-proxy" not in written and "HTTP_PROXY" not in written
 
 
 def test_a_ca_written_in_extra_env_reaches_the_log_shipper_too(helm_user, corp_root, ca_file):

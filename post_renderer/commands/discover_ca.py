@@ -47,7 +47,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     proxy, _, ca_paths = network_settings_from(args, os.environ, ca_files=False,
                                                warn=said.warning, hide=said.hide)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
-                                server_name=args.servername, timeout=args.timeout, log=said.live)
+                                server_name=args.servername, timeout=args.timeout, log=said.live,
+                                environ=os.environ)
     roots = resolve_public_roots(args.public_roots)
     if args.output:
         _check_output_is_new_to_this_run(args, roots)

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     proxy, ca_files, _ = network_settings_from(args, os.environ, ca_files=True,
                                                warn=said.warning, hide=said.hide)
     settings = network_settings(proxy=proxy and proxy.value, target=args.target,
-                                server_name=args.servername, timeout=args.timeout, log=said.live)
+                                server_name=args.servername, timeout=args.timeout, log=said.live,
+                                environ=os.environ)
     roots = resolve_public_roots(args.public_roots)
     option = ca_files.source if ca_files else "--ca-file"
     bundle = bundle_of(ca_files, said)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from post_renderer.errors import UsageError, shown
@@ -23,6 +23,9 @@ StepLog = Callable[[str], None]
 
 _ENDPOINT_HINT = "use HOST:PORT, for example api.spotinst.io:443"
 MIN_TIMEOUT, MAX_TIMEOUT = 0.01, 3600.0  # each network step, in seconds
+# the shell's own proxy, in the order Go reads them (the controller is Go): named in a hint
+# when no proxy is given, never read as one, since the cluster's proxy may be another
+SHELL_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
 
 
 @dataclass(frozen=True)
@@ -77,14 +80,13 @@ def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
 
 
 def network_settings(*, proxy: ProxyUrl | None, target: str, server_name: str | None,
-                     timeout: float, log: StepLog = lambda text: None) -> NetworkSettings:
+                     timeout: float, log: StepLog = lambda text: None,
+                     environ: Mapping[str, str] | None = None) -> NetworkSettings:
     """Check the shared network options of discover-ca and verify; ``proxy`` comes from
-    --proxy-url, OCEAN_PROXY_URL or the config file, as a render's does."""
+    --proxy-url, OCEAN_PROXY_URL or the config file, as a render's does. ``environ`` is
+    looked at only to name the shell's proxy variable when no proxy is given."""
     if proxy is None:
-        raise UsageError("no proxy is given: --proxy-url URL, OCEAN_PROXY_URL, or proxyUrl "
-                         "in the --config file",
-                         hint="with a password in the URL, OCEAN_PROXY_URL or the config file "
-                              "keeps it off the command line")
+        raise _no_proxy_given(environ or {})
     endpoint = parse_endpoint(target)
     name = server_name.strip().lower().rstrip(".") if server_name else endpoint.host
     if server_name is not None and not HOST_NAME.match(name):
@@ -93,3 +95,17 @@ def network_settings(*, proxy: ProxyUrl | None, target: str, server_name: str | 
         raise UsageError(f"--timeout must be a number of seconds from {MIN_TIMEOUT:g} to "
                          f"{MAX_TIMEOUT:g}", hint="for example --timeout 10")
     return NetworkSettings(proxy, endpoint, name, float(timeout), log)
+
+
+def _no_proxy_given(environ: Mapping[str, str]) -> UsageError:
+    """The refusal when no proxy is given; with the shell's proxy set, the hint says how to
+    pass it, by the variable's name: its value may hold a password."""
+    shell = next((name for name in SHELL_PROXY_VARIABLES if environ.get(name)), None)
+    hint = ("with a password in the URL, OCEAN_PROXY_URL or the config file keeps it off the "
+            "command line")
+    if shell:
+        hint = (f"{shell} is set in this shell: if the cluster goes through the same proxy, "
+                f'add --proxy-url "${shell}" (or set OCEAN_PROXY_URL="${shell}", which keeps '
+                "a password off the command line)")
+    return UsageError("no proxy is given: --proxy-url URL, OCEAN_PROXY_URL, or proxyUrl in "
+                      "the --config file", hint=hint)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from post_renderer.errors import ManifestError, TargetError, clipped
+from post_renderer.errors import ManifestError, TargetError, clipped, visible
 from post_renderer.render.release.agents import recognise, scan_patterns
 from post_renderer.render.release.owned_names import OwnedNames
 from post_renderer.render.release.workloads import WorkloadRef
@@ -37,6 +37,7 @@ EMBEDDED_JOB_KEY = "auto-update.job"
 # Larger than any object Kubernetes stores (etcd's default request limit is 1.5 MiB), and
 # parsing it would make helm wait for minutes.
 MAX_PARSED_BYTES = 4 * 1024 * 1024
+_LISTED = 5  # workloads a refusal names when the one asked for is missing
 
 
 class Resource(NamedTuple):
@@ -115,7 +116,7 @@ def find_release(data: bytes, chunks: Chunks, refs: Sequence[WorkloadRef],
     candidates = chunks_matching(data, chunks, patterns)
     workloads = [r for r in _parse(data, candidates, POD_SPEC_PATHS) if _is_target(r, refs)]
     if workloads or not none_ok or _spot_agents_in(data, chunks):
-        _check_refs_found(workloads, refs, data)
+        _check_refs_found(workloads, refs, data, chunks)
     keys = set(_object_keys(workloads))
     objects: dict[tuple[str, str], list[Resource]] = {}
     for kind in sorted({kind for kind, _ in keys}):
@@ -230,14 +231,37 @@ def _spot_agents_in(data: bytes, chunks: Chunks) -> bool:
 
 
 def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef],
-                      data: bytes) -> None:
+                      data: bytes, chunks: Chunks) -> None:
     found = {(w.kind, w.name) for w in workloads}
-    missing = [clipped(str(r)) for r in refs if (r.kind, r.name) not in found]
+    missing = [str(r) for r in refs if (r.kind, r.name) not in found]
     if missing:
         raise TargetError(
-            f"workload {', '.join(missing)} is not in the manifests{lists_note(data)}",
-            hint="check the kind and name with 'helm template'; names are case-sensitive",
+            f"workload {', '.join(clipped(m) for m in missing)} is not in the "
+            f"manifests{lists_note(data)}",
+            hint=f"{_workloads_there(data, chunks, missing)}; names are case-sensitive",
         )
+
+
+def _workloads_there(data: bytes, chunks: Chunks, missing: list[str]) -> str:
+    """The workloads of the kinds ocean-proxy injects into that the stream holds, closest to
+    what was named first, a handful of them: what to type instead. Only a refusal reads them,
+    so every such document is parsed here."""
+    import difflib  # only for this message
+
+    there: dict[str, None] = {}
+    for chunk in chunks:
+        if top_level_kind(data, chunk) in (None, *POD_SPEC_PATHS):
+            resource = _parse_if_valid(data, chunk)
+            if resource is not None and resource.kind in POD_SPEC_PATHS:
+                there[f"{resource.kind}/{resource.name}"] = None
+    if not there:
+        return ("the manifests hold no workload of a kind ocean-proxy injects into "
+                f"({', '.join(POD_SPEC_PATHS)})")
+    closest = sorted(there, key=lambda ref: -max(
+        difflib.SequenceMatcher(None, ref, named).ratio() for named in missing))
+    listed = ", ".join(clipped(visible(ref), 80) for ref in closest[:_LISTED])
+    more = f" and {len(closest) - _LISTED} more" if len(closest) > _LISTED else ""
+    return f"in the manifests: {listed}{more}"
 
 
 def _referenced_keys(workload: Resource) -> Iterable[tuple[str, str]]:

@@ -85,6 +85,37 @@ def test_a_named_workload_that_is_missing_is_a_target_error_naming_it():
     assert "Deployment/nope" in caught.value.message
 
 
+def test_a_named_workload_that_is_missing_is_told_the_workloads_that_are_there():
+    """'--workload Deployment/x' with a typo: the hint lists what to type instead, the
+    workloads of the kinds ocean-proxy injects into (not the Service)."""
+    settings = user_settings(workloads=(WorkloadRef("Deployment", "spot-ocean-controller"),))
+    with pytest.raises(TargetError) as caught:
+        release_of(release(metrics_server(), controller(), service()), settings)
+    assert caught.value.message == ("workload Deployment/spot-ocean-controller is not in the "
+                                    "manifests")
+    assert caught.value.hint == (f"in the manifests: Deployment/{FULLNAME}, "
+                                 "Deployment/spot-metrics-server; names are case-sensitive")
+
+
+def test_many_workloads_are_listed_a_handful_closest_first_and_the_rest_counted():
+    many = [controller(name=f"app-{i}", log_shipper=False) for i in range(9)]
+    settings = user_settings(workloads=(WorkloadRef("StatefulSet", "app-7"),))
+    with pytest.raises(TargetError) as caught:
+        release_of(release(*many, BROKEN), settings)
+    listed, _, rest = caught.value.hint.removeprefix("in the manifests: ").partition(" and ")
+    names = listed.split(", ")
+    assert len(names) == 5 and names[0] == "Deployment/app-7"
+    assert rest == "4 more; names are case-sensitive"
+
+
+def test_a_missing_workload_where_there_is_none_says_which_kinds_are_looked_for():
+    settings = user_settings(workloads=(WorkloadRef("Deployment", "x"),))
+    with pytest.raises(TargetError) as caught:
+        release_of(release(service()), settings)
+    assert caught.value.hint.startswith("the manifests hold no workload of a kind ocean-proxy "
+                                        "injects into (Deployment, StatefulSet, ")
+
+
 def test_an_object_in_the_workloads_namespace_wins_over_a_namesake_elsewhere():
     elsewhere = configmap(proxy_url="http://wrong:1").replace(
         f"namespace: {NAMESPACE}", "namespace: other")

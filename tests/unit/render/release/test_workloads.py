@@ -33,6 +33,42 @@ def test_a_bad_workload_ref_names_its_source_and_the_kinds(text):
     assert "Deployment" in caught.value.hint and "CronJob" in caught.value.hint
 
 
+@pytest.mark.parametrize("text, meant", [
+    ("deploy/foo", "Deployment/foo"),
+    ("deployments/foo", "Deployment/foo"),
+    ("Deployments/foo", "Deployment/foo"),
+    ("deployment.apps/foo", "Deployment/foo"),  # as 'kubectl get deploy -o name' prints it
+    ("ds/foo", "DaemonSet/foo"),
+    ("daemonsets/foo", "DaemonSet/foo"),
+    ("sts/foo", "StatefulSet/foo"),
+    ("statefulsets.apps/foo", "StatefulSet/foo"),
+    ("rs/foo", "ReplicaSet/foo"),
+    ("cj/nightly", "CronJob/nightly"),
+    ("cronjobs/nightly", "CronJob/nightly"),
+    ("cronjob.batch/nightly", "CronJob/nightly"),
+    ("jobs/once", "Job/once"),
+    ("po/x", "Pod/x"),
+    ("pods/x", "Pod/x"),
+])
+@pytest.mark.parametrize("source", ["--workload", "config file x.yaml: workloads"])
+def test_a_kubectl_name_for_a_kind_is_refused_with_the_kind_it_means(text, meant, source):
+    """kubectl's short, plural and group-qualified names: refused (a manifest's kind is what is
+    matched), with the KIND/NAME to write instead."""
+    with pytest.raises(ConfigError) as caught:
+        parse_workload_ref(text, source)
+    assert caught.value.message.startswith(f"{source}: '{text}' ")
+    assert caught.value.message.endswith(f"did you mean {meant}?")
+    assert "kind: " in caught.value.hint and "Deployment" in caught.value.hint
+
+
+@pytest.mark.parametrize("text", ["deploy/My_App", "deploy/", "services/foo", "svc/foo"])
+def test_a_kubectl_name_with_no_usable_meaning_gets_no_guess(text):
+    with pytest.raises(ConfigError) as caught:
+        parse_workload_ref(text, "--workload")
+    assert "did you mean" not in caught.value.message
+    assert caught.value.message.endswith("is not KIND/NAME of a workload")
+
+
 def test_the_controller_is_recognised_by_container_name_or_pod_label():
     assert recognise(deployment(["ocean-kubernetes-controller"]), "Deployment") == CONTROLLER
     assert recognise(
