@@ -290,8 +290,11 @@ _SHORTEST_HIDDEN = 4  # shorter ones would blank out ordinary words; the sources
 _SHORTEST_TOKEN = 10
 
 
-def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
-    """The reporter for this process: straight to stderr, or to helm's stderr under helm."""
+def reporter_for_process(environ: Mapping[str, str] | None = None,
+                         hidden: Iterable[str] = ()) -> Reporter:
+    """The reporter for this process: straight to stderr, or to helm's stderr under helm.
+    ``hidden``: the secrets it never prints, known before it says its first word (its own
+    warning quotes a variable, which may hold one)."""
     environ = os.environ if environ is None else environ
     command = _command_for(environ)
     helm_stderr = None
@@ -307,6 +310,7 @@ def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
         if environ.get("HELM_PLUGIN_NAME"):
             errors.append(helm_stderr)  # Helm 4 discards a post-renderer plugin's, even then
         reporter = Reporter(helm_stderr, errors, command=command)
+    reporter.hide(hidden)
     if mode not in ("auto", "stderr"):
         reporter.warning(f"OCEAN_PROXY_MESSAGES is {shown(mode)}, neither 'auto' nor 'stderr': "
                          "read as 'auto' (under helm, messages go to helm's own stderr)")

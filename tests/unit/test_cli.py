@@ -646,3 +646,18 @@ def test_a_rendered_no_proxy_name_not_in_ascii_is_said_with_its_idna_form(tmp_pa
     assert "NO_PROXY entries ocean-proxy leaves out of the one NO_PROXY it writes: " \
         "'Bücher.example'" in error
     assert "write 'Bücher.example' as xn--bcher-kva.example" in hint
+
+
+def test_a_password_set_by_mistake_as_ocean_proxy_messages_is_not_shown_in_its_warning(
+        tmp_path, monkeypatch, capsysbinary):
+    """The warning about OCEAN_PROXY_MESSAGES is said as the reporter is made: it must
+    already know the credentials of the command line and the environment (a CI job that
+    maps its variables one place off)."""
+    monkeypatch.setenv("OCEAN_PROXY_URL", "http://bob:S3cretPass@proxy.corp:3128")
+    monkeypatch.setenv("OCEAN_PROXY_MESSAGES", "S3cretPass")
+    data = release(controller(), configmap())
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data)])
+    _, err = capsysbinary.readouterr()
+    assert code == 0
+    assert b"ocean-proxy: warning: OCEAN_PROXY_MESSAGES is '***'" in err
+    assert b"S3cretPass" not in err
