@@ -661,3 +661,21 @@ def test_a_password_set_by_mistake_as_ocean_proxy_messages_is_not_shown_in_its_w
     assert code == 0
     assert b"ocean-proxy: warning: OCEAN_PROXY_MESSAGES is '***'" in err
     assert b"S3cretPass" not in err
+
+
+@pytest.mark.parametrize("pasted", ["key", "token"])
+@pytest.mark.parametrize("flag", ["--workload", "--no-proxy", "--auto-update"])
+def test_a_key_or_token_pasted_as_a_flags_value_is_not_quoted_in_its_refusal(
+        flag, pasted, tmp_path, capsysbinary):
+    """A token or key is never quoted back, '@' or not, long or not: one pasted in the wrong
+    place (a CI variable mapped one place off) was printed whole."""
+    key = certs.root("Pasted Corp CA").key_pem.decode()
+    body = "".join(key.splitlines()[1:-1])  # one line of base64, as a variable flattens it
+    value = body if pasted == "key" else "9f8e7d6c5b4a39281706f5e4d3c2b1a0" * 2  # 64 hex digits
+    data = release(controller(), configmap(proxy_url="http://proxy.corp:3128"))
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data), flag, value])
+    out, err = capsysbinary.readouterr()
+    assert code != 0 and out == b""
+    assert b"(the value is not shown: it may hold a password)" in err
+    assert value[:24].lower().encode() not in err.lower()
+    assert value[-24:].lower().encode() not in err.lower()
