@@ -679,3 +679,19 @@ def test_a_key_or_token_pasted_as_a_flags_value_is_not_quoted_in_its_refusal(
     assert b"(the value is not shown: it may hold a password)" in err
     assert value[:24].lower().encode() not in err.lower()
     assert value[-24:].lower().encode() not in err.lower()
+
+
+@pytest.mark.timeout(60)
+def test_an_argument_of_30000_urls_is_refused_in_seconds(tmp_path, capsysbinary):
+    """The most Linux passes in one argument (120 KB): each URL's credentials were read to
+    the argument's last '@' and hidden from every line said, which took hours."""
+    import time
+
+    data = release(controller(), configmap())
+    started = time.monotonic()
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data), "--no-proxy",
+                     "http://bob:s3cret@p:1," + "://@" * 30_000])
+    out, err = capsysbinary.readouterr()
+    assert time.monotonic() - started < 20  # a quarter of a second here
+    assert code == 1 and out == b""
+    assert err.startswith(b"ocean-proxy: error: --no-proxy: an entry is a URL")
