@@ -29,10 +29,11 @@ def shown(value: str, *, quoted: bool = True) -> str:
 def _pasted_key(value: str) -> bool:
     """Whether ``value`` holds a run of base64 or hex as long as a token's or a key's, letters
     and digits mixed: one pasted in the wrong place (a Spot token is 64 hex digits, a P-256
-    key 184 base64 characters). No Kubernetes name has one, nor a path written by hand."""
+    key 184 base64 characters). No Kubernetes name has one, nor a path written by hand (a
+    Nix store's hash is 32 characters long)."""
     import re  # only for the values a message may quote
 
-    return any(len(run) >= 32 and not run.isalpha() and not run.isdigit()
+    return any(len(run) >= 40 and not run.isalpha() and not run.isdigit()
                for run in re.findall(r"[A-Za-z0-9+=]+", value))
 
 
