@@ -663,7 +663,7 @@ def test_a_password_set_by_mistake_as_ocean_proxy_messages_is_not_shown_in_its_w
     assert b"S3cretPass" not in err
 
 
-@pytest.mark.parametrize("pasted", ["key", "token"])
+@pytest.mark.parametrize("pasted", ["key", "token", "passphrase"])
 @pytest.mark.parametrize("flag", ["--workload", "--no-proxy", "--auto-update"])
 def test_a_key_or_token_pasted_as_a_flags_value_is_not_quoted_in_its_refusal(
         flag, pasted, tmp_path, capsysbinary):
@@ -671,7 +671,8 @@ def test_a_key_or_token_pasted_as_a_flags_value_is_not_quoted_in_its_refusal(
     place (a CI variable mapped one place off) was printed whole."""
     key = certs.root("Pasted Corp CA").key_pem.decode()
     body = "".join(key.splitlines()[1:-1])  # one line of base64, as a variable flattens it
-    value = body if pasted == "key" else "9f8e7d6c5b4a39281706f5e4d3c2b1a0" * 2  # 64 hex digits
+    value = {"key": body, "token": "9f8e7d6c5b4a39281706f5e4d3c2b1a0" * 2,  # 64 hex digits
+             "passphrase": "-".join(["correct", "horse", "battery", "staple"] * 12)}[pasted]
     data = release(controller(), configmap(proxy_url="http://proxy.corp:3128"))
     code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data), flag, value])
     out, err = capsysbinary.readouterr()
