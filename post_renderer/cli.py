@@ -30,11 +30,11 @@ def main(argv: Sequence[str] | None = None,
     # Library warnings (ruamel on a reused anchor, cryptography on BER) quote the input, which
     # can hold secrets, in a form meant for developers: what users need, the reporter says.
     warnings.simplefilter("ignore")
-    reporter = reporter_for_process()
     arguments = list(sys.argv[1:] if argv is None else argv)
-    reporter.hide(credentials_in([*arguments, *(value for name, value in os.environ.items()
-                                                if name.startswith("OCEAN_PROXY_"))],
-                                 urls=[os.environ.get("OCEAN_PROXY_URL", "")]))
+    reporter = reporter_for_process(hidden=credentials_in(
+        [*arguments, *(value for name, value in os.environ.items()
+                       if name.startswith("OCEAN_PROXY_"))],
+        urls=[os.environ.get("OCEAN_PROXY_URL", "")]))
     said = Outcome()
     said.hidden = reporter.hide_later
     said.prompt = reporter.notice

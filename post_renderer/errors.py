@@ -20,10 +20,21 @@ def shown(value: str, *, quoted: bool = True) -> str:
         >>> shown("Deployment/x"), shown("http://u:p w@h", quoted=False)
         ("'Deployment/x'", '(the value is not shown: it may hold a password)')
     """
-    if "@" in value or "://" in value or len(value) > 200:
+    if "@" in value or "://" in value or len(value) > 200 or _pasted_key(value):
         return _NOT_SHOWN
     value = visible(value)  # an error is one line: a line break in it would be lost as a space
     return f"'{value}'" if quoted else value
+
+
+def _pasted_key(value: str) -> bool:
+    """Whether ``value`` holds a run of base64 or hex as long as a token's or a key's, letters
+    and digits mixed: one pasted in the wrong place (a Spot token is 64 hex digits, a P-256
+    key 184 base64 characters). No Kubernetes name has one, nor a path written by hand (a
+    Nix store's hash is 32 characters long)."""
+    import re  # only for the values a message may quote
+
+    return any(len(run) >= 40 and not run.isalpha() and not run.isdigit()
+               for run in re.findall(r"[A-Za-z0-9+=]+", value))
 
 
 def visible(text: str) -> str:

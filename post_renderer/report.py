@@ -218,18 +218,19 @@ def credentials_in(texts: Iterable[str], urls: Iterable[str] = ()) -> list[str]:
         url = url[1:-1] if len(url) > 1 and url[0] == url[-1] and url[0] in "'\"" else url
         if "://" not in url and "@" in url:  # read as http://, as the proxy URL itself is
             userinfos.append(url.rpartition("@")[0])
-    found: list[str] = []
-    for userinfo in userinfos:
-        user, colon, password = userinfo.partition(":")
-        for secret in _forms(user, password if colon else "", userinfo):
-            if len(secret) >= _SHORTEST_HIDDEN and secret not in found:
-                found.append(secret)
-    return found
+    found: dict[str, None] = {}  # in order, each once
+    for user, colon, password in (info.partition(":") for info in dict.fromkeys(userinfos)):
+        found.update(dict.fromkeys(secret for secret in _forms(
+            user, password if colon else "", user + colon + password)
+            if len(secret) >= _SHORTEST_HIDDEN))
+    return list(found)
 
 
 def _userinfos(text: str) -> list[str]:
+    """Those of the first 16 URLs of ``text`` (an argument of '://@' 30,000 times made as
+    many of 120 KB each): ``_without_credentials`` masks any later one where quoted."""
     found = []
-    for start in (m.end() for m in re.finditer("://", text)):
+    for start in [m.end() for m in re.finditer("://", text)][:16]:
         rest = text[start:]
         if "@" in rest:
             found.append(rest.rpartition("@")[0])
@@ -291,8 +292,11 @@ _SHORTEST_HIDDEN = 4  # shorter ones would blank out ordinary words; the sources
 _SHORTEST_TOKEN = 10
 
 
-def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
-    """The reporter for this process: straight to stderr, or to helm's stderr under helm."""
+def reporter_for_process(environ: Mapping[str, str] | None = None,
+                         hidden: Iterable[str] = ()) -> Reporter:
+    """The reporter for this process: straight to stderr, or to helm's stderr under helm.
+    ``hidden``: the secrets it never prints, known before it says its first word (its own
+    warning quotes a variable, which may hold one)."""
     environ = os.environ if environ is None else environ
     command = _command_for(environ)
     helm_stderr = None
@@ -308,13 +312,11 @@ def reporter_for_process(environ: Mapping[str, str] | None = None) -> Reporter:
         if environ.get("HELM_PLUGIN_NAME"):
             errors.append(helm_stderr)  # Helm 4 discards a post-renderer plugin's, even then
         reporter = Reporter(helm_stderr, errors, command=command)
+    reporter.hide(hidden)
     if mode not in ("auto", "stderr"):
         reporter.warning(f"OCEAN_PROXY_MESSAGES is {shown(mode)}, neither 'auto' nor 'stderr': "
                          "read as 'auto' (under helm, messages go to helm's own stderr)")
     return reporter
-
-
-_HELM_COMMAND = f"helm {PROGRAM}"
 
 
 def _command_for(environ: Mapping[str, str]) -> str | Callable[[], str]:
@@ -324,7 +326,7 @@ def _command_for(environ: Mapping[str, str]) -> str | Callable[[], str]:
     PATH). The plugins are looked at only when a message names a command."""
     plugin = environ.get("HELM_PLUGIN_NAME")
     if plugin == PROGRAM:
-        return _HELM_COMMAND
+        return f"helm {PROGRAM}"
     if plugin != f"{PROGRAM}-post-renderer":
         return PROGRAM
     found: list[str] = []

@@ -129,6 +129,33 @@ class TestWhenTheEnvironmentCannotBeBuilt:
         assert _state(binary, env, helm_home, checkout) == before
 
 
+    @pytest.mark.parametrize(("proxy", "where"), [
+        ("http://svc:hunter2-Passw0rd@proxy.corp:99999", "environment"),
+        ("http://svc:hunter2 Passw0rd@[::1:3128", "environment"),
+        ("http://hunter2-Passw0rd-token@proxy.corp:99999", "environment"),
+        ("http://svc:hunter2-Passw0rd@proxy.corp:99999", "pip.conf"),
+    ], ids=["bad-port", "space-in-password", "token-as-user", "pip-conf"])
+    def test_a_proxy_url_pip_quotes_back_has_its_password_masked(
+            self, proxy: str, where: str, checkout: Path, tmp_path: Path) -> None:
+        """pip quotes a proxy URL it cannot parse whole ('Failed to parse: http://svc:pw@...')
+        in the error line the hook says, which goes to helm's stderr: a CI log."""
+        env = _without_pip_settings(user_env(tmp_path))
+        config = tmp_path / "pip.conf"
+        config.write_text(f"[global]\nproxy = {proxy}\n" if where == "pip.conf" else "")
+        env.update(PIP_CONFIG_FILE=str(config), PIP_INDEX_URL="http://127.0.0.1:9/",
+                   PIP_RETRIES="0")
+        if where == "environment":
+            env.update(HTTPS_PROXY=proxy, HTTP_PROXY=proxy)
+        run = run_command([pyenv_python("3.11"), "-I",
+                           checkout / "libexec" / "ocean-proxy" / "bootstrap.py",
+                           "--venv", tmp_path / "venv", "--sources", checkout,
+                           "--plugin-dir", checkout], env=env, timeout=300)
+        assert run.returncode == 1
+        assert len(_errors(run)) == 1, run.stderr
+        assert "Failed to parse: http://" in run.stderr  # the line that quoted it is still said
+        assert "hunter2" not in run.stderr and "Passw0rd" not in run.stderr, run.stderr
+
+
 # --- repeatable and self-healing ---------------------------------------------------------------
 
 @pytest.fixture

@@ -11,8 +11,7 @@ pip is configured (PIP_INDEX_URL, proxies, certificates) and whose code the venv
 through a ``.pth`` file, so nothing is built or written in the checkout.
 
 Re-running is a no-op while the environment matches its sources; ``--update`` rebuilds it.
-Everything is said on stderr in single lines: the wrappers run this where stdout carries
-manifests.
+Everything is said on stderr in single lines: the wrappers run this where stdout is manifests.
 """
 
 from __future__ import annotations
@@ -52,6 +51,13 @@ class BootstrapError(Exception):
 
 
 def say(text: str) -> None:
+    """A line on stderr. pip quotes a proxy or index URL it cannot use whole ('Failed to
+    parse: http://bob:pw@...'): each password, or a user name alone (a token), is masked."""
+    for name, url in os.environ.items():
+        user, _, password = (url.partition("://")[2] or url).rpartition("@")[0].partition(":")
+        if name.upper().endswith(("_PROXY", "INDEX_URL")) and len(password or user) >= 4:
+            text = text.replace(password or user, "***")  # as written: spaces and all
+    text = re.sub(r"(://(?:[^\s/@:]*:)?)\S*@", r"\1***@", text)
     print(f"{PROGRAM}: {text}", file=sys.stderr, flush=True)
 
 
@@ -84,9 +90,8 @@ def main(argv: list[str]) -> int:
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bootstrap.py")
-    parser.add_argument("--venv", required=True)
-    parser.add_argument("--sources", required=True)
-    parser.add_argument("--plugin-dir", required=True)
+    for name in ("--venv", "--sources", "--plugin-dir"):
+        parser.add_argument(name, required=True)
     parser.add_argument("--update", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--post-renderer-hint", "--path-hint", action="store_true",
                         help="say what --post-renderer needs: PATH (Helm 3), a plugin (Helm 4)")
@@ -182,9 +187,8 @@ def _install_wheels(venv_dir: Path, plan: _Plan) -> None:
     """Offline from the wheelhouse; where none of its wheels fit, from the index instead."""
     package = next(w for w in plan.wheels if w.name.startswith("ocean_proxy-"))
     pip = _pip(venv_dir, plan.wheels)
-    offline = [*pip, "install", "--isolated", "--no-index", "--find-links", str(plan.sources),
-               str(package)]
-    result = _run(offline)
+    result = _run([*pip, "install", "--isolated", "--no-index", "--find-links",
+                   str(plan.sources), str(package)])
     if result.returncode == 0:
         return
     if not any(s in result.stdout for s in ("No matching distribution", "not a supported wheel")):
@@ -254,7 +258,8 @@ def _homeless_dirs() -> Iterator[dict[str, str] | None]:
 
 def _pip_failure(output: str, pip: list[str], requirements: list[str] | None = None
                  ) -> BootstrapError:
-    wanted = ", ".join(_names(requirements)) if requirements else "the dependencies"
+    wanted = ", ".join(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]
+                       for requirement in requirements or []) or "the dependencies"
     lines = [line for line in output.splitlines() if line.startswith("ERROR:")]
     detail = lines[-1].removeprefix("ERROR:").strip() if lines else "pip failed"
     index = _index(output, pip)
@@ -273,15 +278,10 @@ def _pip_failure(output: str, pip: list[str], requirements: list[str] | None = N
                           "run the same pip install by hand to see the whole story")
 
 
-def _names(requirements: list[str]) -> list[str]:
-    return [re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0] for requirement in requirements]
-
-
 def _answers(url: str) -> bool:
     """Whether the index answers at all (pip does not say so when it is set not to retry)."""
-    request = urllib.request.Request(url, method="HEAD")
     try:
-        urllib.request.urlopen(request, timeout=15).close()
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=15).close()
     except urllib.error.HTTPError:
         return True
     except (OSError, ValueError):

@@ -696,3 +696,53 @@ def test_a_reference_that_names_no_key_is_said_so_not_as_key_quote_quote(
     assert "key ''" not in said
     assert (f"{kind} 'corp' (the reference names no key: the API server refuses it)"
             in said), said
+
+
+def test_a_password_set_by_mistake_as_ocean_proxy_messages_is_not_shown_in_its_warning(
+        tmp_path, monkeypatch, capsysbinary):
+    """The warning about OCEAN_PROXY_MESSAGES is said as the reporter is made: it must
+    already know the credentials of the command line and the environment (a CI job that
+    maps its variables one place off)."""
+    monkeypatch.setenv("OCEAN_PROXY_URL", "http://bob:S3cretPass@proxy.corp:3128")
+    monkeypatch.setenv("OCEAN_PROXY_MESSAGES", "S3cretPass")
+    data = release(controller(), configmap())
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data)])
+    _, err = capsysbinary.readouterr()
+    assert code == 0
+    assert b"ocean-proxy: warning: OCEAN_PROXY_MESSAGES is '***'" in err
+    assert b"S3cretPass" not in err
+
+
+@pytest.mark.parametrize("pasted", ["key", "token", "passphrase"])
+@pytest.mark.parametrize("flag", ["--workload", "--no-proxy", "--auto-update"])
+def test_a_key_or_token_pasted_as_a_flags_value_is_not_quoted_in_its_refusal(
+        flag, pasted, tmp_path, capsysbinary):
+    """A token or key is never quoted back, '@' or not, long or not: one pasted in the wrong
+    place (a CI variable mapped one place off) was printed whole."""
+    key = certs.root("Pasted Corp CA").key_pem.decode()
+    body = "".join(key.splitlines()[1:-1])  # one line of base64, as a variable flattens it
+    value = {"key": body, "token": "9f8e7d6c5b4a39281706f5e4d3c2b1a0" * 2,  # 64 hex digits
+             "passphrase": "-".join(["correct", "horse", "battery", "staple"] * 12)}[pasted]
+    data = release(controller(), configmap(proxy_url="http://proxy.corp:3128"))
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data), flag, value])
+    out, err = capsysbinary.readouterr()
+    assert code != 0 and out == b""
+    assert b"(the value is not shown: it may hold a password)" in err
+    assert value[:24].lower().encode() not in err.lower()
+    assert value[-24:].lower().encode() not in err.lower()
+
+
+@pytest.mark.timeout(60)
+def test_an_argument_of_30000_urls_is_refused_in_seconds(tmp_path, capsysbinary):
+    """The most Linux passes in one argument (120 KB): each URL's credentials were read to
+    the argument's last '@' and hidden from every line said, which took hours."""
+    import time
+
+    data = release(controller(), configmap())
+    started = time.monotonic()
+    code = cli.main(["render", "-f", file(tmp_path, "m.yaml", data), "--no-proxy",
+                     "http://bob:s3cret@p:1," + "://@" * 30_000])
+    out, err = capsysbinary.readouterr()
+    assert time.monotonic() - started < 20  # a quarter of a second here
+    assert code == 1 and out == b""
+    assert err.startswith(b"ocean-proxy: error: --no-proxy: an entry is a URL")
