@@ -84,3 +84,18 @@ def test_a_merged_entry_is_built_from_the_last_duplicate_which_kubernetes_uses()
     patched = apply(pod, PodWants(env=(wanted,)))
     assert patched["containers"][0]["env"] == [
         {"name": "SSL_CERT_DIR", "value": "/extra:/ours"}, {"name": "K", "value": "keep"}]
+
+
+def test_a_stale_mount_before_one_that_is_replaced_leaves_the_right_entries():
+    """A CA dropped from the bundle leaves its mount of our volume before one of a CA still
+    there that needs rewriting: the patch must name each by where it stands."""
+    kept = PodEntry("/certs/b.0", {"name": "ours", "mountPath": "/certs/b.0", "subPath": "b.0",
+                                   "readOnly": True}, "wanted")
+    pod = {"containers": [{"name": "c", "volumeMounts": [
+        {"name": "ours", "mountPath": "/certs/a.0", "subPath": "a.0", "readOnly": True},
+        {"name": "ours", "mountPath": "/certs/b.0", "subPath": "b.0"},
+        {"name": "theirs", "mountPath": "/data"}]}]}
+    patched = apply(pod, PodWants(mounts=(kept,), owned_volume="ours"))
+    assert patched["containers"][0]["volumeMounts"] == [
+        {"name": "ours", "mountPath": "/certs/b.0", "subPath": "b.0", "readOnly": True},
+        {"name": "theirs", "mountPath": "/data"}]
