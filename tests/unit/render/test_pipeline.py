@@ -525,3 +525,20 @@ def test_workloads_named_by_the_environments_config_let_another_chart_pass_throu
         post_render(release(controller(), configmap(proxy_url=PROXY)), shared)
     with pytest.raises(TargetError, match="workload Deployment/my-controller is not in the"):
         post_render(other, shared._replace(command_line=True))
+
+
+def test_the_controllers_https_proxy_reading_the_blanked_key_is_left_as_the_chart_wrote_it():
+    """The chart's own entry reads the ConfigMap key that chart values leave blank: the pod
+    template stays the one the chart's values give (which the auto-update renders), even
+    where the chart wrote that entry without 'optional'."""
+    chart = controller().replace("              key: proxy-url\n              optional: true\n",
+                                 "              key: proxy-url\n", 1)
+    data = release(chart, configmap(proxy_url=PROXY))
+
+    deployment = find(load_all(output(post_render(data, user_settings()))), "Deployment",
+                      FULLNAME)
+
+    assert env_of(deployment, "ocean-kubernetes-controller")["HTTPS_PROXY"] == {
+        "name": "HTTPS_PROXY",
+        "valueFrom": {"configMapKeyRef": {"name": FULLNAME, "key": "proxy-url"}}}
+    assert env_of(deployment, "log-shipper")["HTTPS_PROXY"]["value"] == PROXY
