@@ -8,7 +8,13 @@ import subprocess
 import pytest
 
 from post_renderer.arguments import build_post_renderer_parser
-from post_renderer.errors import AutoUpdateError, BundleError, TargetError, WorkloadConflictError
+from post_renderer.errors import (
+    AutoUpdateError,
+    BundleError,
+    ManifestError,
+    TargetError,
+    WorkloadConflictError,
+)
 from post_renderer.render.pipeline import post_render
 from post_renderer.render.release.settings import read_settings
 from post_renderer.render.release.workloads import WorkloadRef
@@ -542,3 +548,19 @@ def test_the_controllers_https_proxy_reading_the_blanked_key_is_left_as_the_char
         "name": "HTTPS_PROXY",
         "valueFrom": {"configMapKeyRef": {"name": FULLNAME, "key": "proxy-url"}}}
     assert env_of(deployment, "log-shipper")["HTTPS_PROXY"]["value"] == PROXY
+
+
+@pytest.mark.parametrize("length", [241, 242])
+def test_a_secret_name_one_past_the_kubernetes_limit_is_refused(length):
+    """'<workload>-ocean-proxy' may have 253 characters, as the API server allows: 254 is
+    refused before anything is written, rather than by the API server at install."""
+    name = "a" * length
+    data = release(controller(name=name, chart_version=NO_VALUES_SHAPE),
+                   configmap(proxy_url="http://svc:pw-4k2@proxy.corp:3128", name=name,
+                             auto_update=False))
+    if length + len("-ocean-proxy") <= 253:
+        documents = load_all(output(post_render(data, user_settings())))
+        assert find(documents, "Secret", f"{name}-ocean-proxy")
+        return
+    with pytest.raises(ManifestError, match="is not a valid Kubernetes name"):
+        post_render(data, user_settings())
