@@ -564,3 +564,19 @@ def test_a_secret_name_one_past_the_kubernetes_limit_is_refused(length):
         return
     with pytest.raises(ManifestError, match="is not a valid Kubernetes name"):
         post_render(data, user_settings())
+
+
+def test_our_ca_secret_the_pods_read_outlives_an_upgrade_that_renders_the_chart_alone(corp_root):
+    """The chart reads a CA Secret made elsewhere, so the bundle goes to ours, which
+    USER_ENV_CERTIFICATES and the CA volume then read: the auto-update's upgrade renders the
+    chart without it, and helm would delete it under the running pods without 'keep'."""
+    data = release(controller(ca_secret="corp-ca"), configmap(proxy_url=PROXY))
+
+    documents = load_all(output(post_render(data, user_settings(ca=[("a.pem", corp_root.pem)]))))
+
+    ours = find(documents, "Secret", f"{FULLNAME}-ocean-proxy-ca")
+    assert ours["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert ours["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "Prune=false"
+    env = env_of(find(documents, "Deployment", FULLNAME), "ocean-kubernetes-controller")
+    assert env["USER_ENV_CERTIFICATES"]["valueFrom"]["secretKeyRef"]["name"] == \
+        f"{FULLNAME}-ocean-proxy-ca"
