@@ -580,3 +580,16 @@ def test_our_ca_secret_the_pods_read_outlives_an_upgrade_that_renders_the_chart_
     env = env_of(find(documents, "Deployment", FULLNAME), "ocean-kubernetes-controller")
     assert env["USER_ENV_CERTIFICATES"]["valueFrom"]["secretKeyRef"]["name"] == \
         f"{FULLNAME}-ocean-proxy-ca"
+
+
+def test_a_ca_variable_that_reads_the_bundle_already_is_left_as_the_chart_wrote_it(corp_root):
+    chart = controller().replace(f"              key: {CA_KEY}\n              optional: true\n",
+                                 f"              key: {CA_KEY}\n", 1)
+    data = release(chart, configmap(proxy_url=PROXY), ca_secret(corp_root.pem))
+
+    deployment = find(load_all(output(post_render(data, user_settings()))), "Deployment",
+                      FULLNAME)
+
+    assert env_of(deployment, "ocean-kubernetes-controller")["USER_ENV_CERTIFICATES"] == {
+        "name": "USER_ENV_CERTIFICATES",
+        "valueFrom": {"secretKeyRef": {"name": CA_SECRET, "key": CA_KEY}}}
