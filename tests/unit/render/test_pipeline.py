@@ -593,3 +593,22 @@ def test_a_ca_variable_that_reads_the_bundle_already_is_left_as_the_chart_wrote_
     assert env_of(deployment, "ocean-kubernetes-controller")["USER_ENV_CERTIFICATES"] == {
         "name": "USER_ENV_CERTIFICATES",
         "valueFrom": {"secretKeyRef": {"name": CA_SECRET, "key": CA_KEY}}}
+
+
+def test_helm_4s_transient_annotation_does_not_change_the_recomputed_config_checksum():
+    """Helm 4 hands the post-renderer each document with an annotation it removes again:
+    the same chart and values give the same checksum/config on both majors, so moving a
+    release from helm 3 to helm 4 restarts nothing."""
+    chart_configmap = configmap(proxy_url="http://alice:s3cret@proxy.corp:3128")
+    under_helm4 = chart_configmap.replace(
+        f"  namespace: {NAMESPACE}\n", f"  namespace: {NAMESPACE}\n  annotations:\n"
+        "    postrenderer.helm.sh/postrender-filename: templates/configmap.yaml\n", 1)
+    assert under_helm4 != chart_configmap
+
+    def checksum(configmap_text: str) -> str:
+        documents = load_all(output(post_render(release(controller(), configmap_text),
+                                                user_settings())))
+        pod = find(documents, "Deployment", FULLNAME)["spec"]["template"]
+        return pod["metadata"]["annotations"]["checksum/config"]
+
+    assert checksum(under_helm4) == checksum(chart_configmap) != "0f4c"
