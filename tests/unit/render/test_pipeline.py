@@ -612,3 +612,18 @@ def test_helm_4s_transient_annotation_does_not_change_the_recomputed_config_chec
         return pod["metadata"]["annotations"]["checksum/config"]
 
     assert checksum(under_helm4) == checksum(chart_configmap) != "0f4c"
+
+
+def test_the_ca_variable_moved_to_our_secret_is_said_once_and_not_on_the_rerun(corp_root):
+    data = release(controller(ca_secret="corp-ca"), configmap(proxy_url=PROXY))
+    settings = user_settings(ca=[("a.pem", corp_root.pem)])
+
+    first = post_render(data, settings)
+    again = post_render(output(first), settings)
+
+    moved = f"USER_ENV_CERTIFICATES now reads Secret '{FULLNAME}-ocean-proxy-ca'"
+    assert [n for n in first.notices if n.startswith(moved)] == [
+        f"{moved}, made from --ca-file, instead of Secret 'corp-ca' key '{CA_KEY}'"]
+    assert not [n for n in again.notices if "USER_ENV_CERTIFICATES now reads" in n], \
+        again.notices
+    assert output(again) == output(first)
