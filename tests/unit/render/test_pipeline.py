@@ -627,3 +627,17 @@ def test_the_ca_variable_moved_to_our_secret_is_said_once_and_not_on_the_rerun(c
     assert not [n for n in again.notices if "USER_ENV_CERTIFICATES now reads" in n], \
         again.notices
     assert output(again) == output(first)
+
+
+def test_manifests_rendered_with_our_chart_values_get_our_ca_secret_once_and_kept(corp_root):
+    """Rendered with ocean-proxy's chart values (the release's values hold them once the
+    auto-update ran), the pods read our CA Secret, which the chart does not render: it is
+    added once, with 'keep', as the render that made those values added it."""
+    ours = f"{FULLNAME}-ocean-proxy-ca"
+    data = release(controller(ca_secret=ours), configmap(proxy_url=PROXY))
+
+    documents = load_all(output(post_render(data, user_settings(ca=[("a.pem", corp_root.pem)]))))
+
+    [secret] = [d for d in documents if d["kind"] == "Secret" and d["metadata"]["name"] == ours]
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert secret_value(secret, CA_KEY) == corp_root.pem
