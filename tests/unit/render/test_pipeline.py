@@ -641,3 +641,18 @@ def test_manifests_rendered_with_our_chart_values_get_our_ca_secret_once_and_kep
     [secret] = [d for d in documents if d["kind"] == "Secret" and d["metadata"]["name"] == ours]
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     assert secret_value(secret, CA_KEY) == corp_root.pem
+
+
+def test_the_ca_secret_the_pods_mount_beside_the_charts_own_is_kept(corp_root):
+    """The chart's CA Secret gets the bundle back from the chart's values alone; the pods'
+    CA volume mounts ours, which an upgrade rendering the chart alone must not delete."""
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(corp_root.pem))
+
+    documents = load_all(output(post_render(data, user_settings())))
+
+    ours = find(documents, "Secret", f"{FULLNAME}-ocean-proxy-ca")
+    assert ours["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert secret_value(ours, CA_KEY) == corp_root.pem
+    volumes = find(documents, "Deployment", FULLNAME)["spec"]["template"]["spec"]["volumes"]
+    assert {v["secret"]["secretName"] for v in volumes if "secret" in v} == \
+        {f"{FULLNAME}-ocean-proxy-ca"}
