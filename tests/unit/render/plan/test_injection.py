@@ -261,3 +261,18 @@ def test_what_is_said_of_the_configmap_ends_with_the_exporters_upgrade_to_copy(d
     assert {"spot/ocean-metric-exporter", "--reuse-values",
             "--post-renderer", "ocean-proxy-post-renderer"} <= set(command.strip("'").split())
     assert said.lines[-2].endswith("post-rendered too:")
+
+
+def test_the_charts_cas_a_ca_file_drops_are_named_up_to_three_and_counted_beyond(corp_root):
+    chart_cas = [certs.root(f"Chart Root {n}") for n in range(5)]
+    data = release(controller(), configmap(proxy_url=CHART_PROXY),
+                   ca_secret(b"".join(ca.pem for ca in chart_cas)))
+
+    dropped = resolve(data, ca=[("corp.pem", corp_root.pem), ("kept.pem", chart_cas[0].pem)])
+
+    [said] = [w for w in dropped.warnings if "replaces the CA bundle the chart renders" in w]
+    assert "'CN=Chart Root 1,O=Example Corp', 'CN=Chart Root 2,O=Example Corp', 'CN=Chart " \
+        "Root 3,O=Example Corp' and 1 more from it are no longer among" in said
+    assert "Chart Root 4" not in said and "Chart Root 0" not in said
+    kept_all = resolve(data, ca=[("all.pem", b"".join(ca.pem for ca in chart_cas))])
+    assert not [w for w in kept_all.warnings if "replaces the CA bundle" in w]
