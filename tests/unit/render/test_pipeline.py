@@ -656,3 +656,43 @@ def test_the_ca_secret_the_pods_mount_beside_the_charts_own_is_kept(corp_root):
     volumes = find(documents, "Deployment", FULLNAME)["spec"]["template"]["spec"]["volumes"]
     assert {v["secret"]["secretName"] for v in volumes if "secret" in v} == \
         {f"{FULLNAME}-ocean-proxy-ca"}
+
+
+EXPORTER_READING_A_SECRET = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: spot-ocean-metric-exporter
+  namespace: spot-system
+spec:
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: ocean-metric-exporter
+    spec:
+      containers:
+      - name: spot-ocean-metric-exporter
+        image: spotinst/spot-ocean-metric-exporter:1.0.0
+        env:
+        - name: PROXY_URL
+          valueFrom:
+            secretKeyRef:
+              name: {secret}
+              key: proxy-url
+"""
+
+
+def test_an_exporter_reading_a_proxy_secret_of_the_users_own_is_passed_through():
+    """Only the Secret ocean-proxy writes beside a controller's ConfigMap is one another
+    release's render provides: an exporter reading the user's own Secret is not told to
+    wait for it, nor given proxy variables that read it."""
+    data = release(EXPORTER_READING_A_SECRET.format(secret="my-proxy"))
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    assert not [n for n in result.notices if "which ocean-proxy writes" in n], result.notices
+    ours = release(EXPORTER_READING_A_SECRET.format(secret=f"{FULLNAME}-ocean-proxy"))
+    env = env_of(find(load_all(output(post_render(ours, user_settings()))), "Deployment",
+                      "spot-ocean-metric-exporter"), "spot-ocean-metric-exporter")
+    assert env["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["name"] == f"{FULLNAME}-ocean-proxy"
