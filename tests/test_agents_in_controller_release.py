@@ -406,3 +406,19 @@ def test_only_a_release_with_an_agent_beside_the_controller_loads_what_reads_its
     imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.decode().splitlines()
                 if line.startswith("import time:") and "|" in line}
     assert imported & AGENTS_EDIT == (AGENTS_EDIT if values else set())
+
+
+def test_without_auto_update_the_secrets_helm_keeps_are_named_once_and_only_those_made(helm3):
+    """The agents read the controller's Secrets: the one paragraph that names what helm
+    keeps is the controller's, never an agent's naming Secrets no render made."""
+    chart = template_for(helm3, *vendor_command(), "--set", "spotinst.disableAutoUpdate=true",
+                         *deploy(EXPORTER_VALUE, CLIENT_VALUE))
+
+    run = post_renderer(stdin=chart)
+
+    assert run.returncode == 0, run.stderr
+    kept = [line for line in run.stderr.splitlines() if "helm keeps" in line]
+    assert kept == [f"ocean-proxy: helm keeps Secret '{CONTROLLER_FULLNAME}-ocean-proxy' "
+                    "across upgrades; once ocean-proxy is removed:"], run.stderr
+    [delete] = [line for line in run.stderr.splitlines() if "kubectl delete secret" in line]
+    assert "exporter" not in delete and "network-client" not in delete, delete

@@ -45,3 +45,26 @@ def test_one_document_written_two_ways_is_a_conflict_naming_both_workloads():
                       "DaemonSet/b", "Deployment/a")
     assert "Deployment/a and DaemonSet/b" in raised.value.message
     assert "eQ==" not in raised.value.message and "eA==" not in raised.value.message
+
+
+def test_a_document_of_the_stream_changed_two_ways_is_a_conflict_naming_both_workloads():
+    from tests.unit.chart_manifests import FULLNAME, configmap, controller, release
+    from tests.unit.render.planning import release_of
+
+    rendered = release_of(release(controller(), configmap(proxy_url="http://proxy.corp:3128")))
+    chart_configmap = rendered.get("ConfigMap", FULLNAME)
+    assert chart_configmap is not None and chart_configmap.chunk is not None
+
+    def plan_writing(url: str) -> Plan:
+        plan = Plan()
+        plan.add(chart_configmap, [Change({"op": "replace", "path": "/data/proxy-url",
+                                           "value": url}, "why")])
+        return plan
+
+    merged = plan_writing("http://proxy.corp:3128")
+    merged.absorb(plan_writing("http://proxy.corp:3128"), "Deployment/b", "Deployment/a")
+    assert [c.op["value"] for c in merged.ordered()[0].changes] == ["http://proxy.corp:3128"]
+    with pytest.raises(WorkloadConflictError) as raised:
+        merged.absorb(plan_writing("http://other.corp:8080"), "Deployment/c", "Deployment/a")
+    assert "Deployment/a and Deployment/c" in raised.value.message
+    assert "'/data/proxy-url'" in raised.value.message

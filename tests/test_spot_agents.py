@@ -348,6 +348,9 @@ def test_exporter_beside_a_post_rendered_controller_reaches_the_proxy_with_its_c
 
     assert seen.env["PROXY_URL"] == auth_proxy.credentials_url
     assert connect_status(seen.env["PROXY_URL"]) == 200
+    # its proxy comes from the controller's release; in-cluster traffic still goes direct
+    for variable in ("NO_PROXY", "no_proxy"):
+        assert set(IN_CLUSTER) <= set(seen.env[variable].split(",")), seen.env[variable]
     assert seen.env["USER_ENV_CERTIFICATES"] == corp_root.pem.decode()
     controller_seen = view(docs, "Deployment", CONTROLLER_FULLNAME, "ocean-kubernetes-controller")
     # Go takes the first of HTTPS_PROXY (the chart's, its key blanked) and https_proxy

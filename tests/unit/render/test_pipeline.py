@@ -8,7 +8,13 @@ import subprocess
 import pytest
 
 from post_renderer.arguments import build_post_renderer_parser
-from post_renderer.errors import AutoUpdateError, BundleError, TargetError, WorkloadConflictError
+from post_renderer.errors import (
+    AutoUpdateError,
+    BundleError,
+    ManifestError,
+    TargetError,
+    WorkloadConflictError,
+)
 from post_renderer.render.pipeline import post_render
 from post_renderer.render.release.settings import read_settings
 from post_renderer.render.release.workloads import WorkloadRef
@@ -525,3 +531,168 @@ def test_workloads_named_by_the_environments_config_let_another_chart_pass_throu
         post_render(release(controller(), configmap(proxy_url=PROXY)), shared)
     with pytest.raises(TargetError, match="workload Deployment/my-controller is not in the"):
         post_render(other, shared._replace(command_line=True))
+
+
+def test_the_controllers_https_proxy_reading_the_blanked_key_is_left_as_the_chart_wrote_it():
+    """The chart's own entry reads the ConfigMap key that chart values leave blank: the pod
+    template stays the one the chart's values give (which the auto-update renders), even
+    where the chart wrote that entry without 'optional'."""
+    chart = controller().replace("              key: proxy-url\n              optional: true\n",
+                                 "              key: proxy-url\n", 1)
+    data = release(chart, configmap(proxy_url=PROXY))
+
+    deployment = find(load_all(output(post_render(data, user_settings()))), "Deployment",
+                      FULLNAME)
+
+    assert env_of(deployment, "ocean-kubernetes-controller")["HTTPS_PROXY"] == {
+        "name": "HTTPS_PROXY",
+        "valueFrom": {"configMapKeyRef": {"name": FULLNAME, "key": "proxy-url"}}}
+    assert env_of(deployment, "log-shipper")["HTTPS_PROXY"]["value"] == PROXY
+
+
+@pytest.mark.parametrize("length", [241, 242])
+def test_a_secret_name_one_past_the_kubernetes_limit_is_refused(length):
+    """'<workload>-ocean-proxy' may have 253 characters, as the API server allows: 254 is
+    refused before anything is written, rather than by the API server at install."""
+    name = "a" * length
+    data = release(controller(name=name, chart_version=NO_VALUES_SHAPE),
+                   configmap(proxy_url="http://svc:pw-4k2@proxy.corp:3128", name=name,
+                             auto_update=False))
+    if length + len("-ocean-proxy") <= 253:
+        documents = load_all(output(post_render(data, user_settings())))
+        assert find(documents, "Secret", f"{name}-ocean-proxy")
+        return
+    with pytest.raises(ManifestError, match="is not a valid Kubernetes name"):
+        post_render(data, user_settings())
+
+
+def test_our_ca_secret_the_pods_read_outlives_an_upgrade_that_renders_the_chart_alone(corp_root):
+    """The chart reads a CA Secret made elsewhere, so the bundle goes to ours, which
+    USER_ENV_CERTIFICATES and the CA volume then read: the auto-update's upgrade renders the
+    chart without it, and helm would delete it under the running pods without 'keep'."""
+    data = release(controller(ca_secret="corp-ca"), configmap(proxy_url=PROXY))
+
+    documents = load_all(output(post_render(data, user_settings(ca=[("a.pem", corp_root.pem)]))))
+
+    ours = find(documents, "Secret", f"{FULLNAME}-ocean-proxy-ca")
+    assert ours["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert ours["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "Prune=false"
+    env = env_of(find(documents, "Deployment", FULLNAME), "ocean-kubernetes-controller")
+    assert env["USER_ENV_CERTIFICATES"]["valueFrom"]["secretKeyRef"]["name"] == \
+        f"{FULLNAME}-ocean-proxy-ca"
+
+
+def test_a_ca_variable_that_reads_the_bundle_already_is_left_as_the_chart_wrote_it(corp_root):
+    chart = controller().replace(f"              key: {CA_KEY}\n              optional: true\n",
+                                 f"              key: {CA_KEY}\n", 1)
+    data = release(chart, configmap(proxy_url=PROXY), ca_secret(corp_root.pem))
+
+    deployment = find(load_all(output(post_render(data, user_settings()))), "Deployment",
+                      FULLNAME)
+
+    assert env_of(deployment, "ocean-kubernetes-controller")["USER_ENV_CERTIFICATES"] == {
+        "name": "USER_ENV_CERTIFICATES",
+        "valueFrom": {"secretKeyRef": {"name": CA_SECRET, "key": CA_KEY}}}
+
+
+def test_helm_4s_transient_annotation_does_not_change_the_recomputed_config_checksum():
+    """Helm 4 hands the post-renderer each document with an annotation it removes again:
+    the same chart and values give the same checksum/config on both majors, so moving a
+    release from helm 3 to helm 4 restarts nothing."""
+    chart_configmap = configmap(proxy_url="http://alice:s3cret@proxy.corp:3128")
+    under_helm4 = chart_configmap.replace(
+        f"  namespace: {NAMESPACE}\n", f"  namespace: {NAMESPACE}\n  annotations:\n"
+        "    postrenderer.helm.sh/postrender-filename: templates/configmap.yaml\n", 1)
+    assert under_helm4 != chart_configmap
+
+    def checksum(configmap_text: str) -> str:
+        documents = load_all(output(post_render(release(controller(), configmap_text),
+                                                user_settings())))
+        pod = find(documents, "Deployment", FULLNAME)["spec"]["template"]
+        return pod["metadata"]["annotations"]["checksum/config"]
+
+    assert checksum(under_helm4) == checksum(chart_configmap) != "0f4c"
+
+
+def test_the_ca_variable_moved_to_our_secret_is_said_once_and_not_on_the_rerun(corp_root):
+    data = release(controller(ca_secret="corp-ca"), configmap(proxy_url=PROXY))
+    settings = user_settings(ca=[("a.pem", corp_root.pem)])
+
+    first = post_render(data, settings)
+    again = post_render(output(first), settings)
+
+    moved = f"USER_ENV_CERTIFICATES now reads Secret '{FULLNAME}-ocean-proxy-ca'"
+    assert [n for n in first.notices if n.startswith(moved)] == [
+        f"{moved}, made from --ca-file, instead of Secret 'corp-ca' key '{CA_KEY}'"]
+    assert not [n for n in again.notices if "USER_ENV_CERTIFICATES now reads" in n], \
+        again.notices
+    assert output(again) == output(first)
+
+
+def test_manifests_rendered_with_our_chart_values_get_our_ca_secret_once_and_kept(corp_root):
+    """Rendered with ocean-proxy's chart values (the release's values hold them once the
+    auto-update ran), the pods read our CA Secret, which the chart does not render: it is
+    added once, with 'keep', as the render that made those values added it."""
+    ours = f"{FULLNAME}-ocean-proxy-ca"
+    data = release(controller(ca_secret=ours), configmap(proxy_url=PROXY))
+
+    documents = load_all(output(post_render(data, user_settings(ca=[("a.pem", corp_root.pem)]))))
+
+    [secret] = [d for d in documents if d["kind"] == "Secret" and d["metadata"]["name"] == ours]
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert secret_value(secret, CA_KEY) == corp_root.pem
+
+
+def test_the_ca_secret_the_pods_mount_beside_the_charts_own_is_kept(corp_root):
+    """The chart's CA Secret gets the bundle back from the chart's values alone; the pods'
+    CA volume mounts ours, which an upgrade rendering the chart alone must not delete."""
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(corp_root.pem))
+
+    documents = load_all(output(post_render(data, user_settings())))
+
+    ours = find(documents, "Secret", f"{FULLNAME}-ocean-proxy-ca")
+    assert ours["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert secret_value(ours, CA_KEY) == corp_root.pem
+    volumes = find(documents, "Deployment", FULLNAME)["spec"]["template"]["spec"]["volumes"]
+    assert {v["secret"]["secretName"] for v in volumes if "secret" in v} == \
+        {f"{FULLNAME}-ocean-proxy-ca"}
+
+
+EXPORTER_READING_A_SECRET = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: spot-ocean-metric-exporter
+  namespace: spot-system
+spec:
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: ocean-metric-exporter
+    spec:
+      containers:
+      - name: spot-ocean-metric-exporter
+        image: spotinst/spot-ocean-metric-exporter:1.0.0
+        env:
+        - name: PROXY_URL
+          valueFrom:
+            secretKeyRef:
+              name: {secret}
+              key: proxy-url
+"""
+
+
+def test_an_exporter_reading_a_proxy_secret_of_the_users_own_is_passed_through():
+    """Only the Secret ocean-proxy writes beside a controller's ConfigMap is one another
+    release's render provides: an exporter reading the user's own Secret is not told to
+    wait for it, nor given proxy variables that read it."""
+    data = release(EXPORTER_READING_A_SECRET.format(secret="my-proxy"))
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    assert not [n for n in result.notices if "which ocean-proxy writes" in n], result.notices
+    ours = release(EXPORTER_READING_A_SECRET.format(secret=f"{FULLNAME}-ocean-proxy"))
+    env = env_of(find(load_all(output(post_render(ours, user_settings()))), "Deployment",
+                      "spot-ocean-metric-exporter"), "spot-ocean-metric-exporter")
+    assert env["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["name"] == f"{FULLNAME}-ocean-proxy"

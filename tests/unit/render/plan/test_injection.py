@@ -37,6 +37,28 @@ def test_the_users_proxy_wins_over_the_charts():
     assert injection.proxy.source == "--proxy-url"
 
 
+def test_a_users_proxy_over_another_chart_proxy_is_said_once_and_the_same_one_not_at_all():
+    data = release(controller(), configmap(proxy_url=CHART_PROXY))
+    other = resolve(data, proxy_url="http://mine.corp:8080")
+    assert [n for n in other.notices if "replaces the proxy the chart renders" in n] == [
+        "--proxy-url replaces the proxy the chart renders (ConfigMap "
+        f"'{FULLNAME}' key 'proxy-url'): every container gets http://mine.corp:8080 instead "
+        f"of {CHART_PROXY}"]
+    same = resolve(data, proxy_url=CHART_PROXY)
+    assert not [n for n in same.notices if "replaces the proxy" in n], same.notices
+
+
+def test_a_users_proxy_over_the_charts_names_neither_password():
+    data = release(controller(), configmap(proxy_url="http://svc:old-pw1@chart-proxy.corp:3128"))
+    other = resolve(data, proxy_url="http://svc:new-pw2@mine.corp:8080")
+    [said] = [n for n in other.notices if "replaces the proxy the chart renders" in n]
+    assert "mine.corp:8080" in said and "chart-proxy.corp:3128" in said
+    assert "old-pw1" not in said and "new-pw2" not in said
+    same_host = resolve(data, proxy_url="http://svc:new-pw2@chart-proxy.corp:3128")
+    [said] = [n for n in same_host.notices if "replaces the proxy the chart renders" in n]
+    assert said.endswith("every container gets the same proxy with other credentials")
+
+
 def test_the_charts_proxy_is_used_and_named_by_where_it_was_found():
     injection = resolve(release(controller(), configmap(proxy_url=CHART_PROXY)))
     assert injection.proxy.value.without_credentials == CHART_PROXY
@@ -239,3 +261,18 @@ def test_what_is_said_of_the_configmap_ends_with_the_exporters_upgrade_to_copy(d
     assert {"spot/ocean-metric-exporter", "--reuse-values",
             "--post-renderer", "ocean-proxy-post-renderer"} <= set(command.strip("'").split())
     assert said.lines[-2].endswith("post-rendered too:")
+
+
+def test_the_charts_cas_a_ca_file_drops_are_named_up_to_three_and_counted_beyond(corp_root):
+    chart_cas = [certs.root(f"Chart Root {n}") for n in range(5)]
+    data = release(controller(), configmap(proxy_url=CHART_PROXY),
+                   ca_secret(b"".join(ca.pem for ca in chart_cas)))
+
+    dropped = resolve(data, ca=[("corp.pem", corp_root.pem), ("kept.pem", chart_cas[0].pem)])
+
+    [said] = [w for w in dropped.warnings if "replaces the CA bundle the chart renders" in w]
+    assert "'CN=Chart Root 1,O=Example Corp', 'CN=Chart Root 2,O=Example Corp', 'CN=Chart " \
+        "Root 3,O=Example Corp' and 1 more from it are no longer among" in said
+    assert "Chart Root 4" not in said and "Chart Root 0" not in said
+    kept_all = resolve(data, ca=[("all.pem", b"".join(ca.pem for ca in chart_cas))])
+    assert not [w for w in kept_all.warnings if "replaces the CA bundle" in w]

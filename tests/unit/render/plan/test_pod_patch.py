@@ -69,3 +69,33 @@ def test_volumes_are_added_to_the_pod_once():
     once = apply(pod, PodWants(volumes=(volume,)))
     assert once["volumes"] == [{"name": "v", "secret": {"secretName": "s"}}]
     assert pod_spec_changes(copy.deepcopy(once), "", PodWants(volumes=(volume,))) == []
+
+
+def test_a_merged_entry_is_built_from_the_last_duplicate_which_kubernetes_uses():
+    """Two SSL_CERT_DIR entries (the image's, then an extraEnv one): the container sees the
+    last, so the directories kept are that one's, written where the first stood."""
+    def merge(existing: dict) -> dict:
+        return {"name": "SSL_CERT_DIR", "value": f"{existing['value']}:/ours"}
+
+    wanted = PodEntry("SSL_CERT_DIR", {"name": "SSL_CERT_DIR", "value": "/ours"}, "why", merge)
+    pod = {"containers": [{"name": "c", "env": [
+        {"name": "SSL_CERT_DIR", "value": "/image"}, {"name": "K", "value": "keep"},
+        {"name": "SSL_CERT_DIR", "value": "/extra"}]}]}
+    patched = apply(pod, PodWants(env=(wanted,)))
+    assert patched["containers"][0]["env"] == [
+        {"name": "SSL_CERT_DIR", "value": "/extra:/ours"}, {"name": "K", "value": "keep"}]
+
+
+def test_a_stale_mount_before_one_that_is_replaced_leaves_the_right_entries():
+    """A CA dropped from the bundle leaves its mount of our volume before one of a CA still
+    there that needs rewriting: the patch must name each by where it stands."""
+    kept = PodEntry("/certs/b.0", {"name": "ours", "mountPath": "/certs/b.0", "subPath": "b.0",
+                                   "readOnly": True}, "wanted")
+    pod = {"containers": [{"name": "c", "volumeMounts": [
+        {"name": "ours", "mountPath": "/certs/a.0", "subPath": "a.0", "readOnly": True},
+        {"name": "ours", "mountPath": "/certs/b.0", "subPath": "b.0"},
+        {"name": "theirs", "mountPath": "/data"}]}]}
+    patched = apply(pod, PodWants(mounts=(kept,), owned_volume="ours"))
+    assert patched["containers"][0]["volumeMounts"] == [
+        {"name": "ours", "mountPath": "/certs/b.0", "subPath": "b.0", "readOnly": True},
+        {"name": "theirs", "mountPath": "/data"}]

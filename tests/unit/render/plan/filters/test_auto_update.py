@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from post_renderer.render.pipeline import post_render
 from post_renderer.render.plan.filters import auto_update
 
-from ....chart_manifests import configmap, controller, load_all, release
+from ....chart_manifests import (
+    FULLNAME,
+    ca_secret,
+    configmap,
+    controller,
+    find,
+    load_all,
+    release,
+)
 from ....user_settings import user_settings
 from ...planning import context_for
 
@@ -57,3 +66,37 @@ def test_an_embedded_text_that_is_not_a_workload_is_left_alone():
 def test_the_filter_wants_nothing_in_the_pods_itself():
     context = context_for(release(controller(), configmap()), user_settings(proxy_url=PROXY))
     assert auto_update.pod_wants(context.injection) == auto_update.NO_WANTS
+
+
+# The vendor's script: the values the release has, passed to the upgrade (the overlay's hook)
+VENDOR_UPGRADE = ("helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\\n" + " " * 18 +
+                  "helm upgrade $(RELEASE_NAME) spot/ocean-kubernetes-controller --version "
+                  "$(CHART_VERSION) --atomic --timeout=$(WAIT_TIMEOUT) --values /tmp/values.yaml")
+
+
+def test_the_jobs_helm_gets_go_s_ca_directory_alone_and_secrets_it_may_start_without(corp_root):
+    """With the overlay, the Job's helm (Go, of any age: before 1.16 SSL_CERT_DIR is one
+    directory) reads our CA directory alone, mounts no OpenSSL hash files, reads the proxy
+    and the CA from Secrets helm keeps, and starts even where they were since deleted."""
+    chart_configmap = configmap(proxy_url="http://alice:s3cret@proxy.corp:3128").replace(
+        "helm upgrade spot spot/ocean-kubernetes-controller", VENDOR_UPGRADE)
+    data = release(controller(), chart_configmap, ca_secret(corp_root.pem))
+
+    documents = load_all(b"".join(bytes(p) for p in post_render(data, user_settings()).parts))
+
+    text = find(documents, "ConfigMap", FULLNAME)["data"]["auto-update.job"]
+    pod = load_all(text.encode())[0]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["SSL_CERT_DIR"] == {"name": "SSL_CERT_DIR", "value": "/etc/ocean-proxy/ca"}
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        assert env[name]["valueFrom"]["secretKeyRef"] == {
+            "name": f"{FULLNAME}-ocean-proxy", "key": "proxy-url", "optional": True}
+    assert [m["mountPath"] for m in container["volumeMounts"]] == [
+        "/etc/ocean-proxy/ca", "/etc/ocean-proxy/overlay"]
+    assert not [m for m in container["volumeMounts"] if "subPath" in m]
+    volumes = {v["name"]: v["secret"] for v in pod["volumes"]}
+    assert set(volumes) == {"ocean-proxy-ca-bundle", "ocean-proxy-overlay"}
+    assert volumes["ocean-proxy-ca-bundle"]["secretName"] == f"{FULLNAME}-ocean-proxy-ca"
+    assert all(volume["optional"] is True for volume in volumes.values())
+    assert ". /etc/ocean-proxy/overlay/prepare.sh" in container["args"][0]
