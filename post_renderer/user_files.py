@@ -26,8 +26,8 @@ TILDE_HINT = ("'~' is not the home directory here: a shell expands it only at th
               "word, and nothing expands it in a config file; write the whole path, or "
               "$HOME/... on a command line")
 # '$HOME/ca.pem' in a config file, or in single quotes: the '$NAME' part, looked for only in a
-# path that does not exist
-_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+# path that does not exist (compiled then, by re's own cache)
+_VARIABLE = r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)"
 
 
 def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING_HINT,
@@ -47,7 +47,7 @@ def read_user_file(path: str, limit: int, what: str, missing_hint: str = MISSING
             missing_hint = STDIN_HINT
         elif _unexpanded_tilde(path):
             missing_hint = TILDE_HINT
-        elif variable := _VARIABLE.search(path):
+        elif variable := re.search(_VARIABLE, path):
             missing_hint = (f"'{variable[0]}' is not expanded here: nothing expands variables "
                             "in a config file, nor does a shell within single quotes; write "
                             "the whole path")
