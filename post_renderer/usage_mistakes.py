@@ -83,8 +83,8 @@ class UsageMistakes(argparse.ArgumentParser):
         # message's runs of spaces are one), which would name another file
         ca = re.fullmatch(r"argument COMMAND: invalid choice '((?:[^\\ ]| (?! ))+?"
                           r"\.(?:pem|crt|cer|der|p7b))' \(choose from .*", message, re.I | re.S)
-        program = self.prog.split(" ")[0]  # 'ocean-proxy help ca.pem' too
-        raise UsageError(message, hint=run_command([program, "check-bundle", ca[1]],
+        program = self.prog.removesuffix(" help")  # 'ocean-proxy help ca.pem' too
+        raise UsageError(message, hint=run_command([*program.split(), "check-bundle", ca[1]],
                                                    "to check a CA file")
                          if ca else f"run '{self.prog} --help' for the options")
 

@@ -389,6 +389,16 @@ def test_a_ca_file_given_to_help_is_pointed_to_check_bundle_not_to_help(capsys) 
     assert _as_bash_runs(_command_line_in(hint)) == ["check-bundle", "ca.pem"]
 
 
+@pytest.mark.parametrize("argv", [["ca.pem"], ["help", "ca.pem"]], ids=["alone", "to-help"])
+def test_under_the_command_plugin_a_ca_file_is_pointed_to_the_plugins_check_bundle(
+        argv, monkeypatch, capsys) -> None:
+    """Under 'helm ocean-proxy' the program is two words: the hint named 'helm check-bundle',
+    which is no helm command."""
+    monkeypatch.setenv("HELM_PLUGIN_NAME", "ocean-proxy")
+    _, hint = _usage_error(capsys, *argv)
+    assert hint == "run 'helm ocean-proxy check-bundle ca.pem' to check a CA file"
+
+
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
     error, hint = _usage_error(capsys, "--jsn", "check-bundle", "ca.pem")
     assert error.startswith("unknown flag --jsn")
