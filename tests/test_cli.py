@@ -395,8 +395,11 @@ def test_under_the_command_plugin_a_ca_file_is_pointed_to_the_plugins_check_bund
     """Under 'helm ocean-proxy' the program is two words: the hint named 'helm check-bundle',
     which is no helm command."""
     monkeypatch.setenv("HELM_PLUGIN_NAME", "ocean-proxy")
-    _, hint = _usage_error(capsys, *argv)
-    assert hint == "run 'helm ocean-proxy check-bundle ca.pem' to check a CA file"
+    code = main(argv)  # the parser as the command plugin runs it
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.splitlines()[1] == \
+        "ocean-proxy: hint: run 'helm ocean-proxy check-bundle ca.pem' to check a CA file"
 
 
 def test_a_flag_no_command_has_is_still_unknown_before_the_command(capsys) -> None:
