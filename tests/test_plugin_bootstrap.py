@@ -134,7 +134,9 @@ class TestWhenTheEnvironmentCannotBeBuilt:
         ("http://svc:hunter2 Passw0rd@[::1:3128", "environment"),
         ("http://hunter2-Passw0rd-token@proxy.corp:99999", "environment"),
         ("http://svc:hunter2-Passw0rd@proxy.corp:99999", "pip.conf"),
-    ], ids=["bad-port", "space-in-password", "token-as-user", "pip-conf"])
+        ("http://svc:hunter2 Passw0rd@[::1:3128", "pip.conf"),
+    ], ids=["bad-port", "space-in-password", "token-as-user", "pip-conf",
+            "pip-conf-space-in-password"])
     def test_a_proxy_url_pip_quotes_back_has_its_password_masked(
             self, proxy: str, where: str, checkout: Path, tmp_path: Path) -> None:
         """pip quotes a proxy URL it cannot parse whole ('Failed to parse: http://svc:pw@...')

@@ -57,7 +57,7 @@ def say(text: str) -> None:
         user, _, password = (url.partition("://")[2] or url).rpartition("@")[0].partition(":")
         if name.upper().endswith(("_PROXY", "INDEX_URL")) and len(password or user) >= 4:
             text = text.replace(password or user, "***")  # as written: spaces and all
-    text = re.sub(r"(://(?:[^\s/@:]*:)?)\S*@", r"\1***@", text)
+    text = re.sub(r"(://(?:[^\s/@:]*:)?)(?:\S*|[^'\"\n/]*?)@", r"\1***@", text)  # pip.conf's
     print(f"{PROGRAM}: {text}", file=sys.stderr, flush=True)
 
 
