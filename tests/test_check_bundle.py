@@ -305,8 +305,8 @@ def test_a_java_keystore_is_named_with_the_command_that_exports_its_ca(tmp_path)
     error, hint = run.stderr.splitlines()
     assert error == f"ocean-proxy: error: {keystore}: it is a Java keystore, not certificates"
     assert hint == (f"ocean-proxy: hint: export its CA: keytool -exportcert -rfc -keystore "
-                    f"{keystore} -alias ALIAS > ca.pem ('keytool -list -keystore {keystore}' "
-                    "names the aliases), then give ca.pem")
+                    f"{keystore} -alias ALIAS > ca.pem (to list the aliases: keytool -list "
+                    f"-keystore {keystore}), then give ca.pem")
     if shutil.which("keytool") is None:  # Java's own tool: followed where it is installed
         return
     command = hint.partition("export its CA: ")[2].partition(" > ca.pem")[0]
@@ -316,6 +316,25 @@ def test_a_java_keystore_is_named_with_the_command_that_exports_its_ca(tmp_path)
     followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
     assert followed.returncode == 0, followed.stderr
     assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
+
+
+def test_a_java_keystore_with_a_space_in_its_name_gets_commands_that_paste(tmp_path):
+    """The name is shell-quoted into the hint; the aliases' command sat in quotes of its own,
+    which the quoted name broke ("('keytool -list -keystore 'my ks.jks'')")."""
+    import shlex
+
+    root = certs.root("Corp Root CA")
+    keystore = tmp_path / "my ks.jks"
+    keystore.write_bytes(_java_keystore(root.cert.public_bytes(serialization.Encoding.DER)))
+
+    run = ocean_proxy("check-bundle", keystore)
+    assert run.returncode == 1
+    hint = run.stderr.splitlines()[1]
+    export = hint.partition("export its CA: ")[2].partition(" > ca.pem")[0]
+    listing = hint.partition("(to list the aliases: ")[2].partition("), then")[0]
+    assert shlex.split(export) == ["keytool", "-exportcert", "-rfc", "-keystore",
+                                   str(keystore), "-alias", "ALIAS"]
+    assert shlex.split(listing) == ["keytool", "-list", "-keystore", str(keystore)]
 
 
 @pytest.mark.parametrize("name, codec", [("corp-ca.pem", "utf-16"), ("ca.pem", "utf-16"),
@@ -411,7 +430,7 @@ def test_a_file_a_failed_discover_ca_emptied_is_named_empty_with_the_likely_caus
     assert run.returncode == 1 and (tmp_path / "ca.pem").read_bytes() == b""
     assert "ocean-proxy: error: ca.pem is empty\n" in run.stderr, run.stderr
     assert ("ocean-proxy: hint: expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 "
-            "certificates; a command whose output was sent to it ('> FILE') may have failed "
+            "certificates; a command whose output was sent to it (> FILE) may have failed "
             "before writing any\n") in run.stderr
 
 

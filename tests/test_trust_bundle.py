@@ -182,7 +182,7 @@ def test_garbage_is_refused_with_the_formats_we_accept():
 def test_empty_file_is_refused_as_empty(data):
     error = refused(data)
     assert error.message == "ca.pem is empty"
-    assert error.hint.endswith("a command whose output was sent to it ('> FILE') may have "
+    assert error.hint.endswith("a command whose output was sent to it (> FILE) may have "
                                "failed before writing any")
 
 

@@ -24,7 +24,7 @@ _DECODE_WINDOWS = "tr -d '\\r\\357\\273\\277' < FILE | base64 -d > ca.pem"
 FORMAT_HINT = "expected PEM (-----BEGIN CERTIFICATE-----), DER or PKCS#7 certificates"
 # 'ocean-proxy discover-ca > ca.pem': the shell empties the file before the command runs,
 # and a failed run leaves it so.
-EMPTY_HINT = (f"{FORMAT_HINT}; a command whose output was sent to it ('> FILE') may have "
+EMPTY_HINT = (f"{FORMAT_HINT}; a command whose output was sent to it (> FILE) may have "
               "failed before writing any")
 STDIN = "stdin"  # the source check-bundle names '-' by
 _EMPTY_STDIN_HINT = f"{FORMAT_HINT}; the command piped into it may have failed before writing any"
@@ -79,7 +79,7 @@ def _read_certificates(data: bytes, source: str, problems: Problems,
     if data[:4] in (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce"):  # JKS, JCEKS: Java's truststores
         problems.append((f"{source}: it is a Java keystore, not certificates",
                          "export its CA: keytool -exportcert -rfc -keystore FILE -alias ALIAS > "
-                         "ca.pem ('keytool -list -keystore FILE' names the aliases), then give "
+                         "ca.pem (to list the aliases: keytool -list -keystore FILE), then give "
                          "ca.pem"))
         return []
     # Windows PowerShell's '>' writes UTF-16. The codecs are imported only here, on the way
