@@ -238,7 +238,7 @@ def _check_refs_found(workloads: list[Resource], refs: Sequence[WorkloadRef],
         raise TargetError(
             f"workload {', '.join(clipped(m) for m in missing)} is not in the "
             f"manifests{lists_note(data)}",
-            hint=f"{_workloads_there(data, chunks, missing)}; names are case-sensitive",
+            hint=_workloads_there(data, chunks, missing),
         )
 
 
@@ -261,7 +261,7 @@ def _workloads_there(data: bytes, chunks: Chunks, missing: list[str]) -> str:
         difflib.SequenceMatcher(None, ref, named).ratio() for named in missing))
     listed = ", ".join(clipped(visible(ref), 80) for ref in closest[:_LISTED])
     more = f" and {len(closest) - _LISTED} more" if len(closest) > _LISTED else ""
-    return f"in the manifests: {listed}{more}"
+    return f"in the manifests: {listed}{more}; names are case-sensitive"
 
 
 def _referenced_keys(workload: Resource) -> Iterable[tuple[str, str]]:

@@ -114,6 +114,7 @@ def test_a_missing_workload_where_there_is_none_says_which_kinds_are_looked_for(
         release_of(release(service()), settings)
     assert caught.value.hint.startswith("the manifests hold no workload of a kind ocean-proxy "
                                         "injects into (Deployment, StatefulSet, ")
+    assert "case-sensitive" not in caught.value.hint  # there is no name to have mistyped
 
 
 def test_an_object_in_the_workloads_namespace_wins_over_a_namesake_elsewhere():
