@@ -58,7 +58,8 @@ def test_a_kubectl_name_for_a_kind_is_refused_with_the_kind_it_means(text, meant
         parse_workload_ref(text, source)
     assert caught.value.message.startswith(f"{source}: '{text}' ")
     assert caught.value.message.endswith(f"did you mean {meant}?")
-    assert "kind: " in caught.value.hint and "Deployment" in caught.value.hint
+    assert caught.value.hint.startswith(
+        f"write the kind as a manifest does (kind: {meant.split('/')[0]}); kinds: ")
 
 
 @pytest.mark.parametrize("text", ["deploy/My_App", "deploy/", "services/foo", "svc/foo"])
