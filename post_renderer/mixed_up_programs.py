@@ -11,11 +11,15 @@ up): said as such, with the command line of ``ocean-proxy`` that runs it, one it
 from __future__ import annotations
 
 import argparse
+import os
 import re
 
 from post_renderer.errors import OceanProxyError, UsageError, run_command, shown
 
 _TEXT_FLAGS = ("-h", "--help", "--version")  # print and exit: not parsed to check a command
+# the commands that refuse to run without a proxy, which their parsers cannot require (it may
+# come from OCEAN_PROXY_URL or the --config file)
+_NEED_A_PROXY = ("discover-ca", "verify")
 
 
 def command_mixed_up(prog: str, program: argparse.ArgumentParser, name: str,
@@ -48,7 +52,7 @@ def _run_line(program: argparse.ArgumentParser, name: str, rest: list[str]) -> s
     it would refuse them."""
     if set(_TEXT_FLAGS).intersection(rest):  # 'check-bundle --help': the command's help
         return run_command([program.prog, name, *rest])
-    words, placeholders = _completed(_commands(program)[name], rest)
+    words, placeholders = _completed(_commands(program)[name], rest, name in _NEED_A_PROXY)
     purpose = f"for {program.prog}'s commands" if name == "help" else ""
     if placeholders:
         filled = dict.fromkeys(str(action.metavar) for action in placeholders)
@@ -63,11 +67,12 @@ def _run_line(program: argparse.ArgumentParser, name: str, rest: list[str]) -> s
     return run_command([program.prog, name, *words], purpose)
 
 
-def _completed(command: argparse.ArgumentParser, rest: list[str]
+def _completed(command: argparse.ArgumentParser, rest: list[str], needs_a_proxy: bool
                ) -> tuple[list[str], list[argparse.Action]]:
     """``rest`` as the command takes it: a lone manifests file given with -f, as render and
     values read it (they take no file without a flag), and a placeholder (its metavar) for
-    each argument it requires that is not given; with the actions of those placeholders."""
+    each argument it requires that is not given, --proxy-url too where ``needs_a_proxy`` and
+    nothing gives one; with the actions of those placeholders."""
     words, positions = list(rest), _positions(command, rest)
     flags = command._option_string_actions
     takes_no_word = all(action.option_strings for action in command._actions)
@@ -77,6 +82,9 @@ def _completed(command: argparse.ArgumentParser, rest: list[str]
         words[positions[0]:positions[0] + 1] = ["-f", rest[positions[0]]]
     missing = [action for action in command._actions if action.required and (
         not positions if not action.option_strings else not _given(command, rest, action))]
+    if needs_a_proxy and not os.environ.get("OCEAN_PROXY_URL") and not any(
+            _given(command, rest, flags[flag]) for flag in ("--proxy-url", "--config")):
+        missing.append(flags["--proxy-url"])
     for action in missing:
         flag = [max(action.option_strings, key=len)] if action.option_strings else []
         words += [*flag, str(action.metavar)]

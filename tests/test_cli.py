@@ -683,11 +683,12 @@ def test_a_double_dash_before_something_else_names_that(capsys) -> None:
 ], ids=["check-bundle", "quoted", "flag-before", "double-dash", "values", "discover-ca",
         "one-argument", "one-argument-quoted", "capitals", "capitals-one-argument"])
 def test_a_command_of_ocean_proxy_given_to_the_post_renderer_names_the_command_line_to_run(
-        argv, run, capsys) -> None:
+        argv, run, monkeypatch, capsys) -> None:
     """'ocean-proxy-post-renderer check-bundle x.pem', the two console scripts mixed up:
     the command is named as ocean-proxy's, with the command line that runs it; so is one
     written in capitals, or with its arguments in one (as CI YAML quoting gives it), which
     were 'unexpected argument with no flag before it'."""
+    monkeypatch.setenv("OCEAN_PROXY_URL", "http://proxy.corp:3128")  # discover-ca's proxy
     error, hint = _usage_error(capsys, *argv, post_renderer=True)
     command = shlex.split(run)[1]
     assert error == (f"{command} is a command of ocean-proxy; ocean-proxy-post-renderer, "
@@ -738,6 +739,26 @@ def test_a_command_given_to_the_post_renderer_is_never_named_with_a_command_line
     if hint != f"run 'ocean-proxy {argv[0]} --help' for its flags":
         words = shlex.split(_command_line_in(hint))
         assert _parse(*words[1:]).command == argv[0]
+
+
+@pytest.mark.parametrize("argv", [["discover-ca"], ["verify", "--target", "h:443"]],
+                         ids=["discover-ca", "verify"])
+@pytest.mark.parametrize("environment", [False, True], ids=["no-proxy-set", "proxy-in-env"])
+def test_a_command_that_needs_a_proxy_given_to_the_post_renderer_is_named_with_one(
+        argv, environment, monkeypatch, capsys) -> None:
+    """'ocean-proxy-post-renderer discover-ca' said to run 'ocean-proxy discover-ca', which
+    refuses to run without a proxy; one set in OCEAN_PROXY_URL is one given."""
+    monkeypatch.delenv("OCEAN_PROXY_URL", raising=False)
+    if environment:
+        monkeypatch.setenv("OCEAN_PROXY_URL", "http://proxy.corp:3128")
+    _, hint = _usage_error(capsys, *argv, post_renderer=True)
+    words = shlex.split(_command_line_in(hint))
+    assert words[1:len(argv) + 1] == argv
+    if environment:
+        assert "--proxy-url" not in words and "filled in" not in hint
+    else:
+        assert words[len(argv) + 1:] == ["--proxy-url", "URL"]
+        assert "with URL filled in (--proxy-url: the proxy" in hint
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
