@@ -22,14 +22,14 @@ _TEXT_FLAGS = ("-h", "--help", "--version")  # print and exit: not parsed to che
 _NEED_A_PROXY = ("discover-ca", "verify")
 
 
-def command_mixed_up(prog: str, program: argparse.ArgumentParser, name: str,
-                     rest: list[str]) -> UsageError:
-    """The mistake of running ``program``'s command ``name`` with the arguments ``rest`` as
+def command_mixed_up(prog: str, program: argparse.ArgumentParser,
+                     command: argparse.ArgumentParser, rest: list[str]) -> UsageError:
+    """The mistake of running ``program``'s ``command`` with the arguments ``rest`` as
     ``prog``: said with the command line to run, each argument shell-quoted, where the command
     takes them (with the command's help, given a flag it does not take), and without them
     where one may hold a secret."""
+    name = command.prog.rpartition(" ")[2]
     message = f"{name} is a command of {program.prog}; {prog}, helm's post-renderer, takes none"
-    command = _commands(program)[name]
     stranger = _flag_not_of(command, rest)
     if stranger is not None:  # '--strict verify': run so, verify would refuse it in turn
         return UsageError(message, hint=f"run '{program.prog} {name} --help' for its flags: "
@@ -40,19 +40,20 @@ def command_mixed_up(prog: str, program: argparse.ArgumentParser, name: str,
         run = (f"run '{program.prog} {name} ...' with the same arguments (not shown: one may "
                "hold a secret)")
     else:
-        run = _run_line(program, name, rest)
+        run = _run_line(program, command, name, rest)
     if name == "help":
         return UsageError(message, hint=f"run '{prog} --help' for its own flags, or "
                                         f"{run.removeprefix('run ')}")
     return UsageError(message, hint=run)
 
 
-def _run_line(program: argparse.ArgumentParser, name: str, rest: list[str]) -> str:
+def _run_line(program: argparse.ArgumentParser, command: argparse.ArgumentParser, name: str,
+              rest: list[str]) -> str:
     """The hint's command line: ``rest`` as the command reads it, or the command's help where
     it would refuse them."""
     if set(_TEXT_FLAGS).intersection(rest):  # 'check-bundle --help': the command's help
         return run_command([program.prog, name, *rest])
-    words, placeholders = _completed(_commands(program)[name], rest, name in _NEED_A_PROXY)
+    words, placeholders = _completed(command, rest, name in _NEED_A_PROXY)
     purpose = f"for {program.prog}'s commands" if name == "help" else ""
     if placeholders:
         filled = dict.fromkeys(str(action.metavar) for action in placeholders)
@@ -135,7 +136,3 @@ def _flag_not_of(command: argparse.ArgumentParser, arguments: list[str]) -> str 
             return name[0]
     return None
 
-
-def _commands(program: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    return next((action.choices for action in program._actions
-                 if isinstance(action, argparse._SubParsersAction)), {})

@@ -55,7 +55,7 @@ class UsageMistakes(argparse.ArgumentParser):
         rest = arguments[:position - dashes] + _words(after) + arguments[position + 1:]
         from post_renderer.mixed_up_programs import command_mixed_up  # only for this mistake
 
-        raise command_mixed_up(self.prog, program, name, rest)
+        raise command_mixed_up(self.prog, program, program._commands()[name], rest)
 
     def _first_word(self, arguments: list[str]) -> int | None:
         """Where the first word stands that no flag takes as its value, if any."""
