@@ -100,50 +100,45 @@ def test_stdin_is_read_with_a_dash():
     assert "Ctrl-D" not in run.stderr  # a pipe is read as it comes: nothing to say
 
 
-def test_a_terminal_on_stdin_is_told_what_is_awaited_and_how_to_end_it():
-    root = certs.root("Corp Root CA")
+def _check_bundle_on_a_terminal(typed: bytes) -> tuple[str, int, bytes, bytes]:
+    """``check-bundle -`` with a terminal on stdin: its first line on stderr (the prompt),
+    then ``typed`` at the terminal; the exit code, stdout and the rest of stderr."""
     controller, terminal = pty.openpty()
     check = subprocess.Popen([VENV_BIN / "ocean-proxy", "check-bundle", "-"],
                              stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              env=clean_env())
     try:
         said = _first_line_within(check.stderr, seconds=20)
-        assert "paste" in said and "Ctrl-D" in said, said
-        assert said.startswith("ocean-proxy: ") and "warning" not in said, said  # a prompt
-        os.write(controller, root.pem + b"\x04")  # Ctrl-D at the start of a line
+        os.write(controller, typed)
         out, err = check.communicate(timeout=20)
     finally:
         check.kill()
         check.wait()
         os.close(controller)
         os.close(terminal)
-    assert check.returncode == 0, err
+    return said, check.returncode, out, err
+
+
+def test_a_terminal_on_stdin_is_told_what_is_awaited_and_how_to_end_it():
+    root = certs.root("Corp Root CA")
+    said, code, out, err = _check_bundle_on_a_terminal(root.pem + b"\x04")  # Ctrl-D at a line start
+    assert "paste" in said and "Ctrl-D" in said, said
+    assert said.startswith("ocean-proxy: ") and "warning" not in said, said  # a prompt
+    assert code == 0, err
     assert "stdin: certificate 1: ok" in out.decode()
     assert "Ctrl-D" not in err.decode()  # said once
-
 
 
 def test_nothing_pasted_on_the_terminal_is_one_error_not_a_failed_pipe():
     """Ctrl-D before any paste printed a report of no certificates and 'the command piped into
     it may have failed', about a pipe there never was."""
-    controller, terminal = pty.openpty()
-    check = subprocess.Popen([VENV_BIN / "ocean-proxy", "check-bundle", "-"],
-                             stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=clean_env())
-    try:
-        _first_line_within(check.stderr, seconds=20)  # the prompt
-        os.write(controller, b"\x04")  # Ctrl-D, nothing pasted
-        out, err = check.communicate(timeout=20)
-    finally:
-        check.kill()
-        check.wait()
-        os.close(controller)
-        os.close(terminal)
-    assert check.returncode == 1 and out == b""
+    _, code, out, err = _check_bundle_on_a_terminal(b"\x04")  # Ctrl-D, nothing pasted
+    assert code == 1 and out == b""
     assert err.decode().splitlines() == [
         "ocean-proxy: error: nothing was pasted on the terminal",
         "ocean-proxy: hint: paste the PEM, then press Ctrl-D at the start of a line; or name "
         "the CA file: 'ocean-proxy check-bundle FILE'"]
+
 
 def test_a_named_file_is_read_without_a_prompt_whatever_stdin_is(tmp_path):
     """Run at a terminal with the CA's file named: nothing is awaited from the terminal, so
