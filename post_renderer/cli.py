@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from post_renderer.commands import DETAIL, NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError
+from post_renderer.helm_plugins import HELM_COMMAND, PROGRAM
 from post_renderer.report import Reporter, credentials_in, reporter_for_process
 
 if TYPE_CHECKING:
@@ -195,8 +196,8 @@ def _parse(arguments: list[str],
 
         # The usage lines --help prints are copied as they are: under the command plugin,
         # which puts no 'ocean-proxy' on PATH (Helm 4), they are helm's command line.
-        under_helm = os.environ.get("HELM_PLUGIN_NAME") == "ocean-proxy"
-        parser_factory = partial(build_parser, "helm ocean-proxy") if under_helm else build_parser
+        under_helm = os.environ.get("HELM_PLUGIN_NAME") == PROGRAM
+        parser_factory = partial(build_parser, HELM_COMMAND) if under_helm else build_parser
     parser = parser_factory()
     try:
         return parser.parse_args(arguments)

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from post_renderer.errors import OceanProxyError, shown, visible
+from post_renderer.helm_plugins import HELM_COMMAND, PROGRAM, command_beside_the_post_renderer
 
 if TYPE_CHECKING:
     from typing import TextIO
 
-PROGRAM = "ocean-proxy"
 # user:password@ in anything an error quotes back: a proxy URL given to the wrong flag, or
 # with a typo in the flag's name, is echoed by argparse and by the checks of other settings.
 # The password runs to the last '@' of its word: quotes are in it too (Go takes "'" as is).
@@ -326,15 +326,13 @@ def _command_for(environ: Mapping[str, str]) -> str | Callable[[], str]:
     PATH). The plugins are looked at only when a message names a command."""
     plugin = environ.get("HELM_PLUGIN_NAME")
     if plugin == PROGRAM:
-        return f"helm {PROGRAM}"
+        return HELM_COMMAND
     if plugin != f"{PROGRAM}-post-renderer":
         return PROGRAM
     found: list[str] = []
 
     def command() -> str:
         if not found:
-            from post_renderer.helm_plugins import command_beside_the_post_renderer
-
             found.append(command_beside_the_post_renderer(environ))
         return found[0]
 
