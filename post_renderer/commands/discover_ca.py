@@ -23,7 +23,7 @@ import ssl
 
 from post_renderer.commands import Outcome
 from post_renderer.commands.ca_files import load_ca_files
-from post_renderer.commands.read_files import refuse_a_file_this_run_reads
+from post_renderer.commands.output_not_input import refuse_a_file_this_run_reads
 from post_renderer.errors import DiscoveryError, NetworkError, UsageError, shown
 from post_renderer.network.aia_fetch import fetch_issuer_certificates
 from post_renderer.network.path_probe import probe

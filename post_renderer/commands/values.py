@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.commands import Outcome
-from post_renderer.commands.read_files import refuse_a_file_this_run_reads
+from post_renderer.commands.output_not_input import refuse_a_file_this_run_reads
 from post_renderer.errors import (
     AutoUpdateError,
     ConfigError,
