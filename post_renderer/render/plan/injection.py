@@ -6,17 +6,9 @@ The notices and warnings a user must see (no CA configured, a proxy another rele
 writes, a ConfigMap other releases read, the auto-update Job, the Secrets helm keeps) are
 collected here too."""
 
-import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import (
-    AutoUpdateError,
-    ManifestError,
-    Paragraph,
-    as_flags,
-    clipped,
-    visible,
-)
+from post_renderer.errors import AutoUpdateError, Paragraph, as_flags
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
@@ -32,7 +24,7 @@ from post_renderer.render.plan.shared_proxy import (
 from post_renderer.render.plan.trust_choice import choose_trust
 from post_renderer.render.release.chart_settings import ChartSettings
 from post_renderer.render.release.key_refs import KeyRef, key_ref
-from post_renderer.render.release.owned_names import OwnedNames, deleting
+from post_renderer.render.release.owned_names import OwnedNames, deleting, refuse_unusable_names
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
@@ -50,9 +42,6 @@ if TYPE_CHECKING:
 
     from post_renderer.trust import FactCache
 
-# A Kubernetes object name (RFC 1123 subdomain), which is what a Secret may be called.
-_OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
-OBJECT_NAME_LIMIT = 253
 FLUENT_BIT_PROXY = ("HTTP_PROXY", "http_proxy")  # what fluent-bit reads, for HTTPS too
 # A Spot token is 64 hex digits; anything shorter is not trusted to key checksum/proxy.
 MIN_KEY_BYTES = 32
@@ -296,28 +285,11 @@ def _controller_proxy_key(release: Release) -> KeyRef | None:
 
 
 def _check_new_secret_names(injection: Injection, release: Release) -> None:
-    """A Secret we add must have a name Kubernetes takes, and one the next run finds.
-
-    Its name comes from the workload's (or the chart's reference to it). A name that is no
-    Kubernetes name, e.g. with a tab in it, would be refused by the API server, and YAML
-    writes it escaped (``"a\\tb-ocean-proxy"``), where the line scan of the next post-render
-    cannot see it: that run would add the Secret a second time instead of reading it.
-    """
     new = [name for name in (injection.proxy_secret,
                              injection.ca_secret.name if injection.ca_secret else None,
                              injection.ca_volume_secret, injection.overlay_secret)
            if name is not None and release.get("Secret", name) is None]
-    for name in new:
-        if len(name) <= OBJECT_NAME_LIMIT and _OBJECT_NAME.fullmatch(name):
-            continue
-        owner = release.workloads[0] if release.workloads else None
-        named_after = f", named after {clipped(visible(owner.describe()))}," if owner else ""
-        raise ManifestError(
-            f"the Secret '{clipped(visible(name))}' that would be added{named_after} is "
-            "not a valid Kubernetes name",
-            hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
-                 f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
-        )
+    refuse_unusable_names(new, release.workloads[0].describe() if release.workloads else None)
 
 
 def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: Injection,
