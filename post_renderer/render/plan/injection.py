@@ -86,25 +86,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     ``beside``: the controller's, for a Spot agent its chart renders beside it: the agent
     gets that proxy where the user gave none, those CAs, and reads the Secrets holding them
     (``beside_controller``)."""
-    notices: list[str] = []
-    warnings: list[str] = []
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
-    proxy = user.proxy_url or (beside.proxy if beside else None) or chart.proxy_url
-    proxy_from = None if proxy else proxy_of_another_release(chart, release)
-    if proxy_from is not None and chart.proxy_ref is not None:
-        notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
-    if proxy is None and proxy_from is None and chart.auto_update_jobs and \
-            user.auto_update.value == "inject":
-        _refuse_a_job_without_its_proxy(release)
+    proxy, proxy_from, notices, warnings = _choose_proxy(user, chart, release, beside)
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
-    if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
-        warnings.append(assumed)
-    if beside is None and user.proxy_url and chart.proxy_url and \
-            user.proxy_url.value.full != chart.proxy_url.value.full:  # said by the controller's
-        from post_renderer.render.plan.replaced_proxy import replaced_chart_proxy  # only then
-
-        notices.append(replaced_chart_proxy(user.proxy_url, chart.proxy_url))
-
     lent = lent_by(beside, proxy) if beside is not None else None
     # beside a controller without CAs, its unit has said so: the agent's own chart may have one
     chosen = lent.trust if lent and lent.trust else choose_trust(
@@ -112,14 +96,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     trust = chosen.trust
     notices += chosen.notices
     warnings += chosen.warnings
-    own = _own_fluent_bit_proxy(release) if proxy and proxy.value.scheme != "http" else None
-    if proxy is not None and own is not None:  # None: http://, or no log-shipper to tell of
-        gets = "keeps the HTTP_PROXY of its own values (logShipping.extraEnv), not this " \
-            "proxy" if own else "gets no proxy and cannot ship its logs"
-        warnings.append(
-            f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "
-            f"is {proxy.value.scheme}://: it {gets}; if the proxy also takes plain CONNECT "
-            "requests, give its http:// URL (TLS to the Spot API stays end to end)")
+    if proxy is not None and proxy.value.scheme != "http":
+        warnings += _fluent_bit_without_proxy(proxy, release)
     configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
         else None
     proxy_secret = (lent and lent.proxy_secret) or (
@@ -160,6 +138,43 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         notices += _kept_without_auto_update(injection, release)
     _check_new_secret_names(injection, release)
     return injection._replace(notices=tuple(notices), warnings=tuple(warnings))
+
+
+def _choose_proxy(user: UserSettings, chart: ChartSettings, release: Release,
+                  beside: Injection | None
+                  ) -> tuple[Setting | None, KeyRef | None, list[str], list[str]]:
+    """The proxy (the user's, else the controller's beside, else the chart's), or where
+    another release's render wrote it; with the notices and warnings about it."""
+    notices: list[str] = []
+    warnings: list[str] = []
+    proxy = user.proxy_url or (beside.proxy if beside else None) or chart.proxy_url
+    proxy_from = None if proxy else proxy_of_another_release(chart, release)
+    if proxy_from is not None and chart.proxy_ref is not None:
+        notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
+    if proxy is None and proxy_from is None and chart.auto_update_jobs and \
+            user.auto_update.value == "inject":
+        _refuse_a_job_without_its_proxy(release)
+    if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
+        warnings.append(assumed)
+    if beside is None and user.proxy_url and chart.proxy_url and \
+            user.proxy_url.value.full != chart.proxy_url.value.full:  # said by the controller's
+        from post_renderer.render.plan.replaced_proxy import replaced_chart_proxy  # only then
+
+        notices.append(replaced_chart_proxy(user.proxy_url, chart.proxy_url))
+    return proxy, proxy_from, notices, warnings
+
+
+def _fluent_bit_without_proxy(proxy: Setting, release: Release) -> list[str]:
+    """What the log-shipper makes of a proxy that is not http://, which fluent-bit cannot
+    take: nothing to say where there is no log-shipper."""
+    own = _own_fluent_bit_proxy(release)
+    if own is None:
+        return []
+    gets = "keeps the HTTP_PROXY of its own values (logShipping.extraEnv), not this " \
+        "proxy" if own else "gets no proxy and cannot ship its logs"
+    return [f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "
+            f"is {proxy.value.scheme}://: it {gets}; if the proxy also takes plain CONNECT "
+            "requests, give its http:// URL (TLS to the Spot API stays end to end)"]
 
 
 def _own_fluent_bit_proxy(release: Release) -> bool | None:
