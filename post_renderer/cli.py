@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, NoReturn
 from post_renderer.commands import DETAIL, NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError
 from post_renderer.helm_plugins import HELM_COMMAND, PROGRAM
-from post_renderer.report import Reporter, credentials_in, reporter_for_process
+from post_renderer.message_secrets import credentials_in
+from post_renderer.report import Reporter, reporter_for_process
 
 if TYPE_CHECKING:
     import argparse
