@@ -43,16 +43,7 @@ def main(argv: Sequence[str] | None = None,
     said.helm_arguments = _helm_arguments
     said.helm_reads_output = _helm_reads_output
     try:
-        _refuse_text_under_helm(arguments)
-        args = _parse(arguments, parser_factory)
-        if getattr(args, "plan", False):
-            _refuse_plan_under_helm()
-        if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
-            args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
-        if getattr(args, "debug", False):
-            said.live = lambda text: reporter.detail(f"ocean-proxy: debug: {text}")
-        handler: Callable[[argparse.Namespace, Outcome], Outcome] = args.handler
-        said = handler(args, said)
+        said = _run_command(arguments, parser_factory, said, reporter)
         if said.names_commands:
             said.output = [reporter.as_run(b"".join(said.output).decode("utf-8"))
                            .encode("utf-8")]
@@ -187,6 +178,22 @@ def _say(reporter: Reporter, messages: Sequence[Message], *, only_warnings: bool
             reporter.notice(message.text)
         else:
             reporter.detail(message.text)
+
+
+def _run_command(arguments: list[str],
+                 parser_factory: Callable[[], argparse.ArgumentParser] | None,
+                 said: Outcome, reporter: Reporter) -> Outcome:
+    """The command the arguments name, run: what it says, and its output."""
+    _refuse_text_under_helm(arguments)
+    args = _parse(arguments, parser_factory)
+    if getattr(args, "plan", False):
+        _refuse_plan_under_helm()
+    if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
+        args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
+    if getattr(args, "debug", False):
+        said.live = lambda text: reporter.detail(f"ocean-proxy: debug: {text}")
+    handler: Callable[[argparse.Namespace, Outcome], Outcome] = args.handler
+    return handler(args, said)
 
 
 def _parse(arguments: list[str],
