@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.commands import Outcome
 from post_renderer.commands.output_not_input import refuse_a_file_this_run_reads
+from post_renderer.commands.values_owner import Owner, release_of
 from post_renderer.errors import (
     AutoUpdateError,
-    ConfigError,
     OverlayError,
     TargetError,
     UsageError,
@@ -46,13 +46,6 @@ if TYPE_CHECKING:
     from post_renderer.render.plan.injection import Injection
     from post_renderer.render.release.release import Release
 
-RELEASE_LABEL = "app.kubernetes.io/instance"
-# what helm takes as a release name (at most 53 characters), and Kubernetes as a namespace
-_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_RELEASE = re.compile(rf"(?=.{{1,53}}\Z){_LABEL}(?:\.{_LABEL})*")
-_NAMESPACE = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
-
-
 class ValuesResult(NamedTuple):
     values: str  # the values file
     secrets: str  # the Secret manifests, several YAML documents
@@ -60,13 +53,6 @@ class ValuesResult(NamedTuple):
     warnings: tuple[str, ...] = ()
     namespace: str = ""  # the Secrets', where the release is installed
     lints: tuple["Lint", ...] = ()  # what the values cannot make right: errors with --strict
-
-
-class Owner(NamedTuple):
-    """The release the Secrets are adopted into later, as the command line names it."""
-
-    release: str | None = None
-    namespace: str | None = None
 
 
 def _check_values_can_carry_it(release: "Release") -> None:
@@ -149,7 +135,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     for given in user_values:
         values = merge_user_values(values, given)
     workload = release.workloads[0]
-    name, namespace = _release_of(workload, owner or Owner())
+    name, namespace = release_of(workload, owner or Owner())
     wanted = dict(overlay.secrets)
     shared = injection.shared_proxy_secret
     if shared is not None and shared not in wanted:
@@ -188,32 +174,6 @@ def _auto_update_notice(injection: "Injection") -> str:
     return (f"the chart's auto-update Job has no {lacks} of its own: after an upgrade with "
             "these values, automatic upgrades stop at 'helm repo add' and change nothing; "
             f"the post-renderer gives the Job the {lacks}")
-
-
-def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
-    """The release and namespace helm will check before adopting the Secrets."""
-    from post_renderer.render.stream.kube import get_path
-
-    label = get_path(workload.document, ("metadata", "labels", RELEASE_LABEL))
-    name = owner.release or (label if isinstance(label, str) and label else None)
-    namespace = owner.namespace or workload.namespace
-    if name is None:
-        raise TargetError(
-            f"cannot tell which release {workload.describe()} belongs to (no "
-            f"{RELEASE_LABEL} label)", hint="pass --release with the name you install it as")
-    if namespace is None:
-        raise TargetError(
-            f"cannot tell which namespace {workload.describe()} is installed in",
-            hint="pass --namespace, or 'helm template --namespace NS' the chart")
-    for value, what, pattern, rule in (
-            (name, "release name (--release)", _RELEASE,
-             "at most 53 lower-case letters, digits, '-' and '.', as helm takes them"),
-            (namespace, "namespace (--namespace)", _NAMESPACE,
-             "at most 63 lower-case letters, digits and '-', as Kubernetes takes them")):
-        if not pattern.fullmatch(value):
-            raise ConfigError(f"the {what} {shown(value)} is not a Kubernetes name",
-                              hint=rule)
-    return name, namespace
 
 
 def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,
