@@ -101,12 +101,11 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
         the_controllers,
     )
     from post_renderer.render.lints import find_lints
-    from post_renderer.render.overlay.values import b64, merge_user_values
+    from post_renderer.render.overlay.values import merge_user_values
     from post_renderer.render.plan.filter_order import pod_wants
     from post_renderer.render.plan.injection import resolve_injection
     from post_renderer.render.plan.overlay_input import overlay_for
-    from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
-    from post_renderer.render.release.chart_settings import PROXY_KEY, read_chart_settings
+    from post_renderer.render.release.chart_settings import read_chart_settings
     from post_renderer.render.release.release import find_release
     from post_renderer.render.stream.split import split_documents
 
@@ -136,13 +135,7 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
         values = merge_user_values(values, given)
     workload = release.workloads[0]
     name, namespace = release_of(workload, owner or Owner())
-    wanted = dict(overlay.secrets)
-    shared = injection.shared_proxy_secret
-    if shared is not None and shared not in wanted:
-        # the full URL (none with a CA alone), for a metric exporter of another release
-        wanted[shared] = {PROXY_KEY: b64(injection.proxy.value.full if injection.proxy else "")}
-    secrets = [owned_by_release(new_secret(secret, data, workload, keep=True), name, namespace)
-               for secret, data in wanted.items()]
+    secrets = _owned_secrets(overlay.secrets, injection, workload, name, namespace)
     notices = [*injection.notices]
     if secrets:
         notices.append(f"the Secrets belong to release '{name}' in namespace '{namespace}' "
@@ -161,6 +154,23 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                             stream, release, exporter_too=injection.proxy is not None)),
                         namespace, tuple(find_lints(release, chart, injection,
                                                     pod_wants(injection))))
+
+
+def _owned_secrets(overlay_secrets: dict[str, dict[str, str]], injection: "Injection",
+                   workload: Any, name: str, namespace: str) -> list[Any]:
+    """The Secrets the values read, owned by the release ``name`` in ``namespace``: the
+    overlay's, and the full proxy URL for a metric exporter of another release."""
+    from post_renderer.render.overlay.values import b64
+    from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
+    from post_renderer.render.release.chart_settings import PROXY_KEY
+
+    wanted = dict(overlay_secrets)
+    shared = injection.shared_proxy_secret
+    if shared is not None and shared not in wanted:
+        # the full URL (none with a CA alone), for a metric exporter of another release
+        wanted[shared] = {PROXY_KEY: b64(injection.proxy.value.full if injection.proxy else "")}
+    return [owned_by_release(new_secret(secret, data, workload, keep=True), name, namespace)
+            for secret, data in wanted.items()]
 
 
 def _job_lacks(injection: "Injection") -> str:
