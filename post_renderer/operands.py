@@ -2,7 +2,11 @@
 argparse would read them. For the usage mistakes that find a command or a file where argparse
 saw only an unexpected argument.
 
-    ['--proxy-url', 'http://p:3128', 'check-bundle', '--', '-ca.pem']: operands at 2 and 4
+    >>> parser = argparse.ArgumentParser()
+    >>> _ = parser.add_argument("--proxy-url")
+    >>> list(operand_positions(parser, ["--proxy-url", "http://p:3128", "check-bundle", "--",
+    ...                                 "-ca.pem"]))
+    [2, 4]
 """
 
 from __future__ import annotations
