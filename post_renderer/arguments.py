@@ -152,6 +152,24 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     _add_render_options(render)
     render.set_defaults(handler=_run_render)
 
+    _add_check_bundle(commands)
+    _add_discover_ca(commands)
+    _add_verify(commands)
+    _add_values(commands)
+
+    shown = commands.add_parser(
+        "help", help="show this help, or a command's ('help render'), as --help does",
+        description="Show the help of ocean-proxy, or of one of its commands.")
+    named = dict(commands.choices)
+    shown.add_argument("topic", nargs="?", choices=list(named), metavar="COMMAND",
+                       help=f"the command whose help to show: {', '.join(named)}")
+    shown.set_defaults(handler=lambda args, said: _run_help(
+        named[args.topic] if args.topic else parser, said))
+    return parser
+
+
+def _add_check_bundle(commands: argparse._SubParsersAction[Parser]) -> None:
+    """check-bundle: the CA files to check, and the report's form."""
     check = commands.add_parser(
         "check-bundle", help="validate CA bundle files and report on each certificate",
         description="Validate CA files exactly as the post-renderer does, and report each "
@@ -164,6 +182,9 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     _add_cache_option(check)
     check.set_defaults(handler=_run_check_bundle)
 
+
+def _add_discover_ca(commands: argparse._SubParsersAction[Parser]) -> None:
+    """discover-ca: the proxy to look through, and where the CA goes."""
     discover = commands.add_parser(
         "discover-ca", help="find the CA a proxy re-signs TLS with",
         description="Connect through the proxy, look at the certificates it presents and "
@@ -181,6 +202,9 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
     )
     discover.set_defaults(handler=_run_discover_ca)
 
+
+def _add_verify(commands: argparse._SubParsersAction[Parser]) -> None:
+    """verify: the proxy to look through, and the CA files the pods will trust."""
     verify = commands.add_parser(
         "verify", help="check a live TLS path through the proxy with the pod's trust",
         description="Open a TLS connection through the proxy trusting exactly what the "
@@ -194,6 +218,9 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
                              "several separated by ':']")
     verify.set_defaults(handler=_run_verify)
 
+
+def _add_values(commands: argparse._SubParsersAction[Parser]) -> None:
+    """values: a render's settings, the user's own values and where the Secrets go."""
     values = commands.add_parser(
         "values", help="write the injection as chart values, for installs without a "
                        "post-renderer",
@@ -216,16 +243,6 @@ def build_parser(prog: str = "ocean-proxy") -> argparse.ArgumentParser:
                         help="the namespace the release is installed in; default: the "
                              "manifests' (what 'helm template --namespace' rendered)")
     values.set_defaults(handler=_run_values)
-
-    shown = commands.add_parser(
-        "help", help="show this help, or a command's ('help render'), as --help does",
-        description="Show the help of ocean-proxy, or of one of its commands.")
-    named = dict(commands.choices)
-    shown.add_argument("topic", nargs="?", choices=list(named), metavar="COMMAND",
-                       help=f"the command whose help to show: {', '.join(named)}")
-    shown.set_defaults(handler=lambda args, said: _run_help(
-        named[args.topic] if args.topic else parser, said))
-    return parser
 
 
 def _run_help(parser: argparse.ArgumentParser, said: Outcome) -> Outcome:

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, NoReturn
 
 from post_renderer.commands import DETAIL, NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError
-from post_renderer.report import Reporter, credentials_in, reporter_for_process
+from post_renderer.helm_plugins import HELM_COMMAND, PROGRAM
+from post_renderer.message_secrets import credentials_in
+from post_renderer.report import Reporter, reporter_for_process
 
 if TYPE_CHECKING:
     import argparse
@@ -41,16 +43,7 @@ def main(argv: Sequence[str] | None = None,
     said.helm_arguments = _helm_arguments
     said.helm_reads_output = _helm_reads_output
     try:
-        _refuse_text_under_helm(arguments)
-        args = _parse(arguments, parser_factory)
-        if getattr(args, "plan", False):
-            _refuse_plan_under_helm()
-        if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
-            args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
-        if getattr(args, "debug", False):
-            said.live = lambda text: reporter.detail(f"ocean-proxy: debug: {text}")
-        handler: Callable[[argparse.Namespace, Outcome], Outcome] = args.handler
-        said = handler(args, said)
+        said = _run_command(arguments, parser_factory, said, reporter)
         if said.names_commands:
             said.output = [reporter.as_run(b"".join(said.output).decode("utf-8"))
                            .encode("utf-8")]
@@ -187,6 +180,22 @@ def _say(reporter: Reporter, messages: Sequence[Message], *, only_warnings: bool
             reporter.detail(message.text)
 
 
+def _run_command(arguments: list[str],
+                 parser_factory: Callable[[], argparse.ArgumentParser] | None,
+                 said: Outcome, reporter: Reporter) -> Outcome:
+    """The command the arguments name, run: what it says, and its output."""
+    _refuse_text_under_helm(arguments)
+    args = _parse(arguments, parser_factory)
+    if getattr(args, "plan", False):
+        _refuse_plan_under_helm()
+    if getattr(args, "debug", None) is False and os.environ.get("HELM_DEBUG") == "true":
+        args.debug = True  # helm keeps --debug for itself and passes HELM_DEBUG instead
+    if getattr(args, "debug", False):
+        said.live = lambda text: reporter.detail(f"ocean-proxy: debug: {text}")
+    handler: Callable[[argparse.Namespace, Outcome], Outcome] = args.handler
+    return handler(args, said)
+
+
 def _parse(arguments: list[str],
            parser_factory: Callable[[], argparse.ArgumentParser] | None) -> argparse.Namespace:
     tool = parser_factory is None
@@ -195,8 +204,8 @@ def _parse(arguments: list[str],
 
         # The usage lines --help prints are copied as they are: under the command plugin,
         # which puts no 'ocean-proxy' on PATH (Helm 4), they are helm's command line.
-        under_helm = os.environ.get("HELM_PLUGIN_NAME") == "ocean-proxy"
-        parser_factory = partial(build_parser, "helm ocean-proxy") if under_helm else build_parser
+        under_helm = os.environ.get("HELM_PLUGIN_NAME") == PROGRAM
+        parser_factory = partial(build_parser, HELM_COMMAND) if under_helm else build_parser
     parser = parser_factory()
     try:
         return parser.parse_args(arguments)

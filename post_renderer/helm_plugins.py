@@ -1,6 +1,6 @@
-"""The plugins helm finds beside the post-renderer plugin, for the messages that name a
-command: under Helm 4's post-renderer plugin alone no ``ocean-proxy`` is on PATH, and Helm 4
-puts no plugin's bin/ there.
+"""How the messages that name a command spell it: ``helm ocean-proxy`` under the command
+plugin; under Helm 4's post-renderer plugin, as the plugins helm finds beside it allow (that
+plugin alone puts no ``ocean-proxy`` on PATH, and Helm 4 puts no plugin's bin/ there).
 
     command_beside_the_post_renderer(os.environ)   # 'helm ocean-proxy', or the path of
                                                    # .../ocean-proxy-post-renderer/bin/ocean-proxy
@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 from collections.abc import Mapping
 
-_PROGRAM = "ocean-proxy"
-_HELM_COMMAND = f"helm {_PROGRAM}"
+PROGRAM = "ocean-proxy"  # the command-line tool, and the name of its command plugin
+HELM_COMMAND = f"helm {PROGRAM}"  # the tool as the command plugin runs it
 
 
 def command_beside_the_post_renderer(environ: Mapping[str, str]) -> str:
@@ -26,9 +25,9 @@ def command_beside_the_post_renderer(environ: Mapping[str, str]) -> str:
         if environ.get("HELM_PLUGINS") else [os.path.dirname(plugin_dir)]
     if any(_is_the_command_plugin(os.path.join(folder, entry, "plugin.yaml"))
            for folder in folders if folder for entry in _entries(folder)):
-        return _HELM_COMMAND
-    own = os.path.join(plugin_dir, "bin", _PROGRAM)
-    return _as_word(own) if plugin_dir and os.access(own, os.X_OK) else _HELM_COMMAND
+        return HELM_COMMAND
+    own = os.path.join(plugin_dir, "bin", PROGRAM)
+    return _as_word(own) if plugin_dir and os.access(own, os.X_OK) else HELM_COMMAND
 
 
 def _as_word(path: str) -> str:
@@ -36,6 +35,8 @@ def _as_word(path: str) -> str:
     in single quotes (run 'ocean-proxy verify --help'): a path with a space goes in double
     quotes, which read the same inside those; it is shell-quoted where double quotes would
     not keep it as it is ('$', a backquote, '!', a quote)."""
+    import shlex  # only for a message that names a command
+
     if shlex.quote(path) == path or re.search(r"[\"$`\\!']", path):
         return shlex.quote(path)
     return f'"{path}"'
@@ -61,4 +62,4 @@ def _is_the_command_plugin(manifest: str) -> bool:
             loaded = YAML(typ="safe", pure=True).load(handle.read(1 << 16))
     except (OSError, YAMLError, ValueError, TypeError, RecursionError):
         return False
-    return isinstance(loaded, dict) and loaded.get("name") == _PROGRAM
+    return isinstance(loaded, dict) and loaded.get("name") == PROGRAM

@@ -15,6 +15,7 @@ import os
 import re
 
 from post_renderer.errors import OceanProxyError, UsageError, run_command, shown
+from post_renderer.operands import operand_positions
 
 _TEXT_FLAGS = ("-h", "--help", "--version")  # print and exit: not parsed to check a command
 # the commands that refuse to run without a proxy, which their parsers cannot require (it may
@@ -74,7 +75,7 @@ def _completed(command: argparse.ArgumentParser, rest: list[str], needs_a_proxy:
     values read it (they take no file without a flag), and a placeholder (its metavar) for
     each argument it requires that is not given, --proxy-url too where ``needs_a_proxy`` and
     nothing gives one; with the actions of those placeholders."""
-    words, positions = list(rest), _positions(command, rest)
+    words, positions = list(rest), list(operand_positions(command, rest))
     flags = command._option_string_actions
     takes_no_word = all(action.option_strings for action in command._actions)
     if "--filename" in flags and takes_no_word and len(positions) == 1 and \
@@ -98,24 +99,6 @@ def _told(action: argparse.Action) -> str:
         return str(action.help or action.metavar)
     flag = max(action.option_strings, key=len)
     return f"{flag}: {action.help}" if action.help else flag
-
-
-def _positions(command: argparse.ArgumentParser, words: list[str]) -> list[int]:
-    """Where the words stand that no flag takes as its value."""
-    found: list[int] = []
-    dashes = value_next = False
-    aliases = getattr(command, "hidden_aliases", {})
-    for position, word in enumerate(words):
-        if value_next:
-            value_next = False
-        elif word == "--" and not dashes:
-            dashes = True
-        elif word.startswith("-") and word != "-" and not dashes:
-            action = command._option_string_actions.get(aliases.get(word, word))
-            value_next = action is not None and action.nargs != 0
-        else:
-            found.append(position)
-    return found
 
 
 def _given(command: argparse.ArgumentParser, words: list[str], action: argparse.Action) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from post_renderer.errors import UsageError, as_flags, run_command, shown
+from post_renderer.operands import operand_positions
 
 if TYPE_CHECKING:
     from typing import Any, NoReturn
@@ -37,7 +38,7 @@ class UsageMistakes(argparse.ArgumentParser):
         reads a file named so), said with the program's command line that runs it (see
         ``mixed_up_programs``); argparse said only 'unexpected argument'. Under helm's plugins, the
         reporter spells the command as the user runs it there ('helm ocean-proxy ...')."""
-        position = self._first_word(arguments) if self.command_of else None
+        position = next(operand_positions(self, arguments), None) if self.command_of else None
         if self.command_of is None or position is None:
             return
         build, own = self.command_of
@@ -56,20 +57,6 @@ class UsageMistakes(argparse.ArgumentParser):
         from post_renderer.mixed_up_programs import command_mixed_up  # only for this mistake
 
         raise command_mixed_up(self.prog, program, program._commands()[name], rest)
-
-    def _first_word(self, arguments: list[str]) -> int | None:
-        """Where the first word stands that no flag takes as its value, if any."""
-        dashes = value_next = False
-        for position, argument in enumerate(arguments):
-            if value_next:
-                value_next = False
-            elif argument == "--" and not dashes:
-                dashes = True
-            elif argument.startswith("-") and argument != "-" and not dashes:
-                value_next = self._takes_a_value(self.hidden_aliases.get(argument, argument))
-            else:
-                return position
-        return None
 
     def error(self, message: str) -> NoReturn:
         switch = re.fullmatch(r"argument (\S+): ignored explicit argument .*", message, re.S)

@@ -7,7 +7,8 @@ import pytest
 
 MODULES = ["render.stream.aliases", "network.settings", "proxy_settings.no_proxy",
            "render.plan.pod_patch", "network.proxy_protocol", "proxy_settings.proxy_url",
-           "render.stream.split", "trust.subject_hash", "render.release.owned_names"]
+           "render.stream.split", "trust.subject_hash", "render.release.owned_names",
+           "message_secrets", "operands"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -23,7 +23,7 @@ import ssl
 
 from post_renderer.commands import Outcome
 from post_renderer.commands.ca_files import load_ca_files
-from post_renderer.commands.read_files import refuse_a_file_this_run_reads
+from post_renderer.commands.output_not_input import refuse_a_file_this_run_reads
 from post_renderer.errors import DiscoveryError, NetworkError, UsageError, shown
 from post_renderer.network.aia_fetch import fetch_issuer_certificates
 from post_renderer.network.path_probe import probe
@@ -63,16 +63,7 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     result = probe(settings, proxy_tls, roots.context())
     name = settings.server_name
     if result.rejected is None:
-        said.notice(
-            f"not intercepted: {settings.route} presents a certificate for {name} issued by "
-            f"'{result.chain.leaf.issuer}', which the public roots ({roots.description}) trust")
-        said.notice("no extra CA is needed" +
-                        (f"; {shown(args.output, quoted=False)} was not written"
-                         if args.output else ""))
-        if args.output and os.path.isfile(args.output):
-            said.warning(f"{shown(args.output, quoted=False)} already exists and was left as "
-                         "it is: this path needs no CA from it")
-        return said
+        return _not_intercepted(settings, result.chain, roots, args.output, said)
     if result.rejected.code not in UNTRUSTED_ISSUER:
         raise diagnose(result.rejected.code, result.rejected.reason, result.chain, name,
                        settings.route)
@@ -91,6 +82,21 @@ def run(args: argparse.Namespace, said: Outcome) -> Outcome:
     _write(bundle, args.output, said)
     if args.output and ca_paths:
         _unless_read_later(args.output, ca_paths, said)
+    return said
+
+
+def _not_intercepted(settings: NetworkSettings, chain: ChainAnalysis, roots: PublicRoots,
+                     output: str | None, said: Outcome) -> Outcome:
+    """A path the public roots trust: no CA to write, and an -o file left as it is."""
+    said.notice(
+        f"not intercepted: {settings.route} presents a certificate for "
+        f"{settings.server_name} issued by '{chain.leaf.issuer}', which the public roots "
+        f"({roots.description}) trust")
+    said.notice("no extra CA is needed" +
+                (f"; {shown(output, quoted=False)} was not written" if output else ""))
+    if output and os.path.isfile(output):
+        said.warning(f"{shown(output, quoted=False)} already exists and was left as it is: "
+                     "this path needs no CA from it")
     return said
 
 

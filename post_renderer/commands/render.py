@@ -205,6 +205,23 @@ def read_manifests(filename: str,
         raise UsageError("--filename is given but empty",
                          hint="give it a value (is the variable it comes from set?), or leave "
                               "the flag out to read standard input")
+    data, where = _read(filename, post_renders)
+    refuse_larger(data, MAX_INPUT_BYTES, where,
+                  "a Helm release this large cannot be stored by Kubernetes", ManifestError)
+    if not data.strip():
+        helm_words = helm_arguments() or []
+        _refuse_helm3_output_dir(helm_words)
+        if _post_rendering(helm_words):
+            _refuse_helm4_empty_release()
+            return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
+        raise ManifestError(f"no manifests on {where}",
+                            hint="pipe the output of 'helm template' into it")
+    return data
+
+
+def _read(filename: str, post_renders: bool) -> tuple[bytes, str]:
+    """What standard input ('-') or the file holds, up to one byte over the limit; with where
+    it came from, as messages name it."""
     if filename == "-":
         if sys.stdin is None:
             raise UsageError(
@@ -229,17 +246,7 @@ def read_manifests(filename: str,
                                 hint=SPACED_HINT if spaced else "check the path given to "
                                 "--filename") from None
         where = shown(filename, quoted=False)
-    refuse_larger(data, MAX_INPUT_BYTES, where,
-                  "a Helm release this large cannot be stored by Kubernetes", ManifestError)
-    if not data.strip():
-        helm_words = helm_arguments() or []
-        _refuse_helm3_output_dir(helm_words)
-        if _post_rendering(helm_words):
-            _refuse_helm4_empty_release()
-            return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
-        raise ManifestError(f"no manifests on {where}",
-                            hint="pipe the output of 'helm template' into it")
-    return data
+    return data, where
 
 
 def _post_rendering(helm_words: list[str]) -> bool:

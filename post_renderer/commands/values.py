@@ -30,10 +30,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from post_renderer.commands import Outcome
-from post_renderer.commands.read_files import refuse_a_file_this_run_reads
+from post_renderer.commands.output_not_input import refuse_a_file_this_run_reads
+from post_renderer.commands.values_owner import Owner, release_of
 from post_renderer.errors import (
     AutoUpdateError,
-    ConfigError,
     OverlayError,
     TargetError,
     UsageError,
@@ -46,13 +46,6 @@ if TYPE_CHECKING:
     from post_renderer.render.plan.injection import Injection
     from post_renderer.render.release.release import Release
 
-RELEASE_LABEL = "app.kubernetes.io/instance"
-# what helm takes as a release name (at most 53 characters), and Kubernetes as a namespace
-_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_RELEASE = re.compile(rf"(?=.{{1,53}}\Z){_LABEL}(?:\.{_LABEL})*")
-_NAMESPACE = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
-
-
 class ValuesResult(NamedTuple):
     values: str  # the values file
     secrets: str  # the Secret manifests, several YAML documents
@@ -60,13 +53,6 @@ class ValuesResult(NamedTuple):
     warnings: tuple[str, ...] = ()
     namespace: str = ""  # the Secrets', where the release is installed
     lints: tuple["Lint", ...] = ()  # what the values cannot make right: errors with --strict
-
-
-class Owner(NamedTuple):
-    """The release the Secrets are adopted into later, as the command line names it."""
-
-    release: str | None = None
-    namespace: str | None = None
 
 
 def _check_values_can_carry_it(release: "Release") -> None:
@@ -115,12 +101,11 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
         the_controllers,
     )
     from post_renderer.render.lints import find_lints
-    from post_renderer.render.overlay.values import b64, merge_user_values
+    from post_renderer.render.overlay.values import merge_user_values
     from post_renderer.render.plan.filter_order import pod_wants
     from post_renderer.render.plan.injection import resolve_injection
     from post_renderer.render.plan.overlay_input import overlay_for
-    from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
-    from post_renderer.render.release.chart_settings import PROXY_KEY, read_chart_settings
+    from post_renderer.render.release.chart_settings import read_chart_settings
     from post_renderer.render.release.release import find_release
     from post_renderer.render.stream.split import split_documents
 
@@ -149,14 +134,8 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
     for given in user_values:
         values = merge_user_values(values, given)
     workload = release.workloads[0]
-    name, namespace = _release_of(workload, owner or Owner())
-    wanted = dict(overlay.secrets)
-    shared = injection.shared_proxy_secret
-    if shared is not None and shared not in wanted:
-        # the full URL (none with a CA alone), for a metric exporter of another release
-        wanted[shared] = {PROXY_KEY: b64(injection.proxy.value.full if injection.proxy else "")}
-    secrets = [owned_by_release(new_secret(secret, data, workload, keep=True), name, namespace)
-               for secret, data in wanted.items()]
+    name, namespace = release_of(workload, owner or Owner())
+    secrets = _owned_secrets(overlay.secrets, injection, workload, name, namespace)
     notices = [*injection.notices]
     if secrets:
         notices.append(f"the Secrets belong to release '{name}' in namespace '{namespace}' "
@@ -177,6 +156,23 @@ def values_overlay(data: bytes, user: UserSettings, user_values: list[Any],
                                                     pod_wants(injection))))
 
 
+def _owned_secrets(overlay_secrets: dict[str, dict[str, str]], injection: "Injection",
+                   workload: Any, name: str, namespace: str) -> list[Any]:
+    """The Secrets the values read, owned by the release ``name`` in ``namespace``: the
+    overlay's, and the full proxy URL for a metric exporter of another release."""
+    from post_renderer.render.overlay.values import b64
+    from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release
+    from post_renderer.render.release.chart_settings import PROXY_KEY
+
+    wanted = dict(overlay_secrets)
+    shared = injection.shared_proxy_secret
+    if shared is not None and shared not in wanted:
+        # the full URL (none with a CA alone), for a metric exporter of another release
+        wanted[shared] = {PROXY_KEY: b64(injection.proxy.value.full if injection.proxy else "")}
+    return [owned_by_release(new_secret(secret, data, workload, keep=True), name, namespace)
+            for secret, data in wanted.items()]
+
+
 def _job_lacks(injection: "Injection") -> str:
     """What the Job lacks: chart values reach the pods, never the Job's own container. With a
     CA alone (a transparent proxy) it reaches charts.spot.io, and fails there on the CA."""
@@ -188,32 +184,6 @@ def _auto_update_notice(injection: "Injection") -> str:
     return (f"the chart's auto-update Job has no {lacks} of its own: after an upgrade with "
             "these values, automatic upgrades stop at 'helm repo add' and change nothing; "
             f"the post-renderer gives the Job the {lacks}")
-
-
-def _release_of(workload: Any, owner: Owner) -> tuple[str, str]:
-    """The release and namespace helm will check before adopting the Secrets."""
-    from post_renderer.render.stream.kube import get_path
-
-    label = get_path(workload.document, ("metadata", "labels", RELEASE_LABEL))
-    name = owner.release or (label if isinstance(label, str) and label else None)
-    namespace = owner.namespace or workload.namespace
-    if name is None:
-        raise TargetError(
-            f"cannot tell which release {workload.describe()} belongs to (no "
-            f"{RELEASE_LABEL} label)", hint="pass --release with the name you install it as")
-    if namespace is None:
-        raise TargetError(
-            f"cannot tell which namespace {workload.describe()} is installed in",
-            hint="pass --namespace, or 'helm template --namespace NS' the chart")
-    for value, what, pattern, rule in (
-            (name, "release name (--release)", _RELEASE,
-             "at most 53 lower-case letters, digits, '-' and '.', as helm takes them"),
-            (namespace, "namespace (--namespace)", _NAMESPACE,
-             "at most 63 lower-case letters, digits and '-', as Kubernetes takes them")):
-        if not pattern.fullmatch(value):
-            raise ConfigError(f"the {what} {shown(value)} is not a Kubernetes name",
-                              hint=rule)
-    return name, namespace
 
 
 def _check_secrets_file_is_new_to_this_run(args: Any, user: UserSettings,

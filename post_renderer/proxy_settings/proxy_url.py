@@ -177,35 +177,42 @@ def _parsed(text: str, source: str) -> ProxyUrl:
             f"{source} has a path, query or fragment; a proxy URL is only scheme, host and port",
             hint=_HINT,
         )
-    username = password = None
-    if match["userinfo"] is not None and not _USERINFO.fullmatch(match["userinfo"]):
-        raise _must_encode(source)
-    if match["userinfo"] is not None:
-        username, sep, pw = match["userinfo"].partition(":")
-        password = pw if sep else None
-        if not username:
-            raise ProxyUrlError(f"{source} has credentials without a user name", hint=_HINT)
-        if "%" in match["userinfo"] and re.search(_CONTROL, percent_decoded(match["userinfo"])):
-            raise ProxyUrlError(
-                f"{source} has a control character (%00 to %1F, or %7F) in its credentials: "
-                "the log-shipper gets them decoded, where it would break its proxy URL (and "
-                "a NUL cannot be in its environment at all)",
-                hint="check the percent-encoding of the user name and the password")
-        if "%" in username and ":" in percent_decoded(username):
-            raise ProxyUrlError(
-                f"{source} has a ':' (%3A) in its user name: Basic authentication sends the "
-                "user name and the password joined by ':', and the proxy reads the user name "
-                "up to the first one (RFC 7617), so no client could log in as that user",
-                hint="a user name cannot hold ':' (a password can, as %3A); ask the proxy's "
-                     "owners for the name to log in with")
-        if "%" in match["userinfo"] and not _utf8(match["userinfo"]):
-            raise ProxyUrlError(
-                f"{source} has percent-encoded bytes in its credentials that are not UTF-8 "
-                "text: the controller (Go) would send those bytes and the log-shipper another "
-                "text, and one of them would be refused",
-                hint="percent-encode the UTF-8 bytes of each character ('\u00e4' as %C3%A4, "
-                     "not %E4)")
+    username, password = _credentials(match["userinfo"], source)
     return ProxyUrl(scheme, host, port, username, password, assumed, not match["port"])
+
+
+def _credentials(userinfo: str | None, source: str) -> tuple[str | None, str | None]:
+    """The user name and password of a URL's userinfo (None, None without one), refused where
+    the controller and the log-shipper would not send the same to the proxy."""
+    if userinfo is None:
+        return None, None
+    if not _USERINFO.fullmatch(userinfo):
+        raise _must_encode(source)
+    username, sep, pw = userinfo.partition(":")
+    password = pw if sep else None
+    if not username:
+        raise ProxyUrlError(f"{source} has credentials without a user name", hint=_HINT)
+    if "%" in userinfo and re.search(_CONTROL, percent_decoded(userinfo)):
+        raise ProxyUrlError(
+            f"{source} has a control character (%00 to %1F, or %7F) in its credentials: "
+            "the log-shipper gets them decoded, where it would break its proxy URL (and "
+            "a NUL cannot be in its environment at all)",
+            hint="check the percent-encoding of the user name and the password")
+    if "%" in username and ":" in percent_decoded(username):
+        raise ProxyUrlError(
+            f"{source} has a ':' (%3A) in its user name: Basic authentication sends the "
+            "user name and the password joined by ':', and the proxy reads the user name "
+            "up to the first one (RFC 7617), so no client could log in as that user",
+            hint="a user name cannot hold ':' (a password can, as %3A); ask the proxy's "
+                 "owners for the name to log in with")
+    if "%" in userinfo and not _utf8(userinfo):
+        raise ProxyUrlError(
+            f"{source} has percent-encoded bytes in its credentials that are not UTF-8 "
+            "text: the controller (Go) would send those bytes and the log-shipper another "
+            "text, and one of them would be refused",
+            hint="percent-encode the UTF-8 bytes of each character ('\u00e4' as %C3%A4, "
+                 "not %E4)")
+    return username, password
 
 
 def assumed_parts(url: ProxyUrl, source: str) -> str | None:

@@ -47,24 +47,7 @@ def judge(
     """``issuer_beside``: the same source also holds the certificate's issuer (a full chain)."""
     where = f"{source}: certificate {position} '{cert.label}'"
     if cert.is_ca is False or (cert.is_ca is None and not cert.self_signed):
-        if from_s_client:
-            return Verdict(source, position, cert, skipped=(
-                f"{where} is the server's own certificate from the pasted openssl output: "
-                "skipped, only CA certificates are trusted"))
-        if cert.self_signed:  # its issuer is itself: "trust its issuer instead" named it again
-            return Verdict(source, position, cert, refusals=((
-                f"{where} is a self-signed server certificate, not a CA",
-                "a proxy that inspects TLS re-signs with a CA certificate: ask its owners for "
-                "that one, or let 'ocean-proxy discover-ca' find it",
-            ),))
-        issuer = shorten(cert.issuer)
-        return Verdict(source, position, cert, refusals=((
-            f"{where} is a server certificate, not a CA (issued by '{issuer}')",
-            f"remove certificate {position}, the server's own: its issuer '{issuer}', the one "
-            "to trust, is there already"
-            if issuer_beside else
-            f"trust its issuer '{issuer}' instead; 'ocean-proxy discover-ca' finds it",
-        ),))
+        return _not_a_ca(cert, source, position, where, from_s_client, issuer_beside)
     unusable: list[tuple[str, str]] = []
     warnings: list[str] = []
     if cert.not_after < now:
@@ -85,6 +68,30 @@ def judge(
         else:
             warnings.append(f"{where} {finding.reason}")
     return Verdict(source, position, cert, warnings=tuple(warnings), unusable=tuple(unusable))
+
+
+def _not_a_ca(cert: Certificate, source: str, position: int, where: str, from_s_client: bool,
+              issuer_beside: bool) -> Verdict:
+    """A server's own certificate: skipped in pasted openssl output, else refused with the
+    CA to trust instead."""
+    if from_s_client:
+        return Verdict(source, position, cert, skipped=(
+            f"{where} is the server's own certificate from the pasted openssl output: "
+            "skipped, only CA certificates are trusted"))
+    if cert.self_signed:  # its issuer is itself: "trust its issuer instead" named it again
+        return Verdict(source, position, cert, refusals=((
+            f"{where} is a self-signed server certificate, not a CA",
+            "a proxy that inspects TLS re-signs with a CA certificate: ask its owners for "
+            "that one, or let 'ocean-proxy discover-ca' find it",
+        ),))
+    issuer = shorten(cert.issuer)
+    return Verdict(source, position, cert, refusals=((
+        f"{where} is a server certificate, not a CA (issued by '{issuer}')",
+        f"remove certificate {position}, the server's own: its issuer '{issuer}', the one "
+        "to trust, is there already"
+        if issuer_beside else
+        f"trust its issuer '{issuer}' instead; 'ocean-proxy discover-ca' finds it",
+    ),))
 
 
 def add_warning(verdict: Verdict, warning: str) -> Verdict:

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from post_renderer.errors import OceanProxyError, UsageError
-from post_renderer.report import Reporter, credentials_in, reporter_for_process
+from post_renderer.message_secrets import credentials_in
+from post_renderer.report import Reporter, reporter_for_process
 
 
 def said(error: OceanProxyError) -> str:

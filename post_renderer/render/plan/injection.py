@@ -6,17 +6,9 @@ The notices and warnings a user must see (no CA configured, a proxy another rele
 writes, a ConfigMap other releases read, the auto-update Job, the Secrets helm keeps) are
 collected here too."""
 
-import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from post_renderer.errors import (
-    AutoUpdateError,
-    ManifestError,
-    Paragraph,
-    as_flags,
-    clipped,
-    visible,
-)
+from post_renderer.errors import AutoUpdateError, Paragraph, as_flags
 from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
@@ -32,7 +24,7 @@ from post_renderer.render.plan.shared_proxy import (
 from post_renderer.render.plan.trust_choice import choose_trust
 from post_renderer.render.release.chart_settings import ChartSettings
 from post_renderer.render.release.key_refs import KeyRef, key_ref
-from post_renderer.render.release.owned_names import OwnedNames, deleting
+from post_renderer.render.release.owned_names import OwnedNames, deleting, refuse_unusable_names
 from post_renderer.render.release.release import Release
 from post_renderer.render.release.settings import Setting, UserSettings
 from post_renderer.render.release.workloads import CONTROLLER_CONTAINER, is_fluent_bit
@@ -50,9 +42,6 @@ if TYPE_CHECKING:
 
     from post_renderer.trust import FactCache
 
-# A Kubernetes object name (RFC 1123 subdomain), which is what a Secret may be called.
-_OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
-OBJECT_NAME_LIMIT = 253
 FLUENT_BIT_PROXY = ("HTTP_PROXY", "http_proxy")  # what fluent-bit reads, for HTTPS too
 # A Spot token is 64 hex digits; anything shorter is not trusted to key checksum/proxy.
 MIN_KEY_BYTES = 32
@@ -97,25 +86,9 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     ``beside``: the controller's, for a Spot agent its chart renders beside it: the agent
     gets that proxy where the user gave none, those CAs, and reads the Secrets holding them
     (``beside_controller``)."""
-    notices: list[str] = []
-    warnings: list[str] = []
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
-    proxy = user.proxy_url or (beside.proxy if beside else None) or chart.proxy_url
-    proxy_from = None if proxy else proxy_of_another_release(chart, release)
-    if proxy_from is not None and chart.proxy_ref is not None:
-        notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
-    if proxy is None and proxy_from is None and chart.auto_update_jobs and \
-            user.auto_update.value == "inject":
-        _refuse_a_job_without_its_proxy(release)
+    proxy, proxy_from, notices, warnings = _choose_proxy(user, chart, release, beside)
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
-    if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
-        warnings.append(assumed)
-    if beside is None and user.proxy_url and chart.proxy_url and \
-            user.proxy_url.value.full != chart.proxy_url.value.full:  # said by the controller's
-        from post_renderer.render.plan.replaced_proxy import replaced_chart_proxy  # only then
-
-        notices.append(replaced_chart_proxy(user.proxy_url, chart.proxy_url))
-
     lent = lent_by(beside, proxy) if beside is not None else None
     # beside a controller without CAs, its unit has said so: the agent's own chart may have one
     chosen = lent.trust if lent and lent.trust else choose_trust(
@@ -123,14 +96,8 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     trust = chosen.trust
     notices += chosen.notices
     warnings += chosen.warnings
-    own = _own_fluent_bit_proxy(release) if proxy and proxy.value.scheme != "http" else None
-    if proxy is not None and own is not None:  # None: http://, or no log-shipper to tell of
-        gets = "keeps the HTTP_PROXY of its own values (logShipping.extraEnv), not this " \
-            "proxy" if own else "gets no proxy and cannot ship its logs"
-        warnings.append(
-            f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "
-            f"is {proxy.value.scheme}://: it {gets}; if the proxy also takes plain CONNECT "
-            "requests, give its http:// URL (TLS to the Spot API stays end to end)")
+    if proxy is not None and proxy.value.scheme != "http":
+        warnings += _fluent_bit_without_proxy(proxy, release)
     configmap = chart.proxy_ref if chart.proxy_ref and chart.proxy_ref.kind == "ConfigMap" \
         else None
     proxy_secret = (lent and lent.proxy_secret) or (
@@ -171,6 +138,43 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
         notices += _kept_without_auto_update(injection, release)
     _check_new_secret_names(injection, release)
     return injection._replace(notices=tuple(notices), warnings=tuple(warnings))
+
+
+def _choose_proxy(user: UserSettings, chart: ChartSettings, release: Release,
+                  beside: Injection | None
+                  ) -> tuple[Setting | None, KeyRef | None, list[str], list[str]]:
+    """The proxy (the user's, else the controller's beside, else the chart's), or where
+    another release's render wrote it; with the notices and warnings about it."""
+    notices: list[str] = []
+    warnings: list[str] = []
+    proxy = user.proxy_url or (beside.proxy if beside else None) or chart.proxy_url
+    proxy_from = None if proxy else proxy_of_another_release(chart, release)
+    if proxy_from is not None and chart.proxy_ref is not None:
+        notices.append(contract_notice(release, chart.proxy_ref, proxy_from))
+    if proxy is None and proxy_from is None and chart.auto_update_jobs and \
+            user.auto_update.value == "inject":
+        _refuse_a_job_without_its_proxy(release)
+    if proxy is not None and (assumed := assumed_parts(proxy.value, proxy.source)):
+        warnings.append(assumed)
+    if beside is None and user.proxy_url and chart.proxy_url and \
+            user.proxy_url.value.full != chart.proxy_url.value.full:  # said by the controller's
+        from post_renderer.render.plan.replaced_proxy import replaced_chart_proxy  # only then
+
+        notices.append(replaced_chart_proxy(user.proxy_url, chart.proxy_url))
+    return proxy, proxy_from, notices, warnings
+
+
+def _fluent_bit_without_proxy(proxy: Setting, release: Release) -> list[str]:
+    """What the log-shipper makes of a proxy that is not http://, which fluent-bit cannot
+    take: nothing to say where there is no log-shipper."""
+    own = _own_fluent_bit_proxy(release)
+    if own is None:
+        return []
+    gets = "keeps the HTTP_PROXY of its own values (logShipping.extraEnv), not this " \
+        "proxy" if own else "gets no proxy and cannot ship its logs"
+    return [f"the log-shipper (fluent-bit) supports only http:// proxies, and {proxy.source} "
+            f"is {proxy.value.scheme}://: it {gets}; if the proxy also takes plain CONNECT "
+            "requests, give its http:// URL (TLS to the Spot API stays end to end)"]
 
 
 def _own_fluent_bit_proxy(release: Release) -> bool | None:
@@ -296,28 +300,11 @@ def _controller_proxy_key(release: Release) -> KeyRef | None:
 
 
 def _check_new_secret_names(injection: Injection, release: Release) -> None:
-    """A Secret we add must have a name Kubernetes takes, and one the next run finds.
-
-    Its name comes from the workload's (or the chart's reference to it). A name that is no
-    Kubernetes name, e.g. with a tab in it, would be refused by the API server, and YAML
-    writes it escaped (``"a\\tb-ocean-proxy"``), where the line scan of the next post-render
-    cannot see it: that run would add the Secret a second time instead of reading it.
-    """
     new = [name for name in (injection.proxy_secret,
                              injection.ca_secret.name if injection.ca_secret else None,
                              injection.ca_volume_secret, injection.overlay_secret)
            if name is not None and release.get("Secret", name) is None]
-    for name in new:
-        if len(name) <= OBJECT_NAME_LIMIT and _OBJECT_NAME.fullmatch(name):
-            continue
-        owner = release.workloads[0] if release.workloads else None
-        named_after = f", named after {clipped(visible(owner.describe()))}," if owner else ""
-        raise ManifestError(
-            f"the Secret '{clipped(visible(name))}' that would be added{named_after} is "
-            "not a valid Kubernetes name",
-            hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
-                 f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
-        )
+    refuse_unusable_names(new, release.workloads[0].describe() if release.workloads else None)
 
 
 def _auto_update_warning(user: UserSettings, chart: ChartSettings, injection: Injection,

@@ -46,7 +46,14 @@ def secret_changes(
                             style=owner.style if owner else DocumentStyle())
         return [Proposal(resource, Change({"op": "add", "path": "", "value": resource.document},
                                   reason))]
-    changes = []
+    return _brought_up_to_date(existing, data, stale, reason)
+
+
+def _brought_up_to_date(existing: Resource, data: dict[str, str], stale: dict[str, str],
+                        reason: str) -> list[Proposal]:
+    """The changes that give an existing Secret exactly ``data`` where it counts: keys added
+    or replaced, ``stale`` ones removed, and stringData that would override them removed."""
+    changes: list[Proposal] = []
     current = get_path(existing.document, ("data",))
     if not isinstance(current, dict):  # stringData alone, or nothing: its copy goes below
         changes.append(Proposal(existing, Change({"op": "add", "path": "/data", "value": data},

@@ -17,10 +17,18 @@ _TAB_HINT = "indent with spaces: YAML does not read tabs there"
 
 def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
     """``what`` names the file in the errors of reading it."""
+    name = shown(path, quoted=False)
+    data = _loaded(path, what, name)
+    if data is None:
+        return {}, os.path.dirname(path)
+    return _settings_of(data, name), os.path.dirname(path)
+
+
+def _loaded(path: str, what: str, name: str) -> object:
+    """The file's one YAML document, as the safe loader reads it (None when empty)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    name = shown(path, quoted=False)
     text = read_user_text(path, MAX_CONFIG_BYTES, what,
                           "a config file holds a few settings: check that it names the right "
                           "file", f"config file {name}", "save the config file as UTF-8")
@@ -45,8 +53,11 @@ def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
                           "the type its tag names, such as !!int",
                           hint="fix the YAML of the config file: one mapping, each key once"
                           ) from None
-    if data is None:
-        return {}, os.path.dirname(path)
+    return data
+
+
+def _settings_of(data: object, name: str) -> dict[str, YamlNode]:
+    """``data``, checked: a mapping of known settings, proxyUrl and autoUpdate as text."""
     if isinstance(data, str) and re.match(r"(?:export\s+)?[A-Za-z_]\w*=", data):
         raise ConfigError(f"config file {name} holds NAME=value lines, as a shell or .env "
                           "file does, not YAML settings",
@@ -71,7 +82,7 @@ def read_config(path: str, what: str) -> tuple[dict[str, YamlNode], str]:
             raise ConfigError(f"config file {name}: '{key}' must be a string",
                               hint=f"e.g. {key}: " + ("http://proxy.corp:3128"
                                                       if key == "proxyUrl" else "inject"))
-    return data, os.path.dirname(path)
+    return data
 
 
 def exposed_credentials(path: str, config: dict[str, YamlNode], source: str,

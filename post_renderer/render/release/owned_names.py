@@ -1,15 +1,22 @@
-"""The names of the Secrets a release's workload may have written for it, built in one place.
+"""The names of the Secrets a release's workload may have written for it, built and checked in
+one place.
 
     OwnedNames("spot-ocean-kubernetes-controller").proxy  # ...-ocean-proxy
 """
 
 import re
+from collections.abc import Iterable
 from typing import NamedTuple
+
+from post_renderer.errors import ManifestError, clipped, visible
 
 # The keys of a CA Secret that hold one CA each, by OpenSSL's subject hash ("5f241b44.0"),
 # beside the bundle: the files OpenSSL looks up in /etc/ssl/certs.
 HASH_KEY = re.compile(r"^[0-9a-f]{8}\.[0-9]+$")
 SHARED_PROXY_SUFFIX = "-ocean-proxy"
+# A Kubernetes object name (RFC 1123 subdomain), which is what a Secret may be called.
+_OBJECT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
+OBJECT_NAME_LIMIT = 253
 
 
 class OwnedNames(NamedTuple):
@@ -62,3 +69,24 @@ def deleting(namespace: str | None, names: list[str]) -> str:
     said = (f"'kubectl delete secret -n {namespace or 'NAMESPACE'} {' '.join(names)}' deletes "
             f"{'them' if len(names) > 1 else 'it'}")
     return said if namespace else f"{said} (NAMESPACE: the release's namespace)"
+
+
+def refuse_unusable_names(new: Iterable[str], owner: str | None) -> None:
+    """A Secret we add must have a name Kubernetes takes, and one the next run finds.
+
+    Its name comes from the workload's (``owner``, described; or the chart's reference to
+    it). A name that is no Kubernetes name, e.g. with a tab in it, would be refused by the API
+    server, and YAML writes it escaped (``"a\\tb-ocean-proxy"``), where the line scan of the
+    next post-render cannot see it: that run would add the Secret a second time instead of
+    reading it.
+    """
+    for name in new:
+        if len(name) <= OBJECT_NAME_LIMIT and _OBJECT_NAME.fullmatch(name):
+            continue
+        named_after = f", named after {clipped(visible(owner))}," if owner else ""
+        raise ManifestError(
+            f"the Secret '{clipped(visible(name))}' that would be added{named_after} is "
+            "not a valid Kubernetes name",
+            hint="Kubernetes names are lower-case letters, digits, '-' and '.', at most "
+                 f"{OBJECT_NAME_LIMIT} characters; check the workload's metadata.name",
+        )
