@@ -157,6 +157,29 @@ class TestWhenTheEnvironmentCannotBeBuilt:
         assert "Failed to parse: http://" in run.stderr  # the line that quoted it is still said
         assert "hunter2" not in run.stderr and "Passw0rd" not in run.stderr, run.stderr
 
+    @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux's unshare")
+    def test_a_plugins_directory_this_user_cannot_write_is_said_in_one_line(
+            self, checkout: Path, tmp_path: Path) -> None:
+        """The environment is (re)built on first use by whoever runs the plugin: a user other
+        than the one who installed it, or a read-only file system (a container's), cannot
+        write it there. That is an error line and a hint, not a traceback."""
+        plugins = tmp_path / "plugins"
+        plugins.mkdir()
+        plugins.chmod(0o555)
+        as_another_user = ("unshare", "--user", "--map-user=1000680000", "--map-group=0")
+        run = run_command([*as_another_user, pyenv_python("3.11"), "-I",
+                           checkout / "libexec" / "ocean-proxy" / "bootstrap.py",
+                           "--venv", plugins / ".ocean-proxy.venv", "--sources", checkout,
+                           "--plugin-dir", plugins / "ocean-proxy"],
+                          env=user_env(tmp_path), timeout=300)
+        assert run.returncode == 1
+        assert "Traceback" not in run.stderr, run.stderr
+        assert _errors(run) == [
+            f"ocean-proxy: error: cannot set up the Python environment in "
+            f"{plugins / '.ocean-proxy.venv'}: Permission denied"], run.stderr
+        assert "ocean-proxy: hint: " in run.stderr
+        assert not list(plugins.iterdir())
+
 
 # --- repeatable and self-healing ---------------------------------------------------------------
 
