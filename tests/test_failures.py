@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from cryptography import x509
 
 from . import certs
 from .certs import DAY, NOW
-from .conftest import VENV_BIN, clean_env, ocean_proxy, post_renderer
+from .conftest import VENV_BIN, clean_env, ocean_proxy, post_renderer, run_command
 
 TOKEN = "spot-token-7f3a9c"
 PASSWORD = "Pr0xy-Passw0rd"
@@ -338,6 +339,24 @@ def test_explain_and_plan_together_are_a_usage_error():
 def test_unreadable_input_file_is_bad_input_as_a_missing_ca_file_is():
     assert_refused(ocean_proxy("render", "-f", "/nonexistent/manifests.yaml"), 1,
                    "cannot read /nonexistent/manifests.yaml")
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux's unshare")
+def test_an_input_file_this_user_cannot_read_is_told_by_its_permissions(tmp_path):
+    """The path is right: the hint is the file's permissions, as for a CA file (the user is
+    one of a new user namespace, so that root's reading anything does not hide it)."""
+    manifests = tmp_path / "manifests.yaml"
+    manifests.write_bytes(DEPLOYMENT)
+    manifests.chmod(0)
+    run = run_command(["unshare", "--user", "--map-user=1000680000", "--map-group=0",
+                       VENV_BIN / "ocean-proxy", "render", "-f", manifests], env=clean_env())
+    assert_refused(run, 1, f"cannot read {manifests} (Permission denied)",
+                   "check the file's permissions")
+
+
+def test_a_directory_as_the_input_file_is_told_to_name_the_file(tmp_path):
+    assert_refused(ocean_proxy("render", "-f", tmp_path), 1,
+                   f"cannot read {tmp_path} (Is a directory)", "name the file itself")
 
 
 def test_check_bundle_of_a_missing_file():

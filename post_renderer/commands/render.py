@@ -193,6 +193,8 @@ def _say_ca_value_without_create(words: list[str], said: Outcome) -> None:
 _NO_INPUT_HINT = ("pipe 'helm template' into it, or give it to helm with "
                   "--post-renderer ocean-proxy-post-renderer")
 _NO_INPUT_HINT_OF_VALUES = "pipe 'helm template' into it, or give its output with -f FILE"
+_UNREAD_HINTS = {PermissionError: "check the file's permissions",
+                 IsADirectoryError: "name the file itself, not its directory"}
 
 
 def read_manifests(filename: str,
@@ -226,8 +228,8 @@ def read_manifests(filename: str,
             # a variable's line break or space: unseen in a name written without quotes
             spaced = isinstance(error, FileNotFoundError) and filename.strip() != filename
             raise ManifestError(f"cannot read {shown(filename, quoted=spaced)} ({error.strerror})",
-                                hint=SPACED_HINT if spaced else "check the path given to "
-                                "--filename") from None
+                                hint=SPACED_HINT if spaced else _UNREAD_HINTS.get(
+                                    type(error), "check the path given to --filename")) from None
         where = shown(filename, quoted=False)
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
