@@ -359,6 +359,19 @@ def test_a_directory_as_the_input_file_is_told_to_name_the_file(tmp_path):
                    f"cannot read {tmp_path} (Is a directory)", "name the file itself")
 
 
+def test_values_given_a_values_file_with_f_says_that_f_names_the_manifests(tmp_path):
+    """helm's -f is --values; ocean-proxy's, as kubectl's, the manifests: 'helm template ... |
+    ocean-proxy values -f my-values.yaml' read the values file in place of the manifests piped
+    in, and the hint said to pipe them in."""
+    mine = tmp_path / "my-values.yaml"
+    mine.write_text("spotinst:\n  clusterIdentifier: prod-eu-1\nextraEnv:\n- name: A\n"
+                    "  value: b\n")
+    run = ocean_proxy("values", "-f", mine, "--secrets", tmp_path / "s.yaml", stdin=DEPLOYMENT)
+    assert_refused(run, 1, f"{mine} holds no Kubernetes manifests",
+                   "give your own values files with --values FILE")
+    assert not (tmp_path / "s.yaml").exists()
+
+
 def test_check_bundle_of_a_missing_file():
     assert_refused(ocean_proxy("check-bundle", "/nonexistent/ca.pem"), 1, "does not exist")
 

@@ -241,6 +241,11 @@ def read_manifests(filename: str,
             return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
+    if not post_renders and filename != "-" and b"kind" not in data:  # helm's -f: values
+        raise ManifestError(f"{where} holds no Kubernetes manifests: -f names the rendered "
+                            "manifests (as kubectl's -f does), not a values file",
+                            hint="give your own values files with --values FILE (helm's -f), "
+                                 "and 'helm template' on standard input or with -f")
     return data
 
 
