@@ -14,7 +14,7 @@ from cryptography import x509
 
 from . import certs
 from .certs import DAY, NOW
-from .conftest import VENV_BIN, clean_env, ocean_proxy, post_renderer, run_command
+from .conftest import REPO, VENV_BIN, clean_env, ocean_proxy, post_renderer, run_command
 
 TOKEN = "spot-token-7f3a9c"
 PASSWORD = "Pr0xy-Passw0rd"
@@ -370,6 +370,29 @@ def test_values_given_a_values_file_with_f_says_that_f_names_the_manifests(tmp_p
     assert_refused(run, 1, f"{mine} holds no Kubernetes manifests",
                    "give your own values files with --values FILE")
     assert not (tmp_path / "s.yaml").exists()
+
+
+@pytest.mark.parametrize("wrapper", ["ocean-proxy", "ocean-proxy-post-renderer"])
+def test_a_directory_on_the_plugins_standard_input_is_one_error_line(wrapper, tmp_path):
+    """'helm ocean-proxy check-bundle - < certs/': Python stops on such a standard input
+    ('Fatal Python error: init_sys_streams') before any of ocean-proxy runs, so the plugin's
+    wrapper says it (a plugin installed from a folder: a link, its environment beside it)."""
+    plugins = tmp_path / "plugins"
+    (plugins / ".ocean-proxy.venv" / "bin").mkdir(parents=True)
+    (plugins / "ocean-proxy").symlink_to(REPO)
+    (plugins / ".ocean-proxy.venv" / "bin" / "python").symlink_to(VENV_BIN / "python")
+    (plugins / ".ocean-proxy.venv" / "ocean-proxy.stamp").write_text("ready\n")
+    directory = os.open(tmp_path, os.O_RDONLY)
+    try:
+        run = subprocess.run([plugins / "ocean-proxy" / "bin" / wrapper, "check-bundle", "-"],
+                             stdin=directory, capture_output=True, env=clean_env(), timeout=30)
+    finally:
+        os.close(directory)
+    assert run.returncode == 2 and run.stdout == b""
+    assert run.stderr.decode().splitlines() == [
+        "ocean-proxy: error: standard input is a directory",
+        "ocean-proxy: hint: name the file instead (a CA file as an argument, manifests with -f "
+        "FILE), or pipe it in"]
 
 
 def test_check_bundle_of_a_missing_file():
