@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import subprocess
 import tarfile
 import time
 from pathlib import Path
@@ -179,6 +181,28 @@ class TestWhenTheEnvironmentCannotBeBuilt:
             f"{plugins / '.ocean-proxy.venv'}: Permission denied"], run.stderr
         assert "ocean-proxy: hint: " in run.stderr
         assert not list(plugins.iterdir())
+
+    def test_ctrl_c_while_the_environment_is_set_up_leaves_no_traceback_and_no_half_venv(
+            self, checkout: Path, tmp_path: Path) -> None:
+        """The first run sets the environment up for seconds; a user who presses Ctrl-C then
+        got a KeyboardInterrupt traceback. It stops as a command does (exit 130), with
+        nothing left half-built: the next run sets it up again."""
+        venv_dir = tmp_path / "plugins" / ".ocean-proxy.venv"
+        with subprocess.Popen([pyenv_python("3.11"), "-I",
+                               checkout / "libexec" / "ocean-proxy" / "bootstrap.py",
+                               "--venv", venv_dir, "--sources", checkout,
+                               "--plugin-dir", tmp_path / "plugins" / "ocean-proxy"],
+                              stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env=user_env(tmp_path)) as bootstrap:
+            assert bootstrap.stderr is not None
+            started = bootstrap.stderr.readline()
+            assert "setting up Python" in started, started
+            time.sleep(0.5)  # pip at work
+            bootstrap.send_signal(signal.SIGINT)
+            rest = bootstrap.stderr.read()
+            assert bootstrap.wait(timeout=60) == 130, rest
+        assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+        assert not venv_dir.exists()
 
 
 # --- repeatable and self-healing ---------------------------------------------------------------

@@ -7,8 +7,7 @@ a release tarball's ``wheelhouse/`` (installed offline, pip's configuration igno
 checkout, whose dependencies come from the package index as pip is configured (PIP_INDEX_URL,
 proxies, certificates) and whose code the venv runs in place through a ``.pth`` file: nothing is
 built or written in the checkout. Re-running is a no-op while the environment matches its
-sources; ``--update`` rebuilds it. All is said on stderr in single lines, a folder it cannot
-write too: the wrappers run this where stdout is manifests.
+sources; ``--update`` rebuilds it. It says all on stderr, in single lines: stdout is manifests.
 """
 
 from __future__ import annotations
@@ -75,11 +74,12 @@ def main(argv: list[str]) -> int:
                 _freshen(venv_dir / STAMP, sources / "setup.cfg")
             else:
                 _build(venv_dir, previous, plan)
+    except KeyboardInterrupt:  # Ctrl-C: _build has put back what was there, a command's exit
+        return 130
     except (BootstrapError, OSError) as error:  # OSError: a folder of another user's, read-only
-        problem = error if isinstance(error, BootstrapError) else BootstrapError(
-            f"cannot set up the Python environment in {venv_dir}: {error.strerror}", UNWRITABLE)
-        say(f"error: {problem.message}")
-        say(f"hint: {problem.hint}")
+        problem = error if isinstance(error, BootstrapError) else BootstrapError(f"cannot set up "
+            f"the Python environment in {venv_dir}: {error.strerror}", UNWRITABLE)
+        say(f"error: {problem.message}\n{PROGRAM}: hint: {problem.hint}")
         return 1
     _say_plugins_hint(Path(args.plugin_dir).parent)
     if args.post_renderer_hint:
