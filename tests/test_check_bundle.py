@@ -272,6 +272,32 @@ def test_a_pkcs12_export_is_named_with_the_command_that_converts_it(tmp_path, pa
     assert f"{tmp_path / 'ca.pem'}: certificate 1: ok" in followed.text
 
 
+def test_a_pkcs12_of_a_server_and_its_chain_becomes_its_cas_as_the_hint_says(tmp_path):
+    """A server's export (its key, its certificate, the CAs above it): the hint's command kept
+    the server's certificate, which the next check refuses as not a CA, and the hint had no
+    word of the option that keeps the CAs alone."""
+    root = certs.root("Corp Root CA")
+    inter = certs.intermediate(root)
+    server = certs.leaf(inter)
+    exported = tmp_path / "server.p12"
+    exported.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"server", server.key, server.cert, [inter.cert, root.cert],
+        serialization.NoEncryption()))
+
+    hint = ocean_proxy("check-bundle", exported).stderr.splitlines()[1]
+    command = re.search(r"convert it: (openssl .*?), then", hint)
+    assert command, hint
+    argv = [*command.group(1).split(), "-passin", "pass:"]
+    subprocess.run(argv, cwd=tmp_path, check=True, capture_output=True)
+    assert ocean_proxy("check-bundle", tmp_path / "ca.pem").returncode == 1  # the server's
+    assert "then add -cacerts, which keeps only its CAs" in hint, hint
+    subprocess.run([*argv, "-cacerts"], cwd=tmp_path, check=True, capture_output=True)
+    followed = ocean_proxy("check-bundle", tmp_path / "ca.pem")
+    assert followed.returncode == 0, followed.stderr
+    assert followed.text.endswith(
+        "2 certificate(s): 2 ok, 0 with warnings, 0 left out, 0 refused\n"), followed.text
+
+
 def _java_keystore(der: bytes, alias: str = "corp", password: str = "changeit") -> bytes:
     """A JKS truststore holding one certificate, as keytool writes it (-storetype JKS): the
     entries, then a SHA-1 over the password, a fixed phrase and the entries."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from cryptography import x509
 
 from . import certs
 from .certs import DAY, NOW
-from .conftest import VENV_BIN, clean_env, ocean_proxy, post_renderer
+from .conftest import REPO, VENV_BIN, clean_env, ocean_proxy, post_renderer, run_command
 
 TOKEN = "spot-token-7f3a9c"
 PASSWORD = "Pr0xy-Passw0rd"
@@ -338,6 +339,60 @@ def test_explain_and_plan_together_are_a_usage_error():
 def test_unreadable_input_file_is_bad_input_as_a_missing_ca_file_is():
     assert_refused(ocean_proxy("render", "-f", "/nonexistent/manifests.yaml"), 1,
                    "cannot read /nonexistent/manifests.yaml")
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux's unshare")
+def test_an_input_file_this_user_cannot_read_is_told_by_its_permissions(tmp_path):
+    """The path is right: the hint is the file's permissions, as for a CA file (the user is
+    one of a new user namespace, so that root's reading anything does not hide it)."""
+    manifests = tmp_path / "manifests.yaml"
+    manifests.write_bytes(DEPLOYMENT)
+    manifests.chmod(0)
+    run = run_command(["unshare", "--user", "--map-user=1000680000", "--map-group=0",
+                       VENV_BIN / "ocean-proxy", "render", "-f", manifests], env=clean_env())
+    assert_refused(run, 1, f"cannot read {manifests} (Permission denied)",
+                   "check the file's permissions")
+
+
+def test_a_directory_as_the_input_file_is_told_to_name_the_file(tmp_path):
+    assert_refused(ocean_proxy("render", "-f", tmp_path), 1,
+                   f"cannot read {tmp_path} (Is a directory)", "name the file itself")
+
+
+def test_values_given_a_values_file_with_f_says_that_f_names_the_manifests(tmp_path):
+    """helm's -f is --values; ocean-proxy's, as kubectl's, the manifests: 'helm template ... |
+    ocean-proxy values -f my-values.yaml' read the values file in place of the manifests piped
+    in, and the hint said to pipe them in."""
+    mine = tmp_path / "my-values.yaml"
+    mine.write_text("spotinst:\n  clusterIdentifier: prod-eu-1\nextraEnv:\n- name: A\n"
+                    "  value: b\n")
+    run = ocean_proxy("values", "-f", mine, "--secrets", tmp_path / "s.yaml", stdin=DEPLOYMENT)
+    assert_refused(run, 1, f"{mine} holds no Kubernetes manifests",
+                   "give your own values files with --values FILE")
+    assert not (tmp_path / "s.yaml").exists()
+
+
+@pytest.mark.parametrize("wrapper", ["ocean-proxy", "ocean-proxy-post-renderer"])
+def test_a_directory_on_the_plugins_standard_input_is_one_error_line(wrapper, tmp_path):
+    """'helm ocean-proxy check-bundle - < certs/': Python stops on such a standard input
+    ('Fatal Python error: init_sys_streams') before any of ocean-proxy runs, so the plugin's
+    wrapper says it (a plugin installed from a folder: a link, its environment beside it)."""
+    plugins = tmp_path / "plugins"
+    (plugins / ".ocean-proxy.venv" / "bin").mkdir(parents=True)
+    (plugins / "ocean-proxy").symlink_to(REPO)
+    (plugins / ".ocean-proxy.venv" / "bin" / "python").symlink_to(VENV_BIN / "python")
+    (plugins / ".ocean-proxy.venv" / "ocean-proxy.stamp").write_text("ready\n")
+    directory = os.open(tmp_path, os.O_RDONLY)
+    try:
+        run = subprocess.run([plugins / "ocean-proxy" / "bin" / wrapper, "check-bundle", "-"],
+                             stdin=directory, capture_output=True, env=clean_env(), timeout=30)
+    finally:
+        os.close(directory)
+    assert run.returncode == 2 and run.stdout == b""
+    assert run.stderr.decode().splitlines() == [
+        "ocean-proxy: error: standard input is a directory",
+        "ocean-proxy: hint: name the file instead (a CA file as an argument, manifests with -f "
+        "FILE), or pipe it in"]
 
 
 def test_check_bundle_of_a_missing_file():

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import subprocess
 import tarfile
 import time
 from pathlib import Path
@@ -156,6 +158,51 @@ class TestWhenTheEnvironmentCannotBeBuilt:
         assert len(_errors(run)) == 1, run.stderr
         assert "Failed to parse: http://" in run.stderr  # the line that quoted it is still said
         assert "hunter2" not in run.stderr and "Passw0rd" not in run.stderr, run.stderr
+
+    @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux's unshare")
+    def test_a_plugins_directory_this_user_cannot_write_is_said_in_one_line(
+            self, checkout: Path, tmp_path: Path) -> None:
+        """The environment is (re)built on first use by whoever runs the plugin: a user other
+        than the one who installed it, or a read-only file system (a container's), cannot
+        write it there. That is an error line and a hint, not a traceback."""
+        plugins = tmp_path / "plugins"
+        plugins.mkdir()
+        plugins.chmod(0o555)
+        as_another_user = ("unshare", "--user", "--map-user=1000680000", "--map-group=0")
+        run = run_command([*as_another_user, pyenv_python("3.11"), "-I",
+                           checkout / "libexec" / "ocean-proxy" / "bootstrap.py",
+                           "--venv", plugins / ".ocean-proxy.venv", "--sources", checkout,
+                           "--plugin-dir", plugins / "ocean-proxy"],
+                          env=user_env(tmp_path), timeout=300)
+        assert run.returncode == 1
+        assert "Traceback" not in run.stderr, run.stderr
+        assert _errors(run) == [
+            f"ocean-proxy: error: cannot set up the Python environment in "
+            f"{plugins / '.ocean-proxy.venv'}: Permission denied"], run.stderr
+        assert "ocean-proxy: hint: " in run.stderr
+        assert not list(plugins.iterdir())
+
+    def test_ctrl_c_while_the_environment_is_set_up_leaves_no_traceback_and_no_half_venv(
+            self, checkout: Path, tmp_path: Path) -> None:
+        """The first run sets the environment up for seconds; a user who presses Ctrl-C then
+        got a KeyboardInterrupt traceback. It stops as a command does (exit 130), with
+        nothing left half-built: the next run sets it up again."""
+        venv_dir = tmp_path / "plugins" / ".ocean-proxy.venv"
+        with subprocess.Popen([pyenv_python("3.11"), "-I",
+                               checkout / "libexec" / "ocean-proxy" / "bootstrap.py",
+                               "--venv", venv_dir, "--sources", checkout,
+                               "--plugin-dir", tmp_path / "plugins" / "ocean-proxy"],
+                              stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env=user_env(tmp_path)) as bootstrap:
+            assert bootstrap.stderr is not None
+            started = bootstrap.stderr.readline()
+            assert "setting up Python" in started, started
+            time.sleep(0.5)  # pip at work
+            bootstrap.send_signal(signal.SIGINT)
+            rest = bootstrap.stderr.read()
+            assert bootstrap.wait(timeout=60) == 130, rest
+        assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+        assert not venv_dir.exists()
 
 
 # --- repeatable and self-healing ---------------------------------------------------------------

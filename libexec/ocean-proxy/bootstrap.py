@@ -1,17 +1,13 @@
 """Build the Helm plugin's private Python environment: a venv with ocean-proxy and its dependencies.
 
-Started by ``libexec/ocean-proxy/bootstrap`` (helm's install and update hooks, and the wrappers
-in ``bin/`` when the environment is missing or stale) with a Python 3.10+, stdlib only:
-
-    bootstrap.py --venv DIR --sources DIR --plugin-dir DIR [--update] [--post-renderer-hint]
-
-``--sources`` is either a release tarball's ``wheelhouse/`` (installed offline, pip's own
-configuration ignored) or a source checkout, whose dependencies come from the package index as
-pip is configured (PIP_INDEX_URL, proxies, certificates) and whose code the venv runs in place
-through a ``.pth`` file, so nothing is built or written in the checkout.
-
-Re-running is a no-op while the environment matches its sources; ``--update`` rebuilds it.
-Everything is said on stderr in single lines: the wrappers run this where stdout is manifests.
+Run by ``libexec/ocean-proxy/bootstrap`` (helm's install and update hooks; the ``bin/`` wrappers
+when the environment is missing or stale) with a Python 3.10+, stdlib only, as ``bootstrap.py
+--venv DIR --sources DIR --plugin-dir DIR [--update] [--post-renderer-hint]``. ``--sources`` is
+a release tarball's ``wheelhouse/`` (installed offline, pip's configuration ignored) or a source
+checkout, whose dependencies come from the package index as pip is configured (PIP_INDEX_URL,
+proxies, certificates) and whose code the venv runs in place through a ``.pth`` file: nothing is
+built or written in the checkout. Re-running is a no-op while the environment matches its
+sources; ``--update`` rebuilds it. It says all on stderr, in single lines: stdout is manifests.
 """
 
 from __future__ import annotations
@@ -40,6 +36,7 @@ POST_RENDERER = "ocean-proxy-post-renderer"
 CONNECTION_TROUBLE = re.compile(
     r"NewConnectionError|ConnectTimeout|ReadTimeout|ProxyError|SSLError|Max retries exceeded|"
     r"Could not fetch URL|Temporary failure in name resolution|Name or service not known")
+UNWRITABLE = "install the plugin as the user who runs it, in a folder that user may write"
 
 
 class BootstrapError(Exception):
@@ -77,9 +74,12 @@ def main(argv: list[str]) -> int:
                 _freshen(venv_dir / STAMP, sources / "setup.cfg")
             else:
                 _build(venv_dir, previous, plan)
-    except BootstrapError as error:
-        say(f"error: {error.message}")
-        say(f"hint: {error.hint}")
+    except KeyboardInterrupt:  # Ctrl-C: _build has put back what was there, a command's exit
+        return 130
+    except (BootstrapError, OSError) as error:  # OSError: a folder of another user's, read-only
+        problem = error if isinstance(error, BootstrapError) else BootstrapError(f"cannot set up "
+            f"the Python environment in {venv_dir}: {error.strerror}", UNWRITABLE)
+        say(f"error: {problem.message}\n{PROGRAM}: hint: {problem.hint}")
         return 1
     _say_plugins_hint(Path(args.plugin_dir).parent)
     if args.post_renderer_hint:

@@ -193,6 +193,8 @@ def _say_ca_value_without_create(words: list[str], said: Outcome) -> None:
 _NO_INPUT_HINT = ("pipe 'helm template' into it, or give it to helm with "
                   "--post-renderer ocean-proxy-post-renderer")
 _NO_INPUT_HINT_OF_VALUES = "pipe 'helm template' into it, or give its output with -f FILE"
+_UNREAD_HINTS = {PermissionError: "check the file's permissions",
+                 IsADirectoryError: "name the file itself, not its directory"}
 
 
 def read_manifests(filename: str,
@@ -216,6 +218,11 @@ def read_manifests(filename: str,
             return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
         raise ManifestError(f"no manifests on {where}",
                             hint="pipe the output of 'helm template' into it")
+    if not post_renders and filename != "-" and b"kind" not in data:  # helm's -f: values
+        raise ManifestError(f"{where} holds no Kubernetes manifests: -f names the rendered "
+                            "manifests (as kubectl's -f does), not a values file",
+                            hint="give your own values files with --values FILE (helm's -f), "
+                                 "and 'helm template' on standard input or with -f")
     return data
 
 
@@ -243,8 +250,8 @@ def _read(filename: str, post_renders: bool) -> tuple[bytes, str]:
             # a variable's line break or space: unseen in a name written without quotes
             spaced = isinstance(error, FileNotFoundError) and filename.strip() != filename
             raise ManifestError(f"cannot read {shown(filename, quoted=spaced)} ({error.strerror})",
-                                hint=SPACED_HINT if spaced else "check the path given to "
-                                "--filename") from None
+                                hint=SPACED_HINT if spaced else _UNREAD_HINTS.get(
+                                    type(error), "check the path given to --filename")) from None
         where = shown(filename, quoted=False)
     return data, where
 

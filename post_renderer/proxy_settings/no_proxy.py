@@ -43,7 +43,11 @@ def parse_no_proxy(values: Iterable[str], source: str) -> tuple[str, ...]:
         for raw in value.split(","):
             entry = raw.strip().lower()
             if entry:
-                entries.append(_check(entry, source))
+                try:
+                    entries.append(_check(entry, source))
+                except ConfigError as error:  # quoted as written: the user looks for it so
+                    raise ConfigError(error.message.replace(shown(entry), shown(raw.strip())),
+                                      hint=error.hint) from None
     return tuple(entries)
 
 

@@ -208,7 +208,8 @@ def _extract_der(data: bytes, source: str, problems: Problems, facts: FactCache
     if _PKCS12.match(data):  # what Windows, browsers and many proxies export a CA as
         problems.append((f"{source}: DER data is a PKCS#12 (.p12, .pfx) file, not certificates",
                          "convert it: openssl pkcs12 -in FILE -nokeys -out ca.pem, then give "
-                         "ca.pem (its keys, if any, stay out)"))
+                         "ca.pem (its keys, if any, stay out; a server's certificate in it is "
+                         "refused: then add -cacerts, which keeps only its CAs)"))
         return []
     problems.append(item[0] if item[0][1] == _KEY_HINT else (  # a key: said as such
         f"{source}: DER data is neither an X.509 certificate nor PKCS#7", FORMAT_HINT,

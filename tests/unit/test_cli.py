@@ -630,7 +630,7 @@ def test_a_no_proxy_name_not_in_ascii_is_refused_with_its_idna_form(
     out, err = capsysbinary.readouterr()
     assert (code, out) == (1, b""), err
     [error, hint] = err.decode().splitlines()
-    assert error.startswith("ocean-proxy: error: ") and "'bücher.example' is a name not in " \
+    assert error.startswith("ocean-proxy: error: ") and "'Bücher.example' is a name not in " \
         "ASCII" in error
     assert hint == "ocean-proxy: hint: write it as xn--bcher-kva.example"
 

@@ -263,3 +263,16 @@ def test_a_wildcard_without_its_dot_is_told_the_forms_that_are_taken(entry, hint
         if not hint.startswith("leave"):
             taken = form.partition(" for ")[0]
             assert parse_no_proxy([taken], "--no-proxy") == (taken,)  # the hint, followed
+
+
+@pytest.mark.parametrize("value, quoted", [
+    ("$(MY_HOST),.corp.example", "'$(MY_HOST)' is not a NO_PROXY entry"),
+    ("Bad_Host!", "'Bad_Host!' is not a NO_PROXY entry"),
+    ("API.Spotinst.IO", "'API.Spotinst.IO' would send the Spot API"),
+])
+def test_a_refused_entry_is_quoted_as_the_user_wrote_it(value, quoted):
+    """Entries are compared lower-cased, and the error quoted them so: '$(my_host)', which the
+    user searching the command line for it does not find."""
+    with pytest.raises(ConfigError) as raised:
+        parse_no_proxy([value], "--no-proxy")
+    assert raised.value.message.startswith(f"--no-proxy: {quoted}"), raised.value.message
