@@ -16,6 +16,7 @@ def without_secrets(text: str, secrets: list[str]) -> str:
     """``text`` without ``secrets`` (longest first), in any letter case (a proxy may quote one
     back changed), and without the start of one that a message cut short ("s3cr3t-pa...")."""
     folded = _case_folded(text)
+    secrets = sorted(secrets, key=len, reverse=True)  # else a shorter one leaves a longer's rest
     for secret in secrets:
         if _case_folded(secret) in folded:  # else no case of it is there: nothing compiled
             masked = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)

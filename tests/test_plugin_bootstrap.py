@@ -182,6 +182,28 @@ class TestWhenTheEnvironmentCannotBeBuilt:
         assert "ocean-proxy: hint: " in run.stderr
         assert not list(plugins.iterdir())
 
+    @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux's unshare")
+    def test_a_full_file_system_is_told_to_free_space_not_to_change_user(
+            self, checkout: Path, tmp_path: Path) -> None:
+        """No space left where the environment goes: the user who runs it may write there, so
+        the hint for a folder of another user's sent them the wrong way (a file system of a
+        few inodes, mounted in a user and mount namespace of the test's own)."""
+        plugins = tmp_path / "plugins"
+        plugins.mkdir()
+        bootstrap = [pyenv_python("3.11"), "-I",
+                     checkout / "libexec" / "ocean-proxy" / "bootstrap.py",
+                     "--venv", plugins / ".ocean-proxy.venv", "--sources", checkout,
+                     "--plugin-dir", plugins / "ocean-proxy"]
+        run = run_command(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                           f'mount -t tmpfs -o size=64k,nr_inodes=6 tmpfs "{plugins}" && '
+                           'exec "$@"', "sh", *bootstrap], env=user_env(tmp_path), timeout=300)
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert _errors(run) == [
+            f"ocean-proxy: error: cannot set up the Python environment in "
+            f"{plugins / '.ocean-proxy.venv'}: No space left on device"], run.stderr
+        assert "ocean-proxy: hint: free space on that file system" in run.stderr, run.stderr
+        assert "as the user who runs it" not in run.stderr, run.stderr
+
     def test_ctrl_c_while_the_environment_is_set_up_leaves_no_traceback_and_no_half_venv(
             self, checkout: Path, tmp_path: Path) -> None:
         """The first run sets the environment up for seconds; a user who presses Ctrl-C then

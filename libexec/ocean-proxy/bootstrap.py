@@ -1,20 +1,18 @@
 """Build the Helm plugin's private Python environment: a venv with ocean-proxy and its dependencies.
 
-Run by ``libexec/ocean-proxy/bootstrap`` (helm's install and update hooks; the ``bin/`` wrappers
-when the environment is missing or stale) with a Python 3.10+, stdlib only, as ``bootstrap.py
---venv DIR --sources DIR --plugin-dir DIR [--update] [--post-renderer-hint]``. ``--sources`` is
-a release tarball's ``wheelhouse/`` (installed offline, pip's configuration ignored) or a source
-checkout, whose dependencies come from the package index as pip is configured (PIP_INDEX_URL,
-proxies, certificates) and whose code the venv runs in place through a ``.pth`` file: nothing is
-built or written in the checkout. Re-running is a no-op while the environment matches its
-sources; ``--update`` rebuilds it. It says all on stderr, in single lines: stdout is manifests.
-"""
+Run, stdlib only, by a Python 3.10+ that ``libexec/ocean-proxy/bootstrap`` found (helm's install and
+update hooks; the ``bin/`` wrappers when the environment is missing or stale). ``--sources`` is a
+release's ``wheelhouse/`` (offline, pip's configuration ignored) or a checkout, whose dependencies
+come from the index as pip is configured (PIP_INDEX_URL, proxies, certificates) and whose code runs
+in place through a ``.pth`` file: nothing is built or written in it. A no-op while the environment
+matches its sources; ``--update`` rebuilds it. All on stderr: stdout is manifests."""
 
 from __future__ import annotations
 
 import argparse
 import configparser
 import contextlib
+import errno
 import fcntl
 import hashlib
 import os
@@ -37,6 +35,7 @@ CONNECTION_TROUBLE = re.compile(
     r"NewConnectionError|ConnectTimeout|ReadTimeout|ProxyError|SSLError|Max retries exceeded|"
     r"Could not fetch URL|Temporary failure in name resolution|Name or service not known")
 UNWRITABLE = "install the plugin as the user who runs it, in a folder that user may write"
+FULL = "free space on that file system (or raise your quota there), then run it again"
 
 
 class BootstrapError(Exception):
@@ -76,9 +75,10 @@ def main(argv: list[str]) -> int:
                 _build(venv_dir, previous, plan)
     except KeyboardInterrupt:  # Ctrl-C: _build has put back what was there, a command's exit
         return 130
-    except (BootstrapError, OSError) as error:  # OSError: a folder of another user's, read-only
+    except (BootstrapError, OSError) as error:  # OSError: another user's folder, read-only, full
         problem = error if isinstance(error, BootstrapError) else BootstrapError(f"cannot set up "
-            f"the Python environment in {venv_dir}: {error.strerror}", UNWRITABLE)
+            f"the Python environment in {venv_dir}: {error.strerror or error}",
+            FULL if error.errno in (errno.ENOSPC, errno.EDQUOT) else UNWRITABLE)
         say(f"error: {problem.message}\n{PROGRAM}: hint: {problem.hint}")
         return 1
     _say_plugins_hint(Path(args.plugin_dir).parent)
