@@ -219,12 +219,28 @@ class TestWhenTheEnvironmentCannotBeBuilt:
             assert bootstrap.stderr is not None
             started = bootstrap.stderr.readline()
             assert "setting up Python" in started, started
-            time.sleep(0.5)  # pip at work
+            _wait_for_pip_under(bootstrap.pid)
             bootstrap.send_signal(signal.SIGINT)
             rest = bootstrap.stderr.read()
             assert bootstrap.wait(timeout=60) == 130, rest
         assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
         assert not venv_dir.exists()
+
+
+def _wait_for_pip_under(pid: int) -> None:
+    """Until a child of ``pid`` runs pip: the set-up is then under way, whatever the speed of
+    the machine or the index (a fixed pause could outlast a fast set-up)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for child in children.read_text().split():
+            try:
+                if b"pip" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return
+            except OSError:  # it ended between the two reads
+                continue
+        time.sleep(0.01)
+    raise AssertionError("the set-up ran no pip within 120 s")
 
 
 # --- repeatable and self-healing ---------------------------------------------------------------
