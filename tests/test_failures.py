@@ -372,8 +372,11 @@ def test_values_given_a_values_file_with_f_says_that_f_names_the_manifests(tmp_p
     assert not (tmp_path / "s.yaml").exists()
 
 
-@pytest.mark.parametrize("wrapper", ["ocean-proxy", "ocean-proxy-post-renderer"])
-def test_a_directory_on_the_plugins_standard_input_is_one_error_line(wrapper, tmp_path):
+@pytest.mark.parametrize(("wrapper", "hint"), [
+    ("ocean-proxy", "name the file instead (a CA file as an argument, manifests with -f FILE), "
+                    "or pipe it in"),
+    ("ocean-proxy-post-renderer", "name the manifests with -f FILE instead, or pipe them in")])
+def test_a_directory_on_the_plugins_standard_input_is_one_error_line(wrapper, hint, tmp_path):
     """'helm ocean-proxy check-bundle - < certs/': Python stops on such a standard input
     ('Fatal Python error: init_sys_streams') before any of ocean-proxy runs, so the plugin's
     wrapper says it (a plugin installed from a folder: a link, its environment beside it)."""
@@ -384,15 +387,14 @@ def test_a_directory_on_the_plugins_standard_input_is_one_error_line(wrapper, tm
     (plugins / ".ocean-proxy.venv" / "ocean-proxy.stamp").write_text("ready\n")
     directory = os.open(tmp_path, os.O_RDONLY)
     try:
-        run = subprocess.run([plugins / "ocean-proxy" / "bin" / wrapper, "check-bundle", "-"],
+        run = subprocess.run([plugins / "ocean-proxy" / "bin" / wrapper, *(
+            ["check-bundle", "-"] if wrapper == "ocean-proxy" else [])],
                              stdin=directory, capture_output=True, env=clean_env(), timeout=30)
     finally:
         os.close(directory)
     assert run.returncode == 2 and run.stdout == b""
     assert run.stderr.decode().splitlines() == [
-        "ocean-proxy: error: standard input is a directory",
-        "ocean-proxy: hint: name the file instead (a CA file as an argument, manifests with -f "
-        "FILE), or pipe it in"]
+        "ocean-proxy: error: standard input is a directory", f"ocean-proxy: hint: {hint}"]
 
 
 def test_check_bundle_of_a_missing_file():

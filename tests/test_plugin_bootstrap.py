@@ -219,7 +219,7 @@ class TestWhenTheEnvironmentCannotBeBuilt:
             assert bootstrap.stderr is not None
             started = bootstrap.stderr.readline()
             assert "setting up Python" in started, started
-            _wait_for_pip_under(bootstrap.pid)
+            _started_under(bootstrap.pid, b"pip")
             bootstrap.send_signal(signal.SIGINT)
             rest = bootstrap.stderr.read()
             assert bootstrap.wait(timeout=60) == 130, rest
@@ -227,21 +227,25 @@ class TestWhenTheEnvironmentCannotBeBuilt:
         assert not venv_dir.exists()
 
 
-def _wait_for_pip_under(pid: int) -> None:
-    """Until a child of ``pid`` runs pip: the set-up is then under way, whatever the speed of
-    the machine or the index (a fixed pause could outlast a fast set-up)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
+def _started_under(pid: int, word: bytes) -> int:
+    """The process under ``pid`` (a child, or a child's child...) whose command line holds
+    ``word``, once one runs: waited for, whatever the speed of the machine or the index (a
+    fixed pause could outlast a fast set-up)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        for child in children.read_text().split():
-            try:
-                if b"pip" in Path(f"/proc/{child}/cmdline").read_bytes():
-                    return
-            except OSError:  # it ended between the two reads
-                continue
+        parents = [pid]
+        while parents:
+            for child in Path(f"/proc/{parents[0]}/task/{parents[0]}/children").read_text() \
+                    .split() if Path(f"/proc/{parents[0]}").exists() else ():
+                try:
+                    if word in Path(f"/proc/{child}/cmdline").read_bytes():
+                        return int(child)
+                except OSError:  # it ended between the two reads
+                    continue
+                parents.append(int(child))
+            parents.pop(0)
         time.sleep(0.01)
-    raise AssertionError("the set-up ran no pip within 120 s")
-
+    raise AssertionError(f"nothing ran {word!r} under {pid} within 120 s")
 
 # --- repeatable and self-healing ---------------------------------------------------------------
 
@@ -305,6 +309,22 @@ class TestRepeatableAndSelfHealing:
                    env=env)
         assert ("ocean-proxy: setting up Python" in run.stderr) == (messages != "stderr")
         assert (plugins / "ocean-proxy-post-renderer" / ".venv" / "ocean-proxy.stamp").is_file()
+
+    def test_a_wrapper_ends_with_the_set_up_when_it_is_interrupted(self, checkout: Path,
+                                                                   tmp_path: Path) -> None:
+        """An interrupt that reaches the set-up alone (a supervisor's or a timeout's SIGINT)
+        ends the command as the set-up ended, 130, as an interrupted command does: not 1, which
+        says that something is wrong."""
+        env = user_env(tmp_path, HELM_PLUGIN_DIR=str(checkout))
+        with subprocess.Popen([checkout / "bin" / "ocean-proxy", "--version"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env) as wrapper:
+            setup = _started_under(wrapper.pid, b"bootstrap.py")
+            _started_under(setup, b"pip")
+            os.kill(setup, signal.SIGINT)
+            out, err = wrapper.communicate(timeout=60)
+        assert wrapper.returncode == 130 and out == "", err
+        assert "Traceback" not in err, err
 
     def test_a_checkout_run_directly_refuses_and_writes_nothing(self, checkout: Path,
                                                                 tmp_path: Path) -> None:

@@ -44,9 +44,10 @@ ensure_venv() {
 
 # A directory as standard input ('... check-bundle - < certs/') stops Python before any of
 # ocean-proxy runs ('Fatal Python error: init_sys_streams'): said here as ocean-proxy says errors.
+# $1: the hint, in the words of the command that was run.
 refuse_a_directory_on_stdin() {
     [ -d /dev/stdin ] || return 0
     echo "ocean-proxy: error: standard input is a directory" >&2
-    echo "ocean-proxy: hint: name the file instead (a CA file as an argument, manifests with -f FILE), or pipe it in" >&2
+    echo "ocean-proxy: hint: $1" >&2
     return 2
 }
