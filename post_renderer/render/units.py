@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import Paragraph, WorkloadConflictError, as_flags
 from post_renderer.render.lints import find_lints
+from post_renderer.render.overlay.values import NO_CA
 from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
-from post_renderer.render.plan.plan import Plan, apply_plan, build_plan
+from post_renderer.render.plan.plan import HIDDEN_SECRET, Plan, apply_plan, build_plan
 from post_renderer.render.release.agents import (
     CONTROLLER,
     METRIC_EXPORTER,
@@ -73,6 +74,9 @@ def render_units(data: bytes, chunks: Chunks, release: Release, user: UserSettin
     notices = [n for unit in units for n in unit.injection.notices]
     warnings = [w for unit in units for w in unit.injection.warnings]
     notices += _nothing_configured([unit for unit in units if unit.injection.empty])
+    secrets_hidden = b"\n" + HIDDEN_SECRET.encode() in data
+    if secrets_hidden:  # what is said of the CA and the checksums is without the chart's
+        notices = [_SECRETS_HIDDEN, *(n for n in notices if not n.startswith(NO_CA))]
     active = [(index, unit) for index, unit in enumerate(units) if not unit.injection.empty]
     said = (tuple(dict.fromkeys(notices)), tuple(dict.fromkeys(warnings)), lints)
     if not active:
@@ -81,7 +85,7 @@ def render_units(data: bytes, chunks: Chunks, release: Release, user: UserSettin
     for order, (index, unit) in enumerate(active):
         built = plans[index] if index in plans else build_plan(unit.release, unit.injection)
         plan.absorb(built, unit.name, ", ".join(u.name for _, u in active[:order]))
-    replaced, appended = apply_plan(plan)
+    replaced, appended = apply_plan(plan, secrets_hidden=secrets_hidden)
     parts = join(data, chunks, replaced, appended)
     first = active[0][1]
     trust = first.injection.trust
@@ -94,6 +98,11 @@ def render_units(data: bytes, chunks: Chunks, release: Release, user: UserSettin
     return RenderResult(parts, plan, first.injection, *said)
 
 
+_SECRETS_HIDDEN = Paragraph(
+    "helm hid the chart's Secrets from the post-renderer (--hide-secret, Helm 3): ocean-proxy's "
+    "own Secrets are hidden too",
+    "this dry run shows the release without what those Secrets hold (a CA in caBundleSecret, "
+    "the token the checksums are keyed by); the upgrade itself reads them")
 # below this, the output with a chart's CA value beside it cannot come near helm's 1 MiB
 _RECORD_WORTH_CHECKING = 256 * 1024
 # The bundle is what ocean-proxy writes several times over; below this, its copies cannot

@@ -14,6 +14,7 @@ Go stack and the log-shipper's OpenSSL: exactly the ones the user's last command
 
 from __future__ import annotations
 
+import base64
 import posixpath
 from pathlib import Path
 from urllib.parse import quote
@@ -237,6 +238,32 @@ def test_dry_runs_store_nothing_and_show_no_password(user, controller, bundles, 
     assert stored_state(controller.check()) == before
     ok(controller.upgrade(user))  # the real upgrade after it: nothing to change
     assert generation(controller) == 1
+
+
+@pytest.mark.parametrize("dry_run", ["--dry-run", "--dry-run=server"])
+def test_a_dry_run_with_hide_secret_prints_no_secret_and_no_password_in_base64(
+        user, controller, dry_run):
+    """A dry run prints every manifest, the proxy Secret ocean-proxy adds among them, whose
+    data is the whole proxy URL in base64 (the README says so); with helm's --hide-secret no
+    Secret is printed, ocean-proxy's neither. Helm 4 hides them once the post-renderer has
+    run; Helm 3 hides the chart's from the post-renderer itself, which then hides its own
+    and says that the dry run shows the release without them (no CA from caBundleSecret),
+    not that no CA is configured."""
+    encoded = base64.b64encode(PROXY_URL.encode()).decode()
+    shown = controller.upgrade(user, dry_run)
+    assert shown.returncode == 0, shown.stderr
+    assert encoded in shown.text  # without the flag: the proxy Secret, whole
+    hidden = controller.upgrade(user, dry_run, "--hide-secret")
+    assert hidden.returncode == 0, hidden.stderr
+    documents = [d for d in yaml.safe_load_all(hidden.text.split("\nMANIFEST:\n", 1)[-1]
+                                               .split("\nNOTES:\n", 1)[0])
+                 if isinstance(d, dict)]
+    kinds = [d.get("kind") for d in documents]
+    assert "Deployment" in kinds and "Secret" not in kinds, kinds
+    assert encoded not in hidden.text and PROXY_PASSWORD not in hidden.text + hidden.stderr
+    told = "helm hid the chart's Secrets from the post-renderer (--hide-secret, Helm 3)"
+    assert (told in hidden.stderr) == (user.major == "helm3"), hidden.stderr
+    assert "no CA bundle configured" not in hidden.stderr, hidden.stderr
 
 
 def test_a_password_given_to_the_post_renderer_alone_stays_out_of_helms_records(

@@ -105,6 +105,9 @@ def why_not(release: Release) -> str | None:
     return None
 
 
+NO_CA = "no CA bundle configured"  # how the notice starts
+
+
 def no_ca_notice(release: Release) -> str:
     """What to say when a proxy is set and no CA: charts before 0.1.4 (their controller reads
     PROXY_URL) have no CA values, so the vendor's --set caBundleSecret... did nothing there.
@@ -116,11 +119,11 @@ def no_ca_notice(release: Release) -> str:
     if before_ca_values:
         chart = _chart(version) + ("" if version else " (its controller reads PROXY_URL)")
         return Paragraph(
-            f"no CA bundle configured, and {chart} has no CA values (caBundleSecret came with "
+            f"{NO_CA}, and {chart} has no CA values (caBundleSecret came with "
             "0.1.4): fine if the proxy does not inspect TLS",
             "if it does, 'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds its CA; give "
             f"it with {as_flags('--ca-file=ca.pem')}")
-    return Paragraph("no CA bundle configured: fine if the proxy does not inspect TLS",
+    return Paragraph(f"{NO_CA}: fine if the proxy does not inspect TLS",
                      "if it does, 'ocean-proxy discover-ca --proxy-url URL -o ca.pem' finds "
                      "its CA")
 

@@ -19,6 +19,9 @@ from post_renderer.render.release.release import Release, Resource
 from post_renderer.render.stream.manifest import dump_new_document, edit_document
 
 NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"
+# What Helm 3 writes for each Secret of the chart in place of the Secret itself, before the
+# post-renderer reads them, when a dry run is given --hide-secret (Helm 4 hides them after)
+HIDDEN_SECRET = "# HIDDEN: The Secret output has been suppressed\n"
 
 
 class DocumentPlan(NamedTuple):
@@ -114,15 +117,21 @@ def build_plan(release: Release, injection: Injection) -> Plan:
     return plan
 
 
-def apply_plan(plan: Plan) -> tuple[dict[int, bytes], list[bytes]]:
-    """(replacement bytes per changed chunk index, the bytes of new documents)."""
+def apply_plan(plan: Plan, *, secrets_hidden: bool = False
+               ) -> tuple[dict[int, bytes], list[bytes]]:
+    """(replacement bytes per changed chunk index, the bytes of new documents).
+    ``secrets_hidden``: helm hid the chart's Secrets (``HIDDEN_SECRET``); the Secrets the plan
+    adds are hidden as helm hides them, for what the user asked is that no Secret be shown."""
     replaced: dict[int, bytes] = {}
     appended: list[bytes] = []
     for document in plan.ordered():
         resource = document.resource
         ops = [change.op for change in document.changes]
         if document.new:
-            text = dump_new_document(ops[0]["value"], resource.style)
+            hidden = secrets_hidden and resource.kind == "Secret" and \
+                ops[0]["value"].get("apiVersion") == "v1"
+            text = HIDDEN_SECRET if hidden else dump_new_document(ops[0]["value"],
+                                                                  resource.style)
             head = "---\n" + NEW_DOCUMENT_COMMENT
             if resource.style.crlf:
                 head = head.replace("\n", "\r\n")

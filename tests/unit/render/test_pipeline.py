@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 
@@ -696,3 +697,35 @@ def test_an_exporter_reading_a_proxy_secret_of_the_users_own_is_passed_through()
     env = env_of(find(load_all(output(post_render(ours, user_settings()))), "Deployment",
                       "spot-ocean-metric-exporter"), "spot-ocean-metric-exporter")
     assert env["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["name"] == f"{FULLNAME}-ocean-proxy"
+
+
+def test_secrets_helm_hid_from_the_post_renderer_hide_the_ones_it_adds_and_it_says_why():
+    """Helm 3 hides a dry run's Secrets (--hide-secret) before the post-renderer reads them: a
+    '# HIDDEN' line in place of each. The Secrets ocean-proxy adds (the proxy URL whole, in
+    base64) are hidden the same way, and the notice says what the dry run leaves out, not
+    that no CA is configured (the chart's CA Secret is among the hidden)."""
+    url = "http://alice:pa55-word@proxy.corp.example:3128"
+    hidden = f"---\n# Source: {CA_SECRET}.yaml\n# HIDDEN: The Secret output has been suppressed\n"
+    data = release(controller(), configmap(proxy_url=url), service()) + hidden.encode()
+
+    result = post_render(data, user_settings())
+
+    written = output(result).decode()
+    kinds = [document["kind"] for document in load_all(written.encode())]
+    assert "Deployment" in kinds and "Secret" not in kinds, kinds
+    assert written.count("# Added by ocean-proxy (post-renderer)\n# HIDDEN: The Secret output "
+                         "has been suppressed\n") == 1  # the proxy URL's
+    assert "pa55-word" not in written and base64.b64encode(url.encode()).decode() not in written
+    assert result.notices[0].startswith("helm hid the chart's Secrets from the post-renderer")
+    assert not [n for n in result.notices if n.startswith("no CA bundle configured")]
+
+
+def test_without_hidden_secrets_the_secrets_ocean_proxy_adds_are_written_whole():
+    url = "http://alice:pa55-word@proxy.corp.example:3128"
+    result = post_render(release(controller(), configmap(proxy_url=url), service()),
+                         user_settings())
+
+    written = output(result)
+    assert "Secret" in [document["kind"] for document in load_all(written)]
+    assert b"HIDDEN" not in written
+    assert [n for n in result.notices if n.startswith("no CA bundle configured")]
