@@ -10,6 +10,8 @@ from post_renderer.render.stream.aliases import unshare_paths
 from post_renderer.render.stream.manifest import detect_style, edit_document, parse_document
 from post_renderer.render.stream.splice import Unsupported, splice
 
+from .conftest import post_renderer
+
 DEPLOYMENT = """\
 # Source: chart/templates/deployment.yaml
 apiVersion: apps/v1
@@ -111,6 +113,27 @@ def test_replacing_a_block_scalar():
     result = edited(text, [{"op": "replace", "path": "/data/job",
                             "value": "line one\nline two\nline three\n"}])
     assert result == "data:\n  job: |\n    line one\n    line two\n    line three\n  other: x\n"
+
+
+def test_blank_lines_of_a_replaced_block_scalar_are_written_empty():
+    # helm's nindent writes a blank line of a block scalar as the indentation alone
+    text = "data:\n  job: |\n    set -e\n    \n    helm repo add\n  other: x\n"
+    result = spliced(text, [{"op": "replace", "path": "/data/job",
+                             "value": "set -e\n\nhelm repo add\nhelm upgrade\n"}])
+    assert result == ("data:\n  job: |\n    set -e\n\n    helm repo add\n    helm upgrade\n"
+                      "  other: x\n")
+
+
+def test_the_auto_update_jobs_script_keeps_its_blank_lines_without_trailing_spaces(manifests):
+    run = post_renderer(stdin=manifests)
+
+    assert run.returncode == 0, run.stderr
+    [configmap] = [d for d in run.stdout.decode().split("\n---\n")
+                   if "\nkind: ConfigMap\n" in d and "auto-update.job: |" in d]
+    job = configmap.split("auto-update.job: |\n", 1)[1]
+    blank = [line for line in job.split("\n") if not line.strip()]
+    assert len(blank) >= 2  # the script's, between its steps
+    assert blank == [""] * len(blank)
 
 
 def test_replacing_and_removing_scalars_in_a_mapping():
