@@ -124,6 +124,15 @@ def test_blank_lines_of_a_replaced_block_scalar_are_written_empty():
                       "  other: x\n")
 
 
+def test_a_line_of_spaces_in_a_new_block_scalar_value_keeps_its_spaces():
+    # the text edit writes it empty; the edited document is read back, found to differ, and
+    # made by the round-trip instead
+    text = "data:\n  job: |\n    a\n  other: x\n"
+    value = "a\n   \nb\n"
+    result = edited(text, [{"op": "replace", "path": "/data/job", "value": value}])
+    assert parse_document(result, "result").data["data"]["job"] == value
+
+
 def test_the_auto_update_jobs_script_keeps_its_blank_lines_without_trailing_spaces(manifests):
     run = post_renderer(stdin=manifests)
 
@@ -179,6 +188,13 @@ def test_round_trip_fallback_keeps_comments():
     result = edited(text, [{"op": "add", "path": "/spec/env/-", "value": {"name": "B"}}])
     assert "# head" in result
     assert "# keep me" in result
+
+
+def test_a_document_without_a_final_line_break_gets_none_from_the_round_trip():
+    # the last document of a stream may end without one, and comes out as it came
+    text = "data: {a: x, b: y}"
+    result = edited(text, [{"op": "replace", "path": "/data/a", "value": "z"}])
+    assert result == "data: {a: z, b: y}"
 
 
 def test_crlf_documents_are_edited_and_stay_crlf():
