@@ -106,3 +106,14 @@ def test_new_secrets_follow_the_changed_documents_in_the_order_they_were_planned
         ("Deployment", FULLNAME), ("ConfigMap", FULLNAME),
         ("Secret", f"{FULLNAME}-ocean-proxy"), ("Secret", f"{FULLNAME}-ca-bundle"),
         ("Secret", f"{FULLNAME}-ocean-proxy-ca")]
+
+
+def test_a_secret_added_to_a_crlf_release_is_written_with_crlf_line_ends():
+    data = release(controller(), configmap()).replace(b"\n", b"\r\n")
+    release_, injection = injection_for(data, user_settings(
+        proxy_url="http://alice:s3cret@proxy.corp:3128"))
+
+    _, [secret] = apply_plan(build_plan(release_, injection))
+
+    assert secret.startswith(b"---\r\n" + NEW_DOCUMENT_COMMENT.replace("\n", "\r\n").encode())
+    assert b"\n" not in secret.replace(b"\r\n", b"") and secret.endswith(b"\r\n")
