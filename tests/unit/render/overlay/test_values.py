@@ -11,9 +11,11 @@ from post_renderer.render.overlay.values import (
     no_ca_notice,
     why_not,
 )
+from post_renderer.render.plan.overlay_input import overlay_for
 
-from ...chart_manifests import configmap, controller, release
-from ..planning import release_of
+from ...chart_manifests import CA_KEY, FULLNAME, ca_secret, configmap, controller, release
+from ...user_settings import user_settings
+from ..planning import injection_for, release_of
 
 
 @pytest.mark.parametrize(("version", "legacy"), [("0.1.3", True), ("0.1.4", False),
@@ -105,3 +107,28 @@ def test_the_users_pod_annotations_are_kept_and_ours_win_on_the_same_key():
     user = {"podAnnotations": {"corp/team": "platform", "checksum/proxy": "theirs"}}
     assert merge_user_values(OURS, user)["podAnnotations"] == {
         "corp/team": "platform", "checksum/proxy": "ours"}
+
+
+def test_a_ca_secret_made_outside_the_release_is_not_created_by_the_chart_values(corp_root):
+    """USER_ENV_CERTIFICATES read a Secret the release does not render: the values point it
+    at ocean-proxy's CA Secret (applied beside the release) and leave create false, so the
+    chart renders no Secret of that name, with no data, over it."""
+    data = release(controller(ca_secret="corp-trust"), configmap())
+    overlay = overlay_for(*reversed(injection_for(data, user_settings(
+        ca=[("corp.pem", corp_root.pem)]))))
+
+    ours = f"{FULLNAME}-ocean-proxy-ca"
+    assert overlay.values["caBundleSecret"] == {"create": False, "name": ours, "key": CA_KEY}
+    assert CA_KEY in overlay.secrets[ours]
+
+
+def test_a_ca_secret_the_chart_renders_is_created_by_the_chart_values_with_the_bundle(
+        corp_root):
+    data = release(controller(), configmap(), ca_secret(b"old"))
+    overlay = overlay_for(*reversed(injection_for(data, user_settings(
+        ca=[("corp.pem", corp_root.pem)]))))
+
+    values = overlay.values["caBundleSecret"]
+    assert {key: values[key] for key in ("create", "name", "key")} == {
+        "create": True, "name": f"{FULLNAME}-ca-bundle", "key": CA_KEY}
+    assert "BEGIN CERTIFICATE" in values["data"]
