@@ -52,6 +52,10 @@ def test_a_script_of_another_shape_gets_no_step():
     upgrade_first = "helm upgrade x y --values /tmp/values.yaml\n" \
                     "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\\n"
     assert extend_script(upgrade_first) is None
+    # two places the step could go, or two upgrades it could give its arguments to
+    get_values = "helm get values $(RELEASE_NAME) > /tmp/values.yaml && \\\n"
+    assert extend_script(VENDOR.replace(get_values, get_values * 2)) is None
+    assert extend_script(VENDOR + "helm upgrade x y --values /tmp/values.yaml\n") is None
 
 
 def test_the_job_reads_a_proxy_secret_optionally():
