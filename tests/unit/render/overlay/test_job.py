@@ -93,29 +93,40 @@ def test_strict_is_the_first_line_of_the_job_charts_values():
     assert job_renderer.job_values({}, strict=False).startswith("strict: false\n")
 
 
-def test_the_jobs_helm_keeps_the_releases_own_entries_first_and_ours_replace_theirs(
-        helm3, tmp_path):
-    """The values chart the Job's helm renders over 'helm get values': the release's list
-    entries are kept before ours, an entry of one of our names (or the HTTPS_PROXY ours
-    replaces) is dropped, and our annotations win over theirs of the same key."""
-    ours = {"spotinst": {"proxyUrl": ""},
-            "extraEnv": [{"name": "https_proxy", "value": "http://proxy.corp:3128"}],
-            "podAnnotations": {"checksum/proxy": "ours"}}
+def merged_by_the_jobs_helm(helm3, tmp_path, ours: dict, theirs: dict) -> dict:
+    """What the Job's helm renders from the values chart over what 'helm get values' saved."""
     data = overlay_secret_data(ours, job_edit([], [], []))
     for key, path in VALUES_ITEMS:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_bytes(base64.b64decode(data[key]))
-    theirs = tmp_path / "values.yaml"  # what 'helm get values' saved
-    theirs.write_text(json.dumps({
+    saved = tmp_path / "values.yaml"
+    saved.write_text(json.dumps(theirs))
+    run = run_command([helm3, "template", "ocean-proxy-overlay", tmp_path / "values",
+                       "--values", saved], env=clean_env())
+    assert run.returncode == 0, run.stderr
+    return YAML(typ="safe", pure=True).load(run.stdout.decode())
+
+
+def test_the_jobs_helm_keeps_the_releases_own_entries_first_and_ours_replace_theirs(
+        helm3, tmp_path):
+    """The release's list entries are kept before ours, an entry of one of our names (or the
+    HTTPS_PROXY ours replaces) is dropped, and our annotations win over theirs of the same
+    key."""
+    ours = {"spotinst": {"proxyUrl": ""},
+            "extraEnv": [{"name": "https_proxy", "value": "http://proxy.corp:3128"}],
+            "podAnnotations": {"checksum/proxy": "ours"}}
+    merged = merged_by_the_jobs_helm(helm3, tmp_path, ours, {
         "extraEnv": [{"name": "CORP_TRACE", "value": "on"},
                      {"name": "https_proxy", "value": "http://old.corp:8080"},
                      {"name": "HTTPS_PROXY", "value": "http://old.corp:8080"}],
-        "podAnnotations": {"corp/team": "platform", "checksum/proxy": "theirs"}}))
+        "podAnnotations": {"corp/team": "platform", "checksum/proxy": "theirs"}})
 
-    run = run_command([helm3, "template", "ocean-proxy-overlay", tmp_path / "values",
-                       "--values", theirs], env=clean_env())
-
-    assert run.returncode == 0, run.stderr
-    merged = YAML(typ="safe", pure=True).load(run.stdout.decode())
     assert merged["extraEnv"] == [{"name": "CORP_TRACE", "value": "on"}, *ours["extraEnv"]]
     assert merged["podAnnotations"] == {"corp/team": "platform", "checksum/proxy": "ours"}
+
+
+def test_the_jobs_helm_keeps_the_releases_annotations_where_ours_have_none(helm3, tmp_path):
+    ours = {"extraEnv": [{"name": "https_proxy", "value": "http://proxy.corp:3128"}]}
+    merged = merged_by_the_jobs_helm(helm3, tmp_path, ours,
+                                     {"podAnnotations": {"corp/team": "platform"}})
+    assert merged["podAnnotations"] == {"corp/team": "platform"}
