@@ -29,6 +29,23 @@ def test_a_chart_before_0_1_4_is_said_to_have_no_ca_values(version, legacy):
         notice.startswith("no CA bundle configured: fine if the proxy does not inspect TLS")
 
 
+def test_a_chart_without_its_label_is_told_apart_by_the_proxy_variable_its_controller_reads():
+    """Without the helm.sh/chart label the version is unknown: a controller that reads
+    PROXY_URL alone is from a chart before 0.1.4, which has no CA values."""
+    unlabelled = controller().replace("    helm.sh/chart: ocean-kubernetes-controller-0.1.60\n",
+                                      "")
+    legacy = unlabelled.replace("- name: HTTPS_PROXY", "- name: PROXY_URL")
+    notice = no_ca_notice(release_of(release(legacy, configmap(proxy_url="http://p.corp:3128"))))
+    assert notice.startswith(
+        "no CA bundle configured, and the ocean-kubernetes-controller chart of this release "
+        "(its controller reads PROXY_URL) has no CA values (caBundleSecret came with 0.1.4)")
+
+    both = unlabelled.replace("- name: HTTPS_PROXY", "- name: PROXY_URL\n"
+                              "          value: http://p.corp:3128\n        - name: HTTPS_PROXY")
+    notice = no_ca_notice(release_of(release(both, configmap(proxy_url="http://p.corp:3128"))))
+    assert notice.startswith("no CA bundle configured: fine if the proxy does not inspect TLS")
+
+
 def test_the_no_ca_notice_does_not_speak_of_a_ca_value_nobody_gave():
     """It said 'a CA given as caBundleSecret.data reaches the chart's Secret only with
     create=true' to users who gave no CA at all; that is said only where helm was given the
