@@ -10,6 +10,8 @@ from post_renderer.render.stream.aliases import unshare_paths
 from post_renderer.render.stream.manifest import detect_style, edit_document, parse_document
 from post_renderer.render.stream.splice import Unsupported, splice
 
+from .conftest import post_renderer
+
 DEPLOYMENT = """\
 # Source: chart/templates/deployment.yaml
 apiVersion: apps/v1
@@ -113,6 +115,36 @@ def test_replacing_a_block_scalar():
     assert result == "data:\n  job: |\n    line one\n    line two\n    line three\n  other: x\n"
 
 
+def test_blank_lines_of_a_replaced_block_scalar_are_written_empty():
+    # helm's nindent writes a blank line of a block scalar as the indentation alone
+    text = "data:\n  job: |\n    set -e\n    \n    helm repo add\n  other: x\n"
+    result = spliced(text, [{"op": "replace", "path": "/data/job",
+                             "value": "set -e\n\nhelm repo add\nhelm upgrade\n"}])
+    assert result == ("data:\n  job: |\n    set -e\n\n    helm repo add\n    helm upgrade\n"
+                      "  other: x\n")
+
+
+def test_a_line_of_spaces_in_a_new_block_scalar_value_keeps_its_spaces():
+    # the text edit writes it empty; the edited document is read back, found to differ, and
+    # made by the round-trip instead
+    text = "data:\n  job: |\n    a\n  other: x\n"
+    value = "a\n   \nb\n"
+    result = edited(text, [{"op": "replace", "path": "/data/job", "value": value}])
+    assert parse_document(result, "result").data["data"]["job"] == value
+
+
+def test_the_auto_update_jobs_script_keeps_its_blank_lines_without_trailing_spaces(manifests):
+    run = post_renderer(stdin=manifests)
+
+    assert run.returncode == 0, run.stderr
+    [configmap] = [d for d in run.stdout.decode().split("\n---\n")
+                   if "\nkind: ConfigMap\n" in d and "auto-update.job: |" in d]
+    job = configmap.split("auto-update.job: |\n", 1)[1]
+    blank = [line for line in job.split("\n") if not line.strip()]
+    assert len(blank) >= 2  # the script's, between its steps
+    assert blank == [""] * len(blank)
+
+
 def test_replacing_and_removing_scalars_in_a_mapping():
     text = "data:\n  a: '1'\n  b: two # keep\n  c: three\n"
     result = edited(text, [{"op": "replace", "path": "/data/b", "value": "TWO"},
@@ -156,6 +188,13 @@ def test_round_trip_fallback_keeps_comments():
     result = edited(text, [{"op": "add", "path": "/spec/env/-", "value": {"name": "B"}}])
     assert "# head" in result
     assert "# keep me" in result
+
+
+def test_a_document_without_a_final_line_break_gets_none_from_the_round_trip():
+    # the last document of a stream may end without one, and comes out as it came
+    text = "data: {a: x, b: y}"
+    result = edited(text, [{"op": "replace", "path": "/data/a", "value": "z"}])
+    assert result == "data: {a: z, b: y}"
 
 
 def test_crlf_documents_are_edited_and_stay_crlf():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from post_renderer.errors import ProxyUrlError
-from post_renderer.proxy_settings.proxy_url import parse_proxy_url
+from post_renderer.proxy_settings.proxy_url import assumed_parts, parse_proxy_url
 
 
 def test_scheme_and_host_are_lower_cased_and_the_default_port_filled_in():
@@ -39,6 +39,20 @@ def test_a_user_without_a_password_is_hidden_as_it_may_be_a_token():
     assert url.for_fluent_bit == "http://alice:@proxy.corp:3128"
 
 
+def test_a_user_without_a_password_goes_into_the_secret_as_it_was_written():
+    assert parse_proxy_url("http://s3cr3ttoken@proxy.corp:3128").full == \
+        "http://s3cr3ttoken@proxy.corp:3128"
+
+
+def test_a_url_without_a_port_is_said_to_use_the_schemes_default():
+    url = parse_proxy_url("http://proxy.corp")
+    said = assumed_parts(url, "--proxy-url")
+    assert said is not None and said.startswith(
+        "--proxy-url has no port: read as http://proxy.corp:80, as the controller (Go) reads it")
+    assert "port 80 is http's default" in said
+    assert assumed_parts(parse_proxy_url("http://proxy.corp:3128"), "--proxy-url") is None
+
+
 def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
     url = parse_proxy_url("alice:s3cret@proxy.corp:3128")
     assert url.scheme_assumed and url.without_credentials == "http://proxy.corp:3128"
@@ -54,6 +68,7 @@ def test_a_url_without_scheme_is_read_as_http_as_go_reads_it():
     ("http://proxy.corp:65536", "invalid port"),
     ("http://proxy.corp:3128/path", "has a path"),
     ("http://-bad-.corp:3128", "invalid host name"),
+    (f"http://{'p' * 64}.corp:3128", "invalid host name"),  # Go looks up no longer label
     ("http://[fd00::1::2]:3128", "invalid IPv6"),
     ("http://[fe80::1%25eth0]:3128", "IPv6 zone"),
     ("http://alice:s3cret@[fe80::1%eth0]:3128", "IPv6 zone"),

@@ -6,8 +6,11 @@ import pytest
 
 from post_renderer.errors import BundleError
 from post_renderer.trust import inspect_bundle, load_trust_bundle
+from post_renderer.trust.bundle import TrustBundle
 
 from ... import certs
+from ...certs import DAY, NOW
+from ...runtime_pki import ca
 
 
 def test_the_bundle_is_deduplicated_sorted_and_blind_to_order(corp_root, other_root):
@@ -17,6 +20,13 @@ def test_the_bundle_is_deduplicated_sorted_and_blind_to_order(corp_root, other_r
     assert len(a.certificates) == 2
     assert a.checksum() == b.checksum()
     assert a.pem().count(b"BEGIN CERTIFICATE") == 2
+
+
+def test_the_checksum_is_the_same_in_whatever_order_a_bundle_holds_its_certificates(
+        corp_root, other_root):
+    bundle, _ = load_trust_bundle([("a.pem", corp_root.pem + other_root.pem)])
+    reordered = TrustBundle(tuple(reversed(bundle.certificates)))
+    assert reordered.checksum() == bundle.checksum()
 
 
 def test_the_checksum_changes_with_the_set(corp_root, other_root):
@@ -68,3 +78,28 @@ def test_a_self_signed_server_certificate_is_not_told_to_trust_its_issuer_which_
 def test_a_utf8_bom_is_ignored(corp_root):
     bundle, _ = load_trust_bundle([("bom.pem", b"\xef\xbb\xbf" + corp_root.pem)])
     assert bundle.certificates[0].fingerprint == corp_root.fingerprint
+
+
+def test_an_intermediate_is_warned_about_only_beyond_its_roots_path_length():
+    """OpenSSL (the log-shipper) refuses a chain with more CAs below a root than its path
+    length allows; one within it is fine, however far the root is from it."""
+    root = ca("Path Length One Root CA", path_length=1)
+    first = ca("First Intermediate CA", issuer=root)
+    second = ca("Second Intermediate CA", issuer=first)
+
+    _, warnings = load_trust_bundle([("chain.pem", root.pem + first.pem + second.pem)])
+
+    assert [w for w in warnings if "First Intermediate" in w] == []
+    [beyond] = [w for w in warnings if "Second Intermediate" in w]
+    assert "whose path length allows 1 intermediate CA(s) below it" in beyond
+    assert "'CN=Path Length One Root CA" in beyond
+
+
+def test_a_bundle_of_unusable_certificates_is_refused_with_the_first_and_the_others_counted():
+    window = {"not_before": NOW - 90 * DAY, "not_after": NOW - DAY}
+    expired = certs.root("Old Corp Root CA", **window).pem + \
+        certs.root("Older Corp Root CA", **window).pem
+    with pytest.raises(BundleError) as caught:
+        load_trust_bundle([("old.pem", expired)], now=NOW)
+    assert caught.value.message.startswith("old.pem: certificate 1 'CN=Old Corp Root CA")
+    assert caught.value.message.endswith(" (and 1 more unusable certificate(s))")

@@ -58,6 +58,9 @@ def test_validity_is_judged_to_the_second_as_the_runtimes_do():
     assert verdict(certs.root("Last Minute CA", **window, not_after=NOW + minute)).usable
     assert verdict(certs.root("Starting CA", not_before=NOW + minute)).verdict == "left out"
     assert verdict(certs.root("Started CA", not_before=NOW - minute)).verdict == "ok"
+    # Go's bounds are inclusive: valid at the very second it starts and at the one it ends
+    assert verdict(certs.root("Ending CA", **window, not_after=NOW)).usable
+    assert verdict(certs.root("Starting Now CA", not_before=NOW)).verdict == "ok"
     # the warning starts exactly 30 days before the end
     assert verdict(certs.root("Inside CA", not_after=NOW + 30 * DAY - minute)).verdict \
         == "warning"

@@ -49,6 +49,21 @@ def test_the_edit_made_again_gives_the_pod_the_render_gave():
     assert apply_edit(before, edit) == after
 
 
+def test_the_edit_carries_only_our_annotations_beside_the_charts_own():
+    """An agent's chart rolls its pods with checksums of its own: they stay the chart's, and
+    the Job's post-renderer adds ours beside them."""
+    before = exporter(CHART_PROXY)
+    before["spec"]["template"]["metadata"]["annotations"] = {"checksum/config": "0f4c"}
+    ops = [*RENDER[:-1], {"op": "add", "path": "/spec/template/metadata/annotations/"
+                                                "checksum~1proxy", "value": "abc"}]
+    after = jsonpatch.apply_patch(before, ops)
+
+    edit = agent_edit("Deployment", "exp", before, ops, OWNED)
+
+    assert edit is not None and edit["annotations"] == {"checksum/proxy": "abc"}
+    assert apply_edit(before, edit) == after
+
+
 def test_the_render_run_on_its_own_output_gives_the_same_edit():
     before = exporter(CHART_PROXY)
     after = jsonpatch.apply_patch(before, RENDER)

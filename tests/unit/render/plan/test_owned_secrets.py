@@ -1,10 +1,11 @@
-"""secret_changes: our Secrets are created when missing and brought up to date key by key."""
+"""secret_changes and owned_by_release: our Secrets are created when missing, brought up to date
+key by key, and carry what helm checks before it adopts them."""
 
 from __future__ import annotations
 
 import jsonpatch
 
-from post_renderer.render.plan.owned_secrets import secret_changes
+from post_renderer.render.plan.owned_secrets import new_secret, owned_by_release, secret_changes
 
 from ...chart_manifests import FULLNAME, NAMESPACE, controller, release
 from ..planning import release_of
@@ -57,3 +58,23 @@ def test_a_secret_without_data_gets_all_of_it_at_once():
     secret = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {NAME}\n"
     [proposal] = changes_for(secret, {"k": "dg=="})
     assert proposal.change.op == {"op": "add", "path": "/data", "value": {"k": "dg=="}}
+
+
+def test_a_secret_for_a_chart_without_labels_still_carries_helms_managed_by_label():
+    # a fork whose workload has no labels: helm adopts an existing Secret into the release
+    # only with managed-by Helm and the release's two annotations, whatever the chart sets
+    metadata, spec = controller().split("\nspec:\n", 1)
+    bare = metadata.split("\n  labels:\n")[0] + "\nspec:\n" + spec
+    [workload] = release_of(release(bare)).workloads
+    assert "labels" not in workload.document["metadata"]
+
+    secret = owned_by_release(new_secret(NAME, {"k": "dg=="}, workload, keep=True),
+                              "spot", "ocean")
+
+    metadata = secret["metadata"]
+    assert metadata["namespace"] == "ocean"
+    assert metadata["labels"] == {"app.kubernetes.io/managed-by": "Helm"}
+    assert metadata["annotations"]["meta.helm.sh/release-name"] == "spot"
+    assert metadata["annotations"]["meta.helm.sh/release-namespace"] == "ocean"
+    assert metadata["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert secret["data"] == {"k": "dg=="}

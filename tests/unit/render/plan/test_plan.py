@@ -90,3 +90,30 @@ def test_plan_add_merges_changes_for_the_same_resource():
     plan.add(workload, [change])
     assert len(plan.documents) == 1 and len(plan.documents[0].changes) == 2
     assert plan.documents[0].resource.name == FULLNAME
+
+
+def test_new_secrets_follow_the_changed_documents_in_the_order_they_were_planned(corp_root):
+    data = release(controller(), configmap())
+    release_, injection = injection_for(data, user_settings(
+        proxy_url="http://alice:s3cret@proxy.corp:3128", ca=[("ca.pem", corp_root.pem)]))
+
+    replaced, appended = apply_plan(build_plan(release_, injection))
+    out = b"".join(bytes(p) for p in join(data, release_.chunks, replaced, appended))
+
+    # the proxy's credentials, the pods' CA bundle, then the auto-update Job's CA, as the
+    # filters plan them: the order a repository of rendered manifests holds and diffs
+    assert [(d["kind"], d["metadata"]["name"]) for d in load_all(out)] == [
+        ("Deployment", FULLNAME), ("ConfigMap", FULLNAME),
+        ("Secret", f"{FULLNAME}-ocean-proxy"), ("Secret", f"{FULLNAME}-ca-bundle"),
+        ("Secret", f"{FULLNAME}-ocean-proxy-ca")]
+
+
+def test_a_secret_added_to_a_crlf_release_is_written_with_crlf_line_ends():
+    data = release(controller(), configmap()).replace(b"\n", b"\r\n")
+    release_, injection = injection_for(data, user_settings(
+        proxy_url="http://alice:s3cret@proxy.corp:3128"))
+
+    _, [secret] = apply_plan(build_plan(release_, injection))
+
+    assert secret.startswith(b"---\r\n" + NEW_DOCUMENT_COMMENT.replace("\n", "\r\n").encode())
+    assert b"\n" not in secret.replace(b"\r\n", b"") and secret.endswith(b"\r\n")

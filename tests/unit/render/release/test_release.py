@@ -78,6 +78,13 @@ def test_a_named_workload_replaces_detection():
     assert [w.name for w in found.workloads] == ["spot-metrics-server"]
 
 
+def test_a_named_workload_is_only_that_kind_not_a_namesake_of_another_kind():
+    daemonset = metrics_server().replace("kind: Deployment", "kind: DaemonSet")
+    settings = user_settings(workloads=(WorkloadRef("Deployment", "spot-metrics-server"),))
+    found = release_of(release(daemonset, metrics_server()), settings)
+    assert [(w.kind, w.name) for w in found.workloads] == [("Deployment", "spot-metrics-server")]
+
+
 def test_a_named_workload_that_is_missing_is_a_target_error_naming_it():
     settings = user_settings(workloads=(WorkloadRef("Deployment", "nope"),))
     with pytest.raises(TargetError) as caught:

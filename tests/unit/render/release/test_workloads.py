@@ -25,7 +25,7 @@ def test_workload_refs_accept_any_case_of_the_kind(text, ref):
 
 
 @pytest.mark.parametrize("text", ["my-controller", "Service/x", "Deployment/My_App",
-                                  "Deployment/", "Deployment/-x"])
+                                  "Deployment/my_app", "Deployment/", "Deployment/-x"])
 def test_a_bad_workload_ref_names_its_source_and_the_kinds(text):
     with pytest.raises(ConfigError) as caught:
         parse_workload_ref(text, "config file x.yaml")

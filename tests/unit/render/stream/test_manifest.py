@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from post_renderer.render.stream import manifest
-from post_renderer.render.stream.manifest import kubernetes_safe, yaml11_not_string
+from post_renderer.render.stream.manifest import detect_style, kubernetes_safe, yaml11_not_string
 from post_renderer.render.stream.writer import DocumentStyle, block_writer
 
 # Plain scalars YAML 1.1 readers do not read as strings, as one expression: booleans (y and n
@@ -120,3 +120,20 @@ def test_a_line_indented_a_thousand_columns_goes_to_ruamels_own_parser(pieces):
     text = "".join(pieces)
     assert manifest._maybe_deep(text) == \
         (re.search(r"^ {1000}", text, re.MULTILINE) is not None), repr(text)
+
+
+def test_lists_are_written_indented_where_most_of_the_documents_lists_are():
+    """A comment between a key and its first item (a chart's "# the controller") does not hide
+    which list it is; the lists we add follow the document's own way."""
+    text = ("spec:\n  containers:\n    # the controller\n    - name: a\n  volumes:\n"
+            "    # its CA\n    - name: v\n  args:\n  - x\n")
+    assert detect_style(text).sequence_indent == 2
+    assert detect_style("spec:\n  args:\n  - x\n  env:\n  - name: A\n").sequence_indent == 0
+
+
+def test_a_document_with_as_many_flush_lists_as_indented_ones_gets_flush_lists():
+    assert detect_style("a:\n  - x\nb:\n- y\n").sequence_indent == 0
+
+
+def test_an_item_indented_further_than_two_columns_tells_nothing():
+    assert detect_style("a:\n      - x\n").sequence_indent == 0

@@ -39,6 +39,12 @@ def test_a_marker_inside_indented_text_does_not_split():
     assert b"--- not a marker" in STREAM[chunks[2].start:chunks[2].end]
 
 
+def test_a_line_that_only_starts_with_three_dashes_does_not_split():
+    # a key such as '---x': YAML's marker is '---' alone or before a blank
+    data = b"---\nkind: ConfigMap\n---x: 1\n"
+    assert len(split_documents(data)) == 1
+
+
 def test_the_kind_is_read_only_at_column_zero():
     chunks = split_documents(STREAM)
     assert [top_level_kind(STREAM, c) for c in chunks] == ["ConfigMap", "Deployment", None]
