@@ -43,8 +43,6 @@ class TrustBundle(NamedTuple):
     """The validated, deduplicated and sorted certificates the pods will trust."""
 
     certificates: tuple[Certificate, ...]
-    # every certificate judged to make it, trusted or left out: what its verdicts depend on
-    judged: tuple[Certificate, ...] = ()
 
     def pem(self) -> bytes:
         return b"".join(cert.pem() for cert in self.certificates)
@@ -163,8 +161,7 @@ class BundleReport:
         if not unique:
             raise BundleError("no CA certificate to trust", hint=FORMAT_HINT)
         ordered = sorted(unique.values(), key=lambda c: (c.subject, c.fingerprint))
-        judged = tuple(v.certificate for v in self.verdicts if v.certificate is not None)
-        return TrustBundle(tuple(ordered), judged)
+        return TrustBundle(tuple(ordered))
 
     def extend(self, other: "BundleReport") -> None:
         self.verdicts.extend(other.verdicts)
