@@ -29,6 +29,21 @@ spec:
       args: ['{{ .Release.Name }}:80']
   restartPolicy: Never
 """
+# a cert-manager's, as its chart writes it
+CHECK_JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: "{{ .Release.Name }}-startupapicheck"
+  annotations: {helm.sh/hook: post-install, helm.sh/hook-weight: "1"}
+spec:
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+      - name: check
+        image: registry.example/cert-manager-startupapicheck:v1.14.0
+"""
 SETTINGS = ("--post-renderer", "ocean-proxy-post-renderer",
             "--post-renderer-args", "--proxy-url=http://proxy.corp.example:3128")
 
@@ -43,13 +58,14 @@ def helm4_env(tmp_path_factory, release) -> dict[str, str]:
 
 
 def _chart_of_hooks(tmp_path: Path) -> Path:
-    """A chart whose templates are the hook alone: Helm 4 hands the post-renderer what the
+    """A chart whose templates are hooks alone: Helm 4 hands the post-renderer what the
     'separate' strategy's first call hands it."""
     chart = tmp_path / "ocean-kubernetes-controller"
     (chart / "templates" / "tests").mkdir(parents=True)
     (chart / "Chart.yaml").write_text(
         "apiVersion: v2\nname: ocean-kubernetes-controller\nversion: 0.1.60\n")
     (chart / "templates" / "tests" / "test-connection.yaml").write_text(TEST_POD)
+    (chart / "templates" / "tests" / "check.yaml").write_text(CHECK_JOB)
     return chart
 
 

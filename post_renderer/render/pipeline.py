@@ -58,8 +58,8 @@ def _hooks_alone(data: bytes, chunks: Chunks) -> bool:
     return bool(documents) and all(_HOOK.search(text) for text in documents)
 
 
-# the annotation, in a block mapping (as helm re-writes what it hands over) or quoted
-_HOOK = re.compile(rb"""(?m)^[ \t]+(["']?)helm\.sh/hook\1[ \t]*:""")
+# the annotation's key, quoted or not, in a block or a flow mapping (helm 4 keeps the style)
+_HOOK = re.compile(rb"""(?:^|[\s{,])(["']?)helm\.sh/hook\1[ \t]*:""")
 _HOOKS_PASSED = ("only helm hooks in these manifests (Helm 4 may post-render them apart from "
                  "the release's other manifests): passed through unchanged")
 
