@@ -65,6 +65,7 @@ def _pairs(flag: str, value: str) -> list[tuple[str, object]]:
     while "=" in value[at:]:
         key, _, _ = value[at:].partition("=")
         at += len(key) + 1
+        at += len(value[at:]) - len(value[at:].lstrip())  # helm's JSON decoder skips it
         try:
             parsed, at = decoder.raw_decode(value, at)
         except ValueError:  # helm refuses it, before any post-renderer runs

@@ -57,6 +57,7 @@ def test_values_files_are_read_in_order_and_the_set_flags_win(tmp_path):
     # a JSON object replaces the whole map: the create=true of a values file before it is gone
     (["--set-json", 'caBundleSecret={"data": "PEM"}', "--set", "caBundleSecret.create=true"],
      False),
+    (["--set-json", 'caBundleSecret.data= "PEM"'], True),
     (["--set-json", "caBundleSecret.data=null"], False),
     (["--set-json", "caBundleSecret.data=not json"], False),  # helm refuses it before this
 ])
