@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import shlex
 import subprocess
@@ -641,13 +642,14 @@ def test_a_ca_given_without_create_true_is_said_to_need_it(helm_user, ca_file):
 
 
 @pytest.mark.parametrize("given", ["none", "values-file", "create-false", "chart-defaults",
-                                   "values-files-joined-by-a-comma"])
+                                   "values-files-joined-by-a-comma", "set-json"])
 def test_create_true_is_named_only_where_helm_was_given_a_ca_value(helm_user, ca_file, given,
                                                                    tmp_path):
     """The no-CA notice told every proxy user that caBundleSecret.data needs create=true,
     though most gave no CA; now only where helm's values hold the CA (a --set-file, a values
-    file, among others helm was given as '-f a.yaml,b.yaml') and not create=true. The chart's
-    own values ('helm show values > values.yaml', its data: "") give no CA."""
+    file, among others helm was given as '-f a.yaml,b.yaml', a --set-json object) and not
+    create=true. The chart's own values ('helm show values > values.yaml', its data: "")
+    give no CA."""
     values = tmp_path / "values.yaml"
     indented = ca_file.read_text().replace("\n", "\n    ")
     values.write_text(f"caBundleSecret:\n  data: |\n    {indented}\n")
@@ -657,7 +659,9 @@ def test_create_true_is_named_only_where_helm_was_given_a_ca_value(helm_user, ca
              "create-false": ("--set-file", f"caBundleSecret.data={ca_file}",
                               "--set", "caBundleSecret.create=false"),
              "chart-defaults": ("-f", str(defaults)),
-             "values-files-joined-by-a-comma": (f"--values={defaults},{values}",)}[given]
+             "values-files-joined-by-a-comma": (f"--values={defaults},{values}",),
+             "set-json": ("--set-json", "caBundleSecret=" + json.dumps(
+                 {"data": ca_file.read_text()}))}[given]
     quiet = given in ("none", "chart-defaults")
 
     run = helm_user.template(*PROXY_FLAGS, *flags, *POST_RENDERER)

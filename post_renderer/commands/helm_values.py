@@ -6,24 +6,30 @@ the manifests, so only helm's command line (and the values files it names) tells
     >>> ca_value_without_create(["upgrade", "r", "chart", "--set-file",
     ...                          "caBundleSecret.data=ca.pem"])
     True
+    >>> ca_value_without_create(["upgrade", "r", "chart", "--set-json",
+    ...                          'caBundleSecret={"data": "PEM", "create": true}'])
+    False
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
 
-_SETS = ("--set", "--set-string", "--set-file", "--set-literal")
+# in the order helm merges them, after the values files, whatever order they were typed in
+_SETS = ("--set-json", "--set", "--set-string", "--set-file", "--set-literal")
 _FILES = ("-f", "--values")
-_TAKES_A_VALUE = (*_SETS, *_FILES, "--post-renderer-args", "--set-json")
+_TAKES_A_VALUE = (*_SETS, *_FILES, "--post-renderer-args")
 _DATA, _CREATE = "caBundleSecret.data", "caBundleSecret.create"
 _VALUES_FILE_LIMIT = 16 * 1024 * 1024
 
 
 def ca_value_without_create(words: list[str]) -> bool:
     """Whether helm's values give ``caBundleSecret.data`` and leave ``caBundleSecret.create``
-    other than true: values files in order, then the --set flags, as helm merges them."""
+    other than true: values files in order, then --set-json, --set, --set-string, --set-file
+    and --set-literal, as helm merges them (not in the order they were typed)."""
     files, sets = _given(words)
     data = create = False
     for path in files:
@@ -32,15 +38,41 @@ def ca_value_without_create(words: list[str]) -> bool:
             data = bool(ca["data"])
         if "create" in ca:
             create = str(ca["create"]).lower() == "true"
-    for flag, value in sets:
-        pairs = [value.partition("=")] if flag == "--set-literal" else \
-            [pair.partition("=") for pair in re.split(r"(?<!\\),", value)]
-        for key, _, text in pairs:
-            if key.strip() == _DATA:
+    for flag, value in sorted(sets, key=lambda given: _SETS.index(given[0])):
+        for key, text in _pairs(flag, value):
+            if key == "caBundleSecret" and flag == "--set-json":  # an object replaces the map
+                whole = text if isinstance(text, dict) else {}
+                data = bool(whole.get("data"))
+                create = str(whole.get("create")).lower() == "true"
+            elif key == _DATA:
                 data = bool(text)
-            elif key.strip() == _CREATE:
-                create = text.strip().lower() == "true"
+            elif key == _CREATE:
+                create = str(text).strip().lower() == "true"
     return data and not create
+
+
+def _pairs(flag: str, value: str) -> list[tuple[str, object]]:
+    """The key=value pairs of one --set flag: --set-literal's one pair, --set-json's values
+    as JSON (a comma inside one is no separator), the others split at unescaped commas."""
+    if flag == "--set-literal":
+        key, _, text = value.partition("=")
+        return [(key.strip(), text)]
+    if flag != "--set-json":
+        return [(key.strip(), text) for key, _, text in
+                (pair.partition("=") for pair in re.split(r"(?<!\\),", value))]
+    pairs: list[tuple[str, object]] = []
+    decoder, at = json.JSONDecoder(), 0
+    while "=" in value[at:]:
+        key, _, _ = value[at:].partition("=")
+        at += len(key) + 1
+        at += len(value[at:]) - len(value[at:].lstrip())  # helm's JSON decoder skips it
+        try:
+            parsed, at = decoder.raw_decode(value, at)
+        except ValueError:  # helm refuses it, before any post-renderer runs
+            break
+        pairs.append((key.strip(), parsed))
+        at += 1  # the comma between pairs
+    return pairs
 
 
 def _given(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:

@@ -7,6 +7,7 @@ A release without a Spot agent stops after the byte scan: it passes through, and
 planning is never loaded.
 """
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from post_renderer.render.release.agents import KNOWN_AGENTS, NAME_LABEL, TOKEN_
 from post_renderer.render.release.release import find_release, lists_note
 from post_renderer.render.release.settings import UserSettings, tell_no_one
 from post_renderer.render.result import RenderResult
-from post_renderer.render.stream.split import split_documents
+from post_renderer.render.stream.split import Chunks, split_documents
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -34,8 +35,11 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
     before anything can refuse them.
     """
     chunks = split_documents(data)
-    release = find_release(data, chunks, user.workloads, none_ok=not user.command_line)
+    hooks = user.command_line and _hooks_alone(data, chunks)
+    release = find_release(data, chunks, user.workloads, none_ok=not user.command_line or hooks)
     if not release.workloads:
+        if hooks:
+            return RenderResult([data], notices=(_HOOKS_PASSED,))
         return _without_targets(data, user)
     # only a release with a Spot agent loads the planning (a shared post-renderer runs for
     # every release of a pipeline: the others pass through)
@@ -43,6 +47,21 @@ def post_render(data: bytes, user: UserSettings, now: "dt.datetime | None" = Non
 
     return render_units(data, chunks, release, user, now,
                         facts() if callable(facts) else facts, hide)
+
+
+def _hooks_alone(data: bytes, chunks: Chunks) -> bool:
+    """Whether every document is a helm hook: what Helm 4 hands a post-renderer on its own
+    when the SDK's post-render strategy is 'separate', before the release's other manifests
+    (a chart's test Pod, say). No Spot agent is among them, and none is missing."""
+    documents = [data[chunk.body:chunk.end] for chunk in chunks]
+    documents = [text for text in documents if text.strip(b" \t\r\n")]
+    return bool(documents) and all(_HOOK.search(text) for text in documents)
+
+
+# the annotation's key, quoted or not, in a block or a flow mapping (helm 4 keeps the style)
+_HOOK = re.compile(rb"""(?:^|[\s{,])(["']?)helm\.sh/hook\1[ \t]*:""")
+_HOOKS_PASSED = ("only helm hooks in these manifests (Helm 4 may post-render them apart from "
+                 "the release's other manifests): passed through unchanged")
 
 
 def _without_targets(data: bytes, user: UserSettings) -> RenderResult:

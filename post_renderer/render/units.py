@@ -19,7 +19,7 @@ from post_renderer.render.lints import find_lints
 from post_renderer.render.overlay.values import NO_CA
 from post_renderer.render.plan.filter_order import pod_wants
 from post_renderer.render.plan.injection import Injection, resolve_injection
-from post_renderer.render.plan.plan import HIDDEN_SECRET, Plan, apply_plan, build_plan
+from post_renderer.render.plan.plan import Plan, apply_plan, build_plan, helm_hid_secrets
 from post_renderer.render.release.agents import (
     CONTROLLER,
     METRIC_EXPORTER,
@@ -74,7 +74,7 @@ def render_units(data: bytes, chunks: Chunks, release: Release, user: UserSettin
     notices = [n for unit in units for n in unit.injection.notices]
     warnings = [w for unit in units for w in unit.injection.warnings]
     notices += _nothing_configured([unit for unit in units if unit.injection.empty])
-    secrets_hidden = b"\n" + HIDDEN_SECRET.encode() in data
+    secrets_hidden = helm_hid_secrets(data)
     if secrets_hidden:  # what is said of the CA and the checksums is without the chart's
         notices = [_SECRETS_HIDDEN, *(n for n in notices if not n.startswith(NO_CA))]
     active = [(index, unit) for index, unit in enumerate(units) if not unit.injection.empty]

@@ -24,6 +24,12 @@ NEW_DOCUMENT_COMMENT = "# Added by ocean-proxy (post-renderer)\n"
 HIDDEN_SECRET = "# HIDDEN: The Secret output has been suppressed\n"
 
 
+def helm_hid_secrets(data: bytes) -> bool:
+    """Whether helm put ``HIDDEN_SECRET`` in place of the chart's Secrets: what the chart
+    rendered in them (a CA Secret, say) is then unknown here, not absent."""
+    return b"\n" + HIDDEN_SECRET.encode() in data
+
+
 class DocumentPlan(NamedTuple):
     resource: Resource
     changes: list[Change]

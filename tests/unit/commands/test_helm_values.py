@@ -1,5 +1,5 @@
 """The chart's CA values read off helm's command line, merged as helm merges them: the values
-files in order, then the --set flags."""
+files in order, then the --set flags (--set-json first), in helm's order."""
 
 from __future__ import annotations
 
@@ -45,6 +45,39 @@ def test_values_files_are_read_in_order_and_the_set_flags_win(tmp_path):
     assert ca_value_without_create([*CHART, "-f", str(create), "--set-file",
                                     "caBundleSecret.data=ca.pem", "--set",
                                     "caBundleSecret.create=false"])
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--set-json", 'caBundleSecret={"data": "PEM"}'], True),
+    (["--set-json=caBundleSecret.data=\"PEM\""], True),
+    (["--set-json", 'spotinst.proxyUrl="http://p:3128",caBundleSecret.data="a,b"'], True),
+    (["--set-json", 'caBundleSecret={"data": "PEM", "create": true}'], False),
+    (["--set-json", "caBundleSecret.create=true", "--set-file", "caBundleSecret.data=ca.pem"],
+     False),
+    # a JSON object replaces the whole map: the create=true of a values file before it is gone
+    (["--set-json", 'caBundleSecret={"data": "PEM"}', "--set", "caBundleSecret.create=true"],
+     False),
+    (["--set-json", 'caBundleSecret.data= "PEM"'], True),
+    (["--set-json", "caBundleSecret.data=null"], False),
+    (["--set-json", "caBundleSecret.data=not json"], False),  # helm refuses it before this
+])
+def test_a_ca_value_given_as_json_is_found(flags, said):
+    """--set-json (helm 3.10 and later, 4): key=JSON pairs, separated by commas outside the
+    JSON; a CA given so and not create=true reaches no pod, as with --set."""
+    assert ca_value_without_create([*CHART, *flags]) is said
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    # helm applies --set, then --set-string, then --set-file, whatever order they were typed in
+    (["--set-file", "caBundleSecret.data=ca.pem", "--set", "caBundleSecret.data="], True),
+    (["--set-file", "caBundleSecret.data=ca.pem", "--set-string", "caBundleSecret.data="], True),
+    (["--set-literal", "caBundleSecret.data=", "--set-file", "caBundleSecret.data=ca.pem"],
+     False),
+    (["--set", "caBundleSecret.create=true", "--set-json", "caBundleSecret.create=false",
+      "--set-file", "caBundleSecret.data=ca.pem"], False),
+])
+def test_the_set_flags_are_merged_in_helms_order_not_the_typed_one(flags, said):
+    assert ca_value_without_create([*CHART, *flags]) is said
 
 
 @pytest.mark.parametrize("content", [b"caBundleSecret: [1, 2\n", b"\xff\xfe", b"- a list\n"])
