@@ -83,6 +83,26 @@ def test_a_failed_upgrade_without_rollback_leaves_no_pod_that_cannot_mount_its_v
                     (where, volume["name"])
 
 
+def test_a_failed_first_install_leaves_the_kept_secrets_and_the_command_that_deletes_them(
+        user, controller, cas):
+    """A first install that fails under --atomic / --rollback-on-failure is uninstalled by
+    helm, which leaves the Secrets that carry helm.sh/resource-policy: keep, the proxy
+    password among them (the README's "How do I remove it again?"): the delete command the
+    render printed removes them."""
+    with rollouts(controller.api, controller.namespace):
+        failed = controller.upgrade(user, *REFUSED, user.atomic, "--timeout", "60s")
+    assert failed.returncode != 0, failed.stderr
+    assert user.helm("status", controller.name, "-n", controller.namespace).returncode != 0
+    kept = {f"{controller.fullname}{suffix}"
+            for suffix in ("-ocean-proxy", "-ocean-proxy-ca", "-ocean-proxy-values")}
+    assert kept <= set(controller.stored().secrets)
+    (line,) = [line for line in failed.stderr.splitlines() if "kubectl delete secret" in line]
+    command = re.search(r"'(kubectl delete secret [^']+)'", line)
+    assert command, line
+    controller.api.kubectl(*command[1].split()[1:])
+    assert not kept & set(controller.stored().secrets)
+
+
 def test_rollback_to_a_revision_before_ocean_proxy(user, controller):
     ok(controller.upgrade(user, post_render=False))  # revision 1: the vendor's chart alone
     chart_alone = controller.template()
