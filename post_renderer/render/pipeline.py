@@ -53,13 +53,21 @@ def _hooks_alone(data: bytes, chunks: Chunks) -> bool:
     """Whether every document is a helm hook: what Helm 4 hands a post-renderer on its own
     when the SDK's post-render strategy is 'separate', before the release's other manifests
     (a chart's test Pod, say). No Spot agent is among them, and none is missing."""
-    documents = [data[chunk.body:chunk.end] for chunk in chunks]
-    documents = [text for text in documents if text.strip(b" \t\r\n")]
-    return bool(documents) and all(_HOOK.search(text) for text in documents)
+    if b"helm.sh/hook" not in data:
+        return False
+    hooks = False
+    for chunk in chunks:  # searched in place: a copy of each would double a large input
+        if _CONTENT.search(data, chunk.body, chunk.end) is None:
+            continue  # an empty document
+        if _HOOK.search(data, chunk.body, chunk.end) is None:
+            return False
+        hooks = True
+    return hooks
 
 
 # the annotation's key, quoted or not, in a block or a flow mapping (helm 4 keeps the style)
 _HOOK = re.compile(rb"""(?:^|[\s{,])(["']?)helm\.sh/hook\1[ \t]*:""")
+_CONTENT = re.compile(rb"[^ \t\r\n]")
 _HOOKS_PASSED = ("only helm hooks in these manifests (Helm 4 may post-render them apart from "
                  "the release's other manifests): passed through unchanged")
 
