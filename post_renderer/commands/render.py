@@ -95,11 +95,9 @@ def render(args: argparse.Namespace, user: UserSettings, data: bytes, said: Outc
     say_lints(result.lints, strict=strict, said=said)
     # a Spot agent's pods without a CA: a release of another chart has none to give one to
     if result.injection is not None and result.injection.trust is None:
-        from post_renderer.render.plan.plan import helm_hid_secrets
-
         words = _post_rendering_helm(said)
         _say_helms_own_ca_file(words, said)
-        if not helm_hid_secrets(data):  # else the chart's CA Secret may be among the hidden
+        if not result.secrets_hidden:  # else the chart's CA Secret may be among the hidden
             _say_ca_value_without_create(words, said)
     if result.plan is None:
         said.write(b'{"documents": []}\n' if args.plan else data)

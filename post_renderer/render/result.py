@@ -17,6 +17,7 @@ class RenderResult(NamedTuple):
     notices: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     lints: tuple[Lint, ...] = ()
+    secrets_hidden: bool = False  # helm hid the chart's Secrets from the post-renderer
 
     @property
     def changed(self) -> bool:

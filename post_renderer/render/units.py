@@ -80,7 +80,8 @@ def render_units(data: bytes, chunks: Chunks, release: Release, user: UserSettin
     active = [(index, unit) for index, unit in enumerate(units) if not unit.injection.empty]
     said = (tuple(dict.fromkeys(notices)), tuple(dict.fromkeys(warnings)), lints)
     if not active:
-        return RenderResult([data], None, units[0].injection, *said)
+        return RenderResult([data], None, units[0].injection, *said,
+                            secrets_hidden=secrets_hidden)
     plan = Plan()
     for order, (index, unit) in enumerate(active):
         built = plans[index] if index in plans else build_plan(unit.release, unit.injection)
@@ -95,7 +96,7 @@ def render_units(data: bytes, chunks: Chunks, release: Release, user: UserSettin
 
         stored = too_large_to_store(parts, first.chart, first.injection)
         said = said if stored is None else (*said[:2], (*lints, stored))
-    return RenderResult(parts, plan, first.injection, *said)
+    return RenderResult(parts, plan, first.injection, *said, secrets_hidden=secrets_hidden)
 
 
 _SECRETS_HIDDEN = Paragraph(
