@@ -45,8 +45,10 @@ class PendingFile:
     """A file ready to take its place: ``commit`` puts it there, ``discard`` leaves the old
     one (and does nothing once committed)."""
 
-    def __init__(self, path: str, target: str, data: bytes, temporary: _Staged | None) -> None:
+    def __init__(self, path: str, target: str, data: bytes, temporary: _Staged | None,
+                 private: bool = False) -> None:
         self._path, self._target, self._data = path, target, data
+        self._private = private  # a file for secrets: its owner's alone
         self._temporary = temporary  # None: written into, when committed
         self.in_place = temporary is None  # a FIFO, a device: what is written stays written
         self._committed = False
@@ -57,7 +59,7 @@ class PendingFile:
             return
         self._committed = True
         if self.in_place:
-            _write_in_place(self._path, self._target, self._data)
+            _write_in_place(self._path, self._target, self._data, self._private)
             return
         staged = self._temporary
         if staged is None:  # discarded already
@@ -118,7 +120,7 @@ def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE)
     """
     place = _checked_place(path)
     if place.own_stream or (place.status is not None and not stat.S_ISREG(place.status.st_mode)):
-        return PendingFile(path, place.target, data, None)
+        return PendingFile(path, place.target, data, None, private=not new_file_mode & 0o077)
     return PendingFile(path, place.target, data,
                        _write_temporary(path, place.target, data, place.status, new_file_mode))
 
@@ -255,12 +257,16 @@ def _user(uid: int) -> str:
         return f"user {uid}"
 
 
-def _write_in_place(path: str, target: str, data: bytes) -> None:
+def _write_in_place(path: str, target: str, data: bytes, private: bool) -> None:
     """Into the file as it is: through this process's own descriptor when ``target`` is one
-    (its offset and O_APPEND kept: '3>>log' is appended to, a socket written), else opened."""
+    (its offset and O_APPEND kept: '3>>log' is appended to, a socket written), else opened.
+    A regular file reached so ('9>secrets.yaml', made with the umask's mode) is, for secrets,
+    first made its owner's alone, as a file named directly is."""
     own = re.fullmatch(rf"/proc/(?:self|{os.getpid()})/fd/([0-9]+)", target)
     try:
         if own:
+            if private:
+                _owners_alone(int(own.group(1)))
             view = memoryview(data)
             while view:
                 view = view[os.write(int(own.group(1)), view):]
@@ -317,6 +323,12 @@ def _unnamed(target: str, mode: int) -> _Staged | None:
 def _temporary_name(target: str) -> str:
     return os.path.join(os.path.dirname(target),
                         f".{os.path.basename(target)}.ocean-proxy-{secrets.token_hex(4)}")
+
+
+def _owners_alone(fd: int) -> None:
+    found = os.fstat(fd)
+    if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid() and found.st_mode & 0o077:
+        os.fchmod(fd, stat.S_IMODE(found.st_mode) & ~0o077)
 
 
 def _keep_mode_and_group(fd: int, status: os.stat_result, private: bool) -> None:
