@@ -106,7 +106,8 @@ class _Staged:
                 os.close(self.descriptor)
             self.descriptor = -1
         if self.name is not None:
-            _remove(self.name)
+            with contextlib.suppress(OSError):
+                os.unlink(self.name)
             self.name = None
 
 
@@ -118,9 +119,14 @@ def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE)
     replaced keeps its mode and group, less what group and others had for files that hold
     secrets.
     """
-    place = _checked_place(path)
+    place, private = _checked_place(path), not new_file_mode & 0o077
+    if private and place.status is not None and stat.S_ISFIFO(place.status.st_mode) and \
+            place.status.st_mode & 0o044:  # (a shell's pipe is 0600)
+        raise OutputError(f"cannot write {clipped(path)}: {_named(path, place.target)} a FIFO "
+                          "other users may read, and whoever reads it first gets the secrets",
+                          hint="make it yours alone (chmod go= it; mkfifo -m 600), or name a file")
     if place.own_stream or (place.status is not None and not stat.S_ISREG(place.status.st_mode)):
-        return PendingFile(path, place.target, data, None, private=not new_file_mode & 0o077)
+        return PendingFile(path, place.target, data, None, private=private)
     return PendingFile(path, place.target, data,
                        _write_temporary(path, place.target, data, place.status, new_file_mode))
 
@@ -342,8 +348,3 @@ def _keep_mode_and_group(fd: int, status: os.stat_result, private: bool) -> None
 def _error(path: str, error: OSError) -> OutputError:
     return OutputError(f"cannot write {clipped(path)}: {error.strerror or 'write failed'}",
                        hint="check the path, its permissions and the free space")
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
