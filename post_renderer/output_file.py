@@ -47,8 +47,7 @@ class PendingFile:
 
     def __init__(self, path: str, target: str, data: bytes, temporary: _Staged | None,
                  private: bool = False) -> None:
-        self._path, self._target, self._data = path, target, data
-        self._private = private  # a file for secrets: its owner's alone
+        self._path, self._target, self._data, self._private = path, target, data, private
         self._temporary = temporary  # None: written into, when committed
         self.in_place = temporary is None  # a FIFO, a device: what is written stays written
         self._committed = False
@@ -265,9 +264,8 @@ def _user(uid: int) -> str:
 
 def _write_in_place(path: str, target: str, data: bytes, private: bool) -> None:
     """Into the file as it is: through this process's own descriptor when ``target`` is one
-    (its offset and O_APPEND kept: '3>>log' is appended to, a socket written), else opened.
-    A regular file reached so ('9>secrets.yaml', made with the umask's mode) is, for secrets,
-    first made its owner's alone, as a file named directly is."""
+    (its offset and O_APPEND kept: '3>>log' is appended to, a socket written), else opened;
+    for secrets, a file of ours reached so ('9>s.yaml', 0644) first made ours alone."""
     own = re.fullmatch(rf"/proc/(?:self|{os.getpid()})/fd/([0-9]+)", target)
     try:
         if own:
@@ -332,8 +330,10 @@ def _temporary_name(target: str) -> str:
 
 
 def _owners_alone(fd: int) -> None:
-    found = os.fstat(fd)
-    if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid() and found.st_mode & 0o077:
+    import fcntl  # (open only for reading, the write fails: the file stays as it was)
+    found, flags = os.fstat(fd), fcntl.fcntl(fd, fcntl.F_GETFL)
+    if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid() and \
+            found.st_mode & 0o077 and flags & os.O_ACCMODE != os.O_RDONLY:
         os.fchmod(fd, stat.S_IMODE(found.st_mode) & ~0o077)
 
 

@@ -100,3 +100,18 @@ def test_your_fifo_that_other_users_may_read_is_refused(manifests, world_tmp):  
     assert ENCODED.encode() not in stolen
     assert_refused(run, "it is a FIFO other users may read")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_a_descriptor_open_only_for_reading_is_an_error_that_leaves_the_file_as_it_was(
+        manifests, tmp_path):  # noqa: F811 - the fixture
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_bytes(b"old\n")
+    secrets.chmod(0o644)
+
+    run = run_command(["sh", "-c", 'exec 9<"$1"; exec "$0" values --proxy-url "$2" '
+                       '--filename "$3" --secrets /dev/fd/9', VENV_BIN / "ocean-proxy",
+                       secrets, PROXY, manifests], env=clean_env())
+
+    assert_refused(run, "cannot write /dev/fd/9")
+    assert secrets.read_bytes() == b"old\n"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o644
