@@ -159,10 +159,12 @@ def _forms(user: str, password: str, userinfo: str) -> list[str]:
     """What a proxy or a library may quote back of these credentials."""
     import base64
 
+    from post_renderer.errors import one_line
     from post_renderer.proxy_settings.proxy_url import percent_decoded
 
     hidden = password if password else userinfo.removesuffix(":")  # else a token
     plain = percent_decoded(hidden)
+    latin_1 = plain.encode("utf-8", "surrogateescape").decode("latin-1")
     # as sent in Proxy-Authorization: Basic (a user alone as "user:"), padded or not
     basic = base64.b64encode(f"{percent_decoded(user)}:{percent_decoded(password)}".encode(
         "utf-8", "surrogateescape")).decode("ascii")
@@ -170,7 +172,10 @@ def _forms(user: str, password: str, userinfo: str) -> list[str]:
              basic.replace("+", "-").replace("/", "_").rstrip("="),
              plain.upper(), plain.lower(),  # where a change of case changes the length (ß)
              " ".join(plain.split()),  # white space collapsed, as messages print it
-             plain.encode("utf-8", "surrogateescape").decode("latin-1")]  # read as Latin-1
+             latin_1,  # its UTF-8 read as Latin-1, as a proxy's answer is read
+             # as one_line shows what a proxy said: the C1 controls of that reading (UTF-8's
+             # bytes 0x80 to 0x9f, in 'Ö', 'ß', '€') and other unprintables made spaces
+             one_line(plain, len(plain)), one_line(latin_1, len(latin_1))]
     if password and len(plain) < _SHORTEST_HIDDEN:  # too short to hide alone: with its user
         forms.append(f"{percent_decoded(user)}:{plain}")
     return forms

@@ -45,8 +45,9 @@ class PendingFile:
     """A file ready to take its place: ``commit`` puts it there, ``discard`` leaves the old
     one (and does nothing once committed)."""
 
-    def __init__(self, path: str, target: str, data: bytes, temporary: _Staged | None) -> None:
-        self._path, self._target, self._data = path, target, data
+    def __init__(self, path: str, target: str, data: bytes, temporary: _Staged | None,
+                 private: bool = False) -> None:
+        self._path, self._target, self._data, self._private = path, target, data, private
         self._temporary = temporary  # None: written into, when committed
         self.in_place = temporary is None  # a FIFO, a device: what is written stays written
         self._committed = False
@@ -57,7 +58,7 @@ class PendingFile:
             return
         self._committed = True
         if self.in_place:
-            _write_in_place(self._path, self._target, self._data)
+            _write_in_place(self._path, self._target, self._data, self._private)
             return
         staged = self._temporary
         if staged is None:  # discarded already
@@ -104,7 +105,8 @@ class _Staged:
                 os.close(self.descriptor)
             self.descriptor = -1
         if self.name is not None:
-            _remove(self.name)
+            with contextlib.suppress(OSError):
+                os.unlink(self.name)
             self.name = None
 
 
@@ -116,9 +118,14 @@ def stage_output(path: str, data: bytes, *, new_file_mode: int = _NEW_FILE_MODE)
     replaced keeps its mode and group, less what group and others had for files that hold
     secrets.
     """
-    place = _checked_place(path)
+    place, private = _checked_place(path), not new_file_mode & 0o077
+    if private and place.status is not None and stat.S_ISFIFO(place.status.st_mode) and \
+            place.status.st_mode & 0o044:  # (a shell's pipe is 0600)
+        raise OutputError(f"cannot write {clipped(path)}: {_named(path, place.target)} a FIFO "
+                          "other users may read, and whoever reads it first gets the secrets",
+                          hint="make it yours alone (chmod go= it; mkfifo -m 600), or name a file")
     if place.own_stream or (place.status is not None and not stat.S_ISREG(place.status.st_mode)):
-        return PendingFile(path, place.target, data, None)
+        return PendingFile(path, place.target, data, None, private=private)
     return PendingFile(path, place.target, data,
                        _write_temporary(path, place.target, data, place.status, new_file_mode))
 
@@ -255,12 +262,15 @@ def _user(uid: int) -> str:
         return f"user {uid}"
 
 
-def _write_in_place(path: str, target: str, data: bytes) -> None:
+def _write_in_place(path: str, target: str, data: bytes, private: bool) -> None:
     """Into the file as it is: through this process's own descriptor when ``target`` is one
-    (its offset and O_APPEND kept: '3>>log' is appended to, a socket written), else opened."""
+    (its offset and O_APPEND kept: '3>>log' is appended to, a socket written), else opened;
+    for secrets, a file of ours reached so ('9>s.yaml', 0644) first made ours alone."""
     own = re.fullmatch(rf"/proc/(?:self|{os.getpid()})/fd/([0-9]+)", target)
     try:
         if own:
+            if private:
+                _owners_alone(int(own.group(1)))
             view = memoryview(data)
             while view:
                 view = view[os.write(int(own.group(1)), view):]
@@ -319,6 +329,14 @@ def _temporary_name(target: str) -> str:
                         f".{os.path.basename(target)}.ocean-proxy-{secrets.token_hex(4)}")
 
 
+def _owners_alone(fd: int) -> None:
+    import fcntl  # (open only for reading, the write fails: the file stays as it was)
+    found, flags = os.fstat(fd), fcntl.fcntl(fd, fcntl.F_GETFL)
+    if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid() and \
+            found.st_mode & 0o077 and flags & os.O_ACCMODE != os.O_RDONLY:
+        os.fchmod(fd, stat.S_IMODE(found.st_mode) & ~0o077)
+
+
 def _keep_mode_and_group(fd: int, status: os.stat_result, private: bool) -> None:
     mode = stat.S_IMODE(status.st_mode)
     os.fchmod(fd, mode & ~0o077 if private else mode)
@@ -330,8 +348,3 @@ def _keep_mode_and_group(fd: int, status: os.stat_result, private: bool) -> None
 def _error(path: str, error: OSError) -> OutputError:
     return OutputError(f"cannot write {clipped(path)}: {error.strerror or 'write failed'}",
                        hint="check the path, its permissions and the free space")
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)

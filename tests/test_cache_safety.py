@@ -475,3 +475,19 @@ def test_where_unnamed_files_cannot_be_made_the_key_is_made_under_a_temporary_na
     assert private_files.create_file(str(key), b"k" * 32)
     assert not private_files.create_file(str(key), b"x" * 32)
     assert os.listdir(key.parent) == ["cache.key"] and key.read_bytes() == b"k" * 32
+
+
+def test_no_entry_is_written_over_the_size_a_read_takes(manifests, tmp_path):
+    """Facts too large to be read back (a CA whose AIA URLs run to 100 KB) are not kept: an
+    entry no run reads would be written again by every run, and 512 such, each as large as a
+    CA file may be, would hold gigabytes where the cache promises 64 KiB an entry."""
+    big = certs.root("Long AIA Corp Root CA", aia_url="http://aia.corp.example/" + "a" * 100_000)
+    ca_file = tmp_path / "long-aia.pem"
+    ca_file.write_bytes(big.pem)
+    cache = tmp_path / "cache"
+    for _ in range(2):
+        run = render(manifests, ca_file, cache)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout == expected(manifests, ca_file, tmp_path)
+    sizes = {path.name: path.stat().st_size for path in cache.iterdir()} if cache.exists() else {}
+    assert all(size <= fact_cache.MAX_FILE_BYTES for size in sizes.values()), sizes

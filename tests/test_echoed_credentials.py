@@ -70,7 +70,13 @@ def test_a_url_written_without_a_scheme_has_its_password_hidden_too() -> None:
     ("S3cretPassw0rd1", base64.b64encode(f"{USER}:S3cretPassw0rd1".encode()).decode()
      .rstrip("="), "Ym9i"),  # base64 without its padding
     ("xyz", f"{USER}:xyz", f"{USER}:xyz"),  # too short alone, not with its user
-], ids=["case-length", "latin-1", "spaces", "base64-unpadded", "short"])
+    # UTF-8 read as Latin-1 has C1 controls (\x80-\x9f), which a message shows as spaces
+    ("PASSW%C3%96RT-2026", "PASSW\u00d6RT-2026", "PASSW\u00c3 RT-2026"),
+    ("Zq7%E2%82%ACFx9Wv4", "Zq7\u20acFx9Wv4", "Zq7\u00e2 \u00acFx9Wv4"),
+    ("Stra%C3%9Fe-Wv4x", "Stra\u00dfe-Wv4x", "Stra\u00c3 e-Wv4x"),
+    ("Zq7%C2%A0Fx9Wv4x", "Zq7\u00a0Fx9Wv4x", "Zq7\u00c2 Fx9Wv4x"),  # a no-break space
+], ids=["case-length", "latin-1", "spaces", "base64-unpadded", "short", "latin-1-c1-umlaut",
+        "latin-1-c1-euro", "latin-1-c1-sharp-s", "latin-1-no-break-space"])
 def test_other_forms_of_the_password_quoted_back_are_hidden(password: str, echoed: str,
                                                             seen: str) -> None:
     shown = answered(f"HTTP/1.1 407 denied {echoed}\r\n\r\n", f"{USER}:{password}")

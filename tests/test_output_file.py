@@ -112,9 +112,9 @@ def _read_all(fd: int, into: list[bytes]) -> None:
         into.append(stream.read())
 
 
-def _fifo_read_in_background(fifo) -> tuple[threading.Thread, list[bytes]]:
+def _fifo_read_in_background(fifo, mode: int = 0o666) -> tuple[threading.Thread, list[bytes]]:
     """A new FIFO at ``fifo``, and a reader of everything written to it until closed."""
-    os.mkfifo(fifo)
+    os.mkfifo(fifo, mode)
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
@@ -321,7 +321,7 @@ def test_a_descriptor_that_is_not_open_is_refused_before_anything_is_written():
 def test_a_fifo_gets_the_data_once(tmp_path):
     """The in-place files are put in place before stdout, then with the rest: once."""
     fifo = tmp_path / "fifo"
-    reader, received = _fifo_read_in_background(fifo)
+    reader, received = _fifo_read_in_background(fifo, 0o600)  # others may not read secrets
     said = Outcome()
     said.side_file(str(fifo), b"kind: Secret\n", 0o600)
     said.write(b"values\n")

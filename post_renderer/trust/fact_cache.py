@@ -233,6 +233,8 @@ def _load(directory: str, key: str, secret: bytes) -> Any:
 
 def _store(directory: str, key: str, record: Any, secret: bytes) -> bool:
     data = json.dumps(record, sort_keys=True).encode("utf-8")
+    if _TAG + len(data) > MAX_FILE_BYTES:  # never read back: each run would write it again
+        return False
     return write_file(directory, entry_file_name(key), _tag(secret, key, data) + data)
 
 
