@@ -25,7 +25,8 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-_DOCUMENT_END = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)", re.MULTILINE)
+# compiled, by re's own cache, for the rare document with a line that starts with "..."
+_DOCUMENT_END = rb"(?m)^\.\.\.(?=[ \t\r\n]|\Z)"
 _KIND = re.compile(rb"^([\"']?)kind\1:[ \t]*[\"']?([A-Za-z0-9]+)[\"']?[ \t]*(?:#.*)?\r?$",
                    re.MULTILINE)
 _BOM = b"\xef\xbb\xbf"
@@ -163,7 +164,7 @@ def document_end(data: bytes, chunk: Chunk) -> int:
     start, end = chunk.body, chunk.end
     if data.find(b"\n...", max(start - 1, 0), end) < 0 and not data.startswith(b"...", start):
         return end
-    match = _DOCUMENT_END.search(data, start, end)
+    match = re.compile(_DOCUMENT_END).search(data, start, end)
     return match.start() if match else end
 
 
