@@ -212,7 +212,7 @@ def read_manifests(filename: str,
     data, where = _read(filename, post_renders)
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
-    if not data.strip():
+    if not data or data.isspace():  # blank: stops at the first other byte, copies nothing
         helm_words = helm_arguments() or []
         _refuse_helm3_output_dir(helm_words)
         if _post_rendering(helm_words):

@@ -88,7 +88,7 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
         return RenderResult([data], notices=(
             f"{_PASSED}{lists_note(data)}; not used: {unused} (from the environment, for the "
             "Spot agents' releases)",))
-    if user.explicit and not data.strip():  # only helm hands nothing over (read_manifests)
+    if user.explicit and (not data or data.isspace()):  # helm handed nothing over (read_manifests)
         raise TargetError(
             "helm handed the post-renderer no manifests: the chart renders none, and this "
             "release's post-renderer arguments are for a Spot agent's release",
