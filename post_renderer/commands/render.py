@@ -136,7 +136,7 @@ def say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome,
     the first is the error, and nothing is written. A command that is no post-renderer
     (``values``) takes our flags as they are: its hints say nothing of helm's
     --post-renderer-args."""
-    texts = [(lint.message, lint.hint if post_renderer else _UNDER_HELM.sub("", lint.hint))
+    texts = [(lint.message, lint.hint if post_renderer else re.sub(_UNDER_HELM, "", lint.hint))
              for lint in lints]
     if not strict or not texts:
         for message, hint in texts:
@@ -150,8 +150,9 @@ def say_lints(lints: tuple[Lint, ...], *, strict: str | None, said: Outcome,
     raise LintError(texts[0][0] + more, hint=f"{texts[0][1]}; or {undo}")
 
 
-# what as_flags adds for helm's command line
-_UNDER_HELM = re.compile(r" \(under helm: [^)]*\)")
+# what as_flags adds for helm's command line (compiled, by re's own cache, for a command that
+# is no post-renderer)
+_UNDER_HELM = r" \(under helm: [^)]*\)"
 
 
 def _post_rendering_helm(said: Outcome) -> list[str]:
@@ -211,7 +212,7 @@ def read_manifests(filename: str,
     data, where = _read(filename, post_renders)
     refuse_larger(data, MAX_INPUT_BYTES, where,
                   "a Helm release this large cannot be stored by Kubernetes", ManifestError)
-    if not data.strip():
+    if not data or data.isspace():  # blank: stops at the first other byte, copies nothing
         helm_words = helm_arguments() or []
         _refuse_helm3_output_dir(helm_words)
         if _post_rendering(helm_words):

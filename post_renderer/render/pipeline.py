@@ -56,18 +56,20 @@ def _hooks_alone(data: bytes, chunks: Chunks) -> bool:
     if b"helm.sh/hook" not in data:
         return False
     hooks = False
+    content, hook = re.compile(_CONTENT), re.compile(_HOOK)
     for chunk in chunks:  # searched in place: a copy of each would double a large input
-        if _CONTENT.search(data, chunk.body, chunk.end) is None:
+        if content.search(data, chunk.body, chunk.end) is None:
             continue  # an empty document
-        if _HOOK.search(data, chunk.body, chunk.end) is None:
+        if hook.search(data, chunk.body, chunk.end) is None:
             return False
         hooks = True
     return hooks
 
 
-# the annotation's key, quoted or not, in a block or a flow mapping (helm 4 keeps the style)
-_HOOK = re.compile(rb"""(?:^|[\s{,])(["']?)helm\.sh/hook\1[ \t]*:""")
-_CONTENT = re.compile(rb"[^ \t\r\n]")
+# the annotation's key, quoted or not, in a block or a flow mapping (helm 4 keeps the style);
+# compiled, by re's own cache, only where helm may have handed hooks over alone
+_HOOK = rb"""(?:^|[\s{,])(["']?)helm\.sh/hook\1[ \t]*:"""
+_CONTENT = rb"[^ \t\r\n]"
 _HOOKS_PASSED = ("only helm hooks in these manifests (Helm 4 may post-render them apart from "
                  "the release's other manifests): passed through unchanged")
 
@@ -86,7 +88,7 @@ def _without_targets(data: bytes, user: UserSettings) -> RenderResult:
         return RenderResult([data], notices=(
             f"{_PASSED}{lists_note(data)}; not used: {unused} (from the environment, for the "
             "Spot agents' releases)",))
-    if user.explicit and not data.strip():  # only helm hands nothing over (read_manifests)
+    if user.explicit and (not data or data.isspace()):  # helm handed nothing over (read_manifests)
         raise TargetError(
             "helm handed the post-renderer no manifests: the chart renders none, and this "
             "release's post-renderer arguments are for a Spot agent's release",

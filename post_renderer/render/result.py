@@ -1,13 +1,16 @@
 """What a post-render gives back: the output as parts, and what the render has to say."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from post_renderer.render.lints import Lint
     from post_renderer.render.plan.injection import Injection
     from post_renderer.render.plan.plan import Plan
+else:
+    # The class's annotations are evaluated when it is made: a name written as a string
+    # would be compiled by typing, and the first compile of a process starts Python's
+    # compiler, a millisecond that a render spends on nothing else.
+    Lint = Injection = Plan = object
 
 
 class RenderResult(NamedTuple):

@@ -205,7 +205,7 @@ def _extract_der(data: bytes, source: str, problems: Problems, facts: FactCache
     items = _pkcs7_items(data, f"{source}: DER data", problems, quiet=True)
     if items:
         return items
-    if _PKCS12.match(data):  # what Windows, browsers and many proxies export a CA as
+    if re.match(_PKCS12, data):  # what Windows, browsers and many proxies export a CA as
         problems.append((f"{source}: DER data is a PKCS#12 (.p12, .pfx) file, not certificates",
                          "convert it: openssl pkcs12 -in FILE -nokeys -out ca.pem, then give "
                          "ca.pem (its keys, if any, stay out; a server's certificate in it is "
@@ -232,9 +232,9 @@ def _utf16_order(data: bytes) -> str | None:
 # PFX (RFC 7292): a SEQUENCE whose first element is the version INTEGER 3, then a SEQUENCE.
 # No certificate, PKCS#7 ContentInfo or private key starts so; it is named, not parsed:
 # reading it could need its password. Its length may be indefinite (\x80): NSS (pk12util,
-# Firefox's certificate backup) exports BER so.
-_PKCS12 = re.compile(rb"\x30(?:[\x00-\x80]|\x81.|\x82..|\x83...)\x02\x01\x03\x30",
-                     re.DOTALL)
+# Firefox's certificate backup) exports BER so. Compiled, by re's own cache, for DER data
+# that is no certificate.
+_PKCS12 = rb"(?s)\x30(?:[\x00-\x80]|\x81.|\x82..|\x83...)\x02\x01\x03\x30"
 
 
 def _pkcs7_items(der: bytes, where: str, problems: Problems, quiet: bool = False) -> list[Item]:

@@ -13,7 +13,6 @@ from post_renderer.proxy_settings.no_proxy import no_proxy_entries
 from post_renderer.proxy_settings.proxy_url import assumed_parts
 from post_renderer.render.overlay.job import extend_script, job_script
 from post_renderer.render.overlay.values import Overlay, why_not
-from post_renderer.render.plan.beside_controller import lent_by
 from post_renderer.render.plan.shared_proxy import (
     configmap_message,
     contract_notice,
@@ -89,7 +88,11 @@ def resolve_injection(user: UserSettings, chart: ChartSettings, release: Release
     names = OwnedNames(release.workloads[0].name if release.workloads else "ocean-proxy")
     proxy, proxy_from, notices, warnings = _choose_proxy(user, chart, release, beside)
     additions = (*chart.no_proxy, *(user.no_proxy.value if user.no_proxy else ()))
-    lent = lent_by(beside, proxy) if beside is not None else None
+    lent = None
+    if beside is not None:  # only a release whose controller chart renders agents beside it
+        from post_renderer.render.plan.beside_controller import lent_by
+
+        lent = lent_by(beside, proxy)
     # beside a controller without CAs, its unit has said so: the agent's own chart may have one
     chosen = lent.trust if lent and lent.trust else choose_trust(
         user, chart, release, names, None if lent else proxy, now, facts)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from post_renderer.errors import BundleError, as_flags
 from post_renderer.render.overlay.values import no_ca_notice
-from post_renderer.render.plan.replaced_cas import dropped_chart_cas
 from post_renderer.render.release.agents import recognise
 from post_renderer.render.release.chart_settings import CA_VALUE, RENDERED_CA, ChartSettings
 from post_renderer.render.release.key_refs import KeyRef, only_ca_files
@@ -49,6 +48,7 @@ def choose_trust(user: UserSettings, chart: ChartSettings, release: Release, nam
     lint names, or the controller's, read from another release), a proxy gets the notice that
     no CA is configured."""
     if user.ca_files:
+        from post_renderer.render.plan.replaced_cas import dropped_chart_cas
         from post_renderer.trust import load_trust_bundle
 
         trust, warnings = load_trust_bundle(user.ca_files.value, now=now, facts=facts)

@@ -276,7 +276,7 @@ def _referenced_keys(workload: Resource) -> Iterable[tuple[str, str]]:
 def lists_note(data: bytes) -> str:
     """What a message that found no target adds when the stream holds a List (helm 3 hands
     a chart's List over as it is; helm 4 splits it into its items)."""
-    return _LISTS if _LIST_KIND.search(data) else ""
+    return _LISTS if re.search(_LIST_KIND, data) else ""
 
 
 # helm's output holds one object per document; a chart that wraps its objects in a List
@@ -284,5 +284,5 @@ def lists_note(data: bytes) -> str:
 _LISTS = (" (a 'kind: List' document is not looked into: render its items as documents of "
           "their own for ocean-proxy to find them)")
 # a block document's, quoted or not, or a JSON one's (a notice: a List quoted in a value
-# may add it needlessly)
-_LIST_KIND = re.compile(rb"(?m)^kind:[ \t]*([\"']?)List\1[ \t]*$|^[{ \t].*\"kind\": *\"List\"")
+# may add it needlessly); compiled, by re's own cache, only for a stream without a target
+_LIST_KIND = rb"(?m)^kind:[ \t]*([\"']?)List\1[ \t]*$|^[{ \t].*\"kind\": *\"List\""

@@ -25,14 +25,17 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-_DOCUMENT_END = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)", re.MULTILINE)
+# compiled, by re's own cache, for the rare document with a line that starts with "..."
+_DOCUMENT_END = rb"(?m)^\.\.\.(?=[ \t\r\n]|\Z)"
 _KIND = re.compile(rb"^([\"']?)kind\1:[ \t]*[\"']?([A-Za-z0-9]+)[\"']?[ \t]*(?:#.*)?\r?$",
                    re.MULTILINE)
 _BOM = b"\xef\xbb\xbf"
 _MARKER_ENDS = (b" ", b"\t", b"\r", b"\n", b"")
 _QUOTES = (b'"', b"'")
 _AMBIGUOUS_STARTS = (b"", b" ", b"\t", b"-", b'"', b"'")
-# what may follow a value in a flow or quoted spelling (``_loose_regex``)
+# what may stand before a key (a quote aside) in a flow or quoted spelling (``_loose_regex``)
+_KEY_STARTS = (b"", b" ", b"\t", b"\n", b"\r", b"\f", b"\v", b"{", b",", b"[", b"-")
+# and what may follow its value
 _VALUE_ENDS = (b"", b'"', b"'", b" ", b"\t", b",", b"}", b"]", b"#", b"\r")
 # what may come before and after the last part of an image's repository
 _IMAGE_STARTS = (b"/", b" ", b"\t", b'"', b"'", b":")
@@ -163,7 +166,7 @@ def document_end(data: bytes, chunk: Chunk) -> int:
     start, end = chunk.body, chunk.end
     if data.find(b"\n...", max(start - 1, 0), end) < 0 and not data.startswith(b"...", start):
         return end
-    match = _DOCUMENT_END.search(data, start, end)
+    match = re.compile(_DOCUMENT_END).search(data, start, end)
     return match.start() if match else end
 
 
@@ -217,7 +220,7 @@ def chunks_matching(data: bytes, chunks: Chunks,
 
 def _loosely_matches(pattern: LinePattern, line: bytes) -> bool:
     """A quoted or flow spelling of the pair on this line, before any comment."""
-    if not _value_after_a_colon(line, pattern.value):
+    if not (_value_after_a_colon(line, pattern.value) and _key_may_start(line, pattern.key)):
         return False  # what the pattern needs first, checked before compiling it
     found = _loose_regex(pattern.key, pattern.value).search(line)
     return found is not None and found.start() < _comment_start(line)
@@ -232,6 +235,21 @@ def _value_after_a_colon(line: bytes, value: bytes) -> bool:
         if after in _VALUE_ENDS and line[:start].rstrip(b"\"'").rstrip(b" \t").endswith(b":"):
             return True
         start = line.find(value, start + 1)
+    return False
+
+
+def _key_may_start(line: bytes, key: bytes) -> bool:
+    """Whether ``key`` stands where a quoted or flow spelling's key may start: at the line's
+    start or after a blank, '{', ',', '[' or '-', a quote between or not (the label line
+    ``app.kubernetes.io/name: ocean-kubernetes-controller`` holds no key ``name`` so)."""
+    start = line.find(key)
+    while start >= 0:
+        before = line[max(start - 1, 0):start]
+        if before in _QUOTES:
+            before = line[max(start - 2, 0):start - 1]
+        if before in _KEY_STARTS:
+            return True
+        start = line.find(key, start + 1)
     return False
 
 

@@ -162,12 +162,15 @@ def test_the_line_check_is_the_documented_pattern(key, value, before, between, a
        value=st.sampled_from(["x", "x.y", "ocean"]),
        before=LINE_TEXT, between=LINE_TEXT, after=LINE_TEXT)
 def test_the_loose_check_is_the_documented_pattern(key, value, before, between, after):
-    """Checking for a colon before the value first changes nothing the pattern decides."""
+    """Checking first for a colon before the value, and for a place where the key may start,
+    changes nothing the pattern decides."""
     documented = re.compile(rb"(?:^|[\s{,\[-])([\"']?)" + re.escape(key.encode())
                             + rb"\1[ \t]*:[ \t]*([\"']?)" + re.escape(value.encode())
                             + rb"\2(?=[ \t]*(?:[,}\]#\r]|$))")
     for line in (f"{before}{key}{between}{value}{after}", f"{{{before}'{key}':{between}{value}}}",
-                 f'"{key}": "{value}"{after}', f"{before}{value}:{key}{after}"):
+                 f'"{key}": "{value}"{after}', f"{before}{value}:{key}{after}",
+                 f"{before}[{key}: {value}]{after}", f"{before}/{key}: {value}{after}",
+                 f"{before}\v'{key}': {value}{after}"):
         raw = line.encode()
         found = documented.search(raw)
         assert _loosely_matches(line_pattern(key, value), raw) == \
