@@ -31,7 +31,7 @@ ensure_venv() {
     if ! [ -L "$plugin_dir" ] && [ "$sources" != "$plugin_dir/wheelhouse" ] &&
         [ "${HELM_PLUGIN_DIR:-}" != "$plugin_dir" ]; then
         echo "ocean-proxy: error: $plugin_dir is a source checkout, not an installed plugin" >&2
-        echo "ocean-proxy: hint: helm plugin install it and use \$(helm env HELM_PLUGINS)/<plugin>/bin, or pip install it" >&2
+        say_how_to_install_a_checkout >&2
         return 1
     fi
     messages=/dev/stderr
@@ -40,6 +40,18 @@ ensure_venv() {
         *:helm*) [ -w "/proc/$PPID/fd/2" ] && messages=/proc/$PPID/fd/2 ;;
     esac
     "$plugin_dir/libexec/ocean-proxy/bootstrap" >>"$messages" 2>&1
+}
+
+# The install that gives this checkout's commands. Helm 4's post-renderer plugin has a manifest
+# Helm 3 cannot read: installed into Helm 3, it breaks every Helm 3 plugin command, so a Helm 3
+# user (who runs --post-renderer by path) is sent to the clone's root, the command plugin.
+say_how_to_install_a_checkout() {
+    root=$(CDPATH='' cd -P -- "$sources" && pwd) || root=$sources
+    if [ "$root" = "$(CDPATH='' cd -P -- "$plugin_dir" && pwd)" ]; then
+        echo "ocean-proxy: hint: install it: 'helm plugin install $root' (on Helm 3, then put the bin/ it prints on PATH), or 'pip install $root'"
+    else
+        echo "ocean-proxy: hint: this is Helm 4's post-renderer plugin: 'helm plugin install $plugin_dir' on Helm 4, then --post-renderer ocean-proxy-post-renderer; on Helm 3 install the command plugin instead, 'helm plugin install $root', whose bin/ has the post-renderer"
+    fi
 }
 
 # A directory as standard input ('... check-bundle - < certs/') stops Python before any of
