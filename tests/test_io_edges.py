@@ -151,3 +151,20 @@ def test_an_endless_standard_input_is_refused_past_the_limit_without_being_held_
     assert_one_error(child.returncode, stderr, "standard input is larger than 8 MiB")
     assert fed < 64 << 20, fed  # it stopped reading: the rest of the input was never taken
     assert peak_kib < 120 << 10, peak_kib  # far below what was fed
+
+
+@pytest.mark.parametrize("command", ["ocean-proxy render -f {f}",
+                                     "ocean-proxy-post-renderer -f {f}",
+                                     "ocean-proxy values --secrets {d}/s.yaml -f {f}"])
+def test_an_empty_manifests_file_is_traced_to_the_render_that_wrote_it(command, tmp_path):
+    """'helm template ... > r.yaml' that failed leaves r.yaml empty: the hint says so, and does
+    not tell to pipe the manifests in, which -f would still ignore."""
+    empty = tmp_path / "r.yaml"
+    empty.write_bytes(b"")
+    code, stderr = shell(command.format(f=empty, d=tmp_path)
+                         + " --proxy-url http://proxy.corp:3128 > /dev/null")
+    assert_one_error(code, stderr, f"no manifests on {empty}")
+    hint = stderr.splitlines()[1]
+    assert "pipe" not in hint, hint
+    assert f"> {empty}" in hint, hint
+    assert not (tmp_path / "s.yaml").exists()
