@@ -34,12 +34,59 @@ ensure_venv() {
         say_how_to_install_a_checkout >&2
         return 1
     fi
-    messages=/dev/stderr
     case ${OCEAN_PROXY_MESSAGES:-auto}:$(cat "/proc/$PPID/comm" 2>/dev/null) in
         stderr:*) ;;  # only 'stderr' keeps them here, as the commands read it
-        *:helm*) [ -w "/proc/$PPID/fd/2" ] && messages=/proc/$PPID/fd/2 ;;
+        *:helm*)
+            if [ -w "/proc/$PPID/fd/2" ] && ! [ "/proc/$PPID/fd/2" -ef /dev/stderr ]; then
+                helms_stderr_gets_the_set_up
+                return
+            fi ;;
     esac
-    "$plugin_dir/libexec/ocean-proxy/bootstrap" >>"$messages" 2>&1
+    # Our own stderr as it is (a command plugin's is helm's): not opened again, which would
+    # write a log opened with '>' at its end, over which the command's own lines then go.
+    "$plugin_dir/libexec/ocean-proxy/bootstrap" >&2
+}
+
+helms_stderr_gets_the_set_up() {
+    if ! written_at_helms_offset; then  # a terminal, a pipe, a log opened with '>>'
+        "$plugin_dir/libexec/ocean-proxy/bootstrap" >>"/proc/$PPID/fd/2" 2>&1
+        return
+    fi
+    # A log the shell opened with '>' (a CI job's '2> helm.log'): helm writes from its own
+    # offset, over lines appended now, its error over the set-up's. They go in once helm has
+    # exited, after its own, as the post-renderer's do (post_renderer/helm_stderr.py).
+    said=$("$plugin_dir/libexec/ocean-proxy/bootstrap" 2>&1)
+    status=$?
+    [ -z "$said" ] || append_when_helm_exits "$said"
+    return $status
+}
+
+written_at_helms_offset() {  # helm's stderr is a regular file not opened for appending ('2>')
+    [ -f "/proc/$PPID/fd/2" ] || return 1
+    flags=$(sed -n 's/^flags:[[:space:]]*//p' "/proc/$PPID/fdinfo/2" 2>/dev/null)
+    [ -n "$flags" ] && [ $((0$flags & 02000)) -eq 0 ]  # O_APPEND
+}
+
+# $1: the lines. A detached process holding none of helm's pipes (helm waits for their end)
+# appends them once helm, the parent, has exited: its start time tells it from a process that
+# takes its id later.
+append_when_helm_exits() {
+    helm=$PPID
+    started=$(running_since "$helm") || return 0
+    (
+        while [ "$(running_since "$helm")" = "$started" ]; do
+            sleep 0.1 2>/dev/null || sleep 1
+        done
+        printf '%s\n' "$1" >&3
+    ) 3>>"/proc/$helm/fd/2" </dev/null >/dev/null 2>&1 &
+}
+
+running_since() {  # $1: a process id; its start time while it runs (not once it is a zombie)
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    set -- ${stat##*) }  # from the state on: the fields after the command's name
+    [ "$1" != Z ] || return 1
+    shift 19
+    echo "$1"
 }
 
 # The install that gives this checkout's commands. Helm 4's post-renderer plugin has a manifest
