@@ -150,13 +150,35 @@ def _write_stdout(output: list[bytes | memoryview]) -> None:
     try:
         out.buffer.writelines(output)
         out.buffer.flush()
-    except BrokenPipeError:
-        raise OutputError("standard output was closed before everything was written",
-                          hint="the program reading the output stopped early") from None
     except OSError as error:
-        raise OutputError(f"cannot write to standard output ({error.strerror or 'failed'})",
-                          hint=_WRITE_HINTS.get(error.errno or 0, "check where the output is "
-                                                "redirected")) from None
+        raise _unwritten(error) from None
+
+
+def _flush_printed() -> None:
+    """What argparse printed (--help, --version) is still buffered: written here, so that a
+    standard output that cannot take it is our one error, not Python's as it exits."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as error:
+        raise _unwritten(error) from None
+
+
+def _unwritten(error: OSError) -> OutputError:
+    """The error for a write to standard output that failed. What stayed in its buffer goes
+    to /dev/null, as Python's documentation does for a broken pipe: the interpreter writes it
+    again as it exits, and that failure would follow ours as 'Exception ignored' and exit 120
+    (wherever Python buffers standard output: everywhere but under PYTHONUNBUFFERED)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    if isinstance(error, BrokenPipeError):
+        return OutputError("standard output was closed before everything was written",
+                           hint="the program reading the output stopped early")
+    return OutputError(f"cannot write to standard output ({error.strerror or 'failed'})",
+                       hint=_WRITE_HINTS.get(error.errno or 0, "check where the output is "
+                                             "redirected"))
 
 
 _WRITE_HINTS = {errno.ENOSPC: "check the free space where the output is redirected",
@@ -209,6 +231,9 @@ def _parse(arguments: list[str],
     parser = parser_factory()
     try:
         return parser.parse_args(arguments)
+    except SystemExit:  # --help, --version: printed, then the parser exits
+        _flush_printed()
+        raise
     except UsageError:
         import argparse  # loaded by the parser already
 

@@ -34,9 +34,12 @@ def large_manifests(tmp_path_factory) -> str:
 
 
 def shell(script: str, **env: str) -> tuple[int, str]:
-    """Run ``script`` in bash (for redirections such as ``>&-``); exit code and stderr."""
-    done = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60,
-                          env=clean_env(PATH=f"{VENV_BIN}:{os.environ['PATH']}", **env))
+    """Run ``script`` in bash (for redirections such as ``>&-``); exit code and stderr. Python
+    buffers standard output as it does in a user's shell: PYTHONUNBUFFERED, which CI runners
+    and containers often set, would hide what a failed write leaves in the buffer."""
+    user_env = clean_env(PATH=f"{VENV_BIN}:{os.environ['PATH']}", **env)
+    user_env.pop("PYTHONUNBUFFERED", None)
+    done = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60, env=user_env)
     return done.returncode, done.stderr.decode()
 
 
@@ -77,6 +80,15 @@ def test_a_reader_that_stops_early_is_one_error(large_manifests):
     code, stderr = shell(f"ocean-proxy render < {large_manifests} | head -c 10 > /dev/null; "
                          "exit ${PIPESTATUS[0]}")
     assert_one_error(code, stderr, "standard output was closed before everything was written")
+
+
+@pytest.mark.parametrize("command", ["ocean-proxy --version", "ocean-proxy --help",
+                                     "ocean-proxy verify --help", "ocean-proxy help verify",
+                                     "ocean-proxy-post-renderer --version"])
+def test_help_and_version_to_a_full_disk_are_one_error(command):
+    """Not exit 0 with nothing written, nor Python's 'Exception ignored' and exit 120."""
+    code, stderr = shell(command + " > /dev/full")
+    assert_one_error(code, stderr, "cannot write to standard output (No space left on device)")
 
 
 def test_check_bundle_report_to_a_full_disk_is_one_error(tmp_path):
@@ -151,3 +163,20 @@ def test_an_endless_standard_input_is_refused_past_the_limit_without_being_held_
     assert_one_error(child.returncode, stderr, "standard input is larger than 8 MiB")
     assert fed < 64 << 20, fed  # it stopped reading: the rest of the input was never taken
     assert peak_kib < 120 << 10, peak_kib  # far below what was fed
+
+
+@pytest.mark.parametrize("command", ["ocean-proxy render -f {f}",
+                                     "ocean-proxy-post-renderer -f {f}",
+                                     "ocean-proxy values --secrets {d}/s.yaml -f {f}"])
+def test_an_empty_manifests_file_is_traced_to_the_render_that_wrote_it(command, tmp_path):
+    """'helm template ... > r.yaml' that failed leaves r.yaml empty: the hint says so, and does
+    not tell to pipe the manifests in, which -f would still ignore."""
+    empty = tmp_path / "r.yaml"
+    empty.write_bytes(b"")
+    code, stderr = shell(command.format(f=empty, d=tmp_path)
+                         + " --proxy-url http://proxy.corp:3128 > /dev/null")
+    assert_one_error(code, stderr, f"no manifests on {empty}")
+    hint = stderr.splitlines()[1]
+    assert "pipe" not in hint, hint
+    assert f"> {empty}" in hint, hint
+    assert not (tmp_path / "s.yaml").exists()

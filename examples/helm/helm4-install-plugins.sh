@@ -79,6 +79,27 @@ for name in ocean-proxy-post-renderer ocean-proxy; do
     fi
 done
 [ "$by_hand" = 0 ] || exit 1
+
+# The new release's plugins that replace others are installed first into helm directories of
+# their own: one that cannot be had (a version misspelt, a mirror without it, a keyring that
+# is not there, a tarball that fails its verification) stops here, the installed plugins left.
+scratch=$(mktemp -d)
+trap 'rm -rf -- "$scratch"' EXIT
+for name in ocean-proxy-post-renderer ocean-proxy; do
+    installed=$(installed_version "$name")
+    [ -n "$installed" ] && [ "$installed" != "$OCEAN_PROXY_VERSION" ] || continue
+    verify=$(verify_flag) || exit 1
+    if ! HELM_DATA_HOME="$scratch/data" HELM_CONFIG_HOME="$scratch/config" \
+        HELM_CACHE_HOME="$scratch/cache" HELM_PLUGINS="$scratch/data/plugins" \
+        "$HELM" plugin install "$verify" "$OCEAN_PROXY_RELEASE_URL/$name-$OCEAN_PROXY_VERSION.tgz" \
+        >/dev/null 2>"$scratch/said"; then
+        cat "$scratch/said" >&2
+        echo "ocean-proxy: error: the $name plugin $OCEAN_PROXY_VERSION cannot be installed from $OCEAN_PROXY_RELEASE_URL: the installed plugins stay as they are" >&2
+        echo "ocean-proxy: hint: check OCEAN_PROXY_RELEASE_URL, OCEAN_PROXY_VERSION and OCEAN_PROXY_KEYRING against the release page" >&2
+        exit 1
+    fi
+done
+
 for name in ocean-proxy-post-renderer ocean-proxy; do
     installed=$(installed_version "$name")
     if [ "$installed" = "$OCEAN_PROXY_VERSION" ]; then

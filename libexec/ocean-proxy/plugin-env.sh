@@ -31,15 +31,74 @@ ensure_venv() {
     if ! [ -L "$plugin_dir" ] && [ "$sources" != "$plugin_dir/wheelhouse" ] &&
         [ "${HELM_PLUGIN_DIR:-}" != "$plugin_dir" ]; then
         echo "ocean-proxy: error: $plugin_dir is a source checkout, not an installed plugin" >&2
-        echo "ocean-proxy: hint: helm plugin install it and use \$(helm env HELM_PLUGINS)/<plugin>/bin, or pip install it" >&2
+        say_how_to_install_a_checkout >&2
         return 1
     fi
-    messages=/dev/stderr
     case ${OCEAN_PROXY_MESSAGES:-auto}:$(cat "/proc/$PPID/comm" 2>/dev/null) in
         stderr:*) ;;  # only 'stderr' keeps them here, as the commands read it
-        *:helm*) [ -w "/proc/$PPID/fd/2" ] && messages=/proc/$PPID/fd/2 ;;
+        *:helm*)
+            if [ -w "/proc/$PPID/fd/2" ] && ! [ "/proc/$PPID/fd/2" -ef /dev/stderr ]; then
+                helms_stderr_gets_the_set_up
+                return
+            fi ;;
     esac
-    "$plugin_dir/libexec/ocean-proxy/bootstrap" >>"$messages" 2>&1
+    # Our own stderr as it is (a command plugin's is helm's): not opened again, which would
+    # write a log opened with '>' at its end, over which the command's own lines then go.
+    "$plugin_dir/libexec/ocean-proxy/bootstrap" >&2
+}
+
+helms_stderr_gets_the_set_up() {
+    if ! written_at_helms_offset; then  # a terminal, a pipe, a log opened with '>>'
+        "$plugin_dir/libexec/ocean-proxy/bootstrap" >>"/proc/$PPID/fd/2" 2>&1
+        return
+    fi
+    # A log the shell opened with '>' (a CI job's '2> helm.log'): helm writes from its own
+    # offset, over lines appended now, its error over the set-up's. They go in once helm has
+    # exited, after its own, as the post-renderer's do (post_renderer/helm_stderr.py).
+    said=$("$plugin_dir/libexec/ocean-proxy/bootstrap" 2>&1)
+    status=$?
+    [ -z "$said" ] || append_when_helm_exits "$said"
+    return $status
+}
+
+written_at_helms_offset() {  # helm's stderr is a regular file not opened for appending ('2>')
+    [ -f "/proc/$PPID/fd/2" ] || return 1
+    flags=$(sed -n 's/^flags:[[:space:]]*//p' "/proc/$PPID/fdinfo/2" 2>/dev/null)
+    [ -n "$flags" ] && [ $((0$flags & 02000)) -eq 0 ]  # O_APPEND
+}
+
+# $1: the lines. A detached process holding none of helm's pipes (helm waits for their end)
+# appends them once helm, the parent, has exited: its start time tells it from a process that
+# takes its id later.
+append_when_helm_exits() {
+    helm=$PPID
+    started=$(running_since "$helm") || return 0
+    (
+        while [ "$(running_since "$helm")" = "$started" ]; do
+            sleep 0.1 2>/dev/null || sleep 1
+        done
+        printf '%s\n' "$1" >&3
+    ) 3>>"/proc/$helm/fd/2" </dev/null >/dev/null 2>&1 &
+}
+
+running_since() {  # $1: a process id; its start time while it runs (not once it is a zombie)
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    set -- ${stat##*) }  # from the state on: the fields after the command's name
+    [ "$1" != Z ] || return 1
+    shift 19
+    echo "$1"
+}
+
+# The install that gives this checkout's commands. Helm 4's post-renderer plugin has a manifest
+# Helm 3 cannot read: installed into Helm 3, it breaks every Helm 3 plugin command, so a Helm 3
+# user (who runs --post-renderer by path) is sent to the clone's root, the command plugin.
+say_how_to_install_a_checkout() {
+    root=$(CDPATH='' cd -P -- "$sources" && pwd) || root=$sources
+    if [ "$root" = "$(CDPATH='' cd -P -- "$plugin_dir" && pwd)" ]; then
+        echo "ocean-proxy: hint: install it: 'helm plugin install $root' (on Helm 3, then put the bin/ it prints on PATH), or 'pip install $root'"
+    else
+        echo "ocean-proxy: hint: this is Helm 4's post-renderer plugin: 'helm plugin install $plugin_dir' on Helm 4, then --post-renderer ocean-proxy-post-renderer; on Helm 3 install the command plugin instead, 'helm plugin install $root', whose bin/ has the post-renderer"
+    fi
 }
 
 # A directory as standard input ('... check-bundle - < certs/') stops Python before any of

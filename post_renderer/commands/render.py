@@ -218,8 +218,10 @@ def read_manifests(filename: str,
         if _post_rendering(helm_words):
             _refuse_helm4_empty_release()
             return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
-        raise ManifestError(f"no manifests on {where}",
-                            hint="pipe the output of 'helm template' into it")
+        raise ManifestError(f"no manifests on {where}", hint=(
+            "pipe the output of 'helm template' into it" if filename == "-" else
+            f"render into it, 'helm template ... > {where}': a command whose output was sent "
+            "there may have failed before writing any"))
     if not post_renders and filename != "-" and b"kind" not in data:  # helm's -f: values
         raise ManifestError(f"{where} holds no Kubernetes manifests: -f names the rendered "
                             "manifests (as kubectl's -f does), not a values file",

@@ -297,15 +297,23 @@ def _first(*candidates: tuple[Any, str]) -> Setting | None:
     return None
 
 
+# The config file's list settings, each in the shape a refused one is shown to take.
+_LIST_EXAMPLES = {"caFiles": "[corp-root.pem, corp-intermediate.pem]",
+                  "noProxy": "[.corp.example, 10.0.0.0/8]",
+                  "workloads": "[Deployment/ocean-controller-ocean-kubernetes-controller]"}
+
+
 def _as_list(value: YamlNode, source: str = "") -> list[str]:
+    """``source``: '<config file>: <key>', as the messages name the setting."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return []  # empty counts as unset, as for every variable and config value
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
+    key = source.rpartition(": ")[2]
     raise ConfigError(f"{source}: expected a string or a list of strings",
-                      hint="see 'ocean-proxy render --help' for the config file format")
+                      hint=f"one entry, or a list of them, e.g. {key}: {_LIST_EXAMPLES[key]}")
 
 
 def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
