@@ -313,7 +313,8 @@ def _as_list(value: YamlNode, source: str = "") -> list[str]:
         return value
     key = source.rpartition(": ")[2]
     raise ConfigError(f"{source}: expected a string or a list of strings",
-                      hint=f"one entry, or a list of them, e.g. {key}: {_LIST_EXAMPLES[key]}")
+                      hint=f"one entry, or a list of them, e.g. {key}: "
+                      f"{_LIST_EXAMPLES.get(key, '[first, second]')}")
 
 
 def _config_paths(value: YamlNode, base: str, source: str) -> list[str]:
