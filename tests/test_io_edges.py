@@ -35,10 +35,8 @@ def large_manifests(tmp_path_factory) -> str:
 
 def shell(script: str, **env: str) -> tuple[int, str]:
     """Run ``script`` in bash (for redirections such as ``>&-``); exit code and stderr. Python
-    buffers standard output as it does in a user's shell: PYTHONUNBUFFERED, which CI runners
-    and containers often set, would hide what a failed write leaves in the buffer."""
+    buffers standard output as it does in a user's shell (``clean_env``)."""
     user_env = clean_env(PATH=f"{VENV_BIN}:{os.environ['PATH']}", **env)
-    user_env.pop("PYTHONUNBUFFERED", None)
     done = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60, env=user_env)
     return done.returncode, done.stderr.decode()
 
