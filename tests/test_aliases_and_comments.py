@@ -1,6 +1,6 @@
-"""A controller whose containers share one env list by a YAML alias, with a comment before
-the list's first entry: what the post-renderer writes must still be YAML that every reader
-loads (helm, libyaml, ruamel), with each container's own proxy variables."""
+"""YAML aliases in the controller's Deployment: what the post-renderer writes must be YAML
+that every reader loads (helm, libyaml, ruamel), and what it adds for the pod must land
+where the pod reads it, not in every place the aliased node appears."""
 
 from __future__ import annotations
 
@@ -46,3 +46,38 @@ def test_a_commented_env_list_shared_by_alias_comes_out_loadable_with_each_conta
     again = post_renderer("--proxy-url", PROXY, stdin=run.stdout)
     assert again.returncode == 0, again.stderr
     assert again.stdout == run.stdout
+
+
+TEMPLATE_METADATA_ALIASED = b"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: &meta
+  name: spot-ocean-kubernetes-controller
+  labels:
+    app.kubernetes.io/name: ocean-kubernetes-controller
+  annotations:
+    team: platform
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ocean-kubernetes-controller
+  template:
+    metadata: *meta
+    spec:
+      containers:
+      - name: ocean-kubernetes-controller
+        image: spotinst/ocean-kubernetes-controller:2
+"""
+
+
+def test_a_pod_template_metadata_aliasing_the_deployments_gets_the_checksum_alone():
+    """The rollout checksum goes to the pod template's annotations; the Deployment's own
+    metadata, which the template's aliased, keeps the annotations it had."""
+    run = post_renderer("--proxy-url", PROXY, stdin=TEMPLATE_METADATA_ALIASED)
+
+    assert run.returncode == 0, run.stderr
+    deployment = yaml.load(run.stdout, Loader=yaml.CSafeLoader)
+    assert deployment["metadata"]["annotations"] == {"team": "platform"}
+    pod_annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert pod_annotations["team"] == "platform"
+    assert "checksum/proxy" in pod_annotations
