@@ -81,3 +81,34 @@ def test_a_pod_template_metadata_aliasing_the_deployments_gets_the_checksum_alon
     pod_annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert pod_annotations["team"] == "platform"
     assert "checksum/proxy" in pod_annotations
+
+
+SHARED_FLOW_MOUNTS = b"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: spot-ocean-kubernetes-controller
+spec:
+  template:
+    spec:
+      volumes: [{name: logs, emptyDir: {}}]
+      containers:
+      - name: ocean-kubernetes-controller
+        image: spotinst/ocean-kubernetes-controller:2
+        volumeMounts: &mounts [{name: logs, mountPath: /var/log/ocean}]
+      - name: log-shipper
+        image: fluent/fluent-bit:4.1.0
+        volumeMounts: *mounts
+"""
+
+
+def test_a_flow_style_list_shared_by_alias_keeps_its_style_in_each_container(ca_file):
+    """Each container's copy of the shared list is written as the user wrote it, on one
+    line, with the CA mounts added to it."""
+    run = post_renderer("--ca-file", ca_file, stdin=SHARED_FLOW_MOUNTS)
+
+    assert run.returncode == 0, run.stderr
+    lines = [line.strip() for line in run.text.splitlines() if "volumeMounts:" in line]
+    assert len(lines) == 2
+    assert all(line.startswith("volumeMounts: [") and "/etc/ocean-proxy/ca" in line
+               for line in lines), lines
