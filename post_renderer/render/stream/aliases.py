@@ -106,3 +106,17 @@ def _copy(node: dict[YamlNode, YamlNode] | list[YamlNode]) -> YamlNode:
         if hasattr(node, attribute):
             setattr(fresh, attribute, getattr(node, attribute))
     return fresh
+
+
+def drop_comments(document: YamlNode) -> None:
+    """Take every comment off the document's nodes, each node once however often aliased."""
+    visited: set[int] = set()
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if hasattr(node, "_yaml_comment"):
+            delattr(node, "_yaml_comment")
+        stack.extend(_children(node))

@@ -267,9 +267,11 @@ def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentS
 
 
 def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str:
+    """ruamel's round trip, comments kept; without them when ruamel writes what no reader
+    loads: a commented list whose first item became an alias comes out as ``env: - *id001``."""
     import jsonpatch
 
-    from post_renderer.render.stream.aliases import unshare_paths
+    from post_renderer.render.stream.aliases import drop_comments, unshare_paths
 
     yaml = round_trip_yaml(style)
     document = yaml.load(text)
@@ -277,7 +279,20 @@ def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str
     jsonpatch.apply_patch(document, ops, in_place=True)
     out = io.StringIO()
     yaml.dump(document, out)
+    if _loads(out.getvalue()):  # not compared with the patched data: an alias bomb expands
+        return out.getvalue()
+    drop_comments(document)
+    out = io.StringIO()
+    yaml.dump(document, out)
     return out.getvalue()
+
+
+def _loads(text: str) -> bool:
+    try:
+        parse_document(text, "the edited document")
+    except ManifestError:
+        return False
+    return True
 
 
 def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:

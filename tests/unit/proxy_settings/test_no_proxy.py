@@ -23,6 +23,13 @@ def test_user_entries_follow_the_defaults_sorted_and_without_repeats():
     assert entries == (*DEFAULT_NO_PROXY, "a.example", "b.example")
 
 
+def test_without_additions_the_in_cluster_traffic_stays_direct():
+    """The API server (by the variable Kubernetes sets), Services, loopback by name and by
+    address, and the cloud's metadata address: the pods reach none of them through the proxy."""
+    assert no_proxy_entries([]) == ("$(KUBERNETES_SERVICE_HOST)", ".svc", ".cluster.local",
+                                    "localhost", "127.0.0.1", "169.254.169.254")
+
+
 def test_the_order_the_user_gives_does_not_matter():
     assert no_proxy_entries(["b", "a"]) == no_proxy_entries(["a", "b"])
 

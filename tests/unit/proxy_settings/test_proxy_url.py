@@ -158,3 +158,24 @@ def test_a_url_that_starts_with_two_slashes_is_told_its_scheme_is_missing():
 def test_a_host_whose_name_starts_like_a_scheme_is_still_a_host(text, host):
     url = parse_proxy_url(text)
     assert (url.scheme, url.host, url.port) == ("http", host, 3128)
+
+
+def test_a_user_name_without_a_password_may_be_a_token_and_is_never_shown():
+    """Some proxies take a token as the user name alone: messages (a 407 from the proxy)
+    name the user only when a password stands beside it."""
+    token = parse_proxy_url("http://tok3n-Zq7@proxy.corp:3128")
+    assert token.shown_user == "***" and "tok3n" not in token.redacted
+    assert parse_proxy_url("http://al%20ice:pw@proxy.corp:3128").shown_user == "al ice"
+
+
+def test_a_colon_without_a_port_is_read_as_the_schemes_default_as_go_does_and_said():
+    url = parse_proxy_url("http://proxy.corp:")
+    assert url.port == 80 and url.port_assumed
+    assert "no port: read as http://proxy.corp:80" in str(assumed_parts(url, "--proxy-url"))
+
+
+def test_a_percent_sign_that_is_not_an_escape_is_refused_as_go_refuses_the_url():
+    with pytest.raises(ProxyUrlError) as caught:
+        parse_proxy_url("http://alice:50%off@proxy.corp:3128")
+    assert "a '%' that is not %XX" in caught.value.message
+    assert "50%off" not in caught.value.message

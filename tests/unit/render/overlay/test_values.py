@@ -9,6 +9,7 @@ from post_renderer.render.overlay.values import (
     chart_version,
     merge_user_values,
     no_ca_notice,
+    other_chart,
     why_not,
 )
 from post_renderer.render.plan.overlay_input import overlay_for
@@ -44,6 +45,19 @@ def test_a_chart_without_its_label_is_told_apart_by_the_proxy_variable_its_contr
                               "          value: http://p.corp:3128\n        - name: HTTPS_PROXY")
     notice = no_ca_notice(release_of(release(both, configmap(proxy_url="http://p.corp:3128"))))
     assert notice.startswith("no CA bundle configured: fine if the proxy does not inspect TLS")
+
+
+def test_a_controller_without_its_chart_label_is_not_taken_for_another_agents_chart():
+    """The controller container tells the controller chart's release apart even without
+    the helm.sh/chart label: 'ocean-proxy values' then says the label is missing, and does
+    not send the user to post-render it as another Spot agent's chart."""
+    unlabelled = controller().replace("    helm.sh/chart: ocean-kubernetes-controller-0.1.60\n",
+                                      "")
+    manifests = release_of(release(unlabelled, configmap(proxy_url="http://p.corp:3128")))
+
+    assert other_chart(manifests) is None
+    assert "carry no 'ocean-kubernetes-controller-<version>' helm.sh/chart label" in \
+        str(why_not(manifests))
 
 
 def test_the_no_ca_notice_does_not_speak_of_a_ca_value_nobody_gave():

@@ -164,3 +164,15 @@ def test_a_broken_embedded_job_fails_when_the_release_is_read_not_later():
     assert broken != configmap()
     with pytest.raises(ManifestError, match="auto-update Job"):
         release_of(release(controller(), broken))
+
+
+def test_a_configmap_as_large_as_kubernetes_stores_is_read():
+    """Kubernetes stores objects up to about 1.5 MiB: the controller's ConfigMap that large
+    (a long auto-update Job, many keys) is read, not refused as too large."""
+    from ...chart_manifests import FULLNAME, configmap, controller, release
+
+    large = configmap(proxy_url="http://proxy.corp:3128").replace(
+        "data:\n", "data:\n  padding: " + "x" * (1400 * 1024) + "\n", 1)
+    found = release_of(release(controller(), large))
+
+    assert found.get("ConfigMap", FULLNAME) is not None

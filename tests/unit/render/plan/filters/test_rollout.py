@@ -98,3 +98,15 @@ def test_up_to_date_annotations_propose_nothing():
     annotations["checksum/proxy"] = proposal.change.op["value"]
 
     assert rollout.propose(context) == []
+
+
+def test_the_checksums_of_unchanged_settings_stay_the_same_from_one_version_to_the_next():
+    """Upgrading ocean-proxy with the same proxy must not restart every pod: the annotation
+    is a fixed function of the settings, credentials stretched or keyed as the module says
+    (values as the post-renderer writes them)."""
+    assert checksum("http://p:3128") == \
+        "15ffbf88bb2de1b954c2e4282b0086c6dbf6cada882529af6a0b1744bde45b0e"
+    assert checksum("http://u:one@p:3128") == \
+        "3175df66a904ef2cf40cc9b54277b26b9209afad4008c9432fb1503b736c762e"
+    assert checksum("http://u:one@p:3128", key=TOKEN) == \
+        "5f947aec3026793b2d47ca80aa4b72734c261c50bc339deb728235daff8ecd75"
