@@ -129,6 +129,7 @@ def _stopped_by_exception() -> Iterator[None]:
     import signal
 
     def stop(number: int, frame: object) -> NoReturn:
+        _discard_stdout()  # stopped in a write to a full pipe, whose rest would hold the exit
         raise SystemExit(128 + number)  # the status a shell gives a run the signal ended
 
     caught = [number for number in (signal.SIGTERM, signal.SIGHUP)
@@ -169,16 +170,22 @@ def _unwritten(error: OSError) -> OutputError:
     to /dev/null, as Python's documentation does for a broken pipe: the interpreter writes it
     again as it exits, and that failure would follow ours as 'Exception ignored' and exit 120
     (wherever Python buffers standard output: everywhere but under PYTHONUNBUFFERED)."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+    _discard_stdout()
     if isinstance(error, BrokenPipeError):
         return OutputError("standard output was closed before everything was written",
                            hint="the program reading the output stopped early")
     return OutputError(f"cannot write to standard output ({error.strerror or 'failed'})",
                        hint=_WRITE_HINTS.get(error.errno or 0, "check where the output is "
                                              "redirected"))
+
+
+def _discard_stdout() -> None:
+    """What waits in standard output's buffer goes to /dev/null when Python flushes it as it
+    exits, instead of where the output went (a pipe nobody reads would hold the exit)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 _WRITE_HINTS = {errno.ENOSPC: "check the free space where the output is redirected",
