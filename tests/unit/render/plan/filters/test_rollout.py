@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from post_renderer.proxy_settings.proxy_url import parse_proxy_url
 from post_renderer.render.plan.filters import rollout
 
@@ -102,11 +105,21 @@ def test_up_to_date_annotations_propose_nothing():
 
 def test_the_checksums_of_unchanged_settings_stay_the_same_from_one_version_to_the_next():
     """Upgrading ocean-proxy with the same proxy must not restart every pod: the annotation
-    is a fixed function of the settings, credentials stretched or keyed as the module says
-    (values as the post-renderer writes them)."""
-    assert checksum("http://p:3128") == \
-        "15ffbf88bb2de1b954c2e4282b0086c6dbf6cada882529af6a0b1744bde45b0e"
-    assert checksum("http://u:one@p:3128") == \
-        "3175df66a904ef2cf40cc9b54277b26b9209afad4008c9432fb1503b736c762e"
+    is a fixed function of the settings, written out here with hashlib and hmac: SHA-256 of
+    the proxy without credentials and the sorted NO_PROXY entries, one per line, and of the
+    credentials keyed by the Spot token (HMAC-SHA256) or, without one, stretched by scrypt
+    (N 2^14, r 8, p 1), salted with the proxy's host:port."""
+    def expected(url: str, credentials: bytes | None, key: bytes | None = None) -> str:
+        lines = [f"proxy {url}", "no-proxy $(KUBERNETES_SERVICE_HOST)", "no-proxy .svc"]
+        if credentials is not None:
+            salt = b"ocean-proxy/checksum/proxy/p:3128"
+            lines.append("credentials " + (
+                hmac.new(key, salt + b"\0" + credentials, hashlib.sha256).hexdigest() if key
+                else hashlib.scrypt(credentials, salt=salt, n=2**14, r=8, p=1,
+                                    dklen=32).hex()))
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+    assert checksum("http://p:3128") == expected("http://p:3128", None)
+    assert checksum("http://u:one@p:3128") == expected("http://p:3128", b"u:one")
     assert checksum("http://u:one@p:3128", key=TOKEN) == \
-        "5f947aec3026793b2d47ca80aa4b72734c261c50bc339deb728235daff8ecd75"
+        expected("http://p:3128", b"u:one", TOKEN)
