@@ -72,3 +72,15 @@ def test_public_roots_that_are_not_a_file_say_which_it_is(tmp_path, make, says):
     with pytest.raises(ConfigError) as caught:
         resolve_public_roots(path)
     assert caught.value.message == f"--public-roots {path}: {says}"
+
+
+@pytest.mark.parametrize("text", ["https://api.spotinst.io:443", "https://api.spotinst.io/",
+                                  "http://user:s3cret@api.spotinst.io"])
+def test_a_url_as_target_is_told_to_drop_its_scheme_without_echoing_it(text):
+    """--target is what CONNECT names: a URL pasted from a browser is told apart from a bad
+    host name, and the hint shows the form, not the value (it may hold a password)."""
+    with pytest.raises(UsageError) as caught:
+        parse_endpoint(text)
+    assert "not a URL" in caught.value.message
+    assert "drop the scheme" in caught.value.hint
+    assert "s3cret" not in caught.value.message + caught.value.hint

@@ -59,6 +59,9 @@ class NetworkSettings:
 def parse_endpoint(text: str, *, option: str = "--target") -> Endpoint:
     """HOST:PORT, [IPv6]:PORT, or HOST alone (port 443)."""
     value = text.strip()
+    if "://" in value:  # a URL pasted from a browser or a proxy's log
+        raise UsageError(f"{option} takes HOST:PORT, not a URL",
+                         hint="drop the scheme and any path: for example api.spotinst.io:443")
     match = re.fullmatch(r"\[(?P<v6>[0-9A-Fa-f:.]+)\](?::(?P<v6port>\d+))?|"
                          r"(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?", value)
     if not match:

@@ -145,6 +145,10 @@ def _parsed(text: str, source: str) -> ProxyUrl:
     value = text.strip()
     if not value:
         raise ProxyUrlError(f"{source} is empty", hint=_HINT)
+    if _is_a_list(value):
+        raise ProxyUrlError(f"{source} holds more than one proxy, a list as a PAC file gives",
+                            hint="give one proxy URL: Go and fluent-bit read one, e.g. "
+                                 "http://proxy.example.com:3128")
     if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
         if "@" in value and " " in value[:value.rfind("@")]:  # a passphrase, once encoded
             raise ProxyUrlError(f"{source} has a space in its user name or password",
@@ -278,6 +282,13 @@ def _check_scheme_separator(value: str, source: str) -> None:
             f"{source} starts with '{mistyped[0]}', not '{scheme}://'",
             hint=f"write '{scheme}://' before the host: "
                  f"{scheme}://[user:password@]proxy.example.com:3128")
+
+
+def _is_a_list(value: str) -> bool:
+    """Proxies listed as a PAC file's fallbacks: a second URL, or a ',' where the host is."""
+    after_scheme = value.partition("://")[2] or value
+    return re.search(r"[\s,][^\s,]*://", value) is not None or \
+        "," in after_scheme.rpartition("@")[2]
 
 
 def _check_authority(value: str, source: str) -> None:

@@ -179,3 +179,15 @@ def test_a_percent_sign_that_is_not_an_escape_is_refused_as_go_refuses_the_url()
         parse_proxy_url("http://alice:50%off@proxy.corp:3128")
     assert "a '%' that is not %XX" in caught.value.message
     assert "50%off" not in caught.value.message
+
+
+@pytest.mark.parametrize("value", ["http://a.corp:3128,http://b.corp:3128",
+                                   "http://a.corp:3128 http://b.corp:3128",
+                                   "http://alice:s3cret@a.corp:3128,b.corp:3128"])
+def test_a_list_of_proxies_is_told_as_a_list_not_as_a_bad_port(value):
+    """A PAC file's fallbacks pasted as the proxy URL: Go and fluent-bit read one URL."""
+    with pytest.raises(ProxyUrlError) as caught:
+        parse_proxy_url(value)
+    assert "more than one proxy" in caught.value.message
+    assert "invalid port" not in caught.value.message
+    assert "s3cret" not in caught.value.message + caught.value.hint
