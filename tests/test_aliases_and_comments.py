@@ -112,3 +112,21 @@ def test_a_flow_style_list_shared_by_alias_keeps_its_style_in_each_container(ca_
     assert len(lines) == 2
     assert all(line.startswith("volumeMounts: [") and "/etc/ocean-proxy/ca" in line
                for line in lines), lines
+
+
+def test_the_comments_away_from_a_shared_commented_list_stay():
+    """Only the shared list's comment goes: helm's '# Source:' line and the user's own
+    comments elsewhere in the document stay where they were."""
+    document = b"# Source: ocean-kubernetes-controller/templates/deployment.yaml\n" + \
+        SHARED_COMMENTED_ENV.replace(b"spec:\n  template:", b"spec:\n  replicas: 1  # keep me"
+                                                            b"\n  template:")
+
+    run = post_renderer("--proxy-url", PROXY, stdin=document)
+
+    assert run.returncode == 0, run.stderr
+    assert b"# Source: ocean-kubernetes-controller/templates/deployment.yaml\n" in run.stdout
+    assert b"replicas: 1  # keep me\n" in run.stdout
+    containers = yaml.load(run.stdout, Loader=yaml.CSafeLoader)["spec"]["template"]["spec"][
+        "containers"]
+    assert all(dict((e["name"], e.get("value")) for e in c["env"])["HTTPS_PROXY"] == PROXY
+               for c in containers)

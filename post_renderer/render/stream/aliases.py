@@ -108,8 +108,12 @@ def _copy(node: dict[YamlNode, YamlNode] | list[YamlNode]) -> YamlNode:
     return fresh
 
 
-def drop_comments(document: YamlNode) -> None:
-    """Take every comment off the document's nodes, each node once however often aliased."""
+def drop_comments(document: YamlNode, *, shared_only: bool = False) -> None:
+    """Take every comment off the document's nodes, each node once however often aliased;
+    with ``shared_only``, only off the nodes near a node reached from more than one place:
+    that node, the node holding it, and that holder's entry in its own parent, where ruamel
+    keeps a comment before a list's first item."""
+    counts = _reference_counts(document) if shared_only else None
     visited: set[int] = set()
     stack = [document]
     while stack:
@@ -117,6 +121,20 @@ def drop_comments(document: YamlNode) -> None:
         if id(node) in visited:
             continue
         visited.add(id(node))
-        if hasattr(node, "_yaml_comment"):
-            delattr(node, "_yaml_comment")
+        if counts is None:
+            _uncomment(node)
+        else:
+            entries = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, child in entries:
+                shared = [n for n in (child, *_children(child)) if counts[id(n)] > 1] \
+                    if isinstance(child, (dict, list)) else []
+                if shared:
+                    for near in (child, *shared):
+                        _uncomment(near)
+                    getattr(getattr(node, "ca", None), "items", {}).pop(key, None)
         stack.extend(_children(node))
+
+
+def _uncomment(node: YamlNode) -> None:
+    if hasattr(node, "_yaml_comment"):
+        delattr(node, "_yaml_comment")

@@ -10,6 +10,7 @@ must equal the patched data. Values we add are quoted when a YAML 1.1 reader (Ku
 helm) would take them for a bool or a number.
 """
 
+import contextlib
 import functools
 import io
 import re
@@ -267,8 +268,9 @@ def edit_document(document: ParsedDocument, ops: list[PatchOp], style: DocumentS
 
 
 def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str:
-    """ruamel's round trip, comments kept; without them when ruamel writes what no reader
-    loads: a commented list whose first item became an alias comes out as ``env: - *id001``."""
+    """ruamel's round trip, comments kept; where it writes what no reader loads (``env: -
+    *id001`` for a commented list shared by alias), the shared nodes' comments go, then all;
+    the output is loaded, not compared with the patched data (an alias bomb would expand)."""
     import jsonpatch
 
     from post_renderer.render.stream.aliases import drop_comments, unshare_paths
@@ -277,22 +279,30 @@ def _round_trip_edit(text: str, ops: list[PatchOp], style: DocumentStyle) -> str
     document = yaml.load(text)
     unshare_paths(document, [op["path"] for op in ops])  # as the plan's data was
     jsonpatch.apply_patch(document, ops, in_place=True)
-    out = io.StringIO()
-    yaml.dump(document, out)
-    if _loads(out.getvalue()):  # not compared with the patched data: an alias bomb expands
-        return out.getvalue()
-    drop_comments(document)
+    edited = _dumped(yaml, document)
+    if not _loads(edited):
+        drop_comments(document, shared_only=True)
+        edited = _dumped(yaml, document)
+    if not _loads(edited):
+        drop_comments(document)
+        edited = _dumped(yaml, document)
+    if not _loads(edited):
+        raise ManifestError("the changed document would be written in a form no YAML reader "
+                            "loads", hint="write its shared parts (YAML anchors '&' and "
+                            "aliases '*') out in the chart's template")
+    return edited
+
+
+def _dumped(yaml: Any, document: YamlNode) -> str:
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
 
 
 def _loads(text: str) -> bool:
-    try:
-        parse_document(text, "the edited document")
-    except ManifestError:
-        return False
-    return True
+    with contextlib.suppress(ManifestError):
+        return parse_document(text, "the edited document") is not None
+    return False
 
 
 def dump_new_document(value: YamlNode, style: DocumentStyle) -> str:
