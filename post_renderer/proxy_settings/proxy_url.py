@@ -146,9 +146,9 @@ def _parsed(text: str, source: str) -> ProxyUrl:
     if not value:
         raise ProxyUrlError(f"{source} is empty", hint=_HINT)
     if _is_a_list(value):
-        raise ProxyUrlError(f"{source} holds more than one proxy, a list as a PAC file gives",
-                            hint="give one proxy URL: Go and fluent-bit read one, e.g. "
-                                 "http://proxy.example.com:3128")
+        raise ProxyUrlError(
+            f"{source} is a list of proxies or a PAC file's answer, not one proxy URL",
+            hint="give one proxy URL: Go and fluent-bit read one, e.g. http://proxy.example.com:3128")
     if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
         if "@" in value and " " in value[:value.rfind("@")]:  # a passphrase, once encoded
             raise ProxyUrlError(f"{source} has a space in its user name or password",
@@ -285,10 +285,13 @@ def _check_scheme_separator(value: str, source: str) -> None:
 
 
 def _is_a_list(value: str) -> bool:
-    """Proxies listed as a PAC file's fallbacks: a second URL, or a ',' where the host is."""
-    after_scheme = value.partition("://")[2] or value
-    return re.search(r"[\s,][^\s,]*://", value) is not None or \
-        "," in after_scheme.rpartition("@")[2]
+    """A PAC file's answer ('PROXY a:3128; PROXY b:3128'), or proxies joined by ',', ';' or
+    a blank: a second URL, or a separator where the host and port are."""
+    if re.match(r"(?i)(?:PROXY|HTTPS|SOCKS[45]?|DIRECT)(?:[\s;]|$)", value):
+        return True
+    authority = (value.partition("://")[2] or value).rpartition("@")[2].split("/")[0]
+    return re.search(r"[\s,;][^\s,;]*://", value) is not None or \
+        re.search(r"[,;]|:\d+\s+\S+:\d", authority) is not None  # not a space in a name
 
 
 def _check_authority(value: str, source: str) -> None:

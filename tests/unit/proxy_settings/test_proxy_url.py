@@ -183,11 +183,21 @@ def test_a_percent_sign_that_is_not_an_escape_is_refused_as_go_refuses_the_url()
 
 @pytest.mark.parametrize("value", ["http://a.corp:3128,http://b.corp:3128",
                                    "http://a.corp:3128 http://b.corp:3128",
-                                   "http://alice:s3cret@a.corp:3128,b.corp:3128"])
+                                   "http://alice:s3cret@a.corp:3128,b.corp:3128",
+                                   "http://a.corp:3128;http://b.corp:3128",
+                                   "a.corp:3128;b.corp:3128", "a.corp:3128 b.corp:3128",
+                                   "PROXY a.corp:3128; PROXY b.corp:3128"])
 def test_a_list_of_proxies_is_told_as_a_list_not_as_a_bad_port(value):
-    """A PAC file's fallbacks pasted as the proxy URL: Go and fluent-bit read one URL."""
+    """A PAC file's answer or fallbacks pasted as the proxy URL: Go and fluent-bit read one."""
     with pytest.raises(ProxyUrlError) as caught:
         parse_proxy_url(value)
-    assert "more than one proxy" in caught.value.message
+    assert "not one proxy URL" in caught.value.message
     assert "invalid port" not in caught.value.message
     assert "s3cret" not in caught.value.message + caught.value.hint
+
+
+@pytest.mark.parametrize("value", ["http://bob:p,w;x@proxy.corp:3128",
+                                   "bob:p,w@proxy.corp:3128", "proxy.corp:3128",
+                                   "http://svc:pa%20ss@proxy.corp:3128", "http://proxy.corp:3128/"])
+def test_a_single_proxy_with_separators_in_its_credentials_is_no_list(value):
+    assert parse_proxy_url(value).netloc == "proxy.corp:3128"
