@@ -178,3 +178,14 @@ def test_an_empty_manifests_file_is_traced_to_the_render_that_wrote_it(command, 
     assert "pipe" not in hint, hint
     assert f"> {empty}" in hint, hint
     assert not (tmp_path / "s.yaml").exists()
+
+
+@pytest.mark.parametrize("named", ["/dev/stdin", "<(true)"])
+def test_an_empty_stream_named_by_f_is_told_to_get_the_manifests_piped_in(named):
+    """-f /dev/stdin or a process substitution that gave nothing: no file to render into."""
+    code, stderr = shell(f"true | ocean-proxy render -f {named} --proxy-url "
+                         "http://proxy.corp:3128 > /dev/null")
+    assert_one_error(code, stderr, "no manifests on")
+    hint = stderr.splitlines()[1]
+    assert "pipe the output of 'helm template' into it" in hint, hint
+    assert "render into it" not in hint, hint

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import stat
 import sys
 from typing import TYPE_CHECKING
 
@@ -219,15 +221,24 @@ def read_manifests(filename: str,
             _refuse_helm4_empty_release()
             return data  # a chart that renders nothing (only NOTES.txt, all disabled) is no error
         raise ManifestError(f"no manifests on {where}", hint=(
-            "pipe the output of 'helm template' into it" if filename == "-" else
-            f"render into it, 'helm template ... > {where}': a command whose output was sent "
-            "there may have failed before writing any"))
+            f"render into it, 'helm template ... > {shlex.quote(filename)}': a command whose "
+            "output was sent there may have failed before writing any"
+            if _regular_file(filename) else "pipe the output of 'helm template' into it"))
     if not post_renders and filename != "-" and b"kind" not in data:  # helm's -f: values
         raise ManifestError(f"{where} holds no Kubernetes manifests: -f names the rendered "
                             "manifests (as kubectl's -f does), not a values file",
                             hint="give your own values files with --values FILE (helm's -f), "
                                  "and 'helm template' on standard input or with -f")
     return data
+
+
+def _regular_file(filename: str) -> bool:
+    """A file a command's output may have been sent to, not standard input, a pipe or
+    ``<(...)``."""
+    try:
+        return filename != "-" and stat.S_ISREG(os.stat(filename).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _read(filename: str, post_renders: bool) -> tuple[bytes, str]:
