@@ -53,8 +53,8 @@ helms_stderr_gets_the_set_up() {
         return
     fi
     # A log the shell opened with '>' (a CI job's '2> helm.log'): helm writes from its own
-    # offset, over lines appended now, its error over the set-up's. They go in once helm has
-    # exited, after its own, as the post-renderer's do (post_renderer/helm_stderr.py).
+    # offset, over lines appended now, its error over the set-up's. They go in just after helm
+    # has exited, after its own, as the post-renderer's do (post_renderer/helm_stderr.py).
     said=$("$plugin_dir/libexec/ocean-proxy/bootstrap" 2>&1)
     status=$?
     [ -z "$said" ] || append_when_helm_exits "$said"
@@ -74,9 +74,11 @@ append_when_helm_exits() {
     helm=$PPID
     started=$(running_since "$helm") || return 0
     (
-        while [ "$(running_since "$helm")" = "$started" ]; do
-            sleep 0.1 2>/dev/null || sleep 1
-        done
+        # GNU tail sees helm's exit within 20 ms and starts no process to look; else a poll
+        tail --pid="$helm" -s 0.02 -f /dev/null 2>/dev/null ||
+            while [ "$(running_since "$helm")" = "$started" ]; do
+                sleep 0.1 2>/dev/null || sleep 1
+            done
         printf '%s\n' "$1" >&3
     ) 3>>"/proc/$helm/fd/2" </dev/null >/dev/null 2>&1 &
 }
