@@ -19,6 +19,7 @@ Nodes off those paths are left alone, so an alias bomb elsewhere stays as small 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from post_renderer.render.stream.kube import CONTAINER_LISTS, YamlNode, pointer_parts
 
@@ -58,19 +59,24 @@ def _children(node: YamlNode) -> list[YamlNode]:
     return [v for v in values if isinstance(v, (dict, list))]
 
 
-def _reference_counts(document: YamlNode) -> Counter[int]:
-    """How many places refer to each node: one visit per distinct node, never per alias."""
-    counts: Counter[int] = Counter()
+def _distinct_nodes(document: YamlNode) -> Iterator[YamlNode]:
+    """Each mapping and list of the document once, however often aliased."""
     visited: set[int] = set()
     stack = [document]
     while stack:
         node = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
+        if id(node) not in visited:
+            visited.add(id(node))
+            yield node
+            stack.extend(_children(node))
+
+
+def _reference_counts(document: YamlNode) -> Counter[int]:
+    """How many places refer to each node: one visit per distinct node, never per alias."""
+    counts: Counter[int] = Counter()
+    for node in _distinct_nodes(document):
         for child in _children(node):
             counts[id(child)] += 1
-            stack.append(child)
     return counts
 
 
@@ -114,25 +120,18 @@ def drop_comments(document: YamlNode, *, shared_only: bool = False) -> None:
     that node, the node holding it, and that holder's entry in its own parent, where ruamel
     keeps a comment before a list's first item."""
     counts = _reference_counts(document) if shared_only else None
-    visited: set[int] = set()
-    stack = [document]
-    while stack:
-        node = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
+    for node in list(_distinct_nodes(document)):
         if counts is None:
             _uncomment(node)
-        else:
-            entries = node.items() if isinstance(node, dict) else enumerate(node)
-            for key, child in entries:
-                shared = [n for n in (child, *_children(child)) if counts[id(n)] > 1] \
-                    if isinstance(child, (dict, list)) else []
-                if shared:
-                    for near in (child, *shared):
-                        _uncomment(near)
-                    getattr(getattr(node, "ca", None), "items", {}).pop(key, None)
-        stack.extend(_children(node))
+            continue
+        entries = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in entries:
+            shared = [n for n in (child, *_children(child)) if counts[id(n)] > 1] \
+                if isinstance(child, (dict, list)) else []
+            if shared:
+                for near in (child, *shared):
+                    _uncomment(near)
+                getattr(getattr(node, "ca", None), "items", {}).pop(key, None)
 
 
 def _uncomment(node: YamlNode) -> None:
