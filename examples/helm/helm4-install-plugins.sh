@@ -17,7 +17,9 @@ OCEAN_PROXY_VERSION=${OCEAN_PROXY_VERSION:-0.1.0}
 verify_flag() {
     if [ -n "${OCEAN_PROXY_KEYRING:-}" ]; then
         if ! [ -f "$OCEAN_PROXY_KEYRING" ] || ! [ -r "$OCEAN_PROXY_KEYRING" ]; then
-            echo "ocean-proxy: error: OCEAN_PROXY_KEYRING names $OCEAN_PROXY_KEYRING, which is not there (no file this script can read), so the release tarballs cannot be verified: nothing was installed or removed" >&2
+            what="is not there"
+            [ ! -e "$OCEAN_PROXY_KEYRING" ] || what="is not a file this script can read"
+            echo "ocean-proxy: error: OCEAN_PROXY_KEYRING names $OCEAN_PROXY_KEYRING, which $what, so the release tarballs cannot be verified: nothing was installed or removed" >&2
             echo "ocean-proxy: hint: fetch the release's public key (ocean-proxy-release.pubring.gpg, on the release page) to that path, or point OCEAN_PROXY_KEYRING at where you keep it" >&2
             return 1
         fi
