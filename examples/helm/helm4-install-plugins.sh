@@ -11,9 +11,18 @@ OCEAN_PROXY_VERSION=${OCEAN_PROXY_VERSION:-0.1.0}
 
 # A release is signed: OCEAN_PROXY_KEYRING=<ocean-proxy-release.pubring.gpg> verifies each
 # tarball against its .prov. Only a build of your own, unsigned, goes without:
-# OCEAN_PROXY_VERIFY=false says so. Asked for only when there is something to install.
+# OCEAN_PROXY_VERIFY=false says so. Asked for only when there is something to install. A
+# keyring that is not there is named here, before helm downloads anything: helm would say it
+# only as a failed install, which reads like a release page without the version.
 verify_flag() {
     if [ -n "${OCEAN_PROXY_KEYRING:-}" ]; then
+        if ! [ -f "$OCEAN_PROXY_KEYRING" ] || ! [ -r "$OCEAN_PROXY_KEYRING" ]; then
+            what="is not there"
+            [ ! -e "$OCEAN_PROXY_KEYRING" ] || what="is not a file this script can read"
+            echo "ocean-proxy: error: OCEAN_PROXY_KEYRING names $OCEAN_PROXY_KEYRING, which $what, so the release tarballs cannot be verified: nothing was installed or removed" >&2
+            echo "ocean-proxy: hint: fetch the release's public key (ocean-proxy-release.pubring.gpg, on the release page) to that path, or point OCEAN_PROXY_KEYRING at where you keep it" >&2
+            return 1
+        fi
         echo "--keyring=$OCEAN_PROXY_KEYRING"
     elif [ "${OCEAN_PROXY_VERIFY:-}" = false ]; then
         echo --verify=false
@@ -81,8 +90,8 @@ done
 [ "$by_hand" = 0 ] || exit 1
 
 # The new release's plugins that replace others are installed first into helm directories of
-# their own: one that cannot be had (a version misspelt, a mirror without it, a keyring that
-# is not there, a tarball that fails its verification) stops here, the installed plugins left.
+# their own: one that cannot be had (a version misspelt, a mirror without it, a tarball that
+# fails its verification) stops here, the installed plugins left.
 scratch=$(mktemp -d)
 trap 'rm -rf -- "$scratch"' EXIT
 for name in ocean-proxy-post-renderer ocean-proxy; do
