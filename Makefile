@@ -7,12 +7,20 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 
 BENCH_VENV := $(TOOLS)/bench-venv
+# The interpreter make bench and make versus run ocean-proxy on: the distribution's python3
+# (/usr/bin/python3) where it is 3.10 or newer, built with profile-guided and link-time
+# optimisation as Debian, Ubuntu, Fedora and python.org build it and as a user's plugin finds
+# it on PATH; else $(PYTHON). BENCH_PYTHON=<python> measures another (the bench names it).
+ifeq ($(origin BENCH_PYTHON),undefined)
+BENCH_PYTHON := $(shell /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+	2>/dev/null && echo /usr/bin/python3 || echo $(PYTHON))
+endif
 # The post-renderer's runtime dependencies, at the versions the tests use.
 
 MITMPROXY_VERSION := 11.0.2
 SYSTEM_TOOLS := openssl curl unshare gpg
 
-.PHONY: all demo test lint bench versus dist tools system-tools cluster-tools helmfile-tool clean
+.PHONY: all demo test lint bench versus dist tools system-tools cluster-tools helmfile-tool clean FORCE
 
 all: test
 
@@ -73,16 +81,19 @@ demo: $(VENV)/.installed $(BIN)/helm3
 
 # A clean, non-editable install: start-up is measured as users get it, without the
 # import hooks of the editable install in $(VENV), and, like the venv the Helm plugin builds
-# (libexec/ocean-proxy/bootstrap.py), without pip and setuptools in it once installed:
-# setuptools' .pth file would run at every start.
-$(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt $(shell find post_renderer -name '*.py')
+# (libexec/ocean-proxy/bootstrap.py), without pip and setuptools in it: setuptools' .pth
+# file would run at every start. $(VENV)'s pip installs into it (a distribution's python3 may
+# have no pip of its own); it is made again when BENCH_PYTHON names another interpreter.
+$(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt $(VENV)/.installed \
+		$(shell find post_renderer -name '*.py') $(TOOLS)/bench-python
 	rm -rf $(BENCH_VENV)
-	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install \
-		--constraint requirements-dev.txt .
-	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet uninstall --yes \
-		pip setuptools
+	$(BENCH_PYTHON) -m venv --without-pip $(BENCH_VENV)
+	$(PIP) --python $(BENCH_VENV)/bin/python install --constraint requirements-dev.txt .
 	touch $@
+
+$(TOOLS)/bench-python: FORCE
+	@mkdir -p $(TOOLS)
+	@echo "$(BENCH_PYTHON)" | cmp -s - $@ 2>/dev/null || echo "$(BENCH_PYTHON)" > $@
 
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed $(BIN)/helm3 $(BIN)/helm4 $(BIN)/kubectl
 	$(PY) bench/run.py --post-renderer $(BENCH_VENV)/bin/ocean-proxy-post-renderer \
@@ -113,6 +124,8 @@ dist: $(VENV)/.installed $(BIN)/helm4 $(if $(SIGN_KEY),system-tools)
 	$(PY) tools/build_dist.py $(DIST) --helm4 $(BIN)/helm4 \
 		$(if $(SIGN_KEY),--sign-key "$(SIGN_KEY)" --keyring "$(KEYRING)") \
 		$(if $(PASSPHRASE_FILE),--passphrase-file "$(PASSPHRASE_FILE)")
+
+FORCE:
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build dist *.egg-info

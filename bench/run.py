@@ -748,6 +748,7 @@ def versions(args: argparse.Namespace, env: dict[str, str]) -> dict[str, str]:
     return {
         "ocean-proxy": output(str(args.post_renderer), "--version"),
         "python": output(str(args.post_renderer.parent / "python"), "--version"),
+        "python_path": os.path.realpath(args.post_renderer.parent / "python"),
         "kubectl": output(str(args.kubectl), "version", "--client"),
         "helm": output(str(args.helm), "version", "--short"),
     }
@@ -791,7 +792,9 @@ def table(results: dict[str, Any]) -> str:
                  "(the measuring process, see bench/measure.py). "
                  f"Machine: {results['machine']['cpus']} CPUs, {results['machine']['cpu_model']}, "
                  f"load {results['machine']['loadavg_before'][0]:.2f} before, "
-                 f"{results['machine']['loadavg_after'][0]:.2f} after.")
+                 f"{results['machine']['loadavg_after'][0]:.2f} after. "
+                 f"ocean-proxy on {results['versions']['python']} "
+                 f"({results['versions'].get('python_path', 'its path not recorded')}).")
     return "\n".join(lines)
 
 
