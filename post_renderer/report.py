@@ -96,7 +96,8 @@ class Reporter:
                 stream.write(text)
                 stream.flush()
             except (OSError, ValueError):
-                self._unwritten.append(stream)
+                if not self.could_not_write_to(stream):
+                    self._unwritten.append(stream)
 
     def could_not_write_to(self, stream: TextIO) -> bool:
         """Whether a line meant for ``stream`` failed to reach it."""
