@@ -21,7 +21,7 @@ from post_renderer.commands import DETAIL, NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError
 from post_renderer.helm_plugins import HELM_COMMAND, PROGRAM
 from post_renderer.message_secrets import credentials_in
-from post_renderer.report import Reporter, reporter_for_process
+from post_renderer.report import Reporter, reporter_for_process, settled
 
 if TYPE_CHECKING:
     import argparse
@@ -37,6 +37,12 @@ def main(argv: Sequence[str] | None = None,
         [*arguments, *(value for name, value in os.environ.items()
                        if name.startswith("OCEAN_PROXY_"))],
         urls=[os.environ.get("OCEAN_PROXY_URL", "")]))
+    return settled(_main(arguments, parser_factory, reporter), reporter)
+
+
+def _main(arguments: list[str],
+          parser_factory: Callable[[], argparse.ArgumentParser] | None,
+          reporter: Reporter) -> int:
     said = Outcome()
     said.hidden = reporter.hide_later
     said.prompt = reporter.notice

@@ -10,6 +10,7 @@ it). The error line also goes to our own stderr, which Helm 3 quotes in its erro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -37,6 +38,7 @@ class Reporter:
         self.warnings = 0
         self._hidden: list[str] = []
         self._later: list[tuple[str, bool]] = []
+        self._unwritten: list[TextIO] = []
 
     def hide(self, secrets: Iterable[str]) -> None:
         """Never print these (the credentials the user passed), whatever quotes them."""
@@ -94,7 +96,32 @@ class Reporter:
                 stream.write(text)
                 stream.flush()
             except (OSError, ValueError):
-                continue
+                if not self.could_not_write_to(stream):
+                    self._unwritten.append(stream)
+
+    def could_not_write_to(self, stream: TextIO) -> bool:
+        """Whether a line meant for ``stream`` failed to reach it."""
+        return any(unwritten is stream for unwritten in self._unwritten)
+
+
+def settled(code: int, reporter: Reporter) -> int:
+    """The exit code once this process's stderr has taken what was said: ``code`` when the
+    command failed, whether or not its error could be written; 1 for one that succeeded but
+    could not say all it had to (stderr a full disk, '2>/dev/full'), as a failed write to
+    standard output is. What stayed in the buffer goes to /dev/null: the interpreter would
+    write it again as it exits, fail, and turn any exit code into 120."""
+    stderr = sys.stderr
+    if stderr is None:  # started with stderr closed ('2>&-'): the user wants no messages
+        return code
+    try:
+        stderr.flush()
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stderr.fileno())
+            os.close(devnull)
+        return code or 1
+    return code or int(reporter.could_not_write_to(stderr))
 
 
 # A command the messages tell the user to run, quoted, piped into or after 'run: '

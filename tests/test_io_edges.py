@@ -189,3 +189,59 @@ def test_an_empty_stream_named_by_f_is_told_to_get_the_manifests_piped_in(named)
     hint = stderr.splitlines()[1]
     assert "pipe the output of 'helm template' into it" in hint, hint
     assert "render into it" not in hint, hint
+
+
+def with_stderr_full(command: list[str], stdin: str = os.devnull,
+                     **env: str) -> subprocess.CompletedProcess[bytes]:
+    """The console script run with its stderr on /dev/full, where every write fails with 'No
+    space left on device' as on a full disk a log is redirected to."""
+    user_env = clean_env(PATH=f"{VENV_BIN}:{os.environ['PATH']}", **env)
+    with open(stdin, "rb") as given, open("/dev/full", "wb") as full:
+        return subprocess.run([str(VENV_BIN / command[0]), *command[1:]], stdin=given,
+                              stdout=subprocess.PIPE, stderr=full, timeout=60, env=user_env)
+
+
+BUFFERINGS = [pytest.param({}, id="buffered"),
+              pytest.param({"PYTHONUNBUFFERED": "1"}, id="unbuffered")]
+
+
+@pytest.mark.parametrize("buffering", BUFFERINGS)
+@pytest.mark.parametrize(("command", "code"), [
+    (["ocean-proxy", "render", "--no-such-flag"], 2),
+    (["ocean-proxy", "check-bundle"], 2),
+    (["ocean-proxy", "check-bundle", "/nonexistent/ca.pem"], 1),
+    (["ocean-proxy", "verify"], 2),
+    (["ocean-proxy-post-renderer", "--no-such-flag"], 2),
+    (["ocean-proxy-post-renderer"], 1),  # no manifests on standard input
+])
+def test_a_failed_command_whose_error_cannot_be_written_keeps_its_exit_code(command, code,
+                                                                           buffering):
+    """Not Python's 120 for a standard stream it could not flush as it exited: a script
+    that tells a usage mistake (2) from bad input (1) still can."""
+    run = with_stderr_full(command, **buffering)
+    assert run.returncode == code
+    assert run.stdout == b""
+
+
+@pytest.mark.parametrize("buffering", BUFFERINGS)
+@pytest.mark.parametrize("command", [["ocean-proxy", "render"], ["ocean-proxy-post-renderer"]])
+def test_a_render_whose_notices_cannot_be_written_is_a_failure_like_unwritten_output(
+        command, buffering, manifests):
+    """The render is written whole, but what it had to say (where the proxy came from, the
+    missing CA) is lost: exit 1, as for output that cannot be written, not 0 nor 120."""
+    with open(manifests, "rb") as stdin:
+        said = subprocess.run([str(VENV_BIN / command[0]), *command[1:]], stdin=stdin,
+                              capture_output=True, timeout=60, env=clean_env())
+    assert said.returncode == 0 and said.stderr.startswith(b"ocean-proxy: "), said.stderr
+    run = with_stderr_full(command, manifests, **buffering)
+    assert run.returncode == 1
+    assert run.stdout == said.stdout
+
+
+@pytest.mark.parametrize("buffering", BUFFERINGS)
+@pytest.mark.parametrize("command", [["ocean-proxy", "--version"], ["ocean-proxy", "--help"],
+                                     ["ocean-proxy-post-renderer", "--version"]])
+def test_a_command_with_nothing_to_say_succeeds_with_stderr_unwritable(command, buffering):
+    run = with_stderr_full(command, **buffering)
+    assert run.returncode == 0
+    assert run.stdout.startswith((b"ocean-proxy", b"usage: ocean-proxy"))

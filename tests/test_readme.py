@@ -21,7 +21,7 @@ from . import certs
 from .chart_render import FULLNAME, PROXY_URL, VENDOR_FLAGS
 from .cluster.server import start_cluster
 from .conftest import FIXTURE_CHART, REPO, VENV_BIN, run_command, tool
-from .plugin_harness import SYSTEM_PATH, ok, serving, user_env
+from .plugin_harness import SYSTEM_PATH, ok, serving, throwaway_key, user_env
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 MESSAGE_SOURCES = [*sorted((REPO / "post_renderer").rglob("*.py")),
@@ -222,6 +222,32 @@ def test_the_quick_start_names_what_helm3_says_of_a_helm4_tarball(
             assert f"`{said}`" in helm3_section, said
         ok(run_command([helm3, "plugin", "install",
                         f"{url}/ocean-proxy-{__version__}-helm3.tgz"], env=env, timeout=300))
+
+
+def test_installing_names_what_helm4_says_of_the_helm3_tarball(
+        helm4: Path, release: Path, tmp_path: Path) -> None:
+    """The -helm3.tgz, taken by a Helm 4 user from a list of three tarballs: Helm 4 refuses
+    it, verified as the README installs (no .prov: only Helm 4's tarballs are signed) or
+    not, downloaded (plugin.yaml sits at its root, where Helm 4 does not look). The README
+    quotes both, with the temporary directory helm names elided, and the way that works."""
+    installing = " ".join(section(README, "## Installing").split())
+    env = user_env(tmp_path / "home", PIP_INDEX_URL="http://127.0.0.1:9/")
+    key = throwaway_key(tmp_path / "key", "ocean-proxy test release")
+    helm3_tarball = f"ocean-proxy-{__version__}-helm3.tgz"
+    with serving(release) as url:
+        tries = [["--keyring", str(key.public), f"{url}/{helm3_tarball}"],
+                 ["--verify=false", str(release / helm3_tarball)]]
+        for flags in tries:
+            refused = run_command([helm4, "plugin", "install", *flags], env=env, timeout=300)
+            assert refused.returncode != 0
+            said = re.sub(r"/\S*/helm-plugin-extract-\d+/", ".../",
+                          refused.stderr.strip().splitlines()[-1])
+            assert f"`{said}`" in installing, said
+        for name in (f"ocean-proxy-post-renderer-{__version__}.tgz",
+                     f"ocean-proxy-{__version__}.tgz"):
+            assert f"`{name}`" in installing
+            ok(run_command([helm4, "plugin", "install", "--verify=false", f"{url}/{name}"],
+                           env=env, timeout=300))
 
 
 @pytest.mark.parametrize("major", ["helm3", "helm4"])

@@ -35,13 +35,19 @@ def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
     with that setting's variable: nothing reads it, so the setting it was meant for would go
     unset without a word (``CA_FILES`` for ``CA_FILE``, as the config file writes caFiles). One
     close to none is a variable of the user's own, and left alone; so is one beside the very
-    variable it is close to (``CA_FILE_B64``, that a pipeline writes ``CA_FILE``'s file from)."""
+    variable it is close to (``CA_FILE_B64``, that a pipeline writes ``CA_FILE``'s file from).
+    A setting's name in another case (``ocean_proxy_url``) is named always: nothing reads it,
+    and nobody writes it so on purpose; its value is never read either way."""
     known = {*SETTING_VARIABLES, *_OTHER_VARIABLES}
     unknown = sorted(name for name, value in environ.items() if value
                      and (suffix := name.removeprefix(_PREFIX)) != name
                      and suffix not in known and re.fullmatch(r"[A-Z0-9_]{1,40}", suffix))
+    other_case = sorted((name, upper) for name, value in environ.items() if value
+                        and name[:len(_PREFIX)].upper() == _PREFIX
+                        and (upper := name.upper()) != name
+                        and upper.removeprefix(_PREFIX) in SETTING_VARIABLES)
     if not unknown:
-        return []
+        return other_case
     import difflib  # only for a variable none of ours: not on every run
 
     candidates = {**{name: name for name in SETTING_VARIABLES}, **_ALSO_WRITTEN}
@@ -50,4 +56,4 @@ def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
         close = difflib.get_close_matches(name.removeprefix(_PREFIX), list(candidates), 1, 0.75)
         if close and not environ.get(_PREFIX + candidates[close[0]]):
             misspelt.append((name, _PREFIX + candidates[close[0]]))
-    return misspelt
+    return sorted([*other_case, *misspelt])

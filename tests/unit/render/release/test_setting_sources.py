@@ -71,3 +71,25 @@ def test_a_variable_of_the_users_own_or_another_shape_is_left_alone(name):
 
 def test_an_empty_variable_counts_as_unset_as_every_setting_does():
     assert misspelt_variables({"OCEAN_PROXY_CA_FILES": ""}) == []
+
+
+@pytest.mark.parametrize("written", ["ocean_proxy_url", "Ocean_Proxy_Url", "OCEAN_PROXY_url",
+                                     "ocean_PROXY_URL"])
+def test_a_setting_in_another_case_is_named_with_the_variable_read(written):
+    assert misspelt_variables({written: "http://proxy:3128"}) == [(written, "OCEAN_PROXY_URL")]
+
+
+def test_a_setting_in_another_case_is_named_beside_the_variable_read():
+    """Both set: the one in another case is still read by nothing, whatever it holds."""
+    assert misspelt_variables({"ocean_proxy_ca_file": "a.pem", "OCEAN_PROXY_CA_FILE": "b.pem"}) \
+        == [("ocean_proxy_ca_file", "OCEAN_PROXY_CA_FILE")]
+
+
+@pytest.mark.parametrize("name", SETTING_VARIABLES)
+def test_every_setting_in_lower_case_is_named(name):
+    written = f"ocean_proxy_{name.lower()}"
+    assert misspelt_variables({written: "x"}) == [(written, f"OCEAN_PROXY_{name}")]
+
+
+def test_a_setting_in_another_case_empty_counts_as_unset_as_every_setting_does():
+    assert misspelt_variables({"ocean_proxy_url": ""}) == []
