@@ -8,13 +8,12 @@ PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 
 BENCH_VENV := $(TOOLS)/bench-venv
 # The interpreter make bench and make versus run ocean-proxy on: the distribution's python3
-# (/usr/bin/python3) where it is 3.10 or newer, built with profile-guided and link-time
-# optimisation as Debian, Ubuntu, Fedora and python.org build it and as a user's plugin finds
-# it on PATH; else $(PYTHON). BENCH_PYTHON=<python> measures another (the bench names it).
-ifeq ($(origin BENCH_PYTHON),undefined)
-BENCH_PYTHON := $(shell /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+# (/usr/bin/python3) where it is 3.10 or newer with its venv module, built with profile-guided
+# and link-time optimisation as Debian, Ubuntu, Fedora and python.org build it (a user's plugin
+# runs on it where PATH leads there); else $(PYTHON). BENCH_PYTHON=<python> measures another
+# (the bench names it). Only the targets that use it run it.
+BENCH_PYTHON ?= $(shell /usr/bin/python3 -c 'import sys, venv; sys.exit(sys.version_info < (3, 10))' \
 	2>/dev/null && echo /usr/bin/python3 || echo $(PYTHON))
-endif
 # The post-renderer's runtime dependencies, at the versions the tests use.
 
 MITMPROXY_VERSION := 11.0.2
@@ -83,11 +82,16 @@ demo: $(VENV)/.installed $(BIN)/helm3
 # import hooks of the editable install in $(VENV), and, like the venv the Helm plugin builds
 # (libexec/ocean-proxy/bootstrap.py), without pip and setuptools in it: setuptools' .pth
 # file would run at every start. $(VENV)'s pip installs into it (a distribution's python3 may
-# have no pip of its own); it is made again when BENCH_PYTHON names another interpreter.
+# have no pip of its own; --python needs pip 22.3); it is made again when BENCH_PYTHON names
+# another interpreter.
 $(BENCH_VENV)/.installed: Makefile setup.cfg pyproject.toml requirements-dev.txt $(VENV)/.installed \
 		$(shell find post_renderer -name '*.py') $(TOOLS)/bench-python
+	@"$(BENCH_PYTHON)" -c 'import sys, venv; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+		echo "make: BENCH_PYTHON=$(BENCH_PYTHON) is not a Python 3.10 or newer with its venv module:" \
+			"give one with BENCH_PYTHON=, e.g. make bench BENCH_PYTHON=python3.12" >&2; exit 1; }
+	$(PIP) install 'pip>=22.3'
 	rm -rf $(BENCH_VENV)
-	$(BENCH_PYTHON) -m venv --without-pip $(BENCH_VENV)
+	"$(BENCH_PYTHON)" -m venv --without-pip $(BENCH_VENV)
 	$(PIP) --python $(BENCH_VENV)/bin/python install --constraint requirements-dev.txt .
 	touch $@
 
