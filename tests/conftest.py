@@ -88,12 +88,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """An environment without any OCEAN_PROXY_* or proxy settings leaking in from outside,
+    """An environment without any OCEAN_PROXY_* (in any case) or proxy settings leaking in,
     and with Python's standard output buffered as in a user's shell: PYTHONUNBUFFERED, which
     CI runners set, hides what a buffered write does when it fails."""
     env = {
         k: v for k, v in os.environ.items()
-        if not k.startswith("OCEAN_PROXY_") and k.lower() not in
+        if not k.upper().startswith("OCEAN_PROXY_") and k.lower() not in
         {"http_proxy", "https_proxy", "no_proxy", "all_proxy", "ssl_cert_file", "ssl_cert_dir",
          "pythonunbuffered"}
         and not k.startswith("HELM_")
