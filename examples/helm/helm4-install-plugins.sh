@@ -12,8 +12,9 @@ OCEAN_PROXY_VERSION=${OCEAN_PROXY_VERSION:-0.1.0}
 # A release is signed: OCEAN_PROXY_KEYRING=<ocean-proxy-release.pubring.gpg> verifies each
 # tarball against its .prov. Only a build of your own, unsigned, goes without:
 # OCEAN_PROXY_VERIFY=false says so. Asked for only when there is something to install. A
-# keyring that is not there is named here, before helm downloads anything: helm would say it
-# only as a failed install, which reads like a release page without the version.
+# keyring that is not there is named here, before helm downloads anything: otherwise the
+# first install fails, and this script's word for that (cannot be installed from the release
+# page) sends the user to the page and the version, not to the keyring.
 verify_flag() {
     if [ -n "${OCEAN_PROXY_KEYRING:-}" ]; then
         if ! [ -f "$OCEAN_PROXY_KEYRING" ] || ! [ -r "$OCEAN_PROXY_KEYRING" ]; then
