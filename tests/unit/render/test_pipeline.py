@@ -768,3 +768,28 @@ def test_the_secrets_helm_keeps_are_only_those_the_render_names_for_deletion(cor
                        for key in d["metadata"].get("annotations") or {})
     else:  # the pods read them after an upgrade that renders the chart alone
         assert f"{FULLNAME}-ocean-proxy" in kept_by_helm(documents)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("name", "[ocean-controller]"), ("name", "123"), ("name", "null"), ("name", "{a: b}"),
+    ("kind", "[Deployment]"), ("kind", "123")])
+def test_a_controller_whose_name_or_kind_is_not_text_is_no_object_to_inject_into(
+        field, value, corp_root):
+    """The API server takes only text for an object's kind and name (helm refuses the rest
+    when it applies them): such a document is not an object to inject into, even with the
+    controller's containers. With nothing configured the render passes it through as it
+    came and says so; given settings, it says it found no controller to give them to: a
+    clear error, never an internal one."""
+    written = {"name": f"  name: {FULLNAME}\n  namespace", "kind": "kind: Deployment\n"}
+    odd = {"name": f"  name: {value}\n  namespace", "kind": f"kind: {value}\n"}
+    document = controller().replace(written[field], odd[field], 1)
+    assert document != controller()
+    data = release(document, configmap(proxy_url=PROXY))
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    assert not result.changed
+    assert any("passed through unchanged" in n for n in result.notices), result.notices
+    with pytest.raises(TargetError, match="no Ocean controller workload in the manifests"):
+        post_render(data, user_settings(ca=[("ca.pem", corp_root.pem)]))
