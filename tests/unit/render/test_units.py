@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from ruamel.yaml import YAML
 
 from post_renderer.render.pipeline import post_render
 
@@ -82,12 +81,6 @@ def vendor_configmap() -> str:
     return rendered.replace(textwrap.indent(job_args, "    "), textwrap.indent(vendor, "    "))
 
 
-def labels_of(data: bytes, kind: str, name: str) -> dict:
-    document = YAML(typ="safe", pure=True).load_all(data.decode())
-    [found] = [d for d in document if d and d["kind"] == kind and d["metadata"]["name"] == name]
-    return found["metadata"]["labels"]
-
-
 @pytest.mark.parametrize("ca", ["the chart's CA Secret", "--ca-file"])
 def test_the_controllers_secrets_are_written_once_by_its_unit_for_the_agent_beside_it(
         corp_root, ca):
@@ -112,7 +105,7 @@ def test_the_controllers_secrets_are_written_once_by_its_unit_for_the_agent_besi
              f"{FULLNAME}-ocean-proxy-values"}
     assert owned <= set(names), names
     assert not [name for name in names if name.startswith(EXPORTER)], names
-    controllers = labels_of(data, "Deployment", FULLNAME)
+    controllers = find(load_all(data), "Deployment", FULLNAME)["metadata"]["labels"]
     assert all(metadata["labels"] == controllers for metadata in added)
     exporter = env_of(find(documents, "Deployment", EXPORTER), "spot-ocean-metric-exporter")
     assert exporter["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["name"] == \
