@@ -729,3 +729,67 @@ def test_without_hidden_secrets_the_secrets_ocean_proxy_adds_are_written_whole()
     assert "Secret" in [document["kind"] for document in load_all(written)]
     assert b"HIDDEN" not in written
     assert [n for n in result.notices if n.startswith("no CA bundle configured")]
+
+
+def kept_by_helm(documents: list[dict]) -> set[str]:
+    """The Secrets written with helm's keep policy: they outlive the release."""
+    return {d["metadata"]["name"] for d in documents if d["kind"] == "Secret" and
+            (d["metadata"].get("annotations") or {}).get("helm.sh/resource-policy") == "keep"}
+
+
+def named_as_kept(result) -> set[str]:
+    """The Secrets the render says helm keeps, for the user to delete once ocean-proxy goes."""
+    said = "\n".join(str(message) for message in (*result.notices, *result.warnings))
+    return {name for names in re.findall(r"helm keeps Secrets? ((?:'[^']+'(?:, )?)+)", said)
+            for name in re.findall(r"'([^']+)'", names)}
+
+
+@pytest.mark.parametrize("chart_version", [NO_VALUES_SHAPE, "0.1.60"])
+def test_the_secrets_helm_keeps_are_only_those_the_render_names_for_deletion(corp_root,
+                                                                            chart_version):
+    """A Secret with helm.sh/resource-policy: keep outlives 'helm uninstall' and every
+    upgrade without ocean-proxy, the proxy password with it: the render must name each for
+    deletion. A chart whose values cannot carry the injection has no upgrade that renders
+    the pods without our Secrets, so its Secrets go with the release, as the chart's do, and
+    nothing is left behind unnamed."""
+    data = release(controller(chart_version=chart_version),
+                   configmap(proxy_url="http://alice:pa55-word@proxy.corp.example:3128",
+                             auto_update=False))
+
+    result = post_render(data, user_settings(ca=[("ca.pem", corp_root.pem)]))
+
+    documents = load_all(output(result))
+    ours = {d["metadata"]["name"] for d in documents if d["kind"] == "Secret"}
+    assert f"{FULLNAME}-ocean-proxy" in ours  # the password, out of the ConfigMap
+    assert kept_by_helm(documents) == named_as_kept(result)
+    if chart_version == NO_VALUES_SHAPE:
+        assert not kept_by_helm(documents)
+        assert not any("argocd.argoproj.io" in key for d in documents if d["kind"] == "Secret"
+                       for key in d["metadata"].get("annotations") or {})
+    else:  # the pods read them after an upgrade that renders the chart alone
+        assert f"{FULLNAME}-ocean-proxy" in kept_by_helm(documents)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("name", "[ocean-controller]"), ("name", "123"), ("name", "null"), ("name", "{a: b}"),
+    ("kind", "[Deployment]"), ("kind", "123")])
+def test_a_controller_whose_name_or_kind_is_not_text_is_no_object_to_inject_into(
+        field, value, corp_root):
+    """The API server takes only text for an object's kind and name (helm refuses the rest
+    when it applies them): such a document is not an object to inject into, even with the
+    controller's containers. With nothing configured the render passes it through as it
+    came and says so; given settings, it says it found no controller to give them to: a
+    clear error, never an internal one."""
+    written = {"name": f"  name: {FULLNAME}\n  namespace", "kind": "kind: Deployment\n"}
+    odd = {"name": f"  name: {value}\n  namespace", "kind": f"kind: {value}\n"}
+    document = controller().replace(written[field], odd[field], 1)
+    assert document != controller()
+    data = release(document, configmap(proxy_url=PROXY))
+
+    result = post_render(data, user_settings())
+
+    assert output(result) == data
+    assert not result.changed
+    assert any("passed through unchanged" in n for n in result.notices), result.notices
+    with pytest.raises(TargetError, match="no Ocean controller workload in the manifests"):
+        post_render(data, user_settings(ca=[("ca.pem", corp_root.pem)]))

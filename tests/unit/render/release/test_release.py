@@ -176,3 +176,23 @@ def test_a_configmap_as_large_as_kubernetes_stores_is_read():
     found = release_of(release(controller(), large))
 
     assert found.get("ConfigMap", FULLNAME) is not None
+
+
+def test_our_secrets_from_an_earlier_render_are_read_but_are_no_configmap_the_chart_reads(
+        corp_root):
+    """A release post-rendered twice (its output piped back in) holds ocean-proxy's own
+    Secrets: they are read, so that the render brings them up to date, yet the ConfigMaps
+    the workloads read (where the proxy URL and the auto-update Job are looked for, and by
+    which an agent is told to be beside a controller) are the chart's alone."""
+    from post_renderer.render.pipeline import post_render
+
+    first = release(controller(), configmap(proxy_url="http://alice:pw@proxy.corp:3128"),
+                    ca_secret(corp_root.pem))
+    earlier = b"".join(bytes(part) for part in post_render(first, user_settings()).parts)
+
+    found = release_of(earlier)
+
+    ours = [f"{FULLNAME}-ocean-proxy", f"{FULLNAME}-ocean-proxy-ca"]
+    assert all(found.get("Secret", name) is not None for name in ours)
+    assert [(r.kind, r.name) for r in found.referenced("ConfigMap")] == \
+        [("ConfigMap", FULLNAME)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from post_renderer.render.pipeline import post_render
 from post_renderer.render.plan.filters import pod_spec, trust_mounts
 from post_renderer.trust import load_trust_bundle
 
@@ -16,10 +17,16 @@ from ....chart_manifests import (
     ca_secret,
     configmap,
     controller,
+    find,
+    load_all,
     release,
 )
 from ....user_settings import user_settings
 from ...planning import context_for, injection_for, ops
+
+
+def output(result) -> bytes:
+    return b"".join(bytes(part) for part in result.parts)
 
 
 def test_cas_sharing_a_subject_get_numbered_file_names(corp_root):
@@ -131,3 +138,30 @@ def test_user_env_certificates_follows_the_bundle_into_our_secret(corp_root):
             "name": f"{FULLNAME}-ocean-proxy-ca", "key": CA_KEY, "optional": True}}}}]
     assert any(p.resource.name == f"{FULLNAME}-ocean-proxy-ca" and p.resource.chunk is None
                for p in proposals)
+
+
+def test_only_keys_named_by_a_cas_hash_are_taken_for_an_earlier_cas_files(corp_root, other_root):
+    """Our CA Secret from an earlier render, fed back in (its own output post-rendered
+    again), with the CA replaced since: the earlier CA's file (named by its subject hash)
+    goes, the new CA's comes, and a key no CA's hash names is not a CA file ocean-proxy
+    wrote, so it is left as it is: ocean-proxy deletes only what it derived from a bundle."""
+    ours = f"{FULLNAME}-ocean-proxy-ca"
+    first = release(controller(), configmap(proxy_url="http://proxy.corp:3128"),
+                    ca_secret(corp_root.pem))
+    earlier = output(post_render(first, user_settings()))
+    [old_file] = [key for key in find(load_all(earlier), "Secret", ours)["data"]
+                  if key != CA_KEY]
+    note = base64.b64encode(b"rotated by the platform team").decode()
+    with_note = earlier.replace(f"  {old_file}: ".encode(),
+                                f"  README.txt: {note}\n  {old_file}: ".encode())
+    assert with_note != earlier
+
+    again = load_all(output(post_render(with_note, user_settings(
+        ca=[("new.pem", other_root.pem)]))))
+
+    data = find(again, "Secret", ours)["data"]
+    assert old_file not in data
+    assert base64.b64decode(data[CA_KEY]) == other_root.pem
+    [new_file] = [key for key in data if key not in (CA_KEY, "README.txt")]
+    assert base64.b64decode(data[new_file]) == other_root.pem
+    assert data["README.txt"] == note
