@@ -150,18 +150,29 @@ def _units(release: Release, user: UserSettings, now: "dt.datetime | None",
 
 def _its_controller(unit: Release, units: list[Unit]) -> Unit | None:
     """The controller whose ConfigMap this agent reads, in its namespace (the network client
-    and metric exporter the controller chart renders): read again, once its proxy variables
-    read that controller's Secrets, it still reads that ConfigMap."""
+    and metric exporter the controller chart renders). Read again, once its proxy variables
+    read that controller's Secret, an agent that read nothing else of that ConfigMap reads
+    none of it: that Secret tells whose neighbour it is then."""
     agent = recognise(unit.workloads[0].document, unit.workloads[0].kind)
     if agent is None or not agent.reads_controller_objects:
         return None
-    reads = _configmaps(unit)
-    return next((c for c in units if c.agent == CONTROLLER and reads & _configmaps(c.release)),
-                None)
+    reads = _documents(unit, "ConfigMap")
+    secrets = _documents(unit, "Secret")
+    return next((c for c in units if c.agent == CONTROLLER and (
+        reads & _documents(c.release, "ConfigMap") or secrets & _proxy_secret(c.release))),
+        None)
 
 
-def _configmaps(unit: Release) -> set[int]:
-    return {c.chunk.index for c in unit.referenced("ConfigMap") if c.chunk is not None}
+def _documents(unit: Release, kind: str) -> set[int]:
+    return {c.chunk.index for c in unit.referenced(kind) if c.chunk is not None}
+
+
+def _proxy_secret(controller: Release) -> set[int]:
+    """The controller's Secret of the proxy URL, where the stream holds it (a render's own
+    output, read again)."""
+    name = OwnedNames(controller.workloads[0].name).proxy
+    return {c.chunk.index for c in controller.referenced("Secret")
+            if c.name == name and c.chunk is not None}
 
 
 def _agents_at_auto_update(units: list[Unit]) -> tuple[list[Unit], dict[int, Plan]]:

@@ -110,3 +110,24 @@ def test_the_controllers_secrets_are_written_once_by_its_unit_for_the_agent_besi
     exporter = env_of(find(documents, "Deployment", EXPORTER), "spot-ocean-metric-exporter")
     assert exporter["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["name"] == \
         f"{FULLNAME}-ocean-proxy"
+
+
+def test_an_agent_beside_the_controller_that_read_only_its_proxy_url_stays_beside_it_rendered_again(
+        corp_root):
+    """An exporter of a chart of one's own that reads nothing from the controller's ConfigMap
+    but the proxy URL reads none of it once post-rendered (its proxy variables read the
+    controller's Secret): rendered again, it is still the controller's neighbour, and the
+    output is the same, not a Secret of its own with the password in it."""
+    exporter = exporter_beside_controller()
+    cluster_id = exporter[exporter.index("        - name: SPOTINST_CLUSTER_IDENTIFIER"):
+                          exporter.index("        - name: PROXY_URL")]
+    data = release(controller(), configmap(proxy_url=PROXY), ca_secret(corp_root.pem),
+                   exporter.replace(cluster_id, ""))
+    user = user_settings()
+
+    once = b"".join(post_render(data, user).parts)
+    twice = b"".join(post_render(once, user).parts)
+
+    assert twice == once
+    assert not [d for d in load_all(twice)
+                if d["kind"] == "Secret" and d["metadata"]["name"].startswith(EXPORTER)]
