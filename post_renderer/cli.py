@@ -21,7 +21,7 @@ from post_renderer.commands import DETAIL, NOTICE, WARNING, Message, Outcome
 from post_renderer.errors import OceanProxyError, OutputError, UsageError
 from post_renderer.helm_plugins import HELM_COMMAND, PROGRAM
 from post_renderer.message_secrets import credentials_in
-from post_renderer.report import Reporter, reporter_for_process, settled
+from post_renderer.report import Reporter, discard_buffered, reporter_for_process, settled
 
 if TYPE_CHECKING:
     import argparse
@@ -135,7 +135,8 @@ def _stopped_by_exception() -> Iterator[None]:
     import signal
 
     def stop(number: int, frame: object) -> NoReturn:
-        _discard_stdout()  # stopped in a write to a full pipe, whose rest would hold the exit
+        # stopped in a write to a full pipe, whose rest would hold the exit
+        discard_buffered(sys.stdout)
         raise SystemExit(128 + number)  # the status a shell gives a run the signal ended
 
     caught = [number for number in (signal.SIGTERM, signal.SIGHUP)
@@ -176,22 +177,13 @@ def _unwritten(error: OSError) -> OutputError:
     to /dev/null, as Python's documentation does for a broken pipe: the interpreter writes it
     again as it exits, and that failure would follow ours as 'Exception ignored' and exit 120
     (wherever Python buffers standard output: everywhere but under PYTHONUNBUFFERED)."""
-    _discard_stdout()
+    discard_buffered(sys.stdout)
     if isinstance(error, BrokenPipeError):
         return OutputError("standard output was closed before everything was written",
                            hint="the program reading the output stopped early")
     return OutputError(f"cannot write to standard output ({error.strerror or 'failed'})",
                        hint=_WRITE_HINTS.get(error.errno or 0, "check where the output is "
                                              "redirected"))
-
-
-def _discard_stdout() -> None:
-    """What waits in standard output's buffer goes to /dev/null when Python flushes it as it
-    exits, instead of where the output went (a pipe nobody reads would hold the exit)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 _WRITE_HINTS = {errno.ENOSPC: "check the free space where the output is redirected",

@@ -116,12 +116,19 @@ def settled(code: int, reporter: Reporter) -> int:
     try:
         stderr.flush()
     except (OSError, ValueError):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, stderr.fileno())
-            os.close(devnull)
+        discard_buffered(stderr)
         return code or 1
     return code or int(reporter.could_not_write_to(stderr))
+
+
+def discard_buffered(stream: TextIO) -> None:
+    """What waits in ``stream``'s buffer goes to /dev/null when Python flushes it as it
+    exits, instead of where the stream went (a pipe nobody reads would hold the exit, a full
+    disk would turn the exit code into 120)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 # A command the messages tell the user to run, quoted, piped into or after 'run: '
