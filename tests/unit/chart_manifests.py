@@ -26,6 +26,8 @@ _LABELS = """\
 # injection, so the post-renderer keeps the pods' own shape (see Injection.values_shape).
 NO_VALUES_SHAPE = "0.1.52"
 
+EXPORTER = "spot-ocean-metric-exporter"
+
 
 def controller(*, proxy_env: bool = True, no_proxy: str | None = None,
                ca_secret: str = CA_SECRET, log_shipper: bool = True,
@@ -172,6 +174,32 @@ spec:
         - name: HTTPS_PROXY
           value: http://not-ours:1
 """
+
+
+def metric_exporter(env: str, *, chart: str | None = None) -> str:
+    """The metric exporter's Deployment, its container's ``env`` the given list items (at
+    column 8); ``chart``: the helm.sh/chart label of the chart that renders it (the
+    controller's, when it renders the exporter beside it)."""
+    labels = "" if chart is None else (
+        "  labels:\n    app.kubernetes.io/name: ocean-metric-exporter\n"
+        f"    helm.sh/chart: {chart}\n")
+    return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {EXPORTER}
+  namespace: {NAMESPACE}
+{labels}spec:
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: ocean-metric-exporter
+    spec:
+      containers:
+      - name: {EXPORTER}
+        image: spotinst/spot-ocean-metric-exporter:1.0.0
+        env:
+{env}"""
 
 
 def service() -> str:

@@ -34,6 +34,7 @@ from ..chart_manifests import (
     env_of,
     find,
     load_all,
+    metric_exporter,
     metrics_server,
     release,
     secret_value,
@@ -659,41 +660,27 @@ def test_the_ca_secret_the_pods_mount_beside_the_charts_own_is_kept(corp_root):
         {f"{FULLNAME}-ocean-proxy-ca"}
 
 
-EXPORTER_READING_A_SECRET = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: spot-ocean-metric-exporter
-  namespace: spot-system
-spec:
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: ocean-metric-exporter
-    spec:
-      containers:
-      - name: spot-ocean-metric-exporter
-        image: spotinst/spot-ocean-metric-exporter:1.0.0
-        env:
+def exporter_reading_a_secret(secret: str) -> str:
+    return metric_exporter(f"""\
         - name: PROXY_URL
           valueFrom:
             secretKeyRef:
               name: {secret}
               key: proxy-url
-"""
+""")
 
 
 def test_an_exporter_reading_a_proxy_secret_of_the_users_own_is_passed_through():
     """Only the Secret ocean-proxy writes beside a controller's ConfigMap is one another
     release's render provides: an exporter reading the user's own Secret is not told to
     wait for it, nor given proxy variables that read it."""
-    data = release(EXPORTER_READING_A_SECRET.format(secret="my-proxy"))
+    data = release(exporter_reading_a_secret("my-proxy"))
 
     result = post_render(data, user_settings())
 
     assert output(result) == data
     assert not [n for n in result.notices if "which ocean-proxy writes" in n], result.notices
-    ours = release(EXPORTER_READING_A_SECRET.format(secret=f"{FULLNAME}-ocean-proxy"))
+    ours = release(exporter_reading_a_secret(f"{FULLNAME}-ocean-proxy"))
     env = env_of(find(load_all(output(post_render(ours, user_settings()))), "Deployment",
                       "spot-ocean-metric-exporter"), "spot-ocean-metric-exporter")
     assert env["HTTPS_PROXY"]["valueFrom"]["secretKeyRef"]["name"] == f"{FULLNAME}-ocean-proxy"

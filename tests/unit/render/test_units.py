@@ -12,20 +12,20 @@ from ..chart_manifests import (
     AUTO_UPDATE_JOB,
     CA_KEY,
     CA_SECRET,
+    EXPORTER,
     FULLNAME,
-    NAMESPACE,
     ca_secret,
     configmap,
     controller,
     env_of,
     find,
     load_all,
+    metric_exporter,
     release,
 )
 from ..user_settings import user_settings
 
 PROXY = "http://alice:s3cret@proxy.corp.example:3128"
-EXPORTER = "spot-ocean-metric-exporter"
 # the vendor's auto-update script: the Job's helm can pass ocean-proxy's values on
 VENDOR_SCRIPT = """\
 set -o pipefail
@@ -40,25 +40,7 @@ def exporter_beside_controller() -> str:
     """The metric exporter the controller chart renders (ocean-metric-exporter.deployChart):
     its cluster id and proxy URL from the controller's ConfigMap, its CA from the
     controller's CA Secret."""
-    return f"""\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {EXPORTER}
-  namespace: {NAMESPACE}
-  labels:
-    app.kubernetes.io/name: ocean-metric-exporter
-    helm.sh/chart: ocean-kubernetes-controller-0.1.60
-spec:
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: ocean-metric-exporter
-    spec:
-      containers:
-      - name: spot-ocean-metric-exporter
-        image: spotinst/spot-ocean-metric-exporter:1.0.0
-        env:
+    return metric_exporter(f"""\
         - name: SPOTINST_CLUSTER_IDENTIFIER
           valueFrom:
             configMapKeyRef: {{name: {FULLNAME}, key: spotinst.cluster-identifier}}
@@ -68,7 +50,7 @@ spec:
         - name: USER_ENV_CERTIFICATES
           valueFrom:
             secretKeyRef: {{name: {CA_SECRET}, key: {CA_KEY}, optional: true}}
-"""
+""", chart="ocean-kubernetes-controller-0.1.60")
 
 
 def vendor_configmap() -> str:
