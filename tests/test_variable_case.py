@@ -24,6 +24,9 @@ def manifests() -> bytes:
     ("ocean_proxy_url", f"http://u:{SECRET}@other.corp:3128", "OCEAN_PROXY_URL"),
     ("Ocean_Proxy_Ca_File", f"/nonexistent/{SECRET}.pem", "OCEAN_PROXY_CA_FILE"),
     ("OCEAN_PROXY_no_proxy", f".{SECRET}.corp", "OCEAN_PROXY_NO_PROXY"),
+    # another case and another spelling: the config file's caFiles, the flag --proxy-url
+    ("ocean_proxy_ca_files", f"/nonexistent/{SECRET}.pem", "OCEAN_PROXY_CA_FILE"),
+    ("Ocean_Proxy_Proxy_Url", f"http://u:{SECRET}@other.corp:3128", "OCEAN_PROXY_URL"),
 ])
 @pytest.mark.parametrize("command", [post_renderer, lambda *args, **kw: ocean_proxy(
     "render", *args, **kw)], ids=["post-renderer", "render"])

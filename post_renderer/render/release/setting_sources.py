@@ -37,23 +37,27 @@ def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
     close to none is a variable of the user's own, and left alone; so is one beside the very
     variable it is close to (``CA_FILE_B64``, that a pipeline writes ``CA_FILE``'s file from).
     A setting's name in another case (``ocean_proxy_url``) is named always: nothing reads it,
-    and nobody writes it so on purpose; its value is never read either way."""
+    and nobody writes it so on purpose; its value is never read either way. One in another
+    case and close to a setting's name (``ocean_proxy_ca_files``) is named as one in capitals
+    would be."""
     known = {*SETTING_VARIABLES, *_OTHER_VARIABLES}
-    unknown = sorted(name for name, value in environ.items() if value
-                     and (suffix := name.removeprefix(_PREFIX)) != name
-                     and suffix not in known and re.fullmatch(r"[A-Z0-9_]{1,40}", suffix))
-    other_case = sorted((name, upper) for name, value in environ.items() if value
-                        and name[:len(_PREFIX)].upper() == _PREFIX
-                        and (upper := name.upper()) != name
-                        and upper.removeprefix(_PREFIX) in SETTING_VARIABLES)
+    other_case, unknown = [], []
+    for name, value in environ.items():
+        if not value or name[:len(_PREFIX)].upper() != _PREFIX:
+            continue
+        suffix = name[len(_PREFIX):].upper()
+        if suffix in SETTING_VARIABLES and name != _PREFIX + suffix:
+            other_case.append((name, _PREFIX + suffix))
+        elif suffix not in known and re.fullmatch(r"[A-Z0-9_]{1,40}", suffix):
+            unknown.append((name, suffix))
     if not unknown:
-        return other_case
+        return sorted(other_case)
     import difflib  # only for a variable none of ours: not on every run
 
     candidates = {**{name: name for name in SETTING_VARIABLES}, **_ALSO_WRITTEN}
     misspelt = []
-    for name in unknown:
-        close = difflib.get_close_matches(name.removeprefix(_PREFIX), list(candidates), 1, 0.75)
+    for name, suffix in unknown:
+        close = difflib.get_close_matches(suffix, list(candidates), 1, 0.75)
         if close and not environ.get(_PREFIX + candidates[close[0]]):
             misspelt.append((name, _PREFIX + candidates[close[0]]))
     return sorted([*other_case, *misspelt])
