@@ -43,6 +43,8 @@ def test_no_variable_the_project_names_is_taken_for_a_misspelling():
     ("OCEAN_PROXY_NOPROXY", "OCEAN_PROXY_NO_PROXY"),
     ("OCEAN_PROXY_CONFIG_FILE", "OCEAN_PROXY_CONFIG"),
     ("OCEAN_PROXY_AUTOUPDATE", "OCEAN_PROXY_AUTO_UPDATE"),
+    ("ocean_proxy_ca_files", "OCEAN_PROXY_CA_FILE"),  # misspelt in another case too
+    ("Ocean_Proxy_NoProxy", "OCEAN_PROXY_NO_PROXY"),
 ])
 def test_a_misspelt_setting_is_named_with_the_variable_it_was_meant_for(written, meant):
     assert misspelt_variables({written: "value", "OCEAN_PROXY_STRICT": "true"}) == \
@@ -64,7 +66,8 @@ def test_a_variable_beside_the_setting_it_is_close_to_is_the_users_own(own, sett
 
 
 @pytest.mark.parametrize("name", ["OCEAN_PROXY_TEAM", "OCEAN_PROXY_TOKEN", "OCEAN_PROXY_",
-                                  "ocean_proxy_ca_files", "OCEAN_PROXY_CA_FILES\x1b[2J"])
+                                  "ocean_proxy_team", "OCEAN_PROXY_CA_FILES\x1b[2J",
+                                  "ocean_proxy_ca_files\x1b[2J"])
 def test_a_variable_of_the_users_own_or_another_shape_is_left_alone(name):
     assert misspelt_variables({name: "value"}) == []
 
